@@ -1,0 +1,5 @@
+export * from './errors.ts'
+export * from './bytes.ts'
+export * as codec from './encoding/codec.ts'
+export * from './types.ts'
+export * from './crypto/index.ts'
