@@ -14,8 +14,16 @@ export interface KeyPair {
   publicKey: Uint8Array
 }
 
+/**
+ * Which implementation runs: 'native' = the SM2 N-API addon over Node's OpenSSL (gm sign/verify),
+ * 'node' = node:crypto fast paths with pure-JS EC where Node has none, 'js' = pure JS (browsers,
+ * and the reference the fast paths are tested against).
+ */
+export type CryptoBackend = 'native' | 'node' | 'js'
+
 export interface CryptoSuite {
   readonly name: SuiteName
+  readonly backend: CryptoBackend
   /** 32 for both suites. */
   readonly hashLength: number
   /** gm: 65 (04||x||y); intl: 32. */
@@ -34,8 +42,19 @@ export interface CryptoSuite {
   sign(privateKey: Uint8Array, message: Uint8Array): Uint8Array
   /** Never throws: malformed keys or signatures verify as false. */
   verify(publicKey: Uint8Array, message: Uint8Array, signature: Uint8Array): boolean
+  /**
+   * Public-key encryption to the recipient's suite key (the same key pair that signs).
+   * gm: SM2 encryption, C1||C3||C2. intl: HPKE base mode (RFC 9180) DHKEM(X25519, HKDF-SHA256),
+   * HKDF-SHA256, AES-256-GCM, to the X25519 form of the recipient's Ed25519 key (docs/adr/0003).
+   * Throws CRYPTO_INVALID_KEY on a malformed recipient key.
+   */
   encrypt(recipientPublicKey: Uint8Array, plaintext: Uint8Array): Uint8Array
+  /** Throws CRYPTO_INVALID_KEY, CRYPTO_INVALID_CIPHERTEXT (malformed) or CRYPTO_DECRYPT_FAILED (authentication). */
   decrypt(privateKey: Uint8Array, ciphertext: Uint8Array): Uint8Array
+  /**
+   * Symmetric AEAD: nonce (12 random bytes) || ciphertext || tag (16). gm: SM4-GCM (RFC 8998);
+   * intl: AES-256-GCM. Throws CRYPTO_INVALID_KEY; open also CRYPTO_INVALID_CIPHERTEXT / CRYPTO_DECRYPT_FAILED.
+   */
   seal(key: Uint8Array, plaintext: Uint8Array, aad?: Uint8Array): Uint8Array
   open(key: Uint8Array, sealed: Uint8Array, aad?: Uint8Array): Uint8Array
 }

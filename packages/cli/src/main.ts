@@ -1,0 +1,354 @@
+/**
+ * The `govchain` command. Every command has --help; errors are one line on stderr and a
+ * non-zero exit code (2 for usage, 1 for everything else, 3 when a node is unreachable).
+ */
+import { spawn } from 'node:child_process'
+import { existsSync, readFileSync, writeFileSync } from 'node:fs'
+import { join, resolve } from 'node:path'
+import { fileURLToPath } from 'node:url'
+import { GovchainError, type SuiteName, ValidatorSet, codec, fromHex, getSuite, isGovchainError, toHex } from '@govchain/core'
+import {
+  type NetworkFile,
+  describeGenesis,
+  genesisValidatorSet,
+  initNetwork,
+  loadHome,
+  loadKeyFile,
+  newKeyFile,
+  parseGenesis,
+  startNode,
+} from '@govchain/node'
+import {
+  LightClient,
+  anchorKeyHex,
+  anchorPut,
+  createClient,
+  decodeAnchorRecord,
+  errorCode,
+  isSdkError,
+} from '@govchain/sdk'
+import { Command, CommanderError, InvalidArgumentError, Option } from 'commander'
+
+const BIN = fileURLToPath(new URL('../bin/govchain.js', import.meta.url))
+
+function out(line: string): void {
+  process.stdout.write(`${line}\n`)
+}
+
+function parseIntArg(name: string, min: number, max: number) {
+  return (v: string): number => {
+    const n = Number(v)
+    if (!Number.isInteger(n) || n < min || n > max) throw new InvalidArgumentError(`${name} must be ${min}..${max}`)
+    return n
+  }
+}
+
+const suiteOption = () =>
+  new Option('--suite <suite>', 'crypto suite: gm (SM2/SM3/SM4) or intl (Ed25519/SHA-256/AES-GCM)')
+    .choices(['gm', 'intl'])
+    .default('gm')
+
+function nodeUrl(opts: { node?: string }): string {
+  return opts.node ?? process.env.GOVCHAIN_NODE ?? 'http://127.0.0.1:7701'
+}
+
+async function waitForever(): Promise<void> {
+  await new Promise(() => {})
+}
+
+function buildProgram(): Command {
+  const program = new Command()
+  program
+    .name('govchain')
+    .description('govchain: consortium blockchain for government services (区块链+政务)')
+    .showHelpAfterError()
+    .exitOverride()
+
+  program
+    .command('init')
+    .description('create a local consortium: organisation CAs and keys, node homes, genesis, network.json')
+    .option('--orgs <n>', 'number of departments (validators)', parseIntArg('--orgs', 1, 10), 4)
+    .addOption(suiteOption())
+    .option('--dir <dir>', 'target folder', '.govchain')
+    .option('--chain-id <id>', 'chain id (default govchain-local-<suite>)')
+    .option('--host <host>', 'address nodes listen on and advertise', '127.0.0.1')
+    .option('--api-port <port>', 'first API port', parseIntArg('--api-port', 1, 65535), 7701)
+    .option('--p2p-port <port>', 'first p2p port', parseIntArg('--p2p-port', 1, 65535), 7801)
+    .action(async (o) => {
+      const net = await initNetwork({
+        dir: o.dir,
+        orgs: o.orgs,
+        suite: o.suite as SuiteName,
+        host: o.host,
+        apiBasePort: o.apiPort,
+        p2pBasePort: o.p2pPort,
+        ...(o.chainId ? { chainId: o.chainId } : {}),
+        onProgress: out,
+      })
+      printNetwork(net)
+    })
+
+  const node = program.command('node').description('run a node')
+  node
+    .command('start')
+    .description('run one node in the foreground until SIGTERM/SIGINT')
+    .requiredOption('--home <dir>', 'node home folder (DIR/nodes/<name>)')
+    .option('--api-port <port>', 'override the configured API port', parseIntArg('--api-port', 0, 65535))
+    .action(async (o) => {
+      const home = loadHome(o.home)
+      const n = await startNode({ home, ...(o.apiPort !== undefined ? { apiPort: o.apiPort } : {}) })
+      let stopping = false
+      const stop = (signal: string) => {
+        if (stopping) return
+        stopping = true
+        n.logger.info({ signal }, 'shutting down')
+        n.stop().then(
+          () => process.exit(0),
+          () => process.exit(1),
+        )
+      }
+      process.on('SIGTERM', () => stop('SIGTERM'))
+      process.on('SIGINT', () => stop('SIGINT'))
+      await waitForever()
+    })
+
+  program
+    .command('up')
+    .description('initialise DIR if empty, start every node as a child process, stop them all on Ctrl-C')
+    .option('--nodes <n>', 'number of departments when initialising', parseIntArg('--nodes', 1, 10), 4)
+    .addOption(suiteOption())
+    .option('--dir <dir>', 'network folder', '.govchain')
+    .action(async (o) => {
+      await up(o.dir, o.nodes, o.suite as SuiteName)
+    })
+
+  program
+    .command('status')
+    .description("print a node's status")
+    .option('--node <url>', 'node API URL (default $GOVCHAIN_NODE or http://127.0.0.1:7701)')
+    .option('--json', 'print JSON')
+    .action(async (o) => {
+      const s = await createClient({ url: nodeUrl(o) }).status()
+      if (o.json) return out(JSON.stringify(s, null, 2))
+      out(`chain     ${s.chainId} (${s.suite})`)
+      out(`node      ${s.node}`)
+      out(`height    ${s.height}${s.catchingUp ? ' (catching up)' : ''}`)
+      out(`block     ${s.latestBlockHash}`)
+      out(`state     ${s.stateRoot}`)
+      out(`peers     ${s.peers.map((p) => p.id).join(', ') || '-'}`)
+      out(`validators ${s.validators.map((v) => `${v.id}:${v.votingPower}`).join(' ')}`)
+    })
+
+  const keys = program.command('keys').description('key files')
+  keys
+    .command('new')
+    .description('generate a key pair in the chain suite')
+    .addOption(suiteOption())
+    .option('--out <file>', 'write the key file here (mode 0600) instead of printing it')
+    .action((o) => {
+      const k = newKeyFile(o.suite as SuiteName)
+      if (o.out) {
+        if (existsSync(o.out)) throw new GovchainError('HOME_NOT_EMPTY', `${o.out} exists; refusing to overwrite a key`)
+        writeFileSync(o.out, `${JSON.stringify(k, null, 2)}\n`, { mode: 0o600 })
+        out(`wrote ${o.out} (public key ${k.publicKey})`)
+      } else out(JSON.stringify(k, null, 2))
+    })
+
+  const anchor = program.command('anchor').description('document-hash anchoring (e-evidence seed)')
+  anchor
+    .command('put')
+    .description('anchor a document hash on chain')
+    .option('--node <url>', 'node API URL')
+    .requiredOption('--key <file>', 'signer key file')
+    .requiredOption('--hash <hex>', '32-byte document hash, hex')
+    .option('--kind <kind>', 'document kind', 'document')
+    .option('--note <text>', 'non-personal note (at most 256 bytes)')
+    .option('--wait', 'wait until committed')
+    .option('--timeout <ms>', 'with --wait: how long', parseIntArg('--timeout', 100, 600_000), 30_000)
+    .action(async (o) => {
+      const client = createClient({ url: nodeUrl(o) })
+      const key = loadKeyFile(o.key)
+      const status = await client.status()
+      if (status.suite !== key.suite) {
+        throw new GovchainError('INVALID_ARGUMENT', `key is ${key.suite} but the chain uses ${status.suite}`)
+      }
+      const hash = parseHash(o.hash)
+      const tx = anchorPut({
+        suite: getSuite(key.suite),
+        chainId: status.chainId,
+        privateKey: key.privateKey,
+        hash,
+        kind: o.kind,
+        ...(o.note !== undefined ? { note: o.note } : {}),
+        validUntilHeight: status.height + 100,
+      })
+      const { hash: txHash } = await client.submitTx(tx.bytes)
+      out(txHash)
+      if (o.wait) {
+        const r = await client.waitForTx(txHash, { timeoutMs: o.timeout })
+        if (r.status !== 'committed') throw new GovchainError('INVALID_ARGUMENT', `transaction failed: ${r.code}`)
+        out(`committed at height ${r.height}`)
+      }
+    })
+  anchor
+    .command('get')
+    .description('read an anchored hash; --verify checks the proof and certificate offline')
+    .option('--node <url>', 'node API URL')
+    .requiredOption('--hash <hex>', 'document hash, hex')
+    .option('--verify', 'verify the state proof, header and commit certificate against a trusted validator set')
+    .option('--genesis <file>', 'trusted genesis file for --verify (default: trust the set the node reports, and say so)')
+    .option('--json', 'print JSON')
+    .action(async (o) => {
+      const client = createClient({ url: nodeUrl(o) })
+      const hash = parseHash(o.hash)
+      const answer = await client.state('anchor', anchorKeyHex(hash), { prove: Boolean(o.verify) })
+      let verifiedNote = ''
+      if (o.verify) {
+        const status = await client.status()
+        let trusted: ValidatorSet
+        if (o.genesis) {
+          const g = parseGenesis(JSON.parse(readFileSync(o.genesis, 'utf8')))
+          if (g.chainId !== status.chainId) throw new GovchainError('INVALID_ARGUMENT', 'genesis is for another chain')
+          trusted = genesisValidatorSet(g)
+          verifiedNote = `against the validator set of ${o.genesis}`
+        } else {
+          trusted = codec.decode(ValidatorSet, answer.validatorSet ?? new Uint8Array())
+          verifiedNote = 'against the validator set the node reported (pass --genesis to pin trust)'
+        }
+        const lc = new LightClient({ suite: getSuite(status.suite), chainId: status.chainId, trustedValidatorSet: trusted })
+        lc.verifyState(answer)
+      }
+      if (answer.value === undefined) {
+        if (o.json) out(JSON.stringify({ found: false, height: answer.height, verified: Boolean(o.verify) }))
+        else out(`not anchored (as of height ${answer.height}${o.verify ? ', absence proven' : ''})`)
+        process.exitCode = 4
+        return
+      }
+      const r = decodeAnchorRecord(answer.value)
+      const view = {
+        hash: toHex(r.hash),
+        kind: r.kind,
+        note: r.note ?? null,
+        submitter: toHex(r.submitter),
+        height: r.height,
+        time: new Date(r.timeMs).toISOString(),
+        txHash: toHex(r.txHash),
+        verified: Boolean(o.verify),
+      }
+      if (o.json) return out(JSON.stringify(view, null, 2))
+      for (const [k, v] of Object.entries(view)) out(`${k.padEnd(10)}${v}`)
+      if (o.verify) out(`proof and commit certificate verified offline ${verifiedNote}`)
+    })
+
+  return program
+}
+
+function parseHash(hex: string): Uint8Array {
+  const h = hex.startsWith('0x') ? hex.slice(2) : hex
+  if (!/^[0-9a-fA-F]{64}$/.test(h)) throw new GovchainError('INVALID_ARGUMENT', '--hash must be 32 bytes of hex')
+  return fromHex(h)
+}
+
+function printNetwork(net: NetworkFile): void {
+  out(`chain ${net.chainId} (${net.suite})`)
+  for (const n of net.nodes) out(`  ${n.name.padEnd(10)} api ${n.apiUrl}  p2p ${n.p2pAddress}  home ${n.home}`)
+}
+
+async function up(dirArg: string, nodes: number, suite: SuiteName): Promise<void> {
+  const dir = resolve(dirArg)
+  if (!existsSync(join(dir, 'network.json'))) {
+    out(`initialising ${nodes} departments (${suite}) in ${dir}`)
+    await initNetwork({ dir, orgs: nodes, suite, onProgress: out })
+  }
+  const net = JSON.parse(readFileSync(join(dir, 'network.json'), 'utf8')) as NetworkFile
+  const genesis = parseGenesis(JSON.parse(readFileSync(join(dir, 'genesis.json'), 'utf8')))
+  out(describeGenesis(genesis))
+  const children = net.nodes.map((n) => {
+    const child = spawn(process.execPath, [BIN, 'node', 'start', '--home', n.home], {
+      stdio: ['ignore', 'pipe', 'pipe'],
+    })
+    const prefix = `[${n.name}] `
+    const forward = (stream: NodeJS.ReadableStream, to: NodeJS.WritableStream) => {
+      let buf = ''
+      stream.setEncoding('utf8')
+      stream.on('data', (chunk: string) => {
+        buf += chunk
+        let i = buf.indexOf('\n')
+        while (i >= 0) {
+          const line = buf.slice(0, i)
+          buf = buf.slice(i + 1)
+          if (process.env.GOVCHAIN_VERBOSE || !line.includes('"msg":"committed block"')) to.write(`${prefix}${line}\n`)
+          i = buf.indexOf('\n')
+        }
+      })
+    }
+    forward(child.stdout!, process.stdout)
+    forward(child.stderr!, process.stderr)
+    return { node: n, child }
+  })
+  let stopping = false
+  const stopAll = (code: number) => {
+    if (stopping) return
+    stopping = true
+    out('stopping all nodes…')
+    for (const { child } of children) child.kill('SIGTERM')
+    const force = setTimeout(() => {
+      for (const { child } of children) child.kill('SIGKILL')
+    }, 10_000)
+    force.unref()
+    Promise.all(children.map(({ child }) => new Promise((r) => (child.exitCode !== null ? r(0) : child.on('exit', r))))).then(
+      () => process.exit(code),
+    )
+  }
+  for (const { node, child } of children) {
+    child.on('exit', (code, signal) => {
+      if (!stopping) {
+        process.stderr.write(`node ${node.name} exited (${signal ?? code}); stopping the network\n`)
+        stopAll(1)
+      }
+    })
+  }
+  process.on('SIGINT', () => stopAll(0))
+  process.on('SIGTERM', () => stopAll(0))
+  await waitReady(net)
+  out('')
+  out(`govchain is running: ${net.nodes.length} departments, chain ${net.chainId} (${net.suite})`)
+  for (const n of net.nodes) out(`  ${n.name.padEnd(10)} ${n.apiUrl}/v1/status   docs ${n.apiUrl}/docs`)
+  out(`  keys      ${join(dir, 'keys')}`)
+  out('Ctrl-C stops every node.')
+  await waitForever()
+}
+
+async function waitReady(net: NetworkFile): Promise<void> {
+  const deadline = Date.now() + 60_000
+  for (const n of net.nodes) {
+    const client = createClient({ url: n.apiUrl, timeoutMs: 1000 })
+    for (;;) {
+      try {
+        await client.status()
+        break
+      } catch {
+        if (Date.now() > deadline) throw new GovchainError('NODE_UNREACHABLE', `${n.name} did not start within 60 s`)
+        await new Promise((r) => setTimeout(r, 250))
+      }
+    }
+  }
+}
+
+export async function main(argv: string[]): Promise<number> {
+  const program = buildProgram()
+  try {
+    await program.parseAsync(argv)
+    return process.exitCode === undefined ? 0 : Number(process.exitCode)
+  } catch (e) {
+    if (e instanceof CommanderError) {
+      return e.exitCode === 0 ? 0 : 2
+    }
+    const code = isGovchainError(e) ? e.code : isSdkError(e) ? errorCode(e) : 'ERROR'
+    const message = e instanceof Error ? e.message : String(e)
+    process.stderr.write(`govchain: ${code}: ${message}\n`)
+    return code === 'SDK_NETWORK_ERROR' || code === 'NODE_UNREACHABLE' ? 3 : 1
+  }
+}
+
+export { toHex }

@@ -1,0 +1,178 @@
+/**
+ * The consensus signer: the one place a validator key signs proposals and votes, and the guard
+ * that makes a restart unable to equivocate.
+ *
+ * Before a signature leaves, the signer durably stores what it signed (height, round, step, the
+ * exact bytes and the signature) through its SignerStore. It then refuses to sign anything at an
+ * earlier (height, round, step), and at the same (height, round, step) it only hands back the
+ * signature of the identical bytes it already signed. Steps are ordered proposal < prevote <
+ * precommit. A non-nil precommit also stores the value it locks on, so a restarted node
+ * restores its lock (lockedValue, lockedRound) instead of losing it: without that, a node that
+ * precommitted v in round r could, after a crash, prevote another value in round r' > r and
+ * help two values reach a quorum.
+ */
+import {
+  type CryptoSuite,
+  DOMAIN,
+  GovchainError,
+  LIMITS,
+  Proposal,
+  Vote,
+  codec,
+  decode,
+  encode,
+  equalBytes,
+  signingBytes,
+} from '@govchain/core'
+
+export type SignStep = 'proposal' | 'prevote' | 'precommit'
+const STEP_ORDER: Record<SignStep, number> = { proposal: 0, prevote: 1, precommit: 2 }
+
+export const SignerLock = codec.struct({
+  height: codec.u64,
+  round: codec.u32,
+  /** The locked value's bytes (the proposed block), so a restarted proposer can re-propose it. */
+  value: codec.bytes(LIMITS.blockBytes),
+})
+export type SignerLock = codec.Infer<typeof SignerLock>
+
+/** Own votes of the current height kept in the record, newest last. */
+export const SIGNER_RECENT_VOTES_MAX = 8
+
+export const SignerVote = codec.struct({ vote: codec.bytes(256), signature: codec.bytes(128) })
+export type SignerVote = codec.Infer<typeof SignerVote>
+
+/** What the signer persists before every signature; store it as bytes with encodeSignerRecord. */
+export const SignerRecord = codec.struct({
+  height: codec.u64,
+  round: codec.u32,
+  step: codec.literals(['proposal', 'prevote', 'precommit'] as const),
+  /** The exact signed body (encoded Vote or Proposal, without the domain tag). */
+  signBytes: codec.bytes(1024),
+  signature: codec.bytes(128),
+  /** The last non-nil precommit's value at `lock.height` (kept while height stays the same). */
+  lock: codec.option(SignerLock),
+  /**
+   * The last SIGNER_RECENT_VOTES_MAX votes signed at `height`, so a restarted node can re-send
+   * them (like CometBFT's WAL): a prevote lost before a crash may otherwise be needed by the
+   * others forever, and the signer would rightly refuse to sign it again.
+   */
+  votes: codec.vec(SignerVote, SIGNER_RECENT_VOTES_MAX),
+})
+export type SignerRecord = codec.Infer<typeof SignerRecord>
+
+export function encodeSignerRecord(record: SignerRecord): Uint8Array {
+  return encode(SignerRecord, record)
+}
+export function decodeSignerRecord(bytes: Uint8Array): SignerRecord {
+  return decode(SignerRecord, bytes, LIMITS.blockBytes + 4096)
+}
+
+/** Durable storage of the last record. `save` must be durable when it returns (e.g. LMDB putSync). */
+export interface SignerStore {
+  load(): SignerRecord | undefined
+  save(record: SignerRecord): void
+}
+
+/** What consensus needs from a signer. Throws SIGNER_REFUSED rather than sign twice. */
+export interface Signer {
+  /** Signature over signingBytes(DOMAIN.vote, encode(Vote, vote)). `lockValue`: the value of a non-nil precommit. */
+  signVote(vote: Vote, lockValue?: Uint8Array): Uint8Array
+  /** Signature over signingBytes(DOMAIN.proposal, encode(Proposal, proposal)). */
+  signProposal(proposal: Proposal): Uint8Array
+  /** The last persisted record (what a restart starts from). */
+  lastSigned(): SignerRecord | undefined
+}
+
+/** Keeps the record in memory: the simulator's "disk" (a crash keeps exactly this object). */
+export class MemorySignerStore implements SignerStore {
+  record: SignerRecord | undefined
+  saves = 0
+  constructor(record?: SignerRecord) {
+    this.record = record
+  }
+  load(): SignerRecord | undefined {
+    return this.record
+  }
+  save(record: SignerRecord): void {
+    this.record = record
+    this.saves++
+  }
+}
+
+function compareStep(h: number, r: number, s: SignStep, rec: SignerRecord): number {
+  if (h !== rec.height) return h < rec.height ? -1 : 1
+  if (r !== rec.round) return r < rec.round ? -1 : 1
+  return STEP_ORDER[s] - STEP_ORDER[rec.step]
+}
+
+/** A software signer over a suite private key with a durable double-sign guard. */
+export class LocalSigner implements Signer {
+  private record: SignerRecord | undefined
+
+  constructor(
+    private readonly suite: CryptoSuite,
+    private readonly privateKey: Uint8Array,
+    private readonly store: SignerStore,
+  ) {
+    this.record = store.load()
+  }
+
+  lastSigned(): SignerRecord | undefined {
+    return this.record
+  }
+
+  signVote(vote: Vote, lockValue?: Uint8Array): Uint8Array {
+    const lock =
+      vote.type === 'precommit' && vote.blockHash !== undefined && lockValue !== undefined
+        ? { height: vote.height, round: vote.round, value: lockValue }
+        : undefined
+    return this.sign(vote.height, vote.round, vote.type, encode(Vote, vote), DOMAIN.vote, lock)
+  }
+
+  signProposal(proposal: Proposal): Uint8Array {
+    return this.sign(proposal.height, proposal.round, 'proposal', encode(Proposal, proposal), DOMAIN.proposal)
+  }
+
+  private sign(
+    height: number,
+    round: number,
+    step: SignStep,
+    body: Uint8Array,
+    domain: Uint8Array,
+    lock?: SignerLock,
+  ): Uint8Array {
+    const last = this.record
+    if (last !== undefined) {
+      const c = compareStep(height, round, step, last)
+      const at = { height, round, step, last: { height: last.height, round: last.round, step: last.step } }
+      if (c < 0) throw new GovchainError('SIGNER_REFUSED', `signer refused: ${step} ${height}/${round} is before the last signed step`, at)
+      if (c === 0) {
+        if (equalBytes(body, last.signBytes)) return last.signature.slice()
+        throw new GovchainError('SIGNER_REFUSED', `signer refused: different ${step} at ${height}/${round}`, at)
+      }
+    }
+    const signature = this.suite.sign(this.privateKey, signingBytes(domain, body))
+    const keptLock = lock ?? (last?.lock !== undefined && last.lock.height === height ? last.lock : undefined)
+    const votes = last !== undefined && last.height === height ? last.votes.slice() : []
+    if (step !== 'proposal') {
+      votes.push({ vote: body, signature })
+      if (votes.length > SIGNER_RECENT_VOTES_MAX) votes.shift()
+    }
+    const record: SignerRecord = { height, round, step, signBytes: body, signature, votes }
+    if (keptLock !== undefined) record.lock = keptLock
+    // Durable before the signature leaves this function: that is the whole point.
+    this.store.save(record)
+    this.record = record
+    return signature.slice()
+  }
+}
+
+/** LocalSigner over a MemorySignerStore; `store` survives a simulated crash. */
+export class MemorySigner extends LocalSigner {
+  readonly memory: MemorySignerStore
+  constructor(suite: CryptoSuite, privateKey: Uint8Array, memory: MemorySignerStore = new MemorySignerStore()) {
+    super(suite, privateKey, memory)
+    this.memory = memory
+  }
+}

@@ -1,0 +1,70 @@
+import assert from 'node:assert/strict'
+import { test } from 'node:test'
+import { suites } from '@govchain/core'
+import { Prng } from '../src/sim/prng.ts'
+import { EventQueue } from '../src/sim/queue.ts'
+import { maxFaulty, runSimulation } from '../src/sim/simulator.ts'
+
+const suite = suites.intl
+
+test('within the fault bound: a few hundred seeds, no violation of any kind', () => {
+  let runs = 0
+  let heights = 0
+  for (let seed = 1; seed <= 240; seed++) {
+    const n = 4 + (seed % 4) // 4..7, f = 1..2 Byzantine of mixed kinds
+    const r = runSimulation({ seed, validators: n, heights: 4, suite })
+    assert.deepEqual(r.safetyViolations, [], `seed ${seed}`)
+    assert.deepEqual(r.doubleSigns, [], `seed ${seed}`)
+    assert.equal(r.livenessFailure, undefined, `seed ${seed}`)
+    assert.equal(r.byzantine, maxFaulty(n))
+    runs++
+    heights += r.decidedHeights
+  }
+  assert.equal(runs, 240, 'every seed ran')
+  assert.equal(heights, 240 * 4)
+})
+
+test('beyond the bound (n=4, 2 equivocating): a safety violation is found, and its seed replays exactly', () => {
+  let found: number | undefined
+  for (let seed = 1; seed <= 300 && found === undefined; seed++) {
+    const r = runSimulation({ seed, validators: 4, byzantine: 2, heights: 10, suite })
+    if (r.safetyViolations.length > 0) found = seed
+  }
+  assert.ok(found !== undefined, 'the checker can fail')
+  const a = runSimulation({ seed: found, validators: 4, byzantine: 2, heights: 10, suite })
+  const b = runSimulation({ seed: found, validators: 4, byzantine: 2, heights: 10, suite })
+  assert.ok(a.safetyViolations.length > 0)
+  assert.deepEqual(b.safetyViolations, a.safetyViolations)
+  assert.equal(b.digest, a.digest)
+  assert.equal(b.events, a.events)
+})
+
+test('a passing run replays to the identical digest; another seed differs', () => {
+  const a = runSimulation({ seed: 7, validators: 5, heights: 5, suite })
+  const b = runSimulation({ seed: 7, validators: 5, heights: 5, suite })
+  const c = runSimulation({ seed: 8, validators: 5, heights: 5, suite })
+  assert.equal(a.digest, b.digest)
+  assert.equal(a.virtualTimeMs, b.virtualTimeMs)
+  assert.notEqual(a.digest, c.digest)
+})
+
+test('the PRNG is deterministic and the queue is FIFO on equal times', () => {
+  const p = new Prng(42)
+  const q = new Prng(42)
+  const xs = Array.from({ length: 100 }, () => p.u32())
+  assert.deepEqual(
+    Array.from({ length: 100 }, () => q.u32()),
+    xs,
+  )
+  assert.ok(new Set(xs).size > 95)
+  for (let i = 0; i < 1000; i++) {
+    const k = p.int(3, 9)
+    assert.ok(k >= 3 && k <= 9)
+  }
+  const e = new EventQueue<string>()
+  e.push(5, 'a')
+  e.push(1, 'b')
+  e.push(5, 'c')
+  e.push(1, 'd')
+  assert.deepEqual([e.pop()?.item, e.pop()?.item, e.pop()?.item, e.pop()?.item, e.pop()], ['b', 'd', 'a', 'c', undefined])
+})

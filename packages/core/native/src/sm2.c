@@ -1,0 +1,364 @@
+/*
+ * govchain SM2 fast path: SM2 signatures (GB/T 32918.2) with SM3 and the default distinguishing
+ * ID "1234567812345678", computed by the OpenSSL that Node links and exports (no second copy of
+ * OpenSSL, nothing downloaded). Real SM2 through EVP (EVP_PKEY type SM2, EVP_PKEY_CTX_set1_id,
+ * EVP_sm3), never ECDSA on the SM2 curve.
+ *
+ * JS API (see packages/core/src/crypto/node.ts, Sm2Native):
+ *   publicKeyFromPrivate(priv: Uint8Array(32)) -> Uint8Array(65) | null
+ *   parsePublicKey(pub: Uint8Array(65))        -> handle | null
+ *   parsePrivateKey(priv: Uint8Array(32))      -> handle | null
+ *   sign(handle, msg: Uint8Array)              -> Uint8Array(64) r||s | null
+ *   verify(handle, msg, sig: Uint8Array(64))   -> boolean
+ * Handles are napi externals owning an EVP_PKEY, freed by the garbage collector. Malformed input
+ * gives null/false, never a crash; a wrong argument type throws a TypeError (the JS layer never
+ * passes one). Every call leaves OpenSSL's thread error queue empty, because Node's own crypto
+ * reads that queue.
+ */
+#include <node_api.h>
+#include <openssl/bn.h>
+#include <openssl/core_names.h>
+#include <openssl/ec.h>
+#include <openssl/err.h>
+#include <openssl/evp.h>
+#include <openssl/obj_mac.h>
+#include <openssl/params.h>
+#include <string.h>
+
+static const unsigned char SM2_DEFAULT_ID[16] = {'1', '2', '3', '4', '5', '6', '7', '8',
+                                                 '1', '2', '3', '4', '5', '6', '7', '8'};
+
+typedef struct {
+  EC_GROUP *group;
+  BIGNUM *order;       /* n */
+  BIGNUM *order_m1;    /* n - 1: private keys must be < n - 1 */
+  EVP_MD *sm3;
+} addon_state;
+
+static void state_free(napi_env env, void *data, void *hint) {
+  (void)env;
+  (void)hint;
+  addon_state *st = (addon_state *)data;
+  if (st == NULL) return;
+  EC_GROUP_free(st->group);
+  BN_free(st->order);
+  BN_free(st->order_m1);
+  EVP_MD_free(st->sm3);
+  free(st);
+}
+
+static addon_state *get_state(napi_env env) {
+  void *data = NULL;
+  napi_get_instance_data(env, &data);
+  return (addon_state *)data;
+}
+
+/* Reads a Uint8Array argument; returns 0 (and throws a TypeError) if it is not one. */
+static int get_bytes(napi_env env, napi_value v, const unsigned char **data, size_t *len) {
+  bool is_ta = false;
+  napi_typedarray_type type;
+  void *ptr = NULL;
+  size_t length = 0;
+  if (napi_is_typedarray(env, v, &is_ta) != napi_ok || !is_ta ||
+      napi_get_typedarray_info(env, v, &type, &length, &ptr, NULL, NULL) != napi_ok || type != napi_uint8_array) {
+    napi_throw_type_error(env, NULL, "expected a Uint8Array");
+    return 0;
+  }
+  *data = (const unsigned char *)(ptr != NULL ? ptr : (const void *)"");
+  *len = length;
+  return 1;
+}
+
+static napi_value js_null(napi_env env) {
+  napi_value v;
+  napi_get_null(env, &v);
+  return v;
+}
+
+static napi_value js_bool(napi_env env, int b) {
+  napi_value v;
+  napi_get_boolean(env, b ? true : false, &v);
+  return v;
+}
+
+static napi_value new_uint8array(napi_env env, const unsigned char *bytes, size_t len) {
+  void *data = NULL;
+  napi_value ab, out;
+  if (napi_create_arraybuffer(env, len, &data, &ab) != napi_ok) return js_null(env);
+  memcpy(data, bytes, len);
+  if (napi_create_typedarray(env, napi_uint8_array, len, ab, 0, &out) != napi_ok) return js_null(env);
+  return out;
+}
+
+static void pkey_finalize(napi_env env, void *data, void *hint) {
+  (void)env;
+  (void)hint;
+  EVP_PKEY_free((EVP_PKEY *)data);
+}
+
+static napi_value wrap_pkey(napi_env env, EVP_PKEY *pkey) {
+  napi_value ext;
+  if (napi_create_external(env, pkey, pkey_finalize, NULL, &ext) != napi_ok) {
+    EVP_PKEY_free(pkey);
+    return js_null(env);
+  }
+  return ext;
+}
+
+static EVP_PKEY *unwrap_pkey(napi_env env, napi_value v) {
+  napi_valuetype t;
+  void *data = NULL;
+  if (napi_typeof(env, v, &t) != napi_ok || t != napi_external) return NULL;
+  if (napi_get_value_external(env, v, &data) != napi_ok) return NULL;
+  return (EVP_PKEY *)data;
+}
+
+/* d from 32 big-endian bytes, NULL unless 1 <= d <= n - 2. Caller frees with BN_clear_free. */
+static BIGNUM *private_scalar(const addon_state *st, const unsigned char *priv, size_t len) {
+  if (len != 32) return NULL;
+  BIGNUM *d = BN_secure_new();
+  if (d == NULL) return NULL;
+  if (BN_bin2bn(priv, 32, d) == NULL || BN_is_zero(d) || BN_cmp(d, st->order_m1) >= 0) {
+    BN_clear_free(d);
+    return NULL;
+  }
+  return d;
+}
+
+/* 65-byte uncompressed public key of d into out. */
+static int public_from_scalar(const addon_state *st, const BIGNUM *d, unsigned char out[65]) {
+  int ok = 0;
+  EC_POINT *p = EC_POINT_new(st->group);
+  if (p != NULL && EC_POINT_mul(st->group, p, d, NULL, NULL, NULL) == 1 &&
+      EC_POINT_point2oct(st->group, p, POINT_CONVERSION_UNCOMPRESSED, out, 65, NULL) == 65) {
+    ok = 1;
+  }
+  EC_POINT_free(p);
+  return ok;
+}
+
+/* EVP_PKEY of type SM2 from an uncompressed public key and optionally the private scalar. */
+static EVP_PKEY *make_pkey(const unsigned char pub[65], const unsigned char *priv32) {
+  EVP_PKEY *pkey = NULL;
+  EVP_PKEY_CTX *ctx = EVP_PKEY_CTX_new_from_name(NULL, "SM2", NULL);
+  BIGNUM *d = NULL;
+  unsigned char priv_le[32];
+  OSSL_PARAM params[4];
+  int n = 0;
+  char group[] = "SM2";
+  params[n++] = OSSL_PARAM_construct_utf8_string(OSSL_PKEY_PARAM_GROUP_NAME, group, 0);
+  params[n++] = OSSL_PARAM_construct_octet_string(OSSL_PKEY_PARAM_PUB_KEY, (void *)pub, 65);
+  if (priv32 != NULL) {
+    /* OSSL_PARAM integers are native-endian: build from a BIGNUM to stay portable. */
+    d = BN_secure_new();
+    if (d == NULL || BN_bin2bn(priv32, 32, d) == NULL || BN_bn2nativepad(d, priv_le, 32) != 32) goto done;
+    params[n++] = OSSL_PARAM_construct_BN(OSSL_PKEY_PARAM_PRIV_KEY, priv_le, 32);
+  }
+  params[n] = OSSL_PARAM_construct_end();
+  if (ctx == NULL || EVP_PKEY_fromdata_init(ctx) != 1 ||
+      EVP_PKEY_fromdata(ctx, &pkey, priv32 != NULL ? EVP_PKEY_KEYPAIR : EVP_PKEY_PUBLIC_KEY, params) != 1) {
+    pkey = NULL;
+    goto done;
+  }
+  {
+    /* On-curve and not infinity (the cofactor is 1, so that is the full public-key check). */
+    EVP_PKEY_CTX *chk = EVP_PKEY_CTX_new_from_pkey(NULL, pkey, NULL);
+    int ok = chk != NULL && EVP_PKEY_public_check_quick(chk) == 1;
+    EVP_PKEY_CTX_free(chk);
+    if (!ok) {
+      EVP_PKEY_free(pkey);
+      pkey = NULL;
+    }
+  }
+done:
+  OPENSSL_cleanse(priv_le, sizeof priv_le);
+  BN_clear_free(d);
+  EVP_PKEY_CTX_free(ctx);
+  return pkey;
+}
+
+static napi_value PublicKeyFromPrivate(napi_env env, napi_callback_info info) {
+  size_t argc = 1;
+  napi_value argv[1];
+  const unsigned char *priv;
+  size_t len;
+  unsigned char pub[65];
+  napi_get_cb_info(env, info, &argc, argv, NULL, NULL);
+  if (argc < 1 || !get_bytes(env, argv[0], &priv, &len)) return NULL;
+  addon_state *st = get_state(env);
+  BIGNUM *d = private_scalar(st, priv, len);
+  int ok = d != NULL && public_from_scalar(st, d, pub);
+  BN_clear_free(d);
+  ERR_clear_error();
+  return ok ? new_uint8array(env, pub, 65) : js_null(env);
+}
+
+static napi_value ParsePublicKey(napi_env env, napi_callback_info info) {
+  size_t argc = 1;
+  napi_value argv[1];
+  const unsigned char *pub;
+  size_t len;
+  napi_get_cb_info(env, info, &argc, argv, NULL, NULL);
+  if (argc < 1 || !get_bytes(env, argv[0], &pub, &len)) return NULL;
+  /* Only the uncompressed form: OpenSSL would also take the hybrid forms 06/07. */
+  if (len != 65 || pub[0] != 0x04) return js_null(env);
+  EVP_PKEY *pkey = make_pkey(pub, NULL);
+  ERR_clear_error();
+  return pkey != NULL ? wrap_pkey(env, pkey) : js_null(env);
+}
+
+static napi_value ParsePrivateKey(napi_env env, napi_callback_info info) {
+  size_t argc = 1;
+  napi_value argv[1];
+  const unsigned char *priv;
+  size_t len;
+  unsigned char pub[65];
+  napi_get_cb_info(env, info, &argc, argv, NULL, NULL);
+  if (argc < 1 || !get_bytes(env, argv[0], &priv, &len)) return NULL;
+  addon_state *st = get_state(env);
+  BIGNUM *d = private_scalar(st, priv, len);
+  EVP_PKEY *pkey = NULL;
+  if (d != NULL && public_from_scalar(st, d, pub)) pkey = make_pkey(pub, priv);
+  BN_clear_free(d);
+  ERR_clear_error();
+  return pkey != NULL ? wrap_pkey(env, pkey) : js_null(env);
+}
+
+/* A digest-sign/verify context for SM2 with SM3 and the default distinguishing ID. */
+static EVP_MD_CTX *sm2_md_ctx(const addon_state *st, EVP_PKEY *pkey, int for_sign, EVP_PKEY_CTX **pctx_out) {
+  EVP_MD_CTX *mctx = EVP_MD_CTX_new();
+  EVP_PKEY_CTX *pctx = EVP_PKEY_CTX_new_from_pkey(NULL, pkey, NULL);
+  if (mctx == NULL || pctx == NULL) goto fail;
+  /* The ID must be set before init so Z_A is computed with it (OpenSSL caches it for init). */
+  if (EVP_PKEY_CTX_set1_id(pctx, SM2_DEFAULT_ID, sizeof SM2_DEFAULT_ID) != 1) goto fail;
+  EVP_MD_CTX_set_pkey_ctx(mctx, pctx); /* mctx does not own pctx: freed after mctx */
+  if ((for_sign ? EVP_DigestSignInit(mctx, NULL, st->sm3, NULL, pkey)
+                : EVP_DigestVerifyInit(mctx, NULL, st->sm3, NULL, pkey)) != 1)
+    goto fail;
+  *pctx_out = pctx;
+  return mctx;
+fail:
+  EVP_MD_CTX_free(mctx);
+  EVP_PKEY_CTX_free(pctx);
+  return NULL;
+}
+
+static void sm2_md_ctx_free(EVP_MD_CTX *mctx, EVP_PKEY_CTX *pctx) {
+  EVP_MD_CTX_free(mctx);
+  EVP_PKEY_CTX_free(pctx);
+}
+
+/* DER SEQUENCE { INTEGER r, INTEGER s } from 32-byte big-endian r and s (both non-zero). */
+static size_t der_int(unsigned char *out, const unsigned char *v) {
+  size_t i = 0;
+  while (i < 31 && v[i] == 0) i++;
+  size_t n = 32 - i;
+  int pad = (v[i] & 0x80) != 0;
+  out[0] = 0x02;
+  out[1] = (unsigned char)(n + pad);
+  size_t o = 2;
+  if (pad) out[o++] = 0x00;
+  memcpy(out + o, v + i, n);
+  return o + n;
+}
+
+static size_t rs_to_der(const unsigned char sig[64], unsigned char out[72]) {
+  unsigned char body[70];
+  size_t n = der_int(body, sig);
+  n += der_int(body + n, sig + 32);
+  out[0] = 0x30;
+  out[1] = (unsigned char)n;
+  memcpy(out + 2, body, n);
+  return n + 2;
+}
+
+static int in_range(const addon_state *st, const unsigned char *v32) {
+  BIGNUM *x = BN_bin2bn(v32, 32, NULL);
+  int ok = x != NULL && !BN_is_zero(x) && BN_cmp(x, st->order) < 0;
+  BN_free(x);
+  return ok;
+}
+
+static napi_value Sign(napi_env env, napi_callback_info info) {
+  size_t argc = 2;
+  napi_value argv[2];
+  const unsigned char *msg;
+  size_t msg_len;
+  napi_get_cb_info(env, info, &argc, argv, NULL, NULL);
+  if (argc < 2) return js_null(env);
+  EVP_PKEY *pkey = unwrap_pkey(env, argv[0]);
+  if (pkey == NULL) return js_null(env);
+  if (!get_bytes(env, argv[1], &msg, &msg_len)) return NULL;
+  addon_state *st = get_state(env);
+  unsigned char der[80];
+  size_t der_len = sizeof der;
+  unsigned char rs[64];
+  int ok = 0;
+  EVP_PKEY_CTX *pctx = NULL;
+  EVP_MD_CTX *mctx = sm2_md_ctx(st, pkey, 1, &pctx);
+  if (mctx != NULL && EVP_DigestSign(mctx, der, &der_len, msg, msg_len) == 1) {
+    const unsigned char *p = der;
+    ECDSA_SIG *sig = d2i_ECDSA_SIG(NULL, &p, (long)der_len);
+    if (sig != NULL) {
+      const BIGNUM *r = NULL, *s = NULL;
+      ECDSA_SIG_get0(sig, &r, &s);
+      ok = BN_bn2binpad(r, rs, 32) == 32 && BN_bn2binpad(s, rs + 32, 32) == 32;
+      ECDSA_SIG_free(sig);
+    }
+  }
+  sm2_md_ctx_free(mctx, pctx);
+  ERR_clear_error();
+  return ok ? new_uint8array(env, rs, 64) : js_null(env);
+}
+
+static napi_value Verify(napi_env env, napi_callback_info info) {
+  size_t argc = 3;
+  napi_value argv[3];
+  const unsigned char *msg, *sig;
+  size_t msg_len, sig_len;
+  napi_get_cb_info(env, info, &argc, argv, NULL, NULL);
+  if (argc < 3) return js_bool(env, 0);
+  EVP_PKEY *pkey = unwrap_pkey(env, argv[0]);
+  if (pkey == NULL) return js_bool(env, 0);
+  if (!get_bytes(env, argv[1], &msg, &msg_len) || !get_bytes(env, argv[2], &sig, &sig_len)) return NULL;
+  if (sig_len != 64) return js_bool(env, 0);
+  addon_state *st = get_state(env);
+  /* r, s in [1, n-1] (GB/T 32918.2 §7.1 B1, B2); OpenSSL checks too, this keeps the DER canonical. */
+  if (!in_range(st, sig) || !in_range(st, sig + 32)) return js_bool(env, 0);
+  unsigned char der[72];
+  size_t der_len = rs_to_der(sig, der);
+  EVP_PKEY_CTX *pctx = NULL;
+  EVP_MD_CTX *mctx = sm2_md_ctx(st, pkey, 0, &pctx);
+  int ok = mctx != NULL && EVP_DigestVerify(mctx, der, der_len, msg, msg_len) == 1;
+  sm2_md_ctx_free(mctx, pctx);
+  ERR_clear_error();
+  return js_bool(env, ok);
+}
+
+static napi_value Init(napi_env env, napi_value exports) {
+  addon_state *st = (addon_state *)calloc(1, sizeof *st);
+  if (st == NULL) return NULL;
+  st->group = EC_GROUP_new_by_curve_name(NID_sm2);
+  st->sm3 = EVP_MD_fetch(NULL, "SM3", NULL);
+  st->order = st->group != NULL ? BN_dup(EC_GROUP_get0_order(st->group)) : NULL;
+  st->order_m1 = st->order != NULL ? BN_dup(st->order) : NULL;
+  if (st->order_m1 != NULL) BN_sub_word(st->order_m1, 1);
+  ERR_clear_error();
+  if (st->group == NULL || st->sm3 == NULL || st->order == NULL || st->order_m1 == NULL) {
+    state_free(env, st, NULL);
+    napi_throw_error(env, NULL, "govchain_sm2: this OpenSSL has no SM2/SM3");
+    return NULL;
+  }
+  napi_set_instance_data(env, st, state_free, NULL);
+  napi_property_descriptor props[] = {
+      {"publicKeyFromPrivate", NULL, PublicKeyFromPrivate, NULL, NULL, NULL, napi_default, NULL},
+      {"parsePublicKey", NULL, ParsePublicKey, NULL, NULL, NULL, napi_default, NULL},
+      {"parsePrivateKey", NULL, ParsePrivateKey, NULL, NULL, NULL, napi_default, NULL},
+      {"sign", NULL, Sign, NULL, NULL, NULL, napi_default, NULL},
+      {"verify", NULL, Verify, NULL, NULL, NULL, napi_default, NULL},
+  };
+  napi_define_properties(env, exports, sizeof props / sizeof props[0], props);
+  return exports;
+}
+
+NAPI_MODULE(NODE_GYP_MODULE_NAME, Init)

@@ -1,0 +1,32 @@
+/**
+ * Crypto suites. `suites.gm` / `suites.intl` pick the fastest implementation of this runtime
+ * (Node: node:crypto and the SM2 N-API addon; browsers: pure JS) through the "#crypto-platform"
+ * import condition in package.json; `jsSuites` are the pure-JS reference implementations.
+ */
+
+import { nativeLoadError, platformSuites, sm2Backend } from '#crypto-platform'
+import { GovchainError } from '../errors.ts'
+import type { CryptoSuite } from './suite.ts'
+
+export { CRYPTO_PLAINTEXT_BYTES_MAX } from './common.ts'
+export { jsSuites } from './js.ts'
+export type { CryptoBackend, CryptoSuite, KeyPair, SuiteName } from './suite.ts'
+
+export const suites: { readonly gm: CryptoSuite; readonly intl: CryptoSuite } = platformSuites
+
+/** Looks a suite up by its genesis name; CRYPTO_UNKNOWN_SUITE otherwise. */
+export function getSuite(name: string): CryptoSuite {
+  if (name === 'gm') return suites.gm
+  if (name === 'intl') return suites.intl
+  throw new GovchainError('CRYPTO_UNKNOWN_SUITE', `unknown crypto suite: ${String(name)}`, { name })
+}
+
+/** 'native' when gm sign/verify run in the SM2 addon over OpenSSL, 'js' otherwise. */
+export function cryptoBackend(): 'native' | 'js' {
+  return sm2Backend()
+}
+
+/** Why the SM2 addon did not load (undefined when it did): for diagnostics and the benchmark. */
+export function cryptoNativeLoadError(): string | undefined {
+  return nativeLoadError()
+}

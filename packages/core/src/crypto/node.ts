@@ -1,0 +1,219 @@
+/**
+ * Node fast paths. node:crypto (OpenSSL) for SHA-256, SM3, HMAC, SM4-CTR, AES-GCM, Ed25519 and
+ * X25519; the SM2 N-API addon (packages/core/native) for SM2 sign/verify when it loaded, else the
+ * pure-JS SM2. Node's own `crypto.sign` with an SM2-curve EC key computes ECDSA, not SM2, so it is
+ * never used for gm signatures. Parsed keys are cached in bounded LRUs keyed by their bytes.
+ */
+import {
+  createCipheriv,
+  createDecipheriv,
+  createHash,
+  createHmac,
+  createPrivateKey,
+  createPublicKey,
+  diffieHellman,
+  type KeyObject,
+  sign as nodeSign,
+  verify as nodeVerify,
+  randomBytes,
+} from 'node:crypto'
+import { createRequire } from 'node:module'
+import { ed25519 } from '@noble/curves/ed25519.js'
+import { GovchainError } from '../errors.ts'
+import { Lru, plain } from './common.ts'
+import { type GmPrimitives, type IntlPrimitives, makeGmSuite, makeIntlSuite } from './factory.ts'
+import { sm2PrivateScalar } from './js/sm2.ts'
+import { jsGmPrimitives } from './js.ts'
+import type { CryptoSuite } from './suite.ts'
+
+/** Public keys seen by a validator: the validator set plus active senders. */
+const PUBLIC_KEY_CACHE_ENTRIES_MAX = 4096
+/** A process signs with a handful of keys; keep few private keys parsed. */
+const PRIVATE_KEY_CACHE_ENTRIES_MAX = 64
+
+const hex = (b: Uint8Array): string => Buffer.from(b.buffer, b.byteOffset, b.byteLength).toString('hex')
+
+// ------------------------------------------------------------------ the SM2 addon
+
+/** The addon's exports (packages/core/native/src/sm2.c). Handles are opaque externals owning an EVP_PKEY. */
+export interface Sm2Native {
+  /** 65-byte 04||x||y, or null when the private key is out of [1, n-2]. */
+  publicKeyFromPrivate(privateKey: Uint8Array): Uint8Array | null
+  /** Handle for a valid 04||x||y point on the curve, or null. */
+  parsePublicKey(publicKey: Uint8Array): object | null
+  /** Handle for a valid private key (its public key is derived inside), or null. */
+  parsePrivateKey(privateKey: Uint8Array): object | null
+  /** SM2 signature r||s (64 bytes) with the default ID, SM3; null on an internal failure. */
+  sign(handle: object, message: Uint8Array): Uint8Array | null
+  verify(handle: object, message: Uint8Array, signature: Uint8Array): boolean
+}
+
+let nativeError: string | undefined
+function loadNative(): Sm2Native | undefined {
+  if (process.env.GOVCHAIN_CRYPTO_NATIVE === '0') {
+    nativeError = 'disabled by GOVCHAIN_CRYPTO_NATIVE=0'
+    return undefined
+  }
+  try {
+    const require = createRequire(import.meta.url)
+    const addon = require('../../native/build/Release/govchain_sm2.node') as Sm2Native
+    // Self-test on load with the GB/T 32918.5 example key: a broken build must not be used.
+    const d = Buffer.from('3945208f7b2144b13f36e38ac6d39f95889393692860b51a42fb81ef4df7c5b8', 'hex')
+    const pub = addon.publicKeyFromPrivate(d)
+    const handle = pub && addon.parsePublicKey(pub)
+    const sig = Buffer.from(
+      'f5a03b0648d2c4630eeac513e1bb81a15944da3827d5b74143ac7eaceee720b3b1b6aa29df212fd8763182bc0d421ca1bb9038fd1f7f42d4840b69c485bbc1aa',
+      'hex',
+    )
+    if (!handle || !addon.verify(handle, Buffer.from('message digest'), sig)) {
+      nativeError = 'self-test failed'
+      return undefined
+    }
+    return addon
+  } catch (e) {
+    nativeError = e instanceof Error ? e.message.split('\n')[0] : String(e)
+    return undefined
+  }
+}
+
+export const sm2Native: Sm2Native | undefined = loadNative()
+
+export function nativeLoadError(): string | undefined {
+  return nativeError
+}
+
+function nativeGmSignVerify(addon: Sm2Native): Pick<GmPrimitives, 'publicKeyFromPrivate' | 'sign' | 'verify'> {
+  const pubCache = new Lru<string, object | null>(PUBLIC_KEY_CACHE_ENTRIES_MAX)
+  const privCache = new Lru<string, object>(PRIVATE_KEY_CACHE_ENTRIES_MAX)
+  return {
+    publicKeyFromPrivate(privateKey) {
+      const pub = addon.publicKeyFromPrivate(privateKey)
+      if (pub === null) throw new GovchainError('CRYPTO_INVALID_KEY', 'SM2 private key out of range [1, n-2]')
+      return plain(pub)
+    },
+    sign(privateKey, message) {
+      const k = hex(privateKey)
+      let h = privCache.get(k)
+      if (h === undefined) {
+        sm2PrivateScalar(privateKey) // typed range check before OpenSSL sees it
+        const parsed = addon.parsePrivateKey(privateKey)
+        if (parsed === null) throw new GovchainError('CRYPTO_INVALID_KEY', 'SM2 private key rejected')
+        h = parsed
+        privCache.set(k, h)
+      }
+      const sig = addon.sign(h, message)
+      if (sig === null) throw new GovchainError('CRYPTO_INVALID_KEY', 'SM2 signing failed')
+      return plain(sig)
+    },
+    verify(publicKey, message, signature) {
+      const k = hex(publicKey)
+      let h = pubCache.get(k)
+      if (h === undefined) {
+        h = addon.parsePublicKey(publicKey) // null (invalid point) is cached too: invalid stays invalid
+        pubCache.set(k, h)
+      }
+      return h !== null && addon.verify(h, message, signature)
+    },
+  }
+}
+
+// ------------------------------------------------------------------ gm
+
+const randomPlain = (n: number): Uint8Array => plain(randomBytes(n))
+
+const nodeGmPrimitives: GmPrimitives = {
+  ...jsGmPrimitives, // SM2 encryption/decryption and key generation stay pure JS (EC math)
+  sm3: (data) => plain(createHash('sm3').update(data).digest()),
+  hmacSm3: (key, data) => plain(createHmac('sm3', key).update(data).digest()),
+  sm4Block: (key, block) => {
+    const c = createCipheriv('sm4-ecb', key, null)
+    c.setAutoPadding(false)
+    return plain(c.update(block))
+  },
+  sm4Ctr: (key, iv, data) => {
+    const c = createCipheriv('sm4-ctr', key, iv)
+    return plain(Buffer.concat([c.update(data), c.final()]))
+  },
+  randomBytes: randomPlain,
+  ...(sm2Native ? nativeGmSignVerify(sm2Native) : {}),
+}
+
+// ------------------------------------------------------------------ intl
+
+// DER prefixes of PKCS#8 / SPKI for raw 32-byte Ed25519 and X25519 keys (RFC 8410).
+const ED25519_PKCS8 = Buffer.from('302e020100300506032b657004220420', 'hex')
+const ED25519_SPKI = Buffer.from('302a300506032b6570032100', 'hex')
+const X25519_PKCS8 = Buffer.from('302e020100300506032b656e04220420', 'hex')
+const X25519_SPKI = Buffer.from('302a300506032b656e032100', 'hex')
+
+const edPrivCache = new Lru<string, KeyObject>(PRIVATE_KEY_CACHE_ENTRIES_MAX)
+const edPubCache = new Lru<string, KeyObject>(PUBLIC_KEY_CACHE_ENTRIES_MAX)
+
+function edPrivateKeyObject(privateKey: Uint8Array): KeyObject {
+  const k = hex(privateKey)
+  let ko = edPrivCache.get(k)
+  if (ko === undefined) {
+    ko = createPrivateKey({ key: Buffer.concat([ED25519_PKCS8, privateKey]), format: 'der', type: 'pkcs8' })
+    edPrivCache.set(k, ko)
+  }
+  return ko
+}
+
+function edPublicKeyObject(publicKey: Uint8Array): KeyObject {
+  const k = hex(publicKey)
+  let ko = edPubCache.get(k)
+  if (ko === undefined) {
+    ko = createPublicKey({ key: Buffer.concat([ED25519_SPKI, publicKey]), format: 'der', type: 'spki' })
+    edPubCache.set(k, ko)
+  }
+  return ko
+}
+
+const rawPublic = (ko: KeyObject): Uint8Array => plain(ko.export({ format: 'der', type: 'spki' }).subarray(-32))
+const xPriv = (scalar: Uint8Array): KeyObject =>
+  createPrivateKey({ key: Buffer.concat([X25519_PKCS8, scalar]), format: 'der', type: 'pkcs8' })
+const gcmName = (key: Uint8Array): 'aes-128-gcm' | 'aes-256-gcm' => (key.length === 16 ? 'aes-128-gcm' : 'aes-256-gcm')
+
+const nodeIntlPrimitives: IntlPrimitives = {
+  sha256: (data) => plain(createHash('sha256').update(data).digest()),
+  hmacSha256: (key, data) => plain(createHmac('sha256', key).update(data).digest()),
+  randomBytes: randomPlain,
+  ed25519PublicKey: (priv) => rawPublic(createPublicKey(edPrivateKeyObject(priv))),
+  ed25519Sign: (priv, msg) => plain(nodeSign(null, msg, edPrivateKeyObject(priv))),
+  ed25519Verify: (pub, msg, sig) => nodeVerify(null, msg, edPublicKeyObject(pub), sig),
+  // The Edwards→Montgomery maps are pure arithmetic on public data or a hash; Node has no API for them.
+  edPublicToX25519: (pub) => ed25519.utils.toMontgomery(pub),
+  edSecretToX25519: (priv) => ed25519.utils.toMontgomerySecret(priv),
+  x25519: (scalar, u) =>
+    plain(
+      diffieHellman({
+        privateKey: xPriv(scalar),
+        publicKey: createPublicKey({ key: Buffer.concat([X25519_SPKI, u]), format: 'der', type: 'spki' }),
+      }),
+    ),
+  x25519Base: (scalar) => rawPublic(createPublicKey(xPriv(scalar))),
+  aeadSeal: (key, nonce, aad, pt) => {
+    const c = createCipheriv(gcmName(key), key, nonce, { authTagLength: 16 })
+    c.setAAD(aad)
+    return plain(Buffer.concat([c.update(pt), c.final(), c.getAuthTag()]))
+  },
+  aeadOpen: (key, nonce, aad, ct) => {
+    if (ct.length < 16) return null
+    try {
+      const d = createDecipheriv(gcmName(key), key, nonce, { authTagLength: 16 })
+      d.setAAD(aad)
+      d.setAuthTag(ct.subarray(ct.length - 16))
+      return plain(Buffer.concat([d.update(ct.subarray(0, ct.length - 16)), d.final()]))
+    } catch {
+      return null
+    }
+  },
+}
+
+export const nodeSuites: { readonly gm: CryptoSuite; readonly intl: CryptoSuite } = Object.freeze({
+  gm: makeGmSuite(sm2Native ? 'native' : 'node', nodeGmPrimitives),
+  intl: makeIntlSuite('node', nodeIntlPrimitives),
+})
+
+/** The primitive tables, for the vector tests that exercise primitives below the suite API. */
+export const nodePrimitives = { gm: nodeGmPrimitives, intl: nodeIntlPrimitives }

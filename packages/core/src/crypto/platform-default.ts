@@ -1,0 +1,18 @@
+/**
+ * Platform suites for browsers and any non-Node runtime (package.json "imports" condition
+ * "default"): the pure-JS suites. Must never import a node: module.
+ */
+import { jsSuites } from './js.ts'
+import type { CryptoSuite } from './suite.ts'
+
+export const platformSuites: { readonly gm: CryptoSuite; readonly intl: CryptoSuite } = jsSuites
+
+/** 'native' when the SM2 N-API addon runs gm sign/verify; always 'js' here. */
+export function sm2Backend(): 'native' | 'js' {
+  return 'js'
+}
+
+/** Why the native addon is not in use (undefined when it is). */
+export function nativeLoadError(): string | undefined {
+  return 'not a Node runtime'
+}

@@ -1,0 +1,16 @@
+/**
+ * Platform suites for Node (package.json "imports" condition "node"): node:crypto fast paths and
+ * the SM2 addon, with pure-JS fallback where the addon did not load.
+ */
+import { nativeLoadError as loadError, nodeSuites, sm2Native } from './node.ts'
+import type { CryptoSuite } from './suite.ts'
+
+export const platformSuites: { readonly gm: CryptoSuite; readonly intl: CryptoSuite } = nodeSuites
+
+export function sm2Backend(): 'native' | 'js' {
+  return sm2Native ? 'native' : 'js'
+}
+
+export function nativeLoadError(): string | undefined {
+  return loadError()
+}

@@ -1,0 +1,85 @@
+/**
+ * What the API server needs from the node. The daemon implements it; the API layer only
+ * translates HTTP/WebSocket to these calls and GovchainErrors to status codes.
+ * Bytes are Uint8Array here; the API layer renders hex (hashes, keys) or base64 (encoded blobs).
+ */
+import type { BlockHeader, ValidatorSet } from '@govchain/core'
+
+export interface StatusView {
+  chainId: string
+  suite: 'gm' | 'intl'
+  node: string
+  height: number
+  latestBlockHash: Uint8Array
+  stateRoot: Uint8Array
+  validators: { id: string; votingPower: number; publicKey: Uint8Array }[]
+  peers: { id: string; address?: string }[]
+  catchingUp: boolean
+  round: number
+  mempool: { size: number; bytes: number }
+}
+
+export interface BlockView {
+  height: number
+  hash: Uint8Array
+  header: BlockHeader
+  headerBytes: Uint8Array
+  txHashes: Uint8Array[]
+  /** Encoded CommitCertificate for this block. */
+  certificate: Uint8Array
+}
+
+export type TxStatus = 'pending' | 'committed' | 'failed'
+
+export interface TxEvent {
+  module: string
+  type: string
+  attributes: Record<string, string>
+}
+
+export interface TxView {
+  hash: Uint8Array
+  status: TxStatus
+  height?: number
+  index?: number
+  code?: string
+  events: TxEvent[]
+}
+
+export interface StateView {
+  module: string
+  key: Uint8Array
+  value: Uint8Array | undefined
+  height: number
+  /** Present when a proof was asked for. */
+  proof?: Uint8Array
+  headerBytes?: Uint8Array
+  certificate?: Uint8Array
+  validatorSet?: Uint8Array
+}
+
+export type ChainEvent =
+  | { type: 'block'; height: number; hash: Uint8Array; txCount: number; timeMs: number; proposer: string }
+  | { type: 'tx'; height: number; index: number; hash: Uint8Array; code: string }
+  | {
+      type: 'event'
+      height: number
+      txHash: Uint8Array
+      module: string
+      name: string
+      attributes: Record<string, string>
+    }
+
+export interface NodeApiBackend {
+  status(): StatusView
+  block(height: number): BlockView | undefined
+  /** Admits a signed transaction to the mempool (and gossips it). Throws GovchainError on rejection. */
+  submitTx(txBytes: Uint8Array): { hash: Uint8Array }
+  tx(hash: Uint8Array): TxView | undefined
+  /** Throws GovchainError (e.g. HEIGHT_NOT_FOUND) for a height it cannot prove. */
+  state(module: string, key: Uint8Array, opts: { prove: boolean; height?: number }): StateView
+  validatorSet(): ValidatorSet
+  /** Live events; returns the unsubscribe function. */
+  subscribe(listener: (event: ChainEvent) => void): () => void
+  healthy(): { ok: boolean; reason?: string }
+}

@@ -1,0 +1,558 @@
+/**
+ * The API contract as data: JSON Schemas for every parameter, body and response, and the route
+ * table. Fastify validates requests and serialises responses with these very objects, and the
+ * OpenAPI document (openapi.ts) is generated from them, so the documentation cannot drift from
+ * what the server enforces.
+ *
+ * Schemas stay within the intersection of JSON Schema draft-07 (what Ajv in fastify runs) and
+ * 2020-12 (what OpenAPI 3.1 speaks): type, pattern, enum, min/max, required, properties,
+ * additionalProperties, items, oneOf, const. Bytes are lowercase hex for hashes and keys,
+ * base64 for encoded blobs (headers, certificates, proofs, transactions).
+ */
+import { ERROR_CATALOGUE, GovchainError, LIMITS } from '@govchain/core'
+
+export type JsonSchema = { [key: string]: unknown }
+
+const hex32 = { type: 'string', pattern: '^[0-9a-f]{64}$', description: '32 bytes, lowercase hex' }
+const hexBytes = { type: 'string', pattern: '^([0-9a-f]{2})*$', description: 'bytes, lowercase hex' }
+const base64 = { type: 'string', contentEncoding: 'base64', description: 'bytes, standard base64 with padding' }
+const base64OrNull = { type: ['string', 'null'], contentEncoding: 'base64' }
+const height = { type: 'integer', minimum: 0, maximum: Number.MAX_SAFE_INTEGER }
+/**
+ * A height in a path or query string. Text with a pattern rather than a coerced integer: Ajv
+ * coerces "1e400" to Infinity and then skips its number checks. 15 digits stay below 2^53.
+ */
+const heightText = { type: 'string', pattern: '^[1-9][0-9]{0,14}$' }
+
+/** Largest base64 text of a transaction within LIMITS.txBytes (4 chars per 3 bytes). */
+export const TX_BASE64_CHARS_MAX = Math.ceil(LIMITS.txBytes / 3) * 4
+/** A state key is at most 512 bytes (1,024 hex digits); longer keys never exist. */
+export const STATE_KEY_HEX_CHARS_MAX = 1024
+
+// ---------------------------------------------------------------- components (named, shown in OpenAPI)
+
+export const ErrorCodeSchema: JsonSchema = {
+  type: 'string',
+  description: 'Stable error code from the catalogue; see the list in the API description.',
+  enum: Object.keys(ERROR_CATALOGUE),
+}
+
+export const ErrorSchema: JsonSchema = {
+  type: 'object',
+  description: 'Every 4xx/5xx answer. `code` is stable and machine-readable; `message` is for humans.',
+  required: ['code', 'message'],
+  properties: {
+    code: ErrorCodeSchema,
+    message: { type: 'string' },
+    details: { type: 'object', additionalProperties: true },
+  },
+}
+
+export const ValidatorSchema: JsonSchema = {
+  type: 'object',
+  required: ['id', 'votingPower', 'publicKey'],
+  properties: {
+    id: { type: 'string' },
+    votingPower: { type: 'integer', minimum: 0 },
+    publicKey: hexBytes,
+  },
+}
+
+export const PeerSchema: JsonSchema = {
+  type: 'object',
+  required: ['id'],
+  properties: { id: { type: 'string' }, address: { type: 'string' } },
+}
+
+export const StatusSchema: JsonSchema = {
+  type: 'object',
+  required: [
+    'chainId',
+    'suite',
+    'node',
+    'height',
+    'latestBlockHash',
+    'stateRoot',
+    'validators',
+    'peers',
+    'catchingUp',
+    'round',
+    'mempool',
+  ],
+  properties: {
+    chainId: { type: 'string' },
+    suite: { type: 'string', enum: ['gm', 'intl'] },
+    node: { type: 'string', description: 'name of the node that answered' },
+    height,
+    latestBlockHash: hex32,
+    stateRoot: hex32,
+    validators: { type: 'array', items: ValidatorSchema },
+    peers: { type: 'array', items: PeerSchema },
+    catchingUp: { type: 'boolean' },
+    round: { type: 'integer', minimum: 0 },
+    mempool: {
+      type: 'object',
+      required: ['size', 'bytes'],
+      properties: { size: { type: 'integer', minimum: 0 }, bytes: { type: 'integer', minimum: 0 } },
+    },
+  },
+}
+
+export const BlockHeaderSchema: JsonSchema = {
+  type: 'object',
+  description: 'Decoded header; `headerBytes` of the block carries the exact encoded bytes that were signed.',
+  required: [
+    'chainId',
+    'height',
+    'timeMs',
+    'previousHash',
+    'txRoot',
+    'stateRoot',
+    'resultsRoot',
+    'validatorSetHash',
+    'nextValidatorSetHash',
+    'lastCommitHash',
+    'proposer',
+  ],
+  properties: {
+    chainId: { type: 'string' },
+    height,
+    timeMs: { type: 'integer', minimum: 0, description: 'milliseconds since the Unix epoch' },
+    previousHash: hex32,
+    txRoot: hex32,
+    stateRoot: hex32,
+    resultsRoot: hex32,
+    validatorSetHash: hex32,
+    nextValidatorSetHash: hex32,
+    lastCommitHash: hex32,
+    proposer: { type: 'string' },
+  },
+}
+
+export const BlockSchema: JsonSchema = {
+  type: 'object',
+  required: ['height', 'hash', 'header', 'headerBytes', 'txHashes', 'certificate'],
+  properties: {
+    height,
+    hash: hex32,
+    header: BlockHeaderSchema,
+    headerBytes: base64,
+    txHashes: { type: 'array', items: hex32 },
+    certificate: { ...base64, description: 'encoded CommitCertificate, base64' },
+  },
+}
+
+export const SubmitTxRequestSchema: JsonSchema = {
+  type: 'object',
+  required: ['tx'],
+  additionalProperties: false,
+  properties: {
+    tx: {
+      ...base64,
+      minLength: 4,
+      // No maxLength here on purpose: a longer text is a too-large transaction (413 TX_TOO_LARGE), not a malformed request.
+      description: `the encoded SignedTx, standard base64 with padding; longer than ${TX_BASE64_CHARS_MAX} characters is TX_TOO_LARGE`,
+    },
+  },
+}
+
+export const SubmitTxResponseSchema: JsonSchema = {
+  type: 'object',
+  required: ['hash'],
+  properties: { hash: hex32 },
+}
+
+export const TxEventSchema: JsonSchema = {
+  type: 'object',
+  required: ['module', 'type', 'attributes'],
+  properties: {
+    module: { type: 'string' },
+    type: { type: 'string' },
+    attributes: { type: 'object', additionalProperties: { type: 'string' } },
+  },
+}
+
+export const TxSchema: JsonSchema = {
+  type: 'object',
+  description: '`height`, `index` and `code` are null while the transaction is pending.',
+  required: ['hash', 'status', 'height', 'index', 'code', 'events'],
+  properties: {
+    hash: hex32,
+    status: { type: 'string', enum: ['pending', 'committed', 'failed'] },
+    height: { type: ['integer', 'null'], minimum: 0 },
+    index: { type: ['integer', 'null'], minimum: 0 },
+    code: { type: ['string', 'null'], description: 'result code: OK, or the error code of a failed transaction' },
+    events: { type: 'array', items: TxEventSchema },
+  },
+}
+
+export const StateSchema: JsonSchema = {
+  type: 'object',
+  description:
+    'A value (or its absence, `value: null`) at `height`. With `prove=true`, `proof` proves it against the ' +
+    'state root in `headerBytes`, `certificate` commits that header and `validatorSet` is the set that signed it; ' +
+    'otherwise those four are null.',
+  required: ['module', 'key', 'value', 'height', 'proof', 'headerBytes', 'certificate', 'validatorSet'],
+  properties: {
+    module: { type: 'string' },
+    key: hexBytes,
+    value: base64OrNull,
+    height,
+    proof: base64OrNull,
+    headerBytes: base64OrNull,
+    certificate: base64OrNull,
+    validatorSet: base64OrNull,
+  },
+}
+
+export const ValidatorsSchema: JsonSchema = {
+  type: 'object',
+  required: ['validators', 'encoded'],
+  properties: {
+    validators: { type: 'array', items: ValidatorSchema },
+    encoded: { ...base64, description: 'the encoded ValidatorSet, base64 (what a light client trusts)' },
+  },
+}
+
+export const HealthSchema: JsonSchema = {
+  type: 'object',
+  required: ['ok'],
+  properties: { ok: { type: 'boolean' }, reason: { type: 'string' } },
+}
+
+export const BlockEventSchema: JsonSchema = {
+  type: 'object',
+  required: ['type', 'height', 'hash', 'txCount', 'timeMs', 'proposer'],
+  properties: {
+    type: { const: 'block' },
+    height,
+    hash: hex32,
+    txCount: { type: 'integer', minimum: 0 },
+    timeMs: { type: 'integer', minimum: 0 },
+    proposer: { type: 'string' },
+  },
+}
+
+export const TxResultEventSchema: JsonSchema = {
+  type: 'object',
+  required: ['type', 'height', 'index', 'hash', 'code'],
+  properties: {
+    type: { const: 'tx' },
+    height,
+    index: { type: 'integer', minimum: 0 },
+    hash: hex32,
+    code: { type: 'string' },
+  },
+}
+
+export const ModuleEventSchema: JsonSchema = {
+  type: 'object',
+  required: ['type', 'height', 'txHash', 'module', 'name', 'attributes'],
+  properties: {
+    type: { const: 'event' },
+    height,
+    txHash: hex32,
+    module: { type: 'string' },
+    name: { type: 'string' },
+    attributes: { type: 'object', additionalProperties: { type: 'string' } },
+  },
+}
+
+export const ChainEventSchema: JsonSchema = {
+  description: 'One WebSocket text message of /v1/events.',
+  oneOf: [BlockEventSchema, TxResultEventSchema, ModuleEventSchema],
+}
+
+/** Named schemas: the OpenAPI document shows them under components.schemas and refers to them by $ref. */
+export const COMPONENTS: Record<string, JsonSchema> = {
+  Error: ErrorSchema,
+  ErrorCode: ErrorCodeSchema,
+  Status: StatusSchema,
+  Validator: ValidatorSchema,
+  Peer: PeerSchema,
+  BlockHeader: BlockHeaderSchema,
+  Block: BlockSchema,
+  SubmitTxRequest: SubmitTxRequestSchema,
+  SubmitTxResponse: SubmitTxResponseSchema,
+  TxEvent: TxEventSchema,
+  Tx: TxSchema,
+  State: StateSchema,
+  Validators: ValidatorsSchema,
+  Health: HealthSchema,
+  BlockEvent: BlockEventSchema,
+  TxResultEvent: TxResultEventSchema,
+  ModuleEvent: ModuleEventSchema,
+  ChainEvent: ChainEventSchema,
+}
+
+// ---------------------------------------------------------------- request parts
+
+export const HeightParamsSchema: JsonSchema = {
+  type: 'object',
+  required: ['height'],
+  additionalProperties: false,
+  properties: { height: { ...heightText, description: 'block height, decimal (the first block is 1)' } },
+}
+
+export const TxHashParamsSchema: JsonSchema = {
+  type: 'object',
+  required: ['hash'],
+  additionalProperties: false,
+  properties: { hash: { type: 'string', pattern: '^[0-9a-fA-F]{64}$', description: 'transaction hash, hex' } },
+}
+
+export const StateParamsSchema: JsonSchema = {
+  type: 'object',
+  required: ['module', 'key'],
+  additionalProperties: false,
+  properties: {
+    module: { type: 'string', pattern: '^[a-z][a-z0-9_-]{0,31}$', description: 'module name, e.g. anchor' },
+    key: {
+      type: 'string',
+      pattern: '^([0-9a-fA-F]{2})+$',
+      maxLength: STATE_KEY_HEX_CHARS_MAX,
+      description: 'state key within the module, hex',
+    },
+  },
+}
+
+export const StateQuerySchema: JsonSchema = {
+  type: 'object',
+  additionalProperties: false,
+  properties: {
+    prove: { type: 'boolean', default: false, description: 'include a proof, the header and its certificate' },
+    height: { ...heightText, description: 'height to read at, decimal; default the latest committed height' },
+  },
+}
+
+export const EVENT_TYPES = ['block', 'tx', 'event'] as const
+
+export const EventsQuerySchema: JsonSchema = {
+  type: 'object',
+  additionalProperties: false,
+  properties: {
+    types: {
+      type: 'string',
+      pattern: '^(block|tx|event)(,(block|tx|event)){0,2}$',
+      description: 'comma-separated event types to receive; default all',
+    },
+    module: {
+      type: 'string',
+      pattern: '^[a-z][a-z0-9_-]{0,31}$',
+      description: 'only module events (type `event`) of this module; block and tx events are not filtered by it',
+    },
+  },
+}
+
+// ---------------------------------------------------------------- routes
+
+export interface ResponseSpec {
+  description: string
+  /** JSON schema of the body; absent for non-JSON bodies. */
+  schema?: JsonSchema
+  /** Media type when not application/json. */
+  contentType?: string
+}
+
+export interface RouteSpec {
+  method: 'GET' | 'POST'
+  /** Fastify path syntax (`:param`). */
+  url: string
+  operationId: string
+  summary: string
+  description: string
+  tag: 'chain' | 'transactions' | 'state' | 'events' | 'operations'
+  params?: JsonSchema
+  querystring?: JsonSchema
+  body?: JsonSchema
+  responses: Record<number, ResponseSpec>
+}
+
+const err = (description: string): ResponseSpec => ({ description, schema: ErrorSchema })
+const INVALID = err('invalid parameter, query or body (INVALID_ARGUMENT)')
+const INTERNAL = err('internal error (INTERNAL); details are in the node log, never in the answer')
+
+export const ROUTES: RouteSpec[] = [
+  {
+    method: 'GET',
+    url: '/v1/status',
+    operationId: 'getStatus',
+    summary: 'Node and chain status',
+    description: 'Chain id, crypto suite, latest height and hashes, validators, peers, sync and mempool state.',
+    tag: 'chain',
+    responses: { 200: { description: 'status', schema: StatusSchema }, 500: INTERNAL },
+  },
+  {
+    method: 'GET',
+    url: '/v1/blocks/latest',
+    operationId: 'getLatestBlock',
+    summary: 'Latest committed block',
+    description: 'Same answer as /v1/blocks/{height} for the latest committed height.',
+    tag: 'chain',
+    responses: {
+      200: { description: 'the block', schema: BlockSchema },
+      404: err('no block committed yet (BLOCK_NOT_FOUND)'),
+      500: INTERNAL,
+    },
+  },
+  {
+    method: 'GET',
+    url: '/v1/blocks/:height',
+    operationId: 'getBlock',
+    summary: 'Block by height',
+    description: 'Header (decoded and as the exact encoded bytes), transaction hashes and commit certificate.',
+    tag: 'chain',
+    params: HeightParamsSchema,
+    responses: {
+      200: { description: 'the block', schema: BlockSchema },
+      400: INVALID,
+      404: err('no block at that height (BLOCK_NOT_FOUND)'),
+      500: INTERNAL,
+    },
+  },
+  {
+    method: 'POST',
+    url: '/v1/txs',
+    operationId: 'submitTx',
+    summary: 'Submit a signed transaction',
+    description:
+      'Admits the transaction to the mempool and gossips it. 202 means accepted for inclusion, not committed: ' +
+      'follow it with GET /v1/txs/{hash} or the `tx` events. Rejections carry the admission error code ' +
+      '(TX_MALFORMED, TX_BAD_SIGNATURE, TX_DUPLICATE, MEMPOOL_FULL, ...).',
+    tag: 'transactions',
+    body: SubmitTxRequestSchema,
+    responses: {
+      202: { description: 'accepted into the mempool', schema: SubmitTxResponseSchema },
+      400: err('malformed request or transaction (INVALID_ARGUMENT, TX_MALFORMED, TX_BAD_SIGNATURE, ...)'),
+      409: err('duplicate or replayed transaction (TX_DUPLICATE, TX_REPLAY)'),
+      413: err('body or transaction too large (PAYLOAD_TOO_LARGE, TX_TOO_LARGE)'),
+      415: err('body is not application/json (UNSUPPORTED_MEDIA_TYPE)'),
+      429: err('too many requests from this client or sender (RATE_LIMITED, MEMPOOL_SENDER_QUOTA)'),
+      503: err('mempool full (MEMPOOL_FULL)'),
+      500: INTERNAL,
+    },
+  },
+  {
+    method: 'GET',
+    url: '/v1/txs/:hash',
+    operationId: 'getTx',
+    summary: 'Transaction status and result',
+    description: 'pending (in the mempool), committed (with height, index, code OK and events) or failed.',
+    tag: 'transactions',
+    params: TxHashParamsSchema,
+    responses: {
+      200: { description: 'the transaction', schema: TxSchema },
+      400: INVALID,
+      404: err('unknown transaction (TX_NOT_FOUND)'),
+      500: INTERNAL,
+    },
+  },
+  {
+    method: 'GET',
+    url: '/v1/state/:module/:key',
+    operationId: 'getState',
+    summary: 'Read a state value, optionally with a proof',
+    description:
+      'With prove=true the answer carries a membership or absence proof against the state root of `height`, ' +
+      "that height's header bytes and commit certificate, and the validator set, so a light client can verify it offline.",
+    tag: 'state',
+    params: StateParamsSchema,
+    querystring: StateQuerySchema,
+    responses: {
+      200: { description: 'the value (or null) at that height', schema: StateSchema },
+      400: INVALID,
+      404: err('unknown module or height (QUERY_UNKNOWN_MODULE, QUERY_UNKNOWN_HEIGHT, SMT_NODE_MISSING)'),
+      500: INTERNAL,
+    },
+  },
+  {
+    method: 'GET',
+    url: '/v1/validators',
+    operationId: 'getValidators',
+    summary: 'Current validator set',
+    description: 'The validators with their voting power and public keys, and the encoded set a light client trusts.',
+    tag: 'chain',
+    responses: { 200: { description: 'the validator set', schema: ValidatorsSchema }, 500: INTERNAL },
+  },
+  {
+    method: 'GET',
+    url: '/v1/events',
+    operationId: 'streamEvents',
+    summary: 'WebSocket stream of blocks, transaction results and module events',
+    description:
+      'Upgrade to a WebSocket. Each text message is one JSON ChainEvent. Filter with `types` and `module`. ' +
+      'The node closes a connection with code 1013 when the client reads too slowly (its send buffer passed the ' +
+      'limit), 1001 when it shuts down; an upgrade beyond the connection limit is answered 503 TOO_MANY_CONNECTIONS. ' +
+      'Messages sent by the client are ignored.',
+    tag: 'events',
+    querystring: EventsQuerySchema,
+    responses: {
+      101: { description: 'switching to the WebSocket protocol; messages follow the ChainEvent schema' },
+      400: INVALID,
+      426: err('a plain GET without Upgrade (UPGRADE_REQUIRED)'),
+      503: err('too many open streams (TOO_MANY_CONNECTIONS)'),
+    },
+  },
+  {
+    method: 'GET',
+    url: '/healthz',
+    operationId: 'getHealth',
+    summary: 'Liveness and readiness',
+    description: '200 when the node is healthy, 503 with a reason otherwise (for load balancers and orchestrators).',
+    tag: 'operations',
+    responses: {
+      200: { description: 'healthy', schema: HealthSchema },
+      503: { description: 'unhealthy, with a reason', schema: HealthSchema },
+    },
+  },
+  {
+    method: 'GET',
+    url: '/metrics',
+    operationId: 'getMetrics',
+    summary: 'Prometheus metrics',
+    description: 'Prometheus text exposition format 0.0.4. Series are listed in docs/api.md.',
+    tag: 'operations',
+    responses: { 200: { description: 'metrics', contentType: 'text/plain; version=0.0.4' } },
+  },
+  {
+    method: 'GET',
+    url: '/openapi.json',
+    operationId: 'getOpenApi',
+    summary: 'This OpenAPI 3.1 document',
+    description: 'Generated from the schemas the server validates with.',
+    tag: 'operations',
+    responses: { 200: { description: 'the OpenAPI document', contentType: 'application/json' } },
+  },
+  {
+    method: 'GET',
+    url: '/docs',
+    operationId: 'getDocs',
+    summary: 'Human-readable API documentation',
+    description: 'A self-contained HTML page rendered from the OpenAPI document (no external resources).',
+    tag: 'operations',
+    responses: { 200: { description: 'HTML page', contentType: 'text/html' } },
+  },
+]
+
+/** Fastify's `schema` option for a route: validation of the request parts and serialisation of JSON answers. */
+export function fastifySchema(route: RouteSpec): JsonSchema {
+  const schema: JsonSchema = {}
+  if (route.params !== undefined) schema.params = route.params
+  if (route.querystring !== undefined) schema.querystring = route.querystring
+  if (route.body !== undefined) schema.body = route.body
+  const response: JsonSchema = {}
+  for (const [status, spec] of Object.entries(route.responses)) {
+    if (spec.schema !== undefined && Number(status) >= 200) response[status] = spec.schema
+  }
+  // Any error status not listed still serialises as the error object.
+  response['4xx'] = ErrorSchema
+  response['5xx'] = ErrorSchema
+  schema.response = response
+  return schema
+}
+
+export function routeSpec(operationId: string): RouteSpec {
+  const r = ROUTES.find((x) => x.operationId === operationId)
+  if (r === undefined) throw new GovchainError('INTERNAL', `no route ${operationId}`)
+  return r
+}

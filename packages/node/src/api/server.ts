@@ -1,0 +1,407 @@
+/**
+ * The node's HTTP/WebSocket API (fastify). It only translates: HTTP and WebSocket in, calls to
+ * the NodeApiBackend, JSON out, GovchainError codes to HTTP statuses. Every request part is
+ * validated with the schemas of schemas.ts, which also generate /openapi.json and /docs.
+ *
+ * Error model: every error answer is `{code, message, details?}`. A GovchainError answers its
+ * catalogue status; a validation failure 400 INVALID_ARGUMENT; anything unexpected 500 INTERNAL
+ * with a fixed message, the stack going to the log only.
+ */
+import { performance } from 'node:perf_hooks'
+import fastifyCors from '@fastify/cors'
+import fastifyWebsocket from '@fastify/websocket'
+import { ERROR_CATALOGUE, type ErrorCode, fromHex, GovchainError, isGovchainError, toHex } from '@govchain/core'
+import { Ajv } from 'ajv'
+import Fastify, {
+  type FastifyError,
+  type FastifyInstance,
+  type FastifyReply,
+  type FastifyRequest,
+  LogController,
+} from 'fastify'
+import type { Logger } from '../log.ts'
+import type { NodeMetrics } from '../metrics.ts'
+import type { NodeApiBackend } from './backend.ts'
+import { DOCS_CSP, renderDocsHtml } from './docs-html.ts'
+import { EventHub, parseEventFilter } from './events.ts'
+import { buildOpenApiDocument } from './openapi.ts'
+import { RateLimiter } from './rate-limit.ts'
+import { fastifySchema, type JsonSchema, routeSpec, STATE_KEY_HEX_CHARS_MAX, TX_BASE64_CHARS_MAX } from './schemas.ts'
+import { blockJson, stateJson, statusJson, txJson, validatorsJson } from './views.ts'
+
+export interface ApiLimits {
+  /** Largest request body; a transaction is at most 300 KiB, 400 KiB as base64. */
+  bodyBytesMax: number
+  /** Open /v1/events streams at once. */
+  wsConnectionsMax: number
+  /** Bytes queued towards one stream before it is dropped as a slow consumer (close 1013). */
+  wsBufferedBytesMax: number
+  /** Largest message a client may send on a stream (clients have nothing to say). */
+  wsMessageBytesMax: number
+  /** Ping period that detects vanished stream clients; 0 disables. */
+  wsPingIntervalMs: number
+  /** POST /v1/txs per client IP: sustained rate (0 disables rate limiting) and burst. */
+  txPerSecondPerClient: number
+  txBurstPerClient: number
+  /** Client IPs tracked by the rate limiter at once. */
+  rateLimitClientsMax: number
+  /** Whole-request deadline, against clients that send slowly (slowloris). */
+  requestTimeoutMs: number
+}
+
+export const DEFAULT_API_LIMITS: Readonly<ApiLimits> = Object.freeze({
+  bodyBytesMax: 1024 * 1024,
+  wsConnectionsMax: 256,
+  wsBufferedBytesMax: 4 * 1024 * 1024,
+  wsMessageBytesMax: 4 * 1024,
+  wsPingIntervalMs: 30_000,
+  txPerSecondPerClient: 500,
+  txBurstPerClient: 1_000,
+  rateLimitClientsMax: 10_000,
+  requestTimeoutMs: 30_000,
+})
+
+/** Default CORS: any localhost origin (the portal in development); production lists its origins. */
+export const DEFAULT_CORS_ORIGINS: readonly (string | RegExp)[] = [
+  /^https?:\/\/(localhost|127\.0\.0\.1|\[::1\])(:\d{1,5})?$/,
+]
+
+export interface ApiServerOptions {
+  backend: NodeApiBackend
+  metrics: NodeMetrics
+  logger: Logger
+  host: string
+  /** 0 picks a free port; listen() tells which. */
+  port: number
+  /** Origins allowed by CORS; default DEFAULT_CORS_ORIGINS; `'*'` allows any origin. */
+  corsOrigins?: readonly (string | RegExp)[] | '*'
+  limits?: Partial<ApiLimits>
+  /** Monotonic clock for the rate limiter; default performance.now. */
+  nowMs?: () => number
+}
+
+export interface ApiServer {
+  /** Starts listening; resolves with the base URL, e.g. `http://127.0.0.1:26657`. */
+  listen(): Promise<{ url: string }>
+  /** Closes event streams (1001), stops accepting, waits for in-flight requests. Idempotent. */
+  close(): Promise<void>
+  /** In-process requests without a socket (fastify.inject), for tests and the CLI. */
+  inject: FastifyInstance['inject']
+}
+
+interface ErrorAnswer {
+  status: number
+  body: { code: ErrorCode; message: string; details?: Record<string, unknown> }
+}
+
+const answer = (code: ErrorCode, message?: string): ErrorAnswer => ({
+  status: ERROR_CATALOGUE[code].http,
+  body: { code, message: message ?? ERROR_CATALOGUE[code].message },
+})
+
+/** Details are data of the error, but must survive JSON: bytes become hex, bigints strings, the rest is dropped. */
+function jsonDetails(details: Readonly<Record<string, unknown>>): Record<string, unknown> | undefined {
+  try {
+    const text = JSON.stringify(details, (_k, v: unknown) => {
+      if (v instanceof Uint8Array) return toHex(v)
+      if (typeof v === 'bigint') return v.toString()
+      return v
+    })
+    if (text === undefined || text.length > 4096) return undefined
+    return JSON.parse(text) as Record<string, unknown>
+  } catch {
+    return undefined
+  }
+}
+
+/** Fastify's own client errors (parsing, limits) by their code. */
+const FASTIFY_CODES: Record<string, ErrorCode> = {
+  FST_ERR_CTP_BODY_TOO_LARGE: 'PAYLOAD_TOO_LARGE',
+  FST_ERR_CTP_INVALID_MEDIA_TYPE: 'UNSUPPORTED_MEDIA_TYPE',
+  FST_ERR_CTP_INVALID_CONTENT_LENGTH: 'INVALID_ARGUMENT',
+  FST_ERR_CTP_EMPTY_JSON_BODY: 'INVALID_ARGUMENT',
+  FST_ERR_CTP_INVALID_JSON_BODY: 'INVALID_ARGUMENT',
+}
+
+export function errorAnswer(error: unknown): ErrorAnswer {
+  if (isGovchainError(error)) {
+    // A 5xx GovchainError is the node's own failure: say which, but no message or details from inside.
+    if (error.httpStatus >= 500) return answer(error.code)
+    const a = answer(error.code, error.message)
+    if (error.details !== undefined) {
+      const details = jsonDetails(error.details)
+      if (details !== undefined) a.body.details = details
+    }
+    return a
+  }
+  const fe = error as Partial<FastifyError> | null
+  if (fe !== null && typeof fe === 'object') {
+    if (fe.validation !== undefined) return answer('INVALID_ARGUMENT', String(fe.message))
+    const mapped = typeof fe.code === 'string' ? FASTIFY_CODES[fe.code] : undefined
+    if (mapped !== undefined) return answer(mapped, mapped === 'INVALID_ARGUMENT' ? String(fe.message) : undefined)
+    // Any other client error fastify raised before our handler (e.g. malformed JSON): the request was bad.
+    const status = fe.statusCode
+    if (typeof status === 'number' && status >= 400 && status < 500) {
+      if (status === 404) return answer('NOT_FOUND')
+      if (status === 413) return answer('PAYLOAD_TOO_LARGE')
+      if (status === 415) return answer('UNSUPPORTED_MEDIA_TYPE')
+      return answer('INVALID_ARGUMENT', typeof fe.message === 'string' ? fe.message : undefined)
+    }
+  }
+  return answer('INTERNAL')
+}
+
+/** Strict standard base64 (with padding); atob alone accepts whitespace and missing padding. */
+const BASE64_RE = /^[A-Za-z0-9+/]*={0,2}$/
+function decodeBase64Strict(s: string): Uint8Array | undefined {
+  if (s.length % 4 !== 0 || !BASE64_RE.test(s)) return undefined
+  const buf = Buffer.from(s, 'base64')
+  // Canonical form only: re-encoding gives back the same text (rejects non-zero pad bits).
+  if (buf.toString('base64') !== s) return undefined
+  return new Uint8Array(buf.buffer, buf.byteOffset, buf.byteLength)
+}
+
+export function createApiServer(opts: ApiServerOptions): ApiServer {
+  const limits: ApiLimits = { ...DEFAULT_API_LIMITS, ...opts.limits }
+  const { backend, metrics } = opts
+  const log = opts.logger.child({ component: 'api' })
+
+  // Two validators: query strings and path params are text, so they coerce ("12" → 12, "true" → true);
+  // JSON bodies have types of their own and never coerce (a number is not a base64 string).
+  // strictNumbers: "1e400" coerces to Infinity, which must not pass as an integer.
+  const ajvOptions = { useDefaults: true, removeAdditional: false, allErrors: false, strictNumbers: true } as const
+  const ajvParams = new Ajv({ ...ajvOptions, coerceTypes: 'array' })
+  const ajvBody = new Ajv({ ...ajvOptions, coerceTypes: false })
+
+  const app = Fastify({
+    loggerInstance: log,
+    // Per-request lines are debug (log.ts), written by our onResponse hook; fastify's own are info.
+    logController: new LogController({ disableRequestLogging: true }),
+    bodyLimit: limits.bodyBytesMax,
+    requestTimeout: limits.requestTimeoutMs,
+    // Path params are at most a state key in hex; fastify's default (100) would cut them short.
+    routerOptions: { maxParamLength: STATE_KEY_HEX_CHARS_MAX * 2 },
+    return503OnClosing: true,
+    forceCloseConnections: 'idle',
+  })
+  app.setValidatorCompiler(({ schema, httpPart }) => (httpPart === 'body' ? ajvBody : ajvParams).compile(schema))
+  // JSON only: a text/plain body is refused with 415 instead of reaching the schema as a string.
+  app.removeContentTypeParser('text/plain')
+
+  const hub = new EventHub({
+    backend,
+    metrics,
+    logger: log,
+    connectionsMax: limits.wsConnectionsMax,
+    bufferedBytesMax: limits.wsBufferedBytesMax,
+    pingIntervalMs: limits.wsPingIntervalMs,
+  })
+  const limiter =
+    limits.txPerSecondPerClient > 0
+      ? new RateLimiter({
+          ratePerSecond: limits.txPerSecondPerClient,
+          burst: Math.max(1, limits.txBurstPerClient),
+          clientsMax: limits.rateLimitClientsMax,
+          nowMs: opts.nowMs ?? (() => performance.now()),
+        })
+      : undefined
+
+  let openApiText: string | undefined
+  let docsHtml: string | undefined
+  const openApi = (): string => {
+    openApiText ??= JSON.stringify(buildOpenApiDocument())
+    return openApiText
+  }
+
+  app.register(fastifyCors, {
+    origin: opts.corsOrigins === '*' ? true : [...(opts.corsOrigins ?? DEFAULT_CORS_ORIGINS)],
+    methods: ['GET', 'POST'],
+    allowedHeaders: ['content-type'],
+    maxAge: 600,
+  })
+  app.register(fastifyWebsocket, {
+    options: { maxPayload: limits.wsMessageBytesMax },
+    // A stream error (client vanished mid-frame) is the client's business: drop it, log at debug.
+    errorHandler: (error, socket, request) => {
+      request.log.debug({ err: error }, 'event stream error')
+      socket.terminate()
+    },
+    // Our own close() closes streams with 1001 first; nothing left for the plugin to do but stop ws.
+    preClose(done) {
+      hub.closeAll()
+      this.websocketServer.close()
+      done()
+    },
+  })
+
+  app.setErrorHandler((error: unknown, request: FastifyRequest, reply: FastifyReply) => {
+    const a = errorAnswer(error)
+    // 500 is the node's own fault and needs an operator; 503 (mempool full, too many streams) is load, not a fault.
+    if (a.status === 500) request.log.error({ err: error, url: request.url, method: request.method }, 'request failed')
+    reply.code(a.status).send(a.body)
+  })
+  app.setNotFoundHandler((_request, reply) => {
+    const a = answer('NOT_FOUND')
+    reply.code(a.status).send(a.body)
+  })
+  app.addHook('onSend', async (_request, reply, payload) => {
+    reply.header('x-content-type-options', 'nosniff')
+    return payload
+  })
+  app.addHook('onResponse', async (request, reply) => {
+    const route = request.routeOptions.url ?? 'unmatched'
+    metrics.apiRequests.inc({ method: request.method, route, status: String(reply.statusCode) })
+    metrics.apiRequestDuration.observe({ method: request.method, route }, reply.elapsedTime / 1000)
+    request.log.debug(
+      { method: request.method, url: request.url, status: reply.statusCode, ms: reply.elapsedTime },
+      'request',
+    )
+  })
+
+  app.register(async (r) => {
+    const spec = (id: string) => {
+      const s = routeSpec(id)
+      return { method: s.method, url: s.url, schema: fastifySchema(s) as Record<string, JsonSchema> }
+    }
+
+    r.route({ ...spec('getStatus'), handler: async () => statusJson(backend.status()) })
+
+    r.route({
+      ...spec('getLatestBlock'),
+      handler: async () => {
+        const height = backend.status().height
+        const block = height > 0 ? backend.block(height) : undefined
+        if (block === undefined) throw new GovchainError('BLOCK_NOT_FOUND', 'no block committed yet')
+        return blockJson(block)
+      },
+    })
+
+    r.route<{ Params: { height: string } }>({
+      ...spec('getBlock'),
+      handler: async (request) => {
+        const height = Number(request.params.height)
+        const block = backend.block(height)
+        if (block === undefined) throw new GovchainError('BLOCK_NOT_FOUND', `no block at height ${height}`)
+        return blockJson(block)
+      },
+    })
+
+    r.route<{ Body: { tx: string } }>({
+      ...spec('submitTx'),
+      onRequest: async (request, reply) => {
+        if (limiter === undefined || limiter.take(request.ip)) return
+        reply.header('retry-after', String(limiter.retryAfterSeconds(request.ip)))
+        metrics.incTxRejected('RATE_LIMITED')
+        throw new GovchainError('RATE_LIMITED')
+      },
+      handler: async (request, reply) => {
+        const text = request.body.tx
+        if (text.length > TX_BASE64_CHARS_MAX) throw new GovchainError('TX_TOO_LARGE')
+        const bytes = decodeBase64Strict(text)
+        if (bytes === undefined)
+          throw new GovchainError('INVALID_ARGUMENT', 'body/tx must be standard base64 with padding')
+        try {
+          const { hash } = backend.submitTx(bytes)
+          reply.code(202)
+          return { hash: toHex(hash) }
+        } catch (e) {
+          if (isGovchainError(e)) metrics.incTxRejected(e.code)
+          throw e
+        }
+      },
+    })
+
+    r.route<{ Params: { hash: string } }>({
+      ...spec('getTx'),
+      handler: async (request) => {
+        const tx = backend.tx(fromHex(request.params.hash))
+        if (tx === undefined) throw new GovchainError('TX_NOT_FOUND')
+        return txJson(tx)
+      },
+    })
+
+    r.route<{ Params: { module: string; key: string }; Querystring: { prove: boolean; height?: string } }>({
+      ...spec('getState'),
+      handler: async (request) => {
+        const { module, key } = request.params
+        const { prove, height } = request.query
+        const opts = height === undefined ? { prove } : { prove, height: Number(height) }
+        const view = backend.state(module, fromHex(key), opts)
+        return stateJson(view)
+      },
+    })
+
+    r.route({ ...spec('getValidators'), handler: async () => validatorsJson(backend.validatorSet()) })
+
+    r.route<{ Querystring: { types?: string; module?: string } }>({
+      ...spec('streamEvents'),
+      // Refuse over the limit before upgrading, so the client gets a coded HTTP answer.
+      preHandler: async (request) => {
+        if (!request.ws) throw new GovchainError('UPGRADE_REQUIRED')
+        if (hub.full) {
+          metrics.wsDropped.inc({ reason: 'connections_max' })
+          throw new GovchainError('TOO_MANY_CONNECTIONS')
+        }
+      },
+      handler: async () => {
+        throw new GovchainError('UPGRADE_REQUIRED')
+      },
+      wsHandler: (socket, request) => {
+        hub.add(socket, parseEventFilter(request.query as { types?: string; module?: string }))
+      },
+    })
+
+    r.route({
+      ...spec('getHealth'),
+      handler: async (_request, reply) => {
+        const h = backend.healthy()
+        reply.code(h.ok ? 200 : 503)
+        return h.reason === undefined ? { ok: h.ok } : { ok: h.ok, reason: h.reason }
+      },
+    })
+
+    r.route({
+      ...spec('getMetrics'),
+      handler: async (_request, reply) => {
+        const text = await metrics.text()
+        reply.type(metrics.contentType)
+        return text
+      },
+    })
+
+    r.route({
+      ...spec('getOpenApi'),
+      handler: async (_request, reply) => {
+        reply.type('application/json; charset=utf-8')
+        return openApi()
+      },
+    })
+
+    r.route({
+      ...spec('getDocs'),
+      handler: async (_request, reply) => {
+        docsHtml ??= renderDocsHtml(JSON.parse(openApi()))
+        reply.type('text/html; charset=utf-8').header('content-security-policy', DOCS_CSP)
+        return docsHtml
+      },
+    })
+  })
+
+  let closing: Promise<void> | undefined
+  return {
+    async listen() {
+      const address = await app.listen({ host: opts.host, port: opts.port })
+      log.info({ url: address }, 'API listening')
+      return { url: address }
+    },
+    close() {
+      closing ??= (async () => {
+        hub.closeAll()
+        await app.close()
+        log.info('API closed')
+      })()
+      return closing
+    },
+    inject: app.inject.bind(app) as FastifyInstance['inject'],
+  }
+}

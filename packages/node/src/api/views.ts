@@ -1,0 +1,107 @@
+/**
+ * Backend views → JSON bodies of the contract (schemas.ts). Hashes, keys and public keys as
+ * lowercase hex; encoded blobs as base64; absent optional values as null.
+ */
+import { type BlockHeader, encode, toBase64, toHex, ValidatorSet } from '@govchain/core'
+import type { BlockView, ChainEvent, StateView, StatusView, TxView } from './backend.ts'
+
+export function statusJson(s: StatusView) {
+  return {
+    chainId: s.chainId,
+    suite: s.suite,
+    node: s.node,
+    height: s.height,
+    latestBlockHash: toHex(s.latestBlockHash),
+    stateRoot: toHex(s.stateRoot),
+    validators: s.validators.map((v) => ({ id: v.id, votingPower: v.votingPower, publicKey: toHex(v.publicKey) })),
+    peers: s.peers.map((p) => (p.address === undefined ? { id: p.id } : { id: p.id, address: p.address })),
+    catchingUp: s.catchingUp,
+    round: s.round,
+    mempool: { size: s.mempool.size, bytes: s.mempool.bytes },
+  }
+}
+
+export function headerJson(h: BlockHeader) {
+  return {
+    chainId: h.chainId,
+    height: h.height,
+    timeMs: h.timeMs,
+    previousHash: toHex(h.previousHash),
+    txRoot: toHex(h.txRoot),
+    stateRoot: toHex(h.stateRoot),
+    resultsRoot: toHex(h.resultsRoot),
+    validatorSetHash: toHex(h.validatorSetHash),
+    nextValidatorSetHash: toHex(h.nextValidatorSetHash),
+    lastCommitHash: toHex(h.lastCommitHash),
+    proposer: h.proposer,
+  }
+}
+
+export function blockJson(b: BlockView) {
+  return {
+    height: b.height,
+    hash: toHex(b.hash),
+    header: headerJson(b.header),
+    headerBytes: toBase64(b.headerBytes),
+    txHashes: b.txHashes.map(toHex),
+    certificate: toBase64(b.certificate),
+  }
+}
+
+export function txJson(t: TxView) {
+  return {
+    hash: toHex(t.hash),
+    status: t.status,
+    height: t.height ?? null,
+    index: t.index ?? null,
+    code: t.code ?? null,
+    events: t.events.map((e) => ({ module: e.module, type: e.type, attributes: { ...e.attributes } })),
+  }
+}
+
+const b64OrNull = (b: Uint8Array | undefined): string | null => (b === undefined ? null : toBase64(b))
+
+export function stateJson(s: StateView) {
+  return {
+    module: s.module,
+    key: toHex(s.key),
+    value: b64OrNull(s.value),
+    height: s.height,
+    proof: b64OrNull(s.proof),
+    headerBytes: b64OrNull(s.headerBytes),
+    certificate: b64OrNull(s.certificate),
+    validatorSet: b64OrNull(s.validatorSet),
+  }
+}
+
+export function validatorsJson(set: ValidatorSet) {
+  return {
+    validators: set.validators.map((v) => ({ id: v.id, votingPower: v.votingPower, publicKey: toHex(v.publicKey) })),
+    encoded: toBase64(encode(ValidatorSet, set)),
+  }
+}
+
+export function eventJson(e: ChainEvent) {
+  switch (e.type) {
+    case 'block':
+      return {
+        type: e.type,
+        height: e.height,
+        hash: toHex(e.hash),
+        txCount: e.txCount,
+        timeMs: e.timeMs,
+        proposer: e.proposer,
+      }
+    case 'tx':
+      return { type: e.type, height: e.height, index: e.index, hash: toHex(e.hash), code: e.code }
+    case 'event':
+      return {
+        type: e.type,
+        height: e.height,
+        txHash: toHex(e.txHash),
+        module: e.module,
+        name: e.name,
+        attributes: { ...e.attributes },
+      }
+  }
+}

@@ -1,0 +1,797 @@
+/**
+ * The validator daemon: wires the pure parts (consensus state machine, execution engine) to
+ * the edges (LMDB store, mutual-TLS p2p, timers, HTTP API). Everything with a clock, a socket
+ * or a disk lives here; nothing here decides what the chain contains.
+ *
+ *   p2p ──proposal/vote──▶ Consensus.handle ──outputs──▶ broadcast / timers / requestValue / decide
+ *   API ──tx──▶ Mempool ──gossip──▶ peers            decide ──▶ commit (one LMDB txn) ──▶ events
+ *   status from peers ──▶ sync: fetch blocks, verify certificates, validate, commit
+ */
+import {
+  Block,
+  BlockHeader,
+  CommitCertificate,
+  type CryptoSuite,
+  GovchainError,
+  SmtProofCodec,
+  ValidatorSet,
+  codec,
+  equalBytes,
+  getSuite,
+  hashValidatorSet,
+  isGovchainError,
+  toHex,
+  verifyCommitFor,
+} from '@govchain/core'
+import {
+  type Consensus,
+  type ConsensusOutput,
+  LocalSigner,
+  type SignerStore,
+  createConsensus,
+  decodeSignerRecord,
+  encodeSignerRecord,
+} from '@govchain/consensus'
+import type {
+  BlockView,
+  ChainEvent,
+  NodeApiBackend,
+  StateView,
+  StatusView,
+  TxEvent as ApiTxEvent,
+  TxView,
+} from './api/backend.ts'
+import { type ApiServer, createApiServer } from './api/index.ts'
+import {
+  ExecutionCache,
+  type ExecutionParams,
+  DEFAULT_EXECUTION_PARAMS,
+  blockHash,
+  buildBlock,
+  isTxCommitted,
+  queryState,
+  txHashOf,
+  validateBlock,
+} from './execution/index.ts'
+import type { TxEvent } from './execution/results.ts'
+import type { Genesis } from './genesis.ts'
+import { genesisValidatorSet } from './genesis.ts'
+import type { NodeHome } from './home.ts'
+import { type Logger, createLogger } from './log.ts'
+import { Mempool } from './mempool/index.ts'
+import { NodeMetrics } from './metrics.ts'
+import { defaultModuleRegistry } from './modules/index.ts'
+import { type P2P, createP2P } from './p2p/index.ts'
+import { type ChainStore, LmdbChainStore } from './storage/index.ts'
+import {
+  CHANNEL,
+  PRIORITY_CHANNELS,
+  ProposalMessage,
+  SYNC_BLOCKS_MAX,
+  SYNC_RESPONSE_BYTES_MAX,
+  StatusMessage,
+  SyncRequest,
+  SyncResponse,
+  TxsMessage,
+  VoteMessage,
+} from './wire.ts'
+
+const SIGNER_RECORD = 'consensus-signer'
+const SYNC_REQUEST_TIMEOUT_MS = 5000
+const GOSSIP_INTERVAL_MS = 1000
+const TX_GOSSIP_FLUSH_MS = 5
+const TX_GOSSIP_BATCH_MAX = 512
+const SUBSCRIBERS_MAX = 1024
+
+export interface NodeOptions {
+  home: NodeHome
+  /** Override the configured API port (0 = ephemeral, for tests). */
+  apiPort?: number
+  p2pPort?: number
+  logger?: Logger
+  /** Wall clock (ms). Only the proposer's block time and the drift check read it. */
+  now?: () => number
+}
+
+function storeSigner(store: ChainStore): SignerStore {
+  return {
+    load: () => {
+      const b = store.getRecord(SIGNER_RECORD)
+      return b === undefined ? undefined : decodeSignerRecord(b)
+    },
+    save: (record) => store.putRecordSync(SIGNER_RECORD, encodeSignerRecord(record)),
+  }
+}
+
+function apiEvent(e: TxEvent): ApiTxEvent {
+  const dot = e.type.indexOf('.')
+  return {
+    module: dot > 0 ? e.type.slice(0, dot) : e.type,
+    type: dot > 0 ? e.type.slice(dot + 1) : e.type,
+    attributes: Object.fromEntries(e.attributes.map((a) => [a.key, a.value])),
+  }
+}
+
+export class GovchainNode implements NodeApiBackend {
+  readonly suite: CryptoSuite
+  readonly chainId: string
+  readonly genesis: Genesis
+  readonly nodeId: string
+  readonly logger: Logger
+  readonly metrics: NodeMetrics
+  readonly store: ChainStore
+  readonly mempool: Mempool
+  readonly p2p: P2P
+  apiUrl = ''
+  p2pAddress = ''
+
+  private readonly modules = defaultModuleRegistry()
+  private readonly params: ExecutionParams
+  private readonly vset: ValidatorSet
+  private readonly validatorSetHash: Uint8Array
+  private readonly myIndex: number | undefined
+  private readonly consensus: Consensus
+  private readonly cache = new ExecutionCache(32)
+  private readonly now: () => number
+  private api: ApiServer | undefined
+  private readonly timers = new Set<ReturnType<typeof setTimeout>>()
+  private gossipTimer: ReturnType<typeof setInterval> | undefined
+  private nextHeightTimer: ReturnType<typeof setTimeout> | undefined
+  private waitingEmpty = false
+  private readonly subscribers = new Set<(e: ChainEvent) => void>()
+  private readonly peerHeights = new Map<string, number>()
+  private syncInFlight: { peer: string; timer: ReturnType<typeof setTimeout> } | undefined
+  private txGossip: Uint8Array[] = []
+  private txGossipTimer: ReturnType<typeof setTimeout> | undefined
+  /** Height consensus is working on (committed + 1), or 0 before start. */
+  private consensusHeight = 0
+  private lastProgressMs = 0
+  private stopped = false
+
+  constructor(private readonly opts: NodeOptions) {
+    const { home } = opts
+    this.genesis = home.genesis
+    this.suite = getSuite(home.genesis.suite)
+    this.chainId = home.genesis.chainId
+    this.nodeId = home.config.nodeId
+    this.now = opts.now ?? Date.now
+    this.logger = opts.logger ?? createLogger({ name: this.nodeId, level: home.config.logLevel })
+    this.metrics = new NodeMetrics({ labels: { node: this.nodeId } })
+    this.params = { ...DEFAULT_EXECUTION_PARAMS, maxTxValidityBlocks: home.genesis.params.maxTxValidityBlocks }
+    this.vset = genesisValidatorSet(home.genesis)
+    this.validatorSetHash = hashValidatorSet(this.suite, this.vset)
+    const myKey = toHex(home.validatorKey.publicKey)
+    const idx = this.vset.validators.findIndex((v) => toHex(v.publicKey) === myKey)
+    this.myIndex = idx >= 0 ? idx : undefined
+
+    this.store = LmdbChainStore.open({ path: LmdbChainStore.pathFor(home.home) })
+    this.mempool = new Mempool({
+      suite: this.suite,
+      chainId: this.chainId,
+      modules: this.modules,
+      params: this.params,
+      latestHeight: () => this.store.latestHeight(),
+      isCommitted: (h) => {
+        const meta = this.store.meta()
+        return meta !== undefined && isTxCommitted(this.suite, this.store, meta.stateRoot, h)
+      },
+    })
+    const p = home.genesis.params
+    this.consensus = createConsensus({
+      chainId: this.chainId,
+      suite: this.suite,
+      validatorSet: this.vset,
+      ...(this.myIndex !== undefined
+        ? {
+            myIndex: this.myIndex,
+            signer: new LocalSigner(this.suite, home.validatorKey.privateKey, storeSigner(this.store)),
+          }
+        : {}),
+      timeouts: {
+        proposeMs: p.timeoutProposeMs,
+        prevoteMs: p.timeoutPrevoteMs,
+        precommitMs: p.timeoutPrecommitMs,
+        deltaMs: p.timeoutDeltaMs,
+      },
+      valueId: (value) => {
+        try {
+          return blockHash(this.suite, codec.decode(Block, value).header)
+        } catch {
+          return null
+        }
+      },
+      isValid: (height, value) => this.isValidBlock(height, value),
+    })
+    this.p2p = createP2P(
+      {
+        chainId: this.chainId,
+        nodeId: this.nodeId,
+        listen: { host: home.config.p2p.host, port: opts.p2pPort ?? home.config.p2p.port },
+        tls: { certPem: home.tls.certPem, keyPem: home.tls.keyPem, trustedCAPems: home.trustedCaPems },
+        signingKey: home.validatorKey,
+        peers: home.config.peers,
+        priorityChannels: PRIORITY_CHANNELS,
+        channels: Object.values(CHANNEL),
+        getLatestHeight: () => this.store.latestHeight(),
+      },
+      {
+        suite: this.suite,
+        logger: this.logger,
+        metrics: {
+          increment: (name, labels) => {
+            if (name === 'p2p_frames_in_total' || name === 'p2p_frames_out_total') {
+              this.metrics.incP2pMessages(labels?.channel ?? 'any', name === 'p2p_frames_in_total' ? 'in' : 'out')
+            }
+          },
+        },
+      },
+    )
+  }
+
+  // ------------------------------------------------------------------ lifecycle
+
+  async start(): Promise<{ apiUrl: string; p2pAddress: string }> {
+    const addr = await this.p2p.start()
+    this.p2pAddress = `${addr.host}:${addr.port}`
+    this.p2p.onMessage((peer, channel, payload) => this.onPeerMessage(peer, channel, payload))
+    this.p2p.onPeerConnected((peer) => {
+      this.peerHeights.set(peer.nodeId, peer.latestHeight)
+      this.metrics.setPeers(this.p2p.peers().length)
+      this.sendGossipTo(peer.nodeId)
+      this.maybeSync()
+    })
+    this.p2p.onPeerDisconnected((peer) => {
+      this.peerHeights.delete(peer)
+      this.metrics.setPeers(this.p2p.peers().length)
+      if (this.syncInFlight?.peer === peer) this.endSync()
+    })
+    this.api = createApiServer({
+      backend: this,
+      metrics: this.metrics,
+      logger: this.logger,
+      host: this.opts.home.config.api.host,
+      port: this.opts.apiPort ?? this.opts.home.config.api.port,
+    })
+    const { url } = await this.api.listen()
+    this.apiUrl = url
+    const meta = this.store.meta()
+    this.metrics.setHeight(meta?.height ?? 0)
+    this.logger.info(
+      {
+        chainId: this.chainId,
+        suite: this.suite.name,
+        height: meta?.height ?? 0,
+        validator: this.myIndex !== undefined,
+        api: url,
+        p2p: this.p2pAddress,
+      },
+      'node started',
+    )
+    this.lastProgressMs = this.now()
+    this.startHeight(this.store.latestHeight() + 1)
+    this.gossipTimer = setInterval(() => this.regossip(), GOSSIP_INTERVAL_MS)
+    return { apiUrl: url, p2pAddress: this.p2pAddress }
+  }
+
+  async stop(): Promise<void> {
+    if (this.stopped) return
+    this.stopped = true
+    for (const t of this.timers) clearTimeout(t)
+    this.timers.clear()
+    if (this.gossipTimer) clearInterval(this.gossipTimer)
+    if (this.nextHeightTimer) clearTimeout(this.nextHeightTimer)
+    if (this.txGossipTimer) clearTimeout(this.txGossipTimer)
+    if (this.syncInFlight) clearTimeout(this.syncInFlight.timer)
+    await this.api?.close()
+    await this.p2p.close()
+    await this.store.close()
+    this.logger.info({}, 'node stopped')
+  }
+
+  // ------------------------------------------------------------------ consensus driving
+
+  private startHeight(height: number): void {
+    if (this.stopped) return
+    this.nextHeightTimer = undefined
+    this.waitingEmpty = false
+    this.consensusHeight = height
+    this.cache.clear()
+    this.run(this.consensus.handle({ type: 'start', height, validatorSet: this.vset }))
+  }
+
+  /** Executes consensus outputs. Re-entrant inputs (proposalValue) are fed back here. */
+  private run(outputs: ConsensusOutput[]): void {
+    for (const out of outputs) {
+      if (this.stopped) return
+      switch (out.type) {
+        case 'broadcastProposal':
+          this.p2p.broadcast(
+            CHANNEL.proposal,
+            codec.encode(ProposalMessage, { proposal: out.proposal, value: out.value }),
+          )
+          break
+        case 'broadcastVote':
+          this.p2p.broadcast(CHANNEL.vote, codec.encode(VoteMessage, out.vote))
+          break
+        case 'scheduleTimeout': {
+          const t = setTimeout(() => {
+            this.timers.delete(t)
+            if (!this.stopped) {
+              this.metrics.setRound(out.round)
+              this.run(this.consensus.handle({ type: 'timeout', kind: out.kind, height: out.height, round: out.round }))
+            }
+          }, out.durationMs)
+          this.timers.add(t)
+          break
+        }
+        case 'requestValue': {
+          const value = this.proposeBlock(out.height)
+          if (value !== undefined) {
+            this.run(this.consensus.handle({ type: 'proposalValue', height: out.height, round: out.round, value }))
+          }
+          break
+        }
+        case 'decide':
+          this.onDecide(out.height, out.value, out.certificate)
+          break
+        case 'evidence':
+          // Recording evidence on chain and slashing voting power is governance's (issue 5).
+          this.logger.warn({ evidence: 'duplicate-vote' }, 'equivocation detected')
+          break
+      }
+    }
+  }
+
+  private parentHeader(height: number): BlockHeader | undefined {
+    return height <= 1 ? undefined : this.store.getHeader(height - 1)
+  }
+
+  private proposeBlock(height: number): Uint8Array | undefined {
+    const parent = this.parentHeader(height)
+    if (height > 1 && parent === undefined) return undefined
+    const lastCommit = height > 1 ? this.store.getCertificate(height - 1) : undefined
+    const p = this.genesis.params
+    const minTime = parent === undefined ? this.genesis.genesisTimeMs : parent.timeMs + 1
+    try {
+      const built = buildBlock({
+        suite: this.suite,
+        chainId: this.chainId,
+        modules: this.modules,
+        params: this.params,
+        store: this.store,
+        cache: this.cache,
+        preverified: this.mempool.verified,
+        height,
+        timeMs: Math.max(this.now(), minTime),
+        ...(parent !== undefined ? { parent: { header: parent } } : {}),
+        ...(lastCommit !== undefined ? { lastCommit } : {}),
+        validatorSetHash: this.validatorSetHash,
+        nextValidatorSetHash: this.validatorSetHash,
+        proposer: this.nodeId,
+        txs: this.mempool.reap(p.blockMaxBytes, p.blockMaxTxs),
+        maxBlockBytes: p.blockMaxBytes,
+      })
+      if (built.dropped.length > 0) this.mempool.removeCommitted(built.dropped.map((d) => d.txHash))
+      return codec.encode(Block, built.block)
+    } catch (e) {
+      this.logger.error({ err: e, height }, 'could not build a block')
+      return undefined
+    }
+  }
+
+  private isValidBlock(height: number, value: Uint8Array, checkClock = true): boolean {
+    try {
+      const block = codec.decode(Block, value)
+      const parent = this.parentHeader(height)
+      if (height > 1 && parent === undefined) return false
+      validateBlock({
+        suite: this.suite,
+        chainId: this.chainId,
+        modules: this.modules,
+        params: this.params,
+        store: this.store,
+        cache: this.cache,
+        preverified: this.mempool.verified,
+        block,
+        ...(parent !== undefined ? { parent: { header: parent } } : {}),
+        validatorSetHash: this.validatorSetHash,
+        nextValidatorSetHash: this.validatorSetHash,
+        verifyLastCommit: (cert) => {
+          verifyCommitFor(this.suite, this.chainId, this.vset, cert, height - 1, blockHash(this.suite, parent!))
+        },
+        minTimeMs: this.genesis.genesisTimeMs,
+        ...(checkClock ? { maxTimeMs: this.now() + this.genesis.params.maxClockDriftMs } : {}),
+      })
+      return true
+    } catch (e) {
+      this.logger.warn({ height, code: isGovchainError(e) ? e.code : 'UNKNOWN', err: String(e) }, 'invalid block')
+      return false
+    }
+  }
+
+  private onDecide(height: number, value: Uint8Array, certificate: CommitCertificate): void {
+    if (height !== this.store.latestHeight() + 1) return
+    const block = codec.decode(Block, value)
+    this.commit(block, certificate, false)
+  }
+
+  /** Commits a decided or synced block: one LMDB transaction, then events and the next height. */
+  private commit(block: Block, certificate: CommitCertificate, synced: boolean): void {
+    const started = performance.now()
+    const hash = blockHash(this.suite, block.header)
+    let execution = this.cache.get(hash)
+    if (execution === undefined) {
+      const parent = this.parentHeader(block.header.height)
+      execution = validateBlock({
+        suite: this.suite,
+        chainId: this.chainId,
+        modules: this.modules,
+        params: this.params,
+        store: this.store,
+        cache: this.cache,
+        preverified: this.mempool.verified,
+        block,
+        ...(parent !== undefined ? { parent: { header: parent } } : {}),
+        validatorSetHash: this.validatorSetHash,
+        nextValidatorSetHash: this.validatorSetHash,
+      }).execution
+    }
+    this.store.commitBlock({
+      block,
+      blockHash: hash,
+      certificate,
+      smtNodes: execution.smtNodes,
+      txResults: execution.results,
+      indexes: execution.indexes,
+    })
+    const height = block.header.height
+    const txHashes = execution.results.map((r) => r.txHash)
+    this.mempool.removeCommitted(txHashes)
+    this.mempool.recheck()
+    const ms = performance.now() - started
+    this.metrics.observeBlockCommit(ms / 1000)
+    this.metrics.setHeight(height)
+    this.metrics.addCommittedTxs(txHashes.length)
+    const ms2 = this.mempool.stats()
+    this.metrics.setMempool(ms2.count, ms2.bytes)
+    this.lastProgressMs = this.now()
+    this.logger.info(
+      { height, txs: txHashes.length, proposer: block.header.proposer, synced, commitMs: Math.round(ms) },
+      'committed block',
+    )
+    this.emit({
+      type: 'block',
+      height,
+      hash,
+      txCount: txHashes.length,
+      timeMs: block.header.timeMs,
+      proposer: block.header.proposer,
+    })
+    for (const [index, r] of execution.results.entries()) {
+      this.emit({ type: 'tx', height, index, hash: r.txHash, code: r.code })
+      for (const ev of r.events) {
+        const e = apiEvent(ev)
+        this.emit({ type: 'event', height, txHash: r.txHash, module: e.module, name: e.type, attributes: e.attributes })
+      }
+    }
+    this.p2p.broadcast(CHANNEL.status, codec.encode(StatusMessage, { height }))
+    this.scheduleNextHeight(height + 1, synced)
+  }
+
+  private scheduleNextHeight(height: number, immediately: boolean): void {
+    if (this.nextHeightTimer) clearTimeout(this.nextHeightTimer)
+    const p = this.genesis.params
+    const empty = this.mempool.stats().count === 0
+    this.waitingEmpty = empty && !immediately
+    const delay = immediately ? 0 : empty ? p.emptyBlockIntervalMs : p.blockIntervalMs
+    this.consensusHeight = height
+    this.nextHeightTimer = setTimeout(() => this.startHeight(height), delay)
+  }
+
+  // ------------------------------------------------------------------ p2p
+
+  private onPeerMessage(peer: string, channel: number, payload: Uint8Array): void {
+    if (this.stopped) return
+    try {
+      switch (channel) {
+        case CHANNEL.proposal: {
+          const m = codec.decode(ProposalMessage, payload)
+          this.run(this.consensus.handle({ type: 'proposal', proposal: m.proposal, value: m.value }))
+          break
+        }
+        case CHANNEL.vote:
+          this.run(this.consensus.handle({ type: 'vote', vote: codec.decode(VoteMessage, payload) }))
+          break
+        case CHANNEL.txs:
+          for (const tx of codec.decode(TxsMessage, payload)) {
+            try {
+              this.mempool.add(tx)
+              this.onTxAdmitted()
+            } catch {
+              // Duplicates and stale transactions are normal in gossip.
+            }
+          }
+          break
+        case CHANNEL.status: {
+          const { height } = codec.decode(StatusMessage, payload)
+          this.peerHeights.set(peer, Math.max(height, this.peerHeights.get(peer) ?? 0))
+          this.maybeSync()
+          break
+        }
+        case CHANNEL.syncRequest:
+          this.serveSync(peer, codec.decode(SyncRequest, payload))
+          break
+        case CHANNEL.syncResponse:
+          this.onSyncResponse(peer, codec.decode(SyncResponse, payload))
+          break
+      }
+    } catch (e) {
+      this.logger.warn({ peer, channel, code: isGovchainError(e) ? e.code : 'UNKNOWN', err: String(e) }, 'bad message')
+      if (isGovchainError(e) && e.code.startsWith('DECODE_')) this.p2p.disconnect(peer, e.code)
+    }
+  }
+
+  /** Resend what this height has produced so far: covers lost messages and fresh connections. */
+  private regossip(): void {
+    if (this.stopped) return
+    this.metrics.setPeers(this.p2p.peers().length)
+    if (this.now() - this.lastProgressMs < GOSSIP_INTERVAL_MS) return
+    for (const peer of this.p2p.peers()) this.sendGossipTo(peer.nodeId)
+    this.p2p.broadcast(CHANNEL.status, codec.encode(StatusMessage, { height: this.store.latestHeight() }))
+  }
+
+  private sendGossipTo(peer: string): void {
+    const known = this.consensus.gossipMessages()
+    for (const p of known.proposals) {
+      this.p2p.send(peer, CHANNEL.proposal, codec.encode(ProposalMessage, { proposal: p.proposal, value: p.value }))
+    }
+    for (const v of known.votes) this.p2p.send(peer, CHANNEL.vote, codec.encode(VoteMessage, v))
+    this.p2p.send(peer, CHANNEL.status, codec.encode(StatusMessage, { height: this.store.latestHeight() }))
+  }
+
+  // ------------------------------------------------------------------ sync
+
+  private maybeSync(): void {
+    if (this.syncInFlight !== undefined || this.stopped) return
+    const committed = this.store.latestHeight()
+    // A peer that committed the height we are working on (or beyond) can give it to us.
+    let best: string | undefined
+    let bestHeight = committed
+    for (const [peer, h] of this.peerHeights) {
+      if (h > bestHeight) {
+        best = peer
+        bestHeight = h
+      }
+    }
+    if (best === undefined || bestHeight < Math.max(this.consensusHeight, committed + 1)) return
+    const timer = setTimeout(() => this.endSync(), SYNC_REQUEST_TIMEOUT_MS)
+    this.syncInFlight = { peer: best, timer }
+    this.p2p.send(
+      best,
+      CHANNEL.syncRequest,
+      codec.encode(SyncRequest, { fromHeight: committed + 1, count: SYNC_BLOCKS_MAX }),
+    )
+  }
+
+  private endSync(): void {
+    if (this.syncInFlight) clearTimeout(this.syncInFlight.timer)
+    this.syncInFlight = undefined
+  }
+
+  private serveSync(peer: string, req: { fromHeight: number; count: number }): void {
+    const out: { block: Uint8Array; certificate: CommitCertificate }[] = []
+    let bytes = 0
+    const latest = this.store.latestHeight()
+    for (let h = req.fromHeight; h <= latest && out.length < Math.min(req.count, SYNC_BLOCKS_MAX); h++) {
+      const block = this.store.getBlockBytes(h)
+      const certificate = this.store.getCertificate(h)
+      if (block === undefined || certificate === undefined) break
+      if (bytes + block.length > SYNC_RESPONSE_BYTES_MAX && out.length > 0) break
+      bytes += block.length
+      out.push({ block, certificate })
+    }
+    this.p2p.send(peer, CHANNEL.syncResponse, codec.encode(SyncResponse, out))
+  }
+
+  private onSyncResponse(peer: string, items: { block: Uint8Array; certificate: CommitCertificate }[]): void {
+    if (this.syncInFlight?.peer !== peer) return
+    this.endSync()
+    let applied = 0
+    for (const item of items) {
+      const next = this.store.latestHeight() + 1
+      const block = codec.decode(Block, item.block)
+      if (block.header.height !== next) break
+      const hash = blockHash(this.suite, block.header)
+      try {
+        verifyCommitFor(this.suite, this.chainId, this.vset, item.certificate, next, hash)
+      } catch (e) {
+        this.logger.warn({ peer, height: next, err: String(e) }, 'sync: certificate refused')
+        this.p2p.disconnect(peer, 'CERTIFICATE_INVALID')
+        return
+      }
+      if (!this.isValidBlock(next, item.block, false)) {
+        this.p2p.disconnect(peer, 'BLOCK_INVALID')
+        return
+      }
+      if (this.nextHeightTimer) clearTimeout(this.nextHeightTimer)
+      this.commitSynced(block, item.certificate)
+      applied++
+    }
+    if (applied > 0) {
+      this.logger.info({ peer, applied, height: this.store.latestHeight() }, 'sync: applied blocks')
+      this.maybeSync()
+    }
+  }
+
+  private commitSynced(block: Block, certificate: CommitCertificate): void {
+    this.commit(block, certificate, true)
+  }
+
+  // ------------------------------------------------------------------ transactions
+
+  private onTxAdmitted(): void {
+    // A transaction arrived while we wait out an empty-block pause: start the next height sooner.
+    if (this.waitingEmpty && this.nextHeightTimer !== undefined) {
+      this.waitingEmpty = false
+      clearTimeout(this.nextHeightTimer)
+      const height = this.consensusHeight
+      this.nextHeightTimer = setTimeout(() => this.startHeight(height), this.genesis.params.blockIntervalMs)
+    }
+  }
+
+  private gossipTx(tx: Uint8Array): void {
+    this.txGossip.push(tx)
+    if (this.txGossip.length >= TX_GOSSIP_BATCH_MAX) this.flushTxGossip()
+    else if (this.txGossipTimer === undefined) {
+      this.txGossipTimer = setTimeout(() => this.flushTxGossip(), TX_GOSSIP_FLUSH_MS)
+    }
+  }
+
+  private flushTxGossip(): void {
+    if (this.txGossipTimer) clearTimeout(this.txGossipTimer)
+    this.txGossipTimer = undefined
+    const batch = this.txGossip
+    this.txGossip = []
+    if (batch.length > 0 && !this.stopped) this.p2p.broadcast(CHANNEL.txs, codec.encode(TxsMessage, batch))
+  }
+
+  // ------------------------------------------------------------------ events
+
+  private emit(e: ChainEvent): void {
+    for (const s of this.subscribers) {
+      try {
+        s(e)
+      } catch (err) {
+        this.logger.warn({ err: String(err) }, 'event subscriber failed')
+      }
+    }
+  }
+
+  // ------------------------------------------------------------------ NodeApiBackend
+
+  status(): StatusView {
+    const meta = this.store.meta()
+    const committed = meta?.height ?? 0
+    let best = committed
+    for (const h of this.peerHeights.values()) best = Math.max(best, h)
+    const mp = this.mempool.stats()
+    return {
+      chainId: this.chainId,
+      suite: this.suite.name,
+      node: this.nodeId,
+      height: committed,
+      latestBlockHash: meta?.blockHash ?? new Uint8Array(32),
+      stateRoot: meta?.stateRoot ?? new Uint8Array(32),
+      validators: this.vset.validators.map((v) => ({
+        id: v.id,
+        votingPower: v.votingPower,
+        publicKey: v.publicKey,
+      })),
+      peers: this.p2p.peers().map((p) => ({ id: p.nodeId, address: `${p.remoteAddress}:${p.remotePort}` })),
+      catchingUp: best > committed + 1,
+      round: this.consensus.round ?? 0,
+      mempool: { size: mp.count, bytes: mp.bytes },
+    }
+  }
+
+  block(height: number): BlockView | undefined {
+    const block = this.store.getBlock(height)
+    const cert = this.store.getCertificate(height)
+    if (block === undefined || cert === undefined) return undefined
+    return {
+      height,
+      hash: blockHash(this.suite, block.header),
+      header: block.header,
+      headerBytes: codec.encode(BlockHeader, block.header),
+      txHashes: block.txs.map((t) => txHashOf(this.suite, t)),
+      certificate: codec.encode(CommitCertificate, cert),
+    }
+  }
+
+  submitTx(txBytes: Uint8Array): { hash: Uint8Array } {
+    try {
+      const { txHash } = this.mempool.add(txBytes)
+      this.gossipTx(txBytes)
+      this.onTxAdmitted()
+      const s = this.mempool.stats()
+      this.metrics.setMempool(s.count, s.bytes)
+      return { hash: txHash }
+    } catch (e) {
+      this.metrics.incTxRejected(isGovchainError(e) ? e.code : 'UNKNOWN')
+      throw e
+    }
+  }
+
+  tx(hash: Uint8Array): TxView | undefined {
+    const r = this.store.getTxResult(hash)
+    if (r !== undefined) {
+      return {
+        hash,
+        status: r.code === 'OK' ? 'committed' : 'failed',
+        height: r.height,
+        index: r.index,
+        code: r.code,
+        events: r.events.map(apiEvent),
+      }
+    }
+    if (this.mempool.has(hash)) return { hash, status: 'pending', events: [] }
+    return undefined
+  }
+
+  state(module: string, key: Uint8Array, opts: { prove: boolean; height?: number }): StateView {
+    const answer = queryState({
+      suite: this.suite,
+      store: this.store,
+      modules: this.modules,
+      module,
+      key,
+      prove: opts.prove,
+      ...(opts.height !== undefined ? { height: opts.height } : {}),
+    })
+    const view: StateView = { module, key, value: answer.value, height: answer.height }
+    if (opts.prove) {
+      if (answer.proof !== undefined) view.proof = codec.encode(SmtProofCodec, answer.proof)
+      view.headerBytes = codec.encode(BlockHeader, answer.header)
+      if (answer.certificate !== undefined) view.certificate = codec.encode(CommitCertificate, answer.certificate)
+      view.validatorSet = codec.encode(ValidatorSet, this.vset)
+    }
+    return view
+  }
+
+  validatorSet(): ValidatorSet {
+    return this.vset
+  }
+
+  subscribe(listener: (event: ChainEvent) => void): () => void {
+    if (this.subscribers.size >= SUBSCRIBERS_MAX) {
+      throw new GovchainError('TOO_MANY_CONNECTIONS', 'too many event subscribers')
+    }
+    this.subscribers.add(listener)
+    return () => this.subscribers.delete(listener)
+  }
+
+  healthy(): { ok: boolean; reason?: string } {
+    if (this.stopped) return { ok: false, reason: 'stopped' }
+    const stalledMs = this.now() - this.lastProgressMs
+    const limit = 10 * (this.genesis.params.emptyBlockIntervalMs + this.genesis.params.timeoutProposeMs)
+    if (stalledMs > limit) return { ok: false, reason: `no block for ${Math.round(stalledMs / 1000)} s` }
+    return { ok: true }
+  }
+
+  /** For tests and tools: whether the latest stored block hash matches a given one. */
+  hasBlockHash(height: number, hash: Uint8Array): boolean {
+    const h = this.store.getHeader(height)
+    return h !== undefined && equalBytes(blockHash(this.suite, h), hash)
+  }
+}
+
+export async function startNode(opts: NodeOptions): Promise<GovchainNode> {
+  const node = new GovchainNode(opts)
+  try {
+    await node.start()
+  } catch (e) {
+    await node.stop().catch(() => {})
+    throw e
+  }
+  return node
+}

@@ -1,0 +1,18 @@
+export * from './block.ts'
+export {
+  ADMISSION_CODES,
+  type BlockExecution,
+  type ExecuteBlockInput,
+  type ExecuteOptions,
+  type ExecutionOutcome,
+  executeBlock,
+  executeBlockWith,
+  isTxCommitted,
+  replayKey,
+} from './execute.ts'
+export * from './module.ts'
+export * from './params.ts'
+export * from './query.ts'
+export * from './results.ts'
+export { stateKey } from './state.ts'
+export { type Preverified, signTx, txHashOf, type ValidatedTx, type ValidateOptions, validateTx } from './validate.ts'

@@ -1,0 +1,188 @@
+/**
+ * Stateless transaction validation: everything about a transaction that does not depend on
+ * the state (the replay guard does; executeBlock and the mempool check it). Used by the
+ * mempool at admission and by execution for every transaction of a block.
+ *
+ * Checks, cheapest first, signatures last (they are the cost):
+ *   size → SignedTx decodes → body decodes → chain id → first signer is the sender, signers
+ *   distinct → validity window → module and method exist → args decode → every signature
+ *   verifies over signingBytes(DOMAIN.tx, bodyBytes).
+ * Every failure is a GovchainError with a TX_* code; nothing else escapes.
+ */
+import {
+  type CryptoSuite,
+  codec,
+  DOMAIN,
+  equalBytes,
+  GovchainError,
+  isGovchainError,
+  LIMITS,
+  SignedTx,
+  signingBytes,
+  TxBody,
+  toHex,
+} from '@govchain/core'
+import type { Handler, Module, ModuleRegistry } from './module.ts'
+import { DEFAULT_EXECUTION_PARAMS, type ExecutionParams } from './params.ts'
+
+export interface ValidatedTx {
+  /** suite.hash(body bytes): the transaction's identity (signatures are not part of it). */
+  txHash: Uint8Array
+  /** suite.hash(the whole signed bytes): identifies exactly what was verified (see Preverified). */
+  envelopeHash: Uint8Array | undefined
+  bytes: Uint8Array
+  body: TxBody
+  signers: Uint8Array[]
+  module: Module
+  // biome-ignore lint/suspicious/noExplicitAny: the handler's argument type is the module's business
+  handler: Handler<any>
+  args: unknown
+}
+
+/**
+ * Signed-transaction envelopes whose signatures were already verified (the mempool's LRU).
+ * Keyed by the hash of the whole signed bytes, not the tx hash: the tx hash leaves the
+ * signatures out, so the same body with forged signatures must not ride on an earlier check.
+ */
+export interface Preverified {
+  has(envelopeHashHex: string): boolean
+}
+
+export interface ValidateOptions {
+  modules: ModuleRegistry
+  params?: ExecutionParams
+  preverified?: Preverified
+}
+
+function txError(code: 'TX_MALFORMED' | 'TX_BAD_ARGS', what: string, e: unknown): GovchainError {
+  const cause = isGovchainError(e) ? e.code : 'UNKNOWN'
+  const message = isGovchainError(e) ? e.message : String(e)
+  return new GovchainError(code, `${what}: ${message}`, { cause })
+}
+
+/** Decodes just enough to name a transaction: hash of the body, or of the raw bytes if undecodable. */
+export function txHashOf(suite: CryptoSuite, txBytes: Uint8Array): Uint8Array {
+  try {
+    return suite.hash(codec.decode(SignedTx, txBytes, LIMITS.txBytes).body)
+  } catch {
+    return suite.hash(txBytes)
+  }
+}
+
+/**
+ * Validates a signed transaction for inclusion at `height`. Throws GovchainError (TX_*) when
+ * it is not valid; the replay guard is not checked here.
+ */
+export function validateTx(
+  suite: CryptoSuite,
+  chainId: string,
+  txBytes: Uint8Array,
+  height: number,
+  opts: ValidateOptions,
+): ValidatedTx {
+  const params = opts.params ?? DEFAULT_EXECUTION_PARAMS
+  if (!(txBytes instanceof Uint8Array)) throw new GovchainError('TX_MALFORMED', 'transaction must be bytes')
+  if (txBytes.length > LIMITS.txBytes) {
+    throw new GovchainError('TX_TOO_LARGE', `${txBytes.length} bytes > ${LIMITS.txBytes}`, {
+      sizeBytes: txBytes.length,
+      maxBytes: LIMITS.txBytes,
+    })
+  }
+  let signed: SignedTx
+  try {
+    signed = codec.decode(SignedTx, txBytes, LIMITS.txBytes)
+  } catch (e) {
+    // The whole input is within LIMITS.txBytes here, so an oversize field is a malformed tx.
+    throw txError('TX_MALFORMED', 'signed transaction', e)
+  }
+  let body: TxBody
+  try {
+    body = codec.decode(TxBody, signed.body)
+  } catch (e) {
+    throw txError('TX_MALFORMED', 'transaction body', e)
+  }
+  const txHash = suite.hash(signed.body)
+  const details = { txHash: toHex(txHash) }
+
+  if (body.chainId !== chainId) {
+    throw new GovchainError('TX_WRONG_CHAIN', `transaction is for chain ${JSON.stringify(body.chainId)}`, details)
+  }
+  const first = signed.signatures[0]
+  if (first === undefined) throw new GovchainError('TX_MALFORMED', 'transaction has no signature', details)
+  if (!equalBytes(first.publicKey, body.sender)) {
+    throw new GovchainError('TX_SENDER_MISMATCH', undefined, details)
+  }
+  const seen = new Set<string>()
+  for (const s of signed.signatures) {
+    if (s.publicKey.length !== suite.publicKeyLength) {
+      throw new GovchainError('TX_BAD_SIGNATURE', `public key of ${s.publicKey.length} bytes`, details)
+    }
+    const k = toHex(s.publicKey)
+    if (seen.has(k)) throw new GovchainError('TX_MALFORMED', 'a signer appears twice', details)
+    seen.add(k)
+  }
+
+  if (body.validUntilHeight < height) {
+    throw new GovchainError('TX_EXPIRED', `valid until height ${body.validUntilHeight}, now ${height}`, details)
+  }
+  if (body.validUntilHeight > height + params.maxTxValidityBlocks) {
+    throw new GovchainError(
+      'TX_VALIDITY_TOO_LONG',
+      `valid until ${body.validUntilHeight}, at most ${height + params.maxTxValidityBlocks}`,
+      details,
+    )
+  }
+
+  const module = opts.modules.get(body.module)
+  if (module === undefined) throw new GovchainError('TX_UNKNOWN_MODULE', `unknown module ${body.module}`, details)
+  const handler = Object.hasOwn(module.handlers, body.method) ? module.handlers[body.method] : undefined
+  if (handler === undefined) {
+    throw new GovchainError('TX_UNKNOWN_METHOD', `unknown method ${body.module}.${body.method}`, details)
+  }
+  let args: unknown
+  try {
+    args = codec.decode(handler.args, body.args)
+  } catch (e) {
+    throw txError('TX_BAD_ARGS', `${body.module}.${body.method} arguments`, e)
+  }
+
+  let envelopeHash: Uint8Array | undefined
+  let verified = false
+  if (opts.preverified !== undefined) {
+    envelopeHash = suite.hash(txBytes)
+    verified = opts.preverified.has(toHex(envelopeHash))
+  }
+  if (!verified) {
+    const message = signingBytes(DOMAIN.tx, signed.body)
+    for (const s of signed.signatures) {
+      if (!suite.verify(s.publicKey, message, s.signature)) {
+        throw new GovchainError('TX_BAD_SIGNATURE', undefined, { ...details, signer: toHex(s.publicKey) })
+      }
+    }
+  }
+  return {
+    txHash,
+    envelopeHash,
+    bytes: txBytes,
+    body,
+    signers: signed.signatures.map((s) => s.publicKey),
+    module,
+    handler,
+    args,
+  }
+}
+
+/** Builds and signs a transaction (tests, tools; the SDK has its own for browsers). */
+export function signTx(
+  suite: CryptoSuite,
+  body: TxBody,
+  privateKeys: readonly Uint8Array[],
+): { bytes: Uint8Array; txHash: Uint8Array } {
+  const bodyBytes = codec.encode(TxBody, body)
+  const message = signingBytes(DOMAIN.tx, bodyBytes)
+  const signatures = privateKeys.map((k) => ({
+    publicKey: suite.publicKeyFromPrivate(k),
+    signature: suite.sign(k, message),
+  }))
+  return { bytes: codec.encode(SignedTx, { body: bodyBytes, signatures }), txHash: suite.hash(bodyBytes) }
+}

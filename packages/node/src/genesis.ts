@@ -1,0 +1,206 @@
+/**
+ * The genesis document: what every node of a consortium agrees on before block 1 — the chain
+ * id, the crypto suite, the founding organisations (departments) with their CA certificates and
+ * operator keys, the first validator set and the chain parameters.
+ *
+ * It travels as JSON (operators read and diff it) but is hashed through the canonical binary
+ * encoding, and that hash is block 1's `previousHash`, so a node started with a different
+ * genesis can never accept the chain.
+ */
+import {
+  type CryptoSuite,
+  GovchainError,
+  type SuiteName,
+  type ValidatorSet,
+  codec,
+  encode,
+  fromHex,
+  getSuite,
+  toHex,
+} from '@govchain/core'
+
+const { struct, string, u64, u32, vec, bytes, literals } = codec
+
+export interface ChainParams {
+  /** Maximum transactions in one block. */
+  blockMaxTxs: number
+  /** Maximum encoded size of one block's transactions, bytes. */
+  blockMaxBytes: number
+  /** How far ahead a transaction's validUntilHeight may be. */
+  maxTxValidityBlocks: number
+  timeoutProposeMs: number
+  timeoutPrevoteMs: number
+  timeoutPrecommitMs: number
+  /** Added to each timeout per round (timeouts grow with the round). */
+  timeoutDeltaMs: number
+  /** Pause after a commit before the next height when the mempool has transactions. */
+  blockIntervalMs: number
+  /** Pause after a commit when the mempool is empty (empty blocks keep time and liveness visible). */
+  emptyBlockIntervalMs: number
+  /** How far a proposed block time may lie ahead of a validator's clock. */
+  maxClockDriftMs: number
+}
+
+export const DEFAULT_PARAMS: ChainParams = {
+  blockMaxTxs: 5000,
+  blockMaxBytes: 8 * 1024 * 1024,
+  maxTxValidityBlocks: 1000,
+  timeoutProposeMs: 3000,
+  timeoutPrevoteMs: 1000,
+  timeoutPrecommitMs: 1000,
+  timeoutDeltaMs: 500,
+  blockIntervalMs: 20,
+  emptyBlockIntervalMs: 1000,
+  maxClockDriftMs: 30_000,
+}
+
+export interface GenesisOrganisation {
+  id: string
+  /** Official name, e.g. 市场监督管理局. */
+  name: string
+  nameEn: string
+  /** Unified social credit code (统一社会信用代码) of the department. */
+  code: string
+  region: string
+  /** PEM of the organisation's CA (issues its nodes' TLS certificates). */
+  caCertPem: string
+  /** Hex public key (chain suite) of the organisation's operator. */
+  operatorPublicKey: string
+}
+
+export interface GenesisValidator {
+  id: string
+  orgId: string
+  /** Hex public key in the chain's suite. */
+  publicKey: string
+  votingPower: number
+}
+
+export interface Genesis {
+  chainId: string
+  suite: SuiteName
+  genesisTimeMs: number
+  organisations: GenesisOrganisation[]
+  validators: GenesisValidator[]
+  params: ChainParams
+}
+
+const GenesisCodec = struct({
+  chainId: string(64),
+  suite: literals(['gm', 'intl'] as const),
+  genesisTimeMs: u64,
+  organisations: vec(
+    struct({
+      id: string(64),
+      name: string(256),
+      nameEn: string(256),
+      code: string(64),
+      region: string(128),
+      caCertPem: string(16 * 1024),
+      operatorPublicKey: bytes(65),
+    }),
+    256,
+  ),
+  validators: vec(struct({ id: string(64), orgId: string(64), publicKey: bytes(65), votingPower: u64 }), 256),
+  params: struct({
+    blockMaxTxs: u32,
+    blockMaxBytes: u32,
+    maxTxValidityBlocks: u32,
+    timeoutProposeMs: u32,
+    timeoutPrevoteMs: u32,
+    timeoutPrecommitMs: u32,
+    timeoutDeltaMs: u32,
+    blockIntervalMs: u32,
+    emptyBlockIntervalMs: u32,
+    maxClockDriftMs: u32,
+  }),
+})
+
+function fail(message: string): never {
+  throw new GovchainError('GENESIS_INVALID', message)
+}
+
+/** Checks a parsed JSON genesis document and returns it typed. Throws GENESIS_INVALID. */
+export function parseGenesis(json: unknown): Genesis {
+  if (typeof json !== 'object' || json === null) fail('genesis must be a JSON object')
+  const g = json as Genesis
+  if (typeof g.chainId !== 'string' || !/^[a-z0-9][a-z0-9._-]{0,63}$/.test(g.chainId)) {
+    fail('chainId: 1-64 chars of [a-z0-9._-]')
+  }
+  if (g.suite !== 'gm' && g.suite !== 'intl') fail('suite must be "gm" or "intl"')
+  if (!Number.isSafeInteger(g.genesisTimeMs) || g.genesisTimeMs < 0) fail('genesisTimeMs must be a time in ms')
+  if (!Array.isArray(g.organisations) || g.organisations.length === 0) fail('at least one organisation')
+  if (!Array.isArray(g.validators) || g.validators.length === 0) fail('at least one validator')
+  const suite = getSuite(g.suite)
+  const orgIds = new Set<string>()
+  for (const o of g.organisations) {
+    if (orgIds.has(o.id)) fail(`duplicate organisation ${o.id}`)
+    orgIds.add(o.id)
+    checkKey(suite, o.operatorPublicKey, `organisation ${o.id} operatorPublicKey`)
+  }
+  const ids = new Set<string>()
+  const keys = new Set<string>()
+  for (const v of g.validators) {
+    if (ids.has(v.id)) fail(`duplicate validator ${v.id}`)
+    ids.add(v.id)
+    if (!orgIds.has(v.orgId)) fail(`validator ${v.id}: unknown organisation ${v.orgId}`)
+    checkKey(suite, v.publicKey, `validator ${v.id} publicKey`)
+    if (keys.has(v.publicKey)) fail(`validator ${v.id}: key used twice`)
+    keys.add(v.publicKey)
+    if (!Number.isSafeInteger(v.votingPower) || v.votingPower <= 0) fail(`validator ${v.id}: votingPower > 0`)
+  }
+  const params = { ...DEFAULT_PARAMS, ...(g.params ?? {}) }
+  for (const [k, v] of Object.entries(params)) {
+    if (!Number.isSafeInteger(v) || v < 0 || v > 0xffff_ffff) fail(`params.${k} must be a u32`)
+  }
+  const genesis: Genesis = { ...g, params }
+  try {
+    encode(GenesisCodec, toWire(genesis))
+  } catch (e) {
+    fail(`does not encode: ${(e as Error).message}`)
+  }
+  return genesis
+}
+
+function checkKey(suite: CryptoSuite, hex: string, what: string): void {
+  let key: Uint8Array
+  try {
+    key = fromHex(hex)
+  } catch {
+    fail(`${what} is not hex`)
+  }
+  if (key.length !== suite.publicKeyLength) fail(`${what} must be ${suite.publicKeyLength} bytes for ${suite.name}`)
+}
+
+function toWire(g: Genesis) {
+  return {
+    ...g,
+    organisations: g.organisations.map((o) => ({ ...o, operatorPublicKey: fromHex(o.operatorPublicKey) })),
+    validators: g.validators.map((v) => ({
+      id: v.id,
+      orgId: v.orgId,
+      publicKey: fromHex(v.publicKey),
+      votingPower: v.votingPower,
+    })),
+  }
+}
+
+/** The canonical bytes of a genesis document. */
+export function genesisBytes(g: Genesis): Uint8Array {
+  return encode(GenesisCodec, toWire(g))
+}
+
+/** hash(genesis bytes): block 1's previousHash. */
+export function genesisHash(g: Genesis): Uint8Array {
+  return getSuite(g.suite).hash(genesisBytes(g))
+}
+
+export function genesisValidatorSet(g: Genesis): ValidatorSet {
+  return {
+    validators: g.validators.map((v) => ({ id: v.id, publicKey: fromHex(v.publicKey), votingPower: v.votingPower })),
+  }
+}
+
+export function describeGenesis(g: Genesis): string {
+  return `${g.chainId} (${g.suite}) ${g.organisations.length} organisations, ${g.validators.length} validators, genesis ${toHex(genesisHash(g)).slice(0, 16)}…`
+}

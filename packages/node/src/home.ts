@@ -1,0 +1,272 @@
+/**
+ * Node home folders and network initialisation (`govchain init`).
+ *
+ *   DIR/network.json                  the network: every node's name, home, API URL, p2p address
+ *   DIR/genesis.json                  the genesis document (also copied into each home)
+ *   DIR/keys/<org>.operator.json      each organisation's operator key (chain suite)
+ *   DIR/orgs/<org>/ca.{crt,key}       each organisation's CA (ECDSA P-256; issues TLS certificates)
+ *   DIR/nodes/<name>/config.json      one node's configuration
+ *   DIR/nodes/<name>/genesis.json
+ *   DIR/nodes/<name>/keys/validator.json   the node's consensus key (chain suite)
+ *   DIR/nodes/<name>/keys/tls.{crt,key}    the node's TLS certificate from its organisation's CA
+ *   DIR/nodes/<name>/data/            LMDB and other stores
+ *
+ * Private key files are written with mode 0600.
+ */
+import { existsSync, mkdirSync, readFileSync, readdirSync, writeFileSync } from 'node:fs'
+import { join, resolve } from 'node:path'
+import { GovchainError, type SuiteName, fromHex, getSuite, toHex } from '@govchain/core'
+import { DEFAULT_PARAMS, type Genesis, type GenesisOrganisation, parseGenesis } from './genesis.ts'
+import { createOrgCA, issueNodeCert } from './pki/index.ts'
+
+export interface KeyFile {
+  suite: SuiteName
+  publicKey: string
+  privateKey: string
+}
+
+export interface PeerAddress {
+  nodeId: string
+  host: string
+  port: number
+}
+
+export interface NodeConfig {
+  nodeId: string
+  orgId: string
+  api: { host: string; port: number }
+  p2p: { host: string; port: number }
+  peers: PeerAddress[]
+  logLevel: 'error' | 'warn' | 'info' | 'debug'
+}
+
+export interface NetworkNode {
+  name: string
+  orgId: string
+  home: string
+  apiUrl: string
+  p2pAddress: string
+}
+
+export interface NetworkFile {
+  chainId: string
+  suite: SuiteName
+  nodes: NetworkNode[]
+  operatorKeys: Record<string, string>
+}
+
+/** Demo departments, in the order `init --orgs N` takes them. */
+export const DEMO_DEPARTMENTS: readonly Omit<GenesisOrganisation, 'caCertPem' | 'operatorPublicKey' | 'code'>[] = [
+  { id: 'market', name: '市场监督管理局', nameEn: 'Administration for Market Regulation', region: '北京市' },
+  { id: 'housing', name: '住房和城乡建设委员会', nameEn: 'Commission of Housing and Urban-Rural Development', region: '北京市' },
+  { id: 'police', name: '公安局', nameEn: 'Public Security Bureau', region: '北京市' },
+  { id: 'tax', name: '税务局', nameEn: 'Tax Service', region: '北京市' },
+  { id: 'hrss', name: '人力资源和社会保障局', nameEn: 'Human Resources and Social Security Bureau', region: '北京市' },
+  { id: 'natres', name: '规划和自然资源委员会', nameEn: 'Planning and Natural Resources Commission', region: '北京市' },
+  { id: 'health', name: '卫生健康委员会', nameEn: 'Health Commission', region: '北京市' },
+  { id: 'civil', name: '民政局', nameEn: 'Civil Affairs Bureau', region: '北京市' },
+  { id: 'edu', name: '教育委员会', nameEn: 'Education Commission', region: '北京市' },
+  { id: 'transport', name: '交通委员会', nameEn: 'Transport Commission', region: '北京市' },
+]
+
+const USCC_CHARS = '0123456789ABCDEFGHJKLMNPQRTUWXY'
+const USCC_WEIGHTS = [1, 3, 9, 27, 19, 26, 16, 17, 20, 29, 25, 13, 8, 24, 10, 30, 28]
+
+/** A unified social credit code (GB 32100-2015) with a correct check character, for demo departments. */
+export function demoCreditCode(index: number): string {
+  // 1 = registration authority: organisation establishment (机关), 1 = organ; 110108 = Haidian, Beijing.
+  const body = `11110108${String(10_000_000 + index * 7919).slice(-8)}0`
+  let sum = 0
+  for (let i = 0; i < 17; i++) sum += USCC_CHARS.indexOf(body[i]!) * USCC_WEIGHTS[i]!
+  const check = USCC_CHARS[(31 - (sum % 31)) % 31]!
+  return body + check
+}
+
+export interface InitOptions {
+  dir: string
+  orgs: number
+  suite: SuiteName
+  chainId?: string
+  host?: string
+  apiBasePort?: number
+  p2pBasePort?: number
+  genesisTimeMs?: number
+  params?: Partial<Genesis['params']>
+  onProgress?: (line: string) => void
+}
+
+function writeJson(path: string, value: unknown, secret = false): void {
+  writeFileSync(path, `${JSON.stringify(value, null, 2)}\n`, { mode: secret ? 0o600 : 0o644 })
+}
+
+export function readJson<T>(path: string, code: 'CONFIG_INVALID' | 'GENESIS_INVALID' | 'HOME_NOT_FOUND'): T {
+  let text: string
+  try {
+    text = readFileSync(path, 'utf8')
+  } catch {
+    throw new GovchainError('HOME_NOT_FOUND', `cannot read ${path}`)
+  }
+  try {
+    return JSON.parse(text) as T
+  } catch (e) {
+    throw new GovchainError(code === 'HOME_NOT_FOUND' ? 'CONFIG_INVALID' : code, `${path}: ${(e as Error).message}`)
+  }
+}
+
+export function newKeyFile(suiteName: SuiteName): KeyFile {
+  const suite = getSuite(suiteName)
+  const kp = suite.generateKeyPair()
+  return { suite: suiteName, publicKey: toHex(kp.publicKey), privateKey: toHex(kp.privateKey) }
+}
+
+export function loadKeyFile(path: string): { suite: SuiteName; publicKey: Uint8Array; privateKey: Uint8Array } {
+  const k = readJson<KeyFile>(path, 'CONFIG_INVALID')
+  if ((k.suite !== 'gm' && k.suite !== 'intl') || typeof k.privateKey !== 'string') {
+    throw new GovchainError('CONFIG_INVALID', `${path}: not a govchain key file`)
+  }
+  const suite = getSuite(k.suite)
+  const privateKey = fromHex(k.privateKey)
+  const publicKey = suite.publicKeyFromPrivate(privateKey)
+  if (k.publicKey !== undefined && toHex(publicKey) !== k.publicKey.toLowerCase()) {
+    throw new GovchainError('CONFIG_INVALID', `${path}: publicKey does not match privateKey`)
+  }
+  return { suite: k.suite, publicKey, privateKey }
+}
+
+/** Creates a complete local network under `dir`. Refuses a folder that already holds one. */
+export async function initNetwork(opts: InitOptions): Promise<NetworkFile> {
+  const dir = resolve(opts.dir)
+  const log = opts.onProgress ?? (() => {})
+  if (!Number.isInteger(opts.orgs) || opts.orgs < 1 || opts.orgs > DEMO_DEPARTMENTS.length) {
+    throw new GovchainError('INVALID_ARGUMENT', `--orgs must be 1..${DEMO_DEPARTMENTS.length}`)
+  }
+  if (opts.suite !== 'gm' && opts.suite !== 'intl') throw new GovchainError('INVALID_ARGUMENT', '--suite gm|intl')
+  if (existsSync(join(dir, 'network.json'))) {
+    throw new GovchainError('HOME_NOT_EMPTY', `${dir} already holds a network (network.json exists)`)
+  }
+  const host = opts.host ?? '127.0.0.1'
+  const apiBase = opts.apiBasePort ?? 7701
+  const p2pBase = opts.p2pBasePort ?? 7801
+  const chainId = opts.chainId ?? `govchain-local-${opts.suite}`
+  mkdirSync(join(dir, 'keys'), { recursive: true })
+
+  const departments = DEMO_DEPARTMENTS.slice(0, opts.orgs)
+  const organisations: GenesisOrganisation[] = []
+  const validators: Genesis['validators'] = []
+  const operatorKeys: Record<string, string> = {}
+  const nodes: NetworkNode[] = []
+  const cas: Awaited<ReturnType<typeof createOrgCA>>[] = []
+
+  for (const [i, d] of departments.entries()) {
+    log(`organisation ${d.id} (${d.name}): CA, operator key, validator key, TLS certificate`)
+    const orgDir = join(dir, 'orgs', d.id)
+    mkdirSync(orgDir, { recursive: true })
+    const ca = await createOrgCA({ orgId: d.id, orgName: d.nameEn, validityDays: 3650 })
+    cas.push(ca)
+    writeFileSync(join(orgDir, 'ca.crt'), ca.certPem)
+    writeFileSync(join(orgDir, 'ca.key'), ca.keyPem, { mode: 0o600 })
+    const operator = newKeyFile(opts.suite)
+    const operatorPath = join(dir, 'keys', `${d.id}.operator.json`)
+    writeJson(operatorPath, operator, true)
+    operatorKeys[d.id] = operatorPath
+    organisations.push({
+      ...d,
+      code: demoCreditCode(i),
+      caCertPem: ca.certPem,
+      operatorPublicKey: operator.publicKey,
+    })
+
+    const name = d.id
+    const home = join(dir, 'nodes', name)
+    mkdirSync(join(home, 'keys'), { recursive: true })
+    mkdirSync(join(home, 'data'), { recursive: true })
+    const validatorKey = newKeyFile(opts.suite)
+    writeJson(join(home, 'keys', 'validator.json'), validatorKey, true)
+    const tls = await issueNodeCert(ca, { nodeId: name, orgId: d.id, hosts: [host, 'localhost'], validityDays: 825 })
+    writeFileSync(join(home, 'keys', 'tls.crt'), tls.certPem)
+    writeFileSync(join(home, 'keys', 'tls.key'), tls.keyPem, { mode: 0o600 })
+    validators.push({ id: name, orgId: d.id, publicKey: validatorKey.publicKey, votingPower: 10 })
+    nodes.push({
+      name,
+      orgId: d.id,
+      home,
+      apiUrl: `http://${host}:${apiBase + i}`,
+      p2pAddress: `${host}:${p2pBase + i}`,
+    })
+  }
+
+  const genesis = parseGenesis({
+    chainId,
+    suite: opts.suite,
+    genesisTimeMs: opts.genesisTimeMs ?? Date.now(),
+    organisations,
+    validators,
+    params: { ...DEFAULT_PARAMS, ...opts.params },
+  })
+  writeJson(join(dir, 'genesis.json'), genesis)
+
+  for (const [i, n] of nodes.entries()) {
+    const config: NodeConfig = {
+      nodeId: n.name,
+      orgId: n.orgId,
+      api: { host, port: apiBase + i },
+      p2p: { host, port: p2pBase + i },
+      peers: nodes.filter((m) => m.name !== n.name).map((m) => peerOf(m)),
+      logLevel: 'info',
+    }
+    writeJson(join(n.home, 'config.json'), config)
+    writeJson(join(n.home, 'genesis.json'), genesis)
+  }
+  const network: NetworkFile = { chainId, suite: opts.suite, nodes, operatorKeys }
+  writeJson(join(dir, 'network.json'), network)
+  log(`network ${chainId} written to ${dir}`)
+  return network
+}
+
+function peerOf(n: NetworkNode): PeerAddress {
+  const [host, port] = n.p2pAddress.split(':') as [string, string]
+  return { nodeId: n.name, host, port: Number(port) }
+}
+
+export interface NodeHome {
+  home: string
+  config: NodeConfig
+  genesis: Genesis
+  validatorKey: { publicKey: Uint8Array; privateKey: Uint8Array }
+  tls: { certPem: string; keyPem: string }
+  trustedCaPems: string[]
+  dataDir: string
+}
+
+/** Loads and checks a node home folder. Throws HOME_NOT_FOUND / CONFIG_INVALID / GENESIS_INVALID. */
+export function loadHome(homeDir: string): NodeHome {
+  const home = resolve(homeDir)
+  if (!existsSync(join(home, 'config.json'))) {
+    throw new GovchainError('HOME_NOT_FOUND', `${home} is not a node home (no config.json); run govchain init first`)
+  }
+  const config = readJson<NodeConfig>(join(home, 'config.json'), 'CONFIG_INVALID')
+  if (typeof config.nodeId !== 'string' || !config.api || !config.p2p || !Array.isArray(config.peers)) {
+    throw new GovchainError('CONFIG_INVALID', `${home}/config.json lacks nodeId, api, p2p or peers`)
+  }
+  const genesis = parseGenesis(readJson<unknown>(join(home, 'genesis.json'), 'GENESIS_INVALID'))
+  const key = loadKeyFile(join(home, 'keys', 'validator.json'))
+  if (key.suite !== genesis.suite) {
+    throw new GovchainError('CONFIG_INVALID', `validator key suite ${key.suite} differs from the chain's ${genesis.suite}`)
+  }
+  return {
+    home,
+    config,
+    genesis,
+    validatorKey: key,
+    tls: {
+      certPem: readFileSync(join(home, 'keys', 'tls.crt'), 'utf8'),
+      keyPem: readFileSync(join(home, 'keys', 'tls.key'), 'utf8'),
+    },
+    trustedCaPems: genesis.organisations.map((o) => o.caCertPem),
+    dataDir: join(home, 'data'),
+  }
+}
+
+export function isEmptyDir(dir: string): boolean {
+  return !existsSync(dir) || readdirSync(dir).length === 0
+}

@@ -1,0 +1,228 @@
+/**
+ * The mempool: transactions admitted and waiting for a block.
+ *
+ * Admission (add): size, decoding, chain, signatures, validity window, module/method/args
+ * (validateTx at the next height), replay guard against committed state (isCommitted) and
+ * against the pool (TX_DUPLICATE: a second submission of a pending transaction is rejected,
+ * so a client learns it is already pending rather than having it silently counted twice),
+ * per-sender quota (MEMPOOL_SENDER_QUOTA), total count and bytes (MEMPOOL_FULL: a full pool
+ * refuses instead of growing; nothing is evicted, so an admitted transaction stays until it
+ * is committed or becomes invalid).
+ *
+ * Order: reap returns transactions in arrival order, which is also FIFO per sender.
+ *
+ * Signatures are verified once, at admission. The hashes of verified envelopes go into a
+ * bounded LRU (`verified`) that block validation passes to validateTx as `preverified`, so a
+ * block made of mempool transactions is not verified a second time. The LRU outlives the
+ * pool entries (a tx reaped into a proposal is still in it when the proposal is validated).
+ */
+import { type CryptoSuite, GovchainError, LIMITS, toHex } from '@govchain/core'
+import type { ModuleRegistry } from '../execution/module.ts'
+import { DEFAULT_EXECUTION_PARAMS, type ExecutionParams } from '../execution/params.ts'
+import { type Preverified, validateTx } from '../execution/validate.ts'
+
+export interface MempoolOptions {
+  suite: CryptoSuite
+  chainId: string
+  modules: ModuleRegistry
+  params?: ExecutionParams
+  /** Latest committed height; admission validates for the next one. */
+  latestHeight: () => number
+  /** Replay guard of the committed state (execution's isTxCommitted at the latest root). */
+  isCommitted: (txHash: Uint8Array) => boolean
+  /** Pending transactions at most (default 20,000). */
+  maxTxs?: number
+  /** Pending bytes at most (default 64 MiB). */
+  maxBytes?: number
+  /** Pending transactions per sender at most (default 1,000). */
+  maxPerSender?: number
+  /** One transaction's bytes at most (default and ceiling LIMITS.txBytes). */
+  maxTxBytes?: number
+  /** Verified-envelope LRU entries (default 100,000 ≈ 10 MB of hex keys). */
+  verifiedCacheSize?: number
+}
+
+interface Entry {
+  bytes: Uint8Array
+  txHash: Uint8Array
+  hashHex: string
+  senderHex: string
+  validUntilHeight: number
+}
+
+export interface MempoolStats {
+  count: number
+  bytes: number
+  senders: number
+  verifiedCacheSize: number
+  /** Totals since start, by outcome: for metrics. */
+  admitted: number
+  rejected: number
+}
+
+/** Bounded LRU of verified envelope hashes (hex). */
+export class VerifiedCache implements Preverified {
+  private readonly entries = new Map<string, true>()
+
+  constructor(readonly capacity: number) {}
+
+  has(envelopeHashHex: string): boolean {
+    if (!this.entries.has(envelopeHashHex)) return false
+    this.entries.delete(envelopeHashHex)
+    this.entries.set(envelopeHashHex, true)
+    return true
+  }
+
+  add(envelopeHashHex: string): void {
+    this.entries.delete(envelopeHashHex)
+    this.entries.set(envelopeHashHex, true)
+    while (this.entries.size > this.capacity) this.entries.delete(this.entries.keys().next().value!)
+  }
+
+  get size(): number {
+    return this.entries.size
+  }
+}
+
+export class Mempool {
+  private readonly entries = new Map<string, Entry>()
+  private readonly perSender = new Map<string, number>()
+  private totalBytes = 0
+  private admitted = 0
+  private rejected = 0
+  private readonly maxTxs: number
+  private readonly maxBytes: number
+  private readonly maxPerSender: number
+  private readonly maxTxBytes: number
+  private readonly params: ExecutionParams
+  /** Pass to validateBlock/executeBlock as `preverified`. */
+  readonly verified: VerifiedCache
+
+  constructor(private readonly opts: MempoolOptions) {
+    this.maxTxs = opts.maxTxs ?? 20_000
+    this.maxBytes = opts.maxBytes ?? 64 * 1024 * 1024
+    this.maxPerSender = opts.maxPerSender ?? 1_000
+    this.maxTxBytes = Math.min(opts.maxTxBytes ?? LIMITS.txBytes, LIMITS.txBytes)
+    this.params = opts.params ?? DEFAULT_EXECUTION_PARAMS
+    this.verified = new VerifiedCache(opts.verifiedCacheSize ?? 100_000)
+  }
+
+  /**
+   * Admits a signed transaction or throws a GovchainError: TX_* from validation, TX_REPLAY,
+   * TX_DUPLICATE, MEMPOOL_SENDER_QUOTA, MEMPOOL_FULL. Nothing changes on rejection.
+   */
+  add(txBytes: Uint8Array): { txHash: Uint8Array } {
+    try {
+      return this.admit(txBytes)
+    } catch (e) {
+      this.rejected++
+      throw e
+    }
+  }
+
+  private admit(txBytes: Uint8Array): { txHash: Uint8Array } {
+    if (!(txBytes instanceof Uint8Array)) throw new GovchainError('TX_MALFORMED', 'transaction must be bytes')
+    if (txBytes.length > this.maxTxBytes) {
+      throw new GovchainError('TX_TOO_LARGE', `${txBytes.length} bytes > ${this.maxTxBytes}`, {
+        sizeBytes: txBytes.length,
+        maxBytes: this.maxTxBytes,
+      })
+    }
+    // Cheap capacity checks before the signature check: a full pool costs an attacker nothing to probe.
+    if (this.entries.size >= this.maxTxs || this.totalBytes + txBytes.length > this.maxBytes) {
+      throw new GovchainError('MEMPOOL_FULL', undefined, { count: this.entries.size, bytes: this.totalBytes })
+    }
+    const v = validateTx(this.opts.suite, this.opts.chainId, txBytes, this.opts.latestHeight() + 1, {
+      modules: this.opts.modules,
+      params: this.params,
+      preverified: this.verified,
+    })
+    const hashHex = toHex(v.txHash)
+    // Remember the verified envelope even if admission fails below: a retry is then cheap.
+    this.verified.add(toHex(v.envelopeHash!))
+    if (this.entries.has(hashHex)) throw new GovchainError('TX_DUPLICATE', undefined, { txHash: hashHex })
+    if (this.opts.isCommitted(v.txHash)) throw new GovchainError('TX_REPLAY', undefined, { txHash: hashHex })
+    const senderHex = toHex(v.body.sender)
+    const pending = this.perSender.get(senderHex) ?? 0
+    if (pending >= this.maxPerSender) {
+      throw new GovchainError('MEMPOOL_SENDER_QUOTA', `${pending} pending from this sender`, { pending })
+    }
+    this.entries.set(hashHex, {
+      bytes: txBytes.slice(),
+      txHash: v.txHash,
+      hashHex,
+      senderHex,
+      validUntilHeight: v.body.validUntilHeight,
+    })
+    this.perSender.set(senderHex, pending + 1)
+    this.totalBytes += txBytes.length
+    this.admitted++
+    return { txHash: v.txHash }
+  }
+
+  has(txHash: Uint8Array): boolean {
+    return this.entries.has(toHex(txHash))
+  }
+
+  get(txHash: Uint8Array): Uint8Array | undefined {
+    return this.entries.get(toHex(txHash))?.bytes.slice()
+  }
+
+  /** Oldest first, up to `maxCount` transactions and `maxBytes` bytes; stays in the pool until removed. */
+  reap(maxBytes: number, maxCount: number): Uint8Array[] {
+    const out: Uint8Array[] = []
+    let bytes = 0
+    for (const e of this.entries.values()) {
+      if (out.length >= maxCount) break
+      // Stop at the first that does not fit: skipping it for a later one could take a sender's
+      // later transaction before its earlier one.
+      if (bytes + e.bytes.length > maxBytes) break
+      out.push(e.bytes)
+      bytes += e.bytes.length
+    }
+    return out
+  }
+
+  private remove(hashHex: string): void {
+    const e = this.entries.get(hashHex)
+    if (e === undefined) return
+    this.entries.delete(hashHex)
+    this.totalBytes -= e.bytes.length
+    const n = (this.perSender.get(e.senderHex) ?? 1) - 1
+    if (n <= 0) this.perSender.delete(e.senderHex)
+    else this.perSender.set(e.senderHex, n)
+  }
+
+  /** Drops transactions a committed block included (by tx hash). */
+  removeCommitted(txHashes: Iterable<Uint8Array>): void {
+    for (const h of txHashes) this.remove(toHex(h))
+  }
+
+  /**
+   * After a block: drops what can no longer be included at the next height (expired, or
+   * committed through another node's pool). Signatures are not re-checked: they do not change.
+   * Returns the hashes dropped.
+   */
+  recheck(): Uint8Array[] {
+    const next = this.opts.latestHeight() + 1
+    const dropped: Uint8Array[] = []
+    for (const e of [...this.entries.values()]) {
+      if (e.validUntilHeight < next || this.opts.isCommitted(e.txHash)) {
+        this.remove(e.hashHex)
+        dropped.push(e.txHash)
+      }
+    }
+    return dropped
+  }
+
+  stats(): MempoolStats {
+    return {
+      count: this.entries.size,
+      bytes: this.totalBytes,
+      senders: this.perSender.size,
+      verifiedCacheSize: this.verified.size,
+      admitted: this.admitted,
+      rejected: this.rejected,
+    }
+  }
+}

@@ -1,0 +1,91 @@
+/**
+ * Checks a commit against the stored chain and encodes everything it writes before any engine
+ * opens a write transaction: all that can fail fails here, so the write phase is plain puts.
+ */
+import { Block, CommitCertificate, codec, equalBytes, fromHex, GovchainError } from '@govchain/core'
+import { TxResults } from '../execution/results.ts'
+import { heightKey, MetaRecord, TxIndexRecord } from './encoding.ts'
+import type { ChainMeta, CommitBlockInput } from './types.ts'
+
+export interface CommitPlan {
+  height: number
+  heightKey: Uint8Array
+  blockHash: Uint8Array
+  blockBytes: Uint8Array
+  certificateBytes: Uint8Array
+  resultsBytes: Uint8Array
+  txIndex: [txHash: Uint8Array, record: Uint8Array][]
+  smtNodes: [nodeHash: Uint8Array, node: Uint8Array][]
+  indexes: [key: Uint8Array, value: Uint8Array | undefined][]
+  meta: ChainMeta
+  metaBytes: Uint8Array
+}
+
+/** Index keys are bounded like state keys; values like state values. */
+export const INDEX_KEY_BYTES_MAX = 1024
+export const INDEX_VALUE_BYTES_MAX = 64 * 1024
+
+function conflict(message: string, details: Record<string, unknown>): never {
+  throw new GovchainError('STORE_CONFLICT', message, details)
+}
+
+export function planCommit(input: CommitBlockInput, latest: ChainMeta | undefined): CommitPlan {
+  if (typeof input !== 'object' || input === null) throw new GovchainError('INVALID_ARGUMENT', 'commit input')
+  const { block, blockHash, certificate, smtNodes, txResults } = input
+  const header = block.header
+  const expected = (latest?.height ?? 0) + 1
+  if (header.height !== expected) {
+    conflict(`block height ${header.height}, store expects ${expected}`, { height: header.height, expected })
+  }
+  if (latest !== undefined && !equalBytes(header.previousHash, latest.blockHash)) {
+    conflict('block does not extend the latest stored block', { height: header.height })
+  }
+  if (!(blockHash instanceof Uint8Array) || blockHash.length !== 32) {
+    throw new GovchainError('INVALID_ARGUMENT', 'blockHash must be 32 bytes')
+  }
+  if (certificate.height !== header.height || !equalBytes(certificate.blockHash, blockHash)) {
+    conflict('certificate is not for this block', { height: header.height, certificateHeight: certificate.height })
+  }
+  if (!Array.isArray(txResults) || txResults.length !== block.txs.length) {
+    throw new GovchainError('INVALID_ARGUMENT', 'txResults must have one entry per transaction')
+  }
+  // A TX_REPLAY result names a transaction that is already indexed where it was committed:
+  // indexing it again would overwrite that answer with the replay's.
+  const txIndex: CommitPlan['txIndex'] = []
+  txResults.forEach((r, index) => {
+    if (r.code === 'TX_REPLAY') return
+    txIndex.push([
+      r.txHash,
+      codec.encode(TxIndexRecord, { height: header.height, index, code: r.code, events: r.events }),
+    ])
+  })
+  const nodes: CommitPlan['smtNodes'] = []
+  for (const [hex, node] of smtNodes) {
+    if (!(node instanceof Uint8Array)) throw new GovchainError('INVALID_ARGUMENT', 'state tree node must be bytes')
+    nodes.push([fromHex(hex), node])
+  }
+  const indexes: CommitPlan['indexes'] = []
+  for (const w of input.indexes ?? []) {
+    if (!(w.key instanceof Uint8Array) || w.key.length === 0 || w.key.length > INDEX_KEY_BYTES_MAX) {
+      throw new GovchainError('INVALID_ARGUMENT', `index key must be 1-${INDEX_KEY_BYTES_MAX} bytes`)
+    }
+    if (w.value !== undefined && (!(w.value instanceof Uint8Array) || w.value.length > INDEX_VALUE_BYTES_MAX)) {
+      throw new GovchainError('INVALID_ARGUMENT', `index value must be at most ${INDEX_VALUE_BYTES_MAX} bytes`)
+    }
+    indexes.push([w.key, w.value])
+  }
+  const meta: ChainMeta = { height: header.height, blockHash, stateRoot: header.stateRoot }
+  return {
+    height: header.height,
+    heightKey: heightKey(header.height),
+    blockHash,
+    blockBytes: codec.encode(Block, block),
+    certificateBytes: codec.encode(CommitCertificate, certificate),
+    resultsBytes: codec.encode(TxResults, [...txResults]),
+    txIndex,
+    smtNodes: nodes,
+    indexes,
+    meta,
+    metaBytes: codec.encode(MetaRecord, meta),
+  }
+}

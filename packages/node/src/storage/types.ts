@@ -1,0 +1,90 @@
+/**
+ * The node's chain store: blocks, commit certificates, the state tree's nodes, the transaction
+ * index, chain meta, module secondary indexes and the consensus signer's record.
+ *
+ * Contract every engine must meet (checked by test/storage-compliance.ts):
+ * - `commitBlock` is atomic and durable: when it returns, the block and every state change
+ *   that came with it survive a crash of the process or the machine; a crash at any instant
+ *   leaves either all of it or none of it.
+ * - Blocks are appended in order: height = latest + 1, previousHash = latest block hash.
+ * - Reads are synchronous (the state tree reads nodes while executing) and return bytes the
+ *   caller may keep. State-tree nodes (`get`) are immutable and may be shared with a cache:
+ *   callers must not modify them; every other read returns a fresh copy.
+ * - `putRecordSync` is durable on return (the signer persists a vote before sending it).
+ */
+import type { Block, BlockHeader, CommitCertificate } from '@govchain/core'
+import type { TxEvent, TxResult } from '../execution/results.ts'
+
+/** The subset of the store the state tree needs (same shape as core's SmtNodeStore). */
+export interface NodeStore {
+  get(nodeHash: Uint8Array): Uint8Array | undefined
+}
+
+export interface ChainMeta {
+  /** Latest committed height (0 = nothing committed). */
+  height: number
+  blockHash: Uint8Array
+  stateRoot: Uint8Array
+}
+
+/** Where a transaction landed and what it did (the tx index). */
+export interface StoredTxResult {
+  txHash: Uint8Array
+  height: number
+  index: number
+  code: string
+  events: TxEvent[]
+}
+
+/**
+ * A write to a module's secondary index: node-local data derived from executed transactions
+ * (not part of consensus state). Keys are namespaced `<module>/...` by the execution engine.
+ */
+export interface IndexWrite {
+  key: Uint8Array
+  /** undefined deletes the entry. */
+  value: Uint8Array | undefined
+}
+
+export interface CommitBlockInput {
+  block: Block
+  /** suite.hash(encode(BlockHeader, block.header)); the store does not hash. */
+  blockHash: Uint8Array
+  /** The certificate that decided this block (certificate.height/blockHash must match). */
+  certificate: CommitCertificate
+  /** New state-tree nodes from executing the block: hex(node hash) → node bytes. */
+  smtNodes: ReadonlyMap<string, Uint8Array>
+  /** One per transaction, in block order. */
+  txResults: readonly TxResult[]
+  indexes?: readonly IndexWrite[]
+}
+
+/** Limits on index scans: a caller can never ask for an unbounded answer. */
+export const SCAN_LIMIT_MAX = 1000
+
+export interface ChainStore extends NodeStore {
+  /** State-tree node by hash (implements core's SmtNodeStore). */
+  get(nodeHash: Uint8Array): Uint8Array | undefined
+  meta(): ChainMeta | undefined
+  /** 0 when nothing is committed. */
+  latestHeight(): number
+  getBlock(height: number): Block | undefined
+  /** The stored encoding of the block (encode(Block, block)). */
+  getBlockBytes(height: number): Uint8Array | undefined
+  getHeader(height: number): BlockHeader | undefined
+  getHeightByHash(blockHash: Uint8Array): number | undefined
+  getCertificate(height: number): CommitCertificate | undefined
+  /** Results of the block's transactions, in block order. */
+  getResults(height: number): TxResult[] | undefined
+  getTxResult(txHash: Uint8Array): StoredTxResult | undefined
+  getIndex(key: Uint8Array): Uint8Array | undefined
+  /** Entries whose key starts with `prefix`, in key order, at most `limit` (≤ SCAN_LIMIT_MAX). */
+  scanIndex(prefix: Uint8Array, limit: number): { key: Uint8Array; value: Uint8Array }[]
+  /** Opaque records outside the chain (the consensus signer's last signed step). */
+  getRecord(name: string): Uint8Array | undefined
+  /** Durable on return. */
+  putRecordSync(name: string, value: Uint8Array): void
+  /** Atomic and durable on return; throws STORE_CONFLICT if it does not extend the chain. */
+  commitBlock(input: CommitBlockInput): void
+  close(): Promise<void>
+}

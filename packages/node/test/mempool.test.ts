@@ -1,0 +1,231 @@
+import assert from 'node:assert/strict'
+import { describe, it } from 'node:test'
+import { type CryptoSuite, GovchainError, suites, toHex } from '@govchain/core'
+import fc from 'fast-check'
+import { executeBlock } from '../src/execution/index.ts'
+import { Mempool, type MempoolOptions, VerifiedCache } from '../src/mempool/index.ts'
+import { MemoryChainStore } from '../src/storage/memory.ts'
+import { anchorTx, assertCoded, CHAIN_ID, signer, testRegistry, ZERO32 } from './execution-fixtures.ts'
+
+const suite = suites.intl
+const modules = testRegistry()
+const alice = signer(suite)
+const bob = signer(suite)
+
+function pool(over: Partial<MempoolOptions> = {}, state = { height: 0, committed: new Set<string>() }) {
+  const m = new Mempool({
+    suite,
+    chainId: CHAIN_ID,
+    modules,
+    latestHeight: () => state.height,
+    isCommitted: (h) => state.committed.has(toHex(h)),
+    ...over,
+  })
+  return { m, state }
+}
+
+function codeOf(fn: () => unknown): string | undefined {
+  try {
+    fn()
+  } catch (e) {
+    return assertCoded(e).code
+  }
+  return undefined
+}
+
+/** A suite that counts signature verifications. */
+function countingSuite(): { suite: CryptoSuite; verifies: () => number } {
+  let n = 0
+  // The suites are frozen plain objects: a copy with a counting verify.
+  const s: CryptoSuite = {
+    ...suite,
+    verify: (pk, msg, sig) => {
+      n++
+      return suite.verify(pk, msg, sig)
+    },
+  }
+  return { suite: s, verifies: () => n }
+}
+
+describe('Mempool', () => {
+  it('admits valid transactions and reaps them in arrival order within limits', () => {
+    const { m } = pool()
+    const txs = [anchorTx(suite, alice, 1), anchorTx(suite, bob, 1), anchorTx(suite, alice, 2), anchorTx(suite, bob, 2)]
+    for (const t of txs) assert.deepEqual(m.add(t.bytes).txHash, t.txHash)
+    assert.deepEqual(
+      m.reap(1 << 20, 10),
+      txs.map((t) => t.bytes),
+    )
+    assert.deepEqual(
+      m.reap(1 << 20, 2),
+      txs.slice(0, 2).map((t) => t.bytes),
+    )
+    const size = txs[0]!.bytes.length
+    assert.equal(m.reap(size * 2 + 1, 10).length, 2)
+    assert.equal(m.reap(size - 1, 10).length, 0)
+    assert.equal(m.stats().count, 4)
+    assert.equal(
+      m.stats().bytes,
+      txs.reduce((a, t) => a + t.bytes.length, 0),
+    )
+    assert.equal(m.stats().senders, 2)
+    assert.ok(m.has(txs[2]!.txHash))
+    assert.deepEqual(m.get(txs[2]!.txHash), txs[2]!.bytes)
+  })
+
+  it('rejects bad, duplicate and replayed transactions with codes, changing nothing', () => {
+    const { m, state } = pool()
+    const t = anchorTx(suite, alice, 1)
+    m.add(t.bytes)
+    assert.equal(
+      codeOf(() => m.add(t.bytes)),
+      'TX_DUPLICATE',
+    )
+    assert.equal(
+      codeOf(() => m.add(new Uint8Array([1, 2]))),
+      'TX_MALFORMED',
+    )
+    assert.equal(
+      codeOf(() => m.add(anchorTx(suite, alice, 2, { chainId: 'x' }).bytes)),
+      'TX_WRONG_CHAIN',
+    )
+    assert.equal(
+      codeOf(() => m.add(anchorTx(suite, alice, 2, { validUntilHeight: 5000 }).bytes)),
+      'TX_VALIDITY_TOO_LONG',
+    )
+    const replayed = anchorTx(suite, alice, 3)
+    state.committed.add(toHex(replayed.txHash))
+    assert.equal(
+      codeOf(() => m.add(replayed.bytes)),
+      'TX_REPLAY',
+    )
+    assert.equal(
+      codeOf(() => m.add(new Uint8Array(400 * 1024))),
+      'TX_TOO_LARGE',
+    )
+    assert.equal(m.stats().count, 1)
+    assert.equal(m.stats().rejected, 6)
+  })
+
+  it('is bounded: MEMPOOL_FULL by count and by bytes, MEMPOOL_SENDER_QUOTA per sender', () => {
+    const byCount = pool({ maxTxs: 2 }).m
+    byCount.add(anchorTx(suite, alice, 1).bytes)
+    byCount.add(anchorTx(suite, bob, 1).bytes)
+    assert.equal(
+      codeOf(() => byCount.add(anchorTx(suite, alice, 2).bytes)),
+      'MEMPOOL_FULL',
+    )
+    const one = anchorTx(suite, alice, 1).bytes.length
+    const byBytes = pool({ maxBytes: one * 2 + 10 }).m
+    byBytes.add(anchorTx(suite, alice, 1).bytes)
+    byBytes.add(anchorTx(suite, bob, 1).bytes)
+    assert.equal(
+      codeOf(() => byBytes.add(anchorTx(suite, bob, 2).bytes)),
+      'MEMPOOL_FULL',
+    )
+    const quota = pool({ maxPerSender: 2 }).m
+    quota.add(anchorTx(suite, alice, 1).bytes)
+    quota.add(anchorTx(suite, alice, 2).bytes)
+    assert.equal(
+      codeOf(() => quota.add(anchorTx(suite, alice, 3).bytes)),
+      'MEMPOOL_SENDER_QUOTA',
+    )
+    quota.add(anchorTx(suite, bob, 1).bytes)
+    quota.removeCommitted([anchorTx(suite, alice, 1).txHash])
+    quota.add(anchorTx(suite, alice, 3).bytes)
+    assert.equal(quota.stats().count, 3)
+  })
+
+  it('removes committed transactions and, on recheck, expired or elsewhere-committed ones', () => {
+    const { m, state } = pool()
+    const a = anchorTx(suite, alice, 1, { validUntilHeight: 2 })
+    const b = anchorTx(suite, alice, 2, { validUntilHeight: 50 })
+    const c = anchorTx(suite, bob, 1, { validUntilHeight: 50 })
+    const d = anchorTx(suite, bob, 2, { validUntilHeight: 50 })
+    for (const t of [a, b, c, d]) m.add(t.bytes)
+    m.removeCommitted([b.txHash])
+    state.height = 2
+    state.committed.add(toHex(c.txHash))
+    assert.deepEqual(m.recheck().map(toHex).sort(), [toHex(a.txHash), toHex(c.txHash)].sort())
+    assert.deepEqual(m.reap(1 << 20, 10), [d.bytes])
+    assert.deepEqual({ count: m.stats().count, senders: m.stats().senders }, { count: 1, senders: 1 })
+  })
+
+  it('verifies signatures once: block execution with the pool as preverified does not verify again', () => {
+    const counting = countingSuite()
+    const { m } = pool({ suite: counting.suite })
+    const txs = [anchorTx(suite, alice, 1), anchorTx(suite, bob, 2)]
+    for (const t of txs) m.add(t.bytes)
+    assert.equal(counting.verifies(), 2)
+    const bytes = m.reap(1 << 20, 10)
+    const out = executeBlock({
+      suite: counting.suite,
+      chainId: CHAIN_ID,
+      modules,
+      store: new MemoryChainStore(),
+      parentStateRoot: ZERO32,
+      height: 1,
+      timeMs: 1,
+      txs: bytes,
+      preverified: m.verified,
+    })
+    assert.deepEqual(
+      out.results.map((r) => r.code),
+      ['OK', 'OK'],
+    )
+    assert.equal(counting.verifies(), 2, 'no second verification')
+    // A transaction the pool never saw is verified.
+    executeBlock({
+      suite: counting.suite,
+      chainId: CHAIN_ID,
+      modules,
+      store: new MemoryChainStore(),
+      parentStateRoot: ZERO32,
+      height: 1,
+      timeMs: 1,
+      txs: [anchorTx(suite, alice, 9).bytes],
+      preverified: m.verified,
+    })
+    assert.equal(counting.verifies(), 3)
+  })
+
+  it('VerifiedCache is a bounded LRU', () => {
+    const c = new VerifiedCache(2)
+    c.add('a')
+    c.add('b')
+    assert.ok(c.has('a')) // refreshes a
+    c.add('c') // evicts b
+    assert.deepEqual([c.has('a'), c.has('b'), c.has('c'), c.size], [true, false, true, 2])
+  })
+
+  it('property: arbitrary bytes are rejected with a code and leave the pool unchanged', () => {
+    const { m } = pool()
+    m.add(anchorTx(suite, alice, 1).bytes)
+    fc.assert(
+      fc.property(fc.uint8Array({ maxLength: 400 }), (bytes) => {
+        try {
+          m.add(bytes)
+        } catch (e) {
+          assert.ok(e instanceof GovchainError, String(e))
+          assert.equal(m.stats().count, 1)
+          return
+        }
+        assert.fail('random bytes admitted')
+      }),
+      { numRuns: 300 },
+    )
+  })
+
+  it('admits for the next height: expiry follows the committed height', () => {
+    const { m, state } = pool()
+    state.height = 9
+    assert.equal(
+      codeOf(() => m.add(anchorTx(suite, alice, 1, { validUntilHeight: 9 }).bytes)),
+      'TX_EXPIRED',
+    )
+    assert.equal(
+      codeOf(() => m.add(anchorTx(suite, alice, 1, { validUntilHeight: 10 }).bytes)),
+      undefined,
+    )
+  })
+})
