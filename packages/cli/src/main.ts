@@ -96,7 +96,11 @@ function buildProgram(): Command {
     .option('--api-port <port>', 'override the configured API port', parseIntArg('--api-port', 0, 65535))
     .action(async (o) => {
       const home = loadHome(o.home)
-      const n = await startNode({ home, ...(o.apiPort !== undefined ? { apiPort: o.apiPort } : {}) })
+      const n = await startNode({
+        home,
+        ...(o.apiPort !== undefined ? { apiPort: o.apiPort } : {}),
+        onFatal: () => process.exit(1),
+      })
       let stopping = false
       const stop = (signal: string) => {
         if (stopping) return

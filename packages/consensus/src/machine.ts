@@ -17,22 +17,22 @@ import {
   type CryptoSuite,
   DOMAIN,
   type DuplicateVoteEvidence,
-  GovchainError,
-  Proposal,
-  type SignedProposal,
-  type SignedVote,
-  type ValidatorSet,
-  Vote,
-  type VoteType,
   decode,
   encode,
   equalBytes,
   exceedsOneThird,
-  hasQuorum,
+  GovchainError,
   hashValidatorSet,
+  hasQuorum,
+  Proposal,
+  type SignedProposal,
+  type SignedVote,
   signingBytes,
   toHex,
   totalVotingPower,
+  type ValidatorSet,
+  Vote,
+  type VoteType,
   validateValidatorSet,
 } from '@govchain/core'
 import { proposerAt, proposerSchedule } from './proposer.ts'
@@ -161,8 +161,16 @@ class Tally {
     this.votes.forEach((v, validatorIndex) => {
       if (v !== undefined && v.key === key) out.push({ validatorIndex, signature: v.signed.signature })
     })
-    for (const e of this.extras.values()) if (e.key === key) out.push({ validatorIndex: e.index, signature: e.signed.signature })
+    for (const e of this.extras.values())
+      if (e.key === key) out.push({ validatorIndex: e.index, signature: e.signed.signature })
     return out.sort((a, b) => a.validatorIndex - b.validatorIndex)
+  }
+  /** Every kept vote for `key` (the proof-of-lock when they are prevotes). */
+  signedFor(key: string): SignedVote[] {
+    const out: SignedVote[] = []
+    for (const v of this.votes) if (v !== undefined && v.key === key) out.push(v.signed)
+    for (const e of this.extras.values()) if (e.key === key) out.push(e.signed)
+    return out
   }
   all(): SignedVote[] {
     const out: SignedVote[] = []
@@ -242,7 +250,8 @@ export class Consensus {
       throw new GovchainError('INVALID_ARGUMENT', 'a validator (myIndex set) needs a signer')
     }
     const fr = config.futureRounds ?? DEFAULT_FUTURE_ROUNDS
-    if (!Number.isSafeInteger(fr) || fr < 1 || fr > 1000) throw new GovchainError('INVALID_ARGUMENT', 'futureRounds must be 1..1000')
+    if (!Number.isSafeInteger(fr) || fr < 1 || fr > 1000)
+      throw new GovchainError('INVALID_ARGUMENT', 'futureRounds must be 1..1000')
     this.cfg = config
     this.futureRounds = fr
     this.myIndex = config.myIndex
@@ -328,6 +337,8 @@ export class Consensus {
           this.cur.values.set(key, rec.lock.value)
           this.locked = { key, value: rec.lock.value, round: rec.lock.round }
           this.valid = this.locked
+          // The proof-of-lock, checked like any received vote, so we can pass it on.
+          for (const signed of rec.lock.proof) this.restoreVote(signed)
         }
       }
       // Re-send our recent votes of this height: peers may have missed them while we were down.
@@ -338,8 +349,8 @@ export class Consensus {
         this.out.push({ type: 'broadcastVote', vote: signed })
       }
     }
-    if (buffered !== undefined && !reuse) this.replay(buffered)
     this.startRound(startRound)
+    if (buffered !== undefined && !reuse) this.replay(buffered)
     this.reevaluateAll()
     return this.flush()
   }
@@ -538,7 +549,13 @@ export class Consensus {
    * A validly signed message beyond the stored round window only raises the sender's highest
    * round (verified only when it would raise it, so a flood costs no memory and bounded work).
    */
-  private farRound(hs: HeightState, index: number, round: number, domain: Uint8Array, signed: { body: Uint8Array; signature: Uint8Array }): void {
+  private farRound(
+    hs: HeightState,
+    index: number,
+    round: number,
+    domain: Uint8Array,
+    signed: { body: Uint8Array; signature: Uint8Array },
+  ): void {
     this.stats.futureRound++
     if (round <= hs.maxRound[index]!) return
     if (!this.verify(hs, index, domain, signed.body, signed.signature)) {
@@ -617,6 +634,28 @@ export class Consensus {
     if (hs === this.cur) this.afterMessage(vote.round, false)
   }
 
+  /** Stores a verified vote of the current height without running the rules (used while restoring). */
+  private restoreVote(signed: SignedVote): void {
+    const hs = this.cur!
+    let vote: Vote
+    try {
+      vote = decode(Vote, signed.vote)
+    } catch {
+      return
+    }
+    const index = vote.validatorIndex
+    if (vote.chainId !== this.cfg.chainId || vote.height !== hs.height || index >= hs.info.powers.length) return
+    if (!this.verify(hs, index, DOMAIN.vote, signed.vote, signed.signature)) return
+    const rs = this.roundState(hs, vote.round)
+    const tally = vote.type === 'prevote' ? rs.prevotes : rs.precommits
+    const key = vote.blockHash === undefined ? NIL : toHex(vote.blockHash)
+    const existing = tally.votes[index]
+    if (existing === undefined) tally.add(index, { signed, key }, hs.info.powers[index]!, hs.info.total)
+    else if (existing.key !== key && !tally.extras.has(`${index}/${key}`)) {
+      tally.addExtra(index, { signed, key }, hs.info.powers[index]!, hs.info.total)
+    }
+  }
+
   private receiveProposal(signed: SignedProposal, value: Uint8Array): void {
     let p: Proposal
     try {
@@ -643,7 +682,10 @@ export class Consensus {
     }
     const roundNow = hs === this.cur ? this.roundP : 0
     if (p.round > roundNow + this.futureRounds) {
-      this.farRound(hs, p.proposerIndex, p.round, DOMAIN.proposal, { body: signed.proposal, signature: signed.signature })
+      this.farRound(hs, p.proposerIndex, p.round, DOMAIN.proposal, {
+        body: signed.proposal,
+        signature: signed.signature,
+      })
       return
     }
     const rs = this.roundState(hs, p.round)
@@ -909,7 +951,11 @@ export class Consensus {
     if (p !== undefined) vote.blockHash = p.proposal.blockHash
     let signature: Uint8Array
     try {
-      signature = this.cfg.signer!.signVote(vote, type === 'precommit' && p !== undefined ? p.value : undefined)
+      const lock =
+        type === 'precommit' && p !== undefined
+          ? { value: p.value, proof: this.roundState(hs, this.roundP).prevotes.signedFor(p.key) }
+          : undefined
+      signature = this.cfg.signer!.signVote(vote, lock)
     } catch (e) {
       if (e instanceof GovchainError && e.code === 'SIGNER_REFUSED') {
         this.stats.signRefused++

@@ -47,9 +47,5 @@ export function proposerAt(schedule: readonly number[], height: number, round: n
 
 /** Index in `set` of the proposer of (height, round). */
 export function proposerIndex(set: ValidatorSet, height: number, round: number): number {
-  return proposerAt(
-    proposerSchedule(set.validators.map((v) => v.votingPower)),
-    height,
-    round,
-  )
+  return proposerAt(proposerSchedule(set.validators.map((v) => v.votingPower)), height, round)
 }

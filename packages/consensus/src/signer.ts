@@ -13,34 +13,47 @@
  */
 import {
   type CryptoSuite,
-  DOMAIN,
-  GovchainError,
-  LIMITS,
-  Proposal,
-  Vote,
   codec,
+  DOMAIN,
   decode,
   encode,
   equalBytes,
+  GovchainError,
+  LIMITS,
+  Proposal,
   signingBytes,
+  Vote,
 } from '@govchain/core'
 
 export type SignStep = 'proposal' | 'prevote' | 'precommit'
 const STEP_ORDER: Record<SignStep, number> = { proposal: 0, prevote: 1, precommit: 2 }
+
+export const SignerVote = codec.struct({ vote: codec.bytes(256), signature: codec.bytes(128) })
+export type SignerVote = codec.Infer<typeof SignerVote>
 
 export const SignerLock = codec.struct({
   height: codec.u64,
   round: codec.u32,
   /** The locked value's bytes (the proposed block), so a restarted proposer can re-propose it. */
   value: codec.bytes(LIMITS.blockBytes),
+  /**
+   * The proof-of-lock: the prevotes (more than 2/3) for the value at `round`. A restarted node
+   * re-sends them; otherwise a POL that only this node had seen (say one that includes an
+   * equivocator's vote) is gone, nobody else can accept the locked value, and the lock blocks
+   * every other value forever.
+   */
+  proof: codec.vec(SignerVote, LIMITS.validators * 2),
 })
 export type SignerLock = codec.Infer<typeof SignerLock>
 
+/** What a non-nil precommit locks on: the value and its proof-of-lock. */
+export interface LockInfo {
+  value: Uint8Array
+  proof: SignerVote[]
+}
+
 /** Own votes of the current height kept in the record, newest last. */
 export const SIGNER_RECENT_VOTES_MAX = 8
-
-export const SignerVote = codec.struct({ vote: codec.bytes(256), signature: codec.bytes(128) })
-export type SignerVote = codec.Infer<typeof SignerVote>
 
 /** What the signer persists before every signature; store it as bytes with encodeSignerRecord. */
 export const SignerRecord = codec.struct({
@@ -76,8 +89,8 @@ export interface SignerStore {
 
 /** What consensus needs from a signer. Throws SIGNER_REFUSED rather than sign twice. */
 export interface Signer {
-  /** Signature over signingBytes(DOMAIN.vote, encode(Vote, vote)). `lockValue`: the value of a non-nil precommit. */
-  signVote(vote: Vote, lockValue?: Uint8Array): Uint8Array
+  /** Signature over signingBytes(DOMAIN.vote, encode(Vote, vote)). `lock`: what a non-nil precommit locks on, persisted with it. */
+  signVote(vote: Vote, lock?: LockInfo): Uint8Array
   /** Signature over signingBytes(DOMAIN.proposal, encode(Proposal, proposal)). */
   signProposal(proposal: Proposal): Uint8Array
   /** The last persisted record (what a restart starts from). */
@@ -122,10 +135,10 @@ export class LocalSigner implements Signer {
     return this.record
   }
 
-  signVote(vote: Vote, lockValue?: Uint8Array): Uint8Array {
+  signVote(vote: Vote, lockInfo?: LockInfo): Uint8Array {
     const lock =
-      vote.type === 'precommit' && vote.blockHash !== undefined && lockValue !== undefined
-        ? { height: vote.height, round: vote.round, value: lockValue }
+      vote.type === 'precommit' && vote.blockHash !== undefined && lockInfo !== undefined
+        ? { height: vote.height, round: vote.round, value: lockInfo.value, proof: lockInfo.proof }
         : undefined
     return this.sign(vote.height, vote.round, vote.type, encode(Vote, vote), DOMAIN.vote, lock)
   }
@@ -146,7 +159,12 @@ export class LocalSigner implements Signer {
     if (last !== undefined) {
       const c = compareStep(height, round, step, last)
       const at = { height, round, step, last: { height: last.height, round: last.round, step: last.step } }
-      if (c < 0) throw new GovchainError('SIGNER_REFUSED', `signer refused: ${step} ${height}/${round} is before the last signed step`, at)
+      if (c < 0)
+        throw new GovchainError(
+          'SIGNER_REFUSED',
+          `signer refused: ${step} ${height}/${round} is before the last signed step`,
+          at,
+        )
       if (c === 0) {
         if (equalBytes(body, last.signBytes)) return last.signature.slice()
         throw new GovchainError('SIGNER_REFUSED', `signer refused: different ${step} at ${height}/${round}`, at)

@@ -1,16 +1,16 @@
 /** Test fixture: a validator set with known keys, machines, and hand-signed messages from any validator. */
 import {
   DOMAIN,
+  decode,
+  encode,
   Proposal,
   type SignedProposal,
   type SignedVote,
-  type ValidatorSet,
-  Vote,
-  decode,
-  encode,
   signingBytes,
   suites,
   utf8,
+  type ValidatorSet,
+  Vote,
 } from '@govchain/core'
 import { Consensus, type ConsensusOutput, type ConsensusTimeouts } from '../src/machine.ts'
 import { proposerIndex } from '../src/proposer.ts'
@@ -35,11 +35,19 @@ export class Fixture {
     this.n = powers.length
     this.privs = powers.map((_, i) => new Uint8Array(32).fill(i + 1))
     this.set = {
-      validators: powers.map((p, i) => ({ id: `v${i}`, publicKey: suite.publicKeyFromPrivate(this.privs[i]!), votingPower: p })),
+      validators: powers.map((p, i) => ({
+        id: `v${i}`,
+        publicKey: suite.publicKeyFromPrivate(this.privs[i]!),
+        votingPower: p,
+      })),
     }
   }
 
-  machine(myIndex: number | undefined, store = new MemorySignerStore(), futureRounds?: number): { m: Consensus; store: MemorySignerStore } {
+  machine(
+    myIndex: number | undefined,
+    store = new MemorySignerStore(),
+    futureRounds?: number,
+  ): { m: Consensus; store: MemorySignerStore } {
     const m = new Consensus({
       chainId: CHAIN,
       suite,
@@ -71,18 +79,30 @@ export class Fixture {
     return { vote: body, signature: suite.sign(this.privs[i]!, signingBytes(DOMAIN.vote, body)) }
   }
 
-  proposal(height: number, round: number, v: Uint8Array, polRound?: number, proposer = this.proposer(height, round)): {
+  proposal(
+    height: number,
+    round: number,
+    v: Uint8Array,
+    polRound?: number,
+    proposer = this.proposer(height, round),
+  ): {
     proposal: SignedProposal
     value: Uint8Array
   } {
     const p: Proposal = { chainId: CHAIN, height, round, blockHash: valueId(v)!, proposerIndex: proposer }
     if (polRound !== undefined) p.polRound = polRound
     const body = encode(Proposal, p)
-    return { proposal: { proposal: body, signature: suite.sign(this.privs[proposer]!, signingBytes(DOMAIN.proposal, body)) }, value: v }
+    return {
+      proposal: { proposal: body, signature: suite.sign(this.privs[proposer]!, signingBytes(DOMAIN.proposal, body)) },
+      value: v,
+    }
   }
 }
 
-export function ofType<T extends ConsensusOutput['type']>(outs: ConsensusOutput[], type: T): Extract<ConsensusOutput, { type: T }>[] {
+export function ofType<T extends ConsensusOutput['type']>(
+  outs: ConsensusOutput[],
+  type: T,
+): Extract<ConsensusOutput, { type: T }>[] {
   return outs.filter((o): o is Extract<ConsensusOutput, { type: T }> => o.type === type)
 }
 

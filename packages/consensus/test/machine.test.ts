@@ -1,16 +1,10 @@
 import assert from 'node:assert/strict'
 import { describe, test } from 'node:test'
-import {
-  GovchainError,
-  equalBytes,
-  toHex,
-  verifyCommitCertificate,
-  verifyDuplicateVoteEvidence,
-} from '@govchain/core'
+import { equalBytes, GovchainError, toHex, verifyCommitCertificate, verifyDuplicateVoteEvidence } from '@govchain/core'
 import type { Consensus, ConsensusOutput } from '../src/machine.ts'
 import { proposerSchedule } from '../src/proposer.ts'
-import { MemorySigner, MemorySignerStore, decodeSignerRecord, encodeSignerRecord } from '../src/signer.ts'
-import { CHAIN, Fixture, TIMEOUTS, decodeVote, hashOf, ofType, suite, value, votesOut } from './helpers.ts'
+import { decodeSignerRecord, encodeSignerRecord, MemorySigner, MemorySignerStore } from '../src/signer.ts'
+import { CHAIN, decodeVote, Fixture, hashOf, ofType, suite, TIMEOUTS, value, votesOut } from './helpers.ts'
 
 // Equal powers, n = 4: proposer(1, r) = (1 + r) mod 4, so validator 0 proposes no round before 3.
 const f = new Fixture()
@@ -18,7 +12,10 @@ const ME = 0
 const v = value('v')
 const w = value('w')
 
-function feed(m: Consensus, msgs: ({ proposal: Parameters<Consensus['onProposal']>[0]; value: Uint8Array } | ReturnType<Fixture['vote']>)[]): ConsensusOutput[] {
+function feed(
+  m: Consensus,
+  msgs: ({ proposal: Parameters<Consensus['onProposal']>[0]; value: Uint8Array } | ReturnType<Fixture['vote']>)[],
+): ConsensusOutput[] {
   const outs: ConsensusOutput[] = []
   for (const x of msgs) outs.push(...('proposal' in x ? m.onProposal(x.proposal, x.value) : m.onVote(x)))
   return outs
@@ -43,7 +40,13 @@ describe('Tendermint rules', () => {
   test('happy path: prevote, precommit, decide with a certificate that verifies', () => {
     const { m } = f.machine(ME)
     const start = m.start(1, f.set)
-    assert.deepEqual(ofType(start, 'scheduleTimeout')[0], { type: 'scheduleTimeout', kind: 'propose', height: 1, round: 0, durationMs: 1000 })
+    assert.deepEqual(ofType(start, 'scheduleTimeout')[0], {
+      type: 'scheduleTimeout',
+      kind: 'propose',
+      height: 1,
+      round: 0,
+      durationMs: 1000,
+    })
     const o1 = feed(m, [f.proposal(1, 0, v)])
     const pv = votesOut(o1)
     assert.equal(pv.length, 1)
@@ -58,7 +61,10 @@ describe('Tendermint rules', () => {
     assert.equal(d.length, 1)
     assert.equal(d[0]!.height, 1)
     assert.deepEqual(d[0]!.value, v)
-    assert.deepEqual(d[0]!.certificate.signatures.map((s) => s.validatorIndex), [0, 1, 3])
+    assert.deepEqual(
+      d[0]!.certificate.signatures.map((s) => s.validatorIndex),
+      [0, 1, 3],
+    )
     assert.equal(verifyCommitCertificate(suite, CHAIN, f.set, d[0]!.certificate), 3)
     assert.equal(m.step, 'decided')
   })
@@ -81,13 +87,19 @@ describe('Tendermint rules', () => {
     m.start(1, f.set)
     m.onTimeout('propose', 1, 0)
     const o = feed(m, [f.vote(1, 'prevote', 1, 0, v), f.vote(2, 'prevote', 1, 0, null)])
-    assert.deepEqual(ofType(o, 'scheduleTimeout'), [{ type: 'scheduleTimeout', kind: 'prevote', height: 1, round: 0, durationMs: 500 }])
+    assert.deepEqual(ofType(o, 'scheduleTimeout'), [
+      { type: 'scheduleTimeout', kind: 'prevote', height: 1, round: 0, durationMs: 500 },
+    ])
     assert.equal(votesOut(m.onTimeout('prevote', 1, 0))[0]!.type, 'precommit') // line 61
     const o2 = feed(m, [f.vote(1, 'precommit', 1, 0, v), f.vote(2, 'precommit', 1, 0, null)])
-    assert.deepEqual(ofType(o2, 'scheduleTimeout'), [{ type: 'scheduleTimeout', kind: 'precommit', height: 1, round: 0, durationMs: 500 }])
+    assert.deepEqual(ofType(o2, 'scheduleTimeout'), [
+      { type: 'scheduleTimeout', kind: 'precommit', height: 1, round: 0, durationMs: 500 },
+    ])
     const o3 = m.onTimeout('precommit', 1, 0) // line 65
     assert.equal(m.round, 1)
-    assert.deepEqual(ofType(o3, 'scheduleTimeout'), [{ type: 'scheduleTimeout', kind: 'propose', height: 1, round: 1, durationMs: 1100 }])
+    assert.deepEqual(ofType(o3, 'scheduleTimeout'), [
+      { type: 'scheduleTimeout', kind: 'propose', height: 1, round: 1, durationMs: 1100 },
+    ])
     // line 44: 2f+1 nil prevotes -> precommit nil
     m.onTimeout('propose', 1, 1)
     const o4 = feed(m, [f.vote(1, 'prevote', 1, 1, null), f.vote(2, 'prevote', 1, 1, null)])
@@ -145,7 +157,12 @@ describe('Tendermint rules', () => {
   test('relocking: 2f+1 prevotes for the round proposal while in prevote step lock on it (line 36)', () => {
     const m = lockedOnV()
     m.onTimeout('precommit', 1, 0)
-    const o = feed(m, [f.proposal(1, 1, w), f.vote(1, 'prevote', 1, 1, w), f.vote(2, 'prevote', 1, 1, w), f.vote(3, 'prevote', 1, 1, w)])
+    const o = feed(m, [
+      f.proposal(1, 1, w),
+      f.vote(1, 'prevote', 1, 1, w),
+      f.vote(2, 'prevote', 1, 1, w),
+      f.vote(3, 'prevote', 1, 1, w),
+    ])
     const pc = votesOut(o).find((x) => x.type === 'precommit')
     assert.ok(pc !== undefined && sameHash(pc.blockHash, hashOf(w)))
     assert.equal(m.lockedRound, 1)
@@ -168,7 +185,11 @@ describe('Tendermint rules', () => {
   test('decides on a commit seen even when it missed that round, with the value from another round', () => {
     const { m } = f.machine(ME)
     m.start(1, f.set)
-    const o = feed(m, [f.vote(1, 'precommit', 1, 2, v), f.vote(2, 'precommit', 1, 2, v), f.vote(3, 'precommit', 1, 2, v)])
+    const o = feed(m, [
+      f.vote(1, 'precommit', 1, 2, v),
+      f.vote(2, 'precommit', 1, 2, v),
+      f.vote(3, 'precommit', 1, 2, v),
+    ])
     assert.equal(ofType(o, 'decide').length, 0, 'no value yet')
     const o2 = feed(m, [f.proposal(1, 0, v)])
     const d = ofType(o2, 'decide')
@@ -182,7 +203,12 @@ describe('Tendermint rules', () => {
     const { m } = f.machine(ME)
     m.start(1, f.set)
     const bad = value('bad')
-    const o = feed(m, [f.proposal(1, 0, bad), f.vote(1, 'precommit', 1, 0, bad), f.vote(2, 'precommit', 1, 0, bad), f.vote(3, 'precommit', 1, 0, bad)])
+    const o = feed(m, [
+      f.proposal(1, 0, bad),
+      f.vote(1, 'precommit', 1, 0, bad),
+      f.vote(2, 'precommit', 1, 0, bad),
+      f.vote(3, 'precommit', 1, 0, bad),
+    ])
     assert.equal(ofType(o, 'decide').length, 0)
   })
 
@@ -235,7 +261,12 @@ describe('Tendermint rules', () => {
     // Height 2 arrives early: the proposal and two prevotes.
     const v2 = value('v2')
     feed(m, [f.proposal(2, 0, v2), f.vote(1, 'prevote', 2, 0, v2), f.vote(3, 'prevote', 2, 0, v2)])
-    const d = feed(m, [f.proposal(1, 0, v), f.vote(1, 'precommit', 1, 0, v), f.vote(2, 'precommit', 1, 0, v), f.vote(3, 'precommit', 1, 0, v)])
+    const d = feed(m, [
+      f.proposal(1, 0, v),
+      f.vote(1, 'precommit', 1, 0, v),
+      f.vote(2, 'precommit', 1, 0, v),
+      f.vote(3, 'precommit', 1, 0, v),
+    ])
     assert.equal(ofType(d, 'decide').length, 1)
     feed(m, [f.vote(1, 'prevote', 1, 0, v)])
     assert.equal(m.stats.wrongHeight, 2, 'late messages for a decided height are dropped')
@@ -248,7 +279,39 @@ describe('Tendermint rules', () => {
         ['precommit', 2, toHex(hashOf(v2))],
       ],
     )
-    assert.throws(() => m.start(2, f.set), (e: unknown) => e instanceof GovchainError && e.code === 'INVALID_ARGUMENT')
+    assert.throws(
+      () => m.start(2, f.set),
+      (e: unknown) => e instanceof GovchainError && e.code === 'INVALID_ARGUMENT',
+    )
+  })
+
+  test('next-height messages are re-verified when the next height brings another validator set', () => {
+    const { m } = f.machine(ME)
+    m.start(1, f.set)
+    const v2 = value('v2')
+    feed(m, [f.vote(1, 'prevote', 2, 0, v2), f.vote(2, 'prevote', 2, 0, v2)])
+    feed(m, [
+      f.proposal(1, 0, v),
+      f.vote(1, 'precommit', 1, 0, v),
+      f.vote(2, 'precommit', 1, 0, v),
+      f.vote(3, 'precommit', 1, 0, v),
+    ])
+    assert.equal(m.step, 'decided')
+    // Validator 2 changed its key at height 2: its buffered vote no longer verifies, validator 1's does.
+    const other = new Fixture([1, 1, 1, 1, 1, 1])
+    const set2 = {
+      validators: [f.set.validators[0]!, f.set.validators[1]!, other.set.validators[5]!, f.set.validators[3]!],
+    }
+    const bad = m.stats.badSignature
+    m.start(2, set2)
+    assert.equal(m.stats.badSignature, bad + 1)
+    assert.equal(
+      m
+        .knownMessages()
+        .votes.map(decodeVote)
+        .filter((x) => x.type === 'prevote' && x.validatorIndex !== ME).length,
+      1,
+    )
   })
 
   test('the proposer asks for a value and proposes it', () => {
@@ -265,8 +328,17 @@ describe('Tendermint rules', () => {
   test('an observer decides and never signs', () => {
     const { m } = f.machine(undefined)
     const o = [...m.start(1, f.set)]
-    o.push(...feed(m, [f.proposal(1, 0, v), f.vote(0, 'prevote', 1, 0, v), f.vote(1, 'prevote', 1, 0, v), f.vote(2, 'prevote', 1, 0, v)]))
-    o.push(...feed(m, [f.vote(0, 'precommit', 1, 0, v), f.vote(1, 'precommit', 1, 0, v), f.vote(2, 'precommit', 1, 0, v)]))
+    o.push(
+      ...feed(m, [
+        f.proposal(1, 0, v),
+        f.vote(0, 'prevote', 1, 0, v),
+        f.vote(1, 'prevote', 1, 0, v),
+        f.vote(2, 'prevote', 1, 0, v),
+      ]),
+    )
+    o.push(
+      ...feed(m, [f.vote(0, 'precommit', 1, 0, v), f.vote(1, 'precommit', 1, 0, v), f.vote(2, 'precommit', 1, 0, v)]),
+    )
     assert.equal(ofType(o, 'broadcastVote').length, 0)
     assert.equal(ofType(o, 'decide').length, 1)
   })
@@ -287,7 +359,8 @@ describe('Tendermint rules', () => {
         // Validator 3 is Byzantine and signs anything; junk signatures from others.
         const vote = f.vote(3, rnd(2) === 0 ? 'prevote' : 'precommit', height, round, val)
         m.onVote(rnd(5) === 0 ? { vote: vote.vote, signature: new Uint8Array(64) } : vote)
-        if (rnd(10) === 0 && f.proposer(height, round) === 3) m.onProposal(f.proposal(height, round, value(`spam${i}`)).proposal, value(`spam${i}`))
+        if (rnd(10) === 0 && f.proposer(height, round) === 3)
+          m.onProposal(f.proposal(height, round, value(`spam${i}`)).proposal, value(`spam${i}`))
       }
     }
     flood(3000)
@@ -311,7 +384,8 @@ describe('signer and restart', () => {
     assert.equal(store.saves, 1)
     assert.equal(store.record?.height, 5)
     assert.deepEqual(s.signVote({ ...base, blockHash: hashOf(v) }), sig, 'the same bytes again: the same signature')
-    const refused = (fn: () => unknown) => assert.throws(fn, (e: unknown) => e instanceof GovchainError && e.code === 'SIGNER_REFUSED')
+    const refused = (fn: () => unknown) =>
+      assert.throws(fn, (e: unknown) => e instanceof GovchainError && e.code === 'SIGNER_REFUSED')
     refused(() => s.signVote({ ...base, blockHash: hashOf(w) }))
     refused(() => s.signVote(base))
     refused(() => s.signVote({ ...base, round: 1 }))
@@ -330,11 +404,12 @@ describe('signer and restart', () => {
     const s = new MemorySigner(suite, f.privs[0]!, store)
     const base = { chainId: CHAIN, height: 5, round: 2, validatorIndex: 0, blockHash: hashOf(v) }
     s.signVote({ ...base, type: 'prevote' })
-    s.signVote({ ...base, type: 'precommit' }, v)
+    s.signVote({ ...base, type: 'precommit' }, { value: v, proof: [f.vote(1, 'prevote', 5, 2, v)] })
     const rec = store.record!
     assert.equal(rec.lock?.round, 2)
     assert.deepEqual(rec.lock?.value, v)
     assert.equal(rec.votes.length, 2)
+    assert.equal(rec.lock?.proof.length, 1)
     assert.deepEqual(decodeSignerRecord(encodeSignerRecord(rec)), rec)
   })
 
@@ -351,6 +426,12 @@ describe('signer and restart', () => {
       ['prevote', 'precommit'],
       'its round-0 votes are sent again',
     )
+    // The proof-of-lock survived too (prevotes of 0, 1, 2 for v at round 0), so it can be gossiped.
+    const pol = m
+      .knownMessages()
+      .votes.map(decodeVote)
+      .filter((x) => x.type === 'prevote' && x.round === 0 && sameHash(x.blockHash, hashOf(v)))
+    assert.deepEqual(pol.map((x) => x.validatorIndex).sort(), [0, 1, 2])
     m.onTimeout('propose', 1, 0)
     m.onTimeout('precommit', 1, 0)
     const pv = votesOut(feed(m, [f.proposal(1, 1, w)]))

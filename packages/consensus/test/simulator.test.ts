@@ -66,5 +66,8 @@ test('the PRNG is deterministic and the queue is FIFO on equal times', () => {
   e.push(1, 'b')
   e.push(5, 'c')
   e.push(1, 'd')
-  assert.deepEqual([e.pop()?.item, e.pop()?.item, e.pop()?.item, e.pop()?.item, e.pop()], ['b', 'd', 'a', 'c', undefined])
+  assert.deepEqual(
+    [e.pop()?.item, e.pop()?.item, e.pop()?.item, e.pop()?.item, e.pop()],
+    ['b', 'd', 'a', 'c', undefined],
+  )
 })

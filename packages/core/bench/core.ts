@@ -91,9 +91,9 @@ let root = EMPTY_ROOT
   const t1 = performance.now()
   store.apply(out.nodes)
   const ms = performance.now() - t0
-  print('smt_build_update_time', Math.round(t1 - t0), 'ms')
   print('smt_build_keys', keyCount, 'keys')
   print('smt_build_time', Math.round(ms), 'ms')
+  print('smt_build_update_time', Math.round(t1 - t0), 'ms')
   print('smt_build_hashes_per_key', hashCalls / keyCount, 'hashes')
   print('smt_nodes', store.size, 'nodes')
   root = out.root

@@ -8,19 +8,19 @@
  * total voting power is capped at MAX_TOTAL_VOTING_POWER (2^50, so 3 * total < 2^53).
  */
 import { equalBytes, toHex } from './bytes.ts'
-import { encode } from './encoding/codec.ts'
 import type { CryptoSuite } from './crypto/suite.ts'
+import { encode } from './encoding/codec.ts'
 import { GovchainError } from './errors.ts'
 import {
   type CommitCertificate,
   DOMAIN,
   type DuplicateVoteEvidence,
+  decode,
   Proposal,
   type SignedVote,
+  signingBytes,
   ValidatorSet,
   Vote,
-  decode,
-  signingBytes,
 } from './types.ts'
 
 /** Cap on the sum of voting power: keeps quorum arithmetic exact in IEEE doubles. */
@@ -167,7 +167,8 @@ export function verifyCommitTrusting(
   const trustedTotal = totalVotingPower(trustedSet)
   const trustedPower = new Map(trustedSet.validators.map((v) => [toHex(v.publicKey), v.votingPower]))
   let power = 0
-  for (const s of cert.signatures) power += trustedPower.get(toHex(signingSet.validators[s.validatorIndex]!.publicKey)) ?? 0
+  for (const s of cert.signatures)
+    power += trustedPower.get(toHex(signingSet.validators[s.validatorIndex]!.publicKey)) ?? 0
   if (!exceedsOneThird(power, trustedTotal)) {
     invalidCert(`trusted power ${power} is not more than 1/3 of ${trustedTotal}`, { power, total: trustedTotal })
   }

@@ -2,10 +2,10 @@ import assert from 'node:assert/strict'
 import { describe, test } from 'node:test'
 import { concatBytes } from '../src/bytes.ts'
 import {
-  MAX_TOTAL_VOTING_POWER,
   exceedsOneThird,
-  hasQuorum,
   hashValidatorSet,
+  hasQuorum,
+  MAX_TOTAL_VOTING_POWER,
   proposalSignBytes,
   totalVotingPower,
   validateValidatorSet,
@@ -22,11 +22,11 @@ import {
   type CommitCertificate,
   DOMAIN,
   type DuplicateVoteEvidence,
+  encode,
   Proposal,
   type SignedVote,
   type ValidatorSet,
   Vote,
-  encode,
 } from '../src/types.ts'
 
 const CHAIN = 'test-chain'
@@ -78,14 +78,22 @@ for (const name of ['intl', 'gm'] as const) {
 
     test('exactly 2/3 is not enough', () => {
       const six = fixture(suite, [1, 1, 1, 1, 1, 1])
-      rejects(() => verifyCommitCertificate(suite, CHAIN, six.set, six.cert([0, 1, 2, 3])), 'CERTIFICATE_INVALID', /not more than 2\/3/)
+      rejects(
+        () => verifyCommitCertificate(suite, CHAIN, six.set, six.cert([0, 1, 2, 3])),
+        'CERTIFICATE_INVALID',
+        /not more than 2\/3/,
+      )
       assert.equal(verifyCommitCertificate(suite, CHAIN, six.set, six.cert([0, 1, 2, 3, 4])), 5)
     })
 
     test('rejects an unknown validator index, a duplicate signer, a bad signature', () => {
       const c = f.cert([0, 1, 2])
       rejects(
-        () => verifyCommitCertificate(suite, CHAIN, f.set, { ...c, signatures: [...c.signatures, { validatorIndex: 9, signature: c.signatures[0]!.signature }] }),
+        () =>
+          verifyCommitCertificate(suite, CHAIN, f.set, {
+            ...c,
+            signatures: [...c.signatures, { validatorIndex: 9, signature: c.signatures[0]!.signature }],
+          }),
         'CERTIFICATE_INVALID',
         /unknown validator index 9/,
       )
@@ -94,24 +102,55 @@ for (const name of ['intl', 'gm'] as const) {
         'CERTIFICATE_INVALID',
         /duplicate signer 1/,
       )
-      const swapped = { ...c, signatures: [c.signatures[0]!, { validatorIndex: 1, signature: c.signatures[2]!.signature }, c.signatures[2]!] }
-      rejects(() => verifyCommitCertificate(suite, CHAIN, f.set, swapped), 'CERTIFICATE_INVALID', /bad signature of validator 1/)
+      const swapped = {
+        ...c,
+        signatures: [c.signatures[0]!, { validatorIndex: 1, signature: c.signatures[2]!.signature }, c.signatures[2]!],
+      }
+      rejects(
+        () => verifyCommitCertificate(suite, CHAIN, f.set, swapped),
+        'CERTIFICATE_INVALID',
+        /bad signature of validator 1/,
+      )
     })
 
     test('signatures are bound to chain, height, round and block', () => {
       const c = f.cert([0, 1, 2])
       rejects(() => verifyCommitCertificate(suite, 'other-chain', f.set, c), 'CERTIFICATE_INVALID', /bad signature/)
-      rejects(() => verifyCommitCertificate(suite, CHAIN, f.set, { ...c, height: 6 }), 'CERTIFICATE_INVALID', /bad signature/)
-      rejects(() => verifyCommitCertificate(suite, CHAIN, f.set, { ...c, round: 2 }), 'CERTIFICATE_INVALID', /bad signature/)
-      rejects(() => verifyCommitCertificate(suite, CHAIN, f.set, { ...c, blockHash: new Uint8Array(32) }), 'CERTIFICATE_INVALID', /bad signature/)
-      rejects(() => verifyCommitFor(suite, CHAIN, f.set, c, 4, f.blockHash), 'CERTIFICATE_INVALID', /height 5, expected 4/)
-      rejects(() => verifyCommitFor(suite, CHAIN, f.set, c, 5, new Uint8Array(32)), 'CERTIFICATE_INVALID', /another block/)
+      rejects(
+        () => verifyCommitCertificate(suite, CHAIN, f.set, { ...c, height: 6 }),
+        'CERTIFICATE_INVALID',
+        /bad signature/,
+      )
+      rejects(
+        () => verifyCommitCertificate(suite, CHAIN, f.set, { ...c, round: 2 }),
+        'CERTIFICATE_INVALID',
+        /bad signature/,
+      )
+      rejects(
+        () => verifyCommitCertificate(suite, CHAIN, f.set, { ...c, blockHash: new Uint8Array(32) }),
+        'CERTIFICATE_INVALID',
+        /bad signature/,
+      )
+      rejects(
+        () => verifyCommitFor(suite, CHAIN, f.set, c, 4, f.blockHash),
+        'CERTIFICATE_INVALID',
+        /height 5, expected 4/,
+      )
+      rejects(
+        () => verifyCommitFor(suite, CHAIN, f.set, c, 5, new Uint8Array(32)),
+        'CERTIFICATE_INVALID',
+        /another block/,
+      )
     })
 
     test('power is weighted', () => {
       const w = fixture(suite, [5, 1, 1, 1])
       assert.equal(verifyCommitCertificate(suite, CHAIN, w.set, w.cert([0, 1])), 6)
-      rejects(() => verifyCommitCertificate(suite, CHAIN, w.set, w.cert([1, 2, 3])), 'CERTIFICATE_INVALID', /3 is not more than 2\/3 of 8/)
+      rejects(
+        () => verifyCommitCertificate(suite, CHAIN, w.set, w.cert([1, 2, 3])),
+        'CERTIFICATE_INVALID',
+        /3 is not more than 2\/3 of 8/,
+      )
     })
 
     test('trusting verification needs more than 1/3 of the trusted set', () => {
@@ -125,23 +164,48 @@ for (const name of ['intl', 'gm'] as const) {
     })
 
     test('duplicate-vote evidence', () => {
-      const base: Vote = { chainId: CHAIN, type: 'prevote', height: 3, round: 2, blockHash: f.blockHash, validatorIndex: 1 }
+      const base: Vote = {
+        chainId: CHAIN,
+        type: 'prevote',
+        height: 3,
+        round: 2,
+        blockHash: f.blockHash,
+        validatorIndex: 1,
+      }
       const { blockHash: _, ...nil } = base
       const ev: DuplicateVoteEvidence = { voteA: f.sign(1, base), voteB: f.sign(1, nil) }
-      assert.deepEqual(verifyDuplicateVoteEvidence(suite, CHAIN, f.set, ev), { validatorIndex: 1, height: 3, round: 2, type: 'prevote' })
-      rejects(() => verifyDuplicateVoteEvidence(suite, CHAIN, f.set, { voteA: ev.voteA, voteB: ev.voteA }), 'EVIDENCE_INVALID', /same block/)
+      assert.deepEqual(verifyDuplicateVoteEvidence(suite, CHAIN, f.set, ev), {
+        validatorIndex: 1,
+        height: 3,
+        round: 2,
+        type: 'prevote',
+      })
       rejects(
-        () => verifyDuplicateVoteEvidence(suite, CHAIN, f.set, { voteA: ev.voteA, voteB: f.sign(1, { ...nil, round: 3 }) }),
+        () => verifyDuplicateVoteEvidence(suite, CHAIN, f.set, { voteA: ev.voteA, voteB: ev.voteA }),
+        'EVIDENCE_INVALID',
+        /same block/,
+      )
+      rejects(
+        () =>
+          verifyDuplicateVoteEvidence(suite, CHAIN, f.set, { voteA: ev.voteA, voteB: f.sign(1, { ...nil, round: 3 }) }),
         'EVIDENCE_INVALID',
         /different steps/,
       )
       rejects(
-        () => verifyDuplicateVoteEvidence(suite, CHAIN, f.set, { voteA: ev.voteA, voteB: f.sign(2, { ...nil, validatorIndex: 2 }) }),
+        () =>
+          verifyDuplicateVoteEvidence(suite, CHAIN, f.set, {
+            voteA: ev.voteA,
+            voteB: f.sign(2, { ...nil, validatorIndex: 2 }),
+          }),
         'EVIDENCE_INVALID',
         /different validators/,
       )
       rejects(
-        () => verifyDuplicateVoteEvidence(suite, CHAIN, f.set, { voteA: ev.voteA, voteB: { ...ev.voteB, signature: ev.voteA.signature } }),
+        () =>
+          verifyDuplicateVoteEvidence(suite, CHAIN, f.set, {
+            voteA: ev.voteA,
+            voteB: { ...ev.voteB, signature: ev.voteA.signature },
+          }),
         'EVIDENCE_INVALID',
         /bad signature/,
       )
@@ -169,10 +233,14 @@ describe('validator sets', () => {
   })
 
   test('invalid sets are rejected with VALIDATOR_SET_INVALID', () => {
-    const bad = (s: ValidatorSet, re: RegExp) => rejects(() => validateValidatorSet(suite, s), 'VALIDATOR_SET_INVALID', re)
+    const bad = (s: ValidatorSet, re: RegExp) =>
+      rejects(() => validateValidatorSet(suite, s), 'VALIDATOR_SET_INVALID', re)
     bad({ validators: [] }, /empty/)
     bad({ validators: [{ ...f.set.validators[0]!, votingPower: 0 }] }, /voting power 0/)
-    bad({ validators: [{ ...f.set.validators[0]!, votingPower: MAX_TOTAL_VOTING_POWER }, f.set.validators[1]!] }, /exceeds/)
+    bad(
+      { validators: [{ ...f.set.validators[0]!, votingPower: MAX_TOTAL_VOTING_POWER }, f.set.validators[1]!] },
+      /exceeds/,
+    )
     bad({ validators: [f.set.validators[0]!, { ...f.set.validators[0]!, id: 'x' }] }, /appears twice/)
     bad({ validators: [f.set.validators[0]!, { ...f.set.validators[1]!, id: 'v0' }] }, /id v0 appears twice/)
     bad({ validators: [{ ...f.set.validators[0]!, publicKey: new Uint8Array(5) }] }, /key has 5 bytes/)

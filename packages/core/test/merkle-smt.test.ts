@@ -27,6 +27,7 @@ const HASHES: [string, Hash][] = [
   ['SHA3-256 (@noble/hashes)', sha3_256],
 ]
 
+const STORED_MAX = 2 * SMT_VALUE_BYTES_MAX
 const isCode = (code: string) => (e: unknown) => e instanceof GovchainError && e.code === code
 
 /**
@@ -212,6 +213,42 @@ describe('sparse Merkle tree: basics', () => {
           true,
         )
       }
+    }
+  })
+
+  test('a store that reuses one buffer for every read (like lmdb-js getBinaryFast) gives the same trees', () => {
+    const backing = new MemorySmtStore()
+    const reused = new Uint8Array(STORED_MAX)
+    const fast: SmtNodeStore = {
+      get(h) {
+        const node = backing.get(h)
+        if (node === undefined) return undefined
+        reused.set(node)
+        return reused.subarray(0, node.length)
+      },
+    }
+    const fastTree = new SparseMerkleTree({ hash: sha256, store: fast })
+    const { apply } = setup()
+    let root = EMPTY_ROOT
+    let fastRoot = EMPTY_ROOT
+    for (let b = 0; b < 30; b++) {
+      const changes: [string, string | undefined][] = Array.from({ length: 25 }, (_, i) => [
+        `r${(b * 11 + i * 5) % 90}`,
+        (b + i) % 5 === 0 ? undefined : `b${b}i${i}`,
+      ])
+      root = apply(root, changes)
+      const out = fastTree.update(
+        fastRoot,
+        changes.map(([k, v]) => [utf8(k), v === undefined ? undefined : utf8(v)] as const),
+      )
+      backing.apply(out.nodes)
+      fastRoot = out.root
+      assert.deepEqual(fastRoot, root)
+    }
+    for (let i = 0; i < 90; i++) {
+      const k = utf8(`r${i}`)
+      const v = fastTree.get(fastRoot, k)
+      assert.equal(verifySmtProof(sha256, fastRoot, k, v, fastTree.prove(fastRoot, k)), true)
     }
   })
 

@@ -25,6 +25,7 @@ import {
 } from '@govchain/core'
 import {
   type Consensus,
+  type ConsensusInput,
   type ConsensusOutput,
   LocalSigner,
   type SignerStore,
@@ -62,7 +63,7 @@ import { Mempool } from './mempool/index.ts'
 import { NodeMetrics } from './metrics.ts'
 import { defaultModuleRegistry } from './modules/index.ts'
 import { type P2P, createP2P } from './p2p/index.ts'
-import { type ChainStore, LmdbChainStore } from './storage/index.ts'
+import { type ChainStore, LmdbChainStore, PENDING_SCAN_MAX, type PendingTx } from './storage/index.ts'
 import {
   CHANNEL,
   PRIORITY_CHANNELS,
@@ -89,6 +90,8 @@ export interface NodeOptions {
   apiPort?: number
   p2pPort?: number
   logger?: Logger
+  /** Called after the node stopped itself on an unrecoverable error (the CLI exits non-zero). */
+  onFatal?: (error: unknown) => void
   /** Wall clock (ms). Only the proposer's block time and the drift check read it. */
   now?: () => number
 }
@@ -141,6 +144,9 @@ export class GovchainNode implements NodeApiBackend {
   private readonly subscribers = new Set<(e: ChainEvent) => void>()
   private readonly peerHeights = new Map<string, number>()
   private syncInFlight: { peer: string; timer: ReturnType<typeof setTimeout> } | undefined
+  private journalBatch: PendingTx[] = []
+  private journalWaiters: { resolve: () => void; reject: (e: unknown) => void }[] = []
+  private journalTimer: ReturnType<typeof setImmediate> | undefined
   private txGossip: Uint8Array[] = []
   private txGossipTimer: ReturnType<typeof setTimeout> | undefined
   /** Height consensus is working on (committed + 1), or 0 before start. */
@@ -238,6 +244,7 @@ export class GovchainNode implements NodeApiBackend {
       this.peerHeights.set(peer.nodeId, peer.latestHeight)
       this.metrics.setPeers(this.p2p.peers().length)
       this.sendGossipTo(peer.nodeId)
+      this.sendMempoolTo(peer.nodeId)
       this.maybeSync()
     })
     this.p2p.onPeerDisconnected((peer) => {
@@ -267,6 +274,7 @@ export class GovchainNode implements NodeApiBackend {
       },
       'node started',
     )
+    this.reloadJournal()
     this.lastProgressMs = this.now()
     this.startHeight(this.store.latestHeight() + 1)
     this.gossipTimer = setInterval(() => this.regossip(), GOSSIP_INTERVAL_MS)
@@ -280,7 +288,11 @@ export class GovchainNode implements NodeApiBackend {
     this.timers.clear()
     if (this.gossipTimer) clearInterval(this.gossipTimer)
     if (this.nextHeightTimer) clearTimeout(this.nextHeightTimer)
-    if (this.txGossipTimer) clearTimeout(this.txGossipTimer)
+    if (this.journalTimer) clearImmediate(this.journalTimer)
+    this.flushJournal()
+    // Hand what we admitted to the peers before leaving: a node that leaves for good must not
+    // take accepted transactions with it.
+    this.flushTxGossip(true)
     if (this.syncInFlight) clearTimeout(this.syncInFlight.timer)
     await this.api?.close()
     await this.p2p.close()
@@ -296,7 +308,31 @@ export class GovchainNode implements NodeApiBackend {
     this.waitingEmpty = false
     this.consensusHeight = height
     this.cache.clear()
-    this.run(this.consensus.handle({ type: 'start', height, validatorSet: this.vset }))
+    this.step({ type: 'start', height, validatorSet: this.vset })
+  }
+
+  /**
+   * Feeds one input to the consensus machine. The machine itself never throws on bad input
+   * (it drops it); an exception here means the node cannot go on safely — typically the
+   * signer could not persist what it was about to sign — so the node stops rather than risk
+   * acting on a half-applied step.
+   */
+  private step(input: ConsensusInput): void {
+    let outputs: ConsensusOutput[]
+    try {
+      outputs = this.consensus.handle(input)
+    } catch (e) {
+      this.fatal(e)
+      return
+    }
+    this.run(outputs)
+  }
+
+  private fatal(e: unknown): void {
+    if (this.stopped) return
+    this.logger.error({ err: e instanceof Error ? { message: e.message, stack: e.stack } : String(e) }, 'fatal: stopping')
+    const onFatal = this.opts.onFatal
+    this.stop().finally(() => onFatal?.(e))
   }
 
   /** Executes consensus outputs. Re-entrant inputs (proposalValue) are fed back here. */
@@ -318,7 +354,7 @@ export class GovchainNode implements NodeApiBackend {
             this.timers.delete(t)
             if (!this.stopped) {
               this.metrics.setRound(out.round)
-              this.run(this.consensus.handle({ type: 'timeout', kind: out.kind, height: out.height, round: out.round }))
+              this.step({ type: 'timeout', kind: out.kind, height: out.height, round: out.round })
             }
           }, out.durationMs)
           this.timers.add(t)
@@ -327,7 +363,7 @@ export class GovchainNode implements NodeApiBackend {
         case 'requestValue': {
           const value = this.proposeBlock(out.height)
           if (value !== undefined) {
-            this.run(this.consensus.handle({ type: 'proposalValue', height: out.height, round: out.round, value }))
+            this.step({ type: 'proposalValue', height: out.height, round: out.round, value })
           }
           break
         }
@@ -447,7 +483,8 @@ export class GovchainNode implements NodeApiBackend {
     const height = block.header.height
     const txHashes = execution.results.map((r) => r.txHash)
     this.mempool.removeCommitted(txHashes)
-    this.mempool.recheck()
+    const dropped = this.mempool.recheck()
+    this.store.deletePending([...txHashes, ...dropped])
     const ms = performance.now() - started
     this.metrics.observeBlockCommit(ms / 1000)
     this.metrics.setHeight(height)
@@ -496,11 +533,11 @@ export class GovchainNode implements NodeApiBackend {
       switch (channel) {
         case CHANNEL.proposal: {
           const m = codec.decode(ProposalMessage, payload)
-          this.run(this.consensus.handle({ type: 'proposal', proposal: m.proposal, value: m.value }))
+          this.step({ type: 'proposal', proposal: m.proposal, value: m.value })
           break
         }
         case CHANNEL.vote:
-          this.run(this.consensus.handle({ type: 'vote', vote: codec.decode(VoteMessage, payload) }))
+          this.step({ type: 'vote', vote: codec.decode(VoteMessage, payload) })
           break
         case CHANNEL.txs:
           for (const tx of codec.decode(TxsMessage, payload)) {
@@ -639,6 +676,14 @@ export class GovchainNode implements NodeApiBackend {
     }
   }
 
+  /** A (re)connected peer gets our whole pending set: nothing admitted here waits on us alone. */
+  private sendMempoolTo(peer: string): void {
+    const all = this.mempool.reap(Number.MAX_SAFE_INTEGER, Number.MAX_SAFE_INTEGER)
+    for (let i = 0; i < all.length; i += TX_GOSSIP_BATCH_MAX) {
+      this.p2p.send(peer, CHANNEL.txs, codec.encode(TxsMessage, all.slice(i, i + TX_GOSSIP_BATCH_MAX)))
+    }
+  }
+
   private gossipTx(tx: Uint8Array): void {
     this.txGossip.push(tx)
     if (this.txGossip.length >= TX_GOSSIP_BATCH_MAX) this.flushTxGossip()
@@ -647,12 +692,16 @@ export class GovchainNode implements NodeApiBackend {
     }
   }
 
-  private flushTxGossip(): void {
+  private flushTxGossip(evenIfStopping = false): void {
     if (this.txGossipTimer) clearTimeout(this.txGossipTimer)
     this.txGossipTimer = undefined
     const batch = this.txGossip
     this.txGossip = []
-    if (batch.length > 0 && !this.stopped) this.p2p.broadcast(CHANNEL.txs, codec.encode(TxsMessage, batch))
+    if (batch.length > 0 && (!this.stopped || evenIfStopping)) {
+      for (let i = 0; i < batch.length; i += TX_GOSSIP_BATCH_MAX) {
+        this.p2p.broadcast(CHANNEL.txs, codec.encode(TxsMessage, batch.slice(i, i + TX_GOSSIP_BATCH_MAX)))
+      }
+    }
   }
 
   // ------------------------------------------------------------------ events
@@ -708,18 +757,71 @@ export class GovchainNode implements NodeApiBackend {
     }
   }
 
-  submitTx(txBytes: Uint8Array): { hash: Uint8Array } {
+  /**
+   * Admission: validate into the mempool, then make it durable in the journal (grouped with
+   * every other admission of this turn of the event loop: one LMDB transaction, one fsync),
+   * then gossip and answer. A 202 therefore means the transaction survives a crash of this node.
+   */
+  async submitTx(txBytes: Uint8Array): Promise<{ hash: Uint8Array }> {
+    let txHash: Uint8Array
     try {
-      const { txHash } = this.mempool.add(txBytes)
-      this.gossipTx(txBytes)
-      this.onTxAdmitted()
-      const s = this.mempool.stats()
-      this.metrics.setMempool(s.count, s.bytes)
-      return { hash: txHash }
+      txHash = this.mempool.add(txBytes).txHash
     } catch (e) {
       this.metrics.incTxRejected(isGovchainError(e) ? e.code : 'UNKNOWN')
       throw e
     }
+    try {
+      await this.journal({ txHash, bytes: txBytes })
+    } catch (e) {
+      this.mempool.removeCommitted([txHash])
+      this.logger.error({ err: String(e) }, 'mempool journal write failed')
+      throw new GovchainError('INTERNAL', 'could not persist the transaction')
+    }
+    this.gossipTx(txBytes)
+    this.onTxAdmitted()
+    const s = this.mempool.stats()
+    this.metrics.setMempool(s.count, s.bytes)
+    return { hash: txHash }
+  }
+
+  private journal(tx: PendingTx): Promise<void> {
+    return new Promise((resolve, reject) => {
+      this.journalBatch.push(tx)
+      this.journalWaiters.push({ resolve, reject })
+      if (this.journalTimer === undefined) this.journalTimer = setImmediate(() => this.flushJournal())
+    })
+  }
+
+  private flushJournal(): void {
+    this.journalTimer = undefined
+    const batch = this.journalBatch
+    const waiters = this.journalWaiters
+    this.journalBatch = []
+    this.journalWaiters = []
+    try {
+      if (this.stopped) throw new GovchainError('STORE_CLOSED')
+      this.store.putPendingSync(batch)
+      for (const w of waiters) w.resolve()
+    } catch (e) {
+      for (const w of waiters) w.reject(e)
+    }
+  }
+
+  /** After a restart: re-admit what the journal holds; drop what is committed or no longer valid. */
+  private reloadJournal(): void {
+    const entries = this.store.scanPending(PENDING_SCAN_MAX)
+    const stale: Uint8Array[] = []
+    let readmitted = 0
+    for (const e of entries) {
+      try {
+        this.mempool.add(e.bytes)
+        readmitted++
+      } catch {
+        stale.push(e.txHash)
+      }
+    }
+    this.store.deletePending(stale)
+    if (entries.length > 0) this.logger.info({ readmitted, dropped: stale.length }, 'mempool journal reloaded')
   }
 
   tx(hash: Uint8Array): TxView | undefined {

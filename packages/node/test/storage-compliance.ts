@@ -7,6 +7,7 @@ import { describe, it } from 'node:test'
 import { type Block, Block as BlockCodec, type CommitCertificate, codec, toHex, utf8 } from '@govchain/core'
 import type { TxResult } from '../src/execution/results.ts'
 import type { ChainStore, CommitBlockInput } from '../src/storage/types.ts'
+import { RECORD_BYTES_MAX } from '../src/storage/encoding.ts'
 
 export interface ChainStoreFactory {
   name: string
@@ -203,7 +204,7 @@ export function runChainStoreCompliance(factory: ChainStoreFactory): void {
         'INVALID_ARGUMENT',
       )
       assert.equal(
-        codeOf(() => s.putRecordSync('big', new Uint8Array(64 * 1024 + 1))),
+        codeOf(() => s.putRecordSync('big', new Uint8Array(RECORD_BYTES_MAX + 1))),
         'INVALID_ARGUMENT',
       )
       await s.close()

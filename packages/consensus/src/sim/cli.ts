@@ -87,7 +87,8 @@ const heights = int('heights', args.heights, 20, 1)
 const byzOpt = args.byzantine === undefined ? undefined : int('byzantine', args.byzantine, 0, 0)
 const maxFailures = int('max-failures', args['max-failures'], Number.MAX_SAFE_INTEGER, 1)
 const modeArg = args['byzantine-mode']
-if (modeArg !== undefined && !['mixed', 'equivocate', 'silent', 'random'].includes(modeArg)) fail('bad --byzantine-mode')
+if (modeArg !== undefined && !['mixed', 'equivocate', 'silent', 'random'].includes(modeArg))
+  fail('bad --byzantine-mode')
 const mode = modeArg as 'mixed' | ByzantineMode | undefined
 const suiteName = args.suite ?? 'intl'
 if (suiteName !== 'intl' && suiteName !== 'gm') fail('--suite must be intl or gm')
@@ -119,7 +120,8 @@ for (let i = 0; i < seeds; i++) {
   })
   ran++
   totalHeights += result.decidedHeights
-  const bad = result.safetyViolations.length > 0 || result.doubleSigns.length > 0 || result.livenessFailure !== undefined
+  const bad =
+    result.safetyViolations.length > 0 || result.doubleSigns.length > 0 || result.livenessFailure !== undefined
   safety += result.safetyViolations.length > 0 ? 1 : 0
   doubleSigns += result.doubleSigns.length > 0 ? 1 : 0
   liveness += result.livenessFailure !== undefined ? 1 : 0
@@ -146,7 +148,9 @@ for (let i = 0; i < seeds; i++) {
   if (!single && t - lastReport > 5000) {
     lastReport = t
     const rate = totalHeights / ((t - started) / 1000)
-    console.log(`progress: ${ran}/${seeds} seeds, ${totalHeights} heights, ${rate.toFixed(0)} heights/s, ${failures} failing`)
+    console.log(
+      `progress: ${ran}/${seeds} seeds, ${totalHeights} heights, ${rate.toFixed(0)} heights/s, ${failures} failing`,
+    )
   }
 }
 

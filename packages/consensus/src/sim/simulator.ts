@@ -25,17 +25,17 @@ import {
   type CommitCertificate,
   type CryptoSuite,
   DOMAIN,
-  Proposal,
-  type SignedProposal,
-  type SignedVote,
-  type ValidatorSet,
-  Vote,
   decode,
   encode,
   equalBytes,
+  Proposal,
+  type SignedProposal,
+  type SignedVote,
   signingBytes,
   toHex,
   utf8,
+  type ValidatorSet,
+  Vote,
   verifyCommitFor,
 } from '@govchain/core'
 import { Consensus, type ConsensusOutput, type ConsensusTimeouts, type TimeoutKind } from '../machine.ts'
@@ -332,7 +332,7 @@ export function runSimulation(opts: SimOptions): SimResult {
   }
   const isValid = (height: number, value: Uint8Array): boolean => {
     const p = parseValue(value)
-    return p !== null && p.ok && p.height === height
+    return p?.ok === true && p.height === height
   }
   const newValue = (node: SimNode, height: number, ok: boolean, heightField = height): Uint8Array => {
     const pad = 'x'.repeat(rng.int(0, 64))
@@ -347,8 +347,10 @@ export function runSimulation(opts: SimOptions): SimResult {
     const id = toHex(d.certificate.blockHash)
     digest.add(`D${node.index}:${d.height}:${d.round}:${id}`)
     log?.(`${now}ms node ${node.index} decides h=${d.height} r=${d.round} ${id.slice(0, 8)} (${via})`)
-    if (!created.has(id)) safetyViolations.push(`validity: node ${node.index} decided a value nobody proposed at height ${d.height}`)
-    if (!isValid(d.height, d.value)) safetyViolations.push(`validity: node ${node.index} decided an invalid value at height ${d.height}`)
+    if (!created.has(id))
+      safetyViolations.push(`validity: node ${node.index} decided a value nobody proposed at height ${d.height}`)
+    if (!isValid(d.height, d.value))
+      safetyViolations.push(`validity: node ${node.index} decided an invalid value at height ${d.height}`)
     const c = canonical.get(d.height)
     if (c === undefined) canonical.set(d.height, { id, node: node.index })
     else if (c.id !== id) {
@@ -358,12 +360,20 @@ export function runSimulation(opts: SimOptions): SimResult {
     }
   }
 
-  const checkEmitted = (node: SimNode, step: string, body: Uint8Array, signature: Uint8Array, height: number, round: number): void => {
+  const checkEmitted = (
+    node: SimNode,
+    step: string,
+    body: Uint8Array,
+    signature: Uint8Array,
+    height: number,
+    round: number,
+  ): void => {
     const k = `${node.index}/${step}/${height}/${round}`
     const hex = toHex(body)
     const prev = emitted.get(k)
     if (prev === undefined) emitted.set(k, hex)
-    else if (prev !== hex) doubleSigns.push(`node ${node.index} signed two different ${step}s at height ${height} round ${round}`)
+    else if (prev !== hex)
+      doubleSigns.push(`node ${node.index} signed two different ${step}s at height ${height} round ${round}`)
     const domain = step === 'proposal' ? DOMAIN.proposal : DOMAIN.vote
     if (!suite.verify(set.validators[node.index]!.publicKey, signingBytes(domain, body), signature)) {
       doubleSigns.push(`node ${node.index} emitted a bad signature on a ${step} at ${height}/${round}`)
@@ -467,9 +477,22 @@ export function runSimulation(opts: SimOptions): SimResult {
           } else broadcast(node.index, voteMsg(o.vote))
         }
       } else if (o.type === 'scheduleTimeout') {
-        queue.push(now + o.durationMs, { kind: 'timeout', node: node.index, inc: node.inc, tk: o.kind, height: o.height, round: o.round })
+        queue.push(now + o.durationMs, {
+          kind: 'timeout',
+          node: node.index,
+          inc: node.inc,
+          tk: o.kind,
+          height: o.height,
+          round: o.round,
+        })
       } else if (o.type === 'requestValue') {
-        queue.push(now + rng.int(0, 10), { kind: 'value', node: node.index, inc: node.inc, height: o.height, round: o.round })
+        queue.push(now + rng.int(0, 10), {
+          kind: 'value',
+          node: node.index,
+          inc: node.inc,
+          height: o.height,
+          round: o.round,
+        })
       } else if (o.type === 'decide') {
         recordDecision(node, o, 'byzantine', now)
         run(node, node.machine!.start(o.height + 1, set))
@@ -499,10 +522,23 @@ export function runSimulation(opts: SimOptions): SimResult {
           break
         }
         case 'scheduleTimeout':
-          queue.push(now + o.durationMs, { kind: 'timeout', node: node.index, inc: node.inc, tk: o.kind, height: o.height, round: o.round })
+          queue.push(now + o.durationMs, {
+            kind: 'timeout',
+            node: node.index,
+            inc: node.inc,
+            tk: o.kind,
+            height: o.height,
+            round: o.round,
+          })
           break
         case 'requestValue':
-          queue.push(now + rng.int(0, 10), { kind: 'value', node: node.index, inc: node.inc, height: o.height, round: o.round })
+          queue.push(now + rng.int(0, 10), {
+            kind: 'value',
+            node: node.index,
+            inc: node.inc,
+            height: o.height,
+            round: o.round,
+          })
           break
         case 'evidence':
           evidence++
@@ -516,7 +552,10 @@ export function runSimulation(opts: SimOptions): SimResult {
   }
 
   const newMachine = (node: SimNode): Consensus => {
-    const signer = node.byz === undefined ? new MemorySigner(opts.suite, node.privateKey, node.store) : new RawSigner(opts.suite, node.privateKey)
+    const signer =
+      node.byz === undefined
+        ? new MemorySigner(opts.suite, node.privateKey, node.store)
+        : new RawSigner(opts.suite, node.privateKey)
     return new Consensus({
       chainId: SIM_CHAIN_ID,
       suite,
@@ -682,12 +721,19 @@ export function runSimulation(opts: SimOptions): SimResult {
   if (!allDone() && log !== undefined) {
     for (const x of nodes) {
       const rec = x.store.record
-      const signed = rec === undefined ? 'none' : `${rec.step}@${rec.height}/${rec.round}${rec.lock === undefined ? '' : ` lock@${rec.lock.round}`}`
-      log(`node ${x.index}${x.byz === undefined ? '' : ` (${x.byz})`}: ${x.machine?.describe() ?? 'down'} signed=${signed}`)
+      const signed =
+        rec === undefined
+          ? 'none'
+          : `${rec.step}@${rec.height}/${rec.round}${rec.lock === undefined ? '' : ` lock@${rec.lock.round}`}`
+      log(
+        `node ${x.index}${x.byz === undefined ? '' : ` (${x.byz})`}: ${x.machine?.describe() ?? 'down'} signed=${signed}`,
+      )
     }
   }
   if (!allDone() && livenessFailure === undefined) {
-    const behind = honest.filter((x) => !x.decided.has(heights)).map((x) => `${x.index}@h${x.machine?.height}r${x.machine?.round}`)
+    const behind = honest
+      .filter((x) => !x.decided.has(heights))
+      .map((x) => `${x.index}@h${x.machine?.height}r${x.machine?.round}`)
     livenessFailure = `not all honest nodes decided ${heights} heights by ${now}ms (stable at ${stableMs}ms): ${behind.join(' ')}`
   }
   let decidedHeights = heights

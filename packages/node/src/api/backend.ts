@@ -73,8 +73,11 @@ export type ChainEvent =
 export interface NodeApiBackend {
   status(): StatusView
   block(height: number): BlockView | undefined
-  /** Admits a signed transaction to the mempool (and gossips it). Throws GovchainError on rejection. */
-  submitTx(txBytes: Uint8Array): { hash: Uint8Array }
+  /**
+   * Admits a signed transaction to the mempool (and gossips it). May resolve asynchronously:
+   * the daemon answers only once the admission is durable. Throws GovchainError on rejection.
+   */
+  submitTx(txBytes: Uint8Array): { hash: Uint8Array } | Promise<{ hash: Uint8Array }>
   tx(hash: Uint8Array): TxView | undefined
   /** Throws GovchainError (e.g. HEIGHT_NOT_FOUND) for a height it cannot prove. */
   state(module: string, key: Uint8Array, opts: { prove: boolean; height?: number }): StateView

@@ -301,7 +301,7 @@ export function createApiServer(opts: ApiServerOptions): ApiServer {
         if (bytes === undefined)
           throw new GovchainError('INVALID_ARGUMENT', 'body/tx must be standard base64 with padding')
         try {
-          const { hash } = backend.submitTx(bytes)
+          const { hash } = await backend.submitTx(bytes)
           reply.code(202)
           return { hash: toHex(hash) }
         } catch (e) {

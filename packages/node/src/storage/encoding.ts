@@ -2,7 +2,7 @@
  * How the stores lay their records out. Shared by every engine so that a record written by
  * one engine reads the same through another (and a copy tool can move data between them).
  */
-import { codec, GovchainError, hash32 } from '@govchain/core'
+import { codec, GovchainError, hash32, LIMITS } from '@govchain/core'
 import { EVENT_LIMITS, TxEvent } from '../execution/results.ts'
 
 /** Heights as 8-byte big-endian keys: byte order = numeric order, so range scans work. */
@@ -32,8 +32,12 @@ export function checkRecordName(name: string): void {
   }
 }
 
-/** Records are small (a signer's last step); a bound keeps a bug from filling the disk. */
-export const RECORD_BYTES_MAX = 64 * 1024
+/**
+ * Records hold the consensus signer's last step, which includes the value it is locked on (a
+ * whole proposed block, so a restarted validator keeps its lock): the bound is one block plus
+ * room for the rest. A bound still keeps a bug from filling the disk.
+ */
+export const RECORD_BYTES_MAX = LIMITS.blockBytes + 64 * 1024
 
 export function checkRecordValue(value: Uint8Array): void {
   if (!(value instanceof Uint8Array) || value.length > RECORD_BYTES_MAX) {

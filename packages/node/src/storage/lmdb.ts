@@ -21,7 +21,15 @@ import { type Database, open, type RootDatabase } from 'lmdb'
 import { type TxResult, TxResults } from '../execution/results.ts'
 import { checkRecordName, checkRecordValue, decodeStored, heightKey, MetaRecord, TxIndexRecord } from './encoding.ts'
 import { planCommit } from './plan.ts'
-import { type ChainMeta, type ChainStore, type CommitBlockInput, SCAN_LIMIT_MAX, type StoredTxResult } from './types.ts'
+import {
+  type ChainMeta,
+  type ChainStore,
+  type CommitBlockInput,
+  PENDING_SCAN_MAX,
+  type PendingTx,
+  SCAN_LIMIT_MAX,
+  type StoredTxResult,
+} from './types.ts'
 
 type BinaryDb = Database<Buffer, Buffer>
 
@@ -61,6 +69,7 @@ export class LmdbChainStore implements ChainStore {
   private readonly txIndex: BinaryDb
   private readonly index: BinaryDb
   private readonly records: BinaryDb
+  private readonly pending: BinaryDb
   private readonly metaDb: BinaryDb
   private closed = false
   private readonly nodeCache = new Map<string, Uint8Array>()
@@ -106,6 +115,7 @@ export class LmdbChainStore implements ChainStore {
     this.txIndex = db('tx-index')
     this.index = db('module-index')
     this.records = db('records')
+    this.pending = db('pending-txs')
     this.metaDb = db('meta')
   }
 
@@ -221,6 +231,35 @@ export class LmdbChainStore implements ChainStore {
     this.env.transactionSync(() => {
       this.records.put(buf(utf8(name)), v)
     })
+  }
+
+  putPendingSync(txs: readonly PendingTx[]): void {
+    this.check()
+    if (txs.length === 0) return
+    const entries = txs.map((t) => [buf(t.txHash.slice()), buf(t.bytes.slice())] as const)
+    this.env.transactionSync(() => {
+      for (const [k, v] of entries) this.pending.put(k, v)
+    })
+  }
+
+  deletePending(txHashes: readonly Uint8Array[]): void {
+    this.check()
+    if (txHashes.length === 0) return
+    const keys = txHashes.map((h) => buf(h.slice()))
+    this.env.transactionSync(() => {
+      for (const k of keys) this.pending.remove(k)
+    })
+  }
+
+  scanPending(limit: number): PendingTx[] {
+    this.check()
+    const n = Math.max(0, Math.min(limit, PENDING_SCAN_MAX))
+    const out: PendingTx[] = []
+    for (const { key, value } of this.pending.getRange({})) {
+      if (out.length >= n) break
+      out.push({ txHash: plain(key)!, bytes: plain(value)! })
+    }
+    return out
   }
 
   commitBlock(input: CommitBlockInput): void {

@@ -7,7 +7,15 @@ import { Block, type BlockHeader, CommitCertificate, GovchainError, toHex } from
 import { type TxResult, TxResults } from '../execution/results.ts'
 import { checkRecordName, checkRecordValue, decodeStored, MetaRecord, TxIndexRecord } from './encoding.ts'
 import { planCommit } from './plan.ts'
-import { type ChainMeta, type ChainStore, type CommitBlockInput, SCAN_LIMIT_MAX, type StoredTxResult } from './types.ts'
+import {
+  type ChainMeta,
+  type ChainStore,
+  type CommitBlockInput,
+  PENDING_SCAN_MAX,
+  type PendingTx,
+  SCAN_LIMIT_MAX,
+  type StoredTxResult,
+} from './types.ts'
 
 const copy = (b: Uint8Array | undefined): Uint8Array | undefined => (b === undefined ? undefined : b.slice())
 
@@ -20,6 +28,7 @@ export class MemoryChainStore implements ChainStore {
   private readonly txIndex = new Map<string, Uint8Array>()
   private readonly index = new Map<string, { key: Uint8Array; value: Uint8Array }>()
   private readonly records = new Map<string, Uint8Array>()
+  private readonly pending = new Map<string, PendingTx>()
   private metaBytes: Uint8Array | undefined
   private closed = false
 
@@ -101,6 +110,28 @@ export class MemoryChainStore implements ChainStore {
     this.open()
     checkRecordName(name)
     return copy(this.records.get(name))
+  }
+
+  putPendingSync(txs: readonly PendingTx[]): void {
+    this.open()
+    for (const t of txs) this.pending.set(toHex(t.txHash), { txHash: t.txHash.slice(), bytes: t.bytes.slice() })
+  }
+
+  deletePending(txHashes: readonly Uint8Array[]): void {
+    this.open()
+    for (const h of txHashes) this.pending.delete(toHex(h))
+  }
+
+  scanPending(limit: number): PendingTx[] {
+    this.open()
+    const n = Math.max(0, Math.min(limit, PENDING_SCAN_MAX))
+    return [...this.pending.keys()]
+      .sort()
+      .slice(0, n)
+      .map((k) => {
+        const t = this.pending.get(k)!
+        return { txHash: t.txHash.slice(), bytes: t.bytes.slice() }
+      })
   }
 
   putRecordSync(name: string, value: Uint8Array): void {

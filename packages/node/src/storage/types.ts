@@ -59,6 +59,14 @@ export interface CommitBlockInput {
   indexes?: readonly IndexWrite[]
 }
 
+export interface PendingTx {
+  txHash: Uint8Array
+  bytes: Uint8Array
+}
+
+/** Bound on one journal read (the mempool's own bound is lower). */
+export const PENDING_SCAN_MAX = 100_000
+
 /** Limits on index scans: a caller can never ask for an unbounded answer. */
 export const SCAN_LIMIT_MAX = 1000
 
@@ -84,6 +92,15 @@ export interface ChainStore extends NodeStore {
   getRecord(name: string): Uint8Array | undefined
   /** Durable on return. */
   putRecordSync(name: string, value: Uint8Array): void
+  /**
+   * The mempool journal: transactions admitted but not yet committed, so that a transaction the
+   * API accepted survives a crash of the node that accepted it. Durable on return (one
+   * transaction for the whole batch: callers group admissions).
+   */
+  putPendingSync(txs: readonly PendingTx[]): void
+  deletePending(txHashes: readonly Uint8Array[]): void
+  /** Journal entries in key order, at most `limit` (≤ PENDING_SCAN_MAX). */
+  scanPending(limit: number): PendingTx[]
   /** Atomic and durable on return; throws STORE_CONFLICT if it does not extend the chain. */
   commitBlock(input: CommitBlockInput): void
   close(): Promise<void>

@@ -1,0 +1,143 @@
+/**
+ * A local consortium of real node processes for multi-process tests and benchmarks: `govchain
+ * init` into a temporary folder, then one `govchain node start` child per node, on loopback.
+ */
+import { type ChildProcess, spawn } from 'node:child_process'
+import { appendFileSync, mkdtempSync, readFileSync, rmSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { fileURLToPath } from 'node:url'
+import type { SuiteName } from '@govchain/core'
+import { type ChainParams, type NetworkFile, initNetwork, loadKeyFile } from '@govchain/node'
+import { type Client, createClient } from '@govchain/sdk'
+
+const BIN = fileURLToPath(new URL('../bin/govchain.js', import.meta.url))
+
+export interface TestNetwork {
+  dir: string
+  net: NetworkFile
+  clients: Record<string, Client>
+  procs: Map<string, ChildProcess>
+  keys: Record<string, { publicKey: Uint8Array; privateKey: Uint8Array }>
+  start(name: string): Promise<void>
+  kill(name: string, signal?: NodeJS.Signals): Promise<void>
+  stopAll(): Promise<void>
+  logOf(name: string): string
+}
+
+/** Ports are drawn at random from a high range so parallel test files rarely collide. */
+function basePort(): number {
+  return 20_000 + Math.floor(Math.random() * 400) * 100
+}
+
+export async function startNetwork(opts: {
+  orgs: number
+  suite: SuiteName
+  params?: Partial<ChainParams>
+  keep?: boolean
+}): Promise<TestNetwork> {
+  const dir = mkdtempSync(join(tmpdir(), 'govchain-net-'))
+  const base = basePort()
+  const net = await initNetwork({
+    dir,
+    orgs: opts.orgs,
+    suite: opts.suite,
+    apiBasePort: base,
+    p2pBasePort: base + 50,
+    params: {
+      timeoutProposeMs: 1500,
+      timeoutPrevoteMs: 500,
+      timeoutPrecommitMs: 500,
+      timeoutDeltaMs: 250,
+      emptyBlockIntervalMs: 200,
+      ...opts.params,
+    },
+  })
+  const procs = new Map<string, ChildProcess>()
+  const logs = new Map<string, string[]>()
+  const clients: Record<string, Client> = {}
+  const keys: TestNetwork['keys'] = {}
+  for (const n of net.nodes) {
+    clients[n.name] = createClient({ url: n.apiUrl, timeoutMs: 5000 })
+    const k = loadKeyFile(join(dir, 'keys', `${n.orgId}.operator.json`))
+    keys[n.orgId] = { publicKey: k.publicKey, privateKey: k.privateKey }
+  }
+
+  async function start(name: string): Promise<void> {
+    const node = net.nodes.find((n) => n.name === name)!
+    const child = spawn(process.execPath, [BIN, 'node', 'start', '--home', node.home], {
+      stdio: ['ignore', 'pipe', 'pipe'],
+      env: { ...process.env, GOVCHAIN_REQUIRE_NATIVE: process.env.GOVCHAIN_REQUIRE_NATIVE ?? '' },
+    })
+    const lines = logs.get(name) ?? []
+    logs.set(name, lines)
+    const keep = (chunk: Buffer) => {
+      lines.push(chunk.toString('utf8'))
+      appendFileSync(join(dir, `${name}.log`), chunk)
+      if (lines.length > 2000) lines.splice(0, lines.length - 2000)
+    }
+    child.stdout!.on('data', keep)
+    child.stderr!.on('data', keep)
+    procs.set(name, child)
+    const deadline = Date.now() + 30_000
+    for (;;) {
+      if (child.exitCode !== null) throw new Error(`${name} exited: ${lines.join('').slice(-2000)}`)
+      try {
+        await clients[name]!.status()
+        return
+      } catch {
+        if (Date.now() > deadline) throw new Error(`${name} did not start: ${lines.join('').slice(-2000)}`)
+        await sleep(100)
+      }
+    }
+  }
+
+  async function kill(name: string, signal: NodeJS.Signals = 'SIGKILL'): Promise<void> {
+    const child = procs.get(name)
+    if (child === undefined || child.exitCode !== null || child.signalCode !== null) return
+    const exited = new Promise((r) => child.once('exit', r))
+    child.kill(signal)
+    await exited
+    procs.delete(name)
+  }
+
+  await Promise.all(net.nodes.map((n) => start(n.name)))
+  return {
+    dir,
+    net,
+    clients,
+    procs,
+    keys,
+    start,
+    kill,
+    async stopAll() {
+      await Promise.all([...procs.keys()].map((n) => kill(n, 'SIGTERM')))
+      if (!opts.keep && !process.env.GOVCHAIN_KEEP_NET) rmSync(dir, { recursive: true, force: true })
+    },
+    logOf: (name) => (logs.get(name) ?? []).join(''),
+  }
+}
+
+export function sleep(ms: number): Promise<void> {
+  return new Promise((r) => setTimeout(r, ms))
+}
+
+/** Polls until `fn` returns a truthy value or the time runs out (then throws with `what`). */
+export async function waitUntil<T>(what: string, fn: () => Promise<T | undefined | false>, timeoutMs = 60_000): Promise<T> {
+  const deadline = Date.now() + timeoutMs
+  let last: unknown
+  for (;;) {
+    try {
+      const v = await fn()
+      if (v) return v
+    } catch (e) {
+      last = e
+    }
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}${last ? `: ${String(last)}` : ''}`)
+    await sleep(100)
+  }
+}
+
+export function readNetwork(dir: string): NetworkFile {
+  return JSON.parse(readFileSync(join(dir, 'network.json'), 'utf8')) as NetworkFile
+}
