@@ -2,7 +2,7 @@
 // One test runner for every package: node:test with tsx, over every *.test.ts under packages/*/test.
 // Usage: npm test [-- <path filter substring> ...]
 import { spawnSync } from 'node:child_process'
-import { readdirSync, statSync, existsSync } from 'node:fs'
+import { existsSync, readdirSync, statSync } from 'node:fs'
 import { join } from 'node:path'
 
 const root = new URL('..', import.meta.url).pathname

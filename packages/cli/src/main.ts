@@ -6,26 +6,35 @@ import { spawn } from 'node:child_process'
 import { existsSync, readFileSync, writeFileSync } from 'node:fs'
 import { join, resolve } from 'node:path'
 import { fileURLToPath } from 'node:url'
-import { GovchainError, type SuiteName, ValidatorSet, codec, fromHex, getSuite, isGovchainError, toHex } from '@govchain/core'
 import {
-  type NetworkFile,
+  codec,
+  fromHex,
+  GovchainError,
+  getSuite,
+  isGovchainError,
+  type SuiteName,
+  toHex,
+  ValidatorSet,
+} from '@govchain/core'
+import {
   describeGenesis,
   genesisValidatorSet,
   initNetwork,
   loadHome,
   loadKeyFile,
+  type NetworkFile,
   newKeyFile,
   parseGenesis,
   startNode,
 } from '@govchain/node'
 import {
-  LightClient,
   anchorKeyHex,
   anchorPut,
   createClient,
   decodeAnchorRecord,
   errorCode,
   isSdkError,
+  LightClient,
 } from '@govchain/sdk'
 import { Command, CommanderError, InvalidArgumentError, Option } from 'commander'
 
@@ -200,7 +209,10 @@ function buildProgram(): Command {
     .option('--node <url>', 'node API URL')
     .requiredOption('--hash <hex>', 'document hash, hex')
     .option('--verify', 'verify the state proof, header and commit certificate against a trusted validator set')
-    .option('--genesis <file>', 'trusted genesis file for --verify (default: trust the set the node reports, and say so)')
+    .option(
+      '--genesis <file>',
+      'trusted genesis file for --verify (default: trust the set the node reports, and say so)',
+    )
     .option('--json', 'print JSON')
     .action(async (o) => {
       const client = createClient({ url: nodeUrl(o) })
@@ -219,7 +231,11 @@ function buildProgram(): Command {
           trusted = codec.decode(ValidatorSet, answer.validatorSet ?? new Uint8Array())
           verifiedNote = 'against the validator set the node reported (pass --genesis to pin trust)'
         }
-        const lc = new LightClient({ suite: getSuite(status.suite), chainId: status.chainId, trustedValidatorSet: trusted })
+        const lc = new LightClient({
+          suite: getSuite(status.suite),
+          chainId: status.chainId,
+          trustedValidatorSet: trusted,
+        })
         lc.verifyState(answer)
       }
       if (answer.value === undefined) {
@@ -300,9 +316,9 @@ async function up(dirArg: string, nodes: number, suite: SuiteName): Promise<void
       for (const { child } of children) child.kill('SIGKILL')
     }, 10_000)
     force.unref()
-    Promise.all(children.map(({ child }) => new Promise((r) => (child.exitCode !== null ? r(0) : child.on('exit', r))))).then(
-      () => process.exit(code),
-    )
+    Promise.all(
+      children.map(({ child }) => new Promise((r) => (child.exitCode !== null ? r(0) : child.on('exit', r)))),
+    ).then(() => process.exit(code))
   }
   for (const { node, child } of children) {
     child.on('exit', (code, signal) => {

@@ -9,7 +9,7 @@ import { randomBytes } from 'node:crypto'
 import { after, before, describe, test } from 'node:test'
 import { getSuite, toHex } from '@govchain/core'
 import { anchorPut, errorCode } from '@govchain/sdk'
-import { type TestNetwork, sleep, startNetwork, waitUntil } from './harness.ts'
+import { sleep, startNetwork, type TestNetwork, waitUntil } from '../src/testnet.ts'
 
 const TXS = 2000
 const suite = getSuite('intl')
@@ -128,7 +128,10 @@ describe('a 4-validator network under crashes (intl)', { timeout: 300_000 }, () 
     }
     // And they keep committing with the quitter gone for good.
     const before = (await net.clients[victim]!.status()).height
-    await waitUntil('progress after the quitter left', async () => (await net.clients[victim]!.status()).height > before + 2)
+    await waitUntil(
+      'progress after the quitter left',
+      async () => (await net.clients[victim]!.status()).height > before + 2,
+    )
     assert.match(net.logOf(victim), /committed block/)
   })
 
@@ -139,7 +142,11 @@ describe('a 4-validator network under crashes (intl)', { timeout: 300_000 }, () 
     const key = net.keys[Object.keys(net.keys)[0]!]!
     const url = `${net.net.nodes[0]!.apiUrl}/v1/txs`
     const post = async (body: unknown) => {
-      const r = await fetch(url, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) })
+      const r = await fetch(url, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify(body),
+      })
       return { status: r.status, body: (await r.json()) as { code: string } }
     }
     const good = anchorPut({

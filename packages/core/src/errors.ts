@@ -72,9 +72,15 @@ export const ERROR_CATALOGUE = {
   P2P_CLOSED: { http: 503, message: 'p2p transport is closed' },
   P2P_LISTEN_FAILED: { http: 500, message: 'p2p transport could not listen on its address' },
   // consensus (core/certificate, consensus)
-  VALIDATOR_SET_INVALID: { http: 400, message: 'validator set is empty, has a zero or too large power, or repeats a key' },
+  VALIDATOR_SET_INVALID: {
+    http: 400,
+    message: 'validator set is empty, has a zero or too large power, or repeats a key',
+  },
   EVIDENCE_INVALID: { http: 400, message: 'duplicate-vote evidence does not prove an equivocation' },
-  SIGNER_REFUSED: { http: 409, message: 'signer refused: signing could equivocate (same or earlier height/round/step)' },
+  SIGNER_REFUSED: {
+    http: 409,
+    message: 'signer refused: signing could equivocate (same or earlier height/round/step)',
+  },
   // generic input
   INVALID_ARGUMENT: { http: 400, message: 'invalid argument' },
   // node HTTP/WebSocket API (node/api)
@@ -99,6 +105,8 @@ export const ERROR_CATALOGUE = {
   NODE_NOT_VALIDATOR: { http: 400, message: 'this node is not in the validator set' },
   NODE_UNREACHABLE: { http: 503, message: 'node did not answer' },
   TX_TIMEOUT: { http: 504, message: 'transaction was not committed in time' },
+  // local test networks and the node benchmark (packages/cli/src/testnet.ts, packages/cli/bench)
+  TESTNET_TIMEOUT: { http: 504, message: 'the local network did not reach the expected state in time' },
 } as const satisfies Record<string, { http: number; message: string }>
 
 export type ErrorCode = keyof typeof ERROR_CATALOGUE

@@ -9,12 +9,12 @@
  */
 import { concatBytes, utf8 } from './bytes.ts'
 import {
-  type Codec,
-  type Infer,
   bytes,
+  type Codec,
   decode,
   encode,
   fixedBytes,
+  type Infer,
   literals,
   option,
   string,
@@ -177,5 +177,5 @@ export type SignedProposal = Infer<typeof SignedProposal>
 export const DuplicateVoteEvidence = struct({ voteA: SignedVote, voteB: SignedVote })
 export type DuplicateVoteEvidence = Infer<typeof DuplicateVoteEvidence>
 
-export { decode, encode }
 export type { Codec }
+export { decode, encode }

@@ -1,7 +1,6 @@
 import assert from 'node:assert/strict'
 import { describe, test } from 'node:test'
 import fc from 'fast-check'
-import { GovchainError } from '../src/errors.ts'
 import {
   bool,
   bytes,
@@ -20,6 +19,7 @@ import {
   union,
   vec,
 } from '../src/encoding/codec.ts'
+import { GovchainError } from '../src/errors.ts'
 import {
   Block,
   BlockHeader,

@@ -7,70 +7,73 @@
  *   API ──tx──▶ Mempool ──gossip──▶ peers            decide ──▶ commit (one LMDB txn) ──▶ events
  *   status from peers ──▶ sync: fetch blocks, verify certificates, validate, commit
  */
+
+import {
+  type Consensus,
+  type ConsensusInput,
+  type ConsensusOutput,
+  createConsensus,
+  decodeSignerRecord,
+  encodeSignerRecord,
+  LocalSigner,
+  type SignerStore,
+} from '@govchain/consensus'
 import {
   Block,
   BlockHeader,
   CommitCertificate,
   type CryptoSuite,
-  GovchainError,
-  SmtProofCodec,
-  ValidatorSet,
   codec,
   equalBytes,
+  GovchainError,
   getSuite,
   hashValidatorSet,
   isGovchainError,
+  SmtProofCodec,
   toHex,
+  ValidatorSet,
   verifyCommitFor,
 } from '@govchain/core'
-import {
-  type Consensus,
-  type ConsensusInput,
-  type ConsensusOutput,
-  LocalSigner,
-  type SignerStore,
-  createConsensus,
-  decodeSignerRecord,
-  encodeSignerRecord,
-} from '@govchain/consensus'
 import type {
+  TxEvent as ApiTxEvent,
   BlockView,
   ChainEvent,
   NodeApiBackend,
   StateView,
   StatusView,
-  TxEvent as ApiTxEvent,
   TxView,
 } from './api/backend.ts'
-import { type ApiServer, createApiServer } from './api/index.ts'
+import { type ApiServer, createApiServer, type ModuleApiContext } from './api/index.ts'
 import {
-  ExecutionCache,
-  type ExecutionParams,
-  DEFAULT_EXECUTION_PARAMS,
   blockHash,
   buildBlock,
+  DEFAULT_EXECUTION_PARAMS,
+  ExecutionCache,
+  type ExecutionParams,
+  genesisStateRoot,
   isTxCommitted,
   queryState,
   txHashOf,
   validateBlock,
 } from './execution/index.ts'
+import { readonlyKeeper } from './execution/readonly.ts'
 import type { TxEvent } from './execution/results.ts'
 import type { Genesis } from './genesis.ts'
-import { genesisValidatorSet } from './genesis.ts'
+import { genesisHash, genesisValidatorSet } from './genesis.ts'
 import type { NodeHome } from './home.ts'
-import { type Logger, createLogger } from './log.ts'
+import { createLogger, type Logger } from './log.ts'
 import { Mempool } from './mempool/index.ts'
 import { NodeMetrics } from './metrics.ts'
-import { defaultModuleRegistry } from './modules/index.ts'
-import { type P2P, createP2P } from './p2p/index.ts'
+import { defaultModuleRegistry, MODULE_APIS } from './modules/index.ts'
+import { createP2P, type P2P } from './p2p/index.ts'
 import { type ChainStore, LmdbChainStore, PENDING_SCAN_MAX, type PendingTx } from './storage/index.ts'
 import {
   CHANNEL,
   PRIORITY_CHANNELS,
   ProposalMessage,
+  StatusMessage,
   SYNC_BLOCKS_MAX,
   SYNC_RESPONSE_BYTES_MAX,
-  StatusMessage,
   SyncRequest,
   SyncResponse,
   TxsMessage,
@@ -132,6 +135,7 @@ export class GovchainNode implements NodeApiBackend {
   private readonly params: ExecutionParams
   private readonly vset: ValidatorSet
   private readonly validatorSetHash: Uint8Array
+  private readonly genesisHash: Uint8Array
   private readonly myIndex: number | undefined
   private readonly consensus: Consensus
   private readonly cache = new ExecutionCache(32)
@@ -166,6 +170,7 @@ export class GovchainNode implements NodeApiBackend {
     this.params = { ...DEFAULT_EXECUTION_PARAMS, maxTxValidityBlocks: home.genesis.params.maxTxValidityBlocks }
     this.vset = genesisValidatorSet(home.genesis)
     this.validatorSetHash = hashValidatorSet(this.suite, this.vset)
+    this.genesisHash = genesisHash(home.genesis)
     const myKey = toHex(home.validatorKey.publicKey)
     const idx = this.vset.validators.findIndex((v) => toHex(v.publicKey) === myKey)
     this.myIndex = idx >= 0 ? idx : undefined
@@ -219,6 +224,9 @@ export class GovchainNode implements NodeApiBackend {
         priorityChannels: PRIORITY_CHANNELS,
         channels: Object.values(CHANNEL),
         getLatestHeight: () => this.store.latestHeight(),
+        // Only the validators' own nodes, with the key registered for them (observers come with governance).
+        isPeerAllowed: (peer) =>
+          this.vset.validators.some((v) => v.id === peer.nodeId && equalBytes(v.publicKey, peer.publicKey)),
       },
       {
         suite: this.suite,
@@ -258,6 +266,7 @@ export class GovchainNode implements NodeApiBackend {
       logger: this.logger,
       host: this.opts.home.config.api.host,
       port: this.opts.apiPort ?? this.opts.home.config.api.port,
+      extensions: MODULE_APIS.map((make) => make(this.moduleApiContext())),
     })
     const { url } = await this.api.listen()
     this.apiUrl = url
@@ -330,7 +339,10 @@ export class GovchainNode implements NodeApiBackend {
 
   private fatal(e: unknown): void {
     if (this.stopped) return
-    this.logger.error({ err: e instanceof Error ? { message: e.message, stack: e.stack } : String(e) }, 'fatal: stopping')
+    this.logger.error(
+      { err: e instanceof Error ? { message: e.message, stack: e.stack } : String(e) },
+      'fatal: stopping',
+    )
     const onFatal = this.opts.onFatal
     this.stop().finally(() => onFatal?.(e))
   }
@@ -394,6 +406,8 @@ export class GovchainNode implements NodeApiBackend {
         chainId: this.chainId,
         modules: this.modules,
         params: this.params,
+        genesisHash: this.genesisHash,
+        genesis: this.genesis,
         store: this.store,
         cache: this.cache,
         preverified: this.mempool.verified,
@@ -425,6 +439,8 @@ export class GovchainNode implements NodeApiBackend {
         chainId: this.chainId,
         modules: this.modules,
         params: this.params,
+        genesisHash: this.genesisHash,
+        genesis: this.genesis,
         store: this.store,
         cache: this.cache,
         preverified: this.mempool.verified,
@@ -463,6 +479,8 @@ export class GovchainNode implements NodeApiBackend {
         chainId: this.chainId,
         modules: this.modules,
         params: this.params,
+        genesisHash: this.genesisHash,
+        genesis: this.genesis,
         store: this.store,
         cache: this.cache,
         preverified: this.mempool.verified,
@@ -713,6 +731,38 @@ export class GovchainNode implements NodeApiBackend {
       } catch (err) {
         this.logger.warn({ err: String(err) }, 'event subscriber failed')
       }
+    }
+  }
+
+  // ------------------------------------------------------------------ module API context
+
+  private moduleApiContext(): ModuleApiContext {
+    return {
+      suite: this.suite,
+      chainId: this.chainId,
+      latestHeight: () => this.store.latestHeight(),
+      latestTimeMs: () => this.store.getHeader(this.store.latestHeight())?.timeMs ?? this.genesis.genesisTimeMs,
+      state: (module, key, opts = {}) =>
+        this.state(module, key, {
+          prove: opts.prove ?? false,
+          ...(opts.height !== undefined ? { height: opts.height } : {}),
+        }),
+      scanIndex: (prefix, limit) => this.store.scanIndex(prefix, limit),
+      getIndex: (key) => this.store.getIndex(key),
+      keeper: <K>(module: string): K => {
+        const meta = this.store.meta()
+        const header = meta === undefined ? undefined : this.store.getHeader(meta.height)
+        return readonlyKeeper<K>({
+          suite: this.suite,
+          store: this.store,
+          modules: this.modules,
+          module,
+          root: meta?.stateRoot ?? genesisStateRoot(),
+          height: meta?.height ?? 0,
+          timeMs: header?.timeMs ?? this.genesis.genesisTimeMs,
+        })
+      },
+      submitTx: (bytes) => this.submitTx(bytes),
     }
   }
 

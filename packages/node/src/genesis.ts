@@ -9,14 +9,14 @@
  */
 import {
   type CryptoSuite,
-  GovchainError,
-  type SuiteName,
-  type ValidatorSet,
   codec,
   encode,
   fromHex,
+  GovchainError,
   getSuite,
+  type SuiteName,
   toHex,
+  type ValidatorSet,
 } from '@govchain/core'
 
 const { struct, string, u64, u32, vec, bytes, literals } = codec

@@ -13,9 +13,9 @@
  *
  * Private key files are written with mode 0600.
  */
-import { existsSync, mkdirSync, readFileSync, readdirSync, writeFileSync } from 'node:fs'
+import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs'
 import { join, resolve } from 'node:path'
-import { GovchainError, type SuiteName, fromHex, getSuite, toHex } from '@govchain/core'
+import { fromHex, GovchainError, getSuite, type SuiteName, toHex } from '@govchain/core'
 import { DEFAULT_PARAMS, type Genesis, type GenesisOrganisation, parseGenesis } from './genesis.ts'
 import { createOrgCA, issueNodeCert } from './pki/index.ts'
 
@@ -58,7 +58,12 @@ export interface NetworkFile {
 /** Demo departments, in the order `init --orgs N` takes them. */
 export const DEMO_DEPARTMENTS: readonly Omit<GenesisOrganisation, 'caCertPem' | 'operatorPublicKey' | 'code'>[] = [
   { id: 'market', name: '市场监督管理局', nameEn: 'Administration for Market Regulation', region: '北京市' },
-  { id: 'housing', name: '住房和城乡建设委员会', nameEn: 'Commission of Housing and Urban-Rural Development', region: '北京市' },
+  {
+    id: 'housing',
+    name: '住房和城乡建设委员会',
+    nameEn: 'Commission of Housing and Urban-Rural Development',
+    region: '北京市',
+  },
   { id: 'police', name: '公安局', nameEn: 'Public Security Bureau', region: '北京市' },
   { id: 'tax', name: '税务局', nameEn: 'Tax Service', region: '北京市' },
   { id: 'hrss', name: '人力资源和社会保障局', nameEn: 'Human Resources and Social Security Bureau', region: '北京市' },
@@ -251,7 +256,10 @@ export function loadHome(homeDir: string): NodeHome {
   const genesis = parseGenesis(readJson<unknown>(join(home, 'genesis.json'), 'GENESIS_INVALID'))
   const key = loadKeyFile(join(home, 'keys', 'validator.json'))
   if (key.suite !== genesis.suite) {
-    throw new GovchainError('CONFIG_INVALID', `validator key suite ${key.suite} differs from the chain's ${genesis.suite}`)
+    throw new GovchainError(
+      'CONFIG_INVALID',
+      `validator key suite ${key.suite} differs from the chain's ${genesis.suite}`,
+    )
   }
   return {
     home,

@@ -3,7 +3,7 @@
  * payloads with a channel byte; this file gives them meaning. Consensus messages carry the
  * signed envelopes exactly as signed (docs/adr/0002).
  */
-import { CommitCertificate, LIMITS, SignedProposal, SignedVote, codec } from '@govchain/core'
+import { CommitCertificate, codec, LIMITS, SignedProposal, SignedVote } from '@govchain/core'
 
 const { struct, bytes, vec, u64, u32 } = codec
 

@@ -6,8 +6,8 @@ import assert from 'node:assert/strict'
 import { describe, it } from 'node:test'
 import { type Block, Block as BlockCodec, type CommitCertificate, codec, toHex, utf8 } from '@govchain/core'
 import type { TxResult } from '../src/execution/results.ts'
-import type { ChainStore, CommitBlockInput } from '../src/storage/types.ts'
 import { RECORD_BYTES_MAX } from '../src/storage/encoding.ts'
+import type { ChainStore, CommitBlockInput } from '../src/storage/types.ts'
 
 export interface ChainStoreFactory {
   name: string

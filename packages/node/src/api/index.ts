@@ -1,9 +1,19 @@
 export type * from './backend.ts'
 export { renderDocsHtml } from './docs-html.ts'
 export { type EventFilter, type EventType, eventMatches, parseEventFilter, WS_CLOSE } from './events.ts'
+export type { ApiExtension, ModuleApiContext, RouteOptionsFor } from './extension.ts'
 export { buildOpenApiDocument, type OpenApiDocument, type OpenApiOptions } from './openapi.ts'
 export { RateLimiter, type RateLimiterOptions } from './rate-limit.ts'
-export { COMPONENTS, type JsonSchema, type ResponseSpec, ROUTES, type RouteSpec } from './schemas.ts'
+export {
+  COMPONENTS,
+  err,
+  INTERNAL,
+  INVALID,
+  type JsonSchema,
+  type ResponseSpec,
+  ROUTES,
+  type RouteSpec,
+} from './schemas.ts'
 export {
   type ApiLimits,
   type ApiServer,

@@ -11,6 +11,8 @@ export interface OpenApiOptions {
   version?: string
   /** Base URL listed under servers; omitted when unknown (the document is then relative to where it is served). */
   serverUrl?: string
+  /** Routes added by modules (ApiExtension), documented like the core routes under their module's tag. */
+  extraRoutes?: readonly RouteSpec[]
 }
 
 export type OpenApiDocument = { openapi: '3.1.0'; [key: string]: unknown }
@@ -89,7 +91,7 @@ function errorTable(): string {
 
 export function buildOpenApiDocument(opts: OpenApiOptions = {}): OpenApiDocument {
   const paths: Record<string, Record<string, unknown>> = {}
-  for (const route of ROUTES) {
+  for (const route of [...ROUTES, ...(opts.extraRoutes ?? [])]) {
     const path = openApiPath(route.url)
     paths[path] ??= {}
     paths[path][route.method.toLowerCase()] = operation(route)
@@ -121,6 +123,10 @@ export function buildOpenApiDocument(opts: OpenApiOptions = {}): OpenApiDocument
       { name: 'state', description: 'module state with proofs' },
       { name: 'events', description: 'WebSocket event stream' },
       { name: 'operations', description: 'health, metrics and this documentation' },
+      ...[...new Set((opts.extraRoutes ?? []).map((r) => r.tag))].map((name) => ({
+        name,
+        description: `module ${name}`,
+      })),
     ],
     paths,
     components: { schemas },

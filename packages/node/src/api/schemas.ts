@@ -361,16 +361,17 @@ export interface RouteSpec {
   operationId: string
   summary: string
   description: string
-  tag: 'chain' | 'transactions' | 'state' | 'events' | 'operations'
+  /** 'chain' | 'transactions' | 'state' | 'events' | 'operations', or a module name for module routes. */
+  tag: string
   params?: JsonSchema
   querystring?: JsonSchema
   body?: JsonSchema
   responses: Record<number, ResponseSpec>
 }
 
-const err = (description: string): ResponseSpec => ({ description, schema: ErrorSchema })
-const INVALID = err('invalid parameter, query or body (INVALID_ARGUMENT)')
-const INTERNAL = err('internal error (INTERNAL); details are in the node log, never in the answer')
+export const err = (description: string): ResponseSpec => ({ description, schema: ErrorSchema })
+export const INVALID = err('invalid parameter, query or body (INVALID_ARGUMENT)')
+export const INTERNAL = err('internal error (INTERNAL); details are in the node log, never in the answer')
 
 export const ROUTES: RouteSpec[] = [
   {
@@ -551,8 +552,8 @@ export function fastifySchema(route: RouteSpec): JsonSchema {
   return schema
 }
 
-export function routeSpec(operationId: string): RouteSpec {
-  const r = ROUTES.find((x) => x.operationId === operationId)
+export function routeSpec(operationId: string, extra: readonly RouteSpec[] = []): RouteSpec {
+  const r = ROUTES.find((x) => x.operationId === operationId) ?? extra.find((x) => x.operationId === operationId)
   if (r === undefined) throw new GovchainError('INTERNAL', `no route ${operationId}`)
   return r
 }

@@ -24,6 +24,7 @@ import type { NodeMetrics } from '../metrics.ts'
 import type { NodeApiBackend } from './backend.ts'
 import { DOCS_CSP, renderDocsHtml } from './docs-html.ts'
 import { EventHub, parseEventFilter } from './events.ts'
+import type { ApiExtension } from './extension.ts'
 import { buildOpenApiDocument } from './openapi.ts'
 import { RateLimiter } from './rate-limit.ts'
 import { fastifySchema, type JsonSchema, routeSpec, STATE_KEY_HEX_CHARS_MAX, TX_BASE64_CHARS_MAX } from './schemas.ts'
@@ -78,6 +79,8 @@ export interface ApiServerOptions {
   limits?: Partial<ApiLimits>
   /** Monotonic clock for the rate limiter; default performance.now. */
   nowMs?: () => number
+  /** Module routes (identity, licences, …), registered with the same validation and error model. */
+  extensions?: readonly ApiExtension[]
 }
 
 export interface ApiServer {
@@ -206,10 +209,12 @@ export function createApiServer(opts: ApiServerOptions): ApiServer {
         })
       : undefined
 
+  const extensions = opts.extensions ?? []
+  const extraRoutes = extensions.flatMap((e) => e.routes)
   let openApiText: string | undefined
   let docsHtml: string | undefined
   const openApi = (): string => {
-    openApiText ??= JSON.stringify(buildOpenApiDocument())
+    openApiText ??= JSON.stringify(buildOpenApiDocument({ extraRoutes }))
     return openApiText
   }
 
@@ -260,9 +265,11 @@ export function createApiServer(opts: ApiServerOptions): ApiServer {
 
   app.register(async (r) => {
     const spec = (id: string) => {
-      const s = routeSpec(id)
+      const s = routeSpec(id, extraRoutes)
       return { method: s.method, url: s.url, schema: fastifySchema(s) as Record<string, JsonSchema> }
     }
+
+    for (const ext of extensions) ext.register(r, spec)
 
     r.route({ ...spec('getStatus'), handler: async () => statusJson(backend.status()) })
 

@@ -18,6 +18,7 @@ import {
   type SmtNodeStore,
   toHex,
 } from '@govchain/core'
+import type { Genesis } from '../genesis.ts'
 import { type BlockExecution, type ExecutionOutcome, executeBlockWith } from './execute.ts'
 import type { ModuleRegistry } from './module.ts'
 import type { ExecutionParams } from './params.ts'
@@ -79,6 +80,13 @@ interface ChainContext {
   modules: ModuleRegistry
   params?: ExecutionParams
   store: SmtNodeStore
+  /**
+   * Hash of the genesis document: block 1's previousHash, so a chain can only be accepted by
+   * nodes started from the same genesis. Zero when omitted (tests).
+   */
+  genesisHash?: Uint8Array
+  /** The genesis document: modules seed their state from it before block 1's transactions. */
+  genesis?: Genesis
   /** Stores the execution under the block hash when given. */
   cache?: ExecutionCache
   preverified?: Preverified
@@ -111,10 +119,10 @@ export interface BuiltBlock {
 /** Room kept for the header and the last commit (256 signatures × ~70 bytes). */
 const BLOCK_OVERHEAD_BYTES = 64 * 1024
 
-function parentState(suite: CryptoSuite, height: number, parent: ParentInfo | undefined) {
+function parentState(suite: CryptoSuite, height: number, parent: ParentInfo | undefined, genesisHash?: Uint8Array) {
   if (height === 1) {
     if (parent !== undefined) throw new GovchainError('INVALID_ARGUMENT', 'height 1 has no parent')
-    return { root: genesisStateRoot(), hash: ZERO_HASH }
+    return { root: genesisStateRoot(), hash: genesisHash ?? ZERO_HASH }
   }
   if (parent === undefined) throw new GovchainError('INVALID_ARGUMENT', `height ${height} needs its parent`)
   return { root: parent.header.stateRoot, hash: parent.hash ?? blockHash(suite, parent.header) }
@@ -142,6 +150,7 @@ function execute(
       ...base,
       ...(ctx.params === undefined ? {} : { params: ctx.params }),
       ...(ctx.preverified === undefined ? {} : { preverified: ctx.preverified }),
+      ...(ctx.genesis === undefined ? {} : { genesis: ctx.genesis }),
     },
     { dropInadmissible: true },
   )
@@ -155,7 +164,7 @@ function strip(o: ExecutionOutcome): BlockExecution {
 /** The proposer's block: executes the candidates and fills in the header. */
 export function buildBlock(input: BuildBlockInput): BuiltBlock {
   const { suite, height } = input
-  const parent = parentState(suite, height, input.parent)
+  const parent = parentState(suite, height, input.parent, input.genesisHash)
   if (height > 1 && input.lastCommit === undefined) {
     throw new GovchainError('INVALID_ARGUMENT', `height ${height} needs the parent's commit certificate`)
   }
@@ -228,7 +237,7 @@ export function validateBlock(input: ValidateBlockInput): { blockHash: Uint8Arra
   if (h.chainId !== input.chainId) invalid('chainId', `${h.chainId} is not ${input.chainId}`)
   const expectedHeight = input.parent === undefined ? 1 : input.parent.header.height + 1
   if (h.height !== expectedHeight) invalid('height', `${h.height}, expected ${expectedHeight}`)
-  const parent = parentState(suite, h.height, input.parent)
+  const parent = parentState(suite, h.height, input.parent, input.genesisHash)
   if (!equalBytes(h.previousHash, parent.hash)) invalid('previousHash', 'is not the parent block hash')
   if (input.parent !== undefined && h.timeMs <= input.parent.header.timeMs) {
     invalid('timeMs', `${h.timeMs} is not after the parent's ${input.parent.header.timeMs}`)

@@ -30,6 +30,7 @@ import {
   toHex,
   utf8,
 } from '@govchain/core'
+import type { Genesis } from '../genesis.ts'
 import type { IndexWrite } from '../storage/types.ts'
 import type { ModuleRegistry, TxContext } from './module.ts'
 import { DEFAULT_EXECUTION_PARAMS, type ExecutionParams } from './params.ts'
@@ -83,6 +84,8 @@ export interface ExecuteBlockInput {
   txs: readonly Uint8Array[]
   /** Envelopes whose signatures the mempool already verified. */
   preverified?: Preverified
+  /** At height 1: the genesis document, from which modules seed their state first. */
+  genesis?: Genesis
 }
 
 export interface BlockExecution {
@@ -183,6 +186,40 @@ function runHandler(
   return { tx, events, indexes }
 }
 
+/** Runs every module's initGenesis, in registry order, into the block state (before block 1's transactions). */
+function initGenesis(input: ExecuteBlockInput, params: ExecutionParams, block: BlockState, genesis: Genesis): void {
+  const tx = new TxState(block, { ...params, maxWritesPerTx: Number.MAX_SAFE_INTEGER })
+  const keepers = new Map<string, unknown>()
+  const keeper = <K>(name: string): K => {
+    const cached = keepers.get(name)
+    if (cached !== undefined) return cached as K
+    const m = input.modules.get(name)
+    if (m?.keeper === undefined) throw new GovchainError('EXEC_UNKNOWN_KEEPER', `module ${name} exports no keeper`)
+    const k = m.keeper({ height: 1, timeMs: genesis.genesisTimeMs, state: tx.scoped(name) })
+    keepers.set(name, k)
+    return k as K
+  }
+  for (const name of input.modules.names()) {
+    const m = input.modules.get(name)!
+    if (m.initGenesis === undefined) continue
+    try {
+      m.initGenesis(
+        {
+          chainId: input.chainId,
+          timeMs: genesis.genesisTimeMs,
+          hash: (d) => input.suite.hash(d),
+          state: tx.scoped(name),
+          keeper,
+        },
+        genesis,
+      )
+    } catch (e) {
+      throw new GovchainError('GENESIS_INVALID', `module ${name}: ${e instanceof Error ? e.message : String(e)}`)
+    }
+  }
+  block.merge(tx.entries())
+}
+
 /** executeBlock with the proposer's option; see ExecuteOptions. */
 export function executeBlockWith(input: ExecuteBlockInput, opts: ExecuteOptions = {}): ExecutionOutcome {
   const params = input.params ?? DEFAULT_EXECUTION_PARAMS
@@ -203,6 +240,8 @@ export function executeBlockWith(input: ExecuteBlockInput, opts: ExecuteOptions 
       block.set(includedKey(pruneHeight), undefined)
     }
   }
+
+  if (height === 1 && input.genesis !== undefined) initGenesis(input, params, block, input.genesis)
 
   const results: TxResult[] = []
   const included: Uint8Array[] = []

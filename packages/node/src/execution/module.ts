@@ -12,6 +12,7 @@
  *   - no wall clock, randomness or I/O: everything a handler may depend on is in the context.
  */
 import { type codec, type ErrorCode, GovchainError } from '@govchain/core'
+import type { Genesis } from '../genesis.ts'
 
 /** Module names: lowercase identifiers. `sys` is reserved for the engine's own state. */
 export const MODULE_NAME_PATTERN = /^[a-z][a-z0-9_]{0,31}$/
@@ -75,8 +76,23 @@ export interface KeeperContext {
   readonly state: ModuleState
 }
 
+/** What a module sees while seeding its state from the genesis document (before block 1's transactions). */
+export interface GenesisContext {
+  readonly chainId: string
+  /** The genesis time (ms). */
+  readonly timeMs: number
+  hash(data: Uint8Array): Uint8Array
+  readonly state: ModuleState
+  keeper<K>(module: string): K
+}
+
 export interface Module {
   readonly name: string
+  /**
+   * Seeds the module's state from the genesis document at height 1, before any transaction.
+   * Deterministic like a handler; a throw means the genesis is unusable (GENESIS_INVALID).
+   */
+  readonly initGenesis?: (ctx: GenesisContext, genesis: Genesis) => void
   // biome-ignore lint/suspicious/noExplicitAny: each handler has its own argument type
   readonly handlers: Readonly<Record<string, Handler<any>>>
   // biome-ignore lint/suspicious/noExplicitAny: each query has its own argument and answer types

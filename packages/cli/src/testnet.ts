@@ -1,17 +1,25 @@
 /**
  * A local consortium of real node processes for multi-process tests and benchmarks: `govchain
  * init` into a temporary folder, then one `govchain node start` child per node, on loopback.
+ *
+ * Node.js flags for the children (e.g. `--cpu-prof --cpu-prof-dir=/tmp/prof` to profile the
+ * nodes) come from `nodeArgs` or, when that is not given, from the environment variable
+ * GOVCHAIN_NODE_ARGS (split on spaces). A profile is written when a node exits cleanly, i.e.
+ * after stopAll() (SIGTERM), not after kill(name, 'SIGKILL').
  */
 import { type ChildProcess, spawn } from 'node:child_process'
 import { appendFileSync, mkdtempSync, readFileSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
-import type { SuiteName } from '@govchain/core'
-import { type ChainParams, type NetworkFile, initNetwork, loadKeyFile } from '@govchain/node'
+import { GovchainError, type SuiteName } from '@govchain/core'
+import { type ChainParams, initNetwork, loadKeyFile, type NetworkFile } from '@govchain/node'
 import { type Client, createClient } from '@govchain/sdk'
 
 const BIN = fileURLToPath(new URL('../bin/govchain.js', import.meta.url))
+/** Log chunks kept in memory per node (the whole log also goes to DIR/<name>.log). */
+const LOG_CHUNKS_MAX = 2000
+const START_TIMEOUT_MS = 30_000
 
 export interface TestNetwork {
   dir: string
@@ -25,18 +33,29 @@ export interface TestNetwork {
   logOf(name: string): string
 }
 
+export interface StartNetworkOptions {
+  orgs: number
+  suite: SuiteName
+  /** Chain parameters over the test defaults below (which shorten the consensus timeouts). */
+  params?: Partial<ChainParams>
+  /** Keep the temporary folder after stopAll() (also: GOVCHAIN_KEEP_NET=1). */
+  keep?: boolean
+  /** Node.js flags for every node process; default: GOVCHAIN_NODE_ARGS split on spaces. */
+  nodeArgs?: readonly string[]
+}
+
 /** Ports are drawn at random from a high range so parallel test files rarely collide. */
 function basePort(): number {
   return 20_000 + Math.floor(Math.random() * 400) * 100
 }
 
-export async function startNetwork(opts: {
-  orgs: number
-  suite: SuiteName
-  params?: Partial<ChainParams>
-  keep?: boolean
-}): Promise<TestNetwork> {
+function nodeArgsFromEnv(): string[] {
+  return (process.env.GOVCHAIN_NODE_ARGS ?? '').split(' ').filter((a) => a.length > 0)
+}
+
+export async function startNetwork(opts: StartNetworkOptions): Promise<TestNetwork> {
   const dir = mkdtempSync(join(tmpdir(), 'govchain-net-'))
+  const nodeArgs = [...(opts.nodeArgs ?? nodeArgsFromEnv())]
   const base = basePort()
   const net = await initNetwork({
     dir,
@@ -64,8 +83,9 @@ export async function startNetwork(opts: {
   }
 
   async function start(name: string): Promise<void> {
-    const node = net.nodes.find((n) => n.name === name)!
-    const child = spawn(process.execPath, [BIN, 'node', 'start', '--home', node.home], {
+    const node = net.nodes.find((n) => n.name === name)
+    if (node === undefined) throw new GovchainError('INVALID_ARGUMENT', `no node named ${name}`)
+    const child = spawn(process.execPath, [...nodeArgs, BIN, 'node', 'start', '--home', node.home], {
       stdio: ['ignore', 'pipe', 'pipe'],
       env: { ...process.env, GOVCHAIN_REQUIRE_NATIVE: process.env.GOVCHAIN_REQUIRE_NATIVE ?? '' },
     })
@@ -74,19 +94,23 @@ export async function startNetwork(opts: {
     const keep = (chunk: Buffer) => {
       lines.push(chunk.toString('utf8'))
       appendFileSync(join(dir, `${name}.log`), chunk)
-      if (lines.length > 2000) lines.splice(0, lines.length - 2000)
+      if (lines.length > LOG_CHUNKS_MAX) lines.splice(0, lines.length - LOG_CHUNKS_MAX)
     }
     child.stdout!.on('data', keep)
     child.stderr!.on('data', keep)
     procs.set(name, child)
-    const deadline = Date.now() + 30_000
+    const deadline = Date.now() + START_TIMEOUT_MS
     for (;;) {
-      if (child.exitCode !== null) throw new Error(`${name} exited: ${lines.join('').slice(-2000)}`)
+      if (child.exitCode !== null) {
+        throw new GovchainError('NODE_UNREACHABLE', `${name} exited: ${lines.join('').slice(-2000)}`)
+      }
       try {
         await clients[name]!.status()
         return
       } catch {
-        if (Date.now() > deadline) throw new Error(`${name} did not start: ${lines.join('').slice(-2000)}`)
+        if (Date.now() > deadline) {
+          throw new GovchainError('NODE_UNREACHABLE', `${name} did not start: ${lines.join('').slice(-2000)}`)
+        }
         await sleep(100)
       }
     }
@@ -101,7 +125,17 @@ export async function startNetwork(opts: {
     procs.delete(name)
   }
 
-  await Promise.all(net.nodes.map((n) => start(n.name)))
+  const cleanUp = async () => {
+    await Promise.all([...procs.keys()].map((n) => kill(n, 'SIGTERM')))
+    if (!opts.keep && !process.env.GOVCHAIN_KEEP_NET) rmSync(dir, { recursive: true, force: true })
+  }
+  try {
+    await Promise.all(net.nodes.map((n) => start(n.name)))
+  } catch (e) {
+    // Leave no orphan processes or folders behind when one node fails to start.
+    await cleanUp()
+    throw e
+  }
   return {
     dir,
     net,
@@ -110,10 +144,7 @@ export async function startNetwork(opts: {
     keys,
     start,
     kill,
-    async stopAll() {
-      await Promise.all([...procs.keys()].map((n) => kill(n, 'SIGTERM')))
-      if (!opts.keep && !process.env.GOVCHAIN_KEEP_NET) rmSync(dir, { recursive: true, force: true })
-    },
+    stopAll: cleanUp,
     logOf: (name) => (logs.get(name) ?? []).join(''),
   }
 }
@@ -122,8 +153,12 @@ export function sleep(ms: number): Promise<void> {
   return new Promise((r) => setTimeout(r, ms))
 }
 
-/** Polls until `fn` returns a truthy value or the time runs out (then throws with `what`). */
-export async function waitUntil<T>(what: string, fn: () => Promise<T | undefined | false>, timeoutMs = 60_000): Promise<T> {
+/** Polls until `fn` returns a truthy value or the time runs out (then throws TESTNET_TIMEOUT naming `what`). */
+export async function waitUntil<T>(
+  what: string,
+  fn: () => Promise<T | undefined | false>,
+  timeoutMs = 60_000,
+): Promise<T> {
   const deadline = Date.now() + timeoutMs
   let last: unknown
   for (;;) {
@@ -133,7 +168,9 @@ export async function waitUntil<T>(what: string, fn: () => Promise<T | undefined
     } catch (e) {
       last = e
     }
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}${last ? `: ${String(last)}` : ''}`)
+    if (Date.now() > deadline) {
+      throw new GovchainError('TESTNET_TIMEOUT', `timed out waiting for ${what}${last ? `: ${String(last)}` : ''}`)
+    }
     await sleep(100)
   }
 }

@@ -1,0 +1,592 @@
+/**
+ * Node benchmark (issue 4 §6): `npm run bench:node -- --nodes 4 --suite gm|intl --txs 20000`.
+ *
+ * Starts a local consortium of real node processes on loopback (packages/cli/src/testnet.ts),
+ * pre-builds and signs every transaction before any timing (anchor `put`, spread over many
+ * sender keys so the mempool's per-sender quota of 1,000 pending never binds), then runs two
+ * phases and prints one figure per line:
+ *
+ *   max     --txs transactions submitted as fast as the nodes take them: bounded concurrency
+ *           over keep-alive HTTP, round-robin over the nodes. A node pushing back
+ *           (MEMPOOL_FULL, MEMPOOL_SENDER_QUOTA, RATE_LIMITED) gets the same transaction again
+ *           after a short pause; the pushbacks are counted and printed.
+ *   fixed   an open-loop schedule at --rate tx/s (default: half the max phase's committed TPS)
+ *           for --fixed-seconds, capped at --txs transactions.
+ *
+ * Figures per phase: committed TPS from the committed blocks' own timestamps (the transactions
+ * of the blocks after the first one holding a benchmark transaction, over the time from that
+ * block to the last one), the wall-clock rate, and commit latency percentiles. Latency is
+ * submit (request sent, first attempt) → seen committed: the benchmark subscribes to the
+ * WebSocket /v1/events stream (type `block`) of the first node, stamps each block event on
+ * arrival, and fetches that block's transaction hashes with GET /v1/blocks/:height.
+ *
+ * Also measured in the same run, before the nodes start: the suite's signature verifications
+ * per second on one core (in-process, @govchain/core), and from it the crypto-bound limit
+ * cores × verify/s ÷ validators (every validator verifies every transaction's signature once);
+ * the max phase's TPS is printed as a ratio to it.
+ *
+ * Client addresses: the API rate-limits POST /v1/txs per client IP (500/s, burst 1,000 by
+ * default). The benchmark plays many clients, as production has, by spreading its connections
+ * over source addresses 127.0.0.10, .11, ... (all of 127.0.0.0/8 is loopback on Linux). The
+ * limit itself is untouched; any RATE_LIMITED answer is counted.
+ *
+ * Profiling: GOVCHAIN_NODE_ARGS="--cpu-prof --cpu-prof-dir=/tmp/prof" npm run bench:node -- ...
+ * writes one .cpuprofile per node when the benchmark stops the nodes (SIGTERM, clean exit).
+ *
+ * Bounded: every wait has a deadline, the whole run has --timeout-s; the network's processes
+ * and temporary folder are removed on every exit path (including Ctrl-C).
+ */
+
+import { readFileSync } from 'node:fs'
+import { Agent, request } from 'node:http'
+import { availableParallelism } from 'node:os'
+import { parseArgs } from 'node:util'
+import { type CryptoSuite, getSuite, type SuiteName, toBase64 } from '@govchain/core'
+import { type ChainParams, DEFAULT_PARAMS } from '@govchain/node'
+import { anchorPut } from '@govchain/sdk'
+import WebSocket from 'ws'
+import { sleep, startNetwork, type TestNetwork, waitUntil } from '../src/testnet.ts'
+
+const HELP = `Usage: npm run bench:node -- [options]
+
+Starts a local network of real node processes, submits pre-signed anchor transactions at the
+maximum rate and then at a fixed rate, and prints one figure per line.
+
+Options:
+  --nodes <n>             validators (1-4, default 4)
+  --suite <gm|intl>       crypto suite (default intl)
+  --txs <n>               transactions in the max-rate phase; cap of the fixed phase (default 20000)
+  --concurrency <n>       requests in flight in the max-rate phase (default 64)
+  --rate <tx/s>           fixed-phase rate (default: half the measured max committed TPS)
+  --fixed-seconds <s>     fixed-phase duration (default 20)
+  --senders <n>           sender keys (default: enough that no sender has over 500 pending)
+  --client-ips <n>        loopback source addresses to spread connections over (default 16)
+  --block-interval-ms <n> override the genesis blockIntervalMs (default: genesis default)
+  --block-max-txs <n>     override the genesis blockMaxTxs (default: genesis default)
+  --verify-ms <n>         time spent measuring verify/s (default 3000)
+  --timeout-s <n>         abort the whole run after this long (default 900)
+  --keep                  keep the network folder (logs) after the run
+  -h, --help              this help
+
+Environment: GOVCHAIN_NODE_ARGS="--cpu-prof --cpu-prof-dir=DIR" profiles the node processes.`
+
+const { values: args } = parseArgs({
+  options: {
+    nodes: { type: 'string', default: '4' },
+    suite: { type: 'string', default: 'intl' },
+    txs: { type: 'string', default: '20000' },
+    concurrency: { type: 'string', default: '64' },
+    rate: { type: 'string' },
+    'fixed-seconds': { type: 'string', default: '20' },
+    senders: { type: 'string' },
+    'client-ips': { type: 'string', default: '16' },
+    'block-interval-ms': { type: 'string' },
+    'block-max-txs': { type: 'string' },
+    'verify-ms': { type: 'string', default: '3000' },
+    'timeout-s': { type: 'string', default: '900' },
+    keep: { type: 'boolean', default: false },
+    help: { type: 'boolean', short: 'h', default: false },
+  },
+  strict: true,
+})
+
+if (args.help) {
+  console.log(HELP)
+  process.exit(0)
+}
+
+function intArg(name: string, text: string | undefined, min: number, max: number): number {
+  const n = Number(text)
+  if (!Number.isInteger(n) || n < min || n > max) {
+    console.error(`error: --${name} must be an integer in ${min}..${max}`)
+    process.exit(2)
+  }
+  return n
+}
+
+const NODES = intArg('nodes', args.nodes, 1, 4)
+if (args.suite !== 'gm' && args.suite !== 'intl') {
+  console.error('error: --suite must be gm or intl')
+  process.exit(2)
+}
+const SUITE_NAME: SuiteName = args.suite
+const TXS = intArg('txs', args.txs, 1, 200_000)
+const CONCURRENCY = intArg('concurrency', args.concurrency, 1, 1024)
+const FIXED_SECONDS = intArg('fixed-seconds', args['fixed-seconds'], 1, 600)
+const CLIENT_IPS = intArg('client-ips', args['client-ips'], 1, 200)
+const VERIFY_MS = intArg('verify-ms', args['verify-ms'], 100, 60_000)
+const TIMEOUT_S = intArg('timeout-s', args['timeout-s'], 10, 7200)
+/** Per-sender pending at most 500 (the quota is 1,000): the round-robin never reaches it. */
+const SENDERS =
+  args.senders === undefined ? Math.max(NODES, Math.ceil(TXS / 500)) : intArg('senders', args.senders, 1, 10_000)
+const FIXED_RATE = args.rate === undefined ? undefined : intArg('rate', args.rate, 1, 1_000_000)
+const PARAMS: Partial<ChainParams> = {
+  // The bench measures the default chain: undo the test harness's shortened timeouts.
+  timeoutProposeMs: DEFAULT_PARAMS.timeoutProposeMs,
+  timeoutPrevoteMs: DEFAULT_PARAMS.timeoutPrevoteMs,
+  timeoutPrecommitMs: DEFAULT_PARAMS.timeoutPrecommitMs,
+  timeoutDeltaMs: DEFAULT_PARAMS.timeoutDeltaMs,
+  emptyBlockIntervalMs: DEFAULT_PARAMS.emptyBlockIntervalMs,
+  ...(args['block-interval-ms'] === undefined
+    ? {}
+    : { blockIntervalMs: intArg('block-interval-ms', args['block-interval-ms'], 0, 60_000) }),
+  ...(args['block-max-txs'] === undefined
+    ? {}
+    : { blockMaxTxs: intArg('block-max-txs', args['block-max-txs'], 1, 100_000) }),
+}
+/** Fixed phase: requests in flight at most (an open loop that fell this far behind is reported). */
+const FIXED_INFLIGHT_MAX = 2048
+/** Pause before resubmitting a transaction a node pushed back. */
+const PUSHBACK_PAUSE_MS = 20
+/** How long committed transactions may take to show up once the submissions are done. */
+const DRAIN_TIMEOUT_MS = 120_000
+const REQUEST_TIMEOUT_MS = 30_000
+/** Attempts per transaction (pushbacks and lost answers) before it is given up and counted. */
+const PUSHBACKS_MAX = 1000
+const PUSHBACK_CODES = new Set(['MEMPOOL_FULL', 'MEMPOOL_SENDER_QUOTA', 'RATE_LIMITED'])
+
+function figure(name: string, value: string | number): void {
+  console.log(`${name}=${value}`)
+}
+function note(text: string): void {
+  console.error(`# ${text}`)
+}
+
+// ------------------------------------------------------------------ crypto-bound limit
+
+function measureVerifyPerSec(suite: CryptoSuite, ms: number): number {
+  const kp = suite.generateKeyPair()
+  // About the size of a signed anchor transaction's signing bytes.
+  const message = new Uint8Array(160).map((_, i) => i)
+  const signature = suite.sign(kp.privateKey, message)
+  const warm = performance.now()
+  while (performance.now() - warm < Math.min(300, ms / 5)) suite.verify(kp.publicKey, message, signature)
+  let n = 0
+  const t0 = performance.now()
+  let t = t0
+  while (t - t0 < ms) {
+    for (let i = 0; i < 16; i++) suite.verify(kp.publicKey, message, signature)
+    n += 16
+    t = performance.now()
+  }
+  return (n * 1000) / (t - t0)
+}
+
+// ------------------------------------------------------------------ HTTP submission
+
+interface Target {
+  host: string
+  port: number
+  agents: Agent[]
+}
+
+function targetsOf(net: TestNetwork): Target[] {
+  return net.net.nodes.map((n) => {
+    const u = new URL(n.apiUrl)
+    return {
+      host: u.hostname,
+      port: Number(u.port),
+      agents: Array.from(
+        { length: CLIENT_IPS },
+        (_, i) => new Agent({ keepAlive: true, maxSockets: 64, localAddress: `127.0.0.${10 + i}` }),
+      ),
+    }
+  })
+}
+
+/** POST /v1/txs with a pre-serialised body: 'ok', or the node's error code. */
+function post(target: Target, agent: Agent, body: Buffer): Promise<string> {
+  return new Promise((resolve) => {
+    const req = request(
+      {
+        host: target.host,
+        port: target.port,
+        path: '/v1/txs',
+        method: 'POST',
+        agent,
+        timeout: REQUEST_TIMEOUT_MS,
+        headers: { 'content-type': 'application/json', 'content-length': body.length },
+      },
+      (res) => {
+        const chunks: Buffer[] = []
+        res.on('data', (c: Buffer) => chunks.push(c))
+        res.on('end', () => {
+          if (res.statusCode === 202) return resolve('ok')
+          try {
+            resolve(String((JSON.parse(Buffer.concat(chunks).toString('utf8')) as { code?: unknown }).code))
+          } catch {
+            resolve(`HTTP_${res.statusCode}`)
+          }
+        })
+        res.on('error', () => resolve('NETWORK_ERROR'))
+      },
+    )
+    req.on('timeout', () => req.destroy())
+    req.on('error', (e: NodeJS.ErrnoException) => resolve(`NETWORK_ERROR_${e.code ?? 'UNKNOWN'}`))
+    req.end(body)
+  })
+}
+
+// ------------------------------------------------------------------ commit tracking
+
+interface BlockSeen {
+  height: number
+  timeMs: number
+  seenMs: number
+  benchTxs: number
+}
+
+/**
+ * Follows one node: block events over WebSocket, then each block's tx hashes over HTTP. A
+ * height skipped by the stream (a reconnect) is fetched too, stamped with the later arrival.
+ */
+class CommitWatcher {
+  readonly submitted = new Map<string, number>()
+  readonly committedAt = new Map<string, number>()
+  readonly blocks: BlockSeen[] = []
+  private lastHeight = 0
+  private chain: Promise<void> = Promise.resolve()
+  private ws: WebSocket | undefined
+  private closed = false
+
+  constructor(
+    private readonly apiUrl: string,
+    startHeight: number,
+  ) {
+    this.lastHeight = startHeight
+  }
+
+  start(): Promise<void> {
+    return new Promise((resolve, reject) => {
+      const connect = (first: boolean) => {
+        const ws = new WebSocket(`${this.apiUrl.replace(/^http/, 'ws')}/v1/events?types=block`)
+        this.ws = ws
+        ws.on('open', () => first && resolve())
+        ws.on('message', (data) => {
+          const seenMs = performance.now()
+          const e = JSON.parse(String(data)) as { type: string; height: number }
+          if (e.type !== 'block' || e.height <= this.lastHeight) return
+          const from = this.lastHeight + 1
+          this.lastHeight = e.height
+          for (let h = from; h <= e.height; h++) this.chain = this.chain.then(() => this.fetchBlock(h, seenMs))
+        })
+        ws.on('error', (err) => first && reject(err))
+        ws.on('close', () => {
+          if (!this.closed) setTimeout(() => connect(false), 200)
+        })
+      }
+      connect(true)
+    })
+  }
+
+  private async fetchBlock(height: number, seenMs: number): Promise<void> {
+    for (let attempt = 0; attempt < 20; attempt++) {
+      try {
+        const r = await fetch(`${this.apiUrl}/v1/blocks/${height}`)
+        if (r.ok) {
+          const b = (await r.json()) as { header: { timeMs: number }; txHashes: string[] }
+          let benchTxs = 0
+          for (const h of b.txHashes) {
+            if (this.submitted.has(h) && !this.committedAt.has(h)) {
+              this.committedAt.set(h, seenMs)
+              benchTxs++
+            }
+          }
+          this.blocks.push({ height, timeMs: b.header.timeMs, seenMs, benchTxs })
+          return
+        }
+      } catch {
+        // retried below
+      }
+      await sleep(100)
+    }
+    note(`could not fetch block ${height}`)
+  }
+
+  /** Waits until the fetches queued so far are done. */
+  async settle(): Promise<void> {
+    await this.chain
+  }
+
+  close(): void {
+    this.closed = true
+    this.ws?.close()
+  }
+}
+
+function percentile(sorted: number[], p: number): number {
+  if (sorted.length === 0) return Number.NaN
+  const i = Math.min(sorted.length - 1, Math.max(0, Math.ceil((p / 100) * sorted.length) - 1))
+  return sorted[i]!
+}
+
+/** /proc CPU seconds (user + system) of the node processes and of this process. */
+function cpuSeconds(net: TestNetwork): { nodes: number; bench: number } {
+  let nodes = 0
+  for (const child of net.procs.values()) {
+    try {
+      const stat = readFileSync(`/proc/${child.pid}/stat`, 'utf8')
+      const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ')
+      nodes += (Number(fields[11]) + Number(fields[12])) / 100 // utime, stime in clock ticks (USER_HZ = 100)
+    } catch {
+      // not Linux, or the process is gone
+    }
+  }
+  const u = process.cpuUsage()
+  return { nodes, bench: (u.user + u.system) / 1e6 }
+}
+
+interface PhaseResult {
+  committedTps: number
+  wallTps: number
+  latencies: number[]
+  committed: number
+  accepted: number
+}
+
+function reportPhase(
+  phase: string,
+  watcher: CommitWatcher,
+  hashes: string[],
+  accepted: Set<string>,
+  t0: number,
+  cpu: { nodes: number; bench: number },
+): PhaseResult {
+  const latencies: number[] = []
+  let lastSeen = t0
+  for (const h of hashes) {
+    const at = watcher.committedAt.get(h)
+    const sent = watcher.submitted.get(h)
+    if (at === undefined || sent === undefined) continue
+    latencies.push(at - sent)
+    lastSeen = Math.max(lastSeen, at)
+  }
+  latencies.sort((a, b) => a - b)
+  // Blocks holding this phase's transactions, in height order (a phase drains before the
+  // next one starts, so the benchmark transactions of blocks seen after t0 are this phase's).
+  const blocks = watcher.blocks.filter((b) => b.benchTxs > 0 && b.seenMs >= t0).sort((a, b) => a.height - b.height)
+  let committedTps = Number.NaN
+  if (blocks.length >= 2) {
+    const first = blocks[0]!
+    const last = blocks[blocks.length - 1]!
+    const txsAfterFirst = blocks.slice(1).reduce((s, b) => s + b.benchTxs, 0)
+    committedTps = (txsAfterFirst * 1000) / Math.max(1, last.timeMs - first.timeMs)
+  }
+  const committed = hashes.filter((h) => watcher.committedAt.has(h)).length
+  const wallTps = (committed * 1000) / Math.max(1, lastSeen - t0)
+  figure(`${phase}.submitted`, hashes.length)
+  figure(`${phase}.accepted`, accepted.size)
+  figure(`${phase}.committed`, committed)
+  figure(`${phase}.blocks`, blocks.length)
+  figure(`${phase}.txsPerBlockMean`, blocks.length > 0 ? Math.round(committed / blocks.length) : 0)
+  figure(`${phase}.committedTps`, Math.round(committedTps))
+  figure(`${phase}.wallTps`, Math.round(wallTps))
+  figure(`${phase}.latencyP50Ms`, Math.round(percentile(latencies, 50)))
+  figure(`${phase}.latencyP95Ms`, Math.round(percentile(latencies, 95)))
+  figure(`${phase}.latencyP99Ms`, Math.round(percentile(latencies, 99)))
+  figure(`${phase}.latencyMaxMs`, Math.round(latencies[latencies.length - 1] ?? Number.NaN))
+  if (committed > 0) {
+    figure(`${phase}.nodeCpuMsPerTx`, (((cpu.nodes * 1000) / committed) as number).toFixed(3))
+    figure(`${phase}.benchCpuMsPerTx`, (((cpu.bench * 1000) / committed) as number).toFixed(3))
+  }
+  return { committedTps, wallTps, latencies, committed, accepted: accepted.size }
+}
+
+// ------------------------------------------------------------------ main
+
+async function main(): Promise<void> {
+  const suite = getSuite(SUITE_NAME)
+  const cores = availableParallelism()
+  figure('bench', 'node')
+  figure('suite', `${SUITE_NAME} (${suite.backend})`)
+  figure('validators', NODES)
+  figure('cores', cores)
+  figure('node', process.version)
+
+  // 1. The crypto-bound limit, measured before the nodes take the cores.
+  const verifyPerSec = measureVerifyPerSec(suite, VERIFY_MS)
+  const cryptoBound = (cores * verifyPerSec) / NODES
+  figure('verifyPerSecPerCore', Math.round(verifyPerSec))
+  figure('cryptoBoundTps', Math.round(cryptoBound))
+
+  // 2. The network.
+  note(`starting ${NODES} nodes (${SUITE_NAME})`)
+  const net = await startNetwork({ orgs: NODES, suite: SUITE_NAME, params: PARAMS, keep: args.keep })
+  let watcher: CommitWatcher | undefined
+  const cleanUp = async () => {
+    watcher?.close()
+    await net.stopAll()
+  }
+  const onSignal = () => {
+    note('interrupted: stopping the nodes')
+    cleanUp().finally(() => process.exit(130))
+  }
+  process.once('SIGINT', onSignal)
+  process.once('SIGTERM', onSignal)
+  const deadline = setTimeout(() => {
+    note(`--timeout-s ${TIMEOUT_S} reached: stopping`)
+    cleanUp().finally(() => process.exit(3))
+  }, TIMEOUT_S * 1000)
+  deadline.unref()
+  try {
+    const genesis = JSON.parse(readFileSync(`${net.net.nodes[0]!.home}/genesis.json`, 'utf8')) as {
+      params: ChainParams
+    }
+    const p = genesis.params
+    figure('blockIntervalMs', p.blockIntervalMs)
+    figure('blockMaxTxs', p.blockMaxTxs)
+    figure('blockMaxBytes', p.blockMaxBytes)
+    figure('emptyBlockIntervalMs', p.emptyBlockIntervalMs)
+    figure('latencyMethod', 'WebSocket /v1/events block events of node 1, then GET /v1/blocks/:height')
+    const first = net.clients[net.net.nodes[0]!.name]!
+    await waitUntil('first block', async () => (await first.status()).height >= 1, 60_000)
+    const status = await first.status()
+    const chainId = status.chainId
+
+    // Senders: the operators' keys, then fresh keys (any key may anchor).
+    const senders = Object.values(net.keys).map((k) => k.privateKey)
+    while (senders.length < SENDERS) senders.push(suite.generateKeyPair().privateKey)
+    figure('senders', senders.length)
+
+    let targets = targetsOf(net)
+    watcher = new CommitWatcher(net.net.nodes[0]!.apiUrl, status.height)
+    await watcher.start()
+    let serial = 0
+    const build = async (count: number) => {
+      const height = (await first.status()).height
+      // Leave room: admission checks validUntilHeight ≤ next height + maxTxValidityBlocks.
+      const validUntilHeight = height + Math.max(1, p.maxTxValidityBlocks - 50)
+      const t = performance.now()
+      const hashes: string[] = []
+      const bodies: Buffer[] = []
+      for (let i = 0; i < count; i++) {
+        const docHash = suite.hash(new TextEncoder().encode(`bench ${process.pid} ${serial++}`))
+        const tx = anchorPut({
+          suite,
+          chainId,
+          privateKey: senders[i % senders.length]!,
+          hash: docHash,
+          kind: 'bench',
+          validUntilHeight,
+        })
+        hashes.push(tx.hashHex)
+        bodies.push(Buffer.from(JSON.stringify({ tx: toBase64(tx.bytes) })))
+      }
+      note(`signed ${count} transactions in ${Math.round(performance.now() - t)} ms`)
+      return { hashes, bodies }
+    }
+
+    const w = watcher
+    async function submitOne(i: number, hash: string, body: Buffer, codes: Map<string, number>, accepted: Set<string>) {
+      const target = targets[i % targets.length]!
+      const agent = target.agents[Math.floor(i / targets.length) % target.agents.length]!
+      if (!w.submitted.has(hash)) w.submitted.set(hash, performance.now())
+      let lostAnswer = false
+      for (let attempt = 0; attempt < PUSHBACKS_MAX; attempt++) {
+        const code = await post(target, agent, body)
+        // A duplicate after a lost answer: the first attempt got in.
+        if (code === 'ok' || (lostAnswer && code === 'TX_DUPLICATE')) {
+          accepted.add(hash)
+          return
+        }
+        codes.set(code, (codes.get(code) ?? 0) + 1)
+        lostAnswer ||= code.startsWith('NETWORK_ERROR')
+        if (!PUSHBACK_CODES.has(code) && !code.startsWith('NETWORK_ERROR')) return
+        await sleep(PUSHBACK_PAUSE_MS)
+      }
+    }
+    const drain = async (phase: string, accepted: Set<string>) => {
+      await waitUntil(
+        `${phase}: accepted transactions committed`,
+        async () => {
+          await w.settle()
+          for (const h of accepted) if (!w.committedAt.has(h)) return false
+          return true
+        },
+        DRAIN_TIMEOUT_MS,
+      ).catch((e) => note(String(e)))
+      await w.settle()
+    }
+    const printCodes = (phase: string, codes: Map<string, number>) => {
+      for (const [code, n] of [...codes].sort()) figure(`${phase}.answers.${code}`, n)
+    }
+
+    // 3. Max-rate phase.
+    const max = await build(TXS)
+    const maxCodes = new Map<string, number>()
+    const maxAccepted = new Set<string>()
+    note(`max phase: ${TXS} transactions, ${CONCURRENCY} in flight`)
+    const cpu0 = cpuSeconds(net)
+    const t0 = performance.now()
+    let cursor = 0
+    await Promise.all(
+      Array.from({ length: CONCURRENCY }, async () => {
+        while (cursor < max.hashes.length) {
+          const i = cursor++
+          await submitOne(i, max.hashes[i]!, max.bodies[i]!, maxCodes, maxAccepted)
+        }
+      }),
+    )
+    figure('max.submitSeconds', ((performance.now() - t0) / 1000).toFixed(2))
+    await drain('max', maxAccepted)
+    const cpu1 = cpuSeconds(net)
+    const maxResult = reportPhase('max', watcher, max.hashes, maxAccepted, t0, {
+      nodes: cpu1.nodes - cpu0.nodes,
+      bench: cpu1.bench - cpu0.bench,
+    })
+    printCodes('max', maxCodes)
+    figure('max.ratioToCryptoBound', (maxResult.committedTps / cryptoBound).toFixed(3))
+
+    // 4. Fixed-rate phase (open loop). Fresh connections: the idle ones may have been closed.
+    for (const t of targets) for (const a of t.agents) a.destroy()
+    targets = targetsOf(net)
+    const rate = FIXED_RATE ?? Math.max(1, Math.floor(maxResult.committedTps / 2))
+    const count = Math.min(TXS, Math.ceil(rate * FIXED_SECONDS))
+    const fixed = await build(count)
+    const fixedCodes = new Map<string, number>()
+    const fixedAccepted = new Set<string>()
+    figure('fixed.rateTps', rate)
+    note(`fixed phase: ${count} transactions at ${rate}/s`)
+    const cpu2 = cpuSeconds(net)
+    const t1 = performance.now()
+    let inflight = 0
+    let lateMsMax = 0
+    const pending: Promise<void>[] = []
+    for (let i = 0; i < count; i++) {
+      const due = t1 + (i * 1000) / rate
+      const wait = due - performance.now()
+      if (wait > 1) await sleep(wait)
+      while (inflight >= FIXED_INFLIGHT_MAX) await sleep(1)
+      lateMsMax = Math.max(lateMsMax, performance.now() - due)
+      inflight++
+      pending.push(
+        submitOne(i, fixed.hashes[i]!, fixed.bodies[i]!, fixedCodes, fixedAccepted).finally(() => {
+          inflight--
+        }),
+      )
+    }
+    await Promise.all(pending)
+    figure('fixed.sendLateMsMax', Math.round(lateMsMax))
+    await drain('fixed', fixedAccepted)
+    const cpu3 = cpuSeconds(net)
+    reportPhase('fixed', watcher, fixed.hashes, fixedAccepted, t1, {
+      nodes: cpu3.nodes - cpu2.nodes,
+      bench: cpu3.bench - cpu2.bench,
+    })
+    printCodes('fixed', fixedCodes)
+    for (const t of targets) for (const a of t.agents) a.destroy()
+  } finally {
+    process.off('SIGINT', onSignal)
+    process.off('SIGTERM', onSignal)
+    if (args.keep) note(`network folder kept: ${net.dir}`)
+    await cleanUp()
+  }
+}
+
+main().then(
+  () => process.exit(0),
+  (e) => {
+    console.error(`error: ${e instanceof Error ? e.message : String(e)}`)
+    process.exit(1)
+  },
+)
