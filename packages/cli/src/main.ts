@@ -81,6 +81,7 @@ function buildProgram(): Command {
     .option('--dir <dir>', 'target folder', '.govchain')
     .option('--chain-id <id>', 'chain id (default govchain-local-<suite>)')
     .option('--host <host>', 'address nodes listen on and advertise', '127.0.0.1')
+    .option('--hosts <list>', 'comma-separated address of each node, for a network over several machines')
     .option('--api-port <port>', 'first API port', parseIntArg('--api-port', 1, 65535), 7701)
     .option('--p2p-port <port>', 'first p2p port', parseIntArg('--p2p-port', 1, 65535), 7801)
     .action(async (o) => {
@@ -92,6 +93,13 @@ function buildProgram(): Command {
         apiBasePort: o.apiPort,
         p2pBasePort: o.p2pPort,
         ...(o.chainId ? { chainId: o.chainId } : {}),
+        ...(o.hosts
+          ? {
+              hosts: String(o.hosts)
+                .split(',')
+                .map((h: string) => h.trim()),
+            }
+          : {}),
         onProgress: out,
       })
       printNetwork(net)

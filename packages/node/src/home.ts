@@ -93,6 +93,12 @@ export interface InitOptions {
   suite: SuiteName
   chainId?: string
   host?: string
+  /**
+   * One address per node for a network spread over machines (node i is reached at hosts[i]).
+   * Nodes then listen on all interfaces for p2p and on loopback for the API (edit config.json
+   * to expose the API); ports need not differ between machines but are kept distinct anyway.
+   */
+  hosts?: readonly string[]
   apiBasePort?: number
   p2pBasePort?: number
   genesisTimeMs?: number
@@ -146,6 +152,9 @@ export async function initNetwork(opts: InitOptions): Promise<NetworkFile> {
     throw new GovchainError('INVALID_ARGUMENT', `--orgs must be 1..${DEMO_DEPARTMENTS.length}`)
   }
   if (opts.suite !== 'gm' && opts.suite !== 'intl') throw new GovchainError('INVALID_ARGUMENT', '--suite gm|intl')
+  if (opts.hosts !== undefined && opts.hosts.length !== opts.orgs) {
+    throw new GovchainError('INVALID_ARGUMENT', `--hosts lists ${opts.hosts.length} addresses for ${opts.orgs} nodes`)
+  }
   if (existsSync(join(dir, 'network.json'))) {
     throw new GovchainError('HOME_NOT_EMPTY', `${dir} already holds a network (network.json exists)`)
   }
@@ -187,7 +196,13 @@ export async function initNetwork(opts: InitOptions): Promise<NetworkFile> {
     mkdirSync(join(home, 'data'), { recursive: true })
     const validatorKey = newKeyFile(opts.suite)
     writeJson(join(home, 'keys', 'validator.json'), validatorKey, true)
-    const tls = await issueNodeCert(ca, { nodeId: name, orgId: d.id, hosts: [host, 'localhost'], validityDays: 825 })
+    const nodeHost = opts.hosts?.[i] ?? host
+    const tls = await issueNodeCert(ca, {
+      nodeId: name,
+      orgId: d.id,
+      hosts: [...new Set([nodeHost, 'localhost', '127.0.0.1'])],
+      validityDays: 825,
+    })
     writeFileSync(join(home, 'keys', 'tls.crt'), tls.certPem)
     writeFileSync(join(home, 'keys', 'tls.key'), tls.keyPem, { mode: 0o600 })
     validators.push({ id: name, orgId: d.id, publicKey: validatorKey.publicKey, votingPower: 10 })
@@ -195,8 +210,8 @@ export async function initNetwork(opts: InitOptions): Promise<NetworkFile> {
       name,
       orgId: d.id,
       home,
-      apiUrl: `http://${host}:${apiBase + i}`,
-      p2pAddress: `${host}:${p2pBase + i}`,
+      apiUrl: `http://${nodeHost}:${apiBase + i}`,
+      p2pAddress: `${nodeHost}:${p2pBase + i}`,
     })
   }
 
@@ -214,8 +229,8 @@ export async function initNetwork(opts: InitOptions): Promise<NetworkFile> {
     const config: NodeConfig = {
       nodeId: n.name,
       orgId: n.orgId,
-      api: { host, port: apiBase + i },
-      p2p: { host, port: p2pBase + i },
+      api: { host: opts.hosts === undefined ? host : '127.0.0.1', port: apiBase + i },
+      p2p: { host: opts.hosts === undefined ? host : '0.0.0.0', port: p2pBase + i },
       peers: nodes.filter((m) => m.name !== n.name).map((m) => peerOf(m)),
       logLevel: 'info',
     }
