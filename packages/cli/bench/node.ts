@@ -7,11 +7,15 @@
  * phases and prints one figure per line:
  *
  *   max     --txs transactions submitted as fast as the nodes take them: bounded concurrency
- *           over keep-alive HTTP, round-robin over the nodes. A node pushing back
- *           (MEMPOOL_FULL, MEMPOOL_SENDER_QUOTA, RATE_LIMITED) gets the same transaction again
- *           after a short pause; the pushbacks are counted and printed.
+ *           over keep-alive HTTP, round-robin over the nodes, --batch transactions per request
+ *           (POST /v1/txs/batch; --batch 1 uses POST /v1/txs, one transaction per request). A
+ *           node pushing back (MEMPOOL_FULL, MEMPOOL_SENDER_QUOTA, RATE_LIMITED) gets the same
+ *           transaction again after a short pause; the pushbacks are counted and printed.
  *   fixed   an open-loop schedule at --rate tx/s (default: half the max phase's committed TPS)
- *           for --fixed-seconds, capped at --txs transactions.
+ *           for --fixed-seconds, capped at --txs transactions. With --batch > 1 the client sends
+ *           what has fallen due every 20 ms as one request (as a gateway batching its clients
+ *           would); latency then counts from each transaction's due time, so the batching
+ *           delay is included.
  *
  * Figures per phase: committed TPS from the committed blocks' own timestamps (the transactions
  * of the blocks after the first one holding a benchmark transaction, over the time from that
@@ -56,7 +60,9 @@ Options:
   --nodes <n>             validators (1-4, default 4)
   --suite <gm|intl>       crypto suite (default intl)
   --txs <n>               transactions in the max-rate phase; cap of the fixed phase (default 20000)
-  --concurrency <n>       requests in flight in the max-rate phase (default 64)
+  --batch <n>             transactions per request, 1-1000 (default 100: POST /v1/txs/batch;
+                          1: POST /v1/txs, one transaction per request)
+  --concurrency <n>       requests in flight in the max-rate phase (default 64, or 16 with --batch > 1)
   --rate <tx/s>           fixed-phase rate (default: half the measured max committed TPS)
   --fixed-seconds <s>     fixed-phase duration (default 20)
   --senders <n>           sender keys (default: enough that no sender has over 500 pending)
@@ -75,7 +81,8 @@ const { values: args } = parseArgs({
     nodes: { type: 'string', default: '4' },
     suite: { type: 'string', default: 'intl' },
     txs: { type: 'string', default: '20000' },
-    concurrency: { type: 'string', default: '64' },
+    batch: { type: 'string', default: '100' },
+    concurrency: { type: 'string' },
     rate: { type: 'string' },
     'fixed-seconds': { type: 'string', default: '20' },
     senders: { type: 'string' },
@@ -111,7 +118,11 @@ if (args.suite !== 'gm' && args.suite !== 'intl') {
 }
 const SUITE_NAME: SuiteName = args.suite
 const TXS = intArg('txs', args.txs, 1, 200_000)
-const CONCURRENCY = intArg('concurrency', args.concurrency, 1, 1024)
+const BATCH = intArg('batch', args.batch, 1, 1000)
+const CONCURRENCY =
+  args.concurrency === undefined ? (BATCH === 1 ? 64 : 16) : intArg('concurrency', args.concurrency, 1, 1024)
+/** Fixed phase with batches: what fell due in the last tick goes out as one request. */
+const FIXED_TICK_MS = 20
 const FIXED_SECONDS = intArg('fixed-seconds', args['fixed-seconds'], 1, 600)
 const CLIENT_IPS = intArg('client-ips', args['client-ips'], 1, 200)
 const VERIFY_MS = intArg('verify-ms', args['verify-ms'], 100, 60_000)
@@ -196,12 +207,35 @@ function targetsOf(net: TestNetwork): Target[] {
 
 /** POST /v1/txs with a pre-serialised body: 'ok', or the node's error code. */
 function post(target: Target, agent: Agent, body: Buffer): Promise<string> {
+  return postJson(target, agent, '/v1/txs', body).then((r) =>
+    r.status === 202 ? 'ok' : typeof r.json?.code === 'string' ? r.json.code : (r.error ?? `HTTP_${r.status}`),
+  )
+}
+
+interface BatchItem {
+  hash?: string
+  code?: string
+}
+
+/** POST /v1/txs/batch: the per-item answers, or the code that refused the whole request. */
+async function postBatch(target: Target, agent: Agent, body: Buffer): Promise<BatchItem[] | string> {
+  const r = await postJson(target, agent, '/v1/txs/batch', body)
+  if ((r.status === 200 || r.status === 207) && Array.isArray(r.json?.results)) return r.json.results as BatchItem[]
+  return typeof r.json?.code === 'string' ? r.json.code : (r.error ?? `HTTP_${r.status}`)
+}
+
+function postJson(
+  target: Target,
+  agent: Agent,
+  path: string,
+  body: Buffer,
+): Promise<{ status: number; json?: Record<string, unknown>; error?: string }> {
   return new Promise((resolve) => {
     const req = request(
       {
         host: target.host,
         port: target.port,
-        path: '/v1/txs',
+        path,
         method: 'POST',
         agent,
         timeout: REQUEST_TIMEOUT_MS,
@@ -209,20 +243,20 @@ function post(target: Target, agent: Agent, body: Buffer): Promise<string> {
       },
       (res) => {
         const chunks: Buffer[] = []
+        const status = res.statusCode ?? 0
         res.on('data', (c: Buffer) => chunks.push(c))
         res.on('end', () => {
-          if (res.statusCode === 202) return resolve('ok')
           try {
-            resolve(String((JSON.parse(Buffer.concat(chunks).toString('utf8')) as { code?: unknown }).code))
+            resolve({ status, json: JSON.parse(Buffer.concat(chunks).toString('utf8')) as Record<string, unknown> })
           } catch {
-            resolve(`HTTP_${res.statusCode}`)
+            resolve({ status })
           }
         })
-        res.on('error', () => resolve('NETWORK_ERROR'))
+        res.on('error', () => resolve({ status: 0, error: 'NETWORK_ERROR' }))
       },
     )
     req.on('timeout', () => req.destroy())
-    req.on('error', (e: NodeJS.ErrnoException) => resolve(`NETWORK_ERROR_${e.code ?? 'UNKNOWN'}`))
+    req.on('error', (e: NodeJS.ErrnoException) => resolve({ status: 0, error: `NETWORK_ERROR_${e.code ?? 'UNKNOWN'}` }))
     req.end(body)
   })
 }
@@ -400,6 +434,8 @@ async function main(): Promise<void> {
   figure('bench', 'node')
   figure('suite', `${SUITE_NAME} (${suite.backend})`)
   figure('validators', NODES)
+  figure('batch', BATCH)
+  figure('concurrency', CONCURRENCY)
   figure('cores', cores)
   figure('node', process.version)
 
@@ -459,6 +495,7 @@ async function main(): Promise<void> {
       const t = performance.now()
       const hashes: string[] = []
       const bodies: Buffer[] = []
+      const b64: string[] = []
       for (let i = 0; i < count; i++) {
         const docHash = suite.hash(new TextEncoder().encode(`bench ${process.pid} ${serial++}`))
         const tx = anchorPut({
@@ -470,10 +507,11 @@ async function main(): Promise<void> {
           validUntilHeight,
         })
         hashes.push(tx.hashHex)
-        bodies.push(Buffer.from(JSON.stringify({ tx: toBase64(tx.bytes) })))
+        b64.push(toBase64(tx.bytes))
+        if (BATCH === 1) bodies.push(Buffer.from(JSON.stringify({ tx: b64[i] })))
       }
       note(`signed ${count} transactions in ${Math.round(performance.now() - t)} ms`)
-      return { hashes, bodies }
+      return { hashes, bodies, b64 }
     }
 
     const w = watcher
@@ -493,6 +531,49 @@ async function main(): Promise<void> {
         lostAnswer ||= code.startsWith('NETWORK_ERROR')
         if (!PUSHBACK_CODES.has(code) && !code.startsWith('NETWORK_ERROR')) return
         await sleep(PUSHBACK_PAUSE_MS)
+      }
+    }
+    /**
+     * One batch request (indices into hashes/b64), retrying the items pushed back. `stamp` is
+     * when the transactions count as submitted (default: now, at the first attempt).
+     */
+    async function submitBatch(
+      k: number,
+      idx: number[],
+      tx: { hashes: string[]; b64: string[] },
+      codes: Map<string, number>,
+      accepted: Set<string>,
+      stamp?: number,
+    ) {
+      const target = targets[k % targets.length]!
+      const agent = target.agents[Math.floor(k / targets.length) % target.agents.length]!
+      const at = stamp ?? performance.now()
+      for (const i of idx) if (!w.submitted.has(tx.hashes[i]!)) w.submitted.set(tx.hashes[i]!, at)
+      let pending = idx
+      let lostAnswer = false
+      for (let attempt = 0; attempt < PUSHBACKS_MAX && pending.length > 0; attempt++) {
+        const body = Buffer.from(JSON.stringify({ txs: pending.map((i) => tx.b64[i]!) }))
+        const r = await postBatch(target, agent, body)
+        if (typeof r === 'string') {
+          codes.set(r, (codes.get(r) ?? 0) + pending.length)
+          lostAnswer ||= r.startsWith('NETWORK_ERROR')
+          if (!PUSHBACK_CODES.has(r) && !r.startsWith('NETWORK_ERROR')) return
+          await sleep(PUSHBACK_PAUSE_MS)
+          continue
+        }
+        const retry: number[] = []
+        r.forEach((item, j) => {
+          const i = pending[j]!
+          const code = item.code ?? 'ok'
+          if (item.hash !== undefined || (lostAnswer && code === 'TX_DUPLICATE')) {
+            accepted.add(tx.hashes[i]!)
+            return
+          }
+          codes.set(code, (codes.get(code) ?? 0) + 1)
+          if (PUSHBACK_CODES.has(code)) retry.push(i)
+        })
+        pending = retry
+        if (pending.length > 0) await sleep(PUSHBACK_PAUSE_MS)
       }
     }
     const drain = async (phase: string, accepted: Set<string>) => {
@@ -519,11 +600,19 @@ async function main(): Promise<void> {
     const cpu0 = cpuSeconds(net)
     const t0 = performance.now()
     let cursor = 0
+    let requests = 0
     await Promise.all(
       Array.from({ length: CONCURRENCY }, async () => {
         while (cursor < max.hashes.length) {
-          const i = cursor++
-          await submitOne(i, max.hashes[i]!, max.bodies[i]!, maxCodes, maxAccepted)
+          if (BATCH === 1) {
+            const i = cursor++
+            await submitOne(i, max.hashes[i]!, max.bodies[i]!, maxCodes, maxAccepted)
+            continue
+          }
+          const from = cursor
+          cursor = Math.min(max.hashes.length, cursor + BATCH)
+          const idx = Array.from({ length: cursor - from }, (_, j) => from + j)
+          await submitBatch(requests++, idx, max, maxCodes, maxAccepted)
         }
       }),
     )
@@ -552,18 +641,40 @@ async function main(): Promise<void> {
     let inflight = 0
     let lateMsMax = 0
     const pending: Promise<void>[] = []
-    for (let i = 0; i < count; i++) {
-      const due = t1 + (i * 1000) / rate
-      const wait = due - performance.now()
-      if (wait > 1) await sleep(wait)
-      while (inflight >= FIXED_INFLIGHT_MAX) await sleep(1)
-      lateMsMax = Math.max(lateMsMax, performance.now() - due)
-      inflight++
-      pending.push(
-        submitOne(i, fixed.hashes[i]!, fixed.bodies[i]!, fixedCodes, fixedAccepted).finally(() => {
-          inflight--
-        }),
-      )
+    const dueOf = (i: number) => t1 + (i * 1000) / rate
+    for (let i = 0, k = 0; i < count; ) {
+      if (BATCH === 1) {
+        const due = dueOf(i)
+        const wait = due - performance.now()
+        if (wait > 1) await sleep(wait)
+        while (inflight >= FIXED_INFLIGHT_MAX) await sleep(1)
+        lateMsMax = Math.max(lateMsMax, performance.now() - due)
+        inflight++
+        pending.push(
+          submitOne(i, fixed.hashes[i]!, fixed.bodies[i]!, fixedCodes, fixedAccepted).finally(() => {
+            inflight--
+          }),
+        )
+        i++
+        continue
+      }
+      // Every tick: what has fallen due goes out in requests of at most --batch.
+      await sleep(Math.max(1, dueOf(i) + FIXED_TICK_MS - performance.now()))
+      const now = performance.now()
+      while (i < count && dueOf(i) <= now) {
+        const idx: number[] = []
+        while (i < count && dueOf(i) <= now && idx.length < BATCH) idx.push(i++)
+        while (inflight >= FIXED_INFLIGHT_MAX) await sleep(1)
+        lateMsMax = Math.max(lateMsMax, performance.now() - dueOf(idx[0]!))
+        inflight++
+        // Each transaction counts from its own due time: the batching delay is part of the latency.
+        for (const j of idx) w.submitted.set(fixed.hashes[j]!, dueOf(j))
+        pending.push(
+          submitBatch(k++, idx, fixed, fixedCodes, fixedAccepted).finally(() => {
+            inflight--
+          }),
+        )
+      }
     }
     await Promise.all(pending)
     figure('fixed.sendLateMsMax', Math.round(lateMsMax))

@@ -37,6 +37,11 @@ import {
   LightClient,
 } from '@govchain/sdk'
 import { Command, CommanderError, InvalidArgumentError, Option } from 'commander'
+import { registerGatewayCommand } from './commands/gateway.ts'
+import { registerGovernanceCommands } from './commands/governance.ts'
+import { registerIdentityCommands } from './commands/identity.ts'
+import { registerLicenseCommand } from './commands/license.ts'
+import { type DemoRuntime, startDemo } from './demo/up.ts'
 
 const BIN = fileURLToPath(new URL('../bin/govchain.js', import.meta.url))
 
@@ -105,6 +110,11 @@ function buildProgram(): Command {
       printNetwork(net)
     })
 
+  registerGatewayCommand(program)
+  registerLicenseCommand(program)
+  registerIdentityCommands(program)
+  registerGovernanceCommands(program)
+
   const node = program.command('node').description('run a node')
   node
     .command('start')
@@ -139,8 +149,10 @@ function buildProgram(): Command {
     .option('--nodes <n>', 'number of departments when initialising', parseIntArg('--nodes', 1, 10), 4)
     .addOption(suiteOption())
     .option('--dir <dir>', 'network folder', '.govchain')
+    .option('--no-demo', 'start only the nodes: no demo data, gateways or portal')
+    .option('--portal-port <port>', 'portal port', parseIntArg('--portal-port', 0, 65535), 8080)
     .action(async (o) => {
-      await up(o.dir, o.nodes, o.suite as SuiteName)
+      await up(o.dir, o.nodes, o.suite as SuiteName, o.demo !== false, o.portalPort)
     })
 
   program
@@ -282,7 +294,14 @@ function printNetwork(net: NetworkFile): void {
   for (const n of net.nodes) out(`  ${n.name.padEnd(10)} api ${n.apiUrl}  p2p ${n.p2pAddress}  home ${n.home}`)
 }
 
-async function up(dirArg: string, nodes: number, suite: SuiteName): Promise<void> {
+async function up(
+  dirArg: string,
+  nodes: number,
+  suite: SuiteName,
+  withDemo: boolean,
+  portalPort: number | undefined,
+): Promise<void> {
+  let onStop: (() => Promise<void>) | undefined
   const dir = resolve(dirArg)
   if (!existsSync(join(dir, 'network.json'))) {
     out(`initialising ${nodes} departments (${suite}) in ${dir}`)
@@ -319,14 +338,16 @@ async function up(dirArg: string, nodes: number, suite: SuiteName): Promise<void
     if (stopping) return
     stopping = true
     out('stopping all nodes…')
+    const stopDemo = onStop?.().catch(() => {})
     for (const { child } of children) child.kill('SIGTERM')
     const force = setTimeout(() => {
       for (const { child } of children) child.kill('SIGKILL')
     }, 10_000)
     force.unref()
-    Promise.all(
-      children.map(({ child }) => new Promise((r) => (child.exitCode !== null ? r(0) : child.on('exit', r)))),
-    ).then(() => process.exit(code))
+    Promise.all([
+      stopDemo,
+      ...children.map(({ child }) => new Promise((r) => (child.exitCode !== null ? r(0) : child.on('exit', r)))),
+    ]).then(() => process.exit(code))
   }
   for (const { node, child } of children) {
     child.on('exit', (code, signal) => {
@@ -339,8 +360,18 @@ async function up(dirArg: string, nodes: number, suite: SuiteName): Promise<void
   process.on('SIGINT', () => stopAll(0))
   process.on('SIGTERM', () => stopAll(0))
   await waitReady(net)
+  let demo: DemoRuntime | undefined
+  if (withDemo) {
+    try {
+      demo = await startDemo({ dir, net, log: out, ...(portalPort !== undefined ? { portalPort } : {}) })
+      onStop = () => demo!.stop()
+    } catch (e) {
+      process.stderr.write(`demo/portal not started: ${isGovchainError(e) ? e.code : ''} ${(e as Error).message}\n`)
+    }
+  }
   out('')
   out(`govchain is running: ${net.nodes.length} departments, chain ${net.chainId} (${net.suite})`)
+  if (demo) out(`  portal    ${demo.portal.url}   (政务区块链服务平台 — log in with a demo identity)`)
   for (const n of net.nodes) out(`  ${n.name.padEnd(10)} ${n.apiUrl}/v1/status   docs ${n.apiUrl}/docs`)
   out(`  keys      ${join(dir, 'keys')}`)
   out('Ctrl-C stops every node.')

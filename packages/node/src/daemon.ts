@@ -24,7 +24,10 @@ import {
   CommitCertificate,
   type CryptoSuite,
   codec,
+  type DuplicateVoteEvidence,
+  EvidenceArgs,
   equalBytes,
+  GOVERNANCE_METHODS,
   GovchainError,
   getSuite,
   hashValidatorSet,
@@ -41,18 +44,20 @@ import type {
   NodeApiBackend,
   StateView,
   StatusView,
+  SubmitTxOutcome,
   TxView,
 } from './api/backend.ts'
 import { type ApiServer, createApiServer, type ModuleApiContext } from './api/index.ts'
 import {
   blockHash,
   buildBlock,
+  committedBefore,
   DEFAULT_EXECUTION_PARAMS,
   ExecutionCache,
   type ExecutionParams,
   genesisStateRoot,
-  isTxCommitted,
   queryState,
+  signTx,
   txHashOf,
   validateBlock,
 } from './execution/index.ts'
@@ -64,7 +69,14 @@ import type { NodeHome } from './home.ts'
 import { createLogger, type Logger } from './log.ts'
 import { Mempool } from './mempool/index.ts'
 import { NodeMetrics } from './metrics.ts'
-import { defaultModuleRegistry, MODULE_APIS } from './modules/index.ts'
+import {
+  defaultModuleRegistry,
+  GOVERNANCE_MODULE,
+  type GovernanceKeeper,
+  IDENTITY_MODULE,
+  type IdentityKeeper,
+  MODULE_APIS,
+} from './modules/index.ts'
 import { createP2P, type P2P } from './p2p/index.ts'
 import { type ChainStore, LmdbChainStore, PENDING_SCAN_MAX, type PendingTx } from './storage/index.ts'
 import {
@@ -133,11 +145,23 @@ export class GovchainNode implements NodeApiBackend {
 
   private readonly modules = defaultModuleRegistry()
   private readonly params: ExecutionParams
-  private readonly vset: ValidatorSet
-  private readonly validatorSetHash: Uint8Array
+  /**
+   * Validator sets from committed state (governance), refreshed after every commit: the set
+   * that signed the latest block, the one signing the next height, and the one after it (what
+   * the next header names as nextValidatorSetHash).
+   */
+  private prevVset: ValidatorSet
+  private vset: ValidatorSet
+  private validatorSetHash: Uint8Array
+  private nextVset: ValidatorSet
+  private nextValidatorSetHash: Uint8Array
+  /** Chain parameters in force at the next height (governance may change them). */
+  private chainParams: Genesis['params']
+  /** Organisation CA certificates the p2p layer trusts (from the identity module's state). */
+  private trustedCaKey = ''
   private readonly genesisHash: Uint8Array
-  private readonly myIndex: number | undefined
-  private readonly consensus: Consensus
+  private myIndex: number | undefined
+  private consensus: Consensus
   private readonly cache = new ExecutionCache(32)
   private readonly now: () => number
   private api: ApiServer | undefined
@@ -169,50 +193,26 @@ export class GovchainNode implements NodeApiBackend {
     this.metrics = new NodeMetrics({ labels: { node: this.nodeId } })
     this.params = { ...DEFAULT_EXECUTION_PARAMS, maxTxValidityBlocks: home.genesis.params.maxTxValidityBlocks }
     this.vset = genesisValidatorSet(home.genesis)
+    this.prevVset = this.vset
+    this.nextVset = this.vset
     this.validatorSetHash = hashValidatorSet(this.suite, this.vset)
+    this.nextValidatorSetHash = this.validatorSetHash
+    this.chainParams = { ...home.genesis.params }
     this.genesisHash = genesisHash(home.genesis)
-    const myKey = toHex(home.validatorKey.publicKey)
-    const idx = this.vset.validators.findIndex((v) => toHex(v.publicKey) === myKey)
-    this.myIndex = idx >= 0 ? idx : undefined
 
     this.store = LmdbChainStore.open({ path: LmdbChainStore.pathFor(home.home) })
+    this.refreshValidatorSets()
+    this.myIndex = this.indexIn(this.vset)
     this.mempool = new Mempool({
       suite: this.suite,
       chainId: this.chainId,
       modules: this.modules,
       params: this.params,
       latestHeight: () => this.store.latestHeight(),
-      isCommitted: (h) => {
-        const meta = this.store.meta()
-        return meta !== undefined && isTxCommitted(this.suite, this.store, meta.stateRoot, h)
-      },
+      // The replay guard is the committed chain's tx index (docs/adr/0009-replay-guard.md).
+      isCommitted: (h) => this.store.getTxResult(h) !== undefined,
     })
-    const p = home.genesis.params
-    this.consensus = createConsensus({
-      chainId: this.chainId,
-      suite: this.suite,
-      validatorSet: this.vset,
-      ...(this.myIndex !== undefined
-        ? {
-            myIndex: this.myIndex,
-            signer: new LocalSigner(this.suite, home.validatorKey.privateKey, storeSigner(this.store)),
-          }
-        : {}),
-      timeouts: {
-        proposeMs: p.timeoutProposeMs,
-        prevoteMs: p.timeoutPrevoteMs,
-        precommitMs: p.timeoutPrecommitMs,
-        deltaMs: p.timeoutDeltaMs,
-      },
-      valueId: (value) => {
-        try {
-          return blockHash(this.suite, codec.decode(Block, value).header)
-        } catch {
-          return null
-        }
-      },
-      isValid: (height, value) => this.isValidBlock(height, value),
-    })
+    this.consensus = this.makeConsensus()
     this.p2p = createP2P(
       {
         chainId: this.chainId,
@@ -224,9 +224,12 @@ export class GovchainNode implements NodeApiBackend {
         priorityChannels: PRIORITY_CHANNELS,
         channels: Object.values(CHANNEL),
         getLatestHeight: () => this.store.latestHeight(),
-        // Only the validators' own nodes, with the key registered for them (observers come with governance).
+        // Only the nodes of the validators of this height or the next (governance changes the set),
+        // with the key registered for them: a removed validator's node is refused.
         isPeerAllowed: (peer) =>
-          this.vset.validators.some((v) => v.id === peer.nodeId && equalBytes(v.publicKey, peer.publicKey)),
+          [this.vset, this.nextVset].some((set) =>
+            set.validators.some((v) => v.id === peer.nodeId && equalBytes(v.publicKey, peer.publicKey)),
+          ),
       },
       {
         suite: this.suite,
@@ -242,9 +245,143 @@ export class GovchainNode implements NodeApiBackend {
     )
   }
 
+  /**
+   * The consensus machine. It always holds the signer (a node may join the set later); it is
+   * built anew, as an observer, when this node leaves the set (the machine keeps its index).
+   */
+  private makeConsensus(): Consensus {
+    const p = this.chainParams
+    const home = this.opts.home
+    return createConsensus({
+      chainId: this.chainId,
+      suite: this.suite,
+      validatorSet: this.vset,
+      ...(this.myIndex !== undefined ? { myIndex: this.myIndex } : {}),
+      signer: new LocalSigner(this.suite, home.validatorKey.privateKey, storeSigner(this.store)),
+      timeouts: {
+        proposeMs: p.timeoutProposeMs,
+        prevoteMs: p.timeoutPrevoteMs,
+        precommitMs: p.timeoutPrecommitMs,
+        deltaMs: p.timeoutDeltaMs,
+      },
+      valueId: (value) => {
+        try {
+          return blockHash(this.suite, codec.decode(Block, value).header)
+        } catch {
+          return null
+        }
+      },
+      isValid: (height, value) => this.isValidBlock(height, value),
+    })
+  }
+
+  private indexIn(set: ValidatorSet): number | undefined {
+    const myKey = this.opts.home.validatorKey.publicKey
+    const idx = set.validators.findIndex((v) => equalBytes(v.publicKey, myKey))
+    return idx >= 0 ? idx : undefined
+  }
+
+  /** The governance keeper over the committed state of `height` (the latest when omitted). */
+  private governanceAt(height?: number): GovernanceKeeper | undefined {
+    const latest = this.store.latestHeight()
+    const h = height ?? latest
+    if (h < 1 || h > latest) return undefined
+    const header = this.store.getHeader(h)
+    if (header === undefined) return undefined
+    return readonlyKeeper<GovernanceKeeper>({
+      suite: this.suite,
+      store: this.store,
+      modules: this.modules,
+      module: GOVERNANCE_MODULE,
+      root: header.stateRoot,
+      height: h,
+      timeMs: header.timeMs,
+    })
+  }
+
+  /** The validator set that signs `height` (genesis set before anything is committed). */
+  validatorSetAt(height: number): ValidatorSet {
+    const latest = this.store.latestHeight()
+    // State at h knows the sets of every height <= h + 2 (changes of block h start at h + 2).
+    const gov = this.governanceAt(Math.min(Math.max(height - 1, 1), latest))
+    return gov === undefined ? genesisValidatorSet(this.genesis) : gov.validatorSetAt(height)
+  }
+
+  /**
+   * After a commit (and at start): the sets of the latest, next and next-but-one heights and
+   * the parameters from committed governance state; the p2p layer follows (trusted CAs when
+   * organisations changed, connections of nodes no longer in the set closed).
+   */
+  private refreshValidatorSets(): void {
+    const gov = this.governanceAt()
+    if (gov === undefined) return
+    const h = this.store.latestHeight()
+    this.prevVset = gov.validatorSetAt(h)
+    const current = gov.validatorSetAt(h + 1)
+    const hash = hashValidatorSet(this.suite, current)
+    const changed = !equalBytes(hash, this.validatorSetHash)
+    this.vset = current
+    this.validatorSetHash = hash
+    this.nextVset = gov.validatorSetAt(h + 2)
+    this.nextValidatorSetHash = hashValidatorSet(this.suite, this.nextVset)
+    this.chainParams = gov.paramsAt(h + 1)
+    if (changed) {
+      this.logger.info(
+        { height: h + 1, validators: current.validators.map((v) => `${v.id}:${v.votingPower}`).join(' ') },
+        'validator set changed',
+      )
+    }
+  }
+
+  /** Trusted organisation CAs from the identity module's committed state; closes refused peers. */
+  private refreshTrust(): void {
+    const meta = this.store.meta()
+    if (meta === undefined) return
+    const identity = readonlyKeeper<IdentityKeeper>({
+      suite: this.suite,
+      store: this.store,
+      modules: this.modules,
+      module: IDENTITY_MODULE,
+      root: meta.stateRoot,
+      height: meta.height + 1,
+      timeMs: 0,
+    })
+    const pems = identity.trustedCaPems()
+    const key = pems.join('\n')
+    if (key !== this.trustedCaKey && pems.length > 0) {
+      this.trustedCaKey = key
+      this.p2p.setTrustedCAs(pems)
+    }
+    this.p2p.recheckPeers()
+  }
+
+  /** Equivocation seen by consensus goes on chain: a governance.evidence transaction signed with our key. */
+  private submitEvidence(evidence: DuplicateVoteEvidence): void {
+    const key = this.opts.home.validatorKey
+    const { bytes } = signTx(
+      this.suite,
+      {
+        chainId: this.chainId,
+        sender: key.publicKey,
+        nonce: Math.floor(Math.random() * Number.MAX_SAFE_INTEGER),
+        validUntilHeight: this.store.latestHeight() + Math.min(100, this.params.maxTxValidityBlocks),
+        module: GOVERNANCE_MODULE,
+        method: GOVERNANCE_METHODS.evidence,
+        args: codec.encode(EvidenceArgs, evidence),
+      },
+      [key.privateKey],
+    )
+    this.submitTx(bytes).then(
+      ({ hash }) => this.logger.warn({ tx: toHex(hash) }, 'equivocation evidence submitted'),
+      (e) =>
+        this.logger.warn({ code: isGovchainError(e) ? e.code : 'UNKNOWN', err: String(e) }, 'evidence not submitted'),
+    )
+  }
+
   // ------------------------------------------------------------------ lifecycle
 
   async start(): Promise<{ apiUrl: string; p2pAddress: string }> {
+    this.refreshTrust()
     const addr = await this.p2p.start()
     this.p2pAddress = `${addr.host}:${addr.port}`
     this.p2p.onMessage((peer, channel, payload) => this.onPeerMessage(peer, channel, payload))
@@ -317,7 +454,17 @@ export class GovchainNode implements NodeApiBackend {
     this.waitingEmpty = false
     this.consensusHeight = height
     this.cache.clear()
-    this.step({ type: 'start', height, validatorSet: this.vset })
+    const me = this.indexIn(this.vset)
+    if (me === undefined && this.myIndex !== undefined) {
+      // Left the set: the machine would keep signing with its old index; continue as an observer.
+      this.myIndex = undefined
+      this.consensus = this.makeConsensus()
+      this.logger.warn({ height }, 'no longer a validator: following as an observer')
+    } else if (me !== undefined && me !== this.myIndex) {
+      this.logger.info({ height, index: me }, 'validating from this height')
+    }
+    this.myIndex = me
+    this.step({ type: 'start', height, validatorSet: this.vset, ...(me === undefined ? {} : { myIndex: me }) })
   }
 
   /**
@@ -383,8 +530,8 @@ export class GovchainNode implements NodeApiBackend {
           this.onDecide(out.height, out.value, out.certificate)
           break
         case 'evidence':
-          // Recording evidence on chain and slashing voting power is governance's (issue 5).
           this.logger.warn({ evidence: 'duplicate-vote' }, 'equivocation detected')
+          if (this.myIndex !== undefined) this.submitEvidence(out.evidence)
           break
       }
     }
@@ -398,7 +545,7 @@ export class GovchainNode implements NodeApiBackend {
     const parent = this.parentHeader(height)
     if (height > 1 && parent === undefined) return undefined
     const lastCommit = height > 1 ? this.store.getCertificate(height - 1) : undefined
-    const p = this.genesis.params
+    const p = this.chainParams
     const minTime = parent === undefined ? this.genesis.genesisTimeMs : parent.timeMs + 1
     try {
       const built = buildBlock({
@@ -409,6 +556,7 @@ export class GovchainNode implements NodeApiBackend {
         genesisHash: this.genesisHash,
         genesis: this.genesis,
         store: this.store,
+        isCommitted: committedBefore(this.store, height),
         cache: this.cache,
         preverified: this.mempool.verified,
         height,
@@ -416,7 +564,7 @@ export class GovchainNode implements NodeApiBackend {
         ...(parent !== undefined ? { parent: { header: parent } } : {}),
         ...(lastCommit !== undefined ? { lastCommit } : {}),
         validatorSetHash: this.validatorSetHash,
-        nextValidatorSetHash: this.validatorSetHash,
+        nextValidatorSetHash: this.nextValidatorSetHash,
         proposer: this.nodeId,
         txs: this.mempool.reap(p.blockMaxBytes, p.blockMaxTxs),
         maxBlockBytes: p.blockMaxBytes,
@@ -442,17 +590,18 @@ export class GovchainNode implements NodeApiBackend {
         genesisHash: this.genesisHash,
         genesis: this.genesis,
         store: this.store,
+        isCommitted: committedBefore(this.store, height),
         cache: this.cache,
         preverified: this.mempool.verified,
         block,
         ...(parent !== undefined ? { parent: { header: parent } } : {}),
         validatorSetHash: this.validatorSetHash,
-        nextValidatorSetHash: this.validatorSetHash,
+        nextValidatorSetHash: this.nextValidatorSetHash,
         verifyLastCommit: (cert) => {
-          verifyCommitFor(this.suite, this.chainId, this.vset, cert, height - 1, blockHash(this.suite, parent!))
+          verifyCommitFor(this.suite, this.chainId, this.prevVset, cert, height - 1, blockHash(this.suite, parent!))
         },
         minTimeMs: this.genesis.genesisTimeMs,
-        ...(checkClock ? { maxTimeMs: this.now() + this.genesis.params.maxClockDriftMs } : {}),
+        ...(checkClock ? { maxTimeMs: this.now() + this.chainParams.maxClockDriftMs } : {}),
       })
       return true
     } catch (e) {
@@ -482,14 +631,16 @@ export class GovchainNode implements NodeApiBackend {
         genesisHash: this.genesisHash,
         genesis: this.genesis,
         store: this.store,
+        isCommitted: committedBefore(this.store, block.header.height),
         cache: this.cache,
         preverified: this.mempool.verified,
         block,
         ...(parent !== undefined ? { parent: { header: parent } } : {}),
         validatorSetHash: this.validatorSetHash,
-        nextValidatorSetHash: this.validatorSetHash,
+        nextValidatorSetHash: this.nextValidatorSetHash,
       }).execution
     }
+    const txHashes = execution.results.map((r) => r.txHash)
     this.store.commitBlock({
       block,
       blockHash: hash,
@@ -497,12 +648,18 @@ export class GovchainNode implements NodeApiBackend {
       smtNodes: execution.smtNodes,
       txResults: execution.results,
       indexes: execution.indexes,
+      // The block's own transactions leave the mempool journal in the block's write transaction.
+      pendingDeletes: txHashes,
     })
+    // Governance: the sets of the next heights come from the state just committed.
+    const setsBefore = toHex(this.validatorSetHash) + toHex(this.nextValidatorSetHash)
+    this.refreshValidatorSets()
+    const governed = execution.results.some((r) => r.events.some((e) => e.type.startsWith(`${GOVERNANCE_MODULE}.`)))
+    if (governed || setsBefore !== toHex(this.validatorSetHash) + toHex(this.nextValidatorSetHash)) this.refreshTrust()
     const height = block.header.height
-    const txHashes = execution.results.map((r) => r.txHash)
     this.mempool.removeCommitted(txHashes)
     const dropped = this.mempool.recheck()
-    this.store.deletePending([...txHashes, ...dropped])
+    this.store.deletePending(dropped)
     const ms = performance.now() - started
     this.metrics.observeBlockCommit(ms / 1000)
     this.metrics.setHeight(height)
@@ -535,7 +692,7 @@ export class GovchainNode implements NodeApiBackend {
 
   private scheduleNextHeight(height: number, immediately: boolean): void {
     if (this.nextHeightTimer) clearTimeout(this.nextHeightTimer)
-    const p = this.genesis.params
+    const p = this.chainParams
     const empty = this.mempool.stats().count === 0
     this.waitingEmpty = empty && !immediately
     const delay = immediately ? 0 : empty ? p.emptyBlockIntervalMs : p.blockIntervalMs
@@ -690,7 +847,7 @@ export class GovchainNode implements NodeApiBackend {
       this.waitingEmpty = false
       clearTimeout(this.nextHeightTimer)
       const height = this.consensusHeight
-      this.nextHeightTimer = setTimeout(() => this.startHeight(height), this.genesis.params.blockIntervalMs)
+      this.nextHeightTimer = setTimeout(() => this.startHeight(height), this.chainParams.blockIntervalMs)
     }
   }
 
@@ -804,7 +961,16 @@ export class GovchainNode implements NodeApiBackend {
       headerBytes: codec.encode(BlockHeader, block.header),
       txHashes: block.txs.map((t) => txHashOf(this.suite, t)),
       certificate: codec.encode(CommitCertificate, cert),
+      ...this.nextSetOf(block.header),
     }
+  }
+
+  /** The next validator set a header names, when it differs from its own (governance changed it). */
+  private nextSetOf(header: BlockHeader): { nextValidatorSet?: Uint8Array } {
+    if (equalBytes(header.nextValidatorSetHash, header.validatorSetHash)) return {}
+    const next = this.validatorSetAt(header.height + 1)
+    if (!equalBytes(hashValidatorSet(this.suite, next), header.nextValidatorSetHash)) return {}
+    return { nextValidatorSet: codec.encode(ValidatorSet, next) }
   }
 
   /**
@@ -821,7 +987,7 @@ export class GovchainNode implements NodeApiBackend {
       throw e
     }
     try {
-      await this.journal({ txHash, bytes: txBytes })
+      await this.journal([{ txHash, bytes: txBytes }])
     } catch (e) {
       this.mempool.removeCommitted([txHash])
       this.logger.error({ err: String(e) }, 'mempool journal write failed')
@@ -834,27 +1000,74 @@ export class GovchainNode implements NodeApiBackend {
     return { hash: txHash }
   }
 
-  private journal(tx: PendingTx): Promise<void> {
+  /**
+   * Batch admission (POST /v1/txs/batch): each transaction as submitTx admits it, in order; the
+   * accepted ones go to the journal together (one write, one fsync, shared with this turn's
+   * other admissions) and are answered once durable, then gossiped.
+   */
+  async submitTxs(txs: readonly Uint8Array[]): Promise<SubmitTxOutcome[]> {
+    const outcomes: SubmitTxOutcome[] = []
+    const admitted: PendingTx[] = []
+    for (const bytes of txs) {
+      try {
+        const { txHash } = this.mempool.add(bytes)
+        admitted.push({ txHash, bytes })
+        outcomes.push({ hash: txHash })
+      } catch (e) {
+        outcomes.push({ error: isGovchainError(e) ? e : new GovchainError('INTERNAL') })
+      }
+    }
+    if (admitted.length === 0) return outcomes
+    try {
+      await this.journal(admitted)
+    } catch (e) {
+      this.mempool.removeCommitted(admitted.map((t) => t.txHash))
+      this.logger.error({ err: String(e) }, 'mempool journal write failed')
+      const error = new GovchainError('INTERNAL', 'could not persist the transaction')
+      return outcomes.map((o) => ('hash' in o ? { error } : o))
+    }
+    for (const t of admitted) this.gossipTx(t.bytes)
+    this.onTxAdmitted()
+    const s = this.mempool.stats()
+    this.metrics.setMempool(s.count, s.bytes)
+    return outcomes
+  }
+
+  private journal(txs: readonly PendingTx[]): Promise<void> {
     return new Promise((resolve, reject) => {
-      this.journalBatch.push(tx)
+      for (const tx of txs) this.journalBatch.push(tx)
       this.journalWaiters.push({ resolve, reject })
       if (this.journalTimer === undefined) this.journalTimer = setImmediate(() => this.flushJournal())
     })
   }
 
+  /**
+   * Writes this turn's admissions as one batch. The sync to disk happens off this thread (the
+   * store's putPending), so admission, gossip and consensus go on meanwhile; each waiter is
+   * answered only once its batch is durable.
+   */
   private flushJournal(): void {
     this.journalTimer = undefined
     const batch = this.journalBatch
     const waiters = this.journalWaiters
     this.journalBatch = []
     this.journalWaiters = []
+    if (waiters.length === 0) return
+    let written: Promise<void>
     try {
       if (this.stopped) throw new GovchainError('STORE_CLOSED')
-      this.store.putPendingSync(batch)
-      for (const w of waiters) w.resolve()
+      written = this.store.putPending(batch)
     } catch (e) {
-      for (const w of waiters) w.reject(e)
+      written = Promise.reject(e)
     }
+    written.then(
+      () => {
+        for (const w of waiters) w.resolve()
+      },
+      (e) => {
+        for (const w of waiters) w.reject(e)
+      },
+    )
   }
 
   /** After a restart: re-admit what the journal holds; drop what is committed or no longer valid. */
@@ -905,7 +1118,7 @@ export class GovchainNode implements NodeApiBackend {
       if (answer.proof !== undefined) view.proof = codec.encode(SmtProofCodec, answer.proof)
       view.headerBytes = codec.encode(BlockHeader, answer.header)
       if (answer.certificate !== undefined) view.certificate = codec.encode(CommitCertificate, answer.certificate)
-      view.validatorSet = codec.encode(ValidatorSet, this.vset)
+      view.validatorSet = codec.encode(ValidatorSet, this.validatorSetAt(answer.height))
     }
     return view
   }

@@ -8,18 +8,25 @@
  * genesis can never accept the chain.
  */
 import {
+  ADMIN_LEVELS,
+  type AdminLevel,
+  CREDIT_CODE_PATTERN,
   type CryptoSuite,
   codec,
   encode,
   fromHex,
   GovchainError,
   getSuite,
+  ID_PATTERN,
+  REGION_CODE_PATTERN,
+  ROLES,
+  type Role,
   type SuiteName,
   toHex,
   type ValidatorSet,
 } from '@govchain/core'
 
-const { struct, string, u64, u32, vec, bytes, literals } = codec
+const { struct, string, u64, u32, vec, bytes, literals, bool } = codec
 
 export interface ChainParams {
   /** Maximum transactions in one block. */
@@ -61,12 +68,34 @@ export interface GenesisOrganisation {
   nameEn: string
   /** Unified social credit code (统一社会信用代码) of the department. */
   code: string
+  /** Administrative level: national | province | city | district. */
+  level: AdminLevel
+  /** GB/T 2260 administrative division code, e.g. 110000 (北京市), 110108 (海淀区). */
+  regionCode: string
+  /** Human-readable region, e.g. 北京市. */
   region: string
   /** PEM of the organisation's CA (issues its nodes' TLS certificates). */
   caCertPem: string
   /** Hex public key (chain suite) of the organisation's operator. */
   operatorPublicKey: string
+  /** An identity authority (e.g. 公安): its registrars may attach keyed pseudonyms to DIDs. Default false. */
+  identityAuthority?: boolean
+  /**
+   * Officers at genesis. Default (filled in by parseGenesis): one officer `<id>-admin` holding
+   * the operator key with every role, so a new consortium can act at once.
+   */
+  officers?: GenesisOfficer[]
 }
+
+export interface GenesisOfficer {
+  officerId: string
+  /** Hex public key in the chain's suite. */
+  publicKey: string
+  roles: Role[]
+}
+
+/** Officers per organisation in a genesis document. */
+export const GENESIS_OFFICERS_MAX = 16
 
 export interface GenesisValidator {
   id: string
@@ -95,9 +124,16 @@ const GenesisCodec = struct({
       name: string(256),
       nameEn: string(256),
       code: string(64),
+      level: literals(ADMIN_LEVELS),
+      regionCode: string(8),
       region: string(128),
       caCertPem: string(16 * 1024),
       operatorPublicKey: bytes(65),
+      identityAuthority: bool,
+      officers: vec(
+        struct({ officerId: string(64), publicKey: bytes(65), roles: vec(literals(ROLES), ROLES.length) }),
+        GENESIS_OFFICERS_MAX,
+      ),
     }),
     256,
   ),
@@ -133,10 +169,49 @@ export function parseGenesis(json: unknown): Genesis {
   if (!Array.isArray(g.validators) || g.validators.length === 0) fail('at least one validator')
   const suite = getSuite(g.suite)
   const orgIds = new Set<string>()
+  const officerIds = new Set<string>()
+  const officerKeys = new Set<string>()
+  const organisations: GenesisOrganisation[] = []
   for (const o of g.organisations) {
+    if (typeof o !== 'object' || o === null) fail('organisations: objects')
+    if (typeof o.id !== 'string' || !ID_PATTERN.test(o.id)) fail(`organisation id ${String(o.id)}: ${ID_PATTERN}`)
     if (orgIds.has(o.id)) fail(`duplicate organisation ${o.id}`)
     orgIds.add(o.id)
     checkKey(suite, o.operatorPublicKey, `organisation ${o.id} operatorPublicKey`)
+    if (!ADMIN_LEVELS.includes(o.level)) fail(`organisation ${o.id}: level must be ${ADMIN_LEVELS.join('|')}`)
+    if (typeof o.regionCode !== 'string' || !REGION_CODE_PATTERN.test(o.regionCode)) {
+      fail(`organisation ${o.id}: regionCode must be a 6-digit GB/T 2260 code`)
+    }
+    if (typeof o.code !== 'string' || !CREDIT_CODE_PATTERN.test(o.code)) {
+      fail(`organisation ${o.id}: code must be an 18-character unified social credit code`)
+    }
+    if (o.identityAuthority !== undefined && typeof o.identityAuthority !== 'boolean') {
+      fail(`organisation ${o.id}: identityAuthority must be a boolean`)
+    }
+    const officers: GenesisOfficer[] = o.officers ?? [
+      { officerId: `${o.id}-admin`, publicKey: o.operatorPublicKey.toLowerCase(), roles: [...ROLES] },
+    ]
+    if (!Array.isArray(officers) || officers.length === 0 || officers.length > GENESIS_OFFICERS_MAX) {
+      fail(`organisation ${o.id}: 1-${GENESIS_OFFICERS_MAX} officers`)
+    }
+    for (const f of officers) {
+      if (typeof f?.officerId !== 'string' || !ID_PATTERN.test(f.officerId)) fail(`organisation ${o.id}: officer id`)
+      if (officerIds.has(f.officerId)) fail(`duplicate officer ${f.officerId}`)
+      officerIds.add(f.officerId)
+      checkKey(suite, f.publicKey, `officer ${f.officerId} publicKey`)
+      if (officerKeys.has(f.publicKey.toLowerCase())) fail(`officer ${f.officerId}: key held by two officers`)
+      officerKeys.add(f.publicKey.toLowerCase())
+      if (
+        !Array.isArray(f.roles) ||
+        f.roles.length === 0 ||
+        !f.roles.every((r) => ROLES.includes(r)) ||
+        new Set(f.roles).size !== f.roles.length
+      ) {
+        fail(`officer ${f.officerId}: roles must be distinct, of ${ROLES.join('|')}`)
+      }
+    }
+    if (!officers.some((f) => f.roles.includes('admin'))) fail(`organisation ${o.id}: needs an admin officer`)
+    organisations.push({ ...o, identityAuthority: o.identityAuthority ?? false, officers })
   }
   const ids = new Set<string>()
   const keys = new Set<string>()
@@ -153,7 +228,7 @@ export function parseGenesis(json: unknown): Genesis {
   for (const [k, v] of Object.entries(params)) {
     if (!Number.isSafeInteger(v) || v < 0 || v > 0xffff_ffff) fail(`params.${k} must be a u32`)
   }
-  const genesis: Genesis = { ...g, params }
+  const genesis: Genesis = { ...g, organisations, params }
   try {
     encode(GenesisCodec, toWire(genesis))
   } catch (e) {
@@ -175,7 +250,23 @@ function checkKey(suite: CryptoSuite, hex: string, what: string): void {
 function toWire(g: Genesis) {
   return {
     ...g,
-    organisations: g.organisations.map((o) => ({ ...o, operatorPublicKey: fromHex(o.operatorPublicKey) })),
+    organisations: g.organisations.map((o) => ({
+      id: o.id,
+      name: o.name,
+      nameEn: o.nameEn,
+      code: o.code,
+      level: o.level,
+      regionCode: o.regionCode,
+      region: o.region,
+      caCertPem: o.caCertPem,
+      operatorPublicKey: fromHex(o.operatorPublicKey),
+      identityAuthority: o.identityAuthority ?? false,
+      officers: (o.officers ?? []).map((f) => ({
+        officerId: f.officerId,
+        publicKey: fromHex(f.publicKey),
+        roles: f.roles,
+      })),
+    })),
     validators: g.validators.map((v) => ({
       id: v.id,
       orgId: v.orgId,

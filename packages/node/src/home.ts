@@ -55,32 +55,105 @@ export interface NetworkFile {
   operatorKeys: Record<string, string>
 }
 
-/** Demo departments, in the order `init --orgs N` takes them. */
-export const DEMO_DEPARTMENTS: readonly Omit<GenesisOrganisation, 'caCertPem' | 'operatorPublicKey' | 'code'>[] = [
-  { id: 'market', name: '市场监督管理局', nameEn: 'Administration for Market Regulation', region: '北京市' },
+/**
+ * Demo departments, in the order `init --orgs N` takes them: Beijing municipal bodies (city
+ * level, region 110000) and one Haidian district body (110108). 公安局 is the identity
+ * authority: its registrars may attach keyed pseudonyms to DIDs (docs/adr/0006).
+ */
+export const DEMO_DEPARTMENTS: readonly Omit<
+  GenesisOrganisation,
+  'caCertPem' | 'operatorPublicKey' | 'code' | 'officers'
+>[] = [
   {
-    id: 'housing',
-    name: '住房和城乡建设委员会',
-    nameEn: 'Commission of Housing and Urban-Rural Development',
+    id: 'market',
+    name: '北京市市场监督管理局',
+    nameEn: 'Beijing Administration for Market Regulation',
+    level: 'city',
+    regionCode: '110000',
     region: '北京市',
   },
-  { id: 'police', name: '公安局', nameEn: 'Public Security Bureau', region: '北京市' },
-  { id: 'tax', name: '税务局', nameEn: 'Tax Service', region: '北京市' },
-  { id: 'hrss', name: '人力资源和社会保障局', nameEn: 'Human Resources and Social Security Bureau', region: '北京市' },
-  { id: 'natres', name: '规划和自然资源委员会', nameEn: 'Planning and Natural Resources Commission', region: '北京市' },
-  { id: 'health', name: '卫生健康委员会', nameEn: 'Health Commission', region: '北京市' },
-  { id: 'civil', name: '民政局', nameEn: 'Civil Affairs Bureau', region: '北京市' },
-  { id: 'edu', name: '教育委员会', nameEn: 'Education Commission', region: '北京市' },
-  { id: 'transport', name: '交通委员会', nameEn: 'Transport Commission', region: '北京市' },
+  {
+    id: 'housing',
+    name: '北京市住房和城乡建设委员会',
+    nameEn: 'Beijing Commission of Housing and Urban-Rural Development',
+    level: 'city',
+    regionCode: '110000',
+    region: '北京市',
+  },
+  {
+    id: 'police',
+    name: '北京市公安局',
+    nameEn: 'Beijing Public Security Bureau',
+    level: 'city',
+    regionCode: '110000',
+    region: '北京市',
+    identityAuthority: true,
+  },
+  {
+    id: 'tax',
+    name: '国家税务总局北京市税务局',
+    nameEn: 'Beijing Tax Service, STA',
+    level: 'city',
+    regionCode: '110000',
+    region: '北京市',
+  },
+  {
+    id: 'hrss',
+    name: '北京市人力资源和社会保障局',
+    nameEn: 'Beijing Human Resources and Social Security Bureau',
+    level: 'city',
+    regionCode: '110000',
+    region: '北京市',
+  },
+  {
+    id: 'natres',
+    name: '北京市规划和自然资源委员会',
+    nameEn: 'Beijing Planning and Natural Resources Commission',
+    level: 'city',
+    regionCode: '110000',
+    region: '北京市',
+  },
+  {
+    id: 'health',
+    name: '北京市卫生健康委员会',
+    nameEn: 'Beijing Health Commission',
+    level: 'city',
+    regionCode: '110000',
+    region: '北京市',
+  },
+  {
+    id: 'civil',
+    name: '北京市海淀区民政局',
+    nameEn: 'Haidian District Civil Affairs Bureau',
+    level: 'district',
+    regionCode: '110108',
+    region: '北京市海淀区',
+  },
+  {
+    id: 'edu',
+    name: '北京市教育委员会',
+    nameEn: 'Beijing Education Commission',
+    level: 'city',
+    regionCode: '110000',
+    region: '北京市',
+  },
+  {
+    id: 'transport',
+    name: '北京市交通委员会',
+    nameEn: 'Beijing Transport Commission',
+    level: 'city',
+    regionCode: '110000',
+    region: '北京市',
+  },
 ]
 
 const USCC_CHARS = '0123456789ABCDEFGHJKLMNPQRTUWXY'
 const USCC_WEIGHTS = [1, 3, 9, 27, 19, 26, 16, 17, 20, 29, 25, 13, 8, 24, 10, 30, 28]
 
 /** A unified social credit code (GB 32100-2015) with a correct check character, for demo departments. */
-export function demoCreditCode(index: number): string {
-  // 1 = registration authority: organisation establishment (机关), 1 = organ; 110108 = Haidian, Beijing.
-  const body = `11110108${String(10_000_000 + index * 7919).slice(-8)}0`
+export function demoCreditCode(index: number, regionCode = '110108'): string {
+  // 1 = registration authority: organisation establishment (机关), 1 = organ; then the region (GB/T 2260).
+  const body = `11${regionCode}${String(10_000_000 + index * 7919).slice(-8)}0`
   let sum = 0
   for (let i = 0; i < 17; i++) sum += USCC_CHARS.indexOf(body[i]!) * USCC_WEIGHTS[i]!
   const check = USCC_CHARS[(31 - (sum % 31)) % 31]!
@@ -185,7 +258,7 @@ export async function initNetwork(opts: InitOptions): Promise<NetworkFile> {
     operatorKeys[d.id] = operatorPath
     organisations.push({
       ...d,
-      code: demoCreditCode(i),
+      code: demoCreditCode(i, d.regionCode),
       caCertPem: ca.certPem,
       operatorPublicKey: operator.publicKey,
     })
@@ -292,4 +365,111 @@ export function loadHome(homeDir: string): NodeHome {
 
 export function isEmptyDir(dir: string): boolean {
   return !existsSync(dir) || readdirSync(dir).length === 0
+}
+
+export interface AddNodeHomeOptions {
+  /** The network folder written by initNetwork (network.json, genesis.json). */
+  dir: string
+  /** The new organisation (department) id; its CA and operator key are created unless they exist. */
+  orgId: string
+  /** Node name (default: orgId). */
+  name?: string
+  host?: string
+  apiPort: number
+  p2pPort: number
+  onProgress?: (line: string) => void
+}
+
+export interface AddedNodeHome {
+  node: NetworkNode
+  /** For the add-organisation proposal: the new CA (PEM) and the operator's public key (hex). */
+  caCertPem: string
+  operatorPublicKey: string
+  operatorKeyPath: string
+  /** For the add-validator proposal: the node's consensus key (hex). */
+  validatorPublicKey: string
+}
+
+/**
+ * Prepares a node for a department that joins a running network by governance (`govchain
+ * init-node`): the organisation's CA and operator key (created if absent), the node's consensus
+ * key and TLS certificate from that CA, its config (peers: every node of network.json) and the
+ * network's genesis. Adds the node to network.json. The node can sync once the organisation is
+ * admitted (peers then trust its CA) and signs once its validator is in the set.
+ */
+export async function addNodeHome(opts: AddNodeHomeOptions): Promise<AddedNodeHome> {
+  const dir = resolve(opts.dir)
+  const log = opts.onProgress ?? (() => {})
+  const network = readJson<NetworkFile>(join(dir, 'network.json'), 'HOME_NOT_FOUND')
+  const genesis = parseGenesis(readJson<unknown>(join(dir, 'genesis.json'), 'GENESIS_INVALID'))
+  const name = opts.name ?? opts.orgId
+  if (!/^[a-z0-9][a-z0-9._-]{0,63}$/.test(opts.orgId) || !/^[a-z0-9][a-z0-9._-]{0,63}$/.test(name)) {
+    throw new GovchainError('INVALID_ARGUMENT', 'orgId and name: 1-64 characters of [a-z0-9._-]')
+  }
+  if (network.nodes.some((n) => n.name === name)) {
+    throw new GovchainError('HOME_NOT_EMPTY', `a node named ${name} already exists in ${dir}/network.json`)
+  }
+  const host = opts.host ?? '127.0.0.1'
+  const orgDir = join(dir, 'orgs', opts.orgId)
+  let caCertPem: string
+  let caKeyPem: string
+  if (existsSync(join(orgDir, 'ca.crt'))) {
+    caCertPem = readFileSync(join(orgDir, 'ca.crt'), 'utf8')
+    caKeyPem = readFileSync(join(orgDir, 'ca.key'), 'utf8')
+  } else {
+    log(`organisation ${opts.orgId}: CA and operator key`)
+    mkdirSync(orgDir, { recursive: true })
+    const ca = await createOrgCA({ orgId: opts.orgId, orgName: opts.orgId, validityDays: 3650 })
+    writeFileSync(join(orgDir, 'ca.crt'), ca.certPem)
+    writeFileSync(join(orgDir, 'ca.key'), ca.keyPem, { mode: 0o600 })
+    caCertPem = ca.certPem
+    caKeyPem = ca.keyPem
+  }
+  const operatorKeyPath = join(dir, 'keys', `${opts.orgId}.operator.json`)
+  if (!existsSync(operatorKeyPath)) {
+    mkdirSync(join(dir, 'keys'), { recursive: true })
+    writeJson(operatorKeyPath, newKeyFile(genesis.suite), true)
+  }
+  const operator = loadKeyFile(operatorKeyPath)
+
+  log(`node ${name}: validator key, TLS certificate, config`)
+  const home = join(dir, 'nodes', name)
+  if (!isEmptyDir(home)) throw new GovchainError('HOME_NOT_EMPTY', `${home} is not empty`)
+  mkdirSync(join(home, 'keys'), { recursive: true })
+  mkdirSync(join(home, 'data'), { recursive: true })
+  const validatorKey = newKeyFile(genesis.suite)
+  writeJson(join(home, 'keys', 'validator.json'), validatorKey, true)
+  const tls = await issueNodeCert(
+    { certPem: caCertPem, keyPem: caKeyPem },
+    { nodeId: name, orgId: opts.orgId, hosts: [host, 'localhost'], validityDays: 825 },
+  )
+  writeFileSync(join(home, 'keys', 'tls.crt'), tls.certPem)
+  writeFileSync(join(home, 'keys', 'tls.key'), tls.keyPem, { mode: 0o600 })
+  const node: NetworkNode = {
+    name,
+    orgId: opts.orgId,
+    home,
+    apiUrl: `http://${host}:${opts.apiPort}`,
+    p2pAddress: `${host}:${opts.p2pPort}`,
+  }
+  const config: NodeConfig = {
+    nodeId: name,
+    orgId: opts.orgId,
+    api: { host, port: opts.apiPort },
+    p2p: { host, port: opts.p2pPort },
+    peers: network.nodes.map((m) => peerOf(m)),
+    logLevel: 'info',
+  }
+  writeJson(join(home, 'config.json'), config)
+  writeJson(join(home, 'genesis.json'), genesis)
+  network.nodes.push(node)
+  network.operatorKeys[opts.orgId] = operatorKeyPath
+  writeJson(join(dir, 'network.json'), network)
+  return {
+    node,
+    caCertPem,
+    operatorPublicKey: toHex(operator.publicKey),
+    operatorKeyPath,
+    validatorPublicKey: validatorKey.publicKey,
+  }
 }

@@ -32,7 +32,7 @@ test('/openapi.json is a valid OpenAPI 3.1 document', async () => {
 
 test('every route is documented with its parameters, body and error responses', async () => {
   const doc = (await served()) as { paths: Record<string, Record<string, Record<string, unknown>>> }
-  assert.equal(ROUTES.length, 12)
+  assert.equal(ROUTES.length, 13)
   for (const route of ROUTES) {
     const path = route.url.replace(/:(\w+)/g, '{$1}')
     const op = doc.paths[path]?.[route.method.toLowerCase()]
@@ -63,6 +63,7 @@ test('every route is documented with its parameters, body and error responses', 
     'GET /v1/blocks/{height}',
     'GET /v1/blocks/latest',
     'POST /v1/txs',
+    'POST /v1/txs/batch',
     'GET /v1/txs/{hash}',
     'GET /v1/state/{module}/{key}',
     'GET /v1/validators',

@@ -9,8 +9,18 @@ import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { after, it } from 'node:test'
-import { equalBytes, SparseMerkleTree, suites } from '@govchain/core'
-import { blockHash, replayKey } from '../src/execution/index.ts'
+import {
+  ANCHOR_MODULE,
+  AnchorPutArgs,
+  anchorKey,
+  codec,
+  equalBytes,
+  SignedTx,
+  SparseMerkleTree,
+  suites,
+  TxBody,
+} from '@govchain/core'
+import { blockHash, stateKey } from '../src/execution/index.ts'
 import { LmdbChainStore } from '../src/storage/lmdb.ts'
 
 const ROUNDS = 6
@@ -89,9 +99,14 @@ it(`survives ${ROUNDS} SIGKILLs at random instants with a consistent prefix`, { 
         assert.ok(equalBytes(store.getCertificate(h)!.blockHash, hash), `certificate ${h}`)
         const results = store.getResults(h)!
         assert.equal(results.length, block.txs.length)
-        // The state root is readable: every result's replay-guard entry is in the tree.
-        for (const r of results.slice(0, 3))
-          assert.ok(tree.get(block.header.stateRoot, replayKey(r.txHash)) !== undefined)
+        // The state root is readable (the block's anchors are in the tree), and every result is
+        // in the tx index (the replay guard) at its block's height.
+        for (const [i, r] of results.slice(0, 3).entries()) {
+          const body = codec.decode(TxBody, codec.decode(SignedTx, block.txs[i]!).body)
+          const key = anchorKey(codec.decode(AnchorPutArgs, body.args).hash)
+          assert.ok(tree.get(block.header.stateRoot, stateKey(ANCHOR_MODULE, key)) !== undefined)
+          assert.equal(store.getTxResult(r.txHash)?.height, h)
+        }
         assert.equal(store.getTxResult(results[0]!.txHash)!.height, h)
         prevHash = hash
       }

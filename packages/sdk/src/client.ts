@@ -43,6 +43,18 @@ export const CLIENT_DEFAULTS = {
   eventBytesMax: 1024 * 1024,
 } as const
 
+/** Transactions in one submitTxs call at most (the node's limit for POST /v1/txs/batch). */
+export const SUBMIT_TXS_MAX = 1000
+
+/** One transaction's outcome in submitTxs: accepted (`hash`) or refused (`code`, `message`). */
+export type SubmitTxsItem = { hash: string } | { code: string; message: string; details?: Record<string, unknown> }
+
+export interface SubmitTxsAnswer {
+  accepted: number
+  /** One per submitted transaction, in order. */
+  results: SubmitTxsItem[]
+}
+
 export interface ValidatorInfo {
   id: string
   votingPower: number
@@ -165,6 +177,13 @@ export interface Client {
   block(height: number | 'latest'): Promise<BlockInfo>
   /** Submits SignedTx bytes; resolves with the hash once the node accepted it into its mempool (202). */
   submitTx(txBytes: Uint8Array): Promise<{ hash: string }>
+  /**
+   * Submits up to SUBMIT_TXS_MAX SignedTx byte strings in one request (POST /v1/txs/batch).
+   * Resolves with one item per transaction, in order: `{hash}` when the node accepted it into
+   * its mempool, `{code, message}` when it refused it (as submitTx would have thrown). Rejects
+   * only when the request as a whole fails (RATE_LIMITED, PAYLOAD_TOO_LARGE, network...).
+   */
+  submitTxs(txs: readonly Uint8Array[]): Promise<SubmitTxsAnswer>
   tx(hashHex: string): Promise<TxResult>
   /** Polls until the transaction is committed or failed; SDK_TIMEOUT after timeoutMs. */
   waitForTx(hashHex: string, options?: WaitOptions): Promise<TxResult>
@@ -172,6 +191,11 @@ export interface Client {
   validators(): Promise<ValidatorsAnswer>
   /** Streams events; returns a function that stops the stream. */
   subscribe(filter: EventFilter, onEvent: (event: ChainEvent) => void, options?: SubscribeOptions): () => void
+  /**
+   * GET of any API path (module routes such as /v1/organisations) with the same limits and error
+   * model: a JSON object, or ApiError with the node's code. Typed readers build on it.
+   */
+  getJson(path: string): Promise<Record<string, unknown>>
 }
 
 // ---------------------------------------------------------------- shape checks
@@ -424,6 +448,27 @@ export function createClient(options: ClientOptions): Client {
     return { hash: str(o, 'hash') }
   }
 
+  async function submitTxs(txs: readonly Uint8Array[]): Promise<SubmitTxsAnswer> {
+    if (!Array.isArray(txs) || txs.length === 0 || txs.length > SUBMIT_TXS_MAX) {
+      throw new SdkError('INVALID_ARGUMENT', `txs must be an array of 1 to ${SUBMIT_TXS_MAX} transactions`)
+    }
+    if (!txs.every((t) => t instanceof Uint8Array)) throw new SdkError('INVALID_ARGUMENT', 'txs must be Uint8Arrays')
+    const { json: o } = await request('POST', '/v1/txs/batch', { txs: txs.map((t) => toBase64(t)) })
+    const results = o.results
+    if (!Array.isArray(results) || results.length !== txs.length) bad('results: one per transaction')
+    const items = (results as unknown[]).map((r, i): SubmitTxsItem => {
+      if (typeof r !== 'object' || r === null) return bad(`results[${i}]`)
+      const x = r as Json
+      if (typeof x.hash === 'string') return { hash: x.hash }
+      if (typeof x.code !== 'string') return bad(`results[${i}]: neither hash nor code`)
+      const message = typeof x.message === 'string' ? x.message : x.code
+      return typeof x.details === 'object' && x.details !== null
+        ? { code: x.code, message, details: x.details as Json }
+        : { code: x.code, message }
+    })
+    return { accepted: items.filter((i) => 'hash' in i).length, results: items }
+  }
+
   function parseTx(hashHex: string, o: Json): TxResult {
     const s = o.status
     if (s !== 'pending' && s !== 'committed' && s !== 'failed') bad(`tx status ${String(s)}`)
@@ -602,5 +647,12 @@ export function createClient(options: ClientOptions): Client {
     }
   }
 
-  return { url: base, status, block, submitTx, tx, waitForTx, state, validators, subscribe }
+  async function getJson(path: string): Promise<Json> {
+    if (typeof path !== 'string' || !path.startsWith('/') || path.length > 2048) {
+      throw new SdkError('INVALID_ARGUMENT', 'path must start with / (at most 2048 characters)')
+    }
+    return (await request('GET', path)).json
+  }
+
+  return { url: base, status, block, submitTx, submitTxs, tx, waitForTx, state, validators, subscribe, getJson }
 }

@@ -394,3 +394,37 @@ describe('subscribe', () => {
     }
   })
 })
+
+describe('client.submitTxs', () => {
+  test('posts {txs: [base64...]} to /v1/txs/batch and returns one item per transaction, in order', async () => {
+    const bodies: unknown[] = []
+    const { server, url } = await listen((req, body, res) => {
+      if (req.url !== '/v1/txs/batch' || req.method !== 'POST') return sendJson(res, 404, { code: 'NOT_FOUND' })
+      const { txs } = JSON.parse(body) as { txs: string[] }
+      bodies.push(txs)
+      if (txs.length > 2) return sendJson(res, 429, { code: 'RATE_LIMITED', message: 'slow down' })
+      return sendJson(res, 207, {
+        accepted: 1,
+        results: [{ hash: 'ab'.repeat(32) }, { code: 'TX_DUPLICATE', message: 'already known', details: { n: 1 } }],
+      })
+    })
+    try {
+      const c = createClient({ url })
+      const a = new Uint8Array([1, 2, 3])
+      const b = new Uint8Array([4, 5])
+      assert.deepEqual(await c.submitTxs([a, b]), {
+        accepted: 1,
+        results: [{ hash: 'ab'.repeat(32) }, { code: 'TX_DUPLICATE', message: 'already known', details: { n: 1 } }],
+      })
+      assert.deepEqual(bodies[0], [toBase64(a), toBase64(b)])
+      await assert.rejects(c.submitTxs([a, a, a]), rejectsWith({ code: 'RATE_LIMITED', status: 429, cls: ApiError }))
+      await assert.rejects(c.submitTxs([]), rejectsWith({ code: 'INVALID_ARGUMENT' }))
+      await assert.rejects(c.submitTxs(new Array(1001).fill(a)), rejectsWith({ code: 'INVALID_ARGUMENT' }))
+      // An answer with the wrong number of items is refused.
+      await assert.rejects(c.submitTxs([a]), rejectsWith({ code: 'SDK_BAD_RESPONSE' }))
+      assert.equal(bodies.length, 3, 'invalid arguments never reach the node')
+    } finally {
+      server.close()
+    }
+  })
+})

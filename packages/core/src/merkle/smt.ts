@@ -83,7 +83,14 @@ type LeafNode = {
   key: Uint8Array
   value: Uint8Array
 }
-type InnerNode = { kind: typeof TAG_INNER; left: Uint8Array; right: Uint8Array }
+type InnerNode = {
+  kind: typeof TAG_INNER
+  left: Uint8Array
+  right: Uint8Array
+  /** The decoded children, memoised by a caching tree (see SparseMerkleTree.child). */
+  l?: Node | undefined
+  r?: Node | undefined
+}
 type Node = LeafNode | InnerNode
 
 // ------------------------------------------------------------------------------ helpers
@@ -327,15 +334,34 @@ function splitAt(items: readonly { path: Uint8Array }[], lo: number, hi: number,
   return a
 }
 
+/** Upper bound of SparseMerkleTree's `nodeCacheSize` (about 300 bytes of heap per decoded node). */
+export const SMT_NODE_CACHE_MAX = 4_000_000
+
 export class SparseMerkleTree {
   private readonly hash: HashFn
   private readonly store: SmtNodeStore
+  /**
+   * Decoded nodes by hex hash, first in first out, when `nodeCacheSize` > 0. Every get() walks
+   * from the root and every update() reloads the paths it rewrites; the upper levels are the
+   * same for every walk, so a long-lived tree (one per node store) decodes each node once.
+   * Sound because nodes are content-addressed and immutable: a hash always names the same
+   * bytes (the store is trusted for integrity, as decodeNode says). Cached nodes are shared:
+   * nothing here mutates a decoded node, and what leaves the tree is copied.
+   */
+  private readonly nodeCache: Map<string, Node> | undefined
+  private readonly nodeCacheSize: number
 
-  constructor(opts: { hash: HashFn; store: SmtNodeStore }) {
+  constructor(opts: { hash: HashFn; store: SmtNodeStore; nodeCacheSize?: number }) {
     if (typeof opts !== 'object' || opts === null) throw new GovchainError('INVALID_ARGUMENT', 'options required')
     this.hash = checkHash(opts.hash)
     if (typeof opts.store?.get !== 'function') throw new GovchainError('INVALID_ARGUMENT', 'store must have get()')
     this.store = opts.store
+    const size = opts.nodeCacheSize ?? 0
+    if (!Number.isSafeInteger(size) || size < 0 || size > SMT_NODE_CACHE_MAX) {
+      throw new GovchainError('INVALID_ARGUMENT', `nodeCacheSize must be an integer in 0..${SMT_NODE_CACHE_MAX}`)
+    }
+    this.nodeCacheSize = size
+    this.nodeCache = size > 0 ? new Map() : undefined
   }
 
   /** The value under `key` in the state with `root`, or undefined. A copy: the caller may mutate it. */
@@ -343,14 +369,15 @@ export class SparseMerkleTree {
     checkRoot(root)
     checkKey(key)
     const path = this.hash(key)
-    let h = root
+    if (isEmpty(root)) return undefined
+    let node = this.load(root)
     for (let depth = 0; depth <= SMT_DEPTH_MAX; depth++) {
-      if (isEmpty(h)) return undefined
-      const node = this.load(h)
-      if (node.kind === TAG_LEAF) return eq(node.path, path) ? node.value : undefined
-      h = bit(path, depth) === 1 ? node.right : node.left
+      if (node.kind === TAG_LEAF) return eq(node.path, path) ? copyOf(node.value) : undefined
+      const next = this.child(node, bit(path, depth))
+      if (next === undefined) return undefined
+      node = next
     }
-    return corrupt(h, 'path deeper than 256 levels')
+    return corrupt(root, 'path deeper than 256 levels')
   }
 
   /** A proof of the value under `key` (membership) or of its absence (non-membership). */
@@ -363,12 +390,14 @@ export class SparseMerkleTree {
     for (let depth = 0; depth <= SMT_DEPTH_MAX; depth++) {
       if (isEmpty(h)) return { siblings }
       const node = this.load(h)
-      if (node.kind === TAG_LEAF) return { leaf: { path: node.path, valueHash: node.valueHash }, siblings }
+      if (node.kind === TAG_LEAF) {
+        return { leaf: { path: copyOf(node.path), valueHash: copyOf(node.valueHash) }, siblings }
+      }
       if (bit(path, depth) === 1) {
-        siblings.push(node.left)
+        siblings.push(copyOf(node.left))
         h = node.right
       } else {
-        siblings.push(node.right)
+        siblings.push(copyOf(node.right))
         h = node.left
       }
     }
@@ -384,7 +413,7 @@ export class SparseMerkleTree {
       if (isEmpty(h)) continue
       if (depth > SMT_DEPTH_MAX) corrupt(h, 'path deeper than 256 levels')
       const node = this.load(h)
-      if (node.kind === TAG_LEAF) yield [node.key, node.value]
+      if (node.kind === TAG_LEAF) yield [copyOf(node.key), copyOf(node.value)]
       else stack.push({ h: node.right, depth: depth + 1 }, { h: node.left, depth: depth + 1 })
     }
   }
@@ -438,15 +467,52 @@ export class SparseMerkleTree {
   }
 
   private load(h: Uint8Array): Node {
+    const cache = this.nodeCache
+    const k = cache === undefined ? '' : nodeKey(h)
+    const hit = cache?.get(k)
+    if (hit !== undefined) return hit
     const enc = this.store.get(h)
     if (enc === undefined) {
       throw new GovchainError('SMT_NODE_MISSING', `state tree node ${toHex(h)} not in the store`, { hash: toHex(h) })
     }
-    return decodeNode(h, enc)
+    const node = decodeNode(h, enc)
+    if (cache !== undefined) {
+      cache.set(k, node)
+      if (cache.size > this.nodeCacheSize) {
+        const oldest = cache.keys().next().value!
+        const evicted = cache.get(oldest)!
+        cache.delete(oldest)
+        // An evicted node may still be reachable from a cached parent's memo; dropping its own
+        // memos keeps what the cache retains within a few times its size.
+        if (evicted.kind === TAG_INNER) {
+          evicted.l = undefined
+          evicted.r = undefined
+        }
+      }
+    }
+    return node
+  }
+
+  /**
+   * The decoded child on `side` (0 left, 1 right) of an inner node, or undefined when that
+   * subtree is EMPTY. A caching tree memoises it on the parent, so a walk from a cached root
+   * follows pointers instead of looking each level up by hash.
+   */
+  private child(node: InnerNode, side: number): Node | undefined {
+    const memo = side === 1 ? node.r : node.l
+    if (memo !== undefined) return memo
+    const h = side === 1 ? node.right : node.left
+    if (isEmpty(h)) return undefined
+    const child = this.load(h)
+    if (this.nodeCache !== undefined) {
+      if (side === 1) node.r = child
+      else node.l = child
+    }
+    return child
   }
 
   /** The subtree at `h` (depth `depth`) with ops[lo, hi) applied; all those ops share its prefix. */
-  private rebuild(h: Uint8Array, depth: number, ops: Op[], lo: number, hi: number, batch: Batch): Ref {
+  private rebuild(h: Uint8Array, depth: number, ops: Op[], lo: number, hi: number, batch: Batch, known?: Node): Ref {
     if (lo === hi) return isEmpty(h) ? EMPTY_REF : { hash: h, kind: K_UNKNOWN }
     if (depth > SMT_DEPTH_MAX) corrupt(h, 'path deeper than 256 levels')
     if (isEmpty(h)) {
@@ -457,7 +523,7 @@ export class SparseMerkleTree {
       }
       return this.build(depth, entries, 0, entries.length, batch)
     }
-    const node = this.load(h)
+    const node = known ?? this.load(h)
     if (node.kind === TAG_LEAF) {
       // The existing leaf joins the batch unless the batch writes or deletes its key.
       const entries: Entry[] = []
@@ -479,8 +545,8 @@ export class SparseMerkleTree {
       return this.build(depth, entries, 0, entries.length, batch)
     }
     const mid = splitAt(ops, lo, hi, depth)
-    const left = this.rebuild(node.left, depth + 1, ops, lo, mid, batch)
-    const right = this.rebuild(node.right, depth + 1, ops, mid, hi, batch)
+    const left = this.rebuild(node.left, depth + 1, ops, lo, mid, batch, lo < mid ? this.child(node, 0) : undefined)
+    const right = this.rebuild(node.right, depth + 1, ops, mid, hi, batch, mid < hi ? this.child(node, 1) : undefined)
     // Unchanged children: keep the existing node rather than re-creating it.
     if (eq(left.hash, node.left) && eq(right.hash, node.right)) return { hash: h, kind: K_INNER }
     return this.join(left, right, batch)

@@ -10,9 +10,8 @@
  */
 import { concatBytes, utf8 } from '../bytes.ts'
 import type { CryptoSuite } from '../crypto/suite.ts'
-import { bool, type Infer, literals, option, string, struct, u32, u64, vec } from '../encoding/codec.ts'
+import { bool, fixedBytes, type Infer, literals, option, string, struct, u32, u64, vec } from '../encoding/codec.ts'
 import { GovchainError } from '../errors.ts'
-import { fixedBytes } from '../encoding/codec.ts'
 import { hash32, publicKey } from '../types.ts'
 
 export const IDENTITY_MODULE = 'identity'
@@ -228,10 +227,20 @@ export function base58btc(bytes: Uint8Array): string {
 export const DID_DOMAIN = utf8('govchain/did/v1\0')
 export const DID_PREFIX = 'did:govchain:'
 
-/** did:govchain:<base58btc(first 16 bytes of suite.hash(DID_DOMAIN || initialPublicKey))>. */
-export function deriveDid(suite: CryptoSuite, initialPublicKey: Uint8Array): string {
-  if (!(initialPublicKey instanceof Uint8Array) || initialPublicKey.length !== suite.publicKeyLength) {
-    throw new GovchainError('CRYPTO_INVALID_KEY', `a ${suite.name} public key has ${suite.publicKeyLength} bytes`)
+/**
+ * did:govchain:<base58btc(first 16 bytes of suite.hash(DID_DOMAIN || initialPublicKey))>.
+ * `suite` may be just the hash (module handlers have the chain hash, not the suite).
+ */
+export function deriveDid(
+  suite: Pick<CryptoSuite, 'hash'> & Partial<Pick<CryptoSuite, 'publicKeyLength' | 'name'>>,
+  initialPublicKey: Uint8Array,
+): string {
+  if (
+    !(initialPublicKey instanceof Uint8Array) ||
+    initialPublicKey.length === 0 ||
+    (suite.publicKeyLength !== undefined && initialPublicKey.length !== suite.publicKeyLength)
+  ) {
+    throw new GovchainError('CRYPTO_INVALID_KEY', `a ${suite.name ?? ''} public key has ${suite.publicKeyLength} bytes`)
   }
   return DID_PREFIX + base58btc(suite.hash(concatBytes(DID_DOMAIN, initialPublicKey)).subarray(0, 16))
 }

@@ -27,6 +27,8 @@ export interface BlockView {
   txHashes: Uint8Array[]
   /** Encoded CommitCertificate for this block. */
   certificate: Uint8Array
+  /** Encoded ValidatorSet of height + 1, present when it differs from this height's (light clients advance()). */
+  nextValidatorSet?: Uint8Array
 }
 
 export type TxStatus = 'pending' | 'committed' | 'failed'
@@ -70,6 +72,9 @@ export type ChainEvent =
       attributes: Record<string, string>
     }
 
+/** One transaction's outcome in a batch submission. */
+export type SubmitTxOutcome = { hash: Uint8Array } | { error: unknown }
+
 export interface NodeApiBackend {
   status(): StatusView
   block(height: number): BlockView | undefined
@@ -78,6 +83,12 @@ export interface NodeApiBackend {
    * the daemon answers only once the admission is durable. Throws GovchainError on rejection.
    */
   submitTx(txBytes: Uint8Array): { hash: Uint8Array } | Promise<{ hash: Uint8Array }>
+  /**
+   * Admits several transactions, each as submitTx would, in order, and makes the accepted ones
+   * durable together (one journal write). One outcome per transaction, in order; never throws
+   * for a single transaction's rejection. Optional: without it the API calls submitTx per item.
+   */
+  submitTxs?(txs: readonly Uint8Array[]): Promise<SubmitTxOutcome[]>
   tx(hash: Uint8Array): TxView | undefined
   /** Throws GovchainError (e.g. HEIGHT_NOT_FOUND) for a height it cannot prove. */
   state(module: string, key: Uint8Array, opts: { prove: boolean; height?: number }): StateView

@@ -29,8 +29,13 @@ export class RateLimiter {
     this.opts = opts
   }
 
-  /** Takes one token for `key`; false when the client must wait. */
-  take(key: string): boolean {
+  /**
+   * Takes `count` tokens for `key` (all or none; a batch of transactions counts each one, but
+   * never more than the burst, or a batch larger than the burst could never pass); false when
+   * the client must wait.
+   */
+  take(key: string, count = 1): boolean {
+    const need = Math.max(1, Math.min(Math.floor(count), this.opts.burst))
     const now = this.opts.nowMs()
     let b = this.buckets.get(key)
     if (b === undefined) {
@@ -46,16 +51,17 @@ export class RateLimiter {
       b.updatedMs = now
     }
     this.buckets.set(key, b)
-    if (b.tokens < 1) return false
-    b.tokens -= 1
+    if (b.tokens < need) return false
+    b.tokens -= need
     return true
   }
 
-  /** Seconds until `key` has a token again (for Retry-After). */
-  retryAfterSeconds(key: string): number {
+  /** Seconds until `key` has `count` tokens again (for Retry-After; counted as in take). */
+  retryAfterSeconds(key: string, count = 1): number {
+    const need = Math.max(1, Math.min(Math.floor(count), this.opts.burst))
     const b = this.buckets.get(key)
-    if (b === undefined || b.tokens >= 1) return 0
-    return Math.ceil((1 - b.tokens) / this.opts.ratePerSecond)
+    if (b === undefined || b.tokens >= need) return 0
+    return Math.ceil((need - b.tokens) / this.opts.ratePerSecond)
   }
 
   get size(): number {

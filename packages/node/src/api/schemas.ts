@@ -139,6 +139,12 @@ export const BlockSchema: JsonSchema = {
     headerBytes: base64,
     txHashes: { type: 'array', items: hex32 },
     certificate: { ...base64, description: 'encoded CommitCertificate, base64' },
+    nextValidatorSet: {
+      ...base64,
+      description:
+        'encoded ValidatorSet of height + 1, base64; present only when it differs from this height’s set ' +
+        '(header.nextValidatorSetHash != header.validatorSetHash): a light client advances its trust with it',
+    },
   },
 }
 
@@ -160,6 +166,45 @@ export const SubmitTxResponseSchema: JsonSchema = {
   type: 'object',
   required: ['hash'],
   properties: { hash: hex32 },
+}
+
+/** Transactions in one POST /v1/txs/batch at most (and the request body limit still applies). */
+export const BATCH_TXS_MAX = 1000
+
+export const SubmitTxsRequestSchema: JsonSchema = {
+  type: 'object',
+  required: ['txs'],
+  additionalProperties: false,
+  properties: {
+    txs: {
+      type: 'array',
+      minItems: 1,
+      maxItems: BATCH_TXS_MAX,
+      // Items are checked one by one (base64, size) so that one bad item fails alone.
+      items: { ...base64, description: 'an encoded SignedTx, standard base64 with padding' },
+      description: `1 to ${BATCH_TXS_MAX} transactions; the body limit (1 MiB by default) applies to the whole request`,
+    },
+  },
+}
+
+export const SubmitTxsItemSchema: JsonSchema = {
+  type: 'object',
+  description: 'accepted: `hash`; refused: `code`, `message` and maybe `details`, as a single submission would answer',
+  properties: {
+    hash: hex32,
+    code: { type: 'string' },
+    message: { type: 'string' },
+    details: { type: 'object', additionalProperties: true },
+  },
+}
+
+export const SubmitTxsResponseSchema: JsonSchema = {
+  type: 'object',
+  required: ['accepted', 'results'],
+  properties: {
+    accepted: { type: 'integer', minimum: 0, description: 'how many items were accepted' },
+    results: { type: 'array', items: SubmitTxsItemSchema, description: 'one per submitted item, in order' },
+  },
 }
 
 export const TxEventSchema: JsonSchema = {
@@ -274,6 +319,9 @@ export const COMPONENTS: Record<string, JsonSchema> = {
   Block: BlockSchema,
   SubmitTxRequest: SubmitTxRequestSchema,
   SubmitTxResponse: SubmitTxResponseSchema,
+  SubmitTxsRequest: SubmitTxsRequestSchema,
+  SubmitTxsItem: SubmitTxsItemSchema,
+  SubmitTxsResponse: SubmitTxsResponseSchema,
   TxEvent: TxEventSchema,
   Tx: TxSchema,
   State: StateSchema,
@@ -430,6 +478,28 @@ export const ROUTES: RouteSpec[] = [
       415: err('body is not application/json (UNSUPPORTED_MEDIA_TYPE)'),
       429: err('too many requests from this client or sender (RATE_LIMITED, MEMPOOL_SENDER_QUOTA)'),
       503: err('mempool full (MEMPOOL_FULL)'),
+      500: INTERNAL,
+    },
+  },
+  {
+    method: 'POST',
+    url: '/v1/txs/batch',
+    operationId: 'submitTxs',
+    summary: 'Submit up to 1,000 signed transactions at once',
+    description:
+      'Each item is admitted exactly as POST /v1/txs would admit it, in order; the accepted ones are made durable ' +
+      'together (one journal write) before the answer. 200 when every item was accepted, 207 when some were ' +
+      'refused: `results[i]` is `{hash}` or `{code, message, details?}` for item i. The per-client rate limit ' +
+      'counts every item (a batch takes as many tokens as it has items, at most the burst).',
+    tag: 'transactions',
+    body: SubmitTxsRequestSchema,
+    responses: {
+      200: { description: 'every item accepted into the mempool', schema: SubmitTxsResponseSchema },
+      207: { description: 'some items refused; see each item', schema: SubmitTxsResponseSchema },
+      400: err(`malformed request: not an array, empty, over ${BATCH_TXS_MAX} items (INVALID_ARGUMENT)`),
+      413: err('body too large (PAYLOAD_TOO_LARGE)'),
+      415: err('body is not application/json (UNSUPPORTED_MEDIA_TYPE)'),
+      429: err('too many transactions from this client (RATE_LIMITED)'),
       500: INTERNAL,
     },
   },

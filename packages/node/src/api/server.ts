@@ -21,7 +21,7 @@ import Fastify, {
 } from 'fastify'
 import type { Logger } from '../log.ts'
 import type { NodeMetrics } from '../metrics.ts'
-import type { NodeApiBackend } from './backend.ts'
+import type { NodeApiBackend, SubmitTxOutcome } from './backend.ts'
 import { DOCS_CSP, renderDocsHtml } from './docs-html.ts'
 import { EventHub, parseEventFilter } from './events.ts'
 import type { ApiExtension } from './extension.ts'
@@ -315,6 +315,63 @@ export function createApiServer(opts: ApiServerOptions): ApiServer {
           if (isGovchainError(e)) metrics.incTxRejected(e.code)
           throw e
         }
+      },
+    })
+
+    r.route<{ Body: { txs: string[] } }>({
+      ...spec('submitTxs'),
+      // After validation (the item count is known): every item takes a token.
+      preHandler: async (request, reply) => {
+        const count = request.body.txs.length
+        if (limiter === undefined || limiter.take(request.ip, count)) return
+        reply.header('retry-after', String(limiter.retryAfterSeconds(request.ip, count)))
+        metrics.incTxRejected('RATE_LIMITED')
+        throw new GovchainError('RATE_LIMITED')
+      },
+      handler: async (request, reply) => {
+        const texts = request.body.txs
+        const results: Record<string, unknown>[] = new Array(texts.length)
+        const refuse = (i: number, e: unknown) => {
+          const a = errorAnswer(e)
+          if (isGovchainError(e)) metrics.incTxRejected(e.code)
+          results[i] = a.body
+        }
+        const decoded: Uint8Array[] = []
+        const at: number[] = []
+        for (const [i, text] of texts.entries()) {
+          const bytes = text.length > TX_BASE64_CHARS_MAX ? undefined : decodeBase64Strict(text)
+          if (bytes !== undefined) {
+            decoded.push(bytes)
+            at.push(i)
+          } else if (text.length > TX_BASE64_CHARS_MAX) refuse(i, new GovchainError('TX_TOO_LARGE'))
+          else refuse(i, new GovchainError('INVALID_ARGUMENT', `body/txs/${i} must be standard base64 with padding`))
+        }
+        let outcomes: SubmitTxOutcome[] = []
+        if (decoded.length > 0) {
+          outcomes =
+            backend.submitTxs !== undefined
+              ? await backend.submitTxs(decoded)
+              : await Promise.all(
+                  decoded.map((b) =>
+                    Promise.resolve()
+                      .then(() => backend.submitTx(b))
+                      .then(
+                        ({ hash }) => ({ hash }),
+                        (error: unknown) => ({ error }),
+                      ),
+                  ),
+                )
+        }
+        let accepted = 0
+        outcomes.forEach((o, k) => {
+          const i = at[k]!
+          if ('hash' in o) {
+            results[i] = { hash: toHex(o.hash) }
+            accepted++
+          } else refuse(i, o.error)
+        })
+        reply.code(accepted === texts.length ? 200 : 207)
+        return { accepted, results }
       },
     })
 

@@ -45,6 +45,7 @@ export function blockJson(b: BlockView) {
     headerBytes: toBase64(b.headerBytes),
     txHashes: b.txHashes.map(toHex),
     certificate: toBase64(b.certificate),
+    ...(b.nextValidatorSet === undefined ? {} : { nextValidatorSet: toBase64(b.nextValidatorSet) }),
   }
 }
 

@@ -22,6 +22,7 @@ import type { Genesis } from '../genesis.ts'
 import { type BlockExecution, type ExecutionOutcome, executeBlockWith } from './execute.ts'
 import type { ModuleRegistry } from './module.ts'
 import type { ExecutionParams } from './params.ts'
+import { committedBefore, type IsCommitted, type TxIndexReader } from './replay.ts'
 import type { Preverified } from './validate.ts'
 
 export const ZERO_HASH: Uint8Array = new Uint8Array(32)
@@ -79,7 +80,14 @@ interface ChainContext {
   chainId: string
   modules: ModuleRegistry
   params?: ExecutionParams
-  store: SmtNodeStore
+  /** State-tree nodes; when it is a ChainStore, also the default replay guard (its tx index). */
+  store: SmtNodeStore & Partial<TxIndexReader>
+  /**
+   * Replay guard of the block's height: the committed chain up to the parent
+   * (committedBefore(txIndex, height)). Defaults to committedBefore(store, height) when the
+   * store has a tx index; required otherwise.
+   */
+  isCommitted?: IsCommitted
   /**
    * Hash of the genesis document: block 1's previousHash, so a chain can only be accepted by
    * nodes started from the same genesis. Zero when omitted (tests).
@@ -135,7 +143,16 @@ function execute(
   parentRoot: Uint8Array,
   txs: readonly Uint8Array[],
 ) {
+  let isCommitted = ctx.isCommitted
+  if (isCommitted === undefined) {
+    const { store } = ctx
+    if (typeof store.getTxResult !== 'function') {
+      throw new GovchainError('INVALID_ARGUMENT', 'isCommitted is required when the store has no tx index')
+    }
+    isCommitted = committedBefore({ getTxResult: (h) => store.getTxResult!(h) }, height)
+  }
   const base = {
+    isCommitted,
     suite: ctx.suite,
     chainId: ctx.chainId,
     modules: ctx.modules,

@@ -7,26 +7,22 @@
  * Per transaction: validateTx → replay guard → handler in a TxState overlay → merge on
  * success, drop on failure. A transaction that fails validation (bad signature, expired...)
  * is recorded with its code and leaves no trace in the state; a transaction that passes
- * validation is remembered by the replay guard whether its handler succeeds or fails (it was
- * included: the signer's intent was used once).
+ * validation counts as included whether its handler succeeds or fails (the signer's intent
+ * was used once).
  *
- * Replay guard, in the state under the reserved `sys/` namespace:
- *   sys/tx/<txHash>          → validUntilHeight (u64 LE)
- *   sys/included/<height BE> → the hashes of the transactions included at that height
- * At height h the engine forgets the transactions included at h - maxTxValidityBlocks - 1:
- * each of them had validUntilHeight ≤ (its height) + maxTxValidityBlocks < h, so from h on it
- * fails as TX_EXPIRED before the guard is consulted. Pruning is thus deterministic and costs
- * one bucket per block.
+ * Replay guard (docs/adr/0009-replay-guard.md): TX_REPLAY iff the transaction's hash is in the
+ * committed chain before this block (the injected `isCommitted`, the node's tx index cut at
+ * the parent height) or earlier in this block. Nothing about it is written to the state tree;
+ * a committed transaction stays refused after its validity window as TX_EXPIRED, which
+ * validateTx checks first, exactly as before.
  */
 import {
   type CryptoSuite,
   codec,
-  concatBytes,
   GovchainError,
   isGovchainError,
   merkleRoot,
   type SmtNodeStore,
-  SparseMerkleTree,
   toHex,
   utf8,
 } from '@govchain/core'
@@ -34,27 +30,11 @@ import type { Genesis } from '../genesis.ts'
 import type { IndexWrite } from '../storage/types.ts'
 import type { ModuleRegistry, TxContext } from './module.ts'
 import { DEFAULT_EXECUTION_PARAMS, type ExecutionParams } from './params.ts'
+import type { IsCommitted } from './replay.ts'
 import { EVENT_LIMITS, OK, type TxEvent, TxResult } from './results.ts'
 import { BlockState, stateKey, TxState } from './state.ts'
+import { stateTree } from './tree.ts'
 import { type Preverified, txHashOf, type ValidatedTx, validateTx } from './validate.ts'
-
-export const SYS_MODULE = 'sys'
-
-export function replayKey(txHash: Uint8Array): Uint8Array {
-  return stateKey(SYS_MODULE, concatBytes(utf8('tx/'), txHash))
-}
-
-function includedKey(height: number): Uint8Array {
-  const h = new Uint8Array(8)
-  new DataView(h.buffer).setBigUint64(0, BigInt(height), false)
-  return stateKey(SYS_MODULE, concatBytes(utf8('included/'), h))
-}
-
-function u64le(n: number): Uint8Array {
-  const out = new Uint8Array(8)
-  new DataView(out.buffer).setBigUint64(0, BigInt(n), true)
-  return out
-}
 
 /** Codes that mean "this transaction should never have been proposed at this height". */
 export const ADMISSION_CODES: ReadonlySet<string> = new Set([
@@ -78,6 +58,8 @@ export interface ExecuteBlockInput {
   params?: ExecutionParams
   /** Node store of the state tree (the ChainStore); read only. */
   store: SmtNodeStore
+  /** Replay guard over the committed chain up to the parent (see replay.ts committedBefore). */
+  isCommitted: IsCommitted
   parentStateRoot: Uint8Array
   height: number
   timeMs: number
@@ -140,6 +122,7 @@ function runHandler(
     sender: v.body.sender.slice(),
     signers: Object.freeze(v.signers.map((s) => s.slice())),
     hash: (d) => input.suite.hash(d),
+    verify: (pk, m, sig) => input.suite.verify(pk, m, sig),
     state: tx.scoped(moduleName),
     emit(type, attributes = {}) {
       if (events.length >= EVENT_LIMITS.eventsPerTx) {
@@ -228,18 +211,8 @@ export function executeBlockWith(input: ExecuteBlockInput, opts: ExecuteOptions 
   if (!Number.isSafeInteger(input.timeMs) || input.timeMs < 0) {
     throw new GovchainError('INVALID_ARGUMENT', 'timeMs must be a non-negative safe integer')
   }
-  const tree = new SparseMerkleTree({ hash: (d) => suite.hash(d), store: input.store })
+  const tree = stateTree(suite, input.store)
   const block = new BlockState(tree, input.parentStateRoot)
-
-  // Forget the transactions that can no longer be replayed (see the file comment).
-  const pruneHeight = height - params.maxTxValidityBlocks - 1
-  if (pruneHeight >= 1) {
-    const bucket = block.get(includedKey(pruneHeight))
-    if (bucket !== undefined) {
-      for (let o = 0; o + 32 <= bucket.length; o += 32) block.set(replayKey(bucket.subarray(o, o + 32)), undefined)
-      block.set(includedKey(pruneHeight), undefined)
-    }
-  }
 
   if (height === 1 && input.genesis !== undefined) initGenesis(input, params, block, input.genesis)
 
@@ -247,7 +220,8 @@ export function executeBlockWith(input: ExecuteBlockInput, opts: ExecuteOptions 
   const included: Uint8Array[] = []
   const dropped: { txHash: Uint8Array; code: string }[] = []
   const indexes: IndexWrite[] = []
-  const remembered: Uint8Array[] = []
+  /** Hex tx hashes of this block's transactions that passed validation (the in-block guard). */
+  const inBlock = new Set<string>()
 
   for (const txBytes of input.txs) {
     let v: ValidatedTx
@@ -257,9 +231,11 @@ export function executeBlockWith(input: ExecuteBlockInput, opts: ExecuteOptions 
           ? { modules: input.modules, params }
           : { modules: input.modules, params, preverified: input.preverified }
       v = validateTx(suite, input.chainId, txBytes, height, validateOpts)
-      if (block.get(replayKey(v.txHash)) !== undefined) {
-        throw new GovchainError('TX_REPLAY', undefined, { txHash: toHex(v.txHash) })
+      const hashHex = toHex(v.txHash)
+      if (inBlock.has(hashHex) || input.isCommitted(v.txHash)) {
+        throw new GovchainError('TX_REPLAY', undefined, { txHash: hashHex })
       }
+      inBlock.add(hashHex)
     } catch (e) {
       const code = isGovchainError(e) ? e.code : 'TX_MALFORMED'
       const txHash = txHashOf(suite, txBytes)
@@ -272,9 +248,6 @@ export function executeBlockWith(input: ExecuteBlockInput, opts: ExecuteOptions 
       continue
     }
     included.push(txBytes)
-    // The guard remembers the transaction whatever its handler does.
-    block.set(replayKey(v.txHash), u64le(v.body.validUntilHeight))
-    remembered.push(v.txHash)
     try {
       const out = runHandler(v, input, params, block)
       block.merge(out.tx.entries())
@@ -285,7 +258,6 @@ export function executeBlockWith(input: ExecuteBlockInput, opts: ExecuteOptions 
       results.push({ txHash: v.txHash, code: isGovchainError(e) ? e.code : 'EXEC_INTERNAL', events: [] })
     }
   }
-  if (remembered.length > 0) block.set(includedKey(height), concatBytes(...remembered))
 
   const { root, nodes } = tree.update(input.parentStateRoot, block.changes())
   const hash = (d: Uint8Array) => suite.hash(d)
@@ -308,18 +280,4 @@ export function executeBlockWith(input: ExecuteBlockInput, opts: ExecuteOptions 
 export function executeBlock(input: ExecuteBlockInput): BlockExecution {
   const { included: _i, dropped: _d, ...execution } = executeBlockWith(input)
   return execution
-}
-
-/**
- * The replay guard as of a committed state root: has `txHash` been included and not yet
- * forgotten? The mempool asks this at admission and on recheck.
- */
-export function isTxCommitted(
-  suite: CryptoSuite,
-  store: SmtNodeStore,
-  stateRoot: Uint8Array,
-  txHash: Uint8Array,
-): boolean {
-  const tree = new SparseMerkleTree({ hash: (d) => suite.hash(d), store })
-  return tree.get(stateRoot, replayKey(txHash)) !== undefined
 }

@@ -7,12 +7,11 @@ export {
   type ExecutionOutcome,
   executeBlock,
   executeBlockWith,
-  isTxCommitted,
-  replayKey,
 } from './execute.ts'
 export * from './module.ts'
 export * from './params.ts'
 export * from './query.ts'
+export { committedBefore, type IsCommitted, type TxIndexReader } from './replay.ts'
 export * from './results.ts'
 export { stateKey } from './state.ts'
 export { type Preverified, signTx, txHashOf, type ValidatedTx, type ValidateOptions, validateTx } from './validate.ts'

@@ -41,6 +41,8 @@ export interface TxContext {
   readonly signers: readonly Uint8Array[]
   /** The chain suite's hash (SM3 | SHA-256). */
   hash(data: Uint8Array): Uint8Array
+  /** The chain suite's signature check (self-authenticating data such as equivocation evidence). Never throws. */
+  verify(publicKey: Uint8Array, message: Uint8Array, signature: Uint8Array): boolean
   /** This module's state. */
   readonly state: ModuleState
   /** Emits `<module>.<type>`; attributes keep their insertion order. Bounded (EXEC_EVENT_LIMIT). */

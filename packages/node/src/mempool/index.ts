@@ -28,7 +28,7 @@ export interface MempoolOptions {
   params?: ExecutionParams
   /** Latest committed height; admission validates for the next one. */
   latestHeight: () => number
-  /** Replay guard of the committed state (execution's isTxCommitted at the latest root). */
+  /** Replay guard of the committed chain (the node's tx index; docs/adr/0009-replay-guard.md). */
   isCommitted: (txHash: Uint8Array) => boolean
   /** Pending transactions at most (default 20,000). */
   maxTxs?: number
@@ -40,6 +40,8 @@ export interface MempoolOptions {
   maxTxBytes?: number
   /** Verified-envelope LRU entries (default 100,000 ≈ 10 MB of hex keys). */
   verifiedCacheSize?: number
+  /** Replay-guard lookups one recheck() makes at most (default 2,000; see recheck). */
+  recheckCommittedMax?: number
 }
 
 interface Entry {
@@ -95,6 +97,9 @@ export class Mempool {
   private readonly maxPerSender: number
   private readonly maxTxBytes: number
   private readonly params: ExecutionParams
+  private readonly recheckCommittedMax: number
+  /** Where the next recheck() resumes its replay-guard lookups (position in arrival order). */
+  private recheckCursor = 0
   /** Pass to validateBlock/executeBlock as `preverified`. */
   readonly verified: VerifiedCache
 
@@ -105,6 +110,7 @@ export class Mempool {
     this.maxTxBytes = Math.min(opts.maxTxBytes ?? LIMITS.txBytes, LIMITS.txBytes)
     this.params = opts.params ?? DEFAULT_EXECUTION_PARAMS
     this.verified = new VerifiedCache(opts.verifiedCacheSize ?? 100_000)
+    this.recheckCommittedMax = Math.max(1, opts.recheckCommittedMax ?? 2_000)
   }
 
   /**
@@ -202,16 +208,32 @@ export class Mempool {
    * After a block: drops what can no longer be included at the next height (expired, or
    * committed through another node's pool). Signatures are not re-checked: they do not change.
    * Returns the hashes dropped.
+   *
+   * Expiry is checked for every entry. The replay guard (a tx-index lookup each) is asked for
+   * at most recheckCommittedMax entries per call, resuming where the previous call stopped, so
+   * a full pool costs a bounded amount per block (20,000 walks per block made the pool the
+   * node's largest cost under load) and every entry is still looked at within a few blocks.
+   * Nothing depends on the lookup being immediate: the committing block's own transactions
+   * leave through removeCommitted, admission asks the guard itself, and a proposer that reaps
+   * an already committed transaction leaves it out as TX_REPLAY (buildBlock's dropped list).
    */
   recheck(): Uint8Array[] {
     const next = this.opts.latestHeight() + 1
     const dropped: Uint8Array[] = []
-    for (const e of [...this.entries.values()]) {
-      if (e.validUntilHeight < next || this.opts.isCommitted(e.txHash)) {
+    const all = [...this.entries.values()]
+    const n = all.length
+    const lookups = Math.min(n, this.recheckCommittedMax)
+    const from = n === 0 ? 0 : this.recheckCursor % n
+    const guarded = (i: number) => (i - from + n) % n < lookups
+    for (let i = 0; i < n; i++) {
+      const e = all[i]!
+      if (e.validUntilHeight < next || (guarded(i) && this.opts.isCommitted(e.txHash))) {
         this.remove(e.hashHex)
         dropped.push(e.txHash)
       }
     }
+    // Entries that leave shift the window's position a little; a rotation needs no more.
+    this.recheckCursor = n === 0 ? 0 : (from + lookups) % n
     return dropped
   }
 

@@ -5,18 +5,20 @@
  * Durability. lmdb-js batches `put`s asynchronously and, by default on Linux, commits with
  * `overlappingSync`: the commit returns before its pages are flushed, so a power loss right
  * after a "committed" block could lose it. We open with `overlappingSync: false` (and never
- * `noSync`, `noMetaSync`, `useWritemap` or `mapAsync`, which is off by default), and write only inside
+ * `noSync`, `noMetaSync`, `useWritemap` or `mapAsync`, which is off by default), and write blocks only inside
  * `transactionSync`, which runs mdb_txn_commit on this thread: LMDB writes the data pages,
  * fsyncs, then writes and fsyncs the meta page, and only then returns. So when commitBlock
  * returns, the block is on disk; and because the meta page flips in one write, a crash at any
- * instant leaves the previous transaction or this one, never part of one. No async writes
- * (`put` outside a transaction) are ever issued, so nothing is waiting in lmdb-js's batch.
+ * instant leaves the previous transaction or this one, never part of one. The one async
+ * write (`put` outside a transaction) is the mempool journal's putPending, whose caller waits
+ * for the batch to be committed and synced before it acknowledges anything; close() waits for
+ * lmdb-js's pending batch.
  * Checked with strace on lmdb 3.5.6: a commit is pwrite(data pages), fdatasync(data fd),
  * pwrite(meta page) on a descriptor opened O_DSYNC, then return.
  */
 import { mkdirSync } from 'node:fs'
 import { join } from 'node:path'
-import { Block, type BlockHeader, CommitCertificate, GovchainError, toHex, utf8 } from '@govchain/core'
+import { Block, type BlockHeader, CommitCertificate, GovchainError, utf8 } from '@govchain/core'
 import { type Database, open, type RootDatabase } from 'lmdb'
 import { type TxResult, TxResults } from '../execution/results.ts'
 import { checkRecordName, checkRecordValue, decodeStored, heightKey, MetaRecord, TxIndexRecord } from './encoding.ts'
@@ -125,7 +127,9 @@ export class LmdbChainStore implements ChainStore {
 
   get(nodeHash: Uint8Array): Uint8Array | undefined {
     this.check()
-    const k = toHex(nodeHash)
+    // Buffer's native hex (no copy): bytes.toHex builds the string piece by piece, and this
+    // runs for every node of every walk of the state tree.
+    const k = buf(nodeHash).toString('hex')
     // First in, first out: no reordering on a hit (it costs more than it saves here, since
     // the upper levels of the tree are new nodes after every block anyway).
     const hit = this.nodeCache.get(k)
@@ -242,6 +246,18 @@ export class LmdbChainStore implements ChainStore {
     })
   }
 
+  async putPending(txs: readonly PendingTx[]): Promise<void> {
+    this.check()
+    if (txs.length === 0) return
+    // Outside a transaction, lmdb-js queues the puts and commits them as one batch on its write
+    // thread; each put's promise resolves after that commit, which (overlappingSync off, see the
+    // file comment) has synced the data and the meta page. `flushed` is awaited as well, so
+    // durability does not rest on that option alone. A sync transaction on this thread
+    // (commitBlock) waits for the write lock while such a batch commits, so order is kept.
+    await Promise.all(txs.map((t) => this.pending.put(buf(t.txHash.slice()), buf(t.bytes.slice()))))
+    await this.env.flushed
+  }
+
   deletePending(txHashes: readonly Uint8Array[]): void {
     this.check()
     if (txHashes.length === 0) return
@@ -266,6 +282,7 @@ export class LmdbChainStore implements ChainStore {
     this.check()
     const plan = planCommit(input, this.meta())
     const h = buf(plan.heightKey)
+    const pendingDeletes = (input.pendingDeletes ?? []).map((k) => buf(k.slice()))
     this.env.transactionSync(() => {
       // Re-check inside the write lock: another writer (a second process that opened the same
       // home by mistake) could have committed since planCommit read the meta.
@@ -280,6 +297,7 @@ export class LmdbChainStore implements ChainStore {
       this.certificates.put(h, buf(plan.certificateBytes))
       this.results.put(h, buf(plan.resultsBytes))
       for (const [k, v] of plan.txIndex) this.txIndex.put(buf(k), buf(v))
+      for (const k of pendingDeletes) this.pending.remove(k)
       for (const [k, v] of plan.indexes) {
         if (v === undefined) this.index.remove(buf(k))
         else this.index.put(buf(k), buf(v))

@@ -117,6 +117,15 @@ export class MemoryChainStore implements ChainStore {
     for (const t of txs) this.pending.set(toHex(t.txHash), { txHash: t.txHash.slice(), bytes: t.bytes.slice() })
   }
 
+  putPending(txs: readonly PendingTx[]): Promise<void> {
+    try {
+      this.putPendingSync(txs)
+      return Promise.resolve()
+    } catch (e) {
+      return Promise.reject(e)
+    }
+  }
+
   deletePending(txHashes: readonly Uint8Array[]): void {
     this.open()
     for (const h of txHashes) this.pending.delete(toHex(h))
@@ -151,6 +160,7 @@ export class MemoryChainStore implements ChainStore {
     this.certificates.set(plan.height, plan.certificateBytes)
     this.results.set(plan.height, plan.resultsBytes)
     for (const [h, rec] of plan.txIndex) this.txIndex.set(toHex(h), rec)
+    for (const h of input.pendingDeletes ?? []) this.pending.delete(toHex(h))
     for (const [k, v] of plan.indexes) {
       if (v === undefined) this.index.delete(toHex(k))
       else this.index.set(toHex(k), { key: k.slice(), value: v.slice() })

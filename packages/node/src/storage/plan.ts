@@ -2,7 +2,7 @@
  * Checks a commit against the stored chain and encodes everything it writes before any engine
  * opens a write transaction: all that can fail fails here, so the write phase is plain puts.
  */
-import { Block, CommitCertificate, codec, equalBytes, fromHex, GovchainError } from '@govchain/core'
+import { Block, CommitCertificate, codec, equalBytes, GovchainError } from '@govchain/core'
 import { TxResults } from '../execution/results.ts'
 import { heightKey, MetaRecord, TxIndexRecord } from './encoding.ts'
 import type { ChainMeta, CommitBlockInput } from './types.ts'
@@ -62,7 +62,13 @@ export function planCommit(input: CommitBlockInput, latest: ChainMeta | undefine
   const nodes: CommitPlan['smtNodes'] = []
   for (const [hex, node] of smtNodes) {
     if (!(node instanceof Uint8Array)) throw new GovchainError('INVALID_ARGUMENT', 'state tree node must be bytes')
-    nodes.push([fromHex(hex), node])
+    // Buffer's native hex decoder (a block writes thousands of nodes). It stops at the first
+    // non-hex pair, so a malformed key comes out shorter than hex.length / 2.
+    const hash = Buffer.from(hex, 'hex')
+    if (typeof hex !== 'string' || hex.length % 2 !== 0 || hash.length !== hex.length / 2) {
+      throw new GovchainError('INVALID_ARGUMENT', 'state tree node key must be hex')
+    }
+    nodes.push([new Uint8Array(hash.buffer, hash.byteOffset, hash.byteLength), node])
   }
   const indexes: CommitPlan['indexes'] = []
   for (const w of input.indexes ?? []) {

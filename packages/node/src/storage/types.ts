@@ -57,6 +57,11 @@ export interface CommitBlockInput {
   /** One per transaction, in block order. */
   txResults: readonly TxResult[]
   indexes?: readonly IndexWrite[]
+  /**
+   * Mempool journal entries to delete in the same transaction (the block's own transactions):
+   * one write transaction per block instead of two. Not part of the plan's checks.
+   */
+  pendingDeletes?: readonly Uint8Array[]
 }
 
 export interface PendingTx {
@@ -98,6 +103,12 @@ export interface ChainStore extends NodeStore {
    * transaction for the whole batch: callers group admissions).
    */
   putPendingSync(txs: readonly PendingTx[]): void
+  /**
+   * The same, without blocking the caller while the disk syncs (lmdb-js commits on its write
+   * thread): resolves once the batch is durable, rejects if it could not be written. Batches
+   * are written in call order.
+   */
+  putPending(txs: readonly PendingTx[]): Promise<void>
   deletePending(txHashes: readonly Uint8Array[]): void
   /** Journal entries in key order, at most `limit` (≤ PENDING_SCAN_MAX). */
   scanPending(limit: number): PendingTx[]

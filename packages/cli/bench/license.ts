@@ -1,0 +1,177 @@
+/**
+ * Licence benchmark (issue 6): `npm run bench:license -- --suite intl|gm --licences 600 --seconds 5`.
+ *
+ * Starts a 4-validator local network of real node processes, then prints one figure per line:
+ *
+ *   issuance TPS        --licences `license.issue` transactions (credentials signed and
+ *                       transactions built before timing), two issuing departments, submitted
+ *                       with bounded concurrency; wall time from the first submission until every
+ *                       one is committed.
+ *   API verify/s        POST /v1/licenses/verify of presented credentials, 16 concurrent clients,
+ *                       for --seconds, with proof material (default) and without (prove: false).
+ *   offline verify/s    verifyLicenseOffline in this process (one core) from QR payloads carrying
+ *                       the proof: certificate + SMT proof + credential signature + verdict.
+ *
+ * Bounded: every wait has a deadline; the network is stopped and removed on every exit path.
+ */
+import { readFileSync } from 'node:fs'
+import { join } from 'node:path'
+import { parseArgs } from 'node:util'
+import { CreateDidArgs, deriveDid, encode, getSuite, type LicenceTypeRecord, type SuiteName } from '@govchain/core'
+import {
+  type BuiltTx,
+  buildTx,
+  fetchLicenceProof,
+  issueLicence,
+  licenceQr,
+  licenseClient,
+  presentCredential,
+  verifyLicenseOffline,
+} from '@govchain/sdk'
+import { startNetwork, type TestNetwork, waitUntil } from '../src/testnet.ts'
+
+const { values } = parseArgs({
+  options: {
+    suite: { type: 'string', default: 'intl' },
+    licences: { type: 'string', default: '600' },
+    seconds: { type: 'string', default: '5' },
+  },
+})
+const suiteName = values.suite as SuiteName
+if (suiteName !== 'gm' && suiteName !== 'intl') throw new Error('--suite gm|intl')
+const N = Math.max(10, Math.min(5000, Number(values.licences)))
+const SECONDS = Math.max(1, Math.min(60, Number(values.seconds)))
+const suite = getSuite(suiteName)
+const YEAR = 365 * 24 * 3600 * 1000
+
+async function pool<T>(items: T[], concurrency: number, fn: (t: T) => Promise<void>): Promise<void> {
+  let i = 0
+  await Promise.all(
+    Array.from({ length: concurrency }, async () => {
+      while (i < items.length) await fn(items[i++]!)
+    }),
+  )
+}
+
+async function main(): Promise<void> {
+  let net: TestNetwork | undefined
+  const stop = async () => {
+    await net?.stopAll()
+  }
+  process.once('SIGINT', () => {
+    stop().finally(() => process.exit(130))
+  })
+  try {
+    net = await startNetwork({ orgs: 4, suite: suiteName })
+    const nodes = net.net.nodes
+    const client = net.clients[nodes[0]!.name]!
+    await waitUntil('first block', async () => (await client.status()).height >= 1)
+    const status = await client.status()
+    const chainId = status.chainId
+    const api = licenseClient({ url: nodes[0]!.apiUrl, timeoutMs: 30_000 })
+    const genesis = JSON.parse(readFileSync(join(nodes[0]!.home, 'genesis.json'), 'utf8')) as {
+      organisations: { id: string; code: string; name: string }[]
+    }
+    const codeOf = (org: string) => genesis.organisations.find((o) => o.id === org)!.code
+    const types = new Map(((await api.types()).items as unknown as LicenceTypeRecord[]).map((t) => [t.alias, t]))
+
+    const holderKey = suite.generateKeyPair()
+    const holder = deriveDid(suite, holderKey.publicKey)
+    const didTx = buildTx({
+      suite,
+      chainId,
+      privateKey: holderKey.privateKey,
+      module: 'identity',
+      method: 'createDid',
+      args: encode(CreateDidArgs, {}),
+      validUntilHeight: status.height + 100,
+    })
+    await client.submitTx(didTx.bytes)
+    await client.waitForTx(didTx.hashHex, { timeoutMs: 30_000 })
+
+    // Issuance: build and sign everything first.
+    const h = (await client.status()).height
+    const issuers = [
+      { org: 'housing', type: types.get('jzqyzz')! },
+      { org: 'market', type: types.get('spjyxk')! },
+    ]
+    const now = Date.now()
+    const built = Array.from({ length: N }, (_, i) => {
+      const { org, type } = issuers[i % 2]!
+      const fields = Object.fromEntries(type.fields.map((f) => [f.name, `${f.label} ${i}`]))
+      return issueLicence({
+        suite,
+        chainId,
+        privateKey: net!.keys[org]!.privateKey,
+        type,
+        issuer: { orgId: org, code: codeOf(org) },
+        holder,
+        validFromMs: now,
+        validUntilMs: now + 2 * YEAR,
+        fields,
+        serial: String(1_000_000_000 + i),
+        validUntilHeight: h + 900,
+      })
+    })
+    const clients = nodes.map((n) => net!.clients[n.name]!)
+    const t0 = performance.now()
+    let k = 0
+    await pool(built, 32, async (l) => {
+      await clients[k++ % clients.length]!.submitTx(l.tx.bytes)
+    })
+    const txs: BuiltTx[] = built.map((l) => l.tx)
+    await pool(txs, 32, async (t) => {
+      const r = await client.waitForTx(t.hashHex, { timeoutMs: 120_000, pollMs: 100 })
+      if (r.status !== 'committed') throw new Error(`issue failed: ${r.code}`)
+    })
+    const issueS = (performance.now() - t0) / 1000
+    console.log(
+      `issuance: ${N} licences committed in ${issueS.toFixed(2)} s = ${(N / issueS).toFixed(0)} TPS (4 validators, ${suiteName})`,
+    )
+
+    // API verification.
+    const sample = built
+      .slice(0, 50)
+      .map((l) => presentCredential(suite, l.credential, ['enterpriseName', 'operatorName', 'creditCode']))
+    for (const prove of [true, false]) {
+      let count = 0
+      let j = 0
+      const deadline = performance.now() + SECONDS * 1000
+      await Promise.all(
+        Array.from({ length: 16 }, async () => {
+          while (performance.now() < deadline) {
+            const v = await api.verify({ credential: sample[j++ % sample.length]! }, { prove })
+            if (v.verdict !== 'valid') throw new Error(`unexpected verdict ${v.verdict}`)
+            count++
+          }
+        }),
+      )
+      console.log(
+        `API verify (${prove ? 'with proof material' : 'no proof'}): ${(count / SECONDS).toFixed(0)} verifications/s (16 clients, one node)`,
+      )
+    }
+
+    // Offline verification in the SDK.
+    const trusted = (await client.validators()).validatorSet
+    const qrs: string[] = []
+    for (let i = 0; i < 20; i++)
+      qrs.push(licenceQr({ chainId, credential: sample[i]!, proof: await fetchLicenceProof(client, built[i]!.id) }))
+    let count = 0
+    const deadline = performance.now() + SECONDS * 1000
+    while (performance.now() < deadline) {
+      const v = verifyLicenseOffline({ suite, chainId, qr: qrs[count % qrs.length]!, trustedValidatorSet: trusted })
+      if (v.verdict !== 'valid') throw new Error(`unexpected offline verdict ${v.verdict}`)
+      count++
+    }
+    console.log(
+      `SDK offline verify (QR + cached validator set, one core): ${(count / SECONDS).toFixed(0)} verifications/s; QR ${qrs[0]!.length} chars`,
+    )
+  } finally {
+    await stop()
+  }
+}
+
+main().catch((e) => {
+  console.error(e)
+  process.exitCode = 1
+})

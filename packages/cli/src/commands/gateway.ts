@@ -1,0 +1,50 @@
+/**
+ * `govchain gateway init|start`: the department's data gateway beside its node (docs/sharing.md).
+ * Registered in main.ts's buildProgram with `registerGatewayCommand(program)`.
+ */
+import { initGatewayHome, startGatewayFromHome } from '@govchain/node'
+import { type Command, InvalidArgumentError } from 'commander'
+
+function port(v: string): number {
+  const n = Number(v)
+  if (!Number.isInteger(n) || n < 0 || n > 65535) throw new InvalidArgumentError('port must be 0..65535')
+  return n
+}
+
+export function registerGatewayCommand(program: Command): void {
+  const gw = program
+    .command('gateway')
+    .description('the department data gateway (mutual TLS, signed requests, receipts on chain)')
+  gw.command('init')
+    .description('create <home>/gateway/: TLS certificate from the organisation CA, chain key, config, SQLite database')
+    .requiredOption('--home <dir>', 'the department node home')
+    .option('--port <port>', 'mutual-TLS port other gateways call', port, 7901)
+    .option('--local-port <port>', 'loopback port for the department’s officers', port, 7951)
+    .option('--host <host>', 'address to listen on and register', '127.0.0.1')
+    .action((o: { home: string; port: number; localPort: number; host: string }) => {
+      const h = initGatewayHome({ nodeHome: o.home, port: o.port, localPort: o.localPort, host: o.host })
+      process.stdout.write(
+        `${JSON.stringify({ orgId: h.config.orgId, url: h.config.url, publicKey: Buffer.from(h.key.publicKey).toString('hex'), certFingerprint: Buffer.from(h.certFingerprint).toString('hex') })}\n`,
+      )
+    })
+  gw.command('start')
+    .description('serve the department’s resources to grantees until SIGTERM/SIGINT')
+    .requiredOption('--home <dir>', 'the department node home (with gateway/ from `gateway init` or the demo)')
+    .action(async (o: { home: string }) => {
+      const log = (level: string) => (obj: Record<string, unknown>, msg: string) =>
+        process.stdout.write(`${JSON.stringify({ level, time: Date.now(), msg, ...obj })}\n`)
+      const g = await startGatewayFromHome(o.home, { info: log('info'), warn: log('warn') })
+      process.stdout.write(
+        `${JSON.stringify({ level: 'info', msg: 'gateway ready', orgId: g.orgId, url: g.url, localUrl: g.localUrl })}\n`,
+      )
+      await new Promise<void>((done) => {
+        const stop = () => {
+          g.stop().finally(done)
+        }
+        process.once('SIGTERM', stop)
+        process.once('SIGINT', stop)
+      })
+      // Keep-alive sockets of fetch() to the node would keep the process alive for minutes.
+      process.exit(0)
+    })
+}

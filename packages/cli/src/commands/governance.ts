@@ -1,0 +1,231 @@
+/**
+ * `govchain gov propose add-org|remove-org|add-validator|remove-validator|set-power|set-param`,
+ * `govchain gov vote`, `govchain gov list`, `govchain gov show` (docs/governance.md).
+ * Registered in main.ts's buildProgram with `registerGovernanceCommands(program)`.
+ *
+ * Proposals and votes are signed by an admin officer's key file; the proposer's organisation
+ * votes yes. The proposal id is printed after the commit.
+ */
+import { readFileSync } from 'node:fs'
+import { ADMIN_LEVELS, type AdminLevel, type ParamChanges } from '@govchain/core'
+import { createClient, governance } from '@govchain/sdk'
+import { type Command, InvalidArgumentError, Option } from 'commander'
+import { nodeUrlOf, publicKeyArg, signing, submitAndWait } from './identity.ts'
+
+function out(line: string): void {
+  process.stdout.write(`${line}\n`)
+}
+
+function intArg(name: string, min: number, max: number) {
+  return (v: string): number => {
+    const n = Number(v)
+    if (!Number.isSafeInteger(n) || n < min || n > max) throw new InvalidArgumentError(`${name}: ${min}..${max}`)
+    return n
+  }
+}
+
+const PARAM_NAMES: readonly (keyof ParamChanges)[] = [
+  'blockMaxTxs',
+  'blockMaxBytes',
+  'timeoutProposeMs',
+  'timeoutPrevoteMs',
+  'timeoutPrecommitMs',
+  'timeoutDeltaMs',
+  'blockIntervalMs',
+  'emptyBlockIntervalMs',
+  'maxClockDriftMs',
+]
+
+/** Options every proposal takes. */
+function proposalCommand(parent: Command, name: string, description: string): Command {
+  return parent
+    .command(name)
+    .description(description)
+    .requiredOption('--key <file>', 'key file of an admin officer (its organisation votes yes)')
+    .option('--title <text>', 'title shown to voters')
+    .option(
+      '--effective-height <h>',
+      'earliest height of effect (default: as soon as it passes)',
+      intArg('--effective-height', 0, Number.MAX_SAFE_INTEGER),
+      0,
+    )
+    .option('--voting-blocks <n>', 'blocks the vote stays open', intArg('--voting-blocks', 1, 1_000_000), 1000)
+    .option('--node <url>', 'node API URL (default $GOVCHAIN_NODE or http://127.0.0.1:7701)')
+}
+
+async function submitProposal(
+  o: { key: string; node?: string; title?: string; effectiveHeight: number; votingBlocks: number },
+  actions: governance.ProposalAction[],
+  defaultTitle: string,
+): Promise<void> {
+  const { client, common } = await signing(o)
+  const height = common.validUntilHeight - 100
+  await submitAndWait(
+    client,
+    governance.propose({
+      ...common,
+      title: o.title ?? defaultTitle,
+      actions,
+      effectiveHeight: o.effectiveHeight,
+      expiresHeight: height + o.votingBlocks,
+    }),
+  )
+  const [latest] = await governance.listProposals(client)
+  if (latest !== undefined) out(`proposal ${latest.id}: ${latest.status}`)
+}
+
+export function registerGovernanceCommands(program: Command): void {
+  const gov = program.command('gov').description('consortium governance: proposals and votes by organisations')
+  const propose = gov.command('propose').description('propose a change (passes with > 2/3 of active organisations)')
+
+  proposalCommand(propose, 'add-org', 'admit an organisation (department) with its CA and operator key')
+    .requiredOption('--id <orgId>', 'organisation id')
+    .requiredOption('--name <name>', 'official name, e.g. 北京市人力资源和社会保障局')
+    .option('--name-en <name>', 'English name')
+    .requiredOption('--code <uscc>', 'unified social credit code (18 characters)')
+    .addOption(new Option('--level <level>', 'administrative level').choices([...ADMIN_LEVELS]).default('city'))
+    .requiredOption('--region-code <code>', 'GB/T 2260 code, e.g. 110000')
+    .requiredOption('--region <text>', 'region, e.g. 北京市')
+    .requiredOption('--ca <file>', "the organisation's CA certificate (PEM)")
+    .requiredOption('--operator <hex|file>', "its first admin's public key (hex) or key file")
+    .option('--identity-authority', 'its registrars may attach pseudonyms to DIDs')
+    .action(async (o) => {
+      await submitProposal(
+        o,
+        [
+          governance.actions.addOrganisation({
+            id: o.id,
+            name: o.name,
+            nameEn: o.nameEn ?? o.id,
+            code: o.code,
+            level: o.level as AdminLevel,
+            regionCode: o.regionCode,
+            region: o.region,
+            caCertPem: readFileSync(o.ca, 'utf8'),
+            operatorPublicKey: publicKeyArg(o.operator),
+            identityAuthority: Boolean(o.identityAuthority),
+          }),
+        ],
+        `add organisation ${o.id}`,
+      )
+    })
+  proposalCommand(propose, 'remove-org', 'remove an organisation (its officers and validators stop)')
+    .requiredOption('--id <orgId>', 'organisation id')
+    .action(async (o) =>
+      submitProposal(o, [governance.actions.removeOrganisation(o.id)], `remove organisation ${o.id}`),
+    )
+  proposalCommand(propose, 'add-validator', "add a validator (an organisation's node)")
+    .requiredOption('--id <validatorId>', 'validator id = node name')
+    .requiredOption('--org <orgId>', 'its organisation')
+    .requiredOption('--public-key <hex|file>', "the node's consensus key (hex) or its validator.json")
+    .option('--power <n>', 'voting power', intArg('--power', 1, 2 ** 40), 10)
+    .action(async (o) =>
+      submitProposal(
+        o,
+        [
+          governance.actions.addValidator({
+            id: o.id,
+            orgId: o.org,
+            publicKey: publicKeyArg(o.publicKey),
+            power: o.power,
+          }),
+        ],
+        `add validator ${o.id}`,
+      ),
+    )
+  proposalCommand(propose, 'remove-validator', 'remove a validator (its node is then refused by peers)')
+    .requiredOption('--id <validatorId>', 'validator id')
+    .action(async (o) => submitProposal(o, [governance.actions.removeValidator(o.id)], `remove validator ${o.id}`))
+  proposalCommand(propose, 'set-power', 're-weight a validator (also lifts an equivocation penalty)')
+    .requiredOption('--id <validatorId>', 'validator id')
+    .requiredOption('--power <n>', 'voting power (0 removes)', intArg('--power', 0, 2 ** 40))
+    .action(async (o) =>
+      submitProposal(o, [governance.actions.setValidatorPower(o.id, o.power)], `set power of ${o.id} to ${o.power}`),
+    )
+  proposalCommand(propose, 'set-param', 'change chain parameters: --set name=value (repeatable)')
+    .requiredOption(
+      '--set <name=value>',
+      `one of ${PARAM_NAMES.join(', ')}`,
+      (v: string, prev: Record<string, number> = {}) => {
+        const [k, val] = v.split('=')
+        const n = Number(val)
+        if (!PARAM_NAMES.includes(k as keyof ParamChanges) || !Number.isInteger(n) || n < 0 || n > 0xffff_ffff) {
+          throw new InvalidArgumentError(`--set name=value with name one of ${PARAM_NAMES.join(', ')}`)
+        }
+        return { ...prev, [k as string]: n }
+      },
+    )
+    .action(async (o) =>
+      submitProposal(
+        o,
+        [governance.actions.setParams(o.set as ParamChanges)],
+        `set ${Object.entries(o.set as Record<string, number>)
+          .map(([k, v]) => `${k}=${v}`)
+          .join(' ')}`,
+      ),
+    )
+
+  gov
+    .command('vote')
+    .description("vote on a proposal for the signer's organisation")
+    .argument('<proposalId>', 'proposal id', intArg('proposalId', 1, Number.MAX_SAFE_INTEGER))
+    .requiredOption('--key <file>', 'key file of an admin officer')
+    .option('--reject', 'vote no (default: yes)')
+    .option('--node <url>', 'node API URL')
+    .action(async (proposalId: number, o) => {
+      const { client, common } = await signing(o)
+      const approve = !o.reject
+      await submitAndWait(client, governance.vote({ ...common, proposalId, approve }))
+      const { proposal } = await governance.getProposal(client, proposalId)
+      out(
+        `proposal ${proposal.id}: ${proposal.status} (yes ${proposal.yes.join(',')}; no ${proposal.no.join(',') || '-'})`,
+      )
+    })
+
+  gov
+    .command('list')
+    .description('list proposals, newest first')
+    .addOption(
+      new Option('--status <status>', 'only this status').choices([
+        'voting',
+        'passed',
+        'rejected',
+        'expired',
+        'failed',
+      ]),
+    )
+    .option('--node <url>', 'node API URL')
+    .option('--json', 'print JSON')
+    .action(async (o) => {
+      const list = await governance.listProposals(createClient({ url: nodeUrlOf(o) }), o.status)
+      if (o.json) return out(JSON.stringify(list, null, 2))
+      if (list.length === 0) out('no proposals')
+      for (const p of list) {
+        const effect = p.appliedFromHeight === null ? '' : ` from ${p.appliedFromHeight}`
+        out(
+          `#${String(p.id).padEnd(4)} ${p.status.padEnd(8)}${effect.padEnd(12)} yes ${p.yes.length} no ${p.no.length}  ${p.title}`,
+        )
+      }
+    })
+
+  gov
+    .command('show')
+    .description('a proposal with its actions and votes')
+    .argument('<proposalId>', 'proposal id', intArg('proposalId', 1, Number.MAX_SAFE_INTEGER))
+    .option('--node <url>', 'node API URL')
+    .action(async (proposalId: number, o) => {
+      out(JSON.stringify(await governance.getProposal(createClient({ url: nodeUrlOf(o) }), proposalId), null, 2))
+    })
+
+  gov
+    .command('validators')
+    .description('validator records: power, scheduled changes, equivocation penalties')
+    .option('--node <url>', 'node API URL')
+    .action(async (o) => {
+      for (const v of await governance.governanceValidators(createClient({ url: nodeUrlOf(o) }))) {
+        out(
+          `${v.id.padEnd(12)} ${v.orgId.padEnd(12)} power ${String(v.power).padEnd(6)}${v.jailedAtHeight === null ? '' : ` jailed at ${v.jailedAtHeight}`}`,
+        )
+      }
+    })
+}

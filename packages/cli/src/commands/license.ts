@@ -1,0 +1,383 @@
+/**
+ * `govchain license types|issue|show|verify|suspend|reinstate|revoke|renew|print|seed-demo`:
+ * electronic licences (docs/license.md, docs/license-api.md). Registered in main.ts's
+ * buildProgram with `registerLicenseCommand(program)`.
+ *
+ * Keys are govchain key files ({suite, publicKey, privateKey}); officers sign with their own
+ * key (the demo's department operators are `<org>-admin` officers holding every role).
+ * Credentials are files holding the compact SD-JWT (what the holder keeps, off chain).
+ */
+import { readFileSync, writeFileSync } from 'node:fs'
+import {
+  GovchainError,
+  getSuite,
+  type LicenceTypeRecord,
+  REVOKE_REASONS,
+  type RevokeReason,
+  type SuiteName,
+} from '@govchain/core'
+import { genesisValidatorSet, loadKeyFile, parseGenesis } from '@govchain/node'
+import {
+  type BuiltTx,
+  createClient,
+  credentialFields,
+  fetchLicenceProof,
+  issueLicence,
+  licenseClient,
+  licenseTx,
+  presentCredential,
+  reissueLicence,
+  verifyLicenseOffline,
+} from '@govchain/sdk'
+import { type Command, InvalidArgumentError, Option } from 'commander'
+import { seedLicenseDemo } from '../demo/license.ts'
+import { printLicencePdf } from '../license-pdf.ts'
+
+const YEAR_MS = 365 * 24 * 3600 * 1000
+
+function out(line: string): void {
+  process.stdout.write(`${line}\n`)
+}
+function nodeUrl(o: { node?: string }): string {
+  return o.node ?? process.env.GOVCHAIN_NODE ?? 'http://127.0.0.1:7701'
+}
+function dateMs(v: string): number {
+  const ms = Date.parse(v)
+  if (!Number.isFinite(ms)) throw new InvalidArgumentError('expected a date, e.g. 2026-01-31')
+  return ms
+}
+function years(v: string): number {
+  const n = Number(v)
+  if (!Number.isInteger(n) || n < 0 || n > 100) throw new InvalidArgumentError('years: 0..100')
+  return n
+}
+function readText(pathOrText: string): string {
+  try {
+    return readFileSync(pathOrText, 'utf8').trim()
+  } catch {
+    return pathOrText.trim()
+  }
+}
+function parseFields(v: string): Record<string, string> {
+  try {
+    const o = JSON.parse(readText(v)) as unknown
+    if (typeof o !== 'object' || o === null || Array.isArray(o)) throw new Error('not an object')
+    return Object.fromEntries(Object.entries(o).map(([k, x]) => [k, String(x)]))
+  } catch (e) {
+    throw new GovchainError(
+      'INVALID_ARGUMENT',
+      `--fields must be a JSON object (or a file holding one): ${(e as Error).message}`,
+    )
+  }
+}
+
+interface Ctx {
+  client: ReturnType<typeof createClient>
+  api: ReturnType<typeof licenseClient>
+  chainId: string
+  suiteName: SuiteName
+  height: number
+}
+async function connect(o: { node?: string }): Promise<Ctx> {
+  const url = nodeUrl(o)
+  const client = createClient({ url })
+  const s = await client.status()
+  return { client, api: licenseClient({ url }), chainId: s.chainId, suiteName: s.suite, height: s.height }
+}
+
+async function submit(c: Ctx, tx: BuiltTx, wait: boolean): Promise<void> {
+  await c.client.submitTx(tx.bytes)
+  out(`tx ${tx.hashHex}`)
+  if (!wait) return
+  const r = await c.client.waitForTx(tx.hashHex, { timeoutMs: 60_000 })
+  if (r.status !== 'committed') throw new GovchainError('INVALID_ARGUMENT', `transaction failed: ${r.code ?? r.status}`)
+  out(`committed at height ${r.height}`)
+}
+
+function keyFor(c: Ctx, path: string) {
+  const k = loadKeyFile(path)
+  if (k.suite !== c.suiteName)
+    throw new GovchainError('INVALID_ARGUMENT', `key is ${k.suite} but the chain uses ${c.suiteName}`)
+  return k
+}
+
+async function orgOf(url: string, orgId: string): Promise<{ code: string; name: string }> {
+  const res = await fetch(`${url.replace(/\/+$/, '')}/v1/organisations/${encodeURIComponent(orgId)}`)
+  if (!res.ok) throw new GovchainError('IDENTITY_ORG_NOT_FOUND', `organisation ${orgId} not found`)
+  const j = (await res.json()) as { organisation: { code: string; name: string } }
+  return j.organisation
+}
+
+export function registerLicenseCommand(program: Command): void {
+  const lic = program.command('license').description('electronic licences (电子证照): issue, verify, print, lifecycle')
+  const common = (cmd: Command) =>
+    cmd.option('--node <url>', 'node API URL (default $GOVCHAIN_NODE or http://127.0.0.1:7701)')
+
+  common(lic.command('types').description('list the licence type catalogue'))
+    .option('--json', 'print JSON')
+    .action(async (o: { node?: string; json?: boolean }) => {
+      const api = licenseClient({ url: nodeUrl(o) })
+      const { items } = await api.types()
+      if (o.json) return out(JSON.stringify(items, null, 2))
+      for (const t of items as unknown as LicenceTypeRecord[]) {
+        out(
+          `${t.alias.padEnd(8)} ${t.code}  ${t.name} (${t.nameEn})  issuers: ${t.issuers.join(',')}  max ${t.maxValidityYears || '∞'} y`,
+        )
+      }
+    })
+
+  common(
+    lic
+      .command('issue')
+      .description('issue a licence: writes the credential (for the holder) and sends the issue transaction'),
+  )
+    .requiredOption('--key <file>', "issuing officer's key file")
+    .requiredOption('--org <id>', "the officer's organisation")
+    .requiredOption('--type <alias|code>', 'licence type')
+    .requiredOption('--holder <did>', 'holder DID')
+    .requiredOption('--fields <json|file>', 'field values as a JSON object')
+    .option('--valid-from <date>', 'start of validity (default: now)', dateMs)
+    .option('--years <n>', 'validity in years (0 = no fixed term; default: the type maximum)', years)
+    .requiredOption('--out <file>', 'write the credential (compact SD-JWT) here')
+    .option('--no-wait', 'do not wait for the commit')
+    .action(async (o) => {
+      const c = await connect(o)
+      const suite = getSuite(c.suiteName)
+      const key = keyFor(c, o.key)
+      const type = (await c.api.type(o.type)) as unknown as LicenceTypeRecord
+      const org = await orgOf(nodeUrl(o), o.org)
+      const from = o.validFrom ?? Date.now()
+      const y = o.years ?? type.maxValidityYears
+      const l = issueLicence({
+        suite,
+        chainId: c.chainId,
+        privateKey: key.privateKey,
+        type,
+        issuer: { orgId: o.org, code: org.code, name: org.name },
+        holder: o.holder,
+        validFromMs: from,
+        validUntilMs: y === 0 ? 0 : from + y * YEAR_MS,
+        fields: parseFields(o.fields),
+        validUntilHeight: c.height + 100,
+      })
+      writeFileSync(o.out, `${l.credential}\n`, { mode: 0o600 })
+      out(`licence ${l.id}`)
+      out(`credential written to ${o.out}`)
+      await submit(c, l.tx, o.wait)
+    })
+
+  common(lic.command('show').description('the on-chain record and its history'))
+    .argument('<id>', 'licence identifier')
+    .option('--json', 'print JSON')
+    .action(async (id: string, o: { node?: string; json?: boolean }) => {
+      const api = licenseClient({ url: nodeUrl(o) })
+      const [rec, hist] = await Promise.all([api.get(id), api.history(id)])
+      if (o.json) return out(JSON.stringify({ ...rec, history: hist.items }, null, 2))
+      const l = rec.licence as Record<string, unknown>
+      out(`${id}`)
+      out(`  type      ${String(rec.type?.name ?? l.typeCode)} (${String(l.typeCode)})`)
+      out(`  issuer    ${String(l.issuerOrg)} (officer ${String(l.officerId)})`)
+      out(`  holder    ${String(l.holder)}`)
+      out(
+        `  status    ${String(l.effectiveStatus)} (stored ${String(l.status)})${l.reason ? ` — ${String(l.reason)}` : ''}`,
+      )
+      out(
+        `  validity  ${new Date(Number(l.validFromMs)).toISOString()} — ${Number(l.validUntilMs) === 0 ? 'no fixed term' : new Date(Number(l.validUntilMs)).toISOString()}`,
+      )
+      out(
+        `  version   ${String(l.version)}${l.previous ? ` (previous ${String(l.previous)})` : ''}${l.next ? ` (next ${String(l.next)})` : ''}`,
+      )
+      for (const h of hist.items) {
+        out(
+          `  #${String(h.seq)} ${String(h.action).padEnd(10)} height ${String(h.height)} by ${String(h.officerId)}@${String(h.actorOrg)}${h.reason ? ` — ${String(h.reason)}` : ''}`,
+        )
+      }
+    })
+
+  common(lic.command('verify').description('verify a credential or QR payload: online through the node, or --offline'))
+    .option('--credential <file|text>', 'compact SD-JWT credential')
+    .option('--qr <file|text>', 'QR payload (GCL1:...)')
+    .option(
+      '--offline',
+      'verify without a node: needs --genesis (trusted validator set) and a QR with proof or --proof',
+    )
+    .option('--genesis <file>', 'trusted genesis (validator set) for --offline')
+    .option('--proof <file>', 'proof material JSON (from GET /v1/licenses/:id?prove=true .proof) for --offline')
+    .option('--json', 'print JSON')
+    .action(async (o) => {
+      if ((o.credential === undefined) === (o.qr === undefined))
+        throw new GovchainError('INVALID_ARGUMENT', 'give --credential or --qr')
+      const input = o.credential !== undefined ? { credential: readText(o.credential) } : { qr: readText(o.qr) }
+      let verdict: Record<string, unknown>
+      if (o.offline) {
+        if (o.genesis === undefined) throw new GovchainError('INVALID_ARGUMENT', '--offline needs --genesis')
+        const g = parseGenesis(JSON.parse(readFileSync(o.genesis, 'utf8')))
+        const proof = o.proof === undefined ? undefined : JSON.parse(readFileSync(o.proof, 'utf8'))
+        verdict = {
+          ...verifyLicenseOffline({
+            suite: getSuite(g.suite),
+            chainId: g.chainId,
+            ...input,
+            trustedValidatorSet: genesisValidatorSet(g),
+            ...(proof === undefined ? {} : { proof }),
+          }),
+        }
+      } else {
+        verdict = await licenseClient({ url: nodeUrl(o) }).verify(input)
+      }
+      if (o.json) return out(JSON.stringify(verdict, null, 2))
+      out(`${verdict.valid ? '✔' : '✘'} ${String(verdict.verdict)}  ${String(verdict.licenceId ?? '')}`)
+      for (const ch of verdict.checks as { check: string; ok: boolean; message: string; code?: string }[]) {
+        out(`  ${ch.ok ? '✔' : '✘'} ${ch.check.padEnd(18)} ${ch.message}${ch.code ? ` [${ch.code}]` : ''}`)
+      }
+      for (const d of verdict.disclosed as { label: string; value: unknown }[])
+        out(`    ${d.label}: ${String(d.value)}`)
+      if (verdict.caveat) out(`  note: ${String(verdict.caveat)}`)
+      if (!verdict.valid) process.exitCode = 1
+    })
+
+  for (const action of ['suspend', 'reinstate'] as const) {
+    common(lic.command(action).description(`${action} a licence (an issuer officer of the issuing organisation)`))
+      .argument('<id>', 'licence identifier')
+      .requiredOption('--key <file>', "officer's key file")
+      .requiredOption('--reason <text>', 'reason (public, permanent: no personal data)')
+      .option('--no-wait', 'do not wait for the commit')
+      .action(async (id: string, o) => {
+        const c = await connect(o)
+        const key = keyFor(c, o.key)
+        const tx = licenseTx[action]({
+          suite: getSuite(c.suiteName),
+          chainId: c.chainId,
+          privateKey: key.privateKey,
+          validUntilHeight: c.height + 100,
+          id,
+          reason: o.reason,
+        })
+        await submit(c, tx, o.wait)
+      })
+  }
+
+  common(lic.command('revoke').description('revoke a licence (final)'))
+    .argument('<id>', 'licence identifier')
+    .requiredOption('--key <file>', "officer's key file")
+    .addOption(
+      new Option('--reason-code <code>', 'reason code').choices([...REVOKE_REASONS]).default('authority_decision'),
+    )
+    .requiredOption('--reason <text>', 'reason (public, permanent: no personal data)')
+    .option('--no-wait', 'do not wait for the commit')
+    .action(async (id: string, o) => {
+      const c = await connect(o)
+      const key = keyFor(c, o.key)
+      const tx = licenseTx.revoke({
+        suite: getSuite(c.suiteName),
+        chainId: c.chainId,
+        privateKey: key.privateKey,
+        validUntilHeight: c.height + 100,
+        id,
+        reasonCode: o.reasonCode as RevokeReason,
+        reason: o.reason,
+      })
+      await submit(c, tx, o.wait)
+    })
+
+  common(lic.command('renew').description('renew a licence: a new version with a new validity, linked to the old one'))
+    .argument('<id>', 'licence identifier (current version)')
+    .requiredOption('--key <file>', "issuing officer's key file")
+    .requiredOption('--org <id>', "the officer's organisation")
+    .requiredOption('--credential <file>', 'the current credential (its fields are carried over)')
+    .option('--fields <json|file>', 'replace field values (amend with --amend)')
+    .option('--amend <reason>', 'amend instead of renew: same validity, corrected fields')
+    .option('--years <n>', 'validity in years from now (renew)', years)
+    .requiredOption('--out <file>', 'write the new credential here')
+    .option('--no-wait', 'do not wait for the commit')
+    .action(async (id: string, o) => {
+      const c = await connect(o)
+      const suite = getSuite(c.suiteName)
+      const key = keyFor(c, o.key)
+      const cur = await c.api.get(id)
+      const l = cur.licence as {
+        typeCode: string
+        holder: string
+        version: number
+        validFromMs: number
+        validUntilMs: number
+      }
+      const type = (await c.api.type(l.typeCode)) as unknown as LicenceTypeRecord
+      const org = await orgOf(nodeUrl(o), o.org)
+      const fields = {
+        ...(credentialFields(suite, readText(o.credential)) as Record<string, string>),
+        ...(o.fields ? parseFields(o.fields) : {}),
+      }
+      const y = o.years ?? type.maxValidityYears
+      const now = Date.now()
+      const r = reissueLicence({
+        suite,
+        chainId: c.chainId,
+        privateKey: key.privateKey,
+        type,
+        issuer: { orgId: o.org, code: org.code, name: org.name },
+        holder: l.holder,
+        validFromMs: o.amend ? l.validFromMs : now,
+        validUntilMs: o.amend ? l.validUntilMs : y === 0 ? 0 : now + y * YEAR_MS,
+        fields,
+        previousId: id,
+        version: l.version + 1,
+        mode: o.amend ? 'amend' : 'renew',
+        ...(o.amend ? { reason: o.amend } : {}),
+        validUntilHeight: c.height + 100,
+      })
+      writeFileSync(o.out, `${r.credential}\n`, { mode: 0o600 })
+      out(`licence ${r.id} (replaces ${id})`)
+      await submit(c, r.tx, o.wait)
+    })
+
+  common(lic.command('print').description('a printable PDF with a QR code a phone can verify'))
+    .requiredOption('--credential <file>', 'the credential (compact SD-JWT)')
+    .option('--show <fields>', 'comma-separated fields to disclose (default: the non-personal ones)')
+    .requiredOption('--out <file>', 'PDF file to write')
+    .option('--no-proof', 'do not embed the state proof (the QR then needs a node to check status)')
+    .option('--verify-url <url>', 'verification page printed on the licence')
+    .action(async (o) => {
+      const c = await connect(o)
+      const suite = getSuite(c.suiteName)
+      const credential = readText(o.credential)
+      const payload = JSON.parse(Buffer.from(credential.split('.')[1] ?? '', 'base64url').toString('utf8')) as {
+        jti: string
+        license?: { type?: string }
+      }
+      const type = (await c.api.type(payload.license?.type ?? '')) as unknown as LicenceTypeRecord
+      const names: string[] = o.show
+        ? String(o.show)
+            .split(',')
+            .map((s: string) => s.trim())
+        : type.fields.filter((f) => !f.personal).map((f) => f.name)
+      const shown = presentCredential(suite, credential, names)
+      const rec = await c.api.get(payload.jti)
+      const issuer = await orgOf(nodeUrl(o), String((rec.licence as { issuerOrg: string }).issuerOrg))
+      const proof = o.proof ? await fetchLicenceProof(c.client, payload.jti) : undefined
+      const printed = await printLicencePdf({
+        suite,
+        chainId: c.chainId,
+        credential: shown,
+        typeName: type.name,
+        typeNameEn: type.nameEn,
+        issuerName: issuer.name,
+        labels: Object.fromEntries(type.fields.map((f) => [f.name, { label: f.label, labelEn: f.labelEn }])),
+        ...(proof === undefined ? {} : { proof }),
+        ...(o.verifyUrl === undefined ? {} : { verifyUrl: o.verifyUrl }),
+      })
+      writeFileSync(o.out, printed.pdf)
+      out(
+        `${o.out}: ${printed.pdf.length} bytes, QR ${printed.qrKind} (${printed.qrPayload.length} chars)${printed.cjkFont ? '' : ', no CJK font found: English labels'}`,
+      )
+    })
+
+  lic
+    .command('seed-demo')
+    .description('issue the demo licences on a running local network (what `govchain up` does)')
+    .requiredOption('--dir <dir>', 'network folder (network.json)')
+    .action(async (o: { dir: string }) => {
+      const r = await seedLicenseDemo({ dir: o.dir, log: out })
+      out(JSON.stringify({ skipped: r.skipped, licences: r.licences.length, file: r.file }))
+    })
+}

@@ -1,0 +1,64 @@
+/** Gateway child processes (`govchain gateway start --home …`) for tests, benchmarks and `govchain up`. */
+import { type ChildProcess, spawn } from 'node:child_process'
+import { appendFileSync } from 'node:fs'
+import { join } from 'node:path'
+import { fileURLToPath } from 'node:url'
+import { GovchainError } from '@govchain/core'
+
+const BIN = fileURLToPath(new URL('../../bin/govchain.js', import.meta.url))
+const START_TIMEOUT_MS = 30_000
+
+export interface GatewayProcess {
+  orgId: string
+  child: ChildProcess
+  url: string
+  localUrl: string
+  log(): string
+  stop(): Promise<void>
+}
+
+/** Starts `govchain gateway start --home nodeHome`; resolves when it prints "gateway ready". */
+export function startGatewayProcess(orgId: string, nodeHome: string, logDir?: string): Promise<GatewayProcess> {
+  const child = spawn(process.execPath, [BIN, 'gateway', 'start', '--home', nodeHome], {
+    stdio: ['ignore', 'pipe', 'pipe'],
+  })
+  const chunks: string[] = []
+  const keep = (c: Buffer) => {
+    chunks.push(c.toString('utf8'))
+    if (chunks.length > 5000) chunks.splice(0, 1000)
+    if (logDir !== undefined) appendFileSync(join(logDir, `gateway-${orgId}.log`), c)
+  }
+  child.stdout!.on('data', keep)
+  child.stderr!.on('data', keep)
+  const stop = async () => {
+    if (child.exitCode !== null || child.signalCode !== null) return
+    const exited = new Promise((r) => child.once('exit', r))
+    child.kill('SIGTERM')
+    // A gateway records its pending receipts before it exits; past that, it is stuck.
+    const killer = setTimeout(() => child.kill('SIGKILL'), 15_000)
+    await exited
+    clearTimeout(killer)
+  }
+  return new Promise((ok, fail) => {
+    const timer = setTimeout(() => {
+      void stop()
+      fail(new GovchainError('GATEWAY_UNREACHABLE', `${orgId} gateway did not start: ${chunks.join('').slice(-2000)}`))
+    }, START_TIMEOUT_MS)
+    const onData = () => {
+      const text = chunks.join('')
+      const line = text.split('\n').find((l) => l.includes('"gateway ready"'))
+      if (line === undefined) return
+      clearTimeout(timer)
+      child.stdout!.off('data', onData)
+      const j = JSON.parse(line) as { url: string; localUrl: string }
+      ok({ orgId, child, url: j.url, localUrl: j.localUrl, log: () => chunks.join(''), stop })
+    }
+    child.stdout!.on('data', onData)
+    child.once('exit', (code) => {
+      clearTimeout(timer)
+      fail(
+        new GovchainError('GATEWAY_UNREACHABLE', `${orgId} gateway exited (${code}): ${chunks.join('').slice(-2000)}`),
+      )
+    })
+  })
+}

@@ -1,0 +1,144 @@
+/**
+ * What `govchain up` adds around the nodes so the demo is alive on first start: demo licences
+ * and wallets, each department's data gateway over its own SQLite silo with catalogue entries
+ * on chain, the 公租房 (public rental housing) scenario's grants, a demo citizen whose data
+ * accesses can be seen, and the portal.
+ *
+ * Seeding runs once per network folder (DIR/demo/up-seeded.json marks it); gateways and the
+ * portal start every time.
+ */
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs'
+import { join } from 'node:path'
+import { CreateDidArgs, deriveDid, encode, getSuite, IDENTITY_METHODS, IDENTITY_MODULE, toHex } from '@govchain/core'
+import { issueSubjectCredential, loadGatewayHome, type NetworkFile } from '@govchain/node'
+import { buildTx, createClient } from '@govchain/sdk'
+import { type PortalServer, servePortal } from '../portal-server.ts'
+import { type GatewayProcess, startGatewayProcess } from './gateway-procs.ts'
+import { seedLicenseDemo } from './license.ts'
+import { requestHousingGrants, seedSharingDemo } from './sharing.ts'
+
+const MARKER = 'up-seeded.json'
+
+export interface DemoRuntime {
+  gateways: GatewayProcess[]
+  portal: PortalServer
+  stop(): Promise<void>
+}
+
+interface Marker {
+  citizen?: { did: string; publicKey: string; privateKey: string; idNumber: string; name: string }
+}
+
+export async function startDemo(opts: {
+  dir: string
+  net: NetworkFile
+  portalPort?: number
+  log: (line: string) => void
+}): Promise<DemoRuntime> {
+  const { dir, net, log } = opts
+  const demoDir = join(dir, 'demo')
+  mkdirSync(demoDir, { recursive: true })
+  const markerPath = join(demoDir, MARKER)
+  const first = !existsSync(markerPath)
+  let marker: Marker = first ? {} : (JSON.parse(readFileSync(markerPath, 'utf8')) as Marker)
+
+  let people: { idNumber: string; name: string }[] = []
+  if (first) {
+    log('seeding demo data (first start): licences, wallets, data silos, catalogue…')
+    await seedLicenseDemo({ dir, log })
+    const sharing = await seedSharingDemo({ dir, net, onProgress: log })
+    people = sharing.people
+  }
+
+  const logDir = join(dir, 'logs')
+  mkdirSync(logDir, { recursive: true })
+  const gateways: GatewayProcess[] = []
+  for (const n of net.nodes) {
+    if (!existsSync(join(n.home, 'gateway', 'gateway.json'))) continue
+    gateways.push(await startGatewayProcess(n.orgId, n.home, logDir))
+  }
+  if (gateways.length > 0) log(`data gateways: ${gateways.map((g) => `${g.orgId} ${g.url}`).join(', ')}`)
+
+  if (first) {
+    if (net.nodes.some((n) => n.orgId === 'housing') && net.nodes.some((n) => n.orgId === 'police')) {
+      try {
+        await requestHousingGrants({ net })
+        log('公租房 scenario: housing holds grants on police household and tax payment data')
+      } catch (e) {
+        log(`公租房 scenario not seeded: ${(e as Error).message}`)
+      }
+    }
+    marker = { ...marker, ...(await seedCitizen(dir, net, people[0], log)) }
+    writeFileSync(markerPath, `${JSON.stringify(marker, null, 2)}\n`, { mode: 0o600 })
+  }
+
+  const portal = await servePortal({ dir, network: net, log, ...(opts.portalPort ? { port: opts.portalPort } : {}) })
+  return {
+    gateways,
+    portal,
+    async stop() {
+      await portal.close()
+      await Promise.all(gateways.map((g) => g.stop()))
+    },
+  }
+}
+
+/**
+ * A demo citizen with a DID (created on chain by its own key) bound by the identity authority's
+ * gateway to the pseudonym of one of the demo people, so "who used my data" shows real accesses.
+ */
+async function seedCitizen(
+  dir: string,
+  net: NetworkFile,
+  person: { idNumber: string; name: string } | undefined,
+  log: (line: string) => void,
+): Promise<Marker> {
+  const police = net.nodes.find((n) => n.orgId === 'police')
+  if (person === undefined || police === undefined || !existsSync(join(police.home, 'gateway'))) return {}
+  const suite = getSuite(net.suite)
+  const client = createClient({ url: net.nodes[0]!.apiUrl })
+  const status = await client.status()
+  const { privateKey, publicKey } = suite.generateKeyPair()
+  const tx = buildTx({
+    suite,
+    chainId: status.chainId,
+    privateKey,
+    module: IDENTITY_MODULE,
+    method: IDENTITY_METHODS.createDid,
+    args: encode(CreateDidArgs, {}),
+    validUntilHeight: status.height + 100,
+  })
+  await client.submitTx(tx.bytes)
+  const r = await client.waitForTx(tx.hashHex, { timeoutMs: 30_000 })
+  if (r.status !== 'committed') {
+    log(`demo citizen not created: ${r.code}`)
+    return {}
+  }
+  const did = deriveDid(suite, publicKey)
+  const credential = issueSubjectCredential(loadGatewayHome(police.home), did, 'person', person.idNumber)
+  const path = join(dir, 'demo', 'identities.json')
+  const existing = existsSync(path) ? (JSON.parse(readFileSync(path, 'utf8')) as { id: string }[]) : []
+  const citizen = {
+    id: 'citizen:demo',
+    kind: 'citizen',
+    name: `${person.name}（演示市民）`,
+    nameEn: 'Demo citizen',
+    did,
+    publicKey: toHex(publicKey),
+    privateKey: toHex(privateKey),
+    subjectCredential: credential,
+  }
+  writeFileSync(path, `${JSON.stringify([...existing.filter((e) => e.id !== citizen.id), citizen], null, 2)}\n`, {
+    mode: 0o600,
+  })
+  log(`demo citizen ${citizen.name}: ${did}`)
+  return {
+    citizen: {
+      did,
+      publicKey: toHex(publicKey),
+      privateKey: toHex(privateKey),
+      idNumber: person.idNumber,
+      name: person.name,
+    },
+  }
+}

@@ -1,0 +1,165 @@
+/**
+ * The printable licence (电子证照打印件): an A4 PDF with the licence's public metadata, the
+ * fields the holder chose to disclose, and a QR code whose payload lets a phone verify it:
+ *
+ *   1. `GCL1:` full form with the proof material of the record (offline-verifiable) when it fits;
+ *   2. else the full form without proof (the verifier fetches the status online);
+ *   3. else the short reference form (licence id + credential hash): the verifier needs a node.
+ *
+ * A payload "fits" below QR_PRINT_CHARS_MAX alphanumeric characters, so the printed code stays
+ * scannable by a phone camera when printed at 7 cm (QR version ≤ 40, error correction L above
+ * 1,800 characters, M below). The page also prints the verify URL and the chain id.
+ *
+ * Fonts: Chinese text needs a CJK font. We look for Noto Sans CJK (Debian fonts-noto-cjk) or
+ * WenQuanYi, or GOVCHAIN_CJK_FONT (a .ttf/.otf/.ttc path); without one the PDF is still written
+ * with Helvetica and the Chinese labels replaced by their English ones.
+ */
+import { existsSync } from 'node:fs'
+import { type CryptoSuite, credentialLicenceId, GovchainError, parseSdJwt, toHex } from '@govchain/core'
+import { licenceQr, licenceRefQr, type ProofMaterial } from '@govchain/sdk'
+import PDFDocument from 'pdfkit'
+import QRCode from 'qrcode'
+
+export const QR_PRINT_CHARS_MAX = 3200
+/** Above this many characters the QR uses error correction L (more capacity) instead of M. */
+const QR_ECC_M_CHARS_MAX = 1800
+
+const CJK_FONTS: readonly { path: string; family?: string }[] = [
+  { path: '/usr/share/fonts/opentype/noto/NotoSansCJK-Regular.ttc', family: 'NotoSansCJKsc-Regular' },
+  { path: '/usr/share/fonts/opentype/noto/NotoSerifCJK-Regular.ttc', family: 'NotoSerifCJKsc-Regular' },
+  { path: '/usr/share/fonts/truetype/wqy/wqy-microhei.ttc', family: 'WenQuanYiMicroHei' },
+  { path: '/usr/share/fonts/truetype/wqy/wqy-zenhei.ttc', family: 'WenQuanYiZenHei' },
+]
+
+function findCjkFont(): { path: string; family?: string } | undefined {
+  const env = process.env.GOVCHAIN_CJK_FONT
+  if (env !== undefined && env !== '' && existsSync(env)) return { path: env }
+  return CJK_FONTS.find((f) => existsSync(f.path))
+}
+
+export interface PrintInput {
+  suite: CryptoSuite
+  chainId: string
+  /** The (presented) credential: only its disclosures are printed and put in the QR. */
+  credential: string
+  typeName: string
+  typeNameEn?: string
+  issuerName: string
+  /** Labels for field names (from the licence type). */
+  labels?: Record<string, { label: string; labelEn: string }>
+  proof?: ProofMaterial
+  /** Printed under the QR, e.g. http://127.0.0.1:5173/verify */
+  verifyUrl?: string
+}
+
+export interface PrintedLicence {
+  pdf: Buffer
+  qrPayload: string
+  qrKind: 'full+proof' | 'full' | 'ref'
+  cjkFont: boolean
+}
+
+/** Chooses the QR payload (see the file comment). */
+export function choosePrintPayload(input: Pick<PrintInput, 'suite' | 'chainId' | 'credential' | 'proof'>): {
+  payload: string
+  kind: PrintedLicence['qrKind']
+} {
+  if (input.proof !== undefined) {
+    const withProof = licenceQr({ chainId: input.chainId, credential: input.credential, proof: input.proof })
+    if (withProof.length <= QR_PRINT_CHARS_MAX) return { payload: withProof, kind: 'full+proof' }
+  }
+  const full = licenceQr({ chainId: input.chainId, credential: input.credential })
+  if (full.length <= QR_PRINT_CHARS_MAX) return { payload: full, kind: 'full' }
+  return { payload: licenceRefQr(input), kind: 'ref' }
+}
+
+function fmtDate(ms: unknown): string {
+  if (typeof ms !== 'number' || ms === 0) return '长期 / no fixed term'
+  return new Date(ms).toISOString().slice(0, 10)
+}
+
+export async function printLicencePdf(input: PrintInput): Promise<PrintedLicence> {
+  const parsed = parseSdJwt(input.suite, input.credential)
+  const id = credentialLicenceId(input.suite, input.credential)
+  if (id === undefined) throw new GovchainError('LICENSE_CREDENTIAL_MALFORMED', 'credential names no licence id')
+  const lic = (parsed.payload.license ?? {}) as Record<string, unknown>
+  const { payload, kind } = choosePrintPayload(input)
+  const png = await QRCode.toBuffer(payload, {
+    errorCorrectionLevel: payload.length > QR_ECC_M_CHARS_MAX ? 'L' : 'M',
+    margin: 1,
+    scale: 4,
+    type: 'png',
+  })
+  const font = findCjkFont()
+  const doc = new PDFDocument({
+    size: 'A4',
+    margin: 56,
+    info: { Title: `${input.typeName} ${id}`, Producer: 'govchain', Creator: 'govchain license print' },
+  })
+  const chunks: Buffer[] = []
+  doc.on('data', (c: Buffer) => chunks.push(c))
+  const done = new Promise<Buffer>((resolve) => doc.on('end', () => resolve(Buffer.concat(chunks))))
+  if (font !== undefined) {
+    if (font.family === undefined) doc.registerFont('cjk', font.path)
+    else doc.registerFont('cjk', font.path, font.family)
+    doc.font('cjk')
+  } else {
+    doc.font('Helvetica')
+  }
+  const zh = (cn: string, en: string) => (font === undefined ? en : cn)
+  const width = doc.page.width - 112
+
+  doc.fontSize(22).text(zh(input.typeName, input.typeNameEn ?? input.typeName), { align: 'center' })
+  if (input.typeNameEn !== undefined && font !== undefined)
+    doc.fontSize(11).fillColor('#555').text(input.typeNameEn, { align: 'center' })
+  doc.fillColor('#000').moveDown(1.2)
+  const row = (label: string, value: string) => {
+    doc.fontSize(10).fillColor('#555').text(label, { continued: false })
+    doc.fontSize(12).fillColor('#000').text(value, { width })
+    doc.moveDown(0.4)
+  }
+  row(zh('证照标识 Licence identifier', 'Licence identifier'), id)
+  row(
+    zh('颁发机构 Issuing authority', 'Issuing authority'),
+    `${zh(input.issuerName, String(lic.issuer ?? ''))} (${String(lic.issuer ?? '')})`,
+  )
+  row(zh('持证主体 Holder (DID)', 'Holder (DID)'), String(parsed.payload.sub ?? ''))
+  row(zh('有效期 Validity', 'Validity'), `${fmtDate(lic.validFromMs)} — ${fmtDate(lic.validUntilMs)}`)
+  doc.moveDown(0.6)
+  doc.fontSize(13).text(zh('证照信息(持证人选择出示的字段)', 'Licence fields (those the holder chose to show)'))
+  doc.moveDown(0.3)
+  for (const d of parsed.disclosures) {
+    const l = input.labels?.[d.name]
+    row(
+      l === undefined ? d.name : zh(`${l.label} ${l.labelEn}`, l.labelEn),
+      typeof d.value === 'string' ? zh(d.value, d.value) : JSON.stringify(d.value),
+    )
+  }
+  if (parsed.disclosures.length === 0) doc.fontSize(11).text(zh('(未出示字段)', '(no fields disclosed)'))
+
+  const qrSize = 200
+  const y = Math.max(doc.y + 12, doc.page.height - 56 - qrSize - 60)
+  doc.image(png, doc.page.width - 56 - qrSize, y, { width: qrSize, height: qrSize })
+  doc
+    .fontSize(9)
+    .fillColor('#333')
+    .text(
+      zh(
+        '扫码核验:二维码含签名凭证,验证签名、签发授权与链上状态。',
+        'Scan to verify: the QR carries the signed credential; signature, issuer authorisation and on-chain status are checked.',
+      ),
+      56,
+      y,
+      { width: width - qrSize - 16 },
+    )
+  doc.moveDown(0.5)
+  doc.text(`${zh('链', 'Chain')}: ${input.chainId}`, { width: width - qrSize - 16 })
+  doc.text(`${zh('二维码类型', 'QR form')}: ${kind}`, { width: width - qrSize - 16 })
+  if (input.verifyUrl !== undefined)
+    doc.text(`${zh('核验地址', 'Verify at')}: ${input.verifyUrl}`, { width: width - qrSize - 16 })
+  doc.text(`${zh('凭证哈希', 'Credential hash')}: ${toHex(input.suite.hash(new TextEncoder().encode(parsed.jwt)))}`, {
+    width: width - qrSize - 16,
+  })
+  doc.end()
+  return { pdf: await done, qrPayload: payload, qrKind: kind, cjkFont: font !== undefined }
+}

@@ -1,0 +1,697 @@
+/**
+ * Cross-department data sharing end to end, multi-process: 4 nodes and 4 gateways (child
+ * processes), the demo silos, the 公租房 scenario, every refusal, the data subject's trail, the
+ * auditor's lineage, and a scan of everything the nodes stored for personal data.
+ */
+import assert from 'node:assert/strict'
+import { createHash } from 'node:crypto'
+import { readdirSync, readFileSync, rmSync, statSync } from 'node:fs'
+import { join } from 'node:path'
+import { after, before, describe, it } from 'node:test'
+import {
+  CreateDidArgs,
+  codec,
+  type DataRequest,
+  deriveDid,
+  encode,
+  fromBase64,
+  fromHex,
+  gatewayLocalMessage,
+  getSuite,
+  ReceiptBody,
+  subjectPseudonym,
+  toHex,
+  utf8,
+} from '@govchain/core'
+import {
+  createOrgCA,
+  issueClientCert,
+  issueSubjectCredential,
+  LmdbChainStore,
+  loadGatewayHome,
+  openPayload,
+  postToGateway,
+  signReceipt,
+  signRequest,
+} from '@govchain/node'
+import { buildTx, sharingDecide, sharingRequest, sharingRevoke, signSharingAuth } from '@govchain/sdk'
+import { type GatewayProcess, startGatewayProcess } from '../src/demo/gateway-procs.ts'
+import { requestHousingGrants, type SharingDemo, seedSharingDemo } from '../src/demo/sharing.ts'
+import { startNetwork, type TestNetwork, waitUntil } from '../src/testnet.ts'
+
+const suite = getSuite('gm')
+let net: TestNetwork
+let demo: SharingDemo
+const gateways: Record<string, GatewayProcess> = {}
+
+async function api<T>(org: string, path: string, body?: unknown): Promise<{ status: number; json: T }> {
+  const node = net.net.nodes.find((n) => n.orgId === org)!
+  const res = await fetch(`${node.apiUrl}${path}`, {
+    method: body === undefined ? 'GET' : 'POST',
+    headers: body === undefined ? {} : { 'content-type': 'application/json' },
+    ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+  })
+  return { status: res.status, json: (await res.json()) as T }
+}
+
+async function signer(org: string) {
+  const height = (await net.clients[org]!.status()).height
+  return { suite, chainId: net.net.chainId, privateKey: net.keys[org]!.privateKey, validUntilHeight: height + 100 }
+}
+
+async function commit(org: string, tx: { bytes: Uint8Array; hashHex: string }): Promise<string> {
+  await net.clients[org]!.submitTx(tx.bytes)
+  return (await net.clients[org]!.waitForTx(tx.hashHex, { timeoutMs: 30_000 })).code ?? 'PENDING'
+}
+
+const homeOf = (org: string) => net.net.nodes.find((n) => n.orgId === org)!.home
+
+/** A request built and signed exactly as housing's gateway would (or altered, for the forgeries). */
+function housingRequest(grantId: string, resourceId: string, fields: string[], filterValues?: string[]) {
+  const h = loadGatewayHome(homeOf('housing'))
+  const owner = resourceId.split('.')[0]!
+  const req: DataRequest = {
+    chainId: net.net.chainId,
+    grantId: fromHex(grantId),
+    resourceId,
+    consumerOrg: 'housing',
+    providerOrg: owner,
+    fields,
+    ...(filterValues === undefined ? {} : { filter: { field: 'id_number', values: filterValues } }),
+    nonce: new Uint8Array(createHash('sha256').update(String(Math.random())).digest().subarray(0, 16)),
+    timeMs: Date.now(),
+    consumerKey: h.key.publicKey,
+  }
+  const signed = signRequest(suite, h.key.privateKey, req)
+  return {
+    home: h,
+    req,
+    signed,
+    body: { request: Buffer.from(signed.bytes).toString('base64'), signature: toHex(signed.signature) },
+  }
+}
+
+async function providerOf(org: string) {
+  return (
+    await api<{ gateway: { url: string; orgId: string; certFingerprint: string } }>(org, `/v1/catalog/gateways/${org}`)
+  ).json.gateway
+}
+
+/** Calls the provider as housing; resolves with the answer or the refusal code. */
+async function callAs(
+  tls: { certPem: string; keyPem: string },
+  owner: string,
+  body: unknown,
+): Promise<{ code: string; answer?: Record<string, string> }> {
+  try {
+    return { code: 'OK', answer: await postToGateway(tls, await providerOf(owner), '/v1/gateway/query', body) }
+  } catch (e) {
+    return { code: (e as { code?: string }).code ?? String(e) }
+  }
+}
+
+async function refusalsOnChain(provider: string): Promise<{ code: string; consumerOrg: string | null }[]> {
+  return (
+    await api<{ refusals: { code: string; consumerOrg: string | null }[] }>(
+      provider,
+      `/v1/sharing/refusals?provider=${provider}&limit=100`,
+    )
+  ).json.refusals
+}
+
+function localLog(org: string): string {
+  try {
+    return readFileSync(join(homeOf(org), 'gateway', 'refusals.jsonl'), 'utf8')
+  } catch {
+    return ''
+  }
+}
+
+let grants: { household: string; tax: string }
+
+describe('data sharing across 4 departments (multi-process)', { timeout: 600_000 }, () => {
+  before(async () => {
+    net = await startNetwork({ orgs: 4, suite: 'gm', keep: true })
+    const base = 30_000 + Math.floor(Math.random() * 300) * 100
+    demo = await seedSharingDemo({
+      dir: net.dir,
+      net: net.net,
+      gatewayBasePort: base,
+      localBasePort: base + 50,
+      people: 30,
+      clients: net.clients,
+    })
+    for (const n of net.net.nodes) gateways[n.orgId] = await startGatewayProcess(n.orgId, n.home, net.dir)
+    grants = await requestHousingGrants({ net: net.net, clients: net.clients })
+  })
+  after(async () => {
+    await Promise.all(Object.values(gateways).map((g) => g.stop()))
+    if (net !== undefined) {
+      await net.stopAll()
+      if (!process.env.GOVCHAIN_KEEP_NET) rmSync(net.dir, { recursive: true, force: true })
+    }
+  })
+
+  it('catalogue: the silos are published with owners, rights, share types and gateways', async () => {
+    const list = (
+      await api<{ resources: { resourceId: string; shareType: string; ownerOrg: string; gateway: unknown }[] }>(
+        'housing',
+        '/v1/catalog/resources',
+      )
+    ).json
+    const ids = list.resources.map((r) => r.resourceId).sort()
+    assert.deepEqual(ids, ['market.enterprise', 'police.household', 'tax.payment'])
+    assert.equal(list.resources.find((r) => r.resourceId === 'market.enterprise')!.shareType, 'unconditional')
+    for (const r of list.resources) assert.notEqual(r.gateway, null)
+    const search = (
+      await api<{ resources: { resourceId: string }[] }>(
+        'housing',
+        `/v1/catalog/resources?q=${encodeURIComponent('户籍')}`,
+      )
+    ).json
+    assert.deepEqual(
+      search.resources.map((r) => r.resourceId),
+      ['police.household'],
+    )
+  })
+
+  it('request → approve → fetch: only granted fields and rows, encrypted, receipt on chain matches the bytes delivered', async () => {
+    const applicant = demo.people[3]!
+    const police = loadGatewayHome(homeOf('police'))
+    const { home, signed, body } = housingRequest(
+      grants.household,
+      'police.household',
+      ['id_number', 'name', 'household_address'],
+      [applicant.idNumber],
+    )
+    const r = await callAs(home.tls, 'police', body)
+    assert.equal(r.code, 'OK')
+    const envelope = fromBase64(r.answer!.envelope!)
+    const receiptBytes = fromBase64(r.answer!.receipt!)
+    const receipt = codec.decode(ReceiptBody, receiptBytes)
+    assert.equal(toHex(receipt.responseHash), toHex(suite.hash(envelope)))
+    assert.equal(toHex(receipt.requestHash), toHex(suite.hash(signed.bytes)))
+    // Encrypted: the ID number is nowhere in the delivered bytes.
+    assert.equal(Buffer.from(envelope).includes(Buffer.from(applicant.idNumber)), false)
+    const payload = openPayload(suite, home.key.privateKey, suite.hash(signed.bytes), envelope)
+    assert.deepEqual(payload.rows, [
+      { id_number: applicant.idNumber, name: applicant.name, household_address: applicant.address },
+    ])
+    assert.deepEqual(receipt.subjects.map(toHex), [
+      toHex(subjectPseudonym(suite, police.pseudonymKey!, 'person', applicant.idNumber)),
+    ])
+    // The consumer countersigns; the provider records the receipt on chain.
+    const ack = await postToGateway(home.tls, await providerOf('police'), '/v1/gateway/ack', {
+      receiptId: r.answer!.receiptId,
+      consumerSignature: toHex(signReceipt(suite, home.key.privateKey, receiptBytes)),
+    })
+    assert.equal((await net.clients.housing!.waitForTx(ack.txHash!, { timeoutMs: 30_000 })).code, 'OK')
+    const onChain = (
+      await api<{ receipt: Record<string, unknown>; proof: unknown }>(
+        'tax',
+        `/v1/sharing/receipts/${r.answer!.receiptId}?prove=true`,
+      )
+    ).json
+    assert.equal(onChain.receipt.responseHash, toHex(suite.hash(envelope)))
+    assert.equal(onChain.receipt.requestHash, toHex(suite.hash(signed.bytes)))
+    assert.notEqual(onChain.receipt.consumerSignature, null)
+    assert.equal(onChain.receipt.rows, 1)
+    assert.notEqual(onChain.proof, null)
+  })
+
+  it('the housing officer fetches through its own gateway (local API): both silos for the 公租房 application', async () => {
+    const applicant = demo.people[5]!
+    const officer = net.keys.housing!
+    const fetchLocal = async (grantId: string, fields: string[]) => {
+      const filter = { field: 'id_number', values: [applicant.idNumber] }
+      const timeMs = Date.now()
+      const nonce = toHex(new Uint8Array(createHash('sha256').update(`${Math.random()}`).digest().subarray(0, 16)))
+      const signature = toHex(
+        suite.sign(officer.privateKey, gatewayLocalMessage(grantId, fields, filter, timeMs, nonce)),
+      )
+      const res = await fetch(`${gateways.housing!.localUrl}/v1/local/fetch`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({
+          grantId,
+          fields,
+          filter,
+          timeMs,
+          nonce,
+          publicKey: toHex(officer.publicKey),
+          signature,
+        }),
+      })
+      return {
+        status: res.status,
+        json: (await res.json()) as {
+          rows: Record<string, unknown>[]
+          receiptId: string
+          txHash: string
+          responseHash: string
+          code?: string
+        },
+      }
+    }
+    const household = await fetchLocal(grants.household, ['id_number', 'name', 'household_type'])
+    assert.equal(household.status, 200, JSON.stringify(household.json))
+    assert.equal(household.json.rows.length, 1)
+    assert.equal(household.json.rows[0]!.name, applicant.name)
+    const tax = await fetchLocal(grants.tax, ['id_number', 'tax_year', 'taxable_income'])
+    assert.equal(tax.status, 200, JSON.stringify(tax.json))
+    assert.deepEqual(
+      tax.json.rows.map((r) => r.tax_year),
+      [2022, 2023],
+    )
+    for (const f of [household, tax]) {
+      assert.equal((await net.clients.housing!.waitForTx(f.json.txHash, { timeoutMs: 30_000 })).code, 'OK')
+      const rc = (
+        await api<{ receipt: { responseHash: string } }>('market', `/v1/sharing/receipts/${f.json.receiptId}`)
+      ).json
+      assert.equal(rc.receipt.responseHash, f.json.responseHash)
+    }
+    // Someone who is not a housing officer cannot use housing's gateway.
+    const stranger = suite.generateKeyPair()
+    const timeMs = Date.now()
+    const nonce = '00'.repeat(16)
+    const res = await fetch(`${gateways.housing!.localUrl}/v1/local/fetch`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({
+        grantId: grants.tax,
+        fields: ['tax_year'],
+        filter: null,
+        timeMs,
+        nonce,
+        publicKey: toHex(stranger.publicKey),
+        signature: toHex(
+          suite.sign(stranger.privateKey, gatewayLocalMessage(grants.tax, ['tax_year'], null, timeMs, nonce)),
+        ),
+      }),
+    })
+    assert.equal(res.status, 403)
+  })
+
+  it('refusals: no grant, field not granted, forged, replayed, foreign certificate — coded and logged', async () => {
+    const applicant = demo.people[1]!
+    const housingHome = loadGatewayHome(homeOf('housing'))
+    const cases: [string, Promise<{ code: string }>][] = []
+
+    // No grant (a random grant id), and market's grant presented to police.
+    cases.push([
+      'SHARING_NO_GRANT',
+      callAs(housingHome.tls, 'police', housingRequest('ab'.repeat(32), 'police.household', ['name']).body),
+    ])
+    cases.push([
+      'SHARING_NO_GRANT',
+      callAs(housingHome.tls, 'police', housingRequest(grants.tax, 'police.household', ['name']).body),
+    ])
+    // A field not granted (phone was not asked for).
+    cases.push([
+      'SHARING_FIELD_NOT_GRANTED',
+      callAs(housingHome.tls, 'police', housingRequest(grants.household, 'police.household', ['name', 'phone']).body),
+    ])
+    // Forged: signed by another key / altered after signing.
+    const forged = housingRequest(grants.household, 'police.household', ['name'], [applicant.idNumber])
+    const other = suite.generateKeyPair()
+    cases.push([
+      'GATEWAY_BAD_SIGNATURE',
+      callAs(housingHome.tls, 'police', {
+        request: forged.body.request,
+        signature: toHex(suite.sign(other.privateKey, forged.signed.bytes)),
+      }),
+    ])
+    const altered = new Uint8Array(forged.signed.bytes)
+    // Flip a bit of the nonce (16 bytes before timeMs and the consumer key): still decodes, no longer verifies.
+    altered[altered.length - 85]! ^= 1
+    cases.push([
+      'GATEWAY_BAD_SIGNATURE',
+      callAs(housingHome.tls, 'police', {
+        request: Buffer.from(altered).toString('base64'),
+        signature: forged.body.signature,
+      }),
+    ])
+    // A request signed by a key that is not the consumer's registered gateway key.
+    const impostor = suite.generateKeyPair()
+    const imp = housingRequest(grants.household, 'police.household', ['name'])
+    const impReq = { ...imp.req, consumerKey: impostor.publicKey }
+    const impSigned = signRequest(suite, impostor.privateKey, impReq)
+    cases.push([
+      'GATEWAY_BAD_SIGNATURE',
+      callAs(housingHome.tls, 'police', {
+        request: Buffer.from(impSigned.bytes).toString('base64'),
+        signature: toHex(impSigned.signature),
+      }),
+    ])
+    for (const [want, p] of cases) assert.equal((await p).code, want)
+
+    // Replayed: the same signed request twice.
+    const once = housingRequest(grants.household, 'police.household', ['name'], [applicant.idNumber])
+    assert.equal((await callAs(housingHome.tls, 'police', once.body)).code, 'OK')
+    assert.equal((await callAs(housingHome.tls, 'police', once.body)).code, 'GATEWAY_REPLAY')
+
+    // A certificate outside the consortium (its own CA, same org name), with a valid signature.
+    const rogueCa = createOrgCA({ orgId: 'housing', orgName: 'Rogue', validityDays: 10 })
+    const rogue = issueClientCert(rogueCa, { nodeId: 'housing-gateway', orgId: 'housing', validityDays: 10 })
+    const fromRogue = housingRequest(grants.household, 'police.household', ['name'])
+    assert.equal((await callAs(rogue, 'police', fromRogue.body)).code, 'GATEWAY_CERT_NOT_CONSORTIUM')
+    // Another consortium member's certificate presenting housing's request.
+    const taxHome = loadGatewayHome(homeOf('tax'))
+    assert.equal(
+      (await callAs(taxHome.tls, 'police', housingRequest(grants.household, 'police.household', ['name']).body)).code,
+      'GATEWAY_CERT_MISMATCH',
+    )
+
+    // Every refusal is in the gateway's local log; the identifiable ones are on chain too.
+    const log = localLog('police')
+    for (const code of [
+      'SHARING_NO_GRANT',
+      'SHARING_FIELD_NOT_GRANTED',
+      'GATEWAY_BAD_SIGNATURE',
+      'GATEWAY_REPLAY',
+      'GATEWAY_CERT_NOT_CONSORTIUM',
+      'GATEWAY_CERT_MISMATCH',
+    ]) {
+      assert.ok(log.includes(`"code":"${code}"`), `${code} in refusals.jsonl`)
+    }
+    const wanted = [
+      'SHARING_NO_GRANT',
+      'SHARING_FIELD_NOT_GRANTED',
+      'GATEWAY_BAD_SIGNATURE',
+      'GATEWAY_REPLAY',
+      'GATEWAY_CERT_MISMATCH',
+    ]
+    await waitUntil('refusals on chain', async () => {
+      const codes = new Set((await refusalsOnChain('police')).map((r) => r.code))
+      return wanted.every((c) => codes.has(c))
+    })
+    assert.ok((await refusalsOnChain('police')).every((r) => r.code !== 'GATEWAY_CERT_NOT_CONSORTIUM'))
+  })
+
+  it('refusals: revoked and expired grants', async () => {
+    const housingHome = loadGatewayHome(homeOf('housing'))
+    // Revoked: a fresh grant, used once, then revoked by police's approver.
+    const req = sharingRequest({
+      ...(await signer('housing')),
+      resourceId: 'police.household',
+      consumerOrg: 'housing',
+      fields: ['name'],
+      purpose: '公租房复核',
+      legalBasis: '《公共租赁住房管理办法》第七条',
+      durationMs: 86_400_000,
+      rowsMax: 10,
+    })
+    assert.equal(await commit('housing', req), 'OK')
+    assert.equal(
+      await commit(
+        'police',
+        sharingDecide({ ...(await signer('police')), requestId: req.hashHex, approve: true, reason: '同意' }),
+      ),
+      'OK',
+    )
+    assert.equal(
+      (await callAs(housingHome.tls, 'police', housingRequest(req.hashHex, 'police.household', ['name']).body)).code,
+      'OK',
+    )
+    assert.equal(
+      await commit(
+        'police',
+        sharingRevoke({ ...(await signer('police')), requestId: req.hashHex, reason: '审核已结束' }),
+      ),
+      'OK',
+    )
+    assert.equal(
+      (await callAs(housingHome.tls, 'police', housingRequest(req.hashHex, 'police.household', ['name']).body)).code,
+      'SHARING_GRANT_REVOKED',
+    )
+    // Pending (not yet decided) and rejected.
+    const pending = sharingRequest({
+      ...(await signer('housing')),
+      resourceId: 'tax.payment',
+      consumerOrg: 'housing',
+      fields: ['tax_year'],
+      purpose: '复核',
+      legalBasis: '依法',
+      durationMs: 1000,
+      rowsMax: 1,
+    })
+    assert.equal(await commit('housing', pending), 'OK')
+    assert.equal(
+      (await callAs(housingHome.tls, 'tax', housingRequest(pending.hashHex, 'tax.payment', ['tax_year']).body)).code,
+      'SHARING_GRANT_NOT_ACTIVE',
+    )
+    // Expired: approved for 1.5 s of block time.
+    const short = sharingRequest({
+      ...(await signer('housing')),
+      resourceId: 'tax.payment',
+      consumerOrg: 'housing',
+      fields: ['tax_year'],
+      purpose: '复核',
+      legalBasis: '依法',
+      durationMs: 1500,
+      rowsMax: 5,
+    })
+    assert.equal(await commit('housing', short), 'OK')
+    assert.equal(
+      await commit(
+        'tax',
+        sharingDecide({ ...(await signer('tax')), requestId: short.hashHex, approve: true, reason: '同意' }),
+      ),
+      'OK',
+    )
+    await waitUntil('the grant to expire in block time', async () => {
+      const g = (await api<{ grant: { state: string } }>('tax', `/v1/sharing/grants/${short.hashHex}`)).json.grant
+      return g.state === 'expired'
+    })
+    assert.equal(
+      (await callAs(housingHome.tls, 'tax', housingRequest(short.hashHex, 'tax.payment', ['tax_year']).body)).code,
+      'SHARING_GRANT_EXPIRED',
+    )
+    await waitUntil('revoked/expired refusals on chain', async () => {
+      const police = new Set((await refusalsOnChain('police')).map((r) => r.code))
+      const tax = new Set((await refusalsOnChain('tax')).map((r) => r.code))
+      return (
+        police.has('SHARING_GRANT_REVOKED') && tax.has('SHARING_GRANT_EXPIRED') && tax.has('SHARING_GRANT_NOT_ACTIVE')
+      )
+    })
+    // Every step of the revoked grant is on record with who, when, why.
+    const rec = (
+      await api<{
+        request: {
+          status: string
+          decision: { by: string; reason: string }
+          revocation: { by: string; reason: string }
+        }
+      }>('market', `/v1/sharing/requests/${req.hashHex}`)
+    ).json.request
+    assert.equal(rec.status, 'revoked')
+    assert.equal(rec.decision.by, toHex(net.keys.police!.publicKey))
+    assert.equal(rec.revocation.reason, '审核已结束')
+  })
+
+  it('unconditional resources are approved by the stated policy', async () => {
+    const req = sharingRequest({
+      ...(await signer('housing')),
+      resourceId: 'market.enterprise',
+      consumerOrg: 'housing',
+      fields: ['credit_code', 'name', 'status'],
+      purpose: '核验申请人就业单位',
+      legalBasis: '政务信息资源共享管理暂行办法',
+      durationMs: 86_400_000,
+      rowsMax: 100,
+    })
+    assert.equal(await commit('housing', req), 'OK')
+    const g = (
+      await api<{ grant: { state: string; decision: { by: string; auto: boolean } } }>(
+        'housing',
+        `/v1/sharing/grants/${req.hashHex}`,
+      )
+    ).json.grant
+    assert.equal(g.state, 'active')
+    assert.equal(g.decision.by, 'policy')
+    // Not shared at all by another department's officer: a conditional resource needs approval.
+    const pend = sharingRequest({
+      ...(await signer('market')),
+      resourceId: 'tax.payment',
+      consumerOrg: 'market',
+      fields: ['tax_year'],
+      purpose: '企业信用评价',
+      legalBasis: '依法',
+      durationMs: 1000,
+      rowsMax: 1,
+    })
+    assert.equal(await commit('market', pend), 'OK')
+    assert.equal(
+      (await api<{ request: { state: string } }>('market', `/v1/sharing/requests/${pend.hashHex}`)).json.request.state,
+      'pending',
+    )
+  })
+
+  it('the data subject sees each access with their DID; nobody else can', async () => {
+    const police = loadGatewayHome(homeOf('police'))
+    const didOf = async (key: { publicKey: Uint8Array; privateKey: Uint8Array }) => {
+      const did = deriveDid(suite, key.publicKey)
+      const height = (await net.clients.market!.status()).height
+      const tx = buildTx({
+        suite,
+        chainId: net.net.chainId,
+        privateKey: key.privateKey,
+        module: 'identity',
+        method: 'createDid',
+        args: encode(CreateDidArgs, {}),
+        validUntilHeight: height + 100,
+      })
+      assert.equal(await commit('market', tx), 'OK')
+      return did
+    }
+    const myAccesses = async (
+      did: string,
+      key: { publicKey: Uint8Array; privateKey: Uint8Array },
+      credential: unknown,
+    ) => {
+      const { challenge } = (await api<{ challenge: string }>('tax', '/v1/sharing/auth/challenge', {})).json
+      const signature = signSharingAuth({
+        suite,
+        chainId: net.net.chainId,
+        privateKey: key.privateKey,
+        purpose: 'my-accesses',
+        challenge,
+      })
+      return api<{
+        subject: string
+        accesses: { consumerOrg: string; resourceId: string; purpose: string; grantId: string; timeMs: number }[]
+        code?: string
+      }>('tax', '/v1/sharing/my-accesses', { did, publicKey: toHex(key.publicKey), challenge, signature, credential })
+    }
+    const alice = demo.people[5]! // fetched twice above (household, tax) through the local API
+    const bob = demo.people[7]! // never fetched
+    const aliceKey = suite.generateKeyPair()
+    const bobKey = suite.generateKeyPair()
+    const aliceDid = await didOf(aliceKey)
+    const bobDid = await didOf(bobKey)
+    const aliceCred = issueSubjectCredential(police, aliceDid, 'person', alice.idNumber)
+    const bobCred = issueSubjectCredential(police, bobDid, 'person', bob.idNumber)
+
+    const mine = await myAccesses(aliceDid, aliceKey, aliceCred)
+    assert.equal(mine.status, 200, JSON.stringify(mine.json))
+    const seen = mine.json.accesses.map((a) => `${a.consumerOrg}:${a.resourceId}:${a.grantId}`).sort()
+    assert.deepEqual(seen, [`housing:police.household:${grants.household}`, `housing:tax.payment:${grants.tax}`].sort())
+    assert.ok(mine.json.accesses.every((a) => a.purpose === '公共租赁住房申请资格审核' && a.timeMs > 0))
+
+    const bobs = await myAccesses(bobDid, bobKey, bobCred)
+    assert.equal(bobs.status, 200)
+    assert.deepEqual(bobs.json.accesses, [])
+    // Bob with Alice's credential, Bob's key on Alice's DID, a replayed challenge: all refused.
+    assert.equal((await myAccesses(bobDid, bobKey, aliceCred)).status, 401)
+    assert.equal((await myAccesses(aliceDid, bobKey, aliceCred)).status, 401)
+    const { challenge } = (await api<{ challenge: string }>('tax', '/v1/sharing/auth/challenge', {})).json
+    const signature = signSharingAuth({
+      suite,
+      chainId: net.net.chainId,
+      privateKey: aliceKey.privateKey,
+      purpose: 'my-accesses',
+      challenge,
+    })
+    const body = { did: aliceDid, publicKey: toHex(aliceKey.publicKey), challenge, signature, credential: aliceCred }
+    assert.equal((await api('tax', '/v1/sharing/my-accesses', body)).status, 200)
+    assert.equal((await api('tax', '/v1/sharing/my-accesses', body)).status, 401)
+    // A credential not signed by an identity authority's gateway.
+    const forged = { ...bobCred, subject: aliceCred.subject }
+    assert.equal((await myAccesses(bobDid, bobKey, forged)).status, 401)
+  })
+
+  it('an auditor follows the lineage of a data item with proofs; others cannot', async () => {
+    const lineage = async (key: { publicKey: Uint8Array; privateKey: Uint8Array }, subject?: string) => {
+      const { challenge } = (await api<{ challenge: string }>('housing', '/v1/sharing/auth/challenge', {})).json
+      const signature = signSharingAuth({
+        suite,
+        chainId: net.net.chainId,
+        privateKey: key.privateKey,
+        purpose: 'lineage',
+        challenge,
+      })
+      return api<{
+        versions: { proof: unknown }[]
+        grants: { request: { requestId: string } }[]
+        receipts: { receipt: { receiptId: string; subjects: string[] }; proof: { proof: string | null } }[]
+        refusals: unknown[]
+      }>('housing', '/v1/sharing/lineage', {
+        resourceId: 'police.household',
+        publicKey: toHex(key.publicKey),
+        challenge,
+        signature,
+        ...(subject === undefined ? {} : { subject }),
+      })
+    }
+    // Four exchanges of police.household were served above; the two never acknowledged are
+    // recorded provider-only after the 10 s acknowledgement timeout.
+    const l = await waitUntil('four household receipts in the lineage', async () => {
+      const x = await lineage(net.keys.tax!) // the demo's officers hold every role, auditor included
+      assert.equal(x.status, 200, JSON.stringify(x.json))
+      return x.json.receipts.length >= 4 ? x : undefined
+    })
+    assert.equal(l.json.versions.length, 1)
+    assert.ok(typeof (l.json.versions[0]!.proof as { proof: unknown }).proof === 'string')
+    assert.ok(l.json.grants.some((g) => g.request.requestId === grants.household))
+    assert.ok(l.json.receipts.every((r) => typeof r.proof.proof === 'string'))
+    assert.ok(l.json.refusals.length >= 5, `refusals: ${JSON.stringify(l.json.refusals)}`)
+    const police = loadGatewayHome(homeOf('police'))
+    const alice = toHex(subjectPseudonym(suite, police.pseudonymKey!, 'person', demo.people[5]!.idNumber))
+    const onlyAlice = await lineage(net.keys.tax!, alice)
+    assert.ok(
+      onlyAlice.json.receipts.length >= 1 && onlyAlice.json.receipts.every((r) => r.receipt.subjects.includes(alice)),
+    )
+    const nobody = suite.generateKeyPair()
+    assert.equal((await lineage(nobody)).status, 403)
+  })
+
+  it('no personal data on chain: every block and state value, in clear or as an unkeyed hash', async () => {
+    // Stop everything, then read what each node stored: every block's bytes, and every byte of
+    // the LMDB files (state-tree nodes, so every state value; indexes; journals).
+    await Promise.all(Object.values(gateways).map((g) => g.stop()))
+    await net.stopAll()
+    const needles: { what: string; bytes: Buffer }[] = []
+    const add = (what: string, value: string) => {
+      const v = Buffer.from(utf8(value))
+      needles.push({ what, bytes: v })
+      for (const [alg, h] of [
+        ['sha256', createHash('sha256').update(v).digest()],
+        ['sm3', Buffer.from(getSuite('gm').hash(v))],
+      ] as const) {
+        needles.push({ what: `${alg}(${what})`, bytes: h })
+        needles.push({ what: `${alg}-hex(${what})`, bytes: Buffer.from(h.toString('hex')) })
+      }
+    }
+    for (const p of demo.people) {
+      add(`id ${p.idNumber}`, p.idNumber)
+      add(`name ${p.name}`, p.name)
+      add(`phone ${p.phone}`, p.phone)
+    }
+    const hits: string[] = []
+    let blocks = 0
+    for (const n of net.net.nodes) {
+      const store = LmdbChainStore.open({ path: LmdbChainStore.pathFor(n.home) })
+      try {
+        for (let h = 1; h <= store.latestHeight(); h++) {
+          const b = Buffer.from(store.getBlockBytes(h)!)
+          blocks++
+          for (const x of needles) if (b.includes(x.bytes)) hits.push(`${n.name} block ${h}: ${x.what}`)
+        }
+      } finally {
+        await store.close()
+      }
+      const walk = (dir: string): string[] =>
+        readdirSync(dir).flatMap((e) => (statSync(join(dir, e)).isDirectory() ? walk(join(dir, e)) : [join(dir, e)]))
+      // Everything the node keeps (its home), except the gateway folder: that is the department's own database.
+      for (const file of walk(n.home).filter((f) => !f.startsWith(join(n.home, 'gateway')))) {
+        const bytes = readFileSync(file)
+        for (const x of needles) if (bytes.includes(x.bytes)) hits.push(`${file}: ${x.what}`)
+      }
+    }
+    assert.ok(blocks > 4 * 20, `scanned ${blocks} blocks`)
+    assert.deepEqual(hits, [])
+    // The scan itself can find things: the departments' databases do hold the data.
+    const db = readFileSync(join(homeOf('police'), 'gateway', 'data.sqlite'))
+    assert.ok(db.includes(Buffer.from(utf8(demo.people[0]!.idNumber))))
+  })
+})

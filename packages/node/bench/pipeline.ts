@@ -1,0 +1,154 @@
+/**
+ * In-process pipeline benchmark: the CPU one validator spends per transaction in each step of
+ * the path a transaction takes, without networking or the other nodes:
+ *
+ *   admission (Mempool.add: decode, hashes, signature, replay guard)
+ *   → build (the proposer's buildBlock: reap, execute, roots)
+ *   → validate (another validator's validateBlock of the same block: decode, execute, compare)
+ *   → commit (ChainStore.commitBlock on LMDB: write + fsync)
+ *
+ * `npm run bench:pipeline -- [--suite intl|gm] [--txs 10000] [--block 500]`
+ * Prints µs per transaction per step (process.cpuUsage: user + system CPU of this process, so
+ * the figures hold on a shared machine better than wall time) and the wall time per block
+ * commit. Anchor `put` transactions from 20 senders, as the node benchmark sends.
+ */
+import { mkdtempSync, rmSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { parseArgs } from 'node:util'
+import { ANCHOR_MODULE, AnchorPutArgs, Block, type BlockHeader, codec, getSuite, type SuiteName } from '@govchain/core'
+import { buildBlock, ExecutionCache, signTx, validateBlock } from '../src/execution/index.ts'
+import { Mempool } from '../src/mempool/index.ts'
+import { defaultModuleRegistry } from '../src/modules/index.ts'
+import { LmdbChainStore } from '../src/storage/index.ts'
+
+const { values: args } = parseArgs({
+  options: {
+    suite: { type: 'string', default: 'intl' },
+    txs: { type: 'string', default: '10000' },
+    block: { type: 'string', default: '500' },
+  },
+})
+const suite = getSuite(args.suite as SuiteName)
+const TXS = Number(args.txs)
+const BLOCK = Number(args.block)
+const CHAIN_ID = 'bench-pipeline'
+const modules = defaultModuleRegistry()
+const dir = mkdtempSync(join(tmpdir(), 'govchain-pipeline-'))
+const store = LmdbChainStore.open({ path: join(dir, 'chain.lmdb') })
+const ZERO = new Uint8Array(32)
+
+function cpuUs(): number {
+  const u = process.cpuUsage()
+  return u.user + u.system
+}
+
+const senders = Array.from({ length: 20 }, () => suite.generateKeyPair())
+const txs: Uint8Array[] = []
+for (let i = 0; i < TXS; i++) {
+  const s = senders[i % senders.length]!
+  const hash = suite.hash(new TextEncoder().encode(`pipeline ${i}`))
+  txs.push(
+    signTx(
+      suite,
+      {
+        chainId: CHAIN_ID,
+        sender: s.publicKey,
+        nonce: i,
+        validUntilHeight: 1000,
+        module: ANCHOR_MODULE,
+        method: 'put',
+        args: codec.encode(AnchorPutArgs, { hash, kind: 'bench' }),
+      },
+      [s.privateKey],
+    ).bytes,
+  )
+}
+
+const mempool = new Mempool({
+  suite,
+  chainId: CHAIN_ID,
+  modules,
+  latestHeight: () => store.latestHeight(),
+  isCommitted: (h) => store.getTxResult(h) !== undefined,
+  maxTxs: TXS + 1,
+  maxPerSender: TXS,
+  maxBytes: 1 << 30,
+})
+const committed = (height: number) => (h: Uint8Array) => {
+  const r = store.getTxResult(h)
+  return r !== undefined && r.height < height
+}
+
+const totals = { admission: 0, build: 0, validate: 0, commit: 0, commitWallMs: 0 }
+let parent: { header: BlockHeader; hash: Uint8Array } | undefined
+let lastCommit: ReturnType<typeof store.getCertificate>
+let timeMs = 1_700_000_000_000
+let height = 0
+for (let off = 0; off < TXS; off += BLOCK) {
+  let t = cpuUs()
+  for (const tx of txs.slice(off, off + BLOCK)) mempool.add(tx)
+  totals.admission += cpuUs() - t
+  height++
+  timeMs += 1000
+  const ctx = {
+    suite,
+    chainId: CHAIN_ID,
+    modules,
+    store,
+    preverified: mempool.verified,
+    isCommitted: committed(height),
+    validatorSetHash: ZERO,
+    nextValidatorSetHash: ZERO,
+  }
+  t = cpuUs()
+  const built = buildBlock({
+    ...ctx,
+    cache: new ExecutionCache(),
+    height,
+    timeMs,
+    ...(parent === undefined ? {} : { parent }),
+    ...(lastCommit === undefined ? {} : { lastCommit }),
+    proposer: 'node-0',
+    txs: mempool.reap(1 << 30, BLOCK),
+  })
+  const value = codec.encode(Block, built.block)
+  totals.build += cpuUs() - t
+  t = cpuUs()
+  const block = codec.decode(Block, value)
+  const { execution } = validateBlock({
+    ...ctx,
+    cache: new ExecutionCache(),
+    block,
+    ...(parent === undefined ? {} : { parent }),
+  })
+  totals.validate += cpuUs() - t
+  t = cpuUs()
+  const w = performance.now()
+  const certificate = { height, round: 0, blockHash: built.blockHash, signatures: [] }
+  store.commitBlock({
+    block,
+    blockHash: built.blockHash,
+    certificate,
+    smtNodes: execution.smtNodes,
+    txResults: execution.results,
+    indexes: execution.indexes,
+  })
+  mempool.removeCommitted(execution.results.map((r) => r.txHash))
+  mempool.recheck()
+  totals.commit += cpuUs() - t
+  totals.commitWallMs += performance.now() - w
+  if (built.block.txs.length !== Math.min(BLOCK, TXS - off)) throw new Error(`block ${height} short`)
+  parent = { header: built.block.header, hash: built.blockHash }
+  lastCommit = certificate
+}
+const per = (us: number) => (us / TXS).toFixed(1)
+console.log(`suite=${suite.name} txs=${TXS} block=${BLOCK}`)
+console.log(`admissionUsPerTx=${per(totals.admission)}`)
+console.log(`buildUsPerTx=${per(totals.build)}`)
+console.log(`validateUsPerTx=${per(totals.validate)}`)
+console.log(`commitUsPerTx=${per(totals.commit)}`)
+console.log(`totalUsPerTx=${per(totals.admission + totals.build + totals.validate + totals.commit)}`)
+console.log(`commitWallMsPerBlock=${(totals.commitWallMs / height).toFixed(1)}`)
+await store.close()
+rmSync(dir, { recursive: true, force: true })

@@ -1,0 +1,140 @@
+/**
+ * The gateway's link to its department's node: reads grants and gateway records through the
+ * node's REST API (committed state, at request time) and submits the gateway's transactions
+ * (receipts, refusals) signed with the gateway's chain key.
+ */
+import { randomInt } from 'node:crypto'
+import { type CryptoSuite, GovchainError, toBase64, toHex } from '@govchain/core'
+import { signTx } from '../execution/validate.ts'
+
+export const NODE_TIMEOUT_MS = 10_000
+/** Gateway records change rarely (key or certificate rotation): cached this long. */
+export const GATEWAY_CACHE_MS = 5_000
+/** How stale the latest block (height for validUntilHeight, time for expiry) may be. */
+export const LATEST_CACHE_MS = 1_000
+
+export interface GatewayView {
+  orgId: string
+  url: string
+  certFingerprint: string
+  publicKey: string
+  pseudonymAuthority: boolean
+}
+
+export interface RequestView {
+  requestId: string
+  resourceId: string
+  resourceVersion: number
+  consumerOrg: string
+  ownerOrg: string
+  fields: string[]
+  purpose: string
+  status: 'pending' | 'approved' | 'rejected' | 'revoked'
+  state: string
+  grant: { notBeforeMs: number; expiresMs: number; fields: string[]; rowsMax: number } | null
+  rowScope: { field: string; values: string[] } | null
+  rowsUsed: number
+}
+
+export class NodeLink {
+  private readonly gatewayCache = new Map<string, { at: number; view: GatewayView | undefined }>()
+
+  constructor(
+    readonly baseUrl: string,
+    readonly suite: CryptoSuite,
+    readonly chainId: string,
+    private readonly key: { privateKey: Uint8Array; publicKey: Uint8Array },
+  ) {}
+
+  async get<T>(path: string): Promise<T | undefined> {
+    let res: Response
+    try {
+      res = await fetch(`${this.baseUrl}${path}`, { signal: AbortSignal.timeout(NODE_TIMEOUT_MS) })
+    } catch (e) {
+      throw new GovchainError('NODE_UNREACHABLE', `${this.baseUrl}: ${String(e)}`)
+    }
+    if (res.status === 404) return undefined
+    const body = (await res.json()) as T & { code?: string; message?: string }
+    if (!res.ok)
+      throw new GovchainError('NODE_UNREACHABLE', `${path}: ${res.status} ${body.code ?? ''} ${body.message ?? ''}`)
+    return body
+  }
+
+  async request(requestIdHex: string): Promise<RequestView | undefined> {
+    return (await this.get<{ request: RequestView }>(`/v1/sharing/requests/${requestIdHex}`))?.request
+  }
+
+  async gateway(orgId: string): Promise<GatewayView | undefined> {
+    const c = this.gatewayCache.get(orgId)
+    if (c !== undefined && Date.now() - c.at < GATEWAY_CACHE_MS) return c.view
+    const view = (await this.get<{ gateway: GatewayView }>(`/v1/catalog/gateways/${encodeURIComponent(orgId)}`))
+      ?.gateway
+    this.gatewayCache.set(orgId, { at: Date.now(), view })
+    if (this.gatewayCache.size > 1024) this.gatewayCache.clear()
+    return view
+  }
+
+  private latestSeen: { at: number; value: { height: number; timeMs: number } } | undefined
+
+  /** The latest block, at most LATEST_CACHE_MS old (grant expiry also uses the wall clock, so staleness only errs towards refusing). */
+  async latestCached(): Promise<{ height: number; timeMs: number }> {
+    if (this.latestSeen !== undefined && Date.now() - this.latestSeen.at < LATEST_CACHE_MS) return this.latestSeen.value
+    const value = await this.latest()
+    this.latestSeen = { at: Date.now(), value }
+    return value
+  }
+
+  async latest(): Promise<{ height: number; timeMs: number }> {
+    const b = await this.get<{ header: { height: number; timeMs: number } }>('/v1/blocks/latest')
+    if (b === undefined) return { height: 0, timeMs: 0 }
+    return { height: b.header.height, timeMs: b.header.timeMs }
+  }
+
+  /** Signs and submits `module.method(args)` with the gateway key; resolves with the tx hash (hex). */
+  async submit(module: string, method: string, args: Uint8Array): Promise<string> {
+    const { height } = await this.latestCached()
+    const { bytes, txHash } = signTx(
+      this.suite,
+      {
+        chainId: this.chainId,
+        sender: this.key.publicKey,
+        nonce: randomInt(0, 2 ** 47),
+        validUntilHeight: height + 200,
+        module,
+        method,
+        args,
+      },
+      [this.key.privateKey],
+    )
+    let res: Response
+    try {
+      res = await fetch(`${this.baseUrl}/v1/txs`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ tx: toBase64(bytes) }),
+        signal: AbortSignal.timeout(NODE_TIMEOUT_MS),
+      })
+    } catch (e) {
+      throw new GovchainError('NODE_UNREACHABLE', `${this.baseUrl}: ${String(e)}`)
+    }
+    if (!res.ok) {
+      const b = (await res.json().catch(() => ({}))) as { code?: string; message?: string }
+      throw new GovchainError(
+        'NODE_UNREACHABLE',
+        `submit ${module}.${method}: ${res.status} ${b.code ?? ''} ${b.message ?? ''}`,
+      )
+    }
+    return toHex(txHash)
+  }
+
+  /** Waits until the transaction is committed; resolves with its result code (OK or an error code). */
+  async waitTx(hashHex: string, timeoutMs = 30_000): Promise<string> {
+    const deadline = Date.now() + timeoutMs
+    while (Date.now() < deadline) {
+      const t = await this.get<{ status: string; code: string | null }>(`/v1/txs/${hashHex}`)
+      if (t !== undefined && t.status !== 'pending' && t.code !== null) return t.code
+      await new Promise((r) => setTimeout(r, 100))
+    }
+    throw new GovchainError('TX_TIMEOUT', `transaction ${hashHex} not committed within ${timeoutMs} ms`)
+  }
+}

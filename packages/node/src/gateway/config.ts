@@ -1,0 +1,163 @@
+/**
+ * A gateway's home: a `gateway/` folder inside its department node's home.
+ *
+ *   <node home>/gateway/gateway.json   configuration (GatewayConfig)
+ *   <node home>/gateway/key.json       the gateway's chain-suite key (signs requests and receipts;
+ *                                      answers are encrypted to it), mode 0600
+ *   <node home>/gateway/tls.{crt,key}  its TLS certificate from the organisation's CA (issueClientCert)
+ *   <node home>/gateway/data.sqlite    the department's database (embedded default connector)
+ *   <node home>/gateway/pseudonym.key  identity authorities only: the HMAC key of data-subject pseudonyms
+ *   <node home>/gateway/refusals.jsonl node-local log of every refused request
+ */
+import { createHash, X509Certificate } from 'node:crypto'
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs'
+import { join, resolve } from 'node:path'
+import { GovchainError, type SuiteName } from '@govchain/core'
+import { loadHome, loadKeyFile, newKeyFile, readJson } from '../home.ts'
+import { issueClientCert } from '../pki/index.ts'
+
+export interface ResourceBinding {
+  /** Table (or view) holding the resource; catalogue field names are its column names. */
+  table: string
+  /** Column holding each row's data-subject pseudonym (hex), written by the authority's pseudonymisation. */
+  subjectColumn: string
+}
+
+export interface GatewayConfig {
+  orgId: string
+  /** This department's node API (grants are checked there at request time). */
+  nodeApiUrl: string
+  /** mutual-TLS listener other gateways call. */
+  listen: { host: string; port: number }
+  /** Plain-HTTP listener for the department's own officers (portal console); loopback by default. */
+  local: { host: string; port: number }
+  /** The URL registered on chain (catalog.setGateway). */
+  url: string
+  connector: { kind: 'sqlite'; path: string } | { kind: 'postgres'; url: string; poolMax?: number }
+  resources: Record<string, ResourceBinding>
+  /** Accepted clock skew of signed requests. */
+  requestSkewMs: number
+  /** How long the provider waits for the consumer's countersignature before recording alone. */
+  ackTimeoutMs: number
+  /** Origins allowed to call the local API from a browser. */
+  corsOrigins: string[]
+}
+
+export const GATEWAY_DEFAULTS = { requestSkewMs: 60_000, ackTimeoutMs: 10_000 } as const
+
+export interface GatewayHome {
+  dir: string
+  config: GatewayConfig
+  suite: SuiteName
+  chainId: string
+  key: { publicKey: Uint8Array; privateKey: Uint8Array }
+  tls: { certPem: string; keyPem: string }
+  /** SHA-256 of the TLS certificate's DER (what catalog.setGateway registers). */
+  certFingerprint: Uint8Array
+  trustedCaPems: string[]
+  pseudonymKey?: Uint8Array
+}
+
+export function gatewayDir(nodeHome: string): string {
+  return join(resolve(nodeHome), 'gateway')
+}
+
+export function certFingerprintOf(certPem: string): Uint8Array {
+  return new Uint8Array(createHash('sha256').update(new X509Certificate(certPem).raw).digest())
+}
+
+export interface InitGatewayOptions {
+  nodeHome: string
+  /** Folder with the organisation's ca.crt and ca.key (DIR/orgs/<org> after `govchain init`). */
+  caDir?: string
+  port: number
+  localPort: number
+  host?: string
+  pseudonymKey?: Uint8Array
+  connector?: GatewayConfig['connector']
+  resources?: Record<string, ResourceBinding>
+}
+
+/** Creates `<node home>/gateway/` (idempotent: an existing gateway.json is kept and returned). */
+export function initGatewayHome(opts: InitGatewayOptions): GatewayHome {
+  const node = loadHome(opts.nodeHome)
+  const dir = gatewayDir(opts.nodeHome)
+  if (!existsSync(join(dir, 'gateway.json'))) {
+    mkdirSync(dir, { recursive: true })
+    const caDir = opts.caDir ?? resolve(node.home, '..', '..', 'orgs', node.config.orgId)
+    const ca = {
+      certPem: readFileSync(join(caDir, 'ca.crt'), 'utf8'),
+      keyPem: readFileSync(join(caDir, 'ca.key'), 'utf8'),
+    }
+    const host = opts.host ?? '127.0.0.1'
+    const tls = issueClientCert(ca, {
+      nodeId: `${node.config.orgId}-gateway`,
+      orgId: node.config.orgId,
+      hosts: [host, 'localhost'],
+      validityDays: 825,
+    })
+    writeFileSync(join(dir, 'tls.crt'), tls.certPem)
+    writeFileSync(join(dir, 'tls.key'), tls.keyPem, { mode: 0o600 })
+    writeFileSync(join(dir, 'key.json'), `${JSON.stringify(newKeyFile(node.genesis.suite), null, 2)}\n`, {
+      mode: 0o600,
+    })
+    if (opts.pseudonymKey !== undefined) {
+      writeFileSync(join(dir, 'pseudonym.key'), Buffer.from(opts.pseudonymKey).toString('hex'), { mode: 0o600 })
+    }
+    const config: GatewayConfig = {
+      orgId: node.config.orgId,
+      nodeApiUrl: `http://${node.config.api.host}:${node.config.api.port}`,
+      listen: { host, port: opts.port },
+      local: { host: '127.0.0.1', port: opts.localPort },
+      url: `https://${host}:${opts.port}`,
+      connector: opts.connector ?? { kind: 'sqlite', path: 'data.sqlite' },
+      resources: opts.resources ?? {},
+      requestSkewMs: GATEWAY_DEFAULTS.requestSkewMs,
+      ackTimeoutMs: GATEWAY_DEFAULTS.ackTimeoutMs,
+      corsOrigins: ['http://localhost:5173', 'http://127.0.0.1:5173'],
+    }
+    writeFileSync(join(dir, 'gateway.json'), `${JSON.stringify(config, null, 2)}\n`)
+  }
+  return loadGatewayHome(opts.nodeHome)
+}
+
+export function saveGatewayConfig(nodeHome: string, config: GatewayConfig): void {
+  writeFileSync(join(gatewayDir(nodeHome), 'gateway.json'), `${JSON.stringify(config, null, 2)}\n`)
+}
+
+export function loadGatewayHome(nodeHome: string): GatewayHome {
+  const node = loadHome(nodeHome)
+  const dir = gatewayDir(nodeHome)
+  if (!existsSync(join(dir, 'gateway.json'))) {
+    throw new GovchainError(
+      'HOME_NOT_FOUND',
+      `${dir} has no gateway.json; run govchain gateway init --home ${nodeHome}`,
+    )
+  }
+  const config = readJson<GatewayConfig>(join(dir, 'gateway.json'), 'CONFIG_INVALID')
+  if (typeof config.orgId !== 'string' || config.orgId !== node.config.orgId || !config.listen || !config.local) {
+    throw new GovchainError('GATEWAY_CONFIG_INVALID', `${dir}/gateway.json: orgId, listen or local missing or wrong`)
+  }
+  const key = loadKeyFile(join(dir, 'key.json'))
+  const tls = {
+    certPem: readFileSync(join(dir, 'tls.crt'), 'utf8'),
+    keyPem: readFileSync(join(dir, 'tls.key'), 'utf8'),
+  }
+  const pk = join(dir, 'pseudonym.key')
+  return {
+    dir,
+    config: {
+      ...GATEWAY_DEFAULTS,
+      ...config,
+      corsOrigins: config.corsOrigins ?? [],
+      resources: config.resources ?? {},
+    },
+    suite: node.genesis.suite,
+    chainId: node.genesis.chainId,
+    key: { publicKey: key.publicKey, privateKey: key.privateKey },
+    tls,
+    certFingerprint: certFingerprintOf(tls.certPem),
+    trustedCaPems: node.trustedCaPems,
+    ...(existsSync(pk) ? { pseudonymKey: new Uint8Array(Buffer.from(readFileSync(pk, 'utf8').trim(), 'hex')) } : {}),
+  }
+}

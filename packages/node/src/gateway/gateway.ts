@@ -1,0 +1,769 @@
+/**
+ * The data gateway (one per department, beside its node). It plays both X-Road roles:
+ *
+ *   provider  https with mutual TLS: serves a query on a resource only to a grantee whose client
+ *             certificate comes from a consortium organisation's CA AND whose request is signed
+ *             with the key its organisation registered on chain; checks the grant on chain at
+ *             request time; returns only granted fields and rows, encrypted to the requester's
+ *             key; signs a receipt, records it on chain once countersigned (or alone after
+ *             ackTimeoutMs). Every refusal gets a code, a line in refusals.jsonl and — when the
+ *             requester is identifiable (a consortium certificate) — a refusal record on chain.
+ *   consumer  `fetch()`: asks a provider gateway, checks the provider's pinned certificate, the
+ *             receipt (hashes of the exact bytes, the provider's signature), opens the answer and
+ *             countersigns the receipt.
+ *
+ * A local plain-HTTP API (loopback) lets the department's officers (the portal console) ask
+ * their own gateway to fetch, authenticated by an officer signature.
+ */
+import { createHash, randomBytes } from 'node:crypto'
+import { appendFileSync } from 'node:fs'
+import { createServer as createHttpServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http'
+import { createServer as createHttpsServer, Agent as HttpsAgent, request as httpsRequest } from 'node:https'
+import type { TLSSocket } from 'node:tls'
+import {
+  type CryptoSuite,
+  codec,
+  type DataRequest,
+  ERROR_CATALOGUE,
+  type ErrorCode,
+  fromBase64,
+  fromHex,
+  GovchainError,
+  gatewayLocalMessage,
+  getSuite,
+  isGovchainError,
+  ReceiptBody,
+  SHARING_LIMITS,
+  SharingReceiptArgs,
+  SharingRefusalArgs,
+  toBase64,
+  toHex,
+} from '@govchain/core'
+import { loadTrustedCAs, type TrustedCA, verifyCertificateChain } from '../pki/index.ts'
+import { type GatewayView, NodeLink } from './chain.ts'
+import type { GatewayHome } from './config.ts'
+import type { DataConnector, Row } from './connector.ts'
+import {
+  encodeReceipt,
+  newNonce,
+  openPayload,
+  openRequest,
+  sealPayload,
+  signReceipt,
+  signRequest,
+  verifyReceipt,
+} from './protocol.ts'
+
+export const GATEWAY_BODY_BYTES_MAX = 1024 * 1024
+/** Replay cache bound (entries live 2 × the accepted skew). */
+export const REPLAY_CACHE_MAX = 200_000
+/** Receipts served and waiting for the consumer's countersignature. */
+export const PENDING_RECEIPTS_MAX = 10_000
+
+export interface GatewayLogger {
+  info(obj: Record<string, unknown>, msg: string): void
+  warn(obj: Record<string, unknown>, msg: string): void
+}
+
+export interface StartGatewayOptions {
+  home: GatewayHome
+  connector: DataConnector
+  logger?: GatewayLogger
+}
+
+export interface FetchInput {
+  grantId: string
+  fields: string[]
+  filter?: { field: string; values: string[] } | null
+}
+
+export interface FetchResult {
+  fields: string[]
+  rows: Row[]
+  receiptId: string
+  txHash: string
+  responseHash: string
+  /** The exact envelope bytes delivered (what responseHash covers). */
+  envelope: Uint8Array
+  requestHash: string
+}
+
+interface Refusal {
+  code: ErrorCode
+  message: string
+  consumerOrg?: string
+  grantId?: Uint8Array
+  resourceId?: string
+  requestHash: Uint8Array
+}
+
+class Refused extends Error {
+  constructor(
+    readonly code: ErrorCode,
+    message: string,
+  ) {
+    super(message)
+  }
+}
+
+const quietLogger: GatewayLogger = { info() {}, warn() {} }
+
+function readBody(req: IncomingMessage): Promise<Buffer> {
+  return new Promise((resolveBody, reject) => {
+    const chunks: Buffer[] = []
+    let size = 0
+    req.on('data', (c: Buffer) => {
+      size += c.length
+      if (size > GATEWAY_BODY_BYTES_MAX) {
+        reject(new GovchainError('PAYLOAD_TOO_LARGE'))
+        req.destroy()
+        return
+      }
+      chunks.push(c)
+    })
+    req.on('end', () => resolveBody(Buffer.concat(chunks)))
+    req.on('error', reject)
+  })
+}
+
+function send(res: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}): void {
+  const text = JSON.stringify(body)
+  res.writeHead(status, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(text), ...headers })
+  res.end(text)
+}
+
+export class Gateway {
+  readonly suite: CryptoSuite
+  readonly node: NodeLink
+  private readonly trusted: TrustedCA[]
+  private readonly seen = new Map<string, number>()
+  private readonly pending = new Map<
+    string,
+    { args: { body: Uint8Array; providerSignature: Uint8Array }; timer: NodeJS.Timeout; consumerKey: Uint8Array }
+  >()
+  private readonly localNonces = new Map<string, number>()
+  private officerCache: { at: number; keys: Set<string> } | undefined
+  private server: Server | undefined
+  private localServer: Server | undefined
+  private readonly background = new Set<Promise<unknown>>()
+  /** Keep-alive connections to provider gateways (bounded): a TLS handshake per exchange costs more than the query. */
+  private readonly agent = new HttpsAgent({ keepAlive: true, maxSockets: 32, maxFreeSockets: 8, timeout: 60_000 })
+  url = ''
+  localUrl = ''
+
+  private constructor(
+    readonly home: GatewayHome,
+    readonly connector: DataConnector,
+    private readonly logger: GatewayLogger,
+  ) {
+    this.suite = getSuite(home.suite)
+    this.node = new NodeLink(home.config.nodeApiUrl, this.suite, home.chainId, home.key)
+    this.trusted = loadTrustedCAs(home.trustedCaPems)
+  }
+
+  static async start(opts: StartGatewayOptions): Promise<Gateway> {
+    const g = new Gateway(opts.home, opts.connector, opts.logger ?? quietLogger)
+    await g.listen()
+    return g
+  }
+
+  get orgId(): string {
+    return this.home.config.orgId
+  }
+
+  private async listen(): Promise<void> {
+    const { config, tls } = this.home
+    this.server = createHttpsServer(
+      { cert: tls.certPem, key: tls.keyPem, requestCert: true, rejectUnauthorized: false, minVersion: 'TLSv1.3' },
+      (req, res) => {
+        this.handleProvider(req, res).catch((e) => send(res, 500, { code: 'INTERNAL', message: String(e) }))
+      },
+    )
+    this.localServer = createHttpServer((req, res) => {
+      this.handleLocal(req, res).catch((e) => send(res, 500, { code: 'INTERNAL', message: String(e) }))
+    })
+    const listenOn = (s: Server, host: string, port: number) =>
+      new Promise<number>((ok, fail) => {
+        s.once('error', fail)
+        s.listen(port, host, () => {
+          const a = s.address()
+          ok(typeof a === 'object' && a !== null ? a.port : port)
+        })
+      })
+    const port = await listenOn(this.server, config.listen.host, config.listen.port)
+    const localPort = await listenOn(this.localServer, config.local.host, config.local.port)
+    this.url = `https://${config.listen.host}:${port}`
+    this.localUrl = `http://${config.local.host}:${localPort}`
+    this.logger.info({ orgId: this.orgId, url: this.url, localUrl: this.localUrl }, 'gateway listening')
+  }
+
+  async stop(): Promise<void> {
+    // Receipts still waiting for a countersignature are recorded provider-only before stopping.
+    for (const [id, p] of this.pending) {
+      clearTimeout(p.timer)
+      this.pending.delete(id)
+      this.track(this.recordReceipt(p.args, undefined))
+    }
+    await Promise.allSettled([...this.background])
+    const close = (s: Server | undefined) =>
+      new Promise<void>((ok) => {
+        if (s === undefined) return ok()
+        s.close(() => ok())
+        s.closeAllConnections()
+      })
+    this.agent.destroy()
+    await close(this.server)
+    await close(this.localServer)
+    await this.connector.close()
+  }
+
+  private track(p: Promise<unknown>): void {
+    const q = p.catch((e) => this.logger.warn({ err: String(e) }, 'gateway background task failed'))
+    this.background.add(q)
+    void q.finally(() => this.background.delete(q))
+  }
+
+  // ------------------------------------------------------------------ provider
+
+  private async handleProvider(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const url = req.url ?? ''
+    if (req.method === 'GET' && url === '/v1/gateway/health') return send(res, 200, { ok: true, orgId: this.orgId })
+    if (req.method === 'POST' && url === '/v1/gateway/query') return this.serveQuery(req, res)
+    if (req.method === 'POST' && url === '/v1/gateway/ack') return this.serveAck(req, res)
+    send(res, 404, { code: 'NOT_FOUND', message: 'no such route' })
+  }
+
+  /** The consortium identity of the TLS client, or a refusal. */
+  private clientIdentity(req: IncomingMessage): { orgId: string; fingerprint: Uint8Array } {
+    const socket = req.socket as TLSSocket
+    const cert = socket.getPeerCertificate?.()
+    if (cert === undefined || cert === null || cert.raw === undefined) {
+      throw new Refused('GATEWAY_CERT_NOT_CONSORTIUM', 'no client certificate')
+    }
+    try {
+      const id = verifyCertificateChain({ raw: cert.raw }, this.trusted)
+      if (id.role !== 'client' && id.role !== 'node') throw new Error('role')
+      return { orgId: id.orgId, fingerprint: new Uint8Array(createHash('sha256').update(cert.raw).digest()) }
+    } catch (e) {
+      throw new Refused('GATEWAY_CERT_NOT_CONSORTIUM', `client certificate: ${isGovchainError(e) ? e.code : String(e)}`)
+    }
+  }
+
+  private async serveQuery(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const refusal: Refusal = { code: 'GATEWAY_BAD_REQUEST', message: '', requestHash: new Uint8Array(32) }
+    try {
+      const client = this.clientIdentity(req)
+      refusal.consumerOrg = client.orgId
+      const raw = await readBody(req)
+      let body: { request?: unknown; signature?: unknown }
+      try {
+        body = JSON.parse(raw.toString('utf8')) as typeof body
+      } catch {
+        throw new Refused('GATEWAY_BAD_REQUEST', 'body is not JSON')
+      }
+      if (
+        typeof body.request !== 'string' ||
+        typeof body.signature !== 'string' ||
+        !/^[0-9a-f]{128}$/.test(body.signature)
+      ) {
+        throw new Refused('GATEWAY_BAD_REQUEST', 'request (base64) and signature (hex) are required')
+      }
+      const requestBytes = fromBase64(body.request)
+      refusal.requestHash = this.suite.hash(requestBytes)
+      const answer = await this.answer(client, requestBytes, fromHex(body.signature), refusal)
+      send(res, 200, answer)
+    } catch (e) {
+      const code: ErrorCode = e instanceof Refused ? e.code : isGovchainError(e) ? e.code : 'INTERNAL'
+      refusal.code = code
+      refusal.message = e instanceof Error ? e.message : String(e)
+      const refusalTx = await this.refuse(refusal)
+      send(res, ERROR_CATALOGUE[code].http, {
+        code,
+        message: refusal.message,
+        ...(refusalTx === undefined ? {} : { refusalTx }),
+      })
+    }
+  }
+
+  private async answer(
+    client: { orgId: string; fingerprint: Uint8Array },
+    requestBytes: Uint8Array,
+    signature: Uint8Array,
+    refusal: Refusal,
+  ): Promise<Record<string, string>> {
+    const { config } = this.home
+    let r: DataRequest
+    try {
+      r = openRequest(this.suite, requestBytes, signature)
+    } catch (e) {
+      throw new Refused(isGovchainError(e) ? e.code : 'GATEWAY_BAD_REQUEST', e instanceof Error ? e.message : String(e))
+    }
+    refusal.grantId = r.grantId
+    refusal.resourceId = r.resourceId
+    if (r.consumerOrg !== client.orgId)
+      throw new Refused('GATEWAY_CERT_MISMATCH', `certificate of ${client.orgId}, request for ${r.consumerOrg}`)
+    const consumerGw = await this.node.gateway(r.consumerOrg)
+    if (consumerGw === undefined)
+      throw new Refused('GATEWAY_UNKNOWN_CONSUMER', `${r.consumerOrg} has no registered gateway`)
+    if (consumerGw.publicKey !== toHex(r.consumerKey)) {
+      throw new Refused(
+        'GATEWAY_BAD_SIGNATURE',
+        'request not signed by the consumer organisation’s registered gateway key',
+      )
+    }
+    if (consumerGw.certFingerprint !== toHex(client.fingerprint)) {
+      throw new Refused('GATEWAY_CERT_MISMATCH', 'client certificate is not the one the consumer registered')
+    }
+    if (r.chainId !== this.home.chainId || r.providerOrg !== this.orgId)
+      throw new Refused('GATEWAY_BAD_REQUEST', 'wrong chain or provider')
+    const now = Date.now()
+    if (Math.abs(now - r.timeMs) > config.requestSkewMs)
+      throw new Refused('GATEWAY_STALE_REQUEST', `request time ${r.timeMs}, now ${now}`)
+    this.checkReplay(r, now)
+
+    // The grant, read on chain now.
+    const grant = await this.node.request(toHex(r.grantId))
+    if (
+      grant === undefined ||
+      grant.consumerOrg !== r.consumerOrg ||
+      grant.ownerOrg !== this.orgId ||
+      grant.resourceId !== r.resourceId
+    ) {
+      throw new Refused('SHARING_NO_GRANT', 'no such grant for this consumer and resource')
+    }
+    if (grant.status === 'revoked') throw new Refused('SHARING_GRANT_REVOKED', 'the grant was revoked')
+    if (grant.status !== 'approved' || grant.grant === null)
+      throw new Refused('SHARING_GRANT_NOT_ACTIVE', `the grant is ${grant.status}`)
+    const chainNow = Math.max(now, (await this.node.latestCached()).timeMs)
+    if (chainNow >= grant.grant.expiresMs)
+      throw new Refused('SHARING_GRANT_EXPIRED', `expired at ${grant.grant.expiresMs}`)
+    const granted = new Set(grant.grant.fields)
+    const notGranted = r.fields.filter((f) => !granted.has(f))
+    if (r.fields.length === 0 || notGranted.length > 0)
+      throw new Refused('SHARING_FIELD_NOT_GRANTED', `not granted: ${notGranted.join(', ')}`)
+    if (r.filter !== undefined && !granted.has(r.filter.field))
+      throw new Refused('SHARING_FIELD_NOT_GRANTED', `filter on ${r.filter.field}`)
+    const remaining = grant.grant.rowsMax - grant.rowsUsed
+    if (remaining <= 0) throw new Refused('SHARING_VOLUME_EXCEEDED', 'the grant’s rows are used up')
+    const binding = config.resources[r.resourceId]
+    if (binding === undefined) throw new Refused('CATALOG_NOT_FOUND', `${r.resourceId} is not served by this gateway`)
+
+    // Only granted fields, only rows within the filter and the grant's row scope.
+    const where = []
+    if (r.filter !== undefined) where.push({ column: r.filter.field, values: r.filter.values })
+    if (grant.rowScope !== null) where.push({ column: grant.rowScope.field, values: grant.rowScope.values })
+    const columns = [...new Set([...r.fields, binding.subjectColumn])]
+    const found = await this.connector.query({
+      table: binding.table,
+      columns,
+      where,
+      limit: Math.min(SHARING_LIMITS.rowsPerFetch, remaining),
+    })
+    const subjects = new Map<string, Uint8Array>()
+    const rows = found.map((row) => {
+      const s = row[binding.subjectColumn]
+      if (typeof s === 'string' && /^[0-9a-f]{64}$/.test(s)) subjects.set(s, fromHex(s))
+      const out: Row = {}
+      for (const f of r.fields) out[f] = row[f] ?? null
+      return out
+    })
+    const requestHash = this.suite.hash(requestBytes)
+    const envelope = sealPayload(this.suite, r.consumerKey, requestHash, { fields: r.fields, rows })
+    const receipt: ReceiptBody = {
+      chainId: this.home.chainId,
+      grantId: r.grantId,
+      resourceId: r.resourceId,
+      resourceVersion: grant.resourceVersion,
+      consumerOrg: r.consumerOrg,
+      providerOrg: this.orgId,
+      consumerKey: r.consumerKey,
+      providerKey: this.home.key.publicKey,
+      requestHash,
+      responseHash: this.suite.hash(envelope),
+      fields: r.fields,
+      rows: rows.length,
+      subjects: [...subjects.keys()].sort().map((k) => subjects.get(k)!),
+      servedAtMs: now,
+    }
+    const receiptBytes = encodeReceipt(receipt)
+    const providerSignature = signReceipt(this.suite, this.home.key.privateKey, receiptBytes)
+    const receiptId = toHex(this.suite.hash(receiptBytes))
+    this.holdReceipt(receiptId, { body: receiptBytes, providerSignature }, r.consumerKey)
+    this.logger.info({ receiptId, consumerOrg: r.consumerOrg, resourceId: r.resourceId, rows: rows.length }, 'served')
+    return {
+      envelope: toBase64(envelope),
+      receipt: toBase64(receiptBytes),
+      receiptId,
+      providerSignature: toHex(providerSignature),
+    }
+  }
+
+  private checkReplay(r: DataRequest, now: number): void {
+    const key = `${r.consumerOrg}/${toHex(r.nonce)}`
+    if (this.seen.size >= REPLAY_CACHE_MAX) {
+      const horizon = now - 2 * this.home.config.requestSkewMs
+      for (const [k, t] of this.seen) if (t < horizon) this.seen.delete(k)
+      if (this.seen.size >= REPLAY_CACHE_MAX) throw new Refused('GATEWAY_REPLAY', 'replay cache full, retry later')
+    }
+    if (this.seen.has(key)) throw new Refused('GATEWAY_REPLAY', 'this request was already served')
+    this.seen.set(key, now)
+  }
+
+  private holdReceipt(
+    receiptId: string,
+    args: { body: Uint8Array; providerSignature: Uint8Array },
+    consumerKey: Uint8Array,
+  ): void {
+    if (this.pending.size >= PENDING_RECEIPTS_MAX) {
+      // Record the oldest alone rather than drop it: every answer served leaves a receipt.
+      const [oldest] = this.pending.keys()
+      if (oldest !== undefined) this.expireReceipt(oldest)
+    }
+    const timer = setTimeout(() => this.expireReceipt(receiptId), this.home.config.ackTimeoutMs)
+    timer.unref()
+    this.pending.set(receiptId, { args, timer, consumerKey })
+  }
+
+  private expireReceipt(receiptId: string): void {
+    const p = this.pending.get(receiptId)
+    if (p === undefined) return
+    clearTimeout(p.timer)
+    this.pending.delete(receiptId)
+    this.logger.warn({ receiptId }, 'no countersignature in time: recording the receipt provider-only')
+    this.track(this.recordReceipt(p.args, undefined))
+  }
+
+  private async recordReceipt(
+    args: { body: Uint8Array; providerSignature: Uint8Array },
+    consumerSignature: Uint8Array | undefined,
+  ): Promise<string> {
+    const encoded = codec.encode(SharingReceiptArgs, {
+      body: args.body,
+      providerSignature: args.providerSignature,
+      ...(consumerSignature === undefined ? {} : { consumerSignature }),
+    })
+    return this.node.submit('sharing', 'receipt', encoded)
+  }
+
+  private async serveAck(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    try {
+      const client = this.clientIdentity(req)
+      const body = JSON.parse((await readBody(req)).toString('utf8')) as {
+        receiptId?: string
+        consumerSignature?: string
+      }
+      const p = typeof body.receiptId === 'string' ? this.pending.get(body.receiptId) : undefined
+      if (
+        p === undefined ||
+        typeof body.consumerSignature !== 'string' ||
+        !/^[0-9a-f]{128}$/.test(body.consumerSignature)
+      ) {
+        throw new Refused('GATEWAY_BAD_REQUEST', 'unknown receipt (already recorded?) or malformed signature')
+      }
+      const decoded = codec.decode(ReceiptBody, p.args.body)
+      if (decoded.consumerOrg !== client.orgId) throw new Refused('GATEWAY_CERT_MISMATCH', 'not the receipt’s consumer')
+      const sig = fromHex(body.consumerSignature)
+      if (!verifyReceipt(this.suite, p.consumerKey, p.args.body, sig))
+        throw new Refused('GATEWAY_BAD_SIGNATURE', 'countersignature')
+      clearTimeout(p.timer)
+      this.pending.delete(body.receiptId!)
+      const txHash = await this.recordReceipt(p.args, sig)
+      send(res, 200, { receiptId: body.receiptId, txHash })
+    } catch (e) {
+      const code: ErrorCode = e instanceof Refused ? e.code : isGovchainError(e) ? e.code : 'GATEWAY_BAD_REQUEST'
+      send(res, ERROR_CATALOGUE[code].http, { code, message: e instanceof Error ? e.message : String(e) })
+    }
+  }
+
+  /** Logs a refusal locally, and on chain when the requester is identifiable. Returns the refusal tx hash. */
+  private async refuse(r: Refusal): Promise<string | undefined> {
+    const line = {
+      timeMs: Date.now(),
+      code: r.code,
+      message: r.message,
+      consumerOrg: r.consumerOrg ?? null,
+      grantId: r.grantId === undefined ? null : toHex(r.grantId),
+      resourceId: r.resourceId ?? null,
+      requestHash: toHex(r.requestHash),
+    }
+    try {
+      appendFileSync(`${this.home.dir}/refusals.jsonl`, `${JSON.stringify(line)}\n`)
+    } catch (e) {
+      this.logger.warn({ err: String(e) }, 'cannot append to refusals.jsonl')
+    }
+    this.logger.warn(line, 'refused')
+    if (r.consumerOrg === undefined || r.code === 'INTERNAL' || r.code === 'GATEWAY_CERT_NOT_CONSORTIUM')
+      return undefined
+    try {
+      const args = codec.encode(SharingRefusalArgs, {
+        providerOrg: this.orgId,
+        code: r.code,
+        consumerOrg: r.consumerOrg,
+        ...(r.grantId === undefined ? {} : { grantId: r.grantId }),
+        ...(r.resourceId === undefined || !/^[a-z][a-z0-9_.-]{2,63}$/.test(r.resourceId)
+          ? {}
+          : { resourceId: r.resourceId }),
+        requestHash: r.requestHash,
+        reason: (r.message.replace(/\p{Cc}/gu, ' ').trim() || r.code).slice(0, 200),
+        refusedAtMs: line.timeMs,
+      })
+      return await this.node.submit('sharing', 'refusal', args)
+    } catch (e) {
+      this.logger.warn({ err: String(e) }, 'cannot record the refusal on chain')
+      return undefined
+    }
+  }
+
+  // ------------------------------------------------------------------ consumer
+
+  /** Fetches granted data from the provider's gateway; returns the rows and the countersigned receipt. */
+  async fetch(input: FetchInput): Promise<FetchResult> {
+    const grant = await this.node.request(input.grantId)
+    if (grant === undefined) throw new GovchainError('SHARING_REQUEST_NOT_FOUND')
+    const provider = await this.node.gateway(grant.ownerOrg)
+    if (provider === undefined) throw new GovchainError('CATALOG_GATEWAY_NOT_FOUND', `${grant.ownerOrg} has no gateway`)
+    const request: DataRequest = {
+      chainId: this.home.chainId,
+      grantId: fromHex(input.grantId),
+      resourceId: grant.resourceId,
+      consumerOrg: this.orgId,
+      providerOrg: grant.ownerOrg,
+      fields: input.fields,
+      ...(input.filter === undefined || input.filter === null ? {} : { filter: input.filter }),
+      nonce: newNonce(),
+      timeMs: Date.now(),
+      consumerKey: this.home.key.publicKey,
+    }
+    const signed = signRequest(this.suite, this.home.key.privateKey, request)
+    const answer = await this.callProvider(provider, '/v1/gateway/query', {
+      request: toBase64(signed.bytes),
+      signature: toHex(signed.signature),
+    })
+    return this.acceptAnswer(provider, request, signed.bytes, answer)
+  }
+
+  /** Sends raw JSON to a provider gateway over mutual TLS, as this gateway. */
+  callProvider(provider: GatewayView, path: string, body: unknown): Promise<Record<string, string>> {
+    return postToGateway(this.home.tls, provider, path, body, this.agent)
+  }
+
+  private async acceptAnswer(
+    provider: GatewayView,
+    request: DataRequest,
+    requestBytes: Uint8Array,
+    answer: Record<string, string>,
+  ): Promise<FetchResult> {
+    const bad = (m: string) => new GovchainError('GATEWAY_BAD_RESPONSE', m)
+    if (
+      typeof answer.envelope !== 'string' ||
+      typeof answer.receipt !== 'string' ||
+      typeof answer.providerSignature !== 'string'
+    ) {
+      throw bad('answer lacks envelope, receipt or signature')
+    }
+    const envelope = fromBase64(answer.envelope)
+    const receiptBytes = fromBase64(answer.receipt)
+    const body = codec.decode(ReceiptBody, receiptBytes)
+    const requestHash = this.suite.hash(requestBytes)
+    const responseHash = this.suite.hash(envelope)
+    if (toHex(body.requestHash) !== toHex(requestHash)) throw bad('receipt is for another request')
+    if (toHex(body.responseHash) !== toHex(responseHash)) throw bad('receipt does not cover the bytes delivered')
+    if (
+      toHex(body.grantId) !== toHex(request.grantId) ||
+      body.consumerOrg !== this.orgId ||
+      body.providerOrg !== provider.orgId
+    ) {
+      throw bad('receipt parties or grant differ')
+    }
+    if (toHex(body.providerKey) !== provider.publicKey) throw bad('receipt not from the provider’s registered key')
+    if (!verifyReceipt(this.suite, body.providerKey, receiptBytes, fromHex(answer.providerSignature)))
+      throw bad('provider signature')
+    const payload = openPayload(this.suite, this.home.key.privateKey, requestHash, envelope)
+    if (payload.rows.length !== body.rows || payload.fields.some((f) => !request.fields.includes(f))) {
+      throw bad('answer differs from its receipt')
+    }
+    const consumerSignature = signReceipt(this.suite, this.home.key.privateKey, receiptBytes)
+    const ack = await this.callProvider(provider, '/v1/gateway/ack', {
+      receiptId: answer.receiptId,
+      consumerSignature: toHex(consumerSignature),
+    })
+    return {
+      fields: payload.fields,
+      rows: payload.rows,
+      receiptId: toHex(this.suite.hash(receiptBytes)),
+      txHash: String(ack.txHash),
+      responseHash: toHex(responseHash),
+      envelope,
+      requestHash: toHex(requestHash),
+    }
+  }
+
+  // ------------------------------------------------------------------ local API (officers)
+
+  private async handleLocal(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const origin = req.headers.origin
+    const cors: Record<string, string> =
+      typeof origin === 'string' && this.home.config.corsOrigins.includes(origin)
+        ? { 'access-control-allow-origin': origin, 'access-control-allow-headers': 'content-type', vary: 'origin' }
+        : {}
+    if (req.method === 'OPTIONS') {
+      res.writeHead(204, { ...cors, 'access-control-allow-methods': 'GET, POST', 'access-control-max-age': '600' })
+      return void res.end()
+    }
+    if (req.method === 'GET' && req.url === '/v1/local/status') {
+      return send(
+        res,
+        200,
+        { orgId: this.orgId, url: this.url, resources: Object.keys(this.home.config.resources) },
+        cors,
+      )
+    }
+    if (req.method !== 'POST' || req.url !== '/v1/local/fetch')
+      return send(res, 404, { code: 'NOT_FOUND', message: 'no such route' }, cors)
+    try {
+      const b = JSON.parse((await readBody(req)).toString('utf8')) as {
+        grantId: string
+        fields: string[]
+        filter: { field: string; values: string[] } | null
+        timeMs: number
+        nonce: string
+        publicKey: string
+        signature: string
+      }
+      if (
+        typeof b.grantId !== 'string' ||
+        !/^[0-9a-f]{64}$/.test(b.grantId) ||
+        !Array.isArray(b.fields) ||
+        typeof b.timeMs !== 'number' ||
+        typeof b.nonce !== 'string' ||
+        !/^[0-9a-f]{32}$/.test(b.nonce) ||
+        typeof b.publicKey !== 'string' ||
+        typeof b.signature !== 'string'
+      ) {
+        throw new GovchainError('GATEWAY_BAD_REQUEST', 'grantId, fields, filter, timeMs, nonce, publicKey, signature')
+      }
+      const now = Date.now()
+      if (Math.abs(now - b.timeMs) > this.home.config.requestSkewMs) throw new GovchainError('GATEWAY_STALE_REQUEST')
+      const msg = gatewayLocalMessage(b.grantId, b.fields, b.filter ?? null, b.timeMs, b.nonce)
+      if (!this.suite.verify(fromHex(b.publicKey), msg, fromHex(b.signature)))
+        throw new GovchainError('GATEWAY_BAD_SIGNATURE')
+      if (!(await this.isOwnOfficer(b.publicKey)))
+        throw new GovchainError('IDENTITY_WRONG_ORGANISATION', 'not an officer of this department')
+      for (const [k, t] of this.localNonces)
+        if (t < now - 2 * this.home.config.requestSkewMs) this.localNonces.delete(k)
+      if (this.localNonces.has(b.nonce) || this.localNonces.size > REPLAY_CACHE_MAX)
+        throw new GovchainError('GATEWAY_REPLAY')
+      this.localNonces.set(b.nonce, now)
+      const r = await this.fetch({ grantId: b.grantId, fields: b.fields, filter: b.filter ?? null })
+      send(
+        res,
+        200,
+        { rows: r.rows, fields: r.fields, receiptId: r.receiptId, txHash: r.txHash, responseHash: r.responseHash },
+        cors,
+      )
+    } catch (e) {
+      const code: ErrorCode = isGovchainError(e) ? e.code : 'GATEWAY_BAD_REQUEST'
+      send(res, ERROR_CATALOGUE[code].http, { code, message: e instanceof Error ? e.message : String(e) }, cors)
+    }
+  }
+
+  private async isOwnOfficer(publicKeyHex: string): Promise<boolean> {
+    if (this.officerCache === undefined || Date.now() - this.officerCache.at > 5000) {
+      const list = await this.node.get<{ officers: { publicKey: string; status: string }[] }>(
+        `/v1/organisations/${encodeURIComponent(this.orgId)}/officers`,
+      )
+      this.officerCache = {
+        at: Date.now(),
+        keys: new Set((list?.officers ?? []).filter((o) => o.status === 'active').map((o) => o.publicKey)),
+      }
+    }
+    return this.officerCache.keys.has(publicKeyHex)
+  }
+}
+
+/**
+ * POSTs JSON to a gateway over mutual TLS with the given client certificate, after checking that
+ * the server's certificate is the one its organisation registered on chain (pinning).
+ * Resolves with the JSON answer; a non-200 answer rejects with its GovchainError code.
+ */
+export function postToGateway(
+  tls: { certPem: string; keyPem: string },
+  provider: Pick<GatewayView, 'url' | 'orgId' | 'certFingerprint'>,
+  path: string,
+  body: unknown,
+  /** A keep-alive agent to reuse connections (already pinned when they were opened); default: a fresh connection. */
+  agent?: HttpsAgent,
+): Promise<Record<string, string>> {
+  const text = JSON.stringify(body)
+  return new Promise((ok, fail) => {
+    const u = new URL(provider.url)
+    const req = httpsRequest({
+      host: u.hostname,
+      port: u.port,
+      path,
+      method: 'POST',
+      cert: tls.certPem,
+      key: tls.keyPem,
+      // The provider's certificate is pinned to the fingerprint its organisation registered on
+      // chain (checked below before anything is sent), which is stronger than a CA check.
+      rejectUnauthorized: false,
+      minVersion: 'TLSv1.3',
+      agent: agent ?? false,
+      headers: { 'content-type': 'application/json', 'content-length': Buffer.byteLength(text) },
+      timeout: 30_000,
+    })
+    req.on('socket', (socket) => {
+      const tlsSocket = socket as TLSSocket
+      const pin = () => {
+        const cert = tlsSocket.getPeerCertificate()
+        const fp = cert?.raw === undefined ? '' : createHash('sha256').update(cert.raw).digest('hex')
+        if (fp !== provider.certFingerprint) {
+          req.destroy(
+            new GovchainError(
+              'GATEWAY_CERT_MISMATCH',
+              `${provider.orgId}'s gateway certificate is not the registered one`,
+            ),
+          )
+          return
+        }
+        req.end(text)
+      }
+      // A reused keep-alive socket is already connected (and was pinned when it was opened).
+      if (tlsSocket.encrypted === true && !tlsSocket.connecting && tlsSocket.getPeerCertificate()?.raw !== undefined)
+        pin()
+      else tlsSocket.once('secureConnect', pin)
+    })
+    req.on('timeout', () => req.destroy(new GovchainError('GATEWAY_UNREACHABLE', 'timed out')))
+    req.on('error', (e) => fail(isGovchainError(e) ? e : new GovchainError('GATEWAY_UNREACHABLE', String(e))))
+    req.on('response', (res) => {
+      const chunks: Buffer[] = []
+      let size = 0
+      res.on('data', (c: Buffer) => {
+        size += c.length
+        if (size > SHARING_LIMITS.envelopeBytes * 2)
+          req.destroy(new GovchainError('GATEWAY_BAD_RESPONSE', 'answer too large'))
+        else chunks.push(c)
+      })
+      res.on('end', () => {
+        let parsed: Record<string, string>
+        try {
+          parsed = JSON.parse(Buffer.concat(chunks).toString('utf8')) as Record<string, string>
+        } catch {
+          return fail(new GovchainError('GATEWAY_BAD_RESPONSE', 'answer is not JSON'))
+        }
+        if (res.statusCode !== 200) {
+          const code = (parsed.code ?? 'GATEWAY_BAD_RESPONSE') as ErrorCode
+          return fail(
+            new GovchainError(code in ERROR_CATALOGUE ? code : 'GATEWAY_BAD_RESPONSE', parsed.message, parsed),
+          )
+        }
+        ok(parsed)
+      })
+    })
+  })
+}
+
+/** A random 16-byte nonce in hex (local API clients). */
+export function localNonce(): string {
+  return randomBytes(16).toString('hex')
+}

@@ -1,0 +1,55 @@
+/** The embedded default connector: SQLite through better-sqlite3 (synchronous, in process). */
+
+import { GovchainError } from '@govchain/core'
+import Database from 'better-sqlite3'
+import {
+  buildSelect,
+  type CellValue,
+  type ColumnSpec,
+  createTableSql,
+  type DataConnector,
+  ident,
+  type QuerySpec,
+  type Row,
+} from './connector.ts'
+
+export function openSqliteConnector(path: string): DataConnector {
+  let db: Database.Database
+  try {
+    db = new Database(path)
+    // WAL lets the seeding process and the gateway read/write the file side by side.
+    db.pragma('journal_mode = WAL')
+  } catch (e) {
+    throw new GovchainError('GATEWAY_CONNECTOR_ERROR', `cannot open SQLite database ${path}: ${String(e)}`)
+  }
+  const wrap = <T>(f: () => T): Promise<T> => {
+    try {
+      return Promise.resolve(f())
+    } catch (e) {
+      if (e instanceof GovchainError) return Promise.reject(e)
+      return Promise.reject(new GovchainError('GATEWAY_CONNECTOR_ERROR', String(e)))
+    }
+  }
+  return {
+    kind: 'sqlite',
+    createTable: (table: string, columns: readonly ColumnSpec[]) =>
+      wrap(() => void db.exec(createTableSql(table, columns))),
+    insert: (table: string, columns: readonly string[], rows: readonly CellValue[][]) =>
+      wrap(() => {
+        const stmt = db.prepare(
+          `INSERT INTO ${ident(table)} (${columns.map(ident).join(', ')}) VALUES (${columns.map(() => '?').join(', ')})`,
+        )
+        db.transaction(() => {
+          for (const r of rows) stmt.run(...r)
+        })()
+      }),
+    query: (q: QuerySpec) =>
+      wrap(() => {
+        const { sql, params } = buildSelect(q, () => '?')
+        return db.prepare(sql).all(...params) as Row[]
+      }),
+    count: (table: string) =>
+      wrap(() => (db.prepare(`SELECT COUNT(*) AS n FROM ${ident(table)}`).get() as { n: number }).n),
+    close: () => wrap(() => void db.close()),
+  }
+}

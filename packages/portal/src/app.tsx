@@ -1,0 +1,164 @@
+/**
+ * The portal's shared state: configuration, language, the logged-in demo identity, the API
+ * clients (one per node; the first answering node serves reads) and the light client that
+ * checks what they say.
+ */
+import {
+  type BuiltTx,
+  type Client,
+  type CryptoSuite,
+  createClient,
+  errorCode,
+  fromBase64,
+  fromHex,
+  getSuite,
+  LightClient,
+  type TxResult,
+} from '@govchain/sdk'
+import { createContext, type ReactNode, useCallback, useContext, useEffect, useMemo, useState } from 'react'
+import type { DemoIdentity, PortalConfig } from './config.ts'
+import { errorText, type Lang, type MessageKey, t as translate } from './i18n.ts'
+import type { Signer } from './signing.ts'
+
+export type { Signer }
+
+/** A transaction may wait this many blocks in the mempool before it expires. */
+const TX_VALIDITY_BLOCKS = 100
+const TX_WAIT_MS = 30_000
+
+export interface App {
+  config: PortalConfig
+  lang: Lang
+  setLang(lang: Lang): void
+  t(key: MessageKey, vars?: Record<string, string | number>): string
+  errText(e: unknown): string
+  identity: DemoIdentity | undefined
+  setIdentity(id: string | undefined): void
+  suite: CryptoSuite
+  /** The node the portal reads from and submits to. */
+  client: Client
+  clients: Record<string, Client>
+  /** Light client over the trusted (genesis) validator set; undefined if the server sent none. */
+  lightClient: LightClient | undefined
+  /** Signs with the identity's key, submits and waits for the result; throws on failure. */
+  submit(build: (signer: Signer) => BuiltTx): Promise<TxResult>
+  navigate(path: string): void
+  path: string
+  orgName(id: string): string
+}
+
+const Ctx = createContext<App | undefined>(undefined)
+
+export function useApp(): App {
+  const app = useContext(Ctx)
+  if (app === undefined) throw new Error('useApp outside AppProvider')
+  return app
+}
+
+/** A failed transaction: its code is the module's error code. */
+export class TxFailed extends Error {
+  constructor(
+    readonly code: string,
+    readonly result: TxResult,
+  ) {
+    super(`transaction failed: ${code}`)
+  }
+}
+
+function initialLang(): Lang {
+  const saved = globalThis.localStorage?.getItem('govchain.lang')
+  if (saved === 'en' || saved === 'zh') return saved
+  return 'zh'
+}
+
+export function AppProvider({ config, children }: { config: PortalConfig; children: ReactNode }) {
+  const [lang, setLangState] = useState<Lang>(initialLang)
+  const [identityId, setIdentityId] = useState<string | undefined>(
+    () => globalThis.sessionStorage?.getItem('govchain.identity') ?? undefined,
+  )
+  const [path, setPath] = useState(() => location.pathname)
+
+  useEffect(() => {
+    const onPop = () => setPath(location.pathname)
+    addEventListener('popstate', onPop)
+    return () => removeEventListener('popstate', onPop)
+  }, [])
+  useEffect(() => {
+    document.documentElement.lang = lang === 'zh' ? 'zh-CN' : 'en'
+    document.title = `${translate(lang, 'app.title')} · govchain`
+  }, [lang])
+
+  const navigate = useCallback((to: string) => {
+    if (to === location.pathname + location.search) return
+    history.pushState(null, '', to)
+    setPath(location.pathname)
+    scrollTo(0, 0)
+  }, [])
+
+  const app = useMemo<App>(() => {
+    const suite = getSuite(config.suite)
+    const clients: Record<string, Client> = {}
+    for (const n of config.nodes) clients[n.name] = createClient({ url: n.apiUrl, timeoutMs: 8000 })
+    const client = clients[config.nodes[0]!.name]!
+    let lightClient: LightClient | undefined
+    if (config.trustedValidatorSet !== undefined) {
+      lightClient = new LightClient({
+        suite,
+        chainId: config.chainId,
+        trustedValidatorSet: fromBase64(config.trustedValidatorSet),
+      })
+    }
+    const identity = config.identities.find((i) => i.id === identityId)
+    const t = (key: MessageKey, vars?: Record<string, string | number>) => translate(lang, key, vars)
+    const errText = (e: unknown): string => {
+      if (e instanceof TxFailed) return errorText(lang, e.code, translate(lang, 'tx.status.failed'))
+      const message = e instanceof Error ? e.message : String(e)
+      return errorText(lang, errorCode(e) ?? (e as { code?: string })?.code, message)
+    }
+    const submit = async (build: (signer: Signer) => BuiltTx): Promise<TxResult> => {
+      if (identity?.privateKey === undefined) throw new Error(t('common.loginRequired'))
+      const status = await client.status()
+      const tx = build({
+        suite,
+        chainId: config.chainId,
+        privateKey: fromHex(identity.privateKey),
+        validUntilHeight: status.height + TX_VALIDITY_BLOCKS,
+      })
+      await client.submitTx(tx.bytes)
+      const result = await client.waitForTx(tx.hashHex, { timeoutMs: TX_WAIT_MS, pollMs: 250 })
+      if (result.status === 'failed') throw new TxFailed(result.code ?? 'FAILED', result)
+      return result
+    }
+    const orgName = (id: string): string => {
+      const o = config.organisations.find((x) => x.id === id)
+      if (o === undefined) return id
+      return lang === 'zh' ? o.name : o.nameEn
+    }
+    return {
+      config,
+      lang,
+      setLang: (l: Lang) => {
+        localStorage.setItem('govchain.lang', l)
+        setLangState(l)
+      },
+      t,
+      errText,
+      identity,
+      setIdentity: (id: string | undefined) => {
+        if (id === undefined) sessionStorage.removeItem('govchain.identity')
+        else sessionStorage.setItem('govchain.identity', id)
+        setIdentityId(id)
+      },
+      suite,
+      client,
+      clients,
+      lightClient,
+      submit,
+      navigate,
+      path,
+      orgName,
+    }
+  }, [config, lang, identityId, navigate, path])
+
+  return <Ctx.Provider value={app}>{children}</Ctx.Provider>
+}

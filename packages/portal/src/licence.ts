@@ -1,0 +1,42 @@
+/**
+ * Licence helpers of the portal over the SDK (docs/license-api.md): holder presentations,
+ * QR payloads and the holder's signed queries. Issuance and lifecycle transactions use the
+ * SDK's issueLicence / reissueLicence / licenseTx directly.
+ */
+import {
+  type CryptoSuite,
+  credentialFields,
+  fromHex,
+  licenceQr,
+  presentCredential,
+  signHolderQuery,
+} from '@govchain/sdk'
+
+/** The holder's presentation with only the chosen fields (no new signature: SD-JWT). */
+export function present(suite: CryptoSuite, credential: string, names: readonly string[]): string {
+  return presentCredential(suite, credential, names)
+}
+
+export function qrPayload(chainId: string, credential: string): string {
+  return licenceQr({ chainId, credential })
+}
+
+/** The disclosable fields a credential carries (name → value), read without verifying. */
+export function fieldsOf(suite: CryptoSuite, credential: string): Record<string, unknown> {
+  try {
+    return credentialFields(suite, credential)
+  } catch {
+    return {}
+  }
+}
+
+/** Query parameters of a holder-authenticated read (uses, grants) of `path`. */
+export function holderAuth(
+  suite: CryptoSuite,
+  chainId: string,
+  path: string,
+  did: string,
+  privateKeyHex: string,
+): Record<string, string> {
+  return { ...signHolderQuery({ suite, chainId, path, did, privateKey: fromHex(privateKeyHex) }) }
+}

@@ -1,0 +1,244 @@
+/**
+ * Explorer: consensus health of every node, the validator set, and the latest blocks, kept
+ * live by the node's events WebSocket (/v1/events?types=block).
+ */
+import type { ChainEvent, Status } from '@govchain/sdk'
+import { type FormEvent, useEffect, useRef, useState } from 'react'
+import { useApp } from '../app.tsx'
+import { Badge, Card, formatTime, Hash, Link } from '../ui.tsx'
+
+/** Rows kept in the live list; older blocks stay reachable by height. */
+const BLOCKS_SHOWN = 15
+const STATUS_POLL_MS = 2000
+
+export interface BlockRow {
+  height: number
+  hash: string
+  txCount: number
+  timeMs: number
+  proposer: string
+}
+
+type NodeHealth = { name: string; status?: Status; error?: string }
+
+export function useNodeHealth(): NodeHealth[] {
+  const { config, clients } = useApp()
+  const [health, setHealth] = useState<NodeHealth[]>(() => config.nodes.map((n) => ({ name: n.name })))
+  useEffect(() => {
+    let live = true
+    const poll = async () => {
+      const rows = await Promise.all(
+        config.nodes.map(async (n): Promise<NodeHealth> => {
+          try {
+            return { name: n.name, status: await clients[n.name]!.status() }
+          } catch (e) {
+            return { name: n.name, error: (e as Error).message }
+          }
+        }),
+      )
+      if (live) setHealth(rows)
+    }
+    void poll()
+    const timer = setInterval(poll, STATUS_POLL_MS)
+    return () => {
+      live = false
+      clearInterval(timer)
+    }
+  }, [config, clients])
+  return health
+}
+
+export function ExplorerPage() {
+  const { t, lang, client, navigate, orgName } = useApp()
+  const [blocks, setBlocks] = useState<BlockRow[]>([])
+  const [live, setLive] = useState(false)
+  const [query, setQuery] = useState('')
+  const health = useNodeHealth()
+  const seen = useRef(new Set<number>())
+
+  useEffect(() => {
+    let stopped = false
+    const add = (rows: BlockRow[]) =>
+      setBlocks((old) => {
+        const fresh = rows.filter((r) => !seen.current.has(r.height))
+        for (const r of fresh) seen.current.add(r.height)
+        return [...fresh, ...old].sort((a, b) => b.height - a.height).slice(0, BLOCKS_SHOWN)
+      })
+    // Subscribe first, then load the recent history, so that no block falls between the two.
+    const stop = client.subscribe(
+      { types: ['block'] },
+      (ev: ChainEvent) => {
+        if (ev.type !== 'block' || stopped) return
+        add([{ height: ev.height, hash: ev.hash, txCount: ev.txCount, timeMs: ev.timeMs, proposer: ev.proposer }])
+      },
+      { onOpen: () => setLive(true), onError: () => setLive(false) },
+    )
+    void (async () => {
+      try {
+        const latest = await client.block('latest')
+        const heights: number[] = []
+        for (let h = latest.height - 1; h >= 1 && heights.length < BLOCKS_SHOWN - 1; h--) heights.push(h)
+        const rest = await Promise.all(heights.map((h) => client.block(h)))
+        if (stopped) return
+        add(
+          [latest, ...rest].map((b) => ({
+            height: b.height,
+            hash: b.hash,
+            txCount: b.txHashes.length,
+            timeMs: b.header.timeMs,
+            proposer: b.header.proposer,
+          })),
+        )
+      } catch {
+        // The status panel shows unreachable nodes; the live stream fills the list when it can.
+      }
+    })()
+    return () => {
+      stopped = true
+      stop()
+    }
+  }, [client])
+
+  const onSearch = (e: FormEvent) => {
+    e.preventDefault()
+    const q = query.trim().toLowerCase()
+    if (/^\d{1,15}$/.test(q)) navigate(`/explorer/block/${Number(q)}`)
+    else if (/^(0x)?[0-9a-f]{64}$/.test(q)) navigate(`/explorer/tx/${q.replace(/^0x/, '')}`)
+  }
+
+  const validators = health.find((h) => h.status !== undefined)?.status?.validators ?? []
+
+  return (
+    <div className="page">
+      <div className="page-head">
+        <h1>{t('explorer.title')}</h1>
+        <form className="search" onSubmit={onSearch}>
+          <input
+            aria-label={t('explorer.search.placeholder')}
+            placeholder={t('explorer.search.placeholder')}
+            value={query}
+            onChange={(e) => setQuery(e.target.value)}
+            data-testid="explorer-search"
+          />
+          <button type="submit" className="btn btn-primary">
+            {t('common.search')}
+          </button>
+        </form>
+      </div>
+
+      <Card title={t('explorer.nodes')} testId="node-health">
+        <div className="table-wrap">
+          <table>
+            <thead>
+              <tr>
+                <th>{t('explorer.col.node')}</th>
+                <th>{t('explorer.col.state')}</th>
+                <th className="num">{t('explorer.col.height')}</th>
+                <th className="num">{t('explorer.col.round')}</th>
+                <th className="num">{t('explorer.col.peers')}</th>
+                <th className="num">{t('explorer.col.mempool')}</th>
+              </tr>
+            </thead>
+            <tbody>
+              {health.map((h) => (
+                <tr key={h.name} data-testid={`node-${h.name}`}>
+                  <td>
+                    <strong>{orgName(h.name)}</strong> <span className="muted">{h.name}</span>
+                  </td>
+                  <td>
+                    {h.status === undefined ? (
+                      h.error === undefined ? (
+                        '…'
+                      ) : (
+                        <Badge tone="bad">{t('explorer.node.down')}</Badge>
+                      )
+                    ) : h.status.catchingUp ? (
+                      <Badge tone="warn">{t('explorer.node.syncing')}</Badge>
+                    ) : (
+                      <Badge tone="ok">{t('explorer.node.ok')}</Badge>
+                    )}
+                  </td>
+                  <td className="num" data-testid="node-height">
+                    {h.status?.height ?? '—'}
+                  </td>
+                  <td className="num">{h.status?.round ?? '—'}</td>
+                  <td className="num" title={h.status?.peers.map((p) => p.id).join(', ')}>
+                    {h.status?.peers.length ?? '—'}
+                  </td>
+                  <td className="num">{h.status?.mempool?.size ?? '—'}</td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
+        </div>
+      </Card>
+
+      <div className="grid-2">
+        <Card
+          title={t('explorer.latestBlocks')}
+          actions={
+            <span className={`live ${live ? 'live-on' : 'live-off'}`} data-testid="live-indicator">
+              <span className="dot" aria-hidden="true" />
+              {live ? t('explorer.live') : t('explorer.offline')}
+            </span>
+          }
+          testId="latest-blocks"
+        >
+          <div className="table-wrap">
+            <table>
+              <thead>
+                <tr>
+                  <th>{t('explorer.col.height')}</th>
+                  <th>{t('explorer.col.hash')}</th>
+                  <th className="num">{t('explorer.col.txs')}</th>
+                  <th>{t('explorer.col.proposer')}</th>
+                  <th>{t('explorer.col.time')}</th>
+                </tr>
+              </thead>
+              <tbody>
+                {blocks.map((b) => (
+                  <tr key={b.height} data-testid="block-row" data-height={b.height}>
+                    <td>
+                      <Link to={`/explorer/block/${b.height}`}>#{b.height}</Link>
+                    </td>
+                    <td>
+                      <Hash value={b.hash} to={`/explorer/block/${b.height}`} />
+                    </td>
+                    <td className="num">{b.txCount}</td>
+                    <td>{orgName(b.proposer)}</td>
+                    <td className="nowrap">{formatTime(b.timeMs, lang)}</td>
+                  </tr>
+                ))}
+              </tbody>
+            </table>
+          </div>
+        </Card>
+
+        <Card title={t('explorer.validators')} testId="validators">
+          <div className="table-wrap">
+            <table>
+              <thead>
+                <tr>
+                  <th>{t('explorer.col.node')}</th>
+                  <th className="num">{t('explorer.col.power')}</th>
+                  <th>{t('explorer.col.key')}</th>
+                </tr>
+              </thead>
+              <tbody>
+                {validators.map((v) => (
+                  <tr key={v.id}>
+                    <td>{orgName(v.id)}</td>
+                    <td className="num">{v.votingPower}</td>
+                    <td>
+                      <Hash value={v.publicKey} />
+                    </td>
+                  </tr>
+                ))}
+              </tbody>
+            </table>
+          </div>
+        </Card>
+      </div>
+    </div>
+  )
+}

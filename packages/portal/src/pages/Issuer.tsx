@@ -1,0 +1,460 @@
+/**
+ * Issuer console (issue 6): issue a licence (the officer's key signs the credential and the
+ * transaction in the browser; the chain checks the officer's role and the organisation's
+ * authorisation for the type), list and search issued licences, suspend, reinstate, revoke,
+ * renew and amend, and see each licence's history. The credential goes to the holder through
+ * the demo mailbox (standing in for the one-network service app).
+ */
+import { credentialFields, issueLicence, licenseTx, reissueLicence } from '@govchain/sdk'
+import { useMemo, useState } from 'react'
+import { type Licence, type LicenceType, licenceApi, mailbox } from '../api.ts'
+import { useApp } from '../app.tsx'
+import { tMaybe } from '../i18n.ts'
+import { ActionButton, Badge, Card, ErrorBox, formatDate, formatTime, Loading, Notice, useLoad } from '../ui.tsx'
+import { statusTone } from './Wallet.tsx'
+
+const DAY_MS = 86_400_000
+const REVOKE_REASONS = [
+  'holder_request',
+  'issued_in_error',
+  'fraud',
+  'entity_dissolved',
+  'authority_decision',
+  'other',
+] as const
+const REVOKE_TEXT: Record<(typeof REVOKE_REASONS)[number], [string, string]> = {
+  holder_request: ['持证人申请', 'Holder request'],
+  issued_in_error: ['错误签发', 'Issued in error'],
+  fraud: ['以欺骗手段取得', 'Obtained by fraud'],
+  entity_dissolved: ['主体注销', 'Holder dissolved'],
+  authority_decision: ['行政决定', 'Authority decision'],
+  other: ['其他', 'Other'],
+}
+
+function dateInput(ms: number): string {
+  return new Date(ms).toISOString().slice(0, 10)
+}
+function fromDateInput(s: string): number {
+  return Date.parse(`${s}T00:00:00Z`)
+}
+
+export function IssuerPage() {
+  const { t, client, identity } = useApp()
+  const org = identity?.kind === 'officer' && identity.roles?.includes('issuer') ? identity.orgId : undefined
+  const [tick, setTick] = useState(0)
+  const types = useLoad(() => licenceApi.types(client.url), [client])
+  const list = useLoad(
+    async () => (org === undefined ? undefined : licenceApi.list(client.url, { issuer: org, limit: 200 })),
+    [org, tick],
+  )
+  if (org === undefined) {
+    return (
+      <div className="page">
+        <div className="page-head">
+          <h1>{t('issuer.title')}</h1>
+        </div>
+        <Notice tone="info">{t('issuer.notOfficer')}</Notice>
+      </div>
+    )
+  }
+  const typeMap = new Map((types.data?.items ?? []).map((x) => [x.code, x]))
+  return (
+    <div className="page">
+      <div className="page-head">
+        <h1>{t('issuer.title')}</h1>
+      </div>
+      <ErrorBox error={types.error} />
+      {types.data !== undefined && (
+        <IssueForm org={org} types={types.data.items} onIssued={() => setTick((n) => n + 1)} />
+      )}
+      <Card
+        title={t('issuer.list')}
+        testId="issued-list"
+        actions={
+          <button type="button" className="btn btn-small" onClick={() => setTick((n) => n + 1)}>
+            {t('common.refresh')}
+          </button>
+        }
+      >
+        <ErrorBox error={list.error} />
+        {list.data === undefined ? (
+          <Loading />
+        ) : (
+          <IssuedTable items={list.data.items} types={typeMap} onChange={() => setTick((n) => n + 1)} />
+        )}
+      </Card>
+    </div>
+  )
+}
+
+function IssueForm({ org, types, onIssued }: { org: string; types: LicenceType[]; onIssued: () => void }) {
+  const { t, lang, config, submit, orgName } = useApp()
+  const mine = types.filter((x) => x.issuers.includes(org))
+  // Every type is offered: the chain, not the page, decides who may issue what.
+  const [code, setCode] = useState((mine[0] ?? types[0])?.code ?? '')
+  const type = types.find((x) => x.code === code)
+  const holders = config.identities.filter((i) =>
+    type === undefined ? false : type.holderKind === 'person' ? i.kind === 'citizen' : i.kind === 'enterprise',
+  )
+  const [holder, setHolder] = useState('')
+  const [values, setValues] = useState<Record<string, string>>({})
+  const today = Date.now()
+  const [from, setFrom] = useState(dateInput(today))
+  const years = type?.maxValidityYears ?? 5
+  const [until, setUntil] = useState(dateInput(today + (years === 0 ? 5 : years) * 365 * DAY_MS))
+  const [error, setError] = useState<unknown>()
+  const [issued, setIssued] = useState<string>()
+  const holderDid = holder || holders[0]?.did || ''
+  return (
+    <Card title={t('issuer.issue')} testId="issue-form">
+      <div className="form-grid">
+        <div>
+          <label htmlFor="i-type">{t('lic.type')}</label>
+          <select
+            id="i-type"
+            value={code}
+            onChange={(e) => {
+              setCode(e.target.value)
+              setValues({})
+            }}
+            data-testid="issue-type"
+          >
+            {types.map((x) => (
+              <option key={x.code} value={x.code}>
+                {lang === 'zh' ? x.name : x.nameEn}
+                {x.issuers.includes(org) ? '' : lang === 'zh' ? '（本机构未获授权）' : ' (not authorised)'}
+              </option>
+            ))}
+          </select>
+        </div>
+        <div>
+          <label htmlFor="i-holder">{t('issuer.holderDid')}</label>
+          <input
+            id="i-holder"
+            list="i-holders"
+            value={holderDid}
+            onChange={(e) => setHolder(e.target.value)}
+            data-testid="issue-holder"
+          />
+          <datalist id="i-holders">
+            {holders.map((h) => (
+              <option key={h.id} value={h.did}>
+                {lang === 'zh' ? h.name : h.nameEn}
+              </option>
+            ))}
+          </datalist>
+        </div>
+        <div>
+          <label htmlFor="i-from">{t('lic.validFrom')}</label>
+          <input id="i-from" type="date" value={from} onChange={(e) => setFrom(e.target.value)} />
+        </div>
+        <div>
+          <label htmlFor="i-until">{t('lic.validUntil')}</label>
+          <input id="i-until" type="date" value={until} onChange={(e) => setUntil(e.target.value)} />
+        </div>
+      </div>
+      {type !== undefined && (
+        <div className="form-grid">
+          {type.fields.map((f) => (
+            <div key={f.name}>
+              <label htmlFor={`f-${f.name}`}>
+                {lang === 'zh' ? f.label : f.labelEn}
+                {f.required ? ' *' : ''}
+                {f.personal && <span className="muted small"> ({lang === 'zh' ? '个人信息' : 'personal'})</span>}
+              </label>
+              <input
+                id={`f-${f.name}`}
+                data-testid={`issue-field-${f.name}`}
+                value={values[f.name] ?? ''}
+                onChange={(e) => setValues((v) => ({ ...v, [f.name]: e.target.value }))}
+              />
+            </div>
+          ))}
+        </div>
+      )}
+      <ErrorBox error={error} />
+      {issued !== undefined && (
+        <Notice tone="ok" testId="issued">
+          {t('issuer.issued', { id: issued })}
+        </Notice>
+      )}
+      <ActionButton
+        kind="primary"
+        testId="issue-submit"
+        disabled={type === undefined || holderDid === ''}
+        onError={setError}
+        onRun={async () => {
+          setError(undefined)
+          setIssued(undefined)
+          const o = config.organisations.find((x) => x.id === org)
+          if (type === undefined || o === undefined) return
+          const fields: Record<string, string> = {}
+          for (const f of type.fields) if ((values[f.name] ?? '') !== '') fields[f.name] = values[f.name]!.trim()
+          let made: ReturnType<typeof issueLicence> | undefined
+          await submit((s) => {
+            made = issueLicence({
+              ...s,
+              type: { code: type.code, name: type.name, nameEn: type.nameEn, fields: type.fields },
+              issuer: { orgId: org, name: orgName(org), code: o.code },
+              holder: holderDid,
+              validFromMs: fromDateInput(from),
+              validUntilMs: type.maxValidityYears === 0 && until === '' ? 0 : fromDateInput(until),
+              fields,
+            })
+            return made.tx
+          })
+          if (made === undefined) return
+          await mailbox.put({ holder: holderDid, licenceId: made.id, credential: made.credential })
+          setIssued(made.id)
+          setValues({})
+          onIssued()
+        }}
+      >
+        {t('issuer.issue')}
+      </ActionButton>
+    </Card>
+  )
+}
+
+function IssuedTable({
+  items,
+  types,
+  onChange,
+}: {
+  items: Licence[]
+  types: Map<string, LicenceType>
+  onChange: () => void
+}) {
+  const { t, lang } = useApp()
+  const [q, setQ] = useState('')
+  const [open, setOpen] = useState<string>()
+  const shown = useMemo(() => {
+    const s = q.trim().toLowerCase()
+    if (s === '') return items
+    return items.filter((l) => {
+      const ty = types.get(l.typeCode)
+      return [l.id, l.holder, l.typeCode, ty?.name ?? '', ty?.nameEn ?? '', l.effectiveStatus].some((x) =>
+        x.toLowerCase().includes(s),
+      )
+    })
+  }, [items, q, types])
+  return (
+    <>
+      <input
+        aria-label={t('issuer.searchPlaceholder')}
+        placeholder={t('issuer.searchPlaceholder')}
+        value={q}
+        onChange={(e) => setQ(e.target.value)}
+        data-testid="issued-search"
+      />
+      <div className="spacer" />
+      {shown.length === 0 ? (
+        <p className="muted">{t('common.none')}</p>
+      ) : (
+        <div className="table-wrap">
+          <table>
+            <thead>
+              <tr>
+                <th>{t('lic.type')}</th>
+                <th>{t('lic.holder')}</th>
+                <th>{t('lic.validUntil')}</th>
+                <th>{t('lic.status')}</th>
+                <th>{t('common.actions')}</th>
+              </tr>
+            </thead>
+            <tbody>
+              {shown.map((l) => {
+                const ty = types.get(l.typeCode)
+                return (
+                  <tr key={l.id} data-testid="issued-row" data-id={l.id} data-status={l.effectiveStatus}>
+                    <td>
+                      {ty === undefined ? l.typeCode : lang === 'zh' ? ty.name : ty.nameEn}
+                      <div className="muted small wrap">
+                        <code>{l.id}</code> · v{l.version}
+                      </div>
+                    </td>
+                    <td className="small">
+                      <code className="wrap">{l.holder}</code>
+                    </td>
+                    <td className="nowrap">{l.validUntilMs === 0 ? '—' : formatDate(l.validUntilMs, lang)}</td>
+                    <td>
+                      <Badge tone={statusTone(l.effectiveStatus)}>
+                        {tMaybe(lang, `lic.status.${l.effectiveStatus}`, l.effectiveStatus)}
+                      </Badge>
+                      {l.reason !== null && <div className="muted small">{l.reason}</div>}
+                    </td>
+                    <td>
+                      <button
+                        type="button"
+                        className="btn btn-small"
+                        onClick={() => setOpen(open === l.id ? undefined : l.id)}
+                        data-testid="manage"
+                      >
+                        {t('common.details')}
+                      </button>
+                      {open === l.id && <Manage licence={l} type={ty} onChange={onChange} />}
+                    </td>
+                  </tr>
+                )
+              })}
+            </tbody>
+          </table>
+        </div>
+      )}
+    </>
+  )
+}
+
+function Manage({
+  licence: l,
+  type,
+  onChange,
+}: {
+  licence: Licence
+  type: LicenceType | undefined
+  onChange: () => void
+}) {
+  const { t, lang, client, submit, config, orgName, suite } = useApp()
+  const [reason, setReason] = useState('')
+  const [reasonCode, setReasonCode] = useState<(typeof REVOKE_REASONS)[number]>('issued_in_error')
+  const [until, setUntil] = useState(dateInput(Math.max(l.validUntilMs, Date.now()) + 365 * 5 * DAY_MS))
+  const [error, setError] = useState<unknown>()
+  const [note, setNote] = useState<string>()
+  const history = useLoad(() => licenceApi.history(client.url, l.id), [l.id, l.updatedHeight])
+  const active = l.status === 'active'
+  const run = (f: () => Promise<void>) => async () => {
+    setError(undefined)
+    setNote(undefined)
+    await f()
+    onChange()
+  }
+  const reissue = (mode: 'renew' | 'amend') =>
+    run(async () => {
+      const o = config.organisations.find((x) => x.id === l.issuerOrg)
+      if (type === undefined || o === undefined) return
+      // The new version needs the field values: the issuing department keeps them (here: the demo mailbox).
+      const mail = await mailbox.list(l.holder)
+      const cred = mail.items.find((m) => m.licenceId === l.id)?.credential
+      if (cred === undefined)
+        throw new Error(
+          lang === 'zh' ? '找不到原凭证的字段值' : 'the field values of the old credential are not available',
+        )
+      const fields = Object.fromEntries(Object.entries(credentialFields(suite, cred)).map(([k, v]) => [k, String(v)]))
+      let made: ReturnType<typeof reissueLicence> | undefined
+      await submit((s) => {
+        made = reissueLicence({
+          ...s,
+          type: { code: type.code, name: type.name, nameEn: type.nameEn, fields: type.fields },
+          issuer: { orgId: l.issuerOrg, name: orgName(l.issuerOrg), code: o.code },
+          holder: l.holder,
+          validFromMs: mode === 'renew' ? Date.now() - (Date.now() % DAY_MS) : l.validFromMs,
+          validUntilMs: mode === 'renew' ? fromDateInput(until) : l.validUntilMs,
+          fields,
+          previousId: l.id,
+          version: l.version + 1,
+          mode,
+          ...(mode === 'amend' ? { reason: reason.trim() || (lang === 'zh' ? '信息变更' : 'details changed') } : {}),
+        })
+        return made.tx
+      })
+      if (made === undefined) return
+      await mailbox.put({ holder: l.holder, licenceId: made.id, credential: made.credential })
+      setNote(made.id)
+    })
+  return (
+    <div className="panel manage" data-testid="manage-panel">
+      <div className="form-grid">
+        <div>
+          <label htmlFor="m-reason">{t('issuer.reason')}</label>
+          <input id="m-reason" value={reason} onChange={(e) => setReason(e.target.value)} data-testid="manage-reason" />
+        </div>
+        <div>
+          <label htmlFor="m-code">{t('issuer.revoke')}</label>
+          <select id="m-code" value={reasonCode} onChange={(e) => setReasonCode(e.target.value as typeof reasonCode)}>
+            {REVOKE_REASONS.map((r) => (
+              <option key={r} value={r}>
+                {REVOKE_TEXT[r][lang === 'zh' ? 0 : 1]}
+              </option>
+            ))}
+          </select>
+        </div>
+        <div>
+          <label htmlFor="m-until">{t('issuer.newUntil')}</label>
+          <input id="m-until" type="date" value={until} onChange={(e) => setUntil(e.target.value)} />
+        </div>
+      </div>
+      <div className="btn-row">
+        {active && (
+          <ActionButton
+            testId="suspend"
+            onError={setError}
+            disabled={reason.trim() === ''}
+            onRun={run(async () => {
+              await submit((s) => licenseTx.suspend({ ...s, id: l.id, reason: reason.trim() }))
+            })}
+          >
+            {t('issuer.suspend')}
+          </ActionButton>
+        )}
+        {l.status === 'suspended' && (
+          <ActionButton
+            testId="reinstate"
+            onError={setError}
+            onRun={run(async () => {
+              await submit((s) =>
+                licenseTx.reinstate({
+                  ...s,
+                  id: l.id,
+                  reason: reason.trim() || (lang === 'zh' ? '整改完成' : 'resolved'),
+                }),
+              )
+            })}
+          >
+            {t('issuer.reinstate')}
+          </ActionButton>
+        )}
+        {(active || l.status === 'suspended') && (
+          <>
+            <ActionButton
+              kind="danger"
+              testId="revoke"
+              onError={setError}
+              disabled={reason.trim() === ''}
+              onRun={run(async () => {
+                await submit((s) => licenseTx.revoke({ ...s, id: l.id, reasonCode, reason: reason.trim() }))
+              })}
+            >
+              {t('issuer.revoke')}
+            </ActionButton>
+            <ActionButton testId="renew" onError={setError} onRun={reissue('renew')}>
+              {t('issuer.renew')}
+            </ActionButton>
+            <ActionButton testId="amend" onError={setError} onRun={reissue('amend')}>
+              {t('issuer.amend')}
+            </ActionButton>
+          </>
+        )}
+      </div>
+      <ErrorBox error={error} />
+      {note !== undefined && <Notice tone="ok">{t('issuer.issued', { id: note })}</Notice>}
+      <h4>{t('issuer.history')}</h4>
+      {history.data === undefined ? (
+        <Loading />
+      ) : (
+        <ol className="timeline small" data-testid="history">
+          {history.data.items.map((h) => (
+            <li key={h.seq}>
+              <strong>{h.action}</strong> · {orgName(h.actorOrg)} {h.officerId} · #{h.height} ·{' '}
+              {formatTime(h.timeMs, lang)}
+              {h.reason !== null && (
+                <div className="muted">
+                  {h.reasonCode ?? ''} {h.reason}
+                </div>
+              )}
+            </li>
+          ))}
+        </ol>
+      )}
+    </div>
+  )
+}

@@ -1,0 +1,63 @@
+/** Demo login: pick one of the identities the local demo server offers. */
+import { useApp } from '../app.tsx'
+import type { DemoIdentity, IdentityKind } from '../config.ts'
+import { Card, Hash, Notice } from '../ui.tsx'
+
+const KINDS: IdentityKind[] = ['citizen', 'enterprise', 'officer']
+
+export function LoginPage() {
+  const { t, lang, config, identity, setIdentity, navigate, orgName } = useApp()
+  const pick = (i: DemoIdentity) => {
+    setIdentity(i.id)
+    navigate(i.kind === 'officer' ? (i.roles?.includes('issuer') ? '/issuer' : '/sharing/requests') : '/wallet')
+  }
+  const usable = config.identities.filter((i) => i.privateKey !== undefined)
+  return (
+    <div className="page">
+      <div className="page-head">
+        <h1>{t('login.title')}</h1>
+      </div>
+      {config.demo && usable.length > 0 ? (
+        <Notice tone="warn" testId="demo-warning">
+          {t('login.demoWarning')}
+        </Notice>
+      ) : (
+        <Notice tone="info">{t('login.none')}</Notice>
+      )}
+      {KINDS.map((kind) => {
+        const list = usable.filter((i) => i.kind === kind)
+        if (list.length === 0) return null
+        return (
+          <Card key={kind} title={t(`login.kind.${kind}`)}>
+            <ul className="identity-list">
+              {list.map((i) => (
+                <li key={i.id} className={identity?.id === i.id ? 'current' : ''}>
+                  <div>
+                    <strong>{lang === 'zh' ? i.name : i.nameEn}</strong>
+                    <div className="muted small">
+                      {i.orgId !== undefined && <span>{orgName(i.orgId)} · </span>}
+                      {i.roles !== undefined && i.roles.length > 0 && (
+                        <span>
+                          {t('login.roles')}: {i.roles.join(', ')} ·{' '}
+                        </span>
+                      )}
+                      {i.did !== undefined ? <code>{i.did}</code> : <Hash value={i.publicKey} />}
+                    </div>
+                  </div>
+                  <button
+                    type="button"
+                    className="btn btn-primary"
+                    onClick={() => pick(i)}
+                    data-testid={`login-${i.id}`}
+                  >
+                    {t('login.choose')}
+                  </button>
+                </li>
+              ))}
+            </ul>
+          </Card>
+        )
+      })}
+    </div>
+  )
+}

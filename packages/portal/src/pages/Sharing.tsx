@@ -1,0 +1,779 @@
+/**
+ * Data sharing (issue 7): the catalogue, the request and approval console, the fetch through
+ * the department's own gateway, "who used my data" for citizens and enterprises, and the audit
+ * trail of a data item with its proofs checked in the browser.
+ */
+import { fromBase64 } from '@govchain/sdk'
+import { type FormEvent, useState } from 'react'
+import {
+  type Access,
+  isMissingRoute,
+  type ProofMaterial,
+  type ResourceVersion,
+  type SharingRequest,
+  sharingApi,
+} from '../api.ts'
+import { useApp } from '../app.tsx'
+import { tMaybe } from '../i18n.ts'
+import { gatewayLocalSignature, randomHex, sharingAuthSignature } from '../signing.ts'
+import { decideTx, requestTx, revokeGrantTx } from '../txs.ts'
+import {
+  ActionButton,
+  Badge,
+  Card,
+  ErrorBox,
+  formatTime,
+  Hash,
+  Link,
+  Loading,
+  Notice,
+  type Tone,
+  useLoad,
+} from '../ui.tsx'
+
+const DAY_MS = 86_400_000
+const TABS = ['catalog', 'requests', 'my-data', 'audit'] as const
+type Tab = (typeof TABS)[number]
+const TAB_KEYS = {
+  catalog: 'sharing.catalog',
+  requests: 'sharing.requests',
+  'my-data': 'sharing.myData',
+  audit: 'sharing.audit',
+} as const
+
+export function SharingPage({ tab }: { tab: string }) {
+  const { t } = useApp()
+  const current: Tab = (TABS as readonly string[]).includes(tab) ? (tab as Tab) : 'catalog'
+  return (
+    <div className="page">
+      <div className="page-head">
+        <h1>{t('sharing.title')}</h1>
+      </div>
+      <nav className="tabs" aria-label={t('sharing.title')}>
+        {TABS.map((x) => (
+          <Link key={x} to={`/sharing/${x}`} className={x === current ? 'active' : ''} testId={`tab-${x}`}>
+            {t(TAB_KEYS[x])}
+          </Link>
+        ))}
+      </nav>
+      {current === 'catalog' && <Catalogue />}
+      {current === 'requests' && <Requests />}
+      {current === 'my-data' && <MyData />}
+      {current === 'audit' && <Audit />}
+    </div>
+  )
+}
+
+function shareTone(s: string): Tone {
+  return s === 'unconditional' ? 'ok' : s === 'conditional' ? 'info' : 'muted'
+}
+function stateTone(s: string): Tone {
+  if (s === 'active' || s === 'approved') return 'ok'
+  if (s === 'pending') return 'warn'
+  if (s === 'rejected' || s === 'revoked') return 'bad'
+  return 'muted'
+}
+const STATE_TEXT: Record<string, [string, string]> = {
+  pending: ['待审批', 'Pending'],
+  active: ['已授权', 'Active'],
+  approved: ['已批准', 'Approved'],
+  expired: ['已过期', 'Expired'],
+  exhausted: ['额度用尽', 'Used up'],
+  rejected: ['已驳回', 'Rejected'],
+  revoked: ['已撤销', 'Revoked'],
+}
+function stateText(s: string, lang: 'zh' | 'en'): string {
+  return STATE_TEXT[s]?.[lang === 'zh' ? 0 : 1] ?? s
+}
+
+function NotEnabled({ error }: { error: unknown }) {
+  const { t } = useApp()
+  if (isMissingRoute(error))
+    return <Notice tone="warn">{t('common.notAvailable', { what: 'catalog / sharing' })}</Notice>
+  return <ErrorBox error={error} />
+}
+
+// ---------------------------------------------------------------- catalogue
+
+function Catalogue() {
+  const { t, lang, client, orgName, identity } = useApp()
+  const [q, setQ] = useState('')
+  const [query, setQuery] = useState('')
+  const [requesting, setRequesting] = useState<ResourceVersion>()
+  const { data, error, loading } = useLoad(() => sharingApi.resources(client.url, { q: query, limit: 100 }), [query])
+  const onSearch = (e: FormEvent) => {
+    e.preventDefault()
+    setQuery(q.trim())
+  }
+  const officerOrg = identity?.kind === 'officer' ? identity.orgId : undefined
+  return (
+    <>
+      <form className="search" onSubmit={onSearch}>
+        <input
+          aria-label={t('common.search')}
+          placeholder={t('common.search')}
+          value={q}
+          onChange={(e) => setQ(e.target.value)}
+        />
+        <button type="submit" className="btn btn-primary">
+          {t('common.search')}
+        </button>
+      </form>
+      <div className="spacer" />
+      {error !== undefined && <NotEnabled error={error} />}
+      {loading && data === undefined && <Loading />}
+      {requesting !== undefined && officerOrg !== undefined && (
+        <RequestForm resource={requesting} consumerOrg={officerOrg} onClose={() => setRequesting(undefined)} />
+      )}
+      <div className="resource-grid" data-testid="catalog">
+        {data?.resources.map((r) => (
+          <section key={r.resourceId} className="card resource" data-testid={`resource-${r.resourceId}`}>
+            <div className="card-body">
+              <div className="resource-head">
+                <h3>{r.title}</h3>
+                <Badge tone={shareTone(r.shareType)}>
+                  {tMaybe(lang, `sharing.shareType.${r.shareType}`, r.shareType)}
+                </Badge>
+              </div>
+              <p className="muted small">{r.description}</p>
+              <p className="small">
+                <strong>{t('sharing.owner')}</strong> {orgName(r.ownerOrg)} · <strong>{t('sharing.version')}</strong> v
+                {r.version} · <code>{r.resourceId}</code>
+              </p>
+              <div className="field-chips">
+                {r.fields.map((f) => (
+                  <span key={f.name} className={`chip chip-${f.sensitivity}`} title={`${f.name} · ${f.sensitivity}`}>
+                    {f.label}
+                  </span>
+                ))}
+              </div>
+              {officerOrg !== undefined && officerOrg !== r.ownerOrg && r.shareType !== 'none' && (
+                <button
+                  type="button"
+                  className="btn btn-primary btn-small"
+                  onClick={() => setRequesting(r)}
+                  data-testid={`request-${r.resourceId}`}
+                >
+                  {t('sharing.request')}
+                </button>
+              )}
+            </div>
+          </section>
+        ))}
+      </div>
+      {data !== undefined && data.resources.length === 0 && <p className="muted">{t('common.none')}</p>}
+    </>
+  )
+}
+
+function RequestForm({
+  resource,
+  consumerOrg,
+  onClose,
+}: {
+  resource: ResourceVersion
+  consumerOrg: string
+  onClose: () => void
+}) {
+  const { t, submit, navigate } = useApp()
+  const [fields, setFields] = useState<string[]>(resource.fields.map((f) => f.name))
+  const [purpose, setPurpose] = useState('')
+  const [legalBasis, setLegalBasis] = useState('')
+  const [days, setDays] = useState(30)
+  const [rowsMax, setRowsMax] = useState(100)
+  const [error, setError] = useState<unknown>()
+  const toggle = (name: string) => setFields((fs) => (fs.includes(name) ? fs.filter((f) => f !== name) : [...fs, name]))
+  return (
+    <div className="modal-back" role="dialog" aria-modal="true" aria-labelledby="request-title">
+      <div className="modal" data-testid="request-form">
+        <h2 id="request-title">
+          {t('sharing.request')}：{resource.title}
+        </h2>
+        <fieldset className="field">
+          <legend>{t('sharing.fields')}</legend>
+          {resource.fields.map((f) => (
+            <label key={f.name} className="check">
+              <input type="checkbox" checked={fields.includes(f.name)} onChange={() => toggle(f.name)} /> {f.label}{' '}
+              <span className="muted small">({f.name})</span>
+            </label>
+          ))}
+        </fieldset>
+        <div className="form-grid">
+          <div>
+            <label htmlFor="rq-purpose">{t('sharing.purpose')}</label>
+            <input
+              id="rq-purpose"
+              data-testid="rq-purpose"
+              value={purpose}
+              onChange={(e) => setPurpose(e.target.value)}
+            />
+          </div>
+          <div>
+            <label htmlFor="rq-basis">{t('sharing.legalBasis')}</label>
+            <input
+              id="rq-basis"
+              data-testid="rq-basis"
+              value={legalBasis}
+              onChange={(e) => setLegalBasis(e.target.value)}
+            />
+          </div>
+          <div>
+            <label htmlFor="rq-days">{t('sharing.duration')}</label>
+            <input
+              id="rq-days"
+              type="number"
+              min={1}
+              max={3650}
+              value={days}
+              onChange={(e) => setDays(Number(e.target.value))}
+            />
+          </div>
+          <div>
+            <label htmlFor="rq-rows">{t('sharing.volume')}</label>
+            <input
+              id="rq-rows"
+              type="number"
+              min={1}
+              value={rowsMax}
+              onChange={(e) => setRowsMax(Number(e.target.value))}
+            />
+          </div>
+        </div>
+        <ErrorBox error={error} />
+        <div className="btn-row">
+          <ActionButton
+            kind="primary"
+            testId="rq-submit"
+            disabled={fields.length === 0 || purpose.trim() === '' || legalBasis.trim() === ''}
+            onError={setError}
+            onRun={async () => {
+              await submit((s) =>
+                requestTx(s, {
+                  resourceId: resource.resourceId,
+                  consumerOrg,
+                  fields,
+                  purpose: purpose.trim(),
+                  legalBasis: legalBasis.trim(),
+                  durationMs: days * DAY_MS,
+                  rowsMax,
+                }),
+              )
+              onClose()
+              navigate('/sharing/requests')
+            }}
+          >
+            {t('common.submit')}
+          </ActionButton>
+          <button type="button" className="btn" onClick={onClose}>
+            {t('common.cancel')}
+          </button>
+        </div>
+      </div>
+    </div>
+  )
+}
+
+// ---------------------------------------------------------------- requests and approvals
+
+function Requests() {
+  const { t, client, identity } = useApp()
+  const org = identity?.kind === 'officer' ? identity.orgId : undefined
+  const [tick, setTick] = useState(0)
+  const incoming = useLoad(
+    async () => (org === undefined ? undefined : sharingApi.requests(client.url, { owner: org })),
+    [org, tick],
+  )
+  const outgoing = useLoad(
+    async () => (org === undefined ? undefined : sharingApi.requests(client.url, { consumer: org })),
+    [org, tick],
+  )
+  if (org === undefined) return <Notice tone="info">{t('sharing.notDept')}</Notice>
+  const reload = () => setTick((n) => n + 1)
+  return (
+    <>
+      <Card
+        title={t('sharing.incoming')}
+        testId="incoming"
+        actions={
+          <button type="button" className="btn btn-small" onClick={reload}>
+            {t('common.refresh')}
+          </button>
+        }
+      >
+        {incoming.error !== undefined && <NotEnabled error={incoming.error} />}
+        <RequestTable rows={incoming.data?.requests} side="owner" onChange={reload} />
+      </Card>
+      <Card title={t('sharing.outgoing')} testId="outgoing">
+        {outgoing.error !== undefined && <NotEnabled error={outgoing.error} />}
+        <RequestTable rows={outgoing.data?.requests} side="consumer" onChange={reload} />
+      </Card>
+    </>
+  )
+}
+
+function RequestTable({
+  rows,
+  side,
+  onChange,
+}: {
+  rows: SharingRequest[] | undefined
+  side: 'owner' | 'consumer'
+  onChange: () => void
+}) {
+  const { t, lang, orgName } = useApp()
+  const [open, setOpen] = useState<string>()
+  if (rows === undefined) return <Loading />
+  if (rows.length === 0) return <p className="muted">{t('sharing.noRequests')}</p>
+  return (
+    <div className="table-wrap">
+      <table>
+        <thead>
+          <tr>
+            <th>{t('sharing.resource')}</th>
+            <th>{side === 'owner' ? t('sharing.requester') : t('sharing.owner')}</th>
+            <th>{t('sharing.purpose')}</th>
+            <th>{t('common.status')}</th>
+            <th>{t('common.time')}</th>
+            <th>{t('common.actions')}</th>
+          </tr>
+        </thead>
+        <tbody>
+          {rows.map((r) => (
+            <tr key={r.requestId} data-testid={`request-row-${r.resourceId}`} data-state={r.state}>
+              <td>
+                <code>{r.resourceId}</code>
+                <div className="muted small">{r.fields.join(', ')}</div>
+              </td>
+              <td>{orgName(side === 'owner' ? r.consumerOrg : r.ownerOrg)}</td>
+              <td>
+                {r.purpose}
+                <div className="muted small">{r.legalBasis}</div>
+              </td>
+              <td>
+                <Badge tone={stateTone(r.state)} testId="request-state">
+                  {stateText(r.state, lang)}
+                </Badge>
+                {r.decision?.reason && <div className="muted small">{r.decision.reason}</div>}
+              </td>
+              <td className="nowrap small">{formatTime(r.timeMs, lang)}</td>
+              <td>
+                <RequestActions r={r} side={side} onChange={onChange} onFetch={() => setOpen(r.requestId)} />
+                {open === r.requestId && <FetchPanel r={r} onClose={() => setOpen(undefined)} onDone={onChange} />}
+              </td>
+            </tr>
+          ))}
+        </tbody>
+      </table>
+    </div>
+  )
+}
+
+function RequestActions({
+  r,
+  side,
+  onChange,
+  onFetch,
+}: {
+  r: SharingRequest
+  side: 'owner' | 'consumer'
+  onChange: () => void
+  onFetch: () => void
+}) {
+  const { t, submit, lang } = useApp()
+  const [error, setError] = useState<unknown>()
+  const [reason, setReason] = useState('')
+  const approved = lang === 'zh' ? '符合共享条件' : 'meets the sharing conditions'
+  if (side === 'owner' && r.state === 'pending') {
+    return (
+      <div className="stack">
+        <input
+          aria-label={t('issuer.reason')}
+          placeholder={t('issuer.reason')}
+          value={reason}
+          onChange={(e) => setReason(e.target.value)}
+          data-testid="decide-reason"
+        />
+        <div className="btn-row">
+          <ActionButton
+            kind="primary"
+            testId="approve"
+            onError={setError}
+            onRun={async () => {
+              await submit((s) =>
+                decideTx(s, { requestId: r.requestId, approve: true, reason: reason.trim() || approved }),
+              )
+              onChange()
+            }}
+          >
+            {t('sharing.approve')}
+          </ActionButton>
+          <ActionButton
+            kind="danger"
+            testId="reject"
+            onError={setError}
+            disabled={reason.trim() === ''}
+            onRun={async () => {
+              await submit((s) => decideTx(s, { requestId: r.requestId, approve: false, reason: reason.trim() }))
+              onChange()
+            }}
+          >
+            {t('sharing.reject')}
+          </ActionButton>
+        </div>
+        <ErrorBox error={error} />
+      </div>
+    )
+  }
+  if (r.state === 'active') {
+    return (
+      <div className="btn-row">
+        {side === 'consumer' && (
+          <button type="button" className="btn btn-primary btn-small" onClick={onFetch} data-testid="fetch-open">
+            {t('sharing.fetch')}
+          </button>
+        )}
+        <ActionButton
+          kind="danger"
+          onError={setError}
+          onRun={async () => {
+            await submit((s) =>
+              revokeGrantTx(s, { requestId: r.requestId, reason: lang === 'zh' ? '不再需要' : 'no longer needed' }),
+            )
+            onChange()
+          }}
+        >
+          {t('sharing.revoke')}
+        </ActionButton>
+        <ErrorBox error={error} />
+      </div>
+    )
+  }
+  return <span className="muted small">—</span>
+}
+
+function FetchPanel({ r, onClose, onDone }: { r: SharingRequest; onClose: () => void; onDone: () => void }) {
+  const { t, config, identity, suite } = useApp()
+  const granted = r.grant?.fields ?? r.fields
+  const [filterField, setFilterField] = useState(
+    granted.find((f) => /id_number|credit_code|code/.test(f)) ?? granted[0] ?? '',
+  )
+  const [filterValue, setFilterValue] = useState('')
+  const [error, setError] = useState<unknown>()
+  const [result, setResult] = useState<{ rows: Record<string, unknown>[]; receiptId: string; txHash: string }>()
+  const gateway = identity?.orgId === undefined ? undefined : config.gateways[identity.orgId]
+  return (
+    <div className="modal-back" role="dialog" aria-modal="true">
+      <div className="modal" data-testid="fetch-panel">
+        <h2>
+          {t('sharing.fetch')}：<code>{r.resourceId}</code>
+        </h2>
+        {gateway === undefined && <Notice tone="warn">{t('common.notAvailable', { what: 'data gateway' })}</Notice>}
+        <div className="form-grid">
+          <div>
+            <label htmlFor="f-field">{t('sharing.fields')}</label>
+            <select id="f-field" value={filterField} onChange={(e) => setFilterField(e.target.value)}>
+              {granted.map((f) => (
+                <option key={f} value={f}>
+                  {f}
+                </option>
+              ))}
+            </select>
+          </div>
+          <div>
+            <label htmlFor="f-value">{t('sharing.subject')}</label>
+            <input
+              id="f-value"
+              data-testid="fetch-value"
+              value={filterValue}
+              onChange={(e) => setFilterValue(e.target.value)}
+            />
+          </div>
+        </div>
+        <ErrorBox error={error} />
+        <div className="btn-row">
+          <ActionButton
+            kind="primary"
+            testId="fetch-run"
+            disabled={gateway === undefined || identity?.privateKey === undefined}
+            onError={setError}
+            onRun={async () => {
+              setError(undefined)
+              const filter = filterValue.trim() === '' ? null : { field: filterField, values: [filterValue.trim()] }
+              const timeMs = Date.now()
+              const nonce = randomHex(16)
+              const signature = gatewayLocalSignature(
+                suite,
+                identity!.privateKey!,
+                r.requestId,
+                granted,
+                filter,
+                timeMs,
+                nonce,
+              )
+              const res = await sharingApi.localFetch(gateway!, {
+                grantId: r.requestId,
+                fields: granted,
+                filter,
+                timeMs,
+                nonce,
+                publicKey: identity!.publicKey,
+                signature,
+              })
+              setResult(res)
+              onDone()
+            }}
+          >
+            {t('sharing.fetch')}
+          </ActionButton>
+          <button type="button" className="btn" onClick={onClose}>
+            {t('common.back')}
+          </button>
+        </div>
+        {result !== undefined && (
+          <div data-testid="fetch-result">
+            <h3>{t('sharing.result')}</h3>
+            <div className="table-wrap">
+              <table>
+                <thead>
+                  <tr>
+                    {granted.map((f) => (
+                      <th key={f}>{f}</th>
+                    ))}
+                  </tr>
+                </thead>
+                <tbody>
+                  {result.rows.map((row, i) => (
+                    // biome-ignore lint/suspicious/noArrayIndexKey: rows as delivered
+                    <tr key={i}>
+                      {granted.map((f) => (
+                        <td key={f}>{String(row[f] ?? '')}</td>
+                      ))}
+                    </tr>
+                  ))}
+                </tbody>
+              </table>
+            </div>
+            <p className="small">
+              {t('sharing.receipt')}: <Hash value={result.receiptId} /> · tx{' '}
+              <Hash value={result.txHash} to={`/explorer/tx/${result.txHash}`} />
+            </p>
+          </div>
+        )}
+      </div>
+    </div>
+  )
+}
+
+// ---------------------------------------------------------------- who used my data
+
+function MyData() {
+  const { t, lang, client, identity, suite, config, orgName } = useApp()
+  const [error, setError] = useState<unknown>()
+  const [accesses, setAccesses] = useState<Access[]>()
+  if (identity === undefined || identity.kind === 'officer' || identity.did === undefined) {
+    return <Notice tone="info">{t('sharing.notSubject')}</Notice>
+  }
+  const credential = identity.subjectCredential
+  return (
+    <Card title={t('sharing.myData')} testId="my-data">
+      <p className="muted">{t('sharing.accessList')}</p>
+      {credential === undefined && (
+        <Notice tone="warn">{t('common.notAvailable', { what: 'subject credential' })}</Notice>
+      )}
+      <ActionButton
+        kind="primary"
+        testId="my-data-load"
+        disabled={credential === undefined}
+        onError={setError}
+        onRun={async () => {
+          setError(undefined)
+          const { challenge } = await sharingApi.challenge(client.url)
+          const signature = sharingAuthSignature(suite, identity.privateKey!, config.chainId, 'my-accesses', challenge)
+          const res = await sharingApi.myAccesses(client.url, {
+            did: identity.did!,
+            publicKey: identity.publicKey,
+            challenge,
+            signature,
+            credential: credential!,
+            limit: 100,
+          })
+          setAccesses(res.accesses)
+        }}
+      >
+        {t('common.refresh')}
+      </ActionButton>
+      <ErrorBox error={error} />
+      {accesses !== undefined &&
+        (accesses.length === 0 ? (
+          <p className="muted">{t('sharing.noAccess')}</p>
+        ) : (
+          <div className="table-wrap">
+            <table data-testid="access-table">
+              <thead>
+                <tr>
+                  <th>{t('common.time')}</th>
+                  <th>{t('sharing.department')}</th>
+                  <th>{t('sharing.resource')}</th>
+                  <th>{t('sharing.purpose')}</th>
+                  <th>{t('sharing.fields')}</th>
+                  <th>{t('sharing.receipt')}</th>
+                </tr>
+              </thead>
+              <tbody>
+                {accesses.map((a) => (
+                  <tr key={a.receiptId} data-testid="access-row">
+                    <td className="nowrap">{formatTime(a.timeMs, lang)}</td>
+                    <td>{lang === 'zh' ? a.consumerOrgName || orgName(a.consumerOrg) : orgName(a.consumerOrg)}</td>
+                    <td>
+                      {a.resourceTitle}
+                      <div className="muted small">
+                        {t('sharing.owner')}: {orgName(a.providerOrg)}
+                      </div>
+                    </td>
+                    <td>
+                      {a.purpose}
+                      <div className="muted small">{a.legalBasis}</div>
+                    </td>
+                    <td className="small">{a.fields.join(', ')}</td>
+                    <td>
+                      <Link to={`/explorer/block/${a.height}`}>#{a.height}</Link>
+                    </td>
+                  </tr>
+                ))}
+              </tbody>
+            </table>
+          </div>
+        ))}
+    </Card>
+  )
+}
+
+// ---------------------------------------------------------------- audit trail
+
+type TrailItem = { key: string; timeMs: number; height: number; kind: string; text: string; proof?: ProofMaterial }
+
+function Audit() {
+  const app = useApp()
+  const { t, lang, client, identity, suite, config, orgName, lightClient } = app
+  const [resourceId, setResourceId] = useState('')
+  const [error, setError] = useState<unknown>()
+  const [trail, setTrail] = useState<{ items: TrailItem[]; verified: number; proofs: number }>()
+  const auditor = identity?.kind === 'officer' && identity.roles?.includes('auditor') === true
+  if (!auditor) return <Notice tone="info">{t('sharing.notDept')}</Notice>
+  const run = async () => {
+    setError(undefined)
+    const { challenge } = await sharingApi.challenge(client.url)
+    const signature = sharingAuthSignature(suite, identity!.privateKey!, config.chainId, 'lineage', challenge)
+    const l = await sharingApi.lineage(client.url, {
+      resourceId: resourceId.trim(),
+      publicKey: identity!.publicKey,
+      challenge,
+      signature,
+    })
+    const items: TrailItem[] = []
+    for (const { version: v, proof } of l.versions) {
+      items.push({
+        key: `v${v.version}`,
+        timeMs: v.timeMs,
+        height: v.height,
+        kind: lang === 'zh' ? `发布版本 v${v.version}` : `published v${v.version}`,
+        text: `${orgName(v.ownerOrg)} · ${v.dataVersion} ${v.note}`,
+        proof,
+      })
+    }
+    for (const { request: r, proof } of l.grants) {
+      items.push({
+        key: `g${r.requestId}`,
+        timeMs: r.timeMs,
+        height: r.height,
+        kind: lang === 'zh' ? `共享申请（${stateText(r.state, lang)}）` : `request (${stateText(r.state, lang)})`,
+        text: `${orgName(r.consumerOrg)} · ${r.purpose} · ${r.fields.join(', ')}`,
+        proof,
+      })
+    }
+    for (const { receipt: x, proof } of l.receipts) {
+      items.push({
+        key: `r${x.receiptId}`,
+        timeMs: x.timeMs,
+        height: x.height,
+        kind: lang === 'zh' ? '数据调取回执' : 'fetch receipt',
+        text: `${orgName(x.providerOrg)} → ${orgName(x.consumerOrg)} · ${x.rows} ${lang === 'zh' ? '行' : 'rows'} · ${x.fields.join(', ')}`,
+        proof,
+      })
+    }
+    for (const x of l.refusals) {
+      items.push({
+        key: `x${x.refusalId}`,
+        timeMs: x.timeMs,
+        height: x.height,
+        kind: lang === 'zh' ? '拒绝调取' : 'refused',
+        text: `${x.code} · ${x.consumerOrg === null ? '' : orgName(x.consumerOrg)} · ${x.reason}`,
+      })
+    }
+    items.sort((a, b) => a.height - b.height)
+    let verified = 0
+    let proofs = 0
+    for (const it of items) {
+      if (it.proof === undefined || it.proof === null || lightClient === undefined) continue
+      proofs++
+      try {
+        lightClient.verifyState({
+          module: it.proof.module,
+          key: it.proof.key,
+          value: it.proof.value === null ? undefined : fromBase64(it.proof.value),
+          height: it.proof.height,
+          proof: fromBase64(it.proof.proof),
+          headerBytes: fromBase64(it.proof.headerBytes),
+          certificate: fromBase64(it.proof.certificate),
+        })
+        verified++
+      } catch {
+        // Counted as unverified; the summary shows how many.
+      }
+    }
+    setTrail({ items, verified, proofs })
+  }
+  return (
+    <Card title={t('sharing.lineage')} testId="audit">
+      <div className="search">
+        <input
+          aria-label={t('sharing.auditPlaceholder')}
+          placeholder={t('sharing.auditPlaceholder')}
+          value={resourceId}
+          onChange={(e) => setResourceId(e.target.value)}
+          data-testid="audit-resource"
+        />
+        <ActionButton
+          kind="primary"
+          onRun={run}
+          onError={setError}
+          testId="audit-run"
+          disabled={resourceId.trim() === ''}
+        >
+          {t('common.search')}
+        </ActionButton>
+      </div>
+      <ErrorBox error={error} />
+      {trail !== undefined && (
+        <>
+          <Notice tone={trail.verified === trail.proofs ? 'ok' : 'bad'} testId="audit-proofs">
+            {lang === 'zh'
+              ? `${trail.proofs} 条记录的状态证明中 ${trail.verified} 条已在浏览器内验证`
+              : `${trail.verified} of ${trail.proofs} state proofs verified in this browser`}
+          </Notice>
+          <ol className="timeline">
+            {trail.items.map((it) => (
+              <li key={it.key}>
+                <span className="muted small nowrap">
+                  #{it.height} · {formatTime(it.timeMs, lang)}
+                </span>
+                <strong> {it.kind}</strong>
+                <div className="small">{it.text}</div>
+              </li>
+            ))}
+          </ol>
+        </>
+      )}
+    </Card>
+  )
+}

@@ -1,0 +1,447 @@
+/**
+ * Public verification (issue 6): paste a credential or QR payload, or upload a QR image or a
+ * credential file. The node evaluates the credential (POST /v1/licenses/verify) and returns the
+ * proof material of the licence record; the browser then decides itself with the SDK's
+ * verifyLicenseOffline: commit certificate by the trusted (genesis) validator set, SMT proof of
+ * the record against the header's state root, then the credential hash, issuer signature,
+ * issuer authorisation, claims, disclosures and status. The page shows the browser's verdict,
+ * so it never takes the node's word for a licence being valid. With no node reachable, a QR
+ * that carries its proof is still verified (as of the proven height).
+ */
+import { CommitCertificate, decode, fromBase64, type OfflineVerdict, toHex, verifyLicenseOffline } from '@govchain/sdk'
+import { type ChangeEvent, type FormEvent, useEffect, useState } from 'react'
+import { licenceApi, type Verdict } from '../api.ts'
+import { useApp } from '../app.tsx'
+import { tMaybe } from '../i18n.ts'
+import { decodeQrImage } from '../qr.ts'
+import { Badge, Card, ErrorBox, formatDate, formatTime, Hash, KV, Notice } from '../ui.tsx'
+
+const INPUT_CHARS_MAX = 64 * 1024
+const FILE_BYTES_MAX = 8 * 1024 * 1024
+
+interface BrowserProofCheck {
+  ok: boolean
+  reason?: string
+  height?: number
+  stateRoot?: string
+  blockTimeMs?: number
+  signers: string[]
+}
+
+export interface VerifyOutcome {
+  /** What is displayed: the browser's verdict when it could check a proof, else the node's rejection. */
+  verdict: Verdict
+  browser: BrowserProofCheck | undefined
+  /** The node's verdict differs from the browser's (a lying or stale node). */
+  disagreement?: string
+  /** Node unreachable: verified offline from the QR's own proof. */
+  offlineOnly?: boolean
+}
+
+/** What the user gave: a QR payload, a compact SD-JWT, or JSON holding either. */
+export function parseVerifyInput(raw: string): { credential: string } | { qr: string } {
+  const text = raw.trim()
+  if (text.startsWith('GCL1')) return { qr: text }
+  if (text.startsWith('{')) {
+    try {
+      const o = JSON.parse(text) as { credential?: unknown; qr?: unknown }
+      if (typeof o.qr === 'string') return { qr: o.qr }
+      if (typeof o.credential === 'string') return { credential: o.credential }
+    } catch {
+      // Not JSON after all: let the node say what is wrong with it.
+    }
+  }
+  return { credential: text.replace(/\s+/g, '') }
+}
+
+export function VerifyPage() {
+  const app = useApp()
+  const { t, lang, config } = app
+  const [input, setInput] = useState(() => new URLSearchParams(location.search).get('qr') ?? '')
+  const [busy, setBusy] = useState(false)
+  const [error, setError] = useState<unknown>()
+  const [outcome, setOutcome] = useState<VerifyOutcome>()
+  const [fileNote, setFileNote] = useState<string>()
+
+  const run = async (text: string) => {
+    setBusy(true)
+    setError(undefined)
+    setOutcome(undefined)
+    try {
+      if (text.trim() === '') return
+      if (text.length > INPUT_CHARS_MAX) throw new Error('input too large')
+      setOutcome(await verifyInBrowser(app, parseVerifyInput(text)))
+    } catch (e) {
+      setError(e)
+    } finally {
+      setBusy(false)
+    }
+  }
+  // A link such as /verify?qr=GCL1:... (a phone scanning a printed licence) verifies at once.
+  // biome-ignore lint/correctness/useExhaustiveDependencies: only on first render
+  useEffect(() => {
+    if (input !== '') void run(input)
+  }, [])
+
+  const onSubmit = (e: FormEvent) => {
+    e.preventDefault()
+    void run(input)
+  }
+  const onFile = async (e: ChangeEvent<HTMLInputElement>) => {
+    const file = e.target.files?.[0]
+    e.target.value = ''
+    if (file === undefined) return
+    setFileNote(undefined)
+    if (file.size > FILE_BYTES_MAX) {
+      setError(new Error('file too large'))
+      return
+    }
+    let text: string | undefined
+    if (file.type.startsWith('image/')) {
+      text = await decodeQrImage(file).catch(() => undefined)
+      if (text === undefined) {
+        setFileNote(t('verify.qrNotFound'))
+        return
+      }
+    } else {
+      text = (await file.text()).trim()
+    }
+    setInput(text)
+    await run(text)
+  }
+
+  return (
+    <div className="page">
+      <div className="page-head">
+        <h1>{t('verify.title')}</h1>
+      </div>
+      <p className="lead">{t('verify.lead')}</p>
+      <Card>
+        <form onSubmit={onSubmit}>
+          <div className="field">
+            <label htmlFor="verify-input">{t('verify.input')}</label>
+            <textarea
+              id="verify-input"
+              data-testid="verify-input"
+              placeholder={t('verify.placeholder')}
+              value={input}
+              onChange={(e) => setInput(e.target.value)}
+              spellCheck={false}
+            />
+          </div>
+          <div className="btn-row">
+            <button type="submit" className="btn btn-primary" disabled={busy} data-testid="verify-button">
+              {busy ? t('common.loading') : t('verify.button')}
+            </button>
+            <label className="btn btn-plain file-btn">
+              {t('verify.upload')}
+              <input
+                type="file"
+                accept="image/*,.txt,.json,.jwt"
+                onChange={onFile}
+                data-testid="verify-file"
+                className="visually-hidden"
+              />
+            </label>
+            {fileNote !== undefined && <span className="muted">{fileNote}</span>}
+          </div>
+        </form>
+      </Card>
+      <ErrorBox error={error} />
+      {outcome !== undefined && <VerdictView outcome={outcome} />}
+      <p className="muted small">
+        {t('home.chain')}: <code>{config.chainId}</code> ·{' '}
+        {lang === 'zh' ? '可信验证节点集合来自创世文件' : 'trusted validator set from genesis'}
+      </p>
+    </div>
+  )
+}
+
+/** Node evaluation + proof material, then the browser's own verdict from that proof. */
+export async function verifyInBrowser(
+  app: ReturnType<typeof useApp>,
+  input: { credential: string } | { qr: string },
+): Promise<VerifyOutcome> {
+  let node: Verdict | undefined
+  let nodeError: unknown
+  try {
+    node = await licenceApi.verify(app.client.url, input)
+  } catch (e) {
+    nodeError = e
+  }
+  const trusted = app.config.trustedValidatorSet
+  if (trusted === undefined) {
+    if (node === undefined) throw nodeError
+    return { verdict: node, browser: undefined }
+  }
+  // A node's rejection without proof material (malformed, unknown licence) is shown as it is:
+  // a node can only deny a licence that way, never make a false one pass.
+  if (node !== undefined && (node.proof === null || node.proof === undefined)) {
+    return { verdict: node, browser: undefined }
+  }
+  const offline: OfflineVerdict = verifyLicenseOffline({
+    suite: app.suite,
+    chainId: app.config.chainId,
+    ...input,
+    trustedValidatorSet: fromBase64(trusted),
+    ...(node?.proof ? { proof: node.proof } : {}),
+  })
+  if (node === undefined && offline.provenHeight === undefined) throw nodeError
+  const labels = new Map((node?.type?.fields ?? []).map((f) => [f.name, f]))
+  const verdict: Verdict = {
+    valid: offline.valid,
+    verdict: offline.verdict,
+    reasons: offline.reasons,
+    checks: offline.checks,
+    licence: node?.licence ?? null,
+    type: node?.type ?? null,
+    issuer: node?.issuer ?? null,
+    disclosed: offline.disclosed.map((d) => ({
+      ...d,
+      label: labels.get(d.name)?.label ?? d.label,
+      labelEn: labels.get(d.name)?.labelEn ?? d.labelEn,
+    })),
+    atHeight: offline.atHeight,
+    atTimeMs: offline.atTimeMs,
+    proof: node?.proof ?? null,
+  }
+  const browser = node?.proof ? checkProofInBrowser(app, node) : undefined
+  return {
+    verdict,
+    browser:
+      browser ??
+      (offline.provenHeight === undefined
+        ? undefined
+        : {
+            ok: true,
+            height: offline.provenHeight,
+            signers: [],
+            ...(offline.provenTimeMs === undefined ? {} : { blockTimeMs: offline.provenTimeMs }),
+          }),
+    ...(node !== undefined && node.verdict !== offline.verdict
+      ? { disagreement: `${node.verdict} ≠ ${offline.verdict}` }
+      : {}),
+    ...(node === undefined ? { offlineOnly: true } : {}),
+  }
+}
+
+/** Checks the node's proof material with the light client (details for display); never throws. */
+export function checkProofInBrowser(app: ReturnType<typeof useApp>, verdict: Verdict): BrowserProofCheck | undefined {
+  const p = verdict.proof
+  if (p === null || p === undefined) return undefined
+  const lc = app.lightClient
+  let signers: string[] = []
+  try {
+    const cert = decode(CommitCertificate, fromBase64(p.certificate))
+    const set = lc?.validatorSet.validators ?? []
+    signers = cert.signatures.map((s) => set[s.validatorIndex]?.id ?? `#${s.validatorIndex}`)
+  } catch {
+    // Reported by verifyState below.
+  }
+  if (lc === undefined) return { ok: false, reason: 'no trusted validator set', signers }
+  try {
+    const verified = lc.verifyState({
+      module: p.module,
+      key: p.key,
+      value: p.value === null ? undefined : fromBase64(p.value),
+      height: p.height,
+      proof: fromBase64(p.proof),
+      headerBytes: fromBase64(p.headerBytes),
+      certificate: fromBase64(p.certificate),
+    })
+    return {
+      ok: true,
+      height: verified.height,
+      stateRoot: toHex(verified.header.stateRoot),
+      blockTimeMs: verified.header.timeMs,
+      signers,
+    }
+  } catch (e) {
+    return { ok: false, reason: (e as Error).message, signers }
+  }
+}
+
+function verdictTone(v: string): 'ok' | 'bad' | 'warn' {
+  if (v === 'valid') return 'ok'
+  if (v === 'suspended' || v === 'expired' || v === 'not_yet_valid' || v === 'superseded') return 'warn'
+  return 'bad'
+}
+
+export function VerdictView({ outcome }: { outcome: VerifyOutcome }) {
+  const { t, lang, orgName } = useApp()
+  const { verdict: v, browser } = outcome
+  // Valid only if the browser itself verified the proof behind the verdict.
+  const valid = v.valid && browser?.ok === true
+  const tone = valid ? 'ok' : v.valid ? 'bad' : verdictTone(v.verdict)
+  const title = valid
+    ? t('verify.verdict.valid')
+    : v.valid
+      ? t('verify.verdict.invalid')
+      : tMaybe(lang, `verify.verdict.${v.verdict}`, t('verify.verdict.invalid'))
+  const typeName = v.type === null ? undefined : lang === 'zh' ? v.type.name : v.type.nameEn
+  return (
+    <div data-testid="verdict" data-verdict={valid ? 'valid' : v.verdict}>
+      <div className={`verdict verdict-${tone}`} role="status">
+        <span className="big" aria-hidden="true">
+          {valid ? '✔' : '✖'}
+        </span>
+        <span>
+          <span data-testid="verdict-title">{title}</span>
+          {typeName !== undefined && <span className="verdict-sub">{typeName}</span>}
+        </span>
+      </div>
+      {outcome.disagreement !== undefined && (
+        <Notice tone="bad" testId="verdict-disagreement">
+          {lang === 'zh'
+            ? `节点给出的结论与浏览器验证不一致（${outcome.disagreement}），以浏览器验证为准。`
+            : `The node's verdict differs from the browser's (${outcome.disagreement}); the browser's check prevails.`}
+        </Notice>
+      )}
+      {outcome.offlineOnly === true && (
+        <Notice tone="warn">
+          {lang === 'zh'
+            ? `无法连接节点：已用二维码携带的证明离线核验，状态截至区块高度 ${v.atHeight}。`
+            : `No node reachable: verified offline from the proof the QR carries, status as of height ${v.atHeight}.`}
+        </Notice>
+      )}
+      {v.reasons.length > 0 && (
+        <Notice tone={tone === 'ok' ? 'info' : tone} testId="verdict-reasons">
+          <strong>{t('common.reason')}：</strong>
+          {v.checks
+            .filter((c) => !c.ok)
+            .map((c) => (lang === 'zh' ? (c.messageZh ?? c.message) : c.message))
+            .join('；')}{' '}
+          <span className="muted">({v.reasons.join(', ')})</span>
+        </Notice>
+      )}
+      <div className="grid-2e">
+        <Card title={t('verify.checks')} testId="verdict-checks">
+          <ul className="checks">
+            {v.checks.map((c) => (
+              <li key={c.check} data-testid={`check-${c.check}`} data-ok={c.ok}>
+                <span
+                  className={`mark ${c.ok ? 'mark-ok' : 'mark-bad'}`}
+                  role="img"
+                  aria-label={c.ok ? 'ok' : 'failed'}
+                >
+                  {c.ok ? '✓' : '✗'}
+                </span>
+                <span>
+                  <strong>{checkLabel(c.check, lang)}</strong>
+                  <br />
+                  <span className="muted small">{lang === 'zh' ? (c.messageZh ?? c.message) : c.message}</span>
+                  {c.code !== undefined && <code className="small"> {c.code}</code>}
+                </span>
+              </li>
+            ))}
+            <li data-testid="check-browser-proof" data-ok={browser?.ok ?? false}>
+              <span className={`mark ${browser === undefined ? 'mark-skip' : browser.ok ? 'mark-ok' : 'mark-bad'}`}>
+                {browser === undefined ? '–' : browser.ok ? '✓' : '✗'}
+              </span>
+              <span>
+                <strong>{t('verify.check.proof')}</strong>
+                <br />
+                <span className="muted small">
+                  {browser === undefined
+                    ? lang === 'zh'
+                      ? '无链上记录可证明'
+                      : 'no on-chain record to prove'
+                    : browser.ok
+                      ? lang === 'zh'
+                        ? `浏览器已用可信验证节点集合验证（${browser.signers.length} 个签名）`
+                        : `verified in this browser against the trusted validator set (${browser.signers.length} signatures)`
+                      : browser.reason}
+                </span>
+              </span>
+            </li>
+          </ul>
+        </Card>
+        <div>
+          {v.licence !== null && (
+            <Card title={t('verify.licence')}>
+              <KV
+                rows={[
+                  [t('lic.type'), typeName ?? v.licence.typeCode],
+                  [
+                    t('lic.id'),
+                    <code key="id" className="wrap">
+                      {v.licence.id}
+                    </code>,
+                  ],
+                  [
+                    t('lic.issuer'),
+                    v.issuer === null ? orgName(v.licence.issuerOrg) : lang === 'zh' ? v.issuer.name : v.issuer.nameEn,
+                  ],
+                  [
+                    t('lic.holder'),
+                    <code key="h" className="wrap">
+                      {v.licence.holder}
+                    </code>,
+                  ],
+                  [
+                    t('lic.status'),
+                    <Badge
+                      key="s"
+                      tone={verdictTone(v.licence.effectiveStatus === 'active' ? 'valid' : v.licence.effectiveStatus)}
+                    >
+                      {tMaybe(lang, `lic.status.${v.licence.effectiveStatus}`, v.licence.effectiveStatus)}
+                    </Badge>,
+                  ],
+                  [t('lic.validFrom'), formatDate(v.licence.validFromMs, lang)],
+                  [
+                    t('lic.validUntil'),
+                    v.licence.validUntilMs === 0
+                      ? lang === 'zh'
+                        ? '长期'
+                        : 'No expiry'
+                      : formatDate(v.licence.validUntilMs, lang),
+                  ],
+                  [t('lic.version'), v.licence.version],
+                ]}
+              />
+            </Card>
+          )}
+          {v.disclosed.length > 0 && (
+            <Card title={t('verify.fields')} testId="disclosed">
+              <KV rows={v.disclosed.map((d) => [lang === 'zh' ? d.label : d.labelEn, String(d.value)])} />
+            </Card>
+          )}
+          {browser !== undefined && (
+            <Card title={t('verify.proof')} testId="proof-details">
+              <KV
+                rows={[
+                  [t('verify.proof.height'), browser.height ?? v.proof?.height ?? '—'],
+                  [
+                    t('verify.proof.stateRoot'),
+                    browser.stateRoot === undefined ? '—' : <Hash key="r" value={browser.stateRoot} />,
+                  ],
+                  [
+                    t('verify.proof.blockTime'),
+                    browser.blockTimeMs === undefined ? '—' : formatTime(browser.blockTimeMs, lang),
+                  ],
+                  [t('verify.proof.signers'), browser.signers.map((s) => orgName(s)).join('、') || '—'],
+                ]}
+              />
+            </Card>
+          )}
+        </div>
+      </div>
+    </div>
+  )
+}
+
+const CHECK_LABELS: Record<string, [string, string]> = {
+  format: ['凭证格式', 'Format'],
+  chain_record: ['链上记录', 'On-chain record'],
+  credential_hash: ['凭证哈希与链上记录一致', 'Credential hash matches the chain'],
+  signature: ['发证机构签名', 'Issuer signature'],
+  issuer_authorised: ['发证机构授权', 'Issuer authorised for this type'],
+  claims: ['凭证声明与链上记录一致', 'Claims agree with the record'],
+  disclosures: ['出示字段完整性', 'Disclosed fields intact'],
+  status: ['链上状态与有效期', 'Status and validity on chain'],
+}
+
+function checkLabel(check: string, lang: 'zh' | 'en'): string {
+  const l = CHECK_LABELS[check]
+  return l === undefined ? check : l[lang === 'zh' ? 0 : 1]
+}

@@ -1,0 +1,462 @@
+/**
+ * Holder wallet (issue 6): the holder's licences (on-chain records by holder DID, credentials
+ * from the device and the demo mailbox), a QR code of a presentation with the fields the holder
+ * chooses, consent for a department to use a licence (grantUse, signed by the holder's DID key),
+ * and every use recorded (holder-authenticated query).
+ */
+import { fromHex, licenseTx } from '@govchain/sdk'
+import { useEffect, useState } from 'react'
+import { type Licence, type LicenceGrant, type LicenceType, type LicenceUse, licenceApi, mailbox } from '../api.ts'
+import { useApp } from '../app.tsx'
+import { tMaybe } from '../i18n.ts'
+import { fieldsOf, holderAuth, present, qrPayload } from '../licence.ts'
+import { qrDataUrl } from '../qr.ts'
+import {
+  ActionButton,
+  Badge,
+  CopyButton,
+  ErrorBox,
+  formatDate,
+  formatTime,
+  Loading,
+  Notice,
+  type Tone,
+  useLoad,
+} from '../ui.tsx'
+
+const DAY_MS = 86_400_000
+
+export function statusTone(s: string): Tone {
+  if (s === 'active') return 'ok'
+  if (s === 'suspended' || s === 'expired' || s === 'not_yet_valid') return 'warn'
+  if (s === 'revoked') return 'bad'
+  return 'muted'
+}
+
+/** Credentials kept on this device (localStorage), by licence id. */
+export function localCredentials(holder: string): Record<string, string> {
+  try {
+    return JSON.parse(localStorage.getItem(`govchain.wallet.${holder}`) ?? '{}') as Record<string, string>
+  } catch {
+    return {}
+  }
+}
+export function keepCredential(holder: string, id: string, credential: string): void {
+  const all = localCredentials(holder)
+  all[id] = credential
+  localStorage.setItem(`govchain.wallet.${holder}`, JSON.stringify(all))
+}
+
+export function WalletPage() {
+  const { t, client, identity } = useApp()
+  const did = identity?.kind === 'officer' ? undefined : identity?.did
+  const { data, error, loading, reload } = useLoad(async () => {
+    if (did === undefined) return undefined
+    const [list, types, mail] = await Promise.all([
+      licenceApi.list(client.url, { holder: did, limit: 200 }),
+      licenceApi.types(client.url),
+      mailbox.list(did).catch(() => ({ items: [] })),
+    ])
+    const creds: Record<string, string> = { ...localCredentials(did) }
+    for (const m of mail.items) creds[m.licenceId] ??= m.credential
+    return { licences: list.items, types: new Map(types.items.map((x) => [x.code, x])), creds }
+  }, [did, client])
+  if (did === undefined) return <LoginFirst />
+  return (
+    <div className="page">
+      <div className="page-head">
+        <h1>{t('wallet.title')}</h1>
+        <button type="button" className="btn" onClick={reload}>
+          {t('common.refresh')}
+        </button>
+      </div>
+      <p className="muted">
+        {t('lic.holder')}: <code>{did}</code>
+      </p>
+      <ErrorBox error={error} />
+      {loading && data === undefined && <Loading />}
+      {data !== undefined && data.licences.length === 0 && <p className="muted">{t('wallet.empty')}</p>}
+      <div data-testid="wallet-list">
+        {data?.licences.map((l) => (
+          <LicenceCard
+            key={l.id}
+            licence={l}
+            type={data.types.get(l.typeCode)}
+            credential={data.creds[l.id]}
+            onChange={reload}
+          />
+        ))}
+      </div>
+    </div>
+  )
+}
+
+function LoginFirst() {
+  const { t } = useApp()
+  return (
+    <div className="page">
+      <Notice tone="info">
+        {t('common.loginRequired')} <a href="/login">{t('nav.login')}</a>
+      </Notice>
+    </div>
+  )
+}
+
+function LicenceCard({
+  licence: l,
+  type,
+  credential,
+  onChange,
+}: {
+  licence: Licence
+  type: LicenceType | undefined
+  credential: string | undefined
+  onChange: () => void
+}) {
+  const { t, lang, orgName, suite } = useApp()
+  const [panel, setPanel] = useState<'qr' | 'grant' | 'uses'>()
+  const fields = credential === undefined ? {} : fieldsOf(suite, credential)
+  const label = (name: string) => {
+    const f = type?.fields.find((x) => x.name === name)
+    return f === undefined ? name : lang === 'zh' ? f.label : f.labelEn
+  }
+  return (
+    <article className="licence-card" data-testid="wallet-licence" data-id={l.id} data-status={l.effectiveStatus}>
+      <span className="seal">
+        <Badge tone={statusTone(l.effectiveStatus)} testId="licence-status">
+          {tMaybe(lang, `lic.status.${l.effectiveStatus}`, l.effectiveStatus)}
+        </Badge>
+      </span>
+      <h3>{type === undefined ? l.typeCode : lang === 'zh' ? type.name : type.nameEn}</h3>
+      <div className="licence-meta small">
+        <span>
+          {t('lic.issuer')}: {orgName(l.issuerOrg)}
+        </span>
+        <span>
+          {t('lic.validUntil')}:{' '}
+          {l.validUntilMs === 0 ? (lang === 'zh' ? '长期' : 'No expiry') : formatDate(l.validUntilMs, lang)}
+        </span>
+        <span>
+          {t('lic.version')}: {l.version}
+        </span>
+      </div>
+      <p className="small">
+        {t('lic.id')}: <code className="wrap">{l.id}</code>
+      </p>
+      {Object.keys(fields).length > 0 && (
+        <dl className="licence-fields">
+          {Object.entries(fields).map(([k, v]) => (
+            <div key={k}>
+              <dt>{label(k)}</dt>
+              <dd>{String(v)}</dd>
+            </div>
+          ))}
+        </dl>
+      )}
+      <div className="btn-row">
+        <button
+          type="button"
+          className="btn btn-primary btn-small"
+          disabled={credential === undefined}
+          onClick={() => setPanel(panel === 'qr' ? undefined : 'qr')}
+          data-testid="show-qr"
+        >
+          {t('wallet.showQr')}
+        </button>
+        <button
+          type="button"
+          className="btn btn-small"
+          onClick={() => setPanel(panel === 'grant' ? undefined : 'grant')}
+          data-testid="grant-open"
+        >
+          {t('wallet.grant')}
+        </button>
+        <button
+          type="button"
+          className="btn btn-small"
+          onClick={() => setPanel(panel === 'uses' ? undefined : 'uses')}
+          data-testid="uses-open"
+        >
+          {t('wallet.uses')}
+        </button>
+        {credential === undefined && (
+          <span className="muted small">{lang === 'zh' ? '凭证不在本设备上' : 'credential not on this device'}</span>
+        )}
+      </div>
+      {panel === 'qr' && credential !== undefined && (
+        <QrPanel credential={credential} fieldNames={Object.keys(fields)} label={label} />
+      )}
+      {panel === 'grant' && <GrantPanel licence={l} onDone={onChange} />}
+      {panel === 'uses' && <UsesPanel licence={l} />}
+    </article>
+  )
+}
+
+function QrPanel({
+  credential,
+  fieldNames,
+  label,
+}: {
+  credential: string
+  fieldNames: string[]
+  label: (name: string) => string
+}) {
+  const { t, suite, config } = useApp()
+  const [chosen, setChosen] = useState<string[]>(fieldNames)
+  const [img, setImg] = useState<string>()
+  const [qrError, setQrError] = useState<unknown>()
+  const presentation = present(suite, credential, chosen)
+  const payload = qrPayload(config.chainId, presentation)
+  useEffect(() => {
+    let live = true
+    setQrError(undefined)
+    qrDataUrl(payload).then(
+      (u) => live && setImg(u),
+      (e: unknown) => {
+        if (!live) return
+        setImg(undefined)
+        setQrError(e)
+      },
+    )
+    return () => {
+      live = false
+    }
+  }, [payload])
+  const toggle = (n: string) => setChosen((c) => (c.includes(n) ? c.filter((x) => x !== n) : [...c, n]))
+  return (
+    <div className="panel" data-testid="qr-panel">
+      <fieldset>
+        <legend>{t('wallet.disclose')}</legend>
+        {fieldNames.map((n) => (
+          <label key={n} className="check">
+            <input
+              type="checkbox"
+              checked={chosen.includes(n)}
+              onChange={() => toggle(n)}
+              data-testid={`disclose-${n}`}
+            />{' '}
+            {label(n)}
+          </label>
+        ))}
+        <p className="hint">{t('wallet.discloseHint')}</p>
+      </fieldset>
+      <div className="qr-row">
+        <div className="qr">
+          {img !== undefined ? (
+            <img src={img} alt="licence QR" data-testid="qr-image" />
+          ) : qrError !== undefined ? (
+            <ErrorBox error={qrError} />
+          ) : (
+            <Loading />
+          )}
+        </div>
+        <div className="qr-text">
+          <label htmlFor="qr-payload">{t('wallet.credential')}</label>
+          <textarea id="qr-payload" readOnly value={payload} data-testid="qr-payload" />
+          <div className="btn-row">
+            <CopyButton text={payload} />
+            {img !== undefined && (
+              <a className="btn btn-small" download="licence-qr.png" href={img}>
+                {t('wallet.downloadQr')}
+              </a>
+            )}
+            <a
+              className="btn btn-small"
+              download="licence-credential.txt"
+              href={`data:text/plain;charset=utf-8,${encodeURIComponent(presentation)}`}
+              data-testid="download-credential"
+            >
+              {t('wallet.download')}
+            </a>
+            <a
+              className="btn btn-small"
+              href={`/verify?qr=${encodeURIComponent(payload)}`}
+              target="_blank"
+              rel="noreferrer"
+            >
+              {t('nav.verify')}
+            </a>
+          </div>
+          <textarea readOnly hidden value={presentation} data-testid="presentation" />
+        </div>
+      </div>
+    </div>
+  )
+}
+
+function GrantPanel({ licence, onDone }: { licence: Licence; onDone: () => void }) {
+  const { t, lang, config, submit, orgName } = useApp()
+  const [grantee, setGrantee] = useState(config.organisations.find((o) => o.id !== licence.issuerOrg)?.id ?? '')
+  const [service, setService] = useState('bank-account-opening')
+  const [purpose, setPurpose] = useState(lang === 'zh' ? '办理业务核验' : 'verification for a service')
+  const [days, setDays] = useState(30)
+  const [error, setError] = useState<unknown>()
+  const [done, setDone] = useState<number>()
+  return (
+    <div className="panel" data-testid="grant-panel">
+      <div className="form-grid">
+        <div>
+          <label htmlFor="g-dept">{t('wallet.grant.dept')}</label>
+          <select id="g-dept" value={grantee} onChange={(e) => setGrantee(e.target.value)} data-testid="grant-dept">
+            {config.organisations.map((o) => (
+              <option key={o.id} value={o.id}>
+                {orgName(o.id)}
+              </option>
+            ))}
+          </select>
+        </div>
+        <div>
+          <label htmlFor="g-service">{t('wallet.grant.purpose')}</label>
+          <input id="g-service" value={service} onChange={(e) => setService(e.target.value)} />
+        </div>
+        <div>
+          <label htmlFor="g-purpose">{t('sharing.purpose')}</label>
+          <input id="g-purpose" value={purpose} onChange={(e) => setPurpose(e.target.value)} />
+        </div>
+        <div>
+          <label htmlFor="g-days">{t('wallet.grant.until')}</label>
+          <input
+            id="g-days"
+            type="number"
+            min={1}
+            max={3650}
+            value={days}
+            onChange={(e) => setDays(Number(e.target.value))}
+          />
+        </div>
+      </div>
+      <ErrorBox error={error} />
+      {done !== undefined && <Notice tone="ok">{t('common.txCommitted', { height: done })}</Notice>}
+      <ActionButton
+        kind="primary"
+        testId="grant-submit"
+        onError={setError}
+        onRun={async () => {
+          setError(undefined)
+          const r = await submit((s) =>
+            licenseTx.grantUse({
+              ...s,
+              licenceId: licence.id,
+              grantee,
+              service,
+              purpose,
+              untilMs: Date.now() + days * DAY_MS,
+            }),
+          )
+          setDone(r.height ?? 0)
+          onDone()
+        }}
+      >
+        {t('common.submit')}
+      </ActionButton>
+    </div>
+  )
+}
+
+function UsesPanel({ licence }: { licence: Licence }) {
+  const { t, lang, client, identity, suite, config, orgName, submit } = useApp()
+  const [tick, setTick] = useState(0)
+  const [error, setError] = useState<unknown>()
+  const { data, error: loadError } = useLoad(async () => {
+    const path = `/v1/licenses/${licence.id}/uses`
+    const auth = holderAuth(suite, config.chainId, path, identity!.did!, identity!.privateKey!)
+    return licenceApi.uses(client.url, licence.id, auth)
+  }, [licence.id, tick])
+  return (
+    <div className="panel" data-testid="uses-panel">
+      <ErrorBox error={loadError ?? error} />
+      {data === undefined ? (
+        <Loading />
+      ) : (
+        <>
+          <h4>{t('wallet.grants')}</h4>
+          {data.grants.length === 0 ? (
+            <p className="muted small">{t('common.none')}</p>
+          ) : (
+            <GrantsTable
+              grants={data.grants}
+              onWithdraw={async (g) => {
+                await submit((s) =>
+                  licenseTx.withdrawGrant({ ...s, licenceId: licence.id, grantId: fromHex(g.grantId) }),
+                ).catch(setError)
+                setTick((n) => n + 1)
+              }}
+            />
+          )}
+          <h4>{t('wallet.uses')}</h4>
+          {data.uses.length === 0 ? (
+            <p className="muted small">{t('wallet.noUses')}</p>
+          ) : (
+            <table data-testid="uses-table">
+              <thead>
+                <tr>
+                  <th>{t('common.time')}</th>
+                  <th>{t('wallet.grant.dept')}</th>
+                  <th>{t('wallet.grant.purpose')}</th>
+                  <th>{t('common.height')}</th>
+                </tr>
+              </thead>
+              <tbody>
+                {data.uses.map((u: LicenceUse) => (
+                  <tr key={u.seq}>
+                    <td>{formatTime(u.timeMs, lang)}</td>
+                    <td>{orgName(u.org)}</td>
+                    <td>{u.service}</td>
+                    <td>#{u.height}</td>
+                  </tr>
+                ))}
+              </tbody>
+            </table>
+          )}
+        </>
+      )}
+    </div>
+  )
+}
+
+function GrantsTable({
+  grants,
+  onWithdraw,
+}: {
+  grants: LicenceGrant[]
+  onWithdraw: (g: LicenceGrant) => Promise<void>
+}) {
+  const { t, lang, orgName } = useApp()
+  return (
+    <table data-testid="grants-table">
+      <thead>
+        <tr>
+          <th>{t('wallet.grant.dept')}</th>
+          <th>{t('wallet.grant.purpose')}</th>
+          <th>{t('wallet.grant.until')}</th>
+          <th>{t('common.status')}</th>
+          <th>{t('wallet.uses')}</th>
+          <th />
+        </tr>
+      </thead>
+      <tbody>
+        {grants.map((g) => (
+          <tr key={g.grantId}>
+            <td>{orgName(g.grantee)}</td>
+            <td>
+              {g.service}
+              <div className="muted small">{g.purpose}</div>
+            </td>
+            <td>{formatDate(g.untilMs, lang)}</td>
+            <td>
+              <Badge tone={g.effectiveStatus === 'active' ? 'ok' : 'muted'}>{g.effectiveStatus}</Badge>
+            </td>
+            <td className="num">{g.uses}</td>
+            <td>
+              {g.effectiveStatus === 'active' && (
+                <ActionButton kind="danger" onRun={() => onWithdraw(g)}>
+                  {t('wallet.revokeGrant')}
+                </ActionButton>
+              )}
+            </td>
+          </tr>
+        ))}
+      </tbody>
+    </table>
+  )
+}

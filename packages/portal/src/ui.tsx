@@ -1,0 +1,208 @@
+/** Small presentational pieces shared by the pages. */
+import { type MouseEvent, type ReactNode, useEffect, useState } from 'react'
+import { useApp } from './app.tsx'
+
+export function Link({
+  to,
+  children,
+  className,
+  testId,
+}: {
+  to: string
+  children: ReactNode
+  className?: string
+  testId?: string
+}) {
+  const { navigate } = useApp()
+  const onClick = (e: MouseEvent<HTMLAnchorElement>) => {
+    if (e.button !== 0 || e.metaKey || e.ctrlKey || e.shiftKey || e.altKey) return
+    e.preventDefault()
+    navigate(to)
+  }
+  return (
+    <a href={to} onClick={onClick} className={className} data-testid={testId}>
+      {children}
+    </a>
+  )
+}
+
+export function Card({
+  title,
+  children,
+  actions,
+  testId,
+}: {
+  title?: ReactNode
+  children: ReactNode
+  actions?: ReactNode
+  testId?: string
+}) {
+  return (
+    <section className="card" data-testid={testId}>
+      {(title !== undefined || actions !== undefined) && (
+        <header className="card-head">
+          {title !== undefined && <h2>{title}</h2>}
+          {actions !== undefined && <div className="card-actions">{actions}</div>}
+        </header>
+      )}
+      <div className="card-body">{children}</div>
+    </section>
+  )
+}
+
+/** A definition list of label → value rows. */
+export function KV({ rows, testId }: { rows: [ReactNode, ReactNode][]; testId?: string }) {
+  return (
+    <dl className="kv" data-testid={testId}>
+      {rows.map(([k, v], i) => (
+        // biome-ignore lint/suspicious/noArrayIndexKey: rows are static per render
+        <div className="kv-row" key={i}>
+          <dt>{k}</dt>
+          <dd>{v}</dd>
+        </div>
+      ))}
+    </dl>
+  )
+}
+
+/** A hash or key in monospace; shortened unless `full`, with the whole value as a tooltip. */
+export function Hash({ value, full, to }: { value: string; full?: boolean; to?: string }) {
+  const text = full || value.length <= 20 ? value : `${value.slice(0, 10)}…${value.slice(-8)}`
+  const inner = (
+    <code className="hash" title={value}>
+      {text}
+    </code>
+  )
+  return to === undefined ? inner : <Link to={to}>{inner}</Link>
+}
+
+export type Tone = 'ok' | 'warn' | 'bad' | 'info' | 'muted'
+
+export function Badge({ tone, children, testId }: { tone: Tone; children: ReactNode; testId?: string }) {
+  return (
+    <span className={`badge badge-${tone}`} data-testid={testId}>
+      {children}
+    </span>
+  )
+}
+
+export function ErrorBox({ error, testId }: { error: unknown; testId?: string }) {
+  const { errText, t } = useApp()
+  if (error === undefined || error === null) return null
+  return (
+    <div className="alert alert-bad" role="alert" data-testid={testId ?? 'error'}>
+      <strong>{t('common.error')}</strong> {errText(error)}
+    </div>
+  )
+}
+
+export function Notice({ tone, children, testId }: { tone: Tone; children: ReactNode; testId?: string }) {
+  return (
+    <div className={`alert alert-${tone}`} role={tone === 'bad' ? 'alert' : 'status'} data-testid={testId}>
+      {children}
+    </div>
+  )
+}
+
+export function Loading() {
+  const { t } = useApp()
+  return (
+    <p className="muted" aria-busy="true">
+      {t('common.loading')}
+    </p>
+  )
+}
+
+export function formatTime(ms: number, lang: 'zh' | 'en'): string {
+  if (!Number.isFinite(ms) || ms <= 0) return '—'
+  return new Date(ms).toLocaleString(lang === 'zh' ? 'zh-CN' : 'en-GB', { hour12: false })
+}
+
+export function formatDate(ms: number, lang: 'zh' | 'en'): string {
+  if (!Number.isFinite(ms) || ms <= 0) return '—'
+  return new Date(ms).toLocaleDateString(lang === 'zh' ? 'zh-CN' : 'en-GB')
+}
+
+/** Runs an async loader on mount and whenever `deps` change; keeps the last result. */
+export function useLoad<T>(
+  load: () => Promise<T>,
+  deps: readonly unknown[],
+): { data: T | undefined; error: unknown; loading: boolean; reload: () => void } {
+  const [state, setState] = useState<{ data: T | undefined; error: unknown; loading: boolean }>({
+    data: undefined,
+    error: undefined,
+    loading: true,
+  })
+  const [tick, setTick] = useState(0)
+  // biome-ignore lint/correctness/useExhaustiveDependencies: the caller lists the loader's inputs
+  useEffect(() => {
+    let live = true
+    setState((s) => ({ ...s, loading: true }))
+    load().then(
+      (data) => live && setState({ data, error: undefined, loading: false }),
+      (error: unknown) => live && setState((s) => ({ data: s.data, error, loading: false })),
+    )
+    return () => {
+      live = false
+    }
+  }, [...deps, tick])
+  return { ...state, reload: () => setTick((n) => n + 1) }
+}
+
+/** A button that runs an async action, shows progress, and reports the error or success. */
+export function ActionButton({
+  onRun,
+  children,
+  kind,
+  testId,
+  disabled,
+  onError,
+}: {
+  onRun: () => Promise<void>
+  children: ReactNode
+  kind?: 'primary' | 'danger' | 'plain'
+  testId?: string
+  disabled?: boolean
+  onError?: (e: unknown) => void
+}) {
+  const [busy, setBusy] = useState(false)
+  return (
+    <button
+      type="button"
+      className={`btn btn-${kind ?? 'plain'}`}
+      disabled={busy || disabled}
+      aria-busy={busy}
+      data-testid={testId}
+      onClick={() => {
+        setBusy(true)
+        onRun()
+          .catch((e: unknown) => onError?.(e))
+          .finally(() => setBusy(false))
+      }}
+    >
+      {children}
+    </button>
+  )
+}
+
+export function CopyButton({ text }: { text: string }) {
+  const { t } = useApp()
+  const [done, setDone] = useState(false)
+  return (
+    <button
+      type="button"
+      className="btn btn-plain btn-small"
+      onClick={() => {
+        navigator.clipboard?.writeText(text).then(
+          () => {
+            setDone(true)
+            setTimeout(() => setDone(false), 1500)
+          },
+          () => {},
+        )
+      }}
+    >
+      {done ? t('common.copied') : t('common.copy')}
+    </button>
+  )
+}

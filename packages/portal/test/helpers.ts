@@ -1,0 +1,151 @@
+/**
+ * Browser-test fixture: a real local network (child processes on loopback), the built portal
+ * served by servePortal, and Debian's Chromium driven by playwright-core.
+ *
+ * Chromium: `apt-get install -y chromium` (/usr/bin/chromium; GOVCHAIN_CHROMIUM overrides).
+ * Screenshots: set GOVCHAIN_SCREENSHOTS=DIR to keep one PNG per step.
+ */
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import type { SuiteName } from '@govchain/core'
+import { type BrowserContext, chromium, type Page } from 'playwright-core'
+import { buildPortal, PORTAL_DIST, type PortalServer, servePortal } from '../../cli/src/portal-server.ts'
+import { startNetwork, type TestNetwork } from '../../cli/src/testnet.ts'
+
+export const CHROMIUM = process.env.GOVCHAIN_CHROMIUM ?? '/usr/bin/chromium'
+const CHROMIUM_ARGS = [
+  '--headless',
+  '--no-sandbox',
+  '--disable-gpu',
+  '--disable-background-networking',
+  '--disable-component-update',
+  '--disable-sync',
+  '--no-first-run',
+  '--disable-quic',
+]
+
+export interface PortalFixture {
+  net: TestNetwork
+  portal: PortalServer
+  context: BrowserContext
+  page: Page
+  /** Console errors and failed requests the page reported (checked by tests). */
+  pageErrors: string[]
+  shot(name: string): Promise<void>
+  close(): Promise<void>
+}
+
+let built = false
+
+/** Builds the portal once per test process, so tests always run the current sources. */
+export async function ensureBuilt(): Promise<void> {
+  if (built) return
+  await buildPortal()
+  built = true
+}
+
+export async function startPortalFixture(
+  opts: { suite?: SuiteName; orgs?: number; seed?: (net: TestNetwork) => Promise<void> } = {},
+): Promise<PortalFixture> {
+  await ensureBuilt()
+  const net = await startNetwork({ orgs: opts.orgs ?? 4, suite: opts.suite ?? 'gm' })
+  let portal: PortalServer | undefined
+  let context: BrowserContext | undefined
+  const userDataDir = mkdtempSync(join(tmpdir(), 'govchain-chromium-'))
+  try {
+    if (opts.seed !== undefined) await opts.seed(net)
+    portal = await servePortal({ dir: net.dir, port: 0, network: net.net, distDir: PORTAL_DIST })
+    // A persistent context on a fresh temporary profile: nothing leaks between runs.
+    context = await chromium.launchPersistentContext(userDataDir, {
+      executablePath: CHROMIUM,
+      args: CHROMIUM_ARGS,
+      viewport: { width: 1280, height: 900 },
+      locale: 'zh-CN',
+    })
+    const page = context.pages()[0] ?? (await context.newPage())
+    page.setDefaultTimeout(20_000)
+    const pageErrors: string[] = []
+    page.on('pageerror', (e) => pageErrors.push(`pageerror: ${e.message}`))
+    page.on('console', (m) => {
+      if (m.type() === 'error') pageErrors.push(`console: ${m.text()}`)
+    })
+    const shotsDir = process.env.GOVCHAIN_SCREENSHOTS
+    if (shotsDir !== undefined) mkdirSync(shotsDir, { recursive: true })
+    const p = portal
+    const c = context
+    return {
+      net,
+      portal: p,
+      context: c,
+      page,
+      pageErrors,
+      shot: async (name) => {
+        if (shotsDir !== undefined) await page.screenshot({ path: join(shotsDir, `${name}.png`), fullPage: true })
+      },
+      close: async () => {
+        await c.close().catch(() => {})
+        await p.close()
+        await net.stopAll()
+        rmSync(userDataDir, { recursive: true, force: true })
+      },
+    }
+  } catch (e) {
+    await context?.close().catch(() => {})
+    await portal?.close()
+    await net.stopAll()
+    rmSync(userDataDir, { recursive: true, force: true })
+    throw e
+  }
+}
+
+export interface SeededHolder {
+  id: string
+  kind: 'citizen' | 'enterprise'
+  name: string
+  nameEn: string
+  did: string
+  publicKey: string
+  privateKey: string
+}
+
+/**
+ * Creates self-signed DIDs for a demo enterprise and a demo citizen (identity.createDid) and
+ * lists them in DIR/demo/identities.json, where servePortal offers them at login.
+ */
+export async function seedHolders(net: TestNetwork): Promise<SeededHolder[]> {
+  const { getSuite, buildTx, toHex } = await import('@govchain/sdk')
+  const { encode, CreateDidArgs, IDENTITY_MODULE, IDENTITY_METHODS, deriveDid } = await import('@govchain/core')
+  const suite = getSuite(net.net.suite)
+  const client = net.clients[net.net.nodes[0]!.name]!
+  const people = [
+    {
+      id: 'enterprise:demo',
+      kind: 'enterprise' as const,
+      name: '北京城建示范工程有限公司',
+      nameEn: 'Beijing Demo Construction Co., Ltd.',
+    },
+    { id: 'citizen:demo', kind: 'citizen' as const, name: '张三（演示市民）', nameEn: 'Zhang San (demo citizen)' },
+  ]
+  const out: SeededHolder[] = []
+  const status = await client.status()
+  for (const p of people) {
+    const { privateKey, publicKey } = suite.generateKeyPair()
+    const tx = buildTx({
+      suite,
+      chainId: status.chainId,
+      privateKey,
+      module: IDENTITY_MODULE,
+      method: IDENTITY_METHODS.createDid,
+      args: encode(CreateDidArgs, {}),
+      validUntilHeight: status.height + 100,
+    })
+    await client.submitTx(tx.bytes)
+    const r = await client.waitForTx(tx.hashHex, { timeoutMs: 30_000 })
+    if (r.status !== 'committed') throw new Error(`createDid failed: ${r.code}`)
+    out.push({ ...p, did: deriveDid(suite, publicKey), publicKey: toHex(publicKey), privateKey: toHex(privateKey) })
+  }
+  mkdirSync(join(net.dir, 'demo'), { recursive: true })
+  writeFileSync(join(net.dir, 'demo', 'identities.json'), JSON.stringify(out, null, 2))
+  return out
+}

@@ -1,0 +1,175 @@
+/**
+ * Issue 6 in real Chromium against a real 4-node network: an officer issues a licence in the
+ * issuer console → it appears in the holder's wallet → its QR payload (and the QR image,
+ * decoded in the browser) verifies as valid → the officer revokes it → it verifies as revoked.
+ * A tampered credential and one from an unauthorised issuer are rejected with the reason shown.
+ */
+import assert from 'node:assert/strict'
+import { after, before, test } from 'node:test'
+import { getSuite, issueLicence } from '@govchain/sdk'
+import { type PortalFixture, type SeededHolder, seedHolders, startPortalFixture } from './helpers.ts'
+
+let f: PortalFixture
+let holders: SeededHolder[]
+let licenceId = ''
+let payload = ''
+let presentation = ''
+
+before(async () => {
+  f = await startPortalFixture({
+    suite: 'gm',
+    seed: async (net) => {
+      holders = await seedHolders(net)
+    },
+  })
+})
+after(async () => {
+  await f?.close()
+})
+
+async function login(id: string): Promise<void> {
+  await f.page.goto(`${f.portal.url}/login`)
+  await f.page.getByTestId('demo-warning').waitFor()
+  await f.page.getByTestId(`login-${id}`).click()
+  await f.page.getByTestId('current-identity').waitFor()
+}
+
+async function verify(text: string): Promise<{ verdict: string; text: string }> {
+  const { page } = f
+  await page.goto(`${f.portal.url}/verify`)
+  await page.getByTestId('verify-input').fill(text)
+  await page.getByTestId('verify-button').click()
+  const v = page.getByTestId('verdict')
+  await v.waitFor()
+  return { verdict: (await v.getAttribute('data-verdict')) ?? '', text: (await v.textContent()) ?? '' }
+}
+
+test('an officer issues a licence and it appears in the holder wallet', async () => {
+  const { page } = f
+  await login('officer:housing')
+  await page.goto(`${f.portal.url}/issuer`)
+  await page.getByTestId('issue-form').waitFor()
+  const enterprise = holders.find((h) => h.kind === 'enterprise')!
+  await page.getByTestId('issue-holder').fill(enterprise.did)
+  for (const input of await page.locator('[data-testid^="issue-field-"]').all()) {
+    const name = ((await input.getAttribute('data-testid')) ?? '').replace('issue-field-', '')
+    await input.fill(name === 'enterpriseName' ? enterprise.name : `演示-${name}`)
+  }
+  await f.shot('issuer-form')
+  await page.getByTestId('issue-submit').click()
+  const issued = page.getByTestId('issued')
+  await issued.waitFor({ timeout: 40_000 })
+  licenceId = /1\.2\.156\.3005\.2\.[0-9A-Z.]+/.exec((await issued.textContent()) ?? '')![0]
+  await page.locator(`[data-testid="issued-row"][data-id="${licenceId}"]`).waitFor()
+
+  await login(enterprise.id)
+  await page.goto(`${f.portal.url}/wallet`)
+  const card = page.locator(`[data-testid="wallet-licence"][data-id="${licenceId}"]`)
+  await card.waitFor()
+  assert.equal(await card.getAttribute('data-status'), 'active')
+  await card.getByTestId('show-qr').click()
+  await card.getByTestId('qr-image').waitFor()
+  // Selective disclosure: hide the legal representative (personal data) from the verifier.
+  const personal = card.getByTestId('disclose-legalRepresentative')
+  if ((await personal.count()) > 0) await personal.uncheck()
+  payload = await card.getByTestId('qr-payload').inputValue()
+  presentation = await card.getByTestId('presentation').inputValue()
+  assert.match(payload, /^GCL1:/)
+  await f.shot('wallet')
+})
+
+test('the QR payload and the QR image verify as valid, with the proof checked in the browser', async () => {
+  const { page } = f
+  const r = await verify(payload)
+  assert.equal(r.verdict, 'valid', r.text)
+  await page.locator('[data-testid="check-browser-proof"][data-ok="true"]').waitFor()
+  const disclosed = (await page.getByTestId('disclosed').textContent()) ?? ''
+  assert.doesNotMatch(disclosed, /法定代表人/)
+  await page.getByTestId('proof-details').waitFor()
+  await f.shot('verify-valid')
+
+  // The QR image the holder downloads or prints, uploaded and decoded in the browser (jsQR).
+  await page.goto(`${f.portal.url}/wallet`)
+  const card = page.locator(`[data-testid="wallet-licence"][data-id="${licenceId}"]`)
+  await card.getByTestId('show-qr').click()
+  const src = (await card.getByTestId('qr-image').getAttribute('src')) ?? ''
+  const png = Buffer.from(src.replace(/^data:image\/png;base64,/, ''), 'base64')
+  await page.goto(`${f.portal.url}/verify`)
+  await page.getByTestId('verify-file').setInputFiles({ name: 'qr.png', mimeType: 'image/png', buffer: png })
+  await page.getByTestId('verdict').waitFor()
+  assert.equal(await page.getByTestId('verdict').getAttribute('data-verdict'), 'valid')
+})
+
+test('a tampered credential is rejected with the reason shown', async () => {
+  // Change one character of the signed payload (the part between the two dots of the JWT).
+  const [jwt, ...rest] = presentation.split('~')
+  const [h, p, s] = jwt!.split('.') as [string, string, string]
+  const i = Math.floor(p.length / 2)
+  const tampered = [h, p.slice(0, i) + (p[i] === 'A' ? 'B' : 'A') + p.slice(i + 1), s].join('.')
+  const r = await verify([tampered, ...rest].join('~'))
+  assert.equal(r.verdict, 'invalid', r.text)
+  const reasons = (await f.page.getByTestId('verdict-reasons').textContent()) ?? ''
+  assert.match(reasons, /LICENSE_(CREDENTIAL_HASH_MISMATCH|SIGNATURE_INVALID|CREDENTIAL_MALFORMED|NOT_FOUND)/)
+  await f.shot('verify-tampered')
+})
+
+test('an unauthorised issuer cannot issue, and its credential is rejected with the reason shown', async () => {
+  const { page, net } = f
+  // In the console: police is not on the construction types' trusted-issuer list; the chain refuses.
+  await login('officer:police')
+  await page.goto(`${f.portal.url}/issuer`)
+  await page.getByTestId('issue-form').waitFor()
+  const enterprise = holders.find((h) => h.kind === 'enterprise')!
+  await page.getByTestId('issue-holder').fill(enterprise.did)
+  for (const input of await page.locator('[data-testid^="issue-field-"]').all()) await input.fill('伪造')
+  await page.getByTestId('issue-submit').click()
+  const err = page.getByTestId('issue-form').getByTestId('error')
+  await err.waitFor({ timeout: 40_000 })
+  assert.match((await err.textContent()) ?? '', /LICENSE_ISSUER_NOT_AUTHORISED|IDENTITY_/)
+
+  // The credential such an issuer signs anyway is rejected by verification.
+  const types = (await (await fetch(`${net.net.nodes[0]!.apiUrl}/v1/license-types`)).json()) as {
+    items: { code: string; name: string; nameEn: string; fields: never[]; issuers: string[] }[]
+  }
+  const type = types.items.find((x) => !x.issuers.includes('police'))!
+  const status = await net.clients[net.net.nodes[0]!.name]!.status()
+  const forged = issueLicence({
+    suite: getSuite('gm'),
+    chainId: status.chainId,
+    privateKey: net.keys.police!.privateKey,
+    type,
+    issuer: { orgId: 'police', code: '11110108000000000X' },
+    holder: enterprise.did,
+    validFromMs: Date.now(),
+    validUntilMs: Date.now() + 86_400_000 * 365,
+    fields: Object.fromEntries((type.fields as { name: string }[]).map((x) => [x.name, '伪造'])),
+    validUntilHeight: status.height + 100,
+  })
+  const r = await verify(forged.credential)
+  assert.equal(r.verdict, 'invalid', r.text)
+  const reasons = (await page.getByTestId('verdict-reasons').textContent()) ?? ''
+  assert.match(reasons, /LICENSE_ISSUER_NOT_AUTHORISED/)
+  assert.match(reasons, /签发机构未获授权|链上无/)
+  await f.shot('verify-unauthorised')
+})
+
+test('after the officer revokes the licence, it verifies as revoked', async () => {
+  const { page } = f
+  await login('officer:housing')
+  await page.goto(`${f.portal.url}/issuer`)
+  const row = page.locator(`[data-testid="issued-row"][data-id="${licenceId}"]`)
+  await row.getByTestId('manage').click()
+  await row.getByTestId('manage-reason').fill('资质条件不再满足')
+  await row.getByTestId('revoke').click()
+  await page
+    .locator(`[data-testid="issued-row"][data-id="${licenceId}"][data-status="revoked"]`)
+    .waitFor({ timeout: 40_000 })
+  const r = await verify(payload)
+  assert.equal(r.verdict, 'revoked', r.text)
+  assert.match((await page.getByTestId('verdict-reasons').textContent()) ?? '', /LICENSE_REVOKED/)
+  await f.shot('verify-revoked')
+  assert.deepEqual(
+    f.pageErrors.filter((e) => !/status of 4\d\d/.test(e)),
+    [],
+  )
+})

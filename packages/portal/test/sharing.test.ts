@@ -1,0 +1,115 @@
+/**
+ * Issue 7 in real Chromium against a real 4-node network with the departments' data gateways:
+ * housing requests police's household data in the catalogue, police approves, housing fetches
+ * a citizen's record through its own gateway (the data arrives, with its on-chain receipt), and
+ * the citizen sees that access in "who used my data".
+ */
+import assert from 'node:assert/strict'
+import { writeFileSync } from 'node:fs'
+import { join } from 'node:path'
+import { after, before, test } from 'node:test'
+import { type Gateway, issueSubjectCredential, loadGatewayHome, startGatewayFromHome } from '@govchain/node'
+import { seedSharingDemo } from '../../cli/src/demo/sharing.ts'
+import { type PortalFixture, type SeededHolder, seedHolders, startPortalFixture } from './helpers.ts'
+
+let f: PortalFixture
+const gateways: Gateway[] = []
+let person: { idNumber: string; name: string }
+let citizen: SeededHolder
+
+before(async () => {
+  f = await startPortalFixture({
+    suite: 'gm',
+    seed: async (net) => {
+      const base = 30_000 + Math.floor(Math.random() * 300) * 100
+      const demo = await seedSharingDemo({
+        dir: net.dir,
+        net: net.net,
+        clients: net.clients,
+        gatewayBasePort: base,
+        localBasePort: base + 50,
+        people: 12,
+      })
+      for (const n of net.net.nodes) gateways.push(await startGatewayFromHome(n.home))
+      person = demo.people[0]!
+      const holders = await seedHolders(net)
+      citizen = holders.find((h) => h.kind === 'citizen')!
+      // The identity authority (police) binds the citizen's DID to their pseudonym, off chain.
+      const police = net.net.nodes.find((n) => n.orgId === 'police')!
+      const credential = issueSubjectCredential(loadGatewayHome(police.home), citizen.did, 'person', person.idNumber)
+      writeFileSync(
+        join(net.dir, 'demo', 'identities.json'),
+        JSON.stringify(holders.map((h) => (h.id === citizen.id ? { ...h, subjectCredential: credential } : h))),
+      )
+    },
+  })
+})
+after(async () => {
+  for (const g of gateways) await g.stop().catch(() => {})
+  await f?.close()
+})
+
+async function login(id: string): Promise<void> {
+  await f.page.goto(`${f.portal.url}/login`)
+  await f.page.getByTestId(`login-${id}`).click()
+  await f.page.getByTestId('current-identity').waitFor()
+}
+
+test('a department requests data, another approves, the data arrives, the citizen sees the access', async () => {
+  const { page } = f
+  // housing requests police.household from the catalogue.
+  await login('officer:housing')
+  await page.goto(`${f.portal.url}/sharing/catalog`)
+  await page.getByTestId('resource-police.household').waitFor()
+  await f.shot('sharing-catalog')
+  await page.getByTestId('request-police.household').click()
+  await page.getByTestId('rq-purpose').fill('公租房资格审核')
+  await page.getByTestId('rq-basis').fill('《公共租赁住房管理办法》第七条')
+  await page.getByTestId('rq-submit').click()
+  await page.waitForURL(/\/sharing\/requests$/, { timeout: 40_000 })
+  const mine = page.getByTestId('outgoing').getByTestId('request-row-police.household').first()
+  await mine.waitFor()
+  assert.equal(await mine.getAttribute('data-state'), 'pending')
+
+  // police approves.
+  await login('officer:police')
+  await page.goto(`${f.portal.url}/sharing/requests`)
+  const incoming = page.getByTestId('incoming').getByTestId('request-row-police.household').first()
+  await incoming.waitFor()
+  await incoming.getByTestId('approve').click()
+  await page
+    .getByTestId('incoming')
+    .locator('[data-testid="request-row-police.household"][data-state="active"]')
+    .waitFor({ timeout: 40_000 })
+  await f.shot('sharing-approved')
+
+  // housing fetches the citizen's record through its own gateway.
+  await login('officer:housing')
+  await page.goto(`${f.portal.url}/sharing/requests`)
+  const active = page
+    .getByTestId('outgoing')
+    .locator('[data-testid="request-row-police.household"][data-state="active"]')
+  await active.waitFor()
+  await active.getByTestId('fetch-open').click()
+  await page.getByTestId('fetch-value').fill(person.idNumber)
+  await page.getByTestId('fetch-run').click()
+  const result = page.getByTestId('fetch-result')
+  await result.waitFor({ timeout: 40_000 })
+  assert.match((await result.textContent()) ?? '', new RegExp(person.name))
+  await f.shot('sharing-fetched')
+
+  // The citizen sees that housing used their data, and why.
+  await login(citizen.id)
+  await page.goto(`${f.portal.url}/sharing/my-data`)
+  await page.getByTestId('my-data-load').click()
+  const row = page.getByTestId('access-row').first()
+  await row.waitFor({ timeout: 40_000 })
+  const text = (await row.textContent()) ?? ''
+  assert.match(text, /住房/)
+  assert.match(text, /公租房资格审核/)
+  await f.shot('sharing-my-data')
+  assert.deepEqual(
+    f.pageErrors.filter((e) => !/status of 4\d\d/.test(e)),
+    [],
+  )
+})
