@@ -4,7 +4,9 @@
  * (RFC 9180) for intl public-key encryption and SM4-GCM for gm sealing. Each construction takes its primitives as parameters so the JS and Node suites run
  * the very same construction code and differ only in the primitive underneath.
  */
+
 import { ghash } from '@noble/ciphers/_polyval.js'
+import { concatBytes, equalBytes } from '../bytes.ts'
 import { GovchainError } from '../errors.ts'
 
 /** Largest plaintext accepted by encrypt/seal (and so the largest ciphertext decrypt/open accept, plus overhead). */
@@ -46,24 +48,9 @@ export function plain(b: Uint8Array): Uint8Array {
   return new Uint8Array(b)
 }
 
-export function concat(...parts: Uint8Array[]): Uint8Array {
-  let n = 0
-  for (const p of parts) n += p.length
-  const out = new Uint8Array(n)
-  let o = 0
-  for (const p of parts) {
-    out.set(p, o)
-    o += p.length
-  }
-  return out
-}
-
-export function constantTimeEqual(a: Uint8Array, b: Uint8Array): boolean {
-  if (a.length !== b.length) return false
-  let d = 0
-  for (let i = 0; i < a.length; i++) d |= a[i]! ^ b[i]!
-  return d === 0
-}
+/** Re-exported under the names the crypto code uses; one implementation lives in bytes.ts. */
+export const concat = concatBytes
+export const constantTimeEqual = equalBytes
 
 export function u64be(n: number): Uint8Array {
   const out = new Uint8Array(8)
