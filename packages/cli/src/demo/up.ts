@@ -11,7 +11,7 @@ import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { CreateDidArgs, deriveDid, encode, getSuite, IDENTITY_METHODS, IDENTITY_MODULE, toHex } from '@govchain/core'
 import { issueSubjectCredential, loadGatewayHome, type NetworkFile } from '@govchain/node'
-import { buildTx, createClient } from '@govchain/sdk'
+import { createClient, identity } from '@govchain/sdk'
 import { type PortalServer, servePortal } from '../portal-server.ts'
 import { type GatewayProcess, startGatewayProcess } from './gateway-procs.ts'
 import { seedLicenseDemo } from './license.ts'
@@ -99,22 +99,14 @@ async function seedCitizen(
   const client = createClient({ url: net.nodes[0]!.apiUrl })
   const status = await client.status()
   const { privateKey, publicKey } = suite.generateKeyPair()
-  const tx = buildTx({
-    suite,
-    chainId: status.chainId,
-    privateKey,
-    module: IDENTITY_MODULE,
-    method: IDENTITY_METHODS.createDid,
-    args: encode(CreateDidArgs, {}),
-    validUntilHeight: status.height + 100,
-  })
+  const tx = identity.createDid({ suite, chainId: status.chainId, privateKey, validUntilHeight: status.height + 100 })
   await client.submitTx(tx.bytes)
   const r = await client.waitForTx(tx.hashHex, { timeoutMs: 30_000 })
   if (r.status !== 'committed') {
     log(`demo citizen not created: ${r.code}`)
     return {}
   }
-  const did = deriveDid(suite, publicKey)
+  const did = tx.did
   const credential = issueSubjectCredential(loadGatewayHome(police.home), did, 'person', person.idNumber)
   const path = join(dir, 'demo', 'identities.json')
   const existing = existsSync(path) ? (JSON.parse(readFileSync(path, 'utf8')) as { id: string }[]) : []
