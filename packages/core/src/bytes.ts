@@ -43,8 +43,11 @@ export function compareBytes(a: Uint8Array, b: Uint8Array): number {
   return a.length - b.length
 }
 
+/** One encoder for every call: utf8() runs for every state key and event attribute a block writes. */
+const utf8Encoder = new TextEncoder()
+
 export function utf8(s: string): Uint8Array {
-  return new TextEncoder().encode(s)
+  return utf8Encoder.encode(s)
 }
 
 export function toBase64(b: Uint8Array): string {

@@ -679,7 +679,8 @@ export class GovchainNode implements NodeApiBackend {
       timeMs: block.header.timeMs,
       proposer: block.header.proposer,
     })
-    for (const [index, r] of execution.results.entries()) {
+    // Per-transaction events only when someone listens (the API subscribes while it has streams).
+    for (const [index, r] of this.subscribers.size > 0 ? execution.results.entries() : []) {
       this.emit({ type: 'tx', height, index, hash: r.txHash, code: r.code })
       for (const ev of r.events) {
         const e = apiEvent(ev)

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict'
 import { describe, it } from 'node:test'
 import { type CryptoSuite, GovchainError, suites, toHex } from '@govchain/core'
 import fc from 'fast-check'
-import { executeBlock } from '../src/execution/index.ts'
+import { executeBlock, validateTx } from '../src/execution/index.ts'
 import { Mempool, type MempoolOptions, VerifiedCache } from '../src/mempool/index.ts'
 import { MemoryChainStore } from '../src/storage/memory.ts'
 import { anchorTx, assertCoded, CHAIN_ID, signer, testRegistry, ZERO32 } from './execution-fixtures.ts'
@@ -189,6 +189,39 @@ describe('Mempool', () => {
       preverified: m.verified,
     })
     assert.equal(counting.verifies(), 3)
+  })
+
+  it("reuses admission's validation for pending envelopes only, re-checking the validity window", () => {
+    const { m, state } = pool()
+    const a = anchorTx(suite, alice, 1, { validUntilHeight: 3 })
+    m.add(a.bytes)
+    const envelopeHex = toHex(suite.hash(a.bytes))
+    const cached = m.verified.validated(envelopeHex)
+    assert.ok(cached !== undefined && toHex(cached.txHash) === toHex(a.txHash))
+    const opts = { modules, preverified: m.verified }
+    // Same answer as a fresh validation, with arguments decoded anew (never shared between executions).
+    const again = validateTx(suite, CHAIN_ID, a.bytes, 2, opts)
+    const fresh = validateTx(suite, CHAIN_ID, a.bytes, 2, { modules })
+    assert.deepEqual({ ...again, envelopeHash: undefined }, { ...fresh, envelopeHash: undefined })
+    assert.notEqual(again.args, cached.args)
+    // The window is a function of the height: the cached path refuses as the fresh one does.
+    assert.equal(
+      codeOf(() => validateTx(suite, CHAIN_ID, a.bytes, 4, opts)),
+      'TX_EXPIRED',
+    )
+    assert.equal(
+      codeOf(() => validateTx(suite, CHAIN_ID, a.bytes, 4, { modules })),
+      'TX_EXPIRED',
+    )
+    // Another chain id is validated from scratch (and refused as such).
+    assert.equal(
+      codeOf(() => validateTx(suite, 'other-chain', a.bytes, 2, opts)),
+      'TX_WRONG_CHAIN',
+    )
+    // Once the entry leaves the pool, nothing is served from it.
+    state.height = 1
+    m.removeCommitted([a.txHash])
+    assert.equal(m.verified.validated(envelopeHex), undefined)
   })
 
   it('VerifiedCache is a bounded LRU', () => {

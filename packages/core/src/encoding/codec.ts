@@ -23,6 +23,15 @@ export type Infer<C> = C extends Codec<infer T> ? T : never
 const utf8Encoder = new TextEncoder()
 const utf8Decoder = new TextDecoder('utf-8', { fatal: true })
 
+/**
+ * No lone surrogate (TextEncoder would silently turn one into U+FFFD): String.prototype
+ * .isWellFormed where the runtime has it (Node 20, current browsers), else a decode round trip.
+ */
+const nativeWellFormed = (String.prototype as { isWellFormed?: () => boolean }).isWellFormed
+function isWellFormed(v: string, encoded: Uint8Array): boolean {
+  return nativeWellFormed !== undefined ? nativeWellFormed.call(v) : utf8Decoder.decode(encoded) === v
+}
+
 export class Writer {
   private buf: Uint8Array
   private view: DataView
@@ -226,7 +235,7 @@ export function string(maxBytes: number): Codec<string> {
     write(w, v) {
       if (typeof v !== 'string') invalid('string', v)
       const b = utf8Encoder.encode(v)
-      if (b.length > maxBytes || utf8Decoder.decode(b) !== v) invalid(`string(<=${maxBytes} bytes, well-formed)`, v)
+      if (b.length > maxBytes || !isWellFormed(v, b)) invalid(`string(<=${maxBytes} bytes, well-formed)`, v)
       w.u32(b.length)
       w.raw(b)
     },

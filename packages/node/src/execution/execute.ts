@@ -96,7 +96,8 @@ export interface ExecutionOutcome extends BlockExecution {
 }
 
 function checkString(s: unknown, maxBytes: number, what: string): string {
-  if (typeof s !== 'string' || utf8(s).length > maxBytes) {
+  // A UTF-16 code unit is at most 3 UTF-8 bytes: short strings need no encoding to be measured.
+  if (typeof s !== 'string' || (s.length * 3 > maxBytes && utf8(s).length > maxBytes)) {
     throw new GovchainError('EXEC_EVENT_LIMIT', `${what} must be a string of at most ${maxBytes} bytes`)
   }
   return s

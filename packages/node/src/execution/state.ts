@@ -9,12 +9,25 @@
  * Keys in the tree are `<module>/<key>` (UTF-8 module name, a slash, the module's key bytes);
  * module names cannot contain a slash, so no module can name another module's keys.
  */
-import { concatBytes, GovchainError, type SparseMerkleTree, toHex, utf8 } from '@govchain/core'
+import { GovchainError, type SparseMerkleTree, utf8 } from '@govchain/core'
+import { bytesKey } from '../hex.ts'
 import type { ModuleState } from './module.ts'
 import type { ExecutionParams } from './params.ts'
 
+/** Encoded `<module>/` prefixes (module names are few: the registry's, bounded anyway). */
+const prefixes = new Map<string, Uint8Array>()
+const PREFIXES_MAX = 256
+
 export function stateKey(module: string, key: Uint8Array): Uint8Array {
-  return concatBytes(utf8(`${module}/`), key)
+  let prefix = prefixes.get(module)
+  if (prefix === undefined) {
+    prefix = utf8(`${module}/`)
+    if (prefixes.size < PREFIXES_MAX) prefixes.set(module, prefix)
+  }
+  const out = new Uint8Array(prefix.length + key.length)
+  out.set(prefix)
+  out.set(key, prefix.length)
+  return out
 }
 
 interface Write {
@@ -37,7 +50,7 @@ export class BlockState implements StateReader {
   ) {}
 
   get(fullKey: Uint8Array): Uint8Array | undefined {
-    const h = toHex(fullKey)
+    const h = bytesKey(fullKey)
     const w = this.writes.get(h)
     if (w !== undefined) return w.value
     if (this.reads.has(h)) return this.reads.get(h)
@@ -47,14 +60,17 @@ export class BlockState implements StateReader {
   }
 
   set(fullKey: Uint8Array, value: Uint8Array | undefined): void {
-    this.writes.set(toHex(fullKey), { key: fullKey, value })
+    this.writes.set(bytesKey(fullKey), { key: fullKey, value })
   }
 
   merge(writes: Iterable<Write>): void {
     for (const w of writes) this.set(w.key, w.value)
   }
 
-  /** Every write of the block, in key order (the tree's result does not depend on order; logs and tests do). */
+  /**
+   * Every write of the block, in key order (the tree's result does not depend on order; logs and
+   * tests do). The map keys are latin1 strings, whose order is the bytes' order.
+   */
   changes(): [Uint8Array, Uint8Array | undefined][] {
     return [...this.writes.entries()].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)).map(([, w]) => [w.key, w.value])
   }
@@ -70,13 +86,13 @@ export class TxState implements StateReader {
   ) {}
 
   get(fullKey: Uint8Array): Uint8Array | undefined {
-    const w = this.writes.get(toHex(fullKey))
+    const w = this.writes.get(bytesKey(fullKey))
     if (w !== undefined) return w.value
     return this.parent.get(fullKey)
   }
 
   put(fullKey: Uint8Array, value: Uint8Array | undefined): void {
-    const h = toHex(fullKey)
+    const h = bytesKey(fullKey)
     if (!this.writes.has(h) && this.writes.size >= this.params.maxWritesPerTx) {
       throw new GovchainError('EXEC_STATE_LIMIT', `more than ${this.params.maxWritesPerTx} keys written`)
     }

@@ -22,6 +22,7 @@ import {
   TxBody,
   toHex,
 } from '@govchain/core'
+import { hexOf } from '../hex.ts'
 import type { Handler, Module, ModuleRegistry } from './module.ts'
 import { DEFAULT_EXECUTION_PARAMS, type ExecutionParams } from './params.ts'
 
@@ -46,6 +47,12 @@ export interface ValidatedTx {
  */
 export interface Preverified {
   has(envelopeHashHex: string): boolean
+  /**
+   * The whole validation of that exact envelope, when still held (the mempool's entries): block
+   * validation then skips decoding and verifying again and only re-checks what depends on the
+   * height (the validity window). Must be a ValidatedTx that validateTx returned for these bytes.
+   */
+  validated?(envelopeHashHex: string): ValidatedTx | undefined
 }
 
 export interface ValidateOptions {
@@ -82,6 +89,12 @@ export function validateTx(
 ): ValidatedTx {
   const params = opts.params ?? DEFAULT_EXECUTION_PARAMS
   if (!(txBytes instanceof Uint8Array)) throw new GovchainError('TX_MALFORMED', 'transaction must be bytes')
+  if (opts.preverified?.validated !== undefined && txBytes.length <= LIMITS.txBytes) {
+    const envelopeHash = suite.hash(txBytes)
+    const cached = opts.preverified.validated(hexOf(envelopeHash))
+    const v = cached === undefined ? undefined : revalidate(cached, envelopeHash, chainId, height, opts, params)
+    if (v !== undefined) return v
+  }
   if (txBytes.length > LIMITS.txBytes) {
     throw new GovchainError('TX_TOO_LARGE', `${txBytes.length} bytes > ${LIMITS.txBytes}`, {
       sizeBytes: txBytes.length,
@@ -117,7 +130,7 @@ export function validateTx(
     if (s.publicKey.length !== suite.publicKeyLength) {
       throw new GovchainError('TX_BAD_SIGNATURE', `public key of ${s.publicKey.length} bytes`, details)
     }
-    const k = toHex(s.publicKey)
+    const k = hexOf(s.publicKey)
     if (seen.has(k)) throw new GovchainError('TX_MALFORMED', 'a signer appears twice', details)
     seen.add(k)
   }
@@ -150,7 +163,7 @@ export function validateTx(
   let verified = false
   if (opts.preverified !== undefined) {
     envelopeHash = suite.hash(txBytes)
-    verified = opts.preverified.has(toHex(envelopeHash))
+    verified = opts.preverified.has(hexOf(envelopeHash))
   }
   if (!verified) {
     const message = signingBytes(DOMAIN.tx, signed.body)
@@ -170,6 +183,47 @@ export function validateTx(
     handler,
     args,
   }
+}
+
+/**
+ * A cached validation of the same envelope, checked again for what can differ: the height (the
+ * validity window, same codes and messages as validateTx; nothing else can fail for an envelope
+ * that passed once). Another chain id or module registry than the cached one's: undefined, and
+ * the caller validates from scratch. Arguments are decoded again so that no handler ever shares
+ * an argument object with another execution of the same transaction.
+ */
+function revalidate(
+  v: ValidatedTx,
+  envelopeHash: Uint8Array,
+  chainId: string,
+  height: number,
+  opts: ValidateOptions,
+  params: ExecutionParams,
+): ValidatedTx | undefined {
+  const { body } = v
+  const module = opts.modules.get(body.module)
+  const handler =
+    module !== undefined && Object.hasOwn(module.handlers, body.method) ? module.handlers[body.method] : undefined
+  if (body.chainId !== chainId || module !== v.module || handler === undefined || handler !== v.handler)
+    return undefined
+  const details = { txHash: toHex(v.txHash) }
+  if (body.validUntilHeight < height) {
+    throw new GovchainError('TX_EXPIRED', `valid until height ${body.validUntilHeight}, now ${height}`, details)
+  }
+  if (body.validUntilHeight > height + params.maxTxValidityBlocks) {
+    throw new GovchainError(
+      'TX_VALIDITY_TOO_LONG',
+      `valid until ${body.validUntilHeight}, at most ${height + params.maxTxValidityBlocks}`,
+      details,
+    )
+  }
+  let args: unknown
+  try {
+    args = codec.decode(handler.args, body.args)
+  } catch (e) {
+    throw txError('TX_BAD_ARGS', `${body.module}.${body.method} arguments`, e)
+  }
+  return { ...v, envelopeHash, args }
 }
 
 /** Builds and signs a transaction (tests, tools; the SDK has its own for browsers). */

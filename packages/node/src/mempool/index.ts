@@ -16,10 +16,11 @@
  * block made of mempool transactions is not verified a second time. The LRU outlives the
  * pool entries (a tx reaped into a proposal is still in it when the proposal is validated).
  */
-import { type CryptoSuite, GovchainError, LIMITS, toHex } from '@govchain/core'
+import { type CryptoSuite, GovchainError, LIMITS } from '@govchain/core'
 import type { ModuleRegistry } from '../execution/module.ts'
 import { DEFAULT_EXECUTION_PARAMS, type ExecutionParams } from '../execution/params.ts'
-import { type Preverified, validateTx } from '../execution/validate.ts'
+import { type Preverified, type ValidatedTx, validateTx } from '../execution/validate.ts'
+import { hexOf } from '../hex.ts'
 
 export interface MempoolOptions {
   suite: CryptoSuite
@@ -32,7 +33,7 @@ export interface MempoolOptions {
   isCommitted: (txHash: Uint8Array) => boolean
   /** Pending transactions at most (default 20,000). */
   maxTxs?: number
-  /** Pending bytes at most (default 64 MiB). */
+  /** Pending transaction bytes at most (default 64 MiB; with decoded bodies the pool holds ≤ 2 × this). */
   maxBytes?: number
   /** Pending transactions per sender at most (default 1,000). */
   maxPerSender?: number
@@ -48,6 +49,9 @@ interface Entry {
   bytes: Uint8Array
   txHash: Uint8Array
   hashHex: string
+  envelopeHex: string
+  /** Admission's validation, reused by block validation while the entry is pending (Preverified.validated). */
+  validated: ValidatedTx
   senderHex: string
   validUntilHeight: number
 }
@@ -62,11 +66,21 @@ export interface MempoolStats {
   rejected: number
 }
 
-/** Bounded LRU of verified envelope hashes (hex). */
+/**
+ * Bounded LRU of verified envelope hashes (hex), and the pool's own validations by envelope
+ * (`lookup`) so that a block of pending transactions is neither decoded nor verified again.
+ */
 export class VerifiedCache implements Preverified {
   private readonly entries = new Map<string, true>()
 
-  constructor(readonly capacity: number) {}
+  constructor(
+    readonly capacity: number,
+    private readonly lookup?: (envelopeHashHex: string) => ValidatedTx | undefined,
+  ) {}
+
+  validated(envelopeHashHex: string): ValidatedTx | undefined {
+    return this.lookup?.(envelopeHashHex)
+  }
 
   has(envelopeHashHex: string): boolean {
     if (!this.entries.has(envelopeHashHex)) return false
@@ -88,6 +102,8 @@ export class VerifiedCache implements Preverified {
 
 export class Mempool {
   private readonly entries = new Map<string, Entry>()
+  /** The same entries by envelope hash (hex). */
+  private readonly byEnvelope = new Map<string, Entry>()
   private readonly perSender = new Map<string, number>()
   private totalBytes = 0
   private admitted = 0
@@ -109,7 +125,7 @@ export class Mempool {
     this.maxPerSender = opts.maxPerSender ?? 1_000
     this.maxTxBytes = Math.min(opts.maxTxBytes ?? LIMITS.txBytes, LIMITS.txBytes)
     this.params = opts.params ?? DEFAULT_EXECUTION_PARAMS
-    this.verified = new VerifiedCache(opts.verifiedCacheSize ?? 100_000)
+    this.verified = new VerifiedCache(opts.verifiedCacheSize ?? 100_000, (h) => this.byEnvelope.get(h)?.validated)
     this.recheckCommittedMax = Math.max(1, opts.recheckCommittedMax ?? 2_000)
   }
 
@@ -143,23 +159,31 @@ export class Mempool {
       params: this.params,
       preverified: this.verified,
     })
-    const hashHex = toHex(v.txHash)
+    const hashHex = hexOf(v.txHash)
+    const envelopeHex = hexOf(v.envelopeHash!)
     // Remember the verified envelope even if admission fails below: a retry is then cheap.
-    this.verified.add(toHex(v.envelopeHash!))
+    this.verified.add(envelopeHex)
     if (this.entries.has(hashHex)) throw new GovchainError('TX_DUPLICATE', undefined, { txHash: hashHex })
     if (this.opts.isCommitted(v.txHash)) throw new GovchainError('TX_REPLAY', undefined, { txHash: hashHex })
-    const senderHex = toHex(v.body.sender)
+    const senderHex = hexOf(v.body.sender)
     const pending = this.perSender.get(senderHex) ?? 0
     if (pending >= this.maxPerSender) {
       throw new GovchainError('MEMPOOL_SENDER_QUOTA', `${pending} pending from this sender`, { pending })
     }
-    this.entries.set(hashHex, {
-      bytes: txBytes.slice(),
+    const bytes = txBytes.slice()
+    const entry: Entry = {
+      bytes,
       txHash: v.txHash,
       hashHex,
+      envelopeHex,
+      // The pool's own copy of the bytes, and no decoded arguments (block validation decodes them
+      // again): an entry holds its bytes about twice (bytes + body.args), so ≤ 2 × maxBytes.
+      validated: { ...v, bytes, args: undefined },
       senderHex,
       validUntilHeight: v.body.validUntilHeight,
-    })
+    }
+    this.entries.set(hashHex, entry)
+    this.byEnvelope.set(envelopeHex, entry)
     this.perSender.set(senderHex, pending + 1)
     this.totalBytes += txBytes.length
     this.admitted++
@@ -167,11 +191,11 @@ export class Mempool {
   }
 
   has(txHash: Uint8Array): boolean {
-    return this.entries.has(toHex(txHash))
+    return this.entries.has(hexOf(txHash))
   }
 
   get(txHash: Uint8Array): Uint8Array | undefined {
-    return this.entries.get(toHex(txHash))?.bytes.slice()
+    return this.entries.get(hexOf(txHash))?.bytes.slice()
   }
 
   /** Oldest first, up to `maxCount` transactions and `maxBytes` bytes; stays in the pool until removed. */
@@ -193,6 +217,7 @@ export class Mempool {
     const e = this.entries.get(hashHex)
     if (e === undefined) return
     this.entries.delete(hashHex)
+    this.byEnvelope.delete(e.envelopeHex)
     this.totalBytes -= e.bytes.length
     const n = (this.perSender.get(e.senderHex) ?? 1) - 1
     if (n <= 0) this.perSender.delete(e.senderHex)
@@ -201,7 +226,7 @@ export class Mempool {
 
   /** Drops transactions a committed block included (by tx hash). */
   removeCommitted(txHashes: Iterable<Uint8Array>): void {
-    for (const h of txHashes) this.remove(toHex(h))
+    for (const h of txHashes) this.remove(hexOf(h))
   }
 
   /**
