@@ -862,7 +862,11 @@ export class GovchainNode implements NodeApiBackend {
 
   private gossipTx(tx: Uint8Array): void {
     this.txGossip.push(tx)
-    if (this.txGossip.length >= TX_GOSSIP_BATCH_MAX) this.flushTxGossip()
+    // Stopping: the last journal batch (flushed by stop()) is still answered 202 while the API
+    // drains, after stop()'s own gossip flush; hand it to the peers at once (p2p closes last),
+    // or a node leaving for good would take those accepted transactions with it.
+    if (this.stopped) this.flushTxGossip(true)
+    else if (this.txGossip.length >= TX_GOSSIP_BATCH_MAX) this.flushTxGossip()
     else if (this.txGossipTimer === undefined) {
       this.txGossipTimer = setTimeout(() => this.flushTxGossip(), TX_GOSSIP_FLUSH_MS)
     }
@@ -1079,6 +1083,10 @@ export class GovchainNode implements NodeApiBackend {
     for (const e of entries) {
       try {
         this.mempool.add(e.bytes)
+        // Peers that connected before this reload got an empty pool from sendMempoolTo: without
+        // this, a transaction accepted just before a crash would wait for this node's own turn
+        // to propose.
+        this.gossipTx(e.bytes)
         readmitted++
       } catch {
         stale.push(e.txHash)
