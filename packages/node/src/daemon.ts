@@ -537,6 +537,22 @@ export class GovchainNode implements NodeApiBackend {
     }
   }
 
+  /** What building, validating and committing a block at `height` share: the chain and its state. */
+  private chainContext(height: number) {
+    return {
+      suite: this.suite,
+      chainId: this.chainId,
+      modules: this.modules,
+      params: this.params,
+      genesisHash: this.genesisHash,
+      genesis: this.genesis,
+      store: this.store,
+      isCommitted: committedBefore(this.store, height),
+      cache: this.cache,
+      preverified: this.mempool.verified,
+    }
+  }
+
   private parentHeader(height: number): BlockHeader | undefined {
     return height <= 1 ? undefined : this.store.getHeader(height - 1)
   }
@@ -549,16 +565,7 @@ export class GovchainNode implements NodeApiBackend {
     const minTime = parent === undefined ? this.genesis.genesisTimeMs : parent.timeMs + 1
     try {
       const built = buildBlock({
-        suite: this.suite,
-        chainId: this.chainId,
-        modules: this.modules,
-        params: this.params,
-        genesisHash: this.genesisHash,
-        genesis: this.genesis,
-        store: this.store,
-        isCommitted: committedBefore(this.store, height),
-        cache: this.cache,
-        preverified: this.mempool.verified,
+        ...this.chainContext(height),
         height,
         timeMs: Math.max(this.now(), minTime),
         ...(parent !== undefined ? { parent: { header: parent } } : {}),
@@ -583,16 +590,7 @@ export class GovchainNode implements NodeApiBackend {
       const parent = this.parentHeader(height)
       if (height > 1 && parent === undefined) return false
       validateBlock({
-        suite: this.suite,
-        chainId: this.chainId,
-        modules: this.modules,
-        params: this.params,
-        genesisHash: this.genesisHash,
-        genesis: this.genesis,
-        store: this.store,
-        isCommitted: committedBefore(this.store, height),
-        cache: this.cache,
-        preverified: this.mempool.verified,
+        ...this.chainContext(height),
         block,
         ...(parent !== undefined ? { parent: { header: parent } } : {}),
         validatorSetHash: this.validatorSetHash,
@@ -624,16 +622,7 @@ export class GovchainNode implements NodeApiBackend {
     if (execution === undefined) {
       const parent = this.parentHeader(block.header.height)
       execution = validateBlock({
-        suite: this.suite,
-        chainId: this.chainId,
-        modules: this.modules,
-        params: this.params,
-        genesisHash: this.genesisHash,
-        genesis: this.genesis,
-        store: this.store,
-        isCommitted: committedBefore(this.store, block.header.height),
-        cache: this.cache,
-        preverified: this.mempool.verified,
+        ...this.chainContext(block.header.height),
         block,
         ...(parent !== undefined ? { parent: { header: parent } } : {}),
         validatorSetHash: this.validatorSetHash,
