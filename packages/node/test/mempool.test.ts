@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict'
 import { describe, it } from 'node:test'
-import { type CryptoSuite, GovchainError, suites, toHex } from '@govchain/core'
+import { type CryptoSuite, codec, GovchainError, SignedTx, suites, toHex } from '@govchain/core'
 import fc from 'fast-check'
 import { executeBlock, validateTx } from '../src/execution/index.ts'
 import { Mempool, type MempoolOptions, VerifiedCache } from '../src/mempool/index.ts'
@@ -176,6 +176,7 @@ describe('Mempool', () => {
     )
     assert.equal(counting.verifies(), 2, 'no second verification')
     // A transaction the pool never saw is verified.
+    const late = anchorTx(suite, alice, 9)
     executeBlock({
       suite: counting.suite,
       chainId: CHAIN_ID,
@@ -185,10 +186,27 @@ describe('Mempool', () => {
       parentStateRoot: ZERO32,
       height: 1,
       timeMs: 1,
-      txs: [anchorTx(suite, alice, 9).bytes],
+      txs: [late.bytes],
       preverified: m.verified,
     })
     assert.equal(counting.verifies(), 3)
+    // It arrives by gossip after the block: admission does not verify it again.
+    assert.deepEqual(m.add(late.bytes).txHash, late.txHash)
+    assert.equal(counting.verifies(), 3, 'gossip after the block: no second verification')
+    // The same body with another signature is another envelope: verified, and refused.
+    const signed = codec.decode(SignedTx, late.bytes)
+    const sig = signed.signatures[0]!.signature.slice()
+    sig[10]! ^= 1
+    const forged = codec.encode(SignedTx, {
+      body: signed.body,
+      signatures: [{ publicKey: signed.signatures[0]!.publicKey, signature: sig }],
+    })
+    m.removeCommitted([late.txHash])
+    assert.equal(
+      codeOf(() => m.add(forged)),
+      'TX_BAD_SIGNATURE',
+    )
+    assert.equal(counting.verifies(), 4)
   })
 
   it("reuses admission's validation for pending envelopes only, re-checking the validity window", () => {

@@ -9,7 +9,7 @@
  */
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
-import { CreateDidArgs, deriveDid, encode, getSuite, IDENTITY_METHODS, IDENTITY_MODULE, toHex } from '@govchain/core'
+import { getSuite, toHex } from '@govchain/core'
 import { issueSubjectCredential, loadGatewayHome, type NetworkFile } from '@govchain/node'
 import { createClient, identity } from '@govchain/sdk'
 import { type PortalServer, servePortal } from '../portal-server.ts'

@@ -61,7 +61,11 @@ export function u64be(n: number): Uint8Array {
 /** A bounded least-recently-used map; parsed keys are cached here so hot keys skip parsing. */
 export class Lru<K, V> {
   private readonly map = new Map<K, V>()
-  constructor(readonly entriesMax: number) {}
+  /** `onEvict` sees each entry that leaves because the cache is full (not one that is replaced). */
+  constructor(
+    readonly entriesMax: number,
+    private readonly onEvict?: (key: K, value: V) => void,
+  ) {}
   get(key: K): V | undefined {
     const v = this.map.get(key)
     if (v !== undefined) {
@@ -74,8 +78,11 @@ export class Lru<K, V> {
     this.map.delete(key)
     this.map.set(key, value)
     if (this.map.size > this.entriesMax) {
-      const oldest = this.map.keys().next()
-      if (!oldest.done) this.map.delete(oldest.value)
+      const oldest = this.map.entries().next()
+      if (!oldest.done) {
+        this.map.delete(oldest.value[0])
+        this.onEvict?.(oldest.value[0], oldest.value[1])
+      }
     }
   }
   get size(): number {

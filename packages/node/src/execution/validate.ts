@@ -53,6 +53,12 @@ export interface Preverified {
    * height (the validity window). Must be a ValidatedTx that validateTx returned for these bytes.
    */
   validated?(envelopeHashHex: string): ValidatedTx | undefined
+  /**
+   * Told of each envelope validateTx verified itself (a block's transaction this node had not
+   * received yet): when the same transaction then arrives by gossip, admission finds it here and
+   * does not verify it a second time before refusing it as committed or pending.
+   */
+  add?(envelopeHashHex: string): void
 }
 
 export interface ValidateOptions {
@@ -172,6 +178,7 @@ export function validateTx(
         throw new GovchainError('TX_BAD_SIGNATURE', undefined, { ...details, signer: toHex(s.publicKey) })
       }
     }
+    if (envelopeHash !== undefined) opts.preverified?.add?.(hexOf(envelopeHash))
   }
   return {
     txHash,
