@@ -76,6 +76,12 @@ export class LmdbChainStore implements ChainStore {
   private closed = false
   private readonly nodeCache = new Map<string, Uint8Array>()
   private readonly nodeCacheSize: number
+  /**
+   * The latest height, read from the meta record at open and set by each commitBlock: asked for
+   * on every admission and API call, it need not decode the meta record every time. Only this
+   * store's commits move it (a second writer on the same home is caught by commitBlock's check).
+   */
+  private latest: number | undefined
 
   /** Opens (creating if needed) the environment. */
   static open(opts: LmdbChainStoreOptions): LmdbChainStore {
@@ -152,7 +158,9 @@ export class LmdbChainStore implements ChainStore {
   }
 
   latestHeight(): number {
-    return this.meta()?.height ?? 0
+    if (this.latest === undefined) this.latest = this.meta()?.height ?? 0
+    this.check()
+    return this.latest
   }
 
   getBlockBytes(height: number): Uint8Array | undefined {
@@ -304,6 +312,7 @@ export class LmdbChainStore implements ChainStore {
       }
       this.metaDb.put(buf(META_KEY), buf(plan.metaBytes))
     })
+    this.latest = plan.height
     // Only after the commit: the next block's execution reads these first.
     for (const [k, v] of input.smtNodes) this.cacheNode(k, v)
   }
