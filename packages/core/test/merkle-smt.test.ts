@@ -311,6 +311,88 @@ describe('sparse Merkle tree: order and batching (property, against a model Map)
   })
 })
 
+/**
+ * A store keyed by (version, hash), like the node's LMDB store: a lookup with another version
+ * than the node was written with finds nothing, so the tree must carry every child's version.
+ */
+class VersionedStore implements SmtNodeStore {
+  readonly nodes = new Map<string, Uint8Array>()
+  readonly roots = new Map<string, number>()
+  lookups = 0
+  get(nodeHash: Uint8Array, version?: number): Uint8Array | undefined {
+    this.lookups++
+    return this.nodes.get(`${version ?? 'none'}/${toHex(nodeHash)}`)
+  }
+  versionOf(rootHash: Uint8Array): number | undefined {
+    return this.roots.get(toHex(rootHash))
+  }
+  apply(version: number, root: Uint8Array, nodes: ReadonlyMap<string, Uint8Array>): void {
+    for (const [k, v] of nodes) this.nodes.set(`${version}/${k}`, v)
+    if (nodes.has(toHex(root))) this.roots.set(toHex(root), version)
+  }
+}
+
+describe('sparse Merkle tree: versioned storage (nodes keyed by version and hash)', () => {
+  const keyArb = fc.integer({ min: 0, max: 30 }).map((i) => `k${i}`)
+  const opArb = fc.tuple(keyArb, fc.option(fc.constantFrom('a', 'b', 'c'), { nil: undefined, freq: 3 }))
+
+  test('roots, gets, proofs and entries equal the unversioned tree over many versions', () => {
+    fc.assert(
+      fc.property(fc.array(fc.array(opArb, { maxLength: 12 }), { minLength: 1, maxLength: 25 }), (batches) => {
+        const plain = setup()
+        const vstore = new VersionedStore()
+        // No node cache: every read goes to the store with the version the tree believes.
+        const vtree = new SparseMerkleTree({ hash: sha256, store: vstore })
+        let root = EMPTY_ROOT
+        let vroot = EMPTY_ROOT
+        const history: Uint8Array[] = []
+        batches.forEach((batch, i) => {
+          const version = i + 1
+          root = plain.apply(root, batch)
+          const changes = batch.map(([k, v]) => [utf8(k), v === undefined ? undefined : utf8(v)] as const)
+          const out = vtree.update(vroot, changes, { version })
+          vstore.apply(version, out.root, out.nodes)
+          vroot = out.root
+          assert.deepEqual(vroot, root, `version ${version}`)
+          history.push(vroot)
+        })
+        // Every past root stays readable, with its own versions.
+        for (const r of history) {
+          const expected = [...plain.tree.entries(r)].map(([k, v]) => `${toHex(k)}=${toHex(v)}`).sort()
+          assert.deepEqual([...vtree.entries(r)].map(([k, v]) => `${toHex(k)}=${toHex(v)}`).sort(), expected)
+          for (let k = 0; k <= 30; k += 3) {
+            const key = utf8(`k${k}`)
+            const v = plain.tree.get(r, key)
+            assert.deepEqual(vtree.get(r, key), v)
+            assert.equal(verifySmtProof(sha256, r, key, v, vtree.prove(r, key)), true)
+          }
+        }
+      }),
+      { numRuns: 120 },
+    )
+  })
+
+  test("inner nodes record their children's versions; without them the lookups miss", () => {
+    const vstore = new VersionedStore()
+    const vtree = new SparseMerkleTree({ hash: sha256, store: vstore })
+    const a = vtree.update(EMPTY_ROOT, [[utf8('a'), utf8('1')]], { version: 7 })
+    vstore.apply(7, a.root, a.nodes)
+    const b = vtree.update(a.root, [[utf8('b'), utf8('2')]], { version: 9 })
+    vstore.apply(9, b.root, b.nodes)
+    const rootRecord = b.nodes.get(toHex(b.root))!
+    assert.equal(rootRecord.length, 65 + 16, 'versioned inner record')
+    // The hash is over the preimage only: the versions are storage, not content.
+    assert.deepEqual(sha256(rootRecord.subarray(0, 65)), b.root)
+    assert.deepEqual(vtree.get(b.root, utf8('a')), utf8('1'))
+    assert.deepEqual(vtree.get(b.root, utf8('b')), utf8('2'))
+    // Looked up by hash alone (version 0), the version-7 and -9 nodes are not found.
+    const unaware = new SparseMerkleTree({ hash: sha256, store: { get: (h) => vstore.get(h, 0) } })
+    assert.throws(() => unaware.get(b.root, utf8('a')), isCode('SMT_NODE_MISSING'))
+    assert.throws(() => vtree.update(EMPTY_ROOT, [], { version: -1 }), isCode('INVALID_ARGUMENT'))
+    assert.throws(() => vtree.update(EMPTY_ROOT, [], { version: 1.5 }), isCode('INVALID_ARGUMENT'))
+  })
+})
+
 describe('sparse Merkle tree: tampering', () => {
   const { tree, apply } = setup()
   const keys = Array.from({ length: 64 }, (_, i) => `t${i}`)

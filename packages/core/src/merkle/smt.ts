@@ -16,11 +16,18 @@
  *   leaf  = HASH(0x00 || path || HASH(value))        path = HASH(key), 32 bytes
  *   inner = HASH(0x01 || left || right)
  *
- * Storage: nodes are content-addressed (store key = node hash) and immutable; update() never
- * rewrites or deletes a node, so every past root stays readable until the caller prunes.
+ * Storage: nodes are content-addressed and immutable; update() never rewrites or deletes a
+ * node, so every past root stays readable until the caller prunes.
  * Encoded nodes (the first 65 bytes are exactly the hash preimage):
- *   inner: 0x01 | left(32) | right(32)
+ *   inner: 0x01 | left(32) | right(32)                      (unversioned)
+ *   inner: 0x01 | left(32) | right(32) | u64 leftVersion | u64 rightVersion   (versioned)
  *   leaf:  0x00 | path(32) | valueHash(32) | u16 keyLength | key | u32 valueLength | value
+ * Versions (docs/adr/0011-state-tree-storage-locality.md): update(root, changes, {version})
+ * writes inner nodes that record the version of each child, so a store may key a node by
+ * (version, hash) rather than by hash alone. The node store then writes a block's nodes next to
+ * each other (version = height) instead of at random places in a hash-ordered B-tree. The
+ * hashes, roots and proofs do not depend on versions. Version 0 means "written without a
+ * version": such a store finds the node by its hash alone.
  * Leaves keep the key and the value themselves, so get() needs no second store and the whole
  * state can be enumerated (entries()) for snapshots; integers are little-endian as in the codec.
  *
@@ -43,18 +50,29 @@ export const SMT_BATCH_CHANGES_MAX = 4 * 1024 * 1024
 const TAG_LEAF = 0x00
 const TAG_INNER = 0x01
 const PREIMAGE_BYTES = 1 + 2 * SMT_HASH_BYTES // 65
+const VERSIONED_INNER_BYTES = PREIMAGE_BYTES + 16 // + u64 left version + u64 right version
 const LEAF_HEADER_BYTES = PREIMAGE_BYTES + 2 // + u16 key length
 
 /** The root of the tree that holds nothing: the EMPTY constant (32 zero bytes), hash-independent. */
 export const EMPTY_ROOT: Uint8Array = new Uint8Array(SMT_HASH_BYTES)
 
 /**
- * Synchronous node storage (the node backs it with LMDB). Returns the encoded node stored under
+ * Synchronous node storage (the node backs it with LMDB). Returns the encoded node with hash
  * `nodeHash`, or undefined. The tree copies what it reads, so a store may reuse its buffers.
+ *
+ * `version` is where the tree knows the node was written: the version its parent records (0 for
+ * a node written without one), or the store's own versionOf(root) for a root. A store that keys
+ * nodes by hash alone ignores it. A store that keys them by (version, hash) implements
+ * versionOf for roots, and finds version-0 nodes by hash.
  */
 export interface SmtNodeStore {
-  get(nodeHash: Uint8Array): Uint8Array | undefined
+  get(nodeHash: Uint8Array, version?: number): Uint8Array | undefined
+  /** The version a root node was written with (undefined: unknown, looked up as version 0). */
+  versionOf?(rootHash: Uint8Array): number | undefined
 }
+
+/** Versions are block heights: non-negative safe integers. */
+export const SMT_VERSION_MAX = Number.MAX_SAFE_INTEGER
 
 export interface SmtProofLeaf {
   /** HASH(key) of the leaf found at the end of the key's path. */
@@ -87,6 +105,9 @@ type InnerNode = {
   kind: typeof TAG_INNER
   left: Uint8Array
   right: Uint8Array
+  /** The children's versions as the record states them (0: unversioned). */
+  lv: number
+  rv: number
   /** The decoded children, memoised by a caching tree (see SparseMerkleTree.child). */
   l?: Node | undefined
   r?: Node | undefined
@@ -162,7 +183,7 @@ class Slab {
 }
 
 /** The state of one update() call: the nodes it made and where it allocates them. */
-type Batch = { nodes: Map<string, Uint8Array>; slab: Slab }
+type Batch = { nodes: Map<string, Uint8Array>; slab: Slab; version: number }
 
 /** Scratch for hash preimages that are hashed and dropped (verification): hashes keep no input. */
 const scratch = new Uint8Array(PREIMAGE_BYTES)
@@ -172,6 +193,25 @@ function innerPreimage(left: Uint8Array, right: Uint8Array, buf: Uint8Array): Ui
   buf.set(left, 1)
   buf.set(right, 1 + SMT_HASH_BYTES)
   return buf
+}
+
+function writeU64(buf: Uint8Array, at: number, v: number): void {
+  const lo = v >>> 0
+  const hi = Math.floor(v / 0x1_0000_0000)
+  buf[at] = lo & 0xff
+  buf[at + 1] = (lo >>> 8) & 0xff
+  buf[at + 2] = (lo >>> 16) & 0xff
+  buf[at + 3] = lo >>> 24
+  buf[at + 4] = hi & 0xff
+  buf[at + 5] = (hi >>> 8) & 0xff
+  buf[at + 6] = (hi >>> 16) & 0xff
+  buf[at + 7] = hi >>> 24
+}
+
+function readU64(enc: Uint8Array, at: number): number {
+  const lo = (enc[at]! | (enc[at + 1]! << 8) | (enc[at + 2]! << 16) | (enc[at + 3]! << 24)) >>> 0
+  const hi = (enc[at + 4]! | (enc[at + 5]! << 8) | (enc[at + 6]! << 16) | (enc[at + 7]! << 24)) >>> 0
+  return hi * 0x1_0000_0000 + lo
 }
 
 function leafPreimage(path: Uint8Array, valueHash: Uint8Array, buf: Uint8Array): Uint8Array {
@@ -229,11 +269,17 @@ function decodeNode(hash: Uint8Array, enc: Uint8Array): Node {
   if (!(enc instanceof Uint8Array)) corrupt(hash, 'not bytes')
   const tag = enc[0]
   if (tag === TAG_INNER) {
-    if (enc.length !== PREIMAGE_BYTES) corrupt(hash, `inner node of ${enc.length} bytes`)
+    if (enc.length !== PREIMAGE_BYTES && enc.length !== VERSIONED_INNER_BYTES) {
+      corrupt(hash, `inner node of ${enc.length} bytes`)
+    }
     const left = copyOf(enc.subarray(1, 1 + SMT_HASH_BYTES))
     const right = copyOf(enc.subarray(1 + SMT_HASH_BYTES, PREIMAGE_BYTES))
     if (isEmpty(left) && isEmpty(right)) corrupt(hash, 'inner node with two empty children')
-    return { kind: TAG_INNER, left, right }
+    if (enc.length === PREIMAGE_BYTES) return { kind: TAG_INNER, left, right, lv: 0, rv: 0 }
+    const lv = readU64(enc, PREIMAGE_BYTES)
+    const rv = readU64(enc, PREIMAGE_BYTES + 8)
+    if (lv > SMT_VERSION_MAX || rv > SMT_VERSION_MAX) corrupt(hash, 'child version out of range')
+    return { kind: TAG_INNER, left, right, lv, rv }
   }
   if (tag === TAG_LEAF) {
     if (enc.length < LEAF_HEADER_BYTES + 4) corrupt(hash, `leaf of ${enc.length} bytes`)
@@ -301,9 +347,10 @@ const K_LEAF = 1
 const K_INNER = 2
 /** An untouched existing subtree: known to be non-empty, its kind read only if needed. */
 const K_UNKNOWN = 3
-type Ref = { hash: Uint8Array; kind: number }
+/** A subtree: its hash, what it is, and the version its node was written with. */
+type Ref = { hash: Uint8Array; kind: number; version: number }
 /** A private EMPTY, so a caller writing into the exported EMPTY_ROOT cannot corrupt trees. */
-const EMPTY_REF: Ref = { hash: new Uint8Array(SMT_HASH_BYTES), kind: K_EMPTY }
+const EMPTY_REF: Ref = { hash: new Uint8Array(SMT_HASH_BYTES), kind: K_EMPTY, version: 0 }
 
 /** A change after validation: value undefined = delete. */
 type Op = {
@@ -320,7 +367,13 @@ function compareOps(a: Op, b: Op): number {
   return a.head - b.head || compareBytes32(a.path, b.path, 4) || a.seq - b.seq
 }
 /** A key to place while building a subtree afresh: a new value, or an existing leaf by hash. */
-type Entry = { path: Uint8Array; key: Uint8Array; value: Uint8Array; leafHash: Uint8Array | undefined }
+type Entry = {
+  path: Uint8Array
+  key: Uint8Array
+  value: Uint8Array
+  leafHash: Uint8Array | undefined
+  leafVersion: number
+}
 
 /** First index in [lo, hi) whose path has bit `depth` set; items share their first `depth` bits, so sorted. */
 function splitAt(items: readonly { path: Uint8Array }[], lo: number, hi: number, depth: number): number {
@@ -370,7 +423,7 @@ export class SparseMerkleTree {
     checkKey(key)
     const path = this.hash(key)
     if (isEmpty(root)) return undefined
-    let node = this.load(root)
+    let node = this.load(root, this.rootVersion(root))
     for (let depth = 0; depth <= SMT_DEPTH_MAX; depth++) {
       if (node.kind === TAG_LEAF) return eq(node.path, path) ? copyOf(node.value) : undefined
       const next = this.child(node, bit(path, depth))
@@ -387,18 +440,21 @@ export class SparseMerkleTree {
     const path = this.hash(key)
     const siblings: Uint8Array[] = []
     let h = root
+    let version = isEmpty(root) ? 0 : this.rootVersion(root)
     for (let depth = 0; depth <= SMT_DEPTH_MAX; depth++) {
       if (isEmpty(h)) return { siblings }
-      const node = this.load(h)
+      const node = this.load(h, version)
       if (node.kind === TAG_LEAF) {
         return { leaf: { path: copyOf(node.path), valueHash: copyOf(node.valueHash) }, siblings }
       }
       if (bit(path, depth) === 1) {
         siblings.push(copyOf(node.left))
         h = node.right
+        version = node.rv
       } else {
         siblings.push(copyOf(node.right))
         h = node.left
+        version = node.lv
       }
     }
     return corrupt(h, 'path deeper than 256 levels')
@@ -407,14 +463,16 @@ export class SparseMerkleTree {
   /** Every (key, value) in the state with `root`, in path order (for snapshots and audits). */
   *entries(root: Uint8Array): Generator<[key: Uint8Array, value: Uint8Array]> {
     checkRoot(root)
-    const stack: { h: Uint8Array; depth: number }[] = [{ h: root, depth: 0 }]
+    const stack: { h: Uint8Array; depth: number; v: number }[] = [
+      { h: root, depth: 0, v: isEmpty(root) ? 0 : this.rootVersion(root) },
+    ]
     while (stack.length > 0) {
-      const { h, depth } = stack.pop()!
+      const { h, depth, v } = stack.pop()!
       if (isEmpty(h)) continue
       if (depth > SMT_DEPTH_MAX) corrupt(h, 'path deeper than 256 levels')
-      const node = this.load(h)
+      const node = this.load(h, v)
       if (node.kind === TAG_LEAF) yield [copyOf(node.key), copyOf(node.value)]
-      else stack.push({ h: node.right, depth: depth + 1 }, { h: node.left, depth: depth + 1 })
+      else stack.push({ h: node.right, depth: depth + 1, v: node.rv }, { h: node.left, depth: depth + 1, v: node.lv })
     }
   }
 
@@ -431,8 +489,13 @@ export class SparseMerkleTree {
   update(
     root: Uint8Array,
     changes: Iterable<readonly [key: Uint8Array, value: Uint8Array | undefined]>,
+    opts: { version?: number } = {},
   ): SmtUpdateResult {
     checkRoot(root)
+    const version = opts?.version ?? 0
+    if (!Number.isSafeInteger(version) || version < 0) {
+      throw new GovchainError('INVALID_ARGUMENT', 'version must be a non-negative safe integer')
+    }
     if (changes === null || typeof (changes as Iterable<unknown>)?.[Symbol.iterator] !== 'function') {
       throw new GovchainError('INVALID_ARGUMENT', 'changes must be iterable')
     }
@@ -461,17 +524,24 @@ export class SparseMerkleTree {
       ops[kept++] = ops[i]!
     }
     ops.length = kept
-    const batch: Batch = { nodes: new Map(), slab: new Slab() }
-    const out = this.rebuild(root, 0, ops, 0, ops.length, batch)
+    const batch: Batch = { nodes: new Map(), slab: new Slab(), version }
+    const rootVersion = isEmpty(root) || ops.length === 0 ? 0 : this.rootVersion(root)
+    const out = this.rebuild(root, rootVersion, 0, ops, 0, ops.length, batch)
     return { root: copyOf(out.hash), nodes: batch.nodes }
   }
 
-  private load(h: Uint8Array): Node {
+  /** The version a root was written with, as the store knows it (0 when it does not). */
+  private rootVersion(root: Uint8Array): number {
+    const v = this.store.versionOf?.(root)
+    return v === undefined ? 0 : v
+  }
+
+  private load(h: Uint8Array, version: number): Node {
     const cache = this.nodeCache
     const k = cache === undefined ? '' : nodeKey(h)
     const hit = cache?.get(k)
     if (hit !== undefined) return hit
-    const enc = this.store.get(h)
+    const enc = this.store.get(h, version)
     if (enc === undefined) {
       throw new GovchainError('SMT_NODE_MISSING', `state tree node ${toHex(h)} not in the store`, { hash: toHex(h) })
     }
@@ -503,7 +573,7 @@ export class SparseMerkleTree {
     if (memo !== undefined) return memo
     const h = side === 1 ? node.right : node.left
     if (isEmpty(h)) return undefined
-    const child = this.load(h)
+    const child = this.load(h, side === 1 ? node.rv : node.lv)
     if (this.nodeCache !== undefined) {
       if (side === 1) node.r = child
       else node.l = child
@@ -511,19 +581,33 @@ export class SparseMerkleTree {
     return child
   }
 
-  /** The subtree at `h` (depth `depth`) with ops[lo, hi) applied; all those ops share its prefix. */
-  private rebuild(h: Uint8Array, depth: number, ops: Op[], lo: number, hi: number, batch: Batch, known?: Node): Ref {
-    if (lo === hi) return isEmpty(h) ? EMPTY_REF : { hash: h, kind: K_UNKNOWN }
+  /**
+   * The subtree at `h` (written with version `hv`, depth `depth`) with ops[lo, hi) applied; all
+   * those ops share its prefix.
+   */
+  private rebuild(
+    h: Uint8Array,
+    hv: number,
+    depth: number,
+    ops: Op[],
+    lo: number,
+    hi: number,
+    batch: Batch,
+    known?: Node,
+  ): Ref {
+    if (lo === hi) return isEmpty(h) ? EMPTY_REF : { hash: h, kind: K_UNKNOWN, version: hv }
     if (depth > SMT_DEPTH_MAX) corrupt(h, 'path deeper than 256 levels')
     if (isEmpty(h)) {
       const entries: Entry[] = []
       for (let i = lo; i < hi; i++) {
         const op = ops[i]!
-        if (op.value !== undefined) entries.push({ path: op.path, key: op.key, value: op.value, leafHash: undefined })
+        if (op.value !== undefined) {
+          entries.push({ path: op.path, key: op.key, value: op.value, leafHash: undefined, leafVersion: 0 })
+        }
       }
       return this.build(depth, entries, 0, entries.length, batch)
     }
-    const node = known ?? this.load(h)
+    const node = known ?? this.load(h, hv)
     if (node.kind === TAG_LEAF) {
       // The existing leaf joins the batch unless the batch writes or deletes its key.
       const entries: Entry[] = []
@@ -533,22 +617,42 @@ export class SparseMerkleTree {
         if (!placed) {
           const c = compareBytes32(node.path, op.path)
           if (c < 0) {
-            entries.push({ path: node.path, key: node.key, value: node.value, leafHash: h })
+            entries.push({ path: node.path, key: node.key, value: node.value, leafHash: h, leafVersion: hv })
             placed = true
           } else if (c === 0) {
             placed = true
           }
         }
-        if (op.value !== undefined) entries.push({ path: op.path, key: op.key, value: op.value, leafHash: undefined })
+        if (op.value !== undefined) {
+          entries.push({ path: op.path, key: op.key, value: op.value, leafHash: undefined, leafVersion: 0 })
+        }
       }
-      if (!placed) entries.push({ path: node.path, key: node.key, value: node.value, leafHash: h })
+      if (!placed) entries.push({ path: node.path, key: node.key, value: node.value, leafHash: h, leafVersion: hv })
       return this.build(depth, entries, 0, entries.length, batch)
     }
     const mid = splitAt(ops, lo, hi, depth)
-    const left = this.rebuild(node.left, depth + 1, ops, lo, mid, batch, lo < mid ? this.child(node, 0) : undefined)
-    const right = this.rebuild(node.right, depth + 1, ops, mid, hi, batch, mid < hi ? this.child(node, 1) : undefined)
+    const left = this.rebuild(
+      node.left,
+      node.lv,
+      depth + 1,
+      ops,
+      lo,
+      mid,
+      batch,
+      lo < mid ? this.child(node, 0) : undefined,
+    )
+    const right = this.rebuild(
+      node.right,
+      node.rv,
+      depth + 1,
+      ops,
+      mid,
+      hi,
+      batch,
+      mid < hi ? this.child(node, 1) : undefined,
+    )
     // Unchanged children: keep the existing node rather than re-creating it.
-    if (eq(left.hash, node.left) && eq(right.hash, node.right)) return { hash: h, kind: K_INNER }
+    if (eq(left.hash, node.left) && eq(right.hash, node.right)) return { hash: h, kind: K_INNER, version: hv }
     return this.join(left, right, batch)
   }
 
@@ -558,12 +662,12 @@ export class SparseMerkleTree {
     if (n === 0) return EMPTY_REF
     if (n === 1) {
       const e = entries[lo]!
-      if (e.leafHash !== undefined) return { hash: e.leafHash, kind: K_LEAF }
+      if (e.leafHash !== undefined) return { hash: e.leafHash, kind: K_LEAF, version: e.leafVersion }
       const valueHash = this.hash(e.value)
       const enc = encodeLeaf(e.path, valueHash, e.key, e.value, batch.slab.alloc(leafBytes(e.key, e.value)))
       const hash = this.hash(enc.subarray(0, PREIMAGE_BYTES))
       batch.nodes.set(nodeKey(hash), enc)
-      return { hash, kind: K_LEAF }
+      return { hash, kind: K_LEAF, version: batch.version }
     }
     // Two distinct 256-bit paths differ before depth 256; reaching it means equal paths.
     if (depth >= SMT_DEPTH_MAX) throw new GovchainError('INVALID_ARGUMENT', 'two keys with the same path')
@@ -580,15 +684,23 @@ export class SparseMerkleTree {
     if (left.kind === K_EMPTY && right.kind === K_EMPTY) return EMPTY_REF
     if (left.kind === K_EMPTY && this.kindOf(right) === K_LEAF) return right
     if (right.kind === K_EMPTY && this.kindOf(left) === K_LEAF) return left
-    const enc = innerPreimage(left.hash, right.hash, batch.slab.alloc(PREIMAGE_BYTES))
-    const hash = this.hash(enc)
+    if (batch.version === 0) {
+      const enc = innerPreimage(left.hash, right.hash, batch.slab.alloc(PREIMAGE_BYTES))
+      const hash = this.hash(enc)
+      batch.nodes.set(nodeKey(hash), enc)
+      return { hash, kind: K_INNER, version: 0 }
+    }
+    const enc = innerPreimage(left.hash, right.hash, batch.slab.alloc(VERSIONED_INNER_BYTES))
+    writeU64(enc, PREIMAGE_BYTES, left.version)
+    writeU64(enc, PREIMAGE_BYTES + 8, right.version)
+    const hash = this.hash(enc.subarray(0, PREIMAGE_BYTES))
     batch.nodes.set(nodeKey(hash), enc)
-    return { hash, kind: K_INNER }
+    return { hash, kind: K_INNER, version: batch.version }
   }
 
   private kindOf(ref: Ref): number {
     if (ref.kind !== K_UNKNOWN) return ref.kind
-    return this.load(ref.hash).kind === TAG_LEAF ? K_LEAF : K_INNER
+    return this.load(ref.hash, ref.version).kind === TAG_LEAF ? K_LEAF : K_INNER
   }
 }
 

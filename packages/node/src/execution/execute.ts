@@ -260,7 +260,8 @@ export function executeBlockWith(input: ExecuteBlockInput, opts: ExecuteOptions 
     }
   }
 
-  const { root, nodes } = tree.update(input.parentStateRoot, block.changes())
+  // Version = height: the store keeps a block's new nodes together (docs/adr/0011).
+  const { root, nodes } = tree.update(input.parentStateRoot, block.changes(), { version: height })
   const hash = (d: Uint8Array) => suite.hash(d)
   return {
     stateRoot: root,

@@ -61,9 +61,26 @@ function buf(u: Uint8Array): Buffer {
   return Buffer.from(u.buffer, u.byteOffset, u.byteLength)
 }
 
+/** Key of a state-tree node: u64 big-endian version, then the hash (so a version's nodes sort together). */
+function versionedKey(version: number, hash: Uint8Array): Buffer {
+  const k = Buffer.allocUnsafe(8 + hash.length)
+  k.writeBigUInt64BE(BigInt(version), 0)
+  k.set(hash, 8)
+  return k
+}
+
+/** Root versions remembered in memory (each block reads its parent's root many times). */
+const ROOT_VERSIONS_CACHED = 64
+
 export class LmdbChainStore implements ChainStore {
   private readonly env: RootDatabase
+  /** State-tree nodes by hash alone: homes written before ADR 0011; read, never written. */
+  private readonly legacyNodes: BinaryDb
+  /** State-tree nodes by u64 BE version (the height that wrote them) ‖ hash (ADR 0011). */
   private readonly nodes: BinaryDb
+  /** Root hash → u64 BE version of the block that wrote that root node. */
+  private readonly roots: BinaryDb
+  private readonly rootVersions = new Map<string, number>()
   private readonly blocks: BinaryDb
   private readonly hashes: BinaryDb
   private readonly certificates: BinaryDb
@@ -115,7 +132,9 @@ export class LmdbChainStore implements ChainStore {
     }) as unknown as RootDatabase
     const db = (name: string): BinaryDb =>
       this.env.openDB({ name, encoding: 'binary', keyEncoding: 'binary', cache: false }) as unknown as BinaryDb
-    this.nodes = db('smt-nodes')
+    this.legacyNodes = db('smt-nodes')
+    this.nodes = db('smt-nodes-v2')
+    this.roots = db('smt-roots')
     this.blocks = db('blocks')
     this.hashes = db('block-hashes')
     this.certificates = db('certificates')
@@ -131,7 +150,12 @@ export class LmdbChainStore implements ChainStore {
     if (this.closed) throw new GovchainError('STORE_CLOSED')
   }
 
-  get(nodeHash: Uint8Array): Uint8Array | undefined {
+  /**
+   * A state-tree node. `version` is the one its parent records (core's SmtNodeStore); without
+   * it (a root) the roots table gives it. Version 0, or a node not found under its version, is
+   * looked up by hash in the legacy table of homes written before ADR 0011.
+   */
+  get(nodeHash: Uint8Array, version?: number): Uint8Array | undefined {
     this.check()
     // Buffer's native hex (no copy): bytes.toHex builds the string piece by piece, and this
     // runs for every node of every walk of the state tree.
@@ -140,9 +164,31 @@ export class LmdbChainStore implements ChainStore {
     // the upper levels of the tree are new nodes after every block anyway).
     const hit = this.nodeCache.get(k)
     if (hit !== undefined) return hit
-    const v = plain(this.nodes.get(buf(nodeHash)))
+    const at = version ?? this.versionOf(nodeHash) ?? 0
+    let v = at > 0 ? plain(this.nodes.get(versionedKey(at, nodeHash))) : undefined
+    if (v === undefined) v = plain(this.legacyNodes.get(buf(nodeHash)))
     if (v !== undefined) this.cacheNode(k, v)
     return v
+  }
+
+  versionOf(rootHash: Uint8Array): number | undefined {
+    this.check()
+    const k = buf(rootHash).toString('hex')
+    const cached = this.rootVersions.get(k)
+    if (cached !== undefined) return cached
+    const b = plain(this.roots.get(buf(rootHash)))
+    if (b === undefined) return undefined
+    if (b.length !== 8) throw new GovchainError('STORE_CORRUPT', 'state root version is not 8 bytes')
+    const v = Number(new DataView(b.buffer, b.byteOffset, 8).getBigUint64(0, false))
+    this.rememberRoot(k, v)
+    return v
+  }
+
+  private rememberRoot(k: string, version: number): void {
+    this.rootVersions.set(k, version)
+    while (this.rootVersions.size > ROOT_VERSIONS_CACHED) {
+      this.rootVersions.delete(this.rootVersions.keys().next().value!)
+    }
   }
 
   private cacheNode(k: string, v: Uint8Array): void {
@@ -289,6 +335,7 @@ export class LmdbChainStore implements ChainStore {
   commitBlock(input: CommitBlockInput): void {
     this.check()
     const plan = planCommit(input, this.meta())
+    const header = input.block.header
     const h = buf(plan.heightKey)
     const pendingDeletes = (input.pendingDeletes ?? []).map((k) => buf(k.slice()))
     this.env.transactionSync(() => {
@@ -299,7 +346,10 @@ export class LmdbChainStore implements ChainStore {
       if (currentHeight + 1 !== plan.height) {
         throw new GovchainError('STORE_CONFLICT', `store moved to height ${currentHeight} during commit`)
       }
-      for (const [k, v] of plan.smtNodes) this.nodes.put(buf(k), buf(v))
+      // All of this block's nodes share one key prefix, in hash order: appended at the end of
+      // the table, not spread over its pages (ADR 0011).
+      for (const [k, v] of plan.smtNodes) this.nodes.put(versionedKey(plan.height, k), buf(v))
+      if (plan.newRoot) this.roots.put(buf(header.stateRoot), h)
       this.blocks.put(h, buf(plan.blockBytes))
       this.hashes.put(buf(plan.blockHash), h)
       this.certificates.put(h, buf(plan.certificateBytes))
@@ -313,6 +363,7 @@ export class LmdbChainStore implements ChainStore {
       this.metaDb.put(buf(META_KEY), buf(plan.metaBytes))
     })
     this.latest = plan.height
+    if (plan.newRoot) this.rememberRoot(buf(header.stateRoot).toString('hex'), plan.height)
     // Only after the commit: the next block's execution reads these first.
     for (const [k, v] of input.smtNodes) this.cacheNode(k, v)
   }

@@ -15,7 +15,10 @@ export interface CommitPlan {
   certificateBytes: Uint8Array
   resultsBytes: Uint8Array
   txIndex: [txHash: Uint8Array, record: Uint8Array][]
+  /** The block's new state-tree nodes, in hash order; all written by this block (version = height). */
   smtNodes: [nodeHash: Uint8Array, node: Uint8Array][]
+  /** The block's state root is one of its new nodes (state changed): the roots table records it. */
+  newRoot: boolean
   indexes: [key: Uint8Array, value: Uint8Array | undefined][]
   meta: ChainMeta
   metaBytes: Uint8Array
@@ -60,7 +63,9 @@ export function planCommit(input: CommitBlockInput, latest: ChainMeta | undefine
     ])
   })
   const nodes: CommitPlan['smtNodes'] = []
-  for (const [hex, node] of smtNodes) {
+  // Hash order: the store appends them under one version prefix, and sorted keys fill its pages.
+  const sorted = [...smtNodes].sort((a, b) => (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0))
+  for (const [hex, node] of sorted) {
     if (!(node instanceof Uint8Array)) throw new GovchainError('INVALID_ARGUMENT', 'state tree node must be bytes')
     // Buffer's native hex decoder (a block writes thousands of nodes). It stops at the first
     // non-hex pair, so a malformed key comes out shorter than hex.length / 2.
@@ -90,6 +95,7 @@ export function planCommit(input: CommitBlockInput, latest: ChainMeta | undefine
     resultsBytes: codec.encode(TxResults, [...txResults]),
     txIndex,
     smtNodes: nodes,
+    newRoot: smtNodes.has(Buffer.from(header.stateRoot).toString('hex')),
     indexes,
     meta,
     metaBytes: codec.encode(MetaRecord, meta),

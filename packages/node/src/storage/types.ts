@@ -17,7 +17,8 @@ import type { TxEvent, TxResult } from '../execution/results.ts'
 
 /** The subset of the store the state tree needs (same shape as core's SmtNodeStore). */
 export interface NodeStore {
-  get(nodeHash: Uint8Array): Uint8Array | undefined
+  get(nodeHash: Uint8Array, version?: number): Uint8Array | undefined
+  versionOf?(rootHash: Uint8Array): number | undefined
 }
 
 export interface ChainMeta {
@@ -76,8 +77,11 @@ export const PENDING_SCAN_MAX = 100_000
 export const SCAN_LIMIT_MAX = 1000
 
 export interface ChainStore extends NodeStore {
-  /** State-tree node by hash (implements core's SmtNodeStore). */
-  get(nodeHash: Uint8Array): Uint8Array | undefined
+  /**
+   * State-tree node by hash and the version its parent records (implements core's
+   * SmtNodeStore; a store may key nodes by hash alone and ignore the version).
+   */
+  get(nodeHash: Uint8Array, version?: number): Uint8Array | undefined
   meta(): ChainMeta | undefined
   /** 0 when nothing is committed. */
   latestHeight(): number

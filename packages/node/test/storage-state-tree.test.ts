@@ -1,0 +1,148 @@
+/**
+ * The state tree on LMDB (docs/adr/0011-state-tree-storage-locality.md): a block's new nodes
+ * are stored under its height, roots in their own table, and a home written before that layout
+ * (nodes keyed by hash alone) stays readable and keeps growing.
+ */
+import assert from 'node:assert/strict'
+import { mkdtempSync, rmSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { after, describe, it } from 'node:test'
+import { ANCHOR_MODULE, anchorKey, suites, toHex, verifySmtProof } from '@govchain/core'
+import { open } from 'lmdb'
+import { queryState } from '../src/execution/query.ts'
+import { stateKey } from '../src/execution/state.ts'
+import { LmdbChainStore } from '../src/storage/lmdb.ts'
+import { anchorTx, ChainDriver, docHash, signer } from './execution-fixtures.ts'
+
+const suite = suites.intl
+const dir = mkdtempSync(join(tmpdir(), 'govchain-tree-'))
+after(() => rmSync(dir, { recursive: true, force: true }))
+
+type Raw = { key: Buffer; value: Buffer }
+
+/** Reads every entry of one of the store's tables with lmdb directly (the store closed). */
+async function tableEntries(path: string, name: string): Promise<Raw[]> {
+  const env = open({ path, noSubdir: false, maxDbs: 16 })
+  const db = env.openDB({ name, encoding: 'binary', keyEncoding: 'binary' })
+  const out = [...db.getRange({})].map(({ key, value }) => ({
+    key: Buffer.from(key as Buffer),
+    value: Buffer.from(value as Buffer),
+  }))
+  await env.close()
+  return out
+}
+
+/** Rewrites a home into the layout of homes written before ADR 0011: nodes by hash, no roots. */
+async function toLegacyLayout(path: string): Promise<void> {
+  const env = open({ path, noSubdir: false, maxDbs: 16 })
+  const v2 = env.openDB({ name: 'smt-nodes-v2', encoding: 'binary', keyEncoding: 'binary' })
+  const legacy = env.openDB({ name: 'smt-nodes', encoding: 'binary', keyEncoding: 'binary' })
+  const roots = env.openDB({ name: 'smt-roots', encoding: 'binary', keyEncoding: 'binary' })
+  env.transactionSync(() => {
+    for (const { key, value } of v2.getRange({})) {
+      const k = Buffer.from(key as Buffer)
+      // Inner nodes of that layout had no child versions: the 65-byte preimage only.
+      const v = Buffer.from(value as Buffer)
+      legacy.put(k.subarray(8), v[0] === 0x01 ? v.subarray(0, 65) : v)
+    }
+    v2.clearSync()
+    roots.clearSync()
+  })
+  await env.close()
+}
+
+/** Every anchor written so far is readable, with a proof, at every height. */
+function checkAllHeights(store: LmdbChainStore, written: number[][]): void {
+  for (let h = 1; h <= written.length; h++) {
+    const upTo = new Set(written.slice(0, h).flat())
+    for (const n of [...new Set(written.flat())].slice(0, 40)) {
+      const key = anchorKey(docHash(n))
+      const answer = queryState({ suite, store, module: ANCHOR_MODULE, key, prove: true, height: h })
+      assert.equal(answer.value !== undefined, upTo.has(n), `anchor ${n} at height ${h}`)
+      const root = store.getHeader(h)!.stateRoot
+      const proof = answer.proof
+      assert.ok(proof, 'proof')
+      assert.equal(
+        verifySmtProof((d) => suite.hash(d), root, stateKey(ANCHOR_MODULE, key), answer.value, proof),
+        true,
+      )
+    }
+  }
+}
+
+describe('state tree on LMDB: nodes stored by version (the height that wrote them)', () => {
+  const alice = signer(suite)
+
+  function grow(driver: ChainDriver, written: number[][], blocks: number, from: number): number {
+    let n = from
+    for (let b = 0; b < blocks; b++) {
+      const ns = Array.from({ length: 5 + b }, () => n++)
+      // One block with no state change at all (an empty block keeps its parent's root).
+      const txs = b === 1 ? [] : ns.map((i) => anchorTx(suite, alice, i).bytes)
+      driver.step(txs)
+      written.push(b === 1 ? [] : ns)
+    }
+    return n
+  }
+
+  it("keys each block's new nodes by its height, records changed roots, and reads every height after a reopen", async () => {
+    const path = LmdbChainStore.pathFor(join(dir, 'v2'))
+    let store = LmdbChainStore.open({ path })
+    const written: number[][] = []
+    grow(new ChainDriver(suite, store), written, 6, 0)
+    await store.close()
+
+    const nodes = await tableEntries(path, 'smt-nodes-v2')
+    assert.ok(nodes.length > 0)
+    const heights = new Set(nodes.map((e) => Number(e.key.readBigUInt64BE(0))))
+    // Block 2 changed nothing: no node carries its height.
+    assert.deepEqual(
+      [...heights].sort((a, b) => a - b),
+      [1, 3, 4, 5, 6],
+    )
+    assert.equal((await tableEntries(path, 'smt-nodes')).length, 0, 'nothing in the legacy table')
+    const roots = new Map(
+      (await tableEntries(path, 'smt-roots')).map((e) => [e.key.toString('hex'), Number(e.value.readBigUInt64BE(0))]),
+    )
+    store = LmdbChainStore.open({ path })
+    for (let h = 1; h <= 6; h++) {
+      const root = toHex(store.getHeader(h)!.stateRoot)
+      // Block 2's root is block 1's, written at height 1.
+      assert.equal(roots.get(root), h === 2 ? 1 : h, `root of height ${h}`)
+    }
+    checkAllHeights(store, written)
+    await store.close()
+  })
+
+  it('reads a home in the earlier layout (nodes by hash alone) and grows it in the new one', async () => {
+    const path = LmdbChainStore.pathFor(join(dir, 'legacy'))
+    let store = LmdbChainStore.open({ path })
+    const written: number[][] = []
+    let n = grow(new ChainDriver(suite, store), written, 4, 0)
+    await store.close()
+    await toLegacyLayout(path)
+    assert.equal((await tableEntries(path, 'smt-nodes-v2')).length, 0)
+
+    store = LmdbChainStore.open({ path })
+    checkAllHeights(store, written)
+    // New blocks on top: their nodes refer to legacy children (version 0).
+    n = grow(new ChainDriver(suite, store), written, 3, n)
+    checkAllHeights(store, written)
+    await store.close()
+
+    store = LmdbChainStore.open({ path })
+    checkAllHeights(store, written)
+    const driver = new ChainDriver(suite, store)
+    // Deleting nothing and re-adding: an existing anchor is refused, a new one lands.
+    const again = driver.step([anchorTx(suite, alice, 0, { nonce: 999 }).bytes, anchorTx(suite, alice, n).bytes])
+    assert.deepEqual(
+      again.execution.results.map((r) => r.code),
+      ['ANCHOR_EXISTS', 'OK'],
+    )
+    written.push([n])
+    checkAllHeights(store, written)
+    await store.close()
+    assert.ok((await tableEntries(path, 'smt-nodes')).length > 0, 'legacy nodes are kept, never rewritten')
+  })
+})
