@@ -132,6 +132,7 @@ for (let off = 0; off < TXS; off += BLOCK) {
     certificate,
     smtNodes: execution.smtNodes,
     txResults: execution.results,
+    txResultBytes: execution.resultBytes,
     indexes: execution.indexes,
   })
   mempool.removeCommitted(execution.results.map((r) => r.txHash))

@@ -636,6 +636,7 @@ export class GovchainNode implements NodeApiBackend {
       certificate,
       smtNodes: execution.smtNodes,
       txResults: execution.results,
+      txResultBytes: execution.resultBytes,
       indexes: execution.indexes,
       // The block's own transactions leave the mempool journal in the block's write transaction.
       pendingDeletes: txHashes,

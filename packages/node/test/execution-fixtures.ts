@@ -171,6 +171,7 @@ export class ChainDriver {
       certificate,
       smtNodes: built.execution.smtNodes,
       txResults: built.execution.results,
+      txResultBytes: built.execution.resultBytes,
       indexes: built.execution.indexes,
     })
     this.parent = { header: built.block.header, hash: built.blockHash }

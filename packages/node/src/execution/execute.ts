@@ -75,6 +75,8 @@ export interface BlockExecution {
   /** New state-tree nodes to persist with the block (hex hash → node). */
   smtNodes: Map<string, Uint8Array>
   results: TxResult[]
+  /** encode(TxResult, results[i]): made once for resultsRoot, reused by the store's commit. */
+  resultBytes: Uint8Array[]
   resultsRoot: Uint8Array
   txRoot: Uint8Array
   /** Node-local module index writes (not consensus state), in execution order. */
@@ -263,14 +265,13 @@ export function executeBlockWith(input: ExecuteBlockInput, opts: ExecuteOptions 
   // Version = height: the store keeps a block's new nodes together (docs/adr/0011).
   const { root, nodes } = tree.update(input.parentStateRoot, block.changes(), { version: height })
   const hash = (d: Uint8Array) => suite.hash(d)
+  const resultBytes = results.map((r) => codec.encode(TxResult, r))
   return {
     stateRoot: root,
     smtNodes: nodes,
     results,
-    resultsRoot: merkleRoot(
-      hash,
-      results.map((r) => codec.encode(TxResult, r)),
-    ),
+    resultBytes,
+    resultsRoot: merkleRoot(hash, resultBytes),
     txRoot: merkleRoot(hash, included),
     indexes,
     included,

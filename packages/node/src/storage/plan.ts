@@ -32,6 +32,35 @@ function conflict(message: string, details: Record<string, unknown>): never {
   throw new GovchainError('STORE_CONFLICT', message, details)
 }
 
+/**
+ * TxIndexRecord {height u64, index u32, code, events} from an encoded TxResult {txHash(32),
+ * code, events}: the same fields after the hash, so its bytes are reused (codec rules: integers
+ * little-endian, no padding). Tested against codec.encode.
+ */
+export function txIndexRecordBytes(height: number, index: number, txResultBytes: Uint8Array): Uint8Array {
+  const tail = txResultBytes.subarray(32)
+  const out = new Uint8Array(12 + tail.length)
+  const view = new DataView(out.buffer)
+  view.setBigUint64(0, BigInt(height), true)
+  view.setUint32(8, index, true)
+  out.set(tail, 12)
+  return out
+}
+
+/** TxResults (a vec: u32 LE count, then the items) from the encoded items. */
+export function txResultsBytes(items: readonly Uint8Array[]): Uint8Array {
+  let n = 4
+  for (const b of items) n += b.length
+  const out = new Uint8Array(n)
+  new DataView(out.buffer).setUint32(0, items.length, true)
+  let at = 4
+  for (const b of items) {
+    out.set(b, at)
+    at += b.length
+  }
+  return out
+}
+
 export function planCommit(input: CommitBlockInput, latest: ChainMeta | undefined): CommitPlan {
   if (typeof input !== 'object' || input === null) throw new GovchainError('INVALID_ARGUMENT', 'commit input')
   const { block, blockHash, certificate, smtNodes, txResults } = input
@@ -52,14 +81,21 @@ export function planCommit(input: CommitBlockInput, latest: ChainMeta | undefine
   if (!Array.isArray(txResults) || txResults.length !== block.txs.length) {
     throw new GovchainError('INVALID_ARGUMENT', 'txResults must have one entry per transaction')
   }
+  const encoded = input.txResultBytes
+  if (encoded !== undefined && (!Array.isArray(encoded) || encoded.length !== txResults.length)) {
+    throw new GovchainError('INVALID_ARGUMENT', 'txResultBytes must have one entry per transaction')
+  }
   // A TX_REPLAY result names a transaction that is already indexed where it was committed:
   // indexing it again would overwrite that answer with the replay's.
   const txIndex: CommitPlan['txIndex'] = []
   txResults.forEach((r, index) => {
     if (r.code === 'TX_REPLAY') return
+    const bytes = encoded?.[index]
     txIndex.push([
       r.txHash,
-      codec.encode(TxIndexRecord, { height: header.height, index, code: r.code, events: r.events }),
+      bytes === undefined
+        ? codec.encode(TxIndexRecord, { height: header.height, index, code: r.code, events: r.events })
+        : txIndexRecordBytes(header.height, index, bytes),
     ])
   })
   const nodes: CommitPlan['smtNodes'] = []
@@ -92,7 +128,7 @@ export function planCommit(input: CommitBlockInput, latest: ChainMeta | undefine
     blockHash,
     blockBytes: codec.encode(Block, block),
     certificateBytes: codec.encode(CommitCertificate, certificate),
-    resultsBytes: codec.encode(TxResults, [...txResults]),
+    resultsBytes: encoded === undefined ? codec.encode(TxResults, [...txResults]) : txResultsBytes(encoded),
     txIndex,
     smtNodes: nodes,
     newRoot: smtNodes.has(Buffer.from(header.stateRoot).toString('hex')),

@@ -57,6 +57,12 @@ export interface CommitBlockInput {
   smtNodes: ReadonlyMap<string, Uint8Array>
   /** One per transaction, in block order. */
   txResults: readonly TxResult[]
+  /**
+   * encode(TxResult, txResults[i]) when the caller has it (execution makes it for resultsRoot):
+   * the store then builds the results and tx-index records from these bytes instead of encoding
+   * every result twice more. Must be exactly those encodings.
+   */
+  txResultBytes?: readonly Uint8Array[]
   indexes?: readonly IndexWrite[]
   /**
    * Mempool journal entries to delete in the same transaction (the block's own transactions):
