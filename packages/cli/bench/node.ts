@@ -726,7 +726,13 @@ async function main(): Promise<void> {
   } finally {
     process.off('SIGINT', onSignal)
     process.off('SIGTERM', onSignal)
-    if (args.keep) note(`network folder kept: ${net.dir}`)
+    const exits = net.unexpectedExits()
+    for (const x of exits) {
+      // A node that died makes the figures of this run meaningless: say so, loudly.
+      note(`NODE ${x.name} EXITED UNEXPECTEDLY (code ${x.code}, signal ${x.signal}); log tail:\n${x.logTail}`)
+    }
+    figure('nodesExitedUnexpectedly', exits.length)
+    if (args.keep || exits.length > 0) note(`network folder kept: ${net.dir}`)
     await cleanUp()
   }
 }

@@ -31,6 +31,18 @@ export interface TestNetwork {
   kill(name: string, signal?: NodeJS.Signals): Promise<void>
   stopAll(): Promise<void>
   logOf(name: string): string
+  /**
+   * Node processes that exited without kill() or stopAll() asking them to, with how they ended
+   * and the end of their log. When there is one, stopAll() keeps the folder (and its logs).
+   */
+  unexpectedExits(): UnexpectedExit[]
+}
+
+export interface UnexpectedExit {
+  name: string
+  code: number | null
+  signal: string | null
+  logTail: string
 }
 
 export interface StartNetworkOptions {
@@ -74,6 +86,9 @@ export async function startNetwork(opts: StartNetworkOptions): Promise<TestNetwo
   })
   const procs = new Map<string, ChildProcess>()
   const logs = new Map<string, string[]>()
+  /** Children this harness is stopping (their exit is expected). */
+  const stopping = new Set<ChildProcess>()
+  const unexpected: UnexpectedExit[] = []
   const clients: Record<string, Client> = {}
   const keys: TestNetwork['keys'] = {}
   for (const n of net.nodes) {
@@ -98,6 +113,10 @@ export async function startNetwork(opts: StartNetworkOptions): Promise<TestNetwo
     }
     child.stdout!.on('data', keep)
     child.stderr!.on('data', keep)
+    child.once('exit', (code, signal) => {
+      if (stopping.has(child)) return
+      unexpected.push({ name, code, signal, logTail: lines.join('').slice(-3000) })
+    })
     procs.set(name, child)
     const deadline = Date.now() + START_TIMEOUT_MS
     for (;;) {
@@ -120,6 +139,7 @@ export async function startNetwork(opts: StartNetworkOptions): Promise<TestNetwo
     const child = procs.get(name)
     if (child === undefined || child.exitCode !== null || child.signalCode !== null) return
     const exited = new Promise((r) => child.once('exit', r))
+    stopping.add(child)
     child.kill(signal)
     await exited
     procs.delete(name)
@@ -127,7 +147,8 @@ export async function startNetwork(opts: StartNetworkOptions): Promise<TestNetwo
 
   const cleanUp = async () => {
     await Promise.all([...procs.keys()].map((n) => kill(n, 'SIGTERM')))
-    if (!opts.keep && !process.env.GOVCHAIN_KEEP_NET) rmSync(dir, { recursive: true, force: true })
+    const keepDir = opts.keep || process.env.GOVCHAIN_KEEP_NET || unexpected.length > 0
+    if (!keepDir) rmSync(dir, { recursive: true, force: true })
   }
   try {
     await Promise.all(net.nodes.map((n) => start(n.name)))
@@ -146,6 +167,7 @@ export async function startNetwork(opts: StartNetworkOptions): Promise<TestNetwo
     kill,
     stopAll: cleanUp,
     logOf: (name) => (logs.get(name) ?? []).join(''),
+    unexpectedExits: () => [...unexpected],
   }
 }
 

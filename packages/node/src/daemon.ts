@@ -200,7 +200,11 @@ export class GovchainNode implements NodeApiBackend {
     this.chainParams = { ...home.genesis.params }
     this.genesisHash = genesisHash(home.genesis)
 
-    this.store = LmdbChainStore.open({ path: LmdbChainStore.pathFor(home.home) })
+    this.store = LmdbChainStore.open({
+      path: LmdbChainStore.pathFor(home.home),
+      onTransientAbort: (err, attempt) =>
+        this.logger.warn({ err: String(err), attempt }, 'storage write aborted by lmdb-js; retrying it'),
+    })
     this.refreshValidatorSets()
     this.myIndex = this.indexIn(this.vset)
     this.mempool = new Mempool({

@@ -146,3 +146,84 @@ describe('state tree on LMDB: nodes stored by version (the height that wrote the
     assert.ok((await tableEntries(path, 'smt-nodes')).length > 0, 'legacy nodes are kept, never rewritten')
   })
 })
+
+describe('LMDB store: write transactions that lmdb-js aborts are retried', () => {
+  const alice = signer(suite)
+  const aborted = () =>
+    Object.assign(
+      new Error(
+        'MDB_BAD_TXN: Transaction must abort, has a child, or is invalid: reserved freelist had a data entry with zero-size, last id 1',
+      ),
+      { code: -30782 },
+    )
+
+  /** Makes the store's next `n` synchronous transactions fail like lmdb-js, before running. */
+  function failNextSync(store: LmdbChainStore, n: number, error: () => Error = aborted): { calls: () => number } {
+    // biome-ignore lint/suspicious/noExplicitAny: fault injection into the private lmdb-js environment
+    const env = (store as any).env
+    const original = env.transactionSync.bind(env)
+    let calls = 0
+    let left = n
+    env.transactionSync = (fn: () => void) => {
+      calls++
+      if (left-- > 0) throw error()
+      return original(fn)
+    }
+    return { calls: () => calls }
+  }
+
+  it('commits a block after an aborted attempt, and counts the retry', async () => {
+    const path = LmdbChainStore.pathFor(join(dir, 'retry'))
+    const seen: number[] = []
+    const store = LmdbChainStore.open({ path, onTransientAbort: (_e, attempt) => seen.push(attempt) })
+    const driver = new ChainDriver(suite, store)
+    driver.step([anchorTx(suite, alice, 1).bytes])
+    const probe = failNextSync(store, 2)
+    driver.step([anchorTx(suite, alice, 2).bytes])
+    assert.equal(probe.calls(), 3)
+    assert.deepEqual(seen, [1, 2])
+    assert.equal(store.retriedWrites, 2)
+    assert.equal(store.latestHeight(), 2)
+    checkAllHeights(store, [[1], [2]])
+    store.putRecordSync('signer', new Uint8Array([1, 2, 3]))
+    await store.close()
+  })
+
+  it('gives up after three aborts in a row, and on any other error at once, changing nothing', async () => {
+    const path = LmdbChainStore.pathFor(join(dir, 'retry-fail'))
+    const store = LmdbChainStore.open({ path })
+    const driver = new ChainDriver(suite, store)
+    driver.step([anchorTx(suite, alice, 1).bytes])
+    const built = driver.build([anchorTx(suite, alice, 2).bytes])
+    const probe = failNextSync(store, 3)
+    assert.throws(() => driver.commit(built), /MDB_BAD_TXN/)
+    assert.equal(probe.calls(), 3)
+    assert.equal(store.latestHeight(), 1)
+    const other = failNextSync(store, 1, () => new Error('MDB_MAP_FULL: Environment mapsize limit reached'))
+    assert.throws(() => store.putRecordSync('x', new Uint8Array(1)), /MDB_MAP_FULL/)
+    assert.equal(other.calls(), 1)
+    assert.equal(store.getRecord('x'), undefined)
+    // The same block commits once the aborts stop.
+    driver.commit(built)
+    assert.equal(store.latestHeight(), 2)
+    await store.close()
+  })
+
+  it('writes a journal batch again when its asynchronous commit was aborted', async () => {
+    const path = LmdbChainStore.pathFor(join(dir, 'retry-journal'))
+    const store = LmdbChainStore.open({ path })
+    // biome-ignore lint/suspicious/noExplicitAny: fault injection into the private lmdb-js database
+    const pending = (store as any).pending
+    const put = pending.put.bind(pending)
+    let failures = 1
+    pending.put = (k: Buffer, v: Buffer) => (failures-- > 0 ? Promise.reject(aborted()) : put(k, v))
+    const tx = anchorTx(suite, alice, 7)
+    await store.putPending([{ txHash: tx.txHash, bytes: tx.bytes }])
+    assert.equal(store.retriedWrites, 1)
+    assert.deepEqual(
+      store.scanPending(10).map((p) => toHex(p.txHash)),
+      [toHex(tx.txHash)],
+    )
+    await store.close()
+  })
+})

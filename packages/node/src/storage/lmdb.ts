@@ -47,6 +47,19 @@ export interface LmdbChainStoreOptions {
    * Default 200,000 nodes (~30 MB).
    */
   nodeCacheSize?: number
+  /** Told of each write transaction that lmdb-js aborted and this store retried (see writeSync). */
+  onTransientAbort?: (err: unknown, attempt: number) => void
+}
+
+/** Attempts of one write transaction when lmdb-js aborts it with MDB_BAD_TXN (see writeSync). */
+const WRITE_ATTEMPTS = 3
+const MDB_BAD_TXN = -30782
+
+/** lmdb-js's MDB_BAD_TXN: the transaction was aborted as a whole, nothing of it was written. */
+function isAbortedTxn(e: unknown): boolean {
+  if (typeof e !== 'object' || e === null) return false
+  const { code, message } = e as { code?: unknown; message?: unknown }
+  return code === MDB_BAD_TXN || (typeof message === 'string' && message.startsWith('MDB_BAD_TXN'))
 }
 
 /**
@@ -81,6 +94,8 @@ export class LmdbChainStore implements ChainStore {
   /** Root hash → u64 BE version of the block that wrote that root node. */
   private readonly roots: BinaryDb
   private readonly rootVersions = new Map<string, number>()
+  private readonly onTransientAbort: ((err: unknown, attempt: number) => void) | undefined
+  private abortedWrites = 0
   private readonly blocks: BinaryDb
   private readonly hashes: BinaryDb
   private readonly certificates: BinaryDb
@@ -112,6 +127,7 @@ export class LmdbChainStore implements ChainStore {
 
   private constructor(opts: LmdbChainStoreOptions) {
     this.nodeCacheSize = Math.max(0, opts.nodeCacheSize ?? 200_000)
+    this.onTransientAbort = opts.onTransientAbort
     mkdirSync(opts.path, { recursive: true })
     this.env = open({
       path: opts.path,
@@ -148,6 +164,35 @@ export class LmdbChainStore implements ChainStore {
 
   private check(): void {
     if (this.closed) throw new GovchainError('STORE_CLOSED')
+  }
+
+  /**
+   * One synchronous write transaction, retried when lmdb-js aborts it with MDB_BAD_TXN. The
+   * LMDB that lmdb-js bundles (patched free-space bookkeeping, mdb_freelist_save) now and then
+   * fails a commit with "reserved freelist had a data entry with zero-size". It was seen here in
+   * about one benchmark run in five, under the mempool journal's asynchronous batches mixed with
+   * block commits. Other lmdb-js users report it too, and no fix exists upstream. The failed
+   * commit is aborted as a whole: nothing of it reached the file. lmdb-js drops its in-memory
+   * free list on abort and reloads it from disk. So the same transaction can run again, and
+   * `fn` is written to be re-run (commitBlock re-checks the height inside it). Any other error,
+   * or a third abort in a row, is thrown as before.
+   */
+  private writeSync(fn: () => void): void {
+    for (let attempt = 1; ; attempt++) {
+      try {
+        this.env.transactionSync(fn)
+        return
+      } catch (e) {
+        if (attempt >= WRITE_ATTEMPTS || !isAbortedTxn(e)) throw e
+        this.abortedWrites++
+        this.onTransientAbort?.(e, attempt)
+      }
+    }
+  }
+
+  /** Write transactions lmdb-js aborted and this store retried since it opened. */
+  get retriedWrites(): number {
+    return this.abortedWrites
   }
 
   /**
@@ -286,7 +331,7 @@ export class LmdbChainStore implements ChainStore {
     checkRecordName(name)
     checkRecordValue(value)
     const v = buf(value.slice())
-    this.env.transactionSync(() => {
+    this.writeSync(() => {
       this.records.put(buf(utf8(name)), v)
     })
   }
@@ -295,7 +340,7 @@ export class LmdbChainStore implements ChainStore {
     this.check()
     if (txs.length === 0) return
     const entries = txs.map((t) => [buf(t.txHash.slice()), buf(t.bytes.slice())] as const)
-    this.env.transactionSync(() => {
+    this.writeSync(() => {
       for (const [k, v] of entries) this.pending.put(k, v)
     })
   }
@@ -308,15 +353,25 @@ export class LmdbChainStore implements ChainStore {
     // file comment) has synced the data and the meta page. `flushed` is awaited as well, so
     // durability does not rest on that option alone. A sync transaction on this thread
     // (commitBlock) waits for the write lock while such a batch commits, so order is kept.
-    await Promise.all(txs.map((t) => this.pending.put(buf(t.txHash.slice()), buf(t.bytes.slice()))))
-    await this.env.flushed
+    // A batch that lmdb-js aborted (see writeSync) is written again: the puts are idempotent.
+    for (let attempt = 1; ; attempt++) {
+      try {
+        await Promise.all(txs.map((t) => this.pending.put(buf(t.txHash.slice()), buf(t.bytes.slice()))))
+        await this.env.flushed
+        return
+      } catch (e) {
+        if (attempt >= WRITE_ATTEMPTS || !isAbortedTxn(e) || this.closed) throw e
+        this.abortedWrites++
+        this.onTransientAbort?.(e, attempt)
+      }
+    }
   }
 
   deletePending(txHashes: readonly Uint8Array[]): void {
     this.check()
     if (txHashes.length === 0) return
     const keys = txHashes.map((h) => buf(h.slice()))
-    this.env.transactionSync(() => {
+    this.writeSync(() => {
       for (const k of keys) this.pending.remove(k)
     })
   }
@@ -338,7 +393,7 @@ export class LmdbChainStore implements ChainStore {
     const header = input.block.header
     const h = buf(plan.heightKey)
     const pendingDeletes = (input.pendingDeletes ?? []).map((k) => buf(k.slice()))
-    this.env.transactionSync(() => {
+    this.writeSync(() => {
       // Re-check inside the write lock: another writer (a second process that opened the same
       // home by mistake) could have committed since planCommit read the meta.
       const current = plain(this.metaDb.get(buf(META_KEY)))
