@@ -378,18 +378,22 @@ async function up(
   await waitForever()
 }
 
+/**
+ * Every node answers and has committed block 1, which applies the genesis state (licence types,
+ * organisations): the demo seeding reads that state, and before block 1 it reads nothing.
+ */
 async function waitReady(net: NetworkFile): Promise<void> {
   const deadline = Date.now() + 60_000
   for (const n of net.nodes) {
     const client = createClient({ url: n.apiUrl, timeoutMs: 1000 })
     for (;;) {
       try {
-        await client.status()
-        break
+        if ((await client.status()).height >= 1) break
       } catch {
-        if (Date.now() > deadline) throw new GovchainError('NODE_UNREACHABLE', `${n.name} did not start within 60 s`)
-        await new Promise((r) => setTimeout(r, 250))
+        // not answering yet
       }
+      if (Date.now() > deadline) throw new GovchainError('NODE_UNREACHABLE', `${n.name} not ready within 60 s`)
+      await new Promise((r) => setTimeout(r, 250))
     }
   }
 }

@@ -272,7 +272,14 @@ export async function seedLicenseDemo(opts: SeedLicenseDemoOptions): Promise<Lic
       return { ...prev, skipped: true }
     }
   }
-  const status = await client.status()
+  // The licence types are genesis state, applied by block 1: before it the chain lists none.
+  let status = await client.status()
+  const readyBy = Date.now() + timeoutMs
+  while (status.height < 1) {
+    if (Date.now() > readyBy) throw new GovchainError('NODE_UNREACHABLE', 'no block committed yet')
+    await new Promise((r) => setTimeout(r, 200))
+    status = await client.status()
+  }
   const suite: CryptoSuite = getSuite(status.suite)
   const chainId = status.chainId
   const officer = (org: string) => {
@@ -290,6 +297,8 @@ export async function seedLicenseDemo(opts: SeedLicenseDemoOptions): Promise<Lic
   }
   const types = new Map<string, LicenceTypeRecord>()
   for (const t of (await lic.types()).items as unknown as LicenceTypeRecord[]) types.set(t.alias, t)
+  // Seeding nothing would leave a demo with empty wallets and no error to say why.
+  if (types.size === 0) throw new GovchainError('CONFIG_INVALID', 'the chain lists no licence types to issue')
 
   // 1. Holders' DIDs (self-signed createDid).
   const validUntilHeight = status.height + 200
