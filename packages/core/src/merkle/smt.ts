@@ -440,7 +440,7 @@ export class SparseMerkleTree {
     const path = this.hash(key)
     const siblings: Uint8Array[] = []
     let h = root
-    let version = isEmpty(root) ? 0 : this.rootVersion(root)
+    let version = this.rootVersion(root)
     for (let depth = 0; depth <= SMT_DEPTH_MAX; depth++) {
       if (isEmpty(h)) return { siblings }
       const node = this.load(h, version)
@@ -463,9 +463,7 @@ export class SparseMerkleTree {
   /** Every (key, value) in the state with `root`, in path order (for snapshots and audits). */
   *entries(root: Uint8Array): Generator<[key: Uint8Array, value: Uint8Array]> {
     checkRoot(root)
-    const stack: { h: Uint8Array; depth: number; v: number }[] = [
-      { h: root, depth: 0, v: isEmpty(root) ? 0 : this.rootVersion(root) },
-    ]
+    const stack: { h: Uint8Array; depth: number; v: number }[] = [{ h: root, depth: 0, v: this.rootVersion(root) }]
     while (stack.length > 0) {
       const { h, depth, v } = stack.pop()!
       if (isEmpty(h)) continue
@@ -525,15 +523,15 @@ export class SparseMerkleTree {
     }
     ops.length = kept
     const batch: Batch = { nodes: new Map(), slab: new Slab(), version }
-    const rootVersion = isEmpty(root) || ops.length === 0 ? 0 : this.rootVersion(root)
+    const rootVersion = ops.length === 0 ? 0 : this.rootVersion(root)
     const out = this.rebuild(root, rootVersion, 0, ops, 0, ops.length, batch)
     return { root: copyOf(out.hash), nodes: batch.nodes }
   }
 
-  /** The version a root was written with, as the store knows it (0 when it does not). */
+  /** The version a root was written with, as the store knows it (0 when it does not, or EMPTY). */
   private rootVersion(root: Uint8Array): number {
-    const v = this.store.versionOf?.(root)
-    return v === undefined ? 0 : v
+    if (isEmpty(root)) return 0
+    return this.store.versionOf?.(root) ?? 0
   }
 
   private load(h: Uint8Array, version: number): Node {
@@ -684,16 +682,17 @@ export class SparseMerkleTree {
     if (left.kind === K_EMPTY && right.kind === K_EMPTY) return EMPTY_REF
     if (left.kind === K_EMPTY && this.kindOf(right) === K_LEAF) return right
     if (right.kind === K_EMPTY && this.kindOf(left) === K_LEAF) return left
-    if (batch.version === 0) {
-      const enc = innerPreimage(left.hash, right.hash, batch.slab.alloc(PREIMAGE_BYTES))
-      const hash = this.hash(enc)
-      batch.nodes.set(nodeKey(hash), enc)
-      return { hash, kind: K_INNER, version: 0 }
+    const versioned = batch.version !== 0
+    const enc = innerPreimage(
+      left.hash,
+      right.hash,
+      batch.slab.alloc(versioned ? VERSIONED_INNER_BYTES : PREIMAGE_BYTES),
+    )
+    if (versioned) {
+      writeU64(enc, PREIMAGE_BYTES, left.version)
+      writeU64(enc, PREIMAGE_BYTES + 8, right.version)
     }
-    const enc = innerPreimage(left.hash, right.hash, batch.slab.alloc(VERSIONED_INNER_BYTES))
-    writeU64(enc, PREIMAGE_BYTES, left.version)
-    writeU64(enc, PREIMAGE_BYTES + 8, right.version)
-    const hash = this.hash(enc.subarray(0, PREIMAGE_BYTES))
+    const hash = this.hash(versioned ? enc.subarray(0, PREIMAGE_BYTES) : enc)
     batch.nodes.set(nodeKey(hash), enc)
     return { hash, kind: K_INNER, version: batch.version }
   }

@@ -74,12 +74,21 @@ function buf(u: Uint8Array): Buffer {
   return Buffer.from(u.buffer, u.byteOffset, u.byteLength)
 }
 
-/** Key of a state-tree node: u64 big-endian version, then the hash (so a version's nodes sort together). */
-function versionedKey(version: number, hash: Uint8Array): Buffer {
-  const k = Buffer.allocUnsafe(8 + hash.length)
-  k.writeBigUInt64BE(BigInt(version), 0)
-  k.set(hash, 8)
+/**
+ * Key of a state-tree node: its version as heightKey encodes a height (u64 big-endian), then the
+ * hash, so a version's nodes sort together.
+ */
+function versionedKey(versionKey: Uint8Array, hash: Uint8Array): Buffer {
+  const k = Buffer.allocUnsafe(versionKey.length + hash.length)
+  k.set(versionKey, 0)
+  k.set(hash, versionKey.length)
   return k
+}
+
+/** A height (or version) stored as heightKey wrote it: 8 bytes big-endian. */
+function storedHeight(b: Uint8Array, what: string): number {
+  if (b.length !== 8) throw new GovchainError('STORE_CORRUPT', `${what} is not 8 bytes`)
+  return Number(new DataView(b.buffer, b.byteOffset, 8).getBigUint64(0, false))
 }
 
 /** Root versions remembered in memory (each block reads its parent's root many times). */
@@ -183,11 +192,17 @@ export class LmdbChainStore implements ChainStore {
         this.env.transactionSync(fn)
         return
       } catch (e) {
-        if (attempt >= WRITE_ATTEMPTS || !isAbortedTxn(e)) throw e
-        this.abortedWrites++
-        this.onTransientAbort?.(e, attempt)
+        if (!this.retryAfter(e, attempt)) throw e
       }
     }
+  }
+
+  /** Whether a write that failed with `e` on `attempt` runs again (and counts and reports it). */
+  private retryAfter(e: unknown, attempt: number): boolean {
+    if (attempt >= WRITE_ATTEMPTS || !isAbortedTxn(e) || this.closed) return false
+    this.abortedWrites++
+    this.onTransientAbort?.(e, attempt)
+    return true
   }
 
   /** Write transactions lmdb-js aborted and this store retried since it opened. */
@@ -210,7 +225,7 @@ export class LmdbChainStore implements ChainStore {
     const hit = this.nodeCache.get(k)
     if (hit !== undefined) return hit
     const at = version ?? this.versionOf(nodeHash) ?? 0
-    let v = at > 0 ? plain(this.nodes.get(versionedKey(at, nodeHash))) : undefined
+    let v = at > 0 ? plain(this.nodes.get(versionedKey(heightKey(at), nodeHash))) : undefined
     if (v === undefined) v = plain(this.legacyNodes.get(buf(nodeHash)))
     if (v !== undefined) this.cacheNode(k, v)
     return v
@@ -223,8 +238,7 @@ export class LmdbChainStore implements ChainStore {
     if (cached !== undefined) return cached
     const b = plain(this.roots.get(buf(rootHash)))
     if (b === undefined) return undefined
-    if (b.length !== 8) throw new GovchainError('STORE_CORRUPT', 'state root version is not 8 bytes')
-    const v = Number(new DataView(b.buffer, b.byteOffset, 8).getBigUint64(0, false))
+    const v = storedHeight(b, 'state root version')
     this.rememberRoot(k, v)
     return v
   }
@@ -249,8 +263,8 @@ export class LmdbChainStore implements ChainStore {
   }
 
   latestHeight(): number {
-    if (this.latest === undefined) this.latest = this.meta()?.height ?? 0
     this.check()
+    if (this.latest === undefined) this.latest = this.meta()?.height ?? 0
     return this.latest
   }
 
@@ -272,9 +286,7 @@ export class LmdbChainStore implements ChainStore {
   getHeightByHash(blockHash: Uint8Array): number | undefined {
     this.check()
     const b = plain(this.hashes.get(buf(blockHash)))
-    if (b === undefined) return undefined
-    if (b.length !== 8) throw new GovchainError('STORE_CORRUPT', 'block hash index entry is not 8 bytes')
-    return Number(new DataView(b.buffer, b.byteOffset, 8).getBigUint64(0, false))
+    return b === undefined ? undefined : storedHeight(b, 'block hash index entry')
   }
 
   getCertificate(height: number): CommitCertificate | undefined {
@@ -360,9 +372,7 @@ export class LmdbChainStore implements ChainStore {
         await this.env.flushed
         return
       } catch (e) {
-        if (attempt >= WRITE_ATTEMPTS || !isAbortedTxn(e) || this.closed) throw e
-        this.abortedWrites++
-        this.onTransientAbort?.(e, attempt)
+        if (!this.retryAfter(e, attempt)) throw e
       }
     }
   }
@@ -403,7 +413,7 @@ export class LmdbChainStore implements ChainStore {
       }
       // All of this block's nodes share one key prefix, in hash order: appended at the end of
       // the table, not spread over its pages (ADR 0011).
-      for (const [k, v] of plan.smtNodes) this.nodes.put(versionedKey(plan.height, k), buf(v))
+      for (const [k, v] of plan.smtNodes) this.nodes.put(versionedKey(plan.heightKey, k), buf(v))
       if (plan.newRoot) this.roots.put(buf(header.stateRoot), h)
       this.blocks.put(h, buf(plan.blockBytes))
       this.hashes.put(buf(plan.blockHash), h)
