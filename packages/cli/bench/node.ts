@@ -387,20 +387,22 @@ function percentile(sorted: number[], p: number): number {
   return sorted[i]!
 }
 
-/** /proc CPU seconds (user + system) of the node processes and of this process. */
-function cpuSeconds(net: TestNetwork): { nodes: number; bench: number } {
+/** /proc CPU seconds (user + system, and system alone) of the node processes, and of this process. */
+function cpuSeconds(net: TestNetwork): { nodes: number; nodesSystem: number; bench: number } {
   let nodes = 0
+  let nodesSystem = 0
   for (const child of net.procs.values()) {
     try {
       const stat = readFileSync(`/proc/${child.pid}/stat`, 'utf8')
       const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ')
       nodes += (Number(fields[11]) + Number(fields[12])) / 100 // utime, stime in clock ticks (USER_HZ = 100)
+      nodesSystem += Number(fields[12]) / 100
     } catch {
       // not Linux, or the process is gone
     }
   }
   const u = process.cpuUsage()
-  return { nodes, bench: (u.user + u.system) / 1e6 }
+  return { nodes, nodesSystem, bench: (u.user + u.system) / 1e6 }
 }
 
 interface PhaseResult {
@@ -417,7 +419,7 @@ function reportPhase(
   hashes: string[],
   accepted: Set<string>,
   t0: number,
-  cpu: { nodes: number; bench: number },
+  cpu: { nodes: number; nodesSystem: number; bench: number },
 ): PhaseResult {
   const latencies: number[] = []
   let lastSeen = t0
@@ -454,6 +456,7 @@ function reportPhase(
   figure(`${phase}.latencyMaxMs`, Math.round(latencies[latencies.length - 1] ?? Number.NaN))
   if (committed > 0) {
     figure(`${phase}.nodeCpuMsPerTx`, (((cpu.nodes * 1000) / committed) as number).toFixed(3))
+    figure(`${phase}.nodeSystemCpuMsPerTx`, (((cpu.nodesSystem * 1000) / committed) as number).toFixed(3))
     figure(`${phase}.benchCpuMsPerTx`, (((cpu.bench * 1000) / committed) as number).toFixed(3))
   }
   return { committedTps, wallTps, latencies, committed, accepted: accepted.size }
@@ -657,6 +660,7 @@ async function main(): Promise<void> {
     const cpu1 = cpuSeconds(net)
     const maxResult = reportPhase('max', watcher, max.hashes, maxAccepted, t0, {
       nodes: cpu1.nodes - cpu0.nodes,
+      nodesSystem: cpu1.nodesSystem - cpu0.nodesSystem,
       bench: cpu1.bench - cpu0.bench,
     })
     printCodes('max', maxCodes)
@@ -718,6 +722,7 @@ async function main(): Promise<void> {
     const cpu3 = cpuSeconds(net)
     reportPhase('fixed', watcher, fixed.hashes, fixedAccepted, t1, {
       nodes: cpu3.nodes - cpu2.nodes,
+      nodesSystem: cpu3.nodesSystem - cpu2.nodesSystem,
       bench: cpu3.bench - cpu2.bench,
     })
     printCodes('fixed', fixedCodes)

@@ -6,6 +6,7 @@
 import assert from 'node:assert/strict'
 import { describe, it } from 'node:test'
 import fc from 'fast-check'
+import { Lru } from '../src/crypto/common.ts'
 import {
   CRYPTO_PLAINTEXT_BYTES_MAX,
   type CryptoSuite,
@@ -298,4 +299,21 @@ describe('gm edge cases on both paths', () => {
       throwsCode(() => s.gm.decrypt(kp.privateKey, badC1), ['CRYPTO_INVALID_CIPHERTEXT'])
     })
   }
+})
+
+describe('Lru (the parsed-key caches)', () => {
+  it('keeps at most entriesMax, evicts the least recently used, and reports evictions only', () => {
+    const evicted: string[] = []
+    const lru = new Lru<string, number>(2, (k) => evicted.push(k))
+    lru.set('a', 1)
+    lru.set('b', 2)
+    assert.equal(lru.get('a'), 1) // a is now the most recent
+    lru.set('b', 3) // replacing is not evicting
+    lru.set('c', 4) // b was set after a's get, so a is the least recent: evicted
+    assert.deepEqual(evicted, ['a'])
+    assert.deepEqual([lru.get('a'), lru.get('b'), lru.get('c'), lru.size], [undefined, 3, 4, 2])
+    for (let i = 0; i < 1000; i++) lru.set(`k${i}`, i)
+    assert.equal(lru.size, 2)
+    assert.equal(evicted.length, 1001)
+  })
 })

@@ -311,6 +311,43 @@ describe('sparse Merkle tree: order and batching (property, against a model Map)
   })
 })
 
+describe('sparse Merkle tree: the decoded-node cache (property)', () => {
+  const keyArb = fc.integer({ min: 0, max: 60 }).map((i) => `k${i}`)
+  const opArb = fc.tuple(keyArb, fc.option(fc.string({ maxLength: 6 }), { nil: undefined, freq: 3 }))
+
+  test('a tree with a small cache (evicting all the time, memos dropped) answers as an uncached one, at every root', () => {
+    fc.assert(
+      fc.property(
+        fc.array(fc.array(opArb, { minLength: 1, maxLength: 12 }), { minLength: 1, maxLength: 12 }),
+        fc.constantFrom(1, 3, 17, 200),
+        (batches, cacheSize) => {
+          const store = new MemorySmtStore()
+          const cached = new SparseMerkleTree({ hash: sha256, store, nodeCacheSize: cacheSize })
+          const plain = new SparseMerkleTree({ hash: sha256, store })
+          const roots = [EMPTY_ROOT]
+          for (const batch of batches) {
+            const changes = batch.map(([k, v]) => [utf8(k), v === undefined ? undefined : utf8(v)] as const)
+            const a = cached.update(roots[roots.length - 1]!, changes)
+            const b = plain.update(roots[roots.length - 1]!, changes)
+            assert.deepEqual(a.root, b.root)
+            store.apply(a.nodes)
+            roots.push(a.root)
+          }
+          // Old roots after newer ones: evicted parents and children are reloaded correctly.
+          for (const root of [...roots].reverse()) {
+            for (let i = 0; i <= 60; i += 3) {
+              const k = utf8(`k${i}`)
+              assert.deepEqual(cached.get(root, k), plain.get(root, k))
+              assert.deepEqual(cached.prove(root, k), plain.prove(root, k))
+            }
+          }
+        },
+      ),
+      { numRuns: 100 },
+    )
+  })
+})
+
 /**
  * A store keyed by (version, hash), like the node's LMDB store: a lookup with another version
  * than the node was written with finds nothing, so the tree must carry every child's version.

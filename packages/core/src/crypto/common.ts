@@ -6,6 +6,7 @@
  */
 
 import { ghash } from '@noble/ciphers/_polyval.js'
+import { LRUCache } from 'lru-cache'
 import { concatBytes, equalBytes } from '../bytes.ts'
 import { GovchainError } from '../errors.ts'
 
@@ -58,35 +59,32 @@ export function u64be(n: number): Uint8Array {
   return out
 }
 
-/** A bounded least-recently-used map; parsed keys are cached here so hot keys skip parsing. */
-export class Lru<K, V> {
-  private readonly map = new Map<K, V>()
+/**
+ * A bounded least-recently-used map (lru-cache: O(1) per operation); parsed keys are cached here
+ * so hot keys skip parsing. Not a Map with delete-the-first-key eviction: V8 leaves deleted
+ * entries as holes at the front of a Map's table until it rehashes, so finding the oldest key
+ * costs O(size), 34 µs per eviction at 200,000 entries (ADR 0012).
+ */
+export class Lru<K extends {}, V extends {}> {
+  private readonly cache: LRUCache<K, V>
   /** `onEvict` sees each entry that leaves because the cache is full (not one that is replaced). */
   constructor(
     readonly entriesMax: number,
-    private readonly onEvict?: (key: K, value: V) => void,
-  ) {}
+    onEvict?: (key: K, value: V) => void,
+  ) {
+    this.cache = new LRUCache<K, V>({
+      max: entriesMax,
+      ...(onEvict ? { dispose: (value: V, key: K, reason: string) => reason === 'evict' && onEvict(key, value) } : {}),
+    })
+  }
   get(key: K): V | undefined {
-    const v = this.map.get(key)
-    if (v !== undefined) {
-      this.map.delete(key)
-      this.map.set(key, v)
-    }
-    return v
+    return this.cache.get(key)
   }
   set(key: K, value: V): void {
-    this.map.delete(key)
-    this.map.set(key, value)
-    if (this.map.size > this.entriesMax) {
-      const oldest = this.map.entries().next()
-      if (!oldest.done) {
-        this.map.delete(oldest.value[0])
-        this.onEvict?.(oldest.value[0], oldest.value[1])
-      }
-    }
+    this.cache.set(key, value)
   }
   get size(): number {
-    return this.map.size
+    return this.cache.size
   }
 }
 

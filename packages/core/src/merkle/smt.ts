@@ -34,6 +34,7 @@
  * Proof: the leaf found where the key's path ends (its path and value hash) or nothing (EMPTY),
  * and the sibling hashes from the root down. The binary form sends EMPTY siblings as one bit.
  */
+import { LRUCache } from 'lru-cache'
 import { toHex } from '../bytes.ts'
 import type { Codec, Reader, Writer } from '../encoding/codec.ts'
 import { GovchainError } from '../errors.ts'
@@ -394,15 +395,15 @@ export class SparseMerkleTree {
   private readonly hash: HashFn
   private readonly store: SmtNodeStore
   /**
-   * Decoded nodes by hex hash, first in first out, when `nodeCacheSize` > 0. Every get() walks
+   * Decoded nodes by hex hash, least recently used out (lru-cache, O(1); see Lru in
+   * crypto/common.ts for why not a Map), when `nodeCacheSize` > 0. Every get() walks
    * from the root and every update() reloads the paths it rewrites; the upper levels are the
    * same for every walk, so a long-lived tree (one per node store) decodes each node once.
    * Sound because nodes are content-addressed and immutable: a hash always names the same
    * bytes (the store is trusted for integrity, as decodeNode says). Cached nodes are shared:
    * nothing here mutates a decoded node, and what leaves the tree is copied.
    */
-  private readonly nodeCache: Map<string, Node> | undefined
-  private readonly nodeCacheSize: number
+  private readonly nodeCache: LRUCache<string, Node> | undefined
 
   constructor(opts: { hash: HashFn; store: SmtNodeStore; nodeCacheSize?: number }) {
     if (typeof opts !== 'object' || opts === null) throw new GovchainError('INVALID_ARGUMENT', 'options required')
@@ -413,8 +414,20 @@ export class SparseMerkleTree {
     if (!Number.isSafeInteger(size) || size < 0 || size > SMT_NODE_CACHE_MAX) {
       throw new GovchainError('INVALID_ARGUMENT', `nodeCacheSize must be an integer in 0..${SMT_NODE_CACHE_MAX}`)
     }
-    this.nodeCacheSize = size
-    this.nodeCache = size > 0 ? new Map() : undefined
+    this.nodeCache =
+      size > 0
+        ? new LRUCache<string, Node>({
+            max: size,
+            // An evicted node may still be reachable from a cached parent's memo; dropping its
+            // own memos keeps what the cache retains within a few times its size.
+            dispose: (evicted, _k, reason) => {
+              if (reason === 'evict' && evicted.kind === TAG_INNER) {
+                evicted.l = undefined
+                evicted.r = undefined
+              }
+            },
+          })
+        : undefined
   }
 
   /** The value under `key` in the state with `root`, or undefined. A copy: the caller may mutate it. */
@@ -544,20 +557,7 @@ export class SparseMerkleTree {
       throw new GovchainError('SMT_NODE_MISSING', `state tree node ${toHex(h)} not in the store`, { hash: toHex(h) })
     }
     const node = decodeNode(h, enc)
-    if (cache !== undefined) {
-      cache.set(k, node)
-      if (cache.size > this.nodeCacheSize) {
-        const oldest = cache.keys().next().value!
-        const evicted = cache.get(oldest)!
-        cache.delete(oldest)
-        // An evicted node may still be reachable from a cached parent's memo; dropping its own
-        // memos keeps what the cache retains within a few times its size.
-        if (evicted.kind === TAG_INNER) {
-          evicted.l = undefined
-          evicted.r = undefined
-        }
-      }
-    }
+    cache?.set(k, node)
     return node
   }
 

@@ -1,11 +1,14 @@
 /**
  * Token buckets per client key (the client IP), in a bounded map: when the map is full the
- * least recently seen client is evicted (Map keeps insertion order; a hit re-inserts), so a
+ * least recently seen client is evicted (lru-cache, O(1) per request), so a
  * flood of spoofed or many distinct addresses costs bounded memory. An evicted client starts
  * again with a full bucket, which only ever errs towards admitting.
  *
  * Time comes in through `nowMs` so tests drive it; the server passes a monotonic clock.
  */
+
+import { LRUCache } from 'lru-cache'
+
 export interface RateLimiterOptions {
   /** Sustained rate; tokens added per second. */
   ratePerSecond: number
@@ -22,11 +25,12 @@ interface Bucket {
 }
 
 export class RateLimiter {
-  private readonly buckets = new Map<string, Bucket>()
+  private readonly buckets: LRUCache<string, Bucket>
   private readonly opts: RateLimiterOptions
 
   constructor(opts: RateLimiterOptions) {
     this.opts = opts
+    this.buckets = new LRUCache<string, Bucket>({ max: Math.max(1, opts.clientsMax) })
   }
 
   /**
@@ -40,17 +44,12 @@ export class RateLimiter {
     let b = this.buckets.get(key)
     if (b === undefined) {
       b = { tokens: this.opts.burst, updatedMs: now }
-      if (this.buckets.size >= this.opts.clientsMax) {
-        const oldest = this.buckets.keys().next()
-        if (oldest.done !== true) this.buckets.delete(oldest.value)
-      }
+      this.buckets.set(key, b) // evicts the least recently seen client when full
     } else {
-      this.buckets.delete(key)
       const elapsedMs = Math.max(0, now - b.updatedMs)
       b.tokens = Math.min(this.opts.burst, b.tokens + (elapsedMs * this.opts.ratePerSecond) / 1000)
       b.updatedMs = now
     }
-    this.buckets.set(key, b)
     if (b.tokens < need) return false
     b.tokens -= need
     return true
@@ -59,7 +58,7 @@ export class RateLimiter {
   /** Seconds until `key` has `count` tokens again (for Retry-After; counted as in take). */
   retryAfterSeconds(key: string, count = 1): number {
     const need = Math.max(1, Math.min(Math.floor(count), this.opts.burst))
-    const b = this.buckets.get(key)
+    const b = this.buckets.peek(key)
     if (b === undefined || b.tokens >= need) return 0
     return Math.ceil((need - b.tokens) / this.opts.ratePerSecond)
   }

@@ -16,7 +16,9 @@
  * block made of mempool transactions is not verified a second time. The LRU outlives the
  * pool entries (a tx reaped into a proposal is still in it when the proposal is validated).
  */
+
 import { type CryptoSuite, GovchainError, LIMITS } from '@govchain/core'
+import { LRUCache } from 'lru-cache'
 import type { ModuleRegistry } from '../execution/module.ts'
 import { DEFAULT_EXECUTION_PARAMS, type ExecutionParams } from '../execution/params.ts'
 import { type Preverified, type ValidatedTx, validateTx } from '../execution/validate.ts'
@@ -71,28 +73,25 @@ export interface MempoolStats {
  * (`lookup`) so that a block of pending transactions is neither decoded nor verified again.
  */
 export class VerifiedCache implements Preverified {
-  private readonly entries = new Map<string, true>()
+  private readonly entries: LRUCache<string, true>
 
   constructor(
     readonly capacity: number,
     private readonly lookup?: (envelopeHashHex: string) => ValidatedTx | undefined,
-  ) {}
+  ) {
+    this.entries = new LRUCache<string, true>({ max: capacity })
+  }
 
   validated(envelopeHashHex: string): ValidatedTx | undefined {
     return this.lookup?.(envelopeHashHex)
   }
 
   has(envelopeHashHex: string): boolean {
-    if (!this.entries.has(envelopeHashHex)) return false
-    this.entries.delete(envelopeHashHex)
-    this.entries.set(envelopeHashHex, true)
-    return true
+    return this.entries.get(envelopeHashHex) === true // get: a hit counts as recent use
   }
 
   add(envelopeHashHex: string): void {
-    this.entries.delete(envelopeHashHex)
     this.entries.set(envelopeHashHex, true)
-    while (this.entries.size > this.capacity) this.entries.delete(this.entries.keys().next().value!)
   }
 
   get size(): number {

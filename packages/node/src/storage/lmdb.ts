@@ -20,6 +20,7 @@ import { mkdirSync } from 'node:fs'
 import { join } from 'node:path'
 import { Block, type BlockHeader, CommitCertificate, GovchainError, utf8 } from '@govchain/core'
 import { type Database, open, type RootDatabase } from 'lmdb'
+import { LRUCache } from 'lru-cache'
 import { type TxResult, TxResults } from '../execution/results.ts'
 import { checkRecordName, checkRecordValue, decodeStored, heightKey, MetaRecord, TxIndexRecord } from './encoding.ts'
 import { planCommit } from './plan.ts'
@@ -41,7 +42,7 @@ export interface LmdbChainStoreOptions {
   /** Path of the environment directory (usually `<home>/data/chain.lmdb`). */
   path: string
   /**
-   * State-tree nodes kept in memory (first in, first out). Execution walks the tree from
+   * State-tree nodes kept in memory (least recently used out). Execution walks the tree from
    * the root for every key it reads and again when it updates; the upper levels are the same
    * for every walk and were written by the previous commit, so they are served from here.
    * Default 200,000 nodes (~30 MB).
@@ -102,7 +103,7 @@ export class LmdbChainStore implements ChainStore {
   private readonly nodes: BinaryDb
   /** Root hash → u64 BE version of the block that wrote that root node. */
   private readonly roots: BinaryDb
-  private readonly rootVersions = new Map<string, number>()
+  private readonly rootVersions = new LRUCache<string, number>({ max: ROOT_VERSIONS_CACHED })
   private readonly onTransientAbort: ((err: unknown, attempt: number) => void) | undefined
   private abortedWrites = 0
   private readonly blocks: BinaryDb
@@ -115,8 +116,8 @@ export class LmdbChainStore implements ChainStore {
   private readonly pending: BinaryDb
   private readonly metaDb: BinaryDb
   private closed = false
-  private readonly nodeCache = new Map<string, Uint8Array>()
-  private readonly nodeCacheSize: number
+  /** Encoded state-tree nodes by hex hash (lru-cache: a Map's delete-the-oldest eviction is O(size) in V8). */
+  private readonly nodeCache: LRUCache<string, Uint8Array> | undefined
   /**
    * The latest height, read from the meta record at open and set by each commitBlock: asked for
    * on every admission and API call, it need not decode the meta record every time. Only this
@@ -135,7 +136,8 @@ export class LmdbChainStore implements ChainStore {
   }
 
   private constructor(opts: LmdbChainStoreOptions) {
-    this.nodeCacheSize = Math.max(0, opts.nodeCacheSize ?? 200_000)
+    const nodeCacheSize = Math.max(0, opts.nodeCacheSize ?? 200_000)
+    this.nodeCache = nodeCacheSize > 0 ? new LRUCache<string, Uint8Array>({ max: nodeCacheSize }) : undefined
     this.onTransientAbort = opts.onTransientAbort
     mkdirSync(opts.path, { recursive: true })
     this.env = open({
@@ -220,9 +222,7 @@ export class LmdbChainStore implements ChainStore {
     // Buffer's native hex (no copy): bytes.toHex builds the string piece by piece, and this
     // runs for every node of every walk of the state tree.
     const k = buf(nodeHash).toString('hex')
-    // First in, first out: no reordering on a hit (it costs more than it saves here, since
-    // the upper levels of the tree are new nodes after every block anyway).
-    const hit = this.nodeCache.get(k)
+    const hit = this.nodeCache?.get(k)
     if (hit !== undefined) return hit
     const at = version ?? this.versionOf(nodeHash) ?? 0
     let v = at > 0 ? plain(this.nodes.get(versionedKey(heightKey(at), nodeHash))) : undefined
@@ -245,15 +245,10 @@ export class LmdbChainStore implements ChainStore {
 
   private rememberRoot(k: string, version: number): void {
     this.rootVersions.set(k, version)
-    while (this.rootVersions.size > ROOT_VERSIONS_CACHED) {
-      this.rootVersions.delete(this.rootVersions.keys().next().value!)
-    }
   }
 
   private cacheNode(k: string, v: Uint8Array): void {
-    if (this.nodeCacheSize === 0) return
-    this.nodeCache.set(k, v)
-    while (this.nodeCache.size > this.nodeCacheSize) this.nodeCache.delete(this.nodeCache.keys().next().value!)
+    this.nodeCache?.set(k, v)
   }
 
   meta(): ChainMeta | undefined {
