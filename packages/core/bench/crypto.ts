@@ -6,7 +6,15 @@
  */
 import { sm2 as smSm2 } from 'sm-crypto-v2'
 import { sm2Native } from '../src/crypto/node.ts'
-import { type CryptoSuite, cryptoBackend, cryptoNativeLoadError, jsSuites, suites, toHex } from '../src/index.ts'
+import {
+  type CryptoSuite,
+  cryptoBackend,
+  cryptoNativeLoadError,
+  ed25519Backend,
+  jsSuites,
+  suites,
+  toHex,
+} from '../src/index.ts'
 
 const BENCH_MS = Number(process.env.BENCH_MS ?? 1000)
 const WARMUP_MS = Math.min(300, BENCH_MS / 5)
@@ -54,7 +62,7 @@ function benchSuite(label: string, s: CryptoSuite): Record<string, number> {
 }
 
 console.log(
-  `crypto bench: node ${process.version}, sm2 backend=${cryptoBackend()}${cryptoNativeLoadError() ? ` (${cryptoNativeLoadError()})` : ''}, ${BENCH_MS} ms per figure`,
+  `crypto bench: node ${process.version}, sm2 backend=${cryptoBackend()}${cryptoNativeLoadError() ? ` (${cryptoNativeLoadError()})` : ''}, ed25519 verify backend=${ed25519Backend().backend}, ${BENCH_MS} ms per figure`,
 )
 
 // sm-crypto-v2 with the same key and message, the options that match ours (SM3(Z||M), raw r||s).

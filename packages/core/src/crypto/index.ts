@@ -4,7 +4,7 @@
  * import condition in package.json; `jsSuites` are the pure-JS reference implementations.
  */
 
-import { nativeLoadError, platformSuites, sm2Backend } from '#crypto-platform'
+import { ed25519VerifyBackend, nativeLoadError, platformSuites, sm2Backend } from '#crypto-platform'
 import { GovchainError } from '../errors.ts'
 import type { CryptoSuite } from './suite.ts'
 
@@ -24,6 +24,15 @@ export function getSuite(name: string): CryptoSuite {
 /** 'native' when gm sign/verify run in the SM2 addon over OpenSSL, 'js' otherwise. */
 export function cryptoBackend(): 'native' | 'js' {
   return sm2Backend()
+}
+
+/**
+ * What verifies Ed25519 signatures: libsodium (Node, sodium-native loaded), OpenSSL after the
+ * rule's encoding checks (Node without it), or the pure-JS rule; all give the same verdicts
+ * (ADR 0013). `error` says why libsodium is not in use.
+ */
+export function ed25519Backend(): { backend: 'libsodium' | 'openssl' | 'js'; error?: string } {
+  return ed25519VerifyBackend()
 }
 
 /** Why the SM2 addon did not load (undefined when it did): for diagnostics and the benchmark. */

@@ -8,6 +8,7 @@ import { ed25519, x25519 } from '@noble/curves/ed25519.js'
 import { hmac } from '@noble/hashes/hmac.js'
 import { sha256 } from '@noble/hashes/sha2.js'
 import { randomBytes } from '@noble/hashes/utils.js'
+import { ed25519VerifyRule } from './ed25519-rule.ts'
 import { type GmPrimitives, type IntlPrimitives, makeGmSuite, makeIntlSuite } from './factory.ts'
 import { sm2Decrypt, sm2Encrypt, sm2GeneratePrivateKey, sm2PublicKeyFromPrivate, sm2Sign, sm2Verify } from './js/sm2.ts'
 import { sm3 } from './js/sm3.ts'
@@ -34,8 +35,8 @@ export const jsIntlPrimitives: IntlPrimitives = {
   randomBytes: (n) => randomBytes(n),
   ed25519PublicKey: (priv) => ed25519.getPublicKey(priv),
   ed25519Sign: (priv, msg) => ed25519.sign(msg, priv),
-  // zip215: false = RFC 8032 / FIPS 186-5 strict decoding, the same acceptance rules as OpenSSL.
-  ed25519Verify: (pub, msg, sig) => ed25519.verify(sig, msg, pub, { zip215: false }),
+  // govchain's acceptance rule (ed25519-rule.ts), the same verdicts as the node's libsodium.
+  ed25519Verify: ed25519VerifyRule,
   edPublicToX25519: (pub) => ed25519.utils.toMontgomery(pub),
   edSecretToX25519: (priv) => ed25519.utils.toMontgomerySecret(priv),
   x25519: (scalar, u) => x25519.scalarMult(scalar, u),

@@ -16,3 +16,8 @@ export function sm2Backend(): 'native' | 'js' {
 export function nativeLoadError(): string | undefined {
   return 'not a Node runtime'
 }
+
+/** Which implementation verifies Ed25519 signatures (always the JS rule here), and why not libsodium. */
+export function ed25519VerifyBackend(): { backend: 'libsodium' | 'openssl' | 'js'; error?: string } {
+  return { backend: 'js', error: 'not a Node runtime' }
+}
