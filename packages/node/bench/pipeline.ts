@@ -131,6 +131,7 @@ for (let off = 0; off < TXS; off += BLOCK) {
     blockHash: built.blockHash,
     certificate,
     smtNodes: execution.smtNodes,
+    stateRootVersion: execution.stateRootVersion,
     txResults: execution.results,
     txResultBytes: execution.resultBytes,
     indexes: execution.indexes,

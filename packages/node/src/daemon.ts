@@ -639,6 +639,7 @@ export class GovchainNode implements NodeApiBackend {
       blockHash: hash,
       certificate,
       smtNodes: execution.smtNodes,
+      stateRootVersion: execution.stateRootVersion,
       txResults: execution.results,
       txResultBytes: execution.resultBytes,
       indexes: execution.indexes,

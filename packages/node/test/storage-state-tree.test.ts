@@ -8,12 +8,13 @@ import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { after, describe, it } from 'node:test'
-import { ANCHOR_MODULE, anchorKey, suites, toHex, verifySmtProof } from '@govchain/core'
+import { ANCHOR_MODULE, anchorKey, SparseMerkleTree, suites, toHex, verifySmtProof } from '@govchain/core'
 import { open } from 'lmdb'
 import { queryState } from '../src/execution/query.ts'
 import { stateKey } from '../src/execution/state.ts'
 import { LmdbChainStore } from '../src/storage/lmdb.ts'
 import { anchorTx, ChainDriver, docHash, signer } from './execution-fixtures.ts'
+import { syntheticCommit } from './storage-compliance.ts'
 
 const suite = suites.intl
 const dir = mkdtempSync(join(tmpdir(), 'govchain-tree-'))
@@ -225,5 +226,74 @@ describe('LMDB store: write transactions that lmdb-js aborts are retried', () =>
       [toHex(tx.txHash)],
     )
     await store.close()
+  })
+})
+
+describe('state tree on LMDB: a root that is not a new node', () => {
+  it('finds a root that is an earlier leaf (all other keys deleted) after a restart, at every height', async () => {
+    const path = join(dir, 'collapse')
+    const hash = (d: Uint8Array) => suite.hash(d)
+    const k = (s: string) => new TextEncoder().encode(s)
+    // Height 2 deletes k0: the root becomes k1's leaf, written at height 1. Height 3 changes
+    // nothing (same root); height 4 grows the tree again.
+    const batches: [string, string | undefined][][] = [
+      [
+        ['k1', 'a'],
+        ['k0', 'a'],
+      ],
+      [['k0', undefined]],
+      [],
+      [['k2', 'b']],
+    ]
+    let store = LmdbChainStore.open({ path })
+    let root = new Uint8Array(32)
+    let prev = new Uint8Array(32)
+    const roots: Uint8Array[] = []
+    const rootVersions: number[] = []
+    batches.forEach((batch, i) => {
+      const height = i + 1
+      const tree = new SparseMerkleTree({ hash, store })
+      const out = tree.update(
+        root,
+        batch.map(([key, v]) => [k(key), v === undefined ? undefined : k(v)] as const),
+        { version: height },
+      )
+      const input = syntheticCommit(height, prev)
+      input.block.header.stateRoot = out.root
+      store.commitBlock({ ...input, smtNodes: out.nodes, stateRootVersion: out.rootVersion })
+      prev = input.blockHash
+      root = out.root
+      roots.push(out.root)
+      rootVersions.push(out.rootVersion)
+    })
+    assert.deepEqual(rootVersions, [1, 1, 1, 4], 'heights 2 and 3 have the leaf written at height 1 as root')
+    await store.close()
+    store = LmdbChainStore.open({ path }) // no root versions in memory
+    const expected = [{ k0: 'a', k1: 'a' }, { k1: 'a' }, { k1: 'a' }, { k1: 'a', k2: 'b' }] as Record<string, string>[]
+    roots.forEach((r, i) => {
+      const tree = new SparseMerkleTree({ hash, store })
+      for (const key of ['k0', 'k1', 'k2']) {
+        const v = tree.get(r, k(key))
+        assert.equal(
+          v === undefined ? undefined : new TextDecoder().decode(v),
+          expected[i]![key],
+          `${key} at height ${i + 1}`,
+        )
+        assert.equal(verifySmtProof(hash, r, k(key), v, tree.prove(r, k(key))), true)
+      }
+    })
+    await store.close()
+  })
+
+  it('rejects a state root version that is not a height up to the block', () => {
+    const store = LmdbChainStore.open({ path: join(dir, 'bad-version') })
+    const input = syntheticCommit(1, new Uint8Array(32))
+    for (const bad of [2, -1, 1.5, Number.NaN]) {
+      assert.throws(
+        () => store.commitBlock({ ...input, stateRootVersion: bad }),
+        (e: unknown) => (e as { code?: string }).code === 'INVALID_ARGUMENT',
+      )
+    }
+    assert.equal(store.latestHeight(), 0, 'nothing committed')
   })
 })

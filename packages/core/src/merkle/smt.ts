@@ -93,6 +93,13 @@ export interface SmtUpdateResult {
   root: Uint8Array
   /** New nodes, hex(hash) -> encoded node, to persist atomically with the block. */
   nodes: Map<string, Uint8Array>
+  /**
+   * The version the root node is stored under (0: EMPTY, or an unversioned tree). The batch's
+   * own version when the root is new; an older one when the root is an existing node: an
+   * unchanged root, or a leaf written earlier that became the root when all other keys went.
+   * A versioned store must record it for roots it has not seen (SmtNodeStore.versionOf).
+   */
+  rootVersion: number
 }
 
 type LeafNode = {
@@ -536,9 +543,9 @@ export class SparseMerkleTree {
     }
     ops.length = kept
     const batch: Batch = { nodes: new Map(), slab: new Slab(), version }
-    const rootVersion = ops.length === 0 ? 0 : this.rootVersion(root)
+    const rootVersion = this.rootVersion(root)
     const out = this.rebuild(root, rootVersion, 0, ops, 0, ops.length, batch)
-    return { root: copyOf(out.hash), nodes: batch.nodes }
+    return { root: copyOf(out.hash), nodes: batch.nodes, rootVersion: out.kind === K_EMPTY ? 0 : out.version }
   }
 
   /** The version a root was written with, as the store knows it (0 when it does not, or EMPTY). */

@@ -72,6 +72,8 @@ export interface ExecuteBlockInput {
 
 export interface BlockExecution {
   stateRoot: Uint8Array
+  /** The version the state root node is stored under (SmtUpdateResult.rootVersion). */
+  stateRootVersion: number
   /** New state-tree nodes to persist with the block (hex hash → node). */
   smtNodes: Map<string, Uint8Array>
   results: TxResult[]
@@ -263,11 +265,12 @@ export function executeBlockWith(input: ExecuteBlockInput, opts: ExecuteOptions 
   }
 
   // Version = height: the store keeps a block's new nodes together (docs/adr/0011).
-  const { root, nodes } = tree.update(input.parentStateRoot, block.changes(), { version: height })
+  const { root, nodes, rootVersion } = tree.update(input.parentStateRoot, block.changes(), { version: height })
   const hash = (d: Uint8Array) => suite.hash(d)
   const resultBytes = results.map((r) => codec.encode(TxResult, r))
   return {
     stateRoot: root,
+    stateRootVersion: rootVersion,
     smtNodes: nodes,
     results,
     resultBytes,

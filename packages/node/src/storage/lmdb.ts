@@ -409,7 +409,7 @@ export class LmdbChainStore implements ChainStore {
       // All of this block's nodes share one key prefix, in hash order: appended at the end of
       // the table, not spread over its pages (ADR 0011).
       for (const [k, v] of plan.smtNodes) this.nodes.put(versionedKey(plan.heightKey, k), buf(v))
-      if (plan.newRoot) this.roots.put(buf(header.stateRoot), h)
+      if (plan.rootVersion !== undefined) this.roots.put(buf(header.stateRoot), buf(heightKey(plan.rootVersion)))
       this.blocks.put(h, buf(plan.blockBytes))
       this.hashes.put(buf(plan.blockHash), h)
       this.certificates.put(h, buf(plan.certificateBytes))
@@ -423,7 +423,7 @@ export class LmdbChainStore implements ChainStore {
       this.metaDb.put(buf(META_KEY), buf(plan.metaBytes))
     })
     this.latest = plan.height
-    if (plan.newRoot) this.rememberRoot(buf(header.stateRoot).toString('hex'), plan.height)
+    if (plan.rootVersion !== undefined) this.rememberRoot(buf(header.stateRoot).toString('hex'), plan.rootVersion)
     // Only after the commit: the next block's execution reads these first.
     for (const [k, v] of input.smtNodes) this.cacheNode(k, v)
   }

@@ -17,8 +17,11 @@ export interface CommitPlan {
   txIndex: [txHash: Uint8Array, record: Uint8Array][]
   /** The block's new state-tree nodes, in hash order; all written by this block (version = height). */
   smtNodes: [nodeHash: Uint8Array, node: Uint8Array][]
-  /** The block's state root is one of its new nodes (state changed): the roots table records it. */
-  newRoot: boolean
+  /**
+   * The version the roots table records for the block's state root: the height when the root
+   * is one of the block's new nodes, else the input's stateRootVersion (undefined: no record).
+   */
+  rootVersion: number | undefined
   indexes: [key: Uint8Array, value: Uint8Array | undefined][]
   meta: ChainMeta
   metaBytes: Uint8Array
@@ -81,6 +84,10 @@ export function planCommit(input: CommitBlockInput, latest: ChainMeta | undefine
   if (!Array.isArray(txResults) || txResults.length !== block.txs.length) {
     throw new GovchainError('INVALID_ARGUMENT', 'txResults must have one entry per transaction')
   }
+  const rv = input.stateRootVersion
+  if (rv !== undefined && (!Number.isSafeInteger(rv) || rv < 0 || rv > header.height)) {
+    throw new GovchainError('INVALID_ARGUMENT', `stateRootVersion must be an integer in 0..${header.height}`)
+  }
   const encoded = input.txResultBytes
   if (encoded !== undefined && (!Array.isArray(encoded) || encoded.length !== txResults.length)) {
     throw new GovchainError('INVALID_ARGUMENT', 'txResultBytes must have one entry per transaction')
@@ -131,7 +138,11 @@ export function planCommit(input: CommitBlockInput, latest: ChainMeta | undefine
     resultsBytes: encoded === undefined ? codec.encode(TxResults, [...txResults]) : txResultsBytes(encoded),
     txIndex,
     smtNodes: nodes,
-    newRoot: smtNodes.has(Buffer.from(header.stateRoot).toString('hex')),
+    rootVersion: smtNodes.has(Buffer.from(header.stateRoot).toString('hex'))
+      ? header.height
+      : rv !== undefined && rv > 0
+        ? rv
+        : undefined,
     indexes,
     meta,
     metaBytes: codec.encode(MetaRecord, meta),

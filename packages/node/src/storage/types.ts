@@ -55,6 +55,13 @@ export interface CommitBlockInput {
   certificate: CommitCertificate
   /** New state-tree nodes from executing the block: hex(node hash) → node bytes. */
   smtNodes: ReadonlyMap<string, Uint8Array>
+  /**
+   * The version the state root node is stored under (SmtUpdateResult.rootVersion). When the
+   * root is not one of the new nodes (an existing leaf that became the root, or an unchanged
+   * root), the roots table records this version, so the root can be found. Omitted: the roots
+   * table records new roots only.
+   */
+  stateRootVersion?: number
   /** One per transaction, in block order. */
   txResults: readonly TxResult[]
   /**
