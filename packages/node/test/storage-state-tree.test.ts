@@ -246,8 +246,8 @@ describe('state tree on LMDB: a root that is not a new node', () => {
       [['k2', 'b']],
     ]
     let store = LmdbChainStore.open({ path })
-    let root = new Uint8Array(32)
-    let prev = new Uint8Array(32)
+    let root: Uint8Array = new Uint8Array(32)
+    let prev: Uint8Array = new Uint8Array(32)
     const roots: Uint8Array[] = []
     const rootVersions: number[] = []
     batches.forEach((batch, i) => {
