@@ -163,6 +163,7 @@ export class GovchainNode implements NodeApiBackend {
   private myIndex: number | undefined
   private consensus: Consensus
   private readonly cache = new ExecutionCache(32)
+  private readonly decodedBlocks = new WeakMap<Uint8Array, Block>()
   private readonly now: () => number
   private api: ApiServer | undefined
   private readonly timers = new Set<ReturnType<typeof setTimeout>>()
@@ -588,9 +589,23 @@ export class GovchainNode implements NodeApiBackend {
     }
   }
 
+  /**
+   * The block a consensus value (or synced block) encodes, decoded once: the machine asks
+   * isValid, then decides, with the same bytes; a block of thousands of transactions is not
+   * decoded again for each. Keyed by the bytes object, so it goes with them.
+   */
+  private blockOf(value: Uint8Array): Block {
+    let block = this.decodedBlocks.get(value)
+    if (block === undefined) {
+      block = codec.decode(Block, value)
+      this.decodedBlocks.set(value, block)
+    }
+    return block
+  }
+
   private isValidBlock(height: number, value: Uint8Array, checkClock = true): boolean {
     try {
-      const block = codec.decode(Block, value)
+      const block = this.blockOf(value)
       const parent = this.parentHeader(height)
       if (height > 1 && parent === undefined) return false
       validateBlock({
@@ -604,6 +619,7 @@ export class GovchainNode implements NodeApiBackend {
         },
         minTimeMs: this.genesis.genesisTimeMs,
         ...(checkClock ? { maxTimeMs: this.now() + this.chainParams.maxClockDriftMs } : {}),
+        encodedBytes: value.length,
       })
       return true
     } catch (e) {
@@ -614,12 +630,11 @@ export class GovchainNode implements NodeApiBackend {
 
   private onDecide(height: number, value: Uint8Array, certificate: CommitCertificate): void {
     if (height !== this.store.latestHeight() + 1) return
-    const block = codec.decode(Block, value)
-    this.commit(block, certificate, false)
+    this.commit(this.blockOf(value), certificate, false, value)
   }
 
   /** Commits a decided or synced block: one LMDB transaction, then events and the next height. */
-  private commit(block: Block, certificate: CommitCertificate, synced: boolean): void {
+  private commit(block: Block, certificate: CommitCertificate, synced: boolean, blockBytes?: Uint8Array): void {
     const started = performance.now()
     const hash = blockHash(this.suite, block.header)
     let execution = this.cache.get(hash)
@@ -636,6 +651,7 @@ export class GovchainNode implements NodeApiBackend {
     const txHashes = execution.results.map((r) => r.txHash)
     this.store.commitBlock({
       block,
+      ...(blockBytes !== undefined ? { blockBytes } : {}),
       blockHash: hash,
       certificate,
       smtNodes: execution.smtNodes,
@@ -807,7 +823,7 @@ export class GovchainNode implements NodeApiBackend {
     let applied = 0
     for (const item of items) {
       const next = this.store.latestHeight() + 1
-      const block = codec.decode(Block, item.block)
+      const block = this.blockOf(item.block)
       if (block.header.height !== next) break
       const hash = blockHash(this.suite, block.header)
       try {
@@ -822,17 +838,13 @@ export class GovchainNode implements NodeApiBackend {
         return
       }
       if (this.nextHeightTimer) clearTimeout(this.nextHeightTimer)
-      this.commitSynced(block, item.certificate)
+      this.commit(block, item.certificate, true, item.block)
       applied++
     }
     if (applied > 0) {
       this.logger.info({ peer, applied, height: this.store.latestHeight() }, 'sync: applied blocks')
       this.maybeSync()
     }
-  }
-
-  private commitSynced(block: Block, certificate: CommitCertificate): void {
-    this.commit(block, certificate, true)
   }
 
   // ------------------------------------------------------------------ transactions

@@ -219,6 +219,25 @@ export function runChainStoreCompliance(factory: ChainStoreFactory): void {
       assert.deepEqual(s.getBlockBytes(1), codec.encode(BlockCodec, c1.block))
       s.getCertificate(1)!.blockHash.fill(0)
       assert.deepEqual(s.getCertificate(1), c1.certificate)
+      const header = s.getHeader(1)!
+      header.stateRoot.fill(0)
+      header.height = 99
+      assert.deepEqual(s.getHeader(1), c1.block.header)
+      await s.close()
+    })
+
+    it('stores the block bytes the caller passes (the consensus value) as they are', async () => {
+      const s = await factory.create()
+      const c1 = syntheticCommit(1, new Uint8Array(32))
+      const bytes = codec.encode(BlockCodec, c1.block)
+      s.commitBlock({ ...c1, blockBytes: bytes })
+      assert.deepEqual(s.getBlockBytes(1), bytes)
+      assert.deepEqual(s.getBlock(1), c1.block)
+      assert.equal(
+        codeOf(() => s.commitBlock({ ...syntheticCommit(2, c1.blockHash), blockBytes: 'x' as never })),
+        'INVALID_ARGUMENT',
+      )
+      assert.equal(s.latestHeight(), 1)
       await s.close()
     })
 
@@ -245,6 +264,7 @@ export function runChainStoreCompliance(factory: ChainStoreFactory): void {
         s = await reopen(s)
         assert.equal(s.latestHeight(), 1)
         assert.deepEqual(s.getBlock(1), c1.block)
+        assert.deepEqual(s.getHeader(1), c1.block.header, 'a header with no recent-headers entry')
         assert.deepEqual(s.getRecord('signer'), utf8('state'))
         s.commitBlock(syntheticCommit(2, c1.blockHash))
         assert.equal(s.latestHeight(), 2)

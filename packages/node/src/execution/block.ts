@@ -232,6 +232,8 @@ export interface ValidateBlockInput extends ChainContext {
   maxTimeMs?: number
   /** Earliest acceptable time at height 1 (genesis time). */
   minTimeMs?: number
+  /** The block's encoded size, when the caller holds its bytes (else the block is encoded to measure it). */
+  encodedBytes?: number
 }
 
 function invalid(field: string, message: string): never {
@@ -250,7 +252,8 @@ export function validateBlock(input: ValidateBlockInput): { blockHash: Uint8Arra
   const cached = input.cache?.get(hash)
   if (cached !== undefined) return { blockHash: hash, execution: cached }
 
-  if (codec.encode(BlockCodec, block).length > LIMITS.blockBytes) invalid('size', `over ${LIMITS.blockBytes} bytes`)
+  const size = input.encodedBytes ?? codec.encode(BlockCodec, block).length
+  if (size > LIMITS.blockBytes) invalid('size', `over ${LIMITS.blockBytes} bytes`)
   if (h.chainId !== input.chainId) invalid('chainId', `${h.chainId} is not ${input.chainId}`)
   const expectedHeight = input.parent === undefined ? 1 : input.parent.header.height + 1
   if (h.height !== expectedHeight) invalid('height', `${h.height}, expected ${expectedHeight}`)

@@ -18,7 +18,7 @@
  */
 import { mkdirSync } from 'node:fs'
 import { join } from 'node:path'
-import { Block, type BlockHeader, CommitCertificate, GovchainError, utf8 } from '@govchain/core'
+import { Block, BlockHeader, CommitCertificate, codec, GovchainError, utf8 } from '@govchain/core'
 import { type Database, open, type RootDatabase } from 'lmdb'
 import { LRUCache } from 'lru-cache'
 import { type TxResult, TxResults } from '../execution/results.ts'
@@ -94,6 +94,7 @@ function storedHeight(b: Uint8Array, what: string): number {
 
 /** Root versions remembered in memory (each block reads its parent's root many times). */
 const ROOT_VERSIONS_CACHED = 64
+const RECENT_HEADERS_CACHED = 64
 
 export class LmdbChainStore implements ChainStore {
   private readonly env: RootDatabase
@@ -104,6 +105,8 @@ export class LmdbChainStore implements ChainStore {
   /** Root hash → u64 BE version of the block that wrote that root node. */
   private readonly roots: BinaryDb
   private readonly rootVersions = new LRUCache<string, number>({ max: ROOT_VERSIONS_CACHED })
+  /** Encoded headers of the latest blocks, by height (see getHeader). */
+  private readonly recentHeaders = new LRUCache<number, Uint8Array>({ max: RECENT_HEADERS_CACHED })
   private readonly onTransientAbort: ((err: unknown, attempt: number) => void) | undefined
   private abortedWrites = 0
   private readonly blocks: BinaryDb
@@ -274,7 +277,16 @@ export class LmdbChainStore implements ChainStore {
     return b === undefined ? undefined : decodeStored(Block, b, 'block')
   }
 
+  /**
+   * A recent header comes from its encoding kept at commit: consensus asks for the parent's
+   * header at every step and the API for the latest one on every call, and decoding a whole
+   * block of thousands of transactions for its header cost milliseconds each time. Decoded
+   * afresh per call, so an answer can be mutated freely.
+   */
   getHeader(height: number): BlockHeader | undefined {
+    this.check()
+    const enc = this.recentHeaders.get(height)
+    if (enc !== undefined) return codec.decode(BlockHeader, enc)
     return this.getBlock(height)?.header
   }
 
@@ -423,6 +435,7 @@ export class LmdbChainStore implements ChainStore {
       this.metaDb.put(buf(META_KEY), buf(plan.metaBytes))
     })
     this.latest = plan.height
+    this.recentHeaders.set(plan.height, codec.encode(BlockHeader, header))
     if (plan.rootVersion !== undefined) this.rememberRoot(buf(header.stateRoot).toString('hex'), plan.rootVersion)
     // Only after the commit: the next block's execution reads these first.
     for (const [k, v] of input.smtNodes) this.cacheNode(k, v)

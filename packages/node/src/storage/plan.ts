@@ -84,6 +84,9 @@ export function planCommit(input: CommitBlockInput, latest: ChainMeta | undefine
   if (!Array.isArray(txResults) || txResults.length !== block.txs.length) {
     throw new GovchainError('INVALID_ARGUMENT', 'txResults must have one entry per transaction')
   }
+  if (input.blockBytes !== undefined && !(input.blockBytes instanceof Uint8Array)) {
+    throw new GovchainError('INVALID_ARGUMENT', 'blockBytes must be bytes')
+  }
   const rv = input.stateRootVersion
   if (rv !== undefined && (!Number.isSafeInteger(rv) || rv < 0 || rv > header.height)) {
     throw new GovchainError('INVALID_ARGUMENT', `stateRootVersion must be an integer in 0..${header.height}`)
@@ -133,7 +136,7 @@ export function planCommit(input: CommitBlockInput, latest: ChainMeta | undefine
     height: header.height,
     heightKey: heightKey(header.height),
     blockHash,
-    blockBytes: codec.encode(Block, block),
+    blockBytes: input.blockBytes ?? codec.encode(Block, block),
     certificateBytes: codec.encode(CommitCertificate, certificate),
     resultsBytes: encoded === undefined ? codec.encode(TxResults, [...txResults]) : txResultsBytes(encoded),
     txIndex,

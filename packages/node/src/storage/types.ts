@@ -62,6 +62,11 @@ export interface CommitBlockInput {
    * table records new roots only.
    */
   stateRootVersion?: number
+  /**
+   * encode(Block, block) when the caller has it (the consensus value the block was decoded
+   * from): stored as is instead of encoding the block again. Must be exactly that encoding.
+   */
+  blockBytes?: Uint8Array
   /** One per transaction, in block order. */
   txResults: readonly TxResult[]
   /**
