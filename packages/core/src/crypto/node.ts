@@ -75,16 +75,28 @@ export interface Sm2Native {
   dropPrecompute(handle: object): void
 }
 
-let nativeError: string | undefined
-function loadNative(): Sm2Native | undefined {
-  if (process.env.GOVCHAIN_CRYPTO_NATIVE === '0') {
-    nativeError = 'disabled by GOVCHAIN_CRYPTO_NATIVE=0'
-    return undefined
-  }
+/**
+ * Loads an optional native module, runs its self-test, and says why not when it cannot be used
+ * (GOVCHAIN_CRYPTO_NATIVE=0, not built, not loadable, or a failed self-test): the caller then
+ * uses its fallback.
+ */
+function loadOptional<T>(
+  load: (require: NodeJS.Require) => T,
+  selfTest: (m: T) => boolean,
+): { module?: T; error?: string } {
+  if (process.env.GOVCHAIN_CRYPTO_NATIVE === '0') return { error: 'disabled by GOVCHAIN_CRYPTO_NATIVE=0' }
   try {
-    const require = createRequire(import.meta.url)
-    const addon = require('../../native/build/Release/govchain_sm2.node') as Sm2Native
-    // Self-test on load with the GB/T 32918.5 example key: a broken build must not be used.
+    const m = load(createRequire(import.meta.url))
+    return selfTest(m) ? { module: m } : { error: 'self-test failed' }
+  } catch (e) {
+    return { error: (e instanceof Error ? e.message.split('\n')[0] : undefined) ?? String(e) }
+  }
+}
+
+// Self-test with the GB/T 32918.5 example key: a broken build must not be used.
+const sm2Load = loadOptional(
+  (require) => require('../../native/build/Release/govchain_sm2.node') as Sm2Native,
+  (addon) => {
     const d = Buffer.from('3945208f7b2144b13f36e38ac6d39f95889393692860b51a42fb81ef4df7c5b8', 'hex')
     const pub = addon.publicKeyFromPrivate(d)
     const handle = pub && addon.parsePublicKey(pub)
@@ -92,18 +104,12 @@ function loadNative(): Sm2Native | undefined {
       'f5a03b0648d2c4630eeac513e1bb81a15944da3827d5b74143ac7eaceee720b3b1b6aa29df212fd8763182bc0d421ca1bb9038fd1f7f42d4840b69c485bbc1aa',
       'hex',
     )
-    if (!handle || !addon.verify(handle, Buffer.from('message digest'), sig)) {
-      nativeError = 'self-test failed'
-      return undefined
-    }
-    return addon
-  } catch (e) {
-    nativeError = e instanceof Error ? e.message.split('\n')[0] : String(e)
-    return undefined
-  }
-}
+    return handle !== null && handle !== undefined && addon.verify(handle, Buffer.from('message digest'), sig)
+  },
+)
+const nativeError = sm2Load.error
 
-export const sm2Native: Sm2Native | undefined = loadNative()
+export const sm2Native: Sm2Native | undefined = sm2Load.module
 
 export function nativeLoadError(): string | undefined {
   return nativeError
@@ -187,35 +193,23 @@ interface SodiumVerify {
   crypto_sign_verify_detached(signature: Buffer, message: Buffer, publicKey: Buffer): boolean
 }
 
-let sodiumError: string | undefined
-function loadSodium(): SodiumVerify | undefined {
-  if (process.env.GOVCHAIN_CRYPTO_NATIVE === '0') {
-    sodiumError = 'disabled by GOVCHAIN_CRYPTO_NATIVE=0'
-    return undefined
-  }
-  try {
-    const sodium = createRequire(import.meta.url)('sodium-native') as SodiumVerify
-    // Self-test on load (RFC 8032 7.1 TEST 2, and the same signature on another message).
+// Self-test: RFC 8032 7.1 TEST 2 verifies, and the same signature on another message does not.
+const sodiumLoad = loadOptional(
+  (require) => require('sodium-native') as SodiumVerify,
+  (sodium) => {
     const pub = Buffer.from('3d4017c3e843895a92b70aa74d1b7ebc9c982ccf2ec4968cc0cd55f12af4660c', 'hex')
     const sig = Buffer.from(
       '92a009a9f0d4cab8720e820b5f642540a2b27b5416503f8fb3762223ebdb69da085ac1e43e15996e458f3613d0f11d8c387b2eaeb4302aeeb00d291612bb0c00',
       'hex',
     )
-    if (
-      !sodium.crypto_sign_verify_detached(sig, Buffer.of(0x72), pub) ||
-      sodium.crypto_sign_verify_detached(sig, Buffer.of(0x73), pub)
-    ) {
-      sodiumError = 'self-test failed'
-      return undefined
-    }
-    return sodium
-  } catch (e) {
-    sodiumError = e instanceof Error ? e.message.split('\n')[0] : String(e)
-    return undefined
-  }
-}
-
-const sodium = loadSodium()
+    return (
+      sodium.crypto_sign_verify_detached(sig, Buffer.of(0x72), pub) &&
+      !sodium.crypto_sign_verify_detached(sig, Buffer.of(0x73), pub)
+    )
+  },
+)
+const sodiumError = sodiumLoad.error
+const sodium = sodiumLoad.module
 
 /** 'libsodium' when Ed25519 verification runs on sodium-native, else 'openssl'; and why not. */
 export function ed25519Backend(): { backend: 'libsodium' | 'openssl'; error?: string } {
