@@ -2,8 +2,9 @@
  * Node fast paths. node:crypto (OpenSSL) for SHA-256, SM3, HMAC, SM4-CTR, AES-GCM, Ed25519 signing
  * and X25519; libsodium (sodium-native) for Ed25519 verification, twice as fast as OpenSSL 3.0's
  * (ADR 0013), else OpenSSL after the rule's encoding checks; the SM2 N-API addon
- * (packages/core/native) for SM2 sign/verify when it loaded, else the pure-JS SM2. Node's own `crypto.sign` with an SM2-curve EC key computes ECDSA, not SM2, so it is
- * never used for gm signatures. Parsed keys are cached in bounded LRUs keyed by their bytes.
+ * (packages/core/native) for SM2 sign/verify when it loaded, else the pure-JS SM2. Node's own
+ * `crypto.sign` with an SM2-curve EC key computes ECDSA, not SM2, so it is never used for gm
+ * signatures. Parsed keys are cached in bounded LRUs keyed by their bytes.
  */
 import {
   createCipheriv,
