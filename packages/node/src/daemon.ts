@@ -32,9 +32,11 @@ import {
   getSuite,
   hashValidatorSet,
   isGovchainError,
+  Proposal,
   SmtProofCodec,
   toHex,
   ValidatorSet,
+  Vote,
   verifyCommitFor,
 } from '@govchain/core'
 import type {
@@ -755,15 +757,42 @@ export class GovchainNode implements NodeApiBackend {
     }
   }
 
-  /** Resend what this height has produced so far: covers lost messages and fresh connections. */
+  /**
+   * Resend what this height has produced so far, when no block was committed for a while:
+   * covers peers that were too far behind to keep the messages when they came. A proposal
+   * carries its whole block (megabytes at full load), so it is not resent to a peer that shows
+   * it holds it: its proposer, and a validator whose vote in that round names its block.
+   */
   private regossip(): void {
     if (this.stopped) return
     this.metrics.setPeers(this.p2p.peers().length)
     if (this.now() - this.lastProgressMs < GOSSIP_INTERVAL_MS) return
-    for (const peer of this.p2p.peers()) this.sendGossipTo(peer.nodeId)
-    this.p2p.broadcast(CHANNEL.status, codec.encode(StatusMessage, { height: this.store.latestHeight() }))
+    const known = this.consensus.gossipMessages()
+    const holders = new Set<string>()
+    for (const sv of known.votes) {
+      const v = codec.decode(Vote, sv.vote)
+      const id = this.vset.validators[v.validatorIndex]?.id
+      if (v.blockHash !== undefined && id !== undefined) holders.add(`${v.round}/${toHex(v.blockHash)}/${id}`)
+    }
+    const proposals = known.proposals.map((p) => {
+      const head = codec.decode(Proposal, p.proposal.proposal)
+      return {
+        message: codec.encode(ProposalMessage, { proposal: p.proposal, value: p.value }),
+        heldBy: (peer: string) =>
+          this.vset.validators[head.proposerIndex]?.id === peer ||
+          holders.has(`${head.round}/${toHex(head.blockHash)}/${peer}`),
+      }
+    })
+    const votes = known.votes.map((v) => codec.encode(VoteMessage, v))
+    const status = codec.encode(StatusMessage, { height: this.store.latestHeight() })
+    for (const { nodeId } of this.p2p.peers()) {
+      for (const p of proposals) if (!p.heldBy(nodeId)) this.p2p.send(nodeId, CHANNEL.proposal, p.message)
+      for (const v of votes) this.p2p.send(nodeId, CHANNEL.vote, v)
+      this.p2p.send(nodeId, CHANNEL.status, status)
+    }
   }
 
+  /** Everything this height has produced, to a peer that just connected. */
   private sendGossipTo(peer: string): void {
     const known = this.consensus.gossipMessages()
     for (const p of known.proposals) {
