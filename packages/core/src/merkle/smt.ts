@@ -356,7 +356,8 @@ const K_INNER = 2
 /** An untouched existing subtree: known to be non-empty, its kind read only if needed. */
 const K_UNKNOWN = 3
 /** A subtree: its hash, what it is, and the version its node was written with. */
-type Ref = { hash: Uint8Array; kind: number; version: number }
+/** A subtree during update: its hash, kind, version, and its decoded node when at hand. */
+type Ref = { hash: Uint8Array; kind: number; version: number; node?: Node | undefined }
 /** A private EMPTY, so a caller writing into the exported EMPTY_ROOT cannot corrupt trees. */
 const EMPTY_REF: Ref = { hash: new Uint8Array(SMT_HASH_BYTES), kind: K_EMPTY, version: 0 }
 
@@ -381,6 +382,8 @@ type Entry = {
   value: Uint8Array
   leafHash: Uint8Array | undefined
   leafVersion: number
+  /** The existing leaf's decoded node (when leafHash is set). */
+  leafNode?: LeafNode | undefined
 }
 
 /** First index in [lo, hi) whose path has bit `depth` set; items share their first `depth` bits, so sorted. */
@@ -600,7 +603,11 @@ export class SparseMerkleTree {
     batch: Batch,
     known?: Node,
   ): Ref {
-    if (lo === hi) return isEmpty(h) ? EMPTY_REF : { hash: h, kind: K_UNKNOWN, version: hv }
+    if (lo === hi) {
+      if (isEmpty(h)) return EMPTY_REF
+      if (known === undefined) return { hash: h, kind: K_UNKNOWN, version: hv }
+      return { hash: h, kind: known.kind === TAG_LEAF ? K_LEAF : K_INNER, version: hv, node: known }
+    }
     if (depth > SMT_DEPTH_MAX) corrupt(h, 'path deeper than 256 levels')
     if (isEmpty(h)) {
       const entries: Entry[] = []
@@ -622,7 +629,14 @@ export class SparseMerkleTree {
         if (!placed) {
           const c = compareBytes32(node.path, op.path)
           if (c < 0) {
-            entries.push({ path: node.path, key: node.key, value: node.value, leafHash: h, leafVersion: hv })
+            entries.push({
+              path: node.path,
+              key: node.key,
+              value: node.value,
+              leafHash: h,
+              leafVersion: hv,
+              leafNode: node,
+            })
             placed = true
           } else if (c === 0) {
             placed = true
@@ -632,7 +646,16 @@ export class SparseMerkleTree {
           entries.push({ path: op.path, key: op.key, value: op.value, leafHash: undefined, leafVersion: 0 })
         }
       }
-      if (!placed) entries.push({ path: node.path, key: node.key, value: node.value, leafHash: h, leafVersion: hv })
+      if (!placed) {
+        entries.push({
+          path: node.path,
+          key: node.key,
+          value: node.value,
+          leafHash: h,
+          leafVersion: hv,
+          leafNode: node,
+        })
+      }
       return this.build(depth, entries, 0, entries.length, batch)
     }
     const mid = splitAt(ops, lo, hi, depth)
@@ -644,7 +667,7 @@ export class SparseMerkleTree {
       lo,
       mid,
       batch,
-      lo < mid ? this.child(node, 0) : undefined,
+      lo < mid ? this.child(node, 0) : node.l,
     )
     const right = this.rebuild(
       node.right,
@@ -654,10 +677,10 @@ export class SparseMerkleTree {
       mid,
       hi,
       batch,
-      mid < hi ? this.child(node, 1) : undefined,
+      mid < hi ? this.child(node, 1) : node.r,
     )
     // Unchanged children: keep the existing node rather than re-creating it.
-    if (eq(left.hash, node.left) && eq(right.hash, node.right)) return { hash: h, kind: K_INNER, version: hv }
+    if (eq(left.hash, node.left) && eq(right.hash, node.right)) return { hash: h, kind: K_INNER, version: hv, node }
     return this.join(left, right, batch)
   }
 
@@ -667,12 +690,13 @@ export class SparseMerkleTree {
     if (n === 0) return EMPTY_REF
     if (n === 1) {
       const e = entries[lo]!
-      if (e.leafHash !== undefined) return { hash: e.leafHash, kind: K_LEAF, version: e.leafVersion }
+      if (e.leafHash !== undefined) return { hash: e.leafHash, kind: K_LEAF, version: e.leafVersion, node: e.leafNode }
       const valueHash = this.hash(e.value)
       const enc = encodeLeaf(e.path, valueHash, e.key, e.value, batch.slab.alloc(leafBytes(e.key, e.value)))
       const hash = this.hash(enc.subarray(0, PREIMAGE_BYTES))
-      batch.nodes.set(nodeKey(hash), enc)
-      return { hash, kind: K_LEAF, version: batch.version }
+      const k = nodeKey(hash)
+      batch.nodes.set(k, enc)
+      return { hash, kind: K_LEAF, version: batch.version, node: this.remember(k, hash, enc) }
     }
     // Two distinct 256-bit paths differ before depth 256; reaching it means equal paths.
     if (depth >= SMT_DEPTH_MAX) throw new GovchainError('INVALID_ARGUMENT', 'two keys with the same path')
@@ -700,8 +724,32 @@ export class SparseMerkleTree {
       writeU64(enc, PREIMAGE_BYTES + 8, right.version)
     }
     const hash = this.hash(versioned ? enc.subarray(0, PREIMAGE_BYTES) : enc)
-    batch.nodes.set(nodeKey(hash), enc)
-    return { hash, kind: K_INNER, version: batch.version }
+    const k = nodeKey(hash)
+    batch.nodes.set(k, enc)
+    let node: InnerNode | undefined
+    if (this.nodeCache !== undefined) {
+      // As decodeNode reads this record back: child versions only in a versioned record.
+      const lv = versioned ? left.version : 0
+      const rv = versioned ? right.version : 0
+      node = { kind: TAG_INNER, left: left.hash, right: right.hash, lv, rv }
+      node.l = left.node
+      node.r = right.node
+      this.nodeCache.set(k, node)
+    }
+    return { hash, kind: K_INNER, version: batch.version, node }
+  }
+
+  /**
+   * A new leaf into the decoded-node cache, so that the next block's walks find this block's
+   * nodes decoded and linked (an inner node's memos point at its new children) instead of
+   * loading and decoding each from the store. Safe before the block commits: nodes are
+   * content-addressed, so a node of a block that never commits is only unreachable.
+   */
+  private remember(k: string, hash: Uint8Array, enc: Uint8Array): LeafNode | undefined {
+    if (this.nodeCache === undefined) return undefined
+    const node = decodeNode(hash, enc) as LeafNode // copies out of the batch's slab
+    this.nodeCache.set(k, node)
+    return node
   }
 
   private kindOf(ref: Ref): number {
