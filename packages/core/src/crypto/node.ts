@@ -191,7 +191,7 @@ const nodeGmPrimitives: GmPrimitives = {
 
 /** The part of sodium-native used here. */
 interface SodiumVerify {
-  crypto_sign_verify_detached(signature: Buffer, message: Buffer, publicKey: Buffer): boolean
+  crypto_sign_verify_detached(signature: Uint8Array, message: Uint8Array, publicKey: Uint8Array): boolean
 }
 
 // Self-test: RFC 8032 7.1 TEST 2 verifies, and the same signature on another message does not.
@@ -217,11 +217,9 @@ export function ed25519Backend(): { backend: 'libsodium' | 'openssl'; error?: st
   return sodium ? { backend: 'libsodium' } : { backend: 'openssl', ...(sodiumError ? { error: sodiumError } : {}) }
 }
 
-const asBuffer = (b: Uint8Array): Buffer => (Buffer.isBuffer(b) ? b : Buffer.from(b.buffer, b.byteOffset, b.byteLength))
-
+// sodium-native takes any typed array: no Buffer views to make per call.
 const ed25519VerifySodium = sodium
-  ? (pub: Uint8Array, msg: Uint8Array, sig: Uint8Array): boolean =>
-      sodium.crypto_sign_verify_detached(asBuffer(sig), asBuffer(msg), asBuffer(pub))
+  ? (pub: Uint8Array, msg: Uint8Array, sig: Uint8Array): boolean => sodium.crypto_sign_verify_detached(sig, msg, pub)
   : undefined
 
 /** OpenSSL checks S < L and the cofactorless equation; the rule's encoding checks come first. */
