@@ -24,8 +24,11 @@ import {
   CommitCertificate,
   type CryptoSuite,
   codec,
+  cryptoBackend,
+  cryptoNativeLoadError,
   type DuplicateVoteEvidence,
   EvidenceArgs,
+  ed25519Backend,
   equalBytes,
   GOVERNANCE_METHODS,
   GovchainError,
@@ -424,9 +427,15 @@ export class GovchainNode implements NodeApiBackend {
         validator: this.myIndex !== undefined,
         api: url,
         p2p: this.p2pAddress,
+        verifier: this.verifierBackend().backend,
       },
       'node started',
     )
+    const verifier = this.verifierBackend()
+    if (verifier.error !== undefined) {
+      // Same verdicts either way (ADRs 0010, 0013), only slower: worth an operator's look.
+      this.logger.warn({ verifier: verifier.backend, reason: verifier.error }, 'signature fast path not in use')
+    }
     this.reloadJournal()
     this.lastProgressMs = this.now()
     this.startHeight(this.store.latestHeight() + 1)
@@ -1186,6 +1195,13 @@ export class GovchainNode implements NodeApiBackend {
     const limit = 10 * (this.genesis.params.emptyBlockIntervalMs + this.genesis.params.timeoutProposeMs)
     if (stalledMs > limit) return { ok: false, reason: `no block for ${Math.round(stalledMs / 1000)} s` }
     return { ok: true }
+  }
+
+  /** What verifies this chain's transaction signatures here, and why not the fast path. */
+  private verifierBackend(): { backend: string; error?: string } {
+    if (this.suite.name === 'intl') return ed25519Backend()
+    const error = cryptoNativeLoadError()
+    return { backend: cryptoBackend() === 'native' ? 'sm2-addon' : 'js', ...(error !== undefined ? { error } : {}) }
   }
 
   /** For tests and tools: whether the latest stored block hash matches a given one. */
