@@ -622,40 +622,28 @@ export class SparseMerkleTree {
     const node = known ?? this.load(h, hv)
     if (node.kind === TAG_LEAF) {
       // The existing leaf joins the batch unless the batch writes or deletes its key.
+      const existing: Entry = {
+        path: node.path,
+        key: node.key,
+        value: node.value,
+        leafHash: h,
+        leafVersion: hv,
+        leafNode: node,
+      }
       const entries: Entry[] = []
       let placed = false
       for (let i = lo; i < hi; i++) {
         const op = ops[i]!
         if (!placed) {
           const c = compareBytes32(node.path, op.path)
-          if (c < 0) {
-            entries.push({
-              path: node.path,
-              key: node.key,
-              value: node.value,
-              leafHash: h,
-              leafVersion: hv,
-              leafNode: node,
-            })
-            placed = true
-          } else if (c === 0) {
-            placed = true
-          }
+          if (c < 0) entries.push(existing)
+          if (c <= 0) placed = true
         }
         if (op.value !== undefined) {
           entries.push({ path: op.path, key: op.key, value: op.value, leafHash: undefined, leafVersion: 0 })
         }
       }
-      if (!placed) {
-        entries.push({
-          path: node.path,
-          key: node.key,
-          value: node.value,
-          leafHash: h,
-          leafVersion: hv,
-          leafNode: node,
-        })
-      }
+      if (!placed) entries.push(existing)
       return this.build(depth, entries, 0, entries.length, batch)
     }
     const mid = splitAt(ops, lo, hi, depth)
