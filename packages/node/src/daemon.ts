@@ -398,7 +398,7 @@ export class GovchainNode implements NodeApiBackend {
     this.p2p.onPeerConnected((peer) => {
       this.peerHeights.set(peer.nodeId, peer.latestHeight)
       this.metrics.setPeers(this.p2p.peers().length)
-      this.sendGossipTo(peer.nodeId)
+      this.gossipTo([peer.nodeId], false)
       this.sendMempoolTo(peer.nodeId)
       this.maybeSync()
     })
@@ -419,6 +419,7 @@ export class GovchainNode implements NodeApiBackend {
     this.apiUrl = url
     const meta = this.store.meta()
     this.metrics.setHeight(meta?.height ?? 0)
+    const verifier = this.verifierBackend()
     this.logger.info(
       {
         chainId: this.chainId,
@@ -427,11 +428,10 @@ export class GovchainNode implements NodeApiBackend {
         validator: this.myIndex !== undefined,
         api: url,
         p2p: this.p2pAddress,
-        verifier: this.verifierBackend().backend,
+        verifier: verifier.backend,
       },
       'node started',
     )
-    const verifier = this.verifierBackend()
     if (verifier.error !== undefined) {
       // Same verdicts either way (ADRs 0010, 0013), only slower: worth an operator's look.
       this.logger.warn({ verifier: verifier.backend, reason: verifier.error }, 'signature fast path not in use')
@@ -768,47 +768,51 @@ export class GovchainNode implements NodeApiBackend {
 
   /**
    * Resend what this height has produced so far, when no block was committed for a while:
-   * covers peers that were too far behind to keep the messages when they came. A proposal
-   * carries its whole block (megabytes at full load), so it is not resent to a peer that shows
-   * it holds it: its proposer, and a validator whose vote in that round names its block.
+   * covers peers that were too far behind to keep the messages when they came.
    */
   private regossip(): void {
     if (this.stopped) return
     this.metrics.setPeers(this.p2p.peers().length)
     if (this.now() - this.lastProgressMs < GOSSIP_INTERVAL_MS) return
+    this.gossipTo(
+      this.p2p.peers().map((p) => p.nodeId),
+      true,
+    )
+  }
+
+  /**
+   * This height's proposals and votes and our status, each encoded once, to `peers`. A proposal
+   * carries its whole block (megabytes at full load): with `skipHeld` (regossip) it is not resent
+   * to a peer that shows it holds it: its proposer, or a validator whose vote in that round names
+   * its block. A peer that just connected gets everything.
+   */
+  private gossipTo(peers: readonly string[], skipHeld: boolean): void {
     const known = this.consensus.gossipMessages()
     const holders = new Set<string>()
-    for (const sv of known.votes) {
-      const v = codec.decode(Vote, sv.vote)
-      const id = this.vset.validators[v.validatorIndex]?.id
-      if (v.blockHash !== undefined && id !== undefined) holders.add(`${v.round}/${toHex(v.blockHash)}/${id}`)
+    if (skipHeld) {
+      for (const sv of known.votes) {
+        const v = codec.decode(Vote, sv.vote)
+        const id = this.vset.validators[v.validatorIndex]?.id
+        if (v.blockHash !== undefined && id !== undefined) holders.add(`${v.round}/${toHex(v.blockHash)}/${id}`)
+      }
     }
     const proposals = known.proposals.map((p) => {
       const head = codec.decode(Proposal, p.proposal.proposal)
       return {
         message: codec.encode(ProposalMessage, { proposal: p.proposal, value: p.value }),
         heldBy: (peer: string) =>
-          this.vset.validators[head.proposerIndex]?.id === peer ||
-          holders.has(`${head.round}/${toHex(head.blockHash)}/${peer}`),
+          skipHeld &&
+          (this.vset.validators[head.proposerIndex]?.id === peer ||
+            holders.has(`${head.round}/${toHex(head.blockHash)}/${peer}`)),
       }
     })
     const votes = known.votes.map((v) => codec.encode(VoteMessage, v))
     const status = codec.encode(StatusMessage, { height: this.store.latestHeight() })
-    for (const { nodeId } of this.p2p.peers()) {
-      for (const p of proposals) if (!p.heldBy(nodeId)) this.p2p.send(nodeId, CHANNEL.proposal, p.message)
-      for (const v of votes) this.p2p.send(nodeId, CHANNEL.vote, v)
-      this.p2p.send(nodeId, CHANNEL.status, status)
+    for (const peer of peers) {
+      for (const p of proposals) if (!p.heldBy(peer)) this.p2p.send(peer, CHANNEL.proposal, p.message)
+      for (const v of votes) this.p2p.send(peer, CHANNEL.vote, v)
+      this.p2p.send(peer, CHANNEL.status, status)
     }
-  }
-
-  /** Everything this height has produced, to a peer that just connected. */
-  private sendGossipTo(peer: string): void {
-    const known = this.consensus.gossipMessages()
-    for (const p of known.proposals) {
-      this.p2p.send(peer, CHANNEL.proposal, codec.encode(ProposalMessage, { proposal: p.proposal, value: p.value }))
-    }
-    for (const v of known.votes) this.p2p.send(peer, CHANNEL.vote, codec.encode(VoteMessage, v))
-    this.p2p.send(peer, CHANNEL.status, codec.encode(StatusMessage, { height: this.store.latestHeight() }))
   }
 
   // ------------------------------------------------------------------ sync
