@@ -76,8 +76,32 @@ export class Writer {
     this.buf.set(bytes, this.length)
     this.length += bytes.length
   }
+  /**
+   * Writes `v` as ASCII bytes when every character is below 0x80 (then it is also its UTF-8
+   * encoding, and well-formed) and returns true; otherwise writes nothing and returns false.
+   */
+  ascii(v: string): boolean {
+    const n = v.length
+    this.ensure(n)
+    const buf = this.buf
+    const at = this.length
+    for (let i = 0; i < n; i++) {
+      const c = v.charCodeAt(i)
+      if (c > 0x7f) return false
+      buf[at + i] = c
+    }
+    this.length += n
+    return true
+  }
   finish(): Uint8Array {
     return this.buf.slice(0, this.length)
+  }
+  /** Empties the writer for reuse (encode keeps one spare: see SPARE_WRITER_BYTES_MAX). */
+  reset(): void {
+    this.length = 0
+  }
+  get capacity(): number {
+    return this.buf.length
   }
 }
 
@@ -234,6 +258,13 @@ export function string(maxBytes: number): Codec<string> {
   return {
     write(w, v) {
       if (typeof v !== 'string') invalid('string', v)
+      // ASCII (identifiers, hex, most attributes): written in place, no intermediate encoding.
+      if (v.length <= maxBytes) {
+        const at = w.length
+        w.u32(v.length)
+        if (w.ascii(v)) return
+        w.length = at
+      }
       const b = utf8Encoder.encode(v)
       if (b.length > maxBytes || !isWellFormed(v, b)) invalid(`string(<=${maxBytes} bytes, well-formed)`, v)
       w.u32(b.length)
@@ -370,10 +401,25 @@ export function literals<const L extends readonly string[]>(values: L): Codec<L[
   }
 }
 
+/**
+ * One spare Writer for encode: a Uint8Array over 64 bytes gets its own backing store in V8
+ * (an allocation and a finaliser each), and the node encodes a few values per transaction.
+ * A nested encode (a codec that encodes inside write) finds no spare and makes its own. A
+ * writer that grew past this is dropped rather than kept, so the spare stays small.
+ */
+const SPARE_WRITER_BYTES_MAX = 64 * 1024
+let spareWriter: Writer | undefined
+
 export function encode<T>(codec: Codec<T>, value: T): Uint8Array {
-  const w = new Writer()
-  codec.write(w, value)
-  return w.finish()
+  const w = spareWriter ?? new Writer()
+  spareWriter = undefined
+  w.reset()
+  try {
+    codec.write(w, value)
+    return w.finish()
+  } finally {
+    if (w.capacity <= SPARE_WRITER_BYTES_MAX) spareWriter = w
+  }
 }
 
 /**

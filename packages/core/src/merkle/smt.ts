@@ -414,6 +414,8 @@ export class SparseMerkleTree {
    * nothing here mutates a decoded node, and what leaves the tree is copied.
    */
   private readonly nodeCache: LRUCache<string, Node> | undefined
+  /** The last root loadRoot decoded (caching trees only). */
+  private lastRoot: { hash: Uint8Array; node: Node } | undefined
 
   constructor(opts: { hash: HashFn; store: SmtNodeStore; nodeCacheSize?: number }) {
     if (typeof opts !== 'object' || opts === null) throw new GovchainError('INVALID_ARGUMENT', 'options required')
@@ -446,7 +448,7 @@ export class SparseMerkleTree {
     checkKey(key)
     const path = this.hash(key)
     if (isEmpty(root)) return undefined
-    let node = this.load(root, this.rootVersion(root))
+    let node = this.loadRoot(root)
     for (let depth = 0; depth <= SMT_DEPTH_MAX; depth++) {
       if (node.kind === TAG_LEAF) return eq(node.path, path) ? copyOf(node.value) : undefined
       const next = this.child(node, bit(path, depth))
@@ -549,6 +551,19 @@ export class SparseMerkleTree {
     const rootVersion = this.rootVersion(root)
     const out = this.rebuild(root, rootVersion, 0, ops, 0, ops.length, batch)
     return { root: copyOf(out.hash), nodes: batch.nodes, rootVersion: out.kind === K_EMPTY ? 0 : out.version }
+  }
+
+  /**
+   * The root node, decoded. A caching tree keeps the last one asked for: a block's execution
+   * reads the same parent root for every key, and finding it by hash in the cache costs a hex
+   * string and a version lookup each time. Content-addressed, so the memo cannot go stale.
+   */
+  private loadRoot(root: Uint8Array): Node {
+    const memo = this.lastRoot
+    if (memo !== undefined && eq(memo.hash, root)) return memo.node
+    const node = this.load(root, this.rootVersion(root))
+    if (this.nodeCache !== undefined) this.lastRoot = { hash: copyOf(root), node }
+    return node
   }
 
   /** The version a root was written with, as the store knows it (0 when it does not, or EMPTY). */

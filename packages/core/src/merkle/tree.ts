@@ -37,9 +37,21 @@ export const MERKLE_HASH_BYTES = 32
 const LEAF_PREFIX = 0x00
 const NODE_PREFIX = 0x01
 
+/**
+ * Preimages are built in one reused buffer (a hash keeps nothing of its input): a fresh
+ * Uint8Array over 64 bytes costs V8 its own backing store, and a block hashes two per
+ * transaction here. Inputs larger than the scratch get a buffer of their own.
+ */
+const SCRATCH_BYTES = 4096
+const scratch = new Uint8Array(SCRATCH_BYTES)
+
+function preimage(n: number): Uint8Array {
+  return n <= SCRATCH_BYTES ? scratch.subarray(0, n) : new Uint8Array(n)
+}
+
 /** HASH(0x00 || data): the leaf hash of RFC 9162 §2.1.1. */
 export function hashLeaf(hash: HashFn, data: Uint8Array): Uint8Array {
-  const buf = new Uint8Array(1 + data.length)
+  const buf = preimage(1 + data.length)
   buf[0] = LEAF_PREFIX
   buf.set(data, 1)
   return hash(buf)
@@ -47,7 +59,7 @@ export function hashLeaf(hash: HashFn, data: Uint8Array): Uint8Array {
 
 /** HASH(0x01 || left || right): the inner-node hash of RFC 9162 §2.1.1. */
 export function hashChildren(hash: HashFn, left: Uint8Array, right: Uint8Array): Uint8Array {
-  const buf = new Uint8Array(1 + left.length + right.length)
+  const buf = preimage(1 + left.length + right.length)
   buf[0] = NODE_PREFIX
   buf.set(left, 1)
   buf.set(right, 1 + left.length)

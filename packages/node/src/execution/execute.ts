@@ -19,6 +19,7 @@
 import {
   type CryptoSuite,
   codec,
+  type ErrorCode,
   GovchainError,
   isGovchainError,
   merkleRoot,
@@ -28,7 +29,7 @@ import {
 } from '@govchain/core'
 import type { Genesis } from '../genesis.ts'
 import type { IndexWrite } from '../storage/types.ts'
-import type { ModuleRegistry, TxContext } from './module.ts'
+import type { ModuleRegistry, ModuleState, TxContext } from './module.ts'
 import { DEFAULT_EXECUTION_PARAMS, type ExecutionParams } from './params.ts'
 import type { IsCommitted } from './replay.ts'
 import { EVENT_LIMITS, OK, type TxEvent, TxResult } from './results.ts'
@@ -107,71 +108,120 @@ function checkString(s: unknown, maxBytes: number, what: string): string {
   return s
 }
 
+/**
+ * What a handler sees of its transaction (TxContext). A class, not an object literal of
+ * closures: one is made per transaction, and prototype methods cost nothing to create. The
+ * suite's hash and verify are the block's (BlockFns), made once per block, so `ctx.hash` can be
+ * passed on detached; emit, index, fail and keeper are methods, called on the context.
+ */
+class HandlerContext implements TxContext {
+  readonly chainId: string
+  readonly height: number
+  readonly timeMs: number
+  readonly txHash: Uint8Array
+  readonly sender: Uint8Array
+  readonly signers: readonly Uint8Array[]
+  readonly hash: (data: Uint8Array) => Uint8Array
+  readonly verify: (publicKey: Uint8Array, message: Uint8Array, signature: Uint8Array) => boolean
+  readonly state: ModuleState
+  readonly events: TxEvent[] = []
+  readonly indexes: IndexWrite[] = []
+  private readonly moduleName: string
+  private keepers: Map<string, unknown> | undefined
+
+  constructor(
+    v: ValidatedTx,
+    private readonly input: ExecuteBlockInput,
+    private readonly params: ExecutionParams,
+    fns: BlockFns,
+    private readonly tx: TxState,
+  ) {
+    this.chainId = input.chainId
+    this.height = input.height
+    this.timeMs = input.timeMs
+    this.txHash = v.txHash.slice()
+    this.sender = v.body.sender.slice()
+    this.signers = Object.freeze(v.signers.map(copyBytes))
+    this.hash = fns.hash
+    this.verify = fns.verify
+    this.moduleName = v.module.name
+    this.state = tx.scoped(v.module.name)
+  }
+
+  emit(type: string, attributes: Record<string, string> = {}): void {
+    if (this.events.length >= EVENT_LIMITS.eventsPerTx) {
+      throw new GovchainError('EXEC_EVENT_LIMIT', `more than ${EVENT_LIMITS.eventsPerTx} events`)
+    }
+    const entries = Object.entries(attributes)
+    if (entries.length > EVENT_LIMITS.attributesPerEvent) {
+      throw new GovchainError('EXEC_EVENT_LIMIT', `more than ${EVENT_LIMITS.attributesPerEvent} attributes`)
+    }
+    const eventType = checkString(`${this.moduleName}.${type}`, EVENT_LIMITS.typeBytes, 'event type')
+    const list: { key: string; value: string }[] = []
+    for (const [key, value] of entries) {
+      list.push({
+        key: checkString(key, EVENT_LIMITS.attributeKeyBytes, 'attribute key'),
+        value: checkString(value, EVENT_LIMITS.attributeValueBytes, 'attribute value'),
+      })
+    }
+    this.events.push({
+      type: eventType,
+      attributes: list,
+    })
+  }
+
+  index(key: Uint8Array, value: Uint8Array | undefined): void {
+    const params = this.params
+    if (this.indexes.length >= params.maxIndexWritesPerTx) {
+      throw new GovchainError('EXEC_STATE_LIMIT', `more than ${params.maxIndexWritesPerTx} index writes`)
+    }
+    if (!(key instanceof Uint8Array) || key.length === 0 || key.length > params.maxStateKeyBytes) {
+      throw new GovchainError('EXEC_STATE_LIMIT', `index keys are 1-${params.maxStateKeyBytes} bytes`)
+    }
+    if (value !== undefined && (!(value instanceof Uint8Array) || value.length > params.maxStateValueBytes)) {
+      throw new GovchainError('EXEC_STATE_LIMIT', `index values are at most ${params.maxStateValueBytes} bytes`)
+    }
+    this.indexes.push({ key: stateKey(this.moduleName, key), value: value?.slice() })
+  }
+
+  fail(code: ErrorCode, message?: string, details?: Record<string, unknown>): never {
+    throw new GovchainError(code, message, details)
+  }
+
+  keeper<K>(name: string): K {
+    this.keepers ??= new Map()
+    const cached = this.keepers.get(name)
+    if (cached !== undefined) return cached as K
+    const m = this.input.modules.get(name)
+    if (m?.keeper === undefined) throw new GovchainError('EXEC_UNKNOWN_KEEPER', `module ${name} exports no keeper`)
+    const k = m.keeper({ height: this.input.height, timeMs: this.input.timeMs, state: this.tx.scoped(name) })
+    this.keepers.set(name, k)
+    return k as K
+  }
+}
+
+/** The suite's hash and verify as handlers get them: made once per block, shared by its transactions. */
+interface BlockFns {
+  hash: (data: Uint8Array) => Uint8Array
+  verify: (publicKey: Uint8Array, message: Uint8Array, signature: Uint8Array) => boolean
+}
+
+function copyBytes(b: Uint8Array): Uint8Array {
+  return b.slice()
+}
+
 /** Runs one validated transaction's handler; returns its events and writes, or throws. */
 function runHandler(
   v: ValidatedTx,
   input: ExecuteBlockInput,
   params: ExecutionParams,
   block: BlockState,
+  fns: BlockFns,
 ): { tx: TxState; events: TxEvent[]; indexes: IndexWrite[] } {
   const tx = new TxState(block, params)
-  const events: TxEvent[] = []
-  const indexes: IndexWrite[] = []
-  const moduleName = v.module.name
-  const keepers = new Map<string, unknown>()
-  const ctx: TxContext = {
-    chainId: input.chainId,
-    height: input.height,
-    timeMs: input.timeMs,
-    txHash: v.txHash.slice(),
-    sender: v.body.sender.slice(),
-    signers: Object.freeze(v.signers.map((s) => s.slice())),
-    hash: (d) => input.suite.hash(d),
-    verify: (pk, m, sig) => input.suite.verify(pk, m, sig),
-    state: tx.scoped(moduleName),
-    emit(type, attributes = {}) {
-      if (events.length >= EVENT_LIMITS.eventsPerTx) {
-        throw new GovchainError('EXEC_EVENT_LIMIT', `more than ${EVENT_LIMITS.eventsPerTx} events`)
-      }
-      const entries = Object.entries(attributes)
-      if (entries.length > EVENT_LIMITS.attributesPerEvent) {
-        throw new GovchainError('EXEC_EVENT_LIMIT', `more than ${EVENT_LIMITS.attributesPerEvent} attributes`)
-      }
-      events.push({
-        type: checkString(`${moduleName}.${type}`, EVENT_LIMITS.typeBytes, 'event type'),
-        attributes: entries.map(([key, value]) => ({
-          key: checkString(key, EVENT_LIMITS.attributeKeyBytes, 'attribute key'),
-          value: checkString(value, EVENT_LIMITS.attributeValueBytes, 'attribute value'),
-        })),
-      })
-    },
-    index(key, value) {
-      if (indexes.length >= params.maxIndexWritesPerTx) {
-        throw new GovchainError('EXEC_STATE_LIMIT', `more than ${params.maxIndexWritesPerTx} index writes`)
-      }
-      if (!(key instanceof Uint8Array) || key.length === 0 || key.length > params.maxStateKeyBytes) {
-        throw new GovchainError('EXEC_STATE_LIMIT', `index keys are 1-${params.maxStateKeyBytes} bytes`)
-      }
-      if (value !== undefined && (!(value instanceof Uint8Array) || value.length > params.maxStateValueBytes)) {
-        throw new GovchainError('EXEC_STATE_LIMIT', `index values are at most ${params.maxStateValueBytes} bytes`)
-      }
-      indexes.push({ key: stateKey(moduleName, key), value: value?.slice() })
-    },
-    fail(code, message, details) {
-      throw new GovchainError(code, message, details)
-    },
-    keeper<K>(name: string): K {
-      const cached = keepers.get(name)
-      if (cached !== undefined) return cached as K
-      const m = input.modules.get(name)
-      if (m?.keeper === undefined) throw new GovchainError('EXEC_UNKNOWN_KEEPER', `module ${name} exports no keeper`)
-      const k = m.keeper({ height: input.height, timeMs: input.timeMs, state: tx.scoped(name) })
-      keepers.set(name, k)
-      return k as K
-    },
-  }
+  const ctx = new HandlerContext(v, input, params, fns, tx)
   v.handler.handle(ctx, v.args)
-  return { tx, events, indexes }
+  return { tx, events: ctx.events, indexes: ctx.indexes }
 }
 
 /** Runs every module's initGenesis, in registry order, into the block state (before block 1's transactions). */
@@ -218,6 +268,7 @@ export function executeBlockWith(input: ExecuteBlockInput, opts: ExecuteOptions 
   }
   const tree = stateTree(suite, input.store)
   const block = new BlockState(tree, input.parentStateRoot)
+  const fns: BlockFns = { hash: (d) => suite.hash(d), verify: (pk, m, sig) => suite.verify(pk, m, sig) }
 
   if (height === 1 && input.genesis !== undefined) initGenesis(input, params, block, input.genesis)
 
@@ -254,7 +305,7 @@ export function executeBlockWith(input: ExecuteBlockInput, opts: ExecuteOptions 
     }
     included.push(txBytes)
     try {
-      const out = runHandler(v, input, params, block)
+      const out = runHandler(v, input, params, block, fns)
       block.merge(out.tx.entries())
       indexes.push(...out.indexes)
       results.push({ txHash: v.txHash, code: OK, events: out.events })

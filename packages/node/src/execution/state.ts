@@ -105,25 +105,44 @@ export class TxState implements StateReader {
 
   /** The module-scoped view a handler gets. Keys and values are checked and copied. */
   scoped(module: string): ModuleState {
-    const full = (key: Uint8Array): Uint8Array => {
-      if (!(key instanceof Uint8Array) || key.length === 0 || key.length > this.params.maxStateKeyBytes) {
-        throw new GovchainError('EXEC_STATE_LIMIT', `state keys are 1-${this.params.maxStateKeyBytes} bytes`)
-      }
-      return stateKey(module, key)
+    return new ScopedState(this, module, this.params)
+  }
+}
+
+/**
+ * A TxState seen from one module (its keys under `<module>/`). A class rather than an object of
+ * closures: one is made for every transaction, and its methods then cost nothing to create.
+ */
+class ScopedState implements ModuleState {
+  constructor(
+    private readonly tx: TxState,
+    private readonly module: string,
+    private readonly params: ExecutionParams,
+  ) {}
+
+  private full(key: Uint8Array): Uint8Array {
+    if (!(key instanceof Uint8Array) || key.length === 0 || key.length > this.params.maxStateKeyBytes) {
+      throw new GovchainError('EXEC_STATE_LIMIT', `state keys are 1-${this.params.maxStateKeyBytes} bytes`)
     }
-    return {
-      get: (key) => this.get(full(key))?.slice(),
-      has: (key) => this.get(full(key)) !== undefined,
-      set: (key, value) => {
-        if (!(value instanceof Uint8Array) || value.length > this.params.maxStateValueBytes) {
-          throw new GovchainError(
-            'EXEC_STATE_LIMIT',
-            `state values are at most ${this.params.maxStateValueBytes} bytes`,
-          )
-        }
-        this.put(full(key), value.slice())
-      },
-      delete: (key) => this.put(full(key), undefined),
+    return stateKey(this.module, key)
+  }
+
+  get(key: Uint8Array): Uint8Array | undefined {
+    return this.tx.get(this.full(key))?.slice()
+  }
+
+  has(key: Uint8Array): boolean {
+    return this.tx.get(this.full(key)) !== undefined
+  }
+
+  set(key: Uint8Array, value: Uint8Array): void {
+    if (!(value instanceof Uint8Array) || value.length > this.params.maxStateValueBytes) {
+      throw new GovchainError('EXEC_STATE_LIMIT', `state values are at most ${this.params.maxStateValueBytes} bytes`)
     }
+    this.tx.put(this.full(key), value.slice())
+  }
+
+  delete(key: Uint8Array): void {
+    this.tx.put(this.full(key), undefined)
   }
 }

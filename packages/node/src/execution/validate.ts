@@ -73,6 +73,11 @@ function txError(code: 'TX_MALFORMED' | 'TX_BAD_ARGS', what: string, e: unknown)
   return new GovchainError(code, `${what}: ${message}`, { cause })
 }
 
+/** Error details naming the transaction: built only when a check fails (hex of every valid hash would be waste). */
+function details(txHash: Uint8Array): { txHash: string } {
+  return { txHash: toHex(txHash) }
+}
+
 /** Decodes just enough to name a transaction: hash of the body, or of the raw bytes if undecodable. */
 export function txHashOf(suite: CryptoSuite, txBytes: Uint8Array): Uint8Array {
   try {
@@ -95,9 +100,13 @@ export function validateTx(
 ): ValidatedTx {
   const params = opts.params ?? DEFAULT_EXECUTION_PARAMS
   if (!(txBytes instanceof Uint8Array)) throw new GovchainError('TX_MALFORMED', 'transaction must be bytes')
+  // The envelope hash (and its hex) is computed at most once: the cache lookups below share it.
+  let envelopeHash: Uint8Array | undefined
+  let envelopeHex: string | undefined
   if (opts.preverified?.validated !== undefined && txBytes.length <= LIMITS.txBytes) {
-    const envelopeHash = suite.hash(txBytes)
-    const cached = opts.preverified.validated(hexOf(envelopeHash))
+    envelopeHash = suite.hash(txBytes)
+    envelopeHex = hexOf(envelopeHash)
+    const cached = opts.preverified.validated(envelopeHex)
     const v = cached === undefined ? undefined : revalidate(cached, envelopeHash, chainId, height, opts, params)
     if (v !== undefined) return v
   }
@@ -121,42 +130,50 @@ export function validateTx(
     throw txError('TX_MALFORMED', 'transaction body', e)
   }
   const txHash = suite.hash(signed.body)
-  const details = { txHash: toHex(txHash) }
 
   if (body.chainId !== chainId) {
-    throw new GovchainError('TX_WRONG_CHAIN', `transaction is for chain ${JSON.stringify(body.chainId)}`, details)
+    throw new GovchainError(
+      'TX_WRONG_CHAIN',
+      `transaction is for chain ${JSON.stringify(body.chainId)}`,
+      details(txHash),
+    )
   }
   const first = signed.signatures[0]
-  if (first === undefined) throw new GovchainError('TX_MALFORMED', 'transaction has no signature', details)
+  if (first === undefined) throw new GovchainError('TX_MALFORMED', 'transaction has no signature', details(txHash))
   if (!equalBytes(first.publicKey, body.sender)) {
-    throw new GovchainError('TX_SENDER_MISMATCH', undefined, details)
+    throw new GovchainError('TX_SENDER_MISMATCH', undefined, details(txHash))
   }
-  const seen = new Set<string>()
   for (const s of signed.signatures) {
     if (s.publicKey.length !== suite.publicKeyLength) {
-      throw new GovchainError('TX_BAD_SIGNATURE', `public key of ${s.publicKey.length} bytes`, details)
+      throw new GovchainError('TX_BAD_SIGNATURE', `public key of ${s.publicKey.length} bytes`, details(txHash))
     }
-    const k = hexOf(s.publicKey)
-    if (seen.has(k)) throw new GovchainError('TX_MALFORMED', 'a signer appears twice', details)
-    seen.add(k)
+  }
+  if (signed.signatures.length > 1) {
+    const seen = new Set<string>()
+    for (const s of signed.signatures) {
+      const k = hexOf(s.publicKey)
+      if (seen.has(k)) throw new GovchainError('TX_MALFORMED', 'a signer appears twice', details(txHash))
+      seen.add(k)
+    }
   }
 
   if (body.validUntilHeight < height) {
-    throw new GovchainError('TX_EXPIRED', `valid until height ${body.validUntilHeight}, now ${height}`, details)
+    throw new GovchainError('TX_EXPIRED', `valid until height ${body.validUntilHeight}, now ${height}`, details(txHash))
   }
   if (body.validUntilHeight > height + params.maxTxValidityBlocks) {
     throw new GovchainError(
       'TX_VALIDITY_TOO_LONG',
       `valid until ${body.validUntilHeight}, at most ${height + params.maxTxValidityBlocks}`,
-      details,
+      details(txHash),
     )
   }
 
   const module = opts.modules.get(body.module)
-  if (module === undefined) throw new GovchainError('TX_UNKNOWN_MODULE', `unknown module ${body.module}`, details)
+  if (module === undefined)
+    throw new GovchainError('TX_UNKNOWN_MODULE', `unknown module ${body.module}`, details(txHash))
   const handler = Object.hasOwn(module.handlers, body.method) ? module.handlers[body.method] : undefined
   if (handler === undefined) {
-    throw new GovchainError('TX_UNKNOWN_METHOD', `unknown method ${body.module}.${body.method}`, details)
+    throw new GovchainError('TX_UNKNOWN_METHOD', `unknown method ${body.module}.${body.method}`, details(txHash))
   }
   let args: unknown
   try {
@@ -165,20 +182,20 @@ export function validateTx(
     throw txError('TX_BAD_ARGS', `${body.module}.${body.method} arguments`, e)
   }
 
-  let envelopeHash: Uint8Array | undefined
   let verified = false
   if (opts.preverified !== undefined) {
-    envelopeHash = suite.hash(txBytes)
-    verified = opts.preverified.has(hexOf(envelopeHash))
+    envelopeHash ??= suite.hash(txBytes)
+    envelopeHex ??= hexOf(envelopeHash)
+    verified = opts.preverified.has(envelopeHex)
   }
   if (!verified) {
     const message = signingBytes(DOMAIN.tx, signed.body)
     for (const s of signed.signatures) {
       if (!suite.verify(s.publicKey, message, s.signature)) {
-        throw new GovchainError('TX_BAD_SIGNATURE', undefined, { ...details, signer: toHex(s.publicKey) })
+        throw new GovchainError('TX_BAD_SIGNATURE', undefined, { ...details(txHash), signer: toHex(s.publicKey) })
       }
     }
-    if (envelopeHash !== undefined) opts.preverified?.add?.(hexOf(envelopeHash))
+    if (envelopeHex !== undefined) opts.preverified?.add?.(envelopeHex)
   }
   return {
     txHash,
@@ -208,20 +225,20 @@ function revalidate(
   params: ExecutionParams,
 ): ValidatedTx | undefined {
   const { body } = v
+  const txHash = v.txHash
   const module = opts.modules.get(body.module)
   const handler =
     module !== undefined && Object.hasOwn(module.handlers, body.method) ? module.handlers[body.method] : undefined
   if (body.chainId !== chainId || module !== v.module || handler === undefined || handler !== v.handler)
     return undefined
-  const details = { txHash: toHex(v.txHash) }
   if (body.validUntilHeight < height) {
-    throw new GovchainError('TX_EXPIRED', `valid until height ${body.validUntilHeight}, now ${height}`, details)
+    throw new GovchainError('TX_EXPIRED', `valid until height ${body.validUntilHeight}, now ${height}`, details(txHash))
   }
   if (body.validUntilHeight > height + params.maxTxValidityBlocks) {
     throw new GovchainError(
       'TX_VALIDITY_TOO_LONG',
       `valid until ${body.validUntilHeight}, at most ${height + params.maxTxValidityBlocks}`,
-      details,
+      details(txHash),
     )
   }
   let args: unknown
