@@ -78,6 +78,45 @@ function expectCoded(fn: () => unknown): GovchainError {
 }
 
 describe('codec', () => {
+  test('strings encode as u32 length + UTF-8 (TextEncoder), ASCII fast path or not, at every size limit', () => {
+    const te = new TextEncoder()
+    fc.assert(
+      fc.property(
+        fc.oneof(
+          fc.string({ maxLength: 40 }),
+          fc.string({ maxLength: 20, unit: 'grapheme' }),
+          fc.string({ unit: 'binary' }),
+        ),
+        fc.integer({ min: 0, max: 48 }),
+        (s, max) => {
+          const utf8 = te.encode(s)
+          const wellFormed = (s as string & { isWellFormed(): boolean }).isWellFormed()
+          if (utf8.length > max || !wellFormed) {
+            assert.throws(
+              () => encode(string(max), s),
+              (e: unknown) => e instanceof GovchainError,
+            )
+            return
+          }
+          const out = encode(string(max), s)
+          const expected = new Uint8Array(4 + utf8.length)
+          new DataView(expected.buffer).setUint32(0, utf8.length, true)
+          expected.set(utf8, 4)
+          assert.deepEqual(out, expected)
+          assert.equal(decode(string(max), out), s)
+        },
+      ),
+      { numRuns: 2000 },
+    )
+    // A failed ASCII attempt leaves nothing behind: the next field starts where it should.
+    const pair = struct({ a: string(16), b: u8 })
+    assert.deepEqual(decode(pair, encode(pair, { a: 'ab\u00e9', b: 7 })), { a: 'ab\u00e9', b: 7 })
+    // Nested and repeated encodes share no buffer.
+    const first = encode(string(8), 'first')
+    encode(string(8), 'second')
+    assert.equal(decode(string(8), first), 'first')
+  })
+
   test('decode(encode(x)) = x and encoding is canonical', () => {
     fc.assert(
       fc.property(arbSample, (x) => {
