@@ -8,7 +8,7 @@ import { codec } from '@govchain/core'
 import fc from 'fast-check'
 import { TxResult, TxResults } from '../src/execution/results.ts'
 import { TxIndexRecord } from '../src/storage/encoding.ts'
-import { txIndexRecordBytes, txResultsBytes } from '../src/storage/plan.ts'
+import { sortByHash, txIndexRecordBytes, txResultsBytes } from '../src/storage/plan.ts'
 
 const resultArb = fc.record({
   txHash: fc.uint8Array({ minLength: 32, maxLength: 32 }),
@@ -45,5 +45,42 @@ describe('commit plan: records from encoded results', () => {
       ),
       { numRuns: 300 },
     )
+  })
+})
+
+describe('commit plan: state-tree nodes in hash order', () => {
+  const hexOf = (b: Uint8Array) => Buffer.from(b).toString('hex')
+  // Hashes drawn so that many share their first 4 bytes (the numeric sort's key) or more.
+  const hashArb = fc
+    .tuple(fc.constantFrom(0, 1, 0xffffffff, 0x80000000), fc.uint8Array({ minLength: 28, maxLength: 28 }), fc.boolean())
+    .map(([top, rest, tie]) => {
+      const h = new Uint8Array(32)
+      if (tie) new DataView(h.buffer).setUint32(0, top)
+      else crypto.getRandomValues(h.subarray(0, 4))
+      h.set(rest, 4)
+      return h
+    })
+
+  it('sorts exactly as the hex keys sort, ties in the first 32 bits included (property)', () => {
+    fc.assert(
+      fc.property(fc.uniqueArray(hashArb, { maxLength: 200, selector: hexOf }), (hashes) => {
+        const nodes = new Map(hashes.map((h, i) => [hexOf(h), new Uint8Array([i])]))
+        const sorted = sortByHash(nodes)
+        const expected = [...nodes.keys()].sort()
+        assert.deepEqual(
+          sorted.map(([h]) => hexOf(h)),
+          expected,
+        )
+        for (const [h, node] of sorted) assert.deepEqual(node, nodes.get(hexOf(h)))
+      }),
+      { numRuns: 300 },
+    )
+  })
+
+  it('refuses keys that are not hex and nodes that are not bytes', () => {
+    for (const bad of ['zz', 'abc', '0g']) {
+      assert.throws(() => sortByHash(new Map([[bad, new Uint8Array(1)]])), { code: 'INVALID_ARGUMENT' })
+    }
+    assert.throws(() => sortByHash(new Map([['00', 'x' as unknown as Uint8Array]])), { code: 'INVALID_ARGUMENT' })
   })
 })

@@ -699,7 +699,7 @@ export class SparseMerkleTree {
       const hash = this.hash(enc.subarray(0, PREIMAGE_BYTES))
       const k = nodeKey(hash)
       batch.nodes.set(k, enc)
-      return { hash, kind: K_LEAF, version: batch.version, node: this.remember(k, hash, enc) }
+      return { hash, kind: K_LEAF, version: batch.version, node: this.remember(k, e, valueHash) }
     }
     // Two distinct 256-bit paths differ before depth 256; reaching it means equal paths.
     if (depth >= SMT_DEPTH_MAX) throw new GovchainError('INVALID_ARGUMENT', 'two keys with the same path')
@@ -746,11 +746,13 @@ export class SparseMerkleTree {
    * A new leaf into the decoded-node cache, so that the next block's walks find this block's
    * nodes decoded and linked (an inner node's memos point at its new children) instead of
    * loading and decoding each from the store. Safe before the block commits: nodes are
-   * content-addressed, so a node of a block that never commits is only unreachable.
+   * content-addressed, so a node of a block that never commits is only unreachable. Built as
+   * decodeNode would read the record back: the path and value hash are this update's own
+   * hash outputs; the key and value are copied (the caller's arrays stay the caller's).
    */
-  private remember(k: string, hash: Uint8Array, enc: Uint8Array): LeafNode | undefined {
+  private remember(k: string, e: Entry, valueHash: Uint8Array): LeafNode | undefined {
     if (this.nodeCache === undefined) return undefined
-    const node = decodeNode(hash, enc) as LeafNode // copies out of the batch's slab
+    const node: LeafNode = { kind: TAG_LEAF, path: e.path, valueHash, key: copyOf(e.key), value: copyOf(e.value) }
     this.nodeCache.set(k, node)
     return node
   }

@@ -18,7 +18,7 @@
  */
 import { mkdirSync } from 'node:fs'
 import { join } from 'node:path'
-import { Block, BlockHeader, CommitCertificate, codec, GovchainError, utf8 } from '@govchain/core'
+import { Block, BlockHeader, CommitCertificate, codec, GovchainError, SMT_HASH_BYTES, utf8 } from '@govchain/core'
 import { type Database, open, type RootDatabase } from 'lmdb'
 import { LRUCache } from 'lru-cache'
 import { type TxResult, TxResults } from '../execution/results.ts'
@@ -69,6 +69,16 @@ function isAbortedTxn(e: unknown): boolean {
  */
 function plain(b: Buffer | undefined): Uint8Array | undefined {
   return b === undefined ? undefined : new Uint8Array(b.buffer, b.byteOffset, b.byteLength)
+}
+
+/**
+ * A put inside a write transaction with plain Uint8Arrays: lmdb-js copies the key into its
+ * instruction buffer at once (writeBufferKey: target.set) and reads a binary value through its
+ * ArrayBuffer and offset, so neither needs to be a Buffer (its types say Buffer; hot paths here
+ * put thousands per block).
+ */
+function putBytes(db: BinaryDb, key: Uint8Array, value: Uint8Array): void {
+  ;(db as unknown as { put(k: Uint8Array, v: Uint8Array): unknown }).put(key, value)
 }
 
 function buf(u: Uint8Array): Buffer {
@@ -420,13 +430,22 @@ export class LmdbChainStore implements ChainStore {
       }
       // All of this block's nodes share one key prefix, in hash order: appended at the end of
       // the table, not spread over its pages (ADR 0011).
-      for (const [k, v] of plan.smtNodes) this.nodes.put(versionedKey(plan.heightKey, k), buf(v))
+      // lmdb-js copies a key into its instruction buffer when put() is called, and takes any
+      // Uint8Array as a binary value: one key buffer serves every node, and no Buffer views.
+      const nodeKey = new Uint8Array(plan.heightKey.length + SMT_HASH_BYTES)
+      nodeKey.set(plan.heightKey, 0)
+      for (const [k, v] of plan.smtNodes) {
+        if (k.length === SMT_HASH_BYTES) {
+          nodeKey.set(k, plan.heightKey.length)
+          putBytes(this.nodes, nodeKey, v)
+        } else putBytes(this.nodes, versionedKey(plan.heightKey, k), v)
+      }
       if (plan.rootVersion !== undefined) this.roots.put(buf(header.stateRoot), buf(heightKey(plan.rootVersion)))
       this.blocks.put(h, buf(plan.blockBytes))
       this.hashes.put(buf(plan.blockHash), h)
       this.certificates.put(h, buf(plan.certificateBytes))
       this.results.put(h, buf(plan.resultsBytes))
-      for (const [k, v] of plan.txIndex) this.txIndex.put(buf(k), buf(v))
+      for (const [k, v] of plan.txIndex) putBytes(this.txIndex, k, v)
       for (const k of pendingDeletes) this.pending.remove(k)
       for (const [k, v] of plan.indexes) {
         if (v === undefined) this.index.remove(buf(k))

@@ -43,10 +43,66 @@ function conflict(message: string, details: Record<string, unknown>): never {
 export function txIndexRecordBytes(height: number, index: number, txResultBytes: Uint8Array): Uint8Array {
   const tail = txResultBytes.subarray(32)
   const out = new Uint8Array(12 + tail.length)
-  const view = new DataView(out.buffer)
-  view.setBigUint64(0, BigInt(height), true)
-  view.setUint32(8, index, true)
+  // u64 LE height (a safe integer: two u32 halves), u32 LE index; no DataView or BigInt per tx.
+  writeU32(out, 0, height >>> 0)
+  writeU32(out, 4, Math.floor(height / 0x1_0000_0000))
+  writeU32(out, 8, index)
   out.set(tail, 12)
+  return out
+}
+
+function writeU32(out: Uint8Array, at: number, v: number): void {
+  out[at] = v & 0xff
+  out[at + 1] = (v >>> 8) & 0xff
+  out[at + 2] = (v >>> 16) & 0xff
+  out[at + 3] = (v >>> 24) & 0xff
+}
+
+/** Radix of the index packed below a hash's first 32 bits in sortByHash (so at most 2^21 nodes). */
+const INDEX_BITS_SPAN = 2 ** 21
+
+/**
+ * The block's state-tree nodes as (hash bytes, node), in hash order. Hashes are decoded with
+ * Buffer's native hex (thousands per block); it stops at the first non-hex pair, so a
+ * malformed key comes out shorter than hex.length / 2. The order comes from a numeric sort of
+ * (first 32 bits of the hash, position), native and with no comparator calls, then runs whose
+ * first 32 bits tie are put in order by their whole bytes: the same order as sorting the hex.
+ */
+export function sortByHash(smtNodes: ReadonlyMap<string, Uint8Array>): CommitPlan['smtNodes'] {
+  const items: CommitPlan['smtNodes'] = []
+  for (const [hex, node] of smtNodes) {
+    if (!(node instanceof Uint8Array)) throw new GovchainError('INVALID_ARGUMENT', 'state tree node must be bytes')
+    const hash = typeof hex === 'string' ? Buffer.from(hex, 'hex') : undefined
+    if (hash === undefined || hex.length % 2 !== 0 || hash.length !== hex.length / 2) {
+      throw new GovchainError('INVALID_ARGUMENT', 'state tree node key must be hex')
+    }
+    items.push([new Uint8Array(hash.buffer, hash.byteOffset, hash.byteLength), node])
+  }
+  const n = items.length
+  if (n >= INDEX_BITS_SPAN || items.some(([h]) => h.length < 4)) {
+    return items.sort(([a], [b]) => Buffer.compare(a, b))
+  }
+  const order = new Float64Array(n)
+  for (let i = 0; i < n; i++) {
+    const h = items[i]![0]
+    order[i] = (((h[0]! << 24) | (h[1]! << 16) | (h[2]! << 8) | h[3]!) >>> 0) * INDEX_BITS_SPAN + i
+  }
+  order.sort()
+  const out: CommitPlan['smtNodes'] = new Array(n)
+  for (let i = 0; i < n; i++) out[i] = items[order[i]! % INDEX_BITS_SPAN]!
+  // Insertion sort by whole bytes within each run whose first 32 bits tie (rare: only those
+  // can be out of order).
+  const top = (i: number) => Math.floor(order[i]! / INDEX_BITS_SPAN)
+  for (let i = 1; i < n; i++) {
+    if (top(i) !== top(i - 1)) continue
+    const item = out[i]!
+    let j = i - 1
+    while (j >= 0 && top(j) === top(i) && Buffer.compare(out[j]![0], item[0]) > 0) {
+      out[j + 1] = out[j]!
+      j--
+    }
+    out[j + 1] = item
+  }
   return out
 }
 
@@ -108,19 +164,8 @@ export function planCommit(input: CommitBlockInput, latest: ChainMeta | undefine
         : txIndexRecordBytes(header.height, index, bytes),
     ])
   })
-  const nodes: CommitPlan['smtNodes'] = []
   // Hash order: the store appends them under one version prefix, and sorted keys fill its pages.
-  const sorted = [...smtNodes].sort((a, b) => (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0))
-  for (const [hex, node] of sorted) {
-    if (!(node instanceof Uint8Array)) throw new GovchainError('INVALID_ARGUMENT', 'state tree node must be bytes')
-    // Buffer's native hex decoder (a block writes thousands of nodes). It stops at the first
-    // non-hex pair, so a malformed key comes out shorter than hex.length / 2.
-    const hash = Buffer.from(hex, 'hex')
-    if (typeof hex !== 'string' || hex.length % 2 !== 0 || hash.length !== hex.length / 2) {
-      throw new GovchainError('INVALID_ARGUMENT', 'state tree node key must be hex')
-    }
-    nodes.push([new Uint8Array(hash.buffer, hash.byteOffset, hash.byteLength), node])
-  }
+  const nodes = sortByHash(smtNodes)
   const indexes: CommitPlan['indexes'] = []
   for (const w of input.indexes ?? []) {
     if (!(w.key instanceof Uint8Array) || w.key.length === 0 || w.key.length > INDEX_KEY_BYTES_MAX) {

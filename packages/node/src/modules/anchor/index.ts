@@ -30,6 +30,7 @@ import {
 } from '@govchain/core'
 import { handler, type KeeperContext, type Module, query, type ReadonlyModuleState } from '../../execution/module.ts'
 import { queryState, type StateAnswer } from '../../execution/query.ts'
+import { hexOf } from '../../hex.ts'
 import type { ChainStore } from '../../storage/types.ts'
 
 export { ANCHOR_LIMITS, ANCHOR_MODULE, AnchorPutArgs, AnchorRecord }
@@ -88,7 +89,7 @@ export const anchorModule: Module = {
       }
       ctx.state.set(key, codec.encode(AnchorRecord, record))
       ctx.index(concatBytes(BY_SUBMITTER_PREFIX, ctx.sender, args.hash), new Uint8Array(0))
-      ctx.emit('put', { hash: toHex(args.hash), kind: args.kind, submitter: toHex(ctx.sender) })
+      ctx.emit('put', { hash: hexOf(args.hash), kind: args.kind, submitter: hexOf(ctx.sender) })
     }),
   },
   queries: {
