@@ -10,6 +10,7 @@ import {
   type CryptoSuite,
   cryptoBackend,
   cryptoNativeLoadError,
+  digestBackend,
   ed25519Backend,
   jsSuites,
   suites,
@@ -62,7 +63,7 @@ function benchSuite(label: string, s: CryptoSuite): Record<string, number> {
 }
 
 console.log(
-  `crypto bench: node ${process.version}, sm2 backend=${cryptoBackend()}${cryptoNativeLoadError() ? ` (${cryptoNativeLoadError()})` : ''}, ed25519 verify backend=${ed25519Backend().backend}, ${BENCH_MS} ms per figure`,
+  `crypto bench: node ${process.version}, sm2 backend=${cryptoBackend()}${cryptoNativeLoadError() ? ` (${cryptoNativeLoadError()})` : ''}, ed25519 verify backend=${ed25519Backend().backend}, hash backend=${digestBackend()}, ${BENCH_MS} ms per figure`,
 )
 
 // sm-crypto-v2 with the same key and message, the options that match ours (SM3(Z||M), raw r||s).

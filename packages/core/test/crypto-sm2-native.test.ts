@@ -5,10 +5,10 @@
  * and without the key's table.
  */
 import assert from 'node:assert/strict'
-import { randomBytes } from 'node:crypto'
+import { createHash, randomBytes } from 'node:crypto'
 import { describe, it } from 'node:test'
-import { sm2 as smSm2 } from 'sm-crypto-v2'
-import { SM2_TABLE_AFTER_USES, sm2Native } from '../src/crypto/node.ts'
+import { sm2 as smSm2, sm3 as smSm3 } from 'sm-crypto-v2'
+import { digestBackend, SM2_TABLE_AFTER_USES, sm2Native } from '../src/crypto/node.ts'
 import { fromHex, suites, toHex } from '../src/index.ts'
 import { loadVectors } from './vectors/runner.ts'
 
@@ -133,5 +133,48 @@ describe('SM2 native verification (precomputed tables) agrees with EVP and sm-cr
       assert.equal(suites.gm.verify(pub, msg, bad), false, `tampered, use ${i}`)
       assert.equal(smSm2.doVerifySignature(msg, toHex(bad), kp.publicKey, SM), false)
     }
+  })
+})
+
+describe('addon digest (SHA-256, SM3) agrees with Node crypto and sm-crypto-v2', () => {
+  const addon = sm2Native
+  if (addon === undefined) {
+    it('runs only with the addon, which GOVCHAIN_CRYPTO_NATIVE=0 turns off', () => {
+      assert.equal(process.env.GOVCHAIN_CRYPTO_NATIVE, '0')
+    })
+    return
+  }
+
+  it('suite.hash runs on the addon', () => {
+    assert.equal(digestBackend(), 'addon')
+  })
+
+  it('same digests for every length around the scratch size, at any offset (property)', () => {
+    const lengths = [0, 1, 31, 32, 33, 55, 56, 63, 64, 65, 100, 255, 256, 257, 1000, 70_000]
+    for (const n of lengths) {
+      for (const offset of [0, 3]) {
+        const backing = randomBytes(n + offset + 5)
+        const data = new Uint8Array(backing.buffer, backing.byteOffset + offset, n)
+        const sha = suites.intl.hash(data)
+        const sm3 = suites.gm.hash(data)
+        assert.deepEqual(sha, new Uint8Array(createHash('sha256').update(data).digest()), `sha256 ${n}+${offset}`)
+        assert.deepEqual(sm3, new Uint8Array(createHash('sm3').update(data).digest()), `sm3 ${n}+${offset}`)
+        assert.equal(toHex(sm3), smSm3(data), `sm3 vs sm-crypto-v2 ${n}`)
+        // Each result is its own array: the next hash leaves it as it was.
+        const copy = sha.slice()
+        suites.intl.hash(randomBytes(40))
+        assert.deepEqual(sha, copy)
+      }
+    }
+  })
+
+  it('refuses bad arguments with a TypeError and never reads past the data', () => {
+    const out = new Uint8Array(new ArrayBuffer(32))
+    const data = new Uint8Array(new ArrayBuffer(8))
+    assert.throws(() => addon.digest!(2 as 0, data, 8, out), TypeError)
+    assert.throws(() => addon.digest!(0, data, 9, out), TypeError)
+    assert.throws(() => addon.digest!(0, data, -1, out), TypeError)
+    assert.throws(() => addon.digest!(0, data, 8, new Uint8Array(new ArrayBuffer(31))), TypeError)
+    assert.throws(() => addon.digest!(0, 'abc' as unknown as Uint8Array, 3, out), TypeError)
   })
 })

@@ -27,6 +27,7 @@ import {
   cryptoBackend,
   cryptoNativeLoadError,
   type DuplicateVoteEvidence,
+  digestBackend,
   EvidenceArgs,
   ed25519Backend,
   equalBytes,
@@ -429,6 +430,7 @@ export class GovchainNode implements NodeApiBackend {
         api: url,
         p2p: this.p2pAddress,
         verifier: verifier.backend,
+        hash: digestBackend(),
       },
       'node started',
     )

@@ -13,6 +13,7 @@
  *   verifyEvp(pubHandle, msg, sig)              -> boolean          (the same through EVP: the reference)
  *   precompute(pubHandle)                       -> boolean          (per-key table, see below)
  *   dropPrecompute(pubHandle)                   -> undefined
+ *   digest(which 0|1, data, length, out)        -> undefined        (SHA-256 | SM3 into out[0, 32))
  * Private-key handles are napi externals owning an EVP_PKEY; public-key handles own an sm2_pub
  * (the EVP_PKEY, the point, Z_A, and optionally a precomputed table); both are freed by the
  * garbage collector and carry napi type tags, so one kind is never taken for the other.
@@ -56,6 +57,8 @@ typedef struct {
   BN_CTX *bn;          /* one per addon instance: JS calls on one thread */
   unsigned char curve_za[128]; /* a || b || xG || yG for Z_A */
   EVP_MD *sm3;
+  EVP_MD *sha256;
+  EVP_MD_CTX *digest_ctx; /* reused by Digest: one JS thread per addon instance */
 } addon_state;
 
 /* A parsed public key. */
@@ -76,6 +79,8 @@ static void state_free(napi_env env, void *data, void *hint) {
   if (st == NULL) return;
   EC_GROUP_free(st->group);
   EC_GROUP_free(st->group_pre);
+  EVP_MD_CTX_free(st->digest_ctx);
+  EVP_MD_free(st->sha256);
   BN_free(st->zero);
   BN_CTX_free(st->bn);
   BN_free(st->order);
@@ -545,11 +550,56 @@ static int init_curve_za(addon_state *st) {
   return ok;
 }
 
+/*
+ * digest(which, data, length, out): SHA-256 (which 0) or SM3 (which 1) of data[0, length) into
+ * out[0, 32), through EVP with the algorithm fetched once and one reused context: Node's
+ * crypto.hash allocates a Buffer for every result and resolves the algorithm name on every
+ * call, which is most of the cost of hashing the 32-100 byte inputs a node hashes most (state
+ * tree nodes, Merkle leaves). The caller owns both buffers (see node.ts, nativeDigest). Bad
+ * arguments throw a TypeError; an OpenSSL failure throws an Error (it does not happen for these
+ * algorithms, and the queue is cleared either way).
+ */
+static napi_value Digest(napi_env env, napi_callback_info info) {
+  size_t argc = 4;
+  napi_value argv[4];
+  if (napi_get_cb_info(env, info, &argc, argv, NULL, NULL) != napi_ok || argc < 4) {
+    napi_throw_type_error(env, NULL, "digest(which, data, length, out)");
+    return NULL;
+  }
+  int32_t which = -1;
+  int64_t length = -1;
+  const unsigned char *data, *out_c;
+  size_t data_len, out_len;
+  if (napi_get_value_int32(env, argv[0], &which) != napi_ok || (which != 0 && which != 1) ||
+      napi_get_value_int64(env, argv[2], &length) != napi_ok) {
+    napi_throw_type_error(env, NULL, "digest: which must be 0 or 1 and length a number");
+    return NULL;
+  }
+  if (!get_bytes(env, argv[1], &data, &data_len) || !get_bytes(env, argv[3], &out_c, &out_len)) return NULL;
+  if (length < 0 || (uint64_t)length > data_len || out_len < 32) {
+    napi_throw_type_error(env, NULL, "digest: length outside data, or out shorter than 32 bytes");
+    return NULL;
+  }
+  addon_state *st = get_state(env);
+  unsigned int n = 0;
+  int ok = EVP_DigestInit_ex(st->digest_ctx, which == 0 ? st->sha256 : st->sm3, NULL) == 1 &&
+           EVP_DigestUpdate(st->digest_ctx, data, (size_t)length) == 1 &&
+           EVP_DigestFinal_ex(st->digest_ctx, (unsigned char *)out_c, &n) == 1 && n == 32;
+  ERR_clear_error();
+  if (!ok) {
+    napi_throw_error(env, NULL, "digest failed");
+    return NULL;
+  }
+  return NULL;
+}
+
 static napi_value Init(napi_env env, napi_value exports) {
   addon_state *st = (addon_state *)calloc(1, sizeof *st);
   if (st == NULL) return NULL;
   st->group = EC_GROUP_new_by_curve_name(NID_sm2);
   st->sm3 = EVP_MD_fetch(NULL, "SM3", NULL);
+  st->sha256 = EVP_MD_fetch(NULL, "SHA2-256", NULL);
+  st->digest_ctx = EVP_MD_CTX_new();
   st->order = st->group != NULL ? BN_dup(EC_GROUP_get0_order(st->group)) : NULL;
   st->order_m1 = st->order != NULL ? BN_dup(st->order) : NULL;
   if (st->order_m1 != NULL) BN_sub_word(st->order_m1, 1);
@@ -560,7 +610,7 @@ static napi_value Init(napi_env env, napi_value exports) {
   int pre_ok = st->group_pre != NULL && st->bn != NULL && EC_GROUP_precompute_mult(st->group_pre, st->bn) == 1;
   int za_ok = st->group != NULL && init_curve_za(st);
   ERR_clear_error();
-  if (st->group == NULL || st->sm3 == NULL || st->order == NULL || st->order_m1 == NULL || !pre_ok || !za_ok ||
+  if (st->group == NULL || st->sm3 == NULL || st->sha256 == NULL || st->digest_ctx == NULL || st->order == NULL || st->order_m1 == NULL || !pre_ok || !za_ok ||
       st->zero == NULL) {
     state_free(env, st, NULL);
     napi_throw_error(env, NULL, "govchain_sm2: this OpenSSL has no SM2/SM3");
@@ -576,6 +626,7 @@ static napi_value Init(napi_env env, napi_value exports) {
       {"verifyEvp", NULL, VerifyEvp, NULL, NULL, NULL, napi_default, NULL},
       {"precompute", NULL, Precompute, NULL, NULL, NULL, napi_default, NULL},
       {"dropPrecompute", NULL, DropPrecompute, NULL, NULL, NULL, napi_default, NULL},
+      {"digest", NULL, Digest, NULL, NULL, NULL, napi_default, NULL},
   };
   napi_define_properties(env, exports, sizeof props / sizeof props[0], props);
   return exports;

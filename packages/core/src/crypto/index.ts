@@ -4,7 +4,7 @@
  * import condition in package.json; `jsSuites` are the pure-JS reference implementations.
  */
 
-import { ed25519VerifyBackend, nativeLoadError, platformSuites, sm2Backend } from '#crypto-platform'
+import { ed25519VerifyBackend, hashBackend, nativeLoadError, platformSuites, sm2Backend } from '#crypto-platform'
 import { GovchainError } from '../errors.ts'
 import type { CryptoSuite } from './suite.ts'
 
@@ -33,6 +33,14 @@ export function cryptoBackend(): 'native' | 'js' {
  */
 export function ed25519Backend(): { backend: 'libsodium' | 'openssl' | 'js'; error?: string } {
   return ed25519VerifyBackend()
+}
+
+/**
+ * What computes suite.hash (SHA-256, SM3): the addon's OpenSSL digest (Node, addon loaded and
+ * its vectors reproduced), node:crypto, or the pure-JS hashes (browsers).
+ */
+export function digestBackend(): 'addon' | 'node' | 'js' {
+  return hashBackend()
 }
 
 /** Why the SM2 addon did not load (undefined when it did): for diagnostics and the benchmark. */

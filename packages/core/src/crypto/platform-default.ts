@@ -21,3 +21,8 @@ export function nativeLoadError(): string | undefined {
 export function ed25519VerifyBackend(): { backend: 'libsodium' | 'openssl' | 'js'; error?: string } {
   return { backend: 'js', error: 'not a Node runtime' }
 }
+
+/** What computes suite.hash (always the JS hashes here). */
+export function hashBackend(): 'addon' | 'node' | 'js' {
+  return 'js'
+}

@@ -22,6 +22,7 @@ import { Block, BlockHeader, CommitCertificate, codec, GovchainError, SMT_HASH_B
 import { type Database, open, type RootDatabase } from 'lmdb'
 import { LRUCache } from 'lru-cache'
 import { type TxResult, TxResults } from '../execution/results.ts'
+import { hexOf } from '../hex.ts'
 import { checkRecordName, checkRecordValue, decodeStored, heightKey, MetaRecord, TxIndexRecord } from './encoding.ts'
 import { planCommit } from './plan.ts'
 import {
@@ -234,7 +235,7 @@ export class LmdbChainStore implements ChainStore {
     this.check()
     // Buffer's native hex (no copy): bytes.toHex builds the string piece by piece, and this
     // runs for every node of every walk of the state tree.
-    const k = buf(nodeHash).toString('hex')
+    const k = hexOf(nodeHash)
     const hit = this.nodeCache?.get(k)
     if (hit !== undefined) return hit
     const at = version ?? this.versionOf(nodeHash) ?? 0
@@ -246,7 +247,7 @@ export class LmdbChainStore implements ChainStore {
 
   versionOf(rootHash: Uint8Array): number | undefined {
     this.check()
-    const k = buf(rootHash).toString('hex')
+    const k = hexOf(rootHash)
     const cached = this.rootVersions.get(k)
     if (cached !== undefined) return cached
     const b = plain(this.roots.get(buf(rootHash)))
@@ -455,9 +456,10 @@ export class LmdbChainStore implements ChainStore {
     })
     this.latest = plan.height
     this.recentHeaders.set(plan.height, codec.encode(BlockHeader, header))
-    if (plan.rootVersion !== undefined) this.rememberRoot(buf(header.stateRoot).toString('hex'), plan.rootVersion)
-    // Only after the commit: the next block's execution reads these first.
-    for (const [k, v] of input.smtNodes) this.cacheNode(k, v)
+    if (plan.rootVersion !== undefined) this.rememberRoot(hexOf(header.stateRoot), plan.rootVersion)
+    // The block's new nodes are not put in the node cache here: the state tree that made them
+    // keeps them decoded and linked from the new root (SparseMerkleTree's cache), which is where
+    // the next block's walks find them. This cache serves reads that miss there.
   }
 
   async close(): Promise<void> {
