@@ -74,13 +74,13 @@ const mempool = new Mempool({
   chainId: CHAIN_ID,
   modules,
   latestHeight: () => store.latestHeight(),
-  isCommitted: (h) => store.getTxResult(h) !== undefined,
+  isCommitted: (h) => store.getTxCommit(h) !== undefined,
   maxTxs: TXS + 1,
   maxPerSender: TXS,
   maxBytes: 1 << 30,
 })
 const committed = (height: number) => (h: Uint8Array) => {
-  const r = store.getTxResult(h)
+  const r = store.getTxCommit(h)
   return r !== undefined && r.height < height
 }
 

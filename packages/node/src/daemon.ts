@@ -221,7 +221,7 @@ export class GovchainNode implements NodeApiBackend {
       params: this.params,
       latestHeight: () => this.store.latestHeight(),
       // The replay guard is the committed chain's tx index (docs/adr/0009-replay-guard.md).
-      isCommitted: (h) => this.store.getTxResult(h) !== undefined,
+      isCommitted: (h) => this.store.getTxCommit(h) !== undefined,
     })
     this.consensus = this.makeConsensus()
     this.p2p = createP2P(

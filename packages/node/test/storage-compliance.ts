@@ -120,6 +120,14 @@ export function runChainStoreCompliance(factory: ChainStoreFactory): void {
         code: r.code,
         events: r.events,
       })
+      // The replay guard's narrower question agrees with the full record, for every transaction.
+      for (const c of [c1, c2]) {
+        for (const tr of c.txResults) {
+          const full = s.getTxResult(tr.txHash)!
+          assert.deepEqual(s.getTxCommit(tr.txHash), { height: full.height, code: full.code })
+        }
+      }
+      assert.equal(s.getTxCommit(new Uint8Array(32).fill(0xee)), undefined)
       // A node is read under the version its parent records (the height that wrote it); the
       // block's root is also found by hash alone (the roots table).
       for (const [hex, node] of c2.smtNodes) assert.deepEqual(s.get(Uint8Array.from(Buffer.from(hex, 'hex')), 2), node)

@@ -106,12 +106,11 @@ export class Writer {
 }
 
 export class Reader {
-  private readonly view: DataView
+  /** Made on the first u64 only: a DataView per decode cost more than the rest of a small decode. */
+  private view: DataView | undefined
   offset = 0
 
-  constructor(readonly bytes: Uint8Array) {
-    this.view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength)
-  }
+  constructor(readonly bytes: Uint8Array) {}
 
   private need(n: number): void {
     if (this.offset + n > this.bytes.length) {
@@ -127,18 +126,21 @@ export class Reader {
   }
   u16(): number {
     this.need(2)
-    const v = this.view.getUint16(this.offset, true)
+    const b = this.bytes
+    const at = this.offset
     this.offset += 2
-    return v
+    return b[at]! | (b[at + 1]! << 8)
   }
   u32(): number {
     this.need(4)
-    const v = this.view.getUint32(this.offset, true)
+    const b = this.bytes
+    const at = this.offset
     this.offset += 4
-    return v
+    return (b[at]! | (b[at + 1]! << 8) | (b[at + 2]! << 16) | (b[at + 3]! << 24)) >>> 0
   }
   u64(): bigint {
     this.need(8)
+    this.view ??= new DataView(this.bytes.buffer, this.bytes.byteOffset, this.bytes.byteLength)
     const v = this.view.getBigUint64(this.offset, true)
     this.offset += 8
     return v
@@ -184,16 +186,21 @@ export const u32: Codec<number> = uint(32)
 
 /** u64 on the wire, a JS number in memory: values above 2^53-1 are rejected both ways. */
 export const u64: Codec<number> = {
+  // Two u32 halves, little-endian: no BigInt per value (a transaction carries several).
   write(w, v) {
     if (!Number.isSafeInteger(v) || v < 0) invalid('u64 (safe integer)', v)
-    w.u64(BigInt(v))
+    w.u32(v >>> 0)
+    w.u32(Math.floor(v / 0x1_0000_0000))
   },
   read(r) {
-    const v = r.u64()
-    if (v > BigInt(Number.MAX_SAFE_INTEGER)) {
+    if (r.remaining < 8) r.u64() // the same DECODE_TRUNCATED as a u64n read
+    const lo = r.u32()
+    const hi = r.u32()
+    if (hi > 0x1f_ffff) {
+      const v = (BigInt(hi) << 32n) | BigInt(lo)
       throw new GovchainError('DECODE_OVERSIZE', `u64 ${v} exceeds 2^53-1`)
     }
-    return Number(v)
+    return hi * 0x1_0000_0000 + lo
   },
 }
 

@@ -146,10 +146,10 @@ function execute(
   let isCommitted = ctx.isCommitted
   if (isCommitted === undefined) {
     const { store } = ctx
-    if (typeof store.getTxResult !== 'function') {
+    if (typeof store.getTxCommit !== 'function') {
       throw new GovchainError('INVALID_ARGUMENT', 'isCommitted is required when the store has no tx index')
     }
-    isCommitted = committedBefore({ getTxResult: (h) => store.getTxResult!(h) }, height)
+    isCommitted = committedBefore({ getTxCommit: (h) => store.getTxCommit!(h) }, height)
   }
   const base = {
     isCommitted,

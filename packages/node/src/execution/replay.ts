@@ -4,7 +4,7 @@
  *
  * Execution stays pure: it never reads the store for this, it calls the `isCommitted` function
  * it is given. The node builds that function over its transaction index (ChainStore's
- * getTxResult, written in the same LMDB transaction as its block), cut at the parent height,
+ * getTxCommit, written in the same LMDB transaction as its block), cut at the parent height,
  * so the answer is a function of the chain up to the parent alone: every honest node gives the
  * same answer for the same block, whatever it has committed since.
  */
@@ -16,7 +16,8 @@ export type IsCommitted = (txHash: Uint8Array) => boolean
 
 /** The part of the chain store the guard reads (ChainStore implements it). */
 export interface TxIndexReader {
-  getTxResult(txHash: Uint8Array): { height: number; code: string } | undefined
+  /** Height and code of the committed transaction (ChainStore.getTxCommit or getTxResult). */
+  getTxCommit(txHash: Uint8Array): { height: number; code: string } | undefined
 }
 
 /**
@@ -28,7 +29,7 @@ export interface TxIndexReader {
  */
 export function committedBefore(index: TxIndexReader, height: number): IsCommitted {
   return (txHash) => {
-    const r = index.getTxResult(txHash)
+    const r = index.getTxCommit(txHash)
     return r !== undefined && r.height < height && !ADMISSION_CODES.has(r.code)
   }
 }

@@ -25,6 +25,29 @@ export const TxIndexRecord = codec.struct({
   events: codec.vec(TxEvent, EVENT_LIMITS.eventsPerTx),
 })
 
+/** The leading fields of a TxIndexRecord: what the replay guard asks for every transaction. */
+const TxIndexHead = codec.struct({
+  height: codec.u64,
+  index: codec.u32,
+  code: codec.string(EVENT_LIMITS.codeBytes),
+})
+
+/**
+ * Height and code of a stored TxIndexRecord, read from its first fields only: the replay guard
+ * asks for every transaction admitted and every transaction executed, and the events behind
+ * them are of no use to it. The whole record is checked where it is read in full (getTxResult).
+ */
+export function txIndexHead(bytes: Uint8Array): { height: number; code: string } {
+  try {
+    const { height, code } = TxIndexHead.read(new codec.Reader(bytes))
+    return { height, code }
+  } catch (e) {
+    throw new GovchainError('STORE_CORRUPT', 'stored tx index record does not decode', {
+      cause: e instanceof GovchainError ? e.code : String(e),
+    })
+  }
+}
+
 /** Names of opaque records are short, printable identifiers. */
 export function checkRecordName(name: string): void {
   if (typeof name !== 'string' || !/^[A-Za-z0-9._/-]{1,64}$/.test(name)) {

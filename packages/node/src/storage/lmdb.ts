@@ -23,7 +23,15 @@ import { type Database, open, type RootDatabase } from 'lmdb'
 import { LRUCache } from 'lru-cache'
 import { type TxResult, TxResults } from '../execution/results.ts'
 import { hexOf } from '../hex.ts'
-import { checkRecordName, checkRecordValue, decodeStored, heightKey, MetaRecord, TxIndexRecord } from './encoding.ts'
+import {
+  checkRecordName,
+  checkRecordValue,
+  decodeStored,
+  heightKey,
+  MetaRecord,
+  TxIndexRecord,
+  txIndexHead,
+} from './encoding.ts'
 import { planCommit } from './plan.ts'
 import {
   type ChainMeta,
@@ -326,6 +334,12 @@ export class LmdbChainStore implements ChainStore {
     const b = plain(this.txIndex.get(buf(txHash)))
     if (b === undefined) return undefined
     return { txHash: txHash.slice(), ...decodeStored(TxIndexRecord, b, 'tx index record') }
+  }
+
+  getTxCommit(txHash: Uint8Array): { height: number; code: string } | undefined {
+    this.check()
+    const b = this.txIndex.get(buf(txHash))
+    return b === undefined ? undefined : txIndexHead(b)
   }
 
   getIndex(key: Uint8Array): Uint8Array | undefined {

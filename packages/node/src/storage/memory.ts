@@ -5,7 +5,7 @@
  */
 import { Block, type BlockHeader, CommitCertificate, GovchainError, toHex } from '@govchain/core'
 import { type TxResult, TxResults } from '../execution/results.ts'
-import { checkRecordName, checkRecordValue, decodeStored, MetaRecord, TxIndexRecord } from './encoding.ts'
+import { checkRecordName, checkRecordValue, decodeStored, MetaRecord, TxIndexRecord, txIndexHead } from './encoding.ts'
 import { planCommit } from './plan.ts'
 import {
   type ChainMeta,
@@ -87,6 +87,12 @@ export class MemoryChainStore implements ChainStore {
     const b = this.txIndex.get(toHex(txHash))
     if (b === undefined) return undefined
     return { txHash: txHash.slice(), ...decodeStored(TxIndexRecord, b, 'tx index record') }
+  }
+
+  getTxCommit(txHash: Uint8Array): { height: number; code: string } | undefined {
+    this.open()
+    const b = this.txIndex.get(toHex(txHash))
+    return b === undefined ? undefined : txIndexHead(b)
   }
 
   getIndex(key: Uint8Array): Uint8Array | undefined {

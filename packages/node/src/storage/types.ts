@@ -112,6 +112,8 @@ export interface ChainStore extends NodeStore {
   /** Results of the block's transactions, in block order. */
   getResults(height: number): TxResult[] | undefined
   getTxResult(txHash: Uint8Array): StoredTxResult | undefined
+  /** Where a transaction was committed (height) and its result code, without its events: the replay guard's question. */
+  getTxCommit(txHash: Uint8Array): { height: number; code: string } | undefined
   getIndex(key: Uint8Array): Uint8Array | undefined
   /** Entries whose key starts with `prefix`, in key order, at most `limit` (≤ SCAN_LIMIT_MAX). */
   scanIndex(prefix: Uint8Array, limit: number): { key: Uint8Array; value: Uint8Array }[]
