@@ -28,6 +28,7 @@ import {
   utf8,
 } from '@govchain/core'
 import type { Genesis } from '../genesis.ts'
+import { bytesKey } from '../hex.ts'
 import type { IndexWrite } from '../storage/types.ts'
 import type { ModuleRegistry, ModuleState, TxContext } from './module.ts'
 import { DEFAULT_EXECUTION_PARAMS, type ExecutionParams } from './params.ts'
@@ -276,7 +277,7 @@ export function executeBlockWith(input: ExecuteBlockInput, opts: ExecuteOptions 
   const included: Uint8Array[] = []
   const dropped: { txHash: Uint8Array; code: string }[] = []
   const indexes: IndexWrite[] = []
-  /** Hex tx hashes of this block's transactions that passed validation (the in-block guard). */
+  /** Tx hashes (bytesKey) of this block's transactions that passed validation (the in-block guard). */
   const inBlock = new Set<string>()
 
   for (const txBytes of input.txs) {
@@ -287,11 +288,11 @@ export function executeBlockWith(input: ExecuteBlockInput, opts: ExecuteOptions 
           ? { modules: input.modules, params }
           : { modules: input.modules, params, preverified: input.preverified }
       v = validateTx(suite, input.chainId, txBytes, height, validateOpts)
-      const hashHex = toHex(v.txHash)
-      if (inBlock.has(hashHex) || input.isCommitted(v.txHash)) {
-        throw new GovchainError('TX_REPLAY', undefined, { txHash: hashHex })
+      const hashKey = bytesKey(v.txHash)
+      if (inBlock.has(hashKey) || input.isCommitted(v.txHash)) {
+        throw new GovchainError('TX_REPLAY', undefined, { txHash: toHex(v.txHash) })
       }
-      inBlock.add(hashHex)
+      inBlock.add(hashKey)
     } catch (e) {
       const code = isGovchainError(e) ? e.code : 'TX_MALFORMED'
       const txHash = txHashOf(suite, txBytes)
