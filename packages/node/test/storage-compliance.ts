@@ -207,6 +207,26 @@ export function runChainStoreCompliance(factory: ChainStoreFactory): void {
       await s.close()
     })
 
+    it('a commit removes the journal entries it names, in the same write; bad names change nothing', async () => {
+      const s = await factory.create()
+      const a = { txHash: filled(32, 101), bytes: filled(40, 1) }
+      const b = { txHash: filled(32, 102), bytes: filled(40, 2) }
+      s.putPendingSync([a, b])
+      const keys = () => s.scanPending(10).map((p) => toHex(p.txHash))
+      assert.deepEqual(keys().sort(), [toHex(a.txHash), toHex(b.txHash)].sort())
+      const c1 = syntheticCommit(1, new Uint8Array(32))
+      for (const bad of [[new Uint8Array(0)], [new Uint8Array(65)], ['x' as unknown as Uint8Array]]) {
+        assert.equal(
+          codeOf(() => s.commitBlock({ ...c1, pendingDeletes: bad })),
+          'INVALID_ARGUMENT',
+        )
+        assert.equal(s.latestHeight(), 0)
+      }
+      s.commitBlock({ ...c1, pendingDeletes: [a.txHash, filled(32, 103)] })
+      assert.deepEqual(keys(), [toHex(b.txHash)])
+      await s.close()
+    })
+
     it('stores opaque records durably, validates names', async () => {
       const s = await factory.create()
       assert.equal(s.getRecord('consensus.signer'), undefined)

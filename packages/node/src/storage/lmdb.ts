@@ -90,6 +90,16 @@ function putBytes(db: BinaryDb, key: Uint8Array, value: Uint8Array): void {
   ;(db as unknown as { put(k: Uint8Array, v: Uint8Array): unknown }).put(key, value)
 }
 
+/** A get by a plain Uint8Array key (copied into lmdb-js's key buffer at once, as for putBytes). */
+function getBytes(db: BinaryDb, key: Uint8Array): Buffer | undefined {
+  return (db as unknown as { get(k: Uint8Array): Buffer | undefined }).get(key)
+}
+
+/** A remove by a plain Uint8Array key, inside a write transaction (see putBytes). */
+function removeBytes(db: BinaryDb, key: Uint8Array): void {
+  ;(db as unknown as { remove(k: Uint8Array): unknown }).remove(key)
+}
+
 function buf(u: Uint8Array): Buffer {
   return Buffer.from(u.buffer, u.byteOffset, u.byteLength)
 }
@@ -338,7 +348,7 @@ export class LmdbChainStore implements ChainStore {
 
   getTxCommit(txHash: Uint8Array): { height: number; code: string } | undefined {
     this.check()
-    const b = this.txIndex.get(buf(txHash))
+    const b = getBytes(this.txIndex, txHash)
     return b === undefined ? undefined : txIndexHead(b)
   }
 
@@ -434,7 +444,7 @@ export class LmdbChainStore implements ChainStore {
     const plan = planCommit(input, this.meta())
     const header = input.block.header
     const h = buf(plan.heightKey)
-    const pendingDeletes = (input.pendingDeletes ?? []).map((k) => buf(k.slice()))
+
     this.writeSync(() => {
       // Re-check inside the write lock: another writer (a second process that opened the same
       // home by mistake) could have committed since planCommit read the meta.
@@ -461,10 +471,11 @@ export class LmdbChainStore implements ChainStore {
       this.certificates.put(h, buf(plan.certificateBytes))
       this.results.put(h, buf(plan.resultsBytes))
       for (const [k, v] of plan.txIndex) putBytes(this.txIndex, k, v)
-      for (const k of pendingDeletes) this.pending.remove(k)
+      // Checked by planCommit; lmdb-js copies each key as it is removed.
+      for (const k of plan.pendingDeletes) removeBytes(this.pending, k)
       for (const [k, v] of plan.indexes) {
-        if (v === undefined) this.index.remove(buf(k))
-        else this.index.put(buf(k), buf(v))
+        if (v === undefined) removeBytes(this.index, k)
+        else putBytes(this.index, k, v)
       }
       this.metaDb.put(buf(META_KEY), buf(plan.metaBytes))
     })

@@ -166,7 +166,7 @@ export class MemoryChainStore implements ChainStore {
     this.certificates.set(plan.height, plan.certificateBytes)
     this.results.set(plan.height, plan.resultsBytes)
     for (const [h, rec] of plan.txIndex) this.txIndex.set(toHex(h), rec)
-    for (const h of input.pendingDeletes ?? []) this.pending.delete(toHex(h))
+    for (const h of plan.pendingDeletes) this.pending.delete(toHex(h))
     for (const [k, v] of plan.indexes) {
       if (v === undefined) this.index.delete(toHex(k))
       else this.index.set(toHex(k), { key: k.slice(), value: v.slice() })

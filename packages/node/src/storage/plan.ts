@@ -23,9 +23,14 @@ export interface CommitPlan {
    */
   rootVersion: number | undefined
   indexes: [key: Uint8Array, value: Uint8Array | undefined][]
+  /** Journal entries (tx hashes) the commit removes, checked. */
+  pendingDeletes: readonly Uint8Array[]
   meta: ChainMeta
   metaBytes: Uint8Array
 }
+
+/** Journal keys are transaction hashes (32 bytes in both suites; a little room). */
+export const PENDING_KEY_BYTES_MAX = 64
 
 /** Index keys are bounded like state keys; values like state values. */
 export const INDEX_KEY_BYTES_MAX = 1024
@@ -176,6 +181,13 @@ export function planCommit(input: CommitBlockInput, latest: ChainMeta | undefine
     }
     indexes.push([w.key, w.value])
   }
+  const pendingDeletes = input.pendingDeletes ?? []
+  if (!Array.isArray(pendingDeletes)) throw new GovchainError('INVALID_ARGUMENT', 'pendingDeletes must be an array')
+  for (const k of pendingDeletes) {
+    if (!(k instanceof Uint8Array) || k.length === 0 || k.length > PENDING_KEY_BYTES_MAX) {
+      throw new GovchainError('INVALID_ARGUMENT', 'pendingDeletes must be transaction hashes')
+    }
+  }
   const meta: ChainMeta = { height: header.height, blockHash, stateRoot: header.stateRoot }
   return {
     height: header.height,
@@ -192,6 +204,7 @@ export function planCommit(input: CommitBlockInput, latest: ChainMeta | undefine
         ? rv
         : undefined,
     indexes,
+    pendingDeletes,
     meta,
     metaBytes: codec.encode(MetaRecord, meta),
   }
