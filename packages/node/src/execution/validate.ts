@@ -73,6 +73,22 @@ function txError(code: 'TX_MALFORMED' | 'TX_BAD_ARGS', what: string, e: unknown)
   return new GovchainError(code, `${what}: ${message}`, { cause })
 }
 
+/**
+ * signingBytes(DOMAIN.tx, body) built in one reused buffer: the verifiers keep nothing of the
+ * message, and a fresh array per transaction (over 64 bytes, so a backing store of its own in
+ * V8) was one more allocation for the collector on every admission. The body is at most
+ * LIMITS.txBytes, so the buffer is bounded.
+ */
+let signingScratch = new Uint8Array(0)
+
+function txSigningMessage(body: Uint8Array): Uint8Array {
+  const n = DOMAIN.tx.length + body.length
+  if (signingScratch.length < n) signingScratch = new Uint8Array(Math.max(n, 1024))
+  signingScratch.set(DOMAIN.tx, 0)
+  signingScratch.set(body, DOMAIN.tx.length)
+  return signingScratch.subarray(0, n)
+}
+
 /** Error details naming the transaction: built only when a check fails (hex of every valid hash would be waste). */
 function details(txHash: Uint8Array): { txHash: string } {
   return { txHash: toHex(txHash) }
@@ -189,7 +205,7 @@ export function validateTx(
     verified = opts.preverified.has(envelopeHex)
   }
   if (!verified) {
-    const message = signingBytes(DOMAIN.tx, signed.body)
+    const message = txSigningMessage(signed.body)
     for (const s of signed.signatures) {
       if (!suite.verify(s.publicKey, message, s.signature)) {
         throw new GovchainError('TX_BAD_SIGNATURE', undefined, { ...details(txHash), signer: toHex(s.publicKey) })
