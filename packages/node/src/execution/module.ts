@@ -29,6 +29,11 @@ export interface ModuleState {
 /** Read-only view (queries, keepers called from queries). */
 export type ReadonlyModuleState = Pick<ModuleState, 'get' | 'has'>
 
+/**
+ * What a handler gets for its transaction. `hash` and `verify` may be passed on detached; the
+ * other functions (`emit`, `index`, `fail`, `keeper`, and `state`'s) are methods, called on
+ * their object (`ctx.emit(...)`, not `const { emit } = ctx`).
+ */
 export interface TxContext {
   readonly chainId: string
   readonly height: number
