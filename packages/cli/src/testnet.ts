@@ -54,6 +54,8 @@ export interface StartNetworkOptions {
   keep?: boolean
   /** Node.js flags for every node process; default: GOVCHAIN_NODE_ARGS split on spaces. */
   nodeArgs?: readonly string[]
+  /** Extra environment for some nodes, by name (e.g. GOVCHAIN_CRYPTO_NATIVE=0 for a fallback node). */
+  nodeEnv?: Readonly<Record<string, Readonly<Record<string, string>>>>
 }
 
 /** Ports are drawn at random from a high range so parallel test files rarely collide. */
@@ -102,7 +104,11 @@ export async function startNetwork(opts: StartNetworkOptions): Promise<TestNetwo
     if (node === undefined) throw new GovchainError('INVALID_ARGUMENT', `no node named ${name}`)
     const child = spawn(process.execPath, [...nodeArgs, BIN, 'node', 'start', '--home', node.home], {
       stdio: ['ignore', 'pipe', 'pipe'],
-      env: { ...process.env, GOVCHAIN_REQUIRE_NATIVE: process.env.GOVCHAIN_REQUIRE_NATIVE ?? '' },
+      env: {
+        ...process.env,
+        GOVCHAIN_REQUIRE_NATIVE: process.env.GOVCHAIN_REQUIRE_NATIVE ?? '',
+        ...opts.nodeEnv?.[name],
+      },
     })
     const lines = logs.get(name) ?? []
     logs.set(name, lines)
