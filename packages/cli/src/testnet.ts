@@ -182,6 +182,35 @@ export function sleep(ms: number): Promise<void> {
 }
 
 /** Polls until `fn` returns a truthy value or the time runs out (then throws TESTNET_TIMEOUT naming `what`). */
+/**
+ * Waits until every one of `txHashes` appears in a block of the node `client` talks to, scanning
+ * each block once as it comes. Returns the height at which the last was found, and how many
+ * times each committed transaction appeared (so a test can check "exactly once").
+ */
+export async function waitForCommits(
+  client: Client,
+  txHashes: Iterable<string>,
+  timeoutMs = 60_000,
+): Promise<{ height: number; counts: Map<string, number> }> {
+  const wanted = [...txHashes]
+  const counts = new Map<string, number>()
+  let scanned = 0
+  const height = await waitUntil(
+    'every transaction committed',
+    async () => {
+      const latest = (await client.status()).height
+      for (let h = scanned + 1; h <= latest; h++) {
+        for (const t of (await client.block(h)).txHashes) counts.set(t, (counts.get(t) ?? 0) + 1)
+        scanned = h
+      }
+      for (const h of wanted) if (!counts.has(h)) return false
+      return scanned
+    },
+    timeoutMs,
+  )
+  return { height, counts }
+}
+
 export async function waitUntil<T>(
   what: string,
   fn: () => Promise<T | undefined | false>,

@@ -10,7 +10,7 @@ import { randomBytes } from 'node:crypto'
 import { after, before, describe, test } from 'node:test'
 import { getSuite, type SuiteName, toHex } from '@govchain/core'
 import { anchorPut } from '@govchain/sdk'
-import { startNetwork, type TestNetwork, waitUntil } from '../src/testnet.ts'
+import { startNetwork, type TestNetwork, waitForCommits, waitUntil } from '../src/testnet.ts'
 
 const TXS = 120
 
@@ -65,21 +65,7 @@ for (const suiteName of ['intl', 'gm'] as const satisfies readonly SuiteName[]) 
       )
       assert.equal(accepted.size, TXS)
 
-      const seen = new Set<string>()
-      let scanned = 0
-      const last = await waitUntil(
-        'every transaction committed',
-        async () => {
-          const height = (await net.clients[a]!.status()).height
-          for (let h = scanned + 1; h <= height; h++) {
-            for (const t of (await net.clients[a]!.block(h)).txHashes) seen.add(t)
-            scanned = h
-          }
-          for (const h of accepted) if (!seen.has(h)) return false
-          return scanned
-        },
-        120_000,
-      )
+      const { height: last } = await waitForCommits(net.clients[a]!, accepted, 120_000)
       await waitUntil(
         'every node at that height',
         async () => {

@@ -9,7 +9,7 @@ import { randomBytes } from 'node:crypto'
 import { after, before, describe, test } from 'node:test'
 import { getSuite, toHex } from '@govchain/core'
 import { anchorPut, errorCode } from '@govchain/sdk'
-import { sleep, startNetwork, type TestNetwork, waitUntil } from '../src/testnet.ts'
+import { sleep, startNetwork, type TestNetwork, waitForCommits, waitUntil } from '../src/testnet.ts'
 
 const TXS = 2000
 const suite = getSuite('intl')
@@ -95,22 +95,7 @@ describe('a 4-validator network under crashes (intl)', { timeout: 480_000 }, () 
     // Every accepted transaction gets committed (the victim, restarted, must catch up too).
     // Blocks are scanned as they come, each once; a transaction that waited in a crashed node's
     // journal is committed after that node's restart, so the wait is for all of them, not the last.
-    const seen = new Map<string, number>()
-    let scanned = 0
-    const lastHeight = await waitUntil(
-      'all accepted transactions committed',
-      async () => {
-        const height = (await net.clients[a]!.status()).height
-        for (let h = scanned + 1; h <= height; h++) {
-          const block = await net.clients[a]!.block(h)
-          for (const t of block.txHashes) seen.set(t, (seen.get(t) ?? 0) + 1)
-          scanned = h
-        }
-        for (const h of accepted) if (!seen.has(h)) return false
-        return scanned
-      },
-      180_000,
-    )
+    const { height: lastHeight, counts: seen } = await waitForCommits(net.clients[a]!, accepted, 180_000)
 
     // Each accepted tx exactly once, and nothing appears twice.
     for (const h of accepted) assert.equal(seen.get(h), 1, `tx ${h} committed ${seen.get(h) ?? 0} times`)

@@ -555,7 +555,7 @@ static int init_curve_za(addon_state *st) {
  * out[0, 32), through EVP with the algorithm fetched once and one reused context: Node's
  * crypto.hash allocates a Buffer for every result and resolves the algorithm name on every
  * call, which is most of the cost of hashing the 32-100 byte inputs a node hashes most (state
- * tree nodes, Merkle leaves). The caller owns both buffers (see node.ts, nativeDigest). Bad
+ * tree nodes, Merkle leaves). The caller owns both buffers (see node.ts, addonDigest). Bad
  * arguments throw a TypeError; an OpenSSL failure throws an Error (it does not happen for these
  * algorithms, and the queue is cleared either way).
  */
@@ -610,8 +610,8 @@ static napi_value Init(napi_env env, napi_value exports) {
   int pre_ok = st->group_pre != NULL && st->bn != NULL && EC_GROUP_precompute_mult(st->group_pre, st->bn) == 1;
   int za_ok = st->group != NULL && init_curve_za(st);
   ERR_clear_error();
-  if (st->group == NULL || st->sm3 == NULL || st->sha256 == NULL || st->digest_ctx == NULL || st->order == NULL || st->order_m1 == NULL || !pre_ok || !za_ok ||
-      st->zero == NULL) {
+  if (st->group == NULL || st->sm3 == NULL || st->sha256 == NULL || st->digest_ctx == NULL || st->order == NULL ||
+      st->order_m1 == NULL || !pre_ok || !za_ok || st->zero == NULL) {
     state_free(env, st, NULL);
     napi_throw_error(env, NULL, "govchain_sm2: this OpenSSL has no SM2/SM3");
     return NULL;

@@ -355,7 +355,6 @@ const K_LEAF = 1
 const K_INNER = 2
 /** An untouched existing subtree: known to be non-empty, its kind read only if needed. */
 const K_UNKNOWN = 3
-/** A subtree: its hash, what it is, and the version its node was written with. */
 /** A subtree during update: its hash, kind, version, and its decoded node when at hand. */
 type Ref = { hash: Uint8Array; kind: number; version: number; node?: Node | undefined }
 /** A private EMPTY, so a caller writing into the exported EMPTY_ROOT cannot corrupt trees. */

@@ -279,14 +279,14 @@ export function executeBlockWith(input: ExecuteBlockInput, opts: ExecuteOptions 
   const indexes: IndexWrite[] = []
   /** Tx hashes (bytesKey) of this block's transactions that passed validation (the in-block guard). */
   const inBlock = new Set<string>()
+  const validateOpts =
+    input.preverified === undefined
+      ? { modules: input.modules, params }
+      : { modules: input.modules, params, preverified: input.preverified }
 
   for (const txBytes of input.txs) {
     let v: ValidatedTx
     try {
-      const validateOpts =
-        input.preverified === undefined
-          ? { modules: input.modules, params }
-          : { modules: input.modules, params, preverified: input.preverified }
       v = validateTx(suite, input.chainId, txBytes, height, validateOpts)
       const hashKey = bytesKey(v.txHash)
       if (inBlock.has(hashKey) || input.isCommitted(v.txHash)) {
@@ -318,7 +318,6 @@ export function executeBlockWith(input: ExecuteBlockInput, opts: ExecuteOptions 
 
   // Version = height: the store keeps a block's new nodes together (docs/adr/0011).
   const { root, nodes, rootVersion } = tree.update(input.parentStateRoot, block.changes(), { version: height })
-  const hash = (d: Uint8Array) => suite.hash(d)
   const resultBytes = results.map((r) => codec.encode(TxResult, r))
   return {
     stateRoot: root,
@@ -326,8 +325,8 @@ export function executeBlockWith(input: ExecuteBlockInput, opts: ExecuteOptions 
     smtNodes: nodes,
     results,
     resultBytes,
-    resultsRoot: merkleRoot(hash, resultBytes),
-    txRoot: merkleRoot(hash, included),
+    resultsRoot: merkleRoot(fns.hash, resultBytes),
+    txRoot: merkleRoot(fns.hash, included),
     indexes,
     included,
     dropped,

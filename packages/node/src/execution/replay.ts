@@ -16,7 +16,7 @@ export type IsCommitted = (txHash: Uint8Array) => boolean
 
 /** The part of the chain store the guard reads (ChainStore implements it). */
 export interface TxIndexReader {
-  /** Height and code of the committed transaction (ChainStore.getTxCommit or getTxResult). */
+  /** Height and code of the committed transaction (ChainStore.getTxCommit). */
   getTxCommit(txHash: Uint8Array): { height: number; code: string } | undefined
 }
 

@@ -444,7 +444,6 @@ export class LmdbChainStore implements ChainStore {
     const plan = planCommit(input, this.meta())
     const header = input.block.header
     const h = buf(plan.heightKey)
-
     this.writeSync(() => {
       // Re-check inside the write lock: another writer (a second process that opened the same
       // home by mistake) could have committed since planCommit read the meta.
