@@ -6,11 +6,12 @@
  * native addon (build fails loudly if a node: module sneaks in, see `external` below).
  */
 import react from '@vitejs/plugin-react'
-import { defineConfig } from 'vite'
+import { defaultClientConditions, defineConfig } from 'vite'
 
 export default defineConfig({
   plugins: [react()],
   base: '/',
+  resolve: { conditions: ['development', ...defaultClientConditions] },
   build: {
     outDir: 'dist',
     emptyOutDir: true,

@@ -41,6 +41,7 @@ import { registerGatewayCommand } from './commands/gateway.ts'
 import { registerGovernanceCommands } from './commands/governance.ts'
 import { registerIdentityCommands } from './commands/identity.ts'
 import { registerLicenseCommand } from './commands/license.ts'
+import { registerVersionCommand } from './commands/version.ts'
 import { type DemoRuntime, startDemo } from './demo/up.ts'
 
 const BIN = fileURLToPath(new URL('../bin/govchain.js', import.meta.url))
@@ -112,6 +113,7 @@ function buildProgram(): Command {
 
   registerGatewayCommand(program)
   registerLicenseCommand(program)
+  registerVersionCommand(program, out)
   registerIdentityCommands(program)
   registerGovernanceCommands(program)
 
