@@ -960,7 +960,7 @@ export class GovchainNode implements NodeApiBackend {
           prove: opts.prove ?? false,
           ...(opts.height !== undefined ? { height: opts.height } : {}),
         }),
-      scanIndex: (prefix, limit) => this.store.scanIndex(prefix, limit),
+      scanIndex: (prefix, limit, after) => this.store.scanIndex(prefix, limit, after),
       getIndex: (key) => this.store.getIndex(key),
       keeper: <K>(module: string): K => {
         const meta = this.store.meta()
@@ -1035,13 +1035,8 @@ export class GovchainNode implements NodeApiBackend {
    * then gossip and answer. A 202 therefore means the transaction survives a crash of this node.
    */
   async submitTx(txBytes: Uint8Array): Promise<{ hash: Uint8Array }> {
-    let txHash: Uint8Array
-    try {
-      txHash = this.mempool.add(txBytes).txHash
-    } catch (e) {
-      this.metrics.incTxRejected(isGovchainError(e) ? e.code : 'UNKNOWN')
-      throw e
-    }
+    // A refusal is counted once, by the API route that answers it (govchain_txs_rejected_total).
+    const txHash = this.mempool.add(txBytes).txHash
     try {
       await this.journal([{ txHash, bytes: txBytes }])
     } catch (e) {
