@@ -7,7 +7,7 @@ import { describe, it } from 'node:test'
 import { type Block, Block as BlockCodec, type CommitCertificate, codec, toHex, utf8 } from '@govchain/core'
 import type { TxResult } from '../src/execution/results.ts'
 import { RECORD_BYTES_MAX } from '../src/storage/encoding.ts'
-import type { ChainStore, CommitBlockInput } from '../src/storage/types.ts'
+import { type ChainStore, type CommitBlockInput, SCAN_LIMIT_MAX } from '../src/storage/types.ts'
 
 export interface ChainStoreFactory {
   name: string
@@ -204,6 +204,36 @@ export function runChainStoreCompliance(factory: ChainStoreFactory): void {
       assert.equal(s.scanIndex(utf8('anchor/h/'), 0).length, 0)
       assert.deepEqual(s.scanIndex(utf8('nothing/'), 10), [])
       assert.deepEqual(s.getIndex(utf8('other/x')), new Uint8Array([(5 * 31) & 0xff]))
+      await s.close()
+    })
+
+    it('index scans seek past a cursor, so pages reach every entry beyond one scan limit', async () => {
+      const s = await factory.create()
+      const total = SCAN_LIMIT_MAX * 2 + 345
+      const name = (i: number) => `list/k/${String(i).padStart(6, '0')}`
+      const c = syntheticCommit(1, new Uint8Array(32))
+      c.indexes = [
+        { key: utf8('list/j/zzz'), value: new Uint8Array([1]) }, // just below the prefix
+        ...Array.from({ length: total }, (_, i) => ({ key: utf8(name(i)), value: new Uint8Array([i & 0xff]) })),
+        { key: utf8('list/l/aaa'), value: new Uint8Array([2]) }, // just above it
+      ]
+      s.commitBlock(c)
+      const prefix = utf8('list/k/')
+      const seen: string[] = []
+      let after: Uint8Array | undefined
+      for (let pages = 0; pages < 100; pages++) {
+        const page = s.scanIndex(prefix, SCAN_LIMIT_MAX, after)
+        if (page.length === 0) break
+        assert.ok(page.length <= SCAN_LIMIT_MAX)
+        seen.push(...page.map((e) => new TextDecoder().decode(e.key)))
+        after = page[page.length - 1]!.key
+      }
+      assert.equal(seen.length, total)
+      assert.deepEqual(seen, Array.from({ length: total }, (_, i) => name(i)))
+      // A cursor below the prefix starts at the prefix; a cursor between keys starts after it.
+      assert.equal(new TextDecoder().decode(s.scanIndex(prefix, 1, utf8('list/a'))[0]!.key), name(0))
+      assert.equal(new TextDecoder().decode(s.scanIndex(prefix, 1, utf8(`${name(1500)}x`))[0]!.key), name(1501))
+      assert.deepEqual(s.scanIndex(prefix, 10, utf8(name(total - 1))), [])
       await s.close()
     })
 

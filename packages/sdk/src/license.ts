@@ -561,7 +561,11 @@ export interface LicenseApiClient {
     id: string,
     auth: HolderAuth,
   ): Promise<{ licenceId: string; grants: Record<string, unknown>[]; uses: Record<string, unknown>[] }>
-  grants(auth: HolderAuth): Promise<{ items: Record<string, unknown>[] }>
+  /** One page of the holder's grants; pass the answer's `next` as `page.after` for the next page. */
+  grants(
+    auth: HolderAuth,
+    page?: { after?: string; limit?: number },
+  ): Promise<{ items: Record<string, unknown>[]; next: string | null }>
 }
 
 /** A client for the licence routes of a node (docs/license-api.md). */
@@ -632,7 +636,7 @@ export function licenseClient(options: {
     verify: (input, o = {}) =>
       call('POST', '/v1/licenses/verify', { ...input, ...(o.prove === undefined ? {} : { prove: o.prove }) }),
     uses: (id, auth) => call('GET', `/v1/licenses/${enc(id)}/uses${qs({ ...auth })}`),
-    grants: (auth) => call('GET', `/v1/license-grants${qs({ ...auth })}`),
+    grants: (auth, page = {}) => call('GET', `/v1/license-grants${qs({ ...auth, ...page })}`),
   }
 }
 

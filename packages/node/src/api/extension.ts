@@ -18,8 +18,11 @@ export interface ModuleApiContext {
   latestTimeMs(): number
   /** A module key at the latest (or a given) height, with a state proof when asked. */
   state(module: string, key: Uint8Array, opts?: { prove?: boolean; height?: number }): StateView
-  /** Node-local secondary index (written by handlers through ctx.index), key order, bounded. */
-  scanIndex(prefix: Uint8Array, limit: number): { key: Uint8Array; value: Uint8Array }[]
+  /**
+   * Node-local secondary index (written by handlers through ctx.index), key order, bounded;
+   * `after` (a full key) seeks past the previous page (ChainStore.scanIndex).
+   */
+  scanIndex(prefix: Uint8Array, limit: number, after?: Uint8Array): { key: Uint8Array; value: Uint8Array }[]
   getIndex(key: Uint8Array): Uint8Array | undefined
   /** A module's keeper over the latest committed state (read-only: writes throw). */
   keeper<K>(module: string): K

@@ -18,7 +18,7 @@
  */
 import { mkdirSync } from 'node:fs'
 import { join } from 'node:path'
-import { Block, BlockHeader, CommitCertificate, codec, GovchainError, SMT_HASH_BYTES, utf8 } from '@govchain/core'
+import { Block, BlockHeader, CommitCertificate, codec, compareBytes, GovchainError, SMT_HASH_BYTES, utf8 } from '@govchain/core'
 import { type Database, open, type RootDatabase } from 'lmdb'
 import { LRUCache } from 'lru-cache'
 import { type TxResult, TxResults } from '../execution/results.ts'
@@ -358,16 +358,19 @@ export class LmdbChainStore implements ChainStore {
     return plain(this.index.get(buf(key)))
   }
 
-  scanIndex(prefix: Uint8Array, limit: number): { key: Uint8Array; value: Uint8Array }[] {
+  scanIndex(prefix: Uint8Array, limit: number, after?: Uint8Array): { key: Uint8Array; value: Uint8Array }[] {
     this.check()
     const n = Math.max(0, Math.min(Math.floor(limit), SCAN_LIMIT_MAX))
     const out: { key: Uint8Array; value: Uint8Array }[] = []
     if (n === 0) return out
-    // LMDB orders keys bytewise (memcmp), the same order as compareBytes.
-    const range = this.index.getRange(prefix.length > 0 ? { start: buf(prefix) } : {})
+    // LMDB orders keys bytewise (memcmp), the same order as compareBytes. A cursor below the
+    // prefix starts at the prefix; one at or above it starts at the cursor (skipped if present).
+    const start = after !== undefined && compareBytes(after, prefix) > 0 ? after : prefix
+    const range = this.index.getRange(start.length > 0 ? { start: buf(start) } : {})
     for (const { key, value } of range) {
       const k = plain(key)!
       if (k.length < prefix.length || !prefix.every((b, i) => k[i] === b)) break
+      if (after !== undefined && compareBytes(k, after) <= 0) continue
       out.push({ key: k, value: plain(value)! })
       if (out.length >= n) break
     }

@@ -100,12 +100,13 @@ export class MemoryChainStore implements ChainStore {
     return copy(this.index.get(toHex(key))?.value)
   }
 
-  scanIndex(prefix: Uint8Array, limit: number): { key: Uint8Array; value: Uint8Array }[] {
+  scanIndex(prefix: Uint8Array, limit: number, after?: Uint8Array): { key: Uint8Array; value: Uint8Array }[] {
     this.open()
     const n = Math.max(0, Math.min(Math.floor(limit), SCAN_LIMIT_MAX))
     const p = toHex(prefix)
+    const a = after === undefined ? undefined : toHex(after)
     // Hex preserves byte order, so a sorted walk over hex keys is a walk in key order.
-    const keys = [...this.index.keys()].filter((k) => k.startsWith(p)).sort()
+    const keys = [...this.index.keys()].filter((k) => k.startsWith(p) && (a === undefined || k > a)).sort()
     return keys.slice(0, n).map((k) => {
       const e = this.index.get(k)!
       return { key: e.key.slice(), value: e.value.slice() }

@@ -115,8 +115,12 @@ export interface ChainStore extends NodeStore {
   /** Where a transaction was committed (height) and its result code, without its events: the replay guard's question. */
   getTxCommit(txHash: Uint8Array): { height: number; code: string } | undefined
   getIndex(key: Uint8Array): Uint8Array | undefined
-  /** Entries whose key starts with `prefix`, in key order, at most `limit` (≤ SCAN_LIMIT_MAX). */
-  scanIndex(prefix: Uint8Array, limit: number): { key: Uint8Array; value: Uint8Array }[]
+  /**
+   * Entries whose key starts with `prefix`, in key order, at most `limit` (≤ SCAN_LIMIT_MAX).
+   * `after` is a seek cursor: only keys strictly greater than it (a full key, normally the last
+   * one of the previous page), so a listing walks any number of entries page by page.
+   */
+  scanIndex(prefix: Uint8Array, limit: number, after?: Uint8Array): { key: Uint8Array; value: Uint8Array }[]
   /** Opaque records outside the chain (the consensus signer's last signed step). */
   getRecord(name: string): Uint8Array | undefined
   /** Durable on return. */

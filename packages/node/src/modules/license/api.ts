@@ -24,6 +24,7 @@ import {
   utf8,
 } from '@govchain/core'
 import type { ApiExtension, ModuleApiContext } from '../../api/extension.ts'
+import { seekPage } from '../../api/paging.ts'
 import { err, INTERNAL, INVALID, type JsonSchema, type RouteSpec } from '../../api/schemas.ts'
 import { stateJson } from '../../api/views.ts'
 import type { IdentityKeeper } from '../identity/keeper.ts'
@@ -84,8 +85,8 @@ const VerdictSchema: JsonSchema = {
 
 /** Listing limits: a page and the scan behind a filtered page. */
 export const LICENSE_LIST_MAX = 200
-export const LICENSE_SCAN_MAX = 5000
-export const GRANTS_LIST_MAX = 500
+/** Holder grants per page unless `limit` says otherwise (at most 500). */
+export const GRANTS_PAGE_DEFAULT = 100
 
 export const LICENSE_ROUTES: RouteSpec[] = [
   {
@@ -124,7 +125,9 @@ export const LICENSE_ROUTES: RouteSpec[] = [
     operationId: 'licenseList',
     summary: 'Licences by holder, issuer or type (node-local index)',
     description:
-      'At least one of holder, issuer, type. `status` filters on the effective status at the latest block time.',
+      'At least one of holder, issuer, type. `status` filters on the effective status at the latest block time. ' +
+      "Pages by seek cursor: pass the previous page's `next` as `after`; a page may come back short with a " +
+      'non-null `next` when a filter skipped many entries, and `next` is null only on the last page.',
     tag: LICENSE_MODULE,
     querystring: {
       type: 'object',
@@ -261,12 +264,20 @@ export const LICENSE_ROUTES: RouteSpec[] = [
       type: 'object',
       additionalProperties: false,
       required: ['did', 'key', 'ts', 'sig'],
-      properties: authProps,
+      properties: {
+        ...authProps,
+        limit: { type: 'string', pattern: '^([1-9][0-9]{0,1}|[1-4][0-9]{2}|500)$' },
+        after: { type: 'string', pattern: '^[0-9a-f]{64}$', description: "the previous page's `next`" },
+      },
     },
     responses: {
       200: {
-        description: 'grants',
-        schema: { type: 'object', required: ['items'], properties: { items: { type: 'array', items: anyObject } } },
+        description: 'grants, a page at a time; `next` is null on the last page',
+        schema: {
+          type: 'object',
+          required: ['items', 'next'],
+          properties: { items: { type: 'array', items: anyObject }, next: { type: ['string', 'null'] } },
+        },
       },
       400: INVALID,
       401: err('LICENSE_AUTH_INVALID'),
@@ -317,14 +328,9 @@ export function licenseApi(ctx: ModuleApiContext, clock: () => number = Date.now
     return o === undefined ? null : { orgId, name: o.name, nameEn: o.nameEn, code: o.code }
   }
 
-  function listIds(prefix: Uint8Array, after: string | undefined, max: number): string[] {
-    const full = utf8(`${LICENSE_MODULE}/`)
-    const p = new Uint8Array([...full, ...prefix])
-    return ctx
-      .scanIndex(p, LICENSE_SCAN_MAX)
-      .map((e) => dec.decode(e.key.subarray(p.length)))
-      .filter((id) => after === undefined || id > after)
-      .slice(0, max)
+  /** The index prefix of a licence listing, as the store keys it (`license/` + facet). */
+  function indexPrefix(facet: Uint8Array): Uint8Array {
+    return new Uint8Array([...utf8(`${LICENSE_MODULE}/`), ...facet])
   }
 
   function verify(body: { credential?: string; qr?: string; prove?: boolean }): Record<string, unknown> {
@@ -473,23 +479,22 @@ export function licenseApi(ctx: ModuleApiContext, clock: () => number = Date.now
           else throw new GovchainError('INVALID_ARGUMENT', 'give at least one of holder, issuer, type')
           const now = at()
           const k = keeper()
-          const items: Record<string, unknown>[] = []
-          let next: string | null = null
-          for (const id of listIds(prefix, q.after, LICENSE_SCAN_MAX)) {
-            const r = k.licence(id)
-            if (r === undefined) continue
-            if (q.holder !== undefined && r.holder !== q.holder) continue
-            if (q.issuer !== undefined && r.issuerOrg !== q.issuer) continue
-            if (q.type !== undefined && r.typeCode !== q.type) continue
-            const view = renderLicence(r, now)
-            if (q.status !== undefined && view.effectiveStatus !== q.status) continue
-            if (items.length === limit) {
-              next = String(items[items.length - 1]!.id)
-              break
-            }
-            items.push(view)
-          }
-          return { items, next }
+          const page = seekPage({
+            scan: ctx.scanIndex,
+            prefix: indexPrefix(prefix),
+            after: q.after === undefined ? undefined : utf8(q.after),
+            limit,
+            take: ({ suffix }) => {
+              const r = k.licence(dec.decode(suffix))
+              if (r === undefined) return undefined
+              if (q.holder !== undefined && r.holder !== q.holder) return undefined
+              if (q.issuer !== undefined && r.issuerOrg !== q.issuer) return undefined
+              if (q.type !== undefined && r.typeCode !== q.type) return undefined
+              const view = renderLicence(r, now)
+              return q.status !== undefined && view.effectiveStatus !== q.status ? undefined : view
+            },
+          })
+          return { items: page.items, next: page.next === null ? null : dec.decode(page.next) }
         },
       })
       app.route<{ Params: { id: string }; Querystring: { prove?: string; height?: string } }>({
@@ -542,21 +547,24 @@ export function licenseApi(ctx: ModuleApiContext, clock: () => number = Date.now
           }
         },
       })
-      app.route<{ Querystring: AuthQuery }>({
+      app.route<{ Querystring: AuthQuery & { limit?: string; after?: string } }>({
         ...spec('licenseHolderGrants'),
         handler: async (request) => {
           authenticate('/v1/license-grants', request.query)
-          const prefix = new Uint8Array([
-            ...utf8(`${LICENSE_MODULE}/`),
-            ...LICENSE_INDEX.grantsByHolder(request.query.did),
-          ])
           const k = keeper()
           const now = at()
-          const items = ctx.scanIndex(prefix, GRANTS_LIST_MAX).flatMap((e) => {
-            const g = k.grant(fromHex(dec.decode(e.key.subarray(prefix.length))))
-            return g === undefined ? [] : [renderGrant(g, k.licence(g.licenceId), now.timeMs)]
+          const { after, limit } = request.query
+          const page = seekPage({
+            scan: ctx.scanIndex,
+            prefix: indexPrefix(LICENSE_INDEX.grantsByHolder(request.query.did)),
+            after: after === undefined ? undefined : utf8(after),
+            limit: Number(limit ?? GRANTS_PAGE_DEFAULT),
+            take: ({ suffix }) => {
+              const g = k.grant(fromHex(dec.decode(suffix)))
+              return g === undefined ? undefined : renderGrant(g, k.licence(g.licenceId), now.timeMs)
+            },
           })
-          return { items }
+          return { items: page.items, next: page.next === null ? null : dec.decode(page.next) }
         },
       })
     },
