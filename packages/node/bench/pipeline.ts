@@ -23,7 +23,7 @@ import { ANCHOR_MODULE, AnchorPutArgs, Block, type BlockHeader, codec, getSuite,
 import { buildBlock, ExecutionCache, signTx, validateBlock } from '../src/execution/index.ts'
 import { Mempool } from '../src/mempool/index.ts'
 import { defaultModuleRegistry } from '../src/modules/index.ts'
-import { LmdbChainStore } from '../src/storage/index.ts'
+import { LmdbChainStore } from '@govchain/store'
 
 const HELP = `Usage: npm run bench:pipeline -- [options]
 

@@ -18,6 +18,7 @@ import {
   LocalSigner,
   type SignerStore,
 } from '@govchain/consensus'
+import type { TxEvent } from '@govchain/core'
 import {
   Block,
   BlockHeader,
@@ -43,6 +44,7 @@ import {
   Vote,
   verifyCommitFor,
 } from '@govchain/core'
+import { type ChainStore, LmdbChainStore, PENDING_SCAN_MAX, type PendingTx } from '@govchain/store'
 import type {
   TxEvent as ApiTxEvent,
   BlockView,
@@ -68,7 +70,6 @@ import {
   validateBlock,
 } from './execution/index.ts'
 import { readonlyKeeper } from './execution/readonly.ts'
-import type { TxEvent } from './execution/results.ts'
 import type { Genesis } from './genesis.ts'
 import { genesisHash, genesisValidatorSet } from './genesis.ts'
 import type { NodeHome } from './home.ts'
@@ -84,7 +85,6 @@ import {
   MODULE_APIS,
 } from './modules/index.ts'
 import { createP2P, type P2P } from './p2p/index.ts'
-import { type ChainStore, LmdbChainStore, PENDING_SCAN_MAX, type PendingTx } from './storage/index.ts'
 import {
   CHANNEL,
   PRIORITY_CHANNELS,

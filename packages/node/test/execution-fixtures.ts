@@ -8,6 +8,7 @@ import {
   GovchainError,
   utf8,
 } from '@govchain/core'
+import type { ChainStore } from '@govchain/store'
 import {
   type BlockExecution,
   type BuiltBlock,
@@ -21,7 +22,6 @@ import {
   signTx,
 } from '../src/execution/index.ts'
 import { anchorModule } from '../src/modules/anchor/index.ts'
-import type { ChainStore } from '../src/storage/types.ts'
 
 export const CHAIN_ID = 'govchain-test'
 export const ZERO32 = new Uint8Array(32)

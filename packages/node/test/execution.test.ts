@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict'
 import { describe, it } from 'node:test'
 import { codec, GovchainError, LIMITS, SignedTx, SparseMerkleTree, suites, TxBody, toHex, utf8 } from '@govchain/core'
+import { MemoryChainStore } from '@govchain/store'
 import fc from 'fast-check'
 import {
   blockHash,
@@ -15,7 +16,6 @@ import {
   validateBlock,
   validateTx,
 } from '../src/execution/index.ts'
-import { MemoryChainStore } from '../src/storage/memory.ts'
 import {
   anchorArgs,
   anchorTx,

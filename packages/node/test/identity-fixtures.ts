@@ -1,5 +1,7 @@
 /** Fixtures for identity and governance tests: a genesis with N departments and a chain driver that passes it. */
 import { type CryptoSuite, codec, ROLES, toHex } from '@govchain/core'
+import type { ChainStore } from '@govchain/store'
+import { MemoryChainStore } from '@govchain/store'
 import {
   type BlockExecution,
   buildBlock,
@@ -13,8 +15,6 @@ import { readonlyKeeper } from '../src/execution/readonly.ts'
 import { type Genesis, parseGenesis } from '../src/genesis.ts'
 import { demoCreditCode } from '../src/home.ts'
 import { defaultModuleRegistry } from '../src/modules/index.ts'
-import { MemoryChainStore } from '../src/storage/memory.ts'
-import type { ChainStore } from '../src/storage/types.ts'
 import { fakeCertificate, type Signer } from './execution-fixtures.ts'
 
 export const GOV_CHAIN_ID = 'govchain-gov-test'

@@ -1,10 +1,10 @@
 import assert from 'node:assert/strict'
 import { describe, it } from 'node:test'
 import { type CryptoSuite, codec, GovchainError, SignedTx, suites, toHex } from '@govchain/core'
+import { MemoryChainStore } from '@govchain/store'
 import fc from 'fast-check'
 import { executeBlock, validateTx } from '../src/execution/index.ts'
 import { Mempool, type MempoolOptions, VerifiedCache } from '../src/mempool/index.ts'
-import { MemoryChainStore } from '../src/storage/memory.ts'
 import { anchorTx, assertCoded, CHAIN_ID, signer, testRegistry, ZERO32 } from './execution-fixtures.ts'
 
 const suite = suites.intl

@@ -4,7 +4,7 @@
  * after each commitBlock returns. The parent SIGKILLs it at a random instant.
  */
 import { suites } from '@govchain/core'
-import { LmdbChainStore } from '../src/storage/lmdb.ts'
+import { LmdbChainStore } from '@govchain/store'
 import { anchorTx, ChainDriver, signer } from './execution-fixtures.ts'
 
 const path = process.argv[2]!

@@ -20,8 +20,8 @@ import {
   suites,
   TxBody,
 } from '@govchain/core'
+import { LmdbChainStore } from '@govchain/store'
 import { blockHash, stateKey } from '../src/execution/index.ts'
-import { LmdbChainStore } from '../src/storage/lmdb.ts'
 
 const ROUNDS = 6
 const root = mkdtempSync(join(tmpdir(), 'govchain-crash-'))

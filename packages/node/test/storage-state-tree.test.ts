@@ -9,12 +9,12 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { after, describe, it } from 'node:test'
 import { ANCHOR_MODULE, anchorKey, SparseMerkleTree, suites, toHex, verifySmtProof } from '@govchain/core'
+import { LmdbChainStore } from '@govchain/store'
+import { syntheticCommit } from '@govchain/store/compliance'
 import { open } from 'lmdb'
 import { queryState } from '../src/execution/query.ts'
 import { stateKey } from '../src/execution/state.ts'
-import { LmdbChainStore } from '../src/storage/lmdb.ts'
 import { anchorTx, ChainDriver, docHash, signer } from './execution-fixtures.ts'
-import { syntheticCommit } from './storage-compliance.ts'
 
 const suite = suites.intl
 const dir = mkdtempSync(join(tmpdir(), 'govchain-tree-'))

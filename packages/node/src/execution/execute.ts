@@ -17,23 +17,26 @@
  * validateTx checks first, exactly as before.
  */
 import {
+  bytesKey,
   type CryptoSuite,
   codec,
   type ErrorCode,
+  EVENT_LIMITS,
   GovchainError,
   isGovchainError,
   merkleRoot,
+  OK,
   type SmtNodeStore,
+  type TxEvent,
+  TxResult,
   toHex,
   utf8,
 } from '@govchain/core'
+import type { IndexWrite } from '@govchain/store'
 import type { Genesis } from '../genesis.ts'
-import { bytesKey } from '../hex.ts'
-import type { IndexWrite } from '../storage/types.ts'
 import type { ModuleRegistry, ModuleState, TxContext } from './module.ts'
 import { DEFAULT_EXECUTION_PARAMS, type ExecutionParams } from './params.ts'
 import type { IsCommitted } from './replay.ts'
-import { EVENT_LIMITS, OK, type TxEvent, TxResult } from './results.ts'
 import { BlockState, stateKey, TxState } from './state.ts'
 import { stateTree } from './tree.ts'
 import { type Preverified, txHashOf, type ValidatedTx, validateTx } from './validate.ts'

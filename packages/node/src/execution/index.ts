@@ -1,3 +1,4 @@
+export * from '@govchain/core'
 export * from './block.ts'
 export {
   ADMISSION_CODES,
@@ -12,6 +13,5 @@ export * from './module.ts'
 export * from './params.ts'
 export * from './query.ts'
 export { committedBefore, type IsCommitted, type TxIndexReader } from './replay.ts'
-export * from './results.ts'
 export { stateKey } from './state.ts'
 export { type Preverified, signTx, txHashOf, type ValidatedTx, type ValidateOptions, validateTx } from './validate.ts'

@@ -11,7 +11,7 @@ import {
   type SmtProof,
   SparseMerkleTree,
 } from '@govchain/core'
-import type { ChainStore } from '../storage/types.ts'
+import type { ChainStore } from '@govchain/store'
 import { MODULE_NAME_PATTERN, type ModuleRegistry } from './module.ts'
 import { stateKey } from './state.ts'
 

@@ -15,6 +15,7 @@ import {
   DOMAIN,
   equalBytes,
   GovchainError,
+  hexOf,
   isGovchainError,
   LIMITS,
   SignedTx,
@@ -22,7 +23,6 @@ import {
   TxBody,
   toHex,
 } from '@govchain/core'
-import { hexOf } from '../hex.ts'
 import type { Handler, Module, ModuleRegistry } from './module.ts'
 import { DEFAULT_EXECUTION_PARAMS, type ExecutionParams } from './params.ts'
 

@@ -17,12 +17,11 @@
  * pool entries (a tx reaped into a proposal is still in it when the proposal is validated).
  */
 
-import { type CryptoSuite, GovchainError, LIMITS } from '@govchain/core'
+import { type CryptoSuite, GovchainError, hexOf, LIMITS } from '@govchain/core'
 import { LRUCache } from 'lru-cache'
 import type { ModuleRegistry } from '../execution/module.ts'
 import { DEFAULT_EXECUTION_PARAMS, type ExecutionParams } from '../execution/params.ts'
 import { type Preverified, type ValidatedTx, validateTx } from '../execution/validate.ts'
-import { hexOf } from '../hex.ts'
 
 export interface MempoolOptions {
   suite: CryptoSuite

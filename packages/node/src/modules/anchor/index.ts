@@ -25,13 +25,13 @@ import {
   codec,
   concatBytes,
   hash32,
+  hexOf,
   toHex,
   utf8,
 } from '@govchain/core'
+import type { ChainStore } from '@govchain/store'
 import { handler, type KeeperContext, type Module, query, type ReadonlyModuleState } from '../../execution/module.ts'
 import { queryState, type StateAnswer } from '../../execution/query.ts'
-import { hexOf } from '../../hex.ts'
-import type { ChainStore } from '../../storage/types.ts'
 
 export { ANCHOR_LIMITS, ANCHOR_MODULE, AnchorPutArgs, AnchorRecord }
 

@@ -3,7 +3,8 @@
  * consensus (the header's resultsRoot commits to their encodings), so their shape is fixed
  * here with the deterministic codec and every field is bounded.
  */
-import { codec, hash32, LIMITS } from '@govchain/core'
+import * as codec from './encoding/codec.ts'
+import { hash32, LIMITS } from './types.ts'
 
 /** Bounds on what a transaction may emit: results are hashed and stored by every node. */
 export const EVENT_LIMITS = {

@@ -2,8 +2,7 @@
  * Checks a commit against the stored chain and encodes everything it writes before any engine
  * opens a write transaction: all that can fail fails here, so the write phase is plain puts.
  */
-import { Block, CommitCertificate, codec, equalBytes, GovchainError } from '@govchain/core'
-import { TxResults } from '../execution/results.ts'
+import { Block, CommitCertificate, codec, equalBytes, GovchainError, TxResults } from '@govchain/core'
 import { heightKey, MetaRecord, TxIndexRecord } from './encoding.ts'
 import type { ChainMeta, CommitBlockInput } from './types.ts'
 

@@ -4,11 +4,10 @@
  */
 import assert from 'node:assert/strict'
 import { describe, it } from 'node:test'
-import { codec } from '@govchain/core'
+import { codec, TxResult, TxResults } from '@govchain/core'
 import fc from 'fast-check'
-import { TxResult, TxResults } from '../src/execution/results.ts'
-import { TxIndexRecord } from '../src/storage/encoding.ts'
-import { sortByHash, txIndexRecordBytes, txResultsBytes } from '../src/storage/plan.ts'
+import { TxIndexRecord } from '../src/encoding.ts'
+import { sortByHash, txIndexRecordBytes, txResultsBytes } from '../src/plan.ts'
 
 const resultArb = fc.record({
   txHash: fc.uint8Array({ minLength: 32, maxLength: 32 }),

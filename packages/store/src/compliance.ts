@@ -4,10 +4,10 @@
  */
 import assert from 'node:assert/strict'
 import { describe, it } from 'node:test'
+import type { TxResult } from '@govchain/core'
 import { type Block, Block as BlockCodec, type CommitCertificate, codec, toHex, utf8 } from '@govchain/core'
-import type { TxResult } from '../src/execution/results.ts'
-import { RECORD_BYTES_MAX } from '../src/storage/encoding.ts'
-import { type ChainStore, type CommitBlockInput, SCAN_LIMIT_MAX } from '../src/storage/types.ts'
+import { RECORD_BYTES_MAX } from './encoding.ts'
+import { type ChainStore, type CommitBlockInput, SCAN_LIMIT_MAX } from './types.ts'
 
 export interface ChainStoreFactory {
   name: string
@@ -229,7 +229,10 @@ export function runChainStoreCompliance(factory: ChainStoreFactory): void {
         after = page[page.length - 1]!.key
       }
       assert.equal(seen.length, total)
-      assert.deepEqual(seen, Array.from({ length: total }, (_, i) => name(i)))
+      assert.deepEqual(
+        seen,
+        Array.from({ length: total }, (_, i) => name(i)),
+      )
       // A cursor below the prefix starts at the prefix; a cursor between keys starts after it.
       assert.equal(new TextDecoder().decode(s.scanIndex(prefix, 1, utf8('list/a'))[0]!.key), name(0))
       assert.equal(new TextDecoder().decode(s.scanIndex(prefix, 1, utf8(`${name(1500)}x`))[0]!.key), name(1501))

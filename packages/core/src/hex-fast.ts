@@ -6,15 +6,21 @@
  * applied to the Uint8Array itself: no Buffer view is made per call, which was most of the cost
  * (about 0.13 µs instead of 0.55 for a 32-byte hash). Where a Node lacks them, the view is made.
  */
+import { toHex } from './bytes.ts'
+
 type Slice = (this: Uint8Array, start: number, end: number) => string
-const slices = Buffer.prototype as unknown as { hexSlice?: Slice; latin1Slice?: Slice }
+// Browsers have no Buffer: there both functions take the portable paths below.
+const slices = (typeof Buffer === 'undefined' ? {} : Buffer.prototype) as unknown as {
+  hexSlice?: Slice
+  latin1Slice?: Slice
+}
 const hexSlice = typeof slices.hexSlice === 'function' ? slices.hexSlice : undefined
 const latin1Slice = typeof slices.latin1Slice === 'function' ? slices.latin1Slice : undefined
 
 /** Lowercase hex, the same text as core's toHex. */
 export function hexOf(b: Uint8Array): string {
   if (hexSlice !== undefined) return hexSlice.call(b, 0, b.length)
-  return Buffer.from(b.buffer, b.byteOffset, b.byteLength).toString('hex')
+  return toHex(b)
 }
 
 /**
@@ -23,5 +29,7 @@ export function hexOf(b: Uint8Array): string {
  */
 export function bytesKey(b: Uint8Array): string {
   if (latin1Slice !== undefined) return latin1Slice.call(b, 0, b.length)
-  return Buffer.from(b.buffer, b.byteOffset, b.byteLength).toString('latin1')
+  let s = ''
+  for (let i = 0; i < b.length; i++) s += String.fromCharCode(b[i]!)
+  return s
 }

@@ -2,8 +2,7 @@
  * How the stores lay their records out. Shared by every engine so that a record written by
  * one engine reads the same through another (and a copy tool can move data between them).
  */
-import { codec, GovchainError, hash32, LIMITS } from '@govchain/core'
-import { EVENT_LIMITS, TxEvent } from '../execution/results.ts'
+import { codec, EVENT_LIMITS, GovchainError, hash32, LIMITS, TxEvent } from '@govchain/core'
 
 /** Heights as 8-byte big-endian keys: byte order = numeric order, so range scans work. */
 export function heightKey(height: number): Uint8Array {

@@ -3,8 +3,15 @@
  * the LMDB store except durability (nothing survives the process). Passes the same
  * compliance suite.
  */
-import { Block, type BlockHeader, CommitCertificate, GovchainError, toHex } from '@govchain/core'
-import { type TxResult, TxResults } from '../execution/results.ts'
+import {
+  Block,
+  type BlockHeader,
+  CommitCertificate,
+  GovchainError,
+  type TxResult,
+  TxResults,
+  toHex,
+} from '@govchain/core'
 import { checkRecordName, checkRecordValue, decodeStored, MetaRecord, TxIndexRecord, txIndexHead } from './encoding.ts'
 import { planCommit } from './plan.ts'
 import {

@@ -2,10 +2,10 @@ import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { after } from 'node:test'
-import { LmdbChainStore } from '../src/storage/lmdb.ts'
-import { MemoryChainStore } from '../src/storage/memory.ts'
-import type { ChainStore } from '../src/storage/types.ts'
-import { runChainStoreCompliance } from './storage-compliance.ts'
+import { runChainStoreCompliance } from '../src/compliance.ts'
+import { LmdbChainStore } from '../src/lmdb.ts'
+import { MemoryChainStore } from '../src/memory.ts'
+import type { ChainStore } from '../src/types.ts'
 
 const root = mkdtempSync(join(tmpdir(), 'govchain-store-'))
 after(() => rmSync(root, { recursive: true, force: true }))

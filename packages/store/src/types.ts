@@ -12,8 +12,7 @@
  *   callers must not modify them; every other read returns a fresh copy.
  * - `putRecordSync` is durable on return (the signer persists a vote before sending it).
  */
-import type { Block, BlockHeader, CommitCertificate } from '@govchain/core'
-import type { TxEvent, TxResult } from '../execution/results.ts'
+import type { Block, BlockHeader, CommitCertificate, TxEvent, TxResult } from '@govchain/core'
 
 /** The subset of the store the state tree needs (same shape as core's SmtNodeStore). */
 export interface NodeStore {

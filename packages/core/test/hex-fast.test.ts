@@ -3,7 +3,7 @@ import assert from 'node:assert/strict'
 import { describe, it } from 'node:test'
 import { toHex } from '@govchain/core'
 import fc from 'fast-check'
-import { bytesKey, hexOf } from '../src/hex.ts'
+import { bytesKey, hexOf } from '../src/hex-fast.ts'
 
 describe('hex and latin1 keys', () => {
   it('equal toHex and a latin1 decoding, for views at any offset and on- or off-heap arrays (property)', () => {
