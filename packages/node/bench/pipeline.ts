@@ -20,10 +20,10 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { parseArgs } from 'node:util'
 import { ANCHOR_MODULE, AnchorPutArgs, Block, type BlockHeader, codec, getSuite, type SuiteName } from '@govchain/core'
+import { LmdbChainStore } from '@govchain/store'
 import { buildBlock, ExecutionCache, signTx, validateBlock } from '../src/execution/index.ts'
 import { Mempool } from '../src/mempool/index.ts'
 import { defaultModuleRegistry } from '../src/modules/index.ts'
-import { LmdbChainStore } from '@govchain/store'
 
 const HELP = `Usage: npm run bench:pipeline -- [options]
 
