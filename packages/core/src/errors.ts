@@ -99,6 +99,9 @@ export const ERROR_CATALOGUE = {
   SDK_BAD_RESPONSE: { http: 502, message: 'the node answered with an unexpected response' },
   // daemon, configuration and CLI (node, cli)
   GENESIS_INVALID: { http: 400, message: 'genesis document is invalid' },
+  GENESIS_MODULE_MISSING: { http: 400, message: 'the genesis names a module this node does not have' },
+  GENESIS_MODULE_VERSION: { http: 400, message: 'the genesis pins a module at another version than this node has' },
+  MODULE_REQUIREMENT_MISSING: { http: 500, message: 'a module requires another module that is not in the set' },
   CONFIG_INVALID: { http: 400, message: 'node configuration is invalid' },
   HOME_NOT_FOUND: { http: 404, message: 'node home folder not found or not initialised' },
   HOME_NOT_EMPTY: { http: 409, message: 'target folder already holds a network' },
@@ -236,21 +239,73 @@ export const ERROR_CATALOGUE = {
   GOV_EVIDENCE_DUPLICATE: { http: 409, message: 'this equivocation is already recorded' },
 } as const satisfies Record<string, { http: number; message: string }>
 
-export type ErrorCode = keyof typeof ERROR_CATALOGUE
+/**
+ * Codes declared by application packages (the module contract's `errors`). A package adds its
+ * codes to this interface by declaration merging, so they type-check wherever ErrorCode is used:
+ *
+ *   declare module '@govchain/core' { interface ModuleErrorCodes extends Record<keyof typeof MY_ERRORS, true> {} }
+ *
+ * and registers their HTTP status and message at run time with registerErrors().
+ */
+// biome-ignore lint/suspicious/noEmptyInterface: augmented by application packages
+export interface ModuleErrorCodes {}
+
+export type ErrorCode = keyof typeof ERROR_CATALOGUE | (keyof ModuleErrorCodes & string)
+
+export interface ErrorInfo {
+  readonly http: number
+  readonly message: string
+}
+
+const registered = new Map<string, ErrorInfo & { area: string }>()
+const CODE_PATTERN = /^[A-Z][A-Z0-9_]{1,63}$/
+
+/**
+ * Adds an application's codes to the catalogue (at import of its module package). A code means
+ * one thing forever: defining it again differently, or a core code, throws.
+ */
+export function registerErrors(area: string, defs: Readonly<Record<string, ErrorInfo>>): void {
+  for (const [code, info] of Object.entries(defs)) {
+    const core = (ERROR_CATALOGUE as Record<string, ErrorInfo>)[code]
+    const prior = core ?? registered.get(code)
+    if (!CODE_PATTERN.test(code) || !Number.isInteger(info.http) || info.http < 400 || info.http > 599) {
+      throw new GovchainError('INVALID_ARGUMENT', `error code ${code} of ${area}: bad code or status`)
+    }
+    if (prior !== undefined) {
+      if (prior.http === info.http && prior.message === info.message) continue
+      throw new GovchainError('INVALID_ARGUMENT', `error code ${code} of ${area} is already defined differently`)
+    }
+    registered.set(code, { http: info.http, message: info.message, area })
+  }
+}
+
+/** The catalogue entry of a code (core or registered), undefined for an unknown code. */
+export function errorInfo(code: string): ErrorInfo | undefined {
+  return (ERROR_CATALOGUE as Record<string, ErrorInfo>)[code] ?? registered.get(code)
+}
+
+/** Every catalogued code: core's, then the registered ones in registration order. */
+export function errorCodes(): string[] {
+  return [...Object.keys(ERROR_CATALOGUE), ...registered.keys()]
+}
+
+export function isErrorCode(code: string): code is ErrorCode {
+  return errorInfo(code) !== undefined
+}
 
 export class GovchainError extends Error {
   readonly code: ErrorCode
   readonly details: Readonly<Record<string, unknown>> | undefined
 
   constructor(code: ErrorCode, message?: string, details?: Record<string, unknown>) {
-    super(message ?? ERROR_CATALOGUE[code].message)
+    super(message ?? errorInfo(code)?.message ?? code)
     this.name = 'GovchainError'
     this.code = code
     this.details = details
   }
 
   get httpStatus(): number {
-    return ERROR_CATALOGUE[this.code].http
+    return errorInfo(this.code)?.http ?? 500
   }
 
   toJSON(): { code: ErrorCode; message: string; details?: Readonly<Record<string, unknown>> } {

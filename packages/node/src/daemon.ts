@@ -8,6 +8,23 @@
  *   status from peers ──▶ sync: fetch blocks, verify certificates, validate, commit
  */
 
+import type { Genesis } from '@govchain/app'
+import {
+  blockHash,
+  buildBlock,
+  committedBefore,
+  DEFAULT_EXECUTION_PARAMS,
+  ExecutionCache,
+  type ExecutionParams,
+  genesisHash,
+  genesisStateRoot,
+  genesisValidatorSet,
+  queryState,
+  readonlyKeeper,
+  signTx,
+  txHashOf,
+  validateBlock,
+} from '@govchain/app'
 import {
   type Consensus,
   type ConsensusInput,
@@ -56,22 +73,6 @@ import type {
   TxView,
 } from './api/backend.ts'
 import { type ApiServer, createApiServer, type ModuleApiContext } from './api/index.ts'
-import {
-  blockHash,
-  buildBlock,
-  committedBefore,
-  DEFAULT_EXECUTION_PARAMS,
-  ExecutionCache,
-  type ExecutionParams,
-  genesisStateRoot,
-  queryState,
-  signTx,
-  txHashOf,
-  validateBlock,
-} from './execution/index.ts'
-import { readonlyKeeper } from './execution/readonly.ts'
-import type { Genesis } from './genesis.ts'
-import { genesisHash, genesisValidatorSet } from './genesis.ts'
 import type { NodeHome } from './home.ts'
 import { createLogger, type Logger } from './log.ts'
 import { Mempool } from './mempool/index.ts'

@@ -15,8 +15,8 @@
  */
 import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs'
 import { join, resolve } from 'node:path'
+import { DEFAULT_PARAMS, type Genesis, type GenesisOrganisation, parseGenesis } from '@govchain/app'
 import { fromHex, GovchainError, getSuite, type SuiteName, toHex } from '@govchain/core'
-import { DEFAULT_PARAMS, type Genesis, type GenesisOrganisation, parseGenesis } from './genesis.ts'
 import { createOrgCA, issueNodeCert } from './pki/index.ts'
 
 export interface KeyFile {

@@ -1,9 +1,24 @@
+// The genesis document lives in @govchain/app; re-exported for the CLI and tools that start nodes.
+export {
+  type ChainParams,
+  chainModules,
+  DEFAULT_PARAMS,
+  describeGenesis,
+  type Genesis,
+  type GenesisModule,
+  type GenesisOfficer,
+  type GenesisOrganisation,
+  type GenesisValidator,
+  genesisBytes,
+  genesisHash,
+  genesisValidatorSet,
+  parseGenesis,
+} from '@govchain/app'
 export { type ChainStore, LmdbChainStore, MemoryChainStore } from '@govchain/store'
 export type * from './api/backend.ts'
 export { createApiServer } from './api/index.ts'
 export * from './daemon.ts'
 export * from './gateway/index.ts'
-export * from './genesis.ts'
 export * from './home.ts'
 export { createLogger, type Logger } from './log.ts'
 export { NodeMetrics } from './metrics.ts'

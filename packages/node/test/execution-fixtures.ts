@@ -1,14 +1,5 @@
 /** Shared test fixtures: signed transactions, a test module, a small chain driver. */
-import {
-  ANCHOR_MODULE,
-  AnchorPutArgs,
-  type CommitCertificate,
-  type CryptoSuite,
-  codec,
-  GovchainError,
-  utf8,
-} from '@govchain/core'
-import type { ChainStore } from '@govchain/store'
+
 import {
   type BlockExecution,
   type BuiltBlock,
@@ -20,7 +11,17 @@ import {
   ModuleRegistry,
   type ParentInfo,
   signTx,
-} from '../src/execution/index.ts'
+} from '@govchain/app'
+import {
+  ANCHOR_MODULE,
+  AnchorPutArgs,
+  type CommitCertificate,
+  type CryptoSuite,
+  codec,
+  GovchainError,
+  utf8,
+} from '@govchain/core'
+import type { ChainStore } from '@govchain/store'
 import { anchorModule } from '../src/modules/anchor/index.ts'
 
 export const CHAIN_ID = 'govchain-test'

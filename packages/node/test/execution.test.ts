@@ -1,8 +1,5 @@
 import assert from 'node:assert/strict'
 import { describe, it } from 'node:test'
-import { codec, GovchainError, LIMITS, SignedTx, SparseMerkleTree, suites, TxBody, toHex, utf8 } from '@govchain/core'
-import { MemoryChainStore } from '@govchain/store'
-import fc from 'fast-check'
 import {
   blockHash,
   committedBefore,
@@ -10,12 +7,25 @@ import {
   ExecutionCache,
   type ExecutionParams,
   executeBlock,
-  OK,
   stateKey,
-  TxResult,
   validateBlock,
   validateTx,
-} from '../src/execution/index.ts'
+} from '@govchain/app'
+import {
+  codec,
+  GovchainError,
+  LIMITS,
+  OK,
+  SignedTx,
+  SparseMerkleTree,
+  suites,
+  TxBody,
+  TxResult,
+  toHex,
+  utf8,
+} from '@govchain/core'
+import { MemoryChainStore } from '@govchain/store'
+import fc from 'fast-check'
 import {
   anchorArgs,
   anchorTx,

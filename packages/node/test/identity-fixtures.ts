@@ -1,18 +1,19 @@
 /** Fixtures for identity and governance tests: a genesis with N departments and a chain driver that passes it. */
-import { type CryptoSuite, codec, ROLES, toHex } from '@govchain/core'
-import type { ChainStore } from '@govchain/store'
-import { MemoryChainStore } from '@govchain/store'
+
 import {
   type BlockExecution,
   buildBlock,
   ExecutionCache,
+  type Genesis,
   type ModuleRegistry,
   type ParentInfo,
+  parseGenesis,
+  readonlyKeeper,
   signTx,
-  type TxResult,
-} from '../src/execution/index.ts'
-import { readonlyKeeper } from '../src/execution/readonly.ts'
-import { type Genesis, parseGenesis } from '../src/genesis.ts'
+} from '@govchain/app'
+import { type CryptoSuite, codec, ROLES, type TxResult, toHex } from '@govchain/core'
+import type { ChainStore } from '@govchain/store'
+import { MemoryChainStore } from '@govchain/store'
 import { demoCreditCode } from '../src/home.ts'
 import { defaultModuleRegistry } from '../src/modules/index.ts'
 import { fakeCertificate, type Signer } from './execution-fixtures.ts'

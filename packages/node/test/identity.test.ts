@@ -5,6 +5,7 @@
  */
 import assert from 'node:assert/strict'
 import { describe, it } from 'node:test'
+import { handler, type Module, ModuleRegistry, readonlyModuleState } from '@govchain/app'
 import {
   AddOfficerArgs,
   CreateDidArgs,
@@ -23,8 +24,6 @@ import {
   SetPseudonymArgs,
   suites,
 } from '@govchain/core'
-import { handler, type Module, ModuleRegistry } from '../src/execution/index.ts'
-import { readonlyModuleState } from '../src/execution/readonly.ts'
 import { BUILTIN_MODULES, type IdentityKeeper, readOfficerHistory } from '../src/modules/index.ts'
 import { GovChain, makeConsortium, tx } from './identity-fixtures.ts'
 

@@ -1,5 +1,7 @@
 /** The licence API over a real in-process chain: one issued licence, one grant and one use. */
 import assert from 'node:assert/strict'
+import type { ModuleApiContext } from '@govchain/app'
+import { queryState, readonlyKeeper } from '@govchain/app'
 import {
   CreateDidArgs,
   deriveDid,
@@ -14,10 +16,7 @@ import {
   suites,
   toHex,
 } from '@govchain/core'
-import type { ModuleApiContext } from '../src/api/extension.ts'
 import { createApiServer } from '../src/api/index.ts'
-import { queryState } from '../src/execution/query.ts'
-import { readonlyKeeper } from '../src/execution/readonly.ts'
 import { NodeMetrics } from '../src/metrics.ts'
 import { type LicenseKeeper, licenseApi } from '../src/modules/index.ts'
 import { FakeBackend, memoryLogger } from './api-fake-backend.ts'

@@ -1,9 +1,9 @@
 import assert from 'node:assert/strict'
 import { describe, it } from 'node:test'
+import { executeBlock, validateTx } from '@govchain/app'
 import { type CryptoSuite, codec, GovchainError, SignedTx, suites, toHex } from '@govchain/core'
 import { MemoryChainStore } from '@govchain/store'
 import fc from 'fast-check'
-import { executeBlock, validateTx } from '../src/execution/index.ts'
 import { Mempool, type MempoolOptions, VerifiedCache } from '../src/mempool/index.ts'
 import { anchorTx, assertCoded, CHAIN_ID, signer, testRegistry, ZERO32 } from './execution-fixtures.ts'
 

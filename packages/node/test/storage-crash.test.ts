@@ -9,6 +9,7 @@ import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { after, it } from 'node:test'
+import { blockHash, stateKey } from '@govchain/app'
 import {
   ANCHOR_MODULE,
   AnchorPutArgs,
@@ -21,7 +22,6 @@ import {
   TxBody,
 } from '@govchain/core'
 import { LmdbChainStore } from '@govchain/store'
-import { blockHash, stateKey } from '../src/execution/index.ts'
 
 const ROUNDS = 6
 const root = mkdtempSync(join(tmpdir(), 'govchain-crash-'))

@@ -8,12 +8,11 @@ import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { after, describe, it } from 'node:test'
+import { queryState, stateKey } from '@govchain/app'
 import { ANCHOR_MODULE, anchorKey, SparseMerkleTree, suites, toHex, verifySmtProof } from '@govchain/core'
 import { LmdbChainStore } from '@govchain/store'
 import { syntheticCommit } from '@govchain/store/compliance'
 import { open } from 'lmdb'
-import { queryState } from '../src/execution/query.ts'
-import { stateKey } from '../src/execution/state.ts'
 import { anchorTx, ChainDriver, docHash, signer } from './execution-fixtures.ts'
 
 const suite = suites.intl

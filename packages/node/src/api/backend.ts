@@ -1,3 +1,7 @@
+import type { StateView } from '@govchain/app'
+
+export type { StateView }
+
 /**
  * What the API server needs from the node. The daemon implements it; the API layer only
  * translates HTTP/WebSocket to these calls and GovchainErrors to status codes.
@@ -46,18 +50,6 @@ export interface TxView {
   index?: number
   code?: string
   events: TxEvent[]
-}
-
-export interface StateView {
-  module: string
-  key: Uint8Array
-  value: Uint8Array | undefined
-  height: number
-  /** Present when a proof was asked for. */
-  proof?: Uint8Array
-  headerBytes?: Uint8Array
-  certificate?: Uint8Array
-  validatorSet?: Uint8Array
 }
 
 export type ChainEvent =

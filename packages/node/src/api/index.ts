@@ -1,7 +1,7 @@
+export type { ApiExtension, ModuleApiContext, RouteOptionsFor } from '@govchain/app'
 export type * from './backend.ts'
 export { renderDocsHtml } from './docs-html.ts'
 export { type EventFilter, type EventType, eventMatches, parseEventFilter, WS_CLOSE } from './events.ts'
-export type { ApiExtension, ModuleApiContext, RouteOptionsFor } from './extension.ts'
 export { buildOpenApiDocument, type OpenApiDocument, type OpenApiOptions } from './openapi.ts'
 export { RateLimiter, type RateLimiterOptions } from './rate-limit.ts'
 export {

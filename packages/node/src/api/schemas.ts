@@ -9,9 +9,19 @@
  * additionalProperties, items, oneOf, const. Bytes are lowercase hex for hashes and keys,
  * base64 for encoded blobs (headers, certificates, proofs, transactions).
  */
-import { ERROR_CATALOGUE, GovchainError, LIMITS } from '@govchain/core'
+import {
+  ErrorCodeSchema,
+  ErrorSchema,
+  err,
+  INTERNAL,
+  INVALID,
+  type JsonSchema,
+  type ResponseSpec,
+  type RouteSpec,
+} from '@govchain/app'
+import { GovchainError, LIMITS } from '@govchain/core'
 
-export type JsonSchema = { [key: string]: unknown }
+export { ErrorCodeSchema, ErrorSchema, err, INTERNAL, INVALID, type JsonSchema, type ResponseSpec, type RouteSpec }
 
 const hex32 = { type: 'string', pattern: '^[0-9a-f]{64}$', description: '32 bytes, lowercase hex' }
 const hexBytes = { type: 'string', pattern: '^([0-9a-f]{2})*$', description: 'bytes, lowercase hex' }
@@ -30,23 +40,6 @@ export const TX_BASE64_CHARS_MAX = Math.ceil(LIMITS.txBytes / 3) * 4
 export const STATE_KEY_HEX_CHARS_MAX = 1024
 
 // ---------------------------------------------------------------- components (named, shown in OpenAPI)
-
-export const ErrorCodeSchema: JsonSchema = {
-  type: 'string',
-  description: 'Stable error code from the catalogue; see the list in the API description.',
-  enum: Object.keys(ERROR_CATALOGUE),
-}
-
-export const ErrorSchema: JsonSchema = {
-  type: 'object',
-  description: 'Every 4xx/5xx answer. `code` is stable and machine-readable; `message` is for humans.',
-  required: ['code', 'message'],
-  properties: {
-    code: ErrorCodeSchema,
-    message: { type: 'string' },
-    details: { type: 'object', additionalProperties: true },
-  },
-}
 
 export const ValidatorSchema: JsonSchema = {
   type: 'object',
@@ -393,33 +386,6 @@ export const EventsQuerySchema: JsonSchema = {
 }
 
 // ---------------------------------------------------------------- routes
-
-export interface ResponseSpec {
-  description: string
-  /** JSON schema of the body; absent for non-JSON bodies. */
-  schema?: JsonSchema
-  /** Media type when not application/json. */
-  contentType?: string
-}
-
-export interface RouteSpec {
-  method: 'GET' | 'POST'
-  /** Fastify path syntax (`:param`). */
-  url: string
-  operationId: string
-  summary: string
-  description: string
-  /** 'chain' | 'transactions' | 'state' | 'events' | 'operations', or a module name for module routes. */
-  tag: string
-  params?: JsonSchema
-  querystring?: JsonSchema
-  body?: JsonSchema
-  responses: Record<number, ResponseSpec>
-}
-
-export const err = (description: string): ResponseSpec => ({ description, schema: ErrorSchema })
-export const INVALID = err('invalid parameter, query or body (INVALID_ARGUMENT)')
-export const INTERNAL = err('internal error (INTERNAL); details are in the node log, never in the answer')
 
 export const ROUTES: RouteSpec[] = [
   {

@@ -3,7 +3,9 @@
  * lowercase hex; encoded blobs as base64; absent optional values as null.
  */
 import { type BlockHeader, encode, toBase64, toHex, ValidatorSet } from '@govchain/core'
-import type { BlockView, ChainEvent, StateView, StatusView, TxView } from './backend.ts'
+import type { BlockView, ChainEvent, StatusView, TxView } from './backend.ts'
+
+export { stateJson } from '@govchain/app'
 
 export function statusJson(s: StatusView) {
   return {
@@ -61,19 +63,6 @@ export function txJson(t: TxView) {
 }
 
 const b64OrNull = (b: Uint8Array | undefined): string | null => (b === undefined ? null : toBase64(b))
-
-export function stateJson(s: StateView) {
-  return {
-    module: s.module,
-    key: toHex(s.key),
-    value: b64OrNull(s.value),
-    height: s.height,
-    proof: b64OrNull(s.proof),
-    headerBytes: b64OrNull(s.headerBytes),
-    certificate: b64OrNull(s.certificate),
-    validatorSet: b64OrNull(s.validatorSet),
-  }
-}
 
 export function validatorsJson(set: ValidatorSet) {
   return {

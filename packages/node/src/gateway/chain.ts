@@ -4,8 +4,8 @@
  * (receipts, refusals) signed with the gateway's chain key.
  */
 import { randomInt } from 'node:crypto'
+import { signTx } from '@govchain/app'
 import { type CryptoSuite, GovchainError, toBase64, toHex } from '@govchain/core'
-import { signTx } from '../execution/validate.ts'
 
 export const NODE_TIMEOUT_MS = 10_000
 /** Gateway records change rarely (key or certificate rotation): cached this long. */

@@ -17,11 +17,16 @@
  * pool entries (a tx reaped into a proposal is still in it when the proposal is validated).
  */
 
+import type { ModuleRegistry } from '@govchain/app'
+import {
+  DEFAULT_EXECUTION_PARAMS,
+  type ExecutionParams,
+  type Preverified,
+  type ValidatedTx,
+  validateTx,
+} from '@govchain/app'
 import { type CryptoSuite, GovchainError, hexOf, LIMITS } from '@govchain/core'
 import { LRUCache } from 'lru-cache'
-import type { ModuleRegistry } from '../execution/module.ts'
-import { DEFAULT_EXECUTION_PARAMS, type ExecutionParams } from '../execution/params.ts'
-import { type Preverified, type ValidatedTx, validateTx } from '../execution/validate.ts'
 
 export interface MempoolOptions {
   suite: CryptoSuite

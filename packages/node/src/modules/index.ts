@@ -1,6 +1,6 @@
 /** The modules this node can run. A chain's set is fixed at genesis. */
-import type { ApiExtension, ModuleApiContext } from '../api/extension.ts'
-import { ModuleRegistry } from '../execution/module.ts'
+import type { ApiExtension, ModuleApiContext } from '@govchain/app'
+import { ModuleRegistry } from '@govchain/app'
 import { anchorModule } from './anchor/index.ts'
 import { catalogApi } from './catalog/api.ts'
 import { catalogModule } from './catalog/index.ts'

@@ -15,6 +15,16 @@
  * Index (node-local): `anchor/by-submitter/<submitter><hash>` → empty, for listing a key's anchors.
  * Keeper (for other modules, e.g. evidence): { get(hash), exists(hash) }.
  */
+
+import {
+  handler,
+  type KeeperContext,
+  type Module,
+  query,
+  queryState,
+  type ReadonlyModuleState,
+  type StateAnswer,
+} from '@govchain/app'
 import {
   ANCHOR_LIMITS,
   ANCHOR_MODULE,
@@ -30,8 +40,6 @@ import {
   utf8,
 } from '@govchain/core'
 import type { ChainStore } from '@govchain/store'
-import { handler, type KeeperContext, type Module, query, type ReadonlyModuleState } from '../../execution/module.ts'
-import { queryState, type StateAnswer } from '../../execution/query.ts'
 
 export { ANCHOR_LIMITS, ANCHOR_MODULE, AnchorPutArgs, AnchorRecord }
 

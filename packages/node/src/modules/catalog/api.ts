@@ -2,6 +2,8 @@
  * The catalogue's API routes (docs/sharing-api.md): browse and search resources, read versions
  * (with state proofs), and the organisations' gateways.
  */
+
+import type { ApiExtension, ModuleApiContext } from '@govchain/app'
 import {
   CATALOG_MODULE,
   catalogVersionKey,
@@ -12,7 +14,6 @@ import {
   SHARE_TYPES,
   utf8,
 } from '@govchain/core'
-import type { ApiExtension, ModuleApiContext } from '../../api/extension.ts'
 import { err, INTERNAL, INVALID, type JsonSchema, type RouteSpec } from '../../api/schemas.ts'
 import { stateJson } from '../../api/views.ts'
 import { CATALOG_INDEX_ALL, type CatalogKeeper, renderGateway, renderResourceVersion } from './index.ts'

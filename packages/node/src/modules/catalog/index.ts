@@ -15,6 +15,8 @@
  * Keeper: { head, latest, version, gateway }.
  * Privacy: descriptions and titles are public metadata about a dataset, never its content.
  */
+
+import { handler, type KeeperContext, type Module, type ReadonlyModuleState, type TxContext } from '@govchain/app'
 import {
   CATALOG_LIMITS,
   CATALOG_MODULE,
@@ -33,13 +35,6 @@ import {
   toHex,
   utf8,
 } from '@govchain/core'
-import {
-  handler,
-  type KeeperContext,
-  type Module,
-  type ReadonlyModuleState,
-  type TxContext,
-} from '../../execution/module.ts'
 import type { IdentityKeeper } from '../identity/keeper.ts'
 
 export const CATALOG_INDEX_ALL = utf8('all/')

@@ -2,8 +2,9 @@
  * The governance module's API routes: proposals with their votes, and the validator records
  * (scheduled power changes, evidence penalties) behind the validator set.
  */
+
+import type { ApiExtension, ModuleApiContext } from '@govchain/app'
 import { codec, GOVERNANCE_MODULE, GovchainError, governanceKeys, ProposalRecord, VoteRecord } from '@govchain/core'
-import type { ApiExtension, ModuleApiContext } from '../../api/extension.ts'
 import { err, INTERNAL, INVALID, type JsonSchema, type RouteSpec } from '../../api/schemas.ts'
 import { type GovernanceKeeper, governanceReaders, renderProposal, renderValidatorRecord, renderVote } from './index.ts'
 

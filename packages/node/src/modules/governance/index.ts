@@ -26,6 +26,9 @@
  * Events: governance.proposal {id, status}, governance.vote {id, orgId, approve},
  * governance.evidence {validatorId, height, round, type, jailedFromHeight}.
  */
+
+import type { ChainParams, Genesis } from '@govchain/app'
+import { handler, type KeeperContext, type Module, type ModuleState, type TxContext } from '@govchain/app'
 import {
   ChainParamsCodec,
   type ChainParamsValue,
@@ -56,8 +59,6 @@ import {
   VoteRecord,
   verifyDuplicateVoteEvidence,
 } from '@govchain/core'
-import { handler, type KeeperContext, type Module, type ModuleState, type TxContext } from '../../execution/module.ts'
-import type { ChainParams, Genesis } from '../../genesis.ts'
 import { type IdentityKeeper, validateNewOrganisation } from '../identity/index.ts'
 
 export { GOVERNANCE_MODULE }

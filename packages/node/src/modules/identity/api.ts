@@ -2,6 +2,8 @@
  * The identity module's API routes: organisations, officers (with their change history) and
  * DID resolution (W3C DID Core documents, with a state proof on request).
  */
+
+import type { ApiExtension, ModuleApiContext } from '@govchain/app'
 import {
   codec,
   DID_PATTERN,
@@ -14,7 +16,6 @@ import {
   OfficerRecord,
   OrganisationRecord,
 } from '@govchain/core'
-import type { ApiExtension, ModuleApiContext } from '../../api/extension.ts'
 import { err, INTERNAL, INVALID, type JsonSchema, type RouteSpec } from '../../api/schemas.ts'
 import { stateJson } from '../../api/views.ts'
 import { identityReaders, renderOfficer, renderOfficerHistory, renderOrganisation } from './index.ts'

@@ -19,6 +19,9 @@
  * Events: identity.officer {action, officerId, orgId, by}, identity.did {action, did}.
  * Index (node-local): identity/by-pseudonym/<32 bytes><did> → empty.
  */
+
+import type { Genesis } from '@govchain/app'
+import { handler, type KeeperContext, type Module, type ModuleState, type TxContext } from '@govchain/app'
 import {
   AddOfficerArgs,
   CREDIT_CODE_PATTERN,
@@ -50,8 +53,6 @@ import {
   toHex,
   utf8,
 } from '@govchain/core'
-import { handler, type KeeperContext, type Module, type ModuleState, type TxContext } from '../../execution/module.ts'
-import type { Genesis } from '../../genesis.ts'
 import type { ChangeMeta, DidView, IdentityKeeper, OfficerView, OrganisationView } from './keeper.ts'
 
 export * from './keeper.ts'

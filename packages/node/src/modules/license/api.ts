@@ -3,6 +3,9 @@
  * listings, history, verification of a credential or QR payload (a verdict with every check and
  * the proof material for an offline re-check), and the holder-authenticated uses and grants.
  */
+
+import type { ApiExtension, ModuleApiContext } from '@govchain/app'
+import { seekPage } from '@govchain/app'
 import {
   BlockHeader,
   codec,
@@ -23,8 +26,6 @@ import {
   toHex,
   utf8,
 } from '@govchain/core'
-import type { ApiExtension, ModuleApiContext } from '../../api/extension.ts'
-import { seekPage } from '../../api/paging.ts'
 import { err, INTERNAL, INVALID, type JsonSchema, type RouteSpec } from '../../api/schemas.ts'
 import { stateJson } from '../../api/views.ts'
 import type { IdentityKeeper } from '../identity/keeper.ts'

@@ -24,6 +24,16 @@
  * Index (node-local): by-holder/<did>\0<id>, by-issuer/<org>\0<id>, by-type/<code>\0<id>,
  * grants-by-holder/<did>\0<grantId hex>.
  */
+
+import type { Genesis } from '@govchain/app'
+import {
+  handler,
+  type KeeperContext,
+  type Module,
+  query,
+  type ReadonlyModuleState,
+  type TxContext,
+} from '@govchain/app'
 import {
   AmendArgs,
   addYearsUtc,
@@ -57,15 +67,6 @@ import {
   utf8,
   WithdrawGrantArgs,
 } from '@govchain/core'
-import {
-  handler,
-  type KeeperContext,
-  type Module,
-  query,
-  type ReadonlyModuleState,
-  type TxContext,
-} from '../../execution/module.ts'
-import type { Genesis } from '../../genesis.ts'
 import type { IdentityKeeper, OfficerView } from '../identity/keeper.ts'
 import { DEMO_LICENCE_TYPES } from './catalogue.ts'
 

@@ -7,6 +7,7 @@
  * (bounded, 5 minutes); they are not consensus state.
  */
 import { randomBytes } from 'node:crypto'
+import type { ApiExtension, ModuleApiContext } from '@govchain/app'
 import {
   CATALOG_MODULE,
   catalogVersionKey,
@@ -26,7 +27,6 @@ import {
   toHex,
   utf8,
 } from '@govchain/core'
-import type { ApiExtension, ModuleApiContext } from '../../api/extension.ts'
 import { err, INTERNAL, INVALID, type JsonSchema, type RouteSpec } from '../../api/schemas.ts'
 import { stateJson } from '../../api/views.ts'
 import type { CatalogKeeper } from '../catalog/index.ts'

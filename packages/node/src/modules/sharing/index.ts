@@ -18,6 +18,8 @@
  * State: `req/<id>` RequestRecord, `rcpt/<id>` ReceiptRecord, `ref/<id>` RefusalRecord.
  * Index (node-local, newest first): `rq|rc|rf/<facet>/<value>/<inverted height><id>`.
  */
+
+import { handler, type KeeperContext, type Module, type ReadonlyModuleState, type TxContext } from '@govchain/app'
 import {
   type CryptoSuite,
   codec,
@@ -42,13 +44,6 @@ import {
   toHex,
   utf8,
 } from '@govchain/core'
-import {
-  handler,
-  type KeeperContext,
-  type Module,
-  type ReadonlyModuleState,
-  type TxContext,
-} from '../../execution/module.ts'
 import type { CatalogKeeper } from '../catalog/index.ts'
 import type { IdentityKeeper } from '../identity/keeper.ts'
 

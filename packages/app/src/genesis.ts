@@ -105,6 +105,12 @@ export interface GenesisValidator {
   votingPower: number
 }
 
+/** A module a chain runs, pinned at a version (the module contract's `version`). */
+export interface GenesisModule {
+  name: string
+  version: string
+}
+
 export interface Genesis {
   chainId: string
   suite: SuiteName
@@ -112,6 +118,46 @@ export interface Genesis {
   organisations: GenesisOrganisation[]
   validators: GenesisValidator[]
   params: ChainParams
+  /**
+   * Every module the chain runs, with its version. A node that lacks one, or has another
+   * version, refuses to start (GENESIS_MODULE_MISSING / GENESIS_MODULE_VERSION). Absent only in
+   * documents written before the module contract (0.1): those run the six built-in modules,
+   * and hash exactly as they did.
+   */
+  modules?: GenesisModule[]
+  /** Each module's own section (JSON), parsed and checked by that module. */
+  sections?: Record<string, unknown>
+}
+
+/** The modules of documents written before `modules` existed (govchain 0.1). */
+export const LEGACY_GENESIS_MODULES: readonly string[] = [
+  'anchor',
+  'identity',
+  'governance',
+  'catalog',
+  'sharing',
+  'license',
+]
+export const GENESIS_MODULES_MAX = 64
+export const GENESIS_SECTIONS_BYTES_MAX = 256 * 1024
+const MODULE_VERSION = /^(0|[1-9][0-9]{0,5})\.(0|[1-9][0-9]{0,5})\.(0|[1-9][0-9]{0,5})$/
+
+/**
+ * RFC 8785 JSON Canonicalization Scheme: object members sorted by UTF-16 code units, no
+ * whitespace, ECMAScript number and string serialisation (what JSON.stringify does). The
+ * genesis hash covers module sections in this form, so no module codec is needed to hash one.
+ */
+export function canonicalJson(v: unknown): string {
+  if (v === null || typeof v !== 'object') {
+    if (typeof v === 'number' && !Number.isFinite(v)) fail('sections: numbers must be finite')
+    if (v === undefined || typeof v === 'function' || typeof v === 'bigint' || typeof v === 'symbol') {
+      fail('sections: only JSON values')
+    }
+    return JSON.stringify(v)
+  }
+  if (Array.isArray(v)) return `[${v.map(canonicalJson).join(',')}]`
+  const keys = Object.keys(v).sort()
+  return `{${keys.map((k) => `${JSON.stringify(k)}:${canonicalJson((v as Record<string, unknown>)[k])}`).join(',')}}`
 }
 
 const GenesisCodec = struct({
@@ -228,6 +274,29 @@ export function parseGenesis(json: unknown): Genesis {
   for (const [k, v] of Object.entries(params)) {
     if (!Number.isSafeInteger(v) || v < 0 || v > 0xffff_ffff) fail(`params.${k} must be a u32`)
   }
+  if (g.modules !== undefined) {
+    if (!Array.isArray(g.modules) || g.modules.length === 0 || g.modules.length > GENESIS_MODULES_MAX) {
+      fail(`modules: 1-${GENESIS_MODULES_MAX} entries of {name, version}`)
+    }
+    const names = new Set<string>()
+    for (const m of g.modules) {
+      if (typeof m?.name !== 'string' || !/^[a-z][a-z0-9_]{0,31}$/.test(m.name))
+        fail(`modules: bad name ${String(m?.name)}`)
+      if (names.has(m.name)) fail(`modules: ${m.name} listed twice`)
+      names.add(m.name)
+      if (typeof m.version !== 'string' || !MODULE_VERSION.test(m.version)) {
+        fail(`modules: ${m.name} version must be MAJOR.MINOR.PATCH`)
+      }
+    }
+  }
+  if (g.sections !== undefined) {
+    if (typeof g.sections !== 'object' || g.sections === null || Array.isArray(g.sections)) fail('sections: an object')
+    if (g.modules === undefined) fail('sections need a modules list')
+    for (const name of Object.keys(g.sections)) {
+      if (!g.modules.some((m) => m.name === name)) fail(`sections: ${name} is not in modules`)
+    }
+    if (canonicalJson(g.sections).length > GENESIS_SECTIONS_BYTES_MAX) fail('sections: too large')
+  }
   const genesis: Genesis = { ...g, organisations, params }
   try {
     encode(GenesisCodec, toWire(genesis))
@@ -276,9 +345,64 @@ function toWire(g: Genesis) {
   }
 }
 
-/** The canonical bytes of a genesis document. */
+const ModulesCodec = struct({
+  modules: vec(struct({ name: string(32), version: string(20) }), GENESIS_MODULES_MAX),
+  sections: string(GENESIS_SECTIONS_BYTES_MAX),
+})
+
+/**
+ * The canonical bytes of a genesis document: the platform fields, then (for documents with a
+ * modules list) the modules and the canonical JSON of the sections. Documents without one
+ * (govchain 0.1) encode as they always did, so their chains keep their hashes.
+ */
 export function genesisBytes(g: Genesis): Uint8Array {
-  return encode(GenesisCodec, toWire(g))
+  const base = encode(GenesisCodec, toWire(g))
+  if (g.modules === undefined) return base
+  const ext = encode(ModulesCodec, {
+    modules: g.modules.map((m) => ({ name: m.name, version: m.version })),
+    sections: canonicalJson(g.sections ?? {}),
+  })
+  const out = new Uint8Array(base.length + ext.length)
+  out.set(base)
+  out.set(ext, base.length)
+  return out
+}
+
+/**
+ * The modules a chain runs, from those this node has: every module the genesis names, at the
+ * version it names, in genesis order. A legacy document (no list) runs the six 0.1 modules.
+ */
+export function chainModules<M extends { name: string; version?: string }>(g: Genesis, available: readonly M[]): M[] {
+  const byName = new Map(available.map((m) => [m.name, m]))
+  const wanted = g.modules ?? LEGACY_GENESIS_MODULES.map((name) => ({ name, version: undefined }))
+  return wanted.map((w) => {
+    const m = byName.get(w.name)
+    if (m === undefined) {
+      throw new GovchainError(
+        'GENESIS_MODULE_MISSING',
+        `the chain runs module ${w.name}, which this node does not have`,
+      )
+    }
+    if (w.version !== undefined && m.version !== w.version) {
+      throw new GovchainError(
+        'GENESIS_MODULE_VERSION',
+        `the chain runs ${w.name} ${w.version}; this node has ${m.name} ${m.version ?? '(unversioned)'}`,
+      )
+    }
+    return m
+  })
+}
+
+/** A module's section of the genesis: its own JSON parsed by the module, or its default. */
+export function genesisSection<S>(
+  g: Genesis,
+  m: { name: string; genesis?: { parse(json: unknown, g: Genesis): S; default?(g: Genesis): S } },
+): S {
+  if (m.genesis === undefined) fail(`module ${m.name} has no genesis section`)
+  const json = g.sections?.[m.name]
+  if (json !== undefined) return m.genesis.parse(json, g)
+  if (m.genesis.default !== undefined) return m.genesis.default(g)
+  return fail(`module ${m.name} needs a genesis section`)
 }
 
 /** hash(genesis bytes): block 1's previousHash. */

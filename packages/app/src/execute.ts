@@ -33,8 +33,9 @@ import {
   utf8,
 } from '@govchain/core'
 import type { IndexWrite } from '@govchain/store'
-import type { Genesis } from '../genesis.ts'
-import type { ModuleRegistry, ModuleState, TxContext } from './module.ts'
+import type { Genesis } from './genesis.ts'
+import { genesisSection } from './genesis.ts'
+import { type ModuleRef, type ModuleRegistry, type ModuleState, moduleRefName, type TxContext } from './module.ts'
 import { DEFAULT_EXECUTION_PARAMS, type ExecutionParams } from './params.ts'
 import type { IsCommitted } from './replay.ts'
 import { BlockState, stateKey, TxState } from './state.ts'
@@ -131,6 +132,7 @@ class HandlerContext implements TxContext {
   readonly events: TxEvent[] = []
   readonly indexes: IndexWrite[] = []
   private readonly moduleName: string
+  private readonly declaredEvents: Readonly<Record<string, unknown>> | undefined
   private keepers: Map<string, unknown> | undefined
 
   constructor(
@@ -149,6 +151,7 @@ class HandlerContext implements TxContext {
     this.hash = fns.hash
     this.verify = fns.verify
     this.moduleName = v.module.name
+    this.declaredEvents = v.module.events
     this.state = tx.scoped(v.module.name)
   }
 
@@ -159,6 +162,9 @@ class HandlerContext implements TxContext {
     const entries = Object.entries(attributes)
     if (entries.length > EVENT_LIMITS.attributesPerEvent) {
       throw new GovchainError('EXEC_EVENT_LIMIT', `more than ${EVENT_LIMITS.attributesPerEvent} attributes`)
+    }
+    if (this.declaredEvents !== undefined && !Object.hasOwn(this.declaredEvents, type)) {
+      throw new GovchainError('EXEC_INTERNAL', `module ${this.moduleName} emitted undeclared event ${type}`)
     }
     const eventType = checkString(`${this.moduleName}.${type}`, EVENT_LIMITS.typeBytes, 'event type')
     const list: { key: string; value: string }[] = []
@@ -192,12 +198,16 @@ class HandlerContext implements TxContext {
     throw new GovchainError(code, message, details)
   }
 
-  keeper<K>(name: string): K {
+  keeper<K>(ref: ModuleRef<string, K> | string): K {
+    const name = moduleRefName(ref)
     this.keepers ??= new Map()
     const cached = this.keepers.get(name)
     if (cached !== undefined) return cached as K
     const m = this.input.modules.get(name)
     if (m?.keeper === undefined) throw new GovchainError('EXEC_UNKNOWN_KEEPER', `module ${name} exports no keeper`)
+    if (!this.input.modules.mayCall(this.moduleName, name)) {
+      throw new GovchainError('EXEC_UNKNOWN_KEEPER', `module ${this.moduleName} does not declare ${name} in requires`)
+    }
     const k = m.keeper({ height: this.input.height, timeMs: this.input.timeMs, state: this.tx.scoped(name) })
     this.keepers.set(name, k)
     return k as K
@@ -232,7 +242,8 @@ function runHandler(
 function initGenesis(input: ExecuteBlockInput, params: ExecutionParams, block: BlockState, genesis: Genesis): void {
   const tx = new TxState(block, { ...params, maxWritesPerTx: Number.MAX_SAFE_INTEGER })
   const keepers = new Map<string, unknown>()
-  const keeper = <K>(name: string): K => {
+  const keeper = <K>(ref: ModuleRef<string, K> | string): K => {
+    const name = moduleRefName(ref)
     const cached = keepers.get(name)
     if (cached !== undefined) return cached as K
     const m = input.modules.get(name)
@@ -243,18 +254,17 @@ function initGenesis(input: ExecuteBlockInput, params: ExecutionParams, block: B
   }
   for (const name of input.modules.names()) {
     const m = input.modules.get(name)!
-    if (m.initGenesis === undefined) continue
+    if (m.initGenesis === undefined && m.genesis === undefined) continue
+    const ctx = {
+      chainId: input.chainId,
+      timeMs: genesis.genesisTimeMs,
+      hash: (d: Uint8Array) => input.suite.hash(d),
+      state: tx.scoped(name),
+      keeper,
+    }
     try {
-      m.initGenesis(
-        {
-          chainId: input.chainId,
-          timeMs: genesis.genesisTimeMs,
-          hash: (d) => input.suite.hash(d),
-          state: tx.scoped(name),
-          keeper,
-        },
-        genesis,
-      )
+      if (m.genesis !== undefined) m.genesis.init(ctx, genesisSection(genesis, m), genesis)
+      else m.initGenesis?.(ctx, genesis)
     } catch (e) {
       throw new GovchainError('GENESIS_INVALID', `module ${name}: ${e instanceof Error ? e.message : String(e)}`)
     }

@@ -1,5 +1,9 @@
-export * from '@govchain/core'
+/**
+ * @govchain/app: the application platform — the module contract, the deterministic execution
+ * engine, the genesis document, and the route kit modules build their REST routes with.
+ */
 export * from './block.ts'
+export * from './define.ts'
 export {
   ADMISSION_CODES,
   type BlockExecution,
@@ -9,9 +13,14 @@ export {
   executeBlock,
   executeBlockWith,
 } from './execute.ts'
+export * from './genesis.ts'
 export * from './module.ts'
+export * from './paging.ts'
 export * from './params.ts'
 export * from './query.ts'
+export { readonlyKeeper, readonlyModuleState } from './readonly.ts'
 export { committedBefore, type IsCommitted, type TxIndexReader } from './replay.ts'
+export * from './route-kit.ts'
+export * from './routes.ts'
 export { stateKey } from './state.ts'
 export { type Preverified, signTx, txHashOf, type ValidatedTx, type ValidateOptions, validateTx } from './validate.ts'

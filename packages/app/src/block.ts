@@ -18,8 +18,8 @@ import {
   type SmtNodeStore,
   toHex,
 } from '@govchain/core'
-import type { Genesis } from '../genesis.ts'
 import { type BlockExecution, type ExecutionOutcome, executeBlockWith } from './execute.ts'
+import type { Genesis } from './genesis.ts'
 import type { ModuleRegistry } from './module.ts'
 import type { ExecutionParams } from './params.ts'
 import { committedBefore, type IsCommitted, type TxIndexReader } from './replay.ts'

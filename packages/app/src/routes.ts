@@ -6,8 +6,7 @@
  */
 import type { CryptoSuite } from '@govchain/core'
 import type { FastifyInstance } from 'fastify'
-import type { StateView } from './backend.ts'
-import type { JsonSchema, RouteSpec } from './schemas.ts'
+import type { JsonSchema, RouteSpec, StateView } from './route-kit.ts'
 
 /** What a module's routes may use of the node. Reads are of committed state. */
 export interface ModuleApiContext {

@@ -11,8 +11,16 @@
  *     transaction wrote is then discarded, and the transaction is still included with its code;
  *   - no wall clock, randomness or I/O: everything a handler may depend on is in the context.
  */
-import { type codec, type ErrorCode, GovchainError } from '@govchain/core'
-import type { Genesis } from '../genesis.ts'
+import {
+  type codec,
+  type DuplicateVoteEvidence,
+  type ErrorCode,
+  type ErrorInfo,
+  GovchainError,
+  type ValidatorSet,
+} from '@govchain/core'
+import type { ChainParams, Genesis } from './genesis.ts'
+import type { ApiExtension, ModuleApiContext } from './routes.ts'
 
 /** Module names: lowercase identifiers. `sys` is reserved for the engine's own state. */
 export const MODULE_NAME_PATTERN = /^[a-z][a-z0-9_]{0,31}$/
@@ -59,9 +67,33 @@ export interface TxContext {
   index(key: Uint8Array, value: Uint8Array | undefined): void
   /** Throws GovchainError(code): the transaction fails and changes nothing. */
   fail(code: ErrorCode, message?: string, details?: Record<string, unknown>): never
-  /** Another module's keeper, bound to that module's state within this transaction. */
-  keeper<K>(module: string): K
+  /**
+   * Another module's keeper, bound to that module's state within this transaction. Pass the
+   * module's typed reference (`ctx.keeper(identityRef)` returns an IdentityKeeper); the module
+   * must be declared in this module's `requires` (EXEC_UNKNOWN_KEEPER otherwise).
+   */
+  keeper<K>(module: ModuleRef<string, K> | string): K
 }
+
+/**
+ * A typed reference to a module: its name, and (at the type level only) its keeper's type. An
+ * application package exports its reference from its browser-safe schema, so another package
+ * can declare it in `requires` and call `ctx.keeper(ref)` without importing the module itself.
+ */
+export interface ModuleRef<N extends string = string, K = unknown> {
+  readonly name: N
+  /** Type-level only: never set at run time. */
+  readonly __keeper?: K
+}
+
+/** `moduleRef<IdentityKeeper>()('identity')`: a reference whose keeper type is K. */
+export function moduleRef<K>(): <const N extends string>(name: N) => ModuleRef<N, K> {
+  return (name) => ({ name })
+}
+
+const refName = (m: ModuleRef | string): string => (typeof m === 'string' ? m : m.name)
+
+export { refName as moduleRefName }
 
 export interface Handler<A> {
   readonly args: codec.Codec<A>
@@ -90,11 +122,62 @@ export interface GenesisContext {
   readonly timeMs: number
   hash(data: Uint8Array): Uint8Array
   readonly state: ModuleState
-  keeper<K>(module: string): K
+  keeper<K>(module: ModuleRef<string, K> | string): K
+}
+
+/** A module's own section of the genesis document: JSON in genesis.json, canonical bytes in the genesis hash. */
+export interface GenesisSection<S> {
+  /** Checks the JSON section (hashed as RFC 8785 canonical JSON); throws GENESIS_INVALID with the reason. */
+  parse(json: unknown, genesis: Genesis): S
+  /** The section when the genesis document has none (a module with nothing to configure). */
+  default?(genesis: Genesis): S
+  /** Seeds the module's state from its section at height 1, before any transaction. Deterministic. */
+  init(ctx: GenesisContext, section: S, genesis: Genesis): void
+}
+
+/** Documentation of one event type (`<module>.<type>`); emit() refuses undeclared types. */
+export interface EventSpec {
+  readonly description: string
+  /** Attribute names, in the order the handler emits them. */
+  readonly attributes: readonly string[]
+}
+
+/**
+ * Capabilities the node asks of the chain's modules without naming them: at most one module
+ * provides each. `consensus` gives the validator sets and chain parameters in force (the
+ * governance module); `peerTrust` gives the organisation CAs the p2p layer trusts (identity).
+ */
+export interface ConsensusSource {
+  validatorSetAt(height: number): ValidatorSet
+  paramsAt(height: number): ChainParams
+  /** How equivocation evidence goes on chain: the module, method and encoded arguments. */
+  evidenceTx(evidence: DuplicateVoteEvidence): { module: string; method: string; args: Uint8Array }
+}
+export interface PeerTrustSource {
+  trustedCaPems(): string[]
+}
+export interface ModuleProvides {
+  // biome-ignore lint/suspicious/noExplicitAny: the module's own keeper type
+  readonly consensus?: (keeper: any) => ConsensusSource
+  // biome-ignore lint/suspicious/noExplicitAny: the module's own keeper type
+  readonly peerTrust?: (keeper: any) => PeerTrustSource
 }
 
 export interface Module {
   readonly name: string
+  /** Semantic version of the module's state layout and rules; the genesis pins it. */
+  readonly version?: string
+  /** Modules whose keepers this one calls (checked at registration and on every keeper call). */
+  readonly requires?: readonly ModuleRef[]
+  /** The module's own error codes (registered into the catalogue when the module is defined). */
+  readonly errors?: Readonly<Record<string, ErrorInfo>>
+  // biome-ignore lint/suspicious/noExplicitAny: each module has its own section type
+  readonly genesis?: GenesisSection<any>
+  /** The module's events, for documentation and for emit() to check. */
+  readonly events?: Readonly<Record<string, EventSpec>>
+  /** The module's REST routes (a fastify plugin with typed schemas, served under the node API). */
+  readonly routes?: (ctx: ModuleApiContext) => ApiExtension
+  readonly provides?: ModuleProvides
   /**
    * Seeds the module's state from the genesis document at height 1, before any transaction.
    * Deterministic like a handler; a throw means the genesis is unusable (GENESIS_INVALID).
@@ -135,6 +218,43 @@ export class ModuleRegistry {
       if (this.byName.has(m.name)) throw new GovchainError('INVALID_ARGUMENT', `module ${m.name} registered twice`)
       this.byName.set(m.name, m)
     }
+    for (const m of modules) {
+      for (const r of m.requires ?? []) {
+        if (!this.byName.has(r.name)) {
+          throw new GovchainError(
+            'MODULE_REQUIREMENT_MISSING',
+            `module ${m.name} requires ${r.name}, which is not in the set`,
+          )
+        }
+      }
+    }
+    for (const cap of ['consensus', 'peerTrust'] as const) {
+      const providers = modules.filter((m) => m.provides?.[cap] !== undefined).map((m) => m.name)
+      if (providers.length > 1) {
+        throw new GovchainError('INVALID_ARGUMENT', `modules ${providers.join(', ')} all provide ${cap}`)
+      }
+    }
+  }
+
+  /** The module providing a capability (consensus, peerTrust), if any. */
+  provider(cap: keyof ModuleProvides): Module | undefined {
+    for (const m of this.byName.values()) if (m.provides?.[cap] !== undefined) return m
+    return undefined
+  }
+
+  /** Every module, in registration order. */
+  all(): Module[] {
+    return [...this.byName.values()]
+  }
+
+  /**
+   * May `from` call `to`'s keeper? Modules that declare `requires` may call only those (and
+   * themselves); a module without the field (defined before the contract) may call any.
+   */
+  mayCall(from: string, to: string): boolean {
+    if (from === to) return true
+    const m = this.byName.get(from)
+    return m?.requires === undefined || m.requires.some((r) => r.name === to)
   }
 
   get(name: string): Module | undefined {
