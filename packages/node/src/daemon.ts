@@ -8,17 +8,21 @@
  *   status from peers ──▶ sync: fetch blocks, verify certificates, validate, commit
  */
 
-import type { Genesis } from '@govchain/app'
 import {
   blockHash,
   buildBlock,
+  type ConsensusSource,
+  chainModules,
   committedBefore,
   DEFAULT_EXECUTION_PARAMS,
   ExecutionCache,
   type ExecutionParams,
+  type Genesis,
   genesisHash,
   genesisStateRoot,
   genesisValidatorSet,
+  type Module,
+  ModuleRegistry,
   queryState,
   readonlyKeeper,
   signTx,
@@ -46,10 +50,8 @@ import {
   cryptoNativeLoadError,
   type DuplicateVoteEvidence,
   digestBackend,
-  EvidenceArgs,
   ed25519Backend,
   equalBytes,
-  GOVERNANCE_METHODS,
   GovchainError,
   getSuite,
   hashValidatorSet,
@@ -77,14 +79,7 @@ import type { NodeHome } from './home.ts'
 import { createLogger, type Logger } from './log.ts'
 import { Mempool } from './mempool/index.ts'
 import { NodeMetrics } from './metrics.ts'
-import {
-  defaultModuleRegistry,
-  GOVERNANCE_MODULE,
-  type GovernanceKeeper,
-  IDENTITY_MODULE,
-  type IdentityKeeper,
-  MODULE_APIS,
-} from './modules/index.ts'
+import { defaultModules } from './modules/index.ts'
 import { createP2P, type P2P } from './p2p/index.ts'
 import {
   CHANNEL,
@@ -108,6 +103,11 @@ const SUBSCRIBERS_MAX = 1024
 
 export interface NodeOptions {
   home: NodeHome
+  /**
+   * The modules this node can run (the distribution's list); the genesis picks the chain's
+   * own from them, by name and version. Default: the built-in set.
+   */
+  modules?: readonly Module[]
   /** Override the configured API port (0 = ephemeral, for tests). */
   apiPort?: number
   p2pPort?: number
@@ -150,7 +150,10 @@ export class GovchainNode implements NodeApiBackend {
   apiUrl = ''
   p2pAddress = ''
 
-  private readonly modules = defaultModuleRegistry()
+  /** The chain's modules: those the genesis names, from the ones this node was given. */
+  private readonly modules: ModuleRegistry
+  /** Events of the modules providing consensus or peer trust: after one, trust is refreshed. */
+  private readonly trustEventPrefixes: string[]
   private readonly params: ExecutionParams
   /**
    * Validator sets from committed state (governance), refreshed after every commit: the set
@@ -193,6 +196,11 @@ export class GovchainNode implements NodeApiBackend {
   constructor(private readonly opts: NodeOptions) {
     const { home } = opts
     this.genesis = home.genesis
+    this.modules = new ModuleRegistry(chainModules(home.genesis, opts.modules ?? defaultModules()))
+    this.trustEventPrefixes = (['consensus', 'peerTrust'] as const).flatMap((c) => {
+      const m = this.modules.provider(c)
+      return m === undefined ? [] : [`${m.name}.`]
+    })
     this.suite = getSuite(home.genesis.suite)
     this.chainId = home.genesis.chainId
     this.nodeId = home.config.nodeId
@@ -293,29 +301,35 @@ export class GovchainNode implements NodeApiBackend {
     return idx >= 0 ? idx : undefined
   }
 
-  /** The governance keeper over the committed state of `height` (the latest when omitted). */
-  private governanceAt(height?: number): GovernanceKeeper | undefined {
+  /**
+   * The consensus source (the module providing `consensus`, e.g. governance) over the committed
+   * state of `height` (the latest when omitted).
+   */
+  private consensusAt(height?: number): ConsensusSource | undefined {
     const latest = this.store.latestHeight()
     const h = height ?? latest
     if (h < 1 || h > latest) return undefined
     const header = this.store.getHeader(h)
-    if (header === undefined) return undefined
-    return readonlyKeeper<GovernanceKeeper>({
-      suite: this.suite,
-      store: this.store,
-      modules: this.modules,
-      module: GOVERNANCE_MODULE,
-      root: header.stateRoot,
-      height: h,
-      timeMs: header.timeMs,
-    })
+    const provider = this.modules.provider('consensus')
+    if (header === undefined || provider?.provides?.consensus === undefined) return undefined
+    return provider.provides.consensus(
+      readonlyKeeper({
+        suite: this.suite,
+        store: this.store,
+        modules: this.modules,
+        module: provider.name,
+        root: header.stateRoot,
+        height: h,
+        timeMs: header.timeMs,
+      }),
+    )
   }
 
   /** The validator set that signs `height` (genesis set before anything is committed). */
   validatorSetAt(height: number): ValidatorSet {
     const latest = this.store.latestHeight()
     // State at h knows the sets of every height <= h + 2 (changes of block h start at h + 2).
-    const gov = this.governanceAt(Math.min(Math.max(height - 1, 1), latest))
+    const gov = this.consensusAt(Math.min(Math.max(height - 1, 1), latest))
     return gov === undefined ? genesisValidatorSet(this.genesis) : gov.validatorSetAt(height)
   }
 
@@ -325,7 +339,7 @@ export class GovchainNode implements NodeApiBackend {
    * organisations changed, connections of nodes no longer in the set closed).
    */
   private refreshValidatorSets(): void {
-    const gov = this.governanceAt()
+    const gov = this.consensusAt()
     if (gov === undefined) return
     const h = this.store.latestHeight()
     this.prevVset = gov.validatorSetAt(h)
@@ -345,20 +359,23 @@ export class GovchainNode implements NodeApiBackend {
     }
   }
 
-  /** Trusted organisation CAs from the identity module's committed state; closes refused peers. */
+  /** Trusted organisation CAs from committed state (the module providing `peerTrust`); closes refused peers. */
   private refreshTrust(): void {
     const meta = this.store.meta()
-    if (meta === undefined) return
-    const identity = readonlyKeeper<IdentityKeeper>({
-      suite: this.suite,
-      store: this.store,
-      modules: this.modules,
-      module: IDENTITY_MODULE,
-      root: meta.stateRoot,
-      height: meta.height + 1,
-      timeMs: 0,
-    })
-    const pems = identity.trustedCaPems()
+    const provider = this.modules.provider('peerTrust')
+    if (meta === undefined || provider?.provides?.peerTrust === undefined) return
+    const trust = provider.provides.peerTrust(
+      readonlyKeeper({
+        suite: this.suite,
+        store: this.store,
+        modules: this.modules,
+        module: provider.name,
+        root: meta.stateRoot,
+        height: meta.height + 1,
+        timeMs: 0,
+      }),
+    )
+    const pems = trust.trustedCaPems()
     const key = pems.join('\n')
     if (key !== this.trustedCaKey && pems.length > 0) {
       this.trustedCaKey = key
@@ -367,8 +384,11 @@ export class GovchainNode implements NodeApiBackend {
     this.p2p.recheckPeers()
   }
 
-  /** Equivocation seen by consensus goes on chain: a governance.evidence transaction signed with our key. */
+  /** Equivocation seen by consensus goes on chain: the consensus source's evidence transaction, signed with our key. */
   private submitEvidence(evidence: DuplicateVoteEvidence): void {
+    const source = this.consensusAt()
+    if (source === undefined) return
+    const { module, method, args } = source.evidenceTx(evidence)
     const key = this.opts.home.validatorKey
     const { bytes } = signTx(
       this.suite,
@@ -377,9 +397,9 @@ export class GovchainNode implements NodeApiBackend {
         sender: key.publicKey,
         nonce: Math.floor(Math.random() * Number.MAX_SAFE_INTEGER),
         validUntilHeight: this.store.latestHeight() + Math.min(100, this.params.maxTxValidityBlocks),
-        module: GOVERNANCE_MODULE,
-        method: GOVERNANCE_METHODS.evidence,
-        args: codec.encode(EvidenceArgs, evidence),
+        module,
+        method,
+        args,
       },
       [key.privateKey],
     )
@@ -415,7 +435,9 @@ export class GovchainNode implements NodeApiBackend {
       logger: this.logger,
       host: this.opts.home.config.api.host,
       port: this.opts.apiPort ?? this.opts.home.config.api.port,
-      extensions: MODULE_APIS.map((make) => make(this.moduleApiContext())),
+      extensions: this.modules
+        .all()
+        .flatMap((m) => (m.routes === undefined ? [] : [m.routes(this.moduleApiContext())])),
     })
     const { url } = await this.api.listen()
     this.apiUrl = url
@@ -679,7 +701,9 @@ export class GovchainNode implements NodeApiBackend {
     // Governance: the sets of the next heights come from the state just committed.
     const setsBefore = toHex(this.validatorSetHash) + toHex(this.nextValidatorSetHash)
     this.refreshValidatorSets()
-    const governed = execution.results.some((r) => r.events.some((e) => e.type.startsWith(`${GOVERNANCE_MODULE}.`)))
+    const governed = execution.results.some((r) =>
+      r.events.some((e) => this.trustEventPrefixes.some((p) => e.type.startsWith(p))),
+    )
     if (governed || setsBefore !== toHex(this.validatorSetHash) + toHex(this.nextValidatorSetHash)) this.refreshTrust()
     const height = block.header.height
     this.mempool.removeCommitted(txHashes)

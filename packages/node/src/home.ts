@@ -15,8 +15,9 @@
  */
 import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs'
 import { join, resolve } from 'node:path'
-import { DEFAULT_PARAMS, type Genesis, type GenesisOrganisation, parseGenesis } from '@govchain/app'
+import { DEFAULT_PARAMS, type Genesis, type GenesisOrganisation, type Module, parseGenesis } from '@govchain/app'
 import { fromHex, GovchainError, getSuite, type SuiteName, toHex } from '@govchain/core'
+import { defaultModules } from './modules/index.ts'
 import { createOrgCA, issueNodeCert } from './pki/index.ts'
 
 export interface KeyFile {
@@ -164,6 +165,8 @@ export interface InitOptions {
   dir: string
   orgs: number
   suite: SuiteName
+  /** The modules the chain runs (pinned in the genesis by name and version). Default: the built-in set. */
+  modules?: readonly Module[]
   chainId?: string
   host?: string
   /**
@@ -295,6 +298,8 @@ export async function initNetwork(opts: InitOptions): Promise<NetworkFile> {
     organisations,
     validators,
     params: { ...DEFAULT_PARAMS, ...opts.params },
+    // The chain pins every module it runs, by name and version (the module contract).
+    modules: (opts.modules ?? defaultModules()).map((m) => ({ name: m.name, version: m.version ?? '0.0.0' })),
   })
   writeJson(join(dir, 'genesis.json'), genesis)
 
