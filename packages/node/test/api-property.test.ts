@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict'
 import { after, test } from 'node:test'
-import { ERROR_CATALOGUE, toBase64 } from '@govchain/core'
+import { ERROR_CATALOGUE, errorInfo, toBase64 } from '@govchain/core'
 import fc from 'fast-check'
 import { createApiServer } from '../src/api/index.ts'
 import { NodeMetrics } from '../src/metrics.ts'
@@ -28,7 +28,7 @@ function assertWellBehaved(res: Res, what: string): void {
   if (res.statusCode >= 400) {
     const body = res.json() as { code: keyof typeof ERROR_CATALOGUE; message: unknown }
     assert.ok(body.code in ERROR_CATALOGUE, `${what} → unknown code ${body.code}`)
-    assert.equal(ERROR_CATALOGUE[body.code].http, res.statusCode, what)
+    assert.equal(errorInfo(body.code)?.http, res.statusCode, what)
     assert.equal(typeof body.message, 'string')
   }
 }

@@ -3,6 +3,7 @@ import { after, before, describe, test } from 'node:test'
 import {
   decode,
   ERROR_CATALOGUE,
+  errorInfo,
   fromBase64,
   GovchainError,
   LIMITS,
@@ -184,7 +185,7 @@ describe('API routes (inject)', () => {
   test('POST /v1/txs maps admission codes to their catalogue status', async () => {
     for (const code of ['MEMPOOL_FULL', 'MEMPOOL_SENDER_QUOTA', 'TX_BAD_SIGNATURE', 'TX_REPLAY'] as const) {
       ctx.backend.rejectWith = new GovchainError(code)
-      assertError(await postTx(ctx.server, { tx: toBase64(makeSignedTx(3)) }), ERROR_CATALOGUE[code].http, code)
+      assertError(await postTx(ctx.server, { tx: toBase64(makeSignedTx(3)) }), errorInfo(code)!.http, code)
     }
     ctx.backend.rejectWith = undefined
     const text = await ctx.metrics.text()

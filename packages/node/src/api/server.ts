@@ -11,7 +11,7 @@ import { performance } from 'node:perf_hooks'
 import fastifyCors from '@fastify/cors'
 import fastifyWebsocket from '@fastify/websocket'
 import type { ApiExtension } from '@govchain/app'
-import { ERROR_CATALOGUE, type ErrorCode, fromHex, GovchainError, isGovchainError, toHex } from '@govchain/core'
+import { type ErrorCode, errorInfo, fromHex, GovchainError, isGovchainError, toHex } from '@govchain/core'
 import { Ajv } from 'ajv'
 import Fastify, {
   type FastifyError,
@@ -98,8 +98,8 @@ interface ErrorAnswer {
 }
 
 const answer = (code: ErrorCode, message?: string): ErrorAnswer => ({
-  status: ERROR_CATALOGUE[code].http,
-  body: { code, message: message ?? ERROR_CATALOGUE[code].message },
+  status: errorInfo(code)?.http ?? 500,
+  body: { code, message: message ?? errorInfo(code)?.message ?? code },
 })
 
 /** Details are data of the error, but must survive JSON: bytes become hex, bigints strings, the rest is dropped. */

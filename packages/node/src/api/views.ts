@@ -62,7 +62,7 @@ export function txJson(t: TxView) {
   }
 }
 
-const b64OrNull = (b: Uint8Array | undefined): string | null => (b === undefined ? null : toBase64(b))
+const _b64OrNull = (b: Uint8Array | undefined): string | null => (b === undefined ? null : toBase64(b))
 
 export function validatorsJson(set: ValidatorSet) {
   return {

@@ -26,6 +26,7 @@ import {
   type DataRequest,
   ERROR_CATALOGUE,
   type ErrorCode,
+  errorInfo,
   fromBase64,
   fromHex,
   GovchainError,
@@ -277,7 +278,7 @@ export class Gateway {
       refusal.code = code
       refusal.message = e instanceof Error ? e.message : String(e)
       const refusalTx = await this.refuse(refusal)
-      send(res, ERROR_CATALOGUE[code].http, {
+      send(res, errorInfo(code)?.http ?? 500, {
         code,
         message: refusal.message,
         ...(refusalTx === undefined ? {} : { refusalTx }),
@@ -471,7 +472,7 @@ export class Gateway {
       send(res, 200, { receiptId: body.receiptId, txHash })
     } catch (e) {
       const code: ErrorCode = e instanceof Refused ? e.code : isGovchainError(e) ? e.code : 'GATEWAY_BAD_REQUEST'
-      send(res, ERROR_CATALOGUE[code].http, { code, message: e instanceof Error ? e.message : String(e) })
+      send(res, errorInfo(code)?.http ?? 500, { code, message: e instanceof Error ? e.message : String(e) })
     }
   }
 
@@ -663,7 +664,7 @@ export class Gateway {
       )
     } catch (e) {
       const code: ErrorCode = isGovchainError(e) ? e.code : 'GATEWAY_BAD_REQUEST'
-      send(res, ERROR_CATALOGUE[code].http, { code, message: e instanceof Error ? e.message : String(e) }, cors)
+      send(res, errorInfo(code)?.http ?? 500, { code, message: e instanceof Error ? e.message : String(e) }, cors)
     }
   }
 
