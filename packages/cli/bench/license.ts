@@ -17,7 +17,9 @@
 import { readFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { parseArgs } from 'node:util'
-import { CreateDidArgs, deriveDid, encode, getSuite, type LicenceTypeRecord, type SuiteName } from '@govchain/core'
+import { encode, getSuite, type SuiteName } from '@govchain/core'
+import { CreateDidArgs, deriveDid } from '@govchain/identity/schema'
+import type { LicenceTypeRecord } from '@govchain/license/schema'
 import {
   type BuiltTx,
   buildTx,

@@ -15,7 +15,8 @@
  * with Helvetica and the Chinese labels replaced by their English ones.
  */
 import { existsSync } from 'node:fs'
-import { type CryptoSuite, credentialLicenceId, GovchainError, parseSdJwt, toHex } from '@govchain/core'
+import { type CryptoSuite, GovchainError, toHex } from '@govchain/core'
+import { credentialLicenceId, parseSdJwt } from '@govchain/license/credential'
 import { licenceQr, licenceRefQr, type ProofMaterial } from '@govchain/sdk'
 import PDFDocument from 'pdfkit'
 import QRCode from 'qrcode'

@@ -16,6 +16,7 @@ import {
   toHex,
   ValidatorSet,
 } from '@govchain/core'
+import { defaultModules } from '@govchain/distribution'
 import {
   describeGenesis,
   genesisValidatorSet,
@@ -92,6 +93,7 @@ function buildProgram(): Command {
     .option('--p2p-port <port>', 'first p2p port', parseIntArg('--p2p-port', 1, 65535), 7801)
     .action(async (o) => {
       const net = await initNetwork({
+        modules: defaultModules(),
         dir: o.dir,
         orgs: o.orgs,
         suite: o.suite as SuiteName,
@@ -126,6 +128,7 @@ function buildProgram(): Command {
     .action(async (o) => {
       const home = loadHome(o.home)
       const n = await startNode({
+        modules: defaultModules(),
         home,
         ...(o.apiPort !== undefined ? { apiPort: o.apiPort } : {}),
         onFatal: () => process.exit(1),
@@ -307,7 +310,7 @@ async function up(
   const dir = resolve(dirArg)
   if (!existsSync(join(dir, 'network.json'))) {
     out(`initialising ${nodes} departments (${suite}) in ${dir}`)
-    await initNetwork({ dir, orgs: nodes, suite, onProgress: out })
+    await initNetwork({ modules: defaultModules(), dir, orgs: nodes, suite, onProgress: out })
   }
   const net = JSON.parse(readFileSync(join(dir, 'network.json'), 'utf8')) as NetworkFile
   const genesis = parseGenesis(JSON.parse(readFileSync(join(dir, 'genesis.json'), 'utf8')))

@@ -11,12 +11,12 @@ import assert from 'node:assert/strict'
 import { readFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { after, before, describe, test } from 'node:test'
-import { CommitCertificate, codec, DOMAIN, getSuite, identityKeys, signingBytes, toHex, Vote } from '@govchain/core'
+import { CommitCertificate, codec, DOMAIN, demoCreditCode, getSuite, signingBytes, toHex, Vote } from '@govchain/core'
+import { identityKeys } from '@govchain/identity/schema'
 import {
   addNodeHome,
   CHANNEL,
   createP2P,
-  demoCreditCode,
   genesisValidatorSet,
   loadKeyFile,
   type P2P,

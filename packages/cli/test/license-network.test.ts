@@ -11,7 +11,9 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { after, before, describe, test } from 'node:test'
 import { fileURLToPath } from 'node:url'
-import { CreateDidArgs, deriveDid, encode, getSuite, type LicenceTypeRecord } from '@govchain/core'
+import { encode, getSuite } from '@govchain/core'
+import { CreateDidArgs, deriveDid } from '@govchain/identity/schema'
+import type { LicenceTypeRecord } from '@govchain/license/schema'
 import {
   buildTx,
   errorCode,

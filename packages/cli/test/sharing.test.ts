@@ -8,21 +8,8 @@ import { createHash } from 'node:crypto'
 import { readdirSync, readFileSync, rmSync, statSync } from 'node:fs'
 import { join } from 'node:path'
 import { after, before, describe, it } from 'node:test'
-import {
-  CreateDidArgs,
-  codec,
-  type DataRequest,
-  deriveDid,
-  encode,
-  fromBase64,
-  fromHex,
-  gatewayLocalMessage,
-  getSuite,
-  ReceiptBody,
-  subjectPseudonym,
-  toHex,
-  utf8,
-} from '@govchain/core'
+import { codec, encode, fromBase64, fromHex, getSuite, toHex, utf8 } from '@govchain/core'
+import { CreateDidArgs, deriveDid } from '@govchain/identity/schema'
 import {
   createOrgCA,
   issueClientCert,
@@ -35,6 +22,7 @@ import {
   signRequest,
 } from '@govchain/node'
 import { buildTx, sharingDecide, sharingRequest, sharingRevoke, signSharingAuth } from '@govchain/sdk'
+import { type DataRequest, gatewayLocalMessage, ReceiptBody, subjectPseudonym } from '@govchain/sharing/schema'
 import { type GatewayProcess, startGatewayProcess } from '../src/demo/gateway-procs.ts'
 import { requestHousingGrants, type SharingDemo, seedSharingDemo } from '../src/demo/sharing.ts'
 import { startNetwork, type TestNetwork, waitUntil } from '../src/testnet.ts'

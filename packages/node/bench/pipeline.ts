@@ -19,11 +19,12 @@ import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { parseArgs } from 'node:util'
+import { ANCHOR_MODULE, AnchorPutArgs } from '@govchain/anchor/schema'
 import { buildBlock, ExecutionCache, signTx, validateBlock } from '@govchain/app'
-import { ANCHOR_MODULE, AnchorPutArgs, Block, type BlockHeader, codec, getSuite, type SuiteName } from '@govchain/core'
+import { Block, type BlockHeader, codec, getSuite, type SuiteName } from '@govchain/core'
+import { defaultModuleRegistry } from '@govchain/distribution'
 import { LmdbChainStore } from '@govchain/store'
 import { Mempool } from '../src/mempool/index.ts'
-import { defaultModuleRegistry } from '../src/modules/index.ts'
 
 const HELP = `Usage: npm run bench:pipeline -- [options]
 

@@ -79,7 +79,6 @@ import type { NodeHome } from './home.ts'
 import { createLogger, type Logger } from './log.ts'
 import { Mempool } from './mempool/index.ts'
 import { NodeMetrics } from './metrics.ts'
-import { defaultModules } from './modules/index.ts'
 import { createP2P, type P2P } from './p2p/index.ts'
 import {
   CHANNEL,
@@ -105,9 +104,10 @@ export interface NodeOptions {
   home: NodeHome
   /**
    * The modules this node can run (the distribution's list); the genesis picks the chain's
-   * own from them, by name and version. Default: the built-in set.
+   * own from them, by name and version. The node names no application itself: the composition
+   * root (the CLI, via @govchain/distribution) passes them.
    */
-  modules?: readonly Module[]
+  modules: readonly Module[]
   /** Override the configured API port (0 = ephemeral, for tests). */
   apiPort?: number
   p2pPort?: number
@@ -196,7 +196,7 @@ export class GovchainNode implements NodeApiBackend {
   constructor(private readonly opts: NodeOptions) {
     const { home } = opts
     this.genesis = home.genesis
-    this.modules = new ModuleRegistry(chainModules(home.genesis, opts.modules ?? defaultModules()))
+    this.modules = new ModuleRegistry(chainModules(home.genesis, opts.modules))
     this.trustEventPrefixes = (['consensus', 'peerTrust'] as const).flatMap((c) => {
       const m = this.modules.provider(c)
       return m === undefined ? [] : [`${m.name}.`]

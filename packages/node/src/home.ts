@@ -16,8 +16,7 @@
 import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs'
 import { join, resolve } from 'node:path'
 import { DEFAULT_PARAMS, type Genesis, type GenesisOrganisation, type Module, parseGenesis } from '@govchain/app'
-import { fromHex, GovchainError, getSuite, type SuiteName, toHex } from '@govchain/core'
-import { defaultModules } from './modules/index.ts'
+import { demoCreditCode, fromHex, GovchainError, getSuite, type SuiteName, toHex } from '@govchain/core'
 import { createOrgCA, issueNodeCert } from './pki/index.ts'
 
 export interface KeyFile {
@@ -148,25 +147,12 @@ export const DEMO_DEPARTMENTS: readonly Omit<
   },
 ]
 
-const USCC_CHARS = '0123456789ABCDEFGHJKLMNPQRTUWXY'
-const USCC_WEIGHTS = [1, 3, 9, 27, 19, 26, 16, 17, 20, 29, 25, 13, 8, 24, 10, 30, 28]
-
-/** A unified social credit code (GB 32100-2015) with a correct check character, for demo departments. */
-export function demoCreditCode(index: number, regionCode = '110108'): string {
-  // 1 = registration authority: organisation establishment (机关), 1 = organ; then the region (GB/T 2260).
-  const body = `11${regionCode}${String(10_000_000 + index * 7919).slice(-8)}0`
-  let sum = 0
-  for (let i = 0; i < 17; i++) sum += USCC_CHARS.indexOf(body[i]!) * USCC_WEIGHTS[i]!
-  const check = USCC_CHARS[(31 - (sum % 31)) % 31]!
-  return body + check
-}
-
 export interface InitOptions {
   dir: string
   orgs: number
   suite: SuiteName
-  /** The modules the chain runs (pinned in the genesis by name and version). Default: the built-in set. */
-  modules?: readonly Module[]
+  /** The modules the chain runs (pinned in the genesis by name and version): the distribution's list. */
+  modules: readonly Module[]
   chainId?: string
   host?: string
   /**
@@ -299,7 +285,7 @@ export async function initNetwork(opts: InitOptions): Promise<NetworkFile> {
     validators,
     params: { ...DEFAULT_PARAMS, ...opts.params },
     // The chain pins every module it runs, by name and version (the module contract).
-    modules: (opts.modules ?? defaultModules()).map((m) => ({ name: m.name, version: m.version ?? '0.0.0' })),
+    modules: opts.modules.map((m) => ({ name: m.name, version: m.version ?? '0.0.0' })),
   })
   writeJson(join(dir, 'genesis.json'), genesis)
 

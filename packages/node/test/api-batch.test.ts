@@ -6,7 +6,7 @@ import type { SubmitTxOutcome } from '../src/api/backend.ts'
 import { createApiServer } from '../src/api/index.ts'
 import { BATCH_TXS_MAX } from '../src/api/schemas.ts'
 import { NodeMetrics } from '../src/metrics.ts'
-import { FakeBackend, makeSignedTx, memoryLogger, sha256 } from './api-fake-backend.ts'
+import { FakeBackend, makeSignedTx, memoryLogger, sha256 } from '../src/testing/fake-backend.ts'
 
 /** A backend with the batch call: records each call, so a test sees one call per request. */
 class BatchBackend extends FakeBackend {

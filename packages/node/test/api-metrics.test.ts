@@ -2,7 +2,7 @@ import assert from 'node:assert/strict'
 import { test } from 'node:test'
 import { createApiServer } from '../src/api/index.ts'
 import { NodeMetrics } from '../src/metrics.ts'
-import { FakeBackend, memoryLogger } from './api-fake-backend.ts'
+import { FakeBackend, memoryLogger } from '../src/testing/fake-backend.ts'
 
 interface Sample {
   name: string

@@ -9,9 +9,10 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { after, before, describe, test } from 'node:test'
 import { toBase64 } from '@govchain/core'
+import { defaultModules } from '@govchain/distribution'
 import { type GovchainNode, startNode } from '../src/daemon.ts'
 import { initNetwork, loadHome } from '../src/home.ts'
-import { memoryLogger } from './api-fake-backend.ts'
+import { memoryLogger } from '../src/testing/fake-backend.ts'
 
 /** The value of one sample line of the Prometheus text, 0 when absent. */
 function sample(text: string, name: string, labels: string): number {
@@ -26,8 +27,9 @@ describe('a one-validator node in process', () => {
 
   before(async () => {
     dir = mkdtempSync(join(tmpdir(), 'govchain-api-node-'))
-    const net = await initNetwork({ dir, orgs: 1, suite: 'intl' })
+    const net = await initNetwork({ modules: defaultModules(), dir, orgs: 1, suite: 'intl' })
     node = await startNode({
+      modules: defaultModules(),
       home: loadHome(net.nodes[0]!.home),
       apiPort: 0,
       p2pPort: 0,

@@ -4,7 +4,7 @@ import { ERROR_CATALOGUE } from '@govchain/core'
 import { compileErrors, validate } from '@readme/openapi-parser'
 import { buildOpenApiDocument, createApiServer, ROUTES } from '../src/api/index.ts'
 import { NodeMetrics } from '../src/metrics.ts'
-import { FakeBackend, memoryLogger } from './api-fake-backend.ts'
+import { FakeBackend, memoryLogger } from '../src/testing/fake-backend.ts'
 
 async function served(): Promise<Record<string, unknown>> {
   const server = createApiServer({

@@ -4,7 +4,7 @@ import { ERROR_CATALOGUE, errorInfo, toBase64 } from '@govchain/core'
 import fc from 'fast-check'
 import { createApiServer } from '../src/api/index.ts'
 import { NodeMetrics } from '../src/metrics.ts'
-import { FakeBackend, makeSignedTx, memoryLogger } from './api-fake-backend.ts'
+import { FakeBackend, makeSignedTx, memoryLogger } from '../src/testing/fake-backend.ts'
 
 const backend = new FakeBackend()
 backend.addBlock()

@@ -6,7 +6,7 @@ import { WebSocket } from 'ws'
 import type { ChainEvent } from '../src/api/backend.ts'
 import { type ApiLimits, createApiServer } from '../src/api/index.ts'
 import { NodeMetrics } from '../src/metrics.ts'
-import { FakeBackend, makeSignedTx, memoryLogger, sha256 } from './api-fake-backend.ts'
+import { FakeBackend, makeSignedTx, memoryLogger, sha256 } from '../src/testing/fake-backend.ts'
 
 async function start(limits: Partial<ApiLimits> = {}) {
   const backend = new FakeBackend()

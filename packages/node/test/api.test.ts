@@ -14,7 +14,7 @@ import {
 } from '@govchain/core'
 import { type ApiServer, createApiServer, errorAnswer } from '../src/api/index.ts'
 import { NodeMetrics } from '../src/metrics.ts'
-import { BOOM_HASH, FakeBackend, makeSignedTx, memoryLogger, SECRET, sha256 } from './api-fake-backend.ts'
+import { BOOM_HASH, FakeBackend, makeSignedTx, memoryLogger, SECRET, sha256 } from '../src/testing/fake-backend.ts'
 
 function setup(opts: { limits?: Record<string, number>; nowMs?: () => number; corsOrigins?: string[] } = {}) {
   const backend = new FakeBackend()

@@ -24,8 +24,6 @@ import {
   toHex,
   utf8,
 } from '@govchain/core'
-import { MemoryChainStore } from '@govchain/store'
-import fc from 'fast-check'
 import {
   anchorArgs,
   anchorTx,
@@ -37,7 +35,9 @@ import {
   signer,
   testRegistry,
   ZERO32,
-} from './execution-fixtures.ts'
+} from '@govchain/distribution/testkit'
+import { MemoryChainStore } from '@govchain/store'
+import fc from 'fast-check'
 
 const suite = suites.intl
 const modules = testRegistry()

@@ -10,11 +10,11 @@ import { join } from 'node:path'
 import { describe, it } from 'node:test'
 import { chainModules, defineModule, genesisBytes, genesisHash, parseGenesis } from '@govchain/app'
 import { GovchainError, suites, toHex } from '@govchain/core'
+import { BUILTIN_MODULES } from '@govchain/distribution'
+import { makeConsortium } from '@govchain/distribution/testkit'
 import { startNode } from '../src/daemon.ts'
 import { initNetwork, loadHome } from '../src/home.ts'
-import { BUILTIN_MODULES } from '../src/modules/index.ts'
-import { memoryLogger } from './api-fake-backend.ts'
-import { makeConsortium } from './identity-fixtures.ts'
+import { memoryLogger } from '../src/testing/fake-backend.ts'
 
 const coded = (code: string) => (e: unknown) => e instanceof GovchainError && e.code === code
 
@@ -76,12 +76,18 @@ describe('genesis modules', () => {
   it('govchain init pins the modules; a node lacking one or with another version refuses to start', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'govchain-genesis-modules-'))
     try {
-      const net = await initNetwork({ dir, orgs: 1, suite: 'intl' })
+      const net = await initNetwork({ modules: BUILTIN_MODULES, dir, orgs: 1, suite: 'intl' })
       const home = net.nodes[0]!.home
       const written = JSON.parse(readFileSync(join(home, 'genesis.json'), 'utf8')) as { modules: unknown }
       assert.deepEqual(written.modules, modules)
       const start = () =>
-        startNode({ home: loadHome(home), apiPort: 0, p2pPort: 0, logger: memoryLogger('error').logger })
+        startNode({
+          modules: BUILTIN_MODULES,
+          home: loadHome(home),
+          apiPort: 0,
+          p2pPort: 0,
+          logger: memoryLogger('error').logger,
+        })
       const withLicence = (version: string) => {
         const g = JSON.parse(readFileSync(join(home, 'genesis.json'), 'utf8')) as { modules: typeof modules }
         g.modules = g.modules.map((m) => (m.name === 'license' ? { ...m, version } : m))

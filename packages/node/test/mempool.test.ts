@@ -2,10 +2,10 @@ import assert from 'node:assert/strict'
 import { describe, it } from 'node:test'
 import { executeBlock, validateTx } from '@govchain/app'
 import { type CryptoSuite, codec, GovchainError, SignedTx, suites, toHex } from '@govchain/core'
+import { anchorTx, assertCoded, CHAIN_ID, signer, testRegistry, ZERO32 } from '@govchain/distribution/testkit'
 import { MemoryChainStore } from '@govchain/store'
 import fc from 'fast-check'
 import { Mempool, type MempoolOptions, VerifiedCache } from '../src/mempool/index.ts'
-import { anchorTx, assertCoded, CHAIN_ID, signer, testRegistry, ZERO32 } from './execution-fixtures.ts'
 
 const suite = suites.intl
 const modules = testRegistry()

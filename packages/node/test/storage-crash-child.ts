@@ -4,8 +4,8 @@
  * after each commitBlock returns. The parent SIGKILLs it at a random instant.
  */
 import { suites } from '@govchain/core'
+import { anchorTx, ChainDriver, signer } from '@govchain/distribution/testkit'
 import { LmdbChainStore } from '@govchain/store'
-import { anchorTx, ChainDriver, signer } from './execution-fixtures.ts'
 
 const path = process.argv[2]!
 const suite = suites.intl

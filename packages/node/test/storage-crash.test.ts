@@ -9,18 +9,9 @@ import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { after, it } from 'node:test'
+import { ANCHOR_MODULE, AnchorPutArgs, anchorKey } from '@govchain/anchor/schema'
 import { blockHash, stateKey } from '@govchain/app'
-import {
-  ANCHOR_MODULE,
-  AnchorPutArgs,
-  anchorKey,
-  codec,
-  equalBytes,
-  SignedTx,
-  SparseMerkleTree,
-  suites,
-  TxBody,
-} from '@govchain/core'
+import { codec, equalBytes, SignedTx, SparseMerkleTree, suites, TxBody } from '@govchain/core'
 import { LmdbChainStore } from '@govchain/store'
 
 const ROUNDS = 6

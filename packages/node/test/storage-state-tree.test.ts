@@ -8,12 +8,13 @@ import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { after, describe, it } from 'node:test'
+import { ANCHOR_MODULE, anchorKey } from '@govchain/anchor/schema'
 import { queryState, stateKey } from '@govchain/app'
-import { ANCHOR_MODULE, anchorKey, SparseMerkleTree, suites, toHex, verifySmtProof } from '@govchain/core'
+import { SparseMerkleTree, suites, toHex, verifySmtProof } from '@govchain/core'
+import { anchorTx, ChainDriver, docHash, signer } from '@govchain/distribution/testkit'
 import { LmdbChainStore } from '@govchain/store'
 import { syntheticCommit } from '@govchain/store/compliance'
 import { open } from 'lmdb'
-import { anchorTx, ChainDriver, docHash, signer } from './execution-fixtures.ts'
 
 const suite = suites.intl
 const dir = mkdtempSync(join(tmpdir(), 'govchain-tree-'))

@@ -115,7 +115,8 @@ export interface SeededHolder {
  */
 export async function seedHolders(net: TestNetwork): Promise<SeededHolder[]> {
   const { getSuite, buildTx, toHex } = await import('@govchain/sdk')
-  const { encode, CreateDidArgs, IDENTITY_MODULE, IDENTITY_METHODS, deriveDid } = await import('@govchain/core')
+  const { encode } = await import('@govchain/core')
+  const { CreateDidArgs, IDENTITY_MODULE, IDENTITY_METHODS, deriveDid } = await import('@govchain/identity/schema')
   const suite = getSuite(net.net.suite)
   const client = net.clients[net.net.nodes[0]!.name]!
   const people = [

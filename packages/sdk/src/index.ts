@@ -1,68 +1,38 @@
 /**
- * @govchain/sdk: a typed client for the node's API, transaction building and signing with
- * either crypto suite, and a light client that verifies answers offline. Browser-safe.
+ * @govchain/sdk: everything a govchain client needs in one import — the base client
+ * (@govchain/client: one HTTP transport, transaction building and signing, the light client)
+ * and every application's client actions, re-exported from the application packages.
+ * Browser-safe.
  */
 
+export {
+  type AnchorPutOptions,
+  anchorKeyHex,
+  anchorPut,
+  decodeAnchorRecord,
+} from '@govchain/anchor/client'
+export * from '@govchain/client'
 // From core, so an app needs only the SDK: the suites to sign and verify with, and the error class
 // of offline checks. Everything else of the protocol is in @govchain/core.
-// Licence wire constants and identifiers from core, so a licence app needs only the SDK.
 export {
   type BlockHeader,
   CommitCertificate,
   type CryptoSuite,
   decode,
-  type EffectiveStatus,
-  effectiveStatus,
   fromBase64,
   fromHex,
   GovchainError,
   getSuite,
   isGovchainError,
-  LICENSE_METHODS,
-  LICENSE_MODULE,
-  type LicenceRecord,
-  type LicenceTypeRecord,
-  type LicenceVerdict,
-  licenceId,
-  parseLicenceId,
-  REVOKE_REASONS,
-  type RevokeReason,
   type SuiteName,
   suites,
   toBase64,
   toHex,
   ValidatorSet,
 } from '@govchain/core'
-export { type AnchorPutOptions, anchorKeyHex, anchorPut, decodeAnchorRecord } from './anchor.ts'
-export {
-  type BlockInfo,
-  type ChainEvent,
-  CLIENT_DEFAULTS,
-  type Client,
-  type ClientOptions,
-  createClient,
-  type EventFilter,
-  type EventType,
-  type PeerInfo,
-  type StateAnswer,
-  type Status,
-  SUBMIT_TXS_MAX,
-  type SubmitTxsAnswer,
-  type SubmitTxsItem,
-  type SubscribeOptions,
-  type TxEvent,
-  type TxResult,
-  type TxStatus,
-  type ValidatorInfo,
-  type ValidatorsAnswer,
-  type WaitOptions,
-  type WebSocketConstructor,
-  type WebSocketLike,
-} from './client.ts'
-export { ApiError, errorCode, isSdkError, SdkError } from './errors.ts'
 // Identity (officers, DIDs, pseudonyms) and governance (proposals, votes, evidence): builders and typed reads.
-export * as governance from './governance.ts'
-export * as identity from './identity.ts'
+export * as governance from '@govchain/governance/client'
+export * as identity from '@govchain/identity/client'
 export {
   credentialFields,
   decodeLicenceQr,
@@ -89,23 +59,18 @@ export {
   reissueLicence,
   signHolderQuery,
   verifyLicenseOffline,
-} from './license.ts'
+} from '@govchain/license/client'
+export type { LicenceVerdict } from '@govchain/license/credential'
 export {
-  LightClient,
-  type LightClientOptions,
-  type ProvenState,
-  stateKey,
-  type VerifiedState,
-} from './light-client.ts'
-export * from './sharing.ts'
-export {
-  addSignature,
-  type BuildTxOptions,
-  type BuiltTx,
-  buildTx,
-  type DecodedTx,
-  decodeTx,
-  randomNonce,
-  txHash,
-  verifyTxSignatures,
-} from './tx.ts'
+  type EffectiveStatus,
+  effectiveStatus,
+  LICENSE_METHODS,
+  LICENSE_MODULE,
+  type LicenceRecord,
+  type LicenceTypeRecord,
+  licenceId,
+  parseLicenceId,
+  REVOKE_REASONS,
+  type RevokeReason,
+} from '@govchain/license/schema'
+export * from '@govchain/sharing/client'

@@ -7,7 +7,8 @@
  * votes yes. The proposal id is printed after the commit.
  */
 import { readFileSync } from 'node:fs'
-import { ADMIN_LEVELS, type AdminLevel, type ParamChanges } from '@govchain/core'
+import type { ParamChanges } from '@govchain/governance/schema'
+import { ADMIN_LEVELS, type AdminLevel } from '@govchain/identity/schema'
 import { createClient, governance } from '@govchain/sdk'
 import { type Command, InvalidArgumentError, Option } from 'commander'
 import { nodeUrlOf, publicKeyArg, signing, submitAndWait } from './identity.ts'

@@ -7,7 +7,8 @@
  * and fail with the transaction's code (e.g. IDENTITY_ROLE_MISSING) as a one-line error.
  */
 import { existsSync } from 'node:fs'
-import { ERROR_CATALOGUE, type ErrorCode, fromHex, GovchainError, getSuite, ROLES, type Role } from '@govchain/core'
+import { ERROR_CATALOGUE, type ErrorCode, fromHex, GovchainError, getSuite } from '@govchain/core'
+import { ROLES, type Role } from '@govchain/identity/schema'
 import { addNodeHome, loadKeyFile } from '@govchain/node'
 import { type BuiltTx, type Client, createClient, identity } from '@govchain/sdk'
 import { type Command, InvalidArgumentError } from 'commander'

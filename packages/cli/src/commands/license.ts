@@ -8,14 +8,8 @@
  * Credentials are files holding the compact SD-JWT (what the holder keeps, off chain).
  */
 import { readFileSync, writeFileSync } from 'node:fs'
-import {
-  GovchainError,
-  getSuite,
-  type LicenceTypeRecord,
-  REVOKE_REASONS,
-  type RevokeReason,
-  type SuiteName,
-} from '@govchain/core'
+import { GovchainError, getSuite, type SuiteName } from '@govchain/core'
+import { type LicenceTypeRecord, REVOKE_REASONS, type RevokeReason } from '@govchain/license/schema'
 import { genesisValidatorSet, loadKeyFile, parseGenesis } from '@govchain/node'
 import {
   type BuiltTx,

@@ -12,18 +12,9 @@
  */
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
-import {
-  CreateDidArgs,
-  type CryptoSuite,
-  deriveDid,
-  encode,
-  fromHex,
-  GovchainError,
-  getSuite,
-  IDENTITY_MODULE,
-  type LicenceTypeRecord,
-  toHex,
-} from '@govchain/core'
+import { type CryptoSuite, encode, fromHex, GovchainError, getSuite, toHex } from '@govchain/core'
+import { CreateDidArgs, deriveDid, IDENTITY_MODULE } from '@govchain/identity/schema'
+import type { LicenceTypeRecord } from '@govchain/license/schema'
 import { loadKeyFile, type NetworkFile } from '@govchain/node'
 import {
   type BuiltTx,

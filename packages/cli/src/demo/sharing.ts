@@ -15,15 +15,8 @@
  */
 import { randomBytes } from 'node:crypto'
 import { join } from 'node:path'
-import {
-  type CatalogField,
-  GovchainError,
-  getSuite,
-  type ShareType,
-  subjectPseudonym,
-  toHex,
-  utf8,
-} from '@govchain/core'
+import type { CatalogField, ShareType } from '@govchain/catalog/schema'
+import { GovchainError, getSuite, toHex, utf8 } from '@govchain/core'
 import {
   type ColumnSpec,
   type GatewayHome,
@@ -43,6 +36,7 @@ import {
   sharingDecide,
   sharingRequest,
 } from '@govchain/sdk'
+import { subjectPseudonym } from '@govchain/sharing/schema'
 
 // ---------------------------------------------------------------- fake people
 

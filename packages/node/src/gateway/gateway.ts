@@ -23,23 +23,25 @@ import type { TLSSocket } from 'node:tls'
 import {
   type CryptoSuite,
   codec,
-  type DataRequest,
   ERROR_CATALOGUE,
   type ErrorCode,
   errorInfo,
   fromBase64,
   fromHex,
   GovchainError,
-  gatewayLocalMessage,
   getSuite,
   isGovchainError,
+  toBase64,
+  toHex,
+} from '@govchain/core'
+import {
+  type DataRequest,
+  gatewayLocalMessage,
   ReceiptBody,
   SHARING_LIMITS,
   SharingReceiptArgs,
   SharingRefusalArgs,
-  toBase64,
-  toHex,
-} from '@govchain/core'
+} from '@govchain/sharing/schema'
 import { loadTrustedCAs, type TrustedCA, verifyCertificateChain } from '../pki/index.ts'
 import { type GatewayView, NodeLink } from './chain.ts'
 import type { GatewayHome } from './config.ts'

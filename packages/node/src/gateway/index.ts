@@ -1,6 +1,7 @@
 /** The data gateway: connectors, protocol, home layout, and the gateway itself (docs/sharing.md). */
 import { join } from 'node:path'
-import { GovchainError, getSuite, subjectCredentialMessage, subjectPseudonym, toHex } from '@govchain/core'
+import { GovchainError, getSuite, toHex } from '@govchain/core'
+import { subjectCredentialMessage, subjectPseudonym } from '@govchain/sharing/schema'
 import { type GatewayHome, loadGatewayHome } from './config.ts'
 import type { DataConnector } from './connector.ts'
 import { Gateway, type GatewayLogger } from './gateway.ts'

@@ -9,17 +9,8 @@
  *               signed by the provider (in the answer) and the consumer (in the acknowledgement)
  */
 import { randomBytes } from 'node:crypto'
-import {
-  type CryptoSuite,
-  codec,
-  concatBytes,
-  DataEnvelope,
-  DataRequest,
-  DOMAIN_SHARING,
-  GovchainError,
-  ReceiptBody,
-  utf8,
-} from '@govchain/core'
+import { type CryptoSuite, codec, concatBytes, GovchainError, utf8 } from '@govchain/core'
+import { DataEnvelope, DataRequest, DOMAIN_SHARING, ReceiptBody } from '@govchain/sharing/schema'
 import type { Row } from './connector.ts'
 
 export interface DataPayload {

@@ -1,0 +1,49 @@
+/**
+ * The `anchor` module's wire types, shared by the node (which executes them) and the SDK and
+ * CLI (which build and verify them). Defined once here so both sides encode the same bytes.
+ *
+ * `anchor.put` records a document hash with metadata (what kind, an optional note) and who/when;
+ * the record is stored under the document hash and served with a state proof.
+ */
+
+import { codec, GovchainError, hash32, publicKey } from '@govchain/core'
+
+const { option, string, struct, u64 } = codec
+
+export const ANCHOR_MODULE = 'anchor'
+export const ANCHOR_METHODS = { put: 'put' } as const
+
+export const ANCHOR_LIMITS = {
+  kindBytes: 64,
+  noteBytes: 256,
+} as const
+
+/** Arguments of `anchor.put`. */
+export const AnchorPutArgs = struct({
+  hash: hash32,
+  kind: string(ANCHOR_LIMITS.kindBytes),
+  note: option(string(ANCHOR_LIMITS.noteBytes)),
+})
+export type AnchorPutArgs = codec.Infer<typeof AnchorPutArgs>
+
+/** What the module stores under the document hash: the arguments plus who and when. */
+export const AnchorRecord = struct({
+  hash: hash32,
+  kind: string(ANCHOR_LIMITS.kindBytes),
+  note: option(string(ANCHOR_LIMITS.noteBytes)),
+  /** Public key of the transaction's sender (first signer). */
+  submitter: publicKey,
+  height: u64,
+  /** Block time (header.timeMs) of the block that recorded it, never the wall clock. */
+  timeMs: u64,
+  txHash: hash32,
+})
+export type AnchorRecord = codec.Infer<typeof AnchorRecord>
+
+/** The module-local state key of a record: the document hash itself (32 bytes). */
+export function anchorKey(hash: Uint8Array): Uint8Array {
+  if (!(hash instanceof Uint8Array) || hash.length !== 32) {
+    throw new GovchainError('INVALID_ARGUMENT', 'anchor key is a 32-byte document hash')
+  }
+  return hash.slice()
+}

@@ -1,0 +1,121 @@
+/**
+ * Governance transactions (proposals, votes, equivocation evidence) and typed reads.
+ * A proposal is a list of actions applied together; see docs/governance.md for the rules.
+ */
+
+import type { Client } from '@govchain/client'
+import { type BuiltTx, buildTx } from '@govchain/client'
+import { codec, type DuplicateVoteEvidence } from '@govchain/core'
+import type { TxCommon } from '@govchain/identity/client'
+import {
+  EvidenceArgs,
+  GOVERNANCE_METHODS,
+  GOVERNANCE_MODULE,
+  type NewOrganisation,
+  type ParamChanges,
+  type ProposalAction,
+  ProposeArgs,
+  VoteArgs,
+} from './schema.ts'
+
+export type { NewOrganisation, ParamChanges, ProposalAction }
+
+function build<A>(o: TxCommon, method: string, argsCodec: codec.Codec<A>, args: A): BuiltTx {
+  return buildTx({
+    suite: o.suite,
+    chainId: o.chainId,
+    privateKey: o.privateKey,
+    module: GOVERNANCE_MODULE,
+    method,
+    args: codec.encode(argsCodec, args),
+    validUntilHeight: o.validUntilHeight,
+    ...(o.nonce === undefined ? {} : { nonce: o.nonce }),
+  })
+}
+
+/** Action helpers, so callers need not spell the tagged union. */
+export const actions = {
+  addOrganisation: (org: NewOrganisation): ProposalAction => ({ type: 'addOrganisation', value: org }),
+  removeOrganisation: (orgId: string): ProposalAction => ({ type: 'removeOrganisation', value: { orgId } }),
+  addValidator: (v: { id: string; orgId: string; publicKey: Uint8Array; power: number }): ProposalAction => ({
+    type: 'addValidator',
+    value: v,
+  }),
+  removeValidator: (id: string): ProposalAction => ({ type: 'removeValidator', value: { id } }),
+  setValidatorPower: (id: string, power: number): ProposalAction => ({
+    type: 'setValidatorPower',
+    value: { id, power },
+  }),
+  setParams: (changes: ParamChanges): ProposalAction => ({ type: 'setParams', value: changes }),
+} as const
+
+/**
+ * governance.propose, signed by an admin officer (its organisation votes yes). Takes effect
+ * from max(effectiveHeight, passing height + 1), + 2 for validator changes; 0 = as soon as it passes.
+ */
+export function propose(
+  o: TxCommon & { title: string; actions: ProposalAction[]; effectiveHeight?: number; expiresHeight: number },
+): BuiltTx {
+  return build(o, GOVERNANCE_METHODS.propose, ProposeArgs, {
+    title: o.title,
+    actions: o.actions,
+    effectiveHeight: o.effectiveHeight ?? 0,
+    expiresHeight: o.expiresHeight,
+  })
+}
+
+/** governance.vote, signed by an admin officer: one vote per organisation. */
+export function vote(o: TxCommon & { proposalId: number; approve: boolean }): BuiltTx {
+  return build(o, GOVERNANCE_METHODS.vote, VoteArgs, { proposalId: o.proposalId, approve: o.approve })
+}
+
+/** governance.evidence: two conflicting signed votes of one validator (any sender). */
+export function submitEvidence(o: TxCommon & { evidence: DuplicateVoteEvidence }): BuiltTx {
+  return build(o, GOVERNANCE_METHODS.evidence, EvidenceArgs, o.evidence)
+}
+
+// ---------------------------------------------------------------- reads
+
+export interface ProposalInfo {
+  id: number
+  title: string
+  actions: Record<string, unknown>[]
+  proposerOrg: string
+  status: 'voting' | 'passed' | 'rejected' | 'expired' | 'failed'
+  yes: string[]
+  no: string[]
+  effectiveHeight: number
+  expiresHeight: number
+  decidedHeight: number | null
+  appliedFromHeight: number | null
+  failure: string | null
+}
+
+export async function listProposals(
+  client: Pick<Client, 'getJson'>,
+  status?: ProposalInfo['status'],
+): Promise<ProposalInfo[]> {
+  const q = status === undefined ? '' : `?status=${status}`
+  return (await client.getJson(`/v1/proposals${q}`)).proposals as ProposalInfo[]
+}
+
+export async function getProposal(
+  client: Pick<Client, 'getJson'>,
+  id: number,
+): Promise<{ proposal: ProposalInfo; votes: Record<string, unknown>[] }> {
+  const o = await client.getJson(`/v1/proposals/${id}`)
+  return { proposal: o.proposal as ProposalInfo, votes: o.votes as Record<string, unknown>[] }
+}
+
+export interface ValidatorRecordInfo {
+  id: string
+  orgId: string
+  publicKey: string
+  power: number
+  changes: { fromHeight: number; power: number }[]
+  jailedAtHeight: number | null
+}
+
+export async function governanceValidators(client: Pick<Client, 'getJson'>): Promise<ValidatorRecordInfo[]> {
+  return (await client.getJson('/v1/governance/validators')).validators as ValidatorRecordInfo[]
+}

@@ -1,0 +1,605 @@
+/**
+ * Module `governance`: the consortium changes itself without a central owner.
+ *
+ *   propose({title, actions, effectiveHeight, expiresHeight})   by an admin officer; its organisation votes yes
+ *   vote({proposalId, approve})                                  by an admin officer; one vote per organisation
+ *   evidence({voteA, voteB})                                     any sender: self-authenticating equivocation proof
+ *
+ * A proposal passes when yes × 3 > active organisations × 2 (counted at each vote, over the
+ * organisations active at that height); it is rejected as soon as that can no longer happen;
+ * it expires after `expiresHeight`. A passed proposal takes effect from
+ * F = max(effectiveHeight, p + 1), or max(effectiveHeight, p + 2) when it touches validators:
+ * block p's header already commits to the validator set of p + 1 (nextValidatorSetHash), so
+ * the earliest set a transaction of block p can change is that of p + 2. Actions are checked
+ * together before any is applied; a proposal whose actions no longer apply is `failed` (with
+ * the code) and changes nothing.
+ *
+ * Nothing here runs "at the end of a block": every scheduled effect is stored with its height
+ * and read lazily — a validator's power at h is its last change with fromHeight <= h, an
+ * organisation is active from activeFromHeight, parameters from their fromHeight. So the
+ * validator set of any height the chain still needs is a pure function of committed state.
+ *
+ * Evidence: two conflicting votes of one validator, checked with core's
+ * verifyDuplicateVoteEvidence against the set of the votes' height, set its power to 0 from
+ * ctx.height + 2 (the earliest set still open) until a setValidatorPower proposal decides.
+ *
+ * Events: governance.proposal {id, status}, governance.vote {id, orgId, approve},
+ * governance.evidence {validatorId, height, round, type, jailedFromHeight}.
+ */
+
+import type { ChainParams, Genesis } from '@govchain/app'
+import { handler, type KeeperContext, type Module, type ModuleState, type TxContext } from '@govchain/app'
+import {
+  type CryptoSuite,
+  codec,
+  type DuplicateVoteEvidence,
+  DuplicateVoteEvidence as DuplicateVoteEvidenceCodec,
+  type ErrorCode,
+  GovchainError,
+  isGovchainError,
+  MAX_TOTAL_VOTING_POWER,
+  toHex,
+  type ValidatorSet,
+  Vote,
+  verifyDuplicateVoteEvidence,
+} from '@govchain/core'
+import { type IdentityKeeper, validateNewOrganisation } from '@govchain/identity'
+import { ID_PATTERN } from '@govchain/identity/schema'
+import {
+  ChainParamsCodec,
+  type ChainParamsValue,
+  EvidenceArgs,
+  EvidenceRecord,
+  GOVERNANCE_LIMITS,
+  GOVERNANCE_MODULE,
+  governanceKeys,
+  type ParamChanges,
+  ParamsSchedule,
+  type ProposalAction,
+  ProposalRecord,
+  ProposeArgs,
+  ValidatorRecord,
+  VoteArgs,
+  VoteRecord,
+} from './schema.ts'
+
+export { GOVERNANCE_MODULE }
+
+const { decode, encode, vec, u64 } = codec
+const Validators = vec(ValidatorRecord, GOVERNANCE_LIMITS.validators)
+/** Largest single voting power: 2^40 keeps 256 validators far below MAX_TOTAL_VOTING_POWER. */
+export const VALIDATOR_POWER_MAX = 2 ** 40
+
+type ReadState = Pick<ModuleState, 'get' | 'has'>
+
+function fail(code: ErrorCode, message?: string, details?: Record<string, unknown>): never {
+  throw new GovchainError(code, message, details)
+}
+
+export interface GovernanceKeeper {
+  /** The validator set that signs `height` (validators with power > 0, in registration order). */
+  validatorSetAt(height: number): ValidatorSet
+  /** Every validator record with its scheduled power changes. */
+  validators(): ValidatorRecord[]
+  /** The chain parameters in force at `height`. */
+  paramsAt(height: number): ChainParams
+  proposal(id: number): ProposalRecord | undefined
+  /** Proposal ids from newest to oldest, at most `limit`. */
+  proposalIds(limit: number): number[]
+}
+
+// ---------------------------------------------------------------- pure helpers
+
+export function powerAt(r: ValidatorRecord, height: number): number {
+  let p = 0
+  for (const c of r.changes) if (c.fromHeight <= height) p = c.power
+  return p
+}
+
+export function setAt(records: readonly ValidatorRecord[], height: number): ValidatorSet {
+  const validators = []
+  for (const r of records) {
+    const votingPower = powerAt(r, height)
+    if (votingPower > 0) validators.push({ id: r.id, publicKey: r.publicKey, votingPower })
+  }
+  return { validators }
+}
+
+/** Schedules `power` from `fromHeight` (replacing a change at the same height), pruning the past. */
+function withChange(r: ValidatorRecord, fromHeight: number, power: number, nowHeight: number): ValidatorRecord {
+  const changes = r.changes.filter((c) => c.fromHeight !== fromHeight)
+  changes.push({ fromHeight, power })
+  changes.sort((a, b) => a.fromHeight - b.fromHeight)
+  // Keep what evidence may still need: changes inside the evidence window, and the last one before it.
+  const keepFrom = nowHeight - GOVERNANCE_LIMITS.evidenceMaxAgeBlocks
+  let firstKept = 0
+  for (let i = 0; i < changes.length; i++) if (changes[i]!.fromHeight <= keepFrom) firstKept = i
+  const pruned = changes.slice(firstKept)
+  if (pruned.length > GOVERNANCE_LIMITS.powerChangesPerValidator) fail('GOV_TOO_MANY_CHANGES', undefined, { id: r.id })
+  return { ...r, changes: pruned }
+}
+
+/** A record whose power is 0 for every height evidence may still ask about can be forgotten. */
+function forgettable(r: ValidatorRecord, nowHeight: number): boolean {
+  const keepFrom = nowHeight - GOVERNANCE_LIMITS.evidenceMaxAgeBlocks
+  const last = r.changes[r.changes.length - 1]
+  return last === undefined || (last.power === 0 && r.changes.every((c) => c.fromHeight <= keepFrom))
+}
+
+function readValidators(state: ReadState): ValidatorRecord[] {
+  const v = state.get(governanceKeys.validators())
+  return v === undefined ? [] : decode(Validators, v)
+}
+
+function readParams(state: ReadState): ParamsSchedule {
+  const v = state.get(governanceKeys.params())
+  return v === undefined ? [] : decode(ParamsSchedule, v)
+}
+
+function paramsAt(schedule: ParamsSchedule, height: number): ChainParamsValue | undefined {
+  let out: ChainParamsValue | undefined
+  for (const e of schedule) if (e.fromHeight <= height) out = e.params
+  return out
+}
+
+function readProposal(state: ReadState, id: number): ProposalRecord | undefined {
+  if (!Number.isSafeInteger(id) || id < 1) return undefined
+  const v = state.get(governanceKeys.proposal(id))
+  return v === undefined ? undefined : decode(ProposalRecord, v)
+}
+
+function nextProposalId(state: ReadState): number {
+  const v = state.get(governanceKeys.nextProposalId())
+  return v === undefined ? 1 : decode(u64, v)
+}
+
+/** Touches the validator set: such effects start at p + 2 at the earliest (see the file comment). */
+export function touchesValidators(actions: readonly ProposalAction[]): boolean {
+  return actions.some(
+    (a) =>
+      a.type === 'addValidator' ||
+      a.type === 'removeValidator' ||
+      a.type === 'setValidatorPower' ||
+      a.type === 'removeOrganisation',
+  )
+}
+
+// ---------------------------------------------------------------- keeper
+
+function makeKeeper(ctx: KeeperContext): GovernanceKeeper {
+  const { state } = ctx
+  return {
+    validatorSetAt: (height) => setAt(readValidators(state), height),
+    validators: () => readValidators(state),
+    paramsAt: (height) => {
+      const p = paramsAt(readParams(state), height)
+      if (p === undefined) fail('INVALID_ARGUMENT', 'no chain parameters in state (before genesis)')
+      return { ...p }
+    },
+    proposal: (id) => readProposal(state, id),
+    proposalIds: (limit) => {
+      const out: number[] = []
+      for (let id = nextProposalId(state) - 1; id >= 1 && out.length < limit; id--) out.push(id)
+      return out
+    },
+  }
+}
+
+// ---------------------------------------------------------------- proposals
+
+function badProposal(message: string, details?: Record<string, unknown>): never {
+  fail('GOV_BAD_PROPOSAL', message, details)
+}
+
+function checkParamChanges(p: ParamChanges): void {
+  const positive = [
+    'blockMaxTxs',
+    'blockMaxBytes',
+    'timeoutProposeMs',
+    'timeoutPrevoteMs',
+    'timeoutPrecommitMs',
+  ] as const
+  for (const k of positive) {
+    const v = p[k]
+    if (v !== undefined && v < 1) badProposal(`params.${k} must be positive`)
+  }
+  if (p.blockMaxBytes !== undefined && p.blockMaxBytes < 64 * 1024)
+    badProposal('params.blockMaxBytes must be >= 64 KiB')
+  if (Object.values(p).every((v) => v === undefined)) badProposal('setParams changes nothing')
+}
+
+/** Checks that hold whatever the state: ids, keys, powers. */
+function checkActionShape(ctx: TxContext, a: ProposalAction): void {
+  const id = (s: string, what: string) => {
+    if (!ID_PATTERN.test(s)) badProposal(`${what} ${JSON.stringify(s)} must match ${ID_PATTERN}`)
+  }
+  switch (a.type) {
+    case 'addOrganisation':
+      try {
+        validateNewOrganisation(a.value)
+      } catch (e) {
+        badProposal(`addOrganisation: ${(e as Error).message}`)
+      }
+      if (a.value.operatorPublicKey.length !== ctx.sender.length) badProposal('operatorPublicKey has the wrong length')
+      break
+    case 'removeOrganisation':
+      id(a.value.orgId, 'orgId')
+      break
+    case 'addValidator':
+      id(a.value.id, 'validator id')
+      id(a.value.orgId, 'orgId')
+      if (a.value.publicKey.length !== ctx.sender.length) badProposal('validator publicKey has the wrong length')
+      if (a.value.power < 1 || a.value.power > VALIDATOR_POWER_MAX)
+        badProposal(`power must be 1..${VALIDATOR_POWER_MAX}`)
+      break
+    case 'removeValidator':
+      id(a.value.id, 'validator id')
+      break
+    case 'setValidatorPower':
+      id(a.value.id, 'validator id')
+      if (a.value.power > VALIDATOR_POWER_MAX) badProposal(`power must be 0..${VALIDATOR_POWER_MAX}`)
+      break
+    case 'setParams':
+      checkParamChanges(a.value)
+      break
+  }
+}
+
+/**
+ * Applies a passed proposal's actions from height `from`: first all of them to copies (any
+ * error leaves the state untouched), then to the state.
+ */
+function applyActions(ctx: TxContext, p: ProposalRecord, from: number): void {
+  const identity = ctx.keeper<IdentityKeeper>('identity')
+  let records = readValidators(ctx.state)
+  let schedule = readParams(ctx.state)
+  const orgsAdded = new Set<string>()
+  const orgsRemoved = new Set<string>()
+  const orgKnown = (orgId: string) => orgsAdded.has(orgId) || identity.organisation(orgId) !== undefined
+  for (const a of p.actions) {
+    switch (a.type) {
+      case 'addOrganisation': {
+        const o = a.value
+        if (orgKnown(o.id)) fail('IDENTITY_ORG_EXISTS', undefined, { orgId: o.id })
+        if (identity.officer(`${o.id}-admin`) !== undefined) fail('IDENTITY_OFFICER_EXISTS')
+        if (identity.officerKeyInUse(o.operatorPublicKey)) fail('IDENTITY_KEY_IN_USE')
+        orgsAdded.add(o.id)
+        break
+      }
+      case 'removeOrganisation': {
+        const o = identity.organisation(a.value.orgId)
+        if (o === undefined) fail('IDENTITY_ORG_NOT_FOUND', undefined, { orgId: a.value.orgId })
+        if (o.removedFromHeight !== undefined || orgsRemoved.has(o.id)) fail('IDENTITY_ORG_INACTIVE', 'already removed')
+        orgsRemoved.add(o.id)
+        // Its validators go with it.
+        records = records.map((r) =>
+          r.orgId === o.id && powerAt(r, Number.MAX_SAFE_INTEGER) > 0 ? withChange(r, from, 0, ctx.height) : r,
+        )
+        break
+      }
+      case 'addValidator': {
+        const v = a.value
+        if (!orgKnown(v.orgId) || orgsRemoved.has(v.orgId))
+          fail('IDENTITY_ORG_NOT_FOUND', undefined, { orgId: v.orgId })
+        const existing = records.find((r) => r.id === v.id || toHex(r.publicKey) === toHex(v.publicKey))
+        if (existing !== undefined) {
+          // A validator removed for good may come back under the same id and key.
+          const idle =
+            existing.changes.every((c) => c.fromHeight > from || c.power === 0) &&
+            powerAt(existing, Number.MAX_SAFE_INTEGER) === 0
+          if (!idle || existing.id !== v.id || toHex(existing.publicKey) !== toHex(v.publicKey)) {
+            fail('GOV_VALIDATOR_EXISTS', undefined, { id: v.id })
+          }
+          records = records.map((r) =>
+            r === existing ? { ...withChange(r, from, v.power, ctx.height), orgId: v.orgId } : r,
+          )
+        } else {
+          if (records.length >= GOVERNANCE_LIMITS.validators) fail('GOV_TOO_MANY_CHANGES', 'too many validators')
+          records = [
+            ...records,
+            { id: v.id, orgId: v.orgId, publicKey: v.publicKey, changes: [{ fromHeight: from, power: v.power }] },
+          ]
+        }
+        break
+      }
+      case 'removeValidator':
+      case 'setValidatorPower': {
+        const power = a.type === 'removeValidator' ? 0 : a.value.power
+        const r = records.find((x) => x.id === a.value.id)
+        if (r === undefined) fail('GOV_VALIDATOR_NOT_FOUND', undefined, { id: a.value.id })
+        const { jailedAtHeight: _j, ...rest } = withChange(r, from, power, ctx.height)
+        // Governance has decided: a re-weight lifts the evidence penalty.
+        records = records.map((x) => (x === r ? rest : x))
+        break
+      }
+      case 'setParams': {
+        const base = paramsAt(schedule, from) ?? fail('INVALID_ARGUMENT', 'no chain parameters')
+        const next: ChainParamsValue = { ...base }
+        for (const [k, v] of Object.entries(a.value))
+          if (v !== undefined) next[k as keyof ChainParamsValue] = v as number
+        encode(ChainParamsCodec, next)
+        // Entries after `from` keep their own values; the one at `from` is replaced.
+        schedule = [...schedule.filter((e) => e.fromHeight !== from), { fromHeight: from, params: next }].sort(
+          (x, y) => x.fromHeight - y.fromHeight,
+        )
+        // Only what can still matter: the entry in force now and later ones.
+        while (schedule.length > 1 && schedule[1]!.fromHeight <= ctx.height) schedule.shift()
+        if (schedule.length > 8) fail('GOV_TOO_MANY_CHANGES', 'too many scheduled parameter changes')
+        break
+      }
+    }
+  }
+  // Every height from `from` on must still have a validator with power.
+  const heights = new Set<number>([from])
+  for (const r of records) for (const c of r.changes) if (c.fromHeight >= from) heights.add(c.fromHeight)
+  let total = 0
+  for (const h of heights) {
+    const set = setAt(records, h)
+    if (set.validators.length === 0) fail('GOV_VALIDATOR_SET_EMPTY', undefined, { height: h })
+    total = set.validators.reduce((s, v) => s + v.votingPower, 0)
+    if (total > MAX_TOTAL_VOTING_POWER) fail('GOV_BAD_PROPOSAL', 'total voting power too large')
+  }
+
+  // Everything checked: write.
+  const m = { height: ctx.height, timeMs: ctx.timeMs, txHash: ctx.txHash }
+  for (const a of p.actions) {
+    if (a.type === 'addOrganisation') identity.addOrganisation(a.value, from, m)
+    if (a.type === 'removeOrganisation') identity.removeOrganisation(a.value.orgId, from)
+  }
+  records = records.filter((r) => !forgettable(r, ctx.height))
+  ctx.state.set(governanceKeys.validators(), encode(Validators, records))
+  ctx.state.set(governanceKeys.params(), encode(ParamsSchedule, schedule))
+}
+
+/** Counts the votes of active organisations; decides when the outcome is settled. */
+function tally(ctx: TxContext, p: ProposalRecord): ProposalRecord {
+  const active = new Set(ctx.keeper<IdentityKeeper>('identity').activeOrganisationIds())
+  const yes = p.yes.filter((o) => active.has(o)).length
+  const no = p.no.filter((o) => active.has(o)).length
+  const n = active.size
+  if (yes * 3 > n * 2) {
+    const from = Math.max(p.effectiveHeight, ctx.height + (touchesValidators(p.actions) ? 2 : 1))
+    try {
+      applyActions(ctx, p, from)
+    } catch (e) {
+      if (!isGovchainError(e)) throw e
+      ctx.emit('proposal', { id: String(p.id), status: 'failed', code: e.code })
+      return { ...p, status: 'failed', decidedHeight: ctx.height, failure: e.code }
+    }
+    ctx.emit('proposal', { id: String(p.id), status: 'passed', fromHeight: String(from) })
+    return { ...p, status: 'passed', decidedHeight: ctx.height, appliedFromHeight: from }
+  }
+  // Even if every remaining organisation said yes, no quorum: rejected.
+  if ((n - no) * 3 <= n * 2) {
+    ctx.emit('proposal', { id: String(p.id), status: 'rejected' })
+    return { ...p, status: 'rejected', decidedHeight: ctx.height }
+  }
+  return p
+}
+
+/** A proposal's status at `height` (expired is derived, never stored). */
+export function proposalStatus(p: ProposalRecord, height: number): ProposalRecord['status'] {
+  return p.status === 'voting' && height > p.expiresHeight ? 'expired' : p.status
+}
+
+// ---------------------------------------------------------------- evidence
+
+function suiteVerifier(ctx: TxContext): CryptoSuite {
+  // verifyDuplicateVoteEvidence only calls suite.verify; handlers get the chain's verify through the context.
+  return { verify: (pk: Uint8Array, m: Uint8Array, s: Uint8Array) => ctx.verify(pk, m, s) } as unknown as CryptoSuite
+}
+
+function handleEvidence(ctx: TxContext, evidence: DuplicateVoteEvidence): void {
+  let voteHeight: number
+  try {
+    voteHeight = decode(Vote, evidence.voteA.vote).height
+  } catch {
+    fail('EVIDENCE_INVALID', 'a vote does not decode')
+  }
+  if (
+    voteHeight < 1 ||
+    voteHeight > ctx.height + 1 ||
+    ctx.height - voteHeight > GOVERNANCE_LIMITS.evidenceMaxAgeBlocks
+  ) {
+    fail('GOV_EVIDENCE_TOO_OLD', undefined, { height: voteHeight })
+  }
+  const records = readValidators(ctx.state)
+  const set = setAt(records, voteHeight)
+  const eq = verifyDuplicateVoteEvidence(suiteVerifier(ctx), ctx.chainId, set, evidence)
+  const offender = set.validators[eq.validatorIndex]!
+  const key = governanceKeys.evidence(offender.id, eq.height, eq.round, eq.type)
+  if (ctx.state.has(key)) fail('GOV_EVIDENCE_DUPLICATE', undefined, { validatorId: offender.id })
+  const record: EvidenceRecord = {
+    validatorId: offender.id,
+    height: eq.height,
+    round: eq.round,
+    type: eq.type,
+    submittedHeight: ctx.height,
+    submitter: ctx.sender,
+    txHash: ctx.txHash,
+    evidence: encode(DuplicateVoteEvidenceCodec, evidence),
+  }
+  ctx.state.set(key, encode(EvidenceRecord, record))
+  // Power 0 from the earliest height whose set is still open (ctx.height + 2), unless that empties the set.
+  const from = ctx.height + 2
+  const index = records.findIndex((x) => x.id === offender.id)
+  const target = records[index]!
+  let jailedFrom = 'none'
+  if (powerAt(target, from) > 0 || target.changes.some((c) => c.fromHeight > from && c.power > 0)) {
+    const jailed: ValidatorRecord = { ...withChange(target, from, 0, ctx.height), jailedAtHeight: ctx.height }
+    // Later scheduled re-weights are superseded: governance decides again after the evidence.
+    jailed.changes = jailed.changes.filter((c) => c.fromHeight <= from)
+    const next = records.map((x, i) => (i === index ? jailed : x))
+    if (setAt(next, from).validators.length > 0) {
+      ctx.state.set(governanceKeys.validators(), encode(Validators, next))
+      jailedFrom = String(from)
+    }
+  }
+  ctx.emit('evidence', {
+    validatorId: offender.id,
+    height: String(eq.height),
+    round: String(eq.round),
+    type: eq.type,
+    jailedFromHeight: jailedFrom,
+  })
+}
+
+// ---------------------------------------------------------------- module
+
+export const governanceModule: Module = {
+  name: GOVERNANCE_MODULE,
+  initGenesis(ctx, genesis: Genesis) {
+    const records: ValidatorRecord[] = genesis.validators.map((v) => ({
+      id: v.id,
+      orgId: v.orgId,
+      publicKey: hexBytes(v.publicKey),
+      changes: [{ fromHeight: 1, power: v.votingPower }],
+    }))
+    ctx.state.set(governanceKeys.validators(), encode(Validators, records))
+    ctx.state.set(governanceKeys.params(), encode(ParamsSchedule, [{ fromHeight: 1, params: { ...genesis.params } }]))
+    ctx.state.set(governanceKeys.nextProposalId(), encode(u64, 1))
+  },
+  handlers: {
+    propose: handler(ProposeArgs, (ctx, a) => {
+      const officer = ctx.keeper<IdentityKeeper>('identity').requireOfficer(ctx.sender, 'admin')
+      if (a.actions.length === 0) badProposal('a proposal needs at least one action')
+      if (a.expiresHeight < ctx.height || a.expiresHeight > ctx.height + GOVERNANCE_LIMITS.votingPeriodBlocksMax) {
+        badProposal(`expiresHeight must be ${ctx.height}..${ctx.height + GOVERNANCE_LIMITS.votingPeriodBlocksMax}`)
+      }
+      if (a.effectiveHeight !== 0 && a.effectiveHeight <= ctx.height)
+        badProposal('effectiveHeight must be 0 or in the future')
+      for (const action of a.actions) checkActionShape(ctx, action)
+      const id = nextProposalId(ctx.state)
+      const record: ProposalRecord = {
+        id,
+        title: a.title,
+        actions: a.actions,
+        proposerOrg: officer.orgId,
+        proposerOfficer: officer.officerId,
+        createdHeight: ctx.height,
+        createdTimeMs: ctx.timeMs,
+        effectiveHeight: a.effectiveHeight,
+        expiresHeight: a.expiresHeight,
+        status: 'voting',
+        yes: [officer.orgId],
+        no: [],
+      }
+      ctx.state.set(governanceKeys.nextProposalId(), encode(u64, id + 1))
+      ctx.state.set(governanceKeys.vote(id, officer.orgId), encode(VoteRecord, voteRecord(ctx, id, officer, true)))
+      ctx.emit('proposal', { id: String(id), status: 'voting', by: officer.officerId })
+      const decided = tally(ctx, record)
+      ctx.state.set(governanceKeys.proposal(id), encode(ProposalRecord, decided))
+    }),
+    vote: handler(VoteArgs, (ctx, a) => {
+      const officer = ctx.keeper<IdentityKeeper>('identity').requireOfficer(ctx.sender, 'admin')
+      const p = readProposal(ctx.state, a.proposalId)
+      if (p === undefined) fail('GOV_PROPOSAL_NOT_FOUND', undefined, { proposalId: a.proposalId })
+      if (proposalStatus(p, ctx.height) !== 'voting') {
+        fail('GOV_PROPOSAL_CLOSED', undefined, { proposalId: p.id, status: proposalStatus(p, ctx.height) })
+      }
+      if (p.yes.includes(officer.orgId) || p.no.includes(officer.orgId)) {
+        fail('GOV_ALREADY_VOTED', undefined, { proposalId: p.id, orgId: officer.orgId })
+      }
+      const voted: ProposalRecord = a.approve
+        ? { ...p, yes: [...p.yes, officer.orgId] }
+        : { ...p, no: [...p.no, officer.orgId] }
+      ctx.state.set(
+        governanceKeys.vote(p.id, officer.orgId),
+        encode(VoteRecord, voteRecord(ctx, p.id, officer, a.approve)),
+      )
+      ctx.emit('vote', { id: String(p.id), orgId: officer.orgId, approve: String(a.approve) })
+      ctx.state.set(governanceKeys.proposal(p.id), encode(ProposalRecord, tally(ctx, voted)))
+    }),
+    evidence: handler(EvidenceArgs, (ctx, a) => handleEvidence(ctx, a)),
+  },
+  keeper: (ctx: KeeperContext): GovernanceKeeper => makeKeeper(ctx),
+  renderState: (key, value) => renderGovernanceState(key, value),
+}
+
+function voteRecord(
+  ctx: TxContext,
+  proposalId: number,
+  officer: { orgId: string; officerId: string },
+  approve: boolean,
+): VoteRecord {
+  return {
+    proposalId,
+    orgId: officer.orgId,
+    officerId: officer.officerId,
+    approve,
+    height: ctx.height,
+    timeMs: ctx.timeMs,
+    txHash: ctx.txHash,
+  }
+}
+
+function hexBytes(hex: string): Uint8Array {
+  const out = new Uint8Array(hex.length / 2)
+  for (let i = 0; i < out.length; i++) out[i] = Number.parseInt(hex.slice(i * 2, i * 2 + 2), 16)
+  return out
+}
+
+// ---------------------------------------------------------------- rendering (API, CLI)
+
+export function renderAction(a: ProposalAction): Record<string, unknown> {
+  switch (a.type) {
+    case 'addOrganisation':
+      return { type: a.type, ...a.value, operatorPublicKey: toHex(a.value.operatorPublicKey) }
+    case 'addValidator':
+      return { type: a.type, ...a.value, publicKey: toHex(a.value.publicKey) }
+    default:
+      return { type: a.type, ...a.value }
+  }
+}
+
+export function renderProposal(p: ProposalRecord, height: number): Record<string, unknown> {
+  return {
+    id: p.id,
+    title: p.title,
+    actions: p.actions.map(renderAction),
+    proposerOrg: p.proposerOrg,
+    proposerOfficer: p.proposerOfficer,
+    createdHeight: p.createdHeight,
+    createdTimeMs: p.createdTimeMs,
+    effectiveHeight: p.effectiveHeight,
+    expiresHeight: p.expiresHeight,
+    status: proposalStatus(p, height),
+    yes: [...p.yes],
+    no: [...p.no],
+    decidedHeight: p.decidedHeight ?? null,
+    appliedFromHeight: p.appliedFromHeight ?? null,
+    failure: p.failure ?? null,
+  }
+}
+
+export function renderVote(v: VoteRecord): Record<string, unknown> {
+  return { ...v, txHash: toHex(v.txHash) }
+}
+
+export function renderValidatorRecord(r: ValidatorRecord, height: number): Record<string, unknown> {
+  return {
+    id: r.id,
+    orgId: r.orgId,
+    publicKey: toHex(r.publicKey),
+    power: powerAt(r, height),
+    changes: r.changes.map((c) => ({ ...c })),
+    jailedAtHeight: r.jailedAtHeight ?? null,
+  }
+}
+
+export function renderGovernanceState(key: Uint8Array, value: Uint8Array): unknown {
+  const k = new TextDecoder().decode(key.subarray(0, 16))
+  if (k.startsWith('proposal/')) return renderProposal(decode(ProposalRecord, value), 0)
+  if (k.startsWith('vote/')) return renderVote(decode(VoteRecord, value))
+  if (k.startsWith('validators'))
+    return decode(Validators, value).map((r) => renderValidatorRecord(r, Number.MAX_SAFE_INTEGER))
+  if (k.startsWith('params')) return decode(ParamsSchedule, value)
+  if (k.startsWith('evidence/')) {
+    const e = decode(EvidenceRecord, value)
+    return { ...e, submitter: toHex(e.submitter), txHash: toHex(e.txHash), evidence: toHex(e.evidence) }
+  }
+  if (k.startsWith('next-proposal-id')) return decode(u64, value)
+  return { hex: toHex(value) }
+}
+
+export const governanceReaders = { readValidators, readParams, readProposal, nextProposalId, Validators }

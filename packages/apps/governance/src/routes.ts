@@ -1,0 +1,160 @@
+/**
+ * The governance module's API routes: proposals with their votes, and the validator records
+ * (scheduled power changes, evidence penalties) behind the validator set.
+ */
+
+import type { ApiExtension, ModuleApiContext } from '@govchain/app'
+import { err, INTERNAL, INVALID, type JsonSchema, type RouteSpec } from '@govchain/app'
+import { codec, GovchainError } from '@govchain/core'
+import {
+  type GovernanceKeeper,
+  governanceReaders,
+  renderProposal,
+  renderValidatorRecord,
+  renderVote,
+} from './module.ts'
+import { GOVERNANCE_MODULE, governanceKeys, ProposalRecord, VoteRecord } from './schema.ts'
+
+const anyObject: JsonSchema = { type: 'object', additionalProperties: true }
+const idText = { type: 'string', pattern: '^[1-9][0-9]{0,14}$', description: 'proposal id, decimal' }
+/** Proposals listed per request (newest first). */
+export const PROPOSALS_LIST_MAX = 100
+
+export const ProposalSchema: JsonSchema = {
+  type: 'object',
+  required: ['id', 'title', 'actions', 'status', 'yes', 'no', 'expiresHeight'],
+  additionalProperties: true,
+  properties: {
+    id: { type: 'integer' },
+    title: { type: 'string' },
+    actions: { type: 'array', items: anyObject },
+    status: { type: 'string', enum: ['voting', 'passed', 'rejected', 'expired', 'failed'] },
+    yes: { type: 'array', items: { type: 'string' } },
+    no: { type: 'array', items: { type: 'string' } },
+    effectiveHeight: { type: 'integer' },
+    expiresHeight: { type: 'integer' },
+    appliedFromHeight: { type: ['integer', 'null'] },
+    failure: { type: ['string', 'null'] },
+  },
+}
+
+export const GOVERNANCE_ROUTES: RouteSpec[] = [
+  {
+    method: 'GET',
+    url: '/v1/proposals',
+    operationId: 'governanceListProposals',
+    summary: 'Governance proposals, newest first',
+    description: `At most ${PROPOSALS_LIST_MAX}; filter with \`status\`. Expired is derived from the latest height.`,
+    tag: GOVERNANCE_MODULE,
+    querystring: {
+      type: 'object',
+      additionalProperties: false,
+      properties: { status: { type: 'string', enum: ['voting', 'passed', 'rejected', 'expired', 'failed'] } },
+    },
+    responses: {
+      200: {
+        description: 'proposals',
+        schema: {
+          type: 'object',
+          required: ['height', 'proposals'],
+          properties: { height: { type: 'integer' }, proposals: { type: 'array', items: ProposalSchema } },
+        },
+      },
+      400: INVALID,
+      500: INTERNAL,
+    },
+  },
+  {
+    method: 'GET',
+    url: '/v1/proposals/:id',
+    operationId: 'governanceGetProposal',
+    summary: 'A proposal with its votes',
+    description: 'Actions, tally, status and every vote (organisation, officer, height, transaction).',
+    tag: GOVERNANCE_MODULE,
+    params: { type: 'object', required: ['id'], additionalProperties: false, properties: { id: idText } },
+    responses: {
+      200: {
+        description: 'the proposal',
+        schema: {
+          type: 'object',
+          required: ['proposal', 'votes'],
+          properties: { proposal: ProposalSchema, votes: { type: 'array', items: anyObject } },
+        },
+      },
+      400: INVALID,
+      404: err('no such proposal (GOV_PROPOSAL_NOT_FOUND)'),
+      500: INTERNAL,
+    },
+  },
+  {
+    method: 'GET',
+    url: '/v1/governance/validators',
+    operationId: 'governanceValidators',
+    summary: 'Validator records behind the set',
+    description:
+      'Every validator governance knows, with its power at the next height, its scheduled power changes and ' +
+      'the height at which equivocation evidence took its power away (null if never).',
+    tag: GOVERNANCE_MODULE,
+    responses: {
+      200: {
+        description: 'validators',
+        schema: {
+          type: 'object',
+          required: ['height', 'validators'],
+          properties: { height: { type: 'integer' }, validators: { type: 'array', items: anyObject } },
+        },
+      },
+      500: INTERNAL,
+    },
+  },
+]
+
+export function governanceApi(ctx: ModuleApiContext): ApiExtension {
+  const read = (key: Uint8Array) => ctx.state(GOVERNANCE_MODULE, key).value
+  return {
+    name: GOVERNANCE_MODULE,
+    routes: GOVERNANCE_ROUTES,
+    register(app, spec) {
+      app.route<{ Querystring: { status?: string } }>({
+        ...spec('governanceListProposals'),
+        handler: async (request) => {
+          const h = ctx.latestHeight()
+          if (h === 0) return { height: 0, proposals: [] }
+          const k = ctx.keeper<GovernanceKeeper>(GOVERNANCE_MODULE)
+          const proposals = k
+            .proposalIds(PROPOSALS_LIST_MAX)
+            .flatMap((id) => {
+              const p = k.proposal(id)
+              return p === undefined ? [] : [renderProposal(p, h + 1)]
+            })
+            .filter((p) => request.query.status === undefined || p.status === request.query.status)
+          return { height: h, proposals }
+        },
+      })
+      app.route<{ Params: { id: string } }>({
+        ...spec('governanceGetProposal'),
+        handler: async (request) => {
+          const id = Number(request.params.id)
+          const h = ctx.latestHeight()
+          const v = h === 0 ? undefined : read(governanceKeys.proposal(id))
+          if (v === undefined) throw new GovchainError('GOV_PROPOSAL_NOT_FOUND', undefined, { id })
+          const p = codec.decode(ProposalRecord, v)
+          const votes = [...p.yes, ...p.no].flatMap((orgId) => {
+            const vr = read(governanceKeys.vote(id, orgId))
+            return vr === undefined ? [] : [renderVote(codec.decode(VoteRecord, vr))]
+          })
+          return { proposal: renderProposal(p, h + 1), votes }
+        },
+      })
+      app.route({
+        ...spec('governanceValidators'),
+        handler: async () => {
+          const h = ctx.latestHeight()
+          const v = h === 0 ? undefined : read(governanceKeys.validators())
+          const records = v === undefined ? [] : codec.decode(governanceReaders.Validators, v)
+          return { height: h, validators: records.map((r) => renderValidatorRecord(r, h + 1)) }
+        },
+      })
+    },
+  }
+}

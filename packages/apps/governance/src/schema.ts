@@ -1,0 +1,198 @@
+/**
+ * The `governance` module's wire types, shared by the node, the SDK and the CLI: proposals
+ * (a list of actions applied together), votes, validator records and equivocation evidence.
+ *
+ * Rules (docs/governance.md): one vote per active organisation, cast by one of its admin
+ * officers; a proposal passes when yes votes × 3 > active organisations × 2; it takes effect at
+ * max(effectiveHeight, passing height + 1), or + 2 when it changes the validator set (block
+ * p's header already names the set of p + 1); without that quorum it expires after
+ * `expiresHeight`.
+ */
+import { codec, hash32, publicKey, SignedVote, utf8 } from '@govchain/core'
+import { IDENTITY_LIMITS, NewOrganisation } from '@govchain/identity/schema'
+
+const { bool, bytes, literals, option, string, struct, u32, u64, union, vec } = codec
+
+export const GOVERNANCE_MODULE = 'governance'
+export const GOVERNANCE_METHODS = { propose: 'propose', vote: 'vote', evidence: 'evidence' } as const
+
+export const GOVERNANCE_LIMITS = {
+  actionsPerProposal: 16,
+  titleBytes: 256,
+  /** Longest voting period: a proposal expires at most this many blocks after it was made. */
+  votingPeriodBlocksMax: 1_000_000,
+  /** Power changes remembered per validator (past ones beyond the evidence window are pruned). */
+  powerChangesPerValidator: 16,
+  validators: 256,
+  /** Evidence older than this many blocks is refused: the set it needs may be pruned. */
+  evidenceMaxAgeBlocks: 1000,
+} as const
+
+const id = string(IDENTITY_LIMITS.idBytes)
+
+/** An organisation joining the consortium (its codec belongs to identity, which records it). */
+export { NewOrganisation }
+
+/**
+ * Chain parameters governance may change (the genesis `params`); absent = unchanged.
+ * maxTxValidityBlocks is not here: the replay guard's pruning depends on it never changing.
+ */
+export const ParamChanges = struct({
+  blockMaxTxs: option(u32),
+  blockMaxBytes: option(u32),
+  timeoutProposeMs: option(u32),
+  timeoutPrevoteMs: option(u32),
+  timeoutPrecommitMs: option(u32),
+  timeoutDeltaMs: option(u32),
+  blockIntervalMs: option(u32),
+  emptyBlockIntervalMs: option(u32),
+  maxClockDriftMs: option(u32),
+})
+export type ParamChanges = codec.Infer<typeof ParamChanges>
+
+/** One change a proposal makes. Append variants only (the tag is the index). */
+export const ProposalAction = union({
+  addOrganisation: NewOrganisation,
+  removeOrganisation: struct({ orgId: id }),
+  addValidator: struct({ id, orgId: id, publicKey, power: u64 }),
+  removeValidator: struct({ id }),
+  setValidatorPower: struct({ id, power: u64 }),
+  setParams: ParamChanges,
+})
+export type ProposalAction = codec.Infer<typeof ProposalAction>
+
+/** governance.propose: signed by an admin officer; the proposer's organisation votes yes. */
+export const ProposeArgs = struct({
+  title: string(GOVERNANCE_LIMITS.titleBytes),
+  actions: vec(ProposalAction, GOVERNANCE_LIMITS.actionsPerProposal),
+  /** Earliest height at which it takes effect (0 = as soon as it passes). */
+  effectiveHeight: u64,
+  /** Last height at which votes are counted; it expires after it without a quorum. */
+  expiresHeight: u64,
+})
+export type ProposeArgs = codec.Infer<typeof ProposeArgs>
+
+/** governance.vote: signed by an admin officer of an active organisation. */
+export const VoteArgs = struct({ proposalId: u64, approve: bool })
+export type VoteArgs = codec.Infer<typeof VoteArgs>
+
+/** governance.evidence: two conflicting signed votes of one validator; any sender may submit it. */
+export const EvidenceArgs = struct({ voteA: SignedVote, voteB: SignedVote })
+export type EvidenceArgs = codec.Infer<typeof EvidenceArgs>
+
+export const PROPOSAL_STATUSES = ['voting', 'passed', 'rejected', 'expired', 'failed'] as const
+export type ProposalStatus = (typeof PROPOSAL_STATUSES)[number]
+
+export const ProposalRecord = struct({
+  id: u64,
+  title: string(GOVERNANCE_LIMITS.titleBytes),
+  actions: vec(ProposalAction, GOVERNANCE_LIMITS.actionsPerProposal),
+  proposerOrg: id,
+  proposerOfficer: id,
+  createdHeight: u64,
+  createdTimeMs: u64,
+  effectiveHeight: u64,
+  expiresHeight: u64,
+  /** voting | passed | rejected | failed (expired is derived from the height, never stored). */
+  status: literals(PROPOSAL_STATUSES),
+  yes: vec(id, IDENTITY_LIMITS.organisations),
+  no: vec(id, IDENTITY_LIMITS.organisations),
+  /** Height it passed (or was rejected / failed) at, and the height its effect starts. */
+  decidedHeight: option(u64),
+  appliedFromHeight: option(u64),
+  /** Error code when applying a passed proposal failed (status failed). */
+  failure: option(string(64)),
+})
+export type ProposalRecord = codec.Infer<typeof ProposalRecord>
+
+export const VoteRecord = struct({
+  proposalId: u64,
+  orgId: id,
+  officerId: id,
+  approve: bool,
+  height: u64,
+  timeMs: u64,
+  txHash: hash32,
+})
+export type VoteRecord = codec.Infer<typeof VoteRecord>
+
+export const PowerChange = struct({ fromHeight: u64, power: u64 })
+export type PowerChange = codec.Infer<typeof PowerChange>
+
+/**
+ * A validator as governance knows it. Its voting power at height h is the power of the last
+ * change with fromHeight <= h (0 before the first). Validators with power 0 are left out of
+ * the set (the consensus set never holds a zero power).
+ */
+export const ValidatorRecord = struct({
+  id,
+  orgId: id,
+  publicKey,
+  changes: vec(PowerChange, GOVERNANCE_LIMITS.powerChangesPerValidator),
+  /** Height at which equivocation evidence took its power away (until governance re-weights it). */
+  jailedAtHeight: option(u64),
+})
+export type ValidatorRecord = codec.Infer<typeof ValidatorRecord>
+
+/** The chain parameters in force from a height on (the genesis `params` at height 1). */
+export const ChainParamsCodec = struct({
+  blockMaxTxs: u32,
+  blockMaxBytes: u32,
+  maxTxValidityBlocks: u32,
+  timeoutProposeMs: u32,
+  timeoutPrevoteMs: u32,
+  timeoutPrecommitMs: u32,
+  timeoutDeltaMs: u32,
+  blockIntervalMs: u32,
+  emptyBlockIntervalMs: u32,
+  maxClockDriftMs: u32,
+})
+export type ChainParamsValue = codec.Infer<typeof ChainParamsCodec>
+export const ParamsSchedule = vec(struct({ fromHeight: u64, params: ChainParamsCodec }), 8)
+export type ParamsSchedule = codec.Infer<typeof ParamsSchedule>
+
+export const EvidenceRecord = struct({
+  validatorId: id,
+  height: u64,
+  round: u32,
+  type: literals(['prevote', 'precommit'] as const),
+  submittedHeight: u64,
+  submitter: publicKey,
+  txHash: hash32,
+  evidence: bytes(1024),
+})
+export type EvidenceRecord = codec.Infer<typeof EvidenceRecord>
+
+function u64be(n: number): Uint8Array {
+  const b = new Uint8Array(8)
+  new DataView(b.buffer).setBigUint64(0, BigInt(n), false)
+  return b
+}
+
+function join(prefix: string, ...parts: Uint8Array[]): Uint8Array {
+  const head = utf8(prefix)
+  let n = head.length
+  for (const p of parts) n += p.length
+  const out = new Uint8Array(n)
+  out.set(head, 0)
+  let o = head.length
+  for (const p of parts) {
+    out.set(p, o)
+    o += p.length
+  }
+  return out
+}
+
+export const governanceKeys = {
+  /** u64 LE: the next proposal id (ids start at 1). */
+  nextProposalId: (): Uint8Array => utf8('next-proposal-id'),
+  proposal: (proposalId: number): Uint8Array => join('proposal/', u64be(proposalId)),
+  vote: (proposalId: number, orgId: string): Uint8Array => join('vote/', u64be(proposalId), utf8(`/${orgId}`)),
+  /** vec(ValidatorRecord) in registration order: the order of the consensus set. */
+  validators: (): Uint8Array => utf8('validators'),
+  /** vec({fromHeight, params}) of the chain parameters in force. */
+  params: (): Uint8Array => utf8('params'),
+  /** One evidence per (validator, height, round, type). */
+  evidence: (validatorId: string, height: number, round: number, type: string): Uint8Array =>
+    join('evidence/', utf8(`${validatorId}/`), u64be(height), utf8(`/${round}/${type}`)),
+} as const

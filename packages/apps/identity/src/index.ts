@@ -1,0 +1,4 @@
+export * from './keeper.ts'
+export * from './module.ts'
+export * from './routes.ts'
+export * from './schema.ts'

@@ -1,0 +1,275 @@
+/**
+ * The identity module's API routes: organisations, officers (with their change history) and
+ * DID resolution (W3C DID Core documents, with a state proof on request).
+ */
+
+import type { ApiExtension, ModuleApiContext } from '@govchain/app'
+import { err, INTERNAL, INVALID, type JsonSchema, type RouteSpec, stateJson } from '@govchain/app'
+import { codec, GovchainError } from '@govchain/core'
+import { identityReaders, renderOfficer, renderOfficerHistory, renderOrganisation } from './module.ts'
+import {
+  DID_PATTERN,
+  DidRecord,
+  didDocument,
+  IDENTITY_MODULE,
+  identityKeys,
+  OfficerHistoryEntry,
+  OfficerRecord,
+  OrganisationRecord,
+} from './schema.ts'
+
+const idParam = { type: 'string', pattern: '^[a-z0-9][a-z0-9._-]{0,63}$' }
+const anyObject: JsonSchema = { type: 'object', additionalProperties: true }
+const proveQuery: JsonSchema = {
+  type: 'object',
+  additionalProperties: false,
+  properties: {
+    prove: { type: 'boolean', default: false, description: 'include the generic state proof fields (`proof`)' },
+  },
+}
+
+export const OrganisationSchema: JsonSchema = {
+  type: 'object',
+  required: ['id', 'name', 'nameEn', 'code', 'level', 'regionCode', 'region', 'status', 'identityAuthority'],
+  additionalProperties: true,
+  properties: {
+    id: { type: 'string' },
+    name: { type: 'string' },
+    nameEn: { type: 'string' },
+    code: { type: 'string', description: 'unified social credit code (统一社会信用代码)' },
+    level: { type: 'string', enum: ['national', 'province', 'city', 'district'] },
+    regionCode: { type: 'string', description: 'GB/T 2260 administrative division code' },
+    region: { type: 'string' },
+    status: { type: 'string', enum: ['active', 'removed', 'pending'] },
+    identityAuthority: { type: 'boolean' },
+    activeFromHeight: { type: 'integer' },
+    removedFromHeight: { type: 'integer' },
+    operatorPublicKey: { type: 'string' },
+    caCertPem: { type: 'string' },
+  },
+}
+
+export const OfficerSchema: JsonSchema = {
+  type: 'object',
+  required: ['officerId', 'orgId', 'roles', 'publicKey', 'status'],
+  additionalProperties: true,
+  properties: {
+    officerId: { type: 'string' },
+    orgId: { type: 'string' },
+    roles: { type: 'array', items: { type: 'string', enum: ['admin', 'issuer', 'approver', 'auditor', 'registrar'] } },
+    publicKey: { type: 'string', description: 'current key, hex' },
+    status: { type: 'string', enum: ['active', 'suspended'] },
+    history: {
+      type: 'array',
+      items: anyObject,
+      description: 'every change: action, by (officer id), height, timeMs, txHash',
+    },
+  },
+}
+
+export const IDENTITY_ROUTES: RouteSpec[] = [
+  {
+    method: 'GET',
+    url: '/v1/organisations',
+    operationId: 'identityListOrganisations',
+    summary: 'Organisations (departments) of the consortium',
+    description: 'Every organisation ever registered, in registration order, with its status at the latest height.',
+    tag: IDENTITY_MODULE,
+    responses: {
+      200: {
+        description: 'organisations',
+        schema: {
+          type: 'object',
+          required: ['height', 'organisations'],
+          properties: { height: { type: 'integer' }, organisations: { type: 'array', items: OrganisationSchema } },
+        },
+      },
+      500: INTERNAL,
+    },
+  },
+  {
+    method: 'GET',
+    url: '/v1/organisations/:orgId',
+    operationId: 'identityGetOrganisation',
+    summary: 'An organisation',
+    description: 'With its CA certificate and operator key; `prove=true` adds the state proof of its record.',
+    tag: IDENTITY_MODULE,
+    params: { type: 'object', required: ['orgId'], additionalProperties: false, properties: { orgId: idParam } },
+    querystring: proveQuery,
+    responses: {
+      200: {
+        description: 'the organisation',
+        schema: {
+          type: 'object',
+          required: ['organisation', 'proof'],
+          properties: {
+            organisation: OrganisationSchema,
+            proof: { type: ['object', 'null'], additionalProperties: true },
+          },
+        },
+      },
+      400: INVALID,
+      404: err('no such organisation (IDENTITY_ORG_NOT_FOUND)'),
+      500: INTERNAL,
+    },
+  },
+  {
+    method: 'GET',
+    url: '/v1/organisations/:orgId/officers',
+    operationId: 'identityListOfficers',
+    summary: 'Officers of an organisation',
+    description: 'In creation order, with roles and status.',
+    tag: IDENTITY_MODULE,
+    params: { type: 'object', required: ['orgId'], additionalProperties: false, properties: { orgId: idParam } },
+    responses: {
+      200: {
+        description: 'officers',
+        schema: {
+          type: 'object',
+          required: ['officers'],
+          properties: { officers: { type: 'array', items: OfficerSchema } },
+        },
+      },
+      400: INVALID,
+      404: err('no such organisation (IDENTITY_ORG_NOT_FOUND)'),
+      500: INTERNAL,
+    },
+  },
+  {
+    method: 'GET',
+    url: '/v1/officers/:officerId',
+    operationId: 'identityGetOfficer',
+    summary: 'An officer with its change history',
+    description: 'Who added, suspended, reinstated or rotated the officer, and when.',
+    tag: IDENTITY_MODULE,
+    params: {
+      type: 'object',
+      required: ['officerId'],
+      additionalProperties: false,
+      properties: { officerId: idParam },
+    },
+    responses: {
+      200: { description: 'the officer', schema: OfficerSchema },
+      400: INVALID,
+      404: err('no such officer (IDENTITY_OFFICER_NOT_FOUND)'),
+      500: INTERNAL,
+    },
+  },
+  {
+    method: 'GET',
+    url: '/v1/dids/:did',
+    operationId: 'identityResolveDid',
+    summary: 'Resolve a DID (W3C DID Core)',
+    description:
+      'The DID document and its metadata. With `prove=true`, `proof` carries the generic state proof fields ' +
+      '(as GET /v1/state/identity/{key}?prove=true) for the raw DID record under `did/<did>`: verify it with ' +
+      'a light client, then decode the record (SDK: verifyDidResolution).',
+    tag: IDENTITY_MODULE,
+    params: {
+      type: 'object',
+      required: ['did'],
+      additionalProperties: false,
+      properties: { did: { type: 'string', pattern: DID_PATTERN.source, description: 'did:govchain:<id>' } },
+    },
+    querystring: proveQuery,
+    responses: {
+      200: {
+        description: 'the resolution result',
+        schema: {
+          type: 'object',
+          required: ['didDocument', 'didDocumentMetadata', 'proof'],
+          properties: {
+            didDocument: anyObject,
+            didDocumentMetadata: anyObject,
+            proof: { type: ['object', 'null'], additionalProperties: true },
+          },
+        },
+      },
+      400: INVALID,
+      404: err('no such DID (IDENTITY_DID_NOT_FOUND)'),
+      500: INTERNAL,
+    },
+  },
+]
+
+const { decode } = codec
+
+export function identityApi(ctx: ModuleApiContext): ApiExtension {
+  const read = (key: Uint8Array, prove = false) => ctx.state(IDENTITY_MODULE, key, { prove })
+  const readList = (key: Uint8Array): string[] => {
+    const v = read(key).value
+    return v === undefined ? [] : decode(identityReaders.IdList, v)
+  }
+  const height = () => ctx.latestHeight()
+  return {
+    name: IDENTITY_MODULE,
+    routes: IDENTITY_ROUTES,
+    register(app, spec) {
+      app.route({
+        ...spec('identityListOrganisations'),
+        handler: async () => {
+          const h = height()
+          if (h === 0) return { height: 0, organisations: [] }
+          const organisations = readList(identityKeys.orgList()).flatMap((id) => {
+            const v = read(identityKeys.org(id)).value
+            return v === undefined ? [] : [renderOrganisation(decode(OrganisationRecord, v), h + 1)]
+          })
+          return { height: h, organisations }
+        },
+      })
+      app.route<{ Params: { orgId: string }; Querystring: { prove: boolean } }>({
+        ...spec('identityGetOrganisation'),
+        handler: async (request) => {
+          if (height() === 0) throw new GovchainError('IDENTITY_ORG_NOT_FOUND')
+          const view = read(identityKeys.org(request.params.orgId), request.query.prove)
+          if (view.value === undefined) throw new GovchainError('IDENTITY_ORG_NOT_FOUND')
+          return {
+            organisation: renderOrganisation(decode(OrganisationRecord, view.value), height() + 1),
+            proof: request.query.prove ? stateJson(view) : null,
+          }
+        },
+      })
+      app.route<{ Params: { orgId: string } }>({
+        ...spec('identityListOfficers'),
+        handler: async (request) => {
+          if (height() === 0 || read(identityKeys.org(request.params.orgId)).value === undefined) {
+            throw new GovchainError('IDENTITY_ORG_NOT_FOUND')
+          }
+          const officers = readList(identityKeys.orgOfficers(request.params.orgId)).flatMap((id) => {
+            const v = read(identityKeys.officer(id)).value
+            return v === undefined ? [] : [renderOfficer(decode(OfficerRecord, v))]
+          })
+          return { officers }
+        },
+      })
+      app.route<{ Params: { officerId: string } }>({
+        ...spec('identityGetOfficer'),
+        handler: async (request) => {
+          const id = request.params.officerId
+          const v = height() === 0 ? undefined : read(identityKeys.officer(id)).value
+          if (v === undefined) throw new GovchainError('IDENTITY_OFFICER_NOT_FOUND')
+          const r = decode(OfficerRecord, v)
+          const history = []
+          for (let i = 0; i < r.historyLength; i++) {
+            const e = read(identityKeys.officerHistory(id, i)).value
+            if (e !== undefined) history.push(renderOfficerHistory(decode(OfficerHistoryEntry, e)))
+          }
+          return { ...renderOfficer(r), createdHeight: r.createdHeight, updatedHeight: r.updatedHeight, history }
+        },
+      })
+      app.route<{ Params: { did: string }; Querystring: { prove: boolean } }>({
+        ...spec('identityResolveDid'),
+        handler: async (request) => {
+          const { did } = request.params
+          const view = height() === 0 ? undefined : read(identityKeys.did(did), request.query.prove)
+          if (view?.value === undefined) throw new GovchainError('IDENTITY_DID_NOT_FOUND', undefined, { did })
+          const record = decode(DidRecord, view.value)
+          return {
+            ...didDocument(ctx.suite.name, record),
+            proof: request.query.prove ? stateJson(view) : null,
+          }
+        },
+      })
+    },
+  }
+}

@@ -1,0 +1,649 @@
+/**
+ * Electronic licences (电子证照) in the SDK: transaction builders for every `license` method,
+ * the issuer's credential helper, the holder's selective disclosure and QR payloads, signed
+ * holder queries, an API client for the licence routes, and offline verification from a QR
+ * payload plus a trusted validator set with no node reachable. Browser-safe.
+ * Contract: docs/license-api.md; design: docs/license.md, docs/adr/0007-licence-credentials.md.
+ */
+
+import type { Client } from '@govchain/client'
+import { ApiError, type BuiltTx, buildTx, LightClient, SdkError } from '@govchain/client'
+import {
+  type Codec,
+  type CryptoSuite,
+  decode,
+  encode,
+  fromBase64,
+  GovchainError,
+  toHex,
+  type ValidatorSet,
+} from '@govchain/core'
+import {
+  credentialFromQr,
+  credentialLicenceId,
+  credentialToQr,
+  decodeLicenceQr,
+  encodeLicenceQr,
+  evaluateLicence,
+  type IssuedSdJwt,
+  issueLicenceCredential,
+  type LicenceQr,
+  type LicenceVerdict,
+  parseSdJwt,
+  presentSdJwt,
+  type QrProof,
+} from './credential.ts'
+import {
+  AmendArgs,
+  DefineTypeArgs,
+  GrantUseArgs,
+  holderQueryMessage,
+  IssueArgs,
+  LICENSE_KEYS,
+  LICENSE_METHODS,
+  LICENSE_MODULE,
+  LicenceRecord,
+  type LicenceTypeRecord,
+  licenceId,
+  RecordUseArgs,
+  RenewArgs,
+  RevokeArgs,
+  SetIssuerArgs,
+  StatusChangeArgs,
+  WithdrawGrantArgs,
+} from './schema.ts'
+
+// ---------------------------------------------------------------- transactions
+
+export interface LicenseTxCommon {
+  suite: CryptoSuite
+  chainId: string
+  privateKey: Uint8Array
+  nonce?: number
+  validUntilHeight: number
+}
+
+function build<A>(o: LicenseTxCommon, method: string, codec: Codec<A>, args: A): BuiltTx {
+  return buildTx({
+    suite: o.suite,
+    chainId: o.chainId,
+    privateKey: o.privateKey,
+    module: LICENSE_MODULE,
+    method,
+    args: encode(codec, args),
+    ...(o.nonce === undefined ? {} : { nonce: o.nonce }),
+    validUntilHeight: o.validUntilHeight,
+  })
+}
+
+/** Builders for every `license` transaction; each signs with `privateKey` (the sender). */
+export const licenseTx = {
+  defineType: (o: LicenseTxCommon & { args: DefineTypeArgs }) =>
+    build(o, LICENSE_METHODS.defineType, DefineTypeArgs, o.args),
+  setIssuer: (o: LicenseTxCommon & SetIssuerArgs) =>
+    build(o, LICENSE_METHODS.setIssuer, SetIssuerArgs, {
+      typeCode: o.typeCode,
+      orgId: o.orgId,
+      authorised: o.authorised,
+    }),
+  issue: (o: LicenseTxCommon & IssueArgs) =>
+    build(o, LICENSE_METHODS.issue, IssueArgs, {
+      id: o.id,
+      typeCode: o.typeCode,
+      holder: o.holder,
+      credentialHash: o.credentialHash,
+      validFromMs: o.validFromMs,
+      validUntilMs: o.validUntilMs,
+    }),
+  suspend: (o: LicenseTxCommon & StatusChangeArgs) =>
+    build(o, LICENSE_METHODS.suspend, StatusChangeArgs, { id: o.id, reason: o.reason }),
+  reinstate: (o: LicenseTxCommon & StatusChangeArgs) =>
+    build(o, LICENSE_METHODS.reinstate, StatusChangeArgs, { id: o.id, reason: o.reason }),
+  revoke: (o: LicenseTxCommon & RevokeArgs) =>
+    build(o, LICENSE_METHODS.revoke, RevokeArgs, { id: o.id, reasonCode: o.reasonCode, reason: o.reason }),
+  renew: (o: LicenseTxCommon & RenewArgs) =>
+    build(o, LICENSE_METHODS.renew, RenewArgs, {
+      id: o.id,
+      newId: o.newId,
+      credentialHash: o.credentialHash,
+      validFromMs: o.validFromMs,
+      validUntilMs: o.validUntilMs,
+    }),
+  amend: (o: LicenseTxCommon & AmendArgs) =>
+    build(o, LICENSE_METHODS.amend, AmendArgs, {
+      id: o.id,
+      newId: o.newId,
+      credentialHash: o.credentialHash,
+      reason: o.reason,
+    }),
+  grantUse: (o: LicenseTxCommon & GrantUseArgs) =>
+    build(o, LICENSE_METHODS.grantUse, GrantUseArgs, {
+      licenceId: o.licenceId,
+      grantee: o.grantee,
+      service: o.service,
+      purpose: o.purpose,
+      untilMs: o.untilMs,
+    }),
+  withdrawGrant: (o: LicenseTxCommon & WithdrawGrantArgs) =>
+    build(o, LICENSE_METHODS.withdrawGrant, WithdrawGrantArgs, { licenceId: o.licenceId, grantId: o.grantId }),
+  recordUse: (o: LicenseTxCommon & RecordUseArgs) =>
+    build(o, LICENSE_METHODS.recordUse, RecordUseArgs, { licenceId: o.licenceId, grantId: o.grantId }),
+} as const
+
+// ---------------------------------------------------------------- issuer side
+
+/** A random 10-digit serial from the platform CSPRNG. */
+export function randomSerial(): string {
+  const w = new Uint32Array(2)
+  globalThis.crypto.getRandomValues(w)
+  return String((w[0]! % 100_000) * 100_000 + (w[1]! % 100_000)).padStart(10, '0')
+}
+
+export interface IssueLicenceInput {
+  suite: CryptoSuite
+  chainId: string
+  /** The issuing officer's key: signs the credential and the transaction. */
+  privateKey: Uint8Array
+  type: Pick<LicenceTypeRecord, 'code' | 'name' | 'nameEn' | 'fields'>
+  issuer: { orgId: string; name?: string /** the organisation's unified social credit code */; code: string }
+  holder: string
+  validFromMs: number
+  /** 0 = no fixed term (only for types with maxValidityYears 0). */
+  validUntilMs: number
+  fields: Record<string, string>
+  /** Default: Date.now() (the credential's iat; the chain records its own block time). */
+  issuedAtMs?: number
+  serial?: string
+  validUntilHeight: number
+  nonce?: number
+}
+
+export interface IssuedLicence {
+  id: string
+  /** The compact SD-JWT with every disclosure: hand it to the holder (off chain). */
+  credential: string
+  credentialHash: Uint8Array
+  tx: BuiltTx
+  sdJwt: IssuedSdJwt
+}
+
+/** Issues a licence: the credential (off chain, for the holder) and the `issue` transaction (on chain). */
+export function issueLicence(input: IssueLicenceInput): IssuedLicence {
+  const id = licenceId({
+    typeCode: input.type.code,
+    issuerCode: input.issuer.code,
+    serial: input.serial ?? randomSerial(),
+    version: 1,
+  })
+  return credentialAndTx(input, id, (hash) =>
+    licenseTx.issue({
+      ...txCommon(input),
+      id,
+      typeCode: input.type.code,
+      holder: input.holder,
+      credentialHash: hash,
+      validFromMs: input.validFromMs,
+      validUntilMs: input.validUntilMs,
+    }),
+  )
+}
+
+/** Renews (new validity) or amends (new field values): a new version's credential and transaction. */
+export function reissueLicence(
+  input: IssueLicenceInput & { previousId: string; version: number; mode: 'renew' | 'amend'; reason?: string },
+): IssuedLicence {
+  const prev = input.previousId.split('.')
+  const serial = prev[prev.length - 3]!
+  const newId = licenceId({ typeCode: input.type.code, issuerCode: input.issuer.code, serial, version: input.version })
+  return credentialAndTx(input, newId, (hash) =>
+    input.mode === 'renew'
+      ? licenseTx.renew({
+          ...txCommon(input),
+          id: input.previousId,
+          newId,
+          credentialHash: hash,
+          validFromMs: input.validFromMs,
+          validUntilMs: input.validUntilMs,
+        })
+      : licenseTx.amend({
+          ...txCommon(input),
+          id: input.previousId,
+          newId,
+          credentialHash: hash,
+          reason: input.reason ?? '更正',
+        }),
+  )
+}
+
+function txCommon(i: IssueLicenceInput): LicenseTxCommon {
+  return {
+    suite: i.suite,
+    chainId: i.chainId,
+    privateKey: i.privateKey,
+    validUntilHeight: i.validUntilHeight,
+    ...(i.nonce === undefined ? {} : { nonce: i.nonce }),
+  }
+}
+
+function credentialAndTx(input: IssueLicenceInput, id: string, tx: (hash: Uint8Array) => BuiltTx): IssuedLicence {
+  const sdJwt = issueLicenceCredential({
+    suite: input.suite,
+    chainId: input.chainId,
+    privateKey: input.privateKey,
+    id,
+    type: input.type,
+    issuer:
+      input.issuer.name === undefined
+        ? { orgId: input.issuer.orgId }
+        : { orgId: input.issuer.orgId, name: input.issuer.name },
+    holder: input.holder,
+    validFromMs: input.validFromMs,
+    validUntilMs: input.validUntilMs,
+    issuedAtMs: input.issuedAtMs ?? Date.now(),
+    fields: input.fields,
+  })
+  return { id, credential: sdJwt.credential, credentialHash: sdJwt.hash, tx: tx(sdJwt.hash), sdJwt }
+}
+
+// ---------------------------------------------------------------- holder side
+
+/** A presentation disclosing only `fieldNames` (no new signature: the digests stay signed). */
+export function presentCredential(suite: CryptoSuite, credential: string, fieldNames: readonly string[]): string {
+  return presentSdJwt(suite, credential, fieldNames)
+}
+
+/** Field name → value of every disclosure in a credential (what the holder can show). */
+export function credentialFields(suite: CryptoSuite, credential: string): Record<string, unknown> {
+  const out: Record<string, unknown> = {}
+  for (const d of parseSdJwt(suite, credential).disclosures) out[d.name] = d.value
+  return out
+}
+
+/** Proof material as the API answers it (JSON, base64) or as client.state returns it (bytes). */
+export type ProofMaterial =
+  | {
+      height: number
+      value: Uint8Array | undefined
+      proof?: Uint8Array | undefined
+      headerBytes?: Uint8Array | undefined
+      certificate?: Uint8Array | undefined
+    }
+  | {
+      height: number
+      value: string | null
+      proof: string | null
+      headerBytes: string | null
+      certificate: string | null
+    }
+
+function proofBytes(p: ProofMaterial): {
+  height: number
+  value: Uint8Array | undefined
+  proof: Uint8Array
+  headerBytes: Uint8Array
+  certificate: Uint8Array
+} {
+  const b = (v: Uint8Array | string | null | undefined, what: string): Uint8Array => {
+    if (v instanceof Uint8Array) return v
+    if (typeof v === 'string') return fromBase64(v)
+    throw new GovchainError('LICENSE_PROOF_MISSING', `proof material lacks ${what}`)
+  }
+  const value = p.value === null || p.value === undefined ? undefined : b(p.value, 'value')
+  return {
+    height: p.height,
+    value,
+    proof: b(p.proof, 'proof'),
+    headerBytes: b(p.headerBytes, 'headerBytes'),
+    certificate: b(p.certificate, 'certificate'),
+  }
+}
+
+/** The QR text for a (presented) credential, optionally with the proof of its record for offline checks. */
+export function licenceQr(input: { chainId: string; credential: string; proof?: ProofMaterial }): string {
+  let proof: QrProof | undefined
+  if (input.proof !== undefined) {
+    const p = proofBytes(input.proof)
+    if (p.value === undefined) throw new GovchainError('LICENSE_PROOF_MISSING', 'the proof shows no record')
+    proof = { height: p.height, value: p.value, proof: p.proof, headerBytes: p.headerBytes, certificate: p.certificate }
+  }
+  return encodeLicenceQr({
+    type: 'full',
+    value: {
+      chainId: input.chainId,
+      credential: credentialToQr(input.credential),
+      ...(proof === undefined ? {} : { proof }),
+    },
+  })
+}
+
+/** A short reference QR (printed licences too large for the full form): checking it needs a node. */
+export function licenceRefQr(input: { suite: CryptoSuite; chainId: string; credential: string }): string {
+  const parsed = parseSdJwt(input.suite, input.credential)
+  const id = credentialLicenceId(input.suite, input.credential)
+  if (id === undefined) throw new GovchainError('LICENSE_CREDENTIAL_MALFORMED', 'credential names no licence id')
+  return encodeLicenceQr({
+    type: 'ref',
+    value: {
+      chainId: input.chainId,
+      licenceId: id,
+      credentialHash: input.suite.hash(new TextEncoder().encode(parsed.jwt)),
+    },
+  })
+}
+
+export { decodeLicenceQr }
+
+/** The module-local state key (hex) of a licence record: for client.state('license', key, {prove: true}). */
+export function licenceKeyHex(id: string): string {
+  return toHex(LICENSE_KEYS.licence(id))
+}
+
+/** Decodes a stored licence record (e.g. the value of a verified state answer). */
+export function decodeLicenceRecord(value: Uint8Array): LicenceRecord {
+  return decode(LicenceRecord, value)
+}
+
+/** Fetches the licence record's proof material (to put in a QR, or to cache for offline checks). */
+export async function fetchLicenceProof(client: Pick<Client, 'state'>, id: string): Promise<ProofMaterial> {
+  const a = await client.state(LICENSE_MODULE, licenceKeyHex(id), { prove: true })
+  return { height: a.height, value: a.value, proof: a.proof, headerBytes: a.headerBytes, certificate: a.certificate }
+}
+
+export interface HolderAuth {
+  did: string
+  key: string
+  ts: string
+  sig: string
+}
+
+/** Signs a holder query (uses, grants): the query parameters to send. No transaction. */
+export function signHolderQuery(input: {
+  suite: CryptoSuite
+  chainId: string
+  path: string
+  did: string
+  privateKey: Uint8Array
+  /** Default Date.now(): the node accepts ±5 minutes of its clock. */
+  timeMs?: number
+}): HolderAuth {
+  const timeMs = input.timeMs ?? Date.now()
+  const sig = input.suite.sign(
+    input.privateKey,
+    holderQueryMessage({ chainId: input.chainId, path: input.path, did: input.did, timeMs }),
+  )
+  return {
+    did: input.did,
+    key: toHex(input.suite.publicKeyFromPrivate(input.privateKey)),
+    ts: String(timeMs),
+    sig: toHex(sig),
+  }
+}
+
+// ---------------------------------------------------------------- offline verification
+
+export interface OfflineVerifyInput {
+  suite: CryptoSuite
+  /** The chain you trust (a credential or proof of another chain is rejected). */
+  chainId: string
+  /** A QR payload (GCL1:...) or a compact SD-JWT credential; exactly one. */
+  qr?: string
+  credential?: string
+  /** The validator set you trust (cached from genesis or an earlier sync), decoded or encoded. */
+  trustedValidatorSet: ValidatorSet | Uint8Array
+  /** Proof material for the licence record, if the QR does not carry it (from an earlier fetch). */
+  proof?: ProofMaterial
+  /**
+   * Your clock (ms), only to see expiry after the proven block time; the status is otherwise as
+   * of the proven height. Default: the proven block time (no clock read).
+   */
+  nowMs?: number
+}
+
+export interface OfflineVerdict extends LicenceVerdict {
+  /** Height and block time the status is proven at; anything after it is unknown offline. */
+  provenHeight: number | undefined
+  provenTimeMs: number | undefined
+  /** What this verdict cannot know. */
+  caveat: string
+}
+
+const OFFLINE_CAVEAT =
+  'status is proven as of provenHeight; a suspension, revocation or renewal committed after that height cannot be known offline'
+
+/**
+ * Verifies a licence with no node reachable: the commit certificate of the proof's header
+ * against the trusted validator set, the SMT proof of the licence record against its state
+ * root, then evaluateLicence (credential hash, issuer signature with the officer key the chain
+ * recorded, issuer authorised at issue time, claims, disclosures, status at the proven block
+ * time or `nowMs`). Never throws for a bad credential or proof: the verdict says why.
+ */
+export function verifyLicenseOffline(input: OfflineVerifyInput): OfflineVerdict {
+  const { suite } = input
+  let credential = input.credential
+  let proof: ProofMaterial | undefined = input.proof
+  const invalid = (
+    code: 'LICENSE_CREDENTIAL_MALFORMED' | 'LICENSE_PROOF_MISSING' | 'LICENSE_WRONG_CHAIN',
+    message: string,
+  ): OfflineVerdict => ({
+    valid: false,
+    verdict: 'invalid',
+    reasons: [code],
+    checks: [
+      {
+        check: code === 'LICENSE_PROOF_MISSING' ? 'chain_record' : 'format',
+        ok: false,
+        code,
+        message,
+        messageZh: '无法离线核验',
+      },
+    ],
+    licenceId: undefined,
+    disclosed: [],
+    status: undefined,
+    atHeight: 0,
+    atTimeMs: 0,
+    provenHeight: undefined,
+    provenTimeMs: undefined,
+    caveat: OFFLINE_CAVEAT,
+  })
+  if ((input.qr === undefined) === (credential === undefined)) {
+    throw new GovchainError('INVALID_ARGUMENT', 'give exactly one of qr or credential')
+  }
+  if (input.qr !== undefined) {
+    let qr: LicenceQr
+    try {
+      qr = decodeLicenceQr(input.qr.trim())
+    } catch (e) {
+      return invalid('LICENSE_CREDENTIAL_MALFORMED', (e as Error).message)
+    }
+    if (qr.type === 'ref')
+      return invalid('LICENSE_CREDENTIAL_MALFORMED', 'a reference QR carries no credential: verify it online')
+    if (qr.value.chainId !== input.chainId) return invalid('LICENSE_WRONG_CHAIN', `QR is for chain ${qr.value.chainId}`)
+    credential = credentialFromQr(qr.value.credential)
+    if (proof === undefined && qr.value.proof !== undefined) proof = { ...qr.value.proof }
+  }
+  const cred = credential as string
+  const id = credentialLicenceId(suite, cred)
+  if (id === undefined) {
+    const v = evaluateLicence({
+      suite,
+      chainId: input.chainId,
+      credential: cred,
+      record: undefined,
+      atHeight: 0,
+      atTimeMs: 0,
+    })
+    return { ...v, provenHeight: undefined, provenTimeMs: undefined, caveat: OFFLINE_CAVEAT }
+  }
+  if (proof === undefined)
+    return invalid(
+      'LICENSE_PROOF_MISSING',
+      'no proof material: fetch it once online (fetchLicenceProof) or use a QR that carries it',
+    )
+  let verified: { value: Uint8Array | undefined; height: number; timeMs: number }
+  try {
+    const p = proofBytes(proof)
+    const lc = new LightClient({ suite, chainId: input.chainId, trustedValidatorSet: input.trustedValidatorSet })
+    const r = lc.verifyState({
+      module: LICENSE_MODULE,
+      key: LICENSE_KEYS.licence(id),
+      value: p.value,
+      height: p.height,
+      proof: p.proof,
+      headerBytes: p.headerBytes,
+      certificate: p.certificate,
+    })
+    verified = { value: r.value, height: r.height, timeMs: r.header.timeMs }
+  } catch (e) {
+    const code = e instanceof GovchainError ? e.code : 'PROOF_INVALID'
+    return {
+      valid: false,
+      verdict: 'invalid',
+      reasons: [code],
+      checks: [
+        {
+          check: 'chain_record',
+          ok: false,
+          code,
+          message: `the proof material does not verify against the trusted validator set: ${(e as Error).message}`,
+          messageZh: '链上证明无法通过可信验证者集合校验',
+        },
+      ],
+      licenceId: id,
+      disclosed: [],
+      status: undefined,
+      atHeight: proof.height,
+      atTimeMs: 0,
+      provenHeight: undefined,
+      provenTimeMs: undefined,
+      caveat: OFFLINE_CAVEAT,
+    }
+  }
+  const record = verified.value === undefined ? undefined : decode(LicenceRecord, verified.value)
+  const atTimeMs = Math.max(verified.timeMs, input.nowMs ?? 0)
+  const v = evaluateLicence({
+    suite,
+    chainId: input.chainId,
+    credential: cred,
+    record,
+    atHeight: verified.height,
+    atTimeMs,
+  })
+  return { ...v, provenHeight: verified.height, provenTimeMs: verified.timeMs, caveat: OFFLINE_CAVEAT }
+}
+
+// ---------------------------------------------------------------- API client (licence routes)
+
+export interface LicenseListFilter {
+  holder?: string
+  issuer?: string
+  type?: string
+  status?: string
+  limit?: number
+  after?: string
+}
+
+export interface LicenseApiClient {
+  types(): Promise<{ items: Record<string, unknown>[] }>
+  type(codeOrAlias: string): Promise<Record<string, unknown>>
+  get(
+    id: string,
+    options?: { prove?: boolean; height?: number },
+  ): Promise<{
+    licence: Record<string, unknown>
+    type: Record<string, unknown> | null
+    proof: Record<string, unknown> | null
+  }>
+  list(filter: LicenseListFilter): Promise<{ items: Record<string, unknown>[]; next: string | null }>
+  history(id: string): Promise<{ id: string; items: Record<string, unknown>[] }>
+  verify(
+    input: { credential: string } | { qr: string },
+    options?: { prove?: boolean },
+  ): Promise<Record<string, unknown> & { valid: boolean; verdict: string; reasons: string[] }>
+  uses(
+    id: string,
+    auth: HolderAuth,
+  ): Promise<{ licenceId: string; grants: Record<string, unknown>[]; uses: Record<string, unknown>[] }>
+  /** One page of the holder's grants; pass the answer's `next` as `page.after` for the next page. */
+  grants(
+    auth: HolderAuth,
+    page?: { after?: string; limit?: number },
+  ): Promise<{ items: Record<string, unknown>[]; next: string | null }>
+}
+
+/** A client for the licence routes of a node (docs/license-api.md). */
+export function licenseClient(options: {
+  url: string
+  fetch?: typeof globalThis.fetch
+  timeoutMs?: number
+}): LicenseApiClient {
+  const base = options.url.replace(/\/+$/, '')
+  const doFetch = options.fetch ?? globalThis.fetch.bind(globalThis)
+  const timeoutMs = options.timeoutMs ?? 10_000
+  async function call<T>(method: 'GET' | 'POST', path: string, body?: unknown): Promise<T> {
+    const controller = new AbortController()
+    const timer = setTimeout(() => controller.abort(), timeoutMs)
+    let res: Response
+    let text: string
+    try {
+      res = await doFetch(`${base}${path}`, {
+        method,
+        signal: controller.signal,
+        headers:
+          body === undefined
+            ? { accept: 'application/json' }
+            : { accept: 'application/json', 'content-type': 'application/json' },
+        ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+      })
+      text = await res.text()
+    } catch (e) {
+      if (controller.signal.aborted)
+        throw new SdkError('SDK_TIMEOUT', `${method} ${path}: no answer within ${timeoutMs} ms`)
+      throw new SdkError('SDK_NETWORK_ERROR', `${method} ${path}: ${(e as Error)?.message ?? String(e)}`)
+    } finally {
+      clearTimeout(timer)
+    }
+    let json: unknown
+    try {
+      json = JSON.parse(text)
+    } catch {
+      throw new SdkError('SDK_BAD_RESPONSE', `${method} ${path}: answer is not JSON`, { status: res.status })
+    }
+    if (!res.ok) {
+      const o = (json ?? {}) as { code?: unknown; message?: unknown; details?: unknown }
+      throw new ApiError(
+        typeof o.code === 'string' ? o.code : 'SDK_BAD_RESPONSE',
+        typeof o.message === 'string' ? o.message : `HTTP ${res.status}`,
+        res.status,
+        typeof o.details === 'object' && o.details !== null ? (o.details as Record<string, unknown>) : undefined,
+      )
+    }
+    if (typeof json !== 'object' || json === null)
+      throw new SdkError('SDK_BAD_RESPONSE', `${method} ${path}: not an object`)
+    return json as T
+  }
+  const qs = (o: Record<string, string | number | boolean | undefined>): string => {
+    const q = new URLSearchParams()
+    for (const [k, v] of Object.entries(o)) if (v !== undefined) q.set(k, String(v))
+    const s = q.toString()
+    return s === '' ? '' : `?${s}`
+  }
+  const enc = encodeURIComponent
+  return {
+    types: () => call('GET', '/v1/license-types'),
+    type: (c) => call('GET', `/v1/license-types/${enc(c)}`),
+    get: (id, o = {}) =>
+      call('GET', `/v1/licenses/${enc(id)}${qs({ prove: o.prove ? 'true' : undefined, height: o.height })}`),
+    list: (f) => call('GET', `/v1/licenses${qs({ ...f })}`),
+    history: (id) => call('GET', `/v1/licenses/${enc(id)}/history`),
+    verify: (input, o = {}) =>
+      call('POST', '/v1/licenses/verify', { ...input, ...(o.prove === undefined ? {} : { prove: o.prove }) }),
+    uses: (id, auth) => call('GET', `/v1/licenses/${enc(id)}/uses${qs({ ...auth })}`),
+    grants: (auth, page = {}) => call('GET', `/v1/license-grants${qs({ ...auth, ...page })}`),
+  }
+}
+
+/** Holder-side convenience: signs the query for `/v1/licenses/<id>/uses` and calls it. */
+export function holderUsesPath(id: string): string {
+  return `/v1/licenses/${id}/uses`
+}

@@ -1,0 +1,4 @@
+export * from './credential.ts'
+export * from './module.ts'
+export * from './routes.ts'
+export * from './schema.ts'

@@ -1,0 +1,575 @@
+/**
+ * The licence API (docs/license-api.md): the catalogue, licences with state proofs, node-local
+ * listings, history, verification of a credential or QR payload (a verdict with every check and
+ * the proof material for an offline re-check), and the holder-authenticated uses and grants.
+ */
+
+import type { ApiExtension, ModuleApiContext } from '@govchain/app'
+import { err, INTERNAL, INVALID, type JsonSchema, type RouteSpec, seekPage, stateJson } from '@govchain/app'
+import { BlockHeader, codec, fromHex, GovchainError, toHex, utf8 } from '@govchain/core'
+import type { IdentityKeeper } from '@govchain/identity'
+import {
+  credentialFromQr,
+  credentialLicenceId,
+  decodeLicenceQr,
+  evaluateLicence,
+  type LicenceQr,
+} from './credential.ts'
+import {
+  type LicenseKeeper,
+  renderGrant,
+  renderHistory,
+  renderLicence,
+  renderLicenceType,
+  renderUse,
+} from './module.ts'
+import {
+  HOLDER_QUERY_SKEW_MS,
+  holderQueryMessage,
+  LICENSE_INDEX,
+  LICENSE_KEYS,
+  LICENSE_MODULE,
+  LicenceRecord,
+  type LicenceTypeRecord,
+} from './schema.ts'
+
+const anyObject: JsonSchema = { type: 'object', additionalProperties: true }
+const nullableObject: JsonSchema = { type: ['object', 'null'], additionalProperties: true }
+const licenceIdParam = { type: 'string', minLength: 1, maxLength: 128, pattern: '^[0-9A-Z.]+$' }
+const typeParam = { type: 'string', pattern: '^([0-9A-Z]{1,32}|[a-z][a-z0-9-]{0,31})$' }
+const didParam = { type: 'string', pattern: '^did:govchain:[1-9A-HJ-NP-Za-km-z]{1,32}$' }
+const orgParam = { type: 'string', pattern: '^[a-z0-9][a-z0-9._-]{0,63}$' }
+const proveText = { type: 'string', enum: ['true', 'false'] }
+const heightText = { type: 'string', pattern: '^[1-9][0-9]{0,14}$' }
+const authProps = {
+  did: didParam,
+  key: { type: 'string', pattern: '^[0-9a-fA-F]{64,130}$' },
+  ts: { type: 'string', pattern: '^[1-9][0-9]{0,14}$' },
+  sig: { type: 'string', pattern: '^[0-9a-fA-F]{128}$' },
+}
+const ProofSchema: JsonSchema = {
+  type: ['object', 'null'],
+  description: 'The licence record as GET /v1/state/license/{key}?prove=true answers it; null without prove.',
+  additionalProperties: true,
+}
+const VerdictSchema: JsonSchema = {
+  type: 'object',
+  required: [
+    'valid',
+    'verdict',
+    'reasons',
+    'checks',
+    'licence',
+    'type',
+    'issuer',
+    'disclosed',
+    'atHeight',
+    'atTimeMs',
+    'proof',
+  ],
+  properties: {
+    valid: { type: 'boolean' },
+    verdict: {
+      type: 'string',
+      enum: ['valid', 'suspended', 'revoked', 'expired', 'superseded', 'not_yet_valid', 'invalid'],
+    },
+    reasons: { type: 'array', items: { type: 'string' } },
+    checks: { type: 'array', items: anyObject },
+    licenceId: { type: ['string', 'null'] },
+    licence: nullableObject,
+    type: nullableObject,
+    issuer: nullableObject,
+    disclosed: { type: 'array', items: anyObject },
+    atHeight: { type: 'integer' },
+    atTimeMs: { type: 'integer' },
+    proof: ProofSchema,
+  },
+}
+
+/** Listing limits: a page and the scan behind a filtered page. */
+export const LICENSE_LIST_MAX = 200
+/** Holder grants per page unless `limit` says otherwise (at most 500). */
+export const GRANTS_PAGE_DEFAULT = 100
+
+export const LICENSE_ROUTES: RouteSpec[] = [
+  {
+    method: 'GET',
+    url: '/v1/license-types',
+    operationId: 'licenseListTypes',
+    summary: 'The licence type catalogue',
+    description: 'Every licence type with its fields (which are personal), trusted issuers and validity rule.',
+    tag: LICENSE_MODULE,
+    responses: {
+      200: {
+        description: 'types',
+        schema: { type: 'object', required: ['items'], properties: { items: { type: 'array', items: anyObject } } },
+      },
+      500: INTERNAL,
+    },
+  },
+  {
+    method: 'GET',
+    url: '/v1/license-types/:code',
+    operationId: 'licenseGetType',
+    summary: 'One licence type, by code or alias',
+    description: 'LicenceTypeView.',
+    tag: LICENSE_MODULE,
+    params: { type: 'object', required: ['code'], properties: { code: typeParam } },
+    responses: {
+      200: { description: 'the type', schema: anyObject },
+      400: INVALID,
+      404: err('LICENSE_TYPE_NOT_FOUND'),
+      500: INTERNAL,
+    },
+  },
+  {
+    method: 'GET',
+    url: '/v1/licenses',
+    operationId: 'licenseList',
+    summary: 'Licences by holder, issuer or type (node-local index)',
+    description:
+      'At least one of holder, issuer, type. `status` filters on the effective status at the latest block time. ' +
+      "Pages by seek cursor: pass the previous page's `next` as `after`; a page may come back short with a " +
+      'non-null `next` when a filter skipped many entries, and `next` is null only on the last page.',
+    tag: LICENSE_MODULE,
+    querystring: {
+      type: 'object',
+      additionalProperties: false,
+      properties: {
+        holder: didParam,
+        issuer: orgParam,
+        type: { type: 'string', pattern: '^[0-9A-Z]{1,32}$' },
+        status: { type: 'string', enum: ['active', 'suspended', 'revoked', 'superseded', 'expired', 'not_yet_valid'] },
+        limit: { type: 'string', pattern: '^([1-9]|[1-9][0-9]|1[0-9][0-9]|200)$' },
+        after: licenceIdParam,
+      },
+    },
+    responses: {
+      200: {
+        description: 'licences',
+        schema: {
+          type: 'object',
+          required: ['items', 'next'],
+          properties: { items: { type: 'array', items: anyObject }, next: { type: ['string', 'null'] } },
+        },
+      },
+      400: INVALID,
+      500: INTERNAL,
+    },
+  },
+  {
+    method: 'GET',
+    url: '/v1/licenses/:id',
+    operationId: 'licenseGet',
+    summary: 'A licence record, optionally with its state proof',
+    description: 'The on-chain record (nothing personal), its type, and with prove=true the proof material.',
+    tag: LICENSE_MODULE,
+    params: { type: 'object', required: ['id'], properties: { id: licenceIdParam } },
+    querystring: { type: 'object', additionalProperties: false, properties: { prove: proveText, height: heightText } },
+    responses: {
+      200: {
+        description: 'the licence',
+        schema: {
+          type: 'object',
+          required: ['licence', 'type', 'proof'],
+          properties: { licence: anyObject, type: nullableObject, proof: ProofSchema },
+        },
+      },
+      400: INVALID,
+      404: err('LICENSE_NOT_FOUND'),
+      500: INTERNAL,
+    },
+  },
+  {
+    method: 'GET',
+    url: '/v1/licenses/:id/history',
+    operationId: 'licenseHistory',
+    summary: 'Every transition of a licence: who, when, why',
+    description: 'Oldest first, at most 1,000 entries.',
+    tag: LICENSE_MODULE,
+    params: { type: 'object', required: ['id'], properties: { id: licenceIdParam } },
+    responses: {
+      200: {
+        description: 'history',
+        schema: {
+          type: 'object',
+          required: ['id', 'items'],
+          properties: { id: { type: 'string' }, items: { type: 'array', items: anyObject } },
+        },
+      },
+      400: INVALID,
+      404: err('LICENSE_NOT_FOUND'),
+      500: INTERNAL,
+    },
+  },
+  {
+    method: 'POST',
+    url: '/v1/licenses/verify',
+    operationId: 'licenseVerify',
+    summary: 'Verify a licence credential or QR payload',
+    description:
+      'A verdict with every check and its reason, evaluated at the latest committed height and its block time, ' +
+      'and the proof material (record, SMT proof, header, commit certificate) for an offline re-check.',
+    tag: LICENSE_MODULE,
+    body: {
+      type: 'object',
+      additionalProperties: false,
+      properties: {
+        credential: { type: 'string', minLength: 1, maxLength: 16384 },
+        qr: { type: 'string', minLength: 1, maxLength: 8192 },
+        prove: { type: 'boolean' },
+      },
+    },
+    responses: { 200: { description: 'the verdict', schema: VerdictSchema }, 400: INVALID, 500: INTERNAL },
+  },
+  {
+    method: 'GET',
+    url: '/v1/licenses/:id/uses',
+    operationId: 'licenseUses',
+    summary: 'Grants and recorded uses of a licence (holder only)',
+    description: 'Holder-authenticated by a signature of a current key of the holder DID (docs/license-api.md).',
+    tag: LICENSE_MODULE,
+    params: { type: 'object', required: ['id'], properties: { id: licenceIdParam } },
+    querystring: {
+      type: 'object',
+      additionalProperties: false,
+      required: ['did', 'key', 'ts', 'sig'],
+      properties: authProps,
+    },
+    responses: {
+      200: {
+        description: 'grants and uses',
+        schema: {
+          type: 'object',
+          required: ['licenceId', 'grants', 'uses'],
+          properties: {
+            licenceId: { type: 'string' },
+            grants: { type: 'array', items: anyObject },
+            uses: { type: 'array', items: anyObject },
+          },
+        },
+      },
+      400: INVALID,
+      401: err('LICENSE_AUTH_INVALID'),
+      403: err('LICENSE_NOT_HOLDER'),
+      404: err('LICENSE_NOT_FOUND'),
+      500: INTERNAL,
+    },
+  },
+  {
+    method: 'GET',
+    url: '/v1/license-grants',
+    operationId: 'licenseHolderGrants',
+    summary: "All of a holder's grants (holder only)",
+    description: 'Holder-authenticated like /v1/licenses/{id}/uses; `holder` is the authenticated DID.',
+    tag: LICENSE_MODULE,
+    querystring: {
+      type: 'object',
+      additionalProperties: false,
+      required: ['did', 'key', 'ts', 'sig'],
+      properties: {
+        ...authProps,
+        limit: { type: 'string', pattern: '^([1-9][0-9]{0,1}|[1-4][0-9]{2}|500)$' },
+        after: { type: 'string', pattern: '^[0-9a-f]{64}$', description: "the previous page's `next`" },
+      },
+    },
+    responses: {
+      200: {
+        description: 'grants, a page at a time; `next` is null on the last page',
+        schema: {
+          type: 'object',
+          required: ['items', 'next'],
+          properties: { items: { type: 'array', items: anyObject }, next: { type: ['string', 'null'] } },
+        },
+      },
+      400: INVALID,
+      401: err('LICENSE_AUTH_INVALID'),
+      500: INTERNAL,
+    },
+  },
+]
+
+interface AuthQuery {
+  did: string
+  key: string
+  ts: string
+  sig: string
+}
+
+export function licenseApi(ctx: ModuleApiContext, clock: () => number = Date.now): ApiExtension {
+  const keeper = (): LicenseKeeper => ctx.keeper<LicenseKeeper>(LICENSE_MODULE)
+  const identity = (): IdentityKeeper => ctx.keeper<IdentityKeeper>('identity')
+  const dec = new TextDecoder()
+
+  /** The holder's signed query: a current key of `did`, a fresh timestamp, a signature over the path. */
+  function authenticate(path: string, q: AuthQuery): void {
+    const ts = Number(q.ts)
+    // The API edge may read the wall clock (never a state transition): it bounds replays of a read.
+    if (Math.abs(clock() - ts) > HOLDER_QUERY_SKEW_MS) {
+      throw new GovchainError('LICENSE_AUTH_INVALID', 'ts is outside the accepted window', {
+        skewMs: HOLDER_QUERY_SKEW_MS,
+      })
+    }
+    const key = fromHex(q.key)
+    const message = holderQueryMessage({ chainId: ctx.chainId, path, did: q.did, timeMs: ts })
+    if (!ctx.suite.verify(key, message, fromHex(q.sig)))
+      throw new GovchainError('LICENSE_AUTH_INVALID', 'signature does not verify')
+    if (!identity().isDidKey(q.did, key))
+      throw new GovchainError('LICENSE_AUTH_INVALID', 'key is not a current key of the DID')
+  }
+
+  function typeOf(code: string): LicenceTypeRecord | undefined {
+    return keeper().type(code)
+  }
+
+  function at(): { height: number; timeMs: number } {
+    return { height: ctx.latestHeight(), timeMs: ctx.latestTimeMs() }
+  }
+
+  function orgView(orgId: string): Record<string, unknown> | null {
+    const o = identity().organisation(orgId)
+    return o === undefined ? null : { orgId, name: o.name, nameEn: o.nameEn, code: o.code }
+  }
+
+  /** The index prefix of a licence listing, as the store keys it (`license/` + facet). */
+  function indexPrefix(facet: Uint8Array): Uint8Array {
+    return new Uint8Array([...utf8(`${LICENSE_MODULE}/`), ...facet])
+  }
+
+  function verify(body: { credential?: string; qr?: string; prove?: boolean }): Record<string, unknown> {
+    if ((body.credential === undefined) === (body.qr === undefined)) {
+      throw new GovchainError('INVALID_ARGUMENT', 'give exactly one of credential or qr')
+    }
+    const suite = ctx.suite
+    let credential: string | undefined = body.credential
+    let qr: LicenceQr | undefined
+    if (body.qr !== undefined) {
+      try {
+        qr = decodeLicenceQr(body.qr.trim())
+      } catch (e) {
+        return malformedVerdict(e as GovchainError)
+      }
+      if (qr.type === 'full') credential = credentialFromQr(qr.value.credential)
+    }
+    const licenceId =
+      credential !== undefined
+        ? credentialLicenceId(suite, credential)
+        : qr?.type === 'ref'
+          ? qr.value.licenceId
+          : undefined
+    const prove = body.prove ?? true
+    const key = licenceId === undefined ? undefined : LICENSE_KEYS.licence(licenceId)
+    const view = key === undefined ? undefined : ctx.state(LICENSE_MODULE, key, { prove })
+    let timeMs = ctx.latestTimeMs()
+    const height = view?.height ?? ctx.latestHeight()
+    if (view?.headerBytes !== undefined) timeMs = codec.decode(BlockHeader, view.headerBytes).timeMs
+    const record = view?.value === undefined ? undefined : codec.decode(LicenceRecord, view.value)
+    const type = record === undefined ? undefined : typeOf(record.typeCode)
+    const extra = {
+      licence: record === undefined ? null : renderLicence(record, { height, timeMs }),
+      type: type === undefined ? null : renderLicenceType(type),
+      issuer: record === undefined ? null : orgView(record.issuerOrg),
+      proof: prove && view !== undefined ? stateJson(view) : null,
+    }
+    if (credential === undefined && qr?.type === 'ref') {
+      // A reference QR: no credential to check, only the record and the hash it names.
+      const hashOk = record !== undefined && toHex(record.credentialHash) === toHex(qr.value.credentialHash)
+      const status = record === undefined ? undefined : renderLicence(record, { height, timeMs }).effectiveStatus
+      const checks = [
+        {
+          check: 'format',
+          ok: true,
+          message: 'reference QR (no credential: fields cannot be checked)',
+          messageZh: '引用型二维码(不含凭证)',
+        },
+        record === undefined
+          ? {
+              check: 'chain_record',
+              ok: false,
+              code: 'LICENSE_NOT_FOUND',
+              message: 'licence not on chain',
+              messageZh: '链上无此证照',
+            }
+          : { check: 'chain_record', ok: true, message: `found at height ${height}`, messageZh: '链上找到证照记录' },
+        {
+          check: 'credential_hash',
+          ok: hashOk,
+          ...(hashOk ? {} : { code: 'LICENSE_CREDENTIAL_HASH_MISMATCH' }),
+          message: hashOk ? 'hash matches' : 'hash does not match',
+          messageZh: hashOk ? '哈希一致' : '哈希不一致',
+        },
+      ]
+      const valid = hashOk && status === 'active'
+      return {
+        valid,
+        verdict: !hashOk || record === undefined ? 'invalid' : status === 'active' ? 'valid' : status,
+        reasons: checks.flatMap((c) => ('code' in c && c.code !== undefined ? [c.code] : [])),
+        checks,
+        licenceId: qr.value.licenceId,
+        disclosed: [],
+        atHeight: height,
+        atTimeMs: timeMs,
+        ...extra,
+      }
+    }
+    if (qr?.type === 'full' && qr.value.chainId !== ctx.chainId) {
+      return malformedVerdict(new GovchainError('LICENSE_WRONG_CHAIN', `QR is for chain ${qr.value.chainId}`))
+    }
+    const verdict = evaluateLicence({
+      suite,
+      chainId: ctx.chainId,
+      credential: credential ?? '',
+      record,
+      type,
+      atHeight: height,
+      atTimeMs: timeMs,
+    })
+    return { ...verdict, licenceId: verdict.licenceId ?? null, ...extra }
+  }
+
+  function malformedVerdict(e: GovchainError): Record<string, unknown> {
+    const code = e.code
+    return {
+      valid: false,
+      verdict: 'invalid',
+      reasons: [code],
+      checks: [{ check: 'format', ok: false, code, message: e.message, messageZh: '凭证或二维码格式错误' }],
+      licenceId: null,
+      licence: null,
+      type: null,
+      issuer: null,
+      disclosed: [],
+      atHeight: ctx.latestHeight(),
+      atTimeMs: ctx.latestTimeMs(),
+      proof: null,
+    }
+  }
+
+  return {
+    name: LICENSE_MODULE,
+    routes: LICENSE_ROUTES,
+    register(app, spec) {
+      app.route({
+        ...spec('licenseListTypes'),
+        handler: async () => ({ items: keeper().types().map(renderLicenceType) }),
+      })
+      app.route<{ Params: { code: string } }>({
+        ...spec('licenseGetType'),
+        handler: async (request) => {
+          const t = typeOf(request.params.code)
+          if (t === undefined) throw new GovchainError('LICENSE_TYPE_NOT_FOUND')
+          return renderLicenceType(t)
+        },
+      })
+      app.route<{
+        Querystring: {
+          holder?: string
+          issuer?: string
+          type?: string
+          status?: string
+          limit?: string
+          after?: string
+        }
+      }>({
+        ...spec('licenseList'),
+        handler: async (request) => {
+          const q = request.query
+          const limit = Number(q.limit ?? 50)
+          let prefix: Uint8Array
+          if (q.holder !== undefined) prefix = LICENSE_INDEX.byHolder(q.holder)
+          else if (q.issuer !== undefined) prefix = LICENSE_INDEX.byIssuer(q.issuer)
+          else if (q.type !== undefined) prefix = LICENSE_INDEX.byType(q.type)
+          else throw new GovchainError('INVALID_ARGUMENT', 'give at least one of holder, issuer, type')
+          const now = at()
+          const k = keeper()
+          const page = seekPage({
+            scan: ctx.scanIndex,
+            prefix: indexPrefix(prefix),
+            after: q.after === undefined ? undefined : utf8(q.after),
+            limit,
+            take: ({ suffix }) => {
+              const r = k.licence(dec.decode(suffix))
+              if (r === undefined) return undefined
+              if (q.holder !== undefined && r.holder !== q.holder) return undefined
+              if (q.issuer !== undefined && r.issuerOrg !== q.issuer) return undefined
+              if (q.type !== undefined && r.typeCode !== q.type) return undefined
+              const view = renderLicence(r, now)
+              return q.status !== undefined && view.effectiveStatus !== q.status ? undefined : view
+            },
+          })
+          return { items: page.items, next: page.next === null ? null : dec.decode(page.next) }
+        },
+      })
+      app.route<{ Params: { id: string }; Querystring: { prove?: string; height?: string } }>({
+        ...spec('licenseGet'),
+        handler: async (request) => {
+          const prove = request.query.prove === 'true'
+          const view = ctx.state(LICENSE_MODULE, LICENSE_KEYS.licence(request.params.id), {
+            prove,
+            ...(request.query.height === undefined ? {} : { height: Number(request.query.height) }),
+          })
+          if (view.value === undefined)
+            throw new GovchainError('LICENSE_NOT_FOUND', undefined, { id: request.params.id })
+          const r = codec.decode(LicenceRecord, view.value)
+          const timeMs =
+            view.headerBytes !== undefined ? codec.decode(BlockHeader, view.headerBytes).timeMs : ctx.latestTimeMs()
+          const t = typeOf(r.typeCode)
+          return {
+            licence: renderLicence(r, { height: view.height, timeMs }),
+            type: t === undefined ? null : renderLicenceType(t),
+            proof: prove ? stateJson(view) : null,
+          }
+        },
+      })
+      app.route<{ Params: { id: string } }>({
+        ...spec('licenseHistory'),
+        handler: async (request) => {
+          const k = keeper()
+          if (k.licence(request.params.id) === undefined) throw new GovchainError('LICENSE_NOT_FOUND')
+          return { id: request.params.id, items: k.history(request.params.id).map((h, i) => renderHistory(h, i)) }
+        },
+      })
+      app.route<{ Body: { credential?: string; qr?: string; prove?: boolean } }>({
+        ...spec('licenseVerify'),
+        handler: async (request) => verify(request.body ?? {}),
+      })
+      app.route<{ Params: { id: string }; Querystring: AuthQuery }>({
+        ...spec('licenseUses'),
+        handler: async (request) => {
+          const id = request.params.id
+          authenticate(`/v1/licenses/${id}/uses`, request.query)
+          const k = keeper()
+          const r = k.licence(id)
+          if (r === undefined) throw new GovchainError('LICENSE_NOT_FOUND')
+          if (r.holder !== request.query.did) throw new GovchainError('LICENSE_NOT_HOLDER')
+          const now = at()
+          return {
+            licenceId: id,
+            grants: k.grantsOf(id).map((g) => renderGrant(g, r, now.timeMs)),
+            uses: k.usesOf(id).map((u, i) => renderUse(u, i)),
+          }
+        },
+      })
+      app.route<{ Querystring: AuthQuery & { limit?: string; after?: string } }>({
+        ...spec('licenseHolderGrants'),
+        handler: async (request) => {
+          authenticate('/v1/license-grants', request.query)
+          const k = keeper()
+          const now = at()
+          const { after, limit } = request.query
+          const page = seekPage({
+            scan: ctx.scanIndex,
+            prefix: indexPrefix(LICENSE_INDEX.grantsByHolder(request.query.did)),
+            after: after === undefined ? undefined : utf8(after),
+            limit: Number(limit ?? GRANTS_PAGE_DEFAULT),
+            take: ({ suffix }) => {
+              const g = k.grant(fromHex(dec.decode(suffix)))
+              return g === undefined ? undefined : renderGrant(g, k.licence(g.licenceId), now.timeMs)
+            },
+          })
+          return { items: page.items, next: page.next === null ? null : dec.decode(page.next) }
+        },
+      })
+    },
+  }
+}

@@ -1,0 +1,380 @@
+/**
+ * The `license` module's wire types (electronic licences, 电子证照), shared by the node (which
+ * executes them) and the SDK and CLI (which build, issue and verify them), so every side
+ * encodes the same bytes. The API contract is docs/license-api.md; the design docs/license.md
+ * and docs/adr/0007-licence-credentials.md.
+ *
+ * On chain: licence types (the catalogue and its trusted-issuer lists), licence records (id,
+ * type, issuing organisation and officer key, holder DID, credential hash, status, validity,
+ * version links), every transition's history, holder grants (用证授权) and recorded uses.
+ * Nothing personal in clear: the personal fields only live in the holder's credential.
+ */
+import { codec, concatBytes, GovchainError, hash32, publicKey, utf8 } from '@govchain/core'
+
+const { bool, literals, option, string, struct, u8, u32, u64, vec } = codec
+
+export const LICENSE_MODULE = 'license'
+export const LICENSE_METHODS = {
+  defineType: 'defineType',
+  setIssuer: 'setIssuer',
+  issue: 'issue',
+  suspend: 'suspend',
+  reinstate: 'reinstate',
+  revoke: 'revoke',
+  renew: 'renew',
+  amend: 'amend',
+  grantUse: 'grantUse',
+  withdrawGrant: 'withdrawGrant',
+  recordUse: 'recordUse',
+} as const
+
+export const LICENSE_LIMITS = {
+  /** Licence type code: an organisation's USCC (18) + a 3-digit sequence, or any 1-32 of [0-9A-Z]. */
+  typeCodeBytes: 32,
+  aliasBytes: 32,
+  nameBytes: 128,
+  fieldNameBytes: 48,
+  labelBytes: 96,
+  fieldsPerType: 32,
+  issuersPerType: 64,
+  /** Types in the catalogue (the list is one state value). */
+  types: 256,
+  orgIdBytes: 64,
+  regionCodeBytes: 12,
+  regionBytes: 96,
+  idBytes: 128,
+  didBytes: 128,
+  reasonBytes: 256,
+  serviceBytes: 64,
+  purposeBytes: 128,
+  /** History entries read back by the API for one licence. */
+  historyRead: 1000,
+  maxValidityYears: 100,
+} as const
+
+export const HOLDER_KINDS = ['enterprise', 'person'] as const
+export type HolderKind = (typeof HOLDER_KINDS)[number]
+
+/** Stored status; `expired` and `not_yet_valid` are computed from block time (effectiveStatus). */
+export const LICENCE_STATUSES = ['active', 'suspended', 'revoked', 'superseded'] as const
+export type LicenceStatus = (typeof LICENCE_STATUSES)[number]
+export type EffectiveStatus = LicenceStatus | 'expired' | 'not_yet_valid'
+
+export const REVOKE_REASONS = [
+  'holder_request',
+  'issued_in_error',
+  'fraud',
+  'entity_dissolved',
+  'authority_decision',
+  'other',
+] as const
+export type RevokeReason = (typeof REVOKE_REASONS)[number]
+
+export const HISTORY_ACTIONS = ['issue', 'suspend', 'reinstate', 'revoke', 'renew', 'amend', 'superseded'] as const
+export type HistoryAction = (typeof HISTORY_ACTIONS)[number]
+
+const typeCode = string(LICENSE_LIMITS.typeCodeBytes)
+const orgId = string(LICENSE_LIMITS.orgIdBytes)
+const licenceIdCodec = string(LICENSE_LIMITS.idBytes)
+const did = string(LICENSE_LIMITS.didBytes)
+const reason = string(LICENSE_LIMITS.reasonBytes)
+
+export const LicenceField = struct({
+  /** Claim name in the credential (camelCase ASCII). */
+  name: string(LICENSE_LIMITS.fieldNameBytes),
+  label: string(LICENSE_LIMITS.labelBytes),
+  labelEn: string(LICENSE_LIMITS.labelBytes),
+  /** Personal data (个人信息): only ever in the credential, selectively disclosed. */
+  personal: bool,
+  required: bool,
+})
+export type LicenceField = codec.Infer<typeof LicenceField>
+
+// ---------------------------------------------------------------- transaction arguments
+
+export const DefineTypeArgs = struct({
+  code: typeCode,
+  alias: string(LICENSE_LIMITS.aliasBytes),
+  name: string(LICENSE_LIMITS.nameBytes),
+  nameEn: string(LICENSE_LIMITS.nameBytes),
+  holderKind: literals(HOLDER_KINDS),
+  fields: vec(LicenceField, LICENSE_LIMITS.fieldsPerType),
+  issuers: vec(orgId, LICENSE_LIMITS.issuersPerType),
+  /** 0 = no fixed term (长期有效). */
+  maxValidityYears: u8,
+  renewable: bool,
+  /** GB/T 2260 administrative division code where the type applies, e.g. 110000. */
+  regionCode: string(LICENSE_LIMITS.regionCodeBytes),
+  region: string(LICENSE_LIMITS.regionBytes),
+})
+export type DefineTypeArgs = codec.Infer<typeof DefineTypeArgs>
+
+export const SetIssuerArgs = struct({ typeCode, orgId, authorised: bool })
+export type SetIssuerArgs = codec.Infer<typeof SetIssuerArgs>
+
+export const IssueArgs = struct({
+  id: licenceIdCodec,
+  typeCode,
+  holder: did,
+  /** suite.hash(utf8(issuer-signed JWT)): a commitment to the credential, salted by its disclosures. */
+  credentialHash: hash32,
+  validFromMs: u64,
+  /** 0 = no expiry. */
+  validUntilMs: u64,
+})
+export type IssueArgs = codec.Infer<typeof IssueArgs>
+
+export const StatusChangeArgs = struct({ id: licenceIdCodec, reason })
+export type StatusChangeArgs = codec.Infer<typeof StatusChangeArgs>
+
+export const RevokeArgs = struct({ id: licenceIdCodec, reasonCode: literals(REVOKE_REASONS), reason })
+export type RevokeArgs = codec.Infer<typeof RevokeArgs>
+
+export const RenewArgs = struct({
+  id: licenceIdCodec,
+  newId: licenceIdCodec,
+  credentialHash: hash32,
+  validFromMs: u64,
+  validUntilMs: u64,
+})
+export type RenewArgs = codec.Infer<typeof RenewArgs>
+
+export const AmendArgs = struct({ id: licenceIdCodec, newId: licenceIdCodec, credentialHash: hash32, reason })
+export type AmendArgs = codec.Infer<typeof AmendArgs>
+
+export const GrantUseArgs = struct({
+  licenceId: licenceIdCodec,
+  /** Organisation (department) allowed to use the licence. */
+  grantee: orgId,
+  /** Service code (事项编码 or a short identifier), e.g. bank-account-opening. */
+  service: string(LICENSE_LIMITS.serviceBytes),
+  purpose: string(LICENSE_LIMITS.purposeBytes),
+  untilMs: u64,
+})
+export type GrantUseArgs = codec.Infer<typeof GrantUseArgs>
+
+export const WithdrawGrantArgs = struct({ licenceId: licenceIdCodec, grantId: hash32 })
+export type WithdrawGrantArgs = codec.Infer<typeof WithdrawGrantArgs>
+
+export const RecordUseArgs = struct({ licenceId: licenceIdCodec, grantId: hash32 })
+export type RecordUseArgs = codec.Infer<typeof RecordUseArgs>
+
+// ---------------------------------------------------------------- stored records
+
+export const LicenceTypeRecord = struct({
+  code: typeCode,
+  alias: string(LICENSE_LIMITS.aliasBytes),
+  name: string(LICENSE_LIMITS.nameBytes),
+  nameEn: string(LICENSE_LIMITS.nameBytes),
+  ownerOrg: orgId,
+  holderKind: literals(HOLDER_KINDS),
+  fields: vec(LicenceField, LICENSE_LIMITS.fieldsPerType),
+  issuers: vec(orgId, LICENSE_LIMITS.issuersPerType),
+  maxValidityYears: u8,
+  renewable: bool,
+  regionCode: string(LICENSE_LIMITS.regionCodeBytes),
+  region: string(LICENSE_LIMITS.regionBytes),
+  status: literals(['active', 'retired'] as const),
+  definedHeight: u64,
+  updatedHeight: u64,
+})
+export type LicenceTypeRecord = codec.Infer<typeof LicenceTypeRecord>
+
+/** The catalogue's list of type codes, in definition order (one value: types are few). */
+export const TypeList = vec(typeCode, LICENSE_LIMITS.types)
+
+export const LicenceRecord = struct({
+  id: licenceIdCodec,
+  typeCode,
+  issuerOrg: orgId,
+  /** The issuing officer's key: it signed the issue transaction and the credential. */
+  issuerKey: publicKey,
+  officerId: string(LICENSE_LIMITS.orgIdBytes),
+  holder: did,
+  credentialHash: hash32,
+  status: literals(LICENCE_STATUSES),
+  validFromMs: u64,
+  validUntilMs: u64,
+  version: u32,
+  previous: option(licenceIdCodec),
+  next: option(licenceIdCodec),
+  issuedHeight: u64,
+  issuedTimeMs: u64,
+  issuedTxHash: hash32,
+  updatedHeight: u64,
+  updatedTimeMs: u64,
+  historyCount: u32,
+  reasonCode: option(string(32)),
+  reason: option(reason),
+})
+export type LicenceRecord = codec.Infer<typeof LicenceRecord>
+
+export const HistoryEntry = struct({
+  action: literals(HISTORY_ACTIONS),
+  actorKey: publicKey,
+  actorOrg: orgId,
+  officerId: string(LICENSE_LIMITS.orgIdBytes),
+  height: u64,
+  timeMs: u64,
+  txHash: hash32,
+  reasonCode: option(string(32)),
+  reason: option(reason),
+  relatedId: option(licenceIdCodec),
+})
+export type HistoryEntry = codec.Infer<typeof HistoryEntry>
+
+export const GrantRecord = struct({
+  grantId: hash32,
+  licenceId: licenceIdCodec,
+  holder: did,
+  grantee: orgId,
+  service: string(LICENSE_LIMITS.serviceBytes),
+  purpose: string(LICENSE_LIMITS.purposeBytes),
+  untilMs: u64,
+  status: literals(['active', 'withdrawn'] as const),
+  createdHeight: u64,
+  createdTimeMs: u64,
+  uses: u32,
+})
+export type GrantRecord = codec.Infer<typeof GrantRecord>
+
+export const UseRecord = struct({
+  grantId: hash32,
+  licenceId: licenceIdCodec,
+  org: orgId,
+  officerKey: publicKey,
+  officerId: string(LICENSE_LIMITS.orgIdBytes),
+  service: string(LICENSE_LIMITS.serviceBytes),
+  height: u64,
+  timeMs: u64,
+  txHash: hash32,
+})
+export type UseRecord = codec.Infer<typeof UseRecord>
+
+/** Per-licence counters of grants and uses (so the API can read them back without a scan). */
+export const LicenceGrantIndex = struct({ grants: vec(hash32, 1024), uses: u32 })
+export type LicenceGrantIndex = codec.Infer<typeof LicenceGrantIndex>
+
+// ---------------------------------------------------------------- state keys (module-local)
+
+function be32(n: number): Uint8Array {
+  const b = new Uint8Array(4)
+  new DataView(b.buffer).setUint32(0, n, false)
+  return b
+}
+
+export const LICENSE_KEYS = {
+  typeList: (): Uint8Array => utf8('types'),
+  type: (code: string): Uint8Array => utf8(`type/${code}`),
+  alias: (alias: string): Uint8Array => utf8(`alias/${alias}`),
+  licence: (id: string): Uint8Array => utf8(`lic/${id}`),
+  history: (id: string, seq: number): Uint8Array => concatBytes(utf8(`hist/${id}/`), be32(seq)),
+  grants: (licenceId: string): Uint8Array => utf8(`grants/${licenceId}`),
+  grant: (grantId: Uint8Array): Uint8Array => concatBytes(utf8('grant/'), grantId),
+  use: (licenceId: string, seq: number): Uint8Array => concatBytes(utf8(`use/${licenceId}/`), be32(seq)),
+} as const
+
+/** Node-local index prefixes (not consensus state): listing by holder, issuer and type. */
+export const LICENSE_INDEX = {
+  byHolder: (holder: string, id = ''): Uint8Array => utf8(`by-holder/${holder}\0${id}`),
+  byIssuer: (org: string, id = ''): Uint8Array => utf8(`by-issuer/${org}\0${id}`),
+  byType: (code: string, id = ''): Uint8Array => utf8(`by-type/${code}\0${id}`),
+  grantsByHolder: (holder: string, grantIdHex = ''): Uint8Array => utf8(`grants-by-holder/${holder}\0${grantIdHex}`),
+} as const
+
+// ---------------------------------------------------------------- licence identifier (GB/T 36904 style)
+
+/** Root of the national e-licence identifier space as used by GB/T 36904-style identifiers. */
+export const LICENCE_ID_ROOT = '1.2.156.3005.2'
+const ID_CHARS = '0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ'
+const ID_PATTERN = /^1\.2\.156\.3005\.2\.([0-9A-Z]{1,32})\.([0-9A-Z]{18})\.([0-9]{10})\.([0-9]{3})\.([0-9A-Z])$/
+
+/** ISO/IEC 7064 MOD 37,36 (hybrid system, alphanumeric): the check character of `s` ([0-9A-Z]). */
+export function mod3736Check(s: string): string {
+  let p = 36
+  for (const ch of s) {
+    const v = ID_CHARS.indexOf(ch)
+    if (v < 0) throw new GovchainError('INVALID_ARGUMENT', `character ${JSON.stringify(ch)} is not [0-9A-Z]`)
+    let t = (p + v) % 36
+    if (t === 0) t = 36
+    p = (t * 2) % 37
+  }
+  const c = (37 - p) % 36
+  return ID_CHARS[c]!
+}
+
+export interface LicenceIdParts {
+  typeCode: string
+  /** Unified social credit code of the issuing organisation. */
+  issuerCode: string
+  /** 10 digits, chosen by the issuer (random), unique with type and issuer. */
+  serial: string
+  version: number
+}
+
+/** Builds the identifier `1.2.156.3005.2.<type>.<issuer USCC>.<serial>.<version>.<check>`. */
+export function licenceId(parts: LicenceIdParts): string {
+  if (!/^[0-9A-Z]{1,32}$/.test(parts.typeCode))
+    throw new GovchainError('INVALID_ARGUMENT', 'typeCode: 1-32 of [0-9A-Z]')
+  if (!/^[0-9A-Z]{18}$/.test(parts.issuerCode))
+    throw new GovchainError('INVALID_ARGUMENT', 'issuerCode: 18 of [0-9A-Z]')
+  if (!/^[0-9]{10}$/.test(parts.serial)) throw new GovchainError('INVALID_ARGUMENT', 'serial: 10 digits')
+  if (!Number.isInteger(parts.version) || parts.version < 1 || parts.version > 999) {
+    throw new GovchainError('INVALID_ARGUMENT', 'version: 1..999')
+  }
+  const version = String(parts.version).padStart(3, '0')
+  const body = `${parts.typeCode}${parts.issuerCode}${parts.serial}${version}`
+  return `${LICENCE_ID_ROOT}.${parts.typeCode}.${parts.issuerCode}.${parts.serial}.${version}.${mod3736Check(body)}`
+}
+
+/** Parses and checks an identifier (format and check character); undefined when it is not one. */
+export function parseLicenceId(id: string): LicenceIdParts | undefined {
+  if (typeof id !== 'string') return undefined
+  const m = ID_PATTERN.exec(id)
+  if (m === null) return undefined
+  const [, type, issuer, serial, version, check] = m as unknown as [string, string, string, string, string, string]
+  if (mod3736Check(`${type}${issuer}${serial}${version}`) !== check) return undefined
+  return { typeCode: type, issuerCode: issuer, serial, version: Number(version) }
+}
+
+/** The same licence's identifier at another version (renewals and amendments). */
+export function licenceIdWithVersion(id: string, version: number): string {
+  const p = parseLicenceId(id)
+  if (p === undefined) throw new GovchainError('INVALID_ARGUMENT', 'not a licence identifier')
+  return licenceId({ ...p, version })
+}
+
+/**
+ * The status a record has at block time `timeMs`: the stored status, except that an active
+ * licence is `expired` from validUntilMs on (0 = never) and `not_yet_valid` before validFromMs.
+ */
+export function effectiveStatus(
+  record: Pick<LicenceRecord, 'status' | 'validFromMs' | 'validUntilMs'>,
+  timeMs: number,
+): EffectiveStatus {
+  if (record.status !== 'active') return record.status
+  if (record.validUntilMs !== 0 && timeMs >= record.validUntilMs) return 'expired'
+  if (timeMs < record.validFromMs) return 'not_yet_valid'
+  return 'active'
+}
+
+/** Adds whole calendar years to a UTC time (deterministic: pure arithmetic, no clock). */
+export function addYearsUtc(timeMs: number, years: number): number {
+  const d = new Date(timeMs)
+  d.setUTCFullYear(d.getUTCFullYear() + years)
+  return d.getTime()
+}
+
+// ---------------------------------------------------------------- holder-authenticated queries
+
+/** How far a holder's signed query time may be from the node's clock. */
+export const HOLDER_QUERY_SKEW_MS = 5 * 60 * 1000
+export const HOLDER_QUERY_DOMAIN = 'govchain/license-query/v1\0'
+
+/**
+ * The bytes a holder signs to read their licence's uses or grants (no transaction):
+ * utf8(domain || chainId \n path \n did \n timeMs). `path` is the request path without query.
+ */
+export function holderQueryMessage(input: { chainId: string; path: string; did: string; timeMs: number }): Uint8Array {
+  return utf8(`${HOLDER_QUERY_DOMAIN}${input.chainId}\n${input.path}\n${input.did}\n${input.timeMs}`)
+}

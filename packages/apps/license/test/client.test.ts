@@ -1,0 +1,317 @@
+/**
+ * Licences in the SDK: interop of intl credentials with independent libraries (jose,
+ * @sd-jwt/sd-jwt-vc verifying with node:crypto's Ed25519), holder presentations and QR payloads,
+ * signed holder queries, and offline verification from a QR payload plus a cached validator set
+ * with no node reachable (fetch is disabled for the whole offline test).
+ */
+import assert from 'node:assert/strict'
+import { createPublicKey, verify as nodeVerify } from 'node:crypto'
+import { afterEach, beforeEach, describe, test } from 'node:test'
+import {
+  type CryptoSuite,
+  encode,
+  fromHex,
+  MemorySmtStore,
+  SmtProofCodec,
+  SparseMerkleTree,
+  suites,
+} from '@govchain/core'
+import { makeCertificate, makeHeader, makeValidators } from '@govchain/distribution/testkit'
+import {
+  decodeLicenceQr,
+  issueLicence,
+  licenceQr,
+  licenceRefQr,
+  presentCredential,
+  signHolderQuery,
+  stateKey,
+  verifyLicenseOffline,
+} from '@govchain/sdk'
+import { digest } from '@sd-jwt/crypto-nodejs'
+import { SDJwtVcInstance } from '@sd-jwt/sd-jwt-vc'
+import { importJWK, jwtVerify } from 'jose'
+import { credentialFromQr, credentialHash, publicKeyJwk } from '../src/credential.ts'
+import { holderQueryMessage, LICENSE_KEYS, LicenceRecord, type LicenceTypeRecord } from '../src/schema.ts'
+
+const CHAIN = 'govchain-local-test'
+const NOW = Date.UTC(2026, 0, 15)
+const YEAR = 365 * 24 * 3600 * 1000
+
+const TYPE: Pick<LicenceTypeRecord, 'code' | 'name' | 'nameEn' | 'fields'> = {
+  code: '111101080000791900001',
+  name: '建筑业企业资质证书',
+  nameEn: 'Construction Enterprise Qualification Certificate',
+  fields: [
+    { name: 'enterpriseName', label: '企业名称', labelEn: 'Enterprise name', personal: false, required: true },
+    {
+      name: 'legalRepresentative',
+      label: '法定代表人',
+      labelEn: 'Legal representative',
+      personal: true,
+      required: true,
+    },
+    {
+      name: 'qualificationCategory',
+      label: '资质类别及等级',
+      labelEn: 'Qualification',
+      personal: false,
+      required: true,
+    },
+  ],
+}
+const FIELDS = {
+  enterpriseName: '北京城建示范工程有限公司',
+  legalRepresentative: '张建国',
+  qualificationCategory: '建筑工程施工总承包贰级',
+}
+const HOLDER = 'did:govchain:4Hx9kTq2p7LmN3vWzR8sYb'
+
+function issued(suite: CryptoSuite, validFromMs = NOW, validUntilMs = NOW + 3 * YEAR) {
+  const officer = suite.generateKeyPair()
+  const lic = issueLicence({
+    suite,
+    chainId: CHAIN,
+    privateKey: officer.privateKey,
+    type: TYPE,
+    issuer: { orgId: 'housing', name: '住房和城乡建设委员会', code: '111101080000791900' },
+    holder: HOLDER,
+    validFromMs,
+    validUntilMs,
+    fields: FIELDS,
+    issuedAtMs: NOW,
+    validUntilHeight: 100,
+  })
+  return { officer, lic, validFromMs, validUntilMs }
+}
+
+describe('licence credentials: interop (intl) with independent libraries', () => {
+  const suite = suites.intl
+  // The validity must contain the real current time: the libraries check exp/nbf against their clock.
+  const { officer, lic } = issued(suite, Date.now() - 1000, Date.now() + YEAR)
+  const jwk = publicKeyJwk(suite, officer.publicKey)
+
+  test('jose verifies the issuer-signed JWT (EdDSA / Ed25519) with the issuer public key', async () => {
+    const key = await importJWK({ ...jwk }, 'EdDSA')
+    const { payload, protectedHeader } = await jwtVerify(lic.sdJwt.jwt, key, { typ: 'dc+sd-jwt' })
+    assert.equal(protectedHeader.alg, 'EdDSA')
+    assert.equal(payload.jti, lic.id)
+    assert.equal(payload.sub, HOLDER)
+    assert.equal((payload as { _sd_alg?: string })._sd_alg, 'sha-256')
+  })
+
+  test('@sd-jwt/sd-jwt-vc verifies signature and disclosures, with node:crypto Ed25519 as verifier', async () => {
+    const publicKey = createPublicKey({ key: { ...jwk }, format: 'jwk' })
+    const sdjwt = new SDJwtVcInstance({
+      hasher: digest,
+      hashAlg: 'sha-256',
+      verifier: (data: string, sig: string) =>
+        nodeVerify(null, Buffer.from(data), publicKey, Buffer.from(sig, 'base64url')),
+    })
+    const full = await sdjwt.verify(lic.credential)
+    const claims = full.payload as Record<string, unknown>
+    assert.equal(claims.enterpriseName, FIELDS.enterpriseName)
+    assert.equal(claims.legalRepresentative, FIELDS.legalRepresentative)
+    assert.equal(claims.vct, `urn:govchain:license-type:${TYPE.code}`)
+    // A holder presentation: the library sees only the disclosed field.
+    const shown = await sdjwt.verify(presentCredential(suite, lic.credential, ['qualificationCategory']))
+    const p = shown.payload as Record<string, unknown>
+    assert.equal(p.qualificationCategory, FIELDS.qualificationCategory)
+    assert.equal(p.legalRepresentative, undefined)
+    // A tampered disclosure never reaches the independent library's verified claims (it rejects
+    // the presentation or drops the unreferenced disclosure).
+    const parts = lic.credential.split('~')
+    const d = JSON.parse(Buffer.from(parts[1]!, 'base64url').toString()) as [string, string, unknown]
+    d[2] = '伪造'
+    parts[1] = Buffer.from(JSON.stringify(d)).toString('base64url')
+    const forged = await sdjwt.verify(parts.join('~')).catch(() => undefined)
+    assert.notEqual((forged?.payload as Record<string, unknown> | undefined)?.[d[1]], '伪造')
+  })
+})
+
+/** A chain's worth of proof material for one licence record, signed by 3 of 4 real validator keys. */
+function provenRecord(suite: CryptoSuite, record: LicenceRecord, height = 42, timeMs = NOW + 60_000) {
+  const { keys, set } = makeValidators(suite, 4)
+  const store = new MemorySmtStore()
+  const tree = new SparseMerkleTree({ hash: (d) => suite.hash(d), store })
+  const full = stateKey('license', LICENSE_KEYS.licence(record.id))
+  const changes: Array<[Uint8Array, Uint8Array]> = [[full, encode(LicenceRecord, record)]]
+  for (let i = 0; i < 30; i++) changes.push([stateKey('license', suite.hash(new Uint8Array([i]))), new Uint8Array([i])])
+  const { root, nodes } = tree.update(new Uint8Array(32), changes)
+  store.apply(nodes)
+  const headerBytes = makeHeader(suite, { chainId: CHAIN, height, stateRoot: root, set, timeMs })
+  const certificate = makeCertificate(suite, CHAIN, height, headerBytes, keys, [0, 1, 2])
+  const proof = {
+    height,
+    value: tree.get(root, full),
+    proof: encode(SmtProofCodec, tree.prove(root, full)),
+    headerBytes,
+    certificate,
+  }
+  return { set, proof }
+}
+
+function recordOf(
+  suite: CryptoSuite,
+  x: ReturnType<typeof issued>,
+  status: LicenceRecord['status'] = 'active',
+): LicenceRecord {
+  return {
+    id: x.lic.id,
+    typeCode: TYPE.code,
+    issuerOrg: 'housing',
+    issuerKey: x.officer.publicKey,
+    officerId: 'housing-admin',
+    holder: HOLDER,
+    credentialHash: credentialHash(suite, x.lic.sdJwt.jwt),
+    status,
+    validFromMs: x.validFromMs,
+    validUntilMs: x.validUntilMs,
+    version: 1,
+    issuedHeight: 40,
+    issuedTimeMs: NOW,
+    issuedTxHash: x.lic.tx.hash,
+    updatedHeight: 40,
+    updatedTimeMs: NOW,
+    historyCount: 1,
+    ...(status === 'revoked' ? { reasonCode: 'fraud', reason: '材料造假' } : {}),
+  }
+}
+
+for (const suite of [suites.intl, suites.gm]) {
+  describe(`offline verification with no node reachable (${suite.name})`, () => {
+    const realFetch = globalThis.fetch
+    beforeEach(() => {
+      globalThis.fetch = (() => {
+        throw new Error('network access during an offline verification')
+      }) as typeof fetch
+    })
+    afterEach(() => {
+      globalThis.fetch = realFetch
+    })
+
+    test('a QR payload carrying the credential and its proof verifies against a cached validator set', () => {
+      const x = issued(suite)
+      const { set, proof } = provenRecord(suite, recordOf(suite, x))
+      const shown = presentCredential(suite, x.lic.credential, ['enterpriseName', 'qualificationCategory'])
+      const qr = licenceQr({ chainId: CHAIN, credential: shown, proof })
+      assert.match(qr, /^GCL1:[0-9A-Z $%*+\-./:]+$/)
+      // Fits a QR code in alphanumeric mode (version 40-L holds 4,296 characters).
+      assert.ok(qr.length < 4296, `QR payload of ${qr.length} characters`)
+      console.log(
+        `# ${suite.name}: QR with 2 disclosures + proof: ${qr.length} chars; without proof: ${licenceQr({ chainId: CHAIN, credential: shown }).length}`,
+      )
+      const v = verifyLicenseOffline({ suite, chainId: CHAIN, qr, trustedValidatorSet: set })
+      assert.equal(v.verdict, 'valid', JSON.stringify(v.checks))
+      assert.equal(v.provenHeight, 42)
+      assert.deepEqual(
+        v.disclosed.map((d) => d.name),
+        ['enterpriseName', 'qualificationCategory'],
+      )
+      assert.ok(v.checks.every((c) => c.ok))
+      assert.match(v.caveat, /cannot be known offline/)
+    })
+
+    test('a credential plus proof material cached from an earlier fetch; expiry by the verifier clock', () => {
+      const x = issued(suite, NOW, NOW + YEAR)
+      const { set, proof } = provenRecord(suite, recordOf(suite, x))
+      const v = verifyLicenseOffline({
+        suite,
+        chainId: CHAIN,
+        credential: x.lic.credential,
+        proof,
+        trustedValidatorSet: set,
+      })
+      assert.equal(v.verdict, 'valid')
+      const later = verifyLicenseOffline({
+        suite,
+        chainId: CHAIN,
+        credential: x.lic.credential,
+        proof,
+        trustedValidatorSet: set,
+        nowMs: NOW + 2 * YEAR,
+      })
+      assert.equal(later.verdict, 'expired')
+      assert.deepEqual(later.reasons, ['LICENSE_EXPIRED'])
+    })
+
+    test('revoked at the proven height: verdict revoked with the reason', () => {
+      const x = issued(suite)
+      const { set, proof } = provenRecord(suite, recordOf(suite, x, 'revoked'))
+      const v = verifyLicenseOffline({
+        suite,
+        chainId: CHAIN,
+        qr: licenceQr({ chainId: CHAIN, credential: x.lic.credential, proof }),
+        trustedValidatorSet: set,
+      })
+      assert.equal(v.verdict, 'revoked')
+      assert.equal(v.valid, false)
+      assert.deepEqual(v.reasons, ['LICENSE_REVOKED'])
+    })
+
+    test('rejects: untrusted validator set, tampered proof, tampered credential, no proof, wrong chain', () => {
+      const x = issued(suite)
+      const { set, proof } = provenRecord(suite, recordOf(suite, x))
+      const other = makeValidators(suite, 4).set
+      const qr = licenceQr({ chainId: CHAIN, credential: x.lic.credential, proof })
+      const untrusted = verifyLicenseOffline({ suite, chainId: CHAIN, qr, trustedValidatorSet: other })
+      assert.equal(untrusted.verdict, 'invalid')
+      assert.deepEqual(untrusted.reasons, ['CERTIFICATE_INVALID'])
+      // A proof whose value says "active" for a record the chain holds otherwise: the SMT proof fails.
+      const forgedValue = encode(LicenceRecord, { ...recordOf(suite, x), validUntilMs: NOW + 4 * YEAR })
+      const bad = verifyLicenseOffline({
+        suite,
+        chainId: CHAIN,
+        credential: x.lic.credential,
+        proof: { ...proof, value: forgedValue },
+        trustedValidatorSet: set,
+      })
+      assert.deepEqual(bad.reasons, ['PROOF_INVALID'])
+      const parts = x.lic.credential.split('~')
+      parts[1] = parts[2]!.slice(0, -2) + (parts[2]!.endsWith('AA') ? 'BA' : 'AA')
+      const tampered = verifyLicenseOffline({
+        suite,
+        chainId: CHAIN,
+        credential: parts.join('~'),
+        proof,
+        trustedValidatorSet: set,
+      })
+      assert.equal(tampered.verdict, 'invalid')
+      const none = verifyLicenseOffline({
+        suite,
+        chainId: CHAIN,
+        credential: x.lic.credential,
+        trustedValidatorSet: set,
+      })
+      assert.deepEqual(none.reasons, ['LICENSE_PROOF_MISSING'])
+      const wrong = verifyLicenseOffline({ suite, chainId: 'another-chain', qr, trustedValidatorSet: set })
+      assert.deepEqual(wrong.reasons, ['LICENSE_WRONG_CHAIN'])
+      const junk = verifyLicenseOffline({ suite, chainId: CHAIN, qr: 'GCL1:%%%', trustedValidatorSet: set })
+      assert.deepEqual(junk.reasons, ['LICENSE_CREDENTIAL_MALFORMED'])
+    })
+  })
+}
+
+test('QR payloads round-trip; reference QRs are short; holder queries sign the documented bytes', () => {
+  const suite = suites.gm
+  const x = issued(suite)
+  const qr = licenceQr({ chainId: CHAIN, credential: x.lic.credential })
+  const back = decodeLicenceQr(qr)
+  assert.equal(back.type, 'full')
+  assert.equal(back.type === 'full' ? credentialFromQr(back.value.credential) : '', x.lic.credential)
+  const ref = licenceRefQr({ suite, chainId: CHAIN, credential: x.lic.credential })
+  assert.ok(ref.length < 200, `ref QR ${ref.length} chars`)
+  const r = decodeLicenceQr(ref)
+  assert.equal(r.type === 'ref' ? r.value.licenceId : '', x.lic.id)
+  const holder = suite.generateKeyPair()
+  const auth = signHolderQuery({
+    suite,
+    chainId: CHAIN,
+    path: `/v1/licenses/${x.lic.id}/uses`,
+    did: HOLDER,
+    privateKey: holder.privateKey,
+    timeMs: NOW,
+  })
+  const msg = holderQueryMessage({ chainId: CHAIN, path: `/v1/licenses/${x.lic.id}/uses`, did: HOLDER, timeMs: NOW })
+  assert.ok(suite.verify(fromHex(auth.key), msg, fromHex(auth.sig)))
+  assert.equal(auth.ts, String(NOW))
+})

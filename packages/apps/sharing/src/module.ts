@@ -1,0 +1,452 @@
+/**
+ * Module `sharing`: requests for catalogue resources, the owner's decisions (time-boxed,
+ * revocable grants), receipts signed by both gateways and refusals — every step with who, when
+ * and why (全程留痕).
+ *
+ *   request(SharingRequestArgs)  an active officer of consumerOrg. requestId = the tx hash. An
+ *                                unconditional resource whose policy allows it (autoApprove,
+ *                                duration within the bound) is approved in the same transaction.
+ *   decide(SharingDecideArgs)    an approver of the owner organisation approves (possibly fewer
+ *                                fields, shorter duration) or rejects, with a reason.
+ *   revoke(SharingRevokeArgs)    an approver of the owner (revocation) or an officer of the
+ *                                consumer (renunciation) ends an approved grant.
+ *   receipt(SharingReceiptArgs)  the provider's registered gateway key records a receipt signed
+ *                                by both gateways (consumer signature optional: see docs/sharing.md).
+ *   refusal(SharingRefusalArgs)  the provider's gateway records a refused request.
+ *
+ * The grant's clock is block time: `expiresMs = decision time + duration`.
+ * State: `req/<id>` RequestRecord, `rcpt/<id>` ReceiptRecord, `ref/<id>` RefusalRecord.
+ * Index (node-local, newest first): `rq|rc|rf/<facet>/<value>/<inverted height><id>`.
+ */
+
+import { handler, type KeeperContext, type Module, type ReadonlyModuleState, type TxContext } from '@govchain/app'
+import type { CatalogKeeper } from '@govchain/catalog'
+import { type CryptoSuite, codec, concatBytes, getSuite, toHex, utf8 } from '@govchain/core'
+import type { IdentityKeeper } from '@govchain/identity'
+import {
+  DOMAIN_SHARING,
+  type Grant,
+  ReceiptBody,
+  ReceiptRecord,
+  RefusalRecord,
+  RequestRecord,
+  SHARING_LIMITS,
+  SHARING_MODULE,
+  SharingDecideArgs,
+  SharingReceiptArgs,
+  SharingRefusalArgs,
+  SharingRequestArgs,
+  SharingRevokeArgs,
+  sharingReceiptKey,
+  sharingRefusalKey,
+  sharingRequestKey,
+} from './schema.ts'
+
+/** Refusal codes a gateway may record (anything else is rejected as SHARING_BAD_REQUEST). */
+export const REFUSAL_CODES = [
+  'SHARING_NO_GRANT',
+  'SHARING_GRANT_NOT_ACTIVE',
+  'SHARING_GRANT_EXPIRED',
+  'SHARING_GRANT_REVOKED',
+  'SHARING_FIELD_NOT_GRANTED',
+  'SHARING_VOLUME_EXCEEDED',
+  'GATEWAY_BAD_SIGNATURE',
+  'GATEWAY_REPLAY',
+  'GATEWAY_STALE_REQUEST',
+  'GATEWAY_CERT_MISMATCH',
+  'GATEWAY_UNKNOWN_CONSUMER',
+  'GATEWAY_BAD_REQUEST',
+  'CATALOG_NOT_FOUND',
+] as const
+
+const TEXT_FORBIDDEN = /\p{Cc}|[\u202a-\u202e\u2066-\u2069]/u
+
+export interface SharingKeeper {
+  request(requestId: Uint8Array): RequestRecord | undefined
+  receipt(receiptId: Uint8Array): ReceiptRecord | undefined
+  refusal(refusalId: Uint8Array): RefusalRecord | undefined
+}
+
+export function sharingKeeperOver(state: ReadonlyModuleState): SharingKeeper {
+  const read = <T>(c: codec.Codec<T>, k: Uint8Array): T | undefined => {
+    const v = state.get(k)
+    return v === undefined ? undefined : codec.decode(c, v)
+  }
+  return {
+    request: (id) => (id.length === 32 ? read(RequestRecord, sharingRequestKey(id)) : undefined),
+    receipt: (id) => (id.length === 32 ? read(ReceiptRecord, sharingReceiptKey(id)) : undefined),
+    refusal: (id) => (id.length === 32 ? read(RefusalRecord, sharingRefusalKey(id)) : undefined),
+  }
+}
+
+// ---------------------------------------------------------------- node-local indexes
+
+/** Newest first in key order: the height is stored inverted, big-endian. */
+function inverted(height: number): Uint8Array {
+  const b = new Uint8Array(8)
+  new DataView(b.buffer).setBigUint64(0, BigInt(Number.MAX_SAFE_INTEGER - height))
+  return b
+}
+
+export type IndexFamily = 'rq' | 'rc' | 'rf'
+/** `<family>/<facet>/<value>/` — the prefix (without the module prefix) of one listing. */
+export function indexPrefix(family: IndexFamily, facet: string, value = ''): Uint8Array {
+  return utf8(`${family}/${facet}/${value === '' ? '' : `${value}/`}`)
+}
+
+function writeIndex(ctx: TxContext, family: IndexFamily, facets: [string, string][], id: Uint8Array): void {
+  const tail = concatBytes(inverted(ctx.height), id)
+  ctx.index(concatBytes(indexPrefix(family, 'a'), tail), new Uint8Array(0))
+  for (const [facet, value] of facets)
+    ctx.index(concatBytes(indexPrefix(family, facet, value), tail), new Uint8Array(0))
+}
+
+// ---------------------------------------------------------------- handlers
+
+function checkText(ctx: TxContext, what: string, s: string): void {
+  if (s.trim().length === 0 || TEXT_FORBIDDEN.test(s))
+    ctx.fail('SHARING_BAD_REQUEST', `${what} must be non-empty printable text`)
+}
+
+function saveRequest(ctx: TxContext, r: RequestRecord): void {
+  ctx.state.set(sharingRequestKey(r.requestId), codec.encode(RequestRecord, r))
+}
+
+function loadRequest(ctx: TxContext, id: Uint8Array): RequestRecord {
+  const v = ctx.state.get(sharingRequestKey(id))
+  if (v === undefined) return ctx.fail('SHARING_REQUEST_NOT_FOUND', undefined, { requestId: toHex(id) })
+  return codec.decode(RequestRecord, v)
+}
+
+/** The chain's suite for signature checks inside handlers (the context carries the hash only). */
+function suiteOf(ctx: TxContext): CryptoSuite {
+  // Public key lengths differ between suites (gm 65, intl 32): the sender's key tells which.
+  return getSuite(ctx.sender.length === 65 ? 'gm' : 'intl')
+}
+
+export const sharingModule: Module = {
+  name: SHARING_MODULE,
+  handlers: {
+    request: handler(SharingRequestArgs, (ctx, a) => {
+      const identity = ctx.keeper<IdentityKeeper>('identity')
+      const officer = identity.officerByKey(ctx.sender)
+      if (officer === undefined || officer.orgId !== a.consumerOrg) {
+        // Produces the identity module's precise code (not an officer, wrong organisation, ...).
+        identity.requireOfficer(ctx.sender, 'registrar', a.consumerOrg)
+      }
+      const org = identity.organisation(a.consumerOrg)
+      if (org === undefined || org.status !== 'active') return ctx.fail('IDENTITY_ORG_INACTIVE')
+      const resource = ctx.keeper<CatalogKeeper>('catalog').latest(a.resourceId)
+      if (resource === undefined) return ctx.fail('CATALOG_NOT_FOUND', undefined, { resourceId: a.resourceId })
+      if (resource.status === 'withdrawn') return ctx.fail('SHARING_RESOURCE_WITHDRAWN')
+      if (resource.shareType === 'none') return ctx.fail('SHARING_NOT_SHARED')
+      if (resource.ownerOrg === a.consumerOrg)
+        return ctx.fail('SHARING_BAD_REQUEST', 'a department does not request its own data')
+      const known = new Set(resource.fields.map((f) => f.name))
+      if (a.fields.length === 0 || new Set(a.fields).size !== a.fields.length || a.fields.some((f) => !known.has(f))) {
+        ctx.fail('SHARING_BAD_REQUEST', 'fields must be distinct fields of the resource')
+      }
+      checkText(ctx, 'purpose', a.purpose)
+      checkText(ctx, 'legalBasis', a.legalBasis)
+      if (a.durationMs <= 0 || a.durationMs > SHARING_LIMITS.durationMsMax) {
+        ctx.fail('SHARING_BAD_REQUEST', `durationMs must be 1..${SHARING_LIMITS.durationMsMax}`)
+      }
+      if (a.rowsMax <= 0) return ctx.fail('SHARING_BAD_REQUEST', 'rowsMax must be positive')
+      if (a.rowScope !== undefined && (!known.has(a.rowScope.field) || a.rowScope.values.length === 0)) {
+        ctx.fail('SHARING_BAD_REQUEST', 'rowScope names a field of the resource and at least one value')
+      }
+      const record: RequestRecord = {
+        requestId: ctx.txHash,
+        resourceId: a.resourceId,
+        resourceVersion: resource.version,
+        consumerOrg: a.consumerOrg,
+        ownerOrg: resource.ownerOrg,
+        fields: a.fields,
+        purpose: a.purpose,
+        legalBasis: a.legalBasis,
+        durationMs: a.durationMs,
+        rowsMax: a.rowsMax,
+        ...(a.rowScope === undefined ? {} : { rowScope: a.rowScope }),
+        requestedBy: ctx.sender,
+        height: ctx.height,
+        timeMs: ctx.timeMs,
+        status: 'pending',
+        rowsUsed: 0,
+        fetches: 0,
+      }
+      const auto =
+        resource.shareType === 'unconditional' &&
+        resource.autoApprove &&
+        a.durationMs <= resource.autoApproveMaxDurationMs
+      if (auto) {
+        record.status = 'approved'
+        record.decision = {
+          approve: true,
+          by: new Uint8Array(0),
+          auto: true,
+          reason: `policy: unconditional resource, duration within ${resource.autoApproveMaxDurationMs} ms`,
+          height: ctx.height,
+          timeMs: ctx.timeMs,
+        }
+        record.grant = {
+          notBeforeMs: ctx.timeMs,
+          expiresMs: ctx.timeMs + a.durationMs,
+          fields: a.fields,
+          rowsMax: a.rowsMax,
+        }
+      }
+      saveRequest(ctx, record)
+      writeIndex(
+        ctx,
+        'rq',
+        [
+          ['c', a.consumerOrg],
+          ['o', resource.ownerOrg],
+          ['r', a.resourceId],
+        ],
+        ctx.txHash,
+      )
+      ctx.emit('request', {
+        requestId: toHex(ctx.txHash),
+        resourceId: a.resourceId,
+        consumerOrg: a.consumerOrg,
+        ownerOrg: resource.ownerOrg,
+      })
+      if (auto) ctx.emit('decide', { requestId: toHex(ctx.txHash), approve: 'true', auto: 'true' })
+    }),
+    decide: handler(SharingDecideArgs, (ctx, a) => {
+      const r = loadRequest(ctx, a.requestId)
+      ctx.keeper<IdentityKeeper>('identity').requireOfficer(ctx.sender, 'approver', r.ownerOrg)
+      if (r.status !== 'pending') return ctx.fail('SHARING_NOT_PENDING')
+      checkText(ctx, 'reason', a.reason)
+      r.decision = {
+        approve: a.approve,
+        by: ctx.sender,
+        auto: false,
+        reason: a.reason,
+        height: ctx.height,
+        timeMs: ctx.timeMs,
+      }
+      if (a.approve) {
+        const fields = a.fields ?? r.fields
+        if (
+          fields.length === 0 ||
+          new Set(fields).size !== fields.length ||
+          fields.some((f) => !r.fields.includes(f))
+        ) {
+          ctx.fail('SHARING_BAD_REQUEST', 'approved fields are a non-empty subset of the requested fields')
+        }
+        const durationMs = a.durationMs ?? r.durationMs
+        if (durationMs <= 0 || durationMs > r.durationMs)
+          return ctx.fail('SHARING_BAD_REQUEST', 'approved duration is 1..asked')
+        const grant: Grant = { notBeforeMs: ctx.timeMs, expiresMs: ctx.timeMs + durationMs, fields, rowsMax: r.rowsMax }
+        r.grant = grant
+        r.status = 'approved'
+      } else {
+        if (a.fields !== undefined || a.durationMs !== undefined)
+          return ctx.fail('SHARING_BAD_REQUEST', 'a rejection has no terms')
+        r.status = 'rejected'
+      }
+      saveRequest(ctx, r)
+      ctx.emit('decide', { requestId: toHex(r.requestId), approve: String(a.approve), auto: 'false' })
+    }),
+    revoke: handler(SharingRevokeArgs, (ctx, a) => {
+      const r = loadRequest(ctx, a.requestId)
+      const identity = ctx.keeper<IdentityKeeper>('identity')
+      const officer = identity.officerByKey(ctx.sender)
+      // The consumer may renounce its own grant; otherwise only the owner's approver revokes.
+      if (officer === undefined || officer.orgId !== r.consumerOrg)
+        identity.requireOfficer(ctx.sender, 'approver', r.ownerOrg)
+      if (r.status !== 'approved') return ctx.fail('SHARING_NOT_REVOCABLE')
+      checkText(ctx, 'reason', a.reason)
+      r.status = 'revoked'
+      r.revocation = { by: ctx.sender, reason: a.reason, height: ctx.height, timeMs: ctx.timeMs }
+      saveRequest(ctx, r)
+      ctx.emit('revoke', { requestId: toHex(r.requestId) })
+    }),
+    receipt: handler(SharingReceiptArgs, (ctx, a) => {
+      let decoded: ReceiptBody | undefined
+      try {
+        decoded = codec.decode(ReceiptBody, a.body)
+      } catch {
+        decoded = undefined
+      }
+      if (decoded === undefined) return ctx.fail('SHARING_BAD_RECEIPT', 'receipt body does not decode')
+      const body = decoded
+      if (body.chainId !== ctx.chainId) return ctx.fail('SHARING_BAD_RECEIPT', 'receipt is for another chain')
+      const r = loadRequest(ctx, body.grantId)
+      // A receipt for an answer served before a revocation may arrive after it: still recorded.
+      if (r.grant === undefined || (r.status !== 'approved' && r.status !== 'revoked')) {
+        ctx.fail('SHARING_BAD_RECEIPT', 'the grant was never approved')
+      }
+      if (body.providerOrg !== r.ownerOrg || body.consumerOrg !== r.consumerOrg || body.resourceId !== r.resourceId) {
+        ctx.fail('SHARING_BAD_RECEIPT', 'receipt parties or resource differ from the grant')
+      }
+      if (body.fields.some((f) => !r.grant!.fields.includes(f)) || body.rows > SHARING_LIMITS.rowsPerFetch) {
+        ctx.fail('SHARING_BAD_RECEIPT', 'receipt fields are not granted or rows exceed the bound')
+      }
+      const catalog = ctx.keeper<CatalogKeeper>('catalog')
+      const provider = catalog.gateway(body.providerOrg)
+      const consumer = catalog.gateway(body.consumerOrg)
+      if (provider === undefined || !eq(provider.publicKey, ctx.sender) || !eq(provider.publicKey, body.providerKey)) {
+        ctx.fail('SHARING_NOT_GATEWAY')
+      }
+      if (consumer === undefined || !eq(consumer.publicKey, body.consumerKey)) {
+        ctx.fail('SHARING_BAD_RECEIPT', 'consumer key is not the consumer organisation’s gateway')
+      }
+      const suite = suiteOf(ctx)
+      const signed = concatBytes(DOMAIN_SHARING.receipt, a.body)
+      if (!suite.verify(body.providerKey, signed, a.providerSignature))
+        return ctx.fail('SHARING_BAD_RECEIPT', 'provider signature')
+      if (a.consumerSignature !== undefined && !suite.verify(body.consumerKey, signed, a.consumerSignature)) {
+        ctx.fail('SHARING_BAD_RECEIPT', 'consumer signature')
+      }
+      const receiptId = ctx.hash(a.body)
+      const key = sharingReceiptKey(receiptId)
+      if (ctx.state.has(key)) return ctx.fail('SHARING_RECEIPT_EXISTS')
+      const record: ReceiptRecord = {
+        receiptId,
+        body: a.body,
+        providerSignature: a.providerSignature,
+        ...(a.consumerSignature === undefined ? {} : { consumerSignature: a.consumerSignature }),
+        height: ctx.height,
+        timeMs: ctx.timeMs,
+        txHash: ctx.txHash,
+      }
+      ctx.state.set(key, codec.encode(ReceiptRecord, record))
+      r.rowsUsed += body.rows
+      r.fetches += 1
+      saveRequest(ctx, r)
+      writeIndex(
+        ctx,
+        'rc',
+        [
+          ['g', toHex(body.grantId)],
+          ['r', body.resourceId],
+          ['c', body.consumerOrg],
+          ['p', body.providerOrg],
+          ...body.subjects.map((s): [string, string] => ['s', toHex(s)]),
+        ],
+        receiptId,
+      )
+      ctx.emit('receipt', {
+        receiptId: toHex(receiptId),
+        grantId: toHex(body.grantId),
+        providerOrg: body.providerOrg,
+        consumerOrg: body.consumerOrg,
+      })
+    }),
+    refusal: handler(SharingRefusalArgs, (ctx, a) => {
+      const gw = ctx.keeper<CatalogKeeper>('catalog').gateway(a.providerOrg)
+      if (gw === undefined || !eq(gw.publicKey, ctx.sender)) return ctx.fail('SHARING_NOT_GATEWAY')
+      if (!(REFUSAL_CODES as readonly string[]).includes(a.code))
+        return ctx.fail('SHARING_BAD_REQUEST', 'unknown refusal code')
+      checkText(ctx, 'reason', a.reason)
+      const record: RefusalRecord = {
+        refusalId: ctx.txHash,
+        ...a,
+        recordedBy: ctx.sender,
+        height: ctx.height,
+        timeMs: ctx.timeMs,
+        txHash: ctx.txHash,
+      }
+      ctx.state.set(sharingRefusalKey(ctx.txHash), codec.encode(RefusalRecord, record))
+      const facets: [string, string][] = [['p', a.providerOrg]]
+      if (a.consumerOrg !== undefined) facets.push(['c', a.consumerOrg])
+      if (a.resourceId !== undefined) facets.push(['r', a.resourceId])
+      writeIndex(ctx, 'rf', facets, ctx.txHash)
+      ctx.emit('refusal', { refusalId: toHex(ctx.txHash), code: a.code, providerOrg: a.providerOrg })
+    }),
+  },
+  keeper: (ctx: KeeperContext): SharingKeeper => sharingKeeperOver(ctx.state),
+  renderState: (key, value) => {
+    const k = new TextDecoder().decode(key.subarray(0, 5))
+    if (k.startsWith('req/')) return renderRequest(codec.decode(RequestRecord, value), 0)
+    if (k.startsWith('rcpt/')) return renderReceipt(codec.decode(ReceiptRecord, value))
+    if (k.startsWith('ref/')) return renderRefusal(codec.decode(RefusalRecord, value))
+    return undefined
+  },
+}
+
+function eq(a: Uint8Array, b: Uint8Array): boolean {
+  return a.length === b.length && a.every((x, i) => x === b[i])
+}
+
+// ---------------------------------------------------------------- JSON views (API, CLI)
+
+export function renderRequest(r: RequestRecord, nowMs: number): Record<string, unknown> {
+  return {
+    requestId: toHex(r.requestId),
+    resourceId: r.resourceId,
+    resourceVersion: r.resourceVersion,
+    consumerOrg: r.consumerOrg,
+    ownerOrg: r.ownerOrg,
+    fields: r.fields,
+    purpose: r.purpose,
+    legalBasis: r.legalBasis,
+    durationMs: r.durationMs,
+    rowsMax: r.rowsMax,
+    rowScope: r.rowScope ?? null,
+    requestedBy: toHex(r.requestedBy),
+    height: r.height,
+    timeMs: r.timeMs,
+    status: r.status,
+    state: grantStateOf(r, nowMs),
+    decision:
+      r.decision === undefined ? null : { ...r.decision, by: r.decision.auto ? 'policy' : toHex(r.decision.by) },
+    grant: r.grant ?? null,
+    revocation: r.revocation === undefined ? null : { ...r.revocation, by: toHex(r.revocation.by) },
+    rowsUsed: r.rowsUsed,
+    fetches: r.fetches,
+  }
+}
+
+function grantStateOf(r: RequestRecord, nowMs: number): string {
+  if (r.status !== 'approved' || r.grant === undefined) return r.status
+  if (nowMs >= r.grant.expiresMs) return 'expired'
+  if (r.rowsUsed >= r.grant.rowsMax) return 'exhausted'
+  return 'active'
+}
+
+export function renderReceipt(rec: ReceiptRecord): Record<string, unknown> {
+  const b = codec.decode(ReceiptBody, rec.body)
+  return {
+    receiptId: toHex(rec.receiptId),
+    grantId: toHex(b.grantId),
+    resourceId: b.resourceId,
+    resourceVersion: b.resourceVersion,
+    consumerOrg: b.consumerOrg,
+    providerOrg: b.providerOrg,
+    consumerKey: toHex(b.consumerKey),
+    providerKey: toHex(b.providerKey),
+    requestHash: toHex(b.requestHash),
+    responseHash: toHex(b.responseHash),
+    fields: b.fields,
+    rows: b.rows,
+    subjects: b.subjects.map(toHex),
+    servedAtMs: b.servedAtMs,
+    consumerSignature: rec.consumerSignature === undefined ? null : toHex(rec.consumerSignature),
+    providerSignature: toHex(rec.providerSignature),
+    height: rec.height,
+    timeMs: rec.timeMs,
+    txHash: toHex(rec.txHash),
+  }
+}
+
+export function renderRefusal(r: RefusalRecord): Record<string, unknown> {
+  return {
+    refusalId: toHex(r.refusalId),
+    code: r.code,
+    providerOrg: r.providerOrg,
+    consumerOrg: r.consumerOrg ?? null,
+    grantId: r.grantId === undefined ? null : toHex(r.grantId),
+    resourceId: r.resourceId ?? null,
+    requestHash: toHex(r.requestHash),
+    reason: r.reason,
+    refusedAtMs: r.refusedAtMs,
+    recordedBy: toHex(r.recordedBy),
+    height: r.height,
+    timeMs: r.timeMs,
+    txHash: toHex(r.txHash),
+  }
+}

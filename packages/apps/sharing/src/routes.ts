@@ -1,0 +1,616 @@
+/**
+ * The sharing API routes (docs/sharing-api.md): requests and grants, receipts, refusals, and the
+ * two authenticated views — a data subject's "who used my data" and an auditor's lineage.
+ *
+ * Authentication is a single-use challenge signed with the caller's chain-suite key: a DID key
+ * for "my accesses", an auditor officer's key for lineage. Challenges live in this node's memory
+ * (bounded, 5 minutes); they are not consensus state.
+ */
+import { randomBytes } from 'node:crypto'
+import type { ApiExtension, ModuleApiContext } from '@govchain/app'
+import { err, INTERNAL, INVALID, type JsonSchema, type RouteSpec, stateJson } from '@govchain/app'
+import type { CatalogKeeper } from '@govchain/catalog'
+import { renderResourceVersion } from '@govchain/catalog'
+import { CATALOG_MODULE, catalogVersionKey } from '@govchain/catalog/schema'
+import { codec, concatBytes, fromHex, GovchainError, toHex, utf8 } from '@govchain/core'
+import type { DidView, IdentityKeeper } from '@govchain/identity'
+import {
+  type IndexFamily,
+  indexPrefix,
+  renderReceipt,
+  renderRefusal,
+  renderRequest,
+  type SharingKeeper,
+} from './module.ts'
+import {
+  ReceiptBody,
+  ReceiptRecord,
+  type RefusalRecord,
+  RequestRecord,
+  SHARING_MODULE,
+  sharingAuthMessage,
+  sharingReceiptKey,
+  sharingRequestKey,
+  subjectCredentialMessage,
+} from './schema.ts'
+
+export const CHALLENGE_TTL_MS = 5 * 60_000
+export const CHALLENGES_MAX = 10_000
+/** Entries a lineage answer carries per kind (receipts, grants, refusals). */
+export const LINEAGE_ITEMS_MAX = 500
+
+const hex32 = { type: 'string', pattern: '^[0-9a-f]{64}$' }
+const hexKey = { type: 'string', pattern: '^([0-9a-f]{2}){32,65}$' }
+const hexSig = { type: 'string', pattern: '^[0-9a-f]{128}$' }
+const orgId = { type: 'string', pattern: '^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$' }
+const resourceId = { type: 'string', pattern: '^[a-z][a-z0-9_.-]{2,63}$' }
+const limitText = { type: 'string', pattern: '^([1-9]|[1-9][0-9]|100)$', description: '1..100, default 50' }
+const anyObject: JsonSchema = { type: 'object', additionalProperties: true }
+const listOf = (name: string): JsonSchema => ({
+  type: 'object',
+  required: [name, 'next'],
+  properties: { [name]: { type: 'array', items: anyObject }, next: { type: ['string', 'null'] } },
+})
+const one = (name: string, extra: Record<string, JsonSchema> = {}): JsonSchema => ({
+  type: 'object',
+  required: [name, ...Object.keys(extra)],
+  properties: { [name]: anyObject, ...extra },
+})
+const proof: JsonSchema = { type: ['object', 'null'], additionalProperties: true }
+const proveQuery: JsonSchema = {
+  type: 'object',
+  additionalProperties: false,
+  properties: { prove: { type: 'string', enum: ['true', 'false'] } },
+}
+const AUTH_401 = err('authentication failed (SHARING_AUTH_FAILED)')
+
+export const SHARING_ROUTES: RouteSpec[] = [
+  {
+    method: 'GET',
+    url: '/v1/sharing/requests',
+    operationId: 'sharingListRequests',
+    summary: 'Data requests, newest first',
+    description: 'Filter by consumer, owner or resource (one facet) and by computed state.',
+    tag: SHARING_MODULE,
+    querystring: {
+      type: 'object',
+      additionalProperties: false,
+      properties: {
+        consumer: orgId,
+        owner: orgId,
+        resource: resourceId,
+        status: {
+          type: 'string',
+          enum: ['pending', 'active', 'expired', 'exhausted', 'rejected', 'revoked', 'approved'],
+        },
+        limit: limitText,
+        after: hex32,
+      },
+    },
+    responses: { 200: { description: 'requests', schema: listOf('requests') }, 400: INVALID, 500: INTERNAL },
+  },
+  {
+    method: 'GET',
+    url: '/v1/sharing/requests/:requestId',
+    operationId: 'sharingGetRequest',
+    summary: 'A data request (and its grant), optionally with a state proof',
+    description: 'Every step with who, when and why: request, decision, grant, revocation, use counters.',
+    tag: SHARING_MODULE,
+    params: { type: 'object', required: ['requestId'], properties: { requestId: hex32 } },
+    querystring: proveQuery,
+    responses: {
+      200: { description: 'the request', schema: one('request', { proof }) },
+      400: INVALID,
+      404: err('no such request (SHARING_REQUEST_NOT_FOUND)'),
+      500: INTERNAL,
+    },
+  },
+  {
+    method: 'GET',
+    url: '/v1/sharing/grants',
+    operationId: 'sharingListGrants',
+    summary: 'Grants (approved requests), newest first',
+    description: 'Same filters as requests; `state` filters the computed grant state.',
+    tag: SHARING_MODULE,
+    querystring: {
+      type: 'object',
+      additionalProperties: false,
+      properties: {
+        consumer: orgId,
+        owner: orgId,
+        resource: resourceId,
+        state: { type: 'string', enum: ['active', 'expired', 'exhausted', 'revoked'] },
+        limit: limitText,
+        after: hex32,
+      },
+    },
+    responses: { 200: { description: 'grants', schema: listOf('grants') }, 400: INVALID, 500: INTERNAL },
+  },
+  {
+    method: 'GET',
+    url: '/v1/sharing/grants/:grantId',
+    operationId: 'sharingGetGrant',
+    summary: 'A grant',
+    description: 'The approved request; 404 if the request was never approved.',
+    tag: SHARING_MODULE,
+    params: { type: 'object', required: ['grantId'], properties: { grantId: hex32 } },
+    responses: {
+      200: { description: 'the grant', schema: one('grant') },
+      400: INVALID,
+      404: err('no such grant (SHARING_REQUEST_NOT_FOUND)'),
+      500: INTERNAL,
+    },
+  },
+  {
+    method: 'GET',
+    url: '/v1/sharing/receipts',
+    operationId: 'sharingListReceipts',
+    summary: 'Receipts of data exchanges, newest first',
+    description: 'Filter by grant, resource, consumer or provider (one facet).',
+    tag: SHARING_MODULE,
+    querystring: {
+      type: 'object',
+      additionalProperties: false,
+      properties: {
+        grant: hex32,
+        resource: resourceId,
+        consumer: orgId,
+        provider: orgId,
+        limit: limitText,
+        after: hex32,
+      },
+    },
+    responses: { 200: { description: 'receipts', schema: listOf('receipts') }, 400: INVALID, 500: INTERNAL },
+  },
+  {
+    method: 'GET',
+    url: '/v1/sharing/receipts/:receiptId',
+    operationId: 'sharingGetReceipt',
+    summary: 'A receipt, optionally with a state proof',
+    description: 'Signed by both gateways; `responseHash` is the hash of the exact encrypted bytes delivered.',
+    tag: SHARING_MODULE,
+    params: { type: 'object', required: ['receiptId'], properties: { receiptId: hex32 } },
+    querystring: proveQuery,
+    responses: {
+      200: { description: 'the receipt', schema: one('receipt', { proof }) },
+      400: INVALID,
+      404: err('no such receipt (SHARING_RECEIPT_NOT_FOUND)'),
+      500: INTERNAL,
+    },
+  },
+  {
+    method: 'GET',
+    url: '/v1/sharing/refusals',
+    operationId: 'sharingListRefusals',
+    summary: 'Refused gateway requests, newest first',
+    description: 'Recorded by the refusing gateway when the requester was identifiable.',
+    tag: SHARING_MODULE,
+    querystring: {
+      type: 'object',
+      additionalProperties: false,
+      properties: { provider: orgId, consumer: orgId, resource: resourceId, limit: limitText, after: hex32 },
+    },
+    responses: { 200: { description: 'refusals', schema: listOf('refusals') }, 400: INVALID, 500: INTERNAL },
+  },
+  {
+    method: 'POST',
+    url: '/v1/sharing/auth/challenge',
+    operationId: 'sharingChallenge',
+    summary: 'A single-use challenge for "my accesses" and lineage',
+    description: 'Sign utf8("govchain/sharing-auth/v1\\n" + chainId + "\\n" + purpose + "\\n" + challenge).',
+    tag: SHARING_MODULE,
+    body: { type: 'object', additionalProperties: false, properties: {} },
+    responses: {
+      200: {
+        description: 'the challenge',
+        schema: {
+          type: 'object',
+          required: ['challenge', 'expiresMs'],
+          properties: { challenge: hex32, expiresMs: { type: 'integer' } },
+        },
+      },
+      503: err('too many outstanding challenges (TOO_MANY_CONNECTIONS)'),
+    },
+  },
+  {
+    method: 'POST',
+    url: '/v1/sharing/my-accesses',
+    operationId: 'sharingMyAccesses',
+    summary: 'Who used my data (authenticated with my DID key)',
+    description:
+      'Every recorded access to the caller’s data: department, resource, purpose, grant, time. The caller proves ' +
+      'control of a current key of the DID; the DID’s keyed pseudonym is the one the identity authority linked to it ' +
+      '(or one in a subject credential signed by an identity authority’s gateway).',
+    tag: SHARING_MODULE,
+    body: {
+      type: 'object',
+      required: ['did', 'publicKey', 'challenge', 'signature'],
+      additionalProperties: false,
+      properties: {
+        did: { type: 'string', pattern: '^did:govchain:[1-9A-HJ-NP-Za-km-z]{1,44}$' },
+        publicKey: hexKey,
+        challenge: hex32,
+        signature: hexSig,
+        credential: {
+          type: 'object',
+          required: ['did', 'subject', 'issuerOrg', 'issuerKey', 'signature'],
+          additionalProperties: false,
+          properties: {
+            did: { type: 'string', maxLength: 64 },
+            subject: hex32,
+            issuerOrg: orgId,
+            issuerKey: hexKey,
+            signature: hexSig,
+          },
+        },
+        limit: { type: 'integer', minimum: 1, maximum: 500 },
+      },
+    },
+    responses: {
+      200: {
+        description: 'accesses',
+        schema: {
+          type: 'object',
+          required: ['subject', 'accesses'],
+          properties: { subject: hex32, accesses: { type: 'array', items: anyObject } },
+        },
+      },
+      400: INVALID,
+      401: AUTH_401,
+      500: INTERNAL,
+    },
+  },
+  {
+    method: 'POST',
+    url: '/v1/sharing/lineage',
+    operationId: 'sharingLineage',
+    summary: 'Lineage of a data item, with proofs (auditors)',
+    description:
+      'Catalogue versions, grants, each use (receipt) and refusals of a resource, each stored record with a state ' +
+      'proof; with `subject`, only uses touching that pseudonym. The caller is an officer with the auditor role.',
+    tag: SHARING_MODULE,
+    body: {
+      type: 'object',
+      required: ['resourceId', 'publicKey', 'challenge', 'signature'],
+      additionalProperties: false,
+      properties: { resourceId, subject: hex32, publicKey: hexKey, challenge: hex32, signature: hexSig },
+    },
+    responses: {
+      200: { description: 'lineage', schema: anyObject },
+      400: INVALID,
+      401: AUTH_401,
+      403: err('not an auditor (IDENTITY_ROLE_MISSING, IDENTITY_NOT_OFFICER, ...)'),
+      404: err('no such resource (CATALOG_NOT_FOUND)'),
+      500: INTERNAL,
+    },
+  },
+]
+
+/** Single-use challenges with expiry; wall clock is fine here (API layer, not consensus). */
+export class ChallengeStore {
+  private readonly byHex = new Map<string, number>()
+  constructor(private readonly nowMs: () => number = Date.now) {}
+
+  issue(): { challenge: string; expiresMs: number } {
+    this.sweep()
+    if (this.byHex.size >= CHALLENGES_MAX)
+      throw new GovchainError('TOO_MANY_CONNECTIONS', 'too many outstanding challenges')
+    const challenge = randomBytes(32).toString('hex')
+    const expiresMs = this.nowMs() + CHALLENGE_TTL_MS
+    this.byHex.set(challenge, expiresMs)
+    return { challenge, expiresMs }
+  }
+
+  /** True once per issued, unexpired challenge. */
+  consume(challenge: string): boolean {
+    const exp = this.byHex.get(challenge)
+    if (exp === undefined) return false
+    this.byHex.delete(challenge)
+    return exp > this.nowMs()
+  }
+
+  private sweep(): void {
+    const now = this.nowMs()
+    for (const [k, exp] of this.byHex) if (exp <= now) this.byHex.delete(k)
+  }
+}
+
+interface Listed {
+  id: Uint8Array
+}
+
+/** Ids of one index listing, newest first, after `after` (exclusive), at most `limit + 1`. */
+function scanIds(
+  ctx: Pick<ModuleApiContext, 'scanIndex'>,
+  family: IndexFamily,
+  facet: string,
+  value: string,
+  scanMax: number,
+): Listed[] {
+  const prefix = concatBytes(utf8(`${SHARING_MODULE}/`), indexPrefix(family, facet, value))
+  return ctx.scanIndex(prefix, scanMax).map((e) => ({ id: e.key.slice(e.key.length - 32) }))
+}
+
+/** Bound on how many index entries one listing walks (filters are applied in memory). */
+export const LIST_SCAN_MAX = 5000
+
+function page<T>(
+  ids: Listed[],
+  after: string | undefined,
+  limit: number,
+  load: (id: Uint8Array) => T | undefined,
+): { items: T[]; next: string | null } {
+  let start = 0
+  if (after !== undefined) {
+    const i = ids.findIndex((x) => toHex(x.id) === after)
+    start = i < 0 ? ids.length : i + 1
+  }
+  const items: T[] = []
+  let lastId: string | null = null
+  for (let i = start; i < ids.length; i++) {
+    const v = load(ids[i]!.id)
+    if (v === undefined) continue
+    if (items.length === limit) return { items, next: lastId }
+    items.push(v)
+    lastId = toHex(ids[i]!.id)
+  }
+  return { items, next: null }
+}
+
+export function sharingApi(ctx: ModuleApiContext): ApiExtension {
+  const challenges = new ChallengeStore()
+  const sharing = (): SharingKeeper => ctx.keeper<SharingKeeper>(SHARING_MODULE)
+  const catalog = (): CatalogKeeper => ctx.keeper<CatalogKeeper>(CATALOG_MODULE)
+  const identity = (): IdentityKeeper => ctx.keeper<IdentityKeeper>('identity')
+
+  const facetOf = (q: Record<string, string | undefined>, map: Record<string, string>): [string, string] => {
+    const given = Object.keys(map).filter((k) => q[k] !== undefined)
+    if (given.length > 1) throw new GovchainError('INVALID_ARGUMENT', `filter by one of ${Object.keys(map).join(', ')}`)
+    const k = given[0]
+    return k === undefined ? ['a', ''] : [map[k]!, q[k]!]
+  }
+
+  const checkAuth = (
+    purpose: 'my-accesses' | 'lineage',
+    b: { publicKey: string; challenge: string; signature: string },
+  ): Uint8Array => {
+    const publicKey = fromHex(b.publicKey)
+    const ok =
+      challenges.consume(b.challenge) &&
+      ctx.suite.verify(publicKey, sharingAuthMessage(ctx.chainId, purpose, b.challenge), fromHex(b.signature))
+    if (!ok) throw new GovchainError('SHARING_AUTH_FAILED', 'unknown, expired or used challenge, or bad signature')
+    return publicKey
+  }
+
+  const receiptsOf = (facet: string, value: string, max: number): ReceiptRecord[] => {
+    const k = sharing()
+    return scanIds(ctx, 'rc', facet, value, max)
+      .map((x) => k.receipt(x.id))
+      .filter((r): r is ReceiptRecord => r !== undefined)
+  }
+
+  return {
+    name: SHARING_MODULE,
+    routes: SHARING_ROUTES,
+    register(app, spec) {
+      const listRequests = (q: Record<string, string | undefined>, onlyGrants: boolean) => {
+        const [facet, value] = facetOf(q, { consumer: 'c', owner: 'o', resource: 'r' })
+        const now = ctx.latestTimeMs()
+        const want = onlyGrants ? q.state : q.status
+        const k = sharing()
+        return page(scanIds(ctx, 'rq', facet, value, LIST_SCAN_MAX), q.after, Number(q.limit ?? 50), (id) => {
+          const r = k.request(id)
+          if (r === undefined) return undefined
+          if (onlyGrants && r.decision?.approve !== true) return undefined
+          const view = renderRequest(r, now)
+          if (want !== undefined && view.state !== want && view.status !== want) return undefined
+          return view
+        })
+      }
+      app.route<{ Querystring: Record<string, string | undefined> }>({
+        ...spec('sharingListRequests'),
+        handler: async (request) => {
+          const p = listRequests(request.query, false)
+          return { requests: p.items, next: p.next }
+        },
+      })
+      app.route<{ Querystring: Record<string, string | undefined> }>({
+        ...spec('sharingListGrants'),
+        handler: async (request) => {
+          const p = listRequests(request.query, true)
+          return { grants: p.items, next: p.next }
+        },
+      })
+      app.route<{ Params: { requestId: string }; Querystring: { prove?: string } }>({
+        ...spec('sharingGetRequest'),
+        handler: async (request) => {
+          const prove = request.query.prove === 'true'
+          const view = ctx.state(SHARING_MODULE, sharingRequestKey(fromHex(request.params.requestId)), { prove })
+          if (view.value === undefined) throw new GovchainError('SHARING_REQUEST_NOT_FOUND')
+          return {
+            request: renderRequest(codec.decode(RequestRecord, view.value), ctx.latestTimeMs()),
+            proof: prove ? stateJson(view) : null,
+          }
+        },
+      })
+      app.route<{ Params: { grantId: string } }>({
+        ...spec('sharingGetGrant'),
+        handler: async (request) => {
+          const r = sharing().request(fromHex(request.params.grantId))
+          if (r === undefined || r.decision?.approve !== true) throw new GovchainError('SHARING_REQUEST_NOT_FOUND')
+          return { grant: renderRequest(r, ctx.latestTimeMs()) }
+        },
+      })
+      app.route<{ Querystring: Record<string, string | undefined> }>({
+        ...spec('sharingListReceipts'),
+        handler: async (request) => {
+          const q = request.query
+          const [facet, value] = facetOf(q, { grant: 'g', resource: 'r', consumer: 'c', provider: 'p' })
+          const k = sharing()
+          const p = page(scanIds(ctx, 'rc', facet, value, LIST_SCAN_MAX), q.after, Number(q.limit ?? 50), (id) => {
+            const r = k.receipt(id)
+            return r === undefined ? undefined : renderReceipt(r)
+          })
+          return { receipts: p.items, next: p.next }
+        },
+      })
+      app.route<{ Params: { receiptId: string }; Querystring: { prove?: string } }>({
+        ...spec('sharingGetReceipt'),
+        handler: async (request) => {
+          const prove = request.query.prove === 'true'
+          const view = ctx.state(SHARING_MODULE, sharingReceiptKey(fromHex(request.params.receiptId)), { prove })
+          if (view.value === undefined) throw new GovchainError('SHARING_RECEIPT_NOT_FOUND')
+          return {
+            receipt: renderReceipt(codec.decode(ReceiptRecord, view.value)),
+            proof: prove ? stateJson(view) : null,
+          }
+        },
+      })
+      app.route<{ Querystring: Record<string, string | undefined> }>({
+        ...spec('sharingListRefusals'),
+        handler: async (request) => {
+          const q = request.query
+          const [facet, value] = facetOf(q, { provider: 'p', consumer: 'c', resource: 'r' })
+          const k = sharing()
+          const p = page(scanIds(ctx, 'rf', facet, value, LIST_SCAN_MAX), q.after, Number(q.limit ?? 50), (id) => {
+            const r = k.refusal(id)
+            return r === undefined ? undefined : renderRefusal(r)
+          })
+          return { refusals: p.items, next: p.next }
+        },
+      })
+      app.route({ ...spec('sharingChallenge'), handler: async () => challenges.issue() })
+
+      app.route<{
+        Body: {
+          did: string
+          publicKey: string
+          challenge: string
+          signature: string
+          credential?: { did: string; subject: string; issuerOrg: string; issuerKey: string; signature: string }
+          limit?: number
+        }
+      }>({
+        ...spec('sharingMyAccesses'),
+        handler: async (request) => {
+          const b = request.body
+          const publicKey = checkAuth('my-accesses', b)
+          const id = identity()
+          if (!id.isDidKey(b.did, publicKey))
+            throw new GovchainError('SHARING_AUTH_FAILED', 'the key is not a current key of the DID')
+          const subject = subjectOf(id, b.did, b.credential)
+          const k = sharing()
+          const cat = catalog()
+          const accesses = receiptsOf('s', toHex(subject), b.limit ?? 100).map((rec) => {
+            const body = codec.decode(ReceiptBody, rec.body)
+            const grant = k.request(body.grantId)
+            const consumer = id.organisation(body.consumerOrg)
+            const res = cat.version(body.resourceId, body.resourceVersion)
+            return {
+              receiptId: toHex(rec.receiptId),
+              timeMs: rec.timeMs,
+              height: rec.height,
+              consumerOrg: body.consumerOrg,
+              consumerOrgName: consumer?.name ?? body.consumerOrg,
+              providerOrg: body.providerOrg,
+              resourceId: body.resourceId,
+              resourceTitle: res?.title ?? body.resourceId,
+              purpose: grant?.purpose ?? '',
+              legalBasis: grant?.legalBasis ?? '',
+              grantId: toHex(body.grantId),
+              fields: body.fields,
+            }
+          })
+          return { subject: toHex(subject), accesses }
+        },
+      })
+
+      const subjectOf = (
+        id: IdentityKeeper,
+        did: string,
+        credential:
+          | { did: string; subject: string; issuerOrg: string; issuerKey: string; signature: string }
+          | undefined,
+      ): Uint8Array => {
+        // The identity authority's link (identity.setPseudonym) when the identity keeper exposes it.
+        const view = id.did(did) as (DidView & { pseudonym?: Uint8Array }) | undefined
+        if (view?.pseudonym !== undefined) return view.pseudonym
+        if (credential === undefined || credential.did !== did) {
+          throw new GovchainError('SHARING_AUTH_FAILED', 'no pseudonym is linked to this DID')
+        }
+        const gw = catalog().gateway(credential.issuerOrg)
+        const issuerKey = fromHex(credential.issuerKey)
+        const ok =
+          gw?.pseudonymAuthority === true &&
+          toHex(gw.publicKey) === credential.issuerKey &&
+          ctx.suite.verify(issuerKey, subjectCredentialMessage(did, credential.subject), fromHex(credential.signature))
+        if (!ok)
+          throw new GovchainError(
+            'SHARING_AUTH_FAILED',
+            'the subject credential is not signed by an identity authority',
+          )
+        return fromHex(credential.subject)
+      }
+
+      app.route<{
+        Body: { resourceId: string; subject?: string; publicKey: string; challenge: string; signature: string }
+      }>({
+        ...spec('sharingLineage'),
+        handler: async (request) => {
+          const b = request.body
+          const publicKey = checkAuth('lineage', b)
+          identity().requireOfficer(publicKey, 'auditor')
+          const cat = catalog()
+          const head = cat.head(b.resourceId)
+          if (head === undefined) throw new GovchainError('CATALOG_NOT_FOUND')
+          const height = ctx.latestHeight()
+          const proven = (module: string, key: Uint8Array) => ctx.state(module, key, { prove: true, height })
+          const versions = []
+          for (let n = 1; n <= head.latest; n++) {
+            const v = proven(CATALOG_MODULE, catalogVersionKey(b.resourceId, n))
+            if (v.value === undefined) continue
+            versions.push({
+              version: renderResourceVersion(codec.decode(ResourceVersionCodec, v.value)),
+              proof: stateJson(v),
+            })
+          }
+          const now = ctx.latestTimeMs()
+          const grants = scanIds(ctx, 'rq', 'r', b.resourceId, LINEAGE_ITEMS_MAX).flatMap((x) => {
+            const v = proven(SHARING_MODULE, sharingRequestKey(x.id))
+            return v.value === undefined
+              ? []
+              : [{ request: renderRequest(codec.decode(RequestRecord, v.value), now), proof: stateJson(v) }]
+          })
+          const receipts = scanIds(ctx, 'rc', 'r', b.resourceId, LIST_SCAN_MAX)
+            .flatMap((x) => {
+              const v = proven(SHARING_MODULE, sharingReceiptKey(x.id))
+              if (v.value === undefined) return []
+              const rec = codec.decode(ReceiptRecord, v.value)
+              if (b.subject !== undefined) {
+                const body = codec.decode(ReceiptBody, rec.body)
+                if (!body.subjects.some((s) => toHex(s) === b.subject)) return []
+              }
+              return [{ receipt: renderReceipt(rec), proof: stateJson(v) }]
+            })
+            .slice(0, LINEAGE_ITEMS_MAX)
+          const k = sharing()
+          const refusals = scanIds(ctx, 'rf', 'r', b.resourceId, LINEAGE_ITEMS_MAX)
+            .map((x) => k.refusal(x.id))
+            .filter((r): r is RefusalRecord => r !== undefined)
+            .map(renderRefusal)
+          const latest = cat.version(b.resourceId, head.latest)
+          return {
+            resource: latest === undefined ? null : renderResourceVersion(latest, cat.gateway(latest.ownerOrg)),
+            height,
+            versions,
+            grants,
+            receipts,
+            refusals,
+          }
+        },
+      })
+    },
+  }
+}
+
+import { ResourceVersion as ResourceVersionCodec } from '@govchain/catalog/schema'

@@ -1,0 +1,321 @@
+/**
+ * The `sharing` module's wire types: requests for a catalogue resource, the owner's decision
+ * (a time-boxed, revocable grant), receipts signed by both gateways (X-Road-style
+ * non-repudiation) and refusals. Also the gateway protocol's signed request, the encrypted
+ * envelope, keyed pseudonyms of data subjects and the signing strings of the API's
+ * challenge authentication, so the node, gateway, SDK and portal encode the same bytes.
+ *
+ * Privacy: nothing here carries personal data. Data subjects appear only as keyed pseudonyms
+ * (HMAC with the identity authority's key, see `subjectPseudonym`); request and response
+ * hashes cover random nonces or ciphertext, so they cannot be brute-forced back to an ID number.
+ */
+
+import { CATALOG_LIMITS } from '@govchain/catalog/schema'
+import type { CryptoSuite } from '@govchain/core'
+import { codec, concatBytes, GovchainError, hash32, publicKey, signature64, utf8 } from '@govchain/core'
+
+const { bool, bytes, fixedBytes, literals, option, string, struct, u32, u64, vec } = codec
+
+export const SHARING_MODULE = 'sharing'
+export const SHARING_METHODS = {
+  request: 'request',
+  decide: 'decide',
+  revoke: 'revoke',
+  receipt: 'receipt',
+  refusal: 'refusal',
+} as const
+
+export const SHARING_LIMITS = {
+  purposeBytes: 512,
+  legalBasisBytes: 512,
+  reasonBytes: 512,
+  scopeValues: 64,
+  valueBytes: 128,
+  /** Rows one gateway answer may carry, and so subjects per receipt. */
+  rowsPerFetch: 500,
+  /** Filter values in one gateway request. */
+  filterValues: 500,
+  codeBytes: 64,
+  /** Longest grant: 5 years. */
+  durationMsMax: 5 * 366 * 86_400_000,
+  receiptBodyBytes: 64 * 1024,
+  /** Encrypted answer size bound (the gateway refuses larger answers). */
+  envelopeBytes: 8 * 1024 * 1024,
+} as const
+
+export const REQUEST_STATUSES = ['pending', 'approved', 'rejected', 'revoked'] as const
+export type RequestStatus = (typeof REQUEST_STATUSES)[number]
+/** Computed at a given time: what a gateway and a portal care about. */
+export type GrantState = 'pending' | 'active' | 'expired' | 'exhausted' | 'rejected' | 'revoked'
+
+const fieldName = string(CATALOG_LIMITS.fieldNameBytes)
+const fieldList = vec(fieldName, CATALOG_LIMITS.fields)
+const orgId = string(CATALOG_LIMITS.orgIdBytes)
+const resourceId = string(CATALOG_LIMITS.resourceIdBytes)
+
+/** An optional restriction of a grant to rows whose `field` is one of `values`. */
+export const RowScope = struct({
+  field: fieldName,
+  values: vec(string(SHARING_LIMITS.valueBytes), SHARING_LIMITS.scopeValues),
+})
+export type RowScope = codec.Infer<typeof RowScope>
+
+export const SharingRequestArgs = struct({
+  resourceId,
+  consumerOrg: orgId,
+  fields: fieldList,
+  purpose: string(SHARING_LIMITS.purposeBytes),
+  legalBasis: string(SHARING_LIMITS.legalBasisBytes),
+  durationMs: u64,
+  /** Volume: rows the consumer may receive in total under the grant. */
+  rowsMax: u32,
+  rowScope: option(RowScope),
+})
+export type SharingRequestArgs = codec.Infer<typeof SharingRequestArgs>
+
+export const SharingDecideArgs = struct({
+  requestId: hash32,
+  approve: bool,
+  reason: string(SHARING_LIMITS.reasonBytes),
+  /** Approve fewer fields than asked. */
+  fields: option(fieldList),
+  /** Approve a shorter duration than asked. */
+  durationMs: option(u64),
+})
+export type SharingDecideArgs = codec.Infer<typeof SharingDecideArgs>
+
+export const SharingRevokeArgs = struct({ requestId: hash32, reason: string(SHARING_LIMITS.reasonBytes) })
+export type SharingRevokeArgs = codec.Infer<typeof SharingRevokeArgs>
+
+export const Decision = struct({
+  approve: bool,
+  /** The approver's key; empty when a stated policy decided (`auto`). */
+  by: bytes(65),
+  auto: bool,
+  reason: string(SHARING_LIMITS.reasonBytes),
+  height: u64,
+  timeMs: u64,
+})
+export type Decision = codec.Infer<typeof Decision>
+
+export const Grant = struct({
+  notBeforeMs: u64,
+  expiresMs: u64,
+  fields: fieldList,
+  rowsMax: u32,
+})
+export type Grant = codec.Infer<typeof Grant>
+
+export const Revocation = struct({
+  by: publicKey,
+  reason: string(SHARING_LIMITS.reasonBytes),
+  height: u64,
+  timeMs: u64,
+})
+export type Revocation = codec.Infer<typeof Revocation>
+
+export const RequestRecord = struct({
+  requestId: hash32,
+  resourceId,
+  resourceVersion: u32,
+  consumerOrg: orgId,
+  ownerOrg: orgId,
+  fields: fieldList,
+  purpose: string(SHARING_LIMITS.purposeBytes),
+  legalBasis: string(SHARING_LIMITS.legalBasisBytes),
+  durationMs: u64,
+  rowsMax: u32,
+  rowScope: option(RowScope),
+  requestedBy: publicKey,
+  height: u64,
+  timeMs: u64,
+  status: literals(REQUEST_STATUSES),
+  decision: option(Decision),
+  grant: option(Grant),
+  revocation: option(Revocation),
+  rowsUsed: u64,
+  fetches: u64,
+})
+export type RequestRecord = codec.Infer<typeof RequestRecord>
+
+/** What both gateways sign (exact encoded bytes, DOMAIN_SHARING.receipt prefix). */
+export const ReceiptBody = struct({
+  chainId: string(64),
+  grantId: hash32,
+  resourceId,
+  resourceVersion: u32,
+  consumerOrg: orgId,
+  providerOrg: orgId,
+  consumerKey: publicKey,
+  providerKey: publicKey,
+  /** Hash of the exact signed request bytes (they contain a random nonce). */
+  requestHash: hash32,
+  /** Hash of the exact envelope bytes delivered (ciphertext). */
+  responseHash: hash32,
+  fields: fieldList,
+  rows: u32,
+  /** Keyed pseudonyms of the data subjects in the answer (deduplicated). */
+  subjects: vec(hash32, SHARING_LIMITS.rowsPerFetch),
+  /** The provider gateway's clock when it served the answer. */
+  servedAtMs: u64,
+})
+export type ReceiptBody = codec.Infer<typeof ReceiptBody>
+
+export const SharingReceiptArgs = struct({
+  body: bytes(SHARING_LIMITS.receiptBodyBytes),
+  providerSignature: signature64,
+  /** Absent when the consumer never acknowledged: the provider still records what it served. */
+  consumerSignature: option(signature64),
+})
+export type SharingReceiptArgs = codec.Infer<typeof SharingReceiptArgs>
+
+export const ReceiptRecord = struct({
+  receiptId: hash32,
+  body: bytes(SHARING_LIMITS.receiptBodyBytes),
+  providerSignature: signature64,
+  consumerSignature: option(signature64),
+  height: u64,
+  timeMs: u64,
+  txHash: hash32,
+})
+export type ReceiptRecord = codec.Infer<typeof ReceiptRecord>
+
+export const SharingRefusalArgs = struct({
+  /** The refusing gateway's organisation (the sender must be its registered gateway key). */
+  providerOrg: orgId,
+  code: string(SHARING_LIMITS.codeBytes),
+  consumerOrg: option(orgId),
+  grantId: option(hash32),
+  resourceId: option(resourceId),
+  requestHash: hash32,
+  reason: string(SHARING_LIMITS.reasonBytes),
+  refusedAtMs: u64,
+})
+export type SharingRefusalArgs = codec.Infer<typeof SharingRefusalArgs>
+
+export const RefusalRecord = struct({
+  refusalId: hash32,
+  providerOrg: orgId,
+  code: string(SHARING_LIMITS.codeBytes),
+  consumerOrg: option(orgId),
+  grantId: option(hash32),
+  resourceId: option(resourceId),
+  requestHash: hash32,
+  reason: string(SHARING_LIMITS.reasonBytes),
+  refusedAtMs: u64,
+  recordedBy: publicKey,
+  height: u64,
+  timeMs: u64,
+  txHash: hash32,
+})
+export type RefusalRecord = codec.Infer<typeof RefusalRecord>
+
+// ---------------------------------------------------------------- gateway protocol
+
+export const DataFilter = struct({
+  field: fieldName,
+  values: vec(string(SHARING_LIMITS.valueBytes), SHARING_LIMITS.filterValues),
+})
+export type DataFilter = codec.Infer<typeof DataFilter>
+
+/** A consumer gateway's query to a provider gateway; signed with DOMAIN_SHARING.request. */
+export const DataRequest = struct({
+  chainId: string(64),
+  grantId: hash32,
+  resourceId,
+  consumerOrg: orgId,
+  providerOrg: orgId,
+  fields: fieldList,
+  filter: option(DataFilter),
+  /** 16 random bytes: replay guard, and makes the request hash unguessable. */
+  nonce: fixedBytes(16),
+  /** The consumer gateway's clock; the provider accepts a bounded skew. */
+  timeMs: u64,
+  consumerKey: publicKey,
+})
+export type DataRequest = codec.Infer<typeof DataRequest>
+
+/**
+ * The encrypted answer: a fresh symmetric key encrypted to the consumer gateway's key
+ * (SM2 | HPKE), and the payload sealed with it (SM4-GCM | AES-256-GCM, AAD = request hash).
+ */
+export const DataEnvelope = struct({
+  encryptedKey: bytes(1024),
+  sealed: bytes(SHARING_LIMITS.envelopeBytes),
+})
+export type DataEnvelope = codec.Infer<typeof DataEnvelope>
+
+export const DOMAIN_SHARING = {
+  request: utf8('govchain/gateway-request/v1\0'),
+  receipt: utf8('govchain/sharing-receipt/v1\0'),
+} as const
+
+export function sharingRequestKey(requestId: Uint8Array): Uint8Array {
+  return concatBytes(utf8('req/'), check32(requestId))
+}
+export function sharingReceiptKey(receiptId: Uint8Array): Uint8Array {
+  return concatBytes(utf8('rcpt/'), check32(receiptId))
+}
+export function sharingRefusalKey(refusalId: Uint8Array): Uint8Array {
+  return concatBytes(utf8('ref/'), check32(refusalId))
+}
+
+function check32(b: Uint8Array): Uint8Array {
+  if (!(b instanceof Uint8Array) || b.length !== 32) throw new GovchainError('INVALID_ARGUMENT', 'expected 32 bytes')
+  return b
+}
+
+/** The grant's state at `timeMs` (block time for the chain, a gateway's view of the latest block). */
+export function grantState(r: RequestRecord, timeMs: number): GrantState {
+  if (r.status === 'pending' || r.status === 'rejected' || r.status === 'revoked') return r.status
+  const g = r.grant
+  if (g === undefined) return 'rejected'
+  if (timeMs >= g.expiresMs) return 'expired'
+  if (r.rowsUsed >= g.rowsMax) return 'exhausted'
+  return 'active'
+}
+
+// ---------------------------------------------------------------- pseudonyms and authentication
+
+/**
+ * The keyed pseudonym of a data subject: HMAC(authority key, "govchain/subject/v1\n" + kind + ":" + id).
+ * `id` is normalised (trimmed, upper case: the check character X of an ID number). Without the
+ * key nobody can compute it, so the chain can hold it where an unkeyed hash of an 18-digit ID
+ * number could be reversed by enumeration.
+ */
+export function subjectPseudonym(
+  suite: CryptoSuite,
+  key: Uint8Array,
+  kind: 'person' | 'enterprise',
+  id: string,
+): Uint8Array {
+  if (!(key instanceof Uint8Array) || key.length < 16) {
+    throw new GovchainError('INVALID_ARGUMENT', 'pseudonym key must be at least 16 bytes')
+  }
+  return suite.hmac(key, utf8(`govchain/subject/v1\n${kind}:${id.trim().toUpperCase()}`))
+}
+
+/** What a data subject's wallet signs to prove control of its DID key to a node (challenge auth). */
+export function sharingAuthMessage(
+  chainId: string,
+  purpose: 'my-accesses' | 'lineage',
+  challengeHex: string,
+): Uint8Array {
+  return utf8(`govchain/sharing-auth/v1\n${chainId}\n${purpose}\n${challengeHex}`)
+}
+
+/** What the identity authority signs to bind a DID to its holder's pseudonym (off chain). */
+export function subjectCredentialMessage(did: string, subjectHex: string): Uint8Array {
+  return utf8(`govchain/subject-credential/v1\n${did}\n${subjectHex}`)
+}
+
+/** What an officer signs to ask its own gateway to fetch (the gateway's local API). */
+export function gatewayLocalMessage(
+  grantIdHex: string,
+  fields: readonly string[],
+  filter: { field: string; values: readonly string[] } | null,
+  timeMs: number,
+  nonceHex: string,
+): Uint8Array {
+  return utf8(`govchain/gateway-local/v1\n${JSON.stringify([grantIdHex, fields, filter, timeMs, nonceHex])}`)
+}

@@ -1,0 +1,50 @@
+/**
+ * @govchain/client: the base every govchain client is built on. One HTTP transport to the node
+ * API (typed answers, coded errors, fail-over ready), transaction building and signing with
+ * either crypto suite, and the light client that verifies answers offline. Browser-safe.
+ * Application packages build their client actions on it; @govchain/sdk re-exports them all.
+ */
+export {
+  type BlockInfo,
+  type ChainEvent,
+  CLIENT_DEFAULTS,
+  type Client,
+  type ClientOptions,
+  createClient,
+  type EventFilter,
+  type EventType,
+  type PeerInfo,
+  type StateAnswer,
+  type Status,
+  SUBMIT_TXS_MAX,
+  type SubmitTxsAnswer,
+  type SubmitTxsItem,
+  type SubscribeOptions,
+  type TxEvent,
+  type TxResult,
+  type TxStatus,
+  type ValidatorInfo,
+  type ValidatorsAnswer,
+  type WaitOptions,
+  type WebSocketConstructor,
+  type WebSocketLike,
+} from './client.ts'
+export { ApiError, errorCode, isSdkError, SdkError } from './errors.ts'
+export {
+  LightClient,
+  type LightClientOptions,
+  type ProvenState,
+  stateKey,
+  type VerifiedState,
+} from './light-client.ts'
+export {
+  addSignature,
+  type BuildTxOptions,
+  type BuiltTx,
+  buildTx,
+  type DecodedTx,
+  decodeTx,
+  randomNonce,
+  txHash,
+  verifyTxSignatures,
+} from './tx.ts'

@@ -1,0 +1,171 @@
+/** Fixtures for identity and governance tests: a genesis with N departments and a chain driver that passes it. */
+
+import {
+  type BlockExecution,
+  buildBlock,
+  ExecutionCache,
+  type Genesis,
+  type ModuleRegistry,
+  type ParentInfo,
+  parseGenesis,
+  readonlyKeeper,
+  signTx,
+} from '@govchain/app'
+import { type CryptoSuite, codec, demoCreditCode, type TxResult, toHex } from '@govchain/core'
+import { ROLES } from '@govchain/identity/schema'
+import type { ChainStore } from '@govchain/store'
+import { MemoryChainStore } from '@govchain/store'
+import { fakeCertificate, type Signer } from './chain-driver.ts'
+import { defaultModuleRegistry } from './index.ts'
+
+export const GOV_CHAIN_ID = 'govchain-gov-test'
+export const FAKE_CA_PEM = '-----BEGIN CERTIFICATE-----\nTUlJQg==\n-----END CERTIFICATE-----\n'
+export const ORG_IDS = ['market', 'housing', 'police', 'tax', 'hrss', 'natres']
+
+export interface TestConsortium {
+  genesis: Genesis
+  operators: Record<string, Signer>
+  validators: Record<string, Signer>
+}
+
+export function makeConsortium(suite: CryptoSuite, n: number): TestConsortium {
+  const operators: Record<string, Signer> = {}
+  const validators: Record<string, Signer> = {}
+  const ids = ORG_IDS.slice(0, n)
+  for (const id of ids) {
+    operators[id] = suite.generateKeyPair()
+    validators[id] = suite.generateKeyPair()
+  }
+  const genesis = parseGenesis({
+    chainId: GOV_CHAIN_ID,
+    suite: suite.name,
+    genesisTimeMs: 1_700_000_000_000,
+    organisations: ids.map((id, i) => ({
+      id,
+      name: `${id} 局`,
+      nameEn: id,
+      code: demoCreditCode(i, '110000'),
+      level: 'city',
+      regionCode: '110000',
+      region: '北京市',
+      caCertPem: FAKE_CA_PEM,
+      operatorPublicKey: toHex(operators[id]!.publicKey),
+      identityAuthority: id === 'police',
+    })),
+    validators: ids.map((id) => ({ id, orgId: id, publicKey: toHex(validators[id]!.publicKey), votingPower: 10 })),
+    params: {},
+  })
+  return { genesis, operators, validators }
+}
+
+let nonce = 1
+
+/** A signed transaction (sender first); a fresh nonce each call. */
+export function tx(
+  suite: CryptoSuite,
+  from: Signer | Signer[],
+  module: string,
+  method: string,
+  // biome-ignore lint/suspicious/noExplicitAny: any codec
+  argsCodec: codec.Codec<any>,
+  args: unknown,
+): Uint8Array {
+  const signers = Array.isArray(from) ? from : [from]
+  return signTx(
+    suite,
+    {
+      chainId: GOV_CHAIN_ID,
+      sender: signers[0]!.publicKey,
+      nonce: nonce++,
+      validUntilHeight: 500,
+      module,
+      method,
+      args: codec.encode(argsCodec, args),
+    },
+    signers.map((s) => s.privateKey),
+  ).bytes
+}
+
+/** Drives a chain from genesis (initGenesis at height 1) over a memory store with all built-in modules. */
+export class GovChain {
+  readonly store: ChainStore = new MemoryChainStore()
+  readonly cache = new ExecutionCache()
+  parent: ParentInfo | undefined
+  timeMs: number
+
+  constructor(
+    readonly suite: CryptoSuite,
+    readonly genesis: Genesis,
+    readonly modules: ModuleRegistry = defaultModuleRegistry(),
+  ) {
+    this.timeMs = genesis.genesisTimeMs
+  }
+
+  get height(): number {
+    return this.parent?.header.height ?? 0
+  }
+
+  /** Builds and commits one block; returns the results in order. */
+  step(txs: readonly Uint8Array[] = []): TxResult[] {
+    this.timeMs += 1000
+    const height = this.height + 1
+    const lastCommit = this.parent === undefined ? undefined : this.store.getCertificate(this.height)
+    const built = buildBlock({
+      suite: this.suite,
+      chainId: GOV_CHAIN_ID,
+      modules: this.modules,
+      store: this.store,
+      cache: this.cache,
+      genesis: this.genesis,
+      height,
+      timeMs: this.timeMs,
+      ...(this.parent === undefined ? {} : { parent: this.parent }),
+      ...(lastCommit === undefined ? {} : { lastCommit }),
+      validatorSetHash: new Uint8Array(32),
+      nextValidatorSetHash: new Uint8Array(32),
+      proposer: 'node-0',
+      txs,
+    })
+    if (built.dropped.length > 0) throw new Error(`dropped: ${built.dropped.map((d) => d.code).join(',')}`)
+    this.commit(built.block, built.blockHash, built.execution)
+    return built.execution.results
+  }
+
+  private commit(
+    block: Parameters<ChainStore['commitBlock']>[0]['block'],
+    hash: Uint8Array,
+    execution: BlockExecution,
+  ) {
+    this.store.commitBlock({
+      block,
+      blockHash: hash,
+      certificate: fakeCertificate(block.header.height, hash),
+      smtNodes: execution.smtNodes,
+      txResults: execution.results,
+      indexes: execution.indexes,
+    })
+    this.parent = { header: block.header, hash }
+  }
+
+  /** A module's keeper over the latest committed state. */
+  keeper<K>(module: string): K {
+    const meta = this.store.meta()!
+    return readonlyKeeper<K>({
+      suite: this.suite,
+      store: this.store,
+      modules: this.modules,
+      module,
+      root: meta.stateRoot,
+      height: meta.height,
+      timeMs: this.timeMs,
+    })
+  }
+
+  stateRoot(): Uint8Array {
+    return this.store.meta()!.stateRoot
+  }
+}
+
+export const ALL_ROLES = [...ROLES]
+export * from './chain-driver.ts'
+export * from './light-chain.ts'
