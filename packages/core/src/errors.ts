@@ -92,6 +92,10 @@ export const ERROR_CATALOGUE = {
   UPGRADE_REQUIRED: { http: 426, message: 'this route is a WebSocket: send an Upgrade request' },
   RATE_LIMITED: { http: 429, message: 'too many requests from this client, retry later' },
   TOO_MANY_CONNECTIONS: { http: 503, message: 'too many open event streams, retry later' },
+  URI_TOO_LONG: { http: 414, message: 'a path parameter exceeds its length limit' },
+  HEADERS_TOO_LARGE: { http: 431, message: 'request headers exceed the size limit' },
+  HTTP_MALFORMED: { http: 400, message: 'the request is not valid HTTP' },
+  REQUEST_TIMEOUT: { http: 408, message: 'the request was not received in time' },
   INTERNAL: { http: 500, message: 'internal error' },
   // sdk (client side: raised by the SDK, never answered by a node; the status is the nearest HTTP meaning)
   SDK_NETWORK_ERROR: { http: 503, message: 'the node could not be reached' },

@@ -7,7 +7,9 @@
  * catalogue status; a validation failure 400 INVALID_ARGUMENT; anything unexpected 500 INTERNAL
  * with a fixed message, the stack going to the log only.
  */
+import { STATUS_CODES } from 'node:http'
 import { performance } from 'node:perf_hooks'
+import type { Duplex } from 'node:stream'
 import fastifyCors from '@fastify/cors'
 import fastifyWebsocket from '@fastify/websocket'
 import { ERROR_CATALOGUE, type ErrorCode, fromHex, GovchainError, isGovchainError, toHex } from '@govchain/core'
@@ -154,6 +156,37 @@ export function errorAnswer(error: unknown): ErrorAnswer {
   return answer('INTERNAL')
 }
 
+/** Messages for the router's refusals: fixed texts, never the URL (it may be megabytes, or carry anything). */
+const FRAMEWORK_MESSAGES: Record<string, string> = {
+  FST_ERR_MAX_PARAM_LENGTH: ERROR_CATALOGUE.URI_TOO_LONG.message,
+  FST_ERR_BAD_URL: 'a path parameter is not valid percent-encoding',
+}
+
+/** The HTTP parser's refusal by its code (node's `clientError`): headers over the limit, a slow request, bad syntax. */
+function clientErrorCode(error: { code?: string }): ErrorCode {
+  if (error.code === 'HPE_HEADER_OVERFLOW') return 'HEADERS_TOO_LARGE'
+  if (error.code === 'ERR_HTTP_REQUEST_TIMEOUT') return 'REQUEST_TIMEOUT'
+  return 'HTTP_MALFORMED'
+}
+
+/**
+ * Answers a request the HTTP parser refused (server `clientError`) with the error model's JSON,
+ * then closes the socket (the parser's state is lost, so the connection cannot go on).
+ */
+export function writeClientError(error: Error & { code?: string }, socket: Duplex): void {
+  // A reset connection has nobody left to answer.
+  if (error.code === 'ECONNRESET' || socket.destroyed) return
+  const a = answer(clientErrorCode(error))
+  if (socket.writable) {
+    const body = JSON.stringify(a.body)
+    socket.write(
+      `HTTP/1.1 ${a.status} ${STATUS_CODES[a.status] ?? ''}\r\nContent-Length: ${Buffer.byteLength(body)}\r\n` +
+        `Content-Type: application/json; charset=utf-8\r\nX-Content-Type-Options: nosniff\r\nConnection: close\r\n\r\n${body}`,
+    )
+  }
+  socket.destroy()
+}
+
 /** Strict standard base64 (with padding); atob alone accepts whitespace and missing padding. */
 const BASE64_RE = /^[A-Za-z0-9+/]*={0,2}$/
 function decodeBase64Strict(s: string): Uint8Array | undefined {
@@ -186,6 +219,18 @@ export function createApiServer(opts: ApiServerOptions): ApiServer {
     routerOptions: { maxParamLength: STATE_KEY_HEX_CHARS_MAX * 2 },
     return503OnClosing: true,
     forceCloseConnections: 'idle',
+    // The router's own refusals (an over-long or badly percent-encoded path parameter) answer
+    // coded JSON like every other error; fastify's default echoed the whole URL back.
+    frameworkErrors: (error, _request, reply) => {
+      const a = answer(
+        error.code === 'FST_ERR_MAX_PARAM_LENGTH' ? 'URI_TOO_LONG' : 'INVALID_ARGUMENT',
+        FRAMEWORK_MESSAGES[error.code],
+      )
+      // The reply is typed for no route in particular (its status and body types resolve to never).
+      ;(reply as unknown as FastifyReply).code(a.status).send(a.body)
+    },
+    // Requests the HTTP parser refuses never reach a route: answer them coded JSON on the socket.
+    clientErrorHandler: (error, socket) => writeClientError(error, socket),
   })
   app.setValidatorCompiler(({ schema, httpPart }) => (httpPart === 'body' ? ajvBody : ajvParams).compile(schema))
   // JSON only: a text/plain body is refused with 415 instead of reaching the schema as a string.
