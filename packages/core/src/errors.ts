@@ -92,6 +92,11 @@ export const ERROR_CATALOGUE = {
   UPGRADE_REQUIRED: { http: 426, message: 'this route is a WebSocket: send an Upgrade request' },
   RATE_LIMITED: { http: 429, message: 'too many requests from this client, retry later' },
   TOO_MANY_CONNECTIONS: { http: 503, message: 'too many open event streams, retry later' },
+  CLIENT_STREAM_LIMIT: { http: 429, message: 'too many open event streams from this address, close one first' },
+  CLIENT_CHALLENGE_LIMIT: {
+    http: 429,
+    message: 'too many outstanding challenges from this address, use one or let them expire',
+  },
   URI_TOO_LONG: { http: 414, message: 'a path parameter exceeds its length limit' },
   HEADERS_TOO_LARGE: { http: 431, message: 'request headers exceed the size limit' },
   HTTP_MALFORMED: { http: 400, message: 'the request is not valid HTTP' },

@@ -28,7 +28,7 @@ import { DOCS_CSP, renderDocsHtml } from './docs-html.ts'
 import { EventHub, parseEventFilter } from './events.ts'
 import type { ApiExtension } from './extension.ts'
 import { buildOpenApiDocument } from './openapi.ts'
-import { RateLimiter } from './rate-limit.ts'
+import { clientAddressKey, RateLimiter } from './rate-limit.ts'
 import { fastifySchema, type JsonSchema, routeSpec, STATE_KEY_HEX_CHARS_MAX, TX_BASE64_CHARS_MAX } from './schemas.ts'
 import { blockJson, stateJson, statusJson, txJson, validatorsJson } from './views.ts'
 
@@ -37,6 +37,8 @@ export interface ApiLimits {
   bodyBytesMax: number
   /** Open /v1/events streams at once. */
   wsConnectionsMax: number
+  /** Open /v1/events streams of one client address (an IPv6 /64 counts as one): beyond, 429. */
+  wsConnectionsPerClientMax: number
   /** Bytes queued towards one stream before it is dropped as a slow consumer (close 1013). */
   wsBufferedBytesMax: number
   /** Largest message a client may send on a stream (clients have nothing to say). */
@@ -55,6 +57,7 @@ export interface ApiLimits {
 export const DEFAULT_API_LIMITS: Readonly<ApiLimits> = Object.freeze({
   bodyBytesMax: 1024 * 1024,
   wsConnectionsMax: 256,
+  wsConnectionsPerClientMax: 16,
   wsBufferedBytesMax: 4 * 1024 * 1024,
   wsMessageBytesMax: 4 * 1024,
   wsPingIntervalMs: 30_000,
@@ -241,6 +244,7 @@ export function createApiServer(opts: ApiServerOptions): ApiServer {
     metrics,
     logger: log,
     connectionsMax: limits.wsConnectionsMax,
+    connectionsPerClientMax: limits.wsConnectionsPerClientMax,
     bufferedBytesMax: limits.wsBufferedBytesMax,
     pingIntervalMs: limits.wsPingIntervalMs,
   })
@@ -447,7 +451,12 @@ export function createApiServer(opts: ApiServerOptions): ApiServer {
       // Refuse over the limit before upgrading, so the client gets a coded HTTP answer.
       preHandler: async (request) => {
         if (!request.ws) throw new GovchainError('UPGRADE_REQUIRED')
-        if (hub.full) {
+        const slot = hub.admits(clientAddressKey(request.ip))
+        if (slot === 'client_limit') {
+          metrics.wsDropped.inc({ reason: 'client_max' })
+          throw new GovchainError('CLIENT_STREAM_LIMIT')
+        }
+        if (slot === 'total_limit') {
           metrics.wsDropped.inc({ reason: 'connections_max' })
           throw new GovchainError('TOO_MANY_CONNECTIONS')
         }
@@ -456,7 +465,11 @@ export function createApiServer(opts: ApiServerOptions): ApiServer {
         throw new GovchainError('UPGRADE_REQUIRED')
       },
       wsHandler: (socket, request) => {
-        hub.add(socket, parseEventFilter(request.query as { types?: string; module?: string }))
+        hub.add(
+          socket,
+          parseEventFilter(request.query as { types?: string; module?: string }),
+          clientAddressKey(request.ip),
+        )
       },
     })
 
