@@ -229,6 +229,9 @@ export class GovchainNode implements NodeApiBackend {
         chainId: this.chainId,
         nodeId: this.nodeId,
         listen: { host: home.config.p2p.host, port: opts.p2pPort ?? home.config.p2p.port },
+        maxPendingInbound: home.config.p2p.maxPendingInbound,
+        maxConnectionsPerAddress: home.config.p2p.maxConnectionsPerAddress,
+        maxInboundConnections: home.config.p2p.maxInboundConnections,
         tls: { certPem: home.tls.certPem, keyPem: home.tls.keyPem, trustedCAPems: home.trustedCaPems },
         signingKey: home.validatorKey,
         peers: home.config.peers,
@@ -237,10 +240,9 @@ export class GovchainNode implements NodeApiBackend {
         getLatestHeight: () => this.store.latestHeight(),
         // Only the nodes of the validators of this height or the next (governance changes the set),
         // with the key registered for them: a removed validator's node is refused.
-        isPeerAllowed: (peer) =>
-          [this.vset, this.nextVset].some((set) =>
-            set.validators.some((v) => v.id === peer.nodeId && equalBytes(v.publicKey, peer.publicKey)),
-          ),
+        isPeerAllowed: (peer) => this.isRegisteredValidator(peer),
+        // Registered validators keep their slots however many strangers connect (issue 13).
+        isReservedPeer: (peer) => this.isRegisteredValidator(peer),
       },
       {
         suite: this.suite,
@@ -253,6 +255,12 @@ export class GovchainNode implements NodeApiBackend {
           },
         },
       },
+    )
+  }
+
+  private isRegisteredValidator(peer: { nodeId: string; publicKey: Uint8Array }): boolean {
+    return [this.vset, this.nextVset].some((set) =>
+      set.validators.some((v) => v.id === peer.nodeId && equalBytes(v.publicKey, peer.publicKey)),
     )
   }
 
