@@ -36,6 +36,10 @@ export const ERROR_CATALOGUE = {
   TX_UNKNOWN_MODULE: { http: 400, message: 'unknown module' },
   TX_UNKNOWN_METHOD: { http: 400, message: 'unknown method for this module' },
   TX_BAD_ARGS: { http: 400, message: 'transaction arguments do not decode for this method' },
+  TX_SENDER_UNREGISTERED: {
+    http: 403,
+    message: 'the sender is not a registered identity (officer, DID, gateway or validator key) this method requires',
+  },
   MEMPOOL_FULL: { http: 503, message: 'mempool is full, retry later' },
   MEMPOOL_SENDER_QUOTA: { http: 429, message: 'too many pending transactions from this sender' },
   // execution (node/execution)
@@ -54,6 +58,14 @@ export const ERROR_CATALOGUE = {
   ANCHOR_EXISTS: { http: 409, message: 'this document hash is already anchored' },
   ANCHOR_BAD_KIND: { http: 400, message: 'kind must be 1-64 characters of [a-z0-9._:/-]' },
   ANCHOR_BAD_NOTE: { http: 400, message: 'note must be at most 256 bytes of printable text' },
+  ANCHOR_SENDER_UNREGISTERED: {
+    http: 403,
+    message: 'anchoring needs an active officer of an active organisation or a current key of an active DID',
+  },
+  ANCHOR_QUOTA_EXCEEDED: {
+    http: 429,
+    message: 'this DID has used its anchors for the day (governance parameter anchorQuotaPerIdentityPerDay)',
+  },
   // consortium PKI (node/pki)
   PKI_INVALID_CERTIFICATE: { http: 400, message: 'certificate is malformed or lacks the govchain identity fields' },
   PKI_INVALID_KEY: { http: 400, message: 'private key is malformed or does not match the certificate' },

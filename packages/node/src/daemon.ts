@@ -73,7 +73,7 @@ import type { Genesis } from './genesis.ts'
 import { genesisHash, genesisValidatorSet } from './genesis.ts'
 import type { NodeHome } from './home.ts'
 import { createLogger, type Logger } from './log.ts'
-import { Mempool } from './mempool/index.ts'
+import { committedSenderState, Mempool } from './mempool/index.ts'
 import { NodeMetrics } from './metrics.ts'
 import {
   defaultModuleRegistry,
@@ -226,6 +226,14 @@ export class GovchainNode implements NodeApiBackend {
       latestHeight: () => this.store.latestHeight(),
       // The replay guard is the committed chain's tx index (docs/adr/0009-replay-guard.md).
       isCommitted: (h) => this.store.getTxCommit(h) !== undefined,
+      // Who may send what is read from the committed state (or the genesis before block 1).
+      senderState: committedSenderState({
+        suite: this.suite,
+        chainId: this.chainId,
+        modules: this.modules,
+        store: this.store,
+        genesis: home.genesis,
+      }),
     })
     this.consensus = this.makeConsensus()
     this.p2p = createP2P(

@@ -229,7 +229,10 @@ export function runChainStoreCompliance(factory: ChainStoreFactory): void {
         after = page[page.length - 1]!.key
       }
       assert.equal(seen.length, total)
-      assert.deepEqual(seen, Array.from({ length: total }, (_, i) => name(i)))
+      assert.deepEqual(
+        seen,
+        Array.from({ length: total }, (_, i) => name(i)),
+      )
       // A cursor below the prefix starts at the prefix; a cursor between keys starts after it.
       assert.equal(new TextDecoder().decode(s.scanIndex(prefix, 1, utf8('list/a'))[0]!.key), name(0))
       assert.equal(new TextDecoder().decode(s.scanIndex(prefix, 1, utf8(`${name(1500)}x`))[0]!.key), name(1501))

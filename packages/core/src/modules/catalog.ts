@@ -9,7 +9,7 @@
  * nothing is overwritten.
  */
 
-import { utf8 } from '../bytes.ts'
+import { concatBytes, utf8 } from '../bytes.ts'
 import { bool, type Infer, literals, string, struct, u32, u64, vec } from '../encoding/codec.ts'
 import { GovchainError } from '../errors.ts'
 import { hash32, publicKey } from '../types.ts'
@@ -157,4 +157,9 @@ export function catalogGatewayKey(orgId: string): Uint8Array {
     throw new GovchainError('INVALID_ARGUMENT', 'invalid organisation id')
   }
   return utf8(`gw/${orgId}`)
+}
+
+/** utf8(orgId) of the organisation whose current gateway holds this chain key (a key serves one gateway). */
+export function catalogGatewayKeyIndex(publicKey: Uint8Array): Uint8Array {
+  return concatBytes(utf8('gw-key/'), publicKey)
 }

@@ -14,4 +14,13 @@ export * from './query.ts'
 export { committedBefore, type IsCommitted, type TxIndexReader } from './replay.ts'
 export * from './results.ts'
 export { stateKey } from './state.ts'
-export { type Preverified, signTx, txHashOf, type ValidatedTx, type ValidateOptions, validateTx } from './validate.ts'
+export {
+  type Preverified,
+  SenderGate,
+  type SenderStateView,
+  signTx,
+  txHashOf,
+  type ValidatedTx,
+  type ValidateOptions,
+  validateTx,
+} from './validate.ts'

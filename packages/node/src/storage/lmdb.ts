@@ -18,7 +18,16 @@
  */
 import { mkdirSync } from 'node:fs'
 import { join } from 'node:path'
-import { Block, BlockHeader, CommitCertificate, codec, compareBytes, GovchainError, SMT_HASH_BYTES, utf8 } from '@govchain/core'
+import {
+  Block,
+  BlockHeader,
+  CommitCertificate,
+  codec,
+  compareBytes,
+  GovchainError,
+  SMT_HASH_BYTES,
+  utf8,
+} from '@govchain/core'
 import { type Database, open, type RootDatabase } from 'lmdb'
 import { LRUCache } from 'lru-cache'
 import { type TxResult, TxResults } from '../execution/results.ts'

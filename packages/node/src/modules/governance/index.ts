@@ -3,7 +3,8 @@
  *
  *   propose({title, actions, effectiveHeight, expiresHeight})   by an admin officer; its organisation votes yes
  *   vote({proposalId, approve})                                  by an admin officer; one vote per organisation
- *   evidence({voteA, voteB})                                     any sender: self-authenticating equivocation proof
+ *   evidence({voteA, voteB})                                     any registered sender (the validators' nodes
+ *                                                                submit it): self-authenticating equivocation proof
  *
  * A proposal passes when yes × 3 > active organisations × 2 (counted at each vote, over the
  * organisations active at that height); it is rejected as soon as that can no longer happen;
@@ -36,6 +37,7 @@ import {
   type ErrorCode,
   EvidenceArgs,
   EvidenceRecord,
+  equalBytes,
   GOVERNANCE_LIMITS,
   GOVERNANCE_MODULE,
   GovchainError,
@@ -511,6 +513,8 @@ export const governanceModule: Module = {
   },
   keeper: (ctx: KeeperContext): GovernanceKeeper => makeKeeper(ctx),
   renderState: (key, value) => renderGovernanceState(key, value),
+  // A validator's consensus key may send (its node submits equivocation evidence with it).
+  registeredSender: (ctx, publicKey) => readValidators(ctx.state).some((r) => equalBytes(r.publicKey, publicKey)),
 }
 
 function voteRecord(
