@@ -4,7 +4,8 @@
  * block's height and time come in, the state comes from the node store (read-only here; the
  * caller persists the returned nodes with the block).
  *
- * Per transaction: validateTx → replay guard → handler in a TxState overlay → merge on
+ * Per transaction: validateTx (with the sender check of its method's SenderRule, against the
+ * state as the block has it so far) → replay guard → handler in a TxState overlay → merge on
  * success, drop on failure. A transaction that fails validation (bad signature, expired...)
  * is recorded with its code and leaves no trace in the state; a transaction that passes
  * validation counts as included whether its handler succeeds or fails (the signer's intent
@@ -40,7 +41,7 @@ import { DEFAULT_EXECUTION_PARAMS, type ExecutionParams } from './params.ts'
 import type { IsCommitted } from './replay.ts'
 import { BlockState, stateKey, TxState } from './state.ts'
 import { stateTree } from './tree.ts'
-import { type Preverified, txHashOf, type ValidatedTx, validateTx } from './validate.ts'
+import { type Preverified, SenderGate, txHashOf, type ValidatedTx, validateTx } from './validate.ts'
 
 /** Codes that mean "this transaction should never have been proposed at this height". */
 export const ADMISSION_CODES: ReadonlySet<string> = new Set([
@@ -55,6 +56,7 @@ export const ADMISSION_CODES: ReadonlySet<string> = new Set([
   'TX_UNKNOWN_MODULE',
   'TX_UNKNOWN_METHOD',
   'TX_BAD_ARGS',
+  'TX_SENDER_UNREGISTERED',
 ])
 
 export interface ExecuteBlockInput {
@@ -292,10 +294,17 @@ export function executeBlockWith(input: ExecuteBlockInput, opts: ExecuteOptions 
   const indexes: IndexWrite[] = []
   /** Tx hashes (bytesKey) of this block's transactions that passed validation (the in-block guard). */
   const inBlock = new Set<string>()
+  // Senders are checked against the block's state as it stands before each transaction.
+  const senders = new SenderGate(input.modules, {
+    height,
+    timeMs: input.timeMs,
+    get: (fullKey) => block.get(fullKey),
+  })
+  const registryPrefixes = [...senders.registries].map((name) => stateKey(name, new Uint8Array(0)))
   const validateOpts =
     input.preverified === undefined
-      ? { modules: input.modules, params }
-      : { modules: input.modules, params, preverified: input.preverified }
+      ? { modules: input.modules, params, senders }
+      : { modules: input.modules, params, preverified: input.preverified, senders }
 
   for (const txBytes of input.txs) {
     let v: ValidatedTx
@@ -321,6 +330,8 @@ export function executeBlockWith(input: ExecuteBlockInput, opts: ExecuteOptions 
     try {
       const out = runHandler(v, input, params, block, fns)
       block.merge(out.tx.entries())
+      // A write to a registry (an officer added, a DID deactivated...) may change who is registered.
+      if (writesAny(out.tx.entries(), registryPrefixes)) senders.forget()
       indexes.push(...out.indexes)
       results.push({ txHash: v.txHash, code: OK, events: out.events })
     } catch (e) {
@@ -344,6 +355,15 @@ export function executeBlockWith(input: ExecuteBlockInput, opts: ExecuteOptions 
     included,
     dropped,
   }
+}
+
+function writesAny(writes: Iterable<{ key: Uint8Array }>, prefixes: readonly Uint8Array[]): boolean {
+  for (const { key } of writes) {
+    for (const p of prefixes) {
+      if (key.length >= p.length && p.every((b, i) => key[i] === b)) return true
+    }
+  }
+  return false
 }
 
 /** Executes a block's transactions (every one is recorded, with its code). */

@@ -46,6 +46,11 @@ export interface ChainParams {
   emptyBlockIntervalMs: number
   /** How far a proposed block time may lie ahead of a validator's clock. */
   maxClockDriftMs: number
+  /**
+   * anchor.put by a DID (not an officer): at most this many per DID and day of block time; 0
+   * stops DIDs anchoring. DIDs cost nothing to create, so their writes are bounded per identity.
+   */
+  anchorQuotaPerIdentityPerDay: number
 }
 
 export const DEFAULT_PARAMS: ChainParams = {
@@ -59,6 +64,7 @@ export const DEFAULT_PARAMS: ChainParams = {
   blockIntervalMs: 20,
   emptyBlockIntervalMs: 1000,
   maxClockDriftMs: 30_000,
+  anchorQuotaPerIdentityPerDay: 100,
 }
 
 export interface GenesisOrganisation {
@@ -195,6 +201,7 @@ const GenesisCodec = struct({
     blockIntervalMs: u32,
     emptyBlockIntervalMs: u32,
     maxClockDriftMs: u32,
+    anchorQuotaPerIdentityPerDay: u32,
   }),
 })
 

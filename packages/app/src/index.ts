@@ -18,9 +18,20 @@ export * from './module.ts'
 export * from './paging.ts'
 export * from './params.ts'
 export * from './query.ts'
+export * from './rate-limit.ts'
 export { readonlyKeeper, readonlyModuleState } from './readonly.ts'
 export { committedBefore, type IsCommitted, type TxIndexReader } from './replay.ts'
 export * from './route-kit.ts'
 export * from './routes.ts'
 export { stateKey } from './state.ts'
-export { type Preverified, signTx, txHashOf, type ValidatedTx, type ValidateOptions, validateTx } from './validate.ts'
+export { stateTree } from './tree.ts'
+export {
+  type Preverified,
+  SenderGate,
+  type SenderStateView,
+  signTx,
+  txHashOf,
+  type ValidatedTx,
+  type ValidateOptions,
+  validateTx,
+} from './validate.ts'

@@ -9,7 +9,10 @@
  *     that module builds over its own scoped state: the only door into its storage;
  *   - a handler fails by throwing a GovchainError (`ctx.fail(code)`); everything the
  *     transaction wrote is then discarded, and the transaction is still included with its code;
- *   - no wall clock, randomness or I/O: everything a handler may depend on is in the context.
+ *   - no wall clock, randomness or I/O: everything a handler may depend on is in the context;
+ *   - each method declares who may send it (SenderRule, default `registered`): admission and
+ *     every block check that before the handler, so what would certainly fail for an unknown
+ *     sender never reaches a block (docs/adr/0016-registered-senders.md).
  */
 import {
   type codec,
@@ -95,8 +98,22 @@ const refName = (m: ModuleRef | string): string => (typeof m === 'string' ? m : 
 
 export { refName as moduleRefName }
 
+/**
+ * Who may send a method's transactions, checked before its handler: at admission (the mempool,
+ * against the committed state) and for every transaction of a block (against the state it runs
+ * on: a failure is an admission code, so a proposer leaves the transaction out and a block that
+ * holds one is invalid).
+ *
+ *   `registered`  the sender's key is an identity some module registered (Module.registeredSender:
+ *                 an active officer, a current DID key, a gateway key, a validator key). Refused
+ *                 otherwise with TX_SENDER_UNREGISTERED: an unknown key can write nothing.
+ *   `anyone`      self-registration (identity.createDid), whose transaction is what makes a key known.
+ */
+export type SenderRule = 'registered' | 'anyone'
+
 export interface Handler<A> {
   readonly args: codec.Codec<A>
+  readonly sender: SenderRule
   handle(ctx: TxContext, args: A): void
 }
 
@@ -191,11 +208,23 @@ export interface Module {
   readonly keeper?: (ctx: KeeperContext) => unknown
   /** Renders any stored value of this module for the generic state API (JSON-friendly). */
   readonly renderState?: (key: Uint8Array, value: Uint8Array) => unknown
+  /**
+   * Whether this module registered `publicKey` as an identity that may send `registered`
+   * methods (SenderRule). Reads only this module's state; deterministic like a keeper.
+   */
+  readonly registeredSender?: (ctx: KeeperContext, publicKey: Uint8Array) => boolean
 }
 
-/** Type helper so each handler's `args` type flows into `handle`. */
-export function handler<A>(args: codec.Codec<A>, handle: (ctx: TxContext, args: A) => void): Handler<A> {
-  return { args, handle }
+/**
+ * Type helper so each handler's `args` type flows into `handle`. `sender` (default `registered`)
+ * says who may send the method (SenderRule).
+ */
+export function handler<A>(
+  args: codec.Codec<A>,
+  handle: (ctx: TxContext, args: A) => void,
+  sender: SenderRule = 'registered',
+): Handler<A> {
+  return { args, handle, sender }
 }
 
 export function query<A, R>(

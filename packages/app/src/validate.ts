@@ -5,8 +5,9 @@
  *
  * Checks, cheapest first, signatures last (they are the cost):
  *   size → SignedTx decodes → body decodes → chain id → first signer is the sender, signers
- *   distinct → validity window → module and method exist → args decode → every signature
- *   verifies over signingBytes(DOMAIN.tx, bodyBytes).
+ *   distinct → validity window → module and method exist → args decode → [the sender may send
+ *   this method (SenderGate, when given: it reads state)] → every signature verifies over
+ *   signingBytes(DOMAIN.tx, bodyBytes).
  * Every failure is a GovchainError with a TX_* code; nothing else escapes.
  */
 import {
@@ -23,8 +24,10 @@ import {
   TxBody,
   toHex,
 } from '@govchain/core'
+import type { ModuleState, SenderRule } from './index.ts'
 import type { Handler, Module, ModuleRegistry } from './module.ts'
 import { DEFAULT_EXECUTION_PARAMS, type ExecutionParams } from './params.ts'
+import { stateKey } from './state.ts'
 
 export interface ValidatedTx {
   /** suite.hash(body bytes): the transaction's identity (signatures are not part of it). */
@@ -65,6 +68,80 @@ export interface ValidateOptions {
   modules: ModuleRegistry
   params?: ExecutionParams
   preverified?: Preverified
+  /** Checks the sender against the method's SenderRule (admission and block execution pass one). */
+  senders?: SenderGate
+}
+
+/** Module states at one point of the chain, read-only: what sender rules are checked against. */
+export interface SenderStateView {
+  /** The height a transaction would execute at (keepers answer "active at this height"). */
+  readonly height: number
+  /** Block time at that point (the parent's, at admission). */
+  readonly timeMs: number
+  /** A full state key (`<module>/<key>`), as the state tree holds it. */
+  get(fullKey: Uint8Array): Uint8Array | undefined
+}
+
+function readonlyScoped(view: SenderStateView, module: string): ModuleState {
+  const refuse = (): never => {
+    throw new GovchainError('INVALID_ARGUMENT', 'state is read-only in a sender check')
+  }
+  return {
+    get: (key) => view.get(stateKey(module, key))?.slice(),
+    has: (key) => view.get(stateKey(module, key)) !== undefined,
+    set: refuse,
+    delete: refuse,
+  }
+}
+
+/**
+ * Checks senders against their method's SenderRule over one state view: a `registered` method
+ * needs a key some module's registeredSender recognises, else TX_SENDER_UNREGISTERED. Each
+ * sender's answer is remembered (at most `cacheMax`; a block holds thousands of transactions of
+ * few senders) until forget(), which whoever changes the view's registries must call: a block,
+ * after a transaction that wrote to one of `registries`; the mempool, at each new height.
+ */
+export class SenderGate {
+  private readonly known = new Map<string, boolean>()
+  private readonly hooks: { name: string; registered: NonNullable<Module['registeredSender']> }[] = []
+  /** Modules whose state decides who is registered. */
+  readonly registries: ReadonlySet<string>
+
+  constructor(
+    modules: ModuleRegistry,
+    private readonly view: SenderStateView,
+    private readonly cacheMax = 10_000,
+  ) {
+    for (const name of modules.names()) {
+      const registered = modules.get(name)?.registeredSender
+      if (registered !== undefined) this.hooks.push({ name, registered })
+    }
+    this.registries = new Set(this.hooks.map((h) => h.name))
+  }
+
+  /** Throws TX_SENDER_UNREGISTERED when `rule` needs a registered sender and `sender` is none. */
+  check(sender: Uint8Array, rule: SenderRule, txHash: Uint8Array): void {
+    if (rule === 'anyone') return
+    const k = hexOf(sender)
+    let ok = this.known.get(k)
+    if (ok === undefined) {
+      ok = this.isRegistered(sender)
+      if (this.known.size >= this.cacheMax) this.known.clear()
+      this.known.set(k, ok)
+    }
+    if (!ok) throw new GovchainError('TX_SENDER_UNREGISTERED', undefined, { ...details(txHash), sender: k })
+  }
+
+  forget(): void {
+    this.known.clear()
+  }
+
+  private isRegistered(sender: Uint8Array): boolean {
+    const { height, timeMs } = this.view
+    return this.hooks.some((h) =>
+      h.registered({ height, timeMs, state: readonlyScoped(this.view, h.name) }, sender.slice()),
+    )
+  }
 }
 
 function txError(code: 'TX_MALFORMED' | 'TX_BAD_ARGS', what: string, e: unknown): GovchainError {
@@ -197,6 +274,8 @@ export function validateTx(
   } catch (e) {
     throw txError('TX_BAD_ARGS', `${body.module}.${body.method} arguments`, e)
   }
+  // Before the signatures: refusing an unknown sender costs a state read, not a verification.
+  opts.senders?.check(body.sender, handler.sender, txHash)
 
   let verified = false
   if (opts.preverified !== undefined) {
@@ -227,8 +306,8 @@ export function validateTx(
 
 /**
  * A cached validation of the same envelope, checked again for what can differ: the height (the
- * validity window, same codes and messages as validateTx; nothing else can fail for an envelope
- * that passed once). Another chain id or module registry than the cached one's: undefined, and
+ * validity window, same codes and messages as validateTx) and the sender's registration (the
+ * state; nothing else can fail for an envelope that passed once). Another chain id or module registry than the cached one's: undefined, and
  * the caller validates from scratch. Arguments are decoded again so that no handler ever shares
  * an argument object with another execution of the same transaction.
  */
@@ -263,6 +342,8 @@ function revalidate(
   } catch (e) {
     throw txError('TX_BAD_ARGS', `${body.module}.${body.method} arguments`, e)
   }
+  // The sender may have been registered or not since: asked again, of the state given now.
+  opts.senders?.check(body.sender, handler.sender, txHash)
   return { ...v, envelopeHash, args }
 }
 

@@ -57,10 +57,10 @@ const counter = defineModule({
     bump: handler(codec.struct({}), (ctx) => {
       ctx.keeper(counterRef).bump()
       ctx.emit('bumped', { value: String(ctx.keeper(counterRef).value()) })
-    }),
+    }, 'anyone'),
     shout: handler(codec.struct({}), (ctx) => {
       ctx.emit('not-declared', {})
-    }),
+    }, 'anyone'),
   },
 })
 
@@ -75,7 +75,7 @@ const user = defineModule({
       k.bump()
       const n: number = k.value()
       ctx.emit('saw', { n: String(n) })
-    }),
+    }, 'anyone'),
   },
 })
 
@@ -86,10 +86,12 @@ const stranger = defineModule({
     // Calls counter's keeper without declaring it in requires.
     sneak: handler(codec.struct({}), (ctx) => {
       ctx.keeper(counterRef).bump()
-    }),
+    }, 'anyone'),
   },
 })
 
+// Handlers here are open to any key ('anyone'): this file tests keepers, errors and events;
+// who may send is tested in packages/node/test/senders.test.ts.
 function run(modules: ModuleRegistry, calls: { module: string; method: string }[]) {
   const key = suite.generateKeyPair()
   const txs = calls.map(

@@ -3,8 +3,9 @@
  *
  * Starts a local consortium of real node processes on loopback (packages/cli/src/testnet.ts),
  * pre-builds and signs every transaction before any timing (anchor `put`, spread over many
- * sender keys so the mempool's per-sender quota of 1,000 pending never binds), then runs two
- * phases and prints one figure per line:
+ * sender keys so the mempool's per-sender quota of 1,000 pending never binds: the operators'
+ * keys and officers the operators register before the run, since only registered keys may
+ * write), then runs two phases and prints one figure per line:
  *
  *   max     --txs transactions submitted as fast as the nodes take them: bounded concurrency
  *           over keep-alive HTTP, round-robin over the nodes, --batch transactions per request
@@ -47,7 +48,7 @@ import { availableParallelism } from 'node:os'
 import { parseArgs } from 'node:util'
 import { type CryptoSuite, getSuite, type SuiteName, toBase64 } from '@govchain/core'
 import { type ChainParams, DEFAULT_PARAMS } from '@govchain/node'
-import { anchorPut } from '@govchain/sdk'
+import { anchorPut, type Client, identity } from '@govchain/sdk'
 import WebSocket from 'ws'
 import { sleep, startNetwork, type TestNetwork, waitUntil } from '../src/testnet.ts'
 
@@ -164,6 +165,47 @@ function note(text: string): void {
 }
 
 // ------------------------------------------------------------------ crypto-bound limit
+
+/** Officers registered per round: well under the per-sender pending quota of each operator. */
+const REGISTER_ROUND_MAX = 400
+
+/**
+ * Registers `keys` as issuer officers, spread over the organisations (each operator signs the
+ * addOfficer of its share), and waits until every one is committed.
+ */
+async function registerOfficers(
+  client: Client,
+  suite: CryptoSuite,
+  chainId: string,
+  operators: TestNetwork['keys'],
+  keys: readonly Uint8Array[],
+): Promise<void> {
+  const orgs = Object.keys(operators)
+  for (let from = 0; from < keys.length; from += REGISTER_ROUND_MAX) {
+    const height = (await client.status()).height
+    const txs = keys.slice(from, from + REGISTER_ROUND_MAX).map((privateKey, k) => {
+      const i = from + k
+      const orgId = orgs[i % orgs.length]!
+      return identity.addOfficer({
+        suite,
+        chainId,
+        privateKey: operators[orgId]!.privateKey,
+        validUntilHeight: height + 100,
+        orgId,
+        officerId: `${orgId}-bench-${i}`,
+        publicKey: suite.publicKeyFromPrivate(privateKey),
+        roles: ['issuer'],
+      })
+    })
+    const answer = await client.submitTxs(txs.map((t) => t.bytes))
+    for (const r of answer.results) if (!('hash' in r)) throw new Error(`addOfficer refused: ${JSON.stringify(r)}`)
+    for (const t of txs) {
+      const result = await client.waitForTx(t.hashHex, { timeoutMs: 60_000 })
+      if (result.status !== 'committed') throw new Error(`addOfficer ${result.status}: ${result.code}`)
+    }
+  }
+  note(`registered ${keys.length} sender keys as officers`)
+}
 
 /**
  * Verifications per second on one core. `repeatKey`: one key over and over, as a validator sees
@@ -518,9 +560,13 @@ async function main(): Promise<void> {
     const status = await first.status()
     const chainId = status.chainId
 
-    // Senders: the operators' keys, then fresh keys (any key may anchor).
+    // Senders: the operators' keys, then fresh keys the operators register as officers (only a
+    // registered key may write: an unknown one is refused at admission).
     const senders = Object.values(net.keys).map((k) => k.privateKey)
-    while (senders.length < SENDERS) senders.push(suite.generateKeyPair().privateKey)
+    const fresh: Uint8Array[] = []
+    while (senders.length + fresh.length < SENDERS) fresh.push(suite.generateKeyPair().privateKey)
+    await registerOfficers(first, suite, chainId, net.keys, fresh)
+    senders.push(...fresh)
     figure('senders', senders.length)
 
     let targets = targetsOf(net)

@@ -197,7 +197,7 @@ function buildProgram(): Command {
     .command('put')
     .description('anchor a document hash on chain')
     .option('--node <url>', 'node API URL')
-    .requiredOption('--key <file>', 'signer key file')
+    .requiredOption('--key <file>', "signer key file: an officer's key, or a DID's (a daily quota per DID)")
     .requiredOption('--hash <hex>', '32-byte document hash, hex')
     .option('--kind <kind>', 'document kind', 'document')
     .option('--note <text>', 'non-personal note (at most 256 bytes)')

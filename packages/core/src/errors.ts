@@ -36,6 +36,10 @@ export const ERROR_CATALOGUE = {
   TX_UNKNOWN_MODULE: { http: 400, message: 'unknown module' },
   TX_UNKNOWN_METHOD: { http: 400, message: 'unknown method for this module' },
   TX_BAD_ARGS: { http: 400, message: 'transaction arguments do not decode for this method' },
+  TX_SENDER_UNREGISTERED: {
+    http: 403,
+    message: 'the sender is not a registered identity (officer, DID, gateway or validator key) this method requires',
+  },
   MEMPOOL_FULL: { http: 503, message: 'mempool is full, retry later' },
   MEMPOOL_SENDER_QUOTA: { http: 429, message: 'too many pending transactions from this sender' },
   // execution (node/execution)
@@ -54,6 +58,14 @@ export const ERROR_CATALOGUE = {
   ANCHOR_EXISTS: { http: 409, message: 'this document hash is already anchored' },
   ANCHOR_BAD_KIND: { http: 400, message: 'kind must be 1-64 characters of [a-z0-9._:/-]' },
   ANCHOR_BAD_NOTE: { http: 400, message: 'note must be at most 256 bytes of printable text' },
+  ANCHOR_SENDER_UNREGISTERED: {
+    http: 403,
+    message: 'anchoring needs an active officer of an active organisation or a current key of an active DID',
+  },
+  ANCHOR_QUOTA_EXCEEDED: {
+    http: 429,
+    message: 'this DID has used its anchors for the day (governance parameter anchorQuotaPerIdentityPerDay)',
+  },
   // consortium PKI (node/pki)
   PKI_INVALID_CERTIFICATE: { http: 400, message: 'certificate is malformed or lacks the govchain identity fields' },
   PKI_INVALID_KEY: { http: 400, message: 'private key is malformed or does not match the certificate' },
@@ -92,6 +104,15 @@ export const ERROR_CATALOGUE = {
   UPGRADE_REQUIRED: { http: 426, message: 'this route is a WebSocket: send an Upgrade request' },
   RATE_LIMITED: { http: 429, message: 'too many requests from this client, retry later' },
   TOO_MANY_CONNECTIONS: { http: 503, message: 'too many open event streams, retry later' },
+  CLIENT_STREAM_LIMIT: { http: 429, message: 'too many open event streams from this address, close one first' },
+  CLIENT_CHALLENGE_LIMIT: {
+    http: 429,
+    message: 'too many outstanding challenges from this address, use one or let them expire',
+  },
+  URI_TOO_LONG: { http: 414, message: 'a path parameter exceeds its length limit' },
+  HEADERS_TOO_LARGE: { http: 431, message: 'request headers exceed the size limit' },
+  HTTP_MALFORMED: { http: 400, message: 'the request is not valid HTTP' },
+  REQUEST_TIMEOUT: { http: 408, message: 'the request was not received in time' },
   INTERNAL: { http: 500, message: 'internal error' },
   // sdk (client side: raised by the SDK, never answered by a node; the status is the nearest HTTP meaning)
   SDK_NETWORK_ERROR: { http: 503, message: 'the node could not be reached' },

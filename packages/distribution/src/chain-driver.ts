@@ -12,9 +12,10 @@ import {
   type Module,
   ModuleRegistry,
   type ParentInfo,
+  type SenderStateView,
   signTx,
 } from '@govchain/app'
-import { type CommitCertificate, type CryptoSuite, codec, GovchainError, utf8 } from '@govchain/core'
+import { type CommitCertificate, type CryptoSuite, codec, GovchainError, toHex, utf8 } from '@govchain/core'
 import type { ChainStore } from '@govchain/store'
 
 export const CHAIN_ID = 'govchain-test'
@@ -25,8 +26,39 @@ export interface Signer {
   publicKey: Uint8Array
 }
 
+/** Keys signer() made: fixtureIdentityModule registers them (officers of organisation `test`). */
+const registeredKeys = new Set<string>()
+
+/** A key pair the fixture registry knows as an active officer (a registered sender). */
 export function signer(suite: CryptoSuite): Signer {
+  const kp = suite.generateKeyPair()
+  registeredKeys.add(toHex(kp.publicKey))
+  return kp
+}
+
+/** A key pair no module registered: admission refuses it for every method but self-registration. */
+export function stranger(suite: CryptoSuite): Signer {
   return suite.generateKeyPair()
+}
+
+/**
+ * Stands in for the identity module in framework tests (execution, mempool, storage), whose
+ * chains have no genesis: every key signer() made is an active officer of the active
+ * organisation `test`, every other key is unknown. Stateless, so the same on every execution.
+ * Tests of identity itself, and of who may anchor, use the real module (identity-fixtures.ts).
+ */
+export const fixtureIdentityModule: Module = {
+  name: 'identity',
+  handlers: {},
+  keeper: () => ({
+    officerByKey: (publicKey: Uint8Array) =>
+      registeredKeys.has(toHex(publicKey))
+        ? { officerId: `test-${toHex(publicKey).slice(0, 8)}`, orgId: 'test', roles: [], publicKey, status: 'active' }
+        : undefined,
+    organisation: (orgId: string) => (orgId === 'test' ? { id: 'test', status: 'active' } : undefined),
+    didByKey: () => undefined,
+  }),
+  registeredSender: (_ctx, publicKey) => registeredKeys.has(toHex(publicKey)),
 }
 
 export interface TxFields {
@@ -104,8 +136,11 @@ export const testModule: Module = {
 }
 
 export function testRegistry(): ModuleRegistry {
-  return new ModuleRegistry([anchorModule, testModule])
+  return new ModuleRegistry([anchorModule, fixtureIdentityModule, testModule])
 }
+
+/** Mempool `senderState` for framework tests: the fixture identity needs no state. */
+export const fixtureSenderState = (): SenderStateView => ({ height: 1, timeMs: 0, get: () => undefined })
 
 export function fakeCertificate(height: number, blockHash: Uint8Array): CommitCertificate {
   return { height, round: 0, blockHash, signatures: [] }

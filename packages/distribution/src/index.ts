@@ -25,10 +25,11 @@ export * from '@govchain/sharing'
 
 export const identityRef = moduleRef<IdentityKeeper>()('identity')
 export const catalogRef = moduleRef<CatalogKeeper>()('catalog')
+export const governanceRef = moduleRef<GovernanceKeeper>()('governance')
 
 /** Every built-in module, in registration order. */
 export const BUILTIN_MODULES: readonly Module[] = [
-  defineModule({ ...anchorModule, name: 'anchor', version: '1.0.0', requires: [identityRef] }),
+  defineModule({ ...anchorModule, name: 'anchor', version: '1.0.0', requires: [identityRef, governanceRef] }),
   defineModule({
     ...identityModule,
     name: 'identity',

@@ -28,7 +28,7 @@ export interface TestConsortium {
   validators: Record<string, Signer>
 }
 
-export function makeConsortium(suite: CryptoSuite, n: number): TestConsortium {
+export function makeConsortium(suite: CryptoSuite, n: number, params: Partial<Genesis['params']> = {}): TestConsortium {
   const operators: Record<string, Signer> = {}
   const validators: Record<string, Signer> = {}
   const ids = ORG_IDS.slice(0, n)
@@ -53,7 +53,7 @@ export function makeConsortium(suite: CryptoSuite, n: number): TestConsortium {
       identityAuthority: id === 'police',
     })),
     validators: ids.map((id) => ({ id, orgId: id, publicKey: toHex(validators[id]!.publicKey), votingPower: 10 })),
-    params: {},
+    params,
   })
   return { genesis, operators, validators }
 }
@@ -105,9 +105,19 @@ export class GovChain {
     return this.parent?.header.height ?? 0
   }
 
-  /** Builds and commits one block; returns the results in order. */
+  /** Builds and commits one block; returns the results in order. Throws if a transaction was left out. */
   step(txs: readonly Uint8Array[] = []): TxResult[] {
-    this.timeMs += 1000
+    const { results, dropped } = this.stepAll(txs)
+    if (dropped.length > 0) throw new Error(`dropped: ${dropped.join(',')}`)
+    return results
+  }
+
+  /**
+   * Builds and commits one block of the admissible ones; returns their results and the codes of
+   * the transactions the proposer left out (e.g. TX_SENDER_UNREGISTERED), in order.
+   */
+  stepAll(txs: readonly Uint8Array[] = [], advanceMs = 1000): { results: TxResult[]; dropped: string[] } {
+    this.timeMs += advanceMs
     const height = this.height + 1
     const lastCommit = this.parent === undefined ? undefined : this.store.getCertificate(this.height)
     const built = buildBlock({
@@ -126,9 +136,8 @@ export class GovChain {
       proposer: 'node-0',
       txs,
     })
-    if (built.dropped.length > 0) throw new Error(`dropped: ${built.dropped.map((d) => d.code).join(',')}`)
     this.commit(built.block, built.blockHash, built.execution)
-    return built.execution.results
+    return { results: built.execution.results, dropped: built.dropped.map((d) => d.code) }
   }
 
   private commit(

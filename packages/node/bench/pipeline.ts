@@ -2,7 +2,7 @@
  * In-process pipeline benchmark: the CPU one validator spends per transaction in each step of
  * the path a transaction takes, without networking or the other nodes:
  *
- *   admission (Mempool.add: decode, hashes, signature, replay guard)
+ *   admission (Mempool.add: decode, hashes, the sender's registration, signature, replay guard)
  *   → build (the proposer's buildBlock: reap, execute, roots)
  *   → validate (another validator's validateBlock of the same block: decode, execute, compare)
  *   → commit (ChainStore.commitBlock on LMDB: write + fsync)
@@ -13,17 +13,20 @@
  * what the first left in the state tree's caches, and a change to those caches shows twice.
  * Prints µs per transaction per step (process.cpuUsage: user + system CPU of this process, so
  * the figures hold on a shared machine better than wall time) and the wall time per block
- * commit. Anchor `put` transactions from 20 senders, as the node benchmark sends.
+ * commit. Anchor `put` transactions from 20 senders, as the node benchmark sends: officers the
+ * genesis registers (two organisations of ten), since only registered senders may write.
  */
 import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { parseArgs } from 'node:util'
 import { ANCHOR_MODULE, AnchorPutArgs } from '@govchain/anchor/schema'
-import { buildBlock, ExecutionCache, signTx, validateBlock } from '@govchain/app'
-import { Block, type BlockHeader, codec, getSuite, type SuiteName } from '@govchain/core'
+import { buildBlock, ExecutionCache, parseGenesis, signTx, validateBlock } from '@govchain/app'
+import { Block, type BlockHeader, codec, demoCreditCode, getSuite, type SuiteName, toHex } from '@govchain/core'
 import { defaultModuleRegistry } from '@govchain/distribution'
+import { ROLES } from '@govchain/identity/schema'
 import { LmdbChainStore } from '@govchain/store'
+import { committedSenderState } from '../src/index.ts'
 import { Mempool } from '../src/mempool/index.ts'
 
 const HELP = `Usage: npm run bench:pipeline -- [options]
@@ -80,6 +83,30 @@ function cpuUs(): number {
 }
 
 const senders = Array.from({ length: 20 }, () => suite.generateKeyPair())
+/** Two organisations whose officers are the senders (GENESIS_OFFICERS_MAX is 16 per organisation). */
+const genesis = parseGenesis({
+  chainId: CHAIN_ID,
+  suite: suite.name,
+  genesisTimeMs: 1_700_000_000_000,
+  organisations: ['bench-a', 'bench-b'].map((id, i) => ({
+    id,
+    name: id,
+    nameEn: id,
+    code: demoCreditCode(i, '110000'),
+    level: 'city',
+    regionCode: '110000',
+    region: '北京市',
+    caCertPem: '-----BEGIN CERTIFICATE-----\nTUlJQg==\n-----END CERTIFICATE-----\n',
+    operatorPublicKey: toHex(senders[i * 10]!.publicKey),
+    officers: senders.slice(i * 10, i * 10 + 10).map((s, j) => ({
+      officerId: `${id}-${j}`,
+      publicKey: toHex(s.publicKey),
+      roles: [...ROLES],
+    })),
+  })),
+  validators: [{ id: 'v0', orgId: 'bench-a', publicKey: toHex(suite.generateKeyPair().publicKey), votingPower: 10 }],
+  params: {},
+})
 const txs: Uint8Array[] = []
 for (let i = 0; i < TXS; i++) {
   const s = senders[i % senders.length]!
@@ -107,6 +134,7 @@ const mempool = new Mempool({
   modules,
   latestHeight: () => store.latestHeight(),
   isCommitted: (h) => store.getTxCommit(h) !== undefined,
+  senderState: committedSenderState({ suite, chainId: CHAIN_ID, modules, store, genesis }),
   maxTxs: TXS + 1,
   maxPerSender: TXS,
   maxBytes: 1 << 30,
@@ -134,6 +162,7 @@ for (let off = 0; off < TXS; off += BLOCK) {
     store,
     preverified: mempool.verified,
     isCommitted: committed(height),
+    genesis,
     validatorSetHash: ZERO,
     nextValidatorSetHash: ZERO,
   }

@@ -77,9 +77,10 @@ import type {
 import { type ApiServer, createApiServer, type ModuleApiContext } from './api/index.ts'
 import type { NodeHome } from './home.ts'
 import { createLogger, type Logger } from './log.ts'
-import { Mempool } from './mempool/index.ts'
+import { committedSenderState, Mempool } from './mempool/index.ts'
 import { NodeMetrics } from './metrics.ts'
 import { createP2P, type P2P } from './p2p/index.ts'
+import { type SyncOutcome, SyncPeers } from './sync-peers.ts'
 import {
   CHANNEL,
   PRIORITY_CHANNELS,
@@ -181,8 +182,11 @@ export class GovchainNode implements NodeApiBackend {
   private nextHeightTimer: ReturnType<typeof setTimeout> | undefined
   private waitingEmpty = false
   private readonly subscribers = new Set<(e: ChainEvent) => void>()
-  private readonly peerHeights = new Map<string, number>()
-  private syncInFlight: { peer: string; timer: ReturnType<typeof setTimeout> } | undefined
+  /** Announced heights (hints) and scores of the peers sync may ask (sync-peers.ts). */
+  private readonly syncPeers = new SyncPeers()
+  private syncInFlight: { peer: string; fromHeight: number; timer: ReturnType<typeof setTimeout> } | undefined
+  /** Wakes sync when every peer announcing more is backing off. */
+  private syncRetryTimer: ReturnType<typeof setTimeout> | undefined
   private journalBatch: PendingTx[] = []
   private journalWaiters: { resolve: () => void; reject: (e: unknown) => void }[] = []
   private journalTimer: ReturnType<typeof setImmediate> | undefined
@@ -231,6 +235,14 @@ export class GovchainNode implements NodeApiBackend {
       latestHeight: () => this.store.latestHeight(),
       // The replay guard is the committed chain's tx index (docs/adr/0009-replay-guard.md).
       isCommitted: (h) => this.store.getTxCommit(h) !== undefined,
+      // Who may send what is read from the committed state (or the genesis before block 1).
+      senderState: committedSenderState({
+        suite: this.suite,
+        chainId: this.chainId,
+        modules: this.modules,
+        store: this.store,
+        genesis: home.genesis,
+      }),
     })
     this.consensus = this.makeConsensus()
     this.p2p = createP2P(
@@ -238,6 +250,9 @@ export class GovchainNode implements NodeApiBackend {
         chainId: this.chainId,
         nodeId: this.nodeId,
         listen: { host: home.config.p2p.host, port: opts.p2pPort ?? home.config.p2p.port },
+        maxPendingInbound: home.config.p2p.maxPendingInbound,
+        maxConnectionsPerAddress: home.config.p2p.maxConnectionsPerAddress,
+        maxInboundConnections: home.config.p2p.maxInboundConnections,
         tls: { certPem: home.tls.certPem, keyPem: home.tls.keyPem, trustedCAPems: home.trustedCaPems },
         signingKey: home.validatorKey,
         peers: home.config.peers,
@@ -246,10 +261,9 @@ export class GovchainNode implements NodeApiBackend {
         getLatestHeight: () => this.store.latestHeight(),
         // Only the nodes of the validators of this height or the next (governance changes the set),
         // with the key registered for them: a removed validator's node is refused.
-        isPeerAllowed: (peer) =>
-          [this.vset, this.nextVset].some((set) =>
-            set.validators.some((v) => v.id === peer.nodeId && equalBytes(v.publicKey, peer.publicKey)),
-          ),
+        isPeerAllowed: (peer) => this.isRegisteredValidator(peer),
+        // Registered validators keep their slots however many strangers connect (issue 13).
+        isReservedPeer: (peer) => this.isRegisteredValidator(peer),
       },
       {
         suite: this.suite,
@@ -262,6 +276,12 @@ export class GovchainNode implements NodeApiBackend {
           },
         },
       },
+    )
+  }
+
+  private isRegisteredValidator(peer: { nodeId: string; publicKey: Uint8Array }): boolean {
+    return [this.vset, this.nextVset].some((set) =>
+      set.validators.some((v) => v.id === peer.nodeId && equalBytes(v.publicKey, peer.publicKey)),
     )
   }
 
@@ -418,16 +438,16 @@ export class GovchainNode implements NodeApiBackend {
     this.p2pAddress = `${addr.host}:${addr.port}`
     this.p2p.onMessage((peer, channel, payload) => this.onPeerMessage(peer, channel, payload))
     this.p2p.onPeerConnected((peer) => {
-      this.peerHeights.set(peer.nodeId, peer.latestHeight)
+      this.syncPeers.connected(peer.nodeId, peer.latestHeight, performance.now())
       this.metrics.setPeers(this.p2p.peers().length)
       this.gossipTo([peer.nodeId], false)
       this.sendMempoolTo(peer.nodeId)
       this.maybeSync()
     })
     this.p2p.onPeerDisconnected((peer) => {
-      this.peerHeights.delete(peer)
+      this.syncPeers.disconnected(peer, performance.now())
       this.metrics.setPeers(this.p2p.peers().length)
-      if (this.syncInFlight?.peer === peer) this.endSync()
+      if (this.syncInFlight?.peer === peer) this.syncFailed('timeout', 'peer disconnected')
     })
     this.api = createApiServer({
       backend: this,
@@ -481,6 +501,7 @@ export class GovchainNode implements NodeApiBackend {
     // take accepted transactions with it.
     this.flushTxGossip(true)
     if (this.syncInFlight) clearTimeout(this.syncInFlight.timer)
+    if (this.syncRetryTimer) clearTimeout(this.syncRetryTimer)
     await this.api?.close()
     await this.p2p.close()
     await this.store.close()
@@ -776,7 +797,7 @@ export class GovchainNode implements NodeApiBackend {
           break
         case CHANNEL.status: {
           const { height } = codec.decode(StatusMessage, payload)
-          this.peerHeights.set(peer, Math.max(height, this.peerHeights.get(peer) ?? 0))
+          this.syncPeers.announced(peer, height, performance.now())
           this.maybeSync()
           break
         }
@@ -844,31 +865,67 @@ export class GovchainNode implements NodeApiBackend {
 
   // ------------------------------------------------------------------ sync
 
+  /**
+   * Asks one peer for the blocks after ours, if a peer announces the height we are working on
+   * (or beyond). Announced heights are hints: SyncPeers picks the peer in the best standing among
+   * those announcing more, so a peer that claims much and delivers nothing is asked rarely, and
+   * a request that fails moves on to the next peer at once (issue 13).
+   */
   private maybeSync(): void {
     if (this.syncInFlight !== undefined || this.stopped) return
     const committed = this.store.latestHeight()
+    const fromHeight = committed + 1
     // A peer that committed the height we are working on (or beyond) can give it to us.
-    let best: string | undefined
-    let bestHeight = committed
-    for (const [peer, h] of this.peerHeights) {
-      if (h > bestHeight) {
-        best = peer
-        bestHeight = h
-      }
+    const atLeast = Math.max(this.consensusHeight, fromHeight)
+    const now = performance.now()
+    const choice = this.syncPeers.pick(atLeast - 1, now)
+    if (choice === undefined) return
+    if (!('peer' in choice)) {
+      // Every candidate is backing off: look again when the first may be asked.
+      if (this.syncRetryTimer) clearTimeout(this.syncRetryTimer)
+      this.syncRetryTimer = setTimeout(
+        () => {
+          this.syncRetryTimer = undefined
+          this.maybeSync()
+        },
+        Math.max(1, Math.ceil(choice.retryAtMs - now)),
+      )
+      return
     }
-    if (best === undefined || bestHeight < Math.max(this.consensusHeight, committed + 1)) return
-    const timer = setTimeout(() => this.endSync(), SYNC_REQUEST_TIMEOUT_MS)
-    this.syncInFlight = { peer: best, timer }
-    this.p2p.send(
-      best,
-      CHANNEL.syncRequest,
-      codec.encode(SyncRequest, { fromHeight: committed + 1, count: SYNC_BLOCKS_MAX }),
+    const peer = choice.peer
+    this.syncPeers.asked(peer, now)
+    const timer = setTimeout(
+      () => this.syncFailed('timeout', `no answer within ${SYNC_REQUEST_TIMEOUT_MS} ms`),
+      SYNC_REQUEST_TIMEOUT_MS,
     )
+    this.syncInFlight = { peer, fromHeight, timer }
+    const sent = this.p2p.send(
+      peer,
+      CHANNEL.syncRequest,
+      codec.encode(SyncRequest, { fromHeight, count: SYNC_BLOCKS_MAX }),
+    )
+    // Not connected any more (or the queue dropped it): count it and try the next peer.
+    if (!sent) this.syncFailed('timeout', 'request not sent')
   }
 
   private endSync(): void {
     if (this.syncInFlight) clearTimeout(this.syncInFlight.timer)
     this.syncInFlight = undefined
+  }
+
+  /** The request in flight failed: the peer loses standing and the next peer is asked at once. */
+  private syncFailed(outcome: Exclude<SyncOutcome, 'delivered'>, detail: string): void {
+    const req = this.syncInFlight
+    if (req === undefined) return
+    this.endSync()
+    const height = this.store.latestHeight()
+    this.syncPeers.outcome(req.peer, outcome, performance.now(), height)
+    this.logger.warn(
+      { peer: req.peer, outcome, detail, fromHeight: req.fromHeight, height },
+      'sync: request failed; asking another peer',
+    )
+    // From a timer or a handler: either way not inside another maybeSync.
+    this.maybeSync()
   }
 
   private serveSync(peer: string, req: { fromHeight: number; count: number }): void {
@@ -887,7 +944,21 @@ export class GovchainNode implements NodeApiBackend {
   }
 
   private onSyncResponse(peer: string, items: { block: Uint8Array; certificate: CommitCertificate }[]): void {
-    if (this.syncInFlight?.peer !== peer) return
+    const req = this.syncInFlight
+    // Unasked (or answered after its timeout): ignored, it proves nothing either way.
+    if (req?.peer !== peer) return
+    // Our chain moved since we asked (consensus committed meanwhile): a short or empty answer is
+    // then not the peer's fault.
+    const unmoved = this.store.latestHeight() === req.fromHeight - 1
+    if (items.length === 0) {
+      if (unmoved) {
+        this.syncFailed('empty', 'announced more, sent no block')
+        return
+      }
+      this.endSync()
+      this.maybeSync()
+      return
+    }
     this.endSync()
     let applied = 0
     for (const item of items) {
@@ -899,21 +970,30 @@ export class GovchainNode implements NodeApiBackend {
         verifyCommitFor(this.suite, this.chainId, this.vset, item.certificate, next, hash)
       } catch (e) {
         this.logger.warn({ peer, height: next, err: String(e) }, 'sync: certificate refused')
+        this.syncPeers.outcome(peer, 'invalid', performance.now(), this.store.latestHeight())
         this.p2p.disconnect(peer, 'CERTIFICATE_INVALID')
+        this.maybeSync()
         return
       }
       if (!this.isValidBlock(next, item.block, false)) {
+        this.syncPeers.outcome(peer, 'invalid', performance.now(), this.store.latestHeight())
         this.p2p.disconnect(peer, 'BLOCK_INVALID')
+        this.maybeSync()
         return
       }
       if (this.nextHeightTimer) clearTimeout(this.nextHeightTimer)
       this.commit(block, item.certificate, true, item.block)
       applied++
     }
+    const height = this.store.latestHeight()
     if (applied > 0) {
-      this.logger.info({ peer, applied, height: this.store.latestHeight() }, 'sync: applied blocks')
-      this.maybeSync()
+      this.syncPeers.outcome(peer, 'delivered', performance.now(), height)
+      this.logger.info({ peer, applied, height }, 'sync: applied blocks')
+    } else if (unmoved) {
+      this.syncPeers.outcome(peer, 'stale', performance.now(), height)
+      this.logger.warn({ peer, fromHeight: req.fromHeight, height }, 'sync: answer does not start where asked')
     }
+    this.maybeSync()
   }
 
   // ------------------------------------------------------------------ transactions
@@ -1009,8 +1089,8 @@ export class GovchainNode implements NodeApiBackend {
   status(): StatusView {
     const meta = this.store.meta()
     const committed = meta?.height ?? 0
-    let best = committed
-    for (const h of this.peerHeights.values()) best = Math.max(best, h)
+    // A liar's claim stops counting once it failed to back it (sync-peers.ts).
+    const best = Math.max(committed, this.syncPeers.bestHeight())
     const mp = this.mempool.stats()
     return {
       chainId: this.chainId,

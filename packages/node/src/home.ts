@@ -35,7 +35,14 @@ export interface NodeConfig {
   nodeId: string
   orgId: string
   api: { host: string; port: number }
-  p2p: { host: string; port: number }
+  p2p: {
+    host: string
+    port: number
+    /** Optional inbound limits (docs/operations.md, p2p); the transport's defaults otherwise. */
+    maxPendingInbound?: number
+    maxConnectionsPerAddress?: number
+    maxInboundConnections?: number
+  }
   peers: PeerAddress[]
   logLevel: 'error' | 'warn' | 'info' | 'debug'
 }

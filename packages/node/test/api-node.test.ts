@@ -8,10 +8,13 @@ import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { after, before, describe, test } from 'node:test'
-import { toBase64 } from '@govchain/core'
+import { ANCHOR_MODULE, AnchorPutArgs } from '@govchain/anchor/schema'
+import { signTx } from '@govchain/app'
+import { codec, getSuite, toBase64, utf8 } from '@govchain/core'
 import { defaultModules } from '@govchain/distribution'
 import { type GovchainNode, startNode } from '../src/daemon.ts'
 import { initNetwork, loadHome } from '../src/home.ts'
+import { loadKeyFile } from '../src/index.ts'
 import { memoryLogger } from '../src/testing/fake-backend.ts'
 
 /** The value of one sample line of the Prometheus text, 0 when absent. */
@@ -24,10 +27,13 @@ describe('a one-validator node in process', () => {
   let dir = ''
   let node: GovchainNode | undefined
   let url = ''
+  let operator: { publicKey: Uint8Array; privateKey: Uint8Array } | undefined
+  const suite = getSuite('intl')
 
   before(async () => {
     dir = mkdtempSync(join(tmpdir(), 'govchain-api-node-'))
     const net = await initNetwork({ modules: defaultModules(), dir, orgs: 1, suite: 'intl' })
+    operator = loadKeyFile(Object.values(net.operatorKeys)[0]!)
     node = await startNode({
       modules: defaultModules(),
       home: loadHome(net.nodes[0]!.home),
@@ -60,5 +66,45 @@ describe('a one-validator node in process', () => {
     const batch = await post('/v1/txs/batch', { txs: [toBase64(new Uint8Array([4, 5, 6]))] })
     assert.equal(batch.status, 207)
     assert.equal(sample(await metrics(), 'govchain_txs_rejected_total', 'code="TX_MALFORMED"'), before + 2)
+  })
+
+  /** An anchor.put signed by `key`, valid for the next blocks. */
+  const anchorTx = (key: { publicKey: Uint8Array; privateKey: Uint8Array }, text: string) =>
+    signTx(
+      suite,
+      {
+        chainId: node!.chainId,
+        sender: key.publicKey,
+        nonce: 1,
+        validUntilHeight: node!.status().height + 100,
+        module: ANCHOR_MODULE,
+        method: 'put',
+        args: codec.encode(AnchorPutArgs, { hash: suite.hash(utf8(text)), kind: 'contract' }),
+      },
+      [key.privateKey],
+    )
+
+  test('a fresh key cannot write: 403 TX_SENDER_UNREGISTERED at admission; the operator can', async () => {
+    const fresh = suite.generateKeyPair()
+    const refused = await post('/v1/txs', { tx: toBase64(anchorTx(fresh, 'from nobody').bytes) })
+    assert.equal(refused.status, 403)
+    const body = (await refused.json()) as { code: string; details: { sender: string } }
+    assert.equal(body.code, 'TX_SENDER_UNREGISTERED')
+    assert.equal(body.details.sender, Buffer.from(fresh.publicKey).toString('hex'))
+    const batch = await post('/v1/txs/batch', { txs: [toBase64(anchorTx(fresh, 'again').bytes)] })
+    assert.equal(((await batch.json()) as { results: { code: string }[] }).results[0]!.code, 'TX_SENDER_UNREGISTERED')
+    assert.equal(node!.status().mempool.size, 0)
+
+    const mine = anchorTx(operator!, 'from the operator')
+    const accepted = await post('/v1/txs', { tx: toBase64(mine.bytes) })
+    assert.equal(accepted.status, 202)
+    const hash = Buffer.from(mine.txHash).toString('hex')
+    for (let i = 0; i < 600; i++) {
+      const r = await fetch(`${url}/v1/txs/${hash}`)
+      if (r.status === 200 && ((await r.json()) as { status: string }).status === 'committed') break
+      await new Promise((resolve) => setTimeout(resolve, 50))
+    }
+    const committed = (await (await fetch(`${url}/v1/txs/${hash}`)).json()) as { status: string; code: string }
+    assert.deepEqual([committed.status, committed.code], ['committed', 'OK'])
   })
 })

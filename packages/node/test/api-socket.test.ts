@@ -1,7 +1,8 @@
 import assert from 'node:assert/strict'
 import { once } from 'node:events'
+import { connect as netConnect } from 'node:net'
 import { test } from 'node:test'
-import { toBase64, toHex, utf8 } from '@govchain/core'
+import { ERROR_CATALOGUE, toBase64, toHex, utf8 } from '@govchain/core'
 import { WebSocket } from 'ws'
 import type { ChainEvent } from '../src/api/backend.ts'
 import { type ApiLimits, createApiServer } from '../src/api/index.ts'
@@ -197,6 +198,64 @@ test('WebSocket: a slow consumer is dropped with 1013', async () => {
     assert.match(await metrics.text(), /govchain_ws_dropped_total\{reason="slow_consumer"\} 1/)
     fast.ws.close()
     await fast.closed
+  } finally {
+    await server.close()
+  }
+})
+
+/** One raw HTTP exchange: writes `request` on a fresh socket, returns what the server sent before closing. */
+async function rawExchange(url: string, request: string): Promise<{ status: number; type: string; body: string }> {
+  const { port } = new URL(url)
+  const socket = netConnect(Number(port), '127.0.0.1', () => socket.write(request))
+  let text = ''
+  socket.on('data', (d) => {
+    text += String(d)
+  })
+  socket.on('error', () => {})
+  await once(socket, 'close')
+  const [head = '', body = ''] = text.split('\r\n\r\n')
+  const type = /^content-type:\s*(.*)$/im.exec(head)?.[1] ?? ''
+  return { status: Number(head.split(' ')[1]), type: type.trim(), body }
+}
+
+test('HTTP parser errors answer coded JSON: headers too large 431, unparsable request 400', async () => {
+  const { server, url } = await start()
+  try {
+    const big = await rawExchange(url, `GET /v1/status HTTP/1.1\r\nhost: x\r\nx-big: ${'a'.repeat(20_000)}\r\n\r\n`)
+    assert.equal(big.status, 431)
+    assert.match(big.type, /^application\/json/)
+    assert.deepEqual(JSON.parse(big.body), {
+      code: 'HEADERS_TOO_LARGE',
+      message: ERROR_CATALOGUE.HEADERS_TOO_LARGE.message,
+    })
+    const garbage = await rawExchange(url, 'NOT AN HTTP REQUEST\r\n\r\n')
+    assert.equal(garbage.status, 400)
+    assert.match(garbage.type, /^application\/json/)
+    assert.deepEqual(JSON.parse(garbage.body), {
+      code: 'HTTP_MALFORMED',
+      message: ERROR_CATALOGUE.HTTP_MALFORMED.message,
+    })
+  } finally {
+    await server.close()
+  }
+})
+
+test('an over-long path parameter answers 414 URI_TOO_LONG without echoing the URL', async () => {
+  const { server, url } = await start()
+  try {
+    for (const path of [`/v1/state/anchor/${'ab'.repeat(2_000)}`, `/v1/txs/${'c'.repeat(5_000)}`]) {
+      const r = await fetch(`${url}${path}`)
+      assert.equal(r.status, 414)
+      const text = await r.text()
+      assert.deepEqual(JSON.parse(text), { code: 'URI_TOO_LONG', message: ERROR_CATALOGUE.URI_TOO_LONG.message })
+      assert.ok(!text.includes('abab') && !text.includes('cccc'), 'the URL is not echoed')
+    }
+    // A malformed percent-encoding in a path parameter: a coded 400, not echoed either.
+    const bad = await fetch(`${url}/v1/txs/%zz${'d'.repeat(40)}`)
+    assert.equal(bad.status, 400)
+    const text = await bad.text()
+    assert.equal((JSON.parse(text) as { code: string }).code, 'INVALID_ARGUMENT')
+    assert.ok(!text.includes('dddd'), 'the URL is not echoed')
   } finally {
     await server.close()
   }

@@ -4,7 +4,7 @@
  */
 import assert from 'node:assert/strict'
 import { describe, it } from 'node:test'
-import { RateLimiter } from '../src/api/rate-limit.ts'
+import { RateLimiter } from '@govchain/app'
 
 describe('RateLimiter: bounded client map', () => {
   it('tracks at most clientsMax clients, evicting the least recently seen; an evicted client starts full', () => {

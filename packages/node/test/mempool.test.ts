@@ -1,8 +1,17 @@
 import assert from 'node:assert/strict'
 import { describe, it } from 'node:test'
-import { executeBlock, validateTx } from '@govchain/app'
+import { executeBlock, ModuleRegistry, validateTx } from '@govchain/app'
 import { type CryptoSuite, codec, GovchainError, SignedTx, suites, toHex } from '@govchain/core'
-import { anchorTx, assertCoded, CHAIN_ID, signer, testRegistry, ZERO32 } from '@govchain/distribution/testkit'
+import {
+  anchorTx,
+  assertCoded,
+  CHAIN_ID,
+  fixtureSenderState,
+  signer,
+  stranger,
+  testRegistry,
+  ZERO32,
+} from '@govchain/distribution/testkit'
 import { MemoryChainStore } from '@govchain/store'
 import fc from 'fast-check'
 import { Mempool, type MempoolOptions, VerifiedCache } from '../src/mempool/index.ts'
@@ -19,6 +28,7 @@ function pool(over: Partial<MempoolOptions> = {}, state = { height: 0, committed
     modules,
     latestHeight: () => state.height,
     isCommitted: (h) => state.committed.has(toHex(h)),
+    senderState: fixtureSenderState,
     ...over,
   })
   return { m, state }
@@ -105,6 +115,66 @@ describe('Mempool', () => {
     )
     assert.equal(m.stats().count, 1)
     assert.equal(m.stats().rejected, 6)
+  })
+
+  it('refuses an unregistered sender (TX_SENDER_UNREGISTERED) before verifying any signature', () => {
+    const counting = countingSuite()
+    const { m } = pool({ suite: counting.suite })
+    const unknown = stranger(suite)
+    const t = anchorTx(suite, unknown, 1)
+    const e = (() => {
+      try {
+        m.add(t.bytes)
+      } catch (err) {
+        return assertCoded(err)
+      }
+      return assert.fail('admitted')
+    })()
+    assert.equal(e.code, 'TX_SENDER_UNREGISTERED')
+    assert.equal(e.details?.sender, toHex(unknown.publicKey))
+    assert.equal(counting.verifies(), 0, 'refused on a state read, not a signature check')
+    assert.equal(m.stats().count, 0)
+    assert.equal(m.stats().rejected, 1)
+    // A registered sender's transaction is verified and admitted as before.
+    m.add(anchorTx(suite, alice, 1).bytes)
+    assert.equal(counting.verifies(), 1)
+  })
+
+  it('asks the committed state again once the height moves (a sender registered meanwhile)', () => {
+    const later = stranger(suite)
+    let registered = false
+    const views: number[] = []
+    const { m, state } = pool({
+      // The fixture identity knows signer() keys; this view adds `later` once "committed".
+      modules: new ModuleRegistry([
+        ...modules.names().map((n) => modules.get(n)!),
+        {
+          name: 'laterreg',
+          handlers: {},
+          registeredSender: (_ctx, pk) => registered && toHex(pk) === toHex(later.publicKey),
+        },
+      ]),
+      senderState: () => {
+        views.push(state.height)
+        return fixtureSenderState()
+      },
+    })
+    assert.equal(
+      codeOf(() => m.add(anchorTx(suite, later, 1).bytes)),
+      'TX_SENDER_UNREGISTERED',
+    )
+    registered = true
+    // Same height: the pool's answer for this sender stands (cached until the height moves).
+    assert.equal(
+      codeOf(() => m.add(anchorTx(suite, later, 2).bytes)),
+      'TX_SENDER_UNREGISTERED',
+    )
+    state.height = 1
+    assert.equal(
+      codeOf(() => m.add(anchorTx(suite, later, 3).bytes)),
+      undefined,
+    )
+    assert.deepEqual(views, [0, 1])
   })
 
   it('is bounded: MEMPOOL_FULL by count and by bytes, MEMPOOL_SENDER_QUOTA per sender', () => {

@@ -6,6 +6,13 @@
  *                             ANCHOR_EXISTS and changes nothing (the first anchor stands).
  *   get(hash)                 the record, served with a state proof by the API.
  *
+ * Who may anchor (issue 13, item 7): an active officer of an active organisation, without quota
+ * (the department answers for its officers); or a current key of an active DID, at most the
+ * governance parameter anchorQuotaPerIdentityPerDay anchors per DID and day of block time,
+ * counted under `quota/<did>` (ANCHOR_QUOTA_EXCEEDED beyond). Any other key is refused with
+ * ANCHOR_SENDER_UNREGISTERED; a key no module registered never gets this far (admission refuses
+ * it with TX_SENDER_UNREGISTERED, SenderRule `registered`).
+ *
  * Privacy: the chain stores the document's hash, never the document. `kind` is a short
  * machine-readable category (e.g. `contract`, `invoice.pdf`) and `note` is bounded,
  * non-personal metadata (a case number, a file reference): officers must not put names,
@@ -24,10 +31,22 @@ import {
   queryState,
   type ReadonlyModuleState,
   type StateAnswer,
+  type TxContext,
 } from '@govchain/app'
 import { type CryptoSuite, codec, concatBytes, hash32, hexOf, toHex, utf8 } from '@govchain/core'
+import type { GovernanceKeeper } from '@govchain/governance'
+import type { IdentityKeeper } from '@govchain/identity'
 import type { ChainStore } from '@govchain/store'
-import { ANCHOR_LIMITS, ANCHOR_MODULE, AnchorPutArgs, AnchorRecord, anchorKey } from './schema.ts'
+import {
+  ANCHOR_LIMITS,
+  ANCHOR_MODULE,
+  ANCHOR_QUOTA_DAY_MS,
+  AnchorPutArgs,
+  AnchorQuota,
+  AnchorRecord,
+  anchorKey,
+  anchorQuotaKey,
+} from './schema.ts'
 
 export { ANCHOR_LIMITS, ANCHOR_MODULE, AnchorPutArgs, AnchorRecord }
 
@@ -61,10 +80,31 @@ export function renderAnchorRecord(r: AnchorRecord): Record<string, unknown> {
   }
 }
 
+/**
+ * The sender may anchor (see the file comment); a DID's anchor of today is counted. Throws
+ * ANCHOR_SENDER_UNREGISTERED or ANCHOR_QUOTA_EXCEEDED (the transaction then changes nothing).
+ */
+function chargeSender(ctx: TxContext): void {
+  const identity = ctx.keeper<IdentityKeeper>('identity')
+  const officer = identity.officerByKey(ctx.sender)
+  if (officer !== undefined && identity.organisation(officer.orgId)?.status === 'active') return
+  const did = identity.didByKey(ctx.sender)
+  if (did === undefined) ctx.fail('ANCHOR_SENDER_UNREGISTERED')
+  const quota = ctx.keeper<GovernanceKeeper>('governance').paramsAt(ctx.height).anchorQuotaPerIdentityPerDay
+  const day = Math.floor(ctx.timeMs / ANCHOR_QUOTA_DAY_MS)
+  const key = anchorQuotaKey(did.did)
+  const stored = ctx.state.get(key)
+  const prev = stored === undefined ? undefined : codec.decode(AnchorQuota, stored)
+  const used = prev?.day === day ? prev.used : 0
+  if (used >= quota) ctx.fail('ANCHOR_QUOTA_EXCEEDED', undefined, { did: did.did, quota })
+  ctx.state.set(key, codec.encode(AnchorQuota, { day, used: used + 1 }))
+}
+
 export const anchorModule: Module = {
   name: ANCHOR_MODULE,
   handlers: {
     put: handler(AnchorPutArgs, (ctx, args) => {
+      chargeSender(ctx)
       if (!ANCHOR_KIND_PATTERN.test(args.kind)) ctx.fail('ANCHOR_BAD_KIND')
       if (
         args.note !== undefined &&
@@ -99,7 +139,12 @@ export const anchorModule: Module = {
     get: (hash) => readRecord(ctx.state, hash),
     exists: (hash) => ctx.state.has(anchorKey(hash)),
   }),
-  renderState: (_key, value) => renderAnchorRecord(codec.decode(AnchorRecord, value)),
+  renderState: (key, value) => {
+    // Records sit under the 32-byte document hash; quotas under `quota/<did>` (longer).
+    if (key.length === 32) return renderAnchorRecord(codec.decode(AnchorRecord, value))
+    const q = codec.decode(AnchorQuota, value)
+    return { did: new TextDecoder().decode(key).slice('quota/'.length), day: q.day, used: q.used }
+  },
 }
 
 /** `get(hash)` with its state proof: the record (decoded) and the raw answer to verify. */

@@ -6,9 +6,9 @@
  * the record is stored under the document hash and served with a state proof.
  */
 
-import { codec, GovchainError, hash32, publicKey } from '@govchain/core'
+import { codec, GovchainError, hash32, publicKey, utf8 } from '@govchain/core'
 
-const { option, string, struct, u64 } = codec
+const { option, string, struct, u32, u64 } = codec
 
 export const ANCHOR_MODULE = 'anchor'
 export const ANCHOR_METHODS = { put: 'put' } as const
@@ -39,6 +39,23 @@ export const AnchorRecord = struct({
   txHash: hash32,
 })
 export type AnchorRecord = codec.Infer<typeof AnchorRecord>
+
+/**
+ * A DID's anchors on one day of block time (UTC, `floor(timeMs / ANCHOR_QUOTA_DAY_MS)`), against
+ * the governance parameter anchorQuotaPerIdentityPerDay. Officers of active organisations have
+ * no quota (their department answers for them); DIDs are free to create, so theirs is bounded.
+ */
+export const AnchorQuota = struct({ day: u32, used: u32 })
+export type AnchorQuota = codec.Infer<typeof AnchorQuota>
+export const ANCHOR_QUOTA_DAY_MS = 86_400_000
+
+/** The module-local key of a DID's quota: `quota/<did>` (a DID is a pseudonymous id, never personal data). */
+export function anchorQuotaKey(did: string): Uint8Array {
+  if (typeof did !== 'string' || !did.startsWith('did:') || did.length > 128) {
+    throw new GovchainError('INVALID_ARGUMENT', 'anchor quota key is a DID')
+  }
+  return utf8(`quota/${did}`)
+}
 
 /** The module-local state key of a record: the document hash itself (32 bytes). */
 export function anchorKey(hash: Uint8Array): Uint8Array {

@@ -9,7 +9,9 @@
  *                                 URL, TLS certificate fingerprint and chain key. Gateway records
  *                                 are configuration, not data versions, so they are replaced.
  *
- * State: `res/<id>` → ResourceHead, `ver/<id>/<version>` → ResourceVersion, `gw/<org>` → GatewayRecord.
+ * State: `res/<id>` → ResourceHead, `ver/<id>/<version>` → ResourceVersion, `gw/<org>` → GatewayRecord,
+ * `gw-key/<pk>` → utf8(org) of the gateway holding that chain key (one gateway per key): a current
+ * gateway key is a registered sender (it signs receipts and refusals; registeredSender).
  * Index (node-local): `catalog/all/<id>` → empty (browse).
  * Events: `catalog.publish {resourceId, version, ownerOrg}`, `catalog.gateway {orgId}`.
  * Keeper: { head, latest, version, gateway }.
@@ -26,6 +28,7 @@ import {
   CatalogPublishArgs as CatalogPublishArgsCodec,
   CatalogSetGatewayArgs,
   catalogGatewayKey,
+  catalogGatewayKeyIndex,
   catalogHeadKey,
   catalogVersionKey,
   FIELD_NAME_PATTERN,
@@ -155,17 +158,26 @@ export const catalogModule: Module = {
         ctx.fail('CATALOG_BAD_RESOURCE', 'gateway url must be https://host[:port][/path]')
       }
       if (args.publicKey.length === 0) return ctx.fail('CATALOG_BAD_RESOURCE', 'gateway public key is required')
+      const holder = ctx.state.get(catalogGatewayKeyIndex(args.publicKey))
+      if (holder !== undefined && new TextDecoder().decode(holder) !== args.orgId) {
+        ctx.fail('CATALOG_BAD_RESOURCE', "gateway public key is another organisation's gateway key")
+      }
+      const previous = catalogKeeperOver(ctx.state).gateway(args.orgId)
+      if (previous !== undefined) ctx.state.delete(catalogGatewayKeyIndex(previous.publicKey))
       const record: GatewayRecord = { ...args, setBy: ctx.sender, height: ctx.height, timeMs: ctx.timeMs }
       ctx.state.set(catalogGatewayKey(args.orgId), codec.encode(GatewayRecord, record))
+      ctx.state.set(catalogGatewayKeyIndex(args.publicKey), utf8(args.orgId))
       ctx.emit('gateway', { orgId: args.orgId })
     }),
   },
   keeper: (ctx: KeeperContext): CatalogKeeper => catalogKeeperOver(ctx.state),
+  registeredSender: (ctx, publicKey) => ctx.state.has(catalogGatewayKeyIndex(publicKey)),
   renderState: (key, value) => {
     const k = new TextDecoder().decode(key)
     if (k.startsWith('res/')) return codec.decode(ResourceHead, value)
     if (k.startsWith('ver/')) return renderResourceVersion(codec.decode(ResourceVersion, value))
     if (k.startsWith('gw/')) return renderGateway(codec.decode(GatewayRecord, value))
+    if (k.startsWith('gw-key/')) return { orgId: new TextDecoder().decode(value) }
     return undefined
   },
 }

@@ -9,7 +9,7 @@
  * nothing is overwritten.
  */
 
-import { codec, GovchainError, hash32, publicKey, utf8 } from '@govchain/core'
+import { codec, concatBytes, GovchainError, hash32, publicKey, utf8 } from '@govchain/core'
 
 const { bool, literals, string, struct, u32, u64, vec } = codec
 
@@ -156,4 +156,9 @@ export function catalogGatewayKey(orgId: string): Uint8Array {
     throw new GovchainError('INVALID_ARGUMENT', 'invalid organisation id')
   }
   return utf8(`gw/${orgId}`)
+}
+
+/** utf8(orgId) of the organisation whose current gateway holds this chain key (a key serves one gateway). */
+export function catalogGatewayKeyIndex(publicKey: Uint8Array): Uint8Array {
+  return concatBytes(utf8('gw-key/'), publicKey)
 }

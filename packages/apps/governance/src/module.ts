@@ -3,7 +3,8 @@
  *
  *   propose({title, actions, effectiveHeight, expiresHeight})   by an admin officer; its organisation votes yes
  *   vote({proposalId, approve})                                  by an admin officer; one vote per organisation
- *   evidence({voteA, voteB})                                     any sender: self-authenticating equivocation proof
+ *   evidence({voteA, voteB})                                     any registered sender (the validators' nodes
+ *                                                                submit it): self-authenticating equivocation proof
  *
  * A proposal passes when yes × 3 > active organisations × 2 (counted at each vote, over the
  * organisations active at that height); it is rejected as soon as that can no longer happen;
@@ -35,6 +36,7 @@ import {
   type DuplicateVoteEvidence,
   DuplicateVoteEvidence as DuplicateVoteEvidenceCodec,
   type ErrorCode,
+  equalBytes,
   GovchainError,
   isGovchainError,
   MAX_TOTAL_VOTING_POWER,
@@ -514,6 +516,8 @@ export const governanceModule: Module = {
   },
   keeper: (ctx: KeeperContext): GovernanceKeeper => makeKeeper(ctx),
   renderState: (key, value) => renderGovernanceState(key, value),
+  // A validator's consensus key may send (its node submits equivocation evidence with it).
+  registeredSender: (ctx, publicKey) => readValidators(ctx.state).some((r) => equalBytes(r.publicKey, publicKey)),
 }
 
 function voteRecord(

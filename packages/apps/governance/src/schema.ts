@@ -47,6 +47,7 @@ export const ParamChanges = struct({
   blockIntervalMs: option(u32),
   emptyBlockIntervalMs: option(u32),
   maxClockDriftMs: option(u32),
+  anchorQuotaPerIdentityPerDay: option(u32),
 })
 export type ParamChanges = codec.Infer<typeof ParamChanges>
 
@@ -146,6 +147,8 @@ export const ChainParamsCodec = struct({
   blockIntervalMs: u32,
   emptyBlockIntervalMs: u32,
   maxClockDriftMs: u32,
+  /** anchor.put by a DID: at most this many per DID and day of block time (0: DIDs may not anchor). */
+  anchorQuotaPerIdentityPerDay: u32,
 })
 export type ChainParamsValue = codec.Infer<typeof ChainParamsCodec>
 export const ParamsSchedule = vec(struct({ fromHeight: u64, params: ChainParamsCodec }), 8)

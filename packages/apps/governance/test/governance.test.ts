@@ -125,8 +125,9 @@ describe('governance proposals', () => {
     t.g.step()
     t.g.step()
     assert.equal(t.id().organisation('tax')!.status, 'removed')
-    const [r] = t.g.step([t.propose('tax', [{ type: 'removeValidator', value: { id: 'market' } }])])
-    assert.equal(r!.code, 'IDENTITY_ORG_INACTIVE')
+    // Its officers are no registered senders any more: the proposal never reaches a block.
+    const removed = t.g.stepAll([t.propose('tax', [{ type: 'removeValidator', value: { id: 'market' } }])])
+    assert.deepEqual(removed, { results: [], dropped: ['TX_SENDER_UNREGISTERED'] })
     // 3 active organisations: 2 yes is not enough, 3 is.
     t.g.step([t.propose('market', [{ type: 'setValidatorPower', value: { id: 'police', power: 20 } }])])
     t.g.step([t.vote('housing', 2)])
@@ -191,8 +192,21 @@ describe('governance proposals', () => {
   it('checks proposals and voters: admin only, bad heights and actions are GOV_BAD_PROPOSAL', () => {
     const t = setup(3)
     const stranger = suite.generateKeyPair()
-    const results = t.g.step([
+    // A key no module registered can neither propose nor vote: left out of the block.
+    const unknown = t.g.stepAll([
       tx(suite, stranger, 'governance', 'propose', ProposeArgs, {
+        title: 'x',
+        actions: [{ type: 'removeValidator', value: { id: 'market' } }],
+        effectiveHeight: 0,
+        expiresHeight: 100,
+      }),
+      tx(suite, stranger, 'governance', 'vote', VoteArgs, { proposalId: 1, approve: true }),
+    ])
+    assert.deepEqual(unknown, { results: [], dropped: ['TX_SENDER_UNREGISTERED', 'TX_SENDER_UNREGISTERED'] })
+    // A registered key that is not an officer (a validator's consensus key) is refused by the module.
+    const validatorKey = t.validators.market!
+    const results = t.g.step([
+      tx(suite, validatorKey, 'governance', 'propose', ProposeArgs, {
         title: 'x',
         actions: [{ type: 'removeValidator', value: { id: 'market' } }],
         effectiveHeight: 0,
@@ -204,7 +218,7 @@ describe('governance proposals', () => {
         { type: 'addValidator', value: { id: 'X', orgId: 'market', publicKey: stranger.publicKey, power: 1 } },
       ]),
       t.propose('market', [{ type: 'setParams', value: {} }]),
-      tx(suite, stranger, 'governance', 'vote', VoteArgs, { proposalId: 1, approve: true }),
+      tx(suite, validatorKey, 'governance', 'vote', VoteArgs, { proposalId: 1, approve: true }),
       t.vote('market', 99),
     ])
     assert.deepEqual(
@@ -266,7 +280,8 @@ describe('equivocation evidence', () => {
   it('a double-signing validator is caught and loses its voting power from h + 2', () => {
     const t = setup(4)
     t.g.step()
-    const reporter = suite.generateKeyPair()
+    // The validators' nodes report equivocation, signing with their consensus keys.
+    const reporter = t.validators.police!
     const evidence = conflictingVotes(t, 'housing', t.g.height)
     const results = t.g.step([
       tx(suite, reporter, 'governance', 'evidence', EvidenceArgs, conflictingVotes(t, 'housing', t.g.height, true)),
@@ -349,15 +364,21 @@ describe('equivocation evidence', () => {
       vote: sv.vote,
       signature: suite.sign(impostor.privateKey, signingBytes(DOMAIN.vote, sv.vote)),
     })
+    const reporter = t.validators.housing!
     const [bad] = t.g.step([
-      tx(suite, impostor, 'governance', 'evidence', EvidenceArgs, {
+      tx(suite, reporter, 'governance', 'evidence', EvidenceArgs, {
         voteA: resign(forged.voteA),
         voteB: resign(forged.voteB),
       }),
     ])
     assert.equal(bad!.code, 'EVIDENCE_INVALID')
     const future = conflictingVotes(t, 'market', t.g.height + 5)
-    const [tooNew] = t.g.step([tx(suite, impostor, 'governance', 'evidence', EvidenceArgs, future)])
+    const [tooNew] = t.g.step([tx(suite, reporter, 'governance', 'evidence', EvidenceArgs, future)])
     assert.equal(tooNew!.code, 'GOV_EVIDENCE_TOO_OLD')
+    // The impostor's own key is no registered sender: its evidence never reaches a block.
+    const byImpostor = t.g.stepAll([
+      tx(suite, impostor, 'governance', 'evidence', EvidenceArgs, conflictingVotes(t, 'market', t.g.height)),
+    ])
+    assert.deepEqual(byImpostor, { results: [], dropped: ['TX_SENDER_UNREGISTERED'] })
   })
 })

@@ -69,6 +69,14 @@ export interface IdentityKeeper {
   isDidKey(did: string, publicKey: Uint8Array): boolean
   /** Throws IDENTITY_DID_NOT_FOUND / IDENTITY_DID_DEACTIVATED / IDENTITY_NOT_DID_CONTROLLER. */
   requireDidKey(did: string, publicKey: Uint8Array): DidView
+  /** The active DID `publicKey` is a current key of (a key controls at most one), if any. */
+  didByKey(publicKey: Uint8Array): DidView | undefined
+  /**
+   * The key may send methods that need a registered sender (SenderRule): an active officer of an
+   * active organisation, or a current key of an active DID. Rotated-away keys, suspended officers
+   * and officers of removed organisations are not.
+   */
+  isRegisteredKey(publicKey: Uint8Array): boolean
 
   // ---- reads for the API, governance and the node
   /** Every organisation ever registered, in registration order, with its status at this height. */

@@ -6,16 +6,21 @@
  *   addOfficer / setOfficerRoles / suspendOfficer / reinstateOfficer   by an admin of the officer's organisation
  *   rotateOfficerKey        by an admin of the organisation or the officer; the old key stops matching at once
  *                           and is refused afterwards with IDENTITY_KEY_ROTATED
- *   createDid               self-signed by the DID's first key (+ a registrar's co-signature with registeredBy)
+ *   createDid               self-signed by the DID's first key (+ a registrar's co-signature with registeredBy);
+ *                           the one method any key may send (SenderRule `anyone`): it registers the key
  *   rotateDidKey            signed by a current key, which is replaced
  *   deactivateDid           signed by a current key; final
+ *
+ * A key is a current key of at most one active DID (IDENTITY_KEY_IN_USE otherwise), so a key
+ * names its DID (`did-key/<pk>`): admission recognises DID keys as registered senders by it
+ * (registeredSender), and the anchor module counts its quota per DID.
  *   setPseudonym            by a registrar of an identity-authority organisation (docs/adr/0006)
  *
  * Organisations come from the genesis document or from governance (keeper.addOrganisation /
  * removeOrganisation); no transaction of this module creates or removes one.
  *
  * State (module-local keys, see identityKeys in core): org/<id>, orgs, org-officers/<id>,
- * officer/<id>, officer-history/<id>/<n>, officer-key/<pk>, retired-key/<pk>, did/<did>.
+ * officer/<id>, officer-history/<id>/<n>, officer-key/<pk>, retired-key/<pk>, did/<did>, did-key/<pk>.
  * Events: identity.officer {action, officerId, orgId, by}, identity.did {action, did}.
  * Index (node-local): identity/by-pseudonym/<32 bytes><did> → empty.
  */
@@ -77,6 +82,17 @@ function readOfficer(state: ReadState, officerId: string): OfficerRecord | undef
   if (!ID_PATTERN.test(officerId)) return undefined
   const v = state.get(identityKeys.officer(officerId))
   return v === undefined ? undefined : decode(OfficerRecord, v)
+}
+
+/** The active DID whose current key `publicKey` is (the did-key index), if any. */
+function didOfKey(state: ReadState, publicKey: Uint8Array): DidRecord | undefined {
+  if (!(publicKey instanceof Uint8Array)) return undefined
+  const did = state.get(identityKeys.didKey(publicKey))
+  if (did === undefined) return undefined
+  const r = readDid(state, new TextDecoder().decode(did))
+  return r !== undefined && r.status === 'active' && r.keys.some((k) => equalBytes(k.publicKey, publicKey))
+    ? r
+    : undefined
 }
 
 function readDid(state: ReadState, did: string): DidRecord | undefined {
@@ -187,6 +203,15 @@ function makeKeeper(ctx: KeeperContext): IdentityKeeper {
       if (!r.keys.some((k) => equalBytes(k.publicKey, publicKey)))
         fail('IDENTITY_NOT_DID_CONTROLLER', undefined, { did })
       return didView(r)
+    },
+    didByKey(publicKey) {
+      const r = didOfKey(state, publicKey)
+      return r === undefined ? undefined : didView(r)
+    },
+    isRegisteredKey(publicKey) {
+      const officer = keeper.officerByKey(publicKey)
+      if (officer !== undefined && keeper.organisation(officer.orgId)?.status === 'active') return true
+      return didOfKey(state, publicKey) !== undefined
     },
     organisations() {
       return readList(state, identityKeys.orgList()).flatMap((id) => {
@@ -481,34 +506,43 @@ export const identityModule: Module = {
       })
       officerEvent(ctx, 'key-rotated', next, by)
     }),
-    createDid: handler(CreateDidArgs, (ctx, a) => {
-      const did = deriveDid({ hash: ctx.hash }, ctx.sender)
-      if (ctx.state.has(identityKeys.did(did))) fail('IDENTITY_DID_EXISTS', undefined, { did })
-      if (a.registeredBy !== undefined) {
-        checkId(a.registeredBy, 'organisation id')
-        const cosigner = ctx.signers[1]
-        if (cosigner === undefined)
-          fail('IDENTITY_NOT_OFFICER', 'registeredBy needs a registrar officer as second signer')
-        keeperOf(ctx).requireOfficer(cosigner, 'registrar', a.registeredBy)
-      }
-      const record: DidRecord = {
-        did,
-        keys: [{ keyId: 1, publicKey: ctx.sender }],
-        nextKeyId: 2,
-        status: 'active',
-        ...(a.registeredBy === undefined ? {} : { registeredBy: a.registeredBy }),
-        createdHeight: ctx.height,
-        createdTimeMs: ctx.timeMs,
-        updatedHeight: ctx.height,
-        updatedTimeMs: ctx.timeMs,
-      }
-      ctx.state.set(identityKeys.did(did), encode(DidRecord, record))
-      didEvent(ctx, 'created', did)
-    }),
+    createDid: handler(
+      CreateDidArgs,
+      (ctx, a) => {
+        const did = deriveDid({ hash: ctx.hash }, ctx.sender)
+        if (ctx.state.has(identityKeys.did(did))) fail('IDENTITY_DID_EXISTS', undefined, { did })
+        // The key already controls another DID (it was rotated into it).
+        if (ctx.state.has(identityKeys.didKey(ctx.sender))) fail('IDENTITY_KEY_IN_USE')
+        if (a.registeredBy !== undefined) {
+          checkId(a.registeredBy, 'organisation id')
+          const cosigner = ctx.signers[1]
+          if (cosigner === undefined)
+            fail('IDENTITY_NOT_OFFICER', 'registeredBy needs a registrar officer as second signer')
+          keeperOf(ctx).requireOfficer(cosigner, 'registrar', a.registeredBy)
+        }
+        const record: DidRecord = {
+          did,
+          keys: [{ keyId: 1, publicKey: ctx.sender }],
+          nextKeyId: 2,
+          status: 'active',
+          ...(a.registeredBy === undefined ? {} : { registeredBy: a.registeredBy }),
+          createdHeight: ctx.height,
+          createdTimeMs: ctx.timeMs,
+          updatedHeight: ctx.height,
+          updatedTimeMs: ctx.timeMs,
+        }
+        ctx.state.set(identityKeys.did(did), encode(DidRecord, record))
+        ctx.state.set(identityKeys.didKey(ctx.sender), utf8(did))
+        didEvent(ctx, 'created', did)
+      },
+      'anyone',
+    ),
     rotateDidKey: handler(RotateDidKeyArgs, (ctx, a) => {
       const r = requireDidRecord(ctx, a.did)
       checkKeyLength(ctx, a.newPublicKey)
       if (r.keys.some((k) => equalBytes(k.publicKey, a.newPublicKey))) fail('IDENTITY_KEY_IN_USE')
+      // A key controls one DID at most: its index entry names it.
+      if (ctx.state.has(identityKeys.didKey(a.newPublicKey))) fail('IDENTITY_KEY_IN_USE')
       const keys = r.keys.map((k) =>
         equalBytes(k.publicKey, ctx.sender) ? { keyId: r.nextKeyId, publicKey: a.newPublicKey } : k,
       )
@@ -520,12 +554,16 @@ export const identityModule: Module = {
         updatedTimeMs: ctx.timeMs,
       }
       ctx.state.set(identityKeys.did(a.did), encode(DidRecord, next))
+      ctx.state.delete(identityKeys.didKey(ctx.sender))
+      ctx.state.set(identityKeys.didKey(a.newPublicKey), utf8(a.did))
       didEvent(ctx, 'key-rotated', a.did)
     }),
     deactivateDid: handler(DidArgs, (ctx, a) => {
       const r = requireDidRecord(ctx, a.did)
       const next: DidRecord = { ...r, status: 'deactivated', updatedHeight: ctx.height, updatedTimeMs: ctx.timeMs }
       ctx.state.set(identityKeys.did(a.did), encode(DidRecord, next))
+      // Its keys control nothing any more: no longer registered senders.
+      for (const k of r.keys) ctx.state.delete(identityKeys.didKey(k.publicKey))
       didEvent(ctx, 'deactivated', a.did)
     }),
     setPseudonym: handler(SetPseudonymArgs, (ctx, a) => {
@@ -552,6 +590,7 @@ export const identityModule: Module = {
   },
   keeper: (ctx: KeeperContext): IdentityKeeper => makeKeeper(ctx),
   renderState: (key, value) => renderIdentityState(key, value),
+  registeredSender: (ctx, publicKey) => makeKeeper(ctx).isRegisteredKey(publicKey),
 }
 
 function hexBytes(hex: string): Uint8Array {

@@ -188,6 +188,11 @@ export const identityKeys = {
   officerKey: (pk: Uint8Array): Uint8Array => concatBytes(utf8('officer-key/'), pk),
   /** utf8(officerId) of the officer who held the key before a rotation (refused with IDENTITY_KEY_ROTATED). */
   retiredKey: (pk: Uint8Array): Uint8Array => concatBytes(utf8('retired-key/'), pk),
+  /**
+   * utf8(did) of the active DID this key is a current key of (a key controls at most one): lets
+   * a key be recognised as a DID's, for admission's registered-sender check and quotas per DID.
+   */
+  didKey: (pk: Uint8Array): Uint8Array => concatBytes(utf8('did-key/'), pk),
   did: (did: string): Uint8Array => {
     if (typeof did !== 'string' || !DID_PATTERN.test(did)) {
       throw new GovchainError('INVALID_ARGUMENT', 'did must be did:govchain:<base58btc id>')

@@ -201,8 +201,12 @@ describe('identity: genesis, officers and permissions', () => {
     ])
     assert.equal(s!.code, 'OK')
     const before = identitySnapshot(g, ['tax'])
-    const [denied] = g.step([tx(suite, clerk, 'permtest', 'act', PermArgs, { role: 'issuer' })])
-    assert.equal(denied!.code, 'IDENTITY_OFFICER_SUSPENDED')
+    // A suspended officer is no registered sender: its transactions never reach a block.
+    const denied = g.stepAll([tx(suite, clerk, 'permtest', 'act', PermArgs, { role: 'issuer' })])
+    assert.deepEqual(denied, { results: [], dropped: ['TX_SENDER_UNREGISTERED'] })
+    assert.throws(() => g.keeper<IdentityKeeper>(IDENTITY_MODULE).requireOfficer(clerk.publicKey, 'issuer'), {
+      code: 'IDENTITY_OFFICER_SUSPENDED',
+    })
     assert.equal(identitySnapshot(g, ['tax']), before)
     assert.equal(g.keeper<IdentityKeeper>(IDENTITY_MODULE).officerByKey(clerk.publicKey), undefined)
     const [again] = g.step([
@@ -223,20 +227,30 @@ describe('identity: genesis, officers and permissions', () => {
     )
   })
 
-  it('an old key after rotation is IDENTITY_KEY_ROTATED at once, and can never be reused', () => {
+  it('an old key after rotation is refused at once (IDENTITY_KEY_ROTATED, no registered sender), and can never be reused', () => {
     const { g, operators } = chain()
     const fresh = suite.generateKeyPair()
-    const [r] = g.step([
+    const rotated = g.stepAll([
       tx(suite, operators.housing!, 'identity', 'rotateOfficerKey', RotateOfficerKeyArgs, {
         officerId: 'housing-admin',
         newPublicKey: fresh.publicKey,
       }),
-      // Same block, after the rotation: the old key no longer matches.
+      // Same block, after the rotation: the old key no longer matches, so it is left out.
       tx(suite, operators.housing!, 'permtest', 'act', PermArgs, { role: 'admin' }),
     ])
-    assert.equal(r!.code, 'OK')
+    assert.deepEqual(
+      rotated.results.map((x) => x.code),
+      ['OK'],
+    )
+    assert.deepEqual(rotated.dropped, ['TX_SENDER_UNREGISTERED'])
+    assert.throws(
+      () => g.keeper<IdentityKeeper>(IDENTITY_MODULE).requireOfficer(operators.housing!.publicKey, 'admin'),
+      {
+        code: 'IDENTITY_KEY_ROTATED',
+      },
+    )
     const before = identitySnapshot(g, ['housing'])
-    const results = g.step([
+    const old = g.stepAll([
       tx(suite, operators.housing!, 'permtest', 'act', PermArgs, { role: 'admin' }),
       tx(suite, operators.housing!, 'identity', 'addOfficer', AddOfficerArgs, {
         orgId: 'housing',
@@ -245,10 +259,7 @@ describe('identity: genesis, officers and permissions', () => {
         roles: ['issuer'],
       }),
     ])
-    assert.deepEqual(
-      results.map((x) => x.code),
-      ['IDENTITY_KEY_ROTATED', 'IDENTITY_KEY_ROTATED'],
-    )
+    assert.deepEqual(old, { results: [], dropped: ['TX_SENDER_UNREGISTERED', 'TX_SENDER_UNREGISTERED'] })
     assert.equal(identitySnapshot(g, ['housing']), before)
     const [ok, reuse] = g.step([
       tx(suite, fresh, 'permtest', 'act', PermArgs, { role: 'admin' }),
@@ -264,10 +275,14 @@ describe('identity: genesis, officers and permissions', () => {
   })
 
   it('a non-officer is IDENTITY_NOT_OFFICER; the last admin cannot be suspended or demoted', () => {
-    const { g, operators } = chain()
+    const { g, operators, validators } = chain()
     const stranger = suite.generateKeyPair()
+    // A key nobody registered is refused before any module looks at it.
+    const unknown = g.stepAll([tx(suite, stranger, 'permtest', 'act', PermArgs, { role: 'auditor' })])
+    assert.deepEqual(unknown, { results: [], dropped: ['TX_SENDER_UNREGISTERED'] })
+    // A registered key that holds no office (a validator's consensus key) reaches the module.
     const results = g.step([
-      tx(suite, stranger, 'permtest', 'act', PermArgs, { role: 'auditor' }),
+      tx(suite, validators.market!, 'permtest', 'act', PermArgs, { role: 'auditor' }),
       tx(suite, operators.market!, 'identity', 'suspendOfficer', OfficerIdArgs, { officerId: 'market-admin' }),
       tx(suite, operators.market!, 'identity', 'setOfficerRoles', SetOfficerRolesArgs, {
         officerId: 'market-admin',
@@ -306,17 +321,23 @@ describe('identity: DIDs and pseudonyms', () => {
 
       const next = s.generateKeyPair()
       const stranger = s.generateKeyPair()
-      const results = g.step([
+      const officer = c.operators.market!
+      const rotation = g.stepAll([
         tx(s, stranger, 'identity', 'rotateDidKey', RotateDidKeyArgs, { did, newPublicKey: stranger.publicKey }),
+        tx(s, officer, 'identity', 'rotateDidKey', RotateDidKeyArgs, { did, newPublicKey: officer.publicKey }),
         tx(s, holder, 'identity', 'rotateDidKey', RotateDidKeyArgs, { did, newPublicKey: next.publicKey }),
+        // The old key, after its rotation in the same block: no longer a registered sender.
         tx(s, holder, 'identity', 'deactivateDid', DidArgs, { did }),
       ])
       assert.deepEqual(
-        results.map((r) => r.code),
-        ['IDENTITY_NOT_DID_CONTROLLER', 'OK', 'IDENTITY_NOT_DID_CONTROLLER'],
+        rotation.results.map((r) => r.code),
+        ['IDENTITY_NOT_DID_CONTROLLER', 'OK'],
       )
+      assert.deepEqual(rotation.dropped, ['TX_SENDER_UNREGISTERED', 'TX_SENDER_UNREGISTERED'])
       assert.equal(k().isDidKey(did, holder.publicKey), false)
       assert.ok(k().isDidKey(did, next.publicKey))
+      assert.equal(k().didByKey(holder.publicKey), undefined)
+      assert.equal(k().didByKey(next.publicKey)?.did, did)
       const state = readonlyModuleState(s, g.store, g.stateRoot(), IDENTITY_MODULE)
       const record = codec.decode(DidRecord, state.get(identityKeys.did(did))!)
       const doc = didDocument(name, record) as { didDocument: Record<string, unknown> }
@@ -331,13 +352,18 @@ describe('identity: DIDs and pseudonyms', () => {
       }
       assert.deepEqual(doc.didDocument.authentication, [`${did}#key-2`])
 
-      const [off, after] = g.step([
+      const off = g.stepAll([
         tx(s, next, 'identity', 'deactivateDid', DidArgs, { did }),
+        // A deactivated DID's keys control nothing: left out.
         tx(s, next, 'identity', 'rotateDidKey', RotateDidKeyArgs, { did, newPublicKey: holder.publicKey }),
       ])
-      assert.equal(off!.code, 'OK')
-      assert.equal(after!.code, 'IDENTITY_DID_DEACTIVATED')
+      assert.deepEqual(
+        off.results.map((r) => r.code),
+        ['OK'],
+      )
+      assert.deepEqual(off.dropped, ['TX_SENDER_UNREGISTERED'])
       assert.throws(() => k().requireDidKey(did, next.publicKey), { code: 'IDENTITY_DID_DEACTIVATED' })
+      assert.equal(k().didByKey(next.publicKey), undefined)
     })
   }
 

@@ -183,9 +183,20 @@ for (const suite of [suites.intl, suites.gm]) {
       assert.equal(env.g.step([add])[0]!.code, 'OK')
       const c = newCredential(env, clerk)
       assert.equal(issue(env, clerk, c.args), 'IDENTITY_ROLE_MISSING')
-      // Not an officer at all.
+      // Not a registered key at all: left out of the block.
       const stranger = suite.generateKeyPair()
-      assert.equal(issue(env, stranger, newCredential(env, stranger).args), 'IDENTITY_NOT_OFFICER')
+      const byStranger = tx(
+        env.g.suite,
+        stranger,
+        LICENSE_MODULE,
+        'issue',
+        IssueArgs,
+        newCredential(env, stranger).args,
+      )
+      assert.deepEqual(env.g.stepAll([byStranger]), { results: [], dropped: ['TX_SENDER_UNREGISTERED'] })
+      // Registered, but no officer (a validator's consensus key).
+      const validator = env.validators.housing!
+      assert.equal(issue(env, validator, newCredential(env, validator).args), 'IDENTITY_NOT_OFFICER')
       const admin = env.operators.housing!
       // Identifier naming another issuer's code.
       const wrongId = { ...newCredential(env, admin).args }

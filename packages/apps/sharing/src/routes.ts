@@ -36,6 +36,8 @@ import {
 
 export const CHALLENGE_TTL_MS = 5 * 60_000
 export const CHALLENGES_MAX = 10_000
+/** Outstanding challenges of one client address: one client cannot take them all (issue 13, item 8). */
+export const CHALLENGES_PER_CLIENT_MAX = 16
 /** Entries a lineage answer carries per kind (receipts, grants, refusals). */
 export const LINEAGE_ITEMS_MAX = 500
 
@@ -209,6 +211,7 @@ export const SHARING_ROUTES: RouteSpec[] = [
           properties: { challenge: hex32, expiresMs: { type: 'integer' } },
         },
       },
+      429: err('too many outstanding challenges from this client address (CLIENT_CHALLENGE_LIMIT)'),
       503: err('too many outstanding challenges (TOO_MANY_CONNECTIONS)'),
     },
   },
@@ -286,32 +289,59 @@ export const SHARING_ROUTES: RouteSpec[] = [
   },
 ]
 
-/** Single-use challenges with expiry; wall clock is fine here (API layer, not consensus). */
+/**
+ * Single-use challenges with expiry; wall clock is fine here (API layer, not consensus).
+ * Outstanding challenges are bounded per client address (clientAddressKey: 429
+ * CLIENT_CHALLENGE_LIMIT) and in all (503 TOO_MANY_CONNECTIONS); a used or expired one frees its slot.
+ */
 export class ChallengeStore {
-  private readonly byHex = new Map<string, number>()
-  constructor(private readonly nowMs: () => number = Date.now) {}
+  private readonly byHex = new Map<string, { expiresMs: number; client: string }>()
+  private readonly slots: ClientSlots
+  private readonly nowMs: () => number
+  private readonly ttlMs: number
 
-  issue(): { challenge: string; expiresMs: number } {
+  constructor(opts: { nowMs?: () => number; perClientMax?: number; totalMax?: number; ttlMs?: number } = {}) {
+    this.nowMs = opts.nowMs ?? Date.now
+    this.ttlMs = opts.ttlMs ?? CHALLENGE_TTL_MS
+    this.slots = new ClientSlots({
+      perClientMax: opts.perClientMax ?? CHALLENGES_PER_CLIENT_MAX,
+      totalMax: opts.totalMax ?? CHALLENGES_MAX,
+    })
+  }
+
+  /** A challenge for `client` (its clientAddressKey). */
+  issue(client: string): { challenge: string; expiresMs: number } {
     this.sweep()
-    if (this.byHex.size >= CHALLENGES_MAX)
-      throw new GovchainError('TOO_MANY_CONNECTIONS', 'too many outstanding challenges')
+    const slot = this.slots.take(client)
+    if (slot === 'client_limit') throw new GovchainError('CLIENT_CHALLENGE_LIMIT')
+    if (slot === 'total_limit') throw new GovchainError('TOO_MANY_CONNECTIONS', 'too many outstanding challenges')
     const challenge = randomBytes(32).toString('hex')
-    const expiresMs = this.nowMs() + CHALLENGE_TTL_MS
-    this.byHex.set(challenge, expiresMs)
+    const expiresMs = this.nowMs() + this.ttlMs
+    this.byHex.set(challenge, { expiresMs, client })
     return { challenge, expiresMs }
   }
 
   /** True once per issued, unexpired challenge. */
   consume(challenge: string): boolean {
-    const exp = this.byHex.get(challenge)
-    if (exp === undefined) return false
+    const entry = this.byHex.get(challenge)
+    if (entry === undefined) return false
     this.byHex.delete(challenge)
-    return exp > this.nowMs()
+    this.slots.release(entry.client)
+    return entry.expiresMs > this.nowMs()
+  }
+
+  get size(): number {
+    return this.byHex.size
   }
 
   private sweep(): void {
     const now = this.nowMs()
-    for (const [k, exp] of this.byHex) if (exp <= now) this.byHex.delete(k)
+    // Insertion order is expiry order (one TTL for all): stop at the first still valid.
+    for (const [k, entry] of this.byHex) {
+      if (entry.expiresMs > now) break
+      this.byHex.delete(k)
+      this.slots.release(entry.client)
+    }
   }
 }
 
@@ -479,7 +509,10 @@ export function sharingApi(ctx: ModuleApiContext): ApiExtension {
           return { refusals: p.items, next: p.next }
         },
       })
-      app.route({ ...spec('sharingChallenge'), handler: async () => challenges.issue() })
+      app.route({
+        ...spec('sharingChallenge'),
+        handler: async (request) => challenges.issue(clientAddressKey(request.ip)),
+      })
 
       app.route<{
         Body: {
@@ -613,4 +646,5 @@ export function sharingApi(ctx: ModuleApiContext): ApiExtension {
   }
 }
 
+import { ClientSlots, clientAddressKey } from '@govchain/app'
 import { ResourceVersion as ResourceVersionCodec } from '@govchain/catalog/schema'

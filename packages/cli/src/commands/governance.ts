@@ -35,6 +35,7 @@ const PARAM_NAMES: readonly (keyof ParamChanges)[] = [
   'blockIntervalMs',
   'emptyBlockIntervalMs',
   'maxClockDriftMs',
+  'anchorQuotaPerIdentityPerDay',
 ]
 
 /** Options every proposal takes. */

@@ -8,6 +8,8 @@
  * `bufferedBytesMax` the client is dropped with close code 1013 ("try again later") and
  * reconnects when it can keep up. Events are never queued elsewhere.
  */
+
+import { ClientSlots, type SlotAnswer } from '@govchain/app'
 import type { WebSocket } from 'ws'
 import type { Logger } from '../log.ts'
 import type { NodeMetrics } from '../metrics.ts'
@@ -49,6 +51,8 @@ export interface EventHubOptions {
   metrics: NodeMetrics
   logger: Logger
   connectionsMax: number
+  /** Streams one client address (clientAddressKey) may hold: one client cannot take every slot. */
+  connectionsPerClientMax: number
   bufferedBytesMax: number
   /** Ping period to detect vanished clients; 0 disables. */
   pingIntervalMs: number
@@ -58,6 +62,8 @@ interface Client {
   socket: WebSocket
   filter: EventFilter
   alive: boolean
+  /** clientAddressKey of its source address: whose slot it holds. */
+  address: string
 }
 
 export class EventHub {
@@ -66,27 +72,31 @@ export class EventHub {
   private pingTimer: ReturnType<typeof setInterval> | undefined
   private closed = false
   private readonly opts: EventHubOptions
+  private readonly slots: ClientSlots
 
   constructor(opts: EventHubOptions) {
     this.opts = opts
+    this.slots = new ClientSlots({ perClientMax: opts.connectionsPerClientMax, totalMax: opts.connectionsMax })
   }
 
   get size(): number {
     return this.clients.size
   }
 
-  get full(): boolean {
-    return this.closed || this.clients.size >= this.opts.connectionsMax
+  /** Whether a stream from `address` (clientAddressKey) would be taken now, or which limit refuses it. */
+  admits(address: string): SlotAnswer {
+    return this.closed ? 'total_limit' : this.slots.check(address)
   }
 
-  add(socket: WebSocket, filter: EventFilter): void {
-    if (this.full) {
+  add(socket: WebSocket, filter: EventFilter, address: string): void {
+    const slot = this.closed ? 'total_limit' : this.slots.take(address)
+    if (slot !== 'ok') {
       // Raced past the pre-upgrade check: several upgrades were in flight at once.
-      this.opts.metrics.wsDropped.inc({ reason: 'connections_max' })
+      this.opts.metrics.wsDropped.inc({ reason: slot === 'client_limit' ? 'client_max' : 'connections_max' })
       socket.close(WS_CLOSE.tryAgainLater, 'too many connections')
       return
     }
-    const client: Client = { socket, filter, alive: true }
+    const client: Client = { socket, filter, alive: true, address }
     this.clients.add(client)
     this.opts.metrics.wsConnections.set(this.clients.size)
     socket.on('close', () => this.remove(client))
@@ -114,6 +124,7 @@ export class EventHub {
 
   private remove(client: Client): void {
     if (!this.clients.delete(client)) return
+    this.slots.release(client.address)
     this.opts.metrics.wsConnections.set(this.clients.size)
     if (this.clients.size === 0) this.stop()
   }

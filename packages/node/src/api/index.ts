@@ -1,9 +1,9 @@
 export type { ApiExtension, ModuleApiContext, RouteOptionsFor } from '@govchain/app'
+export { RateLimiter, type RateLimiterOptions } from '@govchain/app'
 export type * from './backend.ts'
 export { renderDocsHtml } from './docs-html.ts'
 export { type EventFilter, type EventType, eventMatches, parseEventFilter, WS_CLOSE } from './events.ts'
 export { buildOpenApiDocument, type OpenApiDocument, type OpenApiOptions } from './openapi.ts'
-export { RateLimiter, type RateLimiterOptions } from './rate-limit.ts'
 export {
   COMPONENTS,
   err,

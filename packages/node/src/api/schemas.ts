@@ -519,7 +519,8 @@ export const ROUTES: RouteSpec[] = [
     description:
       'Upgrade to a WebSocket. Each text message is one JSON ChainEvent. Filter with `types` and `module`. ' +
       'The node closes a connection with code 1013 when the client reads too slowly (its send buffer passed the ' +
-      'limit), 1001 when it shuts down; an upgrade beyond the connection limit is answered 503 TOO_MANY_CONNECTIONS. ' +
+      'limit), 1001 when it shuts down; an upgrade beyond the connection limit is answered 503 TOO_MANY_CONNECTIONS, ' +
+      'one beyond the limit per client address (an IPv6 /64 counts as one) 429 CLIENT_STREAM_LIMIT. ' +
       'Messages sent by the client are ignored.',
     tag: 'events',
     querystring: EventsQuerySchema,
@@ -527,6 +528,7 @@ export const ROUTES: RouteSpec[] = [
       101: { description: 'switching to the WebSocket protocol; messages follow the ChainEvent schema' },
       400: INVALID,
       426: err('a plain GET without Upgrade (UPGRADE_REQUIRED)'),
+      429: err('too many open streams from this client address (CLIENT_STREAM_LIMIT)'),
       503: err('too many open streams (TOO_MANY_CONNECTIONS)'),
     },
   },

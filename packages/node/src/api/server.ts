@@ -7,11 +7,22 @@
  * catalogue status; a validation failure 400 INVALID_ARGUMENT; anything unexpected 500 INTERNAL
  * with a fixed message, the stack going to the log only.
  */
+import { STATUS_CODES } from 'node:http'
 import { performance } from 'node:perf_hooks'
+import type { Duplex } from 'node:stream'
 import fastifyCors from '@fastify/cors'
 import fastifyWebsocket from '@fastify/websocket'
 import type { ApiExtension } from '@govchain/app'
-import { type ErrorCode, errorInfo, fromHex, GovchainError, isGovchainError, toHex } from '@govchain/core'
+import { clientAddressKey, RateLimiter } from '@govchain/app'
+import {
+  ERROR_CATALOGUE,
+  type ErrorCode,
+  errorInfo,
+  fromHex,
+  GovchainError,
+  isGovchainError,
+  toHex,
+} from '@govchain/core'
 import { Ajv } from 'ajv'
 import Fastify, {
   type FastifyError,
@@ -26,7 +37,6 @@ import type { NodeApiBackend, SubmitTxOutcome } from './backend.ts'
 import { DOCS_CSP, renderDocsHtml } from './docs-html.ts'
 import { EventHub, parseEventFilter } from './events.ts'
 import { buildOpenApiDocument } from './openapi.ts'
-import { RateLimiter } from './rate-limit.ts'
 import { fastifySchema, type JsonSchema, routeSpec, STATE_KEY_HEX_CHARS_MAX, TX_BASE64_CHARS_MAX } from './schemas.ts'
 import { blockJson, stateJson, statusJson, txJson, validatorsJson } from './views.ts'
 
@@ -35,6 +45,8 @@ export interface ApiLimits {
   bodyBytesMax: number
   /** Open /v1/events streams at once. */
   wsConnectionsMax: number
+  /** Open /v1/events streams of one client address (an IPv6 /64 counts as one): beyond, 429. */
+  wsConnectionsPerClientMax: number
   /** Bytes queued towards one stream before it is dropped as a slow consumer (close 1013). */
   wsBufferedBytesMax: number
   /** Largest message a client may send on a stream (clients have nothing to say). */
@@ -53,6 +65,7 @@ export interface ApiLimits {
 export const DEFAULT_API_LIMITS: Readonly<ApiLimits> = Object.freeze({
   bodyBytesMax: 1024 * 1024,
   wsConnectionsMax: 256,
+  wsConnectionsPerClientMax: 16,
   wsBufferedBytesMax: 4 * 1024 * 1024,
   wsMessageBytesMax: 4 * 1024,
   wsPingIntervalMs: 30_000,
@@ -154,6 +167,37 @@ export function errorAnswer(error: unknown): ErrorAnswer {
   return answer('INTERNAL')
 }
 
+/** Messages for the router's refusals: fixed texts, never the URL (it may be megabytes, or carry anything). */
+const FRAMEWORK_MESSAGES: Record<string, string> = {
+  FST_ERR_MAX_PARAM_LENGTH: ERROR_CATALOGUE.URI_TOO_LONG.message,
+  FST_ERR_BAD_URL: 'a path parameter is not valid percent-encoding',
+}
+
+/** The HTTP parser's refusal by its code (node's `clientError`): headers over the limit, a slow request, bad syntax. */
+function clientErrorCode(error: { code?: string }): ErrorCode {
+  if (error.code === 'HPE_HEADER_OVERFLOW') return 'HEADERS_TOO_LARGE'
+  if (error.code === 'ERR_HTTP_REQUEST_TIMEOUT') return 'REQUEST_TIMEOUT'
+  return 'HTTP_MALFORMED'
+}
+
+/**
+ * Answers a request the HTTP parser refused (server `clientError`) with the error model's JSON,
+ * then closes the socket (the parser's state is lost, so the connection cannot go on).
+ */
+export function writeClientError(error: Error & { code?: string }, socket: Duplex): void {
+  // A reset connection has nobody left to answer.
+  if (error.code === 'ECONNRESET' || socket.destroyed) return
+  const a = answer(clientErrorCode(error))
+  if (socket.writable) {
+    const body = JSON.stringify(a.body)
+    socket.write(
+      `HTTP/1.1 ${a.status} ${STATUS_CODES[a.status] ?? ''}\r\nContent-Length: ${Buffer.byteLength(body)}\r\n` +
+        `Content-Type: application/json; charset=utf-8\r\nX-Content-Type-Options: nosniff\r\nConnection: close\r\n\r\n${body}`,
+    )
+  }
+  socket.destroy()
+}
+
 /** Strict standard base64 (with padding); atob alone accepts whitespace and missing padding. */
 const BASE64_RE = /^[A-Za-z0-9+/]*={0,2}$/
 function decodeBase64Strict(s: string): Uint8Array | undefined {
@@ -186,6 +230,18 @@ export function createApiServer(opts: ApiServerOptions): ApiServer {
     routerOptions: { maxParamLength: STATE_KEY_HEX_CHARS_MAX * 2 },
     return503OnClosing: true,
     forceCloseConnections: 'idle',
+    // The router's own refusals (an over-long or badly percent-encoded path parameter) answer
+    // coded JSON like every other error; fastify's default echoed the whole URL back.
+    frameworkErrors: (error, _request, reply) => {
+      const a = answer(
+        error.code === 'FST_ERR_MAX_PARAM_LENGTH' ? 'URI_TOO_LONG' : 'INVALID_ARGUMENT',
+        FRAMEWORK_MESSAGES[error.code],
+      )
+      // The reply is typed for no route in particular (its status and body types resolve to never).
+      ;(reply as unknown as FastifyReply).code(a.status).send(a.body)
+    },
+    // Requests the HTTP parser refuses never reach a route: answer them coded JSON on the socket.
+    clientErrorHandler: (error, socket) => writeClientError(error, socket),
   })
   app.setValidatorCompiler(({ schema, httpPart }) => (httpPart === 'body' ? ajvBody : ajvParams).compile(schema))
   // JSON only: a text/plain body is refused with 415 instead of reaching the schema as a string.
@@ -196,6 +252,7 @@ export function createApiServer(opts: ApiServerOptions): ApiServer {
     metrics,
     logger: log,
     connectionsMax: limits.wsConnectionsMax,
+    connectionsPerClientMax: limits.wsConnectionsPerClientMax,
     bufferedBytesMax: limits.wsBufferedBytesMax,
     pingIntervalMs: limits.wsPingIntervalMs,
   })
@@ -402,7 +459,12 @@ export function createApiServer(opts: ApiServerOptions): ApiServer {
       // Refuse over the limit before upgrading, so the client gets a coded HTTP answer.
       preHandler: async (request) => {
         if (!request.ws) throw new GovchainError('UPGRADE_REQUIRED')
-        if (hub.full) {
+        const slot = hub.admits(clientAddressKey(request.ip))
+        if (slot === 'client_limit') {
+          metrics.wsDropped.inc({ reason: 'client_max' })
+          throw new GovchainError('CLIENT_STREAM_LIMIT')
+        }
+        if (slot === 'total_limit') {
           metrics.wsDropped.inc({ reason: 'connections_max' })
           throw new GovchainError('TOO_MANY_CONNECTIONS')
         }
@@ -411,7 +473,11 @@ export function createApiServer(opts: ApiServerOptions): ApiServer {
         throw new GovchainError('UPGRADE_REQUIRED')
       },
       wsHandler: (socket, request) => {
-        hub.add(socket, parseEventFilter(request.query as { types?: string; module?: string }))
+        hub.add(
+          socket,
+          parseEventFilter(request.query as { types?: string; module?: string }),
+          clientAddressKey(request.ip),
+        )
       },
     })
 

@@ -2,7 +2,9 @@
  * The mempool: transactions admitted and waiting for a block.
  *
  * Admission (add): size, decoding, chain, signatures, validity window, module/method/args
- * (validateTx at the next height), replay guard against committed state (isCommitted) and
+ * (validateTx at the next height), the sender's registration for methods that need one
+ * (SenderGate over the committed state: TX_SENDER_UNREGISTERED, before any signature is
+ * verified, so an unknown key's transactions cost a state read and never reach a block), replay guard against committed state (isCommitted) and
  * against the pool (TX_DUPLICATE: a second submission of a pending transaction is rejected,
  * so a client learns it is already pending rather than having it silently counted twice),
  * per-sender quota (MEMPOOL_SENDER_QUOTA), total count and bytes (MEMPOOL_FULL: a full pool
@@ -22,6 +24,8 @@ import {
   DEFAULT_EXECUTION_PARAMS,
   type ExecutionParams,
   type Preverified,
+  SenderGate,
+  type SenderStateView,
   type ValidatedTx,
   validateTx,
 } from '@govchain/app'
@@ -37,6 +41,11 @@ export interface MempoolOptions {
   latestHeight: () => number
   /** Replay guard of the committed chain (the node's tx index; docs/adr/0009-replay-guard.md). */
   isCommitted: (txHash: Uint8Array) => boolean
+  /**
+   * The committed state senders are checked against (SenderRule), for the next height: asked
+   * again whenever latestHeight() has moved.
+   */
+  senderState: () => SenderStateView
   /** Pending transactions at most (default 20,000). */
   maxTxs?: number
   /** Pending transaction bytes at most (default 64 MiB; with decoded bodies the pool holds ≤ 2 × this). */
@@ -119,6 +128,9 @@ export class Mempool {
   private readonly recheckCommittedMax: number
   /** Where the next recheck() resumes its replay-guard lookups (position in arrival order). */
   private recheckCursor = 0
+  /** The sender check of the committed state at `gateHeight` (its answers are cached per sender). */
+  private gate: SenderGate | undefined
+  private gateHeight = -1
   /** Pass to validateBlock/executeBlock as `preverified`. */
   readonly verified: VerifiedCache
 
@@ -157,10 +169,16 @@ export class Mempool {
     if (this.entries.size >= this.maxTxs || this.totalBytes + txBytes.length > this.maxBytes) {
       throw new GovchainError('MEMPOOL_FULL', undefined, { count: this.entries.size, bytes: this.totalBytes })
     }
-    const v = validateTx(this.opts.suite, this.opts.chainId, txBytes, this.opts.latestHeight() + 1, {
+    const latest = this.opts.latestHeight()
+    if (this.gate === undefined || this.gateHeight !== latest) {
+      this.gate = new SenderGate(this.opts.modules, this.opts.senderState())
+      this.gateHeight = latest
+    }
+    const v = validateTx(this.opts.suite, this.opts.chainId, txBytes, latest + 1, {
       modules: this.opts.modules,
       params: this.params,
       preverified: this.verified,
+      senders: this.gate,
     })
     const hashHex = hexOf(v.txHash)
     const envelopeHex = hexOf(v.envelopeHash!)
@@ -276,3 +294,5 @@ export class Mempool {
     }
   }
 }
+
+export { type CommittedSenderStateInput, committedSenderState } from './sender-state.ts'

@@ -10,12 +10,20 @@
  * A misbehaving connection is closed, logged and counted; nothing a peer sends can throw out of
  * this module.
  *
+ * Inbound slots: anyone who reaches the port can open TCP connections, so the listener admits
+ * an accepted socket into a bounded pool of unauthenticated ("pending") connections, at most
+ * `maxConnectionsPerAddress` per source address; each pre-HELLO stage has a deadline after which
+ * the socket is destroyed; when a pool is full the oldest socket that has made the least progress
+ * makes room. Authenticated peers leave the pending pool: configured and registered ("reserved")
+ * peers are never counted again, others share `maxInboundConnections`. So idle sockets can never
+ * push out, or keep out, a known peer.
+ *
  * Log levels: error = a bug on our side (a handler threw on a connect event); warn = a peer was
  * refused or misbehaved (the reason code says why); info = a peer connected, disconnected, or the
  * transport started/stopped; debug = dial attempts, retries and routine closes.
  */
 import type { X509Certificate } from 'node:crypto'
-import type { Socket } from 'node:net'
+import net, { type Socket } from 'node:net'
 import tls from 'node:tls'
 import { type CryptoSuite, type ErrorCode, GovchainError, type KeyPair } from '@govchain/core'
 import { loadTrustedCAs, parsePeerIdentity, type TrustedCA, verifyCertificateChain } from '../pki/index.ts'
@@ -92,11 +100,17 @@ export type CloseReason =
   | 'TLS_HANDSHAKE_FAILED' // certificate refused by either side, or TLS version/cipher mismatch
   | 'DUPLICATE' // a second connection between the same pair; the other one is kept
   | 'IDLE_TIMEOUT' // nothing received for idleTimeoutMs
+  | 'HANDSHAKE_TIMEOUT' // an inbound socket did not complete TCP + TLS within handshakeTimeoutMs
+  | 'ADDRESS_LIMIT' // maxConnectionsPerAddress reached: this socket was refused or made room
+  | 'PENDING_FULL' // maxPendingInbound reached: this socket was refused or made room
+  | 'INBOUND_FULL' // maxInboundConnections of unreserved peers reached
 
 export interface P2PStats {
   peers: number
   /** Every socket we hold: connecting, handshaking and open. */
   connections: number
+  /** Inbound sockets not yet authenticated (TCP, TLS or HELLO stage): bounded by maxPendingInbound. */
+  pendingInbound: number
   dials: number
   dialFailures: number
   handshakeFailures: number
@@ -140,7 +154,11 @@ export interface P2POptions {
   priorityChannels?: readonly number[]
   /** Channels accepted from peers; a frame on another channel closes the connection. Default 1-255. */
   channels?: readonly number[]
-  /** Bound on the TLS handshake (listener side); a connection not open (TLS + HELLO) within twice this is closed. Default 10 s. */
+  /**
+   * Bound on each stage before a connection is open. Inbound: TCP accept to TLS complete within
+   * this, then the HELLO within this again; outbound: dial to open within twice this. A socket
+   * past its deadline is destroyed. Default 10 s.
+   */
   handshakeTimeoutMs?: number
   /** A PING is sent after this long without sending anything. Default 5 s. */
   pingIntervalMs?: number
@@ -148,8 +166,24 @@ export interface P2POptions {
   idleTimeoutMs?: number
   reconnectBaseMs?: number
   reconnectCapMs?: number
-  /** Bound on sockets accepted by the listener. Default 64. */
-  maxInboundConnections?: number
+  /**
+   * Bound on open inbound connections of peers that are not reserved (neither configured in
+   * `peers`/addPeer nor accepted by isReservedPeer). Reserved peers are bounded by their number,
+   * one connection each, and never wait for a slot. Default 64.
+   */
+  maxInboundConnections?: number | undefined
+  /**
+   * Bound on inbound sockets not yet authenticated (before the HELLO is verified). When full, the
+   * oldest of those that have sent nothing yet (then of those still in TLS) is destroyed to make
+   * room; a newcomer is refused only when every pending socket is past TLS. Default 32.
+   */
+  maxPendingInbound?: number | undefined
+  /**
+   * Bound on inbound sockets from one source address (IPv4 address or IPv6 /64), pending and
+   * open, not counting reserved peers' open connections. Room is made as for maxPendingInbound.
+   * Default 8.
+   */
+  maxConnectionsPerAddress?: number | undefined
   /** Grace for a closing socket to flush its GOODBYE before it is destroyed. Default 1 s. */
   closeGraceMs?: number
   /**
@@ -157,6 +191,11 @@ export interface P2POptions {
    * or observer and publicKey is its registered key. Default: every consortium node is allowed.
    */
   isPeerAllowed?: (peer: { nodeId: string; orgId: string; publicKey: Uint8Array }) => boolean
+  /**
+   * Which allowed peers, besides the configured ones, have reserved slots (e.g. the registered
+   * validators): checked once when an inbound connection opens. Default: none.
+   */
+  isReservedPeer?: (peer: { nodeId: string; orgId: string; publicKey: Uint8Array }) => boolean
   /** Our latest committed height, announced in the HELLO. Default 0. */
   getLatestHeight?: () => number
 }
@@ -207,8 +246,13 @@ const DEFAULTS = {
   reconnectBaseMs: 100,
   reconnectCapMs: 5_000,
   maxInboundConnections: 64,
+  maxPendingInbound: 32,
+  maxConnectionsPerAddress: 8,
   closeGraceMs: 1_000,
 } as const
+
+/** Refused and timed-out unauthenticated sockets are logged at warn at most this often (a flood would flood the log). */
+const INBOUND_WARN_INTERVAL_MS = 10_000
 
 /** Hard bound on frames: the u32 prefix allows 4 GiB; no govchain message comes near 256 MiB. */
 const MAX_FRAME_BYTES_LIMIT = 256 * 1024 * 1024
@@ -246,6 +290,55 @@ const silentLogger: Logger = { debug() {}, info() {}, warn() {}, error() {} }
 
 type ConnState = 'tls' | 'hello' | 'open' | 'closing'
 
+/**
+ * An accepted socket, from TCP accept until it closes: what the listener's limits count. Stages
+ * in order of progress: 'tcp' (nothing received yet), 'tls' (handshake bytes arrived), 'hello'
+ * (TLS done: a consortium certificate, HELLO not yet verified), 'open' (authenticated peer).
+ */
+interface Inbound {
+  readonly raw: Socket
+  /** What maxConnectionsPerAddress counts by: the IPv4 address or the IPv6 /64. */
+  readonly group: string
+  /** Local and remote address and port: finds this record again from the TLS socket over `raw`. */
+  readonly key: string
+  /** Arrival order: among equals, the oldest makes room first. */
+  readonly seq: number
+  stage: 'tcp' | 'tls' | 'hello' | 'open'
+  reserved: boolean
+  /** Deadline of the TCP and TLS stages. */
+  timer: NodeJS.Timeout | undefined
+  released: boolean
+}
+
+/** Eviction order: a socket that has sent nothing goes before one in the middle of TLS. */
+const STAGE_RANK = { tcp: 0, tls: 1 } as const
+
+function socketKey(s: Socket): string | undefined {
+  if (s.remoteAddress === undefined) return undefined
+  return `${s.localAddress}|${s.localPort}|${s.remoteAddress}|${s.remotePort}`
+}
+
+/**
+ * The source a per-address limit counts: an IPv4 address (also when IPv4-mapped), or the first 64
+ * bits of an IPv6 address, since one host usually holds a whole /64.
+ */
+export function addressGroup(ip: string | undefined): string {
+  if (ip === undefined || ip.length === 0) return '?'
+  const lower = ip.toLowerCase().replace(/%.*$/, '')
+  if (lower.startsWith('::ffff:') && lower.includes('.')) return lower.slice(7)
+  if (!lower.includes(':')) return lower
+  const [head = '', tail] = lower.split('::', 2)
+  const groups = (part: string) =>
+    (part === '' ? [] : part.split(':')).flatMap((g) => (g.includes('.') ? ['0', '0'] : [g]))
+  const left = groups(head)
+  const right = tail === undefined ? [] : groups(tail)
+  const all = [...left, ...Array(Math.max(0, 8 - left.length - right.length)).fill('0'), ...right]
+  return `${all
+    .slice(0, 4)
+    .map((g) => (Number.parseInt(g, 16) || 0).toString(16))
+    .join(':')}::/64`
+}
+
 interface Conn {
   readonly id: number
   readonly socket: tls.TLSSocket
@@ -267,6 +360,8 @@ interface Conn {
   lastSendMs: number
   closeReason: CloseReason | undefined
   readonly closed: Promise<void>
+  /** Inbound only: the listener's record of this socket. */
+  readonly inbound: Inbound | undefined
 }
 
 interface DialState {
@@ -353,6 +448,12 @@ export function createP2P(opts: P2POptions, components: P2PComponents): P2P {
       DEFAULTS.maxInboundConnections,
       'maxInboundConnections',
     ),
+    maxPendingInbound: positiveInt(opts.maxPendingInbound, DEFAULTS.maxPendingInbound, 'maxPendingInbound'),
+    maxConnectionsPerAddress: positiveInt(
+      opts.maxConnectionsPerAddress,
+      DEFAULTS.maxConnectionsPerAddress,
+      'maxConnectionsPerAddress',
+    ),
     closeGraceMs: positiveInt(opts.closeGraceMs, DEFAULTS.closeGraceMs, 'closeGraceMs'),
   }
   const priorityChannels = channelSet(opts.priorityChannels, 'priorityChannels')
@@ -379,6 +480,7 @@ export function createP2P(opts: P2POptions, components: P2PComponents): P2P {
   const stats: P2PStats = {
     peers: 0,
     connections: 0,
+    pendingInbound: 0,
     dials: 0,
     dialFailures: 0,
     handshakeFailures: 0,
@@ -398,11 +500,26 @@ export function createP2P(opts: P2POptions, components: P2PComponents): P2P {
   const active = new Map<string, Conn>()
   const dialStates = new Map<string, DialState>()
   const rawSockets = new Set<Socket>()
+  /** Every accepted socket not yet closed, by socketKey. */
+  const inbound = new Map<string, Inbound>()
+  /** Inbound sockets in stages tcp, tls and hello: bounded by maxPendingInbound. */
+  const pendingInbound = new Set<Inbound>()
+  /** Per address group, the inbound sockets maxConnectionsPerAddress counts (all but reserved open ones). */
+  const inboundByGroup = new Map<string, Set<Inbound>>()
+  /** Open inbound connections of unreserved peers: bounded by maxInboundConnections. */
+  let openUnreserved = 0
+  let nextInboundSeq = 1
+  /** Unauthenticated sockets refused or dropped since the last warn line, by reason. */
+  let inboundDrops: Record<string, number> = {}
+  let inboundWarnedMs = Number.NEGATIVE_INFINITY
   const messageHandlers = new Set<MessageHandler>()
   const connectedHandlers = new Set<PeerConnectedHandler>()
   const disconnectedHandlers = new Set<PeerDisconnectedHandler>()
   let nextConnId = 1
-  let server: tls.Server | undefined
+  /** The listening socket: admission control happens here, before any TLS state exists. */
+  let server: net.Server | undefined
+  /** Never listens: accepted sockets are handed to it once they send their first bytes. */
+  let tlsServer: tls.Server | undefined
   let pingTimer: NodeJS.Timeout | undefined
   let started = false
   /** Set synchronously by close(): from then on nothing new starts. */
@@ -413,7 +530,12 @@ export function createP2P(opts: P2POptions, components: P2PComponents): P2P {
 
   // ---------------------------------------------------------------- connections
 
-  function newConn(socket: tls.TLSSocket, direction: 'inbound' | 'outbound', expectedNodeId?: string): Conn {
+  function newConn(
+    socket: tls.TLSSocket,
+    direction: 'inbound' | 'outbound',
+    expectedNodeId?: string,
+    inboundRecord?: Inbound,
+  ): Conn {
     let resolveClosed!: () => void
     const closed = new Promise<void>((r) => {
       resolveClosed = r
@@ -438,13 +560,20 @@ export function createP2P(opts: P2POptions, components: P2PComponents): P2P {
       lastSendMs: now(),
       closeReason: undefined,
       closed,
+      inbound: inboundRecord,
     }
     conns.add(conn)
-    // Until open: bounded by the handshake timeout (TCP connect, TLS, HELLO).
-    conn.openTimer = setTimeout(() => {
-      conn.openTimer = undefined
-      closeConn(conn, conn.state === 'tls' ? 'TLS_HANDSHAKE_FAILED' : 'P2P_HELLO_TIMEOUT', 'handshake timed out')
-    }, cfg.handshakeTimeoutMs * 2)
+    // Until open: bounded by the handshake timeout (a dial: TCP connect, TLS and HELLO within
+    // twice it; an inbound connection arrives here with TLS done: the HELLO within it). Past the
+    // deadline the socket is destroyed at once: a peer that has not authenticated gets no grace.
+    conn.openTimer = setTimeout(
+      () => {
+        conn.openTimer = undefined
+        closeConn(conn, conn.state === 'tls' ? 'TLS_HANDSHAKE_FAILED' : 'P2P_HELLO_TIMEOUT', 'handshake timed out')
+        socket.destroy()
+      },
+      direction === 'inbound' ? cfg.handshakeTimeoutMs : cfg.handshakeTimeoutMs * 2,
+    )
     socket.on('error', (err: NodeJS.ErrnoException) => {
       if (conn.closeReason !== undefined) return
       if (conn.state === 'tls' && !SOCKET_ERROR_CODES.has(err.code ?? '')) {
@@ -462,6 +591,185 @@ export function createP2P(opts: P2POptions, components: P2PComponents): P2P {
       resolveClosed()
     })
     return conn
+  }
+
+  // ---------------------------------------------------------------- inbound admission
+
+  /**
+   * A TCP connection was accepted. It takes a slot of its address and of the pending pool, making
+   * room if needed (see makeRoom), or is destroyed before any TLS state exists. It then has
+   * handshakeTimeoutMs to complete TLS; TLS starts when its first bytes arrive.
+   */
+  function onAccept(raw: Socket): void {
+    rawSockets.add(raw)
+    // Errors before TLS (a reset) only end the socket; the TLS socket reports its own.
+    raw.on('error', () => {})
+    const key = socketKey(raw)
+    if (stopping || key === undefined) {
+      raw.once('close', () => rawSockets.delete(raw))
+      raw.destroy()
+      return
+    }
+    const group = addressGroup(raw.remoteAddress)
+    const sameGroup = inboundByGroup.get(group)
+    let refusal: CloseReason | undefined
+    if (
+      sameGroup !== undefined &&
+      sameGroup.size >= cfg.maxConnectionsPerAddress &&
+      !makeRoom(sameGroup, 'ADDRESS_LIMIT')
+    ) {
+      refusal = 'ADDRESS_LIMIT'
+    } else if (pendingInbound.size >= cfg.maxPendingInbound && !makeRoom(pendingInbound, 'PENDING_FULL')) {
+      refusal = 'PENDING_FULL'
+    }
+    if (refusal !== undefined) {
+      raw.once('close', () => rawSockets.delete(raw))
+      noteInboundDrop(refusal, group)
+      raw.destroy()
+      return
+    }
+    const rec: Inbound = {
+      raw,
+      group,
+      key,
+      seq: nextInboundSeq++,
+      stage: 'tcp',
+      reserved: false,
+      timer: undefined,
+      released: false,
+    }
+    inbound.set(key, rec)
+    pendingInbound.add(rec)
+    if (sameGroup === undefined) inboundByGroup.set(group, new Set([rec]))
+    else sameGroup.add(rec)
+    rec.timer = setTimeout(() => {
+      rec.timer = undefined
+      if (rec.released || (rec.stage !== 'tcp' && rec.stage !== 'tls')) return
+      stats.handshakeFailures++
+      count('p2p_handshake_failures_total')
+      dropInbound(rec, 'HANDSHAKE_TIMEOUT')
+    }, cfg.handshakeTimeoutMs)
+    raw.once('close', () => {
+      rawSockets.delete(raw)
+      releaseInbound(rec)
+    })
+    // The TLS socket is made only for a client that speaks: an idle connection costs no TLS
+    // state, and the stage tells an idle socket from a handshake in progress. The bytes read
+    // here stay buffered; the TLS socket takes them first (Node's documented hand-over).
+    raw.once('readable', () => {
+      if (rec.released || raw.destroyed) return
+      if (raw.readableLength === 0) {
+        raw.destroy() // ended without a byte
+        return
+      }
+      rec.stage = 'tls'
+      tlsServer!.emit('connection', raw)
+    })
+  }
+
+  /**
+   * Makes room among `pool` (an address group or the pending pool) by destroying its oldest
+   * socket of the least progress: one that has sent nothing, else one in the middle of TLS. A
+   * socket past TLS (a consortium certificate) or open is never pushed out; then there is no room.
+   */
+  function makeRoom(pool: ReadonlySet<Inbound>, reason: CloseReason): boolean {
+    let victim: Inbound | undefined
+    for (const r of pool) {
+      if (r.stage !== 'tcp' && r.stage !== 'tls') continue
+      if (
+        victim === undefined ||
+        STAGE_RANK[r.stage] < STAGE_RANK[victim.stage as 'tcp' | 'tls'] ||
+        (r.stage === victim.stage && r.seq < victim.seq)
+      ) {
+        victim = r
+      }
+    }
+    if (victim === undefined) return false
+    dropInbound(victim, reason)
+    return true
+  }
+
+  /** Destroys an unauthenticated inbound socket now (its slots are free at once). */
+  function dropInbound(rec: Inbound, reason: CloseReason): void {
+    releaseInbound(rec)
+    noteInboundDrop(reason, rec.group)
+    rec.raw.destroy()
+  }
+
+  /** Frees the slots of an inbound socket (idempotent): on close, or when it is dropped. */
+  function releaseInbound(rec: Inbound): void {
+    if (rec.released) return
+    rec.released = true
+    if (rec.timer) clearTimeout(rec.timer)
+    rec.timer = undefined
+    if (inbound.get(rec.key) === rec) inbound.delete(rec.key)
+    pendingInbound.delete(rec)
+    const group = inboundByGroup.get(rec.group)
+    if (group?.delete(rec) && group.size === 0) inboundByGroup.delete(rec.group)
+    if (rec.stage === 'open' && !rec.reserved) openUnreserved--
+  }
+
+  /** Counts a socket refused or dropped before authentication; warns at most every INBOUND_WARN_INTERVAL_MS. */
+  function noteInboundDrop(reason: CloseReason, group: string): void {
+    stats.closes[reason] = (stats.closes[reason] ?? 0) + 1
+    count('p2p_connections_closed_total', 1, { reason })
+    inboundDrops[reason] = (inboundDrops[reason] ?? 0) + 1
+    log.debug({ address: group, reason }, 'p2p inbound socket refused or dropped')
+    const t = now()
+    if (t - inboundWarnedMs >= INBOUND_WARN_INTERVAL_MS) {
+      log.warn(
+        { address: group, reason, dropped: inboundDrops, pending: pendingInbound.size },
+        'p2p inbound sockets refused or dropped before authenticating',
+      )
+      inboundWarnedMs = t
+      inboundDrops = {}
+    }
+  }
+
+  /** TLS completed on an inbound socket: from here the HELLO deadline of its Conn applies. */
+  function onInboundSecure(socket: tls.TLSSocket): void {
+    const key = socketKey(socket)
+    const rec = key === undefined ? undefined : inbound.get(key)
+    if (rec === undefined || rec.released || stopping) {
+      socket.destroy()
+      return
+    }
+    rec.stage = 'hello'
+    if (rec.timer) clearTimeout(rec.timer)
+    rec.timer = undefined
+    onSecure(newConn(socket, 'inbound', undefined, rec))
+  }
+
+  /**
+   * The HELLO of an inbound peer verified and allowed: it leaves the pending pool. A reserved
+   * peer (configured, or isReservedPeer) is not counted any more; another takes one of the
+   * maxInboundConnections slots, or is refused when they are taken. False when refused.
+   */
+  function admitInbound(conn: Conn, hello: Hello): boolean {
+    const rec = conn.inbound
+    if (rec === undefined || rec.released) return true
+    let reserved = dialStates.has(hello.nodeId)
+    if (!reserved && opts.isReservedPeer !== undefined) {
+      try {
+        reserved = opts.isReservedPeer({ nodeId: hello.nodeId, orgId: conn.orgId!, publicKey: hello.publicKey })
+      } catch (e) {
+        log.error({ peer: hello.nodeId, err: (e as Error).message }, 'isReservedPeer threw; not reserved')
+      }
+    }
+    if (!reserved && openUnreserved >= cfg.maxInboundConnections) {
+      closeConn(conn, 'INBOUND_FULL', `${openUnreserved} unreserved peers connected`)
+      return false
+    }
+    pendingInbound.delete(rec)
+    rec.stage = 'open'
+    rec.reserved = reserved
+    if (reserved) {
+      const group = inboundByGroup.get(rec.group)
+      if (group?.delete(rec) && group.size === 0) inboundByGroup.delete(rec.group)
+    } else {
+      openUnreserved++
+    }
+    return true
   }
 
   function peerAddr(conn: Conn): string {
@@ -612,6 +920,7 @@ export function createP2P(opts: P2POptions, components: P2PComponents): P2P {
       closeConn(conn, 'P2P_PEER_NOT_ALLOWED', 'refused by isPeerAllowed')
       return
     }
+    if (!admitInbound(conn, hello)) return
     if (conn.openTimer) clearTimeout(conn.openTimer)
     conn.openTimer = undefined
     conn.hello = hello
@@ -896,25 +1205,33 @@ export function createP2P(opts: P2POptions, components: P2PComponents): P2P {
       if (stopping) throw new GovchainError('P2P_CLOSED')
       if (started) throw new GovchainError('INVALID_ARGUMENT', 'p2p already started')
       started = true
-      const srv = tls.createServer({
+      // TLS runs on sockets the listener admitted (onAccept); this server only holds the TLS
+      // configuration and reports the outcome. No listener-wide maxConnections: it would count
+      // known peers and strangers alike, which is what let idle sockets keep peers out.
+      const tlsSrv = tls.createServer({
         ...contextOptions(),
         requestCert: true,
         rejectUnauthorized: true,
         handshakeTimeout: cfg.handshakeTimeoutMs,
       })
-      server = srv
-      srv.maxConnections = cfg.maxInboundConnections
-      srv.on('connection', (raw: Socket) => {
-        rawSockets.add(raw)
-        raw.once('close', () => rawSockets.delete(raw))
-      })
-      srv.on('secureConnection', (socket: tls.TLSSocket) => onSecure(newConn(socket, 'inbound')))
-      srv.on('tlsClientError', (err: Error, socket: tls.TLSSocket) => {
+      tlsServer = tlsSrv
+      tlsSrv.on('secureConnection', (socket: tls.TLSSocket) => onInboundSecure(socket))
+      tlsSrv.on('tlsClientError', (err: NodeJS.ErrnoException, socket: tls.TLSSocket) => {
+        // Node leaves the socket open after a handshake timeout: destroy it in every case.
+        socket.destroy()
         stats.handshakeFailures++
         count('p2p_handshake_failures_total')
         const address = `${socket.remoteAddress ?? '?'}:${socket.remotePort ?? '?'}`
+        if (err.code === 'ERR_TLS_HANDSHAKE_TIMEOUT') {
+          const rec = inbound.get(socketKey(socket) ?? '')
+          if (rec !== undefined) dropInbound(rec, 'HANDSHAKE_TIMEOUT')
+          return
+        }
         log.warn({ address, reason: 'TLS_HANDSHAKE_FAILED', err: err.message }, 'p2p inbound TLS handshake refused')
       })
+      const srv = net.createServer()
+      server = srv
+      srv.on('connection', (raw: Socket) => onAccept(raw))
       await new Promise<void>((resolve, reject) => {
         const onError = (e: Error) => reject(new GovchainError('P2P_LISTEN_FAILED', e.message, { ...opts.listen }))
         srv.once('error', onError)
@@ -926,6 +1243,7 @@ export function createP2P(opts: P2POptions, components: P2PComponents): P2P {
       }).catch((e) => {
         started = false
         server = undefined
+        tlsServer = undefined
         throw e
       })
       const addr = srv.address()
@@ -988,7 +1306,7 @@ export function createP2P(opts: P2POptions, components: P2PComponents): P2P {
       const next = loadTrustedCAs(pems)
       const opt = { ...tlsBase, ca: next.map((c) => c.pem) }
       const nextClient = tls.createSecureContext(opt)
-      server?.setSecureContext(opt)
+      tlsServer?.setSecureContext(opt)
       clientContext = nextClient
       trusted = next
       log.info({ orgs: next.map((c) => c.orgId) }, 'p2p trusted organisation CAs replaced')
@@ -1016,7 +1334,16 @@ export function createP2P(opts: P2POptions, components: P2PComponents): P2P {
     },
 
     stats() {
-      return { ...stats, closes: { ...stats.closes }, peers: active.size, connections: conns.size }
+      let beforeTls = 0
+      for (const r of pendingInbound) if (r.stage === 'tcp' || r.stage === 'tls') beforeTls++
+      return {
+        ...stats,
+        closes: { ...stats.closes },
+        peers: active.size,
+        // Inbound sockets get a Conn once TLS is done; count the ones still before it too.
+        connections: conns.size + beforeTls,
+        pendingInbound: pendingInbound.size,
+      }
     },
 
     close() {
@@ -1033,7 +1360,7 @@ export function createP2P(opts: P2POptions, components: P2PComponents): P2P {
         const srv = server
         if (srv !== undefined) {
           const serverClosed = new Promise<void>((r) => srv.close(() => r()))
-          // Sockets still in the TLS handshake have no Conn yet.
+          // Sockets still before TLS or in it have no Conn yet.
           for (const raw of rawSockets) raw.destroy()
           waits.push(serverClosed)
         }
