@@ -23,6 +23,7 @@ import {
   type ValidatorSet,
 } from '@govchain/core'
 import type { ChainParams, Genesis } from './genesis.ts'
+import type { ModuleRef } from './ref.ts'
 import type { ApiExtension, ModuleApiContext } from './routes.ts'
 
 /** Module names: lowercase identifiers. `sys` is reserved for the engine's own state. */
@@ -78,25 +79,7 @@ export interface TxContext {
   keeper<K>(module: ModuleRef<string, K> | string): K
 }
 
-/**
- * A typed reference to a module: its name, and (at the type level only) its keeper's type. An
- * application package exports its reference from its browser-safe schema, so another package
- * can declare it in `requires` and call `ctx.keeper(ref)` without importing the module itself.
- */
-export interface ModuleRef<N extends string = string, K = unknown> {
-  readonly name: N
-  /** Type-level only: never set at run time. */
-  readonly __keeper?: K
-}
-
-/** `moduleRef<IdentityKeeper>()('identity')`: a reference whose keeper type is K. */
-export function moduleRef<K>(): <const N extends string>(name: N) => ModuleRef<N, K> {
-  return (name) => ({ name })
-}
-
-const refName = (m: ModuleRef | string): string => (typeof m === 'string' ? m : m.name)
-
-export { refName as moduleRefName }
+export { type ModuleRef, moduleRef, moduleRefName } from './ref.ts'
 
 /**
  * Who may send a method's transactions, checked before its handler: at admission (the mempool,

@@ -6,6 +6,7 @@
  */
 import type { CryptoSuite } from '@govchain/core'
 import type { FastifyInstance } from 'fastify'
+import type { ModuleRef } from './ref.ts'
 import type { JsonSchema, RouteSpec, StateView } from './route-kit.ts'
 
 /** What a module's routes may use of the node. Reads are of committed state. */
@@ -24,7 +25,7 @@ export interface ModuleApiContext {
   scanIndex(prefix: Uint8Array, limit: number, after?: Uint8Array): { key: Uint8Array; value: Uint8Array }[]
   getIndex(key: Uint8Array): Uint8Array | undefined
   /** A module's keeper over the latest committed state (read-only: writes throw). */
-  keeper<K>(module: string): K
+  keeper<K>(module: ModuleRef<string, K> | string): K
   /** Admits a signed transaction like POST /v1/txs. */
   submitTx(txBytes: Uint8Array): Promise<{ hash: Uint8Array }>
 }

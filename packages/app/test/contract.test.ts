@@ -54,13 +54,21 @@ const counter = defineModule({
     },
   }),
   handlers: {
-    bump: handler(codec.struct({}), (ctx) => {
-      ctx.keeper(counterRef).bump()
-      ctx.emit('bumped', { value: String(ctx.keeper(counterRef).value()) })
-    }, 'anyone'),
-    shout: handler(codec.struct({}), (ctx) => {
-      ctx.emit('not-declared', {})
-    }, 'anyone'),
+    bump: handler(
+      codec.struct({}),
+      (ctx) => {
+        ctx.keeper(counterRef).bump()
+        ctx.emit('bumped', { value: String(ctx.keeper(counterRef).value()) })
+      },
+      'anyone',
+    ),
+    shout: handler(
+      codec.struct({}),
+      (ctx) => {
+        ctx.emit('not-declared', {})
+      },
+      'anyone',
+    ),
   },
 })
 
@@ -70,12 +78,16 @@ const user = defineModule({
   requires: [counterRef],
   handlers: {
     // The keeper's type flows from the reference: value() is a number, no cast.
-    bumpVia: handler(codec.struct({}), (ctx) => {
-      const k = ctx.keeper(counterRef)
-      k.bump()
-      const n: number = k.value()
-      ctx.emit('saw', { n: String(n) })
-    }, 'anyone'),
+    bumpVia: handler(
+      codec.struct({}),
+      (ctx) => {
+        const k = ctx.keeper(counterRef)
+        k.bump()
+        const n: number = k.value()
+        ctx.emit('saw', { n: String(n) })
+      },
+      'anyone',
+    ),
   },
 })
 
@@ -84,9 +96,13 @@ const stranger = defineModule({
   version: '1.0.0',
   handlers: {
     // Calls counter's keeper without declaring it in requires.
-    sneak: handler(codec.struct({}), (ctx) => {
-      ctx.keeper(counterRef).bump()
-    }, 'anyone'),
+    sneak: handler(
+      codec.struct({}),
+      (ctx) => {
+        ctx.keeper(counterRef).bump()
+      },
+      'anyone',
+    ),
   },
 })
 

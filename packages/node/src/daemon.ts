@@ -22,7 +22,9 @@ import {
   genesisStateRoot,
   genesisValidatorSet,
   type Module,
+  type ModuleRef,
   ModuleRegistry,
+  moduleRefName,
   queryState,
   readonlyKeeper,
   signTx,
@@ -1067,7 +1069,8 @@ export class GovchainNode implements NodeApiBackend {
         }),
       scanIndex: (prefix, limit, after) => this.store.scanIndex(prefix, limit, after),
       getIndex: (key) => this.store.getIndex(key),
-      keeper: <K>(module: string): K => {
+      keeper: <K>(ref: ModuleRef<string, K> | string): K => {
+        const module = moduleRefName(ref)
         const meta = this.store.meta()
         const header = meta === undefined ? undefined : this.store.getHeader(meta.height)
         return readonlyKeeper<K>({

@@ -1,2 +1,3 @@
+export * from './app.ts'
 export * from './module.ts'
 export * from './schema.ts'

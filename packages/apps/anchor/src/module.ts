@@ -34,8 +34,8 @@ import {
   type TxContext,
 } from '@govchain/app'
 import { type CryptoSuite, codec, concatBytes, hash32, hexOf, toHex, utf8 } from '@govchain/core'
-import type { GovernanceKeeper } from '@govchain/governance'
-import type { IdentityKeeper } from '@govchain/identity'
+import { governanceRef } from '@govchain/governance/schema'
+import { identityRef } from '@govchain/identity/schema'
 import type { ChainStore } from '@govchain/store'
 import {
   ANCHOR_LIMITS,
@@ -85,12 +85,12 @@ export function renderAnchorRecord(r: AnchorRecord): Record<string, unknown> {
  * ANCHOR_SENDER_UNREGISTERED or ANCHOR_QUOTA_EXCEEDED (the transaction then changes nothing).
  */
 function chargeSender(ctx: TxContext): void {
-  const identity = ctx.keeper<IdentityKeeper>('identity')
+  const identity = ctx.keeper(identityRef)
   const officer = identity.officerByKey(ctx.sender)
   if (officer !== undefined && identity.organisation(officer.orgId)?.status === 'active') return
   const did = identity.didByKey(ctx.sender)
   if (did === undefined) ctx.fail('ANCHOR_SENDER_UNREGISTERED')
-  const quota = ctx.keeper<GovernanceKeeper>('governance').paramsAt(ctx.height).anchorQuotaPerIdentityPerDay
+  const quota = ctx.keeper(governanceRef).paramsAt(ctx.height).anchorQuotaPerIdentityPerDay
   const day = Math.floor(ctx.timeMs / ANCHOR_QUOTA_DAY_MS)
   const key = anchorQuotaKey(did.did)
   const stored = ctx.state.get(key)
@@ -100,7 +100,7 @@ function chargeSender(ctx: TxContext): void {
   ctx.state.set(key, codec.encode(AnchorQuota, { day, used: used + 1 }))
 }
 
-export const anchorModule: Module = {
+export const anchorModule = {
   name: ANCHOR_MODULE,
   handlers: {
     put: handler(AnchorPutArgs, (ctx, args) => {
@@ -145,7 +145,7 @@ export const anchorModule: Module = {
     const q = codec.decode(AnchorQuota, value)
     return { did: new TextDecoder().decode(key).slice('quota/'.length), day: q.day, used: q.used }
   },
-}
+} satisfies Module
 
 /** `get(hash)` with its state proof: the record (decoded) and the raw answer to verify. */
 export function getAnchor(input: {

@@ -6,11 +6,16 @@
  * the record is stored under the document hash and served with a state proof.
  */
 
+import { moduleRef } from '@govchain/app/ref'
 import { codec, GovchainError, hash32, publicKey, utf8 } from '@govchain/core'
+import type { AnchorKeeper } from './module.ts'
 
 const { option, string, struct, u32, u64 } = codec
 
 export const ANCHOR_MODULE = 'anchor'
+
+/** This application's typed reference: other applications put it in `requires` and call `ctx.keeper(anchorRef)`. */
+export const anchorRef = moduleRef<AnchorKeeper>()(ANCHOR_MODULE)
 export const ANCHOR_METHODS = { put: 'put' } as const
 
 export const ANCHOR_LIMITS = {

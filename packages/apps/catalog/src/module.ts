@@ -20,7 +20,7 @@
 
 import { handler, type KeeperContext, type Module, type ReadonlyModuleState, type TxContext } from '@govchain/app'
 import { codec, toHex, utf8 } from '@govchain/core'
-import type { IdentityKeeper } from '@govchain/identity'
+import { identityRef } from '@govchain/identity/schema'
 import {
   CATALOG_LIMITS,
   CATALOG_MODULE,
@@ -119,12 +119,12 @@ function validatePublish(ctx: TxContext, a: CatalogPublishArgs): void {
   }
 }
 
-export const catalogModule: Module = {
+export const catalogModule = {
   name: CATALOG_MODULE,
   handlers: {
     publish: handler(CatalogPublishArgsCodec, (ctx, args) => {
       validatePublish(ctx, args)
-      const identity = ctx.keeper<IdentityKeeper>('identity')
+      const identity = ctx.keeper(identityRef)
       identity.requireOfficer(ctx.sender, 'registrar', args.ownerOrg)
       const headKey = catalogHeadKey(args.resourceId)
       const prev = ctx.state.get(headKey)
@@ -152,7 +152,7 @@ export const catalogModule: Module = {
       ctx.emit('publish', { resourceId: args.resourceId, version: String(version), ownerOrg: args.ownerOrg })
     }),
     setGateway: handler(CatalogSetGatewayArgs, (ctx, args) => {
-      const identity = ctx.keeper<IdentityKeeper>('identity')
+      const identity = ctx.keeper(identityRef)
       identity.requireOfficer(ctx.sender, 'admin', args.orgId)
       if (!/^https:\/\/[A-Za-z0-9.:[\]-]+(\/[A-Za-z0-9._~/-]*)?$/.test(args.url)) {
         ctx.fail('CATALOG_BAD_RESOURCE', 'gateway url must be https://host[:port][/path]')
@@ -180,7 +180,7 @@ export const catalogModule: Module = {
     if (k.startsWith('gw-key/')) return { orgId: new TextDecoder().decode(value) }
     return undefined
   },
-}
+} satisfies Module
 
 export function renderResourceVersion(v: ResourceVersion, gateway?: GatewayRecord): Record<string, unknown> {
   return {

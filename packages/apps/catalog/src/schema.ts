@@ -9,11 +9,16 @@
  * nothing is overwritten.
  */
 
+import { moduleRef } from '@govchain/app/ref'
 import { codec, concatBytes, GovchainError, hash32, publicKey, utf8 } from '@govchain/core'
+import type { CatalogKeeper } from './module.ts'
 
 const { bool, literals, string, struct, u32, u64, vec } = codec
 
 export const CATALOG_MODULE = 'catalog'
+
+/** This application's typed reference: other applications put it in `requires` and call `ctx.keeper(catalogRef)`. */
+export const catalogRef = moduleRef<CatalogKeeper>()(CATALOG_MODULE)
 export const CATALOG_METHODS = { publish: 'publish', setGateway: 'setGateway' } as const
 
 export const SHARE_TYPES = ['unconditional', 'conditional', 'none'] as const

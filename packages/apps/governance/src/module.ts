@@ -45,8 +45,8 @@ import {
   Vote,
   verifyDuplicateVoteEvidence,
 } from '@govchain/core'
-import { type IdentityKeeper, validateNewOrganisation } from '@govchain/identity'
-import { ID_PATTERN } from '@govchain/identity/schema'
+import { validateNewOrganisation } from '@govchain/identity'
+import { ID_PATTERN, identityRef } from '@govchain/identity/schema'
 import {
   ChainParamsCodec,
   type ChainParamsValue,
@@ -252,7 +252,7 @@ function checkActionShape(ctx: TxContext, a: ProposalAction): void {
  * error leaves the state untouched), then to the state.
  */
 function applyActions(ctx: TxContext, p: ProposalRecord, from: number): void {
-  const identity = ctx.keeper<IdentityKeeper>('identity')
+  const identity = ctx.keeper(identityRef)
   let records = readValidators(ctx.state)
   let schedule = readParams(ctx.state)
   const orgsAdded = new Set<string>()
@@ -355,7 +355,7 @@ function applyActions(ctx: TxContext, p: ProposalRecord, from: number): void {
 
 /** Counts the votes of active organisations; decides when the outcome is settled. */
 function tally(ctx: TxContext, p: ProposalRecord): ProposalRecord {
-  const active = new Set(ctx.keeper<IdentityKeeper>('identity').activeOrganisationIds())
+  const active = new Set(ctx.keeper(identityRef).activeOrganisationIds())
   const yes = p.yes.filter((o) => active.has(o)).length
   const no = p.no.filter((o) => active.has(o)).length
   const n = active.size
@@ -448,7 +448,7 @@ function handleEvidence(ctx: TxContext, evidence: DuplicateVoteEvidence): void {
 
 // ---------------------------------------------------------------- module
 
-export const governanceModule: Module = {
+export const governanceModule = {
   name: GOVERNANCE_MODULE,
   initGenesis(ctx, genesis: Genesis) {
     const records: ValidatorRecord[] = genesis.validators.map((v) => ({
@@ -463,7 +463,7 @@ export const governanceModule: Module = {
   },
   handlers: {
     propose: handler(ProposeArgs, (ctx, a) => {
-      const officer = ctx.keeper<IdentityKeeper>('identity').requireOfficer(ctx.sender, 'admin')
+      const officer = ctx.keeper(identityRef).requireOfficer(ctx.sender, 'admin')
       if (a.actions.length === 0) badProposal('a proposal needs at least one action')
       if (a.expiresHeight < ctx.height || a.expiresHeight > ctx.height + GOVERNANCE_LIMITS.votingPeriodBlocksMax) {
         badProposal(`expiresHeight must be ${ctx.height}..${ctx.height + GOVERNANCE_LIMITS.votingPeriodBlocksMax}`)
@@ -493,7 +493,7 @@ export const governanceModule: Module = {
       ctx.state.set(governanceKeys.proposal(id), encode(ProposalRecord, decided))
     }),
     vote: handler(VoteArgs, (ctx, a) => {
-      const officer = ctx.keeper<IdentityKeeper>('identity').requireOfficer(ctx.sender, 'admin')
+      const officer = ctx.keeper(identityRef).requireOfficer(ctx.sender, 'admin')
       const p = readProposal(ctx.state, a.proposalId)
       if (p === undefined) fail('GOV_PROPOSAL_NOT_FOUND', undefined, { proposalId: a.proposalId })
       if (proposalStatus(p, ctx.height) !== 'voting') {
@@ -518,7 +518,7 @@ export const governanceModule: Module = {
   renderState: (key, value) => renderGovernanceState(key, value),
   // A validator's consensus key may send (its node submits equivocation evidence with it).
   registeredSender: (ctx, publicKey) => readValidators(ctx.state).some((r) => equalBytes(r.publicKey, publicKey)),
-}
+} satisfies Module
 
 function voteRecord(
   ctx: TxContext,

@@ -8,12 +8,17 @@
  * p's header already names the set of p + 1); without that quorum it expires after
  * `expiresHeight`.
  */
+import { moduleRef } from '@govchain/app/ref'
 import { codec, hash32, publicKey, SignedVote, utf8 } from '@govchain/core'
 import { IDENTITY_LIMITS, NewOrganisation } from '@govchain/identity/schema'
+import type { GovernanceKeeper } from './module.ts'
 
 const { bool, bytes, literals, option, string, struct, u32, u64, union, vec } = codec
 
 export const GOVERNANCE_MODULE = 'governance'
+
+/** This application's typed reference: other applications put it in `requires` and call `ctx.keeper(governanceRef)`. */
+export const governanceRef = moduleRef<GovernanceKeeper>()(GOVERNANCE_MODULE)
 export const GOVERNANCE_METHODS = { propose: 'propose', vote: 'vote', evidence: 'evidence' } as const
 
 export const GOVERNANCE_LIMITS = {

@@ -2,11 +2,12 @@
  * The identity module's keeper: the one place every module asks "who is acting, and may they?".
  * Modules never check permissions by themselves; they call
  *
- *   const officer = ctx.keeper<IdentityKeeper>('identity').requireOfficer(ctx.sender, 'issuer')
+ *   const officer = ctx.keeper(identityRef).requireOfficer(ctx.sender, 'issuer')
  *
  * and get a coded GovchainError (IDENTITY_*) when the signer is not an active officer with that
  * role of an active organisation. This file is the contract; the module implements it.
  */
+
 import type { AdminLevel, NewOrganisation, Role } from './schema.ts'
 
 export interface OrganisationView {

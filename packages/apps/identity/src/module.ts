@@ -405,7 +405,7 @@ function requireDidRecord(ctx: TxContext, did: string): DidRecord {
   return r
 }
 
-export const identityModule: Module = {
+export const identityModule = {
   name: IDENTITY_MODULE,
   initGenesis(ctx, genesis: Genesis) {
     const ids: string[] = []
@@ -591,7 +591,7 @@ export const identityModule: Module = {
   keeper: (ctx: KeeperContext): IdentityKeeper => makeKeeper(ctx),
   renderState: (key, value) => renderIdentityState(key, value),
   registeredSender: (ctx, publicKey) => makeKeeper(ctx).isRegisteredKey(publicKey),
-}
+} satisfies Module
 
 function hexBytes(hex: string): Uint8Array {
   const out = new Uint8Array(hex.length / 2)

@@ -9,8 +9,10 @@
  * holding the initial key can recompute it, nobody can choose it.
  */
 
+import { moduleRef } from '@govchain/app/ref'
 import type { CryptoSuite } from '@govchain/core'
 import { codec, concatBytes, GovchainError, hash32, publicKey, utf8 } from '@govchain/core'
+import type { IdentityKeeper } from './keeper.ts'
 
 const { bool, fixedBytes, literals, option, string, struct, u32, u64, vec } = codec
 
@@ -27,6 +29,9 @@ export {
 } from '@govchain/core'
 
 export const IDENTITY_MODULE = 'identity'
+
+/** This application's typed reference: other applications put it in `requires` and call `ctx.keeper(identityRef)`. */
+export const identityRef = moduleRef<IdentityKeeper>()(IDENTITY_MODULE)
 
 export const IDENTITY_METHODS = {
   addOfficer: 'addOfficer',

@@ -1,3 +1,4 @@
+export * from './app.ts'
 export * from './credential.ts'
 export * from './module.ts'
 export * from './routes.ts'

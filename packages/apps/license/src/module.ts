@@ -36,6 +36,7 @@ import {
 } from '@govchain/app'
 import { codec, type ErrorCode, GovchainError, toHex, utf8 } from '@govchain/core'
 import type { IdentityKeeper, OfficerView } from '@govchain/identity'
+import { identityRef } from '@govchain/identity/schema'
 import { DEMO_LICENCE_TYPES } from './catalogue.ts'
 import {
   AmendArgs,
@@ -144,7 +145,7 @@ function readUses(state: ReadonlyModuleState, licenceId: string, count: number):
 // ---------------------------------------------------------------- checks
 
 function identity(ctx: TxContext): IdentityKeeper {
-  return ctx.keeper<IdentityKeeper>('identity')
+  return ctx.keeper(identityRef)
 }
 
 function checkText(s: string, maxBytes: number, code: ErrorCode, what: string): void {
@@ -450,7 +451,7 @@ export function renderUse(u: UseRecord, seq: number): Record<string, unknown> {
 
 // ---------------------------------------------------------------- the module
 
-export const licenseModule: Module = {
+export const licenseModule = {
   name: LICENSE_MODULE,
   initGenesis(ctx, genesis: Genesis) {
     for (const seed of DEMO_LICENCE_TYPES) {
@@ -751,4 +752,4 @@ export const licenseModule: Module = {
     }
     return { value: new TextDecoder().decode(value) }
   },
-}
+} satisfies Module

@@ -8,6 +8,7 @@ import type { ApiExtension, ModuleApiContext } from '@govchain/app'
 import { err, INTERNAL, INVALID, type JsonSchema, type RouteSpec, seekPage, stateJson } from '@govchain/app'
 import { BlockHeader, codec, fromHex, GovchainError, toHex, utf8 } from '@govchain/core'
 import type { IdentityKeeper } from '@govchain/identity'
+import { identityRef } from '@govchain/identity/schema'
 import {
   credentialFromQr,
   credentialLicenceId,
@@ -298,7 +299,7 @@ interface AuthQuery {
 
 export function licenseApi(ctx: ModuleApiContext, clock: () => number = Date.now): ApiExtension {
   const keeper = (): LicenseKeeper => ctx.keeper<LicenseKeeper>(LICENSE_MODULE)
-  const identity = (): IdentityKeeper => ctx.keeper<IdentityKeeper>('identity')
+  const identity = (): IdentityKeeper => ctx.keeper(identityRef)
   const dec = new TextDecoder()
 
   /** The holder's signed query: a current key of `did`, a fresh timestamp, a signature over the path. */

@@ -9,11 +9,16 @@
  * version links), every transition's history, holder grants (用证授权) and recorded uses.
  * Nothing personal in clear: the personal fields only live in the holder's credential.
  */
+import { moduleRef } from '@govchain/app/ref'
 import { codec, concatBytes, GovchainError, hash32, publicKey, utf8 } from '@govchain/core'
+import type { LicenseKeeper } from './module.ts'
 
 const { bool, literals, option, string, struct, u8, u32, u64, vec } = codec
 
 export const LICENSE_MODULE = 'license'
+
+/** This application's typed reference: other applications put it in `requires` and call `ctx.keeper(licenseRef)`. */
+export const licenseRef = moduleRef<LicenseKeeper>()(LICENSE_MODULE)
 export const LICENSE_METHODS = {
   defineType: 'defineType',
   setIssuer: 'setIssuer',

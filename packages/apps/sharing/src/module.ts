@@ -20,9 +20,9 @@
  */
 
 import { handler, type KeeperContext, type Module, type ReadonlyModuleState, type TxContext } from '@govchain/app'
-import type { CatalogKeeper } from '@govchain/catalog'
+import { catalogRef } from '@govchain/catalog/schema'
 import { type CryptoSuite, codec, concatBytes, getSuite, toHex, utf8 } from '@govchain/core'
-import type { IdentityKeeper } from '@govchain/identity'
+import { identityRef } from '@govchain/identity/schema'
 import {
   DOMAIN_SHARING,
   type Grant,
@@ -124,11 +124,11 @@ function suiteOf(ctx: TxContext): CryptoSuite {
   return getSuite(ctx.sender.length === 65 ? 'gm' : 'intl')
 }
 
-export const sharingModule: Module = {
+export const sharingModule = {
   name: SHARING_MODULE,
   handlers: {
     request: handler(SharingRequestArgs, (ctx, a) => {
-      const identity = ctx.keeper<IdentityKeeper>('identity')
+      const identity = ctx.keeper(identityRef)
       const officer = identity.officerByKey(ctx.sender)
       if (officer === undefined || officer.orgId !== a.consumerOrg) {
         // Produces the identity module's precise code (not an officer, wrong organisation, ...).
@@ -136,7 +136,7 @@ export const sharingModule: Module = {
       }
       const org = identity.organisation(a.consumerOrg)
       if (org === undefined || org.status !== 'active') return ctx.fail('IDENTITY_ORG_INACTIVE')
-      const resource = ctx.keeper<CatalogKeeper>('catalog').latest(a.resourceId)
+      const resource = ctx.keeper(catalogRef).latest(a.resourceId)
       if (resource === undefined) return ctx.fail('CATALOG_NOT_FOUND', undefined, { resourceId: a.resourceId })
       if (resource.status === 'withdrawn') return ctx.fail('SHARING_RESOURCE_WITHDRAWN')
       if (resource.shareType === 'none') return ctx.fail('SHARING_NOT_SHARED')
@@ -216,7 +216,7 @@ export const sharingModule: Module = {
     }),
     decide: handler(SharingDecideArgs, (ctx, a) => {
       const r = loadRequest(ctx, a.requestId)
-      ctx.keeper<IdentityKeeper>('identity').requireOfficer(ctx.sender, 'approver', r.ownerOrg)
+      ctx.keeper(identityRef).requireOfficer(ctx.sender, 'approver', r.ownerOrg)
       if (r.status !== 'pending') return ctx.fail('SHARING_NOT_PENDING')
       checkText(ctx, 'reason', a.reason)
       r.decision = {
@@ -252,7 +252,7 @@ export const sharingModule: Module = {
     }),
     revoke: handler(SharingRevokeArgs, (ctx, a) => {
       const r = loadRequest(ctx, a.requestId)
-      const identity = ctx.keeper<IdentityKeeper>('identity')
+      const identity = ctx.keeper(identityRef)
       const officer = identity.officerByKey(ctx.sender)
       // The consumer may renounce its own grant; otherwise only the owner's approver revokes.
       if (officer === undefined || officer.orgId !== r.consumerOrg)
@@ -285,7 +285,7 @@ export const sharingModule: Module = {
       if (body.fields.some((f) => !r.grant!.fields.includes(f)) || body.rows > SHARING_LIMITS.rowsPerFetch) {
         ctx.fail('SHARING_BAD_RECEIPT', 'receipt fields are not granted or rows exceed the bound')
       }
-      const catalog = ctx.keeper<CatalogKeeper>('catalog')
+      const catalog = ctx.keeper(catalogRef)
       const provider = catalog.gateway(body.providerOrg)
       const consumer = catalog.gateway(body.consumerOrg)
       if (provider === undefined || !eq(provider.publicKey, ctx.sender) || !eq(provider.publicKey, body.providerKey)) {
@@ -337,7 +337,7 @@ export const sharingModule: Module = {
       })
     }),
     refusal: handler(SharingRefusalArgs, (ctx, a) => {
-      const gw = ctx.keeper<CatalogKeeper>('catalog').gateway(a.providerOrg)
+      const gw = ctx.keeper(catalogRef).gateway(a.providerOrg)
       if (gw === undefined || !eq(gw.publicKey, ctx.sender)) return ctx.fail('SHARING_NOT_GATEWAY')
       if (!(REFUSAL_CODES as readonly string[]).includes(a.code))
         return ctx.fail('SHARING_BAD_REQUEST', 'unknown refusal code')
@@ -366,7 +366,7 @@ export const sharingModule: Module = {
     if (k.startsWith('ref/')) return renderRefusal(codec.decode(RefusalRecord, value))
     return undefined
   },
-}
+} satisfies Module
 
 function eq(a: Uint8Array, b: Uint8Array): boolean {
   return a.length === b.length && a.every((x, i) => x === b[i])

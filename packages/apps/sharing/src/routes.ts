@@ -6,6 +6,7 @@
  * for "my accesses", an auditor officer's key for lineage. Challenges live in this node's memory
  * (bounded, 5 minutes); they are not consensus state.
  */
+
 import { randomBytes } from 'node:crypto'
 import type { ApiExtension, ModuleApiContext } from '@govchain/app'
 import { err, INTERNAL, INVALID, type JsonSchema, type RouteSpec, stateJson } from '@govchain/app'
@@ -14,6 +15,7 @@ import { renderResourceVersion } from '@govchain/catalog'
 import { CATALOG_MODULE, catalogVersionKey } from '@govchain/catalog/schema'
 import { codec, concatBytes, fromHex, GovchainError, toHex, utf8 } from '@govchain/core'
 import type { DidView, IdentityKeeper } from '@govchain/identity'
+import { identityRef } from '@govchain/identity/schema'
 import {
   type IndexFamily,
   indexPrefix,
@@ -391,7 +393,7 @@ export function sharingApi(ctx: ModuleApiContext): ApiExtension {
   const challenges = new ChallengeStore()
   const sharing = (): SharingKeeper => ctx.keeper<SharingKeeper>(SHARING_MODULE)
   const catalog = (): CatalogKeeper => ctx.keeper<CatalogKeeper>(CATALOG_MODULE)
-  const identity = (): IdentityKeeper => ctx.keeper<IdentityKeeper>('identity')
+  const identity = (): IdentityKeeper => ctx.keeper(identityRef)
 
   const facetOf = (q: Record<string, string | undefined>, map: Record<string, string>): [string, string] => {
     const given = Object.keys(map).filter((k) => q[k] !== undefined)

@@ -10,13 +10,18 @@
  * hashes cover random nonces or ciphertext, so they cannot be brute-forced back to an ID number.
  */
 
+import { moduleRef } from '@govchain/app/ref'
 import { CATALOG_LIMITS } from '@govchain/catalog/schema'
 import type { CryptoSuite } from '@govchain/core'
 import { codec, concatBytes, GovchainError, hash32, publicKey, signature64, utf8 } from '@govchain/core'
+import type { SharingKeeper } from './module.ts'
 
 const { bool, bytes, fixedBytes, literals, option, string, struct, u32, u64, vec } = codec
 
 export const SHARING_MODULE = 'sharing'
+
+/** This application's typed reference: other applications put it in `requires` and call `ctx.keeper(sharingRef)`. */
+export const sharingRef = moduleRef<SharingKeeper>()(SHARING_MODULE)
 export const SHARING_METHODS = {
   request: 'request',
   decide: 'decide',

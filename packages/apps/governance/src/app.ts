@@ -1,0 +1,29 @@
+/**
+ * The governance application as a distribution lists it: its module (handlers, queries, keeper) with
+ * its version, the keepers it requires, its routes and what it provides to consensus (validator sets, parameters, evidence).
+ */
+import { defineModule } from '@govchain/app'
+import { codec } from '@govchain/core'
+import { identityRef } from '@govchain/identity/schema'
+import { type GovernanceKeeper, governanceModule } from './module.ts'
+import { governanceApi } from './routes.ts'
+import { EvidenceArgs, GOVERNANCE_METHODS, GOVERNANCE_MODULE } from './schema.ts'
+
+export const governanceApp = defineModule<'governance', GovernanceKeeper>({
+  ...governanceModule,
+  name: 'governance',
+  version: '1.0.0',
+  requires: [identityRef],
+  routes: governanceApi,
+  provides: {
+    consensus: (k: GovernanceKeeper) => ({
+      validatorSetAt: (h: number) => k.validatorSetAt(h),
+      paramsAt: (h: number) => k.paramsAt(h),
+      evidenceTx: (evidence) => ({
+        module: GOVERNANCE_MODULE,
+        method: GOVERNANCE_METHODS.evidence,
+        args: codec.encode(EvidenceArgs, evidence),
+      }),
+    }),
+  },
+})

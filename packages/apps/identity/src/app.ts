@@ -1,0 +1,16 @@
+/**
+ * The identity application as a distribution lists it: its module (handlers, queries, keeper) with
+ * its version, the keepers it requires, its routes and the peer trust it provides (the consortium's CA certificates).
+ */
+import { defineModule } from '@govchain/app'
+import type { IdentityKeeper } from './keeper.ts'
+import { identityModule } from './module.ts'
+import { identityApi } from './routes.ts'
+
+export const identityApp = defineModule<'identity', IdentityKeeper>({
+  ...identityModule,
+  name: 'identity',
+  version: '1.0.0',
+  routes: identityApi,
+  provides: { peerTrust: (k: IdentityKeeper) => ({ trustedCaPems: () => k.trustedCaPems() }) },
+})

@@ -1,0 +1,17 @@
+/**
+ * The sharing application as a distribution lists it: its module (handlers, queries, keeper) with
+ * its version, the keepers it requires, its routes.
+ */
+import { defineModule } from '@govchain/app'
+import { catalogRef } from '@govchain/catalog/schema'
+import { identityRef } from '@govchain/identity/schema'
+import { type SharingKeeper, sharingModule } from './module.ts'
+import { sharingApi } from './routes.ts'
+
+export const sharingApp = defineModule<'sharing', SharingKeeper>({
+  ...sharingModule,
+  name: 'sharing',
+  version: '1.0.0',
+  requires: [identityRef, catalogRef],
+  routes: sharingApi,
+})
