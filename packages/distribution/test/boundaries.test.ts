@@ -41,7 +41,7 @@ function imports(file: string): string[] {
 /** `@govchain/identity/schema` → `@govchain/identity`. */
 const packageOf = (specifier: string): string => specifier.split('/').slice(0, 2).join('/')
 
-const appDirs = readdirSync(APPS).filter((d) => statSync(join(APPS, d)).isDirectory())
+const appDirs = readdirSync(APPS).filter((d) => !d.startsWith('.') && statSync(join(APPS, d)).isDirectory())
 const appPackages = new Map(
   appDirs.map((d) => [(JSON.parse(readFileSync(join(APPS, d, 'package.json'), 'utf8')) as { name: string }).name, d]),
 )
@@ -130,7 +130,7 @@ describe('package boundaries', () => {
   it('every package declares the workspace packages its sources import', () => {
     const dirs = [
       ...readdirSync(join(root, 'packages'))
-        .filter((d) => d !== 'apps')
+        .filter((d) => d !== 'apps' && !d.startsWith('.'))
         .map((d) => join(root, 'packages', d)),
       ...appDirs.map((d) => join(APPS, d)),
     ]
