@@ -3,8 +3,10 @@
  * a committed height, whose writes throw. Keepers are the one door into a module's storage, so
  * API routes of a module (and of other modules) read through them too, never through raw keys.
  */
+
 import { type CryptoSuite, GovchainError, type SmtNodeStore, SparseMerkleTree } from '@govchain/core'
 import type { ModuleRegistry, ModuleState } from './module.ts'
+import { type ModuleRef, moduleRefName } from './ref.ts'
 import { stateKey } from './state.ts'
 
 export function readonlyModuleState(
@@ -30,18 +32,20 @@ export function readonlyKeeper<K>(input: {
   suite: CryptoSuite
   store: SmtNodeStore
   modules: ModuleRegistry
-  module: string
+  /** The module's typed reference or its name. */
+  module: ModuleRef<string, K> | string
   root: Uint8Array
   height: number
   timeMs: number
 }): K {
-  const m = input.modules.get(input.module)
+  const name = moduleRefName(input.module)
+  const m = input.modules.get(name)
   if (m?.keeper === undefined) {
-    throw new GovchainError('EXEC_UNKNOWN_KEEPER', `module ${input.module} exports no keeper`)
+    throw new GovchainError('EXEC_UNKNOWN_KEEPER', `module ${name} exports no keeper`)
   }
   return m.keeper({
     height: input.height,
     timeMs: input.timeMs,
-    state: readonlyModuleState(input.suite, input.store, input.root, input.module),
+    state: readonlyModuleState(input.suite, input.store, input.root, name),
   }) as K
 }

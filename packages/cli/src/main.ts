@@ -16,7 +16,7 @@ import {
   toHex,
   ValidatorSet,
 } from '@govchain/core'
-import { defaultModules } from '@govchain/distribution'
+import { defaultModules, demoSections } from '@govchain/distribution'
 import {
   describeGenesis,
   genesisValidatorSet,
@@ -94,6 +94,7 @@ function buildProgram(): Command {
     .action(async (o) => {
       const net = await initNetwork({
         modules: defaultModules(),
+        sections: demoSections,
         dir: o.dir,
         orgs: o.orgs,
         suite: o.suite as SuiteName,
@@ -310,7 +311,7 @@ async function up(
   const dir = resolve(dirArg)
   if (!existsSync(join(dir, 'network.json'))) {
     out(`initialising ${nodes} departments (${suite}) in ${dir}`)
-    await initNetwork({ modules: defaultModules(), dir, orgs: nodes, suite, onProgress: out })
+    await initNetwork({ modules: defaultModules(), sections: demoSections, dir, orgs: nodes, suite, onProgress: out })
   }
   const net = JSON.parse(readFileSync(join(dir, 'network.json'), 'utf8')) as NetworkFile
   const genesis = parseGenesis(JSON.parse(readFileSync(join(dir, 'genesis.json'), 'utf8')))

@@ -13,7 +13,7 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { GovchainError, type SuiteName } from '@govchain/core'
-import { defaultModules } from '@govchain/distribution'
+import { defaultModules, demoSections } from '@govchain/distribution'
 import { type ChainParams, initNetwork, loadKeyFile, type NetworkFile } from '@govchain/node'
 import { type Client, createClient } from '@govchain/sdk'
 
@@ -74,6 +74,7 @@ export async function startNetwork(opts: StartNetworkOptions): Promise<TestNetwo
   const base = basePort()
   const net = await initNetwork({
     modules: defaultModules(),
+    sections: demoSections,
     dir,
     orgs: opts.orgs,
     suite: opts.suite,

@@ -5,11 +5,11 @@
  * genesis; the node runs the modules its genesis names, from the list it is given.
  */
 import { anchorApp } from '@govchain/anchor'
-import { type Module, ModuleRegistry } from '@govchain/app'
+import { type Genesis, type Module, ModuleRegistry } from '@govchain/app'
 import { catalogApp } from '@govchain/catalog'
 import { governanceApp } from '@govchain/governance'
 import { identityApp } from '@govchain/identity'
-import { licenseApp } from '@govchain/license'
+import { demoLicenseSection, licenseApp } from '@govchain/license'
 import { sharingApp } from '@govchain/sharing'
 
 export * from '@govchain/anchor'
@@ -36,4 +36,13 @@ export function defaultModules(): readonly Module[] {
 
 export function defaultModuleRegistry(): ModuleRegistry {
   return new ModuleRegistry(BUILTIN_MODULES)
+}
+
+/**
+ * The default consortium's genesis sections: the demo licence catalogue for the demo
+ * departments that are present. Configuration, not module code: `govchain init` writes it into
+ * genesis.json, where a consortium edits or replaces it.
+ */
+export function demoSections(genesis: Genesis): Record<string, unknown> {
+  return { license: demoLicenseSection(genesis.organisations) }
 }

@@ -5,6 +5,7 @@ import {
   buildBlock,
   ExecutionCache,
   type Genesis,
+  type ModuleRef,
   type ModuleRegistry,
   type ParentInfo,
   parseGenesis,
@@ -28,7 +29,16 @@ export interface TestConsortium {
   validators: Record<string, Signer>
 }
 
-export function makeConsortium(suite: CryptoSuite, n: number, params: Partial<Genesis['params']> = {}): TestConsortium {
+/**
+ * A genesis with N departments (ORG_IDS order; police is the identity authority). `document`
+ * adds a modules list and module sections (a genesis without `modules` is the legacy form).
+ */
+export function makeConsortium(
+  suite: CryptoSuite,
+  n: number,
+  params: Partial<Genesis['params']> = {},
+  document: { modules?: Genesis['modules']; sections?: Record<string, unknown> } = {},
+): TestConsortium {
   const operators: Record<string, Signer> = {}
   const validators: Record<string, Signer> = {}
   const ids = ORG_IDS.slice(0, n)
@@ -54,6 +64,7 @@ export function makeConsortium(suite: CryptoSuite, n: number, params: Partial<Ge
     })),
     validators: ids.map((id) => ({ id, orgId: id, publicKey: toHex(validators[id]!.publicKey), votingPower: 10 })),
     params,
+    ...document,
   })
   return { genesis, operators, validators }
 }
@@ -157,7 +168,7 @@ export class GovChain {
   }
 
   /** A module's keeper over the latest committed state. */
-  keeper<K>(module: string): K {
+  keeper<K>(module: ModuleRef<string, K> | string): K {
     const meta = this.store.meta()!
     return readonlyKeeper<K>({
       suite: this.suite,

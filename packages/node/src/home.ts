@@ -160,6 +160,12 @@ export interface InitOptions {
   suite: SuiteName
   /** The modules the chain runs (pinned in the genesis by name and version): the distribution's list. */
   modules: readonly Module[]
+  /**
+   * The modules' genesis sections (JSON per module name), computed from the genesis document
+   * without them (its organisations, e.g. to name a licence type's owner): the distribution's
+   * default consortium supplies the demo licence catalogue this way.
+   */
+  sections?: (genesis: Genesis) => Record<string, unknown>
   chainId?: string
   host?: string
   /**
@@ -284,7 +290,7 @@ export async function initNetwork(opts: InitOptions): Promise<NetworkFile> {
     })
   }
 
-  const genesis = parseGenesis({
+  const document = {
     chainId,
     suite: opts.suite,
     genesisTimeMs: opts.genesisTimeMs ?? Date.now(),
@@ -293,7 +299,15 @@ export async function initNetwork(opts: InitOptions): Promise<NetworkFile> {
     params: { ...DEFAULT_PARAMS, ...opts.params },
     // The chain pins every module it runs, by name and version (the module contract).
     modules: opts.modules.map((m) => ({ name: m.name, version: m.version ?? '0.0.0' })),
-  })
+  }
+  const withoutSections = parseGenesis(document)
+  const sections = opts.sections?.(withoutSections)
+  const genesis = sections === undefined ? withoutSections : parseGenesis({ ...document, sections })
+  // Each module checks its own section now, so a bad one stops init rather than block 1.
+  for (const m of opts.modules) {
+    const json = genesis.sections?.[m.name]
+    if (json !== undefined && m.genesis !== undefined) m.genesis.parse(json, genesis)
+  }
   writeJson(join(dir, 'genesis.json'), genesis)
 
   for (const [i, n] of nodes.entries()) {

@@ -25,7 +25,7 @@
  * grants-by-holder/<did>\0<grantId hex>.
  */
 
-import type { Genesis } from '@govchain/app'
+import type { Genesis, GenesisSection } from '@govchain/app'
 import {
   handler,
   type KeeperContext,
@@ -449,50 +449,120 @@ export function renderUse(u: UseRecord, seq: number): Record<string, unknown> {
   }
 }
 
+/** What is wrong with a licence type definition (empty when nothing): shared by defineType and the genesis section. */
+function typeProblems(a: DefineTypeArgs, orgExists: (orgId: string) => boolean): string[] {
+  const problems: string[] = []
+  if (!TYPE_CODE.test(a.code)) problems.push('code: 1-32 of [0-9A-Z]')
+  if (!ALIAS.test(a.alias)) problems.push('alias: [a-z][a-z0-9-]{0,31}')
+  if (a.name.trim() === '' || a.nameEn.trim() === '' || FORBIDDEN_TEXT.test(a.name + a.nameEn)) problems.push('name')
+  if (a.fields.length === 0) problems.push('at least one field')
+  const names = new Set<string>()
+  for (const fd of a.fields) {
+    if (!FIELD_NAME.test(fd.name) || names.has(fd.name)) problems.push(`field ${fd.name}`)
+    if (fd.label.trim() === '' || FORBIDDEN_TEXT.test(fd.label + fd.labelEn)) problems.push(`field ${fd.name} label`)
+    names.add(fd.name)
+  }
+  if (a.issuers.length === 0 || new Set(a.issuers).size !== a.issuers.length)
+    problems.push('issuers: non-empty, unique')
+  for (const org of a.issuers) if (!orgExists(org)) problems.push(`issuer ${org}: unknown`)
+  if (a.maxValidityYears > LICENSE_LIMITS.maxValidityYears) problems.push('maxValidityYears')
+  if (!REGION_CODE.test(a.regionCode) || a.region.trim() === '') problems.push('region')
+  return problems
+}
+
+/** One licence type of the genesis section: a type definition plus the organisation that owns it. */
+export interface GenesisLicenceType extends DefineTypeArgs {
+  ownerOrg: string
+}
+
+/** The license module's genesis section: the licence catalogue the chain starts with. */
+export interface LicenseGenesisSection {
+  types: GenesisLicenceType[]
+}
+
+const sectionFail = (reason: string): never => {
+  throw new GovchainError('GENESIS_INVALID', `sections.license: ${reason}`)
+}
+
+/**
+ * Reads `sections.license` of genesis.json: `{types: [{ownerOrg, code, alias, name, nameEn,
+ * holderKind, fields: [{name, label, labelEn, personal, required}], issuers, maxValidityYears,
+ * renewable, regionCode, region}]}`. Each type is checked like license.defineType, against the
+ * genesis organisations; codes and aliases are unique.
+ */
+export function parseLicenseSection(json: unknown, genesis: Genesis): LicenseGenesisSection {
+  if (typeof json !== 'object' || json === null || Array.isArray(json)) return sectionFail('an object {types}')
+  const raw = (json as { types?: unknown }).types
+  if (!Array.isArray(raw) || raw.length > LICENSE_LIMITS.types)
+    return sectionFail(`types: a list of at most ${LICENSE_LIMITS.types}`)
+  const orgIds = new Set(genesis.organisations.map((o) => o.id))
+  const codes = new Set<string>()
+  const aliases = new Set<string>()
+  const types = raw.map((t, i): GenesisLicenceType => {
+    if (typeof t !== 'object' || t === null) return sectionFail(`types[${i}]: an object`)
+    const { ownerOrg, ...def } = t as Record<string, unknown>
+    if (typeof ownerOrg !== 'string' || !orgIds.has(ownerOrg))
+      return sectionFail(`types[${i}].ownerOrg: a genesis organisation`)
+    let args: DefineTypeArgs
+    try {
+      // Through the codec, so the section holds exactly what a defineType transaction could.
+      args = decode(DefineTypeArgs, encode(DefineTypeArgs, def as DefineTypeArgs))
+    } catch (e) {
+      return sectionFail(`types[${i}]: ${e instanceof Error ? e.message : String(e)}`)
+    }
+    const problems = typeProblems(args, (org) => orgIds.has(org))
+    if (problems.length > 0) sectionFail(`types[${i}]: ${problems.join('; ')}`)
+    if (codes.has(args.code) || aliases.has(args.alias)) sectionFail(`types[${i}]: code or alias repeated`)
+    codes.add(args.code)
+    aliases.add(args.alias)
+    return { ...args, ownerOrg }
+  })
+  return { types }
+}
+
+/**
+ * The demo catalogue (catalogue.ts) for the genesis organisations it names, as a section. It is
+ * configuration, not a rule of the module: `govchain init` writes it into the demo consortium's
+ * genesis, and a genesis written before modules were pinned (no `modules` list) gets it as its
+ * default so that chains started then replay unchanged.
+ */
+export function demoLicenseSection(organisations: Genesis['organisations']): LicenseGenesisSection {
+  const types: GenesisLicenceType[] = []
+  for (const seed of DEMO_LICENCE_TYPES) {
+    const owner = organisations.find((o) => o.id === seed.owner)
+    if (owner === undefined) continue
+    const { owner: ownerOrg, seq, ...rest } = seed
+    types.push({
+      ...rest,
+      code: `${owner.code}${seq}`,
+      ownerOrg,
+      issuers: [ownerOrg],
+      regionCode: owner.regionCode,
+      region: owner.region,
+    })
+  }
+  return { types }
+}
+
+const licenseGenesis: GenesisSection<LicenseGenesisSection> = {
+  parse: parseLicenseSection,
+  default: (genesis) => (genesis.modules === undefined ? demoLicenseSection(genesis.organisations) : { types: [] }),
+  init(ctx, section) {
+    for (const { ownerOrg, ...def } of section.types) {
+      putType(ctx.state, { ...def, ownerOrg, status: 'active', definedHeight: 1, updatedHeight: 1 })
+    }
+  },
+}
+
 // ---------------------------------------------------------------- the module
 
 export const licenseModule = {
   name: LICENSE_MODULE,
-  initGenesis(ctx, genesis: Genesis) {
-    for (const seed of DEMO_LICENCE_TYPES) {
-      const owner = genesis.organisations.find((o) => o.id === seed.owner)
-      if (owner === undefined) continue
-      const { owner: ownerOrg, seq, ...rest } = seed
-      putType(ctx.state, {
-        ...rest,
-        code: `${owner.code}${seq}`,
-        ownerOrg,
-        issuers: [ownerOrg],
-        regionCode: owner.regionCode,
-        region: owner.region,
-        status: 'active',
-        definedHeight: 1,
-        updatedHeight: 1,
-      })
-    }
-  },
+  genesis: licenseGenesis,
   handlers: {
     defineType: handler(DefineTypeArgs, (ctx, a) => {
       const officer = identity(ctx).requireOfficer(ctx.sender, 'registrar')
-      const problems: string[] = []
-      if (!TYPE_CODE.test(a.code)) problems.push('code: 1-32 of [0-9A-Z]')
-      if (!ALIAS.test(a.alias)) problems.push('alias: [a-z][a-z0-9-]{0,31}')
-      if (a.name.trim() === '' || a.nameEn.trim() === '' || FORBIDDEN_TEXT.test(a.name + a.nameEn))
-        problems.push('name')
-      if (a.fields.length === 0) problems.push('at least one field')
-      const names = new Set<string>()
-      for (const fd of a.fields) {
-        if (!FIELD_NAME.test(fd.name) || names.has(fd.name)) problems.push(`field ${fd.name}`)
-        if (fd.label.trim() === '' || FORBIDDEN_TEXT.test(fd.label + fd.labelEn))
-          problems.push(`field ${fd.name} label`)
-        names.add(fd.name)
-      }
-      if (a.issuers.length === 0 || new Set(a.issuers).size !== a.issuers.length)
-        problems.push('issuers: non-empty, unique')
-      for (const org of a.issuers)
-        if (identity(ctx).organisation(org) === undefined) problems.push(`issuer ${org}: unknown`)
-      if (a.maxValidityYears > LICENSE_LIMITS.maxValidityYears) problems.push('maxValidityYears')
-      if (!REGION_CODE.test(a.regionCode) || a.region.trim() === '') problems.push('region')
+      const problems = typeProblems(a, (org) => identity(ctx).organisation(org) !== undefined)
       if (problems.length > 0) fail('LICENSE_TYPE_INVALID', problems.join('; '), { problems })
       if (ctx.state.has(LICENSE_KEYS.type(a.code)) || ctx.state.has(LICENSE_KEYS.alias(a.alias))) {
         fail('LICENSE_TYPE_EXISTS', undefined, { code: a.code, alias: a.alias })

@@ -1,7 +1,7 @@
 /** The licence API over a real in-process chain: one issued licence, one grant and one use. */
 import assert from 'node:assert/strict'
 import type { ModuleApiContext } from '@govchain/app'
-import { queryState, readonlyKeeper } from '@govchain/app'
+import { type ModuleRef, queryState, readonlyKeeper } from '@govchain/app'
 import { suites, toHex } from '@govchain/core'
 import { type LicenseKeeper, licenseApi } from '@govchain/distribution'
 import { GOV_CHAIN_ID, GovChain, makeConsortium, tx } from '@govchain/distribution/testkit'
@@ -89,7 +89,7 @@ export function setup() {
     },
     scanIndex: (prefix, limit, after) => g.store.scanIndex(prefix, limit, after),
     getIndex: (key) => g.store.getIndex(key),
-    keeper: <K>(module: string): K =>
+    keeper: <K>(module: ModuleRef<string, K> | string): K =>
       readonlyKeeper<K>({
         suite,
         store: g.store,
