@@ -1,7 +1,7 @@
 /** POST /v1/txs/batch: per-item outcomes in order, 200/207, limits, rate limiting per item. */
 import assert from 'node:assert/strict'
 import { describe, test } from 'node:test'
-import { ERROR_CATALOGUE, GovchainError, LIMITS, toBase64, toHex } from '@govchain/core'
+import { errorInfo, GovchainError, LIMITS, toBase64, toHex } from '@govchain/core'
 import type { SubmitTxOutcome } from '../src/api/backend.ts'
 import { createApiServer } from '../src/api/index.ts'
 import { BATCH_TXS_MAX } from '../src/api/schemas.ts'
@@ -47,7 +47,7 @@ function setup(backend: FakeBackend, limits: Record<string, number> = {}, nowMs?
 function assertError(res: { statusCode: number; json: () => unknown }, status: number, code: string): void {
   assert.equal(res.statusCode, status, JSON.stringify(res.json()))
   assert.equal((res.json() as { code: string }).code, code)
-  assert.equal(ERROR_CATALOGUE[code as keyof typeof ERROR_CATALOGUE].http, status)
+  assert.equal(errorInfo(code)?.http, status)
 }
 
 for (const [name, make] of [

@@ -7,12 +7,32 @@
  */
 
 import { moduleRef } from '@govchain/app/ref'
-import { codec, GovchainError, hash32, publicKey, utf8 } from '@govchain/core'
+import { codec, type ErrorInfo, GovchainError, hash32, publicKey, registerErrors, utf8 } from '@govchain/core'
 import type { AnchorKeeper } from './module.ts'
 
 const { option, string, struct, u32, u64 } = codec
 
 export const ANCHOR_MODULE = 'anchor'
+
+/** The anchor module's error codes, merged into the one catalogue (HTTP status and message). */
+export const ANCHOR_ERRORS = {
+  ANCHOR_EXISTS: { http: 409, message: 'this document hash is already anchored' },
+  ANCHOR_BAD_KIND: { http: 400, message: 'kind must be 1-64 characters of [a-z0-9._:/-]' },
+  ANCHOR_BAD_NOTE: { http: 400, message: 'note must be at most 256 bytes of printable text' },
+  ANCHOR_SENDER_UNREGISTERED: {
+    http: 403,
+    message: 'anchoring needs an active officer of an active organisation or a current key of an active DID',
+  },
+  ANCHOR_QUOTA_EXCEEDED: {
+    http: 429,
+    message: 'this DID has used its anchors for the day (governance parameter anchorQuotaPerIdentityPerDay)',
+  },
+} as const satisfies Record<string, ErrorInfo>
+registerErrors(ANCHOR_MODULE, ANCHOR_ERRORS)
+
+declare module '@govchain/core' {
+  interface ModuleErrorCodes extends Record<keyof typeof ANCHOR_ERRORS, true> {}
+}
 
 /** This application's typed reference: other applications put it in `requires` and call `ctx.keeper(anchorRef)`. */
 export const anchorRef = moduleRef<AnchorKeeper>()(ANCHOR_MODULE)

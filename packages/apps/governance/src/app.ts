@@ -7,11 +7,12 @@ import { codec } from '@govchain/core'
 import { identityRef } from '@govchain/identity/schema'
 import { type GovernanceKeeper, governanceModule } from './module.ts'
 import { governanceApi } from './routes.ts'
-import { EvidenceArgs, GOVERNANCE_METHODS, GOVERNANCE_MODULE } from './schema.ts'
+import { EvidenceArgs, GOVERNANCE_ERRORS, GOVERNANCE_METHODS, GOVERNANCE_MODULE } from './schema.ts'
 
 export const governanceApp = defineModule<'governance', GovernanceKeeper>({
   ...governanceModule,
   name: 'governance',
+  errors: GOVERNANCE_ERRORS,
   version: '1.0.0',
   requires: [identityRef],
   routes: governanceApi,

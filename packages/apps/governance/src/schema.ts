@@ -8,14 +8,34 @@
  * p's header already names the set of p + 1); without that quorum it expires after
  * `expiresHeight`.
  */
+
 import { moduleRef } from '@govchain/app/ref'
-import { codec, hash32, publicKey, SignedVote, utf8 } from '@govchain/core'
+import { codec, type ErrorInfo, hash32, publicKey, registerErrors, SignedVote, utf8 } from '@govchain/core'
 import { IDENTITY_LIMITS, NewOrganisation } from '@govchain/identity/schema'
 import type { GovernanceKeeper } from './module.ts'
 
 const { bool, bytes, literals, option, string, struct, u32, u64, union, vec } = codec
 
 export const GOVERNANCE_MODULE = 'governance'
+
+/** The governance module's error codes, merged into the one catalogue (HTTP status and message). */
+export const GOVERNANCE_ERRORS = {
+  GOV_PROPOSAL_NOT_FOUND: { http: 404, message: 'no such proposal' },
+  GOV_PROPOSAL_CLOSED: { http: 409, message: 'the proposal is no longer open for votes (decided or expired)' },
+  GOV_ALREADY_VOTED: { http: 409, message: 'this organisation has already voted on the proposal' },
+  GOV_BAD_PROPOSAL: { http: 400, message: 'the proposal is invalid (no actions, bad heights, or an invalid action)' },
+  GOV_VALIDATOR_NOT_FOUND: { http: 404, message: 'no such validator' },
+  GOV_VALIDATOR_EXISTS: { http: 409, message: 'a validator with this id or key already exists' },
+  GOV_VALIDATOR_SET_EMPTY: { http: 409, message: 'the change would leave no validator with voting power' },
+  GOV_TOO_MANY_CHANGES: { http: 409, message: 'too many pending power changes for this validator' },
+  GOV_EVIDENCE_TOO_OLD: { http: 400, message: 'evidence is older than the evidence window or from the future' },
+  GOV_EVIDENCE_DUPLICATE: { http: 409, message: 'this equivocation is already recorded' },
+} as const satisfies Record<string, ErrorInfo>
+registerErrors(GOVERNANCE_MODULE, GOVERNANCE_ERRORS)
+
+declare module '@govchain/core' {
+  interface ModuleErrorCodes extends Record<keyof typeof GOVERNANCE_ERRORS, true> {}
+}
 
 /** This application's typed reference: other applications put it in `requires` and call `ctx.keeper(governanceRef)`. */
 export const governanceRef = moduleRef<GovernanceKeeper>()(GOVERNANCE_MODULE)

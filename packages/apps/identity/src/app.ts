@@ -6,10 +6,12 @@ import { defineModule } from '@govchain/app'
 import type { IdentityKeeper } from './keeper.ts'
 import { identityModule } from './module.ts'
 import { identityApi } from './routes.ts'
+import { IDENTITY_ERRORS } from './schema.ts'
 
 export const identityApp = defineModule<'identity', IdentityKeeper>({
   ...identityModule,
   name: 'identity',
+  errors: IDENTITY_ERRORS,
   version: '1.0.0',
   routes: identityApi,
   provides: { peerTrust: (k: IdentityKeeper) => ({ trustedCaPems: () => k.trustedCaPems() }) },

@@ -11,7 +11,16 @@
 
 import { moduleRef } from '@govchain/app/ref'
 import type { CryptoSuite } from '@govchain/core'
-import { codec, concatBytes, GovchainError, hash32, publicKey, utf8 } from '@govchain/core'
+import {
+  codec,
+  concatBytes,
+  type ErrorInfo,
+  GovchainError,
+  hash32,
+  publicKey,
+  registerErrors,
+  utf8,
+} from '@govchain/core'
 import type { IdentityKeeper } from './keeper.ts'
 
 const { bool, fixedBytes, literals, option, string, struct, u32, u64, vec } = codec
@@ -29,6 +38,46 @@ export {
 } from '@govchain/core'
 
 export const IDENTITY_MODULE = 'identity'
+
+/** The identity module's error codes, merged into the one catalogue (HTTP status and message). */
+export const IDENTITY_ERRORS = {
+  IDENTITY_NOT_OFFICER: { http: 403, message: 'the signer is not an officer of any organisation' },
+  IDENTITY_OFFICER_SUSPENDED: { http: 403, message: 'the officer is suspended' },
+  IDENTITY_KEY_ROTATED: { http: 403, message: 'this key was rotated away; sign with the officer’s current key' },
+  IDENTITY_ROLE_MISSING: { http: 403, message: 'the officer does not hold the required role' },
+  IDENTITY_WRONG_ORGANISATION: { http: 403, message: 'the officer belongs to another organisation' },
+  IDENTITY_ORG_INACTIVE: { http: 403, message: 'the organisation is not active (not yet admitted, or removed)' },
+  IDENTITY_ORG_NOT_FOUND: { http: 404, message: 'no such organisation' },
+  IDENTITY_ORG_EXISTS: { http: 409, message: 'an organisation with this id already exists' },
+  IDENTITY_OFFICER_NOT_FOUND: { http: 404, message: 'no such officer' },
+  IDENTITY_OFFICER_EXISTS: { http: 409, message: 'an officer with this id already exists' },
+  IDENTITY_KEY_IN_USE: { http: 409, message: 'this public key is already held by an officer or was retired' },
+  IDENTITY_BAD_ID: { http: 400, message: 'ids are 1-64 characters of [a-z0-9._-], starting with a letter or digit' },
+  IDENTITY_BAD_ROLES: {
+    http: 400,
+    message: 'roles must be a non-empty set of admin|issuer|approver|auditor|registrar',
+  },
+  IDENTITY_BAD_KEY: { http: 400, message: 'public key has the wrong length for the chain suite' },
+  IDENTITY_BAD_ORGANISATION: {
+    http: 400,
+    message: 'organisation fields are invalid (credit code, region code, level)',
+  },
+  IDENTITY_LAST_ADMIN: { http: 409, message: 'the change would leave the organisation without an active admin' },
+  IDENTITY_LIMIT: { http: 409, message: 'too many organisations or officers' },
+  IDENTITY_DID_NOT_FOUND: { http: 404, message: 'no such DID' },
+  IDENTITY_DID_EXISTS: { http: 409, message: 'this DID already exists' },
+  IDENTITY_DID_DEACTIVATED: { http: 409, message: 'the DID is deactivated' },
+  IDENTITY_NOT_DID_CONTROLLER: { http: 403, message: 'the signer is not a current key of the DID' },
+  IDENTITY_NOT_IDENTITY_AUTHORITY: {
+    http: 403,
+    message: 'only a registrar of an identity authority may attach a pseudonym',
+  },
+} as const satisfies Record<string, ErrorInfo>
+registerErrors(IDENTITY_MODULE, IDENTITY_ERRORS)
+
+declare module '@govchain/core' {
+  interface ModuleErrorCodes extends Record<keyof typeof IDENTITY_ERRORS, true> {}
+}
 
 /** This application's typed reference: other applications put it in `requires` and call `ctx.keeper(identityRef)`. */
 export const identityRef = moduleRef<IdentityKeeper>()(IDENTITY_MODULE)

@@ -9,13 +9,81 @@
  * version links), every transition's history, holder grants (用证授权) and recorded uses.
  * Nothing personal in clear: the personal fields only live in the holder's credential.
  */
+
 import { moduleRef } from '@govchain/app/ref'
-import { codec, concatBytes, GovchainError, hash32, publicKey, utf8 } from '@govchain/core'
+import {
+  codec,
+  concatBytes,
+  type ErrorInfo,
+  GovchainError,
+  hash32,
+  publicKey,
+  registerErrors,
+  utf8,
+} from '@govchain/core'
 import type { LicenseKeeper } from './module.ts'
 
 const { bool, literals, option, string, struct, u8, u32, u64, vec } = codec
 
 export const LICENSE_MODULE = 'license'
+
+/** The license module's error codes, merged into the one catalogue (HTTP status and message). */
+export const LICENSE_ERRORS = {
+  LICENSE_TYPE_NOT_FOUND: { http: 404, message: 'no such licence type' },
+  LICENSE_TYPE_EXISTS: { http: 409, message: 'a licence type with this code or alias already exists' },
+  LICENSE_TYPE_INVALID: {
+    http: 400,
+    message: 'licence type definition is invalid (code, alias, fields, issuers or validity rule)',
+  },
+  LICENSE_TYPE_LIMIT: { http: 400, message: 'the licence type catalogue is full' },
+  LICENSE_NOT_TYPE_OWNER: { http: 403, message: "only a registrar of the type's owner organisation may do this" },
+  LICENSE_ISSUER_NOT_AUTHORISED: {
+    http: 403,
+    message: 'the organisation is not an authorised issuer of this licence type',
+  },
+  LICENSE_NOT_ISSUING_ORG: {
+    http: 403,
+    message: 'only an issuer officer of the issuing organisation may change this licence',
+  },
+  LICENSE_BAD_ID: {
+    http: 400,
+    message: 'licence identifier is malformed or does not match its type, issuer or version',
+  },
+  LICENSE_EXISTS: { http: 409, message: 'a licence with this identifier already exists' },
+  LICENSE_NOT_FOUND: { http: 404, message: 'no such licence' },
+  LICENSE_HOLDER_UNKNOWN: { http: 400, message: 'the holder DID is not registered or not active' },
+  LICENSE_BAD_VALIDITY: {
+    http: 400,
+    message: 'validity period is empty, already over, or longer than the type allows',
+  },
+  LICENSE_BAD_REASON: { http: 400, message: 'reason must be 1-256 bytes of printable text' },
+  LICENSE_BAD_TRANSITION: { http: 409, message: 'this status change is not allowed from the licence status' },
+  LICENSE_NOT_RENEWABLE: { http: 409, message: 'this licence type is not renewable' },
+  LICENSE_SUSPENDED: { http: 409, message: 'the licence is suspended' },
+  LICENSE_REVOKED: { http: 409, message: 'the licence is revoked' },
+  LICENSE_EXPIRED: { http: 409, message: 'the licence has expired (block time)' },
+  LICENSE_SUPERSEDED: { http: 409, message: 'the licence was replaced by a newer version' },
+  LICENSE_NOT_YET_VALID: { http: 409, message: 'the licence is not valid yet (block time)' },
+  LICENSE_CREDENTIAL_MALFORMED: { http: 400, message: 'not a licence credential or QR payload' },
+  LICENSE_CREDENTIAL_HASH_MISMATCH: { http: 400, message: 'the credential does not match the hash on chain' },
+  LICENSE_SIGNATURE_INVALID: { http: 400, message: "the credential signature does not verify with the issuer's key" },
+  LICENSE_CLAIMS_MISMATCH: { http: 400, message: 'the credential claims disagree with the on-chain record' },
+  LICENSE_DISCLOSURE_INVALID: { http: 400, message: 'a disclosed field is not covered by the signed digests' },
+  LICENSE_WRONG_CHAIN: { http: 400, message: 'the credential belongs to another chain' },
+  LICENSE_NOT_HOLDER: { http: 403, message: 'only the licence holder may do this' },
+  LICENSE_AUTH_INVALID: { http: 401, message: 'holder authentication failed (signature, key or time window)' },
+  LICENSE_GRANT_NOT_FOUND: { http: 404, message: 'no such grant for this licence' },
+  LICENSE_GRANT_INACTIVE: { http: 409, message: 'the grant is withdrawn or expired (block time)' },
+  LICENSE_GRANT_INVALID: { http: 400, message: 'grant is invalid (service, purpose, grantee or end time)' },
+  LICENSE_GRANT_LIMIT: { http: 400, message: 'this licence has reached its grant limit' },
+  LICENSE_NOT_GRANTEE: { http: 403, message: 'only an officer of the grantee organisation may record a use' },
+  LICENSE_PROOF_MISSING: { http: 400, message: 'offline verification needs proof material for the licence record' },
+} as const satisfies Record<string, ErrorInfo>
+registerErrors(LICENSE_MODULE, LICENSE_ERRORS)
+
+declare module '@govchain/core' {
+  interface ModuleErrorCodes extends Record<keyof typeof LICENSE_ERRORS, true> {}
+}
 
 /** This application's typed reference: other applications put it in `requires` and call `ctx.keeper(licenseRef)`. */
 export const licenseRef = moduleRef<LicenseKeeper>()(LICENSE_MODULE)

@@ -7,7 +7,7 @@
  * and fail with the transaction's code (e.g. IDENTITY_ROLE_MISSING) as a one-line error.
  */
 import { existsSync } from 'node:fs'
-import { ERROR_CATALOGUE, type ErrorCode, fromHex, GovchainError, getSuite } from '@govchain/core'
+import { fromHex, GovchainError, getSuite, isErrorCode } from '@govchain/core'
 import { ROLES, type Role } from '@govchain/identity/schema'
 import { addNodeHome, loadKeyFile } from '@govchain/node'
 import { type BuiltTx, type Client, createClient, identity } from '@govchain/sdk'
@@ -68,7 +68,7 @@ export async function submitAndWait(client: Client, tx: BuiltTx, timeoutMs = 30_
   const { hash } = await client.submitTx(tx.bytes)
   const r = await client.waitForTx(hash, { timeoutMs })
   if (r.status !== 'committed') {
-    const code = r.code !== undefined && r.code in ERROR_CATALOGUE ? (r.code as ErrorCode) : 'INTERNAL'
+    const code = r.code !== undefined && isErrorCode(r.code) ? r.code : 'INTERNAL'
     throw new GovchainError(code, `transaction ${hash} failed: ${r.code}`)
   }
   out(`committed ${hash} at height ${r.height}`)

@@ -3,7 +3,7 @@
  * (schemas.ts). Named schemas become components and are referred to by $ref wherever the same
  * object is reused, so the document reads like a hand-written one.
  */
-import { ERROR_CATALOGUE } from '@govchain/core'
+import { type ErrorInfo, errorCodes, errorInfo } from '@govchain/core'
 import { COMPONENTS, type JsonSchema, ROUTES, type RouteSpec } from './schemas.ts'
 
 export interface OpenApiOptions {
@@ -84,8 +84,13 @@ function operation(route: RouteSpec): JsonSchema {
   return op
 }
 
+function errorCatalogue(): Record<string, ErrorInfo> {
+  return Object.fromEntries(errorCodes().map((code) => [code, errorInfo(code) as ErrorInfo]))
+}
+
 function errorTable(): string {
-  const rows = Object.entries(ERROR_CATALOGUE).map(([code, e]) => `| \`${code}\` | ${e.http} | ${e.message} |`)
+  // Core's codes and every registered module's (errorCodes), as the answers can carry them.
+  const rows = Object.entries(errorCatalogue()).map(([code, e]) => `| \`${code}\` | ${e.http} | ${e.message} |`)
   return ['| code | HTTP status | meaning |', '| --- | --- | --- |', ...rows].join('\n')
 }
 
@@ -130,7 +135,7 @@ export function buildOpenApiDocument(opts: OpenApiOptions = {}): OpenApiDocument
     ],
     paths,
     components: { schemas },
-    'x-error-catalogue': ERROR_CATALOGUE,
+    'x-error-catalogue': errorCatalogue(),
   }
   if (opts.serverUrl !== undefined) doc.servers = [{ url: opts.serverUrl }]
   return doc

@@ -23,13 +23,13 @@ import type { TLSSocket } from 'node:tls'
 import {
   type CryptoSuite,
   codec,
-  ERROR_CATALOGUE,
   type ErrorCode,
   errorInfo,
   fromBase64,
   fromHex,
   GovchainError,
   getSuite,
+  isErrorCode,
   isGovchainError,
   toBase64,
   toHex,
@@ -756,9 +756,7 @@ export function postToGateway(
         }
         if (res.statusCode !== 200) {
           const code = (parsed.code ?? 'GATEWAY_BAD_RESPONSE') as ErrorCode
-          return fail(
-            new GovchainError(code in ERROR_CATALOGUE ? code : 'GATEWAY_BAD_RESPONSE', parsed.message, parsed),
-          )
+          return fail(new GovchainError(isErrorCode(code) ? code : 'GATEWAY_BAD_RESPONSE', parsed.message, parsed))
         }
         ok(parsed)
       })
