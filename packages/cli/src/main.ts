@@ -91,8 +91,10 @@ function buildProgram(): Command {
     .option('--hosts <list>', 'comma-separated address of each node, for a network over several machines')
     .option('--api-port <port>', 'first API port', parseIntArg('--api-port', 1, 65535), 7701)
     .option('--p2p-port <port>', 'first p2p port', parseIntArg('--p2p-port', 1, 65535), 7801)
+    .option('--dev', 'a development network: its demo portal may serve demo keys (never for production)')
     .action(async (o) => {
       const net = await initNetwork({
+        dev: o.dev === true,
         modules: defaultModules(),
         sections: demoSections,
         dir: o.dir,
@@ -157,8 +159,12 @@ function buildProgram(): Command {
     .option('--dir <dir>', 'network folder', '.govchain')
     .option('--no-demo', 'start only the nodes: no demo data, gateways or portal')
     .option('--portal-port <port>', 'portal port', parseIntArg('--portal-port', 0, 65535), 8080)
+    .option(
+      '--dev',
+      "a development network: its portal hands the demo identities' private keys to the page (loopback only)",
+    )
     .action(async (o) => {
-      await up(o.dir, o.nodes, o.suite as SuiteName, o.demo !== false, o.portalPort)
+      await up(o.dir, o.nodes, o.suite as SuiteName, o.demo !== false, o.portalPort, o.dev === true)
     })
 
   program
@@ -306,14 +312,26 @@ async function up(
   suite: SuiteName,
   withDemo: boolean,
   portalPort: number | undefined,
+  dev: boolean,
 ): Promise<void> {
   let onStop: (() => Promise<void>) | undefined
   const dir = resolve(dirArg)
   if (!existsSync(join(dir, 'network.json'))) {
-    out(`initialising ${nodes} departments (${suite}) in ${dir}`)
-    await initNetwork({ modules: defaultModules(), sections: demoSections, dir, orgs: nodes, suite, onProgress: out })
+    out(`initialising ${nodes} departments (${suite}${dev ? ', development network' : ''}) in ${dir}`)
+    await initNetwork({
+      modules: defaultModules(),
+      sections: demoSections,
+      dir,
+      orgs: nodes,
+      suite,
+      dev,
+      onProgress: out,
+    })
   }
   const net = JSON.parse(readFileSync(join(dir, 'network.json'), 'utf8')) as NetworkFile
+  if (dev && net.dev !== true) {
+    throw new GovchainError('DEV_NETWORK_ONLY', `${dir} was not created with --dev: its portal serves no keys`)
+  }
   const genesis = parseGenesis(JSON.parse(readFileSync(join(dir, 'genesis.json'), 'utf8')))
   out(describeGenesis(genesis))
   const children = net.nodes.map((n) => {

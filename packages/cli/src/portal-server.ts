@@ -2,9 +2,12 @@
  * Serves the web portal (packages/portal/dist) for a local network: static files with an SPA
  * fallback, and `/config.json` telling the page the node API URLs, the chain id and suite, the
  * trusted validator set (from genesis) and, in demo mode, the demo identities WITH THEIR
- * PRIVATE KEYS. That is acceptable only because this is a local demo on loopback: the login
- * screen says so, and the nodes still check every signature and permission. Without `demo`
- * the identities are listed without keys (and the page cannot sign).
+ * PRIVATE KEYS. Demo mode exists only for a development network (`govchain init --dev`,
+ * `govchain up --dev`, recorded as NetworkFile.dev): servePortal refuses it for any other
+ * network (DEV_NETWORK_ONLY), and without it the identities are listed without keys (the page
+ * cannot sign). Every request must name this server in its Host header and come from its own
+ * origin (guardBrowserRequest), so a web page elsewhere cannot read the keys through DNS
+ * rebinding nor post to the mailbox cross-site.
  *
  * Demo identities come from
  *   - DIR/keys/<org>.operator.json: each department's operator (officer `<org>-admin`, every role);
@@ -15,10 +18,17 @@
  * Demo mode also offers a tiny credential mailbox (`/demo/credentials`), standing in for the
  * one-network service app through which a department hands a citizen their credential: the
  * issuer console posts the holder's credential there and the holder's wallet reads it. It holds
- * personal data, so it exists only in demo mode and only in DIR/demo/credentials.json.
+ * personal data, so it exists only in demo mode, only in DIR/demo/credentials.json (0600), and
+ * every request is signed (the licence module's holder-query bytes, ±5 minutes):
+ *   GET  /demo/credentials?did&key&ts&sig              the holder, with a current key of the DID
+ *   POST /demo/credentials {holder, licenceId, credential, auth}
+ *        an active officer, signing path /demo/credentials/<holder>/<licenceId>; the credential's
+ *        licence id must be licenceId. Entries are keyed by holder and licence id together.
+ *   GET  /demo/credentials/issued/<licenceId>?did&key&ts&sig
+ *        an active officer of the licence's issuing organisation (did = the holder), for renewals.
  *
- * If the portal has not been built (no dist/index.html), servePortal builds it first with Vite
- * (about 2 s; progress is printed through `log`).
+ * The portal is served from its built assets (packages/portal/dist, built by `npm install`);
+ * servePortal never runs Vite (buildPortal does, for tests and `npm run build:portal`).
  */
 import { spawn } from 'node:child_process'
 import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, statSync, writeFileSync } from 'node:fs'
@@ -27,8 +37,37 @@ import { createRequire } from 'node:module'
 import type { AddressInfo } from 'node:net'
 import { extname, join, normalize, resolve, sep } from 'node:path'
 import { fileURLToPath } from 'node:url'
-import { encode, GovchainError, type SuiteName, toBase64, ValidatorSet } from '@govchain/core'
-import { DEMO_DEPARTMENTS, genesisValidatorSet, loadKeyFile, type NetworkFile, parseGenesis } from '@govchain/node'
+import {
+  codec,
+  encode,
+  errorInfo,
+  fromHex,
+  GovchainError,
+  isGovchainError,
+  type SuiteName,
+  toBase64,
+  toHex,
+  ValidatorSet,
+} from '@govchain/core'
+import { identityKeys, OfficerRecord } from '@govchain/identity/schema'
+import { credentialLicenceId } from '@govchain/license/credential'
+import {
+  HOLDER_QUERY_SKEW_MS,
+  holderQueryMessage,
+  LICENSE_KEYS,
+  LICENSE_MODULE,
+  LicenceRecord,
+} from '@govchain/license/schema'
+import {
+  DEMO_DEPARTMENTS,
+  genesisValidatorSet,
+  guardBrowserRequest,
+  LOOPBACK_HOSTS,
+  loadKeyFile,
+  type NetworkFile,
+  parseGenesis,
+} from '@govchain/node'
+import { createClient, getSuite } from '@govchain/sdk'
 
 export const PORTAL_DIR = fileURLToPath(new URL('../../portal/', import.meta.url))
 export const PORTAL_DIST = join(PORTAL_DIR, 'dist')
@@ -71,8 +110,13 @@ export interface ServePortalOptions {
   network?: NetworkFile
   /** The node APIs the page talks to. Default: every node of the network. */
   apiUrls?: string[]
-  /** Expose demo identities' private keys to the page. Default true (a local demo). */
+  /**
+   * Expose demo identities' private keys to the page. Default: whether the network is a
+   * development network (NetworkFile.dev); true for any other network is refused.
+   */
   demo?: boolean
+  /** Host names besides the loopback ones this server answers for (e.g. a LAN name). */
+  hosts?: string[]
   identities?: DemoIdentity[]
   /**
    * orgId → the department gateway's local API URL (http://127.0.0.1:port). Default: read from
@@ -80,7 +124,7 @@ export interface ServePortalOptions {
    * so the page reaches its department's gateway from the portal's own origin (no CORS setup).
    */
   gateways?: Record<string, string>
-  /** Default: packages/portal/dist (built first when missing). */
+  /** Default: packages/portal/dist (`npm install` builds it). */
   distDir?: string
   log?: (line: string) => void
 }
@@ -212,12 +256,17 @@ function isIdentity(x: unknown): x is DemoIdentity {
 export async function servePortal(options: ServePortalOptions): Promise<PortalServer> {
   const dir = resolve(options.dir)
   const log = options.log ?? (() => {})
-  const demo = options.demo ?? true
   const net = options.network ?? (JSON.parse(readFileSync(join(dir, 'network.json'), 'utf8')) as NetworkFile)
+  const demo = options.demo ?? net.dev === true
+  if (demo && net.dev !== true) {
+    throw new GovchainError('DEV_NETWORK_ONLY', `${dir} is not a development network (govchain init --dev)`)
+  }
   const distDir = resolve(options.distDir ?? PORTAL_DIST)
   if (!existsSync(join(distDir, 'index.html'))) {
-    if (options.distDir !== undefined) throw new GovchainError('CONFIG_INVALID', `${distDir} has no index.html`)
-    await buildPortal(log)
+    throw new GovchainError(
+      'CONFIG_INVALID',
+      `the portal is not built (${distDir} has no index.html): run npm run build:portal`,
+    )
   }
   let trustedValidatorSet: string | undefined
   let organisations: PortalConfig['organisations'] = []
@@ -277,9 +326,136 @@ export async function servePortal(options: ServePortalOptions): Promise<PortalSe
   type Mail = { holder: string; licenceId: string; credential: string; timeMs: number }
   let mailbox: Mail[] = demo ? (readJsonFile<Mail[]>(mailboxPath, 64 * 1024 * 1024) ?? []) : []
   const saveMailbox = () => {
-    mkdirSync(join(dir, 'demo'), { recursive: true })
-    writeFileSync(`${mailboxPath}.tmp`, JSON.stringify(mailbox))
+    mkdirSync(join(dir, 'demo'), { recursive: true, mode: 0o700 })
+    // Personal data: readable by this user only, like the keys.
+    writeFileSync(`${mailboxPath}.tmp`, JSON.stringify(mailbox), { mode: 0o600 })
     renameSync(`${mailboxPath}.tmp`, mailboxPath)
+  }
+  const suite = getSuite(net.suite)
+  const chainClient = createClient({ url: apiUrls[0] ?? '', timeoutMs: 10_000 })
+  const readState = async (module: string, key: Uint8Array): Promise<Uint8Array | undefined> =>
+    (await chainClient.state(module, toHex(key))).value
+
+  type Auth = { did?: unknown; key?: unknown; ts?: unknown; sig?: unknown }
+  /** Checks a signed mailbox request over `path` for `did`; returns the signer's key. */
+  const verifySigned = (path: string, did: string, a: Auth): Uint8Array => {
+    const bad = (why: string) => new GovchainError('MAILBOX_AUTH_INVALID', why)
+    if (typeof a.key !== 'string' || typeof a.ts !== 'string' || typeof a.sig !== 'string')
+      throw bad('key, ts and sig are required')
+    if (!/^[0-9a-f]{2,256}$/.test(a.key) || !/^[0-9a-f]{2,512}$/.test(a.sig) || !/^[0-9]{1,15}$/.test(a.ts))
+      throw bad('key, ts or sig malformed')
+    // The edge of a local server may read the wall clock: it bounds how long a signed read replays.
+    if (Math.abs(Date.now() - Number(a.ts)) > HOLDER_QUERY_SKEW_MS) throw bad('ts is outside the accepted window')
+    const key = fromHex(a.key)
+    let ok = false
+    try {
+      ok = suite.verify(
+        key,
+        holderQueryMessage({ chainId: net.chainId, path, did, timeMs: Number(a.ts) }),
+        fromHex(a.sig),
+      )
+    } catch {
+      ok = false
+    }
+    if (!ok) throw bad('signature does not verify')
+    return key
+  }
+  /** The key is a current key of the active DID (identity's did-key index). */
+  const isDidKey = async (did: string, key: Uint8Array) => {
+    const v = await readState('identity', identityKeys.didKey(key))
+    return v !== undefined && new TextDecoder().decode(v) === did
+  }
+  /** The active officer holding the key, if any. */
+  const officerOf = async (key: Uint8Array) => {
+    const id = await readState('identity', identityKeys.officerKey(key))
+    if (id === undefined) return undefined
+    const rec = await readState('identity', identityKeys.officer(new TextDecoder().decode(id)))
+    const officer = rec === undefined ? undefined : codec.decode(OfficerRecord, rec)
+    return officer?.status === 'active' ? officer : undefined
+  }
+  const DID = /^did:govchain:[1-9A-HJ-NP-Za-km-z]{1,32}$/
+
+  const handleMailbox = async (req: IncomingMessage, res: ServerResponse, url: URL) => {
+    if (!demo) return json(res, 404, { code: 'NOT_FOUND', message: 'demo mode is off' })
+    const issued = /^\/demo\/credentials\/issued\/([A-Za-z0-9:._-]{1,128})$/.exec(url.pathname)
+    const q = Object.fromEntries(url.searchParams) as Auth
+    if (req.method === 'GET' && issued !== null) {
+      const licenceId = issued[1]!
+      const holder = typeof q.did === 'string' && DID.test(q.did) ? q.did : undefined
+      if (holder === undefined) throw new GovchainError('INVALID_ARGUMENT', 'did (the holder) is required')
+      const key = verifySigned(url.pathname, holder, q)
+      const officer = await officerOf(key)
+      const rec = await readState(LICENSE_MODULE, LICENSE_KEYS.licence(licenceId))
+      const licence = rec === undefined ? undefined : codec.decode(LicenceRecord, rec)
+      if (
+        officer === undefined ||
+        licence === undefined ||
+        licence.issuerOrg !== officer.orgId ||
+        licence.holder !== holder
+      ) {
+        throw new GovchainError(
+          'MAILBOX_AUTH_INVALID',
+          'only an officer of the issuing organisation reads an issued credential',
+        )
+      }
+      return json(res, 200, { items: mailbox.filter((m) => m.holder === holder && m.licenceId === licenceId) })
+    }
+    if (url.pathname !== '/demo/credentials') return json(res, 404, { code: 'NOT_FOUND', message: url.pathname })
+    if (req.method === 'GET') {
+      const holder = typeof q.did === 'string' && DID.test(q.did) ? q.did : undefined
+      if (holder === undefined) throw new GovchainError('INVALID_ARGUMENT', 'did (the holder) is required')
+      const key = verifySigned(url.pathname, holder, q)
+      if (!(await isDidKey(holder, key)))
+        throw new GovchainError('MAILBOX_AUTH_INVALID', 'key is not a current key of the DID')
+      const items = mailbox.filter((m) => m.holder === holder)
+      // Credentials the licence demo seeded into the holder's wallet file.
+      for (const w of seededWallets(dir).filter((x) => x.did === holder)) {
+        for (const c of w.credentials) {
+          if (!items.some((m) => m.licenceId === c.id)) {
+            items.push({ holder, licenceId: c.id, credential: c.credential, timeMs: 0 })
+          }
+        }
+      }
+      return json(res, 200, { items })
+    }
+    if (req.method === 'POST') {
+      let body: Partial<Mail> & { auth?: Auth }
+      try {
+        body = JSON.parse(await readBody(req)) as Partial<Mail> & { auth?: Auth }
+      } catch (e) {
+        if (isGovchainError(e)) throw e
+        return json(res, 400, { code: 'INVALID_ARGUMENT', message: 'body must be JSON within 256 KiB' })
+      }
+      if (
+        typeof body.holder !== 'string' ||
+        !DID.test(body.holder) ||
+        typeof body.licenceId !== 'string' ||
+        !/^[A-Za-z0-9:._-]{1,128}$/.test(body.licenceId) ||
+        typeof body.credential !== 'string' ||
+        typeof body.auth !== 'object' ||
+        body.auth === null
+      ) {
+        return json(res, 400, {
+          code: 'INVALID_ARGUMENT',
+          message: 'holder (a DID), licenceId, credential and auth are required',
+        })
+      }
+      const key = verifySigned(`/demo/credentials/${body.holder}/${body.licenceId}`, body.holder, body.auth)
+      if ((await officerOf(key)) === undefined) {
+        throw new GovchainError('MAILBOX_AUTH_INVALID', 'only an active officer hands over a credential')
+      }
+      if (credentialLicenceId(suite, body.credential) !== body.licenceId) {
+        return json(res, 400, { code: 'INVALID_ARGUMENT', message: 'the credential is not that licence' })
+      }
+      // Keyed by holder and licence together: one holder's entry never replaces another's.
+      const { holder, licenceId, credential } = body
+      mailbox = mailbox.filter((m) => !(m.holder === holder && m.licenceId === licenceId))
+      mailbox.push({ holder, licenceId, credential, timeMs: Date.now() })
+      if (mailbox.length > MAILBOX_ENTRIES_MAX) mailbox = mailbox.slice(-MAILBOX_ENTRIES_MAX)
+      saveMailbox()
+      return json(res, 201, { ok: true })
+    }
+    return json(res, 405, { code: 'METHOD_NOT_ALLOWED', message: 'GET or POST' })
   }
 
   // ------------------------------------------------------------ HTTP
@@ -313,61 +489,37 @@ export async function servePortal(options: ServePortalOptions): Promise<PortalSe
   const json = (res: ServerResponse, status: number, value: unknown) =>
     send(res, status, MIME['.json']!, JSON.stringify(value), { 'cache-control': 'no-store' })
 
+  /**
+   * The request body, at most MAILBOX_BODY_BYTES_MAX. Oversize is PAYLOAD_TOO_LARGE, answered as
+   * coded JSON (413) before the connection closes: a declared length is refused before reading;
+   * a chunked body stops being kept past the limit and is drained, so the client reads the answer.
+   */
   const readBody = (req: IncomingMessage): Promise<string> =>
     new Promise((ok, fail) => {
+      const declared = Number(req.headers['content-length'] ?? 0)
+      if (declared > MAILBOX_BODY_BYTES_MAX) {
+        req.resume()
+        fail(new GovchainError('PAYLOAD_TOO_LARGE', undefined, { bytesMax: MAILBOX_BODY_BYTES_MAX }))
+        return
+      }
       let size = 0
+      let over = false
       const chunks: Buffer[] = []
       req.on('data', (c: Buffer) => {
         size += c.length
         if (size > MAILBOX_BODY_BYTES_MAX) {
-          fail(new GovchainError('PAYLOAD_TOO_LARGE'))
-          req.destroy()
+          if (!over) fail(new GovchainError('PAYLOAD_TOO_LARGE', undefined, { bytesMax: MAILBOX_BODY_BYTES_MAX }))
+          over = true
+          chunks.length = 0
           return
         }
         chunks.push(c)
       })
-      req.on('end', () => ok(Buffer.concat(chunks).toString('utf8')))
+      req.on('end', () => {
+        if (!over) ok(Buffer.concat(chunks).toString('utf8'))
+      })
       req.on('error', fail)
     })
-
-  const handleMailbox = async (req: IncomingMessage, res: ServerResponse, url: URL) => {
-    if (!demo) return json(res, 404, { code: 'NOT_FOUND', message: 'demo mode is off' })
-    if (req.method === 'GET') {
-      const holder = url.searchParams.get('holder')
-      if (holder === null) return json(res, 400, { code: 'INVALID_ARGUMENT', message: 'holder is required' })
-      const items = mailbox.filter((m) => m.holder === holder)
-      // Credentials the licence demo seeded into the holder's wallet file.
-      for (const w of seededWallets(dir).filter((x) => x.did === holder)) {
-        for (const c of w.credentials) {
-          if (!items.some((m) => m.licenceId === c.id)) {
-            items.push({ holder, licenceId: c.id, credential: c.credential, timeMs: 0 })
-          }
-        }
-      }
-      return json(res, 200, { items })
-    }
-    if (req.method === 'POST') {
-      let body: Partial<Mail>
-      try {
-        body = JSON.parse(await readBody(req)) as Partial<Mail>
-      } catch {
-        return json(res, 400, { code: 'INVALID_ARGUMENT', message: 'body must be JSON within 256 KiB' })
-      }
-      if (
-        typeof body.holder !== 'string' ||
-        typeof body.licenceId !== 'string' ||
-        typeof body.credential !== 'string'
-      ) {
-        return json(res, 400, { code: 'INVALID_ARGUMENT', message: 'holder, licenceId and credential are required' })
-      }
-      mailbox = mailbox.filter((m) => m.licenceId !== body.licenceId)
-      mailbox.push({ holder: body.holder, licenceId: body.licenceId, credential: body.credential, timeMs: Date.now() })
-      if (mailbox.length > MAILBOX_ENTRIES_MAX) mailbox = mailbox.slice(-MAILBOX_ENTRIES_MAX)
-      saveMailbox()
-      return json(res, 201, { ok: true })
-    }
-    return json(res, 405, { code: 'METHOD_NOT_ALLOWED', message: 'GET or POST' })
-  }
 
   // The officer's request is signed by the officer's key; the gateway checks it. This proxy only
   // moves bytes between the page and the department's own gateway on loopback.
@@ -395,9 +547,14 @@ export async function servePortal(options: ServePortalOptions): Promise<PortalSe
   }
 
   const handle = async (req: IncomingMessage, res: ServerResponse) => {
+    // Before anything else: only this server's names and origin (DNS rebinding, cross-site posts).
+    const refused = guardBrowserRequest(req, { hosts: [...LOOPBACK_HOSTS, ...hostNames], port: boundPort })
+    if (refused !== undefined) throw refused
     const url = new URL(req.url ?? '/', 'http://portal')
     if (url.pathname === '/config.json') return json(res, 200, config())
-    if (url.pathname === '/demo/credentials') return handleMailbox(req, res, url)
+    if (url.pathname === '/demo/credentials' || url.pathname.startsWith('/demo/credentials/')) {
+      return handleMailbox(req, res, url)
+    }
     const gw = /^\/gateway\/([a-z][a-z0-9_-]{0,63})(\/v1\/local\/(?:fetch|status))$/.exec(url.pathname)
     if (gw !== null) return proxyGateway(req, res, gw[1]!, gw[2]!)
     if (req.method !== 'GET' && req.method !== 'HEAD') {
@@ -426,14 +583,25 @@ export async function servePortal(options: ServePortalOptions): Promise<PortalSe
     })
   }
 
+  const host = options.host ?? '127.0.0.1'
+  const hostNames = [...(options.hosts ?? []), ...(LOOPBACK_HOSTS.includes(host) || host === '0.0.0.0' ? [] : [host])]
+  let boundPort = 0
   const server = createServer((req, res) => {
     handle(req, res).catch((e: unknown) => {
+      if (res.headersSent) return res.destroy()
+      if (isGovchainError(e)) {
+        // Coded refusals (bad Host or Origin, 413, failed signatures) are answers, not faults.
+        const status = e.code === 'PAYLOAD_TOO_LARGE' || e.code === 'HOST_NOT_ALLOWED' ? { connection: 'close' } : {}
+        const body = JSON.stringify({ code: e.code, message: e.message, ...(e.details ? { details: e.details } : {}) })
+        return send(res, errorInfo(e.code)?.http ?? 500, MIME['.json']!, body, {
+          'cache-control': 'no-store',
+          ...status,
+        })
+      }
       log(`portal: ${(e as Error).message}`)
-      if (!res.headersSent) json(res, 500, { code: 'INTERNAL', message: 'internal error' })
-      else res.destroy()
+      json(res, 500, { code: 'INTERNAL', message: 'internal error' })
     })
   })
-  const host = options.host ?? '127.0.0.1'
   await new Promise<void>((ok, fail) => {
     server.once('error', fail)
     server.listen(options.port ?? 8080, host, () => {
@@ -442,6 +610,7 @@ export async function servePortal(options: ServePortalOptions): Promise<PortalSe
     })
   })
   const port = (server.address() as AddressInfo).port
+  boundPort = port
   const url = `http://${host === '0.0.0.0' ? '127.0.0.1' : host}:${port}`
   log(`portal ${url}${demo ? ' (demo identities enabled)' : ''}`)
   return {

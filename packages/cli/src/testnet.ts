@@ -75,6 +75,8 @@ export async function startNetwork(opts: StartNetworkOptions): Promise<TestNetwo
   const net = await initNetwork({
     modules: defaultModules(),
     sections: demoSections,
+    // Test networks are development networks: the portal tests sign in with demo keys.
+    dev: true,
     dir,
     orgs: opts.orgs,
     suite: opts.suite,

@@ -6,6 +6,7 @@
 import assert from 'node:assert/strict'
 import { createHash } from 'node:crypto'
 import { readdirSync, readFileSync, rmSync, statSync } from 'node:fs'
+import { request as httpRequest } from 'node:http'
 import { join } from 'node:path'
 import { after, before, describe, it } from 'node:test'
 import { codec, encode, fromBase64, fromHex, getSuite, toHex, utf8 } from '@govchain/core'
@@ -278,6 +279,33 @@ describe('data sharing across 4 departments (multi-process)', { timeout: 600_000
       }),
     })
     assert.equal(res.status, 403)
+  })
+
+  it('the local API answers only for its own host and origin (issue 13 item 4: DNS rebinding)', async () => {
+    const local = new URL(gateways.housing!.localUrl)
+    const ask = (headers: Record<string, string>) =>
+      new Promise<{ status: number; code: string | undefined }>((resolve, reject) => {
+        const req = httpRequest(
+          { host: local.hostname, port: Number(local.port), path: '/v1/local/status', headers },
+          (res) => {
+            let body = ''
+            res.on('data', (c: Buffer) => {
+              body += c.toString()
+            })
+            res.on('end', () =>
+              resolve({ status: res.statusCode ?? 0, code: (JSON.parse(body) as { code?: string }).code }),
+            )
+          },
+        )
+        req.on('error', reject)
+        req.end()
+      })
+    assert.deepEqual(await ask({ host: `attacker.example:${local.port}` }), { status: 421, code: 'HOST_NOT_ALLOWED' })
+    assert.deepEqual(await ask({ host: local.host, origin: 'http://attacker.example' }), {
+      status: 403,
+      code: 'ORIGIN_NOT_ALLOWED',
+    })
+    assert.equal((await ask({ host: local.host })).status, 200)
   })
 
   it('refusals: no grant, field not granted, forged, replayed, foreign certificate — coded and logged', async () => {

@@ -102,6 +102,14 @@ export const ERROR_CATALOGUE = {
   HTTP_MALFORMED: { http: 400, message: 'the request is not valid HTTP' },
   REQUEST_TIMEOUT: { http: 408, message: 'the request was not received in time' },
   INTERNAL: { http: 500, message: 'internal error' },
+  // browser-facing local servers (portal, gateway local API): DNS rebinding and cross-site requests
+  HOST_NOT_ALLOWED: { http: 421, message: 'this server does not answer for that Host name' },
+  ORIGIN_NOT_ALLOWED: { http: 403, message: 'cross-origin requests are refused' },
+  DEV_NETWORK_ONLY: { http: 403, message: 'demo keys are served only by a network created with --dev' },
+  MAILBOX_AUTH_INVALID: {
+    http: 401,
+    message: 'the request must be signed by the holder (or the issuing officer) with a current key',
+  },
   // sdk (client side: raised by the SDK, never answered by a node; the status is the nearest HTTP meaning)
   SDK_NETWORK_ERROR: { http: 503, message: 'the node could not be reached' },
   SDK_TIMEOUT: { http: 504, message: 'timed out waiting for the node' },

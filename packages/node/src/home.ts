@@ -60,6 +60,11 @@ export interface NetworkFile {
   suite: SuiteName
   nodes: NetworkNode[]
   operatorKeys: Record<string, string>
+  /**
+   * A development network (`govchain init --dev`, `govchain up --dev`): only such a network's
+   * portal may hand demo identities' private keys to the page. Absent = a real network.
+   */
+  dev?: boolean
 }
 
 /**
@@ -166,6 +171,8 @@ export interface InitOptions {
    * default consortium supplies the demo licence catalogue this way.
    */
   sections?: (genesis: Genesis) => Record<string, unknown>
+  /** A development network: its portal may serve demo keys (NetworkFile.dev). Default false. */
+  dev?: boolean
   chainId?: string
   host?: string
   /**
@@ -322,7 +329,13 @@ export async function initNetwork(opts: InitOptions): Promise<NetworkFile> {
     writeJson(join(n.home, 'config.json'), config)
     writeJson(join(n.home, 'genesis.json'), genesis)
   }
-  const network: NetworkFile = { chainId, suite: opts.suite, nodes, operatorKeys }
+  const network: NetworkFile = {
+    chainId,
+    suite: opts.suite,
+    nodes,
+    operatorKeys,
+    ...(opts.dev === true ? { dev: true } : {}),
+  }
   writeJson(join(dir, 'network.json'), network)
   log(`network ${chainId} written to ${dir}`)
   return network

@@ -227,9 +227,24 @@ export interface MailboxEntry {
   timeMs: number
 }
 
+/**
+ * Every mailbox request is signed (holderAuth over the path, ±5 minutes): the holder reads its
+ * own entries; an officer hands a credential over (path /demo/credentials/<holder>/<licenceId>)
+ * and, for a renewal, reads back one its organisation issued.
+ */
+export const mailboxPaths = {
+  list: '/demo/credentials',
+  put: (holder: string, licenceId: string) => `/demo/credentials/${holder}/${licenceId}`,
+  issued: (licenceId: string) => `/demo/credentials/issued/${encodeURIComponent(licenceId)}`,
+}
+
 export const mailbox = {
-  list: (holder: string) => callJson<{ items: MailboxEntry[] }>('', 'GET', `/demo/credentials${qs({ holder })}`),
-  put: (entry: Omit<MailboxEntry, 'timeMs'>) => callJson<{ ok: true }>('', 'POST', '/demo/credentials', entry),
+  list: (auth: Record<string, string>) =>
+    callJson<{ items: MailboxEntry[] }>('', 'GET', `${mailboxPaths.list}${qs(auth)}`),
+  issued: (licenceId: string, auth: Record<string, string>) =>
+    callJson<{ items: MailboxEntry[] }>('', 'GET', `${mailboxPaths.issued(licenceId)}${qs(auth)}`),
+  put: (entry: Omit<MailboxEntry, 'timeMs'>, auth: Record<string, string>) =>
+    callJson<{ ok: true }>('', 'POST', mailboxPaths.list, { ...entry, auth }),
 }
 
 // ---------------------------------------------------------------- catalogue and sharing (docs/sharing-api.md)

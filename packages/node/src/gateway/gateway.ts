@@ -42,6 +42,9 @@ import {
   SharingReceiptArgs,
   SharingRefusalArgs,
 } from '@govchain/sharing/schema'
+// Registers (and types) identity's codes: the local API answers IDENTITY_WRONG_ORGANISATION.
+import '@govchain/identity/schema'
+import { guardBrowserRequest, LOOPBACK_HOSTS } from '../http-guard.ts'
 import { loadTrustedCAs, type TrustedCA, verifyCertificateChain } from '../pki/index.ts'
 import { type GatewayView, NodeLink } from './chain.ts'
 import type { GatewayHome } from './config.ts'
@@ -153,6 +156,7 @@ export class Gateway {
   private readonly agent = new HttpsAgent({ keepAlive: true, maxSockets: 32, maxFreeSockets: 8, timeout: 60_000 })
   url = ''
   localUrl = ''
+  private localPort = 0
 
   private constructor(
     readonly home: GatewayHome,
@@ -197,6 +201,7 @@ export class Gateway {
     const localPort = await listenOn(this.localServer, config.local.host, config.local.port)
     this.url = `https://${config.listen.host}:${port}`
     this.localUrl = `http://${config.local.host}:${localPort}`
+    this.localPort = localPort
     this.logger.info({ orgId: this.orgId, url: this.url, localUrl: this.localUrl }, 'gateway listening')
   }
 
@@ -605,10 +610,18 @@ export class Gateway {
 
   private async handleLocal(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const origin = req.headers.origin
-    const cors: Record<string, string> =
-      typeof origin === 'string' && this.home.config.corsOrigins.includes(origin)
-        ? { 'access-control-allow-origin': origin, 'access-control-allow-headers': 'content-type', vary: 'origin' }
-        : {}
+    const corsAllowed = typeof origin === 'string' && this.home.config.corsOrigins.includes(origin)
+    // Only this API's own names (DNS rebinding); a browser origin only if configured for CORS.
+    const refused = guardBrowserRequest(req, {
+      hosts: [...LOOPBACK_HOSTS, this.home.config.local.host],
+      port: this.localPort,
+    })
+    if (refused !== undefined && !(corsAllowed && refused.code === 'ORIGIN_NOT_ALLOWED')) {
+      return send(res, refused.code === 'HOST_NOT_ALLOWED' ? 421 : 403, refused.toJSON())
+    }
+    const cors: Record<string, string> = corsAllowed
+      ? { 'access-control-allow-origin': origin, 'access-control-allow-headers': 'content-type', vary: 'origin' }
+      : {}
     if (req.method === 'OPTIONS') {
       res.writeHead(204, { ...cors, 'access-control-allow-methods': 'GET, POST', 'access-control-max-age': '600' })
       return void res.end()

@@ -7,9 +7,10 @@
  */
 import { credentialFields, issueLicence, licenseTx, reissueLicence } from '@govchain/sdk'
 import { useMemo, useState } from 'react'
-import { type Licence, type LicenceType, licenceApi, mailbox } from '../api.ts'
+import { type Licence, type LicenceType, licenceApi, mailbox, mailboxPaths } from '../api.ts'
 import { useApp } from '../app.tsx'
 import { tMaybe } from '../i18n.ts'
+import { holderAuth } from '../licence.ts'
 import { ActionButton, Badge, Card, ErrorBox, formatDate, formatTime, Loading, Notice, useLoad } from '../ui.tsx'
 import { statusTone } from './Wallet.tsx'
 
@@ -87,8 +88,18 @@ export function IssuerPage() {
   )
 }
 
+/** Signs a mailbox request with the signed-in officer's key (the holder DID names the entry). */
+function useOfficerAuth(): (path: string, holder: string) => Record<string, string> {
+  const { suite, config, identity } = useApp()
+  return (path, holder) => {
+    if (identity?.privateKey === undefined) throw new Error('sign in as an officer to hand over credentials')
+    return holderAuth(suite, config.chainId, path, holder, identity.privateKey)
+  }
+}
+
 function IssueForm({ org, types, onIssued }: { org: string; types: LicenceType[]; onIssued: () => void }) {
   const { t, lang, config, submit, orgName } = useApp()
+  const officerAuth = useOfficerAuth()
   const mine = types.filter((x) => x.issuers.includes(org))
   // Every type is offered: the chain, not the page, decides who may issue what.
   const [code, setCode] = useState((mine[0] ?? types[0])?.code ?? '')
@@ -204,7 +215,10 @@ function IssueForm({ org, types, onIssued }: { org: string; types: LicenceType[]
             return made.tx
           })
           if (made === undefined) return
-          await mailbox.put({ holder: holderDid, licenceId: made.id, credential: made.credential })
+          await mailbox.put(
+            { holder: holderDid, licenceId: made.id, credential: made.credential },
+            officerAuth(mailboxPaths.put(holderDid, made.id), holderDid),
+          )
           setIssued(made.id)
           setValues({})
           onIssued()
@@ -315,6 +329,7 @@ function Manage({
   onChange: () => void
 }) {
   const { t, lang, client, submit, config, orgName, suite } = useApp()
+  const officerAuth = useOfficerAuth()
   const [reason, setReason] = useState('')
   const [reasonCode, setReasonCode] = useState<(typeof REVOKE_REASONS)[number]>('issued_in_error')
   const [until, setUntil] = useState(dateInput(Math.max(l.validUntilMs, Date.now()) + 365 * 5 * DAY_MS))
@@ -333,7 +348,7 @@ function Manage({
       const o = config.organisations.find((x) => x.id === l.issuerOrg)
       if (type === undefined || o === undefined) return
       // The new version needs the field values: the issuing department keeps them (here: the demo mailbox).
-      const mail = await mailbox.list(l.holder)
+      const mail = await mailbox.issued(l.id, officerAuth(mailboxPaths.issued(l.id), l.holder))
       const cred = mail.items.find((m) => m.licenceId === l.id)?.credential
       if (cred === undefined)
         throw new Error(
@@ -358,7 +373,10 @@ function Manage({
         return made.tx
       })
       if (made === undefined) return
-      await mailbox.put({ holder: l.holder, licenceId: made.id, credential: made.credential })
+      await mailbox.put(
+        { holder: l.holder, licenceId: made.id, credential: made.credential },
+        officerAuth(mailboxPaths.put(l.holder, made.id), l.holder),
+      )
       setNote(made.id)
     })
   return (

@@ -6,7 +6,15 @@
  */
 import { fromHex, licenseTx } from '@govchain/sdk'
 import { useEffect, useState } from 'react'
-import { type Licence, type LicenceGrant, type LicenceType, type LicenceUse, licenceApi, mailbox } from '../api.ts'
+import {
+  type Licence,
+  type LicenceGrant,
+  type LicenceType,
+  type LicenceUse,
+  licenceApi,
+  mailbox,
+  mailboxPaths,
+} from '../api.ts'
 import { useApp } from '../app.tsx'
 import { tMaybe } from '../i18n.ts'
 import { fieldsOf, holderAuth, present, qrPayload } from '../licence.ts'
@@ -48,19 +56,23 @@ export function keepCredential(holder: string, id: string, credential: string): 
 }
 
 export function WalletPage() {
-  const { t, client, identity } = useApp()
+  const { t, client, identity, suite, config } = useApp()
   const did = identity?.kind === 'officer' ? undefined : identity?.did
   const { data, error, loading, reload } = useLoad(async () => {
     if (did === undefined) return undefined
     const [list, types, mail] = await Promise.all([
       licenceApi.list(client.url, { holder: did, limit: 200 }),
       licenceApi.types(client.url),
-      mailbox.list(did).catch(() => ({ items: [] })),
+      identity?.privateKey === undefined
+        ? { items: [] }
+        : mailbox
+            .list(holderAuth(suite, config.chainId, mailboxPaths.list, did, identity.privateKey))
+            .catch(() => ({ items: [] })),
     ])
     const creds: Record<string, string> = { ...localCredentials(did) }
     for (const m of mail.items) creds[m.licenceId] ??= m.credential
     return { licences: list.items, types: new Map(types.items.map((x) => [x.code, x])), creds }
-  }, [did, client])
+  }, [did, client, identity, suite, config])
   if (did === undefined) return <LoginFirst />
   return (
     <div className="page">
