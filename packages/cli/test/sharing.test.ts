@@ -5,7 +5,7 @@
  */
 import assert from 'node:assert/strict'
 import { createHash } from 'node:crypto'
-import { readdirSync, readFileSync, rmSync, statSync } from 'node:fs'
+import { readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs'
 import { request as httpRequest } from 'node:http'
 import { join } from 'node:path'
 import { after, before, describe, it } from 'node:test'
@@ -25,7 +25,7 @@ import {
 import { buildTx, sharingDecide, sharingRequest, sharingRevoke, signSharingAuth } from '@govchain/sdk'
 import { type DataRequest, gatewayLocalMessage, ReceiptBody, subjectPseudonym } from '@govchain/sharing/schema'
 import { type GatewayProcess, startGatewayProcess } from '../src/demo/gateway-procs.ts'
-import { requestHousingGrants, type SharingDemo, seedSharingDemo } from '../src/demo/sharing.ts'
+import { demoPeople, requestHousingGrants, type SharingDemo, seedSharingDemo } from '../src/demo/sharing.ts'
 import { startNetwork, type TestNetwork, waitUntil } from '../src/testnet.ts'
 
 const suite = getSuite('gm')
@@ -580,7 +580,10 @@ describe('data sharing across 4 departments (multi-process)', { timeout: 600_000
       }>('tax', '/v1/sharing/my-accesses', { did, publicKey: toHex(key.publicKey), challenge, signature, credential })
     }
     const alice = demo.people[5]! // fetched twice above (household, tax) through the local API
-    const bob = demo.people[7]! // never fetched
+    // A person in no silo (another seed), so certainly never served: fetches without a filter
+    // (the revocation case) return any rows of the table.
+    const bob = demoPeople(1, 99)[0]!
+    assert.ok(!demo.people.some((p) => p.idNumber === bob.idNumber))
     const aliceKey = suite.generateKeyPair()
     const bobKey = suite.generateKeyPair()
     const aliceDid = await didOf(aliceKey)
@@ -650,7 +653,10 @@ describe('data sharing across 4 departments (multi-process)', { timeout: 600_000
     assert.ok(typeof (l.json.versions[0]!.proof as { proof: unknown }).proof === 'string')
     assert.ok(l.json.grants.some((g) => g.request.requestId === grants.household))
     assert.ok(l.json.receipts.every((r) => typeof r.proof.proof === 'string'))
-    assert.ok(l.json.refusals.length >= 5, `refusals: ${JSON.stringify(l.json.refusals)}`)
+    // Refusals name a resource only when they concern a grant of it on chain (issue 13, item 5):
+    // the field not granted and the revoked grant above.
+    assert.ok(l.json.refusals.length >= 2, `refusals: ${JSON.stringify(l.json.refusals)}`)
+    assert.ok(l.json.refusals.every((r) => (r as { grantId: string | null }).grantId !== null))
     const police = loadGatewayHome(homeOf('police'))
     const alice = toHex(subjectPseudonym(suite, police.pseudonymKey!, 'person', demo.people[5]!.idNumber))
     const onlyAlice = await lineage(net.keys.tax!, alice)
@@ -659,6 +665,125 @@ describe('data sharing across 4 departments (multi-process)', { timeout: 600_000
     )
     const nobody = suite.generateKeyPair()
     assert.equal((await lineage(nobody)).status, 403)
+  })
+
+  it('issue 13 item 3: parallel fetches never take a grant past its rows, across a gateway restart', async () => {
+    const request = sharingRequest({
+      ...(await signer('housing')),
+      resourceId: 'police.household',
+      consumerOrg: 'housing',
+      fields: ['id_number', 'name'],
+      purpose: '公共租赁住房申请资格审核',
+      legalBasis: '《公共租赁住房管理办法》第七条',
+      durationMs: 86_400_000,
+      rowsMax: 2,
+    })
+    assert.equal(await commit('housing', request), 'OK')
+    const decide = sharingDecide({
+      ...(await signer('police')),
+      requestId: request.hashHex,
+      approve: true,
+      reason: '准予',
+    })
+    assert.equal(await commit('police', decide), 'OK')
+    const home = loadGatewayHome(homeOf('housing'))
+    // Ten at once, no filter: each would get every row if the limit were read from the chain.
+    const answers = await Promise.all(
+      Array.from({ length: 10 }, () =>
+        callAs(home.tls, 'police', housingRequest(request.hashHex, 'police.household', ['id_number', 'name']).body),
+      ),
+    )
+    const rows = answers
+      .filter((a) => a.code === 'OK')
+      .map((a) => codec.decode(ReceiptBody, fromBase64(a.answer!.receipt!)).rows)
+    assert.equal(
+      rows.reduce((x, y) => x + y, 0),
+      2,
+    )
+    assert.ok(answers.filter((a) => a.code !== 'OK').every((a) => a.code === 'SHARING_VOLUME_EXCEEDED'))
+    // No receipt was acknowledged, so the chain still counts none: the gateway's own ledger holds
+    // the limit, and it survives a restart.
+    await gateways.police!.stop()
+    // Restarted with a tight requester budget and a short refusal interval, for the flood below.
+    const configPath = join(homeOf('police'), 'gateway', 'gateway.json')
+    const config = JSON.parse(readFileSync(configPath, 'utf8')) as Record<string, unknown>
+    writeFileSync(
+      configPath,
+      JSON.stringify({ ...config, requesterRatePerSecond: 5, requesterBurst: 20, refusalIntervalMs: 3000 }),
+    )
+    gateways.police = await startGatewayProcess('police', homeOf('police'), net.dir)
+    const again = await callAs(home.tls, 'police', housingRequest(request.hashHex, 'police.household', ['name']).body)
+    assert.equal(again.code, 'SHARING_VOLUME_EXCEEDED')
+    assert.equal(statSync(join(homeOf('police'), 'gateway', 'volume.json')).mode & 0o777, 0o600)
+  })
+
+  it('issue 13 items 5 and 6: refusals carry no requester data, need a registered gateway, and are aggregated', async () => {
+    const housingHome = loadGatewayHome(homeOf('housing'))
+    const person = demo.people[7]!
+    const t0 = Date.now()
+    // Personal data in every field a requester controls: grant id, resource, fields, filter.
+    const grantOfId = toHex(suite.hash(utf8(person.idNumber)))
+    const injected = [
+      housingRequest(grantOfId, 'police.household', [person.idNumber, 'name'], [person.idNumber, person.phone]),
+      housingRequest(grants.household, 'police.household', ['name', `x${person.phone}`], [person.idNumber]),
+      housingRequest('ab'.repeat(32), `police.h${person.phone}`, ['name'], [person.name]),
+    ]
+    for (const r of injected) assert.notEqual((await callAs(housingHome.tls, 'police', r.body)).code, 'OK')
+    // Junk that is not base64, and an oversize body: coded answers, not resets or failing transactions.
+    assert.equal(
+      (await callAs(housingHome.tls, 'police', { request: `${person.idNumber}!`, signature: 'ab'.repeat(64) })).code,
+      'GATEWAY_BAD_REQUEST',
+    )
+    assert.equal(
+      (await callAs(housingHome.tls, 'police', { request: 'A'.repeat(2 * 1024 * 1024), signature: 'ab'.repeat(64) }))
+        .code,
+      'PAYLOAD_TOO_LARGE',
+    )
+    // A consortium certificate that is no registered gateway's (police's own node) is refused, unrecorded.
+    const nodeTls = {
+      certPem: readFileSync(join(homeOf('market'), 'keys', 'tls.crt'), 'utf8'),
+      keyPem: readFileSync(join(homeOf('market'), 'keys', 'tls.key'), 'utf8'),
+    }
+    assert.equal(
+      (await callAs(nodeTls, 'police', housingRequest('ab'.repeat(32), 'police.household', ['name']).body)).code,
+      'GATEWAY_CERT_NOT_REGISTERED',
+    )
+    // A flood from one department: rate-limited, and the chain gets counts, not a transaction each.
+    const flood = await Promise.all(
+      Array.from({ length: 160 }, () =>
+        callAs(housingHome.tls, 'police', housingRequest('cd'.repeat(32), 'police.household', ['name']).body),
+      ),
+    )
+    assert.ok(
+      flood.some((f) => f.code === 'RATE_LIMITED'),
+      'some of the flood is rate-limited',
+    )
+    type OnChain = {
+      code: string
+      consumerOrg: string | null
+      reason: string
+      refusedAtMs: number
+      grantId: string | null
+    }
+    const fresh = async () =>
+      (
+        await api<{ refusals: OnChain[] }>('police', `/v1/sharing/refusals?provider=police&limit=100`)
+      ).json.refusals.filter((r) => r.refusedAtMs >= t0)
+    const recorded = await waitUntil('aggregated refusals on chain', async () => {
+      const list = await fresh()
+      return list.some((r) => r.code === 'SHARING_NO_GRANT' && /\(x\d+\)$/.test(r.reason)) ? list : undefined
+    })
+    const noGrant = recorded.filter((r) => r.code === 'SHARING_NO_GRANT')
+    const floodRefused = flood.filter((f) => f.code === 'SHARING_NO_GRANT').length
+    assert.ok(noGrant.length <= 3, `${noGrant.length} transactions for ${floodRefused} refusals`)
+    for (const r of recorded) {
+      assert.equal(r.consumerOrg, 'housing')
+      assert.ok(!['GATEWAY_CERT_NOT_REGISTERED', 'RATE_LIMITED', 'PAYLOAD_TOO_LARGE'].includes(r.code), r.code)
+      // Fixed text per code (with a count when aggregated): never the requester's words.
+      assert.match(r.reason, /^[^0-9]*( \(x\d+\))?$/)
+      assert.ok(!r.reason.includes(person.phone) && !r.reason.includes(person.idNumber))
+      assert.notEqual(r.grantId, grantOfId)
+    }
   })
 
   it('no personal data on chain: every block and state value, in clear or as an unkeyed hash', async () => {

@@ -156,6 +156,10 @@ export const ERROR_CATALOGUE = {
   GATEWAY_STALE_REQUEST: { http: 401, message: 'gateway request time is outside the accepted window' },
   GATEWAY_CERT_NOT_CONSORTIUM: { http: 401, message: 'client certificate is not issued by a consortium organisation' },
   GATEWAY_CERT_MISMATCH: { http: 403, message: 'certificate does not match the registered gateway' },
+  GATEWAY_CERT_NOT_REGISTERED: {
+    http: 403,
+    message: 'client certificate is not a data gateway certificate registered in the catalogue',
+  },
   GATEWAY_UNKNOWN_CONSUMER: { http: 403, message: 'the requesting organisation has no registered gateway' },
   GATEWAY_BAD_RESPONSE: { http: 502, message: 'the provider gateway answered with an invalid response' },
   GATEWAY_UNREACHABLE: { http: 503, message: 'the gateway could not be reached' },

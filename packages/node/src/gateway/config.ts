@@ -41,9 +41,24 @@ export interface GatewayConfig {
   ackTimeoutMs: number
   /** Origins allowed to call the local API from a browser. */
   corsOrigins: string[]
+  /**
+   * Refusals go on chain aggregated: at most one transaction per requester and code per
+   * interval, carrying the count (absent: GATEWAY_DEFAULTS).
+   */
+  refusalIntervalMs?: number
+  /** Requests per second each requesting organisation may send (token bucket; absent: default). */
+  requesterRatePerSecond?: number
+  /** Burst of that bucket. */
+  requesterBurst?: number
 }
 
-export const GATEWAY_DEFAULTS = { requestSkewMs: 60_000, ackTimeoutMs: 10_000 } as const
+export const GATEWAY_DEFAULTS = {
+  requestSkewMs: 60_000,
+  ackTimeoutMs: 10_000,
+  refusalIntervalMs: 10_000,
+  requesterRatePerSecond: 50,
+  requesterBurst: 100,
+} as const
 
 export interface GatewayHome {
   dir: string
@@ -83,7 +98,8 @@ export function initGatewayHome(opts: InitGatewayOptions): GatewayHome {
   const node = loadHome(opts.nodeHome)
   const dir = gatewayDir(opts.nodeHome)
   if (!existsSync(join(dir, 'gateway.json'))) {
-    mkdirSync(dir, { recursive: true })
+    // The gateway's folder holds its keys, its ledger and refusal log: this user only.
+    mkdirSync(dir, { recursive: true, mode: 0o700 })
     const caDir = opts.caDir ?? resolve(node.home, '..', '..', 'orgs', node.config.orgId)
     const ca = {
       certPem: readFileSync(join(caDir, 'ca.crt'), 'utf8'),
@@ -137,6 +153,18 @@ export function loadGatewayHome(nodeHome: string): GatewayHome {
   const config = readJson<GatewayConfig>(join(dir, 'gateway.json'), 'CONFIG_INVALID')
   if (typeof config.orgId !== 'string' || config.orgId !== node.config.orgId || !config.listen || !config.local) {
     throw new GovchainError('GATEWAY_CONFIG_INVALID', `${dir}/gateway.json: orgId, listen or local missing or wrong`)
+  }
+  for (const k of [
+    'requestSkewMs',
+    'ackTimeoutMs',
+    'refusalIntervalMs',
+    'requesterRatePerSecond',
+    'requesterBurst',
+  ] as const) {
+    const v = config[k]
+    if (v !== undefined && !(typeof v === 'number' && Number.isFinite(v) && v > 0)) {
+      throw new GovchainError('GATEWAY_CONFIG_INVALID', `${dir}/gateway.json: ${k} must be a positive number`)
+    }
   }
   const key = loadKeyFile(join(dir, 'key.json'))
   const tls = {

@@ -19,7 +19,10 @@ import { createHash, randomBytes } from 'node:crypto'
 import { appendFileSync } from 'node:fs'
 import { createServer as createHttpServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http'
 import { createServer as createHttpsServer, Agent as HttpsAgent, request as httpsRequest } from 'node:https'
+import { join } from 'node:path'
 import type { TLSSocket } from 'node:tls'
+// Registers (and types) identity's codes: the local API answers IDENTITY_WRONG_ORGANISATION.
+import { RateLimiter } from '@govchain/app'
 import {
   type CryptoSuite,
   codec,
@@ -42,12 +45,11 @@ import {
   SharingReceiptArgs,
   SharingRefusalArgs,
 } from '@govchain/sharing/schema'
-// Registers (and types) identity's codes: the local API answers IDENTITY_WRONG_ORGANISATION.
 import '@govchain/identity/schema'
 import { guardBrowserRequest, LOOPBACK_HOSTS } from '../http-guard.ts'
 import { loadTrustedCAs, type TrustedCA, verifyCertificateChain } from '../pki/index.ts'
 import { type GatewayView, NodeLink } from './chain.ts'
-import type { GatewayHome } from './config.ts'
+import { GATEWAY_DEFAULTS, type GatewayHome } from './config.ts'
 import type { DataConnector, Row } from './connector.ts'
 import {
   encodeReceipt,
@@ -59,6 +61,7 @@ import {
   signRequest,
   verifyReceipt,
 } from './protocol.ts'
+import { VolumeLedger } from './volume.ts'
 
 export const GATEWAY_BODY_BYTES_MAX = 1024 * 1024
 /** Replay cache bound (entries live 2 × the accepted skew). */
@@ -103,6 +106,17 @@ interface Refusal {
   requestHash: Uint8Array
 }
 
+/** Refusals that are never recorded on chain: no identified requester, or spam controls. */
+const UNRECORDED_REFUSALS: ReadonlySet<string> = new Set([
+  'INTERNAL',
+  'GATEWAY_CERT_NOT_CONSORTIUM',
+  'GATEWAY_CERT_NOT_REGISTERED',
+  'RATE_LIMITED',
+  'PAYLOAD_TOO_LARGE',
+])
+/** Requester × code groups counted per interval (bounded like everything else). */
+const REFUSAL_GROUPS_MAX = 4096
+
 class Refused extends Error {
   constructor(
     readonly code: ErrorCode,
@@ -114,20 +128,34 @@ class Refused extends Error {
 
 const quietLogger: GatewayLogger = { info() {}, warn() {} }
 
+/**
+ * A request body of at most GATEWAY_BODY_BYTES_MAX. Oversize is PAYLOAD_TOO_LARGE, which the
+ * caller answers as coded JSON (413): a declared length is refused before reading; a chunked body
+ * is drained past the limit without being kept, so the client reads the answer instead of a reset.
+ */
 function readBody(req: IncomingMessage): Promise<Buffer> {
   return new Promise((resolveBody, reject) => {
+    if (Number(req.headers['content-length'] ?? 0) > GATEWAY_BODY_BYTES_MAX) {
+      req.resume()
+      reject(new GovchainError('PAYLOAD_TOO_LARGE', undefined, { bytesMax: GATEWAY_BODY_BYTES_MAX }))
+      return
+    }
     const chunks: Buffer[] = []
     let size = 0
+    let over = false
     req.on('data', (c: Buffer) => {
       size += c.length
       if (size > GATEWAY_BODY_BYTES_MAX) {
-        reject(new GovchainError('PAYLOAD_TOO_LARGE'))
-        req.destroy()
+        if (!over) reject(new GovchainError('PAYLOAD_TOO_LARGE', undefined, { bytesMax: GATEWAY_BODY_BYTES_MAX }))
+        over = true
+        chunks.length = 0
         return
       }
       chunks.push(c)
     })
-    req.on('end', () => resolveBody(Buffer.concat(chunks)))
+    req.on('end', () => {
+      if (!over) resolveBody(Buffer.concat(chunks))
+    })
     req.on('error', reject)
   })
 }
@@ -143,6 +171,13 @@ export class Gateway {
   readonly node: NodeLink
   private readonly trusted: TrustedCA[]
   private readonly seen = new Map<string, number>()
+  /** Refusals counted for the chain, per requester and code, until the interval ends. */
+  private readonly refusals = new Map<string, Refusal & { consumerOrg: string; count: number; firstMs: number }>()
+  private refusalTimer: NodeJS.Timeout | undefined
+  private readonly refusalIntervalMs: number
+  private readonly requesters: RateLimiter
+  /** Rows answered per grant, reserved durably before each answer (volume.ts). */
+  private readonly volume: VolumeLedger
   private readonly pending = new Map<
     string,
     { args: { body: Uint8Array; providerSignature: Uint8Array }; timer: NodeJS.Timeout; consumerKey: Uint8Array }
@@ -166,6 +201,14 @@ export class Gateway {
     this.suite = getSuite(home.suite)
     this.node = new NodeLink(home.config.nodeApiUrl, this.suite, home.chainId, home.key)
     this.trusted = loadTrustedCAs(home.trustedCaPems)
+    this.volume = new VolumeLedger(join(home.dir, 'volume.json'))
+    this.refusalIntervalMs = home.config.refusalIntervalMs ?? GATEWAY_DEFAULTS.refusalIntervalMs
+    this.requesters = new RateLimiter({
+      ratePerSecond: home.config.requesterRatePerSecond ?? GATEWAY_DEFAULTS.requesterRatePerSecond,
+      burst: home.config.requesterBurst ?? GATEWAY_DEFAULTS.requesterBurst,
+      clientsMax: 1024,
+      nowMs: () => Date.now(),
+    })
   }
 
   static async start(opts: StartGatewayOptions): Promise<Gateway> {
@@ -206,6 +249,8 @@ export class Gateway {
   }
 
   async stop(): Promise<void> {
+    // Counted refusals are recorded before stopping.
+    this.track(this.flushRefusals())
     // Receipts still waiting for a countersignature are recorded provider-only before stopping.
     for (const [id, p] of this.pending) {
       clearTimeout(p.timer)
@@ -241,27 +286,42 @@ export class Gateway {
     send(res, 404, { code: 'NOT_FOUND', message: 'no such route' })
   }
 
-  /** The consortium identity of the TLS client, or a refusal. */
-  private clientIdentity(req: IncomingMessage): { orgId: string; fingerprint: Uint8Array } {
+  /**
+   * The consortium identity of the TLS client, or a refusal: its certificate must chain to a
+   * consortium CA and be the certificate an organisation registered for its data gateway
+   * (catalog.setGateway). A node's or any other consortium certificate is refused
+   * (GATEWAY_CERT_NOT_REGISTERED), and like an outsider it makes nothing be written on chain.
+   */
+  private async clientIdentity(req: IncomingMessage): Promise<{ orgId: string; fingerprint: Uint8Array }> {
     const socket = req.socket as TLSSocket
     const cert = socket.getPeerCertificate?.()
     if (cert === undefined || cert === null || cert.raw === undefined) {
       throw new Refused('GATEWAY_CERT_NOT_CONSORTIUM', 'no client certificate')
     }
+    let orgId: string
     try {
       const id = verifyCertificateChain({ raw: cert.raw }, this.trusted)
       if (id.role !== 'client' && id.role !== 'node') throw new Error('role')
-      return { orgId: id.orgId, fingerprint: new Uint8Array(createHash('sha256').update(cert.raw).digest()) }
+      orgId = id.orgId
     } catch (e) {
       throw new Refused('GATEWAY_CERT_NOT_CONSORTIUM', `client certificate: ${isGovchainError(e) ? e.code : String(e)}`)
     }
+    const fingerprint = new Uint8Array(createHash('sha256').update(cert.raw).digest())
+    const registered = await this.node.gateway(orgId)
+    if (registered === undefined || registered.certFingerprint !== toHex(fingerprint)) {
+      throw new Refused('GATEWAY_CERT_NOT_REGISTERED', `${orgId}: not its registered gateway certificate`)
+    }
+    return { orgId, fingerprint }
   }
 
   private async serveQuery(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const refusal: Refusal = { code: 'GATEWAY_BAD_REQUEST', message: '', requestHash: new Uint8Array(32) }
     try {
-      const client = this.clientIdentity(req)
+      const client = await this.clientIdentity(req)
       refusal.consumerOrg = client.orgId
+      // Per requesting organisation: junk cannot crowd out the others (RATE_LIMITED is logged, not recorded).
+      if (!this.requesters.take(client.orgId))
+        throw new Refused('RATE_LIMITED', 'too many requests from this organisation')
       const raw = await readBody(req)
       let body: { request?: unknown; signature?: unknown }
       try {
@@ -276,20 +336,19 @@ export class Gateway {
       ) {
         throw new Refused('GATEWAY_BAD_REQUEST', 'request (base64) and signature (hex) are required')
       }
+      if (!/^[A-Za-z0-9+/]*={0,2}$/.test(body.request) || body.request.length % 4 !== 0) {
+        throw new Refused('GATEWAY_BAD_REQUEST', 'request is not base64')
+      }
       const requestBytes = fromBase64(body.request)
-      refusal.requestHash = this.suite.hash(requestBytes)
       const answer = await this.answer(client, requestBytes, fromHex(body.signature), refusal)
       send(res, 200, answer)
     } catch (e) {
       const code: ErrorCode = e instanceof Refused ? e.code : isGovchainError(e) ? e.code : 'INTERNAL'
       refusal.code = code
       refusal.message = e instanceof Error ? e.message : String(e)
-      const refusalTx = await this.refuse(refusal)
-      send(res, errorInfo(code)?.http ?? 500, {
-        code,
-        message: refusal.message,
-        ...(refusalTx === undefined ? {} : { refusalTx }),
-      })
+      this.refuse(refusal)
+      // The requester learns why (this answer is not on chain); the chain gets the code only.
+      send(res, errorInfo(code)?.http ?? 500, { code, message: refusal.message })
     }
   }
 
@@ -306,8 +365,8 @@ export class Gateway {
     } catch (e) {
       throw new Refused(isGovchainError(e) ? e.code : 'GATEWAY_BAD_REQUEST', e instanceof Error ? e.message : String(e))
     }
-    refusal.grantId = r.grantId
-    refusal.resourceId = r.resourceId
+    // Nothing the requester sent reaches the refusal record until it is proven to be the
+    // registered consumer's own, and then only identifiers the chain already holds (issue 13, item 5).
     if (r.consumerOrg !== client.orgId)
       throw new Refused('GATEWAY_CERT_MISMATCH', `certificate of ${client.orgId}, request for ${r.consumerOrg}`)
     const consumerGw = await this.node.gateway(r.consumerOrg)
@@ -322,6 +381,8 @@ export class Gateway {
     if (consumerGw.certFingerprint !== toHex(client.fingerprint)) {
       throw new Refused('GATEWAY_CERT_MISMATCH', 'client certificate is not the one the consumer registered')
     }
+    // Signed by the registered consumer: the hash of its signed request (with its nonce) may be recorded.
+    refusal.requestHash = this.suite.hash(requestBytes)
     if (r.chainId !== this.home.chainId || r.providerOrg !== this.orgId)
       throw new Refused('GATEWAY_BAD_REQUEST', 'wrong chain or provider')
     const now = Date.now()
@@ -339,6 +400,9 @@ export class Gateway {
     ) {
       throw new Refused('SHARING_NO_GRANT', 'no such grant for this consumer and resource')
     }
+    // A grant on chain for this consumer and resource: its id and resource are the chain's own.
+    refusal.grantId = r.grantId
+    refusal.resourceId = grant.resourceId
     if (grant.status === 'revoked') throw new Refused('SHARING_GRANT_REVOKED', 'the grant was revoked')
     if (grant.status !== 'approved' || grant.grant === null)
       throw new Refused('SHARING_GRANT_NOT_ACTIVE', `the grant is ${grant.status}`)
@@ -351,22 +415,27 @@ export class Gateway {
       throw new Refused('SHARING_FIELD_NOT_GRANTED', `not granted: ${notGranted.join(', ')}`)
     if (r.filter !== undefined && !granted.has(r.filter.field))
       throw new Refused('SHARING_FIELD_NOT_GRANTED', `filter on ${r.filter.field}`)
-    const remaining = grant.grant.rowsMax - grant.rowsUsed
-    if (remaining <= 0) throw new Refused('SHARING_VOLUME_EXCEEDED', 'the grant’s rows are used up')
     const binding = config.resources[r.resourceId]
     if (binding === undefined) throw new Refused('CATALOG_NOT_FOUND', `${r.resourceId} is not served by this gateway`)
+    // Reserve before querying (durably, in one step): parallel requests, restarts and late
+    // receipts cannot take the grant past its rows (volume.ts).
+    const grantHex = toHex(r.grantId)
+    const reserved = this.volume.reserve(grantHex, grant.grant.rowsMax, grant.rowsUsed, SHARING_LIMITS.rowsPerFetch)
+    if (reserved === 0) throw new Refused('SHARING_VOLUME_EXCEEDED', 'the grant’s rows are used up')
 
     // Only granted fields, only rows within the filter and the grant's row scope.
     const where = []
     if (r.filter !== undefined) where.push({ column: r.filter.field, values: r.filter.values })
     if (grant.rowScope !== null) where.push({ column: grant.rowScope.field, values: grant.rowScope.values })
     const columns = [...new Set([...r.fields, binding.subjectColumn])]
-    const found = await this.connector.query({
-      table: binding.table,
-      columns,
-      where,
-      limit: Math.min(SHARING_LIMITS.rowsPerFetch, remaining),
-    })
+    let found: Row[]
+    try {
+      found = await this.connector.query({ table: binding.table, columns, where, limit: reserved })
+    } catch (e) {
+      this.volume.release(grantHex, reserved)
+      throw e
+    }
+    this.volume.release(grantHex, reserved - found.length)
     const subjects = new Map<string, Uint8Array>()
     const rows = found.map((row) => {
       const s = row[binding.subjectColumn]
@@ -455,7 +524,7 @@ export class Gateway {
 
   private async serveAck(req: IncomingMessage, res: ServerResponse): Promise<void> {
     try {
-      const client = this.clientIdentity(req)
+      const client = await this.clientIdentity(req)
       const body = JSON.parse((await readBody(req)).toString('utf8')) as {
         receiptId?: string
         consumerSignature?: string
@@ -484,7 +553,13 @@ export class Gateway {
   }
 
   /** Logs a refusal locally, and on chain when the requester is identifiable. Returns the refusal tx hash. */
-  private async refuse(r: Refusal): Promise<string | undefined> {
+  /**
+   * Logs a refusal locally (refusals.jsonl, 0600: the detail stays with the department) and
+   * counts it for the chain: refusals of an identified, registered requester are recorded
+   * aggregated, one transaction per requester and code per interval with the count, and with a
+   * fixed text per code as the reason — never anything the requester sent (issue 13, items 5, 6).
+   */
+  private refuse(r: Refusal): void {
     const line = {
       timeMs: Date.now(),
       code: r.code,
@@ -495,31 +570,54 @@ export class Gateway {
       requestHash: toHex(r.requestHash),
     }
     try {
-      appendFileSync(`${this.home.dir}/refusals.jsonl`, `${JSON.stringify(line)}\n`)
+      appendFileSync(`${this.home.dir}/refusals.jsonl`, `${JSON.stringify(line)}\n`, { mode: 0o600 })
     } catch (e) {
       this.logger.warn({ err: String(e) }, 'cannot append to refusals.jsonl')
     }
     this.logger.warn(line, 'refused')
-    if (r.consumerOrg === undefined || r.code === 'INTERNAL' || r.code === 'GATEWAY_CERT_NOT_CONSORTIUM')
-      return undefined
-    try {
-      const args = codec.encode(SharingRefusalArgs, {
-        providerOrg: this.orgId,
-        code: r.code,
-        consumerOrg: r.consumerOrg,
-        ...(r.grantId === undefined ? {} : { grantId: r.grantId }),
-        ...(r.resourceId === undefined || !/^[a-z][a-z0-9_.-]{2,63}$/.test(r.resourceId)
-          ? {}
-          : { resourceId: r.resourceId }),
-        requestHash: r.requestHash,
-        reason: (r.message.replace(/\p{Cc}/gu, ' ').trim() || r.code).slice(0, 200),
-        refusedAtMs: line.timeMs,
-      })
-      return await this.node.submit('sharing', 'refusal', args)
-    } catch (e) {
-      this.logger.warn({ err: String(e) }, 'cannot record the refusal on chain')
-      return undefined
+    if (r.consumerOrg === undefined || UNRECORDED_REFUSALS.has(r.code)) return
+    const key = `${r.consumerOrg}\n${r.code}`
+    const group = this.refusals.get(key)
+    if (group === undefined) {
+      if (this.refusals.size >= REFUSAL_GROUPS_MAX) return // counted in the local log only
+      this.refusals.set(key, { ...r, consumerOrg: r.consumerOrg, count: 1, firstMs: line.timeMs })
+    } else {
+      group.count++
+      // A group mixing grants names none of them.
+      if (group.grantId !== undefined && (r.grantId === undefined || toHex(r.grantId) !== toHex(group.grantId))) {
+        delete group.grantId
+        delete group.resourceId
+      }
     }
+    this.refusalTimer ??= setTimeout(() => this.track(this.flushRefusals()), this.refusalIntervalMs)
+  }
+
+  /** Records the counted refusals on chain now: one transaction per requester and code. Returns their hashes. */
+  async flushRefusals(): Promise<string[]> {
+    if (this.refusalTimer !== undefined) clearTimeout(this.refusalTimer)
+    this.refusalTimer = undefined
+    const groups = [...this.refusals.values()]
+    this.refusals.clear()
+    const hashes: string[] = []
+    for (const g of groups) {
+      const fixed = errorInfo(g.code)?.message ?? g.code
+      try {
+        const args = codec.encode(SharingRefusalArgs, {
+          providerOrg: this.orgId,
+          code: g.code,
+          consumerOrg: g.consumerOrg,
+          ...(g.grantId === undefined ? {} : { grantId: g.grantId }),
+          ...(g.resourceId === undefined ? {} : { resourceId: g.resourceId }),
+          requestHash: g.count === 1 ? g.requestHash : new Uint8Array(32),
+          reason: (g.count === 1 ? fixed : `${fixed} (x${g.count})`).slice(0, SHARING_LIMITS.reasonBytes),
+          refusedAtMs: g.firstMs,
+        })
+        hashes.push(await this.node.submit('sharing', 'refusal', args))
+      } catch (e) {
+        this.logger.warn({ err: String(e), code: g.code, count: g.count }, 'cannot record refusals on chain')
+      }
+    }
+    return hashes
   }
 
   // ------------------------------------------------------------------ consumer

@@ -1,5 +1,6 @@
 /** The embedded default connector: SQLite through better-sqlite3 (synchronous, in process). */
 
+import { chmodSync, existsSync } from 'node:fs'
 import { GovchainError } from '@govchain/core'
 import Database from 'better-sqlite3'
 import {
@@ -17,8 +18,11 @@ export function openSqliteConnector(path: string): DataConnector {
   let db: Database.Database
   try {
     db = new Database(path)
+    // The department's records (personal data): this user only, like the keys (issue 13, Low).
+    if (path !== ':memory:') chmodSync(path, 0o600)
     // WAL lets the seeding process and the gateway read/write the file side by side.
     db.pragma('journal_mode = WAL')
+    for (const side of [`${path}-wal`, `${path}-shm`]) if (existsSync(side)) chmodSync(side, 0o600)
   } catch (e) {
     throw new GovchainError('GATEWAY_CONNECTOR_ERROR', `cannot open SQLite database ${path}: ${String(e)}`)
   }
