@@ -2,7 +2,7 @@
  * The `govchain` command. Every command has --help; errors are one line on stderr and a
  * non-zero exit code (2 for usage, 1 for everything else, 3 when a node is unreachable).
  */
-import { spawn } from 'node:child_process'
+import { type ChildProcess, spawn } from 'node:child_process'
 import { existsSync, readFileSync, writeFileSync } from 'node:fs'
 import { join, resolve } from 'node:path'
 import { fileURLToPath } from 'node:url'
@@ -24,6 +24,7 @@ import {
   loadHome,
   loadKeyFile,
   type NetworkFile,
+  type NetworkNode,
   newKeyFile,
   parseGenesis,
   startNode,
@@ -159,12 +160,30 @@ function buildProgram(): Command {
     .option('--dir <dir>', 'network folder', '.govchain')
     .option('--no-demo', 'start only the nodes: no demo data, gateways or portal')
     .option('--portal-port <port>', 'portal port', parseIntArg('--portal-port', 0, 65535), 8080)
+    .option('--api-port <port>', 'first node API port, when initialising', parseIntArg('--api-port', 1, 65535), 7701)
+    .option('--p2p-port <port>', 'first p2p port, when initialising', parseIntArg('--p2p-port', 1, 65535), 7801)
+    .option(
+      '--gateway-port <port>',
+      'first data-gateway port when seeding the demo (local APIs 50 above)',
+      parseIntArg('--gateway-port', 1, 65_000),
+      7901,
+    )
     .option(
       '--dev',
       "a development network: its portal hands the demo identities' private keys to the page (loopback only)",
     )
     .action(async (o) => {
-      await up(o.dir, o.nodes, o.suite as SuiteName, o.demo !== false, o.portalPort, o.dev === true)
+      await up({
+        dir: o.dir,
+        nodes: o.nodes,
+        suite: o.suite as SuiteName,
+        withDemo: o.demo !== false,
+        portalPort: o.portalPort,
+        dev: o.dev === true,
+        apiPort: o.apiPort,
+        p2pPort: o.p2pPort,
+        gatewayPort: o.gatewayPort,
+      })
     })
 
   program
@@ -306,16 +325,44 @@ function printNetwork(net: NetworkFile): void {
   for (const n of net.nodes) out(`  ${n.name.padEnd(10)} api ${n.apiUrl}  p2p ${n.p2pAddress}  home ${n.home}`)
 }
 
-async function up(
-  dirArg: string,
-  nodes: number,
-  suite: SuiteName,
-  withDemo: boolean,
-  portalPort: number | undefined,
-  dev: boolean,
-): Promise<void> {
+interface UpOptions {
+  dir: string
+  nodes: number
+  suite: SuiteName
+  withDemo: boolean
+  portalPort: number | undefined
+  dev: boolean
+  apiPort: number
+  p2pPort: number
+  gatewayPort: number
+}
+
+/** A node that exits is restarted after this long, doubling per quick failure up to the cap. */
+const RESTART_BACKOFF_MS = { first: 1000, cap: 30_000 }
+/** A run this long resets the backoff; this many quick failures in a row give up on the node. */
+const RESTART_STABLE_MS = 60_000
+const RESTART_QUICK_FAILURES_MAX = 8
+
+/** Copies a child's output line by line with a prefix (committed-block lines only with GOVCHAIN_VERBOSE). */
+function forward(prefix: string, stream: NodeJS.ReadableStream, to: NodeJS.WritableStream): void {
+  let buf = ''
+  stream.setEncoding('utf8')
+  stream.on('data', (chunk: string) => {
+    buf += chunk
+    let i = buf.indexOf('\n')
+    while (i >= 0) {
+      const line = buf.slice(0, i)
+      buf = buf.slice(i + 1)
+      if (process.env.GOVCHAIN_VERBOSE || !line.includes('"msg":"committed block"')) to.write(`${prefix}${line}\n`)
+      i = buf.indexOf('\n')
+    }
+  })
+}
+
+async function up(opts: UpOptions): Promise<void> {
+  const { nodes, suite, withDemo, portalPort, dev } = opts
   let onStop: (() => Promise<void>) | undefined
-  const dir = resolve(dirArg)
+  const dir = resolve(opts.dir)
   if (!existsSync(join(dir, 'network.json'))) {
     out(`initialising ${nodes} departments (${suite}${dev ? ', development network' : ''}) in ${dir}`)
     await initNetwork({
@@ -325,6 +372,8 @@ async function up(
       orgs: nodes,
       suite,
       dev,
+      apiBasePort: opts.apiPort,
+      p2pBasePort: opts.p2pPort,
       onProgress: out,
     })
   }
@@ -334,52 +383,57 @@ async function up(
   }
   const genesis = parseGenesis(JSON.parse(readFileSync(join(dir, 'genesis.json'), 'utf8')))
   out(describeGenesis(genesis))
+  let stopping = false
+  /**
+   * Each node runs as a child process. One that exits is restarted with backoff and the others
+   * keep running: one department's node going down must not take the consortium down with it.
+   */
   const children = net.nodes.map((n) => {
-    const child = spawn(process.execPath, [BIN, 'node', 'start', '--home', n.home], {
-      stdio: ['ignore', 'pipe', 'pipe'],
-    })
-    const prefix = `[${n.name}] `
-    const forward = (stream: NodeJS.ReadableStream, to: NodeJS.WritableStream) => {
-      let buf = ''
-      stream.setEncoding('utf8')
-      stream.on('data', (chunk: string) => {
-        buf += chunk
-        let i = buf.indexOf('\n')
-        while (i >= 0) {
-          const line = buf.slice(0, i)
-          buf = buf.slice(i + 1)
-          if (process.env.GOVCHAIN_VERBOSE || !line.includes('"msg":"committed block"')) to.write(`${prefix}${line}\n`)
-          i = buf.indexOf('\n')
+    const slot: { node: NetworkNode; child: ChildProcess | undefined; quickFailures: number; timer?: NodeJS.Timeout } =
+      { node: n, child: undefined, quickFailures: 0 }
+    const launch = () => {
+      const startedMs = Date.now()
+      const child = spawn(process.execPath, [BIN, 'node', 'start', '--home', n.home], {
+        stdio: ['ignore', 'pipe', 'pipe'],
+      })
+      slot.child = child
+      forward(`[${n.name}] `, child.stdout!, process.stdout)
+      forward(`[${n.name}] `, child.stderr!, process.stderr)
+      child.on('exit', (code, signal) => {
+        if (stopping) return
+        slot.quickFailures = Date.now() - startedMs >= RESTART_STABLE_MS ? 1 : slot.quickFailures + 1
+        if (slot.quickFailures > RESTART_QUICK_FAILURES_MAX) {
+          process.stderr.write(
+            `node ${n.name} exited ${slot.quickFailures} times in a row soon after starting; not restarting it (see its log above)\n`,
+          )
+          return
         }
+        const delayMs = Math.min(RESTART_BACKOFF_MS.cap, RESTART_BACKOFF_MS.first * 2 ** (slot.quickFailures - 1))
+        process.stderr.write(`node ${n.name} exited (${signal ?? code}); restarting it in ${delayMs / 1000} s\n`)
+        slot.timer = setTimeout(launch, delayMs)
       })
     }
-    forward(child.stdout!, process.stdout)
-    forward(child.stderr!, process.stderr)
-    return { node: n, child }
+    launch()
+    return slot
   })
-  let stopping = false
   const stopAll = (code: number) => {
     if (stopping) return
     stopping = true
     out('stopping all nodes…')
     const stopDemo = onStop?.().catch(() => {})
-    for (const { child } of children) child.kill('SIGTERM')
+    for (const slot of children) clearTimeout(slot.timer)
+    for (const { child } of children) child?.kill('SIGTERM')
     const force = setTimeout(() => {
-      for (const { child } of children) child.kill('SIGKILL')
+      for (const { child } of children) child?.kill('SIGKILL')
     }, 10_000)
     force.unref()
     Promise.all([
       stopDemo,
-      ...children.map(({ child }) => new Promise((r) => (child.exitCode !== null ? r(0) : child.on('exit', r)))),
+      ...children.map(
+        ({ child }) =>
+          new Promise((r) => (child === undefined || child.exitCode !== null ? r(0) : child.on('exit', r))),
+      ),
     ]).then(() => process.exit(code))
-  }
-  for (const { node, child } of children) {
-    child.on('exit', (code, signal) => {
-      if (!stopping) {
-        process.stderr.write(`node ${node.name} exited (${signal ?? code}); stopping the network\n`)
-        stopAll(1)
-      }
-    })
   }
   process.on('SIGINT', () => stopAll(0))
   process.on('SIGTERM', () => stopAll(0))
@@ -387,7 +441,13 @@ async function up(
   let demo: DemoRuntime | undefined
   if (withDemo) {
     try {
-      demo = await startDemo({ dir, net, log: out, ...(portalPort !== undefined ? { portalPort } : {}) })
+      demo = await startDemo({
+        dir,
+        net,
+        log: out,
+        gatewayPort: opts.gatewayPort,
+        ...(portalPort !== undefined ? { portalPort } : {}),
+      })
       onStop = () => demo!.stop()
     } catch (e) {
       process.stderr.write(`demo/portal not started: ${isGovchainError(e) ? e.code : ''} ${(e as Error).message}\n`)

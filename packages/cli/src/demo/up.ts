@@ -33,6 +33,8 @@ export async function startDemo(opts: {
   dir: string
   net: NetworkFile
   portalPort?: number
+  /** First data-gateway port (mutual TLS); each department's local API is 50 above. Default 7901. */
+  gatewayPort?: number
   log: (line: string) => void
 }): Promise<DemoRuntime> {
   const { dir, net, log } = opts
@@ -46,7 +48,14 @@ export async function startDemo(opts: {
   if (first) {
     log('seeding demo data (first start): licences, wallets, data silos, catalogue…')
     await seedLicenseDemo({ dir, log })
-    const sharing = await seedSharingDemo({ dir, net, onProgress: log })
+    const sharing = await seedSharingDemo({
+      dir,
+      net,
+      onProgress: log,
+      ...(opts.gatewayPort === undefined
+        ? {}
+        : { gatewayBasePort: opts.gatewayPort, localBasePort: opts.gatewayPort + 50 }),
+    })
     people = sharing.people
   }
 
