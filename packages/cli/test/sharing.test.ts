@@ -411,7 +411,7 @@ describe('data sharing across 4 departments (multi-process)', { timeout: 600_000
       ...(await signer('housing')),
       resourceId: 'police.household',
       consumerOrg: 'housing',
-      fields: ['name'],
+      fields: ['id_number', 'name'],
       purpose: '公租房复核',
       legalBasis: '《公共租赁住房管理办法》第七条',
       durationMs: 86_400_000,
@@ -425,8 +425,10 @@ describe('data sharing across 4 departments (multi-process)', { timeout: 600_000
       ),
       'OK',
     )
+    const one = [demo.people[0]!.idNumber]
     assert.equal(
-      (await callAs(housingHome.tls, 'police', housingRequest(req.hashHex, 'police.household', ['name']).body)).code,
+      (await callAs(housingHome.tls, 'police', housingRequest(req.hashHex, 'police.household', ['name'], one).body))
+        .code,
       'OK',
     )
     assert.equal(
@@ -437,7 +439,8 @@ describe('data sharing across 4 departments (multi-process)', { timeout: 600_000
       'OK',
     )
     assert.equal(
-      (await callAs(housingHome.tls, 'police', housingRequest(req.hashHex, 'police.household', ['name']).body)).code,
+      (await callAs(housingHome.tls, 'police', housingRequest(req.hashHex, 'police.household', ['name'], one).body))
+        .code,
       'SHARING_GRANT_REVOKED',
     )
     // Pending (not yet decided) and rejected.
@@ -667,6 +670,30 @@ describe('data sharing across 4 departments (multi-process)', { timeout: 600_000
     assert.equal((await lineage(nobody)).status, 403)
   })
 
+  it('issue 13 item 9: personal fields only for named data subjects, never the whole table', async () => {
+    const home = loadGatewayHome(homeOf('housing'))
+    const fetch = async (fields: string[], filter?: { field: string; values: string[] }) => {
+      const r = housingRequest(grants.household, 'police.household', fields)
+      const req: DataRequest = { ...r.req, ...(filter === undefined ? {} : { filter }) }
+      const signed = signRequest(suite, home.key.privateKey, req)
+      return (
+        await callAs(home.tls, 'police', {
+          request: Buffer.from(signed.bytes).toString('base64'),
+          signature: toHex(signed.signature),
+        })
+      ).code
+    }
+    const ids = demo.people.map((p) => p.idNumber)
+    assert.equal(await fetch(['name']), 'SHARING_SCOPE_REQUIRED') // the whole table
+    assert.equal(await fetch(['household_type']), 'OK') // neither personal nor sensitive: served unscoped
+    assert.equal(
+      await fetch(['name'], { field: 'household_type', values: ['家庭户'] }),
+      'SHARING_SCOPE_REQUIRED', // a filter that names no one
+    )
+    assert.equal(await fetch(['name'], { field: 'id_number', values: ids.slice(0, 11) }), 'SHARING_SCOPE_REQUIRED')
+    assert.equal(await fetch(['name'], { field: 'id_number', values: ids.slice(0, 1) }), 'OK')
+  })
+
   it('issue 13 item 3: parallel fetches never take a grant past its rows, across a gateway restart', async () => {
     const request = sharingRequest({
       ...(await signer('housing')),
@@ -687,10 +714,15 @@ describe('data sharing across 4 departments (multi-process)', { timeout: 600_000
     })
     assert.equal(await commit('police', decide), 'OK')
     const home = loadGatewayHome(homeOf('housing'))
-    // Ten at once, no filter: each would get every row if the limit were read from the chain.
+    // Ten at once, each naming ten people: each would get ten rows if the limit were read from the chain.
+    const ten = demo.people.slice(10, 20).map((p) => p.idNumber)
     const answers = await Promise.all(
       Array.from({ length: 10 }, () =>
-        callAs(home.tls, 'police', housingRequest(request.hashHex, 'police.household', ['id_number', 'name']).body),
+        callAs(
+          home.tls,
+          'police',
+          housingRequest(request.hashHex, 'police.household', ['id_number', 'name'], ten).body,
+        ),
       ),
     )
     const rows = answers
@@ -712,7 +744,11 @@ describe('data sharing across 4 departments (multi-process)', { timeout: 600_000
       JSON.stringify({ ...config, requesterRatePerSecond: 5, requesterBurst: 20, refusalIntervalMs: 3000 }),
     )
     gateways.police = await startGatewayProcess('police', homeOf('police'), net.dir)
-    const again = await callAs(home.tls, 'police', housingRequest(request.hashHex, 'police.household', ['name']).body)
+    const again = await callAs(
+      home.tls,
+      'police',
+      housingRequest(request.hashHex, 'police.household', ['name'], ten).body,
+    )
     assert.equal(again.code, 'SHARING_VOLUME_EXCEEDED')
     assert.equal(statSync(join(homeOf('police'), 'gateway', 'volume.json')).mode & 0o777, 0o600)
   })

@@ -145,6 +145,10 @@ export const ERROR_CATALOGUE = {
   SHARING_GRANT_REVOKED: { http: 403, message: 'the grant was revoked' },
   SHARING_FIELD_NOT_GRANTED: { http: 403, message: 'a requested field is not granted' },
   SHARING_VOLUME_EXCEEDED: { http: 403, message: 'the grant volume (rows) is used up' },
+  SHARING_SCOPE_REQUIRED: {
+    http: 403,
+    message: 'personal or sensitive fields are served only for named data subjects or a scoped grant',
+  },
   SHARING_RECEIPT_EXISTS: { http: 409, message: 'this receipt is already recorded' },
   SHARING_BAD_RECEIPT: { http: 400, message: 'receipt does not match its grant or signatures' },
   SHARING_NOT_GATEWAY: { http: 403, message: 'sender is not the registered gateway of the organisation' },

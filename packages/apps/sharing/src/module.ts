@@ -26,6 +26,7 @@ import { identityRef } from '@govchain/identity/schema'
 import {
   DOMAIN_SHARING,
   type Grant,
+  REFUSAL_CODES,
   ReceiptBody,
   ReceiptRecord,
   RefusalRecord,
@@ -42,22 +43,7 @@ import {
   sharingRequestKey,
 } from './schema.ts'
 
-/** Refusal codes a gateway may record (anything else is rejected as SHARING_BAD_REQUEST). */
-export const REFUSAL_CODES = [
-  'SHARING_NO_GRANT',
-  'SHARING_GRANT_NOT_ACTIVE',
-  'SHARING_GRANT_EXPIRED',
-  'SHARING_GRANT_REVOKED',
-  'SHARING_FIELD_NOT_GRANTED',
-  'SHARING_VOLUME_EXCEEDED',
-  'GATEWAY_BAD_SIGNATURE',
-  'GATEWAY_REPLAY',
-  'GATEWAY_STALE_REQUEST',
-  'GATEWAY_CERT_MISMATCH',
-  'GATEWAY_UNKNOWN_CONSUMER',
-  'GATEWAY_BAD_REQUEST',
-  'CATALOG_NOT_FOUND',
-] as const
+export { REFUSAL_CODES }
 
 const TEXT_FORBIDDEN = /\p{Cc}|[\u202a-\u202e\u2066-\u2069]/u
 

@@ -324,3 +324,21 @@ export function gatewayLocalMessage(
 ): Uint8Array {
   return utf8(`govchain/gateway-local/v1\n${JSON.stringify([grantIdHex, fields, filter, timeMs, nonceHex])}`)
 }
+
+/** Refusal codes a gateway may record (anything else is rejected as SHARING_BAD_REQUEST). */
+export const REFUSAL_CODES = [
+  'SHARING_NO_GRANT',
+  'SHARING_GRANT_NOT_ACTIVE',
+  'SHARING_GRANT_EXPIRED',
+  'SHARING_GRANT_REVOKED',
+  'SHARING_FIELD_NOT_GRANTED',
+  'SHARING_VOLUME_EXCEEDED',
+  'SHARING_SCOPE_REQUIRED',
+  'GATEWAY_BAD_SIGNATURE',
+  'GATEWAY_REPLAY',
+  'GATEWAY_STALE_REQUEST',
+  'GATEWAY_CERT_MISMATCH',
+  'GATEWAY_UNKNOWN_CONSUMER',
+  'GATEWAY_BAD_REQUEST',
+  'CATALOG_NOT_FOUND',
+] as const

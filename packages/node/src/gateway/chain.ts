@@ -64,6 +64,23 @@ export class NodeLink {
     return (await this.get<{ request: RequestView }>(`/v1/sharing/requests/${requestIdHex}`))?.request
   }
 
+  private readonly fieldCache = new Map<string, Map<string, string>>()
+
+  /** Field name → sensitivity of a catalogue resource version (versions never change: cached, bounded). */
+  async resourceFields(resourceId: string, version: number): Promise<Map<string, string>> {
+    const key = `${resourceId}@${version}`
+    const hit = this.fieldCache.get(key)
+    if (hit !== undefined) return hit
+    const answer = await this.get<{ version: { fields: { name: string; sensitivity: string }[] } }>(
+      `/v1/catalog/resources/${encodeURIComponent(resourceId)}/versions/${version}`,
+    )
+    if (answer === undefined) throw new GovchainError('CATALOG_NOT_FOUND', `${resourceId} version ${version}`)
+    const fields = new Map(answer.version.fields.map((f) => [f.name, f.sensitivity]))
+    if (this.fieldCache.size >= 1024) this.fieldCache.clear()
+    this.fieldCache.set(key, fields)
+    return fields
+  }
+
   async gateway(orgId: string): Promise<GatewayView | undefined> {
     const c = this.gatewayCache.get(orgId)
     if (c !== undefined && Date.now() - c.at < GATEWAY_CACHE_MS) return c.view

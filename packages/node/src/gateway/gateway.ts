@@ -40,6 +40,7 @@ import {
 import {
   type DataRequest,
   gatewayLocalMessage,
+  REFUSAL_CODES,
   ReceiptBody,
   SHARING_LIMITS,
   SharingReceiptArgs,
@@ -106,14 +107,15 @@ interface Refusal {
   requestHash: Uint8Array
 }
 
-/** Refusals that are never recorded on chain: no identified requester, or spam controls. */
-const UNRECORDED_REFUSALS: ReadonlySet<string> = new Set([
-  'INTERNAL',
-  'GATEWAY_CERT_NOT_CONSORTIUM',
-  'GATEWAY_CERT_NOT_REGISTERED',
-  'RATE_LIMITED',
-  'PAYLOAD_TOO_LARGE',
-])
+/**
+ * Refusals recorded on chain: the sharing module's list. The others (no identified requester,
+ * spam controls, oversize, internal faults) stay in the local log.
+ */
+const RECORDED_REFUSALS: ReadonlySet<string> = new Set(REFUSAL_CODES)
+/** Sensitivities whose fields are served only for named data subjects or a scoped grant (issue 13, item 9). */
+const PROTECTED_SENSITIVITIES: ReadonlySet<string> = new Set(['personal', 'sensitive'])
+/** Data subjects one fetch of personal fields may name. */
+export const SUBJECTS_PER_FETCH_MAX = 10
 /** Requester × code groups counted per interval (bounded like everything else). */
 const REFUSAL_GROUPS_MAX = 4096
 
@@ -415,6 +417,18 @@ export class Gateway {
       throw new Refused('SHARING_FIELD_NOT_GRANTED', `not granted: ${notGranted.join(', ')}`)
     if (r.filter !== undefined && !granted.has(r.filter.field))
       throw new Refused('SHARING_FIELD_NOT_GRANTED', `filter on ${r.filter.field}`)
+    // Personal or sensitive fields only for named data subjects (a filter on a personal identifier
+    // naming at most SUBJECTS_PER_FETCH_MAX of them) or under a grant scoped to rows (issue 13, item 9).
+    const sensitivity = await this.node.resourceFields(grant.resourceId, grant.resourceVersion)
+    const touched = [...r.fields, ...(r.filter === undefined ? [] : [r.filter.field])]
+    if (grant.rowScope === null && touched.some((f) => PROTECTED_SENSITIVITIES.has(sensitivity.get(f) ?? 'personal'))) {
+      const named =
+        r.filter !== undefined &&
+        sensitivity.get(r.filter.field) === 'personal' &&
+        r.filter.values.length >= 1 &&
+        r.filter.values.length <= SUBJECTS_PER_FETCH_MAX
+      if (!named) throw new Refused('SHARING_SCOPE_REQUIRED', `name at most ${SUBJECTS_PER_FETCH_MAX} data subjects`)
+    }
     const binding = config.resources[r.resourceId]
     if (binding === undefined) throw new Refused('CATALOG_NOT_FOUND', `${r.resourceId} is not served by this gateway`)
     // Reserve before querying (durably, in one step): parallel requests, restarts and late
@@ -575,7 +589,7 @@ export class Gateway {
       this.logger.warn({ err: String(e) }, 'cannot append to refusals.jsonl')
     }
     this.logger.warn(line, 'refused')
-    if (r.consumerOrg === undefined || UNRECORDED_REFUSALS.has(r.code)) return
+    if (r.consumerOrg === undefined || !RECORDED_REFUSALS.has(r.code)) return
     const key = `${r.consumerOrg}\n${r.code}`
     const group = this.refusals.get(key)
     if (group === undefined) {
