@@ -21,7 +21,7 @@ import { BUILTIN_MODULES } from '../src/index.ts'
 const root = join(dirname(fileURLToPath(import.meta.url)), '../../..')
 const APPS = join(root, 'packages/apps')
 const IMPORT =
-  /(?:^|\n)\s*(?:import|export)\b[^'"]*?from\s*['"](@govchain\/[^'"]+)['"]|import\(\s*['"](@govchain\/[^'"]+)['"]\s*\)/g
+  /(?:^|\n)\s*(?:import|export)\b[^'"]*?from\s*['"](@govchain\/[^'"]+)['"]|import\(\s*['"](@govchain\/[^'"]+)['"]\s*\)|(?:^|\n)\s*import\s*['"](@govchain\/[^'"]+)['"]/g
 
 function sources(dir: string): string[] {
   const out: string[] = []
@@ -35,7 +35,7 @@ function sources(dir: string): string[] {
 
 function imports(file: string): string[] {
   const text = readFileSync(file, 'utf8')
-  return [...text.matchAll(IMPORT)].map((m) => (m[1] ?? m[2]) as string)
+  return [...text.matchAll(IMPORT)].map((m) => (m[1] ?? m[2] ?? m[3]) as string)
 }
 
 /** `@govchain/identity/schema` → `@govchain/identity`. */

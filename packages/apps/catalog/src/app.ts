@@ -6,10 +6,12 @@ import { defineModule } from '@govchain/app'
 import { identityRef } from '@govchain/identity/schema'
 import { type CatalogKeeper, catalogModule } from './module.ts'
 import { catalogApi } from './routes.ts'
+import { CATALOG_ERRORS } from './schema.ts'
 
 export const catalogApp = defineModule<'catalog', CatalogKeeper>({
   ...catalogModule,
   name: 'catalog',
+  errors: CATALOG_ERRORS,
   version: '1.0.0',
   requires: [identityRef],
   routes: catalogApi,

@@ -10,12 +10,34 @@
  */
 
 import { moduleRef } from '@govchain/app/ref'
-import { codec, concatBytes, GovchainError, hash32, publicKey, utf8 } from '@govchain/core'
+import {
+  codec,
+  concatBytes,
+  type ErrorInfo,
+  GovchainError,
+  hash32,
+  publicKey,
+  registerErrors,
+  utf8,
+} from '@govchain/core'
 import type { CatalogKeeper } from './module.ts'
 
 const { bool, literals, string, struct, u32, u64, vec } = codec
 
 export const CATALOG_MODULE = 'catalog'
+
+/** The catalog module's error codes, merged into the one catalogue (HTTP status and message). */
+export const CATALOG_ERRORS = {
+  CATALOG_NOT_FOUND: { http: 404, message: 'no such catalogue resource or version' },
+  CATALOG_GATEWAY_NOT_FOUND: { http: 404, message: 'the organisation has no registered data gateway' },
+  CATALOG_BAD_RESOURCE: { http: 400, message: 'resource description is invalid' },
+  CATALOG_OWNER_MISMATCH: { http: 403, message: 'the resource belongs to another organisation' },
+} as const satisfies Record<string, ErrorInfo>
+registerErrors(CATALOG_MODULE, CATALOG_ERRORS)
+
+declare module '@govchain/core' {
+  interface ModuleErrorCodes extends Record<keyof typeof CATALOG_ERRORS, true> {}
+}
 
 /** This application's typed reference: other applications put it in `requires` and call `ctx.keeper(catalogRef)`. */
 export const catalogRef = moduleRef<CatalogKeeper>()(CATALOG_MODULE)

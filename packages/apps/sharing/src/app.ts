@@ -7,10 +7,12 @@ import { catalogRef } from '@govchain/catalog/schema'
 import { identityRef } from '@govchain/identity/schema'
 import { type SharingKeeper, sharingModule } from './module.ts'
 import { sharingApi } from './routes.ts'
+import { SHARING_ERRORS } from './schema.ts'
 
 export const sharingApp = defineModule<'sharing', SharingKeeper>({
   ...sharingModule,
   name: 'sharing',
+  errors: SHARING_ERRORS,
   version: '1.0.0',
   requires: [identityRef, catalogRef],
   routes: sharingApi,

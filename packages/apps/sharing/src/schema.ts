@@ -13,12 +13,52 @@
 import { moduleRef } from '@govchain/app/ref'
 import { CATALOG_LIMITS } from '@govchain/catalog/schema'
 import type { CryptoSuite } from '@govchain/core'
-import { codec, concatBytes, GovchainError, hash32, publicKey, signature64, utf8 } from '@govchain/core'
+import {
+  codec,
+  concatBytes,
+  type ErrorInfo,
+  GovchainError,
+  hash32,
+  publicKey,
+  registerErrors,
+  signature64,
+  utf8,
+} from '@govchain/core'
 import type { SharingKeeper } from './module.ts'
 
 const { bool, bytes, fixedBytes, literals, option, string, struct, u32, u64, vec } = codec
 
 export const SHARING_MODULE = 'sharing'
+
+/** The sharing module's error codes, merged into the one catalogue (HTTP status and message). */
+export const SHARING_ERRORS = {
+  SHARING_REQUEST_NOT_FOUND: { http: 404, message: 'no such data request or grant' },
+  SHARING_RECEIPT_NOT_FOUND: { http: 404, message: 'no such receipt' },
+  SHARING_BAD_REQUEST: { http: 400, message: 'data request is invalid' },
+  SHARING_NOT_SHARED: { http: 403, message: 'the resource is not shared (不予共享)' },
+  SHARING_RESOURCE_WITHDRAWN: { http: 409, message: 'the resource has been withdrawn' },
+  SHARING_NOT_PENDING: { http: 409, message: 'the request was already decided' },
+  SHARING_NOT_REVOCABLE: { http: 409, message: 'only an approved grant can be revoked' },
+  SHARING_NO_GRANT: { http: 403, message: 'no grant for this consumer and resource' },
+  SHARING_GRANT_NOT_ACTIVE: { http: 403, message: 'the grant is not active (pending or rejected)' },
+  SHARING_GRANT_EXPIRED: { http: 403, message: 'the grant has expired' },
+  SHARING_GRANT_REVOKED: { http: 403, message: 'the grant was revoked' },
+  SHARING_FIELD_NOT_GRANTED: { http: 403, message: 'a requested field is not granted' },
+  SHARING_VOLUME_EXCEEDED: { http: 403, message: 'the grant volume (rows) is used up' },
+  SHARING_SCOPE_REQUIRED: {
+    http: 403,
+    message: 'personal or sensitive fields are served only for named data subjects or a scoped grant',
+  },
+  SHARING_RECEIPT_EXISTS: { http: 409, message: 'this receipt is already recorded' },
+  SHARING_BAD_RECEIPT: { http: 400, message: 'receipt does not match its grant or signatures' },
+  SHARING_NOT_GATEWAY: { http: 403, message: 'sender is not the registered gateway of the organisation' },
+  SHARING_AUTH_FAILED: { http: 401, message: 'challenge authentication failed' },
+} as const satisfies Record<string, ErrorInfo>
+registerErrors(SHARING_MODULE, SHARING_ERRORS)
+
+declare module '@govchain/core' {
+  interface ModuleErrorCodes extends Record<keyof typeof SHARING_ERRORS, true> {}
+}
 
 /** This application's typed reference: other applications put it in `requires` and call `ctx.keeper(sharingRef)`. */
 export const sharingRef = moduleRef<SharingKeeper>()(SHARING_MODULE)

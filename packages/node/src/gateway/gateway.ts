@@ -46,6 +46,7 @@ import {
   SharingReceiptArgs,
   SharingRefusalArgs,
 } from '@govchain/sharing/schema'
+import '@govchain/catalog/schema'
 import '@govchain/identity/schema'
 import { guardBrowserRequest, LOOPBACK_HOSTS } from '../http-guard.ts'
 import { loadTrustedCAs, type TrustedCA, verifyCertificateChain } from '../pki/index.ts'
