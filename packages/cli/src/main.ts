@@ -44,6 +44,7 @@ import { registerGovernanceCommands } from './commands/governance.ts'
 import { registerIdentityCommands } from './commands/identity.ts'
 import { registerLicenseCommand } from './commands/license.ts'
 import { registerVersionCommand } from './commands/version.ts'
+import { loadConsortiumConfig } from './consortium-config.ts'
 import { type DemoRuntime, startDemo } from './demo/up.ts'
 
 const BIN = fileURLToPath(new URL('../bin/govchain.js', import.meta.url))
@@ -93,7 +94,34 @@ function buildProgram(): Command {
     .option('--api-port <port>', 'first API port', parseIntArg('--api-port', 1, 65535), 7701)
     .option('--p2p-port <port>', 'first p2p port', parseIntArg('--p2p-port', 1, 65535), 7801)
     .option('--dev', 'a development network: its demo portal may serve demo keys (never for production)')
+    .option(
+      '--config <file>',
+      'a consortium file (YAML: departments, regions, levels, suite, chain id, ports, licence types); ' +
+        'it replaces --orgs, --suite, --chain-id, --host(s) and the ports (docs/operations.md)',
+    )
     .action(async (o) => {
+      if (o.config !== undefined) {
+        const c = loadConsortiumConfig(o.config, demoSections)
+        out(`consortium from ${o.config}: ${c.departments.length} departments, suite ${c.suite}`)
+        const net = await initNetwork({
+          dev: o.dev === true,
+          modules: defaultModules(),
+          sections: c.sections,
+          dir: o.dir,
+          orgs: c.departments.length,
+          departments: c.departments,
+          suite: c.suite,
+          ...(c.chainId === undefined ? {} : { chainId: c.chainId }),
+          ...(c.host === undefined ? {} : { host: c.host }),
+          ...(c.hosts === undefined ? {} : { hosts: c.hosts }),
+          ...(c.apiPort === undefined ? {} : { apiBasePort: c.apiPort }),
+          ...(c.p2pPort === undefined ? {} : { p2pBasePort: c.p2pPort }),
+          ...(c.params === undefined ? {} : { params: c.params }),
+          onProgress: out,
+        })
+        printNetwork(net)
+        return
+      }
       const net = await initNetwork({
         dev: o.dev === true,
         modules: defaultModules(),

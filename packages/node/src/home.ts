@@ -13,7 +13,7 @@
  *
  * Private key files are written with mode 0600.
  */
-import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs'
+import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { join, resolve } from 'node:path'
 import { DEFAULT_PARAMS, type Genesis, type GenesisOrganisation, type Module, parseGenesis } from '@govchain/app'
 import { demoCreditCode, fromHex, GovchainError, getSuite, type SuiteName, toHex } from '@govchain/core'
@@ -159,9 +159,21 @@ export const DEMO_DEPARTMENTS: readonly Omit<
   },
 ]
 
+/** A department of a consortium being initialised: the genesis organisation without its keys. */
+export type DepartmentSpec = Omit<GenesisOrganisation, 'caCertPem' | 'operatorPublicKey' | 'code' | 'officers'> & {
+  /** Unified social credit code (GB 32100-2015); absent: a demo code with a valid check character. */
+  code?: string
+}
+
+/** Departments one `init` creates (each runs a validator; the p2p mesh is full). */
+export const GENESIS_DEPARTMENTS_MAX = 64
+
 export interface InitOptions {
   dir: string
+  /** How many of the demo departments (DEMO_DEPARTMENTS, in order); ignored when `departments` is given. */
   orgs: number
+  /** The consortium's departments (`govchain init --config`); default: the first `orgs` demo ones. */
+  departments?: readonly DepartmentSpec[]
   suite: SuiteName
   /** The modules the chain runs (pinned in the genesis by name and version): the distribution's list. */
   modules: readonly Module[]
@@ -230,12 +242,25 @@ export function loadKeyFile(path: string): { suite: SuiteName; publicKey: Uint8A
 export async function initNetwork(opts: InitOptions): Promise<NetworkFile> {
   const dir = resolve(opts.dir)
   const log = opts.onProgress ?? (() => {})
-  if (!Number.isInteger(opts.orgs) || opts.orgs < 1 || opts.orgs > DEMO_DEPARTMENTS.length) {
+  if (
+    opts.departments === undefined &&
+    (!Number.isInteger(opts.orgs) || opts.orgs < 1 || opts.orgs > DEMO_DEPARTMENTS.length)
+  ) {
     throw new GovchainError('INVALID_ARGUMENT', `--orgs must be 1..${DEMO_DEPARTMENTS.length}`)
   }
+  const departments: readonly DepartmentSpec[] = opts.departments ?? DEMO_DEPARTMENTS.slice(0, opts.orgs)
+  if (departments.length < 1 || departments.length > GENESIS_DEPARTMENTS_MAX) {
+    throw new GovchainError('INVALID_ARGUMENT', `a consortium has 1..${GENESIS_DEPARTMENTS_MAX} departments`)
+  }
+  if (new Set(departments.map((d) => d.id)).size !== departments.length) {
+    throw new GovchainError('INVALID_ARGUMENT', 'department ids must be unique')
+  }
   if (opts.suite !== 'gm' && opts.suite !== 'intl') throw new GovchainError('INVALID_ARGUMENT', '--suite gm|intl')
-  if (opts.hosts !== undefined && opts.hosts.length !== opts.orgs) {
-    throw new GovchainError('INVALID_ARGUMENT', `--hosts lists ${opts.hosts.length} addresses for ${opts.orgs} nodes`)
+  if (opts.hosts !== undefined && opts.hosts.length !== departments.length) {
+    throw new GovchainError(
+      'INVALID_ARGUMENT',
+      `--hosts lists ${opts.hosts.length} addresses for ${departments.length} nodes`,
+    )
   }
   if (existsSync(join(dir, 'network.json'))) {
     throw new GovchainError('HOME_NOT_EMPTY', `${dir} already holds a network (network.json exists)`)
@@ -244,101 +269,113 @@ export async function initNetwork(opts: InitOptions): Promise<NetworkFile> {
   const apiBase = opts.apiBasePort ?? 7701
   const p2pBase = opts.p2pBasePort ?? 7801
   const chainId = opts.chainId ?? `govchain-local-${opts.suite}`
-  mkdirSync(join(dir, 'keys'), { recursive: true })
+  // Nothing half-made is left behind: a failure (e.g. a module refusing its genesis section)
+  // removes what this call created.
+  const existed = existsSync(dir)
+  const create = async (): Promise<NetworkFile> => {
+    mkdirSync(join(dir, 'keys'), { recursive: true })
 
-  const departments = DEMO_DEPARTMENTS.slice(0, opts.orgs)
-  const organisations: GenesisOrganisation[] = []
-  const validators: Genesis['validators'] = []
-  const operatorKeys: Record<string, string> = {}
-  const nodes: NetworkNode[] = []
-  const cas: Awaited<ReturnType<typeof createOrgCA>>[] = []
+    const organisations: GenesisOrganisation[] = []
+    const validators: Genesis['validators'] = []
+    const operatorKeys: Record<string, string> = {}
+    const nodes: NetworkNode[] = []
+    const cas: Awaited<ReturnType<typeof createOrgCA>>[] = []
 
-  for (const [i, d] of departments.entries()) {
-    log(`organisation ${d.id} (${d.name}): CA, operator key, validator key, TLS certificate`)
-    const orgDir = join(dir, 'orgs', d.id)
-    mkdirSync(orgDir, { recursive: true })
-    const ca = await createOrgCA({ orgId: d.id, orgName: d.nameEn, validityDays: 3650 })
-    cas.push(ca)
-    writeFileSync(join(orgDir, 'ca.crt'), ca.certPem)
-    writeFileSync(join(orgDir, 'ca.key'), ca.keyPem, { mode: 0o600 })
-    const operator = newKeyFile(opts.suite)
-    const operatorPath = join(dir, 'keys', `${d.id}.operator.json`)
-    writeJson(operatorPath, operator, true)
-    operatorKeys[d.id] = operatorPath
-    organisations.push({
-      ...d,
-      code: demoCreditCode(i, d.regionCode),
-      caCertPem: ca.certPem,
-      operatorPublicKey: operator.publicKey,
-    })
+    for (const [i, d] of departments.entries()) {
+      log(`organisation ${d.id} (${d.name}): CA, operator key, validator key, TLS certificate`)
+      const orgDir = join(dir, 'orgs', d.id)
+      mkdirSync(orgDir, { recursive: true })
+      const ca = await createOrgCA({ orgId: d.id, orgName: d.nameEn, validityDays: 3650 })
+      cas.push(ca)
+      writeFileSync(join(orgDir, 'ca.crt'), ca.certPem)
+      writeFileSync(join(orgDir, 'ca.key'), ca.keyPem, { mode: 0o600 })
+      const operator = newKeyFile(opts.suite)
+      const operatorPath = join(dir, 'keys', `${d.id}.operator.json`)
+      writeJson(operatorPath, operator, true)
+      operatorKeys[d.id] = operatorPath
+      organisations.push({
+        ...d,
+        code: d.code ?? demoCreditCode(i, d.regionCode),
+        caCertPem: ca.certPem,
+        operatorPublicKey: operator.publicKey,
+      })
 
-    const name = d.id
-    const home = join(dir, 'nodes', name)
-    mkdirSync(join(home, 'keys'), { recursive: true })
-    mkdirSync(join(home, 'data'), { recursive: true })
-    const validatorKey = newKeyFile(opts.suite)
-    writeJson(join(home, 'keys', 'validator.json'), validatorKey, true)
-    const nodeHost = opts.hosts?.[i] ?? host
-    const tls = await issueNodeCert(ca, {
-      nodeId: name,
-      orgId: d.id,
-      hosts: [...new Set([nodeHost, 'localhost', '127.0.0.1'])],
-      validityDays: 825,
-    })
-    writeFileSync(join(home, 'keys', 'tls.crt'), tls.certPem)
-    writeFileSync(join(home, 'keys', 'tls.key'), tls.keyPem, { mode: 0o600 })
-    validators.push({ id: name, orgId: d.id, publicKey: validatorKey.publicKey, votingPower: 10 })
-    nodes.push({
-      name,
-      orgId: d.id,
-      home,
-      apiUrl: `http://${nodeHost}:${apiBase + i}`,
-      p2pAddress: `${nodeHost}:${p2pBase + i}`,
-    })
-  }
-
-  const document = {
-    chainId,
-    suite: opts.suite,
-    genesisTimeMs: opts.genesisTimeMs ?? Date.now(),
-    organisations,
-    validators,
-    params: { ...DEFAULT_PARAMS, ...opts.params },
-    // The chain pins every module it runs, by name and version (the module contract).
-    modules: opts.modules.map((m) => ({ name: m.name, version: m.version ?? '0.0.0' })),
-  }
-  const withoutSections = parseGenesis(document)
-  const sections = opts.sections?.(withoutSections)
-  const genesis = sections === undefined ? withoutSections : parseGenesis({ ...document, sections })
-  // Each module checks its own section now, so a bad one stops init rather than block 1.
-  for (const m of opts.modules) {
-    const json = genesis.sections?.[m.name]
-    if (json !== undefined && m.genesis !== undefined) m.genesis.parse(json, genesis)
-  }
-  writeJson(join(dir, 'genesis.json'), genesis)
-
-  for (const [i, n] of nodes.entries()) {
-    const config: NodeConfig = {
-      nodeId: n.name,
-      orgId: n.orgId,
-      api: { host: opts.hosts === undefined ? host : '127.0.0.1', port: apiBase + i },
-      p2p: { host: opts.hosts === undefined ? host : '0.0.0.0', port: p2pBase + i },
-      peers: nodes.filter((m) => m.name !== n.name).map((m) => peerOf(m)),
-      logLevel: 'info',
+      const name = d.id
+      const home = join(dir, 'nodes', name)
+      mkdirSync(join(home, 'keys'), { recursive: true })
+      mkdirSync(join(home, 'data'), { recursive: true })
+      const validatorKey = newKeyFile(opts.suite)
+      writeJson(join(home, 'keys', 'validator.json'), validatorKey, true)
+      const nodeHost = opts.hosts?.[i] ?? host
+      const tls = await issueNodeCert(ca, {
+        nodeId: name,
+        orgId: d.id,
+        hosts: [...new Set([nodeHost, 'localhost', '127.0.0.1'])],
+        validityDays: 825,
+      })
+      writeFileSync(join(home, 'keys', 'tls.crt'), tls.certPem)
+      writeFileSync(join(home, 'keys', 'tls.key'), tls.keyPem, { mode: 0o600 })
+      validators.push({ id: name, orgId: d.id, publicKey: validatorKey.publicKey, votingPower: 10 })
+      nodes.push({
+        name,
+        orgId: d.id,
+        home,
+        apiUrl: `http://${nodeHost}:${apiBase + i}`,
+        p2pAddress: `${nodeHost}:${p2pBase + i}`,
+      })
     }
-    writeJson(join(n.home, 'config.json'), config)
-    writeJson(join(n.home, 'genesis.json'), genesis)
+
+    const document = {
+      chainId,
+      suite: opts.suite,
+      genesisTimeMs: opts.genesisTimeMs ?? Date.now(),
+      organisations,
+      validators,
+      params: { ...DEFAULT_PARAMS, ...opts.params },
+      // The chain pins every module it runs, by name and version (the module contract).
+      modules: opts.modules.map((m) => ({ name: m.name, version: m.version ?? '0.0.0' })),
+    }
+    const withoutSections = parseGenesis(document)
+    const sections = opts.sections?.(withoutSections)
+    const genesis = sections === undefined ? withoutSections : parseGenesis({ ...document, sections })
+    // Each module checks its own section now, so a bad one stops init rather than block 1.
+    for (const m of opts.modules) {
+      const json = genesis.sections?.[m.name]
+      if (json !== undefined && m.genesis !== undefined) m.genesis.parse(json, genesis)
+    }
+    writeJson(join(dir, 'genesis.json'), genesis)
+
+    for (const [i, n] of nodes.entries()) {
+      const config: NodeConfig = {
+        nodeId: n.name,
+        orgId: n.orgId,
+        api: { host: opts.hosts === undefined ? host : '127.0.0.1', port: apiBase + i },
+        p2p: { host: opts.hosts === undefined ? host : '0.0.0.0', port: p2pBase + i },
+        peers: nodes.filter((m) => m.name !== n.name).map((m) => peerOf(m)),
+        logLevel: 'info',
+      }
+      writeJson(join(n.home, 'config.json'), config)
+      writeJson(join(n.home, 'genesis.json'), genesis)
+    }
+    const network: NetworkFile = {
+      chainId,
+      suite: opts.suite,
+      nodes,
+      operatorKeys,
+      ...(opts.dev === true ? { dev: true } : {}),
+    }
+    writeJson(join(dir, 'network.json'), network)
+    log(`network ${chainId} written to ${dir}`)
+    return network
   }
-  const network: NetworkFile = {
-    chainId,
-    suite: opts.suite,
-    nodes,
-    operatorKeys,
-    ...(opts.dev === true ? { dev: true } : {}),
+  try {
+    return await create()
+  } catch (e) {
+    if (!existed) rmSync(dir, { recursive: true, force: true })
+    else
+      for (const p of ['keys', 'orgs', 'nodes', 'genesis.json']) rmSync(join(dir, p), { recursive: true, force: true })
+    throw e
   }
-  writeJson(join(dir, 'network.json'), network)
-  log(`network ${chainId} written to ${dir}`)
-  return network
 }
 
 function peerOf(n: NetworkNode): PeerAddress {
