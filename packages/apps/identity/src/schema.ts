@@ -12,20 +12,21 @@
 import { moduleRef } from '@govchain/app/ref'
 import type { CryptoSuite } from '@govchain/core'
 import {
+  ADMIN_LEVELS,
   codec,
   concatBytes,
   type ErrorInfo,
   GovchainError,
   hash32,
+  ID_PATTERN,
   publicKey,
+  ROLES,
   registerErrors,
   utf8,
 } from '@govchain/core'
 import type { IdentityKeeper } from './keeper.ts'
 
 const { bool, fixedBytes, literals, option, string, struct, u32, u64, vec } = codec
-
-import { ADMIN_LEVELS, ID_PATTERN, ROLES } from '@govchain/core'
 
 export {
   ADMIN_LEVELS,

@@ -68,7 +68,8 @@ export function sharingKeeperOver(state: ReadonlyModuleState): SharingKeeper {
 // ---------------------------------------------------------------- node-local indexes
 
 /** Newest first in key order: the height is stored inverted, big-endian. */
-function inverted(height: number): Uint8Array {
+/** Index keys sort newest first: the height, inverted, before the record id. */
+export function inverted(height: number): Uint8Array {
   const b = new Uint8Array(8)
   new DataView(b.buffer).setBigUint64(0, BigInt(Number.MAX_SAFE_INTEGER - height))
   return b

@@ -9,16 +9,27 @@
 
 import { randomBytes } from 'node:crypto'
 import type { ApiExtension, ModuleApiContext } from '@govchain/app'
-import { err, INTERNAL, INVALID, type JsonSchema, type RouteSpec, stateJson } from '@govchain/app'
+import {
+  ClientSlots,
+  clientAddressKey,
+  err,
+  INTERNAL,
+  INVALID,
+  type JsonSchema,
+  type RouteSpec,
+  seekPage,
+  stateJson,
+} from '@govchain/app'
 import type { CatalogKeeper } from '@govchain/catalog'
 import { renderResourceVersion } from '@govchain/catalog'
-import { CATALOG_MODULE, catalogVersionKey } from '@govchain/catalog/schema'
+import { CATALOG_MODULE, catalogVersionKey, ResourceVersion as ResourceVersionCodec } from '@govchain/catalog/schema'
 import { codec, concatBytes, fromHex, GovchainError, toHex, utf8 } from '@govchain/core'
 import type { DidView, IdentityKeeper } from '@govchain/identity'
 import { identityRef } from '@govchain/identity/schema'
 import {
   type IndexFamily,
   indexPrefix,
+  inverted,
   renderReceipt,
   renderRefusal,
   renderRequest,
@@ -363,30 +374,35 @@ function scanIds(
   return ctx.scanIndex(prefix, scanMax).map((e) => ({ id: e.key.slice(e.key.length - 32) }))
 }
 
-/** Bound on how many index entries one listing walks (filters are applied in memory). */
-export const LIST_SCAN_MAX = 5000
-
-function page<T>(
-  ids: Listed[],
+/**
+ * One page of an index listing (newest first), by seek cursor so that no listing stops at a fixed
+ * scan size. Cursors stay record ids (hex) as before: `after` is turned into its index key through
+ * the record's height, and `next` is the id of the last entry examined.
+ */
+export function listPage<T>(
+  ctx: Pick<ModuleApiContext, 'scanIndex'>,
+  list: { family: IndexFamily; facet: string; value: string },
   after: string | undefined,
   limit: number,
+  heightOf: (id: Uint8Array) => number | undefined,
   load: (id: Uint8Array) => T | undefined,
 ): { items: T[]; next: string | null } {
-  let start = 0
+  const prefix = concatBytes(utf8(`${SHARING_MODULE}/`), indexPrefix(list.family, list.facet, list.value))
+  let afterSuffix: Uint8Array | undefined
   if (after !== undefined) {
-    const i = ids.findIndex((x) => toHex(x.id) === after)
-    start = i < 0 ? ids.length : i + 1
+    const id = /^[0-9a-f]{64}$/.test(after) ? fromHex(after) : undefined
+    const height = id === undefined ? undefined : heightOf(id)
+    if (id === undefined || height === undefined) throw new GovchainError('INVALID_ARGUMENT', 'after: not a listed id')
+    afterSuffix = concatBytes(inverted(height), id)
   }
-  const items: T[] = []
-  let lastId: string | null = null
-  for (let i = start; i < ids.length; i++) {
-    const v = load(ids[i]!.id)
-    if (v === undefined) continue
-    if (items.length === limit) return { items, next: lastId }
-    items.push(v)
-    lastId = toHex(ids[i]!.id)
-  }
-  return { items, next: null }
+  const p = seekPage({
+    scan: (pre, n, from) => ctx.scanIndex(pre, n, from),
+    prefix,
+    after: afterSuffix,
+    limit,
+    take: ({ suffix }) => load(suffix.subarray(suffix.length - 32)),
+  })
+  return { items: p.items, next: p.next === null ? null : toHex(p.next.subarray(p.next.length - 32)) }
 }
 
 export function sharingApi(ctx: ModuleApiContext): ApiExtension {
@@ -430,14 +446,22 @@ export function sharingApi(ctx: ModuleApiContext): ApiExtension {
         const now = ctx.latestTimeMs()
         const want = onlyGrants ? q.state : q.status
         const k = sharing()
-        return page(scanIds(ctx, 'rq', facet, value, LIST_SCAN_MAX), q.after, Number(q.limit ?? 50), (id) => {
-          const r = k.request(id)
-          if (r === undefined) return undefined
-          if (onlyGrants && r.decision?.approve !== true) return undefined
-          const view = renderRequest(r, now)
-          if (want !== undefined && view.state !== want && view.status !== want) return undefined
-          return view
-        })
+        const list = { family: 'rq' as const, facet, value }
+        return listPage(
+          ctx,
+          list,
+          q.after,
+          Number(q.limit ?? 50),
+          (id) => k.request(id)?.height,
+          (id) => {
+            const r = k.request(id)
+            if (r === undefined) return undefined
+            if (onlyGrants && r.decision?.approve !== true) return undefined
+            const view = renderRequest(r, now)
+            if (want !== undefined && view.state !== want && view.status !== want) return undefined
+            return view
+          },
+        )
       }
       app.route<{ Querystring: Record<string, string | undefined> }>({
         ...spec('sharingListRequests'),
@@ -479,10 +503,18 @@ export function sharingApi(ctx: ModuleApiContext): ApiExtension {
           const q = request.query
           const [facet, value] = facetOf(q, { grant: 'g', resource: 'r', consumer: 'c', provider: 'p' })
           const k = sharing()
-          const p = page(scanIds(ctx, 'rc', facet, value, LIST_SCAN_MAX), q.after, Number(q.limit ?? 50), (id) => {
-            const r = k.receipt(id)
-            return r === undefined ? undefined : renderReceipt(r)
-          })
+          const list = { family: 'rc' as const, facet, value }
+          const p = listPage(
+            ctx,
+            list,
+            q.after,
+            Number(q.limit ?? 50),
+            (id) => k.receipt(id)?.height,
+            (id) => {
+              const r = k.receipt(id)
+              return r === undefined ? undefined : renderReceipt(r)
+            },
+          )
           return { receipts: p.items, next: p.next }
         },
       })
@@ -504,10 +536,18 @@ export function sharingApi(ctx: ModuleApiContext): ApiExtension {
           const q = request.query
           const [facet, value] = facetOf(q, { provider: 'p', consumer: 'c', resource: 'r' })
           const k = sharing()
-          const p = page(scanIds(ctx, 'rf', facet, value, LIST_SCAN_MAX), q.after, Number(q.limit ?? 50), (id) => {
-            const r = k.refusal(id)
-            return r === undefined ? undefined : renderRefusal(r)
-          })
+          const list = { family: 'rf' as const, facet, value }
+          const p = listPage(
+            ctx,
+            list,
+            q.after,
+            Number(q.limit ?? 50),
+            (id) => k.refusal(id)?.height,
+            (id) => {
+              const r = k.refusal(id)
+              return r === undefined ? undefined : renderRefusal(r)
+            },
+          )
           return { refusals: p.items, next: p.next }
         },
       })
@@ -616,7 +656,7 @@ export function sharingApi(ctx: ModuleApiContext): ApiExtension {
               ? []
               : [{ request: renderRequest(codec.decode(RequestRecord, v.value), now), proof: stateJson(v) }]
           })
-          const receipts = scanIds(ctx, 'rc', 'r', b.resourceId, LIST_SCAN_MAX)
+          const receipts = scanIds(ctx, 'rc', 'r', b.resourceId, LINEAGE_ITEMS_MAX)
             .flatMap((x) => {
               const v = proven(SHARING_MODULE, sharingReceiptKey(x.id))
               if (v.value === undefined) return []
@@ -647,6 +687,3 @@ export function sharingApi(ctx: ModuleApiContext): ApiExtension {
     },
   }
 }
-
-import { ClientSlots, clientAddressKey } from '@govchain/app'
-import { ResourceVersion as ResourceVersionCodec } from '@govchain/catalog/schema'
