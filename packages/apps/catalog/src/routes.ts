@@ -4,13 +4,10 @@
  */
 
 import type { ApiExtension, ModuleApiContext } from '@govchain/app'
-import { err, INTERNAL, INVALID, type JsonSchema, type RouteSpec, stateJson } from '@govchain/app'
+import { err, INTERNAL, INVALID, type JsonSchema, type RouteSpec, seekPage, stateJson } from '@govchain/app'
 import { codec, GovchainError, utf8 } from '@govchain/core'
 import { CATALOG_INDEX_ALL, type CatalogKeeper, renderGateway, renderResourceVersion } from './module.ts'
 import { CATALOG_MODULE, catalogVersionKey, type GatewayRecord, ResourceVersion, SHARE_TYPES } from './schema.ts'
-
-/** Bound on how many resources a browse scans (the catalogue of one consortium is small). */
-export const CATALOG_SCAN_MAX = 5000
 
 const resourceIdParam = { type: 'string', pattern: '^[a-z][a-z0-9_.-]{2,63}$' }
 const orgIdParam = { type: 'string', pattern: '^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$' }
@@ -165,12 +162,9 @@ export const CATALOG_ROUTES: RouteSpec[] = [
   },
 ]
 
-/** Resource ids in id order (node-local index), at most CATALOG_SCAN_MAX. */
-export function catalogResourceIds(ctx: Pick<ModuleApiContext, 'scanIndex'>): string[] {
-  const prefix = utf8(`${CATALOG_MODULE}/`)
-  const full = new Uint8Array([...prefix, ...CATALOG_INDEX_ALL])
-  const dec = new TextDecoder()
-  return ctx.scanIndex(full, CATALOG_SCAN_MAX).map((e) => dec.decode(e.key.subarray(full.length)))
+/** The index of every resource id, in id order (node-local). */
+function resourceIndexPrefix(): Uint8Array {
+  return new Uint8Array([...utf8(`${CATALOG_MODULE}/`), ...CATALOG_INDEX_ALL])
 }
 
 export function catalogApi(ctx: ModuleApiContext): ApiExtension {
@@ -187,27 +181,28 @@ export function catalogApi(ctx: ModuleApiContext): ApiExtension {
           const limit = Number(request.query.limit ?? 50)
           const k = keeper()
           const needle = q?.trim().toLowerCase() ?? ''
-          const out: Record<string, unknown>[] = []
-          let next: string | null = null
-          for (const id of catalogResourceIds(ctx)) {
-            if (after !== undefined && id <= after) continue
-            const v = k.latest(id)
-            if (v === undefined) continue
-            if (owner !== undefined && v.ownerOrg !== owner) continue
-            if (shareType !== undefined && v.shareType !== shareType) continue
-            if (needle !== '') {
-              const text = [v.resourceId, v.title, v.description, ...v.fields.flatMap((f) => [f.name, f.label])]
-                .join('\n')
-                .toLowerCase()
-              if (!text.includes(needle)) continue
-            }
-            if (out.length === limit) {
-              next = String(out[out.length - 1]?.resourceId)
-              break
-            }
-            out.push(withGateway(v, k))
-          }
-          return { resources: out, next }
+          const dec = new TextDecoder()
+          // Seek-cursor paging over the id index: no browse stops at a fixed scan size.
+          const page = seekPage({
+            scan: (pre, n, from) => ctx.scanIndex(pre, n, from),
+            prefix: resourceIndexPrefix(),
+            after: after === undefined ? undefined : utf8(after),
+            limit,
+            take: ({ suffix }) => {
+              const v = k.latest(dec.decode(suffix))
+              if (v === undefined) return undefined
+              if (owner !== undefined && v.ownerOrg !== owner) return undefined
+              if (shareType !== undefined && v.shareType !== shareType) return undefined
+              if (needle !== '') {
+                const text = [v.resourceId, v.title, v.description, ...v.fields.flatMap((f) => [f.name, f.label])]
+                  .join('\n')
+                  .toLowerCase()
+                if (!text.includes(needle)) return undefined
+              }
+              return withGateway(v, k)
+            },
+          })
+          return { resources: page.items, next: page.next === null ? null : dec.decode(page.next) }
         },
       })
       app.route<{ Params: { resourceId: string } }>({
@@ -250,11 +245,7 @@ export function catalogApi(ctx: ModuleApiContext): ApiExtension {
         handler: async () => {
           const k = keeper()
           const orgs = new Set<string>()
-          for (const id of catalogResourceIds(ctx)) {
-            const h = k.head(id)
-            if (h !== undefined) orgs.add(h.ownerOrg)
-          }
-          // Gateways of organisations without resources (consumers) are found through the identity keeper.
+          // Every organisation (resource owners and consumers alike) is identity's; at most 256.
           try {
             const identity = ctx.keeper<{ organisations?: () => { id: string }[] }>('identity')
             for (const o of identity.organisations?.() ?? []) orgs.add(o.id)
