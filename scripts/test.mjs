@@ -27,7 +27,7 @@ const SLOW = [
   /^packages\/consensus\/test\/sim-ci\.test\.ts$/,
   /^packages\/node\/test\/storage-crash\.test\.ts$/,
   /^packages\/node\/test\/gateway-postgres\.test\.ts$/,
-  /^packages\/node\/test\/p2p\.test\.ts$/,
+  /^packages\/p2p\/test\/p2p\.test\.ts$/,
   /\.slow\.test\.ts$/,
 ]
 

@@ -65,6 +65,7 @@ import {
   Vote,
   verifyCommitFor,
 } from '@govchain/core'
+import { createP2P, type P2P } from '@govchain/p2p'
 import { type ChainStore, LmdbChainStore, PENDING_SCAN_MAX, type PendingTx } from '@govchain/store'
 import type {
   TxEvent as ApiTxEvent,
@@ -81,7 +82,6 @@ import type { NodeHome } from './home.ts'
 import { createLogger, type Logger } from './log.ts'
 import { committedSenderState, Mempool } from './mempool/index.ts'
 import { NodeMetrics } from './metrics.ts'
-import { createP2P, type P2P } from './p2p/index.ts'
 import { type SyncOutcome, SyncPeers } from './sync-peers.ts'
 import {
   CHANNEL,

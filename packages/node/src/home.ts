@@ -17,7 +17,7 @@ import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync
 import { join, resolve } from 'node:path'
 import { DEFAULT_PARAMS, type Genesis, type GenesisOrganisation, type Module, parseGenesis } from '@govchain/app'
 import { demoCreditCode, fromHex, GovchainError, getSuite, type SuiteName, toHex } from '@govchain/core'
-import { createOrgCA, issueNodeCert } from './pki/index.ts'
+import { createOrgCA, issueNodeCert, type PeerAddress } from '@govchain/p2p'
 
 export interface KeyFile {
   suite: SuiteName
@@ -25,11 +25,7 @@ export interface KeyFile {
   privateKey: string
 }
 
-export interface PeerAddress {
-  nodeId: string
-  host: string
-  port: number
-}
+export type { PeerAddress }
 
 export interface NodeConfig {
   nodeId: string

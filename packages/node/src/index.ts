@@ -14,6 +14,8 @@ export {
   genesisValidatorSet,
   parseGenesis,
 } from '@govchain/app'
+export * from '@govchain/p2p'
+export { createP2P, type P2P, type P2POptions } from '@govchain/p2p'
 export { type ChainStore, LmdbChainStore, MemoryChainStore } from '@govchain/store'
 export type * from './api/backend.ts'
 export { createApiServer } from './api/index.ts'
@@ -24,6 +26,4 @@ export * from './http-guard.ts'
 export { createLogger, type Logger } from './log.ts'
 export { committedSenderState, Mempool, type MempoolOptions } from './mempool/index.ts'
 export { NodeMetrics } from './metrics.ts'
-export { createP2P, type P2P, type P2POptions } from './p2p/index.ts'
-export * from './pki/index.ts'
 export * from './wire.ts'

@@ -13,8 +13,8 @@ import { createHash, X509Certificate } from 'node:crypto'
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs'
 import { join, resolve } from 'node:path'
 import { GovchainError, type SuiteName } from '@govchain/core'
+import { issueClientCert } from '@govchain/p2p'
 import { loadHome, loadKeyFile, newKeyFile, readJson } from '../home.ts'
-import { issueClientCert } from '../pki/index.ts'
 
 export interface ResourceBinding {
   /** Table (or view) holding the resource; catalogue field names are its column names. */

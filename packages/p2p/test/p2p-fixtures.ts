@@ -17,8 +17,8 @@ import {
   P2P_PROTOCOL_VERSION,
   type P2PComponents,
   type P2POptions,
-} from '../src/p2p/index.ts'
-import { type CertAndKey, createOrgCA, issueNodeCert } from '../src/pki/index.ts'
+} from '../src/p2p.ts'
+import { type CertAndKey, createOrgCA, issueNodeCert } from '../src/pki.ts'
 
 export const CHAIN_ID = 'govchain-p2p-test'
 

@@ -6,8 +6,8 @@
 import assert from 'node:assert/strict'
 import { after, describe, test } from 'node:test'
 import { type CryptoSuite, suites } from '@govchain/core'
-import { encodeFrame, FRAME_HEADER_BYTES, frameHeader } from '../src/p2p/index.ts'
-import { issueClientCert, issueNodeCert } from '../src/pki/index.ts'
+import { encodeFrame, FRAME_HEADER_BYTES, frameHeader } from '../src/p2p.ts'
+import { issueClientCert, issueNodeCert } from '../src/pki.ts'
 import { addr, closeAll, makeOrg, mesh, peerIds, rawClient, startNode, type TestNode, until } from './p2p-fixtures.ts'
 
 const resourcesBefore = countResources()

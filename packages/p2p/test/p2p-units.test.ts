@@ -12,7 +12,7 @@ import {
   P2P_PROTOCOL_VERSION,
   SendQueue,
   verifyHello,
-} from '../src/p2p/index.ts'
+} from '../src/p2p.ts'
 
 describe('FrameDecoder', () => {
   test('frames survive any split of the byte stream', () => {

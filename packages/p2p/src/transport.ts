@@ -26,7 +26,6 @@ import type { X509Certificate } from 'node:crypto'
 import net, { type Socket } from 'node:net'
 import tls from 'node:tls'
 import { type CryptoSuite, type ErrorCode, GovchainError, type KeyPair } from '@govchain/core'
-import { loadTrustedCAs, parsePeerIdentity, type TrustedCA, verifyCertificateChain } from '../pki/index.ts'
 import { backoffDelayMs } from './backoff.ts'
 import { CONTROL_CHANNEL, encodeFrame, FrameDecoder, frameHeader } from './frame.ts'
 import {
@@ -39,6 +38,7 @@ import {
   P2P_PROTOCOL_VERSION,
   verifyHello,
 } from './hello.ts'
+import { loadTrustedCAs, parsePeerIdentity, type TrustedCA, verifyCertificateChain } from './pki.ts'
 import { SendQueue } from './send-queue.ts'
 
 // ------------------------------------------------------------------------------ public types

@@ -19,7 +19,7 @@ import {
   parsePeerIdentity,
   readCertificateInfo,
   verifyCertificateChain,
-} from '../src/pki/index.ts'
+} from '../src/pki.ts'
 
 const dir = mkdtempSync(join(tmpdir(), 'govchain-pki-'))
 after(() => rmSync(dir, { recursive: true, force: true }))
