@@ -36,7 +36,7 @@ const pct = (xs: number[], p: number) => xs[Math.min(xs.length - 1, Math.floor((
 const net = await startNetwork({ orgs: 4, suite: suiteName, params: { maxTxValidityBlocks: 5000 } })
 const stops: (() => Promise<void>)[] = []
 try {
-  const base = 40_000 + Math.floor(Math.random() * 200) * 100
+  const base = 30_000 + Math.floor(Math.random() * 27) * 100 // below the ephemeral range
   const demo = await seedSharingDemo({
     dir: net.dir,
     net: net.net,

@@ -61,7 +61,8 @@ export interface StartNetworkOptions {
 
 /** Ports are drawn at random from a high range so parallel test files rarely collide. */
 function basePort(): number {
-  return 20_000 + Math.floor(Math.random() * 400) * 100
+  // Below Linux's ephemeral range (32768-60999): a client socket's local port there could take a node's port.
+  return 20_000 + Math.floor(Math.random() * 100) * 100
 }
 
 function nodeArgsFromEnv(): string[] {

@@ -121,7 +121,8 @@ let grants: { household: string; tax: string }
 describe('data sharing across 4 departments (multi-process)', { timeout: 600_000 }, () => {
   before(async () => {
     net = await startNetwork({ orgs: 4, suite: 'gm', keep: true })
-    const base = 30_000 + Math.floor(Math.random() * 300) * 100
+    // Gateways: 30000-32699, below the ephemeral range (32768-60999) and above the test networks.
+    const base = 30_000 + Math.floor(Math.random() * 27) * 100
     demo = await seedSharingDemo({
       dir: net.dir,
       net: net.net,

@@ -69,7 +69,8 @@ function startUp(dir: string, apiPort: number, p2pPort: number): { proc: ChildPr
 }
 
 describe('govchain up', { timeout: 240_000 }, () => {
-  const base = 21_000 + Math.floor(Math.random() * 150) * 100
+  // Below the ephemeral range (32768-60999) and apart from the test networks' 20000-29999.
+  const base = 10_000 + Math.floor(Math.random() * 90) * 100
   const a = { dir: join(root, 'a'), api: base, p2p: base + 20 }
   const b = { dir: join(root, 'b'), api: base + 40, p2p: base + 60 }
   let upA: ReturnType<typeof startUp>

@@ -21,7 +21,8 @@ before(async () => {
   f = await startPortalFixture({
     suite: 'gm',
     seed: async (net) => {
-      const base = 30_000 + Math.floor(Math.random() * 300) * 100
+      // Gateways: 30000-32699, below the ephemeral range (32768-60999) and above the test networks.
+      const base = 30_000 + Math.floor(Math.random() * 27) * 100
       const demo = await seedSharingDemo({
         dir: net.dir,
         net: net.net,
