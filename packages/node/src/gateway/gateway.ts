@@ -195,6 +195,8 @@ export class Gateway {
   url = ''
   localUrl = ''
   private localPort = 0
+  /** Host header values the provider listener answers for (guardProvider). */
+  private providerHosts = new Set<string>()
 
   private constructor(
     readonly home: GatewayHome,
@@ -245,6 +247,7 @@ export class Gateway {
       })
     const port = await listenOn(this.server, config.listen.host, config.listen.port)
     const localPort = await listenOn(this.localServer, config.local.host, config.local.port)
+    this.providerHosts = this.providerHostsFor(port)
     this.url = `https://${config.listen.host}:${port}`
     this.localUrl = `http://${config.local.host}:${localPort}`
     this.localPort = localPort
@@ -282,11 +285,55 @@ export class Gateway {
   // ------------------------------------------------------------------ provider
 
   private async handleProvider(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const refused = this.guardProvider(req)
+    if (refused !== undefined) return send(res, errorInfo(refused.code)?.http ?? 403, refused.toJSON())
     const url = req.url ?? ''
     if (req.method === 'GET' && url === '/v1/gateway/health') return send(res, 200, { ok: true, orgId: this.orgId })
     if (req.method === 'POST' && url === '/v1/gateway/query') return this.serveQuery(req, res)
     if (req.method === 'POST' && url === '/v1/gateway/ack') return this.serveAck(req, res)
     send(res, 404, { code: 'NOT_FOUND', message: 'no such route' })
+  }
+
+  /**
+   * Gateways call each other at the URL registered on chain and never from a browser (issue 13,
+   * item 4): the Host must be this gateway's own name and port — a rebound DNS name is refused —
+   * and any Origin or fetch-metadata header means a browser made the request, refused even for
+   * this gateway's own origin (no page belongs here). Nothing is logged or counted for the chain:
+   * the requester is not identified yet.
+   */
+  private guardProvider(req: IncomingMessage): GovchainError | undefined {
+    if (req.headers.origin !== undefined || req.headers['sec-fetch-site'] !== undefined) {
+      return new GovchainError('ORIGIN_NOT_ALLOWED')
+    }
+    if (!this.providerHosts.has((req.headers.host ?? '').toLowerCase())) {
+      return new GovchainError('HOST_NOT_ALLOWED', undefined, { host: (req.headers.host ?? '').slice(0, 100) })
+    }
+    return undefined
+  }
+
+  /**
+   * The Host values the provider answers for: the registered URL's name and the listening
+   * address, each with the URL's port and the port actually bound (they differ behind a port
+   * mapping, or when the configuration asks for an ephemeral port).
+   */
+  private providerHostsFor(boundPort: number): Set<string> {
+    const { config } = this.home
+    const url = new URL(config.url)
+    const names = new Set([url.hostname.toLowerCase()])
+    // A wildcard listening address is no name a client sends.
+    if (!['0.0.0.0', '::', '[::]'].includes(config.listen.host)) {
+      const h = config.listen.host.toLowerCase()
+      names.add(h.includes(':') && !h.startsWith('[') ? `[${h}]` : h)
+    }
+    const ports = new Set([Number(url.port === '' ? 443 : url.port), boundPort])
+    const hosts = new Set<string>()
+    for (const name of names) {
+      for (const port of ports) {
+        hosts.add(`${name}:${port}`)
+        if (port === 443) hosts.add(name) // the default port may be left out
+      }
+    }
+    return hosts
   }
 
   /**

@@ -1,0 +1,418 @@
+/**
+ * An in-process provider gateway against a fake node: the few node routes a gateway reads
+ * (grants, gateway records, resource fields, the latest block) answered from maps the test
+ * fills, and POST /v1/txs recording what the gateway submits (receipts, refusals) decoded.
+ * Real TLS (consortium CAs issued here), real signed requests, a real SQLite connector, so the
+ * provider's checks run exactly as in production without starting nodes.
+ */
+import { randomBytes } from 'node:crypto'
+import { mkdirSync, mkdtempSync, rmSync } from 'node:fs'
+import { createServer, type Server } from 'node:http'
+import { request as httpsRequest } from 'node:https'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { codec, fromBase64, fromHex, getSuite, SignedTx, TxBody, toBase64, toHex, utf8 } from '@govchain/core'
+import { type CertAndKey, createOrgCA, issueClientCert, issueNodeCert } from '@govchain/p2p'
+import { type DataRequest, subjectPseudonym } from '@govchain/sharing/schema'
+import type { GatewayView, RequestView } from '../src/gateway/chain.ts'
+import { certFingerprintOf, type GatewayConfig, type GatewayHome } from '../src/gateway/config.ts'
+import type { DataConnector, QuerySpec, Row } from '../src/gateway/connector.ts'
+import { Gateway } from '../src/gateway/gateway.ts'
+import { newNonce, signRequest } from '../src/gateway/protocol.ts'
+import { openSqliteConnector } from '../src/gateway/sqlite.ts'
+
+export const suite = getSuite('intl')
+export const CHAIN_ID = 'govchain-gateway-test'
+export const RESOURCE = 'police.household'
+
+/** Fake but well-formed people (GB 11643 check digits are not needed here: the rows are opaque to the gateway). */
+export const PEOPLE = [
+  { idNumber: '110101199003071234', name: '王伟', phone: '13800138001', district: '110101', type: '家庭户' },
+  { idNumber: '110102198511230025', name: '李娜', phone: '13900139002', district: '110102', type: '家庭户' },
+  { idNumber: '11010519770405003X', name: '张敏', phone: '13700137003', district: '110105', type: '集体户' },
+  { idNumber: '110106200101010047', name: '刘洋', phone: '13600136004', district: '110101', type: '家庭户' },
+  { idNumber: '110108196812120051', name: '陈静', phone: '13500135005', district: '110108', type: '集体户' },
+  { idNumber: '110114199909090068', name: '杨磊', phone: '13400134006', district: '110101', type: '家庭户' },
+] as const
+
+export const FIELDS = [
+  { name: 'id_number', sensitivity: 'personal' },
+  { name: 'name', sensitivity: 'personal' },
+  { name: 'phone', sensitivity: 'personal' },
+  { name: 'household_type', sensitivity: 'internal' },
+  { name: 'district', sensitivity: 'public' },
+] as const
+
+export interface RecordedTx {
+  module: string
+  method: string
+  args: Uint8Array
+  bytes: Uint8Array
+}
+
+/** The node routes a gateway reads, from maps the test fills; POST /v1/txs records and accepts. */
+export class FakeNode {
+  readonly gateways = new Map<string, GatewayView>()
+  readonly requests = new Map<string, RequestView>()
+  readonly txs: RecordedTx[] = []
+  private server: Server | undefined
+  url = ''
+
+  async start(): Promise<void> {
+    this.server = createServer((req, res) => {
+      const answer = (status: number, body: unknown) => {
+        res.writeHead(status, { 'content-type': 'application/json' })
+        res.end(JSON.stringify(body))
+      }
+      const url = req.url ?? ''
+      if (req.method === 'POST' && url === '/v1/txs') {
+        const chunks: Buffer[] = []
+        req.on('data', (c: Buffer) => chunks.push(c))
+        req.on('end', () => {
+          const bytes = fromBase64((JSON.parse(Buffer.concat(chunks).toString('utf8')) as { tx: string }).tx)
+          const signed = codec.decode(SignedTx, bytes)
+          const body = codec.decode(TxBody, signed.body)
+          this.txs.push({ module: body.module, method: body.method, args: body.args, bytes })
+          answer(200, { txHash: toHex(suite.hash(signed.body)) })
+        })
+        return
+      }
+      if (url === '/v1/blocks/latest') return answer(200, { header: { height: 10, timeMs: Date.now() } })
+      const gw = /^\/v1\/catalog\/gateways\/([^/?]+)$/.exec(url)
+      if (gw !== null) {
+        const view = this.gateways.get(decodeURIComponent(gw[1]!))
+        return view === undefined ? answer(404, { code: 'CATALOG_GATEWAY_NOT_FOUND' }) : answer(200, { gateway: view })
+      }
+      const rq = /^\/v1\/sharing\/requests\/([0-9a-f]{64})$/.exec(url)
+      if (rq !== null) {
+        const r = this.requests.get(rq[1]!)
+        return r === undefined ? answer(404, { code: 'SHARING_REQUEST_NOT_FOUND' }) : answer(200, { request: r })
+      }
+      const rv = /^\/v1\/catalog\/resources\/([^/]+)\/versions\/1$/.exec(url)
+      if (rv !== null) {
+        if (decodeURIComponent(rv[1]!) !== RESOURCE) return answer(404, { code: 'CATALOG_NOT_FOUND' })
+        return answer(200, { version: { fields: FIELDS.map((f) => ({ ...f, label: f.name })) } })
+      }
+      answer(404, { code: 'NOT_FOUND' })
+    })
+    await new Promise<void>((ok) => this.server!.listen(0, '127.0.0.1', ok))
+    const a = this.server.address()
+    this.url = `http://127.0.0.1:${typeof a === 'object' && a !== null ? a.port : 0}`
+  }
+
+  async stop(): Promise<void> {
+    await new Promise<void>((ok) => {
+      this.server?.close(() => ok())
+      this.server?.closeAllConnections()
+    })
+  }
+
+  /** The transactions of one module method, arguments decoded. */
+  submitted<T>(method: string, argsCodec: codec.Codec<T>): T[] {
+    return this.txs.filter((t) => t.method === method).map((t) => codec.decode(argsCodec, t.args))
+  }
+}
+
+/** A connector whose queries can be held open, to interleave concurrent requests deterministically. */
+export class GatedConnector implements DataConnector {
+  readonly kind = 'sqlite' as const
+  private gate: Promise<void> | undefined
+  private openGate: (() => void) | undefined
+  /** Resolves when a query is waiting at the gate. */
+  waiting: Promise<void> = Promise.resolve()
+  private signalWaiting: (() => void) | undefined
+
+  constructor(private readonly inner: DataConnector) {}
+
+  hold(): void {
+    this.gate = new Promise((ok) => {
+      this.openGate = ok
+    })
+    this.waiting = new Promise((ok) => {
+      this.signalWaiting = ok
+    })
+  }
+
+  release(): void {
+    this.openGate?.()
+    this.gate = undefined
+  }
+
+  createTable = (...a: Parameters<DataConnector['createTable']>) => this.inner.createTable(...a)
+  insert = (...a: Parameters<DataConnector['insert']>) => this.inner.insert(...a)
+  count = (t: string) => this.inner.count(t)
+  close = () => this.inner.close()
+  async query(q: QuerySpec): Promise<Row[]> {
+    const gate = this.gate
+    if (gate !== undefined) {
+      this.signalWaiting?.()
+      await gate
+    }
+    return this.inner.query(q)
+  }
+}
+
+export interface Org {
+  orgId: string
+  ca: CertAndKey
+  gatewayTls: CertAndKey
+  nodeTls: CertAndKey
+  key: { publicKey: Uint8Array; privateKey: Uint8Array }
+}
+
+export function makeOrg(orgId: string): Org {
+  const ca = createOrgCA({ orgId, orgName: `${orgId} 局`, validityDays: 10 })
+  return {
+    orgId,
+    ca,
+    gatewayTls: issueClientCert(ca, {
+      nodeId: `${orgId}-gateway`,
+      orgId,
+      hosts: ['127.0.0.1', 'localhost'],
+      validityDays: 10,
+    }),
+    nodeTls: issueNodeCert(ca, { nodeId: `${orgId}-node`, orgId, hosts: ['127.0.0.1'], validityDays: 10 }),
+    key: suite.generateKeyPair(),
+  }
+}
+
+export function gatewayView(org: Org, url: string, pseudonymAuthority = false): GatewayView {
+  return {
+    orgId: org.orgId,
+    url,
+    certFingerprint: toHex(certFingerprintOf(org.gatewayTls.certPem)),
+    publicKey: toHex(org.key.publicKey),
+    pseudonymAuthority,
+  }
+}
+
+export interface ProviderFixture {
+  dir: string
+  node: FakeNode
+  police: Org
+  housing: Org
+  tax: Org
+  pseudonymKey: Uint8Array
+  connector: GatedConnector
+  gateway: Gateway
+  home: GatewayHome
+  /** Starts a fresh gateway process on the same home (a restart). */
+  restart(config?: Partial<GatewayConfig>): Promise<Gateway>
+  close(): Promise<void>
+}
+
+/** Police's provider gateway serving police.household (the PEOPLE), housing and tax registered consumers. */
+export async function startProvider(config: Partial<GatewayConfig> = {}): Promise<ProviderFixture> {
+  const dir = mkdtempSync(join(tmpdir(), 'govchain-gateway-'))
+  const gwDir = join(dir, 'gateway')
+  mkdirSync(gwDir, { mode: 0o700 })
+  const node = new FakeNode()
+  await node.start()
+  const [police, housing, tax] = [makeOrg('police'), makeOrg('housing'), makeOrg('tax')]
+  const pseudonymKey = new Uint8Array(randomBytes(32))
+  const data = openSqliteConnector(join(gwDir, 'data.sqlite'))
+  await data.createTable('household', [
+    { name: 'id_number', type: 'text' },
+    { name: 'name', type: 'text' },
+    { name: 'phone', type: 'text' },
+    { name: 'household_type', type: 'text' },
+    { name: 'district', type: 'text' },
+    { name: 'subject_ref', type: 'text' },
+  ])
+  await data.insert(
+    'household',
+    ['id_number', 'name', 'phone', 'household_type', 'district', 'subject_ref'],
+    PEOPLE.map((p) => [p.idNumber, p.name, p.phone, p.type, p.district, pseudonymOf(pseudonymKey, p.idNumber)]),
+  )
+  const homeWith = (over: Partial<GatewayConfig>): GatewayHome => ({
+    dir: gwDir,
+    config: {
+      orgId: 'police',
+      nodeApiUrl: node.url,
+      listen: { host: '127.0.0.1', port: 0 },
+      local: { host: '127.0.0.1', port: 0 },
+      url: 'https://127.0.0.1:0',
+      connector: { kind: 'sqlite', path: 'data.sqlite' },
+      resources: { [RESOURCE]: { table: 'household', subjectColumn: 'subject_ref' } },
+      requestSkewMs: 60_000,
+      // Receipts wait for a countersignature that never comes in these tests; recorded at stop.
+      ackTimeoutMs: 600_000,
+      corsOrigins: [],
+      ...config,
+      ...over,
+    },
+    suite: 'intl',
+    chainId: CHAIN_ID,
+    key: police.key,
+    tls: police.gatewayTls,
+    certFingerprint: certFingerprintOf(police.gatewayTls.certPem),
+    trustedCaPems: [police.ca.certPem, housing.ca.certPem, tax.ca.certPem],
+    pseudonymKey,
+  })
+  const connector = new GatedConnector(data)
+  const register = (g: Gateway) => {
+    node.gateways.set('police', gatewayView(police, g.url, true))
+  }
+  let home = homeWith({})
+  let gateway = await Gateway.start({ home, connector })
+  register(gateway)
+  node.gateways.set('housing', gatewayView(housing, 'https://127.0.0.1:1'))
+  node.gateways.set('tax', gatewayView(tax, 'https://127.0.0.1:2'))
+  const fx: ProviderFixture = {
+    dir,
+    node,
+    police,
+    housing,
+    tax,
+    pseudonymKey,
+    connector,
+    gateway,
+    home,
+    async restart(over = {}) {
+      await fx.gateway.stop().catch(() => {})
+      home = homeWith(over)
+      const reopened = new GatedConnector(openSqliteConnector(join(gwDir, 'data.sqlite')))
+      gateway = await Gateway.start({ home, connector: reopened })
+      register(gateway)
+      fx.gateway = gateway
+      fx.home = home
+      return gateway
+    },
+    async close() {
+      await fx.gateway.stop().catch(() => {})
+      await node.stop()
+      rmSync(dir, { recursive: true, force: true })
+    },
+  }
+  return fx
+}
+
+export function pseudonymOf(key: Uint8Array, idNumber: string): string {
+  return toHex(subjectPseudonym(suite, key, 'person', idNumber))
+}
+
+let grantCounter = 0
+
+/** Puts an approved grant for `consumer` on police.household into the fake chain; returns its id. */
+export function addGrant(
+  fx: ProviderFixture,
+  o: {
+    fields: string[]
+    rowsMax: number
+    consumer?: string
+    rowsUsed?: number
+    status?: RequestView['status']
+    // biome-ignore lint/suspicious/noExplicitAny: the rendered scope of the node's JSON view
+    scope?: any
+  },
+): string {
+  const id = toHex(suite.hash(utf8(`grant ${++grantCounter} ${Math.random()}`)))
+  const now = Date.now()
+  fx.node.requests.set(id, {
+    requestId: id,
+    resourceId: RESOURCE,
+    resourceVersion: 1,
+    consumerOrg: o.consumer ?? 'housing',
+    ownerOrg: 'police',
+    fields: o.fields,
+    purpose: '公租房资格审核',
+    status: o.status ?? 'approved',
+    state: 'active',
+    grant: { notBeforeMs: now - 1000, expiresMs: now + 3_600_000, fields: o.fields, rowsMax: o.rowsMax },
+    ...(o.scope === undefined ? { rowScope: null } : { rowScope: null, scope: o.scope }),
+    rowsUsed: o.rowsUsed ?? 0,
+  } as RequestView)
+  return id
+}
+
+/** A request signed by `org`'s registered gateway key (or altered by `over`), as the query body. */
+export function signedQuery(
+  org: Org,
+  grantId: string,
+  fields: string[],
+  filter?: { field: string; values: string[] },
+  over: Partial<DataRequest> = {},
+): { body: { request: string; signature: string }; bytes: Uint8Array } {
+  const req: DataRequest = {
+    chainId: CHAIN_ID,
+    grantId: fromHex(grantId),
+    resourceId: RESOURCE,
+    consumerOrg: org.orgId,
+    providerOrg: 'police',
+    fields,
+    ...(filter === undefined ? {} : { filter }),
+    nonce: newNonce(),
+    timeMs: Date.now(),
+    consumerKey: org.key.publicKey,
+    ...over,
+  }
+  const signed = signRequest(suite, org.key.privateKey, req)
+  return {
+    body: { request: toBase64(signed.bytes), signature: toHex(signed.signature) },
+    bytes: signed.bytes,
+  }
+}
+
+export interface RawAnswer {
+  status: number
+  json: Record<string, unknown>
+}
+
+/**
+ * An HTTPS request to the provider with a client certificate and any headers or path (no
+ * pinning, no retries: what a hostile or broken client would send).
+ */
+export function rawCall(
+  gatewayUrl: string,
+  tls: CertAndKey | undefined,
+  o: { path?: string; body?: unknown; rawBody?: string | Buffer; headers?: Record<string, string>; method?: string },
+): Promise<RawAnswer> {
+  const u = new URL(gatewayUrl)
+  const payload = o.rawBody ?? (o.body === undefined ? undefined : JSON.stringify(o.body))
+  return new Promise((ok, fail) => {
+    const req = httpsRequest(
+      {
+        host: u.hostname,
+        port: u.port,
+        path: o.path ?? '/v1/gateway/query',
+        method: o.method ?? (payload === undefined ? 'GET' : 'POST'),
+        ...(tls === undefined ? {} : { cert: tls.certPem, key: tls.keyPem }),
+        rejectUnauthorized: false,
+        agent: false,
+        headers: {
+          ...(payload === undefined
+            ? {}
+            : { 'content-type': 'application/json', 'content-length': String(Buffer.byteLength(payload)) }),
+          ...o.headers,
+        },
+      },
+      (res) => {
+        const chunks: Buffer[] = []
+        res.on('data', (c: Buffer) => chunks.push(c))
+        res.on('end', () => {
+          const text = Buffer.concat(chunks).toString('utf8')
+          let json: Record<string, unknown>
+          try {
+            json = JSON.parse(text) as Record<string, unknown>
+          } catch {
+            json = { unparsed: text.slice(0, 200) }
+          }
+          ok({ status: res.statusCode ?? 0, json })
+        })
+        res.on('error', fail)
+      },
+    )
+    req.on('error', fail)
+    req.end(payload)
+  })
+}
+
+/** Posts a query as `org` (its registered gateway certificate by default). */
+export function query(
+  fx: ProviderFixture,
+  org: Org,
+  body: unknown,
+  o: { tls?: CertAndKey; headers?: Record<string, string> } = {},
+): Promise<RawAnswer> {
+  return rawCall(fx.gateway.url, o.tls ?? org.gatewayTls, { body, ...(o.headers ? { headers: o.headers } : {}) })
+}
