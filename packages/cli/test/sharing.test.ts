@@ -751,7 +751,7 @@ describe('data sharing across 4 departments (multi-process)', { timeout: 600_000
       housingRequest(request.hashHex, 'police.household', ['name'], ten).body,
     )
     assert.equal(again.code, 'SHARING_VOLUME_EXCEEDED')
-    assert.equal(statSync(join(homeOf('police'), 'gateway', 'volume.json')).mode & 0o777, 0o600)
+    assert.equal(statSync(join(homeOf('police'), 'gateway', 'volume.sqlite')).mode & 0o777, 0o600)
   })
 
   it('issue 13 items 5 and 6: refusals carry no requester data, need a registered gateway, and are aggregated', async () => {

@@ -113,18 +113,20 @@ export class FakeNode {
   }
 }
 
-/** A connector whose queries can be held open, to interleave concurrent requests deterministically. */
+/** A connector whose next query can be held open, to interleave concurrent requests deterministically. */
 export class GatedConnector implements DataConnector {
   readonly kind = 'sqlite' as const
   private gate: Promise<void> | undefined
   private openGate: (() => void) | undefined
-  /** Resolves when a query is waiting at the gate. */
+  /** Resolves when the held query is waiting at the gate. */
   waiting: Promise<void> = Promise.resolve()
   private signalWaiting: (() => void) | undefined
+  queries = 0
 
   constructor(private readonly inner: DataConnector) {}
 
-  hold(): void {
+  /** The next query waits until release(). */
+  holdNext(): void {
     this.gate = new Promise((ok) => {
       this.openGate = ok
     })
@@ -135,7 +137,6 @@ export class GatedConnector implements DataConnector {
 
   release(): void {
     this.openGate?.()
-    this.gate = undefined
   }
 
   createTable = (...a: Parameters<DataConnector['createTable']>) => this.inner.createTable(...a)
@@ -143,8 +144,10 @@ export class GatedConnector implements DataConnector {
   count = (t: string) => this.inner.count(t)
   close = () => this.inner.close()
   async query(q: QuerySpec): Promise<Row[]> {
+    this.queries++
     const gate = this.gate
     if (gate !== undefined) {
+      this.gate = undefined
       this.signalWaiting?.()
       await gate
     }
@@ -274,6 +277,7 @@ export async function startProvider(config: Partial<GatewayConfig> = {}): Promis
       const reopened = new GatedConnector(openSqliteConnector(join(gwDir, 'data.sqlite')))
       gateway = await Gateway.start({ home, connector: reopened })
       register(gateway)
+      fx.connector = reopened
       fx.gateway = gateway
       fx.home = home
       return gateway

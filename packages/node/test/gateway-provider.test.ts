@@ -6,10 +6,27 @@
  * files 0600).
  */
 import assert from 'node:assert/strict'
+import { statSync, writeFileSync } from 'node:fs'
+import { join } from 'node:path'
 import { after, before, describe, it } from 'node:test'
-import { type ProviderFixture, rawCall, startProvider } from './gateway-fixtures.ts'
+import { codec, fromBase64 } from '@govchain/core'
+import { ReceiptBody } from '@govchain/sharing/schema'
+import {
+  addGrant,
+  PEOPLE,
+  type ProviderFixture,
+  query,
+  rawCall,
+  signedQuery,
+  startProvider,
+} from './gateway-fixtures.ts'
 
 const codeOf = (a: { status: number; json: Record<string, unknown> }) => ({ status: a.status, code: a.json.code })
+/** Rows an answer delivered, from its receipt (0 for a refusal). */
+const rowsOf = (a: { status: number; json: Record<string, unknown> }) =>
+  a.status === 200 ? codec.decode(ReceiptBody, fromBase64(a.json.receipt as string)).rows : 0
+const ids = (from: number, n: number) => PEOPLE.slice(from, from + n).map((p) => p.idNumber)
+const byId = (values: string[]) => ({ field: 'id_number', values })
 
 describe('provider gateway: its own host only, never a browser (issue 13 item 4)', () => {
   let fx: ProviderFixture
@@ -47,5 +64,65 @@ describe('provider gateway: its own host only, never a browser (issue 13 item 4)
     }
     await fx.gateway.flushRefusals()
     assert.deepEqual(fx.node.txs, [])
+  })
+})
+
+describe('grant volume: rows reserved per grant before answering (issue 13 item 3)', () => {
+  let fx: ProviderFixture
+  before(async () => {
+    fx = await startProvider()
+  })
+  after(() => fx.close())
+
+  it('ten parallel fetches on a two-row grant deliver two rows; a restarted gateway still refuses', async () => {
+    const grant = addGrant(fx, { fields: ['id_number', 'name'], rowsMax: 2 })
+    const answers = await Promise.all(
+      Array.from({ length: 10 }, () =>
+        query(fx, fx.housing, signedQuery(fx.housing, grant, ['id_number', 'name'], byId(ids(0, 5))).body),
+      ),
+    )
+    assert.equal(
+      answers.reduce((n, a) => n + rowsOf(a), 0),
+      2,
+    )
+    for (const a of answers.filter((x) => x.status !== 200)) {
+      assert.deepEqual(codeOf(a), { status: 403, code: 'SHARING_VOLUME_EXCEEDED' })
+    }
+    // No receipt reached the chain (rowsUsed is still 0 there): the gateway's own ledger holds the
+    // limit, on disk, across a restart.
+    await fx.restart()
+    const again = await query(fx, fx.housing, signedQuery(fx.housing, grant, ['name'], byId(ids(3, 1))).body)
+    assert.deepEqual(codeOf(again), { status: 403, code: 'SHARING_VOLUME_EXCEEDED' })
+  })
+
+  it('a fetch held in the database does not refuse another while the grant has rows left', async () => {
+    const grant = addGrant(fx, { fields: ['id_number', 'name'], rowsMax: 2 })
+    fx.connector.holdNext()
+    const slow = query(fx, fx.housing, signedQuery(fx.housing, grant, ['name'], byId(ids(0, 1))).body)
+    await fx.connector.waiting
+    const quick = await query(fx, fx.housing, signedQuery(fx.housing, grant, ['name'], byId(ids(1, 1))).body)
+    fx.connector.release()
+    assert.deepEqual([rowsOf(quick), rowsOf(await slow)], [1, 1])
+    // Used up now.
+    const third = await query(fx, fx.housing, signedQuery(fx.housing, grant, ['name'], byId(ids(2, 1))).body)
+    assert.deepEqual(codeOf(third), { status: 403, code: 'SHARING_VOLUME_EXCEEDED' })
+  })
+
+  it("the chain's count is authoritative when it is higher (receipts from before the ledger, a lost ledger)", async () => {
+    const grant = addGrant(fx, { fields: ['id_number', 'name'], rowsMax: 3, rowsUsed: 2 })
+    const a = await query(fx, fx.housing, signedQuery(fx.housing, grant, ['name'], byId(ids(0, 3))).body)
+    assert.equal(rowsOf(a), 1)
+    const b = await query(fx, fx.housing, signedQuery(fx.housing, grant, ['name'], byId(ids(3, 1))).body)
+    assert.deepEqual(codeOf(b), { status: 403, code: 'SHARING_VOLUME_EXCEEDED' })
+  })
+
+  it('keeps the ledger in a transactional store, 0600, and takes over an older volume.json', async () => {
+    const grant = addGrant(fx, { fields: ['id_number', 'name'], rowsMax: 4 })
+    await fx.gateway.stop()
+    writeFileSync(join(fx.home.dir, 'volume.json'), JSON.stringify({ [grant]: 4 }), { mode: 0o600 })
+    await fx.restart()
+    const a = await query(fx, fx.housing, signedQuery(fx.housing, grant, ['name'], byId(ids(0, 1))).body)
+    assert.deepEqual(codeOf(a), { status: 403, code: 'SHARING_VOLUME_EXCEEDED' })
+    assert.equal(statSync(join(fx.home.dir, 'volume.sqlite')).mode & 0o777, 0o600)
   })
 })

@@ -8,6 +8,7 @@
  *   <node home>/gateway/data.sqlite    the department's database (embedded default connector)
  *   <node home>/gateway/pseudonym.key  identity authorities only: the HMAC key of data-subject pseudonyms
  *   <node home>/gateway/refusals.jsonl node-local log of every refused request
+ *   <node home>/gateway/volume.sqlite  rows answered per grant, reserved before each answer (volume.ts)
  */
 import { createHash, X509Certificate } from 'node:crypto'
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs'

@@ -206,7 +206,7 @@ export class Gateway {
     this.suite = getSuite(home.suite)
     this.node = new NodeLink(home.config.nodeApiUrl, this.suite, home.chainId, home.key)
     this.trusted = loadTrustedCAs(home.trustedCaPems)
-    this.volume = new VolumeLedger(join(home.dir, 'volume.json'))
+    this.volume = new VolumeLedger(join(home.dir, 'volume.sqlite'), join(home.dir, 'volume.json'))
     this.refusalIntervalMs = home.config.refusalIntervalMs ?? GATEWAY_DEFAULTS.refusalIntervalMs
     this.requesters = new RateLimiter({
       ratePerSecond: home.config.requesterRatePerSecond ?? GATEWAY_DEFAULTS.requesterRatePerSecond,
@@ -274,6 +274,7 @@ export class Gateway {
     await close(this.server)
     await close(this.localServer)
     await this.connector.close()
+    this.volume.close()
   }
 
   private track(p: Promise<unknown>): void {
@@ -479,27 +480,35 @@ export class Gateway {
     }
     const binding = config.resources[r.resourceId]
     if (binding === undefined) throw new Refused('CATALOG_NOT_FOUND', `${r.resourceId} is not served by this gateway`)
-    // Reserve before querying (durably, in one step): parallel requests, restarts and late
-    // receipts cannot take the grant past its rows (volume.ts).
     const grantHex = toHex(r.grantId)
-    const reserved = this.volume.reserve(grantHex, grant.grant.rowsMax, grant.rowsUsed, SHARING_LIMITS.rowsPerFetch)
-    if (reserved === 0) throw new Refused('SHARING_VOLUME_EXCEEDED', 'the grant’s rows are used up')
+    const left = grant.grant.rowsMax - this.volume.used(grantHex, grant.rowsUsed)
+    if (left <= 0) throw new Refused('SHARING_VOLUME_EXCEEDED', 'the grant’s rows are used up')
 
     // Only granted fields, only rows within the filter and the grant's row scope.
     const where = []
     if (r.filter !== undefined) where.push({ column: r.filter.field, values: r.filter.values })
     if (grant.rowScope !== null) where.push({ column: grant.rowScope.field, values: grant.rowScope.values })
     const columns = [...new Set([...r.fields, binding.subjectColumn])]
-    let found: Row[]
-    try {
-      found = await this.connector.query({ table: binding.table, columns, where, limit: reserved })
-    } catch (e) {
-      this.volume.release(grantHex, reserved)
-      throw e
-    }
-    this.volume.release(grantHex, reserved - found.length)
+    const found = await this.connector.query({
+      table: binding.table,
+      columns,
+      where,
+      limit: Math.min(SHARING_LIMITS.rowsPerFetch, left),
+    })
+    // Reserve what is answered before answering, in one synchronous, fsynced step (volume.ts):
+    // whatever ran concurrently meanwhile has reserved already, so parallel requests, restarts
+    // and late receipts cannot take the grant past its rows; reserving only rows found leaves
+    // the others theirs. Rows beyond the reservation are not answered.
+    const reserved = this.volume.reserve(
+      grantHex,
+      grant.grant.rowsMax,
+      grant.rowsUsed,
+      found.length,
+      grant.grant.expiresMs,
+    )
+    if (reserved === 0 && found.length > 0) throw new Refused('SHARING_VOLUME_EXCEEDED', 'the grant’s rows are used up')
     const subjects = new Map<string, Uint8Array>()
-    const rows = found.map((row) => {
+    const rows = found.slice(0, reserved).map((row) => {
       const s = row[binding.subjectColumn]
       if (typeof s === 'string' && /^[0-9a-f]{64}$/.test(s)) subjects.set(s, fromHex(s))
       const out: Row = {}

@@ -1,87 +1,122 @@
 /**
  * The provider gateway's ledger of rows answered per grant (issue 13, item 3). A grant's row
  * limit used to be checked against the chain's count, which grows only when receipts reach a
- * block: ten parallel fetches on a two-row grant all saw two rows left and got twenty. Now a
- * fetch reserves its rows here first — in one synchronous step, so no other request interleaves —
- * and the reservation is on disk (written, fsynced and renamed into place) before the query
- * runs, so the limit also holds across a crash or restart and however late the receipts are.
+ * block: ten parallel fetches on a two-row grant all saw two rows left and got twenty. Now every
+ * answer's rows are reserved here before the answer leaves — in one synchronous SQLite
+ * transaction, so no other request interleaves (not even another process on the same home) —
+ * and the reservation is committed (WAL, synchronous=FULL: fsynced) when `reserve` returns, so
+ * the limit also holds across a crash or restart and however late the receipts are.
  *
- * Reconciliation: the chain's count (rows of receipts already recorded) is a floor. Only this
- * gateway serves its grants, so its own count is normally the higher; if the ledger was lost,
- * the chain's count takes over: used = max(chain, ledger).
+ * Reconciliation: the chain's count (rows of receipts already recorded) is authoritative when it
+ * is higher — receipts recorded before this ledger existed, or a ledger that was lost — and the
+ * ledger is raised to it at the next reservation: used = max(chain, ledger).
+ *
+ * A store rather than a rewritten file: a reservation costs one row, not the whole ledger, and
+ * there is no ceiling on the grants remembered; rows of grants expired for a day are pruned
+ * (the gateway refuses an expired grant before it reserves).
  */
-import { closeSync, existsSync, fsyncSync, openSync, readFileSync, renameSync, writeSync } from 'node:fs'
-import { dirname } from 'node:path'
+import { chmodSync, closeSync, existsSync, openSync, readFileSync, renameSync } from 'node:fs'
 import { GovchainError } from '@govchain/core'
+import Database from 'better-sqlite3'
 
-/** Grants the ledger remembers; beyond it the oldest entries give way (their grants expire first). */
-export const VOLUME_LEDGER_GRANTS_MAX = 100_000
+/** How long after a grant's expiry its row is kept (clock skew between gateway and chain). */
+export const VOLUME_PRUNE_AFTER_MS = 86_400_000
+/** How often expired rows are pruned. */
+export const VOLUME_PRUNE_EVERY_MS = 3_600_000
+
+const GRANT_HEX = /^[0-9a-f]{64}$/
 
 export class VolumeLedger {
-  private readonly served = new Map<string, number>()
+  private readonly db: Database.Database
+  private readonly selectRows: Database.Statement<[string], { rows: number }>
+  private readonly upsert: Database.Statement<[string, number, number]>
+  private readonly reserveTx: Database.Transaction<
+    (grant: string, rowsMax: number, chainUsed: number, want: number, expiresMs: number) => number
+  >
+  private prunedAtMs = 0
 
-  constructor(private readonly path: string) {
-    if (!existsSync(path)) return
-    let parsed: unknown
+  /** Opens (creating, 0600) the ledger at `path`; imports `legacyJsonPath` (the former volume.json) once. */
+  constructor(path: string, legacyJsonPath?: string) {
     try {
-      parsed = JSON.parse(readFileSync(path, 'utf8'))
+      // Created 0600 before SQLite opens it: its journal files take the database file's mode.
+      closeSync(openSync(path, 'a', 0o600))
+      chmodSync(path, 0o600)
+      this.db = new Database(path)
+      this.db.pragma('journal_mode = WAL')
+      // Every commit fsyncs the log: a reservation is on disk when reserve() returns.
+      this.db.pragma('synchronous = FULL')
+      this.db.exec(
+        'CREATE TABLE IF NOT EXISTS served (grant_id TEXT PRIMARY KEY, rows INTEGER NOT NULL, expires_ms INTEGER NOT NULL)',
+      )
+      this.db.exec('CREATE INDEX IF NOT EXISTS served_expiry ON served (expires_ms)')
     } catch (e) {
       // Refusing to start beats answering with the limits forgotten.
-      throw new GovchainError('CONFIG_INVALID', `${path} is not a volume ledger: ${(e as Error).message}`)
+      throw new GovchainError('GATEWAY_CONFIG_INVALID', `cannot open the volume ledger ${path}: ${String(e)}`)
     }
-    if (typeof parsed !== 'object' || parsed === null)
-      throw new GovchainError('CONFIG_INVALID', `${path}: not an object`)
-    for (const [grant, rows] of Object.entries(parsed as Record<string, unknown>)) {
-      if (/^[0-9a-f]{64}$/.test(grant) && Number.isSafeInteger(rows) && (rows as number) >= 0) {
-        this.served.set(grant, rows as number)
-      }
-    }
+    this.selectRows = this.db.prepare('SELECT rows FROM served WHERE grant_id = ?')
+    this.upsert = this.db.prepare(
+      'INSERT INTO served (grant_id, rows, expires_ms) VALUES (?, ?, ?) ' +
+        'ON CONFLICT (grant_id) DO UPDATE SET rows = excluded.rows, expires_ms = excluded.expires_ms',
+    )
+    this.reserveTx = this.db.transaction(
+      (grant: string, rowsMax: number, chainUsed: number, want: number, expiresMs: number) => {
+        const used = Math.max(chainUsed, this.selectRows.get(grant)?.rows ?? 0)
+        const n = Math.max(0, Math.min(want, rowsMax - used))
+        if (n > 0) this.upsert.run(grant, used + n, expiresMs)
+        return n
+      },
+    )
+    if (legacyJsonPath !== undefined && existsSync(legacyJsonPath)) this.importJson(legacyJsonPath)
   }
 
   /** Rows counted against the grant: the higher of the chain's count and this gateway's. */
   used(grantIdHex: string, chainRowsUsed: number): number {
-    return Math.max(chainRowsUsed, this.served.get(grantIdHex) ?? 0)
+    return Math.max(chainRowsUsed, this.selectRows.get(grantIdHex)?.rows ?? 0)
   }
 
   /**
-   * Reserves up to `want` rows of a grant limited to `rowsMax`; returns how many (0: used up).
-   * Durable when it returns.
+   * Reserves up to `want` rows of a grant limited to `rowsMax` (expiring at `expiresMs`); returns
+   * how many (0: used up). Committed and fsynced when it returns.
    */
-  reserve(grantIdHex: string, rowsMax: number, chainRowsUsed: number, want: number): number {
-    const used = this.used(grantIdHex, chainRowsUsed)
-    const n = Math.max(0, Math.min(want, rowsMax - used))
-    if (n === 0) return 0
-    this.served.delete(grantIdHex) // re-inserted last: Map order is the eviction order
-    this.served.set(grantIdHex, used + n)
-    while (this.served.size > VOLUME_LEDGER_GRANTS_MAX) this.served.delete(this.served.keys().next().value!)
-    this.persist()
-    return n
+  reserve(grantIdHex: string, rowsMax: number, chainRowsUsed: number, want: number, expiresMs: number): number {
+    if (!GRANT_HEX.test(grantIdHex)) throw new GovchainError('INVALID_ARGUMENT', 'grant id is 32 bytes hex')
+    this.prune()
+    return this.reserveTx.immediate(grantIdHex, rowsMax, chainRowsUsed, want, expiresMs)
   }
 
-  /** Gives back reserved rows that were not delivered (fewer rows matched, or the query failed). */
-  release(grantIdHex: string, rows: number): void {
-    if (rows <= 0) return
-    const now = this.served.get(grantIdHex)
-    if (now === undefined) return
-    this.served.set(grantIdHex, Math.max(0, now - rows))
-    this.persist()
+  close(): void {
+    if (this.db.open) this.db.close()
   }
 
-  private persist(): void {
-    const tmp = `${this.path}.tmp`
-    const fd = openSync(tmp, 'w', 0o600)
+  private prune(): void {
+    const now = Date.now()
+    if (now - this.prunedAtMs < VOLUME_PRUNE_EVERY_MS) return
+    this.prunedAtMs = now
+    this.db.prepare('DELETE FROM served WHERE expires_ms < ?').run(now - VOLUME_PRUNE_AFTER_MS)
+  }
+
+  /**
+   * The ledger's former format (one JSON object, grant → rows). Its grants' expiry is unknown, so
+   * they are kept until a reservation on them records it; the file is then set aside.
+   */
+  private importJson(path: string): void {
+    let parsed: unknown
     try {
-      writeSync(fd, JSON.stringify(Object.fromEntries(this.served)))
-      fsyncSync(fd)
-    } finally {
-      closeSync(fd)
+      parsed = JSON.parse(readFileSync(path, 'utf8'))
+    } catch (e) {
+      throw new GovchainError('GATEWAY_CONFIG_INVALID', `${path} is not a volume ledger: ${(e as Error).message}`)
     }
-    renameSync(tmp, this.path)
-    const dir = openSync(dirname(this.path), 'r')
-    try {
-      fsyncSync(dir)
-    } finally {
-      closeSync(dir)
-    }
+    if (typeof parsed !== 'object' || parsed === null)
+      throw new GovchainError('GATEWAY_CONFIG_INVALID', `${path}: not an object`)
+    this.db
+      .transaction(() => {
+        for (const [grant, rows] of Object.entries(parsed as Record<string, unknown>)) {
+          if (!GRANT_HEX.test(grant) || !Number.isSafeInteger(rows) || (rows as number) < 0) continue
+          const used = Math.max(rows as number, this.selectRows.get(grant)?.rows ?? 0)
+          this.upsert.run(grant, used, Number.MAX_SAFE_INTEGER)
+        }
+      })
+      .immediate()
+    renameSync(path, `${path}.imported`)
   }
 }
