@@ -9,7 +9,7 @@ import assert from 'node:assert/strict'
 import { statSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { after, before, describe, it } from 'node:test'
-import { codec, fromBase64 } from '@govchain/core'
+import { codec, fromBase64, getSuite, toHex, utf8 } from '@govchain/core'
 import { ReceiptBody } from '@govchain/sharing/schema'
 import {
   addGrant,
@@ -19,6 +19,7 @@ import {
   rawCall,
   signedQuery,
   startProvider,
+  suite,
 } from './gateway-fixtures.ts'
 
 const codeOf = (a: { status: number; json: Record<string, unknown> }) => ({ status: a.status, code: a.json.code })
@@ -124,5 +125,77 @@ describe('grant volume: rows reserved per grant before answering (issue 13 item 
     const a = await query(fx, fx.housing, signedQuery(fx.housing, grant, ['name'], byId(ids(0, 1))).body)
     assert.deepEqual(codeOf(a), { status: 403, code: 'SHARING_VOLUME_EXCEEDED' })
     assert.equal(statSync(join(fx.home.dir, 'volume.sqlite')).mode & 0o777, 0o600)
+  })
+})
+
+describe('refusals on chain carry nothing the requester sent (issue 13 item 5)', () => {
+  let fx: ProviderFixture
+  before(async () => {
+    fx = await startProvider()
+  })
+  after(() => fx.close())
+
+  it('personal data through every field a requester controls: none of it, nor a hash of it, on chain', async () => {
+    const person = PEOPLE[0]
+    const grant = addGrant(fx, { fields: ['id_number', 'name'], rowsMax: 100 })
+    const revoked = addGrant(fx, { fields: ['id_number', 'name'], rowsMax: 100, status: 'revoked' })
+    const h = (s: string) => toHex(suite.hash(utf8(s)))
+    const sent: Uint8Array[] = []
+    const ask = async (q: { body: unknown; bytes?: Uint8Array }, o: Parameters<typeof rawCall>[2] = {}) => {
+      if (q.bytes !== undefined) sent.push(q.bytes)
+      return rawCall(fx.gateway.url, fx.housing.gatewayTls, { body: q.body, ...o })
+    }
+    const q = (...a: Parameters<typeof signedQuery>) => signedQuery(...a)
+    const answers = [
+      // The grant id, the resource, field names, the filter's field and values.
+      await ask(q(fx.housing, h(person.idNumber), ['name'])),
+      await ask(q(fx.housing, grant, [person.idNumber, 'name'])),
+      await ask(q(fx.housing, grant, ['name', `x${person.phone}`], byId([person.idNumber, person.phone]))),
+      await ask(q(fx.housing, grant, ['name'], { field: person.idNumber, values: [person.name] })),
+      await ask(q(fx.housing, grant, ['name'], undefined, { resourceId: `police.h${person.phone}` })),
+      await ask(q(fx.housing, revoked, ['name'], byId([person.idNumber]))),
+      // The chain id, the provider, the nonce and the clock.
+      await ask(q(fx.housing, grant, ['name'], byId([person.idNumber]), { chainId: person.idNumber })),
+      await ask(q(fx.housing, grant, ['name'], byId([person.idNumber]), { providerOrg: person.name })),
+      await ask(
+        q(fx.housing, grant, ['phone'], byId([person.idNumber]), {
+          nonce: utf8(person.phone.padEnd(16, '0')).subarray(0, 16),
+        }),
+      ),
+      await ask(q(fx.housing, grant, ['name'], byId([person.idNumber]), { timeMs: Date.now() - 3_600_000 })),
+      // Headers, the path, extra body members, a body that is not base64, a forged signature.
+      await ask(q(fx.housing, h(person.name), ['name']), { headers: { 'x-subject': person.idNumber } }),
+      await ask(q(fx.housing, grant, ['phone']), { path: `/v1/gateway/query?id=${person.idNumber}` }),
+      await ask({ body: { ...q(fx.housing, grant, ['phone']).body, subject: person.idNumber } }),
+      await ask({ body: { request: `${person.idNumber}!`, signature: 'ab'.repeat(64) } }),
+      await ask({
+        body: { request: q(fx.housing, grant, ['phone']).body.request, signature: h(person.phone).repeat(2) },
+      }),
+    ]
+    assert.ok(answers.every((a) => a.status !== 200))
+    await fx.gateway.flushRefusals()
+    const refusals = fx.node.txs.filter((t) => t.method === 'refusal')
+    assert.ok(refusals.length >= 4, `${refusals.length} refusal transactions`)
+    const needles: { what: string; bytes: Buffer }[] = []
+    const add = (what: string, value: Uint8Array) => {
+      needles.push({ what, bytes: Buffer.from(value) })
+      for (const [alg, s] of [
+        ['sha256', getSuite('intl')],
+        ['sm3', getSuite('gm')],
+      ] as const) {
+        const d = Buffer.from(s.hash(value))
+        needles.push(
+          { what: `${alg}(${what})`, bytes: d },
+          { what: `${alg}-hex(${what})`, bytes: Buffer.from(d.toString('hex')) },
+        )
+      }
+    }
+    for (const [k, v] of Object.entries(person)) add(`${k} ${v}`, utf8(v))
+    // The hash of what the requester signed is a hash of what it sent (its nonce is its own choice).
+    for (const [i, bytes] of sent.entries()) add(`request ${i}`, bytes)
+    const hits = refusals.flatMap((t) =>
+      needles.filter((n) => Buffer.from(t.bytes).includes(n.bytes)).map((n) => `${t.method}: ${n.what}`),
+    )
+    assert.deepEqual(hits, [])
   })
 })

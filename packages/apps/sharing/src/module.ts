@@ -12,7 +12,8 @@
  *                                consumer (renunciation) ends an approved grant.
  *   receipt(SharingReceiptArgs)  the provider's registered gateway key records a receipt signed
  *                                by both gateways (consumer signature optional: see docs/sharing.md).
- *   refusal(SharingRefusalArgs)  the provider's gateway records a refused request.
+ *   refusal(SharingRefusalArgs)  the provider's gateway records refused requests of one requester
+ *                                and code, counted — only identifiers the chain holds, no text.
  *
  * The grant's clock is block time: `expiresMs = decision time + duration`.
  * State: `req/<id>` RequestRecord, `rcpt/<id>` ReceiptRecord, `ref/<id>` RefusalRecord.
@@ -31,6 +32,7 @@ import {
   ReceiptRecord,
   RefusalRecord,
   RequestRecord,
+  refusalReason,
   SHARING_LIMITS,
   SHARING_MODULE,
   SharingDecideArgs,
@@ -324,23 +326,39 @@ export const sharingModule = {
       })
     }),
     refusal: handler(SharingRefusalArgs, (ctx, a) => {
-      const gw = ctx.keeper(catalogRef).gateway(a.providerOrg)
+      const catalog = ctx.keeper(catalogRef)
+      const gw = catalog.gateway(a.providerOrg)
       if (gw === undefined || !eq(gw.publicKey, ctx.sender)) return ctx.fail('SHARING_NOT_GATEWAY')
       if (!(REFUSAL_CODES as readonly string[]).includes(a.code))
         return ctx.fail('SHARING_BAD_REQUEST', 'unknown refusal code')
-      checkText(ctx, 'reason', a.reason)
+      if (a.count < 1) return ctx.fail('SHARING_BAD_REQUEST', 'a refusal record counts at least one refusal')
+      // Only identifiers the chain holds (issue 13, item 5): the requester is an organisation with a
+      // registered gateway (only those are served), the grant one the chain holds for it.
+      if (catalog.gateway(a.consumerOrg) === undefined)
+        return ctx.fail('SHARING_BAD_REQUEST', 'the requester has no registered gateway')
+      let resourceId: string | undefined
+      if (a.grantId !== undefined) {
+        const v = ctx.state.get(sharingRequestKey(a.grantId))
+        const g = v === undefined ? undefined : codec.decode(RequestRecord, v)
+        if (g === undefined || g.ownerOrg !== a.providerOrg || g.consumerOrg !== a.consumerOrg)
+          return ctx.fail('SHARING_BAD_REQUEST', 'grantId is no grant of the requester from the provider')
+        resourceId = g.resourceId
+      }
       const record: RefusalRecord = {
         refusalId: ctx.txHash,
         ...a,
+        ...(resourceId === undefined ? {} : { resourceId }),
         recordedBy: ctx.sender,
         height: ctx.height,
         timeMs: ctx.timeMs,
         txHash: ctx.txHash,
       }
       ctx.state.set(sharingRefusalKey(ctx.txHash), codec.encode(RefusalRecord, record))
-      const facets: [string, string][] = [['p', a.providerOrg]]
-      if (a.consumerOrg !== undefined) facets.push(['c', a.consumerOrg])
-      if (a.resourceId !== undefined) facets.push(['r', a.resourceId])
+      const facets: [string, string][] = [
+        ['p', a.providerOrg],
+        ['c', a.consumerOrg],
+      ]
+      if (resourceId !== undefined) facets.push(['r', resourceId])
       writeIndex(ctx, 'rf', facets, ctx.txHash)
       ctx.emit('refusal', { refusalId: toHex(ctx.txHash), code: a.code, providerOrg: a.providerOrg })
     }),
@@ -425,11 +443,12 @@ export function renderRefusal(r: RefusalRecord): Record<string, unknown> {
     refusalId: toHex(r.refusalId),
     code: r.code,
     providerOrg: r.providerOrg,
-    consumerOrg: r.consumerOrg ?? null,
+    consumerOrg: r.consumerOrg,
     grantId: r.grantId === undefined ? null : toHex(r.grantId),
     resourceId: r.resourceId ?? null,
-    requestHash: toHex(r.requestHash),
-    reason: r.reason,
+    count: r.count,
+    // The code's fixed text: nothing of the request is stored (issue 13, item 5).
+    reason: refusalReason(r.code),
     refusedAtMs: r.refusedAtMs,
     recordedBy: toHex(r.recordedBy),
     height: r.height,

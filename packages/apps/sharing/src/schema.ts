@@ -17,8 +17,10 @@ import {
   codec,
   concatBytes,
   type ErrorInfo,
+  errorInfo,
   GovchainError,
   hash32,
+  isErrorCode,
   publicKey,
   registerErrors,
   signature64,
@@ -225,15 +227,24 @@ export const ReceiptRecord = struct({
 })
 export type ReceiptRecord = codec.Infer<typeof ReceiptRecord>
 
+/**
+ * Refused gateway requests of one identified requester with one code (issue 13, item 5): only
+ * what the chain already holds — organisations with a registered gateway, a grant the chain
+ * holds for them, a code from REFUSAL_CODES, a count. Nothing the requester sent (field names,
+ * filter values, paths, headers, not even a hash of its request: its nonce is its own choice)
+ * and no free text: the reason shown is the code's fixed catalogue text (`refusalReason`).
+ */
 export const SharingRefusalArgs = struct({
   /** The refusing gateway's organisation (the sender must be its registered gateway key). */
   providerOrg: orgId,
   code: string(SHARING_LIMITS.codeBytes),
-  consumerOrg: option(orgId),
+  /** The requester, identified by its registered gateway certificate. */
+  consumerOrg: orgId,
+  /** A grant the chain holds for consumerOrg from providerOrg, when every counted refusal named it. */
   grantId: option(hash32),
-  resourceId: option(resourceId),
-  requestHash: hash32,
-  reason: string(SHARING_LIMITS.reasonBytes),
+  /** Refusals counted (at least 1). */
+  count: u32,
+  /** The provider gateway's clock at the first refusal counted. */
   refusedAtMs: u64,
 })
 export type SharingRefusalArgs = codec.Infer<typeof SharingRefusalArgs>
@@ -242,11 +253,11 @@ export const RefusalRecord = struct({
   refusalId: hash32,
   providerOrg: orgId,
   code: string(SHARING_LIMITS.codeBytes),
-  consumerOrg: option(orgId),
+  consumerOrg: orgId,
   grantId: option(hash32),
+  /** The grant's resource (from the grant on chain). */
   resourceId: option(resourceId),
-  requestHash: hash32,
-  reason: string(SHARING_LIMITS.reasonBytes),
+  count: u32,
   refusedAtMs: u64,
   recordedBy: publicKey,
   height: u64,
@@ -254,6 +265,11 @@ export const RefusalRecord = struct({
   txHash: hash32,
 })
 export type RefusalRecord = codec.Infer<typeof RefusalRecord>
+
+/** The fixed text shown for a refusal code: the error catalogue's message, never the requester's words. */
+export function refusalReason(code: string): string {
+  return isErrorCode(code) ? (errorInfo(code)?.message ?? code) : code
+}
 
 // ---------------------------------------------------------------- gateway protocol
 

@@ -101,11 +101,13 @@ export interface FetchResult {
 
 interface Refusal {
   code: ErrorCode
+  /** For the requester and the local log only; never on chain. */
   message: string
   consumerOrg?: string
   grantId?: Uint8Array
   resourceId?: string
-  requestHash: Uint8Array
+  /** The local log's: the department can match a requester's complaint to its line. Never on chain. */
+  requestHash?: Uint8Array
 }
 
 /**
@@ -366,7 +368,7 @@ export class Gateway {
   }
 
   private async serveQuery(req: IncomingMessage, res: ServerResponse): Promise<void> {
-    const refusal: Refusal = { code: 'GATEWAY_BAD_REQUEST', message: '', requestHash: new Uint8Array(32) }
+    const refusal: Refusal = { code: 'GATEWAY_BAD_REQUEST', message: '' }
     try {
       const client = await this.clientIdentity(req)
       refusal.consumerOrg = client.orgId
@@ -432,7 +434,7 @@ export class Gateway {
     if (consumerGw.certFingerprint !== toHex(client.fingerprint)) {
       throw new Refused('GATEWAY_CERT_MISMATCH', 'client certificate is not the one the consumer registered')
     }
-    // Signed by the registered consumer: the hash of its signed request (with its nonce) may be recorded.
+    // Signed by the registered consumer: its local log line names the request.
     refusal.requestHash = this.suite.hash(requestBytes)
     if (r.chainId !== this.home.chainId || r.providerOrg !== this.orgId)
       throw new Refused('GATEWAY_BAD_REQUEST', 'wrong chain or provider')
@@ -623,12 +625,12 @@ export class Gateway {
     }
   }
 
-  /** Logs a refusal locally, and on chain when the requester is identifiable. Returns the refusal tx hash. */
   /**
    * Logs a refusal locally (refusals.jsonl, 0600: the detail stays with the department) and
    * counts it for the chain: refusals of an identified, registered requester are recorded
-   * aggregated, one transaction per requester and code per interval with the count, and with a
-   * fixed text per code as the reason — never anything the requester sent (issue 13, items 5, 6).
+   * aggregated, one transaction per requester and code per interval with the count. The record
+   * holds only what the chain holds already (organisations, a grant, the code, a count): never
+   * anything the requester sent, nor a hash of it (issue 13, items 5 and 6).
    */
   private refuse(r: Refusal): void {
     const line = {
@@ -638,7 +640,7 @@ export class Gateway {
       consumerOrg: r.consumerOrg ?? null,
       grantId: r.grantId === undefined ? null : toHex(r.grantId),
       resourceId: r.resourceId ?? null,
-      requestHash: toHex(r.requestHash),
+      requestHash: r.requestHash === undefined ? null : toHex(r.requestHash),
     }
     try {
       appendFileSync(`${this.home.dir}/refusals.jsonl`, `${JSON.stringify(line)}\n`, { mode: 0o600 })
@@ -657,7 +659,6 @@ export class Gateway {
       // A group mixing grants names none of them.
       if (group.grantId !== undefined && (r.grantId === undefined || toHex(r.grantId) !== toHex(group.grantId))) {
         delete group.grantId
-        delete group.resourceId
       }
     }
     this.refusalTimer ??= setTimeout(() => this.track(this.flushRefusals()), this.refusalIntervalMs)
@@ -671,16 +672,13 @@ export class Gateway {
     this.refusals.clear()
     const hashes: string[] = []
     for (const g of groups) {
-      const fixed = errorInfo(g.code)?.message ?? g.code
       try {
         const args = codec.encode(SharingRefusalArgs, {
           providerOrg: this.orgId,
           code: g.code,
           consumerOrg: g.consumerOrg,
           ...(g.grantId === undefined ? {} : { grantId: g.grantId }),
-          ...(g.resourceId === undefined ? {} : { resourceId: g.resourceId }),
-          requestHash: g.count === 1 ? g.requestHash : new Uint8Array(32),
-          reason: (g.count === 1 ? fixed : `${fixed} (x${g.count})`).slice(0, SHARING_LIMITS.reasonBytes),
+          count: g.count,
           refusedAtMs: g.firstMs,
         })
         hashes.push(await this.node.submit('sharing', 'refusal', args))
