@@ -6,11 +6,12 @@
  * files 0600).
  */
 import assert from 'node:assert/strict'
-import { statSync, writeFileSync } from 'node:fs'
+import { chmodSync, readFileSync, statSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { after, before, describe, it } from 'node:test'
+import { connect as tlsConnect } from 'node:tls'
 import { codec, fromBase64, getSuite, toHex, utf8 } from '@govchain/core'
-import { ReceiptBody } from '@govchain/sharing/schema'
+import { ReceiptBody, SharingRefusalArgs } from '@govchain/sharing/schema'
 import {
   addGrant,
   PEOPLE,
@@ -197,5 +198,91 @@ describe('refusals on chain carry nothing the requester sent (issue 13 item 5)',
       needles.filter((n) => Buffer.from(t.bytes).includes(n.bytes)).map((n) => `${t.method}: ${n.what}`),
     )
     assert.deepEqual(hits, [])
+  })
+})
+
+describe('coded answers and private files (issue 13, Low)', () => {
+  let fx: ProviderFixture
+  before(async () => {
+    fx = await startProvider()
+  })
+  after(() => fx.close())
+
+  /**
+   * Writes an oversize request by hand, paced, as a client on a slow link would, with
+   * `Connection: close`; resolves with everything the gateway answered, or the socket's error.
+   */
+  const paced = (bodyBytes: number, headers = '') =>
+    new Promise<{ answer: string; error?: string; wroteAll: boolean }>((resolve) => {
+      const u = new URL(fx.gateway.url)
+      const socket = tlsConnect({
+        host: u.hostname,
+        port: Number(u.port),
+        cert: fx.housing.gatewayTls.certPem,
+        key: fx.housing.gatewayTls.keyPem,
+        rejectUnauthorized: false,
+      })
+      let answer = ''
+      let wroteAll = false
+      let error: string | undefined
+      socket.on('data', (c: Buffer) => {
+        answer += c.toString('utf8')
+      })
+      socket.on('error', (e) => {
+        error = String(e)
+      })
+      socket.on('close', () => resolve({ answer, wroteAll, ...(error === undefined ? {} : { error }) }))
+      socket.once('secureConnect', async () => {
+        const write = (chunk: string) =>
+          new Promise<void>((ok, fail) => socket.write(chunk, (e) => (e ? fail(e) : ok())))
+        try {
+          await write(
+            `POST /v1/gateway/query HTTP/1.1\r\nHost: ${u.host}\r\nContent-Type: application/json\r\n` +
+              `Content-Length: ${bodyBytes}\r\nConnection: close\r\n${headers}\r\n`,
+          )
+          const chunk = 'A'.repeat(64 * 1024)
+          for (let sent = 0; sent < bodyBytes; sent += chunk.length) {
+            if (sent > 0) await new Promise((r) => setTimeout(r, 3))
+            await write(chunk.slice(0, Math.min(chunk.length, bodyBytes - sent)))
+          }
+          wroteAll = true
+        } catch (e) {
+          error = String(e)
+        }
+      })
+    })
+
+  it('an oversize body gets a coded JSON 413 after it was read, not a reset connection', async () => {
+    const r = await paced(2 * 1024 * 1024)
+    assert.equal(r.error, undefined, r.error)
+    assert.ok(r.wroteAll, 'the client could write its whole body')
+    assert.match(r.answer, /^HTTP\/1\.1 413 /)
+    assert.match(r.answer, /"code":"PAYLOAD_TOO_LARGE"/)
+  })
+  it('a body that is not base64 gets a coded 400, and its refusal record is a valid one', async () => {
+    const a = await query(fx, fx.housing, { request: 'not base64!', signature: 'ab'.repeat(64) })
+    assert.deepEqual(codeOf(a), { status: 400, code: 'GATEWAY_BAD_REQUEST' })
+    assert.equal(a.json.txHash, undefined) // no transaction is named: refusals go on chain counted, later
+    await fx.gateway.flushRefusals()
+    const recorded = fx.node.submitted('refusal', SharingRefusalArgs)
+    assert.deepEqual(
+      recorded.map((r) => [r.code, r.consumerOrg, r.count]),
+      [['GATEWAY_BAD_REQUEST', 'housing', 1]],
+    )
+  })
+
+  it('tightens a gateway folder and files made before to 0700 and 0600; new files are 0600', async () => {
+    await fx.gateway.stop()
+    const dir = fx.home.dir
+    chmodSync(dir, 0o755)
+    writeFileSync(join(dir, 'refusals.jsonl'), '')
+    chmodSync(join(dir, 'refusals.jsonl'), 0o644)
+    chmodSync(join(dir, 'data.sqlite'), 0o644)
+    await fx.restart()
+    await query(fx, fx.housing, { request: '', signature: '' }) // a refusal: a line in the log
+    const mode = (f: string) => statSync(join(dir, f)).mode & 0o777
+    assert.equal(statSync(dir).mode & 0o777, 0o700)
+    for (const f of ['refusals.jsonl', 'data.sqlite', 'volume.sqlite']) assert.equal(mode(f), 0o600, f)
+    assert.match(readFileSync(join(dir, 'refusals.jsonl'), 'utf8'), /GATEWAY_BAD_REQUEST/)
   })
 })

@@ -16,7 +16,7 @@
  * their own gateway to fetch, authenticated by an officer signature.
  */
 import { createHash, randomBytes } from 'node:crypto'
-import { appendFileSync } from 'node:fs'
+import { appendFileSync, chmodSync, existsSync } from 'node:fs'
 import { createServer as createHttpServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http'
 import { createServer as createHttpsServer, Agent as HttpsAgent, request as httpsRequest } from 'node:https'
 import { join } from 'node:path'
@@ -135,23 +135,19 @@ const quietLogger: GatewayLogger = { info() {}, warn() {} }
 
 /**
  * A request body of at most GATEWAY_BODY_BYTES_MAX. Oversize is PAYLOAD_TOO_LARGE, which the
- * caller answers as coded JSON (413): a declared length is refused before reading; a chunked body
- * is drained past the limit without being kept, so the client reads the answer instead of a reset.
+ * caller answers as coded JSON (413) — after the rest of the body was read and dropped (send).
  */
 function readBody(req: IncomingMessage): Promise<Buffer> {
   return new Promise((resolveBody, reject) => {
-    if (Number(req.headers['content-length'] ?? 0) > GATEWAY_BODY_BYTES_MAX) {
-      req.resume()
-      reject(new GovchainError('PAYLOAD_TOO_LARGE', undefined, { bytesMax: GATEWAY_BODY_BYTES_MAX }))
-      return
-    }
+    const tooLarge = () => new GovchainError('PAYLOAD_TOO_LARGE', undefined, { bytesMax: GATEWAY_BODY_BYTES_MAX })
+    if (Number(req.headers['content-length'] ?? 0) > GATEWAY_BODY_BYTES_MAX) return reject(tooLarge())
     const chunks: Buffer[] = []
     let size = 0
     let over = false
     req.on('data', (c: Buffer) => {
       size += c.length
       if (size > GATEWAY_BODY_BYTES_MAX) {
-        if (!over) reject(new GovchainError('PAYLOAD_TOO_LARGE', undefined, { bytesMax: GATEWAY_BODY_BYTES_MAX }))
+        if (!over) reject(tooLarge())
         over = true
         chunks.length = 0
         return
@@ -165,11 +161,67 @@ function readBody(req: IncomingMessage): Promise<Buffer> {
   })
 }
 
+/** What a refused request's unread body may still cost before the answer goes out anyway. */
+export const DRAIN_BYTES_MAX = 16 * GATEWAY_BODY_BYTES_MAX
+export const DRAIN_TIMEOUT_MS = 10_000
+
+/**
+ * Reads what is left of a request's body and drops it, up to DRAIN_BYTES_MAX or
+ * DRAIN_TIMEOUT_MS. An answer sent while the client is still writing, followed by closing the
+ * connection (a client that said `Connection: close`), makes the kernel reset it, and the client
+ * sees the reset instead of the answer (issue 13, Low: oversize bodies got a reset, not a 413).
+ */
+function drainBody(req: IncomingMessage): Promise<void> {
+  return new Promise((done) => {
+    let bytes = 0
+    const finish = () => {
+      clearTimeout(timer)
+      req.off('data', onData)
+      req.off('end', finish)
+      req.off('error', finish)
+      req.off('close', finish)
+      done()
+    }
+    const onData = (c: Buffer) => {
+      bytes += c.length
+      if (bytes > DRAIN_BYTES_MAX) finish()
+    }
+    const timer = setTimeout(finish, DRAIN_TIMEOUT_MS)
+    req.on('data', onData)
+    req.on('end', finish)
+    req.on('error', finish)
+    req.on('close', finish)
+    req.resume()
+  })
+}
+
+/** Answers JSON once the request was read to its end (drainBody): refusals included, never a reset. */
 function send(res: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}): void {
   const text = JSON.stringify(body)
-  res.writeHead(status, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(text), ...headers })
-  res.end(text)
+  const write = () => {
+    if (res.headersSent || res.destroyed) return
+    res.writeHead(status, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(text), ...headers })
+    res.end(text)
+  }
+  const req = res.req as IncomingMessage | undefined
+  if (req === undefined || req.complete || req.destroyed) write()
+  else void drainBody(req).then(write)
 }
+
+/**
+ * The gateway folder holds keys, the department's data, the volume ledger and the refusal log:
+ * this user only (issue 13, Low). New files are created so; a home made by an earlier version
+ * (0755 folder, 0644 log) is tightened at start.
+ */
+function tightenHome(dir: string): void {
+  chmodSync(dir, 0o700)
+  for (const f of [REFUSAL_LOG, `${REFUSAL_LOG}.1`, 'key.json', 'tls.key', 'pseudonym.key']) {
+    if (existsSync(join(dir, f))) chmodSync(join(dir, f), 0o600)
+  }
+}
+
+/** The gateway's local log of refusals, with their detail (never on chain). */
+const REFUSAL_LOG = 'refusals.jsonl'
 
 export class Gateway {
   readonly suite: CryptoSuite
@@ -206,6 +258,7 @@ export class Gateway {
     private readonly logger: GatewayLogger,
   ) {
     this.suite = getSuite(home.suite)
+    tightenHome(home.dir)
     this.node = new NodeLink(home.config.nodeApiUrl, this.suite, home.chainId, home.key)
     this.trusted = loadTrustedCAs(home.trustedCaPems)
     this.volume = new VolumeLedger(join(home.dir, 'volume.sqlite'), join(home.dir, 'volume.json'))
@@ -643,7 +696,7 @@ export class Gateway {
       requestHash: r.requestHash === undefined ? null : toHex(r.requestHash),
     }
     try {
-      appendFileSync(`${this.home.dir}/refusals.jsonl`, `${JSON.stringify(line)}\n`, { mode: 0o600 })
+      appendFileSync(join(this.home.dir, REFUSAL_LOG), `${JSON.stringify(line)}\n`, { mode: 0o600 })
     } catch (e) {
       this.logger.warn({ err: String(e) }, 'cannot append to refusals.jsonl')
     }

@@ -1,6 +1,6 @@
 /** The embedded default connector: SQLite through better-sqlite3 (synchronous, in process). */
 
-import { chmodSync, existsSync } from 'node:fs'
+import { chmodSync, closeSync, existsSync, openSync } from 'node:fs'
 import { GovchainError } from '@govchain/core'
 import Database from 'better-sqlite3'
 import {
@@ -17,9 +17,13 @@ import {
 export function openSqliteConnector(path: string): DataConnector {
   let db: Database.Database
   try {
+    // The department's records (personal data): this user only, like the keys (issue 13, Low);
+    // created 0600 before SQLite opens it (no moment at 0644), an existing file tightened.
+    if (path !== ':memory:') {
+      closeSync(openSync(path, 'a', 0o600))
+      chmodSync(path, 0o600)
+    }
     db = new Database(path)
-    // The department's records (personal data): this user only, like the keys (issue 13, Low).
-    if (path !== ':memory:') chmodSync(path, 0o600)
     // WAL lets the seeding process and the gateway read/write the file side by side.
     db.pragma('journal_mode = WAL')
     for (const side of [`${path}-wal`, `${path}-shm`]) if (existsSync(side)) chmodSync(side, 0o600)
