@@ -907,6 +907,17 @@ function record(suiteName: SuiteName): Recording {
       servedAtMs: rec.nextTime(1000) - 200,
     })
   const sign = (s: Signer, body: Uint8Array) => suite.sign(s.privateKey, concatBytes(DOMAIN_SHARING.receipt, body))
+  const refusals = (from: Signer, counts: SharingRefusalArgs['counts'], expect: string, note: string) => {
+    const toMs = rec.nextTime(1000) - 300
+    return t(
+      from,
+      'sharing.refusal',
+      SharingRefusalArgs,
+      { providerOrg: 'market', fromMs: toMs - 60_000, toMs, counts },
+      expect,
+      note,
+    )
+  }
   const body1 = receiptBody(r1.hash, 1)
   const body2 = receiptBody(r1.hash, 2)
   const l1 = licenceId({ typeCode: marketType, issuerCode: code.market, serial: '0000000001', version: 1 })
@@ -983,92 +994,50 @@ function record(suiteName: SuiteName): Recording {
       'OK',
       'a receipt the consumer never acknowledged',
     ),
-    t(
+    refusals(
       gwMarket2,
-      'sharing.refusal',
-      SharingRefusalArgs,
-      {
-        providerOrg: 'market',
-        code: 'SHARING_FIELD_NOT_GRANTED',
-        consumerOrg: 'housing',
-        grantId: r1.hash,
-        count: 3,
-        refusedAtMs: rec.nextTime(1000) - 300,
-      },
+      [
+        { consumerOrg: 'housing', code: 'SHARING_FIELD_NOT_GRANTED', grantId: r1.hash, count: 3 },
+        { consumerOrg: 'housing', code: 'SHARING_NO_GRANT', count: 2 },
+        { consumerOrg: 'police', code: 'SHARING_NO_GRANT', count: 1 },
+      ],
       'OK',
-      'refused requests counted, naming the grant they used',
+      "an interval's refusals counted per requester and code, one naming the grant it used",
     ),
-    t(
+    refusals(
       gwMarket2,
-      'sharing.refusal',
-      SharingRefusalArgs,
-      {
-        providerOrg: 'market',
-        code: 'SHARING_NO_GRANT',
-        consumerOrg: 'police',
-        count: 1,
-        refusedAtMs: rec.nextTime(1000) - 300,
-      },
-      'OK',
-      'a refused request without a grant',
-    ),
-    t(
-      gwMarket2,
-      'sharing.refusal',
-      SharingRefusalArgs,
-      {
-        providerOrg: 'market',
-        code: 'WHATEVER',
-        consumerOrg: 'housing',
-        count: 1,
-        refusedAtMs: rec.nextTime(1000) - 300,
-      },
+      [{ consumerOrg: 'housing', code: 'WHATEVER', count: 1 }],
       'SHARING_BAD_REQUEST',
       'an unknown refusal code',
     ),
-    t(
+    refusals(
       gwHousing,
-      'sharing.refusal',
-      SharingRefusalArgs,
-      {
-        providerOrg: 'market',
-        code: 'SHARING_NO_GRANT',
-        consumerOrg: 'housing',
-        count: 1,
-        refusedAtMs: rec.nextTime(1000) - 300,
-      },
+      [{ consumerOrg: 'housing', code: 'SHARING_NO_GRANT', count: 1 }],
       'SHARING_NOT_GATEWAY',
       "another organisation's gateway",
     ),
-    t(
+    refusals(
       gwMarket2,
-      'sharing.refusal',
-      SharingRefusalArgs,
-      {
-        providerOrg: 'market',
-        code: 'SHARING_NO_GRANT',
-        consumerOrg: 'tax',
-        count: 1,
-        refusedAtMs: rec.nextTime(1000) - 300,
-      },
+      [{ consumerOrg: 'tax', code: 'SHARING_NO_GRANT', count: 1 }],
       'SHARING_BAD_REQUEST',
       'a requester without a registered gateway (never served, so never refused)',
     ),
-    t(
+    refusals(
       gwMarket2,
-      'sharing.refusal',
-      SharingRefusalArgs,
-      {
-        providerOrg: 'market',
-        code: 'SHARING_GRANT_NOT_ACTIVE',
-        consumerOrg: 'housing',
-        grantId: r2.hash,
-        count: 1,
-        refusedAtMs: rec.nextTime(1000) - 300,
-      },
+      [{ consumerOrg: 'housing', code: 'SHARING_GRANT_NOT_ACTIVE', grantId: r2.hash, count: 1 }],
       'SHARING_BAD_REQUEST',
       "a grant id that is not the requester's grant from this provider",
     ),
+    refusals(
+      gwMarket2,
+      [
+        { consumerOrg: 'housing', code: 'SHARING_NO_GRANT', count: 1 },
+        { consumerOrg: 'housing', code: 'SHARING_NO_GRANT', count: 4 },
+      ],
+      'SHARING_BAD_REQUEST',
+      'two counts for one requester and code',
+    ),
+    refusals(gwMarket2, [], 'SHARING_BAD_REQUEST', 'a record that counts nothing'),
     t(
       marketIssuer2,
       'license.issue',

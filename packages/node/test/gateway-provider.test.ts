@@ -12,6 +12,7 @@ import { after, before, describe, it } from 'node:test'
 import { connect as tlsConnect } from 'node:tls'
 import { codec, fromBase64, getSuite, toHex, utf8 } from '@govchain/core'
 import { ReceiptBody, SharingRefusalArgs } from '@govchain/sharing/schema'
+import { GATEWAY_DEFAULTS } from '../src/gateway/config.ts'
 import {
   addGrant,
   PEOPLE,
@@ -176,7 +177,8 @@ describe('refusals on chain carry nothing the requester sent (issue 13 item 5)',
     assert.ok(answers.every((a) => a.status !== 200))
     await fx.gateway.flushRefusals()
     const refusals = fx.node.txs.filter((t) => t.method === 'refusal')
-    assert.ok(refusals.length >= 4, `${refusals.length} refusal transactions`)
+    const codes = new Set(refusals.flatMap((t) => codec.decode(SharingRefusalArgs, t.args).counts.map((c) => c.code)))
+    assert.ok(codes.size >= 4, `recorded: ${[...codes].join(', ')}`)
     const needles: { what: string; bytes: Buffer }[] = []
     const add = (what: string, value: Uint8Array) => {
       needles.push({ what, bytes: Buffer.from(value) })
@@ -259,12 +261,13 @@ describe('coded answers and private files (issue 13, Low)', () => {
     assert.match(r.answer, /^HTTP\/1\.1 413 /)
     assert.match(r.answer, /"code":"PAYLOAD_TOO_LARGE"/)
   })
+
   it('a body that is not base64 gets a coded 400, and its refusal record is a valid one', async () => {
     const a = await query(fx, fx.housing, { request: 'not base64!', signature: 'ab'.repeat(64) })
     assert.deepEqual(codeOf(a), { status: 400, code: 'GATEWAY_BAD_REQUEST' })
     assert.equal(a.json.txHash, undefined) // no transaction is named: refusals go on chain counted, later
     await fx.gateway.flushRefusals()
-    const recorded = fx.node.submitted('refusal', SharingRefusalArgs)
+    const recorded = fx.node.submitted('refusal', SharingRefusalArgs).flatMap((r) => r.counts)
     assert.deepEqual(
       recorded.map((r) => [r.code, r.consumerOrg, r.count]),
       [['GATEWAY_BAD_REQUEST', 'housing', 1]],
@@ -284,5 +287,83 @@ describe('coded answers and private files (issue 13, Low)', () => {
     assert.equal(statSync(dir).mode & 0o777, 0o700)
     for (const f of ['refusals.jsonl', 'data.sqlite', 'volume.sqlite']) assert.equal(mode(f), 0o600, f)
     assert.match(readFileSync(join(dir, 'refusals.jsonl'), 'utf8'), /GATEWAY_BAD_REQUEST/)
+  })
+})
+
+describe('refusal spam: registered gateways only, rate limits, one counted record per interval (issue 13 item 6)', () => {
+  let fx: ProviderFixture
+  before(async () => {
+    fx = await startProvider({ requesterRatePerSecond: 1, requesterBurst: 12, refusalLogBytesMax: 4096 })
+  })
+  after(() => fx.close())
+
+  it('refusals of an interval go on chain as one transaction, counted per requester and code', async () => {
+    assert.equal(GATEWAY_DEFAULTS.refusalIntervalMs, 60_000)
+    const grant = addGrant(fx, { fields: ['id_number', 'name'], rowsMax: 10 })
+    const refused = [
+      ...[1, 2, 3].map((i) => query(fx, fx.housing, signedQuery(fx.housing, `${'ab'.repeat(31)}0${i}`, ['name']).body)),
+      ...[1, 2].map(() => query(fx, fx.housing, signedQuery(fx.housing, grant, ['phone']).body)),
+      query(fx, fx.tax, signedQuery(fx.tax, 'cd'.repeat(32), ['name']).body),
+    ]
+    for (const a of await Promise.all(refused)) assert.equal(a.status, 403)
+    assert.deepEqual(fx.node.txs, [], 'nothing is written per request')
+    await fx.gateway.flushRefusals()
+    const txs = fx.node.submitted('refusal', SharingRefusalArgs)
+    assert.equal(txs.length, 1)
+    const counts = txs[0]!.counts.map((c) => ({
+      ...c,
+      ...(c.grantId === undefined ? {} : { grantId: toHex(c.grantId) }),
+    }))
+    assert.deepEqual(
+      counts.sort((a, b) => `${a.consumerOrg}${a.code}`.localeCompare(`${b.consumerOrg}${b.code}`)),
+      [
+        { consumerOrg: 'housing', code: 'SHARING_FIELD_NOT_GRANTED', count: 2, grantId: grant },
+        { consumerOrg: 'housing', code: 'SHARING_NO_GRANT', count: 3 },
+        { consumerOrg: 'tax', code: 'SHARING_NO_GRANT', count: 1 },
+      ],
+    )
+    assert.ok(txs[0]!.fromMs <= txs[0]!.toMs)
+  })
+
+  it('a consortium certificate that is no registered gateway (a node certificate) is refused, unrecorded', async () => {
+    const before = fx.node.txs.length
+    const grant = addGrant(fx, { fields: ['name'], rowsMax: 10 })
+    const body = signedQuery(fx.housing, grant, ['name']).body
+    assert.deepEqual(codeOf(await query(fx, fx.housing, body, { tls: fx.housing.nodeTls })), {
+      status: 403,
+      code: 'GATEWAY_CERT_NOT_REGISTERED',
+    })
+    // Another member's registered gateway certificate presenting housing's request: identified as
+    // tax (and counted for tax), never for housing.
+    assert.deepEqual(codeOf(await query(fx, fx.housing, body, { tls: fx.tax.gatewayTls })), {
+      status: 403,
+      code: 'GATEWAY_CERT_MISMATCH',
+    })
+    await fx.gateway.flushRefusals()
+    const recorded = fx.node.txs.slice(before).flatMap((t) => codec.decode(SharingRefusalArgs, t.args).counts)
+    assert.deepEqual(
+      recorded.map((c) => [c.consumerOrg, c.code, c.count]),
+      [['tax', 'GATEWAY_CERT_MISMATCH', 1]],
+    )
+  })
+
+  it('a requester over its token bucket gets a coded 429, logged but never recorded', async () => {
+    const before = fx.node.txs.length
+    const answers = await Promise.all(
+      Array.from({ length: 30 }, () => query(fx, fx.tax, signedQuery(fx.tax, 'ef'.repeat(32), ['name']).body)),
+    )
+    const limited = answers.filter((a) => a.status === 429)
+    assert.ok(limited.length > 0, 'some are rate-limited')
+    for (const a of limited) assert.equal(a.json.code, 'RATE_LIMITED')
+    await fx.gateway.flushRefusals()
+    const codes = fx.node.txs.slice(before).flatMap((t) => codec.decode(SharingRefusalArgs, t.args).counts)
+    assert.ok(codes.every((c) => c.code !== 'RATE_LIMITED'))
+  })
+
+  it('the local refusal log is bounded: it rotates once, 0600', () => {
+    const log = join(fx.home.dir, 'refusals.jsonl')
+    assert.ok(statSync(log).size <= 4096, `${statSync(log).size} bytes`)
+    assert.ok(statSync(`${log}.1`).size <= 4096, `${statSync(`${log}.1`).size} bytes`)
+    assert.equal(statSync(`${log}.1`).mode & 0o777, 0o600)
   })
 })

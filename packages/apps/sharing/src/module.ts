@@ -12,8 +12,9 @@
  *                                consumer (renunciation) ends an approved grant.
  *   receipt(SharingReceiptArgs)  the provider's registered gateway key records a receipt signed
  *                                by both gateways (consumer signature optional: see docs/sharing.md).
- *   refusal(SharingRefusalArgs)  the provider's gateway records refused requests of one requester
- *                                and code, counted — only identifiers the chain holds, no text.
+ *   refusal(SharingRefusalArgs)  the provider's gateway records one interval's refused requests,
+ *                                counted per requester and code — only identifiers the chain
+ *                                holds, no text; one `ref/` record per count.
  *
  * The grant's clock is block time: `expiresMs = decision time + duration`.
  * State: `req/<id>` RequestRecord, `rcpt/<id>` ReceiptRecord, `ref/<id>` RefusalRecord.
@@ -329,38 +330,59 @@ export const sharingModule = {
       const catalog = ctx.keeper(catalogRef)
       const gw = catalog.gateway(a.providerOrg)
       if (gw === undefined || !eq(gw.publicKey, ctx.sender)) return ctx.fail('SHARING_NOT_GATEWAY')
-      if (!(REFUSAL_CODES as readonly string[]).includes(a.code))
-        return ctx.fail('SHARING_BAD_REQUEST', 'unknown refusal code')
-      if (a.count < 1) return ctx.fail('SHARING_BAD_REQUEST', 'a refusal record counts at least one refusal')
-      // Only identifiers the chain holds (issue 13, item 5): the requester is an organisation with a
-      // registered gateway (only those are served), the grant one the chain holds for it.
-      if (catalog.gateway(a.consumerOrg) === undefined)
-        return ctx.fail('SHARING_BAD_REQUEST', 'the requester has no registered gateway')
-      let resourceId: string | undefined
-      if (a.grantId !== undefined) {
-        const v = ctx.state.get(sharingRequestKey(a.grantId))
-        const g = v === undefined ? undefined : codec.decode(RequestRecord, v)
-        if (g === undefined || g.ownerOrg !== a.providerOrg || g.consumerOrg !== a.consumerOrg)
-          return ctx.fail('SHARING_BAD_REQUEST', 'grantId is no grant of the requester from the provider')
-        resourceId = g.resourceId
+      if (a.counts.length === 0) return ctx.fail('SHARING_BAD_REQUEST', 'a refusal record counts something')
+      if (a.fromMs > a.toMs) return ctx.fail('SHARING_BAD_REQUEST', 'fromMs is after toMs')
+      const seen = new Set<string>()
+      const records: RefusalRecord[] = []
+      for (const [i, c] of a.counts.entries()) {
+        if (!(REFUSAL_CODES as readonly string[]).includes(c.code))
+          return ctx.fail('SHARING_BAD_REQUEST', 'unknown refusal code')
+        if (c.count < 1) return ctx.fail('SHARING_BAD_REQUEST', 'a count is at least 1')
+        const pair = `${c.consumerOrg}\n${c.code}`
+        if (seen.has(pair)) return ctx.fail('SHARING_BAD_REQUEST', 'one count per requester and code')
+        seen.add(pair)
+        // Only identifiers the chain holds (issue 13, item 5): the requester is an organisation
+        // with a registered gateway (only those are served), the grant one the chain holds for it.
+        if (catalog.gateway(c.consumerOrg) === undefined)
+          return ctx.fail('SHARING_BAD_REQUEST', 'the requester has no registered gateway')
+        let resourceId: string | undefined
+        if (c.grantId !== undefined) {
+          const v = ctx.state.get(sharingRequestKey(c.grantId))
+          const g = v === undefined ? undefined : codec.decode(RequestRecord, v)
+          if (g === undefined || g.ownerOrg !== a.providerOrg || g.consumerOrg !== c.consumerOrg)
+            return ctx.fail('SHARING_BAD_REQUEST', 'grantId is no grant of the requester from the provider')
+          resourceId = g.resourceId
+        }
+        const index = new Uint8Array(4)
+        new DataView(index.buffer).setUint32(0, i)
+        records.push({
+          refusalId: ctx.hash(concatBytes(ctx.txHash, index)),
+          providerOrg: a.providerOrg,
+          code: c.code,
+          consumerOrg: c.consumerOrg,
+          ...(c.grantId === undefined ? {} : { grantId: c.grantId }),
+          ...(resourceId === undefined ? {} : { resourceId }),
+          count: c.count,
+          fromMs: a.fromMs,
+          toMs: a.toMs,
+          recordedBy: ctx.sender,
+          height: ctx.height,
+          timeMs: ctx.timeMs,
+          txHash: ctx.txHash,
+        })
       }
-      const record: RefusalRecord = {
-        refusalId: ctx.txHash,
-        ...a,
-        ...(resourceId === undefined ? {} : { resourceId }),
-        recordedBy: ctx.sender,
-        height: ctx.height,
-        timeMs: ctx.timeMs,
-        txHash: ctx.txHash,
+      let total = 0
+      for (const r of records) {
+        ctx.state.set(sharingRefusalKey(r.refusalId), codec.encode(RefusalRecord, r))
+        const facets: [string, string][] = [
+          ['p', r.providerOrg],
+          ['c', r.consumerOrg],
+        ]
+        if (r.resourceId !== undefined) facets.push(['r', r.resourceId])
+        writeIndex(ctx, 'rf', facets, r.refusalId)
+        total += r.count
       }
-      ctx.state.set(sharingRefusalKey(ctx.txHash), codec.encode(RefusalRecord, record))
-      const facets: [string, string][] = [
-        ['p', a.providerOrg],
-        ['c', a.consumerOrg],
-      ]
-      if (resourceId !== undefined) facets.push(['r', resourceId])
-      writeIndex(ctx, 'rf', facets, ctx.txHash)
-      ctx.emit('refusal', { refusalId: toHex(ctx.txHash), code: a.code, providerOrg: a.providerOrg })
+      ctx.emit('refusal', { providerOrg: a.providerOrg, records: String(records.length), refusals: String(total) })
     }),
   },
   keeper: (ctx: KeeperContext): SharingKeeper => sharingKeeperOver(ctx.state),
@@ -449,7 +471,10 @@ export function renderRefusal(r: RefusalRecord): Record<string, unknown> {
     count: r.count,
     // The code's fixed text: nothing of the request is stored (issue 13, item 5).
     reason: refusalReason(r.code),
-    refusedAtMs: r.refusedAtMs,
+    fromMs: r.fromMs,
+    toMs: r.toMs,
+    // The first refusal counted (fromMs), under its earlier name.
+    refusedAtMs: r.fromMs,
     recordedBy: toHex(r.recordedBy),
     height: r.height,
     timeMs: r.timeMs,

@@ -83,6 +83,8 @@ export const SHARING_LIMITS = {
   /** Filter values in one gateway request. */
   filterValues: 500,
   codeBytes: 64,
+  /** (requester, code) counts in one refusal record: at most this many pairs per interval go on chain. */
+  refusalCounts: 256,
   /** Longest grant: 5 years. */
   durationMsMax: 5 * 366 * 86_400_000,
   receiptBodyBytes: 64 * 1024,
@@ -227,29 +229,40 @@ export const ReceiptRecord = struct({
 })
 export type ReceiptRecord = codec.Infer<typeof ReceiptRecord>
 
+/** Refused requests of one identified requester with one code, within a refusal record's interval. */
+export const RefusalCount = struct({
+  /** The requester, identified by its registered gateway certificate. */
+  consumerOrg: orgId,
+  code: string(SHARING_LIMITS.codeBytes),
+  /** A grant the chain holds for consumerOrg from the provider, when every counted refusal named it. */
+  grantId: option(hash32),
+  /** Refusals counted (at least 1). */
+  count: u32,
+})
+export type RefusalCount = codec.Infer<typeof RefusalCount>
+
 /**
- * Refused gateway requests of one identified requester with one code (issue 13, item 5): only
+ * A provider gateway's refusals of one interval, aggregated (issue 13, items 5 and 6): at most
+ * one transaction per `refusalIntervalMs`, with a count per requester and code. It carries only
  * what the chain already holds — organisations with a registered gateway, a grant the chain
- * holds for them, a code from REFUSAL_CODES, a count. Nothing the requester sent (field names,
+ * holds for them, codes from REFUSAL_CODES, counts. Nothing the requester sent (field names,
  * filter values, paths, headers, not even a hash of its request: its nonce is its own choice)
  * and no free text: the reason shown is the code's fixed catalogue text (`refusalReason`).
  */
 export const SharingRefusalArgs = struct({
   /** The refusing gateway's organisation (the sender must be its registered gateway key). */
   providerOrg: orgId,
-  code: string(SHARING_LIMITS.codeBytes),
-  /** The requester, identified by its registered gateway certificate. */
-  consumerOrg: orgId,
-  /** A grant the chain holds for consumerOrg from providerOrg, when every counted refusal named it. */
-  grantId: option(hash32),
-  /** Refusals counted (at least 1). */
-  count: u32,
-  /** The provider gateway's clock at the first refusal counted. */
-  refusedAtMs: u64,
+  /** The provider gateway's clock at the first and the last refusal counted. */
+  fromMs: u64,
+  toMs: u64,
+  /** Distinct (consumerOrg, code) pairs. */
+  counts: vec(RefusalCount, SHARING_LIMITS.refusalCounts),
 })
 export type SharingRefusalArgs = codec.Infer<typeof SharingRefusalArgs>
 
+/** One count of a refusal record, stored on its own so lists and lineage find it by requester and resource. */
 export const RefusalRecord = struct({
+  /** hash(txHash ‖ u32 index of the count). */
   refusalId: hash32,
   providerOrg: orgId,
   code: string(SHARING_LIMITS.codeBytes),
@@ -258,7 +271,8 @@ export const RefusalRecord = struct({
   /** The grant's resource (from the grant on chain). */
   resourceId: option(resourceId),
   count: u32,
-  refusedAtMs: u64,
+  fromMs: u64,
+  toMs: u64,
   recordedBy: publicKey,
   height: u64,
   timeMs: u64,

@@ -43,10 +43,12 @@ export interface GatewayConfig {
   /** Origins allowed to call the local API from a browser. */
   corsOrigins: string[]
   /**
-   * Refusals go on chain aggregated: at most one transaction per requester and code per
-   * interval, carrying the count (absent: GATEWAY_DEFAULTS).
+   * Refusals go on chain aggregated: at most one transaction per interval, with a count per
+   * requester and code (absent: GATEWAY_DEFAULTS; at most REFUSAL_INTERVAL_MS_MAX).
    */
   refusalIntervalMs?: number
+  /** The local refusal log rotates (one older file kept) beyond this size (absent: default). */
+  refusalLogBytesMax?: number
   /** Requests per second each requesting organisation may send (token bucket; absent: default). */
   requesterRatePerSecond?: number
   /** Burst of that bucket. */
@@ -56,10 +58,14 @@ export interface GatewayConfig {
 export const GATEWAY_DEFAULTS = {
   requestSkewMs: 60_000,
   ackTimeoutMs: 10_000,
-  refusalIntervalMs: 10_000,
+  refusalIntervalMs: 60_000,
+  refusalLogBytesMax: 16 * 1024 * 1024,
   requesterRatePerSecond: 50,
   requesterBurst: 100,
 } as const
+
+/** Counted refusals wait at most this long for the chain. */
+export const REFUSAL_INTERVAL_MS_MAX = 3_600_000
 
 export interface GatewayHome {
   dir: string
@@ -159,6 +165,7 @@ export function loadGatewayHome(nodeHome: string): GatewayHome {
     'requestSkewMs',
     'ackTimeoutMs',
     'refusalIntervalMs',
+    'refusalLogBytesMax',
     'requesterRatePerSecond',
     'requesterBurst',
   ] as const) {
@@ -166,6 +173,12 @@ export function loadGatewayHome(nodeHome: string): GatewayHome {
     if (v !== undefined && !(typeof v === 'number' && Number.isFinite(v) && v > 0)) {
       throw new GovchainError('GATEWAY_CONFIG_INVALID', `${dir}/gateway.json: ${k} must be a positive number`)
     }
+  }
+  if ((config.refusalIntervalMs ?? 0) > REFUSAL_INTERVAL_MS_MAX) {
+    throw new GovchainError(
+      'GATEWAY_CONFIG_INVALID',
+      `${dir}/gateway.json: refusalIntervalMs is at most ${REFUSAL_INTERVAL_MS_MAX}`,
+    )
   }
   const key = loadKeyFile(join(dir, 'key.json'))
   const tls = {

@@ -16,7 +16,7 @@
  * their own gateway to fetch, authenticated by an officer signature.
  */
 import { createHash, randomBytes } from 'node:crypto'
-import { appendFileSync, chmodSync, existsSync } from 'node:fs'
+import { appendFileSync, chmodSync, existsSync, renameSync, statSync } from 'node:fs'
 import { createServer as createHttpServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http'
 import { createServer as createHttpsServer, Agent as HttpsAgent, request as httpsRequest } from 'node:https'
 import { join } from 'node:path'
@@ -99,6 +99,16 @@ export interface FetchResult {
   requestHash: string
 }
 
+/** Refusals of one requester with one code in the current interval. */
+interface RefusalGroup {
+  consumerOrg: string
+  code: ErrorCode
+  grantId?: Uint8Array
+  count: number
+  firstMs: number
+  lastMs: number
+}
+
 interface Refusal {
   code: ErrorCode
   /** For the requester and the local log only; never on chain. */
@@ -119,8 +129,6 @@ const RECORDED_REFUSALS: ReadonlySet<string> = new Set(REFUSAL_CODES)
 const PROTECTED_SENSITIVITIES: ReadonlySet<string> = new Set(['personal', 'sensitive'])
 /** Data subjects one fetch of personal fields may name. */
 export const SUBJECTS_PER_FETCH_MAX = 10
-/** Requester × code groups counted per interval (bounded like everything else). */
-const REFUSAL_GROUPS_MAX = 4096
 
 class Refused extends Error {
   constructor(
@@ -229,9 +237,13 @@ export class Gateway {
   private readonly trusted: TrustedCA[]
   private readonly seen = new Map<string, number>()
   /** Refusals counted for the chain, per requester and code, until the interval ends. */
-  private readonly refusals = new Map<string, Refusal & { consumerOrg: string; count: number; firstMs: number }>()
+  private readonly refusals = new Map<string, RefusalGroup>()
+  /** Bytes in the local refusal log (rotated at refusalLogBytesMax). */
+  private refusalLogBytes = -1
   private refusalTimer: NodeJS.Timeout | undefined
+  private stopping = false
   private readonly refusalIntervalMs: number
+  private readonly refusalLogBytesMax: number
   private readonly requesters: RateLimiter
   /** Rows answered per grant, reserved durably before each answer (volume.ts). */
   private readonly volume: VolumeLedger
@@ -263,6 +275,7 @@ export class Gateway {
     this.trusted = loadTrustedCAs(home.trustedCaPems)
     this.volume = new VolumeLedger(join(home.dir, 'volume.sqlite'), join(home.dir, 'volume.json'))
     this.refusalIntervalMs = home.config.refusalIntervalMs ?? GATEWAY_DEFAULTS.refusalIntervalMs
+    this.refusalLogBytesMax = home.config.refusalLogBytesMax ?? GATEWAY_DEFAULTS.refusalLogBytesMax
     this.requesters = new RateLimiter({
       ratePerSecond: home.config.requesterRatePerSecond ?? GATEWAY_DEFAULTS.requesterRatePerSecond,
       burst: home.config.requesterBurst ?? GATEWAY_DEFAULTS.requesterBurst,
@@ -310,6 +323,7 @@ export class Gateway {
   }
 
   async stop(): Promise<void> {
+    this.stopping = true
     // Counted refusals are recorded before stopping.
     this.track(this.flushRefusals())
     // Receipts still waiting for a countersignature are recorded provider-only before stopping.
@@ -681,7 +695,7 @@ export class Gateway {
   /**
    * Logs a refusal locally (refusals.jsonl, 0600: the detail stays with the department) and
    * counts it for the chain: refusals of an identified, registered requester are recorded
-   * aggregated, one transaction per requester and code per interval with the count. The record
+   * aggregated, one transaction per interval with a count per requester and code. The record
    * holds only what the chain holds already (organisations, a grant, the code, a count): never
    * anything the requester sent, nor a hash of it (issue 13, items 5 and 6).
    */
@@ -695,51 +709,93 @@ export class Gateway {
       resourceId: r.resourceId ?? null,
       requestHash: r.requestHash === undefined ? null : toHex(r.requestHash),
     }
-    try {
-      appendFileSync(join(this.home.dir, REFUSAL_LOG), `${JSON.stringify(line)}\n`, { mode: 0o600 })
-    } catch (e) {
-      this.logger.warn({ err: String(e) }, 'cannot append to refusals.jsonl')
-    }
+    this.logRefusal(`${JSON.stringify(line)}\n`)
     this.logger.warn(line, 'refused')
     if (r.consumerOrg === undefined || !RECORDED_REFUSALS.has(r.code)) return
-    const key = `${r.consumerOrg}\n${r.code}`
-    const group = this.refusals.get(key)
-    if (group === undefined) {
-      if (this.refusals.size >= REFUSAL_GROUPS_MAX) return // counted in the local log only
-      this.refusals.set(key, { ...r, consumerOrg: r.consumerOrg, count: 1, firstMs: line.timeMs })
-    } else {
-      group.count++
-      // A group mixing grants names none of them.
-      if (group.grantId !== undefined && (r.grantId === undefined || toHex(r.grantId) !== toHex(group.grantId))) {
-        delete group.grantId
-      }
-    }
+    this.count({
+      consumerOrg: r.consumerOrg,
+      code: r.code,
+      ...(r.grantId === undefined ? {} : { grantId: r.grantId }),
+      count: 1,
+      firstMs: line.timeMs,
+      lastMs: line.timeMs,
+    })
     this.refusalTimer ??= setTimeout(() => this.track(this.flushRefusals()), this.refusalIntervalMs)
   }
 
-  /** Records the counted refusals on chain now: one transaction per requester and code. Returns their hashes. */
-  async flushRefusals(): Promise<string[]> {
+  /** Adds to the interval's count of a requester and code (bounded: beyond, the local log only). */
+  private count(g: RefusalGroup): void {
+    const key = `${g.consumerOrg}\n${g.code}`
+    const group = this.refusals.get(key)
+    if (group === undefined) {
+      if (this.refusals.size >= SHARING_LIMITS.refusalCounts) return
+      this.refusals.set(key, { ...g })
+      return
+    }
+    group.count += g.count
+    group.firstMs = Math.min(group.firstMs, g.firstMs)
+    group.lastMs = Math.max(group.lastMs, g.lastMs)
+    // A group mixing grants names none of them.
+    if (group.grantId !== undefined && (g.grantId === undefined || toHex(g.grantId) !== toHex(group.grantId))) {
+      delete group.grantId
+    }
+  }
+
+  /**
+   * Appends to the local refusal log, rotating it to refusals.jsonl.1 (the one before is
+   * dropped) at refusalLogBytesMax: junk from anyone who reaches the port fills no disk.
+   */
+  private logRefusal(text: string): void {
+    const path = join(this.home.dir, REFUSAL_LOG)
+    try {
+      if (this.refusalLogBytes < 0) this.refusalLogBytes = existsSync(path) ? statSync(path).size : 0
+      const bytes = Buffer.byteLength(text)
+      if (this.refusalLogBytes > 0 && this.refusalLogBytes + bytes > this.refusalLogBytesMax) {
+        renameSync(path, `${path}.1`)
+        this.refusalLogBytes = 0
+      }
+      appendFileSync(path, text, { mode: 0o600 })
+      this.refusalLogBytes += bytes
+    } catch (e) {
+      this.logger.warn({ err: String(e) }, 'cannot append to refusals.jsonl')
+    }
+  }
+
+  /**
+   * Records the interval's counted refusals on chain now, in one transaction (the timer calls it
+   * once per refusalIntervalMs at most). Counts that cannot be submitted (node unreachable) are
+   * kept for the next interval. Returns the transaction hash, if anything was counted.
+   */
+  async flushRefusals(): Promise<string | undefined> {
     if (this.refusalTimer !== undefined) clearTimeout(this.refusalTimer)
     this.refusalTimer = undefined
     const groups = [...this.refusals.values()]
     this.refusals.clear()
-    const hashes: string[] = []
-    for (const g of groups) {
-      try {
-        const args = codec.encode(SharingRefusalArgs, {
-          providerOrg: this.orgId,
-          code: g.code,
+    if (groups.length === 0) return undefined
+    try {
+      const args = codec.encode(SharingRefusalArgs, {
+        providerOrg: this.orgId,
+        fromMs: Math.min(...groups.map((g) => g.firstMs)),
+        toMs: Math.max(...groups.map((g) => g.lastMs)),
+        counts: groups.map((g) => ({
           consumerOrg: g.consumerOrg,
+          code: g.code,
           ...(g.grantId === undefined ? {} : { grantId: g.grantId }),
           count: g.count,
-          refusedAtMs: g.firstMs,
-        })
-        hashes.push(await this.node.submit('sharing', 'refusal', args))
-      } catch (e) {
-        this.logger.warn({ err: String(e), code: g.code, count: g.count }, 'cannot record refusals on chain')
-      }
+        })),
+      })
+      return await this.node.submit('sharing', 'refusal', args)
+    } catch (e) {
+      const total = groups.reduce((n, g) => n + g.count, 0)
+      this.logger.warn(
+        { err: String(e), refusals: total },
+        'cannot record refusals on chain: kept for the next interval',
+      )
+      for (const g of groups) this.count(g)
+      if (!this.stopping)
+        this.refusalTimer ??= setTimeout(() => this.track(this.flushRefusals()), this.refusalIntervalMs)
+      return undefined
     }
-    return hashes
   }
 
   // ------------------------------------------------------------------ consumer
