@@ -54,8 +54,8 @@ import {
   DefineTypeArgs,
   GrantUseArgs,
   IssueArgs,
-  licenceId,
-  licenceIdWithVersion,
+  licenseId,
+  licenseIdWithVersion,
   RecordUseArgs,
   RenewArgs,
   RevokeArgs,
@@ -920,8 +920,8 @@ function record(suiteName: SuiteName): Recording {
   }
   const body1 = receiptBody(r1.hash, 1)
   const body2 = receiptBody(r1.hash, 2)
-  const l1 = licenceId({ typeCode: marketType, issuerCode: code.market, serial: '0000000001', version: 1 })
-  const l2 = licenceId({ typeCode: testType, issuerCode: code.market, serial: '0000000002', version: 1 })
+  const l1 = licenseId({ typeCode: marketType, issuerCode: code.market, serial: '0000000001', version: 1 })
+  const l2 = licenseId({ typeCode: testType, issuerCode: code.market, serial: '0000000002', version: 1 })
   const yearMs = 365 * DAY_MS
   rec.block(1000, [
     t(
@@ -1088,7 +1088,7 @@ function record(suiteName: SuiteName): Recording {
       'license.issue',
       IssueArgs,
       {
-        id: licenceId({ typeCode: marketType, issuerCode: code.market, serial: '0000000003', version: 1 }),
+        id: licenseId({ typeCode: marketType, issuerCode: code.market, serial: '0000000003', version: 1 }),
         typeCode: marketType,
         holder: did(carol),
         credentialHash: h('credential l3'),
@@ -1103,7 +1103,7 @@ function record(suiteName: SuiteName): Recording {
       'license.issue',
       IssueArgs,
       {
-        id: licenceId({ typeCode: marketType, issuerCode: code.housing, serial: '0000000004', version: 1 }),
+        id: licenseId({ typeCode: marketType, issuerCode: code.housing, serial: '0000000004', version: 1 }),
         typeCode: marketType,
         holder: did(acme),
         credentialHash: h('credential l4'),
@@ -1200,7 +1200,7 @@ function record(suiteName: SuiteName): Recording {
     'license.grantUse',
     GrantUseArgs,
     {
-      licenceId: l1,
+      licenseId: l1,
       grantee: 'housing',
       service: 'qualification-review',
       purpose: '资质审查',
@@ -1214,7 +1214,7 @@ function record(suiteName: SuiteName): Recording {
     'license.grantUse',
     GrantUseArgs,
     {
-      licenceId: l1,
+      licenseId: l1,
       grantee: 'tax',
       service: 'tax-registration',
       purpose: '税务登记',
@@ -1295,7 +1295,7 @@ function record(suiteName: SuiteName): Recording {
       alice,
       'license.grantUse',
       GrantUseArgs,
-      { licenceId: l1, grantee: 'housing', service: 'x', purpose: 'x', untilMs: rec.nextTime(1000) + DAY_MS },
+      { licenseId: l1, grantee: 'housing', service: 'x', purpose: 'x', untilMs: rec.nextTime(1000) + DAY_MS },
       'LICENSE_NOT_HOLDER',
       'not the holder',
     ),
@@ -1315,7 +1315,7 @@ function record(suiteName: SuiteName): Recording {
       admin.housing,
       'license.recordUse',
       RecordUseArgs,
-      { licenceId: l1, grantId: g1.hash },
+      { licenseId: l1, grantId: g1.hash },
       'OK',
       'the grantee uses the licence',
     ),
@@ -1323,7 +1323,7 @@ function record(suiteName: SuiteName): Recording {
       admin.tax,
       'license.recordUse',
       RecordUseArgs,
-      { licenceId: l1, grantId: g1.hash },
+      { licenseId: l1, grantId: g1.hash },
       'LICENSE_NOT_GRANTEE',
       'not the grantee',
     ),
@@ -1331,7 +1331,7 @@ function record(suiteName: SuiteName): Recording {
       acme,
       'license.withdrawGrant',
       WithdrawGrantArgs,
-      { licenceId: l1, grantId: g2.hash },
+      { licenseId: l1, grantId: g2.hash },
       'OK',
       'the holder withdraws a grant',
     ),
@@ -1339,7 +1339,7 @@ function record(suiteName: SuiteName): Recording {
       acme,
       'license.withdrawGrant',
       WithdrawGrantArgs,
-      { licenceId: l1, grantId: g2.hash },
+      { licenseId: l1, grantId: g2.hash },
       'LICENSE_GRANT_INACTIVE',
       'withdrawn twice',
     ),
@@ -1347,7 +1347,7 @@ function record(suiteName: SuiteName): Recording {
       admin.tax,
       'license.recordUse',
       RecordUseArgs,
-      { licenceId: l1, grantId: g2.hash },
+      { licenseId: l1, grantId: g2.hash },
       'LICENSE_GRANT_INACTIVE',
       'a withdrawn grant',
     ),
@@ -1355,7 +1355,7 @@ function record(suiteName: SuiteName): Recording {
       marketIssuer2,
       'license.amend',
       AmendArgs,
-      { id: l1, newId: licenceIdWithVersion(l1, 2), credentialHash: h('credential l1 v2'), reason: '住所变更' },
+      { id: l1, newId: licenseIdWithVersion(l1, 2), credentialHash: h('credential l1 v2'), reason: '住所变更' },
       'OK',
       'amended: version 2 supersedes version 1',
     ),
@@ -1363,7 +1363,7 @@ function record(suiteName: SuiteName): Recording {
       marketIssuer2,
       'license.amend',
       AmendArgs,
-      { id: l1, newId: licenceIdWithVersion(l1, 3), credentialHash: h('credential l1 v3'), reason: '再次变更' },
+      { id: l1, newId: licenseIdWithVersion(l1, 3), credentialHash: h('credential l1 v3'), reason: '再次变更' },
       'LICENSE_BAD_TRANSITION',
       'amending a superseded version',
     ),
@@ -1373,7 +1373,7 @@ function record(suiteName: SuiteName): Recording {
       RenewArgs,
       {
         id: l2,
-        newId: licenceIdWithVersion(l2, 2),
+        newId: licenseIdWithVersion(l2, 2),
         credentialHash: h('credential l2 v2'),
         validFromMs: GENESIS_TIME_MS,
         validUntilMs: GENESIS_TIME_MS + 2 * yearMs,
@@ -1386,8 +1386,8 @@ function record(suiteName: SuiteName): Recording {
       'license.renew',
       RenewArgs,
       {
-        id: licenceIdWithVersion(l2, 2),
-        newId: licenceIdWithVersion(l2, 5),
+        id: licenseIdWithVersion(l2, 2),
+        newId: licenseIdWithVersion(l2, 5),
         credentialHash: h('credential l2 v5'),
         validFromMs: GENESIS_TIME_MS,
         validUntilMs: GENESIS_TIME_MS + 2 * yearMs,
@@ -1399,7 +1399,7 @@ function record(suiteName: SuiteName): Recording {
       marketIssuer2,
       'license.revoke',
       RevokeArgs,
-      { id: licenceIdWithVersion(l2, 2), reasonCode: 'issued_in_error', reason: '错误发证' },
+      { id: licenseIdWithVersion(l2, 2), reasonCode: 'issued_in_error', reason: '错误发证' },
       'OK',
       'revoked',
     ),
@@ -1407,7 +1407,7 @@ function record(suiteName: SuiteName): Recording {
       marketIssuer2,
       'license.revoke',
       RevokeArgs,
-      { id: licenceIdWithVersion(l2, 2), reasonCode: 'other', reason: '再次吊销' },
+      { id: licenseIdWithVersion(l2, 2), reasonCode: 'other', reason: '再次吊销' },
       'LICENSE_BAD_TRANSITION',
       'revoked twice',
     ),
@@ -1451,7 +1451,7 @@ function record(suiteName: SuiteName): Recording {
       'license.grantUse',
       GrantUseArgs,
       {
-        licenceId: licenceIdWithVersion(l2, 2),
+        licenseId: licenseIdWithVersion(l2, 2),
         grantee: 'housing',
         service: 'x',
         purpose: 'x',
@@ -1468,7 +1468,7 @@ function record(suiteName: SuiteName): Recording {
       admin.housing,
       'license.recordUse',
       RecordUseArgs,
-      { licenceId: licenceIdWithVersion(l1, 2), grantId: g1.hash },
+      { licenseId: licenseIdWithVersion(l1, 2), grantId: g1.hash },
       'LICENSE_GRANT_NOT_FOUND',
       'a grant of the superseded version',
     ),
@@ -1476,7 +1476,7 @@ function record(suiteName: SuiteName): Recording {
       admin.housing,
       'license.recordUse',
       RecordUseArgs,
-      { licenceId: l1, grantId: g1.hash },
+      { licenseId: l1, grantId: g1.hash },
       'LICENSE_GRANT_INACTIVE',
       'an expired grant',
     ),
@@ -1485,7 +1485,7 @@ function record(suiteName: SuiteName): Recording {
       'license.grantUse',
       GrantUseArgs,
       {
-        licenceId: licenceIdWithVersion(l1, 2),
+        licenseId: licenseIdWithVersion(l1, 2),
         grantee: 'natres',
         service: 'land-use',
         purpose: '用地审批',

@@ -19,14 +19,14 @@ import { join } from 'node:path'
 import { parseArgs } from 'node:util'
 import { encode, getSuite, type SuiteName } from '@govchain/core'
 import { CreateDidArgs, deriveDid } from '@govchain/identity/schema'
-import type { LicenceTypeRecord } from '@govchain/license/schema'
+import type { LicenseTypeRecord } from '@govchain/license/schema'
 import {
   type BuiltTx,
   buildTx,
-  fetchLicenceProof,
-  issueLicence,
-  licenceQr,
+  fetchLicenseProof,
+  issueLicense,
   licenseClient,
+  licenseQr,
   presentCredential,
   verifyLicenseOffline,
 } from '@govchain/sdk'
@@ -35,13 +35,13 @@ import { startNetwork, type TestNetwork, waitUntil } from '../src/testnet.ts'
 const { values } = parseArgs({
   options: {
     suite: { type: 'string', default: 'intl' },
-    licences: { type: 'string', default: '600' },
+    licenses: { type: 'string', default: '600' },
     seconds: { type: 'string', default: '5' },
   },
 })
 const suiteName = values.suite as SuiteName
 if (suiteName !== 'gm' && suiteName !== 'intl') throw new Error('--suite gm|intl')
-const N = Math.max(10, Math.min(5000, Number(values.licences)))
+const N = Math.max(10, Math.min(5000, Number(values.licenses)))
 const SECONDS = Math.max(1, Math.min(60, Number(values.seconds)))
 const suite = getSuite(suiteName)
 const YEAR = 365 * 24 * 3600 * 1000
@@ -75,7 +75,7 @@ async function main(): Promise<void> {
       organisations: { id: string; code: string; name: string }[]
     }
     const codeOf = (org: string) => genesis.organisations.find((o) => o.id === org)!.code
-    const types = new Map(((await api.types()).items as unknown as LicenceTypeRecord[]).map((t) => [t.alias, t]))
+    const types = new Map(((await api.types()).items as unknown as LicenseTypeRecord[]).map((t) => [t.alias, t]))
 
     const holderKey = suite.generateKeyPair()
     const holder = deriveDid(suite, holderKey.publicKey)
@@ -101,7 +101,7 @@ async function main(): Promise<void> {
     const built = Array.from({ length: N }, (_, i) => {
       const { org, type } = issuers[i % 2]!
       const fields = Object.fromEntries(type.fields.map((f) => [f.name, `${f.label} ${i}`]))
-      return issueLicence({
+      return issueLicense({
         suite,
         chainId,
         privateKey: net!.keys[org]!.privateKey,
@@ -157,7 +157,7 @@ async function main(): Promise<void> {
     const trusted = (await client.validators()).validatorSet
     const qrs: string[] = []
     for (let i = 0; i < 20; i++)
-      qrs.push(licenceQr({ chainId, credential: sample[i]!, proof: await fetchLicenceProof(client, built[i]!.id) }))
+      qrs.push(licenseQr({ chainId, credential: sample[i]!, proof: await fetchLicenseProof(client, built[i]!.id) }))
     let count = 0
     const deadline = performance.now() + SECONDS * 1000
     while (performance.now() < deadline) {

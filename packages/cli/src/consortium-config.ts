@@ -83,7 +83,7 @@ export function loadConsortiumConfig(
   }
   if (typeof doc !== 'object' || doc === null || Array.isArray(doc)) return fail('(root)', 'a mapping')
   const root = doc as Record<string, unknown>
-  const known = new Set(['chainId', 'suite', 'network', 'departments', 'licenceTypes', 'params'])
+  const known = new Set(['chainId', 'suite', 'network', 'departments', 'licenseTypes', 'params'])
   for (const k of Object.keys(root)) if (!known.has(k)) fail(k, `unknown key (known: ${[...known].join(', ')})`)
 
   const suite = root.suite ?? 'gm'
@@ -140,12 +140,12 @@ export function loadConsortiumConfig(
   const someHosts = hosts.some((h) => h !== undefined)
   if (someHosts && hosts.some((h) => h === undefined)) fail('departments', 'name a host for every department or none')
 
-  const licence = root.licenceTypes ?? 'demo'
+  const license = root.licenseTypes ?? 'demo'
   let sections: ConsortiumConfig['sections']
-  if (licence === 'demo') sections = demoSections
-  else if (licence === 'none') sections = () => ({ license: { types: [] } })
-  else if (Array.isArray(licence)) sections = () => ({ license: { types: licence } })
-  else return fail('licenceTypes', 'demo, none or a list of licence types')
+  if (license === 'demo') sections = demoSections
+  else if (license === 'none') sections = () => ({ license: { types: [] } })
+  else if (Array.isArray(license)) sections = () => ({ license: { types: license } })
+  else return fail('licenseTypes', 'demo, none or a list of licence types')
 
   let params: Record<string, number> | undefined
   if (root.params !== undefined) {

@@ -16,8 +16,8 @@
  */
 import { existsSync } from 'node:fs'
 import { type CryptoSuite, GovchainError, toHex } from '@govchain/core'
-import { credentialLicenceId, parseSdJwt } from '@govchain/license/credential'
-import { licenceQr, licenceRefQr, type ProofMaterial } from '@govchain/sdk'
+import { credentialLicenseId, parseSdJwt } from '@govchain/license/credential'
+import { licenseQr, licenseRefQr, type ProofMaterial } from '@govchain/sdk'
 import PDFDocument from 'pdfkit'
 import QRCode from 'qrcode'
 
@@ -53,7 +53,7 @@ export interface PrintInput {
   verifyUrl?: string
 }
 
-export interface PrintedLicence {
+export interface PrintedLicense {
   pdf: Buffer
   qrPayload: string
   qrKind: 'full+proof' | 'full' | 'ref'
@@ -63,15 +63,15 @@ export interface PrintedLicence {
 /** Chooses the QR payload (see the file comment). */
 export function choosePrintPayload(input: Pick<PrintInput, 'suite' | 'chainId' | 'credential' | 'proof'>): {
   payload: string
-  kind: PrintedLicence['qrKind']
+  kind: PrintedLicense['qrKind']
 } {
   if (input.proof !== undefined) {
-    const withProof = licenceQr({ chainId: input.chainId, credential: input.credential, proof: input.proof })
+    const withProof = licenseQr({ chainId: input.chainId, credential: input.credential, proof: input.proof })
     if (withProof.length <= QR_PRINT_CHARS_MAX) return { payload: withProof, kind: 'full+proof' }
   }
-  const full = licenceQr({ chainId: input.chainId, credential: input.credential })
+  const full = licenseQr({ chainId: input.chainId, credential: input.credential })
   if (full.length <= QR_PRINT_CHARS_MAX) return { payload: full, kind: 'full' }
-  return { payload: licenceRefQr(input), kind: 'ref' }
+  return { payload: licenseRefQr(input), kind: 'ref' }
 }
 
 function fmtDate(ms: unknown): string {
@@ -79,9 +79,9 @@ function fmtDate(ms: unknown): string {
   return new Date(ms).toISOString().slice(0, 10)
 }
 
-export async function printLicencePdf(input: PrintInput): Promise<PrintedLicence> {
+export async function printLicensePdf(input: PrintInput): Promise<PrintedLicense> {
   const parsed = parseSdJwt(input.suite, input.credential)
-  const id = credentialLicenceId(input.suite, input.credential)
+  const id = credentialLicenseId(input.suite, input.credential)
   if (id === undefined) throw new GovchainError('LICENSE_CREDENTIAL_MALFORMED', 'credential names no licence id')
   const lic = (parsed.payload.license ?? {}) as Record<string, unknown>
   const { payload, kind } = choosePrintPayload(input)

@@ -50,13 +50,13 @@ import {
   ValidatorSet,
 } from '@govchain/core'
 import { identityKeys, OfficerRecord } from '@govchain/identity/schema'
-import { credentialLicenceId } from '@govchain/license/credential'
+import { credentialLicenseId } from '@govchain/license/credential'
 import {
   HOLDER_QUERY_SKEW_MS,
   holderQueryMessage,
   LICENSE_KEYS,
   LICENSE_MODULE,
-  LicenceRecord,
+  LicenseRecord,
 } from '@govchain/license/schema'
 import {
   DEMO_DEPARTMENTS,
@@ -323,7 +323,7 @@ export async function servePortal(options: ServePortalOptions): Promise<PortalSe
 
   // ------------------------------------------------------------ demo credential mailbox
   const mailboxPath = join(dir, 'demo', 'credentials.json')
-  type Mail = { holder: string; licenceId: string; credential: string; timeMs: number }
+  type Mail = { holder: string; licenseId: string; credential: string; timeMs: number }
   let mailbox: Mail[] = demo ? (readJsonFile<Mail[]>(mailboxPath, 64 * 1024 * 1024) ?? []) : []
   const saveMailbox = () => {
     mkdirSync(join(dir, 'demo'), { recursive: true, mode: 0o700 })
@@ -380,25 +380,25 @@ export async function servePortal(options: ServePortalOptions): Promise<PortalSe
     const issued = /^\/demo\/credentials\/issued\/([A-Za-z0-9:._-]{1,128})$/.exec(url.pathname)
     const q = Object.fromEntries(url.searchParams) as Auth
     if (req.method === 'GET' && issued !== null) {
-      const licenceId = issued[1]!
+      const licenseId = issued[1]!
       const holder = typeof q.did === 'string' && DID.test(q.did) ? q.did : undefined
       if (holder === undefined) throw new GovchainError('INVALID_ARGUMENT', 'did (the holder) is required')
       const key = verifySigned(url.pathname, holder, q)
       const officer = await officerOf(key)
-      const rec = await readState(LICENSE_MODULE, LICENSE_KEYS.licence(licenceId))
-      const licence = rec === undefined ? undefined : codec.decode(LicenceRecord, rec)
+      const rec = await readState(LICENSE_MODULE, LICENSE_KEYS.license(licenseId))
+      const license = rec === undefined ? undefined : codec.decode(LicenseRecord, rec)
       if (
         officer === undefined ||
-        licence === undefined ||
-        licence.issuerOrg !== officer.orgId ||
-        licence.holder !== holder
+        license === undefined ||
+        license.issuerOrg !== officer.orgId ||
+        license.holder !== holder
       ) {
         throw new GovchainError(
           'MAILBOX_AUTH_INVALID',
           'only an officer of the issuing organisation reads an issued credential',
         )
       }
-      return json(res, 200, { items: mailbox.filter((m) => m.holder === holder && m.licenceId === licenceId) })
+      return json(res, 200, { items: mailbox.filter((m) => m.holder === holder && m.licenseId === licenseId) })
     }
     if (url.pathname !== '/demo/credentials') return json(res, 404, { code: 'NOT_FOUND', message: url.pathname })
     if (req.method === 'GET') {
@@ -411,8 +411,8 @@ export async function servePortal(options: ServePortalOptions): Promise<PortalSe
       // Credentials the licence demo seeded into the holder's wallet file.
       for (const w of seededWallets(dir).filter((x) => x.did === holder)) {
         for (const c of w.credentials) {
-          if (!items.some((m) => m.licenceId === c.id)) {
-            items.push({ holder, licenceId: c.id, credential: c.credential, timeMs: 0 })
+          if (!items.some((m) => m.licenseId === c.id)) {
+            items.push({ holder, licenseId: c.id, credential: c.credential, timeMs: 0 })
           }
         }
       }
@@ -429,8 +429,8 @@ export async function servePortal(options: ServePortalOptions): Promise<PortalSe
       if (
         typeof body.holder !== 'string' ||
         !DID.test(body.holder) ||
-        typeof body.licenceId !== 'string' ||
-        !/^[A-Za-z0-9:._-]{1,128}$/.test(body.licenceId) ||
+        typeof body.licenseId !== 'string' ||
+        !/^[A-Za-z0-9:._-]{1,128}$/.test(body.licenseId) ||
         typeof body.credential !== 'string' ||
         typeof body.auth !== 'object' ||
         body.auth === null
@@ -440,17 +440,17 @@ export async function servePortal(options: ServePortalOptions): Promise<PortalSe
           message: 'holder (a DID), licenceId, credential and auth are required',
         })
       }
-      const key = verifySigned(`/demo/credentials/${body.holder}/${body.licenceId}`, body.holder, body.auth)
+      const key = verifySigned(`/demo/credentials/${body.holder}/${body.licenseId}`, body.holder, body.auth)
       if ((await officerOf(key)) === undefined) {
         throw new GovchainError('MAILBOX_AUTH_INVALID', 'only an active officer hands over a credential')
       }
-      if (credentialLicenceId(suite, body.credential) !== body.licenceId) {
+      if (credentialLicenseId(suite, body.credential) !== body.licenseId) {
         return json(res, 400, { code: 'INVALID_ARGUMENT', message: 'the credential is not that licence' })
       }
       // Keyed by holder and licence together: one holder's entry never replaces another's.
-      const { holder, licenceId, credential } = body
-      mailbox = mailbox.filter((m) => !(m.holder === holder && m.licenceId === licenceId))
-      mailbox.push({ holder, licenceId, credential, timeMs: Date.now() })
+      const { holder, licenseId, credential } = body
+      mailbox = mailbox.filter((m) => !(m.holder === holder && m.licenseId === licenseId))
+      mailbox.push({ holder, licenseId, credential, timeMs: Date.now() })
       if (mailbox.length > MAILBOX_ENTRIES_MAX) mailbox = mailbox.slice(-MAILBOX_ENTRIES_MAX)
       saveMailbox()
       return json(res, 201, { ok: true })

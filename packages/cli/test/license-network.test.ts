@@ -13,21 +13,21 @@ import { after, before, describe, test } from 'node:test'
 import { fileURLToPath } from 'node:url'
 import { encode, getSuite } from '@govchain/core'
 import { CreateDidArgs, deriveDid } from '@govchain/identity/schema'
-import type { LicenceTypeRecord } from '@govchain/license/schema'
+import type { LicenseTypeRecord } from '@govchain/license/schema'
 import {
   buildTx,
   errorCode,
-  fetchLicenceProof,
-  issueLicence,
-  licenceQr,
+  fetchLicenseProof,
+  issueLicense,
   licenseClient,
+  licenseQr,
   licenseTx,
   presentCredential,
   signHolderQuery,
   verifyLicenseOffline,
 } from '@govchain/sdk'
 import { seedLicenseDemo } from '../src/demo/license.ts'
-import { printLicencePdf } from '../src/license-pdf.ts'
+import { printLicensePdf } from '../src/license-pdf.ts'
 import { startNetwork, type TestNetwork, waitUntil } from '../src/testnet.ts'
 
 const suite = getSuite('intl')
@@ -70,10 +70,10 @@ describe('electronic licences on a 4-validator network (intl)', { timeout: 240_0
 
     // The demo seed makes the portal alive: DIDs, licences, a suspended and a revoked one.
     const seeded = await seedLicenseDemo({ dir: net.dir })
-    assert.ok(seeded.licences.length >= 8, `seeded ${seeded.licences.length}`)
+    assert.ok(seeded.licenses.length >= 8, `seeded ${seeded.licenses.length}`)
     const again = await seedLicenseDemo({ dir: net.dir })
     assert.equal(again.skipped, true)
-    const revokedDemo = seeded.licences.find((l) => l.status === 'revoked')!
+    const revokedDemo = seeded.licenses.find((l) => l.status === 'revoked')!
     const wallet = JSON.parse(
       readFileSync(seeded.wallets.find((w) => w.holder === revokedDemo.holder)!.file, 'utf8'),
     ) as {
@@ -86,7 +86,7 @@ describe('electronic licences on a 4-validator network (intl)', { timeout: 240_0
 
     // The CLI: types, show, verify, print (a PDF whose QR payload verifies offline).
     const url = nodes[1]!.apiUrl
-    const validDemo = seeded.licences.find((l) => l.alias === 'jzqyzz' && l.status === 'active')!
+    const validDemo = seeded.licenses.find((l) => l.alias === 'jzqyzz' && l.status === 'active')!
     const demoWallet = JSON.parse(
       readFileSync(seeded.wallets.find((w) => w.holder === validDemo.holder)!.file, 'utf8'),
     ) as {
@@ -118,7 +118,7 @@ describe('electronic licences on a 4-validator network (intl)', { timeout: 240_0
     assert.equal(pr.code, 0, pr.stderr)
     assert.match(pr.stdout, /QR full\+proof/)
     assert.equal(readFileSync(pdfFile).subarray(0, 5).toString(), '%PDF-')
-    const printed = await printLicencePdf({
+    const printed = await printLicensePdf({
       suite,
       chainId,
       credential: presentCredential(suite, demoWallet.credentials.find((c) => c.id === validDemo.id)!.credential, [
@@ -127,7 +127,7 @@ describe('electronic licences on a 4-validator network (intl)', { timeout: 240_0
       ]),
       typeName: '建筑业企业资质证书',
       issuerName: '住房和城乡建设委员会',
-      proof: await fetchLicenceProof(client, validDemo.id),
+      proof: await fetchLicenseProof(client, validDemo.id),
     })
     assert.equal(printed.qrKind, 'full+proof')
     const trustedEarly = (await client.validators()).validatorSet
@@ -135,10 +135,10 @@ describe('electronic licences on a 4-validator network (intl)', { timeout: 240_0
       verifyLicenseOffline({ suite, chainId, qr: printed.qrPayload, trustedValidatorSet: trustedEarly }).verdict,
       'valid',
     )
-    const suspendedDemo = seeded.licences.find((l) => l.status === 'suspended')!
+    const suspendedDemo = seeded.licenses.find((l) => l.status === 'suspended')!
     const sv = await cli(url, ['license', 'show', suspendedDemo.id, '--json'])
     assert.equal(
-      (JSON.parse(sv.stdout) as { licence: { effectiveStatus: string } }).licence.effectiveStatus,
+      (JSON.parse(sv.stdout) as { license: { effectiveStatus: string } }).license.effectiveStatus,
       'suspended',
     )
 
@@ -157,12 +157,12 @@ describe('electronic licences on a 4-validator network (intl)', { timeout: 240_0
     })
     await client.submitTx(didTx.bytes)
     assert.equal((await client.waitForTx(didTx.hashHex, { timeoutMs: 30_000 })).status, 'committed')
-    const type = (await api.type('jzqyzz')) as unknown as LicenceTypeRecord
+    const type = (await api.type('jzqyzz')) as unknown as LicenseTypeRecord
     const genesis = JSON.parse(readFileSync(join(nodes[0]!.home, 'genesis.json'), 'utf8')) as {
       organisations: { id: string; code: string }[]
     }
     const housing = net.keys.housing!
-    const lic = issueLicence({
+    const lic = issueLicense({
       suite,
       chainId,
       privateKey: housing.privateKey,
@@ -182,7 +182,7 @@ describe('electronic licences on a 4-validator network (intl)', { timeout: 240_0
       validUntilHeight: h0 + 100,
     })
     // An unauthorised issuer (market is not on this type's list) is refused on chain.
-    const rogue = issueLicence({
+    const rogue = issueLicense({
       suite,
       chainId,
       privateKey: net.keys.market!.privateKey,
@@ -240,7 +240,7 @@ describe('electronic licences on a 4-validator network (intl)', { timeout: 240_0
       chainId,
       privateKey: holderKey.privateKey,
       validUntilHeight: h1 + 100,
-      licenceId: lic.id,
+      licenseId: lic.id,
       grantee: 'tax',
       service: 'tax-registration',
       purpose: '办理税务登记',
@@ -253,7 +253,7 @@ describe('electronic licences on a 4-validator network (intl)', { timeout: 240_0
       chainId,
       privateKey: net.keys.tax!.privateKey,
       validUntilHeight: h1 + 100,
-      licenceId: lic.id,
+      licenseId: lic.id,
       grantId: grant.hash,
     })
     await client.submitTx(use.bytes)
@@ -277,7 +277,7 @@ describe('electronic licences on a 4-validator network (intl)', { timeout: 240_0
     assert.equal(grants.items.length, 1)
 
     // The holder's wallet QR with proof material, fetched while online.
-    const validQr = licenceQr({ chainId, credential: shown, proof: await fetchLicenceProof(client, lic.id) })
+    const validQr = licenseQr({ chainId, credential: shown, proof: await fetchLicenseProof(client, lic.id) })
 
     // Revoke; every node then says revoked, with the reason.
     const h2 = (await client.status()).height
@@ -296,7 +296,7 @@ describe('electronic licences on a 4-validator network (intl)', { timeout: 240_0
       'revocation on node 3',
       async () => (await api2.verify({ credential: shown })).verdict === 'revoked',
     )
-    const v2 = await api2.verify({ qr: licenceQr({ chainId, credential: shown }) })
+    const v2 = await api2.verify({ qr: licenseQr({ chainId, credential: shown }) })
     assert.equal(v2.verdict, 'revoked')
     assert.equal(v2.valid, false)
     assert.deepEqual(v2.reasons, ['LICENSE_REVOKED'])
@@ -308,7 +308,7 @@ describe('electronic licences on a 4-validator network (intl)', { timeout: 240_0
     const listed = await api.list({ holder })
     assert.equal(listed.items.length, 1)
     assert.equal(listed.items[0]!.effectiveStatus, 'revoked')
-    const revokedQr = licenceQr({ chainId, credential: shown, proof: await fetchLicenceProof(client, lic.id) })
+    const revokedQr = licenseQr({ chainId, credential: shown, proof: await fetchLicenseProof(client, lic.id) })
 
     // Offline: the validator set cached while online, then no node at all.
     const trusted = (await client.validators()).validatorSet

@@ -11,7 +11,7 @@ import { join } from 'node:path'
 import { after, before, describe, it } from 'node:test'
 import { type CryptoSuite, getSuite, toHex } from '@govchain/core'
 import { holderQueryMessage } from '@govchain/license/schema'
-import { identity, issueLicence, signHolderQuery } from '@govchain/sdk'
+import { identity, issueLicense, signHolderQuery } from '@govchain/sdk'
 import { type PortalServer, servePortal } from '../src/portal-server.ts'
 import { startNetwork, type TestNetwork } from '../src/testnet.ts'
 
@@ -59,7 +59,7 @@ describe('portal: hosts, origins, dev keys, 413 and the signed mailbox', () => {
   const holderKey = { publicKey: new Uint8Array(), privateKey: new Uint8Array() }
   let holder = ''
   let officer: { publicKey: Uint8Array; privateKey: Uint8Array }
-  let issued: ReturnType<typeof issueLicence>
+  let issued: ReturnType<typeof issueLicense>
 
   before(async () => {
     tn = await startNetwork({ orgs: 1, suite: 'intl' })
@@ -79,7 +79,7 @@ describe('portal: hosts, origins, dev keys, 413 and the signed mailbox', () => {
       organisations: { code: string }[]
     }
     const org = genesis.organisations[0]!
-    issued = issueLicence({
+    issued = issueLicense({
       suite,
       chainId,
       privateKey: officer.privateKey,
@@ -166,7 +166,7 @@ describe('portal: hosts, origins, dev keys, 413 and the signed mailbox', () => {
         headers: { 'content-type': 'application/json', origin: `http://127.0.0.1:${portal.port}` },
         body: JSON.stringify({
           holder: holderDid,
-          licenceId: issued.id,
+          licenseId: issued.id,
           credential,
           auth: signHolderQuery({
             suite,
@@ -180,7 +180,7 @@ describe('portal: hosts, origins, dev keys, 413 and the signed mailbox', () => {
     // unsigned, or signed by a key that is no officer (the holder itself): refused, nothing stored
     const unsigned = await raw(portal.port, '/demo/credentials', {
       method: 'POST',
-      body: JSON.stringify({ holder, licenceId: issued.id, credential: issued.credential, auth: {} }),
+      body: JSON.stringify({ holder, licenseId: issued.id, credential: issued.credential, auth: {} }),
     })
     assert.equal(unsigned.json().code, 'MAILBOX_AUTH_INVALID')
     assert.equal((await put(holder, holderKey.privateKey)).json().code, 'MAILBOX_AUTH_INVALID')
@@ -210,9 +210,9 @@ describe('portal: hosts, origins, dev keys, 413 and the signed mailbox', () => {
     assert.equal(stale.json().code, 'MAILBOX_AUTH_INVALID')
     const mine = await read(holder, holderKey.privateKey)
     assert.equal(mine.status, 200)
-    const items = mine.json().items as { licenceId: string; credential: string }[]
+    const items = mine.json().items as { licenseId: string; credential: string }[]
     assert.deepEqual(
-      items.map((i) => i.licenceId),
+      items.map((i) => i.licenseId),
       [issued.id],
     )
 

@@ -152,3 +152,36 @@ describe('package boundaries', () => {
     assert.deepEqual(offences, [])
   })
 })
+
+describe('habits', () => {
+  it('identifiers spell license one way (prose and recorded data may say licence)', async () => {
+    const ts = (await import('typescript')).default
+    const dirs = readdirSync(join(root, 'packages'))
+      .filter((d) => d !== 'apps' && !d.startsWith('.'))
+      .map((d) => join(root, 'packages', d))
+      .concat(appDirs.map((d) => join(APPS, d)))
+    const offences: string[] = []
+    for (const dir of dirs) {
+      for (const sub of ['src', 'test']) {
+        let files: string[]
+        try {
+          files = sources(join(dir, sub))
+        } catch {
+          continue
+        }
+        for (const file of files) {
+          const text = readFileSync(file, 'utf8')
+          if (!/licence/i.test(text)) continue
+          const sf = ts.createSourceFile(file, text, ts.ScriptTarget.Latest, true)
+          const visit = (n: import('typescript').Node): void => {
+            if ((ts.isIdentifier(n) || ts.isPrivateIdentifier(n)) && /licence/i.test(n.text))
+              offences.push(`${relative(root, file)}: ${n.text}`)
+            ts.forEachChild(n, visit)
+          }
+          visit(sf)
+        }
+      }
+    }
+    assert.deepEqual(offences, [])
+  })
+})

@@ -88,12 +88,12 @@ describe('genesis modules', () => {
           p2pPort: 0,
           logger: memoryLogger('error').logger,
         })
-      const withLicence = (version: string) => {
+      const withLicense = (version: string) => {
         const g = JSON.parse(readFileSync(join(home, 'genesis.json'), 'utf8')) as { modules: typeof modules }
         g.modules = g.modules.map((m) => (m.name === 'license' ? { ...m, version } : m))
         writeFileSync(join(home, 'genesis.json'), JSON.stringify(g))
       }
-      withLicence('9.0.0')
+      withLicense('9.0.0')
       await assert.rejects(start(), coded('GENESIS_MODULE_VERSION'))
       await assert.rejects(
         startNode({
@@ -105,7 +105,7 @@ describe('genesis modules', () => {
         }),
         coded('GENESIS_MODULE_MISSING'),
       )
-      withLicence('1.0.0')
+      withLicense('1.0.0')
       const node = await start()
       await node.stop()
     } finally {

@@ -37,7 +37,7 @@ describe('sender rules', () => {
     const stranger = suite.generateKeyPair()
     const out = g.stepAll([
       tx(suite, stranger, 'license', 'grantUse', GrantUseArgs, {
-        licenceId: 'x',
+        licenseId: 'x',
         grantee: 'market',
         service: 'bank.loan',
         purpose: 'p',

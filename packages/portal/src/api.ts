@@ -72,7 +72,7 @@ export function isMissingRoute(e: unknown): boolean {
 
 // ---------------------------------------------------------------- licences (docs/license-api.md)
 
-export interface LicenceField {
+export interface LicenseField {
   name: string
   label: string
   labelEn: string
@@ -80,14 +80,14 @@ export interface LicenceField {
   required: boolean
 }
 
-export interface LicenceType {
+export interface LicenseType {
   code: string
   alias: string
   name: string
   nameEn: string
   ownerOrg: string
   holderKind: 'enterprise' | 'person'
-  fields: LicenceField[]
+  fields: LicenseField[]
   issuers: string[]
   maxValidityYears: number
   renewable: boolean
@@ -95,7 +95,7 @@ export interface LicenceType {
   status: string
 }
 
-export interface Licence {
+export interface License {
   id: string
   typeCode: string
   issuerOrg: string
@@ -118,7 +118,7 @@ export interface Licence {
   reason: string | null
 }
 
-export interface LicenceHistoryEntry {
+export interface LicenseHistoryEntry {
   seq: number
   action: string
   actorOrg: string
@@ -155,8 +155,8 @@ export interface Verdict {
   verdict: string
   reasons: string[]
   checks: VerdictCheck[]
-  licence: Licence | null
-  type: LicenceType | null
+  license: License | null
+  type: LicenseType | null
   issuer: { orgId: string; name: string; nameEn: string } | null
   disclosed: { name: string; label: string; labelEn: string; value: unknown }[]
   atHeight: number
@@ -164,9 +164,9 @@ export interface Verdict {
   proof: ProofMaterial | null
 }
 
-export interface LicenceGrant {
+export interface LicenseGrant {
   grantId: string
-  licenceId: string
+  licenseId: string
   holder: string
   grantee: string
   service: string
@@ -179,10 +179,10 @@ export interface LicenceGrant {
   uses: number
 }
 
-export interface LicenceUse {
+export interface LicenseUse {
   seq: number
   grantId: string
-  licenceId: string
+  licenseId: string
   org: string
   officerId: string
   service: string
@@ -191,18 +191,18 @@ export interface LicenceUse {
   txHash: string
 }
 
-export const licenceApi = {
-  types: (base: string) => callJson<{ items: LicenceType[] }>(base, 'GET', '/v1/license-types'),
+export const licenseApi = {
+  types: (base: string) => callJson<{ items: LicenseType[] }>(base, 'GET', '/v1/license-types'),
   get: (base: string, id: string, prove = false) =>
-    callJson<{ licence: Licence; type: LicenceType; proof: ProofMaterial | null }>(
+    callJson<{ license: License; type: LicenseType; proof: ProofMaterial | null }>(
       base,
       'GET',
       `/v1/licenses/${encodeURIComponent(id)}${prove ? '?prove=true' : ''}`,
     ),
   list: (base: string, filter: { holder?: string; issuer?: string; type?: string; status?: string; limit?: number }) =>
-    callJson<{ items: Licence[]; next: string | null }>(base, 'GET', `/v1/licenses${qs(filter)}`),
+    callJson<{ items: License[]; next: string | null }>(base, 'GET', `/v1/licenses${qs(filter)}`),
   history: (base: string, id: string) =>
-    callJson<{ id: string; items: LicenceHistoryEntry[] }>(
+    callJson<{ id: string; items: LicenseHistoryEntry[] }>(
       base,
       'GET',
       `/v1/licenses/${encodeURIComponent(id)}/history`,
@@ -211,7 +211,7 @@ export const licenceApi = {
     callJson<Verdict>(base, 'POST', '/v1/licenses/verify', input),
   /** Holder-authenticated: `auth` from holderAuth() over the path `/v1/licenses/<id>/uses`. */
   uses: (base: string, id: string, auth: Record<string, string>) =>
-    callJson<{ licenceId: string; grants: LicenceGrant[]; uses: LicenceUse[] }>(
+    callJson<{ licenseId: string; grants: LicenseGrant[]; uses: LicenseUse[] }>(
       base,
       'GET',
       `/v1/licenses/${encodeURIComponent(id)}/uses${qs(auth)}`,
@@ -222,7 +222,7 @@ export const licenceApi = {
 
 export interface MailboxEntry {
   holder: string
-  licenceId: string
+  licenseId: string
   credential: string
   timeMs: number
 }
@@ -234,15 +234,15 @@ export interface MailboxEntry {
  */
 export const mailboxPaths = {
   list: '/demo/credentials',
-  put: (holder: string, licenceId: string) => `/demo/credentials/${holder}/${licenceId}`,
-  issued: (licenceId: string) => `/demo/credentials/issued/${encodeURIComponent(licenceId)}`,
+  put: (holder: string, licenseId: string) => `/demo/credentials/${holder}/${licenseId}`,
+  issued: (licenseId: string) => `/demo/credentials/issued/${encodeURIComponent(licenseId)}`,
 }
 
 export const mailbox = {
   list: (auth: Record<string, string>) =>
     callJson<{ items: MailboxEntry[] }>('', 'GET', `${mailboxPaths.list}${qs(auth)}`),
-  issued: (licenceId: string, auth: Record<string, string>) =>
-    callJson<{ items: MailboxEntry[] }>('', 'GET', `${mailboxPaths.issued(licenceId)}${qs(auth)}`),
+  issued: (licenseId: string, auth: Record<string, string>) =>
+    callJson<{ items: MailboxEntry[] }>('', 'GET', `${mailboxPaths.issued(licenseId)}${qs(auth)}`),
   put: (entry: Omit<MailboxEntry, 'timeMs'>, auth: Record<string, string>) =>
     callJson<{ ok: true }>('', 'POST', mailboxPaths.list, { ...entry, auth }),
 }

@@ -172,7 +172,7 @@ const D = {
   'verify.proof.stateRoot': ['状态根', 'State root'],
   'verify.proof.signers': ['证书签名节点', 'Certificate signers'],
   'verify.proof.blockTime': ['区块时间', 'Block time'],
-  'verify.licence': ['证照信息', 'Licence'],
+  'verify.licence': ['证照信息', 'License'],
   'verify.fields': ['出示字段', 'Disclosed fields'],
   'verify.malformed': ['无法识别的凭证格式：{reason}', 'Unrecognised credential: {reason}'],
   // ---------------------------------------------------------------- licences

@@ -9,11 +9,11 @@
  * printed certificates' items (GB/T 36903 "business information" part of the metadata); the
  * common metadata (identifier, type, issuer, holder, validity) is in every credential.
  */
-import type { DefineTypeArgs, LicenceField } from './schema.ts'
+import type { DefineTypeArgs, LicenseField } from './schema.ts'
 
 type Seed = Omit<DefineTypeArgs, 'code' | 'issuers' | 'regionCode' | 'region'> & { owner: string; seq: string }
 
-const f = (name: string, label: string, labelEn: string, personal = false, required = true): LicenceField => ({
+const f = (name: string, label: string, labelEn: string, personal = false, required = true): LicenseField => ({
   name,
   label,
   labelEn,
@@ -26,7 +26,7 @@ const creditCode = f('creditCode', '统一社会信用代码', 'Unified social c
 const legalRep = f('legalRepresentative', '法定代表人', 'Legal representative', true)
 const address = f('address', '详细地址', 'Address')
 
-export const DEMO_LICENCE_TYPES: readonly Seed[] = [
+export const DEMO_LICENSE_TYPES: readonly Seed[] = [
   {
     owner: 'housing',
     seq: '001',

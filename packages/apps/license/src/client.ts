@@ -20,15 +20,15 @@ import {
 } from '@govchain/core'
 import {
   credentialFromQr,
-  credentialLicenceId,
+  credentialLicenseId,
   credentialToQr,
-  decodeLicenceQr,
-  encodeLicenceQr,
-  evaluateLicence,
+  decodeLicenseQr,
+  encodeLicenseQr,
+  evaluateLicense,
   type IssuedSdJwt,
-  issueLicenceCredential,
-  type LicenceQr,
-  type LicenceVerdict,
+  issueLicenseCredential,
+  type LicenseQr,
+  type LicenseVerdict,
   parseSdJwt,
   presentSdJwt,
   type QrProof,
@@ -42,9 +42,9 @@ import {
   LICENSE_KEYS,
   LICENSE_METHODS,
   LICENSE_MODULE,
-  LicenceRecord,
-  type LicenceTypeRecord,
-  licenceId,
+  LicenseRecord,
+  type LicenseTypeRecord,
+  licenseId,
   RecordUseArgs,
   RenewArgs,
   RevokeArgs,
@@ -118,16 +118,16 @@ export const licenseTx = {
     }),
   grantUse: (o: LicenseTxCommon & GrantUseArgs) =>
     build(o, LICENSE_METHODS.grantUse, GrantUseArgs, {
-      licenceId: o.licenceId,
+      licenseId: o.licenseId,
       grantee: o.grantee,
       service: o.service,
       purpose: o.purpose,
       untilMs: o.untilMs,
     }),
   withdrawGrant: (o: LicenseTxCommon & WithdrawGrantArgs) =>
-    build(o, LICENSE_METHODS.withdrawGrant, WithdrawGrantArgs, { licenceId: o.licenceId, grantId: o.grantId }),
+    build(o, LICENSE_METHODS.withdrawGrant, WithdrawGrantArgs, { licenseId: o.licenseId, grantId: o.grantId }),
   recordUse: (o: LicenseTxCommon & RecordUseArgs) =>
-    build(o, LICENSE_METHODS.recordUse, RecordUseArgs, { licenceId: o.licenceId, grantId: o.grantId }),
+    build(o, LICENSE_METHODS.recordUse, RecordUseArgs, { licenseId: o.licenseId, grantId: o.grantId }),
 } as const
 
 // ---------------------------------------------------------------- issuer side
@@ -139,12 +139,12 @@ export function randomSerial(): string {
   return String((w[0]! % 100_000) * 100_000 + (w[1]! % 100_000)).padStart(10, '0')
 }
 
-export interface IssueLicenceInput {
+export interface IssueLicenseInput {
   suite: CryptoSuite
   chainId: string
   /** The issuing officer's key: signs the credential and the transaction. */
   privateKey: Uint8Array
-  type: Pick<LicenceTypeRecord, 'code' | 'name' | 'nameEn' | 'fields'>
+  type: Pick<LicenseTypeRecord, 'code' | 'name' | 'nameEn' | 'fields'>
   issuer: { orgId: string; name?: string /** the organisation's unified social credit code */; code: string }
   holder: string
   validFromMs: number
@@ -158,7 +158,7 @@ export interface IssueLicenceInput {
   nonce?: number
 }
 
-export interface IssuedLicence {
+export interface IssuedLicense {
   id: string
   /** The compact SD-JWT with every disclosure: hand it to the holder (off chain). */
   credential: string
@@ -168,8 +168,8 @@ export interface IssuedLicence {
 }
 
 /** Issues a licence: the credential (off chain, for the holder) and the `issue` transaction (on chain). */
-export function issueLicence(input: IssueLicenceInput): IssuedLicence {
-  const id = licenceId({
+export function issueLicense(input: IssueLicenseInput): IssuedLicense {
+  const id = licenseId({
     typeCode: input.type.code,
     issuerCode: input.issuer.code,
     serial: input.serial ?? randomSerial(),
@@ -189,12 +189,12 @@ export function issueLicence(input: IssueLicenceInput): IssuedLicence {
 }
 
 /** Renews (new validity) or amends (new field values): a new version's credential and transaction. */
-export function reissueLicence(
-  input: IssueLicenceInput & { previousId: string; version: number; mode: 'renew' | 'amend'; reason?: string },
-): IssuedLicence {
+export function reissueLicense(
+  input: IssueLicenseInput & { previousId: string; version: number; mode: 'renew' | 'amend'; reason?: string },
+): IssuedLicense {
   const prev = input.previousId.split('.')
   const serial = prev[prev.length - 3]!
-  const newId = licenceId({ typeCode: input.type.code, issuerCode: input.issuer.code, serial, version: input.version })
+  const newId = licenseId({ typeCode: input.type.code, issuerCode: input.issuer.code, serial, version: input.version })
   return credentialAndTx(input, newId, (hash) =>
     input.mode === 'renew'
       ? licenseTx.renew({
@@ -215,7 +215,7 @@ export function reissueLicence(
   )
 }
 
-function txCommon(i: IssueLicenceInput): LicenseTxCommon {
+function txCommon(i: IssueLicenseInput): LicenseTxCommon {
   return {
     suite: i.suite,
     chainId: i.chainId,
@@ -225,8 +225,8 @@ function txCommon(i: IssueLicenceInput): LicenseTxCommon {
   }
 }
 
-function credentialAndTx(input: IssueLicenceInput, id: string, tx: (hash: Uint8Array) => BuiltTx): IssuedLicence {
-  const sdJwt = issueLicenceCredential({
+function credentialAndTx(input: IssueLicenseInput, id: string, tx: (hash: Uint8Array) => BuiltTx): IssuedLicense {
+  const sdJwt = issueLicenseCredential({
     suite: input.suite,
     chainId: input.chainId,
     privateKey: input.privateKey,
@@ -299,14 +299,14 @@ function proofBytes(p: ProofMaterial): {
 }
 
 /** The QR text for a (presented) credential, optionally with the proof of its record for offline checks. */
-export function licenceQr(input: { chainId: string; credential: string; proof?: ProofMaterial }): string {
+export function licenseQr(input: { chainId: string; credential: string; proof?: ProofMaterial }): string {
   let proof: QrProof | undefined
   if (input.proof !== undefined) {
     const p = proofBytes(input.proof)
     if (p.value === undefined) throw new GovchainError('LICENSE_PROOF_MISSING', 'the proof shows no record')
     proof = { height: p.height, value: p.value, proof: p.proof, headerBytes: p.headerBytes, certificate: p.certificate }
   }
-  return encodeLicenceQr({
+  return encodeLicenseQr({
     type: 'full',
     value: {
       chainId: input.chainId,
@@ -317,35 +317,35 @@ export function licenceQr(input: { chainId: string; credential: string; proof?: 
 }
 
 /** A short reference QR (printed licences too large for the full form): checking it needs a node. */
-export function licenceRefQr(input: { suite: CryptoSuite; chainId: string; credential: string }): string {
+export function licenseRefQr(input: { suite: CryptoSuite; chainId: string; credential: string }): string {
   const parsed = parseSdJwt(input.suite, input.credential)
-  const id = credentialLicenceId(input.suite, input.credential)
+  const id = credentialLicenseId(input.suite, input.credential)
   if (id === undefined) throw new GovchainError('LICENSE_CREDENTIAL_MALFORMED', 'credential names no licence id')
-  return encodeLicenceQr({
+  return encodeLicenseQr({
     type: 'ref',
     value: {
       chainId: input.chainId,
-      licenceId: id,
+      licenseId: id,
       credentialHash: input.suite.hash(new TextEncoder().encode(parsed.jwt)),
     },
   })
 }
 
-export { decodeLicenceQr }
+export { decodeLicenseQr }
 
 /** The module-local state key (hex) of a licence record: for client.state('license', key, {prove: true}). */
-export function licenceKeyHex(id: string): string {
-  return toHex(LICENSE_KEYS.licence(id))
+export function licenseKeyHex(id: string): string {
+  return toHex(LICENSE_KEYS.license(id))
 }
 
 /** Decodes a stored licence record (e.g. the value of a verified state answer). */
-export function decodeLicenceRecord(value: Uint8Array): LicenceRecord {
-  return decode(LicenceRecord, value)
+export function decodeLicenseRecord(value: Uint8Array): LicenseRecord {
+  return decode(LicenseRecord, value)
 }
 
 /** Fetches the licence record's proof material (to put in a QR, or to cache for offline checks). */
-export async function fetchLicenceProof(client: Pick<Client, 'state'>, id: string): Promise<ProofMaterial> {
-  const a = await client.state(LICENSE_MODULE, licenceKeyHex(id), { prove: true })
+export async function fetchLicenseProof(client: Pick<Client, 'state'>, id: string): Promise<ProofMaterial> {
+  const a = await client.state(LICENSE_MODULE, licenseKeyHex(id), { prove: true })
   return { height: a.height, value: a.value, proof: a.proof, headerBytes: a.headerBytes, certificate: a.certificate }
 }
 
@@ -399,7 +399,7 @@ export interface OfflineVerifyInput {
   nowMs?: number
 }
 
-export interface OfflineVerdict extends LicenceVerdict {
+export interface OfflineVerdict extends LicenseVerdict {
   /** Height and block time the status is proven at; anything after it is unknown offline. */
   provenHeight: number | undefined
   provenTimeMs: number | undefined
@@ -437,7 +437,7 @@ export function verifyLicenseOffline(input: OfflineVerifyInput): OfflineVerdict 
         messageZh: '无法离线核验',
       },
     ],
-    licenceId: undefined,
+    licenseId: undefined,
     disclosed: [],
     status: undefined,
     atHeight: 0,
@@ -450,9 +450,9 @@ export function verifyLicenseOffline(input: OfflineVerifyInput): OfflineVerdict 
     throw new GovchainError('INVALID_ARGUMENT', 'give exactly one of qr or credential')
   }
   if (input.qr !== undefined) {
-    let qr: LicenceQr
+    let qr: LicenseQr
     try {
-      qr = decodeLicenceQr(input.qr.trim())
+      qr = decodeLicenseQr(input.qr.trim())
     } catch (e) {
       return invalid('LICENSE_CREDENTIAL_MALFORMED', (e as Error).message)
     }
@@ -463,9 +463,9 @@ export function verifyLicenseOffline(input: OfflineVerifyInput): OfflineVerdict 
     if (proof === undefined && qr.value.proof !== undefined) proof = { ...qr.value.proof }
   }
   const cred = credential as string
-  const id = credentialLicenceId(suite, cred)
+  const id = credentialLicenseId(suite, cred)
   if (id === undefined) {
-    const v = evaluateLicence({
+    const v = evaluateLicense({
       suite,
       chainId: input.chainId,
       credential: cred,
@@ -486,7 +486,7 @@ export function verifyLicenseOffline(input: OfflineVerifyInput): OfflineVerdict 
     const lc = new LightClient({ suite, chainId: input.chainId, trustedValidatorSet: input.trustedValidatorSet })
     const r = lc.verifyState({
       module: LICENSE_MODULE,
-      key: LICENSE_KEYS.licence(id),
+      key: LICENSE_KEYS.license(id),
       value: p.value,
       height: p.height,
       proof: p.proof,
@@ -509,7 +509,7 @@ export function verifyLicenseOffline(input: OfflineVerifyInput): OfflineVerdict 
           messageZh: '链上证明无法通过可信验证者集合校验',
         },
       ],
-      licenceId: id,
+      licenseId: id,
       disclosed: [],
       status: undefined,
       atHeight: proof.height,
@@ -519,9 +519,9 @@ export function verifyLicenseOffline(input: OfflineVerifyInput): OfflineVerdict 
       caveat: OFFLINE_CAVEAT,
     }
   }
-  const record = verified.value === undefined ? undefined : decode(LicenceRecord, verified.value)
+  const record = verified.value === undefined ? undefined : decode(LicenseRecord, verified.value)
   const atTimeMs = Math.max(verified.timeMs, input.nowMs ?? 0)
-  const v = evaluateLicence({
+  const v = evaluateLicense({
     suite,
     chainId: input.chainId,
     credential: cred,
@@ -550,7 +550,7 @@ export interface LicenseApiClient {
     id: string,
     options?: { prove?: boolean; height?: number },
   ): Promise<{
-    licence: Record<string, unknown>
+    license: Record<string, unknown>
     type: Record<string, unknown> | null
     proof: Record<string, unknown> | null
   }>
@@ -563,7 +563,7 @@ export interface LicenseApiClient {
   uses(
     id: string,
     auth: HolderAuth,
-  ): Promise<{ licenceId: string; grants: Record<string, unknown>[]; uses: Record<string, unknown>[] }>
+  ): Promise<{ licenseId: string; grants: Record<string, unknown>[]; uses: Record<string, unknown>[] }>
   /** One page of the holder's grants; pass the answer's `next` as `page.after` for the next page. */
   grants(
     auth: HolderAuth,

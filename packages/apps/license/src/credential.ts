@@ -25,9 +25,9 @@ import {
   type EffectiveStatus,
   effectiveStatus,
   LICENSE_LIMITS,
-  type LicenceRecord,
-  type LicenceTypeRecord,
-  parseLicenceId,
+  type LicenseRecord,
+  type LicenseTypeRecord,
+  parseLicenseId,
 } from './schema.ts'
 
 const { bytes, option, string, struct, u64, union, vec } = codec
@@ -278,18 +278,18 @@ export function presentSdJwt(suite: CryptoSuite, compact: string, names: readonl
 
 // ---------------------------------------------------------------- licence credentials
 
-export const LICENCE_CLAIMS = {
+export const LICENSE_CLAIMS = {
   issuerPrefix: 'urn:govchain:org:',
   typePrefix: 'urn:govchain:license-type:',
 } as const
 
-export interface LicenceCredentialInput {
+export interface LicenseCredentialInput {
   suite: CryptoSuite
   chainId: string
   /** The issuing officer's private key (the same key that sends the issue transaction). */
   privateKey: Uint8Array
   id: string
-  type: Pick<LicenceTypeRecord, 'code' | 'name' | 'nameEn' | 'fields'>
+  type: Pick<LicenseTypeRecord, 'code' | 'name' | 'nameEn' | 'fields'>
   issuer: { orgId: string; name?: string }
   holder: string
   validFromMs: number
@@ -305,7 +305,7 @@ export interface LicenceCredentialInput {
  * identifier, type, issuing authority, validity, holder DID — no personal data), every field
  * of the licence as a disclosure. Throws INVALID_ARGUMENT for unknown or missing required fields.
  */
-export function issueLicenceCredential(input: LicenceCredentialInput): IssuedSdJwt {
+export function issueLicenseCredential(input: LicenseCredentialInput): IssuedSdJwt {
   const known = new Map(input.type.fields.map((f) => [f.name, f]))
   for (const name of Object.keys(input.fields)) {
     if (!known.has(name))
@@ -318,12 +318,12 @@ export function issueLicenceCredential(input: LicenceCredentialInput): IssuedSdJ
       throw new GovchainError('INVALID_ARGUMENT', `required field ${f.name} (${f.label}) is missing`)
     }
   }
-  if (parseLicenceId(input.id) === undefined)
+  if (parseLicenseId(input.id) === undefined)
     throw new GovchainError('INVALID_ARGUMENT', 'id is not a licence identifier')
   const claims: Record<string, unknown> = {
-    iss: `${LICENCE_CLAIMS.issuerPrefix}${input.issuer.orgId}`,
+    iss: `${LICENSE_CLAIMS.issuerPrefix}${input.issuer.orgId}`,
     sub: input.holder,
-    vct: `${LICENCE_CLAIMS.typePrefix}${input.type.code}`,
+    vct: `${LICENSE_CLAIMS.typePrefix}${input.type.code}`,
     jti: input.id,
     iat: Math.floor(input.issuedAtMs / 1000),
     nbf: Math.floor(input.validFromMs / 1000),
@@ -375,13 +375,13 @@ export interface DisclosedField {
   value: unknown
 }
 
-export interface LicenceVerdict {
+export interface LicenseVerdict {
   valid: boolean
   verdict: VerdictName
   reasons: ErrorCode[]
   checks: VerdictCheck[]
   /** The licence id the credential names (jti), when it parsed. */
-  licenceId: string | undefined
+  licenseId: string | undefined
   disclosed: DisclosedField[]
   /** Effective status at `atTimeMs` (block time of `atHeight`), when the record is known. */
   status: EffectiveStatus | 'not_found' | undefined
@@ -395,9 +395,9 @@ export interface EvaluateInput {
   chainId: string
   credential: string
   /** The on-chain record of the credential's licence id at `atHeight` (undefined: absent). */
-  record: LicenceRecord | undefined
+  record: LicenseRecord | undefined
   /** The licence type (labels and field names), when known. */
-  type?: LicenceTypeRecord | undefined
+  type?: LicenseTypeRecord | undefined
   atHeight: number
   /** Block time of `atHeight` (or a later time the caller vouches for, for expiry). */
   atTimeMs: number
@@ -420,10 +420,10 @@ const STATUS_ZH: Record<EffectiveStatus, string> = {
 }
 
 /** Reads the licence id a credential names (jti), without verifying anything; undefined if it does not parse. */
-export function credentialLicenceId(suite: CryptoSuite, credential: string): string | undefined {
+export function credentialLicenseId(suite: CryptoSuite, credential: string): string | undefined {
   try {
     const jti = parseSdJwt(suite, credential).payload.jti
-    return typeof jti === 'string' && parseLicenceId(jti) !== undefined ? jti : undefined
+    return typeof jti === 'string' && parseLicenseId(jti) !== undefined ? jti : undefined
   } catch {
     return undefined
   }
@@ -433,13 +433,13 @@ export function credentialLicenceId(suite: CryptoSuite, credential: string): str
  * The verdict on a credential given the chain's record of its licence: every check, in order,
  * with its reason. Pure: no clock, no I/O — the node and the offline SDK run the same code.
  */
-export function evaluateLicence(input: EvaluateInput): LicenceVerdict {
+export function evaluateLicense(input: EvaluateInput): LicenseVerdict {
   const { suite, record } = input
   const checks: VerdictCheck[] = []
   const add = (check: CheckName, ok: boolean, message: string, messageZh: string, code?: ErrorCode): void => {
     checks.push(ok || code === undefined ? { check, ok, message, messageZh } : { check, ok, code, message, messageZh })
   }
-  const done = (status: LicenceVerdict['status'], licenceId: string | undefined, disclosed: DisclosedField[]) => {
+  const done = (status: LicenseVerdict['status'], licenseId: string | undefined, disclosed: DisclosedField[]) => {
     const reasons = checks.filter((c) => !c.ok && c.code !== undefined).map((c) => c.code!)
     const cryptoOk = checks.filter((c) => c.check !== 'status').every((c) => c.ok)
     let verdict: VerdictName = 'invalid'
@@ -449,7 +449,7 @@ export function evaluateLicence(input: EvaluateInput): LicenceVerdict {
       verdict,
       reasons,
       checks,
-      licenceId,
+      licenseId,
       disclosed,
       status,
       atHeight: input.atHeight,
@@ -473,7 +473,7 @@ export function evaluateLicence(input: EvaluateInput): LicenceVerdict {
   const p = parsed.payload
   const lic = (typeof p.license === 'object' && p.license !== null ? p.license : {}) as Record<string, unknown>
   const jti = typeof p.jti === 'string' ? p.jti : undefined
-  if (jti === undefined || parseLicenceId(jti) === undefined) {
+  if (jti === undefined || parseLicenseId(jti) === undefined) {
     add(
       'format',
       false,
@@ -549,7 +549,7 @@ export function evaluateLicence(input: EvaluateInput): LicenceVerdict {
     sigOk ? '签名有效(链上记录的签发人员密钥)' : '签名无效',
     'LICENSE_SIGNATURE_INVALID',
   )
-  const issOk = p.iss === `${LICENCE_CLAIMS.issuerPrefix}${record.issuerOrg}` && hashOk && sigOk
+  const issOk = p.iss === `${LICENSE_CLAIMS.issuerPrefix}${record.issuerOrg}` && hashOk && sigOk
   add(
     'issuer_authorised',
     issOk,
@@ -563,7 +563,7 @@ export function evaluateLicence(input: EvaluateInput): LicenceVerdict {
   )
   const claimErrors: string[] = []
   if (p.sub !== record.holder) claimErrors.push('sub')
-  if (p.vct !== `${LICENCE_CLAIMS.typePrefix}${record.typeCode}`) claimErrors.push('vct')
+  if (p.vct !== `${LICENSE_CLAIMS.typePrefix}${record.typeCode}`) claimErrors.push('vct')
   if (jti !== record.id) claimErrors.push('jti')
   if (p.nbf !== Math.floor(record.validFromMs / 1000)) claimErrors.push('nbf')
   if ((record.validUntilMs === 0 ? undefined : Math.floor(record.validUntilMs / 1000)) !== p.exp)
@@ -662,13 +662,13 @@ export function credentialFromQr(c: QrCredential): string {
   return `${jwt}~${c.disclosures.map((d) => `${base64urlEncode(d)}~`).join('')}`
 }
 
-export const LicenceQr = union({
+export const LicenseQr = union({
   /** The SD-JWT with the holder's chosen disclosures, and optionally the proof of its record. */
   full: struct({ chainId: string(64), credential: QrCredential, proof: option(QrProof) }),
   /** A reference (printed licence too large for the full form): needs a node to check. */
-  ref: struct({ chainId: string(64), licenceId: string(LICENSE_LIMITS.idBytes), credentialHash: hash32 }),
+  ref: struct({ chainId: string(64), licenseId: string(LICENSE_LIMITS.idBytes), credentialHash: hash32 }),
 })
-export type LicenceQr = codec.Infer<typeof LicenceQr>
+export type LicenseQr = codec.Infer<typeof LicenseQr>
 
 const B45 = '0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ $%*+-./:'
 const B45_INDEX = new Map([...B45].map((c, i) => [c, i]))
@@ -714,12 +714,12 @@ export function base45Decode(s: string): Uint8Array {
   return Uint8Array.from(out)
 }
 
-export function encodeLicenceQr(qr: LicenceQr): string {
-  return QR_PREFIX + base45Encode(deflateSync(encode(LicenceQr, qr), { level: 9 }))
+export function encodeLicenseQr(qr: LicenseQr): string {
+  return QR_PREFIX + base45Encode(deflateSync(encode(LicenseQr, qr), { level: 9 }))
 }
 
 /** Decodes `GCL1:...`; throws LICENSE_CREDENTIAL_MALFORMED on anything else. */
-export function decodeLicenceQr(text: string): LicenceQr {
+export function decodeLicenseQr(text: string): LicenseQr {
   if (typeof text !== 'string' || !text.startsWith(QR_PREFIX))
     throw malformed(`QR payload must start with ${QR_PREFIX}`)
   if (text.length > CREDENTIAL_LIMITS.qrChars) throw malformed('QR payload is too long')
@@ -736,7 +736,7 @@ export function decodeLicenceQr(text: string): LicenceQr {
     throw malformed('QR payload does not inflate')
   }
   try {
-    return decode(LicenceQr, raw)
+    return decode(LicenseQr, raw)
   } catch {
     throw malformed('QR payload does not decode')
   }

@@ -37,7 +37,7 @@ import {
 import { codec, type ErrorCode, GovchainError, toHex, utf8 } from '@govchain/core'
 import type { IdentityKeeper, OfficerView } from '@govchain/identity'
 import { identityRef } from '@govchain/identity/schema'
-import { DEMO_LICENCE_TYPES } from './catalogue.ts'
+import { DEMO_LICENSE_TYPES } from './catalogue.ts'
 import {
   AmendArgs,
   addYearsUtc,
@@ -52,11 +52,11 @@ import {
   LICENSE_KEYS,
   LICENSE_LIMITS,
   LICENSE_MODULE,
-  LicenceGrantIndex,
-  LicenceRecord,
-  LicenceTypeRecord,
-  licenceIdWithVersion,
-  parseLicenceId,
+  LicenseGrantIndex,
+  LicenseRecord,
+  LicenseTypeRecord,
+  licenseIdWithVersion,
+  parseLicenseId,
   RecordUseArgs,
   RenewArgs,
   RevokeArgs,
@@ -67,7 +67,7 @@ import {
   WithdrawGrantArgs,
 } from './schema.ts'
 
-export { DEMO_LICENCE_TYPES }
+export { DEMO_LICENSE_TYPES }
 
 const { decode, encode } = codec
 
@@ -81,7 +81,7 @@ const FORBIDDEN_TEXT = /\p{Cc}|[\u202a-\u202e\u2066-\u2069]/u
 /** A grant lasts at most this long (the holder renews it): bounded consent. */
 export const GRANT_MAX_MS = 5 * 366 * 24 * 3600 * 1000
 /** Grants per licence (the per-licence list is one state value). */
-export const GRANTS_PER_LICENCE_MAX = 1024
+export const GRANTS_PER_LICENSE_MAX = 1024
 
 /** Fails the transaction (like ctx.fail; a declared function so TypeScript narrows after it). */
 function fail(code: ErrorCode, message?: string, details?: Record<string, unknown>): never {
@@ -90,13 +90,13 @@ function fail(code: ErrorCode, message?: string, details?: Record<string, unknow
 
 // ---------------------------------------------------------------- reads
 
-function readType(state: ReadonlyModuleState, code: string): LicenceTypeRecord | undefined {
+function readType(state: ReadonlyModuleState, code: string): LicenseTypeRecord | undefined {
   if (!TYPE_CODE.test(code)) return undefined
   const v = state.get(LICENSE_KEYS.type(code))
-  return v === undefined ? undefined : decode(LicenceTypeRecord, v)
+  return v === undefined ? undefined : decode(LicenseTypeRecord, v)
 }
 
-function readTypeByAlias(state: ReadonlyModuleState, alias: string): LicenceTypeRecord | undefined {
+function readTypeByAlias(state: ReadonlyModuleState, alias: string): LicenseTypeRecord | undefined {
   if (!ALIAS.test(alias)) return undefined
   const v = state.get(LICENSE_KEYS.alias(alias))
   return v === undefined ? undefined : readType(state, new TextDecoder().decode(v))
@@ -107,10 +107,10 @@ function readTypeList(state: ReadonlyModuleState): string[] {
   return v === undefined ? [] : decode(TypeList, v)
 }
 
-function readLicence(state: ReadonlyModuleState, id: string): LicenceRecord | undefined {
+function readLicense(state: ReadonlyModuleState, id: string): LicenseRecord | undefined {
   if (typeof id !== 'string' || id.length === 0 || utf8(id).length > LICENSE_LIMITS.idBytes) return undefined
-  const v = state.get(LICENSE_KEYS.licence(id))
-  return v === undefined ? undefined : decode(LicenceRecord, v)
+  const v = state.get(LICENSE_KEYS.license(id))
+  return v === undefined ? undefined : decode(LicenseRecord, v)
 }
 
 function readHistory(state: ReadonlyModuleState, id: string, count: number): HistoryEntry[] {
@@ -122,9 +122,9 @@ function readHistory(state: ReadonlyModuleState, id: string, count: number): His
   return out
 }
 
-function readGrantIndex(state: ReadonlyModuleState, licenceId: string): LicenceGrantIndex {
-  const v = state.get(LICENSE_KEYS.grants(licenceId))
-  return v === undefined ? { grants: [], uses: 0 } : decode(LicenceGrantIndex, v)
+function readGrantIndex(state: ReadonlyModuleState, licenseId: string): LicenseGrantIndex {
+  const v = state.get(LICENSE_KEYS.grants(licenseId))
+  return v === undefined ? { grants: [], uses: 0 } : decode(LicenseGrantIndex, v)
 }
 
 function readGrant(state: ReadonlyModuleState, grantId: Uint8Array): GrantRecord | undefined {
@@ -133,10 +133,10 @@ function readGrant(state: ReadonlyModuleState, grantId: Uint8Array): GrantRecord
   return v === undefined ? undefined : decode(GrantRecord, v)
 }
 
-function readUses(state: ReadonlyModuleState, licenceId: string, count: number): UseRecord[] {
+function readUses(state: ReadonlyModuleState, licenseId: string, count: number): UseRecord[] {
   const out: UseRecord[] = []
   for (let i = 0; i < Math.min(count, LICENSE_LIMITS.historyRead); i++) {
-    const v = state.get(LICENSE_KEYS.use(licenceId, i))
+    const v = state.get(LICENSE_KEYS.use(licenseId, i))
     if (v !== undefined) out.push(decode(UseRecord, v))
   }
   return out
@@ -154,7 +154,7 @@ function checkText(s: string, maxBytes: number, code: ErrorCode, what: string): 
   }
 }
 
-function checkValidity(type: LicenceTypeRecord, validFromMs: number, validUntilMs: number, nowMs: number): void {
+function checkValidity(type: LicenseTypeRecord, validFromMs: number, validUntilMs: number, nowMs: number): void {
   if (validUntilMs === 0) {
     if (type.maxValidityYears !== 0) fail('LICENSE_BAD_VALIDITY', `${type.name} needs an end date`)
     return
@@ -166,20 +166,20 @@ function checkValidity(type: LicenceTypeRecord, validFromMs: number, validUntilM
   }
 }
 
-function requireType(ctx: TxContext, code: string): LicenceTypeRecord {
+function requireType(ctx: TxContext, code: string): LicenseTypeRecord {
   const t = readType(ctx.state, code)
   if (t === undefined) fail('LICENSE_TYPE_NOT_FOUND', undefined, { typeCode: code })
   return t
 }
 
-function requireLicence(ctx: TxContext, id: string): LicenceRecord {
-  const r = readLicence(ctx.state, id)
+function requireLicense(ctx: TxContext, id: string): LicenseRecord {
+  const r = readLicense(ctx.state, id)
   if (r === undefined) fail('LICENSE_NOT_FOUND', undefined, { id })
   return r
 }
 
 /** An `issuer` officer of the licence's issuing organisation (identity errors pass through). */
-function requireIssuingOfficer(ctx: TxContext, r: LicenceRecord): OfficerView {
+function requireIssuingOfficer(ctx: TxContext, r: LicenseRecord): OfficerView {
   const officer = identity(ctx).requireOfficer(ctx.sender, 'issuer')
   if (officer.orgId !== r.issuerOrg) {
     fail('LICENSE_NOT_ISSUING_ORG', undefined, { id: r.id, issuerOrg: r.issuerOrg, officerOrg: officer.orgId })
@@ -187,7 +187,7 @@ function requireIssuingOfficer(ctx: TxContext, r: LicenceRecord): OfficerView {
   return officer
 }
 
-function requireAuthorisedFor(type: LicenceTypeRecord, orgId: string): void {
+function requireAuthorisedFor(type: LicenseTypeRecord, orgId: string): void {
   if (type.status !== 'active' || !type.issuers.includes(orgId)) {
     fail('LICENSE_ISSUER_NOT_AUTHORISED', undefined, { typeCode: type.code, orgId })
   }
@@ -203,17 +203,17 @@ const STATUS_FAIL: Record<Exclude<EffectiveStatus, 'active'>, ErrorCode> = {
 
 // ---------------------------------------------------------------- writes
 
-function writeLicence(ctx: TxContext, r: LicenceRecord): void {
-  ctx.state.set(LICENSE_KEYS.licence(r.id), encode(LicenceRecord, r))
+function writeLicense(ctx: TxContext, r: LicenseRecord): void {
+  ctx.state.set(LICENSE_KEYS.license(r.id), encode(LicenseRecord, r))
 }
 
 function appendHistory(
   ctx: TxContext,
-  r: LicenceRecord,
+  r: LicenseRecord,
   officer: Pick<OfficerView, 'officerId' | 'orgId'>,
   action: HistoryEntry['action'],
   extra: { reasonCode?: string; reason?: string; relatedId?: string } = {},
-): LicenceRecord {
+): LicenseRecord {
   const entry: HistoryEntry = {
     action,
     actorKey: ctx.sender,
@@ -228,7 +228,7 @@ function appendHistory(
   return { ...r, historyCount: r.historyCount + 1, updatedHeight: ctx.height, updatedTimeMs: ctx.timeMs }
 }
 
-function indexLicence(ctx: TxContext, r: LicenceRecord): void {
+function indexLicense(ctx: TxContext, r: LicenseRecord): void {
   const empty = new Uint8Array(0)
   ctx.index(LICENSE_INDEX.byHolder(r.holder, r.id), empty)
   ctx.index(LICENSE_INDEX.byIssuer(r.issuerOrg, r.id), empty)
@@ -237,16 +237,16 @@ function indexLicence(ctx: TxContext, r: LicenceRecord): void {
 
 function putType(
   state: { set(k: Uint8Array, v: Uint8Array): void; get(k: Uint8Array): Uint8Array | undefined },
-  t: LicenceTypeRecord,
+  t: LicenseTypeRecord,
 ): void {
-  state.set(LICENSE_KEYS.type(t.code), encode(LicenceTypeRecord, t))
+  state.set(LICENSE_KEYS.type(t.code), encode(LicenseTypeRecord, t))
   state.set(LICENSE_KEYS.alias(t.alias), utf8(t.code))
   const v = state.get(LICENSE_KEYS.typeList())
   const list = v === undefined ? [] : decode(TypeList, v)
   if (!list.includes(t.code)) state.set(LICENSE_KEYS.typeList(), encode(TypeList, [...list, t.code]))
 }
 
-function newLicenceEvent(ctx: TxContext, type: string, r: LicenceRecord, extra: Record<string, string> = {}): void {
+function newLicenseEvent(ctx: TxContext, type: string, r: LicenseRecord, extra: Record<string, string> = {}): void {
   ctx.emit(type, {
     id: r.id,
     type: r.typeCode,
@@ -260,7 +260,7 @@ function newLicenceEvent(ctx: TxContext, type: string, r: LicenceRecord, extra: 
 /** Transitions shared by renew and amend: the old version is superseded by `next`. */
 function supersede(
   ctx: TxContext,
-  old: LicenceRecord,
+  old: LicenseRecord,
   officer: OfficerView,
   newId: string,
   credentialHash: Uint8Array,
@@ -268,13 +268,13 @@ function supersede(
   validUntilMs: number,
   action: 'renew' | 'amend',
   reason?: string,
-): LicenceRecord {
-  const expected = licenceIdWithVersion(old.id, old.version + 1)
+): LicenseRecord {
+  const expected = licenseIdWithVersion(old.id, old.version + 1)
   if (old.version >= 999 || newId !== expected) {
     fail('LICENSE_BAD_ID', `the next version of ${old.id} is ${expected}`, { expected })
   }
-  if (readLicence(ctx.state, newId) !== undefined) fail('LICENSE_EXISTS', undefined, { id: newId })
-  let next: LicenceRecord = {
+  if (readLicense(ctx.state, newId) !== undefined) fail('LICENSE_EXISTS', undefined, { id: newId })
+  let next: LicenseRecord = {
     ...old,
     id: newId,
     issuerKey: ctx.sender,
@@ -294,39 +294,39 @@ function supersede(
   delete next.reasonCode
   delete next.reason
   next = appendHistory(ctx, next, officer, action, { relatedId: old.id, ...(reason === undefined ? {} : { reason }) })
-  writeLicence(ctx, next)
-  indexLicence(ctx, next)
-  let prev: LicenceRecord = { ...old, status: 'superseded', next: newId }
+  writeLicense(ctx, next)
+  indexLicense(ctx, next)
+  let prev: LicenseRecord = { ...old, status: 'superseded', next: newId }
   prev = appendHistory(ctx, prev, officer, 'superseded', { relatedId: newId })
-  writeLicence(ctx, prev)
+  writeLicense(ctx, prev)
   return next
 }
 
 // ---------------------------------------------------------------- keeper
 
 export interface LicenseKeeper {
-  type(codeOrAlias: string): LicenceTypeRecord | undefined
-  types(): LicenceTypeRecord[]
-  licence(id: string): LicenceRecord | undefined
+  type(codeOrAlias: string): LicenseTypeRecord | undefined
+  types(): LicenseTypeRecord[]
+  license(id: string): LicenseRecord | undefined
   /** Status at this keeper's block time (block time, never the wall clock). */
   status(id: string): EffectiveStatus | undefined
   history(id: string): HistoryEntry[]
   grant(grantId: Uint8Array): GrantRecord | undefined
-  grantsOf(licenceId: string): GrantRecord[]
-  usesOf(licenceId: string): UseRecord[]
+  grantsOf(licenseId: string): GrantRecord[]
+  usesOf(licenseId: string): UseRecord[]
 }
 
 function makeKeeper(state: ReadonlyModuleState, timeMs: number): LicenseKeeper {
   return {
     type: (c) => readType(state, c) ?? readTypeByAlias(state, c),
     types: () => readTypeList(state).flatMap((c) => readType(state, c) ?? []),
-    licence: (id) => readLicence(state, id),
+    license: (id) => readLicense(state, id),
     status: (id) => {
-      const r = readLicence(state, id)
+      const r = readLicense(state, id)
       return r === undefined ? undefined : effectiveStatus(r, timeMs)
     },
     history: (id) => {
-      const r = readLicence(state, id)
+      const r = readLicense(state, id)
       return r === undefined ? [] : readHistory(state, id, r.historyCount)
     },
     grant: (g) => readGrant(state, g),
@@ -337,7 +337,7 @@ function makeKeeper(state: ReadonlyModuleState, timeMs: number): LicenseKeeper {
 
 // ---------------------------------------------------------------- rendering (API, CLI)
 
-export function renderLicenceType(t: LicenceTypeRecord): Record<string, unknown> {
+export function renderLicenseType(t: LicenseTypeRecord): Record<string, unknown> {
   return {
     code: t.code,
     alias: t.alias,
@@ -357,7 +357,7 @@ export function renderLicenceType(t: LicenceTypeRecord): Record<string, unknown>
   }
 }
 
-export function renderLicence(r: LicenceRecord, at?: { height: number; timeMs: number }): Record<string, unknown> {
+export function renderLicense(r: LicenseRecord, at?: { height: number; timeMs: number }): Record<string, unknown> {
   return {
     id: r.id,
     typeCode: r.typeCode,
@@ -404,30 +404,30 @@ export function renderHistory(h: HistoryEntry, seq: number): Record<string, unkn
 
 export function grantEffectiveStatus(
   g: GrantRecord,
-  licence: LicenceRecord | undefined,
+  license: LicenseRecord | undefined,
   timeMs: number,
-): 'active' | 'withdrawn' | 'expired' | 'licence_inactive' {
+): 'active' | 'withdrawn' | 'expired' | 'license_inactive' {
   if (g.status === 'withdrawn') return 'withdrawn'
   if (timeMs >= g.untilMs) return 'expired'
-  if (licence === undefined || effectiveStatus(licence, timeMs) !== 'active') return 'licence_inactive'
+  if (license === undefined || effectiveStatus(license, timeMs) !== 'active') return 'license_inactive'
   return 'active'
 }
 
 export function renderGrant(
   g: GrantRecord,
-  licence: LicenceRecord | undefined,
+  license: LicenseRecord | undefined,
   timeMs: number,
 ): Record<string, unknown> {
   return {
     grantId: toHex(g.grantId),
-    licenceId: g.licenceId,
+    licenseId: g.licenseId,
     holder: g.holder,
     grantee: g.grantee,
     service: g.service,
     purpose: g.purpose,
     untilMs: g.untilMs,
     status: g.status,
-    effectiveStatus: grantEffectiveStatus(g, licence, timeMs),
+    effectiveStatus: grantEffectiveStatus(g, license, timeMs),
     createdHeight: g.createdHeight,
     createdTimeMs: g.createdTimeMs,
     uses: g.uses,
@@ -438,7 +438,7 @@ export function renderUse(u: UseRecord, seq: number): Record<string, unknown> {
   return {
     seq,
     grantId: toHex(u.grantId),
-    licenceId: u.licenceId,
+    licenseId: u.licenseId,
     org: u.org,
     officerKey: toHex(u.officerKey),
     officerId: u.officerId,
@@ -471,13 +471,13 @@ function typeProblems(a: DefineTypeArgs, orgExists: (orgId: string) => boolean):
 }
 
 /** One licence type of the genesis section: a type definition plus the organisation that owns it. */
-export interface GenesisLicenceType extends DefineTypeArgs {
+export interface GenesisLicenseType extends DefineTypeArgs {
   ownerOrg: string
 }
 
 /** The license module's genesis section: the licence catalogue the chain starts with. */
 export interface LicenseGenesisSection {
-  types: GenesisLicenceType[]
+  types: GenesisLicenseType[]
 }
 
 const sectionFail = (reason: string): never => {
@@ -498,7 +498,7 @@ export function parseLicenseSection(json: unknown, genesis: Genesis): LicenseGen
   const orgIds = new Set(genesis.organisations.map((o) => o.id))
   const codes = new Set<string>()
   const aliases = new Set<string>()
-  const types = raw.map((t, i): GenesisLicenceType => {
+  const types = raw.map((t, i): GenesisLicenseType => {
     if (typeof t !== 'object' || t === null) return sectionFail(`types[${i}]: an object`)
     const { ownerOrg, ...def } = t as Record<string, unknown>
     if (typeof ownerOrg !== 'string' || !orgIds.has(ownerOrg))
@@ -527,8 +527,8 @@ export function parseLicenseSection(json: unknown, genesis: Genesis): LicenseGen
  * default so that chains started then replay unchanged.
  */
 export function demoLicenseSection(organisations: Genesis['organisations']): LicenseGenesisSection {
-  const types: GenesisLicenceType[] = []
-  for (const seed of DEMO_LICENCE_TYPES) {
+  const types: GenesisLicenseType[] = []
+  for (const seed of DEMO_LICENSE_TYPES) {
     const owner = organisations.find((o) => o.id === seed.owner)
     if (owner === undefined) continue
     const { owner: ownerOrg, seq, ...rest } = seed
@@ -604,18 +604,18 @@ export const licenseModule = {
       const officer = id.requireOfficer(ctx.sender, 'issuer')
       requireAuthorisedFor(t, officer.orgId)
       const org = id.organisation(officer.orgId)
-      const parts = parseLicenceId(a.id)
+      const parts = parseLicenseId(a.id)
       if (parts === undefined || parts.typeCode !== t.code || parts.issuerCode !== org?.code || parts.version !== 1) {
         fail('LICENSE_BAD_ID', 'id must be the version-001 identifier of this type and the issuing organisation', {
           id: a.id,
         })
       }
-      if (ctx.state.has(LICENSE_KEYS.licence(a.id))) fail('LICENSE_EXISTS', undefined, { id: a.id })
+      if (ctx.state.has(LICENSE_KEYS.license(a.id))) fail('LICENSE_EXISTS', undefined, { id: a.id })
       const holder = id.did(a.holder)
       if (holder === undefined || holder.status !== 'active')
         fail('LICENSE_HOLDER_UNKNOWN', undefined, { holder: a.holder })
       checkValidity(t, a.validFromMs, a.validUntilMs, ctx.timeMs)
-      let r: LicenceRecord = {
+      let r: LicenseRecord = {
         id: a.id,
         typeCode: t.code,
         issuerOrg: officer.orgId,
@@ -635,48 +635,48 @@ export const licenseModule = {
         historyCount: 0,
       }
       r = appendHistory(ctx, r, officer, 'issue')
-      writeLicence(ctx, r)
-      indexLicence(ctx, r)
-      newLicenceEvent(ctx, 'issued', r)
+      writeLicense(ctx, r)
+      indexLicense(ctx, r)
+      newLicenseEvent(ctx, 'issued', r)
     }),
     suspend: handler(StatusChangeArgs, (ctx, a) => {
-      const r = requireLicence(ctx, a.id)
+      const r = requireLicense(ctx, a.id)
       const officer = requireIssuingOfficer(ctx, r)
       checkText(a.reason, LICENSE_LIMITS.reasonBytes, 'LICENSE_BAD_REASON', 'reason')
       const s = effectiveStatus(r, ctx.timeMs)
       if (s !== 'active' && s !== 'not_yet_valid') fail('LICENSE_BAD_TRANSITION', `cannot suspend a ${s} licence`)
-      let next: LicenceRecord = { ...r, status: 'suspended', reasonCode: 'suspended', reason: a.reason }
+      let next: LicenseRecord = { ...r, status: 'suspended', reasonCode: 'suspended', reason: a.reason }
       next = appendHistory(ctx, next, officer, 'suspend', { reason: a.reason })
-      writeLicence(ctx, next)
-      newLicenceEvent(ctx, 'suspended', next, { reason: a.reason })
+      writeLicense(ctx, next)
+      newLicenseEvent(ctx, 'suspended', next, { reason: a.reason })
     }),
     reinstate: handler(StatusChangeArgs, (ctx, a) => {
-      const r = requireLicence(ctx, a.id)
+      const r = requireLicense(ctx, a.id)
       const officer = requireIssuingOfficer(ctx, r)
       checkText(a.reason, LICENSE_LIMITS.reasonBytes, 'LICENSE_BAD_REASON', 'reason')
       if (r.status !== 'suspended') fail('LICENSE_BAD_TRANSITION', `cannot reinstate a ${r.status} licence`)
-      let next: LicenceRecord = { ...r, status: 'active' }
+      let next: LicenseRecord = { ...r, status: 'active' }
       delete next.reasonCode
       delete next.reason
       next = appendHistory(ctx, next, officer, 'reinstate', { reason: a.reason })
-      writeLicence(ctx, next)
-      newLicenceEvent(ctx, 'reinstated', next, { reason: a.reason })
+      writeLicense(ctx, next)
+      newLicenseEvent(ctx, 'reinstated', next, { reason: a.reason })
     }),
     revoke: handler(RevokeArgs, (ctx, a) => {
-      const r = requireLicence(ctx, a.id)
+      const r = requireLicense(ctx, a.id)
       // Revocation stays possible after the organisation left the issuer list: a bad licence must be stoppable.
       const officer = requireIssuingOfficer(ctx, r)
       checkText(a.reason, LICENSE_LIMITS.reasonBytes, 'LICENSE_BAD_REASON', 'reason')
       if (r.status === 'revoked' || r.status === 'superseded') {
         fail('LICENSE_BAD_TRANSITION', `cannot revoke a ${r.status} licence`)
       }
-      let next: LicenceRecord = { ...r, status: 'revoked', reasonCode: a.reasonCode, reason: a.reason }
+      let next: LicenseRecord = { ...r, status: 'revoked', reasonCode: a.reasonCode, reason: a.reason }
       next = appendHistory(ctx, next, officer, 'revoke', { reasonCode: a.reasonCode, reason: a.reason })
-      writeLicence(ctx, next)
-      newLicenceEvent(ctx, 'revoked', next, { reasonCode: a.reasonCode, reason: a.reason })
+      writeLicense(ctx, next)
+      newLicenseEvent(ctx, 'revoked', next, { reasonCode: a.reasonCode, reason: a.reason })
     }),
     renew: handler(RenewArgs, (ctx, a) => {
-      const r = requireLicence(ctx, a.id)
+      const r = requireLicense(ctx, a.id)
       const officer = requireIssuingOfficer(ctx, r)
       const t = requireType(ctx, r.typeCode)
       requireAuthorisedFor(t, officer.orgId)
@@ -685,10 +685,10 @@ export const licenseModule = {
       if (s !== 'active' && s !== 'expired') fail('LICENSE_BAD_TRANSITION', `cannot renew a ${s} licence`)
       checkValidity(t, a.validFromMs, a.validUntilMs, ctx.timeMs)
       const next = supersede(ctx, r, officer, a.newId, a.credentialHash, a.validFromMs, a.validUntilMs, 'renew')
-      newLicenceEvent(ctx, 'renewed', next, { previous: r.id })
+      newLicenseEvent(ctx, 'renewed', next, { previous: r.id })
     }),
     amend: handler(AmendArgs, (ctx, a) => {
-      const r = requireLicence(ctx, a.id)
+      const r = requireLicense(ctx, a.id)
       const officer = requireIssuingOfficer(ctx, r)
       const t = requireType(ctx, r.typeCode)
       requireAuthorisedFor(t, officer.orgId)
@@ -706,10 +706,10 @@ export const licenseModule = {
         'amend',
         a.reason,
       )
-      newLicenceEvent(ctx, 'amended', next, { previous: r.id, reason: a.reason })
+      newLicenseEvent(ctx, 'amended', next, { previous: r.id, reason: a.reason })
     }),
     grantUse: handler(GrantUseArgs, (ctx, a) => {
-      const r = requireLicence(ctx, a.licenceId)
+      const r = requireLicense(ctx, a.licenseId)
       if (!identity(ctx).isDidKey(r.holder, ctx.sender)) fail('LICENSE_NOT_HOLDER', undefined, { holder: r.holder })
       const s = effectiveStatus(r, ctx.timeMs)
       if (s !== 'active') fail(STATUS_FAIL[s], undefined, { id: r.id })
@@ -722,10 +722,10 @@ export const licenseModule = {
         fail('LICENSE_GRANT_INVALID', 'untilMs must be after the block time and within 5 years')
       }
       const idx = readGrantIndex(ctx.state, r.id)
-      if (idx.grants.length >= GRANTS_PER_LICENCE_MAX) fail('LICENSE_GRANT_LIMIT')
+      if (idx.grants.length >= GRANTS_PER_LICENSE_MAX) fail('LICENSE_GRANT_LIMIT')
       const g: GrantRecord = {
         grantId: ctx.txHash,
-        licenceId: r.id,
+        licenseId: r.id,
         holder: r.holder,
         grantee: a.grantee,
         service: a.service,
@@ -739,7 +739,7 @@ export const licenseModule = {
       ctx.state.set(LICENSE_KEYS.grant(g.grantId), encode(GrantRecord, g))
       ctx.state.set(
         LICENSE_KEYS.grants(r.id),
-        encode(LicenceGrantIndex, { ...idx, grants: [...idx.grants, g.grantId] }),
+        encode(LicenseGrantIndex, { ...idx, grants: [...idx.grants, g.grantId] }),
       )
       ctx.index(LICENSE_INDEX.grantsByHolder(r.holder, toHex(g.grantId)), new Uint8Array(0))
       ctx.emit('grant_created', {
@@ -751,18 +751,18 @@ export const licenseModule = {
       })
     }),
     withdrawGrant: handler(WithdrawGrantArgs, (ctx, a) => {
-      const r = requireLicence(ctx, a.licenceId)
+      const r = requireLicense(ctx, a.licenseId)
       if (!identity(ctx).isDidKey(r.holder, ctx.sender)) fail('LICENSE_NOT_HOLDER', undefined, { holder: r.holder })
       const g = readGrant(ctx.state, a.grantId)
-      if (g === undefined || g.licenceId !== r.id) fail('LICENSE_GRANT_NOT_FOUND')
+      if (g === undefined || g.licenseId !== r.id) fail('LICENSE_GRANT_NOT_FOUND')
       if (g.status !== 'active') fail('LICENSE_GRANT_INACTIVE', 'already withdrawn')
       ctx.state.set(LICENSE_KEYS.grant(g.grantId), encode(GrantRecord, { ...g, status: 'withdrawn' }))
       ctx.emit('grant_withdrawn', { id: r.id, grantId: toHex(g.grantId), grantee: g.grantee, actor: toHex(ctx.sender) })
     }),
     recordUse: handler(RecordUseArgs, (ctx, a) => {
-      const r = requireLicence(ctx, a.licenceId)
+      const r = requireLicense(ctx, a.licenseId)
       const g = readGrant(ctx.state, a.grantId)
-      if (g === undefined || g.licenceId !== r.id) fail('LICENSE_GRANT_NOT_FOUND')
+      if (g === undefined || g.licenseId !== r.id) fail('LICENSE_GRANT_NOT_FOUND')
       const officer = identity(ctx).officerByKey(ctx.sender)
       const org = officer === undefined ? undefined : identity(ctx).organisation(officer.orgId)
       if (officer === undefined || officer.orgId !== g.grantee || org?.status !== 'active') {
@@ -774,7 +774,7 @@ export const licenseModule = {
       const idx = readGrantIndex(ctx.state, r.id)
       const use: UseRecord = {
         grantId: g.grantId,
-        licenceId: r.id,
+        licenseId: r.id,
         org: officer.orgId,
         officerKey: ctx.sender,
         officerId: officer.officerId,
@@ -784,7 +784,7 @@ export const licenseModule = {
         txHash: ctx.txHash,
       }
       ctx.state.set(LICENSE_KEYS.use(r.id, idx.uses), encode(UseRecord, use))
-      ctx.state.set(LICENSE_KEYS.grants(r.id), encode(LicenceGrantIndex, { ...idx, uses: idx.uses + 1 }))
+      ctx.state.set(LICENSE_KEYS.grants(r.id), encode(LicenseGrantIndex, { ...idx, uses: idx.uses + 1 }))
       ctx.state.set(LICENSE_KEYS.grant(g.grantId), encode(GrantRecord, { ...g, uses: g.uses + 1 }))
       ctx.emit('used', {
         id: r.id,
@@ -798,26 +798,26 @@ export const licenseModule = {
   queries: {
     get: query(
       codec.string(LICENSE_LIMITS.idBytes),
-      (id) => LICENSE_KEYS.licence(id),
-      (v) => (v === undefined ? undefined : renderLicence(decode(LicenceRecord, v))),
+      (id) => LICENSE_KEYS.license(id),
+      (v) => (v === undefined ? undefined : renderLicense(decode(LicenseRecord, v))),
     ),
     type: query(
       codec.string(LICENSE_LIMITS.typeCodeBytes),
       (code) => LICENSE_KEYS.type(code),
-      (v) => (v === undefined ? undefined : renderLicenceType(decode(LicenceTypeRecord, v))),
+      (v) => (v === undefined ? undefined : renderLicenseType(decode(LicenseTypeRecord, v))),
     ),
   },
   keeper: (ctx: KeeperContext): LicenseKeeper => makeKeeper(ctx.state, ctx.timeMs),
   renderState: (key, value) => {
     const k = new TextDecoder().decode(key.subarray(0, Math.min(key.length, 8)))
-    if (k.startsWith('lic/')) return renderLicence(decode(LicenceRecord, value))
-    if (k.startsWith('type/')) return renderLicenceType(decode(LicenceTypeRecord, value))
+    if (k.startsWith('lic/')) return renderLicense(decode(LicenseRecord, value))
+    if (k.startsWith('type/')) return renderLicenseType(decode(LicenseTypeRecord, value))
     if (k.startsWith('types')) return decode(TypeList, value)
     if (k.startsWith('hist/')) return renderHistory(decode(HistoryEntry, value), -1)
     if (k.startsWith('grant/')) return renderGrant(decode(GrantRecord, value), undefined, 0)
     if (k.startsWith('use/')) return renderUse(decode(UseRecord, value), -1)
     if (k.startsWith('grants/')) {
-      const g = decode(LicenceGrantIndex, value)
+      const g = decode(LicenseGrantIndex, value)
       return { grants: g.grants.map(toHex), uses: g.uses }
     }
     return { value: new TextDecoder().decode(value) }

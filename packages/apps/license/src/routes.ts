@@ -11,17 +11,17 @@ import type { IdentityKeeper } from '@govchain/identity'
 import { identityRef } from '@govchain/identity/schema'
 import {
   credentialFromQr,
-  credentialLicenceId,
-  decodeLicenceQr,
-  evaluateLicence,
-  type LicenceQr,
+  credentialLicenseId,
+  decodeLicenseQr,
+  evaluateLicense,
+  type LicenseQr,
 } from './credential.ts'
 import {
   type LicenseKeeper,
   renderGrant,
   renderHistory,
-  renderLicence,
-  renderLicenceType,
+  renderLicense,
+  renderLicenseType,
   renderUse,
 } from './module.ts'
 import {
@@ -30,13 +30,13 @@ import {
   LICENSE_INDEX,
   LICENSE_KEYS,
   LICENSE_MODULE,
-  LicenceRecord,
-  type LicenceTypeRecord,
+  LicenseRecord,
+  type LicenseTypeRecord,
 } from './schema.ts'
 
 const anyObject: JsonSchema = { type: 'object', additionalProperties: true }
 const nullableObject: JsonSchema = { type: ['object', 'null'], additionalProperties: true }
-const licenceIdParam = { type: 'string', minLength: 1, maxLength: 128, pattern: '^[0-9A-Z.]+$' }
+const licenseIdParam = { type: 'string', minLength: 1, maxLength: 128, pattern: '^[0-9A-Z.]+$' }
 const typeParam = { type: 'string', pattern: '^([0-9A-Z]{1,32}|[a-z][a-z0-9-]{0,31})$' }
 const didParam = { type: 'string', pattern: '^did:govchain:[1-9A-HJ-NP-Za-km-z]{1,32}$' }
 const orgParam = { type: 'string', pattern: '^[a-z0-9][a-z0-9._-]{0,63}$' }
@@ -60,7 +60,7 @@ const VerdictSchema: JsonSchema = {
     'verdict',
     'reasons',
     'checks',
-    'licence',
+    'license',
     'type',
     'issuer',
     'disclosed',
@@ -76,8 +76,8 @@ const VerdictSchema: JsonSchema = {
     },
     reasons: { type: 'array', items: { type: 'string' } },
     checks: { type: 'array', items: anyObject },
-    licenceId: { type: ['string', 'null'] },
-    licence: nullableObject,
+    licenseId: { type: ['string', 'null'] },
+    license: nullableObject,
     type: nullableObject,
     issuer: nullableObject,
     disclosed: { type: 'array', items: anyObject },
@@ -113,7 +113,7 @@ export const LICENSE_ROUTES: RouteSpec[] = [
     url: '/v1/license-types/:code',
     operationId: 'licenseGetType',
     summary: 'One licence type, by code or alias',
-    description: 'LicenceTypeView.',
+    description: 'LicenseTypeView.',
     tag: LICENSE_MODULE,
     params: { type: 'object', required: ['code'], properties: { code: typeParam } },
     responses: {
@@ -142,12 +142,12 @@ export const LICENSE_ROUTES: RouteSpec[] = [
         type: { type: 'string', pattern: '^[0-9A-Z]{1,32}$' },
         status: { type: 'string', enum: ['active', 'suspended', 'revoked', 'superseded', 'expired', 'not_yet_valid'] },
         limit: { type: 'string', pattern: '^([1-9]|[1-9][0-9]|1[0-9][0-9]|200)$' },
-        after: licenceIdParam,
+        after: licenseIdParam,
       },
     },
     responses: {
       200: {
-        description: 'licences',
+        description: 'licenses',
         schema: {
           type: 'object',
           required: ['items', 'next'],
@@ -165,15 +165,15 @@ export const LICENSE_ROUTES: RouteSpec[] = [
     summary: 'A licence record, optionally with its state proof',
     description: 'The on-chain record (nothing personal), its type, and with prove=true the proof material.',
     tag: LICENSE_MODULE,
-    params: { type: 'object', required: ['id'], properties: { id: licenceIdParam } },
+    params: { type: 'object', required: ['id'], properties: { id: licenseIdParam } },
     querystring: { type: 'object', additionalProperties: false, properties: { prove: proveText, height: heightText } },
     responses: {
       200: {
         description: 'the licence',
         schema: {
           type: 'object',
-          required: ['licence', 'type', 'proof'],
-          properties: { licence: anyObject, type: nullableObject, proof: ProofSchema },
+          required: ['license', 'type', 'proof'],
+          properties: { license: anyObject, type: nullableObject, proof: ProofSchema },
         },
       },
       400: INVALID,
@@ -188,7 +188,7 @@ export const LICENSE_ROUTES: RouteSpec[] = [
     summary: 'Every transition of a licence: who, when, why',
     description: 'Oldest first, at most 1,000 entries.',
     tag: LICENSE_MODULE,
-    params: { type: 'object', required: ['id'], properties: { id: licenceIdParam } },
+    params: { type: 'object', required: ['id'], properties: { id: licenseIdParam } },
     responses: {
       200: {
         description: 'history',
@@ -230,7 +230,7 @@ export const LICENSE_ROUTES: RouteSpec[] = [
     summary: 'Grants and recorded uses of a licence (holder only)',
     description: 'Holder-authenticated by a signature of a current key of the holder DID (docs/license-api.md).',
     tag: LICENSE_MODULE,
-    params: { type: 'object', required: ['id'], properties: { id: licenceIdParam } },
+    params: { type: 'object', required: ['id'], properties: { id: licenseIdParam } },
     querystring: {
       type: 'object',
       additionalProperties: false,
@@ -242,9 +242,9 @@ export const LICENSE_ROUTES: RouteSpec[] = [
         description: 'grants and uses',
         schema: {
           type: 'object',
-          required: ['licenceId', 'grants', 'uses'],
+          required: ['licenseId', 'grants', 'uses'],
           properties: {
-            licenceId: { type: 'string' },
+            licenseId: { type: 'string' },
             grants: { type: 'array', items: anyObject },
             uses: { type: 'array', items: anyObject },
           },
@@ -319,7 +319,7 @@ export function licenseApi(ctx: ModuleApiContext, clock: () => number = Date.now
       throw new GovchainError('LICENSE_AUTH_INVALID', 'key is not a current key of the DID')
   }
 
-  function typeOf(code: string): LicenceTypeRecord | undefined {
+  function typeOf(code: string): LicenseTypeRecord | undefined {
     return keeper().type(code)
   }
 
@@ -343,39 +343,39 @@ export function licenseApi(ctx: ModuleApiContext, clock: () => number = Date.now
     }
     const suite = ctx.suite
     let credential: string | undefined = body.credential
-    let qr: LicenceQr | undefined
+    let qr: LicenseQr | undefined
     if (body.qr !== undefined) {
       try {
-        qr = decodeLicenceQr(body.qr.trim())
+        qr = decodeLicenseQr(body.qr.trim())
       } catch (e) {
         return malformedVerdict(e as GovchainError)
       }
       if (qr.type === 'full') credential = credentialFromQr(qr.value.credential)
     }
-    const licenceId =
+    const licenseId =
       credential !== undefined
-        ? credentialLicenceId(suite, credential)
+        ? credentialLicenseId(suite, credential)
         : qr?.type === 'ref'
-          ? qr.value.licenceId
+          ? qr.value.licenseId
           : undefined
     const prove = body.prove ?? true
-    const key = licenceId === undefined ? undefined : LICENSE_KEYS.licence(licenceId)
+    const key = licenseId === undefined ? undefined : LICENSE_KEYS.license(licenseId)
     const view = key === undefined ? undefined : ctx.state(LICENSE_MODULE, key, { prove })
     let timeMs = ctx.latestTimeMs()
     const height = view?.height ?? ctx.latestHeight()
     if (view?.headerBytes !== undefined) timeMs = codec.decode(BlockHeader, view.headerBytes).timeMs
-    const record = view?.value === undefined ? undefined : codec.decode(LicenceRecord, view.value)
+    const record = view?.value === undefined ? undefined : codec.decode(LicenseRecord, view.value)
     const type = record === undefined ? undefined : typeOf(record.typeCode)
     const extra = {
-      licence: record === undefined ? null : renderLicence(record, { height, timeMs }),
-      type: type === undefined ? null : renderLicenceType(type),
+      license: record === undefined ? null : renderLicense(record, { height, timeMs }),
+      type: type === undefined ? null : renderLicenseType(type),
       issuer: record === undefined ? null : orgView(record.issuerOrg),
       proof: prove && view !== undefined ? stateJson(view) : null,
     }
     if (credential === undefined && qr?.type === 'ref') {
       // A reference QR: no credential to check, only the record and the hash it names.
       const hashOk = record !== undefined && toHex(record.credentialHash) === toHex(qr.value.credentialHash)
-      const status = record === undefined ? undefined : renderLicence(record, { height, timeMs }).effectiveStatus
+      const status = record === undefined ? undefined : renderLicense(record, { height, timeMs }).effectiveStatus
       const checks = [
         {
           check: 'format',
@@ -406,7 +406,7 @@ export function licenseApi(ctx: ModuleApiContext, clock: () => number = Date.now
         verdict: !hashOk || record === undefined ? 'invalid' : status === 'active' ? 'valid' : status,
         reasons: checks.flatMap((c) => ('code' in c && c.code !== undefined ? [c.code] : [])),
         checks,
-        licenceId: qr.value.licenceId,
+        licenseId: qr.value.licenseId,
         disclosed: [],
         atHeight: height,
         atTimeMs: timeMs,
@@ -416,7 +416,7 @@ export function licenseApi(ctx: ModuleApiContext, clock: () => number = Date.now
     if (qr?.type === 'full' && qr.value.chainId !== ctx.chainId) {
       return malformedVerdict(new GovchainError('LICENSE_WRONG_CHAIN', `QR is for chain ${qr.value.chainId}`))
     }
-    const verdict = evaluateLicence({
+    const verdict = evaluateLicense({
       suite,
       chainId: ctx.chainId,
       credential: credential ?? '',
@@ -425,7 +425,7 @@ export function licenseApi(ctx: ModuleApiContext, clock: () => number = Date.now
       atHeight: height,
       atTimeMs: timeMs,
     })
-    return { ...verdict, licenceId: verdict.licenceId ?? null, ...extra }
+    return { ...verdict, licenseId: verdict.licenseId ?? null, ...extra }
   }
 
   function malformedVerdict(e: GovchainError): Record<string, unknown> {
@@ -435,8 +435,8 @@ export function licenseApi(ctx: ModuleApiContext, clock: () => number = Date.now
       verdict: 'invalid',
       reasons: [code],
       checks: [{ check: 'format', ok: false, code, message: e.message, messageZh: '凭证或二维码格式错误' }],
-      licenceId: null,
-      licence: null,
+      licenseId: null,
+      license: null,
       type: null,
       issuer: null,
       disclosed: [],
@@ -452,14 +452,14 @@ export function licenseApi(ctx: ModuleApiContext, clock: () => number = Date.now
     register(app, spec) {
       app.route({
         ...spec('licenseListTypes'),
-        handler: async () => ({ items: keeper().types().map(renderLicenceType) }),
+        handler: async () => ({ items: keeper().types().map(renderLicenseType) }),
       })
       app.route<{ Params: { code: string } }>({
         ...spec('licenseGetType'),
         handler: async (request) => {
           const t = typeOf(request.params.code)
           if (t === undefined) throw new GovchainError('LICENSE_TYPE_NOT_FOUND')
-          return renderLicenceType(t)
+          return renderLicenseType(t)
         },
       })
       app.route<{
@@ -489,12 +489,12 @@ export function licenseApi(ctx: ModuleApiContext, clock: () => number = Date.now
             after: q.after === undefined ? undefined : utf8(q.after),
             limit,
             take: ({ suffix }) => {
-              const r = k.licence(dec.decode(suffix))
+              const r = k.license(dec.decode(suffix))
               if (r === undefined) return undefined
               if (q.holder !== undefined && r.holder !== q.holder) return undefined
               if (q.issuer !== undefined && r.issuerOrg !== q.issuer) return undefined
               if (q.type !== undefined && r.typeCode !== q.type) return undefined
-              const view = renderLicence(r, now)
+              const view = renderLicense(r, now)
               return q.status !== undefined && view.effectiveStatus !== q.status ? undefined : view
             },
           })
@@ -505,19 +505,19 @@ export function licenseApi(ctx: ModuleApiContext, clock: () => number = Date.now
         ...spec('licenseGet'),
         handler: async (request) => {
           const prove = request.query.prove === 'true'
-          const view = ctx.state(LICENSE_MODULE, LICENSE_KEYS.licence(request.params.id), {
+          const view = ctx.state(LICENSE_MODULE, LICENSE_KEYS.license(request.params.id), {
             prove,
             ...(request.query.height === undefined ? {} : { height: Number(request.query.height) }),
           })
           if (view.value === undefined)
             throw new GovchainError('LICENSE_NOT_FOUND', undefined, { id: request.params.id })
-          const r = codec.decode(LicenceRecord, view.value)
+          const r = codec.decode(LicenseRecord, view.value)
           const timeMs =
             view.headerBytes !== undefined ? codec.decode(BlockHeader, view.headerBytes).timeMs : ctx.latestTimeMs()
           const t = typeOf(r.typeCode)
           return {
-            licence: renderLicence(r, { height: view.height, timeMs }),
-            type: t === undefined ? null : renderLicenceType(t),
+            license: renderLicense(r, { height: view.height, timeMs }),
+            type: t === undefined ? null : renderLicenseType(t),
             proof: prove ? stateJson(view) : null,
           }
         },
@@ -526,7 +526,7 @@ export function licenseApi(ctx: ModuleApiContext, clock: () => number = Date.now
         ...spec('licenseHistory'),
         handler: async (request) => {
           const k = keeper()
-          if (k.licence(request.params.id) === undefined) throw new GovchainError('LICENSE_NOT_FOUND')
+          if (k.license(request.params.id) === undefined) throw new GovchainError('LICENSE_NOT_FOUND')
           return { id: request.params.id, items: k.history(request.params.id).map((h, i) => renderHistory(h, i)) }
         },
       })
@@ -540,12 +540,12 @@ export function licenseApi(ctx: ModuleApiContext, clock: () => number = Date.now
           const id = request.params.id
           authenticate(`/v1/licenses/${id}/uses`, request.query)
           const k = keeper()
-          const r = k.licence(id)
+          const r = k.license(id)
           if (r === undefined) throw new GovchainError('LICENSE_NOT_FOUND')
           if (r.holder !== request.query.did) throw new GovchainError('LICENSE_NOT_HOLDER')
           const now = at()
           return {
-            licenceId: id,
+            licenseId: id,
             grants: k.grantsOf(id).map((g) => renderGrant(g, r, now.timeMs)),
             uses: k.usesOf(id).map((u, i) => renderUse(u, i)),
           }
@@ -565,7 +565,7 @@ export function licenseApi(ctx: ModuleApiContext, clock: () => number = Date.now
             limit: Number(limit ?? GRANTS_PAGE_DEFAULT),
             take: ({ suffix }) => {
               const g = k.grant(fromHex(dec.decode(suffix)))
-              return g === undefined ? undefined : renderGrant(g, k.licence(g.licenceId), now.timeMs)
+              return g === undefined ? undefined : renderGrant(g, k.license(g.licenseId), now.timeMs)
             },
           })
           return { items: page.items, next: page.next === null ? null : dec.decode(page.next) }

@@ -129,9 +129,9 @@ export const HOLDER_KINDS = ['enterprise', 'person'] as const
 export type HolderKind = (typeof HOLDER_KINDS)[number]
 
 /** Stored status; `expired` and `not_yet_valid` are computed from block time (effectiveStatus). */
-export const LICENCE_STATUSES = ['active', 'suspended', 'revoked', 'superseded'] as const
-export type LicenceStatus = (typeof LICENCE_STATUSES)[number]
-export type EffectiveStatus = LicenceStatus | 'expired' | 'not_yet_valid'
+export const LICENSE_STATUSES = ['active', 'suspended', 'revoked', 'superseded'] as const
+export type LicenseStatus = (typeof LICENSE_STATUSES)[number]
+export type EffectiveStatus = LicenseStatus | 'expired' | 'not_yet_valid'
 
 export const REVOKE_REASONS = [
   'holder_request',
@@ -148,11 +148,11 @@ export type HistoryAction = (typeof HISTORY_ACTIONS)[number]
 
 const typeCode = string(LICENSE_LIMITS.typeCodeBytes)
 const orgId = string(LICENSE_LIMITS.orgIdBytes)
-const licenceIdCodec = string(LICENSE_LIMITS.idBytes)
+const licenseIdCodec = string(LICENSE_LIMITS.idBytes)
 const did = string(LICENSE_LIMITS.didBytes)
 const reason = string(LICENSE_LIMITS.reasonBytes)
 
-export const LicenceField = struct({
+export const LicenseField = struct({
   /** Claim name in the credential (camelCase ASCII). */
   name: string(LICENSE_LIMITS.fieldNameBytes),
   label: string(LICENSE_LIMITS.labelBytes),
@@ -161,7 +161,7 @@ export const LicenceField = struct({
   personal: bool,
   required: bool,
 })
-export type LicenceField = codec.Infer<typeof LicenceField>
+export type LicenseField = codec.Infer<typeof LicenseField>
 
 // ---------------------------------------------------------------- transaction arguments
 
@@ -171,7 +171,7 @@ export const DefineTypeArgs = struct({
   name: string(LICENSE_LIMITS.nameBytes),
   nameEn: string(LICENSE_LIMITS.nameBytes),
   holderKind: literals(HOLDER_KINDS),
-  fields: vec(LicenceField, LICENSE_LIMITS.fieldsPerType),
+  fields: vec(LicenseField, LICENSE_LIMITS.fieldsPerType),
   issuers: vec(orgId, LICENSE_LIMITS.issuersPerType),
   /** 0 = no fixed term (长期有效). */
   maxValidityYears: u8,
@@ -186,7 +186,7 @@ export const SetIssuerArgs = struct({ typeCode, orgId, authorised: bool })
 export type SetIssuerArgs = codec.Infer<typeof SetIssuerArgs>
 
 export const IssueArgs = struct({
-  id: licenceIdCodec,
+  id: licenseIdCodec,
   typeCode,
   holder: did,
   /** suite.hash(utf8(issuer-signed JWT)): a commitment to the credential, salted by its disclosures. */
@@ -197,26 +197,26 @@ export const IssueArgs = struct({
 })
 export type IssueArgs = codec.Infer<typeof IssueArgs>
 
-export const StatusChangeArgs = struct({ id: licenceIdCodec, reason })
+export const StatusChangeArgs = struct({ id: licenseIdCodec, reason })
 export type StatusChangeArgs = codec.Infer<typeof StatusChangeArgs>
 
-export const RevokeArgs = struct({ id: licenceIdCodec, reasonCode: literals(REVOKE_REASONS), reason })
+export const RevokeArgs = struct({ id: licenseIdCodec, reasonCode: literals(REVOKE_REASONS), reason })
 export type RevokeArgs = codec.Infer<typeof RevokeArgs>
 
 export const RenewArgs = struct({
-  id: licenceIdCodec,
-  newId: licenceIdCodec,
+  id: licenseIdCodec,
+  newId: licenseIdCodec,
   credentialHash: hash32,
   validFromMs: u64,
   validUntilMs: u64,
 })
 export type RenewArgs = codec.Infer<typeof RenewArgs>
 
-export const AmendArgs = struct({ id: licenceIdCodec, newId: licenceIdCodec, credentialHash: hash32, reason })
+export const AmendArgs = struct({ id: licenseIdCodec, newId: licenseIdCodec, credentialHash: hash32, reason })
 export type AmendArgs = codec.Infer<typeof AmendArgs>
 
 export const GrantUseArgs = struct({
-  licenceId: licenceIdCodec,
+  licenseId: licenseIdCodec,
   /** Organisation (department) allowed to use the licence. */
   grantee: orgId,
   /** Service code (事项编码 or a short identifier), e.g. bank-account-opening. */
@@ -226,22 +226,22 @@ export const GrantUseArgs = struct({
 })
 export type GrantUseArgs = codec.Infer<typeof GrantUseArgs>
 
-export const WithdrawGrantArgs = struct({ licenceId: licenceIdCodec, grantId: hash32 })
+export const WithdrawGrantArgs = struct({ licenseId: licenseIdCodec, grantId: hash32 })
 export type WithdrawGrantArgs = codec.Infer<typeof WithdrawGrantArgs>
 
-export const RecordUseArgs = struct({ licenceId: licenceIdCodec, grantId: hash32 })
+export const RecordUseArgs = struct({ licenseId: licenseIdCodec, grantId: hash32 })
 export type RecordUseArgs = codec.Infer<typeof RecordUseArgs>
 
 // ---------------------------------------------------------------- stored records
 
-export const LicenceTypeRecord = struct({
+export const LicenseTypeRecord = struct({
   code: typeCode,
   alias: string(LICENSE_LIMITS.aliasBytes),
   name: string(LICENSE_LIMITS.nameBytes),
   nameEn: string(LICENSE_LIMITS.nameBytes),
   ownerOrg: orgId,
   holderKind: literals(HOLDER_KINDS),
-  fields: vec(LicenceField, LICENSE_LIMITS.fieldsPerType),
+  fields: vec(LicenseField, LICENSE_LIMITS.fieldsPerType),
   issuers: vec(orgId, LICENSE_LIMITS.issuersPerType),
   maxValidityYears: u8,
   renewable: bool,
@@ -251,13 +251,13 @@ export const LicenceTypeRecord = struct({
   definedHeight: u64,
   updatedHeight: u64,
 })
-export type LicenceTypeRecord = codec.Infer<typeof LicenceTypeRecord>
+export type LicenseTypeRecord = codec.Infer<typeof LicenseTypeRecord>
 
 /** The catalogue's list of type codes, in definition order (one value: types are few). */
 export const TypeList = vec(typeCode, LICENSE_LIMITS.types)
 
-export const LicenceRecord = struct({
-  id: licenceIdCodec,
+export const LicenseRecord = struct({
+  id: licenseIdCodec,
   typeCode,
   issuerOrg: orgId,
   /** The issuing officer's key: it signed the issue transaction and the credential. */
@@ -265,12 +265,12 @@ export const LicenceRecord = struct({
   officerId: string(LICENSE_LIMITS.orgIdBytes),
   holder: did,
   credentialHash: hash32,
-  status: literals(LICENCE_STATUSES),
+  status: literals(LICENSE_STATUSES),
   validFromMs: u64,
   validUntilMs: u64,
   version: u32,
-  previous: option(licenceIdCodec),
-  next: option(licenceIdCodec),
+  previous: option(licenseIdCodec),
+  next: option(licenseIdCodec),
   issuedHeight: u64,
   issuedTimeMs: u64,
   issuedTxHash: hash32,
@@ -280,7 +280,7 @@ export const LicenceRecord = struct({
   reasonCode: option(string(32)),
   reason: option(reason),
 })
-export type LicenceRecord = codec.Infer<typeof LicenceRecord>
+export type LicenseRecord = codec.Infer<typeof LicenseRecord>
 
 export const HistoryEntry = struct({
   action: literals(HISTORY_ACTIONS),
@@ -292,13 +292,13 @@ export const HistoryEntry = struct({
   txHash: hash32,
   reasonCode: option(string(32)),
   reason: option(reason),
-  relatedId: option(licenceIdCodec),
+  relatedId: option(licenseIdCodec),
 })
 export type HistoryEntry = codec.Infer<typeof HistoryEntry>
 
 export const GrantRecord = struct({
   grantId: hash32,
-  licenceId: licenceIdCodec,
+  licenseId: licenseIdCodec,
   holder: did,
   grantee: orgId,
   service: string(LICENSE_LIMITS.serviceBytes),
@@ -313,7 +313,7 @@ export type GrantRecord = codec.Infer<typeof GrantRecord>
 
 export const UseRecord = struct({
   grantId: hash32,
-  licenceId: licenceIdCodec,
+  licenseId: licenseIdCodec,
   org: orgId,
   officerKey: publicKey,
   officerId: string(LICENSE_LIMITS.orgIdBytes),
@@ -325,8 +325,8 @@ export const UseRecord = struct({
 export type UseRecord = codec.Infer<typeof UseRecord>
 
 /** Per-licence counters of grants and uses (so the API can read them back without a scan). */
-export const LicenceGrantIndex = struct({ grants: vec(hash32, 1024), uses: u32 })
-export type LicenceGrantIndex = codec.Infer<typeof LicenceGrantIndex>
+export const LicenseGrantIndex = struct({ grants: vec(hash32, 1024), uses: u32 })
+export type LicenseGrantIndex = codec.Infer<typeof LicenseGrantIndex>
 
 // ---------------------------------------------------------------- state keys (module-local)
 
@@ -340,11 +340,11 @@ export const LICENSE_KEYS = {
   typeList: (): Uint8Array => utf8('types'),
   type: (code: string): Uint8Array => utf8(`type/${code}`),
   alias: (alias: string): Uint8Array => utf8(`alias/${alias}`),
-  licence: (id: string): Uint8Array => utf8(`lic/${id}`),
+  license: (id: string): Uint8Array => utf8(`lic/${id}`),
   history: (id: string, seq: number): Uint8Array => concatBytes(utf8(`hist/${id}/`), be32(seq)),
-  grants: (licenceId: string): Uint8Array => utf8(`grants/${licenceId}`),
+  grants: (licenseId: string): Uint8Array => utf8(`grants/${licenseId}`),
   grant: (grantId: Uint8Array): Uint8Array => concatBytes(utf8('grant/'), grantId),
-  use: (licenceId: string, seq: number): Uint8Array => concatBytes(utf8(`use/${licenceId}/`), be32(seq)),
+  use: (licenseId: string, seq: number): Uint8Array => concatBytes(utf8(`use/${licenseId}/`), be32(seq)),
 } as const
 
 /** Node-local index prefixes (not consensus state): listing by holder, issuer and type. */
@@ -358,7 +358,7 @@ export const LICENSE_INDEX = {
 // ---------------------------------------------------------------- licence identifier (GB/T 36904 style)
 
 /** Root of the national e-licence identifier space as used by GB/T 36904-style identifiers. */
-export const LICENCE_ID_ROOT = '1.2.156.3005.2'
+export const LICENSE_ID_ROOT = '1.2.156.3005.2'
 const ID_CHARS = '0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ'
 const ID_PATTERN = /^1\.2\.156\.3005\.2\.([0-9A-Z]{1,32})\.([0-9A-Z]{18})\.([0-9]{10})\.([0-9]{3})\.([0-9A-Z])$/
 
@@ -376,7 +376,7 @@ export function mod3736Check(s: string): string {
   return ID_CHARS[c]!
 }
 
-export interface LicenceIdParts {
+export interface LicenseIdParts {
   typeCode: string
   /** Unified social credit code of the issuing organisation. */
   issuerCode: string
@@ -386,7 +386,7 @@ export interface LicenceIdParts {
 }
 
 /** Builds the identifier `1.2.156.3005.2.<type>.<issuer USCC>.<serial>.<version>.<check>`. */
-export function licenceId(parts: LicenceIdParts): string {
+export function licenseId(parts: LicenseIdParts): string {
   if (!/^[0-9A-Z]{1,32}$/.test(parts.typeCode))
     throw new GovchainError('INVALID_ARGUMENT', 'typeCode: 1-32 of [0-9A-Z]')
   if (!/^[0-9A-Z]{18}$/.test(parts.issuerCode))
@@ -397,11 +397,11 @@ export function licenceId(parts: LicenceIdParts): string {
   }
   const version = String(parts.version).padStart(3, '0')
   const body = `${parts.typeCode}${parts.issuerCode}${parts.serial}${version}`
-  return `${LICENCE_ID_ROOT}.${parts.typeCode}.${parts.issuerCode}.${parts.serial}.${version}.${mod3736Check(body)}`
+  return `${LICENSE_ID_ROOT}.${parts.typeCode}.${parts.issuerCode}.${parts.serial}.${version}.${mod3736Check(body)}`
 }
 
 /** Parses and checks an identifier (format and check character); undefined when it is not one. */
-export function parseLicenceId(id: string): LicenceIdParts | undefined {
+export function parseLicenseId(id: string): LicenseIdParts | undefined {
   if (typeof id !== 'string') return undefined
   const m = ID_PATTERN.exec(id)
   if (m === null) return undefined
@@ -411,10 +411,10 @@ export function parseLicenceId(id: string): LicenceIdParts | undefined {
 }
 
 /** The same licence's identifier at another version (renewals and amendments). */
-export function licenceIdWithVersion(id: string, version: number): string {
-  const p = parseLicenceId(id)
+export function licenseIdWithVersion(id: string, version: number): string {
+  const p = parseLicenseId(id)
   if (p === undefined) throw new GovchainError('INVALID_ARGUMENT', 'not a licence identifier')
-  return licenceId({ ...p, version })
+  return licenseId({ ...p, version })
 }
 
 /**
@@ -422,7 +422,7 @@ export function licenceIdWithVersion(id: string, version: number): string {
  * licence is `expired` from validUntilMs on (0 = never) and `not_yet_valid` before validFromMs.
  */
 export function effectiveStatus(
-  record: Pick<LicenceRecord, 'status' | 'validFromMs' | 'validUntilMs'>,
+  record: Pick<LicenseRecord, 'status' | 'validFromMs' | 'validUntilMs'>,
   timeMs: number,
 ): EffectiveStatus {
   if (record.status !== 'active') return record.status

@@ -18,10 +18,10 @@ import {
 } from '@govchain/core'
 import { makeCertificate, makeHeader, makeValidators } from '@govchain/distribution/testkit'
 import {
-  decodeLicenceQr,
-  issueLicence,
-  licenceQr,
-  licenceRefQr,
+  decodeLicenseQr,
+  issueLicense,
+  licenseQr,
+  licenseRefQr,
   presentCredential,
   signHolderQuery,
   stateKey,
@@ -31,13 +31,13 @@ import { digest } from '@sd-jwt/crypto-nodejs'
 import { SDJwtVcInstance } from '@sd-jwt/sd-jwt-vc'
 import { importJWK, jwtVerify } from 'jose'
 import { credentialFromQr, credentialHash, publicKeyJwk } from '../src/credential.ts'
-import { holderQueryMessage, LICENSE_KEYS, LicenceRecord, type LicenceTypeRecord } from '../src/schema.ts'
+import { holderQueryMessage, LICENSE_KEYS, LicenseRecord, type LicenseTypeRecord } from '../src/schema.ts'
 
 const CHAIN = 'govchain-local-test'
 const NOW = Date.UTC(2026, 0, 15)
 const YEAR = 365 * 24 * 3600 * 1000
 
-const TYPE: Pick<LicenceTypeRecord, 'code' | 'name' | 'nameEn' | 'fields'> = {
+const TYPE: Pick<LicenseTypeRecord, 'code' | 'name' | 'nameEn' | 'fields'> = {
   code: '111101080000791900001',
   name: '建筑业企业资质证书',
   nameEn: 'Construction Enterprise Qualification Certificate',
@@ -68,7 +68,7 @@ const HOLDER = 'did:govchain:4Hx9kTq2p7LmN3vWzR8sYb'
 
 function issued(suite: CryptoSuite, validFromMs = NOW, validUntilMs = NOW + 3 * YEAR) {
   const officer = suite.generateKeyPair()
-  const lic = issueLicence({
+  const lic = issueLicense({
     suite,
     chainId: CHAIN,
     privateKey: officer.privateKey,
@@ -129,12 +129,12 @@ describe('licence credentials: interop (intl) with independent libraries', () =>
 })
 
 /** A chain's worth of proof material for one licence record, signed by 3 of 4 real validator keys. */
-function provenRecord(suite: CryptoSuite, record: LicenceRecord, height = 42, timeMs = NOW + 60_000) {
+function provenRecord(suite: CryptoSuite, record: LicenseRecord, height = 42, timeMs = NOW + 60_000) {
   const { keys, set } = makeValidators(suite, 4)
   const store = new MemorySmtStore()
   const tree = new SparseMerkleTree({ hash: (d) => suite.hash(d), store })
-  const full = stateKey('license', LICENSE_KEYS.licence(record.id))
-  const changes: Array<[Uint8Array, Uint8Array]> = [[full, encode(LicenceRecord, record)]]
+  const full = stateKey('license', LICENSE_KEYS.license(record.id))
+  const changes: Array<[Uint8Array, Uint8Array]> = [[full, encode(LicenseRecord, record)]]
   for (let i = 0; i < 30; i++) changes.push([stateKey('license', suite.hash(new Uint8Array([i]))), new Uint8Array([i])])
   const { root, nodes } = tree.update(new Uint8Array(32), changes)
   store.apply(nodes)
@@ -153,8 +153,8 @@ function provenRecord(suite: CryptoSuite, record: LicenceRecord, height = 42, ti
 function recordOf(
   suite: CryptoSuite,
   x: ReturnType<typeof issued>,
-  status: LicenceRecord['status'] = 'active',
-): LicenceRecord {
+  status: LicenseRecord['status'] = 'active',
+): LicenseRecord {
   return {
     id: x.lic.id,
     typeCode: TYPE.code,
@@ -193,12 +193,12 @@ for (const suite of [suites.intl, suites.gm]) {
       const x = issued(suite)
       const { set, proof } = provenRecord(suite, recordOf(suite, x))
       const shown = presentCredential(suite, x.lic.credential, ['enterpriseName', 'qualificationCategory'])
-      const qr = licenceQr({ chainId: CHAIN, credential: shown, proof })
+      const qr = licenseQr({ chainId: CHAIN, credential: shown, proof })
       assert.match(qr, /^GCL1:[0-9A-Z $%*+\-./:]+$/)
       // Fits a QR code in alphanumeric mode (version 40-L holds 4,296 characters).
       assert.ok(qr.length < 4296, `QR payload of ${qr.length} characters`)
       console.log(
-        `# ${suite.name}: QR with 2 disclosures + proof: ${qr.length} chars; without proof: ${licenceQr({ chainId: CHAIN, credential: shown }).length}`,
+        `# ${suite.name}: QR with 2 disclosures + proof: ${qr.length} chars; without proof: ${licenseQr({ chainId: CHAIN, credential: shown }).length}`,
       )
       const v = verifyLicenseOffline({ suite, chainId: CHAIN, qr, trustedValidatorSet: set })
       assert.equal(v.verdict, 'valid', JSON.stringify(v.checks))
@@ -240,7 +240,7 @@ for (const suite of [suites.intl, suites.gm]) {
       const v = verifyLicenseOffline({
         suite,
         chainId: CHAIN,
-        qr: licenceQr({ chainId: CHAIN, credential: x.lic.credential, proof }),
+        qr: licenseQr({ chainId: CHAIN, credential: x.lic.credential, proof }),
         trustedValidatorSet: set,
       })
       assert.equal(v.verdict, 'revoked')
@@ -252,12 +252,12 @@ for (const suite of [suites.intl, suites.gm]) {
       const x = issued(suite)
       const { set, proof } = provenRecord(suite, recordOf(suite, x))
       const other = makeValidators(suite, 4).set
-      const qr = licenceQr({ chainId: CHAIN, credential: x.lic.credential, proof })
+      const qr = licenseQr({ chainId: CHAIN, credential: x.lic.credential, proof })
       const untrusted = verifyLicenseOffline({ suite, chainId: CHAIN, qr, trustedValidatorSet: other })
       assert.equal(untrusted.verdict, 'invalid')
       assert.deepEqual(untrusted.reasons, ['CERTIFICATE_INVALID'])
       // A proof whose value says "active" for a record the chain holds otherwise: the SMT proof fails.
-      const forgedValue = encode(LicenceRecord, { ...recordOf(suite, x), validUntilMs: NOW + 4 * YEAR })
+      const forgedValue = encode(LicenseRecord, { ...recordOf(suite, x), validUntilMs: NOW + 4 * YEAR })
       const bad = verifyLicenseOffline({
         suite,
         chainId: CHAIN,
@@ -294,14 +294,14 @@ for (const suite of [suites.intl, suites.gm]) {
 test('QR payloads round-trip; reference QRs are short; holder queries sign the documented bytes', () => {
   const suite = suites.gm
   const x = issued(suite)
-  const qr = licenceQr({ chainId: CHAIN, credential: x.lic.credential })
-  const back = decodeLicenceQr(qr)
+  const qr = licenseQr({ chainId: CHAIN, credential: x.lic.credential })
+  const back = decodeLicenseQr(qr)
   assert.equal(back.type, 'full')
   assert.equal(back.type === 'full' ? credentialFromQr(back.value.credential) : '', x.lic.credential)
-  const ref = licenceRefQr({ suite, chainId: CHAIN, credential: x.lic.credential })
+  const ref = licenseRefQr({ suite, chainId: CHAIN, credential: x.lic.credential })
   assert.ok(ref.length < 200, `ref QR ${ref.length} chars`)
-  const r = decodeLicenceQr(ref)
-  assert.equal(r.type === 'ref' ? r.value.licenceId : '', x.lic.id)
+  const r = decodeLicenseQr(ref)
+  assert.equal(r.type === 'ref' ? r.value.licenseId : '', x.lic.id)
   const holder = suite.generateKeyPair()
   const auth = signHolderQuery({
     suite,

@@ -14,14 +14,14 @@ import {
   base64urlEncode,
   credentialFromQr,
   credentialToQr,
-  decodeLicenceQr,
-  encodeLicenceQr,
-  evaluateLicence,
-  issueLicenceCredential,
+  decodeLicenseQr,
+  encodeLicenseQr,
+  evaluateLicense,
+  issueLicenseCredential,
   parseSdJwt,
   presentSdJwt,
 } from '../src/credential.ts'
-import { licenceId, licenceIdWithVersion, mod3736Check, parseLicenceId } from '../src/schema.ts'
+import { licenseId, licenseIdWithVersion, mod3736Check, parseLicenseId } from '../src/schema.ts'
 
 const TYPE = {
   code: '111101080000791900001',
@@ -46,24 +46,24 @@ function coded(e: unknown): boolean {
 
 describe('licence identifier (GB/T 36904 style)', () => {
   test('builds, parses and checks the MOD 37,36 check character', () => {
-    const id = licenceId({ typeCode: TYPE.code, issuerCode: '11110108MB0143028X', serial: '0123456789', version: 1 })
+    const id = licenseId({ typeCode: TYPE.code, issuerCode: '11110108MB0143028X', serial: '0123456789', version: 1 })
     assert.match(id, /^1\.2\.156\.3005\.2\.111101080000791900001\.11110108MB0143028X\.0123456789\.001\.[0-9A-Z]$/)
-    assert.deepEqual(parseLicenceId(id), {
+    assert.deepEqual(parseLicenseId(id), {
       typeCode: TYPE.code,
       issuerCode: '11110108MB0143028X',
       serial: '0123456789',
       version: 1,
     })
-    assert.equal(parseLicenceId(licenceIdWithVersion(id, 2))?.version, 2)
+    assert.equal(parseLicenseId(licenseIdWithVersion(id, 2))?.version, 2)
     // Every single-character substitution in the body is caught by the check character.
     const body = id.slice(0, -2)
     for (let i = 15; i < body.length; i++) {
       if (body[i] === '.') continue
       const swapped = `${body.slice(0, i)}${body[i] === '7' ? '8' : '7'}${body.slice(i + 1)}${id.slice(-2)}`
-      assert.equal(parseLicenceId(swapped), undefined, `substitution at ${i}`)
+      assert.equal(parseLicenseId(swapped), undefined, `substitution at ${i}`)
     }
     assert.equal(mod3736Check('0'), mod3736Check('0'))
-    assert.throws(() => licenceId({ typeCode: 'x', issuerCode: '1', serial: '1', version: 0 }), coded)
+    assert.throws(() => licenseId({ typeCode: 'x', issuerCode: '1', serial: '1', version: 0 }), coded)
   })
 })
 
@@ -91,8 +91,8 @@ describe('base45 and base64url', () => {
 for (const suite of [suites.intl, suites.gm]) {
   describe(`credentials and QR payloads (${suite.name})`, () => {
     const key = suite.generateKeyPair()
-    const id = licenceId({ typeCode: TYPE.code, issuerCode: '11110108MB0143028X', serial: '0000000042', version: 1 })
-    const cred = issueLicenceCredential({
+    const id = licenseId({ typeCode: TYPE.code, issuerCode: '11110108MB0143028X', serial: '0000000042', version: 1 })
+    const cred = issueLicenseCredential({
       suite,
       chainId: 'c1',
       privateKey: key.privateKey,
@@ -114,12 +114,12 @@ for (const suite of [suites.intl, suites.gm]) {
       const shown = presentSdJwt(suite, cred.credential, ['enterpriseName'])
       assert.equal(parseSdJwt(suite, shown).disclosures.length, 1)
       assert.equal(credentialFromQr(credentialToQr(shown)), shown)
-      const qr = encodeLicenceQr({ type: 'full', value: { chainId: 'c1', credential: credentialToQr(shown) } })
-      const back = decodeLicenceQr(qr)
+      const qr = encodeLicenseQr({ type: 'full', value: { chainId: 'c1', credential: credentialToQr(shown) } })
+      const back = decodeLicenseQr(qr)
       assert.equal(back.type === 'full' ? credentialFromQr(back.value.credential) : '', shown)
       assert.throws(
         () =>
-          issueLicenceCredential({
+          issueLicenseCredential({
             suite,
             chainId: 'c1',
             privateKey: key.privateKey,
@@ -146,11 +146,11 @@ for (const suite of [suites.intl, suites.gm]) {
               coded(e)
             }
             try {
-              decodeLicenceQr(text)
+              decodeLicenseQr(text)
             } catch (e) {
               coded(e)
             }
-            const v = evaluateLicence({
+            const v = evaluateLicense({
               suite,
               chainId: 'c1',
               credential: text,
@@ -167,7 +167,7 @@ for (const suite of [suites.intl, suites.gm]) {
         fc.property(fc.uint8Array({ maxLength: 600 }), (b) => {
           const copy = b.slice()
           try {
-            decodeLicenceQr(`GCL1:${base45Encode(b)}`)
+            decodeLicenseQr(`GCL1:${base45Encode(b)}`)
           } catch (e) {
             coded(e)
           }

@@ -12,16 +12,16 @@ import type { IdentityKeeper, LicenseKeeper } from '@govchain/distribution'
 import type { Signer } from '@govchain/distribution/testkit'
 import { GOV_CHAIN_ID, GovChain, makeConsortium, tx } from '@govchain/distribution/testkit'
 import { AddOfficerArgs, CreateDidArgs, deriveDid, IDENTITY_MODULE } from '@govchain/identity/schema'
-import { credentialLicenceId, evaluateLicence, issueLicenceCredential, presentSdJwt } from '../src/credential.ts'
+import { credentialLicenseId, evaluateLicense, issueLicenseCredential, presentSdJwt } from '../src/credential.ts'
 import {
   AmendArgs,
   DefineTypeArgs,
   GrantUseArgs,
   IssueArgs,
   LICENSE_MODULE,
-  type LicenceTypeRecord,
-  licenceId,
-  licenceIdWithVersion,
+  type LicenseTypeRecord,
+  licenseId,
+  licenseIdWithVersion,
   RecordUseArgs,
   RenewArgs,
   RevokeArgs,
@@ -52,7 +52,7 @@ function newCredential(
   env: Env,
   officer: Signer,
   opts: {
-    type?: LicenceTypeRecord
+    type?: LicenseTypeRecord
     org?: string
     serial?: string
     version?: number
@@ -63,7 +63,7 @@ function newCredential(
   const type = opts.type ?? env.jzqyzz
   const org = opts.org ?? 'housing'
   const code = env.idk().organisation(org)!.code
-  const id = licenceId({
+  const id = licenseId({
     typeCode: type.code,
     issuerCode: code,
     serial: opts.serial ?? '0000000001',
@@ -71,7 +71,7 @@ function newCredential(
   })
   const validFromMs = env.g.timeMs
   const validUntilMs = opts.validUntilMs ?? env.g.timeMs + 2 * YEAR_MS
-  const cred = issueLicenceCredential({
+  const cred = issueLicenseCredential({
     suite: env.g.suite,
     chainId: GOV_CHAIN_ID,
     privateKey: officer.privateKey,
@@ -100,9 +100,9 @@ function issue(env: Env, officer: Signer, args: codec.Infer<typeof IssueArgs>): 
 }
 
 function verdictOf(env: Env, credential: string) {
-  const id = credentialLicenceId(env.g.suite, credential)
-  const record = id === undefined ? undefined : env.lk().licence(id)
-  return evaluateLicence({
+  const id = credentialLicenseId(env.g.suite, credential)
+  const record = id === undefined ? undefined : env.lk().license(id)
+  return evaluateLicense({
     suite: env.g.suite,
     chainId: GOV_CHAIN_ID,
     credential,
@@ -139,7 +139,7 @@ for (const suite of [suites.intl, suites.gm]) {
       const admin = env.operators.housing!
       const { id, cred, args } = newCredential(env, admin)
       assert.equal(issue(env, admin, args), 'OK')
-      const r = env.lk().licence(id)!
+      const r = env.lk().license(id)!
       assert.equal(r.status, 'active')
       assert.equal(r.issuerOrg, 'housing')
       assert.equal(r.officerId, 'housing-admin')
@@ -200,7 +200,7 @@ for (const suite of [suites.intl, suites.gm]) {
       const admin = env.operators.housing!
       // Identifier naming another issuer's code.
       const wrongId = { ...newCredential(env, admin).args }
-      wrongId.id = licenceId({
+      wrongId.id = licenseId({
         typeCode: env.jzqyzz.code,
         issuerCode: env.idk().organisation('market')!.code,
         serial: '0000000009',
@@ -222,7 +222,7 @@ for (const suite of [suites.intl, suites.gm]) {
         validUntilMs: env.g.timeMs - 1,
       }
       assert.equal(issue(env, admin, past), 'LICENSE_BAD_VALIDITY')
-      assert.equal(env.lk().licence(m.id), undefined)
+      assert.equal(env.lk().license(m.id), undefined)
       assert.notDeepEqual(env.g.stateRoot(), before) // only the addOfficer changed state
     })
 
@@ -338,7 +338,7 @@ for (const suite of [suites.intl, suites.gm]) {
         'LICENSE_BAD_TRANSITION',
       )
       const v2 = newCredential(env, admin, { version: 2 })
-      assert.equal(v2.id, licenceIdWithVersion(id, 2))
+      assert.equal(v2.id, licenseIdWithVersion(id, 2))
       const renew = {
         id,
         newId: v2.id,
@@ -348,13 +348,13 @@ for (const suite of [suites.intl, suites.gm]) {
       }
       assert.equal(
         env.g.step([
-          tx(suite, admin, LICENSE_MODULE, 'renew', RenewArgs, { ...renew, newId: licenceIdWithVersion(id, 3) }),
+          tx(suite, admin, LICENSE_MODULE, 'renew', RenewArgs, { ...renew, newId: licenseIdWithVersion(id, 3) }),
         ])[0]!.code,
         'LICENSE_BAD_ID',
       )
       assert.equal(env.g.step([tx(suite, admin, LICENSE_MODULE, 'renew', RenewArgs, renew)])[0]!.code, 'OK')
-      const old = env.lk().licence(id)!
-      const neu = env.lk().licence(v2.id)!
+      const old = env.lk().license(id)!
+      const neu = env.lk().license(v2.id)!
       assert.equal(old.status, 'superseded')
       assert.equal(old.next, v2.id)
       assert.equal(neu.previous, id)
@@ -365,7 +365,7 @@ for (const suite of [suites.intl, suites.gm]) {
       const v3 = newCredential(env, admin, { version: 3, validUntilMs: neu.validUntilMs })
       const amend = { id: v2.id, newId: v3.id, credentialHash: v3.cred.hash, reason: '企业名称变更' }
       assert.equal(env.g.step([tx(suite, admin, LICENSE_MODULE, 'amend', AmendArgs, amend)])[0]!.code, 'OK')
-      assert.equal(env.lk().licence(v3.id)!.validUntilMs, neu.validUntilMs)
+      assert.equal(env.lk().license(v3.id)!.validUntilMs, neu.validUntilMs)
       assert.deepEqual(
         env
           .lk()
@@ -451,7 +451,7 @@ for (const suite of [suites.intl, suites.gm]) {
       const { id, args } = newCredential(env, admin)
       assert.equal(issue(env, admin, args), 'OK')
       const grant = {
-        licenceId: id,
+        licenseId: id,
         grantee: 'tax',
         service: 'tax-registration',
         purpose: '办理税务登记',
@@ -467,7 +467,7 @@ for (const suite of [suites.intl, suites.gm]) {
       assert.equal(gr.code, 'OK')
       const grantId = gr.txHash
       const use = (from: Signer) =>
-        env.g.step([tx(suite, from, LICENSE_MODULE, 'recordUse', RecordUseArgs, { licenceId: id, grantId })])[0]!.code
+        env.g.step([tx(suite, from, LICENSE_MODULE, 'recordUse', RecordUseArgs, { licenseId: id, grantId })])[0]!.code
       assert.equal(use(env.operators.police!), 'LICENSE_NOT_GRANTEE')
       assert.equal(use(env.operators.tax!), 'OK')
       assert.equal(use(env.operators.tax!), 'OK')
@@ -478,7 +478,7 @@ for (const suite of [suites.intl, suites.gm]) {
       assert.equal(env.lk().grant(grantId)!.uses, 2)
       assert.equal(
         env.g.step([
-          tx(suite, env.holderKey, LICENSE_MODULE, 'withdrawGrant', WithdrawGrantArgs, { licenceId: id, grantId }),
+          tx(suite, env.holderKey, LICENSE_MODULE, 'withdrawGrant', WithdrawGrantArgs, { licenseId: id, grantId }),
         ])[0]!.code,
         'OK',
       )
@@ -492,7 +492,7 @@ for (const suite of [suites.intl, suites.gm]) {
       assert.equal(
         env.g.step([
           tx(suite, env.operators.tax!, LICENSE_MODULE, 'recordUse', RecordUseArgs, {
-            licenceId: id,
+            licenseId: id,
             grantId: g2.txHash,
           }),
         ])[0]!.code,

@@ -6,7 +6,7 @@ import assert from 'node:assert/strict'
 import { describe, test } from 'node:test'
 import type { LicenseKeeper } from '@govchain/distribution'
 import { tx } from '@govchain/distribution/testkit'
-import { IssueArgs, LICENSE_MODULE, licenceId } from '../src/schema.ts'
+import { IssueArgs, LICENSE_MODULE, licenseId } from '../src/schema.ts'
 import { setup, suite } from './routes-fixtures.ts'
 
 describe('licence listings page by seek cursor', () => {
@@ -22,7 +22,7 @@ describe('licence listings page by seek cursor', () => {
       const txs: Uint8Array[] = []
       for (let i = 0; i < BLOCK; i++) {
         const serial = String(2 + b * BLOCK + i).padStart(10, '0')
-        const id = licenceId({ typeCode: type.code, issuerCode: housing.code, serial, version: 1 })
+        const id = licenseId({ typeCode: type.code, issuerCode: housing.code, serial, version: 1 })
         ids.push(id)
         txs.push(
           tx(suite, env.operators.housing!, LICENSE_MODULE, 'issue', IssueArgs, {

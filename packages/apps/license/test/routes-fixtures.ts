@@ -8,8 +8,8 @@ import { GOV_CHAIN_ID, GovChain, makeConsortium, tx } from '@govchain/distributi
 import { CreateDidArgs, deriveDid, IDENTITY_MODULE } from '@govchain/identity/schema'
 import { createApiServer, NodeMetrics } from '@govchain/node'
 import { FakeBackend, memoryLogger } from '@govchain/node/testing'
-import { issueLicenceCredential } from '../src/credential.ts'
-import { GrantUseArgs, holderQueryMessage, IssueArgs, LICENSE_MODULE, licenceId, RecordUseArgs } from '../src/schema.ts'
+import { issueLicenseCredential } from '../src/credential.ts'
+import { GrantUseArgs, holderQueryMessage, IssueArgs, LICENSE_MODULE, licenseId, RecordUseArgs } from '../src/schema.ts'
 
 export const suite = suites.intl
 export const NOW = 1_700_000_100_000
@@ -24,8 +24,8 @@ export function setup() {
   const lk = g.keeper<LicenseKeeper>(LICENSE_MODULE)
   const type = lk.type('jzqyzz')!
   const housing = c.genesis.organisations.find((o) => o.id === 'housing')!
-  const id = licenceId({ typeCode: type.code, issuerCode: housing.code, serial: '0000000001', version: 1 })
-  const cred = issueLicenceCredential({
+  const id = licenseId({ typeCode: type.code, issuerCode: housing.code, serial: '0000000001', version: 1 })
+  const cred = issueLicenseCredential({
     suite,
     chainId: GOV_CHAIN_ID,
     privateKey: c.operators.housing!.privateKey,
@@ -56,7 +56,7 @@ export function setup() {
   assert.equal(g.step([tx(suite, c.operators.housing!, LICENSE_MODULE, 'issue', IssueArgs, issueArgs)])[0]!.code, 'OK')
   const grant = g.step([
     tx(suite, holderKey, LICENSE_MODULE, 'grantUse', GrantUseArgs, {
-      licenceId: id,
+      licenseId: id,
       grantee: 'tax',
       service: 'tax-registration',
       purpose: '税务登记',
@@ -66,7 +66,7 @@ export function setup() {
   assert.equal(grant.code, 'OK')
   assert.equal(
     g.step([
-      tx(suite, c.operators.tax!, LICENSE_MODULE, 'recordUse', RecordUseArgs, { licenceId: id, grantId: grant.txHash }),
+      tx(suite, c.operators.tax!, LICENSE_MODULE, 'recordUse', RecordUseArgs, { licenseId: id, grantId: grant.txHash }),
     ])[0]!.code,
     'OK',
   )

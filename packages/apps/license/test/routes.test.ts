@@ -31,7 +31,7 @@ describe('licence API routes', () => {
     assert.equal(types.length, 6)
     assert.equal((await get('/v1/license-types/jzqyzz')).name, '建筑业企业资质证书')
     const one = await get(`/v1/licenses/${env.id}`)
-    assert.equal((one.licence as { effectiveStatus: string }).effectiveStatus, 'active')
+    assert.equal((one.license as { effectiveStatus: string }).effectiveStatus, 'active')
     assert.equal((one.type as { alias: string }).alias, 'jzqyzz')
     const list = await get(`/v1/licenses?holder=${env.holder}`)
     assert.deepEqual(

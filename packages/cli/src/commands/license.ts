@@ -9,23 +9,23 @@
  */
 import { readFileSync, writeFileSync } from 'node:fs'
 import { GovchainError, getSuite, type SuiteName } from '@govchain/core'
-import { type LicenceTypeRecord, REVOKE_REASONS, type RevokeReason } from '@govchain/license/schema'
+import { type LicenseTypeRecord, REVOKE_REASONS, type RevokeReason } from '@govchain/license/schema'
 import { genesisValidatorSet, loadKeyFile, parseGenesis } from '@govchain/node'
 import {
   type BuiltTx,
   createClient,
   credentialFields,
-  fetchLicenceProof,
-  issueLicence,
+  fetchLicenseProof,
+  issueLicense,
   licenseClient,
   licenseTx,
   presentCredential,
-  reissueLicence,
+  reissueLicense,
   verifyLicenseOffline,
 } from '@govchain/sdk'
 import { type Command, InvalidArgumentError, Option } from 'commander'
 import { seedLicenseDemo } from '../demo/license.ts'
-import { printLicencePdf } from '../license-pdf.ts'
+import { printLicensePdf } from '../license-pdf.ts'
 
 const YEAR_MS = 365 * 24 * 3600 * 1000
 
@@ -113,7 +113,7 @@ export function registerLicenseCommand(program: Command): void {
       const api = licenseClient({ url: nodeUrl(o) })
       const { items } = await api.types()
       if (o.json) return out(JSON.stringify(items, null, 2))
-      for (const t of items as unknown as LicenceTypeRecord[]) {
+      for (const t of items as unknown as LicenseTypeRecord[]) {
         out(
           `${t.alias.padEnd(8)} ${t.code}  ${t.name} (${t.nameEn})  issuers: ${t.issuers.join(',')}  max ${t.maxValidityYears || '∞'} y`,
         )
@@ -138,11 +138,11 @@ export function registerLicenseCommand(program: Command): void {
       const c = await connect(o)
       const suite = getSuite(c.suiteName)
       const key = keyFor(c, o.key)
-      const type = (await c.api.type(o.type)) as unknown as LicenceTypeRecord
+      const type = (await c.api.type(o.type)) as unknown as LicenseTypeRecord
       const org = await orgOf(nodeUrl(o), o.org)
       const from = o.validFrom ?? Date.now()
       const y = o.years ?? type.maxValidityYears
-      const l = issueLicence({
+      const l = issueLicense({
         suite,
         chainId: c.chainId,
         privateKey: key.privateKey,
@@ -167,7 +167,7 @@ export function registerLicenseCommand(program: Command): void {
       const api = licenseClient({ url: nodeUrl(o) })
       const [rec, hist] = await Promise.all([api.get(id), api.history(id)])
       if (o.json) return out(JSON.stringify({ ...rec, history: hist.items }, null, 2))
-      const l = rec.licence as Record<string, unknown>
+      const l = rec.license as Record<string, unknown>
       out(`${id}`)
       out(`  type      ${String(rec.type?.name ?? l.typeCode)} (${String(l.typeCode)})`)
       out(`  issuer    ${String(l.issuerOrg)} (officer ${String(l.officerId)})`)
@@ -220,7 +220,7 @@ export function registerLicenseCommand(program: Command): void {
         verdict = await licenseClient({ url: nodeUrl(o) }).verify(input)
       }
       if (o.json) return out(JSON.stringify(verdict, null, 2))
-      out(`${verdict.valid ? '✔' : '✘'} ${String(verdict.verdict)}  ${String(verdict.licenceId ?? '')}`)
+      out(`${verdict.valid ? '✔' : '✘'} ${String(verdict.verdict)}  ${String(verdict.licenseId ?? '')}`)
       for (const ch of verdict.checks as { check: string; ok: boolean; message: string; code?: string }[]) {
         out(`  ${ch.ok ? '✔' : '✘'} ${ch.check.padEnd(18)} ${ch.message}${ch.code ? ` [${ch.code}]` : ''}`)
       }
@@ -289,14 +289,14 @@ export function registerLicenseCommand(program: Command): void {
       const suite = getSuite(c.suiteName)
       const key = keyFor(c, o.key)
       const cur = await c.api.get(id)
-      const l = cur.licence as {
+      const l = cur.license as {
         typeCode: string
         holder: string
         version: number
         validFromMs: number
         validUntilMs: number
       }
-      const type = (await c.api.type(l.typeCode)) as unknown as LicenceTypeRecord
+      const type = (await c.api.type(l.typeCode)) as unknown as LicenseTypeRecord
       const org = await orgOf(nodeUrl(o), o.org)
       const fields = {
         ...(credentialFields(suite, readText(o.credential)) as Record<string, string>),
@@ -304,7 +304,7 @@ export function registerLicenseCommand(program: Command): void {
       }
       const y = o.years ?? type.maxValidityYears
       const now = Date.now()
-      const r = reissueLicence({
+      const r = reissueLicense({
         suite,
         chainId: c.chainId,
         privateKey: key.privateKey,
@@ -339,7 +339,7 @@ export function registerLicenseCommand(program: Command): void {
         jti: string
         license?: { type?: string }
       }
-      const type = (await c.api.type(payload.license?.type ?? '')) as unknown as LicenceTypeRecord
+      const type = (await c.api.type(payload.license?.type ?? '')) as unknown as LicenseTypeRecord
       const names: string[] = o.show
         ? String(o.show)
             .split(',')
@@ -347,9 +347,9 @@ export function registerLicenseCommand(program: Command): void {
         : type.fields.filter((f) => !f.personal).map((f) => f.name)
       const shown = presentCredential(suite, credential, names)
       const rec = await c.api.get(payload.jti)
-      const issuer = await orgOf(nodeUrl(o), String((rec.licence as { issuerOrg: string }).issuerOrg))
-      const proof = o.proof ? await fetchLicenceProof(c.client, payload.jti) : undefined
-      const printed = await printLicencePdf({
+      const issuer = await orgOf(nodeUrl(o), String((rec.license as { issuerOrg: string }).issuerOrg))
+      const proof = o.proof ? await fetchLicenseProof(c.client, payload.jti) : undefined
+      const printed = await printLicensePdf({
         suite,
         chainId: c.chainId,
         credential: shown,
@@ -372,6 +372,6 @@ export function registerLicenseCommand(program: Command): void {
     .requiredOption('--dir <dir>', 'network folder (network.json)')
     .action(async (o: { dir: string }) => {
       const r = await seedLicenseDemo({ dir: o.dir, log: out })
-      out(JSON.stringify({ skipped: r.skipped, licences: r.licences.length, file: r.file }))
+      out(JSON.stringify({ skipped: r.skipped, licenses: r.licenses.length, file: r.file }))
     })
 }

@@ -14,14 +14,14 @@ import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { type CryptoSuite, encode, fromHex, GovchainError, getSuite, toHex } from '@govchain/core'
 import { CreateDidArgs, deriveDid, IDENTITY_MODULE } from '@govchain/identity/schema'
-import type { LicenceTypeRecord } from '@govchain/license/schema'
+import type { LicenseTypeRecord } from '@govchain/license/schema'
 import { loadKeyFile, type NetworkFile } from '@govchain/node'
 import {
   type BuiltTx,
   buildTx,
   type Client,
   createClient,
-  issueLicence,
+  issueLicense,
   licenseClient,
   licenseTx,
   randomSerial,
@@ -45,8 +45,8 @@ export interface DemoWallet {
 export interface LicenseDemoResult {
   /** DIR/demo/license-demo.json */
   file: string
-  wallets: { holder: string; name: string; did: string; file: string; licences: string[] }[]
-  licences: { id: string; alias: string; holder: string; status: string }[]
+  wallets: { holder: string; name: string; did: string; file: string; licenses: string[] }[]
+  licenses: { id: string; alias: string; holder: string; status: string }[]
   skipped: boolean
 }
 
@@ -208,7 +208,8 @@ function plans(): Plan[] {
         premises: '北京市海淀区学院路 35 号 1 层 102',
         mainFormat: '餐饮服务经营者(中型餐馆)',
         businessItems: '热食类食品制售;冷食类食品制售',
-        licenceNo: 'JY21101080123456',
+        // The catalogue's field name (genesis data, in the recorded chain), not an identifier.
+        ['licenceNo']: 'JY21101080123456',
       },
     },
     {
@@ -251,7 +252,7 @@ export async function seedLicenseDemo(opts: SeedLicenseDemoOptions): Promise<Lic
   const lic = licenseClient({ url })
   if (existsSync(seedFile)) {
     const prev = JSON.parse(readFileSync(seedFile, 'utf8')) as LicenseDemoResult
-    const first = prev.licences[0]
+    const first = prev.licenses[0]
     if (
       first !== undefined &&
       (await lic.get(first.id).then(
@@ -286,8 +287,8 @@ export async function seedLicenseDemo(opts: SeedLicenseDemoOptions): Promise<Lic
     orgCode.set(o.id, o.code)
     orgName.set(o.id, o.name)
   }
-  const types = new Map<string, LicenceTypeRecord>()
-  for (const t of (await lic.types()).items as unknown as LicenceTypeRecord[]) types.set(t.alias, t)
+  const types = new Map<string, LicenseTypeRecord>()
+  for (const t of (await lic.types()).items as unknown as LicenseTypeRecord[]) types.set(t.alias, t)
   // Seeding nothing would leave a demo with empty wallets and no error to say why.
   if (types.size === 0) throw new GovchainError('CONFIG_INVALID', 'the chain lists no licence types to issue')
 
@@ -337,7 +338,7 @@ export async function seedLicenseDemo(opts: SeedLicenseDemoOptions): Promise<Lic
     const w = wallets.get(p.holder)!
     const validFromMs = now - 30 * DAY_MS
     const validUntilMs = p.years === 0 ? 0 : validFromMs + p.years * YEAR_MS - DAY_MS
-    const l = issueLicence({
+    const l = issueLicense({
       suite,
       chainId,
       privateKey: key.privateKey,
@@ -389,16 +390,16 @@ export async function seedLicenseDemo(opts: SeedLicenseDemoOptions): Promise<Lic
   }
   // 4. 用证授权: the constructor lets the tax department use his certificate for one service, once used.
   const person = wallets.get('liming')!
-  const personLicence = issued.find((l) => l.holder === 'liming')
+  const personLicense = issued.find((l) => l.holder === 'liming')
   const grantee = orgCode.has('tax') ? 'tax' : orgCode.has('police') ? 'police' : undefined
   let grantTx: BuiltTx | undefined
-  if (personLicence !== undefined && grantee !== undefined) {
+  if (personLicense !== undefined && grantee !== undefined) {
     grantTx = licenseTx.grantUse({
       suite,
       chainId,
       privateKey: fromHex(person.privateKey),
       validUntilHeight,
-      licenceId: personLicence.id,
+      licenseId: personLicense.id,
       grantee,
       service: 'individual-income-tax-deduction',
       purpose: '继续教育专项附加扣除资格核验',
@@ -408,7 +409,7 @@ export async function seedLicenseDemo(opts: SeedLicenseDemoOptions): Promise<Lic
   }
   await waitAll(client, changeTxs, timeoutMs)
   const granteeKey = grantee === undefined ? undefined : officer(grantee)
-  if (grantTx !== undefined && granteeKey !== undefined && personLicence !== undefined) {
+  if (grantTx !== undefined && granteeKey !== undefined && personLicense !== undefined) {
     await waitAll(
       client,
       [
@@ -417,7 +418,7 @@ export async function seedLicenseDemo(opts: SeedLicenseDemoOptions): Promise<Lic
           chainId,
           privateKey: granteeKey.privateKey,
           validUntilHeight,
-          licenceId: personLicence.id,
+          licenseId: personLicense.id,
           grantId: grantTx.hash,
         }),
       ],
@@ -437,9 +438,9 @@ export async function seedLicenseDemo(opts: SeedLicenseDemoOptions): Promise<Lic
       name: w.name,
       did: w.did,
       file: join(walletDir, `${w.holder}.json`),
-      licences: w.credentials.map((c) => c.id),
+      licenses: w.credentials.map((c) => c.id),
     })),
-    licences: issued.map(({ id, alias, holder, status: s }) => ({ id, alias, holder, status: s })),
+    licenses: issued.map(({ id, alias, holder, status: s }) => ({ id, alias, holder, status: s })),
     skipped: false,
   }
   for (const w of wallets.values()) {

@@ -5,12 +5,12 @@
  * renew and amend, and see each licence's history. The credential goes to the holder through
  * the demo mailbox (standing in for the one-network service app).
  */
-import { credentialFields, issueLicence, licenseTx, reissueLicence } from '@govchain/sdk'
+import { credentialFields, issueLicense, licenseTx, reissueLicense } from '@govchain/sdk'
 import { useMemo, useState } from 'react'
-import { type Licence, type LicenceType, licenceApi, mailbox, mailboxPaths } from '../api.ts'
+import { type License, type LicenseType, licenseApi, mailbox, mailboxPaths } from '../api.ts'
 import { useApp } from '../app.tsx'
 import { tMaybe } from '../i18n.ts'
-import { holderAuth } from '../licence.ts'
+import { holderAuth } from '../license.ts'
 import { ActionButton, Badge, Card, ErrorBox, formatDate, formatTime, Loading, Notice, useLoad } from '../ui.tsx'
 import { statusTone } from './Wallet.tsx'
 
@@ -43,9 +43,9 @@ export function IssuerPage() {
   const { t, client, identity } = useApp()
   const org = identity?.kind === 'officer' && identity.roles?.includes('issuer') ? identity.orgId : undefined
   const [tick, setTick] = useState(0)
-  const types = useLoad(() => licenceApi.types(client.url), [client])
+  const types = useLoad(() => licenseApi.types(client.url), [client])
   const list = useLoad(
-    async () => (org === undefined ? undefined : licenceApi.list(client.url, { issuer: org, limit: 200 })),
+    async () => (org === undefined ? undefined : licenseApi.list(client.url, { issuer: org, limit: 200 })),
     [org, tick],
   )
   if (org === undefined) {
@@ -97,7 +97,7 @@ function useOfficerAuth(): (path: string, holder: string) => Record<string, stri
   }
 }
 
-function IssueForm({ org, types, onIssued }: { org: string; types: LicenceType[]; onIssued: () => void }) {
+function IssueForm({ org, types, onIssued }: { org: string; types: LicenseType[]; onIssued: () => void }) {
   const { t, lang, config, submit, orgName } = useApp()
   const officerAuth = useOfficerAuth()
   const mine = types.filter((x) => x.issuers.includes(org))
@@ -201,9 +201,9 @@ function IssueForm({ org, types, onIssued }: { org: string; types: LicenceType[]
           if (type === undefined || o === undefined) return
           const fields: Record<string, string> = {}
           for (const f of type.fields) if ((values[f.name] ?? '') !== '') fields[f.name] = values[f.name]!.trim()
-          let made: ReturnType<typeof issueLicence> | undefined
+          let made: ReturnType<typeof issueLicense> | undefined
           await submit((s) => {
-            made = issueLicence({
+            made = issueLicense({
               ...s,
               type: { code: type.code, name: type.name, nameEn: type.nameEn, fields: type.fields },
               issuer: { orgId: org, name: orgName(org), code: o.code },
@@ -216,7 +216,7 @@ function IssueForm({ org, types, onIssued }: { org: string; types: LicenceType[]
           })
           if (made === undefined) return
           await mailbox.put(
-            { holder: holderDid, licenceId: made.id, credential: made.credential },
+            { holder: holderDid, licenseId: made.id, credential: made.credential },
             officerAuth(mailboxPaths.put(holderDid, made.id), holderDid),
           )
           setIssued(made.id)
@@ -235,8 +235,8 @@ function IssuedTable({
   types,
   onChange,
 }: {
-  items: Licence[]
-  types: Map<string, LicenceType>
+  items: License[]
+  types: Map<string, LicenseType>
   onChange: () => void
 }) {
   const { t, lang } = useApp()
@@ -306,7 +306,7 @@ function IssuedTable({
                       >
                         {t('common.details')}
                       </button>
-                      {open === l.id && <Manage licence={l} type={ty} onChange={onChange} />}
+                      {open === l.id && <Manage license={l} type={ty} onChange={onChange} />}
                     </td>
                   </tr>
                 )
@@ -320,12 +320,12 @@ function IssuedTable({
 }
 
 function Manage({
-  licence: l,
+  license: l,
   type,
   onChange,
 }: {
-  licence: Licence
-  type: LicenceType | undefined
+  license: License
+  type: LicenseType | undefined
   onChange: () => void
 }) {
   const { t, lang, client, submit, config, orgName, suite } = useApp()
@@ -335,7 +335,7 @@ function Manage({
   const [until, setUntil] = useState(dateInput(Math.max(l.validUntilMs, Date.now()) + 365 * 5 * DAY_MS))
   const [error, setError] = useState<unknown>()
   const [note, setNote] = useState<string>()
-  const history = useLoad(() => licenceApi.history(client.url, l.id), [l.id, l.updatedHeight])
+  const history = useLoad(() => licenseApi.history(client.url, l.id), [l.id, l.updatedHeight])
   const active = l.status === 'active'
   const run = (f: () => Promise<void>) => async () => {
     setError(undefined)
@@ -349,15 +349,15 @@ function Manage({
       if (type === undefined || o === undefined) return
       // The new version needs the field values: the issuing department keeps them (here: the demo mailbox).
       const mail = await mailbox.issued(l.id, officerAuth(mailboxPaths.issued(l.id), l.holder))
-      const cred = mail.items.find((m) => m.licenceId === l.id)?.credential
+      const cred = mail.items.find((m) => m.licenseId === l.id)?.credential
       if (cred === undefined)
         throw new Error(
           lang === 'zh' ? '找不到原凭证的字段值' : 'the field values of the old credential are not available',
         )
       const fields = Object.fromEntries(Object.entries(credentialFields(suite, cred)).map(([k, v]) => [k, String(v)]))
-      let made: ReturnType<typeof reissueLicence> | undefined
+      let made: ReturnType<typeof reissueLicense> | undefined
       await submit((s) => {
-        made = reissueLicence({
+        made = reissueLicense({
           ...s,
           type: { code: type.code, name: type.name, nameEn: type.nameEn, fields: type.fields },
           issuer: { orgId: l.issuerOrg, name: orgName(l.issuerOrg), code: o.code },
@@ -374,7 +374,7 @@ function Manage({
       })
       if (made === undefined) return
       await mailbox.put(
-        { holder: l.holder, licenceId: made.id, credential: made.credential },
+        { holder: l.holder, licenseId: made.id, credential: made.credential },
         officerAuth(mailboxPaths.put(l.holder, made.id), l.holder),
       )
       setNote(made.id)

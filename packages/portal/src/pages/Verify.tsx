@@ -10,7 +10,7 @@
  */
 import { CommitCertificate, decode, fromBase64, type OfflineVerdict, toHex, verifyLicenseOffline } from '@govchain/sdk'
 import { type ChangeEvent, type FormEvent, useEffect, useState } from 'react'
-import { licenceApi, type Verdict } from '../api.ts'
+import { licenseApi, type Verdict } from '../api.ts'
 import { useApp } from '../app.tsx'
 import { tMaybe } from '../i18n.ts'
 import { decodeQrImage } from '../qr.ts'
@@ -165,7 +165,7 @@ export async function verifyInBrowser(
   let node: Verdict | undefined
   let nodeError: unknown
   try {
-    node = await licenceApi.verify(app.client.url, input)
+    node = await licenseApi.verify(app.client.url, input)
   } catch (e) {
     nodeError = e
   }
@@ -193,7 +193,7 @@ export async function verifyInBrowser(
     verdict: offline.verdict,
     reasons: offline.reasons,
     checks: offline.checks,
-    licence: node?.licence ?? null,
+    license: node?.license ?? null,
     type: node?.type ?? null,
     issuer: node?.issuer ?? null,
     disclosed: offline.disclosed.map((d) => ({
@@ -357,46 +357,46 @@ export function VerdictView({ outcome }: { outcome: VerifyOutcome }) {
           </ul>
         </Card>
         <div>
-          {v.licence !== null && (
+          {v.license !== null && (
             <Card title={t('verify.licence')}>
               <KV
                 rows={[
-                  [t('lic.type'), typeName ?? v.licence.typeCode],
+                  [t('lic.type'), typeName ?? v.license.typeCode],
                   [
                     t('lic.id'),
                     <code key="id" className="wrap">
-                      {v.licence.id}
+                      {v.license.id}
                     </code>,
                   ],
                   [
                     t('lic.issuer'),
-                    v.issuer === null ? orgName(v.licence.issuerOrg) : lang === 'zh' ? v.issuer.name : v.issuer.nameEn,
+                    v.issuer === null ? orgName(v.license.issuerOrg) : lang === 'zh' ? v.issuer.name : v.issuer.nameEn,
                   ],
                   [
                     t('lic.holder'),
                     <code key="h" className="wrap">
-                      {v.licence.holder}
+                      {v.license.holder}
                     </code>,
                   ],
                   [
                     t('lic.status'),
                     <Badge
                       key="s"
-                      tone={verdictTone(v.licence.effectiveStatus === 'active' ? 'valid' : v.licence.effectiveStatus)}
+                      tone={verdictTone(v.license.effectiveStatus === 'active' ? 'valid' : v.license.effectiveStatus)}
                     >
-                      {tMaybe(lang, `lic.status.${v.licence.effectiveStatus}`, v.licence.effectiveStatus)}
+                      {tMaybe(lang, `lic.status.${v.license.effectiveStatus}`, v.license.effectiveStatus)}
                     </Badge>,
                   ],
-                  [t('lic.validFrom'), formatDate(v.licence.validFromMs, lang)],
+                  [t('lic.validFrom'), formatDate(v.license.validFromMs, lang)],
                   [
                     t('lic.validUntil'),
-                    v.licence.validUntilMs === 0
+                    v.license.validUntilMs === 0
                       ? lang === 'zh'
                         ? '长期'
                         : 'No expiry'
-                      : formatDate(v.licence.validUntilMs, lang),
+                      : formatDate(v.license.validUntilMs, lang),
                   ],
-                  [t('lic.version'), v.licence.version],
+                  [t('lic.version'), v.license.version],
                 ]}
               />
             </Card>

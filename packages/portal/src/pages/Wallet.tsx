@@ -7,17 +7,17 @@
 import { fromHex, licenseTx } from '@govchain/sdk'
 import { useEffect, useState } from 'react'
 import {
-  type Licence,
-  type LicenceGrant,
-  type LicenceType,
-  type LicenceUse,
-  licenceApi,
+  type License,
+  type LicenseGrant,
+  type LicenseType,
+  type LicenseUse,
+  licenseApi,
   mailbox,
   mailboxPaths,
 } from '../api.ts'
 import { useApp } from '../app.tsx'
 import { tMaybe } from '../i18n.ts'
-import { fieldsOf, holderAuth, present, qrPayload } from '../licence.ts'
+import { fieldsOf, holderAuth, present, qrPayload } from '../license.ts'
 import { qrDataUrl } from '../qr.ts'
 import {
   ActionButton,
@@ -61,8 +61,8 @@ export function WalletPage() {
   const { data, error, loading, reload } = useLoad(async () => {
     if (did === undefined) return undefined
     const [list, types, mail] = await Promise.all([
-      licenceApi.list(client.url, { holder: did, limit: 200 }),
-      licenceApi.types(client.url),
+      licenseApi.list(client.url, { holder: did, limit: 200 }),
+      licenseApi.types(client.url),
       identity?.privateKey === undefined
         ? { items: [] }
         : mailbox
@@ -70,8 +70,8 @@ export function WalletPage() {
             .catch(() => ({ items: [] })),
     ])
     const creds: Record<string, string> = { ...localCredentials(did) }
-    for (const m of mail.items) creds[m.licenceId] ??= m.credential
-    return { licences: list.items, types: new Map(types.items.map((x) => [x.code, x])), creds }
+    for (const m of mail.items) creds[m.licenseId] ??= m.credential
+    return { licenses: list.items, types: new Map(types.items.map((x) => [x.code, x])), creds }
   }, [did, client, identity, suite, config])
   if (did === undefined) return <LoginFirst />
   return (
@@ -87,12 +87,12 @@ export function WalletPage() {
       </p>
       <ErrorBox error={error} />
       {loading && data === undefined && <Loading />}
-      {data !== undefined && data.licences.length === 0 && <p className="muted">{t('wallet.empty')}</p>}
+      {data !== undefined && data.licenses.length === 0 && <p className="muted">{t('wallet.empty')}</p>}
       <div data-testid="wallet-list">
-        {data?.licences.map((l) => (
-          <LicenceCard
+        {data?.licenses.map((l) => (
+          <LicenseCard
             key={l.id}
-            licence={l}
+            license={l}
             type={data.types.get(l.typeCode)}
             credential={data.creds[l.id]}
             onChange={reload}
@@ -114,14 +114,14 @@ function LoginFirst() {
   )
 }
 
-function LicenceCard({
-  licence: l,
+function LicenseCard({
+  license: l,
   type,
   credential,
   onChange,
 }: {
-  licence: Licence
-  type: LicenceType | undefined
+  license: License
+  type: LicenseType | undefined
   credential: string | undefined
   onChange: () => void
 }) {
@@ -198,8 +198,8 @@ function LicenceCard({
       {panel === 'qr' && credential !== undefined && (
         <QrPanel credential={credential} fieldNames={Object.keys(fields)} label={label} />
       )}
-      {panel === 'grant' && <GrantPanel licence={l} onDone={onChange} />}
-      {panel === 'uses' && <UsesPanel licence={l} />}
+      {panel === 'grant' && <GrantPanel license={l} onDone={onChange} />}
+      {panel === 'uses' && <UsesPanel license={l} />}
     </article>
   )
 }
@@ -296,9 +296,9 @@ function QrPanel({
   )
 }
 
-function GrantPanel({ licence, onDone }: { licence: Licence; onDone: () => void }) {
+function GrantPanel({ license, onDone }: { license: License; onDone: () => void }) {
   const { t, lang, config, submit, orgName } = useApp()
-  const [grantee, setGrantee] = useState(config.organisations.find((o) => o.id !== licence.issuerOrg)?.id ?? '')
+  const [grantee, setGrantee] = useState(config.organisations.find((o) => o.id !== license.issuerOrg)?.id ?? '')
   const [service, setService] = useState('bank-account-opening')
   const [purpose, setPurpose] = useState(lang === 'zh' ? '办理业务核验' : 'verification for a service')
   const [days, setDays] = useState(30)
@@ -348,7 +348,7 @@ function GrantPanel({ licence, onDone }: { licence: Licence; onDone: () => void 
           const r = await submit((s) =>
             licenseTx.grantUse({
               ...s,
-              licenceId: licence.id,
+              licenseId: license.id,
               grantee,
               service,
               purpose,
@@ -365,15 +365,15 @@ function GrantPanel({ licence, onDone }: { licence: Licence; onDone: () => void 
   )
 }
 
-function UsesPanel({ licence }: { licence: Licence }) {
+function UsesPanel({ license }: { license: License }) {
   const { t, lang, client, identity, suite, config, orgName, submit } = useApp()
   const [tick, setTick] = useState(0)
   const [error, setError] = useState<unknown>()
   const { data, error: loadError } = useLoad(async () => {
-    const path = `/v1/licenses/${licence.id}/uses`
+    const path = `/v1/licenses/${license.id}/uses`
     const auth = holderAuth(suite, config.chainId, path, identity!.did!, identity!.privateKey!)
-    return licenceApi.uses(client.url, licence.id, auth)
-  }, [licence.id, tick])
+    return licenseApi.uses(client.url, license.id, auth)
+  }, [license.id, tick])
   return (
     <div className="panel" data-testid="uses-panel">
       <ErrorBox error={loadError ?? error} />
@@ -389,7 +389,7 @@ function UsesPanel({ licence }: { licence: Licence }) {
               grants={data.grants}
               onWithdraw={async (g) => {
                 await submit((s) =>
-                  licenseTx.withdrawGrant({ ...s, licenceId: licence.id, grantId: fromHex(g.grantId) }),
+                  licenseTx.withdrawGrant({ ...s, licenseId: license.id, grantId: fromHex(g.grantId) }),
                 ).catch(setError)
                 setTick((n) => n + 1)
               }}
@@ -409,7 +409,7 @@ function UsesPanel({ licence }: { licence: Licence }) {
                 </tr>
               </thead>
               <tbody>
-                {data.uses.map((u: LicenceUse) => (
+                {data.uses.map((u: LicenseUse) => (
                   <tr key={u.seq}>
                     <td>{formatTime(u.timeMs, lang)}</td>
                     <td>{orgName(u.org)}</td>
@@ -430,8 +430,8 @@ function GrantsTable({
   grants,
   onWithdraw,
 }: {
-  grants: LicenceGrant[]
-  onWithdraw: (g: LicenceGrant) => Promise<void>
+  grants: LicenseGrant[]
+  onWithdraw: (g: LicenseGrant) => Promise<void>
 }) {
   const { t, lang, orgName } = useApp()
   return (

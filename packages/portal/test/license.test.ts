@@ -6,12 +6,12 @@
  */
 import assert from 'node:assert/strict'
 import { after, before, test } from 'node:test'
-import { getSuite, issueLicence } from '@govchain/sdk'
+import { getSuite, issueLicense } from '@govchain/sdk'
 import { type PortalFixture, type SeededHolder, seedHolders, startPortalFixture } from './helpers.ts'
 
 let f: PortalFixture
 let holders: SeededHolder[]
-let licenceId = ''
+let licenseId = ''
 let payload = ''
 let presentation = ''
 
@@ -59,12 +59,12 @@ test('an officer issues a licence and it appears in the holder wallet', async ()
   await page.getByTestId('issue-submit').click()
   const issued = page.getByTestId('issued')
   await issued.waitFor({ timeout: 40_000 })
-  licenceId = /1\.2\.156\.3005\.2\.[0-9A-Z.]+/.exec((await issued.textContent()) ?? '')![0]
-  await page.locator(`[data-testid="issued-row"][data-id="${licenceId}"]`).waitFor()
+  licenseId = /1\.2\.156\.3005\.2\.[0-9A-Z.]+/.exec((await issued.textContent()) ?? '')![0]
+  await page.locator(`[data-testid="issued-row"][data-id="${licenseId}"]`).waitFor()
 
   await login(enterprise.id)
   await page.goto(`${f.portal.url}/wallet`)
-  const card = page.locator(`[data-testid="wallet-licence"][data-id="${licenceId}"]`)
+  const card = page.locator(`[data-testid="wallet-licence"][data-id="${licenseId}"]`)
   await card.waitFor()
   assert.equal(await card.getAttribute('data-status'), 'active')
   await card.getByTestId('show-qr').click()
@@ -90,7 +90,7 @@ test('the QR payload and the QR image verify as valid, with the proof checked in
 
   // The QR image the holder downloads or prints, uploaded and decoded in the browser (jsQR).
   await page.goto(`${f.portal.url}/wallet`)
-  const card = page.locator(`[data-testid="wallet-licence"][data-id="${licenceId}"]`)
+  const card = page.locator(`[data-testid="wallet-licence"][data-id="${licenseId}"]`)
   await card.getByTestId('show-qr').click()
   const src = (await card.getByTestId('qr-image').getAttribute('src')) ?? ''
   const png = Buffer.from(src.replace(/^data:image\/png;base64,/, ''), 'base64')
@@ -133,7 +133,7 @@ test('an unauthorised issuer cannot issue, and its credential is rejected with t
   }
   const type = types.items.find((x) => !x.issuers.includes('police'))!
   const status = await net.clients[net.net.nodes[0]!.name]!.status()
-  const forged = issueLicence({
+  const forged = issueLicense({
     suite: getSuite('gm'),
     chainId: status.chainId,
     privateKey: net.keys.police!.privateKey,
@@ -157,12 +157,12 @@ test('after the officer revokes the licence, it verifies as revoked', async () =
   const { page } = f
   await login('officer:housing')
   await page.goto(`${f.portal.url}/issuer`)
-  const row = page.locator(`[data-testid="issued-row"][data-id="${licenceId}"]`)
+  const row = page.locator(`[data-testid="issued-row"][data-id="${licenseId}"]`)
   await row.getByTestId('manage').click()
   await row.getByTestId('manage-reason').fill('资质条件不再满足')
   await row.getByTestId('revoke').click()
   await page
-    .locator(`[data-testid="issued-row"][data-id="${licenceId}"][data-status="revoked"]`)
+    .locator(`[data-testid="issued-row"][data-id="${licenseId}"][data-status="revoked"]`)
     .waitFor({ timeout: 40_000 })
   const r = await verify(payload)
   assert.equal(r.verdict, 'revoked', r.text)

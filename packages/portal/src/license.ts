@@ -7,7 +7,7 @@ import {
   type CryptoSuite,
   credentialFields,
   fromHex,
-  licenceQr,
+  licenseQr,
   presentCredential,
   signHolderQuery,
 } from '@govchain/sdk'
@@ -18,7 +18,7 @@ export function present(suite: CryptoSuite, credential: string, names: readonly 
 }
 
 export function qrPayload(chainId: string, credential: string): string {
-  return licenceQr({ chainId, credential })
+  return licenseQr({ chainId, credential })
 }
 
 /** The disclosable fields a credential carries (name → value), read without verifying. */
