@@ -10,6 +10,7 @@
  */
 import { BlockHeader, decode, fromBase64, fromHex, type SuiteName, toBase64 } from '@govchain/core'
 import { ApiError, SdkError } from './errors.ts'
+import { HttpTransport, type JsonAnswer } from './transport.ts'
 
 /** The subset of the WHATWG WebSocket the client uses; `ws` and browsers both provide it. */
 export interface WebSocketLike {
@@ -172,6 +173,8 @@ export interface WaitOptions {
 
 export interface Client {
   readonly url: string
+  /** The HTTP transport every request of this client goes through (share it with readers). */
+  readonly transport: HttpTransport
   status(): Promise<Status>
   /** A committed block by height, or the latest one. */
   block(height: number | 'latest'): Promise<BlockInfo>
@@ -276,33 +279,7 @@ function checkHex(hex: string, what: string): void {
   }
 }
 
-// ---------------------------------------------------------------- transport
-
-async function readLimited(res: Response, max: number): Promise<string> {
-  const declared = Number(res.headers.get('content-length') ?? Number.NaN)
-  if (declared > max) bad(`answer of ${declared} bytes exceeds ${max}`)
-  if (res.body === null) return ''
-  const reader = res.body.getReader()
-  const chunks: Uint8Array[] = []
-  let total = 0
-  for (;;) {
-    const { done, value } = await reader.read()
-    if (done) break
-    total += value.length
-    if (total > max) {
-      await reader.cancel().catch(() => {})
-      bad(`answer exceeds ${max} bytes`)
-    }
-    chunks.push(value)
-  }
-  const all = new Uint8Array(total)
-  let o = 0
-  for (const c of chunks) {
-    all.set(c, o)
-    o += c.length
-  }
-  return new TextDecoder().decode(all)
-}
+// ---------------------------------------------------------------- helpers
 
 function sleep(ms: number, signal?: AbortSignal): Promise<void> {
   return new Promise((resolve, reject) => {
@@ -320,81 +297,15 @@ function sleep(ms: number, signal?: AbortSignal): Promise<void> {
 }
 
 export function createClient(options: ClientOptions): Client {
-  if (typeof options?.url !== 'string' || !/^https?:\/\//.test(options.url)) {
-    throw new SdkError('INVALID_ARGUMENT', 'url must be an http(s) URL')
-  }
-  const base = options.url.replace(/\/+$/, '')
-  // Bound: browsers throw "Illegal invocation" when fetch runs with a `this` other than the window.
-  const doFetch =
-    options.fetch ?? (typeof globalThis.fetch === 'function' ? globalThis.fetch.bind(globalThis) : undefined)
-  const timeoutMs = options.timeoutMs ?? CLIENT_DEFAULTS.timeoutMs
-  const responseBytesMax = options.responseBytesMax ?? CLIENT_DEFAULTS.responseBytesMax
-  if (typeof doFetch !== 'function') throw new SdkError('INVALID_ARGUMENT', 'no fetch available: pass options.fetch')
-  const fetchFn: typeof globalThis.fetch = doFetch
-
-  async function request(
-    method: 'GET' | 'POST',
-    path: string,
-    body?: unknown,
-  ): Promise<{ status: number; json: Json }> {
-    const controller = new AbortController()
-    const timer = setTimeout(() => controller.abort(), timeoutMs)
-    let res: Response
-    try {
-      const init: RequestInit = { method, signal: controller.signal, headers: { accept: 'application/json' } }
-      if (body !== undefined) {
-        init.body = JSON.stringify(body)
-        init.headers = { accept: 'application/json', 'content-type': 'application/json' }
-      }
-      res = await fetchFn(`${base}${path}`, init)
-    } catch (e) {
-      clearTimeout(timer)
-      if (controller.signal.aborted) {
-        throw new SdkError('SDK_TIMEOUT', `${method} ${path}: no answer within ${timeoutMs} ms`)
-      }
-      throw new SdkError('SDK_NETWORK_ERROR', `${method} ${path}: ${(e as Error)?.message ?? String(e)}`, {
-        details: { url: `${base}${path}` },
-      })
-    }
-    let text: string
-    try {
-      text = await readLimited(res, responseBytesMax)
-    } catch (e) {
-      if (e instanceof SdkError) throw e
-      if (controller.signal.aborted) {
-        throw new SdkError('SDK_TIMEOUT', `${method} ${path}: answer not complete within ${timeoutMs} ms`)
-      }
-      throw new SdkError('SDK_NETWORK_ERROR', `${method} ${path}: ${(e as Error)?.message ?? String(e)}`)
-    } finally {
-      clearTimeout(timer)
-    }
-    let parsed: unknown
-    try {
-      parsed = text === '' ? undefined : JSON.parse(text)
-    } catch {
-      parsed = undefined
-    }
-    if (!res.ok) {
-      const o = typeof parsed === 'object' && parsed !== null ? (parsed as Json) : undefined
-      if (o !== undefined && typeof o.code === 'string') {
-        const message = typeof o.message === 'string' ? o.message : o.code
-        const details = typeof o.details === 'object' && o.details !== null ? (o.details as Json) : undefined
-        throw new ApiError(o.code, message, res.status, details)
-      }
-      throw new ApiError(
-        'SDK_BAD_RESPONSE',
-        `${method} ${path}: HTTP ${res.status} without an error code`,
-        res.status,
-        {
-          body: text.slice(0, 200),
-        },
-      )
-    }
-    if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) {
-      throw new SdkError('SDK_BAD_RESPONSE', `${method} ${path}: answer is not a JSON object`, { status: res.status })
-    }
-    return { status: res.status, json: parsed as Json }
-  }
+  const transport = new HttpTransport({
+    url: options?.url,
+    ...(options?.fetch === undefined ? {} : { fetch: options.fetch }),
+    timeoutMs: options?.timeoutMs ?? CLIENT_DEFAULTS.timeoutMs,
+    responseBytesMax: options?.responseBytesMax ?? CLIENT_DEFAULTS.responseBytesMax,
+  })
+  const base = transport.url
+  const request = (method: 'GET' | 'POST', path: string, body?: unknown): Promise<JsonAnswer> =>
+    transport.request(method, path, body)
 
   async function status(): Promise<Status> {
     const { json: o } = await request('GET', '/v1/status')
@@ -654,5 +565,18 @@ export function createClient(options: ClientOptions): Client {
     return (await request('GET', path)).json
   }
 
-  return { url: base, status, block, submitTx, submitTxs, tx, waitForTx, state, validators, subscribe, getJson }
+  return {
+    url: base,
+    transport,
+    status,
+    block,
+    submitTx,
+    submitTxs,
+    tx,
+    waitForTx,
+    state,
+    validators,
+    subscribe,
+    getJson,
+  }
 }

@@ -38,6 +38,14 @@ export {
   type VerifiedState,
 } from './light-client.ts'
 export {
+  HttpTransport,
+  type JsonAnswer,
+  type JsonObject,
+  type RequestOptions,
+  TRANSPORT_DEFAULTS,
+  type TransportOptions,
+} from './transport.ts'
+export {
   addSignature,
   type BuildTxOptions,
   type BuiltTx,

@@ -5,57 +5,25 @@
  * Answers are read as data to display; anything that decides a verdict is re-checked in the
  * browser with the light client.
  */
-import { ApiError, SdkError } from '@govchain/sdk'
+import { ApiError, HttpTransport } from '@govchain/sdk'
 
 const REQUEST_TIMEOUT_MS = 15_000
-const ANSWER_CHARS_MAX = 16 * 1024 * 1024
+const ANSWER_BYTES_MAX = 16 * 1024 * 1024
+
+/** One transport per base URL (node API or the department's gateway): the SDK's, with its limits and error model. */
+const transports = new Map<string, HttpTransport>()
+function transportFor(base: string): HttpTransport {
+  let t = transports.get(base)
+  if (t === undefined) {
+    t = new HttpTransport({ url: base, timeoutMs: REQUEST_TIMEOUT_MS, responseBytesMax: ANSWER_BYTES_MAX })
+    if (transports.size >= 16) transports.clear()
+    transports.set(base, t)
+  }
+  return t
+}
 
 export async function callJson<T>(base: string, method: 'GET' | 'POST', path: string, body?: unknown): Promise<T> {
-  const controller = new AbortController()
-  const timer = setTimeout(() => controller.abort(), REQUEST_TIMEOUT_MS)
-  let res: Response
-  try {
-    res = await fetch(`${base.replace(/\/+$/, '')}${path}`, {
-      method,
-      signal: controller.signal,
-      headers:
-        body === undefined
-          ? { accept: 'application/json' }
-          : { accept: 'application/json', 'content-type': 'application/json' },
-      ...(body === undefined ? {} : { body: JSON.stringify(body) }),
-    })
-  } catch (e) {
-    clearTimeout(timer)
-    if (controller.signal.aborted) throw new SdkError('SDK_TIMEOUT', `${method} ${path}: no answer`)
-    throw new SdkError('SDK_NETWORK_ERROR', `${method} ${path}: ${(e as Error).message}`)
-  }
-  let text: string
-  try {
-    text = await res.text()
-  } finally {
-    clearTimeout(timer)
-  }
-  if (text.length > ANSWER_CHARS_MAX) throw new SdkError('SDK_BAD_RESPONSE', `${method} ${path}: answer too large`)
-  let json: unknown
-  try {
-    json = text === '' ? undefined : JSON.parse(text)
-  } catch {
-    json = undefined
-  }
-  if (!res.ok) {
-    const o = json as { code?: unknown; message?: unknown; details?: unknown } | undefined
-    if (typeof o?.code === 'string') {
-      throw new ApiError(
-        o.code,
-        typeof o.message === 'string' ? o.message : o.code,
-        res.status,
-        typeof o.details === 'object' && o.details !== null ? (o.details as Record<string, unknown>) : undefined,
-      )
-    }
-    throw new ApiError('SDK_BAD_RESPONSE', `${method} ${path}: HTTP ${res.status}`, res.status)
-  }
-  if (typeof json !== 'object' || json === null) throw new SdkError('SDK_BAD_RESPONSE', `${method} ${path}: not JSON`)
-  return json as T
+  return (await transportFor(base).request(method, path, body)).json as T
 }
 
 export function qs(params: Record<string, string | number | undefined>): string {

@@ -1,0 +1,97 @@
+/**
+ * The one HTTP transport (transport.ts): what every caller — client, readers, portal, data
+ * gateway — gets for each kind of answer, against a real HTTP server.
+ */
+import assert from 'node:assert/strict'
+import { createServer, type Server } from 'node:http'
+import type { AddressInfo } from 'node:net'
+import { after, before, describe, it } from 'node:test'
+import { ApiError, HttpTransport, SdkError } from '../src/index.ts'
+
+let server: Server
+let url: string
+
+before(async () => {
+  server = createServer((req, res) => {
+    const send = (status: number, body: string) => {
+      res.writeHead(status, { 'content-type': 'application/json' })
+      res.end(body)
+    }
+    if (req.url === '/ok') return send(200, '{"a":1}')
+    if (req.url === '/echo') {
+      let body = ''
+      req.on('data', (c) => {
+        body += c
+      })
+      req.on('end', () => send(200, JSON.stringify({ method: req.method, type: req.headers['content-type'], body })))
+      return
+    }
+    if (req.url === '/missing') return send(404, '{"code":"NOT_FOUND","message":"no such thing"}')
+    if (req.url === '/coded') return send(409, '{"code":"LICENSE_EXISTS","message":"exists","details":{"id":"x"}}')
+    if (req.url === '/uncoded') return send(502, '<html>bad gateway</html>')
+    if (req.url === '/array') return send(200, '[1,2]')
+    if (req.url === '/big') return send(200, JSON.stringify({ pad: 'x'.repeat(5000) }))
+    if (req.url === '/slow') return void setTimeout(() => send(200, '{}'), 2_000)
+    send(500, '{}')
+  })
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r))
+  url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`
+})
+after(() => {
+  server.closeAllConnections()
+  server.close()
+})
+
+const code = async (p: Promise<unknown>) => {
+  try {
+    await p
+  } catch (e) {
+    assert.ok(e instanceof SdkError, String(e))
+    return { code: e.code, status: e instanceof ApiError ? e.status : undefined }
+  }
+  assert.fail('expected a rejection')
+}
+
+describe('HttpTransport', () => {
+  it('refuses a base that is not an http(s) URL', () => {
+    assert.throws(() => new HttpTransport({ url: 'ftp://x' }), { code: 'INVALID_ARGUMENT' })
+  })
+
+  it('answers the JSON object; POST sends JSON', async () => {
+    const t = new HttpTransport({ url: `${url}/` })
+    assert.equal(t.url, url)
+    assert.deepEqual(await t.get('/ok'), { a: 1 })
+    assert.deepEqual(await t.post('/echo', { x: 'y' }), {
+      method: 'POST',
+      type: 'application/json',
+      body: '{"x":"y"}',
+    })
+  })
+
+  it("carries the node's code and status; find() is undefined only for a 404", async () => {
+    const t = new HttpTransport({ url })
+    assert.deepEqual(await code(t.get('/coded')), { code: 'LICENSE_EXISTS', status: 409 })
+    assert.deepEqual(await code(t.get('/missing')), { code: 'NOT_FOUND', status: 404 })
+    assert.equal(await t.find('/missing'), undefined)
+    assert.deepEqual(await t.find('/ok'), { a: 1 })
+    assert.deepEqual(await code(t.find('/coded')), { code: 'LICENSE_EXISTS', status: 409 })
+  })
+
+  it('an error without a code, a non-object and an oversize answer are SDK_BAD_RESPONSE', async () => {
+    const t = new HttpTransport({ url, responseBytesMax: 1000 })
+    assert.deepEqual(await code(t.get('/uncoded')), { code: 'SDK_BAD_RESPONSE', status: 502 })
+    assert.deepEqual(await code(t.get('/array')), { code: 'SDK_BAD_RESPONSE', status: undefined })
+    assert.deepEqual(await code(t.get('/big')), { code: 'SDK_BAD_RESPONSE', status: undefined })
+  })
+
+  it('no answer in time is SDK_TIMEOUT; no server is SDK_NETWORK_ERROR', async () => {
+    const t = new HttpTransport({ url, timeoutMs: 100 })
+    assert.deepEqual(await code(t.get('/slow')), { code: 'SDK_TIMEOUT', status: undefined })
+    const controller = new AbortController()
+    const pending = new HttpTransport({ url }).get('/slow', { signal: controller.signal })
+    controller.abort()
+    assert.deepEqual(await code(pending), { code: 'SDK_TIMEOUT', status: undefined })
+    const closed = new HttpTransport({ url: 'http://127.0.0.1:9' })
+    assert.deepEqual(await code(closed.get('/ok')), { code: 'SDK_NETWORK_ERROR', status: undefined })
+  })
+})
