@@ -14,6 +14,8 @@ export {
   executeBlockWith,
 } from './execute.ts'
 export * from './genesis.ts'
+export * from './http-guard.ts'
+export * from './key-file.ts'
 export * from './module.ts'
 export * from './paging.ts'
 export * from './params.ts'

@@ -14,7 +14,7 @@
  */
 import { parseArgs } from 'node:util'
 import { getSuite, type SuiteName } from '@govchain/core'
-import { Gateway, loadGatewayHome, openConnector } from '@govchain/node'
+import { Gateway, gatewayDir, loadGatewayHome, openConnector } from '@govchain/gateway'
 import { startGatewayProcess } from '../src/demo/gateway-procs.ts'
 import { requestHousingGrants, seedSharingDemo } from '../src/demo/sharing.ts'
 import { startNetwork, waitUntil } from '../src/testnet.ts'
@@ -49,7 +49,7 @@ try {
   const housing = net.net.nodes.find((n) => n.orgId === 'housing')!
   const p = await startGatewayProcess('police', police.home, net.dir)
   stops.push(p.stop)
-  const home = loadGatewayHome(housing.home)
+  const home = loadGatewayHome(gatewayDir(housing.home))
   const consumer = await Gateway.start({ home, connector: openConnector(home) })
   stops.push(() => consumer.stop())
   const grants = await requestHousingGrants({ net: net.net, clients: net.clients })

@@ -37,6 +37,7 @@ import { createRequire } from 'node:module'
 import type { AddressInfo } from 'node:net'
 import { extname, join, normalize, resolve, sep } from 'node:path'
 import { fileURLToPath } from 'node:url'
+import { guardBrowserRequest, LOOPBACK_HOSTS } from '@govchain/app'
 import {
   codec,
   encode,
@@ -58,15 +59,7 @@ import {
   LICENSE_MODULE,
   LicenseRecord,
 } from '@govchain/license/schema'
-import {
-  DEMO_DEPARTMENTS,
-  genesisValidatorSet,
-  guardBrowserRequest,
-  LOOPBACK_HOSTS,
-  loadKeyFile,
-  type NetworkFile,
-  parseGenesis,
-} from '@govchain/node'
+import { DEMO_DEPARTMENTS, genesisValidatorSet, loadKeyFile, type NetworkFile, parseGenesis } from '@govchain/node'
 import { createClient, getSuite } from '@govchain/sdk'
 
 export const PORTAL_DIR = fileURLToPath(new URL('../../portal/', import.meta.url))

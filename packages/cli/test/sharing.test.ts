@@ -10,18 +10,17 @@ import { request as httpRequest } from 'node:http'
 import { join } from 'node:path'
 import { after, before, describe, it } from 'node:test'
 import { codec, encode, errorInfo, fromBase64, fromHex, getSuite, toHex, utf8 } from '@govchain/core'
-import { CreateDidArgs, deriveDid } from '@govchain/identity/schema'
 import {
-  createOrgCA,
-  issueClientCert,
+  gatewayDir,
   issueSubjectCredential,
-  LmdbChainStore,
   loadGatewayHome,
   openPayload,
   postToGateway,
   signReceipt,
   signRequest,
-} from '@govchain/node'
+} from '@govchain/gateway'
+import { CreateDidArgs, deriveDid } from '@govchain/identity/schema'
+import { createOrgCA, issueClientCert, LmdbChainStore } from '@govchain/node'
 import { buildTx, sharingDecide, sharingRequest, sharingRevoke, signSharingAuth } from '@govchain/sdk'
 import { type DataRequest, gatewayLocalMessage, ReceiptBody, subjectPseudonym } from '@govchain/sharing/schema'
 import { type GatewayProcess, startGatewayProcess } from '../src/demo/gateway-procs.ts'
@@ -57,7 +56,7 @@ const homeOf = (org: string) => net.net.nodes.find((n) => n.orgId === org)!.home
 
 /** A request built and signed exactly as housing's gateway would (or altered, for the forgeries). */
 function housingRequest(grantId: string, resourceId: string, fields: string[], filterValues?: string[]) {
-  const h = loadGatewayHome(homeOf('housing'))
+  const h = loadGatewayHome(gatewayDir(homeOf('housing')))
   const owner = resourceId.split('.')[0]!
   const req: DataRequest = {
     chainId: net.net.chainId,
@@ -175,7 +174,7 @@ describe('data sharing across 4 departments (multi-process)', { timeout: 600_000
 
   it('request → approve → fetch: only granted fields and rows, encrypted, receipt on chain matches the bytes delivered', async () => {
     const applicant = demo.people[3]!
-    const police = loadGatewayHome(homeOf('police'))
+    const police = loadGatewayHome(gatewayDir(homeOf('police')))
     const { home, signed, body } = housingRequest(
       grants.household,
       'police.household',
@@ -319,7 +318,7 @@ describe('data sharing across 4 departments (multi-process)', { timeout: 600_000
 
   it('refusals: no grant, field not granted, forged, replayed, foreign certificate — coded and logged', async () => {
     const applicant = demo.people[1]!
-    const housingHome = loadGatewayHome(homeOf('housing'))
+    const housingHome = loadGatewayHome(gatewayDir(homeOf('housing')))
     const cases: [string, Promise<{ code: string }>][] = []
 
     // No grant (a random grant id), and market's grant presented to police.
@@ -381,7 +380,7 @@ describe('data sharing across 4 departments (multi-process)', { timeout: 600_000
     const fromRogue = housingRequest(grants.household, 'police.household', ['name'])
     assert.equal((await callAs(rogue, 'police', fromRogue.body)).code, 'GATEWAY_CERT_NOT_CONSORTIUM')
     // Another consortium member's certificate presenting housing's request.
-    const taxHome = loadGatewayHome(homeOf('tax'))
+    const taxHome = loadGatewayHome(gatewayDir(homeOf('tax')))
     assert.equal(
       (await callAs(taxHome.tls, 'police', housingRequest(grants.household, 'police.household', ['name']).body)).code,
       'GATEWAY_CERT_MISMATCH',
@@ -414,7 +413,7 @@ describe('data sharing across 4 departments (multi-process)', { timeout: 600_000
   })
 
   it('refusals: revoked and expired grants', async () => {
-    const housingHome = loadGatewayHome(homeOf('housing'))
+    const housingHome = loadGatewayHome(gatewayDir(homeOf('housing')))
     // Revoked: a fresh grant, used once, then revoked by police's approver.
     const req = sharingRequest({
       ...(await signer('housing')),
@@ -556,7 +555,7 @@ describe('data sharing across 4 departments (multi-process)', { timeout: 600_000
   })
 
   it('the data subject sees each access with their DID; nobody else can', async () => {
-    const police = loadGatewayHome(homeOf('police'))
+    const police = loadGatewayHome(gatewayDir(homeOf('police')))
     const didOf = async (key: { publicKey: Uint8Array; privateKey: Uint8Array }) => {
       const did = deriveDid(suite, key.publicKey)
       const height = (await net.clients.market!.status()).height
@@ -669,7 +668,7 @@ describe('data sharing across 4 departments (multi-process)', { timeout: 600_000
     // the field not granted and the revoked grant above.
     assert.ok(l.json.refusals.length >= 2, `refusals: ${JSON.stringify(l.json.refusals)}`)
     assert.ok(l.json.refusals.every((r) => (r as { grantId: string | null }).grantId !== null))
-    const police = loadGatewayHome(homeOf('police'))
+    const police = loadGatewayHome(gatewayDir(homeOf('police')))
     const alice = toHex(subjectPseudonym(suite, police.pseudonymKey!, 'person', demo.people[5]!.idNumber))
     const onlyAlice = await lineage(net.keys.tax!, alice)
     assert.ok(
@@ -680,7 +679,7 @@ describe('data sharing across 4 departments (multi-process)', { timeout: 600_000
   })
 
   it('issue 13 item 9: personal fields only for named data subjects, never the whole table', async () => {
-    const home = loadGatewayHome(homeOf('housing'))
+    const home = loadGatewayHome(gatewayDir(homeOf('housing')))
     const fetch = async (fields: string[], filter?: { field: string; values: string[] }) => {
       const r = housingRequest(grants.household, 'police.household', fields)
       const req: DataRequest = { ...r.req, ...(filter === undefined ? {} : { filter }) }
@@ -722,7 +721,7 @@ describe('data sharing across 4 departments (multi-process)', { timeout: 600_000
       reason: '准予',
     })
     assert.equal(await commit('police', decide), 'OK')
-    const home = loadGatewayHome(homeOf('housing'))
+    const home = loadGatewayHome(gatewayDir(homeOf('housing')))
     // Ten at once, each naming ten people: each would get ten rows if the limit were read from the chain.
     const ten = demo.people.slice(10, 20).map((p) => p.idNumber)
     const answers = await Promise.all(
@@ -763,7 +762,7 @@ describe('data sharing across 4 departments (multi-process)', { timeout: 600_000
   })
 
   it('issue 13 items 5 and 6: refusals carry no requester data, need a registered gateway, and are aggregated', async () => {
-    const housingHome = loadGatewayHome(homeOf('housing'))
+    const housingHome = loadGatewayHome(gatewayDir(homeOf('housing')))
     const person = demo.people[7]!
     const t0 = Date.now()
     // Personal data in every field a requester controls: grant id, resource, fields, filter, chain

@@ -121,10 +121,39 @@ describe('package boundaries', () => {
         .filter((spec) => appPackages.has(packageOf(spec)) || packageOf(spec) === '@govchain/distribution')
         .map((spec) => `${relative(root, file)} imports ${spec}`),
     )
-    // The data gateway still lives in the node and speaks the sharing application's protocol;
-    // it is the one exception until it becomes its own package (issue 14).
-    const remaining = offences.filter((o) => !o.startsWith('packages/node/src/gateway/'))
-    assert.deepEqual(remaining, [])
+    assert.deepEqual(offences, [])
+  })
+
+  it('a validator installs no database driver: the node depends on none, even through workspace packages', () => {
+    const manifests = new Map<string, { dependencies?: Record<string, string> }>()
+    for (const d of readdirSync(join(root, 'packages')).filter((x) => x !== 'apps' && !x.startsWith('.')))
+      manifests.set(`@govchain/${d}`, JSON.parse(readFileSync(join(root, 'packages', d, 'package.json'), 'utf8')))
+    for (const d of appDirs) {
+      const pkg = JSON.parse(readFileSync(join(APPS, d, 'package.json'), 'utf8'))
+      manifests.set(pkg.name, pkg)
+    }
+    const closure = new Set<string>()
+    const visit = (name: string): void => {
+      if (closure.has(name)) return
+      closure.add(name)
+      for (const dep of Object.keys(manifests.get(name)?.dependencies ?? {})) visit(dep)
+    }
+    visit('@govchain/node')
+    const drivers = [...closure].filter((d) => /^(pg|pg-.*|better-sqlite3|sqlite3|mysql2?|oracledb)$/.test(d))
+    assert.deepEqual(drivers, [])
+    assert.ok(!closure.has('@govchain/gateway'), 'the node does not depend on the gateway')
+    // The gateway is the package that brings them.
+    const gateway = Object.keys(manifests.get('@govchain/gateway')?.dependencies ?? {})
+    assert.ok(gateway.includes('pg') && gateway.includes('better-sqlite3'))
+  })
+
+  it('the data gateway reaches the chain only through the API client, never the node', () => {
+    const offences = sources(join(root, 'packages/gateway/src')).flatMap((file) =>
+      imports(file)
+        .filter((spec) => ['@govchain/node', '@govchain/store', '@govchain/consensus'].includes(packageOf(spec)))
+        .map((spec) => `${relative(root, file)} imports ${spec}`),
+    )
+    assert.deepEqual(offences, [])
   })
 
   it('every package declares the workspace packages its sources import', () => {

@@ -15,17 +15,23 @@
  */
 import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { join, resolve } from 'node:path'
-import { DEFAULT_PARAMS, type Genesis, type GenesisOrganisation, type Module, parseGenesis } from '@govchain/app'
-import { demoCreditCode, fromHex, GovchainError, getSuite, type SuiteName, toHex } from '@govchain/core'
+import {
+  DEFAULT_PARAMS,
+  type Genesis,
+  type GenesisOrganisation,
+  type KeyFile,
+  loadKeyFile,
+  type Module,
+  newKeyFile,
+  parseGenesis,
+  readJson,
+} from '@govchain/app'
+import { demoCreditCode, GovchainError, type SuiteName, toHex } from '@govchain/core'
 import { createOrgCA, issueNodeCert, type PeerAddress } from '@govchain/p2p'
 
-export interface KeyFile {
-  suite: SuiteName
-  publicKey: string
-  privateKey: string
-}
-
 export type { PeerAddress }
+// Key files and JSON files of a home are the app platform's (the gateway and the CLI read them too).
+export { type KeyFile, loadKeyFile, newKeyFile, readJson }
 
 export interface NodeConfig {
   nodeId: string
@@ -198,40 +204,6 @@ export interface InitOptions {
 
 function writeJson(path: string, value: unknown, secret = false): void {
   writeFileSync(path, `${JSON.stringify(value, null, 2)}\n`, { mode: secret ? 0o600 : 0o644 })
-}
-
-export function readJson<T>(path: string, code: 'CONFIG_INVALID' | 'GENESIS_INVALID' | 'HOME_NOT_FOUND'): T {
-  let text: string
-  try {
-    text = readFileSync(path, 'utf8')
-  } catch {
-    throw new GovchainError('HOME_NOT_FOUND', `cannot read ${path}`)
-  }
-  try {
-    return JSON.parse(text) as T
-  } catch (e) {
-    throw new GovchainError(code === 'HOME_NOT_FOUND' ? 'CONFIG_INVALID' : code, `${path}: ${(e as Error).message}`)
-  }
-}
-
-export function newKeyFile(suiteName: SuiteName): KeyFile {
-  const suite = getSuite(suiteName)
-  const kp = suite.generateKeyPair()
-  return { suite: suiteName, publicKey: toHex(kp.publicKey), privateKey: toHex(kp.privateKey) }
-}
-
-export function loadKeyFile(path: string): { suite: SuiteName; publicKey: Uint8Array; privateKey: Uint8Array } {
-  const k = readJson<KeyFile>(path, 'CONFIG_INVALID')
-  if ((k.suite !== 'gm' && k.suite !== 'intl') || typeof k.privateKey !== 'string') {
-    throw new GovchainError('CONFIG_INVALID', `${path}: not a govchain key file`)
-  }
-  const suite = getSuite(k.suite)
-  const privateKey = fromHex(k.privateKey)
-  const publicKey = suite.publicKeyFromPrivate(privateKey)
-  if (k.publicKey !== undefined && toHex(publicKey) !== k.publicKey.toLowerCase()) {
-    throw new GovchainError('CONFIG_INVALID', `${path}: publicKey does not match privateKey`)
-  }
-  return { suite: k.suite, publicKey, privateKey }
 }
 
 /** Creates a complete local network under `dir`. Refuses a folder that already holds one. */

@@ -8,7 +8,13 @@ import assert from 'node:assert/strict'
 import { writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { after, before, test } from 'node:test'
-import { type Gateway, issueSubjectCredential, loadGatewayHome, startGatewayFromHome } from '@govchain/node'
+import {
+  type Gateway,
+  gatewayDir,
+  issueSubjectCredential,
+  loadGatewayHome,
+  startGatewayFromHome,
+} from '@govchain/gateway'
 import { seedSharingDemo } from '../../cli/src/demo/sharing.ts'
 import { type PortalFixture, type SeededHolder, seedHolders, startPortalFixture } from './helpers.ts'
 
@@ -31,13 +37,18 @@ before(async () => {
         localBasePort: base + 50,
         people: 12,
       })
-      for (const n of net.net.nodes) gateways.push(await startGatewayFromHome(n.home))
+      for (const n of net.net.nodes) gateways.push(await startGatewayFromHome(gatewayDir(n.home)))
       person = demo.people[0]!
       const holders = await seedHolders(net)
       citizen = holders.find((h) => h.kind === 'citizen')!
       // The identity authority (police) binds the citizen's DID to their pseudonym, off chain.
       const police = net.net.nodes.find((n) => n.orgId === 'police')!
-      const credential = issueSubjectCredential(loadGatewayHome(police.home), citizen.did, 'person', person.idNumber)
+      const credential = issueSubjectCredential(
+        loadGatewayHome(gatewayDir(police.home)),
+        citizen.did,
+        'person',
+        person.idNumber,
+      )
       writeFileSync(
         join(net.dir, 'demo', 'identities.json'),
         JSON.stringify(holders.map((h) => (h.id === citizen.id ? { ...h, subjectCredential: credential } : h))),

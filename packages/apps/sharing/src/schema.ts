@@ -58,8 +58,35 @@ export const SHARING_ERRORS = {
 } as const satisfies Record<string, ErrorInfo>
 registerErrors(SHARING_MODULE, SHARING_ERRORS)
 
+/**
+ * The codes of the gateway protocol (this schema's DataRequest, receipts, the local API): the
+ * data gateways (@govchain/gateway) answer them, and some are recorded as refusals on chain
+ * (REFUSAL_CODES), so they belong to the sharing application, not to the protocol core.
+ */
+export const GATEWAY_ERRORS = {
+  GATEWAY_BAD_REQUEST: { http: 400, message: 'gateway request is malformed' },
+  GATEWAY_BAD_SIGNATURE: { http: 401, message: 'gateway request signature does not verify' },
+  GATEWAY_REPLAY: { http: 409, message: 'gateway request was already served (replay)' },
+  GATEWAY_STALE_REQUEST: { http: 401, message: 'gateway request time is outside the accepted window' },
+  GATEWAY_CERT_NOT_CONSORTIUM: { http: 401, message: 'client certificate is not issued by a consortium organisation' },
+  GATEWAY_CERT_MISMATCH: { http: 403, message: 'certificate does not match the registered gateway' },
+  GATEWAY_CERT_NOT_REGISTERED: {
+    http: 403,
+    message: 'client certificate is not a data gateway certificate registered in the catalogue',
+  },
+  GATEWAY_UNKNOWN_CONSUMER: { http: 403, message: 'the requesting organisation has no registered gateway' },
+  GATEWAY_BAD_RESPONSE: { http: 502, message: 'the provider gateway answered with an invalid response' },
+  GATEWAY_UNREACHABLE: { http: 503, message: 'the gateway could not be reached' },
+  GATEWAY_CONNECTOR_ERROR: { http: 500, message: 'the department database failed' },
+  GATEWAY_CONFIG_INVALID: { http: 400, message: 'gateway configuration is invalid' },
+} as const satisfies Record<string, ErrorInfo>
+
+registerErrors('gateway', GATEWAY_ERRORS)
+
 declare module '@govchain/core' {
-  interface ModuleErrorCodes extends Record<keyof typeof SHARING_ERRORS, true> {}
+  interface ModuleErrorCodes
+    extends Record<keyof typeof SHARING_ERRORS, true>,
+      Record<keyof typeof GATEWAY_ERRORS, true> {}
 }
 
 /** This application's typed reference: other applications put it in `requires` and call `ctx.keeper(sharingRef)`. */

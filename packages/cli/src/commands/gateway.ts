@@ -1,9 +1,6 @@
-/**
- * `govchain gateway init|start`: the department's data gateway beside its node (docs/sharing.md).
- * Registered in main.ts's buildProgram with `registerGatewayCommand(program)`.
- */
-import { initGatewayHome, startGatewayFromHome } from '@govchain/node'
+import { gatewayDir, startGatewayFromHome } from '@govchain/gateway'
 import { type Command, InvalidArgumentError } from 'commander'
+import { initNodeGateway, nodeChain } from '../gateway-home.ts'
 
 function port(v: string): number {
   const n = Number(v)
@@ -22,7 +19,7 @@ export function registerGatewayCommand(program: Command): void {
     .option('--local-port <port>', 'loopback port for the department’s officers', port, 7951)
     .option('--host <host>', 'address to listen on and register', '127.0.0.1')
     .action((o: { home: string; port: number; localPort: number; host: string }) => {
-      const h = initGatewayHome({ nodeHome: o.home, port: o.port, localPort: o.localPort, host: o.host })
+      const h = initNodeGateway(o.home, { port: o.port, localPort: o.localPort, host: o.host })
       process.stdout.write(
         `${JSON.stringify({ orgId: h.config.orgId, url: h.config.url, publicKey: Buffer.from(h.key.publicKey).toString('hex'), certFingerprint: Buffer.from(h.certFingerprint).toString('hex') })}\n`,
       )
@@ -33,7 +30,10 @@ export function registerGatewayCommand(program: Command): void {
     .action(async (o: { home: string }) => {
       const log = (level: string) => (obj: Record<string, unknown>, msg: string) =>
         process.stdout.write(`${JSON.stringify({ level, time: Date.now(), msg, ...obj })}\n`)
-      const g = await startGatewayFromHome(o.home, { info: log('info'), warn: log('warn') })
+      const g = await startGatewayFromHome(gatewayDir(o.home), {
+        logger: { info: log('info'), warn: log('warn') },
+        upgrade: nodeChain(o.home),
+      })
       process.stdout.write(
         `${JSON.stringify({ level: 'info', msg: 'gateway ready', orgId: g.orgId, url: g.url, localUrl: g.localUrl })}\n`,
       )

@@ -20,13 +20,11 @@ import { GovchainError, getSuite, toHex, utf8 } from '@govchain/core'
 import {
   type ColumnSpec,
   type GatewayHome,
-  initGatewayHome,
-  loadKeyFile,
-  type NetworkFile,
   openConnector,
   type ResourceBinding,
   saveGatewayConfig,
-} from '@govchain/node'
+} from '@govchain/gateway'
+import { loadKeyFile, type NetworkFile } from '@govchain/node'
 import {
   type BuiltTx,
   type Client,
@@ -37,6 +35,7 @@ import {
   sharingRequest,
 } from '@govchain/sdk'
 import { subjectPseudonym } from '@govchain/sharing/schema'
+import { initNodeGateway } from '../gateway-home.ts'
 
 // ---------------------------------------------------------------- fake people
 
@@ -401,7 +400,7 @@ async function commit(client: Client, tx: BuiltTx, what: string): Promise<void> 
 /**
  * Creates each department's gateway home and database (idempotent), registers the gateways
  * and publishes the silos' catalogue entries on chain. Gateways are started separately
- * (`govchain gateway start --home <node home>`, or startGatewayFromHome).
+ * (`govchain gateway start --home <node home>`, or startGatewayFromHome(gatewayDir(home))).
  */
 export async function seedSharingDemo(opts: SeedSharingDemoOptions): Promise<SharingDemo> {
   const log = opts.onProgress ?? (() => {})
@@ -415,8 +414,7 @@ export async function seedSharingDemo(opts: SeedSharingDemoOptions): Promise<Sha
 
   const homes: Record<string, GatewayHome> = {}
   for (const [i, n] of opts.net.nodes.entries()) {
-    homes[n.orgId] = initGatewayHome({
-      nodeHome: n.home,
+    homes[n.orgId] = initNodeGateway(n.home, {
       caDir: join(opts.dir, 'orgs', n.orgId),
       port: gwBase + i,
       localPort: localBase + i,
@@ -448,7 +446,7 @@ export async function seedSharingDemo(opts: SeedSharingDemoOptions): Promise<Sha
     }
     const binding: ResourceBinding = { table: silo.table, subjectColumn: 'subject_ref' }
     home.config.resources[silo.resourceId] = binding
-    saveGatewayConfig(node.home, home.config)
+    saveGatewayConfig(home.dir, home.config)
     resources[silo.orgId] = silo.resourceId
   }
 

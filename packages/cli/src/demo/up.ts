@@ -10,7 +10,8 @@
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { getSuite, toHex } from '@govchain/core'
-import { issueSubjectCredential, loadGatewayHome, type NetworkFile } from '@govchain/node'
+import { gatewayDir, issueSubjectCredential, loadGatewayHome } from '@govchain/gateway'
+import type { NetworkFile } from '@govchain/node'
 import { createClient, identity } from '@govchain/sdk'
 import { type PortalServer, servePortal } from '../portal-server.ts'
 import { type GatewayProcess, startGatewayProcess } from './gateway-procs.ts'
@@ -116,7 +117,7 @@ async function seedCitizen(
     return {}
   }
   const did = tx.did
-  const credential = issueSubjectCredential(loadGatewayHome(police.home), did, 'person', person.idNumber)
+  const credential = issueSubjectCredential(loadGatewayHome(gatewayDir(police.home)), did, 'person', person.idNumber)
   const path = join(dir, 'demo', 'identities.json')
   const existing = existsSync(path) ? (JSON.parse(readFileSync(path, 'utf8')) as { id: string }[]) : []
   const citizen = {

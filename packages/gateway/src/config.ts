@@ -1,5 +1,7 @@
 /**
- * A gateway's home: a `gateway/` folder inside its department node's home.
+ * A gateway's home: its own folder, by default `gateway/` inside its department node's home
+ * (gatewayDir). The gateway reads nothing else of the node's home: the chain id and suite are in
+ * gateway.json, everything on chain comes through the node's API.
  *
  *   <node home>/gateway/gateway.json   configuration (GatewayConfig)
  *   <node home>/gateway/key.json       the gateway's chain-suite key (signs requests and receipts;
@@ -13,9 +15,9 @@
 import { createHash, X509Certificate } from 'node:crypto'
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs'
 import { join, resolve } from 'node:path'
+import { loadKeyFile, newKeyFile, readJson } from '@govchain/app'
 import { GovchainError, type SuiteName } from '@govchain/core'
 import { issueClientCert } from '@govchain/p2p'
-import { loadHome, loadKeyFile, newKeyFile, readJson } from '../home.ts'
 
 export interface ResourceBinding {
   /** Table (or view) holding the resource; catalogue field names are its column names. */
@@ -26,6 +28,10 @@ export interface ResourceBinding {
 
 export interface GatewayConfig {
   orgId: string
+  /** The chain this gateway serves (requests and receipts name it). */
+  chainId: string
+  /** The chain's crypto suite (the gateway's key, request and receipt signatures). */
+  suite: SuiteName
   /** This department's node API (grants are checked there at request time). */
   nodeApiUrl: string
   /** mutual-TLS listener other gateways call. */
@@ -76,7 +82,6 @@ export interface GatewayHome {
   tls: { certPem: string; keyPem: string }
   /** SHA-256 of the TLS certificate's DER (what catalog.setGateway registers). */
   certFingerprint: Uint8Array
-  trustedCaPems: string[]
   pseudonymKey?: Uint8Array
 }
 
@@ -89,9 +94,15 @@ export function certFingerprintOf(certPem: string): Uint8Array {
 }
 
 export interface InitGatewayOptions {
-  nodeHome: string
-  /** Folder with the organisation's ca.crt and ca.key (DIR/orgs/<org> after `govchain init`). */
-  caDir?: string
+  /** The gateway's folder (gatewayDir(nodeHome) by convention). */
+  dir: string
+  orgId: string
+  /** This department's node API. */
+  nodeApiUrl: string
+  chainId: string
+  suite: SuiteName
+  /** The organisation's CA (DIR/orgs/<org>/ca.{crt,key} after `govchain init`): issues the gateway's TLS certificate. */
+  ca: { certPem: string; keyPem: string }
   port: number
   localPort: number
   host?: string
@@ -100,36 +111,30 @@ export interface InitGatewayOptions {
   resources?: Record<string, ResourceBinding>
 }
 
-/** Creates `<node home>/gateway/` (idempotent: an existing gateway.json is kept and returned). */
+/** Creates the gateway's folder (idempotent: an existing gateway.json is kept and returned). */
 export function initGatewayHome(opts: InitGatewayOptions): GatewayHome {
-  const node = loadHome(opts.nodeHome)
-  const dir = gatewayDir(opts.nodeHome)
+  const dir = resolve(opts.dir)
   if (!existsSync(join(dir, 'gateway.json'))) {
     // The gateway's folder holds its keys, its ledger and refusal log: this user only.
     mkdirSync(dir, { recursive: true, mode: 0o700 })
-    const caDir = opts.caDir ?? resolve(node.home, '..', '..', 'orgs', node.config.orgId)
-    const ca = {
-      certPem: readFileSync(join(caDir, 'ca.crt'), 'utf8'),
-      keyPem: readFileSync(join(caDir, 'ca.key'), 'utf8'),
-    }
     const host = opts.host ?? '127.0.0.1'
-    const tls = issueClientCert(ca, {
-      nodeId: `${node.config.orgId}-gateway`,
-      orgId: node.config.orgId,
+    const tls = issueClientCert(opts.ca, {
+      nodeId: `${opts.orgId}-gateway`,
+      orgId: opts.orgId,
       hosts: [host, 'localhost'],
       validityDays: 825,
     })
     writeFileSync(join(dir, 'tls.crt'), tls.certPem)
     writeFileSync(join(dir, 'tls.key'), tls.keyPem, { mode: 0o600 })
-    writeFileSync(join(dir, 'key.json'), `${JSON.stringify(newKeyFile(node.genesis.suite), null, 2)}\n`, {
-      mode: 0o600,
-    })
+    writeFileSync(join(dir, 'key.json'), `${JSON.stringify(newKeyFile(opts.suite), null, 2)}\n`, { mode: 0o600 })
     if (opts.pseudonymKey !== undefined) {
       writeFileSync(join(dir, 'pseudonym.key'), Buffer.from(opts.pseudonymKey).toString('hex'), { mode: 0o600 })
     }
     const config: GatewayConfig = {
-      orgId: node.config.orgId,
-      nodeApiUrl: `http://${node.config.api.host}:${node.config.api.port}`,
+      orgId: opts.orgId,
+      chainId: opts.chainId,
+      suite: opts.suite,
+      nodeApiUrl: opts.nodeApiUrl,
       listen: { host, port: opts.port },
       local: { host: '127.0.0.1', port: opts.localPort },
       url: `https://${host}:${opts.port}`,
@@ -141,25 +146,43 @@ export function initGatewayHome(opts: InitGatewayOptions): GatewayHome {
     }
     writeFileSync(join(dir, 'gateway.json'), `${JSON.stringify(config, null, 2)}\n`)
   }
-  return loadGatewayHome(opts.nodeHome)
+  return loadGatewayHome(dir)
 }
 
-export function saveGatewayConfig(nodeHome: string, config: GatewayConfig): void {
-  writeFileSync(join(gatewayDir(nodeHome), 'gateway.json'), `${JSON.stringify(config, null, 2)}\n`)
+export function saveGatewayConfig(dir: string, config: GatewayConfig): void {
+  writeFileSync(join(resolve(dir), 'gateway.json'), `${JSON.stringify(config, null, 2)}\n`)
 }
 
-export function loadGatewayHome(nodeHome: string): GatewayHome {
-  const node = loadHome(nodeHome)
-  const dir = gatewayDir(nodeHome)
+/**
+ * Reads a gateway's folder. `upgrade` fills chainId and suite into a gateway.json written before
+ * they were kept there (the CLI passes its node's), once; without it such a file is refused.
+ */
+export function loadGatewayHome(dirArg: string, upgrade?: { chainId: string; suite: SuiteName }): GatewayHome {
+  const dir = resolve(dirArg)
   if (!existsSync(join(dir, 'gateway.json'))) {
-    throw new GovchainError(
-      'HOME_NOT_FOUND',
-      `${dir} has no gateway.json; run govchain gateway init --home ${nodeHome}`,
-    )
+    throw new GovchainError('HOME_NOT_FOUND', `${dir} has no gateway.json; run govchain gateway init`)
   }
   const config = readJson<GatewayConfig>(join(dir, 'gateway.json'), 'CONFIG_INVALID')
-  if (typeof config.orgId !== 'string' || config.orgId !== node.config.orgId || !config.listen || !config.local) {
+  if (typeof config.orgId !== 'string' || !config.listen || !config.local) {
     throw new GovchainError('GATEWAY_CONFIG_INVALID', `${dir}/gateway.json: orgId, listen or local missing or wrong`)
+  }
+  if (config.chainId === undefined && config.suite === undefined && upgrade !== undefined) {
+    config.chainId = upgrade.chainId
+    config.suite = upgrade.suite
+    saveGatewayConfig(dir, config)
+  }
+  if (
+    typeof config.chainId !== 'string' ||
+    config.chainId === '' ||
+    (config.suite !== 'gm' && config.suite !== 'intl')
+  ) {
+    throw new GovchainError('GATEWAY_CONFIG_INVALID', `${dir}/gateway.json: chainId or suite missing or wrong`)
+  }
+  if (upgrade !== undefined && (config.chainId !== upgrade.chainId || config.suite !== upgrade.suite)) {
+    throw new GovchainError(
+      'GATEWAY_CONFIG_INVALID',
+      `${dir}/gateway.json: chain ${config.chainId} (${config.suite}), but its node runs ${upgrade.chainId} (${upgrade.suite})`,
+    )
   }
   for (const k of [
     'requestSkewMs',
@@ -181,6 +204,9 @@ export function loadGatewayHome(nodeHome: string): GatewayHome {
     )
   }
   const key = loadKeyFile(join(dir, 'key.json'))
+  if (key.suite !== config.suite) {
+    throw new GovchainError('GATEWAY_CONFIG_INVALID', `${dir}/key.json: a ${key.suite} key for a ${config.suite} chain`)
+  }
   const tls = {
     certPem: readFileSync(join(dir, 'tls.crt'), 'utf8'),
     keyPem: readFileSync(join(dir, 'tls.key'), 'utf8'),
@@ -194,12 +220,11 @@ export function loadGatewayHome(nodeHome: string): GatewayHome {
       corsOrigins: config.corsOrigins ?? [],
       resources: config.resources ?? {},
     },
-    suite: node.genesis.suite,
-    chainId: node.genesis.chainId,
+    suite: config.suite,
+    chainId: config.chainId,
     key: { publicKey: key.publicKey, privateKey: key.privateKey },
     tls,
     certFingerprint: certFingerprintOf(tls.certPem),
-    trustedCaPems: node.trustedCaPems,
     ...(existsSync(pk) ? { pseudonymKey: new Uint8Array(Buffer.from(readFileSync(pk, 'utf8').trim(), 'hex')) } : {}),
   }
 }

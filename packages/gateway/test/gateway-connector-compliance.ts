@@ -2,7 +2,7 @@
 import assert from 'node:assert/strict'
 import { it } from 'node:test'
 import { isGovchainError } from '@govchain/core'
-import type { DataConnector } from '../src/gateway/connector.ts'
+import type { DataConnector } from '../src/connector.ts'
 
 export function connectorCompliance(name: string, open: () => Promise<DataConnector>): void {
   const table = `t_${name}_${Math.floor(Math.random() * 1e9)}`

@@ -14,12 +14,12 @@ import { join } from 'node:path'
 import { codec, fromBase64, fromHex, getSuite, SignedTx, TxBody, toBase64, toHex, utf8 } from '@govchain/core'
 import { type CertAndKey, createOrgCA, issueClientCert, issueNodeCert } from '@govchain/p2p'
 import { type DataRequest, subjectPseudonym } from '@govchain/sharing/schema'
-import type { GatewayView, RequestView } from '../src/gateway/chain.ts'
-import { certFingerprintOf, type GatewayConfig, type GatewayHome } from '../src/gateway/config.ts'
-import type { DataConnector, QuerySpec, Row } from '../src/gateway/connector.ts'
-import { Gateway } from '../src/gateway/gateway.ts'
-import { newNonce, signRequest } from '../src/gateway/protocol.ts'
-import { openSqliteConnector } from '../src/gateway/sqlite.ts'
+import type { GatewayView, RequestView } from '../src/chain.ts'
+import { certFingerprintOf, type GatewayConfig, type GatewayHome } from '../src/config.ts'
+import type { DataConnector, QuerySpec, Row } from '../src/connector.ts'
+import { Gateway } from '../src/gateway.ts'
+import { newNonce, signRequest } from '../src/protocol.ts'
+import { openSqliteConnector } from '../src/sqlite.ts'
 
 export const suite = getSuite('intl')
 export const CHAIN_ID = 'govchain-gateway-test'
@@ -55,6 +55,7 @@ export class FakeNode {
   readonly gateways = new Map<string, GatewayView>()
   readonly requests = new Map<string, RequestView>()
   readonly txs: RecordedTx[] = []
+  readonly organisations: { id: string; status: string; caCertPem: string }[] = []
   private server: Server | undefined
   url = ''
 
@@ -77,6 +78,7 @@ export class FakeNode {
         })
         return
       }
+      if (url === '/v1/organisations') return answer(200, { height: 10, organisations: this.organisations })
       if (url === '/v1/blocks/latest') return answer(200, { header: { height: 10, timeMs: Date.now() } })
       const gw = /^\/v1\/catalog\/gateways\/([^/?]+)$/.exec(url)
       if (gw !== null) {
@@ -227,10 +229,16 @@ export async function startProvider(config: Partial<GatewayConfig> = {}): Promis
     ['id_number', 'name', 'phone', 'household_type', 'district', 'subject_ref'],
     PEOPLE.map((p) => [p.idNumber, p.name, p.phone, p.type, p.district, pseudonymOf(pseudonymKey, p.idNumber)]),
   )
+  // The consortium's CAs, as the chain lists its organisations (the gateway's trust anchors).
+  node.organisations.push(
+    ...[police, housing, tax].map((o) => ({ id: o.orgId, status: 'active', caCertPem: o.ca.certPem })),
+  )
   const homeWith = (over: Partial<GatewayConfig>): GatewayHome => ({
     dir: gwDir,
     config: {
       orgId: 'police',
+      chainId: CHAIN_ID,
+      suite: 'intl',
       nodeApiUrl: node.url,
       listen: { host: '127.0.0.1', port: 0 },
       local: { host: '127.0.0.1', port: 0 },
@@ -249,7 +257,6 @@ export async function startProvider(config: Partial<GatewayConfig> = {}): Promis
     key: police.key,
     tls: police.gatewayTls,
     certFingerprint: certFingerprintOf(police.gatewayTls.certPem),
-    trustedCaPems: [police.ca.certPem, housing.ca.certPem, tax.ca.certPem],
     pseudonymKey,
   })
   const connector = new GatedConnector(data)

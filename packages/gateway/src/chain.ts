@@ -1,17 +1,25 @@
 /**
- * The gateway's link to its department's node: reads grants and gateway records through the
- * node's REST API (committed state, at request time) and submits the gateway's transactions
- * (receipts, refusals) signed with the gateway's chain key.
+ * The gateway's link to its department's node, through the SDK's HTTP transport (the one every
+ * govchain client uses): reads grants, gateway records, catalogue fields and the consortium's
+ * CA certificates through the node's public API (committed state, at request time), and submits
+ * the gateway's transactions (receipts, refusals) signed with the gateway's chain key. The
+ * gateway knows nothing of the node's internals: any node of its department answering the API will do.
  */
 import { randomInt } from 'node:crypto'
 import { signTx } from '@govchain/app'
+import { ApiError, HttpTransport, isSdkError } from '@govchain/client'
 import { type CryptoSuite, GovchainError, toBase64, toHex } from '@govchain/core'
+import { listOrganisations } from '@govchain/identity/client'
 
 export const NODE_TIMEOUT_MS = 10_000
 /** Gateway records change rarely (key or certificate rotation): cached this long. */
 export const GATEWAY_CACHE_MS = 5_000
 /** How stale the latest block (height for validUntilHeight, time for expiry) may be. */
 export const LATEST_CACHE_MS = 1_000
+/** The consortium's CA certificates (organisations joining, leaving, rotating their CA): re-read this often. */
+export const TRUST_CACHE_MS = 30_000
+/** Node answers a gateway reads are small; a larger one is refused unread. */
+export const NODE_ANSWER_BYTES_MAX = 4 * 1024 * 1024
 
 export interface GatewayView {
   orgId: string
@@ -36,28 +44,56 @@ export interface RequestView {
   rowsUsed: number
 }
 
+/** Any failure to get an answer from the node becomes NODE_UNREACHABLE, with what was asked. */
+function unreachable(what: string, e: unknown): GovchainError {
+  if (e instanceof ApiError) return new GovchainError('NODE_UNREACHABLE', `${what}: ${e.status} ${e.code} ${e.message}`)
+  if (isSdkError(e)) return new GovchainError('NODE_UNREACHABLE', `${what}: ${e.code} ${e.message}`)
+  return new GovchainError('NODE_UNREACHABLE', `${what}: ${String(e)}`)
+}
+
 export class NodeLink {
   private readonly gatewayCache = new Map<string, { at: number; view: GatewayView | undefined }>()
+
+  readonly transport: HttpTransport
+  private trust: { at: number; pems: string[] } | undefined
 
   constructor(
     readonly baseUrl: string,
     readonly suite: CryptoSuite,
     readonly chainId: string,
     private readonly key: { privateKey: Uint8Array; publicKey: Uint8Array },
-  ) {}
+  ) {
+    this.transport = new HttpTransport({
+      url: baseUrl,
+      timeoutMs: NODE_TIMEOUT_MS,
+      responseBytesMax: NODE_ANSWER_BYTES_MAX,
+    })
+  }
 
+  /** A GET answer, or undefined for a 404 (an absent record). */
   async get<T>(path: string): Promise<T | undefined> {
-    let res: Response
     try {
-      res = await fetch(`${this.baseUrl}${path}`, { signal: AbortSignal.timeout(NODE_TIMEOUT_MS) })
+      return (await this.transport.find(path)) as T | undefined
     } catch (e) {
-      throw new GovchainError('NODE_UNREACHABLE', `${this.baseUrl}: ${String(e)}`)
+      throw unreachable(`GET ${path}`, e)
     }
-    if (res.status === 404) return undefined
-    const body = (await res.json()) as T & { code?: string; message?: string }
-    if (!res.ok)
-      throw new GovchainError('NODE_UNREACHABLE', `${path}: ${res.status} ${body.code ?? ''} ${body.message ?? ''}`)
-    return body
+  }
+
+  /**
+   * PEM certificates of the consortium's organisation CAs, as the chain records them (every
+   * organisation not removed): the trust anchors of the gateways' mutual TLS.
+   */
+  async trustedCaPems(): Promise<string[]> {
+    if (this.trust !== undefined && Date.now() - this.trust.at < TRUST_CACHE_MS) return this.trust.pems
+    let orgs: Awaited<ReturnType<typeof listOrganisations>>
+    try {
+      orgs = await listOrganisations({ getJson: (path) => this.transport.get(path) })
+    } catch (e) {
+      throw unreachable('GET /v1/organisations', e)
+    }
+    const pems = orgs.flatMap((o) => (o.status === 'removed' || o.caCertPem === undefined ? [] : [o.caCertPem]))
+    this.trust = { at: Date.now(), pems }
+    return pems
   }
 
   async request(requestIdHex: string): Promise<RequestView | undefined> {
@@ -123,23 +159,10 @@ export class NodeLink {
       },
       [this.key.privateKey],
     )
-    let res: Response
     try {
-      res = await fetch(`${this.baseUrl}/v1/txs`, {
-        method: 'POST',
-        headers: { 'content-type': 'application/json' },
-        body: JSON.stringify({ tx: toBase64(bytes) }),
-        signal: AbortSignal.timeout(NODE_TIMEOUT_MS),
-      })
+      await this.transport.post('/v1/txs', { tx: toBase64(bytes) })
     } catch (e) {
-      throw new GovchainError('NODE_UNREACHABLE', `${this.baseUrl}: ${String(e)}`)
-    }
-    if (!res.ok) {
-      const b = (await res.json().catch(() => ({}))) as { code?: string; message?: string }
-      throw new GovchainError(
-        'NODE_UNREACHABLE',
-        `submit ${module}.${method}: ${res.status} ${b.code ?? ''} ${b.message ?? ''}`,
-      )
+      throw unreachable(`submit ${module}.${method}`, e)
     }
     return toHex(txHash)
   }

@@ -12,7 +12,7 @@ import { after, before, describe, it } from 'node:test'
 import { connect as tlsConnect } from 'node:tls'
 import { codec, fromBase64, getSuite, toHex, utf8 } from '@govchain/core'
 import { ReceiptBody, SharingRefusalArgs } from '@govchain/sharing/schema'
-import { GATEWAY_DEFAULTS } from '../src/gateway/config.ts'
+import { GATEWAY_DEFAULTS } from '../src/config.ts'
 import {
   addGrant,
   PEOPLE,

@@ -1,6 +1,11 @@
-/** The data gateway: connectors, protocol, home layout, and the gateway itself (docs/sharing.md). */
+/**
+ * @govchain/gateway: a department's data gateway (docs/sharing.md). It serves the department's
+ * own database to other departments' gateways under grants recorded on chain, and fetches for
+ * its officers. It talks to the chain only through the node's public API (the SDK's HTTP
+ * transport); validators that run no gateway do not install it, nor its database drivers.
+ */
 import { join } from 'node:path'
-import { GovchainError, getSuite, toHex } from '@govchain/core'
+import { GovchainError, getSuite, type SuiteName, toHex } from '@govchain/core'
 import { subjectCredentialMessage, subjectPseudonym } from '@govchain/sharing/schema'
 import { type GatewayHome, loadGatewayHome } from './config.ts'
 import type { DataConnector } from './connector.ts'
@@ -24,10 +29,17 @@ export function openConnector(home: GatewayHome): DataConnector {
   return openSqliteConnector(c.path.startsWith('/') ? c.path : join(home.dir, c.path))
 }
 
-/** `govchain gateway start`: loads `<node home>/gateway/` and starts serving. */
-export async function startGatewayFromHome(nodeHome: string, logger?: GatewayLogger): Promise<Gateway> {
-  const home = loadGatewayHome(nodeHome)
-  return Gateway.start({ home, connector: openConnector(home), ...(logger === undefined ? {} : { logger }) })
+/** `govchain gateway start`: loads a gateway's folder (see loadGatewayHome for `upgrade`) and starts serving. */
+export async function startGatewayFromHome(
+  dir: string,
+  options: { logger?: GatewayLogger; upgrade?: { chainId: string; suite: SuiteName } } = {},
+): Promise<Gateway> {
+  const home = loadGatewayHome(dir, options.upgrade)
+  return Gateway.start({
+    home,
+    connector: openConnector(home),
+    ...(options.logger === undefined ? {} : { logger: options.logger }),
+  })
 }
 
 /**

@@ -22,7 +22,7 @@ import { createServer as createHttpsServer, Agent as HttpsAgent, request as http
 import { join } from 'node:path'
 import type { TLSSocket } from 'node:tls'
 // Registers (and types) identity's codes: the local API answers IDENTITY_WRONG_ORGANISATION.
-import { RateLimiter } from '@govchain/app'
+import { guardBrowserRequest, LOOPBACK_HOSTS, RateLimiter } from '@govchain/app'
 import {
   type CryptoSuite,
   codec,
@@ -49,7 +49,6 @@ import {
 import '@govchain/catalog/schema'
 import '@govchain/identity/schema'
 import { loadTrustedCAs, type TrustedCA, verifyCertificateChain } from '@govchain/p2p'
-import { guardBrowserRequest, LOOPBACK_HOSTS } from '../http-guard.ts'
 import { type GatewayView, NodeLink } from './chain.ts'
 import { GATEWAY_DEFAULTS, type GatewayHome } from './config.ts'
 import type { DataConnector, Row } from './connector.ts'
@@ -234,7 +233,8 @@ const REFUSAL_LOG = 'refusals.jsonl'
 export class Gateway {
   readonly suite: CryptoSuite
   readonly node: NodeLink
-  private readonly trusted: TrustedCA[]
+  /** The consortium CAs last read from the chain, parsed once per change. */
+  private trusted: { pems: string[]; cas: TrustedCA[] } | undefined
   private readonly seen = new Map<string, number>()
   /** Refusals counted for the chain, per requester and code, until the interval ends. */
   private readonly refusals = new Map<string, RefusalGroup>()
@@ -272,7 +272,6 @@ export class Gateway {
     this.suite = getSuite(home.suite)
     tightenHome(home.dir)
     this.node = new NodeLink(home.config.nodeApiUrl, this.suite, home.chainId, home.key)
-    this.trusted = loadTrustedCAs(home.trustedCaPems)
     this.volume = new VolumeLedger(join(home.dir, 'volume.sqlite'), join(home.dir, 'volume.json'))
     this.refusalIntervalMs = home.config.refusalIntervalMs ?? GATEWAY_DEFAULTS.refusalIntervalMs
     this.refusalLogBytesMax = home.config.refusalLogBytesMax ?? GATEWAY_DEFAULTS.refusalLogBytesMax
@@ -412,15 +411,22 @@ export class Gateway {
    * (catalog.setGateway). A node's or any other consortium certificate is refused
    * (GATEWAY_CERT_NOT_REGISTERED), and like an outsider it makes nothing be written on chain.
    */
+  private async trustedCAs(): Promise<TrustedCA[]> {
+    const pems = await this.node.trustedCaPems()
+    if (this.trusted?.pems !== pems) this.trusted = { pems, cas: loadTrustedCAs(pems) }
+    return this.trusted.cas
+  }
+
   private async clientIdentity(req: IncomingMessage): Promise<{ orgId: string; fingerprint: Uint8Array }> {
     const socket = req.socket as TLSSocket
     const cert = socket.getPeerCertificate?.()
     if (cert === undefined || cert === null || cert.raw === undefined) {
       throw new Refused('GATEWAY_CERT_NOT_CONSORTIUM', 'no client certificate')
     }
+    const trusted = await this.trustedCAs()
     let orgId: string
     try {
-      const id = verifyCertificateChain({ raw: cert.raw }, this.trusted)
+      const id = verifyCertificateChain({ raw: cert.raw }, trusted)
       if (id.role !== 'client' && id.role !== 'node') throw new Error('role')
       orgId = id.orgId
     } catch (e) {

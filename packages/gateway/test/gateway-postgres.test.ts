@@ -7,7 +7,7 @@
 import { execFileSync } from 'node:child_process'
 import { describe } from 'node:test'
 import { fileURLToPath } from 'node:url'
-import { openPostgresConnector } from '../src/gateway/postgres.ts'
+import { openPostgresConnector } from '../src/postgres.ts'
 import { connectorCompliance } from './gateway-connector-compliance.ts'
 
 const SCRIPT = fileURLToPath(new URL('../../../scripts/ci-postgres.sh', import.meta.url))
