@@ -5,14 +5,35 @@
  */
 import { readFileSync } from 'node:fs'
 import { join, resolve } from 'node:path'
-import {
-  type GatewayHome,
-  gatewayDir,
-  type InitGatewayOptions,
-  initGatewayHome,
-  loadGatewayHome,
-} from '@govchain/gateway'
+import { GovchainError } from '@govchain/core'
+import type { GatewayHome, InitGatewayOptions } from '@govchain/gateway'
 import { loadHome } from '@govchain/node'
+
+type GatewayPackage = typeof import('@govchain/gateway')
+let loaded: GatewayPackage | undefined
+
+/**
+ * @govchain/gateway, loaded on first use: it is an optional dependency of the CLI (it brings the
+ * database drivers), so a validator installed with `--omit=optional` runs every other command.
+ */
+export async function loadGatewayPackage(): Promise<GatewayPackage> {
+  if (loaded !== undefined) return loaded
+  try {
+    loaded = await import('@govchain/gateway')
+  } catch (e) {
+    if ((e as { code?: string }).code !== 'ERR_MODULE_NOT_FOUND') throw e
+    throw new GovchainError(
+      'COMPONENT_NOT_INSTALLED',
+      'the data gateway (@govchain/gateway) is not installed: install it (npm install @govchain/gateway) to run a gateway or the demo',
+    )
+  }
+  return loaded
+}
+
+function gatewayPackage(): GatewayPackage {
+  if (loaded === undefined) throw new GovchainError('INTERNAL', 'loadGatewayPackage() first')
+  return loaded
+}
 
 export type NodeGatewayOptions = Omit<
   InitGatewayOptions,
@@ -22,11 +43,12 @@ export type NodeGatewayOptions = Omit<
   caDir?: string
 }
 
-/** Creates `<node home>/gateway/` for the node's organisation (idempotent). */
+/** Creates `<node home>/gateway/` for the node's organisation (idempotent; after loadGatewayPackage). */
 export function initNodeGateway(nodeHome: string, opts: NodeGatewayOptions): GatewayHome {
   const node = loadHome(nodeHome)
   const caDir = opts.caDir ?? resolve(node.home, '..', '..', 'orgs', node.config.orgId)
   const { caDir: _, ...rest } = opts
+  const { gatewayDir, initGatewayHome } = gatewayPackage()
   return initGatewayHome({
     ...rest,
     dir: gatewayDir(nodeHome),
@@ -47,7 +69,8 @@ export function nodeChain(nodeHome: string): { chainId: string; suite: 'gm' | 'i
   return { chainId: node.genesis.chainId, suite: node.genesis.suite }
 }
 
-/** Loads `<node home>/gateway/`, checking it serves the node's chain. */
+/** Loads `<node home>/gateway/`, checking it serves the node's chain (after loadGatewayPackage). */
 export function loadNodeGateway(nodeHome: string): GatewayHome {
+  const { gatewayDir, loadGatewayHome } = gatewayPackage()
   return loadGatewayHome(gatewayDir(nodeHome), nodeChain(nodeHome))
 }

@@ -45,7 +45,8 @@ import { registerIdentityCommands } from './commands/identity.ts'
 import { registerLicenseCommand } from './commands/license.ts'
 import { registerVersionCommand } from './commands/version.ts'
 import { loadConsortiumConfig } from './consortium-config.ts'
-import { type DemoRuntime, startDemo } from './demo/up.ts'
+import type { DemoRuntime } from './demo/up.ts'
+import { loadGatewayPackage } from './gateway-home.ts'
 
 const BIN = fileURLToPath(new URL('../bin/govchain.js', import.meta.url))
 
@@ -469,6 +470,9 @@ async function up(opts: UpOptions): Promise<void> {
   let demo: DemoRuntime | undefined
   if (withDemo) {
     try {
+      // The demo runs data gateways: loaded only for `up`, from the optional @govchain/gateway.
+      await loadGatewayPackage()
+      const { startDemo } = await import('./demo/up.ts')
       demo = await startDemo({
         dir,
         net,

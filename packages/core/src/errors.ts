@@ -119,6 +119,7 @@ export const ERROR_CATALOGUE = {
   GENESIS_MODULE_MISSING: { http: 400, message: 'the genesis names a module this node does not have' },
   GENESIS_MODULE_VERSION: { http: 400, message: 'the genesis pins a module at another version than this node has' },
   MODULE_REQUIREMENT_MISSING: { http: 500, message: 'a module requires another module that is not in the set' },
+  COMPONENT_NOT_INSTALLED: { http: 501, message: 'an optional component this command needs is not installed' },
   CONFIG_INVALID: { http: 400, message: 'node configuration is invalid' },
   HOME_NOT_FOUND: { http: 404, message: 'node home folder not found or not initialised' },
   HOME_NOT_EMPTY: { http: 409, message: 'target folder already holds a network' },

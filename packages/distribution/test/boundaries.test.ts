@@ -168,8 +168,9 @@ describe('package boundaries', () => {
       const pkg = JSON.parse(readFileSync(join(dir, 'package.json'), 'utf8')) as {
         name: string
         dependencies?: Record<string, string>
+        optionalDependencies?: Record<string, string>
       }
-      const declared = new Set(Object.keys(pkg.dependencies ?? {}))
+      const declared = new Set([...Object.keys(pkg.dependencies ?? {}), ...Object.keys(pkg.optionalDependencies ?? {})])
       for (const file of sources(join(dir, 'src'))) {
         for (const spec of imports(file)) {
           const dep = packageOf(spec)

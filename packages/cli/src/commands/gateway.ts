@@ -1,6 +1,5 @@
-import { gatewayDir, startGatewayFromHome } from '@govchain/gateway'
 import { type Command, InvalidArgumentError } from 'commander'
-import { initNodeGateway, nodeChain } from '../gateway-home.ts'
+import { initNodeGateway, loadGatewayPackage, nodeChain } from '../gateway-home.ts'
 
 function port(v: string): number {
   const n = Number(v)
@@ -18,7 +17,8 @@ export function registerGatewayCommand(program: Command): void {
     .option('--port <port>', 'mutual-TLS port other gateways call', port, 7901)
     .option('--local-port <port>', 'loopback port for the department’s officers', port, 7951)
     .option('--host <host>', 'address to listen on and register', '127.0.0.1')
-    .action((o: { home: string; port: number; localPort: number; host: string }) => {
+    .action(async (o: { home: string; port: number; localPort: number; host: string }) => {
+      await loadGatewayPackage()
       const h = initNodeGateway(o.home, { port: o.port, localPort: o.localPort, host: o.host })
       process.stdout.write(
         `${JSON.stringify({ orgId: h.config.orgId, url: h.config.url, publicKey: Buffer.from(h.key.publicKey).toString('hex'), certFingerprint: Buffer.from(h.certFingerprint).toString('hex') })}\n`,
@@ -30,6 +30,7 @@ export function registerGatewayCommand(program: Command): void {
     .action(async (o: { home: string }) => {
       const log = (level: string) => (obj: Record<string, unknown>, msg: string) =>
         process.stdout.write(`${JSON.stringify({ level, time: Date.now(), msg, ...obj })}\n`)
+      const { gatewayDir, startGatewayFromHome } = await loadGatewayPackage()
       const g = await startGatewayFromHome(gatewayDir(o.home), {
         logger: { info: log('info'), warn: log('warn') },
         upgrade: nodeChain(o.home),
