@@ -68,9 +68,3 @@ export function nodeChain(nodeHome: string): { chainId: string; suite: 'gm' | 'i
   const node = loadHome(nodeHome)
   return { chainId: node.genesis.chainId, suite: node.genesis.suite }
 }
-
-/** Loads `<node home>/gateway/`, checking it serves the node's chain (after loadGatewayPackage). */
-export function loadNodeGateway(nodeHome: string): GatewayHome {
-  const { gatewayDir, loadGatewayHome } = gatewayPackage()
-  return loadGatewayHome(gatewayDir(nodeHome), nodeChain(nodeHome))
-}

@@ -575,6 +575,7 @@ describe('data sharing across 4 departments (multi-process)', { timeout: 600_000
       did: string,
       key: { publicKey: Uint8Array; privateKey: Uint8Array },
       credential: unknown,
+      page: { limit?: number; after?: string } = {},
     ) => {
       const { challenge } = (await api<{ challenge: string }>('tax', '/v1/sharing/auth/challenge', {})).json
       const signature = signSharingAuth({
@@ -586,9 +587,24 @@ describe('data sharing across 4 departments (multi-process)', { timeout: 600_000
       })
       return api<{
         subject: string
-        accesses: { consumerOrg: string; resourceId: string; purpose: string; grantId: string; timeMs: number }[]
+        accesses: {
+          receiptId: string
+          consumerOrg: string
+          resourceId: string
+          purpose: string
+          grantId: string
+          timeMs: number
+        }[]
+        next: string | null
         code?: string
-      }>('tax', '/v1/sharing/my-accesses', { did, publicKey: toHex(key.publicKey), challenge, signature, credential })
+      }>('tax', '/v1/sharing/my-accesses', {
+        did,
+        publicKey: toHex(key.publicKey),
+        challenge,
+        signature,
+        credential,
+        ...page,
+      })
     }
     const alice = demo.people[5]! // fetched twice above (household, tax) through the local API
     // A person in no silo (another seed), so certainly never served: fetches without a filter
@@ -607,6 +623,21 @@ describe('data sharing across 4 departments (multi-process)', { timeout: 600_000
     const seen = mine.json.accesses.map((a) => `${a.consumerOrg}:${a.resourceId}:${a.grantId}`).sort()
     assert.deepEqual(seen, [`housing:police.household:${grants.household}`, `housing:tax.payment:${grants.tax}`].sort())
     assert.ok(mine.json.accesses.every((a) => a.purpose === '公共租赁住房申请资格审核' && a.timeMs > 0))
+    assert.equal(mine.json.next, null)
+    // Page by page (a fresh challenge each), one access a page: the same accesses, newest first.
+    const paged: string[] = []
+    let after: string | undefined
+    for (let i = 0; i < 10; i++) {
+      const p = await myAccesses(aliceDid, aliceKey, aliceCred, { limit: 1, ...(after === undefined ? {} : { after }) })
+      assert.equal(p.status, 200, JSON.stringify(p.json))
+      paged.push(...p.json.accesses.map((a) => a.receiptId))
+      if (p.json.next === null) break
+      after = p.json.next
+    }
+    assert.deepEqual(
+      paged,
+      mine.json.accesses.map((a) => a.receiptId),
+    )
 
     const bobs = await myAccesses(bobDid, bobKey, bobCred)
     assert.equal(bobs.status, 200)
@@ -631,7 +662,11 @@ describe('data sharing across 4 departments (multi-process)', { timeout: 600_000
   })
 
   it('an auditor follows the lineage of a data item with proofs; others cannot', async () => {
-    const lineage = async (key: { publicKey: Uint8Array; privateKey: Uint8Array }, subject?: string) => {
+    const lineage = async (
+      key: { publicKey: Uint8Array; privateKey: Uint8Array },
+      subject?: string,
+      page: { limit?: number; after?: { receipts?: string } } = {},
+    ) => {
       const { challenge } = (await api<{ challenge: string }>('housing', '/v1/sharing/auth/challenge', {})).json
       const signature = signSharingAuth({
         suite,
@@ -645,12 +680,14 @@ describe('data sharing across 4 departments (multi-process)', { timeout: 600_000
         grants: { request: { requestId: string } }[]
         receipts: { receipt: { receiptId: string; subjects: string[] }; proof: { proof: string | null } }[]
         refusals: unknown[]
+        next: { grants: string | null; receipts: string | null; refusals: string | null }
       }>('housing', '/v1/sharing/lineage', {
         resourceId: 'police.household',
         publicKey: toHex(key.publicKey),
         challenge,
         signature,
         ...(subject === undefined ? {} : { subject }),
+        ...page,
       })
     }
     // Four exchanges of police.household were served above; the two never acknowledged are
@@ -674,6 +711,24 @@ describe('data sharing across 4 departments (multi-process)', { timeout: 600_000
     assert.ok(
       onlyAlice.json.receipts.length >= 1 && onlyAlice.json.receipts.every((r) => r.receipt.subjects.includes(alice)),
     )
+    // Receipts page on by their own cursor, two a page, to the same list.
+    assert.deepEqual(l.json.next, { grants: null, receipts: null, refusals: null })
+    const receiptIds: string[] = []
+    let after: string | undefined
+    for (let i = 0; i < 20; i++) {
+      const p = await lineage(net.keys.tax!, undefined, {
+        limit: 2,
+        ...(after === undefined ? {} : { after: { receipts: after } }),
+      })
+      assert.equal(p.status, 200, JSON.stringify(p.json))
+      assert.ok(p.json.receipts.length <= 2)
+      receiptIds.push(...p.json.receipts.map((r) => r.receipt.receiptId))
+      if (p.json.next.receipts === null) break
+      after = p.json.next.receipts
+    }
+    // (A receipt recorded meanwhile may add to the list; none is lost or repeated.)
+    assert.equal(new Set(receiptIds).size, receiptIds.length)
+    assert.ok(l.json.receipts.every((r) => receiptIds.includes(r.receipt.receiptId)))
     const nobody = suite.generateKeyPair()
     assert.equal((await lineage(nobody)).status, 403)
   })

@@ -345,11 +345,26 @@ export const sharingApi = {
       signature: string
       credential: SubjectCredential
       limit?: number
+      after?: string
     },
-  ) => callJson<{ subject: string; accesses: Access[] }>(base, 'POST', '/v1/sharing/my-accesses', body),
+  ) =>
+    callJson<{ subject: string; accesses: Access[]; next: string | null }>(
+      base,
+      'POST',
+      '/v1/sharing/my-accesses',
+      body,
+    ),
   lineage: (
     base: string,
-    body: { resourceId: string; subject?: string; publicKey: string; challenge: string; signature: string },
+    body: {
+      resourceId: string
+      subject?: string
+      publicKey: string
+      challenge: string
+      signature: string
+      limit?: number
+      after?: { grants?: string; receipts?: string; refusals?: string }
+    },
   ) =>
     callJson<{
       resource: ResourceVersion
@@ -357,6 +372,8 @@ export const sharingApi = {
       grants: { request: SharingRequest; proof: ProofMaterial }[]
       receipts: { receipt: Receipt; proof: ProofMaterial }[]
       refusals: Refusal[]
+      /** Where each kind goes on (null: complete). */
+      next: { grants: string | null; receipts: string | null; refusals: string | null }
     }>(base, 'POST', '/v1/sharing/lineage', body),
   localFetch: (
     gatewayUrl: string,

@@ -30,6 +30,7 @@ const D = {
   'common.loading': ['加载中…', 'Loading…'],
   'common.none': ['暂无', 'None'],
   'common.refresh': ['刷新', 'Refresh'],
+  'common.more': ['加载更多', 'Load more'],
   'common.submit': ['提交', 'Submit'],
   'common.cancel': ['取消', 'Cancel'],
   'common.search': ['搜索', 'Search'],

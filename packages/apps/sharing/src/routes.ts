@@ -38,7 +38,6 @@ import {
 import {
   ReceiptBody,
   ReceiptRecord,
-  type RefusalRecord,
   RequestRecord,
   SHARING_MODULE,
   sharingAuthMessage,
@@ -51,8 +50,10 @@ export const CHALLENGE_TTL_MS = 5 * 60_000
 export const CHALLENGES_MAX = 10_000
 /** Outstanding challenges of one client address: one client cannot take them all (issue 13, item 8). */
 export const CHALLENGES_PER_CLIENT_MAX = 16
-/** Entries a lineage answer carries per kind (receipts, grants, refusals). */
+/** Entries one lineage page carries per kind (grants, receipts, refusals); `next` pages on, per kind. */
 export const LINEAGE_ITEMS_MAX = 500
+/** Accesses one "who used my data" page carries at most; `next` pages on. */
+export const ACCESSES_PAGE_MAX = 500
 
 const hex32 = { type: 'string', pattern: '^[0-9a-f]{64}$' }
 const hexKey = { type: 'string', pattern: '^([0-9a-f]{2}){32,65}$' }
@@ -259,7 +260,8 @@ export const SHARING_ROUTES: RouteSpec[] = [
             signature: hexSig,
           },
         },
-        limit: { type: 'integer', minimum: 1, maximum: 500 },
+        limit: { type: 'integer', minimum: 1, maximum: ACCESSES_PAGE_MAX },
+        after: { ...hex32, description: 'the `next` of the previous page (a receipt id)' },
       },
     },
     responses: {
@@ -267,8 +269,12 @@ export const SHARING_ROUTES: RouteSpec[] = [
         description: 'accesses',
         schema: {
           type: 'object',
-          required: ['subject', 'accesses'],
-          properties: { subject: hex32, accesses: { type: 'array', items: anyObject } },
+          required: ['subject', 'accesses', 'next'],
+          properties: {
+            subject: hex32,
+            accesses: { type: 'array', items: anyObject },
+            next: { type: ['string', 'null'], description: 'cursor of the next page (null: no more)' },
+          },
         },
       },
       400: INVALID,
@@ -289,7 +295,20 @@ export const SHARING_ROUTES: RouteSpec[] = [
       type: 'object',
       required: ['resourceId', 'publicKey', 'challenge', 'signature'],
       additionalProperties: false,
-      properties: { resourceId, subject: hex32, publicKey: hexKey, challenge: hex32, signature: hexSig },
+      properties: {
+        resourceId,
+        subject: hex32,
+        publicKey: hexKey,
+        challenge: hex32,
+        signature: hexSig,
+        limit: { type: 'integer', minimum: 1, maximum: LINEAGE_ITEMS_MAX },
+        after: {
+          type: 'object',
+          additionalProperties: false,
+          description: 'the `next` of the previous page: where each kind goes on (absent: that kind from its start)',
+          properties: { grants: hex32, receipts: hex32, refusals: hex32 },
+        },
+      },
     },
     responses: {
       200: { description: 'lineage', schema: anyObject },
@@ -358,22 +377,6 @@ export class ChallengeStore {
   }
 }
 
-interface Listed {
-  id: Uint8Array
-}
-
-/** Ids of one index listing, newest first, after `after` (exclusive), at most `limit + 1`. */
-function scanIds(
-  ctx: Pick<ModuleApiContext, 'scanIndex'>,
-  family: IndexFamily,
-  facet: string,
-  value: string,
-  scanMax: number,
-): Listed[] {
-  const prefix = concatBytes(utf8(`${SHARING_MODULE}/`), indexPrefix(family, facet, value))
-  return ctx.scanIndex(prefix, scanMax).map((e) => ({ id: e.key.slice(e.key.length - 32) }))
-}
-
 /**
  * One page of an index listing (newest first), by seek cursor so that no listing stops at a fixed
  * scan size. Cursors stay record ids (hex) as before: `after` is turned into its index key through
@@ -428,13 +431,6 @@ export function sharingApi(ctx: ModuleApiContext): ApiExtension {
       ctx.suite.verify(publicKey, sharingAuthMessage(ctx.chainId, purpose, b.challenge), fromHex(b.signature))
     if (!ok) throw new GovchainError('SHARING_AUTH_FAILED', 'unknown, expired or used challenge, or bad signature')
     return publicKey
-  }
-
-  const receiptsOf = (facet: string, value: string, max: number): ReceiptRecord[] => {
-    const k = sharing()
-    return scanIds(ctx, 'rc', facet, value, max)
-      .map((x) => k.receipt(x.id))
-      .filter((r): r is ReceiptRecord => r !== undefined)
   }
 
   return {
@@ -564,6 +560,7 @@ export function sharingApi(ctx: ModuleApiContext): ApiExtension {
           signature: string
           credential?: { did: string; subject: string; issuerOrg: string; issuerKey: string; signature: string }
           limit?: number
+          after?: string
         }
       }>({
         ...spec('sharingMyAccesses'),
@@ -576,27 +573,36 @@ export function sharingApi(ctx: ModuleApiContext): ApiExtension {
           const subject = subjectOf(id, b.did, b.credential)
           const k = sharing()
           const cat = catalog()
-          const accesses = receiptsOf('s', toHex(subject), b.limit ?? 100).map((rec) => {
-            const body = codec.decode(ReceiptBody, rec.body)
-            const grant = k.request(body.grantId)
-            const consumer = id.organisation(body.consumerOrg)
-            const res = cat.version(body.resourceId, body.resourceVersion)
-            return {
-              receiptId: toHex(rec.receiptId),
-              timeMs: rec.timeMs,
-              height: rec.height,
-              consumerOrg: body.consumerOrg,
-              consumerOrgName: consumer?.name ?? body.consumerOrg,
-              providerOrg: body.providerOrg,
-              resourceId: body.resourceId,
-              resourceTitle: res?.title ?? body.resourceId,
-              purpose: grant?.purpose ?? '',
-              legalBasis: grant?.legalBasis ?? '',
-              grantId: toHex(body.grantId),
-              fields: body.fields,
-            }
-          })
-          return { subject: toHex(subject), accesses }
+          const page = listPage(
+            ctx,
+            { family: 'rc', facet: 's', value: toHex(subject) },
+            b.after,
+            b.limit ?? 100,
+            (rid) => k.receipt(rid)?.height,
+            (rid) => {
+              const rec = k.receipt(rid)
+              if (rec === undefined) return undefined
+              const body = codec.decode(ReceiptBody, rec.body)
+              const grant = k.request(body.grantId)
+              const consumer = id.organisation(body.consumerOrg)
+              const res = cat.version(body.resourceId, body.resourceVersion)
+              return {
+                receiptId: toHex(rec.receiptId),
+                timeMs: rec.timeMs,
+                height: rec.height,
+                consumerOrg: body.consumerOrg,
+                consumerOrgName: consumer?.name ?? body.consumerOrg,
+                providerOrg: body.providerOrg,
+                resourceId: body.resourceId,
+                resourceTitle: res?.title ?? body.resourceId,
+                purpose: grant?.purpose ?? '',
+                legalBasis: grant?.legalBasis ?? '',
+                grantId: toHex(body.grantId),
+                fields: body.fields,
+              }
+            },
+          )
+          return { subject: toHex(subject), accesses: page.items, next: page.next }
         },
       })
 
@@ -628,7 +634,15 @@ export function sharingApi(ctx: ModuleApiContext): ApiExtension {
       }
 
       app.route<{
-        Body: { resourceId: string; subject?: string; publicKey: string; challenge: string; signature: string }
+        Body: {
+          resourceId: string
+          subject?: string
+          publicKey: string
+          challenge: string
+          signature: string
+          limit?: number
+          after?: { grants?: string; receipts?: string; refusals?: string }
+        }
       }>({
         ...spec('sharingLineage'),
         handler: async (request) => {
@@ -650,37 +664,60 @@ export function sharingApi(ctx: ModuleApiContext): ApiExtension {
             })
           }
           const now = ctx.latestTimeMs()
-          const grants = scanIds(ctx, 'rq', 'r', b.resourceId, LINEAGE_ITEMS_MAX).flatMap((x) => {
-            const v = proven(SHARING_MODULE, sharingRequestKey(x.id))
-            return v.value === undefined
-              ? []
-              : [{ request: renderRequest(codec.decode(RequestRecord, v.value), now), proof: stateJson(v) }]
-          })
-          const receipts = scanIds(ctx, 'rc', 'r', b.resourceId, LINEAGE_ITEMS_MAX)
-            .flatMap((x) => {
-              const v = proven(SHARING_MODULE, sharingReceiptKey(x.id))
-              if (v.value === undefined) return []
+          // One page per kind, by seek cursor: a resource's 12,000th receipt is a few pages away.
+          const k = sharing()
+          const limit = b.limit ?? LINEAGE_ITEMS_MAX
+          const after = b.after ?? {}
+          const byResource = (family: 'rq' | 'rc' | 'rf') => ({ family, facet: 'r', value: b.resourceId })
+          const grants = listPage(
+            ctx,
+            byResource('rq'),
+            after.grants,
+            limit,
+            (id) => k.request(id)?.height,
+            (id) => {
+              const v = proven(SHARING_MODULE, sharingRequestKey(id))
+              if (v.value === undefined) return undefined
+              return { request: renderRequest(codec.decode(RequestRecord, v.value), now), proof: stateJson(v) }
+            },
+          )
+          const receipts = listPage(
+            ctx,
+            byResource('rc'),
+            after.receipts,
+            limit,
+            (id) => k.receipt(id)?.height,
+            (id) => {
+              const v = proven(SHARING_MODULE, sharingReceiptKey(id))
+              if (v.value === undefined) return undefined
               const rec = codec.decode(ReceiptRecord, v.value)
               if (b.subject !== undefined) {
                 const body = codec.decode(ReceiptBody, rec.body)
-                if (!body.subjects.some((s) => toHex(s) === b.subject)) return []
+                if (!body.subjects.some((s) => toHex(s) === b.subject)) return undefined
               }
-              return [{ receipt: renderReceipt(rec), proof: stateJson(v) }]
-            })
-            .slice(0, LINEAGE_ITEMS_MAX)
-          const k = sharing()
-          const refusals = scanIds(ctx, 'rf', 'r', b.resourceId, LINEAGE_ITEMS_MAX)
-            .map((x) => k.refusal(x.id))
-            .filter((r): r is RefusalRecord => r !== undefined)
-            .map(renderRefusal)
+              return { receipt: renderReceipt(rec), proof: stateJson(v) }
+            },
+          )
+          const refusals = listPage(
+            ctx,
+            byResource('rf'),
+            after.refusals,
+            limit,
+            (id) => k.refusal(id)?.height,
+            (id) => {
+              const r = k.refusal(id)
+              return r === undefined ? undefined : renderRefusal(r)
+            },
+          )
           const latest = cat.version(b.resourceId, head.latest)
           return {
             resource: latest === undefined ? null : renderResourceVersion(latest, cat.gateway(latest.ownerOrg)),
             height,
             versions,
-            grants,
-            receipts,
-            refusals,
+            grants: grants.items,
+            receipts: receipts.items,
+            refusals: refusals.items,
+            next: { grants: grants.next, receipts: receipts.next, refusals: refusals.next },
           }
         },
       })

@@ -35,7 +35,7 @@ import {
   sharingRequest,
 } from '@govchain/sdk'
 import { subjectPseudonym } from '@govchain/sharing/schema'
-import { initNodeGateway } from '../gateway-home.ts'
+import { initNodeGateway, loadGatewayPackage } from '../gateway-home.ts'
 
 // ---------------------------------------------------------------- fake people
 
@@ -403,6 +403,7 @@ async function commit(client: Client, tx: BuiltTx, what: string): Promise<void> 
  * (`govchain gateway start --home <node home>`, or startGatewayFromHome(gatewayDir(home))).
  */
 export async function seedSharingDemo(opts: SeedSharingDemoOptions): Promise<SharingDemo> {
+  await loadGatewayPackage()
   const log = opts.onProgress ?? (() => {})
   const suite = getSuite(opts.net.suite)
   const people = demoPeople(opts.people ?? 40)

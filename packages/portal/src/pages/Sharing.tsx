@@ -570,10 +570,27 @@ function MyData() {
   const { t, lang, client, identity, suite, config, orgName } = useApp()
   const [error, setError] = useState<unknown>()
   const [accesses, setAccesses] = useState<Access[]>()
+  /** Cursor of the next page of accesses (null: all shown). */
+  const [nextAccess, setNextAccess] = useState<string | null>(null)
   if (identity === undefined || identity.kind === 'officer' || identity.did === undefined) {
     return <Notice tone="info">{t('sharing.notSubject')}</Notice>
   }
   const credential = identity.subjectCredential
+  const did = identity.did
+  /** One page of "who used my data": each page is its own single-use challenge, signed by the DID key. */
+  const loadAccesses = async (after: string | undefined) => {
+    const { challenge } = await sharingApi.challenge(client.url)
+    const signature = sharingAuthSignature(suite, identity.privateKey!, config.chainId, 'my-accesses', challenge)
+    return sharingApi.myAccesses(client.url, {
+      did,
+      publicKey: identity.publicKey,
+      challenge,
+      signature,
+      credential: credential!,
+      limit: 100,
+      ...(after === undefined ? {} : { after }),
+    })
+  }
   return (
     <Card title={t('sharing.myData')} testId="my-data">
       <p className="muted">{t('sharing.accessList')}</p>
@@ -587,21 +604,26 @@ function MyData() {
         onError={setError}
         onRun={async () => {
           setError(undefined)
-          const { challenge } = await sharingApi.challenge(client.url)
-          const signature = sharingAuthSignature(suite, identity.privateKey!, config.chainId, 'my-accesses', challenge)
-          const res = await sharingApi.myAccesses(client.url, {
-            did: identity.did!,
-            publicKey: identity.publicKey,
-            challenge,
-            signature,
-            credential: credential!,
-            limit: 100,
-          })
-          setAccesses(res.accesses)
+          const page = await loadAccesses(undefined)
+          setAccesses(page.accesses)
+          setNextAccess(page.next)
         }}
       >
         {t('common.refresh')}
       </ActionButton>
+      {accesses !== undefined && nextAccess !== null && (
+        <ActionButton
+          testId="my-data-more"
+          onError={setError}
+          onRun={async () => {
+            const page = await loadAccesses(nextAccess)
+            setAccesses([...accesses, ...page.accesses])
+            setNextAccess(page.next)
+          }}
+        >
+          {t('common.more')}
+        </ActionButton>
+      )}
       <ErrorBox error={error} />
       {accesses !== undefined &&
         (accesses.length === 0 ? (
