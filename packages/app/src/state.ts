@@ -9,25 +9,11 @@
  * Keys in the tree are `<module>/<key>` (UTF-8 module name, a slash, the module's key bytes);
  * module names cannot contain a slash, so no module can name another module's keys.
  */
-import { bytesKey, GovchainError, type SparseMerkleTree, utf8 } from '@govchain/core'
+import { bytesKey, GovchainError, type SparseMerkleTree, stateKey, utf8 } from '@govchain/core'
 import type { ModuleState } from './module.ts'
 import type { ExecutionParams } from './params.ts'
 
-/** Encoded `<module>/` prefixes (module names are few: the registry's, bounded anyway). */
-const prefixes = new Map<string, Uint8Array>()
-const PREFIXES_MAX = 256
-
-export function stateKey(module: string, key: Uint8Array): Uint8Array {
-  let prefix = prefixes.get(module)
-  if (prefix === undefined) {
-    prefix = utf8(`${module}/`)
-    if (prefixes.size < PREFIXES_MAX) prefixes.set(module, prefix)
-  }
-  const out = new Uint8Array(prefix.length + key.length)
-  out.set(prefix)
-  out.set(key, prefix.length)
-  return out
-}
+export { stateKey }
 
 interface Write {
   key: Uint8Array

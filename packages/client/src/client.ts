@@ -8,7 +8,7 @@
  * answer of the wrong shape SDK_BAD_RESPONSE. Nothing the node says is trusted for
  * correctness: verify state with the LightClient.
  */
-import { BlockHeader, decode, fromBase64, fromHex, type SuiteName, toBase64 } from '@govchain/core'
+import { BlockHeader, decode, fromBase64, fromHex, MODULE_NAME_PATTERN, type SuiteName, toBase64 } from '@govchain/core'
 import { ApiError, SdkError } from './errors.ts'
 import { HttpTransport, type JsonAnswer } from './transport.ts'
 
@@ -430,7 +430,7 @@ export function createClient(options: ClientOptions): Client {
     keyHex: string,
     opts: { prove?: boolean; height?: number } = {},
   ): Promise<StateAnswer> {
-    if (typeof module !== 'string' || !/^[a-z][a-z0-9_-]{0,31}$/.test(module)) {
+    if (typeof module !== 'string' || !MODULE_NAME_PATTERN.test(module)) {
       throw new SdkError('INVALID_ARGUMENT', `invalid module name ${String(module)}`)
     }
     checkHex(keyHex, 'key')

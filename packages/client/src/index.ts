@@ -4,6 +4,9 @@
  * either crypto suite, and the light client that verifies answers offline. Browser-safe.
  * Application packages build their client actions on it; @govchain/sdk re-exports them all.
  */
+
+// The state tree's path layout is the protocol's (core); re-exported where clients always found it.
+export { stateKey } from '@govchain/core'
 export {
   type BlockInfo,
   type ChainEvent,
@@ -34,7 +37,6 @@ export {
   LightClient,
   type LightClientOptions,
   type ProvenState,
-  stateKey,
   type VerifiedState,
 } from './light-client.ts'
 export {

@@ -30,6 +30,7 @@ import {
   GovchainError,
   hashValidatorSet,
   SmtProofCodec,
+  stateKey,
   toHex,
   utf8,
   ValidatorSet,
@@ -61,20 +62,6 @@ export interface VerifiedState {
   value: Uint8Array | undefined
   height: number
   header: BlockHeader
-}
-
-const MODULE_NAME = /^[a-z][a-z0-9_-]{0,31}$/
-
-/**
- * The key under which a module's key lives in the one state tree: utf8(module + '/') || key.
- * Module names cannot contain '/', so no two (module, key) pairs share a state key.
- */
-export function stateKey(module: string, key: Uint8Array): Uint8Array {
-  if (typeof module !== 'string' || !MODULE_NAME.test(module)) {
-    throw new GovchainError('INVALID_ARGUMENT', `invalid module name ${String(module)}`)
-  }
-  if (!(key instanceof Uint8Array)) throw new GovchainError('INVALID_ARGUMENT', 'key must be a Uint8Array')
-  return concatBytes(utf8(`${module}/`), key)
 }
 
 function certInvalid(reason: string, details: Record<string, unknown> = {}): never {
