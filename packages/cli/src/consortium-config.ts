@@ -15,7 +15,7 @@
  *       code: 11330000MB0000000X        # unified social credit code (optional: a demo code)
  *       identityAuthority: false        # may attach keyed pseudonyms to DIDs
  *       host: 10.1.0.11                 # optional: this department's machine
- *   licenceTypes: demo                  # demo | none | a list (sections.license.types)
+ *   licenseTypes: demo                  # demo | none | a list (sections.license.types)
  *   params: { blockMaxTxs: 2000 }       # optional chain parameters
  *
  * Everything is checked before anything is written; an error names the key path.
@@ -61,7 +61,7 @@ function port(v: unknown, path: string): number | undefined {
 
 /**
  * Reads and checks a consortium file. `demoSections` gives the default licence catalogue
- * (`licenceTypes: demo`); a list is passed through as `sections.license.types`, checked by the
+ * (`licenseTypes: demo`); a list is passed through as `sections.license.types`, checked by the
  * licence module at init.
  */
 export function loadConsortiumConfig(

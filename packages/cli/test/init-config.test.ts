@@ -68,7 +68,7 @@ describe('govchain init --config', () => {
       ['flavour: 1\n', /flavour: unknown key/],
       ['departments: [\n', /not YAML/],
       [
-        'departments:\n  - {id: a, name: A, nameEn: A, level: city, regionCode: "330000", region: x}\nlicenceTypes: [{ownerOrg: nobody}]\n',
+        'departments:\n  - {id: a, name: A, nameEn: A, level: city, regionCode: "330000", region: x}\nlicenseTypes: [{ownerOrg: nobody}]\n',
         /sections\.license: types\[0\]\.ownerOrg/,
       ],
     ]
