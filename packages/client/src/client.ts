@@ -10,7 +10,7 @@
  */
 import { BlockHeader, decode, fromBase64, fromHex, MODULE_NAME_PATTERN, type SuiteName, toBase64 } from '@govchain/core'
 import { ApiError, SdkError } from './errors.ts'
-import { HttpTransport, type JsonAnswer } from './transport.ts'
+import { type FailoverEvent, HttpTransport, type JsonAnswer } from './transport.ts'
 
 /** The subset of the WHATWG WebSocket the client uses; `ws` and browsers both provide it. */
 export interface WebSocketLike {
@@ -23,8 +23,15 @@ export interface WebSocketLike {
 export type WebSocketConstructor = new (url: string) => WebSocketLike
 
 export interface ClientOptions {
-  /** The node's API base URL, e.g. http://127.0.0.1:26657 */
-  url: string
+  /** The node's API base URL, e.g. http://127.0.0.1:26657 (or give `urls`). */
+  url?: string
+  /**
+   * Several nodes, in order of preference: requests fail over to the next node when one gives
+   * no answer (see HttpTransport); the event stream moves on to the next node when it drops.
+   */
+  urls?: readonly string[]
+  /** Called on each fail-over, e.g. to tell the user which node answers now. */
+  onFailover?: (event: FailoverEvent) => void
   fetch?: typeof globalThis.fetch
   WebSocket?: WebSocketConstructor
   /** Per-request limit; a request still unanswered after it fails with SDK_TIMEOUT. */
@@ -172,6 +179,7 @@ export interface WaitOptions {
 }
 
 export interface Client {
+  /** The node requests go to now (with several nodes, the one that last answered). */
   readonly url: string
   /** The HTTP transport every request of this client goes through (share it with readers). */
   readonly transport: HttpTransport
@@ -298,12 +306,12 @@ function sleep(ms: number, signal?: AbortSignal): Promise<void> {
 
 export function createClient(options: ClientOptions): Client {
   const transport = new HttpTransport({
-    url: options?.url,
+    ...(options?.urls === undefined ? { url: options?.url as string } : { urls: options.urls }),
+    ...(options?.onFailover === undefined ? {} : { onFailover: options.onFailover }),
     ...(options?.fetch === undefined ? {} : { fetch: options.fetch }),
     timeoutMs: options?.timeoutMs ?? CLIENT_DEFAULTS.timeoutMs,
     responseBytesMax: options?.responseBytesMax ?? CLIENT_DEFAULTS.responseBytesMax,
   })
-  const base = transport.url
   const request = (method: 'GET' | 'POST', path: string, body?: unknown): Promise<JsonAnswer> =>
     transport.request(method, path, body)
 
@@ -484,7 +492,10 @@ export function createClient(options: ClientOptions): Client {
     if (filter.types !== undefined && filter.types.length > 0) q.set('types', filter.types.join(','))
     if (filter.module !== undefined) q.set('module', filter.module)
     const qs = q.toString() === '' ? '' : `?${q}`
-    const wsUrl = `${base.replace(/^http/, 'ws')}/v1/events${qs}`
+    // Each reconnection after a drop goes to the next node (with one node, the same one).
+    let nodeIndex = transport.urls.indexOf(transport.url)
+    const wsUrlNow = (): string =>
+      `${(transport.urls[nodeIndex % transport.urls.length] as string).replace(/^http/, 'ws')}/v1/events${qs}`
     const attemptsMax = opts.reconnectAttemptsMax ?? CLIENT_DEFAULTS.reconnectAttemptsMax
     const delay0 = opts.reconnectDelayMs ?? CLIENT_DEFAULTS.reconnectDelayMs
     let stopped = false
@@ -495,6 +506,7 @@ export function createClient(options: ClientOptions): Client {
 
     const connect = (): void => {
       let ws: WebSocketLike
+      const wsUrl = wsUrlNow()
       try {
         ws = new Ctor(wsUrl)
       } catch (e) {
@@ -540,6 +552,7 @@ export function createClient(options: ClientOptions): Client {
     }
     const scheduleReconnect = (): void => {
       if (stopped) return
+      nodeIndex++
       if (attempts >= attemptsMax) {
         report(new SdkError('SDK_NETWORK_ERROR', `event stream: gave up after ${attempts} reconnection attempts`))
         return
@@ -566,7 +579,9 @@ export function createClient(options: ClientOptions): Client {
   }
 
   return {
-    url: base,
+    get url() {
+      return transport.url
+    },
     transport,
     status,
     block,

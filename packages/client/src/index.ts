@@ -40,11 +40,14 @@ export {
   type VerifiedState,
 } from './light-client.ts'
 export {
+  type FailoverEvent,
   HttpTransport,
+  isUnavailable,
   type JsonAnswer,
   type JsonObject,
   type RequestOptions,
   TRANSPORT_DEFAULTS,
+  TRANSPORT_NODES_MAX,
   type TransportOptions,
 } from './transport.ts'
 export {

@@ -10,13 +10,25 @@
  *   no complete answer before the deadline         SdkError SDK_TIMEOUT
  *   an answer too large, or not a JSON object      SdkError SDK_BAD_RESPONSE
  *
+ * Several nodes (`urls`): requests go to the current node and fail over, in order, to the next
+ * when it gives no answer (SDK_NETWORK_ERROR, SDK_TIMEOUT) or says it cannot serve (HTTP 502,
+ * 503, 504); a node's own refusal (any other 4xx/5xx with a code) is final and not retried
+ * elsewhere. The node that answered becomes the current one, so a sequence of calls (a challenge
+ * and its use) stays on one node while it is up. `onFailover` lets a UI show each switch;
+ * `rankByHealth()` orders the nodes by a /v1/health probe. Every node is one department's view
+ * of the same chain; answers are verified with the light client where correctness matters.
+ *
  * Browser-safe: `fetch` comes from globalThis unless injected.
  */
 import { ApiError, SdkError } from './errors.ts'
 
 export interface TransportOptions {
-  /** The node's API base URL, e.g. http://127.0.0.1:26657 */
-  url: string
+  /** The node's API base URL, e.g. http://127.0.0.1:26657 (or give `urls`). */
+  url?: string
+  /** Several nodes' API base URLs, in order of preference (at most TRANSPORT_NODES_MAX). */
+  urls?: readonly string[]
+  /** Called when a request moves from one node to the next. */
+  onFailover?: (event: FailoverEvent) => void
   fetch?: typeof globalThis.fetch
   /** Per-request limit; a request still unanswered after it fails with SDK_TIMEOUT. */
   timeoutMs?: number
@@ -27,7 +39,34 @@ export interface TransportOptions {
 export const TRANSPORT_DEFAULTS = {
   timeoutMs: 10_000,
   responseBytesMax: 32 * 1024 * 1024,
+  /** rankByHealth's probe deadline per node. */
+  probeTimeoutMs: 2_000,
 } as const
+
+/** Nodes one transport knows at most (a consortium's validators and observers). */
+export const TRANSPORT_NODES_MAX = 64
+
+export interface FailoverEvent {
+  /** The node that gave no answer. */
+  from: string
+  /** The node tried next. */
+  to: string
+  /** Why: the error `from` produced. */
+  error: SdkError
+}
+
+/** An error that says "this node cannot answer now", not "the answer is no". */
+export function isUnavailable(e: unknown): boolean {
+  if (e instanceof ApiError) return e.status === 502 || e.status === 503 || e.status === 504
+  return e instanceof SdkError && (e.code === 'SDK_NETWORK_ERROR' || e.code === 'SDK_TIMEOUT')
+}
+
+const normaliseUrl = (u: unknown): string => {
+  if (typeof u !== 'string' || !/^https?:\/\/[^\s]+$/.test(u)) {
+    throw new SdkError('INVALID_ARGUMENT', 'url must be an http(s) URL')
+  }
+  return u.replace(/\/+$/, '')
+}
 
 export type JsonObject = Record<string, unknown>
 
@@ -69,18 +108,24 @@ async function readLimited(res: Response, max: number, what: string): Promise<st
   return new TextDecoder().decode(all)
 }
 
-/** JSON requests to one node API. Stateless apart from its options: share one per node. */
+/** JSON requests to a node API, failing over between nodes. Share one per set of nodes. */
 export class HttpTransport {
-  readonly url: string
+  /** Every node, in the current order of preference. */
+  readonly urls: readonly string[]
   readonly timeoutMs: number
   readonly responseBytesMax: number
   private readonly fetchFn: typeof globalThis.fetch
+  private readonly onFailover: ((event: FailoverEvent) => void) | undefined
+  private order: string[]
 
   constructor(options: TransportOptions) {
-    if (typeof options?.url !== 'string' || !/^https?:\/\//.test(options.url)) {
-      throw new SdkError('INVALID_ARGUMENT', 'url must be an http(s) URL')
+    const given = options?.urls ?? (options?.url === undefined ? [] : [options.url])
+    if (!Array.isArray(given) || given.length === 0 || given.length > TRANSPORT_NODES_MAX) {
+      throw new SdkError('INVALID_ARGUMENT', `give url, or urls with 1..${TRANSPORT_NODES_MAX} nodes`)
     }
-    this.url = options.url.replace(/\/+$/, '')
+    this.order = [...new Set(given.map(normaliseUrl))]
+    this.urls = this.order
+    this.onFailover = options.onFailover
     // Bound: browsers throw "Illegal invocation" when fetch runs with a `this` other than the window.
     const f = options.fetch ?? (typeof globalThis.fetch === 'function' ? globalThis.fetch.bind(globalThis) : undefined)
     if (typeof f !== 'function') throw new SdkError('INVALID_ARGUMENT', 'no fetch available: pass options.fetch')
@@ -89,12 +134,73 @@ export class HttpTransport {
     this.responseBytesMax = options.responseBytesMax ?? TRANSPORT_DEFAULTS.responseBytesMax
   }
 
-  /** One request; resolves with a JSON object answer of a 2xx status, else throws (see the module comment). */
+  /** The node requests go to now. */
+  get url(): string {
+    return this.order[0] as string
+  }
+
+  /**
+   * One request; resolves with a JSON object answer of a 2xx status, else throws (see the module
+   * comment). With several nodes, a node that cannot answer is passed over for the next.
+   */
   async request(
     method: 'GET' | 'POST',
     path: string,
     body?: unknown,
     options: RequestOptions = {},
+  ): Promise<JsonAnswer> {
+    const tried = [...this.order]
+    for (let i = 0; ; i++) {
+      const node = tried[i] as string
+      try {
+        const answer = await this.requestAt(node, method, path, body, options)
+        if (i > 0) this.prefer(node)
+        return answer
+      } catch (e) {
+        const next = tried[i + 1]
+        if (next === undefined || !isUnavailable(e) || options.signal?.aborted === true) throw e
+        this.onFailover?.({ from: node, to: next, error: e as SdkError })
+      }
+    }
+  }
+
+  /**
+   * Probes every node's /v1/health (TRANSPORT_DEFAULTS.probeTimeoutMs each, in parallel) and
+   * orders them: healthy first, fastest first; unhealthy and silent ones keep their order after.
+   * Resolves with the new order.
+   */
+  async rankByHealth(probeTimeoutMs: number = TRANSPORT_DEFAULTS.probeTimeoutMs): Promise<readonly string[]> {
+    const results = await Promise.all(
+      this.order.map(async (node, index) => {
+        const started = Date.now()
+        try {
+          const health = await this.requestAt(node, 'GET', '/v1/health', undefined, { timeoutMs: probeTimeoutMs })
+          return { node, index, ok: health.json.ok !== false, ms: Date.now() - started }
+        } catch {
+          return { node, index, ok: false, ms: Number.POSITIVE_INFINITY }
+        }
+      }),
+    )
+    results.sort((a, b) => Number(b.ok) - Number(a.ok) || a.ms - b.ms || a.index - b.index)
+    this.order.splice(0, this.order.length, ...results.map((r) => r.node))
+    return this.urls
+  }
+
+  /** Makes `node` the current one, the others keeping their order. */
+  private prefer(node: string): void {
+    const i = this.order.indexOf(node)
+    if (i > 0) {
+      this.order.splice(i, 1)
+      this.order.unshift(node)
+    }
+  }
+
+  private async requestAt(
+    node: string,
+    method: 'GET' | 'POST',
+    path: string,
+    body: unknown,
+    options: RequestOptions,
   ): Promise<JsonAnswer> {
     const what = `${method} ${path}`
     const timeoutMs = options.timeoutMs ?? this.timeoutMs
@@ -112,11 +218,11 @@ export class HttpTransport {
           init.body = JSON.stringify(body)
           headers['content-type'] = 'application/json'
         }
-        res = await this.fetchFn(`${this.url}${path}`, init)
+        res = await this.fetchFn(`${node}${path}`, init)
       } catch (e) {
         if (controller.signal.aborted) throw new SdkError('SDK_TIMEOUT', `${what}: no answer within ${timeoutMs} ms`)
         throw new SdkError('SDK_NETWORK_ERROR', `${what}: ${(e as Error)?.message ?? String(e)}`, {
-          details: { url: `${this.url}${path}` },
+          details: { url: `${node}${path}` },
         })
       }
       try {

@@ -6,7 +6,7 @@ import assert from 'node:assert/strict'
 import { createServer, type Server } from 'node:http'
 import type { AddressInfo } from 'node:net'
 import { after, before, describe, it } from 'node:test'
-import { ApiError, HttpTransport, SdkError } from '../src/index.ts'
+import { ApiError, createClient, HttpTransport, SdkError } from '../src/index.ts'
 
 let server: Server
 let url: string
@@ -32,6 +32,7 @@ before(async () => {
     if (req.url === '/array') return send(200, '[1,2]')
     if (req.url === '/big') return send(200, JSON.stringify({ pad: 'x'.repeat(5000) }))
     if (req.url === '/slow') return void setTimeout(() => send(200, '{}'), 2_000)
+    if (req.url === '/v1/health') return send(200, '{"ok":true}')
     send(500, '{}')
   })
   await new Promise<void>((r) => server.listen(0, '127.0.0.1', r))
@@ -93,5 +94,83 @@ describe('HttpTransport', () => {
     assert.deepEqual(await code(pending), { code: 'SDK_TIMEOUT', status: undefined })
     const closed = new HttpTransport({ url: 'http://127.0.0.1:9' })
     assert.deepEqual(await code(closed.get('/ok')), { code: 'SDK_NETWORK_ERROR', status: undefined })
+  })
+})
+
+/** A node that answers every path with one fixed status and body, counting the requests it got. */
+async function fixedNode(status: number, body: string) {
+  let hits = 0
+  const srv = createServer((_req, res) => {
+    hits++
+    res.writeHead(status, { 'content-type': 'application/json' })
+    res.end(body)
+  })
+  await new Promise<void>((r) => srv.listen(0, '127.0.0.1', r))
+  return {
+    url: `http://127.0.0.1:${(srv.address() as AddressInfo).port}`,
+    hits: () => hits,
+    close: () => {
+      srv.closeAllConnections()
+      srv.close()
+    },
+  }
+}
+
+describe('HttpTransport over several nodes (issue 15: no single node)', () => {
+  it('fails over from a node that is down, says so, and stays on the node that answered', async () => {
+    const events: { from: string; to: string; code: string }[] = []
+    const down = 'http://127.0.0.1:9'
+    const t = new HttpTransport({
+      urls: [down, url],
+      onFailover: (e) => events.push({ from: e.from, to: e.to, code: e.error.code }),
+    })
+    assert.equal(t.url, down)
+    assert.deepEqual(await t.get('/ok'), { a: 1 })
+    assert.deepEqual(events, [{ from: down, to: url, code: 'SDK_NETWORK_ERROR' }])
+    assert.equal(t.url, url)
+    assert.deepEqual(await t.get('/ok'), { a: 1 })
+    assert.equal(events.length, 1) // the current node answered: no second switch
+  })
+
+  it('fails over on 502/503/504 and on a timeout, never on a refusal', async () => {
+    const unavailable = await fixedNode(503, '{"code":"NODE_UNHEALTHY","message":"catching up"}')
+    const refusing = await fixedNode(409, '{"code":"LICENSE_EXISTS","message":"exists"}')
+    try {
+      const a = new HttpTransport({ urls: [unavailable.url, url] })
+      assert.deepEqual(await a.get('/ok'), { a: 1 })
+      assert.equal(a.url, url)
+      const b = new HttpTransport({ urls: [refusing.url, url] })
+      assert.deepEqual(await code(b.get('/ok')), { code: 'LICENSE_EXISTS', status: 409 })
+      assert.equal(b.url, refusing.url)
+      const c = new HttpTransport({ urls: [url, refusing.url], timeoutMs: 100 })
+      assert.deepEqual(await code(c.get('/slow')), { code: 'LICENSE_EXISTS', status: 409 })
+      // Every node down: the last node's error.
+      const d = new HttpTransport({ urls: [unavailable.url, 'http://127.0.0.1:9'] })
+      assert.deepEqual(await code(d.get('/ok')), { code: 'SDK_NETWORK_ERROR', status: undefined })
+    } finally {
+      unavailable.close()
+      refusing.close()
+    }
+  })
+
+  it('rankByHealth puts healthy nodes first; a list of nodes is checked', async () => {
+    const sick = await fixedNode(503, '{"code":"NODE_UNHEALTHY","message":"no quorum"}')
+    try {
+      const t = new HttpTransport({ urls: ['http://127.0.0.1:9', sick.url, url] })
+      assert.deepEqual(await t.rankByHealth(), [url, 'http://127.0.0.1:9', sick.url])
+      assert.equal(t.url, url)
+    } finally {
+      sick.close()
+    }
+    assert.throws(() => new HttpTransport({ urls: [] }), { code: 'INVALID_ARGUMENT' })
+    assert.throws(() => new HttpTransport({ urls: [url, 'file:///x'] }), { code: 'INVALID_ARGUMENT' })
+    assert.equal(new HttpTransport({ urls: [url, `${url}/`] }).urls.length, 1)
+  })
+
+  it('a client over several nodes reads through the one that answers, and says which', async () => {
+    const client = createClient({ urls: ['http://127.0.0.1:9', url] })
+    assert.deepEqual(await client.getJson('/ok'), { a: 1 })
+    assert.equal(client.url, url)
+    assert.equal(client.transport.urls.length, 2)
   })
 })
