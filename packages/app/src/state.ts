@@ -9,7 +9,7 @@
  * Keys in the tree are `<module>/<key>` (UTF-8 module name, a slash, the module's key bytes);
  * module names cannot contain a slash, so no module can name another module's keys.
  */
-import { bytesKey, GovchainError, type SparseMerkleTree, stateKey, utf8 } from '@govchain/core'
+import { bytesKey, GovchainError, type SparseMerkleTree, stateKey } from '@govchain/core'
 import type { ModuleState } from './module.ts'
 import type { ExecutionParams } from './params.ts'
 

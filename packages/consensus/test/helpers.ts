@@ -22,9 +22,9 @@ export const TIMEOUTS: ConsensusTimeouts = { proposeMs: 1000, prevoteMs: 500, pr
 
 /** Values are "val:<anything>"; ones containing "bad" are invalid; anything else is undecodable. */
 export const value = (s: string): Uint8Array => utf8(`val:${s}`)
-export const valueId = (v: Uint8Array): Uint8Array | null =>
+const valueId = (v: Uint8Array): Uint8Array | null =>
   new TextDecoder().decode(v).startsWith('val:') ? suite.hash(v) : null
-export const isValid = (_h: number, v: Uint8Array): boolean => !new TextDecoder().decode(v).includes('bad')
+const isValid = (_h: number, v: Uint8Array): boolean => !new TextDecoder().decode(v).includes('bad')
 
 export class Fixture {
   readonly privs: Uint8Array[]

@@ -20,9 +20,9 @@ import { GovchainError } from '@govchain/core'
 import Database from 'better-sqlite3'
 
 /** How long after a grant's expiry its row is kept (clock skew between gateway and chain). */
-export const VOLUME_PRUNE_AFTER_MS = 86_400_000
+const VOLUME_PRUNE_AFTER_MS = 86_400_000
 /** How often expired rows are pruned. */
-export const VOLUME_PRUNE_EVERY_MS = 3_600_000
+const VOLUME_PRUNE_EVERY_MS = 3_600_000
 
 const GRANT_HEX = /^[0-9a-f]{64}$/
 

@@ -22,8 +22,8 @@ import { newNonce, signRequest } from '../src/protocol.ts'
 import { openSqliteConnector } from '../src/sqlite.ts'
 
 export const suite = getSuite('intl')
-export const CHAIN_ID = 'govchain-gateway-test'
-export const RESOURCE = 'police.household'
+const CHAIN_ID = 'govchain-gateway-test'
+const RESOURCE = 'police.household'
 
 /** Fake but well-formed people (GB 11643 check digits are not needed here: the rows are opaque to the gateway). */
 export const PEOPLE = [
@@ -35,7 +35,7 @@ export const PEOPLE = [
   { idNumber: '110114199909090068', name: '杨磊', phone: '13400134006', district: '110101', type: '家庭户' },
 ] as const
 
-export const FIELDS = [
+const FIELDS = [
   { name: 'id_number', sensitivity: 'personal' },
   { name: 'name', sensitivity: 'personal' },
   { name: 'phone', sensitivity: 'personal' },
@@ -43,7 +43,7 @@ export const FIELDS = [
   { name: 'district', sensitivity: 'public' },
 ] as const
 
-export interface RecordedTx {
+interface RecordedTx {
   module: string
   method: string
   args: Uint8Array
@@ -51,7 +51,7 @@ export interface RecordedTx {
 }
 
 /** The node routes a gateway reads, from maps the test fills; POST /v1/txs records and accepts. */
-export class FakeNode {
+class FakeNode {
   readonly gateways = new Map<string, GatewayView>()
   readonly requests = new Map<string, RequestView>()
   readonly txs: RecordedTx[] = []
@@ -116,7 +116,7 @@ export class FakeNode {
 }
 
 /** A connector whose next query can be held open, to interleave concurrent requests deterministically. */
-export class GatedConnector implements DataConnector {
+class GatedConnector implements DataConnector {
   readonly kind = 'sqlite' as const
   private gate: Promise<void> | undefined
   private openGate: (() => void) | undefined
@@ -165,7 +165,7 @@ export interface Org {
   key: { publicKey: Uint8Array; privateKey: Uint8Array }
 }
 
-export function makeOrg(orgId: string): Org {
+function makeOrg(orgId: string): Org {
   const ca = createOrgCA({ orgId, orgName: `${orgId} 局`, validityDays: 10 })
   return {
     orgId,
@@ -181,7 +181,7 @@ export function makeOrg(orgId: string): Org {
   }
 }
 
-export function gatewayView(org: Org, url: string, pseudonymAuthority = false): GatewayView {
+function gatewayView(org: Org, url: string, pseudonymAuthority = false): GatewayView {
   return {
     orgId: org.orgId,
     url,
@@ -298,7 +298,7 @@ export async function startProvider(config: Partial<GatewayConfig> = {}): Promis
   return fx
 }
 
-export function pseudonymOf(key: Uint8Array, idNumber: string): string {
+function pseudonymOf(key: Uint8Array, idNumber: string): string {
   return toHex(subjectPseudonym(suite, key, 'person', idNumber))
 }
 

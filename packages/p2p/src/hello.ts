@@ -47,7 +47,7 @@ export const helloBodyCodec = codec.struct({
 })
 export type HelloBody = codec.Infer<typeof helloBodyCodec>
 
-export const helloCodec = codec.struct({
+const helloCodec = codec.struct({
   body: codec.bytes(1024),
   signature: codec.bytes(SIGNATURE_BYTES_MAX),
 })

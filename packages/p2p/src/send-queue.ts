@@ -41,7 +41,7 @@ class Fifo<T> {
 }
 
 /** Bytes a message occupies: its payload plus the 5-byte frame header. */
-export function messageBytes(m: QueuedMessage): number {
+function messageBytes(m: QueuedMessage): number {
   return m.payload.length + 5
 }
 

@@ -20,7 +20,7 @@ import {
 } from '../src/p2p.ts'
 import { type CertAndKey, createOrgCA, issueNodeCert } from '../src/pki.ts'
 
-export const CHAIN_ID = 'govchain-p2p-test'
+const CHAIN_ID = 'govchain-p2p-test'
 
 export interface Org {
   orgId: string
@@ -31,13 +31,13 @@ export function makeOrg(orgId: string, orgName = `${orgId} department`): Org {
   return { orgId, ca: createOrgCA({ orgId, orgName, validityDays: 30 }) }
 }
 
-export interface LogEntry {
+interface LogEntry {
   level: 'debug' | 'info' | 'warn' | 'error'
   obj: Record<string, unknown>
   msg: string | undefined
 }
 
-export function captureLogger(): { logger: Logger; entries: LogEntry[] } {
+function captureLogger(): { logger: Logger; entries: LogEntry[] } {
   const entries: LogEntry[] = []
   const at = (level: LogEntry['level']) => (obj: object, msg?: string) => {
     entries.push({ level, obj: obj as Record<string, unknown>, msg })

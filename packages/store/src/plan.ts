@@ -29,11 +29,11 @@ export interface CommitPlan {
 }
 
 /** Journal keys are transaction hashes (32 bytes in both suites; a little room). */
-export const PENDING_KEY_BYTES_MAX = 64
+const PENDING_KEY_BYTES_MAX = 64
 
 /** Index keys are bounded like state keys; values like state values. */
-export const INDEX_KEY_BYTES_MAX = 1024
-export const INDEX_VALUE_BYTES_MAX = 64 * 1024
+const INDEX_KEY_BYTES_MAX = 1024
+const INDEX_VALUE_BYTES_MAX = 64 * 1024
 
 function conflict(message: string, details: Record<string, unknown>): never {
   throw new GovchainError('STORE_CONFLICT', message, details)

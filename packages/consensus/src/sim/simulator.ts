@@ -80,12 +80,12 @@ export interface SimResult {
   scenario: string
 }
 
-export const SIM_CHAIN_ID = 'govchain-sim'
-export const SIM_TIMEOUTS: ConsensusTimeouts = { proposeMs: 300, prevoteMs: 150, precommitMs: 150, deltaMs: 50 }
+const SIM_CHAIN_ID = 'govchain-sim'
+const SIM_TIMEOUTS: ConsensusTimeouts = { proposeMs: 300, prevoteMs: 150, precommitMs: 150, deltaMs: 50 }
 /** Delivery bound between live nodes after GST. */
-export const SIM_DELTA_MS = 50
+const SIM_DELTA_MS = 50
 /** A node that decided nothing for this long re-sends what it holds for its height. */
-export const SIM_GOSSIP_MS = 600
+const SIM_GOSSIP_MS = 600
 /** Decisions per sync message. */
 const SYNC_BATCH = 8
 /** Hard stop on events per run: a runaway run is a liveness failure, not a hang. */

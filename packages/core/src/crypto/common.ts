@@ -51,13 +51,7 @@ export function plain(b: Uint8Array): Uint8Array {
 
 /** Re-exported under the names the crypto code uses; one implementation lives in bytes.ts. */
 export const concat = concatBytes
-export const constantTimeEqual = equalBytes
-
-export function u64be(n: number): Uint8Array {
-  const out = new Uint8Array(8)
-  new DataView(out.buffer).setBigUint64(0, BigInt(n), false)
-  return out
-}
+const constantTimeEqual = equalBytes
 
 /**
  * A bounded least-recently-used map (lru-cache: O(1) per operation); parsed keys are cached here

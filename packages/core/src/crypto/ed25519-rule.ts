@@ -65,7 +65,7 @@ export function isCanonicalPointEncoding(bytes: Uint8Array, from = 0): boolean {
 }
 
 /** S (the signature's second half, little-endian) < L. */
-export function isCanonicalScalar(signature: Uint8Array): boolean {
+function isCanonicalScalar(signature: Uint8Array): boolean {
   return le(signature, 32) < L
 }
 

@@ -49,7 +49,7 @@ const PRIVATE_KEY_CACHE_ENTRIES_MAX = 64
  * each later one 2.5 times faster, so keys that sign often (departments' operators and
  * officers, gateways, validators' votes) pay it back and a citizen's one-off key never pays.
  */
-export const SM2_TABLES_MAX = 256
+const SM2_TABLES_MAX = 256
 export const SM2_TABLE_AFTER_USES = 4
 
 const hex = (b: Uint8Array): string => Buffer.from(b.buffer, b.byteOffset, b.byteLength).toString('hex')

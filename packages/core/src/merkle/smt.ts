@@ -73,7 +73,7 @@ export interface SmtNodeStore {
 }
 
 /** Versions are block heights: non-negative safe integers. */
-export const SMT_VERSION_MAX = Number.MAX_SAFE_INTEGER
+const SMT_VERSION_MAX = Number.MAX_SAFE_INTEGER
 
 export interface SmtProofLeaf {
   /** HASH(key) of the leaf found at the end of the key's path. */
@@ -398,7 +398,7 @@ function splitAt(items: readonly { path: Uint8Array }[], lo: number, hi: number,
 }
 
 /** Upper bound of SparseMerkleTree's `nodeCacheSize` (about 300 bytes of heap per decoded node). */
-export const SMT_NODE_CACHE_MAX = 4_000_000
+const SMT_NODE_CACHE_MAX = 4_000_000
 
 export class SparseMerkleTree {
   private readonly hash: HashFn

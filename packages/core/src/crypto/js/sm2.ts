@@ -15,7 +15,7 @@ import { GovchainError } from '../../errors.ts'
 import { sm3 } from './sm3.ts'
 
 /** GB/T 32918.5 recommended curve parameters (sm2p256v1). */
-export const SM2_CURVE = {
+const SM2_CURVE = {
   p: 0xfffffffeffffffffffffffffffffffffffffffff00000000ffffffffffffffffn,
   a: 0xfffffffeffffffffffffffffffffffffffffffff00000000fffffffffffffffcn,
   b: 0x28e9fa9e9d9f5e344d5a9e4bcf6509a7f39789f515ab8f92ddbcbd414d940e93n,
@@ -25,7 +25,7 @@ export const SM2_CURVE = {
   Gy: 0xbc3736a2f4f6779c59bdcee36b692153d0a9877cc62a474002df32e52139f0a0n,
 } as const
 
-export const Sm2Point = weierstrass({
+const Sm2Point = weierstrass({
   p: SM2_CURVE.p,
   n: SM2_CURVE.n,
   h: SM2_CURVE.h,
@@ -37,7 +37,7 @@ export const Sm2Point = weierstrass({
 type Point = InstanceType<typeof Sm2Point>
 
 /** The default distinguishing ID of GM/T 0009 / GB/T 35276: "1234567812345678". */
-export const SM2_DEFAULT_ID = new TextEncoder().encode('1234567812345678')
+const SM2_DEFAULT_ID = new TextEncoder().encode('1234567812345678')
 
 const N = SM2_CURVE.n
 const mod = (a: bigint, m: bigint): bigint => {
@@ -167,7 +167,7 @@ export function sm2Verify(
 }
 
 /** KDF of GB/T 32918.4 §5.4.3: SM3(Z || ct) for ct = 1, 2, ..., truncated to `length` bytes. */
-export function sm2Kdf(z: Uint8Array, length: number): Uint8Array {
+function sm2Kdf(z: Uint8Array, length: number): Uint8Array {
   const out = new Uint8Array(length)
   const ctr = new Uint8Array(4)
   for (let off = 0, ct = 1; off < length; off += 32, ct++) {

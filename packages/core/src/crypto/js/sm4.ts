@@ -88,13 +88,6 @@ export function sm4EncryptBlock(key: Uint8Array, block: Uint8Array): Uint8Array 
   return out
 }
 
-/** SM4 ECB decryption of a single 16-byte block. */
-export function sm4DecryptBlock(key: Uint8Array, block: Uint8Array): Uint8Array {
-  const out = new Uint8Array(16)
-  sm4Block(sm4KeySchedule(key).reverse(), block, 0, out, 0)
-  return out
-}
-
 /**
  * SM4-CTR: XORs `data` with the keystream E(iv), E(iv+1), ... where the 16-byte counter block is
  * incremented as one 128-bit big-endian integer (wrapping), as OpenSSL does. Returns a new array.
