@@ -55,7 +55,7 @@ describe('compiled mode: no TypeScript loader', () => {
         hook,
         '--input-type=module',
         '-e',
-        "const m = await import('@govchain/sdk'); console.log([typeof m.createClient, typeof m.issueLicence, typeof m.LightClient].join(' '))",
+        "const m = await import('@govchain/sdk'); console.log([typeof m.createClient, typeof m.issueLicense, typeof m.LightClient].join(' '))",
       ],
       { cwd: root, env, encoding: 'utf8' },
     )
