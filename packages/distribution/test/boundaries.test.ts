@@ -9,6 +9,8 @@
  *  - the node names no application (the distribution passes the modules in);
  *  - an application's commands are reached only through its `./cli` subpath, listed in the
  *    distribution's BUILTIN_CLI; the CLI names no application's command file (ADR 0020);
+ *  - an application's pages likewise through `./portal`, listed in BUILTIN_PAGES; they are
+ *    browser code over the portal kit; the portal names no application or page file;
  *  - every package declares in package.json the workspace packages its sources import.
  *
  * Import cycles are refused by the linter (biome noImportCycles).
@@ -210,6 +212,81 @@ describe('package boundaries', () => {
     for (const file of reachable(join(root, 'packages/distribution/src/index.ts'))) {
       assert.ok(!runtimeImports(file).some((s) => s === 'commander' || s.endsWith('/cli')), relative(root, file))
     }
+  })
+
+  it("an application's pages are reached only through its ./portal subpath, listed in BUILTIN_PAGES", () => {
+    const offences: string[] = []
+    const withPages: string[] = []
+    for (const d of appDirs) {
+      const dir = join(APPS, d)
+      const exp = exportsOf(dir)
+      const portal = join(dir, 'src/portal.tsx')
+      if (existsSync(portal)) {
+        withPages.push(d)
+        if (exp['./portal']?.development !== './src/portal.tsx')
+          offences.push(`${d}: portal.tsx is not exported as ./portal`)
+      }
+      for (const [subpath, target] of Object.entries(exp)) {
+        if (subpath === './portal') continue
+        for (const file of reachable(join(dir, target.development))) {
+          if (/\.tsx$/.test(file)) offences.push(`${d}: ${subpath} loads ${relative(dir, file)}`)
+          if (runtimeImports(file).some((s) => s === 'react' || s.startsWith('react/') || s === '@govchain/portal-kit'))
+            offences.push(`${d}: ${subpath} loads ${relative(dir, file)}, which loads React or the portal kit`)
+        }
+      }
+    }
+    assert.deepEqual(offences, [])
+    const listed = readFileSync(join(root, 'packages/distribution/src/portal.ts'), 'utf8')
+    const names = [...listed.matchAll(/\{ name: '([a-z_]+)', pages: /g)].map((m) => m[1])
+    assert.deepEqual(names.sort(), withPages.sort())
+  })
+
+  it("an application's pages are browser code over the portal kit", () => {
+    const safe = (spec: string, required: Set<string>): boolean =>
+      spec === 'react' ||
+      spec.startsWith('react/') ||
+      spec === '@govchain/portal-kit' ||
+      spec === '@govchain/core' ||
+      spec === '@govchain/client' ||
+      (required.has(packageOf(spec)) && /\/(schema|client)$/.test(spec))
+    const offences: string[] = []
+    for (const module of BUILTIN_MODULES) {
+      const portal = join(APPS, module.name, 'src/portal.tsx')
+      if (!existsSync(portal)) continue
+      const required = new Set((module.requires ?? []).map((r) => `@govchain/${typeof r === 'string' ? r : r.name}`))
+      // its schema, client and credential are checked as browser-safe above; here, its page files
+      const pageFiles = [...reachable(portal)].filter(
+        (f) => f === portal || f.startsWith(join(APPS, module.name, 'src/portal/')),
+      )
+      for (const file of pageFiles) {
+        for (const spec of runtimeImports(file)) {
+          if (!safe(spec, required)) offences.push(`${relative(root, file)} imports ${spec}`)
+        }
+        if (/from\s*['"]\.\.?\/(?:\.\.\/)*(module|routes|app|cli|pdf)\.ts['"]/.test(readFileSync(file, 'utf8')))
+          offences.push(`${relative(root, file)} loads the node side of its application`)
+      }
+    }
+    assert.deepEqual(offences, [])
+  })
+
+  it('the portal names no application or page file: they come from @govchain/distribution/portal', () => {
+    const portalSrc = join(root, 'packages/portal/src')
+    const offences = sources(portalSrc).flatMap((file) =>
+      imports(file)
+        .filter((spec) => appPackages.has(packageOf(spec)))
+        .map((spec) => `${relative(root, file)} imports ${spec}`),
+    )
+    assert.deepEqual(offences, [])
+    const pageFiles = readdirSync(join(portalSrc, 'pages')).sort()
+    assert.deepEqual(pageFiles, ['Block.tsx', 'Explorer.tsx', 'Home.tsx', 'Login.tsx'])
+    assert.match(readFileSync(join(portalSrc, 'composition.ts'), 'utf8'), /from '@govchain\/distribution\/portal'/)
+    // The kit sits below the applications: it names none of them, nor the SDK that re-exports them.
+    const kit = sources(join(root, 'packages/portal-kit/src')).flatMap((file) =>
+      imports(file)
+        .filter((spec) => appPackages.has(packageOf(spec)) || packageOf(spec) === '@govchain/sdk')
+        .map((spec) => `${relative(root, file)} imports ${spec}`),
+    )
+    assert.deepEqual(kit, [])
   })
 
   it('every package declares the workspace packages its sources import', () => {

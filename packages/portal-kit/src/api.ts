@@ -5,7 +5,7 @@
  * Answers are read as data to display; anything that decides a verdict is re-checked in the
  * browser with the light client.
  */
-import { ApiError, SdkError } from '@govchain/sdk'
+import { ApiError, SdkError } from '@govchain/client'
 
 const REQUEST_TIMEOUT_MS = 15_000
 const ANSWER_CHARS_MAX = 16 * 1024 * 1024
