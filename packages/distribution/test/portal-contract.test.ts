@@ -24,8 +24,9 @@ const officer: DemoIdentity = { id: 'o', kind: 'officer', name: '员', nameEn: '
 describe('portal contract: application pages', () => {
   it('the built-in pages compose: unique paths, none of the portal own, both languages', () => {
     assert.deepEqual(checkPages(pages, PORTAL_PATHS), [])
+    // the built-in ones, in the distribution's order (a new application adds its own after them)
     assert.deepEqual(
-      pages.map((p) => p.path),
+      pages.map((p) => p.path).filter((p) => ['/verify', '/wallet', '/issuer', '/sharing'].includes(p)),
       ['/verify', '/wallet', '/issuer', '/sharing'],
     )
   })
