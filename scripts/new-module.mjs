@@ -22,9 +22,9 @@ const { values, positionals } = parseArgs({
 })
 const usage = `usage: npm run new:module NAME [-- --description TEXT] [--no-install] [--no-distribution] [--into DIR]
 
-Creates packages/apps/NAME (schema, module, routes, client, app, tests, README) and adds
-the module to packages/distribution (one line in src/index.ts, plus its dependency and build
-reference). NAME: a lowercase module name, [a-z][a-z0-9_]{1,31}, e.g. evidence or invoice.
+Creates packages/apps/NAME (schema, module, routes, client, app, CLI commands, a portal page,
+tests, README) and adds the module to packages/distribution (one line each in src/index.ts,
+src/cli.ts and src/portal.ts, plus its dependency and build reference). NAME: a lowercase module name, [a-z][a-z0-9_]{1,31}, e.g. evidence or invoice.
 --into DIR writes the package under DIR (a folder two levels below the repository root, like
 packages/apps) instead; the template's own test uses it with --no-install --no-distribution.`
 if (values.help) {
@@ -59,7 +59,12 @@ const files = {
           ['.', 'index'],
           ['./schema', 'schema'],
           ['./client', 'client'],
-        ].map(([k, f]) => [k, { development: `./src/${f}.ts`, types: `./dist/${f}.d.ts`, default: `./dist/${f}.js` }]),
+          ['./cli', 'cli'],
+          ['./portal', 'portal', 'tsx'],
+        ].map(([k, f, ext = 'ts']) => [
+          k,
+          { development: `./src/${f}.${ext}`, types: `./dist/${f}.d.ts`, default: `./dist/${f}.js` },
+        ]),
       ),
       files: ['dist', 'src', 'README.md'],
       sideEffects: ['./src/schema.ts', './dist/schema.js'],
@@ -68,8 +73,11 @@ const files = {
         '@govchain/client': '*',
         '@govchain/core': '*',
         '@govchain/identity': '*',
+        '@govchain/portal-kit': '*',
+        commander: '^14.0.3',
       },
-      devDependencies: { '@govchain/distribution': '*' },
+      peerDependencies: { react: '^19.3.1' },
+      devDependencies: { '@govchain/distribution': '*', '@types/react': '^19.3.0' },
     },
     null,
     2,
@@ -77,9 +85,9 @@ const files = {
   'tsconfig.build.json': `${JSON.stringify(
     {
       extends: '../../../tsconfig.build.base.json',
-      compilerOptions: { rootDir: 'src', outDir: 'dist', tsBuildInfoFile: 'dist/.tsbuildinfo' },
-      include: ['src/**/*.ts'],
-      references: ['../../app', '../../client', '../../core', '../identity'].map((p) => ({
+      compilerOptions: { rootDir: 'src', outDir: 'dist', tsBuildInfoFile: 'dist/.tsbuildinfo', jsx: 'react-jsx' },
+      include: ['src/**/*.ts', 'src/**/*.tsx'],
+      references: ['../../app', '../../client', '../../core', '../identity', '../../portal-kit'].map((p) => ({
         path: `${p}/tsconfig.build.json`,
       })),
     },
@@ -99,6 +107,8 @@ This package is one govchain application on the module contract (CONTRIBUTING.md
 | \`src/routes.ts\` | REST routes under \`/v1/${name}\`, with request and response schemas | node |
 | \`src/client.ts\` | one function per action, re-exported by the SDK | node and browser |
 | \`src/app.ts\` | \`${camel}App\`: the module as the distribution lists it (version, requires, routes) | node |
+| \`src/cli.ts\` | \`govchain ${name} …\` commands: \`registerCommands(program, ctx)\` over a \`CliContext\` | node (the CLI) |
+| \`src/portal.tsx\` | \`${camel}Pages\`: its portal pages (\`PortalPage\`) and their zh/en messages | browser (the portal) |
 
 ## Transactions
 
@@ -385,6 +395,78 @@ export const ${camel}App = defineModule<'${name}', ${Pascal}Keeper>({
   routes: ${camel}Api,
 })
 `,
+  'src/cli.ts': `/**
+ * \`govchain ${name} put\`: the module's commands. The CLI registers them from the distribution's
+ * list (@govchain/distribution/cli); key files, the signer and the commit wait come through
+ * \`ctx\` (@govchain/app/cli, ADR 0020).
+ */
+import type { CliContext } from '@govchain/app/cli'
+import { fromHex, GovchainError } from '@govchain/core'
+import type { Command } from 'commander'
+import { ${camel}Put } from './client.ts'
+
+export function registerCommands(program: Command, ctx: CliContext): void {
+  const cmd = program.command('${name}').description('${description.replaceAll("'", "\\'")}')
+  cmd
+    .command('put')
+    .description('record the digest of an off-chain entry (a registrar officer signs)')
+    .requiredOption('--key <file>', "a registrar officer's key file")
+    .requiredOption('--id <id>', 'entry id')
+    .requiredOption('--digest <hex>', '32-byte digest of the off-chain record, hex')
+    .option('--note <text>', 'non-personal note (at most 256 bytes)')
+    .option('--node <url>', 'node API URL (default $GOVCHAIN_NODE or http://127.0.0.1:7701)')
+    .action(async (o: { key: string; id: string; digest: string; note?: string; node?: string }) => {
+      if (!/^[0-9a-fA-F]{64}$/.test(o.digest)) throw new GovchainError('INVALID_ARGUMENT', '--digest must be 32 bytes of hex')
+      const { client, common } = await ctx.signer(o)
+      const tx = ${camel}Put({
+        ...common,
+        id: o.id,
+        digest: fromHex(o.digest),
+        ...(o.note === undefined ? {} : { note: o.note }),
+      })
+      await ctx.submitAndWait(client, tx)
+    })
+}
+`,
+  'src/portal.tsx': `/**
+ * The module's portal pages (\`@govchain/${name}/portal\`, ADR 0020), listed by the distribution
+ * (@govchain/distribution/portal): the portal routes \`/${name}\` here and lists it in its
+ * navigation and on its home page. Strings come from the messages below, in zh and en.
+ */
+import { Card, type Messages, type PortalPage, withMessages } from '@govchain/portal-kit'
+
+export const ${UPPER}_MESSAGES = {
+  '${name}.title': ['${name}', '${name}'],
+  '${name}.lead': ['本应用的页面（由模板生成）。', 'This application\\'s page (from the template).'],
+} as const satisfies Messages
+
+const { useApp } = withMessages(${UPPER}_MESSAGES)
+
+export function ${Pascal}Page() {
+  const { t } = useApp()
+  return (
+    <div className="page">
+      <h1>{t('${name}.title')}</h1>
+      <Card>
+        <p>{t('${name}.lead')}</p>
+      </Card>
+    </div>
+  )
+}
+
+export const ${camel}Pages: readonly PortalPage[] = [
+  {
+    path: '/${name}',
+    nav: {
+      label: { zh: '${name}', en: '${name}' },
+      description: { zh: '${description.replaceAll("'", "\\'")}', en: '${description.replaceAll("'", "\\'")}' },
+      icon: '${name[0].toUpperCase()}',
+    },
+    component: () => <${Pascal}Page />,
+    messages: ${UPPER}_MESSAGES,
+  },
+]
+`,
   'src/index.ts': `export * from './app.ts'
 export * from './client.ts'
 export * from './module.ts'
@@ -481,7 +563,32 @@ if (!values['no-distribution']) {
   const ts = JSON.parse(readFileSync(tsPath, 'utf8'))
   ts.references.push({ path: `../apps/${name}/tsconfig.build.json` })
   writeFileSync(tsPath, `${JSON.stringify(ts, null, 2)}\n`)
-  console.log('listed in packages/distribution (src/index.ts, package.json, tsconfig.build.json)')
+  // Its commands and pages, beside the built-in applications'.
+  const cliPath = join(root, 'packages/distribution/src/cli.ts')
+  let cli = readFileSync(cliPath, 'utf8')
+  cli = cli.replace(
+    /(\nimport type \{ CliApp \})/,
+    `\nimport { registerCommands as ${camel}Commands } from '@govchain/${name}/cli'$1`,
+  )
+  cli = cli.replace(
+    /(export const BUILTIN_CLI[^\n]*\n(?: {2}[^\n]*\n)*)\]/,
+    `$1  { name: '${name}', registerCommands: ${camel}Commands },\n]`,
+  )
+  writeFileSync(cliPath, cli)
+  const portalPath = join(root, 'packages/distribution/src/portal.ts')
+  let portal = readFileSync(portalPath, 'utf8')
+  portal = portal.replace(
+    /(\nimport type \{ PortalPage \})/,
+    `\nimport { ${camel}Pages } from '@govchain/${name}/portal'$1`,
+  )
+  portal = portal.replace(
+    /(export const BUILTIN_PAGES[^\n]*\n(?: {2}[^\n]*\n)*)\]/,
+    `$1  { name: '${name}', pages: ${camel}Pages },\n]`,
+  )
+  writeFileSync(portalPath, portal)
+  console.log(
+    'listed in packages/distribution (src/index.ts, src/cli.ts, src/portal.ts, package.json, tsconfig.build.json)',
+  )
 }
 try {
   execFileSync(join(root, 'node_modules/.bin/biome'), ['check', '--write', dir, join(root, 'packages/distribution')], {

@@ -6,45 +6,26 @@ import { type ChildProcess, spawn } from 'node:child_process'
 import { existsSync, readFileSync, writeFileSync } from 'node:fs'
 import { join, resolve } from 'node:path'
 import { fileURLToPath } from 'node:url'
-import {
-  codec,
-  fromHex,
-  GovchainError,
-  getSuite,
-  isGovchainError,
-  type SuiteName,
-  toHex,
-  ValidatorSet,
-} from '@govchain/core'
+import { GovchainError, isGovchainError, type SuiteName, toHex } from '@govchain/core'
 import { defaultModules, demoSections } from '@govchain/distribution'
+import { BUILTIN_CLI } from '@govchain/distribution/cli'
 import {
   describeGenesis,
-  genesisValidatorSet,
   initNetwork,
   loadHome,
-  loadKeyFile,
   type NetworkFile,
   type NetworkNode,
   newKeyFile,
   parseGenesis,
   startNode,
 } from '@govchain/node'
-import {
-  anchorKeyHex,
-  anchorPut,
-  createClient,
-  decodeAnchorRecord,
-  errorCode,
-  isSdkError,
-  LightClient,
-} from '@govchain/sdk'
+import { createClient, errorCode, isSdkError } from '@govchain/sdk'
 import { Command, CommanderError, InvalidArgumentError, Option } from 'commander'
 import { registerGatewayCommand } from './commands/gateway.ts'
-import { registerGovernanceCommands } from './commands/governance.ts'
-import { registerIdentityCommands } from './commands/identity.ts'
-import { registerLicenseCommand } from './commands/license.ts'
+import { registerInitNodeCommand } from './commands/init-node.ts'
 import { registerVersionCommand } from './commands/version.ts'
 import { loadConsortiumConfig } from './consortium-config.ts'
+import { cliContext, nodeUrl } from './context.ts'
 import type { DemoRuntime } from './demo/up.ts'
 import { loadGatewayPackage } from './gateway-home.ts'
 
@@ -66,10 +47,6 @@ const suiteOption = () =>
   new Option('--suite <suite>', 'crypto suite: gm (SM2/SM3/SM4) or intl (Ed25519/SHA-256/AES-GCM)')
     .choices(['gm', 'intl'])
     .default('gm')
-
-function nodeUrl(opts: { node?: string }): string {
-  return opts.node ?? process.env.GOVCHAIN_NODE ?? 'http://127.0.0.1:7701'
-}
 
 async function waitForever(): Promise<void> {
   await new Promise(() => {})
@@ -147,10 +124,8 @@ function buildProgram(): Command {
     })
 
   registerGatewayCommand(program)
-  registerLicenseCommand(program)
   registerVersionCommand(program, out)
-  registerIdentityCommands(program)
-  registerGovernanceCommands(program)
+  registerInitNodeCommand(program, out)
 
   const node = program.command('node').description('run a node')
   node
@@ -247,106 +222,11 @@ function buildProgram(): Command {
       } else out(JSON.stringify(k, null, 2))
     })
 
-  const anchor = program.command('anchor').description('document-hash anchoring (e-evidence seed)')
-  anchor
-    .command('put')
-    .description('anchor a document hash on chain')
-    .option('--node <url>', 'node API URL')
-    .requiredOption('--key <file>', "signer key file: an officer's key, or a DID's (a daily quota per DID)")
-    .requiredOption('--hash <hex>', '32-byte document hash, hex')
-    .option('--kind <kind>', 'document kind', 'document')
-    .option('--note <text>', 'non-personal note (at most 256 bytes)')
-    .option('--wait', 'wait until committed')
-    .option('--timeout <ms>', 'with --wait: how long', parseIntArg('--timeout', 100, 600_000), 30_000)
-    .action(async (o) => {
-      const client = createClient({ url: nodeUrl(o) })
-      const key = loadKeyFile(o.key)
-      const status = await client.status()
-      if (status.suite !== key.suite) {
-        throw new GovchainError('INVALID_ARGUMENT', `key is ${key.suite} but the chain uses ${status.suite}`)
-      }
-      const hash = parseHash(o.hash)
-      const tx = anchorPut({
-        suite: getSuite(key.suite),
-        chainId: status.chainId,
-        privateKey: key.privateKey,
-        hash,
-        kind: o.kind,
-        ...(o.note !== undefined ? { note: o.note } : {}),
-        validUntilHeight: status.height + 100,
-      })
-      const { hash: txHash } = await client.submitTx(tx.bytes)
-      out(txHash)
-      if (o.wait) {
-        const r = await client.waitForTx(txHash, { timeoutMs: o.timeout })
-        if (r.status !== 'committed') throw new GovchainError('INVALID_ARGUMENT', `transaction failed: ${r.code}`)
-        out(`committed at height ${r.height}`)
-      }
-    })
-  anchor
-    .command('get')
-    .description('read an anchored hash; --verify checks the proof and certificate offline')
-    .option('--node <url>', 'node API URL')
-    .requiredOption('--hash <hex>', 'document hash, hex')
-    .option('--verify', 'verify the state proof, header and commit certificate against a trusted validator set')
-    .option(
-      '--genesis <file>',
-      'trusted genesis file for --verify (default: trust the set the node reports, and say so)',
-    )
-    .option('--json', 'print JSON')
-    .action(async (o) => {
-      const client = createClient({ url: nodeUrl(o) })
-      const hash = parseHash(o.hash)
-      const answer = await client.state('anchor', anchorKeyHex(hash), { prove: Boolean(o.verify) })
-      let verifiedNote = ''
-      if (o.verify) {
-        const status = await client.status()
-        let trusted: ValidatorSet
-        if (o.genesis) {
-          const g = parseGenesis(JSON.parse(readFileSync(o.genesis, 'utf8')))
-          if (g.chainId !== status.chainId) throw new GovchainError('INVALID_ARGUMENT', 'genesis is for another chain')
-          trusted = genesisValidatorSet(g)
-          verifiedNote = `against the validator set of ${o.genesis}`
-        } else {
-          trusted = codec.decode(ValidatorSet, answer.validatorSet ?? new Uint8Array())
-          verifiedNote = 'against the validator set the node reported (pass --genesis to pin trust)'
-        }
-        const lc = new LightClient({
-          suite: getSuite(status.suite),
-          chainId: status.chainId,
-          trustedValidatorSet: trusted,
-        })
-        lc.verifyState(answer)
-      }
-      if (answer.value === undefined) {
-        if (o.json) out(JSON.stringify({ found: false, height: answer.height, verified: Boolean(o.verify) }))
-        else out(`not anchored (as of height ${answer.height}${o.verify ? ', absence proven' : ''})`)
-        process.exitCode = 4
-        return
-      }
-      const r = decodeAnchorRecord(answer.value)
-      const view = {
-        hash: toHex(r.hash),
-        kind: r.kind,
-        note: r.note ?? null,
-        submitter: toHex(r.submitter),
-        height: r.height,
-        time: new Date(r.timeMs).toISOString(),
-        txHash: toHex(r.txHash),
-        verified: Boolean(o.verify),
-      }
-      if (o.json) return out(JSON.stringify(view, null, 2))
-      for (const [k, v] of Object.entries(view)) out(`${k.padEnd(10)}${v}`)
-      if (o.verify) out(`proof and commit certificate verified offline ${verifiedNote}`)
-    })
+  // The applications' commands, from the distribution's list (ADR 0020).
+  const ctx = cliContext(out)
+  for (const app of BUILTIN_CLI) app.registerCommands(program, ctx)
 
   return program
-}
-
-function parseHash(hex: string): Uint8Array {
-  const h = hex.startsWith('0x') ? hex.slice(2) : hex
-  if (!/^[0-9a-fA-F]{64}$/.test(h)) throw new GovchainError('INVALID_ARGUMENT', '--hash must be 32 bytes of hex')
-  return fromHex(h)
 }
 
 function printNetwork(net: NetworkFile): void {

@@ -13,6 +13,7 @@ import { after, before, describe, test } from 'node:test'
 import { fileURLToPath } from 'node:url'
 import { encode, getSuite } from '@govchain/core'
 import { CreateDidArgs, deriveDid } from '@govchain/identity/schema'
+import { printLicensePdf } from '@govchain/license/cli'
 import type { LicenseTypeRecord } from '@govchain/license/schema'
 import {
   buildTx,
@@ -27,7 +28,6 @@ import {
   verifyLicenseOffline,
 } from '@govchain/sdk'
 import { seedLicenseDemo } from '../src/demo/license.ts'
-import { printLicensePdf } from '../src/license-pdf.ts'
 import { startNetwork, type TestNetwork, waitUntil } from '../src/testnet.ts'
 
 const suite = getSuite('intl')

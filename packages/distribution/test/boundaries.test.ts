@@ -7,15 +7,20 @@
  *  - an application's schema and client are browser-safe: they import only core, the client
  *    base, module references and other applications' schemas and clients;
  *  - the node names no application (the distribution passes the modules in);
+ *  - an application's commands are reached only through its `./cli` subpath, listed in the
+ *    distribution's BUILTIN_CLI; the CLI names no application's command file (ADR 0020);
+ *  - an application's pages likewise through `./portal`, listed in BUILTIN_PAGES; they are
+ *    browser code over the portal kit; the portal names no application or page file;
  *  - every package declares in package.json the workspace packages its sources import.
  *
  * Import cycles are refused by the linter (biome noImportCycles).
  */
 import assert from 'node:assert/strict'
-import { readdirSync, readFileSync, statSync } from 'node:fs'
+import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs'
 import { dirname, join, relative } from 'node:path'
 import { describe, it } from 'node:test'
 import { fileURLToPath } from 'node:url'
+import { BUILTIN_CLI } from '../src/cli.ts'
 import { BUILTIN_MODULES } from '../src/index.ts'
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '../../..')
@@ -37,6 +42,33 @@ function imports(file: string): string[] {
   const text = readFileSync(file, 'utf8')
   return [...text.matchAll(IMPORT)].map((m) => (m[1] ?? m[2] ?? m[3]) as string)
 }
+
+/** The files a source loads through relative imports, itself included, transitively. */
+function reachable(file: string, seen = new Set<string>()): Set<string> {
+  if (seen.has(file)) return seen
+  seen.add(file)
+  const text = readFileSync(file, 'utf8')
+  for (const m of text.matchAll(/(?:^|\n)\s*(import|export)\b([^'"]*?)from\s*['"](\.[^'"]+)['"]/g)) {
+    // a type-only import loads nothing
+    if (/^\s*type\b/.test(m[2] ?? '')) continue
+    reachable(join(dirname(file), m[3] as string), seen)
+  }
+  return seen
+}
+
+/** Package specifiers (not only @govchain/*) a source imports at run time. */
+function runtimeImports(file: string): string[] {
+  const text = readFileSync(file, 'utf8')
+  return [...text.matchAll(/(?:^|\n)\s*(?:import|export)\b([^'"]*?)from\s*['"]([^.'"][^'"]*)['"]/g)]
+    .filter((m) => !/^\s*type\b/.test(m[1] ?? ''))
+    .map((m) => m[2] as string)
+}
+
+interface Exports {
+  [subpath: string]: { development: string }
+}
+const exportsOf = (dir: string): Exports =>
+  (JSON.parse(readFileSync(join(dir, 'package.json'), 'utf8')) as { exports: Exports }).exports
 
 /** `@govchain/identity/schema` → `@govchain/identity`. */
 const packageOf = (specifier: string): string => specifier.split('/').slice(0, 2).join('/')
@@ -154,6 +186,136 @@ describe('package boundaries', () => {
         .map((spec) => `${relative(root, file)} imports ${spec}`),
     )
     assert.deepEqual(offences, [])
+  })
+
+  it("an application's commands are reached only through its ./cli subpath, listed in BUILTIN_CLI", () => {
+    const offences: string[] = []
+    const withCli: string[] = []
+    for (const d of appDirs) {
+      const dir = join(APPS, d)
+      const exp = exportsOf(dir)
+      const cli = join(dir, 'src/cli.ts')
+      const hasCli = (() => {
+        try {
+          return statSync(cli).isFile()
+        } catch {
+          return false
+        }
+      })()
+      if (hasCli) {
+        withCli.push(d)
+        if (exp['./cli']?.development !== './src/cli.ts') offences.push(`${d}: cli.ts is not exported as ./cli`)
+      }
+      // Every other entry point loads neither the commands nor commander.
+      for (const [subpath, target] of Object.entries(exp)) {
+        if (subpath === './cli' || subpath === './portal') continue
+        for (const file of reachable(join(dir, target.development))) {
+          if (file === cli) offences.push(`${d}: ${subpath} loads cli.ts`)
+          if (runtimeImports(file).includes('commander')) offences.push(`${relative(root, file)} loads commander`)
+        }
+      }
+    }
+    assert.deepEqual(offences, [])
+    assert.deepEqual(BUILTIN_CLI.map((a) => a.name).sort(), withCli.sort())
+    for (const a of BUILTIN_CLI)
+      assert.ok(
+        BUILTIN_MODULES.some((m) => m.name === a.name),
+        a.name,
+      )
+  })
+
+  it("the CLI names no application's command file: they come from @govchain/distribution/cli", () => {
+    const offences = sources(join(root, 'packages/cli/src')).flatMap((file) =>
+      imports(file)
+        .filter((spec) => appPackages.has(packageOf(spec)) && spec.endsWith('/cli'))
+        .map((spec) => `${relative(root, file)} imports ${spec}`),
+    )
+    assert.deepEqual(offences, [])
+    const main = readFileSync(join(root, 'packages/cli/src/main.ts'), 'utf8')
+    assert.match(main, /from '@govchain\/distribution\/cli'/)
+    assert.match(main, /for \(const app of BUILTIN_CLI\) app\.registerCommands\(program, ctx\)/)
+    for (const d of appDirs) assert.equal(existsSync(join(root, 'packages/cli/src/commands', `${d}.ts`)), false, d)
+  })
+
+  it('the node loads no commander: the registrars are a separate entry of the distribution', () => {
+    for (const file of reachable(join(root, 'packages/distribution/src/index.ts'))) {
+      assert.ok(!runtimeImports(file).some((s) => s === 'commander' || s.endsWith('/cli')), relative(root, file))
+    }
+  })
+
+  it("an application's pages are reached only through its ./portal subpath, listed in BUILTIN_PAGES", () => {
+    const offences: string[] = []
+    const withPages: string[] = []
+    for (const d of appDirs) {
+      const dir = join(APPS, d)
+      const exp = exportsOf(dir)
+      const portal = join(dir, 'src/portal.tsx')
+      if (existsSync(portal)) {
+        withPages.push(d)
+        if (exp['./portal']?.development !== './src/portal.tsx')
+          offences.push(`${d}: portal.tsx is not exported as ./portal`)
+      }
+      for (const [subpath, target] of Object.entries(exp)) {
+        if (subpath === './portal') continue
+        for (const file of reachable(join(dir, target.development))) {
+          if (/\.tsx$/.test(file)) offences.push(`${d}: ${subpath} loads ${relative(dir, file)}`)
+          if (runtimeImports(file).some((s) => s === 'react' || s.startsWith('react/') || s === '@govchain/portal-kit'))
+            offences.push(`${d}: ${subpath} loads ${relative(dir, file)}, which loads React or the portal kit`)
+        }
+      }
+    }
+    assert.deepEqual(offences, [])
+    const listed = readFileSync(join(root, 'packages/distribution/src/portal.ts'), 'utf8')
+    const names = [...listed.matchAll(/\{ name: '([a-z_]+)', pages: /g)].map((m) => m[1])
+    assert.deepEqual(names.sort(), withPages.sort())
+  })
+
+  it("an application's pages are browser code over the portal kit", () => {
+    const safe = (spec: string, required: Set<string>): boolean =>
+      spec === 'react' ||
+      spec.startsWith('react/') ||
+      spec === '@govchain/portal-kit' ||
+      spec === '@govchain/core' ||
+      spec === '@govchain/client' ||
+      (required.has(packageOf(spec)) && /\/(schema|client)$/.test(spec))
+    const offences: string[] = []
+    for (const module of BUILTIN_MODULES) {
+      const portal = join(APPS, module.name, 'src/portal.tsx')
+      if (!existsSync(portal)) continue
+      const required = new Set((module.requires ?? []).map((r) => `@govchain/${typeof r === 'string' ? r : r.name}`))
+      // its schema, client and credential are checked as browser-safe above; here, its page files
+      const pageFiles = [...reachable(portal)].filter(
+        (f) => f === portal || f.startsWith(join(APPS, module.name, 'src/portal/')),
+      )
+      for (const file of pageFiles) {
+        for (const spec of runtimeImports(file)) {
+          if (!safe(spec, required)) offences.push(`${relative(root, file)} imports ${spec}`)
+        }
+        if (/from\s*['"]\.\.?\/(?:\.\.\/)*(module|routes|app|cli|pdf)\.ts['"]/.test(readFileSync(file, 'utf8')))
+          offences.push(`${relative(root, file)} loads the node side of its application`)
+      }
+    }
+    assert.deepEqual(offences, [])
+  })
+
+  it('the portal names no application or page file: they come from @govchain/distribution/portal', () => {
+    const portalSrc = join(root, 'packages/portal/src')
+    const offences = sources(portalSrc).flatMap((file) =>
+      imports(file)
+        .filter((spec) => appPackages.has(packageOf(spec)))
+        .map((spec) => `${relative(root, file)} imports ${spec}`),
+    )
+    assert.deepEqual(offences, [])
+    const pageFiles = readdirSync(join(portalSrc, 'pages')).sort()
+    assert.deepEqual(pageFiles, ['Block.tsx', 'Explorer.tsx', 'Home.tsx', 'Login.tsx'])
+    assert.match(readFileSync(join(portalSrc, 'composition.ts'), 'utf8'), /from '@govchain\/distribution\/portal'/)
+    // The kit sits below the applications: it names none of them, nor the SDK that re-exports them.
+    const kit = sources(join(root, 'packages/portal-kit/src')).flatMap((file) =>
+      imports(file)
+        .filter((spec) => appPackages.has(packageOf(spec)) || packageOf(spec) === '@govchain/sdk')
+        .map((spec) => `${relative(root, file)} imports ${spec}`),
+    )
+    assert.deepEqual(kit, [])
   })
 
   it('every package declares the workspace packages its sources import', () => {

@@ -34,7 +34,16 @@ describe('npm run new:module', () => {
       [join(root, 'scripts/new-module.mjs'), name, '--into', into, '--no-install', '--no-distribution'],
       { cwd: root, stdio: 'pipe' },
     )
-    for (const f of ['package.json', 'README.md', 'src/schema.ts', 'src/module.ts', 'src/routes.ts', 'src/client.ts']) {
+    for (const f of [
+      'package.json',
+      'README.md',
+      'src/schema.ts',
+      'src/module.ts',
+      'src/routes.ts',
+      'src/client.ts',
+      'src/cli.ts',
+      'src/portal.tsx',
+    ]) {
       assert.ok(existsSync(join(dir, f)), f)
     }
     const pkg = JSON.parse(readFileSync(join(dir, 'package.json'), 'utf8')) as { name: string }
@@ -43,7 +52,11 @@ describe('npm run new:module', () => {
     const tsconfig = join(into, 'tsconfig.json')
     writeFileSync(
       tsconfig,
-      JSON.stringify({ extends: '../../tsconfig.base.json', include: [`${name}/src/**/*.ts`, `${name}/test/**/*.ts`] }),
+      JSON.stringify({
+        extends: '../../tsconfig.base.json',
+        compilerOptions: { jsx: 'react-jsx' },
+        include: [`${name}/src/**/*.ts`, `${name}/src/**/*.tsx`, `${name}/test/**/*.ts`],
+      }),
     )
     const tsc = spawnSync(
       process.execPath,

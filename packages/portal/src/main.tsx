@@ -1,18 +1,17 @@
-/** Entry: loads /config.json, then renders the shell and the page for the current path. */
+/**
+ * Entry: loads /config.json, then renders the shell and the page for the current path. The
+ * chain-level pages are the portal's; the applications' pages come from the composition list.
+ */
+import { AppProvider, Link, loadConfig, matchPage, navPages, type Text } from '@govchain/portal-kit'
 import { type ReactNode, StrictMode } from 'react'
 import { createRoot } from 'react-dom/client'
-import { AppProvider, useApp } from './app.tsx'
-import { loadConfig } from './config.ts'
+import { APP_PAGES } from './composition.ts'
+import { useApp } from './messages.ts'
 import { BlockPage, TxPage } from './pages/Block.tsx'
 import { ExplorerPage } from './pages/Explorer.tsx'
 import { HomePage } from './pages/Home.tsx'
-import { IssuerPage } from './pages/Issuer.tsx'
 import { LoginPage } from './pages/Login.tsx'
-import { SharingPage } from './pages/Sharing.tsx'
-import { VerifyPage } from './pages/Verify.tsx'
-import { WalletPage } from './pages/Wallet.tsx'
 import './styles.css'
-import { Link } from './ui.tsx'
 
 function route(path: string): ReactNode {
   const p = path.replace(/\/+$/, '') || '/'
@@ -22,27 +21,24 @@ function route(path: string): ReactNode {
   if (block !== null) return <BlockPage height={Number(block[1])} />
   const tx = /^\/explorer\/tx\/([0-9a-fA-F]{64})$/.exec(p)
   if (tx !== null) return <TxPage hash={tx[1]!.toLowerCase()} />
-  if (p === '/verify') return <VerifyPage />
-  if (p === '/wallet') return <WalletPage />
-  if (p === '/issuer') return <IssuerPage />
-  if (p === '/sharing' || p.startsWith('/sharing/'))
-    return <SharingPage tab={p.slice('/sharing/'.length) || 'catalog'} />
   if (p === '/login') return <LoginPage />
+  const app = matchPage(APP_PAGES, p)
+  if (app !== undefined) {
+    const Page = app.page.component
+    return <Page subpath={app.subpath} />
+  }
   return <HomePage />
 }
-
-const NAV: { to: string; key: Parameters<ReturnType<typeof useApp>['t']>[0] }[] = [
-  { to: '/', key: 'nav.home' },
-  { to: '/verify', key: 'nav.verify' },
-  { to: '/wallet', key: 'nav.wallet' },
-  { to: '/issuer', key: 'nav.issuer' },
-  { to: '/sharing', key: 'nav.sharing' },
-  { to: '/explorer', key: 'nav.explorer' },
-]
 
 function Shell() {
   const app = useApp()
   const { t, lang, setLang, identity, path } = app
+  const text = (x: Text) => (lang === 'zh' ? x.zh : x.en)
+  const nav = [
+    { to: '/', label: t('nav.home') },
+    ...navPages(APP_PAGES, identity).map((p) => ({ to: p.path as string, label: text(p.nav!.label) })),
+    { to: '/explorer', label: t('nav.explorer') },
+  ]
   const active = (to: string) => (to === '/' ? path === '/' : path === to || path.startsWith(`${to}/`))
   return (
     <>
@@ -86,10 +82,10 @@ function Shell() {
         </div>
         <nav className="mainnav" aria-label="main">
           <ul>
-            {NAV.map((n) => (
+            {nav.map((n) => (
               <li key={n.to}>
                 <Link to={n.to} className={active(n.to) ? 'active' : ''} testId={`nav-${n.to.slice(1) || 'home'}`}>
-                  {t(n.key)}
+                  {n.label}
                 </Link>
               </li>
             ))}

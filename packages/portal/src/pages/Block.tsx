@@ -1,7 +1,8 @@
 /** Block detail (header, transactions, certificate signers) and transaction detail. */
+
+import { Badge, Card, ErrorBox, formatTime, Hash, KV, Link, Loading, Notice, useLoad } from '@govchain/portal-kit'
 import { CommitCertificate, decode, toHex } from '@govchain/sdk'
-import { useApp } from '../app.tsx'
-import { Badge, Card, ErrorBox, formatTime, Hash, KV, Link, Loading, Notice, useLoad } from '../ui.tsx'
+import { useApp } from '../messages.ts'
 
 interface CertView {
   ok: boolean

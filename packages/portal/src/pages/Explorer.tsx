@@ -2,10 +2,11 @@
  * Explorer: consensus health of every node, the validator set, and the latest blocks, kept
  * live by the node's events WebSocket (/v1/events?types=block).
  */
+
+import { Badge, Card, formatTime, Hash, Link } from '@govchain/portal-kit'
 import type { ChainEvent, Status } from '@govchain/sdk'
 import { type FormEvent, useEffect, useRef, useState } from 'react'
-import { useApp } from '../app.tsx'
-import { Badge, Card, formatTime, Hash, Link } from '../ui.tsx'
+import { useApp } from '../messages.ts'
 
 /** Rows kept in the live list; older blocks stay reachable by height. */
 const BLOCKS_SHOWN = 15

@@ -1,19 +1,21 @@
-/** Landing page: the services, and the network at a glance. */
-import { useApp } from '../app.tsx'
-import type { MessageKey } from '../i18n.ts'
-import { Card, KV, Link } from '../ui.tsx'
+/** Landing page: the services (the applications' pages, then the explorer), and the network at a glance. */
+import { Card, KV, Link, navPages, type Text } from '@govchain/portal-kit'
+import { APP_PAGES } from '../composition.ts'
+import { useApp } from '../messages.ts'
 import { useNodeHealth } from './Explorer.tsx'
 
-const SERVICES: { to: string; title: MessageKey; desc: MessageKey; icon: string }[] = [
-  { to: '/verify', title: 'nav.verify', desc: 'home.verify.desc', icon: '验' },
-  { to: '/wallet', title: 'nav.wallet', desc: 'home.wallet.desc', icon: '证' },
-  { to: '/issuer', title: 'nav.issuer', desc: 'home.issuer.desc', icon: '发' },
-  { to: '/sharing', title: 'nav.sharing', desc: 'home.sharing.desc', icon: '享' },
-  { to: '/explorer', title: 'nav.explorer', desc: 'home.explorer.desc', icon: '链' },
-]
-
 export function HomePage() {
-  const { t, config, orgName } = useApp()
+  const { t, lang, config, orgName, identity } = useApp()
+  const text = (x: Text) => (lang === 'zh' ? x.zh : x.en)
+  const services = [
+    ...navPages(APP_PAGES, identity).map((p) => ({
+      to: p.path as string,
+      title: text(p.nav!.label),
+      desc: text(p.nav!.description),
+      icon: p.nav!.icon,
+    })),
+    { to: '/explorer', title: t('nav.explorer'), desc: t('home.explorer.desc'), icon: '链' },
+  ]
   const health = useNodeHealth()
   const height = Math.max(0, ...health.map((h) => h.status?.height ?? 0))
   return (
@@ -23,13 +25,13 @@ export function HomePage() {
         <p>{t('home.lead')}</p>
       </section>
       <div className="services">
-        {SERVICES.map((s) => (
+        {services.map((s) => (
           <Link key={s.to} to={s.to} className="service" testId={`service-${s.to.slice(1)}`}>
             <span className="service-icon" aria-hidden="true">
               {s.icon}
             </span>
-            <span className="service-title">{t(s.title)}</span>
-            <span className="service-desc">{t(s.desc)}</span>
+            <span className="service-title">{s.title}</span>
+            <span className="service-desc">{s.desc}</span>
           </Link>
         ))}
       </div>

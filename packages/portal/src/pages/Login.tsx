@@ -1,7 +1,6 @@
 /** Demo login: pick one of the identities the local demo server offers. */
-import { useApp } from '../app.tsx'
-import type { DemoIdentity, IdentityKind } from '../config.ts'
-import { Card, Hash, Notice } from '../ui.tsx'
+import { Card, type DemoIdentity, Hash, type IdentityKind, Notice } from '@govchain/portal-kit'
+import { useApp } from '../messages.ts'
 
 const KINDS: IdentityKind[] = ['citizen', 'enterprise', 'officer']
 

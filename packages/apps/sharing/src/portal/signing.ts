@@ -1,20 +1,13 @@
 /**
- * Off-chain signatures the portal makes with the logged-in identity's key: the challenge
+ * Off-chain signatures the sharing pages make with the logged-in identity's key: the challenge
  * answer for "who used my data" and lineage (docs/sharing-api.md), and the officer's request to
  * its own data gateway. The exact bytes are fixed by the contracts; the node and the gateway
  * check them.
  */
-import { type CryptoSuite, fromHex, signSharingAuth, toHex } from '@govchain/sdk'
+import { type CryptoSuite, fromHex, toHex } from '@govchain/core'
+import { signSharingAuth } from '../client.ts'
 
 const te = new TextEncoder()
-
-/** What the app hands a transaction builder: the logged-in identity's key and the chain. */
-export interface Signer {
-  suite: CryptoSuite
-  chainId: string
-  privateKey: Uint8Array
-  validUntilHeight: number
-}
 
 export function sharingAuthSignature(
   suite: CryptoSuite,
@@ -39,10 +32,4 @@ export function gatewayLocalSignature(
     `govchain/gateway-local/v1\n${JSON.stringify([grantIdHex, fields, filter, timeMs, nonceHex])}`,
   )
   return toHex(suite.sign(fromHex(privateKeyHex), message))
-}
-
-export function randomHex(bytes: number): string {
-  const b = new Uint8Array(bytes)
-  crypto.getRandomValues(b)
-  return toHex(b)
 }

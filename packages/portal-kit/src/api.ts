@@ -5,7 +5,7 @@
  * Answers are read as data to display; anything that decides a verdict is re-checked in the
  * browser with the light client.
  */
-import { ApiError, HttpTransport } from '@govchain/sdk'
+import { ApiError, HttpTransport } from '@govchain/client'
 
 const REQUEST_TIMEOUT_MS = 15_000
 const ANSWER_BYTES_MAX = 16 * 1024 * 1024

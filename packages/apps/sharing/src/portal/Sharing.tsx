@@ -3,33 +3,31 @@
  * the department's own gateway, "who used my data" for citizens and enterprises, and the audit
  * trail of a data item with its proofs checked in the browser.
  */
-import { fromBase64 } from '@govchain/sdk'
-import { type FormEvent, useState } from 'react'
+import { fromBase64 } from '@govchain/core'
 import {
   type Access,
-  isMissingRoute,
-  type ProofMaterial,
-  type ResourceVersion,
-  type SharingRequest,
-  sharingApi,
-} from '../api.ts'
-import { useApp } from '../app.tsx'
-import { tMaybe } from '../i18n.ts'
-import { gatewayLocalSignature, randomHex, sharingAuthSignature } from '../signing.ts'
-import { decideTx, requestTx, revokeGrantTx } from '../txs.ts'
-import {
   ActionButton,
   Badge,
   Card,
   ErrorBox,
   formatTime,
   Hash,
+  isMissingRoute,
   Link,
   Loading,
   Notice,
+  type ProofMaterial,
+  type ResourceVersion,
+  randomHex,
+  type SharingRequest,
+  sharingApi,
   type Tone,
   useLoad,
-} from '../ui.tsx'
+} from '@govchain/portal-kit'
+import { type FormEvent, useState } from 'react'
+import { tMaybe, useApp } from './messages.ts'
+import { gatewayLocalSignature, sharingAuthSignature } from './signing.ts'
+import { decideTx, requestTx, revokeGrantTx } from './txs.ts'
 
 const DAY_MS = 86_400_000
 const TABS = ['catalog', 'requests', 'my-data', 'audit'] as const
@@ -387,8 +385,8 @@ function RequestActions({
     return (
       <div className="stack">
         <input
-          aria-label={t('issuer.reason')}
-          placeholder={t('issuer.reason')}
+          aria-label={t('common.reason')}
+          placeholder={t('common.reason')}
           value={reason}
           onChange={(e) => setReason(e.target.value)}
           data-testid="decide-reason"

@@ -5,13 +5,26 @@
  * renew and amend, and see each licence's history. The credential goes to the holder through
  * the demo mailbox (standing in for the one-network service app).
  */
-import { credentialFields, issueLicense, licenseTx, reissueLicense } from '@govchain/sdk'
+import {
+  ActionButton,
+  Badge,
+  Card,
+  ErrorBox,
+  formatDate,
+  formatTime,
+  type License,
+  type LicenseType,
+  Loading,
+  licenseApi,
+  mailbox,
+  mailboxPaths,
+  Notice,
+  useLoad,
+} from '@govchain/portal-kit'
 import { useMemo, useState } from 'react'
-import { type License, type LicenseType, licenseApi, mailbox, mailboxPaths } from '../api.ts'
-import { useApp } from '../app.tsx'
-import { tMaybe } from '../i18n.ts'
-import { holderAuth } from '../license.ts'
-import { ActionButton, Badge, Card, ErrorBox, formatDate, formatTime, Loading, Notice, useLoad } from '../ui.tsx'
+import { credentialFields, issueLicense, licenseTx, reissueLicense } from '../client.ts'
+import { holderAuth } from './holder.ts'
+import { tMaybe, useApp } from './messages.ts'
 import { statusTone } from './Wallet.tsx'
 
 const DAY_MS = 86_400_000

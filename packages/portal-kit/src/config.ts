@@ -2,7 +2,7 @@
  * What the portal server tells the page at /config.json (written by servePortal in
  * packages/cli/src/portal-server.ts; the two definitions must match).
  */
-import type { SuiteName } from '@govchain/sdk'
+import type { SuiteName } from '@govchain/core'
 import type { SubjectCredential } from './api.ts'
 
 export interface PortalNode {

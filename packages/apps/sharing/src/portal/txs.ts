@@ -2,8 +2,9 @@
  * The data-sharing transactions the portal sends (docs/sharing-api.md), in one place: each
  * takes the signer the app provides and the method's arguments, and returns the SDK's BuiltTx.
  */
-import { type BuiltTx, sharingDecide, sharingRequest, sharingRevoke } from '@govchain/sdk'
-import type { Signer } from './signing.ts'
+import type { BuiltTx } from '@govchain/client'
+import type { Signer } from '@govchain/portal-kit'
+import { sharingDecide, sharingRequest, sharingRevoke } from '../client.ts'
 
 export function requestTx(
   s: Signer,

@@ -1,16 +1,10 @@
 /**
- * Licence helpers of the portal over the SDK (docs/license-api.md): holder presentations,
- * QR payloads and the holder's signed queries. Issuance and lifecycle transactions use the
- * SDK's issueLicence / reissueLicence / licenseTx directly.
+ * Licence helpers of the portal pages (docs/license-api.md): holder presentations, QR payloads
+ * and the holder's signed queries. Issuance and lifecycle transactions use the client's
+ * issueLicense / reissueLicense / licenseTx directly.
  */
-import {
-  type CryptoSuite,
-  credentialFields,
-  fromHex,
-  licenseQr,
-  presentCredential,
-  signHolderQuery,
-} from '@govchain/sdk'
+import { type CryptoSuite, fromHex } from '@govchain/core'
+import { credentialFields, licenseQr, presentCredential, signHolderQuery } from '../client.ts'
 
 /** The holder's presentation with only the chosen fields (no new signature: SD-JWT). */
 export function present(suite: CryptoSuite, credential: string, names: readonly string[]): string {

@@ -16,10 +16,10 @@
  */
 import { existsSync } from 'node:fs'
 import { type CryptoSuite, GovchainError, toHex } from '@govchain/core'
-import { credentialLicenseId, parseSdJwt } from '@govchain/license/credential'
-import { licenseQr, licenseRefQr, type ProofMaterial } from '@govchain/sdk'
 import PDFDocument from 'pdfkit'
 import QRCode from 'qrcode'
+import { licenseQr, licenseRefQr, type ProofMaterial } from './client.ts'
+import { credentialLicenseId, parseSdJwt } from './credential.ts'
 
 export const QR_PRINT_CHARS_MAX = 3200
 /** Above this many characters the QR uses error correction L (more capacity) instead of M. */

@@ -3,21 +3,11 @@
  * clients (one per node; the first answering node serves reads) and the light client that
  * checks what they say.
  */
-import {
-  type BuiltTx,
-  type Client,
-  type CryptoSuite,
-  createClient,
-  errorCode,
-  fromBase64,
-  fromHex,
-  getSuite,
-  LightClient,
-  type TxResult,
-} from '@govchain/sdk'
+import { type BuiltTx, type Client, createClient, errorCode, LightClient, type TxResult } from '@govchain/client'
+import { type CryptoSuite, fromBase64, fromHex, getSuite } from '@govchain/core'
 import { createContext, type ReactNode, useCallback, useContext, useEffect, useMemo, useState } from 'react'
 import type { DemoIdentity, PortalConfig } from './config.ts'
-import { errorText, type Lang, type MessageKey, t as translate } from './i18n.ts'
+import { errorText, type Lang, type MessageKey, type Messages, t as translate, translator } from './i18n.ts'
 import type { Signer } from './signing.ts'
 
 export type { Signer }
@@ -53,6 +43,31 @@ export function useApp(): App {
   const app = useContext(Ctx)
   if (app === undefined) throw new Error('useApp outside AppProvider')
   return app
+}
+
+/** The app as a page with messages of its own sees it: `t` knows the shared strings and its own. */
+export type AppWith<K extends string> = Omit<App, 't'> & {
+  t(key: K | MessageKey, vars?: Record<string, string | number>): string
+}
+
+/**
+ * A page's `useApp` and `tMaybe` over its application's messages (PortalPage.messages):
+ * `const { useApp, tMaybe } = withMessages(LICENSE_MESSAGES)` in the application's portal code.
+ */
+export function withMessages<M extends Messages>(
+  messages: M,
+): {
+  useApp(): AppWith<keyof M & string>
+  tMaybe(lang: Lang, key: string, fallback: string): string
+} {
+  const tr = translator(messages)
+  return {
+    useApp: () => {
+      const app = useApp()
+      return { ...app, t: (key, vars) => tr.t(app.lang, key, vars) }
+    },
+    tMaybe: tr.tMaybe,
+  }
 }
 
 /** A failed transaction: its code is the module's error code. */

@@ -8,13 +8,23 @@
  * so it never takes the node's word for a licence being valid. With no node reachable, a QR
  * that carries its proof is still verified (as of the proven height).
  */
-import { CommitCertificate, decode, fromBase64, type OfflineVerdict, toHex, verifyLicenseOffline } from '@govchain/sdk'
+import { CommitCertificate, decode, fromBase64, toHex } from '@govchain/core'
+import {
+  Badge,
+  Card,
+  decodeQrImage,
+  ErrorBox,
+  formatDate,
+  formatTime,
+  Hash,
+  KV,
+  licenseApi,
+  Notice,
+  type Verdict,
+} from '@govchain/portal-kit'
 import { type ChangeEvent, type FormEvent, useEffect, useState } from 'react'
-import { licenseApi, type Verdict } from '../api.ts'
-import { useApp } from '../app.tsx'
-import { tMaybe } from '../i18n.ts'
-import { decodeQrImage } from '../qr.ts'
-import { Badge, Card, ErrorBox, formatDate, formatTime, Hash, KV, Notice } from '../ui.tsx'
+import { type OfflineVerdict, verifyLicenseOffline } from '../client.ts'
+import { tMaybe, useApp } from './messages.ts'
 
 const INPUT_CHARS_MAX = 64 * 1024
 const FILE_BYTES_MAX = 8 * 1024 * 1024
@@ -150,7 +160,7 @@ export function VerifyPage() {
       <ErrorBox error={error} />
       {outcome !== undefined && <VerdictView outcome={outcome} />}
       <p className="muted small">
-        {t('home.chain')}: <code>{config.chainId}</code> ·{' '}
+        {t('verify.chain')}: <code>{config.chainId}</code> ·{' '}
         {lang === 'zh' ? '可信验证节点集合来自创世文件' : 'trusted validator set from genesis'}
       </p>
     </div>

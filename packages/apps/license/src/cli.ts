@@ -1,19 +1,19 @@
 /**
  * `govchain license types|issue|show|verify|suspend|reinstate|revoke|renew|print|seed-demo`:
- * electronic licences (docs/license.md, docs/license-api.md). Registered in main.ts's
- * buildProgram with `registerLicenseCommand(program)`.
+ * electronic licences (docs/license.md, docs/license-api.md). The CLI registers them from the
+ * distribution's list (`@govchain/distribution/cli`) with `registerCommands(program, ctx)`; what
+ * they need from the node and the CLI comes through `ctx` (`@govchain/app/cli`, ADR 0020).
  *
  * Keys are govchain key files ({suite, publicKey, privateKey}); officers sign with their own
  * key (the demo's department operators are `<org>-admin` officers holding every role).
  * Credentials are files holding the compact SD-JWT (what the holder keeps, off chain).
  */
 import { readFileSync, writeFileSync } from 'node:fs'
+import type { CliContext } from '@govchain/app/cli'
+import type { BuiltTx, Client } from '@govchain/client'
 import { GovchainError, getSuite, type SuiteName } from '@govchain/core'
-import { type LicenseTypeRecord, REVOKE_REASONS, type RevokeReason } from '@govchain/license/schema'
-import { genesisValidatorSet, loadKeyFile, parseGenesis } from '@govchain/node'
+import { type Command, InvalidArgumentError, Option } from 'commander'
 import {
-  type BuiltTx,
-  createClient,
   credentialFields,
   fetchLicenseProof,
   issueLicense,
@@ -22,19 +22,14 @@ import {
   presentCredential,
   reissueLicense,
   verifyLicenseOffline,
-} from '@govchain/sdk'
-import { type Command, InvalidArgumentError, Option } from 'commander'
-import { seedLicenseDemo } from '../demo/license.ts'
-import { printLicensePdf } from '../license-pdf.ts'
+} from './client.ts'
+import { printLicensePdf } from './pdf.ts'
+import { type LicenseTypeRecord, REVOKE_REASONS, type RevokeReason } from './schema.ts'
+
+export { type PrintedLicense, type PrintInput, printLicensePdf, QR_PRINT_CHARS_MAX } from './pdf.ts'
 
 const YEAR_MS = 365 * 24 * 3600 * 1000
 
-function out(line: string): void {
-  process.stdout.write(`${line}\n`)
-}
-function nodeUrl(o: { node?: string }): string {
-  return o.node ?? process.env.GOVCHAIN_NODE ?? 'http://127.0.0.1:7701'
-}
 function dateMs(v: string): number {
   const ms = Date.parse(v)
   if (!Number.isFinite(ms)) throw new InvalidArgumentError('expected a date, e.g. 2026-01-31')
@@ -66,30 +61,31 @@ function parseFields(v: string): Record<string, string> {
 }
 
 interface Ctx {
-  client: ReturnType<typeof createClient>
+  ctx: CliContext
+  client: Client
   api: ReturnType<typeof licenseClient>
   chainId: string
   suiteName: SuiteName
   height: number
 }
-async function connect(o: { node?: string }): Promise<Ctx> {
-  const url = nodeUrl(o)
-  const client = createClient({ url })
+async function connect(ctx: CliContext, o: { node?: string }): Promise<Ctx> {
+  const url = ctx.nodeUrl(o)
+  const client = ctx.client(o)
   const s = await client.status()
-  return { client, api: licenseClient({ url }), chainId: s.chainId, suiteName: s.suite, height: s.height }
+  return { ctx, client, api: licenseClient({ url }), chainId: s.chainId, suiteName: s.suite, height: s.height }
 }
 
 async function submit(c: Ctx, tx: BuiltTx, wait: boolean): Promise<void> {
   await c.client.submitTx(tx.bytes)
-  out(`tx ${tx.hashHex}`)
+  c.ctx.out(`tx ${tx.hashHex}`)
   if (!wait) return
   const r = await c.client.waitForTx(tx.hashHex, { timeoutMs: 60_000 })
   if (r.status !== 'committed') throw new GovchainError('INVALID_ARGUMENT', `transaction failed: ${r.code ?? r.status}`)
-  out(`committed at height ${r.height}`)
+  c.ctx.out(`committed at height ${r.height}`)
 }
 
 function keyFor(c: Ctx, path: string) {
-  const k = loadKeyFile(path)
+  const k = c.ctx.loadKey(path)
   if (k.suite !== c.suiteName)
     throw new GovchainError('INVALID_ARGUMENT', `key is ${k.suite} but the chain uses ${c.suiteName}`)
   return k
@@ -102,7 +98,9 @@ async function orgOf(url: string, orgId: string): Promise<{ code: string; name: 
   return j.organisation
 }
 
-export function registerLicenseCommand(program: Command): void {
+export function registerCommands(program: Command, ctx: CliContext): void {
+  const out = (line: string) => ctx.out(line)
+  const nodeUrl = (o: { node?: string }) => ctx.nodeUrl(o)
   const lic = program.command('license').description('electronic licences (电子证照): issue, verify, print, lifecycle')
   const common = (cmd: Command) =>
     cmd.option('--node <url>', 'node API URL (default $GOVCHAIN_NODE or http://127.0.0.1:7701)')
@@ -135,7 +133,7 @@ export function registerLicenseCommand(program: Command): void {
     .requiredOption('--out <file>', 'write the credential (compact SD-JWT) here')
     .option('--no-wait', 'do not wait for the commit')
     .action(async (o) => {
-      const c = await connect(o)
+      const c = await connect(ctx, o)
       const suite = getSuite(c.suiteName)
       const key = keyFor(c, o.key)
       const type = (await c.api.type(o.type)) as unknown as LicenseTypeRecord
@@ -205,14 +203,14 @@ export function registerLicenseCommand(program: Command): void {
       let verdict: Record<string, unknown>
       if (o.offline) {
         if (o.genesis === undefined) throw new GovchainError('INVALID_ARGUMENT', '--offline needs --genesis')
-        const g = parseGenesis(JSON.parse(readFileSync(o.genesis, 'utf8')))
+        const g = ctx.readGenesis(o.genesis)
         const proof = o.proof === undefined ? undefined : JSON.parse(readFileSync(o.proof, 'utf8'))
         verdict = {
           ...verifyLicenseOffline({
             suite: getSuite(g.suite),
             chainId: g.chainId,
             ...input,
-            trustedValidatorSet: genesisValidatorSet(g),
+            trustedValidatorSet: g.validatorSet,
             ...(proof === undefined ? {} : { proof }),
           }),
         }
@@ -227,7 +225,7 @@ export function registerLicenseCommand(program: Command): void {
       for (const d of verdict.disclosed as { label: string; value: unknown }[])
         out(`    ${d.label}: ${String(d.value)}`)
       if (verdict.caveat) out(`  note: ${String(verdict.caveat)}`)
-      if (!verdict.valid) process.exitCode = 1
+      if (!verdict.valid) ctx.setExitCode(1)
     })
 
   for (const action of ['suspend', 'reinstate'] as const) {
@@ -237,7 +235,7 @@ export function registerLicenseCommand(program: Command): void {
       .requiredOption('--reason <text>', 'reason (public, permanent: no personal data)')
       .option('--no-wait', 'do not wait for the commit')
       .action(async (id: string, o) => {
-        const c = await connect(o)
+        const c = await connect(ctx, o)
         const key = keyFor(c, o.key)
         const tx = licenseTx[action]({
           suite: getSuite(c.suiteName),
@@ -260,7 +258,7 @@ export function registerLicenseCommand(program: Command): void {
     .requiredOption('--reason <text>', 'reason (public, permanent: no personal data)')
     .option('--no-wait', 'do not wait for the commit')
     .action(async (id: string, o) => {
-      const c = await connect(o)
+      const c = await connect(ctx, o)
       const key = keyFor(c, o.key)
       const tx = licenseTx.revoke({
         suite: getSuite(c.suiteName),
@@ -285,7 +283,7 @@ export function registerLicenseCommand(program: Command): void {
     .requiredOption('--out <file>', 'write the new credential here')
     .option('--no-wait', 'do not wait for the commit')
     .action(async (id: string, o) => {
-      const c = await connect(o)
+      const c = await connect(ctx, o)
       const suite = getSuite(c.suiteName)
       const key = keyFor(c, o.key)
       const cur = await c.api.get(id)
@@ -332,7 +330,7 @@ export function registerLicenseCommand(program: Command): void {
     .option('--no-proof', 'do not embed the state proof (the QR then needs a node to check status)')
     .option('--verify-url <url>', 'verification page printed on the licence')
     .action(async (o) => {
-      const c = await connect(o)
+      const c = await connect(ctx, o)
       const suite = getSuite(c.suiteName)
       const credential = readText(o.credential)
       const payload = JSON.parse(Buffer.from(credential.split('.')[1] ?? '', 'base64url').toString('utf8')) as {
@@ -371,7 +369,6 @@ export function registerLicenseCommand(program: Command): void {
     .description('issue the demo licences on a running local network (what `govchain up` does)')
     .requiredOption('--dir <dir>', 'network folder (network.json)')
     .action(async (o: { dir: string }) => {
-      const r = await seedLicenseDemo({ dir: o.dir, log: out })
-      out(JSON.stringify({ skipped: r.skipped, licenses: r.licenses.length, file: r.file }))
+      out(JSON.stringify(await ctx.seedDemo('license', o.dir)))
     })
 }

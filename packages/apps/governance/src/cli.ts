@@ -1,21 +1,19 @@
 /**
  * `govchain gov propose add-org|remove-org|add-validator|remove-validator|set-power|set-param`,
  * `govchain gov vote`, `govchain gov list`, `govchain gov show` (docs/governance.md).
- * Registered in main.ts's buildProgram with `registerGovernanceCommands(program)`.
+ * The CLI registers them from the distribution's list (`@govchain/distribution/cli`) with
+ * `registerCommands(program, ctx)`; the signer and the commit wait come through `ctx`
+ * (`@govchain/app/cli`, ADR 0020).
  *
  * Proposals and votes are signed by an admin officer's key file; the proposer's organisation
  * votes yes. The proposal id is printed after the commit.
  */
 import { readFileSync } from 'node:fs'
-import type { ParamChanges } from '@govchain/governance/schema'
+import type { CliContext } from '@govchain/app/cli'
 import { ADMIN_LEVELS, type AdminLevel } from '@govchain/identity/schema'
-import { createClient, governance } from '@govchain/sdk'
 import { type Command, InvalidArgumentError, Option } from 'commander'
-import { nodeUrlOf, publicKeyArg, signing, submitAndWait } from './identity.ts'
-
-function out(line: string): void {
-  process.stdout.write(`${line}\n`)
-}
+import * as governance from './client.ts'
+import type { ParamChanges } from './schema.ts'
 
 function intArg(name: string, min: number, max: number) {
   return (v: string): number => {
@@ -56,13 +54,14 @@ function proposalCommand(parent: Command, name: string, description: string): Co
 }
 
 async function submitProposal(
+  ctx: CliContext,
   o: { key: string; node?: string; title?: string; effectiveHeight: number; votingBlocks: number },
   actions: governance.ProposalAction[],
   defaultTitle: string,
 ): Promise<void> {
-  const { client, common } = await signing(o)
+  const { client, common } = await ctx.signer(o)
   const height = common.validUntilHeight - 100
-  await submitAndWait(
+  await ctx.submitAndWait(
     client,
     governance.propose({
       ...common,
@@ -73,10 +72,11 @@ async function submitProposal(
     }),
   )
   const [latest] = await governance.listProposals(client)
-  if (latest !== undefined) out(`proposal ${latest.id}: ${latest.status}`)
+  if (latest !== undefined) ctx.out(`proposal ${latest.id}: ${latest.status}`)
 }
 
-export function registerGovernanceCommands(program: Command): void {
+export function registerCommands(program: Command, ctx: CliContext): void {
+  const out = (line: string) => ctx.out(line)
   const gov = program.command('gov').description('consortium governance: proposals and votes by organisations')
   const propose = gov.command('propose').description('propose a change (passes with > 2/3 of active organisations)')
 
@@ -93,6 +93,7 @@ export function registerGovernanceCommands(program: Command): void {
     .option('--identity-authority', 'its registrars may attach pseudonyms to DIDs')
     .action(async (o) => {
       await submitProposal(
+        ctx,
         o,
         [
           governance.actions.addOrganisation({
@@ -104,7 +105,7 @@ export function registerGovernanceCommands(program: Command): void {
             regionCode: o.regionCode,
             region: o.region,
             caCertPem: readFileSync(o.ca, 'utf8'),
-            operatorPublicKey: publicKeyArg(o.operator),
+            operatorPublicKey: ctx.publicKey(o.operator),
             identityAuthority: Boolean(o.identityAuthority),
           }),
         ],
@@ -114,7 +115,7 @@ export function registerGovernanceCommands(program: Command): void {
   proposalCommand(propose, 'remove-org', 'remove an organisation (its officers and validators stop)')
     .requiredOption('--id <orgId>', 'organisation id')
     .action(async (o) =>
-      submitProposal(o, [governance.actions.removeOrganisation(o.id)], `remove organisation ${o.id}`),
+      submitProposal(ctx, o, [governance.actions.removeOrganisation(o.id)], `remove organisation ${o.id}`),
     )
   proposalCommand(propose, 'add-validator', "add a validator (an organisation's node)")
     .requiredOption('--id <validatorId>', 'validator id = node name')
@@ -123,12 +124,13 @@ export function registerGovernanceCommands(program: Command): void {
     .option('--power <n>', 'voting power', intArg('--power', 1, 2 ** 40), 10)
     .action(async (o) =>
       submitProposal(
+        ctx,
         o,
         [
           governance.actions.addValidator({
             id: o.id,
             orgId: o.org,
-            publicKey: publicKeyArg(o.publicKey),
+            publicKey: ctx.publicKey(o.publicKey),
             power: o.power,
           }),
         ],
@@ -137,12 +139,17 @@ export function registerGovernanceCommands(program: Command): void {
     )
   proposalCommand(propose, 'remove-validator', 'remove a validator (its node is then refused by peers)')
     .requiredOption('--id <validatorId>', 'validator id')
-    .action(async (o) => submitProposal(o, [governance.actions.removeValidator(o.id)], `remove validator ${o.id}`))
+    .action(async (o) => submitProposal(ctx, o, [governance.actions.removeValidator(o.id)], `remove validator ${o.id}`))
   proposalCommand(propose, 'set-power', 're-weight a validator (also lifts an equivocation penalty)')
     .requiredOption('--id <validatorId>', 'validator id')
     .requiredOption('--power <n>', 'voting power (0 removes)', intArg('--power', 0, 2 ** 40))
     .action(async (o) =>
-      submitProposal(o, [governance.actions.setValidatorPower(o.id, o.power)], `set power of ${o.id} to ${o.power}`),
+      submitProposal(
+        ctx,
+        o,
+        [governance.actions.setValidatorPower(o.id, o.power)],
+        `set power of ${o.id} to ${o.power}`,
+      ),
     )
   proposalCommand(propose, 'set-param', 'change chain parameters: --set name=value (repeatable)')
     .requiredOption(
@@ -159,6 +166,7 @@ export function registerGovernanceCommands(program: Command): void {
     )
     .action(async (o) =>
       submitProposal(
+        ctx,
         o,
         [governance.actions.setParams(o.set as ParamChanges)],
         `set ${Object.entries(o.set as Record<string, number>)
@@ -175,9 +183,9 @@ export function registerGovernanceCommands(program: Command): void {
     .option('--reject', 'vote no (default: yes)')
     .option('--node <url>', 'node API URL')
     .action(async (proposalId: number, o) => {
-      const { client, common } = await signing(o)
+      const { client, common } = await ctx.signer(o)
       const approve = !o.reject
-      await submitAndWait(client, governance.vote({ ...common, proposalId, approve }))
+      await ctx.submitAndWait(client, governance.vote({ ...common, proposalId, approve }))
       const { proposal } = await governance.getProposal(client, proposalId)
       out(
         `proposal ${proposal.id}: ${proposal.status} (yes ${proposal.yes.join(',')}; no ${proposal.no.join(',') || '-'})`,
@@ -199,7 +207,7 @@ export function registerGovernanceCommands(program: Command): void {
     .option('--node <url>', 'node API URL')
     .option('--json', 'print JSON')
     .action(async (o) => {
-      const list = await governance.listProposals(createClient({ url: nodeUrlOf(o) }), o.status)
+      const list = await governance.listProposals(ctx.client(o), o.status)
       if (o.json) return out(JSON.stringify(list, null, 2))
       if (list.length === 0) out('no proposals')
       for (const p of list) {
@@ -216,7 +224,7 @@ export function registerGovernanceCommands(program: Command): void {
     .argument('<proposalId>', 'proposal id', intArg('proposalId', 1, Number.MAX_SAFE_INTEGER))
     .option('--node <url>', 'node API URL')
     .action(async (proposalId: number, o) => {
-      out(JSON.stringify(await governance.getProposal(createClient({ url: nodeUrlOf(o) }), proposalId), null, 2))
+      out(JSON.stringify(await governance.getProposal(ctx.client(o), proposalId), null, 2))
     })
 
   gov
@@ -224,7 +232,7 @@ export function registerGovernanceCommands(program: Command): void {
     .description('validator records: power, scheduled changes, equivocation penalties')
     .option('--node <url>', 'node API URL')
     .action(async (o) => {
-      for (const v of await governance.governanceValidators(createClient({ url: nodeUrlOf(o) }))) {
+      for (const v of await governance.governanceValidators(ctx.client(o))) {
         out(
           `${v.id.padEnd(12)} ${v.orgId.padEnd(12)} power ${String(v.power).padEnd(6)}${v.jailedAtHeight === null ? '' : ` jailed at ${v.jailedAtHeight}`}`,
         )

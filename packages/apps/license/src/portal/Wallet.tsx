@@ -4,21 +4,7 @@
  * chooses, consent for a department to use a licence (grantUse, signed by the holder's DID key),
  * and every use recorded (holder-authenticated query).
  */
-import { fromHex, licenseTx } from '@govchain/sdk'
-import { useEffect, useState } from 'react'
-import {
-  type License,
-  type LicenseGrant,
-  type LicenseType,
-  type LicenseUse,
-  licenseApi,
-  mailbox,
-  mailboxPaths,
-} from '../api.ts'
-import { useApp } from '../app.tsx'
-import { tMaybe } from '../i18n.ts'
-import { fieldsOf, holderAuth, present, qrPayload } from '../license.ts'
-import { qrDataUrl } from '../qr.ts'
+import { fromHex } from '@govchain/core'
 import {
   ActionButton,
   Badge,
@@ -26,11 +12,23 @@ import {
   ErrorBox,
   formatDate,
   formatTime,
+  type License,
+  type LicenseGrant,
+  type LicenseType,
+  type LicenseUse,
   Loading,
+  licenseApi,
+  mailbox,
+  mailboxPaths,
   Notice,
+  qrDataUrl,
   type Tone,
   useLoad,
-} from '../ui.tsx'
+} from '@govchain/portal-kit'
+import { useEffect, useState } from 'react'
+import { licenseTx } from '../client.ts'
+import { fieldsOf, holderAuth, present, qrPayload } from './holder.ts'
+import { tMaybe, useApp } from './messages.ts'
 
 const DAY_MS = 86_400_000
 
@@ -322,7 +320,7 @@ function GrantPanel({ license, onDone }: { license: License; onDone: () => void 
           <input id="g-service" value={service} onChange={(e) => setService(e.target.value)} />
         </div>
         <div>
-          <label htmlFor="g-purpose">{t('sharing.purpose')}</label>
+          <label htmlFor="g-purpose">{t('lic.purpose')}</label>
           <input id="g-purpose" value={purpose} onChange={(e) => setPurpose(e.target.value)} />
         </div>
         <div>
