@@ -56,11 +56,6 @@ export class BlockSyncReactor implements Reactor {
     return this.syncPeers.bestHeight()
   }
 
-  /** The peer a request would go to now, if any (for tests and logs). */
-  inFlightPeer(): string | undefined {
-    return this.syncInFlight?.peer
-  }
-
   addPeer(peer: PeerInfo): void {
     this.syncPeers.connected(peer.nodeId, peer.latestHeight, this.parts.clock.monotonicMs())
     this.maybeSync()

@@ -43,7 +43,7 @@ import type { ConsensusProgress } from './block-sync.ts'
 import type { Reactor } from './reactor.ts'
 
 const SIGNER_RECORD = 'consensus-signer'
-export const GOSSIP_INTERVAL_MS = 1000
+const GOSSIP_INTERVAL_MS = 1000
 /** Blocks an evidence transaction stays valid at most. */
 const EVIDENCE_VALIDITY_BLOCKS_MAX = 100
 

@@ -16,8 +16,8 @@ import type { NodeMetrics } from '../metrics.ts'
 import { CHANNEL, TxsMessage } from '../wire.ts'
 import type { Reactor } from './reactor.ts'
 
-export const TX_GOSSIP_FLUSH_MS = 5
-export const TX_GOSSIP_BATCH_MAX = 512
+const TX_GOSSIP_FLUSH_MS = 5
+const TX_GOSSIP_BATCH_MAX = 512
 
 export interface MempoolReactorParts {
   mempool: Mempool
