@@ -26,3 +26,5 @@ export {
   SignerVote,
   type SignStep,
 } from './signer.ts'
+// The simulator's seeded generator: the node's deterministic RandomSource for tests uses it too.
+export { Prng } from './sim/prng.ts'

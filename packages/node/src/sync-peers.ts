@@ -5,14 +5,19 @@
  * request times out, the answer is empty, invalid or does not advance) collects a penalty that
  * decays over time and is not asked again before an exponential backoff has passed. The next
  * request goes to the peer with the lowest penalty among those announcing more than we have;
- * between equals, to the one asked longest ago, then by node id. One lying peer thus costs one
- * timeout, then is asked rarely, while the honest peers get the requests.
+ * between equals, to the one asked longest ago, then by a rank each peer draws from the injected
+ * random source when first seen (so lagging nodes do not all start with the same peer), then by
+ * node id. One lying peer thus costs one timeout, then is asked rarely, while the honest peers
+ * get the requests.
  *
- * Pure bookkeeping: the caller passes the time (a monotonic clock in ms), so the choice is a
- * function of the outcomes seen, and tests drive it without timers. At most `peersMax` peers are
+ * Pure bookkeeping: the caller passes the time (a monotonic clock in ms) and the random source,
+ * so the choice is a function of the outcomes seen and the seed, and tests drive it without
+ * timers. At most `peersMax` peers are
  * tracked; a disconnected peer's record is kept (a reconnect does not wash a bad score) until the
  * room is needed.
  */
+
+import type { RandomSource } from './clock.ts'
 
 export type SyncOutcome =
   /** The response advanced our chain by at least one verified block. */
@@ -52,6 +57,8 @@ export const SYNC_PEERS_DEFAULTS: SyncPeersOptions = {
 const PENALTY: Record<Exclude<SyncOutcome, 'delivered'>, number> = { timeout: 1, empty: 1, stale: 1, invalid: 4 }
 /** 2^20 · base is past any sane cap: keeps the exponents finite. */
 const FAILURES_EXPONENT_MAX = 20
+/** Ranks are drawn from [0, 2^32): ties between ranks are rare and fall back to the node id. */
+const RANK_RANGE = 2 ** 32
 
 interface PeerRecord {
   connected: boolean
@@ -67,6 +74,8 @@ interface PeerRecord {
   retryAtMs: number
   lastAskedMs: number
   lastSeenMs: number
+  /** Tie-break among equals, drawn when the record is made (0 without a random source). */
+  rank: number
 }
 
 export type SyncChoice = { peer: string } | { retryAtMs: number }
@@ -75,7 +84,10 @@ export class SyncPeers {
   private readonly opts: SyncPeersOptions
   private readonly peers = new Map<string, PeerRecord>()
 
-  constructor(opts: Partial<SyncPeersOptions> = {}) {
+  constructor(
+    opts: Partial<SyncPeersOptions> = {},
+    private readonly random?: RandomSource,
+  ) {
     this.opts = { ...SYNC_PEERS_DEFAULTS, ...opts }
   }
 
@@ -122,7 +134,9 @@ export class SyncPeers {
         best === undefined ||
         penalty < best.penalty ||
         (penalty === best.penalty &&
-          (r.lastAskedMs < best.r.lastAskedMs || (r.lastAskedMs === best.r.lastAskedMs && peer < best.peer)))
+          (r.lastAskedMs < best.r.lastAskedMs ||
+            (r.lastAskedMs === best.r.lastAskedMs &&
+              (r.rank < best.r.rank || (r.rank === best.r.rank && peer < best.peer)))))
       ) {
         best = { peer, r, penalty }
       }
@@ -216,6 +230,7 @@ export class SyncPeers {
       retryAtMs: 0,
       lastAskedMs: Number.NEGATIVE_INFINITY,
       lastSeenMs: nowMs,
+      rank: this.random?.int(RANK_RANGE) ?? 0,
     }
     this.peers.set(peer, r)
     return r

@@ -1,0 +1,132 @@
+/**
+ * An in-process network for daemon tests: a P2P per node, every message delivered by a timer of
+ * the shared manual clock, after a per-link latency drawn from a seeded random source. Links
+ * keep order (like TCP), and nothing moves unless the clock is advanced: a run is a function of
+ * the seed.
+ */
+
+import type {
+  MessageHandler,
+  P2P,
+  P2PStats,
+  PeerConnectedHandler,
+  PeerDisconnectedHandler,
+  PeerInfo,
+} from '@govchain/p2p'
+import type { ManualClock, RandomSource } from '../src/clock.ts'
+
+export interface SentMessage {
+  atMs: number
+  from: string
+  /** undefined: a broadcast. */
+  to: string | undefined
+  channel: number
+  payload: Uint8Array
+}
+
+interface Endpoint {
+  nodeId: string
+  publicKey: Uint8Array
+  links: Map<string, { latencyMs: number }>
+  onMessage: MessageHandler[]
+  onConnected: PeerConnectedHandler[]
+  onDisconnected: PeerDisconnectedHandler[]
+}
+
+const LATENCY_MS_MIN = 1
+const LATENCY_MS_SPREAD = 20
+
+export class MemoryNetwork {
+  /** Every send and broadcast, in order, connected or not. */
+  readonly sent: SentMessage[] = []
+  private readonly endpoints = new Map<string, Endpoint>()
+
+  constructor(
+    private readonly clock: ManualClock,
+    private readonly random: RandomSource,
+  ) {}
+
+  transport(nodeId: string, publicKey: Uint8Array): P2P {
+    const me: Endpoint = { nodeId, publicKey, links: new Map(), onMessage: [], onConnected: [], onDisconnected: [] }
+    this.endpoints.set(nodeId, me)
+    const subscribe = <H>(list: H[], h: H): (() => void) => {
+      list.push(h)
+      return () => list.splice(list.indexOf(h), 1)
+    }
+    const send = (to: string, channel: number, payload: Uint8Array): boolean => {
+      const link = me.links.get(to)
+      if (link === undefined) return false
+      const copy = payload.slice()
+      this.clock.setTimer(link.latencyMs, () => {
+        // Gone meanwhile: what was in flight is lost, as with a closed socket.
+        if (!me.links.has(to)) return
+        for (const h of this.endpoints.get(to)!.onMessage) h(nodeId, channel, copy)
+      })
+      return true
+    }
+    return {
+      start: async () => ({ host: 'memory', port: 0 }),
+      send: (to, channel, payload) => {
+        this.sent.push({ atMs: this.clock.nowMs(), from: nodeId, to, channel, payload })
+        return send(to, channel, payload)
+      },
+      broadcast: (channel, payload, exceptPeer) => {
+        this.sent.push({ atMs: this.clock.nowMs(), from: nodeId, to: undefined, channel, payload })
+        let n = 0
+        for (const to of me.links.keys()) if (to !== exceptPeer && send(to, channel, payload)) n++
+        return n
+      },
+      onMessage: (h) => subscribe(me.onMessage, h),
+      onPeerConnected: (h) => subscribe(me.onConnected, h),
+      onPeerDisconnected: (h) => subscribe(me.onDisconnected, h),
+      peers: () => [...me.links.keys()].map((id) => this.info(id)),
+      addPeer: () => {},
+      removePeer: () => {},
+      disconnect: (peerId) => this.unlink(nodeId, peerId),
+      setTrustedCAs: () => {},
+      recheckPeers: () => {},
+      stats: () => ({ peers: me.links.size }) as P2PStats,
+      close: async () => {
+        for (const peer of [...me.links.keys()]) this.unlink(nodeId, peer)
+        this.endpoints.delete(nodeId)
+      },
+    }
+  }
+
+  /** Connects every pair of nodes (in the order they joined), each link with its own latency. */
+  connectAll(): void {
+    const ids = [...this.endpoints.keys()]
+    for (const [i, a] of ids.entries()) for (const b of ids.slice(i + 1)) this.link(a, b)
+  }
+
+  private link(a: string, b: string): void {
+    const latencyMs = LATENCY_MS_MIN + this.random.int(LATENCY_MS_SPREAD)
+    const ea = this.endpoints.get(a)!
+    const eb = this.endpoints.get(b)!
+    ea.links.set(b, { latencyMs })
+    eb.links.set(a, { latencyMs })
+    for (const h of ea.onConnected) h(this.info(b))
+    for (const h of eb.onConnected) h(this.info(a))
+  }
+
+  private unlink(a: string, b: string): void {
+    const ea = this.endpoints.get(a)
+    const eb = this.endpoints.get(b)
+    if (ea?.links.delete(b)) for (const h of ea.onDisconnected) h(b, 'LOCAL_CLOSE')
+    if (eb?.links.delete(a)) for (const h of eb.onDisconnected) h(a, 'REMOTE_CLOSED')
+  }
+
+  private info(nodeId: string): PeerInfo {
+    const e = this.endpoints.get(nodeId)!
+    return {
+      nodeId,
+      orgId: nodeId,
+      publicKey: e.publicKey,
+      latestHeight: 0,
+      direction: 'outbound',
+      remoteAddress: 'memory',
+      remotePort: 0,
+      sendQueueBytes: 0,
+    }
+  }
+}
