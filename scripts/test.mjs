@@ -5,8 +5,15 @@
 //                                              database servers or long simulator sweeps
 // Sources run through the "development" export condition (set in NODE_OPTIONS, so every child
 // process a test spawns resolves @govchain/* to src/ as well).
+//
+// The fast tier runs its files with one process per core: node:test's default concurrency is
+// availableParallelism() - 1, i.e. one file at a time on the 2-core CI machine, where each file
+// also pays ~0.5 s of CPU for tsx and its module graph before its first test. The slow tier keeps
+// node's default: its files start networks of processes that time out when starved of CPU.
+// Both tiers print their wall time at the end, so a tier that grows is seen.
 import { spawnSync } from 'node:child_process'
-import { existsSync, readdirSync, statSync } from 'node:fs'
+import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs'
+import { availableParallelism } from 'node:os'
 import { join, relative } from 'node:path'
 
 const root = new URL('..', import.meta.url).pathname
@@ -53,18 +60,53 @@ function walkPackages(dir) {
   }
 }
 walkPackages(join(root, 'packages'))
-const selected = files
-  .filter((f) => filters.length === 0 || filters.some((s) => f.includes(s)))
-  .filter((f) => !unitOnly || !SLOW.some((re) => re.test(relative(root, f))))
-  .sort()
-if (selected.length === 0) {
+const isSlow = (f) => SLOW.some((re) => re.test(relative(root, f)))
+const selected = files.filter((f) => filters.length === 0 || filters.some((s) => f.includes(s))).sort()
+const tiers = [
+  { name: 'fast tier', files: selected.filter((f) => !isSlow(f)), concurrency: Math.max(2, availableParallelism()) },
+  { name: 'slow tier', files: unitOnly ? [] : selected.filter(isSlow), concurrency: undefined },
+].filter((t) => t.files.length > 0)
+if (tiers.length === 0) {
   console.error('no test files matched')
   process.exit(1)
 }
+/**
+ * CPU seconds (user + system) of the child processes this runner has waited for, and theirs
+ * (Linux /proc; undefined elsewhere): unlike wall time, comparable on a shared machine.
+ */
+function childCpuS() {
+  try {
+    const stat = readFileSync('/proc/self/stat', 'utf8')
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ')
+    // cutime and cstime (fields 16 and 17 of proc(5)) in USER_HZ ticks, 100 a second on Linux.
+    return (Number(fields[13]) + Number(fields[14])) / 100
+  } catch {
+    return undefined
+  }
+}
+
 const nodeOptions = [process.env.NODE_OPTIONS ?? '', '--conditions=development'].join(' ').trim()
-const r = spawnSync(process.execPath, ['--import', 'tsx', '--test', '--test-reporter=spec', ...selected], {
-  stdio: 'inherit',
-  cwd: root,
-  env: { ...process.env, NODE_OPTIONS: nodeOptions },
-})
-process.exit(r.status ?? 1)
+const summaries = []
+let status = 0
+for (const tier of tiers) {
+  const startedMs = performance.now()
+  const cpuStartedS = childCpuS()
+  const concurrency = tier.concurrency === undefined ? [] : [`--test-concurrency=${tier.concurrency}`]
+  const r = spawnSync(
+    process.execPath,
+    ['--import', 'tsx', '--test', '--test-reporter=spec', ...concurrency, ...tier.files],
+    { stdio: 'inherit', cwd: root, env: { ...process.env, NODE_OPTIONS: nodeOptions } },
+  )
+  const wallS = (performance.now() - startedMs) / 1000
+  const cpuEndS = childCpuS()
+  const cpuS = cpuStartedS === undefined || cpuEndS === undefined ? undefined : cpuEndS - cpuStartedS
+  summaries.push(
+    `${tier.name}: ${tier.files.length} files in ${wallS.toFixed(1)} s wall` +
+      `${cpuS === undefined ? '' : `, ${cpuS.toFixed(1)} s CPU`}` +
+      `${tier.concurrency === undefined ? '' : `, ${tier.concurrency} at a time`}` +
+      `${r.status === 0 ? '' : ` (FAILED, exit ${r.status ?? r.signal})`}`,
+  )
+  if (r.status !== 0) status = r.status ?? 1
+}
+for (const line of summaries) console.log(line)
+process.exit(status)
