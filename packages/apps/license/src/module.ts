@@ -66,6 +66,7 @@ import {
   UseRecord,
   WithdrawGrantArgs,
 } from './schema.ts'
+import type { LicenseGrantView, LicenseHistoryView, LicenseTypeView, LicenseUseView, LicenseView } from './views.ts'
 
 export { DEMO_LICENSE_TYPES }
 
@@ -337,7 +338,7 @@ function makeKeeper(state: ReadonlyModuleState, timeMs: number): LicenseKeeper {
 
 // ---------------------------------------------------------------- rendering (API, CLI)
 
-export function renderLicenseType(t: LicenseTypeRecord): Record<string, unknown> {
+export function renderLicenseType(t: LicenseTypeRecord): LicenseTypeView {
   return {
     code: t.code,
     alias: t.alias,
@@ -357,7 +358,7 @@ export function renderLicenseType(t: LicenseTypeRecord): Record<string, unknown>
   }
 }
 
-export function renderLicense(r: LicenseRecord, at?: { height: number; timeMs: number }): Record<string, unknown> {
+export function renderLicense(r: LicenseRecord, at?: { height: number; timeMs: number }): LicenseView {
   return {
     id: r.id,
     typeCode: r.typeCode,
@@ -386,7 +387,7 @@ export function renderLicense(r: LicenseRecord, at?: { height: number; timeMs: n
   }
 }
 
-export function renderHistory(h: HistoryEntry, seq: number): Record<string, unknown> {
+export function renderHistory(h: HistoryEntry, seq: number): LicenseHistoryView {
   return {
     seq,
     action: h.action,
@@ -413,11 +414,7 @@ export function grantEffectiveStatus(
   return 'active'
 }
 
-export function renderGrant(
-  g: GrantRecord,
-  license: LicenseRecord | undefined,
-  timeMs: number,
-): Record<string, unknown> {
+export function renderGrant(g: GrantRecord, license: LicenseRecord | undefined, timeMs: number): LicenseGrantView {
   return {
     grantId: toHex(g.grantId),
     licenseId: g.licenseId,
@@ -434,7 +431,7 @@ export function renderGrant(
   }
 }
 
-export function renderUse(u: UseRecord, seq: number): Record<string, unknown> {
+export function renderUse(u: UseRecord, seq: number): LicenseUseView {
   return {
     seq,
     grantId: toHex(u.grantId),
