@@ -5,7 +5,35 @@
  * Answers are read as data to display; anything that decides a verdict is re-checked in the
  * browser with the light client.
  */
+import type { StateJson } from '@govchain/app/route-kit'
+import type { ResourcePage, ResourceVersionView, VersionsAnswer } from '@govchain/catalog/views'
+import type {
+  LicenseAnswer,
+  LicenseGrantView,
+  LicenseHistoryAnswer,
+  LicenseHistoryView,
+  LicensePage,
+  LicenseTypesAnswer,
+  LicenseTypeView,
+  LicenseUsesAnswer,
+  LicenseUseView,
+  LicenseVerdictView,
+  LicenseView,
+  VerdictCheckView,
+} from '@govchain/license/views'
 import { ApiError, SdkError } from '@govchain/sdk'
+import type {
+  AccessesAnswer,
+  AccessView,
+  ChallengeAnswer,
+  LineageAnswer,
+  ReceiptPage,
+  ReceiptView,
+  RefusalPage,
+  RefusalView,
+  RequestPage,
+  RequestView,
+} from '@govchain/sharing/views'
 
 const REQUEST_TIMEOUT_MS = 15_000
 const ANSWER_CHARS_MAX = 16 * 1024 * 1024
@@ -72,150 +100,54 @@ export function isMissingRoute(e: unknown): boolean {
 
 // ---------------------------------------------------------------- licences (docs/license-api.md)
 
-export interface LicenseField {
-  name: string
-  label: string
-  labelEn: string
-  personal: boolean
-  required: boolean
-}
+// Answer types come from the routes' schemas in the application packages (views.ts), the very
+// schemas the node serialises with: they cannot drift from what the node sends.
 
-export interface LicenseType {
-  code: string
-  alias: string
-  name: string
-  nameEn: string
-  ownerOrg: string
-  holderKind: 'enterprise' | 'person'
-  fields: LicenseField[]
-  issuers: string[]
-  maxValidityYears: number
-  renewable: boolean
-  region: string
-  status: string
-}
+/**
+ * A state proof as the pages read it. The schema's proof parts are nullable (the same object
+ * answers without a proof); the pages ask with prove=true, where the node sends every part, and
+ * the light client refuses material that lacks one.
+ */
+export type ProofMaterial = StateJson & { proof: string; headerBytes: string; certificate: string }
+/** `T` with each `proof` in it (in arrays too) read as ProofMaterial. */
+type WithProofs<T> = T extends readonly (infer U)[]
+  ? WithProofs<U>[]
+  : T extends object
+    ? {
+        [K in keyof T]: K extends 'proof'
+          ? null extends T[K]
+            ? ProofMaterial | null
+            : ProofMaterial
+          : WithProofs<T[K]>
+      }
+    : T
 
-export interface License {
-  id: string
-  typeCode: string
-  issuerOrg: string
-  issuerKey: string
-  officerId: string
-  holder: string
-  credentialHash: string
-  status: string
-  effectiveStatus: string
-  validFromMs: number
-  validUntilMs: number
-  version: number
-  previous: string | null
-  next: string | null
-  issuedHeight: number
-  issuedTimeMs: number
-  updatedHeight: number
-  updatedTimeMs: number
-  reasonCode: string | null
-  reason: string | null
-}
-
-export interface LicenseHistoryEntry {
-  seq: number
-  action: string
-  actorOrg: string
-  officerId: string
-  height: number
-  timeMs: number
-  txHash: string
-  reasonCode: string | null
-  reason: string | null
-  relatedId: string | null
-}
-
-export interface ProofMaterial {
-  module: string
-  key: string
-  value: string | null
-  height: number
-  proof: string
-  headerBytes: string
-  certificate: string
-  validatorSet: string | null
-}
-
-export interface VerdictCheck {
-  check: string
-  ok: boolean
-  code?: string
-  message: string
-  messageZh?: string
-}
-
-export interface Verdict {
-  valid: boolean
-  verdict: string
-  reasons: string[]
-  checks: VerdictCheck[]
-  license: License | null
-  type: LicenseType | null
-  issuer: { orgId: string; name: string; nameEn: string } | null
-  disclosed: { name: string; label: string; labelEn: string; value: unknown }[]
-  atHeight: number
-  atTimeMs: number
-  proof: ProofMaterial | null
-}
-
-export interface LicenseGrant {
-  grantId: string
-  licenseId: string
-  holder: string
-  grantee: string
-  service: string
-  purpose: string
-  untilMs: number
-  status: string
-  effectiveStatus: string
-  createdHeight: number
-  createdTimeMs: number
-  uses: number
-}
-
-export interface LicenseUse {
-  seq: number
-  grantId: string
-  licenseId: string
-  org: string
-  officerId: string
-  service: string
-  height: number
-  timeMs: number
-  txHash: string
-}
+export type License = LicenseView
+export type LicenseType = LicenseTypeView
+export type LicenseHistoryEntry = LicenseHistoryView
+export type LicenseGrant = LicenseGrantView
+export type LicenseUse = LicenseUseView
+/** The node's verdict; the Verify page also builds one from an offline check, which names no licence id. */
+export type Verdict = WithProofs<Omit<LicenseVerdictView, 'licenseId'>> & { licenseId?: string | null }
+export type VerdictCheck = VerdictCheckView
 
 export const licenseApi = {
-  types: (base: string) => callJson<{ items: LicenseType[] }>(base, 'GET', '/v1/license-types'),
+  types: (base: string) => callJson<LicenseTypesAnswer>(base, 'GET', '/v1/license-types'),
   get: (base: string, id: string, prove = false) =>
-    callJson<{ license: License; type: LicenseType; proof: ProofMaterial | null }>(
+    callJson<WithProofs<LicenseAnswer>>(
       base,
       'GET',
       `/v1/licenses/${encodeURIComponent(id)}${prove ? '?prove=true' : ''}`,
     ),
   list: (base: string, filter: { holder?: string; issuer?: string; type?: string; status?: string; limit?: number }) =>
-    callJson<{ items: License[]; next: string | null }>(base, 'GET', `/v1/licenses${qs(filter)}`),
+    callJson<LicensePage>(base, 'GET', `/v1/licenses${qs(filter)}`),
   history: (base: string, id: string) =>
-    callJson<{ id: string; items: LicenseHistoryEntry[] }>(
-      base,
-      'GET',
-      `/v1/licenses/${encodeURIComponent(id)}/history`,
-    ),
+    callJson<LicenseHistoryAnswer>(base, 'GET', `/v1/licenses/${encodeURIComponent(id)}/history`),
   verify: (base: string, input: { credential: string } | { qr: string }) =>
     callJson<Verdict>(base, 'POST', '/v1/licenses/verify', input),
   /** Holder-authenticated: `auth` from holderAuth() over the path `/v1/licenses/<id>/uses`. */
   uses: (base: string, id: string, auth: Record<string, string>) =>
-    callJson<{ licenseId: string; grants: LicenseGrant[]; uses: LicenseUse[] }>(
-      base,
-      'GET',
-      `/v1/licenses/${encodeURIComponent(id)}/uses${qs(auth)}`,
-    ),
+    callJson<LicenseUsesAnswer>(base, 'GET', `/v1/licenses/${encodeURIComponent(id)}/uses${qs(auth)}`),
 }
 
 // ---------------------------------------------------------------- demo credential mailbox (servePortal)
@@ -249,103 +181,11 @@ export const mailbox = {
 
 // ---------------------------------------------------------------- catalogue and sharing (docs/sharing-api.md)
 
-export interface ResourceField {
-  name: string
-  label: string
-  sensitivity: string
-}
-
-export interface ResourceVersion {
-  resourceId: string
-  version: number
-  status: string
-  title: string
-  description: string
-  ownerOrg: string
-  rights: string[]
-  fields: ResourceField[]
-  shareType: string
-  autoApprove: boolean
-  updateFrequency: string
-  dataHash: string
-  dataVersion: string
-  note: string
-  height: number
-  timeMs: number
-  txHash: string
-}
-
-export interface SharingRequest {
-  requestId: string
-  resourceId: string
-  resourceVersion: number
-  consumerOrg: string
-  ownerOrg: string
-  fields: string[]
-  purpose: string
-  legalBasis: string
-  durationMs: number
-  rowsMax: number
-  requestedBy: string
-  height: number
-  timeMs: number
-  status: string
-  state: string
-  decision: { approve: boolean; by: string; reason: string; height: number; timeMs: number; auto: boolean } | null
-  grant: { notBeforeMs: number; expiresMs: number; fields: string[]; rowsMax: number } | null
-  revocation: { by: string; reason: string; height: number; timeMs: number } | null
-  rowsUsed: number
-  fetches: number
-}
-
-export interface Receipt {
-  receiptId: string
-  grantId: string
-  resourceId: string
-  resourceVersion: number
-  consumerOrg: string
-  providerOrg: string
-  requestHash: string
-  responseHash: string
-  fields: string[]
-  rows: number
-  subjects: string[]
-  servedAtMs: number
-  consumerSignature: string | null
-  providerSignature: string
-  height: number
-  timeMs: number
-  txHash: string
-}
-
-export interface Refusal {
-  refusalId: string
-  code: string
-  providerOrg: string
-  consumerOrg: string | null
-  grantId: string | null
-  resourceId: string | null
-  reason: string
-  refusedAtMs: number
-  height: number
-  timeMs: number
-  txHash: string
-}
-
-export interface Access {
-  receiptId: string
-  timeMs: number
-  height: number
-  consumerOrg: string
-  consumerOrgName: string
-  providerOrg: string
-  resourceId: string
-  resourceTitle: string
-  purpose: string
-  legalBasis: string
-  grantId: string
-  fields: string[]
-}
+export type ResourceVersion = ResourceVersionView
+export type SharingRequest = RequestView
+export type Receipt = ReceiptView
+export type Refusal = RefusalView
+export type Access = AccessView
 
 export interface SubjectCredential {
   did: string
@@ -357,17 +197,16 @@ export interface SubjectCredential {
 
 export const sharingApi = {
   resources: (base: string, filter: { q?: string; owner?: string; shareType?: string; limit?: number }) =>
-    callJson<{ resources: ResourceVersion[]; next: string | null }>(base, 'GET', `/v1/catalog/resources${qs(filter)}`),
+    callJson<ResourcePage>(base, 'GET', `/v1/catalog/resources${qs(filter)}`),
   versions: (base: string, id: string) =>
-    callJson<{ versions: ResourceVersion[] }>(base, 'GET', `/v1/catalog/resources/${encodeURIComponent(id)}/versions`),
+    callJson<VersionsAnswer>(base, 'GET', `/v1/catalog/resources/${encodeURIComponent(id)}/versions`),
   requests: (base: string, filter: { consumer?: string; owner?: string; resource?: string; status?: string }) =>
-    callJson<{ requests: SharingRequest[]; next: string | null }>(base, 'GET', `/v1/sharing/requests${qs(filter)}`),
+    callJson<RequestPage>(base, 'GET', `/v1/sharing/requests${qs(filter)}`),
   receipts: (base: string, filter: { grant?: string; resource?: string; consumer?: string; provider?: string }) =>
-    callJson<{ receipts: Receipt[]; next: string | null }>(base, 'GET', `/v1/sharing/receipts${qs(filter)}`),
+    callJson<ReceiptPage>(base, 'GET', `/v1/sharing/receipts${qs(filter)}`),
   refusals: (base: string, filter: { provider?: string; consumer?: string; resource?: string }) =>
-    callJson<{ refusals: Refusal[]; next: string | null }>(base, 'GET', `/v1/sharing/refusals${qs(filter)}`),
-  challenge: (base: string) =>
-    callJson<{ challenge: string; expiresMs: number }>(base, 'POST', '/v1/sharing/auth/challenge', {}),
+    callJson<RefusalPage>(base, 'GET', `/v1/sharing/refusals${qs(filter)}`),
+  challenge: (base: string) => callJson<ChallengeAnswer>(base, 'POST', '/v1/sharing/auth/challenge', {}),
   myAccesses: (
     base: string,
     body: {
@@ -378,18 +217,11 @@ export const sharingApi = {
       credential: SubjectCredential
       limit?: number
     },
-  ) => callJson<{ subject: string; accesses: Access[] }>(base, 'POST', '/v1/sharing/my-accesses', body),
+  ) => callJson<AccessesAnswer>(base, 'POST', '/v1/sharing/my-accesses', body),
   lineage: (
     base: string,
     body: { resourceId: string; subject?: string; publicKey: string; challenge: string; signature: string },
-  ) =>
-    callJson<{
-      resource: ResourceVersion
-      versions: { version: ResourceVersion; proof: ProofMaterial }[]
-      grants: { request: SharingRequest; proof: ProofMaterial }[]
-      receipts: { receipt: Receipt; proof: ProofMaterial }[]
-      refusals: Refusal[]
-    }>(base, 'POST', '/v1/sharing/lineage', body),
+  ) => callJson<WithProofs<LineageAnswer>>(base, 'POST', '/v1/sharing/lineage', body),
   localFetch: (
     gatewayUrl: string,
     body: {

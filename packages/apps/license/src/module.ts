@@ -358,7 +358,21 @@ export function renderLicenseType(t: LicenseTypeRecord): LicenseTypeView {
   }
 }
 
-export function renderLicense(r: LicenseRecord, at?: { height: number; timeMs: number }): LicenseView {
+/** A licence at a height (what the routes answer), or without one (state rendering: no effective status). */
+export function renderLicense(r: LicenseRecord, at: { height: number; timeMs: number }): LicenseView
+export function renderLicense(r: LicenseRecord): Omit<LicenseView, 'effectiveStatus' | 'atHeight' | 'atTimeMs'> & {
+  effectiveStatus: null
+  atHeight: null
+  atTimeMs: null
+}
+export function renderLicense(
+  r: LicenseRecord,
+  at?: { height: number; timeMs: number },
+): Omit<LicenseView, 'effectiveStatus' | 'atHeight' | 'atTimeMs'> & {
+  effectiveStatus: LicenseView['effectiveStatus'] | null
+  atHeight: number | null
+  atTimeMs: number | null
+} {
   return {
     id: r.id,
     typeCode: r.typeCode,

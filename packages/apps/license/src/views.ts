@@ -39,7 +39,10 @@ export const LicenseTypeView = Type.Object({
 })
 export type LicenseTypeView = Static<typeof LicenseTypeView>
 
-/** A licence record (nothing personal), with its effective status at `atHeight` / `atTimeMs`. */
+/**
+ * A licence record (nothing personal), with its effective status at `atHeight` / `atTimeMs`
+ * (every route answers at a height; the module's state rendering, without one, gives nulls).
+ */
 export const LicenseView = Type.Object({
   id: Type.String(),
   typeCode: Type.String(),
@@ -49,7 +52,7 @@ export const LicenseView = Type.Object({
   holder: Type.String({ description: 'the holder DID' }),
   credentialHash: Hex32,
   status: StringEnum(LICENSE_STATUSES),
-  effectiveStatus: Nullable(StringEnum(EFFECTIVE_STATUSES)),
+  effectiveStatus: StringEnum(EFFECTIVE_STATUSES),
   validFromMs: Int,
   validUntilMs: Int,
   version: Int,
@@ -63,8 +66,8 @@ export const LicenseView = Type.Object({
   historyCount: Int,
   reasonCode: NullableText,
   reason: NullableText,
-  atHeight: Nullable(Int),
-  atTimeMs: Nullable(Int),
+  atHeight: Int,
+  atTimeMs: Int,
 })
 export type LicenseView = Static<typeof LicenseView>
 
