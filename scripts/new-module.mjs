@@ -74,6 +74,7 @@ const files = {
         '@govchain/core': '*',
         '@govchain/identity': '*',
         '@govchain/portal-kit': '*',
+        '@sinclair/typebox': '^0.34.52',
         commander: '^14.0.3',
       },
       peerDependencies: { react: '^19.3.1' },
@@ -270,32 +271,35 @@ export const ${camel}Module = {
   'src/routes.ts': `/** The \`${name}\` module's REST routes, served by the node under /v1/${name}. */
 import {
   type ApiExtension,
+  Hex32,
+  HexBytes,
   INTERNAL,
   INVALID,
-  type JsonSchema,
+  Int,
   type ModuleApiContext,
+  Nullable,
   type RouteSpec,
+  StateSchema,
   err,
   stateJson,
 } from '@govchain/app'
 import { codec, GovchainError } from '@govchain/core'
+import { type Static, Type } from '@sinclair/typebox'
 import { render${Pascal}Entry } from './module.ts'
 import { ${UPPER}_MODULE, ${Pascal}Entry, ${camel}EntryKey } from './schema.ts'
 
-const EntrySchema: JsonSchema = {
-  type: 'object',
-  required: ['id', 'digest', 'note', 'orgId', 'submitter', 'height', 'timeMs'],
-  additionalProperties: false,
-  properties: {
-    id: { type: 'string' },
-    digest: { type: 'string', pattern: '^[0-9a-f]{64}$' },
-    note: { type: ['string', 'null'] },
-    orgId: { type: 'string' },
-    submitter: { type: 'string', pattern: '^[0-9a-f]+$' },
-    height: { type: 'integer' },
-    timeMs: { type: 'integer' },
-  },
-}
+/** An answer's schema (TypeBox, docs/adr/0019): fastify serialises with it and clients type with Static<>. */
+export const EntryView = Type.Object({
+  id: Type.String(),
+  digest: Hex32,
+  note: Nullable(Type.String()),
+  orgId: Type.String(),
+  submitter: HexBytes,
+  height: Int,
+  timeMs: Int,
+})
+export type EntryView = Static<typeof EntryView>
+export const EntryAnswer = Type.Object({ entry: EntryView, state: StateSchema })
 
 export const ${UPPER}_ROUTES: RouteSpec[] = [
   {
@@ -318,11 +322,7 @@ export const ${UPPER}_ROUTES: RouteSpec[] = [
     responses: {
       200: {
         description: 'the entry and the state answer it came from',
-        schema: {
-          type: 'object',
-          required: ['entry', 'state'],
-          properties: { entry: EntrySchema, state: { type: 'object', additionalProperties: true } },
-        },
+        schema: EntryAnswer,
       },
       400: INVALID,
       404: err('no entry with this id (${UPPER}_NOT_FOUND)'),

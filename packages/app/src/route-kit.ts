@@ -1,37 +1,87 @@
 /**
  * The route kit: what a module's routes are made of. Routes are data (RouteSpec: method, url,
- * JSON Schemas for params, query, body and every response), so fastify validates requests and
- * serialises answers with the very objects the OpenAPI document is generated from. Every 4xx/5xx
- * answer is the error object (ErrorSchema) with a catalogued code.
+ * JSON Schemas for params, query and body, and a TypeBox schema for every response), so fastify
+ * validates requests and serialises answers with the very objects the OpenAPI document is
+ * generated from, and clients take their answer types from the same schemas (Static<>;
+ * docs/adr/0019-typebox-response-schemas.md). Every 4xx/5xx answer is the error object
+ * (ErrorSchema) with a catalogued code.
+ *
+ * Browser-safe (exported as `@govchain/app/route-kit`): applications' views.ts build their answer
+ * schemas from the pieces below.
  */
 import { errorCodes, toBase64, toHex } from '@govchain/core'
+import { type Static, type TSchema, Type } from '@sinclair/typebox'
 
 export type JsonSchema = { [key: string]: unknown }
 
-export const ErrorCodeSchema: JsonSchema = {
-  type: 'string',
-  description: 'Stable error code from the catalogue; see the list in the API description.',
-  /** Every catalogued code, module codes included (read when the schema is built, after registration). */
-  get enum() {
-    return errorCodes()
-  },
-}
+/** `T` or null (JSON null, never an absent property). */
+export const Nullable = <T extends TSchema>(schema: T) => Type.Union([schema, Type.Null()])
 
-export const ErrorSchema: JsonSchema = {
-  type: 'object',
-  description: 'Every 4xx/5xx answer. `code` is stable and machine-readable; `message` is for humans.',
-  required: ['code', 'message'],
-  properties: {
-    code: ErrorCodeSchema,
-    message: { type: 'string' },
-    details: { type: 'object', additionalProperties: true },
+/** One of a list of strings, as `{type: 'string', enum}` (plainer in OpenAPI than a union of literals). */
+export const StringEnum = <T extends readonly string[]>(values: T, options: { description?: string } = {}) =>
+  Type.Unsafe<T[number]>({ type: 'string', enum: [...values], ...options })
+
+export const Hex32 = Type.String({ pattern: '^[0-9a-f]{64}$', description: '32 bytes, lowercase hex' })
+export const HexBytes = Type.String({ pattern: '^([0-9a-f]{2})*$', description: 'bytes, lowercase hex' })
+export const Base64 = Type.String({ contentEncoding: 'base64', description: 'bytes, standard base64 with padding' })
+export const Base64OrNull = Type.Union([Type.String({ contentEncoding: 'base64' }), Type.Null()])
+export const Int = Type.Integer({ minimum: 0, maximum: Number.MAX_SAFE_INTEGER })
+/** A seek cursor: pass it back as `after`; null on the last page. */
+export const NextCursor = Type.Union([Type.String(), Type.Null()], {
+  description: "the next page's `after`; null at the end",
+})
+
+export const ErrorCodeSchema = Object.defineProperty(
+  Type.String({ description: 'Stable error code from the catalogue; see the list in the API description.' }),
+  'enum',
+  {
+    /** Every catalogued code, module codes included (read when the schema is built, after registration). */
+    get: () => errorCodes(),
+    enumerable: true,
   },
-}
+)
+
+export const ErrorSchema = Type.Object(
+  {
+    code: ErrorCodeSchema,
+    message: Type.String(),
+    // Free-form on purpose: what a code adds (a limit, an id) differs from code to code.
+    details: Type.Optional(Type.Record(Type.String(), Type.Unknown())),
+  },
+  { description: 'Every 4xx/5xx answer. `code` is stable and machine-readable; `message` is for humans.' },
+)
+export type ErrorAnswer = Static<typeof ErrorSchema>
+
+/**
+ * A state answer (GET /v1/state/{module}/{key}): a value (or its absence, `value: null`) at
+ * `height`, and with a proof asked for, the proof, header, certificate and validator set.
+ */
+export const StateSchema = Type.Object(
+  {
+    module: Type.String(),
+    key: HexBytes,
+    value: Base64OrNull,
+    height: Int,
+    proof: Base64OrNull,
+    headerBytes: Base64OrNull,
+    certificate: Base64OrNull,
+    validatorSet: Base64OrNull,
+  },
+  {
+    description:
+      'A value (or its absence, `value: null`) at `height`. With `prove=true`, `proof` proves it against the ' +
+      'state root in `headerBytes`, `certificate` commits that header and `validatorSet` is the set that signed it; ' +
+      'otherwise those four are null.',
+  },
+)
+export type StateJson = Static<typeof StateSchema>
+/** A record's state proof in a module answer: null unless the request asked for one (prove=true). */
+export const ProofOrNull = Nullable(StateSchema)
 
 export interface ResponseSpec {
   description: string
-  /** JSON schema of the body; absent for non-JSON bodies. */
-  schema?: JsonSchema
+  /** TypeBox schema of the body (JSON Schema underneath); absent for non-JSON bodies. */
+  schema?: TSchema
   /** Media type when not application/json. */
   contentType?: string
 }
@@ -70,7 +120,7 @@ export interface StateView {
 const b64OrNull = (b: Uint8Array | undefined): string | null => (b === undefined ? null : toBase64(b))
 
 /** JSON body of a state answer (GET /v1/state/...): hex key, base64 value and proof parts, null when absent. */
-export function stateJson(s: StateView) {
+export function stateJson(s: StateView): StateJson {
   return {
     module: s.module,
     key: toHex(s.key),

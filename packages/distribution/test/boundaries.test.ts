@@ -4,8 +4,9 @@
  *  - an application imports another application only if its module declares that one in
  *    `requires` (its keeper is then reachable as `ctx.keeper(ref)`, and nothing else is);
  *  - applications sit below the node, the distribution, the SDK and the CLI, never above;
- *  - an application's schema and client are browser-safe: they import only core, the client
- *    base, module references and other applications' schemas and clients;
+ *  - an application's schema, views (its answers' schemas) and client are browser-safe: they
+ *    import only core, the client base, module references, the route kit and other
+ *    applications' schemas, views and clients;
  *  - the node names no application (the distribution passes the modules in);
  *  - an application's commands are reached only through its `./cli` subpath, listed in the
  *    distribution's BUILTIN_CLI; the CLI names no application's command file (ADR 0020);
@@ -118,15 +119,16 @@ describe('package boundaries', () => {
     assert.deepEqual(offences, [])
   })
 
-  it("an application's schema and client are browser-safe", () => {
+  it("an application's schema, views and client are browser-safe", () => {
     const safe = (spec: string): boolean =>
       spec === '@govchain/core' ||
       spec === '@govchain/client' ||
       spec === '@govchain/app/ref' ||
-      (appPackages.has(packageOf(spec)) && /\/(schema|client)$/.test(spec))
+      spec === '@govchain/app/route-kit' ||
+      (appPackages.has(packageOf(spec)) && /\/(schema|views|client)$/.test(spec))
     const offences: string[] = []
     for (const d of appDirs) {
-      for (const entry of ['schema.ts', 'client.ts']) {
+      for (const entry of ['schema.ts', 'views.ts', 'client.ts']) {
         const file = join(APPS, d, 'src', entry)
         try {
           statSync(file)
@@ -136,7 +138,7 @@ describe('package boundaries', () => {
         for (const spec of imports(file)) if (!safe(spec)) offences.push(`${relative(root, file)} imports ${spec}`)
         const text = readFileSync(file, 'utf8')
         for (const m of text.matchAll(
-          /from\s*['"](node:[^'"]+|\.\/(?!schema\.ts|client\.ts|credential\.ts|catalogue\.ts)[^'"]+)['"]/g,
+          /from\s*['"](node:[^'"]+|\.\/(?!schema\.ts|views\.ts|client\.ts|credential\.ts|catalogue\.ts)[^'"]+)['"]/g,
         )) {
           // a type-only import of the module's keeper (for its typed reference) loads nothing
           const line = text.slice(text.lastIndexOf('\n', m.index) + 1, m.index)
@@ -144,6 +146,11 @@ describe('package boundaries', () => {
         }
       }
     }
+    // The route kit the views are built from: core and TypeBox only.
+    const kit = join(root, 'packages/app/src/route-kit.ts')
+    for (const spec of imports(kit)) if (spec !== '@govchain/core') offences.push(`route-kit.ts imports ${spec}`)
+    for (const m of readFileSync(kit, 'utf8').matchAll(/from\s*['"]((?:node:|\.)[^'"]+)['"]/g))
+      offences.push(`route-kit.ts imports ${m[1]}`)
     assert.deepEqual(offences, [])
   })
 

@@ -1,8 +1,9 @@
 import assert from 'node:assert/strict'
 import { test } from 'node:test'
+import type { ModuleApiContext } from '@govchain/app'
 import { errorCodes, errorInfo, isErrorCode } from '@govchain/core'
 // The applications register their error codes when loaded, as in a node that runs them.
-import '@govchain/distribution'
+import { defaultModules } from '@govchain/distribution'
 import { compileErrors, validate } from '@readme/openapi-parser'
 import { buildOpenApiDocument, createApiServer, ROUTES } from '../src/api/index.ts'
 import { NodeMetrics } from '../src/metrics.ts'
@@ -99,4 +100,100 @@ test('the error code list is the catalogue', async () => {
   for (const code of ['TX_NOT_FOUND', 'BLOCK_NOT_FOUND', 'INTERNAL', 'PAYLOAD_TOO_LARGE', 'RATE_LIMITED']) {
     assert.ok(isErrorCode(code), code)
   }
+})
+
+/** Every application's routes, as the daemon passes them (route tables are data: no context is used to list them). */
+function moduleRoutes() {
+  return defaultModules().flatMap((m) => (m.routes === undefined ? [] : m.routes({} as ModuleApiContext).routes))
+}
+
+type Schema = { [key: string]: unknown }
+
+/**
+ * Where a schema lets any object through: an object with no properties that is not a map
+ * (patternProperties), or `additionalProperties: true`. Maps of anything (`Type.Record(String,
+ * Unknown)`) stay allowed: they are declared on purpose (error details, JSON Schemas in the
+ * OpenAPI document's outline).
+ */
+function bareObjects(
+  schema: unknown,
+  at: string,
+  components: Record<string, Schema>,
+  seen = new Set<string>(),
+): string[] {
+  if (Array.isArray(schema)) return schema.flatMap((s, i) => bareObjects(s, `${at}[${i}]`, components, seen))
+  if (schema === null || typeof schema !== 'object') return []
+  const s = schema as Schema
+  if (typeof s.$ref === 'string') {
+    const name = s.$ref.replace('#/components/schemas/', '')
+    if (seen.has(name)) return []
+    return bareObjects(components[name], `${at}→${name}`, components, new Set([...seen, name]))
+  }
+  const out: string[] = []
+  const types = Array.isArray(s.type) ? s.type : [s.type]
+  const props = s.properties as Record<string, unknown> | undefined
+  const hasProps = props !== undefined && Object.keys(props).length > 0
+  if (types.includes('object') && !hasProps && s.patternProperties === undefined)
+    out.push(`${at}: object without properties`)
+  if (s.additionalProperties === true) out.push(`${at}: additionalProperties true`)
+  for (const [k, v] of Object.entries(s)) {
+    if (k === 'properties' || k === 'patternProperties') {
+      for (const [name, p] of Object.entries(v as Record<string, unknown>))
+        out.push(...bareObjects(p, `${at}.${name}`, components, seen))
+    } else if (typeof v === 'object') out.push(...bareObjects(v, `${at}/${k}`, components, seen))
+  }
+  return out
+}
+
+test('no 2xx answer of any route, node or application, is a bare object', () => {
+  const extra = moduleRoutes()
+  const doc = buildOpenApiDocument({ extraRoutes: extra }) as unknown as {
+    paths: Record<
+      string,
+      Record<string, { responses: Record<string, { content?: Record<string, { schema: Schema }> }> }>
+    >
+    components: { schemas: Record<string, Schema> }
+  }
+  let answers = 0
+  const offences: string[] = []
+  for (const [path, ops] of Object.entries(doc.paths)) {
+    for (const [method, op] of Object.entries(ops)) {
+      for (const [status, r] of Object.entries(op.responses)) {
+        if (!/^2/.test(status)) continue
+        const json = r.content?.['application/json']
+        const label = `${method.toUpperCase()} ${path} ${status}`
+        if (json === undefined) {
+          // Non-JSON answers (metrics text, the docs page) carry no JSON schema; a JSON answer must.
+          assert.ok(r.content === undefined || !Object.keys(r.content).some((t) => t.includes('json')), label)
+          continue
+        }
+        answers++
+        offences.push(...bareObjects(json.schema, label, doc.components.schemas))
+      }
+    }
+  }
+  assert.deepEqual(offences, [])
+  // Every route of every module is in the document: the walk saw them all.
+  assert.ok(extra.length >= 30, `${extra.length} module routes`)
+  assert.ok(answers >= ROUTES.length - 3 + extra.length, `${answers} JSON answers walked`)
+})
+
+test('the walk finds a bare object where there is one', () => {
+  const components = {}
+  assert.deepEqual(bareObjects({ type: 'object', properties: { a: { type: 'string' } } }, 'ok', components), [])
+  assert.deepEqual(bareObjects({ type: 'object' }, 'x', components), ['x: object without properties'])
+  assert.deepEqual(
+    bareObjects(
+      {
+        type: 'object',
+        properties: { items: { type: 'array', items: { type: 'object', additionalProperties: true } } },
+      },
+      'x',
+      components,
+    ),
+    ['x.items/items: object without properties', 'x.items/items: additionalProperties true'],
+  )
+  assert.deepEqual(bareObjects({ anyOf: [{ type: ['object', 'null'] }, { type: 'null' }] }, 'x', components), [
+    'x/anyOf[0]: object without properties',
+  ])
 })

@@ -5,6 +5,7 @@
  * Answers are read as data to display; anything that decides a verdict is re-checked in the
  * browser with the light client.
  */
+import type { StateJson } from '@govchain/app/route-kit'
 import { ApiError, HttpTransport } from '@govchain/client'
 
 const REQUEST_TIMEOUT_MS = 15_000
@@ -38,152 +39,38 @@ export function isMissingRoute(e: unknown): boolean {
   return e instanceof ApiError && e.status === 404 && e.code === 'NOT_FOUND'
 }
 
-// ---------------------------------------------------------------- licences (docs/license-api.md)
+// ---------------------------------------------------------------- proofs as the pages read them
 
-export interface LicenseField {
-  name: string
-  label: string
-  labelEn: string
-  personal: boolean
-  required: boolean
-}
+// Answer types come from the routes' schemas in the application packages (views.ts), the very
+// schemas the node serialises with: they cannot drift from what the node sends. Each
+// application's page API (src/portal/api.ts) reads them through these helpers.
 
-export interface LicenseType {
-  code: string
-  alias: string
-  name: string
-  nameEn: string
-  ownerOrg: string
-  holderKind: 'enterprise' | 'person'
-  fields: LicenseField[]
-  issuers: string[]
-  maxValidityYears: number
-  renewable: boolean
-  region: string
-  status: string
-}
+/**
+ * A state proof as the pages read it. The schema's proof parts are nullable (the same object
+ * answers without a proof); the pages ask with prove=true, where the node sends every part, and
+ * the light client refuses material that lacks one.
+ */
+export type ProofMaterial = StateJson & { proof: string; headerBytes: string; certificate: string }
+/** `T` with each `proof` in it (in arrays too) read as ProofMaterial. */
+export type WithProofs<T> = T extends readonly (infer U)[]
+  ? WithProofs<U>[]
+  : T extends object
+    ? {
+        [K in keyof T]: K extends 'proof'
+          ? null extends T[K]
+            ? ProofMaterial | null
+            : ProofMaterial
+          : WithProofs<T[K]>
+      }
+    : T
 
-export interface License {
-  id: string
-  typeCode: string
+/** The identity authority's binding of a DID to its holder's keyed pseudonym (data sharing). */
+export interface SubjectCredential {
+  did: string
+  subject: string
   issuerOrg: string
   issuerKey: string
-  officerId: string
-  holder: string
-  credentialHash: string
-  status: string
-  effectiveStatus: string
-  validFromMs: number
-  validUntilMs: number
-  version: number
-  previous: string | null
-  next: string | null
-  issuedHeight: number
-  issuedTimeMs: number
-  updatedHeight: number
-  updatedTimeMs: number
-  reasonCode: string | null
-  reason: string | null
-}
-
-export interface LicenseHistoryEntry {
-  seq: number
-  action: string
-  actorOrg: string
-  officerId: string
-  height: number
-  timeMs: number
-  txHash: string
-  reasonCode: string | null
-  reason: string | null
-  relatedId: string | null
-}
-
-export interface ProofMaterial {
-  module: string
-  key: string
-  value: string | null
-  height: number
-  proof: string
-  headerBytes: string
-  certificate: string
-  validatorSet: string | null
-}
-
-export interface VerdictCheck {
-  check: string
-  ok: boolean
-  code?: string
-  message: string
-  messageZh?: string
-}
-
-export interface Verdict {
-  valid: boolean
-  verdict: string
-  reasons: string[]
-  checks: VerdictCheck[]
-  license: License | null
-  type: LicenseType | null
-  issuer: { orgId: string; name: string; nameEn: string } | null
-  disclosed: { name: string; label: string; labelEn: string; value: unknown }[]
-  atHeight: number
-  atTimeMs: number
-  proof: ProofMaterial | null
-}
-
-export interface LicenseGrant {
-  grantId: string
-  licenseId: string
-  holder: string
-  grantee: string
-  service: string
-  purpose: string
-  untilMs: number
-  status: string
-  effectiveStatus: string
-  createdHeight: number
-  createdTimeMs: number
-  uses: number
-}
-
-export interface LicenseUse {
-  seq: number
-  grantId: string
-  licenseId: string
-  org: string
-  officerId: string
-  service: string
-  height: number
-  timeMs: number
-  txHash: string
-}
-
-export const licenseApi = {
-  types: (base: string) => callJson<{ items: LicenseType[] }>(base, 'GET', '/v1/license-types'),
-  get: (base: string, id: string, prove = false) =>
-    callJson<{ license: License; type: LicenseType; proof: ProofMaterial | null }>(
-      base,
-      'GET',
-      `/v1/licenses/${encodeURIComponent(id)}${prove ? '?prove=true' : ''}`,
-    ),
-  list: (base: string, filter: { holder?: string; issuer?: string; type?: string; status?: string; limit?: number }) =>
-    callJson<{ items: License[]; next: string | null }>(base, 'GET', `/v1/licenses${qs(filter)}`),
-  history: (base: string, id: string) =>
-    callJson<{ id: string; items: LicenseHistoryEntry[] }>(
-      base,
-      'GET',
-      `/v1/licenses/${encodeURIComponent(id)}/history`,
-    ),
-  verify: (base: string, input: { credential: string } | { qr: string }) =>
-    callJson<Verdict>(base, 'POST', '/v1/licenses/verify', input),
-  /** Holder-authenticated: `auth` from holderAuth() over the path `/v1/licenses/<id>/uses`. */
-  uses: (base: string, id: string, auth: Record<string, string>) =>
-    callJson<{ licenseId: string; grants: LicenseGrant[]; uses: LicenseUse[] }>(
-      base,
-      'GET',
-      `/v1/licenses/${encodeURIComponent(id)}/uses${qs(auth)}`,
-    ),
+  signature: string
 }
 
 // ---------------------------------------------------------------- demo credential mailbox (servePortal)
@@ -213,185 +100,4 @@ export const mailbox = {
     callJson<{ items: MailboxEntry[] }>('', 'GET', `${mailboxPaths.issued(licenseId)}${qs(auth)}`),
   put: (entry: Omit<MailboxEntry, 'timeMs'>, auth: Record<string, string>) =>
     callJson<{ ok: true }>('', 'POST', mailboxPaths.list, { ...entry, auth }),
-}
-
-// ---------------------------------------------------------------- catalogue and sharing (docs/sharing-api.md)
-
-export interface ResourceField {
-  name: string
-  label: string
-  sensitivity: string
-}
-
-export interface ResourceVersion {
-  resourceId: string
-  version: number
-  status: string
-  title: string
-  description: string
-  ownerOrg: string
-  rights: string[]
-  fields: ResourceField[]
-  shareType: string
-  autoApprove: boolean
-  updateFrequency: string
-  dataHash: string
-  dataVersion: string
-  note: string
-  height: number
-  timeMs: number
-  txHash: string
-}
-
-export interface SharingRequest {
-  requestId: string
-  resourceId: string
-  resourceVersion: number
-  consumerOrg: string
-  ownerOrg: string
-  fields: string[]
-  purpose: string
-  legalBasis: string
-  durationMs: number
-  rowsMax: number
-  requestedBy: string
-  height: number
-  timeMs: number
-  status: string
-  state: string
-  decision: { approve: boolean; by: string; reason: string; height: number; timeMs: number; auto: boolean } | null
-  grant: { notBeforeMs: number; expiresMs: number; fields: string[]; rowsMax: number } | null
-  revocation: { by: string; reason: string; height: number; timeMs: number } | null
-  rowsUsed: number
-  fetches: number
-}
-
-export interface Receipt {
-  receiptId: string
-  grantId: string
-  resourceId: string
-  resourceVersion: number
-  consumerOrg: string
-  providerOrg: string
-  requestHash: string
-  responseHash: string
-  fields: string[]
-  rows: number
-  subjects: string[]
-  servedAtMs: number
-  consumerSignature: string | null
-  providerSignature: string
-  height: number
-  timeMs: number
-  txHash: string
-}
-
-export interface Refusal {
-  refusalId: string
-  code: string
-  providerOrg: string
-  consumerOrg: string | null
-  grantId: string | null
-  resourceId: string | null
-  reason: string
-  refusedAtMs: number
-  height: number
-  timeMs: number
-  txHash: string
-}
-
-export interface Access {
-  receiptId: string
-  timeMs: number
-  height: number
-  consumerOrg: string
-  consumerOrgName: string
-  providerOrg: string
-  resourceId: string
-  resourceTitle: string
-  purpose: string
-  legalBasis: string
-  grantId: string
-  fields: string[]
-}
-
-export interface SubjectCredential {
-  did: string
-  subject: string
-  issuerOrg: string
-  issuerKey: string
-  signature: string
-}
-
-export const sharingApi = {
-  resources: (base: string, filter: { q?: string; owner?: string; shareType?: string; limit?: number }) =>
-    callJson<{ resources: ResourceVersion[]; next: string | null }>(base, 'GET', `/v1/catalog/resources${qs(filter)}`),
-  versions: (base: string, id: string) =>
-    callJson<{ versions: ResourceVersion[] }>(base, 'GET', `/v1/catalog/resources/${encodeURIComponent(id)}/versions`),
-  requests: (base: string, filter: { consumer?: string; owner?: string; resource?: string; status?: string }) =>
-    callJson<{ requests: SharingRequest[]; next: string | null }>(base, 'GET', `/v1/sharing/requests${qs(filter)}`),
-  receipts: (base: string, filter: { grant?: string; resource?: string; consumer?: string; provider?: string }) =>
-    callJson<{ receipts: Receipt[]; next: string | null }>(base, 'GET', `/v1/sharing/receipts${qs(filter)}`),
-  refusals: (base: string, filter: { provider?: string; consumer?: string; resource?: string }) =>
-    callJson<{ refusals: Refusal[]; next: string | null }>(base, 'GET', `/v1/sharing/refusals${qs(filter)}`),
-  challenge: (base: string) =>
-    callJson<{ challenge: string; expiresMs: number }>(base, 'POST', '/v1/sharing/auth/challenge', {}),
-  myAccesses: (
-    base: string,
-    body: {
-      did: string
-      publicKey: string
-      challenge: string
-      signature: string
-      credential: SubjectCredential
-      limit?: number
-      after?: string
-    },
-  ) =>
-    callJson<{ subject: string; accesses: Access[]; next: string | null }>(
-      base,
-      'POST',
-      '/v1/sharing/my-accesses',
-      body,
-    ),
-  lineage: (
-    base: string,
-    body: {
-      resourceId: string
-      subject?: string
-      publicKey: string
-      challenge: string
-      signature: string
-      limit?: number
-      after?: { grants?: string; receipts?: string; refusals?: string }
-    },
-  ) =>
-    callJson<{
-      resource: ResourceVersion
-      versions: { version: ResourceVersion; proof: ProofMaterial }[]
-      grants: { request: SharingRequest; proof: ProofMaterial }[]
-      receipts: { receipt: Receipt; proof: ProofMaterial }[]
-      refusals: Refusal[]
-      /** Where each kind goes on (null: complete). */
-      next: { grants: string | null; receipts: string | null; refusals: string | null }
-    }>(base, 'POST', '/v1/sharing/lineage', body),
-  localFetch: (
-    gatewayUrl: string,
-    body: {
-      grantId: string
-      fields: string[]
-      filter: { field: string; values: string[] } | null
-      timeMs: number
-      nonce: string
-      publicKey: string
-      signature: string
-    },
-  ) =>
-    callJson<{
-      rows: Record<string, unknown>[]
-      fields: string[]
-      receiptId: string
-      txHash: string
-      responseHash: string
-    }>(gatewayUrl, 'POST', '/v1/local/fetch', body),
 }

@@ -37,6 +37,7 @@ import {
   ResourceHead,
   ResourceVersion,
 } from './schema.ts'
+import type { GatewayView, ResourceVersionView } from './views.ts'
 
 export const CATALOG_INDEX_ALL = utf8('all/')
 /** No control characters (C0, DEL, C1) nor bidirectional overrides in public text. */
@@ -182,7 +183,7 @@ export const catalogModule = {
   },
 } satisfies Module
 
-export function renderResourceVersion(v: ResourceVersion, gateway?: GatewayRecord): Record<string, unknown> {
+export function renderResourceVersion(v: ResourceVersion, gateway?: GatewayRecord): ResourceVersionView {
   return {
     resourceId: v.resourceId,
     version: v.version,
@@ -215,7 +216,7 @@ export function renderResourceVersion(v: ResourceVersion, gateway?: GatewayRecor
   }
 }
 
-export function renderGateway(g: GatewayRecord): Record<string, unknown> {
+export function renderGateway(g: GatewayRecord): GatewayView {
   return {
     orgId: g.orgId,
     url: g.url,

@@ -4,21 +4,24 @@
  */
 
 import type { ApiExtension, ModuleApiContext } from '@govchain/app'
-import { err, INTERNAL, INVALID, type JsonSchema, type RouteSpec, seekPage, stateJson } from '@govchain/app'
+import { err, INTERNAL, INVALID, type RouteSpec, seekPage, stateJson } from '@govchain/app'
 import { codec, GovchainError, utf8 } from '@govchain/core'
 import { CATALOG_INDEX_ALL, type CatalogKeeper, renderGateway, renderResourceVersion } from './module.ts'
 import { CATALOG_MODULE, catalogVersionKey, type GatewayRecord, ResourceVersion, SHARE_TYPES } from './schema.ts'
+import {
+  GatewayAnswer,
+  GatewaysAnswer,
+  ResourceAnswer,
+  ResourcePage,
+  type ResourceVersionView,
+  VersionAnswer,
+  VersionsAnswer,
+} from './views.ts'
 
 const resourceIdParam = { type: 'string', pattern: '^[a-z][a-z0-9_.-]{2,63}$' }
 const orgIdParam = { type: 'string', pattern: '^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$' }
 const limitText = { type: 'string', pattern: '^([1-9]|[1-9][0-9]|100)$', description: '1..100, default 50' }
 const proveText = { type: 'string', enum: ['true', 'false'] }
-const anyObject: JsonSchema = { type: 'object', additionalProperties: true }
-export const ProofSchema: JsonSchema = {
-  type: ['object', 'null'],
-  description: 'Same shape as GET /v1/state/{module}/{key}?prove=true; null unless prove=true.',
-  additionalProperties: true,
-}
 
 export const CATALOG_ROUTES: RouteSpec[] = [
   {
@@ -42,11 +45,7 @@ export const CATALOG_ROUTES: RouteSpec[] = [
     responses: {
       200: {
         description: 'resources',
-        schema: {
-          type: 'object',
-          required: ['resources', 'next'],
-          properties: { resources: { type: 'array', items: anyObject }, next: { type: ['string', 'null'] } },
-        },
+        schema: ResourcePage,
       },
       400: INVALID,
       500: INTERNAL,
@@ -63,11 +62,7 @@ export const CATALOG_ROUTES: RouteSpec[] = [
     responses: {
       200: {
         description: 'the resource',
-        schema: {
-          type: 'object',
-          required: ['resource', 'versions'],
-          properties: { resource: anyObject, versions: { type: 'integer' } },
-        },
+        schema: ResourceAnswer,
       },
       400: INVALID,
       404: err('no such resource (CATALOG_NOT_FOUND)'),
@@ -85,11 +80,7 @@ export const CATALOG_ROUTES: RouteSpec[] = [
     responses: {
       200: {
         description: 'versions',
-        schema: {
-          type: 'object',
-          required: ['versions'],
-          properties: { versions: { type: 'array', items: anyObject } },
-        },
+        schema: VersionsAnswer,
       },
       400: INVALID,
       404: err('no such resource (CATALOG_NOT_FOUND)'),
@@ -112,11 +103,7 @@ export const CATALOG_ROUTES: RouteSpec[] = [
     responses: {
       200: {
         description: 'the version',
-        schema: {
-          type: 'object',
-          required: ['version', 'proof'],
-          properties: { version: anyObject, proof: ProofSchema },
-        },
+        schema: VersionAnswer,
       },
       400: INVALID,
       404: err('no such version (CATALOG_NOT_FOUND)'),
@@ -133,11 +120,7 @@ export const CATALOG_ROUTES: RouteSpec[] = [
     responses: {
       200: {
         description: 'gateways',
-        schema: {
-          type: 'object',
-          required: ['gateways'],
-          properties: { gateways: { type: 'array', items: anyObject } },
-        },
+        schema: GatewaysAnswer,
       },
       500: INTERNAL,
     },
@@ -153,7 +136,7 @@ export const CATALOG_ROUTES: RouteSpec[] = [
     responses: {
       200: {
         description: 'the gateway',
-        schema: { type: 'object', required: ['gateway'], properties: { gateway: anyObject } },
+        schema: GatewayAnswer,
       },
       400: INVALID,
       404: err('no gateway (CATALOG_GATEWAY_NOT_FOUND)'),
@@ -221,7 +204,7 @@ export function catalogApi(ctx: ModuleApiContext): ApiExtension {
           const k = keeper()
           const head = k.head(request.params.resourceId)
           if (head === undefined) throw new GovchainError('CATALOG_NOT_FOUND')
-          const versions: Record<string, unknown>[] = []
+          const versions: ResourceVersionView[] = []
           for (let n = 1; n <= head.latest; n++) {
             const v = k.version(head.resourceId, n)
             if (v !== undefined) versions.push(withGateway(v, k))

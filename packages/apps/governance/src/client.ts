@@ -18,7 +18,18 @@ import {
   VoteArgs,
 } from './schema.ts'
 
-export type { NewOrganisation, ParamChanges, ProposalAction }
+import type { ProposalAnswer, ProposalInfo, ValidatorRecordInfo, VoteInfo } from './views.ts'
+
+// The answers' types come from the routes' schemas (views.ts).
+export type {
+  NewOrganisation,
+  ParamChanges,
+  ProposalAction,
+  ProposalAnswer,
+  ProposalInfo,
+  ValidatorRecordInfo,
+  VoteInfo,
+}
 
 function build<A>(o: TxCommon, method: string, argsCodec: codec.Codec<A>, args: A): BuiltTx {
   return buildTx({
@@ -76,21 +87,6 @@ export function submitEvidence(o: TxCommon & { evidence: DuplicateVoteEvidence }
 
 // ---------------------------------------------------------------- reads
 
-export interface ProposalInfo {
-  id: number
-  title: string
-  actions: Record<string, unknown>[]
-  proposerOrg: string
-  status: 'voting' | 'passed' | 'rejected' | 'expired' | 'failed'
-  yes: string[]
-  no: string[]
-  effectiveHeight: number
-  expiresHeight: number
-  decidedHeight: number | null
-  appliedFromHeight: number | null
-  failure: string | null
-}
-
 export async function listProposals(
   client: Pick<Client, 'getJson'>,
   status?: ProposalInfo['status'],
@@ -99,21 +95,9 @@ export async function listProposals(
   return (await client.getJson(`/v1/proposals${q}`)).proposals as ProposalInfo[]
 }
 
-export async function getProposal(
-  client: Pick<Client, 'getJson'>,
-  id: number,
-): Promise<{ proposal: ProposalInfo; votes: Record<string, unknown>[] }> {
+export async function getProposal(client: Pick<Client, 'getJson'>, id: number): Promise<ProposalAnswer> {
   const o = await client.getJson(`/v1/proposals/${id}`)
-  return { proposal: o.proposal as ProposalInfo, votes: o.votes as Record<string, unknown>[] }
-}
-
-export interface ValidatorRecordInfo {
-  id: string
-  orgId: string
-  publicKey: string
-  power: number
-  changes: { fromHeight: number; power: number }[]
-  jailedAtHeight: number | null
+  return { proposal: o.proposal as ProposalInfo, votes: o.votes as VoteInfo[] }
 }
 
 export async function governanceValidators(client: Pick<Client, 'getJson'>): Promise<ValidatorRecordInfo[]> {

@@ -64,6 +64,7 @@ import {
   VoteArgs,
   VoteRecord,
 } from './schema.ts'
+import type { ProposalActionView, ProposalInfo, ValidatorRecordInfo, VoteInfo } from './views.ts'
 
 export { GOVERNANCE_MODULE }
 
@@ -545,18 +546,24 @@ function hexBytes(hex: string): Uint8Array {
 
 // ---------------------------------------------------------------- rendering (API, CLI)
 
-export function renderAction(a: ProposalAction): Record<string, unknown> {
+export function renderAction(a: ProposalAction): ProposalActionView {
   switch (a.type) {
     case 'addOrganisation':
       return { type: a.type, ...a.value, operatorPublicKey: toHex(a.value.operatorPublicKey) }
     case 'addValidator':
       return { type: a.type, ...a.value, publicKey: toHex(a.value.publicKey) }
-    default:
+    case 'removeOrganisation':
+      return { type: a.type, ...a.value }
+    case 'removeValidator':
+      return { type: a.type, ...a.value }
+    case 'setValidatorPower':
+      return { type: a.type, ...a.value }
+    case 'setParams':
       return { type: a.type, ...a.value }
   }
 }
 
-export function renderProposal(p: ProposalRecord, height: number): Record<string, unknown> {
+export function renderProposal(p: ProposalRecord, height: number): ProposalInfo {
   return {
     id: p.id,
     title: p.title,
@@ -576,11 +583,11 @@ export function renderProposal(p: ProposalRecord, height: number): Record<string
   }
 }
 
-export function renderVote(v: VoteRecord): Record<string, unknown> {
+export function renderVote(v: VoteRecord): VoteInfo {
   return { ...v, txHash: toHex(v.txHash) }
 }
 
-export function renderValidatorRecord(r: ValidatorRecord, height: number): Record<string, unknown> {
+export function renderValidatorRecord(r: ValidatorRecord, height: number): ValidatorRecordInfo {
   return {
     id: r.id,
     orgId: r.orgId,

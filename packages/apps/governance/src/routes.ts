@@ -4,7 +4,7 @@
  */
 
 import type { ApiExtension, ModuleApiContext } from '@govchain/app'
-import { err, INTERNAL, INVALID, type JsonSchema, type RouteSpec } from '@govchain/app'
+import { err, INTERNAL, INVALID, type RouteSpec } from '@govchain/app'
 import { codec, GovchainError } from '@govchain/core'
 import {
   type GovernanceKeeper,
@@ -14,29 +14,11 @@ import {
   renderVote,
 } from './module.ts'
 import { GOVERNANCE_MODULE, governanceKeys, ProposalRecord, VoteRecord } from './schema.ts'
+import { GovernanceValidatorsAnswer, ProposalAnswer, ProposalsAnswer } from './views.ts'
 
-const anyObject: JsonSchema = { type: 'object', additionalProperties: true }
 const idText = { type: 'string', pattern: '^[1-9][0-9]{0,14}$', description: 'proposal id, decimal' }
 /** Proposals listed per request (newest first). */
 export const PROPOSALS_LIST_MAX = 100
-
-export const ProposalSchema: JsonSchema = {
-  type: 'object',
-  required: ['id', 'title', 'actions', 'status', 'yes', 'no', 'expiresHeight'],
-  additionalProperties: true,
-  properties: {
-    id: { type: 'integer' },
-    title: { type: 'string' },
-    actions: { type: 'array', items: anyObject },
-    status: { type: 'string', enum: ['voting', 'passed', 'rejected', 'expired', 'failed'] },
-    yes: { type: 'array', items: { type: 'string' } },
-    no: { type: 'array', items: { type: 'string' } },
-    effectiveHeight: { type: 'integer' },
-    expiresHeight: { type: 'integer' },
-    appliedFromHeight: { type: ['integer', 'null'] },
-    failure: { type: ['string', 'null'] },
-  },
-}
 
 export const GOVERNANCE_ROUTES: RouteSpec[] = [
   {
@@ -54,11 +36,7 @@ export const GOVERNANCE_ROUTES: RouteSpec[] = [
     responses: {
       200: {
         description: 'proposals',
-        schema: {
-          type: 'object',
-          required: ['height', 'proposals'],
-          properties: { height: { type: 'integer' }, proposals: { type: 'array', items: ProposalSchema } },
-        },
+        schema: ProposalsAnswer,
       },
       400: INVALID,
       500: INTERNAL,
@@ -75,11 +53,7 @@ export const GOVERNANCE_ROUTES: RouteSpec[] = [
     responses: {
       200: {
         description: 'the proposal',
-        schema: {
-          type: 'object',
-          required: ['proposal', 'votes'],
-          properties: { proposal: ProposalSchema, votes: { type: 'array', items: anyObject } },
-        },
+        schema: ProposalAnswer,
       },
       400: INVALID,
       404: err('no such proposal (GOV_PROPOSAL_NOT_FOUND)'),
@@ -98,11 +72,7 @@ export const GOVERNANCE_ROUTES: RouteSpec[] = [
     responses: {
       200: {
         description: 'validators',
-        schema: {
-          type: 'object',
-          required: ['height', 'validators'],
-          properties: { height: { type: 'integer' }, validators: { type: 'array', items: anyObject } },
-        },
+        schema: GovernanceValidatorsAnswer,
       },
       500: INTERNAL,
     },

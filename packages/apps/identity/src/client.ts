@@ -22,7 +22,10 @@ import {
   SetOfficerRolesArgs,
   SetPseudonymArgs,
 } from './schema.ts'
+import type { DidResolution, OfficerDetail, OfficerInfo, OrganisationInfo } from './views.ts'
 
+// The answers' types come from the routes' schemas (views.ts).
+export type { DidResolution, OfficerDetail, OfficerInfo, OrganisationInfo }
 export { deriveDid }
 
 /** What every transaction builder needs besides its arguments. */
@@ -132,31 +135,6 @@ export function computePseudonym(
 
 // ---------------------------------------------------------------- reads
 
-export interface OrganisationInfo {
-  id: string
-  name: string
-  nameEn: string
-  code: string
-  level: string
-  regionCode: string
-  region: string
-  status: 'active' | 'removed' | 'pending'
-  identityAuthority: boolean
-  activeFromHeight?: number
-  removedFromHeight?: number
-  operatorPublicKey?: string
-  caCertPem?: string
-}
-
-export interface OfficerInfo {
-  officerId: string
-  orgId: string
-  roles: Role[]
-  publicKey: string
-  status: 'active' | 'suspended'
-  history?: { action: string; by: string; height: number; timeMs: number; txHash: string; detail?: string }[]
-}
-
 export async function listOrganisations(client: Pick<Client, 'getJson'>): Promise<OrganisationInfo[]> {
   return (await client.getJson('/v1/organisations')).organisations as OrganisationInfo[]
 }
@@ -169,21 +147,16 @@ export async function listOfficers(client: Pick<Client, 'getJson'>, orgId: strin
   return (await client.getJson(`/v1/organisations/${encodeURIComponent(orgId)}/officers`)).officers as OfficerInfo[]
 }
 
-export async function getOfficer(client: Pick<Client, 'getJson'>, officerId: string): Promise<OfficerInfo> {
-  return (await client.getJson(`/v1/officers/${encodeURIComponent(officerId)}`)) as unknown as OfficerInfo
-}
-
-export interface DidResolution {
-  didDocument: Record<string, unknown>
-  didDocumentMetadata: Record<string, unknown>
+export async function getOfficer(client: Pick<Client, 'getJson'>, officerId: string): Promise<OfficerDetail> {
+  return (await client.getJson(`/v1/officers/${encodeURIComponent(officerId)}`)) as unknown as OfficerDetail
 }
 
 /** GET /v1/dids/:did (unverified: the node's word). */
 export async function resolveDid(client: Pick<Client, 'getJson'>, did: string): Promise<DidResolution> {
   const o = await client.getJson(`/v1/dids/${encodeURIComponent(did)}`)
   return {
-    didDocument: o.didDocument as Record<string, unknown>,
-    didDocumentMetadata: o.didDocumentMetadata as Record<string, unknown>,
+    didDocument: o.didDocument as DidResolution['didDocument'],
+    didDocumentMetadata: o.didDocumentMetadata as DidResolution['didDocumentMetadata'],
   }
 }
 

@@ -53,6 +53,7 @@ import {
   SetOfficerRolesArgs,
   SetPseudonymArgs,
 } from './schema.ts'
+import type { OfficerHistoryView, OfficerInfo, OrganisationInfo } from './views.ts'
 
 export * from './keeper.ts'
 
@@ -601,7 +602,7 @@ function hexBytes(hex: string): Uint8Array {
 
 // ---------------------------------------------------------------- rendering (API, CLI)
 
-export function renderOrganisation(o: OrganisationRecord, height: number): Record<string, unknown> {
+export function renderOrganisation(o: OrganisationRecord, height: number): OrganisationInfo {
   return {
     ...orgView(o, height),
     operatorPublicKey: toHex(o.operatorPublicKey),
@@ -609,7 +610,7 @@ export function renderOrganisation(o: OrganisationRecord, height: number): Recor
   }
 }
 
-export function renderOfficer(r: OfficerView | OfficerRecord): Record<string, unknown> {
+export function renderOfficer(r: OfficerView | OfficerRecord): OfficerInfo {
   return {
     officerId: r.officerId,
     orgId: r.orgId,
@@ -619,7 +620,7 @@ export function renderOfficer(r: OfficerView | OfficerRecord): Record<string, un
   }
 }
 
-export function renderOfficerHistory(h: OfficerHistoryEntry): Record<string, unknown> {
+export function renderOfficerHistory(h: OfficerHistoryEntry): OfficerHistoryView {
   return {
     action: h.action,
     by: h.by,

@@ -17,53 +17,21 @@ import {
   OfficerRecord,
   OrganisationRecord,
 } from './schema.ts'
+import {
+  DidAnswer,
+  OfficerDetail,
+  type OfficerHistoryView,
+  OfficersAnswer,
+  OrganisationAnswer,
+  OrganisationsAnswer,
+} from './views.ts'
 
 const idParam = { type: 'string', pattern: '^[a-z0-9][a-z0-9._-]{0,63}$' }
-const anyObject: JsonSchema = { type: 'object', additionalProperties: true }
 const proveQuery: JsonSchema = {
   type: 'object',
   additionalProperties: false,
   properties: {
     prove: { type: 'boolean', default: false, description: 'include the generic state proof fields (`proof`)' },
-  },
-}
-
-export const OrganisationSchema: JsonSchema = {
-  type: 'object',
-  required: ['id', 'name', 'nameEn', 'code', 'level', 'regionCode', 'region', 'status', 'identityAuthority'],
-  additionalProperties: true,
-  properties: {
-    id: { type: 'string' },
-    name: { type: 'string' },
-    nameEn: { type: 'string' },
-    code: { type: 'string', description: 'unified social credit code (统一社会信用代码)' },
-    level: { type: 'string', enum: ['national', 'province', 'city', 'district'] },
-    regionCode: { type: 'string', description: 'GB/T 2260 administrative division code' },
-    region: { type: 'string' },
-    status: { type: 'string', enum: ['active', 'removed', 'pending'] },
-    identityAuthority: { type: 'boolean' },
-    activeFromHeight: { type: 'integer' },
-    removedFromHeight: { type: 'integer' },
-    operatorPublicKey: { type: 'string' },
-    caCertPem: { type: 'string' },
-  },
-}
-
-export const OfficerSchema: JsonSchema = {
-  type: 'object',
-  required: ['officerId', 'orgId', 'roles', 'publicKey', 'status'],
-  additionalProperties: true,
-  properties: {
-    officerId: { type: 'string' },
-    orgId: { type: 'string' },
-    roles: { type: 'array', items: { type: 'string', enum: ['admin', 'issuer', 'approver', 'auditor', 'registrar'] } },
-    publicKey: { type: 'string', description: 'current key, hex' },
-    status: { type: 'string', enum: ['active', 'suspended'] },
-    history: {
-      type: 'array',
-      items: anyObject,
-      description: 'every change: action, by (officer id), height, timeMs, txHash',
-    },
   },
 }
 
@@ -78,11 +46,7 @@ export const IDENTITY_ROUTES: RouteSpec[] = [
     responses: {
       200: {
         description: 'organisations',
-        schema: {
-          type: 'object',
-          required: ['height', 'organisations'],
-          properties: { height: { type: 'integer' }, organisations: { type: 'array', items: OrganisationSchema } },
-        },
+        schema: OrganisationsAnswer,
       },
       500: INTERNAL,
     },
@@ -99,14 +63,7 @@ export const IDENTITY_ROUTES: RouteSpec[] = [
     responses: {
       200: {
         description: 'the organisation',
-        schema: {
-          type: 'object',
-          required: ['organisation', 'proof'],
-          properties: {
-            organisation: OrganisationSchema,
-            proof: { type: ['object', 'null'], additionalProperties: true },
-          },
-        },
+        schema: OrganisationAnswer,
       },
       400: INVALID,
       404: err('no such organisation (IDENTITY_ORG_NOT_FOUND)'),
@@ -124,11 +81,7 @@ export const IDENTITY_ROUTES: RouteSpec[] = [
     responses: {
       200: {
         description: 'officers',
-        schema: {
-          type: 'object',
-          required: ['officers'],
-          properties: { officers: { type: 'array', items: OfficerSchema } },
-        },
+        schema: OfficersAnswer,
       },
       400: INVALID,
       404: err('no such organisation (IDENTITY_ORG_NOT_FOUND)'),
@@ -149,7 +102,7 @@ export const IDENTITY_ROUTES: RouteSpec[] = [
       properties: { officerId: idParam },
     },
     responses: {
-      200: { description: 'the officer', schema: OfficerSchema },
+      200: { description: 'the officer', schema: OfficerDetail },
       400: INVALID,
       404: err('no such officer (IDENTITY_OFFICER_NOT_FOUND)'),
       500: INTERNAL,
@@ -175,15 +128,7 @@ export const IDENTITY_ROUTES: RouteSpec[] = [
     responses: {
       200: {
         description: 'the resolution result',
-        schema: {
-          type: 'object',
-          required: ['didDocument', 'didDocumentMetadata', 'proof'],
-          properties: {
-            didDocument: anyObject,
-            didDocumentMetadata: anyObject,
-            proof: { type: ['object', 'null'], additionalProperties: true },
-          },
-        },
+        schema: DidAnswer,
       },
       400: INVALID,
       404: err('no such DID (IDENTITY_DID_NOT_FOUND)'),
@@ -249,7 +194,7 @@ export function identityApi(ctx: ModuleApiContext): ApiExtension {
           const v = height() === 0 ? undefined : read(identityKeys.officer(id)).value
           if (v === undefined) throw new GovchainError('IDENTITY_OFFICER_NOT_FOUND')
           const r = decode(OfficerRecord, v)
-          const history = []
+          const history: OfficerHistoryView[] = []
           for (let i = 0; i < r.historyLength; i++) {
             const e = read(identityKeys.officerHistory(id, i)).value
             if (e !== undefined) history.push(renderOfficerHistory(decode(OfficerHistoryEntry, e)))

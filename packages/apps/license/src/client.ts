@@ -52,6 +52,16 @@ import {
   StatusChangeArgs,
   WithdrawGrantArgs,
 } from './schema.ts'
+import type {
+  LicenseAnswer,
+  LicenseGrantPage,
+  LicenseHistoryAnswer,
+  LicensePage,
+  LicenseTypesAnswer,
+  LicenseTypeView,
+  LicenseUsesAnswer,
+  LicenseVerdictView,
+} from './views.ts'
 
 // ---------------------------------------------------------------- transactions
 
@@ -543,32 +553,17 @@ export interface LicenseListFilter {
   after?: string
 }
 
+/** Answer types come from the routes' schemas (views.ts), so they cannot drift from what the node sends. */
 export interface LicenseApiClient {
-  types(): Promise<{ items: Record<string, unknown>[] }>
-  type(codeOrAlias: string): Promise<Record<string, unknown>>
-  get(
-    id: string,
-    options?: { prove?: boolean; height?: number },
-  ): Promise<{
-    license: Record<string, unknown>
-    type: Record<string, unknown> | null
-    proof: Record<string, unknown> | null
-  }>
-  list(filter: LicenseListFilter): Promise<{ items: Record<string, unknown>[]; next: string | null }>
-  history(id: string): Promise<{ id: string; items: Record<string, unknown>[] }>
-  verify(
-    input: { credential: string } | { qr: string },
-    options?: { prove?: boolean },
-  ): Promise<Record<string, unknown> & { valid: boolean; verdict: string; reasons: string[] }>
-  uses(
-    id: string,
-    auth: HolderAuth,
-  ): Promise<{ licenseId: string; grants: Record<string, unknown>[]; uses: Record<string, unknown>[] }>
+  types(): Promise<LicenseTypesAnswer>
+  type(codeOrAlias: string): Promise<LicenseTypeView>
+  get(id: string, options?: { prove?: boolean; height?: number }): Promise<LicenseAnswer>
+  list(filter: LicenseListFilter): Promise<LicensePage>
+  history(id: string): Promise<LicenseHistoryAnswer>
+  verify(input: { credential: string } | { qr: string }, options?: { prove?: boolean }): Promise<LicenseVerdictView>
+  uses(id: string, auth: HolderAuth): Promise<LicenseUsesAnswer>
   /** One page of the holder's grants; pass the answer's `next` as `page.after` for the next page. */
-  grants(
-    auth: HolderAuth,
-    page?: { after?: string; limit?: number },
-  ): Promise<{ items: Record<string, unknown>[]; next: string | null }>
+  grants(auth: HolderAuth, page?: { after?: string; limit?: number }): Promise<LicenseGrantPage>
 }
 
 /** A client for the licence routes of a node (docs/license-api.md). */

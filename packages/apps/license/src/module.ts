@@ -66,6 +66,7 @@ import {
   UseRecord,
   WithdrawGrantArgs,
 } from './schema.ts'
+import type { LicenseGrantView, LicenseHistoryView, LicenseTypeView, LicenseUseView, LicenseView } from './views.ts'
 
 export { DEMO_LICENSE_TYPES }
 
@@ -337,7 +338,7 @@ function makeKeeper(state: ReadonlyModuleState, timeMs: number): LicenseKeeper {
 
 // ---------------------------------------------------------------- rendering (API, CLI)
 
-export function renderLicenseType(t: LicenseTypeRecord): Record<string, unknown> {
+export function renderLicenseType(t: LicenseTypeRecord): LicenseTypeView {
   return {
     code: t.code,
     alias: t.alias,
@@ -357,7 +358,21 @@ export function renderLicenseType(t: LicenseTypeRecord): Record<string, unknown>
   }
 }
 
-export function renderLicense(r: LicenseRecord, at?: { height: number; timeMs: number }): Record<string, unknown> {
+/** A licence at a height (what the routes answer), or without one (state rendering: no effective status). */
+export function renderLicense(r: LicenseRecord, at: { height: number; timeMs: number }): LicenseView
+export function renderLicense(r: LicenseRecord): Omit<LicenseView, 'effectiveStatus' | 'atHeight' | 'atTimeMs'> & {
+  effectiveStatus: null
+  atHeight: null
+  atTimeMs: null
+}
+export function renderLicense(
+  r: LicenseRecord,
+  at?: { height: number; timeMs: number },
+): Omit<LicenseView, 'effectiveStatus' | 'atHeight' | 'atTimeMs'> & {
+  effectiveStatus: LicenseView['effectiveStatus'] | null
+  atHeight: number | null
+  atTimeMs: number | null
+} {
   return {
     id: r.id,
     typeCode: r.typeCode,
@@ -386,7 +401,7 @@ export function renderLicense(r: LicenseRecord, at?: { height: number; timeMs: n
   }
 }
 
-export function renderHistory(h: HistoryEntry, seq: number): Record<string, unknown> {
+export function renderHistory(h: HistoryEntry, seq: number): LicenseHistoryView {
   return {
     seq,
     action: h.action,
@@ -413,11 +428,7 @@ export function grantEffectiveStatus(
   return 'active'
 }
 
-export function renderGrant(
-  g: GrantRecord,
-  license: LicenseRecord | undefined,
-  timeMs: number,
-): Record<string, unknown> {
+export function renderGrant(g: GrantRecord, license: LicenseRecord | undefined, timeMs: number): LicenseGrantView {
   return {
     grantId: toHex(g.grantId),
     licenseId: g.licenseId,
@@ -434,7 +445,7 @@ export function renderGrant(
   }
 }
 
-export function renderUse(u: UseRecord, seq: number): Record<string, unknown> {
+export function renderUse(u: UseRecord, seq: number): LicenseUseView {
   return {
     seq,
     grantId: toHex(u.grantId),

@@ -5,7 +5,7 @@
  */
 
 import type { ApiExtension, ModuleApiContext } from '@govchain/app'
-import { err, INTERNAL, INVALID, type JsonSchema, type RouteSpec, seekPage, stateJson } from '@govchain/app'
+import { err, INTERNAL, INVALID, type RouteSpec, seekPage, stateJson } from '@govchain/app'
 import { BlockHeader, codec, fromHex, GovchainError, toHex, utf8 } from '@govchain/core'
 import type { IdentityKeeper } from '@govchain/identity'
 import { identityRef } from '@govchain/identity/schema'
@@ -33,9 +33,19 @@ import {
   LicenseRecord,
   type LicenseTypeRecord,
 } from './schema.ts'
+import {
+  LicenseAnswer,
+  LicenseGrantPage,
+  LicenseHistoryAnswer,
+  LicensePage,
+  LicenseTypesAnswer,
+  LicenseTypeView,
+  LicenseUsesAnswer,
+  type LicenseVerdictView,
+  type VerdictCheckView,
+  LicenseVerdictView as VerdictSchema,
+} from './views.ts'
 
-const anyObject: JsonSchema = { type: 'object', additionalProperties: true }
-const nullableObject: JsonSchema = { type: ['object', 'null'], additionalProperties: true }
 const licenseIdParam = { type: 'string', minLength: 1, maxLength: 128, pattern: '^[0-9A-Z.]+$' }
 const typeParam = { type: 'string', pattern: '^([0-9A-Z]{1,32}|[a-z][a-z0-9-]{0,31})$' }
 const didParam = { type: 'string', pattern: '^did:govchain:[1-9A-HJ-NP-Za-km-z]{1,32}$' }
@@ -48,45 +58,6 @@ const authProps = {
   ts: { type: 'string', pattern: '^[1-9][0-9]{0,14}$' },
   sig: { type: 'string', pattern: '^[0-9a-fA-F]{128}$' },
 }
-const ProofSchema: JsonSchema = {
-  type: ['object', 'null'],
-  description: 'The licence record as GET /v1/state/license/{key}?prove=true answers it; null without prove.',
-  additionalProperties: true,
-}
-const VerdictSchema: JsonSchema = {
-  type: 'object',
-  required: [
-    'valid',
-    'verdict',
-    'reasons',
-    'checks',
-    'license',
-    'type',
-    'issuer',
-    'disclosed',
-    'atHeight',
-    'atTimeMs',
-    'proof',
-  ],
-  properties: {
-    valid: { type: 'boolean' },
-    verdict: {
-      type: 'string',
-      enum: ['valid', 'suspended', 'revoked', 'expired', 'superseded', 'not_yet_valid', 'invalid'],
-    },
-    reasons: { type: 'array', items: { type: 'string' } },
-    checks: { type: 'array', items: anyObject },
-    licenseId: { type: ['string', 'null'] },
-    license: nullableObject,
-    type: nullableObject,
-    issuer: nullableObject,
-    disclosed: { type: 'array', items: anyObject },
-    atHeight: { type: 'integer' },
-    atTimeMs: { type: 'integer' },
-    proof: ProofSchema,
-  },
-}
-
 /** Listing limits: a page and the scan behind a filtered page. */
 export const LICENSE_LIST_MAX = 200
 /** Holder grants per page unless `limit` says otherwise (at most 500). */
@@ -103,7 +74,7 @@ export const LICENSE_ROUTES: RouteSpec[] = [
     responses: {
       200: {
         description: 'types',
-        schema: { type: 'object', required: ['items'], properties: { items: { type: 'array', items: anyObject } } },
+        schema: LicenseTypesAnswer,
       },
       500: INTERNAL,
     },
@@ -117,7 +88,7 @@ export const LICENSE_ROUTES: RouteSpec[] = [
     tag: LICENSE_MODULE,
     params: { type: 'object', required: ['code'], properties: { code: typeParam } },
     responses: {
-      200: { description: 'the type', schema: anyObject },
+      200: { description: 'the type', schema: LicenseTypeView },
       400: INVALID,
       404: err('LICENSE_TYPE_NOT_FOUND'),
       500: INTERNAL,
@@ -148,11 +119,7 @@ export const LICENSE_ROUTES: RouteSpec[] = [
     responses: {
       200: {
         description: 'licenses',
-        schema: {
-          type: 'object',
-          required: ['items', 'next'],
-          properties: { items: { type: 'array', items: anyObject }, next: { type: ['string', 'null'] } },
-        },
+        schema: LicensePage,
       },
       400: INVALID,
       500: INTERNAL,
@@ -170,11 +137,7 @@ export const LICENSE_ROUTES: RouteSpec[] = [
     responses: {
       200: {
         description: 'the licence',
-        schema: {
-          type: 'object',
-          required: ['license', 'type', 'proof'],
-          properties: { license: anyObject, type: nullableObject, proof: ProofSchema },
-        },
+        schema: LicenseAnswer,
       },
       400: INVALID,
       404: err('LICENSE_NOT_FOUND'),
@@ -192,11 +155,7 @@ export const LICENSE_ROUTES: RouteSpec[] = [
     responses: {
       200: {
         description: 'history',
-        schema: {
-          type: 'object',
-          required: ['id', 'items'],
-          properties: { id: { type: 'string' }, items: { type: 'array', items: anyObject } },
-        },
+        schema: LicenseHistoryAnswer,
       },
       400: INVALID,
       404: err('LICENSE_NOT_FOUND'),
@@ -240,15 +199,7 @@ export const LICENSE_ROUTES: RouteSpec[] = [
     responses: {
       200: {
         description: 'grants and uses',
-        schema: {
-          type: 'object',
-          required: ['licenseId', 'grants', 'uses'],
-          properties: {
-            licenseId: { type: 'string' },
-            grants: { type: 'array', items: anyObject },
-            uses: { type: 'array', items: anyObject },
-          },
-        },
+        schema: LicenseUsesAnswer,
       },
       400: INVALID,
       401: err('LICENSE_AUTH_INVALID'),
@@ -277,11 +228,7 @@ export const LICENSE_ROUTES: RouteSpec[] = [
     responses: {
       200: {
         description: 'grants, a page at a time; `next` is null on the last page',
-        schema: {
-          type: 'object',
-          required: ['items', 'next'],
-          properties: { items: { type: 'array', items: anyObject }, next: { type: ['string', 'null'] } },
-        },
+        schema: LicenseGrantPage,
       },
       400: INVALID,
       401: err('LICENSE_AUTH_INVALID'),
@@ -327,7 +274,7 @@ export function licenseApi(ctx: ModuleApiContext, clock: () => number = Date.now
     return { height: ctx.latestHeight(), timeMs: ctx.latestTimeMs() }
   }
 
-  function orgView(orgId: string): Record<string, unknown> | null {
+  function orgView(orgId: string): LicenseVerdictView['issuer'] {
     const o = identity().organisation(orgId)
     return o === undefined ? null : { orgId, name: o.name, nameEn: o.nameEn, code: o.code }
   }
@@ -337,7 +284,7 @@ export function licenseApi(ctx: ModuleApiContext, clock: () => number = Date.now
     return new Uint8Array([...utf8(`${LICENSE_MODULE}/`), ...facet])
   }
 
-  function verify(body: { credential?: string; qr?: string; prove?: boolean }): Record<string, unknown> {
+  function verify(body: { credential?: string; qr?: string; prove?: boolean }): LicenseVerdictView {
     if ((body.credential === undefined) === (body.qr === undefined)) {
       throw new GovchainError('INVALID_ARGUMENT', 'give exactly one of credential or qr')
     }
@@ -376,7 +323,7 @@ export function licenseApi(ctx: ModuleApiContext, clock: () => number = Date.now
       // A reference QR: no credential to check, only the record and the hash it names.
       const hashOk = record !== undefined && toHex(record.credentialHash) === toHex(qr.value.credentialHash)
       const status = record === undefined ? undefined : renderLicense(record, { height, timeMs }).effectiveStatus
-      const checks = [
+      const checks: VerdictCheckView[] = [
         {
           check: 'format',
           ok: true,
@@ -403,7 +350,7 @@ export function licenseApi(ctx: ModuleApiContext, clock: () => number = Date.now
       const valid = hashOk && status === 'active'
       return {
         valid,
-        verdict: !hashOk || record === undefined ? 'invalid' : status === 'active' ? 'valid' : status,
+        verdict: !hashOk || record === undefined ? 'invalid' : status === 'active' ? 'valid' : (status ?? 'invalid'),
         reasons: checks.flatMap((c) => ('code' in c && c.code !== undefined ? [c.code] : [])),
         checks,
         licenseId: qr.value.licenseId,
@@ -428,7 +375,7 @@ export function licenseApi(ctx: ModuleApiContext, clock: () => number = Date.now
     return { ...verdict, licenseId: verdict.licenseId ?? null, ...extra }
   }
 
-  function malformedVerdict(e: GovchainError): Record<string, unknown> {
+  function malformedVerdict(e: GovchainError): LicenseVerdictView {
     const code = e.code
     return {
       valid: false,

@@ -45,6 +45,7 @@ import {
   sharingRefusalKey,
   sharingRequestKey,
 } from './schema.ts'
+import type { ReceiptView, RefusalView, RequestView } from './views.ts'
 
 export { REFUSAL_CODES }
 
@@ -401,7 +402,7 @@ function eq(a: Uint8Array, b: Uint8Array): boolean {
 
 // ---------------------------------------------------------------- JSON views (API, CLI)
 
-export function renderRequest(r: RequestRecord, nowMs: number): Record<string, unknown> {
+export function renderRequest(r: RequestRecord, nowMs: number): RequestView {
   return {
     requestId: toHex(r.requestId),
     resourceId: r.resourceId,
@@ -428,14 +429,14 @@ export function renderRequest(r: RequestRecord, nowMs: number): Record<string, u
   }
 }
 
-function grantStateOf(r: RequestRecord, nowMs: number): string {
+function grantStateOf(r: RequestRecord, nowMs: number): RequestView['state'] {
   if (r.status !== 'approved' || r.grant === undefined) return r.status
   if (nowMs >= r.grant.expiresMs) return 'expired'
   if (r.rowsUsed >= r.grant.rowsMax) return 'exhausted'
   return 'active'
 }
 
-export function renderReceipt(rec: ReceiptRecord): Record<string, unknown> {
+export function renderReceipt(rec: ReceiptRecord): ReceiptView {
   const b = codec.decode(ReceiptBody, rec.body)
   return {
     receiptId: toHex(rec.receiptId),
@@ -460,7 +461,7 @@ export function renderReceipt(rec: ReceiptRecord): Record<string, unknown> {
   }
 }
 
-export function renderRefusal(r: RefusalRecord): Record<string, unknown> {
+export function renderRefusal(r: RefusalRecord): RefusalView {
   return {
     refusalId: toHex(r.refusalId),
     code: r.code,

@@ -45,6 +45,18 @@ import {
   sharingRequestKey,
   subjectCredentialMessage,
 } from './schema.ts'
+import {
+  AccessesAnswer,
+  ChallengeAnswer,
+  GrantAnswer,
+  GrantPage,
+  LineageAnswer,
+  ReceiptAnswer,
+  ReceiptPage,
+  RefusalPage,
+  RequestAnswer,
+  RequestPage,
+} from './views.ts'
 
 export const CHALLENGE_TTL_MS = 5 * 60_000
 export const CHALLENGES_MAX = 10_000
@@ -61,18 +73,6 @@ const hexSig = { type: 'string', pattern: '^[0-9a-f]{128}$' }
 const orgId = { type: 'string', pattern: '^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$' }
 const resourceId = { type: 'string', pattern: '^[a-z][a-z0-9_.-]{2,63}$' }
 const limitText = { type: 'string', pattern: '^([1-9]|[1-9][0-9]|100)$', description: '1..100, default 50' }
-const anyObject: JsonSchema = { type: 'object', additionalProperties: true }
-const listOf = (name: string): JsonSchema => ({
-  type: 'object',
-  required: [name, 'next'],
-  properties: { [name]: { type: 'array', items: anyObject }, next: { type: ['string', 'null'] } },
-})
-const one = (name: string, extra: Record<string, JsonSchema> = {}): JsonSchema => ({
-  type: 'object',
-  required: [name, ...Object.keys(extra)],
-  properties: { [name]: anyObject, ...extra },
-})
-const proof: JsonSchema = { type: ['object', 'null'], additionalProperties: true }
 const proveQuery: JsonSchema = {
   type: 'object',
   additionalProperties: false,
@@ -103,7 +103,7 @@ export const SHARING_ROUTES: RouteSpec[] = [
         after: hex32,
       },
     },
-    responses: { 200: { description: 'requests', schema: listOf('requests') }, 400: INVALID, 500: INTERNAL },
+    responses: { 200: { description: 'requests', schema: RequestPage }, 400: INVALID, 500: INTERNAL },
   },
   {
     method: 'GET',
@@ -115,7 +115,7 @@ export const SHARING_ROUTES: RouteSpec[] = [
     params: { type: 'object', required: ['requestId'], properties: { requestId: hex32 } },
     querystring: proveQuery,
     responses: {
-      200: { description: 'the request', schema: one('request', { proof }) },
+      200: { description: 'the request', schema: RequestAnswer },
       400: INVALID,
       404: err('no such request (SHARING_REQUEST_NOT_FOUND)'),
       500: INTERNAL,
@@ -140,7 +140,7 @@ export const SHARING_ROUTES: RouteSpec[] = [
         after: hex32,
       },
     },
-    responses: { 200: { description: 'grants', schema: listOf('grants') }, 400: INVALID, 500: INTERNAL },
+    responses: { 200: { description: 'grants', schema: GrantPage }, 400: INVALID, 500: INTERNAL },
   },
   {
     method: 'GET',
@@ -151,7 +151,7 @@ export const SHARING_ROUTES: RouteSpec[] = [
     tag: SHARING_MODULE,
     params: { type: 'object', required: ['grantId'], properties: { grantId: hex32 } },
     responses: {
-      200: { description: 'the grant', schema: one('grant') },
+      200: { description: 'the grant', schema: GrantAnswer },
       400: INVALID,
       404: err('no such grant (SHARING_REQUEST_NOT_FOUND)'),
       500: INTERNAL,
@@ -176,7 +176,7 @@ export const SHARING_ROUTES: RouteSpec[] = [
         after: hex32,
       },
     },
-    responses: { 200: { description: 'receipts', schema: listOf('receipts') }, 400: INVALID, 500: INTERNAL },
+    responses: { 200: { description: 'receipts', schema: ReceiptPage }, 400: INVALID, 500: INTERNAL },
   },
   {
     method: 'GET',
@@ -188,7 +188,7 @@ export const SHARING_ROUTES: RouteSpec[] = [
     params: { type: 'object', required: ['receiptId'], properties: { receiptId: hex32 } },
     querystring: proveQuery,
     responses: {
-      200: { description: 'the receipt', schema: one('receipt', { proof }) },
+      200: { description: 'the receipt', schema: ReceiptAnswer },
       400: INVALID,
       404: err('no such receipt (SHARING_RECEIPT_NOT_FOUND)'),
       500: INTERNAL,
@@ -206,7 +206,7 @@ export const SHARING_ROUTES: RouteSpec[] = [
       additionalProperties: false,
       properties: { provider: orgId, consumer: orgId, resource: resourceId, limit: limitText, after: hex32 },
     },
-    responses: { 200: { description: 'refusals', schema: listOf('refusals') }, 400: INVALID, 500: INTERNAL },
+    responses: { 200: { description: 'refusals', schema: RefusalPage }, 400: INVALID, 500: INTERNAL },
   },
   {
     method: 'POST',
@@ -219,11 +219,7 @@ export const SHARING_ROUTES: RouteSpec[] = [
     responses: {
       200: {
         description: 'the challenge',
-        schema: {
-          type: 'object',
-          required: ['challenge', 'expiresMs'],
-          properties: { challenge: hex32, expiresMs: { type: 'integer' } },
-        },
+        schema: ChallengeAnswer,
       },
       429: err('too many outstanding challenges from this client address (CLIENT_CHALLENGE_LIMIT)'),
       503: err('too many outstanding challenges (TOO_MANY_CONNECTIONS)'),
@@ -267,15 +263,7 @@ export const SHARING_ROUTES: RouteSpec[] = [
     responses: {
       200: {
         description: 'accesses',
-        schema: {
-          type: 'object',
-          required: ['subject', 'accesses', 'next'],
-          properties: {
-            subject: hex32,
-            accesses: { type: 'array', items: anyObject },
-            next: { type: ['string', 'null'], description: 'cursor of the next page (null: no more)' },
-          },
-        },
+        schema: AccessesAnswer,
       },
       400: INVALID,
       401: AUTH_401,
@@ -311,7 +299,7 @@ export const SHARING_ROUTES: RouteSpec[] = [
       },
     },
     responses: {
-      200: { description: 'lineage', schema: anyObject },
+      200: { description: 'lineage', schema: LineageAnswer },
       400: INVALID,
       401: AUTH_401,
       403: err('not an auditor (IDENTITY_ROLE_MISSING, IDENTITY_NOT_OFFICER, ...)'),

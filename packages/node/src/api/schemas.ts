@@ -10,6 +10,26 @@
  * base64 for encoded blobs (headers, certificates, proofs, transactions).
  */
 import {
+  Base64,
+  ErrorCodeSchema,
+  ErrorSchema,
+  err,
+  Hex32,
+  HexBytes,
+  INTERNAL,
+  INVALID,
+  Int,
+  type JsonSchema,
+  Nullable,
+  type ResponseSpec,
+  type RouteSpec,
+  StateSchema,
+  StringEnum,
+} from '@govchain/app'
+import { GovchainError, LIMITS } from '@govchain/core'
+import { type Static, Type } from '@sinclair/typebox'
+
+export {
   ErrorCodeSchema,
   ErrorSchema,
   err,
@@ -18,16 +38,11 @@ import {
   type JsonSchema,
   type ResponseSpec,
   type RouteSpec,
-} from '@govchain/app'
-import { GovchainError, LIMITS } from '@govchain/core'
+  StateSchema,
+}
 
-export { ErrorCodeSchema, ErrorSchema, err, INTERNAL, INVALID, type JsonSchema, type ResponseSpec, type RouteSpec }
-
-const hex32 = { type: 'string', pattern: '^[0-9a-f]{64}$', description: '32 bytes, lowercase hex' }
-const hexBytes = { type: 'string', pattern: '^([0-9a-f]{2})*$', description: 'bytes, lowercase hex' }
 const base64 = { type: 'string', contentEncoding: 'base64', description: 'bytes, standard base64 with padding' }
-const base64OrNull = { type: ['string', 'null'], contentEncoding: 'base64' }
-const height = { type: 'integer', minimum: 0, maximum: Number.MAX_SAFE_INTEGER }
+const height = Int
 /**
  * A height in a path or query string. Text with a pattern rather than a coerced integer: Ajv
  * coerces "1e400" to Infinity and then skips its number checks. 15 digits stay below 2^53.
@@ -40,106 +55,67 @@ export const TX_BASE64_CHARS_MAX = Math.ceil(LIMITS.txBytes / 3) * 4
 export const STATE_KEY_HEX_CHARS_MAX = 1024
 
 // ---------------------------------------------------------------- components (named, shown in OpenAPI)
+// Answers are TypeBox schemas (JSON Schema underneath): fastify serialises with them and the SDK's
+// answer types are their Static<> (docs/adr/0019-typebox-response-schemas.md).
 
-export const ValidatorSchema: JsonSchema = {
-  type: 'object',
-  required: ['id', 'votingPower', 'publicKey'],
-  properties: {
-    id: { type: 'string' },
-    votingPower: { type: 'integer', minimum: 0 },
-    publicKey: hexBytes,
-  },
-}
+export const ValidatorSchema = Type.Object({
+  id: Type.String(),
+  votingPower: Type.Integer({ minimum: 0 }),
+  publicKey: HexBytes,
+})
+export type ValidatorJson = Static<typeof ValidatorSchema>
 
-export const PeerSchema: JsonSchema = {
-  type: 'object',
-  required: ['id'],
-  properties: { id: { type: 'string' }, address: { type: 'string' } },
-}
+export const PeerSchema = Type.Object({ id: Type.String(), address: Type.Optional(Type.String()) })
 
-export const StatusSchema: JsonSchema = {
-  type: 'object',
-  required: [
-    'chainId',
-    'suite',
-    'node',
-    'height',
-    'latestBlockHash',
-    'stateRoot',
-    'validators',
-    'peers',
-    'catchingUp',
-    'round',
-    'mempool',
-  ],
-  properties: {
-    chainId: { type: 'string' },
-    suite: { type: 'string', enum: ['gm', 'intl'] },
-    node: { type: 'string', description: 'name of the node that answered' },
+export const StatusSchema = Type.Object({
+  chainId: Type.String(),
+  suite: StringEnum(['gm', 'intl'] as const),
+  node: Type.String({ description: 'name of the node that answered' }),
+  height,
+  latestBlockHash: Hex32,
+  stateRoot: Hex32,
+  validators: Type.Array(ValidatorSchema),
+  peers: Type.Array(PeerSchema),
+  catchingUp: Type.Boolean(),
+  round: Type.Integer({ minimum: 0 }),
+  mempool: Type.Object({ size: Type.Integer({ minimum: 0 }), bytes: Type.Integer({ minimum: 0 }) }),
+})
+export type StatusJson = Static<typeof StatusSchema>
+
+export const BlockHeaderSchema = Type.Object(
+  {
+    chainId: Type.String(),
     height,
-    latestBlockHash: hex32,
-    stateRoot: hex32,
-    validators: { type: 'array', items: ValidatorSchema },
-    peers: { type: 'array', items: PeerSchema },
-    catchingUp: { type: 'boolean' },
-    round: { type: 'integer', minimum: 0 },
-    mempool: {
-      type: 'object',
-      required: ['size', 'bytes'],
-      properties: { size: { type: 'integer', minimum: 0 }, bytes: { type: 'integer', minimum: 0 } },
-    },
+    timeMs: Type.Integer({ minimum: 0, description: 'milliseconds since the Unix epoch' }),
+    previousHash: Hex32,
+    txRoot: Hex32,
+    stateRoot: Hex32,
+    resultsRoot: Hex32,
+    validatorSetHash: Hex32,
+    nextValidatorSetHash: Hex32,
+    lastCommitHash: Hex32,
+    proposer: Type.String(),
   },
-}
+  { description: 'Decoded header; `headerBytes` of the block carries the exact encoded bytes that were signed.' },
+)
 
-export const BlockHeaderSchema: JsonSchema = {
-  type: 'object',
-  description: 'Decoded header; `headerBytes` of the block carries the exact encoded bytes that were signed.',
-  required: [
-    'chainId',
-    'height',
-    'timeMs',
-    'previousHash',
-    'txRoot',
-    'stateRoot',
-    'resultsRoot',
-    'validatorSetHash',
-    'nextValidatorSetHash',
-    'lastCommitHash',
-    'proposer',
-  ],
-  properties: {
-    chainId: { type: 'string' },
-    height,
-    timeMs: { type: 'integer', minimum: 0, description: 'milliseconds since the Unix epoch' },
-    previousHash: hex32,
-    txRoot: hex32,
-    stateRoot: hex32,
-    resultsRoot: hex32,
-    validatorSetHash: hex32,
-    nextValidatorSetHash: hex32,
-    lastCommitHash: hex32,
-    proposer: { type: 'string' },
-  },
-}
-
-export const BlockSchema: JsonSchema = {
-  type: 'object',
-  required: ['height', 'hash', 'header', 'headerBytes', 'txHashes', 'certificate'],
-  properties: {
-    height,
-    hash: hex32,
-    header: BlockHeaderSchema,
-    headerBytes: base64,
-    txHashes: { type: 'array', items: hex32 },
-    certificate: { ...base64, description: 'encoded CommitCertificate, base64' },
-    nextValidatorSet: {
-      ...base64,
+export const BlockSchema = Type.Object({
+  height,
+  hash: Hex32,
+  header: BlockHeaderSchema,
+  headerBytes: Base64,
+  txHashes: Type.Array(Hex32),
+  certificate: Type.String({ contentEncoding: 'base64', description: 'encoded CommitCertificate, base64' }),
+  nextValidatorSet: Type.Optional(
+    Type.String({
+      contentEncoding: 'base64',
       description:
         'encoded ValidatorSet of height + 1, base64; present only when it differs from this height’s set ' +
         '(header.nextValidatorSetHash != header.validatorSetHash): a light client advances its trust with it',
-    },
-  },
-}
+    }),
+  ),
+})
+export type BlockJson = Static<typeof BlockSchema>
 
 export const SubmitTxRequestSchema: JsonSchema = {
   type: 'object',
@@ -155,11 +131,7 @@ export const SubmitTxRequestSchema: JsonSchema = {
   },
 }
 
-export const SubmitTxResponseSchema: JsonSchema = {
-  type: 'object',
-  required: ['hash'],
-  properties: { hash: hex32 },
-}
+export const SubmitTxResponseSchema = Type.Object({ hash: Hex32 })
 
 /** Transactions in one POST /v1/txs/batch at most (and the request body limit still applies). */
 export const BATCH_TXS_MAX = 1000
@@ -180,126 +152,107 @@ export const SubmitTxsRequestSchema: JsonSchema = {
   },
 }
 
-export const SubmitTxsItemSchema: JsonSchema = {
-  type: 'object',
-  description: 'accepted: `hash`; refused: `code`, `message` and maybe `details`, as a single submission would answer',
-  properties: {
-    hash: hex32,
-    code: { type: 'string' },
-    message: { type: 'string' },
-    details: { type: 'object', additionalProperties: true },
+export const SubmitTxsItemSchema = Type.Union(
+  [
+    Type.Object({ hash: Hex32 }),
+    Type.Object({
+      code: Type.String(),
+      message: Type.String(),
+      // Free-form like an error answer's: what a code adds differs from code to code.
+      details: Type.Optional(Type.Record(Type.String(), Type.Unknown())),
+    }),
+  ],
+  {
+    description:
+      'accepted: `hash`; refused: `code`, `message` and maybe `details`, as a single submission would answer',
   },
-}
+)
+export type SubmitTxsItemJson = Static<typeof SubmitTxsItemSchema>
 
-export const SubmitTxsResponseSchema: JsonSchema = {
-  type: 'object',
-  required: ['accepted', 'results'],
-  properties: {
-    accepted: { type: 'integer', minimum: 0, description: 'how many items were accepted' },
-    results: { type: 'array', items: SubmitTxsItemSchema, description: 'one per submitted item, in order' },
+export const SubmitTxsResponseSchema = Type.Object({
+  accepted: Type.Integer({ minimum: 0, description: 'how many items were accepted' }),
+  results: Type.Array(SubmitTxsItemSchema, { description: 'one per submitted item, in order' }),
+})
+export type SubmitTxsJson = Static<typeof SubmitTxsResponseSchema>
+
+const Attributes = Type.Record(Type.String(), Type.String())
+
+export const TxEventSchema = Type.Object({ module: Type.String(), type: Type.String(), attributes: Attributes })
+
+export const TxSchema = Type.Object(
+  {
+    hash: Hex32,
+    status: StringEnum(['pending', 'committed', 'failed'] as const),
+    height: Nullable(Type.Integer({ minimum: 0 })),
+    index: Nullable(Type.Integer({ minimum: 0 })),
+    code: Nullable(Type.String({ description: 'result code: OK, or the error code of a failed transaction' })),
+    events: Type.Array(TxEventSchema),
   },
-}
+  { description: '`height`, `index` and `code` are null while the transaction is pending.' },
+)
+export type TxJson = Static<typeof TxSchema>
 
-export const TxEventSchema: JsonSchema = {
-  type: 'object',
-  required: ['module', 'type', 'attributes'],
-  properties: {
-    module: { type: 'string' },
-    type: { type: 'string' },
-    attributes: { type: 'object', additionalProperties: { type: 'string' } },
-  },
-}
+export const ValidatorsSchema = Type.Object({
+  validators: Type.Array(ValidatorSchema),
+  encoded: Type.String({
+    contentEncoding: 'base64',
+    description: 'the encoded ValidatorSet, base64 (what a light client trusts)',
+  }),
+})
+export type ValidatorsJson = Static<typeof ValidatorsSchema>
 
-export const TxSchema: JsonSchema = {
-  type: 'object',
-  description: '`height`, `index` and `code` are null while the transaction is pending.',
-  required: ['hash', 'status', 'height', 'index', 'code', 'events'],
-  properties: {
-    hash: hex32,
-    status: { type: 'string', enum: ['pending', 'committed', 'failed'] },
-    height: { type: ['integer', 'null'], minimum: 0 },
-    index: { type: ['integer', 'null'], minimum: 0 },
-    code: { type: ['string', 'null'], description: 'result code: OK, or the error code of a failed transaction' },
-    events: { type: 'array', items: TxEventSchema },
-  },
-}
+export const HealthSchema = Type.Object({ ok: Type.Boolean(), reason: Type.Optional(Type.String()) })
 
-export const StateSchema: JsonSchema = {
-  type: 'object',
-  description:
-    'A value (or its absence, `value: null`) at `height`. With `prove=true`, `proof` proves it against the ' +
-    'state root in `headerBytes`, `certificate` commits that header and `validatorSet` is the set that signed it; ' +
-    'otherwise those four are null.',
-  required: ['module', 'key', 'value', 'height', 'proof', 'headerBytes', 'certificate', 'validatorSet'],
-  properties: {
-    module: { type: 'string' },
-    key: hexBytes,
-    value: base64OrNull,
-    height,
-    proof: base64OrNull,
-    headerBytes: base64OrNull,
-    certificate: base64OrNull,
-    validatorSet: base64OrNull,
-  },
-}
+export const BlockEventSchema = Type.Object({
+  type: Type.Literal('block'),
+  height,
+  hash: Hex32,
+  txCount: Type.Integer({ minimum: 0 }),
+  timeMs: Type.Integer({ minimum: 0 }),
+  proposer: Type.String(),
+})
 
-export const ValidatorsSchema: JsonSchema = {
-  type: 'object',
-  required: ['validators', 'encoded'],
-  properties: {
-    validators: { type: 'array', items: ValidatorSchema },
-    encoded: { ...base64, description: 'the encoded ValidatorSet, base64 (what a light client trusts)' },
-  },
-}
+export const TxResultEventSchema = Type.Object({
+  type: Type.Literal('tx'),
+  height,
+  index: Type.Integer({ minimum: 0 }),
+  hash: Hex32,
+  code: Type.String(),
+})
 
-export const HealthSchema: JsonSchema = {
-  type: 'object',
-  required: ['ok'],
-  properties: { ok: { type: 'boolean' }, reason: { type: 'string' } },
-}
+export const ModuleEventSchema = Type.Object({
+  type: Type.Literal('event'),
+  height,
+  txHash: Hex32,
+  module: Type.String(),
+  name: Type.String(),
+  attributes: Attributes,
+})
 
-export const BlockEventSchema: JsonSchema = {
-  type: 'object',
-  required: ['type', 'height', 'hash', 'txCount', 'timeMs', 'proposer'],
-  properties: {
-    type: { const: 'block' },
-    height,
-    hash: hex32,
-    txCount: { type: 'integer', minimum: 0 },
-    timeMs: { type: 'integer', minimum: 0 },
-    proposer: { type: 'string' },
-  },
-}
-
-export const TxResultEventSchema: JsonSchema = {
-  type: 'object',
-  required: ['type', 'height', 'index', 'hash', 'code'],
-  properties: {
-    type: { const: 'tx' },
-    height,
-    index: { type: 'integer', minimum: 0 },
-    hash: hex32,
-    code: { type: 'string' },
-  },
-}
-
-export const ModuleEventSchema: JsonSchema = {
-  type: 'object',
-  required: ['type', 'height', 'txHash', 'module', 'name', 'attributes'],
-  properties: {
-    type: { const: 'event' },
-    height,
-    txHash: hex32,
-    module: { type: 'string' },
-    name: { type: 'string' },
-    attributes: { type: 'object', additionalProperties: { type: 'string' } },
-  },
-}
-
-export const ChainEventSchema: JsonSchema = {
+export const ChainEventSchema = Type.Union([BlockEventSchema, TxResultEventSchema, ModuleEventSchema], {
   description: 'One WebSocket text message of /v1/events.',
-  oneOf: [BlockEventSchema, TxResultEventSchema, ModuleEventSchema],
-}
+})
+export type ChainEventJson = Static<typeof ChainEventSchema>
+
+const JsonSchemaObject = Type.Record(Type.String(), Type.Unknown(), { description: 'a JSON Schema' })
+
+/** The outline of GET /openapi.json (the OpenAPI 3.1 specification describes the rest). */
+export const OpenApiDocumentSchema = Type.Object(
+  {
+    openapi: Type.Literal('3.1.0'),
+    info: Type.Object({ title: Type.String(), version: Type.String(), description: Type.String() }),
+    servers: Type.Optional(Type.Array(Type.Object({ url: Type.String() }))),
+    tags: Type.Array(Type.Object({ name: Type.String(), description: Type.String() })),
+    paths: Type.Record(
+      Type.String(),
+      Type.Record(Type.String(), JsonSchemaObject, { description: 'operations by method' }),
+      { description: 'path items by path' },
+    ),
+    components: Type.Object({ schemas: Type.Record(Type.String(), JsonSchemaObject) }),
+    'x-error-catalogue': Type.Record(Type.String(), Type.Object({ http: Int, message: Type.String() })),
+  },
+  { description: 'An OpenAPI 3.1 document (https://spec.openapis.org/oas/v3.1.0).' },
+)
 
 /** Named schemas: the OpenAPI document shows them under components.schemas and refers to them by $ref. */
 export const COMPONENTS: Record<string, JsonSchema> = {
@@ -560,7 +513,7 @@ export const ROUTES: RouteSpec[] = [
     summary: 'This OpenAPI 3.1 document',
     description: 'Generated from the schemas the server validates with.',
     tag: 'operations',
-    responses: { 200: { description: 'the OpenAPI document', contentType: 'application/json' } },
+    responses: { 200: { description: 'the OpenAPI document', schema: OpenApiDocumentSchema } },
   },
   {
     method: 'GET',

@@ -12,10 +12,7 @@ import {
   ErrorBox,
   formatDate,
   formatTime,
-  type License,
-  type LicenseType,
   Loading,
-  licenseApi,
   mailbox,
   mailboxPaths,
   Notice,
@@ -23,6 +20,7 @@ import {
 } from '@govchain/portal-kit'
 import { useMemo, useState } from 'react'
 import { credentialFields, issueLicense, licenseTx, reissueLicense } from '../client.ts'
+import { type License, type LicenseType, licenseApi } from './api.ts'
 import { holderAuth } from './holder.ts'
 import { tMaybe, useApp } from './messages.ts'
 import { statusTone } from './Wallet.tsx'

@@ -9,21 +9,10 @@
  * that carries its proof is still verified (as of the proven height).
  */
 import { CommitCertificate, decode, fromBase64, toHex } from '@govchain/core'
-import {
-  Badge,
-  Card,
-  decodeQrImage,
-  ErrorBox,
-  formatDate,
-  formatTime,
-  Hash,
-  KV,
-  licenseApi,
-  Notice,
-  type Verdict,
-} from '@govchain/portal-kit'
+import { Badge, Card, decodeQrImage, ErrorBox, formatDate, formatTime, Hash, KV, Notice } from '@govchain/portal-kit'
 import { type ChangeEvent, type FormEvent, useEffect, useState } from 'react'
 import { type OfflineVerdict, verifyLicenseOffline } from '../client.ts'
+import { licenseApi, type Verdict } from './api.ts'
 import { tMaybe, useApp } from './messages.ts'
 
 const INPUT_CHARS_MAX = 64 * 1024

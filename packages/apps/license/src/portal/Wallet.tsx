@@ -12,12 +12,7 @@ import {
   ErrorBox,
   formatDate,
   formatTime,
-  type License,
-  type LicenseGrant,
-  type LicenseType,
-  type LicenseUse,
   Loading,
-  licenseApi,
   mailbox,
   mailboxPaths,
   Notice,
@@ -27,6 +22,7 @@ import {
 } from '@govchain/portal-kit'
 import { useEffect, useState } from 'react'
 import { licenseTx } from '../client.ts'
+import { type License, type LicenseGrant, type LicenseType, type LicenseUse, licenseApi } from './api.ts'
 import { fieldsOf, holderAuth, present, qrPayload } from './holder.ts'
 import { tMaybe, useApp } from './messages.ts'
 

@@ -5,7 +5,6 @@
  */
 import { fromBase64 } from '@govchain/core'
 import {
-  type Access,
   ActionButton,
   Badge,
   Card,
@@ -17,14 +16,12 @@ import {
   Loading,
   Notice,
   type ProofMaterial,
-  type ResourceVersion,
   randomHex,
-  type SharingRequest,
-  sharingApi,
   type Tone,
   useLoad,
 } from '@govchain/portal-kit'
 import { type FormEvent, useState } from 'react'
+import { type Access, type ResourceVersion, type SharingRequest, sharingApi } from './api.ts'
 import { tMaybe, useApp } from './messages.ts'
 import { gatewayLocalSignature, sharingAuthSignature } from './signing.ts'
 import { decideTx, requestTx, revokeGrantTx } from './txs.ts'

@@ -1,0 +1,95 @@
+/**
+ * The governance API's answers as TypeBox schemas (docs/adr/0019-typebox-response-schemas.md):
+ * the routes serialise with them, the OpenAPI document shows them, and the readers of client.ts
+ * take their types from them (Static<>). Browser-safe.
+ */
+import { Hex32, HexBytes, Int, Nullable, StringEnum } from '@govchain/app/route-kit'
+import { ADMIN_LEVELS } from '@govchain/core'
+import { type Static, Type } from '@sinclair/typebox'
+import { PROPOSAL_STATUSES } from './schema.ts'
+
+const action = <T extends string, P extends Parameters<typeof Type.Object>[0]>(type: T, properties: P) =>
+  Type.Object({ type: Type.Literal(type), ...properties })
+
+/** Absent = unchanged. */
+const param = Type.Optional(Int)
+
+/** One change a proposal makes, tagged by `type`; keys are hex. */
+export const ProposalActionView = Type.Union([
+  action('addOrganisation', {
+    id: Type.String(),
+    name: Type.String(),
+    nameEn: Type.String(),
+    code: Type.String(),
+    level: StringEnum(ADMIN_LEVELS),
+    regionCode: Type.String(),
+    region: Type.String(),
+    caCertPem: Type.String(),
+    operatorPublicKey: HexBytes,
+    identityAuthority: Type.Boolean(),
+  }),
+  action('removeOrganisation', { orgId: Type.String() }),
+  action('addValidator', { id: Type.String(), orgId: Type.String(), publicKey: HexBytes, power: Int }),
+  action('removeValidator', { id: Type.String() }),
+  action('setValidatorPower', { id: Type.String(), power: Int }),
+  action('setParams', {
+    blockMaxTxs: param,
+    blockMaxBytes: param,
+    timeoutProposeMs: param,
+    timeoutPrevoteMs: param,
+    timeoutPrecommitMs: param,
+    timeoutDeltaMs: param,
+    blockIntervalMs: param,
+    emptyBlockIntervalMs: param,
+    maxClockDriftMs: param,
+    anchorQuotaPerIdentityPerDay: param,
+  }),
+])
+export type ProposalActionView = Static<typeof ProposalActionView>
+
+export const ProposalInfo = Type.Object({
+  id: Int,
+  title: Type.String(),
+  actions: Type.Array(ProposalActionView),
+  proposerOrg: Type.String(),
+  proposerOfficer: Type.String(),
+  createdHeight: Int,
+  createdTimeMs: Int,
+  effectiveHeight: Int,
+  expiresHeight: Int,
+  status: StringEnum(PROPOSAL_STATUSES, { description: 'expired is derived from the latest height' }),
+  yes: Type.Array(Type.String(), { description: 'organisations that voted yes' }),
+  no: Type.Array(Type.String()),
+  decidedHeight: Nullable(Int),
+  appliedFromHeight: Nullable(Int),
+  failure: Nullable(Type.String({ description: 'error code when applying the passed proposal failed' })),
+})
+export type ProposalInfo = Static<typeof ProposalInfo>
+
+export const VoteInfo = Type.Object({
+  proposalId: Int,
+  orgId: Type.String(),
+  officerId: Type.String(),
+  approve: Type.Boolean(),
+  height: Int,
+  timeMs: Int,
+  txHash: Hex32,
+})
+export type VoteInfo = Static<typeof VoteInfo>
+
+export const ValidatorRecordInfo = Type.Object({
+  id: Type.String(),
+  orgId: Type.String(),
+  publicKey: HexBytes,
+  power: Int,
+  changes: Type.Array(Type.Object({ fromHeight: Int, power: Int })),
+  jailedAtHeight: Nullable(Int),
+})
+export type ValidatorRecordInfo = Static<typeof ValidatorRecordInfo>
+
+export const ProposalsAnswer = Type.Object({ height: Int, proposals: Type.Array(ProposalInfo) })
+export type ProposalsAnswer = Static<typeof ProposalsAnswer>
+export const ProposalAnswer = Type.Object({ proposal: ProposalInfo, votes: Type.Array(VoteInfo) })
+export type ProposalAnswer = Static<typeof ProposalAnswer>
+export const GovernanceValidatorsAnswer = Type.Object({ height: Int, validators: Type.Array(ValidatorRecordInfo) })
+export type GovernanceValidatorsAnswer = Static<typeof GovernanceValidatorsAnswer>

@@ -1,0 +1,47 @@
+/**
+ * The licence module's API as the pages call it (docs/license-api.md). Answer types are the
+ * routes' own schemas (views.ts).
+ */
+import { callJson, qs, type WithProofs } from '@govchain/portal-kit'
+import type {
+  LicenseAnswer,
+  LicenseGrantView,
+  LicenseHistoryAnswer,
+  LicenseHistoryView,
+  LicensePage,
+  LicenseTypesAnswer,
+  LicenseTypeView,
+  LicenseUsesAnswer,
+  LicenseUseView,
+  LicenseVerdictView,
+  LicenseView,
+  VerdictCheckView,
+} from '../views.ts'
+
+export type License = LicenseView
+export type LicenseType = LicenseTypeView
+export type LicenseHistoryEntry = LicenseHistoryView
+export type LicenseGrant = LicenseGrantView
+export type LicenseUse = LicenseUseView
+/** The node's verdict; the Verify page also builds one from an offline check, which names no licence id. */
+export type Verdict = WithProofs<Omit<LicenseVerdictView, 'licenseId'>> & { licenseId?: string | null }
+export type VerdictCheck = VerdictCheckView
+
+export const licenseApi = {
+  types: (base: string) => callJson<LicenseTypesAnswer>(base, 'GET', '/v1/license-types'),
+  get: (base: string, id: string, prove = false) =>
+    callJson<WithProofs<LicenseAnswer>>(
+      base,
+      'GET',
+      `/v1/licenses/${encodeURIComponent(id)}${prove ? '?prove=true' : ''}`,
+    ),
+  list: (base: string, filter: { holder?: string; issuer?: string; type?: string; status?: string; limit?: number }) =>
+    callJson<LicensePage>(base, 'GET', `/v1/licenses${qs(filter)}`),
+  history: (base: string, id: string) =>
+    callJson<LicenseHistoryAnswer>(base, 'GET', `/v1/licenses/${encodeURIComponent(id)}/history`),
+  verify: (base: string, input: { credential: string } | { qr: string }) =>
+    callJson<Verdict>(base, 'POST', '/v1/licenses/verify', input),
+  /** Holder-authenticated: `auth` from holderAuth() over the path `/v1/licenses/<id>/uses`. */
+  uses: (base: string, id: string, auth: Record<string, string>) =>
+    callJson<LicenseUsesAnswer>(base, 'GET', `/v1/licenses/${encodeURIComponent(id)}/uses${qs(auth)}`),
+}

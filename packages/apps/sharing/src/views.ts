@@ -1,0 +1,149 @@
+/**
+ * The sharing API's answers as TypeBox schemas (docs/sharing-api.md,
+ * docs/adr/0019-typebox-response-schemas.md): the routes serialise with them, the OpenAPI
+ * document shows them, and readers take their types from them (Static<>). Browser-safe.
+ */
+import {
+  Hex32,
+  HexBytes,
+  Int,
+  NextCursor,
+  Nullable,
+  ProofOrNull,
+  StateSchema,
+  StringEnum,
+} from '@govchain/app/route-kit'
+import { ResourceVersionView } from '@govchain/catalog/views'
+import { type Static, Type } from '@sinclair/typebox'
+import { REQUEST_STATUSES } from './schema.ts'
+
+/** A data request and, once approved, its grant: every step with who, when and why. */
+export const RequestView = Type.Object({
+  requestId: Hex32,
+  resourceId: Type.String(),
+  resourceVersion: Int,
+  consumerOrg: Type.String(),
+  ownerOrg: Type.String(),
+  fields: Type.Array(Type.String()),
+  purpose: Type.String(),
+  legalBasis: Type.String(),
+  durationMs: Int,
+  rowsMax: Int,
+  rowScope: Nullable(Type.Object({ field: Type.String(), values: Type.Array(Type.String()) })),
+  requestedBy: HexBytes,
+  height: Int,
+  timeMs: Int,
+  status: StringEnum(REQUEST_STATUSES),
+  state: StringEnum(['pending', 'approved', 'active', 'expired', 'exhausted', 'rejected', 'revoked'] as const, {
+    description: 'the status, or for a grant its state at the latest block time',
+  }),
+  decision: Nullable(
+    Type.Object({
+      approve: Type.Boolean(),
+      by: Type.String({ description: "the approver's key, hex; `policy` when the resource's policy decided" }),
+      auto: Type.Boolean(),
+      reason: Type.String(),
+      height: Int,
+      timeMs: Int,
+    }),
+  ),
+  grant: Nullable(Type.Object({ notBeforeMs: Int, expiresMs: Int, fields: Type.Array(Type.String()), rowsMax: Int })),
+  revocation: Nullable(Type.Object({ by: HexBytes, reason: Type.String(), height: Int, timeMs: Int })),
+  rowsUsed: Int,
+  fetches: Int,
+})
+export type RequestView = Static<typeof RequestView>
+
+/** A receipt of a data exchange, signed by both gateways. */
+export const ReceiptView = Type.Object({
+  receiptId: Hex32,
+  grantId: Hex32,
+  resourceId: Type.String(),
+  resourceVersion: Int,
+  consumerOrg: Type.String(),
+  providerOrg: Type.String(),
+  consumerKey: HexBytes,
+  providerKey: HexBytes,
+  requestHash: Hex32,
+  responseHash: Hex32,
+  fields: Type.Array(Type.String()),
+  rows: Int,
+  subjects: Type.Array(Hex32, { description: 'keyed pseudonyms of the data subjects' }),
+  servedAtMs: Int,
+  consumerSignature: Nullable(HexBytes),
+  providerSignature: HexBytes,
+  height: Int,
+  timeMs: Int,
+  txHash: Hex32,
+})
+export type ReceiptView = Static<typeof ReceiptView>
+
+/** Refusals of one requester with one code over an interval, counted by the refusing gateway. */
+export const RefusalView = Type.Object({
+  refusalId: Hex32,
+  code: Type.String(),
+  providerOrg: Type.String(),
+  consumerOrg: Type.String(),
+  grantId: Nullable(Hex32),
+  resourceId: Nullable(Type.String()),
+  count: Int,
+  reason: Type.String({ description: "the code's catalogue text, never the requester's words" }),
+  fromMs: Int,
+  toMs: Int,
+  refusedAtMs: Int,
+  recordedBy: HexBytes,
+  height: Int,
+  timeMs: Int,
+  txHash: Hex32,
+})
+export type RefusalView = Static<typeof RefusalView>
+
+/** One access to a data subject's data ("who used my data"). */
+export const AccessView = Type.Object({
+  receiptId: Hex32,
+  timeMs: Int,
+  height: Int,
+  consumerOrg: Type.String(),
+  consumerOrgName: Type.String(),
+  providerOrg: Type.String(),
+  resourceId: Type.String(),
+  resourceTitle: Type.String(),
+  purpose: Type.String(),
+  legalBasis: Type.String(),
+  grantId: Hex32,
+  fields: Type.Array(Type.String()),
+})
+export type AccessView = Static<typeof AccessView>
+
+export const RequestPage = Type.Object({ requests: Type.Array(RequestView), next: NextCursor })
+export type RequestPage = Static<typeof RequestPage>
+export const GrantPage = Type.Object({ grants: Type.Array(RequestView), next: NextCursor })
+export type GrantPage = Static<typeof GrantPage>
+export const ReceiptPage = Type.Object({ receipts: Type.Array(ReceiptView), next: NextCursor })
+export type ReceiptPage = Static<typeof ReceiptPage>
+export const RefusalPage = Type.Object({ refusals: Type.Array(RefusalView), next: NextCursor })
+export type RefusalPage = Static<typeof RefusalPage>
+export const RequestAnswer = Type.Object({ request: RequestView, proof: ProofOrNull })
+export type RequestAnswer = Static<typeof RequestAnswer>
+export const GrantAnswer = Type.Object({ grant: RequestView })
+export type GrantAnswer = Static<typeof GrantAnswer>
+export const ReceiptAnswer = Type.Object({ receipt: ReceiptView, proof: ProofOrNull })
+export type ReceiptAnswer = Static<typeof ReceiptAnswer>
+export const ChallengeAnswer = Type.Object({ challenge: Hex32, expiresMs: Int })
+export type ChallengeAnswer = Static<typeof ChallengeAnswer>
+/** One page of "who used my data", newest first; `next` is the `after` of the next page. */
+export const AccessesAnswer = Type.Object({ subject: Hex32, accesses: Type.Array(AccessView), next: NextCursor })
+export type AccessesAnswer = Static<typeof AccessesAnswer>
+
+/** An auditor's lineage of a resource: each stored record with its state proof at `height`. */
+export const LineageAnswer = Type.Object({
+  resource: Nullable(ResourceVersionView),
+  height: Int,
+  versions: Type.Array(Type.Object({ version: ResourceVersionView, proof: StateSchema })),
+  grants: Type.Array(Type.Object({ request: RequestView, proof: StateSchema })),
+  receipts: Type.Array(Type.Object({ receipt: ReceiptView, proof: StateSchema })),
+  refusals: Type.Array(RefusalView),
+  /** Where each kind goes on (its `after` on the next page); null: that kind is complete. */
+  next: Type.Object({ grants: NextCursor, receipts: NextCursor, refusals: NextCursor }),
+})
+export type LineageAnswer = Static<typeof LineageAnswer>

@@ -1,0 +1,286 @@
+/**
+ * Every answer is described by its schema (issue 14, docs/adr/0019-typebox-response-schemas.md).
+ * Real requests, to the node's routes and to every application's, over the recorded chain (it
+ * holds every module's transactions): the answer as served validates with Ajv against the
+ * route's response schema, and equals what the handler returned before fastify serialised it —
+ * the serialiser drops what a schema does not list, so a property missing from a schema fails
+ * here instead of vanishing from the API.
+ */
+import assert from 'node:assert/strict'
+import { join } from 'node:path'
+import { before, describe, it } from 'node:test'
+import {
+  type ApiExtension,
+  genesisValidatorSet,
+  type ModuleApiContext,
+  type ModuleRef,
+  queryState,
+  type RouteSpec,
+  readonlyKeeper,
+  type StateView,
+} from '@govchain/app'
+import {
+  BlockHeader,
+  CommitCertificate,
+  codec,
+  fromHex,
+  SmtProofCodec,
+  toBase64,
+  toHex,
+  ValidatorSet,
+} from '@govchain/core'
+import { defaultModules } from '@govchain/distribution'
+import { Ajv } from 'ajv'
+import type { FastifyInstance } from 'fastify'
+import { createApiServer, ROUTES } from '../src/api/index.ts'
+import { NodeMetrics } from '../src/metrics.ts'
+import { FakeBackend, memoryLogger } from '../src/testing/fake-backend.ts'
+import { ChainRunner, genesisOf, readRecording } from './recorded-chain-fixtures.ts'
+
+const FIXTURES = join(import.meta.dirname, 'fixtures')
+
+/** The recorded chain, replayed into a store, and a module API context over it (as the daemon builds one). */
+function recordedChain() {
+  const r = readRecording(join(FIXTURES, 'recorded-chain-intl.json'))
+  const genesis = genesisOf(r)
+  const chain = new ChainRunner(genesis)
+  for (const b of r.blocks)
+    chain.commit(
+      chain.build(
+        b.timeMs,
+        b.proposer,
+        b.txs.map((t) => fromHex(t.bytes)),
+      ),
+    )
+  const { store, suite } = chain
+  const latestHeight = () => store.latestHeight()
+  const latestTimeMs = () => store.getHeader(store.latestHeight())!.timeMs
+  const ctx: ModuleApiContext = {
+    suite,
+    chainId: genesis.chainId,
+    latestHeight,
+    latestTimeMs,
+    state: (module, key, opts = {}) => {
+      const prove = opts.prove ?? false
+      const a = queryState({
+        suite,
+        store,
+        modules: chain.modules,
+        module,
+        key,
+        prove,
+        ...(opts.height === undefined ? {} : { height: opts.height }),
+      })
+      const view: StateView = { module, key, value: a.value, height: a.height }
+      if (prove) {
+        if (a.proof !== undefined) view.proof = codec.encode(SmtProofCodec, a.proof)
+        view.headerBytes = codec.encode(BlockHeader, a.header)
+        if (a.certificate !== undefined) view.certificate = codec.encode(CommitCertificate, a.certificate)
+        view.validatorSet = codec.encode(ValidatorSet, genesisValidatorSet(genesis))
+      }
+      return view
+    },
+    scanIndex: (prefix, limit, after) => store.scanIndex(prefix, limit, after),
+    getIndex: (key) => store.getIndex(key),
+    keeper: <K>(module: ModuleRef<string, K> | string): K =>
+      readonlyKeeper<K>({
+        suite,
+        store,
+        modules: chain.modules,
+        module,
+        root: store.meta()!.stateRoot,
+        height: latestHeight(),
+        timeMs: latestTimeMs(),
+      }),
+    submitTx: async () => ({ hash: new Uint8Array(32) }),
+  }
+  return { ctx, recording: r }
+}
+
+interface Served {
+  status: number
+  body: unknown
+  /** What the handler returned, before serialisation. */
+  raw: unknown
+  route: RouteSpec
+}
+
+function harness() {
+  const { ctx, recording } = recordedChain()
+  const raw = new Map<string, unknown>()
+  const capture = (app: FastifyInstance) =>
+    app.addHook('preSerialization', async (request, _reply, payload) => {
+      raw.set(request.id, payload)
+      return payload
+    })
+  const extensions: ApiExtension[] = defaultModules().flatMap((m) => {
+    if (m.routes === undefined) return []
+    const ext = m.routes(ctx)
+    const register: ApiExtension['register'] = (app, spec) => {
+      capture(app)
+      ext.register(app, spec)
+    }
+    return [{ ...ext, register }]
+  })
+  const backend = new FakeBackend()
+  const txHash = new Uint8Array(32).fill(9)
+  backend.addBlock([txHash])
+  backend.txs.set(toHex(txHash), {
+    hash: txHash,
+    status: 'committed',
+    height: 1,
+    index: 0,
+    code: 'OK',
+    events: [{ module: 'anchor', type: 'anchored', attributes: { key: 'k' } }],
+  })
+  const server = createApiServer({
+    backend,
+    metrics: new NodeMetrics({ processMetrics: false }),
+    logger: memoryLogger().logger,
+    host: '127.0.0.1',
+    port: 0,
+    limits: { txPerSecondPerClient: 0 },
+    extensions,
+  })
+  const routes = [...ROUTES, ...extensions.flatMap((e) => e.routes)]
+  const ajv = new Ajv({ allErrors: true, strict: false })
+  const checked = new Set<string>()
+
+  /** One request; asserts it was answered `status`, validates the answer and compares it with the handler's. */
+  async function call(operationId: string, url: string, body?: unknown, status = 200): Promise<Served> {
+    const route = routes.find((r) => r.operationId === operationId)
+    assert.ok(route, operationId)
+    const res = await server.inject({
+      method: route.method,
+      url,
+      ...(body === undefined ? {} : { payload: body as object }),
+    })
+    assert.equal(res.statusCode, status, `${route.method} ${url}: ${res.body}`)
+    const schema = route.responses[status]?.schema
+    assert.ok(schema, `${operationId} documents a ${status} schema`)
+    const served = res.json() as unknown
+    const validate = ajv.compile(JSON.parse(JSON.stringify(schema)))
+    assert.ok(validate(served), `${operationId}: ${ajv.errorsText(validate.errors)}\n${res.body.slice(0, 2000)}`)
+    const handed = [...raw.values()].at(-1)
+    raw.clear()
+    assert.ok(handed !== undefined, `${operationId}: the handler's answer was captured`)
+    assert.deepEqual(served, JSON.parse(JSON.stringify(handed)), `${operationId}: the schema drops nothing`)
+    checked.add(operationId)
+    return { status, body: served, raw: handed, route }
+  }
+  return { call, checked, recording, extensions, txHash }
+}
+
+describe('answers validate against their schemas (recorded chain)', () => {
+  let h: ReturnType<typeof harness>
+  before(() => {
+    h = harness()
+  })
+  // biome-ignore lint/suspicious/noExplicitAny: answers are read field by field after their schema validated them
+  type Json = Record<string, any>
+
+  it('node: status, blocks, validators, transactions', async () => {
+    await h.call('getStatus', '/v1/status')
+    await h.call('getLatestBlock', '/v1/blocks/latest')
+    await h.call('getBlock', '/v1/blocks/1')
+    await h.call('getValidators', '/v1/validators')
+    await h.call('getHealth', '/healthz')
+    await h.call('getTx', `/v1/txs/${toHex(h.txHash)}`)
+    await h.call('getState', '/v1/state/anchor/00?prove=true')
+    const signed = toBase64(fromHex(h.recording.blocks[0]!.txs[0]!.bytes))
+    await h.call('submitTx', '/v1/txs', { tx: signed }, 202)
+    const batch = (await h.call('submitTxs', '/v1/txs/batch', { txs: [signed, 'AAAA'] }, 207)).body as Json
+    assert.equal(batch.results[0].code, 'TX_DUPLICATE')
+    assert.equal(batch.results[1].code, 'TX_MALFORMED')
+  })
+
+  it('identity: organisations, officers, DIDs (with proofs)', async () => {
+    const orgs = (await h.call('identityListOrganisations', '/v1/organisations')).body as Json
+    assert.ok(orgs.organisations.length >= 4)
+    const org = orgs.organisations[0].id
+    const one = (await h.call('identityGetOrganisation', `/v1/organisations/${org}?prove=true`)).body as Json
+    assert.equal(one.organisation.id, org)
+    assert.ok(one.proof.proof, 'a proof')
+    const officers = (await h.call('identityListOfficers', `/v1/organisations/market/officers`)).body as Json
+    assert.ok(officers.officers.length > 1)
+    const officer = (await h.call('identityGetOfficer', '/v1/officers/market-clerk')).body as Json
+    assert.ok(officer.history.length > 0, 'the clerk has a history')
+  })
+
+  it('governance: proposals with votes, validator records', async () => {
+    const list = (await h.call('governanceListProposals', '/v1/proposals')).body as Json
+    assert.ok(list.proposals.length > 0)
+    const kinds = new Set(list.proposals.flatMap((p: Json) => p.actions.map((a: Json) => a.type)))
+    assert.ok(kinds.size > 1, `several action kinds: ${[...kinds].join(', ')}`)
+    const p = (await h.call('governanceGetProposal', `/v1/proposals/${list.proposals.at(-1).id}`)).body as Json
+    assert.ok(p.votes.length > 0)
+    const v = (await h.call('governanceValidators', '/v1/governance/validators')).body as Json
+    assert.ok(v.validators.length > 0)
+  })
+
+  it('catalog: resources, versions (with a proof), gateways', async () => {
+    const list = (await h.call('catalogListResources', '/v1/catalog/resources')).body as Json
+    assert.ok(list.resources.length > 0)
+    const id = list.resources[0].resourceId
+    await h.call('catalogGetResource', `/v1/catalog/resources/${id}`)
+    await h.call('catalogListVersions', `/v1/catalog/resources/${id}/versions`)
+    const v = (await h.call('catalogGetVersion', `/v1/catalog/resources/${id}/versions/1?prove=true`)).body as Json
+    assert.ok(v.proof.proof)
+    const gws = (await h.call('catalogListGateways', '/v1/catalog/gateways')).body as Json
+    assert.ok(gws.gateways.length > 0)
+    await h.call('catalogGetGateway', `/v1/catalog/gateways/${gws.gateways[0].orgId}`)
+  })
+
+  it('sharing: requests, grants, receipts, refusals (with proofs), a challenge', async () => {
+    const reqs = (await h.call('sharingListRequests', '/v1/sharing/requests')).body as Json
+    assert.ok(reqs.requests.length > 0)
+    assert.ok(
+      reqs.requests.some((r: Json) => r.decision !== null),
+      'a decided request',
+    )
+    await h.call('sharingGetRequest', `/v1/sharing/requests/${reqs.requests[0].requestId}?prove=true`)
+    const grants = (await h.call('sharingListGrants', '/v1/sharing/grants')).body as Json
+    assert.ok(grants.grants.length > 0)
+    await h.call('sharingGetGrant', `/v1/sharing/grants/${grants.grants[0].requestId}`)
+    const rcpts = (await h.call('sharingListReceipts', '/v1/sharing/receipts')).body as Json
+    assert.ok(rcpts.receipts.length > 0)
+    await h.call('sharingGetReceipt', `/v1/sharing/receipts/${rcpts.receipts[0].receiptId}?prove=true`)
+    const refusals = (await h.call('sharingListRefusals', '/v1/sharing/refusals')).body as Json
+    assert.ok(refusals.refusals.length > 0)
+    await h.call('sharingChallenge', '/v1/sharing/auth/challenge', {})
+  })
+
+  it('license: types, listings, a licence with its proof, history, a verdict', async () => {
+    const types = (await h.call('licenseListTypes', '/v1/license-types')).body as Json
+    assert.ok(types.items.length > 0)
+    await h.call('licenseGetType', `/v1/license-types/${types.items[0].code}`)
+    let found: Json | undefined
+    for (const t of types.items as Json[]) {
+      const page = (await h.call('licenseList', `/v1/licenses?type=${t.code}`)).body as Json
+      found ??= page.items[0]
+    }
+    assert.ok(found, 'a recorded licence')
+    const one = (await h.call('licenseGet', `/v1/licenses/${found.id}?prove=true`)).body as Json
+    assert.ok(one.proof.proof)
+    await h.call('licenseHistory', `/v1/licenses/${found.id}/history`)
+    const did = (await h.call('identityResolveDid', `/v1/dids/${found.holder}?prove=true`)).body as Json
+    assert.equal(did.didDocument.id, found.holder)
+    const verdict = (await h.call('licenseVerify', '/v1/licenses/verify', { qr: 'not a licence QR' })).body as Json
+    assert.equal(verdict.verdict, 'invalid')
+  })
+
+  it('every JSON route was checked but those listed here, each with its reason', () => {
+    const skipped: Record<string, string> = {
+      streamEvents: 'a WebSocket (api-socket.test.ts)',
+      getMetrics: 'Prometheus text, not JSON',
+      getOpenApi: 'the document itself (api-openapi.test.ts)',
+      getDocs: 'HTML',
+      licenseUses: "needs the holder's signed query (apps/license/test/routes.test.ts)",
+      licenseHolderGrants: "needs the holder's signed query (apps/license/test/routes.test.ts)",
+      sharingMyAccesses: "needs the data subject's signed challenge (cli/test/sharing.test.ts)",
+      sharingLineage: "needs an auditor's signed challenge (cli/test/sharing.test.ts)",
+    }
+    const all = [...ROUTES, ...h.extensions.flatMap((e) => e.routes)].map((r) => r.operationId)
+    assert.deepEqual(all.filter((id) => !h.checked.has(id)).sort(), Object.keys(skipped).sort())
+  })
+})
