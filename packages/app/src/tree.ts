@@ -8,7 +8,7 @@
 import { type CryptoSuite, type SmtNodeStore, SparseMerkleTree } from '@govchain/core'
 
 /** Decoded nodes kept per store: ~300 bytes each, so ~30 MB; a block's paths need far fewer. */
-export const STATE_TREE_NODE_CACHE = 100_000
+const STATE_TREE_NODE_CACHE = 100_000
 
 const trees = new WeakMap<SmtNodeStore, Map<string, SparseMerkleTree>>()
 

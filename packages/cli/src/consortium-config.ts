@@ -40,7 +40,7 @@ export interface ConsortiumConfig {
 }
 
 /** The largest config file read (a consortium of 64 departments with a licence catalogue fits easily). */
-export const CONFIG_BYTES_MAX = 1024 * 1024
+const CONFIG_BYTES_MAX = 1024 * 1024
 
 const fail = (path: string, why: string): never => {
   throw new GovchainError('CONFIG_INVALID', `consortium config: ${path}: ${why}`)

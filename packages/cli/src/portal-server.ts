@@ -62,7 +62,7 @@ import {
 import { DEMO_DEPARTMENTS, genesisValidatorSet, loadKeyFile, type NetworkFile, parseGenesis } from '@govchain/node'
 import { createClient, getSuite } from '@govchain/sdk'
 
-export const PORTAL_DIR = fileURLToPath(new URL('../../portal/', import.meta.url))
+const PORTAL_DIR = fileURLToPath(new URL('../../portal/', import.meta.url))
 export const PORTAL_DIST = join(PORTAL_DIR, 'dist')
 
 /** Same shape as packages/portal/src/config.ts (the page's copy). */

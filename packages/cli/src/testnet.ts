@@ -8,7 +8,7 @@
  * after stopAll() (SIGTERM), not after kill(name, 'SIGKILL').
  */
 import { type ChildProcess, spawn } from 'node:child_process'
-import { appendFileSync, mkdtempSync, readFileSync, rmSync } from 'node:fs'
+import { appendFileSync, mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
@@ -39,7 +39,7 @@ export interface TestNetwork {
   unexpectedExits(): UnexpectedExit[]
 }
 
-export interface UnexpectedExit {
+interface UnexpectedExit {
   name: string
   code: number | null
   signal: string | null
@@ -236,8 +236,4 @@ export async function waitUntil<T>(
     }
     await sleep(100)
   }
-}
-
-export function readNetwork(dir: string): NetworkFile {
-  return JSON.parse(readFileSync(join(dir, 'network.json'), 'utf8')) as NetworkFile
 }

@@ -20,7 +20,8 @@
 import { type DestinationStream, type Level, type Logger, pino } from 'pino'
 
 export type { Logger } from 'pino'
-export type LogLevel = Level | 'silent'
+
+type LogLevel = Level | 'silent'
 
 export interface LoggerOptions {
   /** Minimum level written; default `info`. */

@@ -11,7 +11,7 @@
  */
 import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from 'prom-client'
 
-export const CONSENSUS_STEPS = ['propose', 'prevote', 'precommit', 'commit'] as const
+const CONSENSUS_STEPS = ['propose', 'prevote', 'precommit', 'commit'] as const
 export type ConsensusStep = (typeof CONSENSUS_STEPS)[number]
 export type P2pDirection = 'in' | 'out'
 

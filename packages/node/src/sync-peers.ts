@@ -42,7 +42,7 @@ export interface SyncPeersOptions {
   peersMax: number
 }
 
-export const SYNC_PEERS_DEFAULTS: SyncPeersOptions = {
+const SYNC_PEERS_DEFAULTS: SyncPeersOptions = {
   backoffBaseMs: 1_000,
   backoffCapMs: 60_000,
   penaltyHalfLifeMs: 60_000,

@@ -122,7 +122,7 @@ export function genesisOf(r: Recording): Genesis {
 }
 
 /** The certificate committed with each block: deterministic (no signatures), like the execution tests'. */
-export function placeholderCertificate(height: number, blockHash: Uint8Array): CommitCertificate {
+function placeholderCertificate(height: number, blockHash: Uint8Array): CommitCertificate {
   return { height, round: 0, blockHash, signatures: [] }
 }
 

@@ -9,7 +9,7 @@ import { checkPages, type PortalPage } from '@govchain/portal-kit'
 export const APP_PAGES: readonly PortalPage[] = BUILTIN_PAGES.flatMap((a) => a.pages)
 
 /** The chain-level pages' paths (main.tsx), which no application page may take. */
-export const PORTAL_PATHS: readonly string[] = ['/', '/login', '/explorer']
+const PORTAL_PATHS: readonly string[] = ['/', '/login', '/explorer']
 
 const problems = checkPages(APP_PAGES, PORTAL_PATHS)
 if (problems.length > 0) throw new Error(`portal pages: ${problems.join('; ')}`)

@@ -5,7 +5,7 @@
  */
 import { type Messages, withMessages } from '@govchain/portal-kit'
 
-export const PORTAL_MESSAGES = {
+const PORTAL_MESSAGES = {
   'nav.home': ['首页', 'Home'],
   'nav.explorer': ['区块浏览器', 'Explorer'],
   'home.welcome': ['欢迎使用政务区块链服务平台', 'Welcome to the government blockchain service platform'],
@@ -84,4 +84,4 @@ export const PORTAL_MESSAGES = {
   'tx.events': ['事件', 'Events'],
 } as const satisfies Messages
 
-export const { useApp, tMaybe } = withMessages(PORTAL_MESSAGES)
+export const { useApp } = withMessages(PORTAL_MESSAGES)

@@ -13,7 +13,7 @@ import { type BrowserContext, chromium, type Page } from 'playwright-core'
 import { buildPortal, PORTAL_DIST, type PortalServer, servePortal } from '../../cli/src/portal-server.ts'
 import { startNetwork, type TestNetwork } from '../../cli/src/testnet.ts'
 
-export const CHROMIUM = process.env.GOVCHAIN_CHROMIUM ?? '/usr/bin/chromium'
+const CHROMIUM = process.env.GOVCHAIN_CHROMIUM ?? '/usr/bin/chromium'
 const CHROMIUM_ARGS = [
   '--headless',
   '--no-sandbox',
@@ -39,7 +39,7 @@ export interface PortalFixture {
 let built = false
 
 /** Builds the portal once per test process, so tests always run the current sources. */
-export async function ensureBuilt(): Promise<void> {
+async function ensureBuilt(): Promise<void> {
   if (built) return
   await buildPortal()
   built = true

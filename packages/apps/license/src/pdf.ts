@@ -61,7 +61,7 @@ export interface PrintedLicense {
 }
 
 /** Chooses the QR payload (see the file comment). */
-export function choosePrintPayload(input: Pick<PrintInput, 'suite' | 'chainId' | 'credential' | 'proof'>): {
+function choosePrintPayload(input: Pick<PrintInput, 'suite' | 'chainId' | 'credential' | 'proof'>): {
   payload: string
   kind: PrintedLicense['qrKind']
 } {

@@ -8,7 +8,7 @@ import { existsSync, readFileSync } from 'node:fs'
 import { cryptoBackend, cryptoNativeLoadError, digestBackend, ed25519Backend } from '@govchain/core'
 import type { Command } from 'commander'
 
-export interface VersionInfo {
+interface VersionInfo {
   version: string
   commit: string
   /** "dist" when this process runs the compiled JavaScript, "source" when it runs src/ through tsx. */
@@ -37,7 +37,7 @@ function commitOf(): string {
   }
 }
 
-export function versionInfo(): VersionInfo {
+function versionInfo(): VersionInfo {
   const pkg = JSON.parse(readFileSync(PACKAGE_JSON, 'utf8')) as { version: string }
   const ed = ed25519Backend()
   const nativeError = cryptoNativeLoadError()

@@ -29,9 +29,9 @@ import {
 
 const YEAR_MS = 365 * 24 * 3600 * 1000
 const DAY_MS = 24 * 3600 * 1000
-export const LICENSE_DEMO_FILE = 'license-demo.json'
+const LICENSE_DEMO_FILE = 'license-demo.json'
 
-export interface DemoWallet {
+interface DemoWallet {
   holder: string
   name: string
   kind: 'enterprise' | 'person'

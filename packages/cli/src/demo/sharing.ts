@@ -92,22 +92,18 @@ export interface DemoPerson {
   address: string
 }
 
-export interface DemoEnterprise {
+interface DemoEnterprise {
   creditCode: string
   name: string
   legalRepresentative: string
 }
 
 /** GB 11643-1999 check character of the first 17 digits. */
-export function idCheckDigit(first17: string): string {
+function idCheckDigit(first17: string): string {
   const w = [7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2]
   let sum = 0
   for (let i = 0; i < 17; i++) sum += Number(first17[i]) * w[i]!
   return '10X98765432'[sum % 11]!
-}
-
-export function isValidIdNumber(id: string): boolean {
-  return /^\d{17}[\dX]$/.test(id) && idCheckDigit(id.slice(0, 17)) === id[17]
 }
 
 const USCC = '0123456789ABCDEFGHJKLMNPQRTUWXY'
@@ -151,7 +147,7 @@ export function demoPeople(count: number, seed = 20240601): DemoPerson[] {
   return people
 }
 
-export function demoEnterprises(people: readonly DemoPerson[], seed = 7): DemoEnterprise[] {
+function demoEnterprises(people: readonly DemoPerson[], seed = 7): DemoEnterprise[] {
   const r = prng(seed)
   const names = [
     '星河科技',
@@ -198,7 +194,7 @@ const f = (name: string, label: string, sensitivity: CatalogField['sensitivity']
 const text = (name: string): ColumnSpec => ({ name, type: 'text' })
 const int = (name: string): ColumnSpec => ({ name, type: 'integer' })
 
-export const SILOS: readonly Silo[] = [
+const SILOS: readonly Silo[] = [
   {
     orgId: 'police',
     resourceId: 'police.household',
@@ -387,7 +383,7 @@ export interface SharingDemo {
   resources: Record<string, string>
 }
 
-export const DEMO_DAY_MS = 86_400_000
+const DEMO_DAY_MS = 86_400_000
 
 async function commit(client: Client, tx: BuiltTx, what: string): Promise<void> {
   await client.submitTx(tx.bytes)

@@ -17,7 +17,7 @@ import type { ChainEvent, NodeApiBackend } from './backend.ts'
 import { EVENT_TYPES } from './schemas.ts'
 import { eventJson } from './views.ts'
 
-export type EventType = (typeof EVENT_TYPES)[number]
+type EventType = (typeof EVENT_TYPES)[number]
 
 export interface EventFilter {
   types: ReadonlySet<EventType>
@@ -26,7 +26,7 @@ export interface EventFilter {
 }
 
 /** WebSocket close codes the node uses (RFC 6455 §7.4). */
-export const WS_CLOSE = {
+const WS_CLOSE = {
   goingAway: 1001,
   tryAgainLater: 1013,
 } as const
@@ -40,7 +40,7 @@ export function parseEventFilter(query: { types?: string | undefined; module?: s
   return query.module === undefined ? { types } : { types, module: query.module }
 }
 
-export function eventMatches(filter: EventFilter, e: ChainEvent): boolean {
+function eventMatches(filter: EventFilter, e: ChainEvent): boolean {
   if (!filter.types.has(e.type)) return false
   if (e.type === 'event' && filter.module !== undefined && e.module !== filter.module) return false
   return true

@@ -21,7 +21,6 @@ import {
   Int,
   type JsonSchema,
   Nullable,
-  type ResponseSpec,
   type RouteSpec,
   StateSchema,
   StringEnum,
@@ -29,17 +28,7 @@ import {
 import { GovchainError, LIMITS } from '@govchain/core'
 import { type Static, Type } from '@sinclair/typebox'
 
-export {
-  ErrorCodeSchema,
-  ErrorSchema,
-  err,
-  INTERNAL,
-  INVALID,
-  type JsonSchema,
-  type ResponseSpec,
-  type RouteSpec,
-  StateSchema,
-}
+export type { JsonSchema, RouteSpec }
 
 const base64 = { type: 'string', contentEncoding: 'base64', description: 'bytes, standard base64 with padding' }
 const height = Int
@@ -58,16 +47,16 @@ export const STATE_KEY_HEX_CHARS_MAX = 1024
 // Answers are TypeBox schemas (JSON Schema underneath): fastify serialises with them and the SDK's
 // answer types are their Static<> (docs/adr/0019-typebox-response-schemas.md).
 
-export const ValidatorSchema = Type.Object({
+const ValidatorSchema = Type.Object({
   id: Type.String(),
   votingPower: Type.Integer({ minimum: 0 }),
   publicKey: HexBytes,
 })
 export type ValidatorJson = Static<typeof ValidatorSchema>
 
-export const PeerSchema = Type.Object({ id: Type.String(), address: Type.Optional(Type.String()) })
+const PeerSchema = Type.Object({ id: Type.String(), address: Type.Optional(Type.String()) })
 
-export const StatusSchema = Type.Object({
+const StatusSchema = Type.Object({
   chainId: Type.String(),
   suite: StringEnum(['gm', 'intl'] as const),
   node: Type.String({ description: 'name of the node that answered' }),
@@ -82,7 +71,7 @@ export const StatusSchema = Type.Object({
 })
 export type StatusJson = Static<typeof StatusSchema>
 
-export const BlockHeaderSchema = Type.Object(
+const BlockHeaderSchema = Type.Object(
   {
     chainId: Type.String(),
     height,
@@ -99,7 +88,7 @@ export const BlockHeaderSchema = Type.Object(
   { description: 'Decoded header; `headerBytes` of the block carries the exact encoded bytes that were signed.' },
 )
 
-export const BlockSchema = Type.Object({
+const BlockSchema = Type.Object({
   height,
   hash: Hex32,
   header: BlockHeaderSchema,
@@ -115,9 +104,8 @@ export const BlockSchema = Type.Object({
     }),
   ),
 })
-export type BlockJson = Static<typeof BlockSchema>
 
-export const SubmitTxRequestSchema: JsonSchema = {
+const SubmitTxRequestSchema: JsonSchema = {
   type: 'object',
   required: ['tx'],
   additionalProperties: false,
@@ -131,12 +119,12 @@ export const SubmitTxRequestSchema: JsonSchema = {
   },
 }
 
-export const SubmitTxResponseSchema = Type.Object({ hash: Hex32 })
+const SubmitTxResponseSchema = Type.Object({ hash: Hex32 })
 
 /** Transactions in one POST /v1/txs/batch at most (and the request body limit still applies). */
 export const BATCH_TXS_MAX = 1000
 
-export const SubmitTxsRequestSchema: JsonSchema = {
+const SubmitTxsRequestSchema: JsonSchema = {
   type: 'object',
   required: ['txs'],
   additionalProperties: false,
@@ -152,7 +140,7 @@ export const SubmitTxsRequestSchema: JsonSchema = {
   },
 }
 
-export const SubmitTxsItemSchema = Type.Union(
+const SubmitTxsItemSchema = Type.Union(
   [
     Type.Object({ hash: Hex32 }),
     Type.Object({
@@ -167,9 +155,8 @@ export const SubmitTxsItemSchema = Type.Union(
       'accepted: `hash`; refused: `code`, `message` and maybe `details`, as a single submission would answer',
   },
 )
-export type SubmitTxsItemJson = Static<typeof SubmitTxsItemSchema>
 
-export const SubmitTxsResponseSchema = Type.Object({
+const SubmitTxsResponseSchema = Type.Object({
   accepted: Type.Integer({ minimum: 0, description: 'how many items were accepted' }),
   results: Type.Array(SubmitTxsItemSchema, { description: 'one per submitted item, in order' }),
 })
@@ -177,9 +164,9 @@ export type SubmitTxsJson = Static<typeof SubmitTxsResponseSchema>
 
 const Attributes = Type.Record(Type.String(), Type.String())
 
-export const TxEventSchema = Type.Object({ module: Type.String(), type: Type.String(), attributes: Attributes })
+const TxEventSchema = Type.Object({ module: Type.String(), type: Type.String(), attributes: Attributes })
 
-export const TxSchema = Type.Object(
+const TxSchema = Type.Object(
   {
     hash: Hex32,
     status: StringEnum(['pending', 'committed', 'failed'] as const),
@@ -192,18 +179,17 @@ export const TxSchema = Type.Object(
 )
 export type TxJson = Static<typeof TxSchema>
 
-export const ValidatorsSchema = Type.Object({
+const ValidatorsSchema = Type.Object({
   validators: Type.Array(ValidatorSchema),
   encoded: Type.String({
     contentEncoding: 'base64',
     description: 'the encoded ValidatorSet, base64 (what a light client trusts)',
   }),
 })
-export type ValidatorsJson = Static<typeof ValidatorsSchema>
 
-export const HealthSchema = Type.Object({ ok: Type.Boolean(), reason: Type.Optional(Type.String()) })
+const HealthSchema = Type.Object({ ok: Type.Boolean(), reason: Type.Optional(Type.String()) })
 
-export const BlockEventSchema = Type.Object({
+const BlockEventSchema = Type.Object({
   type: Type.Literal('block'),
   height,
   hash: Hex32,
@@ -212,7 +198,7 @@ export const BlockEventSchema = Type.Object({
   proposer: Type.String(),
 })
 
-export const TxResultEventSchema = Type.Object({
+const TxResultEventSchema = Type.Object({
   type: Type.Literal('tx'),
   height,
   index: Type.Integer({ minimum: 0 }),
@@ -220,7 +206,7 @@ export const TxResultEventSchema = Type.Object({
   code: Type.String(),
 })
 
-export const ModuleEventSchema = Type.Object({
+const ModuleEventSchema = Type.Object({
   type: Type.Literal('event'),
   height,
   txHash: Hex32,
@@ -229,7 +215,7 @@ export const ModuleEventSchema = Type.Object({
   attributes: Attributes,
 })
 
-export const ChainEventSchema = Type.Union([BlockEventSchema, TxResultEventSchema, ModuleEventSchema], {
+const ChainEventSchema = Type.Union([BlockEventSchema, TxResultEventSchema, ModuleEventSchema], {
   description: 'One WebSocket text message of /v1/events.',
 })
 export type ChainEventJson = Static<typeof ChainEventSchema>
@@ -237,7 +223,7 @@ export type ChainEventJson = Static<typeof ChainEventSchema>
 const JsonSchemaObject = Type.Record(Type.String(), Type.Unknown(), { description: 'a JSON Schema' })
 
 /** The outline of GET /openapi.json (the OpenAPI 3.1 specification describes the rest). */
-export const OpenApiDocumentSchema = Type.Object(
+const OpenApiDocumentSchema = Type.Object(
   {
     openapi: Type.Literal('3.1.0'),
     info: Type.Object({ title: Type.String(), version: Type.String(), description: Type.String() }),
@@ -281,21 +267,21 @@ export const COMPONENTS: Record<string, JsonSchema> = {
 
 // ---------------------------------------------------------------- request parts
 
-export const HeightParamsSchema: JsonSchema = {
+const HeightParamsSchema: JsonSchema = {
   type: 'object',
   required: ['height'],
   additionalProperties: false,
   properties: { height: { ...heightText, description: 'block height, decimal (the first block is 1)' } },
 }
 
-export const TxHashParamsSchema: JsonSchema = {
+const TxHashParamsSchema: JsonSchema = {
   type: 'object',
   required: ['hash'],
   additionalProperties: false,
   properties: { hash: { type: 'string', pattern: '^[0-9a-fA-F]{64}$', description: 'transaction hash, hex' } },
 }
 
-export const StateParamsSchema: JsonSchema = {
+const StateParamsSchema: JsonSchema = {
   type: 'object',
   required: ['module', 'key'],
   additionalProperties: false,
@@ -310,7 +296,7 @@ export const StateParamsSchema: JsonSchema = {
   },
 }
 
-export const StateQuerySchema: JsonSchema = {
+const StateQuerySchema: JsonSchema = {
   type: 'object',
   additionalProperties: false,
   properties: {
@@ -321,7 +307,7 @@ export const StateQuerySchema: JsonSchema = {
 
 export const EVENT_TYPES = ['block', 'tx', 'event'] as const
 
-export const EventsQuerySchema: JsonSchema = {
+const EventsQuerySchema: JsonSchema = {
   type: 'object',
   additionalProperties: false,
   properties: {

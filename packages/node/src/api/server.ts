@@ -62,7 +62,7 @@ export interface ApiLimits {
   requestTimeoutMs: number
 }
 
-export const DEFAULT_API_LIMITS: Readonly<ApiLimits> = Object.freeze({
+const DEFAULT_API_LIMITS: Readonly<ApiLimits> = Object.freeze({
   bodyBytesMax: 1024 * 1024,
   wsConnectionsMax: 256,
   wsConnectionsPerClientMax: 16,
@@ -76,9 +76,7 @@ export const DEFAULT_API_LIMITS: Readonly<ApiLimits> = Object.freeze({
 })
 
 /** Default CORS: any localhost origin (the portal in development); production lists its origins. */
-export const DEFAULT_CORS_ORIGINS: readonly (string | RegExp)[] = [
-  /^https?:\/\/(localhost|127\.0\.0\.1|\[::1\])(:\d{1,5})?$/,
-]
+const DEFAULT_CORS_ORIGINS: readonly (string | RegExp)[] = [/^https?:\/\/(localhost|127\.0\.0\.1|\[::1\])(:\d{1,5})?$/]
 
 export interface ApiServerOptions {
   backend: NodeApiBackend
@@ -184,7 +182,7 @@ function clientErrorCode(error: { code?: string }): ErrorCode {
  * Answers a request the HTTP parser refused (server `clientError`) with the error model's JSON,
  * then closes the socket (the parser's state is lost, so the connection cannot go on).
  */
-export function writeClientError(error: Error & { code?: string }, socket: Duplex): void {
+function writeClientError(error: Error & { code?: string }, socket: Duplex): void {
   // A reset connection has nobody left to answer.
   if (error.code === 'ECONNRESET' || socket.destroyed) return
   const a = answer(clientErrorCode(error))

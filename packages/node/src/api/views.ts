@@ -23,7 +23,7 @@ export function statusJson(s: StatusView) {
   }
 }
 
-export function headerJson(h: BlockHeader) {
+function headerJson(h: BlockHeader) {
   return {
     chainId: h.chainId,
     height: h.height,

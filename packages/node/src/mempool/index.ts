@@ -295,4 +295,4 @@ export class Mempool {
   }
 }
 
-export { type CommittedSenderStateInput, committedSenderState } from './sender-state.ts'
+export { committedSenderState } from './sender-state.ts'

@@ -38,7 +38,7 @@ export interface VerifyOutcome {
 }
 
 /** What the user gave: a QR payload, a compact SD-JWT, or JSON holding either. */
-export function parseVerifyInput(raw: string): { credential: string } | { qr: string } {
+function parseVerifyInput(raw: string): { credential: string } | { qr: string } {
   const text = raw.trim()
   if (text.startsWith('GCL1')) return { qr: text }
   if (text.startsWith('{')) {
@@ -157,7 +157,7 @@ export function VerifyPage() {
 }
 
 /** Node evaluation + proof material, then the browser's own verdict from that proof. */
-export async function verifyInBrowser(
+async function verifyInBrowser(
   app: ReturnType<typeof useApp>,
   input: { credential: string } | { qr: string },
 ): Promise<VerifyOutcome> {
@@ -225,7 +225,7 @@ export async function verifyInBrowser(
 }
 
 /** Checks the node's proof material with the light client (details for display); never throws. */
-export function checkProofInBrowser(app: ReturnType<typeof useApp>, verdict: Verdict): BrowserProofCheck | undefined {
+function checkProofInBrowser(app: ReturnType<typeof useApp>, verdict: Verdict): BrowserProofCheck | undefined {
   const p = verdict.proof
   if (p === null || p === undefined) return undefined
   const lc = app.lightClient
@@ -266,7 +266,7 @@ function verdictTone(v: string): 'ok' | 'bad' | 'warn' {
   return 'bad'
 }
 
-export function VerdictView({ outcome }: { outcome: VerifyOutcome }) {
+function VerdictView({ outcome }: { outcome: VerifyOutcome }) {
   const { t, lang, orgName } = useApp()
   const { verdict: v, browser } = outcome
   // Valid only if the browser itself verified the proof behind the verdict.

@@ -36,19 +36,13 @@ export function statusTone(s: string): Tone {
 }
 
 /** Credentials kept on this device (localStorage), by licence id. */
-export function localCredentials(holder: string): Record<string, string> {
+function localCredentials(holder: string): Record<string, string> {
   try {
     return JSON.parse(localStorage.getItem(`govchain.wallet.${holder}`) ?? '{}') as Record<string, string>
   } catch {
     return {}
   }
 }
-export function keepCredential(holder: string, id: string, credential: string): void {
-  const all = localCredentials(holder)
-  all[id] = credential
-  localStorage.setItem(`govchain.wallet.${holder}`, JSON.stringify(all))
-}
-
 export function WalletPage() {
   const { t, client, identity, suite, config } = useApp()
   const did = identity?.kind === 'officer' ? undefined : identity?.did

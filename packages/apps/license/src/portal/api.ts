@@ -7,7 +7,6 @@ import type {
   LicenseAnswer,
   LicenseGrantView,
   LicenseHistoryAnswer,
-  LicenseHistoryView,
   LicensePage,
   LicenseTypesAnswer,
   LicenseTypeView,
@@ -15,17 +14,14 @@ import type {
   LicenseUseView,
   LicenseVerdictView,
   LicenseView,
-  VerdictCheckView,
 } from '../views.ts'
 
 export type License = LicenseView
 export type LicenseType = LicenseTypeView
-export type LicenseHistoryEntry = LicenseHistoryView
 export type LicenseGrant = LicenseGrantView
 export type LicenseUse = LicenseUseView
 /** The node's verdict; the Verify page also builds one from an offline check, which names no licence id. */
 export type Verdict = WithProofs<Omit<LicenseVerdictView, 'licenseId'>> & { licenseId?: string | null }
-export type VerdictCheck = VerdictCheckView
 
 export const licenseApi = {
   types: (base: string) => callJson<LicenseTypesAnswer>(base, 'GET', '/v1/license-types'),

@@ -10,9 +10,7 @@ import type {
   ChallengeAnswer,
   LineageAnswer,
   ReceiptPage,
-  ReceiptView,
   RefusalPage,
-  RefusalView,
   RequestPage,
   RequestView,
 } from '../views.ts'
@@ -21,8 +19,6 @@ import type {
 
 export type ResourceVersion = ResourceVersionView
 export type SharingRequest = RequestView
-export type Receipt = ReceiptView
-export type Refusal = RefusalView
 export type Access = AccessView
 
 export const sharingApi = {
