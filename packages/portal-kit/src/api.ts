@@ -14,11 +14,13 @@ const ANSWER_BYTES_MAX = 16 * 1024 * 1024
 /** One transport per base URL (node API or the department's gateway): the SDK's, with its limits and error model. */
 const transports = new Map<string, HttpTransport>()
 function transportFor(base: string): HttpTransport {
-  let t = transports.get(base)
+  // '' (or a path) is this page's own server: the portal server's demo mailbox, a gateway proxy.
+  const url = /^https?:\/\//.test(base) ? base : new URL(base === '' ? '/' : base, globalThis.location.href).href
+  let t = transports.get(url)
   if (t === undefined) {
-    t = new HttpTransport({ url: base, timeoutMs: REQUEST_TIMEOUT_MS, responseBytesMax: ANSWER_BYTES_MAX })
+    t = new HttpTransport({ url, timeoutMs: REQUEST_TIMEOUT_MS, responseBytesMax: ANSWER_BYTES_MAX })
     if (transports.size >= 16) transports.clear()
-    transports.set(base, t)
+    transports.set(url, t)
   }
   return t
 }
