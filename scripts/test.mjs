@@ -12,9 +12,10 @@
 // node's default: its files start networks of processes that time out when starved of CPU.
 // Both tiers print their wall time at the end, so a tier that grows is seen.
 import { spawnSync } from 'node:child_process'
-import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs'
-import { availableParallelism } from 'node:os'
+import { existsSync, mkdtempSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs'
+import { availableParallelism, tmpdir } from 'node:os'
 import { join, relative } from 'node:path'
+import { pathToFileURL } from 'node:url'
 
 const root = new URL('..', import.meta.url).pathname
 const args = process.argv.slice(2)
@@ -86,15 +87,45 @@ function childCpuS() {
 }
 
 const nodeOptions = [process.env.NODE_OPTIONS ?? '', '--conditions=development'].join(' ').trim()
+
+/**
+ * The fast tier's files, in `n` groups of about equal size, each group one process: a test
+ * process's start (the TypeScript loader, then the module graph of node, app and core) costs
+ * about a second of CPU, more than most fast files' tests, so one process per file spent half
+ * the tier starting up. Files are independent modules; a group imports them one after the other
+ * and node:test runs their tests in import order. The slow tier keeps one process per file.
+ */
+function groupEntries(tierFiles, n) {
+  const dir = mkdtempSync(join(tmpdir(), 'govchain-test-groups-'))
+  const groups = Array.from({ length: Math.min(n, tierFiles.length) }, () => ({ files: [], bytes: 0 }))
+  const bySize = [...tierFiles].sort((a, b) => statSync(b).size - statSync(a).size)
+  for (const f of bySize) {
+    const g = groups.reduce((min, x) => (x.bytes < min.bytes ? x : min))
+    g.files.push(f)
+    g.bytes += statSync(f).size
+  }
+  return groups.map((g, i) => {
+    const entry = join(dir, `group-${i}.test.mjs`)
+    writeFileSync(
+      entry,
+      `${g.files
+        .sort()
+        .map((f) => `await import(${JSON.stringify(pathToFileURL(f).href)})`)
+        .join('\n')}\n`,
+    )
+    return entry
+  })
+}
 const summaries = []
 let status = 0
 for (const tier of tiers) {
   const startedMs = performance.now()
   const cpuStartedS = childCpuS()
   const concurrency = tier.concurrency === undefined ? [] : [`--test-concurrency=${tier.concurrency}`]
+  const entries = tier.concurrency === undefined ? tier.files : groupEntries(tier.files, tier.concurrency)
   const r = spawnSync(
     process.execPath,
-    ['--import', 'tsx', '--test', '--test-reporter=spec', ...concurrency, ...tier.files],
+    ['--import', 'tsx', '--test', '--test-reporter=spec', ...concurrency, ...entries],
     { stdio: 'inherit', cwd: root, env: { ...process.env, NODE_OPTIONS: nodeOptions } },
   )
   const wallS = (performance.now() - startedMs) / 1000
@@ -103,7 +134,7 @@ for (const tier of tiers) {
   summaries.push(
     `${tier.name}: ${tier.files.length} files in ${wallS.toFixed(1)} s wall` +
       `${cpuS === undefined ? '' : `, ${cpuS.toFixed(1)} s CPU`}` +
-      `${tier.concurrency === undefined ? '' : `, ${tier.concurrency} at a time`}` +
+      `${tier.concurrency === undefined ? '' : `, ${entries.length} processes`}` +
       `${r.status === 0 ? '' : ` (FAILED, exit ${r.status ?? r.signal})`}`,
   )
   if (r.status !== 0) status = r.status ?? 1

@@ -383,4 +383,22 @@ describe('habits', () => {
     }
     assert.deepEqual(offences, [])
   })
+
+  it('fast test files install no file-level per-test hooks or process handlers (they share a process)', () => {
+    const offences: string[] = []
+    const walk = (dir: string): void => {
+      for (const name of readdirSync(dir)) {
+        const path = join(dir, name)
+        if (name === 'node_modules' || name === 'dist') continue
+        if (statSync(path).isDirectory()) walk(path)
+        else if (name.endsWith('.test.ts') && !name.endsWith('.slow.test.ts')) {
+          const text = readFileSync(path, 'utf8')
+          if (/^(beforeEach|afterEach)\(/m.test(text)) offences.push(`${relative(root, path)}: file-level hook`)
+          if (/^process\.(on|once|exit)\(/m.test(text)) offences.push(`${relative(root, path)}: process handler`)
+        }
+      }
+    }
+    walk(join(root, 'packages'))
+    assert.deepEqual(offences, [])
+  })
 })
