@@ -6,6 +6,7 @@
  *   npm run record:chain                                   both suites, to packages/node/test/fixtures/
  *   npm run record:chain -- --suite intl --out file.json   one suite, to a file
  *   npm run record:chain -- --check file.json [...]        replay a recording, print the first difference
+ *   npm run record:chain -- --extend [file.json ...]       append the extensions a recording lacks
  *
  * One process, no network, no wall clock: keys come from fixed seeds, block times are fixed, so
  * an intl recording is byte-for-byte reproducible (Ed25519 signs deterministically); SM2
@@ -20,10 +21,8 @@ import { dirname, join, relative } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { parseArgs } from 'node:util'
 import { AnchorPutArgs } from '@govchain/anchor/schema'
-import { type Genesis, parseGenesis, readonlyKeeper, signTx, txHashOf } from '@govchain/app'
 import { CatalogPublishArgs, CatalogSetGatewayArgs } from '@govchain/catalog/schema'
 import {
-  type CryptoSuite,
   codec,
   concatBytes,
   DOMAIN,
@@ -36,7 +35,6 @@ import {
   utf8,
   Vote,
 } from '@govchain/core'
-import type { GovernanceKeeper } from '@govchain/governance'
 import { EvidenceArgs, type ProposalAction, ProposeArgs, VoteArgs } from '@govchain/governance/schema'
 import {
   AddOfficerArgs,
@@ -75,21 +73,29 @@ import {
 } from '@govchain/sharing/schema'
 import { DEMO_DEPARTMENTS } from '../packages/node/src/home.ts'
 import {
-  ChainRunner,
   coverageGaps,
   describeMismatches,
-  eventsOf,
-  headerOf,
   methodOf,
   RECORDING_BYTES_MAX,
   RECORDING_FORMAT,
-  type RecordedBlock,
-  type RecordedTx,
   type Recording,
   readRecording,
   recordingModules,
   replayRecording,
 } from '../packages/node/test/recorded-chain-fixtures.ts'
+import type { ExtensionContext } from './recorded-chain/extension.ts'
+import { EXTENSIONS } from './recorded-chain/index.ts'
+import {
+  DAY_MS,
+  FAKE_CA_PEM,
+  GENESIS_TIME_MS,
+  keyOf,
+  makeGenesis,
+  ORGS,
+  type Org,
+  Recorder,
+  type Signer,
+} from './recorded-chain/recorder.ts'
 
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..')
 const FIXTURES = join(ROOT, 'packages/node/test/fixtures')
@@ -100,6 +106,7 @@ const HELP = `Records the recorded-chain fixture, or replays one and compares (d
 Usage:
   node -C development --import tsx scripts/record-chain.ts [--suite gm|intl|all] [--out <file>]
   node -C development --import tsx scripts/record-chain.ts --check <file> [<file>...]
+  node -C development --import tsx scripts/record-chain.ts --extend [<file>...]
 
   --suite <s>    gm, intl or all (default all: both suites, each to
                  packages/node/test/fixtures/recorded-chain-<suite>.json)
@@ -107,45 +114,15 @@ Usage:
   --check        replay the given recordings with the current code; prints the first
                  difference (block, field, recorded and replayed values, and the first
                  transaction after which the state root differs); exit code 1 if any
+  --extend       append to each recording (default: both fixtures) the blocks of every
+                 extension in scripts/recorded-chain/index.ts it does not list yet; its
+                 blocks are replayed first and kept byte-identical (a new module's way in)
   -h, --help     this text
 
 Regenerate only when a change is meant to change state, and say so in the commit message.
 (npm run record:chain -- <options> runs the same.)`
 
 // ---------------------------------------------------------------- keys and scenario helpers
-
-const GENESIS_TIME_MS = 1_700_000_000_000
-const FAKE_CA_PEM = '-----BEGIN CERTIFICATE-----\nTUlJQg==\n-----END CERTIFICATE-----\n'
-const DAY_MS = 86_400_000
-/** validUntilHeight of every transaction: within maxTxValidityBlocks of every height recorded. */
-const VALID_UNTIL_HEIGHT = 500
-
-interface Signer {
-  name: string
-  privateKey: Uint8Array
-  publicKey: Uint8Array
-}
-
-/** A key pair derived from a fixed seed (the same on every run): hash(seed), re-hashed until the suite accepts it. */
-function keyOf(suite: CryptoSuite, name: string): Signer {
-  let privateKey = suite.hash(utf8(`govchain/recorded-chain/v1/${suite.name}/${name}`))
-  for (;;) {
-    try {
-      return { name, privateKey, publicKey: suite.publicKeyFromPrivate(privateKey) }
-    } catch {
-      privateKey = suite.hash(privateKey)
-    }
-  }
-}
-
-interface PlannedTx {
-  bytes: Uint8Array
-  hash: Uint8Array
-  module: string
-  method: string
-  expect: string
-  note: string
-}
 
 /** The JSON text of a recording, laid out as biome formats JSON (so `biome check` accepts the file as written). */
 function toJsonText(value: unknown): string {
@@ -176,160 +153,6 @@ function toJsonText(value: unknown): string {
     return `{\n${lines.join(',\n')}\n${indent}}`
   }
   return `${out(value, '', 0, 0)}\n`
-}
-
-// ---------------------------------------------------------------- the recorder
-
-class Recorder {
-  readonly suite: CryptoSuite
-  readonly genesis: Genesis
-  readonly chain: ChainRunner
-  readonly blocks: RecordedBlock[] = []
-  readonly problems: string[] = []
-  genesisStateRoot = ''
-  private nonce = 0
-  private timeMs: number
-
-  constructor(genesis: Genesis) {
-    this.genesis = genesis
-    this.suite = getSuite(genesis.suite)
-    this.chain = new ChainRunner(genesis, recordingModules())
-    this.timeMs = genesis.genesisTimeMs
-  }
-
-  /** Signs a transaction now (its hash is known before it runs: request and grant ids are tx hashes). */
-  tx<A>(from: Signer | Signer[], mm: string, args: codec.Codec<A>, value: A, expect: string, note: string) {
-    const signers = Array.isArray(from) ? from : [from]
-    const [module, method] = mm.split('.') as [string, string]
-    const signed = signTx(
-      this.suite,
-      {
-        chainId: this.genesis.chainId,
-        sender: signers[0]!.publicKey,
-        nonce: ++this.nonce,
-        validUntilHeight: VALID_UNTIL_HEIGHT,
-        module,
-        method,
-        args: codec.encode(args, value),
-      },
-      signers.map((s) => s.privateKey),
-    )
-    const planned: PlannedTx = {
-      bytes: signed.bytes,
-      hash: txHashOf(this.suite, signed.bytes),
-      module,
-      method,
-      expect,
-      note,
-    }
-    return planned
-  }
-
-  get height(): number {
-    return this.chain.height
-  }
-
-  /** Block time of the next block: `advanceMs` after the previous one. */
-  nextTime(advanceMs: number): number {
-    return this.timeMs + advanceMs
-  }
-
-  governance(): GovernanceKeeper {
-    const meta = this.chain.store.meta()!
-    return readonlyKeeper<GovernanceKeeper>({
-      suite: this.suite,
-      store: this.chain.store,
-      modules: this.chain.modules,
-      module: 'governance',
-      root: meta.stateRoot,
-      height: meta.height,
-      timeMs: this.timeMs,
-    })
-  }
-
-  /** Builds, checks and commits the next block; records it. */
-  block(advanceMs: number, txs: PlannedTx[]): void {
-    const height = this.chain.height
-    const timeMs = this.nextTime(advanceMs)
-    const proposer = this.genesis.validators[(height - 1) % this.genesis.validators.length]!.id
-    const bytes = txs.map((t) => t.bytes)
-    const roots = this.chain.stateRootsByPrefix(timeMs, bytes)
-    if (height === 1) this.genesisStateRoot = toHex(roots[0]!)
-    const built = this.chain.build(timeMs, proposer, bytes)
-    for (const d of built.dropped) {
-      const t = txs.find((x) => toHex(x.hash) === toHex(d.txHash))
-      this.problems.push(`height ${height}: ${t?.module}.${t?.method} (${t?.note}) left out as inadmissible: ${d.code}`)
-    }
-    const execution = this.chain.validate(built)
-    if (toHex(execution.stateRoot) !== toHex(built.block.header.stateRoot)) {
-      this.problems.push(`height ${height}: validateBlock's state root differs from buildBlock's`)
-    }
-    const results = built.execution.results
-    const recorded: RecordedTx[] = []
-    txs.forEach((t, i) => {
-      const r = results.find((x) => toHex(x.txHash) === toHex(t.hash))
-      if (r === undefined) return
-      if (r.code !== t.expect) {
-        this.problems.push(`height ${height}: ${t.module}.${t.method} (${t.note}): got ${r.code}, expected ${t.expect}`)
-      }
-      recorded.push({
-        module: t.module,
-        method: t.method,
-        note: t.note,
-        code: r.code,
-        txHash: toHex(t.hash),
-        stateRootAfter: toHex(roots[i + 1]!),
-        events: eventsOf(r),
-        bytes: toHex(t.bytes),
-      })
-    })
-    if (built.dropped.length === 0 && roots[txs.length] !== undefined) {
-      if (toHex(roots[txs.length]!) !== toHex(built.block.header.stateRoot)) {
-        this.problems.push(`height ${height}: the state root of the whole block differs from its last prefix's`)
-      }
-    }
-    this.chain.commit(built)
-    this.timeMs = timeMs
-    this.blocks.push({
-      height,
-      timeMs,
-      proposer,
-      header: headerOf(built.block.header),
-      blockHash: toHex(built.blockHash),
-      txs: recorded,
-    })
-  }
-}
-
-// ---------------------------------------------------------------- genesis
-
-const ORGS = ['market', 'housing', 'police', 'tax', 'hrss'] as const
-type Org = (typeof ORGS)[number]
-
-function makeGenesis(suite: CryptoSuite): Genesis {
-  return parseGenesis({
-    chainId: `govchain-recorded-${suite.name}`,
-    suite: suite.name,
-    genesisTimeMs: GENESIS_TIME_MS,
-    organisations: ORGS.map((id) => {
-      const i = DEMO_DEPARTMENTS.findIndex((d) => d.id === id)
-      const d = DEMO_DEPARTMENTS[i]!
-      return {
-        ...d,
-        code: demoCreditCode(i, d.regionCode),
-        caCertPem: FAKE_CA_PEM,
-        operatorPublicKey: toHex(keyOf(suite, `${id}-admin`).publicKey),
-      }
-    }),
-    validators: ORGS.map((id) => ({
-      id,
-      orgId: id,
-      publicKey: toHex(keyOf(suite, `${id}-validator`).publicKey),
-      votingPower: 10,
-    })),
-    // Small, so a DID reaches its daily anchor quota within the recording.
-    params: { anchorQuotaPerIdentityPerDay: 2 },
-  })
 }
 
 // ---------------------------------------------------------------- the scenario
@@ -1497,6 +1320,46 @@ function record(suiteName: SuiteName): Recording {
     anchor(natresAdmin, 18, 'OK', 'the new organisation anchors'),
   ])
 
+  const applied = applyExtensions(rec, [])
+  return finish(rec, suiteName, applied)
+}
+
+/** The context an extension records in: the recorder and the base scenario's fixed keys. */
+function extensionContext(rec: Recorder): ExtensionContext {
+  const suite = rec.suite
+  const k = (name: string) => keyOf(suite, name)
+  return {
+    rec,
+    suite,
+    key: k,
+    h: (text: string) => suite.hash(utf8(text)),
+    admin: Object.fromEntries(ORGS.map((o) => [o, k(`${o}-admin`)])) as Record<Org, Signer>,
+    validator: Object.fromEntries(ORGS.map((o) => [o, k(`${o}-validator`)])) as Record<Org, Signer>,
+    code: Object.fromEntries(rec.genesis.organisations.map((o) => [o.id, o.code])) as Record<Org, string>,
+  }
+}
+
+/** Runs, in order, every extension not in `done`; returns the names applied in all. */
+function applyExtensions(rec: Recorder, done: readonly string[]): string[] {
+  const known = new Set(EXTENSIONS.map((e) => e.name))
+  const foreign = done.filter((n) => !known.has(n))
+  if (foreign.length > 0)
+    throw new Error(`the recording lists extensions this tree does not have: ${foreign.join(', ')}`)
+  const applied = [...done]
+  const ctx = extensionContext(rec)
+  for (const e of EXTENSIONS) {
+    if (done.includes(e.name)) continue
+    const before = rec.blocks.length
+    e.record(ctx)
+    if (rec.blocks.length === before) rec.problems.push(`extension ${e.name} appended no block`)
+    applied.push(e.name)
+  }
+  return applied
+}
+
+/** Checks that every method succeeded and failed somewhere and nothing went other than planned; the recording. */
+function finish(rec: Recorder, suiteName: SuiteName, extensions: readonly string[]): Recording {
+  const genesis = rec.genesis
   const counts = new Map<string, { total: number; ok: number }>()
   for (const b of rec.blocks) {
     for (const x of b.txs) {
@@ -1514,7 +1377,8 @@ function record(suiteName: SuiteName): Recording {
   if (rec.problems.length > 0) {
     throw new Error(
       `the scenario no longer runs as written (nothing written):\n  ${rec.problems.join('\n  ')}\n` +
-        'If the change is meant to change state, update the scenario in scripts/record-chain.ts to match.',
+        'If the change is meant to change state, update the scenario in scripts/record-chain.ts ' +
+        '(or the extension under scripts/recorded-chain/) to match.',
     )
   }
   return {
@@ -1527,8 +1391,28 @@ function record(suiteName: SuiteName): Recording {
     genesis,
     genesisHash: toHex(rec.chain.genesisHash),
     genesisStateRoot: rec.genesisStateRoot,
+    ...(extensions.length === 0 ? {} : { extensions: [...extensions] }),
     blocks: rec.blocks,
   }
+}
+
+/**
+ * Appends the extensions a recording does not list yet: its blocks are re-executed from their
+ * bytes (they must still replay to their hashes) and kept as they are, new blocks follow.
+ */
+function extend(file: string): Recording | undefined {
+  const recording = readRecording(file)
+  const report = replayRecording(recording)
+  if (report.mismatches.length > 0) {
+    throw new Error(
+      `${relative(process.cwd(), file)} no longer replays byte-identical; --extend only appends:\n${describeMismatches(report.mismatches)}`,
+    )
+  }
+  const done = recording.extensions ?? []
+  if (EXTENSIONS.every((e) => done.includes(e.name))) return undefined
+  const rec = Recorder.resume(recording)
+  const applied = applyExtensions(rec, done)
+  return finish(rec, recording.suite, applied)
 }
 
 // ---------------------------------------------------------------- main
@@ -1566,6 +1450,7 @@ function main(): number {
       suite: { type: 'string' },
       out: { type: 'string' },
       check: { type: 'boolean' },
+      extend: { type: 'boolean' },
       help: { type: 'boolean', short: 'h' },
     },
   })
@@ -1579,6 +1464,23 @@ function main(): number {
       return 2
     }
     return check(positionals)
+  }
+  if (values.extend) {
+    if (values.suite !== undefined || values.out !== undefined) {
+      console.error('--extend takes recording files (default: both fixtures) and no --suite or --out (see --help)')
+      return 2
+    }
+    const files = positionals.length > 0 ? positionals : (['gm', 'intl'] as const).map(defaultOut)
+    for (const file of files) {
+      const recording = extend(file)
+      const name = relative(process.cwd(), file)
+      if (recording === undefined) {
+        console.log(`${name}: already holds every extension (${EXTENSIONS.map((e) => e.name).join(', ') || 'none'})`)
+        continue
+      }
+      console.log(`${name}: ${write(recording, file)}; extensions ${recording.extensions?.join(', ')}`)
+    }
+    return 0
   }
   if (positionals.length > 0) {
     console.error(`unexpected argument ${positionals[0]} (see --help)`)
@@ -1595,19 +1497,21 @@ function main(): number {
     return 2
   }
   for (const s of suites) {
-    const recording = record(s)
-    const text = toJsonText(recording)
-    if (text.length > RECORDING_BYTES_MAX)
-      throw new Error(`recording is ${text.length} bytes, over ${RECORDING_BYTES_MAX}`)
     const out = values.out ?? defaultOut(s)
-    writeFileSync(out, text)
-    const txs = recording.blocks.reduce((n, b) => n + b.txs.length, 0)
-    const ok = recording.blocks.reduce((n, b) => n + b.txs.filter((x) => x.code === 'OK').length, 0)
-    console.log(
-      `${relative(process.cwd(), out)}: ${recording.blocks.length} blocks, ${txs} transactions (${ok} OK, ${txs - ok} failing), ${text.length} bytes`,
-    )
+    console.log(`${relative(process.cwd(), out)}: ${write(record(s), out)}`)
   }
   return 0
+}
+
+/** Writes a recording (size-checked); a one-line summary. */
+function write(recording: Recording, out: string): string {
+  const text = toJsonText(recording)
+  if (text.length > RECORDING_BYTES_MAX)
+    throw new Error(`recording is ${text.length} bytes, over ${RECORDING_BYTES_MAX}`)
+  writeFileSync(out, text)
+  const txs = recording.blocks.reduce((n, b) => n + b.txs.length, 0)
+  const ok = recording.blocks.reduce((n, b) => n + b.txs.filter((x) => x.code === 'OK').length, 0)
+  return `${recording.blocks.length} blocks, ${txs} transactions (${ok} OK, ${txs - ok} failing), ${text.length} bytes`
 }
 
 try {

@@ -102,6 +102,11 @@ export interface Recording {
   genesisHash: string
   /** State root after every module's initGenesis, before block 1's transactions. */
   genesisStateRoot: string
+  /**
+   * The extensions (scripts/recorded-chain/) whose blocks follow the base scenario's, in order:
+   * a module added after the recording appends its blocks instead of re-recording the others.
+   */
+  extensions?: string[]
   blocks: RecordedBlock[]
 }
 

@@ -1,0 +1,8 @@
+/**
+ * Recorded-chain extensions, in the order they are appended (docs/recorded-chain.md). A new
+ * module adds one file here exporting an Extension and one line below, then runs
+ * `npm run record:chain -- --extend`; the blocks already recorded stay byte-identical.
+ */
+import type { Extension } from './extension.ts'
+
+export const EXTENSIONS: readonly Extension[] = []
