@@ -394,14 +394,25 @@ export class GovchainNode implements NodeApiBackend {
     }
   }
 
-  /** Routes a message to the reactor of its channel; a message that does not decode costs the peer its connection. */
+  /**
+   * Routes a message to the reactor of its channel; a message that does not decode costs the peer
+   * its connection. Any other failure is ours (a full disk, an I/O error: found by the chaos
+   * suite, docs/reliability.md) and is logged as such, not charged to the peer that sent it.
+   */
   private onPeerMessage(peer: string, channel: number, payload: Uint8Array): void {
     if (this.stopped) return
     try {
       this.byChannel.get(channel)?.receive(peer, channel, payload)
     } catch (e) {
-      this.logger.warn({ peer, channel, code: isGovchainError(e) ? e.code : 'UNKNOWN', err: String(e) }, 'bad message')
-      if (isGovchainError(e) && e.code.startsWith('DECODE_')) this.p2p.disconnect(peer, e.code)
+      if (isGovchainError(e) && e.code.startsWith('DECODE_')) {
+        this.logger.warn({ peer, channel, code: e.code, err: String(e) }, 'bad message')
+        this.p2p.disconnect(peer, e.code)
+      } else {
+        this.logger.error(
+          { peer, channel, code: isGovchainError(e) ? e.code : 'INTERNAL', err: String(e) },
+          'could not handle a peer message (local failure)',
+        )
+      }
     }
   }
 
