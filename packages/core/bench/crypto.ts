@@ -74,6 +74,7 @@ const smOpts = { hash: true, der: false } as const
 const smSig = smSm2.doSignature(msg, privHex, smOpts)
 const ourSig = suites.gm.sign(kp.privateKey, msg)
 const jsSig = jsSuites.gm.sign(kp.privateKey, msg)
+const ourCt = suites.gm.encrypt(kp.publicKey, msg)
 // The addon's handle for this key, never given a table: a key verified for the first time.
 const noTable = sm2Native?.parsePublicKey(kp.publicKey) ?? null
 // The machine may be shared: measure ours and theirs interleaved in rounds, report the medians.
@@ -90,6 +91,11 @@ for (let r = 0; r < ROUNDS; r++) {
   sample('theirVerify', () => smSm2.doVerifySignature(msg, smSig, pubHex, smOpts))
   sample('ourVerify', () => suites.gm.verify(kp.publicKey, msg, ourSig))
   sample('jsVerify', () => jsSuites.gm.verify(kp.publicKey, msg, jsSig))
+  sample('ourEncrypt', () => suites.gm.encrypt(kp.publicKey, msg))
+  sample('jsEncrypt', () => jsSuites.gm.encrypt(kp.publicKey, msg))
+  sample('theirEncrypt', () => smSm2.doEncrypt(msg, pubHex, 1))
+  sample('ourDecrypt', () => suites.gm.decrypt(kp.privateKey, ourCt))
+  sample('jsDecrypt', () => jsSuites.gm.decrypt(kp.privateKey, ourCt))
   if (sm2Native && noTable) {
     sample('nativeNoTable', () => sm2Native!.verify(noTable, msg, ourSig))
     sample('nativeEvp', () => sm2Native!.verifyEvp(noTable, msg, ourSig))
@@ -112,6 +118,13 @@ console.log(
 )
 console.log(
   `sm2.verify ours(${suites.gm.backend})=${fmt(ourVerify)}/s sm-crypto-v2=${fmt(theirVerify)}/s ratio=${(ourVerify / theirVerify).toFixed(1)}`,
+)
+// Issue 19: the gateway's per-response SM2 encryption, native (OpenSSL EVP) against the pure-JS path.
+console.log(
+  `sm2.encrypt(100 B) ours(${cryptoBackend()})=${fmt(median('ourEncrypt'))}/s js=${fmt(median('jsEncrypt'))}/s sm-crypto-v2=${fmt(median('theirEncrypt'))}/s ratio-to-js=${(median('ourEncrypt') / median('jsEncrypt')).toFixed(1)}`,
+)
+console.log(
+  `sm2.decrypt(100 B) ours(${cryptoBackend()})=${fmt(median('ourDecrypt'))}/s js=${fmt(median('jsDecrypt'))}/s ratio-to-js=${(median('ourDecrypt') / median('jsDecrypt')).toFixed(1)}`,
 )
 if (samples.nativeNoTable) {
   // ourVerify above is a key verified many times, so it has its precomputed table.

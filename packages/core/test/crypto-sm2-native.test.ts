@@ -9,7 +9,7 @@ import { createHash, randomBytes } from 'node:crypto'
 import { describe, it } from 'node:test'
 import { sm2 as smSm2, sm3 as smSm3 } from 'sm-crypto-v2'
 import { digestBackend, SM2_TABLE_AFTER_USES, sm2Native } from '../src/crypto/node.ts'
-import { fromHex, suites, toHex } from '../src/index.ts'
+import { fromHex, jsSuites, suites, toHex } from '../src/index.ts'
 import { loadVectors } from './vectors/runner.ts'
 
 const N = BigInt('0xfffffffeffffffffffffffffffffffff7203df6b21c6052b53bbf40939d54123')
@@ -176,5 +176,68 @@ describe('addon digest (SHA-256, SM3) agrees with Node crypto and sm-crypto-v2',
     assert.throws(() => addon.digest!(0, data, -1, out), TypeError)
     assert.throws(() => addon.digest!(0, data, 8, new Uint8Array(new ArrayBuffer(31))), TypeError)
     assert.throws(() => addon.digest!(0, 'abc' as unknown as Uint8Array, 3, out), TypeError)
+  })
+})
+
+describe('SM2 native encryption (OpenSSL EVP, GB/T 32918.4) agrees with the pure-JS path and sm-crypto-v2', () => {
+  const addon = sm2Native
+  if (addon === undefined) {
+    it('runs only with the addon, which GOVCHAIN_CRYPTO_NATIVE=0 turns off', () => {
+      assert.equal(process.env.GOVCHAIN_CRYPTO_NATIVE, '0')
+    })
+    return
+  }
+  const js = jsSuites.gm
+  const native = suites.gm
+
+  it('the addon encrypts and decrypts (not the JS fallback)', () => {
+    const { privateKey, publicKey } = js.generateKeyPair()
+    const h = addon.parsePublicKey(publicKey)!
+    const ct = addon.encrypt!(h, Uint8Array.of(1, 2, 3))
+    assert.ok(ct !== null && ct.length === 65 + 32 + 3 && ct[0] === 0x04)
+    assert.deepEqual([...addon.decrypt!(addon.parsePrivateKey(privateKey)!, ct)!], [1, 2, 3])
+  })
+
+  it('random keys and lengths: native ↔ JS ↔ sm-crypto-v2 (C1C3C2) decrypt each other', () => {
+    for (let i = 0; i < 40; i++) {
+      const { privateKey, publicKey } = js.generateKeyPair()
+      const msg = randomBytes(1 + ((i * 37) % 300))
+      const byNative = native.encrypt(publicKey, msg)
+      assert.deepEqual(js.decrypt(privateKey, byNative), new Uint8Array(msg))
+      const sm = smSm2.doDecrypt(toHex(byNative).slice(2), toHex(privateKey), 1, { output: 'array' })
+      assert.deepEqual(Uint8Array.from(sm as ArrayLike<number>), new Uint8Array(msg))
+      const byJs = js.encrypt(publicKey, msg)
+      assert.deepEqual(native.decrypt(privateKey, byJs), new Uint8Array(msg))
+      const bySm = fromHex(`04${smSm2.doEncrypt(msg, toHex(publicKey), 1)}`)
+      assert.deepEqual(native.decrypt(privateKey, bySm), new Uint8Array(msg))
+    }
+  })
+
+  it('a changed byte anywhere, a point off the curve, or the wrong key: the same typed errors as the JS path', () => {
+    const { privateKey, publicKey } = js.generateKeyPair()
+    const other = js.generateKeyPair().privateKey
+    const ct = native.encrypt(publicKey, new TextEncoder().encode('身份证号 110101199003077777'))
+    const codeOf = (suite: typeof js, key: Uint8Array, c: Uint8Array): string => {
+      try {
+        suite.decrypt(key, c)
+        return 'OK'
+      } catch (e) {
+        return (e as { code: string }).code
+      }
+    }
+    for (const i of [70, 100, ct.length - 1]) {
+      const bad = ct.slice()
+      bad[i]! ^= 0x01
+      assert.equal(codeOf(native, privateKey, bad), 'CRYPTO_DECRYPT_FAILED', `byte ${i}`)
+      assert.equal(codeOf(js, privateKey, bad), 'CRYPTO_DECRYPT_FAILED', `byte ${i}`)
+    }
+    const offCurve = ct.slice()
+    offCurve[64]! ^= 0x01
+    assert.equal(codeOf(native, privateKey, offCurve), 'CRYPTO_INVALID_CIPHERTEXT')
+    assert.equal(codeOf(js, privateKey, offCurve), 'CRYPTO_INVALID_CIPHERTEXT')
+    assert.equal(codeOf(native, other, ct), 'CRYPTO_DECRYPT_FAILED')
+    assert.equal(codeOf(native, privateKey, ct.subarray(0, 96)), codeOf(js, privateKey, ct.subarray(0, 96)))
+    // The empty message (OpenSSL refuses it) goes through the JS path and still round-trips.
+    assert.deepEqual(native.decrypt(privateKey, native.encrypt(publicKey, new Uint8Array())), new Uint8Array())
   })
 })

@@ -14,6 +14,8 @@
  *   precompute(pubHandle)                       -> boolean          (per-key table, see below)
  *   dropPrecompute(pubHandle)                   -> undefined
  *   digest(which 0|1, data, length, out)        -> undefined        (SHA-256 | SM3 into out[0, 32))
+ *   encrypt(pubHandle, msg: Uint8Array(1..))    -> Uint8Array C1||C3||C2 | null  (GB/T 32918.4, SM3)
+ *   decrypt(privHandle, c1c3c2: Uint8Array)     -> Uint8Array | null (null: not decryptable)
  * Private-key handles are napi externals owning an EVP_PKEY; public-key handles own an sm2_pub
  * (the EVP_PKEY, the point, Z_A, and optionally a precomputed table); both are freed by the
  * garbage collector and carry napi type tags, so one kind is never taken for the other.
@@ -36,6 +38,7 @@
 /* EC_GROUP_precompute_mult is deprecated in 3.0 (no replacement for a custom generator) but present. */
 #define OPENSSL_SUPPRESS_DEPRECATED
 #include <node_api.h>
+#include <openssl/asn1.h>
 #include <openssl/bn.h>
 #include <openssl/core_names.h>
 #include <openssl/ec.h>
@@ -593,6 +596,131 @@ static napi_value Digest(napi_env env, napi_callback_info info) {
   return NULL;
 }
 
+/*
+ * SM2 public-key encryption (GB/T 32918.4) through EVP_PKEY_encrypt/decrypt with SM3, the
+ * digest OpenSSL uses for SM2 by default. OpenSSL speaks the GM/T 0009 DER form
+ * SEQUENCE { x INTEGER, y INTEGER, C3 OCTET STRING, C2 OCTET STRING }; govchain's wire form is
+ * C1||C3||C2 with C1 = 04||x||y (GB/T 32918.4 §6.1). The two are converted with OpenSSL's own
+ * DER codec (d2i/i2d_ASN1_SEQUENCE_ANY), not by hand.
+ */
+static napi_value Encrypt(napi_env env, napi_callback_info info) {
+  size_t argc = 2;
+  napi_value argv[2];
+  const unsigned char *msg;
+  size_t msg_len;
+  napi_get_cb_info(env, info, &argc, argv, NULL, NULL);
+  if (argc < 2) return js_null(env);
+  sm2_pub *k = unwrap_pub(env, argv[0]);
+  if (k == NULL || !get_bytes(env, argv[1], &msg, &msg_len) || msg_len == 0) return js_null(env);
+  napi_value result = NULL;
+  unsigned char *der = NULL, *out = NULL;
+  size_t der_len = 0;
+  STACK_OF(ASN1_TYPE) *seq = NULL;
+  BIGNUM *x = NULL, *y = NULL;
+  EVP_PKEY_CTX *ctx = EVP_PKEY_CTX_new_from_pkey(NULL, k->pkey, NULL);
+  if (ctx == NULL || EVP_PKEY_encrypt_init(ctx) != 1 || EVP_PKEY_encrypt(ctx, NULL, &der_len, msg, msg_len) != 1)
+    goto done;
+  der = (unsigned char *)OPENSSL_malloc(der_len);
+  if (der == NULL || EVP_PKEY_encrypt(ctx, der, &der_len, msg, msg_len) != 1) goto done;
+  const unsigned char *p = der;
+  seq = d2i_ASN1_SEQUENCE_ANY(NULL, &p, (long)der_len);
+  if (seq == NULL || sk_ASN1_TYPE_num(seq) != 4) goto done;
+  ASN1_TYPE *tx = sk_ASN1_TYPE_value(seq, 0), *ty = sk_ASN1_TYPE_value(seq, 1);
+  ASN1_TYPE *t3 = sk_ASN1_TYPE_value(seq, 2), *t2 = sk_ASN1_TYPE_value(seq, 3);
+  if (ASN1_TYPE_get(tx) != V_ASN1_INTEGER || ASN1_TYPE_get(ty) != V_ASN1_INTEGER ||
+      ASN1_TYPE_get(t3) != V_ASN1_OCTET_STRING || ASN1_TYPE_get(t2) != V_ASN1_OCTET_STRING)
+    goto done;
+  const ASN1_OCTET_STRING *c3 = t3->value.octet_string, *c2 = t2->value.octet_string;
+  if (ASN1_STRING_length(c3) != 32 || (size_t)ASN1_STRING_length(c2) != msg_len) goto done;
+  x = ASN1_INTEGER_to_BN(tx->value.integer, NULL);
+  y = ASN1_INTEGER_to_BN(ty->value.integer, NULL);
+  size_t out_len = 65 + 32 + msg_len;
+  out = (unsigned char *)OPENSSL_malloc(out_len);
+  if (x == NULL || y == NULL || out == NULL) goto done;
+  out[0] = 0x04;
+  if (BN_bn2binpad(x, out + 1, 32) != 32 || BN_bn2binpad(y, out + 33, 32) != 32) goto done;
+  memcpy(out + 65, ASN1_STRING_get0_data(c3), 32);
+  memcpy(out + 97, ASN1_STRING_get0_data(c2), msg_len);
+  result = new_uint8array(env, out, out_len);
+done:
+  EVP_PKEY_CTX_free(ctx);
+  OPENSSL_free(der);
+  OPENSSL_free(out);
+  sk_ASN1_TYPE_pop_free(seq, ASN1_TYPE_free);
+  BN_free(x);
+  BN_free(y);
+  ERR_clear_error();
+  return result != NULL ? result : js_null(env);
+}
+
+/* Appends an ASN1_TYPE of `type` holding `value` (owned by the stack afterwards); 0 on failure. */
+static int push_type(STACK_OF(ASN1_TYPE) * seq, int type, void *value) {
+  ASN1_TYPE *t = ASN1_TYPE_new();
+  if (t == NULL) return 0;
+  ASN1_TYPE_set(t, type, value);
+  if (sk_ASN1_TYPE_push(seq, t) <= 0) {
+    ASN1_TYPE_free(t);
+    return 0;
+  }
+  return 1;
+}
+
+static napi_value Decrypt(napi_env env, napi_callback_info info) {
+  size_t argc = 2;
+  napi_value argv[2];
+  const unsigned char *ct;
+  size_t ct_len;
+  napi_get_cb_info(env, info, &argc, argv, NULL, NULL);
+  if (argc < 2) return js_null(env);
+  EVP_PKEY *pkey = unwrap_pkey(env, argv[0]);
+  if (pkey == NULL || !get_bytes(env, argv[1], &ct, &ct_len) || ct_len <= 97 || ct[0] != 0x04) return js_null(env);
+  napi_value result = NULL;
+  unsigned char *der = NULL, *out = NULL;
+  size_t out_len = 0;
+  EVP_PKEY_CTX *ctx = NULL;
+  STACK_OF(ASN1_TYPE) *seq = sk_ASN1_TYPE_new_null();
+  BIGNUM *x = BN_bin2bn(ct + 1, 32, NULL), *y = BN_bin2bn(ct + 33, 32, NULL);
+  ASN1_INTEGER *ax = x != NULL ? BN_to_ASN1_INTEGER(x, NULL) : NULL;
+  ASN1_INTEGER *ay = y != NULL ? BN_to_ASN1_INTEGER(y, NULL) : NULL;
+  ASN1_OCTET_STRING *c3 = ASN1_OCTET_STRING_new(), *c2 = ASN1_OCTET_STRING_new();
+  if (seq == NULL || ax == NULL || ay == NULL || c3 == NULL || c2 == NULL ||
+      ASN1_OCTET_STRING_set(c3, ct + 65, 32) != 1 || ASN1_OCTET_STRING_set(c2, ct + 97, (int)(ct_len - 97)) != 1)
+    goto fail_parts;
+  /* From here the stack owns each part it took. */
+  if (!push_type(seq, V_ASN1_INTEGER, ax)) goto fail_parts;
+  ax = NULL;
+  if (!push_type(seq, V_ASN1_INTEGER, ay)) goto fail_parts;
+  ay = NULL;
+  if (!push_type(seq, V_ASN1_OCTET_STRING, c3)) goto fail_parts;
+  c3 = NULL;
+  if (!push_type(seq, V_ASN1_OCTET_STRING, c2)) goto fail_parts;
+  c2 = NULL;
+  int der_len = i2d_ASN1_SEQUENCE_ANY(seq, &der);
+  if (der_len <= 0) goto done;
+  ctx = EVP_PKEY_CTX_new_from_pkey(NULL, pkey, NULL);
+  if (ctx == NULL || EVP_PKEY_decrypt_init(ctx) != 1 ||
+      EVP_PKEY_decrypt(ctx, NULL, &out_len, der, (size_t)der_len) != 1)
+    goto done;
+  out = (unsigned char *)OPENSSL_malloc(out_len > 0 ? out_len : 1);
+  if (out == NULL || EVP_PKEY_decrypt(ctx, out, &out_len, der, (size_t)der_len) != 1) goto done;
+  result = new_uint8array(env, out, out_len);
+  goto done;
+fail_parts:
+  ASN1_INTEGER_free(ax);
+  ASN1_INTEGER_free(ay);
+  ASN1_OCTET_STRING_free(c3);
+  ASN1_OCTET_STRING_free(c2);
+done:
+  EVP_PKEY_CTX_free(ctx);
+  OPENSSL_free(der);
+  if (out != NULL) OPENSSL_clear_free(out, out_len > 0 ? out_len : 1);
+  sk_ASN1_TYPE_pop_free(seq, ASN1_TYPE_free);
+  BN_free(x);
+  BN_free(y);
+  ERR_clear_error();
+  return result != NULL ? result : js_null(env);
+}
+
 static napi_value Init(napi_env env, napi_value exports) {
   addon_state *st = (addon_state *)calloc(1, sizeof *st);
   if (st == NULL) return NULL;
@@ -627,6 +755,8 @@ static napi_value Init(napi_env env, napi_value exports) {
       {"precompute", NULL, Precompute, NULL, NULL, NULL, napi_default, NULL},
       {"dropPrecompute", NULL, DropPrecompute, NULL, NULL, NULL, napi_default, NULL},
       {"digest", NULL, Digest, NULL, NULL, NULL, napi_default, NULL},
+      {"encrypt", NULL, Encrypt, NULL, NULL, NULL, napi_default, NULL},
+      {"decrypt", NULL, Decrypt, NULL, NULL, NULL, napi_default, NULL},
   };
   napi_define_properties(env, exports, sizeof props / sizeof props[0], props);
   return exports;

@@ -76,6 +76,10 @@ export interface Sm2Native {
   dropPrecompute(handle: object): void
   /** SHA-256 (0) or SM3 (1) of data[0, length) into out[0, 32), OpenSSL EVP with a reused context. */
   digest?(which: 0 | 1, data: Uint8Array, length: number, out: Uint8Array): void
+  /** SM2 encryption (GB/T 32918.4, SM3) to C1||C3||C2 of a non-empty message; null on failure. */
+  encrypt?(handle: object, plaintext: Uint8Array): Uint8Array | null
+  /** SM2 decryption of C1||C3||C2 (C2 non-empty); null when it does not decrypt (C3 mismatch, bad C1). */
+  decrypt?(handle: object, ciphertext: Uint8Array): Uint8Array | null
 }
 
 /**
@@ -172,7 +176,9 @@ interface Sm2PublicEntry {
   uses: number
 }
 
-function nativeGmSignVerify(addon: Sm2Native): Pick<GmPrimitives, 'publicKeyFromPrivate' | 'sign' | 'verify'> {
+function nativeGmSignVerify(
+  addon: Sm2Native,
+): Pick<GmPrimitives, 'publicKeyFromPrivate' | 'sign' | 'verify'> & Partial<Pick<GmPrimitives, 'encrypt' | 'decrypt'>> {
   // Keys with tables, least recently used first; leaving this cache frees the table only.
   const tables = new Lru<string, Sm2PublicEntry>(SM2_TABLES_MAX, (_, e) => {
     if (e.handle !== null) addon.dropPrecompute(e.handle)
@@ -180,34 +186,67 @@ function nativeGmSignVerify(addon: Sm2Native): Pick<GmPrimitives, 'publicKeyFrom
   })
   const pubCache = new Lru<string, Sm2PublicEntry>(PUBLIC_KEY_CACHE_ENTRIES_MAX)
   const privCache = new Lru<string, object>(PRIVATE_KEY_CACHE_ENTRIES_MAX)
+  const privateHandle = (privateKey: Uint8Array): object => {
+    const k = hex(privateKey)
+    let h = privCache.get(k)
+    if (h === undefined) {
+      sm2PrivateScalar(privateKey) // typed range check before OpenSSL sees it
+      const parsed = addon.parsePrivateKey(privateKey)
+      if (parsed === null) throw new GovchainError('CRYPTO_INVALID_KEY', 'SM2 private key rejected')
+      h = parsed
+      privCache.set(k, h)
+    }
+    return h
+  }
+  const publicEntry = (publicKey: Uint8Array): Sm2PublicEntry => {
+    const k = hex(publicKey)
+    let e = pubCache.get(k)
+    if (e === undefined) {
+      // null (invalid point) is cached too: invalid stays invalid
+      e = { handle: addon.parsePublicKey(publicKey), uses: 0 }
+      pubCache.set(k, e)
+    }
+    return e
+  }
+  const { encrypt, decrypt } = addon
   return {
+    // Encryption through OpenSSL (issue 19: the pure-JS path cost ~9.5 ms per gateway response);
+    // the empty message, which OpenSSL refuses, and every error case keep the JS path's typed errors.
+    ...(encrypt === undefined || decrypt === undefined
+      ? {}
+      : {
+          encrypt(publicKey: Uint8Array, plaintext: Uint8Array): Uint8Array {
+            const e = publicEntry(publicKey)
+            if (e.handle === null || plaintext.length === 0) return jsGmPrimitives.encrypt(publicKey, plaintext)
+            const ct = encrypt.call(addon, e.handle, plaintext)
+            return ct === null ? jsGmPrimitives.encrypt(publicKey, plaintext) : plain(ct)
+          },
+          decrypt(privateKey: Uint8Array, ciphertext: Uint8Array): Uint8Array {
+            const h = privateHandle(privateKey)
+            if (!(ciphertext instanceof Uint8Array) || ciphertext.length <= 97 || ciphertext[0] !== 0x04) {
+              return jsGmPrimitives.decrypt(privateKey, ciphertext)
+            }
+            if (publicEntry(ciphertext.subarray(0, 65)).handle === null) {
+              throw new GovchainError('CRYPTO_INVALID_CIPHERTEXT', 'SM2 ciphertext C1 is not a point on the curve')
+            }
+            const m = decrypt.call(addon, h, ciphertext)
+            if (m === null) throw new GovchainError('CRYPTO_DECRYPT_FAILED')
+            return plain(m)
+          },
+        }),
     publicKeyFromPrivate(privateKey) {
       const pub = addon.publicKeyFromPrivate(privateKey)
       if (pub === null) throw new GovchainError('CRYPTO_INVALID_KEY', 'SM2 private key out of range [1, n-2]')
       return plain(pub)
     },
     sign(privateKey, message) {
-      const k = hex(privateKey)
-      let h = privCache.get(k)
-      if (h === undefined) {
-        sm2PrivateScalar(privateKey) // typed range check before OpenSSL sees it
-        const parsed = addon.parsePrivateKey(privateKey)
-        if (parsed === null) throw new GovchainError('CRYPTO_INVALID_KEY', 'SM2 private key rejected')
-        h = parsed
-        privCache.set(k, h)
-      }
-      const sig = addon.sign(h, message)
+      const sig = addon.sign(privateHandle(privateKey), message)
       if (sig === null) throw new GovchainError('CRYPTO_INVALID_KEY', 'SM2 signing failed')
       return plain(sig)
     },
     verify(publicKey, message, signature) {
       const k = hex(publicKey)
-      let e = pubCache.get(k)
-      if (e === undefined) {
-        // null (invalid point) is cached too: invalid stays invalid
-        e = { handle: addon.parsePublicKey(publicKey), uses: 0 }
-        pubCache.set(k, e)
-      }
+      const e = publicEntry(publicKey)
       if (e.handle === null) return false
       if (++e.uses === SM2_TABLE_AFTER_USES && addon.precompute(e.handle)) tables.set(k, e)
       else if (e.uses > SM2_TABLE_AFTER_USES) tables.get(k) // recency
@@ -221,7 +260,7 @@ function nativeGmSignVerify(addon: Sm2Native): Pick<GmPrimitives, 'publicKeyFrom
 const randomPlain = (n: number): Uint8Array => plain(randomBytes(n))
 
 const nodeGmPrimitives: GmPrimitives = {
-  ...jsGmPrimitives, // SM2 encryption/decryption and key generation stay pure JS (EC math)
+  ...jsGmPrimitives, // key generation stays pure JS; SM2 encryption too without the addon
   sm3: (data) => digest('sm3', data),
   hmacSm3: (key, data) => plain(createHmac('sm3', key).update(data).digest()),
   sm4Block: (key, block) => {
