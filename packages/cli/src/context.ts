@@ -8,22 +8,45 @@ import { existsSync, readFileSync } from 'node:fs'
 import type { CliContext } from '@govchain/app/cli'
 import { fromHex, GovchainError, getSuite, isErrorCode } from '@govchain/core'
 import { genesisValidatorSet, loadKeyFile, parseGenesis } from '@govchain/node'
-import { createClient } from '@govchain/sdk'
+import { type Client, createClient } from '@govchain/sdk'
 import { seedLicenseDemo } from './demo/license.ts'
 
 /** Transactions a command builds stay valid this many blocks past the node's height. */
 const TX_VALIDITY_BLOCKS = 100
 const COMMIT_WAIT_MS = 30_000
 
-export function nodeUrl(o: { node?: string }): string {
-  return o.node ?? process.env.GOVCHAIN_NODE ?? 'http://127.0.0.1:7701'
+/**
+ * The nodes a command talks to, in order of preference: `--node` (one URL or several,
+ * comma-separated), else $GOVCHAIN_NODES, else $GOVCHAIN_NODE, else the local default. With
+ * several, requests fail over to the next node when one does not answer (issue 15).
+ */
+function nodeUrls(o: { node?: string }): string[] {
+  const raw = o.node ?? process.env.GOVCHAIN_NODES ?? process.env.GOVCHAIN_NODE ?? 'http://127.0.0.1:7701'
+  const urls = raw
+    .split(',')
+    .map((u) => u.trim())
+    .filter((u) => u.length > 0)
+  if (urls.length === 0) throw new GovchainError('INVALID_ARGUMENT', '--node names no node URL')
+  return urls
+}
+
+function nodeUrl(o: { node?: string }): string {
+  return nodeUrls(o)[0]!
+}
+
+/** A client over the command's nodes; each fail-over is reported on standard error. */
+export function cliClient(o: { node?: string }): Client {
+  return createClient({
+    urls: nodeUrls(o),
+    onFailover: (e) => process.stderr.write(`govchain: ${e.from} did not answer (${e.error.code}); trying ${e.to}\n`),
+  })
 }
 
 export function cliContext(out: (line: string) => void): CliContext {
   const ctx: CliContext = {
     out,
     nodeUrl,
-    client: (o) => createClient({ url: nodeUrl(o) }),
+    client: cliClient,
     loadKey: (path) => loadKeyFile(path),
     publicKey: (v) => {
       if (/^[0-9a-fA-F]+$/.test(v) && v.length % 2 === 0) return fromHex(v)

@@ -25,7 +25,7 @@ import { registerGatewayCommand } from './commands/gateway.ts'
 import { registerInitNodeCommand } from './commands/init-node.ts'
 import { registerVersionCommand } from './commands/version.ts'
 import { loadConsortiumConfig } from './consortium-config.ts'
-import { cliContext, nodeUrl } from './context.ts'
+import { cliClient, cliContext } from './context.ts'
 import type { DemoRuntime } from './demo/up.ts'
 import { loadGatewayPackage } from './gateway-home.ts'
 
@@ -193,10 +193,13 @@ function buildProgram(): Command {
   program
     .command('status')
     .description("print a node's status")
-    .option('--node <url>', 'node API URL (default $GOVCHAIN_NODE or http://127.0.0.1:7701)')
+    .option(
+      '--node <urls>',
+      'node API URL(s), comma-separated to fail over (default $GOVCHAIN_NODES, $GOVCHAIN_NODE or http://127.0.0.1:7701)',
+    )
     .option('--json', 'print JSON')
     .action(async (o) => {
-      const s = await createClient({ url: nodeUrl(o) }).status()
+      const s = await cliClient(o).status()
       if (o.json) return out(JSON.stringify(s, null, 2))
       out(`chain     ${s.chainId} (${s.suite})`)
       out(`node      ${s.node}`)

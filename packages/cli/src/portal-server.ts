@@ -325,7 +325,8 @@ export async function servePortal(options: ServePortalOptions): Promise<PortalSe
     renameSync(`${mailboxPath}.tmp`, mailboxPath)
   }
   const suite = getSuite(net.suite)
-  const chainClient = createClient({ url: apiUrls[0] ?? '', timeoutMs: 10_000 })
+  // Every node, failing over in order: the mailbox keeps working with one node down (issue 15).
+  const chainClient = createClient({ urls: apiUrls, timeoutMs: 5_000 })
   const readState = async (module: string, key: Uint8Array): Promise<Uint8Array | undefined> =>
     (await chainClient.state(module, toHex(key))).value
 

@@ -104,6 +104,15 @@ describe('electronic licences on a 4-validator network (intl)', { timeout: 240_0
     const ver = await cli(url, ['license', 'verify', '--credential', credFile])
     assert.equal(ver.code, 0, ver.stderr + ver.stdout)
     assert.match(ver.stdout, /✔ valid/)
+    // Issue 15, no single node: a list of nodes whose first is down still verifies, and says so.
+    const dead = 'http://127.0.0.1:9' // the discard port: nothing listens
+    const failover = await cli(`${dead},${url}`, ['license', 'verify', '--credential', credFile])
+    assert.equal(failover.code, 0, failover.stderr + failover.stdout)
+    assert.match(failover.stdout, /✔ valid/)
+    assert.match(failover.stderr, new RegExp(`${dead} did not answer \\(SDK_NETWORK_ERROR\\); trying ${url}`))
+    const statusCli = await cli(`${dead},${url}`, ['status', '--json'])
+    assert.equal(statusCli.code, 0, statusCli.stderr)
+    assert.equal(JSON.parse(statusCli.stdout).chainId, chainId)
     const pdfFile = join(tmp, 'licence.pdf')
     const pr = await cli(url, [
       'license',

@@ -170,6 +170,16 @@ export interface SubscribeOptions {
   /** Reconnects after a dropped connection, with doubling delays; 0 = never. */
   reconnectAttemptsMax?: number
   reconnectDelayMs?: number
+  /**
+   * A connection not open within this time is given up for the next node (a node that hangs
+   * accepts the TCP connection and never answers). Default: the client's timeoutMs.
+   */
+  openTimeoutMs?: number
+  /**
+   * With no event for this long, the stream is taken for dead and moves to the next node. Off by
+   * default; a block stream can set it, since blocks come at least every emptyBlockIntervalMs.
+   */
+  idleTimeoutMs?: number
 }
 
 export interface WaitOptions {
@@ -504,6 +514,8 @@ export function createClient(options: ClientOptions): Client {
     let retryTimer: ReturnType<typeof setTimeout> | undefined
     const report = (e: SdkError): void => opts.onError?.(e)
 
+    const openTimeoutMs = opts.openTimeoutMs ?? options.timeoutMs ?? CLIENT_DEFAULTS.timeoutMs
+    let watchdog: ReturnType<typeof setTimeout> | undefined
     const connect = (): void => {
       let ws: WebSocketLike
       const wsUrl = wsUrlNow()
@@ -515,12 +527,30 @@ export function createClient(options: ClientOptions): Client {
         return
       }
       socket = ws
+      // A hung node: give this connection up (its close, whenever it comes, is ignored) and move on.
+      const abandon = (why: string): void => {
+        if (socket !== ws || stopped) return
+        socket = undefined
+        report(new SdkError('SDK_TIMEOUT', `event stream ${wsUrl}: ${why}`))
+        try {
+          ws.close(4000, why)
+        } catch {}
+        scheduleReconnect()
+      }
+      const arm = (ms: number | undefined, why: string): void => {
+        if (watchdog !== undefined) clearTimeout(watchdog)
+        watchdog = ms === undefined ? undefined : setTimeout(() => abandon(why), ms)
+      }
+      arm(openTimeoutMs, `not open within ${openTimeoutMs} ms`)
       ws.onopen = () => {
+        if (socket !== ws) return
         attempts = 0
+        arm(opts.idleTimeoutMs, `no event for ${opts.idleTimeoutMs} ms`)
         opts.onOpen?.()
       }
       ws.onmessage = (ev) => {
-        if (stopped) return
+        if (stopped || socket !== ws) return
+        if (opts.idleTimeoutMs !== undefined) arm(opts.idleTimeoutMs, `no event for ${opts.idleTimeoutMs} ms`)
         const data = ev.data
         if (typeof data !== 'string' || data.length > CLIENT_DEFAULTS.eventBytesMax) {
           report(new SdkError('SDK_BAD_RESPONSE', 'event is not a JSON text message within the size limit'))
@@ -544,7 +574,9 @@ export function createClient(options: ClientOptions): Client {
         // The close event follows; reconnection is decided there.
       }
       ws.onclose = (ev) => {
-        if (socket === ws) socket = undefined
+        if (socket !== ws) return // given up already (abandon) or replaced
+        socket = undefined
+        if (watchdog !== undefined) clearTimeout(watchdog)
         if (stopped) return
         report(new SdkError('SDK_NETWORK_ERROR', `event stream closed (${ev?.code ?? 'no code'})`))
         scheduleReconnect()
@@ -566,6 +598,7 @@ export function createClient(options: ClientOptions): Client {
     return () => {
       stopped = true
       if (retryTimer !== undefined) clearTimeout(retryTimer)
+      if (watchdog !== undefined) clearTimeout(watchdog)
       socket?.close(1000, 'unsubscribed')
       socket = undefined
     }

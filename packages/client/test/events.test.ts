@@ -56,3 +56,71 @@ test('subscribe over a real WebSocket (ws): filter in the URL, events in order, 
     server.close()
   }
 })
+
+// Issue 15, no single node: a node that hangs accepts the TCP connection and never answers the
+// upgrade, or goes silent once open. The stream must give it up and move to the next node.
+test('subscribe moves on from a node that never opens the stream, and from one that goes silent', async () => {
+  const { createServer: createNetServer } = await import('node:net')
+  // Node A: accepts TCP and says nothing (a SIGSTOPped node's kernel still completes the handshake).
+  const held: import('node:net').Socket[] = []
+  const hung = createNetServer((s) => held.push(s))
+  await new Promise<void>((r) => hung.listen(0, '127.0.0.1', r))
+  // Node B: opens, sends one block, then stays silent. Node C: sends a block every 50 ms.
+  const servers = [0, 1].map(() => createServer())
+  const wss = servers.map((server) => new WebSocketServer({ server, path: '/v1/events' }))
+  const timers: ReturnType<typeof setInterval>[] = []
+  let height = 0
+  wss[0]!.on('connection', (socket) =>
+    socket.send(JSON.stringify({ type: 'block', height: ++height, hash: 'b', txCount: 0, timeMs: 1, proposer: 'B' })),
+  )
+  wss[1]!.on('connection', (socket) => {
+    timers.push(
+      setInterval(
+        () =>
+          socket.send(
+            JSON.stringify({ type: 'block', height: ++height, hash: 'c', txCount: 0, timeMs: 1, proposer: 'C' }),
+          ),
+        50,
+      ),
+    )
+  })
+  for (const s of servers) await new Promise<void>((r) => s.listen(0, '127.0.0.1', r))
+  const url = (s: { address(): unknown }) => `http://127.0.0.1:${(s.address() as AddressInfo).port}`
+  try {
+    const client = createClient({
+      urls: [url(hung), url(servers[0]!), url(servers[1]!)],
+      WebSocket: WebSocket as unknown as WebSocketConstructor,
+      timeoutMs: 300,
+    })
+    const proposers: string[] = []
+    const errors: string[] = []
+    let stop: () => void = () => {}
+    await new Promise<void>((resolve) => {
+      stop = client.subscribe(
+        { types: ['block'] },
+        (e) => {
+          if (e.type === 'block') proposers.push(e.proposer)
+          if (proposers.filter((p) => p === 'C').length >= 3) resolve()
+        },
+        { onError: (e) => errors.push(e.message), reconnectDelayMs: 10, idleTimeoutMs: 400 },
+      )
+    })
+    stop()
+    assert.equal(proposers[0], 'B')
+    assert.ok(
+      proposers.slice(1).every((p) => p === 'C'),
+      proposers.join(','),
+    )
+    assert.match(errors[0] ?? '', /not open within 300 ms/)
+    assert.match(errors[1] ?? '', /no event for 400 ms/)
+  } finally {
+    for (const t of timers) clearInterval(t)
+    for (const s of held) s.destroy()
+    hung.close()
+    for (const w of wss) {
+      for (const c of w.clients) c.terminate()
+      w.close()
+    }
+    for (const s of servers) s.close()
+  }
+})

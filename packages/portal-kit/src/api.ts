@@ -13,7 +13,22 @@ const ANSWER_BYTES_MAX = 16 * 1024 * 1024
 
 /** One transport per base URL (node API or the department's gateway): the SDK's, with its limits and error model. */
 const transports = new Map<string, HttpTransport>()
+/** The consortium's nodes, each mapped to the one fail-over transport over all of them (routeNodesThrough). */
+const nodeTransports = new Map<string, HttpTransport>()
+
+/**
+ * Calls to any of the consortium's node URLs go through `transport`, the app client's
+ * transport over every node (issue 15: no single node): a page that names the node it last
+ * read from still fails over to the next when that node stops answering.
+ */
+export function routeNodesThrough(urls: readonly string[], transport: HttpTransport): void {
+  nodeTransports.clear()
+  for (const u of urls) nodeTransports.set(u.replace(/\/+$/, ''), transport)
+}
+
 function transportFor(base: string): HttpTransport {
+  const node = nodeTransports.get(base.replace(/\/+$/, ''))
+  if (node !== undefined) return node
   // '' (or a path) is this page's own server: the portal server's demo mailbox, a gateway proxy.
   const url = /^https?:\/\//.test(base) ? base : new URL(base === '' ? '/' : base, globalThis.location.href).href
   let t = transports.get(url)

@@ -1,11 +1,25 @@
 /**
  * The portal's shared state: configuration, language, the logged-in demo identity, the API
- * clients (one per node; the first answering node serves reads) and the light client that
- * checks what they say.
+ * clients and the light client that checks what they say.
+ *
+ * No single node (issue 15): reads and submissions go through one client over every node of the
+ * consortium, in order, failing over to the next when a node gives no answer within
+ * NODE_TIMEOUT_MS (or says it cannot serve); the page shows which node stopped answering and
+ * offers a retry that ranks the nodes by their health first. The per-node clients remain for
+ * the explorer's view of each node.
  */
-import { type BuiltTx, type Client, createClient, errorCode, LightClient, type TxResult } from '@govchain/client'
+import {
+  type BuiltTx,
+  type Client,
+  createClient,
+  errorCode,
+  type FailoverEvent,
+  LightClient,
+  type TxResult,
+} from '@govchain/client'
 import { type CryptoSuite, fromBase64, fromHex, getSuite } from '@govchain/core'
 import { createContext, type ReactNode, useCallback, useContext, useEffect, useMemo, useState } from 'react'
+import { routeNodesThrough } from './api.ts'
 import type { DemoIdentity, PortalConfig } from './config.ts'
 import { errorText, type Lang, type MessageKey, type Messages, t as translate, translator } from './i18n.ts'
 import type { Signer } from './signing.ts'
@@ -15,6 +29,8 @@ export type { Signer }
 /** A transaction may wait this many blocks in the mempool before it expires. */
 const TX_VALIDITY_BLOCKS = 100
 const TX_WAIT_MS = 30_000
+/** A node that has not answered a request within this time is passed over for the next. */
+const NODE_TIMEOUT_MS = 5_000
 
 export interface App {
   config: PortalConfig
@@ -25,9 +41,16 @@ export interface App {
   identity: DemoIdentity | undefined
   setIdentity(id: string | undefined): void
   suite: CryptoSuite
-  /** The node the portal reads from and submits to. */
+  /** Reads and submissions: every node of the consortium, failing over in order. */
   client: Client
+  /** One client per node (the explorer's per-node view). */
   clients: Record<string, Client>
+  /** The last fail-over (a node that stopped answering and the one that answered instead), until retried. */
+  failover: { from: string; to: string } | undefined
+  /** Ranks the nodes by health, clears the fail-over notice and reloads the page's data. */
+  retry(): Promise<void>
+  /** Changes on retry(): the shell keys the page with it, so the page loads afresh. */
+  reloadKey: number
   /** Light client over the trusted (genesis) validator set; undefined if the server sent none. */
   lightClient: LightClient | undefined
   /** Signs with the identity's key, submits and waits for the result; throws on failure. */
@@ -110,11 +133,33 @@ export function AppProvider({ config, children }: { config: PortalConfig; childr
     scrollTo(0, 0)
   }, [])
 
+  const [failover, setFailover] = useState<{ from: string; to: string } | undefined>(undefined)
+  const [reloadKey, setReloadKey] = useState(0)
+  const { client, clients } = useMemo(() => {
+    const clients: Record<string, Client> = {}
+    for (const n of config.nodes) clients[n.name] = createClient({ url: n.apiUrl, timeoutMs: NODE_TIMEOUT_MS })
+    const nameOf = (url: string) =>
+      config.nodes.find((n) => n.apiUrl.replace(/\/+$/, '') === url.replace(/\/+$/, ''))?.name ?? url
+    const urls = config.nodes.map((n) => n.apiUrl)
+    const client = createClient({
+      urls,
+      timeoutMs: NODE_TIMEOUT_MS,
+      onFailover: (e: FailoverEvent) => setFailover({ from: nameOf(e.from), to: nameOf(e.to) }),
+    })
+    routeNodesThrough(urls, client.transport)
+    return { client, clients }
+  }, [config])
+  const retry = useCallback(async () => {
+    try {
+      await client.transport.rankByHealth()
+    } finally {
+      setFailover(undefined)
+      setReloadKey((k) => k + 1)
+    }
+  }, [client])
+
   const app = useMemo<App>(() => {
     const suite = getSuite(config.suite)
-    const clients: Record<string, Client> = {}
-    for (const n of config.nodes) clients[n.name] = createClient({ url: n.apiUrl, timeoutMs: 8000 })
-    const client = clients[config.nodes[0]!.name]!
     let lightClient: LightClient | undefined
     if (config.trustedValidatorSet !== undefined) {
       lightClient = new LightClient({
@@ -167,13 +212,16 @@ export function AppProvider({ config, children }: { config: PortalConfig; childr
       suite,
       client,
       clients,
+      failover,
+      retry,
+      reloadKey,
       lightClient,
       submit,
       navigate,
       path,
       orgName,
     }
-  }, [config, lang, identityId, navigate, path])
+  }, [config, lang, identityId, navigate, path, client, clients, failover, retry, reloadKey])
 
   return <Ctx.Provider value={app}>{children}</Ctx.Provider>
 }

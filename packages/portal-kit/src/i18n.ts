@@ -54,6 +54,11 @@ const D = {
   ],
   'common.txCommitted': ['交易已上链，区块高度 {height}', 'Transaction committed at height {height}'],
   'common.node': ['节点', 'Node'],
+  'failover.notice': [
+    '节点 {from} 无响应，已自动切换到节点 {to}。数据仍由各部门节点共同验证。',
+    'Node {from} is not answering; switched to node {to}. The record is still checked against every department.',
+  ],
+  'failover.retry': ['重试', 'Retry'],
   'common.reason': ['原因', 'Reason'],
   'tx.status.pending': ['待确认', 'Pending'],
   'tx.status.committed': ['已上链', 'Committed'],

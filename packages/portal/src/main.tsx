@@ -92,7 +92,15 @@ function Shell() {
           </ul>
         </nav>
       </header>
-      <main id="main" tabIndex={-1}>
+      {app.failover !== undefined && (
+        <div className="failover" role="status" data-testid="failover-banner">
+          <span>{t('failover.notice', app.failover)}</span>{' '}
+          <button type="button" className="linklike" data-testid="failover-retry" onClick={() => void app.retry()}>
+            {t('failover.retry')}
+          </button>
+        </div>
+      )}
+      <main id="main" tabIndex={-1} key={app.reloadKey}>
         {route(path)}
       </main>
       <footer className="footer">

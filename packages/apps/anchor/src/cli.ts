@@ -30,7 +30,7 @@ export function registerCommands(program: Command, ctx: CliContext): void {
   anchor
     .command('put')
     .description('anchor a document hash on chain')
-    .option('--node <url>', 'node API URL')
+    .option('--node <urls>', 'node API URL(s), comma-separated to fail over')
     .requiredOption('--key <file>', "signer key file: an officer's key, or a DID's (a daily quota per DID)")
     .requiredOption('--hash <hex>', '32-byte document hash, hex')
     .option('--kind <kind>', 'document kind', 'document')
@@ -65,7 +65,7 @@ export function registerCommands(program: Command, ctx: CliContext): void {
   anchor
     .command('get')
     .description('read an anchored hash; --verify checks the proof and certificate offline')
-    .option('--node <url>', 'node API URL')
+    .option('--node <urls>', 'node API URL(s), comma-separated to fail over')
     .requiredOption('--hash <hex>', 'document hash, hex')
     .option('--verify', 'verify the state proof, header and commit certificate against a trusted validator set')
     .option(

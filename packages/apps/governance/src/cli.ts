@@ -50,7 +50,7 @@ function proposalCommand(parent: Command, name: string, description: string): Co
       0,
     )
     .option('--voting-blocks <n>', 'blocks the vote stays open', intArg('--voting-blocks', 1, 1_000_000), 1000)
-    .option('--node <url>', 'node API URL (default $GOVCHAIN_NODE or http://127.0.0.1:7701)')
+    .option('--node <urls>', 'node API URL(s), comma-separated to fail over (default $GOVCHAIN_NODES, $GOVCHAIN_NODE or http://127.0.0.1:7701)')
 }
 
 async function submitProposal(
@@ -181,7 +181,7 @@ export function registerCommands(program: Command, ctx: CliContext): void {
     .argument('<proposalId>', 'proposal id', intArg('proposalId', 1, Number.MAX_SAFE_INTEGER))
     .requiredOption('--key <file>', 'key file of an admin officer')
     .option('--reject', 'vote no (default: yes)')
-    .option('--node <url>', 'node API URL')
+    .option('--node <urls>', 'node API URL(s), comma-separated to fail over')
     .action(async (proposalId: number, o) => {
       const { client, common } = await ctx.signer(o)
       const approve = !o.reject
@@ -204,7 +204,7 @@ export function registerCommands(program: Command, ctx: CliContext): void {
         'failed',
       ]),
     )
-    .option('--node <url>', 'node API URL')
+    .option('--node <urls>', 'node API URL(s), comma-separated to fail over')
     .option('--json', 'print JSON')
     .action(async (o) => {
       const list = await governance.listProposals(ctx.client(o), o.status)
@@ -222,7 +222,7 @@ export function registerCommands(program: Command, ctx: CliContext): void {
     .command('show')
     .description('a proposal with its actions and votes')
     .argument('<proposalId>', 'proposal id', intArg('proposalId', 1, Number.MAX_SAFE_INTEGER))
-    .option('--node <url>', 'node API URL')
+    .option('--node <urls>', 'node API URL(s), comma-separated to fail over')
     .action(async (proposalId: number, o) => {
       out(JSON.stringify(await governance.getProposal(ctx.client(o), proposalId), null, 2))
     })
@@ -230,7 +230,7 @@ export function registerCommands(program: Command, ctx: CliContext): void {
   gov
     .command('validators')
     .description('validator records: power, scheduled changes, equivocation penalties')
-    .option('--node <url>', 'node API URL')
+    .option('--node <urls>', 'node API URL(s), comma-separated to fail over')
     .action(async (o) => {
       for (const v of await governance.governanceValidators(ctx.client(o))) {
         out(

@@ -30,7 +30,7 @@ export function registerCommands(program: Command, ctx: CliContext): void {
   org
     .command('list')
     .description('list organisations with level, region and status')
-    .option('--node <url>', 'node API URL (default $GOVCHAIN_NODE or http://127.0.0.1:7701)')
+    .option('--node <urls>', 'node API URL(s), comma-separated to fail over (default $GOVCHAIN_NODES, $GOVCHAIN_NODE or http://127.0.0.1:7701)')
     .option('--json', 'print JSON')
     .action(async (o) => {
       const list = await identity.listOrganisations(clientOf(o))
@@ -43,7 +43,7 @@ export function registerCommands(program: Command, ctx: CliContext): void {
     .command('show')
     .description('an organisation and its officers')
     .argument('<orgId>', 'organisation id')
-    .option('--node <url>', 'node API URL')
+    .option('--node <urls>', 'node API URL(s), comma-separated to fail over')
     .option('--json', 'print JSON')
     .action(async (orgId: string, o) => {
       const client = clientOf(o)
@@ -66,7 +66,7 @@ export function registerCommands(program: Command, ctx: CliContext): void {
     .requiredOption('--id <officerId>', 'new officer id ([a-z0-9._-], e.g. market-clerk-1)')
     .requiredOption('--public-key <hex|file>', "the officer's public key (hex) or key file")
     .requiredOption('--roles <list>', `comma-separated: ${ROLES.join(',')}`, rolesArg)
-    .option('--node <url>', 'node API URL')
+    .option('--node <urls>', 'node API URL(s), comma-separated to fail over')
     .action(async (o) => {
       const { client, common } = await ctx.signer(o)
       await ctx.submitAndWait(
@@ -89,7 +89,7 @@ export function registerCommands(program: Command, ctx: CliContext): void {
       .description(what)
       .requiredOption('--key <file>', 'key file of an admin officer of the organisation')
       .requiredOption('--id <officerId>', 'officer id')
-      .option('--node <url>', 'node API URL')
+      .option('--node <urls>', 'node API URL(s), comma-separated to fail over')
       .action(async (o) => {
         const { client, common } = await ctx.signer(o)
         await ctx.submitAndWait(client, fn({ ...common, officerId: o.id }))
@@ -101,7 +101,7 @@ export function registerCommands(program: Command, ctx: CliContext): void {
     .requiredOption('--key <file>', 'key file of an admin of the organisation, or of the officer itself')
     .requiredOption('--id <officerId>', 'officer id')
     .requiredOption('--new-key <hex|file>', 'the new public key (hex) or key file')
-    .option('--node <url>', 'node API URL')
+    .option('--node <urls>', 'node API URL(s), comma-separated to fail over')
     .action(async (o) => {
       const { client, common } = await ctx.signer(o)
       await ctx.submitAndWait(
@@ -113,7 +113,7 @@ export function registerCommands(program: Command, ctx: CliContext): void {
     .command('show')
     .description('an officer with its change history')
     .argument('<officerId>', 'officer id')
-    .option('--node <url>', 'node API URL')
+    .option('--node <urls>', 'node API URL(s), comma-separated to fail over')
     .action(async (officerId: string, o) => {
       out(JSON.stringify(await identity.getOfficer(clientOf(o), officerId), null, 2))
     })
@@ -125,7 +125,7 @@ export function registerCommands(program: Command, ctx: CliContext): void {
     .requiredOption('--key <file>', "the DID's first key (create one with govchain keys new)")
     .option('--registered-by <orgId>', 'organisation registering it (an enterprise DID)')
     .option('--registrar-key <file>', "with --registered-by: a registrar officer's key file (co-signs)")
-    .option('--node <url>', 'node API URL')
+    .option('--node <urls>', 'node API URL(s), comma-separated to fail over')
     .action(async (o) => {
       const { client, common } = await ctx.signer(o)
       const tx = identity.createDid({
@@ -140,7 +140,7 @@ export function registerCommands(program: Command, ctx: CliContext): void {
     .command('resolve')
     .description('resolve a DID to its W3C DID document')
     .argument('<did>', 'did:govchain:...')
-    .option('--node <url>', 'node API URL')
+    .option('--node <urls>', 'node API URL(s), comma-separated to fail over')
     .action(async (d: string, o) => {
       out(JSON.stringify(await identity.resolveDid(clientOf(o), d), null, 2))
     })
@@ -150,7 +150,7 @@ export function registerCommands(program: Command, ctx: CliContext): void {
     .argument('<did>', 'did:govchain:...')
     .requiredOption('--key <file>', 'a current key of the DID')
     .requiredOption('--new-key <hex|file>', 'the new public key (hex) or key file')
-    .option('--node <url>', 'node API URL')
+    .option('--node <urls>', 'node API URL(s), comma-separated to fail over')
     .action(async (d: string, o) => {
       const { client, common } = await ctx.signer(o)
       await ctx.submitAndWait(
@@ -163,7 +163,7 @@ export function registerCommands(program: Command, ctx: CliContext): void {
     .description('deactivate a DID for good')
     .argument('<did>', 'did:govchain:...')
     .requiredOption('--key <file>', 'a current key of the DID')
-    .option('--node <url>', 'node API URL')
+    .option('--node <urls>', 'node API URL(s), comma-separated to fail over')
     .action(async (d: string, o) => {
       const { client, common } = await ctx.signer(o)
       await ctx.submitAndWait(client, identity.deactivateDid({ ...common, did: d }))

@@ -69,10 +69,16 @@ interface Ctx {
   height: number
 }
 async function connect(ctx: CliContext, o: { node?: string }): Promise<Ctx> {
-  const url = ctx.nodeUrl(o)
   const client = ctx.client(o)
   const s = await client.status()
-  return { ctx, client, api: licenseClient({ url }), chainId: s.chainId, suiteName: s.suite, height: s.height }
+  return {
+    ctx,
+    client,
+    api: licenseClient({ transport: client.transport }),
+    chainId: s.chainId,
+    suiteName: s.suite,
+    height: s.height,
+  }
 }
 
 async function submit(c: Ctx, tx: BuiltTx, wait: boolean): Promise<void> {
@@ -91,24 +97,32 @@ function keyFor(c: Ctx, path: string) {
   return k
 }
 
-async function orgOf(url: string, orgId: string): Promise<{ code: string; name: string }> {
-  const res = await fetch(`${url.replace(/\/+$/, '')}/v1/organisations/${encodeURIComponent(orgId)}`)
-  if (!res.ok) throw new GovchainError('IDENTITY_ORG_NOT_FOUND', `organisation ${orgId} not found`)
-  const j = (await res.json()) as { organisation: { code: string; name: string } }
-  return j.organisation
+async function orgOf(client: Client, orgId: string): Promise<{ code: string; name: string }> {
+  let j: Record<string, unknown>
+  try {
+    j = await client.getJson(`/v1/organisations/${encodeURIComponent(orgId)}`)
+  } catch (e) {
+    if ((e as { status?: number }).status === 404) {
+      throw new GovchainError('IDENTITY_ORG_NOT_FOUND', `organisation ${orgId} not found`)
+    }
+    throw e
+  }
+  return (j as { organisation: { code: string; name: string } }).organisation
 }
 
 export function registerCommands(program: Command, ctx: CliContext): void {
   const out = (line: string) => ctx.out(line)
-  const nodeUrl = (o: { node?: string }) => ctx.nodeUrl(o)
   const lic = program.command('license').description('electronic licences (电子证照): issue, verify, print, lifecycle')
   const common = (cmd: Command) =>
-    cmd.option('--node <url>', 'node API URL (default $GOVCHAIN_NODE or http://127.0.0.1:7701)')
+    cmd.option(
+      '--node <urls>',
+      'node API URL(s), comma-separated to fail over (default $GOVCHAIN_NODES, $GOVCHAIN_NODE or http://127.0.0.1:7701)',
+    )
 
   common(lic.command('types').description('list the licence type catalogue'))
     .option('--json', 'print JSON')
     .action(async (o: { node?: string; json?: boolean }) => {
-      const api = licenseClient({ url: nodeUrl(o) })
+      const api = licenseClient({ transport: ctx.client(o).transport })
       const { items } = await api.types()
       if (o.json) return out(JSON.stringify(items, null, 2))
       for (const t of items as unknown as LicenseTypeRecord[]) {
@@ -137,7 +151,7 @@ export function registerCommands(program: Command, ctx: CliContext): void {
       const suite = getSuite(c.suiteName)
       const key = keyFor(c, o.key)
       const type = (await c.api.type(o.type)) as unknown as LicenseTypeRecord
-      const org = await orgOf(nodeUrl(o), o.org)
+      const org = await orgOf(ctx.client(o), o.org)
       const from = o.validFrom ?? Date.now()
       const y = o.years ?? type.maxValidityYears
       const l = issueLicense({
@@ -162,7 +176,7 @@ export function registerCommands(program: Command, ctx: CliContext): void {
     .argument('<id>', 'licence identifier')
     .option('--json', 'print JSON')
     .action(async (id: string, o: { node?: string; json?: boolean }) => {
-      const api = licenseClient({ url: nodeUrl(o) })
+      const api = licenseClient({ transport: ctx.client(o).transport })
       const [rec, hist] = await Promise.all([api.get(id), api.history(id)])
       if (o.json) return out(JSON.stringify({ ...rec, history: hist.items }, null, 2))
       const l = rec.license as Record<string, unknown>
@@ -215,7 +229,7 @@ export function registerCommands(program: Command, ctx: CliContext): void {
           }),
         }
       } else {
-        verdict = await licenseClient({ url: nodeUrl(o) }).verify(input)
+        verdict = await licenseClient({ transport: ctx.client(o).transport }).verify(input)
       }
       if (o.json) return out(JSON.stringify(verdict, null, 2))
       out(`${verdict.valid ? '✔' : '✘'} ${String(verdict.verdict)}  ${String(verdict.licenseId ?? '')}`)
@@ -295,7 +309,7 @@ export function registerCommands(program: Command, ctx: CliContext): void {
         validUntilMs: number
       }
       const type = (await c.api.type(l.typeCode)) as unknown as LicenseTypeRecord
-      const org = await orgOf(nodeUrl(o), o.org)
+      const org = await orgOf(ctx.client(o), o.org)
       const fields = {
         ...(credentialFields(suite, readText(o.credential)) as Record<string, string>),
         ...(o.fields ? parseFields(o.fields) : {}),
@@ -345,7 +359,7 @@ export function registerCommands(program: Command, ctx: CliContext): void {
         : type.fields.filter((f) => !f.personal).map((f) => f.name)
       const shown = presentCredential(suite, credential, names)
       const rec = await c.api.get(payload.jti)
-      const issuer = await orgOf(nodeUrl(o), String((rec.license as { issuerOrg: string }).issuerOrg))
+      const issuer = await orgOf(ctx.client(o), String((rec.license as { issuerOrg: string }).issuerOrg))
       const proof = o.proof ? await fetchLicenseProof(c.client, payload.jti) : undefined
       const printed = await printLicensePdf({
         suite,

@@ -7,7 +7,7 @@
  */
 
 import type { Client } from '@govchain/client'
-import { ApiError, type BuiltTx, buildTx, LightClient, SdkError } from '@govchain/client'
+import { type BuiltTx, buildTx, HttpTransport, LightClient } from '@govchain/client'
 import {
   type Codec,
   type CryptoSuite,
@@ -566,57 +566,28 @@ export interface LicenseApiClient {
   grants(auth: HolderAuth, page?: { after?: string; limit?: number }): Promise<LicenseGrantPage>
 }
 
-/** A client for the licence routes of a node (docs/license-api.md). */
+/**
+ * A client for the licence routes (docs/license-api.md), over the SDK's one HTTP transport: give
+ * a node (`url`), several nodes to fail over between (`urls`), or the transport of an existing
+ * client (`transport`, e.g. `client.transport`), so that every call shares its limits, error
+ * model and node order.
+ */
 export function licenseClient(options: {
-  url: string
+  url?: string
+  urls?: readonly string[]
+  transport?: HttpTransport
   fetch?: typeof globalThis.fetch
   timeoutMs?: number
 }): LicenseApiClient {
-  const base = options.url.replace(/\/+$/, '')
-  const doFetch = options.fetch ?? globalThis.fetch.bind(globalThis)
-  const timeoutMs = options.timeoutMs ?? 10_000
-  async function call<T>(method: 'GET' | 'POST', path: string, body?: unknown): Promise<T> {
-    const controller = new AbortController()
-    const timer = setTimeout(() => controller.abort(), timeoutMs)
-    let res: Response
-    let text: string
-    try {
-      res = await doFetch(`${base}${path}`, {
-        method,
-        signal: controller.signal,
-        headers:
-          body === undefined
-            ? { accept: 'application/json' }
-            : { accept: 'application/json', 'content-type': 'application/json' },
-        ...(body === undefined ? {} : { body: JSON.stringify(body) }),
-      })
-      text = await res.text()
-    } catch (e) {
-      if (controller.signal.aborted)
-        throw new SdkError('SDK_TIMEOUT', `${method} ${path}: no answer within ${timeoutMs} ms`)
-      throw new SdkError('SDK_NETWORK_ERROR', `${method} ${path}: ${(e as Error)?.message ?? String(e)}`)
-    } finally {
-      clearTimeout(timer)
-    }
-    let json: unknown
-    try {
-      json = JSON.parse(text)
-    } catch {
-      throw new SdkError('SDK_BAD_RESPONSE', `${method} ${path}: answer is not JSON`, { status: res.status })
-    }
-    if (!res.ok) {
-      const o = (json ?? {}) as { code?: unknown; message?: unknown; details?: unknown }
-      throw new ApiError(
-        typeof o.code === 'string' ? o.code : 'SDK_BAD_RESPONSE',
-        typeof o.message === 'string' ? o.message : `HTTP ${res.status}`,
-        res.status,
-        typeof o.details === 'object' && o.details !== null ? (o.details as Record<string, unknown>) : undefined,
-      )
-    }
-    if (typeof json !== 'object' || json === null)
-      throw new SdkError('SDK_BAD_RESPONSE', `${method} ${path}: not an object`)
-    return json as T
-  }
+  const transport =
+    options.transport ??
+    new HttpTransport({
+      ...(options.urls !== undefined ? { urls: options.urls } : options.url !== undefined ? { url: options.url } : {}),
+      ...(options.fetch === undefined ? {} : { fetch: options.fetch }),
+      timeoutMs: options.timeoutMs ?? 10_000,
+    })
+  const call = async <T>(method: 'GET' | 'POST', path: string, body?: unknown): Promise<T> =>
+    (await transport.request(method, path, body)).json as T
   const qs = (o: Record<string, string | number | boolean | undefined>): string => {
     const q = new URLSearchParams()
     for (const [k, v] of Object.entries(o)) if (v !== undefined) q.set(k, String(v))

@@ -72,7 +72,8 @@ export function ExplorerPage() {
         if (ev.type !== 'block' || stopped) return
         add([{ height: ev.height, hash: ev.hash, txCount: ev.txCount, timeMs: ev.timeMs, proposer: ev.proposer }])
       },
-      { onOpen: () => setLive(true), onError: () => setLive(false) },
+      // Blocks come at least every emptyBlockIntervalMs: a silent stream is a hung node, move on.
+      { onOpen: () => setLive(true), onError: () => setLive(false), idleTimeoutMs: 10_000 },
     )
     void (async () => {
       try {
