@@ -4,5 +4,6 @@
  * `npm run record:chain -- --extend`; the blocks already recorded stay byte-identical.
  */
 import type { Extension } from './extension.ts'
+import { invoiceExtension } from './invoice.ts'
 
-export const EXTENSIONS: readonly Extension[] = []
+export const EXTENSIONS: readonly Extension[] = [invoiceExtension]

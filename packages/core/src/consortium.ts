@@ -23,12 +23,21 @@ export const CREDIT_CODE_PATTERN = /^[0-9A-HJ-NPQRTUWXY]{2}[0-9]{6}[0-9A-HJ-NPQR
 const USCC_CHARS = '0123456789ABCDEFGHJKLMNPQRTUWXY'
 const USCC_WEIGHTS = [1, 3, 9, 27, 19, 26, 16, 17, 20, 29, 25, 13, 8, 24, 10, 30, 28]
 
+/** The check character of a credit code's first 17 characters (GB 32100-2015 §4.5, mod 31). */
+function creditCodeCheck(body: string): string {
+  let sum = 0
+  for (let i = 0; i < 17; i++) sum += USCC_CHARS.indexOf(body[i]!) * USCC_WEIGHTS[i]!
+  return USCC_CHARS[(31 - (sum % 31)) % 31]!
+}
+
 /** A unified social credit code (GB 32100-2015) with a correct check character, for demo departments. */
 export function demoCreditCode(index: number, regionCode = '110108'): string {
   // 1 = registration authority: organisation establishment (机关), 1 = organ; then the region (GB/T 2260).
   const body = `11${regionCode}${String(10_000_000 + index * 7919).slice(-8)}0`
-  let sum = 0
-  for (let i = 0; i < 17; i++) sum += USCC_CHARS.indexOf(body[i]!) * USCC_WEIGHTS[i]!
-  const check = USCC_CHARS[(31 - (sum % 31)) % 31]!
-  return body + check
+  return body + creditCodeCheck(body)
+}
+
+/** A unified social credit code of the right form whose check character is right (GB 32100-2015). */
+export function isCreditCode(code: string): boolean {
+  return CREDIT_CODE_PATTERN.test(code) && creditCodeCheck(code) === code[17]
 }

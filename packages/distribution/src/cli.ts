@@ -7,6 +7,7 @@ import { registerCommands as anchorCommands } from '@govchain/anchor/cli'
 import type { CliApp } from '@govchain/app/cli'
 import { registerCommands as governanceCommands } from '@govchain/governance/cli'
 import { registerCommands as identityCommands } from '@govchain/identity/cli'
+import { registerCommands as invoiceCommands } from '@govchain/invoice/cli'
 import { registerCommands as licenseCommands } from '@govchain/license/cli'
 
 /** Applications with commands, in the order `govchain --help` lists them. */
@@ -15,4 +16,5 @@ export const BUILTIN_CLI: readonly CliApp[] = [
   { name: 'identity', registerCommands: identityCommands },
   { name: 'governance', registerCommands: governanceCommands },
   { name: 'license', registerCommands: licenseCommands },
+  { name: 'invoice', registerCommands: invoiceCommands },
 ]

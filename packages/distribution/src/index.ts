@@ -9,6 +9,7 @@ import { type Genesis, type Module, ModuleRegistry } from '@govchain/app'
 import { catalogApp } from '@govchain/catalog'
 import { governanceApp } from '@govchain/governance'
 import { identityApp } from '@govchain/identity'
+import { invoiceApp } from '@govchain/invoice'
 import { demoLicenseSection, licenseApp } from '@govchain/license'
 import { sharingApp } from '@govchain/sharing'
 
@@ -16,6 +17,7 @@ export * from '@govchain/anchor'
 export * from '@govchain/catalog'
 export * from '@govchain/governance'
 export * from '@govchain/identity'
+export * from '@govchain/invoice'
 export * from '@govchain/license'
 export * from '@govchain/sharing'
 
@@ -27,6 +29,7 @@ export const BUILTIN_MODULES: readonly Module[] = [
   catalogApp,
   sharingApp,
   licenseApp,
+  invoiceApp,
 ]
 
 /** The modules a node offers unless told otherwise (the distribution's list). */

@@ -3,6 +3,8 @@
  * BUILTIN_CLI (cli.ts): the portal routes to them and builds its navigation and home page from
  * this list, in this order (ADR 0020). Browser code: this entry imports only the pages.
  */
+
+import { invoicePages } from '@govchain/invoice/portal'
 import { licensePages } from '@govchain/license/portal'
 import type { PortalPage } from '@govchain/portal-kit'
 import { sharingPages } from '@govchain/sharing/portal'
@@ -11,4 +13,5 @@ import { sharingPages } from '@govchain/sharing/portal'
 export const BUILTIN_PAGES: readonly { name: string; pages: readonly PortalPage[] }[] = [
   { name: 'license', pages: licensePages },
   { name: 'sharing', pages: sharingPages },
+  { name: 'invoice', pages: invoicePages },
 ]

@@ -269,6 +269,39 @@ describe('answers validate against their schemas (recorded chain)', () => {
     assert.equal(verdict.verdict, 'invalid')
   })
 
+  it('invoice: an issuer, an invoice with its proof, listings by seller and buyer, a check', async () => {
+    // The recorded chain's invoice extension (scripts/recorded-chain/invoice.ts).
+    const byCode = (await h.call('invoiceGet', '/v1/invoice/invoices/144031900111/00000001?prove=true')).body as Json
+    assert.equal(byCode.invoice.status, 'reversed')
+    assert.ok(byCode.state.proof)
+    const seller = byCode.invoice.sellerCode as string
+    const page = (await h.call('invoiceList', `/v1/invoice/invoices?seller=${seller}`)).body as Json
+    assert.equal(page.items.length, 1)
+    assert.equal(page.next, null)
+    const bought = (await h.call('invoiceList', `/v1/invoice/invoices?buyer=${byCode.invoice.buyer.code}&limit=1`))
+      .body as Json
+    assert.equal(bought.items[0].number, '00000001')
+    await h.call('invoiceIssuer', `/v1/invoice/issuers/${seller}?prove=true`)
+    const check = (
+      await h.call('invoiceVerify', '/v1/invoice/verify', {
+        file: {
+          format: 'govchain-invoice/1',
+          kind: 'invoice',
+          code: '144031900111',
+          number: '00000001',
+          seller: { code: seller, name: 'x' },
+          buyer: { kind: 'enterprise', code: byCode.invoice.buyer.code },
+          lines: [],
+          amountFen: 0,
+          taxFen: 0,
+          salt: '00'.repeat(32),
+        },
+      })
+    ).body as Json
+    assert.equal(check.verdict, 'mismatch')
+    assert.deepEqual(check.reasons, ['INVOICE_AMOUNT_MISMATCH', 'INVOICE_LINES_MISMATCH'])
+  })
+
   it('every JSON route was checked but those listed here, each with its reason', () => {
     const skipped: Record<string, string> = {
       streamEvents: 'a WebSocket (api-socket.test.ts)',
