@@ -47,7 +47,14 @@ export const invoiceExtension: Extension = {
       reg(admin.tax, SELLER, seller, '深圳示范软件有限公司', 'OK', 'the tax authority registers the seller'),
       reg(admin.tax, BUYER, buyer, '深圳示范采购有限公司', 'OK', 'and the buyer'),
       reg(admin.tax, OTHER, other, '深圳另一家公司', 'OK', 'and a third enterprise'),
-      reg(admin.housing, demoCreditCode(204, '440300'), other, '某公司', 'INVOICE_NOT_AUTHORITY', 'not the tax authority'),
+      reg(
+        admin.housing,
+        demoCreditCode(204, '440300'),
+        other,
+        '某公司',
+        'INVOICE_NOT_AUTHORITY',
+        'not the tax authority',
+      ),
       t(admin.tax, 'invoice.setQuota', InvoiceSetQuotaArgs, { code: SELLER, quota: 1 }, 'OK', 'a quota of one'),
       t(
         admin.market,

@@ -50,7 +50,10 @@ function proposalCommand(parent: Command, name: string, description: string): Co
       0,
     )
     .option('--voting-blocks <n>', 'blocks the vote stays open', intArg('--voting-blocks', 1, 1_000_000), 1000)
-    .option('--node <urls>', 'node API URL(s), comma-separated to fail over (default $GOVCHAIN_NODES, $GOVCHAIN_NODE or http://127.0.0.1:7701)')
+    .option(
+      '--node <urls>',
+      'node API URL(s), comma-separated to fail over (default $GOVCHAIN_NODES, $GOVCHAIN_NODE or http://127.0.0.1:7701)',
+    )
 }
 
 async function submitProposal(

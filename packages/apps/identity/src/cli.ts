@@ -30,7 +30,10 @@ export function registerCommands(program: Command, ctx: CliContext): void {
   org
     .command('list')
     .description('list organisations with level, region and status')
-    .option('--node <urls>', 'node API URL(s), comma-separated to fail over (default $GOVCHAIN_NODES, $GOVCHAIN_NODE or http://127.0.0.1:7701)')
+    .option(
+      '--node <urls>',
+      'node API URL(s), comma-separated to fail over (default $GOVCHAIN_NODES, $GOVCHAIN_NODE or http://127.0.0.1:7701)',
+    )
     .option('--json', 'print JSON')
     .action(async (o) => {
       const list = await identity.listOrganisations(clientOf(o))
