@@ -110,6 +110,20 @@ describe('electronic licences on a 4-validator network (intl)', { timeout: 240_0
     assert.equal(failover.code, 0, failover.stderr + failover.stdout)
     assert.match(failover.stdout, /✔ valid/)
     assert.match(failover.stderr, new RegExp(`${dead} did not answer \\(SDK_NETWORK_ERROR\\); trying ${url}`))
+    // Issue 15 item 5: offline without proof material is undecided, never invalid: exit code 5.
+    const genesisFile = join(nodes[0]!.home, 'genesis.json')
+    const undecided = await cli(url, [
+      'license',
+      'verify',
+      '--offline',
+      '--genesis',
+      genesisFile,
+      '--credential',
+      credFile,
+    ])
+    assert.equal(undecided.code, 5, undecided.stderr + undecided.stdout)
+    assert.match(undecided.stdout, /^\? undecided/)
+    assert.doesNotMatch(undecided.stdout, /invalid/)
     const statusCli = await cli(`${dead},${url}`, ['status', '--json'])
     assert.equal(statusCli.code, 0, statusCli.stderr)
     assert.equal(JSON.parse(statusCli.stdout).chainId, chainId)

@@ -110,6 +110,9 @@ async function orgOf(client: Client, orgId: string): Promise<{ code: string; nam
   return (j as { organisation: { code: string; name: string } }).organisation
 }
 
+/** `license verify`'s exit code when offline verification cannot decide (no proof, untrusted signers). */
+const LICENSE_EXIT_UNDECIDED = 5
+
 export function registerCommands(program: Command, ctx: CliContext): void {
   const out = (line: string) => ctx.out(line)
   const lic = program.command('license').description('electronic licences (电子证照): issue, verify, print, lifecycle')
@@ -200,7 +203,14 @@ export function registerCommands(program: Command, ctx: CliContext): void {
       }
     })
 
-  common(lic.command('verify').description('verify a credential or QR payload: online through the node, or --offline'))
+  common(
+    lic
+      .command('verify')
+      .description(
+        'verify a credential or QR payload: online through the node, or --offline. Exit code 0 valid, ' +
+          '1 not valid (invalid, revoked, suspended, expired…), 5 cannot be decided offline',
+      ),
+  )
     .option('--credential <file|text>', 'compact SD-JWT credential')
     .option('--qr <file|text>', 'QR payload (GCL1:...)')
     .option(
@@ -232,14 +242,22 @@ export function registerCommands(program: Command, ctx: CliContext): void {
         verdict = await licenseClient({ transport: ctx.client(o).transport }).verify(input)
       }
       if (o.json) return out(JSON.stringify(verdict, null, 2))
-      out(`${verdict.valid ? '✔' : '✘'} ${String(verdict.verdict)}  ${String(verdict.licenseId ?? '')}`)
+      out(
+        `${verdict.valid ? '✔' : verdict.verdict === 'undecided' ? '?' : '✘'} ${String(verdict.verdict)}  ${String(verdict.licenseId ?? '')}`,
+      )
       for (const ch of verdict.checks as { check: string; ok: boolean; message: string; code?: string }[]) {
         out(`  ${ch.ok ? '✔' : '✘'} ${ch.check.padEnd(18)} ${ch.message}${ch.code ? ` [${ch.code}]` : ''}`)
       }
       for (const d of verdict.disclosed as { label: string; value: unknown }[])
         out(`    ${d.label}: ${String(d.value)}`)
+      if (o.offline && verdict.provenHeight !== undefined) {
+        const when = new Date(Number(verdict.provenTimeMs)).toISOString()
+        out(`  ${String(verdict.verdict)} as of height ${String(verdict.provenHeight)}, time ${when}, checked offline`)
+      }
       if (verdict.caveat) out(`  note: ${String(verdict.caveat)}`)
-      if (!verdict.valid) ctx.setExitCode(1)
+      // Undecided offline is not "invalid" (issue 15): its own exit code.
+      if (verdict.verdict === 'undecided') ctx.setExitCode(LICENSE_EXIT_UNDECIDED)
+      else if (!verdict.valid) ctx.setExitCode(1)
     })
 
   for (const action of ['suspend', 'reinstate'] as const) {

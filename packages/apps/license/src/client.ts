@@ -32,6 +32,7 @@ import {
   parseSdJwt,
   presentSdJwt,
   type QrProof,
+  type VerdictName,
 } from './credential.ts'
 import {
   AmendArgs,
@@ -409,7 +410,15 @@ export interface OfflineVerifyInput {
   nowMs?: number
 }
 
-export interface OfflineVerdict extends LicenseVerdict {
+/**
+ * An offline verdict adds `undecided` (issue 15): what the verifier cannot decide without a node
+ * (no proof material, a reference QR, a proof signed by validators it does not trust) is never
+ * called invalid.
+ */
+export type OfflineVerdictName = VerdictName | 'undecided'
+
+export interface OfflineVerdict extends Omit<LicenseVerdict, 'verdict'> {
+  verdict: OfflineVerdictName
   /** Height and block time the status is proven at; anything after it is unknown offline. */
   provenHeight: number | undefined
   provenTimeMs: number | undefined
@@ -436,7 +445,8 @@ export function verifyLicenseOffline(input: OfflineVerifyInput): OfflineVerdict 
     message: string,
   ): OfflineVerdict => ({
     valid: false,
-    verdict: 'invalid',
+    // Missing proof material is what offline cannot know, not a fault of the licence.
+    verdict: code === 'LICENSE_PROOF_MISSING' ? 'undecided' : 'invalid',
     reasons: [code],
     checks: [
       {
@@ -467,7 +477,7 @@ export function verifyLicenseOffline(input: OfflineVerifyInput): OfflineVerdict 
       return invalid('LICENSE_CREDENTIAL_MALFORMED', (e as Error).message)
     }
     if (qr.type === 'ref')
-      return invalid('LICENSE_CREDENTIAL_MALFORMED', 'a reference QR carries no credential: verify it online')
+      return invalid('LICENSE_PROOF_MISSING', 'a reference QR carries no credential: verify it online')
     if (qr.value.chainId !== input.chainId) return invalid('LICENSE_WRONG_CHAIN', `QR is for chain ${qr.value.chainId}`)
     credential = credentialFromQr(qr.value.credential)
     if (proof === undefined && qr.value.proof !== undefined) proof = { ...qr.value.proof }
@@ -506,17 +516,25 @@ export function verifyLicenseOffline(input: OfflineVerifyInput): OfflineVerdict 
     verified = { value: r.value, height: r.height, timeMs: r.header.timeMs }
   } catch (e) {
     const code = e instanceof GovchainError ? e.code : 'PROOF_INVALID'
+    // Not signed by the validators this verifier trusts: the set may have changed since it was
+    // pinned, so offline cannot decide (online, or with an updated set, it can). A proof that a
+    // trusted certificate does not cover (PROOF_INVALID) is a forgery: invalid.
+    const undecided = code === 'CERTIFICATE_INVALID'
     return {
       valid: false,
-      verdict: 'invalid',
+      verdict: undecided ? 'undecided' : 'invalid',
       reasons: [code],
       checks: [
         {
           check: 'chain_record',
           ok: false,
           code,
-          message: `the proof material does not verify against the trusted validator set: ${(e as Error).message}`,
-          messageZh: '链上证明无法通过可信验证者集合校验',
+          message: undecided
+            ? `not signed by the validators this verifier trusts (the set may have changed): verify online or update the trusted set — ${(e as Error).message}`
+            : `the proof material does not verify against the trusted validator set: ${(e as Error).message}`,
+          messageZh: undecided
+            ? '证明并非由本机信任的验证者集合签署（集合可能已变更），离线无法判定，请联网核验'
+            : '链上证明无法通过可信验证者集合校验',
         },
       ],
       licenseId: id,

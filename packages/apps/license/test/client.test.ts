@@ -253,8 +253,11 @@ for (const suite of [suites.intl, suites.gm]) {
       const { set, proof } = provenRecord(suite, recordOf(suite, x))
       const other = makeValidators(suite, 4).set
       const qr = licenseQr({ chainId: CHAIN, credential: x.lic.credential, proof })
+      // Signed by validators this verifier does not trust: the set may have changed, so offline
+      // cannot decide; that is never shown as invalid (issue 15).
       const untrusted = verifyLicenseOffline({ suite, chainId: CHAIN, qr, trustedValidatorSet: other })
-      assert.equal(untrusted.verdict, 'invalid')
+      assert.equal(untrusted.verdict, 'undecided')
+      assert.equal(untrusted.valid, false)
       assert.deepEqual(untrusted.reasons, ['CERTIFICATE_INVALID'])
       // A proof whose value says "active" for a record the chain holds otherwise: the SMT proof fails.
       const forgedValue = encode(LicenseRecord, { ...recordOf(suite, x), validUntilMs: NOW + 4 * YEAR })
@@ -266,6 +269,7 @@ for (const suite of [suites.intl, suites.gm]) {
         trustedValidatorSet: set,
       })
       assert.deepEqual(bad.reasons, ['PROOF_INVALID'])
+      assert.equal(bad.verdict, 'invalid')
       const parts = x.lic.credential.split('~')
       parts[1] = parts[2]!.slice(0, -2) + (parts[2]!.endsWith('AA') ? 'BA' : 'AA')
       const tampered = verifyLicenseOffline({
@@ -283,6 +287,15 @@ for (const suite of [suites.intl, suites.gm]) {
         trustedValidatorSet: set,
       })
       assert.deepEqual(none.reasons, ['LICENSE_PROOF_MISSING'])
+      assert.equal(none.verdict, 'undecided')
+      // A reference QR carries no credential: undecided offline as well.
+      const ref = verifyLicenseOffline({
+        suite,
+        chainId: CHAIN,
+        qr: licenseRefQr({ suite, chainId: CHAIN, credential: x.lic.credential }),
+        trustedValidatorSet: set,
+      })
+      assert.deepEqual([ref.verdict, ref.reasons], ['undecided', ['LICENSE_PROOF_MISSING']])
       const wrong = verifyLicenseOffline({ suite, chainId: 'another-chain', qr, trustedValidatorSet: set })
       assert.deepEqual(wrong.reasons, ['LICENSE_WRONG_CHAIN'])
       const junk = verifyLicenseOffline({ suite, chainId: CHAIN, qr: 'GCL1:%%%', trustedValidatorSet: set })

@@ -28,8 +28,11 @@ interface BrowserProofCheck {
 }
 
 export interface VerifyOutcome {
-  /** What is displayed: the browser's verdict when it could check a proof, else the node's rejection. */
-  verdict: Verdict
+  /**
+   * What is displayed: the browser's verdict when it could check a proof, else the node's
+   * rejection; `undecided` when the browser could not decide offline (never shown as invalid).
+   */
+  verdict: Omit<Verdict, 'verdict'> & { verdict: Verdict['verdict'] | 'undecided' }
   browser: BrowserProofCheck | undefined
   /** The node's verdict differs from the browser's (a lying or stale node). */
   disagreement?: string
@@ -185,9 +188,10 @@ async function verifyInBrowser(
     trustedValidatorSet: fromBase64(trusted),
     ...(node?.proof ? { proof: node.proof } : {}),
   })
-  if (node === undefined && offline.provenHeight === undefined) throw nodeError
+  // No node and nothing proven: an undecided verdict says so; anything else is the node's error.
+  if (node === undefined && offline.provenHeight === undefined && offline.verdict !== 'undecided') throw nodeError
   const labels = new Map((node?.type?.fields ?? []).map((f) => [f.name, f]))
-  const verdict: Verdict = {
+  const verdict: VerifyOutcome['verdict'] = {
     valid: offline.valid,
     verdict: offline.verdict,
     reasons: offline.reasons,
@@ -262,7 +266,8 @@ function checkProofInBrowser(app: ReturnType<typeof useApp>, verdict: Verdict): 
 
 function verdictTone(v: string): 'ok' | 'bad' | 'warn' {
   if (v === 'valid') return 'ok'
-  if (v === 'suspended' || v === 'expired' || v === 'not_yet_valid' || v === 'superseded') return 'warn'
+  if (v === 'suspended' || v === 'expired' || v === 'not_yet_valid' || v === 'superseded' || v === 'undecided')
+    return 'warn'
   return 'bad'
 }
 
@@ -282,7 +287,7 @@ function VerdictView({ outcome }: { outcome: VerifyOutcome }) {
     <div data-testid="verdict" data-verdict={valid ? 'valid' : v.verdict}>
       <div className={`verdict verdict-${tone}`} role="status">
         <span className="big" aria-hidden="true">
-          {valid ? '✔' : '✖'}
+          {valid ? '✔' : v.verdict === 'undecided' ? '?' : '✖'}
         </span>
         <span>
           <span data-testid="verdict-title">{title}</span>
@@ -297,10 +302,14 @@ function VerdictView({ outcome }: { outcome: VerifyOutcome }) {
         </Notice>
       )}
       {outcome.offlineOnly === true && (
-        <Notice tone="warn">
-          {lang === 'zh'
-            ? `无法连接节点：已用二维码携带的证明离线核验，状态截至区块高度 ${v.atHeight}。`
-            : `No node reachable: verified offline from the proof the QR carries, status as of height ${v.atHeight}.`}
+        <Notice tone="warn" testId="verdict-offline">
+          {v.verdict === 'undecided'
+            ? lang === 'zh'
+              ? '无法连接节点，且离线无法判定：请联网后再核验。'
+              : 'No node reachable, and this cannot be decided offline: verify again online.'
+            : lang === 'zh'
+              ? `离线核验：截至区块高度 ${v.atHeight}（${formatTime(v.atTimeMs, lang)}）的状态，由二维码携带的证明在本机验证；此后的注销或暂停离线无法得知。`
+              : `Checked offline: ${v.verdict === 'valid' ? 'valid' : v.verdict} as of height ${v.atHeight}, time ${formatTime(v.atTimeMs, lang)}, from the proof the QR carries; a later revocation or suspension cannot be known offline.`}
         </Notice>
       )}
       {v.reasons.length > 0 && (

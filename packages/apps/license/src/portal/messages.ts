@@ -18,6 +18,7 @@ export const LICENSE_MESSAGES = {
   'verify.qrNotFound': ['图片中未识别到二维码', 'No QR code found in the image'],
   'verify.verdict.valid': ['证照有效', 'Valid licence'],
   'verify.verdict.invalid': ['核验未通过', 'Not valid'],
+  'verify.verdict.undecided': ['离线无法判定', 'Cannot decide offline'],
   'verify.verdict.suspended': ['证照已暂停', 'Licence suspended'],
   'verify.verdict.revoked': ['证照已注销', 'Licence revoked'],
   'verify.verdict.expired': ['证照已过期', 'Licence expired'],
