@@ -10,6 +10,7 @@ import { GovchainError, isGovchainError, type SuiteName, toHex } from '@govchain
 import { defaultModules, demoSections } from '@govchain/distribution'
 import { BUILTIN_CLI } from '@govchain/distribution/cli'
 import {
+  certificateExpiries,
   describeGenesis,
   initNetwork,
   loadHome,
@@ -208,6 +209,35 @@ function buildProgram(): Command {
       out(`state     ${s.stateRoot}`)
       out(`peers     ${s.peers.map((p) => p.id).join(', ') || '-'}`)
       out(`validators ${s.validators.map((v) => `${v.id}:${v.votingPower}`).join(' ')}`)
+    })
+
+  const certs = program.command('certs').description("the node's certificates (TLS and trusted CAs)")
+  certs
+    .command('status')
+    .description(
+      'each certificate with its subject, expiry and days left; exit code 1 if one has expired or ' +
+        'expires within --warn-days (the metric govchain_cert_expiry_seconds carries the same)',
+    )
+    .requiredOption('--home <dir>', 'node home')
+    .option(
+      '--warn-days <n>',
+      'warn when a certificate expires within this many days',
+      parseIntArg('--warn-days', 0, 3650),
+      30,
+    )
+    .option('--json', 'print JSON')
+    .action((o: { home: string; warnDays: number; json?: boolean }) => {
+      const home = loadHome(o.home)
+      const now = Date.now()
+      const rows = certificateExpiries(home.tls.certPem, home.trustedCaPems).map((c) => {
+        const daysLeft = Math.floor((c.notAfterMs - now) / 86_400_000)
+        const status = c.notAfterMs <= now ? 'expired' : daysLeft < o.warnDays ? 'expiring' : 'ok'
+        return { cert: c.cert, notAfter: new Date(c.notAfterMs).toISOString(), daysLeft, status }
+      })
+      if (o.json) out(JSON.stringify(rows, null, 2))
+      else
+        for (const r of rows) out(`${r.status.padEnd(9)} ${r.cert.padEnd(40)} ${r.notAfter}  ${r.daysLeft} days left`)
+      if (rows.some((r) => r.status !== 'ok')) process.exitCode = 1
     })
 
   const keys = program.command('keys').description('key files')

@@ -64,7 +64,7 @@ import { type Clock, type RandomSource, systemClock, systemRandom } from './cloc
 import type { NodeHome } from './home.ts'
 import { createLogger, type Logger } from './log.ts'
 import { committedSenderState, Mempool } from './mempool/index.ts'
-import { NodeMetrics } from './metrics.ts'
+import { certificateExpiries, NodeMetrics } from './metrics.ts'
 import { BlockSyncReactor } from './reactors/block-sync.ts'
 import { ConsensusReactor } from './reactors/consensus.ts'
 import { MempoolReactor } from './reactors/mempool.ts'
@@ -166,6 +166,7 @@ export class GovchainNode implements NodeApiBackend {
     this.random = opts.random ?? systemRandom
     this.logger = opts.logger ?? createLogger({ name: this.nodeId, level: home.config.logLevel })
     this.metrics = new NodeMetrics({ labels: { node: this.nodeId } })
+    this.metrics.setCertificates(certificateExpiries(home.tls.certPem, home.trustedCaPems), () => this.clock.nowMs())
     this.params = { ...DEFAULT_EXECUTION_PARAMS, maxTxValidityBlocks: home.genesis.params.maxTxValidityBlocks }
 
     this.store =

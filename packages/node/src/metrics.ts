@@ -9,11 +9,18 @@
  * The daemon calls the typed methods below; the metric objects are also exposed (readonly)
  * for components that need an unusual label combination.
  */
+import { X509Certificate } from 'node:crypto'
 import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from 'prom-client'
 
 const CONSENSUS_STEPS = ['propose', 'prevote', 'precommit', 'commit'] as const
 export type ConsensusStep = (typeof CONSENSUS_STEPS)[number]
 export type P2pDirection = 'in' | 'out'
+
+/** A certificate whose expiry the node exports: `node-tls`, `ca:<org>`… and its notAfter. */
+export interface CertificateExpiry {
+  cert: string
+  notAfterMs: number
+}
 
 export interface NodeMetricsOptions {
   /** Constant label added to every series, e.g. `{ node: 'market' }`; useful when nodes share a scrape target. */
@@ -42,6 +49,10 @@ export class NodeMetrics {
   readonly apiRequestDuration: Histogram<'method' | 'route'>
   readonly wsConnections: Gauge
   readonly wsDropped: Counter<'reason'>
+  readonly certExpiry: Gauge<'cert'>
+  /** The certificates whose expiry is exported, with the clock the seconds are counted by. */
+  private certificates: readonly CertificateExpiry[] = []
+  private nowMs: () => number = () => Date.now()
 
   constructor(opts: NodeMetricsOptions = {}) {
     this.registry = new Registry()
@@ -110,7 +121,26 @@ export class NodeMetrics {
       labelNames: ['reason'],
       registers,
     })
+    const self = this
+    this.certExpiry = new Gauge({
+      name: 'govchain_cert_expiry_seconds',
+      help: 'Seconds until a certificate this node uses expires (negative: expired), by certificate',
+      labelNames: ['cert'],
+      registers,
+      // Computed at scrape time from each certificate's notAfter, so it counts down between scrapes.
+      collect() {
+        this.reset()
+        const now = self.nowMs()
+        for (const c of self.certificates) this.set({ cert: c.cert }, Math.round((c.notAfterMs - now) / 1000))
+      },
+    })
     if (opts.processMetrics !== false) collectDefaultMetrics({ register: this.registry })
+  }
+
+  /** The certificates to export `govchain_cert_expiry_seconds` for (replaced on each call: a renewal calls it again). */
+  setCertificates(certificates: readonly CertificateExpiry[], nowMs: () => number): void {
+    this.certificates = [...certificates]
+    this.nowMs = nowMs
   }
 
   setHeight(height: number): void {
@@ -149,4 +179,28 @@ export class NodeMetrics {
   get contentType(): string {
     return this.registry.contentType
   }
+}
+
+/**
+ * The node's TLS certificate and the CA certificates it trusts, with their notAfter, for
+ * `govchain_cert_expiry_seconds` (issue 18). A certificate that does not parse is left out (the
+ * TLS layer reports it).
+ */
+export function certificateExpiries(nodeCertPem: string, caPems: readonly string[]): CertificateExpiry[] {
+  const out: CertificateExpiry[] = []
+  const add = (cert: string, pem: string) => {
+    try {
+      const x = new X509Certificate(pem)
+      out.push({ cert, notAfterMs: Date.parse(x.validTo) })
+    } catch {}
+  }
+  add('node-tls', nodeCertPem)
+  for (const pem of caPems) {
+    let cn = 'ca'
+    try {
+      cn = /CN=([^\n,]+)/.exec(new X509Certificate(pem).subject)?.[1] ?? 'ca'
+    } catch {}
+    add(`ca:${cn}`, pem)
+  }
+  return out
 }
