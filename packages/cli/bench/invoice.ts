@@ -20,7 +20,7 @@ import { parseArgs } from 'node:util'
 import { demoCreditCode, encode, getSuite, type SuiteName } from '@govchain/core'
 import { CreateDidArgs, deriveDid } from '@govchain/identity/schema'
 import { invoiceClaim, invoiceIssue, invoiceRegisterIssuer, invoiceSetQuota } from '@govchain/invoice/client'
-import { type BuiltTx, buildTx, type Client } from '@govchain/sdk'
+import { type BuiltTx, buildTx, type Client, errorCode } from '@govchain/sdk'
 import { startNetwork, type TestNetwork, waitUntil } from '../src/testnet.ts'
 
 const { values } = parseArgs({
@@ -53,7 +53,15 @@ async function submitAll(clients: Client[], txs: BuiltTx[]): Promise<void> {
         let batch = batches[next++]!
         for (let attempt = 0; batch.length > 0; attempt++) {
           if (attempt > 200) throw new Error('a batch was pushed back 200 times')
-          const answer = await c.submitTxs(batch.map((t) => t.bytes))
+          let answer: Awaited<ReturnType<Client['submitTxs']>>
+          try {
+            answer = await c.submitTxs(batch.map((t) => t.bytes))
+          } catch (e) {
+            // The API's per-client rate limit refuses a whole batch (429): wait, send it again.
+            if (errorCode(e) !== 'RATE_LIMITED') throw e
+            await new Promise((r) => setTimeout(r, 200))
+            continue
+          }
           const again = batch.filter((_, i) => {
             const r = answer.results[i]!
             if ('hash' in r) return false
