@@ -177,6 +177,34 @@ describe('Mempool', () => {
     assert.deepEqual(views, [0, 1])
   })
 
+  it('bounds the memory its entries hold, decoded parts included, not only their wire bytes (issue 19)', () => {
+    const { m } = pool({ maxBytes: 64 * 1024 })
+    let admitted = 0
+    let full = false
+    for (let i = 1; i <= 2000 && !full; i++) {
+      const code = codeOf(() => m.add(anchorTx(suite, i % 2 === 0 ? alice : bob, i).bytes))
+      if (code === undefined) admitted++
+      else {
+        assert.equal(code, 'MEMPOOL_FULL')
+        full = true
+      }
+      const st = m.stats()
+      // Never over the bound; and the charge counts more than the wire bytes: the copy, the
+      // decoded body and signers, hashes, hex keys and object overhead.
+      assert.ok(st.memoryBytes <= 64 * 1024, `${st.memoryBytes} > bound`)
+      assert.ok(st.memoryBytes >= 2 * st.bytes, `${st.memoryBytes} < 2 × ${st.bytes}`)
+    }
+    assert.ok(full, 'the pool filled up')
+    assert.ok(admitted > 10)
+    // A pool bounded only by wire bytes would have taken at least twice as many.
+    assert.ok(admitted * anchorTx(suite, alice, 1).bytes.length * 2 <= 64 * 1024)
+    // Everything is given back when the entries leave.
+    m.removeCommitted(
+      Array.from({ length: admitted }, (_, k) => anchorTx(suite, (k + 1) % 2 === 0 ? alice : bob, k + 1).txHash),
+    )
+    assert.deepEqual([m.stats().count, m.stats().bytes, m.stats().memoryBytes], [0, 0, 0])
+  })
+
   it('is bounded: MEMPOOL_FULL by count and by bytes, MEMPOOL_SENDER_QUOTA per sender', () => {
     const byCount = pool({ maxTxs: 2 }).m
     byCount.add(anchorTx(suite, alice, 1).bytes)
@@ -185,7 +213,9 @@ describe('Mempool', () => {
       codeOf(() => byCount.add(anchorTx(suite, alice, 2).bytes)),
       'MEMPOOL_FULL',
     )
-    const one = anchorTx(suite, alice, 1).bytes.length
+    const probe = pool().m
+    probe.add(anchorTx(suite, alice, 1).bytes)
+    const one = probe.stats().memoryBytes
     const byBytes = pool({ maxBytes: one * 2 + 10 }).m
     byBytes.add(anchorTx(suite, alice, 1).bytes)
     byBytes.add(anchorTx(suite, bob, 1).bytes)

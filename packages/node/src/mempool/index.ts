@@ -48,7 +48,11 @@ export interface MempoolOptions {
   senderState: () => SenderStateView
   /** Pending transactions at most (default 20,000). */
   maxTxs?: number
-  /** Pending transaction bytes at most (default 64 MiB; with decoded bodies the pool holds ≤ 2 × this). */
+  /**
+   * Memory the pending entries may hold at most, decoded parts included (issue 19): each entry is
+   * charged entryMemoryBytes (its bytes, its decoded body and signers, its hashes and hex keys,
+   * and a fixed allowance for object headers and map slots). Default 128 MiB.
+   */
   maxBytes?: number
   /** Pending transactions per sender at most (default 1,000). */
   maxPerSender?: number
@@ -60,7 +64,28 @@ export interface MempoolOptions {
   recheckCommittedMax?: number
 }
 
+/** V8's cost of a Uint8Array beyond its bytes: the view and its own ArrayBuffer (decoding slices). */
+const TYPED_ARRAY_OVERHEAD = 96
+/** Objects of an entry (the entry, its ValidatedTx and body), its two map slots and the sender count. */
+const ENTRY_OVERHEAD = 640
+
+/**
+ * What one pending entry keeps in memory, counted from what it holds rather than measured (a heap
+ * measurement per admission would cost more than the admission): every Uint8Array with its
+ * overhead, every string at two bytes a character, and ENTRY_OVERHEAD.
+ */
+function entryMemoryBytes(v: ValidatedTx, hexKeys: readonly string[]): number {
+  const arrays = [v.bytes, v.txHash, v.body.sender, v.body.args, ...v.signers]
+  if (v.envelopeHash !== undefined) arrays.push(v.envelopeHash)
+  let n = ENTRY_OVERHEAD
+  for (const a of arrays) n += a.length + TYPED_ARRAY_OVERHEAD
+  for (const str of [...hexKeys, v.body.chainId, v.body.module, v.body.method]) n += 2 * str.length
+  return n
+}
+
 interface Entry {
+  /** entryMemoryBytes of this entry: what it counts against maxBytes. */
+  memory: number
   bytes: Uint8Array
   txHash: Uint8Array
   hashHex: string
@@ -73,7 +98,10 @@ interface Entry {
 
 export interface MempoolStats {
   count: number
+  /** Wire bytes of the pending transactions. */
   bytes: number
+  /** Memory charged to the pending entries (entryMemoryBytes), what maxBytes bounds. */
+  memoryBytes: number
   senders: number
   verifiedCacheSize: number
   /** Totals since start, by outcome: for metrics. */
@@ -118,6 +146,7 @@ export class Mempool {
   private readonly byEnvelope = new Map<string, Entry>()
   private readonly perSender = new Map<string, number>()
   private totalBytes = 0
+  private totalMemory = 0
   private admitted = 0
   private rejected = 0
   private readonly maxTxs: number
@@ -136,7 +165,7 @@ export class Mempool {
 
   constructor(private readonly opts: MempoolOptions) {
     this.maxTxs = opts.maxTxs ?? 20_000
-    this.maxBytes = opts.maxBytes ?? 64 * 1024 * 1024
+    this.maxBytes = opts.maxBytes ?? 128 * 1024 * 1024
     this.maxPerSender = opts.maxPerSender ?? 1_000
     this.maxTxBytes = Math.min(opts.maxTxBytes ?? LIMITS.txBytes, LIMITS.txBytes)
     this.params = opts.params ?? DEFAULT_EXECUTION_PARAMS
@@ -166,8 +195,9 @@ export class Mempool {
       })
     }
     // Cheap capacity checks before the signature check: a full pool costs an attacker nothing to probe.
-    if (this.entries.size >= this.maxTxs || this.totalBytes + txBytes.length > this.maxBytes) {
-      throw new GovchainError('MEMPOOL_FULL', undefined, { count: this.entries.size, bytes: this.totalBytes })
+    // (An entry costs at least its bytes twice: its copy and its decoded arguments' share.)
+    if (this.entries.size >= this.maxTxs || this.totalMemory + txBytes.length + ENTRY_OVERHEAD > this.maxBytes) {
+      throw new GovchainError('MEMPOOL_FULL', undefined, { count: this.entries.size, memoryBytes: this.totalMemory })
     }
     const latest = this.opts.latestHeight()
     if (this.gate === undefined || this.gateHeight !== latest) {
@@ -192,14 +222,20 @@ export class Mempool {
       throw new GovchainError('MEMPOOL_SENDER_QUOTA', `${pending} pending from this sender`, { pending })
     }
     const bytes = txBytes.slice()
+    const validated: ValidatedTx = { ...v, bytes, args: undefined }
+    const memory = entryMemoryBytes(validated, [hashHex, envelopeHex, senderHex])
+    if (this.totalMemory + memory > this.maxBytes) {
+      throw new GovchainError('MEMPOOL_FULL', undefined, { count: this.entries.size, memoryBytes: this.totalMemory })
+    }
     const entry: Entry = {
+      memory,
       bytes,
       txHash: v.txHash,
       hashHex,
       envelopeHex,
       // The pool's own copy of the bytes, and no decoded arguments (block validation decodes them
-      // again): an entry holds its bytes about twice (bytes + body.args), so ≤ 2 × maxBytes.
-      validated: { ...v, bytes, args: undefined },
+      // again); everything it does keep is charged in `memory`.
+      validated,
       senderHex,
       validUntilHeight: v.body.validUntilHeight,
     }
@@ -207,6 +243,7 @@ export class Mempool {
     this.byEnvelope.set(envelopeHex, entry)
     this.perSender.set(senderHex, pending + 1)
     this.totalBytes += txBytes.length
+    this.totalMemory += memory
     this.admitted++
     return { txHash: v.txHash }
   }
@@ -240,6 +277,7 @@ export class Mempool {
     this.entries.delete(hashHex)
     this.byEnvelope.delete(e.envelopeHex)
     this.totalBytes -= e.bytes.length
+    this.totalMemory -= e.memory
     const n = (this.perSender.get(e.senderHex) ?? 1) - 1
     if (n <= 0) this.perSender.delete(e.senderHex)
     else this.perSender.set(e.senderHex, n)
@@ -287,6 +325,7 @@ export class Mempool {
     return {
       count: this.entries.size,
       bytes: this.totalBytes,
+      memoryBytes: this.totalMemory,
       senders: this.perSender.size,
       verifiedCacheSize: this.verified.size,
       admitted: this.admitted,
