@@ -3,7 +3,9 @@
  * module adds one file here exporting an Extension and one line below, then runs
  * `npm run record:chain -- --extend`; the blocks already recorded stay byte-identical.
  */
+
+import { evidenceExtension } from './evidence.ts'
 import type { Extension } from './extension.ts'
 import { invoiceExtension } from './invoice.ts'
 
-export const EXTENSIONS: readonly Extension[] = [invoiceExtension]
+export const EXTENSIONS: readonly Extension[] = [invoiceExtension, evidenceExtension]

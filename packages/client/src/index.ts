@@ -57,7 +57,9 @@ export {
   buildTx,
   type DecodedTx,
   decodeTx,
+  moduleTx,
   randomNonce,
+  type TxCommon,
   txHash,
   verifyTxSignatures,
 } from './tx.ts'

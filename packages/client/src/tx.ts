@@ -7,6 +7,7 @@
  */
 import {
   type CryptoSuite,
+  type codec,
   DOMAIN,
   decode,
   encode,
@@ -79,6 +80,30 @@ export function buildTx(options: BuildTxOptions): BuiltTx {
  * Adds one more signature (another officer's) to a signed transaction. The body, and so the
  * hash, stay the same. Rejects a key that already signed and more than LIMITS.signaturesPerTx.
  */
+/** What an application's transaction builder needs besides its arguments. */
+export interface TxCommon {
+  suite: CryptoSuite
+  chainId: string
+  /** The signer's key. */
+  privateKey: Uint8Array
+  validUntilHeight: number
+  nonce?: number
+}
+
+/** A `module.method` transaction with `args` encoded by the method's codec: the one builder application clients share. */
+export function moduleTx<A>(module: string, o: TxCommon, method: string, argsCodec: codec.Codec<A>, args: A): BuiltTx {
+  return buildTx({
+    suite: o.suite,
+    chainId: o.chainId,
+    privateKey: o.privateKey,
+    module,
+    method,
+    args: encode(argsCodec, args),
+    validUntilHeight: o.validUntilHeight,
+    ...(o.nonce === undefined ? {} : { nonce: o.nonce }),
+  })
+}
+
 export function addSignature(txBytes: Uint8Array, suite: CryptoSuite, privateKey: Uint8Array): Uint8Array {
   const tx = decode(SignedTx, txBytes, LIMITS.txBytes)
   const publicKey = suite.publicKeyFromPrivate(privateKey)

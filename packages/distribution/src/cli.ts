@@ -5,6 +5,7 @@
  */
 import { registerCommands as anchorCommands } from '@govchain/anchor/cli'
 import type { CliApp } from '@govchain/app/cli'
+import { registerCommands as evidenceCommands } from '@govchain/evidence/cli'
 import { registerCommands as governanceCommands } from '@govchain/governance/cli'
 import { registerCommands as identityCommands } from '@govchain/identity/cli'
 import { registerCommands as invoiceCommands } from '@govchain/invoice/cli'
@@ -17,4 +18,5 @@ export const BUILTIN_CLI: readonly CliApp[] = [
   { name: 'governance', registerCommands: governanceCommands },
   { name: 'license', registerCommands: licenseCommands },
   { name: 'invoice', registerCommands: invoiceCommands },
+  { name: 'evidence', registerCommands: evidenceCommands },
 ]

@@ -7,6 +7,7 @@
 import { anchorApp } from '@govchain/anchor'
 import { type Genesis, type Module, ModuleRegistry } from '@govchain/app'
 import { catalogApp } from '@govchain/catalog'
+import { evidenceApp } from '@govchain/evidence'
 import { governanceApp } from '@govchain/governance'
 import { identityApp } from '@govchain/identity'
 import { invoiceApp } from '@govchain/invoice'
@@ -15,6 +16,7 @@ import { sharingApp } from '@govchain/sharing'
 
 export * from '@govchain/anchor'
 export * from '@govchain/catalog'
+export * from '@govchain/evidence'
 export * from '@govchain/governance'
 export * from '@govchain/identity'
 export * from '@govchain/invoice'
@@ -30,6 +32,7 @@ export const BUILTIN_MODULES: readonly Module[] = [
   sharingApp,
   licenseApp,
   invoiceApp,
+  evidenceApp,
 ]
 
 /** The modules a node offers unless told otherwise (the distribution's list). */

@@ -4,6 +4,7 @@
  * this list, in this order (ADR 0020). Browser code: this entry imports only the pages.
  */
 
+import { evidencePages } from '@govchain/evidence/portal'
 import { invoicePages } from '@govchain/invoice/portal'
 import { licensePages } from '@govchain/license/portal'
 import type { PortalPage } from '@govchain/portal-kit'
@@ -14,4 +15,5 @@ export const BUILTIN_PAGES: readonly { name: string; pages: readonly PortalPage[
   { name: 'license', pages: licensePages },
   { name: 'sharing', pages: sharingPages },
   { name: 'invoice', pages: invoicePages },
+  { name: 'evidence', pages: evidencePages },
 ]

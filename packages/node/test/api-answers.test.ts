@@ -302,6 +302,26 @@ describe('answers validate against their schemas (recorded chain)', () => {
     assert.deepEqual(check.reasons, ['INVOICE_AMOUNT_MISMATCH', 'INVOICE_LINES_MISMATCH'])
   })
 
+  it('evidence: a record with its proof, a version history, the court check by hash and by batch proof', async () => {
+    // The recorded chain's evidence extension (scripts/recorded-chain/evidence.ts).
+    const { getSuite, toHex, utf8 } = await import('@govchain/core')
+    const suite = getSuite('intl')
+    const v1 = toHex(suite.hash(utf8('penalty file v1')))
+    const byHash = (await h.call('evidenceVerify', '/v1/evidence/verify', { contentHash: v1 })).body as Json
+    assert.equal(byHash.verdict, 'recorded')
+    const id = byHash.records[0].id as string
+    const one = (await h.call('evidenceGet', `/v1/evidence/${id}?prove=true`)).body as Json
+    assert.equal(one.evidence.submitter.id, 'market')
+    assert.ok(one.state.proof)
+    const history = (await h.call('evidenceHistory', `/v1/evidence/${id}/history`)).body as Json
+    assert.deepEqual(
+      history.items.map((x: Json) => x.version),
+      [1, 2],
+    )
+    const none = (await h.call('evidenceVerify', '/v1/evidence/verify', { contentHash: '00'.repeat(32) })).body as Json
+    assert.equal(none.verdict, 'not-recorded')
+  })
+
   it('every JSON route was checked but those listed here, each with its reason', () => {
     const skipped: Record<string, string> = {
       streamEvents: 'a WebSocket (api-socket.test.ts)',

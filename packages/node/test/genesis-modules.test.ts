@@ -47,7 +47,7 @@ describe('genesis modules', () => {
       { modules: [{ name: 'License', version: '1.0.0' }] },
       { modules: [...modules, modules[0]] },
       { sections: { license: {} } },
-      { modules, sections: { evidence: {} } },
+      { modules, sections: { future: {} } },
       { modules, sections: [] },
     ]
     for (const extra of bad) {
@@ -62,7 +62,7 @@ describe('genesis modules', () => {
     )
     const some = parseGenesis({ ...legacy, modules: modules.filter((m) => m.name !== 'anchor') })
     assert.equal(chainModules(some, BUILTIN_MODULES).length, modules.length - 1)
-    const future = parseGenesis({ ...legacy, modules: [...modules, { name: 'evidence', version: '1.0.0' }] })
+    const future = parseGenesis({ ...legacy, modules: [...modules, { name: 'future', version: '1.0.0' }] })
     assert.throws(() => chainModules(future, BUILTIN_MODULES), coded('GENESIS_MODULE_MISSING'))
     const newer = parseGenesis({
       ...legacy,

@@ -45,6 +45,12 @@ export interface DidView {
   status: 'active' | 'deactivated'
   /** Organisation that registered it when it is an enterprise's or an official DID (else undefined). */
   registeredBy?: string
+  /**
+   * The organisation that vouched for who controls it: the identity authority that attached its
+   * keyed pseudonym (a real-name check), else the organisation that registered it. Undefined for
+   * a self-created DID nobody verified.
+   */
+  verifiedBy?: string
 }
 
 /** Where a governance change comes from (recorded in officer history). */

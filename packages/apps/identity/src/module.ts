@@ -133,11 +133,13 @@ function officerView(r: OfficerRecord): OfficerView {
 }
 
 function didView(r: DidRecord): DidView {
+  const verifiedBy = r.pseudonymBy ?? r.registeredBy
   return {
     did: r.did,
     keys: r.keys.map((k) => k.publicKey),
     status: r.status,
     ...(r.registeredBy === undefined ? {} : { registeredBy: r.registeredBy }),
+    ...(verifiedBy === undefined ? {} : { verifiedBy }),
   }
 }
 

@@ -4,8 +4,8 @@
  * the commitment's salt), and the check of a file against the chain's record (查验), which
  * anyone holding the file can run.
  */
-import { type BuiltTx, buildTx } from '@govchain/client'
-import { type CryptoSuite, type codec, encode, fromHex, toHex } from '@govchain/core'
+import { type BuiltTx, moduleTx, type TxCommon } from '@govchain/client'
+import { type CryptoSuite, type codec, fromHex, toHex } from '@govchain/core'
 import {
   amountCommitment,
   FEN_PATTERN,
@@ -24,26 +24,8 @@ import {
   type REVERSE_REASONS,
 } from './schema.ts'
 
-interface TxCommon {
-  suite: CryptoSuite
-  chainId: string
-  privateKey: Uint8Array
-  nonce?: number
-  validUntilHeight: number
-}
-
-function tx<A>(o: TxCommon, method: string, argsCodec: codec.Codec<A>, args: A): BuiltTx {
-  return buildTx({
-    suite: o.suite,
-    chainId: o.chainId,
-    privateKey: o.privateKey,
-    module: INVOICE_MODULE,
-    method,
-    args: encode(argsCodec, args),
-    ...(o.nonce === undefined ? {} : { nonce: o.nonce }),
-    validUntilHeight: o.validUntilHeight,
-  })
-}
+const tx = <A>(o: TxCommon, method: string, argsCodec: codec.Codec<A>, args: A): BuiltTx =>
+  moduleTx(INVOICE_MODULE, o, method, argsCodec, args)
 
 /** The tax (enterprise) or finance (receipt unit) authority's approver registers an issuer. */
 export function invoiceRegisterIssuer(

@@ -1,0 +1,142 @@
+/**
+ * `govchain evidence …` (docs/evidence.md): submit a file's hash, anchor a batch of files with a
+ * proof for each, check a file (the court's check), show a record and its version history. Key
+ * files, the signer and the commit wait come through `ctx` (@govchain/app/cli, ADR 0020).
+ */
+import { readFileSync, writeFileSync } from 'node:fs'
+import { basename } from 'node:path'
+import type { CliContext } from '@govchain/app/cli'
+import { fromHex, GovchainError, getSuite, toHex } from '@govchain/core'
+import type { Command } from 'commander'
+import { type BatchProof, evidenceBatch, evidenceSubmit } from './client.ts'
+import { EVIDENCE_KINDS } from './schema.ts'
+import type { EvidenceHistoryAnswer, EvidenceVerifyAnswer, EvidenceView } from './views.ts'
+
+const NODE = 'node API URL(s), comma-separated to fail over (default $GOVCHAIN_NODES, $GOVCHAIN_NODE or local)'
+
+function kindOf(v: string): (typeof EVIDENCE_KINDS)[number] {
+  if (!(EVIDENCE_KINDS as readonly string[]).includes(v)) {
+    throw new GovchainError('INVALID_ARGUMENT', `--kind must be one of ${EVIDENCE_KINDS.join(', ')}`)
+  }
+  return v as (typeof EVIDENCE_KINDS)[number]
+}
+
+function print(out: (l: string) => void, e: EvidenceView): void {
+  out(`${e.type} ${e.id}`)
+  out(`  kind       ${e.kind}${e.caseRef === null ? '' : `  case ${e.caseRef}`}`)
+  out(`  digest     ${e.digest}${e.type === 'batch' ? `  (${e.count} documents)` : ''}`)
+  out(`  submitter  ${e.submitter.kind} ${e.submitter.id} (verified by ${e.submitter.verifiedBy})`)
+  out(`  recorded   height ${e.height}, ${new Date(e.timeMs).toISOString()}`)
+  if (e.type === 'item') out(`  version    ${e.version}${e.next === null ? ' (latest)' : ` (superseded by ${e.next})`}`)
+}
+
+export function registerCommands(program: Command, ctx: CliContext): void {
+  const out = (l: string) => ctx.out(l)
+  const cmd = program.command('evidence').description('e-evidence: record, batch, verify, history')
+
+  cmd
+    .command('submit')
+    .description("record a file's hash (the file stays here); prints the item id")
+    .requiredOption('--key <file>', "an officer's key, or a key of a verified DID")
+    .requiredOption('--file <file>', 'the evidence file')
+    .option('--kind <kind>', EVIDENCE_KINDS.join(' | '), 'document')
+    .option('--case <ref>', 'case or docket reference (no personal data)')
+    .option('--previous <id>', 'the item this file is a new version of')
+    .option('--node <urls>', NODE)
+    .action(async (o: { key: string; file: string; kind: string; case?: string; previous?: string; node?: string }) => {
+      const { client, common } = await ctx.signer(o)
+      const tx = evidenceSubmit({
+        ...common,
+        kind: kindOf(o.kind),
+        contentHash: common.suite.hash(readFileSync(o.file)),
+        ...(o.case === undefined ? {} : { caseRef: o.case }),
+        ...(o.previous === undefined ? {} : { previous: fromHex(o.previous) }),
+      })
+      await ctx.submitAndWait(client, tx)
+      out(`item ${tx.hashHex}`)
+    })
+
+  cmd
+    .command('batch')
+    .description('anchor the hashes of many files in one transaction; writes each file’s inclusion proof')
+    .requiredOption('--key <file>', "an officer's key, or a key of a verified DID")
+    .requiredOption('--out <file>', 'where to write the proofs (JSON: batch id, root, one proof per file)')
+    .option('--kind <kind>', EVIDENCE_KINDS.join(' | '), 'document')
+    .option('--case <ref>', 'case or docket reference')
+    .option('--node <urls>', NODE)
+    .argument('<files...>', 'the files (1-10,000)')
+    .action(async (files: string[], o: { key: string; out: string; kind: string; case?: string; node?: string }) => {
+      const { client, common } = await ctx.signer(o)
+      const hashes = files.map((f) => common.suite.hash(readFileSync(f)))
+      const b = evidenceBatch({
+        ...common,
+        kind: kindOf(o.kind),
+        contentHashes: hashes,
+        ...(o.case === undefined ? {} : { caseRef: o.case }),
+      })
+      await ctx.submitAndWait(client, b.tx)
+      const proofs = files.map((f, i) => ({ file: f, contentHash: toHex(hashes[i]!), proof: b.proofOf(i) }))
+      writeFileSync(o.out, `${JSON.stringify({ batch: b.tx.hashHex, root: toHex(b.root), proofs }, null, 2)}\n`)
+      out(`batch ${b.tx.hashHex}: ${files.length} documents, proofs in ${o.out}`)
+    })
+
+  cmd
+    .command('verify')
+    .description("the court's check of a file: recorded, by whom, when (exit 1 if not)")
+    .requiredOption('--file <file>', 'the file to check')
+    .option('--proofs <file>', 'a batch proofs file (from `evidence batch`) that lists this file')
+    .option('--json', 'print JSON')
+    .option('--node <urls>', NODE)
+    .action(async (o: { file: string; proofs?: string; json?: boolean; node?: string }) => {
+      const client = ctx.client(o)
+      const suite = getSuite((await client.status()).suite)
+      const contentHash = toHex(suite.hash(readFileSync(o.file)))
+      let batch: ({ id: string } & BatchProof) | undefined
+      if (o.proofs !== undefined) {
+        const p = JSON.parse(readFileSync(o.proofs, 'utf8')) as {
+          batch: string
+          proofs: { contentHash: string; proof: BatchProof }[]
+        }
+        const mine = p.proofs.find((x) => x.contentHash === contentHash)
+        // A file changed since the batch has no proof of its own: check it with the proof listed
+        // under its name, which then fails (proof-invalid), rather than not checking at all.
+        const byName = p.proofs.find((x) => basename((x as { file?: string }).file ?? '') === basename(o.file))
+        const proof = (mine ?? byName)?.proof
+        if (proof !== undefined) batch = { id: p.batch, ...proof }
+      }
+      const answer = (
+        await client.transport.request('POST', '/v1/evidence/verify', {
+          contentHash,
+          ...(batch === undefined ? {} : { batch }),
+        })
+      ).json as EvidenceVerifyAnswer
+      if (o.json) out(JSON.stringify(answer, null, 2))
+      else {
+        out(
+          `${answer.verdict === 'recorded' ? '✔' : '✘'} ${answer.verdict} (sha/sm3 ${contentHash}, height ${answer.height})`,
+        )
+        for (const r of answer.records) print(out, r)
+      }
+      if (answer.verdict !== 'recorded') ctx.setExitCode(1)
+    })
+
+  cmd
+    .command('history')
+    .description("an item's version chain, first version first")
+    .argument('<id>', 'an item id')
+    .option('--node <urls>', NODE)
+    .action(async (id: string, o: { node?: string }) => {
+      const h = (await ctx.client(o).getJson(`/v1/evidence/${encodeURIComponent(id)}/history`)) as EvidenceHistoryAnswer
+      for (const e of h.items) print(out, e)
+    })
+
+  cmd
+    .command('show')
+    .description('an item or batch')
+    .argument('<id>', 'the id')
+    .option('--node <urls>', NODE)
+    .action(async (id: string, o: { node?: string }) => {
+      const j = (await ctx.client(o).getJson(`/v1/evidence/${encodeURIComponent(id)}`)) as { evidence: EvidenceView }
+      print(out, j.evidence)
+    })
+}

@@ -1,0 +1,152 @@
+/**
+ * The `evidence` module's REST routes under /v1/evidence (docs/evidence.md): a record with its
+ * state proof, an item's version chain, and the court's check: is this content hash recorded,
+ * by whom and when (directly, or in a batch with its inclusion proof)?
+ */
+import {
+  type ApiExtension,
+  err,
+  INTERNAL,
+  INVALID,
+  type ModuleApiContext,
+  type RouteSpec,
+  seekPage,
+  stateJson,
+} from '@govchain/app'
+import { codec, concatBytes, fromHex, GovchainError, utf8 } from '@govchain/core'
+import { verifyBatchProof } from './client.ts'
+import { renderEvidence } from './module.ts'
+import { EVIDENCE_INDEX, EVIDENCE_KEYS, EVIDENCE_MODULE, EvidenceEntry } from './schema.ts'
+import { EvidenceAnswer, EvidenceHistoryAnswer, EvidenceVerifyAnswer } from './views.ts'
+
+const HEX32 = { type: 'string', pattern: '^[0-9a-f]{64}$' }
+/** Versions one history answer walks at most (a chain longer than this is shown from its start). */
+const HISTORY_MAX = 1000
+
+export const EVIDENCE_ROUTES: RouteSpec[] = [
+  {
+    method: 'GET',
+    url: '/v1/evidence/:id',
+    operationId: 'evidenceGet',
+    summary: 'An evidence item or batch: submitter, time, version, attestations',
+    description: 'With prove=true the answer carries the state proof (checkable offline with the light client).',
+    tag: EVIDENCE_MODULE,
+    params: { type: 'object', required: ['id'], properties: { id: HEX32 } },
+    querystring: {
+      type: 'object',
+      additionalProperties: false,
+      properties: { prove: { type: 'string', enum: ['true', 'false'] } },
+    },
+    responses: {
+      200: { description: 'the record', schema: EvidenceAnswer },
+      400: INVALID,
+      404: err('no such item or batch (EVIDENCE_NOT_FOUND)'),
+      500: INTERNAL,
+    },
+  },
+  {
+    method: 'GET',
+    url: '/v1/evidence/:id/history',
+    operationId: 'evidenceHistory',
+    summary: "An item's version chain, first version first",
+    description: 'Every version of the chain the item belongs to, in order.',
+    tag: EVIDENCE_MODULE,
+    params: { type: 'object', required: ['id'], properties: { id: HEX32 } },
+    responses: {
+      200: { description: 'the versions', schema: EvidenceHistoryAnswer },
+      400: INVALID,
+      404: err('no such item (EVIDENCE_NOT_FOUND)'),
+      500: INTERNAL,
+    },
+  },
+  {
+    method: 'POST',
+    url: '/v1/evidence/verify',
+    operationId: 'evidenceVerify',
+    summary: "The court's check: is this content hash recorded?",
+    description:
+      'recorded: items record the hash (all listed), or the named batch does with the given inclusion proof; ' +
+      'proof-invalid: the proof does not lead to the batch root; not-recorded: neither.',
+    tag: EVIDENCE_MODULE,
+    body: {
+      type: 'object',
+      required: ['contentHash'],
+      additionalProperties: false,
+      properties: {
+        contentHash: HEX32,
+        batch: {
+          type: 'object',
+          required: ['id', 'leafIndex', 'treeSize', 'path'],
+          additionalProperties: false,
+          properties: {
+            id: HEX32,
+            leafIndex: { type: 'integer', minimum: 0, maximum: 10_000 },
+            treeSize: { type: 'integer', minimum: 1, maximum: 10_000 },
+            path: { type: 'array', maxItems: 64, items: HEX32 },
+          },
+        },
+      },
+    },
+    responses: { 200: { description: 'the check', schema: EvidenceVerifyAnswer }, 400: INVALID, 500: INTERNAL },
+  },
+]
+
+export function evidenceApi(ctx: ModuleApiContext): ApiExtension {
+  const recordAt = (id: Uint8Array) => {
+    const s = ctx.state(EVIDENCE_MODULE, EVIDENCE_KEYS.record(id), { prove: false })
+    return s.value === undefined ? undefined : codec.decode(EvidenceEntry, s.value)
+  }
+  return {
+    name: EVIDENCE_MODULE,
+    routes: EVIDENCE_ROUTES,
+    register(app, spec) {
+      app.route<{ Params: { id: string }; Querystring: { prove?: string } }>({
+        ...spec('evidenceGet'),
+        handler: async (request) => {
+          const s = ctx.state(EVIDENCE_MODULE, EVIDENCE_KEYS.record(fromHex(request.params.id)), {
+            prove: request.query.prove === 'true',
+          })
+          if (s.value === undefined) throw new GovchainError('EVIDENCE_NOT_FOUND')
+          return { evidence: renderEvidence(codec.decode(EvidenceEntry, s.value)), state: stateJson(s) }
+        },
+      })
+      app.route<{ Params: { id: string } }>({
+        ...spec('evidenceHistory'),
+        handler: async (request) => {
+          const r = recordAt(fromHex(request.params.id))
+          if (r === undefined) throw new GovchainError('EVIDENCE_NOT_FOUND')
+          const items = []
+          let at: EvidenceEntry | undefined = recordAt(r.chain)
+          while (at !== undefined && items.length < HISTORY_MAX) {
+            items.push(renderEvidence(at))
+            at = at.next === undefined ? undefined : recordAt(at.next)
+          }
+          return { items }
+        },
+      })
+      app.route<{
+        Body: { contentHash: string; batch?: { id: string; leafIndex: number; treeSize: number; path: string[] } }
+      }>({
+        ...spec('evidenceVerify'),
+        handler: async (request) => {
+          const { contentHash, batch } = request.body
+          const height = ctx.latestHeight()
+          if (batch !== undefined) {
+            const b = recordAt(fromHex(batch.id))
+            if (b === undefined || b.type !== 'batch') return { verdict: 'not-recorded', records: [], height }
+            const ok = b.count === batch.treeSize && verifyBatchProof(ctx.suite, b.digest, fromHex(contentHash), batch)
+            return { verdict: ok ? 'recorded' : 'proof-invalid', records: [renderEvidence(b)], height }
+          }
+          const page = seekPage({
+            scan: (pre, n, from) => ctx.scanIndex(pre, n, from),
+            prefix: concatBytes(utf8(`${EVIDENCE_MODULE}/`), EVIDENCE_INDEX.byDigest(fromHex(contentHash))),
+            limit: 100,
+            take: ({ suffix }) => recordAt(suffix),
+          })
+          const records = page.items.filter((r) => r.type === 'item').map(renderEvidence)
+          return { verdict: records.length > 0 ? 'recorded' : 'not-recorded', records, height }
+        },
+      })
+    },
+  }
+}

@@ -1,0 +1,123 @@
+/**
+ * The `evidence` module's wire types, state keys and error codes, shared by the node and by
+ * clients (browser-safe). E-evidence (电子存证, docs/evidence.md): an item binds a content hash to
+ * a real-name submitter and a block time; items form version chains that cannot fork or be
+ * reordered; a batch anchors the RFC 9162 Merkle root of up to 10,000 documents. The content
+ * never goes on chain.
+ */
+import { moduleRef } from '@govchain/app/ref'
+import { codec, type ErrorInfo, hash32, registerErrors, toHex, utf8 } from '@govchain/core'
+import type { EvidenceKeeper } from './module.ts'
+
+const { literals, option, string, struct, u32, u64 } = codec
+
+export const EVIDENCE_MODULE = 'evidence'
+export const EVIDENCE_METHODS = { submit: 'submit', batch: 'batch' } as const
+
+/** This application's typed reference: other applications put it in `requires` and call `ctx.keeper(evidenceRef)`. */
+export const evidenceRef = moduleRef<EvidenceKeeper>()(EVIDENCE_MODULE)
+
+/** What an item is (the SPC's categories of electronic data, and the administrative ones). */
+export const EVIDENCE_KINDS = [
+  'contract',
+  'enforcement-record',
+  'screenshot',
+  'audio-video',
+  'penalty-file',
+  'document',
+  'other',
+] as const
+
+export const EVIDENCE_LIMITS = {
+  caseRefBytes: 64,
+  /** Documents one batch anchors at most (issue 17). */
+  batchDocsMax: 10_000,
+} as const
+
+/** A case reference: an opaque docket or file number of the submitting body (no personal data). */
+export const CASE_REF_PATTERN = /^[A-Za-z0-9\u4e00-\u9fff（）()〔〕[\]第号字._/-]{1,64}$/u
+
+export const EVIDENCE_ERRORS = {
+  EVIDENCE_SUBMITTER_UNVERIFIED: {
+    http: 403,
+    message: 'submitters are officers, or DIDs whose controller an organisation verified (real-name)',
+  },
+  EVIDENCE_BAD_CASE_REF: { http: 400, message: 'case reference: 1-64 characters of a docket number, no personal data' },
+  EVIDENCE_EXISTS: { http: 409, message: 'this content hash is recorded already by this submitter' },
+  EVIDENCE_NOT_FOUND: { http: 404, message: 'no evidence item or batch with this id' },
+  EVIDENCE_VERSION_NOT_FOUND: { http: 404, message: 'the previous version named does not exist' },
+  EVIDENCE_VERSION_FORK: {
+    http: 409,
+    message: 'a new version must follow the latest version of its chain: the chain cannot fork or be reordered',
+  },
+  EVIDENCE_VERSION_NOT_OWNER: {
+    http: 403,
+    message: 'a new version comes from the submitter of the chain (its organisation, or its DID)',
+  },
+  EVIDENCE_BAD_BATCH: { http: 400, message: 'a batch anchors 1-10,000 documents' },
+} as const satisfies Record<string, ErrorInfo>
+registerErrors(EVIDENCE_MODULE, EVIDENCE_ERRORS)
+
+declare module '@govchain/core' {
+  interface ModuleErrorCodes extends Record<keyof typeof EVIDENCE_ERRORS, true> {}
+}
+
+export const EvidenceSubmitArgs = struct({
+  kind: literals(EVIDENCE_KINDS),
+  /** suite.hash of the content (the file itself stays with the submitter). */
+  contentHash: hash32,
+  caseRef: option(string(EVIDENCE_LIMITS.caseRefBytes)),
+  /** The item this one is a new version of (its id); absent for the first version. */
+  previous: option(hash32),
+})
+export type EvidenceSubmitArgs = codec.Infer<typeof EvidenceSubmitArgs>
+
+export const EvidenceBatchArgs = struct({
+  kind: literals(EVIDENCE_KINDS),
+  /** RFC 9162 Merkle Tree Hash over the documents' content hashes (leaves), in order. */
+  root: hash32,
+  count: u32,
+  caseRef: option(string(EVIDENCE_LIMITS.caseRefBytes)),
+})
+export type EvidenceBatchArgs = codec.Infer<typeof EvidenceBatchArgs>
+
+/** Who submitted: an officer of an organisation, or a verified DID. */
+export const EvidenceSubmitter = struct({
+  kind: literals(['officer', 'did'] as const),
+  /** orgId for an officer; the DID for a DID. */
+  id: string(64),
+  /** The organisation that verified the DID (for an officer: its organisation). */
+  verifiedBy: string(64),
+})
+export type EvidenceSubmitter = codec.Infer<typeof EvidenceSubmitter>
+
+export const EvidenceEntry = struct({
+  id: hash32,
+  type: literals(['item', 'batch'] as const),
+  kind: literals(EVIDENCE_KINDS),
+  /** item: the content hash; batch: the Merkle root. */
+  digest: hash32,
+  count: u32,
+  caseRef: option(string(EVIDENCE_LIMITS.caseRefBytes)),
+  submitter: EvidenceSubmitter,
+  /** Version chain (items): the first version's id, this one's number, and the next once superseded. */
+  chain: hash32,
+  version: u32,
+  previous: option(hash32),
+  next: option(hash32),
+  height: u64,
+  timeMs: u64,
+})
+export type EvidenceEntry = codec.Infer<typeof EvidenceEntry>
+
+export const EVIDENCE_KEYS = {
+  record: (id: Uint8Array): Uint8Array => utf8(`rec/${toHex(id)}`),
+  /** (submitter, content hash) → item id: the same content recorded twice by one submitter is refused. */
+  byContent: (submitterId: string, contentHash: Uint8Array): Uint8Array =>
+    utf8(`c/${submitterId}/${toHex(contentHash)}`),
+} as const
+
+/** Node-local index: items by content hash (for verification by hash). */
+export const EVIDENCE_INDEX = {
+  byDigest: (digest: Uint8Array): Uint8Array => utf8(`d/${toHex(digest)}/`),
+} as const

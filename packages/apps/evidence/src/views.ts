@@ -1,0 +1,37 @@
+/**
+ * The evidence API's answers as TypeBox schemas (docs/adr/0019-typebox-response-schemas.md): the
+ * routes serialise with them and clients take their types from them. Browser-safe.
+ */
+import { Hex32, Int, Nullable, StateSchema } from '@govchain/app/route-kit'
+import { type Static, Type } from '@sinclair/typebox'
+
+export const EvidenceView = Type.Object({
+  id: Hex32,
+  type: Type.Union([Type.Literal('item'), Type.Literal('batch')]),
+  kind: Type.String(),
+  digest: Hex32,
+  count: Int,
+  caseRef: Nullable(Type.String()),
+  submitter: Type.Object({
+    kind: Type.Union([Type.Literal('officer'), Type.Literal('did')]),
+    id: Type.String(),
+    verifiedBy: Type.String(),
+  }),
+  chain: Hex32,
+  version: Int,
+  previous: Nullable(Hex32),
+  next: Nullable(Hex32),
+  height: Int,
+  timeMs: Int,
+})
+export type EvidenceView = Static<typeof EvidenceView>
+export const EvidenceAnswer = Type.Object({ evidence: EvidenceView, state: StateSchema })
+export const EvidenceHistoryAnswer = Type.Object({ items: Type.Array(EvidenceView) })
+export type EvidenceHistoryAnswer = Static<typeof EvidenceHistoryAnswer>
+export const EvidenceVerifyAnswer = Type.Object({
+  verdict: Type.Union([Type.Literal('recorded'), Type.Literal('not-recorded'), Type.Literal('proof-invalid')]),
+  /** The items or the batch that record the content hash. */
+  records: Type.Array(EvidenceView),
+  height: Int,
+})
+export type EvidenceVerifyAnswer = Static<typeof EvidenceVerifyAnswer>
