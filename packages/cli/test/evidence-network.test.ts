@@ -1,0 +1,114 @@
+/**
+ * Issue 17, e-evidence, through the govchain CLI on a 4-validator network of real processes:
+ * an officer records a file and its next version; the court's check finds it and a changed file
+ * is not recorded (exit 1); a batch of files gets proofs, each verifies, and a changed file
+ * fails against its proof; the history lists both versions.
+ */
+import assert from 'node:assert/strict'
+import { spawn } from 'node:child_process'
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { after, before, describe, test } from 'node:test'
+import { fileURLToPath } from 'node:url'
+import { startNetwork, type TestNetwork, waitUntil } from '../src/testnet.ts'
+
+const BIN = fileURLToPath(new URL('../bin/govchain.js', import.meta.url))
+
+function cli(url: string, args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
+  return new Promise((resolve) => {
+    const child = spawn(process.execPath, [BIN, ...args], { env: { ...process.env, GOVCHAIN_NODE: url } })
+    let stdout = ''
+    let stderr = ''
+    child.stdout.on('data', (c: Buffer) => {
+      stdout += c.toString()
+    })
+    child.stderr.on('data', (c: Buffer) => {
+      stderr += c.toString()
+    })
+    child.on('exit', (code) => resolve({ code: code ?? -1, stdout, stderr }))
+  })
+}
+
+describe('e-evidence through the CLI on a 4-validator network (gm)', { timeout: 480_000 }, () => {
+  let net: TestNetwork
+  let tmp: string
+  before(async () => {
+    net = await startNetwork({ orgs: 4, suite: 'gm' })
+    tmp = mkdtempSync(join(tmpdir(), 'govchain-evidence-'))
+  })
+  after(async () => {
+    await net?.stopAll()
+    rmSync(tmp, { recursive: true, force: true })
+  })
+
+  test('submit, version, verify, batch with proofs, history', async () => {
+    const url = net.net.nodes[0]!.apiUrl
+    await waitUntil('first block', async () => (await net.clients[net.net.nodes[0]!.name]!.status()).height >= 1)
+    const key = join(net.dir, 'keys', 'market.operator.json')
+    const ok = async (args: string[]) => {
+      const r = await cli(url, args)
+      assert.equal(r.code, 0, `${args.join(' ')}\n${r.stderr}${r.stdout}`)
+      return r
+    }
+    const file = (name: string, text: string) => {
+      const p = join(tmp, name)
+      writeFileSync(p, text)
+      return p
+    }
+    const v1 = file('penalty-v1.txt', '行政处罚决定书 第一版')
+    const sub = await ok([
+      'evidence',
+      'submit',
+      '--key',
+      key,
+      '--file',
+      v1,
+      '--kind',
+      'penalty-file',
+      '--case',
+      '京市监罚〔2026〕12号',
+    ])
+    const id = /item ([0-9a-f]{64})/.exec(sub.stdout)![1]!
+    const v2 = file('penalty-v2.txt', '行政处罚决定书 第二版')
+    await ok(['evidence', 'submit', '--key', key, '--file', v2, '--kind', 'penalty-file', '--previous', id])
+    const fork = await cli(url, [
+      'evidence',
+      'submit',
+      '--key',
+      key,
+      '--file',
+      file('v2b.txt', '另一个第二版'),
+      '--previous',
+      id,
+    ])
+    assert.notEqual(fork.code, 0)
+    assert.match(fork.stderr, /EVIDENCE_VERSION_FORK/)
+
+    const checked = await ok(['evidence', 'verify', '--file', v1])
+    assert.match(checked.stdout, /✔ recorded/)
+    assert.match(checked.stdout, /submitter +officer market/)
+    const changed = await cli(url, [
+      'evidence',
+      'verify',
+      '--file',
+      file('penalty-v1-changed.txt', '行政处罚决定书 第一版。'),
+    ])
+    assert.equal(changed.code, 1)
+    assert.match(changed.stdout, /not-recorded/)
+
+    const docs = [1, 2, 3].map((i) => file(`doc-${i}.txt`, `执法记录 ${i}`))
+    const proofs = join(tmp, 'proofs.json')
+    await ok(['evidence', 'batch', '--key', key, '--out', proofs, ...docs])
+    for (const d of docs)
+      assert.match((await ok(['evidence', 'verify', '--file', d, '--proofs', proofs])).stdout, /✔ recorded/)
+    // The same name, other content: its listed proof no longer leads to the root.
+    writeFileSync(docs[1]!, '执法记录 2（被改动）')
+    const tampered = await cli(url, ['evidence', 'verify', '--file', docs[1]!, '--proofs', proofs])
+    assert.equal(tampered.code, 1)
+    assert.match(tampered.stdout, /proof-invalid/)
+
+    const history = await ok(['evidence', 'history', id])
+    assert.match(history.stdout, /version +1[\s\S]*version +2 \(latest\)/)
+  })
+})
