@@ -7,5 +7,6 @@
 import { evidenceExtension } from './evidence.ts'
 import type { Extension } from './extension.ts'
 import { invoiceExtension } from './invoice.ts'
+import { serviceExtension } from './service.ts'
 
-export const EXTENSIONS: readonly Extension[] = [invoiceExtension, evidenceExtension]
+export const EXTENSIONS: readonly Extension[] = [invoiceExtension, evidenceExtension, serviceExtension]

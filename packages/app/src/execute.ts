@@ -36,7 +36,14 @@ import {
 import type { IndexWrite } from '@govchain/store'
 import type { Genesis } from './genesis.ts'
 import { genesisSection } from './genesis.ts'
-import { type ModuleRef, type ModuleRegistry, type ModuleState, moduleRefName, type TxContext } from './module.ts'
+import {
+  type KeeperTx,
+  type ModuleRef,
+  type ModuleRegistry,
+  type ModuleState,
+  moduleRefName,
+  type TxContext,
+} from './module.ts'
 import { DEFAULT_EXECUTION_PARAMS, type ExecutionParams } from './params.ts'
 import type { IsCommitted } from './replay.ts'
 import { BlockState, stateKey, TxState } from './state.ts'
@@ -158,6 +165,16 @@ class HandlerContext implements TxContext {
   }
 
   emit(type: string, attributes: Record<string, string> = {}): void {
+    this.emitAs(this.moduleName, this.declaredEvents, type, attributes)
+  }
+
+  /** Emits `<module>.<type>` into this transaction's events (a handler's own, or a keeper's it called). */
+  emitAs(
+    moduleName: string,
+    declared: Readonly<Record<string, unknown>> | undefined,
+    type: string,
+    attributes: Record<string, string>,
+  ): void {
     if (this.events.length >= EVENT_LIMITS.eventsPerTx) {
       throw new GovchainError('EXEC_EVENT_LIMIT', `more than ${EVENT_LIMITS.eventsPerTx} events`)
     }
@@ -165,10 +182,10 @@ class HandlerContext implements TxContext {
     if (entries.length > EVENT_LIMITS.attributesPerEvent) {
       throw new GovchainError('EXEC_EVENT_LIMIT', `more than ${EVENT_LIMITS.attributesPerEvent} attributes`)
     }
-    if (this.declaredEvents !== undefined && !Object.hasOwn(this.declaredEvents, type)) {
-      throw new GovchainError('EXEC_INTERNAL', `module ${this.moduleName} emitted undeclared event ${type}`)
+    if (declared !== undefined && !Object.hasOwn(declared, type)) {
+      throw new GovchainError('EXEC_INTERNAL', `module ${moduleName} emitted undeclared event ${type}`)
     }
-    const eventType = checkString(`${this.moduleName}.${type}`, EVENT_LIMITS.typeBytes, 'event type')
+    const eventType = checkString(`${moduleName}.${type}`, EVENT_LIMITS.typeBytes, 'event type')
     const list: { key: string; value: string }[] = []
     for (const [key, value] of entries) {
       list.push({
@@ -183,6 +200,11 @@ class HandlerContext implements TxContext {
   }
 
   index(key: Uint8Array, value: Uint8Array | undefined): void {
+    this.indexAs(this.moduleName, key, value)
+  }
+
+  /** A node-local index entry under `<module>/` (a handler's own module, or a keeper's it called). */
+  indexAs(moduleName: string, key: Uint8Array, value: Uint8Array | undefined): void {
     const params = this.params
     if (this.indexes.length >= params.maxIndexWritesPerTx) {
       throw new GovchainError('EXEC_STATE_LIMIT', `more than ${params.maxIndexWritesPerTx} index writes`)
@@ -193,7 +215,7 @@ class HandlerContext implements TxContext {
     if (value !== undefined && (!(value instanceof Uint8Array) || value.length > params.maxStateValueBytes)) {
       throw new GovchainError('EXEC_STATE_LIMIT', `index values are at most ${params.maxStateValueBytes} bytes`)
     }
-    this.indexes.push({ key: stateKey(this.moduleName, key), value: value?.slice() })
+    this.indexes.push({ key: stateKey(moduleName, key), value: value?.slice() })
   }
 
   fail(code: ErrorCode, message?: string, details?: Record<string, unknown>): never {
@@ -201,18 +223,35 @@ class HandlerContext implements TxContext {
   }
 
   keeper<K>(ref: ModuleRef<string, K> | string): K {
-    const name = moduleRefName(ref)
+    return this.keeperFor(this.moduleName, moduleRefName(ref)) as K
+  }
+
+  /**
+   * `name`'s keeper as module `caller` may reach it (its `requires`), bound to this transaction:
+   * its writes, events and index entries are this transaction's. One instance per module and
+   * transaction, whoever asks.
+   */
+  keeperFor(caller: string, name: string): unknown {
     this.keepers ??= new Map()
-    const cached = this.keepers.get(name)
-    if (cached !== undefined) return cached as K
     const m = this.input.modules.get(name)
     if (m?.keeper === undefined) throw new GovchainError('EXEC_UNKNOWN_KEEPER', `module ${name} exports no keeper`)
-    if (!this.input.modules.mayCall(this.moduleName, name)) {
-      throw new GovchainError('EXEC_UNKNOWN_KEEPER', `module ${this.moduleName} does not declare ${name} in requires`)
+    if (!this.input.modules.mayCall(caller, name)) {
+      throw new GovchainError('EXEC_UNKNOWN_KEEPER', `module ${caller} does not declare ${name} in requires`)
     }
-    const k = m.keeper({ height: this.input.height, timeMs: this.input.timeMs, state: this.tx.scoped(name) })
+    const cached = this.keepers.get(name)
+    if (cached !== undefined) return cached
+    const tx: KeeperTx = {
+      chainId: this.chainId,
+      txHash: this.txHash,
+      sender: this.sender,
+      hash: this.hash,
+      emit: (type, attributes = {}) => this.emitAs(name, m.events, type, attributes),
+      index: (key, value) => this.indexAs(name, key, value),
+      keeper: <K2>(ref: ModuleRef<string, K2> | string): K2 => this.keeperFor(name, moduleRefName(ref)) as K2,
+    }
+    const k = m.keeper({ height: this.input.height, timeMs: this.input.timeMs, state: this.tx.scoped(name), tx })
     this.keepers.set(name, k)
-    return k as K
+    return k
   }
 }
 

@@ -113,6 +113,30 @@ export interface KeeperContext {
   readonly height: number
   readonly timeMs: number
   readonly state: ModuleState
+  /**
+   * The calling transaction, when the keeper is reached from a handler (absent for queries,
+   * routes and genesis). A keeper's write methods act within it: their state writes, events
+   * (`<keeper's module>.<type>`, checked against that module's declared events) and index
+   * entries commit or fail with the caller's transaction, so two modules' changes land in the
+   * same block or not at all (the service hall issues a licence with its decision).
+   */
+  readonly tx?: KeeperTx
+}
+
+/** What a keeper sees of the transaction that called it (see KeeperContext.tx). */
+export interface KeeperTx {
+  readonly chainId: string
+  readonly txHash: Uint8Array
+  /** The transaction's sender (first signer). */
+  readonly sender: Uint8Array
+  /** The chain suite's hash. */
+  hash(data: Uint8Array): Uint8Array
+  /** Emits `<keeper's module>.<type>` into the calling transaction's events. */
+  emit(type: string, attributes?: Record<string, string>): void
+  /** A node-local index entry under the keeper's module (as TxContext.index). */
+  index(key: Uint8Array, value: Uint8Array | undefined): void
+  /** Another keeper, as the keeper's own module may call them (its `requires`). */
+  keeper<K>(module: ModuleRef<string, K> | string): K
 }
 
 /** What a module sees while seeding its state from the genesis document (before block 1's transactions). */

@@ -64,7 +64,7 @@ function buildProgram(): Command {
   program
     .command('init')
     .description('create a local consortium: organisation CAs and keys, node homes, genesis, network.json')
-    .option('--orgs <n>', 'number of departments (validators)', parseIntArg('--orgs', 1, 10), 4)
+    .option('--orgs <n>', 'number of departments (validators)', parseIntArg('--orgs', 1, 11), 4)
     .addOption(suiteOption())
     .option('--dir <dir>', 'target folder', '.govchain')
     .option('--chain-id <id>', 'chain id (default govchain-local-<suite>)')
@@ -160,7 +160,7 @@ function buildProgram(): Command {
   program
     .command('up')
     .description('initialise DIR if empty, start every node as a child process, stop them all on Ctrl-C')
-    .option('--nodes <n>', 'number of departments when initialising', parseIntArg('--nodes', 1, 10), 4)
+    .option('--nodes <n>', 'number of departments when initialising', parseIntArg('--nodes', 1, 11), 4)
     .addOption(suiteOption())
     .option('--dir <dir>', 'network folder', '.govchain')
     .option('--no-demo', 'start only the nodes: no demo data, gateways or portal')

@@ -10,6 +10,7 @@ import { registerCommands as governanceCommands } from '@govchain/governance/cli
 import { registerCommands as identityCommands } from '@govchain/identity/cli'
 import { registerCommands as invoiceCommands } from '@govchain/invoice/cli'
 import { registerCommands as licenseCommands } from '@govchain/license/cli'
+import { registerCommands as serviceCommands } from '@govchain/service/cli'
 
 /** Applications with commands, in the order `govchain --help` lists them. */
 export const BUILTIN_CLI: readonly CliApp[] = [
@@ -19,4 +20,5 @@ export const BUILTIN_CLI: readonly CliApp[] = [
   { name: 'license', registerCommands: licenseCommands },
   { name: 'invoice', registerCommands: invoiceCommands },
   { name: 'evidence', registerCommands: evidenceCommands },
+  { name: 'service', registerCommands: serviceCommands },
 ]

@@ -12,6 +12,7 @@ import { governanceApp } from '@govchain/governance'
 import { identityApp } from '@govchain/identity'
 import { invoiceApp } from '@govchain/invoice'
 import { demoLicenseSection, licenseApp } from '@govchain/license'
+import { serviceApp } from '@govchain/service'
 import { sharingApp } from '@govchain/sharing'
 
 export * from '@govchain/anchor'
@@ -21,6 +22,7 @@ export * from '@govchain/governance'
 export * from '@govchain/identity'
 export * from '@govchain/invoice'
 export * from '@govchain/license'
+export * from '@govchain/service'
 export * from '@govchain/sharing'
 
 /** Every built-in module, in registration order. */
@@ -33,6 +35,7 @@ export const BUILTIN_MODULES: readonly Module[] = [
   licenseApp,
   invoiceApp,
   evidenceApp,
+  serviceApp,
 ]
 
 /** The modules a node offers unless told otherwise (the distribution's list). */

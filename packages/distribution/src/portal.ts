@@ -8,6 +8,7 @@ import { evidencePages } from '@govchain/evidence/portal'
 import { invoicePages } from '@govchain/invoice/portal'
 import { licensePages } from '@govchain/license/portal'
 import type { PortalPage } from '@govchain/portal-kit'
+import { servicePages } from '@govchain/service/portal'
 import { sharingPages } from '@govchain/sharing/portal'
 
 /** Applications with pages, each with its pages in navigation order. */
@@ -16,4 +17,5 @@ export const BUILTIN_PAGES: readonly { name: string; pages: readonly PortalPage[
   { name: 'sharing', pages: sharingPages },
   { name: 'invoice', pages: invoicePages },
   { name: 'evidence', pages: evidencePages },
+  { name: 'service', pages: servicePages },
 ]

@@ -1,5 +1,7 @@
 /** Fixtures for identity and governance tests: a genesis with N departments and a chain driver that passes it. */
 
+import { createHash } from 'node:crypto'
+import { serialize } from 'node:v8'
 import {
   type BlockExecution,
   buildBlock,
@@ -12,7 +14,7 @@ import {
   readonlyKeeper,
   signTx,
 } from '@govchain/app'
-import { type CryptoSuite, codec, demoCreditCode, type TxResult, toHex } from '@govchain/core'
+import { type CryptoSuite, codec, demoCreditCode, suites, type TxResult, toHex, utf8 } from '@govchain/core'
 import { ROLES } from '@govchain/identity/schema'
 import type { ChainStore } from '@govchain/store'
 import { MemoryChainStore } from '@govchain/store'
@@ -35,13 +37,14 @@ export interface TestConsortium {
  */
 export function makeConsortium(
   suite: CryptoSuite,
-  n: number,
+  /** How many of ORG_IDS, or the organisation ids themselves (police stays the identity authority). */
+  n: number | readonly string[],
   params: Partial<Genesis['params']> = {},
   document: { modules?: Genesis['modules']; sections?: Record<string, unknown> } = {},
 ): TestConsortium {
   const operators: Record<string, Signer> = {}
   const validators: Record<string, Signer> = {}
-  const ids = ORG_IDS.slice(0, n)
+  const ids = typeof n === 'number' ? ORG_IDS.slice(0, n) : n
   for (const id of ids) {
     operators[id] = suite.generateKeyPair()
     validators[id] = suite.generateKeyPair()
@@ -187,5 +190,39 @@ export class GovChain {
 }
 
 export const ALL_ROLES = [...ROLES]
+
+/**
+ * The privacy scan every module's tests run: where `values` (personal data by what it is, e.g.
+ * {name: '王小明'}) occur in a chain's blocks or anywhere in its store (state-tree nodes, so every
+ * state value; indexes; results), in clear, as SHA-256 or SM3, raw or hex. Returns the hits
+ * ("block 3: sm3-hex(name)"); an empty list is the pass.
+ */
+export function personalDataHits(g: GovChain, values: Readonly<Record<string, string>>): string[] {
+  const needles: { what: string; bytes: Buffer }[] = []
+  for (const [what, value] of Object.entries(values)) {
+    const v = Buffer.from(utf8(value))
+    needles.push({ what, bytes: v })
+    for (const [alg, h] of [
+      ['sha256', createHash('sha256').update(v).digest()],
+      ['sm3', Buffer.from(suites.gm.hash(v))],
+    ] as const) {
+      needles.push({ what: `${alg}(${what})`, bytes: h })
+      needles.push({ what: `${alg}-hex(${what})`, bytes: Buffer.from(h.toString('hex')) })
+    }
+  }
+  const hits: string[] = []
+  for (let h = 1; h <= g.store.latestHeight(); h++) {
+    const bytes = Buffer.from(g.store.getBlockBytes(h)!)
+    for (const x of needles) if (bytes.includes(x.bytes)) hits.push(`block ${h}: ${x.what}`)
+  }
+  const all = serialize(g.store)
+  for (const x of needles) if (all.includes(x.bytes)) hits.push(`store: ${x.what}`)
+  return hits
+}
+
+/** Whether `bytes` occur anywhere in the chain's store (the scan's own check that it can find things). */
+export function storeHolds(g: GovChain, bytes: Uint8Array): boolean {
+  return serialize(g.store).includes(Buffer.from(bytes))
+}
 export * from './chain-driver.ts'
 export * from './light-chain.ts'

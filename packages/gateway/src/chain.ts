@@ -42,6 +42,8 @@ export interface RequestView {
   grant: { notBeforeMs: number; expiresMs: number; fields: string[]; rowsMax: number } | null
   rowScope: { field: string; values: string[] } | null
   rowsUsed: number
+  /** The service case whose consent opened the grant: rows of `subject` only, while the case is open. */
+  case: { caseId: string; subject: string } | null
 }
 
 /** Any failure to get an answer from the node becomes NODE_UNREACHABLE, with what was asked. */

@@ -48,6 +48,7 @@ import {
 } from '@govchain/sharing/schema'
 import '@govchain/catalog/schema'
 import '@govchain/identity/schema'
+import '@govchain/service/schema'
 import { loadTrustedCAs, type TrustedCA, verifyCertificateChain } from '@govchain/p2p'
 import { type GatewayView, NodeLink } from './chain.ts'
 import { GATEWAY_DEFAULTS, type GatewayHome } from './config.ts'
@@ -252,12 +253,23 @@ export class Gateway {
     { args: { body: Uint8Array; providerSignature: Uint8Array }; timer: NodeJS.Timeout; consumerKey: Uint8Array }
   >()
   private readonly localNonces = new Map<string, number>()
-  private officerCache: { at: number; keys: Set<string> } | undefined
+  private officerCache: { at: number; keys: Map<string, string> } | undefined
   private server: Server | undefined
   private localServer: Server | undefined
   private readonly background = new Set<Promise<unknown>>()
   /** Keep-alive connections to provider gateways (bounded): a TLS handshake per exchange costs more than the query. */
-  private readonly agent = new HttpsAgent({ keepAlive: true, maxSockets: 32, maxFreeSockets: 8, timeout: 60_000 })
+  /**
+   * Connections to provider gateways are reused (keep-alive), but TLS sessions are not resumed: a
+   * resumed TLS 1.3 session carries no peer certificate, so the provider's certificate could not
+   * be pinned on the new connection (it failed as GATEWAY_CERT_MISMATCH).
+   */
+  private readonly agent = new HttpsAgent({
+    keepAlive: true,
+    maxSockets: 32,
+    maxFreeSockets: 8,
+    timeout: 60_000,
+    maxCachedSessions: 0,
+  })
   url = ''
   localUrl = ''
   private localPort = 0
@@ -529,7 +541,13 @@ export class Gateway {
     // A grant on chain for this consumer and resource: its id and resource are the chain's own.
     refusal.grantId = r.grantId
     refusal.resourceId = grant.resourceId
-    if (grant.status === 'revoked') throw new Refused('SHARING_GRANT_REVOKED', 'the grant was revoked')
+    // A service case's grant ends with its case (closing it revokes the grant on chain).
+    const caseLink = grant.case ?? null
+    if (grant.status === 'revoked') {
+      throw caseLink === null
+        ? new Refused('SHARING_GRANT_REVOKED', 'the grant was revoked')
+        : new Refused('SHARING_CASE_CLOSED', `service case ${caseLink.caseId} is closed`)
+    }
     if (grant.status !== 'approved' || grant.grant === null)
       throw new Refused('SHARING_GRANT_NOT_ACTIVE', `the grant is ${grant.status}`)
     const chainNow = Math.max(now, (await this.node.latestCached()).timeMs)
@@ -545,7 +563,11 @@ export class Gateway {
     // naming at most SUBJECTS_PER_FETCH_MAX of them) or under a grant scoped to rows (issue 13, item 9).
     const sensitivity = await this.node.resourceFields(grant.resourceId, grant.resourceVersion)
     const touched = [...r.fields, ...(r.filter === undefined ? [] : [r.filter.field])]
-    if (grant.rowScope === null && touched.some((f) => PROTECTED_SENSITIVITIES.has(sensitivity.get(f) ?? 'personal'))) {
+    if (
+      caseLink === null &&
+      grant.rowScope === null &&
+      touched.some((f) => PROTECTED_SENSITIVITIES.has(sensitivity.get(f) ?? 'personal'))
+    ) {
       const named =
         r.filter !== undefined &&
         sensitivity.get(r.filter.field) === 'personal' &&
@@ -563,6 +585,25 @@ export class Gateway {
     const where = []
     if (r.filter !== undefined) where.push({ column: r.filter.field, values: r.filter.values })
     if (grant.rowScope !== null) where.push({ column: grant.rowScope.field, values: grant.rowScope.values })
+    if (caseLink !== null) {
+      // A case's pull serves its applicant only: a filter that selects anyone else is refused (and
+      // recorded), never silently narrowed, so a pull for another person leaves a trace on chain.
+      if (r.filter !== undefined) {
+        const probe = await this.connector.query({
+          table: binding.table,
+          columns: [binding.subjectColumn],
+          where: [{ column: r.filter.field, values: r.filter.values }],
+          limit: SHARING_LIMITS.rowsPerFetch,
+        })
+        if (probe.some((row) => row[binding.subjectColumn] !== caseLink.subject)) {
+          throw new Refused(
+            'SHARING_CASE_MISMATCH',
+            `the filter selects someone other than case ${caseLink.caseId}'s applicant`,
+          )
+        }
+      }
+      where.push({ column: binding.subjectColumn, values: [caseLink.subject] })
+    }
     const columns = [...new Set([...r.fields, binding.subjectColumn])]
     const found = await this.connector.query({
       table: binding.table,
@@ -952,6 +993,7 @@ export class Gateway {
       if (this.localNonces.has(b.nonce) || this.localNonces.size > REPLAY_CACHE_MAX)
         throw new GovchainError('GATEWAY_REPLAY')
       this.localNonces.set(b.nonce, now)
+      await this.checkCaseOfficer(b.grantId, b.publicKey)
       const r = await this.fetch({ grantId: b.grantId, fields: b.fields, filter: b.filter ?? null })
       send(
         res,
@@ -966,16 +1008,40 @@ export class Gateway {
   }
 
   private async isOwnOfficer(publicKeyHex: string): Promise<boolean> {
+    return (await this.ownOfficerId(publicKeyHex)) !== undefined
+  }
+
+  /** The officer id of an active officer of this department with this key (cached for 5 s). */
+  private async ownOfficerId(publicKeyHex: string): Promise<string | undefined> {
     if (this.officerCache === undefined || Date.now() - this.officerCache.at > 5000) {
-      const list = await this.node.get<{ officers: { publicKey: string; status: string }[] }>(
+      const list = await this.node.get<{ officers: { officerId: string; publicKey: string; status: string }[] }>(
         `/v1/organisations/${encodeURIComponent(this.orgId)}/officers`,
       )
       this.officerCache = {
         at: Date.now(),
-        keys: new Set((list?.officers ?? []).filter((o) => o.status === 'active').map((o) => o.publicKey)),
+        keys: new Map(
+          (list?.officers ?? []).filter((o) => o.status === 'active').map((o) => [o.publicKey, o.officerId]),
+        ),
       }
     }
-    return this.officerCache.keys.has(publicKeyHex)
+    return this.officerCache.keys.get(publicKeyHex)
+  }
+
+  /**
+   * A service case's grant is for the officer who accepted the case (issue 16): its pulled data
+   * is decrypted for that officer only, and only once the case was accepted.
+   */
+  private async checkCaseOfficer(grantIdHex: string, publicKeyHex: string): Promise<void> {
+    const grant = await this.node.request(grantIdHex)
+    if (grant?.case === undefined || grant.case === null) return
+    const c = await this.node.get<{ case: { officerId: string | null } }>(`/v1/service/cases/${grant.case.caseId}`)
+    const officerId = await this.ownOfficerId(publicKeyHex)
+    if (c === undefined || c.case.officerId === null || c.case.officerId !== officerId) {
+      throw new GovchainError(
+        'SERVICE_NOT_CASE_OFFICER',
+        `case ${grant.case.caseId}: its data is pulled by the officer who accepted it`,
+      )
+    }
   }
 }
 

@@ -159,6 +159,14 @@ export const DEMO_DEPARTMENTS: readonly Omit<
     regionCode: '110000',
     region: '北京市',
   },
+  {
+    id: 'medins',
+    name: '北京市医疗保障局',
+    nameEn: 'Beijing Healthcare Security Administration',
+    level: 'city',
+    regionCode: '110000',
+    region: '北京市',
+  },
 ]
 
 /** A department of a consortium being initialised: the genesis organisation without its keys. */

@@ -168,7 +168,7 @@ function harness() {
     checked.add(operationId)
     return { status, body: served, raw: handed, route }
   }
-  return { call, checked, recording, extensions, txHash }
+  return { call, checked, recording, extensions, txHash, chainId: ctx.chainId }
 }
 
 describe('answers validate against their schemas (recorded chain)', () => {
@@ -320,6 +320,40 @@ describe('answers validate against their schemas (recorded chain)', () => {
     )
     const none = (await h.call('evidenceVerify', '/v1/evidence/verify', { contentHash: '00'.repeat(32) })).body as Json
     assert.equal(none.verdict, 'not-recorded')
+  })
+
+  it('service: the hall, an item with its proof, a case with steps, a queue, my cases by signed challenge', async () => {
+    // The recorded chain's service extension (scripts/recorded-chain/service.ts).
+    const { getSuite } = await import('@govchain/core')
+    const { deriveDid } = await import('@govchain/identity/schema')
+    const { signMyCases } = await import('@govchain/service/client')
+    const { keyOf } = await import('../../../scripts/recorded-chain/recorder.ts')
+    const suite = getSuite('intl')
+    const hall = (await h.call('serviceItems', '/v1/service/items?q=%E7%A7%9F%E8%B5%81&limit=1')).body as Json
+    assert.deepEqual(
+      hall.items.map((i: Json) => i.code),
+      ['BJ-ZJW-GZF-001'],
+    )
+    const item = (await h.call('serviceItem', '/v1/service/items/BJ-ZJW-GZF-001?prove=true')).body as Json
+    assert.equal(item.item.version, 2)
+    assert.ok(item.state.proof)
+    const queue = (await h.call('serviceCases', '/v1/service/cases?org=housing')).body as Json
+    assert.equal(queue.cases.length, 1)
+    const one = (await h.call('serviceCase', `/v1/service/cases/${queue.cases[0].caseId}?prove=true`)).body as Json
+    assert.equal(one.case.status, 'completed')
+    assert.deepEqual(
+      one.steps.map((s: Json) => s.action),
+      ['apply', 'accept', 'send-back', 'resubmit', 'approve', 'complete'],
+    )
+    const applicant = keyOf(suite, 'service-applicant')
+    const did = deriveDid(suite, applicant.publicKey)
+    const { challenge } = (await h.call('serviceChallenge', '/v1/service/auth/challenge', {})).body as Json
+    const body = signMyCases({ suite, chainId: h.chainId, did, privateKey: applicant.privateKey, challenge })
+    const mine = (await h.call('serviceMyCases', '/v1/service/my-cases', body)).body as Json
+    assert.deepEqual(
+      mine.cases.map((c: Json) => c.caseId),
+      [queue.cases[0].caseId],
+    )
   })
 
   it('every JSON route was checked but those listed here, each with its reason', () => {

@@ -145,7 +145,13 @@ function readUses(state: ReadonlyModuleState, licenseId: string, count: number):
 
 // ---------------------------------------------------------------- checks
 
-function identity(ctx: TxContext): IdentityKeeper {
+/**
+ * What issuing needs of a transaction: a handler's TxContext, or the transaction a keeper was
+ * called from (LicenseKeeper.issue, inside another module's handler).
+ */
+type LicenseTx = Pick<TxContext, 'state' | 'height' | 'timeMs' | 'txHash' | 'sender' | 'emit' | 'index' | 'keeper'>
+
+function identity(ctx: LicenseTx): IdentityKeeper {
   return ctx.keeper(identityRef)
 }
 
@@ -167,7 +173,7 @@ function checkValidity(type: LicenseTypeRecord, validFromMs: number, validUntilM
   }
 }
 
-function requireType(ctx: TxContext, code: string): LicenseTypeRecord {
+function requireType(ctx: LicenseTx, code: string): LicenseTypeRecord {
   const t = readType(ctx.state, code)
   if (t === undefined) fail('LICENSE_TYPE_NOT_FOUND', undefined, { typeCode: code })
   return t
@@ -204,12 +210,12 @@ const STATUS_FAIL: Record<Exclude<EffectiveStatus, 'active'>, ErrorCode> = {
 
 // ---------------------------------------------------------------- writes
 
-function writeLicense(ctx: TxContext, r: LicenseRecord): void {
+function writeLicense(ctx: LicenseTx, r: LicenseRecord): void {
   ctx.state.set(LICENSE_KEYS.license(r.id), encode(LicenseRecord, r))
 }
 
 function appendHistory(
-  ctx: TxContext,
+  ctx: LicenseTx,
   r: LicenseRecord,
   officer: Pick<OfficerView, 'officerId' | 'orgId'>,
   action: HistoryEntry['action'],
@@ -229,7 +235,7 @@ function appendHistory(
   return { ...r, historyCount: r.historyCount + 1, updatedHeight: ctx.height, updatedTimeMs: ctx.timeMs }
 }
 
-function indexLicense(ctx: TxContext, r: LicenseRecord): void {
+function indexLicense(ctx: LicenseTx, r: LicenseRecord): void {
   const empty = new Uint8Array(0)
   ctx.index(LICENSE_INDEX.byHolder(r.holder, r.id), empty)
   ctx.index(LICENSE_INDEX.byIssuer(r.issuerOrg, r.id), empty)
@@ -247,7 +253,7 @@ function putType(
   if (!list.includes(t.code)) state.set(LICENSE_KEYS.typeList(), encode(TypeList, [...list, t.code]))
 }
 
-function newLicenseEvent(ctx: TxContext, type: string, r: LicenseRecord, extra: Record<string, string> = {}): void {
+function newLicenseEvent(ctx: LicenseTx, type: string, r: LicenseRecord, extra: Record<string, string> = {}): void {
   ctx.emit(type, {
     id: r.id,
     type: r.typeCode,
@@ -303,6 +309,50 @@ function supersede(
   return next
 }
 
+/** license.issue, as a handler or a keeper called within another module's transaction (same checks). */
+function issueLicense(ctx: LicenseTx, a: IssueArgs): LicenseRecord {
+  const t = requireType(ctx, a.typeCode)
+  const id = identity(ctx)
+  const officer = id.requireOfficer(ctx.sender, 'issuer')
+  requireAuthorisedFor(t, officer.orgId)
+  const org = id.organisation(officer.orgId)
+  const parts = parseLicenseId(a.id)
+  if (parts === undefined || parts.typeCode !== t.code || parts.issuerCode !== org?.code || parts.version !== 1) {
+    fail('LICENSE_BAD_ID', 'id must be the version-001 identifier of this type and the issuing organisation', {
+      id: a.id,
+    })
+  }
+  if (ctx.state.has(LICENSE_KEYS.license(a.id))) fail('LICENSE_EXISTS', undefined, { id: a.id })
+  const holder = id.did(a.holder)
+  if (holder === undefined || holder.status !== 'active')
+    fail('LICENSE_HOLDER_UNKNOWN', undefined, { holder: a.holder })
+  checkValidity(t, a.validFromMs, a.validUntilMs, ctx.timeMs)
+  let r: LicenseRecord = {
+    id: a.id,
+    typeCode: t.code,
+    issuerOrg: officer.orgId,
+    issuerKey: ctx.sender,
+    officerId: officer.officerId,
+    holder: a.holder,
+    credentialHash: a.credentialHash,
+    status: 'active',
+    validFromMs: a.validFromMs,
+    validUntilMs: a.validUntilMs,
+    version: 1,
+    issuedHeight: ctx.height,
+    issuedTimeMs: ctx.timeMs,
+    issuedTxHash: ctx.txHash,
+    updatedHeight: ctx.height,
+    updatedTimeMs: ctx.timeMs,
+    historyCount: 0,
+  }
+  r = appendHistory(ctx, r, officer, 'issue')
+  writeLicense(ctx, r)
+  indexLicense(ctx, r)
+  newLicenseEvent(ctx, 'issued', r)
+  return r
+}
+
 // ---------------------------------------------------------------- keeper
 
 export interface LicenseKeeper {
@@ -315,10 +365,35 @@ export interface LicenseKeeper {
   grant(grantId: Uint8Array): GrantRecord | undefined
   grantsOf(licenseId: string): GrantRecord[]
   usesOf(licenseId: string): UseRecord[]
+  /**
+   * Issues a licence within the calling transaction, exactly as license.issue would for its
+   * sender (an issuer officer of an authorised organisation): the caller's module decides, this
+   * module keeps its rules. Only from a handler (EXEC_INTERNAL from a query).
+   */
+  issue(args: IssueArgs): LicenseRecord
 }
 
-function makeKeeper(state: ReadonlyModuleState, timeMs: number): LicenseKeeper {
+function makeKeeper(ctx: KeeperContext): LicenseKeeper {
+  const { state, timeMs } = ctx
   return {
+    issue: (a) => {
+      const tx = ctx.tx
+      if (tx === undefined)
+        throw new GovchainError('EXEC_INTERNAL', 'license.issue through the keeper needs a transaction')
+      return issueLicense(
+        {
+          state: ctx.state,
+          height: ctx.height,
+          timeMs: ctx.timeMs,
+          txHash: tx.txHash,
+          sender: tx.sender,
+          emit: (type, attributes) => tx.emit(type, attributes),
+          index: (key, value) => tx.index(key, value),
+          keeper: (ref) => tx.keeper(ref),
+        },
+        a,
+      )
+    },
     type: (c) => readType(state, c) ?? readTypeByAlias(state, c),
     types: () => readTypeList(state).flatMap((c) => readType(state, c) ?? []),
     license: (id) => readLicense(state, id),
@@ -610,45 +685,7 @@ export const licenseModule = {
       })
     }),
     issue: handler(IssueArgs, (ctx, a) => {
-      const t = requireType(ctx, a.typeCode)
-      const id = identity(ctx)
-      const officer = id.requireOfficer(ctx.sender, 'issuer')
-      requireAuthorisedFor(t, officer.orgId)
-      const org = id.organisation(officer.orgId)
-      const parts = parseLicenseId(a.id)
-      if (parts === undefined || parts.typeCode !== t.code || parts.issuerCode !== org?.code || parts.version !== 1) {
-        fail('LICENSE_BAD_ID', 'id must be the version-001 identifier of this type and the issuing organisation', {
-          id: a.id,
-        })
-      }
-      if (ctx.state.has(LICENSE_KEYS.license(a.id))) fail('LICENSE_EXISTS', undefined, { id: a.id })
-      const holder = id.did(a.holder)
-      if (holder === undefined || holder.status !== 'active')
-        fail('LICENSE_HOLDER_UNKNOWN', undefined, { holder: a.holder })
-      checkValidity(t, a.validFromMs, a.validUntilMs, ctx.timeMs)
-      let r: LicenseRecord = {
-        id: a.id,
-        typeCode: t.code,
-        issuerOrg: officer.orgId,
-        issuerKey: ctx.sender,
-        officerId: officer.officerId,
-        holder: a.holder,
-        credentialHash: a.credentialHash,
-        status: 'active',
-        validFromMs: a.validFromMs,
-        validUntilMs: a.validUntilMs,
-        version: 1,
-        issuedHeight: ctx.height,
-        issuedTimeMs: ctx.timeMs,
-        issuedTxHash: ctx.txHash,
-        updatedHeight: ctx.height,
-        updatedTimeMs: ctx.timeMs,
-        historyCount: 0,
-      }
-      r = appendHistory(ctx, r, officer, 'issue')
-      writeLicense(ctx, r)
-      indexLicense(ctx, r)
-      newLicenseEvent(ctx, 'issued', r)
+      issueLicense(ctx, a)
     }),
     suspend: handler(StatusChangeArgs, (ctx, a) => {
       const r = requireLicense(ctx, a.id)
@@ -818,7 +855,7 @@ export const licenseModule = {
       (v) => (v === undefined ? undefined : renderLicenseType(decode(LicenseTypeRecord, v))),
     ),
   },
-  keeper: (ctx: KeeperContext): LicenseKeeper => makeKeeper(ctx.state, ctx.timeMs),
+  keeper: (ctx: KeeperContext): LicenseKeeper => makeKeeper(ctx),
   renderState: (key, value) => {
     const k = new TextDecoder().decode(key.subarray(0, Math.min(key.length, 8)))
     if (k.startsWith('lic/')) return renderLicense(decode(LicenseRecord, value))

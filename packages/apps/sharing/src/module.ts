@@ -21,11 +21,20 @@
  * Index (node-local, newest first): `rq|rc|rf/<facet>/<value>/<inverted height><id>`.
  */
 
-import { handler, type KeeperContext, type Module, type ReadonlyModuleState, type TxContext } from '@govchain/app'
+import {
+  handler,
+  type KeeperContext,
+  type KeeperTx,
+  type Module,
+  type ReadonlyModuleState,
+  type TxContext,
+} from '@govchain/app'
 import { catalogRef } from '@govchain/catalog/schema'
-import { type CryptoSuite, codec, concatBytes, getSuite, toHex, utf8 } from '@govchain/core'
+import { type CryptoSuite, codec, concatBytes, GovchainError, getSuite, toHex, utf8 } from '@govchain/core'
 import { identityRef } from '@govchain/identity/schema'
 import {
+  type CaseGrantInput,
+  CaseGrantLink,
   DOMAIN_SHARING,
   type Grant,
   REFUSAL_CODES,
@@ -41,6 +50,7 @@ import {
   SharingRefusalArgs,
   SharingRequestArgs,
   SharingRevokeArgs,
+  sharingCaseLinkKey,
   sharingReceiptKey,
   sharingRefusalKey,
   sharingRequestKey,
@@ -53,17 +63,44 @@ const TEXT_FORBIDDEN = /\p{Cc}|[\u202a-\u202e\u2066-\u2069]/u
 
 export interface SharingKeeper {
   request(requestId: Uint8Array): RequestRecord | undefined
+  /** The service case a grant was opened for, if any. */
+  caseLink(requestId: Uint8Array): CaseGrantLink | undefined
+  /**
+   * Opens an approved grant for a service case within the calling transaction: the applicant's
+   * consent is the decision (the sender is the applicant). Rows of `subject` only, while the
+   * case is open. Returns the grant id. Only from a handler.
+   */
+  openCaseGrant(input: CaseGrantInput): Uint8Array
+  /** Revokes a case's grants (the case closed) within the calling transaction. */
+  closeCaseGrants(grantIds: readonly Uint8Array[], reason: string): void
   receipt(receiptId: Uint8Array): ReceiptRecord | undefined
   refusal(refusalId: Uint8Array): RefusalRecord | undefined
 }
 
-export function sharingKeeperOver(state: ReadonlyModuleState): SharingKeeper {
+export function sharingKeeperOver(state: ReadonlyModuleState, ctx?: KeeperContext): SharingKeeper {
   const read = <T>(c: codec.Codec<T>, k: Uint8Array): T | undefined => {
     const v = state.get(k)
     return v === undefined ? undefined : codec.decode(c, v)
   }
+  const within = (): { ctx: KeeperContext; tx: KeeperTx } => {
+    if (ctx?.tx === undefined) throw new GovchainError('EXEC_INTERNAL', 'sharing case grants need a transaction')
+    return { ctx, tx: ctx.tx }
+  }
   return {
     request: (id) => (id.length === 32 ? read(RequestRecord, sharingRequestKey(id)) : undefined),
+    caseLink: (id) => (id.length === 32 ? read(CaseGrantLink, sharingCaseLinkKey(id)) : undefined),
+    openCaseGrant: (input) => openCaseGrant(within(), input),
+    closeCaseGrants: (ids, reason) => {
+      const { ctx, tx } = within()
+      for (const id of ids) {
+        const r = read(RequestRecord, sharingRequestKey(id))
+        if (r === undefined || r.status !== 'approved') continue
+        r.status = 'revoked'
+        r.revocation = { by: tx.sender, reason, height: ctx.height, timeMs: ctx.timeMs }
+        ctx.state.set(sharingRequestKey(id), codec.encode(RequestRecord, r))
+        tx.emit('revoke', { requestId: toHex(id) })
+      }
+    },
     receipt: (id) => (id.length === 32 ? read(ReceiptRecord, sharingReceiptKey(id)) : undefined),
     refusal: (id) => (id.length === 32 ? read(RefusalRecord, sharingRefusalKey(id)) : undefined),
   }
@@ -90,6 +127,74 @@ function writeIndex(ctx: TxContext, family: IndexFamily, facets: [string, string
   ctx.index(concatBytes(indexPrefix(family, 'a'), tail), new Uint8Array(0))
   for (const [facet, value] of facets)
     ctx.index(concatBytes(indexPrefix(family, facet, value), tail), new Uint8Array(0))
+}
+
+// ---------------------------------------------------------------- case grants (module service)
+
+function openCaseGrant({ ctx, tx }: { ctx: KeeperContext; tx: KeeperTx }, a: CaseGrantInput): Uint8Array {
+  const bad = (reason: string): never => {
+    throw new GovchainError('SHARING_BAD_REQUEST', reason)
+  }
+  const resource = tx.keeper(catalogRef).latest(a.resourceId)
+  if (resource === undefined) throw new GovchainError('CATALOG_NOT_FOUND', undefined, { resourceId: a.resourceId })
+  if (resource.status === 'withdrawn') throw new GovchainError('SHARING_RESOURCE_WITHDRAWN')
+  if (resource.shareType === 'none') throw new GovchainError('SHARING_NOT_SHARED')
+  if (resource.ownerOrg === a.consumerOrg) bad('a department does not request its own data')
+  const known = new Set(resource.fields.map((f) => f.name))
+  if (a.fields.length === 0 || new Set(a.fields).size !== a.fields.length || a.fields.some((f) => !known.has(f))) {
+    bad('fields must be distinct fields of the resource')
+  }
+  if (a.untilMs <= ctx.timeMs || a.untilMs - ctx.timeMs > SHARING_LIMITS.durationMsMax) bad('case grant duration')
+  if (!Number.isSafeInteger(a.index) || a.index < 0 || a.index > 0xffff) bad('case grant index')
+  const ix = new Uint8Array(4)
+  new DataView(ix.buffer).setUint32(0, a.index)
+  const requestId = tx.hash(concatBytes(utf8('govchain/case-grant/v1\0'), a.caseId, ix))
+  if (ctx.state.has(sharingRequestKey(requestId))) bad('case grant exists')
+  const record: RequestRecord = {
+    requestId,
+    resourceId: a.resourceId,
+    resourceVersion: resource.version,
+    consumerOrg: a.consumerOrg,
+    ownerOrg: resource.ownerOrg,
+    fields: a.fields,
+    purpose: a.purpose,
+    legalBasis: a.legalBasis,
+    durationMs: a.untilMs - ctx.timeMs,
+    rowsMax: a.rowsMax,
+    requestedBy: tx.sender,
+    height: ctx.height,
+    timeMs: ctx.timeMs,
+    status: 'approved',
+    decision: {
+      approve: true,
+      by: tx.sender,
+      auto: true,
+      reason: `consent of the applicant, service case ${toHex(a.caseId)}`,
+      height: ctx.height,
+      timeMs: ctx.timeMs,
+    },
+    grant: { notBeforeMs: ctx.timeMs, expiresMs: a.untilMs, fields: a.fields, rowsMax: a.rowsMax },
+    rowsUsed: 0,
+    fetches: 0,
+  }
+  ctx.state.set(sharingRequestKey(requestId), codec.encode(RequestRecord, record))
+  ctx.state.set(sharingCaseLinkKey(requestId), codec.encode(CaseGrantLink, { caseId: a.caseId, subject: a.subject }))
+  const tail = concatBytes(inverted(ctx.height), requestId)
+  tx.index(concatBytes(indexPrefix('rq', 'a'), tail), new Uint8Array(0))
+  for (const [facet, value] of [
+    ['c', a.consumerOrg],
+    ['o', resource.ownerOrg],
+    ['r', a.resourceId],
+  ] as const)
+    tx.index(concatBytes(indexPrefix('rq', facet, value), tail), new Uint8Array(0))
+  tx.emit('request', {
+    requestId: toHex(requestId),
+    resourceId: a.resourceId,
+    consumerOrg: a.consumerOrg,
+    ownerOrg: resource.ownerOrg,
+  })
+  tx.emit('decide', { requestId: toHex(requestId), approve: 'true', auto: 'true' })
+  return requestId
 }
 
 // ---------------------------------------------------------------- handlers
@@ -386,7 +491,7 @@ export const sharingModule = {
       ctx.emit('refusal', { providerOrg: a.providerOrg, records: String(records.length), refusals: String(total) })
     }),
   },
-  keeper: (ctx: KeeperContext): SharingKeeper => sharingKeeperOver(ctx.state),
+  keeper: (ctx: KeeperContext): SharingKeeper => sharingKeeperOver(ctx.state, ctx),
   renderState: (key, value) => {
     const k = new TextDecoder().decode(key.subarray(0, 5))
     if (k.startsWith('req/')) return renderRequest(codec.decode(RequestRecord, value), 0)
@@ -402,7 +507,7 @@ function eq(a: Uint8Array, b: Uint8Array): boolean {
 
 // ---------------------------------------------------------------- JSON views (API, CLI)
 
-export function renderRequest(r: RequestRecord, nowMs: number): RequestView {
+export function renderRequest(r: RequestRecord, nowMs: number, link?: CaseGrantLink): RequestView {
   return {
     requestId: toHex(r.requestId),
     resourceId: r.resourceId,
@@ -426,6 +531,7 @@ export function renderRequest(r: RequestRecord, nowMs: number): RequestView {
     revocation: r.revocation === undefined ? null : { ...r.revocation, by: toHex(r.revocation.by) },
     rowsUsed: r.rowsUsed,
     fetches: r.fetches,
+    case: link === undefined ? null : { caseId: toHex(link.caseId), subject: toHex(link.subject) },
   }
 }
 

@@ -441,7 +441,7 @@ export function sharingApi(ctx: ModuleApiContext): ApiExtension {
             const r = k.request(id)
             if (r === undefined) return undefined
             if (onlyGrants && r.decision?.approve !== true) return undefined
-            const view = renderRequest(r, now)
+            const view = renderRequest(r, now, k.caseLink(id))
             if (want !== undefined && view.state !== want && view.status !== want) return undefined
             return view
           },
@@ -468,7 +468,11 @@ export function sharingApi(ctx: ModuleApiContext): ApiExtension {
           const view = ctx.state(SHARING_MODULE, sharingRequestKey(fromHex(request.params.requestId)), { prove })
           if (view.value === undefined) throw new GovchainError('SHARING_REQUEST_NOT_FOUND')
           return {
-            request: renderRequest(codec.decode(RequestRecord, view.value), ctx.latestTimeMs()),
+            request: renderRequest(
+              codec.decode(RequestRecord, view.value),
+              ctx.latestTimeMs(),
+              sharing().caseLink(fromHex(request.params.requestId)),
+            ),
             proof: prove ? stateJson(view) : null,
           }
         },
@@ -478,7 +482,7 @@ export function sharingApi(ctx: ModuleApiContext): ApiExtension {
         handler: async (request) => {
           const r = sharing().request(fromHex(request.params.grantId))
           if (r === undefined || r.decision?.approve !== true) throw new GovchainError('SHARING_REQUEST_NOT_FOUND')
-          return { grant: renderRequest(r, ctx.latestTimeMs()) }
+          return { grant: renderRequest(r, ctx.latestTimeMs(), sharing().caseLink(r.requestId)) }
         },
       })
       app.route<{ Querystring: Record<string, string | undefined> }>({
@@ -587,6 +591,7 @@ export function sharingApi(ctx: ModuleApiContext): ApiExtension {
                 legalBasis: grant?.legalBasis ?? '',
                 grantId: toHex(body.grantId),
                 fields: body.fields,
+                caseId: ((l) => (l === undefined ? null : toHex(l.caseId)))(k.caseLink(body.grantId)),
               }
             },
           )
@@ -666,7 +671,10 @@ export function sharingApi(ctx: ModuleApiContext): ApiExtension {
             (id) => {
               const v = proven(SHARING_MODULE, sharingRequestKey(id))
               if (v.value === undefined) return undefined
-              return { request: renderRequest(codec.decode(RequestRecord, v.value), now), proof: stateJson(v) }
+              return {
+                request: renderRequest(codec.decode(RequestRecord, v.value), now, k.caseLink(id)),
+                proof: stateJson(v),
+              }
             },
           )
           const receipts = listPage(

@@ -35,6 +35,11 @@ export const SHARING_MODULE = 'sharing'
 /** The sharing module's error codes, merged into the one catalogue (HTTP status and message). */
 export const SHARING_ERRORS = {
   SHARING_REQUEST_NOT_FOUND: { http: 404, message: 'no such data request or grant' },
+  SHARING_CASE_MISMATCH: {
+    http: 403,
+    message: 'a case’s pull serves only its applicant’s rows, the consented fields, to the handling department',
+  },
+  SHARING_CASE_CLOSED: { http: 403, message: 'the service case is closed: its consent no longer allows pulls' },
   SHARING_RECEIPT_NOT_FOUND: { http: 404, message: 'no such receipt' },
   SHARING_BAD_REQUEST: { http: 400, message: 'data request is invalid' },
   SHARING_NOT_SHARED: { http: 403, message: 'the resource is not shared (不予共享)' },
@@ -214,6 +219,32 @@ export const RequestRecord = struct({
 })
 export type RequestRecord = codec.Infer<typeof RequestRecord>
 
+/**
+ * A grant opened by a service case (the applicant's consent, module `service`): rows of that
+ * applicant only (`subject`, the keyed pseudonym the identity authority bound to the applicant's
+ * DID), while the case is open. Stored beside the grant under `case/<requestId>`.
+ */
+export const CaseGrantLink = struct({
+  caseId: hash32,
+  subject: hash32,
+})
+export type CaseGrantLink = codec.Infer<typeof CaseGrantLink>
+
+/** What another module passes to open a case grant (SharingKeeper.openCaseGrant). */
+export interface CaseGrantInput {
+  caseId: Uint8Array
+  /** Which of the case's pulls (grant id = hash(caseId ‖ u32 index)). */
+  index: number
+  subject: Uint8Array
+  consumerOrg: string
+  resourceId: string
+  fields: string[]
+  purpose: string
+  legalBasis: string
+  untilMs: number
+  rowsMax: number
+}
+
 /** What both gateways sign (exact encoded bytes, DOMAIN_SHARING.receipt prefix). */
 export const ReceiptBody = struct({
   chainId: string(64),
@@ -355,6 +386,9 @@ export const DOMAIN_SHARING = {
 export function sharingRequestKey(requestId: Uint8Array): Uint8Array {
   return concatBytes(utf8('req/'), check32(requestId))
 }
+export function sharingCaseLinkKey(requestId: Uint8Array): Uint8Array {
+  return concatBytes(utf8('case/'), check32(requestId))
+}
 export function sharingReceiptKey(receiptId: Uint8Array): Uint8Array {
   return concatBytes(utf8('rcpt/'), check32(receiptId))
 }
@@ -438,4 +472,6 @@ export const REFUSAL_CODES = [
   'GATEWAY_UNKNOWN_CONSUMER',
   'GATEWAY_BAD_REQUEST',
   'CATALOG_NOT_FOUND',
+  'SHARING_CASE_MISMATCH',
+  'SHARING_CASE_CLOSED',
 ] as const

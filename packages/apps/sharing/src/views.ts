@@ -51,6 +51,12 @@ export const RequestView = Type.Object({
   revocation: Nullable(Type.Object({ by: HexBytes, reason: Type.String(), height: Int, timeMs: Int })),
   rowsUsed: Int,
   fetches: Int,
+  case: Nullable(
+    Type.Object(
+      { caseId: Hex32, subject: Hex32 },
+      { description: 'the service case whose consent opened this grant: rows of that subject only, while it is open' },
+    ),
+  ),
 })
 export type RequestView = Static<typeof RequestView>
 
@@ -112,6 +118,7 @@ export const AccessView = Type.Object({
   legalBasis: Type.String(),
   grantId: Hex32,
   fields: Type.Array(Type.String()),
+  caseId: Type.Union([Hex32, Type.Null()], { description: 'the service case (办件) the access was made for' }),
 })
 export type AccessView = Static<typeof AccessView>
 

@@ -16,6 +16,7 @@ import { createClient, identity } from '@govchain/sdk'
 import { type PortalServer, servePortal } from '../portal-server.ts'
 import { type GatewayProcess, startGatewayProcess } from './gateway-procs.ts'
 import { seedLicenseDemo } from './license.ts'
+import { seedServiceDemo } from './service.ts'
 import { requestHousingGrants, seedSharingDemo } from './sharing.ts'
 
 const MARKER = 'up-seeded.json'
@@ -77,6 +78,11 @@ export async function startDemo(opts: {
       } catch (e) {
         log(`公租房 scenario not seeded: ${(e as Error).message}`)
       }
+    }
+    try {
+      await seedServiceDemo({ net, log })
+    } catch (e) {
+      log(`service hall not seeded: ${(e as Error).message}`)
     }
     marker = { ...marker, ...(await seedCitizen(dir, net, people[0], log)) }
     writeFileSync(markerPath, `${JSON.stringify(marker, null, 2)}\n`, { mode: 0o600 })

@@ -1,0 +1,6 @@
+export * from './app.ts'
+export * from './client.ts'
+export * from './module.ts'
+export * from './routes.ts'
+export * from './schema.ts'
+export * from './views.ts'

@@ -1,0 +1,318 @@
+/**
+ * The `service` module's REST routes, served by the node under /v1/service (docs/service.md):
+ * the service hall's items (searchable, paged), an item with its guide's parts, a case with its
+ * steps and sub-cases, a department's work queue, and an applicant's own cases through a signed
+ * single-use challenge.
+ */
+import {
+  type ApiExtension,
+  clientAddressKey,
+  err,
+  INTERNAL,
+  INVALID,
+  type ModuleApiContext,
+  type RouteSpec,
+  seekPage,
+  stateJson,
+} from '@govchain/app'
+import { codec, concatBytes, fromHex, GovchainError, toHex, utf8 } from '@govchain/core'
+import { identityRef } from '@govchain/identity/schema'
+import { ChallengeStore } from '@govchain/sharing'
+import { Type } from '@sinclair/typebox'
+import { renderCase, renderItem, renderStep, type ServiceKeeper } from './module.ts'
+import {
+  CASE_STATUSES,
+  CaseRecord,
+  ItemList,
+  myCasesMessage,
+  SERVICE_INDEX,
+  SERVICE_ITEM_CODE,
+  SERVICE_KEYS,
+  SERVICE_MODULE,
+  ServiceItemRecord,
+  serviceRef,
+} from './schema.ts'
+import { CaseAnswer, CasePage, type CaseView, ItemAnswer, ItemPage, type ItemView } from './views.ts'
+
+const LIST_LIMIT_MAX = 200
+const HEX32 = { type: 'string', pattern: '^[0-9a-f]{64}$' }
+const CODE = { type: 'string', pattern: SERVICE_ITEM_CODE.source }
+const CURSOR = { type: 'string', pattern: '^([0-9a-f]{2}){1,64}$' }
+
+export const SERVICE_ROUTES: RouteSpec[] = [
+  {
+    method: 'GET',
+    url: '/v1/service/items',
+    operationId: 'serviceItems',
+    summary: '办事大厅: the service items, optionally searched, one page',
+    description:
+      'q matches the code or the Chinese or English title (case-insensitive); org limits to one department. ' +
+      'Pass the answer’s `next` as `after` for the next page.',
+    tag: SERVICE_MODULE,
+    querystring: {
+      type: 'object',
+      additionalProperties: false,
+      properties: {
+        q: { type: 'string', maxLength: 64 },
+        org: { type: 'string', maxLength: 64 },
+        after: CODE,
+        limit: { type: 'integer', minimum: 1, maximum: LIST_LIMIT_MAX },
+      },
+    },
+    responses: { 200: { description: 'one page', schema: ItemPage }, 400: INVALID, 500: INTERNAL },
+  },
+  {
+    method: 'GET',
+    url: '/v1/service/items/:code',
+    operationId: 'serviceItem',
+    summary: 'A service item (办事指南) and, for a one-thing bundle, its parts',
+    description: 'The latest version, or `version`; with prove=true the answer carries the state proof.',
+    tag: SERVICE_MODULE,
+    params: { type: 'object', required: ['code'], properties: { code: CODE } },
+    querystring: {
+      type: 'object',
+      additionalProperties: false,
+      properties: {
+        version: { type: 'integer', minimum: 1, maximum: 999_999 },
+        prove: { type: 'string', enum: ['true', 'false'] },
+      },
+    },
+    responses: {
+      200: { description: 'the item', schema: ItemAnswer },
+      400: INVALID,
+      404: err('no such item (SERVICE_ITEM_NOT_FOUND)'),
+      500: INTERNAL,
+    },
+  },
+  {
+    method: 'GET',
+    url: '/v1/service/cases/:caseId',
+    operationId: 'serviceCase',
+    summary: 'A case (办件): its status, deadline, steps and sub-cases',
+    description: 'With prove=true the answer carries the state proof of the case record.',
+    tag: SERVICE_MODULE,
+    params: { type: 'object', required: ['caseId'], properties: { caseId: HEX32 } },
+    querystring: {
+      type: 'object',
+      additionalProperties: false,
+      properties: { prove: { type: 'string', enum: ['true', 'false'] } },
+    },
+    responses: {
+      200: { description: 'the case', schema: CaseAnswer },
+      400: INVALID,
+      404: err('no such case (SERVICE_CASE_NOT_FOUND)'),
+      500: INTERNAL,
+    },
+  },
+  {
+    method: 'GET',
+    url: '/v1/service/cases',
+    operationId: 'serviceCases',
+    summary: 'A department’s work queue, or an item’s cases, newest first, one page',
+    description:
+      'org: the handling department (受理 / 审批 queue); item: a service item code. status filters; ' +
+      'overdue=true keeps only cases past their deadline.',
+    tag: SERVICE_MODULE,
+    querystring: {
+      type: 'object',
+      additionalProperties: false,
+      properties: {
+        org: { type: 'string', maxLength: 64 },
+        item: CODE,
+        status: { type: 'string', enum: [...CASE_STATUSES] },
+        overdue: { type: 'string', enum: ['true', 'false'] },
+        after: CURSOR,
+        limit: { type: 'integer', minimum: 1, maximum: LIST_LIMIT_MAX },
+      },
+    },
+    responses: { 200: { description: 'one page', schema: CasePage }, 400: INVALID, 500: INTERNAL },
+  },
+  {
+    method: 'POST',
+    url: '/v1/service/auth/challenge',
+    operationId: 'serviceChallenge',
+    summary: 'A single-use challenge for "my cases"',
+    description: 'Sign utf8("govchain/service-my-cases/v1\\n" + chainId + "\\n" + did + "\\n" + challenge).',
+    tag: SERVICE_MODULE,
+    responses: {
+      200: {
+        description: 'the challenge',
+        schema: Type.Object({ challenge: Type.String(), expiresMs: Type.Integer() }),
+      },
+      429: err('too many outstanding challenges from this client address (CLIENT_CHALLENGE_LIMIT)'),
+      503: err('too many outstanding challenges (TOO_MANY_CONNECTIONS)'),
+    },
+  },
+  {
+    method: 'POST',
+    url: '/v1/service/my-cases',
+    operationId: 'serviceMyCases',
+    summary: '我的办件: an applicant’s own cases, signed by a current key of their DID',
+    description: 'Newest first; pass `next` as `after` for the next page.',
+    tag: SERVICE_MODULE,
+    body: {
+      type: 'object',
+      required: ['did', 'publicKey', 'challenge', 'signature'],
+      additionalProperties: false,
+      properties: {
+        did: { type: 'string', maxLength: 64 },
+        publicKey: { type: 'string', pattern: '^([0-9a-f]{2}){32,65}$' },
+        challenge: HEX32,
+        signature: { type: 'string', pattern: '^[0-9a-f]{128}$' },
+        after: CURSOR,
+        limit: { type: 'integer', minimum: 1, maximum: LIST_LIMIT_MAX },
+      },
+    },
+    responses: {
+      200: { description: 'one page of the applicant’s cases', schema: CasePage },
+      400: INVALID,
+      401: err('unknown, expired or used challenge, bad signature, or not a key of the DID (SERVICE_AUTH_FAILED)'),
+      500: INTERNAL,
+    },
+  },
+]
+
+export function serviceApi(ctx: ModuleApiContext): ApiExtension {
+  const challenges = new ChallengeStore()
+  const keeper = () => ctx.keeper<ServiceKeeper>(serviceRef)
+  const items = (): string[] => {
+    const s = ctx.state(SERVICE_MODULE, SERVICE_KEYS.itemList(), { prove: false })
+    return s.value === undefined ? [] : codec.decode(ItemList, s.value)
+  }
+  const caseAt = (id: Uint8Array, now: number): CaseView | undefined => {
+    const c = keeper().case(id)
+    return c === undefined ? undefined : renderCase(c, now)
+  }
+  /** One page of a case index, newest first (the cursor is the hex of the last key suffix examined). */
+  const casePage = (
+    prefix: Uint8Array,
+    after: string | undefined,
+    limit: number,
+    keep: (c: CaseView) => boolean,
+  ): { cases: CaseView[]; next: string | null } => {
+    const now = ctx.latestTimeMs()
+    const page = seekPage({
+      scan: (pre, n, from) => ctx.scanIndex(pre, n, from),
+      prefix: concatBytes(utf8(`${SERVICE_MODULE}/`), prefix),
+      after: after === undefined ? undefined : fromHex(after),
+      limit,
+      take: ({ suffix }) => {
+        const c = caseAt(suffix.subarray(suffix.length - 32), now)
+        return c !== undefined && keep(c) ? c : undefined
+      },
+    })
+    return { cases: page.items, next: page.next === null ? null : toHex(page.next) }
+  }
+  return {
+    name: SERVICE_MODULE,
+    routes: SERVICE_ROUTES,
+    register(app, spec) {
+      app.route<{ Querystring: { q?: string; org?: string; after?: string; limit?: number } }>({
+        ...spec('serviceItems'),
+        handler: async (request) => {
+          const { q, org, after } = request.query
+          const limit = request.query.limit ?? 50
+          const needle = q?.trim().toLowerCase()
+          const codes = items().sort()
+          const out: ItemView[] = []
+          let next: string | null = null
+          for (const code of codes) {
+            if (after !== undefined && code <= after) continue
+            const item = keeper().item(code)
+            if (item === undefined) continue
+            if (org !== undefined && item.ownerOrg !== org) continue
+            if (
+              needle !== undefined &&
+              needle !== '' &&
+              !`${item.code}\n${item.title}\n${item.titleEn}`.toLowerCase().includes(needle)
+            ) {
+              continue
+            }
+            if (out.length === limit) {
+              next = out[out.length - 1]!.code
+              break
+            }
+            out.push(renderItem(item))
+          }
+          return { items: out, next }
+        },
+      })
+      app.route<{ Params: { code: string }; Querystring: { version?: number; prove?: string } }>({
+        ...spec('serviceItem'),
+        handler: async (request) => {
+          const k = keeper()
+          const head = k.item(request.params.code)
+          const version = request.query.version ?? head?.version
+          if (head === undefined || version === undefined) throw new GovchainError('SERVICE_ITEM_NOT_FOUND')
+          const s = ctx.state(SERVICE_MODULE, SERVICE_KEYS.item(request.params.code, version), {
+            prove: request.query.prove === 'true',
+          })
+          if (s.value === undefined) throw new GovchainError('SERVICE_ITEM_NOT_FOUND')
+          const item = codec.decode(ServiceItemRecord, s.value)
+          const parts = item.parts.flatMap((code) => {
+            const p = k.item(code)
+            return p === undefined ? [] : [renderItem(p)]
+          })
+          return { item: renderItem(item), parts, state: stateJson(s) }
+        },
+      })
+      app.route<{ Params: { caseId: string }; Querystring: { prove?: string } }>({
+        ...spec('serviceCase'),
+        handler: async (request) => {
+          const id = fromHex(request.params.caseId)
+          const s = ctx.state(SERVICE_MODULE, SERVICE_KEYS.case(id), { prove: request.query.prove === 'true' })
+          if (s.value === undefined) throw new GovchainError('SERVICE_CASE_NOT_FOUND')
+          const c = codec.decode(CaseRecord, s.value)
+          const now = ctx.latestTimeMs()
+          const k = keeper()
+          return {
+            case: renderCase(c, now),
+            steps: k.steps(id).map((st, i) => renderStep(st, i)),
+            parts: c.parts.flatMap((p) => {
+              const part = k.case(p)
+              return part === undefined ? [] : [renderCase(part, now)]
+            }),
+            state: stateJson(s),
+          }
+        },
+      })
+      app.route<{
+        Querystring: { org?: string; item?: string; status?: string; overdue?: string; after?: string; limit?: number }
+      }>({
+        ...spec('serviceCases'),
+        handler: async (request) => {
+          const q = request.query
+          if ((q.org === undefined) === (q.item === undefined)) {
+            throw new GovchainError('INVALID_ARGUMENT', 'give org or item (one of them)')
+          }
+          const prefix = q.org !== undefined ? SERVICE_INDEX.byOrg(q.org) : SERVICE_INDEX.byItem(q.item!)
+          return casePage(
+            prefix,
+            q.after,
+            q.limit ?? 50,
+            (c) => (q.status === undefined || c.status === q.status) && (q.overdue !== 'true' || c.overdue),
+          )
+        },
+      })
+      app.route({
+        ...spec('serviceChallenge'),
+        handler: async (request) => challenges.issue(clientAddressKey(request.ip)),
+      })
+      app.route<{
+        Body: { did: string; publicKey: string; challenge: string; signature: string; after?: string; limit?: number }
+      }>({
+        ...spec('serviceMyCases'),
+        handler: async (request) => {
+          const b = request.body
+          const publicKey = fromHex(b.publicKey)
+          const ok =
+            challenges.consume(b.challenge) &&
+            ctx.suite.verify(publicKey, myCasesMessage(ctx.chainId, b.did, b.challenge), fromHex(b.signature)) &&
+            ctx.keeper(identityRef).isDidKey(b.did, publicKey)
+          if (!ok) throw new GovchainError('SERVICE_AUTH_FAILED')
+          return casePage(SERVICE_INDEX.byApplicant(b.did), b.after, b.limit ?? 50, () => true)
+        },
+      })
+    },
+  }
+}
