@@ -225,7 +225,7 @@ describe('一网通办: the 公租房 case across 4 departments (multi-process)'
 
     // Approve, issuing the licence in the decision's transaction, and complete.
     const fields = join(tmp, 'fields.json')
-    writeFileSync(fields, JSON.stringify({ holderName: person.name, idNumber: person.idNumber }))
+    writeFileSync(fields, JSON.stringify({ holderName: person.name, address: person.address }))
     const issuerCode = (await api<{ organisation: { code: string } }>('/v1/organisations/housing')).json.organisation
       .code
     const decided = await cli([

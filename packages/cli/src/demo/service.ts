@@ -47,16 +47,37 @@ export const GZF_ITEM: ServicePublishArgs = {
   parts: [],
 }
 
-const person = (code: string, alias: string, name: string, nameEn: string, issuer: string): DefineTypeArgs => ({
+type Field = DefineTypeArgs['fields'][number]
+const HOLDER_NAME: Field = { name: 'holderName', label: '姓名', labelEn: 'Name', personal: true, required: true }
+const ID_NUMBER: Field = {
+  name: 'idNumber',
+  label: '公民身份号码',
+  labelEn: 'ID number',
+  personal: true,
+  required: true,
+}
+const ADDRESS: Field = {
+  name: 'address',
+  label: '户籍地址',
+  labelEn: 'Household address',
+  personal: true,
+  required: true,
+}
+
+const person = (
+  code: string,
+  alias: string,
+  name: string,
+  nameEn: string,
+  issuer: string,
+  fields: Field[],
+): DefineTypeArgs => ({
   code,
   alias,
   name,
   nameEn,
   holderKind: 'person',
-  fields: [
-    { name: 'holderName', label: '姓名', labelEn: 'Name', personal: true, required: true },
-    { name: 'idNumber', label: '公民身份号码', labelEn: 'ID number', personal: true, required: true },
-  ],
+  fields,
   issuers: [issuer],
   maxValidityYears: 0,
   renewable: false,
@@ -70,6 +91,7 @@ const GZF_LICENSE_TYPE = person(
   '公租房资格确认书',
   'Public rental housing eligibility',
   'housing',
+  [HOLDER_NAME, ADDRESS],
 )
 const BIRTH_LICENSE_TYPE = person(
   'CSYXZM',
@@ -77,6 +99,7 @@ const BIRTH_LICENSE_TYPE = person(
   '出生医学证明',
   'Medical certificate of birth',
   'health',
+  [HOLDER_NAME, ID_NUMBER],
 )
 
 const NEWBORN_PARTS: { org: string; item: ServicePublishArgs }[] = [

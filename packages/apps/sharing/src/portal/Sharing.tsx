@@ -633,6 +633,7 @@ function MyData() {
                   <th>{t('sharing.resource')}</th>
                   <th>{t('sharing.purpose')}</th>
                   <th>{t('sharing.fields')}</th>
+                  <th>{t('sharing.case')}</th>
                   <th>{t('sharing.receipt')}</th>
                 </tr>
               </thead>
@@ -652,6 +653,15 @@ function MyData() {
                       <div className="muted small">{a.legalBasis}</div>
                     </td>
                     <td className="small">{a.fields.join(', ')}</td>
+                    <td className="small" data-testid="access-case">
+                      {a.caseId === null ? (
+                        '—'
+                      ) : (
+                        <Link to={`/service?case=${a.caseId}`}>
+                          <code>{a.caseId.slice(0, 12)}…</code>
+                        </Link>
+                      )}
+                    </td>
                     <td>
                       <Link to={`/explorer/block/${a.height}`}>#{a.height}</Link>
                     </td>

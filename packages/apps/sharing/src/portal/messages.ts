@@ -17,6 +17,7 @@ export const SHARING_MESSAGES = {
   'sharing.shareType.conditional': ['有条件共享', 'Conditional'],
   'sharing.shareType.none': ['不予共享', 'Not shared'],
   'sharing.fields': ['字段', 'Fields'],
+  'sharing.case': ['办件', 'Case'],
   'sharing.sensitivity': ['敏感级别', 'Sensitivity'],
   'sharing.frequency': ['更新频率', 'Update frequency'],
   'sharing.version': ['版本', 'Version'],
