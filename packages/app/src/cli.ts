@@ -10,14 +10,17 @@
  * their own. Types only: importing this file loads nothing, not even commander.
  */
 import type { BuiltTx, Client } from '@govchain/client'
-import type { CryptoSuite, SuiteName, ValidatorSet } from '@govchain/core'
+import type { CryptoSuite, KeySigner, SuiteName, ValidatorSet } from '@govchain/core'
 import type { Command } from 'commander'
 
-/** A govchain key file, checked (its public key matches its private key). */
+/**
+ * An opened govchain key: a key file, checked (its public key matches its private key), or a
+ * keystore or token it names. Commands sign through `signer`; the key bytes never reach them.
+ */
 export interface CliKey {
   suite: SuiteName
   publicKey: Uint8Array
-  privateKey: Uint8Array
+  signer: KeySigner
 }
 
 /** What a genesis file lets a command trust offline: its chain and validator set. */
@@ -31,7 +34,8 @@ export interface TrustedGenesis {
 export interface CliSigner {
   client: Client
   key: CliKey
-  common: { suite: CryptoSuite; chainId: string; privateKey: Uint8Array; validUntilHeight: number }
+  /** What the transaction builders take; `privateKey` is the key's signer. */
+  common: { suite: CryptoSuite; chainId: string; privateKey: KeySigner; validUntilHeight: number }
 }
 
 export interface CliContext {

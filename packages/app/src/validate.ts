@@ -20,6 +20,8 @@ import {
   isGovchainError,
   LIMITS,
   SignedTx,
+  type SigningKey,
+  signerOf,
   signingBytes,
   TxBody,
   toHex,
@@ -347,17 +349,17 @@ function revalidate(
   return { ...v, envelopeHash, args }
 }
 
-/** Builds and signs a transaction (tests, tools; the SDK has its own for browsers). */
+/** Builds and signs a transaction (tests, tools, the node's evidence; the SDK has its own for browsers). */
 export function signTx(
   suite: CryptoSuite,
   body: TxBody,
-  privateKeys: readonly Uint8Array[],
+  keys: readonly SigningKey[],
 ): { bytes: Uint8Array; txHash: Uint8Array } {
   const bodyBytes = codec.encode(TxBody, body)
   const message = signingBytes(DOMAIN.tx, bodyBytes)
-  const signatures = privateKeys.map((k) => ({
-    publicKey: suite.publicKeyFromPrivate(k),
-    signature: suite.sign(k, message),
-  }))
+  const signatures = keys.map((k) => {
+    const signer = signerOf(suite, k)
+    return { publicKey: signer.publicKey, signature: signer.sign(message) }
+  })
   return { bytes: codec.encode(SignedTx, { body: bodyBytes, signatures }), txHash: suite.hash(bodyBytes) }
 }

@@ -5,8 +5,8 @@
  * the commit wait and its coded error).
  */
 import { existsSync, readFileSync } from 'node:fs'
-import type { CliContext } from '@govchain/app/cli'
-import { fromHex, GovchainError, getSuite, isErrorCode } from '@govchain/core'
+import type { CliContext, CliKey } from '@govchain/app/cli'
+import { fromHex, GovchainError, getSuite, isErrorCode, memorySigner, type SuiteName } from '@govchain/core'
 import { genesisValidatorSet, loadKeyFile, parseGenesis } from '@govchain/node'
 import { type Client, createClient } from '@govchain/sdk'
 import { seedLicenseDemo } from './demo/license.ts'
@@ -42,12 +42,17 @@ export function cliClient(o: { node?: string }): Client {
   })
 }
 
+function cliKey(k: { suite: SuiteName; privateKey: Uint8Array }): CliKey {
+  const signer = memorySigner(getSuite(k.suite), k.privateKey, 'file')
+  return { suite: k.suite, publicKey: signer.publicKey, signer }
+}
+
 export function cliContext(out: (line: string) => void): CliContext {
   const ctx: CliContext = {
     out,
     nodeUrl,
     client: cliClient,
-    loadKey: (path) => loadKeyFile(path),
+    loadKey: (path) => cliKey(loadKeyFile(path)),
     publicKey: (v) => {
       if (/^[0-9a-fA-F]+$/.test(v) && v.length % 2 === 0) return fromHex(v)
       if (existsSync(v)) return loadKeyFile(v).publicKey
@@ -59,7 +64,7 @@ export function cliContext(out: (line: string) => void): CliContext {
     },
     signer: async (o) => {
       const client = ctx.client(o)
-      const key = loadKeyFile(o.key)
+      const key = cliKey(loadKeyFile(o.key))
       const status = await client.status()
       if (status.suite !== key.suite) {
         throw new GovchainError('INVALID_ARGUMENT', `key is ${key.suite} but the chain uses ${status.suite}`)
@@ -70,7 +75,7 @@ export function cliContext(out: (line: string) => void): CliContext {
         common: {
           suite: getSuite(key.suite),
           chainId: status.chainId,
-          privateKey: key.privateKey,
+          privateKey: key.signer,
           validUntilHeight: status.height + TX_VALIDITY_BLOCKS,
         },
       }

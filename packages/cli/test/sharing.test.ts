@@ -70,7 +70,7 @@ function housingRequest(grantId: string, resourceId: string, fields: string[], f
     timeMs: Date.now(),
     consumerKey: h.key.publicKey,
   }
-  const signed = signRequest(suite, h.key.privateKey, req)
+  const signed = signRequest(suite, h.key, req)
   return {
     home: h,
     req,
@@ -190,7 +190,7 @@ describe('data sharing across 4 departments (multi-process)', { timeout: 600_000
     assert.equal(toHex(receipt.requestHash), toHex(suite.hash(signed.bytes)))
     // Encrypted: the ID number is nowhere in the delivered bytes.
     assert.equal(Buffer.from(envelope).includes(Buffer.from(applicant.idNumber)), false)
-    const payload = openPayload(suite, home.key.privateKey, suite.hash(signed.bytes), envelope)
+    const payload = openPayload(suite, home.key, suite.hash(signed.bytes), envelope)
     assert.deepEqual(payload.rows, [
       { id_number: applicant.idNumber, name: applicant.name, household_address: applicant.address },
     ])
@@ -200,7 +200,7 @@ describe('data sharing across 4 departments (multi-process)', { timeout: 600_000
     // The consumer countersigns; the provider records the receipt on chain.
     const ack = await postToGateway(home.tls, await providerOf('police'), '/v1/gateway/ack', {
       receiptId: r.answer!.receiptId,
-      consumerSignature: toHex(signReceipt(suite, home.key.privateKey, receiptBytes)),
+      consumerSignature: toHex(signReceipt(suite, home.key, receiptBytes)),
     })
     assert.equal((await net.clients.housing!.waitForTx(ack.txHash!, { timeoutMs: 30_000 })).code, 'OK')
     const onChain = (
@@ -738,7 +738,7 @@ describe('data sharing across 4 departments (multi-process)', { timeout: 600_000
     const fetch = async (fields: string[], filter?: { field: string; values: string[] }) => {
       const r = housingRequest(grants.household, 'police.household', fields)
       const req: DataRequest = { ...r.req, ...(filter === undefined ? {} : { filter }) }
-      const signed = signRequest(suite, home.key.privateKey, req)
+      const signed = signRequest(suite, home.key, req)
       return (
         await callAs(home.tls, 'police', {
           request: Buffer.from(signed.bytes).toString('base64'),
@@ -825,7 +825,7 @@ describe('data sharing across 4 departments (multi-process)', { timeout: 600_000
     const grantOfId = toHex(suite.hash(utf8(person.idNumber)))
     const altered = (over: Partial<DataRequest>) => {
       const r = housingRequest(grants.household, 'police.household', ['name'], [person.idNumber])
-      const signed = signRequest(suite, housingHome.key.privateKey, { ...r.req, ...over })
+      const signed = signRequest(suite, housingHome.key, { ...r.req, ...over })
       return {
         signed,
         body: { request: Buffer.from(signed.bytes).toString('base64'), signature: toHex(signed.signature) },

@@ -15,6 +15,8 @@ import {
   GovchainError,
   LIMITS,
   SignedTx,
+  type SigningKey,
+  signerOf,
   signingBytes,
   TxBody,
   toHex,
@@ -23,8 +25,11 @@ import {
 export interface BuildTxOptions {
   suite: CryptoSuite
   chainId: string
-  /** The sender's key; the sender's public key is derived from it and signs first. */
-  privateKey: Uint8Array
+  /**
+   * The sender's key: its bytes, or a KeySigner (a keystore or a PKCS#11 token: the bytes never
+   * reach this code). The sender's public key is the signer's; it signs first.
+   */
+  privateKey: SigningKey
   module: string
   method: string
   /** The method's encoded arguments (see the module codecs in @govchain/core). */
@@ -54,11 +59,12 @@ export function randomNonce(): number {
 }
 
 export function buildTx(options: BuildTxOptions): BuiltTx {
-  const { suite, privateKey } = options
+  const { suite } = options
   if (typeof suite !== 'object' || suite === null || typeof suite.sign !== 'function') {
     throw new GovchainError('INVALID_ARGUMENT', 'suite must be a CryptoSuite (suites.gm or suites.intl)')
   }
-  const sender = suite.publicKeyFromPrivate(privateKey)
+  const signer = signerOf(suite, options.privateKey)
+  const sender = signer.publicKey
   const body: TxBody = {
     chainId: options.chainId,
     sender,
@@ -70,7 +76,7 @@ export function buildTx(options: BuildTxOptions): BuiltTx {
   }
   // encode validates every field (lengths, integer ranges) and throws ENCODE_INVALID_VALUE.
   const bodyBytes = encode(TxBody, body)
-  const signature = suite.sign(privateKey, signingBytes(DOMAIN.tx, bodyBytes))
+  const signature = signer.sign(signingBytes(DOMAIN.tx, bodyBytes))
   const bytes = encode(SignedTx, { body: bodyBytes, signatures: [{ publicKey: sender, signature }] })
   const hash = suite.hash(bodyBytes)
   return { bytes, hash, hashHex: toHex(hash), body }
@@ -84,8 +90,8 @@ export function buildTx(options: BuildTxOptions): BuiltTx {
 export interface TxCommon {
   suite: CryptoSuite
   chainId: string
-  /** The signer's key. */
-  privateKey: Uint8Array
+  /** The signer's key: its bytes or a KeySigner. */
+  privateKey: SigningKey
   validUntilHeight: number
   nonce?: number
 }
@@ -104,16 +110,17 @@ export function moduleTx<A>(module: string, o: TxCommon, method: string, argsCod
   })
 }
 
-export function addSignature(txBytes: Uint8Array, suite: CryptoSuite, privateKey: Uint8Array): Uint8Array {
+export function addSignature(txBytes: Uint8Array, suite: CryptoSuite, privateKey: SigningKey): Uint8Array {
   const tx = decode(SignedTx, txBytes, LIMITS.txBytes)
-  const publicKey = suite.publicKeyFromPrivate(privateKey)
+  const signer = signerOf(suite, privateKey)
+  const publicKey = signer.publicKey
   if (tx.signatures.some((s) => equalBytes(s.publicKey, publicKey))) {
     throw new GovchainError('INVALID_ARGUMENT', 'this key has already signed the transaction')
   }
   if (tx.signatures.length >= LIMITS.signaturesPerTx) {
     throw new GovchainError('INVALID_ARGUMENT', `a transaction carries at most ${LIMITS.signaturesPerTx} signatures`)
   }
-  const signature = suite.sign(privateKey, signingBytes(DOMAIN.tx, tx.body))
+  const signature = signer.sign(signingBytes(DOMAIN.tx, tx.body))
   return encode(SignedTx, { body: tx.body, signatures: [...tx.signatures, { publicKey, signature }] })
 }
 

@@ -19,7 +19,9 @@ import {
   encode,
   equalBytes,
   GovchainError,
+  type KeySigner,
   LIMITS,
+  memorySigner,
   Proposal,
   signingBytes,
   Vote,
@@ -119,13 +121,15 @@ function compareStep(h: number, r: number, s: SignStep, rec: SignerRecord): numb
   return STEP_ORDER[s] - STEP_ORDER[rec.step]
 }
 
-/** A software signer over a suite private key with a durable double-sign guard. */
+/**
+ * The double-sign guard over a validator key, wherever that key lives (a KeySigner: memory, the
+ * encrypted keystore, a PKCS#11 token).
+ */
 export class LocalSigner implements Signer {
   private record: SignerRecord | undefined
 
   constructor(
-    private readonly suite: CryptoSuite,
-    private readonly privateKey: Uint8Array,
+    private readonly key: KeySigner,
     private readonly store: SignerStore,
   ) {
     this.record = store.load()
@@ -170,7 +174,7 @@ export class LocalSigner implements Signer {
         throw new GovchainError('SIGNER_REFUSED', `signer refused: different ${step} at ${height}/${round}`, at)
       }
     }
-    const signature = this.suite.sign(this.privateKey, signingBytes(domain, body))
+    const signature = this.key.sign(signingBytes(domain, body))
     const keptLock = lock ?? (last?.lock !== undefined && last.lock.height === height ? last.lock : undefined)
     const votes = last !== undefined && last.height === height ? last.votes.slice() : []
     if (step !== 'proposal') {
@@ -190,7 +194,7 @@ export class LocalSigner implements Signer {
 export class MemorySigner extends LocalSigner {
   readonly memory: MemorySignerStore
   constructor(suite: CryptoSuite, privateKey: Uint8Array, memory: MemorySignerStore = new MemorySignerStore()) {
-    super(suite, privateKey, memory)
+    super(memorySigner(suite, privateKey), memory)
     this.memory = memory
   }
 }

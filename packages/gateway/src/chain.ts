@@ -8,7 +8,7 @@
 import { randomInt } from 'node:crypto'
 import { signTx } from '@govchain/app'
 import { ApiError, HttpTransport, isSdkError } from '@govchain/client'
-import { type CryptoSuite, GovchainError, toBase64, toHex } from '@govchain/core'
+import { type CryptoSuite, GovchainError, type KeySigner, toBase64, toHex } from '@govchain/core'
 import { listOrganisations } from '@govchain/identity/client'
 
 export const NODE_TIMEOUT_MS = 10_000
@@ -63,7 +63,7 @@ export class NodeLink {
     readonly baseUrl: string,
     readonly suite: CryptoSuite,
     readonly chainId: string,
-    private readonly key: { privateKey: Uint8Array; publicKey: Uint8Array },
+    private readonly key: KeySigner,
   ) {
     this.transport = new HttpTransport({
       url: baseUrl,
@@ -159,7 +159,7 @@ export class NodeLink {
         method,
         args,
       },
-      [this.key.privateKey],
+      [this.key],
     )
     try {
       await this.transport.post('/v1/txs', { tx: toBase64(bytes) })

@@ -16,7 +16,7 @@ import { createHash, X509Certificate } from 'node:crypto'
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs'
 import { join, resolve } from 'node:path'
 import { loadKeyFile, newKeyFile, readJson } from '@govchain/app'
-import { GovchainError, type SuiteName } from '@govchain/core'
+import { GovchainError, getSuite, type KeySigner, memorySigner, type SuiteName } from '@govchain/core'
 import { issueClientCert } from '@govchain/p2p'
 
 export interface ResourceBinding {
@@ -78,7 +78,8 @@ export interface GatewayHome {
   config: GatewayConfig
   suite: SuiteName
   chainId: string
-  key: { publicKey: Uint8Array; privateKey: Uint8Array }
+  /** The gateway's suite key: signs requests, receipts and transactions, and decrypts answers. */
+  key: KeySigner
   tls: { certPem: string; keyPem: string }
   /** SHA-256 of the TLS certificate's DER (what catalog.setGateway registers). */
   certFingerprint: Uint8Array
@@ -222,7 +223,7 @@ export function loadGatewayHome(dirArg: string, upgrade?: { chainId: string; sui
     },
     suite: config.suite,
     chainId: config.chainId,
-    key: { publicKey: key.publicKey, privateKey: key.privateKey },
+    key: memorySigner(getSuite(key.suite), key.privateKey, 'file'),
     tls,
     certFingerprint: certFingerprintOf(tls.certPem),
     ...(existsSync(pk) ? { pseudonymKey: new Uint8Array(Buffer.from(readFileSync(pk, 'utf8').trim(), 'hex')) } : {}),

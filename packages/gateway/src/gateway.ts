@@ -650,7 +650,7 @@ export class Gateway {
       servedAtMs: now,
     }
     const receiptBytes = encodeReceipt(receipt)
-    const providerSignature = signReceipt(this.suite, this.home.key.privateKey, receiptBytes)
+    const providerSignature = signReceipt(this.suite, this.home.key, receiptBytes)
     const receiptId = toHex(this.suite.hash(receiptBytes))
     this.holdReceipt(receiptId, { body: receiptBytes, providerSignature }, r.consumerKey)
     this.logger.info({ receiptId, consumerOrg: r.consumerOrg, resourceId: r.resourceId, rows: rows.length }, 'served')
@@ -865,7 +865,7 @@ export class Gateway {
       timeMs: Date.now(),
       consumerKey: this.home.key.publicKey,
     }
-    const signed = signRequest(this.suite, this.home.key.privateKey, request)
+    const signed = signRequest(this.suite, this.home.key, request)
     const answer = await this.callProvider(provider, '/v1/gateway/query', {
       request: toBase64(signed.bytes),
       signature: toHex(signed.signature),
@@ -909,11 +909,11 @@ export class Gateway {
     if (toHex(body.providerKey) !== provider.publicKey) throw bad('receipt not from the provider’s registered key')
     if (!verifyReceipt(this.suite, body.providerKey, receiptBytes, fromHex(answer.providerSignature)))
       throw bad('provider signature')
-    const payload = openPayload(this.suite, this.home.key.privateKey, requestHash, envelope)
+    const payload = openPayload(this.suite, this.home.key, requestHash, envelope)
     if (payload.rows.length !== body.rows || payload.fields.some((f) => !request.fields.includes(f))) {
       throw bad('answer differs from its receipt')
     }
-    const consumerSignature = signReceipt(this.suite, this.home.key.privateKey, receiptBytes)
+    const consumerSignature = signReceipt(this.suite, this.home.key, receiptBytes)
     const ack = await this.callProvider(provider, '/v1/gateway/ack', {
       receiptId: answer.receiptId,
       consumerSignature: toHex(consumerSignature),

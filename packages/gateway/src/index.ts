@@ -57,6 +57,6 @@ export function issueSubjectCredential(home: GatewayHome, did: string, kind: 'pe
     subject,
     issuerOrg: home.config.orgId,
     issuerKey: toHex(home.key.publicKey),
-    signature: toHex(suite.sign(home.key.privateKey, subjectCredentialMessage(did, subject))),
+    signature: toHex(home.key.sign(subjectCredentialMessage(did, subject))),
   }
 }

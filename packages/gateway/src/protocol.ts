@@ -9,7 +9,7 @@
  *               signed by the provider (in the answer) and the consumer (in the acknowledgement)
  */
 import { randomBytes } from 'node:crypto'
-import { type CryptoSuite, codec, concatBytes, GovchainError, utf8 } from '@govchain/core'
+import { type CryptoSuite, codec, concatBytes, GovchainError, type SigningKey, signerOf, utf8 } from '@govchain/core'
 import { DataEnvelope, DataRequest, DOMAIN_SHARING, ReceiptBody } from '@govchain/sharing/schema'
 import type { Row } from './connector.ts'
 
@@ -20,11 +20,11 @@ export interface DataPayload {
 
 export function signRequest(
   suite: CryptoSuite,
-  privateKey: Uint8Array,
+  key: SigningKey,
   req: DataRequest,
 ): { bytes: Uint8Array; signature: Uint8Array } {
   const bytes = codec.encode(DataRequest, req)
-  return { bytes, signature: suite.sign(privateKey, concatBytes(DOMAIN_SHARING.request, bytes)) }
+  return { bytes, signature: signerOf(suite, key).sign(concatBytes(DOMAIN_SHARING.request, bytes)) }
 }
 
 /** Decodes and checks the request's own signature (against the key it names). */
@@ -56,13 +56,21 @@ export function sealPayload(
 
 export function openPayload(
   suite: CryptoSuite,
-  privateKey: Uint8Array,
+  recipient: SigningKey,
   requestHash: Uint8Array,
   envelope: Uint8Array,
 ): DataPayload {
+  const signer = signerOf(suite, recipient)
+  const decrypt = signer.decrypt
+  if (decrypt === undefined) {
+    throw new GovchainError(
+      'GATEWAY_CONFIG_INVALID',
+      `a gateway key must be able to decrypt; a ${signer.backend} key cannot (use the file keystore)`,
+    )
+  }
   try {
     const e = codec.decode(DataEnvelope, envelope)
-    const key = suite.decrypt(privateKey, e.encryptedKey)
+    const key = decrypt(e.encryptedKey)
     const plain = suite.open(key, e.sealed, requestHash)
     const p = JSON.parse(new TextDecoder().decode(plain)) as DataPayload
     if (!Array.isArray(p.fields) || !Array.isArray(p.rows)) throw new Error('payload shape')
@@ -72,8 +80,8 @@ export function openPayload(
   }
 }
 
-export function signReceipt(suite: CryptoSuite, privateKey: Uint8Array, body: Uint8Array): Uint8Array {
-  return suite.sign(privateKey, concatBytes(DOMAIN_SHARING.receipt, body))
+export function signReceipt(suite: CryptoSuite, key: SigningKey, body: Uint8Array): Uint8Array {
+  return signerOf(suite, key).sign(concatBytes(DOMAIN_SHARING.receipt, body))
 }
 
 export function verifyReceipt(

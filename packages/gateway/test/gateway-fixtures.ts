@@ -11,7 +11,18 @@ import { createServer, type Server } from 'node:http'
 import { request as httpsRequest } from 'node:https'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { codec, fromBase64, fromHex, getSuite, SignedTx, TxBody, toBase64, toHex, utf8 } from '@govchain/core'
+import {
+  codec,
+  fromBase64,
+  fromHex,
+  getSuite,
+  memorySigner,
+  SignedTx,
+  TxBody,
+  toBase64,
+  toHex,
+  utf8,
+} from '@govchain/core'
 import { type CertAndKey, createOrgCA, issueClientCert, issueNodeCert } from '@govchain/p2p'
 import { type DataRequest, subjectPseudonym } from '@govchain/sharing/schema'
 import type { GatewayView, RequestView } from '../src/chain.ts'
@@ -254,7 +265,7 @@ export async function startProvider(config: Partial<GatewayConfig> = {}): Promis
     },
     suite: 'intl',
     chainId: CHAIN_ID,
-    key: police.key,
+    key: memorySigner(getSuite('intl'), police.key.privateKey),
     tls: police.gatewayTls,
     certFingerprint: certFingerprintOf(police.gatewayTls.certPem),
     pseudonymKey,

@@ -26,7 +26,15 @@ import {
   parseGenesis,
   readJson,
 } from '@govchain/app'
-import { demoCreditCode, GovchainError, type SuiteName, toHex } from '@govchain/core'
+import {
+  demoCreditCode,
+  GovchainError,
+  getSuite,
+  type KeySigner,
+  memorySigner,
+  type SuiteName,
+  toHex,
+} from '@govchain/core'
 import { createOrgCA, issueNodeCert, type PeerAddress } from '@govchain/p2p'
 
 export type { PeerAddress }
@@ -363,7 +371,8 @@ export interface NodeHome {
   home: string
   config: NodeConfig
   genesis: Genesis
-  validatorKey: { publicKey: Uint8Array; privateKey: Uint8Array }
+  /** The node's consensus key (docs/adr/0023-key-custody.md). */
+  validatorKey: KeySigner
   tls: { certPem: string; keyPem: string }
   trustedCaPems: string[]
   dataDir: string
@@ -391,7 +400,7 @@ export function loadHome(homeDir: string): NodeHome {
     home,
     config,
     genesis,
-    validatorKey: key,
+    validatorKey: memorySigner(getSuite(key.suite), key.privateKey, 'file'),
     tls: {
       certPem: readFileSync(join(home, 'keys', 'tls.crt'), 'utf8'),
       keyPem: readFileSync(join(home, 'keys', 'tls.key'), 'utf8'),

@@ -9,7 +9,7 @@ import { dirname, join } from 'node:path'
 import { describe, test } from 'node:test'
 import { fileURLToPath } from 'node:url'
 import { blockHash, chainModules, DEFAULT_EXECUTION_PARAMS, type Genesis, ModuleRegistry } from '@govchain/app'
-import { codec, getSuite, toHex, Vote } from '@govchain/core'
+import { codec, getSuite, memorySigner, toHex, Vote } from '@govchain/core'
 import { defaultModules } from '@govchain/distribution'
 import { makeConsortium, ORG_IDS } from '@govchain/distribution/testkit'
 import { MemoryChainStore } from '@govchain/store'
@@ -146,7 +146,7 @@ function home(c: Consortium, i: number): NodeHome {
       logLevel: 'error',
     },
     genesis: c.genesis,
-    validatorKey: c.keys[i]!,
+    validatorKey: memorySigner(suite, c.keys[i]!.privateKey),
     tls: { certPem: '', keyPem: '' },
     trustedCaPems: [],
   }

@@ -17,7 +17,7 @@ import {
   codec,
   concatBytes,
   GovchainError,
-  type KeyPair,
+  type KeySigner,
   LIMITS,
   type SuiteName,
   utf8,
@@ -63,9 +63,9 @@ export function helloSigningBytes(exporter: Uint8Array, bodyBytes: Uint8Array): 
 }
 
 /** Encodes and signs our HELLO for the connection whose exporter value is `exporter`. */
-export function createHello(suite: CryptoSuite, key: KeyPair, exporter: Uint8Array, body: HelloBody): Uint8Array {
+export function createHello(key: KeySigner, exporter: Uint8Array, body: HelloBody): Uint8Array {
   const bodyBytes = codec.encode(helloBodyCodec, body)
-  const signature = suite.sign(key.privateKey, helloSigningBytes(exporter, bodyBytes))
+  const signature = key.sign(helloSigningBytes(exporter, bodyBytes))
   return codec.encode(helloCodec, { body: bodyBytes, signature })
 }
 

@@ -25,7 +25,14 @@
 import type { X509Certificate } from 'node:crypto'
 import net, { type Socket } from 'node:net'
 import tls from 'node:tls'
-import { type CryptoSuite, type ErrorCode, GovchainError, type KeyPair } from '@govchain/core'
+import {
+  type CryptoSuite,
+  type ErrorCode,
+  GovchainError,
+  type KeyPair,
+  type KeySigner,
+  memorySigner,
+} from '@govchain/core'
 import { backoffDelayMs } from './backoff.ts'
 import { CONTROL_CHANNEL, encodeFrame, FrameDecoder, frameHeader } from './frame.ts'
 import {
@@ -141,8 +148,8 @@ export interface P2POptions {
     /** The consortium's organisation CA certificates. Replace at runtime with setTrustedCAs. */
     trustedCAPems: readonly string[]
   }
-  /** Our chain-suite key pair (SM2 in gm, Ed25519 in intl): signs the HELLO. */
-  signingKey: KeyPair
+  /** Our chain-suite key (SM2 in gm, Ed25519 in intl), a signer or a key pair: signs the HELLO. */
+  signingKey: KeySigner | KeyPair
   /** Peers to dial and keep connected. Others may still connect to us. */
   peers?: readonly PeerAddress[]
   protocolVersion?: number
@@ -431,7 +438,9 @@ export function createP2P(opts: P2POptions, components: P2PComponents): P2P {
       `TLS certificate is for ${own.role} ${own.nodeId}, not node ${opts.nodeId}`,
     )
   }
-  if (suite.publicKeyFromPrivate(opts.signingKey.privateKey).length !== suite.publicKeyLength) {
+  const signingKey: KeySigner =
+    'sign' in opts.signingKey ? opts.signingKey : memorySigner(suite, opts.signingKey.privateKey)
+  if (signingKey.suite !== suite.name || signingKey.publicKey.length !== suite.publicKeyLength) {
     throw new GovchainError('CRYPTO_INVALID_KEY', 'signing key does not fit the suite')
   }
   const cfg = {
@@ -819,12 +828,12 @@ export function createP2P(opts: P2POptions, components: P2PComponents): P2P {
     } catch (e) {
       log.error({ err: (e as Error).message }, 'getLatestHeight threw')
     }
-    const hello = createHello(suite, opts.signingKey, conn.exporter, {
+    const hello = createHello(signingKey, conn.exporter, {
       version: cfg.version,
       chainId: opts.chainId,
       nodeId: opts.nodeId,
       suite: suite.name,
-      publicKey: opts.signingKey.publicKey,
+      publicKey: signingKey.publicKey,
       latestHeight: height,
       role,
     })

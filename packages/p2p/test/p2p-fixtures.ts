@@ -3,7 +3,7 @@
  * raw TLS client that speaks the framing by hand to misbehave on purpose.
  */
 import tls from 'node:tls'
-import { type CryptoSuite, type KeyPair, suites } from '@govchain/core'
+import { type CryptoSuite, type KeyPair, memorySigner, suites } from '@govchain/core'
 import {
   CONTROL_CHANNEL,
   createHello,
@@ -167,7 +167,7 @@ export async function rawClient(p: {
     exporter,
     closed,
     sendHello(overrides = {}, tamper = (h) => h) {
-      const hello = createHello(suite, key, exporter, {
+      const hello = createHello(memorySigner(suite, key.privateKey), exporter, {
         version: P2P_PROTOCOL_VERSION,
         chainId: CHAIN_ID,
         nodeId: p.nodeId,

@@ -1,7 +1,7 @@
 /** The transport's pure parts: framing, HELLO, send-queue policy, backoff. No sockets. */
 import assert from 'node:assert/strict'
 import { describe, test } from 'node:test'
-import { isGovchainError, suites } from '@govchain/core'
+import { isGovchainError, memorySigner, suites } from '@govchain/core'
 import fc from 'fast-check'
 import {
   backoffDelayMs,
@@ -85,7 +85,7 @@ describe('HELLO', () => {
   }
 
   test('a HELLO verifies on its own connection only', () => {
-    const hello = createHello(suite, key, exporter, body)
+    const hello = createHello(memorySigner(suite, key.privateKey), exporter, body)
     assert.equal(verifyHello(hello, expect).latestHeight, 12)
     assert.throws(() => verifyHello(hello, { ...expect, exporter: new Uint8Array(32) }), {
       code: 'P2P_HELLO_BAD_SIGNATURE',
@@ -96,18 +96,22 @@ describe('HELLO', () => {
     assert.throws(() => verifyHello(hello, { ...expect, certNodeId: 'n2' }), { code: 'P2P_HELLO_INVALID' })
     assert.throws(() => verifyHello(hello, { ...expect, peerRole: 'listener' }), { code: 'P2P_HELLO_INVALID' })
     // Signed by another key than the one it announces.
-    const forged = createHello(suite, suite.generateKeyPair(), exporter, body)
+    const forged = createHello(memorySigner(suite, suite.generateKeyPair().privateKey), exporter, body)
     assert.throws(() => verifyHello(forged, expect), { code: 'P2P_HELLO_BAD_SIGNATURE' })
   })
 
   test('the gm suite signs HELLOs with SM2', () => {
     const gmKey = suites.gm.generateKeyPair()
-    const hello = createHello(suites.gm, gmKey, exporter, { ...body, suite: 'gm', publicKey: gmKey.publicKey })
+    const hello = createHello(memorySigner(suites.gm, gmKey.privateKey), exporter, {
+      ...body,
+      suite: 'gm',
+      publicKey: gmKey.publicKey,
+    })
     assert.equal(verifyHello(hello, { ...expect, suite: suites.gm }).suite, 'gm')
   })
 
   test('any byte flip in a HELLO is refused with a HELLO code', () => {
-    const hello = createHello(suite, key, exporter, body)
+    const hello = createHello(memorySigner(suite, key.privateKey), exporter, body)
     fc.assert(
       fc.property(fc.nat(hello.length - 1), fc.integer({ min: 1, max: 255 }), (at, flip) => {
         const m = hello.slice()

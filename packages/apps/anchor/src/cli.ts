@@ -48,7 +48,7 @@ export function registerCommands(program: Command, ctx: CliContext): void {
       const tx = anchorPut({
         suite: getSuite(key.suite),
         chainId: status.chainId,
-        privateKey: key.privateKey,
+        privateKey: key.signer,
         hash,
         kind: o.kind,
         ...(o.note !== undefined ? { note: o.note } : {}),

@@ -1,13 +1,14 @@
 /** Helpers for the `anchor` module: record a document hash; read the record back. */
 
 import { type BuiltTx, buildTx } from '@govchain/client'
-import { type CryptoSuite, decode, encode, toHex } from '@govchain/core'
+import { type CryptoSuite, decode, encode, type SigningKey, toHex } from '@govchain/core'
 import { ANCHOR_METHODS, ANCHOR_MODULE, AnchorPutArgs, AnchorRecord, anchorKey } from './schema.ts'
 
 export interface AnchorPutOptions {
   suite: CryptoSuite
   chainId: string
-  privateKey: Uint8Array
+  /** The sender's key: its bytes or a KeySigner. */
+  privateKey: SigningKey
   /** The document's 32-byte hash (computed off chain; the document never goes on chain). */
   hash: Uint8Array
   /** What kind of document, e.g. 'contract' or 'licence' (≤ 64 bytes). */

@@ -134,7 +134,7 @@ export function registerCommands(program: Command, ctx: CliContext): void {
       const tx = identity.createDid({
         ...common,
         ...(o.registeredBy ? { registeredBy: o.registeredBy } : {}),
-        ...(o.registrarKey ? { registrarPrivateKey: ctx.loadKey(o.registrarKey).privateKey } : {}),
+        ...(o.registrarKey ? { registrarPrivateKey: ctx.loadKey(o.registrarKey).signer } : {}),
       })
       await ctx.submitAndWait(client, tx)
       out(tx.did)

@@ -5,7 +5,16 @@
 
 import type { Client, LightClient } from '@govchain/client'
 import { addSignature, type BuiltTx, buildTx } from '@govchain/client'
-import { type CryptoSuite, codec, concatBytes, GovchainError, toHex, utf8 } from '@govchain/core'
+import {
+  type CryptoSuite,
+  codec,
+  concatBytes,
+  GovchainError,
+  type SigningKey,
+  signerOf,
+  toHex,
+  utf8,
+} from '@govchain/core'
 import {
   AddOfficerArgs,
   CreateDidArgs,
@@ -32,8 +41,8 @@ export { deriveDid }
 export interface TxCommon {
   suite: CryptoSuite
   chainId: string
-  /** The signer's key (officer, DID key). */
-  privateKey: Uint8Array
+  /** The signer's key (officer, DID key): its bytes or a KeySigner. */
+  privateKey: SigningKey
   validUntilHeight: number
   nonce?: number
 }
@@ -88,7 +97,7 @@ export function rotateOfficerKey(o: TxCommon & { officerId: string; newPublicKey
  * pass the registrar officer's key as `registrarPrivateKey` (second signature).
  */
 export function createDid(
-  o: TxCommon & { registeredBy?: string; registrarPrivateKey?: Uint8Array },
+  o: TxCommon & { registeredBy?: string; registrarPrivateKey?: SigningKey },
 ): BuiltTx & { did: string } {
   const built = build(
     o,
@@ -96,7 +105,7 @@ export function createDid(
     CreateDidArgs,
     o.registeredBy === undefined ? {} : { registeredBy: o.registeredBy },
   )
-  const did = deriveDid(o.suite, o.suite.publicKeyFromPrivate(o.privateKey))
+  const did = deriveDid(o.suite, signerOf(o.suite, o.privateKey).publicKey)
   if (o.registrarPrivateKey === undefined) return { ...built, did }
   return { ...built, bytes: addSignature(built.bytes, o.suite, o.registrarPrivateKey), did }
 }

@@ -160,7 +160,7 @@ export function registerCommands(program: Command, ctx: CliContext): void {
       const l = issueLicense({
         suite,
         chainId: c.chainId,
-        privateKey: key.privateKey,
+        privateKey: key.signer,
         type,
         issuer: { orgId: o.org, code: org.code, name: org.name },
         holder: o.holder,
@@ -272,7 +272,7 @@ export function registerCommands(program: Command, ctx: CliContext): void {
         const tx = licenseTx[action]({
           suite: getSuite(c.suiteName),
           chainId: c.chainId,
-          privateKey: key.privateKey,
+          privateKey: key.signer,
           validUntilHeight: c.height + 100,
           id,
           reason: o.reason,
@@ -295,7 +295,7 @@ export function registerCommands(program: Command, ctx: CliContext): void {
       const tx = licenseTx.revoke({
         suite: getSuite(c.suiteName),
         chainId: c.chainId,
-        privateKey: key.privateKey,
+        privateKey: key.signer,
         validUntilHeight: c.height + 100,
         id,
         reasonCode: o.reasonCode as RevokeReason,
@@ -337,7 +337,7 @@ export function registerCommands(program: Command, ctx: CliContext): void {
       const r = reissueLicense({
         suite,
         chainId: c.chainId,
-        privateKey: key.privateKey,
+        privateKey: key.signer,
         type,
         issuer: { orgId: o.org, code: org.code, name: org.name },
         holder: l.holder,

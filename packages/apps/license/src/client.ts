@@ -15,6 +15,7 @@ import {
   encode,
   fromBase64,
   GovchainError,
+  type SigningKey,
   toHex,
   type ValidatorSet,
 } from '@govchain/core'
@@ -69,7 +70,8 @@ import type {
 export interface LicenseTxCommon {
   suite: CryptoSuite
   chainId: string
-  privateKey: Uint8Array
+  /** The sender's key: its bytes or a KeySigner. */
+  privateKey: SigningKey
   nonce?: number
   validUntilHeight: number
 }
@@ -153,8 +155,8 @@ export function randomSerial(): string {
 export interface IssueLicenseInput {
   suite: CryptoSuite
   chainId: string
-  /** The issuing officer's key: signs the credential and the transaction. */
-  privateKey: Uint8Array
+  /** The issuing officer's key (bytes or a KeySigner): signs the credential and the transaction. */
+  privateKey: SigningKey
   type: Pick<LicenseTypeRecord, 'code' | 'name' | 'nameEn' | 'fields'>
   issuer: { orgId: string; name?: string /** the organisation's unified social credit code */; code: string }
   holder: string

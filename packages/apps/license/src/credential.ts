@@ -18,8 +18,18 @@
  * QR payloads: `GCL1:` + base45 (RFC 9285) of deflate(binary LicenceQr), QR alphanumeric mode.
  */
 
-import type { CryptoSuite, SuiteName } from '@govchain/core'
-import { codec, decode, type ErrorCode, encode, equalBytes, GovchainError, hash32, utf8 } from '@govchain/core'
+import type { CryptoSuite, SigningKey, SuiteName } from '@govchain/core'
+import {
+  codec,
+  decode,
+  type ErrorCode,
+  encode,
+  equalBytes,
+  GovchainError,
+  hash32,
+  signerOf,
+  utf8,
+} from '@govchain/core'
 import { deflateSync, inflateSync } from 'fflate'
 import {
   type EffectiveStatus,
@@ -223,7 +233,8 @@ function randomSalt(): string {
 
 export interface IssueSdJwtInput {
   suite: CryptoSuite
-  privateKey: Uint8Array
+  /** The issuer's key: its bytes or a KeySigner. */
+  privateKey: SigningKey
   header?: Record<string, unknown>
   /** Claims in clear (never personal data). */
   claims: Record<string, unknown>
@@ -258,7 +269,7 @@ export function issueSdJwt(input: IssueSdJwtInput): IssuedSdJwt {
   const header = { alg: JWS_ALG[suite.name], typ: CREDENTIAL_TYP, ...input.header }
   const payload = { ...input.claims, _sd: digests, _sd_alg: SD_ALG[suite.name] }
   const signingInput = `${b64json(header)}.${b64json(payload)}`
-  const signature = suite.sign(input.privateKey, utf8(signingInput))
+  const signature = signerOf(suite, input.privateKey).sign(utf8(signingInput))
   const jwt = `${signingInput}.${base64urlEncode(signature)}`
   return {
     credential: `${jwt}~${disclosures.map((d) => `${d}~`).join('')}`,
@@ -286,8 +297,8 @@ export const LICENSE_CLAIMS = {
 export interface LicenseCredentialInput {
   suite: CryptoSuite
   chainId: string
-  /** The issuing officer's private key (the same key that sends the issue transaction). */
-  privateKey: Uint8Array
+  /** The issuing officer's key, bytes or a KeySigner (the same key that sends the issue transaction). */
+  privateKey: SigningKey
   id: string
   type: Pick<LicenseTypeRecord, 'code' | 'name' | 'nameEn' | 'fields'>
   issuer: { orgId: string; name?: string }

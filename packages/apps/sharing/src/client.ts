@@ -14,7 +14,7 @@ import {
   type UpdateFrequency,
 } from '@govchain/catalog/schema'
 import { type BuiltTx, buildTx } from '@govchain/client'
-import { type CryptoSuite, encode, fromHex } from '@govchain/core'
+import { type CryptoSuite, encode, fromHex, type SigningKey } from '@govchain/core'
 import {
   SHARING_METHODS,
   SHARING_MODULE,
@@ -27,7 +27,8 @@ import {
 export interface SignerOptions {
   suite: CryptoSuite
   chainId: string
-  privateKey: Uint8Array
+  /** The sender's key: its bytes or a KeySigner. */
+  privateKey: SigningKey
   nonce?: number
   validUntilHeight: number
 }

@@ -10,6 +10,7 @@ import type { CryptoSuite } from './suite.ts'
 
 export { CRYPTO_PLAINTEXT_BYTES_MAX } from './common.ts'
 export { jsSuites } from './js.ts'
+export * from './signer.ts'
 export type { CryptoBackend, CryptoSuite, KeyPair, SuiteName } from './suite.ts'
 
 export const suites: { readonly gm: CryptoSuite; readonly intl: CryptoSuite } = platformSuites

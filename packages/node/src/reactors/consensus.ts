@@ -26,6 +26,7 @@ import {
   type DuplicateVoteEvidence,
   equalBytes,
   isGovchainError,
+  type KeySigner,
   Proposal,
   toHex,
   type ValidatorSet,
@@ -68,7 +69,8 @@ export interface ConsensusReactorParts {
   logger: Logger
   metrics: NodeMetrics
   nodeId: string
-  validatorKey: { publicKey: Uint8Array; privateKey: Uint8Array }
+  /** This node's consensus key, wherever it lives (memory, keystore, PKCS#11 token). */
+  validatorKey: KeySigner
   /** Admits a transaction of ours (equivocation evidence) as the API would. */
   submitTx: (bytes: Uint8Array) => Promise<{ hash: Uint8Array }>
   /** The machine could not go on safely (typically the signer could not persist): stop the node. */
@@ -170,7 +172,7 @@ export class ConsensusReactor implements Reactor, ConsensusProgress {
       suite: chain.suite,
       validatorSet: chain.vset,
       ...(this.myIndex !== undefined ? { myIndex: this.myIndex } : {}),
-      signer: new LocalSigner(chain.suite, this.parts.validatorKey.privateKey, storeSigner(this.parts.store)),
+      signer: new LocalSigner(this.parts.validatorKey, storeSigner(this.parts.store)),
       timeouts: {
         proposeMs: p.timeoutProposeMs,
         prevoteMs: p.timeoutPrevoteMs,
@@ -337,7 +339,7 @@ export class ConsensusReactor implements Reactor, ConsensusProgress {
         method,
         args,
       },
-      [key.privateKey],
+      [key],
     )
     this.parts.submitTx(bytes).then(
       ({ hash }) => logger.warn({ tx: toHex(hash) }, 'equivocation evidence submitted'),
