@@ -17,6 +17,22 @@ export const ERROR_CATALOGUE = {
   CRYPTO_INVALID_CIPHERTEXT: { http: 400, message: 'ciphertext is malformed' },
   CRYPTO_DECRYPT_FAILED: { http: 400, message: 'decryption or authentication failed' },
   CRYPTO_UNKNOWN_SUITE: { http: 400, message: 'unknown crypto suite' },
+  // key custody (core/keystore, keys): docs/adr/0023-key-custody.md
+  KEYSTORE_INVALID: { http: 400, message: 'keystore file is malformed or uses unsupported parameters' },
+  KEYSTORE_WRONG_PASSPHRASE: { http: 401, message: 'wrong passphrase: the keystore does not open with it' },
+  KEY_PASSPHRASE_MISSING: {
+    http: 400,
+    message: 'no passphrase given: type it at the prompt, or set GOVCHAIN_PASSPHRASE, or pass --passphrase-fd',
+  },
+  KEY_PLAINTEXT_REFUSED: {
+    http: 403,
+    message: 'a plain (unencrypted) key file is accepted only on a development network (--dev)',
+  },
+  PKCS11_UNAVAILABLE: { http: 501, message: 'the PKCS#11 module or the pkcs11js binding cannot be loaded' },
+  PKCS11_TOKEN_NOT_FOUND: { http: 404, message: 'no PKCS#11 token with that label is present' },
+  PKCS11_KEY_NOT_FOUND: { http: 404, message: 'the token holds no key pair with that label' },
+  PKCS11_LOGIN_FAILED: { http: 401, message: 'the PKCS#11 token refused the PIN' },
+  PKCS11_FAILED: { http: 500, message: 'a PKCS#11 call failed' },
   // proofs (core)
   PROOF_INVALID: { http: 400, message: 'proof does not verify' },
   CERTIFICATE_INVALID: { http: 400, message: 'commit certificate does not verify against the validator set' },

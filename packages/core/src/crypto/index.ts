@@ -4,16 +4,29 @@
  * import condition in package.json; `jsSuites` are the pure-JS reference implementations.
  */
 
-import { ed25519VerifyBackend, hashBackend, nativeLoadError, platformSuites, sm2Backend } from '#crypto-platform'
+import {
+  ed25519VerifyBackend,
+  hashBackend,
+  nativeLoadError,
+  platformKdfs,
+  platformSuites,
+  sm2Backend,
+} from '#crypto-platform'
 import { GovchainError } from '../errors.ts'
+import type { PasswordKdfs } from './kdf.ts'
 import type { CryptoSuite } from './suite.ts'
 
 export { CRYPTO_PLAINTEXT_BYTES_MAX } from './common.ts'
 export { jsSuites } from './js.ts'
+export { jsKdfs, type PasswordKdfs, type ScryptParams } from './kdf.ts'
+export * from './keystore.ts'
 export * from './signer.ts'
 export type { CryptoBackend, CryptoSuite, KeyPair, SuiteName } from './suite.ts'
 
 export const suites: { readonly gm: CryptoSuite; readonly intl: CryptoSuite } = platformSuites
+
+/** The keystore's password KDFs of this runtime (Node: OpenSSL; browsers: @noble/hashes). */
+export const kdfs: PasswordKdfs = platformKdfs
 
 /** Looks a suite up by its genesis name; CRYPTO_UNKNOWN_SUITE otherwise. */
 export function getSuite(name: string): CryptoSuite {

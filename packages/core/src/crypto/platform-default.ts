@@ -3,7 +3,10 @@
  * "default"): the pure-JS suites. Must never import a node: module.
  */
 import { jsSuites } from './js.ts'
+import { jsKdfs, type PasswordKdfs } from './kdf.ts'
 import type { CryptoSuite } from './suite.ts'
+
+export const platformKdfs: PasswordKdfs = jsKdfs
 
 export const platformSuites: { readonly gm: CryptoSuite; readonly intl: CryptoSuite } = jsSuites
 
