@@ -17,7 +17,7 @@ import { getSuite, type SuiteName } from '@govchain/core'
 import { Gateway, gatewayDir, loadGatewayHome, openConnector } from '@govchain/gateway'
 import { startGatewayProcess } from '../src/demo/gateway-procs.ts'
 import { requestHousingGrants, seedSharingDemo } from '../src/demo/sharing.ts'
-import { startNetwork, waitUntil } from '../src/testnet.ts'
+import { reserveGatewayPorts, startNetwork, waitUntil } from '../src/testnet.ts'
 
 const { values } = parseArgs({
   options: {
@@ -36,7 +36,7 @@ const pct = (xs: number[], p: number) => xs[Math.min(xs.length - 1, Math.floor((
 const net = await startNetwork({ orgs: 4, suite: suiteName, params: { maxTxValidityBlocks: 5000 } })
 const stops: (() => Promise<void>)[] = []
 try {
-  const base = 30_000 + Math.floor(Math.random() * 27) * 100 // below the ephemeral range
+  const base = await reserveGatewayPorts()
   const demo = await seedSharingDemo({
     dir: net.dir,
     net: net.net,

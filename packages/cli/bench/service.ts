@@ -33,7 +33,7 @@ import { gatewayLocalMessage } from '@govchain/sharing/schema'
 import { type GatewayProcess, startGatewayProcess } from '../src/demo/gateway-procs.ts'
 import { GZF_ITEM, seedServiceDemo } from '../src/demo/service.ts'
 import { seedSharingDemo } from '../src/demo/sharing.ts'
-import { startNetwork, type TestNetwork, waitUntil } from '../src/testnet.ts'
+import { reserveGatewayPorts, startNetwork, type TestNetwork, waitUntil } from '../src/testnet.ts'
 
 const { values } = parseArgs({
   options: {
@@ -93,7 +93,7 @@ async function main(): Promise<void> {
     const clients = n.net.nodes.map((x) => n.clients[x.name]!)
     const client = clients[0]!
     await waitUntil('first block', async () => (await client.status()).height >= 1)
-    const base = 30_000 + Math.floor(Math.random() * 27) * 100
+    const base = await reserveGatewayPorts()
     const demo = await seedSharingDemo({
       dir: n.dir,
       net: n.net,

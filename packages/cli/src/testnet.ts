@@ -8,7 +8,8 @@
  * after stopAll() (SIGTERM), not after kill(name, 'SIGKILL').
  */
 import { type ChildProcess, spawn } from 'node:child_process'
-import { appendFileSync, mkdtempSync, rmSync } from 'node:fs'
+import { appendFileSync, mkdtempSync, rmSync, statSync, writeFileSync } from 'node:fs'
+import { createServer } from 'node:net'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
@@ -236,4 +237,43 @@ export async function waitUntil<T>(
     }
     await sleep(100)
   }
+}
+
+function portFree(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const srv = createServer()
+    srv.once('error', () => resolve(false))
+    srv.listen(port, '127.0.0.1', () => srv.close(() => resolve(true)))
+  })
+}
+
+/**
+ * A base port for a test's data gateways (mutual TLS at base+i, local APIs at base+50+i): one of
+ * 27 slots in 30000-32699, below the ephemeral range and above the test networks. The slot is
+ * held by an exclusive lock file until the process exits, and its ports are checked free, so
+ * tests running side by side (the slow tier runs two) never pick the same one.
+ */
+export async function reserveGatewayPorts(): Promise<number> {
+  const slots = Array.from({ length: 27 }, (_, i) => 30_000 + i * 100).sort(() => Math.random() - 0.5)
+  for (const base of slots) {
+    const lock = join(tmpdir(), `govchain-gateway-ports-${base}.lock`)
+    try {
+      // A lock left by a process that died over an hour ago no longer holds its slot.
+      if (Date.now() - statSync(lock).mtimeMs > 3_600_000) rmSync(lock, { force: true })
+    } catch {
+      // no lock
+    }
+    try {
+      writeFileSync(lock, String(process.pid), { flag: 'wx' })
+    } catch {
+      continue
+    }
+    const ports = Array.from({ length: 16 }, (_, i) => [base + i, base + 50 + i]).flat()
+    if ((await Promise.all(ports.map(portFree))).every(Boolean)) {
+      process.once('exit', () => rmSync(lock, { force: true }))
+      return base
+    }
+    rmSync(lock, { force: true })
+  }
+  throw new GovchainError('TESTNET_TIMEOUT', 'no free gateway port slot in 30000-32699')
 }

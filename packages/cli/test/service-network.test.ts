@@ -25,7 +25,7 @@ import { gatewayLocalMessage } from '@govchain/sharing/schema'
 import { type GatewayProcess, startGatewayProcess } from '../src/demo/gateway-procs.ts'
 import { GZF_ITEM, seedServiceDemo } from '../src/demo/service.ts'
 import { type SharingDemo, seedSharingDemo } from '../src/demo/sharing.ts'
-import { startNetwork, type TestNetwork, waitUntil } from '../src/testnet.ts'
+import { reserveGatewayPorts, startNetwork, type TestNetwork, waitUntil } from '../src/testnet.ts'
 
 const suite = getSuite('gm')
 const BIN = fileURLToPath(new URL('../bin/govchain.js', import.meta.url))
@@ -95,7 +95,7 @@ describe('一网通办: the 公租房 case across 4 departments (multi-process)'
   before(async () => {
     net = await startNetwork({ orgs: 4, suite: 'gm', keep: true })
     tmp = mkdtempSync(join(tmpdir(), 'govchain-service-'))
-    const base = 30_000 + Math.floor(Math.random() * 27) * 100
+    const base = await reserveGatewayPorts()
     demo = await seedSharingDemo({
       dir: net.dir,
       net: net.net,

@@ -25,7 +25,7 @@ import { buildTx, sharingDecide, sharingRequest, sharingRevoke, signSharingAuth 
 import { type DataRequest, gatewayLocalMessage, ReceiptBody, subjectPseudonym } from '@govchain/sharing/schema'
 import { type GatewayProcess, startGatewayProcess } from '../src/demo/gateway-procs.ts'
 import { demoPeople, requestHousingGrants, type SharingDemo, seedSharingDemo } from '../src/demo/sharing.ts'
-import { startNetwork, type TestNetwork, waitUntil } from '../src/testnet.ts'
+import { reserveGatewayPorts, startNetwork, type TestNetwork, waitUntil } from '../src/testnet.ts'
 
 const suite = getSuite('gm')
 let net: TestNetwork
@@ -123,7 +123,7 @@ describe('data sharing across 4 departments (multi-process)', { timeout: 600_000
   before(async () => {
     net = await startNetwork({ orgs: 4, suite: 'gm', keep: true })
     // Gateways: 30000-32699, below the ephemeral range (32768-60999) and above the test networks.
-    const base = 30_000 + Math.floor(Math.random() * 27) * 100
+    const base = await reserveGatewayPorts()
     demo = await seedSharingDemo({
       dir: net.dir,
       net: net.net,

@@ -19,6 +19,7 @@ import {
 } from '@govchain/gateway'
 import { seedServiceDemo } from '../../cli/src/demo/service.ts'
 import { seedSharingDemo } from '../../cli/src/demo/sharing.ts'
+import { reserveGatewayPorts } from '../../cli/src/testnet.ts'
 import { type PortalFixture, type SeededHolder, seedHolders, startPortalFixture } from './helpers.ts'
 
 let f: PortalFixture
@@ -30,7 +31,7 @@ before(async () => {
   f = await startPortalFixture({
     suite: 'gm',
     seed: async (net) => {
-      const base = 30_000 + Math.floor(Math.random() * 27) * 100
+      const base = await reserveGatewayPorts()
       const demo = await seedSharingDemo({
         dir: net.dir,
         net: net.net,

@@ -16,6 +16,7 @@ import {
   startGatewayFromHome,
 } from '@govchain/gateway'
 import { seedSharingDemo } from '../../cli/src/demo/sharing.ts'
+import { reserveGatewayPorts } from '../../cli/src/testnet.ts'
 import { type PortalFixture, type SeededHolder, seedHolders, startPortalFixture } from './helpers.ts'
 
 let f: PortalFixture
@@ -28,7 +29,7 @@ before(async () => {
     suite: 'gm',
     seed: async (net) => {
       // Gateways: 30000-32699, below the ephemeral range (32768-60999) and above the test networks.
-      const base = 30_000 + Math.floor(Math.random() * 27) * 100
+      const base = await reserveGatewayPorts()
       const demo = await seedSharingDemo({
         dir: net.dir,
         net: net.net,
