@@ -350,14 +350,14 @@ export function ${camel}Api(ctx: ModuleApiContext): ApiExtension {
 `,
   'src/client.ts': `/** Client actions of the \`${name}\` module, one function per action (re-exported by the SDK). */
 import { type BuiltTx, buildTx } from '@govchain/client'
-import { type CryptoSuite, encode } from '@govchain/core'
+import { type CryptoSuite, encode, type SigningKey } from '@govchain/core'
 import { ${UPPER}_METHODS, ${UPPER}_MODULE, ${Pascal}PutArgs } from './schema.ts'
 
 export interface ${Pascal}PutOptions {
   suite: CryptoSuite
   chainId: string
-  /** A registrar officer's key. */
-  privateKey: Uint8Array
+  /** A registrar officer's key (bytes, or a signer from a keystore or token). */
+  privateKey: SigningKey
   id: string
   /** 32-byte digest of the off-chain record (the record itself never goes on chain). */
   digest: Uint8Array
