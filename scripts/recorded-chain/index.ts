@@ -8,5 +8,11 @@ import { evidenceExtension } from './evidence.ts'
 import type { Extension } from './extension.ts'
 import { invoiceExtension } from './invoice.ts'
 import { serviceExtension } from './service.ts'
+import { timestampsExtension } from './timestamps.ts'
 
-export const EXTENSIONS: readonly Extension[] = [invoiceExtension, evidenceExtension, serviceExtension]
+export const EXTENSIONS: readonly Extension[] = [
+  invoiceExtension,
+  evidenceExtension,
+  serviceExtension,
+  timestampsExtension,
+]

@@ -2,7 +2,9 @@
  * Issue 17, e-evidence, through the govchain CLI on a 4-validator network of real processes:
  * an officer records a file and its next version; the court's check finds it and a changed file
  * is not recorded (exit 1); a batch of files gets proofs, each verifies, and a changed file
- * fails against its proof; the history lists both versions.
+ * fails against its proof; the history lists both versions. Trusted time: governance registers a
+ * real TSA (`openssl ts` behind RFC 3161's HTTP transport) by CLI proposal and votes, `submit
+ * --tsa` attaches its token, and the court's check shows the TSA's time.
  */
 import assert from 'node:assert/strict'
 import { spawn } from 'node:child_process'
@@ -11,6 +13,7 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { after, before, describe, test } from 'node:test'
 import { fileURLToPath } from 'node:url'
+import { makeOpensslTsa, serveTsa } from '../../apps/evidence/test/tsa-fixture.ts'
 import { startNetwork, type TestNetwork, waitUntil } from '../src/testnet.ts'
 
 const BIN = fileURLToPath(new URL('../bin/govchain.js', import.meta.url))
@@ -110,5 +113,71 @@ describe('e-evidence through the CLI on a 4-validator network (gm)', { timeout: 
 
     const history = await ok(['evidence', 'history', id])
     assert.match(history.stdout, /version +1[\s\S]*version +2 \(latest\)/)
+  })
+
+  test('trusted time: a TSA registered by vote, submit --tsa attaches its token', async () => {
+    const url = net.net.nodes[0]!.apiUrl
+    const key = (org: string) => join(net.dir, 'keys', `${org}.operator.json`)
+    const ok = async (args: string[]) => {
+      const r = await cli(url, args)
+      assert.equal(r.code, 0, `${args.join(' ')}\n${r.stderr}${r.stdout}`)
+      return r
+    }
+    const tsa = makeOpensslTsa({ name: 'Beijing Time Authority' })
+    const served = await serveTsa(tsa)
+    try {
+      const proposed = await ok([
+        'gov',
+        'propose',
+        'add-tsa',
+        '--key',
+        key('market'),
+        '--id',
+        'bjtsa',
+        '--cert',
+        join(tsa.dir, 'tsa.crt'),
+      ])
+      assert.match(proposed.stdout, /TSA .*CN=Beijing Time Authority.*ecdsa-p256/)
+      const id = /proposal (\d+): voting/.exec(proposed.stdout)![1]!
+      await ok(['gov', 'vote', id, '--key', key('housing')])
+      assert.match((await ok(['gov', 'vote', id, '--key', key('police')])).stdout, /passed/)
+      await waitUntil('the TSA in force', async () => /✔ bjtsa/.test((await cli(url, ['gov', 'tsas'])).stdout))
+
+      const contract = join(tmp, 'contract.pdf')
+      writeFileSync(contract, '房屋买卖合同 （示例）')
+      const sub = await ok(['evidence', 'submit', '--key', key('market'), '--file', contract, '--tsa', served.url])
+      assert.match(sub.stdout, /timestamp 20\d\d-/)
+      assert.equal(served.requests(), 1)
+      const checked = await ok(['evidence', 'verify', '--file', contract])
+      assert.match(checked.stdout, /timestamp +20\d\d-.* by TSA bjtsa \(RFC 3161/)
+
+      // A TSA nobody registered: refused with its code, nothing attached.
+      const other = makeOpensslTsa({ name: 'Unregistered' })
+      const otherServed = await serveTsa(other)
+      try {
+        const second = join(tmp, 'contract-2.pdf')
+        writeFileSync(second, '第二份合同')
+        const r = await cli(url, [
+          'evidence',
+          'submit',
+          '--key',
+          key('market'),
+          '--file',
+          second,
+          '--tsa',
+          otherServed.url,
+        ])
+        assert.notEqual(r.code, 0)
+        assert.match(r.stderr, /EVIDENCE_TSA_UNREGISTERED/)
+        const itemId = /item ([0-9a-f]{64})/.exec(r.stdout)![1]!
+        assert.doesNotMatch((await ok(['evidence', 'show', itemId])).stdout, /timestamp/)
+      } finally {
+        otherServed.server.close()
+        other.close()
+      }
+    } finally {
+      served.server.close()
+      tsa.close()
+    }
   })
 })

@@ -320,6 +320,20 @@ describe('answers validate against their schemas (recorded chain)', () => {
     )
     const none = (await h.call('evidenceVerify', '/v1/evidence/verify', { contentHash: '00'.repeat(32) })).body as Json
     assert.equal(none.verdict, 'not-recorded')
+    // The timestamps extension (scripts/recorded-chain/timestamps.ts): a TSA registered by vote
+    // and an item carrying its RFC 3161 token.
+    const tsas = (await h.call('governanceTimestampAuthorities', '/v1/governance/timestamp-authorities')).body as Json
+    assert.deepEqual(
+      tsas.authorities.map((a: Json) => [a.id, a.active, a.certificateInfo.key]),
+      [['recorded-tsa', true, 'ecdsa-p256']],
+    )
+    const stamped = (
+      await h.call('evidenceVerify', '/v1/evidence/verify', {
+        contentHash: toHex(suite.hash(utf8('enforcement record with trusted time'))),
+      })
+    ).body as Json
+    assert.equal(stamped.records[0].timestamp.authority, 'recorded-tsa')
+    assert.equal(stamped.records[0].timestamp.hashAlgorithm, 'sha256')
   })
 
   it('service: the hall, an item with its proof, a case with steps, a queue, my cases by signed challenge', async () => {

@@ -1,15 +1,18 @@
 /**
  * `govchain evidence …` (docs/evidence.md): submit a file's hash, anchor a batch of files with a
- * proof for each, check a file (the court's check), show a record and its version history. Key
- * files, the signer and the commit wait come through `ctx` (@govchain/app/cli, ADR 0020).
+ * proof for each, attach an RFC 3161 trusted timestamp (from a TSA over HTTP, or a token file),
+ * check a file (the court's check), show a record and its version history. Key files, the signer
+ * and the commit wait come through `ctx` (@govchain/app/cli, ADR 0020).
  */
+import { randomBytes } from 'node:crypto'
 import { readFileSync, writeFileSync } from 'node:fs'
 import { basename } from 'node:path'
 import type { CliContext } from '@govchain/app/cli'
 import { fromHex, GovchainError, getSuite, toHex } from '@govchain/core'
 import type { Command } from 'commander'
-import { type BatchProof, evidenceBatch, evidenceSubmit } from './client.ts'
+import { type BatchProof, evidenceBatch, evidenceSubmit, evidenceTimestamp } from './client.ts'
 import { EVIDENCE_KINDS } from './schema.ts'
+import { type ImprintHash, readTimestampToken, timestampRequest, tokenOf } from './tsp.ts'
 import type { EvidenceHistoryAnswer, EvidenceVerifyAnswer, EvidenceView } from './views.ts'
 
 const NODE = 'node API URL(s), comma-separated to fail over (default $GOVCHAIN_NODES, $GOVCHAIN_NODE or local)'
@@ -21,6 +24,41 @@ function kindOf(v: string): (typeof EVIDENCE_KINDS)[number] {
   return v as (typeof EVIDENCE_KINDS)[number]
 }
 
+const TSA_TIMEOUT_MS = 30_000
+
+/**
+ * A token over `digest` from a TSA over HTTP (RFC 3161 §3.4: POST application/timestamp-query),
+ * checked to answer our request (imprint and nonce) before anything is sent to the chain.
+ */
+async function fetchToken(url: string, digest: Uint8Array, hash: ImprintHash): Promise<Uint8Array> {
+  const nonce = randomBytes(8)
+  let res: Response
+  try {
+    res = await fetch(url, {
+      method: 'POST',
+      headers: { 'content-type': 'application/timestamp-query' },
+      body: Buffer.from(timestampRequest(digest, hash, nonce)),
+      signal: AbortSignal.timeout(TSA_TIMEOUT_MS),
+    })
+  } catch (e) {
+    throw new GovchainError('NODE_UNREACHABLE', `the TSA at ${url} did not answer: ${(e as Error).message}`)
+  }
+  if (!res.ok) throw new GovchainError('EVIDENCE_TSA_BAD_TOKEN', `the TSA at ${url} answered HTTP ${res.status}`)
+  const token = tokenOf(new Uint8Array(await res.arrayBuffer()))
+  const read = readTimestampToken(token)
+  const sent = toHex(Uint8Array.of(nonce[0]! & 0x7f, ...nonce.subarray(1))).replace(/^0+/, '')
+  if (read.imprint !== toHex(digest) || read.nonce?.replace(/^0+/, '') !== sent) {
+    throw new GovchainError('EVIDENCE_TSA_BAD_TOKEN', 'the TSA answered another request (imprint or nonce differ)')
+  }
+  return token
+}
+
+function printTimestamp(out: (l: string) => void, e: EvidenceView): void {
+  const t = e.timestamp
+  if (t === null) return
+  out(`  timestamp  ${new Date(t.genTimeMs).toISOString()} by TSA ${t.authority} (RFC 3161, serial ${t.serial})`)
+}
+
 function print(out: (l: string) => void, e: EvidenceView): void {
   out(`${e.type} ${e.id}`)
   out(`  kind       ${e.kind}${e.caseRef === null ? '' : `  case ${e.caseRef}`}`)
@@ -28,11 +66,16 @@ function print(out: (l: string) => void, e: EvidenceView): void {
   out(`  submitter  ${e.submitter.kind} ${e.submitter.id} (verified by ${e.submitter.verifiedBy})`)
   out(`  recorded   height ${e.height}, ${new Date(e.timeMs).toISOString()}`)
   if (e.type === 'item') out(`  version    ${e.version}${e.next === null ? ' (latest)' : ` (superseded by ${e.next})`}`)
+  printTimestamp(out, e)
+}
+
+function imprintHash(suite: string): ImprintHash {
+  return suite === 'gm' ? 'sm3' : 'sha256'
 }
 
 export function registerCommands(program: Command, ctx: CliContext): void {
   const out = (l: string) => ctx.out(l)
-  const cmd = program.command('evidence').description('e-evidence: record, batch, verify, history')
+  const cmd = program.command('evidence').description('e-evidence: record, batch, trusted time, verify, history')
 
   cmd
     .command('submit')
@@ -42,18 +85,61 @@ export function registerCommands(program: Command, ctx: CliContext): void {
     .option('--kind <kind>', EVIDENCE_KINDS.join(' | '), 'document')
     .option('--case <ref>', 'case or docket reference (no personal data)')
     .option('--previous <id>', 'the item this file is a new version of')
+    .option('--tsa <url>', 'also get an RFC 3161 trusted timestamp from this TSA and attach it')
     .option('--node <urls>', NODE)
-    .action(async (o: { key: string; file: string; kind: string; case?: string; previous?: string; node?: string }) => {
+    .action(
+      async (o: {
+        key: string
+        file: string
+        kind: string
+        case?: string
+        previous?: string
+        tsa?: string
+        node?: string
+      }) => {
+        const { client, common } = await ctx.signer(o)
+        const contentHash = common.suite.hash(readFileSync(o.file))
+        // The token first: a TSA that fails leaves nothing half-done on chain.
+        const token =
+          o.tsa === undefined ? undefined : await fetchToken(o.tsa, contentHash, imprintHash(common.suite.name))
+        const tx = evidenceSubmit({
+          ...common,
+          kind: kindOf(o.kind),
+          contentHash,
+          ...(o.case === undefined ? {} : { caseRef: o.case }),
+          ...(o.previous === undefined ? {} : { previous: fromHex(o.previous) }),
+        })
+        await ctx.submitAndWait(client, tx)
+        out(`item ${tx.hashHex}`)
+        if (token !== undefined) {
+          const again = await ctx.signer(o)
+          await ctx.submitAndWait(again.client, evidenceTimestamp({ ...again.common, id: fromHex(tx.hashHex), token }))
+          out(`timestamp ${new Date(readTimestampToken(token).genTimeMs).toISOString()} from ${o.tsa}`)
+        }
+      },
+    )
+
+  cmd
+    .command('timestamp')
+    .description('attach an RFC 3161 trusted timestamp to an item or batch of yours (from a TSA, or a token file)')
+    .argument('<id>', 'the item or batch id')
+    .requiredOption('--key <file>', 'the key that submitted the item')
+    .option('--tsa <url>', 'ask this TSA (RFC 3161 over HTTP) for a token over the item’s digest')
+    .option('--token <file>', 'a token or TSA response (DER) you already hold')
+    .option('--node <urls>', NODE)
+    .action(async (id: string, o: { key: string; tsa?: string; token?: string; node?: string }) => {
+      if ((o.tsa === undefined) === (o.token === undefined)) {
+        throw new GovchainError('INVALID_ARGUMENT', 'give one of --tsa <url> or --token <file>')
+      }
       const { client, common } = await ctx.signer(o)
-      const tx = evidenceSubmit({
-        ...common,
-        kind: kindOf(o.kind),
-        contentHash: common.suite.hash(readFileSync(o.file)),
-        ...(o.case === undefined ? {} : { caseRef: o.case }),
-        ...(o.previous === undefined ? {} : { previous: fromHex(o.previous) }),
-      })
-      await ctx.submitAndWait(client, tx)
-      out(`item ${tx.hashHex}`)
+      const rec = (await client.getJson(`/v1/evidence/${encodeURIComponent(id)}`)) as { evidence: EvidenceView }
+      const digest = fromHex(rec.evidence.digest)
+      const token =
+        o.token !== undefined
+          ? tokenOf(new Uint8Array(readFileSync(o.token)))
+          : await fetchToken(o.tsa!, digest, imprintHash(common.suite.name))
+      await ctx.submitAndWait(client, evidenceTimestamp({ ...common, id: fromHex(id), token }))
+      out(`timestamp ${new Date(readTimestampToken(token).genTimeMs).toISOString()} attached to ${id}`)
     })
 
   cmd

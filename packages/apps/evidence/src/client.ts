@@ -21,6 +21,7 @@ import {
   EVIDENCE_MODULE,
   EvidenceBatchArgs,
   EvidenceSubmitArgs,
+  EvidenceTimestampArgs,
 } from './schema.ts'
 
 const tx = <A>(o: TxCommon, method: string, argsCodec: codec.Codec<A>, args: A): BuiltTx =>
@@ -38,6 +39,15 @@ export function evidenceSubmit(
     ...(o.caseRef === undefined ? {} : { caseRef: o.caseRef }),
     ...(o.previous === undefined ? {} : { previous: o.previous }),
   })
+}
+
+/**
+ * Attaches an RFC 3161 time-stamp token (DER TimeStampToken) to an item or batch of the sender's.
+ * The token's imprint must be the item's digest (its content hash, or the batch root) under the
+ * chain's hash, from a TSA registered through governance.
+ */
+export function evidenceTimestamp(o: TxCommon & { id: Uint8Array; token: Uint8Array }): BuiltTx {
+  return tx(o, EVIDENCE_METHODS.timestamp, EvidenceTimestampArgs, { id: o.id, token: o.token })
 }
 
 /** A document's place in a batch: what a court needs besides the batch's id to check it. */

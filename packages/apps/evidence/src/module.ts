@@ -6,9 +6,11 @@
  *                 (identity: verifiedBy), records a content hash; with `previous`, a new version of
  *                 the latest item of its chain (same submitter), so a chain cannot fork or reorder
  *   batch({kind, root, count, caseRef?})   the RFC 9162 root of 1-10,000 documents in one transaction
+ *   timestamp({id, token})   the submitter attaches an RFC 3161 token over the item's digest (or the
+ *                 batch's root) from a TSA governance registered; verified here (tsp.ts), once per item
  *
  * Ids are transaction hashes. Events: evidence.submitted {id, kind, version}, evidence.batched
- * {id, count}, evidence.attested {id, org, kind}. Keeper: { record(id) }.
+ * {id, count}, evidence.timestamped {id, authority, genTimeMs}. Keeper: { record(id), timestamp(id) }.
  */
 import {
   handler,
@@ -19,6 +21,7 @@ import {
   type TxContext,
 } from '@govchain/app'
 import { codec, concatBytes, hash32, toHex } from '@govchain/core'
+import { governanceRef } from '@govchain/governance/schema'
 import { identityRef } from '@govchain/identity/schema'
 import {
   CASE_REF_PATTERN,
@@ -31,10 +34,25 @@ import {
   EvidenceEntry,
   EvidenceSubmitArgs,
   type EvidenceSubmitter,
+  EvidenceTimestamp,
+  EvidenceTimestampArgs,
 } from './schema.ts'
+import { checkTimestampTime, type ImprintHash, verifyTimestampToken } from './tsp.ts'
 
 export interface EvidenceKeeper {
   record(id: Uint8Array): EvidenceEntry | undefined
+  timestamp(id: Uint8Array): EvidenceTimestamp | undefined
+}
+
+function readTimestamp(state: ReadonlyModuleState, id: Uint8Array): EvidenceTimestamp | undefined {
+  const v = state.get(EVIDENCE_KEYS.timestamp(id))
+  return v === undefined ? undefined : codec.decode(EvidenceTimestamp, v)
+}
+
+const SHA256_OF_NOTHING = 'e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855'
+/** The chain suite's hash, known by its digest of the empty string (SHA-256 for intl, SM3 for gm). */
+function chainHash(ctx: TxContext): ImprintHash {
+  return toHex(ctx.hash(new Uint8Array(0))) === SHA256_OF_NOTHING ? 'sha256' : 'sm3'
 }
 
 function readRecord(state: ReadonlyModuleState, id: Uint8Array): EvidenceEntry | undefined {
@@ -62,7 +80,7 @@ function checkCaseRef(ctx: TxContext, caseRef: string | undefined): void {
   if (caseRef !== undefined && !CASE_REF_PATTERN.test(caseRef)) ctx.fail('EVIDENCE_BAD_CASE_REF')
 }
 
-export function renderEvidence(r: EvidenceEntry) {
+export function renderEvidence(r: EvidenceEntry, t?: EvidenceTimestamp) {
   return {
     id: toHex(r.id),
     type: r.type,
@@ -77,6 +95,20 @@ export function renderEvidence(r: EvidenceEntry) {
     next: r.next === undefined ? null : toHex(r.next),
     height: r.height,
     timeMs: r.timeMs,
+    timestamp: t === undefined ? null : renderTimestamp(t),
+  }
+}
+
+export function renderTimestamp(t: EvidenceTimestamp) {
+  return {
+    authority: t.authority,
+    genTimeMs: t.genTimeMs,
+    serial: t.serial,
+    policy: t.policy,
+    hashAlgorithm: t.hashAlgorithm,
+    token: toHex(t.token),
+    height: t.height,
+    timeMs: t.timeMs,
   }
 }
 
@@ -86,6 +118,10 @@ export const evidenceModule = {
   events: {
     submitted: { description: 'an evidence item was recorded', attributes: ['id', 'kind', 'version'] },
     batched: { description: 'a batch of documents was anchored', attributes: ['id', 'count'] },
+    timestamped: {
+      description: 'an RFC 3161 time-stamp token was verified and attached to an item',
+      attributes: ['id', 'authority', 'genTimeMs'],
+    },
   },
   handlers: {
     submit: handler(EvidenceSubmitArgs, (ctx, a) => {
@@ -145,6 +181,32 @@ export const evidenceModule = {
       ctx.index(concatBytes(EVIDENCE_INDEX.byDigest(a.root), ctx.txHash), new Uint8Array(0))
       ctx.emit('batched', { id: toHex(ctx.txHash), count: String(a.count) })
     }),
+    timestamp: handler(EvidenceTimestampArgs, (ctx, a) => {
+      const submitter = submitterOf(ctx)
+      const r = readRecord(ctx.state, a.id)
+      if (r === undefined) return ctx.fail('EVIDENCE_NOT_FOUND')
+      if (r.submitter.id !== submitter.id) ctx.fail('EVIDENCE_NOT_SUBMITTER')
+      if (ctx.state.has(EVIDENCE_KEYS.timestamp(a.id))) ctx.fail('EVIDENCE_TIMESTAMP_EXISTS')
+      const governance = ctx.keeper(governanceRef)
+      const facts = verifyTimestampToken(
+        a.token,
+        { digest: r.digest, hash: chainHash(ctx) },
+        governance.timestampAuthoritiesAt(ctx.height),
+      )
+      checkTimestampTime(facts, ctx.timeMs, governance.paramsAt(ctx.height).maxClockDriftMs)
+      const t: EvidenceTimestamp = {
+        authority: facts.authority,
+        genTimeMs: facts.genTimeMs,
+        serial: facts.serial,
+        policy: facts.policy,
+        hashAlgorithm: facts.hashAlgorithm,
+        token: a.token,
+        height: ctx.height,
+        timeMs: ctx.timeMs,
+      }
+      ctx.state.set(EVIDENCE_KEYS.timestamp(a.id), codec.encode(EvidenceTimestamp, t))
+      ctx.emit('timestamped', { id: toHex(a.id), authority: facts.authority, genTimeMs: String(facts.genTimeMs) })
+    }),
   },
   queries: {
     record: query(
@@ -153,10 +215,14 @@ export const evidenceModule = {
       (value) => (value === undefined ? undefined : renderEvidence(codec.decode(EvidenceEntry, value))),
     ),
   },
-  keeper: (ctx: KeeperContext): EvidenceKeeper => ({ record: (id) => readRecord(ctx.state, id) }),
+  keeper: (ctx: KeeperContext): EvidenceKeeper => ({
+    record: (id) => readRecord(ctx.state, id),
+    timestamp: (id) => readTimestamp(ctx.state, id),
+  }),
   renderState: (key, value) => {
     const k = new TextDecoder().decode(key)
     if (k.startsWith('rec/')) return renderEvidence(codec.decode(EvidenceEntry, value))
+    if (k.startsWith('ts/')) return renderTimestamp(codec.decode(EvidenceTimestamp, value))
     return { item: toHex(value) }
   },
 } satisfies Module

@@ -16,7 +16,7 @@ import {
 import { codec, concatBytes, fromHex, GovchainError, utf8 } from '@govchain/core'
 import { verifyBatchProof } from './client.ts'
 import { renderEvidence } from './module.ts'
-import { EVIDENCE_INDEX, EVIDENCE_KEYS, EVIDENCE_MODULE, EvidenceEntry } from './schema.ts'
+import { EVIDENCE_INDEX, EVIDENCE_KEYS, EVIDENCE_MODULE, EvidenceEntry, EvidenceTimestamp } from './schema.ts'
 import { EvidenceAnswer, EvidenceHistoryAnswer, EvidenceVerifyAnswer } from './views.ts'
 
 const HEX32 = { type: 'string', pattern: '^[0-9a-f]{64}$' }
@@ -96,6 +96,11 @@ export function evidenceApi(ctx: ModuleApiContext): ApiExtension {
     const s = ctx.state(EVIDENCE_MODULE, EVIDENCE_KEYS.record(id), { prove: false })
     return s.value === undefined ? undefined : codec.decode(EvidenceEntry, s.value)
   }
+  /** A record with its trusted timestamp, if it has one. */
+  const view = (r: EvidenceEntry) => {
+    const t = ctx.state(EVIDENCE_MODULE, EVIDENCE_KEYS.timestamp(r.id), { prove: false }).value
+    return renderEvidence(r, t === undefined ? undefined : codec.decode(EvidenceTimestamp, t))
+  }
   return {
     name: EVIDENCE_MODULE,
     routes: EVIDENCE_ROUTES,
@@ -107,7 +112,7 @@ export function evidenceApi(ctx: ModuleApiContext): ApiExtension {
             prove: request.query.prove === 'true',
           })
           if (s.value === undefined) throw new GovchainError('EVIDENCE_NOT_FOUND')
-          return { evidence: renderEvidence(codec.decode(EvidenceEntry, s.value)), state: stateJson(s) }
+          return { evidence: view(codec.decode(EvidenceEntry, s.value)), state: stateJson(s) }
         },
       })
       app.route<{ Params: { id: string } }>({
@@ -118,7 +123,7 @@ export function evidenceApi(ctx: ModuleApiContext): ApiExtension {
           const items = []
           let at: EvidenceEntry | undefined = recordAt(r.chain)
           while (at !== undefined && items.length < HISTORY_MAX) {
-            items.push(renderEvidence(at))
+            items.push(view(at))
             at = at.next === undefined ? undefined : recordAt(at.next)
           }
           return { items }
@@ -135,7 +140,7 @@ export function evidenceApi(ctx: ModuleApiContext): ApiExtension {
             const b = recordAt(fromHex(batch.id))
             if (b === undefined || b.type !== 'batch') return { verdict: 'not-recorded', records: [], height }
             const ok = b.count === batch.treeSize && verifyBatchProof(ctx.suite, b.digest, fromHex(contentHash), batch)
-            return { verdict: ok ? 'recorded' : 'proof-invalid', records: [renderEvidence(b)], height }
+            return { verdict: ok ? 'recorded' : 'proof-invalid', records: [view(b)], height }
           }
           const page = seekPage({
             scan: (pre, n, from) => ctx.scanIndex(pre, n, from),
@@ -143,7 +148,7 @@ export function evidenceApi(ctx: ModuleApiContext): ApiExtension {
             limit: 100,
             take: ({ suffix }) => recordAt(suffix),
           })
-          const records = page.items.filter((r) => r.type === 'item').map(renderEvidence)
+          const records = page.items.filter((r) => r.type === 'item').map(view)
           return { verdict: records.length > 0 ? 'recorded' : 'not-recorded', records, height }
         },
       })

@@ -9,10 +9,10 @@ import { moduleRef } from '@govchain/app/ref'
 import { codec, type ErrorInfo, hash32, registerErrors, toHex, utf8 } from '@govchain/core'
 import type { EvidenceKeeper } from './module.ts'
 
-const { literals, option, string, struct, u32, u64 } = codec
+const { bytes, literals, option, string, struct, u32, u64 } = codec
 
 export const EVIDENCE_MODULE = 'evidence'
-export const EVIDENCE_METHODS = { submit: 'submit', batch: 'batch' } as const
+export const EVIDENCE_METHODS = { submit: 'submit', batch: 'batch', timestamp: 'timestamp' } as const
 
 /** This application's typed reference: other applications put it in `requires` and call `ctx.keeper(evidenceRef)`. */
 export const evidenceRef = moduleRef<EvidenceKeeper>()(EVIDENCE_MODULE)
@@ -32,6 +32,8 @@ export const EVIDENCE_LIMITS = {
   caseRefBytes: 64,
   /** Documents one batch anchors at most (issue 17). */
   batchDocsMax: 10_000,
+  /** An RFC 3161 time-stamp token with its certificate is 1-4 KiB. */
+  tokenBytesMax: 8192,
 } as const
 
 /** A case reference: an opaque docket or file number of the submitting body (no personal data). */
@@ -55,6 +57,28 @@ export const EVIDENCE_ERRORS = {
     message: 'a new version comes from the submitter of the chain (its organisation, or its DID)',
   },
   EVIDENCE_BAD_BATCH: { http: 400, message: 'a batch anchors 1-10,000 documents' },
+  EVIDENCE_NOT_SUBMITTER: {
+    http: 403,
+    message: 'only the submitter of an item (its organisation, or its DID) may do this',
+  },
+  EVIDENCE_TIMESTAMP_EXISTS: { http: 409, message: 'this item carries a time-stamp token already' },
+  EVIDENCE_TSA_BAD_TOKEN: {
+    http: 400,
+    message: 'the time-stamp token is malformed, altered, or its signature does not verify (RFC 3161, RFC 5652)',
+  },
+  EVIDENCE_TSA_UNREGISTERED: {
+    http: 403,
+    message: 'the time-stamp token is signed by no time-stamping authority the consortium registered (governance)',
+  },
+  EVIDENCE_TSA_IMPRINT_MISMATCH: {
+    http: 409,
+    message: "the time-stamp token is for other content: its imprint is not the item's digest under the chain's hash",
+  },
+  EVIDENCE_TSA_BAD_TIME: {
+    http: 409,
+    message:
+      "the token's time is after the block's (beyond the allowed clock drift) or outside its certificate's validity",
+  },
 } as const satisfies Record<string, ErrorInfo>
 registerErrors(EVIDENCE_MODULE, EVIDENCE_ERRORS)
 
@@ -80,6 +104,27 @@ export const EvidenceBatchArgs = struct({
   caseRef: option(string(EVIDENCE_LIMITS.caseRefBytes)),
 })
 export type EvidenceBatchArgs = codec.Infer<typeof EvidenceBatchArgs>
+
+/**
+ * evidence.timestamp: attaches an RFC 3161 time-stamp token over the item's digest (or the
+ * batch's root), from a TSA registered through governance. Sent by the item's submitter.
+ */
+export const EvidenceTimestampArgs = struct({ id: hash32, token: bytes(EVIDENCE_LIMITS.tokenBytesMax) })
+export type EvidenceTimestampArgs = codec.Infer<typeof EvidenceTimestampArgs>
+
+/** A verified token, as recorded: what it says, and the token itself (anyone may check it again). */
+export const EvidenceTimestamp = struct({
+  authority: string(64),
+  genTimeMs: u64,
+  /** The TSA's serial number of the token, hex. */
+  serial: string(64),
+  policy: string(128),
+  hashAlgorithm: literals(['sm3', 'sha256'] as const),
+  token: bytes(EVIDENCE_LIMITS.tokenBytesMax),
+  height: u64,
+  timeMs: u64,
+})
+export type EvidenceTimestamp = codec.Infer<typeof EvidenceTimestamp>
 
 /** Who submitted: an officer of an organisation, or a verified DID. */
 export const EvidenceSubmitter = struct({
@@ -112,6 +157,8 @@ export type EvidenceEntry = codec.Infer<typeof EvidenceEntry>
 
 export const EVIDENCE_KEYS = {
   record: (id: Uint8Array): Uint8Array => utf8(`rec/${toHex(id)}`),
+  /** The item's verified time-stamp token (one per item). */
+  timestamp: (id: Uint8Array): Uint8Array => utf8(`ts/${toHex(id)}`),
   /** (submitter, content hash) → item id: the same content recorded twice by one submitter is refused. */
   byContent: (submitterId: string, contentHash: Uint8Array): Uint8Array =>
     utf8(`c/${submitterId}/${toHex(contentHash)}`),

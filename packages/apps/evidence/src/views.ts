@@ -2,8 +2,21 @@
  * The evidence API's answers as TypeBox schemas (docs/adr/0019-typebox-response-schemas.md): the
  * routes serialise with them and clients take their types from them. Browser-safe.
  */
-import { Hex32, Int, Nullable, StateSchema } from '@govchain/app/route-kit'
+import { Hex32, HexBytes, Int, Nullable, StateSchema } from '@govchain/app/route-kit'
 import { type Static, Type } from '@sinclair/typebox'
+
+/** A verified RFC 3161 token attached to an item (docs/adr/0024-trusted-timestamps.md). */
+export const TimestampView = Type.Object({
+  authority: Type.String({ description: 'the registered TSA id' }),
+  genTimeMs: Int,
+  serial: Type.String({ description: "the TSA's serial number of the token, hex" }),
+  policy: Type.String({ description: 'TSA policy OID' }),
+  hashAlgorithm: Type.Union([Type.Literal('sm3'), Type.Literal('sha256')]),
+  token: HexBytes,
+  height: Int,
+  timeMs: Int,
+})
+export type TimestampView = Static<typeof TimestampView>
 
 export const EvidenceView = Type.Object({
   id: Hex32,
@@ -23,6 +36,7 @@ export const EvidenceView = Type.Object({
   next: Nullable(Hex32),
   height: Int,
   timeMs: Int,
+  timestamp: Nullable(TimestampView),
 })
 export type EvidenceView = Static<typeof EvidenceView>
 export const EvidenceAnswer = Type.Object({ evidence: EvidenceView, state: StateSchema })

@@ -1,6 +1,6 @@
 /**
- * `govchain gov propose add-org|remove-org|add-validator|remove-validator|set-power|set-param`,
- * `govchain gov vote`, `govchain gov list`, `govchain gov show` (docs/governance.md).
+ * `govchain gov propose add-org|remove-org|add-validator|remove-validator|set-power|set-param|add-tsa|remove-tsa`,
+ * `govchain gov vote`, `govchain gov list`, `govchain gov show`, `govchain gov tsas` (docs/governance.md).
  * The CLI registers them from the distribution's list (`@govchain/distribution/cli`) with
  * `registerCommands(program, ctx)`; the signer and the commit wait come through `ctx`
  * (`@govchain/app/cli`, ADR 0020).
@@ -14,6 +14,16 @@ import { ADMIN_LEVELS, type AdminLevel } from '@govchain/identity/schema'
 import { type Command, InvalidArgumentError, Option } from 'commander'
 import * as governance from './client.ts'
 import type { ParamChanges } from './schema.ts'
+import { inspectTsaCertificate } from './tsa.ts'
+import type { TimestampAuthoritiesAnswer } from './views.ts'
+
+/** A certificate file, PEM or DER, as DER bytes. */
+function certificateFile(path: string): Uint8Array {
+  const raw = readFileSync(path)
+  const text = raw.toString('latin1')
+  const m = /-----BEGIN CERTIFICATE-----([A-Za-z0-9+/=\s]+)-----END CERTIFICATE-----/.exec(text)
+  return new Uint8Array(m === null ? raw : Buffer.from(m[1]!.replace(/\s+/g, ''), 'base64'))
+}
 
 function intArg(name: string, min: number, max: number) {
   return (v: string): number => {
@@ -154,6 +164,39 @@ export function registerCommands(program: Command, ctx: CliContext): void {
         `set power of ${o.id} to ${o.power}`,
       ),
     )
+  proposalCommand(propose, 'add-tsa', 'trust an RFC 3161 time-stamping authority for evidence, by its certificate')
+    .requiredOption('--id <tsaId>', 'a short id for the TSA (lowercase)')
+    .requiredOption('--cert <file>', "the TSA's signing certificate (PEM or DER; critical timeStamping usage)")
+    .action(async (o) => {
+      const der = certificateFile(o.cert)
+      // The same checks the proposal will get on chain, before anything is signed.
+      const facts = inspectTsaCertificate(der)
+      out(
+        `TSA ${facts.subject} (issuer ${facts.issuer}, ${facts.key}, valid ${new Date(facts.notBeforeMs).toISOString()} – ${new Date(facts.notAfterMs).toISOString()})`,
+      )
+      await submitProposal(ctx, o, [governance.actions.addTimestampAuthority(o.id, der)], `trust TSA ${o.id}`)
+    })
+  proposalCommand(propose, 'remove-tsa', 'stop accepting tokens of a time-stamping authority (tokens recorded stay)')
+    .requiredOption('--id <tsaId>', 'the TSA id')
+    .action(async (o) =>
+      submitProposal(ctx, o, [governance.actions.removeTimestampAuthority(o.id)], `remove TSA ${o.id}`),
+    )
+  gov
+    .command('tsas')
+    .description('the time-stamping authorities the consortium registered')
+    .option('--node <urls>', 'node API URL(s), comma-separated to fail over')
+    .option('--json', 'print JSON')
+    .action(async (o: { node?: string; json?: boolean }) => {
+      const a = (await ctx.client(o).getJson('/v1/governance/timestamp-authorities')) as TimestampAuthoritiesAnswer
+      if (o.json) return out(JSON.stringify(a, null, 2))
+      if (a.authorities.length === 0) return out('no time-stamping authority registered')
+      for (const t of a.authorities) {
+        const c = t.certificateInfo
+        out(
+          `${t.active ? '✔' : '✘'} ${t.id}  ${c?.subject ?? '(unreadable certificate)'}  from height ${t.fromHeight}${t.removedFromHeight === null ? '' : `, removed from ${t.removedFromHeight}`}`,
+        )
+      }
+    })
   proposalCommand(propose, 'set-param', 'change chain parameters: --set name=value (repeatable)')
     .requiredOption(
       '--set <name=value>',

@@ -58,6 +58,11 @@ export const actions = {
     value: { id, power },
   }),
   setParams: (changes: ParamChanges): ProposalAction => ({ type: 'setParams', value: changes }),
+  addTimestampAuthority: (id: string, certificate: Uint8Array): ProposalAction => ({
+    type: 'addTimestampAuthority',
+    value: { id, certificate },
+  }),
+  removeTimestampAuthority: (id: string): ProposalAction => ({ type: 'removeTimestampAuthority', value: { id } }),
 } as const
 
 /**

@@ -60,11 +60,20 @@ import {
   type ProposalAction,
   ProposalRecord,
   ProposeArgs,
+  TimestampAuthorities,
+  type TimestampAuthorityRecord,
   ValidatorRecord,
   VoteArgs,
   VoteRecord,
 } from './schema.ts'
-import type { ProposalActionView, ProposalInfo, ValidatorRecordInfo, VoteInfo } from './views.ts'
+import { inspectTsaCertificate } from './tsa.ts'
+import type {
+  ProposalActionView,
+  ProposalInfo,
+  TimestampAuthorityInfo,
+  ValidatorRecordInfo,
+  VoteInfo,
+} from './views.ts'
 
 export { GOVERNANCE_MODULE }
 
@@ -89,6 +98,10 @@ export interface GovernanceKeeper {
   proposal(id: number): ProposalRecord | undefined
   /** Proposal ids from newest to oldest, at most `limit`. */
   proposalIds(limit: number): number[]
+  /** The time-stamping authorities in force at `height` (RFC 3161 certificates, DER). */
+  timestampAuthoritiesAt(height: number): { id: string; certificate: Uint8Array }[]
+  /** Every registered authority, removed ones included, in registration order. */
+  timestampAuthorities(): TimestampAuthorityRecord[]
 }
 
 // ---------------------------------------------------------------- pure helpers
@@ -145,6 +158,16 @@ function paramsAt(schedule: ParamsSchedule, height: number): ChainParamsValue | 
   return out
 }
 
+function readTimestampAuthorities(state: ReadState): TimestampAuthorityRecord[] {
+  const v = state.get(governanceKeys.timestampAuthorities())
+  return v === undefined ? [] : decode(TimestampAuthorities, v)
+}
+
+/** In force at `height`: registered from or before it, not removed by then. */
+function tsaActiveAt(r: TimestampAuthorityRecord, height: number): boolean {
+  return r.fromHeight <= height && (r.removedFromHeight === undefined || r.removedFromHeight > height)
+}
+
 function readProposal(state: ReadState, id: number): ProposalRecord | undefined {
   if (!Number.isSafeInteger(id) || id < 1) return undefined
   const v = state.get(governanceKeys.proposal(id))
@@ -185,6 +208,11 @@ function makeKeeper(ctx: KeeperContext): GovernanceKeeper {
       for (let id = nextProposalId(state) - 1; id >= 1 && out.length < limit; id--) out.push(id)
       return out
     },
+    timestampAuthoritiesAt: (height) =>
+      readTimestampAuthorities(state)
+        .filter((r) => tsaActiveAt(r, height))
+        .map((r) => ({ id: r.id, certificate: r.certificate })),
+    timestampAuthorities: () => readTimestampAuthorities(state),
   }
 }
 
@@ -245,6 +273,17 @@ function checkActionShape(ctx: TxContext, a: ProposalAction): void {
     case 'setParams':
       checkParamChanges(a.value)
       break
+    case 'addTimestampAuthority':
+      id(a.value.id, 'TSA id')
+      try {
+        inspectTsaCertificate(a.value.certificate)
+      } catch (e) {
+        badProposal(`addTimestampAuthority: ${(e as Error).message}`)
+      }
+      break
+    case 'removeTimestampAuthority':
+      id(a.value.id, 'TSA id')
+      break
   }
 }
 
@@ -256,6 +295,7 @@ function applyActions(ctx: TxContext, p: ProposalRecord, from: number): void {
   const identity = ctx.keeper(identityRef)
   let records = readValidators(ctx.state)
   let schedule = readParams(ctx.state)
+  let tsas = readTimestampAuthorities(ctx.state)
   const orgsAdded = new Set<string>()
   const orgsRemoved = new Set<string>()
   const orgKnown = (orgId: string) => orgsAdded.has(orgId) || identity.organisation(orgId) !== undefined
@@ -330,6 +370,21 @@ function applyActions(ctx: TxContext, p: ProposalRecord, from: number): void {
         if (schedule.length > 8) fail('GOV_TOO_MANY_CHANGES', 'too many scheduled parameter changes')
         break
       }
+      case 'addTimestampAuthority': {
+        const t = a.value
+        if (tsas.some((r) => r.id === t.id || equalBytes(r.certificate, t.certificate)))
+          fail('GOV_TSA_EXISTS', undefined, { id: t.id })
+        if (tsas.length >= GOVERNANCE_LIMITS.timestampAuthorities)
+          fail('GOV_TOO_MANY_CHANGES', 'too many time-stamping authorities')
+        tsas = [...tsas, { id: t.id, certificate: t.certificate, fromHeight: from, proposalId: p.id }]
+        break
+      }
+      case 'removeTimestampAuthority': {
+        const r = tsas.find((x) => x.id === a.value.id && x.removedFromHeight === undefined)
+        if (r === undefined) fail('GOV_TSA_NOT_FOUND', undefined, { id: a.value.id })
+        tsas = tsas.map((x) => (x === r ? { ...x, removedFromHeight: from } : x))
+        break
+      }
     }
   }
   // Every height from `from` on must still have a validator with power.
@@ -352,6 +407,8 @@ function applyActions(ctx: TxContext, p: ProposalRecord, from: number): void {
   records = records.filter((r) => !forgettable(r, ctx.height))
   ctx.state.set(governanceKeys.validators(), encode(Validators, records))
   ctx.state.set(governanceKeys.params(), encode(ParamsSchedule, schedule))
+  if (p.actions.some((a) => a.type === 'addTimestampAuthority' || a.type === 'removeTimestampAuthority'))
+    ctx.state.set(governanceKeys.timestampAuthorities(), encode(TimestampAuthorities, tsas))
 }
 
 /** Counts the votes of active organisations; decides when the outcome is settled. */
@@ -560,6 +617,28 @@ export function renderAction(a: ProposalAction): ProposalActionView {
       return { type: a.type, ...a.value }
     case 'setParams':
       return { type: a.type, ...a.value }
+    case 'addTimestampAuthority':
+      return { type: a.type, id: a.value.id, certificate: toHex(a.value.certificate) }
+    case 'removeTimestampAuthority':
+      return { type: a.type, ...a.value }
+  }
+}
+
+export function renderTimestampAuthority(r: TimestampAuthorityRecord, height: number): TimestampAuthorityInfo {
+  let facts: TimestampAuthorityInfo['certificateInfo'] = null
+  try {
+    facts = inspectTsaCertificate(r.certificate)
+  } catch {
+    facts = null
+  }
+  return {
+    id: r.id,
+    certificate: toHex(r.certificate),
+    certificateInfo: facts,
+    fromHeight: r.fromHeight,
+    removedFromHeight: r.removedFromHeight ?? null,
+    proposalId: r.proposalId,
+    active: tsaActiveAt(r, height),
   }
 }
 
@@ -610,7 +689,16 @@ export function renderGovernanceState(key: Uint8Array, value: Uint8Array): unkno
     return { ...e, submitter: toHex(e.submitter), txHash: toHex(e.txHash), evidence: toHex(e.evidence) }
   }
   if (k.startsWith('next-proposal-id')) return decode(u64, value)
+  if (k.startsWith('tsa'))
+    return decode(TimestampAuthorities, value).map((r) => renderTimestampAuthority(r, Number.MAX_SAFE_INTEGER))
   return { hex: toHex(value) }
 }
 
-export const governanceReaders = { readValidators, readParams, readProposal, nextProposalId, Validators }
+export const governanceReaders = {
+  readValidators,
+  readParams,
+  readProposal,
+  nextProposalId,
+  readTimestampAuthorities,
+  Validators,
+}

@@ -10,11 +10,12 @@ import {
   type GovernanceKeeper,
   governanceReaders,
   renderProposal,
+  renderTimestampAuthority,
   renderValidatorRecord,
   renderVote,
 } from './module.ts'
 import { GOVERNANCE_MODULE, governanceKeys, ProposalRecord, VoteRecord } from './schema.ts'
-import { GovernanceValidatorsAnswer, ProposalAnswer, ProposalsAnswer } from './views.ts'
+import { GovernanceValidatorsAnswer, ProposalAnswer, ProposalsAnswer, TimestampAuthoritiesAnswer } from './views.ts'
 
 const idText = { type: 'string', pattern: '^[1-9][0-9]{0,14}$', description: 'proposal id, decimal' }
 /** Proposals listed per request (newest first). */
@@ -77,6 +78,20 @@ export const GOVERNANCE_ROUTES: RouteSpec[] = [
       500: INTERNAL,
     },
   },
+  {
+    method: 'GET',
+    url: '/v1/governance/timestamp-authorities',
+    operationId: 'governanceTimestampAuthorities',
+    summary: 'Time-stamping authorities the consortium registered',
+    description:
+      'Every RFC 3161 TSA governance registered (at most 64, removed ones included: tokens recorded earlier ' +
+      'name them), with its certificate (DER, hex), what the certificate says, and whether it is in force.',
+    tag: GOVERNANCE_MODULE,
+    responses: {
+      200: { description: 'authorities', schema: TimestampAuthoritiesAnswer },
+      500: INTERNAL,
+    },
+  },
 ]
 
 export function governanceApi(ctx: ModuleApiContext): ApiExtension {
@@ -123,6 +138,15 @@ export function governanceApi(ctx: ModuleApiContext): ApiExtension {
           const v = h === 0 ? undefined : read(governanceKeys.validators())
           const records = v === undefined ? [] : codec.decode(governanceReaders.Validators, v)
           return { height: h, validators: records.map((r) => renderValidatorRecord(r, h + 1)) }
+        },
+      })
+      app.route({
+        ...spec('governanceTimestampAuthorities'),
+        handler: async () => {
+          const h = ctx.latestHeight()
+          if (h === 0) return { height: 0, authorities: [] }
+          const k = ctx.keeper<GovernanceKeeper>(GOVERNANCE_MODULE)
+          return { height: h, authorities: k.timestampAuthorities().map((r) => renderTimestampAuthority(r, h + 1)) }
         },
       })
     },

@@ -30,6 +30,13 @@ export const GOVERNANCE_ERRORS = {
   GOV_TOO_MANY_CHANGES: { http: 409, message: 'too many pending power changes for this validator' },
   GOV_EVIDENCE_TOO_OLD: { http: 400, message: 'evidence is older than the evidence window or from the future' },
   GOV_EVIDENCE_DUPLICATE: { http: 409, message: 'this equivocation is already recorded' },
+  GOV_TSA_CERTIFICATE_INVALID: {
+    http: 400,
+    message:
+      'a TSA certificate must be DER X.509 with a critical timeStamping key usage and an ECDSA P-256/P-384 or RSA >= 2048 key',
+  },
+  GOV_TSA_EXISTS: { http: 409, message: 'a time-stamping authority with this id or certificate is registered' },
+  GOV_TSA_NOT_FOUND: { http: 404, message: 'no registered time-stamping authority with this id' },
 } as const satisfies Record<string, ErrorInfo>
 registerErrors(GOVERNANCE_MODULE, GOVERNANCE_ERRORS)
 
@@ -51,6 +58,9 @@ export const GOVERNANCE_LIMITS = {
   validators: 256,
   /** Evidence older than this many blocks is refused: the set it needs may be pruned. */
   evidenceMaxAgeBlocks: 1000,
+  /** Time-stamping authorities registered at once (removed ones stay listed: old tokens still name them). */
+  timestampAuthorities: 64,
+  tsaCertificateBytes: 4096,
 } as const
 
 const id = string(IDENTITY_LIMITS.idBytes)
@@ -84,6 +94,9 @@ export const ProposalAction = union({
   removeValidator: struct({ id }),
   setValidatorPower: struct({ id, power: u64 }),
   setParams: ParamChanges,
+  /** A time-stamping authority (RFC 3161) whose tokens evidence accepts, by its DER certificate. */
+  addTimestampAuthority: struct({ id, certificate: bytes(4096) }),
+  removeTimestampAuthority: struct({ id }),
 })
 export type ProposalAction = codec.Infer<typeof ProposalAction>
 
@@ -179,6 +192,20 @@ export type ChainParamsValue = codec.Infer<typeof ChainParamsCodec>
 export const ParamsSchedule = vec(struct({ fromHeight: u64, params: ChainParamsCodec }), 8)
 export type ParamsSchedule = codec.Infer<typeof ParamsSchedule>
 
+/**
+ * A time-stamping authority the consortium trusts from `fromHeight` (until `removedFromHeight`).
+ * Its certificate's checks (RFC 3161 §2.3) ran when the proposal was made.
+ */
+export const TimestampAuthorityRecord = struct({
+  id,
+  certificate: bytes(GOVERNANCE_LIMITS.tsaCertificateBytes),
+  fromHeight: u64,
+  removedFromHeight: option(u64),
+  proposalId: u64,
+})
+export type TimestampAuthorityRecord = codec.Infer<typeof TimestampAuthorityRecord>
+export const TimestampAuthorities = vec(TimestampAuthorityRecord, GOVERNANCE_LIMITS.timestampAuthorities)
+
 export const EvidenceRecord = struct({
   validatorId: id,
   height: u64,
@@ -220,6 +247,8 @@ export const governanceKeys = {
   validators: (): Uint8Array => utf8('validators'),
   /** vec({fromHeight, params}) of the chain parameters in force. */
   params: (): Uint8Array => utf8('params'),
+  /** vec(TimestampAuthorityRecord) in registration order. */
+  timestampAuthorities: (): Uint8Array => utf8('tsa'),
   /** One evidence per (validator, height, round, type). */
   evidence: (validatorId: string, height: number, round: number, type: string): Uint8Array =>
     join('evidence/', utf8(`${validatorId}/`), u64be(height), utf8(`/${round}/${type}`)),

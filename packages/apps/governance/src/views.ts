@@ -44,6 +44,8 @@ export const ProposalActionView = Type.Union([
     maxClockDriftMs: param,
     anchorQuotaPerIdentityPerDay: param,
   }),
+  action('addTimestampAuthority', { id: Type.String(), certificate: HexBytes }),
+  action('removeTimestampAuthority', { id: Type.String() }),
 ])
 export type ProposalActionView = Static<typeof ProposalActionView>
 
@@ -93,3 +95,26 @@ export const ProposalAnswer = Type.Object({ proposal: ProposalInfo, votes: Type.
 export type ProposalAnswer = Static<typeof ProposalAnswer>
 export const GovernanceValidatorsAnswer = Type.Object({ height: Int, validators: Type.Array(ValidatorRecordInfo) })
 export type GovernanceValidatorsAnswer = Static<typeof GovernanceValidatorsAnswer>
+
+export const TimestampAuthorityInfo = Type.Object({
+  id: Type.String(),
+  /** DER X.509, hex. */
+  certificate: HexBytes,
+  certificateInfo: Nullable(
+    Type.Object({
+      subject: Type.String(),
+      issuer: Type.String(),
+      serial: Type.String(),
+      notBeforeMs: Int,
+      notAfterMs: Int,
+      key: Type.String({ description: 'ecdsa-p256 | ecdsa-p384 | rsa-<bits>' }),
+    }),
+  ),
+  fromHeight: Int,
+  removedFromHeight: Nullable(Int),
+  proposalId: Int,
+  active: Type.Boolean({ description: 'in force at the answer height' }),
+})
+export type TimestampAuthorityInfo = Static<typeof TimestampAuthorityInfo>
+export const TimestampAuthoritiesAnswer = Type.Object({ height: Int, authorities: Type.Array(TimestampAuthorityInfo) })
+export type TimestampAuthoritiesAnswer = Static<typeof TimestampAuthoritiesAnswer>

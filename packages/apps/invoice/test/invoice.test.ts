@@ -7,11 +7,9 @@
  * name or their hashes.
  */
 import assert from 'node:assert/strict'
-import { createHash } from 'node:crypto'
 import { describe, it } from 'node:test'
-import { serialize } from 'node:v8'
 import { ModuleRegistry } from '@govchain/app'
-import { type CryptoSuite, demoCreditCode, suites, utf8 } from '@govchain/core'
+import { type CryptoSuite, demoCreditCode, suites } from '@govchain/core'
 import { BUILTIN_MODULES } from '@govchain/distribution'
 import { GovChain, makeConsortium, personalDataHits, storeHolds, tx } from '@govchain/distribution/testkit'
 import { CreateDidArgs, deriveDid } from '@govchain/identity/schema'
