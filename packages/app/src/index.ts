@@ -13,6 +13,7 @@ export {
   executeBlock,
   executeBlockWith,
 } from './execute.ts'
+export * from './fonts.ts'
 export * from './genesis.ts'
 export * from './http-guard.ts'
 export * from './key-file.ts'

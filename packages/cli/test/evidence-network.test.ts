@@ -4,17 +4,26 @@
  * is not recorded (exit 1); a batch of files gets proofs, each verifies, and a changed file
  * fails against its proof; the history lists both versions. Trusted time: governance registers a
  * real TSA (`openssl ts` behind RFC 3161's HTTP transport) by CLI proposal and votes, `submit
- * --tsa` attaches its token, and the court's check shows the TSA's time.
+ * --tsa` attaches its token, and the court's check shows the TSA's time. The certificate: a PDF
+ * whose text and QR (rendered with pdftoppm, read with jsQR) carry the record and its proof; it
+ * verifies offline against the genesis with the file, a changed file or an edited certificate
+ * fails with its code.
  */
 import assert from 'node:assert/strict'
-import { spawn } from 'node:child_process'
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
+import { execFileSync, spawn } from 'node:child_process'
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { after, before, describe, test } from 'node:test'
 import { fileURLToPath } from 'node:url'
+import jsQRModule from 'jsqr'
+import { PNG } from 'pngjs'
 import { makeOpensslTsa, serveTsa } from '../../apps/evidence/test/tsa-fixture.ts'
 import { startNetwork, type TestNetwork, waitUntil } from '../src/testnet.ts'
+
+// jsqr is CommonJS: Node's ESM interop may hand over a namespace rather than the function.
+type JsQr = typeof import('jsqr').default
+const jsQR: JsQr = ((jsQRModule as unknown as { default?: JsQr }).default ?? jsQRModule) as JsQr
 
 const BIN = fileURLToPath(new URL('../bin/govchain.js', import.meta.url))
 
@@ -150,6 +159,53 @@ describe('e-evidence through the CLI on a 4-validator network (gm)', { timeout: 
       assert.equal(served.requests(), 1)
       const checked = await ok(['evidence', 'verify', '--file', contract])
       assert.match(checked.stdout, /timestamp +20\d\d-.* by TSA bjtsa \(RFC 3161/)
+      const itemId = /item ([0-9a-f]{64})/.exec(sub.stdout)![1]!
+
+      // The certificate (存证证书): a PDF with a QR, and its JSON.
+      const pdf = join(tmp, 'certificate.pdf')
+      const json = join(tmp, 'certificate.json')
+      const printed = await ok(['evidence', 'certificate', itemId, '--out', pdf, '--json', json])
+      assert.match(printed.stdout, /certificate\.pdf: \d+ bytes, QR \d+ chars, proven at height \d+/)
+      const text = execFileSync('pdftotext', [pdf, '-']).toString()
+      assert.match(text, /电子存证证书/)
+      assert.ok(text.includes(itemId), 'the PDF prints the evidence id')
+      assert.match(text, /TSA bjtsa/)
+
+      // Checked offline against the genesis, with the file: every check passes, the timestamp too.
+      const genesis = join(net.net.nodes[0]!.home, 'genesis.json')
+      const offline = ['--offline', '--genesis', genesis]
+      const good = await ok(['evidence', 'verify', '--certificate', json, '--file', contract, ...offline])
+      assert.match(good.stdout, /✔ certificate valid, proven at height \d+ \(checked offline\)/)
+      for (const check of ['format', 'chain', 'commit', 'record', 'printed', 'content', 'timestamp'])
+        assert.match(good.stdout, new RegExp(`✔ ${check}`))
+      // A changed file fails its content check.
+      const changedFile = join(tmp, 'contract-changed.pdf')
+      writeFileSync(changedFile, '房屋买卖合同 （示例）。')
+      const changed = await cli(url, ['evidence', 'verify', '--certificate', json, '--file', changedFile, ...offline])
+      assert.equal(changed.code, 1)
+      assert.match(changed.stdout, /✘ content .*\[EVIDENCE_CONTENT_MISMATCH\]/)
+      // An edited certificate (another submitter printed) fails, by the node's check as well.
+      const cert = JSON.parse(readFileSync(json, 'utf8'))
+      cert.evidence.submitter.id = 'housing'
+      const edited = join(tmp, 'certificate-edited.json')
+      writeFileSync(edited, JSON.stringify(cert))
+      const byNode = await cli(url, ['evidence', 'verify', '--certificate', edited, '--file', contract])
+      assert.equal(byNode.code, 1)
+      assert.match(byNode.stdout, /certificate-invalid[\s\S]*✘ printed .*\[EVIDENCE_CERTIFICATE_ALTERED\]/)
+      // The printed QR, read back from the rendered page, carries the proof: checked offline.
+      execFileSync('pdftoppm', ['-png', '-r', '150', '-singlefile', pdf, join(tmp, 'page')])
+      const png = PNG.sync.read(readFileSync(join(tmp, 'page.png')))
+      const scanned = jsQR(new Uint8ClampedArray(png.data), png.width, png.height)
+      assert.ok(scanned !== null, 'the QR on the rendered page decodes')
+      assert.match(scanned.data, /^GCE1:/)
+      const qrFile = join(tmp, 'qr.txt')
+      writeFileSync(qrFile, scanned.data)
+      assert.match(
+        (await ok(['evidence', 'verify', '--qr', qrFile, '--file', contract, ...offline])).stdout,
+        /✔ certificate valid[\s\S]*✔ content/,
+      )
+      const wrongFile = await cli(url, ['evidence', 'verify', '--qr', qrFile, '--file', changedFile, ...offline])
+      assert.equal(wrongFile.code, 1)
 
       // A TSA nobody registered: refused with its code, nothing attached.
       const other = makeOpensslTsa({ name: 'Unregistered' })
@@ -169,8 +225,8 @@ describe('e-evidence through the CLI on a 4-validator network (gm)', { timeout: 
         ])
         assert.notEqual(r.code, 0)
         assert.match(r.stderr, /EVIDENCE_TSA_UNREGISTERED/)
-        const itemId = /item ([0-9a-f]{64})/.exec(r.stdout)![1]!
-        assert.doesNotMatch((await ok(['evidence', 'show', itemId])).stdout, /timestamp/)
+        const unstamped = /item ([0-9a-f]{64})/.exec(r.stdout)![1]!
+        assert.doesNotMatch((await ok(['evidence', 'show', unstamped])).stdout, /timestamp/)
       } finally {
         otherServed.server.close()
         other.close()

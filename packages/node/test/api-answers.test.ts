@@ -334,6 +334,27 @@ describe('answers validate against their schemas (recorded chain)', () => {
     ).body as Json
     assert.equal(stamped.records[0].timestamp.authority, 'recorded-tsa')
     assert.equal(stamped.records[0].timestamp.hashAlgorithm, 'sha256')
+    // Its certificate, proving the record and the timestamp, checked back by the node.
+    const cert = (await h.call('evidenceCertificate', `/v1/evidence/${stamped.records[0].id}/certificate`)).body as Json
+    assert.equal(cert.format, 'govchain-evidence-certificate')
+    assert.ok(cert.record.proof && cert.timestamp.proof)
+    const checked = (
+      await h.call('evidenceVerify', '/v1/evidence/verify', {
+        certificate: cert,
+        contentHash: stamped.records[0].digest,
+      })
+    ).body as Json
+    // The replayed blocks carry placeholder commit certificates (no signatures, recorded-chain
+    // fixtures), so the node's check stops at the commit — with its code, after format and chain.
+    assert.equal(checked.verdict, 'certificate-invalid')
+    assert.deepEqual(
+      checked.checks.map((c: Json) => [c.check, c.ok, c.code ?? null]),
+      [
+        ['format', true, null],
+        ['chain', true, null],
+        ['commit', false, 'CERTIFICATE_INVALID'],
+      ],
+    )
   })
 
   it('service: the hall, an item with its proof, a case with steps, a queue, my cases by signed challenge', async () => {

@@ -10,7 +10,9 @@ import { basename } from 'node:path'
 import type { CliContext } from '@govchain/app/cli'
 import { fromHex, GovchainError, getSuite, toHex } from '@govchain/core'
 import type { Command } from 'commander'
+import { type CertificateVerdict, parseEvidenceCertificate, verifyEvidenceCertificate } from './certificate.ts'
 import { type BatchProof, evidenceBatch, evidenceSubmit, evidenceTimestamp } from './client.ts'
+import { printEvidenceCertificate } from './pdf.ts'
 import { EVIDENCE_KINDS } from './schema.ts'
 import { type ImprintHash, readTimestampToken, timestampRequest, tokenOf } from './tsp.ts'
 import type { EvidenceHistoryAnswer, EvidenceVerifyAnswer, EvidenceView } from './views.ts'
@@ -67,6 +69,78 @@ function print(out: (l: string) => void, e: EvidenceView): void {
   out(`  recorded   height ${e.height}, ${new Date(e.timeMs).toISOString()}`)
   if (e.type === 'item') out(`  version    ${e.version}${e.next === null ? ' (latest)' : ` (superseded by ${e.next})`}`)
   printTimestamp(out, e)
+}
+
+function printChecks(
+  out: (l: string) => void,
+  checks: readonly { check: string; ok: boolean; message: string; code?: string }[],
+) {
+  for (const c of checks) out(`  ${c.ok ? '✔' : '✘'} ${c.check.padEnd(10)} ${c.message}${c.code ? ` [${c.code}]` : ''}`)
+}
+
+/**
+ * `evidence verify --certificate|--qr`: offline against a pinned genesis, or by the node's check
+ * interface. With --file, the file's content is checked too. Exit 1 unless the certificate holds.
+ */
+/** `evidence verify`'s options. */
+interface VerifyOptions {
+  file?: string
+  proofs?: string
+  certificate?: string
+  qr?: string
+  offline?: boolean
+  genesis?: string
+  json?: boolean
+  node?: string
+}
+
+async function verifyCertificate(ctx: CliContext, o: VerifyOptions): Promise<void> {
+  const out = (l: string) => ctx.out(l)
+  if (o.certificate !== undefined && o.qr !== undefined)
+    throw new GovchainError('INVALID_ARGUMENT', 'give --certificate or --qr')
+  const cert = o.certificate === undefined ? undefined : parseEvidenceCertificate(readFileSync(o.certificate, 'utf8'))
+  const qr = o.qr === undefined ? undefined : o.qr.startsWith('GCE1:') ? o.qr : readFileSync(o.qr, 'utf8').trim()
+  if (o.offline) {
+    if (o.genesis === undefined)
+      throw new GovchainError('INVALID_ARGUMENT', '--offline needs --genesis (the validator set you trust)')
+    const g = ctx.readGenesis(o.genesis)
+    const suite = getSuite(g.suite)
+    const v: CertificateVerdict = verifyEvidenceCertificate({
+      suite,
+      chainId: g.chainId,
+      trustedValidatorSet: g.validatorSet,
+      ...(cert === undefined ? {} : { certificate: cert }),
+      ...(qr === undefined ? {} : { qr }),
+      ...(o.file === undefined ? {} : { contentHash: suite.hash(readFileSync(o.file)) }),
+    })
+    if (o.json) out(JSON.stringify({ ...v, record: v.record === undefined ? undefined : toHex(v.record.id) }, null, 2))
+    else {
+      out(
+        `${v.verdict === 'valid' ? '✔' : '✘'} certificate ${v.verdict}${v.provenHeight === undefined ? '' : `, proven at height ${v.provenHeight}`} (checked offline)`,
+      )
+      printChecks(out, v.checks)
+    }
+    if (v.verdict !== 'valid') ctx.setExitCode(1)
+    return
+  }
+  const client = ctx.client(o)
+  const suite = getSuite((await client.status()).suite)
+  const answer = (
+    await client.transport.request('POST', '/v1/evidence/verify', {
+      ...(cert === undefined ? {} : { certificate: cert }),
+      ...(qr === undefined ? {} : { qr }),
+      ...(o.file === undefined ? {} : { contentHash: toHex(suite.hash(readFileSync(o.file))) }),
+    })
+  ).json as EvidenceVerifyAnswer
+  if (o.json) out(JSON.stringify(answer, null, 2))
+  else {
+    out(
+      `${answer.verdict === 'recorded' ? '✔' : '✘'} ${answer.verdict} (checked by the node at height ${answer.height})`,
+    )
+    printChecks(out, answer.checks ?? [])
+    for (const r of answer.records) print(out, r)
+  }
+  if (answer.verdict !== 'recorded') ctx.setExitCode(1)
 }
 
 function imprintHash(suite: string): ImprintHash {
@@ -168,15 +242,24 @@ export function registerCommands(program: Command, ctx: CliContext): void {
 
   cmd
     .command('verify')
-    .description("the court's check of a file: recorded, by whom, when (exit 1 if not)")
-    .requiredOption('--file <file>', 'the file to check')
+    .description(
+      "the court's check: a file, or a certificate (with its file), recorded by whom and when (exit 1 if not)",
+    )
+    .option('--file <file>', 'the file to check')
     .option('--proofs <file>', 'a batch proofs file (from `evidence batch`) that lists this file')
+    .option('--certificate <file>', 'check this certificate (JSON from `evidence certificate --json`)')
+    .option('--qr <text|file>', "check a certificate's QR payload (GCE1:…), given as text or a file holding it")
+    .option('--offline', 'check the certificate here against --genesis, without any node')
+    .option('--genesis <file>', 'the trusted genesis (chain id and validator set) for --offline')
     .option('--json', 'print JSON')
     .option('--node <urls>', NODE)
-    .action(async (o: { file: string; proofs?: string; json?: boolean; node?: string }) => {
+    .action(async (o: VerifyOptions) => {
+      if (o.certificate !== undefined || o.qr !== undefined) return verifyCertificate(ctx, o)
+      if (o.file === undefined) throw new GovchainError('INVALID_ARGUMENT', 'give --file, --certificate or --qr')
+      const file = o.file
       const client = ctx.client(o)
       const suite = getSuite((await client.status()).suite)
-      const contentHash = toHex(suite.hash(readFileSync(o.file)))
+      const contentHash = toHex(suite.hash(readFileSync(file)))
       let batch: ({ id: string } & BatchProof) | undefined
       if (o.proofs !== undefined) {
         const p = JSON.parse(readFileSync(o.proofs, 'utf8')) as {
@@ -186,7 +269,7 @@ export function registerCommands(program: Command, ctx: CliContext): void {
         const mine = p.proofs.find((x) => x.contentHash === contentHash)
         // A file changed since the batch has no proof of its own: check it with the proof listed
         // under its name, which then fails (proof-invalid), rather than not checking at all.
-        const byName = p.proofs.find((x) => basename((x as { file?: string }).file ?? '') === basename(o.file))
+        const byName = p.proofs.find((x) => basename((x as { file?: string }).file ?? '') === basename(file))
         const proof = (mine ?? byName)?.proof
         if (proof !== undefined) batch = { id: p.batch, ...proof }
       }
@@ -204,6 +287,26 @@ export function registerCommands(program: Command, ctx: CliContext): void {
         for (const r of answer.records) print(out, r)
       }
       if (answer.verdict !== 'recorded') ctx.setExitCode(1)
+    })
+
+  cmd
+    .command('certificate')
+    .description('the evidence certificate (存证证书) of an item or batch: a PDF with a QR, and its JSON')
+    .argument('<id>', 'the item or batch id')
+    .requiredOption('--out <file>', 'the PDF to write')
+    .option('--json <file>', 'also write the certificate as JSON (proves the RFC 3161 timestamp too)')
+    .option('--verify-url <url>', 'printed under the QR, e.g. https://portal.example/evidence')
+    .option('--node <urls>', NODE)
+    .action(async (id: string, o: { out: string; json?: string; verifyUrl?: string; node?: string }) => {
+      const answer = await ctx.client(o).getJson(`/v1/evidence/${encodeURIComponent(id)}/certificate`)
+      const cert = parseEvidenceCertificate(JSON.stringify(answer))
+      const printed = await printEvidenceCertificate(cert, o.verifyUrl === undefined ? {} : { verifyUrl: o.verifyUrl })
+      writeFileSync(o.out, printed.pdf)
+      if (o.json !== undefined) writeFileSync(o.json, `${JSON.stringify(cert, null, 2)}\n`)
+      out(
+        `${o.out}: ${printed.pdf.length} bytes, QR ${printed.qrPayload.length} chars, proven at height ${cert.record.height}` +
+          `${o.json === undefined ? '' : `; ${o.json}`}${printed.cjkFont ? '' : ' (no CJK font found: English labels)'}`,
+      )
     })
 
   cmd

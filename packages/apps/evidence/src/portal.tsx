@@ -1,41 +1,178 @@
 /**
- * The evidence application's portal page (`@govchain/evidence/portal`, ADR 0020): anyone checks a
- * file against the chain (the file is hashed in the browser and never leaves it); the answer
- * names who recorded it, when, and its version. Submitting is the CLI's for now.
+ * The evidence application's portal page (`@govchain/evidence/portal`, ADR 0020):
+ *
+ *   存证     an officer or a verified DID records a file (hashed here, never uploaded) and gets
+ *            its certificate: the QR with the proof, and the JSON to download
+ *   核验文件  anyone checks a file against the chain: who recorded it, when, which version
+ *   核验证书  anyone checks a certificate (and the file it is for): in this browser against the
+ *            trusted validator set when the portal has one, and by the node's check interface
  */
+
+import { fromBase64, toHex } from '@govchain/core'
 import {
   ActionButton,
   Badge,
   Card,
   callJson,
   ErrorBox,
+  KV,
   type Messages,
   type PortalPage,
+  qrDataUrl,
   withMessages,
 } from '@govchain/portal-kit'
 import { useState } from 'react'
+import {
+  type EvidenceCertificate,
+  evidenceQr,
+  parseEvidenceCertificate,
+  verifyEvidenceCertificate,
+} from './certificate.ts'
+import { evidenceSubmit } from './client.ts'
+import { EVIDENCE_KINDS } from './schema.ts'
 import type { EvidenceVerifyAnswer } from './views.ts'
 
 export const EVIDENCE_MESSAGES = {
-  'evidence.title': ['电子存证核验', 'Check e-evidence'],
+  'evidence.title': ['电子存证', 'E-evidence'],
   'evidence.lead': [
-    '选择文件：文件只在本机计算摘要，不会上传；链上记录其提交人（实名核验）、时间与版本。',
-    'Pick a file: it is hashed here and never uploaded; the chain records who submitted it (verified), when, and its version.',
+    '文件只在本机计算摘要，不会上传；链上记录其提交人（实名核验）、时间与版本。',
+    'Files are hashed here and never uploaded; the chain records who submitted them (verified), when, and the version.',
   ],
+  'evidence.record.title': ['存证并取得证书', 'Record a file and get its certificate'],
+  'evidence.record.login': [
+    '存证需以部门工作人员或已实名核验的身份登录。',
+    'Recording needs an officer, or an identity verified by real name: log in first.',
+  ],
+  'evidence.record.kind': ['类型', 'Kind'],
+  'evidence.record.case': ['案号（可选，勿含个人信息）', 'Case reference (optional, no personal data)'],
+  'evidence.record.go': ['签名存证', 'Sign and record'],
+  'evidence.cert.title': ['存证证书', 'Evidence certificate'],
+  'evidence.cert.download': ['下载证书（JSON）', 'Download the certificate (JSON)'],
+  'evidence.cert.use': ['核验此证书', 'Check this certificate'],
+  'evidence.check.title': ['核验文件', 'Check a file'],
   'evidence.check': ['核验', 'Check'],
   'evidence.recorded': ['已存证', 'Recorded'],
   'evidence.not-recorded': ['链上无此文件的存证', 'Not recorded'],
   'evidence.proof-invalid': ['批次证明不成立', 'Batch proof does not hold'],
+  'evidence.certificate-invalid': ['证书不成立', 'The certificate does not hold'],
   'evidence.by': [
     '提交人 {who}（{verifier} 核验），区块高度 {height}，{time}',
     'Submitted by {who} (verified by {verifier}) at height {height}, {time}',
   ],
+  'evidence.tsa': ['可信时间 {time}（时间戳机构 {tsa}，RFC 3161）', 'Trusted time {time} (TSA {tsa}, RFC 3161)'],
   'evidence.version': ['第 {v} 版', 'Version {v}'],
+  'evidence.verify.title': ['核验存证证书', 'Check an evidence certificate'],
+  'evidence.verify.cert': ['证书文件（JSON）', 'Certificate file (JSON)'],
+  'evidence.verify.file': ['原文件（核对内容）', 'The file (to check its content)'],
+  'evidence.verify.go': ['核验证书', 'Check the certificate'],
+  'evidence.verify.valid': ['证书成立', 'The certificate holds'],
+  'evidence.verify.invalid': ['证书不成立', 'The certificate does not hold'],
+  'evidence.verify.browser': ['本机核验（信任的验证节点集）', 'Checked in this browser (trusted validators)'],
+  'evidence.verify.node': ['节点核验接口', "The node's check"],
+  'evidence.verify.loaded': ['已载入刚取得的证书', 'The certificate just issued is loaded'],
 } as const satisfies Messages
 
 const { useApp } = withMessages(EVIDENCE_MESSAGES)
 
-export function EvidencePortalPage() {
+type Kind = (typeof EVIDENCE_KINDS)[number]
+
+async function fileHash(suite: { hash(b: Uint8Array): Uint8Array }, f: File): Promise<Uint8Array> {
+  return suite.hash(new Uint8Array(await f.arrayBuffer()))
+}
+
+function RecordCard({ onCertificate }: { onCertificate: (c: EvidenceCertificate) => void }) {
+  const { t, client, identity, submit, suite } = useApp()
+  const [file, setFile] = useState<File | undefined>()
+  const [kind, setKind] = useState<Kind>('contract')
+  const [caseRef, setCaseRef] = useState('')
+  const [cert, setCert] = useState<{ c: EvidenceCertificate; qr: string; url: string } | undefined>()
+  const [error, setError] = useState<unknown>()
+  const canSign = identity?.privateKey !== undefined
+  const run = async () => {
+    setError(undefined)
+    setCert(undefined)
+    if (file === undefined) return
+    const contentHash = await fileHash(suite, file)
+    let id = ''
+    await submit((s) => {
+      const built = evidenceSubmit({
+        ...s,
+        kind,
+        contentHash,
+        ...(caseRef.trim() === '' ? {} : { caseRef: caseRef.trim() }),
+      })
+      id = built.hashHex
+      return built
+    })
+    const c = await callJson<EvidenceCertificate>(client.url, 'GET', `/v1/evidence/${id}/certificate`)
+    const text = `${JSON.stringify(c, null, 2)}\n`
+    setCert({
+      c,
+      qr: await qrDataUrl(evidenceQr(c)),
+      url: URL.createObjectURL(new Blob([text], { type: 'application/json' })),
+    })
+    onCertificate(c)
+  }
+  return (
+    <Card title={t('evidence.record.title')}>
+      {!canSign ? (
+        <p className="muted">{t('evidence.record.login')}</p>
+      ) : (
+        <>
+          <input type="file" data-testid="evidence-record-file" onChange={(e) => setFile(e.target.files?.[0])} />
+          <label>
+            {t('evidence.record.kind')}{' '}
+            <select value={kind} data-testid="evidence-record-kind" onChange={(e) => setKind(e.target.value as Kind)}>
+              {EVIDENCE_KINDS.map((k) => (
+                <option key={k} value={k}>
+                  {k}
+                </option>
+              ))}
+            </select>
+          </label>
+          <label>
+            {t('evidence.record.case')}{' '}
+            <input value={caseRef} data-testid="evidence-record-case" onChange={(e) => setCaseRef(e.target.value)} />
+          </label>
+          <ActionButton
+            kind="primary"
+            onRun={run}
+            onError={setError}
+            testId="evidence-record"
+            disabled={file === undefined}
+          >
+            {t('evidence.record.go')}
+          </ActionButton>
+        </>
+      )}
+      {error !== undefined && <ErrorBox error={error} />}
+      {cert !== undefined && (
+        <div data-testid="evidence-certificate" data-id={cert.c.id}>
+          <h3>{t('evidence.cert.title')}</h3>
+          <KV
+            rows={[
+              ['ID', <code key="id">{cert.c.id}</code>],
+              ['digest', <code key="d">{cert.c.evidence.digest}</code>],
+              ['height', cert.c.evidence.height],
+            ]}
+          />
+          <img src={cert.qr} alt="GCE1 QR" width={240} height={240} data-testid="evidence-certificate-qr" />
+          <p>
+            <a
+              href={cert.url}
+              download={`evidence-${cert.c.id.slice(0, 12)}.json`}
+              data-testid="evidence-certificate-download"
+            >
+              {t('evidence.cert.download')}
+            </a>
+          </p>
+        </div>
+      )}
+    </Card>
+  )
+}
+
+function CheckFileCard() {
   const { t, client, suite, lang } = useApp()
   const [file, setFile] = useState<File | undefined>()
   const [answer, setAnswer] = useState<EvidenceVerifyAnswer | undefined>()
@@ -44,45 +181,147 @@ export function EvidencePortalPage() {
     setError(undefined)
     setAnswer(undefined)
     if (file === undefined) return
-    const digest = suite.hash(new Uint8Array(await file.arrayBuffer()))
-    const hex = Array.from(digest, (b) => b.toString(16).padStart(2, '0')).join('')
+    const hex = toHex(await fileHash(suite, file))
     setAnswer(await callJson<EvidenceVerifyAnswer>(client.url, 'POST', '/v1/evidence/verify', { contentHash: hex }))
   }
+  const when = (ms: number) => new Date(ms).toLocaleString(lang === 'zh' ? 'zh-CN' : 'en-GB')
+  return (
+    <Card title={t('evidence.check.title')}>
+      <input type="file" data-testid="evidence-file" onChange={(e) => setFile(e.target.files?.[0])} />
+      <ActionButton kind="primary" onRun={run} onError={setError} testId="evidence-check" disabled={file === undefined}>
+        {t('evidence.check')}
+      </ActionButton>
+      {error !== undefined && <ErrorBox error={error} />}
+      {answer !== undefined && (
+        <div data-testid="evidence-verdict" data-verdict={answer.verdict} role="status">
+          <Badge tone={answer.verdict === 'recorded' ? 'ok' : 'bad'}>{t(`evidence.${answer.verdict}`)}</Badge>
+          <ul>
+            {answer.records.map((r) => (
+              <li key={r.id}>
+                {t('evidence.by', {
+                  who: r.submitter.id,
+                  verifier: r.submitter.verifiedBy,
+                  height: r.height,
+                  time: when(r.timeMs),
+                })}{' '}
+                · {t('evidence.version', { v: r.version })} · {r.kind}
+                {r.timestamp !== null && (
+                  <> · {t('evidence.tsa', { time: when(r.timestamp.genTimeMs), tsa: r.timestamp.authority })}</>
+                )}
+              </li>
+            ))}
+          </ul>
+        </div>
+      )}
+    </Card>
+  )
+}
+
+/** A check as shown: from the browser's verifier or the node's answer. */
+interface CheckLine {
+  check: string
+  ok: boolean
+  message: string
+  code?: string | undefined
+}
+
+function Checks({ checks, testId }: { checks: readonly CheckLine[]; testId: string }) {
+  return (
+    <ul data-testid={testId}>
+      {checks.map((c) => (
+        <li key={c.check} data-testid={`${testId}-${c.check}`} data-ok={String(c.ok)}>
+          {c.ok ? '✔' : '✘'} <strong>{c.check}</strong> {c.message}
+          {c.code === undefined ? '' : ` [${c.code}]`}
+        </li>
+      ))}
+    </ul>
+  )
+}
+
+function VerifyCertificateCard({ issued }: { issued: EvidenceCertificate | undefined }) {
+  const { t, client, suite, config } = useApp()
+  const [certFile, setCertFile] = useState<File | undefined>()
+  const [file, setFile] = useState<File | undefined>()
+  const [result, setResult] = useState<
+    { browser: ReturnType<typeof verifyEvidenceCertificate> | undefined; node: EvidenceVerifyAnswer } | undefined
+  >()
+  const [error, setError] = useState<unknown>()
+  const run = async () => {
+    setError(undefined)
+    setResult(undefined)
+    const cert = certFile !== undefined ? parseEvidenceCertificate(await certFile.text()) : issued
+    if (cert === undefined) return
+    const contentHash = file === undefined ? undefined : await fileHash(suite, file)
+    const browser =
+      config.trustedValidatorSet === undefined
+        ? undefined
+        : verifyEvidenceCertificate({
+            suite,
+            chainId: config.chainId,
+            trustedValidatorSet: fromBase64(config.trustedValidatorSet),
+            certificate: cert,
+            ...(contentHash === undefined ? {} : { contentHash }),
+          })
+    const node = await callJson<EvidenceVerifyAnswer>(client.url, 'POST', '/v1/evidence/verify', {
+      certificate: cert,
+      ...(contentHash === undefined ? {} : { contentHash: toHex(contentHash) }),
+    })
+    setResult({ browser, node })
+  }
+  const valid = result !== undefined && result.node.verdict === 'recorded' && result.browser?.verdict !== 'invalid'
+  return (
+    <Card title={t('evidence.verify.title')}>
+      {issued !== undefined && certFile === undefined && <p className="muted">{t('evidence.verify.loaded')}</p>}
+      <label>
+        {t('evidence.verify.cert')}{' '}
+        <input
+          type="file"
+          accept="application/json,.json"
+          data-testid="evidence-verify-cert"
+          onChange={(e) => setCertFile(e.target.files?.[0])}
+        />
+      </label>
+      <label>
+        {t('evidence.verify.file')}{' '}
+        <input type="file" data-testid="evidence-verify-file" onChange={(e) => setFile(e.target.files?.[0])} />
+      </label>
+      <ActionButton
+        kind="primary"
+        onRun={run}
+        onError={setError}
+        testId="evidence-verify"
+        disabled={certFile === undefined && issued === undefined}
+      >
+        {t('evidence.verify.go')}
+      </ActionButton>
+      {error !== undefined && <ErrorBox error={error} />}
+      {result !== undefined && (
+        <div data-testid="evidence-cert-verdict" data-verdict={valid ? 'valid' : 'invalid'} role="status">
+          <Badge tone={valid ? 'ok' : 'bad'}>{t(valid ? 'evidence.verify.valid' : 'evidence.verify.invalid')}</Badge>
+          {result.browser !== undefined && (
+            <>
+              <h4>{t('evidence.verify.browser')}</h4>
+              <Checks checks={result.browser.checks} testId="cert-browser" />
+            </>
+          )}
+          <h4>{t('evidence.verify.node')}</h4>
+          <Checks checks={result.node.checks ?? []} testId="cert-node" />
+        </div>
+      )}
+    </Card>
+  )
+}
+
+export function EvidencePortalPage() {
+  const { t } = useApp()
+  const [issued, setIssued] = useState<EvidenceCertificate | undefined>()
   return (
     <div className="page">
       <h1>{t('evidence.title')}</h1>
       <p className="lead">{t('evidence.lead')}</p>
-      <Card>
-        <input type="file" data-testid="evidence-file" onChange={(e) => setFile(e.target.files?.[0])} />
-        <ActionButton
-          kind="primary"
-          onRun={run}
-          onError={setError}
-          testId="evidence-check"
-          disabled={file === undefined}
-        >
-          {t('evidence.check')}
-        </ActionButton>
-        {error !== undefined && <ErrorBox error={error} />}
-        {answer !== undefined && (
-          <div data-testid="evidence-verdict" data-verdict={answer.verdict} role="status">
-            <Badge tone={answer.verdict === 'recorded' ? 'ok' : 'bad'}>{t(`evidence.${answer.verdict}`)}</Badge>
-            <ul>
-              {answer.records.map((r) => (
-                <li key={r.id}>
-                  {t('evidence.by', {
-                    who: r.submitter.id,
-                    verifier: r.submitter.verifiedBy,
-                    height: r.height,
-                    time: new Date(r.timeMs).toLocaleString(lang === 'zh' ? 'zh-CN' : 'en-GB'),
-                  })}{' '}
-                  · {t('evidence.version', { v: r.version })} · {r.kind}
-                </li>
-              ))}
-            </ul>
-          </div>
-        )}
-      </Card>
+      <RecordCard onCertificate={setIssued} />
+      <CheckFileCard />
+      <VerifyCertificateCard issued={issued} />
     </div>
   )
 }
@@ -91,10 +330,10 @@ export const evidencePages: readonly PortalPage[] = [
   {
     path: '/evidence',
     nav: {
-      label: { zh: '存证核验', en: 'Evidence' },
+      label: { zh: '电子存证', en: 'Evidence' },
       description: {
-        zh: '核验文件是否已在链上存证、由谁于何时提交',
-        en: 'Check whether, when and by whom a file was recorded',
+        zh: '存证取证书；核验文件与存证证书',
+        en: 'Record a file and get its certificate; check files and certificates',
       },
       icon: '存',
     },

@@ -14,10 +14,18 @@ import {
   stateJson,
 } from '@govchain/app'
 import { codec, concatBytes, fromHex, GovchainError, utf8 } from '@govchain/core'
+import { governanceRef } from '@govchain/governance/schema'
+import {
+  CERTIFICATE_FORMAT,
+  decodeEvidenceQr,
+  type EvidenceCertificate,
+  type ProvenStateJson,
+  verifyEvidenceCertificate,
+} from './certificate.ts'
 import { verifyBatchProof } from './client.ts'
 import { renderEvidence } from './module.ts'
 import { EVIDENCE_INDEX, EVIDENCE_KEYS, EVIDENCE_MODULE, EvidenceEntry, EvidenceTimestamp } from './schema.ts'
-import { EvidenceAnswer, EvidenceHistoryAnswer, EvidenceVerifyAnswer } from './views.ts'
+import { EvidenceAnswer, EvidenceCertificateAnswer, EvidenceHistoryAnswer, EvidenceVerifyAnswer } from './views.ts'
 
 const HEX32 = { type: 'string', pattern: '^[0-9a-f]{64}$' }
 /** Versions one history answer walks at most (a chain longer than this is shown from its start). */
@@ -60,20 +68,43 @@ export const EVIDENCE_ROUTES: RouteSpec[] = [
     },
   },
   {
+    method: 'GET',
+    url: '/v1/evidence/:id/certificate',
+    operationId: 'evidenceCertificate',
+    summary: 'The evidence certificate (存证证书) of an item or batch, with its proofs',
+    description:
+      "The record's state proof (and its RFC 3161 timestamp's, if any) with header and commit certificate: " +
+      'a court checks it offline against the validator set it trusts (SDK verifyEvidenceCertificate, ' +
+      '`govchain evidence verify --certificate --offline`), or posts it to /v1/evidence/verify. ' +
+      '`govchain evidence certificate` prints it as a PDF with a QR.',
+    tag: EVIDENCE_MODULE,
+    params: { type: 'object', required: ['id'], properties: { id: HEX32 } },
+    responses: {
+      200: { description: 'the certificate', schema: EvidenceCertificateAnswer },
+      400: INVALID,
+      404: err('no such item or batch (EVIDENCE_NOT_FOUND)'),
+      500: INTERNAL,
+    },
+  },
+  {
     method: 'POST',
     url: '/v1/evidence/verify',
     operationId: 'evidenceVerify',
     summary: "The court's check: is this content hash recorded?",
     description:
       'recorded: items record the hash (all listed), or the named batch does with the given inclusion proof; ' +
-      'proof-invalid: the proof does not lead to the batch root; not-recorded: neither.',
+      'proof-invalid: the proof does not lead to the batch root; not-recorded: neither. With `certificate` ' +
+      '(the JSON of GET /v1/evidence/:id/certificate) or `qr` (its GCE1 payload): the certificate is checked ' +
+      "against this chain's validators and current record, with the file's hash when given; " +
+      'certificate-invalid names the failing check.',
     tag: EVIDENCE_MODULE,
     body: {
       type: 'object',
-      required: ['contentHash'],
       additionalProperties: false,
       properties: {
         contentHash: HEX32,
+        certificate: { type: 'object' },
+        qr: { type: 'string', maxLength: 4296 },
         batch: {
           type: 'object',
           required: ['id', 'leafIndex', 'treeSize', 'path'],
@@ -90,6 +121,15 @@ export const EVIDENCE_ROUTES: RouteSpec[] = [
     responses: { 200: { description: 'the check', schema: EvidenceVerifyAnswer }, 400: INVALID, 500: INTERNAL },
   },
 ]
+
+/** The proven height a QR names (0 when it does not decode: the check then reports the format). */
+function heightOfQr(qr: string | undefined): number {
+  try {
+    return qr === undefined ? 0 : decodeEvidenceQr(qr).record.height
+  } catch {
+    return 0
+  }
+}
 
 export function evidenceApi(ctx: ModuleApiContext): ApiExtension {
   const recordAt = (id: Uint8Array) => {
@@ -116,6 +156,29 @@ export function evidenceApi(ctx: ModuleApiContext): ApiExtension {
         },
       })
       app.route<{ Params: { id: string } }>({
+        ...spec('evidenceCertificate'),
+        handler: async (request): Promise<EvidenceCertificate> => {
+          const id = fromHex(request.params.id)
+          const s = ctx.state(EVIDENCE_MODULE, EVIDENCE_KEYS.record(id), { prove: true })
+          if (s.value === undefined) throw new GovchainError('EVIDENCE_NOT_FOUND')
+          const t = ctx.state(EVIDENCE_MODULE, EVIDENCE_KEYS.timestamp(id), { prove: true })
+          const proven = (x: typeof s): ProvenStateJson => {
+            const { validatorSet: _pinnedByTheVerifier, ...rest } = stateJson(x)
+            return rest
+          }
+          return {
+            format: CERTIFICATE_FORMAT,
+            version: 1,
+            chainId: ctx.chainId,
+            suite: ctx.suite.name,
+            id: request.params.id,
+            evidence: view(codec.decode(EvidenceEntry, s.value)),
+            record: proven(s),
+            timestamp: t.value === undefined ? null : proven(t),
+          }
+        },
+      })
+      app.route<{ Params: { id: string } }>({
         ...spec('evidenceHistory'),
         handler: async (request) => {
           const r = recordAt(fromHex(request.params.id))
@@ -130,12 +193,41 @@ export function evidenceApi(ctx: ModuleApiContext): ApiExtension {
         },
       })
       app.route<{
-        Body: { contentHash: string; batch?: { id: string; leafIndex: number; treeSize: number; path: string[] } }
+        Body: {
+          contentHash?: string
+          batch?: { id: string; leafIndex: number; treeSize: number; path: string[] }
+          certificate?: EvidenceCertificate
+          qr?: string
+        }
       }>({
         ...spec('evidenceVerify'),
         handler: async (request) => {
-          const { contentHash, batch } = request.body
+          const { contentHash, batch, certificate, qr } = request.body
           const height = ctx.latestHeight()
+          if (certificate !== undefined || qr !== undefined) {
+            if (certificate !== undefined && qr !== undefined)
+              throw new GovchainError('INVALID_ARGUMENT', 'give a certificate or a qr, not both')
+            // The validators that signed the proven height, as this chain's governance knows them.
+            const provenHeight = certificate?.record?.height ?? heightOfQr(qr)
+            const verdict = verifyEvidenceCertificate({
+              suite: ctx.suite,
+              chainId: ctx.chainId,
+              trustedValidatorSet: ctx.keeper(governanceRef).validatorSetAt(provenHeight),
+              ...(certificate === undefined ? {} : { certificate }),
+              ...(qr === undefined ? {} : { qr }),
+              ...(contentHash === undefined ? {} : { contentHash: fromHex(contentHash) }),
+              ...(batch === undefined ? {} : { batchProof: batch }),
+            })
+            const r = verdict.record === undefined ? undefined : recordAt(verdict.record.id)
+            return {
+              verdict: verdict.verdict === 'valid' ? 'recorded' : 'certificate-invalid',
+              records: r === undefined ? [] : [view(r)],
+              checks: verdict.checks,
+              height,
+            }
+          }
+          if (contentHash === undefined)
+            throw new GovchainError('INVALID_ARGUMENT', 'give contentHash, a certificate or a qr')
           if (batch !== undefined) {
             const b = recordAt(fromHex(batch.id))
             if (b === undefined || b.type !== 'batch') return { verdict: 'not-recorded', records: [], height }

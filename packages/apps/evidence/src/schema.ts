@@ -57,6 +57,13 @@ export const EVIDENCE_ERRORS = {
     message: 'a new version comes from the submitter of the chain (its organisation, or its DID)',
   },
   EVIDENCE_BAD_BATCH: { http: 400, message: 'a batch anchors 1-10,000 documents' },
+  EVIDENCE_CERTIFICATE_MALFORMED: { http: 400, message: 'not an evidence certificate (JSON v1) or GCE1 QR payload' },
+  EVIDENCE_CERTIFICATE_WRONG_CHAIN: { http: 409, message: 'the certificate was issued on another chain' },
+  EVIDENCE_CERTIFICATE_ALTERED: {
+    http: 409,
+    message: "the certificate's printed fields differ from the record its proof shows",
+  },
+  EVIDENCE_CONTENT_MISMATCH: { http: 409, message: 'the file is not the content the certificate records' },
   EVIDENCE_NOT_SUBMITTER: {
     http: 403,
     message: 'only the submitter of an item (its organisation, or its DID) may do this',

@@ -40,12 +40,45 @@ export const EvidenceView = Type.Object({
 })
 export type EvidenceView = Static<typeof EvidenceView>
 export const EvidenceAnswer = Type.Object({ evidence: EvidenceView, state: StateSchema })
+/** GET /v1/evidence/:id/certificate: the certificate (certificate.ts), with the record's and the timestamp's proofs. */
+export const ProvenStateView = Type.Object({
+  module: Type.String(),
+  key: Type.String(),
+  value: Nullable(Type.String()),
+  height: Int,
+  proof: Nullable(Type.String()),
+  headerBytes: Nullable(Type.String()),
+  certificate: Nullable(Type.String()),
+})
+export const EvidenceCertificateAnswer = Type.Object({
+  format: Type.Literal('govchain-evidence-certificate'),
+  version: Type.Literal(1),
+  chainId: Type.String(),
+  suite: Type.Union([Type.Literal('gm'), Type.Literal('intl')]),
+  id: Hex32,
+  evidence: EvidenceView,
+  record: ProvenStateView,
+  timestamp: Nullable(ProvenStateView),
+})
 export const EvidenceHistoryAnswer = Type.Object({ items: Type.Array(EvidenceView) })
 export type EvidenceHistoryAnswer = Static<typeof EvidenceHistoryAnswer>
+export const CertificateCheckView = Type.Object({
+  check: Type.String({ description: 'format | chain | commit | record | printed | content | timestamp' }),
+  ok: Type.Boolean(),
+  message: Type.String(),
+  code: Type.Optional(Type.String()),
+})
 export const EvidenceVerifyAnswer = Type.Object({
-  verdict: Type.Union([Type.Literal('recorded'), Type.Literal('not-recorded'), Type.Literal('proof-invalid')]),
-  /** The items or the batch that record the content hash. */
+  verdict: Type.Union([
+    Type.Literal('recorded'),
+    Type.Literal('not-recorded'),
+    Type.Literal('proof-invalid'),
+    Type.Literal('certificate-invalid'),
+  ]),
+  /** The items or the batch that record the content hash (or that the certificate names). */
   records: Type.Array(EvidenceView),
+  /** With a certificate or QR: each check, in order (the node's validator set at the proven height). */
+  checks: Type.Optional(Type.Array(CertificateCheckView)),
   height: Int,
 })
 export type EvidenceVerifyAnswer = Static<typeof EvidenceVerifyAnswer>

@@ -20,6 +20,8 @@
 
 import type { CryptoSuite, SigningKey, SuiteName } from '@govchain/core'
 import {
+  base45Decode,
+  base45Encode,
   codec,
   decode,
   type ErrorCode,
@@ -681,49 +683,8 @@ export const LicenseQr = union({
 })
 export type LicenseQr = codec.Infer<typeof LicenseQr>
 
-const B45 = '0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ $%*+-./:'
-const B45_INDEX = new Map([...B45].map((c, i) => [c, i]))
-
-/** RFC 9285 base45. */
-export function base45Encode(b: Uint8Array): string {
-  let out = ''
-  for (let i = 0; i + 1 < b.length; i += 2) {
-    let n = b[i]! * 256 + b[i + 1]!
-    const c = n % 45
-    n = (n - c) / 45
-    const d = n % 45
-    const e = (n - d) / 45
-    out += B45[c]! + B45[d]! + B45[e]!
-  }
-  if (b.length % 2 === 1) {
-    const n = b[b.length - 1]!
-    out += B45[n % 45]! + B45[Math.floor(n / 45)]!
-  }
-  return out
-}
-
-export function base45Decode(s: string): Uint8Array {
-  if (typeof s !== 'string' || s.length % 3 === 1) throw malformed('not base45')
-  const out: number[] = []
-  for (let i = 0; i < s.length; i += 3) {
-    const chunk = s.slice(i, i + 3)
-    const v = [...chunk].map((c) => {
-      const x = B45_INDEX.get(c)
-      if (x === undefined) throw malformed('not base45')
-      return x
-    })
-    if (v.length === 3) {
-      const n = v[0]! + v[1]! * 45 + v[2]! * 2025
-      if (n > 0xffff) throw malformed('base45 triple out of range')
-      out.push(n >> 8, n & 0xff)
-    } else {
-      const n = v[0]! + v[1]! * 45
-      if (n > 0xff) throw malformed('base45 pair out of range')
-      out.push(n)
-    }
-  }
-  return Uint8Array.from(out)
-}
+/** RFC 9285 base45, now in core (the evidence QR uses it too); re-exported for this package's users. */
+export { base45Decode, base45Encode } from '@govchain/core'
 
 export function encodeLicenseQr(qr: LicenseQr): string {
   return QR_PREFIX + base45Encode(deflateSync(encode(LicenseQr, qr), { level: 9 }))
@@ -734,7 +695,12 @@ export function decodeLicenseQr(text: string): LicenseQr {
   if (typeof text !== 'string' || !text.startsWith(QR_PREFIX))
     throw malformed(`QR payload must start with ${QR_PREFIX}`)
   if (text.length > CREDENTIAL_LIMITS.qrChars) throw malformed('QR payload is too long')
-  const compressed = base45Decode(text.slice(QR_PREFIX.length))
+  let compressed: Uint8Array
+  try {
+    compressed = base45Decode(text.slice(QR_PREFIX.length))
+  } catch {
+    throw malformed('QR payload is not base45')
+  }
   let raw: Uint8Array
   try {
     // A fixed output buffer bounds what a hostile payload can inflate to.

@@ -10,11 +10,10 @@
  * scannable by a phone camera when printed at 7 cm (QR version ≤ 40, error correction L above
  * 1,800 characters, M below). The page also prints the verify URL and the chain id.
  *
- * Fonts: Chinese text needs a CJK font. We look for Noto Sans CJK (Debian fonts-noto-cjk) or
- * WenQuanYi, or GOVCHAIN_CJK_FONT (a .ttf/.otf/.ttc path); without one the PDF is still written
- * with Helvetica and the Chinese labels replaced by their English ones.
+ * Fonts: Chinese text needs a CJK font (findCjkFont, @govchain/app); without one the PDF is
+ * still written with Helvetica and the Chinese labels replaced by their English ones.
  */
-import { existsSync } from 'node:fs'
+import { findCjkFont } from '@govchain/app'
 import { type CryptoSuite, GovchainError, toHex } from '@govchain/core'
 import PDFDocument from 'pdfkit'
 import QRCode from 'qrcode'
@@ -24,19 +23,6 @@ import { credentialLicenseId, parseSdJwt } from './credential.ts'
 export const QR_PRINT_CHARS_MAX = 3200
 /** Above this many characters the QR uses error correction L (more capacity) instead of M. */
 const QR_ECC_M_CHARS_MAX = 1800
-
-const CJK_FONTS: readonly { path: string; family?: string }[] = [
-  { path: '/usr/share/fonts/opentype/noto/NotoSansCJK-Regular.ttc', family: 'NotoSansCJKsc-Regular' },
-  { path: '/usr/share/fonts/opentype/noto/NotoSerifCJK-Regular.ttc', family: 'NotoSerifCJKsc-Regular' },
-  { path: '/usr/share/fonts/truetype/wqy/wqy-microhei.ttc', family: 'WenQuanYiMicroHei' },
-  { path: '/usr/share/fonts/truetype/wqy/wqy-zenhei.ttc', family: 'WenQuanYiZenHei' },
-]
-
-function findCjkFont(): { path: string; family?: string } | undefined {
-  const env = process.env.GOVCHAIN_CJK_FONT
-  if (env !== undefined && env !== '' && existsSync(env)) return { path: env }
-  return CJK_FONTS.find((f) => existsSync(f.path))
-}
 
 export interface PrintInput {
   suite: CryptoSuite
