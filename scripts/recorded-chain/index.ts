@@ -4,6 +4,7 @@
  * `npm run record:chain -- --extend`; the blocks already recorded stay byte-identical.
  */
 
+import { attestationsExtension } from './attestations.ts'
 import { evidenceExtension } from './evidence.ts'
 import type { Extension } from './extension.ts'
 import { invoiceExtension } from './invoice.ts'
@@ -15,4 +16,5 @@ export const EXTENSIONS: readonly Extension[] = [
   evidenceExtension,
   serviceExtension,
   timestampsExtension,
+  attestationsExtension,
 ]

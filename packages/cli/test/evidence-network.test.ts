@@ -207,6 +207,33 @@ describe('e-evidence through the CLI on a 4-validator network (gm)', { timeout: 
       const wrongFile = await cli(url, ['evidence', 'verify', '--qr', qrFile, '--file', changedFile, ...offline])
       assert.equal(wrongFile.code, 1)
 
+      // Attestation: governance makes housing a notary office; its officer notarises the item.
+      const roles = await ok([
+        'gov',
+        'propose',
+        'set-roles',
+        '--key',
+        key('market'),
+        '--org',
+        'housing',
+        '--roles',
+        'notary',
+      ])
+      const rolesId = /proposal (\d+): voting/.exec(roles.stdout)![1]!
+      await ok(['gov', 'vote', rolesId, '--key', key('housing')])
+      await ok(['gov', 'vote', rolesId, '--key', key('police')])
+      const noRole = await cli(url, ['evidence', 'attest', itemId, '--statement', 'notarised', '--key', key('tax')])
+      assert.notEqual(noRole.code, 0)
+      assert.match(noRole.stderr, /EVIDENCE_ATTESTER_ROLE/)
+      await waitUntil('the notary role in force', async () => {
+        const r = await cli(url, ['evidence', 'attest', itemId, '--statement', 'notarised', '--key', key('housing')])
+        return r.code === 0
+      })
+      assert.match(
+        (await ok(['evidence', 'show', itemId])).stdout,
+        /attested +notarised by housing \(notary, officer housing-admin\)/,
+      )
+
       // A TSA nobody registered: refused with its code, nothing attached.
       const other = makeOpensslTsa({ name: 'Unregistered' })
       const otherServed = await serveTsa(other)

@@ -30,7 +30,14 @@ import {
 } from '@govchain/core'
 import { deflateSync, inflateSync } from 'fflate'
 import { type BatchProof, verifyBatchProof } from './client.ts'
-import { EVIDENCE_KEYS, EVIDENCE_MODULE, EvidenceEntry, EvidenceTimestamp } from './schema.ts'
+import {
+  EVIDENCE_KEYS,
+  EVIDENCE_MODULE,
+  type EvidenceAttestation,
+  EvidenceAttestations,
+  EvidenceEntry,
+  EvidenceTimestamp,
+} from './schema.ts'
 import type { EvidenceView } from './views.ts'
 
 const { bytes, string, struct, u64 } = codec
@@ -63,6 +70,8 @@ export interface EvidenceCertificate {
   record: ProvenStateJson
   /** The proof of its RFC 3161 timestamp record, when it carries one. */
   timestamp: ProvenStateJson | null
+  /** The proof of its attestations (notary, forensic, court), when it has any. */
+  attestations?: ProvenStateJson | null
 }
 
 const QrProof = struct({
@@ -120,7 +129,15 @@ export function decodeEvidenceQr(text: string): EvidenceQr {
   }
 }
 
-export type CertificateCheckName = 'format' | 'chain' | 'commit' | 'record' | 'printed' | 'content' | 'timestamp'
+export type CertificateCheckName =
+  | 'format'
+  | 'chain'
+  | 'commit'
+  | 'record'
+  | 'printed'
+  | 'content'
+  | 'timestamp'
+  | 'attestations'
 
 export interface CertificateCheck {
   check: CertificateCheckName
@@ -135,6 +152,7 @@ export interface CertificateVerdict {
   /** The proven record (present once the record check passed). */
   record?: EvidenceEntry
   timestamp?: EvidenceTimestamp
+  attestations?: EvidenceAttestation[]
   provenHeight?: number
   provenTimeMs?: number
 }
@@ -203,6 +221,7 @@ export function verifyEvidenceCertificate(input: VerifyCertificateInput): Certif
   let record: ProvenState
   let printed: EvidenceView | undefined
   let timestamp: ProvenStateJson | null = null
+  let attestations: ProvenStateJson | null = null
   try {
     if (input.qr !== undefined) {
       const q = decodeEvidenceQr(input.qr)
@@ -233,6 +252,13 @@ export function verifyEvidenceCertificate(input: VerifyCertificateInput): Certif
         (timestamp.module !== EVIDENCE_MODULE || timestamp.key !== toHex(EVIDENCE_KEYS.timestamp(id)))
       ) {
         throw malformed("the timestamp proof is not for this item's timestamp")
+      }
+      attestations = c.attestations ?? null
+      if (
+        attestations !== null &&
+        (attestations.module !== EVIDENCE_MODULE || attestations.key !== toHex(EVIDENCE_KEYS.attestations(id)))
+      ) {
+        throw malformed("the attestations proof is not for this item's attestations")
       }
     } else throw new GovchainError('INVALID_ARGUMENT', 'give a certificate or a QR payload')
   } catch (e) {
@@ -334,7 +360,29 @@ export function verifyEvidenceCertificate(input: VerifyCertificateInput): Certif
       message: `RFC 3161 time ${new Date(ts.genTimeMs).toISOString()} from TSA ${ts.authority}, verified on chain`,
     })
   }
-  return { verdict: 'valid', checks, ...base, ...(ts === undefined ? {} : { timestamp: ts }) }
+  // 8. Attestations (notary, forensic, court), when the certificate carries their proof.
+  let atts: EvidenceAttestation[] | undefined
+  if (attestations !== null) {
+    try {
+      const a = light.verifyState(proven(attestations))
+      if (a.value === undefined) throw new GovchainError('PROOF_INVALID', 'the proof shows no attestations')
+      atts = codec.decode(EvidenceAttestations, a.value)
+    } catch (e) {
+      return { ...fail('attestations', (e as Error).message, codeOf(e)), ...base }
+    }
+    checks.push({
+      check: 'attestations',
+      ok: true,
+      message: atts.map((x) => `${x.statement} by ${x.orgId} (${x.role})`).join('; '),
+    })
+  }
+  return {
+    verdict: 'valid',
+    checks,
+    ...base,
+    ...(ts === undefined ? {} : { timestamp: ts }),
+    ...(atts === undefined ? {} : { attestations: atts }),
+  }
 }
 
 /** Parses a certificate file's text; EVIDENCE_CERTIFICATE_MALFORMED if it is not one. */
@@ -359,6 +407,7 @@ export function makeEvidenceCertificate(input: {
   evidence: EvidenceView
   record: ProvenStateJson
   timestamp?: ProvenStateJson | null
+  attestations?: ProvenStateJson | null
 }): EvidenceCertificate {
   return {
     format: CERTIFICATE_FORMAT,
@@ -369,5 +418,6 @@ export function makeEvidenceCertificate(input: {
     evidence: input.evidence,
     record: input.record,
     timestamp: input.timestamp ?? null,
+    attestations: input.attestations ?? null,
   }
 }

@@ -11,9 +11,9 @@ import type { CliContext } from '@govchain/app/cli'
 import { fromHex, GovchainError, getSuite, toHex } from '@govchain/core'
 import type { Command } from 'commander'
 import { type CertificateVerdict, parseEvidenceCertificate, verifyEvidenceCertificate } from './certificate.ts'
-import { type BatchProof, evidenceBatch, evidenceSubmit, evidenceTimestamp } from './client.ts'
+import { type BatchProof, evidenceAttest, evidenceBatch, evidenceSubmit, evidenceTimestamp } from './client.ts'
 import { printEvidenceCertificate } from './pdf.ts'
-import { EVIDENCE_KINDS } from './schema.ts'
+import { ATTESTATION_STATEMENTS, type AttestationStatement, EVIDENCE_KINDS, STATEMENT_ROLE } from './schema.ts'
 import { type ImprintHash, readTimestampToken, timestampRequest, tokenOf } from './tsp.ts'
 import type { EvidenceHistoryAnswer, EvidenceVerifyAnswer, EvidenceView } from './views.ts'
 
@@ -69,6 +69,10 @@ function print(out: (l: string) => void, e: EvidenceView): void {
   out(`  recorded   height ${e.height}, ${new Date(e.timeMs).toISOString()}`)
   if (e.type === 'item') out(`  version    ${e.version}${e.next === null ? ' (latest)' : ` (superseded by ${e.next})`}`)
   printTimestamp(out, e)
+  for (const a of e.attestations)
+    out(
+      `  attested   ${a.statement} by ${a.orgId} (${a.role}, officer ${a.officerId}) at height ${a.height}${a.report === null ? '' : `, report ${a.report}`}`,
+    )
 }
 
 function printChecks(
@@ -287,6 +291,31 @@ export function registerCommands(program: Command, ctx: CliContext): void {
         for (const r of answer.records) print(out, r)
       }
       if (answer.verdict !== 'recorded') ctx.setExitCode(1)
+    })
+
+  cmd
+    .command('attest')
+    .description('attest an item as a notary, forensic or court organisation (its role registered by governance)')
+    .argument('<id>', 'the item or batch id')
+    .requiredOption('--key <file>', "an officer's key of the attesting organisation")
+    .requiredOption('--statement <s>', ATTESTATION_STATEMENTS.map((s) => `${s} (${STATEMENT_ROLE[s]})`).join(' | '))
+    .option('--report <file>', 'your own document (notarial certificate, examination report): its hash is recorded')
+    .option('--node <urls>', NODE)
+    .action(async (id: string, o: { key: string; statement: string; report?: string; node?: string }) => {
+      if (!(ATTESTATION_STATEMENTS as readonly string[]).includes(o.statement)) {
+        throw new GovchainError('INVALID_ARGUMENT', `--statement must be one of ${ATTESTATION_STATEMENTS.join(', ')}`)
+      }
+      const { client, common } = await ctx.signer(o)
+      await ctx.submitAndWait(
+        client,
+        evidenceAttest({
+          ...common,
+          id: fromHex(id),
+          statement: o.statement as AttestationStatement,
+          ...(o.report === undefined ? {} : { report: common.suite.hash(readFileSync(o.report)) }),
+        }),
+      )
+      out(`${o.statement}: ${id}`)
     })
 
   cmd

@@ -15,10 +15,12 @@ import {
   verifyInclusion,
 } from '@govchain/core'
 import {
+  type AttestationStatement,
   type EVIDENCE_KINDS,
   EVIDENCE_LIMITS,
   EVIDENCE_METHODS,
   EVIDENCE_MODULE,
+  EvidenceAttestArgs,
   EvidenceBatchArgs,
   EvidenceSubmitArgs,
   EvidenceTimestampArgs,
@@ -48,6 +50,20 @@ export function evidenceSubmit(
  */
 export function evidenceTimestamp(o: TxCommon & { id: Uint8Array; token: Uint8Array }): BuiltTx {
   return tx(o, EVIDENCE_METHODS.timestamp, EvidenceTimestampArgs, { id: o.id, token: o.token })
+}
+
+/**
+ * An attestation by an officer of a notary, forensic or court organisation (its role registered
+ * through governance); `report` is the hash of its own notarial certificate or examination report.
+ */
+export function evidenceAttest(
+  o: TxCommon & { id: Uint8Array; statement: AttestationStatement; report?: Uint8Array },
+): BuiltTx {
+  return tx(o, EVIDENCE_METHODS.attest, EvidenceAttestArgs, {
+    id: o.id,
+    statement: o.statement,
+    ...(o.report === undefined ? {} : { report: o.report }),
+  })
 }
 
 /** A document's place in a batch: what a court needs besides the batch's id to check it. */

@@ -8,9 +8,12 @@
  *   batch({kind, root, count, caseRef?})   the RFC 9162 root of 1-10,000 documents in one transaction
  *   timestamp({id, token})   the submitter attaches an RFC 3161 token over the item's digest (or the
  *                 batch's root) from a TSA governance registered; verified here (tsp.ts), once per item
+ *   attest({id, statement, report?})   an officer of an organisation governance gave the statement's
+ *                 role (notary → notarised, forensic → forensic-examined, court → court-accepted)
  *
  * Ids are transaction hashes. Events: evidence.submitted {id, kind, version}, evidence.batched
- * {id, count}, evidence.timestamped {id, authority, genTimeMs}. Keeper: { record(id), timestamp(id) }.
+ * {id, count}, evidence.timestamped {id, authority, genTimeMs}, evidence.attested {id, orgId,
+ * statement}. Keeper: { record(id), timestamp(id), attestations(id) }.
  */
 import {
   handler,
@@ -30,18 +33,28 @@ import {
   EVIDENCE_KEYS,
   EVIDENCE_LIMITS,
   EVIDENCE_MODULE,
+  EvidenceAttestArgs,
+  type EvidenceAttestation,
+  EvidenceAttestations,
   EvidenceBatchArgs,
   EvidenceEntry,
   EvidenceSubmitArgs,
   type EvidenceSubmitter,
   EvidenceTimestamp,
   EvidenceTimestampArgs,
+  STATEMENT_ROLE,
 } from './schema.ts'
 import { checkTimestampTime, type ImprintHash, verifyTimestampToken } from './tsp.ts'
 
 export interface EvidenceKeeper {
   record(id: Uint8Array): EvidenceEntry | undefined
   timestamp(id: Uint8Array): EvidenceTimestamp | undefined
+  attestations(id: Uint8Array): EvidenceAttestation[]
+}
+
+function readAttestations(state: ReadonlyModuleState, id: Uint8Array): EvidenceAttestation[] {
+  const v = state.get(EVIDENCE_KEYS.attestations(id))
+  return v === undefined ? [] : codec.decode(EvidenceAttestations, v)
 }
 
 function readTimestamp(state: ReadonlyModuleState, id: Uint8Array): EvidenceTimestamp | undefined {
@@ -80,7 +93,24 @@ function checkCaseRef(ctx: TxContext, caseRef: string | undefined): void {
   if (caseRef !== undefined && !CASE_REF_PATTERN.test(caseRef)) ctx.fail('EVIDENCE_BAD_CASE_REF')
 }
 
-export function renderEvidence(r: EvidenceEntry, t?: EvidenceTimestamp) {
+export function renderAttestation(a: EvidenceAttestation) {
+  return {
+    orgId: a.orgId,
+    officerId: a.officerId,
+    role: a.role,
+    statement: a.statement,
+    report: a.report === undefined ? null : toHex(a.report),
+    height: a.height,
+    timeMs: a.timeMs,
+    txHash: toHex(a.txHash),
+  }
+}
+
+export function renderEvidence(
+  r: EvidenceEntry,
+  t?: EvidenceTimestamp,
+  attestations: readonly EvidenceAttestation[] = [],
+) {
   return {
     id: toHex(r.id),
     type: r.type,
@@ -96,6 +126,7 @@ export function renderEvidence(r: EvidenceEntry, t?: EvidenceTimestamp) {
     height: r.height,
     timeMs: r.timeMs,
     timestamp: t === undefined ? null : renderTimestamp(t),
+    attestations: attestations.map(renderAttestation),
   }
 }
 
@@ -118,6 +149,10 @@ export const evidenceModule = {
   events: {
     submitted: { description: 'an evidence item was recorded', attributes: ['id', 'kind', 'version'] },
     batched: { description: 'a batch of documents was anchored', attributes: ['id', 'count'] },
+    attested: {
+      description: 'a notary, forensic or court organisation attested an item',
+      attributes: ['id', 'orgId', 'statement'],
+    },
     timestamped: {
       description: 'an RFC 3161 time-stamp token was verified and attached to an item',
       attributes: ['id', 'authority', 'genTimeMs'],
@@ -207,6 +242,30 @@ export const evidenceModule = {
       ctx.state.set(EVIDENCE_KEYS.timestamp(a.id), codec.encode(EvidenceTimestamp, t))
       ctx.emit('timestamped', { id: toHex(a.id), authority: facts.authority, genTimeMs: String(facts.genTimeMs) })
     }),
+    attest: handler(EvidenceAttestArgs, (ctx, a) => {
+      const officer = ctx.keeper(identityRef).officerByKey(ctx.sender)
+      if (officer === undefined || officer.status !== 'active') return ctx.fail('EVIDENCE_ATTESTER_ROLE')
+      const role = STATEMENT_ROLE[a.statement]
+      const roles = ctx.keeper(governanceRef).organisationRolesAt(officer.orgId, ctx.height)
+      if (!(roles as readonly string[]).includes(role))
+        ctx.fail('EVIDENCE_ATTESTER_ROLE', undefined, { orgId: officer.orgId, needs: role, holds: roles })
+      if (readRecord(ctx.state, a.id) === undefined) ctx.fail('EVIDENCE_NOT_FOUND')
+      const list = readAttestations(ctx.state, a.id)
+      if (list.some((x) => x.orgId === officer.orgId)) ctx.fail('EVIDENCE_ATTESTATION_EXISTS')
+      if (list.length >= EVIDENCE_LIMITS.attestationsPerItem) ctx.fail('EVIDENCE_TOO_MANY_ATTESTATIONS')
+      const att: EvidenceAttestation = {
+        orgId: officer.orgId,
+        officerId: officer.officerId,
+        role,
+        statement: a.statement,
+        ...(a.report === undefined ? {} : { report: a.report }),
+        height: ctx.height,
+        timeMs: ctx.timeMs,
+        txHash: ctx.txHash,
+      }
+      ctx.state.set(EVIDENCE_KEYS.attestations(a.id), codec.encode(EvidenceAttestations, [...list, att]))
+      ctx.emit('attested', { id: toHex(a.id), orgId: officer.orgId, statement: a.statement })
+    }),
   },
   queries: {
     record: query(
@@ -218,11 +277,13 @@ export const evidenceModule = {
   keeper: (ctx: KeeperContext): EvidenceKeeper => ({
     record: (id) => readRecord(ctx.state, id),
     timestamp: (id) => readTimestamp(ctx.state, id),
+    attestations: (id) => readAttestations(ctx.state, id),
   }),
   renderState: (key, value) => {
     const k = new TextDecoder().decode(key)
     if (k.startsWith('rec/')) return renderEvidence(codec.decode(EvidenceEntry, value))
     if (k.startsWith('ts/')) return renderTimestamp(codec.decode(EvidenceTimestamp, value))
+    if (k.startsWith('att/')) return codec.decode(EvidenceAttestations, value).map(renderAttestation)
     return { item: toHex(value) }
   },
 } satisfies Module

@@ -95,6 +95,17 @@ export async function printEvidenceCertificate(
       `${new Date(e.timestamp.genTimeMs).toISOString()} · TSA ${e.timestamp.authority} · serial ${e.timestamp.serial}`,
     )
   }
+  const STATEMENTS: Record<string, string> = {
+    notarised: '公证',
+    'forensic-examined': '司法鉴定',
+    'court-accepted': '法院采信',
+  }
+  for (const a of e.attestations) {
+    row(
+      zh(`${STATEMENTS[a.statement] ?? a.statement}`, 'Attested'),
+      `${a.statement} · ${who(a.orgId)} · ${new Date(a.timeMs).toISOString()}${a.report === null ? '' : ` · report ${a.report}`}`,
+    )
+  }
   if (e.caseRef !== null) row(zh('案号', 'Case'), e.caseRef)
   if (e.type === 'item')
     row(zh('版本', 'Version'), `${e.version}${e.previous === null ? '' : ` · previous ${e.previous}`}`)

@@ -61,6 +61,9 @@ export const EVIDENCE_MESSAGES = {
   ],
   'evidence.tsa': ['可信时间 {time}（时间戳机构 {tsa}，RFC 3161）', 'Trusted time {time} (TSA {tsa}, RFC 3161)'],
   'evidence.version': ['第 {v} 版', 'Version {v}'],
+  'evidence.statement.notarised': ['{org} 公证', 'notarised by {org}'],
+  'evidence.statement.forensic-examined': ['{org} 司法鉴定', 'forensically examined by {org}'],
+  'evidence.statement.court-accepted': ['{org} 采信', 'accepted by the court {org}'],
   'evidence.verify.title': ['核验存证证书', 'Check an evidence certificate'],
   'evidence.verify.cert': ['证书文件（JSON）', 'Certificate file (JSON)'],
   'evidence.verify.file': ['原文件（核对内容）', 'The file (to check its content)'],
@@ -208,6 +211,12 @@ function CheckFileCard() {
                 {r.timestamp !== null && (
                   <> · {t('evidence.tsa', { time: when(r.timestamp.genTimeMs), tsa: r.timestamp.authority })}</>
                 )}
+                {r.attestations.map((a) => (
+                  <span key={a.orgId} data-testid={`evidence-attested-${a.orgId}`}>
+                    {' '}
+                    · {t(`evidence.statement.${a.statement}`, { org: a.orgId })}
+                  </span>
+                ))}
               </li>
             ))}
           </ul>

@@ -24,7 +24,14 @@ import {
 } from './certificate.ts'
 import { verifyBatchProof } from './client.ts'
 import { renderEvidence } from './module.ts'
-import { EVIDENCE_INDEX, EVIDENCE_KEYS, EVIDENCE_MODULE, EvidenceEntry, EvidenceTimestamp } from './schema.ts'
+import {
+  EVIDENCE_INDEX,
+  EVIDENCE_KEYS,
+  EVIDENCE_MODULE,
+  EvidenceAttestations,
+  EvidenceEntry,
+  EvidenceTimestamp,
+} from './schema.ts'
 import { EvidenceAnswer, EvidenceCertificateAnswer, EvidenceHistoryAnswer, EvidenceVerifyAnswer } from './views.ts'
 
 const HEX32 = { type: 'string', pattern: '^[0-9a-f]{64}$' }
@@ -139,7 +146,12 @@ export function evidenceApi(ctx: ModuleApiContext): ApiExtension {
   /** A record with its trusted timestamp, if it has one. */
   const view = (r: EvidenceEntry) => {
     const t = ctx.state(EVIDENCE_MODULE, EVIDENCE_KEYS.timestamp(r.id), { prove: false }).value
-    return renderEvidence(r, t === undefined ? undefined : codec.decode(EvidenceTimestamp, t))
+    const a = ctx.state(EVIDENCE_MODULE, EVIDENCE_KEYS.attestations(r.id), { prove: false }).value
+    return renderEvidence(
+      r,
+      t === undefined ? undefined : codec.decode(EvidenceTimestamp, t),
+      a === undefined ? [] : codec.decode(EvidenceAttestations, a),
+    )
   }
   return {
     name: EVIDENCE_MODULE,
@@ -162,6 +174,7 @@ export function evidenceApi(ctx: ModuleApiContext): ApiExtension {
           const s = ctx.state(EVIDENCE_MODULE, EVIDENCE_KEYS.record(id), { prove: true })
           if (s.value === undefined) throw new GovchainError('EVIDENCE_NOT_FOUND')
           const t = ctx.state(EVIDENCE_MODULE, EVIDENCE_KEYS.timestamp(id), { prove: true })
+          const a = ctx.state(EVIDENCE_MODULE, EVIDENCE_KEYS.attestations(id), { prove: true })
           const proven = (x: typeof s): ProvenStateJson => {
             const { validatorSet: _pinnedByTheVerifier, ...rest } = stateJson(x)
             return rest
@@ -175,6 +188,7 @@ export function evidenceApi(ctx: ModuleApiContext): ApiExtension {
             evidence: view(codec.decode(EvidenceEntry, s.value)),
             record: proven(s),
             timestamp: t.value === undefined ? null : proven(t),
+            attestations: a.value === undefined ? null : proven(a),
           }
         },
       })

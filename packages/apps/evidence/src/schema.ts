@@ -9,10 +9,10 @@ import { moduleRef } from '@govchain/app/ref'
 import { codec, type ErrorInfo, hash32, registerErrors, toHex, utf8 } from '@govchain/core'
 import type { EvidenceKeeper } from './module.ts'
 
-const { bytes, literals, option, string, struct, u32, u64 } = codec
+const { bytes, literals, option, string, struct, u32, u64, vec } = codec
 
 export const EVIDENCE_MODULE = 'evidence'
-export const EVIDENCE_METHODS = { submit: 'submit', batch: 'batch', timestamp: 'timestamp' } as const
+export const EVIDENCE_METHODS = { submit: 'submit', batch: 'batch', timestamp: 'timestamp', attest: 'attest' } as const
 
 /** This application's typed reference: other applications put it in `requires` and call `ctx.keeper(evidenceRef)`. */
 export const evidenceRef = moduleRef<EvidenceKeeper>()(EVIDENCE_MODULE)
@@ -34,7 +34,22 @@ export const EVIDENCE_LIMITS = {
   batchDocsMax: 10_000,
   /** An RFC 3161 time-stamp token with its certificate is 1-4 KiB. */
   tokenBytesMax: 8192,
+  /** Attestations one item carries at most (one per organisation). */
+  attestationsPerItem: 16,
 } as const
+
+/**
+ * What an attestation states, and the organisation role it needs (governance
+ * setOrganisationRoles): a notarial certificate of the content (公证), a forensic examination
+ * report on it (司法鉴定), a court's acceptance of it as evidence.
+ */
+export const ATTESTATION_STATEMENTS = ['notarised', 'forensic-examined', 'court-accepted'] as const
+export type AttestationStatement = (typeof ATTESTATION_STATEMENTS)[number]
+export const STATEMENT_ROLE = {
+  notarised: 'notary',
+  'forensic-examined': 'forensic',
+  'court-accepted': 'court',
+} as const satisfies Record<AttestationStatement, string>
 
 /** A case reference: an opaque docket or file number of the submitting body (no personal data). */
 export const CASE_REF_PATTERN = /^[A-Za-z0-9\u4e00-\u9fff（）()〔〕[\]第号字._/-]{1,64}$/u
@@ -64,6 +79,13 @@ export const EVIDENCE_ERRORS = {
     message: "the certificate's printed fields differ from the record its proof shows",
   },
   EVIDENCE_CONTENT_MISMATCH: { http: 409, message: 'the file is not the content the certificate records' },
+  EVIDENCE_ATTESTER_ROLE: {
+    http: 403,
+    message:
+      "an attestation comes from an officer of an organisation governance registered in the statement's role (notary, forensic, court)",
+  },
+  EVIDENCE_ATTESTATION_EXISTS: { http: 409, message: 'this organisation attested this item already' },
+  EVIDENCE_TOO_MANY_ATTESTATIONS: { http: 409, message: 'the item carries the most attestations it can (16)' },
   EVIDENCE_NOT_SUBMITTER: {
     http: 403,
     message: 'only the submitter of an item (its organisation, or its DID) may do this',
@@ -119,6 +141,31 @@ export type EvidenceBatchArgs = codec.Infer<typeof EvidenceBatchArgs>
 export const EvidenceTimestampArgs = struct({ id: hash32, token: bytes(EVIDENCE_LIMITS.tokenBytesMax) })
 export type EvidenceTimestampArgs = codec.Infer<typeof EvidenceTimestampArgs>
 
+/**
+ * evidence.attest: an officer of a notary, forensic or court organisation attests an item or
+ * batch; `report` is the hash of its own document (notarial certificate, examination report),
+ * which stays with it.
+ */
+export const EvidenceAttestArgs = struct({
+  id: hash32,
+  statement: literals(ATTESTATION_STATEMENTS),
+  report: option(hash32),
+})
+export type EvidenceAttestArgs = codec.Infer<typeof EvidenceAttestArgs>
+
+export const EvidenceAttestation = struct({
+  orgId: string(64),
+  officerId: string(64),
+  role: string(16),
+  statement: literals(ATTESTATION_STATEMENTS),
+  report: option(hash32),
+  height: u64,
+  timeMs: u64,
+  txHash: hash32,
+})
+export type EvidenceAttestation = codec.Infer<typeof EvidenceAttestation>
+export const EvidenceAttestations = vec(EvidenceAttestation, EVIDENCE_LIMITS.attestationsPerItem)
+
 /** A verified token, as recorded: what it says, and the token itself (anyone may check it again). */
 export const EvidenceTimestamp = struct({
   authority: string(64),
@@ -164,6 +211,8 @@ export type EvidenceEntry = codec.Infer<typeof EvidenceEntry>
 
 export const EVIDENCE_KEYS = {
   record: (id: Uint8Array): Uint8Array => utf8(`rec/${toHex(id)}`),
+  /** vec(EvidenceAttestation): the item's attestations in order. */
+  attestations: (id: Uint8Array): Uint8Array => utf8(`att/${toHex(id)}`),
   /** The item's verified time-stamp token (one per item). */
   timestamp: (id: Uint8Array): Uint8Array => utf8(`ts/${toHex(id)}`),
   /** (submitter, content hash) → item id: the same content recorded twice by one submitter is refused. */

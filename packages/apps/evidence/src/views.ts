@@ -18,6 +18,18 @@ export const TimestampView = Type.Object({
 })
 export type TimestampView = Static<typeof TimestampView>
 
+export const AttestationView = Type.Object({
+  orgId: Type.String(),
+  officerId: Type.String(),
+  role: Type.String({ description: 'notary | forensic | court (governance setOrganisationRoles)' }),
+  statement: Type.Union([Type.Literal('notarised'), Type.Literal('forensic-examined'), Type.Literal('court-accepted')]),
+  report: Nullable(Hex32),
+  height: Int,
+  timeMs: Int,
+  txHash: Hex32,
+})
+export type AttestationView = Static<typeof AttestationView>
+
 export const EvidenceView = Type.Object({
   id: Hex32,
   type: Type.Union([Type.Literal('item'), Type.Literal('batch')]),
@@ -37,6 +49,7 @@ export const EvidenceView = Type.Object({
   height: Int,
   timeMs: Int,
   timestamp: Nullable(TimestampView),
+  attestations: Type.Array(AttestationView),
 })
 export type EvidenceView = Static<typeof EvidenceView>
 export const EvidenceAnswer = Type.Object({ evidence: EvidenceView, state: StateSchema })
@@ -59,6 +72,7 @@ export const EvidenceCertificateAnswer = Type.Object({
   evidence: EvidenceView,
   record: ProvenStateView,
   timestamp: Nullable(ProvenStateView),
+  attestations: Nullable(ProvenStateView),
 })
 export const EvidenceHistoryAnswer = Type.Object({ items: Type.Array(EvidenceView) })
 export type EvidenceHistoryAnswer = Static<typeof EvidenceHistoryAnswer>

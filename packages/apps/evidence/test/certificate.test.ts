@@ -28,7 +28,14 @@ import {
   verifyEvidenceCertificate,
 } from '../src/certificate.ts'
 import { renderEvidence } from '../src/module.ts'
-import { EVIDENCE_KEYS, EVIDENCE_MODULE, EvidenceEntry, EvidenceTimestamp } from '../src/schema.ts'
+import {
+  EVIDENCE_KEYS,
+  EVIDENCE_MODULE,
+  type EvidenceAttestation,
+  EvidenceAttestations,
+  EvidenceEntry,
+  EvidenceTimestamp,
+} from '../src/schema.ts'
 
 const CHAIN = 'govchain-evidence-test'
 
@@ -59,6 +66,17 @@ function issue(suite: CryptoSuite) {
     height: 41,
     timeMs: 1_780_000_060_000,
   }
+  const atts: EvidenceAttestation[] = [
+    {
+      orgId: 'notary-office',
+      officerId: 'notary-office-admin',
+      role: 'notary',
+      statement: 'notarised',
+      height: 41,
+      timeMs: 1_780_000_060_000,
+      txHash: suite.hash(utf8('attest tx')),
+    },
+  ]
   const store = new MemorySmtStore()
   const tree = new SparseMerkleTree({ hash: (d) => suite.hash(d), store })
   const recKey = EVIDENCE_KEYS.record(id)
@@ -67,6 +85,7 @@ function issue(suite: CryptoSuite) {
   const changes: Array<[Uint8Array, Uint8Array]> = [
     [stateKey(EVIDENCE_MODULE, recKey), codec.encode(EvidenceEntry, entry)],
     [stateKey(EVIDENCE_MODULE, tsKey), codec.encode(EvidenceTimestamp, ts)],
+    [stateKey(EVIDENCE_MODULE, EVIDENCE_KEYS.attestations(id)), codec.encode(EvidenceAttestations, atts)],
     [stateKey(EVIDENCE_MODULE, EVIDENCE_KEYS.record(other.id)), codec.encode(EvidenceEntry, other)],
   ]
   for (let i = 0; i < 40; i++) changes.push([stateKey('anchor', suite.hash(new Uint8Array([i]))), new Uint8Array([i])])
@@ -94,9 +113,10 @@ function issue(suite: CryptoSuite) {
     chainId: CHAIN,
     suite: suite.name,
     id: toHex(id),
-    evidence: renderEvidence(entry, ts),
+    evidence: renderEvidence(entry, ts, atts),
     record: prove(recKey),
     timestamp: prove(tsKey),
+    attestations: prove(EVIDENCE_KEYS.attestations(id)),
   }
   return { set, cert, content, prove, otherKey: EVIDENCE_KEYS.record(other.id) }
 }
@@ -118,10 +138,17 @@ for (const suite of [suites.gm, suites.intl]) {
       assert.equal(v.verdict, 'valid')
       assert.deepEqual(
         v.checks.map((c) => [c.check, c.ok]),
-        ['format', 'chain', 'commit', 'record', 'printed', 'content', 'timestamp'].map((c) => [c, true]),
+        ['format', 'chain', 'commit', 'record', 'printed', 'content', 'timestamp', 'attestations'].map((c) => [
+          c,
+          true,
+        ]),
       )
       assert.equal(v.provenHeight, 42)
       assert.equal(v.timestamp?.authority, 'bjtsa')
+      assert.deepEqual(
+        v.attestations?.map((a) => a.orgId),
+        ['notary-office'],
+      )
     })
 
     test('each failure is its own check and code', () => {

@@ -3,7 +3,8 @@
  * registered through governance and checked in the `evidence.timestamp` handler. Each failure has
  * its own code: a tampered token, a token from an unregistered TSA, a token for other content, a
  * token from the future, another submitter. OpenSSL's own `ts -verify` agrees with our verdicts
- * (an independent implementation), and an RSA TSA works as well as an ECDSA one.
+ * (an independent implementation), and an RSA TSA works as well as an ECDSA one. Attestations:
+ * the roles governance gives organisations (notary, forensic, court) decide who may attest what.
  */
 import assert from 'node:assert/strict'
 import { execFileSync } from 'node:child_process'
@@ -16,7 +17,7 @@ import { BUILTIN_MODULES } from '@govchain/distribution'
 import { GovChain, makeConsortium, tx } from '@govchain/distribution/testkit'
 import type { GovernanceKeeper } from '@govchain/governance'
 import { ProposeArgs, VoteArgs } from '@govchain/governance/schema'
-import { evidenceBatch, evidenceSubmit, evidenceTimestamp } from '../src/client.ts'
+import { evidenceAttest, evidenceBatch, evidenceSubmit, evidenceTimestamp } from '../src/client.ts'
 import { type EvidenceKeeper, evidenceApp } from '../src/index.ts'
 import { EVIDENCE_MODULE } from '../src/schema.ts'
 import { readTimestampToken, timestampRequest, tokenOf, verifyTimestampToken } from '../src/tsp.ts'
@@ -78,7 +79,7 @@ function withOtherTime(token: Uint8Array): Uint8Array {
 
 for (const suite of [suites.gm, suites.intl]) {
   const hash = suite.name === 'gm' ? 'sm3' : 'sha256'
-  describe(`evidence timestamps (${suite.name}, imprint ${hash})`, () => {
+  describe(`evidence trust: timestamps and attestations (${suite.name}, imprint ${hash})`, () => {
     const modules = new ModuleRegistry([...BUILTIN_MODULES.filter((m) => m.name !== EVIDENCE_MODULE), evidenceApp])
 
     function setup() {
@@ -211,6 +212,80 @@ for (const suite of [suites.gm, suites.intl]) {
       assert.deepEqual(
         t.g.step([stamp(ec.stamp(doc, hash), undefined, 8)]).map((r) => r.code),
         ['EVIDENCE_TIMESTAMP_EXISTS'],
+      )
+    })
+
+    it('attestations: only an officer of an organisation holding the role, once per organisation', () => {
+      const t = setup()
+      const doc = suite.hash(utf8('借款合同 2026-088'))
+      const item = evidenceSubmit({ ...t.common(t.c.operators.market!), kind: 'contract', contentHash: doc })
+      t.g.step([item.bytes])
+      const id = fromHex(item.hashHex)
+      const attest = (by: string, statement: 'notarised' | 'forensic-examined' | 'court-accepted', nonce = 0) =>
+        evidenceAttest({
+          ...t.common(t.c.operators[by]!, nonce),
+          id,
+          statement,
+          report: suite.hash(utf8(`${by} report`)),
+        }).bytes
+      // Before governance gives housing the notary role, housing cannot notarise.
+      assert.deepEqual(
+        t.g.step([attest('housing', 'notarised')]).map((r) => r.code),
+        ['EVIDENCE_ATTESTER_ROLE'],
+      )
+      assert.deepEqual(
+        t
+          .govern([
+            { type: 'setOrganisationRoles', value: { orgId: 'housing', roles: ['notary'] } },
+            { type: 'setOrganisationRoles', value: { orgId: 'tax', roles: ['forensic', 'court'] } },
+          ])
+          .at(-1),
+        'passed',
+      )
+      assert.deepEqual(
+        t.govern([{ type: 'setOrganisationRoles', value: { orgId: 'nowhere', roles: ['notary'] } }]).at(-1),
+        'failed',
+      )
+      assert.deepEqual(
+        t.govern([{ type: 'setOrganisationRoles', value: { orgId: 'tax', roles: ['court', 'court'] } }]),
+        ['GOV_BAD_PROPOSAL'],
+      )
+      const codes = t.g
+        .step([
+          attest('housing', 'forensic-examined', 1), // a notary is not a forensic centre
+          attest('market', 'notarised', 1), // no role at all
+          attest('housing', 'notarised', 2),
+          attest('housing', 'notarised', 3), // twice
+          attest('tax', 'forensic-examined', 1),
+          evidenceAttest({
+            ...t.common(t.c.operators.tax!, 2),
+            id: suite.hash(utf8('none')),
+            statement: 'court-accepted',
+          }).bytes,
+        ])
+        .map((r) => r.code)
+      assert.deepEqual(codes, [
+        'EVIDENCE_ATTESTER_ROLE',
+        'EVIDENCE_ATTESTER_ROLE',
+        'OK',
+        'EVIDENCE_ATTESTATION_EXISTS',
+        'OK',
+        'EVIDENCE_NOT_FOUND',
+      ])
+      const atts = t.k().attestations(id)
+      assert.deepEqual(
+        atts.map((a) => [a.orgId, a.role, a.statement, a.officerId]),
+        [
+          ['housing', 'notary', 'notarised', 'housing-admin'],
+          ['tax', 'forensic', 'forensic-examined', 'tax-admin'],
+        ],
+      )
+      assert.deepEqual(atts[0]!.report, suite.hash(utf8('housing report')))
+      // Governance takes the role away: no new attestations in it.
+      t.govern([{ type: 'setOrganisationRoles', value: { orgId: 'tax', roles: ['forensic'] } }])
+      assert.deepEqual(
+        t.g.step([attest('tax', 'court-accepted', 3)]).map((r) => r.code),
+        ['EVIDENCE_ATTESTER_ROLE'],
       )
     })
 

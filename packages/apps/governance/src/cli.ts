@@ -13,7 +13,7 @@ import type { CliContext } from '@govchain/app/cli'
 import { ADMIN_LEVELS, type AdminLevel } from '@govchain/identity/schema'
 import { type Command, InvalidArgumentError, Option } from 'commander'
 import * as governance from './client.ts'
-import type { ParamChanges } from './schema.ts'
+import { ORGANISATION_ROLES, type OrganisationRole, type ParamChanges } from './schema.ts'
 import { inspectTsaCertificate } from './tsa.ts'
 import type { TimestampAuthoritiesAnswer } from './views.ts'
 
@@ -176,6 +176,30 @@ export function registerCommands(program: Command, ctx: CliContext): void {
       )
       await submitProposal(ctx, o, [governance.actions.addTimestampAuthority(o.id, der)], `trust TSA ${o.id}`)
     })
+  proposalCommand(propose, 'set-roles', "set an organisation's consortium roles (notary, forensic, court)")
+    .requiredOption('--org <orgId>', 'the organisation')
+    .requiredOption(
+      '--roles <list>',
+      `comma-separated, of ${ORGANISATION_ROLES.join(', ')}; "" clears`,
+      (v: string) => {
+        const list = v
+          .split(',')
+          .map((x) => x.trim())
+          .filter((x) => x !== '')
+        const bad = list.filter((x) => !(ORGANISATION_ROLES as readonly string[]).includes(x))
+        if (bad.length > 0)
+          throw new InvalidArgumentError(`unknown role ${bad.join(', ')}: ${ORGANISATION_ROLES.join(', ')}`)
+        return list as OrganisationRole[]
+      },
+    )
+    .action(async (o) =>
+      submitProposal(
+        ctx,
+        o,
+        [governance.actions.setOrganisationRoles(o.org, o.roles)],
+        `roles of ${o.org}: ${o.roles.join(', ') || 'none'}`,
+      ),
+    )
   proposalCommand(propose, 'remove-tsa', 'stop accepting tokens of a time-stamping authority (tokens recorded stay)')
     .requiredOption('--id <tsaId>', 'the TSA id')
     .action(async (o) =>

@@ -12,6 +12,7 @@ import {
   GOVERNANCE_METHODS,
   GOVERNANCE_MODULE,
   type NewOrganisation,
+  type OrganisationRole,
   type ParamChanges,
   type ProposalAction,
   ProposeArgs,
@@ -63,6 +64,10 @@ export const actions = {
     value: { id, certificate },
   }),
   removeTimestampAuthority: (id: string): ProposalAction => ({ type: 'removeTimestampAuthority', value: { id } }),
+  setOrganisationRoles: (orgId: string, roles: OrganisationRole[]): ProposalAction => ({
+    type: 'setOrganisationRoles',
+    value: { orgId, roles },
+  }),
 } as const
 
 /**

@@ -55,6 +55,8 @@ import {
   GOVERNANCE_LIMITS,
   GOVERNANCE_MODULE,
   governanceKeys,
+  type OrganisationRole,
+  OrganisationRolesRecord,
   type ParamChanges,
   ParamsSchedule,
   type ProposalAction,
@@ -102,6 +104,8 @@ export interface GovernanceKeeper {
   timestampAuthoritiesAt(height: number): { id: string; certificate: Uint8Array }[]
   /** Every registered authority, removed ones included, in registration order. */
   timestampAuthorities(): TimestampAuthorityRecord[]
+  /** The consortium roles (notary, forensic, court) `orgId` holds at `height`. */
+  organisationRolesAt(orgId: string, height: number): OrganisationRole[]
 }
 
 // ---------------------------------------------------------------- pure helpers
@@ -168,6 +172,17 @@ function tsaActiveAt(r: TimestampAuthorityRecord, height: number): boolean {
   return r.fromHeight <= height && (r.removedFromHeight === undefined || r.removedFromHeight > height)
 }
 
+function readOrganisationRoles(state: ReadState, orgId: string): OrganisationRolesRecord | undefined {
+  const v = state.get(governanceKeys.organisationRoles(orgId))
+  return v === undefined ? undefined : decode(OrganisationRolesRecord, v)
+}
+
+function rolesAt(r: OrganisationRolesRecord | undefined, height: number): OrganisationRole[] {
+  let out: OrganisationRole[] = []
+  for (const c of r?.changes ?? []) if (c.fromHeight <= height) out = [...c.roles]
+  return out
+}
+
 function readProposal(state: ReadState, id: number): ProposalRecord | undefined {
   if (!Number.isSafeInteger(id) || id < 1) return undefined
   const v = state.get(governanceKeys.proposal(id))
@@ -213,6 +228,7 @@ function makeKeeper(ctx: KeeperContext): GovernanceKeeper {
         .filter((r) => tsaActiveAt(r, height))
         .map((r) => ({ id: r.id, certificate: r.certificate })),
     timestampAuthorities: () => readTimestampAuthorities(state),
+    organisationRolesAt: (orgId, height) => rolesAt(readOrganisationRoles(state, orgId), height),
   }
 }
 
@@ -284,6 +300,10 @@ function checkActionShape(ctx: TxContext, a: ProposalAction): void {
     case 'removeTimestampAuthority':
       id(a.value.id, 'TSA id')
       break
+    case 'setOrganisationRoles':
+      id(a.value.orgId, 'orgId')
+      if (new Set(a.value.roles).size !== a.value.roles.length) badProposal('a role is named twice')
+      break
   }
 }
 
@@ -296,6 +316,7 @@ function applyActions(ctx: TxContext, p: ProposalRecord, from: number): void {
   let records = readValidators(ctx.state)
   let schedule = readParams(ctx.state)
   let tsas = readTimestampAuthorities(ctx.state)
+  const roles = new Map<string, OrganisationRolesRecord>()
   const orgsAdded = new Set<string>()
   const orgsRemoved = new Set<string>()
   const orgKnown = (orgId: string) => orgsAdded.has(orgId) || identity.organisation(orgId) !== undefined
@@ -385,6 +406,19 @@ function applyActions(ctx: TxContext, p: ProposalRecord, from: number): void {
         tsas = tsas.map((x) => (x === r ? { ...x, removedFromHeight: from } : x))
         break
       }
+      case 'setOrganisationRoles': {
+        const { orgId, roles: r } = a.value
+        if (!orgKnown(orgId) || orgsRemoved.has(orgId)) fail('IDENTITY_ORG_NOT_FOUND', undefined, { orgId })
+        const prev = roles.get(orgId) ?? readOrganisationRoles(ctx.state, orgId) ?? { orgId, changes: [] }
+        const changes = [...prev.changes.filter((c) => c.fromHeight !== from), { fromHeight: from, roles: [...r] }]
+        changes.sort((x, y) => x.fromHeight - y.fromHeight)
+        // The entry in force now and later ones are all that can still matter.
+        while (changes.length > 1 && changes[1]!.fromHeight <= ctx.height) changes.shift()
+        if (changes.length > GOVERNANCE_LIMITS.powerChangesPerValidator)
+          fail('GOV_TOO_MANY_CHANGES', 'too many scheduled role changes', { orgId })
+        roles.set(orgId, { orgId, changes })
+        break
+      }
     }
   }
   // Every height from `from` on must still have a validator with power.
@@ -409,6 +443,8 @@ function applyActions(ctx: TxContext, p: ProposalRecord, from: number): void {
   ctx.state.set(governanceKeys.params(), encode(ParamsSchedule, schedule))
   if (p.actions.some((a) => a.type === 'addTimestampAuthority' || a.type === 'removeTimestampAuthority'))
     ctx.state.set(governanceKeys.timestampAuthorities(), encode(TimestampAuthorities, tsas))
+  for (const [orgId, r] of roles)
+    ctx.state.set(governanceKeys.organisationRoles(orgId), encode(OrganisationRolesRecord, r))
 }
 
 /** Counts the votes of active organisations; decides when the outcome is settled. */
@@ -621,6 +657,8 @@ export function renderAction(a: ProposalAction): ProposalActionView {
       return { type: a.type, id: a.value.id, certificate: toHex(a.value.certificate) }
     case 'removeTimestampAuthority':
       return { type: a.type, ...a.value }
+    case 'setOrganisationRoles':
+      return { type: a.type, orgId: a.value.orgId, roles: [...a.value.roles] }
   }
 }
 
@@ -689,6 +727,7 @@ export function renderGovernanceState(key: Uint8Array, value: Uint8Array): unkno
     return { ...e, submitter: toHex(e.submitter), txHash: toHex(e.txHash), evidence: toHex(e.evidence) }
   }
   if (k.startsWith('next-proposal-id')) return decode(u64, value)
+  if (k.startsWith('roles/')) return decode(OrganisationRolesRecord, value)
   if (k.startsWith('tsa'))
     return decode(TimestampAuthorities, value).map((r) => renderTimestampAuthority(r, Number.MAX_SAFE_INTEGER))
   return { hex: toHex(value) }

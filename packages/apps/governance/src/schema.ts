@@ -63,6 +63,14 @@ export const GOVERNANCE_LIMITS = {
   tsaCertificateBytes: 4096,
 } as const
 
+/**
+ * Roles the consortium grants an organisation beyond being a member, checked by the modules that
+ * need them: a notary office (公证机构) and a forensic examination centre (司法鉴定机构) attest
+ * evidence; a court (法院) may attest too. Append only.
+ */
+export const ORGANISATION_ROLES = ['notary', 'forensic', 'court'] as const
+export type OrganisationRole = (typeof ORGANISATION_ROLES)[number]
+
 const id = string(IDENTITY_LIMITS.idBytes)
 
 /** An organisation joining the consortium (its codec belongs to identity, which records it). */
@@ -97,6 +105,8 @@ export const ProposalAction = union({
   /** A time-stamping authority (RFC 3161) whose tokens evidence accepts, by its DER certificate. */
   addTimestampAuthority: struct({ id, certificate: bytes(4096) }),
   removeTimestampAuthority: struct({ id }),
+  /** The consortium roles an organisation holds (replaces its list; empty clears it). */
+  setOrganisationRoles: struct({ orgId: id, roles: vec(literals(ORGANISATION_ROLES), ORGANISATION_ROLES.length) }),
 })
 export type ProposalAction = codec.Infer<typeof ProposalAction>
 
@@ -192,6 +202,16 @@ export type ChainParamsValue = codec.Infer<typeof ChainParamsCodec>
 export const ParamsSchedule = vec(struct({ fromHeight: u64, params: ChainParamsCodec }), 8)
 export type ParamsSchedule = codec.Infer<typeof ParamsSchedule>
 
+/** An organisation's consortium roles from `fromHeight` (the latest entry ≤ a height is in force). */
+export const OrganisationRolesRecord = struct({
+  orgId: id,
+  changes: vec(
+    struct({ fromHeight: u64, roles: vec(literals(ORGANISATION_ROLES), ORGANISATION_ROLES.length) }),
+    GOVERNANCE_LIMITS.powerChangesPerValidator,
+  ),
+})
+export type OrganisationRolesRecord = codec.Infer<typeof OrganisationRolesRecord>
+
 /**
  * A time-stamping authority the consortium trusts from `fromHeight` (until `removedFromHeight`).
  * Its certificate's checks (RFC 3161 §2.3) ran when the proposal was made.
@@ -247,6 +267,8 @@ export const governanceKeys = {
   validators: (): Uint8Array => utf8('validators'),
   /** vec({fromHeight, params}) of the chain parameters in force. */
   params: (): Uint8Array => utf8('params'),
+  /** OrganisationRolesRecord of one organisation. */
+  organisationRoles: (orgId: string): Uint8Array => utf8(`roles/${orgId}`),
   /** vec(TimestampAuthorityRecord) in registration order. */
   timestampAuthorities: (): Uint8Array => utf8('tsa'),
   /** One evidence per (validator, height, round, type). */

@@ -6,7 +6,7 @@
 import { Hex32, HexBytes, Int, Nullable, StringEnum } from '@govchain/app/route-kit'
 import { ADMIN_LEVELS } from '@govchain/core'
 import { type Static, Type } from '@sinclair/typebox'
-import { PROPOSAL_STATUSES } from './schema.ts'
+import { ORGANISATION_ROLES, PROPOSAL_STATUSES } from './schema.ts'
 
 const action = <T extends string, P extends Parameters<typeof Type.Object>[0]>(type: T, properties: P) =>
   Type.Object({ type: Type.Literal(type), ...properties })
@@ -46,6 +46,7 @@ export const ProposalActionView = Type.Union([
   }),
   action('addTimestampAuthority', { id: Type.String(), certificate: HexBytes }),
   action('removeTimestampAuthority', { id: Type.String() }),
+  action('setOrganisationRoles', { orgId: Type.String(), roles: Type.Array(StringEnum(ORGANISATION_ROLES)) }),
 ])
 export type ProposalActionView = Static<typeof ProposalActionView>
 
