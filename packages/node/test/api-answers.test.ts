@@ -281,7 +281,13 @@ describe('answers validate against their schemas (recorded chain)', () => {
     const bought = (await h.call('invoiceList', `/v1/invoice/invoices?buyer=${byCode.invoice.buyer.code}&limit=1`))
       .body as Json
     assert.equal(bought.items[0].number, '00000001')
-    await h.call('invoiceIssuer', `/v1/invoice/issuers/${seller}?prove=true`)
+    const issuer = (await h.call('invoiceIssuer', `/v1/invoice/issuers/${seller}?prove=true`)).body as Json
+    // What the portal shows an enterprise that logs in with its DID: the issuers it signs for.
+    const mine = (await h.call('invoiceIssuersByDid', `/v1/invoice/issuers?did=${issuer.issuer.did}`)).body as Json
+    assert.deepEqual(
+      mine.items.map((x: Json) => x.code),
+      [seller],
+    )
     const check = (
       await h.call('invoiceVerify', '/v1/invoice/verify', {
         file: {

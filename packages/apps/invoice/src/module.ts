@@ -208,6 +208,7 @@ export const invoiceModule = {
       if (ctx.state.has(INVOICE_KEYS.issuer(a.code))) ctx.fail('INVOICE_ISSUER_EXISTS', undefined, { code: a.code })
       const r: InvoiceIssuerRecord = { ...a, quota: 0, issued: 0, registeredBy: org, height: ctx.height }
       ctx.state.set(INVOICE_KEYS.issuer(a.code), codec.encode(InvoiceIssuerRecord, r))
+      ctx.index(concatBytes(INVOICE_INDEX.issuersByDid(a.did), utf8(a.code)), utf8(a.code))
       ctx.emit('registered', { code: a.code, kind: a.kind })
     }),
     setQuota: handler(InvoiceSetQuotaArgs, (ctx, a) => {

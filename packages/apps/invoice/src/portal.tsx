@@ -1,8 +1,13 @@
 /**
- * The invoice application's portal page (`@govchain/invoice/portal`, ADR 0020): 发票查验 for
- * anyone holding an invoice file (the check runs on the node against the chain's record and
- * again in the browser against the record it returned), and the invoices of a seller or a buyer,
- * page by page. Issuing, reversing and claiming are the CLI's (`govchain invoice …`) for now.
+ * The invoice application's portal page (`@govchain/invoice/portal`, ADR 0020):
+ *
+ *   开具发票   an enterprise (or receipt unit) logged in with its DID issues an invoice: the lines
+ *              are entered here, the amounts reach the chain only as a salted commitment, and the
+ *              invoice file (JSON) is handed to the buyer
+ *   发票查验   anyone holding an invoice file checks it (on the node against the chain's record, and
+ *              again in the browser against the record it returned); a registered buyer's finance
+ *              officer then claims it (报销入账) — a second claim is refused with the reason
+ *   发票列表   the invoices of a seller or a buyer (defaulting to the logged-in enterprise), page by page
  */
 import {
   ActionButton,
@@ -15,9 +20,10 @@ import {
   qs,
   withMessages,
 } from '@govchain/portal-kit'
-import { type FormEvent, useState } from 'react'
-import { checkInvoiceFile, type InvoiceFile } from './client.ts'
-import type { InvoiceCheckAnswer, InvoicePage, InvoiceView } from './views.ts'
+import { type FormEvent, useEffect, useState } from 'react'
+import { checkInvoiceFile, type InvoiceFile, invoiceClaim, invoiceIssue } from './client.ts'
+import type { InvoiceLine } from './schema.ts'
+import type { InvoiceCheckAnswer, InvoicePage, InvoiceView, IssuersAnswer } from './views.ts'
 
 export const INVOICE_MESSAGES = {
   'invoice.title': ['电子发票与财政票据', 'E-invoices and government receipts'],
@@ -51,6 +57,45 @@ export const INVOICE_MESSAGES = {
   'invoice.status.issued': ['正常', 'Issued'],
   'invoice.status.reversed': ['已红冲', 'Reversed'],
   'invoice.claimedShort': ['已报销', 'Claimed'],
+  'invoice.issue': ['开具发票', 'Issue an invoice'],
+  'invoice.issue.hint': [
+    '以企业身份登录后开具；金额与明细只在发票文件中，链上只有加盐承诺。开具后把发票文件交给购买方。',
+    'Log in as the enterprise; amounts and lines stay in the invoice file, the chain holds a salted commitment. Give the file to the buyer.',
+  ],
+  'invoice.issue.notIssuer': [
+    '当前身份不是已登记的开票单位（由税务部门登记）。',
+    'This identity is not a registered issuer (the tax department registers them).',
+  ],
+  'invoice.issue.seller': ['销售方', 'Seller'],
+  'invoice.issue.quota': ['已开 {issued} / 额度 {quota}', '{issued} issued of a quota of {quota}'],
+  'invoice.issue.buyerKind': ['购买方类型', 'Buyer'],
+  'invoice.issue.buyerEnterprise': ['企业（统一社会信用代码）', 'Enterprise (credit code)'],
+  'invoice.issue.buyerPerson': ['个人（钱包 DID）', 'Person (wallet DID)'],
+  'invoice.issue.buyerId': ['购买方代码或 DID', "Buyer's code or DID"],
+  'invoice.issue.buyerName': ['购买方名称', "Buyer's name"],
+  'invoice.issue.item': ['项目名称', 'Item'],
+  'invoice.issue.quantity': ['数量', 'Quantity'],
+  'invoice.issue.price': ['单价（元）', 'Unit price (yuan)'],
+  'invoice.issue.rate': ['税率', 'Tax rate'],
+  'invoice.issue.addLine': ['增加一行', 'Add a line'],
+  'invoice.issue.total': ['合计 ¥{amount}，税额 ¥{tax}', 'Total ¥{amount}, tax ¥{tax}'],
+  'invoice.issue.go': ['签名开具', 'Sign and issue'],
+  'invoice.issue.done': [
+    '已开具 {number}：请把发票文件交给购买方。',
+    'Issued {number}: give the invoice file to the buyer.',
+  ],
+  'invoice.issue.download': ['下载发票文件（JSON）', 'Download the invoice file (JSON)'],
+  'invoice.claim': ['报销入账', 'Claim for reimbursement'],
+  'invoice.claim.as': ['以 {name} 入账', 'Book as {name}'],
+  'invoice.claim.ref': ['报销单号', 'Claim reference'],
+  'invoice.claim.ok': [
+    '已入账：该发票已被锁定，其他单位不能再报销。',
+    'Booked: the invoice is locked; no one can claim it again.',
+  ],
+  'invoice.claim.refused': [
+    '报销被拒绝：该发票已被报销入账（一票不能多报）。',
+    'Claim refused: the invoice was claimed already (it cannot be claimed twice).',
+  ],
 } as const satisfies Messages
 
 const { useApp } = withMessages(INVOICE_MESSAGES)
@@ -66,11 +111,279 @@ const REASONS: Record<string, [string, string]> = {
   INVOICE_NOT_FOUND: ['链上无此发票代码与号码', 'no invoice with this code and number'],
 }
 
-function VerifyPanel() {
+/** The issuers the logged-in DID signs for (none for officers and citizens without one). */
+function useMyIssuers(): IssuersAnswer['items'] {
+  const { client, identity, reloadKey } = useApp()
+  const [items, setItems] = useState<IssuersAnswer['items']>([])
+  const did = identity?.did
+  // biome-ignore lint/correctness/useExhaustiveDependencies: reloadKey reloads after a fail-over retry
+  useEffect(() => {
+    setItems([])
+    if (did === undefined) return
+    void callJson<IssuersAnswer>(client.url, 'GET', `/v1/invoice/issuers${qs({ did })}`)
+      .then((a) => setItems(a.items))
+      .catch(() => setItems([]))
+  }, [did, client, reloadKey])
+  return items
+}
+
+const TAX_RATES = ['13%', '9%', '6%', '3%', '1%', '0%'] as const
+
+interface LineDraft {
+  item: string
+  quantity: string
+  price: string
+  rate: string
+}
+
+/** A line as the file holds it: fen, tax rounded to the fen. */
+function toLine(d: LineDraft): InvoiceLine {
+  const amountFen = Math.round(Number(d.quantity) * Number(d.price) * 100)
+  const taxFen = Math.round((amountFen * Number.parseFloat(d.rate)) / 100)
+  return {
+    item: d.item.trim(),
+    quantity: d.quantity.trim(),
+    unitPriceFen: Math.round(Number(d.price) * 100),
+    amountFen,
+    taxRate: d.rate,
+    taxFen,
+  }
+}
+
+/** A 数电 invoice number: 20 digits, date and time then random digits. */
+function newInvoiceNumber(): string {
+  const now = new Date()
+  const stamp = now
+    .toISOString()
+    .replace(/[^0-9]/g, '')
+    .slice(2, 14)
+  const r = new Uint32Array(2)
+  crypto.getRandomValues(r)
+  return (stamp + String(r[0]! % 10_000).padStart(4, '0') + String(r[1]! % 10_000).padStart(4, '0')).slice(0, 20)
+}
+
+function IssuePanel({ issuers }: { issuers: IssuersAnswer['items'] }) {
+  const { t, submit } = useApp()
+  const [seller, setSeller] = useState(0)
+  const [buyerKind, setBuyerKind] = useState<'enterprise' | 'person'>('enterprise')
+  const [buyerId, setBuyerId] = useState('')
+  const [buyerName, setBuyerName] = useState('')
+  const [lines, setLines] = useState<LineDraft[]>([{ item: '', quantity: '1', price: '', rate: '6%' }])
+  const [issued, setIssued] = useState<{ file: InvoiceFile; url: string } | undefined>()
+  const [error, setError] = useState<unknown>()
+  const me = issuers[seller]
+  if (me === undefined) return null
+  const parsed = lines.map(toLine)
+  const valid =
+    parsed.every((l) => l.item !== '' && l.amountFen > 0) && buyerId.trim() !== '' && buyerName.trim() !== ''
+  const total = parsed.reduce((n, l) => n + l.amountFen, 0)
+  const tax = parsed.reduce((n, l) => n + l.taxFen, 0)
+  const set = (i: number, patch: Partial<LineDraft>) =>
+    setLines((old) => old.map((l, j) => (j === i ? { ...l, ...patch } : l)))
+  const run = async () => {
+    setError(undefined)
+    setIssued(undefined)
+    let file: InvoiceFile | undefined
+    await submit((s) => {
+      const built = invoiceIssue({
+        ...s,
+        kind: me.kind === 'enterprise' ? 'invoice' : 'receipt',
+        code: '0',
+        number: newInvoiceNumber(),
+        seller: { code: me.code, name: me.name },
+        buyer:
+          buyerKind === 'enterprise'
+            ? { kind: 'enterprise', code: buyerId.trim(), name: buyerName.trim() }
+            : { kind: 'person', did: buyerId.trim(), name: buyerName.trim() },
+        date: new Date().toISOString().slice(0, 10),
+        lines: parsed,
+      })
+      file = built.file
+      return built.tx
+    })
+    if (file === undefined) return
+    const text = `${JSON.stringify(file, null, 2)}\n`
+    setIssued({ file, url: URL.createObjectURL(new Blob([text], { type: 'application/json' })) })
+  }
+  const yuan = (fen: number) => (fen / 100).toFixed(2)
+  return (
+    <Card title={t('invoice.issue')}>
+      <p className="muted">{t('invoice.issue.hint')}</p>
+      <label>
+        {t('invoice.issue.seller')}{' '}
+        <select value={seller} onChange={(e) => setSeller(Number(e.target.value))} data-testid="invoice-issue-seller">
+          {issuers.map((x, i) => (
+            <option key={x.code} value={i}>
+              {x.name} {x.code}
+            </option>
+          ))}
+        </select>
+      </label>
+      <p className="muted small">{t('invoice.issue.quota', { issued: me.issued, quota: me.quota })}</p>
+      <label>
+        {t('invoice.issue.buyerKind')}{' '}
+        <select
+          value={buyerKind}
+          onChange={(e) => setBuyerKind(e.target.value as 'enterprise' | 'person')}
+          data-testid="invoice-issue-buyer-kind"
+        >
+          <option value="enterprise">{t('invoice.issue.buyerEnterprise')}</option>
+          <option value="person">{t('invoice.issue.buyerPerson')}</option>
+        </select>
+      </label>
+      <label>
+        {t('invoice.issue.buyerId')}{' '}
+        <input value={buyerId} onChange={(e) => setBuyerId(e.target.value)} data-testid="invoice-issue-buyer" />
+      </label>
+      <label>
+        {t('invoice.issue.buyerName')}{' '}
+        <input
+          value={buyerName}
+          onChange={(e) => setBuyerName(e.target.value)}
+          data-testid="invoice-issue-buyer-name"
+        />
+      </label>
+      <table className="table">
+        <thead>
+          <tr>
+            <th>{t('invoice.issue.item')}</th>
+            <th>{t('invoice.issue.quantity')}</th>
+            <th>{t('invoice.issue.price')}</th>
+            <th>{t('invoice.issue.rate')}</th>
+          </tr>
+        </thead>
+        <tbody>
+          {lines.map((l, i) => (
+            // biome-ignore lint/suspicious/noArrayIndexKey: lines are edited in place, never reordered
+            <tr key={i}>
+              <td>
+                <input
+                  value={l.item}
+                  onChange={(e) => set(i, { item: e.target.value })}
+                  data-testid={`invoice-line-item-${i}`}
+                />
+              </td>
+              <td>
+                <input
+                  value={l.quantity}
+                  inputMode="decimal"
+                  onChange={(e) => set(i, { quantity: e.target.value })}
+                  data-testid={`invoice-line-quantity-${i}`}
+                />
+              </td>
+              <td>
+                <input
+                  value={l.price}
+                  inputMode="decimal"
+                  onChange={(e) => set(i, { price: e.target.value })}
+                  data-testid={`invoice-line-price-${i}`}
+                />
+              </td>
+              <td>
+                <select
+                  value={l.rate}
+                  onChange={(e) => set(i, { rate: e.target.value })}
+                  data-testid={`invoice-line-rate-${i}`}
+                >
+                  {TAX_RATES.map((r) => (
+                    <option key={r} value={r}>
+                      {r}
+                    </option>
+                  ))}
+                </select>
+              </td>
+            </tr>
+          ))}
+        </tbody>
+      </table>
+      <button
+        type="button"
+        className="btn btn-plain"
+        onClick={() => setLines((old) => [...old, { item: '', quantity: '1', price: '', rate: '6%' }])}
+      >
+        {t('invoice.issue.addLine')}
+      </button>
+      <p data-testid="invoice-issue-total">{t('invoice.issue.total', { amount: yuan(total), tax: yuan(tax) })}</p>
+      <ActionButton kind="primary" onRun={run} onError={setError} testId="invoice-issue" disabled={!valid}>
+        {t('invoice.issue.go')}
+      </ActionButton>
+      {error !== undefined && <ErrorBox error={error} />}
+      {issued !== undefined && (
+        <div data-testid="invoice-issued" data-number={issued.file.number} role="status">
+          <Badge tone="ok">{t('invoice.issue.done', { number: issued.file.number })}</Badge>{' '}
+          <a href={issued.url} download={`invoice-${issued.file.number}.json`} data-testid="invoice-issued-download">
+            {t('invoice.issue.download')}
+          </a>
+        </div>
+      )}
+    </Card>
+  )
+}
+
+/** The claim of a checked invoice by one of the logged-in enterprise's registered codes. */
+function ClaimBox({ file, issuers }: { file: InvoiceFile; issuers: IssuersAnswer['items'] }) {
+  const { t, submit, errText } = useApp()
+  const [as, setAs] = useState(0)
+  const [ref, setRef] = useState(`BX-${file.number.slice(-8)}`)
+  const [state, setState] = useState<'ok' | { refused: boolean; text: string } | undefined>()
+  const me = issuers[as]
+  if (me === undefined) return null
+  const run = async () => {
+    setState(undefined)
+    try {
+      await submit((s) =>
+        invoiceClaim({ ...s, code: file.code, number: file.number, claimantCode: me.code, claimRef: ref }),
+      )
+      setState('ok')
+    } catch (e) {
+      const code = (e as { code?: string }).code
+      setState({ refused: code === 'INVOICE_ALREADY_CLAIMED', text: errText(e) })
+    }
+  }
+  return (
+    <div className="row" data-testid="invoice-claim-box">
+      <strong>{t('invoice.claim')}</strong>
+      {issuers.length > 1 && (
+        <select value={as} onChange={(e) => setAs(Number(e.target.value))}>
+          {issuers.map((x, i) => (
+            <option key={x.code} value={i}>
+              {t('invoice.claim.as', { name: x.name })}
+            </option>
+          ))}
+        </select>
+      )}
+      <label>
+        {t('invoice.claim.ref')}{' '}
+        <input value={ref} onChange={(e) => setRef(e.target.value)} data-testid="invoice-claim-ref" />
+      </label>
+      <ActionButton kind="primary" onRun={run} testId="invoice-claim">
+        {t('invoice.claim.as', { name: me.name })}
+      </ActionButton>
+      {state === 'ok' && (
+        <p className="alert alert-ok" role="status" data-testid="invoice-claim-ok">
+          {t('invoice.claim.ok')}
+        </p>
+      )}
+      {state !== undefined && state !== 'ok' && (
+        <p
+          className="alert alert-bad"
+          role="alert"
+          data-testid="invoice-claim-error"
+          data-refused={String(state.refused)}
+        >
+          {state.refused ? `${t('invoice.claim.refused')} ` : ''}
+          {state.text}
+        </p>
+      )}
+    </div>
+  )
+}
+
+function VerifyPanel({ issuers }: { issuers: IssuersAnswer['items'] }) {
   const { t, lang, client, suite } = useApp()
   const [text, setText] = useState('')
   const [result, setResult] = useState<
-    { answer: InvoiceCheckAnswer; browser: InvoiceCheckAnswer['verdict'] } | undefined
+    { answer: InvoiceCheckAnswer; browser: InvoiceCheckAnswer['verdict']; file: InvoiceFile } | undefined
   >()
   const [error, setError] = useState<unknown>()
   const run = async () => {
@@ -86,7 +399,7 @@ function VerifyPanel() {
     const answer = await callJson<InvoiceCheckAnswer>(client.url, 'POST', '/v1/invoice/verify', { file })
     // The node's answer is data; the verdict is recomputed here from the record it returned.
     const again = checkInvoiceFile(suite, file, answer.invoice ?? undefined)
-    setResult({ answer, browser: again.verdict })
+    setResult({ answer, browser: again.verdict, file })
   }
   const verdict = result?.answer.verdict
   return (
@@ -128,16 +441,21 @@ function VerifyPanel() {
             </p>
           )}
           <p className="muted small">{t('invoice.browserCheck', { result: t(`invoice.verdict.${result.browser}`) })}</p>
+          {verdict === 'valid' && result.browser === 'valid' && <ClaimBox file={result.file} issuers={issuers} />}
         </div>
       )}
     </Card>
   )
 }
 
-function ListPanel() {
+function ListPanel({ issuers }: { issuers: IssuersAnswer['items'] }) {
   const { t, client } = useApp()
   const [by, setBy] = useState<'seller' | 'buyer'>('buyer')
   const [who, setWho] = useState('')
+  const mine = issuers[0]?.code
+  useEffect(() => {
+    if (mine !== undefined) setWho((w) => (w === '' ? mine : w))
+  }, [mine])
   const [items, setItems] = useState<InvoiceView[]>([])
   const [next, setNext] = useState<string | null>(null)
   const [error, setError] = useState<unknown>()
@@ -193,13 +511,19 @@ function ListPanel() {
 }
 
 export function InvoicePortalPage() {
-  const { t } = useApp()
+  const { t, identity } = useApp()
+  const issuers = useMyIssuers()
   return (
     <div className="page">
       <h1>{t('invoice.title')}</h1>
       <p className="lead">{t('invoice.lead')}</p>
-      <VerifyPanel />
-      <ListPanel />
+      {issuers.length > 0 ? (
+        <IssuePanel issuers={issuers} />
+      ) : (
+        identity?.kind === 'enterprise' && <p className="muted">{t('invoice.issue.notIssuer')}</p>
+      )}
+      <VerifyPanel issuers={issuers} />
+      <ListPanel issuers={issuers} />
     </div>
   )
 }
@@ -208,10 +532,10 @@ export const invoicePages: readonly PortalPage[] = [
   {
     path: '/invoice',
     nav: {
-      label: { zh: '发票查验', en: 'Invoices' },
+      label: { zh: '电子发票', en: 'Invoices' },
       description: {
-        zh: '电子发票与财政票据：查验真伪与状态，防止一票多报',
-        en: 'E-invoices and government receipts: check them, and stop double claims',
+        zh: '电子发票与财政票据：开具、查验、报销入账，一票不能多报',
+        en: 'E-invoices and government receipts: issue, check, claim — never twice',
       },
       icon: '票',
     },

@@ -26,7 +26,7 @@ import {
   InvoiceRecord,
 } from './schema.ts'
 
-import { InvoiceAnswer, InvoiceCheckAnswer, InvoicePage, IssuerAnswer } from './views.ts'
+import { InvoiceAnswer, InvoiceCheckAnswer, InvoicePage, IssuerAnswer, IssuersAnswer } from './views.ts'
 
 const LIST_LIMIT_MAX = 200
 const CODE = { type: 'string', pattern: INVOICE_CODE_PATTERN.source }
@@ -80,6 +80,25 @@ const FILE_SCHEMA = {
 }
 
 export const INVOICE_ROUTES: RouteSpec[] = [
+  {
+    method: 'GET',
+    url: '/v1/invoice/issuers',
+    operationId: 'invoiceIssuersByDid',
+    summary: 'The issuers (enterprises, receipt units) a DID signs for',
+    description: 'What an enterprise that logs in with its DID may issue and claim as; seek cursor (`next`).',
+    tag: INVOICE_MODULE,
+    querystring: {
+      type: 'object',
+      required: ['did'],
+      additionalProperties: false,
+      properties: {
+        did: { type: 'string', maxLength: 128 },
+        after: { type: 'string', maxLength: 64 },
+        limit: { type: 'integer', minimum: 1, maximum: 100 },
+      },
+    },
+    responses: { 200: { description: 'issuers', schema: IssuersAnswer }, 400: INVALID, 500: INTERNAL },
+  },
   {
     method: 'GET',
     url: '/v1/invoice/issuers/:code',
@@ -170,6 +189,25 @@ export function invoiceApi(ctx: ModuleApiContext): ApiExtension {
     name: INVOICE_MODULE,
     routes: INVOICE_ROUTES,
     register(app, spec) {
+      app.route<{ Querystring: { did: string; after?: string; limit?: number } }>({
+        ...spec('invoiceIssuersByDid'),
+        handler: async (request) => {
+          const q = request.query
+          const page = seekPage({
+            scan: (pre, n, from) => ctx.scanIndex(pre, n, from),
+            prefix: concatBytes(utf8(`${INVOICE_MODULE}/`), INVOICE_INDEX.issuersByDid(q.did)),
+            after: q.after === undefined ? undefined : utf8(q.after),
+            limit: q.limit ?? 50,
+            take: ({ value }) => {
+              const s = ctx.state(INVOICE_MODULE, INVOICE_KEYS.issuer(new TextDecoder().decode(value)), {
+                prove: false,
+              })
+              return s.value === undefined ? undefined : renderIssuer(codec.decode(InvoiceIssuerRecord, s.value))
+            },
+          })
+          return { items: page.items, next: page.next === null ? null : new TextDecoder().decode(page.next) }
+        },
+      })
       app.route<{ Params: { code: string }; Querystring: { prove?: string } }>({
         ...spec('invoiceIssuer'),
         handler: async (request) => {

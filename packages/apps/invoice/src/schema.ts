@@ -223,6 +223,8 @@ export const INVOICE_KEYS = {
 export const INVOICE_INDEX = {
   bySeller: (sellerCode: string): Uint8Array => utf8(`s/${sellerCode}/`),
   byBuyer: (buyer: string): Uint8Array => utf8(`b/${buyer}/`),
+  /** Issuers by the DID that signs for them: what the portal shows an enterprise that logs in. */
+  issuersByDid: (did: string): Uint8Array => utf8(`d/${did}/`),
 } as const
 
 /** The buyer's index name: its credit code or its DID. */

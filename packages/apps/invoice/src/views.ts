@@ -39,6 +39,8 @@ export const InvoiceView = Type.Object({
 })
 export type InvoiceView = Static<typeof InvoiceView>
 export const IssuerAnswer = Type.Object({ issuer: IssuerView, state: StateSchema })
+export const IssuersAnswer = Type.Object({ items: Type.Array(IssuerView), next: Nullable(Type.String()) })
+export type IssuersAnswer = Static<typeof IssuersAnswer>
 export const InvoiceAnswer = Type.Object({ invoice: InvoiceView, state: StateSchema })
 export const InvoicePage = Type.Object({ items: Type.Array(InvoiceView), next: Nullable(Type.String()) })
 export type InvoicePage = Static<typeof InvoicePage>

@@ -15,6 +15,7 @@ import type { NetworkFile } from '@govchain/node'
 import { createClient, identity } from '@govchain/sdk'
 import { type PortalServer, servePortal } from '../portal-server.ts'
 import { type GatewayProcess, startGatewayProcess } from './gateway-procs.ts'
+import { seedInvoiceDemo } from './invoice.ts'
 import { seedLicenseDemo } from './license.ts'
 import { seedServiceDemo } from './service.ts'
 import { requestHousingGrants, seedSharingDemo } from './sharing.ts'
@@ -83,6 +84,11 @@ export async function startDemo(opts: {
       await seedServiceDemo({ net, log })
     } catch (e) {
       log(`service hall not seeded: ${(e as Error).message}`)
+    }
+    try {
+      await seedInvoiceDemo({ net, dir, log })
+    } catch (e) {
+      log(`e-invoices not seeded: ${(e as Error).message}`)
     }
     marker = { ...marker, ...(await seedCitizen(dir, net, people[0], log)) }
     writeFileSync(markerPath, `${JSON.stringify(marker, null, 2)}\n`, { mode: 0o600 })
