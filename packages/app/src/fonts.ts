@@ -12,8 +12,30 @@ const CJK_FONTS: readonly { path: string; family?: string }[] = [
   { path: '/usr/share/fonts/truetype/wqy/wqy-zenhei.ttc', family: 'WenQuanYiZenHei' },
 ]
 
-export function findCjkFont(): { path: string; family?: string } | undefined {
+function findCjkFont(): { path: string; family?: string } | undefined {
   const env = process.env.GOVCHAIN_CJK_FONT
   if (env !== undefined && env !== '' && existsSync(env)) return { path: env }
   return CJK_FONTS.find((f) => existsSync(f.path))
+}
+
+/** What selectCjkFont needs of a PDFKit document (structural: this package does not load pdfkit). */
+interface FontTarget {
+  registerFont(name: string, src: string, family?: string): unknown
+  font(name: string): unknown
+}
+
+/**
+ * Selects the CJK font on a PDFKit document when the machine has one (findCjkFont), else
+ * Helvetica; returns whether Chinese text can be printed.
+ */
+export function selectCjkFont(doc: FontTarget): boolean {
+  const font = findCjkFont()
+  if (font === undefined) {
+    doc.font('Helvetica')
+    return false
+  }
+  if (font.family === undefined) doc.registerFont('cjk', font.path)
+  else doc.registerFont('cjk', font.path, font.family)
+  doc.font('cjk')
+  return true
 }

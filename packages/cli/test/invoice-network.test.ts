@@ -4,10 +4,11 @@
  * seller issues from a draft and hands the buyer the invoice file; 查验 says valid; the buyer
  * claims; a second claim is refused with INVOICE_ALREADY_CLAIMED; a file with a changed amount
  * fails 查验; reversal is refused while claimed, allowed after release, and the file then
- * verifies as void; listings page through the node's index.
+ * verifies as void; listings page through the node's index. The printed invoice (--pdf) carries
+ * the file in its QR: read back from the rendered page, it checks valid (verify --qr).
  */
 import assert from 'node:assert/strict'
-import { spawn } from 'node:child_process'
+import { execFileSync, spawn } from 'node:child_process'
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
@@ -16,9 +17,15 @@ import { fileURLToPath } from 'node:url'
 import { demoCreditCode, encode, getSuite, toHex } from '@govchain/core'
 import { CreateDidArgs, deriveDid } from '@govchain/identity/schema'
 import { buildTx } from '@govchain/sdk'
+import jsQRModule from 'jsqr'
+import { PNG } from 'pngjs'
 import { startNetwork, type TestNetwork, waitUntil } from '../src/testnet.ts'
 
 const suite = getSuite('intl')
+// jsqr is CommonJS: Node's ESM interop may hand over a namespace rather than the function.
+type JsQr = typeof import('jsqr').default
+const jsQR: JsQr = ((jsQRModule as unknown as { default?: JsQr }).default ?? jsQRModule) as JsQr
+
 const BIN = fileURLToPath(new URL('../bin/govchain.js', import.meta.url))
 
 function cli(url: string, args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
@@ -150,10 +157,21 @@ describe('e-invoices through the CLI on a 4-validator network (intl)', { timeout
       draft,
       '--out',
       fileOut,
+      '--pdf',
+      join(tmp, 'invoice.pdf'),
     ])
     assert.match(issued.stdout, /amount 12345\.00, tax 740\.70/)
     const verified = await ok(['invoice', 'verify', '--file', fileOut])
     assert.match(verified.stdout, /✔ valid/)
+    // The printed invoice: its text, and its QR read back from the rendered page, checked by --qr.
+    const pdfText = execFileSync('pdftotext', [join(tmp, 'invoice.pdf'), '-']).toString()
+    assert.match(pdfText, /电子发票/)
+    assert.match(pdfText, /价税合计.*13085\.70/)
+    execFileSync('pdftoppm', ['-png', '-r', '150', '-singlefile', join(tmp, 'invoice.pdf'), join(tmp, 'invoice-page')])
+    const png = PNG.sync.read(readFileSync(join(tmp, 'invoice-page.png')))
+    const scanned = jsQR(new Uint8ClampedArray(png.data), png.width, png.height)
+    assert.ok(scanned !== null, 'the QR on the rendered invoice decodes')
+    assert.match((await ok(['invoice', 'verify', '--qr', scanned.data])).stdout, /✔ valid/)
 
     // A changed amount (lines and totals kept consistent) fails 查验, exit code 1.
     const file = JSON.parse(readFileSync(fileOut, 'utf8'))

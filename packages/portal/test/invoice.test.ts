@@ -3,12 +3,15 @@
  * registered two demo enterprises (seedInvoiceDemo). The seller logs in with its DID and issues
  * an invoice on the page (the amounts stay in the file); the buyer's finance officer sees it in
  * the buyer's list, checks the file, and claims it (报销入账); a second claim is refused and the
- * page says why (一票多报 stopped by the chain); a changed amount fails the check.
+ * page says why (一票多报 stopped by the chain); a picture of the invoice QR fills in the file; a
+ * changed amount fails the check.
  */
 import assert from 'node:assert/strict'
 import { readFileSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { after, before, test } from 'node:test'
+import { invoiceQr } from '@govchain/invoice/client'
+import QRCode from 'qrcode'
 import { type DemoEnterprise, seedInvoiceDemo } from '../../cli/src/demo/invoice.ts'
 import { type PortalFixture, startPortalFixture } from './helpers.ts'
 
@@ -83,6 +86,19 @@ test('issue → the buyer sees it → claim → a second claim is refused with t
   await page.getByTestId('invoice-verify').click()
   await page.getByTestId('invoice-claimed').waitFor()
   assert.match((await page.getByTestId('invoice-claimed').textContent()) ?? '', new RegExp(buyer.code))
+
+  // From paper: a picture of the printed QR fills in the file, which checks valid (and claimed).
+  const png = await QRCode.toBuffer(invoiceQr(file), { errorCorrectionLevel: 'M', scale: 4, margin: 2 })
+  await page.getByTestId('invoice-text').fill('')
+  await page.getByTestId('invoice-qr-image').setInputFiles({ name: 'qr.png', mimeType: 'image/png', buffer: png })
+  await page.waitForFunction(() =>
+    (document.querySelector('[data-testid="invoice-text"]') as HTMLTextAreaElement | null)?.value.includes(
+      'govchain-invoice/1',
+    ),
+  )
+  await page.getByTestId('invoice-verify').click()
+  await page.locator('[data-testid="invoice-verdict"][data-verdict="valid"]').waitFor()
+  await page.getByTestId('invoice-claimed').waitFor()
 
   // A changed amount does not open the commitment.
   const forged = join(f.net.dir, 'forged-invoice.json')

@@ -5,7 +5,7 @@
  * proof, so a court checks a file against the printed page offline (certificate.ts). The JSON
  * certificate, which also proves the timestamp, is what `--json` writes beside it.
  */
-import { findCjkFont } from '@govchain/app'
+import { selectCjkFont } from '@govchain/app'
 import PDFDocument from 'pdfkit'
 import QRCode from 'qrcode'
 import { type EvidenceCertificate, evidenceQr } from './certificate.ts'
@@ -38,7 +38,6 @@ export async function printEvidenceCertificate(
     scale: 4,
     type: 'png',
   })
-  const font = findCjkFont()
   const doc = new PDFDocument({
     size: 'A4',
     margin: 56,
@@ -51,17 +50,12 @@ export async function printEvidenceCertificate(
   const chunks: Buffer[] = []
   doc.on('data', (c: Buffer) => chunks.push(c))
   const done = new Promise<Buffer>((resolve) => doc.on('end', () => resolve(Buffer.concat(chunks))))
-  if (font !== undefined) {
-    if (font.family === undefined) doc.registerFont('cjk', font.path)
-    else doc.registerFont('cjk', font.path, font.family)
-    doc.font('cjk')
-  } else doc.font('Helvetica')
-  const zh = (cn: string, en: string) => (font === undefined ? en : `${cn} ${en}`)
+  const cjk = selectCjkFont(doc)
+  const zh = (cn: string, en: string) => (!cjk ? en : `${cn} ${en}`)
   const width = doc.page.width - 112
 
-  doc.fontSize(22).text(font === undefined ? 'Evidence certificate' : '电子存证证书', { align: 'center' })
-  if (font !== undefined)
-    doc.fontSize(11).fillColor('#555').text('Electronic evidence certificate', { align: 'center' })
+  doc.fontSize(22).text(!cjk ? 'Evidence certificate' : '电子存证证书', { align: 'center' })
+  if (cjk) doc.fontSize(11).fillColor('#555').text('Electronic evidence certificate', { align: 'center' })
   doc.fillColor('#000').moveDown(1.2)
   const row = (label: string, value: string) => {
     doc.fontSize(9).fillColor('#555').text(label)
@@ -75,7 +69,7 @@ export async function printEvidenceCertificate(
   row(zh('存证编号', 'Evidence id'), e.id)
   row(
     zh('存证类型', 'Kind'),
-    `${font === undefined ? '' : `${KIND_LABELS[e.kind] ?? e.kind} `}${e.kind}${e.type === 'batch' ? ` · batch of ${e.count}` : ''}`,
+    `${!cjk ? '' : `${KIND_LABELS[e.kind] ?? e.kind} `}${e.kind}${e.type === 'batch' ? ` · batch of ${e.count}` : ''}`,
   )
   row(
     zh(
@@ -119,7 +113,7 @@ export async function printEvidenceCertificate(
     .fontSize(9)
     .fillColor('#333')
     .text(
-      font === undefined
+      !cjk
         ? 'Scan to verify: the QR carries the record and its proof (state proof, block header, validator signatures). Check a file against it offline with `govchain evidence verify --qr`, or at the verify page.'
         : '扫码核验：二维码含链上记录及其证明（状态证明、区块头、验证节点签名），可离线核对文件（govchain evidence verify --qr 或核验页面）。',
       56,
@@ -130,5 +124,5 @@ export async function printEvidenceCertificate(
   if (opts.verifyUrl !== undefined) doc.text(`${zh('核验地址', 'Verify at')}: ${opts.verifyUrl}`, { width: side })
   doc.text(`${zh('证明高度', 'Proven at height')}: ${cert.record.height}`, { width: side })
   doc.end()
-  return { pdf: await done, qrPayload: payload, cjkFont: font !== undefined }
+  return { pdf: await done, qrPayload: payload, cjkFont: cjk }
 }

@@ -16,6 +16,7 @@ import type { CliContext } from '@govchain/app/cli'
 import { GovchainError } from '@govchain/core'
 import type { Command } from 'commander'
 import {
+  decodeInvoiceQr,
   type InvoiceFile,
   invoiceClaim,
   invoiceIssue,
@@ -24,6 +25,7 @@ import {
   invoiceReverse,
   invoiceSetQuota,
 } from './client.ts'
+import { printInvoicePdf } from './pdf.ts'
 import { type InvoiceLine, ISSUER_KINDS, REVERSE_REASONS } from './schema.ts'
 import type { InvoiceCheckAnswer, InvoicePage, InvoiceView } from './views.ts'
 
@@ -51,6 +53,14 @@ function printInvoice(out: (l: string) => void, v: InvoiceView): void {
   out(`status    ${v.status}${v.reverseReason === null ? '' : ` (${v.reverseReason})`}`)
   out(`claim     ${v.claim === null ? '—' : `${v.claim.claimantCode} ${v.claim.claimRef} at height ${v.claim.height}`}`)
   out(`issued    height ${v.issuedHeight}`)
+}
+
+async function writePdf(file: InvoiceFile, path: string, out: (l: string) => void): Promise<void> {
+  const printed = await printInvoicePdf(file)
+  writeFileSync(path, printed.pdf)
+  out(
+    `${path}: ${printed.pdf.length} bytes, QR ${printed.qrPayload.length} chars${printed.cjkFont ? '' : ' (no CJK font found: English labels)'}`,
+  )
 }
 
 export function registerCommands(program: Command, ctx: CliContext): void {
@@ -100,8 +110,9 @@ export function registerCommands(program: Command, ctx: CliContext): void {
       'JSON: {kind, code, number, seller:{code,name}, buyer:{kind,code|did,name}, date, lines:[…]}',
     )
     .requiredOption('--out <file>', 'where to write the invoice file')
+    .option('--pdf <file>', 'also print it as a PDF whose QR carries the file')
     .option('--node <urls>', NODE)
-    .action(async (o: { key: string; draft: string; out: string; node?: string }) => {
+    .action(async (o: { key: string; draft: string; out: string; pdf?: string; node?: string }) => {
       const d = readJson<
         Omit<InvoiceFile, 'format' | 'chainId' | 'amountFen' | 'taxFen' | 'salt'> & { lines: InvoiceLine[] }
       >(o.draft, 'draft')
@@ -110,6 +121,16 @@ export function registerCommands(program: Command, ctx: CliContext): void {
       await ctx.submitAndWait(client, tx)
       writeFileSync(o.out, `${JSON.stringify(file, null, 2)}\n`, { mode: 0o600 })
       out(`invoice file ${o.out} (amount ${(file.amountFen / 100).toFixed(2)}, tax ${(file.taxFen / 100).toFixed(2)})`)
+      if (o.pdf !== undefined) await writePdf(file, o.pdf, out)
+    })
+
+  cmd
+    .command('pdf')
+    .description('print an invoice file as a PDF (版式文件) whose QR carries the file')
+    .requiredOption('--file <file>', 'the invoice file (JSON)')
+    .requiredOption('--out <file>', 'the PDF to write')
+    .action(async (o: { file: string; out: string }) => {
+      await writePdf(readJson<InvoiceFile>(o.file, 'invoice file'), o.out, out)
     })
 
   cmd
@@ -156,11 +177,18 @@ export function registerCommands(program: Command, ctx: CliContext): void {
   cmd
     .command('verify')
     .description('查验: check an invoice file against the chain (exit 1 unless valid)')
-    .requiredOption('--file <file>', 'the invoice file')
+    .option('--file <file>', 'the invoice file')
+    .option('--qr <text|file>', 'the QR printed on the invoice PDF (GCI1:…), as text or a file holding it')
     .option('--json', 'print JSON')
     .option('--node <urls>', NODE)
-    .action(async (o: { file: string; json?: boolean; node?: string }) => {
-      const file = readJson<InvoiceFile>(o.file, 'invoice file')
+    .action(async (o: { file?: string; qr?: string; json?: boolean; node?: string }) => {
+      if ((o.file === undefined) === (o.qr === undefined)) {
+        throw new GovchainError('INVALID_ARGUMENT', 'give --file or --qr')
+      }
+      const file =
+        o.file !== undefined
+          ? readJson<InvoiceFile>(o.file, 'invoice file')
+          : decodeInvoiceQr(o.qr!.startsWith('GCI1:') ? o.qr! : readFileSync(o.qr!, 'utf8').trim())
       const answer = (await ctx.client(o).transport.request('POST', '/v1/invoice/verify', { file }))
         .json as InvoiceCheckAnswer
       if (o.json) out(JSON.stringify(answer, null, 2))

@@ -14,6 +14,7 @@ import {
   Badge,
   Card,
   callJson,
+  decodeQrImage,
   ErrorBox,
   type Messages,
   type PortalPage,
@@ -21,7 +22,7 @@ import {
   withMessages,
 } from '@govchain/portal-kit'
 import { type FormEvent, useEffect, useState } from 'react'
-import { checkInvoiceFile, type InvoiceFile, invoiceClaim, invoiceIssue } from './client.ts'
+import { checkInvoiceFile, decodeInvoiceQr, type InvoiceFile, invoiceClaim, invoiceIssue } from './client.ts'
 import type { InvoiceLine } from './schema.ts'
 import type { InvoiceCheckAnswer, InvoicePage, InvoiceView, IssuersAnswer } from './views.ts'
 
@@ -37,6 +38,8 @@ export const INVOICE_MESSAGES = {
     'Upload or paste the invoice file (JSON) to check amount, lines, parties and status against the chain.',
   ],
   'invoice.verify.button': ['查验', 'Check'],
+  'invoice.verify.qr': ['或上传发票二维码的图片', 'or upload a picture of the invoice QR'],
+  'invoice.verify.noQr': ['图片中没有可识别的二维码', 'No QR code found in the picture'],
   'invoice.verify.badFile': ['这不是发票文件（JSON）', 'This is not an invoice file (JSON)'],
   'invoice.verdict.valid': ['真实有效', 'Valid'],
   'invoice.verdict.void': ['已红冲（作废）', 'Reversed (void)'],
@@ -411,6 +414,24 @@ function VerifyPanel({ issuers }: { issuers: IssuersAnswer['items'] }) {
         data-testid="invoice-file"
         onChange={(e) => void e.target.files?.[0]?.text().then(setText)}
       />
+      <label className="muted small">
+        {t('invoice.verify.qr')}{' '}
+        <input
+          type="file"
+          accept="image/*"
+          data-testid="invoice-qr-image"
+          onChange={(e) => {
+            const img = e.target.files?.[0]
+            if (img === undefined) return
+            void decodeQrImage(img)
+              .then((payload) => {
+                if (payload === undefined) throw new Error(t('invoice.verify.noQr'))
+                setText(JSON.stringify(decodeInvoiceQr(payload), null, 2))
+              })
+              .catch(setError)
+          }}
+        />
+      </label>
       <textarea
         rows={6}
         value={text}

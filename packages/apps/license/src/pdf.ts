@@ -10,10 +10,10 @@
  * scannable by a phone camera when printed at 7 cm (QR version ≤ 40, error correction L above
  * 1,800 characters, M below). The page also prints the verify URL and the chain id.
  *
- * Fonts: Chinese text needs a CJK font (findCjkFont, @govchain/app); without one the PDF is
+ * Fonts: Chinese text needs a CJK font (selectCjkFont, @govchain/app); without one the PDF is
  * still written with Helvetica and the Chinese labels replaced by their English ones.
  */
-import { findCjkFont } from '@govchain/app'
+import { selectCjkFont } from '@govchain/app'
 import { type CryptoSuite, GovchainError, toHex } from '@govchain/core'
 import PDFDocument from 'pdfkit'
 import QRCode from 'qrcode'
@@ -77,7 +77,6 @@ export async function printLicensePdf(input: PrintInput): Promise<PrintedLicense
     scale: 4,
     type: 'png',
   })
-  const font = findCjkFont()
   const doc = new PDFDocument({
     size: 'A4',
     margin: 56,
@@ -86,18 +85,12 @@ export async function printLicensePdf(input: PrintInput): Promise<PrintedLicense
   const chunks: Buffer[] = []
   doc.on('data', (c: Buffer) => chunks.push(c))
   const done = new Promise<Buffer>((resolve) => doc.on('end', () => resolve(Buffer.concat(chunks))))
-  if (font !== undefined) {
-    if (font.family === undefined) doc.registerFont('cjk', font.path)
-    else doc.registerFont('cjk', font.path, font.family)
-    doc.font('cjk')
-  } else {
-    doc.font('Helvetica')
-  }
-  const zh = (cn: string, en: string) => (font === undefined ? en : cn)
+  const cjk = selectCjkFont(doc)
+  const zh = (cn: string, en: string) => (!cjk ? en : cn)
   const width = doc.page.width - 112
 
   doc.fontSize(22).text(zh(input.typeName, input.typeNameEn ?? input.typeName), { align: 'center' })
-  if (input.typeNameEn !== undefined && font !== undefined)
+  if (input.typeNameEn !== undefined && cjk)
     doc.fontSize(11).fillColor('#555').text(input.typeNameEn, { align: 'center' })
   doc.fillColor('#000').moveDown(1.2)
   const row = (label: string, value: string) => {
@@ -148,5 +141,5 @@ export async function printLicensePdf(input: PrintInput): Promise<PrintedLicense
     width: width - qrSize - 16,
   })
   doc.end()
-  return { pdf: await done, qrPayload: payload, qrKind: kind, cjkFont: font !== undefined }
+  return { pdf: await done, qrPayload: payload, qrKind: kind, cjkFont: cjk }
 }
