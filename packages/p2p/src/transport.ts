@@ -599,6 +599,13 @@ export function createP2P(opts: P2POptions, components: P2PComponents): P2P {
       onSocketClosed(conn)
       resolveClosed()
     })
+    // A socket destroyed before this Conn listened never emits 'close' for it.
+    if (socket.destroyed && socket.closed) {
+      queueMicrotask(() => {
+        onSocketClosed(conn)
+        resolveClosed()
+      })
+    }
     return conn
   }
 
@@ -1373,7 +1380,26 @@ export function createP2P(opts: P2POptions, components: P2PComponents): P2P {
           for (const raw of rawSockets) raw.destroy()
           waits.push(serverClosed)
         }
-        await Promise.all(waits)
+        // Every socket has closeGraceMs to end on its own (closeConn destroys it then); past twice
+        // that, whatever is still open — a socket that closed before its Conn listened, a server
+        // still counting one — is destroyed and no longer waited for, so a shutdown always ends.
+        let timer: NodeJS.Timeout | undefined
+        const late = new Promise<'late'>((r) => {
+          timer = setTimeout(() => r('late'), cfg.closeGraceMs * 2 + 1000)
+        })
+        const outcome = await Promise.race([Promise.all(waits).then(() => 'done' as const), late])
+        clearTimeout(timer)
+        if (outcome === 'late') {
+          log.warn(
+            { node: opts.nodeId, conns: conns.size, raw: rawSockets.size },
+            'p2p close: forcing what is still open',
+          )
+          for (const c of [...conns]) {
+            c.socket.destroy()
+            onSocketClosed(c)
+          }
+          for (const raw of rawSockets) raw.destroy()
+        }
         log.info({ node: opts.nodeId }, 'p2p closed')
       })()
       return closing

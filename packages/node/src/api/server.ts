@@ -40,6 +40,9 @@ import { buildOpenApiDocument } from './openapi.ts'
 import { fastifySchema, type JsonSchema, routeSpec, STATE_KEY_HEX_CHARS_MAX, TX_BASE64_CHARS_MAX } from './schemas.ts'
 import { blockJson, stateJson, statusJson, txJson, validatorsJson } from './views.ts'
 
+/** How long close() waits for in-flight requests and streams before destroying their sockets. */
+const API_CLOSE_GRACE_MS = 5000
+
 export interface ApiLimits {
   /** Largest request body; a transaction is at most 300 KiB, 400 KiB as base64. */
   bodyBytesMax: number
@@ -308,7 +311,16 @@ export function createApiServer(opts: ApiServerOptions): ApiServer {
     reply.header('x-content-type-options', 'nosniff')
     return payload
   })
+  // Requests in flight (method and route), so a shutdown that has to force them can name them.
+  const inflight = new Map<string, string>()
+  app.addHook('onRequest', async (request) => {
+    inflight.set(request.id, `${request.method} ${request.routeOptions.url ?? request.url.slice(0, 100)}`)
+  })
+  app.addHook('onRequestAbort', async (request) => {
+    inflight.delete(request.id)
+  })
   app.addHook('onResponse', async (request, reply) => {
+    inflight.delete(request.id)
     const route = request.routeOptions.url ?? 'unmatched'
     metrics.apiRequests.inc({ method: request.method, route, status: String(reply.statusCode) })
     metrics.apiRequestDuration.observe({ method: request.method, route }, reply.elapsedTime / 1000)
@@ -525,7 +537,23 @@ export function createApiServer(opts: ApiServerOptions): ApiServer {
     close() {
       closing ??= (async () => {
         hub.closeAll()
-        await app.close()
+        // In-flight requests and streams get a grace period; then every socket is destroyed, so
+        // a client that never finishes (a stream opened while closing, a peer that stopped
+        // reading) cannot hold the node's shutdown open.
+        const force = setTimeout(() => {
+          const streams = app.websocketServer?.clients.size ?? 0
+          log.warn(
+            { graceMs: API_CLOSE_GRACE_MS, streams, inflight: [...inflight.values()].slice(0, 20) },
+            'API close: forcing the remaining connections',
+          )
+          for (const c of app.websocketServer?.clients ?? []) c.terminate()
+          app.server.closeAllConnections()
+        }, API_CLOSE_GRACE_MS)
+        try {
+          await app.close()
+        } finally {
+          clearTimeout(force)
+        }
         log.info('API closed')
       })()
       return closing
