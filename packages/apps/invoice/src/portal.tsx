@@ -470,10 +470,11 @@ function VerifyPanel({ issuers }: { issuers: IssuersAnswer['items'] }) {
 }
 
 function ListPanel({ issuers }: { issuers: IssuersAnswer['items'] }) {
-  const { t, client } = useApp()
+  const { t, client, identity } = useApp()
   const [by, setBy] = useState<'seller' | 'buyer'>('buyer')
   const [who, setWho] = useState('')
-  const mine = issuers[0]?.code
+  // An enterprise's credit code, or a person's wallet DID (invoices bought as a person).
+  const mine = issuers[0]?.code ?? (identity?.kind === 'citizen' ? identity.did : undefined)
   useEffect(() => {
     if (mine !== undefined) setWho((w) => (w === '' ? mine : w))
   }, [mine])
