@@ -5,7 +5,7 @@
  * verifies the QR payload offline against the cached validator set, with no node reachable.
  */
 import assert from 'node:assert/strict'
-import { spawn } from 'node:child_process'
+import { execFileSync, spawn } from 'node:child_process'
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
@@ -27,10 +27,16 @@ import {
   signHolderQuery,
   verifyLicenseOffline,
 } from '@govchain/sdk'
+import jsQRModule from 'jsqr'
+import { PNG } from 'pngjs'
 import { seedLicenseDemo } from '../src/demo/license.ts'
 import { startNetwork, type TestNetwork, waitUntil } from '../src/testnet.ts'
 
 const suite = getSuite('intl')
+// jsqr is CommonJS: Node's ESM interop may hand over a namespace rather than the function.
+type JsQr = typeof import('jsqr').default
+const jsQR: JsQr = ((jsQRModule as unknown as { default?: JsQr }).default ?? jsQRModule) as JsQr
+
 const BIN = fileURLToPath(new URL('../bin/govchain.js', import.meta.url))
 
 /** Runs the govchain CLI against a node; resolves with its exit code and output. */
@@ -153,6 +159,27 @@ describe('electronic licences on a 4-validator network (intl)', { timeout: 240_0
       proof: await fetchLicenseProof(client, validDemo.id),
     })
     assert.equal(printed.qrKind, 'full+proof')
+    // Issue 15 item 2: validity from the credential's nbf/exp (not 长期 for a term licence), the
+    // issue date, and a QR that fits the page and decodes from the rendered page.
+    const demoPdf = join(tmp, 'demo-licence.pdf')
+    writeFileSync(demoPdf, printed.pdf)
+    const claims = JSON.parse(
+      Buffer.from(
+        demoWallet.credentials.find((c) => c.id === validDemo.id)!.credential.split('.')[1]!,
+        'base64url',
+      ).toString(),
+    ) as { nbf: number; exp?: number }
+    const day = (sec: number) => new Date(sec * 1000 + 8 * 3600_000).toISOString().slice(0, 10)
+    const text = execFileSync('pdftotext', [demoPdf, '-']).toString()
+    assert.match(text, /证照编号/)
+    assert.ok(
+      text.includes(`${day(claims.nbf)} 至 ${claims.exp === undefined ? '长期' : day(claims.exp)}`),
+      `validity printed from nbf/exp:\n${text}`,
+    )
+    execFileSync('pdftoppm', ['-png', '-r', '300', '-singlefile', demoPdf, join(tmp, 'demo-licence')])
+    const png = PNG.sync.read(readFileSync(join(tmp, 'demo-licence.png')))
+    const scanned = jsQR(new Uint8ClampedArray(png.data), png.width, png.height)
+    assert.equal(scanned?.data, printed.qrPayload, 'the QR decodes from the rendered page')
     const trustedEarly = (await client.validators()).validatorSet
     assert.equal(
       verifyLicenseOffline({ suite, chainId, qr: printed.qrPayload, trustedValidatorSet: trustedEarly }).verdict,

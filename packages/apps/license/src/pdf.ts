@@ -60,9 +60,25 @@ function choosePrintPayload(input: Pick<PrintInput, 'suite' | 'chainId' | 'crede
   return { payload: licenseRefQr(input), kind: 'ref' }
 }
 
-function fmtDate(ms: unknown): string {
-  if (typeof ms !== 'number' || ms === 0) return '长期 / no fixed term'
-  return new Date(ms).toISOString().slice(0, 10)
+/** A date as printed on a licence: the day in China Standard Time (UTC+8). */
+function fmtDate(ms: number): string {
+  return new Date(ms + 8 * 3600_000).toISOString().slice(0, 10)
+}
+
+/**
+ * Validity and issue date from the credential's own claims (nbf, exp, iat in seconds): a licence
+ * without `exp` is 长期 (no fixed term).
+ */
+function validityOf(payload: Record<string, unknown>): { from?: number; until?: number; issued?: number } {
+  const sec = (v: unknown) => (typeof v === 'number' && Number.isFinite(v) ? v * 1000 : undefined)
+  const from = sec(payload.nbf)
+  const until = sec(payload.exp)
+  const issued = sec(payload.iat) ?? from
+  return {
+    ...(from === undefined ? {} : { from }),
+    ...(until === undefined ? {} : { until }),
+    ...(issued === undefined ? {} : { issued }),
+  }
 }
 
 export async function printLicensePdf(input: PrintInput): Promise<PrintedLicense> {
@@ -93,31 +109,45 @@ export async function printLicensePdf(input: PrintInput): Promise<PrintedLicense
   if (input.typeNameEn !== undefined && cjk)
     doc.fontSize(11).fillColor('#555').text(input.typeNameEn, { align: 'center' })
   doc.fillColor('#000').moveDown(1.2)
+  const titleBottom = doc.y
   const row = (label: string, value: string) => {
     doc.fontSize(10).fillColor('#555').text(label, { continued: false })
     doc.fontSize(12).fillColor('#000').text(value, { width })
     doc.moveDown(0.4)
   }
-  row(zh('证照标识 Licence identifier', 'Licence identifier'), id)
+  const v = validityOf(parsed.payload as Record<string, unknown>)
+  const noTerm = zh('长期', 'no fixed term')
+  // 证照编号 top right, as on the paper licence.
+  doc
+    .fontSize(9)
+    .fillColor('#333')
+    .text(`${zh('证照编号', 'No.')} ${id}`, 56, 40, { width, align: 'right' })
+  doc.fillColor('#000').text('', 56, titleBottom)
   row(
-    zh('颁发机构 Issuing authority', 'Issuing authority'),
+    zh('发证机关', 'Issuing authority'),
     `${zh(input.issuerName, String(lic.issuer ?? ''))} (${String(lic.issuer ?? '')})`,
   )
-  row(zh('持证主体 Holder (DID)', 'Holder (DID)'), String(parsed.payload.sub ?? ''))
-  row(zh('有效期 Validity', 'Validity'), `${fmtDate(lic.validFromMs)} — ${fmtDate(lic.validUntilMs)}`)
+  row(zh('发证日期', 'Issued'), v.issued === undefined ? '—' : fmtDate(v.issued))
+  row(
+    zh('有效期', 'Validity'),
+    `${v.from === undefined ? '—' : fmtDate(v.from)} ${zh('至', 'to')} ${v.until === undefined ? noTerm : fmtDate(v.until)}`,
+  )
+  row(zh('持证主体标识', 'Holder (DID)'), String(parsed.payload.sub ?? ''))
   doc.moveDown(0.6)
-  doc.fontSize(13).text(zh('证照信息(持证人选择出示的字段)', 'Licence fields (those the holder chose to show)'))
+  doc.fontSize(13).text(zh('证照信息（持证人选择出示的字段）', 'Licence fields (those the holder chose to show)'))
   doc.moveDown(0.3)
   for (const d of parsed.disclosures) {
     const l = input.labels?.[d.name]
     row(
-      l === undefined ? d.name : zh(`${l.label} ${l.labelEn}`, l.labelEn),
+      l === undefined ? d.name : zh(l.label, l.labelEn),
       typeof d.value === 'string' ? zh(d.value, d.value) : JSON.stringify(d.value),
     )
   }
   if (parsed.disclosures.length === 0) doc.fontSize(11).text(zh('(未出示字段)', '(no fields disclosed)'))
 
   const qrSize = 200
+  // The QR always fits on a page: after many fields it goes to the next one rather than off the edge.
+  if (doc.y + 12 + qrSize > doc.page.height - 56) doc.addPage()
   const y = Math.max(doc.y + 12, doc.page.height - 56 - qrSize - 60)
   doc.image(png, doc.page.width - 56 - qrSize, y, { width: qrSize, height: qrSize })
   doc
@@ -125,7 +155,7 @@ export async function printLicensePdf(input: PrintInput): Promise<PrintedLicense
     .fillColor('#333')
     .text(
       zh(
-        '扫码核验:二维码含签名凭证,验证签名、签发授权与链上状态。',
+        '扫码核验：二维码含签名凭证，验证签名、签发授权与链上状态。',
         'Scan to verify: the QR carries the signed credential; signature, issuer authorisation and on-chain status are checked.',
       ),
       56,
