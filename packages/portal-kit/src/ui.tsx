@@ -1,5 +1,5 @@
 /** Small presentational pieces shared by the pages. */
-import { type MouseEvent, type ReactNode, useEffect, useState } from 'react'
+import { type KeyboardEvent, type MouseEvent, type ReactNode, useEffect, useRef, useState } from 'react'
 import { useApp } from './app.tsx'
 
 export function Link({
@@ -204,5 +204,100 @@ export function CopyButton({ text }: { text: string }) {
     >
       {done ? t('common.copied') : t('common.copy')}
     </button>
+  )
+}
+
+/**
+ * A confirmation dialog for an action that cannot be undone with one click (issue 15 item 4): it
+ * says what will happen and to what (`summary`), holds the action's own form (`children`: reason
+ * codes fit for that action), and runs `onConfirm` only from its confirm button, enabled once
+ * `canConfirm`. Modal: it takes focus, keeps Tab inside, closes on Escape and gives focus back.
+ */
+export function ConfirmDialog({
+  title,
+  summary,
+  children,
+  confirmLabel,
+  danger,
+  canConfirm = true,
+  onConfirm,
+  onClose,
+  testId = 'confirm',
+}: {
+  title: ReactNode
+  summary: ReactNode
+  children?: ReactNode
+  confirmLabel: ReactNode
+  danger?: boolean
+  canConfirm?: boolean
+  onConfirm: () => Promise<void>
+  onClose: () => void
+  testId?: string
+}) {
+  const { t } = useApp()
+  const [error, setError] = useState<unknown>()
+  const box = useRef<HTMLDivElement>(null)
+  useEffect(() => {
+    const opener = document.activeElement as HTMLElement | null
+    const first = box.current?.querySelector<HTMLElement>('select, input, textarea, button')
+    first?.focus()
+    return () => opener?.focus()
+  }, [])
+  const onKeyDown = (e: KeyboardEvent<HTMLDivElement>) => {
+    if (e.key === 'Escape') {
+      e.stopPropagation()
+      onClose()
+      return
+    }
+    if (e.key !== 'Tab' || box.current === null) return
+    const items = Array.from(
+      box.current.querySelectorAll<HTMLElement>('select, input, textarea, button:not([disabled])'),
+    )
+    if (items.length === 0) return
+    const [head, tail] = [items[0]!, items[items.length - 1]!]
+    if (e.shiftKey && document.activeElement === head) {
+      e.preventDefault()
+      tail.focus()
+    } else if (!e.shiftKey && document.activeElement === tail) {
+      e.preventDefault()
+      head.focus()
+    }
+  }
+  return (
+    <div className="modal-back">
+      <div
+        className="modal"
+        role="dialog"
+        aria-modal="true"
+        aria-labelledby={`${testId}-title`}
+        data-testid={testId}
+        ref={box}
+        onKeyDown={onKeyDown}
+      >
+        <h3 id={`${testId}-title`}>{title}</h3>
+        <p className={danger ? 'alert alert-bad' : 'alert'} data-testid={`${testId}-summary`}>
+          {summary}
+        </p>
+        {children}
+        <ErrorBox error={error} />
+        <div className="btn-row">
+          <ActionButton
+            kind={danger ? 'danger' : 'primary'}
+            testId={`${testId}-yes`}
+            disabled={!canConfirm}
+            onError={setError}
+            onRun={async () => {
+              await onConfirm()
+              onClose()
+            }}
+          >
+            {confirmLabel}
+          </ActionButton>
+          <button type="button" className="btn" onClick={onClose} data-testid={`${testId}-cancel`}>
+            {t('common.cancel')}
+          </button>
+        </div>
+      </div>
+    </div>
   )
 }

@@ -159,8 +159,22 @@ test('after the officer revokes the licence, it verifies as revoked', async () =
   await page.goto(`${f.portal.url}/issuer`)
   const row = page.locator(`[data-testid="issued-row"][data-id="${licenseId}"]`)
   await row.getByTestId('manage').click()
-  await row.getByTestId('manage-reason').fill('资质条件不再满足')
+  // Nothing final is one click: 注销 opens its own form, which Escape closes with nothing done.
   await row.getByTestId('revoke').click()
+  const dialog = page.getByTestId('confirm-revoke')
+  await dialog.waitFor()
+  assert.match(
+    (await page.getByTestId('confirm-revoke-summary').textContent()) ?? '',
+    new RegExp(`注销.*${licenseId}.*不可恢复`),
+  )
+  assert.equal(await page.getByTestId('confirm-revoke-yes').isDisabled(), true, 'no reason, no revocation')
+  await page.keyboard.press('Escape')
+  await dialog.waitFor({ state: 'detached' })
+  assert.equal(await row.getAttribute('data-status'), 'active')
+  await row.getByTestId('revoke').click()
+  await page.getByTestId('reason-code').selectOption('authority_decision')
+  await page.getByTestId('manage-reason').fill('资质条件不再满足')
+  await page.getByTestId('confirm-revoke-yes').click()
   await page
     .locator(`[data-testid="issued-row"][data-id="${licenseId}"][data-status="revoked"]`)
     .waitFor({ timeout: 40_000 })

@@ -9,6 +9,7 @@ import {
   ActionButton,
   Badge,
   Card,
+  ConfirmDialog,
   ErrorBox,
   formatDate,
   formatTime,
@@ -330,6 +331,51 @@ function IssuedTable({
   )
 }
 
+/** Why a licence is suspended (暂停), as its own list: the chain records the text. */
+const SUSPEND_REASONS = ['rectification', 'investigation', 'annual_report_overdue', 'holder_request'] as const
+const SUSPEND_TEXT: Record<(typeof SUSPEND_REASONS)[number], [string, string]> = {
+  rectification: ['责令限期整改', 'Ordered to rectify'],
+  investigation: ['立案调查', 'Under investigation'],
+  annual_report_overdue: ['未按期报送年度报告', 'Annual report overdue'],
+  holder_request: ['持证人申请', 'Holder request'],
+}
+
+function ReasonCodes<C extends string>({
+  codes,
+  text,
+  value,
+  onChange,
+}: {
+  codes: readonly C[]
+  text: Record<C, [string, string]>
+  value: C
+  onChange: (c: C) => void
+}) {
+  const { t, lang } = useApp()
+  return (
+    <label>
+      {t('issuer.reasonCode')}{' '}
+      <select value={value} onChange={(e) => onChange(e.target.value as C)} data-testid="reason-code">
+        {codes.map((r) => (
+          <option key={r} value={r}>
+            {text[r][lang === 'zh' ? 0 : 1]}
+          </option>
+        ))}
+      </select>
+    </label>
+  )
+}
+
+function ReasonText({ value, onChange }: { value: string; onChange: (v: string) => void }) {
+  const { t } = useApp()
+  return (
+    <label>
+      {t('issuer.reason')}{' '}
+      <input value={value} onChange={(e) => onChange(e.target.value)} data-testid="manage-reason" required />
+    </label>
+  )
+}
+
 function Manage({
   license: l,
   type,
@@ -343,6 +389,8 @@ function Manage({
   const officerAuth = useOfficerAuth()
   const [reason, setReason] = useState('')
   const [reasonCode, setReasonCode] = useState<(typeof REVOKE_REASONS)[number]>('issued_in_error')
+  const [suspendCode, setSuspendCode] = useState<(typeof SUSPEND_REASONS)[number]>('rectification')
+  const [dialog, setDialog] = useState<'suspend' | 'reinstate' | 'revoke' | 'renew' | 'amend'>()
   const [until, setUntil] = useState(dateInput(Math.max(l.validUntilMs, Date.now()) + 365 * 5 * DAY_MS))
   const [error, setError] = useState<unknown>()
   const [note, setNote] = useState<string>()
@@ -379,7 +427,7 @@ function Manage({
           previousId: l.id,
           version: l.version + 1,
           mode,
-          ...(mode === 'amend' ? { reason: reason.trim() || (lang === 'zh' ? '信息变更' : 'details changed') } : {}),
+          ...(mode === 'amend' ? { reason: reason.trim() } : {}),
         })
         return made.tx
       })
@@ -390,80 +438,118 @@ function Manage({
       )
       setNote(made.id)
     })
+  const typeName = type === undefined ? l.typeCode : lang === 'zh' ? type.name : type.nameEn
+  const what = `${typeName} ${l.id}`
+  const closeDialog = () => {
+    setDialog(undefined)
+    setReason('')
+  }
   return (
     <div className="panel manage" data-testid="manage-panel">
-      <div className="form-grid">
-        <div>
-          <label htmlFor="m-reason">{t('issuer.reason')}</label>
-          <input id="m-reason" value={reason} onChange={(e) => setReason(e.target.value)} data-testid="manage-reason" />
-        </div>
-        <div>
-          <label htmlFor="m-code">{t('issuer.revoke')}</label>
-          <select id="m-code" value={reasonCode} onChange={(e) => setReasonCode(e.target.value as typeof reasonCode)}>
-            {REVOKE_REASONS.map((r) => (
-              <option key={r} value={r}>
-                {REVOKE_TEXT[r][lang === 'zh' ? 0 : 1]}
-              </option>
-            ))}
-          </select>
-        </div>
-        <div>
-          <label htmlFor="m-until">{t('issuer.newUntil')}</label>
-          <input id="m-until" type="date" value={until} onChange={(e) => setUntil(e.target.value)} />
-        </div>
-      </div>
       <div className="btn-row">
         {active && (
-          <ActionButton
-            testId="suspend"
-            onError={setError}
-            disabled={reason.trim() === ''}
-            onRun={run(async () => {
-              await submit((s) => licenseTx.suspend({ ...s, id: l.id, reason: reason.trim() }))
-            })}
-          >
+          <button type="button" className="btn" data-testid="suspend" onClick={() => setDialog('suspend')}>
             {t('issuer.suspend')}
-          </ActionButton>
+          </button>
         )}
         {l.status === 'suspended' && (
-          <ActionButton
-            testId="reinstate"
-            onError={setError}
-            onRun={run(async () => {
-              await submit((s) =>
-                licenseTx.reinstate({
-                  ...s,
-                  id: l.id,
-                  reason: reason.trim() || (lang === 'zh' ? '整改完成' : 'resolved'),
-                }),
-              )
-            })}
-          >
+          <button type="button" className="btn" data-testid="reinstate" onClick={() => setDialog('reinstate')}>
             {t('issuer.reinstate')}
-          </ActionButton>
+          </button>
         )}
         {(active || l.status === 'suspended') && (
           <>
-            <ActionButton
-              kind="danger"
-              testId="revoke"
-              onError={setError}
-              disabled={reason.trim() === ''}
-              onRun={run(async () => {
-                await submit((s) => licenseTx.revoke({ ...s, id: l.id, reasonCode, reason: reason.trim() }))
-              })}
-            >
+            <button type="button" className="btn btn-danger" data-testid="revoke" onClick={() => setDialog('revoke')}>
               {t('issuer.revoke')}
-            </ActionButton>
-            <ActionButton testId="renew" onError={setError} onRun={reissue('renew')}>
+            </button>
+            <button type="button" className="btn" data-testid="renew" onClick={() => setDialog('renew')}>
               {t('issuer.renew')}
-            </ActionButton>
-            <ActionButton testId="amend" onError={setError} onRun={reissue('amend')}>
+            </button>
+            <button type="button" className="btn" data-testid="amend" onClick={() => setDialog('amend')}>
               {t('issuer.amend')}
-            </ActionButton>
+            </button>
           </>
         )}
       </div>
+      {dialog === 'suspend' && (
+        <ConfirmDialog
+          testId="confirm-suspend"
+          title={t('issuer.suspend')}
+          summary={t('issuer.confirm.suspend', { what })}
+          confirmLabel={t('issuer.suspend')}
+          danger
+          canConfirm={reason.trim() !== ''}
+          onClose={closeDialog}
+          onConfirm={run(async () => {
+            const text = `${SUSPEND_TEXT[suspendCode][lang === 'zh' ? 0 : 1]}：${reason.trim()}`
+            await submit((s) => licenseTx.suspend({ ...s, id: l.id, reason: text }))
+          })}
+        >
+          <ReasonCodes codes={SUSPEND_REASONS} text={SUSPEND_TEXT} value={suspendCode} onChange={setSuspendCode} />
+          <ReasonText value={reason} onChange={setReason} />
+        </ConfirmDialog>
+      )}
+      {dialog === 'reinstate' && (
+        <ConfirmDialog
+          testId="confirm-reinstate"
+          title={t('issuer.reinstate')}
+          summary={t('issuer.confirm.reinstate', { what })}
+          confirmLabel={t('issuer.reinstate')}
+          canConfirm={reason.trim() !== ''}
+          onClose={closeDialog}
+          onConfirm={run(async () => {
+            await submit((s) => licenseTx.reinstate({ ...s, id: l.id, reason: reason.trim() }))
+          })}
+        >
+          <ReasonText value={reason} onChange={setReason} />
+        </ConfirmDialog>
+      )}
+      {dialog === 'revoke' && (
+        <ConfirmDialog
+          testId="confirm-revoke"
+          title={t('issuer.revoke')}
+          summary={t('issuer.confirm.revoke', { what })}
+          confirmLabel={t('issuer.revoke')}
+          danger
+          canConfirm={reason.trim() !== ''}
+          onClose={closeDialog}
+          onConfirm={run(async () => {
+            await submit((s) => licenseTx.revoke({ ...s, id: l.id, reasonCode, reason: reason.trim() }))
+          })}
+        >
+          <ReasonCodes codes={REVOKE_REASONS} text={REVOKE_TEXT} value={reasonCode} onChange={setReasonCode} />
+          <ReasonText value={reason} onChange={setReason} />
+        </ConfirmDialog>
+      )}
+      {dialog === 'renew' && (
+        <ConfirmDialog
+          testId="confirm-renew"
+          title={t('issuer.renew')}
+          summary={t('issuer.confirm.renew', { what, until })}
+          confirmLabel={t('issuer.renew')}
+          canConfirm={until !== ''}
+          onClose={closeDialog}
+          onConfirm={reissue('renew')}
+        >
+          <label>
+            {t('issuer.newUntil')}{' '}
+            <input type="date" value={until} onChange={(e) => setUntil(e.target.value)} data-testid="renew-until" />
+          </label>
+        </ConfirmDialog>
+      )}
+      {dialog === 'amend' && (
+        <ConfirmDialog
+          testId="confirm-amend"
+          title={t('issuer.amend')}
+          summary={t('issuer.confirm.amend', { what })}
+          confirmLabel={t('issuer.amend')}
+          canConfirm={reason.trim() !== ''}
+          onClose={closeDialog}
+          onConfirm={reissue('amend')}
+        >
+          <ReasonText value={reason} onChange={setReason} />
+        </ConfirmDialog>
+      )}
       <ErrorBox error={error} />
       {note !== undefined && <Notice tone="ok">{t('issuer.issued', { id: note })}</Notice>}
       <h4>{t('issuer.history')}</h4>

@@ -80,6 +80,27 @@ export const LICENSE_MESSAGES = {
   'issuer.renew': ['延续', 'Renew'],
   'issuer.amend': ['变更', 'Amend'],
   'issuer.reason': ['原因', 'Reason'],
+  'issuer.reasonCode': ['原因类别', 'Reason'],
+  'issuer.confirm.suspend': [
+    '将暂停 {what}：暂停期间核验结果为“已暂停”，恢复前持证人不能使用。',
+    'This suspends {what}: it verifies as suspended until reinstated.',
+  ],
+  'issuer.confirm.reinstate': [
+    '将恢复 {what}，核验结果恢复为有效。',
+    'This reinstates {what}: it verifies as valid again.',
+  ],
+  'issuer.confirm.revoke': [
+    '将注销 {what}：注销后不可恢复，核验结果永久为“已注销”。',
+    'This revokes {what} for good: it will always verify as revoked.',
+  ],
+  'issuer.confirm.renew': [
+    '将延续 {what} 至 {until}：签发新版本，原版本作废。',
+    'This renews {what} until {until}: a new version is issued and the old one is superseded.',
+  ],
+  'issuer.confirm.amend': [
+    '将变更 {what}：签发新版本，原版本作废。',
+    'This amends {what}: a new version is issued and the old one is superseded.',
+  ],
   'issuer.newUntil': ['新有效期至', 'New valid until'],
   'issuer.searchPlaceholder': ['按证照标识、持证主体或类型搜索', 'Search by id, holder or type'],
   'issuer.notOfficer': ['请以部门工作人员身份登录。', 'Log in as a department officer.'],

@@ -8,6 +8,7 @@ import {
   ActionButton,
   Badge,
   Card,
+  ConfirmDialog,
   ErrorBox,
   formatTime,
   Hash,
@@ -363,6 +364,15 @@ function RequestTable({
   )
 }
 
+/** Why a data grant is revoked (its own list, not a licence's): the chain records the text. */
+const REVOKE_GRANT_REASONS = ['purpose_fulfilled', 'no_longer_needed', 'misuse_suspected', 'legal_basis_ended'] as const
+const REVOKE_GRANT_TEXT: Record<(typeof REVOKE_GRANT_REASONS)[number], [string, string]> = {
+  purpose_fulfilled: ['使用目的已完成', 'Purpose fulfilled'],
+  no_longer_needed: ['不再需要', 'No longer needed'],
+  misuse_suspected: ['疑似超范围使用', 'Misuse suspected'],
+  legal_basis_ended: ['法定依据终止', 'Legal basis ended'],
+}
+
 function RequestActions({
   r,
   side,
@@ -377,6 +387,8 @@ function RequestActions({
   const { t, submit, lang } = useApp()
   const [error, setError] = useState<unknown>()
   const [reason, setReason] = useState('')
+  const [revoking, setRevoking] = useState(false)
+  const [revokeCode, setRevokeCode] = useState<(typeof REVOKE_GRANT_REASONS)[number]>('purpose_fulfilled')
   const approved = lang === 'zh' ? '符合共享条件' : 'meets the sharing conditions'
   if (side === 'owner' && r.state === 'pending') {
     return (
@@ -427,18 +439,52 @@ function RequestActions({
             {t('sharing.fetch')}
           </button>
         )}
-        <ActionButton
-          kind="danger"
-          onError={setError}
-          onRun={async () => {
-            await submit((s) =>
-              revokeGrantTx(s, { requestId: r.requestId, reason: lang === 'zh' ? '不再需要' : 'no longer needed' }),
-            )
-            onChange()
-          }}
+        <button
+          type="button"
+          className="btn btn-danger btn-small"
+          data-testid="revoke-grant"
+          onClick={() => setRevoking(true)}
         >
           {t('sharing.revoke')}
-        </ActionButton>
+        </button>
+        {revoking && (
+          <ConfirmDialog
+            testId="confirm-revoke-grant"
+            title={t('sharing.revoke')}
+            summary={t('sharing.confirm.revoke', { dataset: r.resourceId, consumer: r.consumerOrg })}
+            confirmLabel={t('sharing.revoke')}
+            danger
+            onClose={() => setRevoking(false)}
+            onConfirm={async () => {
+              const text = REVOKE_GRANT_TEXT[revokeCode][lang === 'zh' ? 0 : 1]
+              await submit((s) =>
+                revokeGrantTx(s, {
+                  requestId: r.requestId,
+                  reason: reason.trim() === '' ? text : `${text}：${reason.trim()}`,
+                }),
+              )
+              onChange()
+            }}
+          >
+            <label>
+              {t('sharing.revoke.reason')}{' '}
+              <select
+                value={revokeCode}
+                onChange={(e) => setRevokeCode(e.target.value as typeof revokeCode)}
+                data-testid="revoke-grant-code"
+              >
+                {REVOKE_GRANT_REASONS.map((c) => (
+                  <option key={c} value={c}>
+                    {REVOKE_GRANT_TEXT[c][lang === 'zh' ? 0 : 1]}
+                  </option>
+                ))}
+              </select>
+            </label>
+            <label>
+              {t('sharing.revoke.note')} <input value={reason} onChange={(e) => setReason(e.target.value)} />
+            </label>
+          </ConfirmDialog>
+        )}
         <ErrorBox error={error} />
       </div>
     )

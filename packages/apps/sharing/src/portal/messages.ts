@@ -30,6 +30,12 @@ export const SHARING_MESSAGES = {
   'sharing.approve': ['批准', 'Approve'],
   'sharing.reject': ['驳回', 'Reject'],
   'sharing.revoke': ['撤销授权', 'Revoke grant'],
+  'sharing.revoke.reason': ['撤销原因', 'Why'],
+  'sharing.revoke.note': ['说明（可选）', 'Note (optional)'],
+  'sharing.confirm.revoke': [
+    '将撤销 {consumer} 对数据集 {dataset} 的授权：撤销后对方不能再调取，已调取的记录仍留痕。',
+    "This revokes {consumer}'s grant on {dataset}: no further fetches; past ones stay on the trail.",
+  ],
   'sharing.fetch': ['调取数据', 'Fetch data'],
   'sharing.subject': ['查询条件值', 'Filter value'],
   'sharing.result': ['调取结果', 'Result'],
