@@ -15,6 +15,7 @@ import {
   ActionButton,
   Badge,
   Card,
+  ConfirmDialog,
   callJson,
   ErrorBox,
   formatTime,
@@ -495,27 +496,14 @@ function OfficerActions({ c, onDone }: { c: CaseView; onDone: () => void }) {
         </button>
       )}
       {confirm !== undefined && (
-        <div className="modal-back" role="dialog" aria-modal="true">
-          <div className="modal" data-testid="case-confirm">
-            <p>{t('service.confirm', { what: confirm.what, id: c.caseId.slice(0, 12) })}</p>
-            <div className="btn-row">
-              <ActionButton
-                kind="primary"
-                testId="case-confirm-yes"
-                onError={setError}
-                onRun={async () => {
-                  await confirm.run()
-                  setConfirm(undefined)
-                }}
-              >
-                {t('service.confirm.yes')}
-              </ActionButton>
-              <button type="button" className="btn" onClick={() => setConfirm(undefined)}>
-                {t('common.back')}
-              </button>
-            </div>
-          </div>
-        </div>
+        <ConfirmDialog
+          testId="case-confirm"
+          title={confirm.what}
+          summary={t('service.confirm', { what: confirm.what, id: c.caseId.slice(0, 12) })}
+          confirmLabel={t('service.confirm.yes')}
+          onClose={() => setConfirm(undefined)}
+          onConfirm={confirm.run}
+        />
       )}
       <ErrorBox error={error} />
     </div>
