@@ -6,6 +6,7 @@
  */
 import assert from 'node:assert/strict'
 import { after, before, test } from 'node:test'
+import { decodeLicenseQr, verifyLicenseOffline } from '@govchain/license/client'
 import { getSuite, issueLicense } from '@govchain/sdk'
 import { type PortalFixture, type SeededHolder, seedHolders, startPortalFixture } from './helpers.ts'
 
@@ -75,6 +76,28 @@ test('an officer issues a licence and it appears in the holder wallet', async ()
   payload = await card.getByTestId('qr-payload').inputValue()
   presentation = await card.getByTestId('presentation').inputValue()
   assert.match(payload, /^GCL1:/)
+  const plain = decodeLicenseQr(payload)
+  assert.ok(plain.type === 'full' && plain.value.proof === undefined, 'the default form carries no proof')
+  // Issue 15 item 5: the wallet offers a QR that carries its proof and verifies with no node.
+  await card.getByTestId('qr-with-proof').check()
+  await page.waitForFunction(
+    (old) => (document.querySelector('[data-testid="qr-payload"]') as HTMLTextAreaElement | null)?.value !== old,
+    payload,
+  )
+  const withProof = await card.getByTestId('qr-payload').inputValue()
+  const decoded = decodeLicenseQr(withProof)
+  assert.equal(decoded.type, 'full')
+  assert.ok(decoded.type === 'full' && decoded.value.proof !== undefined, 'the proof is in the QR')
+  const suite = getSuite('gm')
+  const offline = verifyLicenseOffline({
+    suite,
+    chainId: f.net.net.chainId,
+    qr: withProof,
+    trustedValidatorSet: (await f.net.clients[f.net.net.nodes[0]!.name]!.validators()).validatorSet,
+  })
+  assert.equal(offline.verdict, 'valid')
+  assert.ok(offline.provenHeight !== undefined, 'proven offline')
+  await card.getByTestId('qr-with-proof').uncheck()
   await f.shot('wallet')
 })
 

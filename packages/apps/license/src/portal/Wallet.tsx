@@ -21,7 +21,7 @@ import {
   useLoad,
 } from '@govchain/portal-kit'
 import { useEffect, useState } from 'react'
-import { licenseTx } from '../client.ts'
+import { fetchLicenseProof, licenseTx, type ProofMaterial } from '../client.ts'
 import { type License, type LicenseGrant, type LicenseType, type LicenseUse, licenseApi } from './api.ts'
 import { fieldsOf, holderAuth, present, qrPayload } from './holder.ts'
 import { tMaybe, useApp } from './messages.ts'
@@ -184,7 +184,7 @@ function LicenseCard({
         )}
       </div>
       {panel === 'qr' && credential !== undefined && (
-        <QrPanel credential={credential} fieldNames={Object.keys(fields)} label={label} />
+        <QrPanel licenseId={l.id} credential={credential} fieldNames={Object.keys(fields)} label={label} />
       )}
       {panel === 'grant' && <GrantPanel license={l} onDone={onChange} />}
       {panel === 'uses' && <UsesPanel license={l} />}
@@ -193,20 +193,36 @@ function LicenseCard({
 }
 
 function QrPanel({
+  licenseId,
   credential,
   fieldNames,
   label,
 }: {
+  licenseId: string
   credential: string
   fieldNames: string[]
   label: (name: string) => string
 }) {
-  const { t, suite, config } = useApp()
+  const { t, suite, config, client } = useApp()
   const [chosen, setChosen] = useState<string[]>(fieldNames)
   const [img, setImg] = useState<string>()
   const [qrError, setQrError] = useState<unknown>()
+  // With the record's state proof, the QR verifies with no node at all (issue 15 item 5).
+  const [withProof, setWithProof] = useState(false)
+  const [proof, setProof] = useState<ProofMaterial>()
+  useEffect(() => {
+    if (!withProof) return
+    let live = true
+    fetchLicenseProof(client, licenseId).then(
+      (p) => live && setProof(p),
+      (e: unknown) => live && setQrError(e),
+    )
+    return () => {
+      live = false
+    }
+  }, [withProof, client, licenseId])
   const presentation = present(suite, credential, chosen)
-  const payload = qrPayload(config.chainId, presentation)
+  const payload = qrPayload(config.chainId, presentation, withProof ? proof : undefined)
   useEffect(() => {
     let live = true
     setQrError(undefined)
@@ -239,6 +255,15 @@ function QrPanel({
           </label>
         ))}
         <p className="hint">{t('wallet.discloseHint')}</p>
+        <label className="check">
+          <input
+            type="checkbox"
+            checked={withProof}
+            onChange={() => setWithProof((w) => !w)}
+            data-testid="qr-with-proof"
+          />{' '}
+          {t('wallet.withProof')}
+        </label>
       </fieldset>
       <div className="qr-row">
         <div className="qr">

@@ -4,15 +4,16 @@
  * issueLicense / reissueLicense / licenseTx directly.
  */
 import { type CryptoSuite, fromHex } from '@govchain/core'
-import { credentialFields, licenseQr, presentCredential, signHolderQuery } from '../client.ts'
+import { credentialFields, licenseQr, type ProofMaterial, presentCredential, signHolderQuery } from '../client.ts'
 
 /** The holder's presentation with only the chosen fields (no new signature: SD-JWT). */
 export function present(suite: CryptoSuite, credential: string, names: readonly string[]): string {
   return presentCredential(suite, credential, names)
 }
 
-export function qrPayload(chainId: string, credential: string): string {
-  return licenseQr({ chainId, credential })
+/** The QR text of a presentation; with the record's proof it verifies offline (no node needed). */
+export function qrPayload(chainId: string, credential: string, proof?: ProofMaterial): string {
+  return licenseQr({ chainId, credential, ...(proof === undefined ? {} : { proof }) })
 }
 
 /** The disclosable fields a credential carries (name → value), read without verifying. */

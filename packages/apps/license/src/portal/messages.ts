@@ -60,6 +60,10 @@ export const LICENSE_MESSAGES = {
     'Only the ticked fields go into the QR code and credential; the verifier sees nothing else.',
   ],
   'wallet.credential': ['凭证', 'Credential'],
+  'wallet.withProof': [
+    '附带链上证明（无网络也可核验，二维码更密）',
+    'Include the chain proof (verifies with no network; a denser QR)',
+  ],
   'wallet.download': ['下载凭证', 'Download credential'],
   'wallet.downloadQr': ['下载二维码', 'Download QR code'],
   'wallet.grant': ['授权部门用证', 'Allow a department to use it'],
