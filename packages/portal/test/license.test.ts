@@ -205,6 +205,13 @@ test('after the officer revokes the licence, it verifies as revoked', async () =
   assert.equal(r.verdict, 'revoked', r.text)
   assert.match((await page.getByTestId('verdict-reasons').textContent()) ?? '', /LICENSE_REVOKED/)
   await f.shot('verify-revoked')
+  // Issue 15 item 6: a revoked licence offers no QR in the holder's wallet.
+  await login(holders.find((h) => h.kind === 'enterprise')!.id)
+  await page.goto(`${f.portal.url}/wallet`)
+  const card = page.locator(`[data-testid="wallet-licence"][data-id="${licenseId}"][data-status="revoked"]`)
+  await card.waitFor()
+  await card.getByTestId('no-qr').waitFor()
+  assert.equal(await card.getByTestId('show-qr').count(), 0)
   assert.deepEqual(
     f.pageErrors.filter((e) => !/status of 4\d\d/.test(e)),
     [],

@@ -154,15 +154,22 @@ function LicenseCard({
         </dl>
       )}
       <div className="btn-row">
-        <button
-          type="button"
-          className="btn btn-primary btn-small"
-          disabled={credential === undefined}
-          onClick={() => setPanel(panel === 'qr' ? undefined : 'qr')}
-          data-testid="show-qr"
-        >
-          {t('wallet.showQr')}
-        </button>
+        {/* A revoked or superseded licence offers no QR: there is nothing left to show. */}
+        {l.effectiveStatus === 'revoked' || l.effectiveStatus === 'superseded' ? (
+          <span className="muted small" data-testid="no-qr">
+            {t('wallet.noQr')}
+          </span>
+        ) : (
+          <button
+            type="button"
+            className="btn btn-primary btn-small"
+            disabled={credential === undefined}
+            onClick={() => setPanel(panel === 'qr' ? undefined : 'qr')}
+            data-testid="show-qr"
+          >
+            {t('wallet.showQr')}
+          </button>
+        )}
         <button
           type="button"
           className="btn btn-small"
@@ -183,7 +190,7 @@ function LicenseCard({
           <span className="muted small">{lang === 'zh' ? '凭证不在本设备上' : 'credential not on this device'}</span>
         )}
       </div>
-      {panel === 'qr' && credential !== undefined && (
+      {panel === 'qr' && credential !== undefined && l.effectiveStatus !== 'revoked' && (
         <QrPanel licenseId={l.id} credential={credential} fieldNames={Object.keys(fields)} label={label} />
       )}
       {panel === 'grant' && <GrantPanel license={l} onDone={onChange} />}

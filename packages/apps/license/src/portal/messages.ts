@@ -60,6 +60,7 @@ export const LICENSE_MESSAGES = {
     'Only the ticked fields go into the QR code and credential; the verifier sees nothing else.',
   ],
   'wallet.credential': ['凭证', 'Credential'],
+  'wallet.noQr': ['已注销或已被新版本取代，不再提供亮证二维码', 'Revoked or superseded: no QR to show'],
   'wallet.withProof': [
     '附带链上证明（无网络也可核验，二维码更密）',
     'Include the chain proof (verifies with no network; a denser QR)',
