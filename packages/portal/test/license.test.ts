@@ -52,6 +52,12 @@ test('an officer issues a licence and it appears in the holder wallet', async ()
   await page.getByTestId('issue-form').waitFor()
   const enterprise = holders.find((h) => h.kind === 'enterprise')!
   await page.getByTestId('issue-holder').fill(enterprise.did)
+  // Issue 15 item 3: required fields are checked inline, in the page's language, before signing.
+  await page.getByTestId('issue-submit').click()
+  const firstMissing = page.locator('[data-testid^="field-error-"]').first()
+  await firstMissing.waitFor()
+  assert.match((await firstMissing.textContent()) ?? '', /请填写/)
+  assert.equal(await page.getByTestId('issued').count(), 0, 'nothing issued')
   for (const input of await page.locator('[data-testid^="issue-field-"]').all()) {
     const name = ((await input.getAttribute('data-testid')) ?? '').replace('issue-field-', '')
     await input.fill(name === 'enterpriseName' ? enterprise.name : `演示-${name}`)
@@ -144,6 +150,12 @@ test('an unauthorised issuer cannot issue, and its credential is rejected with t
   await page.getByTestId('issue-form').waitFor()
   const enterprise = holders.find((h) => h.kind === 'enterprise')!
   await page.getByTestId('issue-holder').fill(enterprise.did)
+  // Issue 15 item 3: required fields are checked inline, in the page's language, before signing.
+  await page.getByTestId('issue-submit').click()
+  const firstMissing = page.locator('[data-testid^="field-error-"]').first()
+  await firstMissing.waitFor()
+  assert.match((await firstMissing.textContent()) ?? '', /请填写/)
+  assert.equal(await page.getByTestId('issued').count(), 0, 'nothing issued')
   for (const input of await page.locator('[data-testid^="issue-field-"]').all()) await input.fill('伪造')
   await page.getByTestId('issue-submit').click()
   const err = page.getByTestId('issue-form').getByTestId('error')

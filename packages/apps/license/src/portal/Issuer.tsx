@@ -123,8 +123,16 @@ function IssueForm({ org, types, onIssued }: { org: string; types: LicenseType[]
   const [values, setValues] = useState<Record<string, string>>({})
   const today = Date.now()
   const [from, setFrom] = useState(dateInput(today))
-  const years = type?.maxValidityYears ?? 5
-  const [until, setUntil] = useState(dateInput(today + (years === 0 ? 5 : years) * 365 * DAY_MS))
+  // The type's default validity: its longest term, or 长期 where the type has no limit.
+  const defaultUntil = (x: LicenseType | undefined) => {
+    const years = x?.maxValidityYears ?? 5
+    return dateInput(today + (years === 0 ? 5 : years) * 365 * DAY_MS)
+  }
+  const [until, setUntil] = useState(defaultUntil(type))
+  const [longTerm, setLongTerm] = useState(type?.maxValidityYears === 0)
+  /** Set after a first attempt: required fields left empty are then marked inline. */
+  const [tried, setTried] = useState(false)
+  const missing = (type?.fields ?? []).filter((f) => f.required && (values[f.name] ?? '').trim() === '')
   const [error, setError] = useState<unknown>()
   const [issued, setIssued] = useState<string>()
   const holderDid = holder || holders[0]?.did || ''
@@ -137,8 +145,12 @@ function IssueForm({ org, types, onIssued }: { org: string; types: LicenseType[]
             id="i-type"
             value={code}
             onChange={(e) => {
+              const next = types.find((x) => x.code === e.target.value)
               setCode(e.target.value)
               setValues({})
+              setTried(false)
+              setUntil(defaultUntil(next))
+              setLongTerm(next?.maxValidityYears === 0)
             }}
             data-testid="issue-type"
           >
@@ -173,7 +185,25 @@ function IssueForm({ org, types, onIssued }: { org: string; types: LicenseType[]
         </div>
         <div>
           <label htmlFor="i-until">{t('lic.validUntil')}</label>
-          <input id="i-until" type="date" value={until} onChange={(e) => setUntil(e.target.value)} />
+          <input
+            id="i-until"
+            type="date"
+            value={longTerm ? '' : until}
+            disabled={longTerm}
+            onChange={(e) => setUntil(e.target.value)}
+            data-testid="issue-until"
+          />
+          {type?.maxValidityYears === 0 && (
+            <label className="check">
+              <input
+                type="checkbox"
+                checked={longTerm}
+                onChange={() => setLongTerm((x) => !x)}
+                data-testid="issue-long-term"
+              />{' '}
+              {t('issuer.longTerm')}
+            </label>
+          )}
         </div>
       </div>
       {type !== undefined && (
@@ -189,8 +219,14 @@ function IssueForm({ org, types, onIssued }: { org: string; types: LicenseType[]
                 id={`f-${f.name}`}
                 data-testid={`issue-field-${f.name}`}
                 value={values[f.name] ?? ''}
+                aria-invalid={tried && missing.includes(f)}
                 onChange={(e) => setValues((v) => ({ ...v, [f.name]: e.target.value }))}
               />
+              {tried && missing.includes(f) && (
+                <span className="field-error" role="alert" data-testid={`field-error-${f.name}`}>
+                  {t('issuer.required', { field: lang === 'zh' ? f.label : f.labelEn })}
+                </span>
+              )}
             </div>
           ))}
         </div>
@@ -211,6 +247,9 @@ function IssueForm({ org, types, onIssued }: { org: string; types: LicenseType[]
           setIssued(undefined)
           const o = config.organisations.find((x) => x.id === org)
           if (type === undefined || o === undefined) return
+          // Required fields are checked here, in the page's language, before anything is signed.
+          setTried(true)
+          if (missing.length > 0) return
           const fields: Record<string, string> = {}
           for (const f of type.fields) if ((values[f.name] ?? '') !== '') fields[f.name] = values[f.name]!.trim()
           let made: ReturnType<typeof issueLicense> | undefined
@@ -221,7 +260,7 @@ function IssueForm({ org, types, onIssued }: { org: string; types: LicenseType[]
               issuer: { orgId: org, name: orgName(org), code: o.code },
               holder: holderDid,
               validFromMs: fromDateInput(from),
-              validUntilMs: type.maxValidityYears === 0 && until === '' ? 0 : fromDateInput(until),
+              validUntilMs: longTerm ? 0 : fromDateInput(until),
               fields,
             })
             return made.tx
@@ -233,6 +272,7 @@ function IssueForm({ org, types, onIssued }: { org: string; types: LicenseType[]
           )
           setIssued(made.id)
           setValues({})
+          setTried(false)
           onIssued()
         }}
       >

@@ -86,6 +86,8 @@ export const LICENSE_MESSAGES = {
   'issuer.amend': ['变更', 'Amend'],
   'issuer.reason': ['原因', 'Reason'],
   'issuer.reasonCode': ['原因类别', 'Reason'],
+  'issuer.longTerm': ['长期有效', 'No fixed term (长期)'],
+  'issuer.required': ['请填写“{field}”', '“{field}” is required'],
   'issuer.confirm.suspend': [
     '将暂停 {what}：暂停期间核验结果为“已暂停”，恢复前持证人不能使用。',
     'This suspends {what}: it verifies as suspended until reinstated.',
