@@ -7,11 +7,14 @@ export function Link({
   children,
   className,
   testId,
+  current,
 }: {
   to: string
   children: ReactNode
   className?: string
   testId?: string
+  /** The page shown now: marked for assistive technology (aria-current="page"). */
+  current?: boolean
 }) {
   const { navigate } = useApp()
   const onClick = (e: MouseEvent<HTMLAnchorElement>) => {
@@ -20,7 +23,13 @@ export function Link({
     navigate(to)
   }
   return (
-    <a href={to} onClick={onClick} className={className} data-testid={testId}>
+    <a
+      href={to}
+      onClick={onClick}
+      className={className}
+      data-testid={testId}
+      aria-current={current ? 'page' : undefined}
+    >
       {children}
     </a>
   )

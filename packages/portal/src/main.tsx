@@ -84,7 +84,12 @@ function Shell() {
           <ul>
             {nav.map((n) => (
               <li key={n.to}>
-                <Link to={n.to} className={active(n.to) ? 'active' : ''} testId={`nav-${n.to.slice(1) || 'home'}`}>
+                <Link
+                  to={n.to}
+                  className={active(n.to) ? 'active' : ''}
+                  current={active(n.to)}
+                  testId={`nav-${n.to.slice(1) || 'home'}`}
+                >
                   {n.label}
                 </Link>
               </li>

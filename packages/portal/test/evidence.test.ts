@@ -26,6 +26,7 @@ test('record a file, get its certificate, check it; a changed file fails', async
   await page.getByTestId('login-officer:housing').click()
   await page.getByTestId('current-identity').waitFor()
   await page.goto(`${f.portal.url}/evidence`)
+  assert.equal(await page.getByTestId('nav-evidence').getAttribute('aria-current'), 'page')
 
   const original = file('执法记录.txt', '现场执法记录 2026-12-04 朝阳区某工地')
   await page.getByTestId('evidence-record-file').setInputFiles(original)
