@@ -13,7 +13,7 @@ export const governanceApp = defineModule<'governance', GovernanceKeeper>({
   ...governanceModule,
   name: 'governance',
   errors: GOVERNANCE_ERRORS,
-  version: '1.0.0',
+  version: '1.1.0',
   requires: [identityRef],
   routes: governanceApi,
   provides: {

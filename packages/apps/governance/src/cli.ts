@@ -200,6 +200,32 @@ export function registerCommands(program: Command, ctx: CliContext): void {
         `roles of ${o.org}: ${o.roles.join(', ') || 'none'}`,
       ),
     )
+  const days = (name: string) => (v: string) => {
+    const list = v
+      .split(',')
+      .map((x) => x.trim())
+      .filter((x) => x !== '')
+      .map((x) => Number(x.replace(/-/g, '')))
+    if (list.some((d) => !Number.isInteger(d) || d < 20_000_101 || d > 21_001_231))
+      throw new InvalidArgumentError(`${name}: comma-separated dates, YYYYMMDD or YYYY-MM-DD`)
+    return list
+  }
+  proposalCommand(
+    propose,
+    'set-calendar',
+    "a year's working calendar: statutory holidays and worked weekend days (调休)",
+  )
+    .requiredOption('--year <yyyy>', 'the year', intArg('--year', 2000, 2100))
+    .option('--holidays <dates>', 'weekdays off, e.g. 2027-01-01,2027-02-08', days('--holidays'), [])
+    .option('--workdays <dates>', 'weekend days worked instead, e.g. 2027-02-06', days('--workdays'), [])
+    .action(async (o) =>
+      submitProposal(
+        ctx,
+        o,
+        [governance.actions.setWorkCalendar({ year: o.year, holidays: o.holidays, workdays: o.workdays })],
+        `working calendar ${o.year}: ${o.holidays.length} holidays, ${o.workdays.length} worked weekend days`,
+      ),
+    )
   proposalCommand(propose, 'remove-tsa', 'stop accepting tokens of a time-stamping authority (tokens recorded stay)')
     .requiredOption('--id <tsaId>', 'the TSA id')
     .action(async (o) =>

@@ -64,6 +64,10 @@ export const actions = {
     value: { id, certificate },
   }),
   removeTimestampAuthority: (id: string): ProposalAction => ({ type: 'removeTimestampAuthority', value: { id } }),
+  setWorkCalendar: (c: { year: number; holidays: number[]; workdays: number[] }): ProposalAction => ({
+    type: 'setWorkCalendar',
+    value: c,
+  }),
   setOrganisationRoles: (orgId: string, roles: OrganisationRole[]): ProposalAction => ({
     type: 'setOrganisationRoles',
     value: { orgId, roles },

@@ -67,6 +67,7 @@ import {
   ValidatorRecord,
   VoteArgs,
   VoteRecord,
+  WorkCalendar,
 } from './schema.ts'
 import { inspectTsaCertificate } from './tsa.ts'
 import type {
@@ -104,6 +105,8 @@ export interface GovernanceKeeper {
   timestampAuthoritiesAt(height: number): { id: string; certificate: Uint8Array }[]
   /** Every registered authority, removed ones included, in registration order. */
   timestampAuthorities(): TimestampAuthorityRecord[]
+  /** A year's working calendar (holidays on weekdays, weekend days worked), if governance set one. */
+  workCalendar(year: number): WorkCalendar | undefined
   /** The consortium roles (notary, forensic, court) `orgId` holds at `height`. */
   organisationRolesAt(orgId: string, height: number): OrganisationRole[]
 }
@@ -229,6 +232,10 @@ function makeKeeper(ctx: KeeperContext): GovernanceKeeper {
         .map((r) => ({ id: r.id, certificate: r.certificate })),
     timestampAuthorities: () => readTimestampAuthorities(state),
     organisationRolesAt: (orgId, height) => rolesAt(readOrganisationRoles(state, orgId), height),
+    workCalendar: (year) => {
+      const v = state.get(governanceKeys.workCalendar(year))
+      return v === undefined ? undefined : decode(WorkCalendar, v)
+    },
   }
 }
 
@@ -304,7 +311,32 @@ function checkActionShape(ctx: TxContext, a: ProposalAction): void {
       id(a.value.orgId, 'orgId')
       if (new Set(a.value.roles).size !== a.value.roles.length) badProposal('a role is named twice')
       break
+    case 'setWorkCalendar': {
+      const { year, holidays, workdays } = a.value
+      if (year < 2000 || year > 2100) badProposal('calendar year must be 2000..2100')
+      const all = [...holidays, ...workdays]
+      if (new Set(all).size !== all.length) badProposal('a day is listed twice (or as both holiday and workday)')
+      for (const d of holidays) if (!isDayOf(year, d) || isWeekend(d)) badProposal(`holiday ${d}: a weekday of ${year}`)
+      for (const d of workdays)
+        if (!isDayOf(year, d) || !isWeekend(d)) badProposal(`workday ${d}: a weekend day of ${year}`)
+      break
+    }
   }
+}
+
+/** YYYYMMDD is a real date of `year`. */
+function isDayOf(year: number, d: number): boolean {
+  const y = Math.floor(d / 10_000)
+  const m = Math.floor(d / 100) % 100
+  const day = d % 100
+  const t = Date.UTC(y, m - 1, day)
+  const back = new Date(t)
+  return y === year && back.getUTCMonth() === m - 1 && back.getUTCDate() === day
+}
+
+function isWeekend(d: number): boolean {
+  const w = new Date(Date.UTC(Math.floor(d / 10_000), (Math.floor(d / 100) % 100) - 1, d % 100)).getUTCDay()
+  return w === 0 || w === 6
 }
 
 /**
@@ -317,6 +349,7 @@ function applyActions(ctx: TxContext, p: ProposalRecord, from: number): void {
   let schedule = readParams(ctx.state)
   let tsas = readTimestampAuthorities(ctx.state)
   const roles = new Map<string, OrganisationRolesRecord>()
+  const calendars = new Map<number, WorkCalendar>()
   const orgsAdded = new Set<string>()
   const orgsRemoved = new Set<string>()
   const orgKnown = (orgId: string) => orgsAdded.has(orgId) || identity.organisation(orgId) !== undefined
@@ -406,6 +439,12 @@ function applyActions(ctx: TxContext, p: ProposalRecord, from: number): void {
         tsas = tsas.map((x) => (x === r ? { ...x, removedFromHeight: from } : x))
         break
       }
+      case 'setWorkCalendar': {
+        const { year, holidays, workdays } = a.value
+        const sort = (x: readonly number[]) => [...x].sort((p, q) => p - q)
+        calendars.set(year, { year, holidays: sort(holidays), workdays: sort(workdays), proposalId: p.id })
+        break
+      }
       case 'setOrganisationRoles': {
         const { orgId, roles: r } = a.value
         if (!orgKnown(orgId) || orgsRemoved.has(orgId)) fail('IDENTITY_ORG_NOT_FOUND', undefined, { orgId })
@@ -445,6 +484,7 @@ function applyActions(ctx: TxContext, p: ProposalRecord, from: number): void {
     ctx.state.set(governanceKeys.timestampAuthorities(), encode(TimestampAuthorities, tsas))
   for (const [orgId, r] of roles)
     ctx.state.set(governanceKeys.organisationRoles(orgId), encode(OrganisationRolesRecord, r))
+  for (const [year, c] of calendars) ctx.state.set(governanceKeys.workCalendar(year), encode(WorkCalendar, c))
 }
 
 /** Counts the votes of active organisations; decides when the outcome is settled. */
@@ -659,6 +699,8 @@ export function renderAction(a: ProposalAction): ProposalActionView {
       return { type: a.type, ...a.value }
     case 'setOrganisationRoles':
       return { type: a.type, orgId: a.value.orgId, roles: [...a.value.roles] }
+    case 'setWorkCalendar':
+      return { type: a.type, year: a.value.year, holidays: [...a.value.holidays], workdays: [...a.value.workdays] }
   }
 }
 
@@ -728,6 +770,7 @@ export function renderGovernanceState(key: Uint8Array, value: Uint8Array): unkno
   }
   if (k.startsWith('next-proposal-id')) return decode(u64, value)
   if (k.startsWith('roles/')) return decode(OrganisationRolesRecord, value)
+  if (k.startsWith('calendar/')) return decode(WorkCalendar, value)
   if (k.startsWith('tsa'))
     return decode(TimestampAuthorities, value).map((r) => renderTimestampAuthority(r, Number.MAX_SAFE_INTEGER))
   return { hex: toHex(value) }

@@ -61,6 +61,8 @@ export const GOVERNANCE_LIMITS = {
   /** Time-stamping authorities registered at once (removed ones stay listed: old tokens still name them). */
   timestampAuthorities: 64,
   tsaCertificateBytes: 4096,
+  /** Holidays, or worked weekend days, one year's calendar lists at most. */
+  calendarDaysMax: 40,
 } as const
 
 /**
@@ -107,6 +109,15 @@ export const ProposalAction = union({
   removeTimestampAuthority: struct({ id }),
   /** The consortium roles an organisation holds (replaces its list; empty clears it). */
   setOrganisationRoles: struct({ orgId: id, roles: vec(literals(ORGANISATION_ROLES), ORGANISATION_ROLES.length) }),
+  /**
+   * A year's working calendar (国务院 holiday arrangement): statutory holidays falling on weekdays
+   * and the weekend days worked instead (调休), as YYYYMMDD. Replaces that year's calendar.
+   */
+  setWorkCalendar: struct({
+    year: u32,
+    holidays: vec(u32, GOVERNANCE_LIMITS.calendarDaysMax),
+    workdays: vec(u32, GOVERNANCE_LIMITS.calendarDaysMax),
+  }),
 })
 export type ProposalAction = codec.Infer<typeof ProposalAction>
 
@@ -202,6 +213,15 @@ export type ChainParamsValue = codec.Infer<typeof ChainParamsCodec>
 export const ParamsSchedule = vec(struct({ fromHeight: u64, params: ChainParamsCodec }), 8)
 export type ParamsSchedule = codec.Infer<typeof ParamsSchedule>
 
+/** A year's working calendar as recorded (days as YYYYMMDD, sorted). */
+export const WorkCalendar = struct({
+  year: u32,
+  holidays: vec(u32, GOVERNANCE_LIMITS.calendarDaysMax),
+  workdays: vec(u32, GOVERNANCE_LIMITS.calendarDaysMax),
+  proposalId: u64,
+})
+export type WorkCalendar = codec.Infer<typeof WorkCalendar>
+
 /** An organisation's consortium roles from `fromHeight` (the latest entry ≤ a height is in force). */
 export const OrganisationRolesRecord = struct({
   orgId: id,
@@ -267,6 +287,8 @@ export const governanceKeys = {
   validators: (): Uint8Array => utf8('validators'),
   /** vec({fromHeight, params}) of the chain parameters in force. */
   params: (): Uint8Array => utf8('params'),
+  /** WorkCalendar of one year (u32 year big-endian in the key). */
+  workCalendar: (year: number): Uint8Array => utf8(`calendar/${year}`),
   /** OrganisationRolesRecord of one organisation. */
   organisationRoles: (orgId: string): Uint8Array => utf8(`roles/${orgId}`),
   /** vec(TimestampAuthorityRecord) in registration order. */

@@ -46,6 +46,7 @@ export const ProposalActionView = Type.Union([
   }),
   action('addTimestampAuthority', { id: Type.String(), certificate: HexBytes }),
   action('removeTimestampAuthority', { id: Type.String() }),
+  action('setWorkCalendar', { year: Int, holidays: Type.Array(Int), workdays: Type.Array(Int) }),
   action('setOrganisationRoles', { orgId: Type.String(), roles: Type.Array(StringEnum(ORGANISATION_ROLES)) }),
 ])
 export type ProposalActionView = Static<typeof ProposalActionView>

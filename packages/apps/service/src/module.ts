@@ -29,6 +29,7 @@ import {
 } from '@govchain/app'
 import { catalogRef } from '@govchain/catalog/schema'
 import { codec, concatBytes, toHex, utf8 } from '@govchain/core'
+import { governanceRef } from '@govchain/governance/schema'
 import { identityRef } from '@govchain/identity/schema'
 import { licenseRef } from '@govchain/license/schema'
 import { sharingRef, subjectCredentialMessage } from '@govchain/sharing/schema'
@@ -52,6 +53,7 @@ import {
   ServicePublishArgs,
   ServiceStepArgs,
   ServiceWithdrawArgs,
+  type WorkingCalendar,
   workingDeadline,
 } from './schema.ts'
 
@@ -254,6 +256,21 @@ export function renderStep(s: CaseStep, seq: number) {
   }
 }
 
+/** The consortium's working calendar (governance setWorkCalendar), read lazily per year. */
+function calendarOf(ctx: TxContext): WorkingCalendar {
+  const gov = ctx.keeper(governanceRef)
+  const years = new Map<number, { holidays: Set<number>; workdays: Set<number> } | undefined>()
+  return (day) => {
+    const year = Math.floor(day / 10_000)
+    if (!years.has(year)) {
+      const c = gov.workCalendar(year)
+      years.set(year, c === undefined ? undefined : { holidays: new Set(c.holidays), workdays: new Set(c.workdays) })
+    }
+    const c = years.get(year)
+    return c?.holidays.has(day) ? 'holiday' : c?.workdays.has(day) ? 'workday' : undefined
+  }
+}
+
 export const serviceModule = {
   name: SERVICE_MODULE,
   errors: SERVICE_ERRORS,
@@ -405,7 +422,7 @@ export const serviceModule = {
         historyCount: 0,
       }
       const open = (id: Uint8Array, part: ServiceItemRecord, parent: Uint8Array | undefined): CaseRecord => {
-        const untilMs = workingDeadline(ctx.timeMs, part.slaDays + CONSENT_MARGIN_DAYS)
+        const untilMs = workingDeadline(ctx.timeMs, part.slaDays + CONSENT_MARGIN_DAYS, calendarOf(ctx))
         const grants = part.pulls.map((p, index) =>
           ctx.keeper(sharingRef).openCaseGrant({
             caseId: id,
@@ -477,7 +494,7 @@ export const serviceModule = {
         officerId: officer.officerId,
         officerKey: ctx.sender,
         acceptedMs: c.acceptedMs ?? ctx.timeMs,
-        deadlineMs: c.deadlineMs ?? workingDeadline(ctx.timeMs, item.slaDays),
+        deadlineMs: c.deadlineMs ?? workingDeadline(ctx.timeMs, item.slaDays, calendarOf(ctx)),
       }
       next = appendStep(ctx, next, 'accept', { reasonCode: a.reasonCode, ...officer })
       writeCase(ctx, next)

@@ -332,15 +332,30 @@ const DAY_MS = 86_400_000
  * adjusted working weekends (调休) are not modelled: a published holiday calendar through
  * governance would be their source (docs/service.md).
  */
-export function workingDeadline(fromMs: number, days: number): number {
+export function workingDeadline(fromMs: number, days: number, calendar?: WorkingCalendar): number {
   let day = Math.floor((fromMs + CST_OFFSET_MS) / DAY_MS)
   let left = days
   while (left > 0) {
     day += 1
     const weekday = (day + 4) % 7 // 1970-01-01 was a Thursday (4); 0 = Sunday
-    if (weekday !== 0 && weekday !== 6) left -= 1
+    const kind = calendar?.(yyyymmdd(day))
+    const working = kind === 'holiday' ? false : kind === 'workday' ? true : weekday !== 0 && weekday !== 6
+    if (working) left -= 1
   }
   return (day + 1) * DAY_MS - CST_OFFSET_MS
+}
+
+/**
+ * What the consortium's calendar says of a day (YYYYMMDD): a statutory holiday on a weekday, a
+ * weekend day worked (调休), or nothing (then Monday-Friday work). From governance
+ * setWorkCalendar; a year without one is plain Monday-Friday.
+ */
+export type WorkingCalendar = (day: number) => 'holiday' | 'workday' | undefined
+
+/** The CST day number (days since 1970-01-01) as YYYYMMDD. */
+function yyyymmdd(day: number): number {
+  const d = new Date(day * DAY_MS)
+  return d.getUTCFullYear() * 10_000 + (d.getUTCMonth() + 1) * 100 + d.getUTCDate()
 }
 
 /** The message an applicant signs to list their own cases (POST /v1/service/my-cases). */

@@ -14,6 +14,8 @@ import { CatalogPublishArgs, CatalogSetGatewayArgs } from '@govchain/catalog/sch
 import { suites, toHex, utf8 } from '@govchain/core'
 import { BUILTIN_MODULES } from '@govchain/distribution'
 import { GovChain, makeConsortium, personalDataHits, storeHolds, tx } from '@govchain/distribution/testkit'
+import type { GovernanceKeeper } from '@govchain/governance'
+import { ProposeArgs, VoteArgs } from '@govchain/governance/schema'
 import { AddOfficerArgs, CreateDidArgs, deriveDid } from '@govchain/identity/schema'
 import type { LicenseKeeper } from '@govchain/license'
 import { DefineTypeArgs, licenseId } from '@govchain/license/schema'
@@ -31,6 +33,7 @@ import {
   type ServiceResultLicense,
   ServiceStepArgs,
   ServiceWithdrawArgs,
+  type WorkingCalendar,
   workingDeadline,
 } from '../src/schema.ts'
 
@@ -390,6 +393,74 @@ for (const suite of [suites.intl, suites.gm]) {
       assert.equal(workingDeadline(friday, 5), Date.parse('2026-12-12T00:00:00+08:00'))
       // Late on a Sunday evening UTC is already Monday in Beijing.
       assert.equal(workingDeadline(Date.parse('2026-12-06T17:00:00Z'), 1), Date.parse('2026-12-09T00:00:00+08:00'))
+    })
+
+    it("the consortium's working calendar: statutory holidays skipped, 调休 weekend days counted", () => {
+      // 2026-12-04 is a Friday. With Monday 12-07 a holiday, one working day ends Tuesday; with
+      // Saturday 12-05 worked instead, it ends Saturday.
+      const friday = Date.parse('2026-12-04T10:00:00+08:00')
+      const cal =
+        (holidays: number[], workdays: number[]): WorkingCalendar =>
+        (d) =>
+          holidays.includes(d) ? 'holiday' : workdays.includes(d) ? 'workday' : undefined
+      assert.equal(workingDeadline(friday, 1, cal([20261207], [])), Date.parse('2026-12-09T00:00:00+08:00'))
+      assert.equal(workingDeadline(friday, 1, cal([20261207], [20261205])), Date.parse('2026-12-06T00:00:00+08:00'))
+      assert.equal(workingDeadline(friday, 1, cal([], [])), workingDeadline(friday, 1))
+
+      // On chain: governance sets the year's calendar; an accepted case's deadline follows it.
+      const t = setup()
+      const year = new Date(t.now() + 8 * 3600_000).getUTCFullYear()
+      // The next three weekdays after now become holidays.
+      const holidays: number[] = []
+      for (let day = Math.floor((t.now() + 8 * 3600_000) / 86_400_000) + 1; holidays.length < 3; day++) {
+        const d = new Date(day * 86_400_000)
+        const w = d.getUTCDay()
+        const ymd = d.getUTCFullYear() * 10_000 + (d.getUTCMonth() + 1) * 100 + d.getUTCDate()
+        if (w !== 0 && w !== 6 && d.getUTCFullYear() === year) holidays.push(ymd)
+        if (d.getUTCFullYear() > year) break
+      }
+      const propose = (actions: ProposeArgs['actions'], title: string) =>
+        tx(suite, t.op('market'), 'governance', 'propose', ProposeArgs, {
+          title,
+          actions,
+          effectiveHeight: 0,
+          expiresHeight: t.g.height + 50,
+        })
+      // A holiday on a weekend, or a day of another year, is refused when proposed.
+      assert.deepEqual(
+        t.g
+          .step([
+            propose(
+              [{ type: 'setWorkCalendar', value: { year, holidays: [year * 10_000 + 1301], workdays: [] } }],
+              'bad',
+            ),
+          ])
+          .map((r) => r.code),
+        ['GOV_BAD_PROPOSAL'],
+      )
+      const calendar = { year, holidays, workdays: [] as number[] }
+      assert.equal(t.g.step([propose([{ type: 'setWorkCalendar', value: calendar }], 'calendar')])[0]!.code, 'OK')
+      const id = t.g.keeper<GovernanceKeeper>('governance').proposalIds(1)[0]!
+      const votes = ['housing', 'police'].map((o) =>
+        tx(suite, t.op(o), 'governance', 'vote', VoteArgs, { proposalId: id, approve: true }),
+      )
+      assert.deepEqual(
+        t.g.step(votes).map((r) => r.code),
+        ['OK', 'OK'],
+      )
+      t.g.step()
+      const passed = t.g.keeper<GovernanceKeeper>('governance').proposal(id)!
+      assert.equal(passed.status, 'passed', JSON.stringify({ status: passed.status, failure: passed.failure }))
+      assert.deepEqual(t.g.keeper<GovernanceKeeper>('governance').workCalendar(year)?.holidays, [...holidays].sort())
+      assert.equal(t.g.step([t.publishItem('housing', GZF)])[0]!.code, 'OK')
+      const apply = t.applyTx(GZF.code)
+      assert.equal(t.g.step([apply])[0]!.code, 'OK')
+      const c0 = t.caseOf(apply)
+      assert.equal(t.g.step([t.step(t.op('housing'), 'accept', c0.caseId, 'materials-complete')])[0]!.code, 'OK')
+      const c = t.k().case(c0.caseId)!
+      const withCalendar = workingDeadline(c.acceptedMs!, 20, cal(holidays, []))
+      assert.equal(c.deadlineMs, withCalendar)
+      assert.ok(withCalendar > workingDeadline(c.acceptedMs!, 20), 'the holidays push the deadline out')
     })
 
     it('新生儿出生一件事: one application fans out to four departments and completes when all have', () => {
