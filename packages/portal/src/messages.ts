@@ -44,6 +44,10 @@ const PORTAL_MESSAGES = {
   'explorer.live': ['实时', 'Live'],
   'explorer.offline': ['连接中断，重连中', 'Disconnected, reconnecting'],
   'explorer.search.placeholder': ['输入区块高度或交易哈希', 'Block height or transaction hash'],
+  'explorer.search.notFound': [
+    '未找到“{q}”：请输入区块高度或 64 位十六进制的交易哈希。',
+    'Nothing found for “{q}”: enter a block height or a 64-hex transaction hash.',
+  ],
   'explorer.col.height': ['高度', 'Height'],
   'explorer.col.hash': ['区块哈希', 'Block hash'],
   'explorer.col.txs': ['交易数', 'Txs'],

@@ -55,6 +55,10 @@ test('block detail verifies the commit certificate in the browser; tx detail sho
   assert.equal(result.status, 'committed')
 
   await page.goto(`${f.portal.url}/explorer`)
+  // Something the explorer cannot find says so, rather than doing nothing.
+  await page.getByTestId('explorer-search').fill('张三的营业执照')
+  await page.getByTestId('explorer-search').press('Enter')
+  assert.match((await page.getByTestId('explorer-not-found').textContent()) ?? '', /未找到“张三的营业执照”/)
   await page.getByTestId('explorer-search').fill(String(result.height))
   await page.getByTestId('explorer-search').press('Enter')
   await page.getByTestId('block-page').waitFor()

@@ -3,7 +3,7 @@
  * live by the node's events WebSocket (/v1/events?types=block).
  */
 
-import { Badge, Card, formatTime, Hash, Link } from '@govchain/portal-kit'
+import { Badge, Card, formatTime, Hash, Link, Notice } from '@govchain/portal-kit'
 import type { ChainEvent, Status } from '@govchain/sdk'
 import { type FormEvent, useEffect, useRef, useState } from 'react'
 import { useApp } from '../messages.ts'
@@ -101,11 +101,15 @@ export function ExplorerPage() {
     }
   }, [client])
 
+  const [notFound, setNotFound] = useState<string>()
   const onSearch = (e: FormEvent) => {
     e.preventDefault()
-    const q = query.trim().toLowerCase()
+    setNotFound(undefined)
+    const raw = query.trim()
+    const q = raw.toLowerCase()
     if (/^\d{1,15}$/.test(q)) navigate(`/explorer/block/${Number(q)}`)
     else if (/^(0x)?[0-9a-f]{64}$/.test(q)) navigate(`/explorer/tx/${q.replace(/^0x/, '')}`)
+    else if (raw !== '') setNotFound(raw)
   }
 
   const validators = health.find((h) => h.status !== undefined)?.status?.validators ?? []
@@ -127,6 +131,11 @@ export function ExplorerPage() {
           </button>
         </form>
       </div>
+      {notFound !== undefined && (
+        <Notice tone="warn" testId="explorer-not-found">
+          {t('explorer.search.notFound', { q: notFound })}
+        </Notice>
+      )}
 
       <Card title={t('explorer.nodes')} testId="node-health">
         <div className="table-wrap">
