@@ -6,7 +6,7 @@ import { type ChildProcess, spawn } from 'node:child_process'
 import { existsSync, readFileSync, writeFileSync } from 'node:fs'
 import { join, resolve } from 'node:path'
 import { fileURLToPath } from 'node:url'
-import { GovchainError, isGovchainError, type SuiteName, toHex } from '@govchain/core'
+import { encryptKeystore, GovchainError, isGovchainError, type SuiteName, toHex } from '@govchain/core'
 import { defaultModules, demoSections } from '@govchain/distribution'
 import { BUILTIN_CLI } from '@govchain/distribution/cli'
 import {
@@ -14,10 +14,12 @@ import {
   describeGenesis,
   initNetwork,
   loadHome,
+  loadKeyFile,
   type NetworkFile,
   type NetworkNode,
   newKeyFile,
   parseGenesis,
+  passphraseFromEnvironment,
   startNode,
 } from '@govchain/node'
 import { createClient, errorCode, isSdkError } from '@govchain/sdk'
@@ -253,6 +255,30 @@ function buildProgram(): Command {
         writeFileSync(o.out, `${JSON.stringify(k, null, 2)}\n`, { mode: 0o600 })
         out(`wrote ${o.out} (public key ${k.publicKey})`)
       } else out(JSON.stringify(k, null, 2))
+    })
+
+  keys
+    .command('encrypt')
+    .description(
+      'encrypt a key file into a keystore (gm: SM4-GCM, PBKDF2-HMAC-SM3; intl: AES-256-GCM, scrypt); ' +
+        'the passphrase comes from GOVCHAIN_PASSPHRASE or GOVCHAIN_PASSPHRASE_FILE',
+    )
+    .requiredOption('--in <file>', 'the plain key file')
+    .requiredOption('--out <file>', 'the keystore to write (mode 0600; never overwritten)')
+    .option('--description <text>', 'a note kept in clear in the keystore, e.g. "officer key of housing"')
+    .action((o: { in: string; out: string; description?: string }) => {
+      if (existsSync(o.out)) throw new GovchainError('HOME_NOT_EMPTY', `${o.out} exists; refusing to overwrite a key`)
+      const passphrase = passphraseFromEnvironment()
+      if (passphrase === undefined) {
+        throw new GovchainError('KEY_PASSPHRASE_MISSING', 'set GOVCHAIN_PASSPHRASE (or GOVCHAIN_PASSPHRASE_FILE)')
+      }
+      const k = loadKeyFile(o.in, { passphrase })
+      out(`deriving the key from the passphrase (${k.suite === 'gm' ? 'PBKDF2-HMAC-SM3' : 'scrypt'})…`)
+      const file = encryptKeystore(k.suite, k.privateKey, passphrase, {
+        ...(o.description === undefined ? {} : { description: o.description }),
+      })
+      writeFileSync(o.out, `${JSON.stringify(file, null, 2)}\n`, { mode: 0o600 })
+      out(`wrote ${o.out} (public key ${toHex(k.publicKey)}); commands take it as --key with the passphrase set`)
     })
 
   // The applications' commands, from the distribution's list (ADR 0020).

@@ -122,6 +122,29 @@ describe('e-evidence through the CLI on a 4-validator network (gm)', { timeout: 
 
     const history = await ok(['evidence', 'history', id])
     assert.match(history.stdout, /version +1[\s\S]*version +2 \(latest\)/)
+
+    // Issue 18: the officer's key in an encrypted keystore (SM4-GCM, PBKDF2-HMAC-SM3) signs as well,
+    // with the passphrase from the environment; without it the command stops with its code.
+    const keystore = join(tmp, 'market.keystore.json')
+    process.env.GOVCHAIN_PASSPHRASE = '市场监管局 officer passphrase'
+    try {
+      await ok(['keys', 'encrypt', '--in', key, '--out', keystore, '--description', 'market officer'])
+      assert.doesNotMatch(readFileSync(keystore, 'utf8'), new RegExp(JSON.parse(readFileSync(key, 'utf8')).privateKey))
+      const sealed = await ok([
+        'evidence',
+        'submit',
+        '--key',
+        keystore,
+        '--file',
+        file('sealed.txt', '加密密钥签名的存证'),
+      ])
+      assert.match(sealed.stdout, /item [0-9a-f]{64}/)
+    } finally {
+      delete process.env.GOVCHAIN_PASSPHRASE
+    }
+    const locked = await cli(url, ['evidence', 'submit', '--key', keystore, '--file', file('locked.txt', '无口令')])
+    assert.notEqual(locked.code, 0)
+    assert.match(locked.stderr, /KEY_PASSPHRASE_MISSING/)
   })
 
   test('trusted time: a TSA registered by vote, submit --tsa attaches its token', async () => {

