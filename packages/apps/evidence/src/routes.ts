@@ -16,9 +16,9 @@ import {
 import { codec, concatBytes, fromHex, GovchainError, utf8 } from '@govchain/core'
 import { governanceRef } from '@govchain/governance/schema'
 import {
-  CERTIFICATE_FORMAT,
   decodeEvidenceQr,
   type EvidenceCertificate,
+  makeEvidenceCertificate,
   type ProvenStateJson,
   verifyEvidenceCertificate,
 } from './certificate.ts'
@@ -179,17 +179,14 @@ export function evidenceApi(ctx: ModuleApiContext): ApiExtension {
             const { validatorSet: _pinnedByTheVerifier, ...rest } = stateJson(x)
             return rest
           }
-          return {
-            format: CERTIFICATE_FORMAT,
-            version: 1,
+          return makeEvidenceCertificate({
             chainId: ctx.chainId,
             suite: ctx.suite.name,
-            id: request.params.id,
             evidence: view(codec.decode(EvidenceEntry, s.value)),
             record: proven(s),
             timestamp: t.value === undefined ? null : proven(t),
             attestations: a.value === undefined ? null : proven(a),
-          }
+          })
         },
       })
       app.route<{ Params: { id: string } }>({
