@@ -267,6 +267,28 @@ describe('answers validate against their schemas (recorded chain)', () => {
     assert.equal(did.didDocument.id, found.holder)
     const verdict = (await h.call('licenseVerify', '/v1/licenses/verify', { qr: 'not a licence QR' })).body as Json
     assert.equal(verdict.verdict, 'invalid')
+    // A short-QR presentation of the recorded licence signed by a key that is not the holder's.
+    const { signPresentation, presentationUrl } = await import('@govchain/license/client')
+    const { getSuite } = await import('@govchain/core')
+    const aud = 'https://portal.example.cn/verify'
+    const suite = getSuite('intl')
+    const stranger = suite.generateKeyPair()
+    const p = signPresentation({
+      suite,
+      privateKey: stranger.privateKey,
+      holder: found.holder,
+      licenseId: found.id,
+      audience: aud,
+      nowMs: Date.now(),
+    })
+    const pv = (
+      await h.call('licenseVerifyPresentation', '/v1/licenses/presentations/verify', {
+        url: presentationUrl(aud, p),
+        audience: aud,
+      })
+    ).body as Json
+    assert.ok(pv.reasons.includes('LICENSE_PRESENTATION_BAD_SIGNATURE'), JSON.stringify(pv.reasons))
+    assert.ok(pv.license !== null && pv.proof !== null && pv.holderProof !== null)
   })
 
   it('invoice: an issuer, an invoice with its proof, listings by seller and buyer, a check', async () => {

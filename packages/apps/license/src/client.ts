@@ -12,6 +12,7 @@ import {
   type Codec,
   type CryptoSuite,
   decode,
+  type ErrorCode,
   encode,
   fromBase64,
   GovchainError,
@@ -19,6 +20,7 @@ import {
   toHex,
   type ValidatorSet,
 } from '@govchain/core'
+import { DidRecord, IDENTITY_MODULE, identityKeys } from '@govchain/identity/schema'
 import {
   credentialFromQr,
   credentialLicenseId,
@@ -35,6 +37,15 @@ import {
   type QrProof,
   type VerdictName,
 } from './credential.ts'
+import {
+  evaluatePresentation,
+  type LicensePresentation,
+  PRESENTATION_LIMITS,
+  type PresentationVerdict,
+  parsePresentationUrl,
+  presentationUrl,
+  signPresentation,
+} from './presentation.ts'
 import {
   AmendArgs,
   DefineTypeArgs,
@@ -63,6 +74,7 @@ import type {
   LicenseTypeView,
   LicenseUsesAnswer,
   LicenseVerdictView,
+  PresentationVerdictView,
 } from './views.ts'
 
 // ---------------------------------------------------------------- transactions
@@ -562,6 +574,95 @@ export function verifyLicenseOffline(input: OfflineVerifyInput): OfflineVerdict 
   return { ...v, provenHeight: verified.height, provenTimeMs: verified.timeMs, caveat: OFFLINE_CAVEAT }
 }
 
+// ---------------------------------------------------------------- short 亮证 QR (docs/adr/0025)
+
+export type { LicensePresentation, PresentationVerdict }
+export { PRESENTATION_LIMITS, parsePresentationUrl, presentationUrl, signPresentation }
+
+export interface PresentationOfflineInput {
+  suite: CryptoSuite
+  chainId: string
+  /** This verifier's verify page URL without query (what the token must be signed for). */
+  audience: string
+  /** The scanned verify URL. */
+  url: string
+  trustedValidatorSet: ValidatorSet | Uint8Array
+  /** Proof of the licence record and of the holder's DID document (the node's answer carries both). */
+  licenseProof: ProofMaterial | null | undefined
+  holderProof: ProofMaterial | null | undefined
+  /** The verifier's clock (ms): the token's expiry. */
+  nowMs: number
+}
+
+/**
+ * The browser's own check of a short-QR presentation: both proofs against the trusted
+ * validator set (the licence record; the holder DID's current keys), then evaluatePresentation
+ * as the node runs it. Never throws for bad input: the verdict says why.
+ */
+export function verifyPresentationOffline(input: PresentationOfflineInput): PresentationVerdict {
+  const { suite } = input
+  const fail = (check: 'format' | 'chain_record', code: ErrorCode, message: string): PresentationVerdict => ({
+    valid: false,
+    verdict: 'invalid',
+    reasons: [code],
+    checks: [
+      { check, ok: false, code, message, messageZh: check === 'format' ? '亮证码格式错误' : '链上证明无法核验' },
+    ],
+    licenseId: undefined,
+    holder: undefined,
+    expiresAtMs: undefined,
+    status: undefined,
+    atHeight: 0,
+    atTimeMs: 0,
+  })
+  let presentation: LicensePresentation
+  try {
+    presentation = parsePresentationUrl(input.url).presentation
+  } catch (e) {
+    return fail('format', 'LICENSE_PRESENTATION_MALFORMED', (e as Error).message)
+  }
+  if (input.licenseProof == null || input.holderProof == null)
+    return fail('chain_record', 'LICENSE_PROOF_MISSING', 'proofs of the licence and the holder DID are needed')
+  let proven: { value: Uint8Array | undefined; height: number; timeMs: number }
+  let didValue: Uint8Array | undefined
+  try {
+    const lc = new LightClient({ suite, chainId: input.chainId, trustedValidatorSet: input.trustedValidatorSet })
+    const check = (module: string, key: Uint8Array, m: ProofMaterial) => {
+      const p = proofBytes(m)
+      return lc.verifyState({
+        module,
+        key,
+        value: p.value,
+        height: p.height,
+        proof: p.proof,
+        headerBytes: p.headerBytes,
+        certificate: p.certificate,
+      })
+    }
+    const r = check(LICENSE_MODULE, LICENSE_KEYS.license(presentation.c), input.licenseProof)
+    proven = { value: r.value, height: r.height, timeMs: r.header.timeMs }
+    didValue = check(IDENTITY_MODULE, identityKeys.did(presentation.iss), input.holderProof).value
+  } catch (e) {
+    const code = e instanceof GovchainError ? e.code : 'PROOF_INVALID'
+    return fail(
+      'chain_record',
+      code,
+      `the proofs do not verify against the trusted validator set: ${(e as Error).message}`,
+    )
+  }
+  const did = didValue === undefined ? undefined : decode(DidRecord, didValue)
+  return evaluatePresentation({
+    suite,
+    audience: input.audience,
+    presentation,
+    record: proven.value === undefined ? undefined : decode(LicenseRecord, proven.value),
+    holderKeys: did?.status === 'active' ? did.keys.map((k) => k.publicKey) : [],
+    nowMs: input.nowMs,
+    atHeight: proven.height,
+    atTimeMs: proven.timeMs,
+  })
+}
+
 // ---------------------------------------------------------------- API client (licence routes)
 
 export interface LicenseListFilter {
@@ -581,6 +682,8 @@ export interface LicenseApiClient {
   list(filter: LicenseListFilter): Promise<LicensePage>
   history(id: string): Promise<LicenseHistoryAnswer>
   verify(input: { credential: string } | { qr: string }, options?: { prove?: boolean }): Promise<LicenseVerdictView>
+  /** A short-QR presentation (`url` as scanned) for this verifier's `audience`. */
+  verifyPresentation(input: { url: string; audience: string; prove?: boolean }): Promise<PresentationVerdictView>
   uses(id: string, auth: HolderAuth): Promise<LicenseUsesAnswer>
   /** One page of the holder's grants; pass the answer's `next` as `page.after` for the next page. */
   grants(auth: HolderAuth, page?: { after?: string; limit?: number }): Promise<LicenseGrantPage>
@@ -624,6 +727,7 @@ export function licenseClient(options: {
     history: (id) => call('GET', `/v1/licenses/${enc(id)}/history`),
     verify: (input, o = {}) =>
       call('POST', '/v1/licenses/verify', { ...input, ...(o.prove === undefined ? {} : { prove: o.prove }) }),
+    verifyPresentation: (input) => call('POST', '/v1/licenses/presentations/verify', input),
     uses: (id, auth) => call('GET', `/v1/licenses/${enc(id)}/uses${qs({ ...auth })}`),
     grants: (auth, page = {}) => call('GET', `/v1/license-grants${qs({ ...auth, ...page })}`),
   }

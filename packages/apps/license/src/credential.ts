@@ -416,7 +416,8 @@ export interface EvaluateInput {
   atTimeMs: number
 }
 
-const STATUS_CODES: Record<Exclude<EffectiveStatus, 'active'>, ErrorCode> = {
+/** The reason code of each licence status but active (verdicts of credentials and presentations). */
+export const STATUS_CODES: Record<Exclude<EffectiveStatus, 'active'>, ErrorCode> = {
   suspended: 'LICENSE_SUSPENDED',
   revoked: 'LICENSE_REVOKED',
   expired: 'LICENSE_EXPIRED',

@@ -5,10 +5,10 @@
  */
 
 import type { ApiExtension, ModuleApiContext } from '@govchain/app'
-import { err, INTERNAL, INVALID, type RouteSpec, seekPage, stateJson } from '@govchain/app'
+import { err, INTERNAL, INVALID, type RouteSpec, type StateView, seekPage, stateJson } from '@govchain/app'
 import { BlockHeader, codec, fromHex, GovchainError, toHex, utf8 } from '@govchain/core'
 import type { IdentityKeeper } from '@govchain/identity'
-import { identityRef } from '@govchain/identity/schema'
+import { DidRecord, IDENTITY_MODULE, identityKeys, identityRef } from '@govchain/identity/schema'
 import {
   credentialFromQr,
   credentialLicenseId,
@@ -24,6 +24,7 @@ import {
   renderLicenseType,
   renderUse,
 } from './module.ts'
+import { evaluatePresentation, type LicensePresentation, parsePresentationUrl } from './presentation.ts'
 import {
   HOLDER_QUERY_SKEW_MS,
   holderQueryMessage,
@@ -32,6 +33,7 @@ import {
   LICENSE_MODULE,
   LicenseRecord,
   type LicenseTypeRecord,
+  parseLicenseId,
 } from './schema.ts'
 import {
   LicenseAnswer,
@@ -42,6 +44,7 @@ import {
   LicenseTypeView,
   LicenseUsesAnswer,
   type LicenseVerdictView,
+  PresentationVerdictView,
   type VerdictCheckView,
   LicenseVerdictView as VerdictSchema,
 } from './views.ts'
@@ -181,6 +184,34 @@ export const LICENSE_ROUTES: RouteSpec[] = [
       },
     },
     responses: { 200: { description: 'the verdict', schema: VerdictSchema }, 400: INVALID, 500: INTERNAL },
+  },
+  {
+    method: 'POST',
+    url: '/v1/licenses/presentations/verify',
+    operationId: 'licenseVerifyPresentation',
+    summary: 'Verify a short 亮证 QR: a verify URL with a holder-signed, expiring token',
+    description:
+      "The URL the holder's wallet shows (docs/adr/0025): the token must verify with a current key of the " +
+      "licence holder's DID for `audience` (the verifier's own verify page URL), be unexpired by this node's " +
+      'clock, and name a licence that is active at the latest block time. With prove (default true) the answer ' +
+      "carries the proofs of the licence record and of the holder's DID document for an offline re-check. " +
+      'Bad input gives an invalid verdict with its reason; nothing is stored.',
+    tag: LICENSE_MODULE,
+    body: {
+      type: 'object',
+      additionalProperties: false,
+      required: ['url', 'audience'],
+      properties: {
+        url: { type: 'string', minLength: 1, maxLength: 1024 },
+        audience: { type: 'string', minLength: 1, maxLength: 512 },
+        prove: { type: 'boolean' },
+      },
+    },
+    responses: {
+      200: { description: 'the verdict', schema: PresentationVerdictView },
+      400: INVALID,
+      500: INTERNAL,
+    },
   },
   {
     method: 'GET',
@@ -375,6 +406,70 @@ export function licenseApi(ctx: ModuleApiContext, clock: () => number = Date.now
     return { ...verdict, licenseId: verdict.licenseId ?? null, ...extra }
   }
 
+  function verifyPresentation(body: { url: string; audience: string; prove?: boolean }): PresentationVerdictView {
+    const prove = body.prove ?? true
+    const none = { license: null, type: null, issuer: null, proof: null, holderProof: null }
+    let presentation: LicensePresentation
+    try {
+      presentation = parsePresentationUrl(body.url).presentation
+    } catch (e) {
+      if (!(e instanceof GovchainError)) throw e
+      return {
+        valid: false,
+        verdict: 'invalid',
+        reasons: [e.code],
+        checks: [{ check: 'format', ok: false, code: e.code, message: e.message, messageZh: '亮证码格式错误' }],
+        licenseId: null,
+        holder: null,
+        expiresAtMs: null,
+        atHeight: ctx.latestHeight(),
+        atTimeMs: ctx.latestTimeMs(),
+        ...none,
+      }
+    }
+    const licenseView =
+      parseLicenseId(presentation.c) === undefined
+        ? undefined
+        : ctx.state(LICENSE_MODULE, LICENSE_KEYS.license(presentation.c), { prove })
+    let didView: StateView | undefined
+    try {
+      didView = ctx.state(IDENTITY_MODULE, identityKeys.did(presentation.iss), { prove })
+    } catch {
+      didView = undefined // not a DID: the format check says so
+    }
+    const height = licenseView?.height ?? ctx.latestHeight()
+    const timeMs =
+      licenseView?.headerBytes !== undefined
+        ? codec.decode(BlockHeader, licenseView.headerBytes).timeMs
+        : ctx.latestTimeMs()
+    const record = licenseView?.value === undefined ? undefined : codec.decode(LicenseRecord, licenseView.value)
+    const did = didView?.value === undefined ? undefined : codec.decode(DidRecord, didView.value)
+    const v = evaluatePresentation({
+      suite: ctx.suite,
+      audience: body.audience,
+      presentation,
+      record,
+      holderKeys: did?.status === 'active' ? did.keys.map((k) => k.publicKey) : [],
+      // The API edge may read the wall clock (never a state transition): it bounds the token's life.
+      nowMs: clock(),
+      atHeight: height,
+      atTimeMs: timeMs,
+    })
+    const type = record === undefined ? undefined : typeOf(record.typeCode)
+    const { status: _status, ...answer } = v
+    return {
+      ...answer,
+      licenseId: v.licenseId ?? null,
+      holder: v.holder ?? null,
+      expiresAtMs: v.expiresAtMs ?? null,
+      license: record === undefined ? null : renderLicense(record, { height, timeMs }),
+      type: type === undefined ? null : renderLicenseType(type),
+      issuer: record === undefined ? null : orgView(record.issuerOrg),
+      proof: prove && licenseView !== undefined ? stateJson(licenseView) : null,
+      holderProof: prove && didView !== undefined ? stateJson(didView) : null,
+    }
+  }
+
   function malformedVerdict(e: GovchainError): LicenseVerdictView {
     const code = e.code
     return {
@@ -480,6 +575,10 @@ export function licenseApi(ctx: ModuleApiContext, clock: () => number = Date.now
       app.route<{ Body: { credential?: string; qr?: string; prove?: boolean } }>({
         ...spec('licenseVerify'),
         handler: async (request) => verify(request.body ?? {}),
+      })
+      app.route<{ Body: { url: string; audience: string; prove?: boolean } }>({
+        ...spec('licenseVerifyPresentation'),
+        handler: async (request) => verifyPresentation(request.body),
       })
       app.route<{ Params: { id: string }; Querystring: AuthQuery }>({
         ...spec('licenseUses'),

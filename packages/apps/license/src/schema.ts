@@ -78,6 +78,20 @@ export const LICENSE_ERRORS = {
   LICENSE_GRANT_LIMIT: { http: 400, message: 'this licence has reached its grant limit' },
   LICENSE_NOT_GRANTEE: { http: 403, message: 'only an officer of the grantee organisation may record a use' },
   LICENSE_PROOF_MISSING: { http: 400, message: 'offline verification needs proof material for the licence record' },
+  LICENSE_PRESENTATION_MALFORMED: { http: 400, message: 'not a licence presentation (short QR URL and token)' },
+  LICENSE_PRESENTATION_EXPIRED: {
+    http: 400,
+    message: 'the presentation token has expired: the holder must refresh the QR',
+  },
+  LICENSE_PRESENTATION_NOT_YET_VALID: {
+    http: 400,
+    message: "the presentation token is issued after the verifier's time",
+  },
+  LICENSE_PRESENTATION_BAD_SIGNATURE: {
+    http: 400,
+    message: "the presentation token does not verify with a current key of the holder's DID for this verifier",
+  },
+  LICENSE_PRESENTATION_HOLDER_MISMATCH: { http: 400, message: 'the presentation is not signed by the licence holder' },
 } as const satisfies Record<string, ErrorInfo>
 registerErrors(LICENSE_MODULE, LICENSE_ERRORS)
 

@@ -179,3 +179,45 @@ export const LicenseUsesAnswer = Type.Object({
 export type LicenseUsesAnswer = Static<typeof LicenseUsesAnswer>
 export const LicenseGrantPage = Type.Object({ items: Type.Array(LicenseGrantView), next: NextCursor })
 export type LicenseGrantPage = Static<typeof LicenseGrantPage>
+
+/**
+ * The verdict of POST /v1/licenses/presentations/verify (the short 亮证 QR, docs/adr/0025):
+ * every check, the licence record, and the proofs of the licence and of the holder's DID
+ * document for the browser's own check.
+ */
+export const PresentationVerdictView = Type.Object({
+  valid: Type.Boolean(),
+  verdict: StringEnum([
+    'valid',
+    'presentation_expired',
+    'suspended',
+    'revoked',
+    'expired',
+    'superseded',
+    'not_yet_valid',
+    'invalid',
+  ] as const),
+  reasons: Type.Array(Type.String(), { description: 'the codes of the failed checks' }),
+  checks: Type.Array(
+    Type.Object({
+      check: StringEnum(['format', 'chain_record', 'holder', 'signature', 'time', 'status'] as const),
+      ok: Type.Boolean(),
+      code: Type.Optional(Type.String({ description: 'the error code of a failed check' })),
+      message: Type.String(),
+      messageZh: Type.String(),
+    }),
+  ),
+  licenseId: NullableText,
+  holder: Nullable(Type.String({ description: 'the holder DID that signed the token' })),
+  expiresAtMs: Nullable(Int),
+  license: Nullable(LicenseView),
+  type: Nullable(LicenseTypeView),
+  issuer: Nullable(
+    Type.Object({ orgId: Type.String(), name: Type.String(), nameEn: Type.String(), code: Type.String() }),
+  ),
+  atHeight: Int,
+  atTimeMs: Int,
+  proof: ProofOrNull,
+  holderProof: ProofOrNull,
+})
+export type PresentationVerdictView = Static<typeof PresentationVerdictView>
