@@ -8,6 +8,7 @@ import { attestationsExtension } from './attestations.ts'
 import { evidenceExtension } from './evidence.ts'
 import type { Extension } from './extension.ts'
 import { invoiceExtension } from './invoice.ts'
+import { proposalEvidenceExtension } from './proposal-evidence.ts'
 import { serviceExtension } from './service.ts'
 import { timestampsExtension } from './timestamps.ts'
 
@@ -17,4 +18,5 @@ export const EXTENSIONS: readonly Extension[] = [
   serviceExtension,
   timestampsExtension,
   attestationsExtension,
+  proposalEvidenceExtension,
 ]

@@ -16,7 +16,7 @@
  */
 import {
   type codec,
-  type DuplicateVoteEvidence,
+  type EquivocationEvidence,
   type ErrorCode,
   type ErrorInfo,
   GovchainError,
@@ -174,8 +174,8 @@ export interface EventSpec {
 export interface ConsensusSource {
   validatorSetAt(height: number): ValidatorSet
   paramsAt(height: number): ChainParams
-  /** How equivocation evidence goes on chain: the module, method and encoded arguments. */
-  evidenceTx(evidence: DuplicateVoteEvidence): { module: string; method: string; args: Uint8Array }
+  /** How equivocation evidence (duplicate votes or proposals) goes on chain: the module, method and encoded arguments. */
+  evidenceTx(evidence: EquivocationEvidence): { module: string; method: string; args: Uint8Array }
 }
 export interface PeerTrustSource {
   trustedCaPems(): string[]

@@ -8,7 +8,8 @@
  * Bounds (a Byzantine peer must not make memory grow): messages are kept only for the current
  * height and the next one; per (height, round, type, validator) only the first vote is kept (a
  * conflicting second one becomes evidence, once); per (height, round) only the first proposal
- * from the round's proposer; rounds beyond `round + futureRounds` are not stored, only each
+ * from the round's proposer (a validly signed, different second one becomes evidence, once:
+ * docs/adr/0025); rounds beyond `round + futureRounds` are not stored, only each
  * validator's highest round is remembered (for the round skip of line 55).
  */
 import {
@@ -16,8 +17,8 @@ import {
   type CommitSignature,
   type CryptoSuite,
   DOMAIN,
-  type DuplicateVoteEvidence,
   decode,
+  type EquivocationEvidence,
   encode,
   equalBytes,
   exceedsOneThird,
@@ -80,7 +81,8 @@ export type ConsensusOutput =
   | { type: 'scheduleTimeout'; kind: TimeoutKind; height: number; round: number; durationMs: number }
   | { type: 'requestValue'; height: number; round: number }
   | { type: 'decide'; height: number; round: number; value: Uint8Array; certificate: CommitCertificate }
-  | { type: 'evidence'; evidence: DuplicateVoteEvidence }
+  /** Conflicting votes, or conflicting proposals of a round's proposer: once per offence. */
+  | { type: 'evidence'; evidence: EquivocationEvidence }
 
 export interface ConsensusStats {
   proposalsReceived: number
@@ -95,8 +97,10 @@ export interface ConsensusStats {
   futureRound: number
   /** Conflicting votes (each produced one evidence output). */
   equivocations: number
-  /** A second, different proposal from a round's proposer. */
+  /** A second, different, validly signed proposal from a round's proposer. */
   conflictingProposals: number
+  /** Rounds whose proposer equivocated (each produced one evidence output). */
+  proposalEquivocations: number
   /** Signatures the signer refused (after a restart): the vote or proposal was not sent. */
   signRefused: number
   roundSkips: number
@@ -189,6 +193,8 @@ interface StoredProposal {
 
 interface RoundState {
   proposal: StoredProposal | undefined
+  /** The proposer's equivocation here was reported (evidence once per height and round). */
+  proposalReported: boolean
   prevotes: Tally
   precommits: Tally
   line34: boolean
@@ -224,6 +230,7 @@ function newStats(): ConsensusStats {
     futureRound: 0,
     equivocations: 0,
     conflictingProposals: 0,
+    proposalEquivocations: 0,
     signRefused: 0,
     roundSkips: 0,
   }
@@ -529,6 +536,7 @@ export class Consensus {
       const n = hs.info.powers.length
       rs = {
         proposal: undefined,
+        proposalReported: false,
         prevotes: new Tally(n),
         precommits: new Tally(n),
         line34: false,
@@ -617,7 +625,10 @@ export class Consensus {
         tally.reported ??= new Set()
         tally.reported.add(index)
         this.stats.equivocations++
-        this.out.push({ type: 'evidence', evidence: { voteA: existing.signed, voteB: signed } })
+        this.out.push({
+          type: 'evidence',
+          evidence: { kind: 'vote', evidence: { voteA: existing.signed, voteB: signed } },
+        })
       }
       if (keep) {
         tally.addExtra(index, { signed, key }, hs.info.powers[index]!, hs.info.total)
@@ -699,6 +710,19 @@ export class Consensus {
       this.stats.badSignature++
       return
     }
+    if (existing !== undefined) {
+      // An equivocating proposer: two bodies it signed for one (height, round) prove it, whatever
+      // the values are (docs/adr/0025). Evidence once per (height, round).
+      this.stats.conflictingProposals++
+      if (!rs.proposalReported) {
+        rs.proposalReported = true
+        this.stats.proposalEquivocations++
+        this.out.push({
+          type: 'evidence',
+          evidence: { kind: 'proposal', evidence: { proposalA: existing.signed, proposalB: signed } },
+        })
+      }
+    }
     const id = this.cfg.valueId(value)
     if (id === null || !equalBytes(id, p.blockHash)) {
       this.stats.invalid++
@@ -706,10 +730,9 @@ export class Consensus {
     }
     const key = toHex(id)
     if (existing !== undefined) {
-      // An equivocating proposer. Its second value is kept only when more than a third of the
-      // round's prevotes or precommits name it (some honest node follows it, and we may need
-      // its bytes to decide); that bounds what a proposer can make us store.
-      this.stats.conflictingProposals++
+      // Its second value is kept only when more than a third of the round's prevotes or
+      // precommits name it (some honest node follows it, and we may need its bytes to decide);
+      // that bounds what a proposer can make us store.
       const wanted = hs.info.total
       if (
         !hs.values.has(key) &&

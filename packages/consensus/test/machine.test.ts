@@ -1,6 +1,15 @@
 import assert from 'node:assert/strict'
 import { describe, test } from 'node:test'
-import { equalBytes, GovchainError, toHex, verifyCommitCertificate, verifyDuplicateVoteEvidence } from '@govchain/core'
+import {
+  type DuplicateProposalEvidence,
+  type DuplicateVoteEvidence,
+  equalBytes,
+  GovchainError,
+  toHex,
+  verifyCommitCertificate,
+  verifyDuplicateProposalEvidence,
+  verifyDuplicateVoteEvidence,
+} from '@govchain/core'
 import type { Consensus, ConsensusOutput } from '../src/machine.ts'
 import { proposerSchedule } from '../src/proposer.ts'
 import { decodeSignerRecord, encodeSignerRecord, MemorySigner, MemorySignerStore } from '../src/signer.ts'
@@ -219,7 +228,9 @@ describe('Tendermint rules', () => {
     const o = feed(m, [f.vote(1, 'prevote', 1, 0, null)])
     const ev = ofType(o, 'evidence')
     assert.equal(ev.length, 1)
-    assert.deepEqual(verifyDuplicateVoteEvidence(suite, CHAIN, f.set, ev[0]!.evidence), {
+    const e = ev[0]!.evidence
+    assert.equal(e.kind, 'vote')
+    assert.deepEqual(verifyDuplicateVoteEvidence(suite, CHAIN, f.set, e.evidence as DuplicateVoteEvidence), {
       validatorIndex: 1,
       height: 1,
       round: 0,
@@ -229,6 +240,80 @@ describe('Tendermint rules', () => {
     assert.equal(m.stats.equivocations, 1)
     assert.equal(feed(m, [f.vote(1, 'prevote', 1, 0, v)]).length, 0)
     assert.ok(m.stats.duplicate >= 1)
+  })
+
+  test('conflicting proposals of a round proposer produce evidence once per (height, round)', () => {
+    const { m } = f.machine(ME)
+    m.start(1, f.set)
+    const first = f.proposal(1, 0, v)
+    assert.equal(votesOut(feed(m, [first])).length, 1, 'prevotes the first proposal')
+    const o = feed(m, [f.proposal(1, 0, w)])
+    const ev = ofType(o, 'evidence')
+    assert.equal(ev.length, 1)
+    assert.equal(ev[0]!.evidence.kind, 'proposal')
+    const pe = ev[0]!.evidence.evidence as DuplicateProposalEvidence
+    assert.deepEqual(pe.proposalA, first.proposal, 'the stored first proposal is evidence A')
+    assert.deepEqual(verifyDuplicateProposalEvidence(suite, CHAIN, f.set, pe), {
+      proposerIndex: 1,
+      height: 1,
+      round: 0,
+    })
+    assert.deepEqual(votesOut(o), [], 'the second proposal changes no vote')
+    // A third body, and the first again: no more evidence for this round.
+    assert.equal(ofType(feed(m, [f.proposal(1, 0, value('x'))]), 'evidence').length, 0)
+    assert.deepEqual(feed(m, [first]), [])
+    assert.equal(m.stats.conflictingProposals, 2)
+    assert.equal(m.stats.proposalEquivocations, 1)
+    assert.equal(m.stats.equivocations, 0, 'vote equivocations are counted apart')
+    // The same block with another polRound, in another round: evidence again (once).
+    const r1 = [f.proposal(1, 1, w), f.proposal(1, 1, w, 0)]
+    const ev1 = ofType(feed(m, r1), 'evidence')
+    assert.equal(ev1.length, 1)
+    const pe1 = ev1[0]!.evidence.evidence as DuplicateProposalEvidence
+    assert.deepEqual(verifyDuplicateProposalEvidence(suite, CHAIN, f.set, pe1), {
+      proposerIndex: 2,
+      height: 1,
+      round: 1,
+    })
+    assert.equal(m.stats.proposalEquivocations, 2)
+  })
+
+  test('a second proposal that does not prove equivocation gives no evidence', () => {
+    const { m } = f.machine(ME)
+    m.start(1, f.set)
+    feed(m, [f.proposal(1, 0, v)])
+    const second = f.proposal(1, 0, w)
+    // Signed by another validator than its proposer index names: a forgery, not evidence.
+    const forged = {
+      proposal: second.proposal.proposal,
+      signature: f.proposal(1, 0, w, undefined, 2).proposal.signature,
+    }
+    assert.deepEqual(m.onProposal(forged, w), [])
+    // Signed by a validator that is not the round's proposer.
+    const notProposer = f.proposal(1, 0, w, undefined, 3)
+    assert.deepEqual(m.onProposal(notProposer.proposal, w), [])
+    // The proposer of the next round, for that round: no conflict.
+    assert.equal(ofType(feed(m, [f.proposal(1, 1, w)]), 'evidence').length, 0)
+    assert.equal(m.stats.badSignature, 1)
+    assert.equal(m.stats.proposalEquivocations, 0)
+    // Validly signed but with bytes that are not its block: the two signed bodies still prove it.
+    const o = m.onProposal(second.proposal, value('not-w'))
+    assert.equal(ofType(o, 'evidence').length, 1)
+    assert.equal(m.stats.proposalEquivocations, 1)
+  })
+
+  test('proposal equivocation for the next height is reported too, and the run is deterministic', () => {
+    const run = () => {
+      const { m } = f.machine(ME)
+      m.start(1, f.set)
+      return [...feed(m, [f.proposal(2, 0, v), f.proposal(2, 0, w)]), m.stats.proposalEquivocations] as const
+    }
+    const a = run()
+    const ev = ofType(a.slice(0, -1) as ConsensusOutput[], 'evidence')
+    assert.equal(ev.length, 1)
+    const pe = ev[0]!.evidence.evidence as DuplicateProposalEvidence
+    assert.equal(verifyDuplicateProposalEvidence(suite, CHAIN, f.set, pe).height, 2)
+    assert.deepEqual(run(), a)
   })
 
   test('invalid messages are dropped and counted, and change nothing', () => {

@@ -27,6 +27,21 @@ test('beyond the bound (n=4, 2 equivocating): a safety violation is found, and i
   assert.equal(b.events, a.events)
 })
 
+test('an equivocating proposer is reported: honest nodes emit proposal evidence that names it', () => {
+  // The runs check every evidence output (it verifies, it names a Byzantine validator) as a double sign.
+  let proposalEvidence = 0
+  for (let seed = 1; seed <= 5; seed++) {
+    const r = runSimulation({ seed, validators: 4, byzantine: 1, byzantineMode: 'equivocate', heights: 5, suite })
+    assert.deepEqual(r.doubleSigns, [], `seed ${seed}`)
+    assert.deepEqual(r.safetyViolations, [], `seed ${seed}`)
+    assert.ok(r.proposalEvidence <= r.evidence)
+    proposalEvidence += r.proposalEvidence
+  }
+  assert.ok(proposalEvidence > 0, 'some run saw the proposer equivocate')
+  // Honest proposers never are: no proposal evidence without Byzantine nodes.
+  assert.equal(runSimulation({ seed: 2, validators: 4, byzantine: 0, heights: 5, suite }).proposalEvidence, 0)
+})
+
 test('a passing run replays to the identical digest; another seed differs', () => {
   const a = runSimulation({ seed: 7, validators: 5, heights: 5, suite })
   const b = runSimulation({ seed: 7, validators: 5, heights: 5, suite })

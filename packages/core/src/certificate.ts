@@ -1,5 +1,6 @@
 /**
- * Validator sets, vote signing bytes, commit certificates and duplicate-vote evidence: what a
+ * Validator sets, vote signing bytes, commit certificates and equivocation evidence (duplicate
+ * votes, duplicate proposals): what a
  * light client (the SDK, the portal, another chain) needs to check that a block is final without
  * trusting the node that served it, and what consensus uses to count voting power.
  *
@@ -14,9 +15,11 @@ import { GovchainError } from './errors.ts'
 import {
   type CommitCertificate,
   DOMAIN,
+  type DuplicateProposalEvidence,
   type DuplicateVoteEvidence,
   decode,
   Proposal,
+  type SignedProposal,
   type SignedVote,
   signingBytes,
   ValidatorSet,
@@ -175,6 +178,10 @@ export function verifyCommitTrusting(
   return power
 }
 
+function bad(reason: string): never {
+  throw new GovchainError('EVIDENCE_INVALID', `evidence invalid: ${reason}`)
+}
+
 export interface Equivocation {
   validatorIndex: number
   height: number
@@ -193,9 +200,6 @@ export function verifyDuplicateVoteEvidence(
   validatorSet: ValidatorSet,
   evidence: DuplicateVoteEvidence,
 ): Equivocation {
-  const bad = (reason: string): never => {
-    throw new GovchainError('EVIDENCE_INVALID', `evidence invalid: ${reason}`)
-  }
   const open = (sv: SignedVote): Vote => {
     let v: Vote
     try {
@@ -218,4 +222,48 @@ export function verifyDuplicateVoteEvidence(
       : equalBytes(a.blockHash, b.blockHash)
   if (same) bad('votes are for the same block')
   return { validatorIndex: a.validatorIndex, height: a.height, round: a.round, type: a.type }
+}
+
+export interface ProposalEquivocation {
+  proposerIndex: number
+  height: number
+  round: number
+}
+
+/**
+ * Checks duplicate-proposal evidence (docs/adr/0025): two proposals validly signed by the same
+ * validator of `validatorSet` for the same (chain, height, round) whose signed bodies differ, that
+ * is another block hash or another polRound (the other fields are equal by then). The decoded
+ * fields are compared, never the signatures: one body signed twice is no equivocation. Whether the
+ * signer was that round's scheduled proposer is not checked here (consensus drops a proposal from
+ * anyone else before it can become evidence, and a validator signing a proposal it was not
+ * scheduled for has equivocated no less). Throws EVIDENCE_INVALID otherwise; returns who
+ * equivocated where.
+ */
+export function verifyDuplicateProposalEvidence(
+  suite: CryptoSuite,
+  chainId: string,
+  validatorSet: ValidatorSet,
+  evidence: DuplicateProposalEvidence,
+): ProposalEquivocation {
+  const open = (sp: SignedProposal): Proposal => {
+    let p: Proposal
+    try {
+      p = decode(Proposal, sp.proposal)
+    } catch {
+      return bad('a proposal does not decode')
+    }
+    const validator = validatorSet.validators[p.proposerIndex] ?? bad(`unknown validator index ${p.proposerIndex}`)
+    if (!suite.verify(validator.publicKey, signingBytes(DOMAIN.proposal, sp.proposal), sp.signature))
+      bad('bad signature')
+    return p
+  }
+  const a = open(evidence.proposalA)
+  const b = open(evidence.proposalB)
+  if (a.chainId !== chainId || b.chainId !== chainId) bad('proposal for another chain')
+  if (a.proposerIndex !== b.proposerIndex) bad('proposals by different validators')
+  if (a.height !== b.height || a.round !== b.round) bad('proposals for different rounds')
+  // Everything else is equal now: the bodies differ exactly when the block hash or polRound does.
+  if (equalBytes(a.blockHash, b.blockHash) && a.polRound === b.polRound) bad('proposals are the same')
+  return { proposerIndex: a.proposerIndex, height: a.height, round: a.round }
 }

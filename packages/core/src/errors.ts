@@ -92,7 +92,10 @@ export const ERROR_CATALOGUE = {
     http: 400,
     message: 'validator set is empty, has a zero or too large power, or repeats a key',
   },
-  EVIDENCE_INVALID: { http: 400, message: 'duplicate-vote evidence does not prove an equivocation' },
+  EVIDENCE_INVALID: {
+    http: 400,
+    message: 'equivocation evidence (duplicate votes or proposals) does not prove an equivocation',
+  },
   SIGNER_REFUSED: {
     http: 409,
     message: 'signer refused: signing could equivocate (same or earlier height/round/step)',

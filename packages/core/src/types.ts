@@ -177,5 +177,17 @@ export type SignedProposal = Infer<typeof SignedProposal>
 export const DuplicateVoteEvidence = struct({ voteA: SignedVote, voteB: SignedVote })
 export type DuplicateVoteEvidence = Infer<typeof DuplicateVoteEvidence>
 
+/**
+ * Two signed proposals by one round's proposer for the same (height, round) whose bodies differ
+ * (another block hash or another polRound). ADR 0025.
+ */
+export const DuplicateProposalEvidence = struct({ proposalA: SignedProposal, proposalB: SignedProposal })
+export type DuplicateProposalEvidence = Infer<typeof DuplicateProposalEvidence>
+
+/** Equivocation evidence as consensus reports it and the consensus source puts it on chain. */
+export type EquivocationEvidence =
+  | { kind: 'vote'; evidence: DuplicateVoteEvidence }
+  | { kind: 'proposal'; evidence: DuplicateProposalEvidence }
+
 export type { Codec }
 export { decode, encode }

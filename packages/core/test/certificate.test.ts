@@ -12,6 +12,7 @@ import {
   verifyCommitCertificate,
   verifyCommitFor,
   verifyCommitTrusting,
+  verifyDuplicateProposalEvidence,
   verifyDuplicateVoteEvidence,
   voteSignBytes,
 } from '../src/certificate.ts'
@@ -21,9 +22,11 @@ import { GovchainError } from '../src/errors.ts'
 import {
   type CommitCertificate,
   DOMAIN,
+  type DuplicateProposalEvidence,
   type DuplicateVoteEvidence,
   encode,
   Proposal,
+  type SignedProposal,
   type SignedVote,
   type ValidatorSet,
   Vote,
@@ -51,7 +54,11 @@ function fixture(suite: CryptoSuite, powers: number[], keyOffset = 1) {
       signature: sign(i, { chainId: CHAIN, type: 'precommit', height, round, blockHash, validatorIndex: i }).signature,
     })),
   })
-  return { set, privs, blockHash, sign, cert }
+  const signProposal = (i: number, p: Proposal): SignedProposal => {
+    const body = encode(Proposal, p)
+    return { proposal: body, signature: suite.sign(privs[i]!, concatBytes(DOMAIN.proposal, body)) }
+  }
+  return { set, privs, blockHash, sign, signProposal, cert }
 }
 
 function rejects(fn: () => unknown, code: string, reason: RegExp): void {
@@ -209,6 +216,46 @@ for (const name of ['intl', 'gm'] as const) {
         'EVIDENCE_INVALID',
         /bad signature/,
       )
+    })
+
+    test('duplicate-proposal evidence: another block hash or another polRound', () => {
+      const base: Proposal = { chainId: CHAIN, height: 3, round: 2, blockHash: f.blockHash, proposerIndex: 1 }
+      const other = { ...base, blockHash: new Uint8Array(32).fill(9) }
+      const ev: DuplicateProposalEvidence = { proposalA: f.signProposal(1, base), proposalB: f.signProposal(1, other) }
+      const found = { proposerIndex: 1, height: 3, round: 2 }
+      assert.deepEqual(verifyDuplicateProposalEvidence(suite, CHAIN, f.set, ev), found)
+      // The same block with another proof-of-lock round is a different proposal too.
+      const pol = { proposalA: ev.proposalA, proposalB: f.signProposal(1, { ...base, polRound: 0 }) }
+      assert.deepEqual(verifyDuplicateProposalEvidence(suite, CHAIN, f.set, pol), found)
+      assert.deepEqual(
+        verifyDuplicateProposalEvidence(suite, CHAIN, f.set, { proposalA: pol.proposalB, proposalB: ev.proposalB }),
+        found,
+      )
+    })
+
+    test('duplicate-proposal evidence: each refusal', () => {
+      const base: Proposal = { chainId: CHAIN, height: 3, round: 2, blockHash: f.blockHash, proposerIndex: 1 }
+      const other: Proposal = { ...base, blockHash: new Uint8Array(32).fill(9) }
+      const a = f.signProposal(1, base)
+      const check = (proposalA: SignedProposal, proposalB: SignedProposal) => () =>
+        verifyDuplicateProposalEvidence(suite, CHAIN, f.set, { proposalA, proposalB })
+      rejects(check(a, a), 'EVIDENCE_INVALID', /proposals are the same/)
+      // The same body signed again (another signature) is still one proposal.
+      const resigned = { proposal: a.proposal, signature: f.signProposal(1, base).signature }
+      rejects(check(a, resigned), 'EVIDENCE_INVALID', /proposals are the same/)
+      rejects(check(a, f.signProposal(1, { ...other, round: 3 })), 'EVIDENCE_INVALID', /different rounds/)
+      rejects(check(a, f.signProposal(1, { ...other, height: 4 })), 'EVIDENCE_INVALID', /different rounds/)
+      rejects(check(a, f.signProposal(2, { ...other, proposerIndex: 2 })), 'EVIDENCE_INVALID', /different validators/)
+      rejects(check(a, f.signProposal(1, { ...other, chainId: 'other-chain' })), 'EVIDENCE_INVALID', /another chain/)
+      rejects(check(a, { ...f.signProposal(1, other), signature: a.signature }), 'EVIDENCE_INVALID', /bad signature/)
+      // Signed by another key than the proposer index names.
+      rejects(check(a, f.signProposal(2, other)), 'EVIDENCE_INVALID', /bad signature/)
+      // A vote's signature under the vote domain does not pass for a proposal.
+      const body = encode(Proposal, other)
+      const voteDomain = { proposal: body, signature: suite.sign(f.privs[1]!, concatBytes(DOMAIN.vote, body)) }
+      rejects(check(a, voteDomain), 'EVIDENCE_INVALID', /bad signature/)
+      rejects(check(a, f.signProposal(1, { ...other, proposerIndex: 9 })), 'EVIDENCE_INVALID', /unknown validator/)
+      rejects(check(a, { proposal: new Uint8Array([1, 2, 3]), signature: a.signature }), 'EVIDENCE_INVALID', /decode/)
     })
   })
 }

@@ -24,6 +24,7 @@ import {
   Block,
   BlockHeader,
   CommitCertificate,
+  DuplicateProposalEvidence,
   DuplicateVoteEvidence,
   Proposal,
   SignedTx,
@@ -237,5 +238,8 @@ describe('codec', () => {
     const sv = { vote: new Uint8Array([1, 2, 3]), signature: new Uint8Array(64).fill(5) }
     const ev = { voteA: sv, voteB: { ...sv, vote: new Uint8Array([4]) } }
     assert.deepEqual(decode(DuplicateVoteEvidence, encode(DuplicateVoteEvidence, ev)), ev)
+    const sp = { proposal: new Uint8Array([1, 2, 3]), signature: new Uint8Array(64).fill(5) }
+    const pev = { proposalA: sp, proposalB: { ...sp, proposal: new Uint8Array([4]) } }
+    assert.deepEqual(decode(DuplicateProposalEvidence, encode(DuplicateProposalEvidence, pev)), pev)
   })
 })

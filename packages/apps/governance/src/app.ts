@@ -7,24 +7,37 @@ import { codec } from '@govchain/core'
 import { identityRef } from '@govchain/identity/schema'
 import { type GovernanceKeeper, governanceModule } from './module.ts'
 import { governanceApi } from './routes.ts'
-import { EvidenceArgs, GOVERNANCE_ERRORS, GOVERNANCE_METHODS, GOVERNANCE_MODULE } from './schema.ts'
+import {
+  EvidenceArgs,
+  GOVERNANCE_ERRORS,
+  GOVERNANCE_METHODS,
+  GOVERNANCE_MODULE,
+  ProposalEvidenceArgs,
+} from './schema.ts'
 
 export const governanceApp = defineModule<'governance', GovernanceKeeper>({
   ...governanceModule,
   name: 'governance',
   errors: GOVERNANCE_ERRORS,
-  version: '1.1.0',
+  version: '1.2.0',
   requires: [identityRef],
   routes: governanceApi,
   provides: {
     consensus: (k: GovernanceKeeper) => ({
       validatorSetAt: (h: number) => k.validatorSetAt(h),
       paramsAt: (h: number) => k.paramsAt(h),
-      evidenceTx: (evidence) => ({
-        module: GOVERNANCE_MODULE,
-        method: GOVERNANCE_METHODS.evidence,
-        args: codec.encode(EvidenceArgs, evidence),
-      }),
+      evidenceTx: (e) =>
+        e.kind === 'vote'
+          ? {
+              module: GOVERNANCE_MODULE,
+              method: GOVERNANCE_METHODS.evidence,
+              args: codec.encode(EvidenceArgs, e.evidence),
+            }
+          : {
+              module: GOVERNANCE_MODULE,
+              method: GOVERNANCE_METHODS.proposalEvidence,
+              args: codec.encode(ProposalEvidenceArgs, e.evidence),
+            },
     }),
   },
 })

@@ -5,7 +5,7 @@
 
 import type { Client } from '@govchain/client'
 import { type BuiltTx, buildTx } from '@govchain/client'
-import { codec, type DuplicateVoteEvidence } from '@govchain/core'
+import { codec, type DuplicateProposalEvidence, type DuplicateVoteEvidence } from '@govchain/core'
 import type { TxCommon } from '@govchain/identity/client'
 import {
   EvidenceArgs,
@@ -15,6 +15,7 @@ import {
   type OrganisationRole,
   type ParamChanges,
   type ProposalAction,
+  ProposalEvidenceArgs,
   ProposeArgs,
   VoteArgs,
 } from './schema.ts'
@@ -97,6 +98,11 @@ export function vote(o: TxCommon & { proposalId: number; approve: boolean }): Bu
 /** governance.evidence: two conflicting signed votes of one validator (any sender). */
 export function submitEvidence(o: TxCommon & { evidence: DuplicateVoteEvidence }): BuiltTx {
   return build(o, GOVERNANCE_METHODS.evidence, EvidenceArgs, o.evidence)
+}
+
+/** governance.proposalEvidence: two different signed proposals of one round's proposer (any registered sender). */
+export function submitProposalEvidence(o: TxCommon & { evidence: DuplicateProposalEvidence }): BuiltTx {
+  return build(o, GOVERNANCE_METHODS.proposalEvidence, ProposalEvidenceArgs, o.evidence)
 }
 
 // ---------------------------------------------------------------- reads

@@ -5,6 +5,8 @@
  *   vote({proposalId, approve})                                  by an admin officer; one vote per organisation
  *   evidence({voteA, voteB})                                     any registered sender (the validators' nodes
  *                                                                submit it): self-authenticating equivocation proof
+ *   proposalEvidence({proposalA, proposalB})                     the same for two different proposals of one
+ *                                                                round's proposer (docs/adr/0025)
  *
  * A proposal passes when yes × 3 > active organisations × 2 (counted at each vote, over the
  * organisations active at that height); it is rejected as soon as that can no longer happen;
@@ -20,12 +22,15 @@
  * organisation is active from activeFromHeight, parameters from their fromHeight. So the
  * validator set of any height the chain still needs is a pure function of committed state.
  *
- * Evidence: two conflicting votes of one validator, checked with core's
- * verifyDuplicateVoteEvidence against the set of the votes' height, set its power to 0 from
- * ctx.height + 2 (the earliest set still open) until a setValidatorPower proposal decides.
+ * Evidence: two conflicting votes of one validator (core's verifyDuplicateVoteEvidence), or two
+ * different proposals of one proposer for one (height, round) (verifyDuplicateProposalEvidence),
+ * checked against the set of their height, set its power to 0 from ctx.height + 2 (the
+ * earliest set still open) until a setValidatorPower proposal decides. One record per
+ * (validator, height, round, type), type 'proposal' for proposals.
  *
  * Events: governance.proposal {id, status}, governance.vote {id, orgId, approve},
- * governance.evidence {validatorId, height, round, type, jailedFromHeight}.
+ * governance.evidence {validatorId, height, round, type, jailedFromHeight} (type 'proposal' for
+ * duplicate proposals).
  */
 
 import type { ChainParams, Genesis } from '@govchain/app'
@@ -33,6 +38,8 @@ import { handler, type KeeperContext, type Module, type ModuleState, type TxCont
 import {
   type CryptoSuite,
   codec,
+  type DuplicateProposalEvidence,
+  DuplicateProposalEvidence as DuplicateProposalEvidenceCodec,
   type DuplicateVoteEvidence,
   DuplicateVoteEvidence as DuplicateVoteEvidenceCodec,
   type ErrorCode,
@@ -40,9 +47,11 @@ import {
   GovchainError,
   isGovchainError,
   MAX_TOTAL_VOTING_POWER,
+  Proposal,
   toHex,
   type ValidatorSet,
   Vote,
+  verifyDuplicateProposalEvidence,
   verifyDuplicateVoteEvidence,
 } from '@govchain/core'
 import { validateNewOrganisation } from '@govchain/identity'
@@ -60,6 +69,7 @@ import {
   type ParamChanges,
   ParamsSchedule,
   type ProposalAction,
+  ProposalEvidenceArgs,
   ProposalRecord,
   ProposeArgs,
   TimestampAuthorities,
@@ -526,22 +536,52 @@ function suiteVerifier(ctx: TxContext): CryptoSuite {
 }
 
 function handleEvidence(ctx: TxContext, evidence: DuplicateVoteEvidence): void {
-  let voteHeight: number
+  let height: number
   try {
-    voteHeight = decode(Vote, evidence.voteA.vote).height
+    height = decode(Vote, evidence.voteA.vote).height
   } catch {
     fail('EVIDENCE_INVALID', 'a vote does not decode')
   }
-  if (
-    voteHeight < 1 ||
-    voteHeight > ctx.height + 1 ||
-    ctx.height - voteHeight > GOVERNANCE_LIMITS.evidenceMaxAgeBlocks
-  ) {
-    fail('GOV_EVIDENCE_TOO_OLD', undefined, { height: voteHeight })
+  penalise(ctx, height, encode(DuplicateVoteEvidenceCodec, evidence), (set) =>
+    verifyDuplicateVoteEvidence(suiteVerifier(ctx), ctx.chainId, set, evidence),
+  )
+}
+
+/** Duplicate proposals (docs/adr/0025): checked like duplicate votes, the same penalty. */
+function handleProposalEvidence(ctx: TxContext, evidence: DuplicateProposalEvidence): void {
+  let height: number
+  try {
+    height = decode(Proposal, evidence.proposalA.proposal).height
+  } catch {
+    fail('EVIDENCE_INVALID', 'a proposal does not decode')
+  }
+  penalise(ctx, height, encode(DuplicateProposalEvidenceCodec, evidence), (set) => {
+    const eq = verifyDuplicateProposalEvidence(suiteVerifier(ctx), ctx.chainId, set, evidence)
+    return { validatorIndex: eq.proposerIndex, height: eq.height, round: eq.round, type: 'proposal' as const }
+  })
+}
+
+/**
+ * Records verified equivocation evidence once per (validator, height, round, type) and takes the
+ * offender's power away. Every check (age, verification, duplicate) runs before any write.
+ */
+function penalise(
+  ctx: TxContext,
+  height: number,
+  encoded: Uint8Array,
+  verify: (set: ValidatorSet) => {
+    validatorIndex: number
+    height: number
+    round: number
+    type: EvidenceRecord['type']
+  },
+): void {
+  if (height < 1 || height > ctx.height + 1 || ctx.height - height > GOVERNANCE_LIMITS.evidenceMaxAgeBlocks) {
+    fail('GOV_EVIDENCE_TOO_OLD', undefined, { height })
   }
   const records = readValidators(ctx.state)
-  const set = setAt(records, voteHeight)
-  const eq = verifyDuplicateVoteEvidence(suiteVerifier(ctx), ctx.chainId, set, evidence)
+  const set = setAt(records, height)
+  const eq = verify(set)
   const offender = set.validators[eq.validatorIndex]!
   const key = governanceKeys.evidence(offender.id, eq.height, eq.round, eq.type)
   if (ctx.state.has(key)) fail('GOV_EVIDENCE_DUPLICATE', undefined, { validatorId: offender.id })
@@ -553,7 +593,7 @@ function handleEvidence(ctx: TxContext, evidence: DuplicateVoteEvidence): void {
     submittedHeight: ctx.height,
     submitter: ctx.sender,
     txHash: ctx.txHash,
-    evidence: encode(DuplicateVoteEvidenceCodec, evidence),
+    evidence: encoded,
   }
   ctx.state.set(key, encode(EvidenceRecord, record))
   // Power 0 from the earliest height whose set is still open (ctx.height + 2), unless that empties the set.
@@ -647,6 +687,8 @@ export const governanceModule = {
       ctx.state.set(governanceKeys.proposal(p.id), encode(ProposalRecord, tally(ctx, voted)))
     }),
     evidence: handler(EvidenceArgs, (ctx, a) => handleEvidence(ctx, a)),
+    // Appended in 1.2.0 (methods are only ever appended).
+    proposalEvidence: handler(ProposalEvidenceArgs, (ctx, a) => handleProposalEvidence(ctx, a)),
   },
   keeper: (ctx: KeeperContext): GovernanceKeeper => makeKeeper(ctx),
   renderState: (key, value) => renderGovernanceState(key, value),

@@ -10,7 +10,16 @@
  */
 
 import { moduleRef } from '@govchain/app/ref'
-import { codec, type ErrorInfo, hash32, publicKey, registerErrors, SignedVote, utf8 } from '@govchain/core'
+import {
+  codec,
+  type ErrorInfo,
+  hash32,
+  publicKey,
+  registerErrors,
+  SignedProposal,
+  SignedVote,
+  utf8,
+} from '@govchain/core'
 import { IDENTITY_LIMITS, NewOrganisation } from '@govchain/identity/schema'
 import type { GovernanceKeeper } from './module.ts'
 
@@ -46,7 +55,13 @@ declare module '@govchain/core' {
 
 /** This application's typed reference: other applications put it in `requires` and call `ctx.keeper(governanceRef)`. */
 export const governanceRef = moduleRef<GovernanceKeeper>()(GOVERNANCE_MODULE)
-export const GOVERNANCE_METHODS = { propose: 'propose', vote: 'vote', evidence: 'evidence' } as const
+/** Append only (a recorded chain names them). */
+export const GOVERNANCE_METHODS = {
+  propose: 'propose',
+  vote: 'vote',
+  evidence: 'evidence',
+  proposalEvidence: 'proposalEvidence',
+} as const
 
 export const GOVERNANCE_LIMITS = {
   actionsPerProposal: 16,
@@ -139,6 +154,13 @@ export type VoteArgs = codec.Infer<typeof VoteArgs>
 /** governance.evidence: two conflicting signed votes of one validator; any sender may submit it. */
 export const EvidenceArgs = struct({ voteA: SignedVote, voteB: SignedVote })
 export type EvidenceArgs = codec.Infer<typeof EvidenceArgs>
+
+/**
+ * governance.proposalEvidence: two different signed proposals of one proposer for one (height,
+ * round) (docs/adr/0025); any registered sender may submit it.
+ */
+export const ProposalEvidenceArgs = struct({ proposalA: SignedProposal, proposalB: SignedProposal })
+export type ProposalEvidenceArgs = codec.Infer<typeof ProposalEvidenceArgs>
 
 export const PROPOSAL_STATUSES = ['voting', 'passed', 'rejected', 'expired', 'failed'] as const
 export type ProposalStatus = (typeof PROPOSAL_STATUSES)[number]
@@ -250,7 +272,8 @@ export const EvidenceRecord = struct({
   validatorId: id,
   height: u64,
   round: u32,
-  type: literals(['prevote', 'precommit'] as const),
+  /** The step equivocated at; 'proposal' (appended in 1.2.0): the round's proposal. */
+  type: literals(['prevote', 'precommit', 'proposal'] as const),
   submittedHeight: u64,
   submitter: publicKey,
   txHash: hash32,
@@ -293,7 +316,7 @@ export const governanceKeys = {
   organisationRoles: (orgId: string): Uint8Array => utf8(`roles/${orgId}`),
   /** vec(TimestampAuthorityRecord) in registration order. */
   timestampAuthorities: (): Uint8Array => utf8('tsa'),
-  /** One evidence per (validator, height, round, type). */
+  /** One evidence per (validator, height, round, type); type 'proposal' for duplicate proposals. */
   evidence: (validatorId: string, height: number, round: number, type: string): Uint8Array =>
     join('evidence/', utf8(`${validatorId}/`), u64be(height), utf8(`/${round}/${type}`)),
 } as const

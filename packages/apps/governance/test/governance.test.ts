@@ -6,10 +6,20 @@
  */
 import assert from 'node:assert/strict'
 import { describe, it } from 'node:test'
-import { codec, DOMAIN, demoCreditCode, hashValidatorSet, signingBytes, suites, toHex, Vote } from '@govchain/core'
+import {
+  codec,
+  DOMAIN,
+  demoCreditCode,
+  hashValidatorSet,
+  Proposal,
+  signingBytes,
+  suites,
+  toHex,
+  Vote,
+} from '@govchain/core'
 import { type GovernanceKeeper, type IdentityKeeper, setAt } from '@govchain/distribution'
 import { FAKE_CA_PEM, GovChain, makeConsortium, tx } from '@govchain/distribution/testkit'
-import { EvidenceArgs, type ProposalAction, ProposeArgs, VoteArgs } from '../src/schema.ts'
+import { EvidenceArgs, type ProposalAction, ProposalEvidenceArgs, ProposeArgs, VoteArgs } from '../src/schema.ts'
 
 const suite = suites.intl
 
@@ -255,6 +265,31 @@ describe('governance proposals', () => {
   })
 })
 
+/** The evidence event of `result` names housing at the previous height; housing is in the set of h + 1, not h + 2. */
+function assertHousingPenalised(
+  t: ReturnType<typeof setup>,
+  result: { events: { type: string; attributes: { key: string; value: string }[] }[] },
+  at: { round: string; type: string },
+) {
+  const h = t.g.height
+  assert.deepEqual(
+    result.events.map((e) => [e.type, Object.fromEntries(e.attributes.map((a) => [a.key, a.value]))]),
+    [
+      [
+        'governance.evidence',
+        { validatorId: 'housing', height: String(h - 1), ...at, jailedFromHeight: String(h + 2) },
+      ],
+    ],
+  )
+  const ids = (height: number) =>
+    t
+      .gov()
+      .validatorSetAt(height)
+      .validators.map((v) => v.id)
+  assert.ok(ids(h + 1).includes('housing'))
+  assert.deepEqual(ids(h + 2), ['market', 'police', 'tax'])
+}
+
 describe('equivocation evidence', () => {
   function conflictingVotes(t: ReturnType<typeof setup>, who: string, height: number, sameBlock = false) {
     const index = t
@@ -293,34 +328,7 @@ describe('equivocation evidence', () => {
       ['EVIDENCE_INVALID', 'OK', 'GOV_EVIDENCE_DUPLICATE'],
     )
     const h = t.g.height
-    assert.deepEqual(
-      results[1]!.events.map((e) => [e.type, Object.fromEntries(e.attributes.map((a) => [a.key, a.value]))]),
-      [
-        [
-          'governance.evidence',
-          {
-            validatorId: 'housing',
-            height: String(h - 1),
-            round: '0',
-            type: 'prevote',
-            jailedFromHeight: String(h + 2),
-          },
-        ],
-      ],
-    )
-    assert.ok(
-      t
-        .gov()
-        .validatorSetAt(h + 1)
-        .validators.some((v) => v.id === 'housing'),
-    )
-    assert.deepEqual(
-      t
-        .gov()
-        .validatorSetAt(h + 2)
-        .validators.map((v) => v.id),
-      ['market', 'police', 'tax'],
-    )
+    assertHousingPenalised(t, results[1]!, { round: '0', type: 'prevote' })
     const rec = t
       .gov()
       .validators()
@@ -380,5 +388,141 @@ describe('equivocation evidence', () => {
       tx(suite, impostor, 'governance', 'evidence', EvidenceArgs, conflictingVotes(t, 'market', t.g.height)),
     ])
     assert.deepEqual(byImpostor, { results: [], dropped: ['TX_SENDER_UNREGISTERED'] })
+  })
+})
+
+describe('proposal equivocation evidence (ADR 0025)', () => {
+  type Body = { height: number; round: number; fill: number; polRound?: number; chainId?: string }
+  function signedProposal(t: ReturnType<typeof setup>, who: string, b: Body, key = t.validators[who]!) {
+    const proposerIndex = t
+      .gov()
+      .validatorSetAt(b.height)
+      .validators.findIndex((v) => v.id === who)
+    const p: Proposal = {
+      chainId: b.chainId ?? t.genesis.chainId,
+      height: b.height,
+      round: b.round,
+      blockHash: new Uint8Array(32).fill(b.fill),
+      proposerIndex,
+    }
+    if (b.polRound !== undefined) p.polRound = b.polRound
+    const proposal = codec.encode(Proposal, p)
+    return { proposal, signature: suite.sign(key.privateKey, signingBytes(DOMAIN.proposal, proposal)) }
+  }
+  const submit = (t: ReturnType<typeof setup>, reporter: string, a: ProposalEvidenceArgs) =>
+    tx(suite, t.validators[reporter]!, 'governance', 'proposalEvidence', ProposalEvidenceArgs, a)
+
+  it('two different proposals for one round: recorded once, power 0 from h + 2 as for votes', () => {
+    const t = setup(4)
+    t.g.step()
+    const at = { height: t.g.height, round: 1 }
+    const evidence = {
+      proposalA: signedProposal(t, 'housing', { ...at, fill: 1 }),
+      proposalB: signedProposal(t, 'housing', { ...at, fill: 2 }),
+    }
+    // The same block with another polRound is a different proposal too (a second report of the round).
+    const polEvidence = {
+      proposalA: evidence.proposalA,
+      proposalB: signedProposal(t, 'housing', { ...at, fill: 1, polRound: 0 }),
+    }
+    const results = t.g.step([submit(t, 'police', evidence), submit(t, 'market', polEvidence)])
+    assert.deepEqual(
+      results.map((r) => r.code),
+      ['OK', 'GOV_EVIDENCE_DUPLICATE'],
+    )
+    const h = t.g.height
+    assertHousingPenalised(t, results[0]!, { round: '1', type: 'proposal' })
+    assert.equal(
+      t
+        .gov()
+        .validators()
+        .find((v) => v.id === 'housing')!.jailedAtHeight,
+      h,
+    )
+    // Another round of the same height is another offence, recorded; the power is already 0 from h + 2.
+    const [again] = t.g.step([
+      submit(t, 'police', {
+        proposalA: signedProposal(t, 'housing', { height: at.height, round: 2, fill: 1 }),
+        proposalB: signedProposal(t, 'housing', { height: at.height, round: 2, fill: 3 }),
+      }),
+    ])
+    assert.equal(again!.code, 'OK')
+    assert.equal(again!.events[0]!.attributes.find((a) => a.key === 'jailedFromHeight')!.value, 'none')
+  })
+
+  it('refuses what proves no equivocation, with a code, and changes nothing', () => {
+    const t = setup(4)
+    t.g.step()
+    const at = { height: t.g.height, round: 0 }
+    const a = signedProposal(t, 'housing', { ...at, fill: 1 })
+    const impostor = suite.generateKeyPair()
+    const before = t.gov().validators()
+    const cases: [string, ProposalEvidenceArgs, string][] = [
+      ['the same proposal twice', { proposalA: a, proposalB: a }, 'EVIDENCE_INVALID'],
+      [
+        'different rounds',
+        { proposalA: a, proposalB: signedProposal(t, 'housing', { ...at, round: 1, fill: 2 }) },
+        'EVIDENCE_INVALID',
+      ],
+      [
+        'different proposers',
+        { proposalA: a, proposalB: signedProposal(t, 'police', { ...at, fill: 2 }) },
+        'EVIDENCE_INVALID',
+      ],
+      [
+        'another chain',
+        { proposalA: a, proposalB: signedProposal(t, 'housing', { ...at, fill: 2, chainId: 'other-chain' }) },
+        'EVIDENCE_INVALID',
+      ],
+      [
+        'signed by another key',
+        { proposalA: a, proposalB: signedProposal(t, 'housing', { ...at, fill: 2 }, impostor) },
+        'EVIDENCE_INVALID',
+      ],
+      [
+        'undecodable',
+        { proposalA: { proposal: new Uint8Array([1, 2]), signature: a.signature }, proposalB: a },
+        'EVIDENCE_INVALID',
+      ],
+      [
+        'from the future',
+        {
+          proposalA: signedProposal(t, 'housing', { height: at.height + 5, round: 0, fill: 1 }),
+          proposalB: signedProposal(t, 'housing', { height: at.height + 5, round: 0, fill: 2 }),
+        },
+        'GOV_EVIDENCE_TOO_OLD',
+      ],
+    ]
+    const results = t.g.step(cases.map(([, args]) => submit(t, 'police', args)))
+    assert.deepEqual(
+      results.map((r, i) => [cases[i]![0], r.code]),
+      cases.map(([what, , code]) => [what, code]),
+    )
+    for (const r of results) assert.deepEqual(r.events, [])
+    assert.deepEqual(t.gov().validators(), before)
+    // Real duplicate-vote evidence sent to proposalEvidence: its votes do not decode as proposals.
+    const index = t
+      .gov()
+      .validatorSetAt(at.height)
+      .validators.findIndex((v) => v.id === 'housing')
+    const signVote = (fill: number) => {
+      const vote = codec.encode(Vote, {
+        chainId: t.genesis.chainId,
+        type: 'prevote',
+        height: at.height,
+        round: 0,
+        blockHash: new Uint8Array(32).fill(fill),
+        validatorIndex: index,
+      })
+      return { vote, signature: suite.sign(t.validators.housing!.privateKey, signingBytes(DOMAIN.vote, vote)) }
+    }
+    const [wrongShape] = t.g.step([
+      tx(suite, t.validators.police!, 'governance', 'proposalEvidence', EvidenceArgs, {
+        voteA: signVote(1),
+        voteB: signVote(2),
+      }),
+    ])
+    assert.equal(wrongShape!.code, 'EVIDENCE_INVALID')
+    assert.deepEqual(t.gov().validators(), before)
   })
 })

@@ -145,7 +145,7 @@ function run(argv: string[], out: (line: string) => void): number {
       out(
         `seed ${seed} n=${n} b=${b}: decided ${result.decidedHeights}/${heights} heights in ${result.virtualTimeMs} virtual ms, ` +
           `${result.events} events, ${result.messagesSent} messages, max round ${result.maxRound}, ` +
-          `evidence ${result.evidence}, crashes ${result.crashes}, syncs ${result.syncs}, digest ${result.digest}`,
+          `evidence ${result.evidence} (proposals ${result.proposalEvidence}), crashes ${result.crashes}, syncs ${result.syncs}, digest ${result.digest}`,
       )
     }
     if (bad) {

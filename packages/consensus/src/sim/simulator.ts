@@ -10,6 +10,8 @@
  *   validity    every decided value was proposed (created by some proposer) and is valid
  *   no double   no honest node ever emitted two different signed messages for one
  *   signing     (height, round, step), and every signature it emitted verifies
+ *   evidence    every equivocation evidence an honest node reports verifies and names a
+ *               Byzantine validator (counted apart for proposals and votes)
  *   liveness    after GST (and the last restart) all honest nodes decide all `heights`
  *               within a bound of virtual time (docs/consensus.md gives the bound)
  *
@@ -37,6 +39,8 @@ import {
   type ValidatorSet,
   Vote,
   verifyCommitFor,
+  verifyDuplicateProposalEvidence,
+  verifyDuplicateVoteEvidence,
 } from '@govchain/core'
 import { Consensus, type ConsensusOutput, type ConsensusTimeouts, type TimeoutKind } from '../machine.ts'
 import { MemorySigner, MemorySignerStore, type Signer, type SignerRecord } from '../signer.ts'
@@ -73,7 +77,10 @@ export interface SimResult {
   gstMs: number
   events: number
   messagesSent: number
+  /** Evidence outputs of honest nodes (votes and proposals). */
   evidence: number
+  /** Of which duplicate proposals. */
+  proposalEvidence: number
   crashes: number
   syncs: number
   maxRound: number
@@ -317,6 +324,7 @@ export function runSimulation(opts: SimOptions): SimResult {
   const canonical = new Map<number, { id: string; node: number }>()
   const emitted = new Map<string, string>() // `${node}/${step}/${h}/${r}` -> bytes hex
   let evidence = 0
+  let proposalEvidence = 0
   let syncs = 0
   let messagesSent = 0
   let maxRound = 0
@@ -540,9 +548,23 @@ export function runSimulation(opts: SimOptions): SimResult {
             round: o.round,
           })
           break
-        case 'evidence':
+        case 'evidence': {
           evidence++
+          const e = o.evidence
+          let offender: number
+          try {
+            if (e.kind === 'proposal') {
+              proposalEvidence++
+              offender = verifyDuplicateProposalEvidence(suite, SIM_CHAIN_ID, set, e.evidence).proposerIndex
+            } else offender = verifyDuplicateVoteEvidence(suite, SIM_CHAIN_ID, set, e.evidence).validatorIndex
+          } catch (err) {
+            doubleSigns.push(`node ${node.index} reported ${e.kind} evidence that does not verify: ${String(err)}`)
+            break
+          }
+          if (!byzIdx.has(offender))
+            doubleSigns.push(`node ${node.index} reported ${e.kind} evidence against honest validator ${offender}`)
           break
+        }
         case 'decide':
           recordDecision(node, o, 'consensus', now)
           run(node, node.machine!.start(o.height + 1, set))
@@ -758,6 +780,7 @@ export function runSimulation(opts: SimOptions): SimResult {
     events,
     messagesSent,
     evidence,
+    proposalEvidence,
     crashes,
     syncs,
     maxRound,

@@ -23,7 +23,7 @@ import {
   Block,
   type CommitCertificate,
   codec,
-  type DuplicateVoteEvidence,
+  type EquivocationEvidence,
   equalBytes,
   isGovchainError,
   type KeySigner,
@@ -279,7 +279,7 @@ export class ConsensusReactor implements Reactor, ConsensusProgress {
           this.onDecide(out.height, out.value, out.certificate)
           break
         case 'evidence':
-          this.parts.logger.warn({ evidence: 'duplicate-vote' }, 'equivocation detected')
+          this.parts.logger.warn({ evidence: `duplicate-${out.evidence.kind}` }, 'equivocation detected')
           if (this.myIndex !== undefined) this.submitEvidence(out.evidence)
           break
       }
@@ -321,7 +321,7 @@ export class ConsensusReactor implements Reactor, ConsensusProgress {
   }
 
   /** Equivocation seen by consensus goes on chain: the consensus source's evidence transaction, signed with our key. */
-  private submitEvidence(evidence: DuplicateVoteEvidence): void {
+  private submitEvidence(evidence: EquivocationEvidence): void {
     const { chain, random, logger } = this.parts
     const source = chain.consensusAt()
     if (source === undefined) return
