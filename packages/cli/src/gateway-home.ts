@@ -7,7 +7,7 @@ import { readFileSync } from 'node:fs'
 import { join, resolve } from 'node:path'
 import { GovchainError } from '@govchain/core'
 import type { GatewayHome, InitGatewayOptions } from '@govchain/gateway'
-import { loadHome } from '@govchain/node'
+import { keyCustody, readHomeInfo, readPemKey } from '@govchain/node'
 
 type GatewayPackage = typeof import('@govchain/gateway')
 let loaded: GatewayPackage | undefined
@@ -37,7 +37,7 @@ function gatewayPackage(): GatewayPackage {
 
 export type NodeGatewayOptions = Omit<
   InitGatewayOptions,
-  'dir' | 'orgId' | 'nodeApiUrl' | 'chainId' | 'suite' | 'ca'
+  'dir' | 'orgId' | 'nodeApiUrl' | 'chainId' | 'suite' | 'ca' | 'keys'
 > & {
   /** Folder with the organisation's ca.crt and ca.key (default: DIR/orgs/<org> of `govchain init`). */
   caDir?: string
@@ -45,7 +45,9 @@ export type NodeGatewayOptions = Omit<
 
 /** Creates `<node home>/gateway/` for the node's organisation (idempotent; after loadGatewayPackage). */
 export function initNodeGateway(nodeHome: string, opts: NodeGatewayOptions): GatewayHome {
-  const node = loadHome(nodeHome)
+  const node = readHomeInfo(nodeHome)
+  // The gateway keeps its keys as its node does: encrypted unless the network is a development one.
+  const keys = keyCustody(node.config.dev === true)
   const caDir = opts.caDir ?? resolve(node.home, '..', '..', 'orgs', node.config.orgId)
   const { caDir: _, ...rest } = opts
   const { gatewayDir, initGatewayHome } = gatewayPackage()
@@ -56,15 +58,16 @@ export function initNodeGateway(nodeHome: string, opts: NodeGatewayOptions): Gat
     nodeApiUrl: `http://${node.config.api.host}:${node.config.api.port}`,
     chainId: node.genesis.chainId,
     suite: node.genesis.suite,
+    keys,
     ca: {
       certPem: readFileSync(join(caDir, 'ca.crt'), 'utf8'),
-      keyPem: readFileSync(join(caDir, 'ca.key'), 'utf8'),
+      keyPem: readPemKey(join(caDir, 'ca.key'), keys.dev ? {} : { passphrase: keys.passphrase, allowPlain: false }),
     },
   })
 }
 
 /** The chain a node runs: a gateway of that node must serve the same one. */
 export function nodeChain(nodeHome: string): { chainId: string; suite: 'gm' | 'intl' } {
-  const node = loadHome(nodeHome)
+  const node = readHomeInfo(nodeHome)
   return { chainId: node.genesis.chainId, suite: node.genesis.suite }
 }

@@ -20,6 +20,7 @@ import {
   newKeyFile,
   parseGenesis,
   passphraseFromEnvironment,
+  readHomeInfo,
   startNode,
 } from '@govchain/node'
 import { createClient, errorCode, isSdkError } from '@govchain/sdk'
@@ -31,6 +32,7 @@ import { loadConsortiumConfig } from './consortium-config.ts'
 import { cliClient, cliContext } from './context.ts'
 import type { DemoRuntime } from './demo/up.ts'
 import { loadGatewayPackage } from './gateway-home.ts'
+import { passphraseForNewKeys, passphraseToOpen } from './passphrase.ts'
 
 const BIN = fileURLToPath(new URL('../bin/govchain.js', import.meta.url))
 
@@ -74,18 +76,25 @@ function buildProgram(): Command {
     .option('--hosts <list>', 'comma-separated address of each node, for a network over several machines')
     .option('--api-port <port>', 'first API port', parseIntArg('--api-port', 1, 65535), 7701)
     .option('--p2p-port <port>', 'first p2p port', parseIntArg('--p2p-port', 1, 65535), 7801)
-    .option('--dev', 'a development network: its demo portal may serve demo keys (never for production)')
+    .option(
+      '--dev',
+      'a development network: plain key files, and its demo portal may serve demo keys (never for production); ' +
+        'without it every private key is written encrypted under GOVCHAIN_PASSPHRASE (or one typed at the prompt)',
+    )
     .option(
       '--config <file>',
       'a consortium file (YAML: departments, regions, levels, suite, chain id, ports, licence types); ' +
         'it replaces --orgs, --suite, --chain-id, --host(s) and the ports (docs/operations.md)',
     )
     .action(async (o) => {
+      const passphrase = o.dev === true ? undefined : await passphraseForNewKeys()
+      const custody = passphrase === undefined ? {} : { passphrase }
       if (o.config !== undefined) {
         const c = loadConsortiumConfig(o.config, demoSections)
         out(`consortium from ${o.config}: ${c.departments.length} departments, suite ${c.suite}`)
         const net = await initNetwork({
           dev: o.dev === true,
+          ...custody,
           modules: defaultModules(),
           sections: c.sections,
           dir: o.dir,
@@ -105,6 +114,7 @@ function buildProgram(): Command {
       }
       const net = await initNetwork({
         dev: o.dev === true,
+        ...custody,
         modules: defaultModules(),
         sections: demoSections,
         dir: o.dir,
@@ -137,7 +147,9 @@ function buildProgram(): Command {
     .requiredOption('--home <dir>', 'node home folder (DIR/nodes/<name>)')
     .option('--api-port <port>', 'override the configured API port', parseIntArg('--api-port', 0, 65535))
     .action(async (o) => {
-      const home = loadHome(o.home)
+      const info = readHomeInfo(o.home)
+      const passphrase = info.config.dev === true ? undefined : await passphraseToOpen(`${info.config.nodeId}'s keys`)
+      const home = loadHome(o.home, passphrase === undefined ? {} : { passphrase })
       const n = await startNode({
         modules: defaultModules(),
         home,
@@ -229,7 +241,7 @@ function buildProgram(): Command {
     )
     .option('--json', 'print JSON')
     .action((o: { home: string; warnDays: number; json?: boolean }) => {
-      const home = loadHome(o.home)
+      const home = readHomeInfo(o.home)
       const now = Date.now()
       const rows = certificateExpiries(home.tls.certPem, home.trustedCaPems).map((c) => {
         const daysLeft = Math.floor((c.notAfterMs - now) / 86_400_000)
@@ -291,6 +303,8 @@ function buildProgram(): Command {
 function printNetwork(net: NetworkFile): void {
   out(`chain ${net.chainId} (${net.suite})`)
   for (const n of net.nodes) out(`  ${n.name.padEnd(10)} api ${n.apiUrl}  p2p ${n.p2pAddress}  home ${n.home}`)
+  if (net.dev === true) out('development network: plain key files (never for production)')
+  else out('every private key is encrypted; nodes and commands open them with GOVCHAIN_PASSPHRASE (or _FILE)')
 }
 
 interface UpOptions {
@@ -331,7 +345,14 @@ async function up(opts: UpOptions): Promise<void> {
   const { nodes, suite, withDemo, portalPort, dev } = opts
   let onStop: (() => Promise<void>) | undefined
   const dir = resolve(opts.dir)
-  if (!existsSync(join(dir, 'network.json'))) {
+  const fresh = !existsSync(join(dir, 'network.json'))
+  if (!dev) {
+    // A real network's keys are encrypted: the passphrase is asked once here (or taken from the
+    // environment) and handed to the nodes, gateways and demo this command starts.
+    const passphrase = fresh ? await passphraseForNewKeys() : await passphraseToOpen("the network's keys")
+    if (passphrase !== undefined) process.env.GOVCHAIN_PASSPHRASE = passphrase
+  }
+  if (fresh) {
     out(`initialising ${nodes} departments (${suite}${dev ? ', development network' : ''}) in ${dir}`)
     await initNetwork({
       modules: defaultModules(),

@@ -58,6 +58,11 @@ export interface StartNetworkOptions {
   nodeArgs?: readonly string[]
   /** Extra environment for some nodes, by name (e.g. GOVCHAIN_CRYPTO_NATIVE=0 for a fallback node). */
   nodeEnv?: Readonly<Record<string, Readonly<Record<string, string>>>>
+  /**
+   * A real (not development) network: every key encrypted under this passphrase, which the nodes
+   * get as GOVCHAIN_PASSPHRASE. Absent: a development network with plain key files.
+   */
+  passphrase?: string
 }
 
 /** Ports are drawn at random from a high range so parallel test files rarely collide. */
@@ -77,8 +82,9 @@ export async function startNetwork(opts: StartNetworkOptions): Promise<TestNetwo
   const net = await initNetwork({
     modules: defaultModules(),
     sections: demoSections,
-    // Test networks are development networks: the portal tests sign in with demo keys.
-    dev: true,
+    // Test networks are development networks (the portal tests sign in with demo keys) unless
+    // they are given a passphrase.
+    ...(opts.passphrase === undefined ? { dev: true } : { passphrase: opts.passphrase }),
     dir,
     orgs: opts.orgs,
     suite: opts.suite,
@@ -102,7 +108,10 @@ export async function startNetwork(opts: StartNetworkOptions): Promise<TestNetwo
   const keys: TestNetwork['keys'] = {}
   for (const n of net.nodes) {
     clients[n.name] = createClient({ url: n.apiUrl, timeoutMs: 5000 })
-    const k = loadKeyFile(join(dir, 'keys', `${n.orgId}.operator.json`))
+    const k = loadKeyFile(
+      join(dir, 'keys', `${n.orgId}.operator.json`),
+      opts.passphrase === undefined ? {} : { passphrase: opts.passphrase },
+    )
     keys[n.orgId] = { publicKey: k.publicKey, privateKey: k.privateKey }
   }
 
@@ -114,6 +123,7 @@ export async function startNetwork(opts: StartNetworkOptions): Promise<TestNetwo
       env: {
         ...process.env,
         GOVCHAIN_REQUIRE_NATIVE: process.env.GOVCHAIN_REQUIRE_NATIVE ?? '',
+        ...(opts.passphrase === undefined ? {} : { GOVCHAIN_PASSPHRASE: opts.passphrase }),
         ...opts.nodeEnv?.[name],
       },
     })

@@ -17,7 +17,13 @@ const root = join(dirname(fileURLToPath(import.meta.url)), '../../..')
 const hook = join(root, 'packages/cli/test/fixtures/no-typescript.mjs')
 const bin = join(root, 'packages/cli/bin/govchain.js')
 const dir = mkdtempSync(join(tmpdir(), 'govchain-compiled-'))
-const env: NodeJS.ProcessEnv = { ...process.env, GOVCHAIN_RUN: 'dist', NODE_OPTIONS: '' }
+// Not a development network: init writes encrypted keys and the nodes open them with this.
+const env: NodeJS.ProcessEnv = {
+  ...process.env,
+  GOVCHAIN_RUN: 'dist',
+  NODE_OPTIONS: '',
+  GOVCHAIN_PASSPHRASE: 'compiled build test',
+}
 delete env.NODE_TEST_CONTEXT
 const children: ChildProcess[] = []
 after(() => {
@@ -90,6 +96,12 @@ describe('compiled mode: no TypeScript loader', () => {
       String(base + 100),
     )
     assert.equal(init.status, 0, init.stderr)
+    // Without --dev every key is encrypted: a keystore and an encrypted PKCS#8 PEM.
+    assert.equal(
+      JSON.parse(readFileSync(join(net, 'nodes', 'market', 'keys', 'validator.json'), 'utf8')).kind,
+      'govchain-keystore',
+    )
+    assert.match(readFileSync(join(net, 'nodes', 'market', 'keys', 'tls.key'), 'utf8'), /BEGIN ENCRYPTED PRIVATE KEY/)
     const genesis = JSON.parse(readFileSync(join(net, 'genesis.json'), 'utf8')) as {
       modules: { name: string }[]
       sections: { license: { types: unknown[] } }

@@ -124,7 +124,7 @@ describe('deploy/', () => {
   it('govchain certs status lists the node and CA certificates; exit 1 when one expires within --warn-days', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'govchain-certs-'))
     try {
-      const net = await initNetwork({ modules: defaultModules(), dir, orgs: 1, suite: 'intl' })
+      const net = await initNetwork({ modules: defaultModules(), dir, orgs: 1, suite: 'intl', dev: true })
       const home = net.nodes[0]!.home
       const run = (...args: string[]) =>
         spawnSync(process.execPath, [BIN, 'certs', 'status', '--home', home, ...args], { encoding: 'utf8' })

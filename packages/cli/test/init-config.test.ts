@@ -23,7 +23,7 @@ const govchain = (...args: string[]) =>
 describe('govchain init --config', () => {
   it('creates the Zhejiang example: three levels, its regions, its licence catalogue, no Beijing demo', () => {
     const dir = join(root, 'zj')
-    const r = govchain('init', '--config', EXAMPLE, '--dir', dir)
+    const r = govchain('init', '--dev', '--config', EXAMPLE, '--dir', dir)
     assert.equal(r.status, 0, r.stderr)
     const g = parseGenesis(JSON.parse(readFileSync(join(dir, 'genesis.json'), 'utf8')))
     assert.equal(g.chainId, 'govchain-zhejiang')
@@ -76,7 +76,7 @@ describe('govchain init --config', () => {
       const file = join(root, `bad-${i}.yaml`)
       writeFileSync(file, yaml)
       const dir = join(root, `bad-${i}`)
-      const r = govchain('init', '--config', file, '--dir', dir)
+      const r = govchain('init', '--dev', '--config', file, '--dir', dir)
       assert.notEqual(r.status, 0, yaml)
       assert.match(r.stderr, message, yaml)
       assert.equal(existsSync(dir), false, yaml) // not even a half-made folder

@@ -51,7 +51,7 @@ describe('the CLI without the optional data gateway', () => {
     assert.match(help.stdout, /\bgateway\b/)
     const version = govchain('version')
     assert.equal(version.status, 0, version.stderr)
-    const init = govchain('init', '--dir', join(dir, 'net'), '--orgs', '1')
+    const init = govchain('init', '--dev', '--dir', join(dir, 'net'), '--orgs', '1')
     assert.equal(init.status, 0, init.stderr)
   })
 

@@ -15,7 +15,15 @@
 import { createHash, X509Certificate } from 'node:crypto'
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs'
 import { join, resolve } from 'node:path'
-import { loadKeyFile, newKeyFile, readJson } from '@govchain/app'
+import {
+  type KeyCustody,
+  loadKeyFile,
+  newKeyFile,
+  readJson,
+  readPemKey,
+  writePemKey,
+  writeSuiteKey,
+} from '@govchain/app'
 import { GovchainError, getSuite, type KeySigner, memorySigner, type SuiteName } from '@govchain/core'
 import { issueClientCert } from '@govchain/p2p'
 
@@ -59,6 +67,8 @@ export interface GatewayConfig {
   requesterRatePerSecond?: number
   /** Burst of that bucket. */
   requesterBurst?: number
+  /** A development network's gateway: plain key files accepted. Absent: its keys must be encrypted. */
+  dev?: true
 }
 
 export const GATEWAY_DEFAULTS = {
@@ -104,6 +114,8 @@ export interface InitGatewayOptions {
   suite: SuiteName
   /** The organisation's CA (DIR/orgs/<org>/ca.{crt,key} after `govchain init`): issues the gateway's TLS certificate. */
   ca: { certPem: string; keyPem: string }
+  /** How the new keys are kept: encrypted under a passphrase, or plain on a development network. */
+  keys: KeyCustody
   port: number
   localPort: number
   host?: string
@@ -126,8 +138,8 @@ export function initGatewayHome(opts: InitGatewayOptions): GatewayHome {
       validityDays: 825,
     })
     writeFileSync(join(dir, 'tls.crt'), tls.certPem)
-    writeFileSync(join(dir, 'tls.key'), tls.keyPem, { mode: 0o600 })
-    writeFileSync(join(dir, 'key.json'), `${JSON.stringify(newKeyFile(opts.suite), null, 2)}\n`, { mode: 0o600 })
+    writePemKey(join(dir, 'tls.key'), tls.keyPem, opts.keys)
+    writeSuiteKey(join(dir, 'key.json'), newKeyFile(opts.suite), opts.keys, `gateway key of ${opts.orgId}`)
     if (opts.pseudonymKey !== undefined) {
       writeFileSync(join(dir, 'pseudonym.key'), Buffer.from(opts.pseudonymKey).toString('hex'), { mode: 0o600 })
     }
@@ -144,10 +156,11 @@ export function initGatewayHome(opts: InitGatewayOptions): GatewayHome {
       requestSkewMs: GATEWAY_DEFAULTS.requestSkewMs,
       ackTimeoutMs: GATEWAY_DEFAULTS.ackTimeoutMs,
       corsOrigins: ['http://localhost:5173', 'http://127.0.0.1:5173'],
+      ...(opts.keys.dev ? { dev: true as const } : {}),
     }
     writeFileSync(join(dir, 'gateway.json'), `${JSON.stringify(config, null, 2)}\n`)
   }
-  return loadGatewayHome(dir)
+  return loadGatewayHome(dir, undefined, opts.keys.dev ? {} : { passphrase: opts.keys.passphrase })
 }
 
 export function saveGatewayConfig(dir: string, config: GatewayConfig): void {
@@ -157,8 +170,14 @@ export function saveGatewayConfig(dir: string, config: GatewayConfig): void {
 /**
  * Reads a gateway's folder. `upgrade` fills chainId and suite into a gateway.json written before
  * they were kept there (the CLI passes its node's), once; without it such a file is refused.
+ * Encrypted keys open with `passphrase` (else GOVCHAIN_PASSPHRASE / _FILE); plain ones only on a
+ * development network (KEY_PLAINTEXT_REFUSED).
  */
-export function loadGatewayHome(dirArg: string, upgrade?: { chainId: string; suite: SuiteName }): GatewayHome {
+export function loadGatewayHome(
+  dirArg: string,
+  upgrade?: { chainId: string; suite: SuiteName },
+  opts: { passphrase?: string } = {},
+): GatewayHome {
   const dir = resolve(dirArg)
   if (!existsSync(join(dir, 'gateway.json'))) {
     throw new GovchainError('HOME_NOT_FOUND', `${dir} has no gateway.json; run govchain gateway init`)
@@ -204,13 +223,14 @@ export function loadGatewayHome(dirArg: string, upgrade?: { chainId: string; sui
       `${dir}/gateway.json: refusalIntervalMs is at most ${REFUSAL_INTERVAL_MS_MAX}`,
     )
   }
-  const key = loadKeyFile(join(dir, 'key.json'))
+  const keyOpts = { allowPlain: config.dev === true, ...opts }
+  const key = loadKeyFile(join(dir, 'key.json'), keyOpts)
   if (key.suite !== config.suite) {
     throw new GovchainError('GATEWAY_CONFIG_INVALID', `${dir}/key.json: a ${key.suite} key for a ${config.suite} chain`)
   }
   const tls = {
     certPem: readFileSync(join(dir, 'tls.crt'), 'utf8'),
-    keyPem: readFileSync(join(dir, 'tls.key'), 'utf8'),
+    keyPem: readPemKey(join(dir, 'tls.key'), keyOpts),
   }
   const pk = join(dir, 'pseudonym.key')
   return {

@@ -11,7 +11,9 @@
  *   DIR/nodes/<name>/keys/tls.{crt,key}    the node's TLS certificate from its organisation's CA
  *   DIR/nodes/<name>/data/            LMDB and other stores
  *
- * Private key files are written with mode 0600.
+ * Private key files are written with mode 0600 and, unless the network is a development one
+ * (`--dev`), encrypted: suite keys as keystores, PEM keys as PKCS#8 EncryptedPrivateKeyInfo
+ * (key-file.ts in @govchain/app; docs/adr/0023-key-custody.md).
  */
 import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { join, resolve } from 'node:path'
@@ -19,13 +21,18 @@ import {
   DEFAULT_PARAMS,
   type Genesis,
   type GenesisOrganisation,
+  type KeyCustody,
   type KeyFile,
+  keyCustody,
   loadKeyFile,
   type Module,
   newKeyFile,
   parseGenesis,
   passphraseFromEnvironment,
   readJson,
+  readPemKey,
+  writePemKey,
+  writeSuiteKey,
 } from '@govchain/app'
 import {
   demoCreditCode,
@@ -40,7 +47,16 @@ import { createOrgCA, issueNodeCert, type PeerAddress } from '@govchain/p2p'
 
 export type { PeerAddress }
 // Key files and JSON files of a home are the app platform's (the gateway and the CLI read them too).
-export { type KeyFile, loadKeyFile, newKeyFile, passphraseFromEnvironment, readJson }
+export {
+  type KeyCustody,
+  type KeyFile,
+  keyCustody,
+  loadKeyFile,
+  newKeyFile,
+  passphraseFromEnvironment,
+  readJson,
+  readPemKey,
+}
 
 export interface NodeConfig {
   nodeId: string
@@ -56,6 +72,11 @@ export interface NodeConfig {
   }
   peers: PeerAddress[]
   logLevel: 'error' | 'warn' | 'info' | 'debug'
+  /**
+   * A development network's node (`govchain init --dev`): it accepts plain key files. Absent = a
+   * real network: its keys are encrypted and a plain key file stops it (KEY_PLAINTEXT_REFUSED).
+   */
+  dev?: true
 }
 
 export interface NetworkNode {
@@ -202,8 +223,13 @@ export interface InitOptions {
    * default consortium supplies the demo licence catalogue this way.
    */
   sections?: (genesis: Genesis) => Record<string, unknown>
-  /** A development network: its portal may serve demo keys (NetworkFile.dev). Default false. */
+  /**
+   * A development network: plain key files, and its portal may serve demo keys (NetworkFile.dev).
+   * Default false: every private key is written encrypted under `passphrase`.
+   */
   dev?: boolean
+  /** The passphrase of the keys (default: GOVCHAIN_PASSPHRASE / _FILE); required unless `dev`. */
+  passphrase?: string
   chainId?: string
   host?: string
   /**
@@ -250,6 +276,11 @@ export async function initNetwork(opts: InitOptions): Promise<NetworkFile> {
   if (existsSync(join(dir, 'network.json'))) {
     throw new GovchainError('HOME_NOT_EMPTY', `${dir} already holds a network (network.json exists)`)
   }
+  // Before anything is written: a real network's keys need their passphrase.
+  const custody = keyCustody(opts.dev === true, opts.passphrase)
+  const sealing = custody.dev
+    ? ''
+    : ` (encrypting: ${opts.suite === 'gm' ? 'PBKDF2-HMAC-SM3, SM4-GCM' : 'scrypt, AES-256-GCM'})`
   const host = opts.host ?? '127.0.0.1'
   const apiBase = opts.apiBasePort ?? 7701
   const p2pBase = opts.p2pBasePort ?? 7801
@@ -267,16 +298,16 @@ export async function initNetwork(opts: InitOptions): Promise<NetworkFile> {
     const cas: Awaited<ReturnType<typeof createOrgCA>>[] = []
 
     for (const [i, d] of departments.entries()) {
-      log(`organisation ${d.id} (${d.name}): CA, operator key, validator key, TLS certificate`)
+      log(`organisation ${d.id} (${d.name}): CA, operator key, validator key, TLS certificate${sealing}`)
       const orgDir = join(dir, 'orgs', d.id)
       mkdirSync(orgDir, { recursive: true })
       const ca = await createOrgCA({ orgId: d.id, orgName: d.nameEn, validityDays: 3650 })
       cas.push(ca)
       writeFileSync(join(orgDir, 'ca.crt'), ca.certPem)
-      writeFileSync(join(orgDir, 'ca.key'), ca.keyPem, { mode: 0o600 })
+      writePemKey(join(orgDir, 'ca.key'), ca.keyPem, custody)
       const operator = newKeyFile(opts.suite)
       const operatorPath = join(dir, 'keys', `${d.id}.operator.json`)
-      writeJson(operatorPath, operator, true)
+      writeSuiteKey(operatorPath, operator, custody, `operator key of ${d.id}`)
       operatorKeys[d.id] = operatorPath
       organisations.push({
         ...d,
@@ -290,7 +321,7 @@ export async function initNetwork(opts: InitOptions): Promise<NetworkFile> {
       mkdirSync(join(home, 'keys'), { recursive: true })
       mkdirSync(join(home, 'data'), { recursive: true })
       const validatorKey = newKeyFile(opts.suite)
-      writeJson(join(home, 'keys', 'validator.json'), validatorKey, true)
+      writeSuiteKey(join(home, 'keys', 'validator.json'), validatorKey, custody, `validator key of ${name}`)
       const nodeHost = opts.hosts?.[i] ?? host
       const tls = await issueNodeCert(ca, {
         nodeId: name,
@@ -299,7 +330,7 @@ export async function initNetwork(opts: InitOptions): Promise<NetworkFile> {
         validityDays: 825,
       })
       writeFileSync(join(home, 'keys', 'tls.crt'), tls.certPem)
-      writeFileSync(join(home, 'keys', 'tls.key'), tls.keyPem, { mode: 0o600 })
+      writePemKey(join(home, 'keys', 'tls.key'), tls.keyPem, custody)
       validators.push({ id: name, orgId: d.id, publicKey: validatorKey.publicKey, votingPower: 10 })
       nodes.push({
         name,
@@ -338,6 +369,7 @@ export async function initNetwork(opts: InitOptions): Promise<NetworkFile> {
         p2p: { host: opts.hosts === undefined ? host : '0.0.0.0', port: p2pBase + i },
         peers: nodes.filter((m) => m.name !== n.name).map((m) => peerOf(m)),
         logLevel: 'info',
+        ...(custody.dev ? { dev: true as const } : {}),
       }
       writeJson(join(n.home, 'config.json'), config)
       writeJson(join(n.home, 'genesis.json'), genesis)
@@ -379,8 +411,11 @@ export interface NodeHome {
   dataDir: string
 }
 
-/** Loads and checks a node home folder. Throws HOME_NOT_FOUND / CONFIG_INVALID / GENESIS_INVALID. */
-export function loadHome(homeDir: string): NodeHome {
+/** A node home without its keys: what tools that only read it need (no passphrase asked). */
+export type NodeHomeInfo = Omit<NodeHome, 'validatorKey' | 'tls'> & { tls: { certPem: string } }
+
+/** Reads and checks a node home's configuration, genesis and certificates, not its keys. Throws HOME_NOT_FOUND / CONFIG_INVALID / GENESIS_INVALID. */
+export function readHomeInfo(homeDir: string): NodeHomeInfo {
   const home = resolve(homeDir)
   if (!existsSync(join(home, 'config.json'))) {
     throw new GovchainError('HOME_NOT_FOUND', `${home} is not a node home (no config.json); run govchain init first`)
@@ -390,7 +425,33 @@ export function loadHome(homeDir: string): NodeHome {
     throw new GovchainError('CONFIG_INVALID', `${home}/config.json lacks nodeId, api, p2p or peers`)
   }
   const genesis = parseGenesis(readJson<unknown>(join(home, 'genesis.json'), 'GENESIS_INVALID'))
-  const key = loadKeyFile(join(home, 'keys', 'validator.json'))
+  let certPem: string
+  try {
+    certPem = readFileSync(join(home, 'keys', 'tls.crt'), 'utf8')
+  } catch {
+    throw new GovchainError('HOME_NOT_FOUND', `cannot read ${join(home, 'keys', 'tls.crt')}`)
+  }
+  return {
+    home,
+    config,
+    genesis,
+    tls: { certPem },
+    trustedCaPems: genesis.organisations.map((o) => o.caCertPem),
+    dataDir: join(home, 'data'),
+  }
+}
+
+/**
+ * Loads and checks a node home folder, opening its keys (encrypted ones with `passphrase`, else
+ * GOVCHAIN_PASSPHRASE / _FILE; plain ones only on a development network). Throws HOME_NOT_FOUND,
+ * CONFIG_INVALID, GENESIS_INVALID, KEY_PLAINTEXT_REFUSED, KEY_PASSPHRASE_MISSING,
+ * KEYSTORE_WRONG_PASSPHRASE or KEYSTORE_INVALID.
+ */
+export function loadHome(homeDir: string, opts: { passphrase?: string } = {}): NodeHome {
+  const info = readHomeInfo(homeDir)
+  const { home, config, genesis } = info
+  const keyOpts = { allowPlain: config.dev === true, ...opts }
+  const key = loadKeyFile(join(home, 'keys', 'validator.json'), keyOpts)
   if (key.suite !== genesis.suite) {
     throw new GovchainError(
       'CONFIG_INVALID',
@@ -398,16 +459,9 @@ export function loadHome(homeDir: string): NodeHome {
     )
   }
   return {
-    home,
-    config,
-    genesis,
+    ...info,
     validatorKey: memorySigner(getSuite(key.suite), key.privateKey, 'file'),
-    tls: {
-      certPem: readFileSync(join(home, 'keys', 'tls.crt'), 'utf8'),
-      keyPem: readFileSync(join(home, 'keys', 'tls.key'), 'utf8'),
-    },
-    trustedCaPems: genesis.organisations.map((o) => o.caCertPem),
-    dataDir: join(home, 'data'),
+    tls: { certPem: info.tls.certPem, keyPem: readPemKey(join(home, 'keys', 'tls.key'), keyOpts) },
   }
 }
 
@@ -425,6 +479,8 @@ export interface AddNodeHomeOptions {
   host?: string
   apiPort: number
   p2pPort: number
+  /** The passphrase of the new keys (default: the environment's); unused on a development network. */
+  passphrase?: string
   onProgress?: (line: string) => void
 }
 
@@ -457,28 +513,31 @@ export async function addNodeHome(opts: AddNodeHomeOptions): Promise<AddedNodeHo
   if (network.nodes.some((n) => n.name === name)) {
     throw new GovchainError('HOME_NOT_EMPTY', `a node named ${name} already exists in ${dir}/network.json`)
   }
+  // The new department's keys are kept as the network keeps its own.
+  const custody: KeyCustody = keyCustody(network.dev === true, opts.passphrase)
+  const keyOpts = custody.dev ? {} : { passphrase: custody.passphrase, allowPlain: false }
   const host = opts.host ?? '127.0.0.1'
   const orgDir = join(dir, 'orgs', opts.orgId)
   let caCertPem: string
   let caKeyPem: string
   if (existsSync(join(orgDir, 'ca.crt'))) {
     caCertPem = readFileSync(join(orgDir, 'ca.crt'), 'utf8')
-    caKeyPem = readFileSync(join(orgDir, 'ca.key'), 'utf8')
+    caKeyPem = readPemKey(join(orgDir, 'ca.key'), keyOpts)
   } else {
     log(`organisation ${opts.orgId}: CA and operator key`)
     mkdirSync(orgDir, { recursive: true })
     const ca = await createOrgCA({ orgId: opts.orgId, orgName: opts.orgId, validityDays: 3650 })
     writeFileSync(join(orgDir, 'ca.crt'), ca.certPem)
-    writeFileSync(join(orgDir, 'ca.key'), ca.keyPem, { mode: 0o600 })
+    writePemKey(join(orgDir, 'ca.key'), ca.keyPem, custody)
     caCertPem = ca.certPem
     caKeyPem = ca.keyPem
   }
   const operatorKeyPath = join(dir, 'keys', `${opts.orgId}.operator.json`)
   if (!existsSync(operatorKeyPath)) {
     mkdirSync(join(dir, 'keys'), { recursive: true })
-    writeJson(operatorKeyPath, newKeyFile(genesis.suite), true)
+    writeSuiteKey(operatorKeyPath, newKeyFile(genesis.suite), custody, `operator key of ${opts.orgId}`)
   }
-  const operator = loadKeyFile(operatorKeyPath)
+  const operator = loadKeyFile(operatorKeyPath, keyOpts)
 
   log(`node ${name}: validator key, TLS certificate, config`)
   const home = join(dir, 'nodes', name)
@@ -486,13 +545,13 @@ export async function addNodeHome(opts: AddNodeHomeOptions): Promise<AddedNodeHo
   mkdirSync(join(home, 'keys'), { recursive: true })
   mkdirSync(join(home, 'data'), { recursive: true })
   const validatorKey = newKeyFile(genesis.suite)
-  writeJson(join(home, 'keys', 'validator.json'), validatorKey, true)
+  writeSuiteKey(join(home, 'keys', 'validator.json'), validatorKey, custody, `validator key of ${name}`)
   const tls = await issueNodeCert(
     { certPem: caCertPem, keyPem: caKeyPem },
     { nodeId: name, orgId: opts.orgId, hosts: [host, 'localhost'], validityDays: 825 },
   )
   writeFileSync(join(home, 'keys', 'tls.crt'), tls.certPem)
-  writeFileSync(join(home, 'keys', 'tls.key'), tls.keyPem, { mode: 0o600 })
+  writePemKey(join(home, 'keys', 'tls.key'), tls.keyPem, custody)
   const node: NetworkNode = {
     name,
     orgId: opts.orgId,
@@ -507,6 +566,7 @@ export async function addNodeHome(opts: AddNodeHomeOptions): Promise<AddedNodeHo
     p2p: { host, port: opts.p2pPort },
     peers: network.nodes.map((m) => peerOf(m)),
     logLevel: 'info',
+    ...(custody.dev ? { dev: true as const } : {}),
   }
   writeJson(join(home, 'config.json'), config)
   writeJson(join(home, 'genesis.json'), genesis)

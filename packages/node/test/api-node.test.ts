@@ -32,7 +32,7 @@ describe('a one-validator node in process', () => {
 
   before(async () => {
     dir = mkdtempSync(join(tmpdir(), 'govchain-api-node-'))
-    const net = await initNetwork({ modules: defaultModules(), dir, orgs: 1, suite: 'intl' })
+    const net = await initNetwork({ modules: defaultModules(), dir, orgs: 1, suite: 'intl', dev: true })
     operator = loadKeyFile(Object.values(net.operatorKeys)[0]!)
     node = await startNode({
       modules: defaultModules(),

@@ -76,7 +76,7 @@ describe('genesis modules', () => {
   it('govchain init pins the modules; a node lacking one or with another version refuses to start', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'govchain-genesis-modules-'))
     try {
-      const net = await initNetwork({ modules: BUILTIN_MODULES, dir, orgs: 1, suite: 'intl' })
+      const net = await initNetwork({ modules: BUILTIN_MODULES, dir, orgs: 1, suite: 'intl', dev: true })
       const home = net.nodes[0]!.home
       const written = JSON.parse(readFileSync(join(home, 'genesis.json'), 'utf8')) as { modules: unknown }
       assert.deepEqual(written.modules, modules)
