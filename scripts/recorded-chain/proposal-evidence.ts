@@ -1,5 +1,5 @@
 /**
- * Recorded-chain extension for proposal equivocation (issue 19, docs/adr/0025): housing's key
+ * Recorded-chain extension for proposal equivocation (issue 19, docs/adr/0026): housing's key
  * signed two different proposals for one (height, round) of height 2, when it was in the set.
  * Police's validator reports them (housing, jailed by vote evidence in block 6, stays at power
  * 0); the same round again (the same block with another polRound) is a duplicate; one

@@ -9,7 +9,7 @@
  * height and the next one; per (height, round, type, validator) only the first vote is kept (a
  * conflicting second one becomes evidence, once); per (height, round) only the first proposal
  * from the round's proposer (a validly signed, different second one becomes evidence, once:
- * docs/adr/0025); rounds beyond `round + futureRounds` are not stored, only each
+ * docs/adr/0026); rounds beyond `round + futureRounds` are not stored, only each
  * validator's highest round is remembered (for the round skip of line 55).
  */
 import {
@@ -712,7 +712,7 @@ export class Consensus {
     }
     if (existing !== undefined) {
       // An equivocating proposer: two bodies it signed for one (height, round) prove it, whatever
-      // the values are (docs/adr/0025). Evidence once per (height, round).
+      // the values are (docs/adr/0026). Evidence once per (height, round).
       this.stats.conflictingProposals++
       if (!rs.proposalReported) {
         rs.proposalReported = true

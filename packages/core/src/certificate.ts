@@ -231,7 +231,7 @@ export interface ProposalEquivocation {
 }
 
 /**
- * Checks duplicate-proposal evidence (docs/adr/0025): two proposals validly signed by the same
+ * Checks duplicate-proposal evidence (docs/adr/0026): two proposals validly signed by the same
  * validator of `validatorSet` for the same (chain, height, round) whose signed bodies differ, that
  * is another block hash or another polRound (the other fields are equal by then). The decoded
  * fields are compared, never the signatures: one body signed twice is no equivocation. Whether the

@@ -179,7 +179,7 @@ export type DuplicateVoteEvidence = Infer<typeof DuplicateVoteEvidence>
 
 /**
  * Two signed proposals by one round's proposer for the same (height, round) whose bodies differ
- * (another block hash or another polRound). ADR 0025.
+ * (another block hash or another polRound). ADR 0026.
  */
 export const DuplicateProposalEvidence = struct({ proposalA: SignedProposal, proposalB: SignedProposal })
 export type DuplicateProposalEvidence = Infer<typeof DuplicateProposalEvidence>

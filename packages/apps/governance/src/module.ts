@@ -6,7 +6,7 @@
  *   evidence({voteA, voteB})                                     any registered sender (the validators' nodes
  *                                                                submit it): self-authenticating equivocation proof
  *   proposalEvidence({proposalA, proposalB})                     the same for two different proposals of one
- *                                                                round's proposer (docs/adr/0025)
+ *                                                                round's proposer (docs/adr/0026)
  *
  * A proposal passes when yes × 3 > active organisations × 2 (counted at each vote, over the
  * organisations active at that height); it is rejected as soon as that can no longer happen;
@@ -547,7 +547,7 @@ function handleEvidence(ctx: TxContext, evidence: DuplicateVoteEvidence): void {
   )
 }
 
-/** Duplicate proposals (docs/adr/0025): checked like duplicate votes, the same penalty. */
+/** Duplicate proposals (docs/adr/0026): checked like duplicate votes, the same penalty. */
 function handleProposalEvidence(ctx: TxContext, evidence: DuplicateProposalEvidence): void {
   let height: number
   try {

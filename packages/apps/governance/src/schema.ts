@@ -157,7 +157,7 @@ export type EvidenceArgs = codec.Infer<typeof EvidenceArgs>
 
 /**
  * governance.proposalEvidence: two different signed proposals of one proposer for one (height,
- * round) (docs/adr/0025); any registered sender may submit it.
+ * round) (docs/adr/0026); any registered sender may submit it.
  */
 export const ProposalEvidenceArgs = struct({ proposalA: SignedProposal, proposalB: SignedProposal })
 export type ProposalEvidenceArgs = codec.Infer<typeof ProposalEvidenceArgs>

@@ -391,7 +391,7 @@ describe('equivocation evidence', () => {
   })
 })
 
-describe('proposal equivocation evidence (ADR 0025)', () => {
+describe('proposal equivocation evidence (ADR 0026)', () => {
   type Body = { height: number; round: number; fill: number; polRound?: number; chainId?: string }
   function signedProposal(t: ReturnType<typeof setup>, who: string, b: Body, key = t.validators[who]!) {
     const proposerIndex = t
