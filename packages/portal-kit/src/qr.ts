@@ -1,10 +1,26 @@
-/** QR codes in the browser: draw one (qrcode) and read one from an uploaded image (jsQR). */
-import jsQRModule from 'jsqr'
+/**
+ * QR codes in the browser: draw one (qrcode) and read one from an image or camera frame (jsQR,
+ * loaded on first use so pages that never read a QR do not carry it).
+ */
 import QRCode from 'qrcode'
 
-// jsqr is CommonJS: bundlers hand over the function itself, Node's ESM interop a namespace.
 type JsQr = typeof import('jsqr').default
-const jsQR: JsQr = ((jsQRModule as unknown as { default?: JsQr }).default ?? jsQRModule) as JsQr
+let jsQRLoaded: Promise<JsQr> | undefined
+function loadJsQr(): Promise<JsQr> {
+  // jsqr is CommonJS: bundlers hand over the function itself, Node's ESM interop a namespace.
+  jsQRLoaded ??= import('jsqr').then((m) => ((m as unknown as { default?: JsQr }).default ?? m) as JsQr)
+  return jsQRLoaded
+}
+
+/** Reads a QR code from RGBA pixels (a canvas's ImageData), or undefined. */
+export async function decodeQrPixels(
+  pixels: Uint8ClampedArray,
+  width: number,
+  height: number,
+): Promise<string | undefined> {
+  const jsQR = await loadJsQr()
+  return jsQR(pixels, width, height, { inversionAttempts: 'attemptBoth' })?.data
+}
 
 /** Images larger than this are scaled down before decoding: jsQR's time grows with the pixels. */
 const DECODE_PIXELS_MAX = 2_000_000
@@ -12,7 +28,7 @@ const DECODE_PIXELS_MAX = 2_000_000
 const LEVELS = ['L', 'M', 'Q'] as const
 
 /** Draws the module matrix at 4 px per module and reads it back with jsQR. */
-function readsBack(text: string, level: (typeof LEVELS)[number]): boolean {
+function readsBack(jsQR: JsQr, text: string, level: (typeof LEVELS)[number]): boolean {
   const qr = QRCode.create(text, { errorCorrectionLevel: level })
   const n = qr.modules.size
   const scale = 4
@@ -41,7 +57,8 @@ function readsBack(text: string, level: (typeof LEVELS)[number]): boolean {
  * version 23), so each code is read back first and drawn at the next level when it fails.
  */
 export async function qrDataUrl(text: string): Promise<string> {
-  const level = LEVELS.find((l) => readsBack(text, l)) ?? 'L'
+  const jsQR = await loadJsQr()
+  const level = LEVELS.find((l) => readsBack(jsQR, text, l)) ?? 'L'
   return QRCode.toDataURL(text, { errorCorrectionLevel: level, margin: 2, scale: 4 })
 }
 
@@ -62,7 +79,7 @@ export async function decodeQrImage(file: Blob): Promise<string | undefined> {
     ctx.imageSmoothingEnabled = false
     ctx.drawImage(img, 0, 0, w, h)
     const data = ctx.getImageData(0, 0, w, h)
-    return jsQR(data.data, w, h, { inversionAttempts: 'attemptBoth' })?.data
+    return decodeQrPixels(data.data, w, h)
   } finally {
     URL.revokeObjectURL(url)
   }

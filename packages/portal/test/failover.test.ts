@@ -73,6 +73,7 @@ test('an officer issues, the holder sees it and it verifies, all without the hun
   const card = page.locator(`[data-testid="wallet-licence"][data-id="${licenseId}"]`)
   await card.waitFor({ timeout: 60_000 })
   await card.getByTestId('show-qr').click()
+  await card.getByTestId('qr-mode-long').click()
   const payload = await card.getByTestId('qr-payload').inputValue()
 
   await page.goto(`${f.portal.url}/verify`)

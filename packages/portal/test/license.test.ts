@@ -75,6 +75,8 @@ test('an officer issues a licence and it appears in the holder wallet', async ()
   await card.waitFor()
   assert.equal(await card.getAttribute('data-status'), 'active')
   await card.getByTestId('show-qr').click()
+  // The full credential QR is the second choice (the short 亮证 code is the default: license-qr.test.ts).
+  await card.getByTestId('qr-mode-long').click()
   await card.getByTestId('qr-image').waitFor()
   // Selective disclosure: hide the legal representative (personal data) from the verifier.
   const personal = card.getByTestId('disclose-legalRepresentative')
@@ -121,6 +123,8 @@ test('the QR payload and the QR image verify as valid, with the proof checked in
   await page.goto(`${f.portal.url}/wallet`)
   const card = page.locator(`[data-testid="wallet-licence"][data-id="${licenseId}"]`)
   await card.getByTestId('show-qr').click()
+  // The full credential QR is the second choice (the short 亮证 code is the default: license-qr.test.ts).
+  await card.getByTestId('qr-mode-long').click()
   const src = (await card.getByTestId('qr-image').getAttribute('src')) ?? ''
   const png = Buffer.from(src.replace(/^data:image\/png;base64,/, ''), 'base64')
   await page.goto(`${f.portal.url}/verify`)

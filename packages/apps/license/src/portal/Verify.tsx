@@ -9,10 +9,26 @@
  * that carries its proof is still verified (as of the proven height).
  */
 import { CommitCertificate, decode, fromBase64, toHex } from '@govchain/core'
-import { Badge, Card, decodeQrImage, ErrorBox, formatDate, formatTime, Hash, KV, Notice } from '@govchain/portal-kit'
-import { type ChangeEvent, type FormEvent, useEffect, useState } from 'react'
-import { type OfflineVerdict, verifyLicenseOffline } from '../client.ts'
+import {
+  Badge,
+  Card,
+  decodeQrImage,
+  ErrorBox,
+  formatDate,
+  formatTime,
+  Hash,
+  KV,
+  Loading,
+  Notice,
+} from '@govchain/portal-kit'
+import { type ChangeEvent, type FormEvent, lazy, Suspense, useCallback, useEffect, useState } from 'react'
+import { type OfflineVerdict, verifyLicenseOffline, verifyPresentationOffline } from '../client.ts'
+import type { PresentationVerdictView } from '../views.ts'
 import { licenseApi, type Verdict } from './api.ts'
+
+// The camera and jsQR load only when someone presses 扫码.
+const Scanner = lazy(() => import('./Scanner.tsx'))
+
 import { tMaybe, useApp } from './messages.ts'
 
 const INPUT_CHARS_MAX = 64 * 1024
@@ -56,23 +72,36 @@ function parseVerifyInput(raw: string): { credential: string } | { qr: string } 
   return { credential: text.replace(/\s+/g, '') }
 }
 
+/** A short 亮证 code: an http(s) URL carrying a presentation token (docs/adr/0025). */
+function isPresentationUrl(text: string): boolean {
+  return /^https?:\/\/\S+[?&]t=/.test(text.trim())
+}
+
 export function VerifyPage() {
   const app = useApp()
   const { t, lang, config } = app
-  const [input, setInput] = useState(() => new URLSearchParams(location.search).get('qr') ?? '')
+  const [input, setInput] = useState(() => {
+    const q = new URLSearchParams(location.search)
+    // Opened from a short 亮证 code (the phone's own camera app): this very URL is the input.
+    return q.has('t') && q.has('c') ? location.href : (q.get('qr') ?? '')
+  })
   const [busy, setBusy] = useState(false)
   const [error, setError] = useState<unknown>()
   const [outcome, setOutcome] = useState<VerifyOutcome>()
+  const [shown, setShown] = useState<PresentationOutcome>()
   const [fileNote, setFileNote] = useState<string>()
+  const [scanning, setScanning] = useState(false)
 
   const run = async (text: string) => {
     setBusy(true)
     setError(undefined)
     setOutcome(undefined)
+    setShown(undefined)
     try {
       if (text.trim() === '') return
       if (text.length > INPUT_CHARS_MAX) throw new Error('input too large')
-      setOutcome(await verifyInBrowser(app, parseVerifyInput(text)))
+      if (isPresentationUrl(text)) setShown(await verifyPresentationInBrowser(app, text.trim()))
+      else setOutcome(await verifyInBrowser(app, parseVerifyInput(text)))
     } catch (e) {
       setError(e)
     } finally {
@@ -84,6 +113,14 @@ export function VerifyPage() {
   useEffect(() => {
     if (input !== '') void run(input)
   }, [])
+
+  // biome-ignore lint/correctness/useExhaustiveDependencies: run reads only state setters and app
+  const onScanned = useCallback((text: string) => {
+    setScanning(false)
+    setInput(text)
+    void run(text)
+  }, [])
+  const onScanClose = useCallback(() => setScanning(false), [])
 
   const onSubmit = (e: FormEvent) => {
     e.preventDefault()
@@ -145,12 +182,26 @@ export function VerifyPage() {
                 className="visually-hidden"
               />
             </label>
+            <button
+              type="button"
+              className="btn btn-plain"
+              onClick={() => setScanning((s) => !s)}
+              data-testid="scan-button"
+            >
+              {t('verify.scan')}
+            </button>
             {fileNote !== undefined && <span className="muted">{fileNote}</span>}
           </div>
         </form>
+        {scanning && (
+          <Suspense fallback={<Loading />}>
+            <Scanner onResult={onScanned} onClose={onScanClose} />
+          </Suspense>
+        )}
       </Card>
       <ErrorBox error={error} />
       {outcome !== undefined && <VerdictView outcome={outcome} />}
+      {shown !== undefined && <PresentationResult outcome={shown} />}
       <p className="muted small">
         {t('verify.chain')}: <code>{config.chainId}</code> ·{' '}
         {lang === 'zh' ? '可信验证节点集合来自创世文件' : 'trusted validator set from genesis'}
@@ -228,6 +279,138 @@ async function verifyInBrowser(
   }
 }
 
+interface PresentationOutcome {
+  verdict: PresentationVerdictView
+  /** The browser verified both proofs and decided itself. */
+  browserChecked: boolean
+  disagreement?: string
+}
+
+/**
+ * A short 亮证 code: the node's verdict with the proofs of the licence record and of the holder's
+ * DID document, then the browser's own decision from those proofs and its own clock.
+ */
+async function verifyPresentationInBrowser(app: ReturnType<typeof useApp>, url: string): Promise<PresentationOutcome> {
+  const audience = `${location.origin}/verify`
+  const node = await licenseApi.verifyPresentation(app.client.url, { url, audience })
+  const trusted = app.config.trustedValidatorSet
+  // Without proofs (malformed, unknown licence) the node can only deny: shown as it is.
+  if (trusted === undefined || node.proof === null || node.holderProof === null) {
+    return { verdict: node, browserChecked: false }
+  }
+  const own = verifyPresentationOffline({
+    suite: app.suite,
+    chainId: app.config.chainId,
+    audience,
+    url,
+    trustedValidatorSet: fromBase64(trusted),
+    licenseProof: node.proof,
+    holderProof: node.holderProof,
+    nowMs: Date.now(),
+  })
+  return {
+    verdict: { ...node, valid: own.valid, verdict: own.verdict, reasons: own.reasons, checks: own.checks },
+    browserChecked: true,
+    ...(own.verdict !== node.verdict ? { disagreement: `${node.verdict} ≠ ${own.verdict}` } : {}),
+  }
+}
+
+const PRESENTATION_CHECKS: Record<string, [string, string]> = {
+  format: ['亮证码格式', 'Format'],
+  chain_record: ['链上记录', 'On-chain record'],
+  holder: ['出示人为持证主体', 'Shown by the holder'],
+  signature: ['持证人签名', "Holder's signature"],
+  time: ['亮证码时效', 'Code still fresh'],
+  status: ['证照状态', 'Licence status'],
+}
+
+function PresentationResult({ outcome }: { outcome: PresentationOutcome }) {
+  const { t, lang, orgName } = useApp()
+  const v = outcome.verdict
+  const valid = v.valid && outcome.browserChecked
+  const tone = valid
+    ? 'ok'
+    : v.valid
+      ? 'bad'
+      : verdictTone(v.verdict === 'presentation_expired' ? 'expired' : v.verdict)
+  const title = valid
+    ? t('verify.verdict.valid')
+    : v.valid
+      ? t('verify.verdict.invalid')
+      : tMaybe(lang, `verify.verdict.${v.verdict}`, t('verify.verdict.invalid'))
+  const l = v.license
+  return (
+    <div
+      data-testid="verdict"
+      data-verdict={valid ? 'valid' : v.valid ? 'invalid' : v.verdict}
+      data-kind="presentation"
+    >
+      <div className={`verdict verdict-${tone}`} role="status">
+        <span className="big" aria-hidden="true">
+          {valid ? '✔' : '✖'}
+        </span>
+        <span>
+          <span data-testid="verdict-title">{title}</span>
+          <span className="verdict-sub">{t('verify.presentation')}</span>
+        </span>
+      </div>
+      <DisagreementNotice disagreement={outcome.disagreement} />
+      <ReasonsNotice checks={v.checks} reasons={v.reasons} tone={tone} />
+      <div className="grid-2e">
+        <Card title={t('verify.checks')} testId="verdict-checks">
+          <ul className="checks">
+            {v.checks.map((c) => (
+              <CheckItem
+                key={c.check}
+                c={c}
+                label={(PRESENTATION_CHECKS[c.check] ?? [c.check, c.check])[lang === 'zh' ? 0 : 1]!}
+              />
+            ))}
+            <li data-testid="check-browser-proof" data-ok={outcome.browserChecked}>
+              <span className={`mark ${outcome.browserChecked ? 'mark-ok' : 'mark-skip'}`}>
+                {outcome.browserChecked ? '✓' : '–'}
+              </span>
+              <span>
+                <strong>{t('verify.check.proof')}</strong>
+              </span>
+            </li>
+          </ul>
+        </Card>
+        {l !== null && (
+          <Card title={t('verify.licence')}>
+            <KV
+              rows={[
+                [t('lic.type'), v.type === null ? l.typeCode : lang === 'zh' ? v.type.name : v.type.nameEn],
+                [
+                  t('lic.id'),
+                  <code key="id" className="wrap">
+                    {l.id}
+                  </code>,
+                ],
+                [
+                  t('lic.issuer'),
+                  v.issuer === null ? orgName(l.issuerOrg) : lang === 'zh' ? v.issuer.name : v.issuer.nameEn,
+                ],
+                [
+                  t('lic.holder'),
+                  <code key="h" className="wrap">
+                    {l.holder}
+                  </code>,
+                ],
+                [
+                  t('lic.validUntil'),
+                  l.validUntilMs === 0 ? (lang === 'zh' ? '长期' : 'No expiry') : formatDate(l.validUntilMs, lang),
+                ],
+              ]}
+            />
+          </Card>
+        )}
+      </div>
+      <p className="muted small">{t('verify.presentation.note')}</p>
+    </div>
+  )
+}
+
 /** Checks the node's proof material with the light client (details for display); never throws. */
 function checkProofInBrowser(app: ReturnType<typeof useApp>, verdict: Verdict): BrowserProofCheck | undefined {
   const p = verdict.proof
@@ -294,13 +477,7 @@ function VerdictView({ outcome }: { outcome: VerifyOutcome }) {
           {typeName !== undefined && <span className="verdict-sub">{typeName}</span>}
         </span>
       </div>
-      {outcome.disagreement !== undefined && (
-        <Notice tone="bad" testId="verdict-disagreement">
-          {lang === 'zh'
-            ? `节点给出的结论与浏览器验证不一致（${outcome.disagreement}），以浏览器验证为准。`
-            : `The node's verdict differs from the browser's (${outcome.disagreement}); the browser's check prevails.`}
-        </Notice>
-      )}
+      <DisagreementNotice disagreement={outcome.disagreement} />
       {outcome.offlineOnly === true && (
         <Notice tone="warn" testId="verdict-offline">
           {v.verdict === 'undecided'
@@ -312,35 +489,12 @@ function VerdictView({ outcome }: { outcome: VerifyOutcome }) {
               : `Checked offline: ${v.verdict === 'valid' ? 'valid' : v.verdict} as of height ${v.atHeight}, time ${formatTime(v.atTimeMs, lang)}, from the proof the QR carries; a later revocation or suspension cannot be known offline.`}
         </Notice>
       )}
-      {v.reasons.length > 0 && (
-        <Notice tone={tone === 'ok' ? 'info' : tone} testId="verdict-reasons">
-          <strong>{t('common.reason')}：</strong>
-          {v.checks
-            .filter((c) => !c.ok)
-            .map((c) => (lang === 'zh' ? (c.messageZh ?? c.message) : c.message))
-            .join('；')}{' '}
-          <span className="muted">({v.reasons.join(', ')})</span>
-        </Notice>
-      )}
+      <ReasonsNotice checks={v.checks} reasons={v.reasons} tone={tone} />
       <div className="grid-2e">
         <Card title={t('verify.checks')} testId="verdict-checks">
           <ul className="checks">
             {v.checks.map((c) => (
-              <li key={c.check} data-testid={`check-${c.check}`} data-ok={c.ok}>
-                <span
-                  className={`mark ${c.ok ? 'mark-ok' : 'mark-bad'}`}
-                  role="img"
-                  aria-label={c.ok ? 'ok' : 'failed'}
-                >
-                  {c.ok ? '✓' : '✗'}
-                </span>
-                <span>
-                  <strong>{checkLabel(c.check, lang)}</strong>
-                  <br />
-                  <span className="muted small">{lang === 'zh' ? (c.messageZh ?? c.message) : c.message}</span>
-                  {c.code !== undefined && <code className="small"> {c.code}</code>}
-                </span>
-              </li>
+              <CheckItem key={c.check} c={c} label={checkLabel(c.check, lang)} />
             ))}
             <li data-testid="check-browser-proof" data-ok={browser?.ok ?? false}>
               <span className={`mark ${browser === undefined ? 'mark-skip' : browser.ok ? 'mark-ok' : 'mark-bad'}`}>
@@ -452,4 +606,64 @@ const CHECK_LABELS: Record<string, [string, string]> = {
 function checkLabel(check: string, lang: 'zh' | 'en'): string {
   const l = CHECK_LABELS[check]
   return l === undefined ? check : l[lang === 'zh' ? 0 : 1]
+}
+
+interface ShownCheck {
+  check: string
+  ok: boolean
+  code?: string | undefined
+  message: string
+  messageZh?: string | undefined
+}
+
+function CheckItem({ c, label }: { c: ShownCheck; label: string }) {
+  const { lang } = useApp()
+  return (
+    <li data-testid={`check-${c.check}`} data-ok={c.ok}>
+      <span className={`mark ${c.ok ? 'mark-ok' : 'mark-bad'}`} role="img" aria-label={c.ok ? 'ok' : 'failed'}>
+        {c.ok ? '✓' : '✗'}
+      </span>
+      <span>
+        <strong>{label}</strong>
+        <br />
+        <span className="muted small">{lang === 'zh' ? (c.messageZh ?? c.message) : c.message}</span>
+        {c.code !== undefined && <code className="small"> {c.code}</code>}
+      </span>
+    </li>
+  )
+}
+
+function ReasonsNotice({
+  checks,
+  reasons,
+  tone,
+}: {
+  checks: ShownCheck[]
+  reasons: string[]
+  tone: 'ok' | 'bad' | 'warn'
+}) {
+  const { t, lang } = useApp()
+  if (reasons.length === 0) return null
+  return (
+    <Notice tone={tone === 'ok' ? 'info' : tone} testId="verdict-reasons">
+      <strong>{t('common.reason')}：</strong>
+      {checks
+        .filter((c) => !c.ok)
+        .map((c) => (lang === 'zh' ? (c.messageZh ?? c.message) : c.message))
+        .join('；')}{' '}
+      <span className="muted">({reasons.join(', ')})</span>
+    </Notice>
+  )
+}
+
+function DisagreementNotice({ disagreement }: { disagreement: string | undefined }) {
+  const { lang } = useApp()
+  if (disagreement === undefined) return null
+  return (
+    <Notice tone="bad" testId="verdict-disagreement">
+      {lang === 'zh'
+        ? `节点给出的结论与浏览器验证不一致（${disagreement}），以浏览器验证为准。`
+        : `The node's verdict differs from the browser's (${disagreement}); the browser's check prevails.`}
+    </Notice>
+  )
 }

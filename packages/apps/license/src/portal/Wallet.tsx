@@ -20,8 +20,8 @@ import {
   type Tone,
   useLoad,
 } from '@govchain/portal-kit'
-import { useEffect, useState } from 'react'
-import { fetchLicenseProof, licenseTx, type ProofMaterial } from '../client.ts'
+import { useCallback, useEffect, useState } from 'react'
+import { fetchLicenseProof, licenseTx, type ProofMaterial, presentationUrl, signPresentation } from '../client.ts'
 import { type License, type LicenseGrant, type LicenseType, type LicenseUse, licenseApi } from './api.ts'
 import { fieldsOf, holderAuth, present, qrPayload } from './holder.ts'
 import { tMaybe, useApp } from './messages.ts'
@@ -191,11 +191,124 @@ function LicenseCard({
         )}
       </div>
       {panel === 'qr' && credential !== undefined && l.effectiveStatus !== 'revoked' && (
-        <QrPanel licenseId={l.id} credential={credential} fieldNames={Object.keys(fields)} label={label} />
+        <QrChoice licenseId={l.id} credential={credential} fieldNames={Object.keys(fields)} label={label} />
       )}
       {panel === 'grant' && <GrantPanel license={l} onDone={onChange} />}
       {panel === 'uses' && <UsesPanel license={l} />}
     </article>
+  )
+}
+
+/** The short 亮证 code by default (docs/adr/0025); the full credential QR as the second choice. */
+function QrChoice(props: {
+  licenseId: string
+  credential: string
+  fieldNames: string[]
+  label: (n: string) => string
+}) {
+  const { t } = useApp()
+  const [mode, setMode] = useState<'short' | 'long'>('short')
+  return (
+    <div data-testid="qr-choice" data-mode={mode}>
+      <div className="btn-row" role="tablist">
+        <button
+          type="button"
+          role="tab"
+          aria-selected={mode === 'short'}
+          className={`btn btn-small${mode === 'short' ? ' btn-primary' : ''}`}
+          onClick={() => setMode('short')}
+          data-testid="qr-mode-short"
+        >
+          {t('wallet.qrShort')}
+        </button>
+        <button
+          type="button"
+          role="tab"
+          aria-selected={mode === 'long'}
+          className={`btn btn-small${mode === 'long' ? ' btn-primary' : ''}`}
+          onClick={() => setMode('long')}
+          data-testid="qr-mode-long"
+        >
+          {t('wallet.qrLong')}
+        </button>
+      </div>
+      {mode === 'short' ? <ShortQr licenseId={props.licenseId} /> : <QrPanel {...props} />}
+    </div>
+  )
+}
+
+/** Signed anew this long before the code expires, so the verifier never scans a stale one. */
+const REFRESH_BEFORE_S = 5
+
+function ShortQr({ licenseId }: { licenseId: string }) {
+  const { t, suite, identity } = useApp()
+  const [url, setUrl] = useState<{ text: string; exp: number }>()
+  const [img, setImg] = useState<string>()
+  const [now, setNow] = useState(() => Date.now())
+  const [error, setError] = useState<unknown>()
+  const did = identity?.did
+  const key = identity?.privateKey
+  const sign = useCallback(() => {
+    if (did === undefined || key === undefined) return
+    try {
+      const audience = `${location.origin}/verify`
+      const p = signPresentation({
+        suite,
+        privateKey: fromHex(key),
+        holder: did,
+        licenseId,
+        audience,
+        nowMs: Date.now(),
+      })
+      setUrl({ text: presentationUrl(audience, p), exp: p.exp })
+      setError(undefined)
+    } catch (e) {
+      setError(e)
+    }
+  }, [suite, did, key, licenseId])
+  useEffect(() => {
+    const timer = setInterval(() => setNow(Date.now()), 1000)
+    return () => clearInterval(timer)
+  }, [])
+  const left = url === undefined ? 0 : url.exp - Math.floor(now / 1000)
+  useEffect(() => {
+    if (url === undefined || left <= REFRESH_BEFORE_S) sign()
+  }, [url, left, sign])
+  useEffect(() => {
+    if (url === undefined) return
+    let live = true
+    qrDataUrl(url.text).then(
+      (u) => live && setImg(u),
+      (e: unknown) => live && setError(e),
+    )
+    return () => {
+      live = false
+    }
+  }, [url])
+  if (key === undefined) return <Notice tone="warn">{t('wallet.qrNoKey')}</Notice>
+  const shown = Math.max(0, left - REFRESH_BEFORE_S)
+  return (
+    <div className="panel" data-testid="qr-short">
+      <ErrorBox error={error} />
+      <div className="qr-row">
+        <div className="qr">
+          {img !== undefined ? <img src={img} alt="licence short QR" data-testid="qr-short-image" /> : <Loading />}
+        </div>
+        <div className="qr-text">
+          <p aria-live="polite" data-testid="qr-countdown" data-seconds={shown}>
+            {t('wallet.qrCountdown', { s: shown })}
+          </p>
+          <code className="wrap small" data-testid="qr-short-url">
+            {url?.text}
+          </code>
+          <div className="btn-row">
+            <button type="button" className="btn btn-small" onClick={sign} data-testid="qr-refresh">
+              {t('wallet.qrRefresh')}
+            </button>
+          </div>
+        </div>
+      </div>
+    </div>
   )
 }
 

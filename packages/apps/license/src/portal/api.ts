@@ -14,6 +14,7 @@ import type {
   LicenseUseView,
   LicenseVerdictView,
   LicenseView,
+  PresentationVerdictView,
 } from '../views.ts'
 
 export type License = LicenseView
@@ -37,6 +38,9 @@ export const licenseApi = {
     callJson<LicenseHistoryAnswer>(base, 'GET', `/v1/licenses/${encodeURIComponent(id)}/history`),
   verify: (base: string, input: { credential: string } | { qr: string }) =>
     callJson<Verdict>(base, 'POST', '/v1/licenses/verify', input),
+  /** A short-QR presentation (`url` as scanned) for this page's `audience` (docs/adr/0025). */
+  verifyPresentation: (base: string, input: { url: string; audience: string }) =>
+    callJson<PresentationVerdictView>(base, 'POST', '/v1/licenses/presentations/verify', input),
   /** Holder-authenticated: `auth` from holderAuth() over the path `/v1/licenses/<id>/uses`. */
   uses: (base: string, id: string, auth: Record<string, string>) =>
     callJson<LicenseUsesAnswer>(base, 'GET', `/v1/licenses/${encodeURIComponent(id)}/uses${qs(auth)}`),

@@ -114,6 +114,32 @@ export const LICENSE_MESSAGES = {
   'issuer.issued': ['已签发，证照标识 {id}', 'Issued, licence id {id}'],
   'issuer.history': ['变更记录', 'History'],
   'verify.chain': ['链标识', 'Chain id'],
+  'verify.scan': ['扫码', 'Scan with camera'],
+  'verify.scan.hint': ['将二维码置于画面中央', 'Hold the QR code in the middle of the picture'],
+  'verify.scan.denied': [
+    '未获得摄像头权限：请在浏览器设置中允许本站使用摄像头，或上传二维码图片。',
+    'Camera permission was refused: allow this site to use the camera in the browser settings, or upload a picture of the QR code.',
+  ],
+  'verify.scan.noCamera': [
+    '未找到可用的摄像头：请上传二维码图片或粘贴内容。',
+    'No camera available: upload a picture of the QR code or paste its content.',
+  ],
+  'verify.scan.failed': [
+    '摄像头无法启动，请重试或上传二维码图片。',
+    'The camera did not start: try again or upload a picture.',
+  ],
+  'verify.scan.close': ['关闭', 'Close'],
+  'verify.verdict.presentation_expired': ['已过期，请让持证人刷新', 'Expired: ask the holder to refresh the code'],
+  'verify.presentation': ['亮证码核验', 'Shown licence (short QR)'],
+  'verify.presentation.note': [
+    '亮证码仅证明持证人此刻持有该证照；证照字段不在码中，如需核对字段请持证人出示完整凭证二维码。',
+    'A short code proves the holder has the licence now; it carries no fields: ask for the full credential QR to check them.',
+  ],
+  'wallet.qrShort': ['亮证码（推荐）', 'Short code (recommended)'],
+  'wallet.qrLong': ['完整凭证二维码（可离线核验）', 'Full credential QR (verifies offline)'],
+  'wallet.qrCountdown': ['{s} 秒后自动刷新，截图无效', 'Refreshes in {s} s; a screenshot will not work'],
+  'wallet.qrRefresh': ['立即刷新', 'Refresh now'],
+  'wallet.qrNoKey': ['本设备没有持证人密钥，无法生成亮证码', 'No holder key on this device: cannot make a short code'],
   'lic.purpose': ['用途', 'Purpose'],
 } as const satisfies Messages
 
