@@ -218,6 +218,39 @@ describe('answers validate against their schemas (recorded chain)', () => {
     assert.ok(v.validators.length > 0)
   })
 
+  it('governance: every recorded equivocation, vote and proposal, is served by the evidence route', async () => {
+    const recorded = h.recording.blocks.flatMap((b) =>
+      b.txs.flatMap((t) =>
+        t.events
+          .filter((e) => e.type === 'governance.evidence')
+          .map((e) => {
+            const a = new Map(e.attributes)
+            const at = (k: string) => a.get(k) ?? ''
+            return {
+              validatorId: at('validatorId'),
+              height: at('height'),
+              round: at('round'),
+              type: at('type'),
+              txHash: t.txHash,
+            }
+          }),
+      ),
+    )
+    assert.deepEqual(new Set(recorded.map((e) => e.type)), new Set(['prevote', 'proposal']))
+    for (const e of recorded) {
+      const url = `/v1/governance/evidence/${e.validatorId}/${e.height}/${e.round}/${e.type}`
+      const got = (await h.call('governanceGetEvidence', url)).body as Json
+      assert.equal(got.evidence.validatorId, e.validatorId)
+      assert.equal(got.evidence.type, e.type)
+      assert.equal(String(got.evidence.height), e.height)
+      assert.equal(String(got.evidence.round), e.round)
+      assert.equal(got.evidence.txHash, e.txHash)
+    }
+    const none = (await h.call('governanceGetEvidence', '/v1/governance/evidence/market/2/1/proposal', undefined, 404))
+      .body as Json
+    assert.equal(none.code, 'GOV_EVIDENCE_NOT_FOUND')
+  })
+
   it('catalog: resources, versions (with a proof), gateways', async () => {
     const list = (await h.call('catalogListResources', '/v1/catalog/resources')).body as Json
     assert.ok(list.resources.length > 0)

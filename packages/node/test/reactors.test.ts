@@ -9,9 +9,22 @@ import { dirname, join } from 'node:path'
 import { describe, test } from 'node:test'
 import { fileURLToPath } from 'node:url'
 import { blockHash, chainModules, DEFAULT_EXECUTION_PARAMS, type Genesis, ModuleRegistry } from '@govchain/app'
-import { codec, getSuite, memorySigner, toHex, Vote } from '@govchain/core'
-import { defaultModules } from '@govchain/distribution'
+import {
+  Block,
+  codec,
+  DOMAIN,
+  DuplicateProposalEvidence,
+  getSuite,
+  memorySigner,
+  Proposal,
+  signingBytes,
+  toHex,
+  Vote,
+  verifyDuplicateProposalEvidence,
+} from '@govchain/core'
+import { defaultModules, EvidenceRecord, governanceKeys, governanceReaders, powerAt } from '@govchain/distribution'
 import { makeConsortium, ORG_IDS } from '@govchain/distribution/testkit'
+import type { P2P } from '@govchain/p2p'
 import { MemoryChainStore } from '@govchain/store'
 import { NodeChain } from '../src/chain.ts'
 import { ManualClock, SeededRandom, systemRandom } from '../src/clock.ts'
@@ -21,7 +34,7 @@ import { VerifiedCache } from '../src/mempool/index.ts'
 import { BlockSyncReactor, SYNC_REQUEST_TIMEOUT_MS } from '../src/reactors/block-sync.ts'
 import { SyncPeers } from '../src/sync-peers.ts'
 import { memoryLogger } from '../src/testing/fake-backend.ts'
-import { CHANNEL, StatusMessage, SyncRequest, VoteMessage } from '../src/wire.ts'
+import { CHANNEL, ProposalMessage, StatusMessage, SyncRequest, VoteMessage } from '../src/wire.ts'
 import { MemoryNetwork } from './memory-network.ts'
 
 const suite = getSuite('intl')
@@ -153,7 +166,11 @@ function home(c: Consortium, i: number): NodeHome {
 }
 
 /** Four validators in one process: memory stores, a memory network, one manual clock, one seed. */
-async function network(c: Consortium, seed: number, opts: { connect?: boolean } = {}) {
+async function network(
+  c: Consortium,
+  seed: number,
+  opts: { connect?: boolean; wrap?: (i: number, p2p: P2P) => P2P } = {},
+) {
   const clock = new ManualClock(START_MS)
   const random = new SeededRandom(seed)
   const net = new MemoryNetwork(clock, random)
@@ -168,7 +185,7 @@ async function network(c: Consortium, seed: number, opts: { connect?: boolean } 
         clock,
         random,
         store: new MemoryChainStore(),
-        p2p: net.transport(c.ids[i]!, key.publicKey),
+        p2p: opts.wrap?.(i, net.transport(c.ids[i]!, key.publicKey)) ?? net.transport(c.ids[i]!, key.publicKey),
       }),
     )
   }
@@ -253,6 +270,83 @@ describe('consensus reactor on a manual clock', () => {
     assert.deepEqual(await run(7), first, 'same seed, same chain')
     // Another seed draws other link latencies: blocks are decided at other simulated times.
     assert.notDeepEqual(await run(8), first, 'another seed, another chain')
+  })
+})
+
+describe('proposal equivocation on the in-process network (ADR 0026)', () => {
+  test('a validator that signs two proposals for one round is reported, and governance takes its power away', async () => {
+    const c = consortium(4)
+    const BYZ = 1
+    const byzId = c.ids[BYZ]!
+    let forged: { height: number; round: number } | undefined
+    // The byzantine node's transport: its first proposal from height 2 on goes out, then a second
+    // one for the same (height, round), signed with its key, for a block one millisecond later.
+    const wrap = (i: number, p2p: P2P): P2P =>
+      i !== BYZ
+        ? p2p
+        : {
+            ...p2p,
+            broadcast: (channel, payload, except) => {
+              const n = p2p.broadcast(channel, payload, except)
+              if (channel !== CHANNEL.proposal || forged !== undefined) return n
+              const m = codec.decode(ProposalMessage, payload)
+              const p = codec.decode(Proposal, m.proposal.proposal)
+              if (p.height < 2) return n
+              const block = codec.decode(Block, m.value)
+              const header = { ...block.header, timeMs: block.header.timeMs + 1 }
+              const value = codec.encode(Block, { ...block, header })
+              const body = codec.encode(Proposal, { ...p, blockHash: blockHash(suite, header) })
+              const signature = suite.sign(c.keys[BYZ]!.privateKey, signingBytes(DOMAIN.proposal, body))
+              p2p.broadcast(channel, codec.encode(ProposalMessage, { proposal: { proposal: body, signature }, value }))
+              forged = { height: p.height, round: p.round }
+              return n
+            },
+          }
+    const { clock, nodes, stop } = await network(c, 3, { wrap })
+    try {
+      // What GET /v1/state/governance/{key} answers on each node.
+      const read = (n: GovchainNode, key: Uint8Array) => n.state('governance', key, { prove: false }).value
+      const offender = (n: GovchainNode) =>
+        codec.decode(governanceReaders.Validators, read(n, governanceKeys.validators())!).find((v) => v.id === byzId)!
+      const jailed = () => (nodes[0]!.store.latestHeight() === 0 ? undefined : offender(nodes[0]!).jailedAtHeight)
+      const deadline = clock.nowMs() + 600_000
+      while (jailed() === undefined) {
+        assert.ok(clock.nowMs() < deadline, 'the offender was not penalised in 600 s of simulated time')
+        clock.advance(50)
+      }
+      assert.ok(forged !== undefined)
+      const at = jailed()!
+      // The evidence transaction committed: one record, for the offender, at the forged round, type proposal.
+      const stored = read(nodes[0]!, governanceKeys.evidence(byzId, forged.height, forged.round, 'proposal'))
+      assert.ok(stored !== undefined, 'the evidence record is in state')
+      const record = codec.decode(EvidenceRecord, stored)
+      assert.equal(record.validatorId, byzId)
+      assert.equal(record.type, 'proposal')
+      assert.equal(record.height, forged.height)
+      assert.equal(record.round, forged.round)
+      assert.equal(record.submittedHeight, at)
+      const ev = codec.decode(DuplicateProposalEvidence, record.evidence)
+      assert.deepEqual(
+        verifyDuplicateProposalEvidence(suite, c.genesis.chainId, nodes[0]!.validatorSetAt(forged.height), ev),
+        {
+          proposerIndex: BYZ,
+          height: forged.height,
+          round: forged.round,
+        },
+      )
+      // The same penalty as for duplicate votes: power 0 from the evidence height + 2.
+      assert.ok(powerAt(offender(nodes[0]!), at + 1) > 0)
+      assert.equal(powerAt(offender(nodes[0]!), at + 2), 0)
+      // Every node agrees, and the network goes on without it.
+      runUntil(clock, nodes, at + 4)
+      for (const n of nodes) assert.equal(offender(n).jailedAtHeight, at)
+      assert.deepEqual(
+        nodes[0]!.validatorSetAt(at + 3).validators.map((v) => v.id),
+        c.ids.filter((id) => id !== byzId),
+      )
+    } finally {
+      await stop()
+    }
   })
 })
 

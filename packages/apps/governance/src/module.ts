@@ -81,6 +81,7 @@ import {
 } from './schema.ts'
 import { inspectTsaCertificate } from './tsa.ts'
 import type {
+  EvidenceInfo,
   ProposalActionView,
   ProposalInfo,
   TimestampAuthorityInfo,
@@ -788,6 +789,10 @@ export function renderVote(v: VoteRecord): VoteInfo {
   return { ...v, txHash: toHex(v.txHash) }
 }
 
+export function renderEvidenceRecord(e: EvidenceRecord): EvidenceInfo {
+  return { ...e, submitter: toHex(e.submitter), txHash: toHex(e.txHash), evidence: toHex(e.evidence) }
+}
+
 export function renderValidatorRecord(r: ValidatorRecord, height: number): ValidatorRecordInfo {
   return {
     id: r.id,
@@ -806,10 +811,7 @@ export function renderGovernanceState(key: Uint8Array, value: Uint8Array): unkno
   if (k.startsWith('validators'))
     return decode(Validators, value).map((r) => renderValidatorRecord(r, Number.MAX_SAFE_INTEGER))
   if (k.startsWith('params')) return decode(ParamsSchedule, value)
-  if (k.startsWith('evidence/')) {
-    const e = decode(EvidenceRecord, value)
-    return { ...e, submitter: toHex(e.submitter), txHash: toHex(e.txHash), evidence: toHex(e.evidence) }
-  }
+  if (k.startsWith('evidence/')) return renderEvidenceRecord(decode(EvidenceRecord, value))
   if (k.startsWith('next-proposal-id')) return decode(u64, value)
   if (k.startsWith('roles/')) return decode(OrganisationRolesRecord, value)
   if (k.startsWith('calendar/')) return decode(WorkCalendar, value)

@@ -5,17 +5,24 @@
 
 import type { ApiExtension, ModuleApiContext } from '@govchain/app'
 import { err, INTERNAL, INVALID, type RouteSpec } from '@govchain/app'
-import { codec, GovchainError } from '@govchain/core'
+import { codec, GovchainError, ID_PATTERN } from '@govchain/core'
 import {
   type GovernanceKeeper,
   governanceReaders,
+  renderEvidenceRecord,
   renderProposal,
   renderTimestampAuthority,
   renderValidatorRecord,
   renderVote,
 } from './module.ts'
-import { GOVERNANCE_MODULE, governanceKeys, ProposalRecord, VoteRecord } from './schema.ts'
-import { GovernanceValidatorsAnswer, ProposalAnswer, ProposalsAnswer, TimestampAuthoritiesAnswer } from './views.ts'
+import { EvidenceRecord, GOVERNANCE_MODULE, governanceKeys, ProposalRecord, VoteRecord } from './schema.ts'
+import {
+  EvidenceAnswer,
+  GovernanceValidatorsAnswer,
+  ProposalAnswer,
+  ProposalsAnswer,
+  TimestampAuthoritiesAnswer,
+} from './views.ts'
 
 const idText = { type: 'string', pattern: '^[1-9][0-9]{0,14}$', description: 'proposal id, decimal' }
 /** Proposals listed per request (newest first). */
@@ -92,6 +99,33 @@ export const GOVERNANCE_ROUTES: RouteSpec[] = [
       500: INTERNAL,
     },
   },
+  {
+    method: 'GET',
+    url: '/v1/governance/evidence/:validatorId/:height/:round/:type',
+    operationId: 'governanceGetEvidence',
+    summary: 'A recorded equivocation',
+    description:
+      'The evidence governance recorded against a validator for one step: two conflicting votes (prevote, ' +
+      'precommit) or two different proposals (proposal, ADR 0026), with who submitted it and when.',
+    tag: GOVERNANCE_MODULE,
+    params: {
+      type: 'object',
+      required: ['validatorId', 'height', 'round', 'type'],
+      additionalProperties: false,
+      properties: {
+        validatorId: { type: 'string', pattern: ID_PATTERN.source, description: 'validator id' },
+        height: { type: 'string', pattern: '^[1-9][0-9]{0,14}$', description: 'decimal' },
+        round: { type: 'string', pattern: '^(0|[1-9][0-9]{0,8})$', description: 'decimal' },
+        type: { type: 'string', enum: ['prevote', 'precommit', 'proposal'] },
+      },
+    },
+    responses: {
+      200: { description: 'the evidence record', schema: EvidenceAnswer },
+      400: INVALID,
+      404: err('nothing recorded for that validator and step (GOV_EVIDENCE_NOT_FOUND)'),
+      500: INTERNAL,
+    },
+  },
 ]
 
 export function governanceApi(ctx: ModuleApiContext): ApiExtension {
@@ -147,6 +181,19 @@ export function governanceApi(ctx: ModuleApiContext): ApiExtension {
           if (h === 0) return { height: 0, authorities: [] }
           const k = ctx.keeper<GovernanceKeeper>(GOVERNANCE_MODULE)
           return { height: h, authorities: k.timestampAuthorities().map((r) => renderTimestampAuthority(r, h + 1)) }
+        },
+      })
+      app.route<{ Params: { validatorId: string; height: string; round: string; type: string } }>({
+        ...spec('governanceGetEvidence'),
+        handler: async (request) => {
+          const { validatorId, type } = request.params
+          const height = Number(request.params.height)
+          const round = Number(request.params.round)
+          const h = ctx.latestHeight()
+          const v = h === 0 ? undefined : read(governanceKeys.evidence(validatorId, height, round, type))
+          if (v === undefined)
+            throw new GovchainError('GOV_EVIDENCE_NOT_FOUND', undefined, { validatorId, height, round, type })
+          return { height: h, evidence: renderEvidenceRecord(codec.decode(EvidenceRecord, v)) }
         },
       })
     },

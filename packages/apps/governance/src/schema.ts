@@ -39,6 +39,7 @@ export const GOVERNANCE_ERRORS = {
   GOV_TOO_MANY_CHANGES: { http: 409, message: 'too many pending power changes for this validator' },
   GOV_EVIDENCE_TOO_OLD: { http: 400, message: 'evidence is older than the evidence window or from the future' },
   GOV_EVIDENCE_DUPLICATE: { http: 409, message: 'this equivocation is already recorded' },
+  GOV_EVIDENCE_NOT_FOUND: { http: 404, message: 'no equivocation is recorded for that validator and step' },
   GOV_TSA_CERTIFICATE_INVALID: {
     http: 400,
     message:

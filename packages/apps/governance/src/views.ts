@@ -120,3 +120,18 @@ export const TimestampAuthorityInfo = Type.Object({
 export type TimestampAuthorityInfo = Static<typeof TimestampAuthorityInfo>
 export const TimestampAuthoritiesAnswer = Type.Object({ height: Int, authorities: Type.Array(TimestampAuthorityInfo) })
 export type TimestampAuthoritiesAnswer = Static<typeof TimestampAuthoritiesAnswer>
+
+/** An equivocation recorded by governance: who, where, by whom, and the evidence itself (encoded, hex). */
+export const EvidenceInfo = Type.Object({
+  validatorId: Type.String(),
+  height: Int,
+  round: Int,
+  type: StringEnum(['prevote', 'precommit', 'proposal']),
+  submittedHeight: Int,
+  submitter: HexBytes,
+  txHash: Hex32,
+  evidence: HexBytes,
+})
+export type EvidenceInfo = Static<typeof EvidenceInfo>
+export const EvidenceAnswer = Type.Object({ height: Int, evidence: EvidenceInfo })
+export type EvidenceAnswer = Static<typeof EvidenceAnswer>
