@@ -20,10 +20,14 @@ import {
   getSuite,
   isKeystoreFile,
   KEYSTORE_LIMITS,
+  type KeySigner,
+  memorySigner,
   type SuiteName,
   toHex,
 } from '@govchain/core'
 import * as asn1js from 'asn1js'
+import { isPkcs11KeyRef, openPkcs11Signer } from './pkcs11.ts'
+import { secretFromEnvironment } from './secret-env.ts'
 
 export interface KeyFile {
   suite: SuiteName
@@ -56,15 +60,7 @@ export function newKeyFile(suiteName: SuiteName): KeyFile {
  * of the file GOVCHAIN_PASSPHRASE_FILE names (a secrets mount, a file descriptor path).
  */
 export function passphraseFromEnvironment(): string | undefined {
-  const direct = process.env.GOVCHAIN_PASSPHRASE
-  if (direct !== undefined && direct !== '') return direct
-  const file = process.env.GOVCHAIN_PASSPHRASE_FILE
-  if (file === undefined || file === '') return undefined
-  try {
-    return readFileSync(file, 'utf8').split(/\r?\n/)[0]
-  } catch {
-    throw new GovchainError('KEY_PASSPHRASE_MISSING', `cannot read GOVCHAIN_PASSPHRASE_FILE ${file}`)
-  }
+  return secretFromEnvironment('GOVCHAIN_PASSPHRASE', 'KEY_PASSPHRASE_MISSING')
 }
 
 /**
@@ -76,6 +72,12 @@ export function loadKeyFile(
   opts: { passphrase?: string; allowPlain?: boolean } = {},
 ): { suite: SuiteName; publicKey: Uint8Array; privateKey: Uint8Array } {
   const json = readJson<unknown>(path, 'CONFIG_INVALID')
+  if (isPkcs11KeyRef(json)) {
+    throw new GovchainError(
+      'INVALID_ARGUMENT',
+      `${path} refers to a key on a PKCS#11 token, which never leaves it; this use needs a key file`,
+    )
+  }
   if (!isKeystoreFile(json) && opts.allowPlain === false) {
     throw new GovchainError(
       'KEY_PLAINTEXT_REFUSED',
@@ -100,6 +102,22 @@ export function loadKeyFile(
     throw new GovchainError('CONFIG_INVALID', `${path}: publicKey does not match privateKey`)
   }
   return { suite: k.suite, publicKey, privateKey }
+}
+
+/**
+ * A signer for a key file of any backend: a reference to a key on a PKCS#11 token (pkcs11.ts), an
+ * encrypted keystore, or (where `allowPlain` is not false) a plain key file. Throws what
+ * loadKeyFile and openPkcs11Signer throw.
+ */
+export function openKeySigner(
+  path: string,
+  opts: { passphrase?: string; allowPlain?: boolean; pin?: string } = {},
+): KeySigner {
+  const json = readJson<unknown>(path, 'CONFIG_INVALID')
+  if (isPkcs11KeyRef(json)) return openPkcs11Signer(json, opts.pin === undefined ? {} : { pin: opts.pin })
+  const { pin: _, ...fileOpts } = opts
+  const k = loadKeyFile(path, fileOpts)
+  return memorySigner(getSuite(k.suite), k.privateKey, isKeystoreFile(json) ? 'file' : 'memory')
 }
 
 /**

@@ -3,9 +3,10 @@
  * non-zero exit code (2 for usage, 1 for everything else, 3 when a node is unreachable).
  */
 import { type ChildProcess, spawn } from 'node:child_process'
-import { existsSync, readFileSync, writeFileSync } from 'node:fs'
+import { existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { join, resolve } from 'node:path'
 import { fileURLToPath } from 'node:url'
+import { generatePkcs11Key, importPkcs11Key, type Pkcs11KeyRef } from '@govchain/app'
 import { encryptKeystore, GovchainError, isGovchainError, type SuiteName, toHex } from '@govchain/core'
 import { defaultModules, demoSections } from '@govchain/distribution'
 import { BUILTIN_CLI } from '@govchain/distribution/cli'
@@ -292,6 +293,50 @@ function buildProgram(): Command {
       writeFileSync(o.out, `${JSON.stringify(file, null, 2)}\n`, { mode: 0o600 })
       out(`wrote ${o.out} (public key ${toHex(k.publicKey)}); commands take it as --key with the passphrase set`)
     })
+
+  const pkcs11Options = (c: Command) =>
+    c
+      .requiredOption(
+        '--module <path>',
+        'the PKCS#11 library (e.g. /usr/lib/softhsm/libsofthsm2.so; default $GOVCHAIN_PKCS11_MODULE)',
+        process.env.GOVCHAIN_PKCS11_MODULE,
+      )
+      .requiredOption('--token <label>', "the token's label")
+      .requiredOption('--label <label>', "the key's label on the token (CKA_LABEL), e.g. validator-market")
+      .requiredOption('--out <file>', 'write the key reference here (what --key and keys/validator.json take)')
+      .option('--description <text>', 'a note kept in the reference')
+  const writeRef = (o: { out: string }, ref: Pkcs11KeyRef) => {
+    writeFileSync(o.out, `${JSON.stringify(ref, null, 2)}\n`, { mode: 0o600, flag: 'wx' })
+    out(`wrote ${o.out}: key "${ref.label}" on token "${ref.token}" (public key ${ref.publicKey})`)
+  }
+  pkcs11Options(
+    keys
+      .command('pkcs11-generate')
+      .description(
+        'generate an Ed25519 (intl) key pair on a PKCS#11 token, non-extractable, and write a reference to it; ' +
+          'the PIN comes from GOVCHAIN_PKCS11_PIN or GOVCHAIN_PKCS11_PIN_FILE',
+      ),
+  ).action((o: { module: string; token: string; label: string; out: string; description?: string }) => {
+    if (existsSync(o.out)) throw new GovchainError('HOME_NOT_EMPTY', `${o.out} exists; refusing to overwrite a key`)
+    writeRef(o, generatePkcs11Key({ module: o.module, token: o.token, label: o.label }, o.description))
+  })
+  pkcs11Options(
+    keys
+      .command('pkcs11-import')
+      .description(
+        'move an existing intl key (plain file or keystore) onto a PKCS#11 token as a sensitive, non-extractable ' +
+          'key, and write a reference to it; then delete the file (shred). PIN as for pkcs11-generate',
+      )
+      .requiredOption('--in <file>', 'the key file or keystore (its passphrase from GOVCHAIN_PASSPHRASE)'),
+  ).action((o: { in: string; module: string; token: string; label: string; out: string; description?: string }) => {
+    if (existsSync(o.out) && o.out !== o.in) {
+      throw new GovchainError('HOME_NOT_EMPTY', `${o.out} exists; refusing to overwrite a key`)
+    }
+    const key = loadKeyFile(o.in)
+    const ref = importPkcs11Key({ module: o.module, token: o.token, label: o.label }, key, o.description)
+    if (o.out === o.in) rmSync(o.in)
+    writeRef(o, ref)
+  })
 
   // The applications' commands, from the distribution's list (ADR 0020).
   const ctx = cliContext(out)

@@ -63,6 +63,10 @@ export interface StartNetworkOptions {
    * get as GOVCHAIN_PASSPHRASE. Absent: a development network with plain key files.
    */
   passphrase?: string
+  /** Environment for every node process (over the test process's own). */
+  env?: Readonly<Record<string, string>>
+  /** Runs after the network folder is written and before any node starts (e.g. moving keys onto a token). */
+  beforeStart?: (net: NetworkFile, dir: string) => void | Promise<void>
 }
 
 /** Ports are drawn at random from a high range so parallel test files rarely collide. */
@@ -124,6 +128,7 @@ export async function startNetwork(opts: StartNetworkOptions): Promise<TestNetwo
         ...process.env,
         GOVCHAIN_REQUIRE_NATIVE: process.env.GOVCHAIN_REQUIRE_NATIVE ?? '',
         ...(opts.passphrase === undefined ? {} : { GOVCHAIN_PASSPHRASE: opts.passphrase }),
+        ...opts.env,
         ...opts.nodeEnv?.[name],
       },
     })
@@ -174,6 +179,7 @@ export async function startNetwork(opts: StartNetworkOptions): Promise<TestNetwo
     if (!keepDir) rmSync(dir, { recursive: true, force: true })
   }
   try {
+    await opts.beforeStart?.(net, dir)
     await Promise.all(net.nodes.map((n) => start(n.name)))
   } catch (e) {
     // Leave no orphan processes or folders behind when one node fails to start.

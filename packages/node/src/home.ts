@@ -27,6 +27,7 @@ import {
   loadKeyFile,
   type Module,
   newKeyFile,
+  openKeySigner,
   parseGenesis,
   passphraseFromEnvironment,
   readJson,
@@ -34,15 +35,7 @@ import {
   writePemKey,
   writeSuiteKey,
 } from '@govchain/app'
-import {
-  demoCreditCode,
-  GovchainError,
-  getSuite,
-  type KeySigner,
-  memorySigner,
-  type SuiteName,
-  toHex,
-} from '@govchain/core'
+import { demoCreditCode, GovchainError, type KeySigner, type SuiteName, toHex } from '@govchain/core'
 import { createOrgCA, issueNodeCert, type PeerAddress } from '@govchain/p2p'
 
 export type { PeerAddress }
@@ -451,16 +444,17 @@ export function loadHome(homeDir: string, opts: { passphrase?: string } = {}): N
   const info = readHomeInfo(homeDir)
   const { home, config, genesis } = info
   const keyOpts = { allowPlain: config.dev === true, ...opts }
-  const key = loadKeyFile(join(home, 'keys', 'validator.json'), keyOpts)
-  if (key.suite !== genesis.suite) {
+  // A keystore, a key on a PKCS#11 token, or (development networks only) a plain file.
+  const validatorKey = openKeySigner(join(home, 'keys', 'validator.json'), keyOpts)
+  if (validatorKey.suite !== genesis.suite) {
     throw new GovchainError(
       'CONFIG_INVALID',
-      `validator key suite ${key.suite} differs from the chain's ${genesis.suite}`,
+      `validator key suite ${validatorKey.suite} differs from the chain's ${genesis.suite}`,
     )
   }
   return {
     ...info,
-    validatorKey: memorySigner(getSuite(key.suite), key.privateKey, 'file'),
+    validatorKey,
     tls: { certPem: info.tls.certPem, keyPem: readPemKey(join(home, 'keys', 'tls.key'), keyOpts) },
   }
 }
