@@ -200,6 +200,25 @@ export async function startNetwork(opts: StartNetworkOptions): Promise<TestNetwo
   }
 }
 
+/**
+ * Runs the govchain CLI (from source in a checkout) against a node, or nodes to fail over
+ * (comma-separated URLs); resolves with its exit code and output.
+ */
+export function runCli(urls: string, args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
+  return new Promise((resolve) => {
+    const child = spawn(process.execPath, [BIN, ...args], { env: { ...process.env, GOVCHAIN_NODES: urls } })
+    let stdout = ''
+    let stderr = ''
+    child.stdout.on('data', (c: Buffer) => {
+      stdout += c.toString()
+    })
+    child.stderr.on('data', (c: Buffer) => {
+      stderr += c.toString()
+    })
+    child.on('exit', (code) => resolve({ code: code ?? -1, stdout, stderr }))
+  })
+}
+
 export function sleep(ms: number): Promise<void> {
   return new Promise((r) => setTimeout(r, ms))
 }

@@ -260,9 +260,9 @@ export class GovchainNode implements NodeApiBackend {
         priorityChannels: PRIORITY_CHANNELS,
         channels: Object.values(CHANNEL),
         getLatestHeight: () => this.store.latestHeight(),
-        // Only the nodes of the validators of this height or the next (governance changes the set),
-        // with the key registered for them: a removed validator's node is refused.
-        isPeerAllowed: (peer) => this.chain.isRegisteredValidator(peer),
+        // Only the nodes of the validators and observers of this height or the next (governance
+        // registers them), with the key registered for them: a removed one's node is refused.
+        isPeerAllowed: (peer) => this.chain.isRegisteredPeer(peer),
         // Registered validators keep their slots however many strangers connect (issue 13).
         isReservedPeer: (peer) => this.chain.isRegisteredValidator(peer),
       },
