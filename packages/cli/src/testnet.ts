@@ -21,7 +21,7 @@ import { type Client, createClient } from '@govchain/sdk'
 const BIN = fileURLToPath(new URL('../bin/govchain.js', import.meta.url))
 /** Log chunks kept in memory per node (the whole log also goes to DIR/<name>.log). */
 const LOG_CHUNKS_MAX = 2000
-const START_TIMEOUT_MS = 30_000
+const START_TIMEOUT_MS = 60_000
 
 export interface TestNetwork {
   dir: string

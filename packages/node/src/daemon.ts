@@ -13,6 +13,8 @@
  * Nothing here reads the platform's clock or randomness: the reactors get `clock` and `random`.
  */
 
+import { type FSWatcher, readFileSync, watch } from 'node:fs'
+import { join } from 'node:path'
 import {
   blockHash,
   chainModules,
@@ -60,7 +62,7 @@ import type {
 } from './api/backend.ts'
 import { type ApiServer, createApiServer, type ModuleApiContext } from './api/index.ts'
 import { type CommittedBlock, NodeChain } from './chain.ts'
-import { type Clock, type RandomSource, systemClock, systemRandom } from './clock.ts'
+import { type Clock, type RandomSource, systemClock, systemRandom, type TimerHandle } from './clock.ts'
 import type { NodeHome } from './home.ts'
 import { createLogger, type Logger } from './log.ts'
 import { committedSenderState, Mempool } from './mempool/index.ts'
@@ -110,6 +112,9 @@ export interface NodeOptions {
   p2p?: P2P
 }
 
+/** A renewal writes the key, then the certificate: reload once the folder has been quiet this long. */
+const CERT_RELOAD_DEBOUNCE_MS = 500
+
 function apiEvent(e: TxEvent): ApiTxEvent {
   const dot = e.type.indexOf('.')
   return {
@@ -154,6 +159,7 @@ export class GovchainNode implements NodeApiBackend {
   private api: ApiServer | undefined
   private readonly subscribers = new Set<(e: ChainEvent) => void>()
   private stopped = false
+  private certWatcher: FSWatcher | undefined
 
   constructor(private readonly opts: NodeOptions) {
     const { home } = opts
@@ -338,12 +344,66 @@ export class GovchainNode implements NodeApiBackend {
     this.mempoolReactor.reloadJournal()
     this.chain.markProgress()
     this.consensusReactor.start()
+    this.watchCertificate()
     return { apiUrl: this.apiUrl, p2pAddress: this.p2pAddress }
+  }
+
+  /**
+   * Loads the home's TLS certificate and key again (after `govchain certs renew`, or on SIGHUP):
+   * the transport presents the new certificate to new connections and the expiry metric follows.
+   * A pair that does not load (half-written, foreign, mismatched) changes nothing and is reported.
+   */
+  reloadCertificate(): { ok: true; notAfterMs: number } | { ok: false; code: string; message: string } {
+    const { home } = this.opts
+    if (home.readTls === undefined) return { ok: false, code: 'INVALID_ARGUMENT', message: 'no home folder to read' }
+    try {
+      const tls = home.readTls()
+      this.p2p.setOwnCertificate(tls.certPem, tls.keyPem)
+      const expiries = certificateExpiries(tls.certPem, home.trustedCaPems)
+      this.metrics.setCertificates(expiries, () => this.clock.nowMs())
+      const notAfterMs = expiries.find((c) => c.cert === 'node-tls')?.notAfterMs ?? 0
+      this.logger.info({ notAfterMs }, 'TLS certificate reloaded')
+      return { ok: true, notAfterMs }
+    } catch (e) {
+      const code = isGovchainError(e) ? e.code : 'PKI_INVALID_CERTIFICATE'
+      const message = e instanceof Error ? e.message : String(e)
+      this.logger.warn({ code, err: message }, 'TLS certificate not reloaded; keeping the current one')
+      return { ok: false, code, message }
+    }
+  }
+
+  /** Reloads the certificate when keys/tls.crt changes (renewal without a restart); debounced. */
+  private watchCertificate(): void {
+    const { home } = this.opts
+    if (home.readTls === undefined || this.opts.p2p !== undefined) return
+    let timer: TimerHandle | undefined
+    let last = ''
+    try {
+      last = readFileSync(join(home.home, 'keys', 'tls.crt'), 'utf8')
+      this.certWatcher = watch(join(home.home, 'keys'), () => {
+        this.clock.clearTimer(timer)
+        timer = this.clock.setTimer(CERT_RELOAD_DEBOUNCE_MS, () => {
+          if (this.stopped) return
+          let now = ''
+          try {
+            now = readFileSync(join(home.home, 'keys', 'tls.crt'), 'utf8')
+          } catch {
+            return
+          }
+          if (now === last) return
+          if (this.reloadCertificate().ok) last = now
+        })
+      })
+      this.certWatcher.unref()
+    } catch (e) {
+      this.logger.warn({ err: String(e) }, 'not watching the TLS certificate for renewal')
+    }
   }
 
   async stop(): Promise<void> {
     if (this.stopped) return
     this.stopped = true
+    this.certWatcher?.close()
     // Consensus first (no more timeouts or proposals), then the mempool hands its last
     // admissions to the peers, then sync; the transport closes after the API drained.
     for (const r of this.reactors) r.stop()
