@@ -27,6 +27,7 @@ import {
 } from '@govchain/node'
 import { createClient, errorCode, isSdkError } from '@govchain/sdk'
 import { Command, CommanderError, InvalidArgumentError, Option } from 'commander'
+import { registerBackupCommands } from './commands/backup.ts'
 import { registerGatewayCommand } from './commands/gateway.ts'
 import { registerInitNodeCommand } from './commands/init-node.ts'
 import { registerVersionCommand } from './commands/version.ts'
@@ -141,6 +142,7 @@ function buildProgram(): Command {
   registerGatewayCommand(program)
   registerVersionCommand(program, out)
   registerInitNodeCommand(program, out)
+  registerBackupCommands(program, out)
 
   const node = program.command('node').description('run a node')
   node

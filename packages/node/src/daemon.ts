@@ -71,6 +71,7 @@ import { BlockSyncReactor } from './reactors/block-sync.ts'
 import { ConsensusReactor } from './reactors/consensus.ts'
 import { MempoolReactor } from './reactors/mempool.ts'
 import type { Reactor } from './reactors/reactor.ts'
+import { SigningFence } from './signing-fence.ts'
 import { CHANNEL, PRIORITY_CHANNELS } from './wire.ts'
 
 const SUBSCRIBERS_MAX = 1024
@@ -160,6 +161,9 @@ export class GovchainNode implements NodeApiBackend {
   private readonly subscribers = new Set<(e: ChainEvent) => void>()
   private stopped = false
   private certWatcher: FSWatcher | undefined
+  /** Set when this home was restored from a backup and may not sign yet (signing-fence.ts). */
+  private readonly signingFence: SigningFence | undefined
+  private fenceTimer: TimerHandle | undefined
 
   constructor(private readonly opts: NodeOptions) {
     const { home } = opts
@@ -174,6 +178,7 @@ export class GovchainNode implements NodeApiBackend {
     this.metrics = new NodeMetrics({ labels: { node: this.nodeId } })
     this.metrics.setCertificates(certificateExpiries(home.tls.certPem, home.trustedCaPems), () => this.clock.nowMs())
     this.params = { ...DEFAULT_EXECUTION_PARAMS, maxTxValidityBlocks: home.genesis.params.maxTxValidityBlocks }
+    this.signingFence = SigningFence.load(home.home)
 
     this.store =
       opts.store ??
@@ -232,6 +237,7 @@ export class GovchainNode implements NodeApiBackend {
       validatorKey: home.validatorKey,
       submitTx: (bytes) => this.submitTx(bytes),
       onFatal: (e) => this.fatal(e),
+      ...(this.signingFence === undefined ? {} : { signingFence: this.signingFence }),
     })
     this.blockSyncReactor = new BlockSyncReactor({
       ...common,
@@ -345,6 +351,7 @@ export class GovchainNode implements NodeApiBackend {
     this.chain.markProgress()
     this.consensusReactor.start()
     this.watchCertificate()
+    this.watchSigningFence()
     return { apiUrl: this.apiUrl, p2pAddress: this.p2pAddress }
   }
 
@@ -407,10 +414,26 @@ export class GovchainNode implements NodeApiBackend {
     // Consensus first (no more timeouts or proposals), then the mempool hands its last
     // admissions to the peers, then sync; the transport closes after the API drained.
     for (const r of this.reactors) r.stop()
+    this.clock.clearTimer(this.fenceTimer)
     await this.api?.close()
     await this.p2p.close()
     await this.store.close()
     this.logger.info({}, 'node stopped')
+  }
+
+  /** Until a restored home's fence resolves, looks every second whether the node has caught up. */
+  private watchSigningFence(): void {
+    const fence = this.signingFence
+    if (fence === undefined || fence.state.state === 'resolved') return
+    this.logger.warn(fence.state, 'restored from a backup: not signing until caught up with the peers')
+    const look = (): void => {
+      this.fenceTimer = undefined
+      if (this.stopped) return
+      const from = fence.observe(this.store.latestHeight(), this.blockSyncReactor.bestHeight(), this.p2p.peers().length)
+      if (from !== undefined) this.logger.warn(fence.state, `signing fence resolved: signing again from height ${from}`)
+      else this.fenceTimer = this.clock.setTimer(1000, look)
+    }
+    look()
   }
 
   private fatal(e: unknown): void {
