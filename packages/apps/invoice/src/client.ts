@@ -171,7 +171,44 @@ export function decodeInvoiceQr(text: string): InvoiceFile {
     throw bad('not JSON')
   }
   if (file?.format !== INVOICE_FILE_FORMAT) throw bad(`not a ${INVOICE_FILE_FORMAT} file`)
+  if (!isInvoiceFileShape(file)) throw bad('a field is missing or of the wrong type')
   return file
+}
+
+/**
+ * The shape checkInvoiceFile reads (as the /verify route's schema requires it): a payload that
+ * only claims the format, with a field missing or of another type, is refused here rather than
+ * failing with a TypeError in the check (found by fuzzing, issue 19).
+ */
+function isInvoiceFileShape(f: InvoiceFile): boolean {
+  const obj = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v)
+  const str = (v: unknown) => typeof v === 'string'
+  const fen = (v: unknown) => Number.isSafeInteger(v) && (v as number) >= 0
+  return (
+    obj(f) &&
+    (f.kind === 'invoice' || f.kind === 'receipt') &&
+    str(f.code) &&
+    str(f.number) &&
+    obj(f.seller) &&
+    str(f.seller.code) &&
+    obj(f.buyer) &&
+    (f.buyer.kind === 'enterprise' || f.buyer.kind === 'person') &&
+    Array.isArray(f.lines) &&
+    f.lines.length <= 1000 &&
+    f.lines.every(
+      (l) =>
+        obj(l) &&
+        str(l.item) &&
+        str(l.quantity) &&
+        str(l.taxRate) &&
+        fen(l.unitPriceFen) &&
+        fen(l.amountFen) &&
+        fen(l.taxFen),
+    ) &&
+    fen(f.amountFen) &&
+    fen(f.taxFen) &&
+    str(f.salt)
+  )
 }
 
 /** The chain's record of an invoice as the API renders it (the fields the check needs). */

@@ -96,6 +96,14 @@ export const INVOICE_ERRORS = {
     message: 'claims come from a current key of a registered organisation’s DID',
   },
   INVOICE_VOID: { http: 409, message: 'a reversed (void) invoice cannot be claimed' },
+  // The reasons of a 查验 verdict (checkInvoiceFile): catalogued like every other code a client reads.
+  INVOICE_FILE_TOTALS: { http: 400, message: 'the file’s lines do not add up to its totals' },
+  INVOICE_AMOUNT_MISMATCH: { http: 400, message: 'the file’s amount and tax do not open the chain’s commitment' },
+  INVOICE_LINES_MISMATCH: { http: 400, message: 'the file’s line items differ from the chain’s hash of them' },
+  INVOICE_SELLER_MISMATCH: { http: 400, message: 'the file’s seller is not the chain’s' },
+  INVOICE_BUYER_MISMATCH: { http: 400, message: 'the file’s buyer is not the chain’s' },
+  INVOICE_KIND_MISMATCH: { http: 400, message: 'the file’s kind (invoice or receipt) is not the chain’s' },
+  INVOICE_REVERSED: { http: 409, message: 'the invoice was reversed (红冲): it is void' },
 } as const satisfies Record<string, ErrorInfo>
 registerErrors(INVOICE_MODULE, INVOICE_ERRORS)
 

@@ -5,9 +5,9 @@
  */
 import assert from 'node:assert/strict'
 import { test } from 'node:test'
-import { base45Encode, suites } from '@govchain/core'
+import { base45Encode, isErrorCode, suites } from '@govchain/core'
 import { deflateSync, strToU8 } from 'fflate'
-import { decodeInvoiceQr, invoiceIssue, invoiceQr } from '../src/client.ts'
+import { checkInvoiceFile, decodeInvoiceQr, type InvoiceRecordView, invoiceIssue, invoiceQr } from '../src/client.ts'
 
 const { file } = invoiceIssue({
   suite: suites.gm,
@@ -52,4 +52,59 @@ test('anything else is refused with INVALID_ARGUMENT', () => {
   ]) {
     assert.throws(() => decodeInvoiceQr(bad), coded, bad.slice(0, 20))
   }
+})
+
+test('a payload that only claims the format is refused, not a TypeError in the check (fuzz finding, issue 19)', () => {
+  const payload = (v: unknown) => `GCI1:${base45Encode(deflateSync(strToU8(JSON.stringify(v))))}`
+  const { lines: _lines, ...noLines } = file
+  for (const bad of [
+    { format: file.format }, // the shrunk input the fuzzer found: every field the check reads missing
+    noLines,
+    { ...file, seller: null },
+    { ...file, buyer: 'x' },
+    { ...file, lines: [{ ...file.lines[0], amountFen: '1' }] },
+    { ...file, lines: [null] },
+    { ...file, amountFen: -1 },
+    { ...file, salt: 7 },
+  ]) {
+    assert.throws(
+      () => decodeInvoiceQr(payload(bad)),
+      (e: unknown) => (e as { code?: string }).code === 'INVALID_ARGUMENT',
+      JSON.stringify(bad).slice(0, 80),
+    )
+  }
+})
+
+test('every reason of a 查验 verdict is a catalogued code (fuzz finding, issue 19)', () => {
+  const record: InvoiceRecordView = {
+    code: 'x',
+    number: 'y',
+    kind: 'receipt',
+    sellerCode: 'z',
+    buyer: { kind: 'person', code: null, did: 'did:x' },
+    amountCommitment: '',
+    linesHash: '',
+    status: 'reversed',
+    reverseReason: null,
+    claim: null,
+  }
+  const reasons = [
+    ...checkInvoiceFile(suites.gm, { ...file, taxFen: file.taxFen + 1 }, record).reasons,
+    ...checkInvoiceFile(suites.gm, file, undefined).reasons,
+    ...checkInvoiceFile(suites.gm, file, { ...record, kind: 'invoice' }).reasons,
+  ]
+  assert.deepEqual(reasons, [
+    'INVOICE_FILE_TOTALS',
+    'INVOICE_AMOUNT_MISMATCH',
+    'INVOICE_LINES_MISMATCH',
+    'INVOICE_SELLER_MISMATCH',
+    'INVOICE_BUYER_MISMATCH',
+    'INVOICE_KIND_MISMATCH',
+    'INVOICE_NOT_FOUND',
+    'INVOICE_AMOUNT_MISMATCH',
+    'INVOICE_LINES_MISMATCH',
+    'INVOICE_SELLER_MISMATCH',
+    'INVOICE_BUYER_MISMATCH',
+  ])
+  for (const code of [...reasons, 'INVOICE_REVERSED']) assert.ok(isErrorCode(code), code)
 })
