@@ -25,6 +25,7 @@ import {
 } from './client.ts'
 import { printLicensePdf } from './pdf.ts'
 import { type LicenseTypeRecord, REVOKE_REASONS, type RevokeReason } from './schema.ts'
+import { templateFor } from './templates.ts'
 
 export { type PrintedLicense, type PrintInput, printLicensePdf, QR_PRINT_CHARS_MAX } from './pdf.ts'
 
@@ -97,7 +98,7 @@ function keyFor(c: Ctx, path: string) {
   return k
 }
 
-async function orgOf(client: Client, orgId: string): Promise<{ code: string; name: string }> {
+async function orgOf(client: Client, orgId: string): Promise<{ code: string; name: string; nameEn?: string }> {
   let j: Record<string, unknown>
   try {
     j = await client.getJson(`/v1/organisations/${encodeURIComponent(orgId)}`)
@@ -107,7 +108,7 @@ async function orgOf(client: Client, orgId: string): Promise<{ code: string; nam
     }
     throw e
   }
-  return (j as { organisation: { code: string; name: string } }).organisation
+  return (j as { organisation: { code: string; name: string; nameEn?: string } }).organisation
 }
 
 /** `license verify`'s exit code when offline verification cannot decide (no proof, untrusted signers). */
@@ -374,7 +375,8 @@ export function registerCommands(program: Command, ctx: CliContext): void {
         ? String(o.show)
             .split(',')
             .map((s: string) => s.trim())
-        : type.fields.filter((f) => !f.personal).map((f) => f.name)
+        : // The non-personal fields and the holder's name (the face of the licence names its holder).
+          type.fields.filter((f) => !f.personal || templateFor(type).holderFields.includes(f.name)).map((f) => f.name)
       const shown = presentCredential(suite, credential, names)
       const rec = await c.api.get(payload.jti)
       const issuer = await orgOf(ctx.client(o), String((rec.license as { issuerOrg: string }).issuerOrg))
@@ -385,7 +387,10 @@ export function registerCommands(program: Command, ctx: CliContext): void {
         credential: shown,
         typeName: type.name,
         typeNameEn: type.nameEn,
+        typeAlias: type.alias,
+        typeCode: type.code,
         issuerName: issuer.name,
+        ...(issuer.nameEn === undefined ? {} : { issuerNameEn: issuer.nameEn }),
         labels: Object.fromEntries(type.fields.map((f) => [f.name, { label: f.label, labelEn: f.labelEn }])),
         ...(proof === undefined ? {} : { proof }),
         ...(o.verifyUrl === undefined ? {} : { verifyUrl: o.verifyUrl }),

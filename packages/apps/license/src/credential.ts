@@ -30,6 +30,7 @@ import {
   GovchainError,
   hash32,
   signerOf,
+  toHex,
   utf8,
 } from '@govchain/core'
 import { deflateSync, inflateSync } from 'fflate'
@@ -441,6 +442,21 @@ export function credentialLicenseId(suite: CryptoSuite, credential: string): str
   } catch {
     return undefined
   }
+}
+
+/** Hex characters of the seal fingerprint printed under the licence's seal. */
+export const SEAL_FINGERPRINT_HEX = 12
+
+/**
+ * The fingerprint that binds the printed seal to the issuer's signature: the first
+ * SEAL_FINGERPRINT_HEX hex digits (upper case) of suite.hash(JWS signature bytes) of the
+ * issuer-signed JWT. Every presentation of a credential shares it (disclosures do not change the
+ * JWT), so a verifier recomputes it from the QR's credential and compares it with the page.
+ * Throws LICENSE_CREDENTIAL_MALFORMED when the credential does not parse.
+ */
+export function sealFingerprint(suite: CryptoSuite, credential: string): string {
+  const sig = parseSdJwt(suite, credential).signature
+  return toHex(suite.hash(sig)).slice(0, SEAL_FINGERPRINT_HEX).toUpperCase()
 }
 
 /**

@@ -8,7 +8,7 @@
  * so it never takes the node's word for a licence being valid. With no node reachable, a QR
  * that carries its proof is still verified (as of the proven height).
  */
-import { CommitCertificate, decode, fromBase64, toHex } from '@govchain/core'
+import { CommitCertificate, type CryptoSuite, decode, fromBase64, toHex } from '@govchain/core'
 import {
   Badge,
   Card,
@@ -21,8 +21,18 @@ import {
   Loading,
   Notice,
 } from '@govchain/portal-kit'
-import { type ChangeEvent, type FormEvent, lazy, Suspense, useCallback, useEffect, useState } from 'react'
+import {
+  type ChangeEvent,
+  type FormEvent,
+  lazy,
+  type ReactNode,
+  Suspense,
+  useCallback,
+  useEffect,
+  useState,
+} from 'react'
 import { type OfflineVerdict, verifyLicenseOffline, verifyPresentationOffline } from '../client.ts'
+import { credentialFromQr, decodeLicenseQr, sealFingerprint } from '../credential.ts'
 import type { PresentationVerdictView } from '../views.ts'
 import { licenseApi, type Verdict } from './api.ts'
 
@@ -54,6 +64,19 @@ export interface VerifyOutcome {
   disagreement?: string
   /** Node unreachable: verified offline from the QR's own proof. */
   offlineOnly?: boolean
+  /** The seal fingerprint of the credential (printed under the seal of a printed licence). */
+  sealFingerprint?: string
+}
+
+/** The seal fingerprint of the credential in the input, if it carries one (docs/license.md). */
+function sealOf(suite: CryptoSuite, input: { credential: string } | { qr: string }): { sealFingerprint?: string } {
+  try {
+    if ('credential' in input) return { sealFingerprint: sealFingerprint(suite, input.credential) }
+    const qr = decodeLicenseQr(input.qr.trim())
+    return qr.type === 'full' ? { sealFingerprint: sealFingerprint(suite, credentialFromQr(qr.value.credential)) } : {}
+  } catch {
+    return {}
+  }
 }
 
 /** What the user gave: a QR payload, a compact SD-JWT, or JSON holding either. */
@@ -101,7 +124,10 @@ export function VerifyPage() {
       if (text.trim() === '') return
       if (text.length > INPUT_CHARS_MAX) throw new Error('input too large')
       if (isPresentationUrl(text)) setShown(await verifyPresentationInBrowser(app, text.trim()))
-      else setOutcome(await verifyInBrowser(app, parseVerifyInput(text)))
+      else {
+        const parsed = parseVerifyInput(text)
+        setOutcome({ ...(await verifyInBrowser(app, parsed)), ...sealOf(app.suite, parsed) })
+      }
     } catch (e) {
       setError(e)
     } finally {
@@ -559,6 +585,18 @@ function VerdictView({ outcome }: { outcome: VerifyOutcome }) {
                       : formatDate(v.license.validUntilMs, lang),
                   ],
                   [t('lic.version'), v.license.version],
+                  ...(outcome.sealFingerprint === undefined
+                    ? []
+                    : [
+                        [
+                          lang === 'zh'
+                            ? '印章签名指纹（与打印件印章下的一致）'
+                            : 'Seal fingerprint (as under the printed seal)',
+                          <code key="fp" data-testid="seal-fingerprint">
+                            {outcome.sealFingerprint}
+                          </code>,
+                        ] as [ReactNode, ReactNode],
+                      ]),
                 ]}
               />
             </Card>
