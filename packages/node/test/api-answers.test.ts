@@ -458,6 +458,7 @@ describe('answers validate against their schemas (recorded chain)', () => {
       getMetrics: 'Prometheus text, not JSON',
       getOpenApi: 'the document itself (api-openapi.test.ts)',
       getDocs: 'HTML',
+      licensePrint: 'a PDF (packages/apps/license/test/routes.test.ts)',
       licenseUses: "needs the holder's signed query (apps/license/test/routes.test.ts)",
       licenseHolderGrants: "needs the holder's signed query (apps/license/test/routes.test.ts)",
       sharingMyAccesses: "needs the data subject's signed challenge (cli/test/sharing.test.ts)",

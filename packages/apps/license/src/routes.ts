@@ -6,7 +6,7 @@
 
 import type { ApiExtension, ModuleApiContext } from '@govchain/app'
 import { err, INTERNAL, INVALID, type RouteSpec, type StateView, seekPage, stateJson } from '@govchain/app'
-import { BlockHeader, codec, fromHex, GovchainError, toHex, utf8 } from '@govchain/core'
+import { BlockHeader, codec, type ErrorCode, fromHex, GovchainError, toHex, utf8 } from '@govchain/core'
 import type { IdentityKeeper } from '@govchain/identity'
 import { DidRecord, IDENTITY_MODULE, identityKeys, identityRef } from '@govchain/identity/schema'
 import {
@@ -24,6 +24,7 @@ import {
   renderLicenseType,
   renderUse,
 } from './module.ts'
+import { printLicensePdf } from './pdf.ts'
 import { evaluatePresentation, type LicensePresentation, parsePresentationUrl } from './presentation.ts'
 import {
   HOLDER_QUERY_SKEW_MS,
@@ -184,6 +185,34 @@ export const LICENSE_ROUTES: RouteSpec[] = [
       },
     },
     responses: { 200: { description: 'the verdict', schema: VerdictSchema }, 400: INVALID, 500: INTERNAL },
+  },
+  {
+    method: 'POST',
+    url: '/v1/licenses/print',
+    operationId: 'licensePrint',
+    summary: 'The printable licence (PDF) of a valid credential',
+    description:
+      "The licence in its type's print template (docs/license.md): holder by name, the disclosed fields, " +
+      "validity from the credential's nbf/exp, the issuing department's seal bound to the issuer signature by " +
+      'its fingerprint, and a QR with the credential and the proof of its record. Only a credential that ' +
+      'verifies as valid at the latest height is printed; otherwise the error is the first failed check.',
+    tag: LICENSE_MODULE,
+    body: {
+      type: 'object',
+      additionalProperties: false,
+      required: ['credential'],
+      properties: {
+        credential: { type: 'string', minLength: 1, maxLength: 16384 },
+        verifyUrl: { type: 'string', minLength: 1, maxLength: 512, pattern: '^https?://' },
+      },
+    },
+    responses: {
+      200: { description: 'the PDF', contentType: 'application/pdf' },
+      400: INVALID,
+      404: err('LICENSE_NOT_FOUND'),
+      409: err('LICENSE_REVOKED, LICENSE_SUSPENDED, LICENSE_EXPIRED, … (the licence is not valid)'),
+      500: INTERNAL,
+    },
   },
   {
     method: 'POST',
@@ -406,6 +435,48 @@ export function licenseApi(ctx: ModuleApiContext, clock: () => number = Date.now
     return { ...verdict, licenseId: verdict.licenseId ?? null, ...extra }
   }
 
+  /** The printed licence of a credential that verifies as valid now (see licensePrint). */
+  async function print(body: { credential: string; verifyUrl?: string }): Promise<{ id: string; bytes: Buffer }> {
+    const v = verify({ credential: body.credential, prove: false })
+    if (!v.valid || v.licenseId === null || v.license === null) {
+      const code = (v.reasons[0] ?? 'LICENSE_CREDENTIAL_MALFORMED') as ErrorCode
+      throw new GovchainError(code, `only a valid licence is printed (verdict: ${v.verdict})`)
+    }
+    const record = keeper().license(v.licenseId)
+    const type = record === undefined ? undefined : typeOf(record.typeCode)
+    if (record === undefined || type === undefined) throw new GovchainError('LICENSE_NOT_FOUND')
+    const org = identity().organisation(record.issuerOrg)
+    const view = ctx.state(LICENSE_MODULE, LICENSE_KEYS.license(v.licenseId), { prove: true })
+    const proof =
+      view.value !== undefined &&
+      view.proof !== undefined &&
+      view.headerBytes !== undefined &&
+      view.certificate !== undefined
+        ? {
+            height: view.height,
+            value: view.value,
+            proof: view.proof,
+            headerBytes: view.headerBytes,
+            certificate: view.certificate,
+          }
+        : undefined
+    const printed = await printLicensePdf({
+      suite: ctx.suite,
+      chainId: ctx.chainId,
+      credential: body.credential,
+      typeName: type.name,
+      typeNameEn: type.nameEn,
+      typeAlias: type.alias,
+      typeCode: type.code,
+      issuerName: org?.name ?? record.issuerOrg,
+      ...(org === undefined ? {} : { issuerNameEn: org.nameEn }),
+      labels: Object.fromEntries(type.fields.map((f) => [f.name, { label: f.label, labelEn: f.labelEn }])),
+      ...(proof === undefined ? {} : { proof }),
+      ...(body.verifyUrl === undefined ? {} : { verifyUrl: body.verifyUrl }),
+    })
+    return { id: v.licenseId, bytes: printed.pdf }
+  }
+
   function verifyPresentation(body: { url: string; audience: string; prove?: boolean }): PresentationVerdictView {
     const prove = body.prove ?? true
     const none = { license: null, type: null, issuer: null, proof: null, holderProof: null }
@@ -575,6 +646,16 @@ export function licenseApi(ctx: ModuleApiContext, clock: () => number = Date.now
       app.route<{ Body: { credential?: string; qr?: string; prove?: boolean } }>({
         ...spec('licenseVerify'),
         handler: async (request) => verify(request.body ?? {}),
+      })
+      app.route<{ Body: { credential: string; verifyUrl?: string } }>({
+        ...spec('licensePrint'),
+        handler: async (request, reply) => {
+          const pdf = await print(request.body)
+          return reply
+            .type('application/pdf')
+            .header('content-disposition', `attachment; filename="licence-${pdf.id}.pdf"`)
+            .send(pdf.bytes)
+        },
       })
       app.route<{ Body: { url: string; audience: string; prove?: boolean } }>({
         ...spec('licenseVerifyPresentation'),

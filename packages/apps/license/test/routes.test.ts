@@ -56,6 +56,34 @@ describe('licence API routes', () => {
     assert.equal(both.statusCode, 400)
   })
 
+  test('print: a valid credential gives its PDF; a tampered one a typed error', async () => {
+    const r = await env.server.inject({
+      method: 'POST',
+      url: '/v1/licenses/print',
+      payload: { credential: env.cred.credential, verifyUrl: 'http://127.0.0.1:5173/verify' },
+    })
+    assert.equal(r.statusCode, 200, r.body.slice(0, 500))
+    assert.match(String(r.headers['content-type']), /^application\/pdf/)
+    assert.match(String(r.headers['content-disposition']), new RegExp(`licence-${env.id.replaceAll('.', '\\.')}\\.pdf`))
+    assert.equal(r.rawPayload.subarray(0, 5).toString(), '%PDF-')
+    // One character of the issuer signature changed: the node refuses to print it.
+    const [jwt, ...rest] = env.cred.credential.split('~')
+    const sig = jwt!.slice(-4)
+    const bad = `${jwt!.slice(0, -4)}${sig === 'AAAA' ? 'BBBB' : 'AAAA'}~${rest.join('~')}`
+    const e = await env.server.inject({ method: 'POST', url: '/v1/licenses/print', payload: { credential: bad } })
+    assert.equal(e.statusCode, 400, e.body)
+    assert.equal((e.json() as { code: string }).code, 'LICENSE_CREDENTIAL_HASH_MISMATCH')
+    const junk = await env.server.inject({ method: 'POST', url: '/v1/licenses/print', payload: { credential: 'x' } })
+    assert.equal(junk.statusCode, 400)
+    assert.equal((junk.json() as { code: string }).code, 'LICENSE_CREDENTIAL_MALFORMED')
+    const noUrl = await env.server.inject({
+      method: 'POST',
+      url: '/v1/licenses/print',
+      payload: { credential: env.cred.credential, verifyUrl: 'javascript:alert(1)' },
+    })
+    assert.equal(noUrl.statusCode, 400)
+  })
+
   test('uses and grants only for the holder, with a fresh signature', async () => {
     const path = `/v1/licenses/${env.id}/uses`
     const ok = await env.server.inject({ method: 'GET', url: `${path}?${auth(env, path)}` })

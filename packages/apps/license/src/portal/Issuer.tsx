@@ -24,6 +24,7 @@ import { credentialFields, issueLicense, licenseTx, reissueLicense } from '../cl
 import { type License, type LicenseType, licenseApi } from './api.ts'
 import { holderAuth } from './holder.ts'
 import { tMaybe, useApp } from './messages.ts'
+import { PrintButtons } from './Print.tsx'
 import { statusTone } from './Wallet.tsx'
 
 const DAY_MS = 86_400_000
@@ -416,6 +417,19 @@ function ReasonText({ value, onChange }: { value: string; onChange: (v: string) 
   )
 }
 
+/** 下载 PDF / 打印 of an issued licence: the credential the department handed over (demo mailbox). */
+function IssuedPrint({ license: l, type }: { license: License; type: LicenseType | undefined }) {
+  const officerAuth = useOfficerAuth()
+  const { data: credential } = useLoad(
+    async () =>
+      (await mailbox.issued(l.id, officerAuth(mailboxPaths.issued(l.id), l.holder))).items.find(
+        (m) => m.licenseId === l.id,
+      )?.credential,
+    [l.id],
+  )
+  return credential === undefined ? null : <PrintButtons licenseId={l.id} credential={credential} type={type} />
+}
+
 function Manage({
   license: l,
   type,
@@ -487,6 +501,7 @@ function Manage({
   return (
     <div className="panel manage" data-testid="manage-panel">
       <div className="btn-row">
+        {l.effectiveStatus === 'active' && <IssuedPrint license={l} type={type} />}
         {active && (
           <button type="button" className="btn" data-testid="suspend" onClick={() => setDialog('suspend')}>
             {t('issuer.suspend')}

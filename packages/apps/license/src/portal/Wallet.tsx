@@ -25,6 +25,7 @@ import { fetchLicenseProof, licenseTx, type ProofMaterial, presentationUrl, sign
 import { type License, type LicenseGrant, type LicenseType, type LicenseUse, licenseApi } from './api.ts'
 import { fieldsOf, holderAuth, present, qrPayload } from './holder.ts'
 import { tMaybe, useApp } from './messages.ts'
+import { PrintButtons } from './Print.tsx'
 
 const DAY_MS = 86_400_000
 
@@ -186,6 +187,9 @@ function LicenseCard({
         >
           {t('wallet.uses')}
         </button>
+        {credential !== undefined && l.effectiveStatus === 'active' && (
+          <PrintButtons licenseId={l.id} credential={credential} type={type} />
+        )}
         {credential === undefined && (
           <span className="muted small">{lang === 'zh' ? '凭证不在本设备上' : 'credential not on this device'}</span>
         )}
