@@ -8,6 +8,7 @@ import { attestationsExtension } from './attestations.ts'
 import { evidenceExtension } from './evidence.ts'
 import type { Extension } from './extension.ts'
 import { invoiceExtension } from './invoice.ts'
+import { observersExtension } from './observers.ts'
 import { proposalEvidenceExtension } from './proposal-evidence.ts'
 import { serviceExtension } from './service.ts'
 import { timestampsExtension } from './timestamps.ts'
@@ -19,4 +20,5 @@ export const EXTENSIONS: readonly Extension[] = [
   timestampsExtension,
   attestationsExtension,
   proposalEvidenceExtension,
+  observersExtension,
 ]

@@ -174,6 +174,11 @@ export interface EventSpec {
 export interface ConsensusSource {
   validatorSetAt(height: number): ValidatorSet
   paramsAt(height: number): ChainParams
+  /**
+   * The observer nodes in force at `height` (node id, organisation, HELLO key): peers admit them
+   * like validators, but they never vote or propose. Optional: a chain without observers omits it.
+   */
+  observersAt?(height: number): { id: string; orgId: string; publicKey: Uint8Array }[]
   /** How equivocation evidence (duplicate votes or proposals) goes on chain: the module, method and encoded arguments. */
   evidenceTx(evidence: EquivocationEvidence): { module: string; method: string; args: Uint8Array }
 }

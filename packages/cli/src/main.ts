@@ -22,10 +22,12 @@ import {
   parseGenesis,
   passphraseFromEnvironment,
   readHomeInfo,
+  renewNodeCertificate,
   startNode,
 } from '@govchain/node'
 import { createClient, errorCode, isSdkError } from '@govchain/sdk'
 import { Command, CommanderError, InvalidArgumentError, Option } from 'commander'
+import { registerBackupCommands } from './commands/backup.ts'
 import { registerGatewayCommand } from './commands/gateway.ts'
 import { registerInitNodeCommand } from './commands/init-node.ts'
 import { registerVersionCommand } from './commands/version.ts'
@@ -140,6 +142,7 @@ function buildProgram(): Command {
   registerGatewayCommand(program)
   registerVersionCommand(program, out)
   registerInitNodeCommand(program, out)
+  registerBackupCommands(program, out)
 
   const node = program.command('node').description('run a node')
   node
@@ -169,6 +172,8 @@ function buildProgram(): Command {
       }
       process.on('SIGTERM', () => stop('SIGTERM'))
       process.on('SIGINT', () => stop('SIGINT'))
+      // As nginx and Prometheus do: SIGHUP reloads what can change without a restart.
+      process.on('SIGHUP', () => n.reloadCertificate())
       await waitForever()
     })
 
@@ -253,6 +258,32 @@ function buildProgram(): Command {
       else
         for (const r of rows) out(`${r.status.padEnd(9)} ${r.cert.padEnd(40)} ${r.notAfter}  ${r.daysLeft} days left`)
       if (rows.some((r) => r.status !== 'ok')) process.exitCode = 1
+    })
+
+  certs
+    .command('renew')
+    .description(
+      "issue the node a new TLS certificate and key from its organisation's CA (same node id and host names); " +
+        'a running node loads them without a restart (it watches keys/tls.crt; SIGHUP also reloads)',
+    )
+    .requiredOption('--home <dir>', 'node home')
+    .option('--days <n>', 'validity of the new certificate in days', parseIntArg('--days', 1, 3650), 825)
+    .option(
+      '--ca-dir <dir>',
+      "folder with the organisation's ca.crt and ca.key (default: DIR/orgs/<org> of govchain init)",
+    )
+    .option('--json', 'print JSON')
+    .action(async (o: { home: string; days: number; caDir?: string; json?: boolean }) => {
+      const info = readHomeInfo(o.home)
+      const passphrase = info.config.dev === true ? undefined : await passphraseToOpen('the CA and TLS keys')
+      const renewed = renewNodeCertificate(info, {
+        validityDays: o.days,
+        ...(o.caDir === undefined ? {} : { caDir: o.caDir }),
+        ...(passphrase === undefined ? {} : { passphrase }),
+      })
+      if (o.json) return out(JSON.stringify(renewed, null, 2))
+      out(`renewed ${renewed.path}: serial ${renewed.serial}, valid until ${renewed.notAfter}`)
+      out('a running node loads it within a second (see its log: "TLS certificate reloaded")')
     })
 
   const keys = program.command('keys').description('key files')

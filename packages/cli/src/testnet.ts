@@ -21,7 +21,8 @@ import { type Client, createClient } from '@govchain/sdk'
 const BIN = fileURLToPath(new URL('../bin/govchain.js', import.meta.url))
 /** Log chunks kept in memory per node (the whole log also goes to DIR/<name>.log). */
 const LOG_CHUNKS_MAX = 2000
-const START_TIMEOUT_MS = 30_000
+/** How long a node may take to answer after it is spawned; GOVCHAIN_TESTNET_START_MS raises it on a loaded machine. */
+const START_TIMEOUT_MS = Number(process.env.GOVCHAIN_TESTNET_START_MS ?? 60_000)
 
 export interface TestNetwork {
   dir: string
@@ -198,6 +199,25 @@ export async function startNetwork(opts: StartNetworkOptions): Promise<TestNetwo
     logOf: (name) => (logs.get(name) ?? []).join(''),
     unexpectedExits: () => [...unexpected],
   }
+}
+
+/**
+ * Runs the govchain CLI (from source in a checkout) against a node, or nodes to fail over
+ * (comma-separated URLs); resolves with its exit code and output.
+ */
+export function runCli(urls: string, args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
+  return new Promise((resolve) => {
+    const child = spawn(process.execPath, [BIN, ...args], { env: { ...process.env, GOVCHAIN_NODES: urls } })
+    let stdout = ''
+    let stderr = ''
+    child.stdout.on('data', (c: Buffer) => {
+      stdout += c.toString()
+    })
+    child.stderr.on('data', (c: Buffer) => {
+      stderr += c.toString()
+    })
+    child.on('exit', (code) => resolve({ code: code ?? -1, stdout, stderr }))
+  })
 }
 
 export function sleep(ms: number): Promise<void> {

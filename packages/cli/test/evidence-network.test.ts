@@ -10,37 +10,21 @@
  * fails with its code.
  */
 import assert from 'node:assert/strict'
-import { execFileSync, spawn } from 'node:child_process'
+import { execFileSync } from 'node:child_process'
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { after, before, describe, test } from 'node:test'
-import { fileURLToPath } from 'node:url'
 import jsQRModule from 'jsqr'
 import { PNG } from 'pngjs'
 import { makeOpensslTsa, serveTsa } from '../../apps/evidence/test/tsa-fixture.ts'
-import { startNetwork, type TestNetwork, waitUntil } from '../src/testnet.ts'
+import { runCli, startNetwork, type TestNetwork, waitUntil } from '../src/testnet.ts'
 
 // jsqr is CommonJS: Node's ESM interop may hand over a namespace rather than the function.
 type JsQr = typeof import('jsqr').default
 const jsQR: JsQr = ((jsQRModule as unknown as { default?: JsQr }).default ?? jsQRModule) as JsQr
 
-const BIN = fileURLToPath(new URL('../bin/govchain.js', import.meta.url))
-
-function cli(url: string, args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  return new Promise((resolve) => {
-    const child = spawn(process.execPath, [BIN, ...args], { env: { ...process.env, GOVCHAIN_NODE: url } })
-    let stdout = ''
-    let stderr = ''
-    child.stdout.on('data', (c: Buffer) => {
-      stdout += c.toString()
-    })
-    child.stderr.on('data', (c: Buffer) => {
-      stderr += c.toString()
-    })
-    child.on('exit', (code) => resolve({ code: code ?? -1, stdout, stderr }))
-  })
-}
+const cli = runCli
 
 describe('e-evidence through the CLI on a 4-validator network (gm)', { timeout: 480_000 }, () => {
   let net: TestNetwork

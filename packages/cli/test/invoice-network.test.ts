@@ -8,40 +8,24 @@
  * the file in its QR: read back from the rendered page, it checks valid (verify --qr).
  */
 import assert from 'node:assert/strict'
-import { execFileSync, spawn } from 'node:child_process'
+import { execFileSync } from 'node:child_process'
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { after, before, describe, test } from 'node:test'
-import { fileURLToPath } from 'node:url'
 import { demoCreditCode, encode, getSuite, toHex } from '@govchain/core'
 import { CreateDidArgs, deriveDid } from '@govchain/identity/schema'
 import { buildTx } from '@govchain/sdk'
 import jsQRModule from 'jsqr'
 import { PNG } from 'pngjs'
-import { startNetwork, type TestNetwork, waitUntil } from '../src/testnet.ts'
+import { runCli, startNetwork, type TestNetwork, waitUntil } from '../src/testnet.ts'
 
 const suite = getSuite('intl')
 // jsqr is CommonJS: Node's ESM interop may hand over a namespace rather than the function.
 type JsQr = typeof import('jsqr').default
 const jsQR: JsQr = ((jsQRModule as unknown as { default?: JsQr }).default ?? jsQRModule) as JsQr
 
-const BIN = fileURLToPath(new URL('../bin/govchain.js', import.meta.url))
-
-function cli(url: string, args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  return new Promise((resolve) => {
-    const child = spawn(process.execPath, [BIN, ...args], { env: { ...process.env, GOVCHAIN_NODE: url } })
-    let stdout = ''
-    let stderr = ''
-    child.stdout.on('data', (c: Buffer) => {
-      stdout += c.toString()
-    })
-    child.stderr.on('data', (c: Buffer) => {
-      stderr += c.toString()
-    })
-    child.on('exit', (code) => resolve({ code: code ?? -1, stdout, stderr }))
-  })
-}
+const cli = runCli
 
 describe('e-invoices through the CLI on a 4-validator network (intl)', { timeout: 480_000 }, () => {
   let net: TestNetwork

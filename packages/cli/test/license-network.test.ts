@@ -5,12 +5,11 @@
  * verifies the QR payload offline against the cached validator set, with no node reachable.
  */
 import assert from 'node:assert/strict'
-import { execFileSync, spawn } from 'node:child_process'
+import { execFileSync } from 'node:child_process'
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { after, before, describe, test } from 'node:test'
-import { fileURLToPath } from 'node:url'
 import { encode, getSuite } from '@govchain/core'
 import { CreateDidArgs, deriveDid } from '@govchain/identity/schema'
 import { printLicensePdf } from '@govchain/license/cli'
@@ -30,30 +29,14 @@ import {
 import jsQRModule from 'jsqr'
 import { PNG } from 'pngjs'
 import { seedLicenseDemo } from '../src/demo/license.ts'
-import { startNetwork, type TestNetwork, waitUntil } from '../src/testnet.ts'
+import { runCli, startNetwork, type TestNetwork, waitUntil } from '../src/testnet.ts'
 
 const suite = getSuite('intl')
 // jsqr is CommonJS: Node's ESM interop may hand over a namespace rather than the function.
 type JsQr = typeof import('jsqr').default
 const jsQR: JsQr = ((jsQRModule as unknown as { default?: JsQr }).default ?? jsQRModule) as JsQr
 
-const BIN = fileURLToPath(new URL('../bin/govchain.js', import.meta.url))
-
-/** Runs the govchain CLI against a node; resolves with its exit code and output. */
-function cli(url: string, args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  return new Promise((resolve) => {
-    const child = spawn(process.execPath, [BIN, ...args], { env: { ...process.env, GOVCHAIN_NODE: url } })
-    let stdout = ''
-    let stderr = ''
-    child.stdout.on('data', (c: Buffer) => {
-      stdout += c.toString()
-    })
-    child.stderr.on('data', (c: Buffer) => {
-      stderr += c.toString()
-    })
-    child.on('exit', (code) => resolve({ code: code ?? -1, stdout, stderr }))
-  })
-}
+const cli = runCli
 
 describe('electronic licences on a 4-validator network (intl)', { timeout: 240_000 }, () => {
   let net: TestNetwork

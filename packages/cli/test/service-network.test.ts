@@ -9,13 +9,11 @@
  * beside each access; and another officer of housing cannot pull the case's data.
  */
 import assert from 'node:assert/strict'
-import { spawn } from 'node:child_process'
 import { randomBytes } from 'node:crypto'
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { after, before, describe, it } from 'node:test'
-import { fileURLToPath } from 'node:url'
 import { encode, getSuite, toHex } from '@govchain/core'
 import { gatewayDir, issueSubjectCredential, loadGatewayHome } from '@govchain/gateway'
 import { AddOfficerArgs, CreateDidArgs, deriveDid } from '@govchain/identity/schema'
@@ -25,29 +23,16 @@ import { gatewayLocalMessage } from '@govchain/sharing/schema'
 import { type GatewayProcess, startGatewayProcess } from '../src/demo/gateway-procs.ts'
 import { GZF_ITEM, seedServiceDemo } from '../src/demo/service.ts'
 import { type SharingDemo, seedSharingDemo } from '../src/demo/sharing.ts'
-import { reserveGatewayPorts, startNetwork, type TestNetwork, waitUntil } from '../src/testnet.ts'
+import { reserveGatewayPorts, runCli, startNetwork, type TestNetwork, waitUntil } from '../src/testnet.ts'
 
 const suite = getSuite('gm')
-const BIN = fileURLToPath(new URL('../bin/govchain.js', import.meta.url))
 let net: TestNetwork
 let demo: SharingDemo
 let tmp: string
 const gateways: Record<string, GatewayProcess> = {}
 
 function cli(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  const url = net.net.nodes.map((n) => n.apiUrl).join(',')
-  return new Promise((resolve) => {
-    const child = spawn(process.execPath, [BIN, ...args], { env: { ...process.env, GOVCHAIN_NODES: url } })
-    let stdout = ''
-    let stderr = ''
-    child.stdout.on('data', (c: Buffer) => {
-      stdout += c.toString()
-    })
-    child.stderr.on('data', (c: Buffer) => {
-      stderr += c.toString()
-    })
-    child.on('exit', (code) => resolve({ code: code ?? -1, stdout, stderr }))
-  })
+  return runCli(net.net.nodes.map((n) => n.apiUrl).join(','), args)
 }
 
 async function api<T>(path: string, body?: unknown): Promise<{ status: number; json: T }> {

@@ -145,6 +145,14 @@ export const ERROR_CATALOGUE = {
   NODE_NOT_VALIDATOR: { http: 400, message: 'this node is not in the validator set' },
   NODE_UNREACHABLE: { http: 503, message: 'node did not answer' },
   TX_TIMEOUT: { http: 504, message: 'transaction was not committed in time' },
+  // backup and restore (node/backup.ts; docs/adr/0027-backup-and-restore.md)
+  BACKUP_EXISTS: { http: 409, message: 'the backup file exists; it is never overwritten' },
+  BACKUP_INVALID: {
+    http: 400,
+    message: 'not a govchain backup: not a tar archive, truncated, or its manifest is missing or malformed',
+  },
+  BACKUP_CHECKSUM: { http: 400, message: 'a file in the backup does not match the size or hash in its manifest' },
+  BACKUP_FOREIGN: { http: 409, message: 'the backup is of another chain or another node than the target home' },
   // local test networks and the node benchmark (packages/cli/src/testnet.ts, packages/cli/bench)
   TESTNET_TIMEOUT: { http: 504, message: 'the local network did not reach the expected state in time' },
 } as const satisfies Record<string, { http: number; message: string }>

@@ -314,7 +314,8 @@ describe('package boundaries', () => {
     )
     assert.deepEqual(offences, [])
     const pageFiles = readdirSync(join(portalSrc, 'pages')).sort()
-    assert.deepEqual(pageFiles, ['Block.tsx', 'Explorer.tsx', 'Home.tsx', 'Login.tsx'])
+    // The chain-level pages only: blocks, explorer, home, login and the operations console.
+    assert.deepEqual(pageFiles, ['Block.tsx', 'Explorer.tsx', 'Home.tsx', 'Login.tsx', 'Ops.tsx'])
     assert.match(readFileSync(join(portalSrc, 'composition.ts'), 'utf8'), /from '@govchain\/distribution\/portal'/)
     // The kit sits below the applications: it names none of them, nor the SDK that re-exports them.
     const kit = sources(join(root, 'packages/portal-kit/src')).flatMap((file) =>

@@ -87,6 +87,12 @@ export class NodeChain {
   nextValidatorSetHash: Uint8Array
   /** Chain parameters in force at the next height (governance may change them). */
   chainParams: Genesis['params']
+  /**
+   * Observer nodes in force at the next height or the one after (governance registers them): peers
+   * admit them, they never vote. `observersKey` changes whenever the list does.
+   */
+  private observers: { id: string; publicKey: Uint8Array }[] = []
+  private observersKey = ''
   /** Monotonic time (clock.monotonicMs) of the latest commit, or of the start. */
   lastProgressMs = 0
   readonly cache = new ExecutionCache(32)
@@ -141,6 +147,14 @@ export class NodeChain {
     )
   }
 
+  /** A registered validator or observer of this height or the next, with the key registered for it. */
+  isRegisteredPeer(peer: { nodeId: string; publicKey: Uint8Array }): boolean {
+    return (
+      this.isRegisteredValidator(peer) ||
+      this.observers.some((o) => o.id === peer.nodeId && equalBytes(o.publicKey, peer.publicKey))
+    )
+  }
+
   /**
    * The consensus source (the module providing `consensus`, e.g. governance) over the committed
    * state of `height` (the latest when omitted).
@@ -190,6 +204,8 @@ export class NodeChain {
     this.nextVset = gov.validatorSetAt(h + 2)
     this.nextValidatorSetHash = hashValidatorSet(this.suite, this.nextVset)
     this.chainParams = gov.paramsAt(h + 1)
+    this.observers = [...(gov.observersAt?.(h + 1) ?? []), ...(gov.observersAt?.(h + 2) ?? [])]
+    this.observersKey = this.observers.map((o) => `${o.id}:${toHex(o.publicKey)}`).join(' ')
     if (changed) {
       this.parts.logger.info(
         { height: h + 1, validators: current.validators.map((v) => `${v.id}:${v.votingPower}`).join(' ') },
@@ -319,12 +335,13 @@ export class NodeChain {
     // Governance: the sets of the next heights come from the state just committed; the p2p layer
     // follows (trusted CAs when organisations changed, connections of nodes no longer in the set
     // closed).
-    const setsBefore = toHex(this.validatorSetHash) + toHex(this.nextValidatorSetHash)
+    const sets = () => toHex(this.validatorSetHash) + toHex(this.nextValidatorSetHash) + this.observersKey
+    const setsBefore = sets()
     this.refreshValidatorSets()
     const governed = execution.results.some((r) =>
       r.events.some((e) => this.trustEventPrefixes.some((p) => e.type.startsWith(p))),
     )
-    if (governed || setsBefore !== toHex(this.validatorSetHash) + toHex(this.nextValidatorSetHash)) this.refreshTrust()
+    if (governed || setsBefore !== sets()) this.refreshTrust()
     this.markProgress()
     const committed: CommittedBlock = { block, hash, execution, txHashes, synced, startedMs: started }
     for (const l of this.listeners) l(committed)

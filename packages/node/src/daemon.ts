@@ -13,6 +13,8 @@
  * Nothing here reads the platform's clock or randomness: the reactors get `clock` and `random`.
  */
 
+import { type FSWatcher, readFileSync, watch } from 'node:fs'
+import { join } from 'node:path'
 import {
   blockHash,
   chainModules,
@@ -60,7 +62,7 @@ import type {
 } from './api/backend.ts'
 import { type ApiServer, createApiServer, type ModuleApiContext } from './api/index.ts'
 import { type CommittedBlock, NodeChain } from './chain.ts'
-import { type Clock, type RandomSource, systemClock, systemRandom } from './clock.ts'
+import { type Clock, type RandomSource, systemClock, systemRandom, type TimerHandle } from './clock.ts'
 import type { NodeHome } from './home.ts'
 import { createLogger, type Logger } from './log.ts'
 import { committedSenderState, Mempool } from './mempool/index.ts'
@@ -69,6 +71,7 @@ import { BlockSyncReactor } from './reactors/block-sync.ts'
 import { ConsensusReactor } from './reactors/consensus.ts'
 import { MempoolReactor } from './reactors/mempool.ts'
 import type { Reactor } from './reactors/reactor.ts'
+import { SigningFence } from './signing-fence.ts'
 import { CHANNEL, PRIORITY_CHANNELS } from './wire.ts'
 
 const SUBSCRIBERS_MAX = 1024
@@ -109,6 +112,9 @@ export interface NodeOptions {
    */
   p2p?: P2P
 }
+
+/** A renewal writes the key, then the certificate: reload once the folder has been quiet this long. */
+const CERT_RELOAD_DEBOUNCE_MS = 500
 
 function apiEvent(e: TxEvent): ApiTxEvent {
   const dot = e.type.indexOf('.')
@@ -154,6 +160,10 @@ export class GovchainNode implements NodeApiBackend {
   private api: ApiServer | undefined
   private readonly subscribers = new Set<(e: ChainEvent) => void>()
   private stopped = false
+  private certWatcher: FSWatcher | undefined
+  /** Set when this home was restored from a backup and may not sign yet (signing-fence.ts). */
+  private readonly signingFence: SigningFence | undefined
+  private fenceTimer: TimerHandle | undefined
 
   constructor(private readonly opts: NodeOptions) {
     const { home } = opts
@@ -168,6 +178,7 @@ export class GovchainNode implements NodeApiBackend {
     this.metrics = new NodeMetrics({ labels: { node: this.nodeId } })
     this.metrics.setCertificates(certificateExpiries(home.tls.certPem, home.trustedCaPems), () => this.clock.nowMs())
     this.params = { ...DEFAULT_EXECUTION_PARAMS, maxTxValidityBlocks: home.genesis.params.maxTxValidityBlocks }
+    this.signingFence = SigningFence.load(home.home)
 
     this.store =
       opts.store ??
@@ -226,6 +237,7 @@ export class GovchainNode implements NodeApiBackend {
       validatorKey: home.validatorKey,
       submitTx: (bytes) => this.submitTx(bytes),
       onFatal: (e) => this.fatal(e),
+      ...(this.signingFence === undefined ? {} : { signingFence: this.signingFence }),
     })
     this.blockSyncReactor = new BlockSyncReactor({
       ...common,
@@ -260,9 +272,9 @@ export class GovchainNode implements NodeApiBackend {
         priorityChannels: PRIORITY_CHANNELS,
         channels: Object.values(CHANNEL),
         getLatestHeight: () => this.store.latestHeight(),
-        // Only the nodes of the validators of this height or the next (governance changes the set),
-        // with the key registered for them: a removed validator's node is refused.
-        isPeerAllowed: (peer) => this.chain.isRegisteredValidator(peer),
+        // Only the nodes of the validators and observers of this height or the next (governance
+        // registers them), with the key registered for them: a removed one's node is refused.
+        isPeerAllowed: (peer) => this.chain.isRegisteredPeer(peer),
         // Registered validators keep their slots however many strangers connect (issue 13).
         isReservedPeer: (peer) => this.chain.isRegisteredValidator(peer),
       },
@@ -338,19 +350,90 @@ export class GovchainNode implements NodeApiBackend {
     this.mempoolReactor.reloadJournal()
     this.chain.markProgress()
     this.consensusReactor.start()
+    this.watchCertificate()
+    this.watchSigningFence()
     return { apiUrl: this.apiUrl, p2pAddress: this.p2pAddress }
+  }
+
+  /**
+   * Loads the home's TLS certificate and key again (after `govchain certs renew`, or on SIGHUP):
+   * the transport presents the new certificate to new connections and the expiry metric follows.
+   * A pair that does not load (half-written, foreign, mismatched) changes nothing and is reported.
+   */
+  reloadCertificate(): { ok: true; notAfterMs: number } | { ok: false; code: string; message: string } {
+    const { home } = this.opts
+    if (home.readTls === undefined) return { ok: false, code: 'INVALID_ARGUMENT', message: 'no home folder to read' }
+    try {
+      const tls = home.readTls()
+      this.p2p.setOwnCertificate(tls.certPem, tls.keyPem)
+      const expiries = certificateExpiries(tls.certPem, home.trustedCaPems)
+      this.metrics.setCertificates(expiries, () => this.clock.nowMs())
+      const notAfterMs = expiries.find((c) => c.cert === 'node-tls')?.notAfterMs ?? 0
+      this.logger.info({ notAfterMs }, 'TLS certificate reloaded')
+      return { ok: true, notAfterMs }
+    } catch (e) {
+      const code = isGovchainError(e) ? e.code : 'PKI_INVALID_CERTIFICATE'
+      const message = e instanceof Error ? e.message : String(e)
+      this.logger.warn({ code, err: message }, 'TLS certificate not reloaded; keeping the current one')
+      return { ok: false, code, message }
+    }
+  }
+
+  /** Reloads the certificate when keys/tls.crt changes (renewal without a restart); debounced. */
+  private watchCertificate(): void {
+    const { home } = this.opts
+    if (home.readTls === undefined || this.opts.p2p !== undefined) return
+    let timer: TimerHandle | undefined
+    let last = ''
+    try {
+      last = readFileSync(join(home.home, 'keys', 'tls.crt'), 'utf8')
+      this.certWatcher = watch(join(home.home, 'keys'), () => {
+        this.clock.clearTimer(timer)
+        timer = this.clock.setTimer(CERT_RELOAD_DEBOUNCE_MS, () => {
+          if (this.stopped) return
+          let now = ''
+          try {
+            now = readFileSync(join(home.home, 'keys', 'tls.crt'), 'utf8')
+          } catch {
+            return
+          }
+          if (now === last) return
+          if (this.reloadCertificate().ok) last = now
+        })
+      })
+      this.certWatcher.unref()
+    } catch (e) {
+      this.logger.warn({ err: String(e) }, 'not watching the TLS certificate for renewal')
+    }
   }
 
   async stop(): Promise<void> {
     if (this.stopped) return
     this.stopped = true
+    this.certWatcher?.close()
     // Consensus first (no more timeouts or proposals), then the mempool hands its last
     // admissions to the peers, then sync; the transport closes after the API drained.
     for (const r of this.reactors) r.stop()
+    this.clock.clearTimer(this.fenceTimer)
     await this.api?.close()
     await this.p2p.close()
     await this.store.close()
     this.logger.info({}, 'node stopped')
+  }
+
+  /** Until a restored home's fence resolves, looks every second whether the node has caught up. */
+  private watchSigningFence(): void {
+    const fence = this.signingFence
+    if (fence === undefined || fence.state.state === 'resolved') return
+    this.logger.warn(fence.state, 'restored from a backup: not signing until caught up with the peers')
+    const look = (): void => {
+      this.fenceTimer = undefined
+      if (this.stopped) return
+      const from = fence.observe(this.store.latestHeight(), this.blockSyncReactor.bestHeight(), this.p2p.peers().length)
+      if (from !== undefined) this.logger.warn(fence.state, `signing fence resolved: signing again from height ${from}`)
+      else this.fenceTimer = this.clock.setTimer(1000, look)
+    }
+    look()
   }
 
   private fatal(e: unknown): void {

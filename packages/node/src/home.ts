@@ -15,7 +15,8 @@
  * (`--dev`), encrypted: suite keys as keystores, PEM keys as PKCS#8 EncryptedPrivateKeyInfo
  * (key-file.ts in @govchain/app; docs/adr/0023-key-custody.md).
  */
-import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
+import { X509Certificate } from 'node:crypto'
+import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs'
 import { join, resolve } from 'node:path'
 import {
   DEFAULT_PARAMS,
@@ -402,6 +403,11 @@ export interface NodeHome {
   tls: { certPem: string; keyPem: string }
   trustedCaPems: string[]
   dataDir: string
+  /**
+   * Reads keys/tls.{crt,key} again (a renewal, `govchain certs renew`), opening the key as at
+   * start. Absent for homes built in memory (tests).
+   */
+  readTls?: () => { certPem: string; keyPem: string }
 }
 
 /** A node home without its keys: what tools that only read it need (no passphrase asked). */
@@ -452,10 +458,15 @@ export function loadHome(homeDir: string, opts: { passphrase?: string } = {}): N
       `validator key suite ${validatorKey.suite} differs from the chain's ${genesis.suite}`,
     )
   }
+  const readTls = () => ({
+    certPem: readFileSync(join(home, 'keys', 'tls.crt'), 'utf8'),
+    keyPem: readPemKey(join(home, 'keys', 'tls.key'), keyOpts),
+  })
   return {
     ...info,
     validatorKey,
     tls: { certPem: info.tls.certPem, keyPem: readPemKey(join(home, 'keys', 'tls.key'), keyOpts) },
+    readTls,
   }
 }
 
@@ -574,4 +585,55 @@ export async function addNodeHome(opts: AddNodeHomeOptions): Promise<AddedNodeHo
     operatorKeyPath,
     validatorPublicKey: validatorKey.publicKey,
   }
+}
+
+export interface RenewedCertificate {
+  path: string
+  serial: string
+  notAfter: string
+}
+
+/**
+ * `govchain certs renew`: a new TLS key and certificate for the node from its organisation's CA,
+ * with the node id, organisation and host names of the current one. Written key first, then the
+ * certificate, each through a temporary file and a rename, so that a running node (which reloads
+ * on a change of tls.crt) never reads half a file; the key is encrypted as the home keeps keys.
+ * Throws HOME_NOT_FOUND, KEY_PASSPHRASE_MISSING, KEYSTORE_WRONG_PASSPHRASE, PKI_* codes.
+ */
+export function renewNodeCertificate(
+  info: NodeHomeInfo,
+  opts: { validityDays: number; caDir?: string; passphrase?: string; now?: Date },
+): RenewedCertificate {
+  const custody: KeyCustody = keyCustody(info.config.dev === true, opts.passphrase)
+  const keyOpts = custody.dev ? {} : { passphrase: custody.passphrase, allowPlain: false }
+  const caDir = opts.caDir ?? resolve(info.home, '..', '..', 'orgs', info.config.orgId)
+  let caCertPem: string
+  try {
+    caCertPem = readFileSync(join(caDir, 'ca.crt'), 'utf8')
+  } catch {
+    throw new GovchainError('HOME_NOT_FOUND', `no ca.crt in ${caDir}: give --ca-dir (the organisation's CA folder)`)
+  }
+  const ca = { certPem: caCertPem, keyPem: readPemKey(join(caDir, 'ca.key'), keyOpts) }
+  const current = new X509Certificate(info.tls.certPem)
+  const hosts = (current.subjectAltName ?? '')
+    .split(', ')
+    .flatMap((e) => (e.startsWith('DNS:') ? [e.slice(4)] : e.startsWith('IP Address:') ? [e.slice(11)] : []))
+  const next = issueNodeCert(ca, {
+    nodeId: info.config.nodeId,
+    orgId: info.config.orgId,
+    hosts,
+    validityDays: opts.validityDays,
+    ...(opts.now === undefined ? {} : { now: opts.now }),
+  })
+  const keys = join(info.home, 'keys')
+  const keyTmp = join(keys, '.tls.key.new')
+  const certTmp = join(keys, '.tls.crt.new')
+  rmSync(keyTmp, { force: true })
+  rmSync(certTmp, { force: true })
+  writePemKey(keyTmp, next.keyPem, custody)
+  writeFileSync(certTmp, next.certPem)
+  renameSync(keyTmp, join(keys, 'tls.key'))
+  renameSync(certTmp, join(keys, 'tls.crt'))
+  const x = new X509Certificate(next.certPem)
+  return { path: join(keys, 'tls.crt'), serial: x.serialNumber, notAfter: new Date(x.validTo).toISOString() }
 }

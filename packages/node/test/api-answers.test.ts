@@ -218,6 +218,32 @@ describe('answers validate against their schemas (recorded chain)', () => {
     assert.ok(v.validators.length > 0)
   })
 
+  it('governance: the observers extension registered two observer nodes by vote and removed one', async () => {
+    const { recording } = h
+    const fromHeight = (id: string) => {
+      const event = recording.blocks
+        .flatMap((b) => b.txs.flatMap((t) => t.events))
+        .map((e) => ({ type: e.type, a: Object.fromEntries(e.attributes) }))
+        .find((e) => e.type === 'governance.proposal' && e.a.id === id && e.a.status === 'passed')
+      return Number(event!.a.fromHeight)
+    }
+    const o = (await h.call('governanceObservers', '/v1/governance/observers')).body as Json
+    const proposals = (await h.call('governanceListProposals', '/v1/proposals')).body as Json
+    const byTitle = (title: string) => String(proposals.proposals.find((p: Json) => p.title === title).id)
+    const added = fromHeight(byTitle('observers for the court and the audit office'))
+    const removed = fromHeight(byTitle('remove the audit observer'))
+    assert.deepEqual(
+      o.observers.map((x: Json) => [x.id, x.orgId, x.fromHeight, x.removedFromHeight, x.active, x.publicKey.length]),
+      [
+        ['court-observer', 'police', added, null, true, 64],
+        ['audit-observer', 'tax', added, removed, false, 64],
+      ],
+    )
+    // An observer is never in the validator set.
+    const v = (await h.call('governanceValidators', '/v1/governance/validators')).body as Json
+    assert.ok(!v.validators.some((x: Json) => x.id.endsWith('-observer')))
+  })
+
   it('governance: every recorded equivocation, vote and proposal, is served by the evidence route', async () => {
     const recorded = h.recording.blocks.flatMap((b) =>
       b.txs.flatMap((t) =>

@@ -84,6 +84,7 @@ export class MemoryNetwork {
       removePeer: () => {},
       disconnect: (peerId) => this.unlink(nodeId, peerId),
       setTrustedCAs: () => {},
+      setOwnCertificate: () => {},
       recheckPeers: () => {},
       stats: () => ({ peers: me.links.size }) as P2PStats,
       close: async () => {

@@ -235,6 +235,13 @@ export interface P2P {
   disconnect(peerId: string, reason?: CloseReason): void
   /** Replaces the trusted organisation CAs; closes connections whose certificate no longer chains to one. */
   setTrustedCAs(pems: readonly string[]): void
+  /**
+   * Replaces our own TLS certificate and key (a renewal): new connections, inbound and outbound,
+   * present it; open ones keep theirs. The certificate must be a node certificate for our node id,
+   * chain to a trusted CA and match the key (else PKI_INVALID_CERTIFICATE / PKI_INVALID_KEY, and
+   * nothing changes).
+   */
+  setOwnCertificate(certPem: string, keyPem: string): void
   /** Re-runs isPeerAllowed on every open connection and closes the refused ones (after governance changes). */
   recheckPeers(): void
   stats(): P2PStats
@@ -472,7 +479,7 @@ export function createP2P(opts: P2POptions, components: P2PComponents): P2P {
       : channelSet(opts.channels, 'channels')
 
   let trusted: TrustedCA[] = loadTrustedCAs(opts.tls.trustedCAPems)
-  const tlsBase = {
+  let tlsBase = {
     key: opts.tls.keyPem,
     cert: opts.tls.certPem,
     minVersion: 'TLSv1.3' as const,
@@ -1316,6 +1323,30 @@ export function createP2P(opts: P2POptions, components: P2PComponents): P2P {
     disconnect(peerId, reason = 'LOCAL_CLOSE') {
       const conn = active.get(peerId)
       if (conn !== undefined) closeConn(conn, reason, 'disconnect requested')
+    },
+
+    setOwnCertificate(certPem, keyPem) {
+      const id = parsePeerIdentity(certPem)
+      if (id.role !== 'node' || id.nodeId !== opts.nodeId || id.orgId !== own.orgId) {
+        throw new GovchainError(
+          'PKI_INVALID_CERTIFICATE',
+          `the new certificate is for ${id.role} ${id.orgId}/${id.nodeId}, not node ${own.orgId}/${opts.nodeId}`,
+        )
+      }
+      verifyCertificateChain(certPem, trusted)
+      const nextBase = { ...tlsBase, cert: certPem, key: keyPem }
+      const opt = { ...nextBase, ca: trusted.map((c) => c.pem) }
+      let nextClient: tls.SecureContext
+      try {
+        // Fails when the key is not the certificate's (OpenSSL checks the pair).
+        nextClient = tls.createSecureContext(opt)
+      } catch (e) {
+        throw new GovchainError('PKI_INVALID_KEY', `TLS key or certificate rejected: ${(e as Error).message}`)
+      }
+      tlsServer?.setSecureContext(opt)
+      clientContext = nextClient
+      tlsBase = nextBase
+      log.info({ nodeId: id.nodeId }, 'p2p TLS certificate replaced')
     },
 
     setTrustedCAs(pems) {

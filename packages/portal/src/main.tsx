@@ -11,6 +11,7 @@ import { BlockPage, TxPage } from './pages/Block.tsx'
 import { ExplorerPage } from './pages/Explorer.tsx'
 import { HomePage } from './pages/Home.tsx'
 import { LoginPage } from './pages/Login.tsx'
+import { OpsPage } from './pages/Ops.tsx'
 import './styles.css'
 
 function route(path: string): ReactNode {
@@ -22,6 +23,7 @@ function route(path: string): ReactNode {
   const tx = /^\/explorer\/tx\/([0-9a-fA-F]{64})$/.exec(p)
   if (tx !== null) return <TxPage hash={tx[1]!.toLowerCase()} />
   if (p === '/login') return <LoginPage />
+  if (p === '/ops') return <OpsPage />
   const app = matchPage(APP_PAGES, p)
   if (app !== undefined) {
     const Page = app.page.component
@@ -38,6 +40,10 @@ function Shell() {
     { to: '/', label: t('nav.home') },
     ...navPages(APP_PAGES, identity).map((p) => ({ to: p.path as string, label: text(p.nav!.label) })),
     { to: '/explorer', label: t('nav.explorer') },
+    // The operations console: for a department's administrators.
+    ...(identity?.kind === 'officer' && (identity.roles ?? []).includes('admin')
+      ? [{ to: '/ops', label: t('nav.ops') }]
+      : []),
   ]
   const active = (to: string) => (to === '/' ? path === '/' : path === to || path.startsWith(`${to}/`))
   return (

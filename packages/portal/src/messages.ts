@@ -8,6 +8,7 @@ import { type Messages, withMessages } from '@govchain/portal-kit'
 const PORTAL_MESSAGES = {
   'nav.home': ['首页', 'Home'],
   'nav.explorer': ['区块浏览器', 'Explorer'],
+  'nav.ops': ['运维监控', 'Operations'],
   'home.welcome': ['欢迎使用政务区块链服务平台', 'Welcome to the government blockchain service platform'],
   'home.lead': [
     '各部门共同维护的联盟链：证照一次签发、处处可验；部门间数据依授权共享、每次使用全程留痕；公众可查询自己数据的每一次被使用。',
@@ -86,6 +87,26 @@ const PORTAL_MESSAGES = {
   'tx.index': ['序号', 'Index'],
   'tx.code': ['结果码', 'Result code'],
   'tx.events': ['事件', 'Events'],
+  'ops.title': ['运维监控', 'Operations'],
+  'ops.adminOnly': [
+    '运维监控仅对部门管理员开放，请以管理员身份登录。',
+    'The operations console is for department administrators: log in as one.',
+  ],
+  'ops.nodes': ['节点状态', 'Nodes'],
+  'ops.col.cert': ['TLS 证书', 'TLS certificate'],
+  'ops.daysLeft': ['剩余 {days} 天', '{days} days left'],
+  'ops.members': ['验证节点与观察节点', 'Validators and observers'],
+  'ops.validator': ['验证节点', 'Validator'],
+  'ops.observer': ['观察节点', 'Observer'],
+  'ops.power': ['投票权 {power}', 'voting power {power}'],
+  'ops.noObservers': ['尚无登记的观察节点', 'No observer is registered'],
+  'ops.gateways': ['部门数据网关', 'Data gateways'],
+  'ops.noGateways': ['未配置数据网关', 'No data gateway is configured'],
+  'ops.resources': ['{count} 个数据资源', '{count} resources'],
+  'ops.refusals': ['被拒绝的交易（自节点启动）', 'Refused transactions (since each node started)'],
+  'ops.noRefusals': ['没有被拒绝的交易', 'No transaction has been refused'],
+  'ops.col.reason': ['原因代码', 'Code'],
+  'ops.col.count': ['次数', 'Count'],
 } as const satisfies Messages
 
 export const { useApp } = withMessages(PORTAL_MESSAGES)

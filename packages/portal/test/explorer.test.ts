@@ -75,3 +75,44 @@ test('block detail verifies the commit certificate in the browser; tx detail sho
   await page.getByTestId('lang-switch').click()
   assert.deepEqual(f.pageErrors, [])
 })
+
+test('operations console: an administrator sees nodes, certificates, members, gateways and refusals', async () => {
+  const { page, net } = f
+  const market = net.net.nodes[0]!
+  const client = net.clients[market.name]!
+  const status = await client.status()
+  // A transaction for another chain is refused at admission: the console counts it by code.
+  const { getSuite } = await import('@govchain/sdk')
+  const foreign = anchorPut({
+    suite: getSuite('gm'),
+    chainId: 'another-chain',
+    privateKey: net.keys[market.orgId]!.privateKey,
+    hash: new Uint8Array(32).fill(9),
+    kind: 'contract',
+    validUntilHeight: status.height + 100,
+  })
+  await assert.rejects(client.submitTx(foreign.bytes))
+
+  // Not for citizens: the page says who it is for, and the navigation has no entry.
+  await page.goto(`${f.portal.url}/ops`)
+  await page.getByTestId('ops-admin-only').waitFor()
+  assert.equal(await page.getByTestId('nav-ops').count(), 0)
+
+  await page.goto(`${f.portal.url}/login`)
+  await page.getByTestId(`login-officer:${market.orgId}`).click()
+  await page.getByTestId('current-identity').waitFor()
+  await page.getByTestId('nav-ops').click()
+  for (const n of net.net.nodes) {
+    const row = page.getByTestId(`ops-node-${n.name}`)
+    await row.getByText('正常').waitFor()
+    // 825-day node certificates from govchain init.
+    assert.match((await row.getByTestId('ops-cert-days').textContent()) ?? '', /剩余 8[0-2]\d 天/)
+  }
+  await page.getByTestId('ops-members').getByText('验证节点').first().waitFor()
+  await page.getByTestId('ops-members').getByText('尚无登记的观察节点').waitFor()
+  const refusals = page.getByTestId('ops-refusals')
+  await refusals.locator('code').first().waitFor()
+  assert.match((await refusals.textContent()) ?? '', /TX_|CHAIN/)
+  await f.shot('ops')
+  assert.deepEqual(f.pageErrors, [])
+})

@@ -19,13 +19,14 @@ export const governanceApp = defineModule<'governance', GovernanceKeeper>({
   ...governanceModule,
   name: 'governance',
   errors: GOVERNANCE_ERRORS,
-  version: '1.2.0',
+  version: '1.3.0',
   requires: [identityRef],
   routes: governanceApi,
   provides: {
     consensus: (k: GovernanceKeeper) => ({
       validatorSetAt: (h: number) => k.validatorSetAt(h),
       paramsAt: (h: number) => k.paramsAt(h),
+      observersAt: (h: number) => k.observersAt(h),
       evidenceTx: (e) =>
         e.kind === 'vote'
           ? {

@@ -1,6 +1,7 @@
 /**
- * `govchain gov propose add-org|remove-org|add-validator|remove-validator|set-power|set-param|add-tsa|remove-tsa`,
- * `govchain gov vote`, `govchain gov list`, `govchain gov show`, `govchain gov tsas` (docs/governance.md).
+ * `govchain gov propose add-org|remove-org|add-validator|remove-validator|set-power|set-param|add-tsa|remove-tsa|
+ * add-observer|remove-observer`, `govchain gov vote`, `govchain gov list`, `govchain gov show`, `govchain gov tsas`,
+ * `govchain gov observers` (docs/governance.md).
  * The CLI registers them from the distribution's list (`@govchain/distribution/cli`) with
  * `registerCommands(program, ctx)`; the signer and the commit wait come through `ctx`
  * (`@govchain/app/cli`, ADR 0020).
@@ -153,6 +154,21 @@ export function registerCommands(program: Command, ctx: CliContext): void {
   proposalCommand(propose, 'remove-validator', 'remove a validator (its node is then refused by peers)')
     .requiredOption('--id <validatorId>', 'validator id')
     .action(async (o) => submitProposal(ctx, o, [governance.actions.removeValidator(o.id)], `remove validator ${o.id}`))
+  proposalCommand(propose, 'add-observer', 'register an observer node (syncs and serves the API, never votes)')
+    .requiredOption('--id <nodeId>', "the observer's node id (its home's config.json nodeId)")
+    .requiredOption('--org <orgId>', 'its organisation (a member of the consortium)')
+    .requiredOption('--public-key <hex|file>', "the node's key (hex) or its home's keys/validator.json")
+    .action(async (o) =>
+      submitProposal(
+        ctx,
+        o,
+        [governance.actions.addObserver({ id: o.id, orgId: o.org, publicKey: ctx.publicKey(o.publicKey) })],
+        `add observer ${o.id}`,
+      ),
+    )
+  proposalCommand(propose, 'remove-observer', 'remove an observer node (its peers then disconnect it)')
+    .requiredOption('--id <nodeId>', 'the observer id')
+    .action(async (o) => submitProposal(ctx, o, [governance.actions.removeObserver(o.id)], `remove observer ${o.id}`))
   proposalCommand(propose, 'set-power', 're-weight a validator (also lifts an equivocation penalty)')
     .requiredOption('--id <validatorId>', 'validator id')
     .requiredOption('--power <n>', 'voting power (0 removes)', intArg('--power', 0, 2 ** 40))
@@ -323,6 +339,21 @@ export function registerCommands(program: Command, ctx: CliContext): void {
       out(JSON.stringify(await governance.getProposal(ctx.client(o), proposalId), null, 2))
     })
 
+  gov
+    .command('observers')
+    .description('observer nodes: registered by governance, admitted by peers, never voting')
+    .option('--node <urls>', 'node API URL(s), comma-separated to fail over')
+    .option('--json', 'print JSON')
+    .action(async (o: { node?: string; json?: boolean }) => {
+      const list = await governance.governanceObservers(ctx.client(o))
+      if (o.json) return out(JSON.stringify(list, null, 2))
+      if (list.length === 0) return out('no observer registered')
+      for (const v of list) {
+        out(
+          `${v.active ? '✔' : '✘'} ${v.id.padEnd(12)} ${v.orgId.padEnd(12)} from height ${v.fromHeight}${v.removedFromHeight === null ? '' : `, removed from ${v.removedFromHeight}`}`,
+        )
+      }
+    })
   gov
     .command('validators')
     .description('validator records: power, scheduled changes, equivocation penalties')

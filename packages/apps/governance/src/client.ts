@@ -20,11 +20,12 @@ import {
   VoteArgs,
 } from './schema.ts'
 
-import type { ProposalAnswer, ProposalInfo, ValidatorRecordInfo, VoteInfo } from './views.ts'
+import type { ObserverInfo, ProposalAnswer, ProposalInfo, ValidatorRecordInfo, VoteInfo } from './views.ts'
 
 // The answers' types come from the routes' schemas (views.ts).
 export type {
   NewOrganisation,
+  ObserverInfo,
   ParamChanges,
   ProposalAction,
   ProposalAnswer,
@@ -73,6 +74,12 @@ export const actions = {
     type: 'setOrganisationRoles',
     value: { orgId, roles },
   }),
+  /** An observer node: `id` its node id, `publicKey` the key in its home's keys/validator.json. */
+  addObserver: (o: { id: string; orgId: string; publicKey: Uint8Array }): ProposalAction => ({
+    type: 'addObserver',
+    value: o,
+  }),
+  removeObserver: (id: string): ProposalAction => ({ type: 'removeObserver', value: { id } }),
 } as const
 
 /**
@@ -122,4 +129,8 @@ export async function getProposal(client: Pick<Client, 'getJson'>, id: number): 
 
 export async function governanceValidators(client: Pick<Client, 'getJson'>): Promise<ValidatorRecordInfo[]> {
   return (await client.getJson('/v1/governance/validators')).validators as ValidatorRecordInfo[]
+}
+
+export async function governanceObservers(client: Pick<Client, 'getJson'>): Promise<ObserverInfo[]> {
+  return (await client.getJson('/v1/governance/observers')).observers as ObserverInfo[]
 }

@@ -64,6 +64,8 @@ import {
   GOVERNANCE_LIMITS,
   GOVERNANCE_MODULE,
   governanceKeys,
+  type ObserverRecord,
+  Observers,
   type OrganisationRole,
   OrganisationRolesRecord,
   type ParamChanges,
@@ -82,6 +84,7 @@ import {
 import { inspectTsaCertificate } from './tsa.ts'
 import type {
   EvidenceInfo,
+  ObserverInfo,
   ProposalActionView,
   ProposalInfo,
   TimestampAuthorityInfo,
@@ -120,6 +123,10 @@ export interface GovernanceKeeper {
   workCalendar(year: number): WorkCalendar | undefined
   /** The consortium roles (notary, forensic, court) `orgId` holds at `height`. */
   organisationRolesAt(orgId: string, height: number): OrganisationRole[]
+  /** The observer nodes in force at `height`: peers admit them, they never vote. */
+  observersAt(height: number): { id: string; orgId: string; publicKey: Uint8Array }[]
+  /** Every observer record still kept (removed ones until their removal is in force), in registration order. */
+  observers(): ObserverRecord[]
 }
 
 // ---------------------------------------------------------------- pure helpers
@@ -186,6 +193,21 @@ function tsaActiveAt(r: TimestampAuthorityRecord, height: number): boolean {
   return r.fromHeight <= height && (r.removedFromHeight === undefined || r.removedFromHeight > height)
 }
 
+function readObservers(state: ReadState): ObserverRecord[] {
+  const v = state.get(governanceKeys.observers())
+  return v === undefined ? [] : decode(Observers, v)
+}
+
+/** In force at `height`: registered from or before it, not removed by then. */
+function observerActiveAt(r: ObserverRecord, height: number): boolean {
+  return r.fromHeight <= height && (r.removedFromHeight === undefined || r.removedFromHeight > height)
+}
+
+/** A validator record that has (or will have) voting power from `from` on. */
+function validatorInUseFrom(r: ValidatorRecord, from: number): boolean {
+  return powerAt(r, from) > 0 || r.changes.some((c) => c.fromHeight > from && c.power > 0)
+}
+
 function readOrganisationRoles(state: ReadState, orgId: string): OrganisationRolesRecord | undefined {
   const v = state.get(governanceKeys.organisationRoles(orgId))
   return v === undefined ? undefined : decode(OrganisationRolesRecord, v)
@@ -243,6 +265,11 @@ function makeKeeper(ctx: KeeperContext): GovernanceKeeper {
         .map((r) => ({ id: r.id, certificate: r.certificate })),
     timestampAuthorities: () => readTimestampAuthorities(state),
     organisationRolesAt: (orgId, height) => rolesAt(readOrganisationRoles(state, orgId), height),
+    observersAt: (height) =>
+      readObservers(state)
+        .filter((r) => observerActiveAt(r, height))
+        .map((r) => ({ id: r.id, orgId: r.orgId, publicKey: r.publicKey })),
+    observers: () => readObservers(state),
     workCalendar: (year) => {
       const v = state.get(governanceKeys.workCalendar(year))
       return v === undefined ? undefined : decode(WorkCalendar, v)
@@ -318,6 +345,14 @@ function checkActionShape(ctx: TxContext, a: ProposalAction): void {
     case 'removeTimestampAuthority':
       id(a.value.id, 'TSA id')
       break
+    case 'addObserver':
+      id(a.value.id, 'observer id')
+      id(a.value.orgId, 'orgId')
+      if (a.value.publicKey.length !== ctx.sender.length) badProposal('observer publicKey has the wrong length')
+      break
+    case 'removeObserver':
+      id(a.value.id, 'observer id')
+      break
     case 'setOrganisationRoles':
       id(a.value.orgId, 'orgId')
       if (new Set(a.value.roles).size !== a.value.roles.length) badProposal('a role is named twice')
@@ -359,6 +394,9 @@ function applyActions(ctx: TxContext, p: ProposalRecord, from: number): void {
   let records = readValidators(ctx.state)
   let schedule = readParams(ctx.state)
   let tsas = readTimestampAuthorities(ctx.state)
+  const observersBefore = readObservers(ctx.state)
+  // Removals already in force are forgotten: nothing asks about a height before the latest.
+  let observers = observersBefore.filter((r) => r.removedFromHeight === undefined || r.removedFromHeight > ctx.height)
   const roles = new Map<string, OrganisationRolesRecord>()
   const calendars = new Map<number, WorkCalendar>()
   const orgsAdded = new Set<string>()
@@ -379,9 +417,12 @@ function applyActions(ctx: TxContext, p: ProposalRecord, from: number): void {
         if (o === undefined) fail('IDENTITY_ORG_NOT_FOUND', undefined, { orgId: a.value.orgId })
         if (o.removedFromHeight !== undefined || orgsRemoved.has(o.id)) fail('IDENTITY_ORG_INACTIVE', 'already removed')
         orgsRemoved.add(o.id)
-        // Its validators go with it.
+        // Its validators go with it, and its observers.
         records = records.map((r) =>
           r.orgId === o.id && powerAt(r, Number.MAX_SAFE_INTEGER) > 0 ? withChange(r, from, 0, ctx.height) : r,
+        )
+        observers = observers.map((r) =>
+          r.orgId === o.id && r.removedFromHeight === undefined ? { ...r, removedFromHeight: from } : r,
         )
         break
       }
@@ -389,6 +430,13 @@ function applyActions(ctx: TxContext, p: ProposalRecord, from: number): void {
         const v = a.value
         if (!orgKnown(v.orgId) || orgsRemoved.has(v.orgId))
           fail('IDENTITY_ORG_NOT_FOUND', undefined, { orgId: v.orgId })
+        // A registered observer becomes a validator by a removeObserver before this action.
+        if (
+          observers.some(
+            (r) => r.removedFromHeight === undefined && (r.id === v.id || equalBytes(r.publicKey, v.publicKey)),
+          )
+        )
+          fail('GOV_OBSERVER_EXISTS', undefined, { id: v.id })
         const existing = records.find((r) => r.id === v.id || toHex(r.publicKey) === toHex(v.publicKey))
         if (existing !== undefined) {
           // A validator removed for good may come back under the same id and key.
@@ -450,6 +498,29 @@ function applyActions(ctx: TxContext, p: ProposalRecord, from: number): void {
         tsas = tsas.map((x) => (x === r ? { ...x, removedFromHeight: from } : x))
         break
       }
+      case 'addObserver': {
+        const o = a.value
+        const org = identity.organisation(o.orgId)
+        if (!orgKnown(o.orgId) || orgsRemoved.has(o.orgId))
+          fail('IDENTITY_ORG_NOT_FOUND', undefined, { orgId: o.orgId })
+        if (org?.removedFromHeight !== undefined) fail('IDENTITY_ORG_INACTIVE', undefined, { orgId: o.orgId })
+        const same = (x: { id: string; publicKey: Uint8Array }) => x.id === o.id || equalBytes(x.publicKey, o.publicKey)
+        if (observers.some(same)) fail('GOV_OBSERVER_EXISTS', undefined, { id: o.id })
+        if (records.some((r) => same(r) && validatorInUseFrom(r, from)))
+          fail('GOV_OBSERVER_EXISTS', 'a validator has this node id or key', { id: o.id })
+        if (observers.length >= GOVERNANCE_LIMITS.observers) fail('GOV_TOO_MANY_CHANGES', 'too many observers')
+        observers = [
+          ...observers,
+          { id: o.id, orgId: o.orgId, publicKey: o.publicKey, fromHeight: from, proposalId: p.id },
+        ]
+        break
+      }
+      case 'removeObserver': {
+        const r = observers.find((x) => x.id === a.value.id && x.removedFromHeight === undefined)
+        if (r === undefined) fail('GOV_OBSERVER_NOT_FOUND', undefined, { id: a.value.id })
+        observers = observers.map((x) => (x === r ? { ...x, removedFromHeight: from } : x))
+        break
+      }
       case 'setWorkCalendar': {
         const { year, holidays, workdays } = a.value
         const sort = (x: readonly number[]) => [...x].sort((p, q) => p - q)
@@ -493,6 +564,9 @@ function applyActions(ctx: TxContext, p: ProposalRecord, from: number): void {
   ctx.state.set(governanceKeys.params(), encode(ParamsSchedule, schedule))
   if (p.actions.some((a) => a.type === 'addTimestampAuthority' || a.type === 'removeTimestampAuthority'))
     ctx.state.set(governanceKeys.timestampAuthorities(), encode(TimestampAuthorities, tsas))
+  // Written only when it changes, so proposals without observers leave the state as before 1.3.0.
+  if (!equalBytes(encode(Observers, observers), encode(Observers, observersBefore)))
+    ctx.state.set(governanceKeys.observers(), encode(Observers, observers))
   for (const [orgId, r] of roles)
     ctx.state.set(governanceKeys.organisationRoles(orgId), encode(OrganisationRolesRecord, r))
   for (const [year, c] of calendars) ctx.state.set(governanceKeys.workCalendar(year), encode(WorkCalendar, c))
@@ -744,6 +818,22 @@ export function renderAction(a: ProposalAction): ProposalActionView {
       return { type: a.type, orgId: a.value.orgId, roles: [...a.value.roles] }
     case 'setWorkCalendar':
       return { type: a.type, year: a.value.year, holidays: [...a.value.holidays], workdays: [...a.value.workdays] }
+    case 'addObserver':
+      return { type: a.type, ...a.value, publicKey: toHex(a.value.publicKey) }
+    case 'removeObserver':
+      return { type: a.type, ...a.value }
+  }
+}
+
+export function renderObserver(r: ObserverRecord, height: number): ObserverInfo {
+  return {
+    id: r.id,
+    orgId: r.orgId,
+    publicKey: toHex(r.publicKey),
+    fromHeight: r.fromHeight,
+    removedFromHeight: r.removedFromHeight ?? null,
+    proposalId: r.proposalId,
+    active: observerActiveAt(r, height),
   }
 }
 
@@ -815,6 +905,7 @@ export function renderGovernanceState(key: Uint8Array, value: Uint8Array): unkno
   if (k.startsWith('next-proposal-id')) return decode(u64, value)
   if (k.startsWith('roles/')) return decode(OrganisationRolesRecord, value)
   if (k.startsWith('calendar/')) return decode(WorkCalendar, value)
+  if (k.startsWith('observers')) return decode(Observers, value).map((r) => renderObserver(r, Number.MAX_SAFE_INTEGER))
   if (k.startsWith('tsa'))
     return decode(TimestampAuthorities, value).map((r) => renderTimestampAuthority(r, Number.MAX_SAFE_INTEGER))
   return { hex: toHex(value) }
@@ -826,5 +917,6 @@ export const governanceReaders = {
   readProposal,
   nextProposalId,
   readTimestampAuthorities,
+  readObservers,
   Validators,
 }

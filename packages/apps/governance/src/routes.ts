@@ -10,6 +10,7 @@ import {
   type GovernanceKeeper,
   governanceReaders,
   renderEvidenceRecord,
+  renderObserver,
   renderProposal,
   renderTimestampAuthority,
   renderValidatorRecord,
@@ -19,6 +20,7 @@ import { EvidenceRecord, GOVERNANCE_MODULE, governanceKeys, ProposalRecord, Vote
 import {
   EvidenceAnswer,
   GovernanceValidatorsAnswer,
+  ObserversAnswer,
   ProposalAnswer,
   ProposalsAnswer,
   TimestampAuthoritiesAnswer,
@@ -96,6 +98,21 @@ export const GOVERNANCE_ROUTES: RouteSpec[] = [
     tag: GOVERNANCE_MODULE,
     responses: {
       200: { description: 'authorities', schema: TimestampAuthoritiesAnswer },
+      500: INTERNAL,
+    },
+  },
+  {
+    method: 'GET',
+    url: '/v1/governance/observers',
+    operationId: 'governanceObservers',
+    summary: 'Observer nodes the consortium registered',
+    description:
+      'Every observer node governance registered (at most 64): a node that syncs and serves the API with ' +
+      'proofs but never votes or proposes. Peers admit it by its node id and key while it is in force; ' +
+      'a removed one is listed until its removal is in force.',
+    tag: GOVERNANCE_MODULE,
+    responses: {
+      200: { description: 'observers', schema: ObserversAnswer },
       500: INTERNAL,
     },
   },
@@ -181,6 +198,15 @@ export function governanceApi(ctx: ModuleApiContext): ApiExtension {
           if (h === 0) return { height: 0, authorities: [] }
           const k = ctx.keeper<GovernanceKeeper>(GOVERNANCE_MODULE)
           return { height: h, authorities: k.timestampAuthorities().map((r) => renderTimestampAuthority(r, h + 1)) }
+        },
+      })
+      app.route({
+        ...spec('governanceObservers'),
+        handler: async () => {
+          const h = ctx.latestHeight()
+          if (h === 0) return { height: 0, observers: [] }
+          const k = ctx.keeper<GovernanceKeeper>(GOVERNANCE_MODULE)
+          return { height: h, observers: k.observers().map((r) => renderObserver(r, h + 1)) }
         },
       })
       app.route<{ Params: { validatorId: string; height: string; round: string; type: string } }>({

@@ -47,6 +47,11 @@ export const GOVERNANCE_ERRORS = {
   },
   GOV_TSA_EXISTS: { http: 409, message: 'a time-stamping authority with this id or certificate is registered' },
   GOV_TSA_NOT_FOUND: { http: 404, message: 'no registered time-stamping authority with this id' },
+  GOV_OBSERVER_EXISTS: {
+    http: 409,
+    message: 'an observer or a validator with this node id or key is registered',
+  },
+  GOV_OBSERVER_NOT_FOUND: { http: 404, message: 'no registered observer with this node id' },
 } as const satisfies Record<string, ErrorInfo>
 registerErrors(GOVERNANCE_MODULE, GOVERNANCE_ERRORS)
 
@@ -77,6 +82,8 @@ export const GOVERNANCE_LIMITS = {
   /** Time-stamping authorities registered at once (removed ones stay listed: old tokens still name them). */
   timestampAuthorities: 64,
   tsaCertificateBytes: 4096,
+  /** Observer nodes registered at once (removed ones are forgotten once their removal is in force). */
+  observers: 64,
   /** Holidays, or worked weekend days, one year's calendar lists at most. */
   calendarDaysMax: 40,
 } as const
@@ -134,6 +141,12 @@ export const ProposalAction = union({
     holidays: vec(u32, GOVERNANCE_LIMITS.calendarDaysMax),
     workdays: vec(u32, GOVERNANCE_LIMITS.calendarDaysMax),
   }),
+  /**
+   * An observer node (appended in 1.3.0): a node of `orgId` that syncs and serves the API but never
+   * votes or proposes; peers admit it by its node id and the key it signs its p2p HELLO with.
+   */
+  addObserver: struct({ id, orgId: id, publicKey }),
+  removeObserver: struct({ id }),
 })
 export type ProposalAction = codec.Infer<typeof ProposalAction>
 
@@ -269,6 +282,21 @@ export const TimestampAuthorityRecord = struct({
 export type TimestampAuthorityRecord = codec.Infer<typeof TimestampAuthorityRecord>
 export const TimestampAuthorities = vec(TimestampAuthorityRecord, GOVERNANCE_LIMITS.timestampAuthorities)
 
+/**
+ * An observer node registered from `fromHeight` (until `removedFromHeight`): peers admit it at the
+ * heights it is in force, it is never in a validator set (docs/operations.md, "Observer nodes").
+ */
+export const ObserverRecord = struct({
+  id,
+  orgId: id,
+  publicKey,
+  fromHeight: u64,
+  removedFromHeight: option(u64),
+  proposalId: u64,
+})
+export type ObserverRecord = codec.Infer<typeof ObserverRecord>
+export const Observers = vec(ObserverRecord, GOVERNANCE_LIMITS.observers)
+
 export const EvidenceRecord = struct({
   validatorId: id,
   height: u64,
@@ -317,6 +345,8 @@ export const governanceKeys = {
   organisationRoles: (orgId: string): Uint8Array => utf8(`roles/${orgId}`),
   /** vec(TimestampAuthorityRecord) in registration order. */
   timestampAuthorities: (): Uint8Array => utf8('tsa'),
+  /** vec(ObserverRecord) in registration order. */
+  observers: (): Uint8Array => utf8('observers'),
   /** One evidence per (validator, height, round, type); type 'proposal' for duplicate proposals. */
   evidence: (validatorId: string, height: number, round: number, type: string): Uint8Array =>
     join('evidence/', utf8(`${validatorId}/`), u64be(height), utf8(`/${round}/${type}`)),

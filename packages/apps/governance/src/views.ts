@@ -48,6 +48,8 @@ export const ProposalActionView = Type.Union([
   action('removeTimestampAuthority', { id: Type.String() }),
   action('setWorkCalendar', { year: Int, holidays: Type.Array(Int), workdays: Type.Array(Int) }),
   action('setOrganisationRoles', { orgId: Type.String(), roles: Type.Array(StringEnum(ORGANISATION_ROLES)) }),
+  action('addObserver', { id: Type.String(), orgId: Type.String(), publicKey: HexBytes }),
+  action('removeObserver', { id: Type.String() }),
 ])
 export type ProposalActionView = Static<typeof ProposalActionView>
 
@@ -120,6 +122,21 @@ export const TimestampAuthorityInfo = Type.Object({
 export type TimestampAuthorityInfo = Static<typeof TimestampAuthorityInfo>
 export const TimestampAuthoritiesAnswer = Type.Object({ height: Int, authorities: Type.Array(TimestampAuthorityInfo) })
 export type TimestampAuthoritiesAnswer = Static<typeof TimestampAuthoritiesAnswer>
+
+/** An observer node: admitted by peers while in force, never in a validator set. */
+export const ObserverInfo = Type.Object({
+  id: Type.String({ description: 'node id' }),
+  orgId: Type.String(),
+  /** The key its node signs the p2p HELLO with (keys/validator.json of its home). */
+  publicKey: HexBytes,
+  fromHeight: Int,
+  removedFromHeight: Nullable(Int),
+  proposalId: Int,
+  active: Type.Boolean({ description: 'in force at the answer height' }),
+})
+export type ObserverInfo = Static<typeof ObserverInfo>
+export const ObserversAnswer = Type.Object({ height: Int, observers: Type.Array(ObserverInfo) })
+export type ObserversAnswer = Static<typeof ObserversAnswer>
 
 /** An equivocation recorded by governance: who, where, by whom, and the evidence itself (encoded, hex). */
 export const EvidenceInfo = Type.Object({

@@ -1,7 +1,8 @@
 /**
  * `govchain init-node`: prepares a joining department's node home in a network folder. A
  * chain-level command (node homes, keys, certificates), so it stays in the CLI; the governance
- * proposal that admits the department is `govchain gov propose add-org|add-validator`.
+ * proposal that admits the department is `govchain gov propose add-org|add-validator`, or
+ * `add-observer` for a node that only syncs and serves the API (docs/operations.md, "Observer nodes").
  */
 import { addNodeHome } from '@govchain/node'
 import { type Command, InvalidArgumentError } from 'commander'
@@ -43,5 +44,9 @@ export function registerInitNodeCommand(program: Command, out: (line: string) =>
       out(`validator key ${added.validatorPublicKey}`)
       out(`CA            ${caPath}`)
       out('next: govchain gov propose add-org … then add-validator …; start the node once the proposal takes effect')
+      out(
+        `  or, for an observer (syncs and serves the API, never votes): govchain gov propose add-observer ` +
+          `--id ${added.node.name} --org ${o.org} --public-key ${added.validatorPublicKey} --key <admin key file>`,
+      )
     })
 }

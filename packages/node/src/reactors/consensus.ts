@@ -17,6 +17,7 @@ import {
   decodeSignerRecord,
   encodeSignerRecord,
   LocalSigner,
+  type Signer,
   type SignerStore,
 } from '@govchain/consensus'
 import {
@@ -39,11 +40,12 @@ import type { Clock, RandomSource, TimerHandle } from '../clock.ts'
 import type { Logger } from '../log.ts'
 import type { Mempool } from '../mempool/index.ts'
 import type { NodeMetrics } from '../metrics.ts'
+import { FencedSigner, type SigningFence } from '../signing-fence.ts'
 import { CHANNEL, ProposalMessage, StatusMessage, VoteMessage } from '../wire.ts'
 import type { ConsensusProgress } from './block-sync.ts'
 import type { Reactor } from './reactor.ts'
 
-const SIGNER_RECORD = 'consensus-signer'
+export const SIGNER_RECORD = 'consensus-signer'
 const GOSSIP_INTERVAL_MS = 1000
 /** Blocks an evidence transaction stays valid at most. */
 const EVIDENCE_VALIDITY_BLOCKS_MAX = 100
@@ -75,6 +77,8 @@ export interface ConsensusReactorParts {
   submitTx: (bytes: Uint8Array) => Promise<{ hash: Uint8Array }>
   /** The machine could not go on safely (typically the signer could not persist): stop the node. */
   onFatal: (error: unknown) => void
+  /** A restored home's signing fence (signing-fence.ts): signatures it does not allow are refused. */
+  signingFence?: SigningFence
 }
 
 export class ConsensusReactor implements Reactor, ConsensusProgress {
@@ -172,7 +176,7 @@ export class ConsensusReactor implements Reactor, ConsensusProgress {
       suite: chain.suite,
       validatorSet: chain.vset,
       ...(this.myIndex !== undefined ? { myIndex: this.myIndex } : {}),
-      signer: new LocalSigner(this.parts.validatorKey, storeSigner(this.parts.store)),
+      signer: this.makeSigner(),
       timeouts: {
         proposeMs: p.timeoutProposeMs,
         prevoteMs: p.timeoutPrevoteMs,
@@ -188,6 +192,11 @@ export class ConsensusReactor implements Reactor, ConsensusProgress {
       },
       isValid: (height, value) => chain.isValidBlock(height, value),
     })
+  }
+
+  private makeSigner(): Signer {
+    const local = new LocalSigner(this.parts.validatorKey, storeSigner(this.parts.store))
+    return this.parts.signingFence === undefined ? local : new FencedSigner(local, this.parts.signingFence)
   }
 
   private indexIn(set: ValidatorSet): number | undefined {

@@ -49,6 +49,17 @@ export function useNodeHealth(): NodeHealth[] {
   return health
 }
 
+/** A node's state as a badge: healthy, catching up, unreachable, or not known yet. */
+export function NodeState({ status, error }: { status: Status | undefined; error: string | undefined }) {
+  const { t } = useApp()
+  if (status === undefined) return error === undefined ? '…' : <Badge tone="bad">{t('explorer.node.down')}</Badge>
+  return status.catchingUp ? (
+    <Badge tone="warn">{t('explorer.node.syncing')}</Badge>
+  ) : (
+    <Badge tone="ok">{t('explorer.node.ok')}</Badge>
+  )
+}
+
 export function ExplorerPage() {
   const { t, lang, client, navigate, orgName } = useApp()
   const [blocks, setBlocks] = useState<BlockRow[]>([])
@@ -157,17 +168,7 @@ export function ExplorerPage() {
                     <strong>{orgName(h.name)}</strong> <span className="muted">{h.name}</span>
                   </td>
                   <td>
-                    {h.status === undefined ? (
-                      h.error === undefined ? (
-                        '…'
-                      ) : (
-                        <Badge tone="bad">{t('explorer.node.down')}</Badge>
-                      )
-                    ) : h.status.catchingUp ? (
-                      <Badge tone="warn">{t('explorer.node.syncing')}</Badge>
-                    ) : (
-                      <Badge tone="ok">{t('explorer.node.ok')}</Badge>
-                    )}
+                    <NodeState status={h.status} error={h.error} />
                   </td>
                   <td className="num" data-testid="node-height">
                     {h.status?.height ?? '—'}

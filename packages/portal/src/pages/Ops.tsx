@@ -1,0 +1,252 @@
+/**
+ * Operations console (issue 18), for an administrator: every node's height, sync state, peers,
+ * mempool, TLS certificate expiry and refused transactions (from its /metrics), the validator set
+ * and the registered observers, and the departments' data gateways. Refreshed every few seconds;
+ * a node or gateway that does not answer is shown as such, the others keep updating.
+ */
+import { Badge, Card, Notice } from '@govchain/portal-kit'
+import type { Status } from '@govchain/sdk'
+import { useEffect, useState } from 'react'
+import { useApp } from '../messages.ts'
+import { NodeState } from './Explorer.tsx'
+
+const POLL_MS = 3000
+const DAY_S = 86_400
+/** A certificate with fewer days left is flagged (as `govchain certs status --warn-days`). */
+const CERT_WARN_DAYS = 30
+
+interface NodeMetrics {
+  mempoolSize?: number
+  mempoolBytes?: number
+  certDaysLeft?: number
+  /** Transactions refused at admission since the node started, by error code. */
+  rejected: Record<string, number>
+}
+
+/** The few series the console shows, read from a Prometheus text exposition. */
+function parseNodeMetrics(text: string): NodeMetrics {
+  const out: NodeMetrics = { rejected: {} }
+  for (const line of text.split('\n')) {
+    if (line.startsWith('#')) continue
+    const m = /^([a-z_]+)(\{[^}]*\})? (-?[0-9.e+]+)$/.exec(line.trim())
+    if (m === null) continue
+    const [, name, labels = '', raw] = m
+    const value = Number(raw)
+    if (!Number.isFinite(value)) continue
+    const label = (key: string) => new RegExp(`${key}="([^"]*)"`).exec(labels)?.[1]
+    if (name === 'govchain_mempool_size') out.mempoolSize = value
+    else if (name === 'govchain_mempool_bytes') out.mempoolBytes = value
+    else if (name === 'govchain_cert_expiry_seconds' && label('cert') === 'node-tls')
+      out.certDaysLeft = Math.floor(value / DAY_S)
+    else if (name === 'govchain_txs_rejected_total') {
+      const reason = label('code') ?? 'unknown'
+      out.rejected[reason] = (out.rejected[reason] ?? 0) + value
+    }
+  }
+  return out
+}
+
+type NodeRow = { name: string; orgId: string; status?: Status; metrics?: NodeMetrics; error?: string }
+type GatewayRow = { orgId: string; url: string; resources?: number; error?: string }
+type Observer = { id: string; orgId: string; publicKey: string; active?: boolean }
+
+function useOps(): { nodes: NodeRow[]; gateways: GatewayRow[]; observers: Observer[] | undefined } {
+  const { config, clients, client } = useApp()
+  const [nodes, setNodes] = useState<NodeRow[]>(() => config.nodes.map((n) => ({ name: n.name, orgId: n.orgId })))
+  const [gateways, setGateways] = useState<GatewayRow[]>(() =>
+    Object.entries(config.gateways).map(([orgId, url]) => ({ orgId, url })),
+  )
+  const [observers, setObservers] = useState<Observer[]>()
+  useEffect(() => {
+    let live = true
+    const poll = async () => {
+      const rows = await Promise.all(
+        config.nodes.map(async (n): Promise<NodeRow> => {
+          try {
+            const [status, text] = await Promise.all([
+              clients[n.name]!.status(),
+              fetch(`${n.apiUrl}/metrics`, { signal: AbortSignal.timeout(POLL_MS) }).then((r) => r.text()),
+            ])
+            return { name: n.name, orgId: n.orgId, status, metrics: parseNodeMetrics(text) }
+          } catch (e) {
+            return { name: n.name, orgId: n.orgId, error: (e as Error).message }
+          }
+        }),
+      )
+      const gws = await Promise.all(
+        Object.entries(config.gateways).map(async ([orgId, url]): Promise<GatewayRow> => {
+          try {
+            const r = await fetch(`${url}/v1/local/status`, { signal: AbortSignal.timeout(POLL_MS) })
+            if (!r.ok) return { orgId, url, error: `HTTP ${r.status}` }
+            const body = (await r.json()) as { resources?: unknown[] }
+            return { orgId, url, resources: body.resources?.length ?? 0 }
+          } catch (e) {
+            return { orgId, url, error: (e as Error).message }
+          }
+        }),
+      )
+      let obs: Observer[] | undefined
+      try {
+        obs = ((await client.getJson('/v1/governance/observers')) as { observers: Observer[] }).observers
+      } catch {
+        obs = undefined
+      }
+      if (!live) return
+      setNodes(rows)
+      setGateways(gws)
+      setObservers(obs)
+    }
+    void poll()
+    const timer = setInterval(poll, POLL_MS)
+    return () => {
+      live = false
+      clearInterval(timer)
+    }
+  }, [config, clients, client])
+  return { nodes, gateways, observers }
+}
+
+export function OpsPage() {
+  const { t, identity, orgName } = useApp()
+  const { nodes, gateways, observers } = useOps()
+  if (identity?.kind !== 'officer' || !(identity.roles ?? []).includes('admin')) {
+    return (
+      <div className="page">
+        <h1>{t('ops.title')}</h1>
+        <Notice tone="warn" testId="ops-admin-only">
+          {t('ops.adminOnly')}
+        </Notice>
+      </div>
+    )
+  }
+  const validators = nodes.find((n) => n.status !== undefined)?.status?.validators ?? []
+  const rejected = nodes.flatMap((n) =>
+    Object.entries(n.metrics?.rejected ?? {})
+      .filter(([, count]) => count > 0)
+      .map(([reason, count]) => ({ node: n.name, reason, count })),
+  )
+  return (
+    <div className="page">
+      <div className="page-head">
+        <h1>{t('ops.title')}</h1>
+      </div>
+      <Card title={t('ops.nodes')} testId="ops-nodes">
+        <div className="table-wrap">
+          <table>
+            <thead>
+              <tr>
+                <th>{t('explorer.col.node')}</th>
+                <th>{t('explorer.col.state')}</th>
+                <th className="num">{t('explorer.col.height')}</th>
+                <th className="num">{t('explorer.col.peers')}</th>
+                <th className="num">{t('explorer.col.mempool')}</th>
+                <th className="num">{t('ops.col.cert')}</th>
+              </tr>
+            </thead>
+            <tbody>
+              {nodes.map((n) => (
+                <tr key={n.name} data-testid={`ops-node-${n.name}`}>
+                  <td>
+                    <strong>{orgName(n.orgId)}</strong> <span className="muted">{n.name}</span>
+                  </td>
+                  <td>
+                    <NodeState status={n.status} error={n.error} />
+                  </td>
+                  <td className="num">{n.status?.height ?? '—'}</td>
+                  <td className="num" title={n.status?.peers.map((p) => p.id).join(', ')}>
+                    {n.status?.peers.length ?? '—'}
+                  </td>
+                  <td className="num">
+                    {n.metrics?.mempoolSize ?? '—'}
+                    {n.metrics?.mempoolBytes !== undefined && (
+                      <span className="muted"> ({Math.ceil(n.metrics.mempoolBytes / 1024)} KiB)</span>
+                    )}
+                  </td>
+                  <td className="num" data-testid="ops-cert-days">
+                    {n.metrics?.certDaysLeft === undefined ? (
+                      '—'
+                    ) : (
+                      <Badge tone={n.metrics.certDaysLeft < CERT_WARN_DAYS ? 'warn' : 'ok'}>
+                        {t('ops.daysLeft', { days: n.metrics.certDaysLeft })}
+                      </Badge>
+                    )}
+                  </td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
+        </div>
+      </Card>
+      <div className="grid-2">
+        <Card title={t('ops.members')} testId="ops-members">
+          <ul className="plain">
+            {validators.map((v) => (
+              <li key={v.id}>
+                <Badge tone="ok">{t('ops.validator')}</Badge> <strong>{v.id}</strong>{' '}
+                <span className="muted">{t('ops.power', { power: v.votingPower })}</span>
+              </li>
+            ))}
+            {(observers ?? []).map((o) => (
+              <li key={o.id} data-testid={`ops-observer-${o.id}`}>
+                <Badge tone="info">{t('ops.observer')}</Badge> <strong>{o.id}</strong>{' '}
+                <span className="muted">{orgName(o.orgId)}</span>
+              </li>
+            ))}
+          </ul>
+          {observers !== undefined && observers.length === 0 && <p className="muted">{t('ops.noObservers')}</p>}
+        </Card>
+        <Card title={t('ops.gateways')} testId="ops-gateways">
+          {gateways.length === 0 ? (
+            <p className="muted">{t('ops.noGateways')}</p>
+          ) : (
+            <ul className="plain">
+              {gateways.map((g) => (
+                <li key={g.orgId} data-testid={`ops-gateway-${g.orgId}`}>
+                  {g.error !== undefined ? (
+                    <Badge tone="bad">{t('explorer.node.down')}</Badge>
+                  ) : g.resources === undefined ? (
+                    '…'
+                  ) : (
+                    <Badge tone="ok">{t('explorer.node.ok')}</Badge>
+                  )}{' '}
+                  <strong>{orgName(g.orgId)}</strong>{' '}
+                  {g.resources !== undefined && (
+                    <span className="muted">{t('ops.resources', { count: g.resources })}</span>
+                  )}
+                </li>
+              ))}
+            </ul>
+          )}
+        </Card>
+      </div>
+      <Card title={t('ops.refusals')} testId="ops-refusals">
+        {rejected.length === 0 ? (
+          <p className="muted">{t('ops.noRefusals')}</p>
+        ) : (
+          <div className="table-wrap">
+            <table>
+              <thead>
+                <tr>
+                  <th>{t('explorer.col.node')}</th>
+                  <th>{t('ops.col.reason')}</th>
+                  <th className="num">{t('ops.col.count')}</th>
+                </tr>
+              </thead>
+              <tbody>
+                {rejected.map((r) => (
+                  <tr key={`${r.node}/${r.reason}`}>
+                    <td>{r.node}</td>
+                    <td>
+                      <code>{r.reason}</code>
+                    </td>
+                    <td className="num">{r.count}</td>
+                  </tr>
+                ))}
+              </tbody>
+            </table>
+          </div>
+        )}
+      </Card>
+    </div>
+  )
+}
