@@ -7,7 +7,8 @@
  *    the chain keeps committing, all state roots agree, and no node sees an equivocation;
  *  - the same old backup restored over the existing home: the later signer record is kept;
  *  - a flipped byte, a truncated archive, a rewritten manifest, another chain's and another
- *    node's backup, and an abort in the middle of extraction each leave the home byte-identical;
+ *    node's backup, and an abort in the middle of extraction each leave the home byte-identical,
+ *    and a running node's home is not restored over;
  *  - the backup of a home with encrypted keys holds no private key in clear (the network itself
  *    is --dev so that four nodes start within the harness's timeout on a loaded 2-core machine).
  */
@@ -158,7 +159,7 @@ describe('backup and restore of a validator under load (intl)', { timeout: 600_0
     }
   }
 
-  test('backup online, sign on, wipe, restore the old backup: catches up, never double-signs', async () => {
+  test('backup online, sign on, wipe, restore the old backup: catches up, never double-signs', async (t) => {
     const names = net.net.nodes.map((n) => n.name)
     const victim = names[3]!
     const vhome = net.net.nodes[3]!.home
@@ -244,15 +245,23 @@ describe('backup and restore of a validator under load (intl)', { timeout: 600_0
       assert.equal(toHex(blk.header.stateRoot), toHex(blocks[0]!.header.stateRoot))
     }
     for (const n of names) assert.doesNotMatch(net.logOf(n), /equivocation/i, `${n} saw no equivocation`)
-    process.stdout.write(
-      `# backup of a running validator: ${backupSeconds.toFixed(1)} s (${statSync(archive).size} bytes, height ${backupHeight}); ` +
-        `restore to signing again: ${recoverySeconds.toFixed(1)} s\n`,
+    t.diagnostic(
+      `backup of a running validator: ${backupSeconds.toFixed(1)} s (${statSync(archive).size} bytes, height ${backupHeight}); ` +
+        `restore to signing again: ${recoverySeconds.toFixed(1)} s`,
     )
   })
 
   test('bad archives and an aborted restore change nothing', async () => {
     const names = net.net.nodes.map((n) => n.name)
     const vhome = net.net.nodes[3]!.home
+    // A running node's home is not restored over (its own backup, taken online).
+    const running = join(tmp, 'running.tar')
+    await backupHome(vhome, running)
+    const siblings = readdirSync(dirname(vhome)).sort().join(',')
+    const r = await cli(['restore', '--in', running, '--home', vhome])
+    assert.notEqual(r.code, 0)
+    assert.match(r.stderr, /RESTORE_NODE_RUNNING/)
+    assert.equal(readdirSync(dirname(vhome)).sort().join(','), siblings, 'nothing written beside the home')
     await net.kill(names[3]!, 'SIGTERM')
     const good = join(tmp, 'good.tar')
     await backupHome(vhome, good)

@@ -153,6 +153,7 @@ export const ERROR_CATALOGUE = {
   },
   BACKUP_CHECKSUM: { http: 400, message: 'a file in the backup does not match the size or hash in its manifest' },
   BACKUP_FOREIGN: { http: 409, message: 'the backup is of another chain or another node than the target home' },
+  RESTORE_NODE_RUNNING: { http: 409, message: 'the node of the home to restore is running (its API port answers)' },
   // local test networks and the node benchmark (packages/cli/src/testnet.ts, packages/cli/bench)
   TESTNET_TIMEOUT: { http: 504, message: 'the local network did not reach the expected state in time' },
 } as const satisfies Record<string, { http: number; message: string }>

@@ -33,6 +33,7 @@ import {
   statSync,
   writeFileSync,
 } from 'node:fs'
+import { connect } from 'node:net'
 import { basename, dirname, join, resolve } from 'node:path'
 import { pipeline } from 'node:stream/promises'
 import { genesisHash, parseGenesis } from '@govchain/app'
@@ -395,7 +396,7 @@ function checkGenesis(manifest: BackupManifest, small: Map<string, Buffer>): voi
 
 /**
  * Restores a backup into a node home. Verifies everything first (BACKUP_INVALID, BACKUP_CHECKSUM,
- * BACKUP_FOREIGN, HOME_NOT_FOUND without `newHome`); writes into a sibling folder; carries the
+ * BACKUP_FOREIGN, HOME_NOT_FOUND without `newHome`, RESTORE_NODE_RUNNING); writes into a sibling folder; carries the
  * later of the two signer records; writes the signing fence (signing-fence.ts); then swaps.
  */
 export async function restoreHome(opts: RestoreOptions): Promise<RestoreResult> {
@@ -429,6 +430,13 @@ export async function restoreHome(opts: RestoreOptions): Promise<RestoreResult> 
         `the backup is of node ${manifest.nodeId}, ${home} is node ${info.config.nodeId}: two nodes must never share a key`,
       )
     }
+    const { host, port } = info.config.api
+    if (await answers(host === '0.0.0.0' || host === '::' ? '127.0.0.1' : host, port)) {
+      throw new GovchainError(
+        'RESTORE_NODE_RUNNING',
+        `something answers on ${info.config.nodeId}'s API port ${host}:${port}: stop the node before restoring its home`,
+      )
+    }
     const envPath = LmdbChainStore.pathFor(home)
     if (existsSync(join(envPath, 'data.mdb'))) old = await readStoreHead(envPath)
   } else if (opts.newHome !== true) {
@@ -438,7 +446,12 @@ export async function restoreHome(opts: RestoreOptions): Promise<RestoreResult> 
     )
   }
 
-  // Pass 2: extract into a sibling folder, hashing again as it writes.
+  // Pass 2: extract into a sibling folder, hashing again as it writes. A folder an earlier,
+  // killed restore left there goes first.
+  if (existsSync(dirname(home))) {
+    for (const d of readdirSync(dirname(home)).filter((d) => d.startsWith(`.${basename(home)}.restore-`)))
+      rmSync(join(dirname(home), d), { recursive: true, force: true })
+  }
   const temp = join(dirname(home), `.${basename(home)}.restore-${randomBytes(4).toString('hex')}`)
   let previous: string | undefined
   try {
@@ -493,6 +506,20 @@ export async function restoreHome(opts: RestoreOptions): Promise<RestoreResult> 
     rmSync(temp, { recursive: true, force: true })
     throw e
   }
+}
+
+/** Whether a TCP connection to host:port is accepted within a second (a running node's API). */
+function answers(host: string, port: number): Promise<boolean> {
+  return new Promise((done) => {
+    const socket = connect({ host, port })
+    const finish = (up: boolean) => {
+      socket.destroy()
+      done(up)
+    }
+    socket.setTimeout(1000, () => finish(false))
+    socket.once('connect', () => finish(true))
+    socket.once('error', () => finish(false))
+  })
 }
 
 const STEP_ORDER: Record<string, number> = { proposal: 0, prevote: 1, precommit: 2 }
