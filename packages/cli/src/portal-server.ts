@@ -463,6 +463,8 @@ export async function servePortal(options: ServePortalOptions): Promise<PortalSe
     "default-src 'self'",
     `connect-src 'self' ${[...origins].join(' ')}`,
     "img-src 'self' data: blob:",
+    // 打印 loads the licence PDF (a blob the page fetched from the node) into a print frame.
+    'frame-src blob:',
     "style-src 'self' 'unsafe-inline'",
     "script-src 'self'",
     "object-src 'none'",

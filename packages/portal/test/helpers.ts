@@ -9,6 +9,7 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import type { SuiteName } from '@govchain/core'
+import jsQRModule from 'jsqr'
 import { type BrowserContext, chromium, type Page } from 'playwright-core'
 import { buildPortal, PORTAL_DIST, type PortalServer, servePortal } from '../../cli/src/portal-server.ts'
 import { startNetwork, type TestNetwork } from '../../cli/src/testnet.ts'
@@ -150,3 +151,82 @@ export async function seedHolders(net: TestNetwork): Promise<SeededHolder[]> {
   writeFileSync(join(net.dir, 'demo', 'identities.json'), JSON.stringify(out, null, 2))
   return out
 }
+
+/**
+ * A licence of type `alias` (default: the first housing type) issued with the SDK by housing's
+ * officer to `holder`, valid for a year; `fields` overrides the demo values `演示-<name>`.
+ */
+export async function issueHolderLicence(
+  f: PortalFixture,
+  holder: SeededHolder,
+  opts: { alias?: string; fields?: Record<string, string> } = {},
+): Promise<{ licenseId: string; credential: string }> {
+  const { getSuite, issueLicense } = await import('@govchain/sdk')
+  const api = f.net.net.nodes[0]!.apiUrl
+  const client = f.net.clients[f.net.net.nodes[0]!.name]!
+  const types = (await (await fetch(`${api}/v1/license-types`)).json()) as {
+    items: {
+      alias: string
+      code: string
+      name: string
+      nameEn: string
+      fields: { name: string }[]
+      issuers: string[]
+    }[]
+  }
+  const type = types.items.find((x) =>
+    opts.alias === undefined ? x.issuers.includes('housing') : x.alias === opts.alias,
+  )!
+  const org = (await (await fetch(`${api}/v1/organisations/housing`)).json()) as { organisation: { code: string } }
+  const status = await client.status()
+  const issued = issueLicense({
+    suite: getSuite(f.net.net.suite),
+    chainId: status.chainId,
+    privateKey: f.net.keys.housing!.privateKey,
+    type: type as unknown as Parameters<typeof issueLicense>[0]['type'],
+    issuer: { orgId: 'housing', code: org.organisation.code },
+    holder: holder.did,
+    validFromMs: Date.now() - 60_000,
+    validUntilMs: Date.now() + 86_400_000 * 365,
+    fields: Object.fromEntries(type.fields.map((x) => [x.name, opts.fields?.[x.name] ?? `演示-${x.name}`])),
+    validUntilHeight: status.height + 100,
+  })
+  await client.submitTx(issued.tx.bytes)
+  const done = await client.waitForTx(issued.tx.hashHex, { timeoutMs: 30_000 })
+  if (done.status !== 'committed') throw new Error(`licence not committed: ${done.status}`)
+  return { licenseId: issued.id, credential: issued.credential }
+}
+
+/** Logs `page` in as `holder`, with the licence's credential on the device (the wallet's storage). */
+export async function loginHolderWithCredential(
+  f: PortalFixture,
+  page: Page,
+  holder: SeededHolder,
+  licence: { licenseId: string; credential: string },
+): Promise<void> {
+  await page.goto(`${f.portal.url}/login`)
+  await page.getByTestId(`login-${holder.id}`).click()
+  await page.getByTestId('current-identity').waitFor()
+  await page.evaluate(
+    ([did, id, cred]) => localStorage.setItem(`govchain.wallet.${did}`, JSON.stringify({ [id!]: cred })),
+    [holder.did, licence.licenseId, licence.credential],
+  )
+}
+
+/** A portal fixture whose network has the seeded holders; `holder` is the demo enterprise. */
+export async function startEnterpriseHolderFixture(
+  suite: SuiteName,
+): Promise<{ fixture: PortalFixture; holder: SeededHolder }> {
+  let holder: SeededHolder | undefined
+  const fixture = await startPortalFixture({
+    suite,
+    seed: async (net) => {
+      holder = (await seedHolders(net)).find((h) => h.kind === 'enterprise')
+    },
+  })
+  return { fixture, holder: holder! }
+}
+
+type JsQr = typeof import('jsqr').default
+/** jsqr is CommonJS: Node's ESM interop may hand over a namespace rather than the function. */
+export const jsQR: JsQr = ((jsQRModule as unknown as { default?: JsQr }).default ?? jsQRModule) as JsQr

@@ -10,15 +10,17 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { after, before, test } from 'node:test'
-import { getSuite, issueLicense } from '@govchain/sdk'
-import jsQRModule from 'jsqr'
 import { chromium, type Page } from 'playwright-core'
 import { PNG } from 'pngjs'
 import QRCode from 'qrcode'
-import { type PortalFixture, type SeededHolder, seedHolders, startPortalFixture } from './helpers.ts'
-
-type JsQr = typeof import('jsqr').default
-const jsQR: JsQr = ((jsQRModule as unknown as { default?: JsQr }).default ?? jsQRModule) as JsQr
+import {
+  issueHolderLicence,
+  jsQR,
+  loginHolderWithCredential,
+  type PortalFixture,
+  type SeededHolder,
+  startEnterpriseHolderFixture,
+} from './helpers.ts'
 
 let f: PortalFixture
 let holder: SeededHolder
@@ -27,37 +29,9 @@ let credential = ''
 const tmp = mkdtempSync(join(tmpdir(), 'govchain-qr-'))
 
 before(async () => {
-  f = await startPortalFixture({
-    suite: 'gm',
-    seed: async (net) => {
-      holder = (await seedHolders(net)).find((h) => h.kind === 'enterprise')!
-    },
-  })
+  ;({ fixture: f, holder } = await startEnterpriseHolderFixture('gm'))
   // The licence, issued with the SDK by housing's officer; its credential goes on the holder's device.
-  const api = f.net.net.nodes[0]!.apiUrl
-  const client = f.net.clients[f.net.net.nodes[0]!.name]!
-  const types = (await (await fetch(`${api}/v1/license-types`)).json()) as {
-    items: { code: string; name: string; nameEn: string; fields: { name: string }[]; issuers: string[] }[]
-  }
-  const type = types.items.find((x) => x.issuers.includes('housing'))!
-  const org = (await (await fetch(`${api}/v1/organisations/housing`)).json()) as { organisation: { code: string } }
-  const status = await client.status()
-  const issued = issueLicense({
-    suite: getSuite('gm'),
-    chainId: status.chainId,
-    privateKey: f.net.keys.housing!.privateKey,
-    type: type as unknown as Parameters<typeof issueLicense>[0]['type'],
-    issuer: { orgId: 'housing', code: org.organisation.code },
-    holder: holder.did,
-    validFromMs: Date.now() - 60_000,
-    validUntilMs: Date.now() + 86_400_000 * 365,
-    fields: Object.fromEntries(type.fields.map((x) => [x.name, `演示-${x.name}`])),
-    validUntilHeight: status.height + 100,
-  })
-  await client.submitTx(issued.tx.bytes)
-  assert.equal((await client.waitForTx(issued.tx.hashHex, { timeoutMs: 30_000 })).status, 'committed')
-  licenseId = issued.id
-  credential = issued.credential
+  ;({ licenseId, credential } = await issueHolderLicence(f, holder))
   await asHolder(f.page)
 })
 after(async () => {
@@ -67,13 +41,7 @@ after(async () => {
 
 /** Logs `page` in as the holder, with the credential on the device. */
 async function asHolder(page: Page): Promise<void> {
-  await page.goto(`${f.portal.url}/login`)
-  await page.getByTestId(`login-${holder.id}`).click()
-  await page.getByTestId('current-identity').waitFor()
-  await page.evaluate(
-    ([did, id, cred]) => localStorage.setItem(`govchain.wallet.${did}`, JSON.stringify({ [id!]: cred })),
-    [holder.did, licenseId, credential],
-  )
+  await loginHolderWithCredential(f, page, holder, { licenseId, credential })
 }
 
 /** A separate Chromium (its own clock and devices), with the fixture's flags plus `extra`. */
