@@ -5,6 +5,7 @@
  * A tampered credential and one from an unauthorised issuer are rejected with the reason shown.
  */
 import assert from 'node:assert/strict'
+import { readFileSync } from 'node:fs'
 import { after, before, test } from 'node:test'
 import { decodeLicenseQr, verifyLicenseOffline } from '@govchain/license/client'
 import { getSuite, issueLicense } from '@govchain/sdk'
@@ -198,6 +199,18 @@ test('after the officer revokes the licence, it verifies as revoked', async () =
   await page.goto(`${f.portal.url}/issuer`)
   const row = page.locator(`[data-testid="issued-row"][data-id="${licenseId}"]`)
   await row.getByTestId('manage').click()
+  // Issue 15 item 2: the console's 下载 PDF prints the credential the department handed over.
+  const [pdf] = await Promise.all([
+    page.waitForEvent('download'),
+    page.getByTestId('manage-panel').getByTestId('download-pdf').click(),
+  ])
+  assert.equal(pdf.suggestedFilename(), `licence-${licenseId}.pdf`)
+  assert.equal(
+    readFileSync(await pdf.path())
+      .subarray(0, 5)
+      .toString(),
+    '%PDF-',
+  )
   // Nothing final is one click: 注销 opens its own form, which Escape closes with nothing done.
   await row.getByTestId('revoke').click()
   const dialog = page.getByTestId('confirm-revoke')
