@@ -156,7 +156,7 @@ export async function seedHolders(net: TestNetwork): Promise<SeededHolder[]> {
  * A licence of type `alias` (default: the first housing type) issued with the SDK by housing's
  * officer to `holder`, valid for a year; `fields` overrides the demo values `演示-<name>`.
  */
-export async function issueHolderLicence(
+export async function issueHolderLicense(
   f: PortalFixture,
   holder: SeededHolder,
   opts: { alias?: string; fields?: Record<string, string> } = {},
@@ -202,14 +202,14 @@ export async function loginHolderWithCredential(
   f: PortalFixture,
   page: Page,
   holder: SeededHolder,
-  licence: { licenseId: string; credential: string },
+  license: { licenseId: string; credential: string },
 ): Promise<void> {
   await page.goto(`${f.portal.url}/login`)
   await page.getByTestId(`login-${holder.id}`).click()
   await page.getByTestId('current-identity').waitFor()
   await page.evaluate(
     ([did, id, cred]) => localStorage.setItem(`govchain.wallet.${did}`, JSON.stringify({ [id!]: cred })),
-    [holder.did, licence.licenseId, licence.credential],
+    [holder.did, license.licenseId, license.credential],
   )
 }
 

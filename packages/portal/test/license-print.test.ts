@@ -26,7 +26,7 @@ let credential = ''
 
 before(async () => {
   ;({ fixture: f, holder } = await h.startEnterpriseHolderFixture('gm'))
-  ;({ licenseId, credential } = await h.issueHolderLicence(f, holder, {
+  ;({ licenseId, credential } = await h.issueHolderLicense(f, holder, {
     alias: 'jzqyzz',
     fields: { enterpriseName: holderName },
   }))

@@ -14,7 +14,7 @@ import { chromium, type Page } from 'playwright-core'
 import { PNG } from 'pngjs'
 import QRCode from 'qrcode'
 import {
-  issueHolderLicence,
+  issueHolderLicense,
   jsQR,
   loginHolderWithCredential,
   type PortalFixture,
@@ -31,7 +31,7 @@ const tmp = mkdtempSync(join(tmpdir(), 'govchain-qr-'))
 before(async () => {
   ;({ fixture: f, holder } = await startEnterpriseHolderFixture('gm'))
   // The licence, issued with the SDK by housing's officer; its credential goes on the holder's device.
-  ;({ licenseId, credential } = await issueHolderLicence(f, holder))
+  ;({ licenseId, credential } = await issueHolderLicense(f, holder))
   await asHolder(f.page)
 })
 after(async () => {
