@@ -55,7 +55,9 @@ function startUp(dir: string, apiPort: number, p2pPort: number): { proc: ChildPr
       '--p2p-port',
       String(p2pPort),
     ],
-    { stdio: ['ignore', 'pipe', 'pipe'] },
+    // Not a development network: up initialises it with encrypted keys under this passphrase and
+    // hands it to the nodes it starts (and restarts).
+    { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, GOVCHAIN_PASSPHRASE: 'up test passphrase' } },
   )
   ups.push(proc)
   let text = ''
