@@ -551,7 +551,9 @@ export async function servePortal(options: ServePortalOptions): Promise<PortalSe
     if (url.pathname === '/demo/credentials' || url.pathname.startsWith('/demo/credentials/')) {
       return handleMailbox(req, res, url)
     }
-    const gw = /^\/gateway\/([a-z][a-z0-9_-]{0,63})(\/v1\/local\/(?:fetch|status))$/.exec(url.pathname)
+    const gw = /^\/gateway\/([a-z][a-z0-9_-]{0,63})(\/v1\/local\/(?:fetch|status|holder|holder\/check))$/.exec(
+      url.pathname,
+    )
     if (gw !== null) return proxyGateway(req, res, gw[1]!, gw[2]!)
     if (req.method !== 'GET' && req.method !== 'HEAD') {
       return json(res, 405, { code: 'METHOD_NOT_ALLOWED', message: 'GET only' })

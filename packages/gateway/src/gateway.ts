@@ -49,10 +49,18 @@ import {
 import '@govchain/catalog/schema'
 import '@govchain/identity/schema'
 import '@govchain/service/schema'
+import {
+  checkHolderMatch,
+  HOLDER_CHECK_PATH,
+  HOLDER_LOOKUP_PATH,
+  type HolderRequestPayload,
+  holderRequestMessage,
+} from '@govchain/license/client'
 import { loadTrustedCAs, type TrustedCA, verifyCertificateChain } from '@govchain/p2p'
 import { type GatewayView, NodeLink } from './chain.ts'
 import { GATEWAY_DEFAULTS, type GatewayHome } from './config.ts'
 import type { DataConnector, Row } from './connector.ts'
+import { lookupHolder } from './holders.ts'
 import {
   encodeReceipt,
   newNonce,
@@ -253,7 +261,7 @@ export class Gateway {
     { args: { body: Uint8Array; providerSignature: Uint8Array }; timer: NodeJS.Timeout; consumerKey: Uint8Array }
   >()
   private readonly localNonces = new Map<string, number>()
-  private officerCache: { at: number; keys: Map<string, string> } | undefined
+  private officerCache: { at: number; keys: Map<string, { officerId: string; roles: string[] }> } | undefined
   private server: Server | undefined
   private localServer: Server | undefined
   private readonly background = new Set<Promise<unknown>>()
@@ -957,6 +965,21 @@ export class Gateway {
         cors,
       )
     }
+    if (req.method === 'POST' && (req.url === HOLDER_LOOKUP_PATH || req.url === HOLDER_CHECK_PATH)) {
+      const path = req.url
+      try {
+        return send(res, 200, await this.serveHolder(path, await readBody(req)), cors)
+      } catch (e) {
+        const code: ErrorCode = isGovchainError(e) ? e.code : 'GATEWAY_BAD_REQUEST'
+        const details = isGovchainError(e) && e.details !== undefined ? { details: e.details } : {}
+        return send(
+          res,
+          errorInfo(code)?.http ?? 500,
+          { code, message: e instanceof Error ? e.message : String(e), ...details },
+          cors,
+        )
+      }
+    }
     if (req.method !== 'POST' || req.url !== '/v1/local/fetch')
       return send(res, 404, { code: 'NOT_FOUND', message: 'no such route' }, cors)
     try {
@@ -988,11 +1011,7 @@ export class Gateway {
         throw new GovchainError('GATEWAY_BAD_SIGNATURE')
       if (!(await this.isOwnOfficer(b.publicKey)))
         throw new GovchainError('IDENTITY_WRONG_ORGANISATION', 'not an officer of this department')
-      for (const [k, t] of this.localNonces)
-        if (t < now - 2 * this.home.config.requestSkewMs) this.localNonces.delete(k)
-      if (this.localNonces.has(b.nonce) || this.localNonces.size > REPLAY_CACHE_MAX)
-        throw new GovchainError('GATEWAY_REPLAY')
-      this.localNonces.set(b.nonce, now)
+      this.useLocalNonce(b.nonce, now)
       await this.checkCaseOfficer(b.grantId, b.publicKey)
       const r = await this.fetch({ grantId: b.grantId, fields: b.fields, filter: b.filter ?? null })
       send(
@@ -1013,18 +1032,86 @@ export class Gateway {
 
   /** The officer id of an active officer of this department with this key (cached for 5 s). */
   private async ownOfficerId(publicKeyHex: string): Promise<string | undefined> {
+    return (await this.ownOfficer(publicKeyHex))?.officerId
+  }
+
+  private async ownOfficer(publicKeyHex: string): Promise<{ officerId: string; roles: string[] } | undefined> {
     if (this.officerCache === undefined || Date.now() - this.officerCache.at > 5000) {
-      const list = await this.node.get<{ officers: { officerId: string; publicKey: string; status: string }[] }>(
-        `/v1/organisations/${encodeURIComponent(this.orgId)}/officers`,
-      )
+      const list = await this.node.get<{
+        officers: { officerId: string; publicKey: string; status: string; roles?: string[] }[]
+      }>(`/v1/organisations/${encodeURIComponent(this.orgId)}/officers`)
       this.officerCache = {
         at: Date.now(),
         keys: new Map(
-          (list?.officers ?? []).filter((o) => o.status === 'active').map((o) => [o.publicKey, o.officerId]),
+          (list?.officers ?? [])
+            .filter((o) => o.status === 'active')
+            .map((o) => [o.publicKey, { officerId: o.officerId, roles: o.roles ?? [] }]),
         ),
       }
     }
     return this.officerCache.keys.get(publicKeyHex)
+  }
+
+  /**
+   * The holder register (holders.ts): an issuer of this department looks a holder up by credit
+   * code or identity number, and has the licence it is about to sign checked against the record
+   * (LICENSE_HOLDER_MISMATCH). The request is the payload text the officer signed
+   * (holderRequestMessage), within requestSkewMs and with a fresh nonce; the answer goes only
+   * to that officer, never on chain.
+   */
+  private async serveHolder(path: string, raw: Buffer): Promise<unknown> {
+    const b = JSON.parse(raw.toString('utf8')) as { payload?: unknown; publicKey?: unknown; signature?: unknown }
+    if (
+      typeof b.payload !== 'string' ||
+      typeof b.publicKey !== 'string' ||
+      !/^[0-9a-f]{2,256}$/.test(b.publicKey) ||
+      typeof b.signature !== 'string' ||
+      !/^[0-9a-f]{2,512}$/.test(b.signature)
+    ) {
+      throw new GovchainError('GATEWAY_BAD_REQUEST', 'payload, publicKey, signature')
+    }
+    const p = JSON.parse(b.payload) as Partial<HolderRequestPayload>
+    if (
+      (p.kind !== 'enterprise' && p.kind !== 'person') ||
+      typeof p.id !== 'string' ||
+      typeof p.timeMs !== 'number' ||
+      typeof p.nonce !== 'string' ||
+      !/^[0-9a-f]{32}$/.test(p.nonce)
+    ) {
+      throw new GovchainError('GATEWAY_BAD_REQUEST', 'payload: kind, id, timeMs, nonce')
+    }
+    const now = Date.now()
+    if (Math.abs(now - p.timeMs) > this.home.config.requestSkewMs) throw new GovchainError('GATEWAY_STALE_REQUEST')
+    let signed = false
+    try {
+      signed = this.suite.verify(
+        fromHex(b.publicKey),
+        holderRequestMessage(this.home.chainId, path, b.payload),
+        fromHex(b.signature),
+      )
+    } catch {
+      signed = false
+    }
+    if (!signed) throw new GovchainError('GATEWAY_BAD_SIGNATURE')
+    const officer = await this.ownOfficer(b.publicKey)
+    if (officer === undefined)
+      throw new GovchainError('IDENTITY_WRONG_ORGANISATION', 'not an active officer of this department')
+    if (!officer.roles.includes('issuer'))
+      throw new GovchainError('IDENTITY_ROLE_MISSING', 'the holder register is for issuers', { role: 'issuer' })
+    this.useLocalNonce(p.nonce, now)
+    const record = await lookupHolder(this.connector, p.kind, p.id)
+    if (path === HOLDER_LOOKUP_PATH) return { record }
+    if (typeof p.holder !== 'string' || typeof p.fields !== 'object' || p.fields === null || Array.isArray(p.fields))
+      throw new GovchainError('GATEWAY_BAD_REQUEST', 'payload: holder, fields')
+    checkHolderMatch(record, { holder: p.holder, fields: p.fields })
+    return { ok: true, holder: record.did, name: record.name }
+  }
+
+  private useLocalNonce(nonce: string, now: number): void {
+    for (const [k, t] of this.localNonces) if (t < now - 2 * this.home.config.requestSkewMs) this.localNonces.delete(k)
+    if (this.localNonces.has(nonce) || this.localNonces.size > REPLAY_CACHE_MAX)
+      throw new GovchainError('GATEWAY_REPLAY')
+    this.localNonces.set(nonce, now)
   }
 
   /**

@@ -67,6 +67,8 @@ class FakeNode {
   readonly requests = new Map<string, RequestView>()
   readonly txs: RecordedTx[] = []
   readonly organisations: { id: string; status: string; caCertPem: string }[] = []
+  /** Officers by organisation, as GET /v1/organisations/<id>/officers lists them. */
+  readonly officers = new Map<string, { officerId: string; publicKey: string; status: string; roles: string[] }[]>()
   private server: Server | undefined
   url = ''
 
@@ -90,6 +92,8 @@ class FakeNode {
         return
       }
       if (url === '/v1/organisations') return answer(200, { height: 10, organisations: this.organisations })
+      const officers = /^\/v1\/organisations\/([^/?]+)\/officers$/.exec(url)
+      if (officers !== null) return answer(200, { officers: this.officers.get(decodeURIComponent(officers[1]!)) ?? [] })
       if (url === '/v1/blocks/latest') return answer(200, { header: { height: 10, timeMs: Date.now() } })
       const gw = /^\/v1\/catalog\/gateways\/([^/?]+)$/.exec(url)
       if (gw !== null) {

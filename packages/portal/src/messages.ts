@@ -39,6 +39,11 @@ const PORTAL_MESSAGES = {
   'login.as': ['当前身份', 'Logged in as'],
   'login.choose': ['以此身份登录', 'Log in as this identity'],
   'login.roles': ['角色', 'Roles'],
+  'login.role.admin': ['管理员', 'administrator'],
+  'login.role.issuer': ['发证', 'issuer'],
+  'login.role.approver': ['审批', 'approver'],
+  'login.role.auditor': ['审计', 'auditor'],
+  'login.role.registrar': ['登记', 'registrar'],
   'explorer.title': ['区块浏览器', 'Block explorer'],
   'explorer.nodes': ['验证节点与共识状态', 'Validators and consensus health'],
   'explorer.latestBlocks': ['最新区块', 'Latest blocks'],
@@ -109,4 +114,4 @@ const PORTAL_MESSAGES = {
   'ops.col.count': ['次数', 'Count'],
 } as const satisfies Messages
 
-export const { useApp } = withMessages(PORTAL_MESSAGES)
+export const { useApp, tMaybe } = withMessages(PORTAL_MESSAGES)

@@ -7,7 +7,14 @@
  */
 import assert from 'node:assert/strict'
 import { after, before, test } from 'node:test'
-import { type PortalFixture, type SeededHolder, seedHolders, startPortalFixture } from './helpers.ts'
+import {
+  fillIssueForm,
+  type PortalFixture,
+  type SeededHolder,
+  seedHolders,
+  startHolderRegisters,
+  startPortalFixture,
+} from './helpers.ts'
 
 let f: PortalFixture
 let holders: SeededHolder[]
@@ -16,8 +23,10 @@ let stopped = ''
 before(async () => {
   f = await startPortalFixture({
     suite: 'gm',
-    seed: async (net) => {
+    seed: async (net, onClose) => {
       holders = await seedHolders(net)
+      // The issue form looks the holder up in the department's register, behind its gateway.
+      onClose(await startHolderRegisters(net, holders))
     },
   })
   // The portal's preferred node (first in its config) hangs from here on.
@@ -58,11 +67,7 @@ test('an officer issues, the holder sees it and it verifies, all without the hun
   await page.goto(`${f.portal.url}/issuer`)
   await page.getByTestId('issue-form').waitFor({ timeout: 60_000 })
   const enterprise = holders.find((h) => h.kind === 'enterprise')!
-  await page.getByTestId('issue-holder').fill(enterprise.did)
-  for (const input of await page.locator('[data-testid^="issue-field-"]').all()) {
-    const name = ((await input.getAttribute('data-testid')) ?? '').replace('issue-field-', '')
-    await input.fill(name === 'enterpriseName' ? enterprise.name : `演示-${name}`)
-  }
+  await fillIssueForm(page, enterprise, (name) => `演示-${name}`)
   await page.getByTestId('issue-submit').click()
   const issued = page.getByTestId('issued')
   await issued.waitFor({ timeout: 90_000 })

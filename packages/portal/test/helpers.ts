@@ -9,6 +9,7 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import type { SuiteName } from '@govchain/core'
+import type { HolderRecord } from '@govchain/license/client'
 import jsQRModule from 'jsqr'
 import { type BrowserContext, chromium, type Page } from 'playwright-core'
 import { buildPortal, PORTAL_DIST, type PortalServer, servePortal } from '../../cli/src/portal-server.ts'
@@ -47,15 +48,24 @@ async function ensureBuilt(): Promise<void> {
 }
 
 export async function startPortalFixture(
-  opts: { suite?: SuiteName; orgs?: number; seed?: (net: TestNetwork) => Promise<void> } = {},
+  opts: {
+    suite?: SuiteName
+    orgs?: number
+    /** Seeds the network before the portal starts; `onClose` registers what close() stops (gateways). */
+    seed?: (net: TestNetwork, onClose: (stop: () => Promise<void>) => void) => Promise<void>
+  } = {},
 ): Promise<PortalFixture> {
   await ensureBuilt()
   const net = await startNetwork({ orgs: opts.orgs ?? 4, suite: opts.suite ?? 'gm' })
   let portal: PortalServer | undefined
   let context: BrowserContext | undefined
   const userDataDir = mkdtempSync(join(tmpdir(), 'govchain-chromium-'))
+  const stops: (() => Promise<void>)[] = []
+  const stopAll = async () => {
+    for (const s of stops.splice(0)) await s().catch(() => {})
+  }
   try {
-    if (opts.seed !== undefined) await opts.seed(net)
+    if (opts.seed !== undefined) await opts.seed(net, (s) => stops.push(s))
     portal = await servePortal({ dir: net.dir, port: 0, network: net.net, distDir: PORTAL_DIST })
     // A persistent context on a fresh temporary profile: nothing leaks between runs.
     context = await chromium.launchPersistentContext(userDataDir, {
@@ -87,6 +97,7 @@ export async function startPortalFixture(
       close: async () => {
         await c.close().catch(() => {})
         await p.close()
+        await stopAll()
         await net.stopAll()
         rmSync(userDataDir, { recursive: true, force: true })
       },
@@ -94,6 +105,7 @@ export async function startPortalFixture(
   } catch (e) {
     await context?.close().catch(() => {})
     await portal?.close()
+    await stopAll()
     await net.stopAll()
     rmSync(userDataDir, { recursive: true, force: true })
     throw e
@@ -108,6 +120,8 @@ export interface SeededHolder {
   did: string
   publicKey: string
   privateKey: string
+  /** 统一社会信用代码 or 公民身份号码 (fake, with right check characters): off chain only. */
+  registerId: string
 }
 
 /**
@@ -126,8 +140,15 @@ export async function seedHolders(net: TestNetwork): Promise<SeededHolder[]> {
       kind: 'enterprise' as const,
       name: '北京城建示范工程有限公司',
       nameEn: 'Beijing Demo Construction Co., Ltd.',
+      registerId: '91110108MA01C8K5XE',
     },
-    { id: 'citizen:demo', kind: 'citizen' as const, name: '张三（演示市民）', nameEn: 'Zhang San (demo citizen)' },
+    {
+      id: 'citizen:demo',
+      kind: 'citizen' as const,
+      name: '张三（演示市民）',
+      nameEn: 'Zhang San (demo citizen)',
+      registerId: '11010519491231002X',
+    },
   ]
   const out: SeededHolder[] = []
   const status = await client.status()
@@ -148,8 +169,78 @@ export async function seedHolders(net: TestNetwork): Promise<SeededHolder[]> {
     out.push({ ...p, did: deriveDid(suite, publicKey), publicKey: toHex(publicKey), privateKey: toHex(privateKey) })
   }
   mkdirSync(join(net.dir, 'demo'), { recursive: true })
-  writeFileSync(join(net.dir, 'demo', 'identities.json'), JSON.stringify(out, null, 2))
+  writeFileSync(
+    join(net.dir, 'demo', 'identities.json'),
+    JSON.stringify(
+      out.map(({ registerId: _offChain, ...i }) => i),
+      null,
+      2,
+    ),
+  )
   return out
+}
+
+/** The register record of a seeded holder: its name, identifier and the fields naming it. */
+function holderRecordOf(h: SeededHolder): HolderRecord {
+  const name = h.name.replace(/（.*）$/, '')
+  return h.kind === 'enterprise'
+    ? {
+        kind: 'enterprise',
+        id: h.registerId,
+        did: h.did,
+        name,
+        fields: { enterpriseName: name, creditCode: h.registerId, operatorName: name },
+      }
+    : { kind: 'person', id: h.registerId, did: h.did, name, fields: { name, idNumber: h.registerId } }
+}
+
+/**
+ * Every department's data gateway (homes under the node homes, as `govchain up` makes them),
+ * each with the seeded holders in its holder register, started in this process; the portal
+ * server finds them through the node homes. Returns what stops them.
+ */
+export async function startHolderRegisters(
+  net: TestNetwork,
+  holders: readonly SeededHolder[],
+): Promise<() => Promise<void>> {
+  const { addHolderRecords, openConnector, startGatewayFromHome, gatewayDir } = await import('@govchain/gateway')
+  const { initNodeGateway, loadGatewayPackage } = await import('../../cli/src/gateway-home.ts')
+  const { reserveGatewayPorts } = await import('../../cli/src/testnet.ts')
+  await loadGatewayPackage()
+  const base = await reserveGatewayPorts()
+  const started: { stop(): Promise<void> }[] = []
+  for (const [i, n] of net.net.nodes.entries()) {
+    const home = initNodeGateway(n.home, {
+      caDir: join(net.dir, 'orgs', n.orgId),
+      port: base + i,
+      localPort: base + 50 + i,
+    })
+    const connector = openConnector(home)
+    try {
+      await addHolderRecords(connector, holders.map(holderRecordOf))
+    } finally {
+      await connector.close()
+    }
+    started.push(await startGatewayFromHome(gatewayDir(n.home)))
+  }
+  return async () => {
+    for (const g of started) await g.stop().catch(() => {})
+  }
+}
+
+/**
+ * Fills the issue form for `holder` as an officer does: the credit code or identity number, 查询,
+ * then every field the register did not pre-fill with `value(name)`.
+ */
+export async function fillIssueForm(page: Page, holder: SeededHolder, value: (name: string) => string): Promise<void> {
+  await page.getByTestId('issue-holder-id').fill(holder.registerId)
+  await page.getByTestId('holder-lookup').click()
+  await page.getByTestId('holder-found').waitFor()
+  for (const input of await page.locator('[data-testid^="issue-field-"]').all()) {
+    if ((await input.inputValue()) !== '') continue
+    const name = ((await input.getAttribute('data-testid')) ?? '').replace('issue-field-', '')
+    await input.fill(value(name))
+  }
 }
 
 /**

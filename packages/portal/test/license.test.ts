@@ -9,7 +9,15 @@ import { readFileSync } from 'node:fs'
 import { after, before, test } from 'node:test'
 import { decodeLicenseQr, verifyLicenseOffline } from '@govchain/license/client'
 import { getSuite, issueLicense } from '@govchain/sdk'
-import { type PortalFixture, type SeededHolder, seedHolders, startPortalFixture } from './helpers.ts'
+import { seedDemoOfficers } from '../../cli/src/demo/officers.ts'
+import {
+  fillIssueForm,
+  type PortalFixture,
+  type SeededHolder,
+  seedHolders,
+  startHolderRegisters,
+  startPortalFixture,
+} from './helpers.ts'
 
 let f: PortalFixture
 let holders: SeededHolder[]
@@ -20,8 +28,12 @@ let presentation = ''
 before(async () => {
   f = await startPortalFixture({
     suite: 'gm',
-    seed: async (net) => {
+    seed: async (net, onClose) => {
       holders = await seedHolders(net)
+      // Issue 15 item 3: the departments' holder registers, behind their gateways (off chain).
+      onClose(await startHolderRegisters(net, holders))
+      // Issue 15, demo identities: officers whose roles are separate.
+      await seedDemoOfficers({ dir: net.dir, net: net.net })
     },
   })
 })
@@ -52,22 +64,80 @@ test('an officer issues a licence and it appears in the holder wallet', async ()
   await page.goto(`${f.portal.url}/issuer`)
   await page.getByTestId('issue-form').waitFor()
   const enterprise = holders.find((h) => h.kind === 'enterprise')!
-  await page.getByTestId('issue-holder').fill(enterprise.did)
-  // Issue 15 item 3: required fields are checked inline, in the page's language, before signing.
+  const citizen = holders.find((h) => h.kind === 'citizen')!
+  // Issue 15 item 3: required fields and the holder are checked inline, in the page's language, before signing.
   await page.getByTestId('issue-submit').click()
-  const firstMissing = page.locator('[data-testid^="field-error-"]').first()
+  const firstMissing = page.locator('[data-testid^="field-error-"]:not([data-testid="field-error-holder-id"])').first()
   await firstMissing.waitFor()
   assert.match((await firstMissing.textContent()) ?? '', /请填写/)
+  assert.equal(await page.getByTestId('field-error-holder-id').textContent(), '请先查询持证主体')
   assert.equal(await page.getByTestId('issued').count(), 0, 'nothing issued')
-  for (const input of await page.locator('[data-testid^="issue-field-"]').all()) {
-    const name = ((await input.getAttribute('data-testid')) ?? '').replace('issue-field-', '')
-    await input.fill(name === 'enterpriseName' ? enterprise.name : `演示-${name}`)
+  // A credit code with a wrong check character is refused before anything is asked.
+  await page.getByTestId('issue-holder-id').fill(`${enterprise.registerId.slice(0, 17)}0`)
+  await page.getByTestId('holder-lookup').click()
+  assert.match((await page.getByTestId('field-error-holder-id').textContent()) ?? '', /统一社会信用代码.*校验位不正确/)
+  // The holder is looked up by credit code in the department's register; the form is pre-filled from it.
+  await fillIssueForm(page, enterprise, (name) => `演示-${name}`)
+  assert.match((await page.getByTestId('holder-found').textContent()) ?? '', /北京城建示范工程有限公司/)
+  assert.equal(await page.getByTestId('issue-holder').inputValue(), enterprise.did)
+  assert.equal(await page.getByTestId('issue-field-enterpriseName').inputValue(), '北京城建示范工程有限公司')
+  assert.equal(await page.getByTestId('issue-field-creditCode').inputValue(), enterprise.registerId)
+  // The type's default validity: its term counted from the start date (nbf).
+  const typeCode = await page.getByTestId('issue-type').inputValue()
+  const types = (await (await fetch(`${f.net.net.nodes[0]!.apiUrl}/v1/license-types`)).json()) as {
+    items: { code: string; maxValidityYears: number }[]
   }
+  const years = types.items.find((x) => x.code === typeCode)!.maxValidityYears
+  assert.ok(years > 0, 'the housing type has a fixed term')
+  const from = await page.getByTestId('issue-from').inputValue()
+  const expectedUntil = `${Number(from.slice(0, 4)) + years}${from.slice(4)}`
+  assert.equal(await page.getByTestId('issue-until').inputValue(), expectedUntil)
   await f.shot('issuer-form')
+
+  // Another holder's DID with this enterprise's licence: refused, translated, nothing issued.
+  await page.getByTestId('issue-holder').fill(citizen.did)
+  await page.getByTestId('issue-submit').click()
+  const mismatch = page.getByTestId('holder-mismatch')
+  await mismatch.waitFor()
+  assert.match(
+    (await mismatch.textContent()) ?? '',
+    /持证主体与本部门登记信息不一致（持证主体 DID）.*LICENSE_HOLDER_MISMATCH/,
+  )
+  assert.equal(await page.getByTestId('issued').count(), 0, 'nothing issued')
+  // The right DID, but the licence names another company: refused too.
+  await page.getByTestId('issue-holder').fill(enterprise.did)
+  await page.getByTestId('issue-field-enterpriseName').fill('北京华筑工程监理有限公司')
+  await page.getByTestId('issue-submit').click()
+  await page.waitForFunction(() =>
+    /企业名称/.test(document.querySelector('[data-testid="holder-mismatch"]')?.textContent ?? ''),
+  )
+  await page.getByTestId('issue-field-enterpriseName').fill(enterprise.name)
+  // A required field left empty: the inline message, in Chinese.
+  const required = page.locator('[data-testid^="issue-field-"]').last()
+  const requiredName = ((await required.getAttribute('data-testid')) ?? '').replace('issue-field-', '')
+  const kept = await required.inputValue()
+  await required.fill('')
+  await page.getByTestId('issue-submit').click()
+  assert.match((await page.getByTestId(`field-error-${requiredName}`).textContent()) ?? '', /^请填写“.+”$/)
+  await required.fill(kept)
   await page.getByTestId('issue-submit').click()
   const issued = page.getByTestId('issued')
   await issued.waitFor({ timeout: 40_000 })
+  assert.equal(await page.getByTestId('holder-mismatch').count(), 0)
+  assert.equal(await page.getByTestId('issued-validity').textContent(), `有效期：${from} 至 ${expectedUntil}`)
   licenseId = /1\.2\.156\.3005\.2\.[0-9A-Z.]+/.exec((await issued.textContent()) ?? '')![0]
+  const onChain = (await (await fetch(`${f.net.net.nodes[0]!.apiUrl}/v1/licenses/${licenseId}`)).json()) as {
+    license: { holder: string; validUntilMs: number }
+  }
+  assert.equal(onChain.license.holder, enterprise.did)
+  assert.equal(new Date(onChain.license.validUntilMs).toISOString().slice(0, 10), expectedUntil)
+  // A type without a fixed term defaults to 长期.
+  const longType = types.items.find((x) => x.maxValidityYears === 0)
+  if (longType !== undefined) {
+    await page.getByTestId('issue-type').selectOption(longType.code)
+    assert.equal(await page.getByTestId('issue-long-term').isChecked(), true)
+    assert.equal(await page.getByTestId('issue-until').isDisabled(), true)
+  }
   await page.locator(`[data-testid="issued-row"][data-id="${licenseId}"]`).waitFor()
 
   await login(enterprise.id)
@@ -154,14 +224,8 @@ test('an unauthorised issuer cannot issue, and its credential is rejected with t
   await page.goto(`${f.portal.url}/issuer`)
   await page.getByTestId('issue-form').waitFor()
   const enterprise = holders.find((h) => h.kind === 'enterprise')!
-  await page.getByTestId('issue-holder').fill(enterprise.did)
-  // Issue 15 item 3: required fields are checked inline, in the page's language, before signing.
-  await page.getByTestId('issue-submit').click()
-  const firstMissing = page.locator('[data-testid^="field-error-"]').first()
-  await firstMissing.waitFor()
-  assert.match((await firstMissing.textContent()) ?? '', /请填写/)
-  assert.equal(await page.getByTestId('issued').count(), 0, 'nothing issued')
-  for (const input of await page.locator('[data-testid^="issue-field-"]').all()) await input.fill('伪造')
+  // Police's own register knows the enterprise too; the chain still refuses the type.
+  await fillIssueForm(page, enterprise, () => '伪造')
   await page.getByTestId('issue-submit').click()
   const err = page.getByTestId('issue-form').getByTestId('error')
   await err.waitFor({ timeout: 40_000 })
@@ -245,4 +309,51 @@ test('after the officer revokes the licence, it verifies as revoked', async () =
     f.pageErrors.filter((e) => !/status of 4\d\d/.test(e)),
     [],
   )
+})
+
+test('the login page lists officers with separate roles, in Chinese; the issuer cannot administer', async () => {
+  const { page, net } = f
+  await page.goto(`${f.portal.url}/login`)
+  const roles = async (id: string) => (await page.getByTestId(`login-roles-officer:${id}`).textContent()) ?? ''
+  assert.match(await roles('housing.issuer'), /^角色：发证 ·/)
+  assert.match(await roles('housing.approver'), /^角色：审批 ·/)
+  assert.match(await roles('housing.administrator'), /^角色：管理员 ·/)
+  const names = (await page.locator('.identity-list').allTextContents()).join('\n')
+  assert.match(names, /北京市住房和城乡建设委员会 发证员 王芳/)
+  assert.match(names, /北京市住房和城乡建设委员会 审批员 刘强/)
+  assert.match(names, /北京市住房和城乡建设委员会 管理员 陈静/)
+
+  // The issuer lands in the issuer console; the operations console is not theirs.
+  await page.getByTestId('login-officer:housing.issuer').click()
+  await page.getByTestId('issue-form').waitFor()
+  assert.equal(await page.locator('nav a[href="/ops"]').count(), 0)
+  await page.goto(`${f.portal.url}/ops`)
+  await page.getByTestId('ops-admin-only').waitFor()
+  // Nor may the issuer's key do an administrator's action on chain: adding an officer is refused.
+  const { getSuite, identity } = await import('@govchain/sdk')
+  const { fromHex } = await import('@govchain/core')
+  const config = (await (await fetch(`${f.portal.url}/config.json`)).json()) as {
+    identities: { id: string; privateKey?: string }[]
+  }
+  const issuerKey = config.identities.find((i) => i.id === 'officer:housing.issuer')!.privateKey!
+  const client = net.clients[net.net.nodes[1]!.name]!
+  const suite = getSuite(net.net.suite)
+  const tx = identity.addOfficer({
+    suite,
+    chainId: net.net.chainId,
+    privateKey: fromHex(issuerKey),
+    validUntilHeight: (await client.status()).height + 100,
+    orgId: 'housing',
+    officerId: 'housing.intruder',
+    publicKey: suite.generateKeyPair().publicKey,
+    roles: ['admin'],
+  })
+  await client.submitTx(tx.bytes)
+  const r = await client.waitForTx(tx.hashHex, { timeoutMs: 30_000 })
+  assert.equal(r.code, 'IDENTITY_ROLE_MISSING')
+  // The administrator has the operations console.
+  await page.goto(`${f.portal.url}/login`)
+  await page.getByTestId('login-officer:housing.administrator').click()
+  await page.waitForURL(/\/ops$/)
+  assert.equal(await page.getByTestId('ops-admin-only').count(), 0)
 })

@@ -77,6 +77,9 @@ import type {
   PresentationVerdictView,
 } from './views.ts'
 
+/** Issuing checks the holder against the department's register, off chain (issue 15, item 3). */
+export * from './holder-record.ts'
+
 // ---------------------------------------------------------------- transactions
 
 export interface LicenseTxCommon {

@@ -92,6 +92,17 @@ export const LICENSE_ERRORS = {
     message: "the presentation token does not verify with a current key of the holder's DID for this verifier",
   },
   LICENSE_PRESENTATION_HOLDER_MISMATCH: { http: 400, message: 'the presentation is not signed by the licence holder' },
+  // Issuing checks the holder against the department's own register (holder-record.ts), off chain.
+  LICENSE_HOLDER_ID_INVALID: {
+    http: 400,
+    message: 'not a valid unified social credit code or identity number (check character)',
+  },
+  LICENSE_HOLDER_NOT_FOUND: { http: 404, message: "no holder with this identifier in the department's register" },
+  LICENSE_HOLDER_RECORD_INVALID: { http: 500, message: "the department's register holds a malformed holder record" },
+  LICENSE_HOLDER_MISMATCH: {
+    http: 409,
+    message: "the licence's holder or fields differ from the department's record of the holder",
+  },
 } as const satisfies Record<string, ErrorInfo>
 registerErrors(LICENSE_MODULE, LICENSE_ERRORS)
 

@@ -14,6 +14,7 @@ import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { type CryptoSuite, encode, fromHex, GovchainError, getSuite, toHex } from '@govchain/core'
 import { CreateDidArgs, deriveDid, IDENTITY_MODULE } from '@govchain/identity/schema'
+import type { HolderRecord } from '@govchain/license/client'
 import type { LicenseTypeRecord } from '@govchain/license/schema'
 import { loadKeyFile, type NetworkFile } from '@govchain/node'
 import {
@@ -218,7 +219,7 @@ function plans(): Plan[] {
       years: 3,
       fields: {
         name: '李明',
-        idNumber: '110108198805126617',
+        idNumber: '110108198805126611',
         registrationNo: '京1112012201234567',
         level: '一级',
         specialty: '建筑工程',
@@ -449,4 +450,98 @@ export async function seedLicenseDemo(opts: SeedLicenseDemoOptions): Promise<Lic
   writeFileSync(seedFile, `${JSON.stringify(result, null, 2)}\n`)
   log(`licence demo written to ${demoDir}`)
   return result
+}
+
+/**
+ * The demo holders as the issuing departments' holder registers hold them (issue 15, item 3):
+ * credit code or identity number, DID, name and every field value of their demo licences. This
+ * is the departments' own data, written to their gateways' databases, never to the chain.
+ */
+export function licenseDemoHolderRecords(result: Pick<LicenseDemoResult, 'wallets'>): HolderRecord[] {
+  const out: HolderRecord[] = []
+  for (const w of result.wallets) {
+    const h = HOLDERS.find((x) => x.key === w.holder)
+    if (h === undefined) continue
+    const fields: Record<string, string> = {}
+    for (const p of plans().filter((x) => x.holder === w.holder)) Object.assign(fields, p.fields)
+    const id = h.kind === 'enterprise' ? fields.creditCode : fields.idNumber
+    if (id === undefined) continue
+    out.push({ kind: h.kind, id, did: w.did, name: w.name, fields })
+  }
+  return out
+}
+
+/**
+ * Gives the demo citizen a licence of their own (注册建造师注册证书, issued by housing) and one
+ * recorded use of it (tax checks it for a deduction, under the citizen's grant), so the citizen
+ * login shows a licence in the wallet with its 用证记录. Returns the licence id and credential.
+ */
+export async function seedCitizenLicense(opts: {
+  dir: string
+  net: NetworkFile
+  citizen: { did: string; privateKey: string; name: string; idNumber: string }
+  log?: (line: string) => void
+}): Promise<{ id: string; credential: string; fields: Record<string, string> } | undefined> {
+  const { net, citizen } = opts
+  const url = net.nodes[0]?.apiUrl
+  if (url === undefined) return undefined
+  const client = createClient({ urls: net.nodes.map((n) => n.apiUrl), timeoutMs: 10_000 })
+  const type = ((await licenseClient({ url }).types()).items as unknown as LicenseTypeRecord[]).find(
+    (t) => t.alias === 'zcjzs',
+  )
+  const org = type?.issuers[0]
+  const keyPath = org === undefined ? undefined : net.operatorKeys[org]
+  const grantee = net.nodes.some((n) => n.orgId === 'tax') ? 'tax' : undefined
+  if (type === undefined || org === undefined || keyPath === undefined || grantee === undefined) return undefined
+  const issuerKey = loadKeyFile(keyPath)
+  const taxKey = loadKeyFile(net.operatorKeys[grantee]!)
+  const genesis = JSON.parse(readFileSync(join(net.nodes[0]!.home, 'genesis.json'), 'utf8')) as {
+    organisations: { id: string; name: string; code: string }[]
+  }
+  const o = genesis.organisations.find((x) => x.id === org)
+  if (o === undefined) return undefined
+  const status = await client.status()
+  const suite = getSuite(status.suite)
+  const common = { suite, chainId: status.chainId, validUntilHeight: status.height + 200 }
+  const now = Date.now()
+  const validFromMs = now - 30 * DAY_MS
+  const fields = {
+    name: citizen.name,
+    idNumber: citizen.idNumber,
+    registrationNo: '京1112018201876543',
+    level: '二级',
+    specialty: '市政公用工程',
+    employer: '北京华信建设集团有限公司',
+  }
+  const l = issueLicense({
+    ...common,
+    privateKey: issuerKey.privateKey,
+    type,
+    issuer: { orgId: org, code: o.code, name: o.name },
+    holder: citizen.did,
+    validFromMs,
+    validUntilMs: type.maxValidityYears === 0 ? 0 : validFromMs + type.maxValidityYears * YEAR_MS - DAY_MS,
+    fields,
+    issuedAtMs: now,
+    serial: randomSerial(),
+  })
+  const timeoutMs = opts.log === undefined ? 30_000 : 60_000
+  await waitAll(client, [l.tx], timeoutMs)
+  const grant = licenseTx.grantUse({
+    ...common,
+    privateKey: fromHex(citizen.privateKey),
+    licenseId: l.id,
+    grantee,
+    service: 'individual-income-tax-deduction',
+    purpose: '继续教育专项附加扣除资格核验',
+    untilMs: now + 90 * DAY_MS,
+  })
+  await waitAll(client, [grant], timeoutMs)
+  await waitAll(
+    client,
+    [licenseTx.recordUse({ ...common, privateKey: taxKey.privateKey, licenseId: l.id, grantId: grant.hash })],
+    timeoutMs,
+  )
+  opts.log?.(`demo citizen holds ${type.name} ${l.id}, used once by ${grantee}`)
+  return { id: l.id, credential: l.credential, fields }
 }

@@ -15,8 +15,10 @@ import type { NetworkFile } from '@govchain/node'
 import { createClient, identity } from '@govchain/sdk'
 import { type PortalServer, servePortal } from '../portal-server.ts'
 import { type GatewayProcess, startGatewayProcess } from './gateway-procs.ts'
+import { seedHolderRegisters } from './holders.ts'
 import { seedInvoiceDemo } from './invoice.ts'
-import { seedLicenseDemo } from './license.ts'
+import { licenseDemoHolderRecords, seedCitizenLicense, seedLicenseDemo } from './license.ts'
+import { seedDemoOfficers } from './officers.ts'
 import { seedServiceDemo } from './service.ts'
 import { requestHousingGrants, seedSharingDemo } from './sharing.ts'
 
@@ -50,7 +52,7 @@ export async function startDemo(opts: {
   let people: { idNumber: string; name: string }[] = []
   if (first) {
     log('seeding demo data (first start): licences, wallets, data silos, catalogue…')
-    await seedLicenseDemo({ dir, log })
+    const licenses = await seedLicenseDemo({ dir, log })
     const sharing = await seedSharingDemo({
       dir,
       net,
@@ -60,6 +62,8 @@ export async function startDemo(opts: {
         : { gatewayBasePort: opts.gatewayPort, localBasePort: opts.gatewayPort + 50 }),
     })
     people = sharing.people
+    // Each department's holder register (its own data, never on chain): the issue form looks holders up there.
+    await seedHolderRegisters({ net, records: licenseDemoHolderRecords(licenses), log })
   }
 
   const logDir = join(dir, 'logs')
@@ -89,6 +93,11 @@ export async function startDemo(opts: {
       await seedInvoiceDemo({ net, dir, log })
     } catch (e) {
       log(`e-invoices not seeded: ${(e as Error).message}`)
+    }
+    try {
+      await seedDemoOfficers({ dir, net, log })
+    } catch (e) {
+      log(`demo officers not seeded: ${(e as Error).message}`)
     }
     marker = { ...marker, ...(await seedCitizen(dir, net, people[0], log)) }
     writeFileSync(markerPath, `${JSON.stringify(marker, null, 2)}\n`, { mode: 0o600 })
@@ -146,6 +155,51 @@ async function seedCitizen(
     mode: 0o600,
   })
   log(`demo citizen ${citizen.name}: ${did}`)
+  // The citizen is in the departments' registers, holds a licence, and that licence has a recorded use.
+  await seedHolderRegisters({
+    net,
+    records: [
+      {
+        kind: 'person',
+        id: person.idNumber,
+        did,
+        name: person.name,
+        fields: { name: person.name, idNumber: person.idNumber },
+      },
+    ],
+    log,
+  })
+  try {
+    const held = await seedCitizenLicense({
+      dir,
+      net,
+      citizen: { did, privateKey: toHex(privateKey), name: person.name, idNumber: person.idNumber },
+      log,
+    })
+    if (held !== undefined) {
+      // The wallet the portal's demo mailbox serves to the citizen (DIR/demo/wallets, 0600).
+      mkdirSync(join(dir, 'demo', 'wallets'), { recursive: true })
+      writeFileSync(
+        join(dir, 'demo', 'wallets', 'citizen-demo.json'),
+        `${JSON.stringify(
+          {
+            holder: 'citizen-demo',
+            name: person.name,
+            kind: 'person',
+            did,
+            publicKey: toHex(publicKey),
+            privateKey: toHex(privateKey),
+            credentials: [{ id: held.id, credential: held.credential }],
+          },
+          null,
+          2,
+        )}\n`,
+        { mode: 0o600 },
+      )
+    }
+  } catch (e) {
+    log(`demo citizen licence not seeded: ${(e as Error).message}`)
+  }
   return {
     citizen: {
       did,

@@ -1,6 +1,6 @@
 /** Demo login: pick one of the identities the local demo server offers. */
 import { Card, type DemoIdentity, Hash, type IdentityKind, Notice } from '@govchain/portal-kit'
-import { useApp } from '../messages.ts'
+import { tMaybe, useApp } from '../messages.ts'
 
 const KINDS: IdentityKind[] = ['citizen', 'enterprise', 'officer']
 
@@ -8,7 +8,17 @@ export function LoginPage() {
   const { t, lang, config, identity, setIdentity, navigate, orgName } = useApp()
   const pick = (i: DemoIdentity) => {
     setIdentity(i.id)
-    navigate(i.kind === 'officer' ? (i.roles?.includes('issuer') ? '/issuer' : '/sharing/requests') : '/wallet')
+    const roles = i.roles ?? []
+    // Each officer lands on the work of its role: issuing, approving, or (administrators) operations.
+    navigate(
+      i.kind !== 'officer'
+        ? '/wallet'
+        : roles.includes('issuer')
+          ? '/issuer'
+          : roles.includes('approver') || !roles.includes('admin')
+            ? '/sharing/requests'
+            : '/ops',
+    )
   }
   const usable = config.identities.filter((i) => i.privateKey !== undefined)
   return (
@@ -36,8 +46,9 @@ export function LoginPage() {
                     <div className="muted small">
                       {i.orgId !== undefined && <span>{orgName(i.orgId)} · </span>}
                       {i.roles !== undefined && i.roles.length > 0 && (
-                        <span>
-                          {t('login.roles')}: {i.roles.join(', ')} ·{' '}
+                        <span data-testid={`login-roles-${i.id}`}>
+                          {t('login.roles')}：
+                          {i.roles.map((r) => tMaybe(lang, `login.role.${r}`, r)).join(lang === 'zh' ? '、' : ', ')} ·{' '}
                         </span>
                       )}
                       {i.did !== undefined ? <code>{i.did}</code> : <Hash value={i.publicKey} />}

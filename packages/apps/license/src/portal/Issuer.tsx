@@ -5,6 +5,9 @@
  * renew and amend, and see each licence's history. The credential goes to the holder through
  * the demo mailbox (standing in for the one-network service app).
  */
+
+import { errorCode } from '@govchain/client'
+import { fromHex, toHex } from '@govchain/core'
 import {
   ActionButton,
   Badge,
@@ -17,11 +20,22 @@ import {
   mailbox,
   mailboxPaths,
   Notice,
+  randomHex,
   useLoad,
 } from '@govchain/portal-kit'
 import { useMemo, useState } from 'react'
 import { credentialFields, issueLicense, licenseTx, reissueLicense } from '../client.ts'
-import { type License, type LicenseType, licenseApi } from './api.ts'
+import {
+  HOLDER_CHECK_PATH,
+  HOLDER_LOOKUP_PATH,
+  type HolderKind,
+  type HolderRecord,
+  type HolderRequestPayload,
+  holderRequestMessage,
+  parseHolderId,
+  prefillFields,
+} from '../holder-record.ts'
+import { holderRegisterApi, type License, type LicenseType, licenseApi } from './api.ts'
 import { holderAuth } from './holder.ts'
 import { tMaybe, useApp } from './messages.ts'
 import { PrintButtons } from './Print.tsx'
@@ -110,35 +124,103 @@ function useOfficerAuth(): (path: string, holder: string) => Record<string, stri
   }
 }
 
+/** Adds `years` calendar years to a yyyy-mm-dd date (the type's default term from nbf). */
+function plusYears(from: string, years: number): string {
+  const d = new Date(`${from}T00:00:00Z`)
+  if (Number.isNaN(d.getTime())) return ''
+  d.setUTCFullYear(d.getUTCFullYear() + years)
+  return d.toISOString().slice(0, 10)
+}
+
+/** Signs a request to the department's holder register with the officer's key (holderRequestMessage). */
+function useRegisterRequest(): (
+  path: string,
+  payload: Omit<HolderRequestPayload, 'timeMs' | 'nonce'>,
+) => {
+  payload: string
+  publicKey: string
+  signature: string
+} {
+  const { suite, config, identity } = useApp()
+  return (path, payload) => {
+    if (identity?.privateKey === undefined) throw new Error('sign in as an officer to look a holder up')
+    const text = JSON.stringify({ ...payload, timeMs: Date.now(), nonce: randomHex(16) })
+    const signature = suite.sign(fromHex(identity.privateKey), holderRequestMessage(config.chainId, path, text))
+    return { payload: text, publicKey: identity.publicKey, signature: toHex(signature) }
+  }
+}
+
 function IssueForm({ org, types, onIssued }: { org: string; types: LicenseType[]; onIssued: () => void }) {
   const { t, lang, config, submit, orgName } = useApp()
   const officerAuth = useOfficerAuth()
+  const signed = useRegisterRequest()
+  // The department's own gateway (local API, proxied by the portal server): its holder register.
+  const gateway = config.gateways[org]
   const mine = types.filter((x) => x.issuers.includes(org))
   // Every type is offered: the chain, not the page, decides who may issue what.
   const [code, setCode] = useState((mine[0] ?? types[0])?.code ?? '')
   const type = types.find((x) => x.code === code)
-  const holders = config.identities.filter((i) =>
-    type === undefined ? false : type.holderKind === 'person' ? i.kind === 'citizen' : i.kind === 'enterprise',
-  )
+  const holderKind: HolderKind = type?.holderKind === 'person' ? 'person' : 'enterprise'
+  const idLabel = t(holderKind === 'person' ? 'issuer.idNumber' : 'issuer.creditCode')
+  const [idText, setIdText] = useState('')
+  const [record, setRecord] = useState<HolderRecord>()
+  const [idProblem, setIdProblem] = useState<'invalid' | 'notFound'>()
   const [holder, setHolder] = useState('')
   const [values, setValues] = useState<Record<string, string>>({})
-  const today = Date.now()
-  const [from, setFrom] = useState(dateInput(today))
-  // The type's default validity: its longest term, or 长期 where the type has no limit.
-  const defaultUntil = (x: LicenseType | undefined) => {
+  const today = dateInput(Date.now())
+  const [from, setFrom] = useState(today)
+  // The type's default validity: its term from the start date (nbf), or 长期 where it has no limit.
+  const defaultUntil = (x: LicenseType | undefined, start: string) => {
     const years = x?.maxValidityYears ?? 5
-    return dateInput(today + (years === 0 ? 5 : years) * 365 * DAY_MS)
+    return plusYears(start, years === 0 ? 5 : years)
   }
-  const [until, setUntil] = useState(defaultUntil(type))
+  const [until, setUntil] = useState(defaultUntil(type, today))
   const [longTerm, setLongTerm] = useState(type?.maxValidityYears === 0)
   /** Set after a first attempt: required fields left empty are then marked inline. */
   const [tried, setTried] = useState(false)
   const missing = (type?.fields ?? []).filter((f) => f.required && (values[f.name] ?? '').trim() === '')
   const [error, setError] = useState<unknown>()
-  const [issued, setIssued] = useState<string>()
-  const holderDid = holder || holders[0]?.did || ''
+  const [mismatch, setMismatch] = useState<string[]>()
+  const [issued, setIssued] = useState<{ id: string; from: string; until: string }>()
+  const fieldLabel = (name: string) => {
+    if (name === 'holder') return t('issuer.holderDid')
+    const f = type?.fields.find((x) => x.name === name)
+    return f === undefined ? name : lang === 'zh' ? f.label : f.labelEn
+  }
+  const fillFrom = (r: HolderRecord, x: LicenseType | undefined) => {
+    setHolder(r.did)
+    setValues(prefillFields(x?.fields ?? [], r))
+  }
+  const lookup = async () => {
+    setIdProblem(undefined)
+    setRecord(undefined)
+    setMismatch(undefined)
+    setError(undefined)
+    let id: string
+    try {
+      id = parseHolderId(holderKind, idText)
+    } catch {
+      return setIdProblem('invalid')
+    }
+    if (gateway === undefined) return
+    try {
+      const r = (await holderRegisterApi.lookup(gateway, signed(HOLDER_LOOKUP_PATH, { kind: holderKind, id }))).record
+      setRecord(r)
+      fillFrom(r, type)
+    } catch (e) {
+      const c = errorCode(e)
+      if (c === 'LICENSE_HOLDER_NOT_FOUND') return setIdProblem('notFound')
+      if (c === 'LICENSE_HOLDER_ID_INVALID') return setIdProblem('invalid')
+      throw e
+    }
+  }
   return (
     <Card title={t('issuer.issue')} testId="issue-form">
+      {gateway === undefined && (
+        <Notice tone="warn" testId="no-register">
+          {t('issuer.noRegister')}
+        </Notice>
+      )}
       <div className="form-grid">
         <div>
           <label htmlFor="i-type">{t('lic.type')}</label>
@@ -148,10 +230,18 @@ function IssueForm({ org, types, onIssued }: { org: string; types: LicenseType[]
             onChange={(e) => {
               const next = types.find((x) => x.code === e.target.value)
               setCode(e.target.value)
-              setValues({})
               setTried(false)
-              setUntil(defaultUntil(next))
+              setMismatch(undefined)
+              setUntil(defaultUntil(next, from))
               setLongTerm(next?.maxValidityYears === 0)
+              // The holder found stays if the new type is for the same kind of holder.
+              if (record !== undefined && (next?.holderKind === 'person' ? 'person' : 'enterprise') === record.kind)
+                fillFrom(record, next)
+              else {
+                setRecord(undefined)
+                setHolder('')
+                setValues({})
+              }
             }}
             data-testid="issue-type"
           >
@@ -164,25 +254,52 @@ function IssueForm({ org, types, onIssued }: { org: string; types: LicenseType[]
           </select>
         </div>
         <div>
-          <label htmlFor="i-holder">{t('issuer.holderDid')}</label>
-          <input
-            id="i-holder"
-            list="i-holders"
-            value={holderDid}
-            onChange={(e) => setHolder(e.target.value)}
-            data-testid="issue-holder"
-          />
-          <datalist id="i-holders">
-            {holders.map((h) => (
-              <option key={h.id} value={h.did}>
-                {lang === 'zh' ? h.name : h.nameEn}
-              </option>
-            ))}
-          </datalist>
+          <label htmlFor="i-holder-id">{idLabel} *</label>
+          <div className="btn-row">
+            <input
+              id="i-holder-id"
+              value={idText}
+              aria-invalid={idProblem !== undefined || (tried && record === undefined)}
+              onChange={(e) => setIdText(e.target.value)}
+              data-testid="issue-holder-id"
+            />
+            <ActionButton testId="holder-lookup" disabled={gateway === undefined} onError={setError} onRun={lookup}>
+              {t('issuer.lookup')}
+            </ActionButton>
+          </div>
+          {idProblem !== undefined ? (
+            <span className="field-error" role="alert" data-testid="field-error-holder-id">
+              {idProblem === 'invalid' ? t('issuer.holderIdInvalid', { field: idLabel }) : t('issuer.holderNotFound')}
+            </span>
+          ) : tried && record === undefined ? (
+            <span className="field-error" role="alert" data-testid="field-error-holder-id">
+              {t('issuer.holderFirst')}
+            </span>
+          ) : (
+            <span className="muted small">{t('issuer.lookupHint')}</span>
+          )}
+          {record !== undefined && (
+            <div className="muted small" data-testid="holder-found">
+              {t('issuer.holderFound', { name: record.name })}
+            </div>
+          )}
+        </div>
+        <div>
+          <label htmlFor="i-holder">{t('issuer.holderDidFromRecord')}</label>
+          <input id="i-holder" value={holder} onChange={(e) => setHolder(e.target.value)} data-testid="issue-holder" />
         </div>
         <div>
           <label htmlFor="i-from">{t('lic.validFrom')}</label>
-          <input id="i-from" type="date" value={from} onChange={(e) => setFrom(e.target.value)} />
+          <input
+            id="i-from"
+            type="date"
+            value={from}
+            onChange={(e) => {
+              setFrom(e.target.value)
+              setUntil(defaultUntil(type, e.target.value))
+            }}
+            data-testid="issue-from"
+          />
         </div>
         <div>
           <label htmlFor="i-until">{t('lic.validUntil')}</label>
@@ -232,27 +349,48 @@ function IssueForm({ org, types, onIssued }: { org: string; types: LicenseType[]
           ))}
         </div>
       )}
+      {mismatch !== undefined && (
+        <Notice tone="bad" testId="holder-mismatch">
+          {t('issuer.holderMismatch', { fields: mismatch.map(fieldLabel).join(lang === 'zh' ? '、' : ', ') })}{' '}
+          <code>LICENSE_HOLDER_MISMATCH</code>
+        </Notice>
+      )}
       <ErrorBox error={error} />
       {issued !== undefined && (
         <Notice tone="ok" testId="issued">
-          {t('issuer.issued', { id: issued })}
+          {t('issuer.issued', { id: issued.id })}{' '}
+          <span data-testid="issued-validity">{t('issuer.validity', { from: issued.from, until: issued.until })}</span>
         </Notice>
       )}
       <ActionButton
         kind="primary"
         testId="issue-submit"
-        disabled={type === undefined || holderDid === ''}
+        disabled={type === undefined || gateway === undefined}
         onError={setError}
         onRun={async () => {
           setError(undefined)
           setIssued(undefined)
+          setMismatch(undefined)
           const o = config.organisations.find((x) => x.id === org)
-          if (type === undefined || o === undefined) return
-          // Required fields are checked here, in the page's language, before anything is signed.
+          if (type === undefined || o === undefined || gateway === undefined) return
+          // Required fields and the holder are checked here, in the page's language, before anything is signed.
           setTried(true)
-          if (missing.length > 0) return
+          if (missing.length > 0 || record === undefined) return
           const fields: Record<string, string> = {}
           for (const f of type.fields) if ((values[f.name] ?? '') !== '') fields[f.name] = values[f.name]!.trim()
+          // The department's gateway checks the licence against its record of the holder (off chain).
+          try {
+            await holderRegisterApi.check(
+              gateway,
+              signed(HOLDER_CHECK_PATH, { kind: record.kind, id: record.id, holder: holder.trim(), fields }),
+            )
+          } catch (e) {
+            if (errorCode(e) !== 'LICENSE_HOLDER_MISMATCH') throw e
+            const d = (e as { details?: { differ?: unknown } }).details?.differ
+            return setMismatch(Array.isArray(d) ? d.map(String) : [])
+          }
+          const holderDid = holder.trim()
+          const validUntilMs = longTerm ? 0 : fromDateInput(until)
           let made: ReturnType<typeof issueLicense> | undefined
           await submit((s) => {
             made = issueLicense({
@@ -261,7 +399,7 @@ function IssueForm({ org, types, onIssued }: { org: string; types: LicenseType[]
               issuer: { orgId: org, name: orgName(org), code: o.code },
               holder: holderDid,
               validFromMs: fromDateInput(from),
-              validUntilMs: longTerm ? 0 : fromDateInput(until),
+              validUntilMs,
               fields,
             })
             return made.tx
@@ -271,8 +409,11 @@ function IssueForm({ org, types, onIssued }: { org: string; types: LicenseType[]
             { holder: holderDid, licenseId: made.id, credential: made.credential },
             officerAuth(mailboxPaths.put(holderDid, made.id), holderDid),
           )
-          setIssued(made.id)
+          setIssued({ id: made.id, from, until: validUntilMs === 0 ? t('issuer.longTermShort') : until })
           setValues({})
+          setRecord(undefined)
+          setHolder('')
+          setIdText('')
           setTried(false)
           onIssued()
         }}

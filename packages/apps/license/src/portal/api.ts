@@ -3,6 +3,7 @@
  * routes' own schemas (views.ts).
  */
 import { callJson, qs, type WithProofs } from '@govchain/portal-kit'
+import { HOLDER_CHECK_PATH, HOLDER_LOOKUP_PATH, type HolderRecord } from '../holder-record.ts'
 import type {
   LicenseAnswer,
   LicenseGrantView,
@@ -44,4 +45,18 @@ export const licenseApi = {
   /** Holder-authenticated: `auth` from holderAuth() over the path `/v1/licenses/<id>/uses`. */
   uses: (base: string, id: string, auth: Record<string, string>) =>
     callJson<LicenseUsesAnswer>(base, 'GET', `/v1/licenses/${encodeURIComponent(id)}/uses${qs(auth)}`),
+}
+
+// ---------------------------------------------------------------- the department's holder register
+
+/**
+ * The issuing department's holder register, through its own data gateway's local API (proxied by
+ * the portal server at /gateway/<org>): never the chain. Each request is the payload text the
+ * officer signed (holderRequestMessage); docs/adr/0028-holder-lookup-off-chain.md.
+ */
+export const holderRegisterApi = {
+  lookup: (gatewayUrl: string, body: { payload: string; publicKey: string; signature: string }) =>
+    callJson<{ record: HolderRecord }>(gatewayUrl, 'POST', HOLDER_LOOKUP_PATH, body),
+  check: (gatewayUrl: string, body: { payload: string; publicKey: string; signature: string }) =>
+    callJson<{ ok: true; holder: string; name: string }>(gatewayUrl, 'POST', HOLDER_CHECK_PATH, body),
 }

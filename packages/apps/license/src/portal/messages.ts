@@ -88,6 +88,28 @@ export const LICENSE_MESSAGES = {
   'issuer.reasonCode': ['原因类别', 'Reason'],
   'issuer.longTerm': ['长期有效', 'No fixed term (长期)'],
   'issuer.required': ['请填写“{field}”', '“{field}” is required'],
+  'issuer.holderDidFromRecord': ['持证主体 DID（由登记信息带出）', 'Holder DID (from the register)'],
+  'issuer.creditCode': ['统一社会信用代码', 'Unified social credit code'],
+  'issuer.idNumber': ['公民身份号码', 'Identity number'],
+  'issuer.lookup': ['查询', 'Look up'],
+  'issuer.lookupHint': [
+    '按本部门登记信息查询持证主体，并带出证照字段。',
+    "Finds the holder in this department's register and fills in the licence fields.",
+  ],
+  'issuer.holderFound': ['持证主体：{name}', 'Holder: {name}'],
+  'issuer.holderFirst': ['请先查询持证主体', 'Look the holder up first'],
+  'issuer.holderIdInvalid': ['“{field}”格式或校验位不正确', '“{field}” is not valid (form or check character)'],
+  'issuer.holderNotFound': ['本部门登记信息中没有该持证主体', "No such holder in this department's register"],
+  'issuer.holderMismatch': [
+    '持证主体与本部门登记信息不一致（{fields}），未签发。',
+    "The licence does not match the department's record of the holder ({fields}); nothing was issued.",
+  ],
+  'issuer.noRegister': [
+    '本部门数据网关不可用，无法核对持证主体，暂不能签发。',
+    "This department's data gateway is not available to check the holder; issuing is not possible.",
+  ],
+  'issuer.validity': ['有效期：{from} 至 {until}', 'Valid {from} to {until}'],
+  'issuer.longTermShort': ['长期', 'no fixed term (长期)'],
   'issuer.confirm.suspend': [
     '将暂停 {what}：暂停期间核验结果为“已暂停”，恢复前持证人不能使用。',
     'This suspends {what}: it verifies as suspended until reinstated.',
