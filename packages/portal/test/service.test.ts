@@ -3,13 +3,20 @@
  * citizen finds 公共租赁住房资格申请 in the service hall, reads that both materials are pulled, signs
  * the consent with their own key; housing's officer accepts, pulls the citizen's household and
  * income data through housing's gateway, approves (issuing the 公租房资格确认书 pre-filled from
- * the pulled data) after a confirmation, and completes; the citizen sees "completed" in 我的办件
- * and, in "who used my data", both pulls with the case beside them.
+ * the pulled data) after a confirmation, and completes; the citizen sees "completed" in 我的办件,
+ * puts the issued licence into the wallet on the device from the case card (the credential the
+ * approval handed over) and finds it in 我的卡包, and, in "who used my data", both pulls with the
+ * case beside them.
+ *
+ * Publishing (发布事项): housing's admin fills the item form — the page marks the problems inline
+ * first — confirms, sees 正在上链… then the version and height, and the item is in 办事大厅 with its
+ * guide; an officer of housing without the admin role is refused with a translated message.
  */
 import assert from 'node:assert/strict'
 import { writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { after, before, test } from 'node:test'
+import { encode, getSuite, toHex } from '@govchain/core'
 import {
   type Gateway,
   gatewayDir,
@@ -17,6 +24,8 @@ import {
   loadGatewayHome,
   startGatewayFromHome,
 } from '@govchain/gateway'
+import { AddOfficerArgs } from '@govchain/identity/schema'
+import { buildTx } from '@govchain/sdk'
 import { seedServiceDemo } from '../../cli/src/demo/service.ts'
 import { seedSharingDemo } from '../../cli/src/demo/sharing.ts'
 import { reserveGatewayPorts } from '../../cli/src/testnet.ts'
@@ -52,9 +61,43 @@ before(async () => {
         'person',
         person.idNumber,
       )
+      // A housing officer with the approver role only (no admin): may handle cases, not publish items.
+      const suite = getSuite(net.net.suite)
+      const clerk = suite.generateKeyPair()
+      const status = await net.clients.housing!.status()
+      const add = buildTx({
+        suite,
+        chainId: status.chainId,
+        privateKey: net.keys.housing!.privateKey,
+        module: 'identity',
+        method: 'addOfficer',
+        args: encode(AddOfficerArgs, {
+          orgId: 'housing',
+          officerId: 'housing-clerk',
+          publicKey: clerk.publicKey,
+          roles: ['approver'],
+        }),
+        validUntilHeight: status.height + 100,
+      })
+      await net.clients.housing!.submitTx(add.bytes)
+      const added = await net.clients.housing!.waitForTx(add.hashHex, { timeoutMs: 60_000 })
+      assert.equal(added.status, 'committed', added.code)
+      const clerkIdentity = {
+        id: 'officer:housing-clerk',
+        kind: 'officer',
+        name: '住建委 窗口工作人员',
+        nameEn: 'Housing clerk',
+        orgId: 'housing',
+        roles: ['approver'],
+        publicKey: toHex(clerk.publicKey),
+        privateKey: toHex(clerk.privateKey),
+      }
       writeFileSync(
         join(net.dir, 'demo', 'identities.json'),
-        JSON.stringify(holders.map((h) => (h.id === citizen.id ? { ...h, subjectCredential: credential } : h))),
+        JSON.stringify([
+          ...holders.map((h) => (h.id === citizen.id ? { ...h, subjectCredential: credential } : h)),
+          clerkIdentity,
+        ]),
       )
     },
   })
@@ -120,7 +163,24 @@ test('apply → officer accepts, pulls and approves → the citizen sees complet
     ['申请', '受理', '批准', '办结'],
   )
   assert.match((await mine.textContent()) ?? '', /提交材料 0 件/)
+  // The result: the licence the approval issued, put into the wallet on this device.
+  await mine.getByTestId('case-to-wallet').click()
+  await mine.getByTestId('case-in-wallet').waitFor({ timeout: 40_000 })
   await f.shot('service-mine')
+  const kept = await page.evaluate(
+    (did) => JSON.parse(localStorage.getItem(`govchain.wallet.${did}`) ?? '{}') as Record<string, string>,
+    citizen.did,
+  )
+  const ids = Object.keys(kept)
+  assert.equal(ids.length, 1)
+  const licenseId = ids[0]!
+  assert.match((await mine.textContent()) ?? '', new RegExp(`已签发电子证照 ${licenseId}`))
+  await mine.getByTestId('case-in-wallet').locator('a').click()
+  const held = page.locator(`[data-testid="wallet-licence"][data-id="${licenseId}"]`)
+  await held.waitFor({ timeout: 40_000 })
+  // The credential is there (its QR can be shown), not only the record on chain.
+  await held.getByTestId('show-qr').waitFor()
+  assert.match((await held.textContent()) ?? '', /公租房资格确认书/)
 
   await page.goto(`${f.portal.url}/sharing/my-data`)
   await page.getByTestId('my-data-load').click()
@@ -128,6 +188,84 @@ test('apply → officer accepts, pulls and approves → the citizen sees complet
   const cases = await page.getByTestId('access-case').allTextContents()
   assert.equal(cases.length, 2)
   for (const c of cases) assert.match(c, /^[0-9a-f]{12}…$/)
+  assert.deepEqual(
+    f.pageErrors.filter((e) => !/status of 4\d\d/.test(e)),
+    [],
+  )
+})
+
+test('发布事项: an admin publishes an item after inline checks and a confirmation; a clerk is refused', async () => {
+  const { page } = f
+  await login('officer:housing-clerk')
+  await page.goto(`${f.portal.url}/service`)
+  await page.getByTestId('service-tab-publish').click()
+  assert.match(
+    (await page.getByTestId('pub-refused').textContent({ timeout: 40_000 })) ?? '',
+    /没有本部门的管理员（admin）角色/,
+  )
+  assert.equal(await page.getByTestId('pub-submit').count(), 0)
+
+  await login('officer:housing')
+  await page.goto(`${f.portal.url}/service`)
+  await page.getByTestId('service-tab-publish').click()
+  const form = page.getByTestId('service-publish')
+  await form.waitFor({ timeout: 40_000 })
+  // Nothing filled in: the problems are marked in place, in Chinese, and nothing is sent.
+  await page.getByTestId('pub-code').fill('bj-zjw-lz')
+  await page.getByTestId('pub-add-pull').click()
+  await page.getByTestId('pub-submit').click()
+  await page.getByTestId('pub-problems').waitFor()
+  assert.equal(await page.getByTestId('pub-code').inputValue(), 'BJ-ZJW-LZ')
+  assert.match((await page.getByTestId('pub-err-title').textContent()) ?? '', /必填/)
+  assert.match((await page.getByTestId('pub-err-pulls.0.resource').textContent()) ?? '', /请选择其他部门共享的目录资源/)
+  assert.equal(await page.getByTestId('pub-confirm').count(), 0)
+  await page.getByTestId('pub-slaDays').fill('400')
+  assert.match((await page.getByTestId('pub-err-slaDays').textContent()) ?? '', /1–365/)
+
+  await page.getByTestId('pub-code').fill('BJ-ZJW-LZF-002')
+  await page.getByTestId('pub-version').filter({ hasText: '新事项' }).waitFor({ timeout: 40_000 })
+  await page.getByTestId('pub-title').fill('廉租住房保障资格申请')
+  await page.getByTestId('pub-titleEn').fill('Low-rent housing eligibility')
+  await page.getByTestId('pub-legalBasis').fill('《廉租住房保障办法》（建设部令第162号）')
+  await page.getByTestId('pub-slaDays').fill('15')
+  await page.getByTestId('pub-pull-resource').selectOption('police.household')
+  await page.getByTestId('pub-pull-field-name').check()
+  await page.getByTestId('pub-pull-field-household_address').check()
+  await page.getByTestId('pub-pull-purpose').fill('核实申请人户籍')
+  await page.getByTestId('pub-result').selectOption('GZFZG')
+  assert.equal(await page.getByTestId('pub-problems').count(), 0)
+  await page.getByTestId('pub-submit').click()
+  const confirm = page.getByTestId('pub-confirm')
+  await confirm.waitFor()
+  assert.match((await confirm.textContent()) ?? '', /BJ-ZJW-LZF-002《廉租住房保障资格申请》第 1 版/)
+  assert.match((await confirm.textContent()) ?? '', /police\.household \[name, household_address\]/)
+  await f.shot('service-publish-confirm')
+  await page.getByTestId('pub-confirm-yes').click()
+  const status = page.getByTestId('pub-status')
+  assert.match((await status.textContent()) ?? '', /正在上链…|已发布/)
+  await status.filter({ hasText: '已发布' }).waitFor({ timeout: 40_000 })
+  assert.match((await status.textContent()) ?? '', /BJ-ZJW-LZF-002 第 1 版（区块高度 \d+）/)
+
+  // In the hall, with its guide.
+  await page.getByTestId('service-tab-hall').click()
+  await page.getByTestId('service-search').fill('廉租')
+  await page.getByTestId('item-BJ-ZJW-LZF-002').click()
+  const guide = page.getByTestId('service-guide')
+  await guide.waitFor({ timeout: 40_000 })
+  assert.match((await guide.textContent()) ?? '', /廉租住房保障办法/)
+  assert.match((await guide.textContent()) ?? '', /法定时限 15 个工作日/)
+  assert.equal(await guide.getByTestId('service-pull').count(), 1)
+
+  // Publishing the same code again makes version 2.
+  await page.getByTestId('service-tab-publish').click()
+  await page.getByTestId('pub-code').fill('BJ-ZJW-LZF-002')
+  await page.getByTestId('pub-version').filter({ hasText: '将发布第 2 版' }).waitFor({ timeout: 40_000 })
+  await page.getByTestId('pub-load').click()
+  assert.equal(await page.getByTestId('pub-title').inputValue(), '廉租住房保障资格申请')
+  await page.getByTestId('pub-slaDays').fill('10')
+  await page.getByTestId('pub-submit').click()
+  await page.getByTestId('pub-confirm-yes').click()
+  await page.getByTestId('pub-status').filter({ hasText: 'BJ-ZJW-LZF-002 第 2 版' }).waitFor({ timeout: 40_000 })
   assert.deepEqual(
     f.pageErrors.filter((e) => !/status of 4\d\d/.test(e)),
     [],

@@ -359,7 +359,7 @@ export function licenseRefQr(input: { suite: CryptoSuite; chainId: string; crede
   })
 }
 
-export { decodeLicenseQr }
+export { credentialLicenseId, decodeLicenseQr }
 
 /** The module-local state key (hex) of a licence record: for client.state('license', key, {prove: true}). */
 export function licenseKeyHex(id: string): string {

@@ -47,6 +47,7 @@ import {
   SERVICE_KEYS,
   SERVICE_LIMITS,
   SERVICE_MODULE,
+  SERVICE_TEXT_FORBIDDEN,
   ServiceApplyArgs,
   ServiceDecideArgs,
   ServiceItemRecord,
@@ -65,8 +66,6 @@ export interface ServiceKeeper {
   steps(caseId: Uint8Array): CaseStep[]
 }
 
-/** Public text on chain: printable, trimmed, no long digit runs (identity or phone numbers). */
-const TEXT_FORBIDDEN = /\p{Cc}|[\u202a-\u202e\u2066-\u2069]|[0-9]{6,}/u
 /** Grants of a case stay usable this many working days past the item's limit before acceptance counts. */
 const CONSENT_MARGIN_DAYS = 20
 
@@ -98,7 +97,7 @@ function readSteps(state: ReadonlyModuleState, c: CaseRecord): CaseStep[] {
 }
 
 function checkText(ctx: TxContext, what: string, s: string, maxBytes: number): void {
-  if (s.length === 0 || s.trim() !== s || utf8(s).length > maxBytes || TEXT_FORBIDDEN.test(s)) {
+  if (s.length === 0 || s.trim() !== s || utf8(s).length > maxBytes || SERVICE_TEXT_FORBIDDEN.test(s)) {
     ctx.fail('SERVICE_BAD_ITEM', `${what}: 1-${maxBytes} bytes of printable text, no long digit runs`)
   }
 }

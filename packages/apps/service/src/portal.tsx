@@ -7,19 +7,26 @@
  *   我的办件   the applicant's cases (a signed query), each with its timeline
  *   办件审批   the officer's queue: 受理 / 退回, the case's pulls through the department's own
  *              gateway (for the accepting officer only), 批准 (issuing the item's licence) or
- *              不予批准 after a confirmation, 办结
+ *              不予批准 after a confirmation, 办结; an approval's licence is handed to the
+ *              applicant (the portal's credential mailbox, as the issuer console does)
+ *   (result)   the applicant's case card shows the issued licence and puts it into the wallet
+ *              on this device (放入卡包), read from the mailbox with the holder's signed query
  */
 import { fromHex, toHex } from '@govchain/core'
-import { issueLicense } from '@govchain/license/client'
+import { credentialLicenseId, issueLicense, signHolderQuery } from '@govchain/license/client'
 import {
   ActionButton,
   Badge,
   Card,
   ConfirmDialog,
   callJson,
+  deviceWallet,
   ErrorBox,
   formatTime,
+  Link,
   type Messages,
+  mailbox,
+  mailboxPaths,
   Notice,
   type PortalPage,
   qs,
@@ -31,6 +38,7 @@ import {
 import { gatewayLocalMessage } from '@govchain/sharing/schema'
 import { useState } from 'react'
 import { type CaseReason, serviceApply, serviceDecide, serviceStep, signMyCases } from './client.ts'
+import { PUBLISH_MESSAGES, PublishItem } from './portal/publish.tsx'
 import type { CASE_STATUSES } from './schema.ts'
 import type { CaseAnswer, CasePage, CaseView, ItemAnswer, ItemPage, ItemView } from './views.ts'
 
@@ -106,6 +114,13 @@ export const SERVICE_MESSAGES = {
   ],
   'service.issued': ['已签发电子证照 {id}', 'Licence {id} issued'],
   'service.required': ['请填写：{list}', 'Please fill in: {list}'],
+  'service.toWallet': ['放入卡包', 'Put into my wallet'],
+  'service.inWallet': ['电子证照已放入卡包', 'The licence is in your wallet'],
+  'service.openWallet': ['打开卡包', 'Open my wallet'],
+  'service.notHanded': [
+    '部门尚未送达该电子证照，请稍后再试',
+    'The department has not handed over this licence yet; try again later',
+  ],
 } as const satisfies Messages
 
 const { useApp } = withMessages(SERVICE_MESSAGES)
@@ -356,11 +371,61 @@ function CaseCard({ id, officer }: { id: string; officer: boolean }) {
   const [tick, setTick] = useState(0)
   const a = useLoad(() => callJson<CaseAnswer>(client.url, 'GET', `/v1/service/cases/${id}`), [id, tick])
   if (a.data === undefined) return <ErrorBox error={a.error} />
+  const results = [a.data.case, ...a.data.parts].filter((c) => c.result !== null)
   return (
     <Card title={`${a.data.case.itemCode} · ${id.slice(0, 12)}`} testId="case-card">
       <Timeline answer={a.data} />
       {officer && <OfficerActions c={a.data.case} onDone={() => setTick((n) => n + 1)} />}
+      {!officer && results.map((c) => <ResultToWallet key={c.caseId} c={c} />)}
     </Card>
+  )
+}
+
+/**
+ * The applicant's result: the licence the decision issued, put into the wallet on this device.
+ * The department handed the credential over (the mailbox); the applicant reads it with a query
+ * signed by their DID's key, and it must be the case's licence.
+ */
+function ResultToWallet({ c }: { c: CaseView }) {
+  const { t, identity, suite, config } = useApp()
+  const did = identity?.did
+  const [kept, setKept] = useState(() => did !== undefined && deviceWallet.read(did)[c.result!] !== undefined)
+  const [error, setError] = useState<unknown>()
+  if (did === undefined || did !== c.applicant || identity?.privateKey === undefined) return null
+  const licenseId = c.result!
+  return (
+    <div className="btn-row" data-testid="case-result">
+      {kept ? (
+        <Notice tone="ok" testId="case-in-wallet">
+          {t('service.inWallet')} <Link to="/wallet">{t('service.openWallet')}</Link>
+        </Notice>
+      ) : (
+        <ActionButton
+          kind="primary"
+          testId="case-to-wallet"
+          onError={setError}
+          onRun={async () => {
+            setError(undefined)
+            const auth = signHolderQuery({
+              suite,
+              chainId: config.chainId,
+              path: mailboxPaths.list,
+              did,
+              privateKey: fromHex(identity.privateKey!),
+            })
+            const entry = (await mailbox.list({ ...auth })).items.find(
+              (m) => m.licenseId === licenseId && credentialLicenseId(suite, m.credential) === licenseId,
+            )
+            if (entry === undefined) throw new Error(t('service.notHanded'))
+            deviceWallet.keep(did, licenseId, entry.credential)
+            setKept(true)
+          }}
+        >
+          {t('service.toWallet')}
+        </ActionButton>
+      )}
+      <ErrorBox error={error} />
+    </div>
   )
 }
 
@@ -600,7 +665,7 @@ function Decide({
   onDone: () => void
   onConfirm: (what: string, run: () => Promise<void>) => void
 }) {
-  const { t, lang, client, submit, config, orgName } = useApp()
+  const { t, lang, client, submit, config, orgName, suite, identity } = useApp()
   const [values, setValues] = useState<Record<string, string>>({})
   const [issued, setIssued] = useState<string>()
   const type = useLoad(async (): Promise<TypeInfo | null> => {
@@ -622,10 +687,10 @@ function Decide({
       const org = config.organisations.find((o) => o.id === c.handlingOrg)!
       const fields: Record<string, string> = {}
       for (const f of info.fields) if (fieldValue(f.name).trim() !== '') fields[f.name] = fieldValue(f.name).trim()
-      let id = ''
+      let made: ReturnType<typeof issueLicense> | undefined
       await submit((s) => {
         const now = Date.now()
-        const made = issueLicense({
+        made = issueLicense({
           ...s,
           type: info,
           issuer: { orgId: c.handlingOrg, name: orgName(c.handlingOrg), code: org.code },
@@ -634,7 +699,6 @@ function Decide({
           validUntilMs: 0,
           fields,
         })
-        id = made.id
         const license = {
           id: made.id,
           typeCode: info.code,
@@ -645,6 +709,21 @@ function Decide({
         }
         return serviceDecide({ ...s, caseId: c.caseId, approve: true, reasonCode: 'eligible', license })
       })
+      // The licence is on chain with the decision; hand the credential to the applicant, as the
+      // issuer console does (the mailbox keeps it for the holder's signed read).
+      const { id, credential } = made!
+      await mailbox.put(
+        { holder: c.applicant, licenseId: id, credential },
+        {
+          ...signHolderQuery({
+            suite,
+            chainId: config.chainId,
+            path: mailboxPaths.put(c.applicant, id),
+            did: c.applicant,
+            privateKey: fromHex(identity!.privateKey!),
+          }),
+        },
+      )
       setIssued(id)
     }
     onDone()
@@ -702,10 +781,12 @@ function Decide({
 
 // ---------------------------------------------------------------- the page
 
-type Tab = 'hall' | 'mine' | 'queue'
+type Tab = 'hall' | 'mine' | 'queue' | 'publish'
+
+const { tMaybe: tPublish } = withMessages(PUBLISH_MESSAGES)
 
 export function ServicePage() {
-  const { t, identity } = useApp()
+  const { t, identity, lang } = useApp()
   const focus = new URLSearchParams(globalThis.location?.search ?? '').get('case') ?? undefined
   const [tab, setTab] = useState<Tab>(
     focus !== undefined
@@ -717,12 +798,13 @@ export function ServicePage() {
         : 'hall',
   )
   const [mineFocus, setMineFocus] = useState<string | undefined>(focus)
+  const tabs: Tab[] = identity?.kind === 'officer' ? ['hall', 'mine', 'queue', 'publish'] : ['hall', 'mine', 'queue']
   return (
     <div className="page">
       <h1>{t('service.title')}</h1>
       <p className="muted">{t('service.lead')}</p>
       <div className="tabs" role="tablist">
-        {(['hall', 'mine', 'queue'] as const).map((x) => (
+        {tabs.map((x) => (
           <button
             key={x}
             type="button"
@@ -732,7 +814,7 @@ export function ServicePage() {
             data-testid={`service-tab-${x}`}
             onClick={() => setTab(x)}
           >
-            {t(`service.tab.${x}`)}
+            {x === 'publish' ? tPublish(lang, 'service.tab.publish', 'Publish') : t(`service.tab.${x}`)}
           </button>
         ))}
       </div>
@@ -746,6 +828,7 @@ export function ServicePage() {
       )}
       {tab === 'mine' && <Mine focus={mineFocus} />}
       {tab === 'queue' && <Queue focus={identity?.kind === 'officer' ? focus : undefined} />}
+      {tab === 'publish' && <PublishItem />}
     </div>
   )
 }
@@ -762,6 +845,6 @@ export const servicePages: readonly PortalPage[] = [
       icon: '办',
     },
     component: () => <ServicePage />,
-    messages: SERVICE_MESSAGES,
+    messages: { ...SERVICE_MESSAGES, ...PUBLISH_MESSAGES },
   },
 ]

@@ -61,6 +61,9 @@ export const SERVICE_LIMITS = {
  */
 export const SERVICE_ITEM_CODE = /^[0-9A-Z][0-9A-Z-]{2,47}$/
 
+/** Public text on chain: printable, trimmed, no long digit runs (identity or phone numbers). */
+export const SERVICE_TEXT_FORBIDDEN = /\p{Cc}|[\u202a-\u202e\u2066-\u2069]|[0-9]{6,}/u
+
 export const CASE_STATUSES = ['submitted', 'accepted', 'returned', 'approved', 'rejected', 'completed'] as const
 export type CaseStatus = (typeof CASE_STATUSES)[number]
 /** Statuses after which the consent ends: the case's grants are revoked in the same transaction. */

@@ -6,7 +6,8 @@ import { fileURLToPath } from 'node:url'
 import { GovchainError } from '@govchain/core'
 
 const BIN = fileURLToPath(new URL('../../bin/govchain.js', import.meta.url))
-const START_TIMEOUT_MS = 30_000
+/** How long a gateway may take to say it is ready; GOVCHAIN_TESTNET_START_MS raises it on a loaded machine. */
+const START_TIMEOUT_MS = Math.max(30_000, Number(process.env.GOVCHAIN_TESTNET_START_MS ?? 0))
 
 export interface GatewayProcess {
   orgId: string

@@ -9,6 +9,7 @@ import {
   ActionButton,
   Badge,
   CopyButton,
+  deviceWallet,
   ErrorBox,
   formatDate,
   formatTime,
@@ -36,14 +37,6 @@ export function statusTone(s: string): Tone {
   return 'muted'
 }
 
-/** Credentials kept on this device (localStorage), by licence id. */
-function localCredentials(holder: string): Record<string, string> {
-  try {
-    return JSON.parse(localStorage.getItem(`govchain.wallet.${holder}`) ?? '{}') as Record<string, string>
-  } catch {
-    return {}
-  }
-}
 export function WalletPage() {
   const { t, client, identity, suite, config } = useApp()
   const did = identity?.kind === 'officer' ? undefined : identity?.did
@@ -58,7 +51,7 @@ export function WalletPage() {
             .list(holderAuth(suite, config.chainId, mailboxPaths.list, did, identity.privateKey))
             .catch(() => ({ items: [] })),
     ])
-    const creds: Record<string, string> = { ...localCredentials(did) }
+    const creds: Record<string, string> = { ...deviceWallet.read(did) }
     for (const m of mail.items) creds[m.licenseId] ??= m.credential
     return { licenses: list.items, types: new Map(types.items.map((x) => [x.code, x])), creds }
   }, [did, client, identity, suite, config])

@@ -1,0 +1,567 @@
+/**
+ * 发布事项 (issue 16): the owning department's admin publishes a service item, or the next version
+ * of one of its items. The form checks every field inline, in the page's language, against the
+ * rules `service.publish` applies on chain (code format, printable text within its byte limits,
+ * time limit 1-365 working days, pulls of other departments' shared catalogue resources with
+ * distinct fields); a confirmation shows what will be published; then the transaction's status
+ * (正在上链… → published, with its version and height). An officer without the admin role is
+ * told so (the officer's roles as the chain records them) and gets no form.
+ */
+import {
+  ActionButton,
+  Card,
+  ConfirmDialog,
+  callJson,
+  ErrorBox,
+  type Messages,
+  Notice,
+  qs,
+  useLoad,
+  withMessages,
+} from '@govchain/portal-kit'
+import { useState } from 'react'
+import { servicePublish } from '../client.ts'
+import { SERVICE_ITEM_CODE, SERVICE_LIMITS, SERVICE_TEXT_FORBIDDEN, type ServicePublishArgs } from '../schema.ts'
+import type { ItemAnswer } from '../views.ts'
+
+export const PUBLISH_MESSAGES = {
+  'service.tab.publish': ['发布事项', 'Publish an item'],
+  'service.pub.lead': [
+    '发布本部门的政务服务事项；同一编码再次发布即为新版本，申请人按其同意的版本办理。',
+    "Publish one of your department's service items; publishing the same code again makes its next version, and applicants consent to a version.",
+  ],
+  'service.pub.noRole': [
+    '您没有本部门的管理员（admin）角色，不能发布事项。请联系部门管理员授权。',
+    'You do not hold your department’s admin role, so you cannot publish items. Ask your department’s admin.',
+  ],
+  'service.pub.code': ['事项编码（国家基本目录编码）', 'Item code (national catalogue code)'],
+  'service.pub.title': ['事项名称', 'Title'],
+  'service.pub.titleEn': ['英文名称', 'Title in English'],
+  'service.pub.basis': ['设定依据', 'Legal basis'],
+  'service.pub.sla': ['法定时限（工作日）', 'Time limit (working days)'],
+  'service.pub.licences': ['申请人需出示的电子证照', 'Licences the applicant presents'],
+  'service.pub.result': ['办结签发的电子证照', 'Licence issued on approval'],
+  'service.pub.none': ['（无）', '(none)'],
+  'service.pub.pulls': [
+    '部门间调取的数据（目录资源与字段）',
+    'Data pulled between departments (catalogue resource and fields)',
+  ],
+  'service.pub.resource': ['目录资源', 'Catalogue resource'],
+  'service.pub.fields': ['字段', 'Fields'],
+  'service.pub.purpose': ['用途', 'Purpose'],
+  'service.pub.type': ['证照类型', 'Licence type'],
+  'service.pub.addPull': ['添加调取', 'Add a pull'],
+  'service.pub.addLicence': ['添加证照', 'Add a licence'],
+  'service.pub.remove': ['删除', 'Remove'],
+  'service.pub.steps': ['办理环节', 'Steps'],
+  'service.pub.stepsFixed': [
+    '受理 → 审查（调取材料）→ 决定（批准 / 不予批准）→ 办结；每一环节由本部门具有审批角色的工作人员办理。',
+    'Accept → review (pull the materials) → decide (approve / reject) → complete; each step by an approver of your department.',
+  ],
+  'service.pub.newItem': ['新事项，将发布第 1 版', 'A new item: version 1 will be published'],
+  'service.pub.nextVersion': [
+    '已有第 {v} 版，将发布第 {next} 版',
+    'Version {v} exists: version {next} will be published',
+  ],
+  'service.pub.load': ['载入现有内容', 'Load the current version'],
+  'service.pub.submit': ['发布', 'Publish'],
+  'service.pub.working': ['正在上链…', 'Submitting to the chain…'],
+  'service.pub.fix': ['请先改正标出的 {n} 处问题', 'Please fix the {n} problems marked'],
+  'service.pub.confirm': [
+    '确认发布 {code}《{title}》第 {v} 版？上链后申请人即可按此版本申请，不可撤回（可发布新版本或停办）。',
+    'Publish {code} “{title}”, version {v}? Once on chain applicants can apply under it; it cannot be undone (publish a new version or withdraw it).',
+  ],
+  'service.pub.confirmYes': ['确认发布', 'Publish'],
+  'service.pub.done': [
+    '已发布：{code} 第 {v} 版（区块高度 {height}），已在办事大厅上线。',
+    'Published: {code} version {v} (height {height}); it is in the service hall now.',
+  ],
+  'service.pub.err.code': [
+    '编码须为 3–48 位大写字母、数字或连字符，以字母或数字开头',
+    'The code is 3-48 upper-case letters, digits or hyphens, starting with a letter or digit',
+  ],
+  'service.pub.err.owner': [
+    '该编码的事项属于{org}，本部门不能发布其新版本',
+    'This code belongs to {org}: your department cannot version it',
+  ],
+  'service.pub.err.text': [
+    '必填；首尾不留空格，不超过 {max} 字节，不含控制字符或 6 位以上连续数字',
+    'Required; no leading or trailing spaces, at most {max} bytes, no control characters or runs of 6+ digits',
+  ],
+  'service.pub.err.sla': ['须为 1–365 之间的整数', 'A whole number from 1 to 365'],
+  'service.pub.err.resource': ['请选择其他部门共享的目录资源', "Choose another department's shared catalogue resource"],
+  'service.pub.err.fields': ['至少选择一个字段', 'Choose at least one field'],
+  'service.pub.err.type': ['请选择证照类型（不重复）', 'Choose a licence type (each once)'],
+  'service.pub.err.dupPull': ['同一资源只调取一次', 'Pull each resource once'],
+} as const satisfies Messages
+
+const { useApp } = withMessages(PUBLISH_MESSAGES)
+
+interface ResourceInfo {
+  resourceId: string
+  title: string
+  ownerOrg: string
+  shareType: string
+  status?: string
+  fields: { name: string; label: string }[]
+}
+interface TypeInfo {
+  code: string
+  name: string
+  nameEn: string
+}
+interface PullRow {
+  resourceId: string
+  fields: string[]
+  purpose: string
+}
+interface LicenseRow {
+  typeCode: string
+  purpose: string
+}
+interface Form {
+  code: string
+  title: string
+  titleEn: string
+  legalBasis: string
+  slaDays: string
+  resultType: string
+  pulls: PullRow[]
+  licenses: LicenseRow[]
+}
+
+const EMPTY: Form = {
+  code: '',
+  title: '',
+  titleEn: '',
+  legalBasis: '',
+  slaDays: '20',
+  resultType: '',
+  pulls: [],
+  licenses: [],
+}
+
+const bytes = (s: string) => new TextEncoder().encode(s).length
+const textOk = (s: string, max: number) =>
+  s.length > 0 && s.trim() === s && bytes(s) <= max && !SERVICE_TEXT_FORBIDDEN.test(s)
+
+type Problems = Record<string, string>
+
+/** Inline problems by field key (`code`, `pulls.0.fields`, …), in the page's language. */
+function validate(
+  f: Form,
+  ctx: { orgId: string; existing: ItemAnswer | null; resources: ResourceInfo[]; orgName: (id: string) => string },
+  t: (key: keyof typeof PUBLISH_MESSAGES, vars?: Record<string, string | number>) => string,
+): Problems {
+  const p: Problems = {}
+  const text = (key: string, s: string, max: number) => {
+    if (!textOk(s, max)) p[key] = t('service.pub.err.text', { max })
+  }
+  if (!SERVICE_ITEM_CODE.test(f.code)) p.code = t('service.pub.err.code')
+  else if (ctx.existing !== null && ctx.existing.item.ownerOrg !== ctx.orgId)
+    p.code = t('service.pub.err.owner', { org: ctx.orgName(ctx.existing.item.ownerOrg) })
+  text('title', f.title, SERVICE_LIMITS.titleBytes)
+  text('titleEn', f.titleEn, SERVICE_LIMITS.titleBytes)
+  text('legalBasis', f.legalBasis, SERVICE_LIMITS.legalBasisBytes)
+  const sla = Number(f.slaDays)
+  if (!/^[0-9]{1,3}$/.test(f.slaDays) || sla < 1 || sla > SERVICE_LIMITS.slaDaysMax)
+    p.slaDays = t('service.pub.err.sla')
+  const seen = new Set<string>()
+  f.pulls.forEach((row, i) => {
+    const r = ctx.resources.find((x) => x.resourceId === row.resourceId)
+    if (r === undefined) p[`pulls.${i}.resource`] = t('service.pub.err.resource')
+    else if (seen.has(row.resourceId)) p[`pulls.${i}.resource`] = t('service.pub.err.dupPull')
+    seen.add(row.resourceId)
+    if (row.fields.length === 0) p[`pulls.${i}.fields`] = t('service.pub.err.fields')
+    text(`pulls.${i}.purpose`, row.purpose, SERVICE_LIMITS.purposeBytes)
+  })
+  const types = new Set<string>()
+  f.licenses.forEach((row, i) => {
+    if (row.typeCode === '' || types.has(row.typeCode)) p[`licenses.${i}.type`] = t('service.pub.err.type')
+    types.add(row.typeCode)
+    text(`licenses.${i}.purpose`, row.purpose, SERVICE_LIMITS.purposeBytes)
+  })
+  return p
+}
+
+function toArgs(f: Form, resources: ResourceInfo[]): ServicePublishArgs {
+  return {
+    code: f.code,
+    title: f.title,
+    titleEn: f.titleEn,
+    legalBasis: f.legalBasis,
+    licenses: f.licenses.map((l) => ({ typeCode: l.typeCode, purpose: l.purpose })),
+    pulls: f.pulls.map((row) => ({
+      providerOrg: resources.find((r) => r.resourceId === row.resourceId)!.ownerOrg,
+      resourceId: row.resourceId,
+      fields: row.fields,
+      purpose: row.purpose,
+    })),
+    slaDays: Number(f.slaDays),
+    ...(f.resultType === '' ? {} : { resultType: f.resultType }),
+    parts: [],
+  }
+}
+
+function Problem({ at, problems, shown }: { at: string; problems: Problems; shown: boolean }) {
+  const m = problems[at]
+  if (!shown || m === undefined) return null
+  return (
+    <span className="field-error small" role="alert" data-testid={`pub-err-${at}`}>
+      {m}
+    </span>
+  )
+}
+
+export function PublishItem() {
+  const { t, lang, client, identity, submit, orgName } = useApp()
+  const orgId = identity?.kind === 'officer' ? identity.orgId : undefined
+  const me = useLoad(async () => {
+    if (orgId === undefined || identity?.publicKey === undefined) return undefined
+    const list = await callJson<{ officers: { publicKey: string; roles: string[]; status: string }[] }>(
+      client.url,
+      'GET',
+      `/v1/organisations/${encodeURIComponent(orgId)}/officers`,
+    )
+    return list.officers.find((o) => o.publicKey === identity.publicKey && o.status === 'active')
+  }, [orgId, identity?.publicKey])
+  const lists = useLoad(async () => {
+    const [res, types] = await Promise.all([
+      callJson<{ resources: ResourceInfo[] }>(client.url, 'GET', `/v1/catalog/resources${qs({ limit: 100 })}`),
+      callJson<{ items: TypeInfo[] }>(client.url, 'GET', '/v1/license-types'),
+    ])
+    return {
+      resources: res.resources.filter(
+        (r) => r.ownerOrg !== orgId && r.shareType !== 'none' && r.status !== 'withdrawn',
+      ),
+      types: types.items,
+    }
+  }, [orgId])
+  const [f, setF] = useState<Form>(EMPTY)
+  const [touched, setTouched] = useState(false)
+  const [confirming, setConfirming] = useState(false)
+  const [state, setState] = useState<{ phase: 'working' } | { phase: 'done'; v: number; height: number }>()
+  const [error, setError] = useState<unknown>()
+  const existing = useLoad(async () => {
+    if (!SERVICE_ITEM_CODE.test(f.code)) return null
+    try {
+      return await callJson<ItemAnswer>(client.url, 'GET', `/v1/service/items/${encodeURIComponent(f.code)}`)
+    } catch (e) {
+      if ((e as { status?: number }).status === 404 || (e as { code?: string }).code === 'SERVICE_ITEM_NOT_FOUND')
+        return null
+      throw e
+    }
+  }, [f.code])
+
+  if (orgId === undefined) return null
+  if (me.data === undefined) return <ErrorBox error={me.error} />
+  if (!me.data.roles.includes('admin')) {
+    return (
+      <Notice tone="warn" testId="pub-refused">
+        {t('service.pub.noRole')}
+      </Notice>
+    )
+  }
+  const resources = lists.data?.resources ?? []
+  const types = lists.data?.types ?? []
+  const typeName = (x: TypeInfo) => (lang === 'zh' ? x.name : x.nameEn)
+  const prior = existing.data ?? null
+  const problems = validate(f, { orgId, existing: prior, resources, orgName }, t)
+  const count = Object.keys(problems).length
+  const nextVersion = (prior?.item.version ?? 0) + 1
+  const set = (patch: Partial<Form>) => {
+    setF((x) => ({ ...x, ...patch }))
+    setState(undefined)
+  }
+  const setPull = (i: number, patch: Partial<PullRow>) =>
+    set({ pulls: f.pulls.map((r, j) => (j === i ? { ...r, ...patch } : r)) })
+  const setLicense = (i: number, patch: Partial<LicenseRow>) =>
+    set({ licenses: f.licenses.map((r, j) => (j === i ? { ...r, ...patch } : r)) })
+  const input = (key: 'code' | 'title' | 'titleEn' | 'legalBasis' | 'slaDays', label: string) => (
+    <label className="field">
+      {label}
+      <input
+        value={f[key]}
+        data-testid={`pub-${key}`}
+        aria-invalid={touched && problems[key] !== undefined}
+        inputMode={key === 'slaDays' ? 'numeric' : undefined}
+        onChange={(e) => set({ [key]: key === 'code' ? e.target.value.toUpperCase() : e.target.value })}
+      />
+      <Problem at={key} problems={problems} shown={touched} />
+    </label>
+  )
+  const publish = async () => {
+    setError(undefined)
+    setState({ phase: 'working' })
+    try {
+      const r = await submit((s) => servicePublish({ ...s, item: toArgs(f, resources) }))
+      const now = await callJson<ItemAnswer>(client.url, 'GET', `/v1/service/items/${encodeURIComponent(f.code)}`)
+      setState({ phase: 'done', v: now.item.version, height: r.height ?? now.item.height })
+    } catch (e) {
+      setState(undefined)
+      setError(e)
+    }
+  }
+  return (
+    <Card title={t('service.tab.publish')} testId="service-publish">
+      <p className="muted small">{t('service.pub.lead')}</p>
+      <ErrorBox error={lists.error ?? existing.error} />
+      {input('code', t('service.pub.code'))}
+      {SERVICE_ITEM_CODE.test(f.code) && existing.data !== undefined && (
+        <p className="small" data-testid="pub-version">
+          {prior === null
+            ? t('service.pub.newItem')
+            : t('service.pub.nextVersion', { v: prior.item.version, next: nextVersion })}{' '}
+          {prior !== null && prior.item.ownerOrg === orgId && (
+            <button
+              type="button"
+              className="btn btn-small"
+              data-testid="pub-load"
+              onClick={() =>
+                set({
+                  title: prior.item.title,
+                  titleEn: prior.item.titleEn,
+                  legalBasis: prior.item.legalBasis,
+                  slaDays: String(prior.item.slaDays),
+                  resultType: prior.item.resultType ?? '',
+                  pulls: prior.item.pulls.map((p) => ({
+                    resourceId: p.resourceId,
+                    fields: p.fields,
+                    purpose: p.purpose,
+                  })),
+                  licenses: prior.item.licenses.map((l) => ({ ...l })),
+                })
+              }
+            >
+              {t('service.pub.load')}
+            </button>
+          )}
+        </p>
+      )}
+      {input('title', t('service.pub.title'))}
+      {input('titleEn', t('service.pub.titleEn'))}
+      {input('legalBasis', t('service.pub.basis'))}
+      {input('slaDays', t('service.pub.sla'))}
+
+      <fieldset data-testid="pub-pulls">
+        <legend>{t('service.pub.pulls')}</legend>
+        {f.pulls.map((row, i) => {
+          const r = resources.find((x) => x.resourceId === row.resourceId)
+          return (
+            // biome-ignore lint/suspicious/noArrayIndexKey: rows are edited in place and have no id
+            <div key={i} className="sub-form" data-testid="pub-pull">
+              <label className="field">
+                {t('service.pub.resource')}
+                <select
+                  value={row.resourceId}
+                  data-testid="pub-pull-resource"
+                  aria-invalid={touched && problems[`pulls.${i}.resource`] !== undefined}
+                  onChange={(e) => setPull(i, { resourceId: e.target.value, fields: [] })}
+                >
+                  <option value="">—</option>
+                  {resources.map((x) => (
+                    <option key={x.resourceId} value={x.resourceId}>
+                      {orgName(x.ownerOrg)} · {x.title} ({x.resourceId})
+                    </option>
+                  ))}
+                </select>
+                <Problem at={`pulls.${i}.resource`} problems={problems} shown={touched} />
+              </label>
+              {r !== undefined && (
+                <div className="field">
+                  {t('service.pub.fields')}
+                  <div className="check-row">
+                    {r.fields.map((x) => (
+                      <label key={x.name} className="check">
+                        <input
+                          type="checkbox"
+                          data-testid={`pub-pull-field-${x.name}`}
+                          checked={row.fields.includes(x.name)}
+                          onChange={(e) =>
+                            setPull(i, {
+                              fields: e.target.checked
+                                ? r.fields.map((y) => y.name).filter((n) => n === x.name || row.fields.includes(n))
+                                : row.fields.filter((n) => n !== x.name),
+                            })
+                          }
+                        />{' '}
+                        {x.label} <code>{x.name}</code>
+                      </label>
+                    ))}
+                  </div>
+                  <Problem at={`pulls.${i}.fields`} problems={problems} shown={touched} />
+                </div>
+              )}
+              <label className="field">
+                {t('service.pub.purpose')}
+                <input
+                  value={row.purpose}
+                  data-testid="pub-pull-purpose"
+                  aria-invalid={touched && problems[`pulls.${i}.purpose`] !== undefined}
+                  onChange={(e) => setPull(i, { purpose: e.target.value })}
+                />
+                <Problem at={`pulls.${i}.purpose`} problems={problems} shown={touched} />
+              </label>
+              <button
+                type="button"
+                className="btn btn-small"
+                onClick={() => set({ pulls: f.pulls.filter((_, j) => j !== i) })}
+              >
+                {t('service.pub.remove')}
+              </button>
+            </div>
+          )
+        })}
+        {f.pulls.length < SERVICE_LIMITS.pullsPerItem && (
+          <button
+            type="button"
+            className="btn btn-small"
+            data-testid="pub-add-pull"
+            onClick={() => set({ pulls: [...f.pulls, { resourceId: '', fields: [], purpose: '' }] })}
+          >
+            {t('service.pub.addPull')}
+          </button>
+        )}
+      </fieldset>
+
+      <fieldset data-testid="pub-licences">
+        <legend>{t('service.pub.licences')}</legend>
+        {f.licenses.map((row, i) => (
+          // biome-ignore lint/suspicious/noArrayIndexKey: rows are edited in place and have no id
+          <div key={i} className="sub-form" data-testid="pub-licence">
+            <label className="field">
+              {t('service.pub.type')}
+              <select
+                value={row.typeCode}
+                data-testid="pub-licence-type"
+                aria-invalid={touched && problems[`licenses.${i}.type`] !== undefined}
+                onChange={(e) => setLicense(i, { typeCode: e.target.value })}
+              >
+                <option value="">—</option>
+                {types.map((x) => (
+                  <option key={x.code} value={x.code}>
+                    {typeName(x)} ({x.code})
+                  </option>
+                ))}
+              </select>
+              <Problem at={`licenses.${i}.type`} problems={problems} shown={touched} />
+            </label>
+            <label className="field">
+              {t('service.pub.purpose')}
+              <input
+                value={row.purpose}
+                data-testid="pub-licence-purpose"
+                aria-invalid={touched && problems[`licenses.${i}.purpose`] !== undefined}
+                onChange={(e) => setLicense(i, { purpose: e.target.value })}
+              />
+              <Problem at={`licenses.${i}.purpose`} problems={problems} shown={touched} />
+            </label>
+            <button
+              type="button"
+              className="btn btn-small"
+              onClick={() => set({ licenses: f.licenses.filter((_, j) => j !== i) })}
+            >
+              {t('service.pub.remove')}
+            </button>
+          </div>
+        ))}
+        {f.licenses.length < SERVICE_LIMITS.licensesPerItem && (
+          <button
+            type="button"
+            className="btn btn-small"
+            data-testid="pub-add-licence"
+            onClick={() => set({ licenses: [...f.licenses, { typeCode: '', purpose: '' }] })}
+          >
+            {t('service.pub.addLicence')}
+          </button>
+        )}
+      </fieldset>
+
+      <label className="field">
+        {t('service.pub.result')}
+        <select value={f.resultType} data-testid="pub-result" onChange={(e) => set({ resultType: e.target.value })}>
+          <option value="">{t('service.pub.none')}</option>
+          {types.map((x) => (
+            <option key={x.code} value={x.code}>
+              {typeName(x)} ({x.code})
+            </option>
+          ))}
+        </select>
+      </label>
+
+      <div className="field">
+        {t('service.pub.steps')}
+        <p className="small muted" data-testid="pub-steps">
+          {t('service.pub.stepsFixed')}
+        </p>
+      </div>
+
+      {touched && count > 0 && (
+        <Notice tone="warn" testId="pub-problems">
+          {t('service.pub.fix', { n: count })}
+        </Notice>
+      )}
+      {state?.phase === 'working' && (
+        <Notice tone="info" testId="pub-status">
+          {t('service.pub.working')}
+        </Notice>
+      )}
+      {state?.phase === 'done' && (
+        <Notice tone="ok" testId="pub-status">
+          {t('service.pub.done', { code: f.code, v: state.v, height: state.height })}
+        </Notice>
+      )}
+      <ErrorBox error={error} testId="pub-error" />
+      <div className="btn-row">
+        <ActionButton
+          kind="primary"
+          testId="pub-submit"
+          disabled={state?.phase === 'working' || lists.data === undefined || existing.loading}
+          onRun={async () => {
+            setTouched(true)
+            if (count === 0) setConfirming(true)
+          }}
+        >
+          {t('service.pub.submit')}
+        </ActionButton>
+      </div>
+      {confirming && (
+        <ConfirmDialog
+          testId="pub-confirm"
+          title={t('service.tab.publish')}
+          summary={t('service.pub.confirm', { code: f.code, title: f.title, v: nextVersion })}
+          confirmLabel={t('service.pub.confirmYes')}
+          onClose={() => setConfirming(false)}
+          onConfirm={async () => {
+            setConfirming(false)
+            void publish()
+          }}
+        >
+          <ul className="small" data-testid="pub-confirm-list">
+            <li>
+              {t('service.pub.basis')}：{f.legalBasis}
+            </li>
+            <li>
+              {t('service.pub.sla')}：{f.slaDays}
+            </li>
+            {f.pulls.map((p) => (
+              <li key={p.resourceId}>
+                {t('service.pub.pulls')}：{p.resourceId} [{p.fields.join(', ')}] — {p.purpose}
+              </li>
+            ))}
+            {f.licenses.map((l) => (
+              <li key={l.typeCode}>
+                {t('service.pub.licences')}：{l.typeCode} — {l.purpose}
+              </li>
+            ))}
+            {f.resultType !== '' && (
+              <li>
+                {t('service.pub.result')}：{f.resultType}
+              </li>
+            )}
+          </ul>
+        </ConfirmDialog>
+      )}
+    </Card>
+  )
+}
