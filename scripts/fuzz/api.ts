@@ -6,21 +6,13 @@
  * another type), or are arbitrary JSON or text under several content types. The property: never
  * a 5xx, and every error answer is a coded body whose code is catalogued with that HTTP status.
  */
-import {
-  type ApiExtension,
-  type ModuleApiContext,
-  type ModuleRef,
-  queryState,
-  type RouteSpec,
-  readonlyKeeper,
-  type StateView,
-} from '@govchain/app'
-import { BlockHeader, codec, errorInfo, isErrorCode, SmtProofCodec } from '@govchain/core'
+import type { ApiExtension, RouteSpec } from '@govchain/app'
+import { errorInfo, isErrorCode } from '@govchain/core'
 import { defaultModules } from '@govchain/distribution'
 import fc from 'fast-check'
-import { createApiServer, ROUTES } from '../../packages/node/src/api/index.ts'
-import { NodeMetrics } from '../../packages/node/src/metrics.ts'
-import { FakeBackend, memoryLogger } from '../../packages/node/src/testing/fake-backend.ts'
+import { ROUTES } from '../../packages/node/src/api/index.ts'
+import { FakeBackend } from '../../packages/node/src/testing/fake-backend.ts'
+import { inProcessApiServer, recordedChainContext } from '../../packages/node/test/in-process-api.ts'
 import { corpus } from './corpus.ts'
 import { type Json, jsonInput, textInput, wrongJson } from './mutate.ts'
 import { FuzzFinding, type FuzzTarget } from './targets.ts'
@@ -79,49 +71,6 @@ function fromSchema(s: Schema | undefined, depth = 0): fc.Arbitrary<Json> {
     }
   }
   return fc.oneof(...type.map(one))
-}
-
-function moduleContext(): ModuleApiContext {
-  const { chain } = corpus()
-  const { store, suite, genesis } = chain
-  const latestHeight = () => store.latestHeight()
-  const latestTimeMs = () => store.getHeader(store.latestHeight())!.timeMs
-  return {
-    suite,
-    chainId: genesis.chainId,
-    latestHeight,
-    latestTimeMs,
-    state: (module, key, opts = {}) => {
-      const a = queryState({
-        suite,
-        store,
-        modules: chain.modules,
-        module,
-        key,
-        prove: opts.prove ?? false,
-        ...(opts.height === undefined ? {} : { height: opts.height }),
-      })
-      const view: StateView = { module, key, value: a.value, height: a.height }
-      if (opts.prove === true) {
-        if (a.proof !== undefined) view.proof = codec.encode(SmtProofCodec, a.proof)
-        view.headerBytes = codec.encode(BlockHeader, a.header)
-      }
-      return view
-    },
-    scanIndex: (prefix, limit, after) => store.scanIndex(prefix, limit, after),
-    getIndex: (key) => store.getIndex(key),
-    keeper: <K>(module: ModuleRef<string, K> | string): K =>
-      readonlyKeeper<K>({
-        suite,
-        store,
-        modules: chain.modules,
-        module,
-        root: store.meta()!.stateRoot,
-        height: latestHeight(),
-        timeMs: latestTimeMs(),
-      }),
-    submitTx: async () => ({ hash: new Uint8Array(32) }),
-  }
 }
 
 interface Req {
@@ -201,20 +150,12 @@ export const API_TARGET: FuzzTarget = {
   name: 'api',
   description: "every route of the node API and every module's routes: params, query strings and bodies",
   setup() {
-    const ctx = moduleContext()
+    const ctx = recordedChainContext(corpus().chain)
     const extensions: ApiExtension[] = defaultModules().flatMap((m) => (m.routes === undefined ? [] : [m.routes(ctx)]))
     const backend = new FakeBackend()
     backend.addBlock()
     backend.addBlock()
-    const server = createApiServer({
-      backend,
-      metrics: new NodeMetrics({ processMetrics: false }),
-      logger: memoryLogger().logger,
-      host: '127.0.0.1',
-      port: 0,
-      limits: { txPerSecondPerClient: 0 },
-      extensions,
-    })
+    const server = inProcessApiServer(backend, extensions)
     // WebSocket routes answer plain requests 426 by design; they are fuzzed as every other GET.
     const routes = [...ROUTES, ...extensions.flatMap((e) => e.routes)]
     return {

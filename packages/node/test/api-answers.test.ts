@@ -9,32 +9,14 @@
 import assert from 'node:assert/strict'
 import { join } from 'node:path'
 import { before, describe, it } from 'node:test'
-import {
-  type ApiExtension,
-  genesisValidatorSet,
-  type ModuleApiContext,
-  type ModuleRef,
-  queryState,
-  type RouteSpec,
-  readonlyKeeper,
-  type StateView,
-} from '@govchain/app'
-import {
-  BlockHeader,
-  CommitCertificate,
-  codec,
-  fromHex,
-  SmtProofCodec,
-  toBase64,
-  toHex,
-  ValidatorSet,
-} from '@govchain/core'
+import type { ApiExtension, RouteSpec } from '@govchain/app'
+import { fromHex, toBase64, toHex } from '@govchain/core'
 import { defaultModules } from '@govchain/distribution'
 import { Ajv } from 'ajv'
 import type { FastifyInstance } from 'fastify'
-import { createApiServer, ROUTES } from '../src/api/index.ts'
-import { NodeMetrics } from '../src/metrics.ts'
-import { FakeBackend, memoryLogger } from '../src/testing/fake-backend.ts'
+import { ROUTES } from '../src/api/index.ts'
+import { FakeBackend } from '../src/testing/fake-backend.ts'
+import { inProcessApiServer, recordedChainContext } from './in-process-api.ts'
 import { ChainRunner, genesisOf, readRecording } from './recorded-chain-fixtures.ts'
 
 const FIXTURES = join(import.meta.dirname, 'fixtures')
@@ -52,49 +34,7 @@ function recordedChain() {
         b.txs.map((t) => fromHex(t.bytes)),
       ),
     )
-  const { store, suite } = chain
-  const latestHeight = () => store.latestHeight()
-  const latestTimeMs = () => store.getHeader(store.latestHeight())!.timeMs
-  const ctx: ModuleApiContext = {
-    suite,
-    chainId: genesis.chainId,
-    latestHeight,
-    latestTimeMs,
-    state: (module, key, opts = {}) => {
-      const prove = opts.prove ?? false
-      const a = queryState({
-        suite,
-        store,
-        modules: chain.modules,
-        module,
-        key,
-        prove,
-        ...(opts.height === undefined ? {} : { height: opts.height }),
-      })
-      const view: StateView = { module, key, value: a.value, height: a.height }
-      if (prove) {
-        if (a.proof !== undefined) view.proof = codec.encode(SmtProofCodec, a.proof)
-        view.headerBytes = codec.encode(BlockHeader, a.header)
-        if (a.certificate !== undefined) view.certificate = codec.encode(CommitCertificate, a.certificate)
-        view.validatorSet = codec.encode(ValidatorSet, genesisValidatorSet(genesis))
-      }
-      return view
-    },
-    scanIndex: (prefix, limit, after) => store.scanIndex(prefix, limit, after),
-    getIndex: (key) => store.getIndex(key),
-    keeper: <K>(module: ModuleRef<string, K> | string): K =>
-      readonlyKeeper<K>({
-        suite,
-        store,
-        modules: chain.modules,
-        module,
-        root: store.meta()!.stateRoot,
-        height: latestHeight(),
-        timeMs: latestTimeMs(),
-      }),
-    submitTx: async () => ({ hash: new Uint8Array(32) }),
-  }
-  return { ctx, recording: r }
+  return { ctx: recordedChainContext(chain), recording: r }
 }
 
 interface Served {
@@ -133,15 +73,7 @@ function harness() {
     code: 'OK',
     events: [{ module: 'anchor', type: 'anchored', attributes: { key: 'k' } }],
   })
-  const server = createApiServer({
-    backend,
-    metrics: new NodeMetrics({ processMetrics: false }),
-    logger: memoryLogger().logger,
-    host: '127.0.0.1',
-    port: 0,
-    limits: { txPerSecondPerClient: 0 },
-    extensions,
-  })
+  const server = inProcessApiServer(backend, extensions)
   const routes = [...ROUTES, ...extensions.flatMap((e) => e.routes)]
   const ajv = new Ajv({ allErrors: true, strict: false })
   const checked = new Set<string>()

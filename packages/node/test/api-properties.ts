@@ -2,9 +2,8 @@ import assert from 'node:assert/strict'
 import { after, test } from 'node:test'
 import { errorInfo, isErrorCode, toBase64 } from '@govchain/core'
 import fc from 'fast-check'
-import { createApiServer } from '../src/api/index.ts'
-import { NodeMetrics } from '../src/metrics.ts'
-import { FakeBackend, makeSignedTx, memoryLogger } from '../src/testing/fake-backend.ts'
+import { FakeBackend, makeSignedTx } from '../src/testing/fake-backend.ts'
+import { inProcessApiServer } from './in-process-api.ts'
 
 /**
  * Random requests never get a 5xx (property tests over one in-process API server), shared by the
@@ -15,15 +14,7 @@ export function apiProperties(runs: { post: number; get: number }): void {
   const backend = new FakeBackend()
   backend.addBlock()
   backend.addBlock()
-  const server = createApiServer({
-    backend,
-    metrics: new NodeMetrics({ processMetrics: false }),
-    logger: memoryLogger().logger,
-    host: '127.0.0.1',
-    port: 0,
-    // Property runs send thousands of requests from one address.
-    limits: { txPerSecondPerClient: 0 },
-  })
+  const server = inProcessApiServer(backend)
   after(() => server.close())
 
   type Res = { statusCode: number; body: string; json: () => unknown }
