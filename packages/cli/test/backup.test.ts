@@ -31,10 +31,9 @@ import { basename, dirname, join } from 'node:path'
 import { after, before, describe, test } from 'node:test'
 import { fileURLToPath } from 'node:url'
 import { promisify } from 'node:util'
-import { decodeSignerRecord } from '@govchain/consensus'
 import { getSuite, toHex } from '@govchain/core'
 import { defaultModules, demoSections } from '@govchain/distribution'
-import { backupHome, initNetwork, LmdbChainStore, loadKeyFile, restoreHome } from '@govchain/node'
+import { backupHome, initNetwork, LmdbChainStore, lastSignedStep, loadKeyFile, restoreHome } from '@govchain/node'
 import { anchorPut } from '@govchain/sdk'
 import * as tar from 'tar-stream'
 import { sleep, startNetwork, type TestNetwork, waitForCommits, waitUntil } from '../src/testnet.ts'
@@ -75,8 +74,7 @@ function treeOf(home: string): string {
 async function signerHeight(home: string): Promise<number> {
   const store = LmdbChainStore.open({ path: LmdbChainStore.pathFor(home), nodeCacheSize: 0 })
   try {
-    const b = store.getRecord('consensus-signer')
-    return b === undefined ? 0 : decodeSignerRecord(b).height
+    return lastSignedStep(store)?.height ?? 0
   } finally {
     await store.close()
   }

@@ -12,7 +12,9 @@ export {
 } from './machine.ts'
 export { PROPOSER_SCHEDULE_SLOTS_MAX, proposerAt, proposerIndex, proposerSchedule } from './proposer.ts'
 export {
+  decodeSignerLock,
   decodeSignerRecord,
+  encodeSignerLock,
   encodeSignerRecord,
   LocalSigner,
   type LockInfo,
@@ -21,6 +23,7 @@ export {
   SIGNER_RECENT_VOTES_MAX,
   type Signer,
   SignerLock,
+  type SignerLockSlot,
   SignerRecord,
   type SignerStore,
   SignerVote,

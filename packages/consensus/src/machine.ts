@@ -338,15 +338,23 @@ export class Consensus {
     if (me !== undefined && rec !== undefined && rec.height === height) {
       startRound = rec.round
       if (rec.lock !== undefined && rec.lock.height === height) {
-        const id = this.cfg.valueId(rec.lock.value)
-        if (id !== null) {
-          const key = toHex(id)
-          this.cur.values.set(key, rec.lock.value)
-          this.locked = { key, value: rec.lock.value, round: rec.lock.round }
-          this.valid = this.locked
-          // The proof-of-lock, checked like any received vote, so we can pass it on.
-          for (const signed of rec.lock.proof) this.restoreVote(signed)
+        // The record names the lock (round, block hash); the signer's store holds its value and
+        // proof-of-lock. A value that is missing or is not the named one leaves the node unable
+        // to honour its lock: it stops rather than risk prevoting against it.
+        const payload = this.cfg.signer!.lockedValue()
+        const id = payload === undefined ? null : this.cfg.valueId(payload.value)
+        if (payload === undefined || id === null || !equalBytes(id, rec.lock.blockHash)) {
+          throw new GovchainError('SIGNER_STATE_DAMAGED', 'the signer record names a lock whose value is not stored', {
+            height,
+            round: rec.lock.round,
+          })
         }
+        const key = toHex(id)
+        this.cur.values.set(key, payload.value)
+        this.locked = { key, value: payload.value, round: rec.lock.round }
+        this.valid = this.locked
+        // The proof-of-lock, checked like any received vote, so we can pass it on.
+        for (const signed of payload.proof) this.restoreVote(signed)
       }
       // Re-send our recent votes of this height: peers may have missed them while we were down.
       for (const signed of rec.votes) {

@@ -6,10 +6,17 @@
  * exact bytes and the signature) through its SignerStore. It then refuses to sign anything at an
  * earlier (height, round, step), and at the same (height, round, step) it only hands back the
  * signature of the identical bytes it already signed. Steps are ordered proposal < prevote <
- * precommit. A non-nil precommit also stores the value it locks on, so a restarted node
- * restores its lock (lockedValue, lockedRound) instead of losing it: without that, a node that
- * precommitted v in round r could, after a crash, prevote another value in round r' > r and
- * help two values reach a quorum.
+ * precommit. A non-nil precommit also stores the lock (lockedRound and the locked value's id), so
+ * a restarted node restores it instead of losing it: without that, a node that precommitted v in
+ * round r could, after a crash, prevote another value in round r' > r and help two values reach
+ * a quorum.
+ *
+ * The record written before every signature holds only what safety needs (a few hundred bytes to
+ * a few KB: the step, the signed bytes, the lock's round and block hash, the recent own votes).
+ * The locked value itself (the block, up to LIMITS.blockBytes) and its proof-of-lock are liveness
+ * data: written once when the lock is taken, into one of two slots, never the slot the current
+ * record points at, so a crash between the two writes leaves the record and the payload it names
+ * intact (the record is written second and names its slot).
  */
 import {
   type CryptoSuite,
@@ -54,6 +61,21 @@ export interface LockInfo {
   proof: SignerVote[]
 }
 
+/**
+ * What safety needs of a lock: the height and round of the non-nil precommit, the id (block hash)
+ * of the value it precommitted, and the slot of the SignerStore holding that value and its
+ * proof-of-lock (SignerLock).
+ */
+const SignerLockRef = codec.struct({
+  height: codec.u64,
+  round: codec.u32,
+  blockHash: codec.bytes(64),
+  slot: codec.u8,
+})
+
+/** The lock payload slots of a SignerStore. */
+export type SignerLockSlot = 0 | 1
+
 /** Own votes of the current height kept in the record, newest last. */
 export const SIGNER_RECENT_VOTES_MAX = 8
 
@@ -65,8 +87,8 @@ export const SignerRecord = codec.struct({
   /** The exact signed body (encoded Vote or Proposal, without the domain tag). */
   signBytes: codec.bytes(1024),
   signature: codec.bytes(128),
-  /** The last non-nil precommit's value at `lock.height` (kept while height stays the same). */
-  lock: codec.option(SignerLock),
+  /** The last non-nil precommit's lock at `lock.height` (kept while height stays the same). */
+  lock: codec.option(SignerLockRef),
   /**
    * The last SIGNER_RECENT_VOTES_MAX votes signed at `height`, so a restarted node can re-send
    * them (like CometBFT's WAL): a prevote lost before a crash may otherwise be needed by the
@@ -79,14 +101,28 @@ export type SignerRecord = codec.Infer<typeof SignerRecord>
 export function encodeSignerRecord(record: SignerRecord): Uint8Array {
   return encode(SignerRecord, record)
 }
+/** The record's size bound: a signed body, a signature and SIGNER_RECENT_VOTES_MAX votes, with room. */
+export const SIGNER_RECORD_BYTES_MAX = 16 * 1024
+
 export function decodeSignerRecord(bytes: Uint8Array): SignerRecord {
-  return decode(SignerRecord, bytes, LIMITS.blockBytes + 4096)
+  return decode(SignerRecord, bytes, SIGNER_RECORD_BYTES_MAX)
+}
+export function encodeSignerLock(lock: SignerLock): Uint8Array {
+  return encode(SignerLock, lock)
+}
+export function decodeSignerLock(bytes: Uint8Array): SignerLock {
+  return decode(SignerLock, bytes, LIMITS.blockBytes + 64 * 1024)
 }
 
-/** Durable storage of the last record. `save` must be durable when it returns (e.g. LMDB putSync). */
+/**
+ * Durable storage of the last record and of two lock payload slots. Every save must be durable
+ * when it returns (e.g. LMDB putSync); the signer orders them (payload first, then the record).
+ */
 export interface SignerStore {
   load(): SignerRecord | undefined
   save(record: SignerRecord): void
+  loadLock(slot: SignerLockSlot): SignerLock | undefined
+  saveLock(slot: SignerLockSlot, lock: SignerLock): void
 }
 
 /** What consensus needs from a signer. Throws SIGNER_REFUSED rather than sign twice. */
@@ -97,12 +133,20 @@ export interface Signer {
   signProposal(proposal: Proposal): Uint8Array
   /** The last persisted record (what a restart starts from). */
   lastSigned(): SignerRecord | undefined
+  /**
+   * The value and proof-of-lock that lastSigned().lock names, when the store still holds them
+   * (it does unless the store was damaged; the payload is written before the record naming it).
+   */
+  lockedValue(): SignerLock | undefined
 }
 
 /** Keeps the record in memory: the simulator's "disk" (a crash keeps exactly this object). */
 export class MemorySignerStore implements SignerStore {
   record: SignerRecord | undefined
+  readonly locks: [SignerLock | undefined, SignerLock | undefined] = [undefined, undefined]
   saves = 0
+  /** Bytes written by save and saveLock, as encoded: what a disk store would write. */
+  bytesWritten = 0
   constructor(record?: SignerRecord) {
     this.record = record
   }
@@ -110,8 +154,16 @@ export class MemorySignerStore implements SignerStore {
     return this.record
   }
   save(record: SignerRecord): void {
+    this.bytesWritten += encodeSignerRecord(record).length
     this.record = record
     this.saves++
+  }
+  loadLock(slot: SignerLockSlot): SignerLock | undefined {
+    return this.locks[slot]
+  }
+  saveLock(slot: SignerLockSlot, lock: SignerLock): void {
+    this.bytesWritten += encodeSignerLock(lock).length
+    this.locks[slot] = lock
   }
 }
 
@@ -139,10 +191,20 @@ export class LocalSigner implements Signer {
     return this.record
   }
 
+  lockedValue(): SignerLock | undefined {
+    const ref = this.record?.lock
+    if (ref === undefined || (ref.slot !== 0 && ref.slot !== 1)) return undefined
+    const lock = this.store.loadLock(ref.slot)
+    return lock !== undefined && lock.height === ref.height && lock.round === ref.round ? lock : undefined
+  }
+
   signVote(vote: Vote, lockInfo?: LockInfo): Uint8Array {
     const lock =
       vote.type === 'precommit' && vote.blockHash !== undefined && lockInfo !== undefined
-        ? { height: vote.height, round: vote.round, value: lockInfo.value, proof: lockInfo.proof }
+        ? {
+            payload: { height: vote.height, round: vote.round, value: lockInfo.value, proof: lockInfo.proof },
+            blockHash: vote.blockHash,
+          }
         : undefined
     return this.sign(vote.height, vote.round, vote.type, encode(Vote, vote), DOMAIN.vote, lock)
   }
@@ -157,7 +219,7 @@ export class LocalSigner implements Signer {
     step: SignStep,
     body: Uint8Array,
     domain: Uint8Array,
-    lock?: SignerLock,
+    lock?: { payload: SignerLock; blockHash: Uint8Array },
   ): Uint8Array {
     const last = this.record
     if (last !== undefined) {
@@ -175,7 +237,13 @@ export class LocalSigner implements Signer {
       }
     }
     const signature = this.key.sign(signingBytes(domain, body))
-    const keptLock = lock ?? (last?.lock !== undefined && last.lock.height === height ? last.lock : undefined)
+    let keptLock = last?.lock !== undefined && last.lock.height === height ? last.lock : undefined
+    if (lock !== undefined) {
+      // The payload goes to the slot the current record does not name, durably, before the record.
+      const slot: SignerLockSlot = last?.lock?.slot === 0 ? 1 : 0
+      this.store.saveLock(slot, lock.payload)
+      keptLock = { height, round, blockHash: lock.blockHash, slot }
+    }
     const votes = last !== undefined && last.height === height ? last.votes.slice() : []
     if (step !== 'proposal') {
       votes.push({ vote: body, signature })

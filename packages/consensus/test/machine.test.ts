@@ -12,7 +12,15 @@ import {
 } from '@govchain/core'
 import type { Consensus, ConsensusOutput } from '../src/machine.ts'
 import { proposerSchedule } from '../src/proposer.ts'
-import { decodeSignerRecord, encodeSignerRecord, MemorySigner, MemorySignerStore } from '../src/signer.ts'
+import {
+  decodeSignerLock,
+  decodeSignerRecord,
+  encodeSignerLock,
+  encodeSignerRecord,
+  MemorySigner,
+  MemorySignerStore,
+  SIGNER_RECORD_BYTES_MAX,
+} from '../src/signer.ts'
 import { CHAIN, decodeVote, Fixture, hashOf, ofType, suite, TIMEOUTS, value, votesOut } from './helpers.ts'
 
 // Equal powers, n = 4: proposer(1, r) = (1 + r) mod 4, so validator 0 proposes no round before 3.
@@ -492,10 +500,74 @@ describe('signer and restart', () => {
     s.signVote({ ...base, type: 'precommit' }, { value: v, proof: [f.vote(1, 'prevote', 5, 2, v)] })
     const rec = store.record!
     assert.equal(rec.lock?.round, 2)
-    assert.deepEqual(rec.lock?.value, v)
+    assert.deepEqual(rec.lock?.blockHash, hashOf(v))
     assert.equal(rec.votes.length, 2)
-    assert.equal(rec.lock?.proof.length, 1)
     assert.deepEqual(decodeSignerRecord(encodeSignerRecord(rec)), rec)
+    const payload = s.lockedValue()!
+    assert.deepEqual(payload.value, v)
+    assert.equal(payload.proof.length, 1)
+    assert.deepEqual(decodeSignerLock(encodeSignerLock(payload)), payload)
+    assert.deepEqual(new MemorySigner(suite, f.privs[0]!, store).lockedValue(), payload, 'a restart reads it back')
+  })
+
+  test('the record holds only safety data: a large locked block is written once, not with every vote', () => {
+    const store = new MemorySignerStore()
+    const s = new MemorySigner(suite, f.privs[0]!, store)
+    const big = value(`big:${'x'.repeat(512 * 1024)}`)
+    const at = (round: number) => ({ chainId: CHAIN, height: 7, round, validatorIndex: 0, blockHash: hashOf(big) })
+    s.signVote({ ...at(0), type: 'prevote' })
+    s.signVote({ ...at(0), type: 'precommit' }, { value: big, proof: [f.vote(1, 'prevote', 7, 0, big)] })
+    const afterLock = store.bytesWritten
+    assert.ok(afterLock > big.length, 'the locked block is stored once')
+    // Rounds 1..5 of the same height: each prevote and precommit keeps the lock by reference.
+    for (let r = 1; r <= 5; r++) {
+      s.signVote({ ...at(r), type: 'prevote' })
+      s.signVote({ ...at(r), type: 'precommit' })
+    }
+    const perSignature = (store.bytesWritten - afterLock) / 10
+    assert.ok(perSignature < SIGNER_RECORD_BYTES_MAX, `${perSignature} bytes per later signature`)
+    assert.ok(encodeSignerRecord(store.record!).length < 4096)
+    assert.equal(store.record!.lock?.round, 0, 'precommits that bring no new lock keep the old one')
+    assert.deepEqual(s.lockedValue()?.value, big)
+  })
+
+  test('a crash between storing a new lock and its record keeps the old lock readable', () => {
+    const store = new MemorySignerStore()
+    const s = new MemorySigner(suite, f.privs[0]!, store)
+    const at = (round: number, x: Uint8Array) => ({
+      chainId: CHAIN,
+      height: 3,
+      round,
+      validatorIndex: 0,
+      blockHash: hashOf(x),
+    })
+    s.signVote({ ...at(0, v), type: 'precommit' }, { value: v, proof: [] })
+    // Relock on w in round 1: the payload is written, then the process dies before the record.
+    const realSave = store.save.bind(store)
+    store.save = () => {
+      throw new Error('crash')
+    }
+    assert.throws(() => s.signVote({ ...at(1, w), type: 'precommit' }, { value: w, proof: [] }), /crash/)
+    store.save = realSave
+    assert.deepEqual(
+      store.locks.map((l) => l?.round),
+      [0, 1],
+      'the new payload went to the other slot',
+    )
+    const restarted = new MemorySigner(suite, f.privs[0]!, store)
+    assert.equal(restarted.lastSigned()?.lock?.round, 0)
+    assert.deepEqual(restarted.lockedValue()?.value, v, 'the record still names the old, intact payload')
+  })
+
+  test('a record naming a lock whose value is not stored stops the machine (SIGNER_STATE_DAMAGED)', () => {
+    const store = new MemorySignerStore()
+    lockedOnV(store)
+    store.locks[store.record!.lock!.slot as 0 | 1] = undefined
+    const { m } = f.machine(ME, store)
+    assert.throws(
+      () => m.start(1, f.set),
+      (e: unknown) => e instanceof GovchainError && e.code === 'SIGNER_STATE_DAMAGED',
+    )
   })
 
   test('a restarted node keeps its lock and re-sends its votes', () => {

@@ -100,6 +100,11 @@ export const ERROR_CATALOGUE = {
     http: 409,
     message: 'signer refused: signing could equivocate (same or earlier height/round/step)',
   },
+  SIGNER_STATE_DAMAGED: {
+    http: 500,
+    message:
+      "the consensus signer's record names a lock whose value is not in its store: restore the node's home from a backup",
+  },
   // generic input
   INVALID_ARGUMENT: { http: 400, message: 'invalid argument' },
   // node HTTP/WebSocket API (node/api)

@@ -37,13 +37,13 @@ import { connect } from 'node:net'
 import { basename, dirname, join, resolve } from 'node:path'
 import { pipeline } from 'node:stream/promises'
 import { genesisHash, parseGenesis } from '@govchain/app'
-import { decodeSignerRecord, encodeSignerRecord, type SignerRecord } from '@govchain/consensus'
-import { GovchainError, toHex } from '@govchain/core'
+import type { SignerRecord } from '@govchain/consensus'
+import { type CryptoSuite, GovchainError, getSuite, toHex } from '@govchain/core'
 import { LmdbChainStore } from '@govchain/store'
 import { open, type RootDatabase } from 'lmdb'
 import * as tar from 'tar-stream'
 import { type NodeConfig, readHomeInfo } from './home.ts'
-import { SIGNER_RECORD } from './reactors/consensus.ts'
+import { lastSignedStep, readSignerState, type SignerState, writeSignerState } from './signer-store.ts'
 import { FENCE_FILE, type SigningFenceFile } from './signing-fence.ts'
 
 export const BACKUP_FORMAT = 'govchain-backup/1'
@@ -127,12 +127,23 @@ function openEnvReadOnly(path: string): RootDatabase {
   })
 }
 
-/** The latest height and signer record of a store no node has open (a copy, or a stopped node's). */
-async function readStoreHead(envPath: string): Promise<{ height: number; signer: SignerRecord | undefined }> {
+type SignedStep = Pick<SignerRecord, 'height' | 'round' | 'step'>
+
+/** The latest height and signer step of a store no node has open (a copy, or a stopped node's). */
+async function readStoreHead(envPath: string): Promise<{ height: number; signer: SignedStep | undefined }> {
   const store = LmdbChainStore.open({ path: envPath, nodeCacheSize: 0 })
   try {
-    const bytes = store.getRecord(SIGNER_RECORD)
-    return { height: store.latestHeight(), signer: bytes === undefined ? undefined : decodeSignerRecord(bytes) }
+    return { height: store.latestHeight(), signer: lastSignedStep(store) }
+  } finally {
+    await store.close()
+  }
+}
+
+/** The signer state of a stopped node's store (its lock payload included). */
+async function readStoreSigner(envPath: string, suite: CryptoSuite): Promise<SignerState | undefined> {
+  const store = LmdbChainStore.open({ path: envPath, nodeCacheSize: 0 })
+  try {
+    return readSignerState(store, suite)
   } finally {
     await store.close()
   }
@@ -413,7 +424,7 @@ export async function restoreHome(opts: RestoreOptions): Promise<RestoreResult> 
     throw invalid(`the archive's genesis.json or config.json is unreadable: ${(e as Error).message}`)
   }
   const exists = existsSync(home) && readdirSync(home).length > 0
-  let old: { height: number; signer: SignerRecord | undefined } | undefined
+  let old: { height: number; signer: SignedStep | undefined; envPath: string; suite: CryptoSuite } | undefined
   if (exists) {
     const info = readHomeInfo(home)
     const ourHash = toHex(genesisHash(info.genesis))
@@ -438,7 +449,8 @@ export async function restoreHome(opts: RestoreOptions): Promise<RestoreResult> 
       )
     }
     const envPath = LmdbChainStore.pathFor(home)
-    if (existsSync(join(envPath, 'data.mdb'))) old = await readStoreHead(envPath)
+    if (existsSync(join(envPath, 'data.mdb')))
+      old = { ...(await readStoreHead(envPath)), envPath, suite: getSuite(info.genesis.suite) }
   } else if (opts.newHome !== true) {
     throw new GovchainError(
       'HOME_NOT_FOUND',
@@ -469,9 +481,11 @@ export async function restoreHome(opts: RestoreOptions): Promise<RestoreResult> 
     let signer = backupSigner
     if (old?.signer !== undefined && (signer === undefined || laterThan(old.signer, signer))) {
       signer = old.signer
+      // The whole state, the lock payload with the record (a version 1 record converted).
+      const state = (await readStoreSigner(old.envPath, old.suite))!
       const store = LmdbChainStore.open({ path: envPath, nodeCacheSize: 0 })
       try {
-        store.putRecordSync(SIGNER_RECORD, encodeSignerRecord(signer))
+        writeSignerState(store, state)
       } finally {
         await store.close()
       }
@@ -524,7 +538,7 @@ function answers(host: string, port: number): Promise<boolean> {
 
 const STEP_ORDER: Record<string, number> = { proposal: 0, prevote: 1, precommit: 2 }
 
-function laterThan(a: SignerRecord, b: SignerRecord): boolean {
+function laterThan(a: SignedStep, b: SignedStep): boolean {
   if (a.height !== b.height) return a.height > b.height
   if (a.round !== b.round) return a.round > b.round
   return STEP_ORDER[a.step]! > STEP_ORDER[b.step]!

@@ -20,7 +20,7 @@
  */
 import { closeSync, existsSync, fsyncSync, openSync, readFileSync, renameSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
-import type { LockInfo, Signer, SignerRecord } from '@govchain/consensus'
+import type { LockInfo, Signer, SignerLock, SignerRecord } from '@govchain/consensus'
 import { GovchainError, type Proposal, type Vote } from '@govchain/core'
 
 export const FENCE_FILE = 'signing-fence.json'
@@ -108,6 +108,10 @@ export class FencedSigner implements Signer {
 
   lastSigned(): SignerRecord | undefined {
     return this.inner.lastSigned()
+  }
+
+  lockedValue(): SignerLock | undefined {
+    return this.inner.lockedValue()
   }
 
   signVote(vote: Vote, lock?: LockInfo): Uint8Array {

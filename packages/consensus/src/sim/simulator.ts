@@ -43,7 +43,7 @@ import {
   verifyDuplicateVoteEvidence,
 } from '@govchain/core'
 import { Consensus, type ConsensusOutput, type ConsensusTimeouts, type TimeoutKind } from '../machine.ts'
-import { MemorySigner, MemorySignerStore, type Signer, type SignerRecord } from '../signer.ts'
+import { MemorySigner, MemorySignerStore, type Signer, type SignerLock, type SignerRecord } from '../signer.ts'
 import { Prng } from './prng.ts'
 import { EventQueue } from './queue.ts'
 
@@ -194,6 +194,9 @@ class RawSigner implements Signer {
     return this.suite.sign(this.privateKey, signingBytes(DOMAIN.proposal, encode(Proposal, proposal)))
   }
   lastSigned(): SignerRecord | undefined {
+    return undefined
+  }
+  lockedValue(): SignerLock | undefined {
     return undefined
   }
 }

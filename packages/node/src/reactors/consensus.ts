@@ -14,11 +14,8 @@ import {
   type ConsensusInput,
   type ConsensusOutput,
   createConsensus,
-  decodeSignerRecord,
-  encodeSignerRecord,
   LocalSigner,
   type Signer,
-  type SignerStore,
 } from '@govchain/consensus'
 import {
   Block,
@@ -40,25 +37,15 @@ import type { Clock, RandomSource, TimerHandle } from '../clock.ts'
 import type { Logger } from '../log.ts'
 import type { Mempool } from '../mempool/index.ts'
 import type { NodeMetrics } from '../metrics.ts'
+import { chainSignerStore } from '../signer-store.ts'
 import { FencedSigner, type SigningFence } from '../signing-fence.ts'
 import { CHANNEL, ProposalMessage, StatusMessage, VoteMessage } from '../wire.ts'
 import type { ConsensusProgress } from './block-sync.ts'
 import type { Reactor } from './reactor.ts'
 
-export const SIGNER_RECORD = 'consensus-signer'
 const GOSSIP_INTERVAL_MS = 1000
 /** Blocks an evidence transaction stays valid at most. */
 const EVIDENCE_VALIDITY_BLOCKS_MAX = 100
-
-function storeSigner(store: Pick<ChainStore, 'getRecord' | 'putRecordSync'>): SignerStore {
-  return {
-    load: () => {
-      const b = store.getRecord(SIGNER_RECORD)
-      return b === undefined ? undefined : decodeSignerRecord(b)
-    },
-    save: (record) => store.putRecordSync(SIGNER_RECORD, encodeSignerRecord(record)),
-  }
-}
 
 export interface ConsensusReactorParts {
   chain: NodeChain
@@ -195,7 +182,7 @@ export class ConsensusReactor implements Reactor, ConsensusProgress {
   }
 
   private makeSigner(): Signer {
-    const local = new LocalSigner(this.parts.validatorKey, storeSigner(this.parts.store))
+    const local = new LocalSigner(this.parts.validatorKey, chainSignerStore(this.parts.store, this.parts.chain.suite))
     return this.parts.signingFence === undefined ? local : new FencedSigner(local, this.parts.signingFence)
   }
 
