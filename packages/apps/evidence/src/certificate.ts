@@ -15,8 +15,6 @@
  */
 import { LightClient, type ProvenState } from '@govchain/client'
 import {
-  base45Decode,
-  base45Encode,
   type CryptoSuite,
   codec,
   equalBytes,
@@ -24,11 +22,12 @@ import {
   fromHex,
   GovchainError,
   hash32,
+  packQrPayload,
   type SuiteName,
   toHex,
+  unpackQrPayload,
   type ValidatorSet,
 } from '@govchain/core'
-import { deflateSync, inflateSync } from 'fflate'
 import { type BatchProof, verifyBatchProof } from './client.ts'
 import {
   EVIDENCE_KEYS,
@@ -105,23 +104,12 @@ export function evidenceQr(cert: EvidenceCertificate): string {
       certificate: fromBase64(r.certificate),
     },
   }
-  return QR_PREFIX + base45Encode(deflateSync(codec.encode(EvidenceQr, qr), { level: 9 }))
+  return packQrPayload(QR_PREFIX, codec.encode(EvidenceQr, qr))
 }
 
 /** Decodes `GCE1:…`; EVIDENCE_CERTIFICATE_MALFORMED on anything else (bounded: a hostile QR cannot inflate far). */
 export function decodeEvidenceQr(text: string): EvidenceQr {
-  if (typeof text !== 'string' || !text.startsWith(QR_PREFIX)) throw malformed(`a QR payload starts with ${QR_PREFIX}`)
-  if (text.length > QR_CHARS_MAX) throw malformed('the QR payload is too long')
-  let raw: Uint8Array
-  try {
-    const out = new Uint8Array(QR_INFLATED_MAX)
-    const got = inflateSync(base45Decode(text.slice(QR_PREFIX.length)), { out })
-    if (got.length >= QR_INFLATED_MAX) throw malformed('the QR payload inflates too far')
-    raw = got.slice()
-  } catch (e) {
-    if (e instanceof GovchainError && e.code === 'EVIDENCE_CERTIFICATE_MALFORMED') throw e
-    throw malformed('the QR payload is not base45 of deflated data')
-  }
+  const raw = unpackQrPayload(text, QR_PREFIX, { maxChars: QR_CHARS_MAX, maxInflatedBytes: QR_INFLATED_MAX }, malformed)
   try {
     return codec.decode(EvidenceQr, raw)
   } catch {

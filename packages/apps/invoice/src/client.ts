@@ -5,8 +5,16 @@
  * anyone holding the file can run.
  */
 import { type BuiltTx, moduleTx, type TxCommon } from '@govchain/client'
-import { base45Decode, base45Encode, type CryptoSuite, type codec, fromHex, GovchainError, toHex } from '@govchain/core'
-import { deflateSync, inflateSync, strFromU8, strToU8 } from 'fflate'
+import {
+  type CryptoSuite,
+  type codec,
+  fromHex,
+  GovchainError,
+  packQrPayload,
+  toHex,
+  unpackQrPayload,
+} from '@govchain/core'
+import { strFromU8, strToU8 } from 'fflate'
 import {
   amountCommitment,
   FEN_PATTERN,
@@ -146,24 +154,15 @@ const QR_INFLATED_MAX = 32 * 1024
  * so the buyer's finance office checks (查验) and claims from the paper or a scan of it.
  */
 export function invoiceQr(file: InvoiceFile): string {
-  return QR_PREFIX + base45Encode(deflateSync(strToU8(JSON.stringify(file)), { level: 9 }))
+  return packQrPayload(QR_PREFIX, strToU8(JSON.stringify(file)))
 }
 
 /** The invoice file a `GCI1:` payload carries; INVALID_ARGUMENT if it is not one (bounded inflate). */
 export function decodeInvoiceQr(text: string): InvoiceFile {
   const bad = (why: string) => new GovchainError('INVALID_ARGUMENT', `not an invoice QR payload: ${why}`)
-  if (typeof text !== 'string' || !text.startsWith(QR_PREFIX)) throw bad(`it does not start with ${QR_PREFIX}`)
-  if (text.length > QR_CHARS_MAX) throw bad('too long')
-  let json: string
-  try {
-    const out = new Uint8Array(QR_INFLATED_MAX)
-    const got = inflateSync(base45Decode(text.slice(QR_PREFIX.length)), { out })
-    if (got.length >= QR_INFLATED_MAX) throw bad('it inflates too far')
-    json = strFromU8(got)
-  } catch (e) {
-    if (e instanceof GovchainError && e.message.includes('inflates')) throw e
-    throw bad('not base45 of deflated data')
-  }
+  const json = strFromU8(
+    unpackQrPayload(text, QR_PREFIX, { maxChars: QR_CHARS_MAX, maxInflatedBytes: QR_INFLATED_MAX }, bad),
+  )
   let file: InvoiceFile
   try {
     file = JSON.parse(json) as InvoiceFile

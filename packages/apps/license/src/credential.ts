@@ -20,8 +20,6 @@
 
 import type { CryptoSuite, SigningKey, SuiteName } from '@govchain/core'
 import {
-  base45Decode,
-  base45Encode,
   codec,
   decode,
   type ErrorCode,
@@ -29,11 +27,12 @@ import {
   equalBytes,
   GovchainError,
   hash32,
+  packQrPayload,
   signerOf,
   toHex,
+  unpackQrPayload,
   utf8,
 } from '@govchain/core'
-import { deflateSync, inflateSync } from 'fflate'
 import {
   type EffectiveStatus,
   effectiveStatus,
@@ -704,31 +703,17 @@ export type LicenseQr = codec.Infer<typeof LicenseQr>
 export { base45Decode, base45Encode } from '@govchain/core'
 
 export function encodeLicenseQr(qr: LicenseQr): string {
-  return QR_PREFIX + base45Encode(deflateSync(encode(LicenseQr, qr), { level: 9 }))
+  return packQrPayload(QR_PREFIX, encode(LicenseQr, qr))
 }
 
 /** Decodes `GCL1:...`; throws LICENSE_CREDENTIAL_MALFORMED on anything else. */
 export function decodeLicenseQr(text: string): LicenseQr {
-  if (typeof text !== 'string' || !text.startsWith(QR_PREFIX))
-    throw malformed(`QR payload must start with ${QR_PREFIX}`)
-  if (text.length > CREDENTIAL_LIMITS.qrChars) throw malformed('QR payload is too long')
-  let compressed: Uint8Array
-  try {
-    compressed = base45Decode(text.slice(QR_PREFIX.length))
-  } catch {
-    throw malformed('QR payload is not base45')
-  }
-  let raw: Uint8Array
-  try {
-    // A fixed output buffer bounds what a hostile payload can inflate to.
-    const out = new Uint8Array(CREDENTIAL_LIMITS.qrInflatedBytes)
-    const got = inflateSync(compressed, { out })
-    if (got.length >= CREDENTIAL_LIMITS.qrInflatedBytes) throw malformed('QR payload inflates too far')
-    raw = got.slice()
-  } catch (e) {
-    if (e instanceof GovchainError) throw e
-    throw malformed('QR payload does not inflate')
-  }
+  const raw = unpackQrPayload(
+    text,
+    QR_PREFIX,
+    { maxChars: CREDENTIAL_LIMITS.qrChars, maxInflatedBytes: CREDENTIAL_LIMITS.qrInflatedBytes },
+    malformed,
+  )
   try {
     return decode(LicenseQr, raw)
   } catch {
