@@ -34,7 +34,7 @@ import {
   sharingDecide,
   sharingRequest,
 } from '@govchain/sdk'
-import { subjectPseudonym } from '@govchain/sharing/schema'
+import { gatewayLocalMessage, subjectPseudonym } from '@govchain/sharing/schema'
 import { initNodeGateway, loadGatewayPackage } from '../gateway-home.ts'
 
 // ---------------------------------------------------------------- fake people
@@ -558,4 +558,41 @@ export async function requestHousingGrants(opts: {
     household: await ask('police.household', ['id_number', 'name', 'household_address', 'household_type'], 'police'),
     tax: await ask('tax.payment', ['id_number', 'tax_year', 'taxable_income'], 'tax'),
   }
+}
+
+/**
+ * Housing pulls one person's household record under its 公租房 grant through its own gateway's
+ * local API, as its officer would from the console: the provider records the receipt on chain,
+ * so that person's "who used my data" shows a real use (the demo citizen is bound to them).
+ */
+export async function recordDemoDataUse(opts: {
+  net: NetworkFile
+  housingLocalUrl: string
+  grantId: string
+  idNumber: string
+}): Promise<string> {
+  const suite = getSuite(opts.net.suite)
+  const officer = loadKeyFile(opts.net.operatorKeys.housing!)
+  const fields = ['id_number', 'name', 'household_address', 'household_type']
+  const filter = { field: 'id_number', values: [opts.idNumber] }
+  const timeMs = Date.now()
+  const nonce = randomBytes(16).toString('hex')
+  const signature = suite.sign(officer.privateKey, gatewayLocalMessage(opts.grantId, fields, filter, timeMs, nonce))
+  const res = await fetch(`${opts.housingLocalUrl}/v1/local/fetch`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({
+      grantId: opts.grantId,
+      fields,
+      filter,
+      timeMs,
+      nonce,
+      publicKey: toHex(officer.publicKey),
+      signature: toHex(signature),
+    }),
+  })
+  const body = (await res.json()) as { receiptId?: string; code?: string; message?: string }
+  if (!res.ok || body.receiptId === undefined)
+    throw new GovchainError('GATEWAY_BAD_RESPONSE', `housing fetch: ${body.code ?? res.status} ${body.message ?? ''}`)
+  return body.receiptId
 }

@@ -20,7 +20,7 @@ import { seedInvoiceDemo } from './invoice.ts'
 import { licenseDemoHolderRecords, seedCitizenLicense, seedLicenseDemo } from './license.ts'
 import { seedDemoOfficers } from './officers.ts'
 import { seedServiceDemo } from './service.ts'
-import { requestHousingGrants, seedSharingDemo } from './sharing.ts'
+import { recordDemoDataUse, requestHousingGrants, seedSharingDemo } from './sharing.ts'
 
 const MARKER = 'up-seeded.json'
 
@@ -78,8 +78,20 @@ export async function startDemo(opts: {
   if (first) {
     if (net.nodes.some((n) => n.orgId === 'housing') && net.nodes.some((n) => n.orgId === 'police')) {
       try {
-        await requestHousingGrants({ net })
+        const grants = await requestHousingGrants({ net })
         log('公租房 scenario: housing holds grants on police household and tax payment data')
+        const housing = gateways.find((g) => g.orgId === 'housing')
+        const person = people[0]
+        if (housing !== undefined && person !== undefined) {
+          // The demo citizen (bound to this person below) then sees one recorded use of their data.
+          await recordDemoDataUse({
+            net,
+            housingLocalUrl: housing.localUrl,
+            grantId: grants.household,
+            idNumber: person.idNumber,
+          })
+          log(`公租房 scenario: housing read ${person.name}'s household record; the receipt is on chain`)
+        }
       } catch (e) {
         log(`公租房 scenario not seeded: ${(e as Error).message}`)
       }
