@@ -159,6 +159,32 @@ export const ERROR_CATALOGUE = {
   BACKUP_CHECKSUM: { http: 400, message: 'a file in the backup does not match the size or hash in its manifest' },
   BACKUP_FOREIGN: { http: 409, message: 'the backup is of another chain or another node than the target home' },
   RESTORE_NODE_RUNNING: { http: 409, message: 'the node of the home to restore is running (its API port answers)' },
+  // state snapshots (node/snapshot.ts; docs/adr/0029-state-snapshots.md)
+  SNAPSHOT_EXISTS: { http: 409, message: 'the snapshot file exists; it is never overwritten' },
+  SNAPSHOT_CORRUPT: {
+    http: 400,
+    message: 'not a govchain snapshot, or truncated, or a part of it does not match the hash in its manifest',
+  },
+  SNAPSHOT_FOREIGN: { http: 409, message: "the snapshot is of another chain than the home's genesis" },
+  SNAPSHOT_UNTRUSTED: {
+    http: 400,
+    message:
+      "the snapshot's header is not committed by the validator set trusted from genesis (or not the trusted hash)",
+  },
+  SNAPSHOT_STATE_MISMATCH: {
+    http: 400,
+    message: "the snapshot's state or blocks do not hash to what its certified header commits to",
+  },
+  SNAPSHOT_HEIGHT_UNAVAILABLE: { http: 404, message: 'the home holds no committed state at that height' },
+  PRUNED: {
+    http: 410,
+    message:
+      'this node no longer holds that height (it started from a snapshot above it, or pruned it); ask another node',
+  },
+  SNAPSHOT_TARGET_NOT_EMPTY: {
+    http: 409,
+    message: 'the home already holds blocks: a snapshot is imported only into a fresh home',
+  },
   // local test networks and the node benchmark (packages/cli/src/testnet.ts, packages/cli/bench)
   TESTNET_TIMEOUT: { http: 504, message: 'the local network did not reach the expected state in time' },
 } as const satisfies Record<string, { http: number; message: string }>

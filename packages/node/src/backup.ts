@@ -96,7 +96,7 @@ async function hashFile(path: string, algorithm: string): Promise<string> {
   return h.digest('hex')
 }
 
-function fsyncPath(path: string): void {
+export function fsyncPath(path: string): void {
   const fd = openSync(path, 'r')
   try {
     fsyncSync(fd)
@@ -523,7 +523,8 @@ export async function restoreHome(opts: RestoreOptions): Promise<RestoreResult> 
 }
 
 /** Whether a TCP connection to host:port is accepted within a second (a running node's API). */
-function answers(host: string, port: number): Promise<boolean> {
+/** Whether something accepts a TCP connection at host:port (a node's API: the node runs). */
+export function answers(host: string, port: number): Promise<boolean> {
   return new Promise((done) => {
     const socket = connect({ host, port })
     const finish = (up: boolean) => {

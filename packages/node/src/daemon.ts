@@ -72,6 +72,7 @@ import { ConsensusReactor } from './reactors/consensus.ts'
 import { MempoolReactor } from './reactors/mempool.ts'
 import type { Reactor } from './reactors/reactor.ts'
 import { SigningFence } from './signing-fence.ts'
+import { baseHeight } from './snapshot.ts'
 import { CHANNEL, PRIORITY_CHANNELS } from './wire.ts'
 
 const SUBSCRIBERS_MAX = 1024
@@ -573,6 +574,13 @@ export class GovchainNode implements NodeApiBackend {
   }
 
   block(height: number): BlockView | undefined {
+    const base = baseHeight(this.store)
+    if (Number.isSafeInteger(height) && height >= 1 && height < base) {
+      throw new GovchainError('PRUNED', `this node holds blocks from height ${base}; ask another node for ${height}`, {
+        height,
+        base,
+      })
+    }
     const block = this.store.getBlock(height)
     const cert = this.store.getCertificate(height)
     if (block === undefined || cert === undefined) return undefined

@@ -27,4 +27,5 @@ export { committedSenderState, Mempool, type MempoolOptions } from './mempool/in
 export { certificateExpiries, NodeMetrics } from './metrics.ts'
 export { lastSignedStep } from './signer-store.ts'
 export { FENCE_FILE, FencedSigner, SigningFence, type SigningFenceFile } from './signing-fence.ts'
+export * from './snapshot.ts'
 export * from './wire.ts'

@@ -100,6 +100,11 @@ export class MemoryNetwork {
     for (const [i, a] of ids.entries()) for (const b of ids.slice(i + 1)) this.link(a, b)
   }
 
+  /** Connects a node that joined later to every other node. */
+  connectToAll(nodeId: string): void {
+    for (const other of this.endpoints.keys()) if (other !== nodeId) this.link(nodeId, other)
+  }
+
   private link(a: string, b: string): void {
     const latencyMs = LATENCY_MS_MIN + this.random.int(LATENCY_MS_SPREAD)
     const ea = this.endpoints.get(a)!

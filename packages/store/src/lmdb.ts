@@ -462,7 +462,7 @@ export class LmdbChainStore implements ChainStore {
       // home by mistake) could have committed since planCommit read the meta.
       const current = plain(this.metaDb.get(buf(META_KEY)))
       const currentHeight = current === undefined ? 0 : decodeStored(MetaRecord, current, 'meta').height
-      if (currentHeight + 1 !== plan.height) {
+      if (input.snapshotBase === true ? current !== undefined : currentHeight + 1 !== plan.height) {
         throw new GovchainError('STORE_CONFLICT', `store moved to height ${currentHeight} during commit`)
       }
       // All of this block's nodes share one key prefix, in hash order: appended at the end of

@@ -129,7 +129,13 @@ export function planCommit(input: CommitBlockInput, latest: ChainMeta | undefine
   const { block, blockHash, certificate, smtNodes, txResults } = input
   const header = block.header
   const expected = (latest?.height ?? 0) + 1
-  if (header.height !== expected) {
+  if (
+    input.snapshotBase === true &&
+    (latest !== undefined || !Number.isSafeInteger(header.height) || header.height < 1)
+  ) {
+    conflict('a snapshot base block goes only into an empty store, at a height >= 1', { height: header.height })
+  }
+  if (input.snapshotBase !== true && header.height !== expected) {
     conflict(`block height ${header.height}, store expects ${expected}`, { height: header.height, expected })
   }
   if (latest !== undefined && !equalBytes(header.previousHash, latest.blockHash)) {

@@ -80,6 +80,12 @@ export interface CommitBlockInput {
    * one write transaction per block instead of two. Not part of the plan's checks.
    */
   pendingDeletes?: readonly Uint8Array[]
+  /**
+   * The first block of a store restored from a state snapshot (docs/adr/0029-state-snapshots.md):
+   * accepted at any height, but only when the store holds nothing yet. Its parent is not stored,
+   * so `previousHash` is not checked here; the snapshot's verification checked the chain.
+   */
+  snapshotBase?: boolean
 }
 
 export interface PendingTx {

@@ -361,6 +361,7 @@ export const ROUTES: RouteSpec[] = [
       200: { description: 'the block', schema: BlockSchema },
       400: INVALID,
       404: err('no block at that height (BLOCK_NOT_FOUND)'),
+      410: err('this node no longer holds that height: it started from a snapshot above it, or pruned it (PRUNED)'),
       500: INTERNAL,
     },
   },
