@@ -125,6 +125,38 @@ export interface TxEvent {
   attributes: Record<string, string>
 }
 
+/** One committed transaction in a list (GET /v1/txs): who sent what, and what it did. */
+export interface TxListItem {
+  hash: string
+  height: number
+  index: number
+  /** The block's time. */
+  timeMs: number
+  /** `?` for a transaction whose body does not decode. */
+  module: string
+  method: string
+  /** The sender's public key, hex. */
+  sender: string
+  code: string
+  events: TxEvent[]
+}
+
+export interface TxListPage {
+  items: TxListItem[]
+  /** Pass back as `cursor` for the next page; null at the end. */
+  next: string | null
+}
+
+export interface ChainStats {
+  height: number
+  /** The totals count blocks from this height. */
+  fromHeight: number
+  txs: number
+  failed: number
+  modules: { module: string; txs: number }[]
+  recent: { blocks: number; txs: number; spanMs: number; avgBlockTimeMs: number | null; txPerSecond: number | null }
+}
+
 export interface StateAnswer {
   module: string
   /** hex of the module-local key */
@@ -206,6 +238,12 @@ export interface Client {
    */
   submitTxs(txs: readonly Uint8Array[]): Promise<SubmitTxsAnswer>
   tx(hashHex: string): Promise<TxResult>
+  /** A committed block by its hash (hex); BLOCK_NOT_FOUND when no committed block has it. */
+  blockByHash(hashHex: string): Promise<BlockInfo>
+  /** Committed transactions newest first (or one block's, in order), a page at a time: pass `next` back as `cursor`. */
+  txList(options?: { limit?: number; cursor?: string; height?: number }): Promise<TxListPage>
+  /** Chain totals per module and the recent rates. */
+  stats(): Promise<ChainStats>
   /** Polls until the transaction is committed or failed; SDK_TIMEOUT after timeoutMs. */
   waitForTx(hashHex: string, options?: WaitOptions): Promise<TxResult>
   state(module: string, keyHex: string, options?: { prove?: boolean; height?: number }): Promise<StateAnswer>
@@ -349,6 +387,69 @@ export function createClient(options: ClientOptions): Client {
   async function block(height: number | 'latest'): Promise<BlockInfo> {
     if (height !== 'latest') checkHeight(height)
     const { json: o } = await request('GET', `/v1/blocks/${height}`)
+    return parseBlock(o, height)
+  }
+
+  async function blockByHash(hashHex: string): Promise<BlockInfo> {
+    checkHex(hashHex, 'hash')
+    const { json: o } = await request('GET', `/v1/blocks/by-hash/${hashHex.toLowerCase()}`)
+    const b = parseBlock(o, 'latest')
+    if (b.hash !== hashHex.toLowerCase()) bad(`asked for block ${hashHex}, got ${b.hash}`)
+    return b
+  }
+
+  async function txList(options: { limit?: number; cursor?: string; height?: number } = {}): Promise<TxListPage> {
+    if (options.height !== undefined) checkHeight(options.height)
+    const q = new URLSearchParams()
+    if (options.limit !== undefined) q.set('limit', String(options.limit))
+    if (options.cursor !== undefined) q.set('cursor', options.cursor)
+    if (options.height !== undefined) q.set('height', String(options.height))
+    const text = q.toString()
+    const { json: o } = await request('GET', `/v1/txs${text === '' ? '' : `?${text}`}`)
+    if (!Array.isArray(o.items)) bad('items is not an array')
+    const items = (o.items as unknown[]).map((v): TxListItem => {
+      const x = obj(v, 'item')
+      return {
+        hash: str(x, 'hash'),
+        height: int(x, 'height'),
+        index: int(x, 'index'),
+        timeMs: int(x, 'timeMs'),
+        module: str(x, 'module'),
+        method: str(x, 'method'),
+        sender: str(x, 'sender'),
+        code: str(x, 'code'),
+        events: txEvents(x.events),
+      }
+    })
+    if (o.next !== null && typeof o.next !== 'string') bad('next')
+    return { items, next: o.next as string | null }
+  }
+
+  async function stats(): Promise<ChainStats> {
+    const { json: o } = await request('GET', '/v1/stats')
+    if (!Array.isArray(o.modules)) bad('modules is not an array')
+    const r = obj(o.recent, 'recent')
+    const nullable = (k: string): number | null => (r[k] === null ? null : typeof r[k] === 'number' ? r[k] : bad(k))
+    return {
+      height: int(o, 'height'),
+      fromHeight: int(o, 'fromHeight'),
+      txs: int(o, 'txs'),
+      failed: int(o, 'failed'),
+      modules: (o.modules as unknown[]).map((m) => {
+        const x = obj(m, 'module')
+        return { module: str(x, 'module'), txs: int(x, 'txs') }
+      }),
+      recent: {
+        blocks: int(r, 'blocks'),
+        txs: int(r, 'txs'),
+        spanMs: int(r, 'spanMs'),
+        avgBlockTimeMs: nullable('avgBlockTimeMs'),
+        txPerSecond: nullable('txPerSecond'),
+      },
+    }
+  }
+
+  function parseBlock(o: Json, height: number | 'latest'): BlockInfo {
     const headerBytes = b64(o, 'headerBytes')
     let header: BlockHeader
     try {
@@ -621,6 +722,9 @@ export function createClient(options: ClientOptions): Client {
     submitTx,
     submitTxs,
     tx,
+    blockByHash,
+    txList,
+    stats,
     waitForTx,
     state,
     validators,

@@ -10,6 +10,7 @@ export { stateKey } from '@govchain/core'
 export {
   type BlockInfo,
   type ChainEvent,
+  type ChainStats,
   CLIENT_DEFAULTS,
   type Client,
   type ClientOptions,
@@ -24,6 +25,8 @@ export {
   type SubmitTxsItem,
   type SubscribeOptions,
   type TxEvent,
+  type TxListItem,
+  type TxListPage,
   type TxResult,
   type TxStatus,
   type ValidatorInfo,

@@ -36,6 +36,7 @@ import {
 } from '@govchain/core'
 import type { ChainStore } from '@govchain/store'
 import type { Clock } from './clock.ts'
+import { explorerIndexWrites } from './explorer.ts'
 import type { Logger } from './log.ts'
 
 /** What a commit hands to the reactors. */
@@ -328,7 +329,7 @@ export class NodeChain {
       stateRootVersion: execution.stateRootVersion,
       txResults: execution.results,
       txResultBytes: execution.resultBytes,
-      indexes: execution.indexes,
+      indexes: [...execution.indexes, ...explorerIndexWrites(this.store, block, execution.results)],
       // The block's own transactions leave the mempool journal in the block's write transaction.
       pendingDeletes: txHashes,
     })

@@ -30,7 +30,6 @@ import {
   readonlyKeeper,
   txHashOf,
 } from '@govchain/app'
-import type { TxEvent } from '@govchain/core'
 import {
   BlockHeader,
   CommitCertificate,
@@ -51,7 +50,6 @@ import {
 import { createP2P, type P2P } from '@govchain/p2p'
 import { type ChainStore, LmdbChainStore } from '@govchain/store'
 import type {
-  TxEvent as ApiTxEvent,
   BlockView,
   ChainEvent,
   NodeApiBackend,
@@ -63,6 +61,7 @@ import type {
 import { type ApiServer, createApiServer, type ModuleApiContext } from './api/index.ts'
 import { type CommittedBlock, NodeChain } from './chain.ts'
 import { type Clock, type RandomSource, systemClock, systemRandom, type TimerHandle } from './clock.ts'
+import { apiTxEvent, ExplorerIndex, type ExplorerStats, type ExplorerTxPage } from './explorer.ts'
 import type { NodeHome } from './home.ts'
 import { createLogger, type Logger } from './log.ts'
 import { committedSenderState, Mempool } from './mempool/index.ts'
@@ -117,15 +116,6 @@ export interface NodeOptions {
 /** A renewal writes the key, then the certificate: reload once the folder has been quiet this long. */
 const CERT_RELOAD_DEBOUNCE_MS = 500
 
-function apiEvent(e: TxEvent): ApiTxEvent {
-  const dot = e.type.indexOf('.')
-  return {
-    module: dot > 0 ? e.type.slice(0, dot) : e.type,
-    type: dot > 0 ? e.type.slice(dot + 1) : e.type,
-    attributes: Object.fromEntries(e.attributes.map((a) => [a.key, a.value])),
-  }
-}
-
 /** The clock of the options: `clock`, else the system's with the legacy `now` as its wall clock. */
 function clockOf(opts: NodeOptions): Clock {
   if (opts.clock !== undefined) return opts.clock
@@ -165,6 +155,7 @@ export class GovchainNode implements NodeApiBackend {
   /** Set when this home was restored from a backup and may not sign yet (signing-fence.ts). */
   private readonly signingFence: SigningFence | undefined
   private fenceTimer: TimerHandle | undefined
+  private explorerIndex: ExplorerIndex | undefined
 
   constructor(private readonly opts: NodeOptions) {
     const { home } = opts
@@ -473,7 +464,7 @@ export class GovchainNode implements NodeApiBackend {
     for (const [index, r] of this.subscribers.size > 0 ? execution.results.entries() : []) {
       this.emit({ type: 'tx', height, index, hash: r.txHash, code: r.code })
       for (const ev of r.events) {
-        const e = apiEvent(ev)
+        const e = apiTxEvent(ev)
         this.emit({ type: 'event', height, txHash: r.txHash, module: e.module, name: e.type, attributes: e.attributes })
       }
     }
@@ -622,11 +613,28 @@ export class GovchainNode implements NodeApiBackend {
         height: r.height,
         index: r.index,
         code: r.code,
-        events: r.events.map(apiEvent),
+        events: r.events.map(apiTxEvent),
       }
     }
     if (this.mempool.has(hash)) return { hash, status: 'pending', events: [] }
     return undefined
+  }
+
+  private explorer(): ExplorerIndex {
+    this.explorerIndex ??= new ExplorerIndex(this.store, (b) => txHashOf(this.suite, b))
+    return this.explorerIndex
+  }
+
+  txList(q: { limit: number; cursor?: string; height?: number }): ExplorerTxPage {
+    return this.explorer().txs(q)
+  }
+
+  chainStats(): ExplorerStats {
+    return this.explorer().stats()
+  }
+
+  heightByHash(hash: Uint8Array): number | undefined {
+    return this.store.getHeightByHash(hash)
   }
 
   state(module: string, key: Uint8Array, opts: { prove: boolean; height?: number }): StateView {

@@ -9,12 +9,13 @@
 import assert from 'node:assert/strict'
 import { join } from 'node:path'
 import { before, describe, it } from 'node:test'
-import type { ApiExtension, RouteSpec } from '@govchain/app'
+import { type ApiExtension, type RouteSpec, txHashOf } from '@govchain/app'
 import { fromHex, toBase64, toHex } from '@govchain/core'
 import { defaultModules } from '@govchain/distribution'
 import { Ajv } from 'ajv'
 import type { FastifyInstance } from 'fastify'
 import { ROUTES } from '../src/api/index.ts'
+import { ExplorerIndex } from '../src/explorer.ts'
 import { FakeBackend } from '../src/testing/fake-backend.ts'
 import { inProcessApiServer, recordedChainContext } from './in-process-api.ts'
 import { ChainRunner, genesisOf, readRecording } from './recorded-chain-fixtures.ts'
@@ -34,7 +35,7 @@ function recordedChain() {
         b.txs.map((t) => fromHex(t.bytes)),
       ),
     )
-  return { ctx: recordedChainContext(chain), recording: r }
+  return { ctx: recordedChainContext(chain), recording: r, chain }
 }
 
 interface Served {
@@ -46,7 +47,7 @@ interface Served {
 }
 
 function harness() {
-  const { ctx, recording } = recordedChain()
+  const { ctx, recording, chain } = recordedChain()
   const raw = new Map<string, unknown>()
   const capture = (app: FastifyInstance) =>
     app.addHook('preSerialization', async (request, _reply, payload) => {
@@ -63,6 +64,8 @@ function harness() {
     return [{ ...ext, register }]
   })
   const backend = new FakeBackend()
+  // The explorer's reads over the recorded chain, as the daemon serves them from its store.
+  backend.explorer = new ExplorerIndex(chain.store, (b) => txHashOf(chain.suite, b))
   const txHash = new Uint8Array(32).fill(9)
   backend.addBlock([txHash])
   backend.txs.set(toHex(txHash), {
@@ -118,6 +121,14 @@ describe('answers validate against their schemas (recorded chain)', () => {
     await h.call('getValidators', '/v1/validators')
     await h.call('getHealth', '/healthz')
     await h.call('getTx', `/v1/txs/${toHex(h.txHash)}`)
+    const block = (await h.call('getBlock', '/v1/blocks/1')).body as Json
+    await h.call('getBlockByHash', `/v1/blocks/by-hash/${block.hash}`)
+    const page = (await h.call('listTxs', '/v1/txs?limit=3')).body as Json
+    assert.equal(page.items.length, 3)
+    const last = (await h.call('listTxs', `/v1/txs?height=1&limit=100`)).body as Json
+    assert.equal(last.next, null)
+    const stats = (await h.call('getStats', '/v1/stats')).body as Json
+    assert.ok(stats.modules.length > 5, 'every module counted')
     await h.call('getState', '/v1/state/anchor/00?prove=true')
     const signed = toBase64(fromHex(h.recording.blocks[0]!.txs[0]!.bytes))
     await h.call('submitTx', '/v1/txs', { tx: signed }, 202)

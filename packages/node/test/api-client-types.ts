@@ -5,8 +5,24 @@
  * sets into bytes, so only the shapes it passes through as JSON are compared here. An answer
  * schema that drifts from the client's type fails `npm run typecheck`.
  */
-import type { ChainEvent, Status, SubmitTxsAnswer, TxEvent, ValidatorInfo } from '@govchain/client'
-import type { ChainEventJson, StatusJson, SubmitTxsJson, TxJson, ValidatorJson } from '../src/api/schemas.ts'
+import type {
+  ChainEvent,
+  ChainStats,
+  Status,
+  SubmitTxsAnswer,
+  TxEvent,
+  TxListPage,
+  ValidatorInfo,
+} from '@govchain/client'
+import type {
+  ChainEventJson,
+  StatsJson,
+  StatusJson,
+  SubmitTxsJson,
+  TxJson,
+  TxListJson,
+  ValidatorJson,
+} from '../src/api/schemas.ts'
 
 type Accepts<Client, Answer extends Client> = Answer
 
@@ -16,4 +32,6 @@ export type Checks = [
   Accepts<TxEvent, TxJson['events'][number]>,
   Accepts<ValidatorInfo, ValidatorJson>,
   Accepts<ChainEvent, ChainEventJson>,
+  Accepts<TxListPage, TxListJson>,
+  Accepts<ChainStats, StatsJson>,
 ]

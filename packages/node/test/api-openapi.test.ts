@@ -35,7 +35,7 @@ test('/openapi.json is a valid OpenAPI 3.1 document', async () => {
 
 test('every route is documented with its parameters, body and error responses', async () => {
   const doc = (await served()) as { paths: Record<string, Record<string, Record<string, unknown>>> }
-  assert.equal(ROUTES.length, 13)
+  assert.equal(ROUTES.length, 16)
   for (const route of ROUTES) {
     const path = route.url.replace(/:(\w+)/g, '{$1}')
     const op = doc.paths[path]?.[route.method.toLowerCase()]

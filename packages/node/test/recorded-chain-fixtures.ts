@@ -42,6 +42,7 @@ import {
 import { defaultModuleRegistry } from '@govchain/distribution'
 import type { GovernanceKeeper } from '@govchain/governance'
 import { MemoryChainStore } from '@govchain/store'
+import { explorerIndexWrites } from '../src/explorer.ts'
 
 export const RECORDING_FORMAT = 'govchain-recorded-chain/1'
 
@@ -267,7 +268,8 @@ export class ChainRunner {
       stateRootVersion: built.execution.stateRootVersion,
       txResults: built.execution.results,
       txResultBytes: built.execution.resultBytes,
-      indexes: built.execution.indexes,
+      // The node's own index writes too, as NodeChain.commit adds them.
+      indexes: [...built.execution.indexes, ...explorerIndexWrites(this.store, built.block, built.execution.results)],
     })
     this.parent = { header: built.block.header, hash: built.blockHash }
     this.lastCommit = certificate

@@ -14,10 +14,21 @@ import { LoginPage } from './pages/Login.tsx'
 import { OpsPage } from './pages/Ops.tsx'
 import './styles.css'
 
+/** A search path segment as typed (a malformed escape is searched as it stands). */
+function decodeSearch(segment: string): string {
+  try {
+    return decodeURIComponent(segment)
+  } catch {
+    return segment
+  }
+}
+
 function route(path: string): ReactNode {
   const p = path.replace(/\/+$/, '') || '/'
   if (p === '/') return <HomePage />
   if (p === '/explorer') return <ExplorerPage />
+  const search = /^\/explorer\/search\/([^/]{1,600})$/.exec(p)
+  if (search !== null) return <ExplorerPage query={decodeSearch(search[1]!)} />
   const block = /^\/explorer\/block\/(\d{1,15})$/.exec(p)
   if (block !== null) return <BlockPage height={Number(block[1])} />
   const tx = /^\/explorer\/tx\/([0-9a-fA-F]{64})$/.exec(p)

@@ -8,6 +8,9 @@ export type { StateView }
  * Bytes are Uint8Array here; the API layer renders hex (hashes, keys) or base64 (encoded blobs).
  */
 import type { BlockHeader, ValidatorSet } from '@govchain/core'
+import type { ExplorerStats, ExplorerTxPage } from '../explorer.ts'
+
+export type { ExplorerStats, ExplorerTxPage }
 
 export interface StatusView {
   chainId: string
@@ -82,6 +85,12 @@ export interface NodeApiBackend {
    */
   submitTxs?(txs: readonly Uint8Array[]): Promise<SubmitTxOutcome[]>
   tx(hash: Uint8Array): TxView | undefined
+  /** Committed transactions newest first, or one block's in order (explorer.ts); throws BLOCK_NOT_FOUND, INVALID_ARGUMENT. */
+  txList(q: { limit: number; cursor?: string; height?: number }): ExplorerTxPage
+  /** Totals per module and recent rates (explorer.ts). */
+  chainStats(): ExplorerStats
+  /** The height of a committed block by its hash. */
+  heightByHash(hash: Uint8Array): number | undefined
   /** Throws GovchainError (e.g. HEIGHT_NOT_FOUND) for a height it cannot prove. */
   state(module: string, key: Uint8Array, opts: { prove: boolean; height?: number }): StateView
   validatorSet(): ValidatorSet

@@ -179,6 +179,48 @@ const TxSchema = Type.Object(
 )
 export type TxJson = Static<typeof TxSchema>
 
+const TxListItemSchema = Type.Object({
+  hash: Hex32,
+  height,
+  index: Type.Integer({ minimum: 0, description: 'position in its block' }),
+  timeMs: Type.Integer({ minimum: 0, description: "the block's time, milliseconds since the Unix epoch" }),
+  module: Type.String({ description: 'module the transaction calls; `?` if its body does not decode' }),
+  method: Type.String(),
+  sender: HexBytes,
+  code: Type.String({ description: 'OK, or the error code of a failed transaction' }),
+  events: Type.Array(TxEventSchema),
+})
+
+const TxListSchema = Type.Object({
+  items: Type.Array(TxListItemSchema),
+  next: Type.Union([Type.String(), Type.Null()], {
+    description: "the next page's `cursor` (`<height>.<index>`); null at the end",
+  }),
+})
+export type TxListJson = Static<typeof TxListSchema>
+
+const StatsSchema = Type.Object({
+  height,
+  fromHeight: Type.Integer({
+    minimum: 1,
+    description: 'the totals count the blocks from this height (1 unless the store predates the index)',
+  }),
+  txs: Type.Integer({ minimum: 0, description: 'committed transactions, failed ones included' }),
+  failed: Type.Integer({ minimum: 0 }),
+  modules: Type.Array(Type.Object({ module: Type.String(), txs: Type.Integer({ minimum: 0 }) })),
+  recent: Type.Object(
+    {
+      blocks: Type.Integer({ minimum: 0 }),
+      txs: Type.Integer({ minimum: 0 }),
+      spanMs: Type.Integer({ minimum: 0 }),
+      avgBlockTimeMs: Nullable(Type.Integer({ minimum: 0 })),
+      txPerSecond: Nullable(Type.Number({ minimum: 0 })),
+    },
+    { description: 'the latest blocks (up to 100): their transactions per second and average block time' },
+  ),
+})
+export type StatsJson = Static<typeof StatsSchema>
+
 const ValidatorsSchema = Type.Object({
   validators: Type.Array(ValidatorSchema),
   encoded: Type.String({
@@ -281,6 +323,27 @@ const TxHashParamsSchema: JsonSchema = {
   properties: { hash: { type: 'string', pattern: '^[0-9a-fA-F]{64}$', description: 'transaction hash, hex' } },
 }
 
+const BlockHashParamsSchema: JsonSchema = {
+  type: 'object',
+  required: ['hash'],
+  additionalProperties: false,
+  properties: { hash: { type: 'string', pattern: '^[0-9a-fA-F]{64}$', description: 'block hash, hex' } },
+}
+
+const TxListQuerySchema: JsonSchema = {
+  type: 'object',
+  additionalProperties: false,
+  properties: {
+    limit: { type: 'integer', minimum: 1, maximum: 100, default: 20, description: 'transactions per page' },
+    cursor: {
+      type: 'string',
+      pattern: '^[1-9][0-9]{0,14}\\.(0|[1-9][0-9]{0,5})$',
+      description: 'the previous page’s `next`',
+    },
+    height: { ...heightText, description: "only this block's transactions, in block order" },
+  },
+}
+
 const StateParamsSchema: JsonSchema = {
   type: 'object',
   required: ['module', 'key'],
@@ -364,6 +427,50 @@ export const ROUTES: RouteSpec[] = [
       410: err('this node no longer holds that height: it started from a snapshot above it, or pruned it (PRUNED)'),
       500: INTERNAL,
     },
+  },
+  {
+    method: 'GET',
+    url: '/v1/blocks/by-hash/:hash',
+    operationId: 'getBlockByHash',
+    summary: 'Block by hash',
+    description: 'Same answer as /v1/blocks/{height} for the committed block with this hash.',
+    tag: 'chain',
+    params: BlockHashParamsSchema,
+    responses: {
+      200: { description: 'the block', schema: BlockSchema },
+      400: INVALID,
+      404: err('no committed block has that hash (BLOCK_NOT_FOUND)'),
+      500: INTERNAL,
+    },
+  },
+  {
+    method: 'GET',
+    url: '/v1/txs',
+    operationId: 'listTxs',
+    summary: 'Committed transactions, newest first, by cursor',
+    description:
+      'Each with its block, position, module and method, sender key, result code and events. Pages by cursor: ' +
+      'pass `next` back as `cursor` until it is null; the node reads only non-empty blocks, so no page stops at a ' +
+      'fixed scan size. With `height`, that block’s transactions in block order.',
+    tag: 'transactions',
+    querystring: TxListQuerySchema,
+    responses: {
+      200: { description: 'a page of transactions', schema: TxListSchema },
+      400: INVALID,
+      404: err('no block at that height (BLOCK_NOT_FOUND)'),
+      500: INTERNAL,
+    },
+  },
+  {
+    method: 'GET',
+    url: '/v1/stats',
+    operationId: 'getStats',
+    summary: 'Chain statistics',
+    description:
+      'Height, committed transactions (failed ones counted apart) in total and per module, and over the latest ' +
+      '100 blocks the transactions per second and the average block time.',
+    tag: 'chain',
+    responses: { 200: { description: 'the figures', schema: StatsSchema }, 500: INTERNAL },
   },
   {
     method: 'POST',

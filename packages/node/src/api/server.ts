@@ -38,7 +38,7 @@ import { DOCS_CSP, renderDocsHtml } from './docs-html.ts'
 import { EventHub, parseEventFilter } from './events.ts'
 import { buildOpenApiDocument } from './openapi.ts'
 import { fastifySchema, type JsonSchema, routeSpec, STATE_KEY_HEX_CHARS_MAX, TX_BASE64_CHARS_MAX } from './schemas.ts'
-import { blockJson, stateJson, statusJson, txJson, validatorsJson } from './views.ts'
+import { blockJson, stateJson, statsJson, statusJson, txJson, txListJson, validatorsJson } from './views.ts'
 
 /** How long close() waits for in-flight requests and streams before destroying their sockets. */
 const API_CLOSE_GRACE_MS = 5000
@@ -359,6 +359,32 @@ export function createApiServer(opts: ApiServerOptions): ApiServer {
         return blockJson(block)
       },
     })
+
+    r.route<{ Params: { hash: string } }>({
+      ...spec('getBlockByHash'),
+      handler: async (request) => {
+        const height = backend.heightByHash(fromHex(request.params.hash.toLowerCase()))
+        const block = height === undefined ? undefined : backend.block(height)
+        if (block === undefined) throw new GovchainError('BLOCK_NOT_FOUND', 'no committed block has that hash')
+        return blockJson(block)
+      },
+    })
+
+    r.route<{ Querystring: { limit: number; cursor?: string; height?: string } }>({
+      ...spec('listTxs'),
+      handler: async (request) => {
+        const { limit, cursor, height } = request.query
+        return txListJson(
+          backend.txList({
+            limit,
+            ...(cursor === undefined ? {} : { cursor }),
+            ...(height === undefined ? {} : { height: Number(height) }),
+          }),
+        )
+      },
+    })
+
+    r.route({ ...spec('getStats'), handler: async () => statsJson(backend.chainStats()) })
 
     r.route<{ Body: { tx: string } }>({
       ...spec('submitTx'),

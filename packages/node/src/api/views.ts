@@ -3,7 +3,7 @@
  * lowercase hex; encoded blobs as base64; absent optional values as null.
  */
 import { type BlockHeader, encode, toBase64, toHex, ValidatorSet } from '@govchain/core'
-import type { BlockView, ChainEvent, StatusView, TxView } from './backend.ts'
+import type { BlockView, ChainEvent, ExplorerStats, ExplorerTxPage, StatusView, TxView } from './backend.ts'
 
 export { stateJson } from '@govchain/app'
 
@@ -59,6 +59,34 @@ export function txJson(t: TxView) {
     index: t.index ?? null,
     code: t.code ?? null,
     events: t.events.map((e) => ({ module: e.module, type: e.type, attributes: { ...e.attributes } })),
+  }
+}
+
+export function txListJson(p: ExplorerTxPage) {
+  return {
+    items: p.items.map((t) => ({
+      hash: toHex(t.hash),
+      height: t.height,
+      index: t.index,
+      timeMs: t.timeMs,
+      module: t.module,
+      method: t.method,
+      sender: toHex(t.sender),
+      code: t.code,
+      events: t.events.map((e) => ({ module: e.module, type: e.type, attributes: { ...e.attributes } })),
+    })),
+    next: p.next,
+  }
+}
+
+export function statsJson(s: ExplorerStats) {
+  return {
+    height: s.height,
+    fromHeight: s.fromHeight,
+    txs: s.txs,
+    failed: s.failed,
+    modules: s.modules.map((m) => ({ module: m.module, txs: m.txs })),
+    recent: { ...s.recent },
   }
 }
 

@@ -16,7 +16,17 @@ import {
   utf8,
   type ValidatorSet,
 } from '@govchain/core'
-import type { BlockView, ChainEvent, NodeApiBackend, StateView, StatusView, TxView } from '../api/backend.ts'
+import type {
+  BlockView,
+  ChainEvent,
+  ExplorerStats,
+  ExplorerTxPage,
+  NodeApiBackend,
+  StateView,
+  StatusView,
+  TxView,
+} from '../api/backend.ts'
+import type { ExplorerIndex } from '../explorer.ts'
 import { createLogger, type Logger } from '../log.ts'
 
 export const sha256 = (b: Uint8Array): Uint8Array => new Uint8Array(createHash('sha256').update(b).digest())
@@ -153,6 +163,32 @@ export class FakeBackend implements NodeApiBackend {
 
   healthy(): { ok: boolean; reason?: string } {
     return this.health
+  }
+
+  /** The explorer's reads, when a test gives it an index over a real store (else an empty chain's answers). */
+  explorer: ExplorerIndex | undefined
+
+  txList(q: { limit: number; cursor?: string; height?: number }): ExplorerTxPage {
+    if (this.explorer !== undefined) return this.explorer.txs(q)
+    if (q.height !== undefined && this.block(q.height) === undefined) throw new GovchainError('BLOCK_NOT_FOUND')
+    return { items: [], next: null }
+  }
+
+  chainStats(): ExplorerStats {
+    if (this.explorer !== undefined) return this.explorer.stats()
+    const height = this.blocks.length
+    return {
+      height,
+      fromHeight: 1,
+      txs: 0,
+      failed: 0,
+      modules: [],
+      recent: { blocks: 0, txs: 0, spanMs: 0, avgBlockTimeMs: null, txPerSecond: null },
+    }
+  }
+
+  heightByHash(hash: Uint8Array): number | undefined {
+    return this.blocks.find((b) => toHex(b.hash) === toHex(hash))?.height
   }
 }
 

@@ -2,6 +2,8 @@
 
 import { Badge, Card, ErrorBox, formatTime, Hash, KV, Link, Loading, Notice, useLoad } from '@govchain/portal-kit'
 import { CommitCertificate, decode, toHex } from '@govchain/sdk'
+import { TxListCard } from '../explorer/panels.tsx'
+import { describeTx, useSenders } from '../explorer/who.tsx'
 import { useApp } from '../messages.ts'
 
 interface CertView {
@@ -15,6 +17,7 @@ interface CertView {
 
 export function BlockPage({ height }: { height: number }) {
   const { t, lang, client, lightClient, orgName } = useApp()
+  const senders = useSenders()
   const { data, error, loading } = useLoad(async () => {
     const block = await client.block(height)
     let cert: CertView | undefined
@@ -75,19 +78,7 @@ export function BlockPage({ height }: { height: number }) {
           ]}
         />
       </Card>
-      <Card title={`${t('block.txs')} (${block.txHashes.length})`}>
-        {block.txHashes.length === 0 ? (
-          <p className="muted">{t('block.noTxs')}</p>
-        ) : (
-          <ol className="tx-list">
-            {block.txHashes.map((x) => (
-              <li key={x}>
-                <Hash value={x} full to={`/explorer/tx/${x}`} />
-              </li>
-            ))}
-          </ol>
-        )}
-      </Card>
+      <TxListCard senders={senders} height={block.height} />
       <Card title={t('block.cert')} testId="certificate">
         {cert === undefined ? (
           <p className="muted">{t('block.cert.pending')}</p>
@@ -132,6 +123,29 @@ export function BlockPage({ height }: { height: number }) {
   )
 }
 
+/** The transaction as "who did what" (from the block's list, which carries its module, method and sender). */
+function TxStoryCard({ height, index }: { height: number; index: number }) {
+  const { t, lang, client, orgName } = useApp()
+  const senders = useSenders()
+  const { data } = useLoad(
+    () => client.txList({ height, cursor: `${height}.${index}`, limit: 1 }),
+    [client, height, index],
+  )
+  const item = data?.items[0]
+  if (item === undefined) return null
+  const story = describeTx(item, senders, lang, orgName)
+  return (
+    <Card title={t('explorer.tx.story')} testId="tx-story-card">
+      <p>
+        <strong>{story.who}</strong> {story.action}
+      </p>
+      {story.objects.length > 0 && (
+        <KV rows={story.objects.map((o) => [o.label, <code key={o.label}>{o.value}</code>])} />
+      )}
+    </Card>
+  )
+}
+
 export function TxPage({ hash }: { hash: string }) {
   const { t, client } = useApp()
   const { data, error, loading } = useLoad(() => client.tx(hash), [hash, client])
@@ -168,6 +182,7 @@ export function TxPage({ hash }: { hash: string }) {
           ]}
         />
       </Card>
+      {data.height !== undefined && data.index !== undefined && <TxStoryCard height={data.height} index={data.index} />}
       <Card title={`${t('tx.events')} (${data.events.length})`}>
         {data.events.length === 0 ? (
           <p className="muted">{t('common.none')}</p>

@@ -1,11 +1,16 @@
 /**
  * Explorer: consensus health of every node, the validator set, and the latest blocks, kept
- * live by the node's events WebSocket (/v1/events?types=block).
+ * live by the node's events WebSocket (/v1/events?types=block); chain statistics; every
+ * transaction, a page at a time, as "who did what"; and search by height, hash, licence id,
+ * DID, organisation or dataset (/explorer/search/<query>).
  */
 
-import { Badge, Card, formatTime, Hash, Link, Notice } from '@govchain/portal-kit'
+import { Badge, Card, ErrorBox, formatTime, Hash, Link, Loading, Notice, useLoad } from '@govchain/portal-kit'
 import type { ChainEvent, Status } from '@govchain/sdk'
 import { type FormEvent, useEffect, useRef, useState } from 'react'
+import { SearchResult, StatsCard, TxListCard } from '../explorer/panels.tsx'
+import { searchChain } from '../explorer/search.ts'
+import { useSenders } from '../explorer/who.tsx'
 import { useApp } from '../messages.ts'
 
 /** Rows kept in the live list; older blocks stay reachable by height. */
@@ -60,12 +65,32 @@ export function NodeState({ status, error }: { status: Status | undefined; error
   )
 }
 
-export function ExplorerPage() {
+/** What a search asked for: a block or transaction opens its own page, anything else shows here. */
+function SearchAnswer({ query }: { query: string }) {
+  const { t, client, navigate } = useApp()
+  const { data, error, loading } = useLoad(() => searchChain(client, query), [client, query])
+  useEffect(() => {
+    if (data?.kind === 'block') navigate(`/explorer/block/${data.height}`)
+    else if (data?.kind === 'tx') navigate(`/explorer/tx/${data.hash}`)
+  }, [data, navigate])
+  if (loading && data === undefined) return <Loading />
+  if (error !== undefined) return <ErrorBox error={error} />
+  if (data === undefined)
+    return (
+      <Notice tone="warn" testId="explorer-not-found">
+        {t('explorer.search.notFound', { q: query })}
+      </Notice>
+    )
+  return <SearchResult hit={data} />
+}
+
+export function ExplorerPage({ query: asked }: { query?: string }) {
   const { t, lang, client, navigate, orgName } = useApp()
   const [blocks, setBlocks] = useState<BlockRow[]>([])
   const [live, setLive] = useState(false)
-  const [query, setQuery] = useState('')
+  const [query, setQuery] = useState(asked ?? '')
   const health = useNodeHealth()
+  const senders = useSenders()
   const seen = useRef(new Set<number>())
 
   useEffect(() => {
@@ -112,15 +137,10 @@ export function ExplorerPage() {
     }
   }, [client])
 
-  const [notFound, setNotFound] = useState<string>()
   const onSearch = (e: FormEvent) => {
     e.preventDefault()
-    setNotFound(undefined)
-    const raw = query.trim()
-    const q = raw.toLowerCase()
-    if (/^\d{1,15}$/.test(q)) navigate(`/explorer/block/${Number(q)}`)
-    else if (/^(0x)?[0-9a-f]{64}$/.test(q)) navigate(`/explorer/tx/${q.replace(/^0x/, '')}`)
-    else if (raw !== '') setNotFound(raw)
+    const q = query.trim()
+    if (q !== '') navigate(`/explorer/search/${encodeURIComponent(q)}`)
   }
 
   const validators = health.find((h) => h.status !== undefined)?.status?.validators ?? []
@@ -142,11 +162,9 @@ export function ExplorerPage() {
           </button>
         </form>
       </div>
-      {notFound !== undefined && (
-        <Notice tone="warn" testId="explorer-not-found">
-          {t('explorer.search.notFound', { q: notFound })}
-        </Notice>
-      )}
+      {asked !== undefined && <SearchAnswer query={asked} />}
+
+      <StatsCard validators={validators.length} />
 
       <Card title={t('explorer.nodes')} testId="node-health">
         <div className="table-wrap">
@@ -251,6 +269,8 @@ export function ExplorerPage() {
           </div>
         </Card>
       </div>
+
+      <TxListCard senders={senders} />
     </div>
   )
 }
