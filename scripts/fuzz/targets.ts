@@ -29,10 +29,8 @@ import {
   decodeLicenseQr,
   encodeLicenseQr,
   evaluateLicense,
-  issueLicenseCredential,
   LicenseQr,
   type LicenseRecord,
-  licenseId,
   parseSdJwt,
   verifySdJwtSignature,
 } from '@govchain/license'
@@ -40,6 +38,7 @@ import { parsePresentationUrl, presentationUrl, signPresentation } from '@govcha
 import type { DataRequest } from '@govchain/sharing/schema'
 import fc from 'fast-check'
 import { evaluatePresentation } from '../../packages/apps/license/src/presentation.ts'
+import { sampleCredential, BUSINESS_TYPE as TYPE } from '../../packages/apps/license/test/credential-fixture.ts'
 import { encodeFrame, FrameDecoder } from '../../packages/p2p/src/frame.ts'
 import { createHello, P2P_PROTOCOL_VERSION, verifyHello } from '../../packages/p2p/src/hello.ts'
 import { CORE_CODECS, corpus } from './corpus.ts'
@@ -271,32 +270,9 @@ function qrOf(prefix: string, inner: fc.Arbitrary<Uint8Array>): fc.Arbitrary<str
   return inner.map((b) => prefix + base45Encode(deflateRawSync(b)))
 }
 
-const TYPE = {
-  code: '111101080000791900001',
-  name: '营业执照',
-  nameEn: 'Business Licence',
-  fields: [
-    { name: 'enterpriseName', label: '名称', labelEn: 'Name', personal: false, required: true },
-    { name: 'legalRepresentative', label: '法定代表人', labelEn: 'Legal rep.', personal: true, required: false },
-  ],
-}
-
 function credentialSeeds() {
   const c = corpus()
-  const id = licenseId({ typeCode: TYPE.code, issuerCode: '11110108MB0143028X', serial: '0000000042', version: 1 })
-  const cred = issueLicenseCredential({
-    suite: c.suite,
-    chainId: c.chainId,
-    privateKey: c.key.privateKey,
-    id,
-    type: TYPE,
-    issuer: { orgId: 'market' },
-    holder: 'did:govchain:abc',
-    validFromMs: 1_700_000_000_000,
-    validUntilMs: 0,
-    issuedAtMs: 1_700_000_000_000,
-    fields: { enterpriseName: '示例有限公司', legalRepresentative: '王五' },
-  })
+  const { id, cred } = sampleCredential(c.suite, c.chainId, c.key.privateKey)
   const record: LicenseRecord = {
     id,
     typeCode: TYPE.code,

@@ -22,22 +22,7 @@ import {
   presentSdJwt,
 } from '../src/credential.ts'
 import { licenseId, licenseIdWithVersion, mod3736Check, parseLicenseId } from '../src/schema.ts'
-
-const TYPE = {
-  code: '111101080000791900001',
-  name: '营业执照',
-  nameEn: 'Business Licence',
-  fields: [
-    { name: 'enterpriseName', label: '名称', labelEn: 'Name', personal: false, required: true },
-    {
-      name: 'legalRepresentative',
-      label: '法定代表人',
-      labelEn: 'Legal representative',
-      personal: true,
-      required: false,
-    },
-  ],
-}
+import { sampleCredential, BUSINESS_TYPE as TYPE } from './credential-fixture.ts'
 
 function coded(e: unknown): boolean {
   assert.ok(e instanceof GovchainError, `expected a GovchainError, got ${String(e)}`)
@@ -91,20 +76,7 @@ describe('base45 and base64url', () => {
 for (const suite of [suites.intl, suites.gm]) {
   describe(`credentials and QR payloads (${suite.name})`, () => {
     const key = suite.generateKeyPair()
-    const id = licenseId({ typeCode: TYPE.code, issuerCode: '11110108MB0143028X', serial: '0000000042', version: 1 })
-    const cred = issueLicenseCredential({
-      suite,
-      chainId: 'c1',
-      privateKey: key.privateKey,
-      id,
-      type: TYPE,
-      issuer: { orgId: 'market' },
-      holder: 'did:govchain:abc',
-      validFromMs: 1_700_000_000_000,
-      validUntilMs: 0,
-      issuedAtMs: 1_700_000_000_000,
-      fields: { enterpriseName: '示例有限公司', legalRepresentative: '王五' },
-    })
+    const { id, cred } = sampleCredential(suite, 'c1', key.privateKey)
 
     test('parses, presents, and round-trips through the QR codec exactly', () => {
       const p = parseSdJwt(suite, cred.credential)
