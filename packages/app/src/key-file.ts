@@ -14,11 +14,14 @@ import { createCipheriv, createPrivateKey, pbkdf2Sync, randomBytes } from 'node:
 import { readFileSync, writeFileSync } from 'node:fs'
 import {
   decryptKeystore,
+  decryptSecret,
   encryptKeystore,
+  encryptSecret,
   fromHex,
   GovchainError,
   getSuite,
   isKeystoreFile,
+  isSecretKeystoreFile,
   KEYSTORE_LIMITS,
   type KeySigner,
   memorySigner,
@@ -254,4 +257,64 @@ export function readPemKey(path: string, opts: { passphrase?: string; allowPlain
     }
     throw new GovchainError('KEYSTORE_INVALID', `${path}: ${(e as Error).message}`)
   }
+}
+
+/**
+ * Writes a raw secret (e.g. a gateway's pseudonym HMAC key; mode 0600, never overwritten): a
+ * secret keystore (core/keystore, ADR 0023's container for a raw secret) under the custody's
+ * passphrase, or its hex on a development network.
+ */
+export function writeSecretKey(
+  path: string,
+  suite: SuiteName,
+  secret: Uint8Array,
+  custody: KeyCustody,
+  description?: string,
+): void {
+  const body = custody.dev
+    ? toHex(secret)
+    : `${JSON.stringify(
+        encryptSecret(suite, secret, custody.passphrase, description === undefined ? {} : { description }),
+        null,
+        2,
+      )}\n`
+  writeFileSync(path, body, { mode: 0o600, flag: 'wx' })
+}
+
+/**
+ * Reads a raw secret written by writeSecretKey: a secret keystore opens with the passphrase (else
+ * the environment's); plain hex is refused when `allowPlain` is false. Throws HOME_NOT_FOUND,
+ * KEY_PLAINTEXT_REFUSED, KEY_PASSPHRASE_MISSING, KEYSTORE_WRONG_PASSPHRASE, KEYSTORE_INVALID,
+ * CONFIG_INVALID (neither form).
+ */
+export function readSecretKey(path: string, opts: { passphrase?: string; allowPlain?: boolean } = {}): Uint8Array {
+  let text: string
+  try {
+    text = readFileSync(path, 'utf8')
+  } catch {
+    throw new GovchainError('HOME_NOT_FOUND', `cannot read ${path}`)
+  }
+  const trimmed = text.trim()
+  if (trimmed.startsWith('{')) {
+    let json: unknown
+    try {
+      json = JSON.parse(trimmed)
+    } catch (e) {
+      throw new GovchainError('KEYSTORE_INVALID', `${path}: ${(e as Error).message}`)
+    }
+    if (!isSecretKeystoreFile(json)) throw new GovchainError('KEYSTORE_INVALID', `${path}: not a secret keystore`)
+    const passphrase = opts.passphrase ?? passphraseFromEnvironment()
+    if (passphrase === undefined) {
+      throw new GovchainError('KEY_PASSPHRASE_MISSING', `${path} is encrypted: set GOVCHAIN_PASSPHRASE`)
+    }
+    return decryptSecret(json, passphrase)
+  }
+  if (!/^([0-9a-fA-F]{2})+$/.test(trimmed)) throw new GovchainError('CONFIG_INVALID', `${path}: not a secret key file`)
+  if (opts.allowPlain === false) {
+    throw new GovchainError(
+      'KEY_PLAINTEXT_REFUSED',
+      `${path} is a plain secret; a network started without --dev keeps it encrypted`,
+    )
+  }
+  return fromHex(trimmed)
 }

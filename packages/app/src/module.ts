@@ -179,6 +179,11 @@ export interface ConsensusSource {
    * like validators, but they never vote or propose. Optional: a chain without observers omits it.
    */
   observersAt?(height: number): { id: string; orgId: string; publicKey: Uint8Array }[]
+  /**
+   * The node certificates revoked at `height` (issuing organisation, serial and/or SHA-256 of the
+   * DER): peers drop and refuse a connection presenting one. Optional, like observersAt.
+   */
+  revokedCertificatesAt?(height: number): { orgId: string; serial?: Uint8Array; sha256?: Uint8Array }[]
   /** How equivocation evidence (duplicate votes or proposals) goes on chain: the module, method and encoded arguments. */
   evidenceTx(evidence: EquivocationEvidence): { module: string; method: string; args: Uint8Array }
 }

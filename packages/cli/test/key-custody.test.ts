@@ -2,17 +2,20 @@
  * Multi-process, gm: a 4-validator network initialised without --dev keeps every private key
  * encrypted (keystores, encrypted PKCS#8), its nodes open them with GOVCHAIN_PASSPHRASE and
  * commit 1,000 transactions; then a scan of every file the network wrote (homes, LMDB, logs,
- * genesis) finds none of the private keys — neither their bytes nor their hex. A node with a
+ * genesis) finds none of the private keys — neither their bytes nor their hex — nor the pseudonym
+ * key of a data gateway initialised on it (a secret keystore, in no file in clear). A node with a
  * wrong or missing passphrase, or with a plain key file, does not start, and says why.
  */
 import assert from 'node:assert/strict'
 import { spawnSync } from 'node:child_process'
+import { randomBytes } from 'node:crypto'
 import { copyFileSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { after, before, describe, test } from 'node:test'
 import { fileURLToPath } from 'node:url'
 import { toHex } from '@govchain/core'
 import { loadKeyFile, newKeyFile } from '@govchain/node'
+import { initNodeGateway, loadGatewayPackage } from '../src/gateway-home.ts'
 import { startNetwork, type TestNetwork } from '../src/testnet.ts'
 import { assertNoSecretIn, commitAnchors, pemSecret, type Secret } from './key-scan.ts'
 
@@ -43,7 +46,24 @@ describe('encrypted keys on a 4-validator gm network', { timeout: 600_000 }, () 
     }
     for (const [org, k] of Object.entries(net.keys))
       secrets.push({ name: `${org} operator`, key: Buffer.from(k.privateKey) })
-    assert.equal(secrets.length, 16)
+
+    // A data gateway on the first node, holding the identity authority's pseudonym key.
+    const pseudonymKey = new Uint8Array(randomBytes(32))
+    await loadGatewayPackage()
+    const saved = process.env.GOVCHAIN_PASSPHRASE
+    process.env.GOVCHAIN_PASSPHRASE = PASSPHRASE
+    try {
+      const gw = initNodeGateway(net.net.nodes[0]!.home, { port: 0, localPort: 0, pseudonymKey })
+      assert.deepEqual(gw.pseudonymKey, pseudonymKey)
+      secrets.push({ name: 'gateway pseudonym', key: Buffer.from(pseudonymKey) })
+      secrets.push(pemSecret('gateway TLS', join(gw.dir, 'tls.key'), PASSPHRASE))
+      const gk = loadKeyFile(join(gw.dir, 'key.json'), { passphrase: PASSPHRASE, allowPlain: false })
+      secrets.push({ name: 'gateway suite', key: Buffer.from(gk.privateKey) })
+    } finally {
+      if (saved === undefined) delete process.env.GOVCHAIN_PASSPHRASE
+      else process.env.GOVCHAIN_PASSPHRASE = saved
+    }
+    assert.equal(secrets.length, 19)
     assert.ok(secrets.every((s) => s.key.length === 32))
 
     // Stop the nodes so that everything they hold is on disk, then read every byte they wrote.

@@ -82,6 +82,7 @@ export const ERROR_CATALOGUE = {
   P2P_HELLO_WRONG_CHAIN: { http: 400, message: 'peer HELLO is for another chain or protocol version' },
   P2P_HELLO_TIMEOUT: { http: 408, message: 'peer did not complete the HELLO in time' },
   P2P_PEER_NOT_ALLOWED: { http: 403, message: 'peer node or its organisation is not allowed' },
+  P2P_CERT_REVOKED: { http: 403, message: "peer's TLS certificate is revoked by the consortium's governance" },
   P2P_UNEXPECTED_PEER: { http: 403, message: 'dialed peer presented another node identity' },
   P2P_SEND_QUEUE_FULL: { http: 503, message: 'peer send queue is full of priority messages' },
   P2P_BAD_MESSAGE: { http: 400, message: 'peer message was rejected by its handler' },

@@ -9,6 +9,7 @@
  *   <node home>/gateway/tls.{crt,key}  its TLS certificate from the organisation's CA (issueClientCert)
  *   <node home>/gateway/data.sqlite    the department's database (embedded default connector)
  *   <node home>/gateway/pseudonym.key  identity authorities only: the HMAC key of data-subject pseudonyms
+ *                                      (a secret keystore, ADR 0023; hex on a development network)
  *   <node home>/gateway/refusals.jsonl node-local log of every refused request
  *   <node home>/gateway/volume.sqlite  rows answered per grant, reserved before each answer (volume.ts)
  */
@@ -21,7 +22,9 @@ import {
   newKeyFile,
   readJson,
   readPemKey,
+  readSecretKey,
   writePemKey,
+  writeSecretKey,
   writeSuiteKey,
 } from '@govchain/app'
 import { GovchainError, getSuite, type KeySigner, memorySigner, type SuiteName } from '@govchain/core'
@@ -141,7 +144,13 @@ export function initGatewayHome(opts: InitGatewayOptions): GatewayHome {
     writePemKey(join(dir, 'tls.key'), tls.keyPem, opts.keys)
     writeSuiteKey(join(dir, 'key.json'), newKeyFile(opts.suite), opts.keys, `gateway key of ${opts.orgId}`)
     if (opts.pseudonymKey !== undefined) {
-      writeFileSync(join(dir, 'pseudonym.key'), Buffer.from(opts.pseudonymKey).toString('hex'), { mode: 0o600 })
+      writeSecretKey(
+        join(dir, 'pseudonym.key'),
+        opts.suite,
+        opts.pseudonymKey,
+        opts.keys,
+        `pseudonym key of the ${opts.orgId} gateway`,
+      )
     }
     const config: GatewayConfig = {
       orgId: opts.orgId,
@@ -246,6 +255,7 @@ export function loadGatewayHome(
     key: memorySigner(getSuite(key.suite), key.privateKey, 'file'),
     tls,
     certFingerprint: certFingerprintOf(tls.certPem),
-    ...(existsSync(pk) ? { pseudonymKey: new Uint8Array(Buffer.from(readFileSync(pk, 'utf8').trim(), 'hex')) } : {}),
+    // Encrypted outside development, like the other keys (KEY_PLAINTEXT_REFUSED otherwise).
+    ...(existsSync(pk) ? { pseudonymKey: readSecretKey(pk, keyOpts) } : {}),
   }
 }

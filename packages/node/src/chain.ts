@@ -55,6 +55,8 @@ export interface CommittedBlock {
 export interface PeerTrustTarget {
   setTrustedCAs(pems: readonly string[]): void
   recheckPeers(): void
+  /** The node certificates governance revoked: refused, and dropped when connected. */
+  setRevokedCertificates(list: readonly { orgId: string; serial?: Uint8Array; sha256?: Uint8Array }[]): void
 }
 
 export interface NodeChainParts {
@@ -94,6 +96,10 @@ export class NodeChain {
    */
   private observers: { id: string; publicKey: Uint8Array }[] = []
   private observersKey = ''
+  /** Node certificates revoked at the next height (governance's CRL); `revokedKey` changes with the list. */
+  private revoked: { orgId: string; serial?: Uint8Array; sha256?: Uint8Array }[] = []
+  private revokedKey = ''
+  private revokedKeyApplied: string | undefined
   /** Monotonic time (clock.monotonicMs) of the latest commit, or of the start. */
   lastProgressMs = 0
   readonly cache = new ExecutionCache(32)
@@ -207,6 +213,13 @@ export class NodeChain {
     this.chainParams = gov.paramsAt(h + 1)
     this.observers = [...(gov.observersAt?.(h + 1) ?? []), ...(gov.observersAt?.(h + 2) ?? [])]
     this.observersKey = this.observers.map((o) => `${o.id}:${toHex(o.publicKey)}`).join(' ')
+    this.revoked = gov.revokedCertificatesAt?.(h + 1) ?? []
+    this.revokedKey = this.revoked
+      .map(
+        (r) =>
+          `${r.orgId}:${r.serial === undefined ? '' : toHex(r.serial)}:${r.sha256 === undefined ? '' : toHex(r.sha256)}`,
+      )
+      .join(' ')
     if (changed) {
       this.parts.logger.info(
         { height: h + 1, validators: current.validators.map((v) => `${v.id}:${v.votingPower}`).join(' ') },
@@ -236,6 +249,10 @@ export class NodeChain {
     if (key !== this.trustedCaKey && pems.length > 0) {
       this.trustedCaKey = key
       this.peerTrust?.setTrustedCAs(pems)
+    }
+    if (this.revokedKey !== this.revokedKeyApplied && this.peerTrust !== undefined) {
+      this.revokedKeyApplied = this.revokedKey
+      this.peerTrust.setRevokedCertificates(this.revoked)
     }
     this.peerTrust?.recheckPeers()
   }
@@ -336,7 +353,8 @@ export class NodeChain {
     // Governance: the sets of the next heights come from the state just committed; the p2p layer
     // follows (trusted CAs when organisations changed, connections of nodes no longer in the set
     // closed).
-    const sets = () => toHex(this.validatorSetHash) + toHex(this.nextValidatorSetHash) + this.observersKey
+    const sets = () =>
+      toHex(this.validatorSetHash) + toHex(this.nextValidatorSetHash) + this.observersKey + this.revokedKey
     const setsBefore = sets()
     this.refreshValidatorSets()
     const governed = execution.results.some((r) =>

@@ -278,6 +278,10 @@ export class GovchainNode implements NodeApiBackend {
             if (name === 'p2p_frames_in_total' || name === 'p2p_frames_out_total') {
               this.metrics.incP2pMessages(labels?.channel ?? 'any', name === 'p2p_frames_in_total' ? 'in' : 'out')
             }
+            // Closes for a coded reason (a refusal or misbehaviour), not the routine ones.
+            const reason = labels?.reason
+            if (name === 'p2p_connections_closed_total' && reason !== undefined && /^(P2P|PKI)_/.test(reason))
+              this.metrics.incP2pRefused(reason)
           },
         },
       },

@@ -45,6 +45,7 @@ export class NodeMetrics {
   readonly blockCommitDuration: Histogram
   readonly txsRejected: Counter<'code'>
   readonly p2pMessages: Counter<'channel' | 'direction'>
+  readonly p2pRefused: Counter<'code'>
   readonly apiRequests: Counter<'method' | 'route' | 'status'>
   readonly apiRequestDuration: Histogram<'method' | 'route'>
   readonly wsConnections: Gauge
@@ -95,6 +96,12 @@ export class NodeMetrics {
       name: 'govchain_p2p_messages_total',
       help: 'P2P messages by channel and direction (in|out)',
       labelNames: ['channel', 'direction'],
+      registers,
+    })
+    this.p2pRefused = new Counter({
+      name: 'govchain_p2p_refusals_total',
+      help: 'Peer connections refused or dropped by this node, by error code (e.g. P2P_CERT_REVOKED)',
+      labelNames: ['code'],
       registers,
     })
     this.apiRequests = new Counter({
@@ -170,6 +177,9 @@ export class NodeMetrics {
   }
   incP2pMessages(channel: string, direction: P2pDirection, count = 1): void {
     this.p2pMessages.inc({ channel, direction }, count)
+  }
+  incP2pRefused(code: string): void {
+    this.p2pRefused.inc({ code })
   }
 
   /** Prometheus text exposition format (version 0.0.4). */

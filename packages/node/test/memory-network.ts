@@ -85,6 +85,7 @@ export class MemoryNetwork {
       disconnect: (peerId) => this.unlink(nodeId, peerId),
       setTrustedCAs: () => {},
       setOwnCertificate: () => {},
+      setRevokedCertificates: () => {},
       recheckPeers: () => {},
       stats: () => ({ peers: me.links.size }) as P2PStats,
       close: async () => {

@@ -287,6 +287,50 @@ export function verifyCertificateChain(
   throw new GovchainError('PKI_UNTRUSTED_ISSUER')
 }
 
+/**
+ * A revoked certificate as a CRL entry names it (RFC 5280 section 5.3): the organisation whose
+ * CA issued it, and its serial number (big-endian magnitude) and/or the SHA-256 of its DER.
+ */
+export interface RevokedCertificate {
+  orgId: string
+  serial?: Uint8Array
+  sha256?: Uint8Array
+}
+
+/** A revocation list prepared for lookups: keys `orgId/serialHex` and `sha256Hex`. */
+export interface RevocationIndex {
+  readonly size: number
+  has(cert: { orgId: string; x509: X509Certificate }): boolean
+}
+
+const hexOf = (b: Uint8Array) => Buffer.from(b).toString('hex')
+/** A serial as its magnitude in lowercase hex: even length, no leading zero byte. */
+function serialKey(hex: string): string {
+  let h = hex.toLowerCase().replace(/^(00)+/, '')
+  if (h.length % 2 === 1) h = `0${h}`
+  return h
+}
+
+/**
+ * Indexes revoked certificates. A certificate matches when its issuing organisation and serial
+ * match an entry (RFC 5280: a serial is unique per issuer), or its SHA-256 does.
+ */
+export function revocationIndex(list: readonly RevokedCertificate[]): RevocationIndex {
+  const serials = new Set<string>()
+  const digests = new Set<string>()
+  for (const r of list) {
+    if (r.serial !== undefined) serials.add(`${r.orgId}/${serialKey(hexOf(r.serial))}`)
+    if (r.sha256 !== undefined) digests.add(hexOf(r.sha256))
+  }
+  return {
+    size: list.length,
+    has({ orgId, x509 }) {
+      if (serials.has(`${orgId}/${serialKey(x509.serialNumber)}`)) return true
+      return digests.size > 0 && digests.has(createHash('sha256').update(x509.raw).digest('hex'))
+    },
+  }
+}
+
 // ------------------------------------------------------------------------------ internals
 
 function checkId(v: unknown, what: string): asserts v is string {

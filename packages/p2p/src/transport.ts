@@ -45,7 +45,14 @@ import {
   P2P_PROTOCOL_VERSION,
   verifyHello,
 } from './hello.ts'
-import { loadTrustedCAs, parsePeerIdentity, type TrustedCA, verifyCertificateChain } from './pki.ts'
+import {
+  loadTrustedCAs,
+  parsePeerIdentity,
+  type RevokedCertificate,
+  revocationIndex,
+  type TrustedCA,
+  verifyCertificateChain,
+} from './pki.ts'
 import { SendQueue } from './send-queue.ts'
 
 // ------------------------------------------------------------------------------ public types
@@ -205,6 +212,8 @@ export interface P2POptions {
   isReservedPeer?: (peer: { nodeId: string; orgId: string; publicKey: Uint8Array }) => boolean
   /** Our latest committed height, announced in the HELLO. Default 0. */
   getLatestHeight?: () => number
+  /** Node certificates refused from the start (P2P_CERT_REVOKED). Replace at runtime with setRevokedCertificates. */
+  revokedCertificates?: readonly RevokedCertificate[]
 }
 
 export interface P2PComponents {
@@ -242,6 +251,12 @@ export interface P2P {
    * nothing changes).
    */
   setOwnCertificate(certPem: string, keyPem: string): void
+  /**
+   * Replaces the revoked node certificates (the consortium's CRL, e.g. from governance): a peer
+   * presenting one is refused after TLS, and open connections presenting one are closed, with
+   * P2P_CERT_REVOKED. A renewed certificate (another serial and digest) is not affected.
+   */
+  setRevokedCertificates(list: readonly RevokedCertificate[]): void
   /** Re-runs isPeerAllowed on every open connection and closes the refused ones (after governance changes). */
   recheckPeers(): void
   stats(): P2PStats
@@ -439,6 +454,7 @@ export function createP2P(opts: P2POptions, components: P2PComponents): P2P {
     throw new GovchainError('INVALID_ARGUMENT', 'nodeId must be 1-64 characters of [A-Za-z0-9._-]')
   }
   const own = parsePeerIdentity(opts.tls.certPem)
+  let revoked = revocationIndex(opts.revokedCertificates ?? [])
   if (own.role !== 'node' || own.nodeId !== opts.nodeId) {
     throw new GovchainError(
       'INVALID_ARGUMENT',
@@ -821,6 +837,10 @@ export function createP2P(opts: P2POptions, components: P2PComponents): P2P {
     conn.peerCert = cert
     conn.nodeId = identity.nodeId
     conn.orgId = identity.orgId
+    if (revoked.size > 0 && revoked.has({ orgId: identity.ca.orgId, x509: cert })) {
+      closeConn(conn, 'P2P_CERT_REVOKED', `certificate ${cert.serialNumber} of ${identity.orgId} is revoked`)
+      return
+    }
     if (identity.role !== 'node') {
       closeConn(conn, 'P2P_PEER_NOT_ALLOWED', 'client certificate is not a node')
       return
@@ -1364,6 +1384,16 @@ export function createP2P(opts: P2POptions, components: P2PComponents): P2P {
         } catch (e) {
           closeConn(conn, errorCode(e, 'PKI_UNTRUSTED_ISSUER'), 'organisation CA no longer trusted')
         }
+      }
+    },
+
+    setRevokedCertificates(list) {
+      revoked = revocationIndex(list)
+      log.info({ revoked: revoked.size }, 'p2p revoked certificates replaced')
+      for (const conn of [...conns]) {
+        if (conn.peerCert === undefined || conn.orgId === undefined || conn.state === 'closing') continue
+        if (revoked.has({ orgId: conn.orgId, x509: conn.peerCert }))
+          closeConn(conn, 'P2P_CERT_REVOKED', `certificate ${conn.peerCert.serialNumber} of ${conn.orgId} is revoked`)
       }
     },
 

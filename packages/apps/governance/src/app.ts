@@ -19,7 +19,7 @@ export const governanceApp = defineModule<'governance', GovernanceKeeper>({
   ...governanceModule,
   name: 'governance',
   errors: GOVERNANCE_ERRORS,
-  version: '1.3.0',
+  version: '1.4.0',
   requires: [identityRef],
   routes: governanceApi,
   provides: {
@@ -27,6 +27,7 @@ export const governanceApp = defineModule<'governance', GovernanceKeeper>({
       validatorSetAt: (h: number) => k.validatorSetAt(h),
       paramsAt: (h: number) => k.paramsAt(h),
       observersAt: (h: number) => k.observersAt(h),
+      revokedCertificatesAt: (h: number) => k.revokedCertificatesAt(h),
       evidenceTx: (e) =>
         e.kind === 'vote'
           ? {

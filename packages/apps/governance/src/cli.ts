@@ -1,7 +1,7 @@
 /**
  * `govchain gov propose add-org|remove-org|add-validator|remove-validator|set-power|set-param|add-tsa|remove-tsa|
- * add-observer|remove-observer`, `govchain gov vote`, `govchain gov list`, `govchain gov show`, `govchain gov tsas`,
- * `govchain gov observers` (docs/governance.md).
+ * add-observer|remove-observer|revoke-cert`, `govchain gov vote`, `govchain gov list`, `govchain gov show`,
+ * `govchain gov tsas`, `govchain gov observers`, `govchain gov revoked-certs` (docs/governance.md).
  * The CLI registers them from the distribution's list (`@govchain/distribution/cli`) with
  * `registerCommands(program, ctx)`; the signer and the commit wait come through `ctx`
  * (`@govchain/app/cli`, ADR 0020).
@@ -9,12 +9,19 @@
  * Proposals and votes are signed by an admin officer's key file; the proposer's organisation
  * votes yes. The proposal id is printed after the commit.
  */
+import { createHash, X509Certificate } from 'node:crypto'
 import { readFileSync } from 'node:fs'
 import type { CliContext } from '@govchain/app/cli'
 import { ADMIN_LEVELS, type AdminLevel } from '@govchain/identity/schema'
 import { type Command, InvalidArgumentError, Option } from 'commander'
 import * as governance from './client.ts'
-import { ORGANISATION_ROLES, type OrganisationRole, type ParamChanges } from './schema.ts'
+import {
+  ORGANISATION_ROLES,
+  type OrganisationRole,
+  type ParamChanges,
+  REVOCATION_REASONS,
+  type RevocationReason,
+} from './schema.ts'
 import { inspectTsaCertificate } from './tsa.ts'
 import type { TimestampAuthoritiesAnswer } from './views.ts'
 
@@ -24,6 +31,23 @@ function certificateFile(path: string): Uint8Array {
   const text = raw.toString('latin1')
   const m = /-----BEGIN CERTIFICATE-----([A-Za-z0-9+/=\s]+)-----END CERTIFICATE-----/.exec(text)
   return new Uint8Array(m === null ? raw : Buffer.from(m[1]!.replace(/\s+/g, ''), 'base64'))
+}
+
+function hexArg(name: string, maxBytes: number) {
+  return (v: string): Uint8Array => {
+    const h = v.replace(/:/g, '').toLowerCase()
+    if (!/^([0-9a-f]{2})+$/.test(h) || h.length / 2 > maxBytes)
+      throw new InvalidArgumentError(`${name}: hex of at most ${maxBytes} bytes`)
+    return new Uint8Array(Buffer.from(h, 'hex'))
+  }
+}
+
+/** A serial as governance records it: its magnitude, no leading zero byte. */
+function serialBytes(hex: string): Uint8Array {
+  const b = Buffer.from(hex.length % 2 === 1 ? `0${hex}` : hex, 'hex')
+  let i = 0
+  while (i < b.length - 1 && b[i] === 0) i++
+  return new Uint8Array(b.subarray(i))
 }
 
 function intArg(name: string, min: number, max: number) {
@@ -169,6 +193,53 @@ export function registerCommands(program: Command, ctx: CliContext): void {
   proposalCommand(propose, 'remove-observer', 'remove an observer node (its peers then disconnect it)')
     .requiredOption('--id <nodeId>', 'the observer id')
     .action(async (o) => submitProposal(ctx, o, [governance.actions.removeObserver(o.id)], `remove observer ${o.id}`))
+  proposalCommand(
+    propose,
+    'revoke-cert',
+    "revoke a node's TLS certificate (RFC 5280 CRL entry): its peers drop it and refuse it until it renews",
+  )
+    .requiredOption('--org <orgId>', 'the organisation whose CA issued the certificate')
+    .option('--cert <file>', 'the certificate (PEM or DER): its serial and SHA-256 are both recorded')
+    .option(
+      '--serial <hex>',
+      'the serial number (hex, as `govchain certs renew` or openssl prints it)',
+      (v: string) => {
+        const h = v.replace(/:/g, '')
+        if (!/^[0-9a-fA-F]{1,42}$/.test(h)) throw new InvalidArgumentError('--serial: hex of at most 20 bytes')
+        return serialBytes(h)
+      },
+    )
+    .option(
+      '--sha256 <hex>',
+      'the SHA-256 fingerprint of the certificate DER (hex, colons allowed)',
+      hexArg('--sha256', 32),
+    )
+    .addOption(
+      new Option('--reason <reason>', 'RFC 5280 CRLReason').choices([...REVOCATION_REASONS]).default('unspecified'),
+    )
+    .action(async (o) => {
+      let serial: Uint8Array | undefined = o.serial
+      let sha256: Uint8Array | undefined = o.sha256
+      if (o.cert !== undefined) {
+        const x = new X509Certificate(certificateFile(o.cert))
+        serial = serialBytes(x.serialNumber)
+        sha256 = new Uint8Array(createHash('sha256').update(x.raw).digest())
+      }
+      if (serial === undefined && sha256 === undefined)
+        throw new InvalidArgumentError('name the certificate: --cert, --serial or --sha256')
+      if (sha256 !== undefined && sha256.length !== 32) throw new InvalidArgumentError('--sha256: 32 bytes')
+      const action = governance.actions.revokeCertificate({
+        orgId: o.org,
+        ...(serial === undefined ? {} : { serial }),
+        ...(sha256 === undefined ? {} : { sha256 }),
+        reason: o.reason as RevocationReason,
+      })
+      const what =
+        serial === undefined
+          ? `sha256 ${Buffer.from(sha256!).toString('hex')}`
+          : `serial ${Buffer.from(serial).toString('hex')}`
+      await submitProposal(ctx, o, [action], `revoke certificate ${what} of ${o.org}`)
+    })
   proposalCommand(propose, 'set-power', 're-weight a validator (also lifts an equivocation penalty)')
     .requiredOption('--id <validatorId>', 'validator id')
     .requiredOption('--power <n>', 'voting power (0 removes)', intArg('--power', 0, 2 ** 40))
@@ -339,6 +410,30 @@ export function registerCommands(program: Command, ctx: CliContext): void {
       out(JSON.stringify(await governance.getProposal(ctx.client(o), proposalId), null, 2))
     })
 
+  gov
+    .command('revoked-certs')
+    .description("node certificates governance revoked (the consortium's CRL): peers refuse them")
+    .option('--node <urls>', 'node API URL(s), comma-separated to fail over')
+    .option('--json', 'print JSON')
+    .action(async (o: { node?: string; json?: boolean }) => {
+      const all: governance.RevokedCertificateInfo[] = []
+      let after: string | undefined
+      do {
+        const page = await governance.governanceRevokedCertificates(ctx.client(o), {
+          limit: 200,
+          ...(after === undefined ? {} : { after }),
+        })
+        all.push(...page.certificates)
+        after = page.next ?? undefined
+      } while (after !== undefined)
+      if (o.json) return out(JSON.stringify(all, null, 2))
+      if (all.length === 0) return out('no certificate revoked')
+      for (const c of all) {
+        out(
+          `${c.active ? '✘' : '…'} ${c.orgId.padEnd(12)} serial ${c.serial ?? '-'} sha256 ${c.sha256 ?? '-'} ${c.reason} (${c.reasonCode}) from height ${c.fromHeight}`,
+        )
+      }
+    })
   gov
     .command('observers')
     .description('observer nodes: registered by governance, admitted by peers, never voting')

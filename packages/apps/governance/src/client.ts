@@ -17,10 +17,18 @@ import {
   type ProposalAction,
   ProposalEvidenceArgs,
   ProposeArgs,
+  type RevocationReason,
   VoteArgs,
 } from './schema.ts'
 
-import type { ObserverInfo, ProposalAnswer, ProposalInfo, ValidatorRecordInfo, VoteInfo } from './views.ts'
+import type {
+  ObserverInfo,
+  ProposalAnswer,
+  ProposalInfo,
+  RevokedCertificateInfo,
+  ValidatorRecordInfo,
+  VoteInfo,
+} from './views.ts'
 
 // The answers' types come from the routes' schemas (views.ts).
 export type {
@@ -30,6 +38,8 @@ export type {
   ProposalAction,
   ProposalAnswer,
   ProposalInfo,
+  RevocationReason,
+  RevokedCertificateInfo,
   ValidatorRecordInfo,
   VoteInfo,
 }
@@ -80,6 +90,16 @@ export const actions = {
     value: o,
   }),
   removeObserver: (id: string): ProposalAction => ({ type: 'removeObserver', value: { id } }),
+  /**
+   * Revokes a node certificate of `orgId`'s CA by serial (big-endian, no leading zero byte) and/or
+   * SHA-256 of its DER, with an RFC 5280 reason; peers then refuse it (P2P_CERT_REVOKED).
+   */
+  revokeCertificate: (c: {
+    orgId: string
+    serial?: Uint8Array
+    sha256?: Uint8Array
+    reason: RevocationReason
+  }): ProposalAction => ({ type: 'revokeCertificate', value: c }),
 } as const
 
 /**
@@ -129,6 +149,19 @@ export async function getProposal(client: Pick<Client, 'getJson'>, id: number): 
 
 export async function governanceValidators(client: Pick<Client, 'getJson'>): Promise<ValidatorRecordInfo[]> {
   return (await client.getJson('/v1/governance/validators')).validators as ValidatorRecordInfo[]
+}
+
+/** One page of the consortium's revoked node certificates (`next`: the cursor of the next page, or null). */
+export async function governanceRevokedCertificates(
+  client: Pick<Client, 'getJson'>,
+  page: { limit?: number; after?: string } = {},
+): Promise<{ certificates: RevokedCertificateInfo[]; next: string | null }> {
+  const q = new URLSearchParams()
+  if (page.limit !== undefined) q.set('limit', String(page.limit))
+  if (page.after !== undefined) q.set('after', page.after)
+  const qs = q.toString()
+  const a = await client.getJson(`/v1/governance/revoked-certificates${qs === '' ? '' : `?${qs}`}`)
+  return { certificates: a.certificates as RevokedCertificateInfo[], next: a.next as string | null }
 }
 
 export async function governanceObservers(client: Pick<Client, 'getJson'>): Promise<ObserverInfo[]> {

@@ -59,6 +59,7 @@ import { ID_PATTERN, identityRef } from '@govchain/identity/schema'
 import {
   ChainParamsCodec,
   type ChainParamsValue,
+  CRL_REASON_CODES,
   EvidenceArgs,
   EvidenceRecord,
   GOVERNANCE_LIMITS,
@@ -74,6 +75,8 @@ import {
   ProposalEvidenceArgs,
   ProposalRecord,
   ProposeArgs,
+  type RevokedCertificateRecord,
+  RevokedCertificates,
   TimestampAuthorities,
   type TimestampAuthorityRecord,
   ValidatorRecord,
@@ -87,6 +90,7 @@ import type {
   ObserverInfo,
   ProposalActionView,
   ProposalInfo,
+  RevokedCertificateInfo,
   TimestampAuthorityInfo,
   ValidatorRecordInfo,
   VoteInfo,
@@ -127,6 +131,13 @@ export interface GovernanceKeeper {
   observersAt(height: number): { id: string; orgId: string; publicKey: Uint8Array }[]
   /** Every observer record still kept (removed ones until their removal is in force), in registration order. */
   observers(): ObserverRecord[]
+  /**
+   * The node certificates revoked at `height` (the consortium's CRL): issuer organisation and
+   * serial (big-endian, no leading zero) and/or SHA-256 of the DER. Peers refuse them.
+   */
+  revokedCertificatesAt(height: number): { orgId: string; serial?: Uint8Array; sha256?: Uint8Array }[]
+  /** Every revocation, in force or scheduled, in revocation order. */
+  revokedCertificates(): RevokedCertificateRecord[]
 }
 
 // ---------------------------------------------------------------- pure helpers
@@ -208,6 +219,11 @@ function validatorInUseFrom(r: ValidatorRecord, from: number): boolean {
   return powerAt(r, from) > 0 || r.changes.some((c) => c.fromHeight > from && c.power > 0)
 }
 
+function readRevokedCertificates(state: ReadState): RevokedCertificateRecord[] {
+  const v = state.get(governanceKeys.revokedCertificates())
+  return v === undefined ? [] : decode(RevokedCertificates, v)
+}
+
 function readOrganisationRoles(state: ReadState, orgId: string): OrganisationRolesRecord | undefined {
   const v = state.get(governanceKeys.organisationRoles(orgId))
   return v === undefined ? undefined : decode(OrganisationRolesRecord, v)
@@ -270,6 +286,15 @@ function makeKeeper(ctx: KeeperContext): GovernanceKeeper {
         .filter((r) => observerActiveAt(r, height))
         .map((r) => ({ id: r.id, orgId: r.orgId, publicKey: r.publicKey })),
     observers: () => readObservers(state),
+    revokedCertificatesAt: (height) =>
+      readRevokedCertificates(state)
+        .filter((r) => r.fromHeight <= height)
+        .map((r) => ({
+          orgId: r.orgId,
+          ...(r.serial === undefined ? {} : { serial: r.serial }),
+          ...(r.sha256 === undefined ? {} : { sha256: r.sha256 }),
+        })),
+    revokedCertificates: () => readRevokedCertificates(state),
     workCalendar: (year) => {
       const v = state.get(governanceKeys.workCalendar(year))
       return v === undefined ? undefined : decode(WorkCalendar, v)
@@ -353,6 +378,16 @@ function checkActionShape(ctx: TxContext, a: ProposalAction): void {
     case 'removeObserver':
       id(a.value.id, 'observer id')
       break
+    case 'revokeCertificate': {
+      id(a.value.orgId, 'orgId')
+      const { serial, sha256 } = a.value
+      if (serial === undefined && sha256 === undefined) badProposal('revokeCertificate names no serial and no SHA-256')
+      // RFC 5280 4.1.2.2: a positive INTEGER of at most 20 octets; kept as its magnitude, so one
+      // serial has one spelling (no leading zero byte).
+      if (serial !== undefined && (serial.length === 0 || serial[0] === 0))
+        badProposal('certificate serial must be 1-20 bytes without a leading zero byte')
+      break
+    }
     case 'setOrganisationRoles':
       id(a.value.orgId, 'orgId')
       if (new Set(a.value.roles).size !== a.value.roles.length) badProposal('a role is named twice')
@@ -395,6 +430,8 @@ function applyActions(ctx: TxContext, p: ProposalRecord, from: number): void {
   let schedule = readParams(ctx.state)
   let tsas = readTimestampAuthorities(ctx.state)
   const observersBefore = readObservers(ctx.state)
+  let revoked = readRevokedCertificates(ctx.state)
+  const revokedBefore = revoked.length
   // Removals already in force are forgotten: nothing asks about a height before the latest.
   let observers = observersBefore.filter((r) => r.removedFromHeight === undefined || r.removedFromHeight > ctx.height)
   const roles = new Map<string, OrganisationRolesRecord>()
@@ -521,6 +558,31 @@ function applyActions(ctx: TxContext, p: ProposalRecord, from: number): void {
         observers = observers.map((x) => (x === r ? { ...x, removedFromHeight: from } : x))
         break
       }
+      case 'revokeCertificate': {
+        const c = a.value
+        // The issuer is the organisation's CA: it must be a member (a removed one's nodes are
+        // refused anyway, their CA being no longer trusted).
+        if (!orgKnown(c.orgId) || orgsRemoved.has(c.orgId))
+          fail('IDENTITY_ORG_NOT_FOUND', undefined, { orgId: c.orgId })
+        const same = (r: RevokedCertificateRecord) =>
+          (c.serial !== undefined && r.serial !== undefined && r.orgId === c.orgId && equalBytes(r.serial, c.serial)) ||
+          (c.sha256 !== undefined && r.sha256 !== undefined && equalBytes(r.sha256, c.sha256))
+        if (revoked.some(same)) fail('GOV_CERT_ALREADY_REVOKED', undefined, { orgId: c.orgId })
+        if (revoked.length >= GOVERNANCE_LIMITS.revokedCertificates)
+          fail('GOV_TOO_MANY_CHANGES', 'too many revoked certificates')
+        revoked = [
+          ...revoked,
+          {
+            orgId: c.orgId,
+            ...(c.serial === undefined ? {} : { serial: c.serial }),
+            ...(c.sha256 === undefined ? {} : { sha256: c.sha256 }),
+            reason: c.reason,
+            fromHeight: from,
+            proposalId: p.id,
+          },
+        ]
+        break
+      }
       case 'setWorkCalendar': {
         const { year, holidays, workdays } = a.value
         const sort = (x: readonly number[]) => [...x].sort((p, q) => p - q)
@@ -567,6 +629,9 @@ function applyActions(ctx: TxContext, p: ProposalRecord, from: number): void {
   // Written only when it changes, so proposals without observers leave the state as before 1.3.0.
   if (!equalBytes(encode(Observers, observers), encode(Observers, observersBefore)))
     ctx.state.set(governanceKeys.observers(), encode(Observers, observers))
+  // Only ever appended to; written only when a revocation is, so older blocks replay unchanged.
+  if (revoked.length !== revokedBefore)
+    ctx.state.set(governanceKeys.revokedCertificates(), encode(RevokedCertificates, revoked))
   for (const [orgId, r] of roles)
     ctx.state.set(governanceKeys.organisationRoles(orgId), encode(OrganisationRolesRecord, r))
   for (const [year, c] of calendars) ctx.state.set(governanceKeys.workCalendar(year), encode(WorkCalendar, c))
@@ -822,6 +887,28 @@ export function renderAction(a: ProposalAction): ProposalActionView {
       return { type: a.type, ...a.value, publicKey: toHex(a.value.publicKey) }
     case 'removeObserver':
       return { type: a.type, ...a.value }
+    case 'revokeCertificate':
+      return {
+        type: a.type,
+        orgId: a.value.orgId,
+        serial: a.value.serial === undefined ? null : toHex(a.value.serial),
+        sha256: a.value.sha256 === undefined ? null : toHex(a.value.sha256),
+        reason: a.value.reason,
+        reasonCode: CRL_REASON_CODES[a.value.reason],
+      }
+  }
+}
+
+export function renderRevokedCertificate(r: RevokedCertificateRecord, height: number): RevokedCertificateInfo {
+  return {
+    orgId: r.orgId,
+    serial: r.serial === undefined ? null : toHex(r.serial),
+    sha256: r.sha256 === undefined ? null : toHex(r.sha256),
+    reason: r.reason,
+    reasonCode: CRL_REASON_CODES[r.reason],
+    fromHeight: r.fromHeight,
+    proposalId: r.proposalId,
+    active: r.fromHeight <= height,
   }
 }
 
@@ -905,6 +992,8 @@ export function renderGovernanceState(key: Uint8Array, value: Uint8Array): unkno
   if (k.startsWith('next-proposal-id')) return decode(u64, value)
   if (k.startsWith('roles/')) return decode(OrganisationRolesRecord, value)
   if (k.startsWith('calendar/')) return decode(WorkCalendar, value)
+  if (k.startsWith('revoked-certif'))
+    return decode(RevokedCertificates, value).map((r) => renderRevokedCertificate(r, Number.MAX_SAFE_INTEGER))
   if (k.startsWith('observers')) return decode(Observers, value).map((r) => renderObserver(r, Number.MAX_SAFE_INTEGER))
   if (k.startsWith('tsa'))
     return decode(TimestampAuthorities, value).map((r) => renderTimestampAuthority(r, Number.MAX_SAFE_INTEGER))

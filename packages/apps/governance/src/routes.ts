@@ -12,6 +12,7 @@ import {
   renderEvidenceRecord,
   renderObserver,
   renderProposal,
+  renderRevokedCertificate,
   renderTimestampAuthority,
   renderValidatorRecord,
   renderVote,
@@ -23,12 +24,16 @@ import {
   ObserversAnswer,
   ProposalAnswer,
   ProposalsAnswer,
+  RevokedCertificatesAnswer,
   TimestampAuthoritiesAnswer,
 } from './views.ts'
 
 const idText = { type: 'string', pattern: '^[1-9][0-9]{0,14}$', description: 'proposal id, decimal' }
 /** Proposals listed per request (newest first). */
 export const PROPOSALS_LIST_MAX = 100
+/** Revoked certificates per page (default and largest). */
+const REVOKED_PAGE_DEFAULT = 50
+const REVOKED_PAGE_MAX = 200
 
 export const GOVERNANCE_ROUTES: RouteSpec[] = [
   {
@@ -113,6 +118,31 @@ export const GOVERNANCE_ROUTES: RouteSpec[] = [
     tag: GOVERNANCE_MODULE,
     responses: {
       200: { description: 'observers', schema: ObserversAnswer },
+      500: INTERNAL,
+    },
+  },
+  {
+    method: 'GET',
+    url: '/v1/governance/revoked-certificates',
+    operationId: 'governanceRevokedCertificates',
+    summary: 'Node certificates the consortium revoked (its CRL)',
+    description:
+      'Every node certificate governance revoked, in revocation order: the issuing organisation and the ' +
+      'serial number and/or SHA-256 of the certificate, with its RFC 5280 reason. Peers drop ' +
+      'and refuse a connection presenting one (P2P_CERT_REVOKED) from `fromHeight` on. Pages by cursor: ' +
+      "pass the previous page's `next` as `after`.",
+    tag: GOVERNANCE_MODULE,
+    querystring: {
+      type: 'object',
+      additionalProperties: false,
+      properties: {
+        limit: { type: 'integer', minimum: 1, maximum: REVOKED_PAGE_MAX, default: REVOKED_PAGE_DEFAULT },
+        after: { type: 'string', pattern: '^(0|[1-9][0-9]{0,5})$', description: 'cursor: `next` of the previous page' },
+      },
+    },
+    responses: {
+      200: { description: 'revoked certificates', schema: RevokedCertificatesAnswer },
+      400: INVALID,
       500: INTERNAL,
     },
   },
@@ -207,6 +237,22 @@ export function governanceApi(ctx: ModuleApiContext): ApiExtension {
           if (h === 0) return { height: 0, observers: [] }
           const k = ctx.keeper<GovernanceKeeper>(GOVERNANCE_MODULE)
           return { height: h, observers: k.observers().map((r) => renderObserver(r, h + 1)) }
+        },
+      })
+      app.route<{ Querystring: { limit?: number; after?: string } }>({
+        ...spec('governanceRevokedCertificates'),
+        handler: async (request) => {
+          const h = ctx.latestHeight()
+          if (h === 0) return { height: 0, certificates: [], next: null }
+          const all = ctx.keeper<GovernanceKeeper>(GOVERNANCE_MODULE).revokedCertificates()
+          const start = Number(request.query.after ?? 0)
+          const end = start + (request.query.limit ?? REVOKED_PAGE_DEFAULT)
+          return {
+            height: h,
+            certificates: all.slice(start, end).map((r) => renderRevokedCertificate(r, h + 1)),
+            // The list is only ever appended to: a position is a stable cursor.
+            next: end < all.length ? String(end) : null,
+          }
         },
       })
       app.route<{ Params: { validatorId: string; height: string; round: string; type: string } }>({

@@ -52,6 +52,10 @@ export const GOVERNANCE_ERRORS = {
     message: 'an observer or a validator with this node id or key is registered',
   },
   GOV_OBSERVER_NOT_FOUND: { http: 404, message: 'no registered observer with this node id' },
+  GOV_CERT_ALREADY_REVOKED: {
+    http: 409,
+    message: 'a certificate with this serial (of that organisation) or this SHA-256 fingerprint is already revoked',
+  },
 } as const satisfies Record<string, ErrorInfo>
 registerErrors(GOVERNANCE_MODULE, GOVERNANCE_ERRORS)
 
@@ -84,6 +88,13 @@ export const GOVERNANCE_LIMITS = {
   tsaCertificateBytes: 4096,
   /** Observer nodes registered at once (removed ones are forgotten once their removal is in force). */
   observers: 64,
+  /**
+   * Node certificates revoked at once (the consortium's CRL, RFC 5280 section 5): entries are kept
+   * for good, as a CRL keeps an entry at least until the certificate expires.
+   */
+  revokedCertificates: 1024,
+  /** RFC 5280 4.1.2.2: a certificate serial number is at most 20 octets. */
+  certificateSerialBytes: 20,
   /** Holidays, or worked weekend days, one year's calendar lists at most. */
   calendarDaysMax: 40,
 } as const
@@ -95,6 +106,34 @@ export const GOVERNANCE_LIMITS = {
  */
 export const ORGANISATION_ROLES = ['notary', 'forensic', 'court'] as const
 export type OrganisationRole = (typeof ORGANISATION_ROLES)[number]
+
+/**
+ * Why a certificate is revoked: the CRLReason values of RFC 5280 section 5.3.1 that apply to a
+ * node certificate revoked for good. certificateHold (6) is left out (a revocation here is
+ * final: a node comes back with a renewed certificate), and so are removeFromCRL (8, delta CRLs
+ * only) and aACompromise (10, attribute certificates). The RFC's numeric code of each is in
+ * CRL_REASON_CODES. Append only.
+ */
+export const REVOCATION_REASONS = [
+  'unspecified',
+  'keyCompromise',
+  'cACompromise',
+  'affiliationChanged',
+  'superseded',
+  'cessationOfOperation',
+  'privilegeWithdrawn',
+] as const
+export type RevocationReason = (typeof REVOCATION_REASONS)[number]
+/** RFC 5280 CRLReason ::= ENUMERATED: the code of each reason. */
+export const CRL_REASON_CODES: Readonly<Record<RevocationReason, number>> = {
+  unspecified: 0,
+  keyCompromise: 1,
+  cACompromise: 2,
+  affiliationChanged: 3,
+  superseded: 4,
+  cessationOfOperation: 5,
+  privilegeWithdrawn: 9,
+}
 
 const id = string(IDENTITY_LIMITS.idBytes)
 
@@ -147,6 +186,18 @@ export const ProposalAction = union({
    */
   addObserver: struct({ id, orgId: id, publicKey }),
   removeObserver: struct({ id }),
+  /**
+   * Revokes a node's TLS certificate (appended in 1.4.0): one issued by the CA of `orgId` (the
+   * issuer of RFC 5280's CRL entry), named by its serial number (big-endian, no leading zero
+   * byte), by the SHA-256 of its DER, or both; `reason` is an RFC 5280 CRLReason. Peers drop a
+   * connection presenting it and refuse it (P2P_CERT_REVOKED); a renewed certificate is another.
+   */
+  revokeCertificate: struct({
+    orgId: id,
+    serial: option(bytes(GOVERNANCE_LIMITS.certificateSerialBytes)),
+    sha256: option(hash32),
+    reason: literals(REVOCATION_REASONS),
+  }),
 })
 export type ProposalAction = codec.Infer<typeof ProposalAction>
 
@@ -297,6 +348,18 @@ export const ObserverRecord = struct({
 export type ObserverRecord = codec.Infer<typeof ObserverRecord>
 export const Observers = vec(ObserverRecord, GOVERNANCE_LIMITS.observers)
 
+/** A revoked node certificate, in force (refused by peers) from `fromHeight` on. */
+export const RevokedCertificateRecord = struct({
+  orgId: id,
+  serial: option(bytes(GOVERNANCE_LIMITS.certificateSerialBytes)),
+  sha256: option(hash32),
+  reason: literals(REVOCATION_REASONS),
+  fromHeight: u64,
+  proposalId: u64,
+})
+export type RevokedCertificateRecord = codec.Infer<typeof RevokedCertificateRecord>
+export const RevokedCertificates = vec(RevokedCertificateRecord, GOVERNANCE_LIMITS.revokedCertificates)
+
 export const EvidenceRecord = struct({
   validatorId: id,
   height: u64,
@@ -347,6 +410,8 @@ export const governanceKeys = {
   timestampAuthorities: (): Uint8Array => utf8('tsa'),
   /** vec(ObserverRecord) in registration order. */
   observers: (): Uint8Array => utf8('observers'),
+  /** vec(RevokedCertificateRecord) in revocation order: the consortium's certificate revocation list. */
+  revokedCertificates: (): Uint8Array => utf8('revoked-certificates'),
   /** One evidence per (validator, height, round, type); type 'proposal' for duplicate proposals. */
   evidence: (validatorId: string, height: number, round: number, type: string): Uint8Array =>
     join('evidence/', utf8(`${validatorId}/`), u64be(height), utf8(`/${round}/${type}`)),

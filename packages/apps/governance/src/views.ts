@@ -3,10 +3,10 @@
  * the routes serialise with them, the OpenAPI document shows them, and the readers of client.ts
  * take their types from them (Static<>). Browser-safe.
  */
-import { Hex32, HexBytes, Int, Nullable, StringEnum } from '@govchain/app/route-kit'
+import { Hex32, HexBytes, Int, NextCursor, Nullable, StringEnum } from '@govchain/app/route-kit'
 import { ADMIN_LEVELS } from '@govchain/core'
 import { type Static, Type } from '@sinclair/typebox'
-import { ORGANISATION_ROLES, PROPOSAL_STATUSES } from './schema.ts'
+import { ORGANISATION_ROLES, PROPOSAL_STATUSES, REVOCATION_REASONS } from './schema.ts'
 
 const action = <T extends string, P extends Parameters<typeof Type.Object>[0]>(type: T, properties: P) =>
   Type.Object({ type: Type.Literal(type), ...properties })
@@ -50,6 +50,13 @@ export const ProposalActionView = Type.Union([
   action('setOrganisationRoles', { orgId: Type.String(), roles: Type.Array(StringEnum(ORGANISATION_ROLES)) }),
   action('addObserver', { id: Type.String(), orgId: Type.String(), publicKey: HexBytes }),
   action('removeObserver', { id: Type.String() }),
+  action('revokeCertificate', {
+    orgId: Type.String(),
+    serial: Nullable(HexBytes),
+    sha256: Nullable(Hex32),
+    reason: StringEnum(REVOCATION_REASONS),
+    reasonCode: Int,
+  }),
 ])
 export type ProposalActionView = Static<typeof ProposalActionView>
 
@@ -137,6 +144,27 @@ export const ObserverInfo = Type.Object({
 export type ObserverInfo = Static<typeof ObserverInfo>
 export const ObserversAnswer = Type.Object({ height: Int, observers: Type.Array(ObserverInfo) })
 export type ObserversAnswer = Static<typeof ObserversAnswer>
+
+/** A node certificate governance revoked: one entry of the consortium's CRL (RFC 5280 section 5). */
+export const RevokedCertificateInfo = Type.Object({
+  orgId: Type.String({ description: 'the organisation whose CA issued it (the CRL issuer)' }),
+  serial: Nullable(
+    Type.String({ pattern: '^([0-9a-f]{2})*$', description: 'serial number, big-endian hex without a leading 00' }),
+  ),
+  sha256: Nullable(Type.String({ pattern: '^[0-9a-f]{64}$', description: 'SHA-256 of the certificate DER' })),
+  reason: StringEnum(REVOCATION_REASONS, { description: 'RFC 5280 CRLReason' }),
+  reasonCode: Type.Integer({ minimum: 0, maximum: 10, description: 'its RFC 5280 code' }),
+  fromHeight: Int,
+  proposalId: Int,
+  active: Type.Boolean({ description: 'in force at the answer height' }),
+})
+export type RevokedCertificateInfo = Static<typeof RevokedCertificateInfo>
+export const RevokedCertificatesAnswer = Type.Object({
+  height: Int,
+  certificates: Type.Array(RevokedCertificateInfo),
+  next: NextCursor,
+})
+export type RevokedCertificatesAnswer = Static<typeof RevokedCertificatesAnswer>
 
 /** An equivocation recorded by governance: who, where, by whom, and the evidence itself (encoded, hex). */
 export const EvidenceInfo = Type.Object({

@@ -108,32 +108,8 @@ export function encryptKeystore(
   const suite = platformSuites[suiteName]
   if (suite === undefined) throw new GovchainError('CRYPTO_UNKNOWN_SUITE', `unknown crypto suite: ${suiteName}`)
   const publicKey = suite.publicKeyFromPrivate(privateKey)
-  if ([...passphrase.normalize('NFKD')].length < KEYSTORE_LIMITS.passphraseCharsMin) {
-    throw new GovchainError(
-      'INVALID_ARGUMENT',
-      `a keystore passphrase has at least ${KEYSTORE_LIMITS.passphraseCharsMin} characters`,
-    )
-  }
-  const salt = toHex(randomBytes(SALT_BYTES))
-  const kdf: Pbkdf2Module | ScryptModule =
-    suiteName === 'gm'
-      ? {
-          function: 'pbkdf2',
-          params: { prf: 'hmac-sm3', c: opts.kdf?.c ?? KEYSTORE_KDF_DEFAULTS.gm.c, dklen: 16, salt },
-          message: '',
-        }
-      : {
-          function: 'scrypt',
-          params: {
-            n: opts.kdf?.n ?? KEYSTORE_KDF_DEFAULTS.intl.n,
-            r: opts.kdf?.r ?? KEYSTORE_KDF_DEFAULTS.intl.r,
-            p: opts.kdf?.p ?? KEYSTORE_KDF_DEFAULTS.intl.p,
-            dklen: 32,
-            salt,
-          },
-          message: '',
-        }
-  checkKdf(suiteName, kdf)
+  checkPassphrase(passphrase)
+  const kdf = newKdf(suiteName, opts)
   const header = {
     kind: KEYSTORE_KIND,
     version: KEYSTORE_VERSION,
@@ -314,4 +290,155 @@ function associatedData(
       ? `pbkdf2\0${(p as Pbkdf2Module['params']).prf}\0${(p as Pbkdf2Module['params']).c}\0${p.dklen}\0${p.salt.toLowerCase()}`
       : `scrypt\0${(p as ScryptModule['params']).n}\0${(p as ScryptModule['params']).r}\0${(p as ScryptModule['params']).p}\0${p.dklen}\0${p.salt.toLowerCase()}`
   return utf8(`${h.kind}\0${h.version}\0${h.suite}\0${h.publicKey}\0${kdfText}\0${h.cipherFunction}`)
+}
+
+// ------------------------------------------------------------------------------ raw secrets
+
+/**
+ * The same keystore for a raw secret that is not a suite private key (e.g. a gateway's HMAC key
+ * of data-subject pseudonyms): the same KDF and AEAD per suite, the same limits; `secretBytes`
+ * (its length) takes the place of the public key in the header and in the associated data, and
+ * the kind differs, so neither kind of file opens as the other.
+ */
+export const SECRET_KEYSTORE_KIND = 'govchain-secret'
+
+export interface SecretKeystoreFile {
+  kind: typeof SECRET_KEYSTORE_KIND
+  version: typeof KEYSTORE_VERSION
+  suite: SuiteName
+  /** The secret's length in bytes. */
+  secretBytes: number
+  description?: string
+  crypto: KeystoreFile['crypto']
+}
+
+/** Secrets a secret keystore holds: 16 bytes (an HMAC key's least) to 1 KiB. */
+const SECRET_BYTES = { min: 16, max: 1024 } as const
+
+function checkPassphrase(passphrase: string): void {
+  if ([...passphrase.normalize('NFKD')].length < KEYSTORE_LIMITS.passphraseCharsMin) {
+    throw new GovchainError(
+      'INVALID_ARGUMENT',
+      `a keystore passphrase has at least ${KEYSTORE_LIMITS.passphraseCharsMin} characters`,
+    )
+  }
+}
+
+function newKdf(suiteName: SuiteName, opts: EncryptKeystoreOptions): Pbkdf2Module | ScryptModule {
+  const salt = toHex(randomBytes(SALT_BYTES))
+  const kdf: Pbkdf2Module | ScryptModule =
+    suiteName === 'gm'
+      ? {
+          function: 'pbkdf2',
+          params: { prf: 'hmac-sm3', c: opts.kdf?.c ?? KEYSTORE_KDF_DEFAULTS.gm.c, dklen: 16, salt },
+          message: '',
+        }
+      : {
+          function: 'scrypt',
+          params: {
+            n: opts.kdf?.n ?? KEYSTORE_KDF_DEFAULTS.intl.n,
+            r: opts.kdf?.r ?? KEYSTORE_KDF_DEFAULTS.intl.r,
+            p: opts.kdf?.p ?? KEYSTORE_KDF_DEFAULTS.intl.p,
+            dklen: 32,
+            salt,
+          },
+          message: '',
+        }
+  checkKdf(suiteName, kdf)
+  return kdf
+}
+
+/** Encrypts a raw secret under a passphrase. Throws INVALID_ARGUMENT (secret length, passphrase too short). */
+export function encryptSecret(
+  suiteName: SuiteName,
+  secret: Uint8Array,
+  passphrase: string,
+  opts: EncryptKeystoreOptions = {},
+): SecretKeystoreFile {
+  const suite = platformSuites[suiteName]
+  if (suite === undefined) throw new GovchainError('CRYPTO_UNKNOWN_SUITE', `unknown crypto suite: ${suiteName}`)
+  if (secret.length < SECRET_BYTES.min || secret.length > SECRET_BYTES.max) {
+    throw new GovchainError('INVALID_ARGUMENT', `a secret is ${SECRET_BYTES.min}-${SECRET_BYTES.max} bytes`)
+  }
+  checkPassphrase(passphrase)
+  const kdf = newKdf(suiteName, opts)
+  const header = secretHeader(suiteName, secret.length)
+  const key = deriveKey(kdf, normalizePassphrase(passphrase), opts.kdfs ?? platformKdfs)
+  const sealed = suite.seal(key, secret, associatedData(header, kdf))
+  key.fill(0)
+  return {
+    kind: SECRET_KEYSTORE_KIND,
+    version: KEYSTORE_VERSION,
+    suite: suiteName,
+    secretBytes: secret.length,
+    ...(opts.description === undefined ? {} : { description: opts.description }),
+    crypto: {
+      kdf,
+      cipher: {
+        function: header.cipherFunction,
+        params: { iv: toHex(sealed.subarray(0, IV_BYTES)) },
+        message: toHex(sealed.subarray(IV_BYTES)),
+      },
+    },
+  }
+}
+
+function secretHeader(suite: SuiteName, bytes: number) {
+  return {
+    kind: SECRET_KEYSTORE_KIND,
+    version: KEYSTORE_VERSION,
+    suite,
+    publicKey: `secret:${bytes}`,
+    cipherFunction: SUITE_CIPHER[suite],
+  } as const
+}
+
+/** True when `json` claims to be a secret keystore (it may still be malformed). */
+export function isSecretKeystoreFile(json: unknown): boolean {
+  return typeof json === 'object' && json !== null && (json as { kind?: unknown }).kind === SECRET_KEYSTORE_KIND
+}
+
+/**
+ * Opens a secret keystore. Throws KEYSTORE_INVALID (malformed, unsupported or over the limits) or
+ * KEYSTORE_WRONG_PASSPHRASE (authentication failed: a wrong passphrase, or an edited file).
+ */
+export function decryptSecret(json: unknown, passphrase: string, kdfs: PasswordKdfs = platformKdfs): Uint8Array {
+  const k = json as SecretKeystoreFile
+  const bad = (why: string): never => {
+    throw new GovchainError('KEYSTORE_INVALID', `secret keystore: ${why}`)
+  }
+  if (!isSecretKeystoreFile(json)) bad(`not a ${SECRET_KEYSTORE_KIND} file`)
+  if (k.version !== KEYSTORE_VERSION) bad(`version ${String(k.version)} is not supported`)
+  if (k.suite !== 'gm' && k.suite !== 'intl') bad('suite must be gm or intl')
+  if (!isInt(k.secretBytes, SECRET_BYTES.min, SECRET_BYTES.max)) bad('secretBytes out of range')
+  if (k.description !== undefined && typeof k.description !== 'string') bad('description must be text')
+  if (typeof k.crypto !== 'object' || k.crypto === null) bad('crypto is missing')
+  checkKdf(k.suite, k.crypto.kdf)
+  const c = k.crypto.cipher
+  if (typeof c !== 'object' || c === null || c.function !== SUITE_CIPHER[k.suite]) {
+    bad(`cipher must be ${SUITE_CIPHER[k.suite]} for the ${k.suite} suite`)
+  }
+  if (typeof c.params !== 'object' || c.params === null || !isHex(c.params.iv, IV_BYTES))
+    bad('cipher iv must be 12 bytes of hex')
+  if (!isHex(c.message) || c.message.length !== 2 * (k.secretBytes + TAG_BYTES)) {
+    bad('cipher message must be the hex of ciphertext and tag')
+  }
+  const key = deriveKey(k.crypto.kdf, normalizePassphrase(passphrase), kdfs)
+  try {
+    return platformSuites[k.suite].open(
+      key,
+      fromHex(c.params.iv + c.message),
+      associatedData(secretHeader(k.suite, k.secretBytes), k.crypto.kdf),
+    )
+  } catch (e) {
+    if ((e as GovchainError).code === 'CRYPTO_DECRYPT_FAILED') {
+      throw new GovchainError(
+        'KEYSTORE_WRONG_PASSPHRASE',
+        'wrong passphrase: the secret keystore does not open with it',
+      )
+    }
+    throw new GovchainError('KEYSTORE_INVALID', `secret keystore: ${(e as Error).message}`)
+  } finally {
+    key.fill(0)
+  }
 }

@@ -1,7 +1,8 @@
 /**
  * Operations console (issue 18), for an administrator: every node's height, sync state, peers,
- * mempool, TLS certificate expiry and refused transactions (from its /metrics), the validator set
- * and the registered observers, and the departments' data gateways. Refreshed every few seconds;
+ * mempool, TLS certificate expiry, refused transactions and peer connections (from its /metrics),
+ * the validator set and the registered observers, the node certificates governance revoked, and
+ * the departments' data gateways. Refreshed every few seconds;
  * a node or gateway that does not answer is shown as such, the others keep updating.
  */
 import { Badge, Card, Notice } from '@govchain/portal-kit'
@@ -21,11 +22,13 @@ interface NodeMetrics {
   certDaysLeft?: number
   /** Transactions refused at admission since the node started, by error code. */
   rejected: Record<string, number>
+  /** Peer connections refused or dropped since the node started, by error code (e.g. P2P_CERT_REVOKED). */
+  peersRefused: Record<string, number>
 }
 
 /** The few series the console shows, read from a Prometheus text exposition. */
 function parseNodeMetrics(text: string): NodeMetrics {
-  const out: NodeMetrics = { rejected: {} }
+  const out: NodeMetrics = { rejected: {}, peersRefused: {} }
   for (const line of text.split('\n')) {
     if (line.startsWith('#')) continue
     const m = /^([a-z_]+)(\{[^}]*\})? (-?[0-9.e+]+)$/.exec(line.trim())
@@ -41,6 +44,9 @@ function parseNodeMetrics(text: string): NodeMetrics {
     else if (name === 'govchain_txs_rejected_total') {
       const reason = label('code') ?? 'unknown'
       out.rejected[reason] = (out.rejected[reason] ?? 0) + value
+    } else if (name === 'govchain_p2p_refusals_total') {
+      const reason = label('code') ?? 'unknown'
+      out.peersRefused[reason] = (out.peersRefused[reason] ?? 0) + value
     }
   }
   return out
@@ -49,14 +55,23 @@ function parseNodeMetrics(text: string): NodeMetrics {
 type NodeRow = { name: string; orgId: string; status?: Status; metrics?: NodeMetrics; error?: string }
 type GatewayRow = { orgId: string; url: string; resources?: number; error?: string }
 type Observer = { id: string; orgId: string; publicKey: string; active?: boolean }
+type Revoked = { orgId: string; serial: string | null; sha256: string | null; reason: string; fromHeight: number }
+/** Revoked certificates shown (the first page of the list; `govchain gov revoked-certs` lists all). */
+const REVOKED_SHOWN = 50
 
-function useOps(): { nodes: NodeRow[]; gateways: GatewayRow[]; observers: Observer[] | undefined } {
+function useOps(): {
+  nodes: NodeRow[]
+  gateways: GatewayRow[]
+  observers: Observer[] | undefined
+  revoked: Revoked[] | undefined
+} {
   const { config, clients, client } = useApp()
   const [nodes, setNodes] = useState<NodeRow[]>(() => config.nodes.map((n) => ({ name: n.name, orgId: n.orgId })))
   const [gateways, setGateways] = useState<GatewayRow[]>(() =>
     Object.entries(config.gateways).map(([orgId, url]) => ({ orgId, url })),
   )
   const [observers, setObservers] = useState<Observer[]>()
+  const [revoked, setRevoked] = useState<Revoked[]>()
   useEffect(() => {
     let live = true
     const poll = async () => {
@@ -91,10 +106,21 @@ function useOps(): { nodes: NodeRow[]; gateways: GatewayRow[]; observers: Observ
       } catch {
         obs = undefined
       }
+      let rev: Revoked[] | undefined
+      try {
+        rev = (
+          (await client.getJson(`/v1/governance/revoked-certificates?limit=${REVOKED_SHOWN}`)) as {
+            certificates: Revoked[]
+          }
+        ).certificates
+      } catch {
+        rev = undefined
+      }
       if (!live) return
       setNodes(rows)
       setGateways(gws)
       setObservers(obs)
+      setRevoked(rev)
     }
     void poll()
     const timer = setInterval(poll, POLL_MS)
@@ -103,12 +129,12 @@ function useOps(): { nodes: NodeRow[]; gateways: GatewayRow[]; observers: Observ
       clearInterval(timer)
     }
   }, [config, clients, client])
-  return { nodes, gateways, observers }
+  return { nodes, gateways, observers, revoked }
 }
 
 export function OpsPage() {
   const { t, identity, orgName } = useApp()
-  const { nodes, gateways, observers } = useOps()
+  const { nodes, gateways, observers, revoked } = useOps()
   if (identity?.kind !== 'officer' || !(identity.roles ?? []).includes('admin')) {
     return (
       <div className="page">
@@ -120,11 +146,14 @@ export function OpsPage() {
     )
   }
   const validators = nodes.find((n) => n.status !== undefined)?.status?.validators ?? []
-  const rejected = nodes.flatMap((n) =>
-    Object.entries(n.metrics?.rejected ?? {})
+  const rejected = nodes.flatMap((n) => [
+    ...Object.entries(n.metrics?.rejected ?? {})
       .filter(([, count]) => count > 0)
-      .map(([reason, count]) => ({ node: n.name, reason, count })),
-  )
+      .map(([reason, count]) => ({ node: n.name, kind: 'tx' as const, reason, count })),
+    ...Object.entries(n.metrics?.peersRefused ?? {})
+      .filter(([, count]) => count > 0)
+      .map(([reason, count]) => ({ node: n.name, kind: 'peer' as const, reason, count })),
+  ])
   return (
     <div className="page">
       <div className="page-head">
@@ -219,6 +248,39 @@ export function OpsPage() {
           )}
         </Card>
       </div>
+      <Card title={t('ops.revoked')} testId="ops-revoked">
+        {revoked === undefined || revoked.length === 0 ? (
+          <p className="muted">{t('ops.noRevoked')}</p>
+        ) : (
+          <div className="table-wrap">
+            <table>
+              <thead>
+                <tr>
+                  <th>{t('ops.col.issuer')}</th>
+                  <th>{t('ops.col.serial')}</th>
+                  <th>{t('ops.col.reason')}</th>
+                  <th className="num">{t('ops.col.fromHeight')}</th>
+                </tr>
+              </thead>
+              <tbody>
+                {revoked.map((r) => (
+                  <tr key={`${r.orgId}/${r.serial}/${r.sha256}`} data-testid="ops-revoked-cert">
+                    <td>{orgName(r.orgId)}</td>
+                    <td>
+                      <code>{r.serial ?? '—'}</code>
+                      {r.sha256 !== null && <div className="muted">SHA-256 {r.sha256.slice(0, 16)}…</div>}
+                    </td>
+                    <td>
+                      <code>{r.reason}</code>
+                    </td>
+                    <td className="num">{r.fromHeight}</td>
+                  </tr>
+                ))}
+              </tbody>
+            </table>
+          </div>
+        )}
+      </Card>
       <Card title={t('ops.refusals')} testId="ops-refusals">
         {rejected.length === 0 ? (
           <p className="muted">{t('ops.noRefusals')}</p>
@@ -234,10 +296,10 @@ export function OpsPage() {
               </thead>
               <tbody>
                 {rejected.map((r) => (
-                  <tr key={`${r.node}/${r.reason}`}>
+                  <tr key={`${r.node}/${r.kind}/${r.reason}`}>
                     <td>{r.node}</td>
                     <td>
-                      <code>{r.reason}</code>
+                      <code>{r.reason}</code> <span className="muted">{t(`ops.kind.${r.kind}`)}</span>
                     </td>
                     <td className="num">{r.count}</td>
                   </tr>
