@@ -12,7 +12,9 @@ import { pbkdf2 } from '@noble/hashes/pbkdf2.js'
 import { sha256 } from '@noble/hashes/sha2.js'
 import {
   decryptKeystore,
+  decryptSecret,
   encryptKeystore,
+  encryptSecret,
   fromHex,
   getSuite,
   isKeystoreFile,
@@ -272,3 +274,40 @@ function aadOf(f: KeystoreFile): Buffer {
       : ['scrypt', p.n, p.r, p.p, p.dklen, p.salt]
   return Buffer.from([f.kind, f.version, f.suite, f.publicKey, ...kdf, f.crypto.cipher.function].join('\0'), 'utf8')
 }
+
+describe('secret keystore: a raw secret in the same container', () => {
+  const cheap = { gm: { c: 1000 }, intl: { n: 1024, r: 8, p: 1 } } as const
+  for (const suite of ['gm', 'intl'] as const) {
+    it(`${suite}: round trip; wrong passphrase, edited length and the other kind refused`, () => {
+      const secret = new Uint8Array(32).map((_, i) => i * 7 + 1)
+      const file = encryptSecret(suite, secret, 'secret keystore passphrase', { kdf: cheap[suite] })
+      assert.equal(file.kind, 'govchain-secret')
+      assert.equal(file.secretBytes, 32)
+      assert.ok(!JSON.stringify(file).includes(toHex(secret)))
+      assert.deepEqual(decryptSecret(file, 'secret keystore passphrase'), secret)
+      const code = (c: string) => (e: unknown) => (e as { code?: string }).code === c
+      assert.throws(() => decryptSecret(file, 'another passphrase!'), code('KEYSTORE_WRONG_PASSPHRASE'))
+      // The length is authenticated: a file claiming another fails before or at the tag.
+      assert.throws(
+        () => decryptSecret({ ...file, secretBytes: 31 }, 'secret keystore passphrase'),
+        code('KEYSTORE_INVALID'),
+      )
+      // Neither kind opens as the other.
+      assert.throws(() => decryptKeystore(file, 'secret keystore passphrase'), code('KEYSTORE_INVALID'))
+      const keyFile = encryptKeystore(
+        suite,
+        getSuite(suite).generateKeyPair().privateKey,
+        'secret keystore passphrase',
+        {
+          kdf: cheap[suite],
+        },
+      )
+      assert.throws(() => decryptSecret(keyFile, 'secret keystore passphrase'), code('KEYSTORE_INVALID'))
+      assert.throws(
+        () => encryptSecret(suite, new Uint8Array(8), 'secret keystore passphrase'),
+        code('INVALID_ARGUMENT'),
+      )
+      assert.throws(() => encryptSecret(suite, secret, 'short'), code('INVALID_ARGUMENT'))
+    })
+  }
+})
