@@ -43,6 +43,17 @@ export {
   type VerifiedState,
 } from './light-client.ts'
 export {
+  type BundleProof,
+  type BundleVerdict,
+  bundleProof,
+  PROOF_BUNDLE_FORMAT,
+  type ProofBundle,
+  parseCsv,
+  type RowRenderer,
+  toCsv,
+  verifyProofBundle,
+} from './proof-bundle.ts'
+export {
   type FailoverEvent,
   HttpTransport,
   isUnavailable,

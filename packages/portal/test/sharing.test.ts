@@ -5,7 +5,7 @@
  * the citizen sees that access in "who used my data".
  */
 import assert from 'node:assert/strict'
-import { writeFileSync } from 'node:fs'
+import { readFileSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { after, before, test } from 'node:test'
 import {
@@ -121,6 +121,51 @@ test('a department requests data, another approves, the data arrives, the citize
   assert.match(text, /住房/)
   assert.match(text, /公租房资格审核/)
   await f.shot('sharing-my-data')
+  assert.deepEqual(
+    f.pageErrors.filter((e) => !/status of 4\d\d/.test(e)),
+    [],
+  )
+})
+
+test("the auditor exports the data's lineage as CSV with a proof bundle that verifies offline", async () => {
+  const { page, net } = f
+  const { getSuite, renderLineageRow, verifyProofBundle } = await import('@govchain/sdk')
+  await login('officer:police')
+  await page.goto(`${f.portal.url}/sharing/audit`)
+  await page.getByTestId('audit-resource').fill('police.household')
+  await page.getByTestId('audit-run').click()
+  await page.getByTestId('audit-proofs').waitFor({ timeout: 40_000 })
+  const save = async (testId: string) => {
+    const [download] = await Promise.all([page.waitForEvent('download'), page.getByTestId(testId).click()])
+    return readFileSync((await download.path())!, 'utf8')
+  }
+  const csv = await save('audit-export-csv')
+  const bundle = JSON.parse(await save('audit-export-bundle')) as { rows: { cells: string[] }[] }
+  assert.ok(csv.startsWith('\uFEFF'), 'UTF-8 with a byte order mark, for Excel')
+  assert.match(csv, /共享申请 request/)
+  assert.match(csv, /调取回执 receipt/)
+  const client = net.clients[net.net.nodes[0]!.name]!
+  const status = await client.status()
+  // Offline: the validator set is the one the verifier trusts; nothing else is asked of a node.
+  const trusted = (await client.validators()).validatorSet
+  const check = (text: string) =>
+    verifyProofBundle({
+      bundle,
+      csv: text,
+      suite: getSuite('gm'),
+      chainId: status.chainId,
+      trustedValidatorSet: trusted,
+      render: renderLineageRow,
+    })
+  const ok = check(csv)
+  assert.deepEqual(ok.failures, [])
+  assert.ok(ok.ok && ok.verified >= 3, JSON.stringify(ok))
+  // One cell changed in the CSV: that row fails.
+  const tampered = csv.replace(/(调取回执 receipt,\d+,[^,]+,)police,/, '$1tax,')
+  assert.notEqual(tampered, csv)
+  const bad = check(tampered)
+  assert.equal(bad.ok, false)
+  assert.equal(bad.failures[0]!.code, 'ROW_MISMATCH')
   assert.deepEqual(
     f.pageErrors.filter((e) => !/status of 4\d\d/.test(e)),
     [],

@@ -10,12 +10,16 @@ import {
   CatalogPublishArgs,
   CatalogSetGatewayArgs,
   type DataRight,
+  ResourceVersion,
   type ShareType,
   type UpdateFrequency,
 } from '@govchain/catalog/schema'
-import { type BuiltTx, buildTx } from '@govchain/client'
-import { type CryptoSuite, encode, fromHex, type SigningKey } from '@govchain/core'
+import { type BuiltTx, buildTx, bundleProof, PROOF_BUNDLE_FORMAT, type ProofBundle } from '@govchain/client'
+import { type CryptoSuite, decode, encode, fromBase64, fromHex, GovchainError, type SigningKey } from '@govchain/core'
 import {
+  ReceiptBody,
+  ReceiptRecord,
+  RequestRecord,
   SHARING_METHODS,
   SHARING_MODULE,
   SharingDecideArgs,
@@ -174,4 +178,98 @@ export function signSharingAuth(o: {
 }): string {
   const sig = o.suite.sign(o.privateKey, sharingAuthMessage(o.chainId, o.purpose, o.challenge))
   return Array.from(sig, (b) => b.toString(16).padStart(2, '0')).join('')
+}
+
+// ---------------------------------------------------------------- the auditor's export (issue 15)
+
+/** The columns of an exported lineage, in the CSV's header row. */
+export const LINEAGE_COLUMNS = [
+  '类别 kind',
+  '区块高度 height',
+  '时间 time (UTC)',
+  '提供方 from',
+  '使用方 to',
+  '数据资源 resource',
+  '内容 detail',
+]
+
+const LINEAGE_KINDS = { version: '发布版本 published', request: '共享申请 request', receipt: '调取回执 receipt' }
+
+const isoTime = (ms: number | bigint) => new Date(Number(ms)).toISOString()
+const text = (bytes: Uint8Array) => new TextDecoder().decode(bytes)
+
+/**
+ * The CSV row of a proven lineage record, made from the record's bytes alone, so a verifier
+ * makes the same row offline (verifyProofBundle's renderer): a catalogue version, a data request
+ * (with its grant's state at the proven height) or a fetch receipt. Throws for any other record.
+ */
+export function renderLineageRow(p: { module: string; key: Uint8Array; value: Uint8Array | undefined }): string[] {
+  if (p.value === undefined) throw new GovchainError('PROOF_INVALID', 'a lineage row proves a record, not an absence')
+  const key = text(p.key)
+  if (p.module === CATALOG_MODULE && key.startsWith('ver/')) {
+    const v = decode(ResourceVersion, p.value)
+    return [
+      LINEAGE_KINDS.version,
+      String(v.height),
+      isoTime(v.timeMs),
+      v.ownerOrg,
+      '',
+      v.resourceId,
+      `v${v.version} ${v.title}`,
+    ]
+  }
+  if (p.module === SHARING_MODULE && key.startsWith('req/')) {
+    const r = decode(RequestRecord, p.value)
+    return [
+      LINEAGE_KINDS.request,
+      String(r.height),
+      isoTime(r.timeMs),
+      r.ownerOrg,
+      r.consumerOrg,
+      r.resourceId,
+      `${r.status}; ${r.fields.join(' ')}; ${r.purpose}`,
+    ]
+  }
+  if (p.module === SHARING_MODULE && key.startsWith('rcpt/')) {
+    const r = decode(ReceiptRecord, p.value)
+    const b = decode(ReceiptBody, r.body)
+    return [
+      LINEAGE_KINDS.receipt,
+      String(r.height),
+      isoTime(r.timeMs),
+      b.providerOrg,
+      b.consumerOrg,
+      b.resourceId,
+      `${b.rows} rows; ${b.fields.join(' ')}`,
+    ]
+  }
+  throw new GovchainError('INVALID_ARGUMENT', `not a lineage record: ${p.module}/${key.slice(0, 40)}`)
+}
+
+type ProofJson = Parameters<typeof bundleProof>[0]
+
+/**
+ * The proof bundle of lineage pages an auditor fetched (POST /v1/sharing/lineage, each item with
+ * its proof): one row per catalogue version, request and receipt, ordered by height. Refusals
+ * carry no per-row proof and are not in the export.
+ */
+export function lineageBundle(
+  chainId: string,
+  pages: readonly {
+    versions: readonly { proof: ProofJson }[]
+    grants: readonly { proof: ProofJson }[]
+    receipts: readonly { proof: ProofJson }[]
+  }[],
+): ProofBundle {
+  const proofs = pages.flatMap((p) => [...p.versions, ...p.grants, ...p.receipts].map((x) => bundleProof(x.proof)))
+  const rows = proofs.map((proof) => ({
+    cells: renderLineageRow({
+      module: proof.module,
+      key: fromHex(proof.key),
+      value: proof.value === null ? undefined : fromBase64(proof.value),
+    }),
+    proof,
+  }))
+  rows.sort((a, b) => Number(a.cells[1]) - Number(b.cells[1]))
+  return { format: PROOF_BUNDLE_FORMAT, chainId, kind: 'sharing/lineage', columns: [...LINEAGE_COLUMNS], rows }
 }

@@ -3,6 +3,8 @@
  * the department's own gateway, "who used my data" for citizens and enterprises, and the audit
  * trail of a data item with its proofs checked in the browser.
  */
+
+import { toCsv } from '@govchain/client'
 import { fromBase64 } from '@govchain/core'
 import {
   ActionButton,
@@ -20,8 +22,11 @@ import {
   randomHex,
   type Tone,
   useLoad,
+  type WithProofs,
 } from '@govchain/portal-kit'
 import { type FormEvent, useState } from 'react'
+import { lineageBundle } from '../client.ts'
+import type { LineageAnswer } from '../views.ts'
 import { type Access, type ResourceVersion, type SharingRequest, sharingApi } from './api.ts'
 import { tMaybe, useApp } from './messages.ts'
 import { gatewayLocalSignature, sharingAuthSignature } from './signing.ts'
@@ -725,24 +730,67 @@ function MyData() {
 
 type TrailItem = { key: string; timeMs: number; height: number; kind: string; text: string; proof?: ProofMaterial }
 
+/** Bound on the pages one lineage fetch walks (each kind pages by cursor on the node). */
+const LINEAGE_PAGES_MAX = 200
+
 function Audit() {
   const app = useApp()
   const { t, lang, client, identity, suite, config, orgName, lightClient } = app
   const [resourceId, setResourceId] = useState('')
   const [error, setError] = useState<unknown>()
-  const [trail, setTrail] = useState<{ items: TrailItem[]; verified: number; proofs: number }>()
+  const [trail, setTrail] = useState<{
+    items: TrailItem[]
+    verified: number
+    proofs: number
+    pages: WithProofs<LineageAnswer>[]
+  }>()
   const auditor = identity?.kind === 'officer' && identity.roles?.includes('auditor') === true
   if (!auditor) return <Notice tone="info">{t('sharing.notDept')}</Notice>
+  /** Every page of the lineage: the node pages each kind by cursor; a challenge signs each page. */
+  const fetchAll = async (): Promise<WithProofs<LineageAnswer>[]> => {
+    const pages: WithProofs<LineageAnswer>[] = []
+    let after: { grants?: string; receipts?: string; refusals?: string } | undefined
+    for (let n = 0; n < LINEAGE_PAGES_MAX; n++) {
+      const { challenge } = await sharingApi.challenge(client.url)
+      const signature = sharingAuthSignature(suite, identity!.privateKey!, config.chainId, 'lineage', challenge)
+      const page = await sharingApi.lineage(client.url, {
+        resourceId: resourceId.trim(),
+        publicKey: identity!.publicKey,
+        challenge,
+        signature,
+        ...(after === undefined ? {} : { after }),
+      })
+      // Versions come whole on every page, and a kind already complete starts again from its
+      // beginning when it is not in `after`: keep each item once.
+      pages.push(
+        after === undefined
+          ? page
+          : {
+              ...page,
+              versions: [],
+              grants: after.grants === undefined ? [] : page.grants,
+              receipts: after.receipts === undefined ? [] : page.receipts,
+              refusals: after.refusals === undefined ? [] : page.refusals,
+            },
+      )
+      const open = (k: 'grants' | 'receipts' | 'refusals') =>
+        (after === undefined || after[k] !== undefined) && page.next[k] !== null
+      const next: NonNullable<typeof after> = {}
+      for (const k of ['grants', 'receipts', 'refusals'] as const) if (open(k)) next[k] = page.next[k]!
+      if (Object.keys(next).length === 0) return pages
+      after = next
+    }
+    throw new Error(`more than ${LINEAGE_PAGES_MAX} pages`)
+  }
   const run = async () => {
     setError(undefined)
-    const { challenge } = await sharingApi.challenge(client.url)
-    const signature = sharingAuthSignature(suite, identity!.privateKey!, config.chainId, 'lineage', challenge)
-    const l = await sharingApi.lineage(client.url, {
-      resourceId: resourceId.trim(),
-      publicKey: identity!.publicKey,
-      challenge,
-      signature,
-    })
+    const pages = await fetchAll()
+    const l = {
+      versions: pages.flatMap((p) => p.versions),
+      grants: pages.flatMap((p) => p.grants),
+      receipts: pages.flatMap((p) => p.receipts),
+      refusals: pages.flatMap((p) => p.refusals),
+    }
     const items: TrailItem[] = []
     for (const { version: v, proof } of l.versions) {
       items.push({
@@ -804,7 +852,30 @@ function Audit() {
         // Counted as unverified; the summary shows how many.
       }
     }
-    setTrail({ items, verified, proofs })
+    setTrail({ items, verified, proofs, pages })
+  }
+  /** The CSV and its proof bundle, each a download: verifyProofBundle checks them offline. */
+  const download = (name: string, text: string, type: string) => {
+    const a = document.createElement('a')
+    a.href = URL.createObjectURL(new Blob([text], { type }))
+    a.download = name
+    a.click()
+    setTimeout(() => URL.revokeObjectURL(a.href), 10_000)
+  }
+  const exportTrail = (what: 'csv' | 'bundle') => {
+    if (trail === undefined) return
+    const bundle = lineageBundle(config.chainId, trail.pages)
+    const base = `lineage-${resourceId.trim()}`
+    if (what === 'csv')
+      download(
+        `${base}.csv`,
+        toCsv(
+          bundle.columns,
+          bundle.rows.map((r) => r.cells),
+        ),
+        'text/csv;charset=utf-8',
+      )
+    else download(`${base}.proof.json`, JSON.stringify(bundle, null, 2), 'application/json')
   }
   return (
     <Card title={t('sharing.lineage')} testId="audit">
@@ -829,6 +900,19 @@ function Audit() {
       <ErrorBox error={error} />
       {trail !== undefined && (
         <>
+          <div className="actions">
+            <button type="button" className="btn" onClick={() => exportTrail('csv')} data-testid="audit-export-csv">
+              {t('sharing.exportCsv')}
+            </button>
+            <button
+              type="button"
+              className="btn"
+              onClick={() => exportTrail('bundle')}
+              data-testid="audit-export-bundle"
+            >
+              {t('sharing.exportBundle')}
+            </button>
+          </div>
           <Notice tone={trail.verified === trail.proofs ? 'ok' : 'bad'} testId="audit-proofs">
             {lang === 'zh'
               ? `${trail.proofs} 条记录的状态证明中 ${trail.verified} 条已在浏览器内验证`

@@ -51,6 +51,8 @@ export const SHARING_MESSAGES = {
   'sharing.grant': ['授权', 'Grant'],
   'sharing.noAccess': ['暂无使用记录', 'No uses recorded'],
   'sharing.lineage': ['数据沿革', 'Lineage'],
+  'sharing.exportCsv': ['导出 CSV', 'Export CSV'],
+  'sharing.exportBundle': ['导出证明包（离线核验）', 'Export proof bundle (verifies offline)'],
   'sharing.auditPlaceholder': ['输入数据资源标识', 'Resource id'],
   'sharing.notDept': ['请以部门工作人员身份登录。', 'Log in as a department officer.'],
   'sharing.notSubject': ['请以个人或企业身份登录。', 'Log in as a citizen or enterprise.'],

@@ -1,0 +1,237 @@
+/**
+ * An exported list that verifies offline: a CSV (RFC 4180, UTF-8 with a byte order mark so that
+ * Excel reads Chinese) and beside it a JSON proof bundle holding, for every row, the state proof
+ * of the record the row was made from — the value, its sparse-Merkle proof, and the header and
+ * commit certificate it leads to.
+ *
+ * `verifyProofBundle` needs no network: it checks every header's certificate against the
+ * validator set the verifier trusts (LightClient), every proof against its header's state root,
+ * that each row is what the application's `render` makes of the proven value, and that the CSV
+ * holds exactly the bundle's rows. A row edited in the CSV or in the bundle, a value swapped, a
+ * proof from another chain or another validator set: each fails with the row and the reason.
+ */
+import { type CryptoSuite, fromBase64, fromHex, GovchainError, type ValidatorSet } from '@govchain/core'
+import { LightClient, type ProvenState } from './light-client.ts'
+
+export const PROOF_BUNDLE_FORMAT = 'govchain-proof-bundle/1'
+
+/** One row's proof, as a node's `?prove=true` answers carry it (base64 blobs, hex key). */
+export interface BundleProof {
+  module: string
+  /** The module-local key, hex. */
+  key: string
+  /** The proven value, base64; null for a proof of absence. */
+  value: string | null
+  height: number
+  proof: string
+  headerBytes: string
+  certificate: string
+}
+
+export interface ProofBundle {
+  format: typeof PROOF_BUNDLE_FORMAT
+  chainId: string
+  /** What the list is (e.g. `sharing/lineage`), for the renderer to check it knows it. */
+  kind: string
+  columns: string[]
+  rows: { cells: string[]; proof: BundleProof }[]
+}
+
+/** Turns a proven value back into its CSV row; throws when it does not know the record. */
+export type RowRenderer = (proof: { module: string; key: Uint8Array; value: Uint8Array | undefined }) => string[]
+
+/** One CSV field per RFC 4180: quoted when it holds a quote, comma, CR or LF; quotes doubled. */
+function csvField(s: string): string {
+  return /[",\r\n]/.test(s) ? `"${s.replaceAll('"', '""')}"` : s
+}
+
+/** RFC 4180 text (CRLF line ends) with a UTF-8 byte order mark first. */
+export function toCsv(columns: readonly string[], rows: readonly (readonly string[])[]): string {
+  return `\uFEFF${[columns, ...rows].map((r) => r.map(csvField).join(',')).join('\r\n')}\r\n`
+}
+
+/** Parses RFC 4180 text (a leading byte order mark is skipped). INVALID_ARGUMENT when it is not well formed. */
+export function parseCsv(text: string): string[][] {
+  const s = text.startsWith('\uFEFF') ? text.slice(1) : text
+  const rows: string[][] = []
+  let row: string[] = []
+  let field = ''
+  let i = 0
+  let quoted = false
+  let atStart = true
+  while (i < s.length) {
+    const c = s[i]!
+    if (quoted) {
+      if (c === '"') {
+        if (s[i + 1] === '"') {
+          field += '"'
+          i += 2
+          continue
+        }
+        quoted = false
+        i++
+        if (i < s.length && s[i] !== ',' && s[i] !== '\r' && s[i] !== '\n')
+          throw new GovchainError('INVALID_ARGUMENT', `CSV: text after a closing quote at ${i}`)
+        continue
+      }
+      field += c
+      i++
+      continue
+    }
+    if (c === '"' && atStart) {
+      quoted = true
+      atStart = false
+      i++
+    } else if (c === ',') {
+      row.push(field)
+      field = ''
+      atStart = true
+      i++
+    } else if (c === '\r' || c === '\n') {
+      row.push(field)
+      rows.push(row)
+      row = []
+      field = ''
+      atStart = true
+      i += c === '\r' && s[i + 1] === '\n' ? 2 : 1
+    } else if (c === '"') {
+      throw new GovchainError('INVALID_ARGUMENT', `CSV: a quote inside an unquoted field at ${i}`)
+    } else {
+      field += c
+      atStart = false
+      i++
+    }
+  }
+  if (quoted) throw new GovchainError('INVALID_ARGUMENT', 'CSV: a quoted field is not closed')
+  if (!atStart || field !== '' || row.length > 0) {
+    row.push(field)
+    rows.push(row)
+  }
+  return rows
+}
+
+/** A bundle row from a state answer the node served with `prove=true` (its JSON form). */
+export function bundleProof(p: {
+  module: string
+  key: string
+  value: string | null
+  height: number
+  proof: string | null
+  headerBytes: string | null
+  certificate: string | null
+}): BundleProof {
+  if (p.proof === null || p.headerBytes === null || p.certificate === null)
+    throw new GovchainError('PROOF_INVALID', 'the answer carries no proof (ask with prove=true)')
+  return {
+    module: p.module,
+    key: p.key,
+    value: p.value,
+    height: p.height,
+    proof: p.proof,
+    headerBytes: p.headerBytes,
+    certificate: p.certificate,
+  }
+}
+
+export interface BundleVerdict {
+  ok: boolean
+  /** Rows whose proof and rendering checked. */
+  verified: number
+  rows: number
+  /** Why the bundle or a row failed; row is the 1-based data row of the CSV (0: the bundle as a whole). */
+  failures: { row: number; code: string; reason: string }[]
+  /** The heights the rows were proven at. */
+  heights: number[]
+}
+
+const FAILURES_MAX = 100
+
+/**
+ * Checks an exported list offline against the validator set the verifier trusts. The CSV is
+ * optional: without it only the bundle is checked (its rows are then what the CSV must hold).
+ */
+export function verifyProofBundle(input: {
+  bundle: unknown
+  csv?: string
+  suite: CryptoSuite
+  chainId: string
+  trustedValidatorSet: ValidatorSet | Uint8Array
+  render: RowRenderer
+}): BundleVerdict {
+  const failures: BundleVerdict['failures'] = []
+  const fail = (row: number, code: string, reason: string) => {
+    if (failures.length < FAILURES_MAX) failures.push({ row, code, reason })
+  }
+  const b = input.bundle as Partial<ProofBundle> | null
+  const verdict = (verified: number, rows: number, heights: number[]): BundleVerdict => ({
+    ok: failures.length === 0 && verified === rows,
+    verified,
+    rows,
+    failures,
+    heights,
+  })
+  if (typeof b !== 'object' || b === null || b.format !== PROOF_BUNDLE_FORMAT || !Array.isArray(b.rows)) {
+    fail(0, 'INVALID_ARGUMENT', `not a ${PROOF_BUNDLE_FORMAT} bundle`)
+    return verdict(0, 0, [])
+  }
+  if (b.chainId !== input.chainId) fail(0, 'CERTIFICATE_INVALID', `the bundle is for chain ${String(b.chainId)}`)
+  const columns = Array.isArray(b.columns) ? b.columns.map(String) : []
+  const light = new LightClient({
+    suite: input.suite,
+    chainId: input.chainId,
+    trustedValidatorSet: input.trustedValidatorSet,
+  })
+  let verified = 0
+  const heights = new Set<number>()
+  b.rows.forEach((r, i) => {
+    const row = i + 1
+    try {
+      const p = r.proof
+      const state: ProvenState = {
+        module: p.module,
+        key: fromHex(p.key),
+        value: p.value === null ? undefined : fromBase64(p.value),
+        height: p.height,
+        proof: fromBase64(p.proof),
+        headerBytes: fromBase64(p.headerBytes),
+        certificate: fromBase64(p.certificate),
+      }
+      const v = light.verifyState(state)
+      const expected = input.render({ module: p.module, key: fromHex(p.key), value: v.value })
+      const cells = Array.isArray(r.cells) ? r.cells.map(String) : []
+      if (expected.length !== cells.length || expected.some((x, k) => x !== cells[k])) {
+        const k = expected.findIndex((x, j) => x !== cells[j])
+        fail(row, 'ROW_MISMATCH', `column ${columns[k] ?? k + 1} is not what the proven record says`)
+        return
+      }
+      heights.add(v.height)
+      verified++
+    } catch (e) {
+      const code = e instanceof GovchainError ? e.code : 'INVALID_ARGUMENT'
+      fail(row, code, e instanceof Error ? e.message : String(e))
+    }
+  })
+  if (input.csv !== undefined) {
+    let parsed: string[][] = []
+    try {
+      parsed = parseCsv(input.csv)
+    } catch (e) {
+      fail(0, 'INVALID_ARGUMENT', (e as Error).message)
+    }
+    const [head, ...data] = parsed
+    if (head === undefined || head.join('\u0000') !== columns.join('\u0000'))
+      fail(0, 'ROW_MISMATCH', 'the CSV header is not the bundle’s columns')
+    if (data.length !== b.rows.length)
+      fail(0, 'ROW_MISMATCH', `the CSV has ${data.length} rows, the bundle ${b.rows.length}`)
+    data.forEach((cells, i) => {
+      const mine = b.rows?.[i]?.cells
+      if (mine !== undefined && cells.join('\u0000') !== mine.map(String).join('\u0000'))
+        fail(i + 1, 'ROW_MISMATCH', 'the CSV row differs from the proven row')
+    })
+  }
+  return verdict(
+    verified,
+    b.rows.length,
+    [...heights].sort((x, y) => x - y),
+  )
+}
