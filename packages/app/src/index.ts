@@ -27,6 +27,8 @@ export { readonlyKeeper, readonlyModuleState } from './readonly.ts'
 export { committedBefore, type IsCommitted, type TxIndexReader } from './replay.ts'
 export * from './route-kit.ts'
 export * from './routes.ts'
+export * from './signin-http.ts'
+export * from './signin-sessions.ts'
 export { stateKey } from './state.ts'
 export { stateTree } from './tree.ts'
 export {

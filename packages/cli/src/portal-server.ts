@@ -15,6 +15,12 @@
  *     each /config.json request so identities seeded after the server started appear;
  *   - `options.identities`.
  *
+ * Sign-in (ADR 0032, portal-signin.ts): POST /session/challenge, POST /session (the challenge
+ * signed by a key registered on chain) sets an HttpOnly, SameSite=Strict session cookie and
+ * returns a CSRF token; every state-changing call (the mailbox POST, the gateway proxy's POST,
+ * POST /session/logout) needs both. Outside demo mode no private key leaves this server: people
+ * hold theirs in the browser (packages/portal-kit/src/key-store.ts).
+ *
  * Demo mode also offers a tiny credential mailbox (`/demo/credentials`), standing in for the
  * one-network service app through which a department hands a citizen their credential: the
  * issuer console posts the holder's credential there and the holder's wallet reads it. It holds
@@ -50,7 +56,6 @@ import {
   toHex,
   ValidatorSet,
 } from '@govchain/core'
-import { identityKeys, OfficerRecord } from '@govchain/identity/schema'
 import { credentialLicenseId } from '@govchain/license/credential'
 import {
   HOLDER_QUERY_SKEW_MS,
@@ -61,6 +66,7 @@ import {
 } from '@govchain/license/schema'
 import { DEMO_DEPARTMENTS, genesisValidatorSet, loadKeyFile, type NetworkFile, parseGenesis } from '@govchain/node'
 import { createClient, getSuite } from '@govchain/sdk'
+import { activeOfficerOf, didOfKey, portalSignIn } from './portal-signin.ts'
 
 const PORTAL_DIR = fileURLToPath(new URL('../../portal/', import.meta.url))
 export const PORTAL_DIST = join(PORTAL_DIR, 'dist')
@@ -117,6 +123,11 @@ export interface ServePortalOptions {
    * so the page reaches its department's gateway from the portal's own origin (no CORS setup).
    */
   gateways?: Record<string, string>
+  /**
+   * The page reaches this server over https (a TLS reverse proxy in front of it): the session
+   * cookie is then Secure and __Host- prefixed. Default false (loopback http).
+   */
+  secureCookies?: boolean
   /** Default: packages/portal/dist (`npm install` builds it). */
   distDir?: string
   log?: (line: string) => void
@@ -183,12 +194,21 @@ function readJsonFile<T>(path: string, bytesMax: number): T | undefined {
   return JSON.parse(readFileSync(path, 'utf8')) as T
 }
 
-function operatorIdentities(dir: string, net: NetworkFile): DemoIdentity[] {
+/**
+ * Each department's operator. Demo mode opens the (plain, --dev) key file for its private key;
+ * otherwise only the public key is read (a keystore's header), and no key file is opened.
+ */
+function operatorIdentities(dir: string, net: NetworkFile, demo: boolean): DemoIdentity[] {
   const out: DemoIdentity[] = []
   for (const n of net.nodes) {
     const path = join(dir, 'keys', `${n.orgId}.operator.json`)
     if (!existsSync(path)) continue
-    const k = loadKeyFile(path)
+    const k = demo
+      ? loadKeyFile(path)
+      : {
+          publicKey: fromHex(String(readJsonFile<{ publicKey?: unknown }>(path, IDENTITIES_FILE_BYTES_MAX)?.publicKey)),
+          privateKey: undefined,
+        }
     const dept = DEMO_DEPARTMENTS.find((d) => d.id === n.orgId)
     out.push({
       id: `officer:${n.orgId}`,
@@ -198,7 +218,7 @@ function operatorIdentities(dir: string, net: NetworkFile): DemoIdentity[] {
       orgId: n.orgId,
       roles: ['admin', 'issuer', 'approver', 'auditor', 'registrar'],
       publicKey: Buffer.from(k.publicKey).toString('hex'),
-      privateKey: Buffer.from(k.privateKey).toString('hex'),
+      ...(k.privateKey === undefined ? {} : { privateKey: Buffer.from(k.privateKey).toString('hex') }),
     })
   }
   return out
@@ -274,7 +294,7 @@ export async function servePortal(options: ServePortalOptions): Promise<PortalSe
     const n = net.nodes.find((m) => m.apiUrl === url) ?? net.nodes[i]
     return { name: n?.name ?? `node${i}`, orgId: n?.orgId ?? n?.name ?? `node${i}`, apiUrl: url }
   })
-  const operators = operatorIdentities(dir, net)
+  const operators = operatorIdentities(dir, net, demo)
   const gatewayTargets = (): Record<string, string> => {
     const out: Record<string, string> = {}
     for (const n of net.nodes) {
@@ -355,18 +375,9 @@ export async function servePortal(options: ServePortalOptions): Promise<PortalSe
     return key
   }
   /** The key is a current key of the active DID (identity's did-key index). */
-  const isDidKey = async (did: string, key: Uint8Array) => {
-    const v = await readState('identity', identityKeys.didKey(key))
-    return v !== undefined && new TextDecoder().decode(v) === did
-  }
-  /** The active officer holding the key, if any. */
-  const officerOf = async (key: Uint8Array) => {
-    const id = await readState('identity', identityKeys.officerKey(key))
-    if (id === undefined) return undefined
-    const rec = await readState('identity', identityKeys.officer(new TextDecoder().decode(id)))
-    const officer = rec === undefined ? undefined : codec.decode(OfficerRecord, rec)
-    return officer?.status === 'active' ? officer : undefined
-  }
+  const isDidKey = async (did: string, key: Uint8Array) => (await didOfKey(readState, key)) === did
+  const officerOf = (key: Uint8Array) => activeOfficerOf(readState, key)
+  const signIn = portalSignIn({ suite, chainId: net.chainId, readState, secure: options.secureCookies === true })
   const DID = /^did:govchain:[1-9A-HJ-NP-Za-km-z]{1,32}$/
 
   const handleMailbox = async (req: IncomingMessage, res: ServerResponse, url: URL) => {
@@ -413,6 +424,7 @@ export async function servePortal(options: ServePortalOptions): Promise<PortalSe
       return json(res, 200, { items })
     }
     if (req.method === 'POST') {
+      signIn.requireChange(req.headers)
       let body: Partial<Mail> & { auth?: Auth }
       try {
         body = JSON.parse(await readBody(req)) as Partial<Mail> & { auth?: Auth }
@@ -520,6 +532,7 @@ export async function servePortal(options: ServePortalOptions): Promise<PortalSe
   // The officer's request is signed by the officer's key; the gateway checks it. This proxy only
   // moves bytes between the page and the department's own gateway on loopback.
   const proxyGateway = async (req: IncomingMessage, res: ServerResponse, org: string, path: string) => {
+    if (req.method === 'POST') signIn.requireChange(req.headers)
     const target = gatewayTargets()[org]
     if (target === undefined) return json(res, 404, { code: 'NOT_FOUND', message: `no gateway for ${org}` })
     const body = req.method === 'POST' ? await readBody(req) : undefined
@@ -548,6 +561,16 @@ export async function servePortal(options: ServePortalOptions): Promise<PortalSe
     if (refused !== undefined) throw refused
     const url = new URL(req.url ?? '/', 'http://portal')
     if (url.pathname === '/config.json') return json(res, 200, config())
+    if (url.pathname === '/session' || url.pathname.startsWith('/session/')) {
+      const body = req.method === 'POST' ? await readBody(req) : undefined
+      const a = await signIn.handle(req.method ?? 'GET', url.pathname, req.headers, body)
+      if (a !== undefined) {
+        return send(res, a.status, MIME['.json']!, JSON.stringify(a.body), {
+          'cache-control': 'no-store',
+          ...a.headers,
+        })
+      }
+    }
     if (url.pathname === '/demo/credentials' || url.pathname.startsWith('/demo/credentials/')) {
       return handleMailbox(req, res, url)
     }

@@ -3,13 +3,17 @@
  * for its own names and origin, serves keys only for a --dev network, answers 413 as coded JSON,
  * and its credential mailbox serves a holder's credentials only to the holder (signed request)
  * and accepts them only from an officer, keyed by holder and licence together.
+ *
+ * Issue 18 (ADR 0032): sign-in against the real chain (an officer's key and a DID's key sign in,
+ * an unregistered key is SIGNIN_KEY_UNKNOWN), and every POST that changes something needs the
+ * session and its CSRF token (SESSION_REQUIRED, CSRF_MISMATCH), refused before anything is stored.
  */
 import assert from 'node:assert/strict'
-import { readFileSync, statSync } from 'node:fs'
+import { existsSync, readFileSync, statSync } from 'node:fs'
 import { request } from 'node:http'
 import { join } from 'node:path'
 import { after, before, describe, it } from 'node:test'
-import { type CryptoSuite, getSuite, toHex } from '@govchain/core'
+import { type CryptoSuite, getSuite, portalSignInMessage, toHex } from '@govchain/core'
 import { holderQueryMessage } from '@govchain/license/schema'
 import { identity, issueLicense, signHolderQuery } from '@govchain/sdk'
 import { type PortalServer, servePortal } from '../src/portal-server.ts'
@@ -17,6 +21,7 @@ import { startNetwork, type TestNetwork } from '../src/testnet.ts'
 
 interface Answer {
   status: number
+  headers: Record<string, string | string[] | undefined>
   body: string
   json: () => Record<string, unknown>
 }
@@ -41,7 +46,12 @@ function raw(
         res.on('data', (c: Buffer) => chunks.push(c))
         res.on('end', () => {
           const body = Buffer.concat(chunks).toString('utf8')
-          resolve({ status: res.statusCode ?? 0, body, json: () => JSON.parse(body) as Record<string, unknown> })
+          resolve({
+            status: res.statusCode ?? 0,
+            headers: res.headers,
+            body,
+            json: () => JSON.parse(body) as Record<string, unknown>,
+          })
         })
       },
     )
@@ -99,6 +109,35 @@ describe('portal: hosts, origins, dev keys, 413 and the signed mailbox', () => {
     await tn?.stopAll()
   })
 
+  /** Signs in with `key` (challenge, signature): the session cookie and the CSRF token. */
+  const signIn = async (key: { publicKey: Uint8Array; privateKey: Uint8Array }) => {
+    const { challenge } = (await raw(portal.port, '/session/challenge', { method: 'POST' })).json() as {
+      challenge: string
+    }
+    const signature = suite.sign(
+      key.privateKey,
+      portalSignInMessage({ chainId, host: `127.0.0.1:${portal.port}`, challenge }),
+    )
+    const a = await raw(portal.port, '/session', {
+      method: 'POST',
+      body: JSON.stringify({ challenge, publicKey: toHex(key.publicKey), signature: toHex(signature) }),
+    })
+    const setCookie = (a.headers['set-cookie'] as string[] | undefined)?.[0] ?? ''
+    return { a, cookie: setCookie.split(';')[0]!, setCookie, csrf: (a.json().csrf as string) ?? '' }
+  }
+
+  it('signs in an officer and a DID holder by the chain; an unregistered key is SIGNIN_KEY_UNKNOWN', async () => {
+    const o = await signIn(officer)
+    assert.equal(o.a.status, 200, o.a.body)
+    assert.match(o.setCookie, /^govchain_session=[0-9a-f]{64}; Max-Age=900; Path=\/; HttpOnly; SameSite=Strict$/)
+    assert.equal((o.a.json().subject as { kind: string }).kind, 'officer')
+    const h = await signIn(holderKey)
+    assert.deepEqual(h.a.json().subject, { kind: 'did', id: holder, publicKey: toHex(holderKey.publicKey) })
+    const stranger = await signIn(suite.generateKeyPair())
+    assert.equal(stranger.a.json().code, 'SIGNIN_KEY_UNKNOWN')
+    assert.equal(stranger.a.headers['set-cookie'], undefined)
+  })
+
   it('answers only for its own Host: a rebinding name gets 421 and no keys', async () => {
     const evil = await raw(portal.port, '/config.json', { headers: { host: `attacker.example:${portal.port}` } })
     assert.equal(evil.status, 421)
@@ -148,22 +187,30 @@ describe('portal: hosts, origins, dev keys, 413 and the signed mailbox', () => {
 
   it('answers an oversize body with a coded 413, declared or chunked', async () => {
     const big = Buffer.alloc(300 * 1024, 0x61)
-    const declared = await raw(portal.port, '/demo/credentials', { method: 'POST', body: big })
+    const { cookie, csrf } = await signIn(officer)
+    const session = { cookie, 'x-csrf-token': csrf }
+    const declared = await raw(portal.port, '/demo/credentials', { method: 'POST', headers: session, body: big })
     assert.equal(declared.status, 413)
     assert.equal(declared.json().code, 'PAYLOAD_TOO_LARGE')
     const chunked = await raw(portal.port, '/demo/credentials', {
       method: 'POST',
-      headers: { 'transfer-encoding': 'chunked' },
+      headers: { ...session, 'transfer-encoding': 'chunked' },
       body: big,
     })
     assert.equal(chunked.status, 413)
   })
 
   it('the mailbox: only an officer deposits, only the holder reads, entries keyed by holder and licence', async () => {
-    const put = (holderDid: string, signer: Uint8Array, credential = issued.credential) =>
+    const { cookie, csrf } = await signIn(officer)
+    const put = (
+      holderDid: string,
+      signer: Uint8Array,
+      credential = issued.credential,
+      session: Record<string, string> = { cookie, 'x-csrf-token': csrf },
+    ) =>
       raw(portal.port, '/demo/credentials', {
         method: 'POST',
-        headers: { 'content-type': 'application/json', origin: `http://127.0.0.1:${portal.port}` },
+        headers: { 'content-type': 'application/json', origin: `http://127.0.0.1:${portal.port}`, ...session },
         body: JSON.stringify({
           holder: holderDid,
           licenseId: issued.id,
@@ -177,9 +224,19 @@ describe('portal: hosts, origins, dev keys, 413 and the signed mailbox', () => {
           }),
         }),
       })
+    // Without a session, or without its CSRF token, or with another: refused before anything is stored.
+    assert.equal((await put(holder, officer.privateKey, issued.credential, {})).json().code, 'SESSION_REQUIRED')
+    assert.equal((await put(holder, officer.privateKey, issued.credential, { cookie })).json().code, 'CSRF_MISMATCH')
+    const other = await signIn(officer)
+    assert.equal(
+      (await put(holder, officer.privateKey, issued.credential, { cookie, 'x-csrf-token': other.csrf })).json().code,
+      'CSRF_MISMATCH',
+    )
+    assert.equal(existsSync(join(tn.dir, 'demo', 'credentials.json')), false)
     // unsigned, or signed by a key that is no officer (the holder itself): refused, nothing stored
     const unsigned = await raw(portal.port, '/demo/credentials', {
       method: 'POST',
+      headers: { cookie, 'x-csrf-token': csrf },
       body: JSON.stringify({ holder, licenseId: issued.id, credential: issued.credential, auth: {} }),
     })
     assert.equal(unsigned.json().code, 'MAILBOX_AUTH_INVALID')
@@ -217,8 +274,13 @@ describe('portal: hosts, origins, dev keys, 413 and the signed mailbox', () => {
     )
 
     // Another holder's entry for the same licence id does not replace this holder's.
-    const other = suite.generateKeyPair()
-    const otherDid = identity.createDid({ suite, chainId, privateKey: other.privateKey, validUntilHeight: 1000 }).did
+    const otherHolder = suite.generateKeyPair()
+    const otherDid = identity.createDid({
+      suite,
+      chainId,
+      privateKey: otherHolder.privateKey,
+      validUntilHeight: 1000,
+    }).did
     assert.equal((await put(otherDid, officer.privateKey)).status, 201)
     assert.equal(((await read(holder, holderKey.privateKey)).json().items as unknown[]).length, 1)
 

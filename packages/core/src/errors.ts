@@ -131,6 +131,17 @@ export const ERROR_CATALOGUE = {
   HOST_NOT_ALLOWED: { http: 421, message: 'this server does not answer for that Host name' },
   ORIGIN_NOT_ALLOWED: { http: 403, message: 'cross-origin requests are refused' },
   DEV_NETWORK_ONLY: { http: 403, message: 'demo keys are served only by a network created with --dev' },
+  // portal sign-in (app/signin; docs/adr/0032-portal-sign-in.md)
+  SESSION_REQUIRED: { http: 401, message: 'sign in first: this call needs a session (it is missing or has expired)' },
+  CSRF_MISMATCH: { http: 403, message: 'the request lacks the session CSRF token (X-CSRF-Token) or it does not match' },
+  CHALLENGE_EXPIRED: { http: 401, message: 'the sign-in challenge has expired: ask for a new one' },
+  CHALLENGE_UNKNOWN: { http: 401, message: 'no such sign-in challenge: it was never issued or was already used' },
+  SIGNIN_SIGNATURE_INVALID: { http: 401, message: 'the sign-in signature does not verify for that public key' },
+  SIGNIN_KEY_UNKNOWN: {
+    http: 403,
+    message: 'the key is not registered on chain to an active officer or a DID',
+  },
+  SIGNIN_BUSY: { http: 503, message: 'too many sign-in challenges or sessions are open, retry later' },
   MAILBOX_AUTH_INVALID: {
     http: 401,
     message: 'the request must be signed by the holder (or the issuing officer) with a current key',

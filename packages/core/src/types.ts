@@ -51,7 +51,18 @@ export const DOMAIN = {
   proposal: utf8('govchain/proposal/v1\0'),
   vote: utf8('govchain/vote/v1\0'),
   message: utf8('govchain/message/v1\0'),
+  portalSignIn: utf8('govchain/portal-signin/v1\0'),
 } as const
+
+/**
+ * The bytes a portal user's key signs to sign in (docs/adr/0032-portal-sign-in.md):
+ * DOMAIN.portalSignIn || utf8(chainId \n host \n challenge). `host` is the portal's Host (name and
+ * port) and `challenge` the server's single-use random challenge (hex), so a signature answers
+ * one challenge of one portal of one chain.
+ */
+export function portalSignInMessage(input: { chainId: string; host: string; challenge: string }): Uint8Array {
+  return signingBytes(DOMAIN.portalSignIn, utf8(`${input.chainId}\n${input.host}\n${input.challenge}`))
+}
 
 export function signingBytes(domain: Uint8Array, body: Uint8Array): Uint8Array {
   return concatBytes(domain, body)

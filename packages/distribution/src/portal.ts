@@ -5,6 +5,7 @@
  */
 
 import { evidencePages } from '@govchain/evidence/portal'
+import { identityPages } from '@govchain/identity/portal'
 import { invoicePages } from '@govchain/invoice/portal'
 import { licensePages } from '@govchain/license/portal'
 import type { PortalPage } from '@govchain/portal-kit'
@@ -18,4 +19,5 @@ export const BUILTIN_PAGES: readonly { name: string; pages: readonly PortalPage[
   { name: 'invoice', pages: invoicePages },
   { name: 'evidence', pages: evidencePages },
   { name: 'service', pages: servicePages },
+  { name: 'identity', pages: identityPages },
 ]

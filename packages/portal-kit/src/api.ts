@@ -7,6 +7,7 @@
  */
 import type { StateJson } from '@govchain/app/route-kit'
 import { ApiError, HttpTransport } from '@govchain/client'
+import { sameOriginFetch } from './csrf.ts'
 
 const REQUEST_TIMEOUT_MS = 15_000
 const ANSWER_BYTES_MAX = 16 * 1024 * 1024
@@ -33,7 +34,13 @@ function transportFor(base: string): HttpTransport {
   const url = /^https?:\/\//.test(base) ? base : new URL(base === '' ? '/' : base, globalThis.location.href).href
   let t = transports.get(url)
   if (t === undefined) {
-    t = new HttpTransport({ url, timeoutMs: REQUEST_TIMEOUT_MS, responseBytesMax: ANSWER_BYTES_MAX })
+    t = new HttpTransport({
+      url,
+      timeoutMs: REQUEST_TIMEOUT_MS,
+      responseBytesMax: ANSWER_BYTES_MAX,
+      // This page's own server: its session cookie and CSRF token (session.ts).
+      ...(url.startsWith(globalThis.location.origin) ? { fetch: sameOriginFetch } : {}),
+    })
     if (transports.size >= 16) transports.clear()
     transports.set(url, t)
   }

@@ -1,6 +1,10 @@
 /**
- * The portal's shared state: configuration, language, the logged-in demo identity, the API
- * clients and the light client that checks what they say.
+ * The portal's shared state: configuration, language, who is signed in, the API clients and the
+ * light client that checks what they say.
+ *
+ * Signed in is either a demo identity (demo mode: its key came in /config.json; picking it also
+ * opens a server session with it) or a person's own browser key (key-store.ts) that answered the
+ * server's challenge (session.ts, ADR 0032); the identity is then the session's subject.
  *
  * No single node (issue 15): reads and submissions go through one client over every node of the
  * consortium, in order, failing over to the next when a node gives no answer within
@@ -17,12 +21,15 @@ import {
   LightClient,
   type TxResult,
 } from '@govchain/client'
-import { type CryptoSuite, fromBase64, fromHex, getSuite } from '@govchain/core'
+import { type CryptoSuite, fromBase64, fromHex, getSuite, type SigningKey } from '@govchain/core'
 import { createContext, type ReactNode, useCallback, useContext, useEffect, useMemo, useState } from 'react'
 import { routeNodesThrough } from './api.ts'
 import type { DemoIdentity, PortalConfig } from './config.ts'
 import { errorText, type Lang, type MessageKey, type Messages, t as translate, translator } from './i18n.ts'
-import type { Signer } from './signing.ts'
+import type { BrowserSigner } from './key-store.ts'
+import { type PortalSession, signInWith, signOut } from './session.ts'
+import { demoSigner, identityOfSession, useRestoredSession } from './session-state.ts'
+import { buildWithBrowserKey, type Signer } from './signing.ts'
 
 export type { Signer }
 
@@ -39,7 +46,16 @@ export interface App {
   t(key: MessageKey, vars?: Record<string, string | number>): string
   errText(e: unknown): string
   identity: DemoIdentity | undefined
-  setIdentity(id: string | undefined): void
+  /** Picks a demo identity (and opens a session with its key), or signs out (undefined); resolves when done. */
+  setIdentity(id: string | undefined): Promise<void>
+  /** The session with the portal server, if signed in. */
+  session: PortalSession | undefined
+  /** The browser key signed in with (undefined for a demo identity). */
+  browserSigner: BrowserSigner | undefined
+  /** Whether `submit` can sign: a demo identity's key or a signed-in browser key. */
+  canSign: boolean
+  /** Signs in with a browser key (the server's challenge); throws the server's coded refusal. */
+  signInWithKey(signer: BrowserSigner): Promise<PortalSession>
   suite: CryptoSuite
   /** Reads and submissions: every node of the consortium, failing over in order. */
   client: Client
@@ -115,6 +131,12 @@ export function AppProvider({ config, children }: { config: PortalConfig; childr
     () => globalThis.sessionStorage?.getItem('govchain.identity') ?? undefined,
   )
   const [path, setPath] = useState(() => location.pathname)
+  const [session, setSession] = useState<PortalSession | undefined>(undefined)
+  const [browserSigner, setBrowserSigner] = useState<BrowserSigner | undefined>(undefined)
+  useRestoredSession(config, identityId, (s, signer) => {
+    setSession(s)
+    setBrowserSigner(signer)
+  })
 
   useEffect(() => {
     const onPop = () => setPath(location.pathname)
@@ -168,7 +190,8 @@ export function AppProvider({ config, children }: { config: PortalConfig; childr
         trustedValidatorSet: fromBase64(config.trustedValidatorSet),
       })
     }
-    const identity = config.identities.find((i) => i.id === identityId)
+    const demoIdentity = config.identities.find((i) => i.id === identityId)
+    const identity = demoIdentity ?? (session === undefined ? undefined : identityOfSession(session, config))
     const t = (key: MessageKey, vars?: Record<string, string | number>) => translate(lang, key, vars)
     const errText = (e: unknown): string => {
       if (e instanceof TxFailed) return errorText(lang, e.code, translate(lang, 'tx.status.failed'))
@@ -176,14 +199,13 @@ export function AppProvider({ config, children }: { config: PortalConfig; childr
       return errorText(lang, errorCode(e) ?? (e as { code?: string })?.code, message)
     }
     const submit = async (build: (signer: Signer) => BuiltTx): Promise<TxResult> => {
-      if (identity?.privateKey === undefined) throw new Error(t('common.loginRequired'))
+      const demoKey = identity?.privateKey
+      if (demoKey === undefined && browserSigner === undefined) throw new Error(t('common.loginRequired'))
       const status = await client.status()
-      const tx = build({
-        suite,
-        chainId: config.chainId,
-        privateKey: fromHex(identity.privateKey),
-        validUntilHeight: status.height + TX_VALIDITY_BLOCKS,
-      })
+      const withKey = (privateKey: SigningKey) =>
+        build({ suite, chainId: config.chainId, privateKey, validUntilHeight: status.height + TX_VALIDITY_BLOCKS })
+      const tx =
+        demoKey !== undefined ? withKey(fromHex(demoKey)) : await buildWithBrowserKey(browserSigner!, suite, withKey)
       await client.submitTx(tx.bytes)
       const result = await client.waitForTx(tx.hashHex, { timeoutMs: TX_WAIT_MS, pollMs: 250 })
       if (result.status === 'failed') throw new TxFailed(result.code ?? 'FAILED', result)
@@ -204,10 +226,33 @@ export function AppProvider({ config, children }: { config: PortalConfig; childr
       t,
       errText,
       identity,
-      setIdentity: (id: string | undefined) => {
+      setIdentity: async (id: string | undefined) => {
         if (id === undefined) sessionStorage.removeItem('govchain.identity')
         else sessionStorage.setItem('govchain.identity', id)
-        setIdentityId(id)
+        setBrowserSigner(undefined)
+        setSession(undefined)
+        const demo = config.identities.find((i) => i.id === id)
+        if (demo?.privateKey === undefined) {
+          setIdentityId(id)
+          await signOut().catch(() => {})
+          return
+        }
+        // A demo identity opens a server session with its key, for the server's own changes (the
+        // mailbox, the gateway proxy); the page shows it signed in once the session is open.
+        await signInWith(demoSigner(suite, demo.privateKey), config.chainId)
+          .then(setSession, () => setSession(undefined))
+          .finally(() => setIdentityId(id))
+      },
+      session,
+      browserSigner,
+      canSign: identity?.privateKey !== undefined || browserSigner !== undefined,
+      signInWithKey: async (signer: BrowserSigner) => {
+        const s = await signInWith(signer, config.chainId)
+        sessionStorage.removeItem('govchain.identity')
+        setIdentityId(undefined)
+        setBrowserSigner(signer)
+        setSession(s)
+        return s
       },
       suite,
       client,
@@ -221,7 +266,7 @@ export function AppProvider({ config, children }: { config: PortalConfig; childr
       path,
       orgName,
     }
-  }, [config, lang, identityId, navigate, path, client, clients, failover, retry, reloadKey])
+  }, [config, lang, identityId, session, browserSigner, navigate, path, client, clients, failover, retry, reloadKey])
 
   return <Ctx.Provider value={app}>{children}</Ctx.Provider>
 }

@@ -47,7 +47,7 @@ const D = {
   'common.error': ['出错了', 'Something went wrong'],
   'common.done': ['已完成', 'Done'],
   'common.working': ['正在上链…', 'Submitting to the chain…'],
-  'common.loginRequired': ['请先选择演示身份登录。', 'Please log in with a demo identity first.'],
+  'common.loginRequired': ['请先登录。', 'Please sign in first.'],
   'common.notAvailable': [
     '该功能的链上接口尚未在当前节点上启用：{what}',
     'The on-chain routes for this feature are not enabled on this node yet: {what}',
@@ -122,6 +122,19 @@ const ERRORS: Record<string, readonly [string, string]> = {
   IDENTITY_ROLE_MISSING: ['工作人员缺少所需角色', 'The officer lacks the required role'],
   IDENTITY_WRONG_ORGANISATION: ['工作人员不属于该机构', 'The officer belongs to another organisation'],
   IDENTITY_NOT_DID_CONTROLLER: ['签名者不是该 DID 的控制者', 'The signer does not control this DID'],
+  // sign-in (ADR 0032)
+  SESSION_REQUIRED: ['请先登录（会话不存在或已过期）', 'Sign in first (no session, or it has expired)'],
+  CSRF_MISMATCH: ['请求缺少有效的防跨站令牌', 'The request lacks a valid anti-CSRF token'],
+  CHALLENGE_EXPIRED: ['登录挑战已过期，请重试', 'The sign-in challenge has expired; try again'],
+  CHALLENGE_UNKNOWN: ['登录挑战无效或已使用，请重试', 'The sign-in challenge is unknown or used; try again'],
+  SIGNIN_SIGNATURE_INVALID: ['登录签名无效', 'The sign-in signature does not verify'],
+  SIGNIN_KEY_UNKNOWN: [
+    '此密钥尚未在链上登记（请部门管理员登记）',
+    'This key is not registered on chain (ask your department administrator to enrol it)',
+  ],
+  SIGNIN_BUSY: ['登录请求过多，请稍后再试', 'Too many sign-ins in progress; try again shortly'],
+  KEYSTORE_WRONG_PASSPHRASE: ['口令错误', 'Wrong passphrase'],
+  KEYSTORE_INVALID: ['密钥文件格式不正确', 'The keystore file is malformed'],
 }
 
 export function errorText(lang: Lang, code: string | undefined, message: string): string {

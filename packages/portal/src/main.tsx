@@ -77,7 +77,7 @@ function Shell() {
             {identity !== undefined ? (
               <span className="who" data-testid="current-identity">
                 {t('login.as')}：<strong>{lang === 'zh' ? identity.name : identity.nameEn}</strong>{' '}
-                <button type="button" className="linklike" onClick={() => app.setIdentity(undefined)}>
+                <button type="button" className="linklike" onClick={() => void app.setIdentity(undefined)}>
                   {t('nav.logout')}
                 </button>
               </span>
@@ -114,6 +114,11 @@ function Shell() {
           </ul>
         </nav>
       </header>
+      {app.config.demo && (
+        <div className="demo-banner" role="note" data-testid="demo-banner">
+          {t('demo.banner')}
+        </div>
+      )}
       {app.failover !== undefined && (
         <div className="failover" role="status" data-testid="failover-banner">
           <span>{t('failover.notice', app.failover)}</span>{' '}

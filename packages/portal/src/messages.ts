@@ -29,9 +29,40 @@ const PORTAL_MESSAGES = {
     '本地演示：以下身份的私钥由本机演示服务提供给浏览器，仅用于演示，切勿在真实环境中这样做。交易在浏览器内签名，节点会独立校验签名与权限。',
     'Local demo: the private keys of these identities are handed to the browser by this machine’s demo server, for the demo only; never do this in a real deployment. Transactions are signed in the browser and the nodes check signatures and permissions themselves.',
   ],
-  'login.none': [
-    '当前门户未提供演示身份（未以 --demo 启动）。',
-    'This portal offers no demo identities (not started with --demo).',
+  'signin.title': ['登录', 'Sign in'],
+  'signin.lead': [
+    '私钥只保存在本浏览器（IndexedDB）中，不会发送给任何服务器。登录时，浏览器用它签署门户服务器给出的一次性挑战，服务器按链上登记的公钥核验。',
+    'The private key stays in this browser (IndexedDB) and is never sent to any server. To sign in, the browser signs the portal server’s single-use challenge with it, and the server checks it against the public key registered on chain.',
+  ],
+  'signin.keys': ['本浏览器保存的密钥', 'Keys kept in this browser'],
+  'signin.none': [
+    '本浏览器中尚无密钥：生成一个，或导入密钥文件。',
+    'No key in this browser yet: make one or import a keystore file.',
+  ],
+  'signin.generate': ['生成新密钥', 'Make a new key'],
+  'signin.generateLead': [
+    '新密钥的公钥需由本部门管理员登记到链上后才能登录。国际套件的密钥保存为不可导出的浏览器密钥；国密 SM2 密钥以口令加密保存。',
+    'A new key signs in once a department administrator has registered its public key on chain. An intl key is kept as a non-extractable browser key; a gm (SM2) key is kept encrypted under the passphrase.',
+  ],
+  'signin.passphrase': ['保护口令（至少 8 个字符）', 'Passphrase (at least 8 characters)'],
+  'signin.import': ['导入密钥文件', 'Import a keystore file'],
+  'signin.importFile': ['密钥文件（govchain keystore JSON）', 'Keystore file (govchain keystore JSON)'],
+  'signin.importPassphrase': [
+    '密钥文件的口令（在本浏览器内解密）',
+    'The file’s passphrase (decrypted in this browser)',
+  ],
+  'signin.go': ['签名登录', 'Sign in'],
+  'signin.delete': ['删除', 'Delete'],
+  'signin.form.webcrypto': ['不可导出（WebCrypto）', 'Non-extractable (WebCrypto)'],
+  'signin.form.keystore': ['口令加密', 'Passphrase-encrypted'],
+  'signin.publicKey': [
+    '公钥：请交给部门管理员登记',
+    'Public key: hand it to your department administrator to register',
+  ],
+  'signin.signedIn': ['已登录：{who}', 'Signed in: {who}'],
+  'demo.banner': [
+    '演示模式 / Demo mode：本门户向浏览器提供演示身份的私钥，仅限开发网络使用。',
+    '演示模式 / Demo mode: this portal hands demo identities’ private keys to the browser; development networks only.',
   ],
   'login.kind.citizen': ['个人', 'Citizen'],
   'login.kind.enterprise': ['企业', 'Enterprise'],

@@ -27,6 +27,8 @@ test('record a file, get its certificate, check it; a changed file fails', async
   await page.getByTestId('current-identity').waitFor()
   await page.goto(`${f.portal.url}/evidence`)
   assert.equal(await page.getByTestId('nav-evidence').getAttribute('aria-current'), 'page')
+  // Demo mode (a --dev network) is marked on every page (ADR 0032).
+  assert.match((await page.getByTestId('demo-banner').textContent())!, /演示模式 \/ Demo mode/)
 
   const original = file('执法记录.txt', '现场执法记录 2026-12-04 朝阳区某工地')
   await page.getByTestId('evidence-record-file').setInputFiles(original)

@@ -15,8 +15,8 @@ import { type BrowserContext, chromium, type Page } from 'playwright-core'
 import { buildPortal, PORTAL_DIST, type PortalServer, servePortal } from '../../cli/src/portal-server.ts'
 import { startNetwork, type TestNetwork } from '../../cli/src/testnet.ts'
 
-const CHROMIUM = process.env.GOVCHAIN_CHROMIUM ?? '/usr/bin/chromium'
-const CHROMIUM_ARGS = [
+export const CHROMIUM = process.env.GOVCHAIN_CHROMIUM ?? '/usr/bin/chromium'
+export const CHROMIUM_ARGS = [
   '--headless',
   '--no-sandbox',
   '--disable-gpu',
@@ -53,10 +53,16 @@ export async function startPortalFixture(
     orgs?: number
     /** Seeds the network before the portal starts; `onClose` registers what close() stops (gateways). */
     seed?: (net: TestNetwork, onClose: (stop: () => Promise<void>) => void) => Promise<void>
+    /** A real (not --dev) network, its keys encrypted under this passphrase: no demo mode. */
+    passphrase?: string
   } = {},
 ): Promise<PortalFixture> {
   await ensureBuilt()
-  const net = await startNetwork({ orgs: opts.orgs ?? 4, suite: opts.suite ?? 'gm' })
+  const net = await startNetwork({
+    orgs: opts.orgs ?? 4,
+    suite: opts.suite ?? 'gm',
+    ...(opts.passphrase === undefined ? {} : { passphrase: opts.passphrase }),
+  })
   let portal: PortalServer | undefined
   let context: BrowserContext | undefined
   const userDataDir = mkdtempSync(join(tmpdir(), 'govchain-chromium-'))

@@ -84,13 +84,12 @@ async function fileHash(suite: { hash(b: Uint8Array): Uint8Array }, f: File): Pr
 }
 
 function RecordCard({ onCertificate }: { onCertificate: (c: EvidenceCertificate) => void }) {
-  const { t, client, identity, submit, suite } = useApp()
+  const { t, client, canSign, submit, suite } = useApp()
   const [file, setFile] = useState<File | undefined>()
   const [kind, setKind] = useState<Kind>('contract')
   const [caseRef, setCaseRef] = useState('')
   const [cert, setCert] = useState<{ c: EvidenceCertificate; qr: string; url: string } | undefined>()
   const [error, setError] = useState<unknown>()
-  const canSign = identity?.privateKey !== undefined
   const run = async () => {
     setError(undefined)
     setCert(undefined)

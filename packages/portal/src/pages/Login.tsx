@@ -1,38 +1,48 @@
-/** Demo login: pick one of the identities the local demo server offers. */
+/**
+ * Sign-in: with the person's own key kept in this browser (KeySignIn, ADR 0032), and in demo
+ * mode also one click on a demo identity the local demo server offers.
+ */
 import { Card, type DemoIdentity, Hash, type IdentityKind, Notice } from '@govchain/portal-kit'
 import { tMaybe, useApp } from '../messages.ts'
+import { KeySignIn } from '../signin/KeySignIn.tsx'
 
 const KINDS: IdentityKind[] = ['citizen', 'enterprise', 'officer']
 
 export function LoginPage() {
   const { t, lang, config, identity, setIdentity, navigate, orgName } = useApp()
   const pick = (i: DemoIdentity) => {
-    setIdentity(i.id)
     const roles = i.roles ?? []
     // Each officer lands on the work of its role: issuing, approving, or (administrators) operations.
-    navigate(
+    const to =
       i.kind !== 'officer'
         ? '/wallet'
         : roles.includes('issuer')
           ? '/issuer'
           : roles.includes('approver') || !roles.includes('admin')
             ? '/sharing/requests'
-            : '/ops',
-    )
+            : '/ops'
+    // Once signed in (the demo key answers the server's challenge), the identity's work opens.
+    void setIdentity(i.id).then(() => navigate(to))
   }
   const usable = config.identities.filter((i) => i.privateKey !== undefined)
+  if (!config.demo || usable.length === 0) {
+    return (
+      <div className="page">
+        <div className="page-head">
+          <h1>{t('signin.title')}</h1>
+        </div>
+        <KeySignIn />
+      </div>
+    )
+  }
   return (
     <div className="page">
       <div className="page-head">
         <h1>{t('login.title')}</h1>
       </div>
-      {config.demo && usable.length > 0 ? (
-        <Notice tone="warn" testId="demo-warning">
-          {t('login.demoWarning')}
-        </Notice>
-      ) : (
-        <Notice tone="info">{t('login.none')}</Notice>
-      )}
+      <Notice tone="warn" testId="demo-warning">
+        {t('login.demoWarning')}
+      </Notice>
       {KINDS.map((kind) => {
         const list = usable.filter((i) => i.kind === kind)
         if (list.length === 0) return null
@@ -68,6 +78,8 @@ export function LoginPage() {
           </Card>
         )
       })}
+      <h2>{t('signin.title')}</h2>
+      <KeySignIn />
     </div>
   )
 }

@@ -1,0 +1,69 @@
+/**
+ * How the app's sign-in state is made: a demo identity's signer, the identity a session stands
+ * for, and the session restored after a reload (the cookie outlives the page; a non-extractable
+ * key in IndexedDB signs again without asking).
+ */
+import { type CryptoSuite, fromHex, getSuite } from '@govchain/core'
+import { useEffect } from 'react'
+import type { DemoIdentity, PortalConfig } from './config.ts'
+import { type BrowserSigner, listKeys, unlockKey } from './key-store.ts'
+import { currentSession, type PortalSession } from './session.ts'
+
+/** A demo identity's key (from /config.json, demo mode only) as a browser signer. */
+export function demoSigner(suite: CryptoSuite, privateKeyHex: string): BrowserSigner {
+  const key = fromHex(privateKeyHex)
+  return {
+    suite: suite.name,
+    publicKey: suite.publicKeyFromPrivate(key),
+    form: 'keystore',
+    sign: async (m) => suite.sign(key, m),
+  }
+}
+
+/** The identity a session stands for (an officer, or a DID holder), named as the chain names it. */
+export function identityOfSession(s: PortalSession, config: PortalConfig): DemoIdentity {
+  const known = config.identities.find((i) => i.publicKey === s.subject.publicKey)
+  if (s.subject.kind === 'officer') {
+    return {
+      id: `officer:${s.subject.id}`,
+      kind: 'officer',
+      name: s.subject.id,
+      nameEn: s.subject.id,
+      ...(s.subject.orgId === undefined ? {} : { orgId: s.subject.orgId }),
+      roles: s.subject.roles ?? [],
+      publicKey: s.subject.publicKey,
+    }
+  }
+  return {
+    id: `did:${s.subject.id}`,
+    kind: known?.kind === 'enterprise' ? 'enterprise' : 'citizen',
+    name: known?.name ?? s.subject.id,
+    nameEn: known?.nameEn ?? s.subject.id,
+    did: s.subject.id,
+    publicKey: s.subject.publicKey,
+  }
+}
+
+/** On load: the server's session, if the cookie still holds one, with the kept key that opened it. */
+export function useRestoredSession(
+  config: PortalConfig,
+  demoId: string | undefined,
+  set: (s: PortalSession, signer: BrowserSigner | undefined) => void,
+): void {
+  // biome-ignore lint/correctness/useExhaustiveDependencies: once per page load, with the identity it started with
+  useEffect(() => {
+    let live = true
+    void (async () => {
+      const s = await currentSession().catch(() => undefined)
+      if (s === undefined || !live) return
+      const demo = config.identities.find((i) => i.id === demoId)
+      if (demo !== undefined) return set(s, undefined)
+      const kept = (await listKeys().catch(() => [])).find((k) => k.publicKey === s.subject.publicKey)
+      const signer = kept?.form === 'webcrypto' ? unlockKey(getSuite(config.suite), kept) : undefined
+      if (live) set(s, signer)
+    })()
+    return () => {
+      live = false
+    }
+  }, [config])
+}

@@ -1,0 +1,61 @@
+/**
+ * The page's session with its portal server (ADR 0032): sign in by signing the server's
+ * single-use challenge with the person's key (portalSignInMessage), after which the server's
+ * HttpOnly cookie carries the session and every state-changing call to the server carries the
+ * session's CSRF token in X-CSRF-Token (sameOriginFetch adds it).
+ */
+import { ApiError } from '@govchain/client'
+import { portalSignInMessage, toHex } from '@govchain/core'
+import { callJson } from './api.ts'
+import { setCsrfToken } from './csrf.ts'
+import type { BrowserSigner } from './key-store.ts'
+
+/** Who the server says the session is: an active officer or a DID, as the chain has it. */
+export interface SessionSubject {
+  kind: 'officer' | 'did'
+  id: string
+  publicKey: string
+  orgId?: string
+  roles?: string[]
+}
+
+export interface PortalSession {
+  signedIn: true
+  subject: SessionSubject
+  csrf: string
+  idleMs: number
+}
+
+function remember(s: PortalSession): PortalSession {
+  setCsrfToken(s.csrf)
+  return s
+}
+
+/** Signs in with `signer`: the server's challenge, signed for this chain and this portal's host. */
+export async function signInWith(signer: BrowserSigner, chainId: string): Promise<PortalSession> {
+  const { challenge } = await callJson<{ challenge: string }>('', 'POST', '/session/challenge', {})
+  const signature = await signer.sign(portalSignInMessage({ chainId, host: location.host, challenge }))
+  return remember(
+    await callJson<PortalSession>('', 'POST', '/session', {
+      challenge,
+      publicKey: toHex(signer.publicKey),
+      signature: toHex(signature),
+    }),
+  )
+}
+
+/** The current session (after a reload the cookie may still hold one); undefined when there is none. */
+export async function currentSession(): Promise<PortalSession | undefined> {
+  const s = await callJson<PortalSession | { signedIn: false }>('', 'GET', '/session')
+  return s.signedIn ? remember(s) : undefined
+}
+
+export async function signOut(): Promise<void> {
+  try {
+    await callJson('', 'POST', '/session/logout', {})
+  } catch (e) {
+    if (!(e instanceof ApiError && e.code === 'SESSION_REQUIRED')) throw e
+  } finally {
+    setCsrfToken(undefined)
+  }
+}
