@@ -30,7 +30,7 @@ import { Command, CommanderError, InvalidArgumentError, Option } from 'commander
 import { registerBackupCommands } from './commands/backup.ts'
 import { registerGatewayCommand } from './commands/gateway.ts'
 import { registerInitNodeCommand } from './commands/init-node.ts'
-import { registerSnapshotCommands } from './commands/snapshot.ts'
+import { registerArchiveCommands, registerSnapshotCommands } from './commands/snapshot.ts'
 import { registerVersionCommand } from './commands/version.ts'
 import { loadConsortiumConfig } from './consortium-config.ts'
 import { cliClient, cliContext } from './context.ts'
@@ -145,6 +145,7 @@ function buildProgram(): Command {
   registerInitNodeCommand(program, out)
   registerBackupCommands(program, out)
   registerSnapshotCommands(program, out)
+  registerArchiveCommands(program, out)
 
   const node = program.command('node').description('run a node')
   node

@@ -188,6 +188,7 @@ export const ERROR_CATALOGUE = {
     message: "the snapshot's state or blocks do not hash to what its certified header commits to",
   },
   SNAPSHOT_HEIGHT_UNAVAILABLE: { http: 404, message: 'the home holds no committed state at that height' },
+  ARCHIVE_CORRUPT: { http: 400, message: 'not a govchain block archive, or its digest or block hashes do not match' },
   PRUNED: {
     http: 410,
     message:

@@ -66,6 +66,7 @@ import type { NodeHome } from './home.ts'
 import { createLogger, type Logger } from './log.ts'
 import { committedSenderState, Mempool } from './mempool/index.ts'
 import { certificateExpiries, NodeMetrics } from './metrics.ts'
+import { archiveDirOf, checkPruningConfig, type PruningConfig, pruneNow } from './pruning.ts'
 import { BlockSyncReactor } from './reactors/block-sync.ts'
 import { ConsensusReactor } from './reactors/consensus.ts'
 import { MempoolReactor } from './reactors/mempool.ts'
@@ -246,6 +247,32 @@ export class GovchainNode implements NodeApiBackend {
     chain.onCommitted((c) => this.afterCommit(c))
     chain.onCommitted((c) => this.blockSyncReactor.committed(c))
     chain.onCommitted((c) => this.consensusReactor.committed(c))
+    // Pruning runs after a commit as a task of its own, never inside one (docs/adr/0033-pruning-and-archive.md).
+    this.pruning = checkPruningConfig(home.config.pruning, home.genesis)
+    if (this.pruning !== undefined) chain.onCommitted(() => this.schedulePrune())
+  }
+
+  private readonly pruning: PruningConfig | undefined
+  private pruneScheduled = false
+
+  private schedulePrune(): void {
+    if (this.pruneScheduled || this.stopped || this.pruning === undefined) return
+    this.pruneScheduled = true
+    this.clock.setTimer(0, () => {
+      this.pruneScheduled = false
+      if (this.stopped || this.pruning === undefined) return
+      try {
+        const done = pruneNow(this.store, this.genesis, archiveDirOf(this.opts.home.home), this.pruning.keepHeights)
+        if (done !== undefined) {
+          this.logger.info({ from: done.from, below: done.below, archive: done.archive }, 'pruned: blocks archived')
+        }
+      } catch (e) {
+        this.logger.error(
+          { err: String(e), code: isGovchainError(e) ? e.code : undefined },
+          'pruning failed; will retry',
+        )
+      }
+    })
   }
 
   private createTransport(): P2P {
@@ -568,14 +595,19 @@ export class GovchainNode implements NodeApiBackend {
     }
   }
 
-  block(height: number): BlockView | undefined {
+  /** Heights below the store's base (a snapshot's, or pruning's) answer PRUNED, not "not found". */
+  private checkNotPruned(height: number): void {
     const base = baseHeight(this.store)
     if (Number.isSafeInteger(height) && height >= 1 && height < base) {
-      throw new GovchainError('PRUNED', `this node holds blocks from height ${base}; ask another node for ${height}`, {
+      throw new GovchainError('PRUNED', `this node holds heights from ${base}; ask another node for ${height}`, {
         height,
         base,
       })
     }
+  }
+
+  block(height: number): BlockView | undefined {
+    this.checkNotPruned(height)
     const block = this.store.getBlock(height)
     const cert = this.store.getCertificate(height)
     if (block === undefined || cert === undefined) return undefined
@@ -642,6 +674,7 @@ export class GovchainNode implements NodeApiBackend {
   }
 
   state(module: string, key: Uint8Array, opts: { prove: boolean; height?: number }): StateView {
+    if (opts.height !== undefined) this.checkNotPruned(opts.height)
     const answer = queryState({
       suite: this.suite,
       store: this.store,

@@ -71,6 +71,11 @@ export interface NodeConfig {
    * real network: its keys are encrypted and a plain key file stops it (KEY_PLAINTEXT_REFUSED).
    */
   dev?: true
+  /**
+   * Keep only the last `keepHeights` heights of blocks and state versions; older blocks go to
+   * `archive/` first (docs/adr/0033-pruning-and-archive.md). Absent: keep everything.
+   */
+  pruning?: { keepHeights: number }
 }
 
 export interface NetworkNode {

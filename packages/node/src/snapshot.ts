@@ -63,7 +63,7 @@ import {
   ValidatorSet,
   verifyCommitFor,
 } from '@govchain/core'
-import { type ChainStore, LmdbChainStore } from '@govchain/store'
+import { BASE_RECORD, type ChainStore, heightKey, LmdbChainStore } from '@govchain/store'
 import { answers, fsyncPath } from './backup.ts'
 import { NodeChain } from './chain.ts'
 import { systemClock } from './clock.ts'
@@ -80,7 +80,6 @@ const PART_ENTRIES_MAX = 20_000
 const PART_BYTES_TARGET = 8 * 1024 * 1024
 const PART_BYTES_MAX = LIMITS.blockBytes * 3
 /** Records the import writes into the new store (node-local, outside the chain). */
-export const SNAPSHOT_BASE_RECORD = 'snapshot/base'
 export const SNAPSHOT_LIGHT_RECORD = 'snapshot/light'
 
 // ------------------------------------------------------------------------------ codecs
@@ -229,7 +228,7 @@ function lightOf(store: ChainStore, chain: NodeChain, suite: CryptoSuite, genesi
 
 /** The lowest height whose block the store holds (1, or the base of an imported snapshot). */
 export function baseHeight(store: ChainStore): number {
-  const b = store.getRecord(SNAPSHOT_BASE_RECORD)
+  const b = store.getRecord(BASE_RECORD)
   return b === undefined ? 1 : Number(new DataView(b.buffer, b.byteOffset, 8).getBigUint64(0, false))
 }
 
@@ -601,9 +600,7 @@ export function applySnapshot(store: ChainStore, snap: VerifiedSnapshot, onProgr
     if (i % 100 === 0 || last) onProgress({ phase: 'write blocks', done: i + 1, total: snap.blocks.length })
   }
   store.putRecordSync(SNAPSHOT_LIGHT_RECORD, codec.encode(SnapshotLight, snap.light))
-  const base = new Uint8Array(8)
-  new DataView(base.buffer).setBigUint64(0, BigInt(m.fromHeight), false)
-  store.putRecordSync(SNAPSHOT_BASE_RECORD, base)
+  store.putRecordSync(BASE_RECORD, heightKey(m.fromHeight))
 }
 
 // ------------------------------------------------------------------------------ files

@@ -44,6 +44,7 @@ import {
 } from './encoding.ts'
 import { planCommit } from './plan.ts'
 import {
+  BASE_RECORD,
   type ChainMeta,
   type ChainStore,
   type CommitBlockInput,
@@ -497,6 +498,37 @@ export class LmdbChainStore implements ChainStore {
     // The block's new nodes are not put in the node cache here: the state tree that made them
     // keeps them decoded and linked from the new root (SparseMerkleTree's cache), which is where
     // the next block's walks find them. This cache serves reads that miss there.
+  }
+
+  prune(below: number, keepNode: (hash: Uint8Array, version: number) => boolean): void {
+    this.check()
+    const latest = this.latestHeight()
+    const stored = plain(this.records.get(buf(utf8(BASE_RECORD))))
+    const base = stored === undefined ? 1 : storedHeight(stored, 'base height')
+    if (!Number.isSafeInteger(below) || below > latest) {
+      throw new GovchainError('INVALID_ARGUMENT', `prune below ${below}: the latest height is ${latest}`)
+    }
+    if (below <= base) return
+    // Read first (a read transaction), then delete in one write transaction.
+    const doomed: Buffer[] = []
+    for (const key of this.nodes.getKeys({ start: buf(heightKey(0)), end: buf(heightKey(below)) })) {
+      const k = key as Buffer
+      const version = storedHeight(k.subarray(0, 8), 'node version')
+      if (!keepNode(plain(k.subarray(8))!, version)) doomed.push(Buffer.from(k))
+    }
+    this.writeSync(() => {
+      for (let h = base; h < below; h++) {
+        const k = buf(heightKey(h))
+        this.blocks.remove(k)
+        this.certificates.remove(k)
+        this.results.remove(k)
+      }
+      for (const k of doomed) this.nodes.remove(k)
+      this.records.put(buf(utf8(BASE_RECORD)), buf(heightKey(below)))
+    })
+    for (let h = base; h < below; h++) this.recentHeaders.delete(h)
+    // Cached by hash: a dropped node must not be served from memory either.
+    for (const k of doomed) this.nodeCache?.delete(hexOf(k.subarray(8)))
   }
 
   async close(): Promise<void> {

@@ -12,9 +12,18 @@ import {
   TxResults,
   toHex,
 } from '@govchain/core'
-import { checkRecordName, checkRecordValue, decodeStored, MetaRecord, TxIndexRecord, txIndexHead } from './encoding.ts'
+import {
+  checkRecordName,
+  checkRecordValue,
+  decodeStored,
+  heightKey,
+  MetaRecord,
+  TxIndexRecord,
+  txIndexHead,
+} from './encoding.ts'
 import { planCommit } from './plan.ts'
 import {
+  BASE_RECORD,
   type ChainMeta,
   type ChainStore,
   type CommitBlockInput,
@@ -180,6 +189,24 @@ export class MemoryChainStore implements ChainStore {
       else this.index.set(toHex(k), { key: k.slice(), value: v.slice() })
     }
     this.metaBytes = plan.metaBytes
+  }
+
+  /** Blocks only: this engine keys state-tree nodes by hash alone, so it keeps them all. */
+  prune(below: number, _keepNode: (hash: Uint8Array, version: number) => boolean): void {
+    this.open()
+    const latest = this.latestHeight()
+    if (!Number.isSafeInteger(below) || below > latest) {
+      throw new GovchainError('INVALID_ARGUMENT', `prune below ${below}: the latest height is ${latest}`)
+    }
+    const stored = this.getRecord(BASE_RECORD)
+    const base = stored === undefined ? 1 : Number(new DataView(stored.buffer, stored.byteOffset, 8).getBigUint64(0))
+    if (below <= base) return
+    for (let h = base; h < below; h++) {
+      this.blocks.delete(h)
+      this.certificates.delete(h)
+      this.results.delete(h)
+    }
+    this.putRecordSync(BASE_RECORD, heightKey(below))
   }
 
   async close(): Promise<void> {

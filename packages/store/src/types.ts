@@ -93,6 +93,12 @@ export interface PendingTx {
   bytes: Uint8Array
 }
 
+/**
+ * The record holding the lowest height whose block the store holds (u64 big-endian), written by
+ * a snapshot import or by pruning; absent = 1.
+ */
+export const BASE_RECORD = 'chain/base'
+
 /** Bound on one journal read (the mempool's own bound is lower). */
 export const PENDING_SCAN_MAX = 100_000
 
@@ -147,5 +153,13 @@ export interface ChainStore extends NodeStore {
   scanPending(limit: number): PendingTx[]
   /** Atomic and durable on return; throws STORE_CONFLICT if it does not extend the chain. */
   commitBlock(input: CommitBlockInput): void
+  /**
+   * Pruning (docs/adr/0033-pruning-and-archive.md): drops the blocks, certificates and results of
+   * heights below `below`, and the state-tree nodes of versions below it for which `keepNode` is
+   * false (the pruner keeps those reachable from the state at `below`), and records `below` as
+   * the base height (BASE_RECORD). One atomic, durable transaction; the latest state and every
+   * height from `below` on are untouched. An engine that keys nodes by hash alone keeps them.
+   */
+  prune(below: number, keepNode: (hash: Uint8Array, version: number) => boolean): void
   close(): Promise<void>
 }

@@ -2,8 +2,10 @@
  * `govchain snapshot export|import`: a node's state at one height to one file and into a fresh
  * home (packages/node/src/snapshot.ts; docs/adr/0029-state-snapshots.md; docs/operations.md).
  */
+
+import { GovchainError, toHex } from '@govchain/core'
 import { defaultModules } from '@govchain/distribution'
-import { exportSnapshot, importSnapshot, type SnapshotProgress } from '@govchain/node'
+import { exportSnapshot, importSnapshot, readArchive, type SnapshotProgress } from '@govchain/node'
 import type { Command } from 'commander'
 
 function progressPrinter(out: (line: string) => void): (p: SnapshotProgress) => void {
@@ -82,5 +84,38 @@ export function registerSnapshotCommands(program: Command, out: (line: string) =
         `imported ${m.chainId} at height ${m.height} (block ${m.blockHash}, state root ${m.stateRoot}) into ` +
           `${o.home} (${seconds(started)}); start the node to sync on from height ${m.height + 1}`,
       )
+    })
+}
+
+export function registerArchiveCommands(program: Command, out: (line: string) => void): void {
+  const archive = program
+    .command('archive')
+    .description('blocks a pruning node archived before dropping them (HOME/archive/blocks-<from>-<to>.bin)')
+  archive
+    .command('read')
+    .description(
+      'read an archive file back: checks its digest and every block hash, then prints each block (height, hash, ' +
+        'time, proposer, state root, transaction hashes and result codes) as one JSON line',
+    )
+    .requiredOption('--file <file>', 'the archive file')
+    .option('--height <n>', 'only this height', heightArg)
+    .action((o: { file: string; height?: number }) => {
+      const { manifest, blocks } = readArchive(o.file)
+      const chosen = o.height === undefined ? blocks : blocks.filter((b) => b.height === o.height)
+      if (chosen.length === 0) {
+        throw new GovchainError('BLOCK_NOT_FOUND', `${o.file} holds heights ${manifest.from}..${manifest.to}`)
+      }
+      for (const b of chosen) {
+        out(
+          JSON.stringify({
+            height: b.height,
+            hash: b.hash,
+            timeMs: b.block.header.timeMs,
+            proposer: b.block.header.proposer,
+            stateRoot: toHex(b.block.header.stateRoot),
+            txs: b.results.map((r) => ({ hash: toHex(r.txHash), code: r.code })),
+          }),
+        )
+      }
     })
 }

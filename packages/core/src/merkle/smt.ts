@@ -499,6 +499,25 @@ export class SparseMerkleTree {
   }
 
   /**
+   * Every node of the state with `root` as [hash, version] (the version its parent records; the
+   * root's from the store): what a pruner keeps of the versions it drops.
+   */
+  *nodes(root: Uint8Array): Generator<[hash: Uint8Array, version: number]> {
+    checkRoot(root)
+    const stack: { h: Uint8Array; depth: number; v: number }[] = [{ h: root, depth: 0, v: this.rootVersion(root) }]
+    while (stack.length > 0) {
+      const { h, depth, v } = stack.pop()!
+      if (isEmpty(h)) continue
+      if (depth > SMT_DEPTH_MAX) corrupt(h, 'path deeper than 256 levels')
+      yield [copyOf(h), v]
+      const node = this.load(h, v)
+      if (node.kind === TAG_INNER) {
+        stack.push({ h: node.right, depth: depth + 1, v: node.rv }, { h: node.left, depth: depth + 1, v: node.lv })
+      }
+    }
+  }
+
+  /**
    * Applies a batch (value undefined = delete; the last change to a key wins). Returns the new
    * root and the new nodes (hex hash -> encoded node) for the caller to persist atomically with
    * its block. Pure: reads the store, never writes it. The whole batch is validated before any
