@@ -1,5 +1,5 @@
 /**
- * The explorer's index and routes over the recorded chain (33 blocks, 212 transactions of every
+ * The explorer's index and routes over the recorded chain (over 200 transactions of every
  * module): GET /v1/txs pages newest first by cursor across many pages and per block in block
  * order, GET /v1/stats counts per module, GET /v1/blocks/by-hash finds a block or answers 404,
  * and the index entries are the same on every replay (deterministic, written with the block).
@@ -56,7 +56,8 @@ describe('explorer: transactions by cursor, per block, statistics, block by hash
         b.txs.map((t, index) => ({ hash: t.txHash, height: bi + 1, index, module: t.module, method: t.method })),
       )
       .reverse()
-    assert.equal(newestFirst.length, 212, 'the recording holds 212 transactions')
+    // The recording grows as applications extend it; it holds well over a few pages of any size.
+    assert.ok(newestFirst.length > 200, `the recording holds ${newestFirst.length} transactions`)
   })
 
   async function walk(base: string, limit: number) {
@@ -79,7 +80,7 @@ describe('explorer: transactions by cursor, per block, statistics, block by hash
   it('pages through every committed transaction, newest first, whatever the page size', async () => {
     for (const limit of [1, 7, 20, 100]) {
       const { items, pages } = await walk('/v1/txs', limit)
-      assert.equal(pages, Math.ceil(212 / limit), `limit ${limit}`)
+      assert.equal(pages, Math.ceil(newestFirst.length / limit), `limit ${limit}`)
       assert.deepEqual(
         items.map((t) => ({ hash: t.hash, height: t.height, index: t.index, module: t.module, method: t.method })),
         newestFirst,
@@ -134,7 +135,7 @@ describe('explorer: transactions by cursor, per block, statistics, block by hash
     const s = await get('/v1/stats')
     assert.equal(s.height, r.blocks.length)
     assert.equal(s.fromHeight, 1)
-    assert.equal(s.txs, 212)
+    assert.equal(s.txs, newestFirst.length)
     const txs = r.blocks.flatMap((b) => b.txs)
     assert.equal(s.failed, txs.filter((t) => t.code !== 'OK').length)
     const perModule = new Map<string, number>()
@@ -146,10 +147,10 @@ describe('explorer: transactions by cursor, per block, statistics, block by hash
     const spanMs = r.blocks.at(-1)!.timeMs - r.blocks[0]!.timeMs
     assert.deepEqual(s.recent, {
       blocks: r.blocks.length,
-      txs: 212,
+      txs: newestFirst.length,
       spanMs,
       avgBlockTimeMs: Math.round(spanMs / (r.blocks.length - 1)),
-      txPerSecond: Math.round((212 * 1000 * 100) / spanMs) / 100,
+      txPerSecond: Math.round((newestFirst.length * 1000 * 100) / spanMs) / 100,
     })
   })
 
