@@ -43,6 +43,8 @@ import { createRequire } from 'node:module'
 import type { AddressInfo } from 'node:net'
 import { extname, join, normalize, resolve, sep } from 'node:path'
 import { fileURLToPath } from 'node:url'
+import { promisify } from 'node:util'
+import { brotliCompress, gzip, constants as zlibConstants } from 'node:zlib'
 import { guardBrowserRequest, LOOPBACK_HOSTS } from '@govchain/app'
 import {
   codec,
@@ -153,6 +155,32 @@ const MIME: Record<string, string> = {
   '.txt': 'text/plain; charset=utf-8',
   '.map': 'application/json; charset=utf-8',
 }
+/** Types worth compressing (text); images and fonts are compressed already. */
+const COMPRESSIBLE = /^(text\/|application\/json|image\/svg\+xml)/
+/** Smaller bodies go as they are: the encoding's framing would eat the saving. */
+const COMPRESS_BYTES_MIN = 1024
+const brotli = promisify(brotliCompress)
+const gzipAsync = promisify(gzip)
+
+/**
+ * The encoding to answer with for an Accept-Encoding header (RFC 9110 §12.5.3): brotli
+ * (RFC 7932) before gzip (RFC 1952), each unless refused with q=0; undefined: identity.
+ */
+function pickEncoding(accept: string | undefined): 'br' | 'gzip' | undefined {
+  if (accept === undefined) return undefined
+  const q = new Map<string, number>()
+  for (const part of accept.toLowerCase().split(',')) {
+    const [name, ...params] = part.trim().split(';')
+    const qp = params.map((x) => x.trim()).find((x) => x.startsWith('q='))
+    const v = qp === undefined ? 1 : Number(qp.slice(2))
+    if (name !== undefined && name !== '') q.set(name, Number.isFinite(v) ? v : 0)
+  }
+  const ok = (n: string) => (q.get(n) ?? q.get('*') ?? 0) > 0
+  if (ok('br')) return 'br'
+  if (ok('gzip')) return 'gzip'
+  return undefined
+}
+
 /** Mailbox limits: the demo mailbox is bounded like everything else. */
 const MAILBOX_ENTRIES_MAX = 10_000
 const MAILBOX_BODY_BYTES_MAX = 256 * 1024
@@ -589,19 +617,58 @@ export async function servePortal(options: ServePortalOptions): Promise<PortalSe
     }
     let file = join(distDir, rel)
     if (!file.startsWith(distDir + sep) && file !== distDir) return json(res, 404, { code: 'NOT_FOUND' })
+    // Dot folders of the build (Vite's .vite/manifest.json) are for the build's tools, not the page.
+    if (rel.split(/[/\\]/).some((part) => part.startsWith('.'))) return json(res, 404, { code: 'NOT_FOUND' })
     const isFile = existsSync(file) && statSync(file).isFile()
     if (!isFile) {
       // SPA fallback: unknown paths without an extension are pages of the app.
       if (extname(rel) !== '') return json(res, 404, { code: 'NOT_FOUND', message: url.pathname })
       file = join(distDir, 'index.html')
     }
-    const body = readFileSync(file)
     const type = MIME[extname(file)] ?? 'application/octet-stream'
+    // Hashed build assets never change under their name; the page and the rest revalidate.
     const cache = rel.startsWith('assets/') ? 'public, max-age=31536000, immutable' : 'no-cache'
+    const compressible = COMPRESSIBLE.test(type)
+    const encoding = compressible ? pickEncoding(req.headers['accept-encoding'] as string | undefined) : undefined
+    const { body, encoded } = await staticBody(file, encoding)
     send(res, 200, type, req.method === 'HEAD' ? Buffer.alloc(0) : body, {
       'cache-control': cache,
+      ...(compressible ? { vary: 'Accept-Encoding' } : {}),
+      ...(encoded === undefined ? {} : { 'content-encoding': encoded }),
       ...(type.startsWith('text/html') ? { 'content-security-policy': csp } : {}),
     })
+  }
+
+  /**
+   * A static file's body in `encoding`: the build's precompressed sibling (FILE.br / FILE.gz,
+   * written by the portal's Vite build) when it is there, else compressed here once and kept
+   * (keyed by path, size and modification time, so a rebuild is picked up).
+   */
+  const compressed = new Map<string, Promise<Buffer>>()
+  const staticBody = async (
+    file: string,
+    encoding: 'br' | 'gzip' | undefined,
+  ): Promise<{ body: Buffer; encoded: 'br' | 'gzip' | undefined }> => {
+    const raw = readFileSync(file)
+    if (encoding === undefined || raw.length < COMPRESS_BYTES_MIN) return { body: raw, encoded: undefined }
+    const st = statSync(file)
+    const sibling = `${file}.${encoding === 'br' ? 'br' : 'gz'}`
+    if (existsSync(sibling) && statSync(sibling).mtimeMs >= st.mtimeMs) {
+      return { body: readFileSync(sibling), encoded: encoding }
+    }
+    const key = `${file}\0${encoding}\0${st.size}\0${st.mtimeMs}`
+    let p = compressed.get(key)
+    if (p === undefined) {
+      p =
+        encoding === 'br'
+          ? brotli(raw, {
+              params: { [zlibConstants.BROTLI_PARAM_QUALITY]: 9, [zlibConstants.BROTLI_PARAM_SIZE_HINT]: raw.length },
+            })
+          : gzipAsync(raw, { level: 9 })
+      compressed.set(key, p)
+      p.catch(() => compressed.delete(key))
+    }
+    return { body: await p, encoded: encoding }
   }
 
   const host = options.host ?? '127.0.0.1'

@@ -54,6 +54,9 @@ function reachable(file: string, seen = new Set<string>()): Set<string> {
     if (/^\s*type\b/.test(m[2] ?? '')) continue
     reachable(join(dirname(file), m[3] as string), seen)
   }
+  // a page loaded lazily (React.lazy, import('./page.tsx')) is loaded all the same
+  for (const m of text.matchAll(/\bimport\(\s*['"](\.[^'"]+)['"]\s*\)/g))
+    reachable(join(dirname(file), m[1] as string), seen)
   return seen
 }
 

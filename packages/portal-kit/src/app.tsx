@@ -69,8 +69,18 @@ export interface App {
   reloadKey: number
   /** Light client over the trusted (genesis) validator set; undefined if the server sent none. */
   lightClient: LightClient | undefined
-  /** Signs with the identity's key, submits and waits for the result; throws on failure. */
+  /**
+   * Signs with the identity's key, submits and waits for the result; throws on failure. While it
+   * waits the shell says so ("正在上链…"); a committed transaction raises a toast and `committed`.
+   */
   submit(build: (signer: Signer) => BuiltTx): Promise<TxResult>
+  /** Transactions this page has submitted and not yet seen in a block. */
+  pending: number
+  /** Counts the transactions this page saw committed: useLoad reloads when it moves. */
+  committed: number
+  /** Short confirmations shown by the shell (a toast each), newest last. */
+  toasts: readonly Toast[]
+  dismissToast(id: number): void
   navigate(path: string): void
   path: string
   orgName(id: string): string
@@ -108,6 +118,15 @@ export function withMessages<M extends Messages>(
     tMaybe: tr.tMaybe,
   }
 }
+
+/** A confirmation the shell shows for a while (role=status), e.g. a committed transaction. */
+export interface Toast {
+  id: number
+  text: string
+}
+
+/** How long a toast stays up. */
+const TOAST_MS = 6_000
 
 /** A failed transaction: its code is the module's error code. */
 export class TxFailed extends Error {
@@ -171,6 +190,18 @@ export function AppProvider({ config, children }: { config: PortalConfig; childr
     routeNodesThrough(urls, client.transport)
     return { client, clients }
   }, [config])
+  const [pending, setPending] = useState(0)
+  const [committed, setCommitted] = useState(0)
+  const [toasts, setToasts] = useState<Toast[]>([])
+  const dismissToast = useCallback((id: number) => setToasts((ts) => ts.filter((x) => x.id !== id)), [])
+  const addToast = useCallback(
+    (text: string) => {
+      const id = Date.now() + Math.random()
+      setToasts((ts) => [...ts.slice(-2), { id, text }])
+      setTimeout(() => dismissToast(id), TOAST_MS)
+    },
+    [dismissToast],
+  )
   const retry = useCallback(async () => {
     try {
       await client.transport.rankByHealth()
@@ -206,10 +237,17 @@ export function AppProvider({ config, children }: { config: PortalConfig; childr
         build({ suite, chainId: config.chainId, privateKey, validUntilHeight: status.height + TX_VALIDITY_BLOCKS })
       const tx =
         demoKey !== undefined ? withKey(fromHex(demoKey)) : await buildWithBrowserKey(browserSigner!, suite, withKey)
-      await client.submitTx(tx.bytes)
-      const result = await client.waitForTx(tx.hashHex, { timeoutMs: TX_WAIT_MS, pollMs: 250 })
-      if (result.status === 'failed') throw new TxFailed(result.code ?? 'FAILED', result)
-      return result
+      setPending((n) => n + 1)
+      try {
+        await client.submitTx(tx.bytes)
+        const result = await client.waitForTx(tx.hashHex, { timeoutMs: TX_WAIT_MS, pollMs: 250 })
+        if (result.status === 'failed') throw new TxFailed(result.code ?? 'FAILED', result)
+        addToast(t('common.txCommitted', { height: result.height ?? '—' }))
+        setCommitted((n) => n + 1)
+        return result
+      } finally {
+        setPending((n) => n - 1)
+      }
     }
     const orgName = (id: string): string => {
       const o = config.organisations.find((x) => x.id === id)
@@ -262,11 +300,33 @@ export function AppProvider({ config, children }: { config: PortalConfig; childr
       reloadKey,
       lightClient,
       submit,
+      pending,
+      committed,
+      toasts,
+      dismissToast,
       navigate,
       path,
       orgName,
     }
-  }, [config, lang, identityId, session, browserSigner, navigate, path, client, clients, failover, retry, reloadKey])
+  }, [
+    config,
+    lang,
+    identityId,
+    session,
+    browserSigner,
+    navigate,
+    path,
+    client,
+    clients,
+    failover,
+    retry,
+    reloadKey,
+    pending,
+    committed,
+    toasts,
+    addToast,
+    dismissToast,
+  ])
 
   return <Ctx.Provider value={app}>{children}</Ctx.Provider>
 }

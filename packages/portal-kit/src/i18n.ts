@@ -23,6 +23,8 @@ const D = {
   'nav.logout': ['退出', 'Log out'],
   'nav.lang': ['English', '中文'],
   'nav.skip': ['跳到主要内容', 'Skip to main content'],
+  'nav.menu': ['菜单', 'Menu'],
+  'nav.main': ['主导航', 'Main navigation'],
   'footer.text': [
     '本平台为 govchain 本地演示网络，数据由各部门验证节点共同记账。',
     'This is a local govchain demo network; the departments’ validator nodes keep the record together.',
@@ -33,6 +35,7 @@ const D = {
   'common.more': ['加载更多', 'Load more'],
   'common.submit': ['提交', 'Submit'],
   'common.cancel': ['取消', 'Cancel'],
+  'common.close': ['关闭', 'Close'],
   'common.search': ['搜索', 'Search'],
   'common.details': ['详情', 'Details'],
   'common.back': ['返回', 'Back'],

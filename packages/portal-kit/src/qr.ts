@@ -1,8 +1,14 @@
 /**
- * QR codes in the browser: draw one (qrcode) and read one from an image or camera frame (jsQR,
- * loaded on first use so pages that never read a QR do not carry it).
+ * QR codes in the browser: draw one (qrcode) and read one from an image or camera frame (jsQR).
+ * Both load on first use, so pages that never draw or read a QR do not carry them (issue 15).
  */
-import QRCode from 'qrcode'
+type QrCodeLib = typeof import('qrcode')
+let qrcodeLoaded: Promise<QrCodeLib> | undefined
+function loadQrCode(): Promise<QrCodeLib> {
+  // qrcode is CommonJS: the bundler's namespace carries it as `default`.
+  qrcodeLoaded ??= import('qrcode').then((m) => ((m as unknown as { default?: QrCodeLib }).default ?? m) as QrCodeLib)
+  return qrcodeLoaded
+}
 
 type JsQr = typeof import('jsqr').default
 let jsQRLoaded: Promise<JsQr> | undefined
@@ -28,7 +34,7 @@ const DECODE_PIXELS_MAX = 2_000_000
 const LEVELS = ['L', 'M', 'Q'] as const
 
 /** Draws the module matrix at 4 px per module and reads it back with jsQR. */
-function readsBack(jsQR: JsQr, text: string, level: (typeof LEVELS)[number]): boolean {
+function readsBack(QRCode: QrCodeLib, jsQR: JsQr, text: string, level: (typeof LEVELS)[number]): boolean {
   const qr = QRCode.create(text, { errorCorrectionLevel: level })
   const n = qr.modules.size
   const scale = 4
@@ -57,8 +63,8 @@ function readsBack(jsQR: JsQr, text: string, level: (typeof LEVELS)[number]): bo
  * version 23), so each code is read back first and drawn at the next level when it fails.
  */
 export async function qrDataUrl(text: string): Promise<string> {
-  const jsQR = await loadJsQr()
-  const level = LEVELS.find((l) => readsBack(jsQR, text, l)) ?? 'L'
+  const [QRCode, jsQR] = await Promise.all([loadQrCode(), loadJsQr()])
+  const level = LEVELS.find((l) => readsBack(QRCode, jsQR, text, l)) ?? 'L'
   return QRCode.toDataURL(text, { errorCorrectionLevel: level, margin: 2, scale: 4 })
 }
 

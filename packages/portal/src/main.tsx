@@ -2,16 +2,22 @@
  * Entry: loads /config.json, then renders the shell and the page for the current path. The
  * chain-level pages are the portal's; the applications' pages come from the composition list.
  */
-import { AppProvider, Link, loadConfig, matchPage, navPages, type Text } from '@govchain/portal-kit'
-import { type ReactNode, StrictMode } from 'react'
+import {
+  AppProvider,
+  Feedback,
+  Link,
+  Loading,
+  loadConfig,
+  matchPage,
+  navPages,
+  type Text,
+  useCardTables,
+} from '@govchain/portal-kit'
+import { lazy, type ReactNode, StrictMode, Suspense, useCallback, useEffect, useState } from 'react'
 import { createRoot } from 'react-dom/client'
 import { APP_PAGES } from './composition.ts'
 import { useApp } from './messages.ts'
-import { BlockPage, TxPage } from './pages/Block.tsx'
-import { ExplorerPage } from './pages/Explorer.tsx'
 import { HomePage } from './pages/Home.tsx'
-import { LoginPage } from './pages/Login.tsx'
-import { OpsPage } from './pages/Ops.tsx'
 import './styles.css'
 
 /** A search path segment as typed (a malformed escape is searched as it stands). */
@@ -22,6 +28,14 @@ function decodeSearch(segment: string): string {
     return segment
   }
 }
+
+// Page weight (issue 15): the home page comes with the entry; every other page is its own chunk,
+// loaded when first visited.
+const ExplorerPage = lazy(() => import('./pages/Explorer.tsx').then((m) => ({ default: m.ExplorerPage })))
+const BlockPage = lazy(() => import('./pages/Block.tsx').then((m) => ({ default: m.BlockPage })))
+const TxPage = lazy(() => import('./pages/Block.tsx').then((m) => ({ default: m.TxPage })))
+const LoginPage = lazy(() => import('./pages/Login.tsx').then((m) => ({ default: m.LoginPage })))
+const OpsPage = lazy(() => import('./pages/Ops.tsx').then((m) => ({ default: m.OpsPage })))
 
 function route(path: string): ReactNode {
   const p = path.replace(/\/+$/, '') || '/'
@@ -57,6 +71,12 @@ function Shell() {
       : []),
   ]
   const active = (to: string) => (to === '/' ? path === '/' : path === to || path.startsWith(`${to}/`))
+  // Phones (issue 15): the navigation folds behind a menu button; choosing a page folds it again.
+  const [menuOpen, setMenuOpen] = useState(false)
+  // biome-ignore lint/correctness/useExhaustiveDependencies: folds on every change of page
+  useEffect(() => setMenuOpen(false), [path])
+  // The root, not main: main is keyed by the retry count and may be replaced.
+  useCardTables(useCallback(() => document.getElementById('root'), []))
   return (
     <>
       <a className="skip" href="#main">
@@ -97,8 +117,20 @@ function Shell() {
             </button>
           </div>
         </div>
-        <nav className="mainnav" aria-label="main">
-          <ul>
+        <nav className={`mainnav${menuOpen ? ' open' : ''}`} aria-label={t('nav.main')}>
+          <button
+            type="button"
+            className="nav-toggle"
+            aria-expanded={menuOpen}
+            aria-controls="mainnav-list"
+            onClick={() => setMenuOpen((o) => !o)}
+            data-testid="nav-toggle"
+          >
+            <span className="burger" aria-hidden="true" />
+            {t('nav.menu')}
+            <span className="nav-current">{nav.find((n) => active(n.to))?.label}</span>
+          </button>
+          <ul id="mainnav-list">
             {nav.map((n) => (
               <li key={n.to}>
                 <Link
@@ -127,8 +159,9 @@ function Shell() {
           </button>
         </div>
       )}
+      <Feedback />
       <main id="main" tabIndex={-1} key={app.reloadKey}>
-        {route(path)}
+        <Suspense fallback={<Loading />}>{route(path)}</Suspense>
       </main>
       <footer className="footer">
         <p>{t('footer.text')}</p>

@@ -6,139 +6,14 @@
  *                own browser (sign-in page) and handed over its public key as text or QR; the
  *                private key never leaves that browser.
  */
-import { fromHex, ID_PATTERN, ROLES, type Role } from '@govchain/core'
-import {
-  ActionButton,
-  Card,
-  decodeQrImage,
-  ErrorBox,
-  type Messages,
-  Notice,
-  type PortalPage,
-  withMessages,
-} from '@govchain/portal-kit'
-import { useState } from 'react'
-import { addOfficer } from './client.ts'
+import type { PortalPage } from '@govchain/portal-kit'
+import { lazy } from 'react'
+import { IDENTITY_MESSAGES } from './portal/messages.ts'
 
-export const IDENTITY_MESSAGES = {
-  'identity.enrol.title': ['登记工作人员', 'Enrol an officer'],
-  'identity.enrol.lead': [
-    '工作人员在自己的浏览器中生成密钥，并把公钥（文字或二维码）交给本部门管理员；管理员在此把公钥登记到链上。私钥不离开工作人员的浏览器。',
-    'The officer makes a key in their own browser and hands its public key (text or QR) to the department administrator, who registers it on chain here. The private key never leaves the officer’s browser.',
-  ],
-  'identity.enrol.adminOnly': [
-    '登记工作人员需本部门管理员（admin 角色）以自己的密钥登录。',
-    'Enrolling an officer needs a department administrator (admin role) signed in with their own key.',
-  ],
-  'identity.enrol.officerId': ['工作人员编号', 'Officer id'],
-  'identity.enrol.publicKey': ['工作人员公钥（十六进制）', 'Officer public key (hex)'],
-  'identity.enrol.qr': ['或上传公钥二维码图片', 'Or upload a picture of the public key QR'],
-  'identity.enrol.qrNone': ['图片中未识别到二维码', 'No QR code found in the picture'],
-  'identity.enrol.roles': ['角色', 'Roles'],
-  'identity.enrol.submit': ['签名并登记', 'Sign and register'],
-  'identity.enrol.badKey': ['公钥格式不正确', 'The public key is malformed'],
-  'identity.enrol.badId': [
-    '编号只可含小写字母、数字、-、_',
-    'The id may hold lower-case letters, digits, - and _ only',
-  ],
-  'identity.enrol.done': ['已登记：{officer}（交易 {tx}）', 'Registered: {officer} (transaction {tx})'],
-} satisfies Messages
+export { IDENTITY_MESSAGES }
 
-const { useApp } = withMessages(IDENTITY_MESSAGES)
-
-function EnrolPage() {
-  const app = useApp()
-  const { t, identity, suite } = app
-  const [officerId, setOfficerId] = useState('')
-  const [publicKey, setPublicKey] = useState('')
-  const [roles, setRoles] = useState<Role[]>(['issuer'])
-  const [error, setError] = useState<unknown>(undefined)
-  const [done, setDone] = useState<string | undefined>(undefined)
-  const isAdmin = identity?.kind === 'officer' && (identity.roles ?? []).includes('admin')
-  const key = publicKey.trim().toLowerCase()
-  const enrol = async () => {
-    setError(undefined)
-    setDone(undefined)
-    if (!ID_PATTERN.test(officerId)) throw new Error(t('identity.enrol.badId'))
-    if (!/^[0-9a-f]+$/.test(key) || key.length !== suite.publicKeyLength * 2)
-      throw new Error(t('identity.enrol.badKey'))
-    const r = await app.submit((s) =>
-      addOfficer({ ...s, orgId: identity!.orgId!, officerId, publicKey: fromHex(key), roles }),
-    )
-    setDone(t('identity.enrol.done', { officer: officerId, tx: r.hash.slice(0, 16) }))
-  }
-  const readQr = async (file: File | undefined) => {
-    if (file === undefined) return
-    const text = await decodeQrImage(file)
-    if (text === undefined) setError(new Error(t('identity.enrol.qrNone')))
-    else setPublicKey(text.trim())
-  }
-  return (
-    <div className="page">
-      <div className="page-head">
-        <h1>{t('identity.enrol.title')}</h1>
-        <p className="lead">{t('identity.enrol.lead')}</p>
-      </div>
-      {!isAdmin ? (
-        <Notice tone="info" testId="enrol-admin-only">
-          {t('identity.enrol.adminOnly')}
-        </Notice>
-      ) : (
-        <Card title={t('identity.enrol.title')}>
-          <label className="field">
-            <span>{t('identity.enrol.officerId')}</span>
-            <input
-              value={officerId}
-              onChange={(e) => setOfficerId(e.target.value.trim())}
-              data-testid="enrol-officer-id"
-            />
-          </label>
-          <label className="field">
-            <span>{t('identity.enrol.publicKey')}</span>
-            <textarea
-              value={publicKey}
-              onChange={(e) => setPublicKey(e.target.value)}
-              rows={3}
-              data-testid="enrol-public-key"
-            />
-          </label>
-          <label className="field">
-            <span>{t('identity.enrol.qr')}</span>
-            <input
-              type="file"
-              accept="image/*"
-              onChange={(e) => void readQr(e.target.files?.[0]).catch(setError)}
-              data-testid="enrol-qr"
-            />
-          </label>
-          <fieldset className="field">
-            <legend>{t('identity.enrol.roles')}</legend>
-            {ROLES.map((r) => (
-              <label key={r} className="check">
-                <input
-                  type="checkbox"
-                  checked={roles.includes(r)}
-                  onChange={(e) => setRoles(e.target.checked ? [...roles, r] : roles.filter((x) => x !== r))}
-                  data-testid={`enrol-role-${r}`}
-                />{' '}
-                {r}
-              </label>
-            ))}
-          </fieldset>
-          <ActionButton kind="primary" onRun={enrol} onError={setError} testId="enrol-submit">
-            {t('identity.enrol.submit')}
-          </ActionButton>
-          <ErrorBox error={error} testId="enrol-error" />
-          {done !== undefined && (
-            <Notice tone="ok" testId="enrol-done">
-              {done}
-            </Notice>
-          )}
-        </Card>
-      )}
-    </div>
-  )
-}
+// Its own chunk (issue 15, page weight): loaded when the page is first visited.
+const EnrolPage = lazy(() => import('./portal/EnrolPage.tsx').then((m) => ({ default: m.EnrolPage })))
 
 export const identityPages: readonly PortalPage[] = [
   {

@@ -4,10 +4,14 @@
  * `@govchain/distribution/portal` and builds its routes, navigation and home page from them.
  */
 import type { PortalPage } from '@govchain/portal-kit'
-import { IssuerPage } from './portal/Issuer.tsx'
+import { lazy } from 'react'
 import { LICENSE_MESSAGES } from './portal/messages.ts'
-import { VerifyPage } from './portal/Verify.tsx'
-import { WalletPage } from './portal/Wallet.tsx'
+
+// Each page is its own chunk (issue 15, page weight): QR drawing, credential checks and PDF
+// printing load with the page that uses them, not with the portal's home page.
+const VerifyPage = lazy(() => import('./portal/Verify.tsx').then((m) => ({ default: m.VerifyPage })))
+const WalletPage = lazy(() => import('./portal/Wallet.tsx').then((m) => ({ default: m.WalletPage })))
+const IssuerPage = lazy(() => import('./portal/Issuer.tsx').then((m) => ({ default: m.IssuerPage })))
 
 export { LICENSE_MESSAGES }
 

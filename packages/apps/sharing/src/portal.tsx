@@ -4,8 +4,11 @@
  * below /sharing. The portal lists it from `@govchain/distribution/portal`.
  */
 import type { PortalPage } from '@govchain/portal-kit'
+import { lazy } from 'react'
 import { SHARING_MESSAGES } from './portal/messages.ts'
-import { SharingPage } from './portal/Sharing.tsx'
+
+// Its own chunk (issue 15, page weight): loaded when the page is first visited.
+const SharingPage = lazy(() => import('./portal/Sharing.tsx').then((m) => ({ default: m.SharingPage })))
 
 export { SHARING_MESSAGES }
 

@@ -27,7 +27,7 @@ export interface BlockRow {
 
 type NodeHealth = { name: string; status?: Status; error?: string }
 
-export function useNodeHealth(): NodeHealth[] {
+function useNodeHealth(): NodeHealth[] {
   const { config, clients } = useApp()
   const [health, setHealth] = useState<NodeHealth[]>(() => config.nodes.map((n) => ({ name: n.name })))
   useEffect(() => {

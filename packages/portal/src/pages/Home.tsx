@@ -1,11 +1,13 @@
 /** Landing page: the services (the applications' pages, then the explorer), and the network at a glance. */
 import { Card, KV, Link, navPages, type Text } from '@govchain/portal-kit'
+import { useEffect, useState } from 'react'
 import { APP_PAGES } from '../composition.ts'
 import { useApp } from '../messages.ts'
-import { useNodeHealth } from './Explorer.tsx'
+
+const HEIGHT_POLL_MS = 2000
 
 export function HomePage() {
-  const { t, lang, config, orgName, identity } = useApp()
+  const { t, lang, config, orgName, identity, client } = useApp()
   const text = (x: Text) => (lang === 'zh' ? x.zh : x.en)
   const services = [
     ...navPages(APP_PAGES, identity).map((p) => ({
@@ -16,8 +18,23 @@ export function HomePage() {
     })),
     { to: '/explorer', title: t('nav.explorer'), desc: t('home.explorer.desc'), icon: '链' },
   ]
-  const health = useNodeHealth()
-  const height = Math.max(0, ...health.map((h) => h.status?.height ?? 0))
+  // The chain's height through the fail-over client: the explorer's per-node view (and the
+  // search code it brings) stays out of the home page's first load (issue 15, page weight).
+  const [height, setHeight] = useState(0)
+  useEffect(() => {
+    let live = true
+    const poll = () =>
+      client.status().then(
+        (s) => live && setHeight((h) => Math.max(h, s.height)),
+        () => {},
+      )
+    void poll()
+    const timer = setInterval(poll, HEIGHT_POLL_MS)
+    return () => {
+      live = false
+      clearInterval(timer)
+    }
+  }, [client])
   return (
     <div className="page">
       <section className="hero">

@@ -655,10 +655,14 @@ interface ShownCheck {
 }
 
 function CheckItem({ c, label }: { c: ShownCheck; label: string }) {
-  const { lang } = useApp()
+  const { lang, t } = useApp()
   return (
     <li data-testid={`check-${c.check}`} data-ok={c.ok}>
-      <span className={`mark ${c.ok ? 'mark-ok' : 'mark-bad'}`} role="img" aria-label={c.ok ? 'ok' : 'failed'}>
+      <span
+        className={`mark ${c.ok ? 'mark-ok' : 'mark-bad'}`}
+        role="img"
+        aria-label={t(c.ok ? 'verify.check.passed' : 'verify.check.failed')}
+      >
         {c.ok ? '✓' : '✗'}
       </span>
       <span>

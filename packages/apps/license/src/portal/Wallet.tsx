@@ -289,7 +289,11 @@ function ShortQr({ licenseId }: { licenseId: string }) {
       <ErrorBox error={error} />
       <div className="qr-row">
         <div className="qr">
-          {img !== undefined ? <img src={img} alt="licence short QR" data-testid="qr-short-image" /> : <Loading />}
+          {img !== undefined ? (
+            <img src={img} alt={t('wallet.qrShortAlt')} data-testid="qr-short-image" />
+          ) : (
+            <Loading />
+          )}
         </div>
         <div className="qr-text">
           <p aria-live="polite" data-testid="qr-countdown" data-seconds={shown}>
@@ -385,7 +389,7 @@ function QrPanel({
       <div className="qr-row">
         <div className="qr">
           {img !== undefined ? (
-            <img src={img} alt="licence QR" data-testid="qr-image" />
+            <img src={img} alt={t('wallet.qrLongAlt')} data-testid="qr-image" />
           ) : qrError !== undefined ? (
             <ErrorBox error={qrError} />
           ) : (

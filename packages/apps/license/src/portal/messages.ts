@@ -158,6 +158,13 @@ export const LICENSE_MESSAGES = {
     'A short code proves the holder has the licence now; it carries no fields: ask for the full credential QR to check them.',
   ],
   'wallet.qrShort': ['亮证码（推荐）', 'Short code (recommended)'],
+  'wallet.qrShortAlt': ['亮证二维码：扫码在线核验本证照', 'Short QR code: scan to verify this licence online'],
+  'wallet.qrLongAlt': [
+    '完整凭证二维码：扫码可离线核验本证照',
+    'Full credential QR code: scan to verify this licence offline',
+  ],
+  'verify.check.passed': ['通过', 'passed'],
+  'verify.check.failed': ['未通过', 'failed'],
   'wallet.qrLong': ['完整凭证二维码（可离线核验）', 'Full credential QR (verifies offline)'],
   'wallet.qrCountdown': ['{s} 秒后自动刷新，截图无效', 'Refreshes in {s} s; a screenshot will not work'],
   'wallet.qrRefresh': ['立即刷新', 'Refresh now'],

@@ -17,6 +17,7 @@ import {
   isMissingRoute,
   Link,
   Loading,
+  Modal,
   Notice,
   type ProofMaterial,
   randomHex,
@@ -185,8 +186,8 @@ function RequestForm({
   const [error, setError] = useState<unknown>()
   const toggle = (name: string) => setFields((fs) => (fs.includes(name) ? fs.filter((f) => f !== name) : [...fs, name]))
   return (
-    <div className="modal-back" role="dialog" aria-modal="true" aria-labelledby="request-title">
-      <div className="modal" data-testid="request-form">
+    <Modal labelledBy="request-title" onClose={onClose} testId="request-form">
+      <div>
         <h2 id="request-title">
           {t('sharing.request')}：{resource.title}
         </h2>
@@ -270,7 +271,7 @@ function RequestForm({
           </button>
         </div>
       </div>
-    </div>
+    </Modal>
   )
 }
 
@@ -508,9 +509,9 @@ function FetchPanel({ r, onClose, onDone }: { r: SharingRequest; onClose: () => 
   const [result, setResult] = useState<{ rows: Record<string, unknown>[]; receiptId: string; txHash: string }>()
   const gateway = identity?.orgId === undefined ? undefined : config.gateways[identity.orgId]
   return (
-    <div className="modal-back" role="dialog" aria-modal="true">
-      <div className="modal" data-testid="fetch-panel">
-        <h2>
+    <Modal labelledBy="fetch-title" onClose={onClose} testId="fetch-panel">
+      <div>
+        <h2 id="fetch-title">
           {t('sharing.fetch')}：<code>{r.resourceId}</code>
         </h2>
         {gateway === undefined && <Notice tone="warn">{t('common.notAvailable', { what: 'data gateway' })}</Notice>}
@@ -606,7 +607,7 @@ function FetchPanel({ r, onClose, onDone }: { r: SharingRequest; onClose: () => 
           </div>
         )}
       </div>
-    </div>
+    </Modal>
   )
 }
 
