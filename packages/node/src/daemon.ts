@@ -657,7 +657,11 @@ export class GovchainNode implements NodeApiBackend {
   }
 
   private explorer(): ExplorerIndex {
-    this.explorerIndex ??= new ExplorerIndex(this.store, (b) => txHashOf(this.suite, b))
+    this.explorerIndex ??= new ExplorerIndex(
+      this.store,
+      (b) => txHashOf(this.suite, b),
+      () => baseHeight(this.store),
+    )
     return this.explorerIndex
   }
 

@@ -148,10 +148,24 @@ function parseCursor(cursor: string): { height: number; index: number } {
 }
 
 export class ExplorerIndex {
+  /**
+   * `base`: the lowest height whose block this node holds (above 1 on a pruned node or one
+   * started from a snapshot). Listings never skip what lies below it: a page that reaches it
+   * ends with a cursor there, and a page asked for below it answers PRUNED.
+   */
   constructor(
     private readonly store: ExplorerStore,
     private readonly txHash: (txBytes: Uint8Array) => Uint8Array,
+    private readonly base: () => number = () => 1,
   ) {}
+
+  private pruned(height: number): GovchainError {
+    const base = this.base()
+    return new GovchainError('PRUNED', `this node holds blocks from height ${base}; ask another node for ${height}`, {
+      height,
+      base,
+    })
+  }
 
   private txsOf(height: number, from: number, to: number, step: 1 | -1): ExplorerTx[] {
     const block = this.store.getBlock(height)
@@ -184,6 +198,7 @@ export class ExplorerIndex {
       throw new GovchainError('INVALID_ARGUMENT', `limit must be 1-${TX_PAGE_MAX}`)
     const at = q.cursor === undefined ? undefined : parseCursor(q.cursor)
     if (q.height !== undefined) {
+      if (q.height < this.base()) throw this.pruned(q.height)
       const block = this.store.getBlock(q.height)
       if (block === undefined) throw new GovchainError('BLOCK_NOT_FOUND', `no block at height ${q.height}`)
       if (at !== undefined && at.height !== q.height)
@@ -194,6 +209,7 @@ export class ExplorerIndex {
       return { items, next: to < block.txs.length ? `${q.height}.${to}` : null }
     }
     const items: ExplorerTx[] = []
+    if (at !== undefined && at.height < this.base()) throw this.pruned(at.height)
     let after = at === undefined ? undefined : blockKey(at.height + 1)
     let first = true
     // Every entry is a non-empty block, so at most limit + 1 entries are read for one page.
@@ -205,6 +221,11 @@ export class ExplorerIndex {
         const count = new DataView(e.value.buffer, e.value.byteOffset, 4).getUint32(0)
         const top = first && at !== undefined && at.height === height ? Math.min(at.index, count - 1) : count - 1
         first = false
+        // Below the base the blocks are gone: end the page there; the next one answers PRUNED.
+        if (height < this.base()) {
+          if (items.length === 0) throw this.pruned(height)
+          return { items, next: `${height}.${top}` }
+        }
         const want = limit - items.length
         if (want === 0) return { items, next: `${height}.${top}` }
         const stop = Math.max(-1, top - want)

@@ -6,7 +6,7 @@
  * the very blocks the others hold.
  */
 import assert from 'node:assert/strict'
-import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
+import { mkdtempSync, readdirSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { after, describe, test } from 'node:test'
@@ -112,6 +112,27 @@ describe('a pruning validator among others', () => {
       assert.throws(() => pruned.block(1), { code: 'PRUNED' })
       assert.throws(() => pruned.block(base - 1), { code: 'PRUNED' })
       assert.equal(pruned.store.getBlock(base - 1), undefined)
+      // The explorer's transaction list stops at the base with a cursor, which then answers PRUNED.
+      assert.throws(() => pruned.txList({ limit: 5, height: base - 1 }), { code: 'PRUNED' })
+      const seen: number[] = []
+      let cursor: string | undefined
+      let refused: unknown
+      for (let pages = 0; pages < 1000 && refused === undefined; pages++) {
+        try {
+          const page = pruned.txList({ limit: 3, ...(cursor === undefined ? {} : { cursor }) })
+          seen.push(...page.items.map((t) => t.height))
+          if (page.next === null) break
+          cursor = page.next
+        } catch (e) {
+          refused = e
+        }
+      }
+      assert.equal(
+        (refused as { code?: string } | undefined)?.code,
+        'PRUNED',
+        'the listing ends in PRUNED, not silently',
+      )
+      assert.ok(seen.length > 0 && seen.every((h) => h >= base), `listed heights from ${Math.min(...seen)}`)
       const tree = (s: ChainStore) => new SparseMerkleTree({ hash: (d) => suite.hash(d), store: s })
       for (let h = base; h <= latest; h++) {
         assert.equal(
