@@ -199,19 +199,14 @@ function readTimestampAuthorities(state: ReadState): TimestampAuthorityRecord[] 
   return v === undefined ? [] : decode(TimestampAuthorities, v)
 }
 
-/** In force at `height`: registered from or before it, not removed by then. */
-function tsaActiveAt(r: TimestampAuthorityRecord, height: number): boolean {
+/** A governed membership (timestamp authority, observer) is in force at `height`: registered from or before it, not removed by then. */
+function inForceAt(r: { fromHeight: number; removedFromHeight?: number | undefined }, height: number): boolean {
   return r.fromHeight <= height && (r.removedFromHeight === undefined || r.removedFromHeight > height)
 }
 
 function readObservers(state: ReadState): ObserverRecord[] {
   const v = state.get(governanceKeys.observers())
   return v === undefined ? [] : decode(Observers, v)
-}
-
-/** In force at `height`: registered from or before it, not removed by then. */
-function observerActiveAt(r: ObserverRecord, height: number): boolean {
-  return r.fromHeight <= height && (r.removedFromHeight === undefined || r.removedFromHeight > height)
 }
 
 /** A validator record that has (or will have) voting power from `from` on. */
@@ -277,13 +272,13 @@ function makeKeeper(ctx: KeeperContext): GovernanceKeeper {
     },
     timestampAuthoritiesAt: (height) =>
       readTimestampAuthorities(state)
-        .filter((r) => tsaActiveAt(r, height))
+        .filter((r) => inForceAt(r, height))
         .map((r) => ({ id: r.id, certificate: r.certificate })),
     timestampAuthorities: () => readTimestampAuthorities(state),
     organisationRolesAt: (orgId, height) => rolesAt(readOrganisationRoles(state, orgId), height),
     observersAt: (height) =>
       readObservers(state)
-        .filter((r) => observerActiveAt(r, height))
+        .filter((r) => inForceAt(r, height))
         .map((r) => ({ id: r.id, orgId: r.orgId, publicKey: r.publicKey })),
     observers: () => readObservers(state),
     revokedCertificatesAt: (height) =>
@@ -920,7 +915,7 @@ export function renderObserver(r: ObserverRecord, height: number): ObserverInfo 
     fromHeight: r.fromHeight,
     removedFromHeight: r.removedFromHeight ?? null,
     proposalId: r.proposalId,
-    active: observerActiveAt(r, height),
+    active: inForceAt(r, height),
   }
 }
 
@@ -938,7 +933,7 @@ export function renderTimestampAuthority(r: TimestampAuthorityRecord, height: nu
     fromHeight: r.fromHeight,
     removedFromHeight: r.removedFromHeight ?? null,
     proposalId: r.proposalId,
-    active: tsaActiveAt(r, height),
+    active: inForceAt(r, height),
   }
 }
 

@@ -107,6 +107,14 @@ export type ProposalAnswer = Static<typeof ProposalAnswer>
 export const GovernanceValidatorsAnswer = Type.Object({ height: Int, validators: Type.Array(ValidatorRecordInfo) })
 export type GovernanceValidatorsAnswer = Static<typeof GovernanceValidatorsAnswer>
 
+/** When a governed membership (timestamp authority, observer) is in force, and whether it is at the answer height. */
+const membership = {
+  fromHeight: Int,
+  removedFromHeight: Nullable(Int),
+  proposalId: Int,
+  active: Type.Boolean({ description: 'in force at the answer height' }),
+}
+
 export const TimestampAuthorityInfo = Type.Object({
   id: Type.String(),
   /** DER X.509, hex. */
@@ -121,10 +129,7 @@ export const TimestampAuthorityInfo = Type.Object({
       key: Type.String({ description: 'ecdsa-p256 | ecdsa-p384 | rsa-<bits>' }),
     }),
   ),
-  fromHeight: Int,
-  removedFromHeight: Nullable(Int),
-  proposalId: Int,
-  active: Type.Boolean({ description: 'in force at the answer height' }),
+  ...membership,
 })
 export type TimestampAuthorityInfo = Static<typeof TimestampAuthorityInfo>
 export const TimestampAuthoritiesAnswer = Type.Object({ height: Int, authorities: Type.Array(TimestampAuthorityInfo) })
@@ -136,10 +141,7 @@ export const ObserverInfo = Type.Object({
   orgId: Type.String(),
   /** The key its node signs the p2p HELLO with (keys/validator.json of its home). */
   publicKey: HexBytes,
-  fromHeight: Int,
-  removedFromHeight: Nullable(Int),
-  proposalId: Int,
-  active: Type.Boolean({ description: 'in force at the answer height' }),
+  ...membership,
 })
 export type ObserverInfo = Static<typeof ObserverInfo>
 export const ObserversAnswer = Type.Object({ height: Int, observers: Type.Array(ObserverInfo) })
