@@ -18,7 +18,7 @@ import { platformKdfs, platformSuites } from '#crypto-platform'
 import { fromHex, toHex, utf8 } from '../bytes.ts'
 import { GovchainError } from '../errors.ts'
 import type { PasswordKdfs } from './kdf.ts'
-import type { SuiteName } from './suite.ts'
+import type { CryptoSuite, SuiteName } from './suite.ts'
 
 export const KEYSTORE_KIND = 'govchain-keystore'
 export const KEYSTORE_VERSION = 1
@@ -117,22 +117,37 @@ export function encryptKeystore(
     publicKey: toHex(publicKey),
     cipherFunction: SUITE_CIPHER[suiteName],
   } as const
-  const key = deriveKey(kdf, normalizePassphrase(passphrase), opts.kdfs ?? platformKdfs)
-  const sealed = suite.seal(key, privateKey, associatedData(header, kdf))
-  key.fill(0)
   return {
     kind: KEYSTORE_KIND,
     version: KEYSTORE_VERSION,
     suite: suiteName,
     publicKey: header.publicKey,
     ...(opts.description === undefined ? {} : { description: opts.description }),
-    crypto: {
-      kdf,
-      cipher: {
-        function: header.cipherFunction,
-        params: { iv: toHex(sealed.subarray(0, IV_BYTES)) },
-        message: toHex(sealed.subarray(IV_BYTES)),
-      },
+    crypto: seal(suite, kdf, header, privateKey, passphrase, opts),
+  }
+}
+
+/**
+ * The `crypto` member of a keystore: `plaintext` sealed (SM4-GCM / AES-256-GCM) under the key
+ * `kdf` derives from the passphrase, the header and KDF parameters bound as associated data.
+ */
+function seal(
+  suite: CryptoSuite,
+  kdf: Pbkdf2Module | ScryptModule,
+  header: Parameters<typeof associatedData>[0] & { cipherFunction: (typeof SUITE_CIPHER)[SuiteName] },
+  plaintext: Uint8Array,
+  passphrase: string,
+  opts: EncryptKeystoreOptions,
+): KeystoreFile['crypto'] {
+  const key = deriveKey(kdf, normalizePassphrase(passphrase), opts.kdfs ?? platformKdfs)
+  const sealed = suite.seal(key, plaintext, associatedData(header, kdf))
+  key.fill(0)
+  return {
+    kdf,
+    cipher: {
+      function: header.cipherFunction,
+      params: { iv: toHex(sealed.subarray(0, IV_BYTES)) },
+      message: toHex(sealed.subarray(IV_BYTES)),
     },
   }
 }
@@ -363,23 +378,13 @@ export function encryptSecret(
   checkPassphrase(passphrase)
   const kdf = newKdf(suiteName, opts)
   const header = secretHeader(suiteName, secret.length)
-  const key = deriveKey(kdf, normalizePassphrase(passphrase), opts.kdfs ?? platformKdfs)
-  const sealed = suite.seal(key, secret, associatedData(header, kdf))
-  key.fill(0)
   return {
     kind: SECRET_KEYSTORE_KIND,
     version: KEYSTORE_VERSION,
     suite: suiteName,
     secretBytes: secret.length,
     ...(opts.description === undefined ? {} : { description: opts.description }),
-    crypto: {
-      kdf,
-      cipher: {
-        function: header.cipherFunction,
-        params: { iv: toHex(sealed.subarray(0, IV_BYTES)) },
-        message: toHex(sealed.subarray(IV_BYTES)),
-      },
-    },
+    crypto: seal(suite, kdf, header, secret, passphrase, opts),
   }
 }
 
