@@ -171,14 +171,8 @@ export function readKeystoreHeader(json: unknown): KeystoreFile {
     bad('publicKey must be the hex of a suite public key')
   }
   if (k.description !== undefined && typeof k.description !== 'string') bad('description must be text')
-  if (typeof k.crypto !== 'object' || k.crypto === null) bad('crypto is missing')
-  checkKdf(k.suite, k.crypto.kdf)
+  checkCryptoMember(k.suite, k.crypto, bad)
   const c = k.crypto.cipher
-  if (typeof c !== 'object' || c === null || c.function !== SUITE_CIPHER[k.suite]) {
-    bad(`cipher must be ${SUITE_CIPHER[k.suite]} for the ${k.suite} suite`)
-  }
-  if (typeof c.params !== 'object' || c.params === null || !isHex(c.params.iv, IV_BYTES))
-    bad('cipher iv must be 12 bytes of hex')
   if (typeof c.message !== 'string' || !isHex(c.message) || c.message.length < 2 * (TAG_BYTES + 1)) {
     bad('cipher message must be the hex of ciphertext and tag')
   }
@@ -203,22 +197,7 @@ export function decryptKeystore(
     publicKey: k.publicKey.toLowerCase(),
     cipherFunction: k.crypto.cipher.function,
   }
-  const key = deriveKey(k.crypto.kdf, normalizePassphrase(passphrase), kdfs)
-  let privateKey: Uint8Array
-  try {
-    privateKey = suite.open(
-      key,
-      fromHex(k.crypto.cipher.params.iv + k.crypto.cipher.message),
-      associatedData(header, k.crypto.kdf),
-    )
-  } catch (e) {
-    if ((e as GovchainError).code === 'CRYPTO_DECRYPT_FAILED') {
-      throw new GovchainError('KEYSTORE_WRONG_PASSPHRASE', 'wrong passphrase: the keystore does not open with it')
-    }
-    throw new GovchainError('KEYSTORE_INVALID', `keystore: ${(e as Error).message}`)
-  } finally {
-    key.fill(0)
-  }
+  const privateKey = unseal(suite, k.crypto, header, passphrase, kdfs, 'keystore')
   let publicKey: Uint8Array
   try {
     publicKey = suite.publicKeyFromPrivate(privateKey)
@@ -229,6 +208,40 @@ export function decryptKeystore(
     throw new GovchainError('KEYSTORE_INVALID', 'keystore: the decrypted key does not match publicKey')
   }
   return { suite: k.suite, publicKey, privateKey }
+}
+
+/** The checks of a `crypto` member both keystore kinds share: KDF, cipher for the suite, iv. */
+function checkCryptoMember(suite: SuiteName, crypto: KeystoreFile['crypto'] | undefined, bad: (why: string) => never) {
+  if (typeof crypto !== 'object' || crypto === null) bad('crypto is missing')
+  checkKdf(suite, crypto.kdf)
+  const c = crypto.cipher
+  if (typeof c !== 'object' || c === null || c.function !== SUITE_CIPHER[suite]) {
+    bad(`cipher must be ${SUITE_CIPHER[suite]} for the ${suite} suite`)
+  }
+  if (typeof c.params !== 'object' || c.params === null || !isHex(c.params.iv, IV_BYTES))
+    bad('cipher iv must be 12 bytes of hex')
+}
+
+/** seal() undone: KEYSTORE_WRONG_PASSPHRASE when authentication fails, KEYSTORE_INVALID otherwise. */
+function unseal(
+  suite: CryptoSuite,
+  crypto: KeystoreFile['crypto'],
+  header: Parameters<typeof associatedData>[0],
+  passphrase: string,
+  kdfs: PasswordKdfs,
+  what: 'keystore' | 'secret keystore',
+): Uint8Array {
+  const key = deriveKey(crypto.kdf, normalizePassphrase(passphrase), kdfs)
+  try {
+    return suite.open(key, fromHex(crypto.cipher.params.iv + crypto.cipher.message), associatedData(header, crypto.kdf))
+  } catch (e) {
+    if ((e as GovchainError).code === 'CRYPTO_DECRYPT_FAILED') {
+      throw new GovchainError('KEYSTORE_WRONG_PASSPHRASE', `wrong passphrase: the ${what} does not open with it`)
+    }
+    throw new GovchainError('KEYSTORE_INVALID', `${what}: ${(e as Error).message}`)
+  } finally {
+    key.fill(0)
+  }
 }
 
 function isHex(s: unknown, bytes?: number): s is string {
@@ -417,33 +430,17 @@ export function decryptSecret(json: unknown, passphrase: string, kdfs: PasswordK
   if (k.suite !== 'gm' && k.suite !== 'intl') bad('suite must be gm or intl')
   if (!isInt(k.secretBytes, SECRET_BYTES.min, SECRET_BYTES.max)) bad('secretBytes out of range')
   if (k.description !== undefined && typeof k.description !== 'string') bad('description must be text')
-  if (typeof k.crypto !== 'object' || k.crypto === null) bad('crypto is missing')
-  checkKdf(k.suite, k.crypto.kdf)
+  checkCryptoMember(k.suite, k.crypto, bad)
   const c = k.crypto.cipher
-  if (typeof c !== 'object' || c === null || c.function !== SUITE_CIPHER[k.suite]) {
-    bad(`cipher must be ${SUITE_CIPHER[k.suite]} for the ${k.suite} suite`)
-  }
-  if (typeof c.params !== 'object' || c.params === null || !isHex(c.params.iv, IV_BYTES))
-    bad('cipher iv must be 12 bytes of hex')
   if (!isHex(c.message) || c.message.length !== 2 * (k.secretBytes + TAG_BYTES)) {
     bad('cipher message must be the hex of ciphertext and tag')
   }
-  const key = deriveKey(k.crypto.kdf, normalizePassphrase(passphrase), kdfs)
-  try {
-    return platformSuites[k.suite].open(
-      key,
-      fromHex(c.params.iv + c.message),
-      associatedData(secretHeader(k.suite, k.secretBytes), k.crypto.kdf),
-    )
-  } catch (e) {
-    if ((e as GovchainError).code === 'CRYPTO_DECRYPT_FAILED') {
-      throw new GovchainError(
-        'KEYSTORE_WRONG_PASSPHRASE',
-        'wrong passphrase: the secret keystore does not open with it',
-      )
-    }
-    throw new GovchainError('KEYSTORE_INVALID', `secret keystore: ${(e as Error).message}`)
-  } finally {
-    key.fill(0)
-  }
+  return unseal(
+    platformSuites[k.suite],
+    k.crypto,
+    secretHeader(k.suite, k.secretBytes),
+    passphrase,
+    kdfs,
+    'secret keystore',
+  )
 }
