@@ -228,6 +228,11 @@ function buildProgram(): Command {
       out(`chain     ${s.chainId} (${s.suite})`)
       out(`node      ${s.node}`)
       out(`height    ${s.height}${s.catchingUp ? ' (catching up)' : ''}`)
+      if (s.syncBlocked) {
+        out(
+          `sync      STOPPED (PRUNED): peers ahead hold blocks only from ${s.syncBlocked.base}; this node needs ${s.syncBlocked.height}. Import a snapshot: govchain snapshot import --help`,
+        )
+      }
       out(`block     ${s.latestBlockHash}`)
       out(`state     ${s.stateRoot}`)
       out(`peers     ${s.peers.map((p) => p.id).join(', ') || '-'}`)

@@ -82,6 +82,11 @@ export interface Status {
   /** The peers the node is connected to. */
   peers: PeerInfo[]
   catchingUp: boolean
+  /**
+   * Block sync cannot go on: every peer ahead holds blocks only from `base` (they pruned), above
+   * the `height` this node needs; it gets further only from a snapshot.
+   */
+  syncBlocked?: { code: 'PRUNED'; height: number; base: number } | null
   /** Consensus round at the current height, when the node reports it. */
   round?: number
   mempool?: { size: number; bytes: number }
@@ -377,6 +382,15 @@ export function createClient(options: ClientOptions): Client {
       validators: validatorInfos(o.validators),
       peers: peerInfos(o.peers),
       catchingUp: o.catchingUp === true,
+      ...(typeof o.syncBlocked === 'object' && o.syncBlocked !== null
+        ? {
+            syncBlocked: {
+              code: 'PRUNED' as const,
+              height: int(o.syncBlocked as Json, 'height'),
+              base: int(o.syncBlocked as Json, 'base'),
+            },
+          }
+        : {}),
       ...(typeof o.round === 'number' ? { round: o.round } : {}),
       ...(typeof o.mempool === 'object' && o.mempool !== null
         ? { mempool: { size: int(o.mempool as Json, 'size'), bytes: int(o.mempool as Json, 'bytes') } }

@@ -48,7 +48,7 @@ import {
   ValidatorSet,
 } from '@govchain/core'
 import { createP2P, type P2P } from '@govchain/p2p'
-import { type ChainStore, LmdbChainStore } from '@govchain/store'
+import { baseHeight, type ChainStore, LmdbChainStore } from '@govchain/store'
 import type {
   BlockView,
   ChainEvent,
@@ -72,7 +72,6 @@ import { ConsensusReactor } from './reactors/consensus.ts'
 import { MempoolReactor } from './reactors/mempool.ts'
 import type { Reactor } from './reactors/reactor.ts'
 import { SigningFence } from './signing-fence.ts'
-import { baseHeight } from './snapshot.ts'
 import { CHANNEL, PRIORITY_CHANNELS } from './wire.ts'
 
 const SUBSCRIBERS_MAX = 1024
@@ -576,6 +575,7 @@ export class GovchainNode implements NodeApiBackend {
     // A liar's claim stops counting once it failed to back it (sync-peers.ts).
     const best = Math.max(committed, this.blockSyncReactor.bestHeight())
     const mp = this.mempool.stats()
+    const blocked = this.blockSyncReactor.blocked()
     return {
       chainId: this.chainId,
       suite: this.suite.name,
@@ -590,6 +590,7 @@ export class GovchainNode implements NodeApiBackend {
       })),
       peers: this.p2p.peers().map((p) => ({ id: p.nodeId, address: `${p.remoteAddress}:${p.remotePort}` })),
       catchingUp: best > committed + 1,
+      ...(blocked === undefined ? {} : { syncBlocked: blocked }),
       round: this.consensusReactor.round,
       mempool: { size: mp.count, bytes: mp.bytes },
     }

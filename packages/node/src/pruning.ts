@@ -28,9 +28,9 @@ import {
   TxResults,
   toHex,
 } from '@govchain/core'
-import type { ChainStore } from '@govchain/store'
+import { baseHeight, type ChainStore } from '@govchain/store'
 import { fsyncPath } from './backup.ts'
-import { baseHeight, SnapshotBlocks } from './snapshot.ts'
+import { SnapshotBlocks } from './snapshot.ts'
 
 export const ARCHIVE_FORMAT = 'govchain-archive/1'
 const MAGIC = new TextEncoder().encode(`${ARCHIVE_FORMAT.toUpperCase()}\n`)

@@ -63,7 +63,7 @@ import {
   ValidatorSet,
   verifyCommitFor,
 } from '@govchain/core'
-import { BASE_RECORD, type ChainStore, heightKey, LmdbChainStore } from '@govchain/store'
+import { BASE_RECORD, baseHeight, type ChainStore, heightKey, LmdbChainStore } from '@govchain/store'
 import { answers, fsyncPath } from './backup.ts'
 import { NodeChain } from './chain.ts'
 import { systemClock } from './clock.ts'
@@ -224,12 +224,6 @@ function lightOf(store: ChainStore, chain: NodeChain, suite: CryptoSuite, genesi
     previous = header.validatorSetHash
   }
   return { changes }
-}
-
-/** The lowest height whose block the store holds (1, or the base of an imported snapshot). */
-export function baseHeight(store: ChainStore): number {
-  const b = store.getRecord(BASE_RECORD)
-  return b === undefined ? 1 : Number(new DataView(b.buffer, b.byteOffset, 8).getBigUint64(0, false))
 }
 
 /** Reads a snapshot of the store at `height` (the latest by default). Reads only. */

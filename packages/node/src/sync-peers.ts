@@ -76,6 +76,11 @@ interface PeerRecord {
   lastSeenMs: number
   /** Tie-break among equals, drawn when the record is made (0 without a random source). */
   rank: number
+  /**
+   * The lowest height the peer said it still holds (a SyncPruned answer), 1 until it says so:
+   * it is not asked for heights below this. Not a fault, so no penalty; a new connection clears it.
+   */
+  base: number
 }
 
 export type SyncChoice = { peer: string } | { retryAtMs: number }
@@ -97,6 +102,7 @@ export class SyncPeers {
     if (r === undefined) return
     r.connected = true
     r.claimed = height
+    r.base = 1
   }
 
   disconnected(peer: string, nowMs: number): void {
@@ -124,7 +130,7 @@ export class SyncPeers {
     let best: { peer: string; r: PeerRecord; penalty: number } | undefined
     let retryAtMs = Number.POSITIVE_INFINITY
     for (const [peer, r] of this.peers) {
-      if (!r.connected || r.claimed <= height) continue
+      if (!r.connected || r.claimed <= height || r.base > height + 1) continue
       if (r.retryAtMs > nowMs) {
         retryAtMs = Math.min(retryAtMs, r.retryAtMs)
         continue
@@ -171,6 +177,30 @@ export class SyncPeers {
     r.failures++
     r.retryAtMs = nowMs + Math.min(this.opts.backoffCapMs, this.opts.backoffBaseMs * 2 ** exp)
     if (kind === 'empty') r.claimed = Math.min(r.claimed, Math.max(height, r.proven))
+  }
+
+  /**
+   * The peer answered that its blocks start at `base` (it pruned, or started from a snapshot).
+   * It keeps its standing, and is not asked for heights below `base` while connected.
+   */
+  pruned(peer: string, base: number): void {
+    const r = this.peers.get(peer)
+    if (r !== undefined) r.base = Math.max(r.base, base)
+  }
+
+  /**
+   * When no connected peer that announces more than `height` still holds height + 1, the lowest
+   * height any of them holds from: the node cannot catch up by block sync, only from a snapshot.
+   * Undefined when some peer may still deliver (or none announces more).
+   */
+  prunedAbove(height: number): number | undefined {
+    let lowest: number | undefined
+    for (const r of this.peers.values()) {
+      if (!r.connected || r.claimed <= height) continue
+      if (r.base <= height + 1) return undefined
+      lowest = Math.min(lowest ?? r.base, r.base)
+    }
+    return lowest
   }
 
   /**
@@ -231,6 +261,7 @@ export class SyncPeers {
       lastAskedMs: Number.NEGATIVE_INFINITY,
       lastSeenMs: nowMs,
       rank: this.random?.int(RANK_RANGE) ?? 0,
+      base: 1,
     }
     this.peers.set(peer, r)
     return r

@@ -17,6 +17,12 @@ export const CHANNEL = {
   status: 4,
   syncRequest: 5,
   syncResponse: 6,
+  /**
+   * "I no longer hold the height you asked for: my blocks start at `base`." The answer of a node
+   * that started from a snapshot or pruned (docs/adr/0033), in place of an empty SyncResponse,
+   * so the asker neither blames it nor asks it again for heights below its base.
+   */
+  syncPruned: 7,
 } as const
 
 /** Consensus must never be dropped for a slow peer; everything else may be re-fetched. */
@@ -33,4 +39,5 @@ export const SyncResponse = vec(
   struct({ block: bytes(LIMITS.blockBytes), certificate: CommitCertificate }),
   SYNC_BLOCKS_MAX,
 )
+export const SyncPruned = struct({ base: u64 })
 export { SignedVote as VoteMessage }

@@ -106,6 +106,11 @@ export class MemoryNetwork {
     for (const other of this.endpoints.keys()) if (other !== nodeId) this.link(nodeId, other)
   }
 
+  /** Connects two nodes (a node that joins later, to chosen peers only). */
+  connect(a: string, b: string): void {
+    this.link(a, b)
+  }
+
   private link(a: string, b: string): void {
     const latencyMs = LATENCY_MS_MIN + this.random.int(LATENCY_MS_SPREAD)
     const ea = this.endpoints.get(a)!

@@ -3,7 +3,8 @@
  * checks, then four validators in one process, one of them on LMDB with `pruning.keepHeights`:
  * it keeps committing the same blocks and state roots as the others, answers PRUNED for the
  * heights it dropped, every state it still holds is whole, and the archive files read back to
- * the very blocks the others hold.
+ * the very blocks the others hold. A node that joins linked only to the pruned one hears where
+ * its blocks start (SyncPruned) and reports that only a snapshot gets it further.
  */
 import assert from 'node:assert/strict'
 import { mkdtempSync, readdirSync, rmSync } from 'node:fs'
@@ -14,12 +15,11 @@ import { blockHash } from '@govchain/app'
 import { getSuite, memorySigner, SparseMerkleTree, toHex } from '@govchain/core'
 import { defaultModules } from '@govchain/distribution'
 import { anchorArgs, docHash, GOV_CHAIN_ID, makeConsortium, makeTx, ORG_IDS } from '@govchain/distribution/testkit'
-import { type ChainStore, LmdbChainStore, MemoryChainStore } from '@govchain/store'
+import { baseHeight, type ChainStore, LmdbChainStore, MemoryChainStore } from '@govchain/store'
 import { ManualClock, SeededRandom } from '../src/clock.ts'
 import { type GovchainNode, startNode } from '../src/daemon.ts'
 import type { NodeHome } from '../src/home.ts'
 import { checkPruningConfig, prunePlan, readArchive } from '../src/pruning.ts'
-import { baseHeight } from '../src/snapshot.ts'
 import { memoryLogger } from '../src/testing/fake-backend.ts'
 import { MemoryNetwork } from './memory-network.ts'
 
@@ -55,38 +55,39 @@ describe('a pruning validator among others', () => {
     const net = new MemoryNetwork(clock, random)
     const ids = ORG_IDS.slice(0, 4)
     const nodes: GovchainNode[] = []
-    for (const [i, id] of ids.entries()) {
+    const start = (id: string, orgId: string, privateKey: Uint8Array, publicKey: Uint8Array, store: ChainStore) => {
       const home: NodeHome = {
         home: dir,
         dataDir: join(dir, 'data'),
         config: {
           nodeId: id,
-          orgId: id,
+          orgId,
           api: { host: '127.0.0.1', port: 0 },
           p2p: { host: '127.0.0.1', port: 0 },
           peers: [],
           logLevel: 'error',
-          ...(i === 0 ? { pruning: { keepHeights: 7 } } : {}),
+          ...(store instanceof LmdbChainStore ? { pruning: { keepHeights: 7 } } : {}),
         },
         genesis,
-        validatorKey: memorySigner(suite, validators[id]!.privateKey),
+        validatorKey: memorySigner(suite, privateKey),
         tls: { certPem: '', keyPem: '' },
         trustedCaPems: [],
       }
+      return startNode({
+        home,
+        modules: defaultModules(),
+        api: false,
+        logger: memoryLogger('error').logger,
+        clock,
+        random,
+        store,
+        p2p: net.transport(id, publicKey),
+      })
+    }
+    for (const [i, id] of ids.entries()) {
       const store: ChainStore =
         i === 0 ? LmdbChainStore.open({ path: join(dir, 'chain.lmdb') }) : new MemoryChainStore()
-      nodes.push(
-        await startNode({
-          home,
-          modules: defaultModules(),
-          api: false,
-          logger: memoryLogger('error').logger,
-          clock,
-          random,
-          store,
-          p2p: net.transport(id, validators[id]!.publicKey),
-        }),
-      )
+      nodes.push(await start(id, id, validators[id]!.privateKey, validators[id]!.publicKey, store))
     }
     net.connectAll()
     const runTo = (height: number) => {
@@ -159,6 +160,23 @@ describe('a pruning validator among others', () => {
         archived.some((b) => b.results.length > 0),
         'transactions and their results archived',
       )
+
+      // Block sync from a pruned peer: a node that joins now, linked to the pruned validator only,
+      // is told where that peer's blocks start (not an empty answer) and says it is stuck; linked
+      // to a full node too, it syncs from there.
+      const key = suite.generateKeyPair()
+      const newcomer = await start('newcomer', ids[1]!, key.privateKey, key.publicKey, new MemoryChainStore())
+      nodes.push(newcomer)
+      net.connect('newcomer', pruned.nodeId)
+      for (let i = 0; i < 200 && newcomer.status().syncBlocked === undefined; i++) clock.advance(50)
+      assert.equal(newcomer.store.latestHeight(), 0)
+      assert.deepEqual(newcomer.status().syncBlocked, { code: 'PRUNED', height: 1, base: baseHeight(pruned.store) })
+      net.connect('newcomer', other.nodeId)
+      const target = other.store.latestHeight()
+      for (let i = 0; i < 2000 && newcomer.store.latestHeight() < target; i++) clock.advance(50)
+      assert.ok(newcomer.store.latestHeight() >= target, `synced to ${newcomer.store.latestHeight()} of ${target}`)
+      assert.equal(newcomer.status().syncBlocked, undefined)
+      assert.equal(toHex(newcomer.store.getHeader(target)!.stateRoot), toHex(other.store.getHeader(target)!.stateRoot))
     } finally {
       await Promise.all(nodes.map((n) => n.stop()))
     }

@@ -34,7 +34,7 @@ import { VerifiedCache } from '../src/mempool/index.ts'
 import { BlockSyncReactor, SYNC_REQUEST_TIMEOUT_MS } from '../src/reactors/block-sync.ts'
 import { SyncPeers } from '../src/sync-peers.ts'
 import { memoryLogger } from '../src/testing/fake-backend.ts'
-import { CHANNEL, ProposalMessage, StatusMessage, SyncRequest, VoteMessage } from '../src/wire.ts'
+import { CHANNEL, ProposalMessage, StatusMessage, SyncPruned, SyncRequest, VoteMessage } from '../src/wire.ts'
 import { MemoryNetwork } from './memory-network.ts'
 
 const suite = getSuite('intl')
@@ -420,6 +420,37 @@ describe('block-sync reactor: peer choice on the injected clock and random sourc
     assert.deepEqual(order(11), first)
     const orders = new Set([11, 12, 13, 14, 15, 16].map((s) => order(s).join(' ')))
     assert.ok(orders.size > 1, `seeds 11-16 gave one order: ${[...orders].join(' | ')}`)
+  })
+
+  test('a peer that answers "pruned" is not blamed; when every peer ahead is pruned, sync says so', () => {
+    const { clock, reactor, asked } = lagging(1)
+    const pruned = (peer: string, base: number) =>
+      reactor.receive(peer, CHANNEL.syncPruned, codec.encode(SyncPruned, { base }))
+    // An answer from a peer that was not asked proves nothing.
+    const other = ['p1', 'p2', 'p3', 'p4', 'p5'].find((p) => p !== asked[0]!.peer)!
+    pruned(other, 5)
+    assert.equal(asked.length, 1)
+    for (let i = 0; i < 5; i++) {
+      assert.equal(reactor.blocked(), undefined)
+      pruned(asked.at(-1)!.peer, 5)
+    }
+    assert.equal(new Set(asked.map((a) => a.peer)).size, 5, 'each answer moved on to another peer')
+    assert.ok(
+      asked.every((a) => a.atMs === asked[0]!.atMs),
+      'at once: no timeout or backoff was waited out',
+    )
+    assert.deepEqual(reactor.blocked(), { code: 'PRUNED', height: 1, base: 5 })
+    // Nobody is asked below a base again, timeouts or not.
+    clock.advance(10 * SYNC_REQUEST_TIMEOUT_MS)
+    assert.equal(asked.length, 5)
+  })
+
+  test('a "pruned" answer at or below the height asked contradicts itself and counts as an empty one', () => {
+    const { reactor, asked } = lagging(1)
+    reactor.receive(asked[0]!.peer, CHANNEL.syncPruned, codec.encode(SyncPruned, { base: 1 }))
+    assert.equal(asked.length, 2, 'the next peer is asked')
+    assert.notEqual(asked[1]!.peer, asked[0]!.peer)
+    assert.equal(reactor.blocked(), undefined)
   })
 
   test('without a random source SyncPeers keeps its node-id tie-break (ADR 0015)', () => {

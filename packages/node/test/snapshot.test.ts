@@ -15,13 +15,12 @@ import { blockHash, genesisValidatorSet } from '@govchain/app'
 import { Block, BlockHeader, codec, getSuite, memorySigner, TxResults, toHex } from '@govchain/core'
 import { defaultModules } from '@govchain/distribution'
 import { anchorArgs, docHash, GOV_CHAIN_ID, makeConsortium, makeTx, ORG_IDS } from '@govchain/distribution/testkit'
-import { type ChainStore, LmdbChainStore, MemoryChainStore } from '@govchain/store'
+import { baseHeight, type ChainStore, LmdbChainStore, MemoryChainStore } from '@govchain/store'
 import { ManualClock, SeededRandom } from '../src/clock.ts'
 import { type GovchainNode, startNode } from '../src/daemon.ts'
 import type { NodeHome } from '../src/home.ts'
 import {
   applySnapshot,
-  baseHeight,
   buildSnapshot,
   readSnapshotManifest,
   SnapshotBlocks,

@@ -86,6 +86,25 @@ describe('SyncPeers', () => {
     assert.deepEqual(s.pick(152, 60_000), { peer: 'p' }, 'no backoff after a delivery')
   })
 
+  test('a pruned peer keeps its standing, is not asked below its base, and blocks sync only when every peer ahead is pruned', () => {
+    const s = new SyncPeers()
+    s.connected('a-pruned', 500, 0)
+    s.connected('b-full', 500, 0)
+    assert.deepEqual(s.pick(10, 0), { peer: 'a-pruned' })
+    s.pruned('a-pruned', 200)
+    assert.equal(s.penaltyOf('a-pruned', 0), 0, 'holding fewer blocks is no fault')
+    assert.deepEqual(s.pick(10, 0), { peer: 'b-full' }, 'asked elsewhere at once, no backoff')
+    assert.equal(s.prunedAbove(10), undefined, 'b-full may still deliver')
+    assert.deepEqual(s.pick(199, 0), { peer: 'a-pruned' }, 'from its base on it is asked again')
+    s.disconnected('b-full', 1)
+    assert.equal(s.pick(10, 1), undefined)
+    assert.equal(s.prunedAbove(10), 200, 'only a snapshot gets past 11 now')
+    assert.equal(s.prunedAbove(199), undefined)
+    // A new connection may be another store (restored, re-synced): its base is asked again.
+    s.connected('a-pruned', 500, 2)
+    assert.deepEqual(s.pick(10, 2), { peer: 'a-pruned' })
+  })
+
   test('penalties decay: a peer that failed once is preferred again after a while', () => {
     const s = new SyncPeers({ penaltyHalfLifeMs: 10_000, backoffBaseMs: 100 })
     s.connected('a', 500, 0)

@@ -24,6 +24,7 @@ import {
 import { planCommit } from './plan.ts'
 import {
   BASE_RECORD,
+  baseHeight,
   type ChainMeta,
   type ChainStore,
   type CommitBlockInput,
@@ -198,8 +199,7 @@ export class MemoryChainStore implements ChainStore {
     if (!Number.isSafeInteger(below) || below > latest) {
       throw new GovchainError('INVALID_ARGUMENT', `prune below ${below}: the latest height is ${latest}`)
     }
-    const stored = this.getRecord(BASE_RECORD)
-    const base = stored === undefined ? 1 : Number(new DataView(stored.buffer, stored.byteOffset, 8).getBigUint64(0))
+    const base = baseHeight(this)
     if (below <= base) return
     for (let h = base; h < below; h++) {
       this.blocks.delete(h)

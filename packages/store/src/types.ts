@@ -99,6 +99,12 @@ export interface PendingTx {
  */
 export const BASE_RECORD = 'chain/base'
 
+/** The lowest height whose block the store holds: 1, or the base a snapshot import or pruning wrote. */
+export function baseHeight(store: Pick<ChainStore, 'getRecord'>): number {
+  const b = store.getRecord(BASE_RECORD)
+  return b === undefined ? 1 : Number(new DataView(b.buffer, b.byteOffset, 8).getBigUint64(0, false))
+}
+
 /** Bound on one journal read (the mempool's own bound is lower). */
 export const PENDING_SCAN_MAX = 100_000
 

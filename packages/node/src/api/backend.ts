@@ -22,6 +22,8 @@ export interface StatusView {
   validators: { id: string; votingPower: number; publicKey: Uint8Array }[]
   peers: { id: string; address?: string }[]
   catchingUp: boolean
+  /** Set when block sync cannot go on: every peer ahead pruned the height this node needs. */
+  syncBlocked?: { code: 'PRUNED'; height: number; base: number }
   round: number
   mempool: { size: number; bytes: number }
 }

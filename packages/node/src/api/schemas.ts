@@ -66,6 +66,20 @@ const StatusSchema = Type.Object({
   validators: Type.Array(ValidatorSchema),
   peers: Type.Array(PeerSchema),
   catchingUp: Type.Boolean(),
+  syncBlocked: Type.Union([
+    Type.Null(),
+    Type.Object(
+      {
+        code: Type.Literal('PRUNED'),
+        height: Type.Integer({ minimum: 1, description: 'the height this node needs next' }),
+        base: Type.Integer({ minimum: 1, description: 'the lowest height any peer ahead still holds' }),
+      },
+      {
+        description:
+          'every peer ahead holds blocks only from `base`: block sync cannot reach `height`; import a snapshot',
+      },
+    ),
+  ]),
   round: Type.Integer({ minimum: 0 }),
   mempool: Type.Object({ size: Type.Integer({ minimum: 0 }), bytes: Type.Integer({ minimum: 0 }) }),
 })

@@ -18,6 +18,7 @@ export function statusJson(s: StatusView) {
     validators: s.validators.map((v) => ({ id: v.id, votingPower: v.votingPower, publicKey: toHex(v.publicKey) })),
     peers: s.peers.map((p) => (p.address === undefined ? { id: p.id } : { id: p.id, address: p.address })),
     catchingUp: s.catchingUp,
+    syncBlocked: s.syncBlocked ?? null,
     round: s.round,
     mempool: { size: s.mempool.size, bytes: s.mempool.bytes },
   }

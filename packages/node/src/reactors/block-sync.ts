@@ -9,11 +9,20 @@
 import { blockHash } from '@govchain/app'
 import { type CommitCertificate, codec, verifyCommitFor } from '@govchain/core'
 import type { P2P, PeerInfo } from '@govchain/p2p'
+import { baseHeight } from '@govchain/store'
 import type { CommittedBlock, NodeChain } from '../chain.ts'
 import type { Clock, RandomSource, TimerHandle } from '../clock.ts'
 import type { Logger } from '../log.ts'
 import { type SyncOutcome, SyncPeers, type SyncPeersOptions } from '../sync-peers.ts'
-import { CHANNEL, StatusMessage, SYNC_BLOCKS_MAX, SYNC_RESPONSE_BYTES_MAX, SyncRequest, SyncResponse } from '../wire.ts'
+import {
+  CHANNEL,
+  StatusMessage,
+  SYNC_BLOCKS_MAX,
+  SYNC_RESPONSE_BYTES_MAX,
+  SyncPruned,
+  SyncRequest,
+  SyncResponse,
+} from '../wire.ts'
 import type { Reactor } from './reactor.ts'
 
 export const SYNC_REQUEST_TIMEOUT_MS = 5000
@@ -37,15 +46,26 @@ export interface BlockSyncReactorParts {
 
 type SyncItem = { block: Uint8Array; certificate: CommitCertificate }
 
+/**
+ * Block sync cannot go on: every peer that is ahead holds blocks only from `base`, above the
+ * `height` we need. Only a snapshot at or above `base - 1` gets this node further (ADR 0029).
+ */
+export interface SyncBlocked {
+  code: 'PRUNED'
+  height: number
+  base: number
+}
+
 export class BlockSyncReactor implements Reactor {
   readonly name = 'blocksync'
-  readonly channels = [CHANNEL.status, CHANNEL.syncRequest, CHANNEL.syncResponse] as const
+  readonly channels = [CHANNEL.status, CHANNEL.syncRequest, CHANNEL.syncResponse, CHANNEL.syncPruned] as const
   /** Announced heights (hints) and scores of the peers sync may ask (sync-peers.ts). */
   private readonly syncPeers: SyncPeers
   private syncInFlight: { peer: string; fromHeight: number; timer: TimerHandle } | undefined
   /** Wakes sync when every peer announcing more is backing off. */
   private syncRetryTimer: TimerHandle | undefined
   private stopped = false
+  private blockedBy: SyncBlocked | undefined
 
   constructor(private readonly parts: BlockSyncReactorParts) {
     this.syncPeers = new SyncPeers(parts.syncPeers, parts.random)
@@ -54,6 +74,11 @@ export class BlockSyncReactor implements Reactor {
   /** The highest height a peer in good standing announced (status().catchingUp). */
   bestHeight(): number {
     return this.syncPeers.bestHeight()
+  }
+
+  /** Why block sync cannot go on, when no peer ahead holds the next height (status().syncBlocked). */
+  blocked(): SyncBlocked | undefined {
+    return this.blockedBy
   }
 
   addPeer(peer: PeerInfo): void {
@@ -80,6 +105,9 @@ export class BlockSyncReactor implements Reactor {
         break
       case CHANNEL.syncResponse:
         this.onSyncResponse(peer, codec.decode(SyncResponse, payload))
+        break
+      case CHANNEL.syncPruned:
+        this.onSyncPruned(peer, codec.decode(SyncPruned, payload).base)
         break
     }
   }
@@ -110,6 +138,7 @@ export class BlockSyncReactor implements Reactor {
     const atLeast = Math.max(this.parts.consensus.height, fromHeight)
     const now = clock.monotonicMs()
     const choice = this.syncPeers.pick(atLeast - 1, now)
+    this.noteBlocked(fromHeight, choice === undefined ? this.syncPeers.prunedAbove(atLeast - 1) : undefined)
     if (choice === undefined) return
     if (!('peer' in choice)) {
       // Every candidate is backing off: look again when the first may be asked.
@@ -133,6 +162,20 @@ export class BlockSyncReactor implements Reactor {
     )
     // Not connected any more (or the queue dropped it): count it and try the next peer.
     if (!sent) this.syncFailed('timeout', 'request not sent')
+  }
+
+  /** Records (and says once) that only a snapshot gets this node past `height`; clears it otherwise. */
+  private noteBlocked(height: number, base: number | undefined): void {
+    if (base === undefined) {
+      this.blockedBy = undefined
+      return
+    }
+    if (this.blockedBy?.height === height && this.blockedBy.base === base) return
+    this.blockedBy = { code: 'PRUNED', height, base }
+    this.parts.logger.error(
+      { height, base },
+      'sync: every peer ahead holds blocks only from a later height; import a snapshot (govchain snapshot import) to go on',
+    )
   }
 
   private endSync(): void {
@@ -160,6 +203,11 @@ export class BlockSyncReactor implements Reactor {
 
   private serveSync(peer: string, req: { fromHeight: number; count: number }): void {
     const store = this.parts.chain.store
+    const base = baseHeight(store)
+    if (req.fromHeight < base) {
+      this.parts.p2p.send(peer, CHANNEL.syncPruned, codec.encode(SyncPruned, { base }))
+      return
+    }
     const out: SyncItem[] = []
     let bytes = 0
     const latest = store.latestHeight()
@@ -172,6 +220,27 @@ export class BlockSyncReactor implements Reactor {
       out.push({ block, certificate })
     }
     this.parts.p2p.send(peer, CHANNEL.syncResponse, codec.encode(SyncResponse, out))
+  }
+
+  /**
+   * The peer we asked holds blocks only from `base`. Above what we asked, that is no fault: it is
+   * not asked below its base again and the next peer is asked at once. At or below it, the answer
+   * contradicts itself (it holds the height, yet would not send it) and counts as an empty one.
+   */
+  private onSyncPruned(peer: string, base: number): void {
+    const req = this.syncInFlight
+    if (req?.peer !== peer) return
+    if (base <= req.fromHeight) {
+      this.syncFailed('empty', `said it holds blocks from ${base}, yet sent none from ${req.fromHeight}`)
+      return
+    }
+    this.endSync()
+    this.syncPeers.pruned(peer, base)
+    this.parts.logger.info(
+      { peer, base, fromHeight: req.fromHeight },
+      'sync: peer holds blocks only from a later height',
+    )
+    this.maybeSync()
   }
 
   private onSyncResponse(peer: string, items: SyncItem[]): void {
