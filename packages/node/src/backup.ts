@@ -424,7 +424,8 @@ export async function restoreHome(opts: RestoreOptions): Promise<RestoreResult> 
     throw invalid(`the archive's genesis.json or config.json is unreadable: ${(e as Error).message}`)
   }
   const exists = existsSync(home) && readdirSync(home).length > 0
-  let old: { height: number; signer: SignedStep | undefined; envPath: string; suite: CryptoSuite } | undefined
+  // The old home's signer state, read once here: it may be ahead of the backup's (pass 2).
+  let oldSigner: SignerState | undefined
   if (exists) {
     const info = readHomeInfo(home)
     const ourHash = toHex(genesisHash(info.genesis))
@@ -449,8 +450,7 @@ export async function restoreHome(opts: RestoreOptions): Promise<RestoreResult> 
       )
     }
     const envPath = LmdbChainStore.pathFor(home)
-    if (existsSync(join(envPath, 'data.mdb')))
-      old = { ...(await readStoreHead(envPath)), envPath, suite: getSuite(info.genesis.suite) }
+    if (existsSync(join(envPath, 'data.mdb'))) oldSigner = await readStoreSigner(envPath, getSuite(info.genesis.suite))
   } else if (opts.newHome !== true) {
     throw new GovchainError(
       'HOME_NOT_FOUND',
@@ -479,13 +479,12 @@ export async function restoreHome(opts: RestoreOptions): Promise<RestoreResult> 
     const envPath = join(temp, 'data', 'chain.lmdb')
     const backupSigner = (await readStoreHead(envPath)).signer
     let signer = backupSigner
-    if (old?.signer !== undefined && (signer === undefined || laterThan(old.signer, signer))) {
-      signer = old.signer
+    if (oldSigner !== undefined && (signer === undefined || laterThan(oldSigner.record, signer))) {
+      signer = oldSigner.record
       // The whole state, the lock payload with the record (a version 1 record converted).
-      const state = (await readStoreSigner(old.envPath, old.suite))!
       const store = LmdbChainStore.open({ path: envPath, nodeCacheSize: 0 })
       try {
-        writeSignerState(store, state)
+        writeSignerState(store, oldSigner)
       } finally {
         await store.close()
       }
