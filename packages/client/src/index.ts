@@ -48,6 +48,7 @@ export {
   bundleProof,
   PROOF_BUNDLE_FORMAT,
   type ProofBundle,
+  type ProvenStateJson,
   parseCsv,
   type RowRenderer,
   toCsv,

@@ -15,6 +15,21 @@ import { LightClient, type ProvenState } from './light-client.ts'
 
 export const PROOF_BUNDLE_FORMAT = 'govchain-proof-bundle/1'
 
+/**
+ * A state answer as a node's API gives it (GET /v1/state/..., or a record's `proof` in a module
+ * answer): blobs in base64, the key in hex; the proof, header and certificate are null unless the
+ * request asked with `prove=true`.
+ */
+export interface ProvenStateJson {
+  module: string
+  key: string
+  value: string | null
+  height: number
+  proof: string | null
+  headerBytes: string | null
+  certificate: string | null
+}
+
 /** One row's proof, as a node's `?prove=true` answers carry it (base64 blobs, hex key). */
 export interface BundleProof {
   module: string
@@ -111,15 +126,7 @@ export function parseCsv(text: string): string[][] {
 }
 
 /** A bundle row from a state answer the node served with `prove=true` (its JSON form). */
-export function bundleProof(p: {
-  module: string
-  key: string
-  value: string | null
-  height: number
-  proof: string | null
-  headerBytes: string | null
-  certificate: string | null
-}): BundleProof {
+export function bundleProof(p: ProvenStateJson): BundleProof {
   if (p.proof === null || p.headerBytes === null || p.certificate === null)
     throw new GovchainError('PROOF_INVALID', 'the answer carries no proof (ask with prove=true)')
   return {

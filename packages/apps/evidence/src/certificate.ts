@@ -13,7 +13,7 @@
  * the recorded one (or, for a batch, that the document's inclusion proof leads to the root).
  * Browser-safe: the portal runs the same checks.
  */
-import { LightClient, type ProvenState } from '@govchain/client'
+import { LightClient, type ProvenState, type ProvenStateJson } from '@govchain/client'
 import {
   type CryptoSuite,
   codec,
@@ -47,15 +47,7 @@ const QR_CHARS_MAX = 4296
 const QR_INFLATED_MAX = 64 * 1024
 
 /** A state answer with its proof, as GET /v1/evidence/:id?prove=true returns it (`state`). */
-export interface ProvenStateJson {
-  module: string
-  key: string
-  value: string | null
-  height: number
-  proof: string | null
-  headerBytes: string | null
-  certificate: string | null
-}
+export type { ProvenStateJson }
 
 export interface EvidenceCertificate {
   format: typeof CERTIFICATE_FORMAT

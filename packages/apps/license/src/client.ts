@@ -6,7 +6,7 @@
  * Contract: docs/license-api.md; design: docs/license.md, docs/adr/0007-licence-credentials.md.
  */
 
-import type { Client } from '@govchain/client'
+import type { Client, ProvenStateJson } from '@govchain/client'
 import { type BuiltTx, buildTx, HttpTransport, LightClient } from '@govchain/client'
 import {
   type Codec,
@@ -296,13 +296,7 @@ export type ProofMaterial =
       headerBytes?: Uint8Array | undefined
       certificate?: Uint8Array | undefined
     }
-  | {
-      height: number
-      value: string | null
-      proof: string | null
-      headerBytes: string | null
-      certificate: string | null
-    }
+  | Omit<ProvenStateJson, 'module' | 'key'>
 
 function proofBytes(p: ProofMaterial): {
   height: number

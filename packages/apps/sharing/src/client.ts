@@ -14,7 +14,14 @@ import {
   type ShareType,
   type UpdateFrequency,
 } from '@govchain/catalog/schema'
-import { type BuiltTx, buildTx, bundleProof, PROOF_BUNDLE_FORMAT, type ProofBundle } from '@govchain/client'
+import {
+  type BuiltTx,
+  buildTx,
+  bundleProof,
+  PROOF_BUNDLE_FORMAT,
+  type ProofBundle,
+  type ProvenStateJson,
+} from '@govchain/client'
 import { type CryptoSuite, decode, encode, fromBase64, fromHex, GovchainError, type SigningKey } from '@govchain/core'
 import {
   ReceiptBody,
@@ -246,8 +253,6 @@ export function renderLineageRow(p: { module: string; key: Uint8Array; value: Ui
   throw new GovchainError('INVALID_ARGUMENT', `not a lineage record: ${p.module}/${key.slice(0, 40)}`)
 }
 
-type ProofJson = Parameters<typeof bundleProof>[0]
-
 /**
  * The proof bundle of lineage pages an auditor fetched (POST /v1/sharing/lineage, each item with
  * its proof): one row per catalogue version, request and receipt, ordered by height. Refusals
@@ -256,9 +261,9 @@ type ProofJson = Parameters<typeof bundleProof>[0]
 export function lineageBundle(
   chainId: string,
   pages: readonly {
-    versions: readonly { proof: ProofJson }[]
-    grants: readonly { proof: ProofJson }[]
-    receipts: readonly { proof: ProofJson }[]
+    versions: readonly { proof: ProvenStateJson }[]
+    grants: readonly { proof: ProvenStateJson }[]
+    receipts: readonly { proof: ProvenStateJson }[]
   }[],
 ): ProofBundle {
   const proofs = pages.flatMap((p) => [...p.versions, ...p.grants, ...p.receipts].map((x) => bundleProof(x.proof)))
