@@ -5,8 +5,11 @@
  * A page holds at most `limit` accepted items. The walk examines at most `budget` entries per
  * request (filters may reject many); when the budget runs out before the page is full, the page
  * comes back short with a `next` cursor, and the client continues from there. `next` is null
- * only when the walk reached the end of the prefix.
+ * only when the walk reached the end of the prefix, or an entry that `end` says closes the range
+ * (an index ordered by time, walked with a date filter, stops at the first entry past the range).
  */
+import { GovchainError } from '@govchain/core'
+
 export type IndexScan = (
   prefix: Uint8Array,
   limit: number,
@@ -32,6 +35,8 @@ export function seekPage<T>(input: {
   limit: number
   /** The item for an entry, or undefined to skip it (filtered out, or gone). */
   take: (entry: { key: Uint8Array; suffix: Uint8Array; value: Uint8Array }) => T | undefined
+  /** True when this entry and every one after it lie outside the filter: the list ends here. */
+  end?: (entry: { key: Uint8Array; suffix: Uint8Array; value: Uint8Array }) => boolean
   budget?: number
 }): SeekPage<T> {
   const { scan, prefix, limit } = input
@@ -46,8 +51,10 @@ export function seekPage<T>(input: {
     for (const e of chunk) {
       if (items.length === limit) return { items, next: suffixOf(prefix, cursor) } // more entries follow
       examined++
+      const entry = { key: e.key, suffix: e.key.subarray(prefix.length), value: e.value }
+      if (input.end?.(entry) === true) return { items, next: null } // the rest is out of range
       cursor = e.key
-      const item = input.take({ key: e.key, suffix: e.key.subarray(prefix.length), value: e.value })
+      const item = input.take(entry)
       if (item !== undefined) items.push(item)
     }
     if (chunk.length < want) return { items, next: null } // the prefix is exhausted
@@ -63,4 +70,28 @@ function join(a: Uint8Array, b: Uint8Array): Uint8Array {
 
 function suffixOf(prefix: Uint8Array, key: Uint8Array | undefined): Uint8Array | null {
   return key === undefined ? null : key.slice(prefix.length)
+}
+
+/**
+ * A list filter's time range in block time (ms since the epoch), both bounds inclusive; either
+ * may be absent (open). Throws INVALID_DATE_RANGE when the start is after the end, so a bad
+ * range is a coded 400 and never an empty page that looks like "nothing happened".
+ */
+export interface TimeRange {
+  fromMs: number
+  toMs: number
+}
+
+export function timeRange(fromMs: number | string | undefined, toMs: number | string | undefined): TimeRange {
+  const from = fromMs === undefined ? 0 : Number(fromMs)
+  const to = toMs === undefined ? Number.MAX_SAFE_INTEGER : Number(toMs)
+  if (!Number.isSafeInteger(from) || !Number.isSafeInteger(to) || from < 0 || to < 0)
+    throw new GovchainError('INVALID_ARGUMENT', 'fromMs, toMs: whole milliseconds since the epoch')
+  if (from > to)
+    throw new GovchainError('INVALID_DATE_RANGE', `fromMs ${from} is after toMs ${to}`, { fromMs: from, toMs: to })
+  return { fromMs: from, toMs: to }
+}
+
+export function inTimeRange(r: TimeRange, timeMs: number): boolean {
+  return timeMs >= r.fromMs && timeMs <= r.toMs
 }

@@ -55,12 +55,26 @@ export interface ProofBundle {
 /** Turns a proven value back into its CSV row; throws when it does not know the record. */
 export type RowRenderer = (proof: { module: string; key: Uint8Array; value: Uint8Array | undefined }) => string[]
 
+/**
+ * A cell as the CSV holds it: one that a spreadsheet would run as a formula (it starts with
+ * = + - @, or a tab or CR that some spreadsheets skip first) gets a leading apostrophe, so
+ * Excel shows the text instead of evaluating it (OWASP "CSV Injection"). A verifier compares
+ * the CSV with the bundle through this same function.
+ */
+function csvCell(s: string): string {
+  return /^[=+\-@\t\r]/.test(s) ? `'${s}` : s
+}
+
 /** One CSV field per RFC 4180: quoted when it holds a quote, comma, CR or LF; quotes doubled. */
-function csvField(s: string): string {
+function csvField(raw: string): string {
+  const s = csvCell(raw)
   return /[",\r\n]/.test(s) ? `"${s.replaceAll('"', '""')}"` : s
 }
 
-/** RFC 4180 text (CRLF line ends) with a UTF-8 byte order mark first. */
+/**
+ * RFC 4180 text (CRLF line ends) with a UTF-8 byte order mark first, so Excel reads Chinese;
+ * every cell through `csvCell`. The one CSV writer of the portal's exports.
+ */
 export function toCsv(columns: readonly string[], rows: readonly (readonly string[])[]): string {
   return `\uFEFF${[columns, ...rows].map((r) => r.map(csvField).join(',')).join('\r\n')}\r\n`
 }
@@ -226,13 +240,13 @@ export function verifyProofBundle(input: {
       fail(0, 'INVALID_ARGUMENT', (e as Error).message)
     }
     const [head, ...data] = parsed
-    if (head === undefined || head.join('\u0000') !== columns.join('\u0000'))
+    if (head === undefined || head.join('\u0000') !== columns.map(csvCell).join('\u0000'))
       fail(0, 'ROW_MISMATCH', 'the CSV header is not the bundle’s columns')
     if (data.length !== b.rows.length)
       fail(0, 'ROW_MISMATCH', `the CSV has ${data.length} rows, the bundle ${b.rows.length}`)
     data.forEach((cells, i) => {
       const mine = b.rows?.[i]?.cells
-      if (mine !== undefined && cells.join('\u0000') !== mine.map(String).join('\u0000'))
+      if (mine !== undefined && cells.join('\u0000') !== mine.map((x) => csvCell(String(x))).join('\u0000'))
         fail(i + 1, 'ROW_MISMATCH', 'the CSV row differs from the proven row')
     })
   }

@@ -108,6 +108,7 @@ export const ERROR_CATALOGUE = {
   },
   // generic input
   INVALID_ARGUMENT: { http: 400, message: 'invalid argument' },
+  INVALID_DATE_RANGE: { http: 400, message: 'the date range is empty: its start is after its end' },
   // node HTTP/WebSocket API (node/api)
   NOT_FOUND: { http: 404, message: 'no such route' },
   BLOCK_NOT_FOUND: { http: 404, message: 'no block at that height' },

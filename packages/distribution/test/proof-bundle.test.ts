@@ -239,3 +239,31 @@ for (const suiteName of ['gm', 'intl'] as const) {
     })
   })
 }
+
+describe('the one CSV writer of the exports', () => {
+  it('guards cells a spreadsheet would run as a formula, and quotes per RFC 4180', () => {
+    const csv = toCsv(
+      ['名称', 'value'],
+      [
+        ['=HYPERLINK("http://x","y")', '+1'],
+        ['-2', '@SUM(A1)'],
+        ['\tcmd', '中文, "引号"'],
+        ['a=b', '1-2'],
+      ],
+    )
+    assert.equal(
+      csv,
+      '\uFEFF名称,value\r\n' +
+        '"\'=HYPERLINK(""http://x"",""y"")",\'+1\r\n' +
+        "'-2,'@SUM(A1)\r\n" +
+        '\'\tcmd,"中文, ""引号"""\r\n' +
+        'a=b,1-2\r\n',
+    )
+    assert.deepEqual(parseCsv(csv).slice(1), [
+      ['\'=HYPERLINK("http://x","y")', "'+1"],
+      ["'-2", "'@SUM(A1)"],
+      ["'\tcmd", '中文, "引号"'],
+      ['a=b', '1-2'],
+    ])
+  })
+})

@@ -5,7 +5,17 @@
  */
 
 import type { ApiExtension, ModuleApiContext } from '@govchain/app'
-import { err, INTERNAL, INVALID, type RouteSpec, type StateView, seekPage, stateJson } from '@govchain/app'
+import {
+  err,
+  INTERNAL,
+  INVALID,
+  inTimeRange,
+  type RouteSpec,
+  type StateView,
+  seekPage,
+  stateJson,
+  timeRange,
+} from '@govchain/app'
 import { BlockHeader, codec, type ErrorCode, fromHex, GovchainError, toHex, utf8 } from '@govchain/core'
 import type { IdentityKeeper } from '@govchain/identity'
 import { DidRecord, IDENTITY_MODULE, identityKeys, identityRef } from '@govchain/identity/schema'
@@ -56,6 +66,7 @@ const didParam = { type: 'string', pattern: '^did:govchain:[1-9A-HJ-NP-Za-km-z]{
 const orgParam = { type: 'string', pattern: '^[a-z0-9][a-z0-9._-]{0,63}$' }
 const proveText = { type: 'string', enum: ['true', 'false'] }
 const heightText = { type: 'string', pattern: '^[1-9][0-9]{0,14}$' }
+const timeMsText = { type: 'string', pattern: '^(0|[1-9][0-9]{0,14})$' }
 const authProps = {
   did: didParam,
   key: { type: 'string', pattern: '^[0-9a-fA-F]{64,130}$' },
@@ -104,7 +115,9 @@ export const LICENSE_ROUTES: RouteSpec[] = [
     operationId: 'licenseList',
     summary: 'Licences by holder, issuer or type (node-local index)',
     description:
-      'At least one of holder, issuer, type. `status` filters on the effective status at the latest block time. ' +
+      'At least one of holder, issuer, type; the others filter (e.g. `type` with `issuer`: one department). ' +
+      '`status` filters on the effective status at the latest block time; `fromMs`/`toMs` on the issue block ' +
+      'time, both bounds inclusive (INVALID_DATE_RANGE when `fromMs` is after `toMs`). ' +
       "Pages by seek cursor: pass the previous page's `next` as `after`; a page may come back short with a " +
       'non-null `next` when a filter skipped many entries, and `next` is null only on the last page.',
     tag: LICENSE_MODULE,
@@ -116,6 +129,8 @@ export const LICENSE_ROUTES: RouteSpec[] = [
         issuer: orgParam,
         type: { type: 'string', pattern: '^[0-9A-Z]{1,32}$' },
         status: { type: 'string', enum: ['active', 'suspended', 'revoked', 'superseded', 'expired', 'not_yet_valid'] },
+        fromMs: { ...timeMsText, description: 'issued at or after this block time (ms)' },
+        toMs: { ...timeMsText, description: 'issued at or before this block time (ms)' },
         limit: { type: 'string', pattern: '^([1-9]|[1-9][0-9]|1[0-9][0-9]|200)$' },
         after: licenseIdParam,
       },
@@ -125,7 +140,7 @@ export const LICENSE_ROUTES: RouteSpec[] = [
         description: 'licenses',
         schema: LicensePage,
       },
-      400: INVALID,
+      400: err('invalid query (INVALID_ARGUMENT), or a date range whose start is after its end (INVALID_DATE_RANGE)'),
       500: INTERNAL,
     },
   },
@@ -581,6 +596,8 @@ export function licenseApi(ctx: ModuleApiContext, clock: () => number = Date.now
           issuer?: string
           type?: string
           status?: string
+          fromMs?: string
+          toMs?: string
           limit?: string
           after?: string
         }
@@ -588,6 +605,7 @@ export function licenseApi(ctx: ModuleApiContext, clock: () => number = Date.now
         ...spec('licenseList'),
         handler: async (request) => {
           const q = request.query
+          const range = timeRange(q.fromMs, q.toMs)
           const limit = Number(q.limit ?? 50)
           let prefix: Uint8Array
           if (q.holder !== undefined) prefix = LICENSE_INDEX.byHolder(q.holder)
@@ -607,6 +625,7 @@ export function licenseApi(ctx: ModuleApiContext, clock: () => number = Date.now
               if (q.holder !== undefined && r.holder !== q.holder) return undefined
               if (q.issuer !== undefined && r.issuerOrg !== q.issuer) return undefined
               if (q.type !== undefined && r.typeCode !== q.type) return undefined
+              if (!inTimeRange(range, r.issuedTimeMs)) return undefined
               const view = renderLicense(r, now)
               return q.status !== undefined && view.effectiveStatus !== q.status ? undefined : view
             },

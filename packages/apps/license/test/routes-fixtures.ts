@@ -1,6 +1,6 @@
 /** The licence API over a real in-process chain: one issued licence, one grant and one use. */
 import assert from 'node:assert/strict'
-import type { ModuleApiContext } from '@govchain/app'
+import type { ApiExtension, ModuleApiContext } from '@govchain/app'
 import { type ModuleRef, queryState, readonlyKeeper } from '@govchain/app'
 import { suites, toHex } from '@govchain/core'
 import { type LicenseKeeper, licenseApi } from '@govchain/distribution'
@@ -14,7 +14,7 @@ import { GrantUseArgs, holderQueryMessage, IssueArgs, LICENSE_MODULE, licenseId,
 export const suite = suites.intl
 export const NOW = 1_700_000_100_000
 
-export function setup() {
+export function setup(opts: { extraApi?: (ctx: ModuleApiContext) => ApiExtension[] } = {}) {
   const c = makeConsortium(suite, 4)
   const g = new GovChain(suite, c.genesis)
   g.step()
@@ -108,7 +108,7 @@ export function setup() {
     host: '127.0.0.1',
     port: 0,
     limits: { txPerSecondPerClient: 0 },
-    extensions: [licenseApi(ctx, () => NOW)],
+    extensions: [licenseApi(ctx, () => NOW), ...(opts.extraApi?.(ctx) ?? [])],
   })
   return { ...c, g, holder, holderKey, id, cred, server }
 }

@@ -15,10 +15,12 @@ import {
   err,
   INTERNAL,
   INVALID,
+  inTimeRange,
   type JsonSchema,
   type RouteSpec,
   seekPage,
   stateJson,
+  timeRange,
 } from '@govchain/app'
 import type { CatalogKeeper } from '@govchain/catalog'
 import { renderResourceVersion } from '@govchain/catalog'
@@ -233,7 +235,11 @@ export const SHARING_ROUTES: RouteSpec[] = [
     description:
       'Every recorded access to the caller’s data: department, resource, purpose, grant, time. The caller proves ' +
       'control of a current key of the DID; the DID’s keyed pseudonym is the one the identity authority linked to it ' +
-      '(or one in a subject credential signed by an identity authority’s gateway).',
+      '(or one in a subject credential signed by an identity authority’s gateway). Newest first, paged by cursor; ' +
+      '`consumer` keeps one department’s uses and `fromMs`/`toMs` those in a block-time range, both bounds ' +
+      'inclusive (INVALID_DATE_RANGE when `fromMs` is after `toMs`, checked before the challenge is used). A ' +
+      'page may come back short with a non-null `next` when the filter skipped many records; `next` is null ' +
+      'only on the last page.',
     tag: SHARING_MODULE,
     body: {
       type: 'object',
@@ -256,6 +262,19 @@ export const SHARING_ROUTES: RouteSpec[] = [
             signature: hexSig,
           },
         },
+        consumer: { ...orgId, description: 'only uses by this department (organisation id)' },
+        fromMs: {
+          type: 'integer',
+          minimum: 0,
+          maximum: Number.MAX_SAFE_INTEGER,
+          description: 'used at or after (block time, ms)',
+        },
+        toMs: {
+          type: 'integer',
+          minimum: 0,
+          maximum: Number.MAX_SAFE_INTEGER,
+          description: 'used at or before (block time, ms)',
+        },
         limit: { type: 'integer', minimum: 1, maximum: ACCESSES_PAGE_MAX },
         after: { ...hex32, description: 'the `next` of the previous page (a receipt id)' },
       },
@@ -265,7 +284,7 @@ export const SHARING_ROUTES: RouteSpec[] = [
         description: 'accesses',
         schema: AccessesAnswer,
       },
-      400: INVALID,
+      400: err('invalid body (INVALID_ARGUMENT), or a date range whose start is after its end (INVALID_DATE_RANGE)'),
       401: AUTH_401,
       500: INTERNAL,
     },
@@ -377,6 +396,8 @@ export function listPage<T>(
   limit: number,
   heightOf: (id: Uint8Array) => number | undefined,
   load: (id: Uint8Array) => T | undefined,
+  /** True when the record and every older one lie outside a date filter (lists run newest first). */
+  olderThanRange?: (id: Uint8Array) => boolean,
 ): { items: T[]; next: string | null } {
   const prefix = concatBytes(utf8(`${SHARING_MODULE}/`), indexPrefix(list.family, list.facet, list.value))
   let afterSuffix: Uint8Array | undefined
@@ -392,6 +413,9 @@ export function listPage<T>(
     after: afterSuffix,
     limit,
     take: ({ suffix }) => load(suffix.subarray(suffix.length - 32)),
+    ...(olderThanRange === undefined
+      ? {}
+      : { end: ({ suffix }) => olderThanRange(suffix.subarray(suffix.length - 32)) }),
   })
   return { items: p.items, next: p.next === null ? null : toHex(p.next.subarray(p.next.length - 32)) }
 }
@@ -551,6 +575,9 @@ export function sharingApi(ctx: ModuleApiContext): ApiExtension {
           challenge: string
           signature: string
           credential?: { did: string; subject: string; issuerOrg: string; issuerKey: string; signature: string }
+          consumer?: string
+          fromMs?: number
+          toMs?: number
           limit?: number
           after?: string
         }
@@ -558,6 +585,8 @@ export function sharingApi(ctx: ModuleApiContext): ApiExtension {
         ...spec('sharingMyAccesses'),
         handler: async (request) => {
           const b = request.body
+          // Before the challenge is spent: a bad range costs the caller nothing.
+          const range = timeRange(b.fromMs, b.toMs)
           const publicKey = checkAuth('my-accesses', b)
           const id = identity()
           if (!id.isDidKey(b.did, publicKey))
@@ -573,8 +602,9 @@ export function sharingApi(ctx: ModuleApiContext): ApiExtension {
             (rid) => k.receipt(rid)?.height,
             (rid) => {
               const rec = k.receipt(rid)
-              if (rec === undefined) return undefined
+              if (rec === undefined || !inTimeRange(range, rec.timeMs)) return undefined
               const body = codec.decode(ReceiptBody, rec.body)
+              if (b.consumer !== undefined && body.consumerOrg !== b.consumer) return undefined
               const grant = k.request(body.grantId)
               const consumer = id.organisation(body.consumerOrg)
               const res = cat.version(body.resourceId, body.resourceVersion)
@@ -594,6 +624,8 @@ export function sharingApi(ctx: ModuleApiContext): ApiExtension {
                 caseId: ((l) => (l === undefined ? null : toHex(l.caseId)))(k.caseLink(body.grantId)),
               }
             },
+            // Block time never decreases with height: past the range's start, every older receipt is too.
+            (rid) => (k.receipt(rid)?.timeMs ?? Number.MAX_SAFE_INTEGER) < range.fromMs,
           )
           return { subject: toHex(subject), accesses: page.items, next: page.next }
         },
