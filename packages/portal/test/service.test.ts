@@ -266,6 +266,39 @@ test('发布事项: an admin publishes an item after inline checks and a confirm
   await page.getByTestId('pub-submit').click()
   await page.getByTestId('pub-confirm-yes').click()
   await page.getByTestId('pub-status').filter({ hasText: 'BJ-ZJW-LZF-002 第 2 版' }).waitFor({ timeout: 40_000 })
+
+  // A one-thing item (一件事): no pulls of its own; at least two active single items, found by
+  // title or code and listed in order; the hall's guide then shows every part's pulls.
+  await page.getByTestId('pub-code').fill('BJ-ZJW-ZFBZ-001')
+  await page.getByTestId('pub-version').filter({ hasText: '新事项' }).waitFor({ timeout: 40_000 })
+  await page.getByTestId('pub-kind-bundle').check()
+  assert.equal(await page.getByTestId('pub-pulls').count(), 0, 'a bundle has no pulls of its own')
+  await page.getByTestId('pub-title').fill('住房保障一件事')
+  await page.getByTestId('pub-titleEn').fill('Housing support in one application')
+  await page.getByTestId('pub-legalBasis').fill('《国务院关于加快推进政务服务标准化规范化便利化的指导意见》')
+  await page.getByTestId('pub-slaDays').fill('20')
+  await page.getByTestId('pub-part-search').fill('廉租')
+  await page.getByTestId('pub-part-add-BJ-ZJW-LZF-002').click()
+  await page.getByTestId('pub-submit').click()
+  assert.match((await page.getByTestId('pub-err-parts').textContent()) ?? '', /至少组合 2 个/)
+  await page.getByTestId('pub-part-search').fill('BJ-ZJW-GZF')
+  await page.getByTestId('pub-part-add-BJ-ZJW-GZF-001').click()
+  assert.equal(await page.getByTestId('pub-problems').count(), 0)
+  assert.equal(await page.getByTestId('pub-part-add-BJ-ZJW-GZF-001').count(), 0, 'a chosen item is not offered again')
+  await page.getByTestId('pub-submit').click()
+  await page.getByTestId('pub-confirm').waitFor()
+  const bundleList = (await page.getByTestId('pub-confirm-list').textContent()) ?? ''
+  assert.match(bundleList, /BJ-ZJW-LZF-002《廉租住房保障资格申请》[\s\S]*BJ-ZJW-GZF-001《公共租赁住房资格申请》/)
+  await page.getByTestId('pub-confirm-yes').click()
+  await page.getByTestId('pub-status').filter({ hasText: 'BJ-ZJW-ZFBZ-001 第 1 版' }).waitFor({ timeout: 40_000 })
+  await page.getByTestId('service-tab-hall').click()
+  await page.getByTestId('service-search').fill('住房保障一件事')
+  await page.getByTestId('item-BJ-ZJW-ZFBZ-001').click()
+  const bundleGuide = page.getByTestId('service-guide')
+  await bundleGuide.filter({ hasText: '住房保障一件事' }).waitFor({ timeout: 40_000 })
+  assert.match((await bundleGuide.textContent()) ?? '', /一件事涉及部门/)
+  // LZF-002's one pull and GZF-001's two.
+  assert.equal(await bundleGuide.getByTestId('service-pull').count(), 3)
   assert.deepEqual(
     f.pageErrors.filter((e) => !/status of 4\d\d/.test(e)),
     [],

@@ -6,6 +6,10 @@
  * distinct fields); a confirmation shows what will be published; then the transaction's status
  * (正在上链… → published, with its version and height). An officer without the admin role is
  * told so (the officer's roles as the chain records them) and gets no form.
+ *
+ * A one-thing item (一件事一次办) bundles other active items instead: the admin finds them by code
+ * or title and lists them in order; the bundle has no pulls, licences or result of its own (its
+ * parts have them), as the chain requires.
  */
 import {
   ActionButton,
@@ -19,10 +23,10 @@ import {
   useLoad,
   withMessages,
 } from '@govchain/portal-kit'
-import { useState } from 'react'
+import { type ReactNode, useState } from 'react'
 import { servicePublish } from '../client.ts'
 import { SERVICE_ITEM_CODE, SERVICE_LIMITS, SERVICE_TEXT_FORBIDDEN, type ServicePublishArgs } from '../schema.ts'
-import type { ItemAnswer } from '../views.ts'
+import type { ItemAnswer, ItemPage, ItemView } from '../views.ts'
 
 export const PUBLISH_MESSAGES = {
   'service.tab.publish': ['发布事项', 'Publish an item'],
@@ -93,6 +97,24 @@ export const PUBLISH_MESSAGES = {
   'service.pub.err.fields': ['至少选择一个字段', 'Choose at least one field'],
   'service.pub.err.type': ['请选择证照类型（不重复）', 'Choose a licence type (each once)'],
   'service.pub.err.dupPull': ['同一资源只调取一次', 'Pull each resource once'],
+  'service.pub.kind': ['事项类型', 'Kind of item'],
+  'service.pub.kindSingle': ['单一事项', 'A single item'],
+  'service.pub.kindBundle': [
+    '一件事（组合多个部门的事项，一次申请）',
+    'A "one thing": several items of several departments, one application',
+  ],
+  'service.pub.parts': ['组成的事项（按办理顺序）', 'Items it bundles (in order)'],
+  'service.pub.bundleNote': [
+    '申请人一次同意、一次申请；各组成事项分别由其部门受理、调取、决定，全部办结后本件办结。',
+    'The applicant consents and applies once; each bundled item is accepted, pulled and decided by its own department, and the bundle completes when all of them have.',
+  ],
+  'service.pub.partSearch': ['按编码或名称查找事项', 'Find an item by code or title'],
+  'service.pub.partAdd': ['加入', 'Add'],
+  'service.pub.partNone': ['没有可加入的在办单一事项', 'No active single item matches'],
+  'service.pub.err.parts': [
+    '一件事至少组合 2 个、至多 {max} 个在办的单一事项',
+    'A one-thing item bundles 2 to {max} active single items',
+  ],
 } as const satisfies Messages
 
 const { useApp } = withMessages(PUBLISH_MESSAGES)
@@ -119,7 +141,17 @@ interface LicenseRow {
   typeCode: string
   purpose: string
 }
+/** A bundled item as the form shows it. */
+interface PartRow {
+  code: string
+  title: string
+  titleEn: string
+  ownerOrg: string
+}
 interface Form {
+  /** 一件事: bundles `parts`; then no pulls, licences or result of its own. */
+  bundle: boolean
+  parts: PartRow[]
   code: string
   title: string
   titleEn: string
@@ -131,6 +163,8 @@ interface Form {
 }
 
 const EMPTY: Form = {
+  bundle: false,
+  parts: [],
   code: '',
   title: '',
   titleEn: '',
@@ -166,6 +200,11 @@ function validate(
   const sla = Number(f.slaDays)
   if (!/^[0-9]{1,3}$/.test(f.slaDays) || sla < 1 || sla > SERVICE_LIMITS.slaDaysMax)
     p.slaDays = t('service.pub.err.sla')
+  if (f.bundle) {
+    if (f.parts.length < 2 || f.parts.length > SERVICE_LIMITS.partsPerItem)
+      p.parts = t('service.pub.err.parts', { max: SERVICE_LIMITS.partsPerItem })
+    return p
+  }
   const seen = new Set<string>()
   f.pulls.forEach((row, i) => {
     const r = ctx.resources.find((x) => x.resourceId === row.resourceId)
@@ -185,6 +224,18 @@ function validate(
 }
 
 function toArgs(f: Form, resources: ResourceInfo[]): ServicePublishArgs {
+  if (f.bundle) {
+    return {
+      code: f.code,
+      title: f.title,
+      titleEn: f.titleEn,
+      legalBasis: f.legalBasis,
+      licenses: [],
+      pulls: [],
+      slaDays: Number(f.slaDays),
+      parts: f.parts.map((x) => x.code),
+    }
+  }
   return {
     code: f.code,
     title: f.title,
@@ -319,6 +370,8 @@ export function PublishItem() {
               data-testid="pub-load"
               onClick={() =>
                 set({
+                  bundle: prior.item.parts.length > 0,
+                  parts: prior.parts.map(partRow),
                   title: prior.item.title,
                   titleEn: prior.item.titleEn,
                   legalBasis: prior.item.legalBasis,
@@ -343,151 +396,186 @@ export function PublishItem() {
       {input('legalBasis', t('service.pub.basis'))}
       {input('slaDays', t('service.pub.sla'))}
 
-      <fieldset data-testid="pub-pulls">
-        <legend>{t('service.pub.pulls')}</legend>
-        {f.pulls.map((row, i) => {
-          const r = resources.find((x) => x.resourceId === row.resourceId)
-          return (
-            // biome-ignore lint/suspicious/noArrayIndexKey: rows are edited in place and have no id
-            <div key={i} className="sub-form" data-testid="pub-pull">
-              <label className="field">
-                {t('service.pub.resource')}
-                <select
-                  value={row.resourceId}
-                  data-testid="pub-pull-resource"
-                  aria-invalid={touched && problems[`pulls.${i}.resource`] !== undefined}
-                  onChange={(e) => setPull(i, { resourceId: e.target.value, fields: [] })}
-                >
-                  <option value="">—</option>
-                  {resources.map((x) => (
-                    <option key={x.resourceId} value={x.resourceId}>
-                      {orgName(x.ownerOrg)} · {x.title} ({x.resourceId})
-                    </option>
-                  ))}
-                </select>
-                <Problem at={`pulls.${i}.resource`} problems={problems} shown={touched} />
-              </label>
-              {r !== undefined && (
-                <div className="field">
-                  {t('service.pub.fields')}
-                  <div className="check-row">
-                    {r.fields.map((x) => (
-                      <label key={x.name} className="check">
-                        <input
-                          type="checkbox"
-                          data-testid={`pub-pull-field-${x.name}`}
-                          checked={row.fields.includes(x.name)}
-                          onChange={(e) =>
-                            setPull(i, {
-                              fields: e.target.checked
-                                ? r.fields.map((y) => y.name).filter((n) => n === x.name || row.fields.includes(n))
-                                : row.fields.filter((n) => n !== x.name),
-                            })
-                          }
-                        />{' '}
-                        {x.label} <code>{x.name}</code>
-                      </label>
-                    ))}
-                  </div>
-                  <Problem at={`pulls.${i}.fields`} problems={problems} shown={touched} />
+      <fieldset data-testid="pub-kind">
+        <legend>{t('service.pub.kind')}</legend>
+        <label className="check">
+          <input
+            type="radio"
+            name="pub-kind"
+            data-testid="pub-kind-single"
+            checked={!f.bundle}
+            onChange={() => set({ bundle: false })}
+          />{' '}
+          {t('service.pub.kindSingle')}
+        </label>
+        <label className="check">
+          <input
+            type="radio"
+            name="pub-kind"
+            data-testid="pub-kind-bundle"
+            checked={f.bundle}
+            onChange={() => set({ bundle: true })}
+          />{' '}
+          {t('service.pub.kindBundle')}
+        </label>
+      </fieldset>
+
+      {f.bundle ? (
+        <PartsPicker
+          code={f.code}
+          parts={f.parts}
+          onChange={(parts) => set({ parts })}
+          problem={<Problem at="parts" problems={problems} shown={touched} />}
+        />
+      ) : (
+        <>
+          <fieldset data-testid="pub-pulls">
+            <legend>{t('service.pub.pulls')}</legend>
+            {f.pulls.map((row, i) => {
+              const r = resources.find((x) => x.resourceId === row.resourceId)
+              return (
+                // biome-ignore lint/suspicious/noArrayIndexKey: rows are edited in place and have no id
+                <div key={i} className="sub-form" data-testid="pub-pull">
+                  <label className="field">
+                    {t('service.pub.resource')}
+                    <select
+                      value={row.resourceId}
+                      data-testid="pub-pull-resource"
+                      aria-invalid={touched && problems[`pulls.${i}.resource`] !== undefined}
+                      onChange={(e) => setPull(i, { resourceId: e.target.value, fields: [] })}
+                    >
+                      <option value="">—</option>
+                      {resources.map((x) => (
+                        <option key={x.resourceId} value={x.resourceId}>
+                          {orgName(x.ownerOrg)} · {x.title} ({x.resourceId})
+                        </option>
+                      ))}
+                    </select>
+                    <Problem at={`pulls.${i}.resource`} problems={problems} shown={touched} />
+                  </label>
+                  {r !== undefined && (
+                    <div className="field">
+                      {t('service.pub.fields')}
+                      <div className="check-row">
+                        {r.fields.map((x) => (
+                          <label key={x.name} className="check">
+                            <input
+                              type="checkbox"
+                              data-testid={`pub-pull-field-${x.name}`}
+                              checked={row.fields.includes(x.name)}
+                              onChange={(e) =>
+                                setPull(i, {
+                                  fields: e.target.checked
+                                    ? r.fields.map((y) => y.name).filter((n) => n === x.name || row.fields.includes(n))
+                                    : row.fields.filter((n) => n !== x.name),
+                                })
+                              }
+                            />{' '}
+                            {x.label} <code>{x.name}</code>
+                          </label>
+                        ))}
+                      </div>
+                      <Problem at={`pulls.${i}.fields`} problems={problems} shown={touched} />
+                    </div>
+                  )}
+                  <label className="field">
+                    {t('service.pub.purpose')}
+                    <input
+                      value={row.purpose}
+                      data-testid="pub-pull-purpose"
+                      aria-invalid={touched && problems[`pulls.${i}.purpose`] !== undefined}
+                      onChange={(e) => setPull(i, { purpose: e.target.value })}
+                    />
+                    <Problem at={`pulls.${i}.purpose`} problems={problems} shown={touched} />
+                  </label>
+                  <button
+                    type="button"
+                    className="btn btn-small"
+                    onClick={() => set({ pulls: f.pulls.filter((_, j) => j !== i) })}
+                  >
+                    {t('service.pub.remove')}
+                  </button>
                 </div>
-              )}
-              <label className="field">
-                {t('service.pub.purpose')}
-                <input
-                  value={row.purpose}
-                  data-testid="pub-pull-purpose"
-                  aria-invalid={touched && problems[`pulls.${i}.purpose`] !== undefined}
-                  onChange={(e) => setPull(i, { purpose: e.target.value })}
-                />
-                <Problem at={`pulls.${i}.purpose`} problems={problems} shown={touched} />
-              </label>
+              )
+            })}
+            {f.pulls.length < SERVICE_LIMITS.pullsPerItem && (
               <button
                 type="button"
                 className="btn btn-small"
-                onClick={() => set({ pulls: f.pulls.filter((_, j) => j !== i) })}
+                data-testid="pub-add-pull"
+                onClick={() => set({ pulls: [...f.pulls, { resourceId: '', fields: [], purpose: '' }] })}
               >
-                {t('service.pub.remove')}
+                {t('service.pub.addPull')}
               </button>
-            </div>
-          )
-        })}
-        {f.pulls.length < SERVICE_LIMITS.pullsPerItem && (
-          <button
-            type="button"
-            className="btn btn-small"
-            data-testid="pub-add-pull"
-            onClick={() => set({ pulls: [...f.pulls, { resourceId: '', fields: [], purpose: '' }] })}
-          >
-            {t('service.pub.addPull')}
-          </button>
-        )}
-      </fieldset>
+            )}
+          </fieldset>
 
-      <fieldset data-testid="pub-licences">
-        <legend>{t('service.pub.licences')}</legend>
-        {f.licenses.map((row, i) => (
-          // biome-ignore lint/suspicious/noArrayIndexKey: rows are edited in place and have no id
-          <div key={i} className="sub-form" data-testid="pub-licence">
-            <label className="field">
-              {t('service.pub.type')}
-              <select
-                value={row.typeCode}
-                data-testid="pub-licence-type"
-                aria-invalid={touched && problems[`licenses.${i}.type`] !== undefined}
-                onChange={(e) => setLicense(i, { typeCode: e.target.value })}
+          <fieldset data-testid="pub-licences">
+            <legend>{t('service.pub.licences')}</legend>
+            {f.licenses.map((row, i) => (
+              // biome-ignore lint/suspicious/noArrayIndexKey: rows are edited in place and have no id
+              <div key={i} className="sub-form" data-testid="pub-licence">
+                <label className="field">
+                  {t('service.pub.type')}
+                  <select
+                    value={row.typeCode}
+                    data-testid="pub-licence-type"
+                    aria-invalid={touched && problems[`licenses.${i}.type`] !== undefined}
+                    onChange={(e) => setLicense(i, { typeCode: e.target.value })}
+                  >
+                    <option value="">—</option>
+                    {types.map((x) => (
+                      <option key={x.code} value={x.code}>
+                        {typeName(x)} ({x.code})
+                      </option>
+                    ))}
+                  </select>
+                  <Problem at={`licenses.${i}.type`} problems={problems} shown={touched} />
+                </label>
+                <label className="field">
+                  {t('service.pub.purpose')}
+                  <input
+                    value={row.purpose}
+                    data-testid="pub-licence-purpose"
+                    aria-invalid={touched && problems[`licenses.${i}.purpose`] !== undefined}
+                    onChange={(e) => setLicense(i, { purpose: e.target.value })}
+                  />
+                  <Problem at={`licenses.${i}.purpose`} problems={problems} shown={touched} />
+                </label>
+                <button
+                  type="button"
+                  className="btn btn-small"
+                  onClick={() => set({ licenses: f.licenses.filter((_, j) => j !== i) })}
+                >
+                  {t('service.pub.remove')}
+                </button>
+              </div>
+            ))}
+            {f.licenses.length < SERVICE_LIMITS.licensesPerItem && (
+              <button
+                type="button"
+                className="btn btn-small"
+                data-testid="pub-add-licence"
+                onClick={() => set({ licenses: [...f.licenses, { typeCode: '', purpose: '' }] })}
               >
-                <option value="">—</option>
-                {types.map((x) => (
-                  <option key={x.code} value={x.code}>
-                    {typeName(x)} ({x.code})
-                  </option>
-                ))}
-              </select>
-              <Problem at={`licenses.${i}.type`} problems={problems} shown={touched} />
-            </label>
-            <label className="field">
-              {t('service.pub.purpose')}
-              <input
-                value={row.purpose}
-                data-testid="pub-licence-purpose"
-                aria-invalid={touched && problems[`licenses.${i}.purpose`] !== undefined}
-                onChange={(e) => setLicense(i, { purpose: e.target.value })}
-              />
-              <Problem at={`licenses.${i}.purpose`} problems={problems} shown={touched} />
-            </label>
-            <button
-              type="button"
-              className="btn btn-small"
-              onClick={() => set({ licenses: f.licenses.filter((_, j) => j !== i) })}
-            >
-              {t('service.pub.remove')}
-            </button>
-          </div>
-        ))}
-        {f.licenses.length < SERVICE_LIMITS.licensesPerItem && (
-          <button
-            type="button"
-            className="btn btn-small"
-            data-testid="pub-add-licence"
-            onClick={() => set({ licenses: [...f.licenses, { typeCode: '', purpose: '' }] })}
-          >
-            {t('service.pub.addLicence')}
-          </button>
-        )}
-      </fieldset>
+                {t('service.pub.addLicence')}
+              </button>
+            )}
+          </fieldset>
 
-      <label className="field">
-        {t('service.pub.result')}
-        <select value={f.resultType} data-testid="pub-result" onChange={(e) => set({ resultType: e.target.value })}>
-          <option value="">{t('service.pub.none')}</option>
-          {types.map((x) => (
-            <option key={x.code} value={x.code}>
-              {typeName(x)} ({x.code})
-            </option>
-          ))}
-        </select>
-      </label>
+          <label className="field">
+            {t('service.pub.result')}
+            <select value={f.resultType} data-testid="pub-result" onChange={(e) => set({ resultType: e.target.value })}>
+              <option value="">{t('service.pub.none')}</option>
+              {types.map((x) => (
+                <option key={x.code} value={x.code}>
+                  {typeName(x)} ({x.code})
+                </option>
+              ))}
+            </select>
+          </label>
+        </>
+      )}
 
       <div className="field">
         {t('service.pub.steps')}
@@ -544,17 +632,25 @@ export function PublishItem() {
             <li>
               {t('service.pub.sla')}：{f.slaDays}
             </li>
-            {f.pulls.map((p) => (
-              <li key={p.resourceId}>
-                {t('service.pub.pulls')}：{p.resourceId} [{p.fields.join(', ')}] — {p.purpose}
-              </li>
-            ))}
-            {f.licenses.map((l) => (
-              <li key={l.typeCode}>
-                {t('service.pub.licences')}：{l.typeCode} — {l.purpose}
-              </li>
-            ))}
-            {f.resultType !== '' && (
+            {!f.bundle &&
+              f.pulls.map((p) => (
+                <li key={p.resourceId}>
+                  {t('service.pub.pulls')}：{p.resourceId} [{p.fields.join(', ')}] — {p.purpose}
+                </li>
+              ))}
+            {!f.bundle &&
+              f.licenses.map((l) => (
+                <li key={l.typeCode}>
+                  {t('service.pub.licences')}：{l.typeCode} — {l.purpose}
+                </li>
+              ))}
+            {f.bundle &&
+              f.parts.map((x) => (
+                <li key={x.code}>
+                  {t('service.pub.parts')}：{x.code}《{lang === 'zh' ? x.title : x.titleEn}》（{orgName(x.ownerOrg)}）
+                </li>
+              ))}
+            {!f.bundle && f.resultType !== '' && (
               <li>
                 {t('service.pub.result')}：{f.resultType}
               </li>
@@ -563,5 +659,83 @@ export function PublishItem() {
         </ConfirmDialog>
       )}
     </Card>
+  )
+}
+
+const partRow = (x: ItemView): PartRow => ({ code: x.code, title: x.title, titleEn: x.titleEn, ownerOrg: x.ownerOrg })
+
+/**
+ * The items a one-thing bundles: the chosen ones in order, each removable, and a search (code or
+ * title, the hall's own query) offering the active single items not chosen yet.
+ */
+function PartsPicker({
+  code,
+  parts,
+  onChange,
+  problem,
+}: {
+  code: string
+  parts: PartRow[]
+  onChange: (parts: PartRow[]) => void
+  problem: ReactNode
+}) {
+  const { t, lang, client, orgName } = useApp()
+  const [q, setQ] = useState('')
+  const found = useLoad(async () => {
+    if (q.trim() === '') return []
+    const page = await callJson<ItemPage>(client.url, 'GET', `/v1/service/items${qs({ q: q.trim(), limit: 20 })}`)
+    return page.items
+  }, [q])
+  const title = (x: PartRow) => (lang === 'zh' ? x.title : x.titleEn)
+  const offered = (found.data ?? []).filter(
+    (x) => x.status === 'active' && x.parts.length === 0 && x.code !== code && !parts.some((p) => p.code === x.code),
+  )
+  return (
+    <fieldset data-testid="pub-parts">
+      <legend>{t('service.pub.parts')}</legend>
+      <p className="small muted">{t('service.pub.bundleNote')}</p>
+      <ol>
+        {parts.map((x) => (
+          <li key={x.code} data-testid={`pub-part-${x.code}`}>
+            {x.code}《{title(x)}》（{orgName(x.ownerOrg)}）{' '}
+            <button
+              type="button"
+              className="btn btn-small"
+              onClick={() => onChange(parts.filter((p) => p.code !== x.code))}
+            >
+              {t('service.pub.remove')}
+            </button>
+          </li>
+        ))}
+      </ol>
+      {problem}
+      {parts.length < SERVICE_LIMITS.partsPerItem && (
+        <label className="field">
+          {t('service.pub.partSearch')}
+          <input value={q} data-testid="pub-part-search" onChange={(e) => setQ(e.target.value)} />
+        </label>
+      )}
+      <ErrorBox error={found.error} />
+      {q.trim() !== '' && found.data !== undefined && offered.length === 0 && (
+        <p className="small muted" data-testid="pub-part-none">
+          {t('service.pub.partNone')}
+        </p>
+      )}
+      <ul className="plain">
+        {offered.map((x) => (
+          <li key={x.code}>
+            {x.code}《{lang === 'zh' ? x.title : x.titleEn}》（{orgName(x.ownerOrg)}）{' '}
+            <button
+              type="button"
+              className="btn btn-small"
+              data-testid={`pub-part-add-${x.code}`}
+              onClick={() => onChange([...parts, partRow(x)])}
+            >
+              {t('service.pub.partAdd')}
+            </button>
+          </li>
+        ))}
+      </ul>
+    </fieldset>
   )
 }
