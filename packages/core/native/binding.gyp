@@ -2,10 +2,10 @@
   "targets": [
     {
       "target_name": "govchain_sm2",
-      "sources": ["src/sm2.c"],
+      "sources": ["src/sm2.c", "src/sm2_curve.c"],
       "defines": ["NAPI_VERSION=8"],
-      "cflags": ["-O2", "-Wall", "-Wextra", "-Wno-unused-parameter"],
-      "xcode_settings": { "OTHER_CFLAGS": ["-O2", "-Wall", "-Wextra"] }
+      "cflags": ["-O3", "-Wall", "-Wextra", "-Wno-unused-parameter"],
+      "xcode_settings": { "OTHER_CFLAGS": ["-O3", "-Wall", "-Wextra"] }
     }
   ]
 }

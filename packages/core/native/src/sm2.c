@@ -9,28 +9,32 @@
  *   parsePublicKey(pub: Uint8Array(65))        -> handle | null
  *   parsePrivateKey(priv: Uint8Array(32))      -> handle | null
  *   sign(handle, msg: Uint8Array)              -> Uint8Array(64) r||s | null
- *   verify(pubHandle, msg, sig: Uint8Array(64)) -> boolean          (GB/T 32918.2 §7.1 on EC_POINT_mul)
+ *   verify(pubHandle, msg, sig: Uint8Array(64)) -> boolean          (GB/T 32918.2 §7.1, sm2_curve.c: ADR 0035)
+ *   verifyEc(pubHandle, msg, sig)               -> boolean          (the same on OpenSSL's EC_POINT_mul, ADR 0010)
  *   verifyEvp(pubHandle, msg, sig)              -> boolean          (the same through EVP: the reference)
- *   precompute(pubHandle)                       -> boolean          (per-key table, see below)
+ *   checkPublicKey(pub: Uint8Array(65))         -> number           (bit 0: OpenSSL accepts, bit 1: sm2_curve.c)
+ *   precompute(pubHandle)                       -> boolean          (per-key table for verifyEc, see below)
  *   dropPrecompute(pubHandle)                   -> undefined
  *   digest(which 0|1, data, length, out)        -> undefined        (SHA-256 | SM3 into out[0, 32))
  *   encrypt(pubHandle, msg: Uint8Array(1..))    -> Uint8Array C1||C3||C2 | null  (GB/T 32918.4, SM3)
  *   decrypt(privHandle, c1c3c2: Uint8Array)     -> Uint8Array | null (null: not decryptable)
  * Private-key handles are napi externals owning an EVP_PKEY; public-key handles own an sm2_pub
- * (the EVP_PKEY, the point, Z_A, and optionally a precomputed table); both are freed by the
+ * (the point for sm2_curve.c, Z_A, and, once a path needs them, the EVP_PKEY, the EC_POINT and
+ * optionally a precomputed table); both are freed by the
  * garbage collector and carry napi type tags, so one kind is never taken for the other.
  *
  * Verification speed. OpenSSL 3.0 has no optimised arithmetic for the SM2 curve, and EVP's SM2
  * verify recomputes Z_A and runs [s]G + [t]P as one wNAF multiplication with no precomputation:
- * about 256 doublings. `verify` computes the same equation (§7.1 B1-B7) with OpenSSL's own EC
- * arithmetic, but with Z_A computed once per key, the generator's table precomputed once
- * (EC_GROUP_precompute_mult), and, for a key that `precompute` was called on, a table for the
- * key too: an EC_GROUP copy whose generator is the public key. With a table, EC_POINT_mul of one
- * scalar is wNAF splitting over 8-bit blocks, 8 doublings instead of 256. Both multiplications
- * pass a zero second scalar, because OpenSSL sends a lone generator multiplication to its
- * constant-time ladder (made for secret scalars, and blind to tables); the scalars here are
- * public. The result is compared with the EVP path in the tests (vectors, random and malformed
- * signatures). Malformed input
+ * about 256 doublings. `verify` runs the equation on arithmetic specialised for the SM2 prime
+ * (sm2_curve.c, ADR 0035), with Z_A computed once per key. `verifyEc` computes the same
+ * equation (§7.1 B1-B7) with OpenSSL's own EC arithmetic, with Z_A computed once per key, the
+ * generator's table precomputed once (EC_GROUP_precompute_mult), and, for a key that
+ * `precompute` was called on, a table for the key too: an EC_GROUP copy whose generator is the
+ * public key. With a table, EC_POINT_mul of one scalar is wNAF splitting over 8-bit blocks,
+ * 8 doublings instead of 256. Both multiplications pass a zero second scalar, because OpenSSL
+ * sends a lone generator multiplication to its constant-time ladder (made for secret scalars,
+ * and blind to tables); the scalars here are public. All three paths are compared in the tests
+ * (vectors, random and malformed signatures, edge keys). Malformed input
  * gives null/false, never a crash; a wrong argument type throws a TypeError (the JS layer never
  * passes one). Every call leaves OpenSSL's thread error queue empty, because Node's own crypto
  * reads that queue.
@@ -48,6 +52,8 @@
 #include <openssl/params.h>
 #include <string.h>
 
+#include "sm2_curve.h"
+
 static const unsigned char SM2_DEFAULT_ID[16] = {'1', '2', '3', '4', '5', '6', '7', '8',
                                                  '1', '2', '3', '4', '5', '6', '7', '8'};
 
@@ -61,14 +67,20 @@ typedef struct {
   unsigned char curve_za[128]; /* a || b || xG || yG for Z_A */
   EVP_MD *sm3;
   EVP_MD *sha256;
-  EVP_MD_CTX *digest_ctx; /* reused by Digest: one JS thread per addon instance */
+  EVP_MD_CTX *digest_ctx; /* reused by Digest and Verify: one JS thread per addon instance */
+  sm2c_ctx curve;         /* the generator's table for sm2_curve.c */
 } addon_state;
 
-/* A parsed public key. */
+/*
+ * A parsed public key. Parsing checks the point and computes Z_A only; the OpenSSL objects, which
+ * cost more to build than a verification on sm2_curve.c, are made on first use (pub_openssl).
+ */
 typedef struct {
-  EVP_PKEY *pkey;
-  EC_POINT *point;
+  unsigned char pub[65];
+  EVP_PKEY *pkey;        /* NULL until pub_openssl */
+  EC_POINT *point;       /* NULL until pub_openssl */
   unsigned char za[32];  /* Z_A with the default ID */
+  sm2c_affine aff;       /* the point for sm2_curve.c (Montgomery form) */
   EC_GROUP *table;       /* NULL, or a group whose generator is `point`, precomputed */
 } sm2_pub;
 
@@ -179,6 +191,25 @@ static void pub_finalize(napi_env env, void *data, void *hint) {
   pub_free((sm2_pub *)data);
 }
 
+static EVP_PKEY *make_pkey(const unsigned char pub[65], const unsigned char *priv32);
+
+/* The key's EVP_PKEY and EC_POINT (for EVP, encryption and verifyEc), made once; 0 on failure. */
+static int pub_openssl(const addon_state *st, sm2_pub *k) {
+  if (k->pkey != NULL) return 1;
+  EVP_PKEY *pkey = make_pkey(k->pub, NULL); /* checks the point again: on the curve, not infinity */
+  EC_POINT *point = EC_POINT_new(st->group);
+  if (pkey == NULL || point == NULL || EC_POINT_oct2point(st->group, point, k->pub, 65, st->bn) != 1 ||
+      EC_POINT_is_on_curve(st->group, point, st->bn) != 1) {
+    EVP_PKEY_free(pkey);
+    EC_POINT_free(point);
+    ERR_clear_error();
+    return 0;
+  }
+  k->pkey = pkey;
+  k->point = point;
+  return 1;
+}
+
 /* Z_A = SM3(ENTL || ID || a || b || xG || yG || xA || yA) (GB/T 32918.2 §5.5), default ID. */
 static int compute_za(const addon_state *st, const unsigned char pub[65], unsigned char out[32]) {
   unsigned char buf[2 + sizeof SM2_DEFAULT_ID + 128 + 64];
@@ -287,10 +318,9 @@ static napi_value ParsePublicKey(napi_env env, napi_callback_info info) {
   addon_state *st = get_state(env);
   sm2_pub *k = (sm2_pub *)calloc(1, sizeof *k);
   if (k == NULL) return js_null(env);
-  k->pkey = make_pkey(pub, NULL); /* checks the point: on the curve, not infinity */
-  k->point = EC_POINT_new(st->group);
-  if (k->pkey == NULL || k->point == NULL || EC_POINT_oct2point(st->group, k->point, pub, 65, st->bn) != 1 ||
-      EC_POINT_is_on_curve(st->group, k->point, st->bn) != 1 || !compute_za(st, pub, k->za)) {
+  memcpy(k->pub, pub, 65);
+  /* On the curve with both coordinates below p, which is OpenSSL's public-key check (checkPublicKey). */
+  if (!sm2c_load_public(&k->aff, pub + 1) || !compute_za(st, pub, k->za)) {
     pub_free(k);
     ERR_clear_error();
     return js_null(env);
@@ -303,6 +333,37 @@ static napi_value ParsePublicKey(napi_env env, napi_callback_info info) {
   }
   if (napi_type_tag_object(env, ext, &PUB_TAG) != napi_ok) return js_null(env);
   return ext;
+}
+
+/*
+ * checkPublicKey(pub: Uint8Array(65)) -> number: bit 0 set if OpenSSL accepts the point (EVP key
+ * import with its public-key check, then EC_POINT_oct2point and EC_POINT_is_on_curve), bit 1 if
+ * sm2_curve.c does (sm2c_load_public). parsePublicKey needs both; the tests check they agree.
+ */
+static napi_value CheckPublicKey(napi_env env, napi_callback_info info) {
+  size_t argc = 1;
+  napi_value argv[1];
+  const unsigned char *pub;
+  size_t len;
+  napi_get_cb_info(env, info, &argc, argv, NULL, NULL);
+  if (argc < 1 || !get_bytes(env, argv[0], &pub, &len)) return NULL;
+  int bits = 0;
+  if (len == 65 && pub[0] == 0x04) {
+    addon_state *st = get_state(env);
+    EVP_PKEY *pkey = make_pkey(pub, NULL);
+    EC_POINT *pt = EC_POINT_new(st->group);
+    if (pkey != NULL && pt != NULL && EC_POINT_oct2point(st->group, pt, pub, 65, st->bn) == 1 &&
+        EC_POINT_is_on_curve(st->group, pt, st->bn) == 1)
+      bits |= 1;
+    EC_POINT_free(pt);
+    EVP_PKEY_free(pkey);
+    sm2c_affine aff;
+    if (sm2c_load_public(&aff, pub + 1)) bits |= 2;
+    ERR_clear_error();
+  }
+  napi_value v;
+  napi_create_int32(env, bits, &v);
+  return v;
 }
 
 static napi_value ParsePrivateKey(napi_env env, napi_callback_info info) {
@@ -432,10 +493,11 @@ static napi_value VerifyEvp(napi_env env, napi_callback_info info) {
   verify_args a;
   int got = get_verify_args(env, info, &a);
   if (got <= 0) return got < 0 ? NULL : js_bool(env, 0);
+  addon_state *st = get_state(env);
+  if (!pub_openssl(st, a.key)) return js_bool(env, 0);
   EVP_PKEY *pkey = a.key->pkey;
   const unsigned char *msg = a.msg, *sig = a.sig;
   size_t msg_len = a.msg_len;
-  addon_state *st = get_state(env);
   /* r, s in [1, n-1] (GB/T 32918.2 §7.1 B1, B2); OpenSSL checks too, this keeps the DER canonical. */
   if (!in_range(st, sig) || !in_range(st, sig + 32)) return js_bool(env, 0);
   unsigned char der[72];
@@ -497,11 +559,30 @@ done:
   return ok;
 }
 
+/* The OpenSSL EC path above: kept as a reference (and for its per-key tables) beside EVP. */
+static napi_value VerifyEc(napi_env env, napi_callback_info info) {
+  verify_args a;
+  int got = get_verify_args(env, info, &a);
+  if (got <= 0) return got < 0 ? NULL : js_bool(env, 0);
+  addon_state *st = get_state(env);
+  int ok = pub_openssl(st, a.key) && sm2_verify_fast(st, a.key, a.msg, a.msg_len, a.sig);
+  ERR_clear_error();
+  return js_bool(env, ok);
+}
+
+/* The default verification: B3/B4 here (SM3 through EVP), B1-B2 and B5-B7 in sm2_curve.c. */
 static napi_value Verify(napi_env env, napi_callback_info info) {
   verify_args a;
   int got = get_verify_args(env, info, &a);
   if (got <= 0) return got < 0 ? NULL : js_bool(env, 0);
-  int ok = sm2_verify_fast(get_state(env), a.key, a.msg, a.msg_len, a.sig);
+  addon_state *st = get_state(env);
+  unsigned char e[32];
+  unsigned int e_len = 0;
+  int ok = EVP_DigestInit_ex(st->digest_ctx, st->sm3, NULL) == 1 &&
+           EVP_DigestUpdate(st->digest_ctx, a.key->za, 32) == 1 &&
+           EVP_DigestUpdate(st->digest_ctx, a.msg, a.msg_len) == 1 &&
+           EVP_DigestFinal_ex(st->digest_ctx, e, &e_len) == 1 && e_len == 32 &&
+           sm2c_verify(&st->curve, &a.key->aff, e, a.sig);
   ERR_clear_error();
   return js_bool(env, ok);
 }
@@ -516,6 +597,7 @@ static napi_value Precompute(napi_env env, napi_callback_info info) {
   if (k == NULL) return js_bool(env, 0);
   if (k->table != NULL) return js_bool(env, 1);
   addon_state *st = get_state(env);
+  if (!pub_openssl(st, k)) return js_bool(env, 0);
   EC_GROUP *g = EC_GROUP_dup(st->group);
   int ok = g != NULL && EC_GROUP_set_generator(g, k->point, st->order, BN_value_one()) == 1 &&
            EC_GROUP_precompute_mult(g, st->bn) == 1;
@@ -612,6 +694,7 @@ static napi_value Encrypt(napi_env env, napi_callback_info info) {
   if (argc < 2) return js_null(env);
   sm2_pub *k = unwrap_pub(env, argv[0]);
   if (k == NULL || !get_bytes(env, argv[1], &msg, &msg_len) || msg_len == 0) return js_null(env);
+  if (!pub_openssl(get_state(env), k)) return js_null(env);
   napi_value result = NULL;
   unsigned char *der = NULL, *out = NULL;
   size_t der_len = 0;
@@ -736,7 +819,7 @@ static napi_value Init(napi_env env, napi_value exports) {
   if (st->zero != NULL) BN_zero(st->zero);
   st->group_pre = st->group != NULL ? EC_GROUP_dup(st->group) : NULL;
   int pre_ok = st->group_pre != NULL && st->bn != NULL && EC_GROUP_precompute_mult(st->group_pre, st->bn) == 1;
-  int za_ok = st->group != NULL && init_curve_za(st);
+  int za_ok = st->group != NULL && init_curve_za(st) && sm2c_init(&st->curve);
   ERR_clear_error();
   if (st->group == NULL || st->sm3 == NULL || st->sha256 == NULL || st->digest_ctx == NULL || st->order == NULL ||
       st->order_m1 == NULL || !pre_ok || !za_ok || st->zero == NULL) {
@@ -751,6 +834,8 @@ static napi_value Init(napi_env env, napi_value exports) {
       {"parsePrivateKey", NULL, ParsePrivateKey, NULL, NULL, NULL, napi_default, NULL},
       {"sign", NULL, Sign, NULL, NULL, NULL, napi_default, NULL},
       {"verify", NULL, Verify, NULL, NULL, NULL, napi_default, NULL},
+      {"checkPublicKey", NULL, CheckPublicKey, NULL, NULL, NULL, napi_default, NULL},
+      {"verifyEc", NULL, VerifyEc, NULL, NULL, NULL, napi_default, NULL},
       {"verifyEvp", NULL, VerifyEvp, NULL, NULL, NULL, napi_default, NULL},
       {"precompute", NULL, Precompute, NULL, NULL, NULL, napi_default, NULL},
       {"dropPrecompute", NULL, DropPrecompute, NULL, NULL, NULL, napi_default, NULL},

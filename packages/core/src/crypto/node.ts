@@ -44,10 +44,11 @@ const PUBLIC_KEY_CACHE_ENTRIES_MAX = 4096
 /** A process signs with a handful of keys; keep few private keys parsed. */
 const PRIVATE_KEY_CACHE_ENTRIES_MAX = 64
 /**
- * SM2 public keys with a precomputed table at most (80 KB each: 20 MB). A key gets one at its
- * SM2_TABLE_AFTER_USES-th verification: building it costs about two verifications and makes
- * each later one 2.5 times faster, so keys that sign often (departments' operators and
- * officers, gateways, validators' votes) pay it back and a citizen's one-off key never pays.
+ * SM2 public keys with a precomputed OpenSSL table at most (80 KB each: 20 MB). A key verifies
+ * on the addon's specialised arithmetic (ADR 0035) until its SM2_TABLE_AFTER_USES-th
+ * verification, when it gets a table (ADR 0010) and verifies through OpenSSL's EC code with it:
+ * building one costs about two verifications, so keys that sign often (departments' operators
+ * and officers, gateways, validators' votes) pay it back and a citizen's one-off key never pays.
  */
 const SM2_TABLES_MAX = 256
 export const SM2_TABLE_AFTER_USES = 4
@@ -66,11 +67,15 @@ export interface Sm2Native {
   parsePrivateKey(privateKey: Uint8Array): object | null
   /** SM2 signature r||s (64 bytes) with the default ID, SM3; null on an internal failure. */
   sign(handle: object, message: Uint8Array): Uint8Array | null
-  /** GB/T 32918.2 §7.1 verification on OpenSSL's EC arithmetic, with the key's table if it has one. */
+  /** GB/T 32918.2 §7.1 verification on arithmetic specialised for the SM2 curve (ADR 0035). */
   verify(handle: object, message: Uint8Array, signature: Uint8Array): boolean
+  /** The same on OpenSSL's EC arithmetic, with the key's table if it has one (ADR 0010). */
+  verifyEc(handle: object, message: Uint8Array, signature: Uint8Array): boolean
   /** The same verification through EVP (OpenSSL's SM2 implementation): the reference for tests. */
   verifyEvp(handle: object, message: Uint8Array, signature: Uint8Array): boolean
-  /** Builds the public key's precomputed table (~80 KB, ~2 verifications of work); false on failure. */
+  /** Bit 0: OpenSSL accepts the 65-byte point; bit 1: the specialised arithmetic does (tests). */
+  checkPublicKey(publicKey: Uint8Array): number
+  /** Builds the public key's precomputed table for verifyEc (~80 KB); false on failure. */
   precompute(handle: object): boolean
   /** Frees the key's table; the handle stays valid (verification without the table). */
   dropPrecompute(handle: object): void
@@ -111,7 +116,11 @@ const sm2Load = loadOptional(
       'f5a03b0648d2c4630eeac513e1bb81a15944da3827d5b74143ac7eaceee720b3b1b6aa29df212fd8763182bc0d421ca1bb9038fd1f7f42d4840b69c485bbc1aa',
       'hex',
     )
-    return handle !== null && handle !== undefined && addon.verify(handle, Buffer.from('message digest'), sig)
+    if (handle === null || handle === undefined) return false
+    const msg = Buffer.from('message digest')
+    const bad = Buffer.from(sig)
+    bad[63]! ^= 1
+    return addon.verify(handle, msg, sig) && addon.verifyEc(handle, msg, sig) && !addon.verify(handle, msg, bad)
   },
 )
 const nativeError = sm2Load.error
@@ -170,10 +179,11 @@ export function nativeLoadError(): string | undefined {
   return nativeError
 }
 
-/** A parsed SM2 public key (null: not a valid point, which stays invalid) and its use count. */
+/** A parsed SM2 public key (null: not a valid point, which stays invalid), its use count, and whether it has a table. */
 interface Sm2PublicEntry {
   handle: object | null
   uses: number
+  table: boolean
 }
 
 function nativeGmSignVerify(
@@ -183,6 +193,7 @@ function nativeGmSignVerify(
   const tables = new Lru<string, Sm2PublicEntry>(SM2_TABLES_MAX, (_, e) => {
     if (e.handle !== null) addon.dropPrecompute(e.handle)
     e.uses = 0
+    e.table = false
   })
   const pubCache = new Lru<string, Sm2PublicEntry>(PUBLIC_KEY_CACHE_ENTRIES_MAX)
   const privCache = new Lru<string, object>(PRIVATE_KEY_CACHE_ENTRIES_MAX)
@@ -203,7 +214,7 @@ function nativeGmSignVerify(
     let e = pubCache.get(k)
     if (e === undefined) {
       // null (invalid point) is cached too: invalid stays invalid
-      e = { handle: addon.parsePublicKey(publicKey), uses: 0 }
+      e = { handle: addon.parsePublicKey(publicKey), uses: 0, table: false }
       pubCache.set(k, e)
     }
     return e
@@ -248,9 +259,11 @@ function nativeGmSignVerify(
       const k = hex(publicKey)
       const e = publicEntry(publicKey)
       if (e.handle === null) return false
-      if (++e.uses === SM2_TABLE_AFTER_USES && addon.precompute(e.handle)) tables.set(k, e)
-      else if (e.uses > SM2_TABLE_AFTER_USES) tables.get(k) // recency
-      return addon.verify(e.handle, message, signature)
+      if (++e.uses === SM2_TABLE_AFTER_USES && addon.precompute(e.handle)) {
+        e.table = true
+        tables.set(k, e)
+      } else if (e.table) tables.get(k) // recency
+      return e.table ? addon.verifyEc(e.handle, message, signature) : addon.verify(e.handle, message, signature)
     },
   }
 }
