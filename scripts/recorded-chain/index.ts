@@ -10,6 +10,7 @@ import type { Extension } from './extension.ts'
 import { invoiceExtension } from './invoice.ts'
 import { observersExtension } from './observers.ts'
 import { proposalEvidenceExtension } from './proposal-evidence.ts'
+import { receiptBatchesExtension } from './receipt-batches.ts'
 import { revokedCertificatesExtension } from './revoked-certificates.ts'
 import { serviceExtension } from './service.ts'
 import { timestampsExtension } from './timestamps.ts'
@@ -23,4 +24,5 @@ export const EXTENSIONS: readonly Extension[] = [
   proposalEvidenceExtension,
   observersExtension,
   revokedCertificatesExtension,
+  receiptBatchesExtension,
 ]

@@ -149,6 +149,20 @@ export class Recorder {
     return this.timeMs + advanceMs
   }
 
+  /** A module's keeper over the committed state (what an extension checks its blocks did). */
+  keeper<K>(module: string): K {
+    const meta = this.chain.store.meta()!
+    return readonlyKeeper<K>({
+      suite: this.suite,
+      store: this.chain.store,
+      modules: this.chain.modules,
+      module,
+      root: meta.stateRoot,
+      height: meta.height,
+      timeMs: this.timeMs,
+    })
+  }
+
   governance(): GovernanceKeeper {
     const meta = this.chain.store.meta()!
     return readonlyKeeper<GovernanceKeeper>({

@@ -273,8 +273,17 @@ function runHandler(
   block: BlockState,
   fns: BlockFns,
 ): { tx: TxState; events: TxEvent[]; indexes: IndexWrite[] } {
-  const tx = new TxState(block, params)
-  const ctx = new HandlerContext(v, input, params, fns, tx)
+  const limits = v.handler.limits
+  const budget =
+    limits === undefined
+      ? params
+      : {
+          ...params,
+          maxWritesPerTx: Math.max(params.maxWritesPerTx, limits.writes ?? 0),
+          maxIndexWritesPerTx: Math.max(params.maxIndexWritesPerTx, limits.indexWrites ?? 0),
+        }
+  const tx = new TxState(block, budget)
+  const ctx = new HandlerContext(v, input, budget, fns, tx)
   v.handler.handle(ctx, v.args)
   return { tx, events: ctx.events, indexes: ctx.indexes }
 }

@@ -98,6 +98,18 @@ export interface Handler<A> {
   readonly args: codec.Codec<A>
   readonly sender: SenderRule
   handle(ctx: TxContext, args: A): void
+  /**
+   * A larger write budget than the chain's per-transaction one (ExecutionParams), for a method
+   * whose transaction stands for many (a batch of receipts, ADR 0036). Fixed in code, so the
+   * same on every node; never lowers the chain's budget.
+   */
+  readonly limits?: HandlerLimits
+}
+
+/** Budgets a handler may raise above ExecutionParams: distinct state keys and index entries one transaction writes. */
+export interface HandlerLimits {
+  readonly writes?: number
+  readonly indexWrites?: number
 }
 
 /** A read-only question a module answers from its state (the API serves these). */
@@ -240,8 +252,9 @@ export function handler<A>(
   args: codec.Codec<A>,
   handle: (ctx: TxContext, args: A) => void,
   sender: SenderRule = 'registered',
+  limits?: HandlerLimits,
 ): Handler<A> {
-  return { args, handle, sender }
+  return limits === undefined ? { args, handle, sender } : { args, handle, sender, limits }
 }
 
 export function query<A, R>(

@@ -11,6 +11,7 @@ import {
   type InclusionProof,
   InclusionProofCodec,
   merkleProof,
+  merkleProofs,
   merkleRoot,
   rootFromInclusionProof,
   verifyInclusion,
@@ -219,6 +220,17 @@ describe('RFC 9162 Merkle tree: against a literal reference', () => {
           assert.equal(verifyInclusion(sha256, c.root, d[i]!, c.proof), false, `${n}/${i}: ${c.why}`)
         }
       }
+    }
+  })
+
+  test('merkleProofs gives the root and every proof merkleProof gives, for sizes 0..70', () => {
+    assert.deepEqual(merkleProofs(sm3, []), { root: sm3(new Uint8Array(0)), proofs: [] })
+    for (let n = 1; n <= leaves.length; n++) {
+      const d = leaves.slice(0, n)
+      const all = merkleProofs(sm3, d)
+      assert.deepEqual(all.root, refMth(sm3, d), `root of ${n}`)
+      assert.equal(all.proofs.length, n)
+      for (let i = 0; i < n; i++) assert.deepEqual(all.proofs[i], merkleProof(sm3, d, i), `proof ${i}/${n}`)
     }
   })
 

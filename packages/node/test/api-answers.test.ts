@@ -272,6 +272,12 @@ describe('answers validate against their schemas (recorded chain)', () => {
     const rcpts = (await h.call('sharingListReceipts', '/v1/sharing/receipts')).body as Json
     assert.ok(rcpts.receipts.length > 0)
     await h.call('sharingGetReceipt', `/v1/sharing/receipts/${rcpts.receipts[0].receiptId}?prove=true`)
+    // The recorded chain's batch (receipt-batches extension): the newest receipts carry their inclusion proof.
+    const batched = (rcpts.receipts as Json[]).find((r) => r.batch !== null)
+    assert.ok(batched, 'a batched receipt')
+    const b = (await h.call('sharingGetBatch', `/v1/sharing/batches/${batched.batch.root}?prove=true`)).body as Json
+    assert.equal(b.batch.txHash, batched.txHash)
+    await h.call('sharingGetBatch', `/v1/sharing/batches/${'0'.repeat(64)}`, undefined, 404)
     const refusals = (await h.call('sharingListRefusals', '/v1/sharing/refusals')).body as Json
     assert.ok(refusals.refusals.length > 0)
     await h.call('sharingChallenge', '/v1/sharing/auth/challenge', {})

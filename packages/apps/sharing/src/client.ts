@@ -22,7 +22,17 @@ import {
   type ProofBundle,
   type ProvenStateJson,
 } from '@govchain/client'
-import { type CryptoSuite, decode, encode, fromBase64, fromHex, GovchainError, type SigningKey } from '@govchain/core'
+import {
+  type CryptoSuite,
+  decode,
+  encode,
+  fromBase64,
+  fromHex,
+  GovchainError,
+  type SigningKey,
+  toHex,
+  verifyInclusion,
+} from '@govchain/core'
 import {
   ReceiptBody,
   ReceiptRecord,
@@ -30,10 +40,12 @@ import {
   SHARING_METHODS,
   SHARING_MODULE,
   SharingDecideArgs,
+  SharingReceiptArgs,
   SharingRequestArgs,
   SharingRevokeArgs,
   sharingAuthMessage,
 } from './schema.ts'
+import type { InclusionView } from './views.ts'
 
 export interface SignerOptions {
   suite: CryptoSuite
@@ -277,4 +289,35 @@ export function lineageBundle(
   }))
   rows.sort((a, b) => Number(a.cells[1]) - Number(b.cells[1]))
   return { format: PROOF_BUNDLE_FORMAT, chainId, kind: 'sharing/lineage', columns: [...LINEAGE_COLUMNS], rows }
+}
+
+/**
+ * Checks a batched receipt's inclusion proof offline (ADR 0036): the leaf is an encoded receipt
+ * whose body hashes to `receiptId`, and its RFC 9162 path leads to `batch.root` (and to
+ * `expectedRoot`, when the caller holds the root from a proven batch record or the transaction).
+ * Returns the receipt (body and both signatures) so the caller can check the signatures too;
+ * throws PROOF_INVALID with the reason otherwise.
+ */
+export function verifyReceiptInclusion(
+  suite: Pick<CryptoSuite, 'hash'>,
+  receipt: { receiptId: string; batch: InclusionView | null },
+  expectedRoot?: string,
+): SharingReceiptArgs {
+  const bad = (why: string): never => {
+    throw new GovchainError('PROOF_INVALID', `receipt ${receipt.receiptId}: ${why}`)
+  }
+  const b = receipt.batch
+  if (b === null) return bad('recorded alone, not in a batch')
+  if (expectedRoot !== undefined && expectedRoot !== b.root) bad('its batch root is not the expected one')
+  const leaf = fromBase64(b.leaf)
+  let entry: SharingReceiptArgs
+  try {
+    entry = decode(SharingReceiptArgs, leaf)
+  } catch {
+    return bad('the leaf is not an encoded receipt')
+  }
+  if (toHex(suite.hash(entry.body)) !== receipt.receiptId) bad('the leaf is another receipt')
+  const proof = { leafIndex: b.leafIndex, treeSize: b.treeSize, path: b.path.map(fromHex) }
+  if (!verifyInclusion(suite.hash, fromHex(b.root), leaf, proof)) bad('the inclusion path does not lead to the root')
+  return entry
 }

@@ -12,12 +12,17 @@
  *                                consumer (renunciation) ends an approved grant.
  *   receipt(SharingReceiptArgs)  the provider's registered gateway key records a receipt signed
  *                                by both gateways (consumer signature optional: see docs/sharing.md).
+ *   receiptBatch(SharingReceiptBatchArgs)  the provider's gateway key records up to 1,000
+ *                                receipts in one transaction under their RFC 9162 Merkle root;
+ *                                each is checked as `receipt` checks it and recorded the same
+ *                                way, plus its inclusion proof (ADR 0036).
  *   refusal(SharingRefusalArgs)  the provider's gateway records one interval's refused requests,
  *                                counted per requester and code — only identifiers the chain
  *                                holds, no text; one `ref/` record per count.
  *
  * The grant's clock is block time: `expiresMs = decision time + duration`.
- * State: `req/<id>` RequestRecord, `rcpt/<id>` ReceiptRecord, `ref/<id>` RefusalRecord.
+ * State: `req/<id>` RequestRecord, `rcpt/<id>` ReceiptRecord, `ref/<id>` RefusalRecord,
+ * `rinc/<receiptId>` ReceiptInclusion and `batch/<root>` BatchRecord (batched receipts).
  * Index (node-local, newest first): `rq|rc|rf/<facet>/<value>/<inverted height><id>`.
  */
 
@@ -30,32 +35,49 @@ import {
   type TxContext,
 } from '@govchain/app'
 import { catalogRef } from '@govchain/catalog/schema'
-import { type CryptoSuite, codec, concatBytes, GovchainError, getSuite, toHex, utf8 } from '@govchain/core'
+import {
+  type CryptoSuite,
+  codec,
+  concatBytes,
+  GovchainError,
+  getSuite,
+  isGovchainError,
+  toBase64,
+  toHex,
+  utf8,
+} from '@govchain/core'
 import { identityRef } from '@govchain/identity/schema'
 import {
+  BatchRecord,
   type CaseGrantInput,
   CaseGrantLink,
   DOMAIN_SHARING,
   type Grant,
   REFUSAL_CODES,
   ReceiptBody,
+  ReceiptInclusion,
   ReceiptRecord,
   RefusalRecord,
   RequestRecord,
+  receiptBatchLeaf,
+  receiptBatchProofs,
   refusalReason,
   SHARING_LIMITS,
   SHARING_MODULE,
   SharingDecideArgs,
   SharingReceiptArgs,
+  SharingReceiptBatchArgs,
   SharingRefusalArgs,
   SharingRequestArgs,
   SharingRevokeArgs,
+  sharingBatchKey,
   sharingCaseLinkKey,
+  sharingInclusionKey,
   sharingReceiptKey,
   sharingRefusalKey,
   sharingRequestKey,
 } from './schema.ts'
-import type { ReceiptView, RefusalView, RequestView } from './views.ts'
+import type { BatchView, InclusionView, ReceiptView, RefusalView, RequestView } from './views.ts'
 
 export { REFUSAL_CODES }
 
@@ -74,6 +96,9 @@ export interface SharingKeeper {
   /** Revokes a case's grants (the case closed) within the calling transaction. */
   closeCaseGrants(grantIds: readonly Uint8Array[], reason: string): void
   receipt(receiptId: Uint8Array): ReceiptRecord | undefined
+  /** A batched receipt's place in its batch (root and inclusion path); undefined for one recorded alone. */
+  inclusion(receiptId: Uint8Array): ReceiptInclusion | undefined
+  batch(root: Uint8Array): BatchRecord | undefined
   refusal(refusalId: Uint8Array): RefusalRecord | undefined
 }
 
@@ -102,6 +127,8 @@ export function sharingKeeperOver(state: ReadonlyModuleState, ctx?: KeeperContex
       }
     },
     receipt: (id) => (id.length === 32 ? read(ReceiptRecord, sharingReceiptKey(id)) : undefined),
+    inclusion: (id) => (id.length === 32 ? read(ReceiptInclusion, sharingInclusionKey(id)) : undefined),
+    batch: (root) => (root.length === 32 ? read(BatchRecord, sharingBatchKey(root)) : undefined),
     refusal: (id) => (id.length === 32 ? read(RefusalRecord, sharingRefusalKey(id)) : undefined),
   }
 }
@@ -361,77 +388,66 @@ export const sharingModule = {
       ctx.emit('revoke', { requestId: toHex(r.requestId) })
     }),
     receipt: handler(SharingReceiptArgs, (ctx, a) => {
-      let decoded: ReceiptBody | undefined
-      try {
-        decoded = codec.decode(ReceiptBody, a.body)
-      } catch {
-        decoded = undefined
-      }
-      if (decoded === undefined) return ctx.fail('SHARING_BAD_RECEIPT', 'receipt body does not decode')
-      const body = decoded
-      if (body.chainId !== ctx.chainId) return ctx.fail('SHARING_BAD_RECEIPT', 'receipt is for another chain')
-      const r = loadRequest(ctx, body.grantId)
-      // A receipt for an answer served before a revocation may arrive after it: still recorded.
-      if (r.grant === undefined || (r.status !== 'approved' && r.status !== 'revoked')) {
-        ctx.fail('SHARING_BAD_RECEIPT', 'the grant was never approved')
-      }
-      if (body.providerOrg !== r.ownerOrg || body.consumerOrg !== r.consumerOrg || body.resourceId !== r.resourceId) {
-        ctx.fail('SHARING_BAD_RECEIPT', 'receipt parties or resource differ from the grant')
-      }
-      if (body.fields.some((f) => !r.grant!.fields.includes(f)) || body.rows > SHARING_LIMITS.rowsPerFetch) {
-        ctx.fail('SHARING_BAD_RECEIPT', 'receipt fields are not granted or rows exceed the bound')
-      }
-      const catalog = ctx.keeper(catalogRef)
-      const provider = catalog.gateway(body.providerOrg)
-      const consumer = catalog.gateway(body.consumerOrg)
-      if (provider === undefined || !eq(provider.publicKey, ctx.sender) || !eq(provider.publicKey, body.providerKey)) {
-        ctx.fail('SHARING_NOT_GATEWAY')
-      }
-      if (consumer === undefined || !eq(consumer.publicKey, body.consumerKey)) {
-        ctx.fail('SHARING_BAD_RECEIPT', 'consumer key is not the consumer organisation’s gateway')
-      }
-      const suite = suiteOf(ctx)
-      const signed = concatBytes(DOMAIN_SHARING.receipt, a.body)
-      if (!suite.verify(body.providerKey, signed, a.providerSignature))
-        return ctx.fail('SHARING_BAD_RECEIPT', 'provider signature')
-      if (a.consumerSignature !== undefined && !suite.verify(body.consumerKey, signed, a.consumerSignature)) {
-        ctx.fail('SHARING_BAD_RECEIPT', 'consumer signature')
-      }
-      const receiptId = ctx.hash(a.body)
-      const key = sharingReceiptKey(receiptId)
-      if (ctx.state.has(key)) return ctx.fail('SHARING_RECEIPT_EXISTS')
-      const record: ReceiptRecord = {
-        receiptId,
-        body: a.body,
-        providerSignature: a.providerSignature,
-        ...(a.consumerSignature === undefined ? {} : { consumerSignature: a.consumerSignature }),
-        height: ctx.height,
-        timeMs: ctx.timeMs,
-        txHash: ctx.txHash,
-      }
-      ctx.state.set(key, codec.encode(ReceiptRecord, record))
-      r.rowsUsed += body.rows
-      r.fetches += 1
-      saveRequest(ctx, r)
-      writeIndex(
-        ctx,
-        'rc',
-        [
-          ['g', toHex(body.grantId)],
-          ['r', body.resourceId],
-          ['c', body.consumerOrg],
-          ['p', body.providerOrg],
-          ...body.subjects.map((s): [string, string] => ['s', toHex(s)]),
-        ],
-        receiptId,
-      )
-      ctx.emit('receipt', {
-        receiptId: toHex(receiptId),
-        grantId: toHex(body.grantId),
-        providerOrg: body.providerOrg,
-        consumerOrg: body.consumerOrg,
-      })
+      const grants = new Map<string, RequestRecord>()
+      const checked = checkReceipt(ctx, a, grants, new Set())
+      writeReceipt(ctx, checked, true)
+      saveRequest(ctx, checked.grant)
     }),
+    receiptBatch: handler(
+      SharingReceiptBatchArgs,
+      (ctx, a) => {
+        const n = a.receipts.length
+        if (n === 0 || n > SHARING_LIMITS.batchReceipts) {
+          return ctx.fail('SHARING_BATCH_INVALID', `${n} receipts (1..${SHARING_LIMITS.batchReceipts})`, {
+            receipts: n,
+          })
+        }
+        const gw = ctx.keeper(catalogRef).gateway(a.providerOrg)
+        if (gw === undefined || !eq(gw.publicKey, ctx.sender)) return ctx.fail('SHARING_NOT_GATEWAY')
+        // The root first: it is cheap, and a batch whose root is wrong is refused before any signature is checked.
+        const { root, proofs } = receiptBatchProofs(ctx.hash, a.receipts)
+        if (!eq(root, a.root)) return ctx.fail('SHARING_BATCH_ROOT_MISMATCH')
+        // Every receipt is checked before anything is written: a bad one refuses the whole batch.
+        const grants = new Map<string, RequestRecord>()
+        const ids = new Set<string>()
+        const checked = a.receipts.map((entry, index) => {
+          try {
+            const c = checkReceipt(ctx, entry, grants, ids)
+            if (c.body.providerOrg !== a.providerOrg)
+              ctx.fail('SHARING_BATCH_INVALID', 'a receipt of another provider', { index })
+            return c
+          } catch (e) {
+            // The receipt's position joins the code's details: the gateway can tell which one.
+            if (isGovchainError(e)) throw new GovchainError(e.code, e.message, { ...(e.details ?? {}), index })
+            throw e
+          }
+        })
+        if (ctx.state.has(sharingBatchKey(root))) return ctx.fail('SHARING_BATCH_INVALID', 'batch already recorded')
+        for (const [i, c] of checked.entries()) {
+          // One event for the batch (a transaction carries at most 32): the receipts are in state and the indexes.
+          writeReceipt(ctx, c, false)
+          const p = proofs[i]!
+          ctx.state.set(
+            sharingInclusionKey(c.receiptId),
+            codec.encode(ReceiptInclusion, { root, leafIndex: p.leafIndex, treeSize: p.treeSize, path: p.path }),
+          )
+        }
+        for (const g of grants.values()) saveRequest(ctx, g)
+        const batch: BatchRecord = {
+          root,
+          providerOrg: a.providerOrg,
+          treeSize: n,
+          recordedBy: ctx.sender,
+          height: ctx.height,
+          timeMs: ctx.timeMs,
+          txHash: ctx.txHash,
+        }
+        ctx.state.set(sharingBatchKey(root), codec.encode(BatchRecord, batch))
+        ctx.emit('receiptBatch', { root: toHex(root), providerOrg: a.providerOrg, receipts: String(n) })
+      },
+      'registered',
+      { writes: SHARING_LIMITS.batchWrites, indexWrites: SHARING_LIMITS.batchIndexWrites },
+    ),
     refusal: handler(SharingRefusalArgs, (ctx, a) => {
       const catalog = ctx.keeper(catalogRef)
       const gw = catalog.gateway(a.providerOrg)
@@ -493,13 +509,121 @@ export const sharingModule = {
   },
   keeper: (ctx: KeeperContext): SharingKeeper => sharingKeeperOver(ctx.state, ctx),
   renderState: (key, value) => {
-    const k = new TextDecoder().decode(key.subarray(0, 5))
+    const k = new TextDecoder().decode(key.subarray(0, 6))
     if (k.startsWith('req/')) return renderRequest(codec.decode(RequestRecord, value), 0)
     if (k.startsWith('rcpt/')) return renderReceipt(codec.decode(ReceiptRecord, value))
+    if (k.startsWith('batch/')) return renderBatch(codec.decode(BatchRecord, value))
+    if (k.startsWith('rinc/')) {
+      const i = codec.decode(ReceiptInclusion, value)
+      return { root: toHex(i.root), leafIndex: i.leafIndex, treeSize: i.treeSize, path: i.path.map(toHex) }
+    }
     if (k.startsWith('ref/')) return renderRefusal(codec.decode(RefusalRecord, value))
     return undefined
   },
 } satisfies Module
+
+interface CheckedReceipt {
+  entry: SharingReceiptArgs
+  body: ReceiptBody
+  receiptId: Uint8Array
+  /** The grant's record, shared by every receipt of the batch on it (its counters add up). */
+  grant: RequestRecord
+}
+
+/**
+ * Checks one receipt as `receipt` records it: the body decodes, is for this chain and for an
+ * approved (or since revoked) grant with these parties, fields and resource; the sender is the
+ * provider's registered gateway key, which signed it; the consumer's key is its organisation's
+ * gateway and its countersignature, when present, verifies; it is recorded neither before nor
+ * earlier in the batch (`ids`). Writes nothing; the grant's counters are advanced in `grants`.
+ */
+function checkReceipt(
+  ctx: TxContext,
+  a: SharingReceiptArgs,
+  grants: Map<string, RequestRecord>,
+  ids: Set<string>,
+): CheckedReceipt {
+  let decoded: ReceiptBody | undefined
+  try {
+    decoded = codec.decode(ReceiptBody, a.body)
+  } catch {
+    decoded = undefined
+  }
+  if (decoded === undefined) return ctx.fail('SHARING_BAD_RECEIPT', 'receipt body does not decode')
+  const body = decoded
+  if (body.chainId !== ctx.chainId) return ctx.fail('SHARING_BAD_RECEIPT', 'receipt is for another chain')
+  const grantHex = toHex(body.grantId)
+  const r = grants.get(grantHex) ?? loadRequest(ctx, body.grantId)
+  // A receipt for an answer served before a revocation may arrive after it: still recorded.
+  if (r.grant === undefined || (r.status !== 'approved' && r.status !== 'revoked')) {
+    ctx.fail('SHARING_BAD_RECEIPT', 'the grant was never approved')
+  }
+  if (body.providerOrg !== r.ownerOrg || body.consumerOrg !== r.consumerOrg || body.resourceId !== r.resourceId) {
+    ctx.fail('SHARING_BAD_RECEIPT', 'receipt parties or resource differ from the grant')
+  }
+  if (body.fields.some((f) => !r.grant!.fields.includes(f)) || body.rows > SHARING_LIMITS.rowsPerFetch) {
+    ctx.fail('SHARING_BAD_RECEIPT', 'receipt fields are not granted or rows exceed the bound')
+  }
+  const catalog = ctx.keeper(catalogRef)
+  const provider = catalog.gateway(body.providerOrg)
+  const consumer = catalog.gateway(body.consumerOrg)
+  if (provider === undefined || !eq(provider.publicKey, ctx.sender) || !eq(provider.publicKey, body.providerKey)) {
+    ctx.fail('SHARING_NOT_GATEWAY')
+  }
+  if (consumer === undefined || !eq(consumer.publicKey, body.consumerKey)) {
+    ctx.fail('SHARING_BAD_RECEIPT', 'consumer key is not the consumer organisation’s gateway')
+  }
+  const receiptId = ctx.hash(a.body)
+  const idHex = toHex(receiptId)
+  if (ids.has(idHex) || ctx.state.has(sharingReceiptKey(receiptId))) return ctx.fail('SHARING_RECEIPT_EXISTS')
+  const suite = suiteOf(ctx)
+  const signed = concatBytes(DOMAIN_SHARING.receipt, a.body)
+  if (!suite.verify(body.providerKey, signed, a.providerSignature))
+    return ctx.fail('SHARING_BAD_RECEIPT', 'provider signature')
+  if (a.consumerSignature !== undefined && !suite.verify(body.consumerKey, signed, a.consumerSignature)) {
+    ctx.fail('SHARING_BAD_RECEIPT', 'consumer signature')
+  }
+  ids.add(idHex)
+  r.rowsUsed += body.rows
+  r.fetches += 1
+  grants.set(grantHex, r)
+  return { entry: a, body, receiptId, grant: r }
+}
+
+/** Writes a checked receipt's record and its indexes (the grant's counters are saved by the caller). */
+function writeReceipt(ctx: TxContext, c: CheckedReceipt, emit: boolean): void {
+  const { entry: a, body, receiptId } = c
+  const record: ReceiptRecord = {
+    receiptId,
+    body: a.body,
+    providerSignature: a.providerSignature,
+    ...(a.consumerSignature === undefined ? {} : { consumerSignature: a.consumerSignature }),
+    height: ctx.height,
+    timeMs: ctx.timeMs,
+    txHash: ctx.txHash,
+  }
+  ctx.state.set(sharingReceiptKey(receiptId), codec.encode(ReceiptRecord, record))
+  writeIndex(
+    ctx,
+    'rc',
+    [
+      ['g', toHex(body.grantId)],
+      ['r', body.resourceId],
+      ['c', body.consumerOrg],
+      ['p', body.providerOrg],
+      ...body.subjects.map((s): [string, string] => ['s', toHex(s)]),
+    ],
+    receiptId,
+  )
+  if (emit) {
+    ctx.emit('receipt', {
+      receiptId: toHex(receiptId),
+      grantId: toHex(body.grantId),
+      providerOrg: body.providerOrg,
+      consumerOrg: body.consumerOrg,
+    })
+  }
+}
 
 function eq(a: Uint8Array, b: Uint8Array): boolean {
   return a.length === b.length && a.every((x, i) => x === b[i])
@@ -542,7 +666,37 @@ function grantStateOf(r: RequestRecord, nowMs: number): RequestView['state'] {
   return 'active'
 }
 
-export function renderReceipt(rec: ReceiptRecord): ReceiptView {
+/** A batched receipt's inclusion proof with its leaf (the encoded receipt and signatures), or null. */
+export function renderInclusion(rec: ReceiptRecord, inclusion: ReceiptInclusion | undefined): InclusionView | null {
+  if (inclusion === undefined) return null
+  return {
+    root: toHex(inclusion.root),
+    leafIndex: inclusion.leafIndex,
+    treeSize: inclusion.treeSize,
+    path: inclusion.path.map(toHex),
+    leaf: toBase64(
+      receiptBatchLeaf({
+        body: rec.body,
+        providerSignature: rec.providerSignature,
+        ...(rec.consumerSignature === undefined ? {} : { consumerSignature: rec.consumerSignature }),
+      }),
+    ),
+  }
+}
+
+export function renderBatch(b: BatchRecord): BatchView {
+  return {
+    root: toHex(b.root),
+    providerOrg: b.providerOrg,
+    treeSize: b.treeSize,
+    recordedBy: toHex(b.recordedBy),
+    height: b.height,
+    timeMs: b.timeMs,
+    txHash: toHex(b.txHash),
+  }
+}
+
+export function renderReceipt(rec: ReceiptRecord, inclusion?: ReceiptInclusion): ReceiptView {
   const b = codec.decode(ReceiptBody, rec.body)
   return {
     receiptId: toHex(rec.receiptId),
@@ -564,6 +718,7 @@ export function renderReceipt(rec: ReceiptRecord): ReceiptView {
     height: rec.height,
     timeMs: rec.timeMs,
     txHash: toHex(rec.txHash),
+    batch: renderInclusion(rec, inclusion),
   }
 }
 

@@ -32,23 +32,28 @@ import {
   type IndexFamily,
   indexPrefix,
   inverted,
+  renderBatch,
+  renderInclusion,
   renderReceipt,
   renderRefusal,
   renderRequest,
   type SharingKeeper,
 } from './module.ts'
 import {
+  BatchRecord,
   ReceiptBody,
   ReceiptRecord,
   RequestRecord,
   SHARING_MODULE,
   sharingAuthMessage,
+  sharingBatchKey,
   sharingReceiptKey,
   sharingRequestKey,
   subjectCredentialMessage,
 } from './schema.ts'
 import {
   AccessesAnswer,
+  BatchAnswer,
   ChallengeAnswer,
   GrantAnswer,
   GrantPage,
@@ -193,6 +198,24 @@ export const SHARING_ROUTES: RouteSpec[] = [
       200: { description: 'the receipt', schema: ReceiptAnswer },
       400: INVALID,
       404: err('no such receipt (SHARING_RECEIPT_NOT_FOUND)'),
+      500: INTERNAL,
+    },
+  },
+  {
+    method: 'GET',
+    url: '/v1/sharing/batches/:root',
+    operationId: 'sharingGetBatch',
+    summary: 'A batch of receipts, optionally with a state proof',
+    description:
+      'A batch transaction recorded up to 1,000 receipts under this RFC 9162 Merkle root (ADR 0036); each ' +
+      'receipt carries its inclusion proof to it. The state proof shows the root was committed.',
+    tag: SHARING_MODULE,
+    params: { type: 'object', required: ['root'], properties: { root: hex32 } },
+    querystring: proveQuery,
+    responses: {
+      200: { description: 'the batch', schema: BatchAnswer },
+      400: INVALID,
+      404: err('no such batch (SHARING_BATCH_NOT_FOUND)'),
       500: INTERNAL,
     },
   },
@@ -524,7 +547,7 @@ export function sharingApi(ctx: ModuleApiContext): ApiExtension {
             (id) => k.receipt(id)?.height,
             (id) => {
               const r = k.receipt(id)
-              return r === undefined ? undefined : renderReceipt(r)
+              return r === undefined ? undefined : renderReceipt(r, k.inclusion(id))
             },
           )
           return { receipts: p.items, next: p.next }
@@ -537,9 +560,21 @@ export function sharingApi(ctx: ModuleApiContext): ApiExtension {
           const view = ctx.state(SHARING_MODULE, sharingReceiptKey(fromHex(request.params.receiptId)), { prove })
           if (view.value === undefined) throw new GovchainError('SHARING_RECEIPT_NOT_FOUND')
           return {
-            receipt: renderReceipt(codec.decode(ReceiptRecord, view.value)),
+            receipt: renderReceipt(
+              codec.decode(ReceiptRecord, view.value),
+              sharing().inclusion(fromHex(request.params.receiptId)),
+            ),
             proof: prove ? stateJson(view) : null,
           }
+        },
+      })
+      app.route<{ Params: { root: string }; Querystring: { prove?: string } }>({
+        ...spec('sharingGetBatch'),
+        handler: async (request) => {
+          const prove = request.query.prove === 'true'
+          const view = ctx.state(SHARING_MODULE, sharingBatchKey(fromHex(request.params.root)), { prove })
+          if (view.value === undefined) throw new GovchainError('SHARING_BATCH_NOT_FOUND')
+          return { batch: renderBatch(codec.decode(BatchRecord, view.value)), proof: prove ? stateJson(view) : null }
         },
       })
       app.route<{ Querystring: Record<string, string | undefined> }>({
@@ -622,6 +657,7 @@ export function sharingApi(ctx: ModuleApiContext): ApiExtension {
                 grantId: toHex(body.grantId),
                 fields: body.fields,
                 caseId: ((l) => (l === undefined ? null : toHex(l.caseId)))(k.caseLink(body.grantId)),
+                batch: renderInclusion(rec, k.inclusion(rid)),
               }
             },
             // Block time never decreases with height: past the range's start, every older receipt is too.
@@ -723,7 +759,7 @@ export function sharingApi(ctx: ModuleApiContext): ApiExtension {
                 const body = codec.decode(ReceiptBody, rec.body)
                 if (!body.subjects.some((s) => toHex(s) === b.subject)) return undefined
               }
-              return { receipt: renderReceipt(rec), proof: stateJson(v) }
+              return { receipt: renderReceipt(rec, k.inclusion(id)), proof: stateJson(v) }
             },
           )
           const refusals = listPage(

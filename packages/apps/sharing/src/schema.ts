@@ -20,7 +20,11 @@ import {
   errorInfo,
   GovchainError,
   hash32,
+  INCLUSION_PATH_MAX,
+  type InclusionProof,
   isErrorCode,
+  merkleProofs,
+  merkleRoot,
   publicKey,
   registerErrors,
   signature64,
@@ -60,6 +64,12 @@ export const SHARING_ERRORS = {
   SHARING_BAD_RECEIPT: { http: 400, message: 'receipt does not match its grant or signatures' },
   SHARING_NOT_GATEWAY: { http: 403, message: 'sender is not the registered gateway of the organisation' },
   SHARING_AUTH_FAILED: { http: 401, message: 'challenge authentication failed' },
+  SHARING_BATCH_INVALID: {
+    http: 400,
+    message: 'a receipt batch holds 1 to 1,000 receipts of one provider, each recorded once',
+  },
+  SHARING_BATCH_ROOT_MISMATCH: { http: 400, message: 'the batch root is not the Merkle root of its receipts' },
+  SHARING_BATCH_NOT_FOUND: { http: 404, message: 'no such receipt batch' },
 } as const satisfies Record<string, ErrorInfo>
 registerErrors(SHARING_MODULE, SHARING_ERRORS)
 
@@ -84,6 +94,10 @@ export const GATEWAY_ERRORS = {
   GATEWAY_UNREACHABLE: { http: 503, message: 'the gateway could not be reached' },
   GATEWAY_CONNECTOR_ERROR: { http: 500, message: 'the department database failed' },
   GATEWAY_CONFIG_INVALID: { http: 400, message: 'gateway configuration is invalid' },
+  GATEWAY_BUSY: {
+    http: 503,
+    message: 'the gateway holds as many receipts waiting for the chain as it may: retry shortly',
+  },
 } as const satisfies Record<string, ErrorInfo>
 
 registerErrors('gateway', GATEWAY_ERRORS)
@@ -102,6 +116,7 @@ export const SHARING_METHODS = {
   revoke: 'revoke',
   receipt: 'receipt',
   refusal: 'refusal',
+  receiptBatch: 'receiptBatch',
 } as const
 
 export const SHARING_LIMITS = {
@@ -120,6 +135,15 @@ export const SHARING_LIMITS = {
   /** Longest grant: 5 years. */
   durationMsMax: 5 * 366 * 86_400_000,
   receiptBodyBytes: 64 * 1024,
+  /** Receipts one batch transaction may carry (ADR 0036); the transaction's size bounds it too. */
+  batchReceipts: 1000,
+  /**
+   * State keys a batch writes at most (each receipt's record and inclusion, each grant, the
+   * batch) and index entries (five per receipt and one per subject): the handler's raised
+   * budgets (HandlerLimits); the gateway's batcher keeps a batch's index entries within it.
+   */
+  batchWrites: 3 * 1000 + 1,
+  batchIndexWrites: 16_000,
   /** Encrypted answer size bound (the gateway refuses larger answers). */
   envelopeBytes: 8 * 1024 * 1024,
 } as const
@@ -287,6 +311,67 @@ export const ReceiptRecord = struct({
 })
 export type ReceiptRecord = codec.Infer<typeof ReceiptRecord>
 
+/**
+ * A batch of receipts in one transaction (ADR 0036): up to SHARING_LIMITS.batchReceipts, each
+ * exactly as `sharing.receipt` takes it, and the RFC 9162 Merkle root over their leaves
+ * (`receiptBatchLeaf`). The handler recomputes the root, checks every receipt as `receipt`
+ * does, and records each with its inclusion proof. The codec admits twice the bound so that an
+ * oversize batch is refused with SHARING_BATCH_INVALID rather than failing to decode.
+ */
+export const SharingReceiptBatchArgs = struct({
+  /** The provider whose gateway recorded every receipt (the sender must be its registered key). */
+  providerOrg: orgId,
+  root: hash32,
+  receipts: vec(SharingReceiptArgs, 2 * SHARING_LIMITS.batchReceipts),
+})
+export type SharingReceiptBatchArgs = codec.Infer<typeof SharingReceiptBatchArgs>
+
+/**
+ * A receipt's place in its batch: the batch root and the RFC 9162 inclusion path of its leaf.
+ * Stored under `rinc/<receiptId>` beside the receipt record (which `receipt` and
+ * `receiptBatch` write alike).
+ */
+export const ReceiptInclusion = struct({
+  root: hash32,
+  leafIndex: u32,
+  treeSize: u32,
+  path: vec(hash32, INCLUSION_PATH_MAX),
+})
+export type ReceiptInclusion = codec.Infer<typeof ReceiptInclusion>
+
+/** A recorded batch, under `batch/<root>`: its state proof shows the root was committed. */
+export const BatchRecord = struct({
+  root: hash32,
+  providerOrg: orgId,
+  treeSize: u32,
+  recordedBy: publicKey,
+  height: u64,
+  timeMs: u64,
+  txHash: hash32,
+})
+export type BatchRecord = codec.Infer<typeof BatchRecord>
+
+/** A receipt's leaf in its batch's Merkle tree: the exact encoded `SharingReceiptArgs` (body and both signatures). */
+export function receiptBatchLeaf(entry: SharingReceiptArgs): Uint8Array {
+  return codec.encode(SharingReceiptArgs, entry)
+}
+
+/** The RFC 9162 root over a batch's receipts (the gateway fills `SharingReceiptBatchArgs.root` with it). */
+export function receiptBatchRoot(
+  hash: (d: Uint8Array) => Uint8Array,
+  entries: readonly SharingReceiptArgs[],
+): Uint8Array {
+  return merkleRoot(hash, entries.map(receiptBatchLeaf))
+}
+
+/** The root and every receipt's inclusion proof (the handler's, in one O(n log n) pass). */
+export function receiptBatchProofs(
+  hash: (d: Uint8Array) => Uint8Array,
+  entries: readonly SharingReceiptArgs[],
+): { root: Uint8Array; proofs: InclusionProof[] } {
+  return merkleProofs(hash, entries.map(receiptBatchLeaf))
+}
+
 /** Refused requests of one identified requester with one code, within a refusal record's interval. */
 export const RefusalCount = struct({
   /** The requester, identified by its registered gateway certificate. */
@@ -391,6 +476,12 @@ export function sharingCaseLinkKey(requestId: Uint8Array): Uint8Array {
 }
 export function sharingReceiptKey(receiptId: Uint8Array): Uint8Array {
   return concatBytes(utf8('rcpt/'), check32(receiptId))
+}
+export function sharingInclusionKey(receiptId: Uint8Array): Uint8Array {
+  return concatBytes(utf8('rinc/'), check32(receiptId))
+}
+export function sharingBatchKey(root: Uint8Array): Uint8Array {
+  return concatBytes(utf8('batch/'), check32(root))
 }
 export function sharingRefusalKey(refusalId: Uint8Array): Uint8Array {
   return concatBytes(utf8('ref/'), check32(refusalId))

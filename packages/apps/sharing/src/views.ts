@@ -4,6 +4,7 @@
  * document shows them, and readers take their types from them (Static<>). Browser-safe.
  */
 import {
+  Base64,
   Hex32,
   HexBytes,
   Int,
@@ -60,6 +61,33 @@ export const RequestView = Type.Object({
 })
 export type RequestView = Static<typeof RequestView>
 
+/**
+ * A batched receipt's inclusion proof (ADR 0036): `leaf` is the exact leaf (the encoded
+ * receipt with both signatures), `path` its RFC 9162 inclusion path to `root`, the root the
+ * batch transaction committed (`GET /v1/sharing/batches/:root?prove=true` proves it against a
+ * header). Verifiable offline with `verifyReceiptInclusion` (client).
+ */
+export const InclusionView = Type.Object({
+  root: Hex32,
+  leafIndex: Int,
+  treeSize: Int,
+  path: Type.Array(Hex32),
+  leaf: Base64,
+})
+export type InclusionView = Static<typeof InclusionView>
+
+/** A recorded batch of receipts. */
+export const BatchView = Type.Object({
+  root: Hex32,
+  providerOrg: Type.String(),
+  treeSize: Int,
+  recordedBy: HexBytes,
+  height: Int,
+  timeMs: Int,
+  txHash: Hex32,
+})
+export type BatchView = Static<typeof BatchView>
+
 /** A receipt of a data exchange, signed by both gateways. */
 export const ReceiptView = Type.Object({
   receiptId: Hex32,
@@ -81,6 +109,9 @@ export const ReceiptView = Type.Object({
   height: Int,
   timeMs: Int,
   txHash: Hex32,
+  batch: Type.Union([InclusionView, Type.Null()], {
+    description: 'its batch and inclusion proof, when recorded in a batch (null: recorded alone)',
+  }),
 })
 export type ReceiptView = Static<typeof ReceiptView>
 
@@ -119,6 +150,9 @@ export const AccessView = Type.Object({
   grantId: Hex32,
   fields: Type.Array(Type.String()),
   caseId: Type.Union([Hex32, Type.Null()], { description: 'the service case (办件) the access was made for' }),
+  batch: Type.Union([InclusionView, Type.Null()], {
+    description: 'its batch and inclusion proof (null: recorded alone)',
+  }),
 })
 export type AccessView = Static<typeof AccessView>
 
@@ -136,6 +170,8 @@ export const GrantAnswer = Type.Object({ grant: RequestView })
 export type GrantAnswer = Static<typeof GrantAnswer>
 export const ReceiptAnswer = Type.Object({ receipt: ReceiptView, proof: ProofOrNull })
 export type ReceiptAnswer = Static<typeof ReceiptAnswer>
+export const BatchAnswer = Type.Object({ batch: BatchView, proof: ProofOrNull })
+export type BatchAnswer = Static<typeof BatchAnswer>
 export const ChallengeAnswer = Type.Object({ challenge: Hex32, expiresMs: Int })
 export type ChallengeAnswer = Static<typeof ChallengeAnswer>
 /** One page of "who used my data", newest first; `next` is the `after` of the next page. */

@@ -23,6 +23,7 @@ export {
   InclusionProofCodec,
   MERKLE_HASH_BYTES,
   merkleProof,
+  merkleProofs,
   merkleRoot,
   rootFromInclusionProof,
   verifyInclusion,

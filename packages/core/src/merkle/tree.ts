@@ -126,6 +126,34 @@ export function merkleProof(hash: HashFn, leaves: readonly Uint8Array[], index: 
 }
 
 /**
+ * The root and every leaf's RFC 9162 inclusion proof at once, in O(n log n) hashes (calling
+ * `merkleProof` per leaf would rehash the whole tree for each). Each proof equals
+ * `merkleProof(hash, leaves, i)`; a batch of receipts (ADR 0036) gets all of its paths here.
+ */
+export function merkleProofs(
+  hash: HashFn,
+  leaves: readonly Uint8Array[],
+): { root: Uint8Array; proofs: InclusionProof[] } {
+  checkLeaves(leaves)
+  if (leaves.length === 0) return { root: hash(new Uint8Array(0)), proofs: [] }
+  const leafHashes = leaves.map((d) => hashLeaf(hash, d))
+  const paths: Uint8Array[][] = leaves.map(() => [])
+  // Post-order: a subtree's siblings are appended after its own inner levels, so each path
+  // comes out bottom-up as RFC 9162 lists it.
+  const walk = (lo: number, hi: number): Uint8Array => {
+    if (hi - lo === 1) return leafHashes[lo]!
+    const k = splitPoint(hi - lo)
+    const left = walk(lo, lo + k)
+    const right = walk(lo + k, hi)
+    for (let i = lo; i < lo + k; i++) paths[i]!.push(right)
+    for (let i = lo + k; i < hi; i++) paths[i]!.push(left)
+    return hashChildren(hash, left, right)
+  }
+  const root = walk(0, leafHashes.length)
+  return { root, proofs: paths.map((path, leafIndex) => ({ leafIndex, treeSize: leaves.length, path })) }
+}
+
+/**
  * The root an inclusion proof leads to from `leafHash`, per RFC 9162 §2.1.3.2; undefined when
  * the proof's shape does not fit its (leafIndex, treeSize). Never throws.
  */
