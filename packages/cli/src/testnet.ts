@@ -8,14 +8,14 @@
  * after stopAll() (SIGTERM), not after kill(name, 'SIGKILL').
  */
 import { type ChildProcess, spawn } from 'node:child_process'
-import { appendFileSync, mkdtempSync, rmSync, statSync, writeFileSync } from 'node:fs'
+import { appendFileSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs'
 import { createServer } from 'node:net'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { GovchainError, type SuiteName } from '@govchain/core'
 import { defaultModules, demoSections } from '@govchain/distribution'
-import { type ChainParams, initNetwork, loadKeyFile, type NetworkFile } from '@govchain/node'
+import { type ChainParams, initNetwork, loadKeyFile, type NetworkFile, type NetworkNode } from '@govchain/node'
 import { type Client, createClient } from '@govchain/sdk'
 
 const BIN = fileURLToPath(new URL('../bin/govchain.js', import.meta.url))
@@ -218,6 +218,76 @@ export function runCli(urls: string, args: string[]): Promise<{ code: number; st
     })
     child.on('exit', (code) => resolve({ code: code ?? -1, stdout, stderr }))
   })
+}
+
+/** The CLI against the first node of a test network: runs, decides proposals, prepares extra nodes. */
+export interface NetworkCli {
+  /** The first node's API URL, which every call goes to. */
+  url: string
+  /** Runs the CLI; throws (with its output) unless it exits 0. */
+  ok(args: string[]): Promise<{ stdout: string; stderr: string }>
+  /** An organisation's operator key file in the network folder. */
+  key(org: string): string
+  /**
+   * Proposes `propose` (the words after `gov propose`) with market's admin key; housing and police
+   * vote yes, which passes it with 3 of 4. Returns the height from which it applies.
+   */
+  decide(propose: string[]): Promise<number>
+  /**
+   * Prepares a node with `govchain init-node` under `org`'s CA, its ports `offset` above the first
+   * node's; adds it to the network's nodes and clients (not started). Returns it and init-node's output.
+   */
+  initNode(name: string, org: string, offset?: number): Promise<{ node: NetworkNode; client: Client; stdout: string }>
+}
+
+export function networkCli(net: TestNetwork): NetworkCli {
+  const first = net.net.nodes[0]!
+  const url = first.apiUrl
+  const ok = async (args: string[]) => {
+    const r = await runCli(url, args)
+    if (r.code !== 0) throw new Error(`govchain ${args.join(' ')} exited with ${r.code}\n${r.stderr}${r.stdout}`)
+    return r
+  }
+  const key = (org: string) => join(net.dir, 'keys', `${org}.operator.json`)
+  return {
+    url,
+    ok,
+    key,
+    decide: async (propose) => {
+      const proposed = await ok(['gov', 'propose', ...propose, '--key', key('market')])
+      const id = /proposal (\d+): voting/.exec(proposed.stdout)?.[1]
+      if (id === undefined) throw new Error(`no proposal id in: ${proposed.stdout}`)
+      await ok(['gov', 'vote', id, '--key', key('housing')])
+      const last = await ok(['gov', 'vote', id, '--key', key('police')])
+      if (!/passed/.test(last.stdout)) throw new Error(`proposal ${id} did not pass: ${last.stdout}`)
+      const shown = JSON.parse((await ok(['gov', 'show', id])).stdout) as { proposal: { appliedFromHeight: number } }
+      return shown.proposal.appliedFromHeight
+    },
+    initNode: async (name, org, offset = 10) => {
+      const apiPort = Number(new URL(url).port) + offset
+      const p2pPort = Number(first.p2pAddress.split(':')[1]) + offset
+      const init = await ok([
+        'init-node',
+        '--dir',
+        net.dir,
+        '--org',
+        org,
+        '--name',
+        name,
+        '--api-port',
+        String(apiPort),
+        '--p2p-port',
+        String(p2pPort),
+      ])
+      const network = JSON.parse(readFileSync(join(net.dir, 'network.json'), 'utf8')) as { nodes: NetworkNode[] }
+      const node = network.nodes.find((n) => n.name === name)
+      if (node === undefined) throw new Error(`init-node wrote no node ${name} into network.json`)
+      net.net.nodes.push(node)
+      const client = createClient({ url: node.apiUrl, timeoutMs: 5000 })
+      net.clients[name] = client
+      return { node, client, stdout: init.stdout }
+    },
+  }
 }
 
 export function sleep(ms: number): Promise<void> {

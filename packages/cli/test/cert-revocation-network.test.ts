@@ -13,9 +13,8 @@ import { createHash, X509Certificate } from 'node:crypto'
 import { readFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { after, before, describe, test } from 'node:test'
-import type { NetworkNode } from '@govchain/node'
-import { type Client, createClient } from '@govchain/sdk'
-import { runCli, startNetwork, type TestNetwork, waitUntil } from '../src/testnet.ts'
+import type { Client } from '@govchain/sdk'
+import { networkCli, startNetwork, type TestNetwork, waitUntil } from '../src/testnet.ts'
 
 const VALIDATORS = ['market', 'housing', 'police', 'tax']
 const OBSERVER = 'court-observer'
@@ -39,23 +38,8 @@ describe('a node certificate revoked by governance (intl)', { timeout: 900_000 }
 
   test('peers drop and refuse it with P2P_CERT_REVOKED; after certs renew it reconnects', async () => {
     const market = net.clients.market!
-    const url = net.net.nodes[0]!.apiUrl
+    const { url, ok, decide, initNode } = networkCli(net)
     const height = async (c: Client = market) => (await c.status()).height
-    const ok = async (args: string[]) => {
-      const r = await runCli(url, args)
-      assert.equal(r.code, 0, `${args.join(' ')}\n${r.stderr}${r.stdout}`)
-      return r
-    }
-    const key = (org: string) => join(net.dir, 'keys', `${org}.operator.json`)
-    /** Proposes with market's admin; housing and police vote yes (3 of 4): passed. */
-    const decide = async (propose: string[]) => {
-      const proposed = await ok(['gov', 'propose', ...propose, '--key', key('market')])
-      const id = /proposal (\d+): voting/.exec(proposed.stdout)![1]!
-      await ok(['gov', 'vote', id, '--key', key('housing')])
-      assert.match((await ok(['gov', 'vote', id, '--key', key('police')])).stdout, /passed/)
-      const shown = JSON.parse((await ok(['gov', 'show', id])).stdout)
-      return shown.proposal.appliedFromHeight as number
-    }
     const connectedEverywhere = async () => {
       for (const v of VALIDATORS)
         if (!(await net.clients[v]!.status()).peers.some((p) => p.id === OBSERVER)) return false
@@ -69,26 +53,7 @@ describe('a node certificate revoked by governance (intl)', { timeout: 900_000 }
     await waitUntil('block 2', async () => (await height()) >= 2)
 
     // ---- the court's observer node, under police's CA, registered by governance
-    const apiPort = Number(new URL(url).port) + 10
-    const p2pPort = Number(net.net.nodes[0]!.p2pAddress.split(':')[1]) + 10
-    await ok([
-      'init-node',
-      '--dir',
-      net.dir,
-      '--org',
-      'police',
-      '--name',
-      OBSERVER,
-      '--api-port',
-      String(apiPort),
-      '--p2p-port',
-      String(p2pPort),
-    ])
-    const network = JSON.parse(readFileSync(join(net.dir, 'network.json'), 'utf8')) as { nodes: NetworkNode[] }
-    const node = network.nodes.find((n) => n.name === OBSERVER)!
-    net.net.nodes.push(node)
-    net.clients[OBSERVER] = createClient({ url: node.apiUrl, timeoutMs: 5000 })
-    const observer = net.clients[OBSERVER]
+    const { node, client: observer } = await initNode(OBSERVER, 'police')
     await net.start(OBSERVER)
     await decide([
       'add-observer',

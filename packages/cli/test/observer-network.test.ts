@@ -12,9 +12,9 @@ import { join } from 'node:path'
 import { after, before, describe, test } from 'node:test'
 import { BlockHeader, CommitCertificate, codec, getSuite, toHex } from '@govchain/core'
 import { identityKeys } from '@govchain/identity/schema'
-import { genesisValidatorSet, type NetworkNode, parseGenesis } from '@govchain/node'
-import { type Client, createClient, LightClient } from '@govchain/sdk'
-import { runCli, sleep, startNetwork, type TestNetwork, waitUntil } from '../src/testnet.ts'
+import { genesisValidatorSet, parseGenesis } from '@govchain/node'
+import { type Client, LightClient } from '@govchain/sdk'
+import { networkCli, sleep, startNetwork, type TestNetwork, waitUntil } from '../src/testnet.ts'
 
 const suite = getSuite('intl')
 const VALIDATORS = ['market', 'housing', 'police', 'tax']
@@ -31,51 +31,17 @@ describe('an observer node on a running network (intl)', { timeout: 420_000 }, (
 
   test('refused unregistered; registered: syncs, proves, never signs; removed: disconnected', async () => {
     const market = net.clients.market!
-    const url = net.net.nodes[0]!.apiUrl
+    const { ok, decide, initNode } = networkCli(net)
     const height = async (c: Client = market) => (await c.status()).height
-    const ok = async (args: string[]) => {
-      const r = await runCli(url, args)
-      assert.equal(r.code, 0, `${args.join(' ')}\n${r.stderr}${r.stdout}`)
-      return r
-    }
-    const key = (org: string) => join(net.dir, 'keys', `${org}.operator.json`)
-    /** Proposes with market's admin; housing and police vote yes (3 of 4): passed. */
-    const decide = async (propose: string[]) => {
-      const proposed = await ok(['gov', 'propose', ...propose, '--key', key('market')])
-      const id = /proposal (\d+): voting/.exec(proposed.stdout)![1]!
-      await ok(['gov', 'vote', id, '--key', key('housing')])
-      assert.match((await ok(['gov', 'vote', id, '--key', key('police')])).stdout, /passed/)
-      const shown = JSON.parse((await ok(['gov', 'show', id])).stdout)
-      return shown.proposal.appliedFromHeight as number
-    }
     await waitUntil('block 2', async () => (await height()) >= 2)
 
     // ---- the court's node is prepared with init-node, under police's CA (a member organisation)
-    const apiPort = Number(new URL(url).port) + 10
-    const p2pPort = Number(net.net.nodes[0]!.p2pAddress.split(':')[1]) + 10
-    const init = await ok([
-      'init-node',
-      '--dir',
-      net.dir,
-      '--org',
-      'police',
-      '--name',
-      OBSERVER,
-      '--api-port',
-      String(apiPort),
-      '--p2p-port',
-      String(p2pPort),
-    ])
-    const publicKey = /validator key (\S+)/.exec(init.stdout)![1]!
+    const { node, client: observer, stdout } = await initNode(OBSERVER, 'police')
+    const publicKey = /validator key (\S+)/.exec(stdout)![1]!
     assert.match(
-      init.stdout,
+      stdout,
       new RegExp(`gov propose add-observer --id ${OBSERVER} --org police --public-key ${publicKey} `),
     )
-    const network = JSON.parse(readFileSync(join(net.dir, 'network.json'), 'utf8')) as { nodes: NetworkNode[] }
-    const node = network.nodes.find((n) => n.name === OBSERVER)!
-    net.net.nodes.push(node)
-    net.clients[OBSERVER] = createClient({ url: node.apiUrl, timeoutMs: 5000 })
-    const observer = net.clients[OBSERVER]
 
     // ---- (a) unregistered: every validator refuses it; it stays at height 0
     await net.start(OBSERVER)

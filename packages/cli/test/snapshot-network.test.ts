@@ -14,9 +14,9 @@ import { join } from 'node:path'
 import { after, before, describe, test } from 'node:test'
 import { BlockHeader, codec, getSuite, toHex } from '@govchain/core'
 import { identityKeys } from '@govchain/identity/schema'
-import { importSnapshot, type NetworkNode } from '@govchain/node'
-import { anchorPut, type Client, createClient } from '@govchain/sdk'
-import { runCli, startNetwork, type TestNetwork, waitUntil } from '../src/testnet.ts'
+import { importSnapshot } from '@govchain/node'
+import { anchorPut, type Client } from '@govchain/sdk'
+import { networkCli, runCli, startNetwork, type TestNetwork, waitUntil } from '../src/testnet.ts'
 
 const suite = getSuite('intl')
 const OBSERVER = 'court-observer'
@@ -32,19 +32,13 @@ describe('a node started from a snapshot (intl)', { timeout: 600_000 }, () => {
 
   test('export at N while running; corrupt and foreign refused; import, start, same state root later', async (t) => {
     const market = net.clients.market!
-    const url = net.net.nodes[0]!.apiUrl
+    const { url, ok, decide, initNode } = networkCli(net)
     const height = async (c: Client = market) => (await c.status()).height
-    const ok = async (args: string[]) => {
-      const r = await runCli(url, args)
-      assert.equal(r.code, 0, `${args.join(' ')}\n${r.stderr}${r.stdout}`)
-      return r
-    }
     const refused = async (args: string[], code: string) => {
       const r = await runCli(url, args)
       assert.notEqual(r.code, 0, `${args.join(' ')} should fail\n${r.stdout}`)
       assert.match(r.stderr + r.stdout, new RegExp(code), args.join(' '))
     }
-    const key = (org: string) => join(net.dir, 'keys', `${org}.operator.json`)
     await waitUntil('block 2', async () => (await height()) >= 2)
 
     // ---- anchors over a number of blocks
@@ -64,29 +58,8 @@ describe('a node started from a snapshot (intl)', { timeout: 600_000 }, () => {
 
     t.diagnostic(`anchors submitted at height ${await height()}`)
     // ---- the court's node: init-node, registered as an observer by governance
-    const apiPort = Number(new URL(url).port) + 10
-    const p2pPort = Number(net.net.nodes[0]!.p2pAddress.split(':')[1]) + 10
-    await ok([
-      'init-node',
-      '--dir',
-      net.dir,
-      '--org',
-      'police',
-      '--name',
-      OBSERVER,
-      '--api-port',
-      String(apiPort),
-      '--p2p-port',
-      String(p2pPort),
-    ])
-    const network = JSON.parse(readFileSync(join(net.dir, 'network.json'), 'utf8')) as { nodes: NetworkNode[] }
-    const node = network.nodes.find((n) => n.name === OBSERVER)!
-    net.net.nodes.push(node)
-    net.clients[OBSERVER] = createClient({ url: node.apiUrl, timeoutMs: 5000 })
-    const observer = net.clients[OBSERVER]
-    const proposed = await ok([
-      'gov',
-      'propose',
+    const { node, client: observer } = await initNode(OBSERVER, 'police')
+    const from = await decide([
       'add-observer',
       '--id',
       OBSERVER,
@@ -94,13 +67,7 @@ describe('a node started from a snapshot (intl)', { timeout: 600_000 }, () => {
       'police',
       '--public-key',
       join(node.home, 'keys', 'validator.json'),
-      '--key',
-      key('market'),
     ])
-    const id = /proposal (\d+): voting/.exec(proposed.stdout)![1]!
-    await ok(['gov', 'vote', id, '--key', key('housing')])
-    assert.match((await ok(['gov', 'vote', id, '--key', key('police')])).stdout, /passed/)
-    const from = JSON.parse((await ok(['gov', 'show', id])).stdout).proposal.appliedFromHeight as number
     await waitUntil('observer in force', async () => (await height()) >= from + 1)
 
     t.diagnostic(`observer registered from ${from}`)
