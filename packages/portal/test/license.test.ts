@@ -12,6 +12,7 @@ import { getSuite, issueLicense } from '@govchain/sdk'
 import { seedDemoOfficers } from '../../cli/src/demo/officers.ts'
 import {
   fillIssueForm,
+  issueHolderLicense,
   type PortalFixture,
   type SeededHolder,
   seedHolders,
@@ -356,4 +357,66 @@ test('the login page lists officers with separate roles, in Chinese; the issuer 
   await page.getByTestId('login-officer:housing.administrator').click()
   await page.waitForURL(/\/ops$/)
   assert.equal(await page.getByTestId('ops-admin-only').count(), 0)
+})
+
+/** A local calendar day as a date input takes it (the browser runs in this machine's time zone). */
+function day(offsetDays: number): string {
+  const d = new Date(Date.now() + offsetDays * 86_400_000)
+  return `${d.getFullYear()}-${String(d.getMonth() + 1).padStart(2, '0')}-${String(d.getDate()).padStart(2, '0')}`
+}
+
+test('the issuer filters the licence list on the node, pages with more, and exports every page as CSV', async () => {
+  const { page } = f
+  const enterprise = holders.find((h) => h.kind === 'enterprise')!
+  // Past one page (20 a page): 21 more licences of housing, issued with the SDK in one go.
+  const extra = await Promise.all(Array.from({ length: 21 }, () => issueHolderLicense(f, enterprise)))
+  await login('officer:housing')
+  await page.goto(`${f.portal.url}/issuer`)
+  const rows = page.getByTestId('issued-row')
+  await page.getByTestId('issued-more').waitFor()
+  assert.equal(await rows.count(), 20, 'one page from the node')
+  await page.getByTestId('issued-more').click()
+  await page.getByTestId('issued-more').waitFor({ state: 'detached' })
+  const total = await rows.count()
+  assert.ok(total >= 22, `every licence after more: ${total}`)
+  const ids = await rows.evaluateAll((els) => els.map((e) => e.getAttribute('data-id')))
+  assert.equal(new Set(ids).size, ids.length, 'nothing repeated across pages')
+  for (const x of extra) assert.ok(ids.includes(x.licenseId), x.licenseId)
+
+  // Status, on the node: only the licence revoked above.
+  await page.getByTestId('issued-filter-status').selectOption('revoked')
+  await page.locator(`[data-testid="issued-row"][data-id="${licenseId}"]`).waitFor()
+  await page.waitForFunction(() => document.querySelectorAll('[data-testid="issued-row"]').length === 1)
+  assert.equal(await page.getByTestId('issued-more').count(), 0)
+  await page.getByTestId('issued-filter-status').selectOption('')
+  // Dates (issue block time): tomorrow onwards holds nothing; today holds them all again.
+  await page.getByTestId('issued-filter-from').fill(day(1))
+  await page.getByTestId('issued-list').getByText('暂无').waitFor()
+  assert.equal(await rows.count(), 0)
+  // A start after the end: the node's coded refusal, in words.
+  await page.getByTestId('issued-filter-to').fill(day(0))
+  const bad = page.getByTestId('issued-list').getByTestId('error')
+  await bad.waitFor()
+  assert.match((await bad.textContent()) ?? '', /起始日期晚于截止日期.*INVALID_DATE_RANGE/)
+  await page.getByTestId('issued-filter-from').fill(day(0))
+  await page.getByTestId('issued-more').waitFor()
+  assert.equal(await rows.count(), 20)
+  await f.shot('issuer-list-filtered')
+
+  // The export walks every page of the filter (today's, all statuses) into one CSV.
+  const [download] = await Promise.all([page.waitForEvent('download'), page.getByTestId('issued-export').click()])
+  assert.equal(download.suggestedFilename(), 'licences-housing.csv')
+  const csv = readFileSync(await download.path(), 'utf8')
+  assert.ok(csv.startsWith('\uFEFF'), 'UTF-8 with a byte order mark, for Excel')
+  const lines = csv.slice(1).trimEnd().split('\r\n')
+  assert.equal(lines[0], '证照标识,证照类型,持证主体,发证机构,状态,签发时间,有效期起,有效期至,版本')
+  assert.equal(lines.length - 1, total)
+  for (const x of extra) assert.ok(csv.includes(`${x.licenseId},`), x.licenseId)
+  assert.match(csv, new RegExp(`${licenseId.replaceAll('.', '\\.')},[^\r\n]*,注销,`))
+  assert.match(csv, /北京市住房和城乡建设委员会/)
+  assert.match((await page.getByTestId('issued-progress').textContent()) ?? '', new RegExp(`已导出 ${total} 条`))
+  assert.deepEqual(
+    f.pageErrors.filter((e) => !/status of 4\d\d/.test(e)),
+    [],
+  )
 })

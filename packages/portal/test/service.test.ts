@@ -187,7 +187,13 @@ test('apply → officer accepts, pulls and approves → the citizen sees complet
   await page.getByTestId('access-row').nth(1).waitFor({ timeout: 40_000 })
   const cases = await page.getByTestId('access-case').allTextContents()
   assert.equal(cases.length, 2)
-  for (const c of cases) assert.match(c, /^[0-9a-f]{12}…$/)
+  // Plain language: a link to the case, in words; the case id is in the link, not on the screen.
+  for (const c of cases) assert.equal(c, '查看办件')
+  for (const href of await page
+    .getByTestId('access-case')
+    .locator('a')
+    .evaluateAll((els) => els.map((e) => e.getAttribute('href'))))
+    assert.match(href ?? '', /^\/service\?case=[0-9a-f]{64}$/)
   assert.deepEqual(
     f.pageErrors.filter((e) => !/status of 4\d\d/.test(e)),
     [],

@@ -171,3 +171,78 @@ test("the auditor exports the data's lineage as CSV with a proof bundle that ver
     [],
   )
 })
+
+/** A local calendar day as a date input takes it (the browser runs in this machine's time zone). */
+function day(offsetDays: number): string {
+  const d = new Date(Date.now() + offsetDays * 86_400_000)
+  return `${d.getFullYear()}-${String(d.getMonth() + 1).padStart(2, '0')}-${String(d.getDate()).padStart(2, '0')}`
+}
+
+test('the citizen filters who used their data by department and date on the node, and exports it as CSV', async () => {
+  const { page } = f
+  await login(citizen.id)
+  await page.goto(`${f.portal.url}/sharing/my-data`)
+  const rows = page.getByTestId('access-row')
+  const search = async () => {
+    await page.getByTestId('my-data-load').click()
+    await page
+      .locator('[data-testid="access-row"], [data-testid="access-none"], [data-testid="error"]')
+      .first()
+      .waitFor({
+        timeout: 40_000,
+      })
+  }
+  // Another department: none of the uses are theirs.
+  await page.getByTestId('access-filter-department').selectOption('tax')
+  await search()
+  await page.getByTestId('access-none').waitFor()
+  // Housing's use, today (block time, the citizen's days).
+  await page.getByTestId('access-filter-department').selectOption('housing')
+  await page.getByTestId('access-filter-from').fill(day(0))
+  await page.getByTestId('access-filter-to').fill(day(0))
+  await search()
+  assert.ok((await rows.count()) >= 1)
+  assert.deepEqual(
+    [...new Set(await rows.evaluateAll((els) => els.map((e) => e.getAttribute('data-org'))))],
+    ['housing'],
+  )
+  // Plain language: field labels from the catalogue, never the codes; the codes sit behind 详情.
+  const fieldsText = (await rows.first().locator('td').nth(4).textContent()) ?? ''
+  assert.match(fieldsText, /公民身份号码/)
+  assert.doesNotMatch(fieldsText, /id_number/)
+  await f.shot('sharing-my-data-filtered')
+  // Tomorrow onwards: nothing yet.
+  await page.getByTestId('access-filter-from').fill(day(1))
+  await page.getByTestId('access-filter-to').fill(day(1))
+  await search()
+  await page.getByTestId('access-none').waitFor()
+  // A start after the end: the node's coded refusal, in words.
+  await page.getByTestId('access-filter-from').fill(day(1))
+  await page.getByTestId('access-filter-to').fill(day(0))
+  await search()
+  assert.match(
+    (await page.getByTestId('my-data').getByTestId('error').textContent()) ?? '',
+    /起始日期晚于截止日期.*INVALID_DATE_RANGE/,
+  )
+
+  // Today's uses by any department, exported: every page walked into one CSV.
+  await page.getByTestId('access-filter-department').selectOption('')
+  await page.getByTestId('access-filter-from').fill(day(0))
+  await search()
+  const shown = await rows.count()
+  const [download] = await Promise.all([page.waitForEvent('download'), page.getByTestId('access-export').click()])
+  assert.equal(download.suggestedFilename(), 'my-data-uses.csv')
+  const csv = readFileSync((await download.path())!, 'utf8')
+  assert.ok(csv.startsWith('\uFEFF'), 'UTF-8 with a byte order mark, for Excel')
+  const lines = csv.slice(1).trimEnd().split('\r\n')
+  assert.equal(lines[0], '时间,使用部门,数据资源,提供部门,用途,法律依据,字段,办件,高度,回执编号')
+  assert.equal(lines.length - 1, shown)
+  assert.match(csv, /公租房资格审核/)
+  assert.match(csv, /公民身份号码/)
+  assert.doesNotMatch(csv, /id_number/)
+  assert.match((await page.getByTestId('access-progress').textContent()) ?? '', new RegExp(`已导出 ${shown} 条`))
+  assert.deepEqual(
+    f.pageErrors.filter((e) => !/status of 4\d\d/.test(e)),
+    [],
+  )
+})

@@ -47,6 +47,7 @@ import {
   parseLicenseId,
 } from './schema.ts'
 import {
+  EFFECTIVE_STATUSES,
   LicenseAnswer,
   LicenseGrantPage,
   LicenseHistoryAnswer,
@@ -128,7 +129,7 @@ export const LICENSE_ROUTES: RouteSpec[] = [
         holder: didParam,
         issuer: orgParam,
         type: { type: 'string', pattern: '^[0-9A-Z]{1,32}$' },
-        status: { type: 'string', enum: ['active', 'suspended', 'revoked', 'superseded', 'expired', 'not_yet_valid'] },
+        status: { type: 'string', enum: [...EFFECTIVE_STATUSES] },
         fromMs: { ...timeMsText, description: 'issued at or after this block time (ms)' },
         toMs: { ...timeMsText, description: 'issued at or before this block time (ms)' },
         limit: { type: 'string', pattern: '^([1-9]|[1-9][0-9]|1[0-9][0-9]|200)$' },

@@ -8,7 +8,8 @@ import { Hex32, HexBytes, Int, NextCursor, Nullable, ProofOrNull, StringEnum } f
 import { type Static, Type } from '@sinclair/typebox'
 import { HISTORY_ACTIONS, HOLDER_KINDS, LICENSE_STATUSES } from './schema.ts'
 
-const EFFECTIVE_STATUSES = [...LICENSE_STATUSES, 'expired', 'not_yet_valid'] as const
+/** A licence's status as of a time: its recorded status, or expired / not yet valid by its dates. */
+export const EFFECTIVE_STATUSES = [...LICENSE_STATUSES, 'expired', 'not_yet_valid'] as const
 const NullableText = Nullable(Type.String())
 
 export const LicenseFieldView = Type.Object({

@@ -656,6 +656,7 @@ export function sharingApi(ctx: ModuleApiContext): ApiExtension {
                 legalBasis: grant?.legalBasis ?? '',
                 grantId: toHex(body.grantId),
                 fields: body.fields,
+                fieldLabels: body.fields.map((f) => res?.fields.find((x) => x.name === f)?.label || f),
                 caseId: ((l) => (l === undefined ? null : toHex(l.caseId)))(k.caseLink(body.grantId)),
                 batch: renderInclusion(rec, k.inclusion(rid)),
               }

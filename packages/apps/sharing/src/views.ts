@@ -149,6 +149,9 @@ export const AccessView = Type.Object({
   legalBasis: Type.String(),
   grantId: Hex32,
   fields: Type.Array(Type.String()),
+  fieldLabels: Type.Array(Type.String(), {
+    description: "the fields' labels in the catalogue version used (the name where it has none), in order",
+  }),
   caseId: Type.Union([Hex32, Type.Null()], { description: 'the service case (办件) the access was made for' }),
   batch: Type.Union([InclusionView, Type.Null()], {
     description: 'its batch and inclusion proof (null: recorded alone)',

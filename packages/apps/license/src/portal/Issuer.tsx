@@ -37,6 +37,7 @@ import {
 } from '../holder-record.ts'
 import { holderRegisterApi, type License, type LicenseType, licenseApi } from './api.ts'
 import { holderAuth } from './holder.ts'
+import { IssuedList } from './IssuedList.tsx'
 import { tMaybe, useApp } from './messages.ts'
 import { PrintButtons } from './Print.tsx'
 import { statusTone } from './Wallet.tsx'
@@ -71,10 +72,6 @@ export function IssuerPage() {
   const org = identity?.kind === 'officer' && identity.roles?.includes('issuer') ? identity.orgId : undefined
   const [tick, setTick] = useState(0)
   const types = useLoad(() => licenseApi.types(client.url), [client])
-  const list = useLoad(
-    async () => (org === undefined ? undefined : licenseApi.list(client.url, { issuer: org, limit: 200 })),
-    [org, tick],
-  )
   if (org === undefined) {
     return (
       <div className="page">
@@ -95,22 +92,9 @@ export function IssuerPage() {
       {types.data !== undefined && (
         <IssueForm org={org} types={types.data.items} onIssued={() => setTick((n) => n + 1)} />
       )}
-      <Card
-        title={t('issuer.list')}
-        testId="issued-list"
-        actions={
-          <button type="button" className="btn btn-small" onClick={() => setTick((n) => n + 1)}>
-            {t('common.refresh')}
-          </button>
-        }
-      >
-        <ErrorBox error={list.error} />
-        {list.data === undefined ? (
-          <Loading />
-        ) : (
-          <IssuedTable items={list.data.items} types={typeMap} onChange={() => setTick((n) => n + 1)} />
-        )}
-      </Card>
+      <IssuedList org={org} types={typeMap} tick={tick}>
+        {(items) => <IssuedTable items={items} types={typeMap} onChange={() => setTick((n) => n + 1)} />}
+      </IssuedList>
     </div>
   )
 }

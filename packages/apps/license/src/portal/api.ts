@@ -33,8 +33,19 @@ export const licenseApi = {
       'GET',
       `/v1/licenses/${encodeURIComponent(id)}${prove ? '?prove=true' : ''}`,
     ),
-  list: (base: string, filter: { holder?: string; issuer?: string; type?: string; status?: string; limit?: number }) =>
-    callJson<LicensePage>(base, 'GET', `/v1/licenses${qs(filter)}`),
+  list: (
+    base: string,
+    filter: {
+      holder?: string
+      issuer?: string
+      type?: string
+      status?: string
+      fromMs?: number
+      toMs?: number
+      limit?: number
+      after?: string
+    },
+  ) => callJson<LicensePage>(base, 'GET', `/v1/licenses${qs(filter)}`),
   history: (base: string, id: string) =>
     callJson<LicenseHistoryAnswer>(base, 'GET', `/v1/licenses/${encodeURIComponent(id)}/history`),
   verify: (base: string, input: { credential: string } | { qr: string }) =>

@@ -11,11 +11,16 @@ import {
   Badge,
   Card,
   ConfirmDialog,
+  DateRange,
+  dayBoundsMs,
+  downloadText,
   ErrorBox,
   formatTime,
   Hash,
   isMissingRoute,
   Link,
+  ListFooter,
+  type ListPage,
   Loading,
   Modal,
   Notice,
@@ -23,6 +28,7 @@ import {
   randomHex,
   type Tone,
   useLoad,
+  usePagedList,
   type WithProofs,
 } from '@govchain/portal-kit'
 import { type FormEvent, useState } from 'react'
@@ -614,118 +620,199 @@ function FetchPanel({ r, onClose, onDone }: { r: SharingRequest; onClose: () => 
 // ---------------------------------------------------------------- who used my data
 
 function MyData() {
-  const { t, lang, client, identity, suite, config, orgName } = useApp()
-  const [error, setError] = useState<unknown>()
-  const [accesses, setAccesses] = useState<Access[]>()
-  /** Cursor of the next page of accesses (null: all shown). */
-  const [nextAccess, setNextAccess] = useState<string | null>(null)
+  const { t, client, identity, suite, config, orgName } = useApp()
+  const [department, setDepartment] = useState('')
+  const [from, setFrom] = useState('')
+  const [to, setTo] = useState('')
+  /** The filter of the list shown, set by 查询 (each page costs a signature, so nothing loads unasked). */
+  const [applied, setApplied] = useState<AccessFilter & { n: number }>()
   if (identity === undefined || identity.kind === 'officer' || identity.did === undefined) {
     return <Notice tone="info">{t('sharing.notSubject')}</Notice>
   }
   const credential = identity.subjectCredential
   const did = identity.did
   /** One page of "who used my data": each page is its own single-use challenge, signed by the DID key. */
-  const loadAccesses = async (after: string | undefined) => {
+  const loadAccesses = async (after: string | undefined, filter: AccessFilter, limit: number) => {
     const { challenge } = await sharingApi.challenge(client.url)
     const signature = sharingAuthSignature(suite, identity.privateKey!, config.chainId, 'my-accesses', challenge)
-    return sharingApi.myAccesses(client.url, {
+    const page = await sharingApi.myAccesses(client.url, {
       did,
       publicKey: identity.publicKey,
       challenge,
       signature,
       credential: credential!,
-      limit: 100,
+      limit,
+      ...filter,
       ...(after === undefined ? {} : { after }),
     })
+    return { items: page.accesses, next: page.next }
   }
   return (
     <Card title={t('sharing.myData')} testId="my-data">
       <p className="muted">{t('sharing.accessList')}</p>
       {credential === undefined && (
-        <Notice tone="warn">{t('common.notAvailable', { what: 'subject credential' })}</Notice>
+        <Notice tone="warn">{t('common.notAvailable', { what: t('sharing.subjectCredential') })}</Notice>
       )}
-      <ActionButton
-        kind="primary"
-        testId="my-data-load"
-        disabled={credential === undefined}
-        onError={setError}
-        onRun={async () => {
-          setError(undefined)
-          const page = await loadAccesses(undefined)
-          setAccesses(page.accesses)
-          setNextAccess(page.next)
-        }}
-      >
-        {t('common.refresh')}
-      </ActionButton>
-      {accesses !== undefined && nextAccess !== null && (
-        <ActionButton
-          testId="my-data-more"
-          onError={setError}
-          onRun={async () => {
-            const page = await loadAccesses(nextAccess)
-            setAccesses([...accesses, ...page.accesses])
-            setNextAccess(page.next)
+      <div className="filters" data-testid="access-filters">
+        <label>
+          {t('sharing.department')}
+          <select
+            value={department}
+            onChange={(e) => setDepartment(e.target.value)}
+            data-testid="access-filter-department"
+          >
+            <option value="">{t('list.allDepartments')}</option>
+            {config.organisations.map((o) => (
+              <option key={o.id} value={o.id}>
+                {orgName(o.id)}
+              </option>
+            ))}
+          </select>
+        </label>
+        <DateRange
+          from={from}
+          to={to}
+          testId="access-filter"
+          onChange={(f, tt) => {
+            setFrom(f)
+            setTo(tt)
           }}
+        />
+        <button
+          type="button"
+          className="btn btn-primary"
+          data-testid="my-data-load"
+          disabled={credential === undefined}
+          onClick={() =>
+            setApplied((a) => ({
+              ...(department === '' ? {} : { consumer: department }),
+              ...dayBoundsMs(from, to),
+              n: (a?.n ?? 0) + 1,
+            }))
+          }
         >
-          {t('common.more')}
-        </ActionButton>
-      )}
-      <ErrorBox error={error} />
-      {accesses !== undefined &&
-        (accesses.length === 0 ? (
-          <p className="muted">{t('sharing.noAccess')}</p>
-        ) : (
-          <div className="table-wrap">
-            <table data-testid="access-table">
-              <thead>
-                <tr>
-                  <th>{t('common.time')}</th>
-                  <th>{t('sharing.department')}</th>
-                  <th>{t('sharing.resource')}</th>
-                  <th>{t('sharing.purpose')}</th>
-                  <th>{t('sharing.fields')}</th>
-                  <th>{t('sharing.case')}</th>
-                  <th>{t('sharing.receipt')}</th>
-                </tr>
-              </thead>
-              <tbody>
-                {accesses.map((a) => (
-                  <tr key={a.receiptId} data-testid="access-row">
-                    <td className="nowrap">{formatTime(a.timeMs, lang)}</td>
-                    <td>{lang === 'zh' ? a.consumerOrgName || orgName(a.consumerOrg) : orgName(a.consumerOrg)}</td>
-                    <td>
-                      {a.resourceTitle}
-                      <div className="muted small">
-                        {t('sharing.owner')}: {orgName(a.providerOrg)}
-                      </div>
-                    </td>
-                    <td>
-                      {a.purpose}
-                      <div className="muted small">{a.legalBasis}</div>
-                    </td>
-                    <td className="small">{a.fields.join(', ')}</td>
-                    <td className="small" data-testid="access-case">
-                      {a.caseId === null ? (
-                        '—'
-                      ) : (
-                        <Link to={`/service?case=${a.caseId}`}>
-                          <code>{a.caseId.slice(0, 12)}…</code>
-                        </Link>
-                      )}
-                    </td>
-                    <td>
-                      <Link to={`/explorer/block/${a.height}`}>#{a.height}</Link>
-                    </td>
-                  </tr>
-                ))}
-              </tbody>
-            </table>
-          </div>
-        ))}
+          {t('common.search')}
+        </button>
+      </div>
+      {applied !== undefined && <AccessList key={applied.n} filter={applied} load={loadAccesses} />}
     </Card>
   )
 }
+
+type AccessFilter = { consumer?: string; fromMs?: number; toMs?: number }
+const ACCESS_PAGE_SIZE = 20
+
+function AccessList({
+  filter: { n: _n, ...filter },
+  load,
+}: {
+  filter: AccessFilter & { n: number }
+  load: (after: string | undefined, filter: AccessFilter, limit: number) => Promise<ListPage<Access>>
+}) {
+  const { t, lang, orgName } = useApp()
+  const list = usePagedList((after) => load(after, filter, ACCESS_PAGE_SIZE), [])
+  const department = (a: Access) =>
+    lang === 'zh' ? a.consumerOrgName || orgName(a.consumerOrg) : orgName(a.consumerOrg)
+  const accesses = list.items
+  return (
+    <>
+      <ErrorBox error={list.error} />
+      {accesses === undefined ? (
+        <Loading />
+      ) : accesses.length === 0 ? (
+        <p className="muted" data-testid="access-none">
+          {t('sharing.noAccess')}
+        </p>
+      ) : (
+        <div className="table-wrap">
+          <table data-testid="access-table">
+            <thead>
+              <tr>
+                <th>{t('common.time')}</th>
+                <th>{t('sharing.department')}</th>
+                <th>{t('sharing.resource')}</th>
+                <th>{t('sharing.purpose')}</th>
+                <th>{t('sharing.fields')}</th>
+                <th>{t('sharing.case')}</th>
+                <th>{t('sharing.receipt')}</th>
+              </tr>
+            </thead>
+            <tbody>
+              {accesses.map((a) => (
+                <tr key={a.receiptId} data-testid="access-row" data-org={a.consumerOrg}>
+                  <td className="nowrap">{formatTime(a.timeMs, lang)}</td>
+                  <td>{department(a)}</td>
+                  <td>
+                    {a.resourceTitle}
+                    <div className="muted small">
+                      {t('sharing.owner')}: {orgName(a.providerOrg)}
+                    </div>
+                  </td>
+                  <td>
+                    {a.purpose}
+                    <div className="muted small">{a.legalBasis}</div>
+                  </td>
+                  <td className="small">{a.fieldLabels.join('、')}</td>
+                  <td className="small" data-testid="access-case">
+                    {a.caseId === null ? '—' : <Link to={`/service?case=${a.caseId}`}>{t('sharing.caseLink')}</Link>}
+                  </td>
+                  <td>
+                    <Link to={`/explorer/block/${a.height}`}>#{a.height}</Link>
+                    <details className="small">
+                      <summary>{t('common.details')}</summary>
+                      <div className="wrap">
+                        {t('sharing.resourceId')}: <code>{a.resourceId}</code>
+                        <br />
+                        {t('sharing.fieldNames')}: <code>{a.fields.join(', ')}</code>
+                        <br />
+                        {t('sharing.grant')}: <code>{a.grantId.slice(0, 16)}…</code>
+                        <br />
+                        {t('sharing.receiptId')}: <code>{a.receiptId.slice(0, 16)}…</code>
+                      </div>
+                    </details>
+                  </td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
+        </div>
+      )}
+      <ListFooter
+        list={list}
+        testId="access"
+        exportPage={(after) => load(after, filter, ACCESSES_EXPORT_PAGE)}
+        fileName="my-data-uses.csv"
+        columns={[
+          t('common.time'),
+          t('sharing.department'),
+          t('sharing.resource'),
+          t('sharing.owner'),
+          t('sharing.purpose'),
+          t('sharing.legalBasis'),
+          t('sharing.fields'),
+          t('sharing.case'),
+          t('common.height'),
+          t('sharing.receiptId'),
+        ]}
+        row={(a: Access) => [
+          formatTime(a.timeMs, lang),
+          department(a),
+          a.resourceTitle,
+          orgName(a.providerOrg),
+          a.purpose,
+          a.legalBasis,
+          a.fieldLabels.join('、'),
+          a.caseId ?? '',
+          String(a.height),
+          a.receiptId,
+        ]}
+      />
+    </>
+  )
+}
+
+/** Accesses a page of the export asks for (the node's largest page). */
+const ACCESSES_EXPORT_PAGE = 500
 
 // ---------------------------------------------------------------- audit trail
 
@@ -856,13 +943,7 @@ function Audit() {
     setTrail({ items, verified, proofs, pages })
   }
   /** The CSV and its proof bundle, each a download: verifyProofBundle checks them offline. */
-  const download = (name: string, text: string, type: string) => {
-    const a = document.createElement('a')
-    a.href = URL.createObjectURL(new Blob([text], { type }))
-    a.download = name
-    a.click()
-    setTimeout(() => URL.revokeObjectURL(a.href), 10_000)
-  }
+  const download = downloadText
   const exportTrail = (what: 'csv' | 'bundle') => {
     if (trail === undefined) return
     const bundle = lineageBundle(config.chainId, trail.pages)
