@@ -209,9 +209,9 @@ async function registerOfficers(
 
 /**
  * Verifications per second on one core. `repeatKey`: one key over and over, as a validator sees
- * the benchmark's senders (and a department's operators); for gm that key has its precomputed
- * table (crypto/node.ts, SM2_TABLE_AFTER_USES). Otherwise a new key each time (a key seen for the
- * first time: for gm, no table). Ed25519 has no per-key state, so both are the same for intl.
+ * the benchmark's senders (and a department's operators). Otherwise a new key each time (a key
+ * seen for the first time: the key is parsed, and for gm its Z_A computed). Neither suite keeps
+ * per-key tables any more (ADR 0035), so the two differ by that parsing only.
  */
 function measureVerifyPerSec(suite: CryptoSuite, ms: number, repeatKey: boolean): number {
   // About the size of a signed anchor transaction's signing bytes.

@@ -10,7 +10,7 @@ import assert from 'node:assert/strict'
 import { createHash, randomBytes } from 'node:crypto'
 import { describe, it } from 'node:test'
 import { sm2 as smSm2, sm3 as smSm3 } from 'sm-crypto-v2'
-import { digestBackend, SM2_TABLE_AFTER_USES, sm2Native } from '../src/crypto/node.ts'
+import { digestBackend, sm2Native } from '../src/crypto/node.ts'
 import { fromHex, jsSuites, suites, toHex } from '../src/index.ts'
 import { loadVectors } from './vectors/runner.ts'
 
@@ -261,10 +261,10 @@ describe('SM2 verification: specialised arithmetic (ADR 0035), OpenSSL EC with t
     cases.push(['P = -G, s = 1, t = 3', negG, 2n, 1n])
     for (const [name, pub, r, s] of cases) assert.equal(agreed(pub, msg, rs(r, s), name), false, name)
   })
-  it('the suite switches a key to its table after a few uses and keeps agreeing with sm-crypto-v2', () => {
+  it('the suite verifies a key used again and again and keeps agreeing with sm-crypto-v2', () => {
     const kp = smSm2.generateKeyPairHex()
     const pub = fromHex(kp.publicKey)
-    for (let i = 0; i < SM2_TABLE_AFTER_USES * 3; i++) {
+    for (let i = 0; i < 12; i++) {
       const msg = new Uint8Array(randomBytes(1 + i))
       const sig = fromHex(smSm2.doSignature(msg, kp.privateKey, SM))
       assert.equal(suites.gm.verify(pub, msg, sig), true, `use ${i}`)

@@ -43,15 +43,6 @@ const nodeDigest: (algorithm: 'sha256' | 'sm3', data: Uint8Array) => Uint8Array 
 const PUBLIC_KEY_CACHE_ENTRIES_MAX = 4096
 /** A process signs with a handful of keys; keep few private keys parsed. */
 const PRIVATE_KEY_CACHE_ENTRIES_MAX = 64
-/**
- * SM2 public keys with a precomputed OpenSSL table at most (80 KB each: 20 MB). A key verifies
- * on the addon's specialised arithmetic (ADR 0035) until its SM2_TABLE_AFTER_USES-th
- * verification, when it gets a table (ADR 0010) and verifies through OpenSSL's EC code with it:
- * building one costs about two verifications, so keys that sign often (departments' operators
- * and officers, gateways, validators' votes) pay it back and a citizen's one-off key never pays.
- */
-const SM2_TABLES_MAX = 256
-export const SM2_TABLE_AFTER_USES = 4
 
 const hex = (b: Uint8Array): string => Buffer.from(b.buffer, b.byteOffset, b.byteLength).toString('hex')
 
@@ -75,7 +66,7 @@ export interface Sm2Native {
   verifyEvp(handle: object, message: Uint8Array, signature: Uint8Array): boolean
   /** Bit 0: OpenSSL accepts the 65-byte point; bit 1: the specialised arithmetic does (tests). */
   checkPublicKey(publicKey: Uint8Array): number
-  /** Builds the public key's precomputed table for verifyEc (~80 KB); false on failure. */
+  /** Builds the public key's precomputed table for verifyEc (~80 KB; tests only since ADR 0035); false on failure. */
   precompute(handle: object): boolean
   /** Frees the key's table; the handle stays valid (verification without the table). */
   dropPrecompute(handle: object): void
@@ -179,22 +170,14 @@ export function nativeLoadError(): string | undefined {
   return nativeError
 }
 
-/** A parsed SM2 public key (null: not a valid point, which stays invalid), its use count, and whether it has a table. */
+/** A parsed SM2 public key (null: not a valid point, which stays invalid). */
 interface Sm2PublicEntry {
   handle: object | null
-  uses: number
-  table: boolean
 }
 
 function nativeGmSignVerify(
   addon: Sm2Native,
 ): Pick<GmPrimitives, 'publicKeyFromPrivate' | 'sign' | 'verify'> & Partial<Pick<GmPrimitives, 'encrypt' | 'decrypt'>> {
-  // Keys with tables, least recently used first; leaving this cache frees the table only.
-  const tables = new Lru<string, Sm2PublicEntry>(SM2_TABLES_MAX, (_, e) => {
-    if (e.handle !== null) addon.dropPrecompute(e.handle)
-    e.uses = 0
-    e.table = false
-  })
   const pubCache = new Lru<string, Sm2PublicEntry>(PUBLIC_KEY_CACHE_ENTRIES_MAX)
   const privCache = new Lru<string, object>(PRIVATE_KEY_CACHE_ENTRIES_MAX)
   const privateHandle = (privateKey: Uint8Array): object => {
@@ -214,7 +197,7 @@ function nativeGmSignVerify(
     let e = pubCache.get(k)
     if (e === undefined) {
       // null (invalid point) is cached too: invalid stays invalid
-      e = { handle: addon.parsePublicKey(publicKey), uses: 0, table: false }
+      e = { handle: addon.parsePublicKey(publicKey) }
       pubCache.set(k, e)
     }
     return e
@@ -255,15 +238,11 @@ function nativeGmSignVerify(
       if (sig === null) throw new GovchainError('CRYPTO_INVALID_KEY', 'SM2 signing failed')
       return plain(sig)
     },
+    // Every key on the specialised arithmetic (ADR 0035): it is as fast as ADR 0010's per-key
+    // OpenSSL tables were for a key used again and again, without their 80 KB per key.
     verify(publicKey, message, signature) {
-      const k = hex(publicKey)
       const e = publicEntry(publicKey)
-      if (e.handle === null) return false
-      if (++e.uses === SM2_TABLE_AFTER_USES && addon.precompute(e.handle)) {
-        e.table = true
-        tables.set(k, e)
-      } else if (e.table) tables.get(k) // recency
-      return e.table ? addon.verifyEc(e.handle, message, signature) : addon.verify(e.handle, message, signature)
+      return e.handle !== null && addon.verify(e.handle, message, signature)
     },
   }
 }
