@@ -5,7 +5,13 @@
  */
 import assert from 'node:assert/strict'
 import { describe, it } from 'node:test'
-import { checkPages, type DemoIdentity, matchPage, navPages, type PortalPage } from '@govchain/portal-kit'
+import { SENSITIVITIES, SHARE_TYPES } from '@govchain/catalog/schema'
+import { EVIDENCE_KINDS } from '@govchain/evidence/schema'
+import { HISTORY_ACTIONS, REVOKE_REASONS } from '@govchain/license/schema'
+import { EFFECTIVE_STATUSES } from '@govchain/license/views'
+import { checkPages, type DemoIdentity, KIT_MESSAGES, matchPage, navPages, type PortalPage } from '@govchain/portal-kit'
+import { CASE_ACTIONS, CASE_STATUSES } from '@govchain/service/schema'
+import { REQUEST_STATUSES } from '@govchain/sharing/schema'
 import { BUILTIN_PAGES } from '../src/portal.ts'
 
 const PORTAL_PATHS = ['/', '/login', '/explorer']
@@ -29,6 +35,36 @@ describe('portal contract: application pages', () => {
       pages.map((p) => p.path).filter((p) => ['/verify', '/wallet', '/issuer', '/sharing'].includes(p)),
       ['/verify', '/wallet', '/issuer', '/sharing'],
     )
+  })
+
+  it('plain language: every status, action, reason and kind a module defines has a zh and an en text', () => {
+    // What the pages show for a code the chain returns (tMaybe falls back to the raw code, which
+    // citizens must never see): one message per code, in both languages, neither the code itself.
+    const all: Record<string, readonly [string, string]> = { ...KIT_MESSAGES }
+    for (const p of pages) Object.assign(all, p.messages)
+    const codes: [prefix: string, codes: readonly string[]][] = [
+      ['lic.status.', EFFECTIVE_STATUSES],
+      ['lic.action.', HISTORY_ACTIONS],
+      ['lic.reason.', REVOKE_REASONS],
+      ['wallet.grant.status.', ['active', 'withdrawn', 'expired', 'license_inactive']],
+      ['sharing.state.', [...REQUEST_STATUSES, 'active', 'expired', 'exhausted']],
+      ['sharing.shareType.', SHARE_TYPES],
+      ['sharing.sensitivity.', SENSITIVITIES],
+      ['service.status.', CASE_STATUSES],
+      ['service.step.', CASE_ACTIONS],
+      ['evidence.kind.', EVIDENCE_KINDS],
+      ['invoice.status.', ['issued', 'reversed']],
+      ['tx.status.', ['pending', 'committed', 'failed']],
+    ]
+    const missing: string[] = []
+    for (const [prefix, list] of codes) {
+      for (const code of list) {
+        const m = all[`${prefix}${code}`]
+        if (m === undefined || m[0].trim() === '' || m[1].trim() === '' || m[0] === code || m[1] === code)
+          missing.push(`${prefix}${code}`)
+      }
+    }
+    assert.deepEqual(missing, [])
   })
 
   it('refuses a second page on a path, a portal path and a text missing a language', () => {

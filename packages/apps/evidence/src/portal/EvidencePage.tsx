@@ -20,7 +20,7 @@ import {
 import { evidenceSubmit } from '../client.ts'
 import { EVIDENCE_KINDS } from '../schema.ts'
 import type { EvidenceVerifyAnswer } from '../views.ts'
-import { useApp } from './messages.ts'
+import { tMaybe, useApp } from './messages.ts'
 
 type Kind = (typeof EVIDENCE_KINDS)[number]
 
@@ -72,7 +72,7 @@ function RecordCard({ onCertificate }: { onCertificate: (c: EvidenceCertificate)
             <select value={kind} data-testid="evidence-record-kind" onChange={(e) => setKind(e.target.value as Kind)}>
               {EVIDENCE_KINDS.map((k) => (
                 <option key={k} value={k}>
-                  {k}
+                  {t(`evidence.kind.${k}`)}
                 </option>
               ))}
             </select>
@@ -162,7 +162,7 @@ function CheckFileCard() {
                   height: r.height,
                   time: when(r.timeMs),
                 })}{' '}
-                · {t('evidence.version', { v: r.version })} · {r.kind}
+                · {t('evidence.version', { v: r.version })} · {tMaybe(lang, `evidence.kind.${r.kind}`, r.kind)}
                 {r.timestamp !== null && (
                   <> · {t('evidence.tsa', { time: when(r.timestamp.genTimeMs), tsa: r.timestamp.authority })}</>
                 )}

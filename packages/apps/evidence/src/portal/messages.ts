@@ -13,6 +13,13 @@ export const EVIDENCE_MESSAGES = {
     'Recording needs an officer, or an identity verified by real name: log in first.',
   ],
   'evidence.record.kind': ['类型', 'Kind'],
+  'evidence.kind.contract': ['合同', 'Contract'],
+  'evidence.kind.enforcement-record': ['执法记录', 'Enforcement record'],
+  'evidence.kind.screenshot': ['网页截图', 'Screenshot'],
+  'evidence.kind.audio-video': ['音视频', 'Audio or video'],
+  'evidence.kind.penalty-file': ['行政处罚文书', 'Penalty decision'],
+  'evidence.kind.document': ['文档', 'Document'],
+  'evidence.kind.other': ['其他', 'Other'],
   'evidence.record.case': ['案号（可选，勿含个人信息）', 'Case reference (optional, no personal data)'],
   'evidence.record.go': ['签名存证', 'Sign and record'],
   'evidence.cert.title': ['存证证书', 'Evidence certificate'],
@@ -46,4 +53,4 @@ export const EVIDENCE_MESSAGES = {
   'evidence.verify.loaded': ['已载入刚取得的证书', 'The certificate just issued is loaded'],
 } as const satisfies Messages
 
-export const { useApp } = withMessages(EVIDENCE_MESSAGES)
+export const { useApp, tMaybe } = withMessages(EVIDENCE_MESSAGES)

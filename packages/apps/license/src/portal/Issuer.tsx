@@ -51,14 +51,6 @@ const REVOKE_REASONS = [
   'authority_decision',
   'other',
 ] as const
-const REVOKE_TEXT: Record<(typeof REVOKE_REASONS)[number], [string, string]> = {
-  holder_request: ['持证人申请', 'Holder request'],
-  issued_in_error: ['错误签发', 'Issued in error'],
-  fraud: ['以欺骗手段取得', 'Obtained by fraud'],
-  entity_dissolved: ['主体注销', 'Holder dissolved'],
-  authority_decision: ['行政决定', 'Authority decision'],
-  other: ['其他', 'Other'],
-}
 
 function dateInput(ms: number): string {
   return new Date(ms).toISOString().slice(0, 10)
@@ -499,21 +491,13 @@ function IssuedTable({
 
 /** Why a licence is suspended (暂停), as its own list: the chain records the text. */
 const SUSPEND_REASONS = ['rectification', 'investigation', 'annual_report_overdue', 'holder_request'] as const
-const SUSPEND_TEXT: Record<(typeof SUSPEND_REASONS)[number], [string, string]> = {
-  rectification: ['责令限期整改', 'Ordered to rectify'],
-  investigation: ['立案调查', 'Under investigation'],
-  annual_report_overdue: ['未按期报送年度报告', 'Annual report overdue'],
-  holder_request: ['持证人申请', 'Holder request'],
-}
 
 function ReasonCodes<C extends string>({
   codes,
-  text,
   value,
   onChange,
 }: {
   codes: readonly C[]
-  text: Record<C, [string, string]>
   value: C
   onChange: (c: C) => void
 }) {
@@ -524,7 +508,7 @@ function ReasonCodes<C extends string>({
       <select value={value} onChange={(e) => onChange(e.target.value as C)} data-testid="reason-code">
         {codes.map((r) => (
           <option key={r} value={r}>
-            {text[r][lang === 'zh' ? 0 : 1]}
+            {tMaybe(lang, `lic.reason.${r}`, r)}
           </option>
         ))}
       </select>
@@ -661,11 +645,11 @@ function Manage({
           canConfirm={reason.trim() !== ''}
           onClose={closeDialog}
           onConfirm={run(async () => {
-            const text = `${SUSPEND_TEXT[suspendCode][lang === 'zh' ? 0 : 1]}：${reason.trim()}`
+            const text = `${tMaybe(lang, `lic.reason.${suspendCode}`, suspendCode)}：${reason.trim()}`
             await submit((s) => licenseTx.suspend({ ...s, id: l.id, reason: text }))
           })}
         >
-          <ReasonCodes codes={SUSPEND_REASONS} text={SUSPEND_TEXT} value={suspendCode} onChange={setSuspendCode} />
+          <ReasonCodes codes={SUSPEND_REASONS} value={suspendCode} onChange={setSuspendCode} />
           <ReasonText value={reason} onChange={setReason} />
         </ConfirmDialog>
       )}
@@ -697,7 +681,7 @@ function Manage({
             await submit((s) => licenseTx.revoke({ ...s, id: l.id, reasonCode, reason: reason.trim() }))
           })}
         >
-          <ReasonCodes codes={REVOKE_REASONS} text={REVOKE_TEXT} value={reasonCode} onChange={setReasonCode} />
+          <ReasonCodes codes={REVOKE_REASONS} value={reasonCode} onChange={setReasonCode} />
           <ReasonText value={reason} onChange={setReason} />
         </ConfirmDialog>
       )}
@@ -739,11 +723,11 @@ function Manage({
         <ol className="timeline small" data-testid="history">
           {history.data.items.map((h) => (
             <li key={h.seq}>
-              <strong>{h.action}</strong> · {orgName(h.actorOrg)} {h.officerId} · #{h.height} ·{' '}
-              {formatTime(h.timeMs, lang)}
+              <strong>{tMaybe(lang, `lic.action.${h.action}`, h.action)}</strong> · {orgName(h.actorOrg)} {h.officerId}{' '}
+              · #{h.height} · {formatTime(h.timeMs, lang)}
               {h.reason !== null && (
                 <div className="muted">
-                  {h.reasonCode ?? ''} {h.reason}
+                  {h.reasonCode === null ? '' : tMaybe(lang, `lic.reason.${h.reasonCode}`, h.reasonCode)} {h.reason}
                 </div>
               )}
             </li>

@@ -547,7 +547,7 @@ function UsesPanel({ license }: { license: License }) {
                   <tr key={u.seq}>
                     <td>{formatTime(u.timeMs, lang)}</td>
                     <td>{orgName(u.org)}</td>
-                    <td>{u.service}</td>
+                    <td>{data.grants.find((g) => g.grantId === u.grantId)?.purpose ?? u.service}</td>
                     <td>#{u.height}</td>
                   </tr>
                 ))}
@@ -585,12 +585,17 @@ function GrantsTable({
           <tr key={g.grantId}>
             <td>{orgName(g.grantee)}</td>
             <td>
-              {g.service}
-              <div className="muted small">{g.purpose}</div>
+              {g.purpose}
+              <details className="muted small">
+                <summary>{t('common.details')}</summary>
+                {t('wallet.grant.service')}: <code>{g.service}</code>
+              </details>
             </td>
             <td>{formatDate(g.untilMs, lang)}</td>
             <td>
-              <Badge tone={g.effectiveStatus === 'active' ? 'ok' : 'muted'}>{g.effectiveStatus}</Badge>
+              <Badge tone={g.effectiveStatus === 'active' ? 'ok' : 'muted'}>
+                {tMaybe(lang, `wallet.grant.status.${g.effectiveStatus}`, g.effectiveStatus)}
+              </Badge>
             </td>
             <td className="num">{g.uses}</td>
             <td>

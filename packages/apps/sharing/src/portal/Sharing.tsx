@@ -81,23 +81,14 @@ function stateTone(s: string): Tone {
   if (s === 'rejected' || s === 'revoked') return 'bad'
   return 'muted'
 }
-const STATE_TEXT: Record<string, [string, string]> = {
-  pending: ['待审批', 'Pending'],
-  active: ['已授权', 'Active'],
-  approved: ['已批准', 'Approved'],
-  expired: ['已过期', 'Expired'],
-  exhausted: ['额度用尽', 'Used up'],
-  rejected: ['已驳回', 'Rejected'],
-  revoked: ['已撤销', 'Revoked'],
-}
 function stateText(s: string, lang: 'zh' | 'en'): string {
-  return STATE_TEXT[s]?.[lang === 'zh' ? 0 : 1] ?? s
+  return tMaybe(lang, `sharing.state.${s}`, s)
 }
 
 function NotEnabled({ error }: { error: unknown }) {
   const { t } = useApp()
   if (isMissingRoute(error))
-    return <Notice tone="warn">{t('common.notAvailable', { what: 'catalog / sharing' })}</Notice>
+    return <Notice tone="warn">{t('common.notAvailable', { what: t('sharing.title') })}</Notice>
   return <ErrorBox error={error} />
 }
 
@@ -150,7 +141,11 @@ function Catalogue() {
               </p>
               <div className="field-chips">
                 {r.fields.map((f) => (
-                  <span key={f.name} className={`chip chip-${f.sensitivity}`} title={`${f.name} · ${f.sensitivity}`}>
+                  <span
+                    key={f.name}
+                    className={`chip chip-${f.sensitivity}`}
+                    title={tMaybe(lang, `sharing.sensitivity.${f.sensitivity}`, f.sensitivity)}
+                  >
                     {f.label}
                   </span>
                 ))}
