@@ -70,6 +70,7 @@ export {
   type BuildTxOptions,
   type BuiltTx,
   buildTx,
+  buildTxWith,
   type DecodedTx,
   decodeTx,
   moduleTx,

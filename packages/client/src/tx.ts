@@ -6,6 +6,7 @@
  * transaction hash is suite.hash(body), so it does not change when officers add signatures.
  */
 import {
+  type AsyncSigner,
   type CryptoSuite,
   type codec,
   DOMAIN,
@@ -80,6 +81,45 @@ export function buildTx(options: BuildTxOptions): BuiltTx {
   const bytes = encode(SignedTx, { body: bodyBytes, signatures: [{ publicKey: sender, signature }] })
   const hash = suite.hash(bodyBytes)
   return { bytes, hash, hashHex: toHex(hash), body }
+}
+
+/**
+ * Builds a transaction with an AsyncSigner (a key held in a browser signs only through a
+ * promise): `build` runs with a stand-in key that records the bytes it is asked to sign and
+ * answers a placeholder; the signer then signs those bytes and its signature replaces the
+ * placeholder. Body and hash are `build`'s own, so every synchronous builder serves unchanged.
+ * `build` may itself be asynchronous and sign with `signer` directly (a credential, then the
+ * transaction): when the stand-in signed nothing, its result is taken as it is. A builder that
+ * asks the stand-in for more than one signature is refused (INVALID_ARGUMENT).
+ */
+export async function buildTxWith(
+  signer: AsyncSigner,
+  suite: CryptoSuite,
+  build: (key: SigningKey) => BuiltTx | Promise<BuiltTx>,
+): Promise<BuiltTx> {
+  const messages: Uint8Array[] = []
+  const standIn = {
+    suite: signer.suite,
+    backend: 'memory' as const,
+    publicKey: signer.publicKey,
+    sign: (m: Uint8Array) => {
+      messages.push(m.slice())
+      return new Uint8Array(suite.signatureLength)
+    },
+  }
+  const built = await build(standIn)
+  if (messages.length === 0) return built
+  if (messages.length > 1) {
+    throw new GovchainError('INVALID_ARGUMENT', 'a builder asked the stand-in key for more than one signature')
+  }
+  const signature = await signer.sign(messages[0]!)
+  const tx = decode(SignedTx, built.bytes, LIMITS.txBytes)
+  const [first, ...rest] = tx.signatures
+  if (first === undefined || !equalBytes(first.publicKey, signer.publicKey)) {
+    throw new GovchainError('INVALID_ARGUMENT', "the stand-in key is not the transaction's first signer")
+  }
+  const bytes = encode(SignedTx, { body: tx.body, signatures: [{ publicKey: first.publicKey, signature }, ...rest] })
+  return { ...built, bytes }
 }
 
 /**

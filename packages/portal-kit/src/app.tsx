@@ -14,6 +14,7 @@
  */
 import {
   type BuiltTx,
+  buildTxWith,
   type Client,
   createClient,
   errorCode,
@@ -21,7 +22,7 @@ import {
   LightClient,
   type TxResult,
 } from '@govchain/client'
-import { type CryptoSuite, fromBase64, fromHex, getSuite, type SigningKey } from '@govchain/core'
+import { type AsyncSigner, type CryptoSuite, fromBase64, getSuite } from '@govchain/core'
 import { createContext, type ReactNode, useCallback, useContext, useEffect, useMemo, useState } from 'react'
 import { routeNodesThrough } from './api.ts'
 import type { DemoIdentity, PortalConfig } from './config.ts'
@@ -29,7 +30,7 @@ import { errorText, type Lang, type MessageKey, type Messages, t as translate, t
 import type { BrowserSigner } from './key-store.ts'
 import { type PortalSession, signInWith, signOut } from './session.ts'
 import { demoSigner, identityOfSession, useRestoredSession } from './session-state.ts'
-import { buildWithBrowserKey, type Signer } from './signing.ts'
+import type { Signer } from './signing.ts'
 
 export type { Signer }
 
@@ -52,7 +53,12 @@ export interface App {
   session: PortalSession | undefined
   /** The browser key signed in with (undefined for a demo identity). */
   browserSigner: BrowserSigner | undefined
-  /** Whether `submit` can sign: a demo identity's key or a signed-in browser key. */
+  /**
+   * What the page signs with, whoever is signed in: a demo identity's key or a signed-in browser
+   * key, behind one asynchronous contract (transactions, credentials, signed queries, requests).
+   */
+  signer: AsyncSigner | undefined
+  /** Whether the page can sign (`signer` is there). */
   canSign: boolean
   /** Signs in with a browser key (the server's challenge); throws the server's coded refusal. */
   signInWithKey(signer: BrowserSigner): Promise<PortalSession>
@@ -70,10 +76,12 @@ export interface App {
   /** Light client over the trusted (genesis) validator set; undefined if the server sent none. */
   lightClient: LightClient | undefined
   /**
-   * Signs with the identity's key, submits and waits for the result; throws on failure. While it
-   * waits the shell says so ("正在上链…"); a committed transaction raises a toast and `committed`.
+   * Signs with `signer`, submits and waits for the result; throws on failure. `build` signs the
+   * transaction with the stand-in key it is given, or (asynchronous, signing a credential too)
+   * with `signer` itself. While it waits the shell says so ("正在上链…"); a committed
+   * transaction raises a toast and `committed`.
    */
-  submit(build: (signer: Signer) => BuiltTx): Promise<TxResult>
+  submit(build: (signer: Signer) => BuiltTx | Promise<BuiltTx>): Promise<TxResult>
   /** Transactions this page has submitted and not yet seen in a block. */
   pending: number
   /** Counts the transactions this page saw committed: useLoad reloads when it moves. */
@@ -202,6 +210,11 @@ export function AppProvider({ config, children }: { config: PortalConfig; childr
     },
     [dismissToast],
   )
+  // One signer object per identity: pages key their loads on it.
+  const demoKeySigner = useMemo(() => {
+    const key = config.identities.find((i) => i.id === identityId)?.privateKey
+    return key === undefined ? undefined : demoSigner(getSuite(config.suite), key)
+  }, [config, identityId])
   const retry = useCallback(async () => {
     try {
       await client.transport.rankByHealth()
@@ -229,14 +242,14 @@ export function AppProvider({ config, children }: { config: PortalConfig; childr
       const message = e instanceof Error ? e.message : String(e)
       return errorText(lang, errorCode(e) ?? (e as { code?: string })?.code, message)
     }
-    const submit = async (build: (signer: Signer) => BuiltTx): Promise<TxResult> => {
-      const demoKey = identity?.privateKey
-      if (demoKey === undefined && browserSigner === undefined) throw new Error(t('common.loginRequired'))
+    const signer: AsyncSigner | undefined = demoKeySigner ?? browserSigner
+    const submit = async (build: (s: Signer) => BuiltTx | Promise<BuiltTx>): Promise<TxResult> => {
+      if (signer === undefined) throw new Error(t('common.loginRequired'))
       const status = await client.status()
-      const withKey = (privateKey: SigningKey) =>
-        build({ suite, chainId: config.chainId, privateKey, validUntilHeight: status.height + TX_VALIDITY_BLOCKS })
-      const tx =
-        demoKey !== undefined ? withKey(fromHex(demoKey)) : await buildWithBrowserKey(browserSigner!, suite, withKey)
+      const validUntilHeight = status.height + TX_VALIDITY_BLOCKS
+      const tx = await buildTxWith(signer, suite, (privateKey) =>
+        build({ suite, chainId: config.chainId, privateKey, validUntilHeight, signer }),
+      )
       setPending((n) => n + 1)
       try {
         await client.submitTx(tx.bytes)
@@ -283,7 +296,8 @@ export function AppProvider({ config, children }: { config: PortalConfig; childr
       },
       session,
       browserSigner,
-      canSign: identity?.privateKey !== undefined || browserSigner !== undefined,
+      signer,
+      canSign: signer !== undefined,
       signInWithKey: async (signer: BrowserSigner) => {
         const s = await signInWith(signer, config.chainId)
         sessionStorage.removeItem('govchain.identity')
@@ -314,6 +328,7 @@ export function AppProvider({ config, children }: { config: PortalConfig; childr
     identityId,
     session,
     browserSigner,
+    demoKeySigner,
     navigate,
     path,
     client,

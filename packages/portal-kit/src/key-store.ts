@@ -11,6 +11,7 @@
  *    passphrase. gm always (no browser has SM2), intl where WebCrypto Ed25519 is missing.
  */
 import {
+  type AsyncSigner,
   type CryptoSuite,
   decryptKeystore,
   encryptKeystore,
@@ -29,13 +30,10 @@ export type StoredKey = {
   createdMs: number
 } & ({ form: 'webcrypto'; key: CryptoKey } | { form: 'keystore'; keystore: KeystoreFile })
 
-/** What signs for the page: asynchronous, since a WebCrypto key signs only through a promise. */
-export interface BrowserSigner {
-  suite: SuiteName
-  publicKey: Uint8Array
+/** A kept key as the page's signer (asynchronous: a WebCrypto key signs only through a promise). */
+export interface BrowserSigner extends AsyncSigner {
   /** How the key is kept (shown on the page; the WebCrypto key is non-extractable). */
   form: StoredKey['form']
-  sign(message: Uint8Array): Promise<Uint8Array>
 }
 
 const DB_NAME = 'govchain-keys'

@@ -3,21 +3,15 @@
  * for, and the session restored after a reload (the cookie outlives the page; a non-extractable
  * key in IndexedDB signs again without asking).
  */
-import { type CryptoSuite, fromHex, getSuite } from '@govchain/core'
+import { type AsyncSigner, asyncSignerOf, type CryptoSuite, fromHex, getSuite } from '@govchain/core'
 import { useEffect } from 'react'
 import type { DemoIdentity, PortalConfig } from './config.ts'
 import { type BrowserSigner, listKeys, unlockKey } from './key-store.ts'
 import { currentSession, type PortalSession } from './session.ts'
 
-/** A demo identity's key (from /config.json, demo mode only) as a browser signer. */
-export function demoSigner(suite: CryptoSuite, privateKeyHex: string): BrowserSigner {
-  const key = fromHex(privateKeyHex)
-  return {
-    suite: suite.name,
-    publicKey: suite.publicKeyFromPrivate(key),
-    form: 'keystore',
-    sign: async (m) => suite.sign(key, m),
-  }
+/** A demo identity's key (from /config.json, demo mode only) as the page's signer. */
+export function demoSigner(suite: CryptoSuite, privateKeyHex: string): AsyncSigner {
+  return asyncSignerOf(suite, fromHex(privateKeyHex))
 }
 
 /** The identity a session stands for (an officer, or a DID holder), named as the chain names it. */
@@ -40,6 +34,8 @@ export function identityOfSession(s: PortalSession, config: PortalConfig): DemoI
     name: known?.name ?? s.subject.id,
     nameEn: known?.nameEn ?? s.subject.id,
     did: s.subject.id,
+    // The identity authority's binding of the DID (public, listed without keys outside demo mode).
+    ...(known?.subjectCredential === undefined ? {} : { subjectCredential: known.subjectCredential }),
     publicKey: s.subject.publicKey,
   }
 }

@@ -5,10 +5,9 @@
  * session's CSRF token in X-CSRF-Token (sameOriginFetch adds it).
  */
 import { ApiError } from '@govchain/client'
-import { portalSignInMessage, toHex } from '@govchain/core'
+import { type AsyncSigner, portalSignInMessage, toHex } from '@govchain/core'
 import { callJson } from './api.ts'
 import { setCsrfToken } from './csrf.ts'
-import type { BrowserSigner } from './key-store.ts'
 
 /** Who the server says the session is: an active officer or a DID, as the chain has it. */
 export interface SessionSubject {
@@ -32,7 +31,7 @@ function remember(s: PortalSession): PortalSession {
 }
 
 /** Signs in with `signer`: the server's challenge, signed for this chain and this portal's host. */
-export async function signInWith(signer: BrowserSigner, chainId: string): Promise<PortalSession> {
+export async function signInWith(signer: AsyncSigner, chainId: string): Promise<PortalSession> {
   const { challenge } = await callJson<{ challenge: string }>('', 'POST', '/session/challenge', {})
   const signature = await signer.sign(portalSignInMessage({ chainId, host: location.host, challenge }))
   return remember(

@@ -187,7 +187,7 @@ export async function seedHolders(net: TestNetwork): Promise<SeededHolder[]> {
 }
 
 /** The register record of a seeded holder: its name, identifier and the fields naming it. */
-function holderRecordOf(h: SeededHolder): HolderRecord {
+export function holderRecordOf(h: SeededHolder): HolderRecord {
   const name = h.name.replace(/（.*）$/, '')
   return h.kind === 'enterprise'
     ? {

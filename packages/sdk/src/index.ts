@@ -42,7 +42,9 @@ export {
   holderUsesPath,
   type IssuedLicense,
   type IssueLicenseInput,
+  type IssueLicenseWithInput,
   issueLicense,
+  issueLicenseWith,
   type LicenseApiClient,
   type LicenseListFilter,
   type LicenseTxCommon,
@@ -57,7 +59,10 @@ export {
   presentCredential,
   randomSerial,
   reissueLicense,
+  reissueLicenseWith,
   signHolderQuery,
+  signHolderQueryWith,
+  signPresentationWith,
   verifyLicenseOffline,
 } from '@govchain/license/client'
 export type { LicenseVerdict } from '@govchain/license/credential'

@@ -7,8 +7,9 @@
  */
 
 import type { Client, ProvenStateJson } from '@govchain/client'
-import { type BuiltTx, buildTx, HttpTransport, LightClient } from '@govchain/client'
+import { type BuiltTx, buildTx, buildTxWith, HttpTransport, LightClient } from '@govchain/client'
 import {
+  type AsyncSigner,
   type Codec,
   type CryptoSuite,
   decode,
@@ -17,6 +18,9 @@ import {
   fromBase64,
   GovchainError,
   type SigningKey,
+  signNow,
+  signWith,
+  type ToSign,
   toHex,
   type ValidatorSet,
 } from '@govchain/core'
@@ -29,9 +33,9 @@ import {
   encodeLicenseQr,
   evaluateLicense,
   type IssuedSdJwt,
-  issueLicenseCredential,
   type LicenseQr,
   type LicenseVerdict,
+  licenseCredentialToSign,
   parseSdJwt,
   presentSdJwt,
   type QrProof,
@@ -43,7 +47,9 @@ import {
   PRESENTATION_LIMITS,
   type PresentationVerdict,
   parsePresentationUrl,
+  presentationToSign,
   presentationUrl,
+  type SignPresentationInput,
   signPresentation,
 } from './presentation.ts'
 import {
@@ -197,36 +203,78 @@ export interface IssuedLicense {
 
 /** Issues a licence: the credential (off chain, for the holder) and the `issue` transaction (on chain). */
 export function issueLicense(input: IssueLicenseInput): IssuedLicense {
+  const made = issuePlan(input)
+  return credentialAndTx(input, made.id, made.tx)
+}
+
+/** issueLicense with an AsyncSigner: the officer's browser key signs the credential, then the transaction. */
+export function issueLicenseWith(signer: AsyncSigner, input: IssueLicenseWithInput): Promise<IssuedLicense> {
+  const made = issuePlan(input)
+  return credentialAndTxWith(signer, input, made.id, made.tx)
+}
+
+/**
+ * A new licence's credential alone, signed with an AsyncSigner: for a transaction of another
+ * module that carries its hash (a service case's decision issues the licence).
+ */
+export async function issueLicenseCredentialWith(
+  signer: AsyncSigner,
+  input: IssueLicenseWithInput,
+): Promise<Omit<IssuedLicense, 'tx'>> {
+  const { id } = issuePlan(input)
+  const sdJwt = await signWith(signer, () => credentialOf(input, id))
+  return { id, credential: sdJwt.credential, credentialHash: sdJwt.hash, sdJwt }
+}
+
+/** What the asynchronous builders take: IssueLicenseInput without the key (the signer signs). */
+export type IssueLicenseWithInput = Omit<IssueLicenseInput, 'privateKey'>
+type ReissueInput = { previousId: string; version: number; mode: 'renew' | 'amend'; reason?: string }
+/** The transaction of a new credential's hash, signed by `key`. */
+type TxOfHash = (hash: Uint8Array, key: SigningKey) => BuiltTx
+
+function issuePlan(input: IssueLicenseWithInput): { id: string; tx: TxOfHash } {
   const id = licenseId({
     typeCode: input.type.code,
     issuerCode: input.issuer.code,
     serial: input.serial ?? randomSerial(),
     version: 1,
   })
-  return credentialAndTx(input, id, (hash) =>
+  const tx: TxOfHash = (hash, key) =>
     licenseTx.issue({
-      ...txCommon(input),
+      ...txCommon(input, key),
       id,
       typeCode: input.type.code,
       holder: input.holder,
       credentialHash: hash,
       validFromMs: input.validFromMs,
       validUntilMs: input.validUntilMs,
-    }),
-  )
+    })
+  return { id, tx }
 }
 
 /** Renews (new validity) or amends (new field values): a new version's credential and transaction. */
-export function reissueLicense(
-  input: IssueLicenseInput & { previousId: string; version: number; mode: 'renew' | 'amend'; reason?: string },
-): IssuedLicense {
+export function reissueLicense(input: IssueLicenseInput & ReissueInput): IssuedLicense {
+  const made = reissuePlan(input)
+  return credentialAndTx(input, made.id, made.tx)
+}
+
+/** reissueLicense with an AsyncSigner (credential first, then the transaction). */
+export function reissueLicenseWith(
+  signer: AsyncSigner,
+  input: IssueLicenseWithInput & ReissueInput,
+): Promise<IssuedLicense> {
+  const made = reissuePlan(input)
+  return credentialAndTxWith(signer, input, made.id, made.tx)
+}
+
+function reissuePlan(input: IssueLicenseWithInput & ReissueInput): { id: string; tx: TxOfHash } {
   const prev = input.previousId.split('.')
   const serial = prev[prev.length - 3]!
   const newId = licenseId({ typeCode: input.type.code, issuerCode: input.issuer.code, serial, version: input.version })
-  return credentialAndTx(input, newId, (hash) =>
+  const tx: TxOfHash = (hash, key) =>
     input.mode === 'renew'
       ? licenseTx.renew({
-          ...txCommon(input),
+          ...txCommon(input, key),
           id: input.previousId,
           newId,
           credentialHash: hash,
@@ -234,30 +282,29 @@ export function reissueLicense(
           validUntilMs: input.validUntilMs,
         })
       : licenseTx.amend({
-          ...txCommon(input),
+          ...txCommon(input, key),
           id: input.previousId,
           newId,
           credentialHash: hash,
           reason: input.reason ?? '更正',
-        }),
-  )
+        })
+  return { id: newId, tx }
 }
 
-function txCommon(i: IssueLicenseInput): LicenseTxCommon {
+function txCommon(i: IssueLicenseWithInput, key: SigningKey): LicenseTxCommon {
   return {
     suite: i.suite,
     chainId: i.chainId,
-    privateKey: i.privateKey,
+    privateKey: key,
     validUntilHeight: i.validUntilHeight,
     ...(i.nonce === undefined ? {} : { nonce: i.nonce }),
   }
 }
 
-function credentialAndTx(input: IssueLicenseInput, id: string, tx: (hash: Uint8Array) => BuiltTx): IssuedLicense {
-  const sdJwt = issueLicenseCredential({
+function credentialOf(input: IssueLicenseWithInput, id: string): ToSign<IssuedSdJwt> {
+  return licenseCredentialToSign({
     suite: input.suite,
     chainId: input.chainId,
-    privateKey: input.privateKey,
     id,
     type: input.type,
     issuer:
@@ -270,7 +317,22 @@ function credentialAndTx(input: IssueLicenseInput, id: string, tx: (hash: Uint8A
     issuedAtMs: input.issuedAtMs ?? Date.now(),
     fields: input.fields,
   })
-  return { id, credential: sdJwt.credential, credentialHash: sdJwt.hash, tx: tx(sdJwt.hash), sdJwt }
+}
+
+function credentialAndTx(input: IssueLicenseInput, id: string, tx: TxOfHash): IssuedLicense {
+  const sdJwt = signNow(input.suite, input.privateKey, () => credentialOf(input, id))
+  return { id, credential: sdJwt.credential, credentialHash: sdJwt.hash, tx: tx(sdJwt.hash, input.privateKey), sdJwt }
+}
+
+async function credentialAndTxWith(
+  signer: AsyncSigner,
+  input: IssueLicenseWithInput,
+  id: string,
+  tx: TxOfHash,
+): Promise<IssuedLicense> {
+  const sdJwt = await signWith(signer, () => credentialOf(input, id))
+  const built = await buildTxWith(signer, input.suite, (key) => tx(sdJwt.hash, key))
+  return { id, credential: sdJwt.credential, credentialHash: sdJwt.hash, tx: built, sdJwt }
 }
 
 // ---------------------------------------------------------------- holder side
@@ -379,25 +441,29 @@ export interface HolderAuth {
 }
 
 /** Signs a holder query (uses, grants): the query parameters to send. No transaction. */
-export function signHolderQuery(input: {
+export function signHolderQuery(input: HolderQueryInput & { privateKey: SigningKey }): HolderAuth {
+  return signNow(input.suite, input.privateKey, (key) => holderQueryToSign(input, key))
+}
+
+/** signHolderQuery with an AsyncSigner (a key held in the browser). */
+export function signHolderQueryWith(signer: AsyncSigner, input: HolderQueryInput): Promise<HolderAuth> {
+  return signWith(signer, (key) => holderQueryToSign(input, key))
+}
+
+export interface HolderQueryInput {
   suite: CryptoSuite
   chainId: string
   path: string
   did: string
-  privateKey: Uint8Array
   /** Default Date.now(): the node accepts ±5 minutes of its clock. */
   timeMs?: number
-}): HolderAuth {
+}
+
+function holderQueryToSign(input: HolderQueryInput, publicKey: Uint8Array): ToSign<HolderAuth> {
   const timeMs = input.timeMs ?? Date.now()
-  const sig = input.suite.sign(
-    input.privateKey,
-    holderQueryMessage({ chainId: input.chainId, path: input.path, did: input.did, timeMs }),
-  )
   return {
-    did: input.did,
-    key: toHex(input.suite.publicKeyFromPrivate(input.privateKey)),
-    ts: String(timeMs),
-    sig: toHex(sig),
+    message: holderQueryMessage({ chainId: input.chainId, path: input.path, did: input.did, timeMs }),
+    finish: (sig) => ({ did: input.did, key: toHex(publicKey), ts: String(timeMs), sig: toHex(sig) }),
   }
 }
 
@@ -575,6 +641,14 @@ export function verifyLicenseOffline(input: OfflineVerifyInput): OfflineVerdict 
 
 export type { LicensePresentation, PresentationVerdict }
 export { PRESENTATION_LIMITS, parsePresentationUrl, presentationUrl, signPresentation }
+
+/** signPresentation with an AsyncSigner (the holder's key held in the browser). */
+export function signPresentationWith(
+  signer: AsyncSigner,
+  input: Omit<SignPresentationInput, 'privateKey'>,
+): Promise<LicensePresentation> {
+  return signWith(signer, () => presentationToSign(input))
+}
 
 export interface PresentationOfflineInput {
   suite: CryptoSuite

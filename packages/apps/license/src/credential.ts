@@ -18,7 +18,7 @@
  * QR payloads: `GCL1:` + base45 (RFC 9285) of deflate(binary LicenceQr), QR alphanumeric mode.
  */
 
-import type { CryptoSuite, SigningKey, SuiteName } from '@govchain/core'
+import type { CryptoSuite, SigningKey, SuiteName, ToSign } from '@govchain/core'
 import {
   codec,
   decode,
@@ -28,7 +28,7 @@ import {
   GovchainError,
   hash32,
   packQrPayload,
-  signerOf,
+  signNow,
   toHex,
   unpackQrPayload,
   utf8,
@@ -257,6 +257,11 @@ export interface IssuedSdJwt {
 
 /** Signs an SD-JWT. Digests in `_sd` are sorted, so their order reveals nothing. */
 export function issueSdJwt(input: IssueSdJwtInput): IssuedSdJwt {
+  return signNow(input.suite, input.privateKey, () => sdJwtToSign(input))
+}
+
+/** An SD-JWT before its issuer's signature: the JWS signing input, and the credential it makes. */
+export function sdJwtToSign(input: Omit<IssueSdJwtInput, 'privateKey'>): ToSign<IssuedSdJwt> {
   const { suite } = input
   const salt = input.salt ?? randomSalt
   const disclosures: string[] = []
@@ -271,13 +276,17 @@ export function issueSdJwt(input: IssueSdJwtInput): IssuedSdJwt {
   const header = { alg: JWS_ALG[suite.name], typ: CREDENTIAL_TYP, ...input.header }
   const payload = { ...input.claims, _sd: digests, _sd_alg: SD_ALG[suite.name] }
   const signingInput = `${b64json(header)}.${b64json(payload)}`
-  const signature = signerOf(suite, input.privateKey).sign(utf8(signingInput))
-  const jwt = `${signingInput}.${base64urlEncode(signature)}`
   return {
-    credential: `${jwt}~${disclosures.map((d) => `${d}~`).join('')}`,
-    jwt,
-    disclosures,
-    hash: credentialHash(suite, jwt),
+    message: utf8(signingInput),
+    finish: (signature) => {
+      const jwt = `${signingInput}.${base64urlEncode(signature)}`
+      return {
+        credential: `${jwt}~${disclosures.map((d) => `${d}~`).join('')}`,
+        jwt,
+        disclosures,
+        hash: credentialHash(suite, jwt),
+      }
+    },
   }
 }
 
@@ -319,6 +328,11 @@ export interface LicenseCredentialInput {
  * of the licence as a disclosure. Throws INVALID_ARGUMENT for unknown or missing required fields.
  */
 export function issueLicenseCredential(input: LicenseCredentialInput): IssuedSdJwt {
+  return signNow(input.suite, input.privateKey, () => licenseCredentialToSign(input))
+}
+
+/** A licence credential before the issuing officer's signature (issueLicenseCredential's checks). */
+export function licenseCredentialToSign(input: Omit<LicenseCredentialInput, 'privateKey'>): ToSign<IssuedSdJwt> {
   const known = new Map(input.type.fields.map((f) => [f.name, f]))
   for (const name of Object.keys(input.fields)) {
     if (!known.has(name))
@@ -350,9 +364,8 @@ export function issueLicenseCredential(input: LicenseCredentialInput): IssuedSdJ
       ...(input.issuer.name === undefined ? {} : { issuerName: input.issuer.name }),
     },
   }
-  return issueSdJwt({
+  return sdJwtToSign({
     suite: input.suite,
-    privateKey: input.privateKey,
     claims,
     disclosable: input.fields,
     ...(input.salt === undefined ? {} : { salt: input.salt }),

@@ -13,8 +13,8 @@
  * travels once and the URL fits a low-density QR. alg: "EdDSA" (Ed25519, RFC 8037) on intl,
  * "SM2SM3" (SM2 with SM3, as the licence credentials: credential.ts) on gm.
  */
-import type { CryptoSuite, ErrorCode, SigningKey } from '@govchain/core'
-import { GovchainError, signerOf, utf8 } from '@govchain/core'
+import type { CryptoSuite, ErrorCode, SigningKey, ToSign } from '@govchain/core'
+import { GovchainError, signNow, utf8 } from '@govchain/core'
 import { base64urlDecode, base64urlEncode, JWS_ALG, STATUS_CODES } from './credential.ts'
 import { type EffectiveStatus, effectiveStatus, type LicenseRecord, parseLicenseId } from './schema.ts'
 
@@ -78,6 +78,11 @@ export interface SignPresentationInput {
 
 /** The holder signs a presentation of their licence; throws INVALID_ARGUMENT on a bad input. */
 export function signPresentation(input: SignPresentationInput): LicensePresentation {
+  return signNow(input.suite, input.privateKey, () => presentationToSign(input))
+}
+
+/** A presentation before the holder's signature (signPresentation's checks; the same bytes). */
+export function presentationToSign(input: Omit<SignPresentationInput, 'privateKey'>): ToSign<LicensePresentation> {
   const lifetime = input.lifetimeS ?? PRESENTATION_LIMITS.defaultLifetimeS
   if (
     !Number.isInteger(lifetime) ||
@@ -102,8 +107,10 @@ export function signPresentation(input: SignPresentationInput): LicensePresentat
   }
   const header = base64urlEncode(utf8(JSON.stringify({ alg: JWS_ALG[input.suite.name] })))
   const signingInput = `${header}.${base64urlEncode(utf8(presentationPayload(claims, input.audience)))}`
-  const signature = signerOf(input.suite, input.privateKey).sign(utf8(signingInput))
-  return { ...claims, t: `${header}..${base64urlEncode(signature)}` }
+  return {
+    message: utf8(signingInput),
+    finish: (signature) => ({ ...claims, t: `${header}..${base64urlEncode(signature)}` }),
+  }
 }
 
 /**

@@ -4,7 +4,17 @@
  * that it lists exactly the item's pulls and licenses.
  */
 import { type BuiltTx, moduleTx, type TxCommon } from '@govchain/client'
-import { type CryptoSuite, type codec, fromHex, toHex } from '@govchain/core'
+import {
+  type AsyncSigner,
+  type CryptoSuite,
+  type codec,
+  fromHex,
+  type SigningKey,
+  signNow,
+  signWith,
+  type ToSign,
+  toHex,
+} from '@govchain/core'
 import {
   type CASE_REASONS,
   type ConsentLicense,
@@ -118,18 +128,37 @@ export function serviceDecide(
 }
 
 /** The signed query of an applicant's own cases (POST /v1/service/my-cases). */
-export function signMyCases(input: {
+export function signMyCases(input: MyCasesInput & { privateKey: SigningKey }): MyCasesQuery {
+  return signNow(input.suite, input.privateKey, (key) => myCasesToSign(input, key))
+}
+
+/** signMyCases with an AsyncSigner (the applicant's key held in the browser). */
+export function signMyCasesWith(signer: AsyncSigner, input: MyCasesInput): Promise<MyCasesQuery> {
+  return signWith(signer, (key) => myCasesToSign(input, key))
+}
+
+export interface MyCasesInput {
   suite: CryptoSuite
   chainId: string
   did: string
-  privateKey: Uint8Array
   challenge: string
-}): { did: string; publicKey: string; challenge: string; signature: string } {
-  const sig = input.suite.sign(input.privateKey, myCasesMessage(input.chainId, input.did, input.challenge))
+}
+
+export interface MyCasesQuery {
+  did: string
+  publicKey: string
+  challenge: string
+  signature: string
+}
+
+function myCasesToSign(input: MyCasesInput, publicKey: Uint8Array): ToSign<MyCasesQuery> {
   return {
-    did: input.did,
-    publicKey: toHex(input.suite.publicKeyFromPrivate(input.privateKey)),
-    challenge: input.challenge,
-    signature: toHex(sig),
+    message: myCasesMessage(input.chainId, input.did, input.challenge),
+    finish: (sig) => ({
+      did: input.did,
+      publicKey: toHex(publicKey),
+      challenge: input.challenge,
+      signature: toHex(sig),
+    }),
   }
 }

@@ -23,6 +23,7 @@ import {
   type ProvenStateJson,
 } from '@govchain/client'
 import {
+  type AsyncSigner,
   type CryptoSuite,
   decode,
   encode,
@@ -30,6 +31,9 @@ import {
   fromHex,
   GovchainError,
   type SigningKey,
+  signNow,
+  signWith,
+  type ToSign,
   toHex,
   verifyInclusion,
 } from '@govchain/core'
@@ -188,15 +192,24 @@ export function sharingRevoke(o: SharingRevokeOptions): BuiltTx {
 }
 
 /** Signature (hex) answering a challenge of POST /v1/sharing/auth/challenge. */
-export function signSharingAuth(o: {
+export function signSharingAuth(o: SharingAuthInput & { privateKey: SigningKey }): string {
+  return signNow(o.suite, o.privateKey, () => sharingAuthToSign(o))
+}
+
+/** signSharingAuth with an AsyncSigner (a key held in the browser). */
+export function signSharingAuthWith(signer: AsyncSigner, o: SharingAuthInput): Promise<string> {
+  return signWith(signer, () => sharingAuthToSign(o))
+}
+
+export interface SharingAuthInput {
   suite: CryptoSuite
   chainId: string
-  privateKey: Uint8Array
   purpose: 'my-accesses' | 'lineage'
   challenge: string
-}): string {
-  const sig = o.suite.sign(o.privateKey, sharingAuthMessage(o.chainId, o.purpose, o.challenge))
-  return Array.from(sig, (b) => b.toString(16).padStart(2, '0')).join('')
+}
+
+function sharingAuthToSign(o: SharingAuthInput): ToSign<string> {
+  return { message: sharingAuthMessage(o.chainId, o.purpose, o.challenge), finish: toHex }
 }
 
 // ---------------------------------------------------------------- the auditor's export (issue 15)

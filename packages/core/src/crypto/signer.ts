@@ -59,3 +59,44 @@ export function signerOf(suite: CryptoSuite, key: SigningKey): KeySigner {
   }
   return key
 }
+
+/**
+ * A signer that signs only through a promise: a person's key held in their browser (a
+ * non-extractable WebCrypto Ed25519 key, or a keystore opened in the page, ADR 0032), or a demo
+ * key. Portal pages sign everything through this one contract: transactions, credentials and
+ * off-chain messages (signed queries, gateway requests). The signature is the suite's, over the
+ * same bytes a KeySigner would sign (docs/adr/0037-async-signer.md).
+ */
+export interface AsyncSigner {
+  readonly suite: SuiteName
+  /** The suite public key. */
+  readonly publicKey: Uint8Array
+  sign(message: Uint8Array): Promise<Uint8Array>
+}
+
+/** Key bytes or a KeySigner as an AsyncSigner: synchronous callers of the asynchronous builders. */
+export function asyncSignerOf(suite: CryptoSuite, key: SigningKey): AsyncSigner {
+  const s = signerOf(suite, key)
+  return { suite: s.suite, publicKey: s.publicKey, sign: async (m) => s.sign(m) }
+}
+
+/**
+ * Something signed once, before its signature: the exact bytes to sign and how the signature
+ * completes it. A signed format is written once as a ToSign; `signNow` completes it with a
+ * synchronous key (SDK, CLI), `signWith` with an AsyncSigner (portal pages).
+ */
+export interface ToSign<T> {
+  readonly message: Uint8Array
+  finish(signature: Uint8Array): T
+}
+
+export function signNow<T>(suite: CryptoSuite, key: SigningKey, u: (publicKey: Uint8Array) => ToSign<T>): T {
+  const s = signerOf(suite, key)
+  const made = u(s.publicKey)
+  return made.finish(s.sign(made.message))
+}
+
+export async function signWith<T>(signer: AsyncSigner, u: (publicKey: Uint8Array) => ToSign<T>): Promise<T> {
+  const made = u(signer.publicKey)
+  return made.finish(await signer.sign(made.message))
+}

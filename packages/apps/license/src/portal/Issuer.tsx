@@ -7,7 +7,7 @@
  */
 
 import { errorCode } from '@govchain/client'
-import { fromHex, toHex } from '@govchain/core'
+import { toHex } from '@govchain/core'
 import {
   ActionButton,
   Badge,
@@ -21,10 +21,11 @@ import {
   mailboxPaths,
   Notice,
   randomHex,
+  signHex,
   useLoad,
 } from '@govchain/portal-kit'
 import { useMemo, useState } from 'react'
-import { credentialFields, issueLicense, licenseTx, reissueLicense } from '../client.ts'
+import { credentialFields, type IssuedLicense, issueLicenseWith, licenseTx, reissueLicenseWith } from '../client.ts'
 import {
   HOLDER_CHECK_PATH,
   HOLDER_LOOKUP_PATH,
@@ -91,12 +92,12 @@ export function IssuerPage() {
   )
 }
 
-/** Signs a mailbox request with the signed-in officer's key (the holder DID names the entry). */
-function useOfficerAuth(): (path: string, holder: string) => Record<string, string> {
-  const { suite, config, identity } = useApp()
-  return (path, holder) => {
-    if (identity?.privateKey === undefined) throw new Error('sign in as an officer to hand over credentials')
-    return holderAuth(suite, config.chainId, path, holder, identity.privateKey)
+/** Signs a mailbox request with the page's signer, the officer's key (the holder DID names the entry). */
+function useOfficerAuth(): (path: string, holder: string) => Promise<Record<string, string>> {
+  const { suite, config, signer, t } = useApp()
+  return async (path, holder) => {
+    if (signer === undefined) throw new Error(t('common.loginRequired'))
+    return holderAuth(signer, suite, config.chainId, path, holder)
   }
 }
 
@@ -108,21 +109,21 @@ function plusYears(from: string, years: number): string {
   return d.toISOString().slice(0, 10)
 }
 
-/** Signs a request to the department's holder register with the officer's key (holderRequestMessage). */
+/** Signs a request to the department's holder register with the page's signer (holderRequestMessage). */
 function useRegisterRequest(): (
   path: string,
   payload: Omit<HolderRequestPayload, 'timeMs' | 'nonce'>,
-) => {
+) => Promise<{
   payload: string
   publicKey: string
   signature: string
-} {
-  const { suite, config, identity } = useApp()
-  return (path, payload) => {
-    if (identity?.privateKey === undefined) throw new Error('sign in as an officer to look a holder up')
+}> {
+  const { config, signer, t } = useApp()
+  return async (path, payload) => {
+    if (signer === undefined) throw new Error(t('common.loginRequired'))
     const text = JSON.stringify({ ...payload, timeMs: Date.now(), nonce: randomHex(16) })
-    const signature = suite.sign(fromHex(identity.privateKey), holderRequestMessage(config.chainId, path, text))
-    return { payload: text, publicKey: identity.publicKey, signature: toHex(signature) }
+    const signature = await signHex(signer, holderRequestMessage(config.chainId, path, text))
+    return { payload: text, publicKey: toHex(signer.publicKey), signature }
   }
 }
 
@@ -157,7 +158,7 @@ function IssueForm({ org, types, onIssued }: { org: string; types: LicenseType[]
   const missing = (type?.fields ?? []).filter((f) => f.required && (values[f.name] ?? '').trim() === '')
   const [error, setError] = useState<unknown>()
   const [mismatch, setMismatch] = useState<string[]>()
-  const [issued, setIssued] = useState<{ id: string; from: string; until: string }>()
+  const [issued, setIssued] = useState<{ id: string; from: string; until: string; credential: string }>()
   const fieldLabel = (name: string) => {
     if (name === 'holder') return t('issuer.holderDid')
     const f = type?.fields.find((x) => x.name === name)
@@ -180,7 +181,8 @@ function IssueForm({ org, types, onIssued }: { org: string; types: LicenseType[]
     }
     if (gateway === undefined) return
     try {
-      const r = (await holderRegisterApi.lookup(gateway, signed(HOLDER_LOOKUP_PATH, { kind: holderKind, id }))).record
+      const r = (await holderRegisterApi.lookup(gateway, await signed(HOLDER_LOOKUP_PATH, { kind: holderKind, id })))
+        .record
       setRecord(r)
       fillFrom(r, type)
     } catch (e) {
@@ -336,6 +338,7 @@ function IssueForm({ org, types, onIssued }: { org: string; types: LicenseType[]
         <Notice tone="ok" testId="issued">
           {t('issuer.issued', { id: issued.id })}{' '}
           <span data-testid="issued-validity">{t('issuer.validity', { from: issued.from, until: issued.until })}</span>
+          {!config.demo && <textarea readOnly hidden value={issued.credential} data-testid="issued-credential" />}
         </Notice>
       )}
       <ActionButton
@@ -358,7 +361,7 @@ function IssueForm({ org, types, onIssued }: { org: string; types: LicenseType[]
           try {
             await holderRegisterApi.check(
               gateway,
-              signed(HOLDER_CHECK_PATH, { kind: record.kind, id: record.id, holder: holder.trim(), fields }),
+              await signed(HOLDER_CHECK_PATH, { kind: record.kind, id: record.id, holder: holder.trim(), fields }),
             )
           } catch (e) {
             if (errorCode(e) !== 'LICENSE_HOLDER_MISMATCH') throw e
@@ -367,9 +370,9 @@ function IssueForm({ org, types, onIssued }: { org: string; types: LicenseType[]
           }
           const holderDid = holder.trim()
           const validUntilMs = longTerm ? 0 : fromDateInput(until)
-          let made: ReturnType<typeof issueLicense> | undefined
-          await submit((s) => {
-            made = issueLicense({
+          let made: IssuedLicense | undefined
+          await submit(async (s) => {
+            made = await issueLicenseWith(s.signer, {
               ...s,
               type: { code: type.code, name: type.name, nameEn: type.nameEn, fields: type.fields },
               issuer: { orgId: org, name: orgName(org), code: o.code },
@@ -381,11 +384,19 @@ function IssueForm({ org, types, onIssued }: { org: string; types: LicenseType[]
             return made.tx
           })
           if (made === undefined) return
-          await mailbox.put(
-            { holder: holderDid, licenseId: made.id, credential: made.credential },
-            officerAuth(mailboxPaths.put(holderDid, made.id), holderDid),
-          )
-          setIssued({ id: made.id, from, until: validUntilMs === 0 ? t('issuer.longTermShort') : until })
+          // Handed over through the demo mailbox in demo mode; otherwise shown here to hand over.
+          if (config.demo) {
+            await mailbox.put(
+              { holder: holderDid, licenseId: made.id, credential: made.credential },
+              await officerAuth(mailboxPaths.put(holderDid, made.id), holderDid),
+            )
+          }
+          setIssued({
+            id: made.id,
+            from,
+            until: validUntilMs === 0 ? t('issuer.longTermShort') : until,
+            credential: made.credential,
+          })
           setValues({})
           setRecord(undefined)
           setHolder('')
@@ -529,11 +540,14 @@ function ReasonText({ value, onChange }: { value: string; onChange: (v: string) 
 /** 下载 PDF / 打印 of an issued licence: the credential the department handed over (demo mailbox). */
 function IssuedPrint({ license: l, type }: { license: License; type: LicenseType | undefined }) {
   const officerAuth = useOfficerAuth()
+  const { config } = useApp()
   const { data: credential } = useLoad(
     async () =>
-      (await mailbox.issued(l.id, officerAuth(mailboxPaths.issued(l.id), l.holder))).items.find(
-        (m) => m.licenseId === l.id,
-      )?.credential,
+      config.demo
+        ? (await mailbox.issued(l.id, await officerAuth(mailboxPaths.issued(l.id), l.holder))).items.find(
+            (m) => m.licenseId === l.id,
+          )?.credential
+        : undefined,
     [l.id],
   )
   return credential === undefined ? null : <PrintButtons licenseId={l.id} credential={credential} type={type} />
@@ -570,16 +584,16 @@ function Manage({
       const o = config.organisations.find((x) => x.id === l.issuerOrg)
       if (type === undefined || o === undefined) return
       // The new version needs the field values: the issuing department keeps them (here: the demo mailbox).
-      const mail = await mailbox.issued(l.id, officerAuth(mailboxPaths.issued(l.id), l.holder))
+      const mail = await mailbox.issued(l.id, await officerAuth(mailboxPaths.issued(l.id), l.holder))
       const cred = mail.items.find((m) => m.licenseId === l.id)?.credential
       if (cred === undefined)
         throw new Error(
           lang === 'zh' ? '找不到原凭证的字段值' : 'the field values of the old credential are not available',
         )
       const fields = Object.fromEntries(Object.entries(credentialFields(suite, cred)).map(([k, v]) => [k, String(v)]))
-      let made: ReturnType<typeof reissueLicense> | undefined
-      await submit((s) => {
-        made = reissueLicense({
+      let made: IssuedLicense | undefined
+      await submit(async (s) => {
+        made = await reissueLicenseWith(s.signer, {
           ...s,
           type: { code: type.code, name: type.name, nameEn: type.nameEn, fields: type.fields },
           issuer: { orgId: l.issuerOrg, name: orgName(l.issuerOrg), code: o.code },
@@ -597,7 +611,7 @@ function Manage({
       if (made === undefined) return
       await mailbox.put(
         { holder: l.holder, licenseId: made.id, credential: made.credential },
-        officerAuth(mailboxPaths.put(l.holder, made.id), l.holder),
+        await officerAuth(mailboxPaths.put(l.holder, made.id), l.holder),
       )
       setNote(made.id)
     })

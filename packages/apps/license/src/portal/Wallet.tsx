@@ -21,8 +21,8 @@ import {
   type Tone,
   useLoad,
 } from '@govchain/portal-kit'
-import { useCallback, useEffect, useState } from 'react'
-import { fetchLicenseProof, licenseTx, type ProofMaterial, presentationUrl, signPresentation } from '../client.ts'
+import { useCallback, useEffect, useRef, useState } from 'react'
+import { fetchLicenseProof, licenseTx, type ProofMaterial, presentationUrl, signPresentationWith } from '../client.ts'
 import { type License, type LicenseGrant, type LicenseType, type LicenseUse, licenseApi } from './api.ts'
 import { fieldsOf, holderAuth, present, qrPayload } from './holder.ts'
 import { tMaybe, useApp } from './messages.ts'
@@ -38,23 +38,24 @@ export function statusTone(s: string): Tone {
 }
 
 export function WalletPage() {
-  const { t, client, identity, suite, config } = useApp()
+  const { t, client, identity, suite, config, signer } = useApp()
   const did = identity?.kind === 'officer' ? undefined : identity?.did
   const { data, error, loading, reload } = useLoad(async () => {
     if (did === undefined) return undefined
     const [list, types, mail] = await Promise.all([
       licenseApi.list(client.url, { holder: did, limit: 200 }),
       licenseApi.types(client.url),
-      identity?.privateKey === undefined
+      // The demo mailbox (demo mode only): credentials a department handed over.
+      signer === undefined || !config.demo
         ? { items: [] }
-        : mailbox
-            .list(holderAuth(suite, config.chainId, mailboxPaths.list, did, identity.privateKey))
-            .catch(() => ({ items: [] })),
+        : holderAuth(signer, suite, config.chainId, mailboxPaths.list, did).then((auth) =>
+            mailbox.list(auth).catch(() => ({ items: [] })),
+          ),
     ])
     const creds: Record<string, string> = { ...deviceWallet.read(did) }
     for (const m of mail.items) creds[m.licenseId] ??= m.credential
     return { licenses: list.items, types: new Map(types.items.map((x) => [x.code, x])), creds }
-  }, [did, client, identity, suite, config])
+  }, [did, client, signer, suite, config])
   if (did === undefined) return <LoginFirst />
   return (
     <div className="page">
@@ -238,38 +239,34 @@ function QrChoice(props: {
 const REFRESH_BEFORE_S = 5
 
 function ShortQr({ licenseId }: { licenseId: string }) {
-  const { t, suite, identity } = useApp()
+  const { t, suite, identity, signer } = useApp()
   const [url, setUrl] = useState<{ text: string; exp: number }>()
   const [img, setImg] = useState<string>()
   const [now, setNow] = useState(() => Date.now())
   const [error, setError] = useState<unknown>()
   const did = identity?.did
-  const key = identity?.privateKey
-  const sign = useCallback(() => {
-    if (did === undefined || key === undefined) return
+  const signing = useRef(false)
+  const sign = useCallback(async () => {
+    if (did === undefined || signer === undefined || signing.current) return
+    signing.current = true
     try {
       const audience = `${location.origin}/verify`
-      const p = signPresentation({
-        suite,
-        privateKey: fromHex(key),
-        holder: did,
-        licenseId,
-        audience,
-        nowMs: Date.now(),
-      })
+      const p = await signPresentationWith(signer, { suite, holder: did, licenseId, audience, nowMs: Date.now() })
       setUrl({ text: presentationUrl(audience, p), exp: p.exp })
       setError(undefined)
     } catch (e) {
       setError(e)
+    } finally {
+      signing.current = false
     }
-  }, [suite, did, key, licenseId])
+  }, [suite, did, signer, licenseId])
   useEffect(() => {
     const timer = setInterval(() => setNow(Date.now()), 1000)
     return () => clearInterval(timer)
   }, [])
   const left = url === undefined ? 0 : url.exp - Math.floor(now / 1000)
   useEffect(() => {
-    if (url === undefined || left <= REFRESH_BEFORE_S) sign()
+    if (url === undefined || left <= REFRESH_BEFORE_S) void sign()
   }, [url, left, sign])
   useEffect(() => {
     if (url === undefined) return
@@ -282,7 +279,7 @@ function ShortQr({ licenseId }: { licenseId: string }) {
       live = false
     }
   }, [url])
-  if (key === undefined) return <Notice tone="warn">{t('wallet.qrNoKey')}</Notice>
+  if (signer === undefined) return <Notice tone="warn">{t('wallet.qrNoKey')}</Notice>
   const shown = Math.max(0, left - REFRESH_BEFORE_S)
   return (
     <div className="panel" data-testid="qr-short">
@@ -303,7 +300,7 @@ function ShortQr({ licenseId }: { licenseId: string }) {
             {url?.text}
           </code>
           <div className="btn-row">
-            <button type="button" className="btn btn-small" onClick={sign} data-testid="qr-refresh">
+            <button type="button" className="btn btn-small" onClick={() => void sign()} data-testid="qr-refresh">
               {t('wallet.qrRefresh')}
             </button>
           </div>
@@ -500,12 +497,13 @@ function GrantPanel({ license, onDone }: { license: License; onDone: () => void 
 }
 
 function UsesPanel({ license }: { license: License }) {
-  const { t, lang, client, identity, suite, config, orgName, submit } = useApp()
+  const { t, lang, client, identity, suite, config, orgName, submit, signer } = useApp()
   const [tick, setTick] = useState(0)
   const [error, setError] = useState<unknown>()
   const { data, error: loadError } = useLoad(async () => {
     const path = `/v1/licenses/${license.id}/uses`
-    const auth = holderAuth(suite, config.chainId, path, identity!.did!, identity!.privateKey!)
+    if (signer === undefined) throw new Error(t('common.loginRequired'))
+    const auth = await holderAuth(signer, suite, config.chainId, path, identity!.did!)
     return licenseApi.uses(client.url, license.id, auth)
   }, [license.id, tick])
   return (

@@ -3,8 +3,8 @@
  * and the holder's signed queries. Issuance and lifecycle transactions use the client's
  * issueLicense / reissueLicense / licenseTx directly.
  */
-import { type CryptoSuite, fromHex } from '@govchain/core'
-import { credentialFields, licenseQr, type ProofMaterial, presentCredential, signHolderQuery } from '../client.ts'
+import type { AsyncSigner, CryptoSuite } from '@govchain/core'
+import { credentialFields, licenseQr, type ProofMaterial, presentCredential, signHolderQueryWith } from '../client.ts'
 
 /** The holder's presentation with only the chosen fields (no new signature: SD-JWT). */
 export function present(suite: CryptoSuite, credential: string, names: readonly string[]): string {
@@ -25,13 +25,13 @@ export function fieldsOf(suite: CryptoSuite, credential: string): Record<string,
   }
 }
 
-/** Query parameters of a holder-authenticated read (uses, grants) of `path`. */
-export function holderAuth(
+/** Query parameters of a holder-authenticated read (uses, grants, the mailbox) of `path`, signed by the page's signer. */
+export async function holderAuth(
+  signer: AsyncSigner,
   suite: CryptoSuite,
   chainId: string,
   path: string,
   did: string,
-  privateKeyHex: string,
-): Record<string, string> {
-  return { ...signHolderQuery({ suite, chainId, path, did, privateKey: fromHex(privateKeyHex) }) }
+): Promise<Record<string, string>> {
+  return { ...(await signHolderQueryWith(signer, { suite, chainId, path, did })) }
 }

@@ -13,8 +13,7 @@
  *              on this device (放入卡包), read from the mailbox with the holder's signed query
  */
 
-import { fromHex, toHex } from '@govchain/core'
-import type { issueLicense } from '@govchain/license/client'
+import type { issueLicenseCredentialWith } from '@govchain/license/client'
 import {
   ActionButton,
   Badge,
@@ -30,13 +29,14 @@ import {
   Notice,
   qs,
   randomHex,
+  signHex,
   type Tone,
   useLoad,
   withMessages,
 } from '@govchain/portal-kit'
 import { gatewayLocalMessage } from '@govchain/sharing/schema'
 import { useState } from 'react'
-import { type CaseReason, serviceApply, serviceDecide, serviceStep, signMyCases } from '../client.ts'
+import { type CaseReason, serviceApply, serviceDecide, serviceStep, signMyCasesWith } from '../client.ts'
 import type { CASE_STATUSES } from '../schema.ts'
 import type { CaseAnswer, CasePage, CaseView, ItemAnswer, ItemPage, ItemView } from '../views.ts'
 import { useApp } from './messages.ts'
@@ -117,7 +117,7 @@ function Guide({
   applicant: string | undefined
   onCase: (id: string) => void
 }) {
-  const { t, client, identity, orgName } = useApp()
+  const { t, client, identity, orgName, signer } = useApp()
   const [consenting, setConsenting] = useState(false)
   const a = useLoad(
     () => callJson<ItemAnswer>(client.url, 'GET', `/v1/service/items/${encodeURIComponent(code)}`),
@@ -159,7 +159,7 @@ function Guide({
           {t('service.result')}：{all.flatMap((p) => (p.resultType === null ? [] : [p.resultType])).join('、')}
         </p>
       )}
-      {applicant === undefined || credential === undefined || identity?.privateKey === undefined ? (
+      {applicant === undefined || credential === undefined || signer === undefined ? (
         <Notice tone="info">{t('service.notApplicant')}</Notice>
       ) : consenting ? (
         <Consent item={item} parts={parts} onCase={onCase} />
@@ -304,11 +304,12 @@ function CaseCard({ id, officer }: { id: string; officer: boolean }) {
  * signed by their DID's key, and it must be the case's licence.
  */
 function ResultToWallet({ c }: { c: CaseView }) {
-  const { t, identity, suite, config } = useApp()
+  const { t, identity, suite, config, signer } = useApp()
   const did = identity?.did
   const [kept, setKept] = useState(() => did !== undefined && deviceWallet.read(did)[c.result!] !== undefined)
   const [error, setError] = useState<unknown>()
-  if (did === undefined || did !== c.applicant || identity?.privateKey === undefined) return null
+  // The credential comes through the demo mailbox; outside demo mode the department hands it over.
+  if (did === undefined || did !== c.applicant || signer === undefined || !config.demo) return null
   const licenseId = c.result!
   return (
     <div className="btn-row" data-testid="case-result">
@@ -324,13 +325,12 @@ function ResultToWallet({ c }: { c: CaseView }) {
           onRun={async () => {
             setError(undefined)
             // The licence client (credential encoding) loads on use, not with the hall (page weight).
-            const { credentialLicenseId, signHolderQuery } = await import('@govchain/license/client')
-            const auth = signHolderQuery({
+            const { credentialLicenseId, signHolderQueryWith } = await import('@govchain/license/client')
+            const auth = await signHolderQueryWith(signer, {
               suite,
               chainId: config.chainId,
               path: mailboxPaths.list,
               did,
-              privateKey: fromHex(identity.privateKey!),
             })
             const entry = (await mailbox.list({ ...auth })).items.find(
               (m) => m.licenseId === licenseId && credentialLicenseId(suite, m.credential) === licenseId,
@@ -349,7 +349,7 @@ function ResultToWallet({ c }: { c: CaseView }) {
 }
 
 function Mine({ focus }: { focus: string | undefined }) {
-  const { t, client, identity, suite, config } = useApp()
+  const { t, client, identity, suite, config, signer } = useApp()
   const [cases, setCases] = useState<CaseView[]>()
   const [error, setError] = useState<unknown>()
   if (identity === undefined || identity.kind === 'officer' || identity.did === undefined) {
@@ -370,11 +370,11 @@ function Mine({ focus }: { focus: string | undefined }) {
               '/v1/service/auth/challenge',
               {},
             )
-            const body = signMyCases({
+            if (signer === undefined) throw new Error(t('common.loginRequired'))
+            const body = await signMyCasesWith(signer, {
               suite,
               chainId: config.chainId,
               did: identity.did!,
-              privateKey: fromHex(identity.privateKey!),
               challenge,
             })
             setCases((await callJson<CasePage>(client.url, 'POST', '/v1/service/my-cases', body)).cases)
@@ -504,7 +504,7 @@ function firstRow(rows: Record<string, unknown>[]): Record<string, string> {
 const PREFILL: Record<string, string> = { holderName: 'name', idNumber: 'id_number', address: 'household_address' }
 
 function Pull({ grantId, onRows }: { grantId: string; onRows: (rows: Record<string, unknown>[]) => void }) {
-  const { t, identity, suite, config, client } = useApp()
+  const { t, identity, config, client, signer } = useApp()
   const [rows, setRows] = useState<Record<string, unknown>[]>()
   const [error, setError] = useState<unknown>()
   const gateway = identity?.orgId === undefined ? undefined : config.gateways[identity.orgId]
@@ -524,9 +524,7 @@ function Pull({ grantId, onRows }: { grantId: string; onRows: (rows: Record<stri
           const fields = grant.grant.fields
           const timeMs = Date.now()
           const nonce = randomHex(16)
-          const signature = toHex(
-            suite.sign(fromHex(identity!.privateKey!), gatewayLocalMessage(grantId, fields, null, timeMs, nonce)),
-          )
+          const signature = await signHex(signer!, gatewayLocalMessage(grantId, fields, null, timeMs, nonce))
           const res = await callJson<{ rows: Record<string, unknown>[] }>(gateway!, 'POST', '/v1/local/fetch', {
             grantId,
             fields,
@@ -584,7 +582,7 @@ function Decide({
   onDone: () => void
   onConfirm: (what: string, run: () => Promise<void>) => void
 }) {
-  const { t, lang, client, submit, config, orgName, suite, identity } = useApp()
+  const { t, lang, client, submit, config, orgName, suite, signer } = useApp()
   const [values, setValues] = useState<Record<string, string>>({})
   const [issued, setIssued] = useState<string>()
   const type = useLoad(async (): Promise<TypeInfo | null> => {
@@ -606,12 +604,13 @@ function Decide({
       const org = config.organisations.find((o) => o.id === c.handlingOrg)!
       const fields: Record<string, string> = {}
       for (const f of info.fields) if (fieldValue(f.name).trim() !== '') fields[f.name] = fieldValue(f.name).trim()
-      let made: ReturnType<typeof issueLicense> | undefined
+      let made: Awaited<ReturnType<typeof issueLicenseCredentialWith>> | undefined
       // The licence client (credential encoding) loads with the first approval, not with the hall.
-      const { issueLicense: issue, signHolderQuery } = await import('@govchain/license/client')
-      await submit((s) => {
+      const { issueLicenseCredentialWith: issue, signHolderQueryWith } = await import('@govchain/license/client')
+      await submit(async (s) => {
         const now = Date.now()
-        made = issue({
+        // The credential first (the page's signer), then the decision carrying its hash.
+        made = await issue(s.signer, {
           ...s,
           type: info,
           issuer: { orgId: c.handlingOrg, name: orgName(c.handlingOrg), code: org.code },
@@ -633,18 +632,19 @@ function Decide({
       // The licence is on chain with the decision; hand the credential to the applicant, as the
       // issuer console does (the mailbox keeps it for the holder's signed read).
       const { id, credential } = made!
-      await mailbox.put(
-        { holder: c.applicant, licenseId: id, credential },
-        {
-          ...signHolderQuery({
-            suite,
-            chainId: config.chainId,
-            path: mailboxPaths.put(c.applicant, id),
-            did: c.applicant,
-            privateKey: fromHex(identity!.privateKey!),
-          }),
-        },
-      )
+      if (config.demo) {
+        await mailbox.put(
+          { holder: c.applicant, licenseId: id, credential },
+          {
+            ...(await signHolderQueryWith(signer!, {
+              suite,
+              chainId: config.chainId,
+              path: mailboxPaths.put(c.applicant, id),
+              did: c.applicant,
+            })),
+          },
+        )
+      }
       setIssued(id)
     }
     onDone()

@@ -26,17 +26,18 @@ import {
   Notice,
   type ProofMaterial,
   randomHex,
+  signHex,
   type Tone,
   useLoad,
   usePagedList,
   type WithProofs,
 } from '@govchain/portal-kit'
 import { type FormEvent, useState } from 'react'
-import { lineageBundle } from '../client.ts'
+import { lineageBundle, signSharingAuthWith } from '../client.ts'
+import { gatewayLocalMessage } from '../schema.ts'
 import type { LineageAnswer } from '../views.ts'
 import { type Access, type ResourceVersion, type SharingRequest, sharingApi } from './api.ts'
 import { tMaybe, useApp } from './messages.ts'
-import { gatewayLocalSignature, sharingAuthSignature } from './signing.ts'
 import { decideTx, requestTx, revokeGrantTx } from './txs.ts'
 
 const DAY_MS = 86_400_000
@@ -500,7 +501,7 @@ function RequestActions({
 }
 
 function FetchPanel({ r, onClose, onDone }: { r: SharingRequest; onClose: () => void; onDone: () => void }) {
-  const { t, config, identity, suite } = useApp()
+  const { t, config, identity, signer } = useApp()
   const granted = r.grant?.fields ?? r.fields
   const [filterField, setFilterField] = useState(
     granted.find((f) => /id_number|credit_code|code/.test(f)) ?? granted[0] ?? '',
@@ -542,22 +543,14 @@ function FetchPanel({ r, onClose, onDone }: { r: SharingRequest; onClose: () => 
           <ActionButton
             kind="primary"
             testId="fetch-run"
-            disabled={gateway === undefined || identity?.privateKey === undefined}
+            disabled={gateway === undefined || signer === undefined}
             onError={setError}
             onRun={async () => {
               setError(undefined)
               const filter = filterValue.trim() === '' ? null : { field: filterField, values: [filterValue.trim()] }
               const timeMs = Date.now()
               const nonce = randomHex(16)
-              const signature = gatewayLocalSignature(
-                suite,
-                identity!.privateKey!,
-                r.requestId,
-                granted,
-                filter,
-                timeMs,
-                nonce,
-              )
+              const signature = await signHex(signer!, gatewayLocalMessage(r.requestId, granted, filter, timeMs, nonce))
               const res = await sharingApi.localFetch(gateway!, {
                 grantId: r.requestId,
                 fields: granted,
@@ -615,7 +608,7 @@ function FetchPanel({ r, onClose, onDone }: { r: SharingRequest; onClose: () => 
 // ---------------------------------------------------------------- who used my data
 
 function MyData() {
-  const { t, client, identity, suite, config, orgName } = useApp()
+  const { t, client, identity, suite, config, orgName, signer } = useApp()
   const [department, setDepartment] = useState('')
   const [from, setFrom] = useState('')
   const [to, setTo] = useState('')
@@ -629,7 +622,13 @@ function MyData() {
   /** One page of "who used my data": each page is its own single-use challenge, signed by the DID key. */
   const loadAccesses = async (after: string | undefined, filter: AccessFilter, limit: number) => {
     const { challenge } = await sharingApi.challenge(client.url)
-    const signature = sharingAuthSignature(suite, identity.privateKey!, config.chainId, 'my-accesses', challenge)
+    if (signer === undefined) throw new Error(t('common.loginRequired'))
+    const signature = await signSharingAuthWith(signer, {
+      suite,
+      chainId: config.chainId,
+      purpose: 'my-accesses',
+      challenge,
+    })
     const page = await sharingApi.myAccesses(client.url, {
       did,
       publicKey: identity.publicKey,
@@ -818,7 +817,7 @@ const LINEAGE_PAGES_MAX = 200
 
 function Audit() {
   const app = useApp()
-  const { t, lang, client, identity, suite, config, orgName, lightClient } = app
+  const { t, lang, client, identity, suite, config, orgName, lightClient, signer } = app
   const [resourceId, setResourceId] = useState('')
   const [error, setError] = useState<unknown>()
   const [trail, setTrail] = useState<{
@@ -835,7 +834,12 @@ function Audit() {
     let after: { grants?: string; receipts?: string; refusals?: string } | undefined
     for (let n = 0; n < LINEAGE_PAGES_MAX; n++) {
       const { challenge } = await sharingApi.challenge(client.url)
-      const signature = sharingAuthSignature(suite, identity!.privateKey!, config.chainId, 'lineage', challenge)
+      const signature = await signSharingAuthWith(signer!, {
+        suite,
+        chainId: config.chainId,
+        purpose: 'lineage',
+        challenge,
+      })
       const page = await sharingApi.lineage(client.url, {
         resourceId: resourceId.trim(),
         publicKey: identity!.publicKey,

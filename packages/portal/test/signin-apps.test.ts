@@ -1,0 +1,258 @@
+/**
+ * Issue 18, "Real sign-in to the portal" (ADRs 0032, 0037): the application pages work with keys
+ * held in the browser, in real Chromium against a real 4-node intl network started WITHOUT --dev
+ * (keys encrypted, no demo mode, no demo mailbox). Every signature is made in the page by a
+ * non-extractable WebCrypto Ed25519 key through the one asynchronous signer:
+ *  - housing's administrator imports the operator keystore and signs in; the citizen and the
+ *    enterprise import their keystore files and sign in (nothing handed out by a server);
+ *  - the officer issues a licence in the issuer console (the holder register's signed lookup and
+ *    check, then the credential and the `issue` transaction); the enterprise sees it in its wallet
+ *    from the chain, presents it with the short code (a presentation signed in the page, valid at
+ *    /verify), consents to a department's use (grantUse) and reads its grants (a signed query);
+ *  - the citizen applies for a service item (consent signed in the page); the officer accepts,
+ *    pulls the citizen's data through housing's gateway (a signed gateway request) and approves,
+ *    issuing the item's licence (a credential and the decision); the citizen's "my cases" (a
+ *    signed query) shows it approved, the wallet lists the licence, and "who used my data" (a
+ *    signed challenge) lists both pulls.
+ * Each action is checked on chain through the node API.
+ */
+import assert from 'node:assert/strict'
+import { readFileSync, writeFileSync } from 'node:fs'
+import { join } from 'node:path'
+import { after, before, test } from 'node:test'
+import { encryptKeystore, fromHex, toHex } from '@govchain/core'
+import {
+  addHolderRecords,
+  type Gateway,
+  gatewayDir,
+  issueSubjectCredential,
+  loadGatewayHome,
+  openConnector,
+  startGatewayFromHome,
+} from '@govchain/gateway'
+import { type Browser, type BrowserContext, chromium, type Page } from 'playwright-core'
+import { seedServiceDemo } from '../../cli/src/demo/service.ts'
+import { seedSharingDemo } from '../../cli/src/demo/sharing.ts'
+import { reserveGatewayPorts } from '../../cli/src/testnet.ts'
+import {
+  CHROMIUM,
+  CHROMIUM_ARGS,
+  fillIssueForm,
+  holderRecordOf,
+  type PortalFixture,
+  type SeededHolder,
+  seedHolders,
+  startPortalFixture,
+} from './helpers.ts'
+
+const PASSPHRASE = '部门密钥口令 apps-signin-test'
+// The departments' gateways (started in this process) open their encrypted keys with it.
+process.env.GOVCHAIN_PASSPHRASE = PASSPHRASE
+
+let f: PortalFixture
+const gateways: Gateway[] = []
+let citizen: SeededHolder
+let enterprise: SeededHolder
+let person: { idNumber: string; name: string }
+let officerBrowser: Browser
+let officerContext: BrowserContext
+let officer: Page
+
+before(async () => {
+  f = await startPortalFixture({
+    suite: 'intl',
+    passphrase: PASSPHRASE,
+    seed: async (net) => {
+      const base = await reserveGatewayPorts()
+      const demo = await seedSharingDemo({
+        dir: net.dir,
+        net: net.net,
+        clients: net.clients,
+        gatewayBasePort: base,
+        localBasePort: base + 50,
+        people: 12,
+      })
+      await seedServiceDemo({ net: net.net, clients: net.clients })
+      person = demo.people[2]!
+      const holders = await seedHolders(net)
+      citizen = holders.find((h) => h.kind === 'citizen')!
+      enterprise = holders.find((h) => h.kind === 'enterprise')!
+      // The departments' holder registers (off chain), in the gateways the sharing demo made.
+      for (const n of net.net.nodes) {
+        const connector = openConnector(loadGatewayHome(gatewayDir(n.home)))
+        try {
+          await addHolderRecords(connector, holders.map(holderRecordOf))
+        } finally {
+          await connector.close()
+        }
+        gateways.push(await startGatewayFromHome(gatewayDir(n.home)))
+      }
+      const police = net.net.nodes.find((n) => n.orgId === 'police')!
+      const credential = issueSubjectCredential(
+        loadGatewayHome(gatewayDir(police.home)),
+        citizen.did,
+        'person',
+        person.idNumber,
+      )
+      // Listed without keys outside demo mode (servePortal drops them): names and the citizen's
+      // subject credential, which is public.
+      writeFileSync(
+        join(net.dir, 'demo', 'identities.json'),
+        JSON.stringify(holders.map((h) => (h.id === citizen.id ? { ...h, subjectCredential: credential } : h))),
+      )
+    },
+  })
+  officerBrowser = await chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_ARGS })
+  officerContext = await officerBrowser.newContext({ locale: 'zh-CN' })
+  officer = await officerContext.newPage()
+  officer.setDefaultTimeout(40_000)
+  f.page.setDefaultTimeout(40_000)
+})
+after(async () => {
+  await officerBrowser?.close()
+  for (const g of gateways) await g.stop().catch(() => {})
+  await f?.close()
+})
+
+/** Imports a keystore file on the sign-in page (opened there: a non-extractable WebCrypto key) and signs in. */
+async function signInWithKeystore(page: Page, name: string, keystore: string, publicKeyHex: string): Promise<void> {
+  await page.goto(`${f.portal.url}/login`)
+  const tag = publicKeyHex.slice(0, 8)
+  if ((await page.getByTestId(`key-signin-${tag}`).count()) === 0) {
+    await page.getByTestId('key-import-file').setInputFiles({
+      name,
+      mimeType: 'application/json',
+      buffer: Buffer.from(keystore),
+    })
+    await page.getByTestId('key-import-passphrase').fill(PASSPHRASE)
+    await page.getByTestId('key-import').click()
+  }
+  assert.match((await page.getByTestId(`key-form-${tag}`).textContent()) ?? '', /WebCrypto/)
+  await page.getByTestId(`key-signin-${tag}`).click()
+  await page.getByTestId('current-identity').waitFor()
+}
+
+/** A holder's key as the keystore file they were given (ADR 0023), never as bytes to the page. */
+function holderKeystore(h: SeededHolder): string {
+  return JSON.stringify(encryptKeystore('intl', fromHex(h.privateKey), PASSPHRASE, { description: h.name }))
+}
+
+async function asHolder(h: SeededHolder): Promise<void> {
+  await signInWithKeystore(f.page, `${h.id}.json`, holderKeystore(h), h.publicKey)
+}
+
+async function chainGet<T>(path: string): Promise<T> {
+  const r = await fetch(`${f.net.net.nodes[0]!.apiUrl}${path}`)
+  assert.equal(r.status, 200, path)
+  return (await r.json()) as T
+}
+
+test('no key reaches the page from the server; the officer signs in with the imported operator keystore', async () => {
+  const config = await (await fetch(`${f.portal.url}/config.json`)).text()
+  assert.equal(JSON.parse(config).demo, false)
+  assert.doesNotMatch(config, /privateKey/)
+  const housingKey = toHex(f.net.keys.housing!.publicKey)
+  const keystore = readFileSync(join(f.net.dir, 'keys', 'housing.operator.json'), 'utf8')
+  await signInWithKeystore(officer, 'housing.operator.json', keystore, housingKey)
+  assert.match((await officer.getByTestId('current-identity').textContent()) ?? '', /housing/)
+})
+
+let issuedId = ''
+
+test('the officer issues a licence with the browser key; the holder sees it, presents it and consents to a use', async () => {
+  await officer.goto(`${f.portal.url}/issuer`)
+  await officer.getByTestId('issue-form').waitFor()
+  await fillIssueForm(officer, enterprise, (name) => `演示-${name}`)
+  await officer.getByTestId('issue-submit').click()
+  await officer.getByTestId('issued').waitFor()
+  const credential = await officer.getByTestId('issued-credential').inputValue()
+  issuedId = /1\.2\.156\.3005\.2\.[0-9A-Z.]+/.exec((await officer.getByTestId('issued').textContent()) ?? '')![0]
+  // On chain, for this holder, with the hash of the credential the page signed.
+  const rec = await chainGet<{ license: { holder: string; status: string; issuerOrg: string } }>(
+    `/v1/licenses/${issuedId}`,
+  )
+  assert.deepEqual(
+    [rec.license.holder, rec.license.status, rec.license.issuerOrg],
+    [enterprise.did, 'active', 'housing'],
+  )
+
+  // The enterprise signs in with its own key: its wallet lists the licence from the chain.
+  await asHolder(enterprise)
+  // The department handed the credential over (outside demo mode there is no mailbox): on the device.
+  await f.page.evaluate(
+    ([did, id, cred]) => localStorage.setItem(`govchain.wallet.${did}`, JSON.stringify({ [id!]: cred })),
+    [enterprise.did, issuedId, credential],
+  )
+  await f.page.goto(`${f.portal.url}/wallet`)
+  const card = f.page.locator(`[data-testid="wallet-licence"][data-id="${issuedId}"]`)
+  await card.waitFor()
+  // The short 亮证 code: a presentation signed in the page by the holder's key; it verifies.
+  await card.getByTestId('show-qr').click()
+  const url = (await card.getByTestId('qr-short-url').textContent())!.trim()
+  assert.ok(url.startsWith(`${f.portal.url}/verify?c=${issuedId}&`), url)
+  // Consent to a department's use (grantUse, signed in the page).
+  await card.getByTestId('grant-open').click()
+  await card.getByTestId('grant-dept').selectOption('market')
+  await card.getByTestId('grant-submit').click()
+  await card.getByTestId('grant-panel').getByRole('status').waitFor()
+  // The holder's grants, read with a query signed in the page.
+  await card.getByTestId('uses-open').click()
+  await card.getByTestId('grants-table').waitFor()
+  assert.match((await card.getByTestId('grants-table').textContent()) ?? '', /market|市场/)
+  await f.page.goto(url)
+  const v = f.page.locator('[data-testid="verdict"][data-kind="presentation"]')
+  await v.waitFor()
+  assert.equal(await v.getAttribute('data-verdict'), 'valid', (await v.textContent()) ?? '')
+})
+
+test('the citizen applies with the browser key; the officer pulls and approves; my cases, wallet, who used my data', async () => {
+  const page = f.page
+  await asHolder(citizen)
+  await page.goto(`${f.portal.url}/service`)
+  await page.getByTestId('service-search').fill('租赁')
+  await page.getByTestId('item-BJ-ZJW-GZF-001').click()
+  await page.getByTestId('service-guide').waitFor()
+  await page.getByTestId('service-apply').click()
+  await page.getByTestId('consent-agree').check()
+  await page.getByTestId('consent-sign').click()
+  await page.getByTestId('service-applied').waitFor()
+
+  // The officer accepts, pulls through housing's gateway (requests signed in the page) and approves.
+  await officer.goto(`${f.portal.url}/service`)
+  await officer.getByTestId('service-tab-queue').click()
+  await officer.getByTestId('queue-case').first().locator('button').click()
+  const card = officer.getByTestId('case-card')
+  await card.getByTestId('case-accept').click()
+  await card.locator('[data-testid="case-status"]', { hasText: '已受理' }).waitFor()
+  const pulls = card.getByTestId('case-pull-run')
+  assert.equal(await pulls.count(), 2)
+  await pulls.nth(0).click()
+  await pulls.nth(1).click()
+  await card.getByTestId('case-pull-rows').nth(1).waitFor()
+  assert.match((await card.getByTestId('case-pull-rows').first().textContent()) ?? '', new RegExp(person.name))
+  await card.getByTestId('case-approve').click()
+  await officer.getByTestId('case-confirm-yes').click()
+  await card.locator('[data-testid="case-status"]', { hasText: '已批准' }).waitFor()
+
+  // The citizen's cases (a signed query): approved, with the licence the decision issued.
+  await page.goto(`${f.portal.url}/service`)
+  await page.getByTestId('service-tab-mine').click()
+  await page.getByTestId('mine-load').click()
+  const mine = page.getByTestId('case-card').first()
+  await mine.locator('[data-testid="case-status"]', { hasText: '已批准' }).waitFor()
+  const licenseId = /已签发电子证照 (1\.2\.156\.3005\.2\.[0-9A-Z.]+)/.exec((await mine.textContent()) ?? '')![1]!
+  const rec = await chainGet<{ license: { holder: string; status: string } }>(`/v1/licenses/${licenseId}`)
+  assert.deepEqual([rec.license.holder, rec.license.status], [citizen.did, 'active'])
+  await page.goto(`${f.portal.url}/wallet`)
+  await page.locator(`[data-testid="wallet-licence"][data-id="${licenseId}"]`).waitFor()
+
+  // Who used my data: a challenge signed in the page; both pulls, each with the case.
+  await page.goto(`${f.portal.url}/sharing/my-data`)
+  await page.getByTestId('my-data-load').click()
+  await page.getByTestId('access-row').nth(1).waitFor()
+  assert.equal((await page.getByTestId('access-case').allTextContents()).length, 2)
+  assert.deepEqual(
+    f.pageErrors.filter((e) => !/status of 4\d\d|Failed to load resource/.test(e)),
+    [],
+  )
+})
