@@ -29,7 +29,7 @@ const p2p = createP2P(
     chainId: home.genesis.chainId,
     nodeId: home.config.nodeId,
     listen: { host: home.config.p2p.host, port: home.config.p2p.port },
-    tls: { certPem: home.tls.certPem, keyPem: home.tls.keyPem, trustedCAPems: home.trustedCaPems },
+    tls: { ...home.tls, trustedCAPems: home.trustedCaPems },
     signingKey: home.validatorKey,
     peers: home.config.peers,
     channels: Object.values(CHANNEL),

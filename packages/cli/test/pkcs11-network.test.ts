@@ -1,20 +1,22 @@
 /**
  * Multi-process, intl: a 4-validator network (initialised without --dev) whose validator keys
  * are moved onto a PKCS#11 token (SoftHSM2) with `govchain keys pkcs11-import`, so each node
- * signs its votes and proposals through C_Sign. It commits 1,000 transactions; then a scan of
- * every file the network wrote finds none of the validator keys (nor any other key of the
- * network). A node without its token PIN does not start and says why.
+ * signs its votes and proposals through C_Sign, and whose TLS keys (P-256) are moved onto it with
+ * `govchain certs pkcs11-import`, so each node's TLS handshakes sign through OpenSSL's PKCS#11
+ * engine (docs/adr/0039-tls-keys-on-pkcs11.md). It commits 1,000 transactions with every peer
+ * connected; then a scan of every file the network wrote finds none of the validator or TLS keys
+ * (nor any other key of the network). A node without its token PIN does not start and says why.
  */
 import assert from 'node:assert/strict'
 import { spawnSync } from 'node:child_process'
-import { readFileSync } from 'node:fs'
+import { existsSync, readFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { after, before, describe, test } from 'node:test'
 import { fileURLToPath } from 'node:url'
 import { CommitCertificate, codec } from '@govchain/core'
 import { loadKeyFile } from '@govchain/node'
 import { makeSoftHsm, type SoftHsm } from '../../app/test/softhsm-fixture.ts'
-import { startNetwork, type TestNetwork } from '../src/testnet.ts'
+import { startNetwork, type TestNetwork, waitUntil } from '../src/testnet.ts'
 import { assertNoSecretIn, commitAnchors, pemSecret, type Secret } from './key-scan.ts'
 
 const BIN = fileURLToPath(new URL('../bin/govchain.js', import.meta.url))
@@ -64,6 +66,14 @@ describe('validator keys on a PKCS#11 token (SoftHSM2), 4 validators', { timeout
           )
           assert.equal(r.status, 0, r.stderr)
           assert.match(r.stdout, new RegExp(`key "validator-${n.name}" on token`))
+          // The TLS key too: onto the token (its certificate stays valid), keys/tls.key deleted.
+          secrets.push(pemSecret(`${n.name} TLS`, join(n.home, 'keys', 'tls.key'), PASSPHRASE))
+          const t = cli(['certs', 'pkcs11-import', '--home', n.home, '--module', hsm.module, '--token', hsm.token], {
+            ...hsm.env,
+            GOVCHAIN_PASSPHRASE: PASSPHRASE,
+          })
+          assert.equal(t.status, 0, t.stderr)
+          assert.match(t.stdout, new RegExp(`now key "tls-${n.name}" on token "${hsm.token}"`))
         }
       },
     })
@@ -73,15 +83,28 @@ describe('validator keys on a PKCS#11 token (SoftHSM2), 4 validators', { timeout
     hsm?.remove()
   })
 
-  test('1,000 transactions commit with every vote signed on the token; no file holds a key', async () => {
+  test('1,000 transactions commit with every vote and TLS handshake signed on the token; no file holds a key', async () => {
     for (const n of net.net.nodes) {
       const ref = JSON.parse(readFileSync(join(n.home, 'keys', 'validator.json'), 'utf8'))
       assert.equal(ref.kind, 'govchain-pkcs11')
       assert.equal(ref.privateKey, undefined)
+      const config = JSON.parse(readFileSync(join(n.home, 'config.json'), 'utf8'))
+      assert.deepEqual(config.tlsKey, {
+        source: 'pkcs11',
+        module: hsm.module,
+        token: hsm.token,
+        label: `tls-${n.name}`,
+      })
+      assert.ok(!existsSync(join(n.home, 'keys', 'tls.key')))
     }
     const names = net.net.nodes.map((n) => n.name)
     const a = names[0]!
     assert.equal((await net.clients[a]!.status()).validators.length, 4)
+    // Every node has handshaken with every other (mutual TLS: each side signs with its token key).
+    await waitUntil('every peer connected', async () => {
+      for (const n of names) if ((await net.clients[n]!.status()).peers.length < 3) return false
+      return true
+    })
     const last = await commitAnchors(net, 'intl', TXS)
     // Every validator signed commits, and it could only have done so on the token.
     const signers = new Set<number>()
@@ -92,7 +115,6 @@ describe('validator keys on a PKCS#11 token (SoftHSM2), 4 validators', { timeout
     assert.deepEqual([...signers].sort(), [0, 1, 2, 3])
 
     for (const n of net.net.nodes) {
-      secrets.push(pemSecret(`${n.name} TLS`, join(n.home, 'keys', 'tls.key'), PASSPHRASE))
       secrets.push(pemSecret(`${n.orgId} CA`, join(net.dir, 'orgs', n.orgId, 'ca.key'), PASSPHRASE))
     }
     for (const [org, k] of Object.entries(net.keys))

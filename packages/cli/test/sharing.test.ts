@@ -20,7 +20,7 @@ import {
   signRequest,
 } from '@govchain/gateway'
 import { CreateDidArgs, deriveDid } from '@govchain/identity/schema'
-import { createOrgCA, issueClientCert, LmdbChainStore } from '@govchain/node'
+import { createOrgCA, issueClientCert, LmdbChainStore, type OwnTls } from '@govchain/node'
 import { buildTx, sharingDecide, sharingRequest, sharingRevoke, signSharingAuth } from '@govchain/sdk'
 import { type DataRequest, gatewayLocalMessage, ReceiptBody, subjectPseudonym } from '@govchain/sharing/schema'
 import { type GatewayProcess, startGatewayProcess } from '../src/demo/gateway-procs.ts'
@@ -87,7 +87,7 @@ async function providerOf(org: string) {
 
 /** Calls the provider as housing; resolves with the answer or the refusal code. */
 async function callAs(
-  tls: { certPem: string; keyPem: string },
+  tls: OwnTls,
   owner: string,
   body: unknown,
 ): Promise<{ code: string; answer?: Record<string, string> }> {

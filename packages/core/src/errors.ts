@@ -33,6 +33,10 @@ export const ERROR_CATALOGUE = {
   PKCS11_KEY_NOT_FOUND: { http: 404, message: 'the token holds no key pair with that label' },
   PKCS11_LOGIN_FAILED: { http: 401, message: 'the PKCS#11 token refused the PIN' },
   PKCS11_FAILED: { http: 500, message: 'a PKCS#11 call failed' },
+  PKCS11_ENGINE_UNAVAILABLE: {
+    http: 501,
+    message: "OpenSSL's PKCS#11 engine (libengine-pkcs11-openssl) cannot be loaded for the TLS key on a token",
+  },
   // proofs (core)
   PROOF_INVALID: { http: 400, message: 'proof does not verify' },
   CERTIFICATE_INVALID: { http: 400, message: 'commit certificate does not verify against the validator set' },

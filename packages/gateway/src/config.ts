@@ -20,15 +20,18 @@ import {
   type KeyCustody,
   loadKeyFile,
   newKeyFile,
+  openPkcs11TlsKey,
+  parseTlsKeySource,
   readJson,
   readPemKey,
   readSecretKey,
+  type TlsKeySource,
   writePemKey,
   writeSecretKey,
   writeSuiteKey,
 } from '@govchain/app'
 import { GovchainError, getSuite, type KeySigner, memorySigner, type SuiteName } from '@govchain/core'
-import { issueClientCert } from '@govchain/p2p'
+import { issueClientCert, type OwnTls } from '@govchain/p2p'
 
 export interface ResourceBinding {
   /** Table (or view) holding the resource; catalogue field names are its column names. */
@@ -72,6 +75,11 @@ export interface GatewayConfig {
   requesterBurst?: number
   /** A development network's gateway: plain key files accepted. Absent: its keys must be encrypted. */
   dev?: true
+  /**
+   * Where the TLS key is: absent or `{"source": "file"}`, tls.key; `{"source": "pkcs11", module,
+   * token, label, engine?}`, a P-256 key on a token (docs/adr/0039-tls-keys-on-pkcs11.md).
+   */
+  tlsKey?: TlsKeySource
 }
 
 export const GATEWAY_DEFAULTS = {
@@ -93,7 +101,8 @@ export interface GatewayHome {
   chainId: string
   /** The gateway's suite key: signs requests, receipts and transactions, and decrypts answers. */
   key: KeySigner
-  tls: { certPem: string; keyPem: string }
+  /** The TLS certificate and key: a PEM key, or a key on a token (an OpenSSL engine's). */
+  tls: OwnTls
   /** SHA-256 of the TLS certificate's DER (what catalog.setGateway registers). */
   certFingerprint: Uint8Array
   pseudonymKey?: Uint8Array
@@ -237,10 +246,12 @@ export function loadGatewayHome(
   if (key.suite !== config.suite) {
     throw new GovchainError('GATEWAY_CONFIG_INVALID', `${dir}/key.json: a ${key.suite} key for a ${config.suite} chain`)
   }
-  const tls = {
-    certPem: readFileSync(join(dir, 'tls.crt'), 'utf8'),
-    keyPem: readPemKey(join(dir, 'tls.key'), keyOpts),
-  }
+  const certPem = readFileSync(join(dir, 'tls.crt'), 'utf8')
+  const tlsKey = parseTlsKeySource(config.tlsKey, `${dir}/gateway.json`)
+  const tls: OwnTls =
+    tlsKey.source === 'file'
+      ? { certPem, keyPem: readPemKey(join(dir, 'tls.key'), keyOpts) }
+      : { certPem, engineKey: openPkcs11TlsKey(tlsKey, { certPem }).engineKey }
   const pk = join(dir, 'pseudonym.key')
   return {
     dir,

@@ -56,7 +56,7 @@ import {
   type HolderRequestPayload,
   holderRequestMessage,
 } from '@govchain/license/client'
-import { loadTrustedCAs, type TrustedCA, verifyCertificateChain } from '@govchain/p2p'
+import { loadTrustedCAs, type OwnTls, type TrustedCA, tlsKeyOptions, verifyCertificateChain } from '@govchain/p2p'
 import { type GatewayView, NodeLink } from './chain.ts'
 import { GATEWAY_DEFAULTS, type GatewayHome } from './config.ts'
 import type { DataConnector, Row } from './connector.ts'
@@ -316,7 +316,13 @@ export class Gateway {
   private async listen(): Promise<void> {
     const { config, tls } = this.home
     this.server = createHttpsServer(
-      { cert: tls.certPem, key: tls.keyPem, requestCert: true, rejectUnauthorized: false, minVersion: 'TLSv1.3' },
+      {
+        cert: tls.certPem,
+        ...tlsKeyOptions(tls),
+        requestCert: true,
+        rejectUnauthorized: false,
+        minVersion: 'TLSv1.3',
+      },
       (req, res) => {
         this.handleProvider(req, res).catch((e) => send(res, 500, { code: 'INTERNAL', message: String(e) }))
       },
@@ -1138,7 +1144,7 @@ export class Gateway {
  * Resolves with the JSON answer; a non-200 answer rejects with its GovchainError code.
  */
 export function postToGateway(
-  tls: { certPem: string; keyPem: string },
+  tls: OwnTls,
   provider: Pick<GatewayView, 'url' | 'orgId' | 'certFingerprint'>,
   path: string,
   body: unknown,
@@ -1154,7 +1160,7 @@ export function postToGateway(
       path,
       method: 'POST',
       cert: tls.certPem,
-      key: tls.keyPem,
+      ...tlsKeyOptions(tls),
       // The provider's certificate is pinned to the fingerprint its organisation registered on
       // chain (checked below before anything is sent), which is stronger than a CA check.
       rejectUnauthorized: false,

@@ -284,7 +284,7 @@ export class GovchainNode implements NodeApiBackend {
         maxPendingInbound: home.config.p2p.maxPendingInbound,
         maxConnectionsPerAddress: home.config.p2p.maxConnectionsPerAddress,
         maxInboundConnections: home.config.p2p.maxInboundConnections,
-        tls: { certPem: home.tls.certPem, keyPem: home.tls.keyPem, trustedCAPems: home.trustedCaPems },
+        tls: { ...home.tls, trustedCAPems: home.trustedCaPems },
         signingKey: home.validatorKey,
         peers: home.config.peers,
         priorityChannels: PRIORITY_CHANNELS,
@@ -387,7 +387,7 @@ export class GovchainNode implements NodeApiBackend {
     if (home.readTls === undefined) return { ok: false, code: 'INVALID_ARGUMENT', message: 'no home folder to read' }
     try {
       const tls = home.readTls()
-      this.p2p.setOwnCertificate(tls.certPem, tls.keyPem)
+      this.p2p.setOwnCertificate(tls.certPem, 'engineKey' in tls ? tls.engineKey : tls.keyPem)
       const expiries = certificateExpiries(tls.certPem, home.trustedCaPems)
       this.metrics.setCertificates(expiries, () => this.clock.nowMs())
       const notAfterMs = expiries.find((c) => c.cert === 'node-tls')?.notAfterMs ?? 0

@@ -9,6 +9,7 @@
  *   DIR/nodes/<name>/genesis.json
  *   DIR/nodes/<name>/keys/validator.json   the node's consensus key (chain suite)
  *   DIR/nodes/<name>/keys/tls.{crt,key}    the node's TLS certificate from its organisation's CA
+ *                                          (no tls.key when config.json's tlsKey puts it on a token)
  *   DIR/nodes/<name>/data/            LMDB and other stores
  *
  * Private key files are written with mode 0600 and, unless the network is a development one
@@ -22,6 +23,8 @@ import {
   DEFAULT_PARAMS,
   type Genesis,
   type GenesisOrganisation,
+  generatePkcs11TlsKey,
+  importPkcs11TlsKey,
   type KeyCustody,
   type KeyFile,
   keyCustody,
@@ -29,15 +32,19 @@ import {
   type Module,
   newKeyFile,
   openKeySigner,
+  openPkcs11TlsKey,
+  type Pkcs11Target,
   parseGenesis,
+  parseTlsKeySource,
   passphraseFromEnvironment,
   readJson,
   readPemKey,
+  type TlsKeySource,
   writePemKey,
   writeSuiteKey,
 } from '@govchain/app'
 import { demoCreditCode, GovchainError, type KeySigner, type SuiteName, toHex } from '@govchain/core'
-import { createOrgCA, issueNodeCert, type PeerAddress } from '@govchain/p2p'
+import { certifyNodeKey, createOrgCA, issueNodeCert, type OwnTls, type PeerAddress } from '@govchain/p2p'
 
 export type { PeerAddress }
 // Key files and JSON files of a home are the app platform's (the gateway and the CLI read them too).
@@ -76,6 +83,12 @@ export interface NodeConfig {
    * `archive/` first (docs/adr/0033-pruning-and-archive.md). Absent: keep everything.
    */
   pruning?: { keepHeights: number }
+  /**
+   * Where the TLS key is (docs/adr/0039-tls-keys-on-pkcs11.md): absent or `{"source": "file"}`,
+   * keys/tls.key; `{"source": "pkcs11", module, token, label, engine?}`, a P-256 key on a token,
+   * used through OpenSSL's PKCS#11 engine (PIN from GOVCHAIN_PKCS11_PIN / _FILE).
+   */
+  tlsKey?: TlsKeySource
 }
 
 export interface NetworkNode {
@@ -405,14 +418,15 @@ export interface NodeHome {
   genesis: Genesis
   /** The node's consensus key (docs/adr/0023-key-custody.md). */
   validatorKey: KeySigner
-  tls: { certPem: string; keyPem: string }
+  /** The TLS certificate and key: a PEM key, or a key on a token (an OpenSSL engine's). */
+  tls: OwnTls
   trustedCaPems: string[]
   dataDir: string
   /**
-   * Reads keys/tls.{crt,key} again (a renewal, `govchain certs renew`), opening the key as at
-   * start. Absent for homes built in memory (tests).
+   * Reads keys/tls.crt and the key again (a renewal, `govchain certs renew`), opening the key as
+   * at start, from where config.json says it is now. Absent for homes built in memory (tests).
    */
-  readTls?: () => { certPem: string; keyPem: string }
+  readTls?: () => OwnTls
 }
 
 /** A node home without its keys: what tools that only read it need (no passphrase asked). */
@@ -463,16 +477,23 @@ export function loadHome(homeDir: string, opts: { passphrase?: string } = {}): N
       `validator key suite ${validatorKey.suite} differs from the chain's ${genesis.suite}`,
     )
   }
-  const readTls = () => ({
-    certPem: readFileSync(join(home, 'keys', 'tls.crt'), 'utf8'),
-    keyPem: readPemKey(join(home, 'keys', 'tls.key'), keyOpts),
-  })
-  return {
-    ...info,
-    validatorKey,
-    tls: { certPem: info.tls.certPem, keyPem: readPemKey(join(home, 'keys', 'tls.key'), keyOpts) },
-    readTls,
+  const readTls = (): OwnTls => {
+    const now = readJson<NodeConfig>(join(home, 'config.json'), 'CONFIG_INVALID')
+    return openHomeTls(home, now, readFileSync(join(home, 'keys', 'tls.crt'), 'utf8'), keyOpts)
   }
+  return { ...info, validatorKey, tls: openHomeTls(home, config, info.tls.certPem, keyOpts), readTls }
+}
+
+/** The home's TLS key where config.json says it is: keys/tls.key, or a key on a PKCS#11 token. */
+function openHomeTls(
+  home: string,
+  config: NodeConfig,
+  certPem: string,
+  keyOpts: { passphrase?: string; allowPlain?: boolean },
+): OwnTls {
+  const source = parseTlsKeySource(config.tlsKey, `${home}/config.json`)
+  if (source.source === 'file') return { certPem, keyPem: readPemKey(join(home, 'keys', 'tls.key'), keyOpts) }
+  return { certPem, engineKey: openPkcs11TlsKey(source, { certPem }).engineKey }
 }
 
 export function isEmptyDir(dir: string): boolean {
@@ -596,18 +617,25 @@ export interface RenewedCertificate {
   path: string
   serial: string
   notAfter: string
+  /** Where the certified key is: keys/tls.key, or the token and key label. */
+  key: string
 }
 
 /**
- * `govchain certs renew`: a new TLS key and certificate for the node from its organisation's CA,
- * with the node id, organisation and host names of the current one. Written key first, then the
- * certificate, each through a temporary file and a rename, so that a running node (which reloads
- * on a change of tls.crt) never reads half a file; the key is encrypted as the home keeps keys.
- * Throws HOME_NOT_FOUND, KEY_PASSPHRASE_MISSING, KEYSTORE_WRONG_PASSPHRASE, PKI_* codes.
+ * `govchain certs renew`: a new TLS certificate for the node from its organisation's CA, with the
+ * node id, organisation and host names of the current one.
+ *   - TLS key in a file: a new key too, written first, then the certificate, each through a
+ *     temporary file and a rename, so that a running node (which reloads on a change of tls.crt)
+ *     never reads half a file; the key is encrypted as the home keeps keys.
+ *   - TLS key on a token (config.json tlsKey): the token's public key is certified again; the key
+ *     does not change (a new one is `toPkcs11` with a new label).
+ *   - `toPkcs11`: a new P-256 key pair is generated on that token, certified, recorded in
+ *     config.json, and keys/tls.key is deleted.
+ * Throws HOME_NOT_FOUND, KEY_PASSPHRASE_MISSING, KEYSTORE_WRONG_PASSPHRASE, PKI_* and PKCS11_* codes.
  */
 export function renewNodeCertificate(
   info: NodeHomeInfo,
-  opts: { validityDays: number; caDir?: string; passphrase?: string; now?: Date },
+  opts: { validityDays: number; caDir?: string; passphrase?: string; now?: Date; toPkcs11?: Pkcs11Target },
 ): RenewedCertificate {
   const custody: KeyCustody = keyCustody(info.config.dev === true, opts.passphrase)
   const keyOpts = custody.dev ? {} : { passphrase: custody.passphrase, allowPlain: false }
@@ -623,22 +651,75 @@ export function renewNodeCertificate(
   const hosts = (current.subjectAltName ?? '')
     .split(', ')
     .flatMap((e) => (e.startsWith('DNS:') ? [e.slice(4)] : e.startsWith('IP Address:') ? [e.slice(11)] : []))
-  const next = issueNodeCert(ca, {
+  const params = {
     nodeId: info.config.nodeId,
     orgId: info.config.orgId,
     hosts,
     validityDays: opts.validityDays,
     ...(opts.now === undefined ? {} : { now: opts.now }),
-  })
+  }
   const keys = join(info.home, 'keys')
-  const keyTmp = join(keys, '.tls.key.new')
   const certTmp = join(keys, '.tls.crt.new')
-  rmSync(keyTmp, { force: true })
   rmSync(certTmp, { force: true })
-  writePemKey(keyTmp, next.keyPem, custody)
-  writeFileSync(certTmp, next.certPem)
-  renameSync(keyTmp, join(keys, 'tls.key'))
-  renameSync(certTmp, join(keys, 'tls.crt'))
-  const x = new X509Certificate(next.certPem)
-  return { path: join(keys, 'tls.crt'), serial: x.serialNumber, notAfter: new Date(x.validTo).toISOString() }
+  const source = parseTlsKeySource(info.config.tlsKey, `${info.home}/config.json`)
+  let certPem: string
+  let key: string
+  if (opts.toPkcs11 !== undefined) {
+    const generated = generatePkcs11TlsKey(opts.toPkcs11)
+    certPem = certifyNodeKey(ca, params, generated.publicKeyPem)
+    writeFileSync(certTmp, certPem)
+    setTlsKeySource(info.home, generated.ref)
+    renameSync(certTmp, join(keys, 'tls.crt'))
+    rmSync(join(keys, 'tls.key'), { force: true })
+    key = `key "${generated.ref.label}" on token "${generated.ref.token}"`
+  } else if (source.source === 'pkcs11') {
+    certPem = certifyNodeKey(ca, params, openPkcs11TlsKey(source).publicKeyPem)
+    writeFileSync(certTmp, certPem)
+    renameSync(certTmp, join(keys, 'tls.crt'))
+    key = `key "${source.label}" on token "${source.token}"`
+  } else {
+    const next = issueNodeCert(ca, params)
+    certPem = next.certPem
+    const keyTmp = join(keys, '.tls.key.new')
+    rmSync(keyTmp, { force: true })
+    writePemKey(keyTmp, next.keyPem, custody)
+    writeFileSync(certTmp, next.certPem)
+    renameSync(keyTmp, join(keys, 'tls.key'))
+    renameSync(certTmp, join(keys, 'tls.crt'))
+    key = join(keys, 'tls.key')
+  }
+  const x = new X509Certificate(certPem)
+  return { path: join(keys, 'tls.crt'), serial: x.serialNumber, notAfter: new Date(x.validTo).toISOString(), key }
+}
+
+/** Records where the TLS key is in config.json (through a temporary file and a rename). */
+function setTlsKeySource(home: string, source: TlsKeySource): void {
+  const config = readJson<NodeConfig>(join(home, 'config.json'), 'CONFIG_INVALID')
+  const tmp = join(home, '.config.json.new')
+  writeJson(tmp, { ...config, tlsKey: source })
+  renameSync(tmp, join(home, 'config.json'))
+}
+
+/**
+ * `govchain certs pkcs11-import`: moves the node's TLS key (keys/tls.key) onto a PKCS#11 token as
+ * a sensitive, non-extractable key; its certificate stays valid (no CA needed). Records the token
+ * in config.json, then deletes keys/tls.key. A running node keeps its key in memory until it
+ * restarts. Throws KEY_PASSPHRASE_MISSING, KEYSTORE_WRONG_PASSPHRASE, PKI_INVALID_KEY, PKCS11_* codes.
+ */
+export function importNodeTlsKeyToPkcs11(
+  info: NodeHomeInfo,
+  target: Pkcs11Target,
+  opts: { passphrase?: string } = {},
+): { key: string } {
+  const source = parseTlsKeySource(info.config.tlsKey, `${info.home}/config.json`)
+  if (source.source !== 'file') {
+    throw new GovchainError('INVALID_ARGUMENT', `the TLS key is already on token "${source.token}" (${source.label})`)
+  }
+  const custody: KeyCustody = keyCustody(info.config.dev === true, opts.passphrase)
+  const keyOpts = custody.dev ? {} : { passphrase: custody.passphrase, allowPlain: false }
+  const path = join(info.home, 'keys', 'tls.key')
+  const imported = importPkcs11TlsKey(target, readPemKey(path, keyOpts))
+  setTlsKeySource(info.home, imported.ref)
+  rmSync(path)
+  return { key: `key "${imported.ref.label}" on token "${imported.ref.token}"` }
 }

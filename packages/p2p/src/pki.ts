@@ -72,6 +72,28 @@ export interface CertAndKey {
 
 export type CertRole = 'ca' | 'node' | 'client'
 
+/**
+ * A TLS private key an OpenSSL engine holds, e.g. a P-256 key on a PKCS#11 token reached through
+ * libp11's engine (docs/adr/0039-tls-keys-on-pkcs11.md): the process never has its bytes.
+ * `identifier` is what the engine loads (an RFC 7512 pkcs11: URI); it holds no PIN.
+ */
+export interface EngineKey {
+  engine: string
+  identifier: string
+}
+
+/** A process's own TLS certificate with its private key: PEM (PKCS#8) in memory, or held by an engine. */
+export type OwnTls = { certPem: string; keyPem: string } | { certPem: string; engineKey: EngineKey }
+
+/** The private key of an OwnTls as node:tls takes it (createSecureContext, createServer, connect). */
+export function tlsKeyOptions(
+  own: OwnTls,
+): { key: string } | { privateKeyEngine: string; privateKeyIdentifier: string } {
+  return 'engineKey' in own
+    ? { privateKeyEngine: own.engineKey.engine, privateKeyIdentifier: own.engineKey.identifier }
+    : { key: own.keyPem }
+}
+
 export interface PeerIdentity {
   /** The node id (role 'node') or the client id (role 'client'); the certificate CN. */
   nodeId: string
@@ -155,7 +177,37 @@ export function issueClientCert(ca: CertAndKey, params: IssueCertParams): CertAn
   return issueLeaf(ca, params, 'client')
 }
 
-function issueLeaf(ca: CertAndKey, params: IssueCertParams, role: 'node' | 'client'): CertAndKey {
+/**
+ * A node certificate for a key the caller holds elsewhere (a P-256 key on a PKCS#11 token): the
+ * CA certifies `publicKeyPem` (SPKI PEM). Returns the certificate PEM.
+ */
+export function certifyNodeKey(ca: CertAndKey, params: IssueCertParams, publicKeyPem: string): string {
+  return issueLeaf(ca, params, 'node', publicKeyPem).certPem
+}
+
+function holderKey(publicKeyPem: string | undefined): { publicKey: KeyObject; keyPem: string } {
+  if (publicKeyPem === undefined) {
+    const { privateKey, publicKey } = generateKeyPairSync('ec', { namedCurve: 'prime256v1' })
+    return { publicKey, keyPem: exportKey(privateKey) }
+  }
+  let publicKey: KeyObject
+  try {
+    publicKey = createPublicKey(publicKeyPem)
+  } catch (e) {
+    throw new GovchainError('PKI_INVALID_KEY', `not a public key: ${(e as Error).message}`)
+  }
+  if (publicKey.asymmetricKeyType !== 'ec' || publicKey.asymmetricKeyDetails?.namedCurve !== 'prime256v1') {
+    throw new GovchainError('PKI_INVALID_KEY', 'a node or client key must be ECDSA P-256')
+  }
+  return { publicKey, keyPem: '' }
+}
+
+function issueLeaf(
+  ca: CertAndKey,
+  params: IssueCertParams,
+  role: 'node' | 'client',
+  publicKeyPem?: string,
+): CertAndKey {
   checkId(params.nodeId, 'nodeId')
   checkId(params.orgId, 'orgId')
   checkValidity(params.validityDays)
@@ -174,7 +226,7 @@ function issueLeaf(ca: CertAndKey, params: IssueCertParams, role: 'node' | 'clie
     throw new GovchainError('PKI_INVALID_KEY', 'CA private key does not match the CA certificate')
   }
 
-  const { privateKey, publicKey } = generateKeyPairSync('ec', { namedCurve: 'prime256v1' })
+  const { publicKey, keyPem } = holderKey(publicKeyPem)
   const spki = spkiOf(publicKey)
   const names = new SubjectAlternativeName([
     new GeneralName({ uniformResourceIdentifier: `${URI_PREFIX}${role}:${params.orgId}:${params.nodeId}` }),
@@ -205,7 +257,7 @@ function issueLeaf(ca: CertAndKey, params: IssueCertParams, role: 'node' | 'clie
     now: params.now ?? new Date(),
     signingKey: caKey,
   })
-  return { certPem, keyPem: exportKey(privateKey) }
+  return { certPem, keyPem }
 }
 
 // ------------------------------------------------------------------------------ reading

@@ -46,11 +46,14 @@ import {
   verifyHello,
 } from './hello.ts'
 import {
+  type EngineKey,
   loadTrustedCAs,
+  type OwnTls,
   parsePeerIdentity,
   type RevokedCertificate,
   revocationIndex,
   type TrustedCA,
+  tlsKeyOptions,
   verifyCertificateChain,
 } from './pki.ts'
 import { SendQueue } from './send-queue.ts'
@@ -149,9 +152,8 @@ export interface P2POptions {
   nodeId: string
   /** Port 0 picks an ephemeral port (tests); `start()` returns the actual address. */
   listen: { host: string; port: number }
-  tls: {
-    certPem: string
-    keyPem: string
+  /** Our certificate and its key (PEM, or held by an OpenSSL engine: a PKCS#11 token), and the CAs we trust. */
+  tls: OwnTls & {
     /** The consortium's organisation CA certificates. Replace at runtime with setTrustedCAs. */
     trustedCAPems: readonly string[]
   }
@@ -250,7 +252,7 @@ export interface P2P {
    * chain to a trusted CA and match the key (else PKI_INVALID_CERTIFICATE / PKI_INVALID_KEY, and
    * nothing changes).
    */
-  setOwnCertificate(certPem: string, keyPem: string): void
+  setOwnCertificate(certPem: string, key: string | EngineKey): void
   /**
    * Replaces the revoked node certificates (the consortium's CRL, e.g. from governance): a peer
    * presenting one is refused after TLS, and open connections presenting one are closed, with
@@ -495,12 +497,14 @@ export function createP2P(opts: P2POptions, components: P2PComponents): P2P {
       : channelSet(opts.channels, 'channels')
 
   let trusted: TrustedCA[] = loadTrustedCAs(opts.tls.trustedCAPems)
-  let tlsBase = {
-    key: opts.tls.keyPem,
-    cert: opts.tls.certPem,
+  // Our certificate and key as node:tls takes them: a PEM key, or an engine's key (a PKCS#11 token).
+  const tlsOf = (own: OwnTls) => ({
+    ...tlsKeyOptions(own),
+    cert: own.certPem,
     minVersion: 'TLSv1.3' as const,
     maxVersion: 'TLSv1.3' as const,
-  }
+  })
+  let tlsBase = tlsOf(opts.tls)
   const contextOptions = () => ({ ...tlsBase, ca: trusted.map((c) => c.pem) })
   let clientContext: tls.SecureContext
   try {
@@ -1345,7 +1349,7 @@ export function createP2P(opts: P2POptions, components: P2PComponents): P2P {
       if (conn !== undefined) closeConn(conn, reason, 'disconnect requested')
     },
 
-    setOwnCertificate(certPem, keyPem) {
+    setOwnCertificate(certPem, key) {
       const id = parsePeerIdentity(certPem)
       if (id.role !== 'node' || id.nodeId !== opts.nodeId || id.orgId !== own.orgId) {
         throw new GovchainError(
@@ -1354,7 +1358,7 @@ export function createP2P(opts: P2POptions, components: P2PComponents): P2P {
         )
       }
       verifyCertificateChain(certPem, trusted)
-      const nextBase = { ...tlsBase, cert: certPem, key: keyPem }
+      const nextBase = tlsOf(typeof key === 'string' ? { certPem, keyPem: key } : { certPem, engineKey: key })
       const opt = { ...nextBase, ca: trusted.map((c) => c.pem) }
       let nextClient: tls.SecureContext
       try {
