@@ -133,7 +133,13 @@ function moduleAt(path: string): P11 {
   const p = new PKCS11Class()
   try {
     p.load(path)
-    p.C_Initialize()
+    try {
+      p.C_Initialize()
+    } catch (e) {
+      // Another user of the library in this process (OpenSSL's PKCS#11 engine, for a TLS key)
+      // initialised it first: the library is shared, and so is its state.
+      if (!/CKR_CRYPTOKI_ALREADY_INITIALIZED/.test((e as Error).message)) throw e
+    }
   } catch (e) {
     throw new GovchainError('PKCS11_UNAVAILABLE', `PKCS#11 module ${path}: ${(e as Error).message}`)
   }
@@ -457,6 +463,32 @@ function p256PublicKeyPem(point: Buffer): string {
   return createPublicKey({ key: jwk, format: 'jwk' }).export({ type: 'spki', format: 'pem' }).toString()
 }
 
+/**
+ * libp11's engine (0.4.12, Debian 12) cannot enumerate a token's keys once it holds an Ed25519
+ * key ("Unable to enumerate private keys"), so a TLS key must have a token of its own, apart from
+ * validator and officer keys. Checked before a TLS key is made or opened. Throws CONFIG_INVALID.
+ */
+function refuseEdwardsKeys(p: P11, session: Buffer, token: string): void {
+  let found: Buffer[]
+  try {
+    p.C_FindObjectsInit(session, [
+      { type: PKCS11.CKA_CLASS, value: PKCS11.CKO_PRIVATE_KEY },
+      { type: PKCS11.CKA_KEY_TYPE, value: PKCS11.CKK_EC_EDWARDS },
+    ])
+    found = p.C_FindObjects(session, 1)
+    p.C_FindObjectsFinal(session)
+  } catch (e) {
+    throw p11Error(e, `listing the keys of token "${token}"`)
+  }
+  if (found.length > 0) {
+    throw new GovchainError(
+      'CONFIG_INVALID',
+      `token "${token}" holds Ed25519 keys, which OpenSSL's PKCS#11 engine (libp11) cannot list: ` +
+        'keep TLS keys on a token of their own (docs/operations.md)',
+    )
+  }
+}
+
 function tlsPublicKey(p: P11, session: Buffer, label: string, token: string): string {
   const pub = findOne(p, session, PKCS11.CKO_PUBLIC_KEY, label)
   if (pub === undefined) {
@@ -490,6 +522,7 @@ const tlsPublicTemplate = (label: string): Attr[] => [
 export function generatePkcs11TlsKey(t: Pkcs11Target): { ref: Pkcs11TlsKeyRef; publicKeyPem: string } {
   const { p, session } = sessionOf(t.module, t.token, t.pin)
   refuseTaken(p, session, t.label)
+  refuseEdwardsKeys(p, session, t.token)
   let publicKeyPem: string
   try {
     const kp = p.C_GenerateKeyPair(
@@ -528,6 +561,7 @@ export function importPkcs11TlsKey(t: Pkcs11Target, keyPem: string): { ref: Pkcs
   ])
   const { p, session } = sessionOf(t.module, t.token, t.pin)
   refuseTaken(p, session, t.label)
+  refuseEdwardsKeys(p, session, t.token)
   try {
     p.C_CreateObject(session, [
       { type: PKCS11.CKA_CLASS, value: PKCS11.CKO_PRIVATE_KEY },
@@ -596,6 +630,7 @@ export function openPkcs11TlsKey(ref: Pkcs11TlsKeyRef, opts: { pin?: string; cer
     throw new GovchainError('PKCS11_KEY_NOT_FOUND', `token "${ref.token}" holds no private key "${ref.label}"`)
   }
   const publicKeyPem = tlsPublicKey(p, session, ref.label, ref.token)
+  refuseEdwardsKeys(p, session, ref.token)
   const engineKey = {
     engine,
     identifier: `pkcs11:token=${pct(ref.token)};object=${pct(ref.label)};id=${pct(tlsKeyId(ref.label))};type=private`,

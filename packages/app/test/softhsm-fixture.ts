@@ -1,10 +1,14 @@
 /**
  * A real PKCS#11 token for tests: Debian's SoftHSM2 with its own token folder and configuration
- * (nothing of the machine's own tokens is touched). SOFTHSM2_CONF must be set before the library
- * is initialised, so `makeSoftHsm` sets it for this process and returns it for child processes.
+ * (nothing of the machine's own tokens is touched). SoftHSM2 reads SOFTHSM2_CONF, and scans its
+ * token folder, once, when the library is initialised; the fast tier runs several test files in
+ * one process. So each fixture loads its own copy of the library (another file is another
+ * instance of it), initialises it at once while SOFTHSM2_CONF names this fixture's folder, and
+ * returns that copy as `module` and the variable for child processes.
  */
 import { execFileSync } from 'node:child_process'
-import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs'
+import { copyFileSync, existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs'
+import { createRequire } from 'node:module'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 
@@ -34,12 +38,38 @@ export function makeSoftHsm(...labels: string[]): SoftHsm {
       stdio: 'pipe',
     })
   }
+  const module = join(dir, 'libsofthsm2.so')
+  copyFileSync(SOFTHSM_MODULE, module)
   process.env.SOFTHSM2_CONF = conf
+  const { PKCS11 } = createRequire(import.meta.url)('pkcs11js') as {
+    PKCS11: new () => { load(path: string): void; C_Initialize(): void }
+  }
+  const library = new PKCS11()
+  library.load(module)
+  library.C_Initialize()
   return {
-    module: SOFTHSM_MODULE,
+    module,
     token,
     pin,
     env: { SOFTHSM2_CONF: conf, GOVCHAIN_PKCS11_PIN: pin },
     remove: () => rmSync(dir, { recursive: true, force: true }),
   }
+}
+
+let shared: SoftHsm | undefined
+
+/**
+ * One fixture for every test of a process that uses OpenSSL's PKCS#11 engine (TLS keys): the
+ * engine loads one module per process (PKCS11_MODULE_PATH, read once), so those tests share this
+ * module and its tokens — `govchain-tls`, `tls-second` (never logged in to with the right PIN,
+ * for the PIN refusals) and `tls-mixed` (for Ed25519 keys) — with distinct key labels. Removed
+ * when the process exits.
+ */
+export function sharedTlsSoftHsm(): SoftHsm {
+  if (shared !== undefined) return shared
+  const hsm = makeSoftHsm('govchain-tls', 'tls-second', 'tls-mixed')
+  process.env.PKCS11_MODULE_PATH = hsm.module
+  process.once('exit', () => hsm.remove())
+  shared = hsm
+  return hsm
 }

@@ -22,6 +22,7 @@ import { assertNoSecretIn, commitAnchors, pemSecret, type Secret } from './key-s
 const BIN = fileURLToPath(new URL('../bin/govchain.js', import.meta.url))
 const PASSPHRASE = 'tax bureau operations passphrase'
 const TXS = 1000
+const TLS_TOKEN = 'govchain-tls'
 
 function cli(args: string[], env: Record<string, string | undefined>) {
   const e: NodeJS.ProcessEnv = { ...process.env, ...env }
@@ -35,7 +36,9 @@ describe('validator keys on a PKCS#11 token (SoftHSM2), 4 validators', { timeout
   let net: TestNetwork
   const secrets: Secret[] = []
   before(async () => {
-    hsm = makeSoftHsm('govchain-validators')
+    // Validator keys on one token, TLS keys on another: libp11's engine cannot list a token
+    // that holds Ed25519 keys (ADR 0039). Both tokens have the same PIN.
+    hsm = makeSoftHsm('govchain-validators', TLS_TOKEN)
     net = await startNetwork({
       orgs: 4,
       suite: 'intl',
@@ -68,12 +71,12 @@ describe('validator keys on a PKCS#11 token (SoftHSM2), 4 validators', { timeout
           assert.match(r.stdout, new RegExp(`key "validator-${n.name}" on token`))
           // The TLS key too: onto the token (its certificate stays valid), keys/tls.key deleted.
           secrets.push(pemSecret(`${n.name} TLS`, join(n.home, 'keys', 'tls.key'), PASSPHRASE))
-          const t = cli(['certs', 'pkcs11-import', '--home', n.home, '--module', hsm.module, '--token', hsm.token], {
+          const t = cli(['certs', 'pkcs11-import', '--home', n.home, '--module', hsm.module, '--token', TLS_TOKEN], {
             ...hsm.env,
             GOVCHAIN_PASSPHRASE: PASSPHRASE,
           })
           assert.equal(t.status, 0, t.stderr)
-          assert.match(t.stdout, new RegExp(`now key "tls-${n.name}" on token "${hsm.token}"`))
+          assert.match(t.stdout, new RegExp(`now key "tls-${n.name}" on token "${TLS_TOKEN}"`))
         }
       },
     })
@@ -92,7 +95,7 @@ describe('validator keys on a PKCS#11 token (SoftHSM2), 4 validators', { timeout
       assert.deepEqual(config.tlsKey, {
         source: 'pkcs11',
         module: hsm.module,
-        token: hsm.token,
+        token: TLS_TOKEN,
         label: `tls-${n.name}`,
       })
       assert.ok(!existsSync(join(n.home, 'keys', 'tls.key')))

@@ -14,13 +14,16 @@
  *   <node home>/gateway/volume.sqlite  rows answered per grant, reserved before each answer (volume.ts)
  */
 import { createHash, X509Certificate } from 'node:crypto'
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs'
+import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { join, resolve } from 'node:path'
 import {
+  importPkcs11TlsKey,
   type KeyCustody,
+  keyCustody,
   loadKeyFile,
   newKeyFile,
   openPkcs11TlsKey,
+  type Pkcs11Target,
   parseTlsKeySource,
   readJson,
   readPemKey,
@@ -269,4 +272,33 @@ export function loadGatewayHome(
     // Encrypted outside development, like the other keys (KEY_PLAINTEXT_REFUSED otherwise).
     ...(existsSync(pk) ? { pseudonymKey: readSecretKey(pk, keyOpts) } : {}),
   }
+}
+
+/**
+ * `govchain gateway tls-pkcs11-import`: moves the gateway's TLS key (tls.key) onto a PKCS#11 token
+ * as a sensitive, non-extractable P-256 key (docs/adr/0039-tls-keys-on-pkcs11.md). The
+ * certificate, whose fingerprint the organisation registered on chain, stays. Records the token in
+ * gateway.json (tlsKey), then deletes tls.key. Throws KEY_PASSPHRASE_MISSING,
+ * KEYSTORE_WRONG_PASSPHRASE, PKI_INVALID_KEY, INVALID_ARGUMENT (already on a token), PKCS11_* codes.
+ */
+export function importGatewayTlsKeyToPkcs11(
+  dirArg: string,
+  target: Pkcs11Target,
+  opts: { passphrase?: string } = {},
+): { key: string } {
+  const dir = resolve(dirArg)
+  if (!existsSync(join(dir, 'gateway.json'))) {
+    throw new GovchainError('HOME_NOT_FOUND', `${dir} has no gateway.json; run govchain gateway init`)
+  }
+  const config = readJson<GatewayConfig>(join(dir, 'gateway.json'), 'CONFIG_INVALID')
+  const source = parseTlsKeySource(config.tlsKey, `${dir}/gateway.json`)
+  if (source.source !== 'file') {
+    throw new GovchainError('INVALID_ARGUMENT', `the TLS key is already on token "${source.token}" (${source.label})`)
+  }
+  const custody = keyCustody(config.dev === true, opts.passphrase)
+  const keyOpts = custody.dev ? {} : { passphrase: custody.passphrase, allowPlain: false }
+  const imported = importPkcs11TlsKey(target, readPemKey(join(dir, 'tls.key'), keyOpts))
+  saveGatewayConfig(dir, { ...config, tlsKey: imported.ref })
+  rmSync(join(dir, 'tls.key'))
+  return { key: `key "${imported.ref.label}" on token "${imported.ref.token}"` }
 }

@@ -13,10 +13,11 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { after, before, describe, test } from 'node:test'
 import tls from 'node:tls'
+import { generatePkcs11Key } from '@govchain/app'
 import { GovchainError } from '@govchain/core'
 import { defaultModules } from '@govchain/distribution'
 import { parsePeerIdentity, tlsKeyOptions } from '@govchain/p2p'
-import { makeSoftHsm, type SoftHsm } from '../../app/test/softhsm-fixture.ts'
+import { type SoftHsm, sharedTlsSoftHsm } from '../../app/test/softhsm-fixture.ts'
 import {
   importNodeTlsKeyToPkcs11,
   initNetwork,
@@ -76,17 +77,14 @@ describe('TLS keys on a PKCS#11 token (SoftHSM2, P-256, OpenSSL engine)', () => 
   let homeB = ''
   before(async () => {
     // Two tokens: the second is never logged in to with the right PIN, for the PIN refusals.
-    hsm = makeSoftHsm('govchain-tls', 'tls-second')
+    hsm = sharedTlsSoftHsm()
     process.env.GOVCHAIN_PKCS11_PIN = hsm.pin
     dir = mkdtempSync(join(tmpdir(), 'govchain-tls-pkcs11-'))
     const net = await initNetwork({ modules: defaultModules(), dir, orgs: 2, suite: 'intl', dev: true })
     homeA = net.nodes[0]!.home
     homeB = net.nodes[1]!.home
   })
-  after(() => {
-    hsm?.remove()
-    rmSync(dir, { recursive: true, force: true })
-  })
+  after(() => rmSync(dir, { recursive: true, force: true }))
 
   test('a key generated on the token and a key moved onto it serve a mutual TLS handshake; no file holds them', async () => {
     const oldB = readFileSync(join(homeB, 'keys', 'tls.crt'), 'utf8')
@@ -169,6 +167,13 @@ describe('TLS keys on a PKCS#11 token (SoftHSM2, P-256, OpenSSL engine)', () => 
         process.env.GOVCHAIN_PKCS11_PIN = pin
       }
     })
+    // A token that holds an Ed25519 key (a validator's) cannot hold TLS keys: libp11 cannot list it.
+    const mixed = { module: hsm.module, token: 'tls-mixed' }
+    generatePkcs11Key({ ...mixed, label: 'validator-x' })
+    assert.throws(
+      () => renewNodeCertificate(readHomeInfo(homeB), { validityDays: 30, toPkcs11: { ...mixed, label: 'tls-x' } }),
+      (e) => code('CONFIG_INVALID')(e) && /holds Ed25519 keys/.test(String(e)),
+    )
     // Nothing was changed: the home still loads with its key on the token.
     assert.equal(readFileSync(configPath, 'utf8'), good)
     assert.ok('engineKey' in loadHome(homeA).tls)

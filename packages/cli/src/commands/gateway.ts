@@ -1,3 +1,5 @@
+import { readFileSync } from 'node:fs'
+import { join } from 'node:path'
 import { type Command, InvalidArgumentError } from 'commander'
 import { initNodeGateway, loadGatewayPackage, nodeChain } from '../gateway-home.ts'
 
@@ -23,6 +25,33 @@ export function registerGatewayCommand(program: Command): void {
       process.stdout.write(
         `${JSON.stringify({ orgId: h.config.orgId, url: h.config.url, publicKey: Buffer.from(h.key.publicKey).toString('hex'), certFingerprint: Buffer.from(h.certFingerprint).toString('hex') })}\n`,
       )
+    })
+  gw.command('tls-pkcs11-import')
+    .description(
+      "move the gateway's TLS key (<home>/gateway/tls.key) onto a PKCS#11 token as a sensitive, non-extractable " +
+        'P-256 key; its certificate (registered on chain) stays. gateway.json records the token, tls.key is deleted; ' +
+        'restart the gateway. PIN from GOVCHAIN_PKCS11_PIN(_FILE), passphrase from GOVCHAIN_PASSPHRASE(_FILE)',
+    )
+    .requiredOption('--home <dir>', 'the department node home')
+    .requiredOption(
+      '--module <path>',
+      'the PKCS#11 library (e.g. /usr/lib/softhsm/libsofthsm2.so; default $GOVCHAIN_PKCS11_MODULE)',
+      process.env.GOVCHAIN_PKCS11_MODULE,
+    )
+    .requiredOption('--token <label>', "the token's label")
+    .option('--label <label>', "the key's label on the token (default tls-<org>-gateway)")
+    .action(async (o: { home: string; module: string; token: string; label?: string }) => {
+      const { gatewayDir, importGatewayTlsKeyToPkcs11, loadGatewayHome } = await loadGatewayPackage()
+      const dir = gatewayDir(o.home)
+      const orgId = JSON.parse(readFileSync(join(dir, 'gateway.json'), 'utf8')).orgId as string
+      const moved = importGatewayTlsKeyToPkcs11(dir, {
+        module: o.module,
+        token: o.token,
+        label: o.label ?? `tls-${orgId}-gateway`,
+      })
+      // Opens it as `gateway start` will: engine, token, PIN, key and certificate checked now.
+      loadGatewayHome(dir)
+      process.stdout.write(`the gateway's TLS key is now ${moved.key}; tls.key deleted\n`)
     })
   gw.command('start')
     .description('serve the department’s resources to grantees until SIGTERM/SIGINT')
