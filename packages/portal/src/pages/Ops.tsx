@@ -8,7 +8,7 @@
 import { Badge, Card, Notice } from '@govchain/portal-kit'
 import type { Status } from '@govchain/sdk'
 import { useEffect, useState } from 'react'
-import { useApp } from '../messages.ts'
+import { tMaybe, useApp } from '../messages.ts'
 import { NodeState } from './Explorer.tsx'
 
 const POLL_MS = 3000
@@ -133,7 +133,7 @@ function useOps(): {
 }
 
 export function OpsPage() {
-  const { t, identity, orgName } = useApp()
+  const { t, lang, identity, orgName } = useApp()
   const { nodes, gateways, observers, revoked } = useOps()
   if (identity?.kind !== 'officer' || !(identity.roles ?? []).includes('admin')) {
     return (
@@ -271,7 +271,8 @@ export function OpsPage() {
                       {r.sha256 !== null && <div className="muted">SHA-256 {r.sha256.slice(0, 16)}…</div>}
                     </td>
                     <td>
-                      <code>{r.reason}</code>
+                      {tMaybe(lang, `ops.revocation.${r.reason}`, r.reason)}{' '}
+                      <code className="muted small">{r.reason}</code>
                     </td>
                     <td className="num">{r.fromHeight}</td>
                   </tr>

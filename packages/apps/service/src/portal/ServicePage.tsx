@@ -178,14 +178,18 @@ function Guide({
 }
 
 function PullList({ items }: { items: readonly ItemView[] }) {
-  const { orgName } = useApp()
+  const { t, orgName } = useApp()
   return (
     <ul data-testid="service-pulls">
       {items.flatMap((p) =>
         p.pulls.map((x) => (
           <li key={`${p.code}/${x.resourceId}`} data-testid="service-pull">
-            <strong>{x.purpose}</strong> — {orgName(x.providerOrg)} <code>{x.resourceId}</code>{' '}
-            <span className="muted small">({x.fields.join(', ')})</span>
+            <strong>{x.purpose}</strong> — {orgName(x.providerOrg)}
+            {/* Plain language: the dataset and field codes are technical detail, behind 详情. */}
+            <details className="muted small">
+              <summary>{t('common.details')}</summary>
+              <code>{x.resourceId}</code> ({x.fields.join(', ')})
+            </details>
           </li>
         )),
       )}
