@@ -72,7 +72,7 @@ async function pull(
   })
   return {
     status: res.status,
-    json: (await res.json()) as { rows: Record<string, unknown>[]; txHash: string; code?: string },
+    json: (await res.json()) as { rows: Record<string, unknown>[]; txHash: string | null; code?: string },
   }
 }
 

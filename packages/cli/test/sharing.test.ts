@@ -4,12 +4,12 @@
  * auditor's lineage, and a scan of everything the nodes stored for personal data.
  */
 import assert from 'node:assert/strict'
-import { createHash } from 'node:crypto'
+import { createHash, randomBytes } from 'node:crypto'
 import { readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs'
 import { request as httpRequest } from 'node:http'
 import { join } from 'node:path'
 import { after, before, describe, it } from 'node:test'
-import { codec, encode, errorInfo, fromBase64, fromHex, getSuite, toHex, utf8 } from '@govchain/core'
+import { codec, concatBytes, encode, errorInfo, fromBase64, fromHex, getSuite, toHex, utf8 } from '@govchain/core'
 import {
   gatewayDir,
   issueSubjectCredential,
@@ -22,7 +22,15 @@ import {
 import { CreateDidArgs, deriveDid } from '@govchain/identity/schema'
 import { createOrgCA, issueClientCert, LmdbChainStore, type OwnTls } from '@govchain/node'
 import { buildTx, sharingDecide, sharingRequest, sharingRevoke, signSharingAuth } from '@govchain/sdk'
-import { type DataRequest, gatewayLocalMessage, ReceiptBody, subjectPseudonym } from '@govchain/sharing/schema'
+import { verifyReceiptInclusion } from '@govchain/sharing/client'
+import {
+  type DataRequest,
+  DOMAIN_SHARING,
+  gatewayLocalMessage,
+  ReceiptBody,
+  subjectPseudonym,
+} from '@govchain/sharing/schema'
+import type { ReceiptView } from '@govchain/sharing/views'
 import { type GatewayProcess, startGatewayProcess } from '../src/demo/gateway-procs.ts'
 import { demoPeople, requestHousingGrants, type SharingDemo, seedSharingDemo } from '../src/demo/sharing.ts'
 import { reserveGatewayPorts, startNetwork, type TestNetwork, waitUntil } from '../src/testnet.ts'
@@ -53,6 +61,32 @@ async function commit(org: string, tx: { bytes: Uint8Array; hashHex: string }): 
 }
 
 const homeOf = (org: string) => net.net.nodes.find((n) => n.orgId === org)!.home
+
+/** Batch roots recorded during the run: the privacy scan checks it read them. */
+const batchRoots: string[] = []
+
+interface ReceiptAnswer {
+  receipt: ReceiptView
+  proof: unknown
+}
+
+/**
+ * A receipt once its batch is committed: the provider acknowledges a receipt when it is in its
+ * journal and records it with its next batch (ADR 0036), so the acknowledgement names no transaction.
+ */
+async function committedReceipt(receiptId: string, org = 'market'): Promise<ReceiptAnswer> {
+  let found: ReceiptAnswer | undefined
+  await waitUntil(
+    `receipt ${receiptId} committed`,
+    async () => {
+      const r = await api<ReceiptAnswer>(org, `/v1/sharing/receipts/${receiptId}?prove=true`)
+      if (r.status === 200) found = r.json
+      return found !== undefined
+    },
+    60_000,
+  )
+  return found!
+}
 
 /** A request built and signed exactly as housing's gateway would (or altered, for the forgeries). */
 function housingRequest(grantId: string, resourceId: string, fields: string[], filterValues?: string[]) {
@@ -202,13 +236,9 @@ describe('data sharing across 4 departments (multi-process)', { timeout: 600_000
       receiptId: r.answer!.receiptId,
       consumerSignature: toHex(signReceipt(suite, home.key, receiptBytes)),
     })
-    assert.equal((await net.clients.housing!.waitForTx(ack.txHash!, { timeoutMs: 30_000 })).code, 'OK')
-    const onChain = (
-      await api<{ receipt: Record<string, unknown>; proof: unknown }>(
-        'tax',
-        `/v1/sharing/receipts/${r.answer!.receiptId}?prove=true`,
-      )
-    ).json
+    assert.equal(ack.txHash, null, 'acknowledged once journaled, recorded with the next batch')
+    assert.equal(ack.receiptId, r.answer!.receiptId)
+    const onChain = await committedReceipt(r.answer!.receiptId!, 'tax')
     assert.equal(onChain.receipt.responseHash, toHex(suite.hash(envelope)))
     assert.equal(onChain.receipt.requestHash, toHex(suite.hash(signed.bytes)))
     assert.notEqual(onChain.receipt.consumerSignature, null)
@@ -244,7 +274,7 @@ describe('data sharing across 4 departments (multi-process)', { timeout: 600_000
         json: (await res.json()) as {
           rows: Record<string, unknown>[]
           receiptId: string
-          txHash: string
+          txHash: string | null
           responseHash: string
           code?: string
         },
@@ -261,10 +291,8 @@ describe('data sharing across 4 departments (multi-process)', { timeout: 600_000
       [2022, 2023],
     )
     for (const f of [household, tax]) {
-      assert.equal((await net.clients.housing!.waitForTx(f.json.txHash, { timeoutMs: 30_000 })).code, 'OK')
-      const rc = (
-        await api<{ receipt: { responseHash: string } }>('market', `/v1/sharing/receipts/${f.json.receiptId}`)
-      ).json
+      assert.equal(f.json.txHash, null)
+      const rc = await committedReceipt(f.json.receiptId)
       assert.equal(rc.receipt.responseHash, f.json.responseHash)
     }
     // Someone who is not a housing officer cannot use housing's gateway.
@@ -907,6 +935,110 @@ describe('data sharing across 4 departments (multi-process)', { timeout: 600_000
     }
   })
 
+  it('ADR 0036: several fetches end in one batch transaction; the citizen sees each access with a verifiable inclusion proof', async () => {
+    const person = demo.people[11]!
+    const officer = net.keys.housing!
+    const fetchLocal = async () => {
+      const filter = { field: 'id_number', values: [person.idNumber] }
+      const fields = ['id_number', 'name']
+      const timeMs = Date.now()
+      const nonce = toHex(randomBytes(16))
+      const res = await fetch(`${gateways.housing!.localUrl}/v1/local/fetch`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({
+          grantId: grants.household,
+          fields,
+          filter,
+          timeMs,
+          nonce,
+          publicKey: toHex(officer.publicKey),
+          signature: toHex(
+            suite.sign(officer.privateKey, gatewayLocalMessage(grants.household, fields, filter, timeMs, nonce)),
+          ),
+        }),
+      })
+      const json = (await res.json()) as { receiptId: string; txHash: string | null; code?: string }
+      assert.equal(res.status, 200, JSON.stringify(json))
+      assert.equal(json.txHash, null)
+      return json.receiptId
+    }
+    // Six fetches at once: police's gateway acknowledges each from its journal and batches them.
+    const ids = await Promise.all(Array.from({ length: 6 }, fetchLocal))
+    const receipts = await Promise.all(ids.map((id) => committedReceipt(id)))
+    const txs = new Set(receipts.map((r) => r.receipt.txHash))
+    assert.ok(txs.size < ids.length, `${ids.length} receipts in ${txs.size} transactions`)
+    for (const r of receipts) {
+      assert.notEqual(r.receipt.batch, null, 'recorded in a batch')
+      assert.notEqual(r.proof, null)
+    }
+    const biggest = receipts.reduce((a, b) => (b.receipt.batch!.treeSize > a.receipt.batch!.treeSize ? b : a))
+    assert.ok(biggest.receipt.batch!.treeSize >= 2, 'several receipts under one root')
+    const batch = await api<{ batch: { root: string; txHash: string; treeSize: number }; proof: unknown }>(
+      'tax',
+      `/v1/sharing/batches/${biggest.receipt.batch!.root}?prove=true`,
+    )
+    assert.equal(batch.status, 200)
+    assert.equal(batch.json.batch.txHash, biggest.receipt.txHash)
+    assert.notEqual(batch.json.proof, null, 'the root is proven against a committed header')
+    const tx = await net.clients.tax!.tx(biggest.receipt.txHash)
+    assert.equal(tx.code, 'OK')
+    for (const r of receipts) batchRoots.push(r.receipt.batch!.root)
+
+    // The citizen's trail lists every access, each with an inclusion proof that verifies offline.
+    const police = loadGatewayHome(gatewayDir(homeOf('police')))
+    const key = suite.generateKeyPair()
+    const did = deriveDid(suite, key.publicKey)
+    const height = (await net.clients.market!.status()).height
+    const created = buildTx({
+      suite,
+      chainId: net.net.chainId,
+      privateKey: key.privateKey,
+      module: 'identity',
+      method: 'createDid',
+      args: encode(CreateDidArgs, {}),
+      validUntilHeight: height + 100,
+    })
+    assert.equal(await commit('market', created), 'OK')
+    const { challenge } = (await api<{ challenge: string }>('tax', '/v1/sharing/auth/challenge', {})).json
+    const mine = await api<{ accesses: { receiptId: string; batch: ReceiptView['batch'] }[] }>(
+      'tax',
+      '/v1/sharing/my-accesses',
+      {
+        did,
+        publicKey: toHex(key.publicKey),
+        challenge,
+        signature: signSharingAuth({
+          suite,
+          chainId: net.net.chainId,
+          privateKey: key.privateKey,
+          purpose: 'my-accesses',
+          challenge,
+        }),
+        credential: issueSubjectCredential(police, did, 'person', person.idNumber),
+      },
+    )
+    assert.equal(mine.status, 200, JSON.stringify(mine.json))
+    const listed = mine.json.accesses.map((a) => a.receiptId)
+    for (const id of ids) assert.ok(listed.includes(id), `access ${id} listed`)
+    for (const a of mine.json.accesses.filter((x) => ids.includes(x.receiptId))) {
+      const root = receipts.find((r) => r.receipt.receiptId === a.receiptId)!.receipt.batch!.root
+      const entry = verifyReceiptInclusion(suite, a, root)
+      // The proven leaf is the receipt the gateways signed.
+      assert.ok(
+        suite.verify(police.key.publicKey, concatBytes(DOMAIN_SHARING.receipt, entry.body), entry.providerSignature),
+      )
+    }
+    // A path that is not the receipt's does not verify.
+    const [a0, a1] = mine.json.accesses.filter((x) => ids.includes(x.receiptId))
+    if (a0 !== undefined && a1 !== undefined && a0.batch!.root === a1.batch!.root) {
+      assert.throws(
+        () => verifyReceiptInclusion(suite, { receiptId: a0.receiptId, batch: a1.batch }),
+        (e: { code?: string }) => e.code === 'PROOF_INVALID',
+      )
+    }
+  })
+
   it('no personal data on chain: every block and state value, in clear or as an unkeyed hash', async () => {
     // Stop everything, then read what each node stored: every block's bytes, and every byte of
     // the LMDB files (state-tree nodes, so every state value; indexes; journals).
@@ -928,6 +1060,8 @@ describe('data sharing across 4 departments (multi-process)', { timeout: 600_000
       add(`id ${p.idNumber}`, p.idNumber)
       add(`name ${p.name}`, p.name)
       add(`phone ${p.phone}`, p.phone)
+      // The pseudonym's input unkeyed (as if the HMAC key were left out): never on chain either.
+      add(`unkeyed pseudonym of ${p.idNumber}`, `govchain/subject/v1\nperson:${p.idNumber}`)
     }
     // A refused request is never answered, so no receipt names it: its hash on chain could only
     // have come from the refusal (the requester chose its nonce: an unkeyed hash of what it sent).
@@ -941,6 +1075,7 @@ describe('data sharing across 4 departments (multi-process)', { timeout: 600_000
       }
     }
     const hits: string[] = []
+    const rootsScanned = new Set<string>()
     let blocks = 0
     for (const n of net.net.nodes) {
       const store = LmdbChainStore.open({ path: LmdbChainStore.pathFor(n.home) })
@@ -948,6 +1083,7 @@ describe('data sharing across 4 departments (multi-process)', { timeout: 600_000
         for (let h = 1; h <= store.latestHeight(); h++) {
           const b = Buffer.from(store.getBlockBytes(h)!)
           blocks++
+          for (const root of batchRoots) if (b.includes(Buffer.from(fromHex(root)))) rootsScanned.add(root)
           for (const x of needles) if (b.includes(x.bytes)) hits.push(`${n.name} block ${h}: ${x.what}`)
         }
       } finally {
@@ -963,6 +1099,9 @@ describe('data sharing across 4 departments (multi-process)', { timeout: 600_000
     }
     assert.ok(blocks > 4 * 20, `scanned ${blocks} blocks`)
     assert.deepEqual(hits, [])
+    // The scan read the receipt batches (ADR 0036): their transactions are among the blocks scanned.
+    assert.ok(batchRoots.length > 0)
+    assert.deepEqual([...rootsScanned].sort(), [...new Set(batchRoots)].sort())
     // The scan itself can find things: the departments' databases do hold the data.
     const db = readFileSync(join(homeOf('police'), 'gateway', 'data.sqlite'))
     assert.ok(db.includes(Buffer.from(utf8(demo.people[0]!.idNumber))))

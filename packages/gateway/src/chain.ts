@@ -169,6 +169,17 @@ export class NodeLink {
     return toHex(txHash)
   }
 
+  /** The transaction's result code once committed; null while it is pending or unknown to the node. */
+  async txResult(hashHex: string): Promise<string | null> {
+    const t = await this.get<{ status: string; code: string | null }>(`/v1/txs/${hashHex}`)
+    return t !== undefined && t.status !== 'pending' && t.code !== null ? t.code : null
+  }
+
+  /** Whether the chain holds this receipt (GET /v1/sharing/receipts/:id answers it). */
+  async receiptRecorded(receiptIdHex: string): Promise<boolean> {
+    return (await this.get<unknown>(`/v1/sharing/receipts/${receiptIdHex}`)) !== undefined
+  }
+
   /** Waits until the transaction is committed; resolves with its result code (OK or an error code). */
   async waitTx(hashHex: string, timeoutMs = 30_000): Promise<string> {
     const deadline = Date.now() + timeoutMs

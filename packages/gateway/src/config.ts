@@ -12,6 +12,7 @@
  *                                      (a secret keystore, ADR 0023; hex on a development network)
  *   <node home>/gateway/refusals.jsonl node-local log of every refused request
  *   <node home>/gateway/volume.sqlite  rows answered per grant, reserved before each answer (volume.ts)
+ *   <node home>/gateway/receipts.sqlite receipts acknowledged and not yet committed (journal.ts)
  */
 import { createHash, X509Certificate } from 'node:crypto'
 import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
@@ -35,6 +36,7 @@ import {
 } from '@govchain/app'
 import { GovchainError, getSuite, type KeySigner, memorySigner, type SuiteName } from '@govchain/core'
 import { issueClientCert, type OwnTls } from '@govchain/p2p'
+import { SHARING_LIMITS } from '@govchain/sharing/schema'
 
 export interface ResourceBinding {
   /** Table (or view) holding the resource; catalogue field names are its column names. */
@@ -76,6 +78,18 @@ export interface GatewayConfig {
   requesterRatePerSecond?: number
   /** Burst of that bucket. */
   requesterBurst?: number
+  /**
+   * Receipts go on chain in batches (ADR 0036): one `sharing.receiptBatch` when this many are
+   * queued (at most 1,000, and fewer when the transaction's size bound is reached first) ...
+   */
+  receiptBatchMax?: number
+  /** ... or this long after the oldest queued receipt (absent: GATEWAY_DEFAULTS). */
+  receiptBatchIntervalMs?: number
+  /**
+   * Receipts acknowledged but not yet seen committed, at most (back-pressure): beyond, new
+   * queries are refused with GATEWAY_BUSY until the chain catches up.
+   */
+  receiptQueueMax?: number
   /** A development network's gateway: plain key files accepted. Absent: its keys must be encrypted. */
   dev?: true
   /**
@@ -92,6 +106,9 @@ export const GATEWAY_DEFAULTS = {
   refusalLogBytesMax: 16 * 1024 * 1024,
   requesterRatePerSecond: 50,
   requesterBurst: 100,
+  receiptBatchMax: 1000,
+  receiptBatchIntervalMs: 200,
+  receiptQueueMax: 20_000,
 } as const
 
 /** Counted refusals wait at most this long for the chain. */
@@ -232,11 +249,20 @@ export function loadGatewayHome(
     'refusalLogBytesMax',
     'requesterRatePerSecond',
     'requesterBurst',
+    'receiptBatchMax',
+    'receiptBatchIntervalMs',
+    'receiptQueueMax',
   ] as const) {
     const v = config[k]
     if (v !== undefined && !(typeof v === 'number' && Number.isFinite(v) && v > 0)) {
       throw new GovchainError('GATEWAY_CONFIG_INVALID', `${dir}/gateway.json: ${k} must be a positive number`)
     }
+  }
+  if ((config.receiptBatchMax ?? 0) > SHARING_LIMITS.batchReceipts) {
+    throw new GovchainError(
+      'GATEWAY_CONFIG_INVALID',
+      `${dir}/gateway.json: receiptBatchMax is at most ${SHARING_LIMITS.batchReceipts}`,
+    )
   }
   if ((config.refusalIntervalMs ?? 0) > REFUSAL_INTERVAL_MS_MAX) {
     throw new GovchainError(

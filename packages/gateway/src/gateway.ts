@@ -43,7 +43,6 @@ import {
   REFUSAL_CODES,
   ReceiptBody,
   SHARING_LIMITS,
-  SharingReceiptArgs,
   SharingRefusalArgs,
 } from '@govchain/sharing/schema'
 import '@govchain/catalog/schema'
@@ -57,10 +56,12 @@ import {
   holderRequestMessage,
 } from '@govchain/license/client'
 import { loadTrustedCAs, type OwnTls, type TrustedCA, tlsKeyOptions, verifyCertificateChain } from '@govchain/p2p'
+import { type BatcherClock, ReceiptBatcher } from './batcher.ts'
 import { type GatewayView, NodeLink } from './chain.ts'
 import { GATEWAY_DEFAULTS, type GatewayHome } from './config.ts'
 import type { DataConnector, Row } from './connector.ts'
 import { lookupHolder } from './holders.ts'
+import { ReceiptJournal } from './journal.ts'
 import {
   encodeReceipt,
   newNonce,
@@ -88,7 +89,12 @@ export interface StartGatewayOptions {
   home: GatewayHome
   connector: DataConnector
   logger?: GatewayLogger
+  /** The receipt batcher's clock and timers (tests); absent: the system's. */
+  clock?: BatcherClock
 }
+
+/** How long stopping waits for receipt batches in flight to commit (the rest stay in the journal). */
+export const STOP_RECEIPTS_WAIT_MS = 10_000
 
 export interface FetchInput {
   grantId: string
@@ -100,7 +106,11 @@ export interface FetchResult {
   fields: string[]
   rows: Row[]
   receiptId: string
-  txHash: string
+  /**
+   * Null: the provider acknowledged the receipt once it was in its journal, and records it in
+   * its next batch (ADR 0036); `GET /v1/sharing/receipts/:receiptId` answers once committed.
+   */
+  txHash: string | null
   responseHash: string
   /** The exact envelope bytes delivered (what responseHash covers). */
   envelope: Uint8Array
@@ -231,13 +241,15 @@ function send(res: ServerResponse, status: number, body: unknown, headers: Recor
  */
 function tightenHome(dir: string): void {
   chmodSync(dir, 0o700)
-  for (const f of [REFUSAL_LOG, `${REFUSAL_LOG}.1`, 'key.json', 'tls.key', 'pseudonym.key']) {
+  for (const f of [REFUSAL_LOG, `${REFUSAL_LOG}.1`, 'key.json', 'tls.key', 'pseudonym.key', RECEIPT_JOURNAL]) {
     if (existsSync(join(dir, f))) chmodSync(join(dir, f), 0o600)
   }
 }
 
 /** The gateway's local log of refusals, with their detail (never on chain). */
 const REFUSAL_LOG = 'refusals.jsonl'
+/** Receipts acknowledged and not yet seen committed (journal.ts). */
+const RECEIPT_JOURNAL = 'receipts.sqlite'
 
 export class Gateway {
   readonly suite: CryptoSuite
@@ -256,6 +268,9 @@ export class Gateway {
   private readonly requesters: RateLimiter
   /** Rows answered per grant, reserved durably before each answer (volume.ts). */
   private readonly volume: VolumeLedger
+  /** Receipts acknowledged and not yet seen committed (journal.ts), and their batches (batcher.ts). */
+  private readonly journal: ReceiptJournal
+  readonly batcher: ReceiptBatcher
   private readonly pending = new Map<
     string,
     { args: { body: Uint8Array; providerSignature: Uint8Array }; timer: NodeJS.Timeout; consumerKey: Uint8Array }
@@ -288,11 +303,29 @@ export class Gateway {
     readonly home: GatewayHome,
     readonly connector: DataConnector,
     private readonly logger: GatewayLogger,
+    clock?: BatcherClock,
   ) {
     this.suite = getSuite(home.suite)
     tightenHome(home.dir)
     this.node = new NodeLink(home.config.nodeApiUrl, this.suite, home.chainId, home.key)
     this.volume = new VolumeLedger(join(home.dir, 'volume.sqlite'), join(home.dir, 'volume.json'))
+    this.journal = new ReceiptJournal(join(home.dir, RECEIPT_JOURNAL))
+    const node = this.node
+    this.batcher = new ReceiptBatcher({
+      providerOrg: home.config.orgId,
+      suite: this.suite,
+      journal: this.journal,
+      chain: {
+        submitBatch: (args) => node.submit('sharing', 'receiptBatch', args),
+        txResult: (h) => node.txResult(h),
+        receiptRecorded: (id) => node.receiptRecorded(id),
+      },
+      ...(clock === undefined ? {} : { clock }),
+      logger,
+      batchMax: home.config.receiptBatchMax ?? GATEWAY_DEFAULTS.receiptBatchMax,
+      intervalMs: home.config.receiptBatchIntervalMs ?? GATEWAY_DEFAULTS.receiptBatchIntervalMs,
+      queueMax: home.config.receiptQueueMax ?? GATEWAY_DEFAULTS.receiptQueueMax,
+    })
     this.refusalIntervalMs = home.config.refusalIntervalMs ?? GATEWAY_DEFAULTS.refusalIntervalMs
     this.refusalLogBytesMax = home.config.refusalLogBytesMax ?? GATEWAY_DEFAULTS.refusalLogBytesMax
     this.requesters = new RateLimiter({
@@ -304,7 +337,13 @@ export class Gateway {
   }
 
   static async start(opts: StartGatewayOptions): Promise<Gateway> {
-    const g = new Gateway(opts.home, opts.connector, opts.logger ?? quietLogger)
+    const g = new Gateway(opts.home, opts.connector, opts.logger ?? quietLogger, opts.clock)
+    // Receipts acknowledged before a stop or crash and not seen committed go out again.
+    g.track(
+      g.batcher.resume().then((n) => {
+        if (n > 0) g.logger.info({ receipts: n }, 'receipts from the journal queued again')
+      }),
+    )
     await g.listen()
     return g
   }
@@ -355,9 +394,12 @@ export class Gateway {
     for (const [id, p] of this.pending) {
       clearTimeout(p.timer)
       this.pending.delete(id)
-      this.track(this.recordReceipt(p.args, undefined))
+      this.track(this.batcher.add({ id, args: p.args }))
     }
     await Promise.allSettled([...this.background])
+    // Batches in flight are followed to their commit for a while; what is left stays in the journal.
+    await this.batcher.stop(STOP_RECEIPTS_WAIT_MS)
+    this.journal.close()
     const close = (s: Server | undefined) =>
       new Promise<void>((ok) => {
         if (s === undefined) return ok()
@@ -511,6 +553,9 @@ export class Gateway {
     refusal: Refusal,
   ): Promise<Record<string, string>> {
     const { config } = this.home
+    // Back-pressure (ADR 0036): no answer whose receipt could not be held until the chain takes it.
+    if (this.batcher.size() + this.pending.size >= (config.receiptQueueMax ?? GATEWAY_DEFAULTS.receiptQueueMax))
+      throw new Refused('GATEWAY_BUSY', 'receipts are waiting for the chain: retry shortly')
     let r: DataRequest
     try {
       r = openRequest(this.suite, requestBytes, signature)
@@ -708,19 +753,7 @@ export class Gateway {
     clearTimeout(p.timer)
     this.pending.delete(receiptId)
     this.logger.warn({ receiptId }, 'no countersignature in time: recording the receipt provider-only')
-    this.track(this.recordReceipt(p.args, undefined))
-  }
-
-  private async recordReceipt(
-    args: { body: Uint8Array; providerSignature: Uint8Array },
-    consumerSignature: Uint8Array | undefined,
-  ): Promise<string> {
-    const encoded = codec.encode(SharingReceiptArgs, {
-      body: args.body,
-      providerSignature: args.providerSignature,
-      ...(consumerSignature === undefined ? {} : { consumerSignature }),
-    })
-    return this.node.submit('sharing', 'receipt', encoded)
+    this.track(this.batcher.add({ id: receiptId, args: p.args }))
   }
 
   private async serveAck(req: IncomingMessage, res: ServerResponse): Promise<void> {
@@ -744,9 +777,17 @@ export class Gateway {
       if (!verifyReceipt(this.suite, p.consumerKey, p.args.body, sig))
         throw new Refused('GATEWAY_BAD_SIGNATURE', 'countersignature')
       clearTimeout(p.timer)
-      this.pending.delete(body.receiptId!)
-      const txHash = await this.recordReceipt(p.args, sig)
-      send(res, 200, { receiptId: body.receiptId, txHash })
+      const receiptId = body.receiptId!
+      this.pending.delete(receiptId)
+      // Acknowledged once journaled (fsynced): the batcher records it with its batch (ADR 0036).
+      try {
+        await this.batcher.add({ id: receiptId, args: { ...p.args, consumerSignature: sig } })
+      } catch (e) {
+        // Not journaled: kept as served, to be recorded provider-only, and the consumer told so.
+        this.holdReceipt(receiptId, p.args, p.consumerKey)
+        throw e
+      }
+      send(res, 200, { receiptId, txHash: null, queued: true })
     } catch (e) {
       const code: ErrorCode = e instanceof Refused ? e.code : isGovchainError(e) ? e.code : 'GATEWAY_BAD_REQUEST'
       send(res, errorInfo(code)?.http ?? 500, { code, message: e instanceof Error ? e.message : String(e) })
@@ -936,7 +977,7 @@ export class Gateway {
       fields: payload.fields,
       rows: payload.rows,
       receiptId: toHex(this.suite.hash(receiptBytes)),
-      txHash: String(ack.txHash),
+      txHash: typeof ack.txHash === 'string' ? ack.txHash : null,
       responseHash: toHex(responseHash),
       envelope,
       requestHash: toHex(requestHash),

@@ -524,6 +524,8 @@ export async function requestHousingGrants(opts: {
   net: NetworkFile
   clients?: Record<string, Client>
   durationMs?: number
+  /** Rows each grant may serve (default 1,000; the gateway benchmark asks for more). */
+  rowsMax?: number
 }): Promise<HousingScenarioGrants> {
   const suite = getSuite(opts.net.suite)
   const clients =
@@ -542,7 +544,7 @@ export async function requestHousingGrants(opts: {
       purpose: '公共租赁住房申请资格审核',
       legalBasis: '《公共租赁住房管理办法》（住房和城乡建设部令第11号）第七条',
       durationMs: opts.durationMs ?? 30 * DEMO_DAY_MS,
-      rowsMax: 1000,
+      rowsMax: opts.rowsMax ?? 1000,
     })
     await commit(clients.housing!, req, `housing: request ${resourceId}`)
     const decide = sharingDecide({

@@ -508,7 +508,7 @@ function FetchPanel({ r, onClose, onDone }: { r: SharingRequest; onClose: () => 
   )
   const [filterValue, setFilterValue] = useState('')
   const [error, setError] = useState<unknown>()
-  const [result, setResult] = useState<{ rows: Record<string, unknown>[]; receiptId: string; txHash: string }>()
+  const [result, setResult] = useState<{ rows: Record<string, unknown>[]; receiptId: string; txHash: string | null }>()
   const gateway = identity?.orgId === undefined ? undefined : config.gateways[identity.orgId]
   return (
     <Modal labelledBy="fetch-title" onClose={onClose} testId="fetch-panel">
@@ -595,8 +595,14 @@ function FetchPanel({ r, onClose, onDone }: { r: SharingRequest; onClose: () => 
               </table>
             </div>
             <p className="small">
-              {t('sharing.receipt')}: <Hash value={result.receiptId} /> · tx{' '}
-              <Hash value={result.txHash} to={`/explorer/tx/${result.txHash}`} />
+              {t('sharing.receipt')}: <Hash value={result.receiptId} />
+              {/* Null: the provider queued the receipt for its next batch transaction (ADR 0036). */}
+              {result.txHash !== null && (
+                <>
+                  {' '}
+                  · tx <Hash value={result.txHash} to={`/explorer/tx/${result.txHash}`} />
+                </>
+              )}
             </p>
           </div>
         )}

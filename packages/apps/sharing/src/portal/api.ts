@@ -73,7 +73,8 @@ export const sharingApi = {
       rows: Record<string, unknown>[]
       fields: string[]
       receiptId: string
-      txHash: string
+      /** Null: queued for the provider's next receipt batch (ADR 0036). */
+      txHash: string | null
       responseHash: string
     }>(gatewayUrl, 'POST', '/v1/local/fetch', body),
 }

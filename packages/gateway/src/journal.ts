@@ -1,0 +1,112 @@
+/**
+ * The provider gateway's receipt journal (ADR 0036): every receipt it acknowledges is written
+ * here — SQLite, WAL, synchronous=FULL, so fsynced — before the acknowledgement goes out, and
+ * stays until the gateway has seen it committed on chain. A crash or restart between the
+ * acknowledgement and the batch's commit loses nothing: the next start resubmits what the
+ * journal still holds (after asking the chain which of them are recorded already).
+ *
+ * Writes are group-committed: appends that arrive while the event loop is busy go into one
+ * transaction and one fsync, and each caller's promise settles when that transaction is durable.
+ * A receipt the chain refused on its own (a batch of one) is kept, marked with the code, for the
+ * operator; it is never resubmitted.
+ */
+import { chmodSync, closeSync, openSync } from 'node:fs'
+import { codec, GovchainError } from '@govchain/core'
+import { SharingReceiptArgs } from '@govchain/sharing/schema'
+import Database from 'better-sqlite3'
+
+export interface JournalEntry {
+  /** The receipt id (hash of its body), hex. */
+  id: string
+  args: SharingReceiptArgs
+}
+
+export class ReceiptJournal {
+  private readonly db: Database.Database
+  private readonly insertMany: Database.Transaction<(rows: JournalEntry[]) => void>
+  private readonly deleteMany: Database.Transaction<(ids: readonly string[]) => void>
+  private readonly reject: Database.Statement<[string, string]>
+  private readonly selectPending: Database.Statement<[], { id: string; args: Buffer }>
+  private waiting: { entry: JournalEntry; done: (e?: unknown) => void }[] = []
+  private scheduled = false
+
+  /** Opens (creating, 0600) the journal at `path`. */
+  constructor(path: string) {
+    try {
+      closeSync(openSync(path, 'a', 0o600))
+      chmodSync(path, 0o600)
+      this.db = new Database(path)
+      this.db.pragma('journal_mode = WAL')
+      // Every commit fsyncs the log: an acknowledged receipt is on disk.
+      this.db.pragma('synchronous = FULL')
+      this.db.exec(
+        'CREATE TABLE IF NOT EXISTS receipts (seq INTEGER PRIMARY KEY AUTOINCREMENT, id TEXT UNIQUE NOT NULL, ' +
+          'args BLOB NOT NULL, rejected TEXT)',
+      )
+    } catch (e) {
+      // Refusing to start beats acknowledging receipts that could be lost.
+      throw new GovchainError('GATEWAY_CONFIG_INVALID', `cannot open the receipt journal ${path}: ${String(e)}`)
+    }
+    const insert = this.db.prepare('INSERT OR IGNORE INTO receipts (id, args) VALUES (?, ?)')
+    this.insertMany = this.db.transaction((rows: JournalEntry[]) => {
+      for (const r of rows) insert.run(r.id, Buffer.from(codec.encode(SharingReceiptArgs, r.args)))
+    })
+    const del = this.db.prepare('DELETE FROM receipts WHERE id = ?')
+    this.deleteMany = this.db.transaction((ids: readonly string[]) => {
+      for (const id of ids) del.run(id)
+    })
+    this.reject = this.db.prepare('UPDATE receipts SET rejected = ? WHERE id = ?')
+    this.selectPending = this.db.prepare('SELECT id, args FROM receipts WHERE rejected IS NULL ORDER BY seq')
+  }
+
+  /** Durably records a receipt; resolves once it is fsynced (with others written in the same turn). */
+  append(entry: JournalEntry): Promise<void> {
+    return new Promise((ok, fail) => {
+      this.waiting.push({ entry, done: (e) => (e === undefined ? ok() : fail(e)) })
+      if (!this.scheduled) {
+        this.scheduled = true
+        setImmediate(() => this.commit())
+      }
+    })
+  }
+
+  private commit(): void {
+    this.scheduled = false
+    const group = this.waiting
+    this.waiting = []
+    try {
+      this.insertMany(group.map((g) => g.entry))
+      for (const g of group) g.done()
+    } catch (e) {
+      const err = new GovchainError('GATEWAY_CONNECTOR_ERROR', `receipt journal: ${String(e)}`)
+      for (const g of group) g.done(err)
+    }
+  }
+
+  /** Receipts not yet seen committed nor refused, oldest first (what a restart resubmits). */
+  pending(): JournalEntry[] {
+    return this.selectPending
+      .all()
+      .map((r) => ({ id: r.id, args: codec.decode(SharingReceiptArgs, new Uint8Array(r.args)) }))
+  }
+
+  /** Receipts seen committed: forgotten. */
+  remove(ids: readonly string[]): void {
+    if (ids.length > 0) this.deleteMany(ids)
+  }
+
+  /** A receipt the chain refused on its own: kept with its code for the operator, never resubmitted. */
+  markRejected(id: string, code: string): void {
+    this.reject.run(code, id)
+  }
+
+  /** Rows the journal holds, refused ones included (tests, the operator). */
+  count(): number {
+    return (this.db.prepare('SELECT count(*) AS n FROM receipts').get() as { n: number }).n
+  }
+
+  close(): void {
+    if (this.waiting.length > 0) this.commit()
+    this.db.close()
+  }
+}

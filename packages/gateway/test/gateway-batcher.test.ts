@@ -1,0 +1,249 @@
+/**
+ * The provider gateway's receipt journal and batcher (ADR 0036), with a hand-driven clock and a
+ * chain stand-in (the multi-process sharing test runs them against real nodes): a batch goes
+ * out at batchMax or after the interval, with the RFC 9162 root of its receipts; committed
+ * receipts leave the journal; a refused batch is split until the bad receipt stands alone and
+ * is marked; a submission the node refuses is retried; back-pressure; a batch never committed
+ * is queued again; and after a crash the journal's receipts are resubmitted, except those the
+ * chain holds already.
+ */
+import assert from 'node:assert/strict'
+import { mkdtempSync, rmSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { afterEach, describe, it } from 'node:test'
+import { codec, GovchainError, suites, toHex, utf8 } from '@govchain/core'
+import {
+  ReceiptBody,
+  receiptBatchRoot,
+  type SharingReceiptArgs,
+  SharingReceiptBatchArgs,
+} from '@govchain/sharing/schema'
+import { type BatchChain, type BatcherClock, ReceiptBatcher } from '../src/batcher.ts'
+import { type JournalEntry, ReceiptJournal } from '../src/journal.ts'
+
+const suite = suites.intl
+
+class ManualClock implements BatcherClock {
+  now = 0
+  private timers: { at: number; fn: () => void; id: number }[] = []
+  private next = 0
+  nowMs(): number {
+    return this.now
+  }
+  setTimeout(fn: () => void, ms: number): unknown {
+    const id = ++this.next
+    this.timers.push({ at: this.now + ms, fn, id })
+    return id
+  }
+  clearTimeout(handle: unknown): void {
+    this.timers = this.timers.filter((t) => t.id !== handle)
+  }
+  /** Moves time on, running the timers that fall due, each followed by the work it started. */
+  async advance(ms: number): Promise<void> {
+    const end = this.now + ms
+    for (;;) {
+      const due = this.timers.filter((t) => t.at <= end).sort((a, b) => a.at - b.at)[0]
+      if (due === undefined) break
+      this.timers = this.timers.filter((t) => t !== due)
+      this.now = due.at
+      due.fn()
+      await settle()
+    }
+    this.now = end
+    await settle()
+  }
+}
+
+/** Lets the journal's group commit and the batcher's promises run. */
+async function settle(): Promise<void> {
+  for (let i = 0; i < 10; i++) await new Promise((r) => setImmediate(r))
+}
+
+/** The chain as the batcher sees it: admits, commits (or refuses) and answers lookups. */
+class FakeChain implements BatchChain {
+  readonly batches: { txHash: string; receipts: string[]; rootOk: boolean }[] = []
+  readonly recorded = new Set<string>()
+  private readonly results = new Map<string, string>()
+  /** The code a batch gets (undefined: OK). */
+  refuse: (ids: string[]) => string | undefined = () => undefined
+  failSubmits = 0
+  /** Batches admitted now are dropped: never committed, no result. */
+  drop = false
+
+  async submitBatch(args: Uint8Array): Promise<string> {
+    if (this.failSubmits > 0) {
+      this.failSubmits--
+      throw new GovchainError('NODE_UNREACHABLE', 'mempool full')
+    }
+    const a = codec.decode(SharingReceiptBatchArgs, args)
+    const ids = a.receipts.map((r) => toHex(suite.hash(r.body)))
+    const txHash = toHex(suite.hash(args))
+    const rootOk = toHex(a.root) === toHex(receiptBatchRoot(suite.hash, a.receipts))
+    this.batches.push({ txHash, receipts: ids, rootOk })
+    if (this.drop) return txHash
+    const code = this.refuse(ids) ?? (ids.some((id) => this.recorded.has(id)) ? 'SHARING_RECEIPT_EXISTS' : 'OK')
+    if (code === 'OK') for (const id of ids) this.recorded.add(id)
+    this.results.set(txHash, code)
+    return txHash
+  }
+  async txResult(txHashHex: string): Promise<string | null> {
+    return this.results.get(txHashHex) ?? null
+  }
+  async receiptRecorded(id: string): Promise<boolean> {
+    return this.recorded.has(id)
+  }
+}
+
+function entry(n: number, consumerSignature = true): JournalEntry {
+  const body = codec.encode(ReceiptBody, {
+    chainId: 'govchain-test',
+    grantId: suite.hash(utf8('grant')),
+    resourceId: 'police.household',
+    resourceVersion: 1,
+    consumerOrg: 'housing',
+    providerOrg: 'police',
+    consumerKey: new Uint8Array(32).fill(1),
+    providerKey: new Uint8Array(32).fill(2),
+    requestHash: suite.hash(utf8(`request ${n}`)),
+    responseHash: suite.hash(utf8(`response ${n}`)),
+    fields: ['name'],
+    rows: 1,
+    subjects: [suite.hash(utf8(`subject ${n}`))],
+    servedAtMs: n,
+  })
+  const args: SharingReceiptArgs = {
+    body,
+    providerSignature: new Uint8Array(64).fill(3),
+    ...(consumerSignature ? { consumerSignature: new Uint8Array(64).fill(4) } : {}),
+  }
+  return { id: toHex(suite.hash(body)), args }
+}
+
+describe('receipt journal and batcher', () => {
+  const dirs: string[] = []
+  afterEach(() => {
+    for (const d of dirs.splice(0)) rmSync(d, { recursive: true, force: true })
+  })
+  function make(opts: Partial<{ batchMax: number; intervalMs: number; queueMax: number; dir: string }> = {}) {
+    const dir = opts.dir ?? mkdtempSync(join(tmpdir(), 'govchain-batcher-'))
+    if (opts.dir === undefined) dirs.push(dir)
+    const journal = new ReceiptJournal(join(dir, 'receipts.sqlite'))
+    const chain = new FakeChain()
+    const clock = new ManualClock()
+    const batcher = new ReceiptBatcher({
+      providerOrg: 'police',
+      suite,
+      journal,
+      chain,
+      clock,
+      batchMax: opts.batchMax ?? 3,
+      intervalMs: opts.intervalMs ?? 1000,
+      queueMax: opts.queueMax ?? 100,
+      pollMs: 100,
+      commitTimeoutMs: 5000,
+    })
+    return { dir, journal, chain, clock, batcher }
+  }
+
+  it('a batch goes out at batchMax with the Merkle root of its receipts; committed receipts leave the journal', async () => {
+    const { journal, chain, clock, batcher } = make({ batchMax: 3 })
+    await Promise.all([entry(1), entry(2), entry(3, false)].map((e) => batcher.add(e)))
+    await settle()
+    assert.equal(chain.batches.length, 1)
+    assert.equal(chain.batches[0]!.receipts.length, 3)
+    assert.equal(chain.batches[0]!.rootOk, true)
+    assert.equal(journal.count(), 3, 'held until seen committed')
+    assert.equal(batcher.size(), 3)
+    await clock.advance(100)
+    assert.equal(journal.count(), 0)
+    assert.equal(batcher.size(), 0)
+    assert.equal(batcher.stats.receiptsCommitted, 3)
+    journal.close()
+  })
+
+  it('fewer than batchMax go out after the interval, as one batch', async () => {
+    const { journal, chain, clock, batcher } = make({ batchMax: 10, intervalMs: 1000 })
+    await batcher.add(entry(1))
+    await clock.advance(400)
+    await batcher.add(entry(2))
+    await clock.advance(599)
+    assert.equal(chain.batches.length, 0, 'not before the interval')
+    await clock.advance(1)
+    assert.deepEqual(
+      chain.batches.map((b) => b.receipts.length),
+      [2],
+    )
+    await clock.advance(100)
+    assert.equal(journal.count(), 0)
+    journal.close()
+  })
+
+  it('a refused batch is split until the bad receipt stands alone; it is kept marked, the others recorded', async () => {
+    const { journal, chain, clock, batcher } = make({ batchMax: 8 })
+    const bad = entry(5)
+    chain.refuse = (ids) => (ids.includes(bad.id) ? 'SHARING_BAD_RECEIPT' : undefined)
+    await Promise.all([1, 2, 3, 4, 5, 6, 7, 8].map((n) => batcher.add(n === 5 ? bad : entry(n))))
+    for (let i = 0; i < 10; i++) await clock.advance(100)
+    assert.equal(batcher.size(), 0)
+    assert.equal(batcher.stats.receiptsCommitted, 7)
+    assert.equal(batcher.stats.receiptsRejected, 1)
+    assert.equal(chain.recorded.size, 7)
+    assert.equal(journal.count(), 1, 'the refused receipt stays in the journal')
+    assert.deepEqual(journal.pending(), [], '... marked, never resubmitted')
+    assert.ok(chain.batches.some((b) => b.receipts.length === 1 && b.receipts[0] === bad.id))
+    journal.close()
+  })
+
+  it('a submission the node refuses is retried; back-pressure holds while receipts wait', async () => {
+    const { journal, chain, clock, batcher } = make({ batchMax: 2, queueMax: 2 })
+    chain.failSubmits = 2
+    await Promise.all([entry(1), entry(2)].map((e) => batcher.add(e)))
+    await settle()
+    assert.equal(chain.batches.length, 0)
+    assert.equal(batcher.full(), true, 'no new query is served')
+    await clock.advance(1000)
+    await clock.advance(2000)
+    assert.equal(chain.batches.length, 1, 'admitted on the third try')
+    await clock.advance(100)
+    assert.equal(batcher.full(), false)
+    assert.equal(journal.count(), 0)
+    journal.close()
+  })
+
+  it('a batch never committed (dropped from the mempool) is queued again', async () => {
+    const { journal, chain, clock, batcher } = make({ batchMax: 2 })
+    chain.drop = true
+    await Promise.all([entry(1), entry(2)].map((e) => batcher.add(e)))
+    await settle()
+    assert.equal(chain.batches.length, 1)
+    chain.drop = false
+    await clock.advance(4900)
+    assert.equal(chain.batches.length, 1, 'still waiting for its commit')
+    await clock.advance(1200)
+    assert.equal(chain.batches.length, 2, 'resubmitted after commitTimeoutMs')
+    await clock.advance(100)
+    assert.equal(chain.recorded.size, 2)
+    assert.equal(journal.count(), 0)
+    journal.close()
+  })
+
+  it('after a crash the journal is resubmitted, except receipts the chain holds already', async () => {
+    const first = make({ batchMax: 10, intervalMs: 60_000 })
+    await Promise.all([entry(1), entry(2), entry(3)].map((e) => first.batcher.add(e)))
+    // Acknowledged (journaled) and then the process dies before any batch went out.
+    first.journal.close()
+    const again = make({ batchMax: 10, intervalMs: 100, dir: first.dir })
+    dirs.push(first.dir)
+    again.chain.recorded.add(entry(2).id)
+    assert.equal(await again.batcher.resume(), 2)
+    await again.clock.advance(100)
+    assert.deepEqual(
+      again.chain.batches.map((b) => b.receipts.sort()),
+      [[entry(1).id, entry(3).id].sort()],
+    )
+    await again.clock.advance(100)
+    assert.equal(again.journal.count(), 0)
+    again.journal.close()
+  })
+})
