@@ -13,7 +13,7 @@ export const sharingApp = defineModule<'sharing', SharingKeeper>({
   ...sharingModule,
   name: 'sharing',
   errors: SHARING_ERRORS,
-  version: '1.1.0',
+  version: '1.2.0',
   requires: [identityRef, catalogRef],
   routes: sharingApi,
 })
