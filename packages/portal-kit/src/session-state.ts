@@ -6,7 +6,7 @@
 import { type AsyncSigner, asyncSignerOf, type CryptoSuite, fromHex, getSuite } from '@govchain/core'
 import { useEffect } from 'react'
 import type { DemoIdentity, PortalConfig } from './config.ts'
-import { type BrowserSigner, listKeys, unlockKey } from './key-store.ts'
+import type { BrowserSigner } from './key-store.ts'
 import { currentSession, type PortalSession } from './session.ts'
 
 /** A demo identity's key (from /config.json, demo mode only) as the page's signer. */
@@ -54,6 +54,9 @@ export function useRestoredSession(
       if (s === undefined || !live) return
       const demo = config.identities.find((i) => i.id === demoId)
       if (demo !== undefined) return set(s, undefined)
+      // The key store (and the keystore ciphers under it) loads only when a session is to be
+      // restored, not with every first page (ADR 0034's weight budget).
+      const { listKeys, unlockKey } = await import('./key-store.ts')
       const kept = (await listKeys().catch(() => [])).find((k) => k.publicKey === s.subject.publicKey)
       const signer = kept?.form === 'webcrypto' ? unlockKey(getSuite(config.suite), kept) : undefined
       if (live) set(s, signer)

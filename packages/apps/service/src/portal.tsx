@@ -15,7 +15,7 @@
 import type { PortalPage } from '@govchain/portal-kit'
 import { lazy } from 'react'
 import { SERVICE_MESSAGES } from './portal/messages.ts'
-import { PUBLISH_MESSAGES } from './portal/publish.tsx'
+import { PUBLISH_MESSAGES } from './portal/publish-messages.ts'
 
 export { SERVICE_MESSAGES }
 

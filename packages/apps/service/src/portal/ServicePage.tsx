@@ -40,7 +40,8 @@ import { type CaseReason, serviceApply, serviceDecide, serviceStep, signMyCasesW
 import type { CASE_STATUSES } from '../schema.ts'
 import type { CaseAnswer, CasePage, CaseView, ItemAnswer, ItemPage, ItemView } from '../views.ts'
 import { useApp } from './messages.ts'
-import { PUBLISH_MESSAGES, PublishItem } from './publish.tsx'
+import { PublishItem } from './publish.tsx'
+import { PUBLISH_MESSAGES } from './publish-messages.ts'
 
 type Status = (typeof CASE_STATUSES)[number]
 const TONE: Record<Status, Tone> = {
