@@ -175,7 +175,28 @@ export async function startNetwork(opts: StartNetworkOptions): Promise<TestNetwo
   }
 
   const cleanUp = async () => {
-    await Promise.all([...procs.keys()].map((n) => kill(n, 'SIGTERM')))
+    // A node that does not stop on SIGTERM within a minute is a defect to see, not to wait on
+    // for the rest of the run: it is killed and counted as an unexpected exit (the folder and
+    // its logs are kept).
+    await Promise.all(
+      [...procs.keys()].map(async (n) => {
+        const child = procs.get(n)!
+        const hang = setTimeout(() => {
+          unexpected.push({
+            name: n,
+            code: null,
+            signal: 'SIGKILL',
+            logTail: `did not stop within 60 s of SIGTERM\n${(logs.get(n) ?? []).join('').slice(-3000)}`,
+          })
+          child.kill('SIGKILL')
+        }, 60_000)
+        try {
+          await kill(n, 'SIGTERM')
+        } finally {
+          clearTimeout(hang)
+        }
+      }),
+    )
     const keepDir = opts.keep || process.env.GOVCHAIN_KEEP_NET || unexpected.length > 0
     if (!keepDir) rmSync(dir, { recursive: true, force: true })
   }

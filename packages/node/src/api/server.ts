@@ -575,10 +575,26 @@ export function createApiServer(opts: ApiServerOptions): ApiServer {
           for (const c of app.websocketServer?.clients ?? []) c.terminate()
           app.server.closeAllConnections()
         }, API_CLOSE_GRACE_MS)
-        try {
-          await app.close()
-        } finally {
+        // A socket the server no longer tracks (one taken over mid-upgrade, or accepted from the
+        // backlog of a node that was paused) can keep app.close() pending even after forcing.
+        // The API holds nothing the store needs, so after a second grace the node goes on with
+        // its shutdown (p2p, then the store) rather than hang; a supervisor's restart is clean.
+        let gaveUp: ReturnType<typeof setTimeout> | undefined
+        const outcome = await Promise.race([
+          app.close().then(() => 'closed' as const),
+          new Promise<'open'>((resolve) => {
+            gaveUp = setTimeout(() => resolve('open'), 2 * API_CLOSE_GRACE_MS)
+          }),
+        ]).finally(() => {
           clearTimeout(force)
+          clearTimeout(gaveUp)
+        })
+        if (outcome === 'open') {
+          log.error(
+            { graceMs: 2 * API_CLOSE_GRACE_MS },
+            'API close: the server did not close after forcing its connections; shutting down without it',
+          )
+          return
         }
         log.info('API closed')
       })()
