@@ -97,7 +97,8 @@ test('an officer key made in the browser, enrolled by the admin, signs in and ac
   await shown.waitFor()
   const officerKey = (await shown.textContent())!.trim()
   assert.match(officerKey, /^[0-9a-f]{64}$/)
-  assert.ok(await page.getByTestId('key-qr').isVisible(), 'the public key is shown as a QR too')
+  // The public key is shown as a QR too, drawn once the lazily loaded encoder arrives.
+  await page.getByTestId('key-qr').waitFor({ state: 'visible', timeout: 15_000 })
   const tag = officerKey.slice(0, 8)
   assert.deepEqual(await keptKey(page, officerKey), {
     form: 'webcrypto',
