@@ -250,14 +250,16 @@ export async function fillIssueForm(page: Page, holder: SeededHolder, value: (na
 }
 
 /**
- * A licence of type `alias` (default: the first housing type) issued with the SDK by housing's
- * officer to `holder`, valid for a year; `fields` overrides the demo values `演示-<name>`.
+ * A licence of type `alias` (default: the first type `org` issues) issued with the SDK by the
+ * operator of `org` (default housing) to `holder`, valid for a year; `fields` overrides the demo
+ * values `演示-<name>`.
  */
 export async function issueHolderLicense(
   f: PortalFixture,
   holder: SeededHolder,
-  opts: { alias?: string; fields?: Record<string, string> } = {},
+  opts: { alias?: string; org?: string; fields?: Record<string, string> } = {},
 ): Promise<{ licenseId: string; credential: string }> {
+  const orgId = opts.org ?? 'housing'
   const { getSuite, issueLicense } = await import('@govchain/sdk')
   const api = f.net.net.nodes[0]!.apiUrl
   const client = f.net.clients[f.net.net.nodes[0]!.name]!
@@ -271,17 +273,15 @@ export async function issueHolderLicense(
       issuers: string[]
     }[]
   }
-  const type = types.items.find((x) =>
-    opts.alias === undefined ? x.issuers.includes('housing') : x.alias === opts.alias,
-  )!
-  const org = (await (await fetch(`${api}/v1/organisations/housing`)).json()) as { organisation: { code: string } }
+  const type = types.items.find((x) => (opts.alias === undefined ? x.issuers.includes(orgId) : x.alias === opts.alias))!
+  const org = (await (await fetch(`${api}/v1/organisations/${orgId}`)).json()) as { organisation: { code: string } }
   const status = await client.status()
   const issued = issueLicense({
     suite: getSuite(f.net.net.suite),
     chainId: status.chainId,
-    privateKey: f.net.keys.housing!.privateKey,
+    privateKey: f.net.keys[orgId]!.privateKey,
     type: type as unknown as Parameters<typeof issueLicense>[0]['type'],
-    issuer: { orgId: 'housing', code: org.organisation.code },
+    issuer: { orgId, code: org.organisation.code },
     holder: holder.did,
     validFromMs: Date.now() - 60_000,
     validUntilMs: Date.now() + 86_400_000 * 365,

@@ -370,6 +370,8 @@ test('the issuer filters the licence list on the node, pages with more, and expo
   const enterprise = holders.find((h) => h.kind === 'enterprise')!
   // Past one page (20 a page): 21 more licences of housing, issued with the SDK in one go.
   const extra = await Promise.all(Array.from({ length: 21 }, () => issueHolderLicense(f, enterprise)))
+  // And one of another department (market regulation), for the department picker.
+  const theirs = await issueHolderLicense(f, enterprise, { org: 'market' })
   await login('officer:housing')
   await page.goto(`${f.portal.url}/issuer`)
   const rows = page.getByTestId('issued-row')
@@ -415,6 +417,26 @@ test('the issuer filters the licence list on the node, pages with more, and expo
   assert.match(csv, new RegExp(`${licenseId.replaceAll('.', '\\.')},[^\r\n]*,注销,`))
   assert.match(csv, /北京市住房和城乡建设委员会/)
   assert.match((await page.getByTestId('issued-progress').textContent()) ?? '', new RegExp(`已导出 ${total} 条`))
+  assert.ok(!csv.includes(theirs.licenseId), 'another department is not in the own list')
+
+  // Department, on the node: market regulation's licences only, and its CSV is only those.
+  await page.getByTestId('issued-filter-department').selectOption('market')
+  await page.locator(`[data-testid="issued-row"][data-id="${theirs.licenseId}"]`).waitFor()
+  const issuers = await rows.evaluateAll((els) => els.map((e) => e.getAttribute('data-issuer')))
+  assert.ok(issuers.length >= 1 && issuers.every((x) => x === 'market'), issuers.join())
+  // Another department's licence offers its history, not actions (the chain would refuse them).
+  await page.locator(`[data-testid="issued-row"][data-id="${theirs.licenseId}"]`).getByTestId('manage').click()
+  await page.getByTestId('history').waitFor()
+  assert.equal(await page.getByTestId('manage-panel').getByTestId('revoke').count(), 0)
+  const [marketCsv] = await Promise.all([page.waitForEvent('download'), page.getByTestId('issued-export').click()])
+  assert.equal(marketCsv.suggestedFilename(), 'licences-market.csv')
+  const mcsv = readFileSync(await marketCsv.path(), 'utf8')
+  assert.equal(mcsv.slice(1).trimEnd().split('\r\n').length - 1, issuers.length)
+  assert.ok(mcsv.includes(`${theirs.licenseId},`))
+  assert.ok(!mcsv.includes(extra[0]!.licenseId), "housing's licences are not in market's export")
+  assert.doesNotMatch(mcsv, /北京市住房和城乡建设委员会/)
+  await page.getByTestId('issued-filter-department').selectOption('housing')
+  await page.getByTestId('issued-more').waitFor()
   assert.deepEqual(
     f.pageErrors.filter((e) => !/status of 4\d\d/.test(e)),
     [],

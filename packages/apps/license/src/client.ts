@@ -738,9 +738,14 @@ export function verifyPresentationOffline(input: PresentationOfflineInput): Pres
 
 export interface LicenseListFilter {
   holder?: string
+  /** The issuing department (organisation id); an unknown one is IDENTITY_ORG_NOT_FOUND. */
   issuer?: string
   type?: string
+  /** An effective status (EFFECTIVE_STATUSES). */
   status?: string
+  /** Issued at or after / at or before this block time (ms), both inclusive. */
+  fromMs?: number
+  toMs?: number
   limit?: number
   after?: string
 }

@@ -117,6 +117,8 @@ export const LICENSE_ROUTES: RouteSpec[] = [
     summary: 'Licences by holder, issuer or type (node-local index)',
     description:
       'At least one of holder, issuer, type; the others filter (e.g. `type` with `issuer`: one department). ' +
+      '`issuer` names the issuing department (an organisation id): one the chain does not know is ' +
+      'IDENTITY_ORG_NOT_FOUND, not an empty list. ' +
       '`status` filters on the effective status at the latest block time; `fromMs`/`toMs` on the issue block ' +
       'time, both bounds inclusive (INVALID_DATE_RANGE when `fromMs` is after `toMs`). ' +
       "Pages by seek cursor: pass the previous page's `next` as `after`; a page may come back short with a " +
@@ -142,6 +144,7 @@ export const LICENSE_ROUTES: RouteSpec[] = [
         schema: LicensePage,
       },
       400: err('invalid query (INVALID_ARGUMENT), or a date range whose start is after its end (INVALID_DATE_RANGE)'),
+      404: err('the `issuer` department is not an organisation of the chain (IDENTITY_ORG_NOT_FOUND)'),
       500: INTERNAL,
     },
   },
@@ -607,6 +610,9 @@ export function licenseApi(ctx: ModuleApiContext, clock: () => number = Date.now
         handler: async (request) => {
           const q = request.query
           const range = timeRange(q.fromMs, q.toMs)
+          // A department filter naming no organisation is a mistake to report, not an empty list.
+          if (q.issuer !== undefined && identity().organisation(q.issuer) === undefined)
+            throw new GovchainError('IDENTITY_ORG_NOT_FOUND', undefined, { issuer: q.issuer })
           const limit = Number(q.limit ?? 50)
           let prefix: Uint8Array
           if (q.holder !== undefined) prefix = LICENSE_INDEX.byHolder(q.holder)

@@ -96,6 +96,60 @@ describe('list filters', () => {
     assert.equal((await walk(`issuer=housing&status=revoked&fromMs=${from}&toMs=${to}`, 2)).ids.length, 0)
   })
 
+  test('the issuing department filters, alone or with type and status, and pages only its licences', async () => {
+    // Three licences of market (营业执照) among housing's six: the department filter keeps each
+    // department's own, page after page, with nothing repeated or missed at any page size.
+    const yyzz = env.g.keeper<{ type(c: string): { code: string } }>(LICENSE_MODULE).type('yyzz')
+    const market = env.genesis.organisations.find((o) => o.id === 'market')!
+    const mine: string[] = []
+    for (let i = 0; i < 3; i++) {
+      const id = licenseId({
+        typeCode: yyzz.code,
+        issuerCode: market.code,
+        serial: String(20 + i).padStart(10, '0'),
+        version: 1,
+      })
+      const r = env.g.step([
+        tx(suite, env.operators.market!, LICENSE_MODULE, 'issue', IssueArgs, {
+          id,
+          typeCode: yyzz.code,
+          holder: env.holder,
+          credentialHash: new Uint8Array(32).fill(40 + i),
+          validFromMs: env.g.timeMs,
+          validUntilMs: env.g.timeMs + 1e10,
+        }),
+      ])
+      assert.equal(r[0]!.code, 'OK')
+      mine.push(id)
+    }
+    for (const limit of [1, 2, 50]) {
+      const m = await walk('issuer=market', limit)
+      assert.deepEqual([...m.ids].sort(), [...mine].sort(), `limit ${limit}`)
+      const h = await walk('issuer=housing', limit)
+      assert.equal(h.ids.length, 6, `limit ${limit}`)
+      assert.equal(new Set(h.ids).size, 6)
+      assert.ok(!h.ids.some((id) => mine.includes(id)))
+    }
+    // The holder's licences, narrowed to one department: each of its pages only that department's.
+    assert.deepEqual([...(await walk(`holder=${env.holder}&issuer=market`, 1)).ids].sort(), [...mine].sort())
+    assert.equal((await walk(`holder=${env.holder}&issuer=housing`, 2)).ids.length, 6)
+    assert.equal((await walk(`type=${yyzz.code}&issuer=housing`, 2)).ids.length, 0)
+    assert.equal((await walk('issuer=market&status=active', 2)).ids.length, 3)
+    // A cursor taken from one department's listing never leaks the other's into the next page.
+    const first = (await get('/v1/licenses?issuer=housing&limit=1')).json() as Page
+    const cross = (await get(`/v1/licenses?issuer=market&limit=50&after=${first.next}`)).json() as Page
+    assert.ok(cross.items.every((l) => l.issuerOrg === 'market'))
+  })
+
+  test('a department the chain does not know is a coded 404, not an empty list', async () => {
+    const r = await get('/v1/licenses?issuer=nosuchdept')
+    assert.equal(r.statusCode, 404, r.body)
+    assert.equal((r.json() as { code: string }).code, 'IDENTITY_ORG_NOT_FOUND')
+    const bad = await get('/v1/licenses?issuer=Bad%20Dept')
+    assert.equal(bad.statusCode, 400, bad.body)
+    assert.equal((bad.json() as { code: string }).code, 'INVALID_ARGUMENT')
+  })
+
   test('a start after the end is a coded 400; a malformed bound is INVALID_ARGUMENT', async () => {
     const bad = await get(`/v1/licenses?issuer=housing&fromMs=${times[3]!}&toMs=${times[2]!}`)
     assert.equal(bad.statusCode, 400)

@@ -1,8 +1,9 @@
 /**
- * The issuer console's list of issued licences (issue 15, Lists): the node filters by type,
- * status and issue date and pages by cursor; "more" loads the next page and the CSV export walks
- * every page of the same filter. The console lists the officer's own department (the node's
- * `issuer` filter); the type filter narrows it to one licence type.
+ * The issuer console's list of issued licences (issue 15, Lists): the node filters by issuing
+ * department, type, status and issue date and pages by cursor; "more" loads the next page and the
+ * CSV export walks every page of the same filter. The console opens on the officer's own
+ * department (the node's `issuer` filter); the department picker shows another's (licence records
+ * hold nothing personal), and the type filter narrows it to one licence type.
  */
 import {
   Card,
@@ -36,33 +37,53 @@ export function IssuedList({
   tick: number
   children: (items: License[]) => ReactNode
 }) {
-  const { t, lang, client, orgName } = useApp()
+  const { t, lang, client, orgName, config } = useApp()
+  const [dept, setDept] = useState(org)
   const [status, setStatus] = useState('')
   const [type, setType] = useState('')
   const [from, setFrom] = useState('')
   const [to, setTo] = useState('')
   const filter = {
-    issuer: org,
+    issuer: dept,
     ...(type === '' ? {} : { type }),
     ...(status === '' ? {} : { status }),
     ...dayBoundsMs(from, to),
   }
   const page = (limit: number) => (after: string | undefined) =>
     licenseApi.list(client.url, { ...filter, limit, ...(after === undefined ? {} : { after }) })
-  const list = usePagedList(page(PAGE_SIZE), [client, org, type, status, from, to, tick])
+  const list = usePagedList(page(PAGE_SIZE), [client, dept, type, status, from, to, tick])
   const typeName = (code: string) => {
     const ty = types.get(code)
     return ty === undefined ? code : lang === 'zh' ? ty.name : ty.nameEn
   }
-  const mine = [...types.values()].filter((x) => x.issuers.includes(org))
+  const theirs = [...types.values()].filter((x) => x.issuers.includes(dept))
+  // The officer's own department first, then the others in the configuration's order.
+  const depts = [org, ...config.organisations.map((o) => o.id).filter((id) => id !== org)]
   return (
     <Card title={t('issuer.list')} testId="issued-list">
       <div className="filters" data-testid="issued-filters">
         <label>
+          {t('list.department')}
+          <select
+            value={dept}
+            onChange={(e) => {
+              setDept(e.target.value)
+              setType('')
+            }}
+            data-testid="issued-filter-department"
+          >
+            {depts.map((id) => (
+              <option key={id} value={id}>
+                {orgName(id)}
+              </option>
+            ))}
+          </select>
+        </label>
+        <label>
           {t('lic.type')}
           <select value={type} onChange={(e) => setType(e.target.value)} data-testid="issued-filter-type">
             <option value="">{t('issuer.allTypes')}</option>
-            {mine.map((x) => (
+            {theirs.map((x) => (
               <option key={x.code} value={x.code}>
                 {typeName(x.code)}
               </option>
@@ -96,7 +117,7 @@ export function IssuedList({
         list={list}
         testId="issued"
         exportPage={page(EXPORT_PAGE_SIZE)}
-        fileName={`licences-${org}.csv`}
+        fileName={`licences-${dept}.csv`}
         columns={[
           t('lic.id'),
           t('lic.type'),

@@ -86,7 +86,7 @@ export function IssuerPage() {
         <IssueForm org={org} types={types.data.items} onIssued={() => setTick((n) => n + 1)} />
       )}
       <IssuedList org={org} types={typeMap} tick={tick}>
-        {(items) => <IssuedTable items={items} types={typeMap} onChange={() => setTick((n) => n + 1)} />}
+        {(items) => <IssuedTable org={org} items={items} types={typeMap} onChange={() => setTick((n) => n + 1)} />}
       </IssuedList>
     </div>
   )
@@ -412,10 +412,13 @@ function IssueForm({ org, types, onIssued }: { org: string; types: LicenseType[]
 }
 
 function IssuedTable({
+  org,
   items,
   types,
   onChange,
 }: {
+  /** The officer's department: only its own licences offer actions; another's show their history. */
+  org: string
   items: License[]
   types: Map<string, LicenseType>
   onChange: () => void
@@ -461,7 +464,13 @@ function IssuedTable({
               {shown.map((l) => {
                 const ty = types.get(l.typeCode)
                 return (
-                  <tr key={l.id} data-testid="issued-row" data-id={l.id} data-status={l.effectiveStatus}>
+                  <tr
+                    key={l.id}
+                    data-testid="issued-row"
+                    data-id={l.id}
+                    data-issuer={l.issuerOrg}
+                    data-status={l.effectiveStatus}
+                  >
                     <td>
                       {ty === undefined ? l.typeCode : lang === 'zh' ? ty.name : ty.nameEn}
                       <div className="muted small wrap">
@@ -487,7 +496,7 @@ function IssuedTable({
                       >
                         {t('common.details')}
                       </button>
-                      {open === l.id && <Manage license={l} type={ty} onChange={onChange} />}
+                      {open === l.id && <Manage license={l} type={ty} own={l.issuerOrg === org} onChange={onChange} />}
                     </td>
                   </tr>
                 )
@@ -556,9 +565,12 @@ function IssuedPrint({ license: l, type }: { license: License; type: LicenseType
 function Manage({
   license: l,
   type,
+  own,
   onChange,
 }: {
   license: License
+  /** Issued by the officer's department: the chain refuses another department's actions, so none are offered. */
+  own: boolean
   type: LicenseType | undefined
   onChange: () => void
 }) {
@@ -572,7 +584,7 @@ function Manage({
   const [error, setError] = useState<unknown>()
   const [note, setNote] = useState<string>()
   const history = useLoad(() => licenseApi.history(client.url, l.id), [l.id, l.updatedHeight])
-  const active = l.status === 'active'
+  const active = own && l.status === 'active'
   const run = (f: () => Promise<void>) => async () => {
     setError(undefined)
     setNote(undefined)
@@ -624,18 +636,18 @@ function Manage({
   return (
     <div className="panel manage" data-testid="manage-panel">
       <div className="btn-row">
-        {l.effectiveStatus === 'active' && <IssuedPrint license={l} type={type} />}
+        {own && l.effectiveStatus === 'active' && <IssuedPrint license={l} type={type} />}
         {active && (
           <button type="button" className="btn" data-testid="suspend" onClick={() => setDialog('suspend')}>
             {t('issuer.suspend')}
           </button>
         )}
-        {l.status === 'suspended' && (
+        {own && l.status === 'suspended' && (
           <button type="button" className="btn" data-testid="reinstate" onClick={() => setDialog('reinstate')}>
             {t('issuer.reinstate')}
           </button>
         )}
-        {(active || l.status === 'suspended') && (
+        {(active || (own && l.status === 'suspended')) && (
           <>
             <button type="button" className="btn btn-danger" data-testid="revoke" onClick={() => setDialog('revoke')}>
               {t('issuer.revoke')}
