@@ -15,7 +15,7 @@ import {
   loadGatewayHome,
   startGatewayFromHome,
 } from '@govchain/gateway'
-import { seedSharingDemo } from '../../cli/src/demo/sharing.ts'
+import { recordDemoDataUse, requestHousingGrants, seedSharingDemo } from '../../cli/src/demo/sharing.ts'
 import { reserveGatewayPorts } from '../../cli/src/testnet.ts'
 import { type PortalFixture, type SeededHolder, seedHolders, startPortalFixture } from './helpers.ts'
 
@@ -23,6 +23,8 @@ let f: PortalFixture
 const gateways: Gateway[] = []
 let person: { idNumber: string; name: string }
 let citizen: SeededHolder
+/** Housing's gateway, local (officer) side: the test records more uses of the citizen's data through it. */
+let housingLocalUrl = ''
 
 before(async () => {
   f = await startPortalFixture({
@@ -40,6 +42,7 @@ before(async () => {
       })
       for (const n of net.net.nodes) gateways.push(await startGatewayFromHome(gatewayDir(n.home)))
       person = demo.people[0]!
+      housingLocalUrl = demo.gateways.housing!.localUrl
       const holders = await seedHolders(net)
       citizen = holders.find((h) => h.kind === 'citizen')!
       // The identity authority (police) binds the citizen's DID to their pseudonym, off chain.
@@ -180,6 +183,25 @@ function day(offsetDays: number): string {
 
 test('the citizen filters who used their data by department and date on the node, and exports it as CSV', async () => {
   const { page } = f
+  // Past one page (20 a page): 20 more uses of the citizen's record by housing, each a receipt on chain.
+  const grants = await requestHousingGrants({ net: f.net.net, clients: f.net.clients })
+  for (let i = 0; i < 20; i++) {
+    for (let attempt = 0; ; attempt++) {
+      try {
+        await recordDemoDataUse({
+          net: f.net.net,
+          housingLocalUrl,
+          grantId: grants.household,
+          idNumber: person.idNumber,
+        })
+        break
+      } catch (e) {
+        // The gateway limits a client's rate: wait and ask again, as its officer would.
+        if (attempt >= 10 || !/RATE_LIMITED/.test(String(e))) throw e
+        await new Promise((r) => setTimeout(r, 1_000))
+      }
+    }
+  }
   await login(citizen.id)
   await page.goto(`${f.portal.url}/sharing/my-data`)
   const rows = page.getByTestId('access-row')
@@ -229,7 +251,22 @@ test('the citizen filters who used their data by department and date on the node
   await page.getByTestId('access-filter-department').selectOption('')
   await page.getByTestId('access-filter-from').fill(day(0))
   await search()
+  // "更多" asks the node for the next page (a new signed challenge): nothing repeated, none lost.
+  await page.getByTestId('access-more').waitFor()
+  assert.equal(await rows.count(), 20, 'one page from the node')
+  const firstPage = await rows.evaluateAll((els) => els.map((e) => e.getAttribute('data-receipt')))
+  await page.getByTestId('access-more').click()
+  await page.waitForFunction(() => document.querySelectorAll('[data-testid="access-row"]').length > 20)
+  await page.getByTestId('access-more').waitFor({ state: 'detached' })
   const shown = await rows.count()
+  assert.ok(shown >= 21, `both pages: ${shown}`)
+  const receipts = await rows.evaluateAll((els) => els.map((e) => e.getAttribute('data-receipt')))
+  assert.ok(
+    receipts.every((r) => r !== null && r !== ''),
+    'every row names its receipt',
+  )
+  assert.equal(new Set(receipts).size, shown, 'nothing repeated across pages')
+  assert.deepEqual(receipts.slice(0, 20), firstPage, 'the next page is added below the first')
   const [download] = await Promise.all([page.waitForEvent('download'), page.getByTestId('access-export').click()])
   assert.equal(download.suggestedFilename(), 'my-data-uses.csv')
   const csv = readFileSync((await download.path())!, 'utf8')

@@ -739,7 +739,7 @@ function AccessList({
             </thead>
             <tbody>
               {accesses.map((a) => (
-                <tr key={a.receiptId} data-testid="access-row" data-org={a.consumerOrg}>
+                <tr key={a.receiptId} data-testid="access-row" data-org={a.consumerOrg} data-receipt={a.receiptId}>
                   <td className="nowrap">{formatTime(a.timeMs, lang)}</td>
                   <td>{department(a)}</td>
                   <td>
