@@ -12,6 +12,10 @@
  *   offline verify/s    verifyLicenseOffline in this process (one core) from QR payloads carrying
  *                       the proof: certificate + SMT proof + credential signature + verdict.
  *
+ * Each figure comes with the CPU time it cost (the validators' for issuance, the first node's for
+ * the API, this process's offline) and the rate that CPU time gives per core: on a machine other
+ * work shares, that per-core rate moves far less than the wall-clock one.
+ *
  * Bounded: every wait has a deadline; the network is stopped and removed on every exit path.
  */
 import { readFileSync } from 'node:fs'
@@ -31,6 +35,7 @@ import {
   verifyLicenseOffline,
 } from '@govchain/sdk'
 import { startNetwork, type TestNetwork, waitUntil } from '../src/testnet.ts'
+import { cpuSeconds } from './cpu.ts'
 
 const { values } = parseArgs({
   options: {
@@ -116,6 +121,8 @@ async function main(): Promise<void> {
       })
     })
     const clients = nodes.map((n) => net!.clients[n.name]!)
+    const validatorsCpu = () => nodes.reduce((a, n) => a + cpuSeconds(net!.procs.get(n.name)?.pid), 0)
+    const issueCpu0 = validatorsCpu()
     const t0 = performance.now()
     let k = 0
     await pool(built, 32, async (l) => {
@@ -127,15 +134,19 @@ async function main(): Promise<void> {
       if (r.status !== 'committed') throw new Error(`issue failed: ${r.code}`)
     })
     const issueS = (performance.now() - t0) / 1000
+    const issueCpuMs = ((validatorsCpu() - issueCpu0) * 1000) / N
     console.log(
-      `issuance: ${N} licences committed in ${issueS.toFixed(2)} s = ${(N / issueS).toFixed(0)} TPS (4 validators, ${suiteName})`,
+      `issuance: ${N} licences committed in ${issueS.toFixed(2)} s = ${(N / issueS).toFixed(0)} TPS (4 validators, ${suiteName}); ` +
+        `${issueCpuMs.toFixed(2)} validator CPU ms per licence (all 4) = ${(2000 / issueCpuMs).toFixed(0)}/s if the 4 had 2 cores to themselves`,
     )
 
     // API verification.
     const sample = built
       .slice(0, 50)
       .map((l) => presentCredential(suite, l.credential, ['enterpriseName', 'operatorName', 'creditCode']))
+    const node0 = net.procs.get(nodes[0]!.name)?.pid
     for (const prove of [true, false]) {
+      const cpu0 = cpuSeconds(node0)
       let count = 0
       let j = 0
       const deadline = performance.now() + SECONDS * 1000
@@ -148,8 +159,10 @@ async function main(): Promise<void> {
           }
         }),
       )
+      const cpuMs = ((cpuSeconds(node0) - cpu0) * 1000) / count
       console.log(
-        `API verify (${prove ? 'with proof material' : 'no proof'}): ${(count / SECONDS).toFixed(0)} verifications/s (16 clients, one node)`,
+        `API verify (${prove ? 'with proof material' : 'no proof'}): ${(count / SECONDS).toFixed(0)} verifications/s (16 clients, one node); ` +
+          `${cpuMs.toFixed(3)} node CPU ms each = ${(1000 / cpuMs).toFixed(0)}/s per core`,
       )
     }
 
@@ -159,14 +172,18 @@ async function main(): Promise<void> {
     for (let i = 0; i < 20; i++)
       qrs.push(licenseQr({ chainId, credential: sample[i]!, proof: await fetchLicenseProof(client, built[i]!.id) }))
     let count = 0
+    const self0 = process.cpuUsage()
     const deadline = performance.now() + SECONDS * 1000
     while (performance.now() < deadline) {
       const v = verifyLicenseOffline({ suite, chainId, qr: qrs[count % qrs.length]!, trustedValidatorSet: trusted })
       if (v.verdict !== 'valid') throw new Error(`unexpected offline verdict ${v.verdict}`)
       count++
     }
+    const self = process.cpuUsage(self0)
+    const offlineCpuMs = (self.user + self.system) / 1000 / count
     console.log(
-      `SDK offline verify (QR + cached validator set, one core): ${(count / SECONDS).toFixed(0)} verifications/s; QR ${qrs[0]!.length} chars`,
+      `SDK offline verify (QR + cached validator set, one core): ${(count / SECONDS).toFixed(0)} verifications/s; ` +
+        `${offlineCpuMs.toFixed(3)} CPU ms each = ${(1000 / offlineCpuMs).toFixed(0)}/s per core; QR ${qrs[0]!.length} chars`,
     )
   } finally {
     await stop()

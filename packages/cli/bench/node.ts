@@ -51,6 +51,7 @@ import { type ChainParams, DEFAULT_PARAMS } from '@govchain/node'
 import { anchorPut, type Client, identity } from '@govchain/sdk'
 import WebSocket from 'ws'
 import { sleep, startNetwork, type TestNetwork, waitUntil } from '../src/testnet.ts'
+import { processCpu } from './cpu.ts'
 
 const HELP = `Usage: npm run bench:node -- [options]
 
@@ -434,14 +435,9 @@ function cpuSeconds(net: TestNetwork): { nodes: number; nodesSystem: number; ben
   let nodes = 0
   let nodesSystem = 0
   for (const child of net.procs.values()) {
-    try {
-      const stat = readFileSync(`/proc/${child.pid}/stat`, 'utf8')
-      const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ')
-      nodes += (Number(fields[11]) + Number(fields[12])) / 100 // utime, stime in clock ticks (USER_HZ = 100)
-      nodesSystem += Number(fields[12]) / 100
-    } catch {
-      // not Linux, or the process is gone
-    }
+    const c = processCpu(child.pid)
+    nodes += c.user + c.system
+    nodesSystem += c.system
   }
   const u = process.cpuUsage()
   return { nodes, nodesSystem, bench: (u.user + u.system) / 1e6 }

@@ -27,7 +27,6 @@
  * removed on every exit path.
  */
 import { randomBytes } from 'node:crypto'
-import { readFileSync } from 'node:fs'
 import { loadavg } from 'node:os'
 import { parseArgs } from 'node:util'
 import { encode, getSuite, type SuiteName, toHex } from '@govchain/core'
@@ -43,6 +42,7 @@ import { type GatewayProcess, startGatewayProcess } from '../src/demo/gateway-pr
 import { GZF_ITEM, seedServiceDemo } from '../src/demo/service.ts'
 import { seedSharingDemo } from '../src/demo/sharing.ts'
 import { reserveGatewayPorts, startNetwork, type TestNetwork, waitUntil } from '../src/testnet.ts'
+import { cpuSeconds } from './cpu.ts'
 
 const { values } = parseArgs({
   options: {
@@ -84,18 +84,6 @@ function record(stage: string, startedMs: number): void {
   s.first = Math.min(s.first, startedMs)
   s.last = Math.max(s.last, end)
   stages.set(stage, s)
-}
-
-/** CPU seconds (user + system) a process has used so far, from /proc (Linux). */
-function cpuSeconds(pid: number | undefined): number {
-  if (pid === undefined) return 0
-  try {
-    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8')
-    const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ')
-    return (Number(f[11]) + Number(f[12])) / 100
-  } catch {
-    return 0
-  }
 }
 
 /** Transaction results as the nodes' event streams announce them (hash → code), and who waits for which. */
