@@ -45,10 +45,12 @@ import {
   hashValidatorSet,
   isGovchainError,
   SmtProofCodec,
+  toHex,
   ValidatorSet,
 } from '@govchain/core'
 import { createP2P, type P2P } from '@govchain/p2p'
 import { baseHeight, type ChainStore, LmdbChainStore } from '@govchain/store'
+import { LRUCache } from 'lru-cache'
 import type {
   BlockView,
   ChainEvent,
@@ -123,6 +125,23 @@ function clockOf(opts: NodeOptions): Clock {
   return now === undefined ? systemClock : { ...systemClock, nowMs: () => now() }
 }
 
+/** Tree halves of state answers kept (GovchainNode.state): a proof is about 1 KB. */
+const TREE_ANSWERS_CACHED = 4096
+/** Height halves kept: recent heights, each a header, a certificate and a validator set. */
+const PROVEN_HEIGHTS_CACHED = 64
+
+interface TreeAnswer {
+  value: Uint8Array | undefined
+  /** The encoded sparse-Merkle proof, when a proof was asked for. */
+  proof?: Uint8Array
+}
+
+interface ProvenHeight {
+  headerBytes: Uint8Array
+  certificate?: Uint8Array
+  validatorSet: Uint8Array
+}
+
 export class GovchainNode implements NodeApiBackend {
   readonly suite: CryptoSuite
   readonly chainId: string
@@ -156,6 +175,10 @@ export class GovchainNode implements NodeApiBackend {
   private readonly signingFence: SigningFence | undefined
   private fenceTimer: TimerHandle | undefined
   private explorerIndex: ExplorerIndex | undefined
+  /** The tree half of state answers, by state root, proof flag, module and key (see state()). */
+  private readonly treeAnswers = new LRUCache<string, TreeAnswer>({ max: TREE_ANSWERS_CACHED })
+  /** The height half of proven state answers, by height (see state()). */
+  private readonly provenHeights = new LRUCache<number, ProvenHeight>({ max: PROVEN_HEIGHTS_CACHED })
 
   constructor(private readonly opts: NodeOptions) {
     const { home } = opts
@@ -678,25 +701,61 @@ export class GovchainNode implements NodeApiBackend {
     return this.store.getHeightByHash(hash)
   }
 
+  /**
+   * A module's key at a committed height (the latest by default), with its proof on request.
+   * Both halves of an answer are immutable once committed and are cached (issue 19: proofs cached
+   * per height): the tree half (value and proof) depends only on the state root and the key, so
+   * it survives the empty blocks that keep the root; the height half (header, certificate,
+   * validator set) only on the height. A licence verified many times is proven once per change.
+   */
   state(module: string, key: Uint8Array, opts: { prove: boolean; height?: number }): StateView {
     if (opts.height !== undefined) this.checkNotPruned(opts.height)
-    const answer = queryState({
-      suite: this.suite,
-      store: this.store,
-      modules: this.modules,
-      module,
-      key,
-      prove: opts.prove,
-      ...(opts.height !== undefined ? { height: opts.height } : {}),
-    })
-    const view: StateView = { module, key, value: answer.value, height: answer.height }
+    const height = opts.height ?? this.store.latestHeight()
+    const root = this.store.getHeader(height)?.stateRoot
+    const treeKey = (r: Uint8Array) => `${toHex(r)}/${opts.prove ? 'p' : 'v'}/${module}/${toHex(key)}`
+    let part = root === undefined ? undefined : this.treeAnswers.get(treeKey(root))
+    if (part === undefined) {
+      // Checks the module, key and height (coded errors) and reads the tree.
+      const answer = queryState({
+        suite: this.suite,
+        store: this.store,
+        modules: this.modules,
+        module,
+        key,
+        prove: opts.prove,
+        height,
+      })
+      part =
+        answer.proof === undefined
+          ? { value: answer.value }
+          : { value: answer.value, proof: codec.encode(SmtProofCodec, answer.proof) }
+      this.treeAnswers.set(treeKey(answer.stateRoot), part)
+    }
+    const view: StateView = { module, key, value: part.value, height }
     if (opts.prove) {
-      if (answer.proof !== undefined) view.proof = codec.encode(SmtProofCodec, answer.proof)
-      view.headerBytes = codec.encode(BlockHeader, answer.header)
-      if (answer.certificate !== undefined) view.certificate = codec.encode(CommitCertificate, answer.certificate)
-      view.validatorSet = codec.encode(ValidatorSet, this.validatorSetAt(answer.height))
+      const at = this.provenHeight(height)
+      if (part.proof !== undefined) view.proof = part.proof
+      view.headerBytes = at.headerBytes
+      if (at.certificate !== undefined) view.certificate = at.certificate
+      view.validatorSet = at.validatorSet
     }
     return view
+  }
+
+  /** What a light client needs to trust a height's state root; kept once its certificate is stored. */
+  private provenHeight(height: number): ProvenHeight {
+    const cached = this.provenHeights.get(height)
+    if (cached !== undefined) return cached
+    const header = this.store.getHeader(height)
+    if (header === undefined) throw new GovchainError('QUERY_UNKNOWN_HEIGHT', `block ${height} is not stored`)
+    const certificate = this.store.getCertificate(height)
+    const at: ProvenHeight = {
+      headerBytes: codec.encode(BlockHeader, header),
+      validatorSet: codec.encode(ValidatorSet, this.validatorSetAt(height)),
+      ...(certificate === undefined ? {} : { certificate: codec.encode(CommitCertificate, certificate) }),
+    }
+    if (certificate !== undefined) this.provenHeights.set(height, at)
+    return at
   }
 
   validatorSet(): ValidatorSet {

@@ -5,6 +5,8 @@
  * the seed.
  */
 
+import type { Genesis } from '@govchain/app'
+import { type CryptoSuite, memorySigner } from '@govchain/core'
 import type {
   MessageHandler,
   P2P,
@@ -14,6 +16,36 @@ import type {
   PeerInfo,
 } from '@govchain/p2p'
 import type { ManualClock, RandomSource } from '../src/clock.ts'
+import type { NodeConfig, NodeHome } from '../src/home.ts'
+
+/** A validator's home for an in-process network: its key in memory, loopback ports, no files unless `dir` is given. */
+export function memoryHome(opts: {
+  suite: CryptoSuite
+  genesis: Genesis
+  nodeId: string
+  privateKey: Uint8Array
+  dir?: string
+  config?: Partial<NodeConfig>
+}): NodeHome {
+  const dir = opts.dir ?? '/nonexistent'
+  return {
+    home: dir,
+    dataDir: `${dir}/data`,
+    config: {
+      nodeId: opts.nodeId,
+      orgId: opts.nodeId,
+      api: { host: '127.0.0.1', port: 0 },
+      p2p: { host: '127.0.0.1', port: 0 },
+      peers: [],
+      logLevel: 'error',
+      ...opts.config,
+    },
+    genesis: opts.genesis,
+    validatorKey: memorySigner(opts.suite, opts.privateKey),
+    tls: { certPem: '', keyPem: '' },
+    trustedCaPems: [],
+  }
+}
 
 export interface SentMessage {
   atMs: number

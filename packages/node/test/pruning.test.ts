@@ -12,16 +12,15 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { after, describe, test } from 'node:test'
 import { blockHash } from '@govchain/app'
-import { getSuite, memorySigner, SparseMerkleTree, toHex } from '@govchain/core'
+import { getSuite, SparseMerkleTree, toHex } from '@govchain/core'
 import { defaultModules } from '@govchain/distribution'
 import { anchorArgs, docHash, GOV_CHAIN_ID, makeConsortium, makeTx, ORG_IDS } from '@govchain/distribution/testkit'
 import { baseHeight, type ChainStore, LmdbChainStore, MemoryChainStore } from '@govchain/store'
 import { ManualClock, SeededRandom } from '../src/clock.ts'
 import { type GovchainNode, startNode } from '../src/daemon.ts'
-import type { NodeHome } from '../src/home.ts'
 import { checkPruningConfig, prunePlan, readArchive } from '../src/pruning.ts'
 import { memoryLogger } from '../src/testing/fake-backend.ts'
-import { MemoryNetwork } from './memory-network.ts'
+import { MemoryNetwork, memoryHome } from './memory-network.ts'
 
 const suite = getSuite('intl')
 const { genesis, validators, operators } = makeConsortium(suite, 4, { timeoutProposeMs: 3000, maxTxValidityBlocks: 5 })
@@ -56,23 +55,14 @@ describe('a pruning validator among others', () => {
     const ids = ORG_IDS.slice(0, 4)
     const nodes: GovchainNode[] = []
     const start = (id: string, orgId: string, privateKey: Uint8Array, publicKey: Uint8Array, store: ChainStore) => {
-      const home: NodeHome = {
-        home: dir,
-        dataDir: join(dir, 'data'),
-        config: {
-          nodeId: id,
-          orgId,
-          api: { host: '127.0.0.1', port: 0 },
-          p2p: { host: '127.0.0.1', port: 0 },
-          peers: [],
-          logLevel: 'error',
-          ...(store instanceof LmdbChainStore ? { pruning: { keepHeights: 7 } } : {}),
-        },
+      const home = memoryHome({
+        suite,
         genesis,
-        validatorKey: memorySigner(suite, privateKey),
-        tls: { certPem: '', keyPem: '' },
-        trustedCaPems: [],
-      }
+        nodeId: id,
+        privateKey,
+        dir,
+        config: { orgId, ...(store instanceof LmdbChainStore ? { pruning: { keepHeights: 7 } } : {}) },
+      })
       return startNode({
         home,
         modules: defaultModules(),

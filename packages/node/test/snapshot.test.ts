@@ -12,7 +12,7 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { after, before, describe, test } from 'node:test'
 import { blockHash, genesisValidatorSet } from '@govchain/app'
-import { Block, BlockHeader, codec, getSuite, memorySigner, TxResults, toHex } from '@govchain/core'
+import { Block, BlockHeader, codec, getSuite, TxResults, toHex } from '@govchain/core'
 import { defaultModules } from '@govchain/distribution'
 import { anchorArgs, docHash, GOV_CHAIN_ID, makeConsortium, makeTx, ORG_IDS } from '@govchain/distribution/testkit'
 import { baseHeight, type ChainStore, LmdbChainStore, MemoryChainStore } from '@govchain/store'
@@ -29,7 +29,7 @@ import {
   verifySnapshot,
 } from '../src/snapshot.ts'
 import { memoryLogger } from '../src/testing/fake-backend.ts'
-import { MemoryNetwork } from './memory-network.ts'
+import { MemoryNetwork, memoryHome } from './memory-network.ts'
 
 const suite = getSuite('intl')
 const START_MS = 1_700_000_000_000 + 60_000
@@ -37,22 +37,7 @@ const { genesis, validators, operators } = makeConsortium(suite, 4, { timeoutPro
 const ids = ORG_IDS.slice(0, 4)
 
 function home(nodeId: string, key: Uint8Array): NodeHome {
-  return {
-    home: '/nonexistent',
-    dataDir: '/nonexistent',
-    config: {
-      nodeId,
-      orgId: nodeId,
-      api: { host: '127.0.0.1', port: 0 },
-      p2p: { host: '127.0.0.1', port: 0 },
-      peers: [],
-      logLevel: 'error',
-    },
-    genesis,
-    validatorKey: memorySigner(suite, key),
-    tls: { certPem: '', keyPem: '' },
-    trustedCaPems: [],
-  }
+  return memoryHome({ suite, genesis, nodeId, privateKey: key })
 }
 
 function concat(chunks: Uint8Array[]): Uint8Array {

@@ -36,9 +36,11 @@ import {
   type LicenseQr,
   type LicenseVerdict,
   licenseCredentialToSign,
+  licenseIdOf,
   parseSdJwt,
   presentSdJwt,
   type QrProof,
+  tryParseSdJwt,
   type VerdictName,
 } from './credential.ts'
 import {
@@ -560,7 +562,8 @@ export function verifyLicenseOffline(input: OfflineVerifyInput): OfflineVerdict 
     if (proof === undefined && qr.value.proof !== undefined) proof = { ...qr.value.proof }
   }
   const cred = credential as string
-  const id = credentialLicenseId(suite, cred)
+  const parsed = tryParseSdJwt(suite, cred)
+  const id = parsed === undefined ? undefined : licenseIdOf(parsed)
   if (id === undefined) {
     const v = evaluateLicense({
       suite,
@@ -630,6 +633,7 @@ export function verifyLicenseOffline(input: OfflineVerifyInput): OfflineVerdict 
     suite,
     chainId: input.chainId,
     credential: cred,
+    ...(parsed === undefined ? {} : { parsed }),
     record,
     atHeight: verified.height,
     atTimeMs,

@@ -61,7 +61,7 @@ export const CREDENTIAL_TYP = 'dc+sd-jwt'
 // ---------------------------------------------------------------- base64url
 
 const B64URL = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_'
-const B64URL_INDEX = new Map([...B64URL].map((c, i) => [c, i]))
+const B64URL_CHARS = /^[A-Za-z0-9_-]*$/
 
 export function base64urlEncode(b: Uint8Array): string {
   let out = ''
@@ -83,23 +83,16 @@ export function base64urlEncode(b: Uint8Array): string {
 
 /** Strict: unpadded base64url with zero pad bits (the one canonical form), else throws. */
 export function base64urlDecode(s: string): Uint8Array {
-  if (typeof s !== 'string' || s.length % 4 === 1) throw malformed('not base64url')
-  const out = new Uint8Array(Math.floor((s.length * 3) / 4))
-  let o = 0
-  let acc = 0
-  let bits = 0
-  for (const c of s) {
-    const v = B64URL_INDEX.get(c)
-    if (v === undefined) throw malformed('not base64url')
-    acc = (acc << 6) | v
-    bits += 6
-    if (bits >= 8) {
-      bits -= 8
-      out[o++] = (acc >> bits) & 0xff
-    }
-  }
-  if ((acc & ((1 << bits) - 1)) !== 0) throw malformed('base64url has non-zero pad bits')
-  return out.subarray(0, o)
+  if (typeof s !== 'string' || s.length % 4 === 1 || !B64URL_CHARS.test(s)) throw malformed('not base64url')
+  // The last character of a 2- or 3-character tail carries 4 or 2 unused bits, which must be zero.
+  const tail = s.length % 4
+  if (tail !== 0 && (B64URL.indexOf(s[s.length - 1]!) & (tail === 2 ? 0x0f : 0x03)) !== 0)
+    throw malformed('base64url has non-zero pad bits')
+  // Checked above to be canonical, so the platform's decoder (forgiving base64, no padding) reads it.
+  const bin = atob(s.replaceAll('-', '+').replaceAll('_', '/'))
+  const out = new Uint8Array(bin.length)
+  for (let i = 0; i < bin.length; i++) out[i] = bin.charCodeAt(i)
+  return out
 }
 
 function malformed(message: string, details?: Record<string, unknown>): GovchainError {
@@ -420,6 +413,8 @@ export interface EvaluateInput {
   /** The chain the verifier trusts; a credential of another chain is rejected. */
   chainId: string
   credential: string
+  /** `credential` already parsed (parseSdJwt), so a caller that read its licence id parses once. */
+  parsed?: ParsedSdJwt
   /** The on-chain record of the credential's licence id at `atHeight` (undefined: absent). */
   record: LicenseRecord | undefined
   /** The licence type (labels and field names), when known. */
@@ -448,12 +443,23 @@ const STATUS_ZH: Record<EffectiveStatus, string> = {
 
 /** Reads the licence id a credential names (jti), without verifying anything; undefined if it does not parse. */
 export function credentialLicenseId(suite: CryptoSuite, credential: string): string | undefined {
+  const parsed = tryParseSdJwt(suite, credential)
+  return parsed === undefined ? undefined : licenseIdOf(parsed)
+}
+
+/** parseSdJwt, or undefined when the credential does not parse (evaluateLicense reports why). */
+export function tryParseSdJwt(suite: CryptoSuite, credential: string): ParsedSdJwt | undefined {
   try {
-    const jti = parseSdJwt(suite, credential).payload.jti
-    return typeof jti === 'string' && parseLicenseId(jti) !== undefined ? jti : undefined
+    return parseSdJwt(suite, credential)
   } catch {
     return undefined
   }
+}
+
+/** The licence id (`jti`) a parsed credential names, when it is a well-formed one. */
+export function licenseIdOf(parsed: ParsedSdJwt): string | undefined {
+  const jti = parsed.payload.jti
+  return typeof jti === 'string' && parseLicenseId(jti) !== undefined ? jti : undefined
 }
 
 /** Hex characters of the seal fingerprint printed under the licence's seal. */
@@ -501,7 +507,7 @@ export function evaluateLicense(input: EvaluateInput): LicenseVerdict {
 
   let parsed: ParsedSdJwt
   try {
-    parsed = parseSdJwt(suite, input.credential)
+    parsed = input.parsed ?? parseSdJwt(suite, input.credential)
   } catch (e) {
     add(
       'format',

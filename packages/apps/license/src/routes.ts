@@ -21,10 +21,11 @@ import type { IdentityKeeper } from '@govchain/identity'
 import { DidRecord, IDENTITY_MODULE, identityKeys, identityRef } from '@govchain/identity/schema'
 import {
   credentialFromQr,
-  credentialLicenseId,
   decodeLicenseQr,
   evaluateLicense,
   type LicenseQr,
+  licenseIdOf,
+  tryParseSdJwt,
 } from './credential.ts'
 import {
   type LicenseKeeper,
@@ -345,8 +346,23 @@ export function licenseApi(ctx: ModuleApiContext, clock: () => number = Date.now
       throw new GovchainError('LICENSE_AUTH_INVALID', 'key is not a current key of the DID')
   }
 
+  /** Types and issuer views read at the latest height, kept until the next block (verify reads both each time). */
+  let readsHeight = -1
+  const typeReads = new Map<string, LicenseTypeRecord | undefined>()
+  const orgReads = new Map<string, LicenseVerdictView['issuer']>()
+  function latestReads(): void {
+    const h = ctx.latestHeight()
+    // Bounded: unknown codes asked for within one block cannot grow the maps without limit.
+    if (h === readsHeight && typeReads.size + orgReads.size < 512) return
+    readsHeight = h
+    typeReads.clear()
+    orgReads.clear()
+  }
+
   function typeOf(code: string): LicenseTypeRecord | undefined {
-    return keeper().type(code)
+    latestReads()
+    if (!typeReads.has(code)) typeReads.set(code, keeper().type(code))
+    return typeReads.get(code)
   }
 
   function at(): { height: number; timeMs: number } {
@@ -354,8 +370,12 @@ export function licenseApi(ctx: ModuleApiContext, clock: () => number = Date.now
   }
 
   function orgView(orgId: string): LicenseVerdictView['issuer'] {
-    const o = identity().organisation(orgId)
-    return o === undefined ? null : { orgId, name: o.name, nameEn: o.nameEn, code: o.code }
+    latestReads()
+    if (!orgReads.has(orgId)) {
+      const o = identity().organisation(orgId)
+      orgReads.set(orgId, o === undefined ? null : { orgId, name: o.name, nameEn: o.nameEn, code: o.code })
+    }
+    return orgReads.get(orgId)!
   }
 
   /** The index prefix of a licence listing, as the store keys it (`license/` + facet). */
@@ -378,12 +398,8 @@ export function licenseApi(ctx: ModuleApiContext, clock: () => number = Date.now
       }
       if (qr.type === 'full') credential = credentialFromQr(qr.value.credential)
     }
-    const licenseId =
-      credential !== undefined
-        ? credentialLicenseId(suite, credential)
-        : qr?.type === 'ref'
-          ? qr.value.licenseId
-          : undefined
+    const parsed = credential === undefined ? undefined : tryParseSdJwt(suite, credential)
+    const licenseId = parsed !== undefined ? licenseIdOf(parsed) : qr?.type === 'ref' ? qr.value.licenseId : undefined
     const prove = body.prove ?? true
     const key = licenseId === undefined ? undefined : LICENSE_KEYS.license(licenseId)
     const view = key === undefined ? undefined : ctx.state(LICENSE_MODULE, key, { prove })
@@ -446,6 +462,7 @@ export function licenseApi(ctx: ModuleApiContext, clock: () => number = Date.now
       suite,
       chainId: ctx.chainId,
       credential: credential ?? '',
+      ...(parsed === undefined ? {} : { parsed }),
       record,
       type,
       atHeight: height,

@@ -71,6 +71,19 @@ describe('base45 and base64url', () => {
     assert.throws(() => base64urlDecode('AB'), coded) // non-zero pad bits
     assert.throws(() => base64urlDecode('A=='), coded)
   })
+  test("base64url decoding agrees with Node's decoder on canonical text and refuses all else", () => {
+    // Node's Buffer (an independent decoder) is lenient; canonical = it re-encodes to the same text.
+    const alphabet = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_+/= .'
+    fc.assert(
+      fc.property(fc.string({ unit: fc.constantFrom(...alphabet), maxLength: 40 }), (text) => {
+        const theirs = Buffer.from(text, 'base64url')
+        const canonical = /^[A-Za-z0-9_-]*$/.test(text) && theirs.toString('base64url') === text
+        if (canonical) assert.deepEqual(base64urlDecode(text), new Uint8Array(theirs))
+        else assert.throws(() => base64urlDecode(text), coded)
+      }),
+      { numRuns: 5000 },
+    )
+  })
 })
 
 for (const suite of [suites.intl, suites.gm]) {
