@@ -117,27 +117,6 @@ export const mailboxPaths = {
   issued: (licenseId: string) => `/demo/credentials/issued/${encodeURIComponent(licenseId)}`,
 }
 
-/**
- * The wallet on this device: credentials the holder keeps (localStorage, by holder DID, then by
- * licence id). The wallet page lists them beside the mailbox's; the service hall's 我的办件 puts
- * a case's licence here.
- */
-export const deviceWallet = {
-  read(holder: string): Record<string, string> {
-    try {
-      return JSON.parse(localStorage.getItem(`govchain.wallet.${holder}`) ?? '{}') as Record<string, string>
-    } catch {
-      return {}
-    }
-  },
-  keep(holder: string, licenseId: string, credential: string): void {
-    localStorage.setItem(
-      `govchain.wallet.${holder}`,
-      JSON.stringify({ ...deviceWallet.read(holder), [licenseId]: credential }),
-    )
-  },
-}
-
 export const mailbox = {
   list: (auth: Record<string, string>) =>
     callJson<{ items: MailboxEntry[] }>('', 'GET', `${mailboxPaths.list}${qs(auth)}`),

@@ -21,6 +21,7 @@ import {
   type SuiteName,
   toHex,
 } from '@govchain/core'
+import { withIdbStore } from './idb.ts'
 
 export type StoredKey = {
   /** hex; the record's IndexedDB key. */
@@ -41,26 +42,8 @@ const STORE = 'keys'
 /** RFC 8410 §7: the PKCS#8 PrivateKeyInfo of an Ed25519 key is this prefix and the 32-byte seed. */
 const ED25519_PKCS8_PREFIX = fromHex('302e020100300506032b657004220420')
 
-function request<T>(r: IDBRequest<T>): Promise<T> {
-  return new Promise((ok, fail) => {
-    r.onsuccess = () => ok(r.result)
-    r.onerror = () => fail(r.error)
-  })
-}
-
-async function db(): Promise<IDBDatabase> {
-  const open = indexedDB.open(DB_NAME, 1)
-  open.onupgradeneeded = () => open.result.createObjectStore(STORE, { keyPath: 'publicKey' })
-  return request(open)
-}
-
-async function withStore<T>(mode: IDBTransactionMode, fn: (s: IDBObjectStore) => IDBRequest<T>): Promise<T> {
-  const d = await db()
-  try {
-    return await request(fn(d.transaction(STORE, mode).objectStore(STORE)))
-  } finally {
-    d.close()
-  }
+function withStore<T>(mode: IDBTransactionMode, fn: (s: IDBObjectStore) => IDBRequest<T>): Promise<T> {
+  return withIdbStore(DB_NAME, STORE, 'publicKey', mode, fn)
 }
 
 export function listKeys(): Promise<StoredKey[]> {

@@ -17,10 +17,10 @@ import { readFileSync } from 'node:fs'
 import { request } from 'node:http'
 import { join } from 'node:path'
 import { after, before, test } from 'node:test'
-import axe from 'axe-core'
 import type { Page } from 'playwright-core'
 import { PORTAL_DIST } from '../../cli/src/portal-server.ts'
 import {
+  axeViolations,
   issueHolderLicense,
   loginHolderWithCredential,
   type PortalFixture,
@@ -87,41 +87,6 @@ async function settle(page: Page): Promise<void> {
     .waitForFunction(() => document.querySelector('main [aria-busy="true"]') === null, undefined, { timeout: 5_000 })
     .catch(() => {})
   await page.waitForTimeout(300)
-}
-
-type Violation = { id: string; impact: string; help: string; nodes: string[] }
-
-async function axeViolations(page: Page): Promise<Violation[]> {
-  // Runtime evaluation is not subject to the page's CSP (script-src 'self'), unlike a script tag.
-  await page.evaluate(axe.source)
-  return page.evaluate(async () => {
-    const w = window as unknown as {
-      axe: {
-        run(
-          ctx: Document,
-          opts: object,
-        ): Promise<{
-          violations: {
-            id: string
-            impact: string | null
-            help: string
-            nodes: { target: string[]; failureSummary?: string }[]
-          }[]
-        }>
-      }
-    }
-    const r = await w.axe.run(document, { resultTypes: ['violations'] })
-    return r.violations
-      .filter((v) => v.impact === 'serious' || v.impact === 'critical')
-      .map((v) => ({
-        id: v.id,
-        impact: v.impact ?? '',
-        help: v.help,
-        nodes: v.nodes
-          .slice(0, 4)
-          .map((n) => `${n.target.join(' ')}: ${(n.failureSummary ?? '').split('\n')[1] ?? ''}`),
-      }))
-  })
 }
 
 /** At the current width: the page is no wider than the window; else the elements that stick out. */

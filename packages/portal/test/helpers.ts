@@ -10,6 +10,7 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import type { SuiteName } from '@govchain/core'
 import type { HolderRecord } from '@govchain/license/client'
+import axe from 'axe-core'
 import jsQRModule from 'jsqr'
 import { type BrowserContext, chromium, type Page } from 'playwright-core'
 import { buildPortal, PORTAL_DIST, type PortalServer, servePortal } from '../../cli/src/portal-server.ts'
@@ -294,7 +295,10 @@ export async function issueHolderLicense(
   return { licenseId: issued.id, credential: issued.credential }
 }
 
-/** Logs `page` in as `holder`, with the licence's credential on the device (the wallet's storage). */
+/**
+ * Logs `page` in as `holder`, with the licence's credential on the device: in the localStorage
+ * place of an earlier version, which the wallet moves into its IndexedDB store on first read.
+ */
 export async function loginHolderWithCredential(
   f: PortalFixture,
   page: Page,
@@ -327,3 +331,61 @@ export async function startEnterpriseHolderFixture(
 type JsQr = typeof import('jsqr').default
 /** jsqr is CommonJS: Node's ESM interop may hand over a namespace rather than the function. */
 export const jsQR: JsQr = ((jsQRModule as unknown as { default?: JsQr }).default ?? jsQRModule) as JsQr
+
+/** The licence ids the wallet keeps on this device for `did` (its IndexedDB store, ADR 0038). */
+export function keptLicenseIds(page: Page, did: string): Promise<string[]> {
+  return page.evaluate(async (holder) => {
+    const db = await new Promise<IDBDatabase>((ok, fail) => {
+      const r = indexedDB.open('govchain-wallet', 1)
+      r.onupgradeneeded = () => r.result.createObjectStore('credentials', { keyPath: ['holder', 'licenseId'] })
+      r.onsuccess = () => ok(r.result)
+      r.onerror = () => fail(r.error)
+    })
+    try {
+      const rows = await new Promise<Array<{ holder: string; licenseId: string }>>((ok, fail) => {
+        const r = db.transaction('credentials').objectStore('credentials').getAll()
+        r.onsuccess = () => ok(r.result as Array<{ holder: string; licenseId: string }>)
+        r.onerror = () => fail(r.error)
+      })
+      return rows.filter((x) => x.holder === holder).map((x) => x.licenseId)
+    } finally {
+      db.close()
+    }
+  }, did)
+}
+
+type Violation = { id: string; impact: string; help: string; nodes: string[] }
+
+/** axe-core's serious and critical violations on the page as it is now (injected by evaluation). */
+export async function axeViolations(page: Page): Promise<Violation[]> {
+  // Runtime evaluation is not subject to the page's CSP (script-src 'self'), unlike a script tag.
+  await page.evaluate(axe.source)
+  return page.evaluate(async () => {
+    const w = window as unknown as {
+      axe: {
+        run(
+          ctx: Document,
+          opts: object,
+        ): Promise<{
+          violations: {
+            id: string
+            impact: string | null
+            help: string
+            nodes: { target: string[]; failureSummary?: string }[]
+          }[]
+        }>
+      }
+    }
+    const r = await w.axe.run(document, { resultTypes: ['violations'] })
+    return r.violations
+      .filter((v) => v.impact === 'serious' || v.impact === 'critical')
+      .map((v) => ({
+        id: v.id,
+        impact: v.impact ?? '',
+        help: v.help,
+        nodes: v.nodes
+          .slice(0, 4)
+          .map((n) => `${n.target.join(' ')}: ${(n.failureSummary ?? '').split('\n')[1] ?? ''}`),
+      }))
+  })
+}

@@ -29,7 +29,7 @@ import { buildTx } from '@govchain/sdk'
 import { seedServiceDemo } from '../../cli/src/demo/service.ts'
 import { seedSharingDemo } from '../../cli/src/demo/sharing.ts'
 import { reserveGatewayPorts } from '../../cli/src/testnet.ts'
-import { type PortalFixture, type SeededHolder, seedHolders, startPortalFixture } from './helpers.ts'
+import { keptLicenseIds, type PortalFixture, type SeededHolder, seedHolders, startPortalFixture } from './helpers.ts'
 
 let f: PortalFixture
 const gateways: Gateway[] = []
@@ -167,11 +167,7 @@ test('apply → officer accepts, pulls and approves → the citizen sees complet
   await mine.getByTestId('case-to-wallet').click()
   await mine.getByTestId('case-in-wallet').waitFor({ timeout: 40_000 })
   await f.shot('service-mine')
-  const kept = await page.evaluate(
-    (did) => JSON.parse(localStorage.getItem(`govchain.wallet.${did}`) ?? '{}') as Record<string, string>,
-    citizen.did,
-  )
-  const ids = Object.keys(kept)
+  const ids = await keptLicenseIds(page, citizen.did)
   assert.equal(ids.length, 1)
   const licenseId = ids[0]!
   assert.match((await mine.textContent()) ?? '', new RegExp(`已签发电子证照 ${licenseId}`))

@@ -6,8 +6,10 @@
  *  - housing's administrator imports the operator keystore and signs in; the citizen and the
  *    enterprise import their keystore files and sign in (nothing handed out by a server);
  *  - the officer issues a licence in the issuer console (the holder register's signed lookup and
- *    check, then the credential and the `issue` transaction); the enterprise sees it in its wallet
- *    from the chain, presents it with the short code (a presentation signed in the page, valid at
+ *    check, then the credential and the `issue` transaction) and hands it over as a file and a
+ *    QR code (ADR 0038); another holder's import of it and a tampered copy are refused, the
+ *    enterprise imports the file into its wallet (kept across a reload), shows the long offline
+ *    QR (verified at /verify) and the PDF, presents it with the short code (a presentation signed in the page, valid at
  *    /verify), consents to a department's use (grantUse) and reads its grants (a signed query);
  *  - the citizen applies for a service item (consent signed in the page); the officer accepts,
  *    pulls the citizen's data through housing's gateway (a signed gateway request) and approves,
@@ -30,15 +32,20 @@ import {
   openConnector,
   startGatewayFromHome,
 } from '@govchain/gateway'
+import { readHandedOverCredential } from '@govchain/license/client'
 import { type Browser, type BrowserContext, chromium, type Page } from 'playwright-core'
+import { PNG } from 'pngjs'
 import { seedServiceDemo } from '../../cli/src/demo/service.ts'
 import { seedSharingDemo } from '../../cli/src/demo/sharing.ts'
 import { reserveGatewayPorts } from '../../cli/src/testnet.ts'
 import {
+  axeViolations,
   CHROMIUM,
   CHROMIUM_ARGS,
   fillIssueForm,
   holderRecordOf,
+  jsQR,
+  keptLicenseIds,
   type PortalFixture,
   type SeededHolder,
   seedHolders,
@@ -141,6 +148,14 @@ async function asHolder(h: SeededHolder): Promise<void> {
   await signInWithKeystore(f.page, `${h.id}.json`, holderKeystore(h), h.publicKey)
 }
 
+/** The text of the QR code in a PNG data URL (jsQR, as a phone's camera would read it). */
+function qrOfDataUrl(src: string): string {
+  const png = PNG.sync.read(Buffer.from(src.replace(/^data:image\/png;base64,/, ''), 'base64'))
+  const text = jsQR(new Uint8ClampedArray(png.data), png.width, png.height)?.data
+  assert.ok(text !== undefined, 'no QR code in the image')
+  return text
+}
+
 async function chainGet<T>(path: string): Promise<T> {
   const r = await fetch(`${f.net.net.nodes[0]!.apiUrl}${path}`)
   assert.equal(r.status, 200, path)
@@ -176,16 +191,88 @@ test('the officer issues a licence with the browser key; the holder sees it, pre
     [enterprise.did, 'active', 'housing'],
   )
 
-  // The enterprise signs in with its own key: its wallet lists the licence from the chain.
+  // Outside demo mode there is no mailbox: the console hands the credential over as a file and a QR.
+  const handover = officer.getByTestId('handover')
+  const [download] = await Promise.all([
+    officer.waitForEvent('download'),
+    handover.getByTestId('handover-download').click(),
+  ])
+  assert.equal(download.suggestedFilename(), `licence-${issuedId}.txt`)
+  const file = await download.path()
+  assert.equal(readFileSync(file, 'utf8'), credential)
+  // The QR the holder's phone scans: drawn in the page, it reads back as the same credential.
+  const qrText = qrOfDataUrl((await handover.getByTestId('handover-qr').getAttribute('src'))!)
+  assert.ok(qrText.startsWith('GCL1:'), qrText.slice(0, 20))
+  assert.equal(readHandedOverCredential(qrText), credential)
+  // The hand-over panel passes axe (no serious or critical violation).
+  assert.deepEqual(await axeViolations(officer), [])
+
+  // Another holder (the citizen) cannot take the enterprise's credential into their wallet.
+  await asHolder(citizen)
+  await f.page.goto(`${f.portal.url}/wallet`)
+  await f.page.getByTestId('import-file').setInputFiles(file)
+  const refusedOther = f.page.getByTestId('import-refused')
+  await refusedOther.waitFor()
+  assert.equal(await refusedOther.getAttribute('data-code'), 'LICENSE_NOT_HOLDER')
+  assert.match((await refusedOther.textContent()) ?? '', /另一持证主体/)
+  assert.deepEqual(await keptLicenseIds(f.page, citizen.did), [])
+
+  // The enterprise signs in with its own key: its wallet lists the licence from the chain, without the credential.
   await asHolder(enterprise)
-  // The department handed the credential over (outside demo mode there is no mailbox): on the device.
-  await f.page.evaluate(
-    ([did, id, cred]) => localStorage.setItem(`govchain.wallet.${did}`, JSON.stringify({ [id!]: cred })),
-    [enterprise.did, issuedId, credential],
-  )
   await f.page.goto(`${f.portal.url}/wallet`)
   const card = f.page.locator(`[data-testid="wallet-licence"][data-id="${issuedId}"]`)
-  await card.waitFor()
+  await card.getByTestId('not-on-device').waitFor()
+  assert.equal(await card.getByTestId('show-qr').isDisabled(), true)
+  // A tampered credential (a field's value changed) is refused with the reason; nothing is kept.
+  const parts = credential.split('~')
+  const d = JSON.parse(Buffer.from(parts[1]!, 'base64url').toString()) as [string, string, unknown]
+  d[2] = '伪造的值'
+  parts[1] = Buffer.from(JSON.stringify(d)).toString('base64url')
+  await f.page.getByTestId('import-text').fill(parts.join('~'))
+  await f.page.getByTestId('import-submit').click()
+  const refusedTampered = f.page.getByTestId('import-refused')
+  await refusedTampered.waitFor()
+  assert.equal(await refusedTampered.getAttribute('data-code'), 'LICENSE_DISCLOSURE_INVALID')
+  assert.match((await refusedTampered.textContent()) ?? '', /字段被改动过/)
+  // The import form, with a refusal shown, passes axe.
+  assert.deepEqual(await axeViolations(f.page), [])
+  assert.deepEqual(await keptLicenseIds(f.page, enterprise.did), [])
+  // The downloaded file: checked and kept on this device; the licence shows its fields.
+  await f.page.getByTestId('import-file').setInputFiles(file)
+  await f.page.getByTestId('import-done').waitFor()
+  assert.deepEqual(await keptLicenseIds(f.page, enterprise.did), [issuedId])
+  await card.locator('.licence-fields').waitFor()
+  assert.match((await card.locator('.licence-fields').textContent()) ?? '', /演示-/)
+  // A reload keeps it (IndexedDB).
+  await f.page.reload()
+  await card.locator('.licence-fields').waitFor()
+  assert.equal(await card.getByTestId('not-on-device').count(), 0)
+  // The long offline QR: the full credential with its record's proof; it verifies at /verify.
+  await card.getByTestId('show-qr').click()
+  await card.getByTestId('qr-mode-long').click()
+  await card.getByTestId('qr-image').waitFor()
+  const bare = (await card.getByTestId('qr-payload').inputValue()).length
+  await card.getByTestId('qr-with-proof').check()
+  // The proof is fetched, then drawn into the code: the payload grows.
+  await f.page.waitForFunction(
+    (n) =>
+      ((document.querySelector('[data-testid="qr-payload"]') as HTMLTextAreaElement | null)?.value.length ?? 0) > n,
+    bare,
+  )
+  const longQr = await card.getByTestId('qr-payload').inputValue()
+  const verifyPage = await f.page.context().newPage()
+  try {
+    await verifyPage.goto(`${f.portal.url}/verify?qr=${encodeURIComponent(longQr)}`)
+    const lv = verifyPage.getByTestId('verdict')
+    await lv.waitFor({ timeout: 40_000 })
+    assert.equal(await lv.getAttribute('data-verdict'), 'valid', (await lv.textContent()) ?? '')
+  } finally {
+    await verifyPage.close()
+  }
+  // 下载 PDF works with the credential on the device.
+  const [pdf] = await Promise.all([f.page.waitForEvent('download'), card.getByTestId('download-pdf').click()])
+  assert.equal(readFileSync(await pdf.path(), 'latin1').slice(0, 5), '%PDF-')
+  await card.getByTestId('show-qr').click()
   // The short 亮证 code: a presentation signed in the page by the holder's key; it verifies.
   await card.getByTestId('show-qr').click()
   const url = (await card.getByTestId('qr-short-url').textContent())!.trim()
@@ -203,6 +290,17 @@ test('the officer issues a licence with the browser key; the holder sees it, pre
   const v = f.page.locator('[data-testid="verdict"][data-kind="presentation"]')
   await v.waitFor()
   assert.equal(await v.getAttribute('data-verdict'), 'valid', (await v.textContent()) ?? '')
+
+  // Removed from this device, then imported again from the hand-over QR's text (what a scan reads).
+  await f.page.goto(`${f.portal.url}/wallet`)
+  await card.getByTestId('remove-credential').click()
+  await card.getByTestId('not-on-device').waitFor()
+  assert.deepEqual(await keptLicenseIds(f.page, enterprise.did), [])
+  await f.page.getByTestId('import-text').fill(qrText)
+  await f.page.getByTestId('import-submit').click()
+  await f.page.getByTestId('import-done').waitFor()
+  await card.locator('.licence-fields').waitFor()
+  assert.deepEqual(await keptLicenseIds(f.page, enterprise.did), [issuedId])
 })
 
 test('the citizen applies with the browser key; the officer pulls and approves; my cases, wallet, who used my data', async () => {

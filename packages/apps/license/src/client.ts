@@ -33,12 +33,14 @@ import {
   encodeLicenseQr,
   evaluateLicense,
   type IssuedSdJwt,
+  LICENSE_CLAIMS,
   type LicenseQr,
   type LicenseVerdict,
   licenseCredentialToSign,
   licenseIdOf,
   parseSdJwt,
   presentSdJwt,
+  QR_PREFIX,
   type QrProof,
   tryParseSdJwt,
   type VerdictName,
@@ -639,6 +641,97 @@ export function verifyLicenseOffline(input: OfflineVerifyInput): OfflineVerdict 
     atTimeMs,
   })
   return { ...v, provenHeight: verified.height, provenTimeMs: verified.timeMs, caveat: OFFLINE_CAVEAT }
+}
+
+// ---------------------------------------------------------------- hand-over to the holder (docs/adr/0038)
+
+/** The most text read as a handed-over credential (a file, pasted text or a scanned QR). */
+export const HANDOVER_CHARS_MAX = 64 * 1024
+
+/**
+ * The compact SD-JWT in what an issuer handed over: the credential text (the downloaded file),
+ * JSON with a `credential`, or the full-form licence QR (GCL1:, the hand-over QR). Checks
+ * nothing but the form; throws LICENSE_CREDENTIAL_MALFORMED.
+ */
+export function readHandedOverCredential(text: string): string {
+  const s = text.trim()
+  const malformed = (why: string) => new GovchainError('LICENSE_CREDENTIAL_MALFORMED', why)
+  if (s === '') throw malformed('nothing to import')
+  if (s.length > HANDOVER_CHARS_MAX) throw malformed(`more than ${HANDOVER_CHARS_MAX} characters`)
+  if (s.startsWith(QR_PREFIX)) {
+    const qr = decodeLicenseQr(s)
+    if (qr.type !== 'full') throw malformed('a reference QR carries no credential')
+    return credentialFromQr(qr.value.credential)
+  }
+  if (s.startsWith('{')) {
+    let o: unknown
+    try {
+      o = JSON.parse(s)
+    } catch {
+      throw malformed('not JSON')
+    }
+    const c = (o as { credential?: unknown } | null)?.credential
+    if (typeof c !== 'string') throw malformed('the JSON holds no credential')
+    return c.trim()
+  }
+  return s.replace(/\s+/g, '')
+}
+
+export interface HandoverCheckInput {
+  suite: CryptoSuite
+  chainId: string
+  /** The signed-in holder's DID: the credential must name it. */
+  holder: string
+  /** The compact SD-JWT (readHandedOverCredential). */
+  credential: string
+  /** Codes of the licence types the chain defines. */
+  typeCodes: ReadonlySet<string>
+  trustedValidatorSet: ValidatorSet | Uint8Array
+  /** The state proof of the licence record (fetchLicenseProof); called only after the offline checks pass. */
+  fetchProof: (licenseId: string) => Promise<ProofMaterial>
+}
+
+export interface CheckedHandover {
+  licenseId: string
+  typeCode: string
+  /** The verdict as of the proven height: valid, or a status (suspended, expired, …) of a genuine credential. */
+  verdict: OfflineVerdict
+}
+
+/**
+ * The holder's checks before a wallet keeps a handed-over credential (ADR 0038), in order:
+ * it parses as a licence credential (LICENSE_CREDENTIAL_MALFORMED) of a type the chain defines
+ * (LICENSE_TYPE_NOT_FOUND), it names this holder (LICENSE_NOT_HOLDER), then verifyLicenseOffline
+ * against the record's proof and the trusted validator set: the record exists, the hash, the
+ * issuer's signature, authorisation, claims and disclosures hold. A genuine credential of a
+ * suspended, expired or superseded licence is kept (the wallet shows the status); an `invalid`
+ * or `undecided` verdict throws its first reason, with the failing check's message.
+ */
+export async function checkHandedOverCredential(input: HandoverCheckInput): Promise<CheckedHandover> {
+  const { suite, credential } = input
+  const payload = parseSdJwt(suite, credential).payload
+  const licenseId = credentialLicenseId(suite, credential)
+  if (licenseId === undefined)
+    throw new GovchainError('LICENSE_CREDENTIAL_MALFORMED', 'the credential names no licence id')
+  const vct = typeof payload.vct === 'string' ? payload.vct : ''
+  const typeCode = vct.startsWith(LICENSE_CLAIMS.typePrefix) ? vct.slice(LICENSE_CLAIMS.typePrefix.length) : ''
+  if (!input.typeCodes.has(typeCode))
+    throw new GovchainError('LICENSE_TYPE_NOT_FOUND', `the chain defines no licence type ${typeCode || vct}`)
+  if (payload.sub !== input.holder)
+    throw new GovchainError('LICENSE_NOT_HOLDER', `the credential is for ${String(payload.sub)}, not ${input.holder}`)
+  const verdict = verifyLicenseOffline({
+    suite,
+    chainId: input.chainId,
+    credential,
+    proof: await input.fetchProof(licenseId),
+    trustedValidatorSet: input.trustedValidatorSet,
+  })
+  if (verdict.verdict === 'invalid' || verdict.verdict === 'undecided') {
+    const failed = verdict.checks.find((c) => !c.ok && c.code !== undefined)
+    const code = (verdict.reasons[0] ?? 'LICENSE_CREDENTIAL_MALFORMED') as ErrorCode
+    throw new GovchainError(code, failed?.message ?? verdict.verdict)
+  }
+  return { licenseId, typeCode, verdict }
 }
 
 // ---------------------------------------------------------------- short 亮证 QR (docs/adr/0025)

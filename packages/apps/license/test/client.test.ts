@@ -30,6 +30,7 @@ import {
 import { digest } from '@sd-jwt/crypto-nodejs'
 import { SDJwtVcInstance } from '@sd-jwt/sd-jwt-vc'
 import { importJWK, jwtVerify } from 'jose'
+import { checkHandedOverCredential, readHandedOverCredential } from '../src/client.ts'
 import { credentialFromQr, credentialHash, publicKeyJwk } from '../src/credential.ts'
 import { holderQueryMessage, LICENSE_KEYS, LicenseRecord, type LicenseTypeRecord } from '../src/schema.ts'
 
@@ -129,7 +130,13 @@ describe('licence credentials: interop (intl) with independent libraries', () =>
 })
 
 /** A chain's worth of proof material for one licence record, signed by 3 of 4 real validator keys. */
-function provenRecord(suite: CryptoSuite, record: LicenseRecord, height = 42, timeMs = NOW + 60_000) {
+function provenRecord(
+  suite: CryptoSuite,
+  record: LicenseRecord,
+  height = 42,
+  timeMs = NOW + 60_000,
+  provenId?: string,
+) {
   const { keys, set } = makeValidators(suite, 4)
   const store = new MemorySmtStore()
   const tree = new SparseMerkleTree({ hash: (d) => suite.hash(d), store })
@@ -140,10 +147,12 @@ function provenRecord(suite: CryptoSuite, record: LicenseRecord, height = 42, ti
   store.apply(nodes)
   const headerBytes = makeHeader(suite, { chainId: CHAIN, height, stateRoot: root, set, timeMs })
   const certificate = makeCertificate(suite, CHAIN, height, headerBytes, keys, [0, 1, 2])
+  // The proof of `provenId` instead, when given: an absent licence's proof of non-inclusion.
+  const asked = provenId === undefined ? full : stateKey('license', LICENSE_KEYS.license(provenId))
   const proof = {
     height,
-    value: tree.get(root, full),
-    proof: encode(SmtProofCodec, tree.prove(root, full)),
+    value: tree.get(root, asked),
+    proof: encode(SmtProofCodec, tree.prove(root, asked)),
     headerBytes,
     certificate,
   }
@@ -327,4 +336,75 @@ test('QR payloads round-trip; reference QRs are short; holder queries sign the d
   const msg = holderQueryMessage({ chainId: CHAIN, path: `/v1/licenses/${x.lic.id}/uses`, did: HOLDER, timeMs: NOW })
   assert.ok(suite.verify(fromHex(auth.key), msg, fromHex(auth.sig)))
   assert.equal(auth.ts, String(NOW))
+})
+
+describe('hand-over: the holder checks a credential before the wallet keeps it (ADR 0038)', () => {
+  const suite = suites.intl
+  const x = issued(suite)
+  const { set, proof } = provenRecord(suite, recordOf(suite, x))
+  const fetched: string[] = []
+  const check = (credential: string, over: Partial<Parameters<typeof checkHandedOverCredential>[0]> = {}) =>
+    checkHandedOverCredential({
+      suite,
+      chainId: CHAIN,
+      holder: HOLDER,
+      credential,
+      typeCodes: new Set([TYPE.code]),
+      trustedValidatorSet: set,
+      fetchProof: async (id) => {
+        fetched.push(id)
+        return proof
+      },
+      ...over,
+    })
+  const refused = async (p: Promise<unknown>, code: string) =>
+    assert.equal(
+      await p.then(
+        () => 'accepted',
+        (e: { code?: string }) => e.code,
+      ),
+      code,
+    )
+
+  test('reads the credential from the file text, JSON or the hand-over QR; anything else is malformed', () => {
+    const c = x.lic.credential
+    assert.equal(readHandedOverCredential(`\n${c.slice(0, 40)}\n${c.slice(40)}\n`), c)
+    assert.equal(readHandedOverCredential(JSON.stringify({ credential: c })), c)
+    assert.equal(readHandedOverCredential(licenseQr({ chainId: CHAIN, credential: c })), c)
+    for (const bad of ['', '{"qr":1}', '{no', licenseRefQr({ suite, chainId: CHAIN, credential: c })]) {
+      assert.throws(() => readHandedOverCredential(bad), { code: 'LICENSE_CREDENTIAL_MALFORMED' }, bad)
+    }
+  })
+
+  test("accepts the holder's genuine credential, checked against the record's proof", async () => {
+    const ok = await check(x.lic.credential)
+    assert.equal(ok.licenseId, x.lic.id)
+    assert.equal(ok.typeCode, TYPE.code)
+    assert.equal(ok.verdict.verdict, 'valid')
+    assert.deepEqual(fetched, [x.lic.id])
+  })
+
+  test("refuses another holder's, an unknown type's, a tampered and an unrecorded credential", async () => {
+    fetched.length = 0
+    await refused(check(x.lic.credential, { holder: 'did:govchain:someoneElse' }), 'LICENSE_NOT_HOLDER')
+    await refused(check(x.lic.credential, { typeCodes: new Set() }), 'LICENSE_TYPE_NOT_FOUND')
+    await refused(check('not a credential'), 'LICENSE_CREDENTIAL_MALFORMED')
+    // Refused before any network read.
+    assert.deepEqual(fetched, [])
+    // A disclosure's value changed: no longer covered by the signed digests.
+    const parts = x.lic.credential.split('~')
+    const d = JSON.parse(Buffer.from(parts[1]!, 'base64url').toString()) as [string, string, unknown]
+    d[2] = '伪造企业有限公司'
+    parts[1] = Buffer.from(JSON.stringify(d)).toString('base64url')
+    await refused(check(parts.join('~')), 'LICENSE_DISCLOSURE_INVALID')
+    // A credential of the same holder and type that the chain never recorded: the proof shows no record.
+    const unrecorded = issued(suite).lic
+    const absent = provenRecord(suite, recordOf(suite, x), 42, NOW + 60_000, unrecorded.id)
+    await refused(
+      check(unrecorded.credential, { trustedValidatorSet: absent.set, fetchProof: async () => absent.proof }),
+      'LICENSE_NOT_FOUND',
+    )
+    // A proof the trusted validators did not sign: undecided, so not kept.
+    await refused(check(x.lic.credential, { trustedValidatorSet: makeValidators(suite, 4).set }), 'CERTIFICATE_INVALID')
+  })
 })

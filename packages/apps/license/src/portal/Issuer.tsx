@@ -2,8 +2,8 @@
  * Issuer console (issue 6): issue a licence (the officer's key signs the credential and the
  * transaction in the browser; the chain checks the officer's role and the organisation's
  * authorisation for the type), list and search issued licences, suspend, reinstate, revoke,
- * renew and amend, and see each licence's history. The credential goes to the holder through
- * the demo mailbox (standing in for the one-network service app).
+ * renew and amend, and see each licence's history. The credential goes to the holder as a file
+ * or a QR code (the hand-over panel, ADR 0038) and, in demo mode, through the demo mailbox.
  */
 
 import { errorCode } from '@govchain/client'
@@ -37,6 +37,7 @@ import {
   prefillFields,
 } from '../holder-record.ts'
 import { holderRegisterApi, type License, type LicenseType, licenseApi } from './api.ts'
+import { HandoverPanel } from './Handover.tsx'
 import { holderAuth } from './holder.ts'
 import { IssuedList } from './IssuedList.tsx'
 import { tMaybe, useApp } from './messages.ts'
@@ -341,6 +342,7 @@ function IssueForm({ org, types, onIssued }: { org: string; types: LicenseType[]
           {!config.demo && <textarea readOnly hidden value={issued.credential} data-testid="issued-credential" />}
         </Notice>
       )}
+      {issued !== undefined && <HandoverPanel licenseId={issued.id} credential={issued.credential} />}
       <ActionButton
         kind="primary"
         testId="issue-submit"
@@ -582,7 +584,7 @@ function Manage({
   const [dialog, setDialog] = useState<'suspend' | 'reinstate' | 'revoke' | 'renew' | 'amend'>()
   const [until, setUntil] = useState(dateInput(Math.max(l.validUntilMs, Date.now()) + 365 * 5 * DAY_MS))
   const [error, setError] = useState<unknown>()
-  const [note, setNote] = useState<string>()
+  const [note, setNote] = useState<{ id: string; credential: string }>()
   const history = useLoad(() => licenseApi.history(client.url, l.id), [l.id, l.updatedHeight])
   const active = own && l.status === 'active'
   const run = (f: () => Promise<void>) => async () => {
@@ -625,7 +627,7 @@ function Manage({
         { holder: l.holder, licenseId: made.id, credential: made.credential },
         await officerAuth(mailboxPaths.put(l.holder, made.id), l.holder),
       )
-      setNote(made.id)
+      setNote({ id: made.id, credential: made.credential })
     })
   const typeName = type === undefined ? l.typeCode : lang === 'zh' ? type.name : type.nameEn
   const what = `${typeName} ${l.id}`
@@ -741,7 +743,12 @@ function Manage({
         </ConfirmDialog>
       )}
       <ErrorBox error={error} />
-      {note !== undefined && <Notice tone="ok">{t('issuer.issued', { id: note })}</Notice>}
+      {note !== undefined && (
+        <>
+          <Notice tone="ok">{t('issuer.issued', { id: note.id })}</Notice>
+          <HandoverPanel licenseId={note.id} credential={note.credential} />
+        </>
+      )}
       <h4>{t('issuer.history')}</h4>
       {history.data === undefined ? (
         <Loading />

@@ -9,40 +9,17 @@
  * that carries its proof is still verified (as of the proven height).
  */
 import { CommitCertificate, type CryptoSuite, decode, fromBase64, toHex } from '@govchain/core'
-import {
-  Badge,
-  Card,
-  decodeQrImage,
-  ErrorBox,
-  formatDate,
-  formatTime,
-  Hash,
-  KV,
-  Loading,
-  Notice,
-} from '@govchain/portal-kit'
-import {
-  type ChangeEvent,
-  type FormEvent,
-  lazy,
-  type ReactNode,
-  Suspense,
-  useCallback,
-  useEffect,
-  useState,
-} from 'react'
+import { Badge, Card, ErrorBox, formatDate, formatTime, Hash, KV, Notice } from '@govchain/portal-kit'
+import { type ReactNode, useEffect, useState } from 'react'
 import { type OfflineVerdict, verifyLicenseOffline, verifyPresentationOffline } from '../client.ts'
 import { credentialFromQr, decodeLicenseQr, sealFingerprint } from '../credential.ts'
 import type { PresentationVerdictView } from '../views.ts'
 import { licenseApi, type Verdict } from './api.ts'
 
-// The camera and jsQR load only when someone presses 扫码.
-const Scanner = lazy(() => import('./Scanner.tsx'))
-
 import { tMaybe, useApp } from './messages.ts'
+import { PasteFileScan } from './PasteFileScan.tsx'
 
 const INPUT_CHARS_MAX = 64 * 1024
-const FILE_BYTES_MAX = 8 * 1024 * 1024
 
 interface BrowserProofCheck {
   ok: boolean
@@ -112,8 +89,6 @@ export function VerifyPage() {
   const [error, setError] = useState<unknown>()
   const [outcome, setOutcome] = useState<VerifyOutcome>()
   const [shown, setShown] = useState<PresentationOutcome>()
-  const [fileNote, setFileNote] = useState<string>()
-  const [scanning, setScanning] = useState(false)
 
   const run = async (text: string) => {
     setBusy(true)
@@ -140,41 +115,6 @@ export function VerifyPage() {
     if (input !== '') void run(input)
   }, [])
 
-  // biome-ignore lint/correctness/useExhaustiveDependencies: run reads only state setters and app
-  const onScanned = useCallback((text: string) => {
-    setScanning(false)
-    setInput(text)
-    void run(text)
-  }, [])
-  const onScanClose = useCallback(() => setScanning(false), [])
-
-  const onSubmit = (e: FormEvent) => {
-    e.preventDefault()
-    void run(input)
-  }
-  const onFile = async (e: ChangeEvent<HTMLInputElement>) => {
-    const file = e.target.files?.[0]
-    e.target.value = ''
-    if (file === undefined) return
-    setFileNote(undefined)
-    if (file.size > FILE_BYTES_MAX) {
-      setError(new Error('file too large'))
-      return
-    }
-    let text: string | undefined
-    if (file.type.startsWith('image/')) {
-      text = await decodeQrImage(file).catch(() => undefined)
-      if (text === undefined) {
-        setFileNote(t('verify.qrNotFound'))
-        return
-      }
-    } else {
-      text = (await file.text()).trim()
-    }
-    setInput(text)
-    await run(text)
-  }
-
   return (
     <div className="page">
       <div className="page-head">
@@ -182,48 +122,19 @@ export function VerifyPage() {
       </div>
       <p className="lead">{t('verify.lead')}</p>
       <Card>
-        <form onSubmit={onSubmit}>
-          <div className="field">
-            <label htmlFor="verify-input">{t('verify.input')}</label>
-            <textarea
-              id="verify-input"
-              data-testid="verify-input"
-              placeholder={t('verify.placeholder')}
-              value={input}
-              onChange={(e) => setInput(e.target.value)}
-              spellCheck={false}
-            />
-          </div>
-          <div className="btn-row">
-            <button type="submit" className="btn btn-primary" disabled={busy} data-testid="verify-button">
-              {busy ? t('common.loading') : t('verify.button')}
-            </button>
-            <label className="btn btn-plain file-btn">
-              {t('verify.upload')}
-              <input
-                type="file"
-                accept="image/*,.txt,.json,.jwt"
-                onChange={onFile}
-                data-testid="verify-file"
-                className="visually-hidden"
-              />
-            </label>
-            <button
-              type="button"
-              className="btn btn-plain"
-              onClick={() => setScanning((s) => !s)}
-              data-testid="scan-button"
-            >
-              {t('verify.scan')}
-            </button>
-            {fileNote !== undefined && <span className="muted">{fileNote}</span>}
-          </div>
-        </form>
-        {scanning && (
-          <Suspense fallback={<Loading />}>
-            <Scanner onResult={onScanned} onClose={onScanClose} />
-          </Suspense>
-        )}
+        <PasteFileScan
+          inputId="verify-input"
+          label={t('verify.input')}
+          placeholder={t('verify.placeholder')}
+          value={input}
+          onChange={setInput}
+          onRun={(text) => void run(text)}
+          busy={busy}
+          submitLabel={t('verify.button')}
+          uploadLabel={t('verify.upload')}
+          scanLabel={t('verify.scan')}
+          testIds={{ input: 'verify-input', submit: 'verify-button', file: 'verify-file', scan: 'scan-button' }}
+        />
       </Card>
       <ErrorBox error={error} />
       {outcome !== undefined && <VerdictView outcome={outcome} />}

@@ -1,6 +1,7 @@
 /**
  * Holder wallet (issue 6): the holder's licences (on-chain records by holder DID, credentials
- * from the device and the demo mailbox), a QR code of a presentation with the fields the holder
+ * kept on the device — imported from the issuer's hand-over, ADR 0038 — and from the demo
+ * mailbox), a QR code of a presentation with the fields the holder
  * chooses, consent for a department to use a licence (grantUse, signed by the holder's DID key),
  * and every use recorded (holder-authenticated query).
  */
@@ -21,9 +22,10 @@ import {
   type Tone,
   useLoad,
 } from '@govchain/portal-kit'
-import { useCallback, useEffect, useRef, useState } from 'react'
+import { useCallback, useEffect, useMemo, useRef, useState } from 'react'
 import { fetchLicenseProof, licenseTx, type ProofMaterial, presentationUrl, signPresentationWith } from '../client.ts'
 import { type License, type LicenseGrant, type LicenseType, type LicenseUse, licenseApi } from './api.ts'
+import { ImportCredential } from './Handover.tsx'
 import { fieldsOf, holderAuth, present, qrPayload } from './holder.ts'
 import { tMaybe, useApp } from './messages.ts'
 import { PrintButtons } from './Print.tsx'
@@ -52,10 +54,18 @@ export function WalletPage() {
             mailbox.list(auth).catch(() => ({ items: [] })),
           ),
     ])
-    const creds: Record<string, string> = { ...deviceWallet.read(did) }
+    // Kept on this device (imported, or put here by the service hall) first, then the mailbox's.
+    const kept = await deviceWallet.read(did)
+    const creds: Record<string, string> = { ...kept }
     for (const m of mail.items) creds[m.licenseId] ??= m.credential
-    return { licenses: list.items, types: new Map(types.items.map((x) => [x.code, x])), creds }
+    return {
+      licenses: list.items,
+      types: new Map(types.items.map((x) => [x.code, x])),
+      creds,
+      kept: new Set(Object.keys(kept)),
+    }
   }, [did, client, signer, suite, config])
+  const typeCodes = useMemo(() => new Set(data?.types.keys() ?? []), [data])
   if (did === undefined) return <LoginFirst />
   return (
     <div className="page">
@@ -69,6 +79,7 @@ export function WalletPage() {
         {t('lic.holder')}: <code>{did}</code>
       </p>
       <ErrorBox error={error} />
+      {data !== undefined && <ImportCredential did={did} typeCodes={typeCodes} onImported={reload} />}
       {loading && data === undefined && <Loading />}
       {data !== undefined && data.licenses.length === 0 && <p className="muted">{t('wallet.empty')}</p>}
       <div data-testid="wallet-list">
@@ -78,6 +89,7 @@ export function WalletPage() {
             license={l}
             type={data.types.get(l.typeCode)}
             credential={data.creds[l.id]}
+            onDevice={data.kept.has(l.id)}
             onChange={reload}
           />
         ))}
@@ -101,14 +113,17 @@ function LicenseCard({
   license: l,
   type,
   credential,
+  onDevice,
   onChange,
 }: {
   license: License
   type: LicenseType | undefined
   credential: string | undefined
+  /** The credential is kept on this device (it can be removed from it). */
+  onDevice: boolean
   onChange: () => void
 }) {
-  const { t, lang, orgName, suite } = useApp()
+  const { t, lang, orgName, suite, identity } = useApp()
   const [panel, setPanel] = useState<'qr' | 'grant' | 'uses'>()
   const fields = credential === undefined ? {} : fieldsOf(suite, credential)
   const label = (name: string) => {
@@ -185,7 +200,21 @@ function LicenseCard({
           <PrintButtons licenseId={l.id} credential={credential} type={type} />
         )}
         {credential === undefined && (
-          <span className="muted small">{lang === 'zh' ? '凭证不在本设备上' : 'credential not on this device'}</span>
+          <span className="muted small" data-testid="not-on-device">
+            {t('wallet.notOnDevice')}
+          </span>
+        )}
+        {onDevice && identity?.did !== undefined && (
+          <ActionButton
+            kind="danger"
+            testId="remove-credential"
+            onRun={async () => {
+              await deviceWallet.remove(identity.did!, l.id)
+              onChange()
+            }}
+          >
+            {t('wallet.remove')}
+          </ActionButton>
         )}
       </div>
       {panel === 'qr' && credential !== undefined && l.effectiveStatus !== 'revoked' && (

@@ -16,6 +16,7 @@ export const LICENSE_MESSAGES = {
   'verify.upload': ['上传二维码图片或凭证文件', 'Upload a QR image or credential file'],
   'verify.button': ['核验', 'Verify'],
   'verify.qrNotFound': ['图片中未识别到二维码', 'No QR code found in the image'],
+  'verify.fileTooLarge': ['文件太大（上限 8 MB）', 'The file is too large (8 MB at most)'],
   'verify.verdict.valid': ['证照有效', 'Valid licence'],
   'verify.verdict.invalid': ['核验未通过', 'Not valid'],
   'verify.verdict.undecided': ['离线无法判定', 'Cannot decide offline'],
@@ -194,6 +195,69 @@ export const LICENSE_MESSAGES = {
   'wallet.qrRefresh': ['立即刷新', 'Refresh now'],
   'wallet.qrNoKey': ['本设备没有持证人密钥，无法生成亮证码', 'No holder key on this device: cannot make a short code'],
   'lic.purpose': ['用途', 'Purpose'],
+  // Hand-over of a credential to its holder outside demo mode (docs/adr/0038).
+  'handover.title': ['把凭证交给持证人', 'Hand the credential to the holder'],
+  'handover.lead': [
+    '电子证照凭证只保存在持证人自己的设备上。请把下面的凭证文件发给持证人，或请持证人用手机扫描二维码；持证人在“我的证照”中导入。',
+    "The licence credential lives only on the holder's own device. Send the holder the credential file below, or let the holder scan the QR code with a phone; the holder imports it under My licences.",
+  ],
+  'handover.download': ['下载凭证', 'Download credential'],
+  'handover.qrAlt': [
+    '凭证二维码：持证人用手机扫码导入本证照',
+    'Credential QR code: the holder scans it to import this licence',
+  ],
+  'handover.qrTooLong': [
+    '凭证太长，一个二维码放不下：请下载凭证文件交给持证人。',
+    'The credential is too long for one QR code: download the file and give it to the holder.',
+  ],
+  'wallet.import.title': ['导入凭证', 'Import credential'],
+  'wallet.import.lead': [
+    '发证部门交给您的凭证文件或二维码：选择文件、粘贴内容或用摄像头扫码。导入前会核对发证机构签名、链上记录，以及凭证是否属于您。',
+    "The credential file or QR code the issuing department gave you: choose the file, paste its text or scan the code. Before it is kept, the issuer's signature, the record on chain and that it is yours are checked.",
+  ],
+  'wallet.import.file': ['选择凭证文件或二维码图片', 'Choose a credential file or QR image'],
+  'wallet.import.text': ['凭证内容', 'Credential text'],
+  'wallet.import.placeholder': [
+    '粘贴凭证内容（以 eyJ 开头）或二维码内容（GCL1:）',
+    'Paste the credential (starts with eyJ) or QR text (GCL1:)',
+  ],
+  'wallet.import.submit': ['核对并导入', 'Check and import'],
+  'wallet.import.scan': ['扫码导入', 'Scan a QR code'],
+  'wallet.import.done': ['已导入证照 {id}，保存在本设备', 'Imported licence {id}, kept on this device'],
+  'wallet.import.noTrust': [
+    '门户缺少可信验证节点集合，无法核对凭证',
+    'The portal has no trusted validator set: cannot check the credential',
+  ],
+  'wallet.import.refused': ['未导入', 'Not imported'],
+  'wallet.import.err.LICENSE_NOT_HOLDER': [
+    '这是另一持证主体的凭证，不能导入您的钱包。',
+    'This credential belongs to another holder: it cannot go into your wallet.',
+  ],
+  'wallet.import.err.LICENSE_CREDENTIAL_MALFORMED': ['无法识别为电子证照凭证。', 'This is not a licence credential.'],
+  'wallet.import.err.LICENSE_TYPE_NOT_FOUND': ['本链没有这种证照类型。', 'This chain defines no such licence type.'],
+  'wallet.import.err.LICENSE_WRONG_CHAIN': ['凭证属于另一条链。', 'The credential belongs to another chain.'],
+  'wallet.import.err.LICENSE_NOT_FOUND': ['链上没有这张证照的记录。', 'This licence is not recorded on chain.'],
+  'wallet.import.err.LICENSE_CREDENTIAL_HASH_MISMATCH': [
+    '凭证与链上记录不一致，可能已被篡改。',
+    'The credential does not match the record on chain: it may have been altered.',
+  ],
+  'wallet.import.err.LICENSE_SIGNATURE_INVALID': [
+    '发证机构签名无效，凭证可能已被篡改。',
+    "The issuer's signature does not verify: the credential may have been altered.",
+  ],
+  'wallet.import.err.LICENSE_DISCLOSURE_INVALID': [
+    '凭证中的字段被改动过，与发证机构签名不符。',
+    "A field of the credential was changed: it no longer matches the issuer's signature.",
+  ],
+  'wallet.import.err.LICENSE_CLAIMS_MISMATCH': [
+    '凭证内容与链上记录不一致。',
+    'The credential disagrees with the record on chain.',
+  ],
+  'wallet.remove': ['从本设备移除凭证', 'Remove the credential from this device'],
+  'wallet.notOnDevice': [
+    '凭证不在本设备上：请向发证部门索取凭证文件或二维码，在上方导入。',
+    'Credential not on this device: ask the issuing department for the file or QR code and import it above.',
+  ],
 } as const satisfies Messages
 
 export const { useApp, tMaybe } = withMessages(LICENSE_MESSAGES)

@@ -35,7 +35,7 @@ import {
   withMessages,
 } from '@govchain/portal-kit'
 import { gatewayLocalMessage } from '@govchain/sharing/schema'
-import { useState } from 'react'
+import { useEffect, useState } from 'react'
 import { type CaseReason, serviceApply, serviceDecide, serviceStep, signMyCasesWith } from '../client.ts'
 import type { CASE_STATUSES } from '../schema.ts'
 import type { CaseAnswer, CasePage, CaseView, ItemAnswer, ItemPage, ItemView } from '../views.ts'
@@ -311,8 +311,19 @@ function CaseCard({ id, officer }: { id: string; officer: boolean }) {
 function ResultToWallet({ c }: { c: CaseView }) {
   const { t, identity, suite, config, signer } = useApp()
   const did = identity?.did
-  const [kept, setKept] = useState(() => did !== undefined && deviceWallet.read(did)[c.result!] !== undefined)
+  const [kept, setKept] = useState(false)
   const [error, setError] = useState<unknown>()
+  useEffect(() => {
+    if (did === undefined) return
+    let live = true
+    deviceWallet.read(did).then(
+      (kept) => live && setKept(kept[c.result!] !== undefined),
+      () => {},
+    )
+    return () => {
+      live = false
+    }
+  }, [did, c.result])
   // The credential comes through the demo mailbox; outside demo mode the department hands it over.
   if (did === undefined || did !== c.applicant || signer === undefined || !config.demo) return null
   const licenseId = c.result!
@@ -341,7 +352,7 @@ function ResultToWallet({ c }: { c: CaseView }) {
               (m) => m.licenseId === licenseId && credentialLicenseId(suite, m.credential) === licenseId,
             )
             if (entry === undefined) throw new Error(t('service.notHanded'))
-            deviceWallet.keep(did, licenseId, entry.credential)
+            await deviceWallet.keep(did, licenseId, entry.credential)
             setKept(true)
           }}
         >
