@@ -58,6 +58,7 @@ const files = {
         [
           ['.', 'index'],
           ['./schema', 'schema'],
+          ['./labels', 'labels'],
           ['./client', 'client'],
           ['./cli', 'cli'],
           ['./portal', 'portal', 'tsx'],
@@ -104,6 +105,7 @@ This package is one govchain application on the module contract (CONTRIBUTING.md
 | file | what it holds | runs in |
 | --- | --- | --- |
 | \`src/schema.ts\` | codecs, state keys, error codes, the typed reference \`${camel}Ref\` | node and browser |
+| \`src/labels.ts\` | zh/en names of its events and error codes (ADR 0042), \`@govchain/${name}/labels\` | browser (explorer, operations console) |
 | \`src/module.ts\` | handlers, queries, keeper: the deterministic state machine | node |
 | \`src/routes.ts\` | REST routes under \`/v1/${name}\`, with request and response schemas | node |
 | \`src/client.ts\` | one function per action, re-exported by the SDK | node and browser |
@@ -428,6 +430,28 @@ export function registerCommands(program: Command, ctx: CliContext): void {
     })
 }
 `,
+  'src/labels.ts': `/**
+ * What people read for the module's events and error codes, in Chinese and English (ADR 0042):
+ * the explorer and the operations console show these names, the raw code behind 详情. A code
+ * added to ${UPPER}_ERRORS without a label fails to type-check here; an emitted event without one
+ * fails the distribution's portal-contract test.
+ */
+import type { Label, ModuleLabels } from '@govchain/app/ref'
+import type { ${UPPER}_ERRORS } from './schema.ts'
+
+const events = {
+  put: ['登记条目', 'Entry recorded'],
+} as const satisfies Record<string, Label>
+
+const errors: Record<keyof typeof ${UPPER}_ERRORS, Label> = {
+  ${UPPER}_EXISTS: ['该条目已存在', 'An entry with this id exists already'],
+  ${UPPER}_NOT_FOUND: ['条目不存在', 'No entry with this id'],
+  ${UPPER}_BAD_ID: ['标识格式不正确', 'The id is not 1-64 characters of [a-z0-9._-]'],
+  ${UPPER}_BAD_NOTE: ['备注格式不正确', 'The note is too long or not printable text'],
+}
+
+export const ${UPPER}_LABELS: ModuleLabels = { events, errors }
+`,
   'src/portal.tsx': `/**
  * The module's portal pages (\`@govchain/${name}/portal\`, ADR 0020), listed by the distribution
  * (@govchain/distribution/portal): the portal routes \`/${name}\` here and lists it in its
@@ -586,8 +610,19 @@ if (!values['no-distribution']) {
     `$1  { name: '${name}', pages: ${camel}Pages },\n]`,
   )
   writeFileSync(portalPath, portal)
+  const labelsPath = join(root, 'packages/distribution/src/labels.ts')
+  let labels = readFileSync(labelsPath, 'utf8')
+  labels = labels.replace(
+    /(\nimport type \{ Label, ModuleLabels \})/,
+    `\nimport { ${UPPER}_LABELS } from '@govchain/${name}/labels'$1`,
+  )
+  labels = labels.replace(
+    /(export const BUILTIN_LABELS[^\n]*\n(?: {2}[^\n]*\n)*)\}/,
+    `$1  ${name}: ${UPPER}_LABELS,\n}`,
+  )
+  writeFileSync(labelsPath, labels)
   console.log(
-    'listed in packages/distribution (src/index.ts, src/cli.ts, src/portal.ts, package.json, tsconfig.build.json)',
+    'listed in packages/distribution (src/index.ts, src/cli.ts, src/portal.ts, src/labels.ts, package.json, tsconfig.build.json)',
   )
 }
 try {

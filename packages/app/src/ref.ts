@@ -19,3 +19,16 @@ export function moduleRef<K>(): <const N extends string>(name: N) => ModuleRef<N
 const refName = (m: ModuleRef | string): string => (typeof m === 'string' ? m : m.name)
 
 export { refName as moduleRefName }
+
+/** A name for people, in Chinese and English (ADR 0042). */
+export type Label = readonly [zh: string, en: string]
+
+/**
+ * What an application shows people for the codes it puts on chain (ADR 0042): a name for each
+ * event type its module emits and for each error code it declares, in both languages, exported
+ * from its own entry point `@govchain/<name>/labels` so that only the pages showing codes load it.
+ */
+export interface ModuleLabels {
+  readonly events: Readonly<Record<string, Label>>
+  readonly errors: Readonly<Record<string, Label>>
+}

@@ -38,6 +38,7 @@ describe('npm run new:module', () => {
       'package.json',
       'README.md',
       'src/schema.ts',
+      'src/labels.ts',
       'src/module.ts',
       'src/routes.ts',
       'src/client.ts',

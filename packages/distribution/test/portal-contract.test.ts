@@ -4,14 +4,20 @@
  * routing and navigation rules pick the page a path shows and the entries a visitor sees.
  */
 import assert from 'node:assert/strict'
+import { readdirSync, readFileSync } from 'node:fs'
+import { dirname, join } from 'node:path'
 import { describe, it } from 'node:test'
+import { fileURLToPath } from 'node:url'
 import { SENSITIVITIES, SHARE_TYPES } from '@govchain/catalog/schema'
+import { errorCodes, errorInfo } from '@govchain/core'
 import { EVIDENCE_KINDS } from '@govchain/evidence/schema'
 import { HISTORY_ACTIONS, REVOKE_REASONS } from '@govchain/license/schema'
 import { EFFECTIVE_STATUSES } from '@govchain/license/views'
 import { checkPages, type DemoIdentity, KIT_MESSAGES, matchPage, navPages, type PortalPage } from '@govchain/portal-kit'
 import { CASE_ACTIONS, CASE_STATUSES } from '@govchain/service/schema'
 import { REQUEST_STATUSES } from '@govchain/sharing/schema'
+import { BUILTIN_MODULES } from '../src/index.ts'
+import { BUILTIN_LABELS, errorLabel, eventLabel } from '../src/labels.ts'
 import { BUILTIN_PAGES } from '../src/portal.ts'
 
 const PORTAL_PATHS = ['/', '/login', '/explorer']
@@ -65,6 +71,63 @@ describe('portal contract: application pages', () => {
       }
     }
     assert.deepEqual(missing, [])
+  })
+
+  it('plain language: every event a module can emit and every catalogued error code has a zh and an en name', () => {
+    // The explorer names a transaction's events and result, and the operations console its
+    // refusals, by these labels (ADR 0042); the raw code sits behind 详情. A module that adds an
+    // event or an error code without a label fails here (and its error labels fail to type-check).
+    const apps = join(dirname(fileURLToPath(import.meta.url)), '../../apps')
+    const named = (text: string | undefined, code: string, zh: boolean): boolean =>
+      text !== undefined && text.trim() !== '' && text !== code && (!zh || /\p{Script=Han}/u.test(text))
+    const missing: string[] = []
+    for (const module of BUILTIN_MODULES) {
+      // What the module can emit: its declared events, and every name its sources pass to emit()
+      // (directly, or through the licence module's one helper that emits a named licence event).
+      const emitted = new Set(Object.keys(module.events ?? {}))
+      const src = join(apps, module.name, 'src')
+      for (const file of readdirSync(src).filter((f) => f.endsWith('.ts'))) {
+        const text = readFileSync(join(src, file), 'utf8')
+        for (const m of text.matchAll(/\b(?:emit|newLicenseEvent)\(\s*(?:ctx\s*,\s*)?'([A-Za-z_]+)'/g))
+          emitted.add(m[1]!)
+        // An emit() of a computed name would escape this list: only the helper above may do it.
+        for (const m of text.matchAll(/\bemit\(\s*([^'\s)][^,)]*)/g))
+          if (!(file === 'module.ts' && module.name === 'license' && m[1] === 'type'))
+            missing.push(`${module.name}/${file}: emit(${m[1]}) names its event at run time`)
+      }
+      assert.ok(emitted.size > 0, `${module.name} emits events`)
+      for (const type of emitted) {
+        if (
+          !named(eventLabel('zh', module.name, type), type, true) ||
+          !named(eventLabel('en', module.name, type), type, false)
+        )
+          missing.push(`event ${module.name}.${type}`)
+      }
+      // No label for an event the module never emits (a renamed event leaves none behind).
+      for (const type of Object.keys(BUILTIN_LABELS[module.name]?.events ?? {}))
+        if (!emitted.has(type)) missing.push(`label of ${module.name}.${type}, which is never emitted`)
+    }
+    assert.deepEqual(Object.keys(BUILTIN_LABELS).sort(), BUILTIN_MODULES.map((m) => m.name).sort())
+    // Every code of the catalogue: core's and each built-in application's (registered by importing
+    // them above; the sharing package registers the data gateways' as the area `gateway`). Codes a
+    // test module registered in the same process are not the distribution's.
+    const areas = new Set([...BUILTIN_MODULES.map((m) => m.name), 'gateway'])
+    const codes = errorCodes().filter((code) => {
+      const area = (errorInfo(code) as { area?: string } | undefined)?.area
+      return area === undefined || areas.has(area)
+    })
+    assert.ok(codes.length >= 300, `${codes.length} codes`)
+    for (const code of codes)
+      if (!named(errorLabel('zh', code), code, true) || !named(errorLabel('en', code), code, false))
+        missing.push(`error ${code}`)
+    assert.deepEqual(missing, [])
+    // The names people read, in both languages.
+    assert.equal(eventLabel('zh', 'license', 'issued'), '签发证照')
+    assert.equal(eventLabel('en', 'anchor', 'put'), 'Document hash anchored')
+    assert.equal(errorLabel('zh', 'LICENSE_HOLDER_MISMATCH'), '证照持证主体或字段与本部门登记信息不符')
+    assert.equal(errorLabel('zh', 'TX_WRONG_CHAIN'), '交易属于另一条链')
+    assert.equal(eventLabel('zh', 'license', 'toString'), undefined)
+    assert.equal(errorLabel('zh', 'NO_SUCH_CODE'), undefined)
   })
 
   it('refuses a second page on a path, a portal path and a text missing a language', () => {

@@ -160,7 +160,8 @@ const PORTAL_MESSAGES = {
   'tx.title': ['交易详情', 'Transaction'],
   'tx.hash': ['交易哈希', 'Hash'],
   'tx.index': ['序号', 'Index'],
-  'tx.code': ['结果码', 'Result code'],
+  'tx.code': ['结果', 'Result'],
+  'tx.result.ok': ['成功', 'Succeeded'],
   'tx.events': ['事件', 'Events'],
   'ops.title': ['运维监控', 'Operations'],
   'ops.adminOnly': [

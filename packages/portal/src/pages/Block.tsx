@@ -1,5 +1,6 @@
 /** Block detail (header, transactions, certificate signers) and transaction detail. */
 
+import { errorLabel, eventLabel } from '@govchain/distribution/labels'
 import { Badge, Card, ErrorBox, formatTime, Hash, KV, Link, Loading, Notice, useLoad } from '@govchain/portal-kit'
 import { CommitCertificate, decode, toHex } from '@govchain/sdk'
 import { TxListCard } from '../explorer/panels.tsx'
@@ -146,8 +147,24 @@ function TxStoryCard({ height, index }: { height: number; index: number }) {
   )
 }
 
+/** A transaction's result: 成功, or the refusal's name with its code behind 详情 (ADR 0042). */
+function ResultCode({ code }: { code: string | undefined }) {
+  const { t, lang } = useApp()
+  if (code === undefined) return <span data-testid="tx-result">—</span>
+  if (code === 'OK') return <span data-testid="tx-result">{t('tx.result.ok')}</span>
+  return (
+    <span data-testid="tx-result" data-code={code}>
+      {errorLabel(lang, code) ?? code}
+      <details className="muted small">
+        <summary>{t('common.details')}</summary>
+        <code>{code}</code>
+      </details>
+    </span>
+  )
+}
+
 export function TxPage({ hash }: { hash: string }) {
-  const { t, client } = useApp()
+  const { t, lang, client } = useApp()
   const { data, error, loading } = useLoad(() => client.tx(hash), [hash, client])
   if (loading && data === undefined) return <Loading />
   if (data === undefined) return <ErrorBox error={error} />
@@ -178,7 +195,7 @@ export function TxPage({ hash }: { hash: string }) {
               ),
             ],
             [t('tx.index'), data.index ?? '—'],
-            [t('tx.code'), <code key="c">{data.code ?? 'OK'}</code>],
+            [t('tx.code'), <ResultCode key="c" code={data.code} />],
           ]}
         />
       </Card>
@@ -193,10 +210,17 @@ export function TxPage({ hash }: { hash: string }) {
                 {data.events.map((ev, i) => (
                   // biome-ignore lint/suspicious/noArrayIndexKey: events are ordered and immutable
                   <tr key={i}>
-                    <td className="nowrap">
-                      <code>
-                        {ev.module}.{ev.type}
-                      </code>
+                    <td className="nowrap" data-testid="tx-event" data-event={`${ev.module}.${ev.type}`}>
+                      {/* Plain language (ADR 0042): the event's name; its code is technical detail, behind 详情. */}
+                      <strong data-testid="tx-event-name">
+                        {eventLabel(lang, ev.module, ev.type) ?? `${ev.module}.${ev.type}`}
+                      </strong>
+                      <details className="muted small">
+                        <summary>{t('common.details')}</summary>
+                        <code>
+                          {ev.module}.{ev.type}
+                        </code>
+                      </details>
                     </td>
                     <td>
                       {Object.entries(ev.attributes).map(([k, v]) => (

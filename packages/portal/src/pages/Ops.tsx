@@ -5,6 +5,7 @@
  * the departments' data gateways. Refreshed every few seconds;
  * a node or gateway that does not answer is shown as such, the others keep updating.
  */
+import { errorLabel } from '@govchain/distribution/labels'
 import { Badge, Card, Notice } from '@govchain/portal-kit'
 import type { Status } from '@govchain/sdk'
 import { useEffect, useState } from 'react'
@@ -297,10 +298,16 @@ export function OpsPage() {
               </thead>
               <tbody>
                 {rejected.map((r) => (
-                  <tr key={`${r.node}/${r.kind}/${r.reason}`}>
+                  <tr key={`${r.node}/${r.kind}/${r.reason}`} data-testid="ops-refusal" data-code={r.reason}>
                     <td>{r.node}</td>
                     <td>
-                      <code>{r.reason}</code> <span className="muted">{t(`ops.kind.${r.kind}`)}</span>
+                      {/* Plain language (ADR 0042): the refusal's name; its code is technical detail, behind 详情. */}
+                      <span data-testid="ops-refusal-name">{errorLabel(lang, r.reason) ?? r.reason}</span>{' '}
+                      <span className="muted">{t(`ops.kind.${r.kind}`)}</span>
+                      <details className="muted small">
+                        <summary>{t('common.details')}</summary>
+                        <code>{r.reason}</code>
+                      </details>
                     </td>
                     <td className="num">{r.count}</td>
                   </tr>
