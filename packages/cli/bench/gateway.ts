@@ -16,17 +16,28 @@
  *   fetches/s, all committed  --fetches ÷ the time until the last receipt was committed
  *   p50/p99 latency           per exchange (request sent → acknowledgement received)
  *   batches                   distinct batch transactions holding the run's receipts
+ *   CPU                       CPU seconds (user + system, /proc) of each process from the first
+ *                             fetch until every receipt is committed, and per fetch: the police
+ *                             gateway (provider), this process (housing's gateway, the consumer,
+ *                             plus the load loop), the 4 validators. On a shared machine these are
+ *                             the comparable figures; the rates depend on the neighbours' load.
+ *
+ * Profiling: GOVCHAIN_GATEWAY_NODE_ARGS="--cpu-prof --cpu-prof-dir=/tmp/prof" profiles the police
+ * gateway (its .cpuprofile is written when it stops), GOVCHAIN_NODE_ARGS the nodes; the consumer
+ * is this process (`node --cpu-prof -C development --import tsx packages/cli/bench/gateway.ts`).
  *
  * The police gateway's per-requester token bucket (default 50/s, an anti-abuse default for a
  * deployment) is raised for the run, so the figure is the gateway's, not the bucket's.
  * Benchmarks print figures; nothing here asserts a time.
  */
+import { loadavg } from 'node:os'
 import { parseArgs } from 'node:util'
 import { getSuite, type SuiteName } from '@govchain/core'
 import { Gateway, gatewayDir, loadGatewayHome, openConnector, saveGatewayConfig } from '@govchain/gateway'
 import { startGatewayProcess } from '../src/demo/gateway-procs.ts'
 import { requestHousingGrants, seedSharingDemo } from '../src/demo/sharing.ts'
 import { reserveGatewayPorts, startNetwork, waitUntil } from '../src/testnet.ts'
+import { cpuSeconds } from './cpu.ts'
 
 const { values } = parseArgs({
   options: {
@@ -35,8 +46,16 @@ const { values } = parseArgs({
     rate: { type: 'string' },
     suite: { type: 'string', default: 'gm' },
     'batch-interval-ms': { type: 'string' },
+    help: { type: 'boolean', short: 'h' },
   },
 })
+if (values.help) {
+  console.log(
+    'npm run bench:gateway -- [--suite gm|intl] [--fetches N] [--concurrency C | --rate R] [--batch-interval-ms MS]\n' +
+      'a short run: npm run bench:gateway -- --fetches 300 --concurrency 16',
+  )
+  process.exit(0)
+}
 const fetches = Number(values.fetches)
 const concurrency = Number(values.concurrency)
 const rate = values.rate === undefined ? undefined : Number(values.rate)
@@ -91,6 +110,13 @@ try {
       failures.set(code, (failures.get(code) ?? 0) + 1)
     }
   }
+  const procs = [
+    { name: 'police gateway (provider)', pid: p.child.pid },
+    ...net.net.nodes.map((x) => ({ name: `validator ${x.orgId}`, pid: net.procs.get(x.name)?.pid })),
+  ]
+  const cpuBefore = procs.map((x) => cpuSeconds(x.pid))
+  const selfBefore = process.cpuUsage()
+  const loadBefore = loadavg()[0]!
   const t0 = performance.now()
   if (rate === undefined) {
     let next = 0
@@ -119,6 +145,10 @@ try {
     ).grant.fetches
   await waitUntil('every receipt committed', async () => (await grantUse()) >= served, 300_000)
   const committedS = (performance.now() - t0) / 1000
+  const self = process.cpuUsage(selfBefore)
+  const cpu: [string, number][] = procs.map((x, i) => [x.name, cpuSeconds(x.pid) - cpuBefore[i]!])
+  cpu.splice(1, 0, ['this process (housing gateway)', (self.user + self.system) / 1e6])
+  const loadAfter = loadavg()[0]!
   const batches = new Set<string>()
   let after: string | null = null
   do {
@@ -142,6 +172,10 @@ try {
       `latency p50               ${pct(latencies, 50).toFixed(1)} ms`,
       `latency p99               ${pct(latencies, 99).toFixed(1)} ms`,
       `receipts on chain         ${await grantUse()} (grant counter) in ${batches.size} batch transactions`,
+      `CPU until all committed   s      ms/fetch (load average ${loadBefore.toFixed(1)} before, ${loadAfter.toFixed(1)} after)`,
+      ...cpu.map(
+        ([name, x]) => `  ${name.padEnd(30)}${x.toFixed(2).padStart(7)}${((1000 * x) / served).toFixed(2).padStart(9)}`,
+      ),
       '',
     ].join('\n'),
   )

@@ -148,6 +148,15 @@ const PROTECTED_SENSITIVITIES: ReadonlySet<string> = new Set(['personal', 'sensi
 /** Data subjects one fetch of personal fields may name. */
 export const SUBJECTS_PER_FETCH_MAX = 10
 
+/** What a connection's client certificate proves, verified against `trusted` (that very list). */
+interface ConnectionIdentity {
+  trusted: TrustedCA[]
+  orgId: string
+  fingerprint: Uint8Array
+  validFromMs: number
+  validToMs: number
+}
+
 class Refused extends Error {
   constructor(
     readonly code: ErrorCode,
@@ -276,6 +285,8 @@ export class Gateway {
     { args: { body: Uint8Array; providerSignature: Uint8Array }; timer: NodeJS.Timeout; consumerKey: Uint8Array }
   >()
   private readonly localNonces = new Map<string, number>()
+  /** Client identities of open TLS connections, verified once per connection (connectionIdentity). */
+  private readonly connections = new WeakMap<TLSSocket, ConnectionIdentity>()
   private officerCache: { at: number; keys: Map<string, { officerId: string; roles: string[] }> } | undefined
   private server: Server | undefined
   private localServer: Server | undefined
@@ -293,6 +304,8 @@ export class Gateway {
     timeout: 60_000,
     maxCachedSessions: 0,
   })
+  /** TLS connections the provider listener accepted (keep-alive: far fewer than requests). */
+  tlsConnections = 0
   url = ''
   localUrl = ''
   private localPort = 0
@@ -366,6 +379,9 @@ export class Gateway {
         this.handleProvider(req, res).catch((e) => send(res, 500, { code: 'INTERNAL', message: String(e) }))
       },
     )
+    this.server.on('secureConnection', () => {
+      this.tlsConnections++
+    })
     this.localServer = createHttpServer((req, res) => {
       this.handleLocal(req, res).catch((e) => send(res, 500, { code: 'INTERNAL', message: String(e) }))
     })
@@ -481,31 +497,59 @@ export class Gateway {
    */
   private async trustedCAs(): Promise<TrustedCA[]> {
     const pems = await this.node.trustedCaPems()
-    if (this.trusted?.pems !== pems) this.trusted = { pems, cas: loadTrustedCAs(pems) }
+    if (this.trusted?.pems === pems) return this.trusted.cas
+    // Re-read every TRUST_CACHE_MS; the same CAs keep their parsed list, and so the connections verified against it.
+    const same = this.trusted !== undefined && this.trusted.pems.join('\n') === pems.join('\n')
+    this.trusted = { pems, cas: same && this.trusted !== undefined ? this.trusted.cas : loadTrustedCAs(pems) }
     return this.trusted.cas
   }
 
   private async clientIdentity(req: IncomingMessage): Promise<{ orgId: string; fingerprint: Uint8Array }> {
     const socket = req.socket as TLSSocket
-    const cert = socket.getPeerCertificate?.()
-    if (cert === undefined || cert === null || cert.raw === undefined) {
-      throw new Refused('GATEWAY_CERT_NOT_CONSORTIUM', 'no client certificate')
-    }
     const trusted = await this.trustedCAs()
-    let orgId: string
-    try {
-      const id = verifyCertificateChain({ raw: cert.raw }, trusted)
-      if (id.role !== 'client' && id.role !== 'node') throw new Error('role')
-      orgId = id.orgId
-    } catch (e) {
-      throw new Refused('GATEWAY_CERT_NOT_CONSORTIUM', `client certificate: ${isGovchainError(e) ? e.code : String(e)}`)
-    }
-    const fingerprint = new Uint8Array(createHash('sha256').update(cert.raw).digest())
+    const { orgId, fingerprint } = this.connectionIdentity(socket, trusted)
     const registered = await this.node.gateway(orgId)
     if (registered === undefined || registered.certFingerprint !== toHex(fingerprint)) {
       throw new Refused('GATEWAY_CERT_NOT_REGISTERED', `${orgId}: not its registered gateway certificate`)
     }
     return { orgId, fingerprint }
+  }
+
+  /**
+   * The consortium identity a connection's client certificate proves. A TLS connection keeps its
+   * peer certificate for its whole life, so the chain is verified once per connection (and again
+   * when the consortium's CAs change) instead of once per request: parsing and verifying the
+   * certificate was about a quarter of a provider's time per fetch (docs/benchmarks.md). The
+   * certificate's validity period is still checked on every request.
+   */
+  private connectionIdentity(socket: TLSSocket, trusted: TrustedCA[]): ConnectionIdentity {
+    const now = Date.now()
+    const known = this.connections.get(socket)
+    if (known !== undefined && known.trusted === trusted) {
+      if (now < known.validFromMs || now > known.validToMs)
+        throw new Refused('GATEWAY_CERT_NOT_CONSORTIUM', 'client certificate: PKI_INVALID_CERTIFICATE')
+      return known
+    }
+    const cert = socket.getPeerCertificate?.()
+    if (cert === undefined || cert === null || cert.raw === undefined) {
+      throw new Refused('GATEWAY_CERT_NOT_CONSORTIUM', 'no client certificate')
+    }
+    let id: ReturnType<typeof verifyCertificateChain>
+    try {
+      id = verifyCertificateChain({ raw: cert.raw }, trusted)
+      if (id.role !== 'client' && id.role !== 'node') throw new Error('role')
+    } catch (e) {
+      throw new Refused('GATEWAY_CERT_NOT_CONSORTIUM', `client certificate: ${isGovchainError(e) ? e.code : String(e)}`)
+    }
+    const identity: ConnectionIdentity = {
+      trusted,
+      orgId: id.orgId,
+      fingerprint: new Uint8Array(createHash('sha256').update(cert.raw).digest()),
+      validFromMs: Date.parse(cert.valid_from),
+      validToMs: Date.parse(cert.valid_to),
+    }
+    this.connections.set(socket, identity)
+    return identity
   }
 
   private async serveQuery(req: IncomingMessage, res: ServerResponse): Promise<void> {
@@ -1179,6 +1223,9 @@ export class Gateway {
   }
 }
 
+/** The SHA-256 of each connection's server certificate, computed when it was first pinned. */
+const pinnedFingerprints = new WeakMap<TLSSocket, string>()
+
 /**
  * POSTs JSON to a gateway over mutual TLS with the given client certificate, after checking that
  * the server's certificate is the one its organisation registered on chain (pinning).
@@ -1213,8 +1260,14 @@ export function postToGateway(
     req.on('socket', (socket) => {
       const tlsSocket = socket as TLSSocket
       const pin = () => {
-        const cert = tlsSocket.getPeerCertificate()
-        const fp = cert?.raw === undefined ? '' : createHash('sha256').update(cert.raw).digest('hex')
+        // A connection's certificate never changes: its fingerprint is computed once (getPeerCertificate
+        // builds a new object from the DER on every call).
+        let fp = pinnedFingerprints.get(tlsSocket)
+        if (fp === undefined) {
+          const cert = tlsSocket.getPeerCertificate()
+          fp = cert?.raw === undefined ? '' : createHash('sha256').update(cert.raw).digest('hex')
+          if (fp !== '') pinnedFingerprints.set(tlsSocket, fp)
+        }
         if (fp !== provider.certFingerprint) {
           req.destroy(
             new GovchainError(
@@ -1227,7 +1280,11 @@ export function postToGateway(
         req.end(text)
       }
       // A reused keep-alive socket is already connected (and was pinned when it was opened).
-      if (tlsSocket.encrypted === true && !tlsSocket.connecting && tlsSocket.getPeerCertificate()?.raw !== undefined)
+      if (
+        tlsSocket.encrypted === true &&
+        !tlsSocket.connecting &&
+        (pinnedFingerprints.has(tlsSocket) || tlsSocket.getPeerCertificate()?.raw !== undefined)
+      )
         pin()
       else tlsSocket.once('secureConnect', pin)
     })

@@ -7,12 +7,14 @@
  */
 import assert from 'node:assert/strict'
 import { chmodSync, readFileSync, statSync, writeFileSync } from 'node:fs'
+import { Agent as HttpsAgent } from 'node:https'
 import { join } from 'node:path'
 import { after, before, describe, it } from 'node:test'
 import { connect as tlsConnect } from 'node:tls'
 import { codec, fromBase64, getSuite, toHex, utf8 } from '@govchain/core'
 import { ReceiptBody, SharingRefusalArgs } from '@govchain/sharing/schema'
 import { GATEWAY_DEFAULTS } from '../src/config.ts'
+import { postToGateway } from '../src/gateway.ts'
 import {
   addGrant,
   PEOPLE,
@@ -127,6 +129,61 @@ describe('grant volume: rows reserved per grant before answering (issue 13 item 
     const a = await query(fx, fx.housing, signedQuery(fx.housing, grant, ['name'], byId(ids(0, 1))).body)
     assert.deepEqual(codeOf(a), { status: 403, code: 'SHARING_VOLUME_EXCEEDED' })
     assert.equal(statSync(join(fx.home.dir, 'volume.sqlite')).mode & 0o777, 0o600)
+  })
+
+  it('gateways reuse connections: ten fetches over one keep-alive agent, one TLS handshake; each request checked in full (issue 19)', async () => {
+    const grant = addGrant(fx, { fields: ['id_number', 'name'], rowsMax: 100 })
+    const agent = new HttpsAgent({ keepAlive: true, maxSockets: 1, maxCachedSessions: 0 })
+    const provider = fx.node.gateways.get('police')!
+    const before = fx.gateway.tlsConnections
+    try {
+      for (let i = 0; i < 10; i++) {
+        const a = await postToGateway(
+          fx.housing.gatewayTls,
+          provider,
+          '/v1/gateway/query',
+          signedQuery(fx.housing, grant, ['name'], byId([PEOPLE[i % PEOPLE.length]!.idNumber])).body,
+          agent,
+        )
+        assert.equal(codec.decode(ReceiptBody, fromBase64(a.receipt!)).rows, 1)
+      }
+      assert.equal(fx.gateway.tlsConnections - before, 1, 'one TLS handshake for ten exchanges')
+      // The identity is the connection's; what the request says is still checked on each one.
+      await assert.rejects(
+        postToGateway(
+          fx.housing.gatewayTls,
+          provider,
+          '/v1/gateway/query',
+          signedQuery(fx.tax, grant, ['name']).body,
+          agent,
+        ),
+        (e: { code?: string }) => e.code === 'GATEWAY_CERT_MISMATCH',
+      )
+      await assert.rejects(
+        postToGateway(
+          fx.housing.gatewayTls,
+          provider,
+          '/v1/gateway/query',
+          signedQuery(fx.housing, grant, ['phone'], byId([PEOPLE[0].idNumber])).body,
+          agent,
+        ),
+        (e: { code?: string }) => e.code === 'SHARING_FIELD_NOT_GRANTED',
+      )
+      assert.equal(fx.gateway.tlsConnections - before, 1)
+      // A pinned connection whose provider now registers another certificate is refused before sending.
+      await assert.rejects(
+        postToGateway(
+          fx.housing.gatewayTls,
+          { ...provider, certFingerprint: '00'.repeat(32) },
+          '/v1/gateway/health',
+          {},
+          agent,
+        ),
+        (e: { code?: string }) => e.code === 'GATEWAY_CERT_MISMATCH',
+      )
+    } finally {
+      agent.destroy()
+    }
   })
 })
 

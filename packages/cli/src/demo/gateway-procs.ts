@@ -1,4 +1,11 @@
-/** Gateway child processes (`govchain gateway start --home …`) for tests, benchmarks and `govchain up`. */
+/**
+ * Gateway child processes (`govchain gateway start --home …`) for tests, benchmarks and `govchain up`.
+ *
+ * Node.js flags for the children (e.g. `--cpu-prof --cpu-prof-dir=/tmp/prof` to profile the
+ * gateways) come from the environment variable GOVCHAIN_GATEWAY_NODE_ARGS (split on spaces), as
+ * GOVCHAIN_NODE_ARGS does for the nodes (testnet.ts). A profile is written when a gateway exits
+ * cleanly (stop(): SIGTERM).
+ */
 import { type ChildProcess, spawn } from 'node:child_process'
 import { appendFileSync } from 'node:fs'
 import { join } from 'node:path'
@@ -20,7 +27,8 @@ export interface GatewayProcess {
 
 /** Starts `govchain gateway start --home nodeHome`; resolves when it prints "gateway ready". */
 export function startGatewayProcess(orgId: string, nodeHome: string, logDir?: string): Promise<GatewayProcess> {
-  const child = spawn(process.execPath, [BIN, 'gateway', 'start', '--home', nodeHome], {
+  const nodeArgs = (process.env.GOVCHAIN_GATEWAY_NODE_ARGS ?? '').split(' ').filter((a) => a.length > 0)
+  const child = spawn(process.execPath, [...nodeArgs, BIN, 'gateway', 'start', '--home', nodeHome], {
     stdio: ['ignore', 'pipe', 'pipe'],
   })
   const chunks: string[] = []
