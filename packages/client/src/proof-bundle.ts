@@ -49,8 +49,32 @@ export interface ProofBundle {
   /** What the list is (e.g. `sharing/lineage`), for the renderer to check it knows it. */
   kind: string
   columns: string[]
-  rows: { cells: string[]; proof: BundleProof }[]
+  /**
+   * `evidence`: what an application proves of the row beyond its state proof (a batched
+   * receipt's RFC 9162 inclusion proof and its batch's state proof, ADR 0036), checked by the
+   * verifier's `checkEvidence`.
+   */
+  rows: { cells: string[]; proof: BundleProof; evidence?: unknown }[]
 }
+
+/** A record a bundle's state proof proved, checked against a committed header. */
+export interface ProvenRecord {
+  module: string
+  key: Uint8Array
+  value: Uint8Array | undefined
+  height: number
+}
+
+/**
+ * An application's check of the evidence a row carries beyond its state proof. `verifyState`
+ * checks a further state proof offline exactly as the row's own is checked. Throws a
+ * GovchainError with a stable code when the evidence does not hold.
+ */
+export type EvidenceCheck = (
+  evidence: unknown,
+  record: ProvenRecord,
+  verifyState: (p: BundleProof) => ProvenRecord,
+) => void
 
 /** Turns a proven value back into its CSV row; throws when it does not know the record. */
 export type RowRenderer = (proof: { module: string; key: Uint8Array; value: Uint8Array | undefined }) => string[]
@@ -163,6 +187,8 @@ export interface BundleVerdict {
   failures: { row: number; code: string; reason: string }[]
   /** The heights the rows were proven at. */
   heights: number[]
+  /** Rows whose evidence `checkEvidence` checked (0 without it). */
+  evidenced: number
 }
 
 const FAILURES_MAX = 100
@@ -178,18 +204,22 @@ export function verifyProofBundle(input: {
   chainId: string
   trustedValidatorSet: ValidatorSet | Uint8Array
   render: RowRenderer
+  /** Checks a row's `evidence`, when it carries some (without it, evidence is not looked at). */
+  checkEvidence?: EvidenceCheck
 }): BundleVerdict {
   const failures: BundleVerdict['failures'] = []
   const fail = (row: number, code: string, reason: string) => {
     if (failures.length < FAILURES_MAX) failures.push({ row, code, reason })
   }
   const b = input.bundle as Partial<ProofBundle> | null
+  let evidenced = 0
   const verdict = (verified: number, rows: number, heights: number[]): BundleVerdict => ({
     ok: failures.length === 0 && verified === rows,
     verified,
     rows,
     failures,
     heights,
+    evidenced,
   })
   if (typeof b !== 'object' || b === null || b.format !== PROOF_BUNDLE_FORMAT || !Array.isArray(b.rows)) {
     fail(0, 'INVALID_ARGUMENT', `not a ${PROOF_BUNDLE_FORMAT} bundle`)
@@ -204,26 +234,35 @@ export function verifyProofBundle(input: {
   })
   let verified = 0
   const heights = new Set<number>()
+  const verifyState = (p: BundleProof): ProvenRecord => {
+    const key = fromHex(p.key)
+    const state: ProvenState = {
+      module: p.module,
+      key,
+      value: p.value === null ? undefined : fromBase64(p.value),
+      height: p.height,
+      proof: fromBase64(p.proof),
+      headerBytes: fromBase64(p.headerBytes),
+      certificate: fromBase64(p.certificate),
+    }
+    const v = light.verifyState(state)
+    return { module: p.module, key, value: v.value, height: v.height }
+  }
   b.rows.forEach((r, i) => {
     const row = i + 1
     try {
       const p = r.proof
-      const state: ProvenState = {
-        module: p.module,
-        key: fromHex(p.key),
-        value: p.value === null ? undefined : fromBase64(p.value),
-        height: p.height,
-        proof: fromBase64(p.proof),
-        headerBytes: fromBase64(p.headerBytes),
-        certificate: fromBase64(p.certificate),
-      }
-      const v = light.verifyState(state)
+      const v = verifyState(p)
       const expected = input.render({ module: p.module, key: fromHex(p.key), value: v.value })
       const cells = Array.isArray(r.cells) ? r.cells.map(String) : []
       if (expected.length !== cells.length || expected.some((x, k) => x !== cells[k])) {
         const k = expected.findIndex((x, j) => x !== cells[j])
         fail(row, 'ROW_MISMATCH', `column ${columns[k] ?? k + 1} is not what the proven record says`)
         return
+      }
+      if (r.evidence !== undefined && r.evidence !== null && input.checkEvidence !== undefined) {
+        input.checkEvidence(r.evidence, v, verifyState)
+        evidenced++
       }
       heights.add(v.height)
       verified++

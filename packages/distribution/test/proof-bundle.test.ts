@@ -11,6 +11,7 @@ import { stateKey } from '@govchain/app'
 import { CATALOG_MODULE, catalogVersionKey, ResourceVersion } from '@govchain/catalog/schema'
 import { parseCsv, toCsv, verifyProofBundle } from '@govchain/client'
 import {
+  decode,
   encode,
   getSuite,
   MemorySmtStore,
@@ -20,21 +21,37 @@ import {
   toBase64,
   toHex,
 } from '@govchain/core'
-import { LINEAGE_COLUMNS, lineageBundle, renderLineageRow } from '@govchain/sharing/client'
 import {
+  LINEAGE_COLUMNS,
+  type LineageInclusionEvidence,
+  lineageBundle,
+  lineageEvidenceCheck,
+  renderLineageRow,
+} from '@govchain/sharing/client'
+import {
+  BatchRecord,
   ReceiptBody,
   ReceiptRecord,
   RequestRecord,
+  receiptBatchLeaf,
+  receiptBatchProofs,
   SHARING_MODULE,
+  type SharingReceiptArgs,
+  sharingBatchKey,
   sharingReceiptKey,
   sharingRequestKey,
 } from '@govchain/sharing/schema'
+import type { InclusionView } from '@govchain/sharing/views'
 import { makeCertificate, makeHeader, makeValidators } from '../src/light-chain.ts'
 
 const RESOURCE = 'market.enterprises'
 
-/** A chain holding one lineage (version, request, receipt) at one committed height, and the node's proof answers for it. */
-function lineageChain(suiteName: SuiteName, chainId: string) {
+/**
+ * A chain holding one lineage (version, request, receipt) at one committed height, and the
+ * node's proof answers for it; `batched`: also a receipt recorded in a batch of three (ADR 0036),
+ * its batch record, and the inclusion proof the node serves with it.
+ */
+function lineageChain(suiteName: SuiteName, chainId: string, batched = false) {
   const suite = getSuite(suiteName)
   const { keys, set } = makeValidators(suite, 4)
   const requestId = new Uint8Array(32).fill(1)
@@ -107,6 +124,51 @@ function lineageChain(suiteName: SuiteName, chainId: string) {
     [SHARING_MODULE, sharingRequestKey(requestId), request],
     [SHARING_MODULE, sharingReceiptKey(receiptId), receipt],
   ]
+  // The batch: three receipts under one RFC 9162 root; the second is this lineage's.
+  const leaves: SharingReceiptArgs[] = [1, 2, 3].map((n) => ({
+    body: encode(ReceiptBody, { ...decode(ReceiptBody, body), rows: n, servedAtMs: 1_764_000_130_000 + n }),
+    providerSignature: new Uint8Array(64).fill(10 + n),
+    consumerSignature: new Uint8Array(64).fill(20 + n),
+  }))
+  const { root: batchRoot, proofs } = receiptBatchProofs(suite.hash, leaves)
+  const mine = leaves[1]!
+  const batchedId = suite.hash(mine.body)
+  const batchTx = new Uint8Array(32).fill(9)
+  const inclusion: InclusionView = {
+    root: toHex(batchRoot),
+    leafIndex: proofs[1]!.leafIndex,
+    treeSize: proofs[1]!.treeSize,
+    path: proofs[1]!.path.map(toHex),
+    leaf: toBase64(receiptBatchLeaf(mine)),
+  }
+  if (batched) {
+    entries.push(
+      [
+        SHARING_MODULE,
+        sharingReceiptKey(batchedId),
+        encode(ReceiptRecord, {
+          receiptId: batchedId,
+          ...mine,
+          height: 5,
+          timeMs: 1_764_000_131_000,
+          txHash: batchTx,
+        }),
+      ],
+      [
+        SHARING_MODULE,
+        sharingBatchKey(batchRoot),
+        encode(BatchRecord, {
+          root: batchRoot,
+          providerOrg: 'market',
+          treeSize: 3,
+          recordedBy: keys[0]!.publicKey,
+          height: 5,
+          timeMs: 1_764_000_131_000,
+          txHash: batchTx,
+        }),
+      ],
+    )
+  }
   const store = new MemorySmtStore()
   const t = new SparseMerkleTree({ hash: (d) => suite.hash(d), store })
   const { root, nodes } = t.update(
@@ -130,9 +192,13 @@ function lineageChain(suiteName: SuiteName, chainId: string) {
   const page = {
     versions: [{ proof: proof(...entries[0]!) }],
     grants: [{ proof: proof(...entries[1]!) }],
-    receipts: [{ proof: proof(...entries[2]!) }],
+    receipts: [
+      { proof: proof(...entries[2]!), receipt: { batch: null } },
+      ...(batched ? [{ proof: proof(...entries[3]!), receipt: { batch: inclusion } }] : []),
+    ],
   }
-  return { suite, set, page }
+  const batches = new Map<string, ReturnType<typeof proof>>(batched ? [[inclusion.root, proof(...entries[4]!)]] : [])
+  return { suite, set, page, batches, proof, entries }
 }
 
 for (const suiteName of ['gm', 'intl'] as const) {
@@ -236,6 +302,101 @@ for (const suiteName of ['gm', 'intl'] as const) {
       assert.equal(other.ok, false)
       assert.equal(other.failures[0]!.code, 'CERTIFICATE_INVALID')
       assert.equal(check({ format: 'something else' }, csv).ok, false)
+    })
+  })
+}
+
+for (const suiteName of ['gm', 'intl'] as const) {
+  describe(`a batched receipt's inclusion proof in the lineage bundle (${suiteName}, ADR 0036)`, () => {
+    const chainId = `govchain-audit-${suiteName}`
+    const chain = lineageChain(suiteName, chainId, true)
+    const bundle = lineageBundle(chainId, [chain.page], chain.batches)
+    const csv = toCsv(
+      bundle.columns,
+      bundle.rows.map((r) => r.cells),
+    )
+    const check = (b: unknown) =>
+      verifyProofBundle({
+        bundle: b,
+        csv,
+        suite: chain.suite,
+        chainId,
+        trustedValidatorSet: chain.set,
+        render: renderLineageRow,
+        checkEvidence: lineageEvidenceCheck(chain.suite),
+      })
+    /** A copy of the bundle with the batched receipt's evidence changed. */
+    const tamper = (edit: (e: LineageInclusionEvidence) => void) => {
+      const b = JSON.parse(JSON.stringify(bundle)) as typeof bundle
+      const row = b.rows.find((r) => r.evidence !== undefined)!
+      edit(row.evidence as LineageInclusionEvidence)
+      return check(b)
+    }
+    const refusal = (v: ReturnType<typeof check>) => v.failures.map((f) => [f.row, f.code])
+
+    it('carries the inclusion proof and the proof of its committed root; both verify offline', () => {
+      const withEvidence = bundle.rows.filter((r) => r.evidence !== undefined)
+      assert.equal(withEvidence.length, 1, 'the receipt recorded alone carries none')
+      const e = withEvidence[0]!.evidence as LineageInclusionEvidence
+      assert.equal(e.inclusion.treeSize, 3)
+      assert.equal(e.inclusion.leafIndex, 1)
+      assert.equal(e.batch.key, toHex(sharingBatchKey(Buffer.from(e.inclusion.root, 'hex'))))
+      const v = check(bundle)
+      assert.deepEqual(v.failures, [])
+      assert.equal(v.ok, true)
+      assert.equal(v.verified, 4)
+      assert.equal(v.evidenced, 1)
+      // The file as saved and read back.
+      assert.equal(check(JSON.parse(JSON.stringify(bundle))).evidenced, 1)
+    })
+
+    it('refuses a tampered path, leaf, index or root with SHARING_INCLUSION_INVALID', () => {
+      const row = bundle.rows.findIndex((r) => r.evidence !== undefined) + 1
+      const flip = (hex: string) => (hex[0] === '0' ? '1' : '0') + hex.slice(1)
+      const cases: [string, (e: LineageInclusionEvidence) => void][] = [
+        ['a path hash', (e) => (e.inclusion.path[0] = flip(e.inclusion.path[0]!))],
+        ['a path hash dropped', (e) => e.inclusion.path.pop()],
+        ['the leaf index', (e) => (e.inclusion.leafIndex = 0)],
+        ['the tree size', (e) => (e.inclusion.treeSize = 4)],
+        // Another receipt's leaf: not the receipt the row proves.
+        [
+          'the leaf',
+          (e) => {
+            const other = decode(ReceiptRecord, Buffer.from(chain.entries[2]![2]))
+            e.inclusion.leaf = toBase64(
+              receiptBatchLeaf({ body: other.body, providerSignature: other.providerSignature }),
+            )
+          },
+        ],
+        ['the root', (e) => (e.inclusion.root = flip(e.inclusion.root))],
+        ['no inclusion proof', (e) => (e.inclusion = null as unknown as InclusionView)],
+      ]
+      for (const [what, edit] of cases) {
+        const v = tamper(edit)
+        assert.equal(v.ok, false, what)
+        assert.deepEqual(refusal(v), [[row, 'SHARING_INCLUSION_INVALID']], what)
+      }
+    })
+
+    it("refuses a batch proof that is not the committed record of the receipt's batch", () => {
+      const row = bundle.rows.findIndex((r) => r.evidence !== undefined) + 1
+      // The batch record's value changed: its state proof no longer holds.
+      const forged = tamper((e) => {
+        e.batch.value = chain.page.versions[0]!.proof.value
+      })
+      assert.deepEqual(refusal(forged), [[row, 'PROOF_INVALID']])
+      // Another record's valid state proof in place of the batch's.
+      const swapped = tamper((e) => {
+        e.batch = { ...chain.page.grants[0]!.proof }
+      })
+      assert.deepEqual(refusal(swapped), [[row, 'SHARING_INCLUSION_INVALID']])
+    })
+
+    it('the bundle cannot be made without the proof of each batch root', () => {
+      assert.throws(
+        () => lineageBundle(chainId, [chain.page]),
+        (e: unknown) => (e as { code?: string }).code === 'PROOF_INVALID',
+      )
     })
   })
 }

@@ -148,10 +148,23 @@ export class ReceiptBatcher {
   }
 
   /**
+   * Journals a receipt just served, awaiting its countersignature (fsynced when this resolves: the
+   * answer may leave then). Not queued: `add` with the countersigned or provider-only receipt
+   * replaces it and queues it; if the process dies first, `resume` records it provider-only.
+   */
+  hold(entry: JournalEntry): Promise<void> {
+    return this.o.journal.append(entry, true)
+  }
+
+  /**
    * After a restart: what the journal holds and the chain does not is queued again; what the
    * chain recorded already (the batch committed, the journal was not cleared) is forgotten.
+   * Receipts served and awaiting a countersignature when the process died are recorded
+   * provider-only: the consumer's acknowledgement went to the process that died, and failed.
+   * Call before serving anything (it reads the journal synchronously first).
    */
   async resume(): Promise<number> {
+    this.o.journal.release(this.o.journal.awaiting())
     const held = this.o.journal.pending()
     const recorded: string[] = []
     for (let i = 0; i < held.length; i += 16) {

@@ -755,7 +755,8 @@ export class Gateway {
     const receiptBytes = encodeReceipt(receipt)
     const providerSignature = signReceipt(this.suite, this.home.key, receiptBytes)
     const receiptId = toHex(this.suite.hash(receiptBytes))
-    this.holdReceipt(receiptId, { body: receiptBytes, providerSignature }, r.consumerKey)
+    // Journaled before the answer leaves: a crash before the countersignature loses no access.
+    await this.holdReceipt(receiptId, { body: receiptBytes, providerSignature }, r.consumerKey)
     this.logger.info({ receiptId, consumerOrg: r.consumerOrg, resourceId: r.resourceId, rows: rows.length }, 'served')
     return {
       envelope: toBase64(envelope),
@@ -776,7 +777,17 @@ export class Gateway {
     this.seen.set(key, now)
   }
 
-  private holdReceipt(
+  /** Journals a receipt served (fsynced, awaiting its countersignature), then waits for the ack. */
+  private async holdReceipt(
+    receiptId: string,
+    args: { body: Uint8Array; providerSignature: Uint8Array },
+    consumerKey: Uint8Array,
+  ): Promise<void> {
+    await this.batcher.hold({ id: receiptId, args })
+    this.awaitAck(receiptId, args, consumerKey)
+  }
+
+  private awaitAck(
     receiptId: string,
     args: { body: Uint8Array; providerSignature: Uint8Array },
     consumerKey: Uint8Array,
@@ -828,7 +839,7 @@ export class Gateway {
         await this.batcher.add({ id: receiptId, args: { ...p.args, consumerSignature: sig } })
       } catch (e) {
         // Not journaled: kept as served, to be recorded provider-only, and the consumer told so.
-        this.holdReceipt(receiptId, p.args, p.consumerKey)
+        this.awaitAck(receiptId, p.args, p.consumerKey)
         throw e
       }
       send(res, 200, { receiptId, txHash: null, queued: true })

@@ -9,6 +9,12 @@
  * transaction and one fsync, and each caller's promise settles when that transaction is durable.
  * A receipt the chain refused on its own (a batch of one) is kept, marked with the code, for the
  * operator; it is never resubmitted.
+ *
+ * A receipt is also journaled, marked awaiting, when the provider serves it — before the answer
+ * leaves the process — and not only once the consumer countersigns it: the data is out from that
+ * instant, so a crash before the countersignature (or before `ackTimeoutMs`) must not lose the
+ * access. The countersigned (or, after the timeout, provider-only) receipt then replaces the
+ * awaiting row; a restart records the awaiting rows it finds provider-only (ADR 0036).
  */
 import { chmodSync, closeSync, openSync } from 'node:fs'
 import { codec, GovchainError } from '@govchain/core'
@@ -23,11 +29,13 @@ export interface JournalEntry {
 
 export class ReceiptJournal {
   private readonly db: Database.Database
-  private readonly insertMany: Database.Transaction<(rows: JournalEntry[]) => void>
+  private readonly insertMany: Database.Transaction<(rows: { entry: JournalEntry; awaiting: boolean }[]) => void>
   private readonly deleteMany: Database.Transaction<(ids: readonly string[]) => void>
   private readonly reject: Database.Statement<[string, string]>
   private readonly selectPending: Database.Statement<[], { id: string; args: Buffer }>
-  private waiting: { entry: JournalEntry; done: (e?: unknown) => void }[] = []
+  private readonly selectAwaiting: Database.Statement<[], { id: string }>
+  private readonly releaseMany: Database.Transaction<(ids: readonly string[]) => void>
+  private waiting: { entry: JournalEntry; awaiting: boolean; done: (e?: unknown) => void }[] = []
   private scheduled = false
 
   /** Opens (creating, 0600) the journal at `path`. */
@@ -41,28 +49,54 @@ export class ReceiptJournal {
       this.db.pragma('synchronous = FULL')
       this.db.exec(
         'CREATE TABLE IF NOT EXISTS receipts (seq INTEGER PRIMARY KEY AUTOINCREMENT, id TEXT UNIQUE NOT NULL, ' +
-          'args BLOB NOT NULL, rejected TEXT)',
+          'args BLOB NOT NULL, rejected TEXT, awaiting INTEGER NOT NULL DEFAULT 0)',
       )
+      // A journal from before awaiting rows existed gains the column (all its rows are complete).
+      const columns = this.db.prepare('PRAGMA table_info(receipts)').all() as { name: string }[]
+      if (!columns.some((c) => c.name === 'awaiting'))
+        this.db.exec('ALTER TABLE receipts ADD COLUMN awaiting INTEGER NOT NULL DEFAULT 0')
     } catch (e) {
       // Refusing to start beats acknowledging receipts that could be lost.
       throw new GovchainError('GATEWAY_CONFIG_INVALID', `cannot open the receipt journal ${path}: ${String(e)}`)
     }
-    const insert = this.db.prepare('INSERT OR IGNORE INTO receipts (id, args) VALUES (?, ?)')
-    this.insertMany = this.db.transaction((rows: JournalEntry[]) => {
-      for (const r of rows) insert.run(r.id, Buffer.from(codec.encode(SharingReceiptArgs, r.args)))
+    // Awaiting: a new row, never over one that exists. Complete: a new row, or the complete
+    // receipt replacing its awaiting row; a complete row is never replaced.
+    const insertAwaiting = this.db.prepare('INSERT OR IGNORE INTO receipts (id, args, awaiting) VALUES (?, ?, 1)')
+    const insertComplete = this.db.prepare(
+      'INSERT INTO receipts (id, args, awaiting) VALUES (?, ?, 0) ' +
+        'ON CONFLICT(id) DO UPDATE SET args = excluded.args, awaiting = 0 WHERE receipts.awaiting = 1',
+    )
+    this.insertMany = this.db.transaction((rows: { entry: JournalEntry; awaiting: boolean }[]) => {
+      for (const r of rows)
+        (r.awaiting ? insertAwaiting : insertComplete).run(
+          r.entry.id,
+          Buffer.from(codec.encode(SharingReceiptArgs, r.entry.args)),
+        )
+    })
+    const release = this.db.prepare('UPDATE receipts SET awaiting = 0 WHERE id = ?')
+    this.releaseMany = this.db.transaction((ids: readonly string[]) => {
+      for (const id of ids) release.run(id)
     })
     const del = this.db.prepare('DELETE FROM receipts WHERE id = ?')
     this.deleteMany = this.db.transaction((ids: readonly string[]) => {
       for (const id of ids) del.run(id)
     })
     this.reject = this.db.prepare('UPDATE receipts SET rejected = ? WHERE id = ?')
-    this.selectPending = this.db.prepare('SELECT id, args FROM receipts WHERE rejected IS NULL ORDER BY seq')
+    this.selectPending = this.db.prepare(
+      'SELECT id, args FROM receipts WHERE rejected IS NULL AND awaiting = 0 ORDER BY seq',
+    )
+    this.selectAwaiting = this.db.prepare(
+      'SELECT id FROM receipts WHERE rejected IS NULL AND awaiting = 1 ORDER BY seq',
+    )
   }
 
-  /** Durably records a receipt; resolves once it is fsynced (with others written in the same turn). */
-  append(entry: JournalEntry): Promise<void> {
+  /**
+   * Durably records a receipt; resolves once it is fsynced (with others written in the same turn).
+   * `awaiting`: served, not yet countersigned (kept out of `pending()` until completed or released).
+   */
+  append(entry: JournalEntry, awaiting = false): Promise<void> {
     return new Promise((ok, fail) => {
-      this.waiting.push({ entry, done: (e) => (e === undefined ? ok() : fail(e)) })
+      this.waiting.push({ entry, awaiting, done: (e) => (e === undefined ? ok() : fail(e)) })
       if (!this.scheduled) {
         this.scheduled = true
         setImmediate(() => this.commit())
@@ -75,7 +109,7 @@ export class ReceiptJournal {
     const group = this.waiting
     this.waiting = []
     try {
-      this.insertMany(group.map((g) => g.entry))
+      this.insertMany(group)
       for (const g of group) g.done()
     } catch (e) {
       const err = new GovchainError('GATEWAY_CONNECTOR_ERROR', `receipt journal: ${String(e)}`)
@@ -88,6 +122,19 @@ export class ReceiptJournal {
     return this.selectPending
       .all()
       .map((r) => ({ id: r.id, args: codec.decode(SharingReceiptArgs, new Uint8Array(r.args)) }))
+  }
+
+  /** Ids of receipts served and still awaiting their countersignature, oldest first. */
+  awaiting(): string[] {
+    return this.selectAwaiting.all().map((r) => r.id)
+  }
+
+  /**
+   * Receipts awaiting a countersignature that will not come (a restart lost the consumer's
+   * acknowledgement): recorded provider-only, as they are (synchronous, one fsynced transaction).
+   */
+  release(ids: readonly string[]): void {
+    if (ids.length > 0) this.releaseMany(ids)
   }
 
   /** Receipts seen committed: forgotten. */

@@ -5,7 +5,8 @@
  * receipts leave the journal; a refused batch is split until the bad receipt stands alone and
  * is marked; a submission the node refuses is retried; back-pressure; a batch never committed
  * is queued again; and after a crash the journal's receipts are resubmitted, except those the
- * chain holds already.
+ * chain holds already, and a receipt served but not yet countersigned when the process died is
+ * recorded provider-only.
  */
 import assert from 'node:assert/strict'
 import { mkdtempSync, rmSync } from 'node:fs'
@@ -13,12 +14,8 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterEach, describe, it } from 'node:test'
 import { codec, GovchainError, suites, toHex, utf8 } from '@govchain/core'
-import {
-  ReceiptBody,
-  receiptBatchRoot,
-  type SharingReceiptArgs,
-  SharingReceiptBatchArgs,
-} from '@govchain/sharing/schema'
+import { ReceiptBody, receiptBatchRoot, SharingReceiptArgs, SharingReceiptBatchArgs } from '@govchain/sharing/schema'
+import Database from 'better-sqlite3'
 import { type BatchChain, type BatcherClock, ReceiptBatcher } from '../src/batcher.ts'
 import { type JournalEntry, ReceiptJournal } from '../src/journal.ts'
 
@@ -245,5 +242,61 @@ describe('receipt journal and batcher', () => {
     await again.clock.advance(100)
     assert.equal(again.journal.count(), 0)
     again.journal.close()
+  })
+
+  it('a receipt served and not yet countersigned survives a crash: the restart records it provider-only', async () => {
+    const first = make({ batchMax: 10, intervalMs: 60_000 })
+    const served = entry(1, false)
+    const countersigned = entry(2)
+    const { consumerSignature: _, ...servedArgs2 } = countersigned.args
+    // Both served (journaled before their answers left); the second then countersigned.
+    await first.batcher.hold(served)
+    await first.batcher.hold({ id: countersigned.id, args: servedArgs2 })
+    await first.batcher.add(countersigned)
+    // Holding again never replaces a complete receipt.
+    await first.batcher.hold({ id: countersigned.id, args: servedArgs2 })
+    assert.deepEqual(first.journal.awaiting(), [served.id])
+    assert.deepEqual(
+      first.journal.pending().map((e) => e.id),
+      [countersigned.id],
+      'an awaiting receipt is not batched: its countersignature may still come',
+    )
+    assert.equal(first.batcher.size(), 1)
+    // The process dies here: no close, no expiry timer, the countersignature never arrives.
+    const again = make({ batchMax: 10, intervalMs: 100, dir: first.dir })
+    dirs.push(first.dir)
+    assert.equal(await again.batcher.resume(), 2)
+    assert.deepEqual(again.journal.awaiting(), [])
+    const held = new Map(again.journal.pending().map((e) => [e.id, e.args]))
+    assert.equal(held.get(served.id)?.consumerSignature, undefined, 'recorded provider-only')
+    assert.deepEqual(held.get(served.id)?.body, served.args.body)
+    assert.deepEqual(held.get(countersigned.id)?.consumerSignature, countersigned.args.consumerSignature)
+    await again.clock.advance(100)
+    assert.deepEqual(
+      again.chain.batches.map((b) => b.receipts.sort()),
+      [[served.id, countersigned.id].sort()],
+    )
+    await again.clock.advance(100)
+    assert.equal(again.journal.count(), 0)
+    again.journal.close()
+    first.journal.close()
+  })
+
+  it('a journal written before awaiting rows existed opens, its receipts all complete', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'govchain-batcher-'))
+    dirs.push(dir)
+    const old = new Database(join(dir, 'receipts.sqlite'))
+    old.exec(
+      'CREATE TABLE receipts (seq INTEGER PRIMARY KEY AUTOINCREMENT, id TEXT UNIQUE NOT NULL, args BLOB NOT NULL, rejected TEXT)',
+    )
+    const e = entry(7)
+    old
+      .prepare('INSERT INTO receipts (id, args) VALUES (?, ?)')
+      .run(e.id, Buffer.from(codec.encode(SharingReceiptArgs, e.args)))
+    old.close()
+    const { journal, batcher } = make({ dir })
+    assert.equal(await batcher.resume(), 1)
+    assert.deepEqual(journal.awaiting(), [])
+    journal.close()
   })
 })

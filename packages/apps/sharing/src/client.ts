@@ -16,8 +16,10 @@ import {
 } from '@govchain/catalog/schema'
 import {
   type BuiltTx,
+  type BundleProof,
   buildTx,
   bundleProof,
+  type EvidenceCheck,
   PROOF_BUNDLE_FORMAT,
   type ProofBundle,
   type ProvenStateJson,
@@ -38,6 +40,7 @@ import {
   verifyInclusion,
 } from '@govchain/core'
 import {
+  BatchRecord,
   ReceiptBody,
   ReceiptRecord,
   RequestRecord,
@@ -48,6 +51,7 @@ import {
   SharingRequestArgs,
   SharingRevokeArgs,
   sharingAuthMessage,
+  sharingBatchKey,
 } from './schema.ts'
 import type { InclusionView } from './views.ts'
 
@@ -288,20 +292,98 @@ export function lineageBundle(
   pages: readonly {
     versions: readonly { proof: ProvenStateJson }[]
     grants: readonly { proof: ProvenStateJson }[]
-    receipts: readonly { proof: ProvenStateJson }[]
+    receipts: readonly { proof: ProvenStateJson; receipt?: { batch: InclusionView | null } }[]
   }[],
+  batches: ReadonlyMap<string, ProvenStateJson> = new Map(),
 ): ProofBundle {
-  const proofs = pages.flatMap((p) => [...p.versions, ...p.grants, ...p.receipts].map((x) => bundleProof(x.proof)))
-  const rows = proofs.map((proof) => ({
+  const items = pages.flatMap((p) => [
+    ...[...p.versions, ...p.grants].map((x) => ({ proof: bundleProof(x.proof), evidence: undefined })),
+    ...p.receipts.map((x) => {
+      const inclusion = x.receipt?.batch ?? null
+      if (inclusion === null) return { proof: bundleProof(x.proof), evidence: undefined }
+      const batch = batches.get(inclusion.root)
+      if (batch === undefined)
+        throw new GovchainError('PROOF_INVALID', `no proof that batch ${inclusion.root} was committed`)
+      const evidence: LineageInclusionEvidence = { inclusion, batch: bundleProof(batch) }
+      return { proof: bundleProof(x.proof), evidence }
+    }),
+  ])
+  const rows = items.map(({ proof, evidence }) => ({
     cells: renderLineageRow({
       module: proof.module,
       key: fromHex(proof.key),
       value: proof.value === null ? undefined : fromBase64(proof.value),
     }),
     proof,
+    ...(evidence === undefined ? {} : { evidence }),
   }))
   rows.sort((a, b) => Number(a.cells[1]) - Number(b.cells[1]))
   return { format: PROOF_BUNDLE_FORMAT, chainId, kind: 'sharing/lineage', columns: [...LINEAGE_COLUMNS], rows }
+}
+
+/**
+ * A batched receipt's evidence in a lineage bundle (ADR 0036): its RFC 9162 inclusion proof and
+ * the state proof of its batch record (`batch/<root>`, GET /v1/sharing/batches/:root?prove=true).
+ */
+export interface LineageInclusionEvidence {
+  inclusion: InclusionView
+  batch: BundleProof
+}
+
+/**
+ * verifyProofBundle's `checkEvidence` for lineage bundles, offline: a receipt row's evidence holds
+ * when its batch record is proven committed (against the trusted validator set, as every row),
+ * names the batch transaction that recorded the proven receipt, and the inclusion proof's leaf —
+ * exactly the proven receipt, body and signatures — leads by its RFC 9162 path to that committed
+ * root. Anything else is refused with SHARING_INCLUSION_INVALID (a bad batch state proof keeps
+ * the light client's PROOF_INVALID / CERTIFICATE_INVALID).
+ */
+export function lineageEvidenceCheck(suite: Pick<CryptoSuite, 'hash'>): EvidenceCheck {
+  return (evidence, record, verifyState) => {
+    const bad = (why: string): never => {
+      throw new GovchainError('SHARING_INCLUSION_INVALID', why)
+    }
+    if (record.module !== SHARING_MODULE || !text(record.key).startsWith('rcpt/') || record.value === undefined)
+      bad('inclusion evidence on a row that is not a receipt')
+    const e = evidence as Partial<LineageInclusionEvidence> | null
+    if (typeof e !== 'object' || e === null || typeof e.inclusion !== 'object' || e.inclusion === null)
+      return bad('no inclusion proof')
+    if (typeof e.batch !== 'object' || e.batch === null) return bad('no proof of the batch root')
+    const rec = decode(ReceiptRecord, record.value!)
+    const receiptId = toHex(rec.receiptId)
+    let root: Uint8Array
+    try {
+      root = fromHex(e.inclusion.root)
+    } catch {
+      return bad('the batch root is not hex')
+    }
+    const proven = verifyState(e.batch)
+    if (
+      proven.module !== SHARING_MODULE ||
+      proven.value === undefined ||
+      root.length !== 32 ||
+      toHex(proven.key) !== toHex(sharingBatchKey(root))
+    )
+      bad(`receipt ${receiptId}: the state proof is not of batch ${e.inclusion.root}`)
+    const batch = decode(BatchRecord, proven.value!)
+    if (toHex(batch.txHash) !== toHex(rec.txHash))
+      bad(`receipt ${receiptId}: batch ${e.inclusion.root} is not the transaction that recorded it`)
+    if (batch.treeSize !== e.inclusion.treeSize) bad(`receipt ${receiptId}: the tree size is not the batch's`)
+    let leaf: SharingReceiptArgs
+    try {
+      leaf = verifyReceiptInclusion(suite, { receiptId, batch: e.inclusion }, toHex(batch.root))
+    } catch (x) {
+      return bad(x instanceof Error ? x.message : String(x))
+    }
+    const same = (a: Uint8Array | undefined, b: Uint8Array | undefined) =>
+      (a === undefined ? '' : toHex(a)) === (b === undefined ? '' : toHex(b))
+    if (
+      !same(leaf.body, rec.body) ||
+      !same(leaf.providerSignature, rec.providerSignature) ||
+      !same(leaf.consumerSignature, rec.consumerSignature)
+    )
+      bad(`receipt ${receiptId}: the leaf is not the receipt recorded`)
+  }
 }
 
 /**

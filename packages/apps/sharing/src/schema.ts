@@ -70,6 +70,10 @@ export const SHARING_ERRORS = {
   },
   SHARING_BATCH_ROOT_MISMATCH: { http: 400, message: 'the batch root is not the Merkle root of its receipts' },
   SHARING_BATCH_NOT_FOUND: { http: 404, message: 'no such receipt batch' },
+  SHARING_INCLUSION_INVALID: {
+    http: 400,
+    message: 'a receipt’s inclusion proof does not lead to the root of the committed batch that recorded it',
+  },
 } as const satisfies Record<string, ErrorInfo>
 registerErrors(SHARING_MODULE, SHARING_ERRORS)
 

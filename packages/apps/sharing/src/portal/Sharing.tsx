@@ -831,6 +831,8 @@ function Audit() {
     verified: number
     proofs: number
     pages: WithProofs<LineageAnswer>[]
+    /** Each receipt batch's committed record, proven (the bundle's inclusion evidence). */
+    batches: Map<string, ProofMaterial>
   }>()
   const auditor = identity?.kind === 'officer' && identity.roles?.includes('auditor') === true
   if (!auditor) return <Notice tone="info">{t('sharing.notDept')}</Notice>
@@ -945,13 +947,22 @@ function Audit() {
         // Counted as unverified; the summary shows how many.
       }
     }
-    setTrail({ items, verified, proofs, pages })
+    // Each batched receipt's inclusion proof leads to its batch root: the bundle carries the
+    // proof that each root was committed (ADR 0036).
+    const batches = new Map<string, ProofMaterial>()
+    for (const root of new Set(
+      l.receipts.flatMap(({ receipt }) => (receipt.batch === null ? [] : [receipt.batch.root])),
+    )) {
+      const { proof } = await sharingApi.batch(client.url, root)
+      if (proof !== null) batches.set(root, proof)
+    }
+    setTrail({ items, verified, proofs, pages, batches })
   }
   /** The CSV and its proof bundle, each a download: verifyProofBundle checks them offline. */
   const download = downloadText
   const exportTrail = (what: 'csv' | 'bundle') => {
     if (trail === undefined) return
-    const bundle = lineageBundle(config.chainId, trail.pages)
+    const bundle = lineageBundle(config.chainId, trail.pages, trail.batches)
     const base = `lineage-${resourceId.trim()}`
     if (what === 'csv')
       download(

@@ -7,6 +7,7 @@ import { callJson, qs, type SubjectCredential, type WithProofs } from '@govchain
 import type {
   AccessesAnswer,
   AccessView,
+  BatchAnswer,
   ChallengeAnswer,
   LineageAnswer,
   ReceiptPage,
@@ -32,6 +33,9 @@ export const sharingApi = {
     callJson<ReceiptPage>(base, 'GET', `/v1/sharing/receipts${qs(filter)}`),
   refusals: (base: string, filter: { provider?: string; consumer?: string; resource?: string }) =>
     callJson<RefusalPage>(base, 'GET', `/v1/sharing/refusals${qs(filter)}`),
+  /** A receipt batch with the state proof that its root was committed (ADR 0036). */
+  batch: (base: string, root: string) =>
+    callJson<WithProofs<BatchAnswer>>(base, 'GET', `/v1/sharing/batches/${encodeURIComponent(root)}?prove=true`),
   challenge: (base: string) => callJson<ChallengeAnswer>(base, 'POST', '/v1/sharing/auth/challenge', {}),
   myAccesses: (
     base: string,
