@@ -50,6 +50,10 @@ const errors: Record<keyof typeof SHARING_ERRORS | keyof typeof GATEWAY_ERRORS, 
   ],
   SHARING_BATCH_ROOT_MISMATCH: ['批次根与回执不符', 'The batch root is not the Merkle root of its receipts'],
   SHARING_BATCH_NOT_FOUND: ['回执批次不存在', 'No such receipt batch'],
+  SHARING_INCLUSION_INVALID: [
+    '回执的包含证明与其已提交批次的根不符',
+    'The receipt’s inclusion proof does not lead to the root of its committed batch',
+  ],
   // the data gateways' codes (registered as the `gateway` area)
   GATEWAY_BAD_REQUEST: ['网关请求格式不正确', 'Gateway request is malformed'],
   GATEWAY_BAD_SIGNATURE: ['网关请求签名无效', 'Gateway request signature does not verify'],
