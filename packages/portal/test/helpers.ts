@@ -13,6 +13,7 @@ import type { HolderRecord } from '@govchain/license/client'
 import axe from 'axe-core'
 import jsQRModule from 'jsqr'
 import { type BrowserContext, chromium, type Page } from 'playwright-core'
+import QRCode from 'qrcode'
 import { buildPortal, PORTAL_DIST, type PortalServer, servePortal } from '../../cli/src/portal-server.ts'
 import { startNetwork, type TestNetwork } from '../../cli/src/testnet.ts'
 
@@ -388,4 +389,23 @@ export async function axeViolations(page: Page): Promise<Violation[]> {
           .map((n) => `${n.target.join(' ')}: ${(n.failureSummary ?? '').split('\n')[1] ?? ''}`),
       }))
   })
+}
+
+/** One 640×480 Y4M (4:2:0) frame: the QR of `text`, dark on light, in the middle. */
+export function y4mOf(text: string): Buffer {
+  const w = 640
+  const h = 480
+  const qr = QRCode.create(text, { errorCorrectionLevel: 'M' })
+  const n = qr.modules.size
+  const scale = Math.floor(400 / (n + 8))
+  const x0 = Math.floor((w - n * scale) / 2)
+  const y0 = Math.floor((h - n * scale) / 2)
+  const y = Buffer.alloc(w * h, 235)
+  for (let r = 0; r < n; r++)
+    for (let c = 0; c < n; c++)
+      if (qr.modules.get(r, c))
+        for (let dy = 0; dy < scale; dy++)
+          y.fill(16, (y0 + r * scale + dy) * w + x0 + c * scale, (y0 + r * scale + dy) * w + x0 + (c + 1) * scale)
+  const chroma = Buffer.alloc((w / 2) * (h / 2) * 2, 128)
+  return Buffer.concat([Buffer.from(`YUV4MPEG2 W${w} H${h} F10:1 Ip A1:1 C420jpeg\nFRAME\n`), y, chroma])
 }

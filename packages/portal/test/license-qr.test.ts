@@ -12,7 +12,6 @@ import { join } from 'node:path'
 import { after, before, test } from 'node:test'
 import { chromium, type Page } from 'playwright-core'
 import { PNG } from 'pngjs'
-import QRCode from 'qrcode'
 import {
   issueHolderLicense,
   jsQR,
@@ -20,6 +19,7 @@ import {
   type PortalFixture,
   type SeededHolder,
   startEnterpriseHolderFixture,
+  y4mOf,
 } from './helpers.ts'
 
 let f: PortalFixture
@@ -135,25 +135,6 @@ test('a code signed more than a minute ago verifies as expired: 已过期，请�
   assert.match((await page.getByTestId('verdict-reasons').textContent()) ?? '', /LICENSE_PRESENTATION_BAD_SIGNATURE/)
   await f.shot('verify-short-expired')
 })
-
-/** One 640×480 Y4M (4:2:0) frame: the QR of `text`, dark on light, in the middle. */
-function y4mOf(text: string): Buffer {
-  const w = 640
-  const h = 480
-  const qr = QRCode.create(text, { errorCorrectionLevel: 'M' })
-  const n = qr.modules.size
-  const scale = Math.floor(400 / (n + 8))
-  const x0 = Math.floor((w - n * scale) / 2)
-  const y0 = Math.floor((h - n * scale) / 2)
-  const y = Buffer.alloc(w * h, 235)
-  for (let r = 0; r < n; r++)
-    for (let c = 0; c < n; c++)
-      if (qr.modules.get(r, c))
-        for (let dy = 0; dy < scale; dy++)
-          y.fill(16, (y0 + r * scale + dy) * w + x0 + c * scale, (y0 + r * scale + dy) * w + x0 + (c + 1) * scale)
-  const chroma = Buffer.alloc((w / 2) * (h / 2) * 2, 128)
-  return Buffer.concat([Buffer.from(`YUV4MPEG2 W${w} H${h} F10:1 Ip A1:1 C420jpeg\nFRAME\n`), y, chroma])
-}
 
 test('扫码: the camera path reads the code and verifies it; with no camera the page says so', async () => {
   // No fake device in the fixture's browser: the page explains instead of failing silently.

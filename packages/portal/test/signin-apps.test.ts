@@ -50,6 +50,7 @@ import {
   type SeededHolder,
   seedHolders,
   startPortalFixture,
+  y4mOf,
 } from './helpers.ts'
 
 const PASSPHRASE = '部门密钥口令 apps-signin-test'
@@ -301,6 +302,31 @@ test('the officer issues a licence with the browser key; the holder sees it, pre
   await f.page.getByTestId('import-done').waitFor()
   await card.locator('.licence-fields').waitFor()
   assert.deepEqual(await keptLicenseIds(f.page, enterprise.did), [issuedId])
+
+  // On the holder's phone: 扫码导入 with the camera (Chromium's fake camera plays the hand-over QR).
+  const video = join(f.net.dir, 'handover-qr.y4m')
+  writeFileSync(video, y4mOf(qrText))
+  const phone = await chromium.launch({
+    executablePath: CHROMIUM,
+    args: [
+      ...CHROMIUM_ARGS,
+      '--use-fake-ui-for-media-stream',
+      '--use-fake-device-for-media-stream',
+      `--use-file-for-fake-video-capture=${video}`,
+    ],
+  })
+  try {
+    const p = await phone.newPage({ locale: 'zh-CN' })
+    p.setDefaultTimeout(40_000)
+    await signInWithKeystore(p, `${enterprise.id}.json`, holderKeystore(enterprise), enterprise.publicKey)
+    await p.goto(`${f.portal.url}/wallet`)
+    await p.getByTestId('import-scan').click()
+    await p.getByTestId('import-done').waitFor()
+    assert.deepEqual(await keptLicenseIds(p, enterprise.did), [issuedId])
+    await p.locator(`[data-testid="wallet-licence"][data-id="${issuedId}"] .licence-fields`).waitFor()
+  } finally {
+    await phone.close()
+  }
 })
 
 test('the citizen applies with the browser key; the officer pulls and approves; my cases, wallet, who used my data', async () => {
