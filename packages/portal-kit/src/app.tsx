@@ -27,7 +27,7 @@ import { createContext, type ReactNode, useCallback, useContext, useEffect, useM
 import { routeNodesThrough } from './api.ts'
 import type { DemoIdentity, PortalConfig } from './config.ts'
 import { errorText, type Lang, type MessageKey, type Messages, t as translate, translator } from './i18n.ts'
-import type { BrowserSigner } from './key-store.ts'
+import type { BrowserSigner, StoredKey } from './key-store.ts'
 import { type PortalSession, signInWith, signOut } from './session.ts'
 import { demoSigner, identityOfSession, useRestoredSession } from './session-state.ts'
 import type { Signer } from './signing.ts'
@@ -62,6 +62,13 @@ export interface App {
   canSign: boolean
   /** Signs in with a browser key (the server's challenge); throws the server's coded refusal. */
   signInWithKey(signer: BrowserSigner): Promise<PortalSession>
+  /**
+   * After a reload, a session whose key is kept under a passphrase (gm keystore) has no signer
+   * until the person gives the passphrase again: true until then.
+   */
+  locked: boolean
+  /** Opens the session's passphrase-kept key; throws (KEYSTORE_* code) on a wrong passphrase. */
+  unlockSession(passphrase: string): Promise<void>
   suite: CryptoSuite
   /** Reads and submissions: every node of the consortium, failing over in order. */
   client: Client
@@ -160,9 +167,11 @@ export function AppProvider({ config, children }: { config: PortalConfig; childr
   const [path, setPath] = useState(() => location.pathname)
   const [session, setSession] = useState<PortalSession | undefined>(undefined)
   const [browserSigner, setBrowserSigner] = useState<BrowserSigner | undefined>(undefined)
-  useRestoredSession(config, identityId, (s, signer) => {
+  const [lockedKey, setLockedKey] = useState<StoredKey | undefined>(undefined)
+  useRestoredSession(config, identityId, (s, signer, locked) => {
     setSession(s)
     setBrowserSigner(signer)
+    setLockedKey(locked)
   })
 
   useEffect(() => {
@@ -281,6 +290,7 @@ export function AppProvider({ config, children }: { config: PortalConfig; childr
         if (id === undefined) sessionStorage.removeItem('govchain.identity')
         else sessionStorage.setItem('govchain.identity', id)
         setBrowserSigner(undefined)
+        setLockedKey(undefined)
         setSession(undefined)
         const demo = config.identities.find((i) => i.id === id)
         if (demo?.privateKey === undefined) {
@@ -303,8 +313,16 @@ export function AppProvider({ config, children }: { config: PortalConfig; childr
         sessionStorage.removeItem('govchain.identity')
         setIdentityId(undefined)
         setBrowserSigner(signer)
+        setLockedKey(undefined)
         setSession(s)
         return s
+      },
+      locked: lockedKey !== undefined && browserSigner === undefined && session !== undefined,
+      unlockSession: async (passphrase: string) => {
+        if (lockedKey === undefined) return
+        const { unlockKey } = await import('./key-store.ts')
+        setBrowserSigner(unlockKey(suite, lockedKey, passphrase))
+        setLockedKey(undefined)
       },
       suite,
       client,
@@ -328,6 +346,7 @@ export function AppProvider({ config, children }: { config: PortalConfig; childr
     identityId,
     session,
     browserSigner,
+    lockedKey,
     demoKeySigner,
     navigate,
     path,

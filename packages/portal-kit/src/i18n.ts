@@ -62,6 +62,12 @@ const D = {
     'Node {from} is not answering; switched to node {to}. The record is still checked against every department.',
   ],
   'failover.retry': ['重试', 'Retry'],
+  'unlock.notice': [
+    '您已登录，但密钥由口令保护：页面刷新后，签名前请再次输入口令。',
+    'You are signed in, but your key is kept under a passphrase: after a reload, give it again before signing.',
+  ],
+  'unlock.passphrase': ['密钥口令', 'Key passphrase'],
+  'unlock.submit': ['解锁签名', 'Unlock signing'],
   'common.reason': ['原因', 'Reason'],
   'list.from': ['起始日期', 'From'],
   'list.to': ['截止日期', 'To'],

@@ -1,12 +1,12 @@
 /**
  * How the app's sign-in state is made: a demo identity's signer, the identity a session stands
  * for, and the session restored after a reload (the cookie outlives the page; a non-extractable
- * key in IndexedDB signs again without asking).
+ * key in IndexedDB signs again without asking, a passphrase-kept one once the passphrase is given).
  */
 import { type AsyncSigner, asyncSignerOf, type CryptoSuite, fromHex, getSuite } from '@govchain/core'
 import { useEffect } from 'react'
 import type { DemoIdentity, PortalConfig } from './config.ts'
-import type { BrowserSigner } from './key-store.ts'
+import type { BrowserSigner, StoredKey } from './key-store.ts'
 import { currentSession, type PortalSession } from './session.ts'
 
 /** A demo identity's key (from /config.json, demo mode only) as the page's signer. */
@@ -44,7 +44,7 @@ export function identityOfSession(s: PortalSession, config: PortalConfig): DemoI
 export function useRestoredSession(
   config: PortalConfig,
   demoId: string | undefined,
-  set: (s: PortalSession, signer: BrowserSigner | undefined) => void,
+  set: (s: PortalSession, signer: BrowserSigner | undefined, locked?: StoredKey) => void,
 ): void {
   // biome-ignore lint/correctness/useExhaustiveDependencies: once per page load, with the identity it started with
   useEffect(() => {
@@ -58,8 +58,10 @@ export function useRestoredSession(
       // restored, not with every first page (ADR 0034's weight budget).
       const { listKeys, unlockKey } = await import('./key-store.ts')
       const kept = (await listKeys().catch(() => [])).find((k) => k.publicKey === s.subject.publicKey)
-      const signer = kept?.form === 'webcrypto' ? unlockKey(getSuite(config.suite), kept) : undefined
-      if (live) set(s, signer)
+      // A key kept under a passphrase (gm) signs again only once the person gives it (unlockSession).
+      if (!live) return
+      if (kept?.form === 'webcrypto') set(s, unlockKey(getSuite(config.suite), kept))
+      else set(s, undefined, kept)
     })()
     return () => {
       live = false

@@ -3,7 +3,9 @@
  * chain-level pages are the portal's; the applications' pages come from the composition list.
  */
 import {
+  ActionButton,
   AppProvider,
+  ErrorBox,
   Feedback,
   Link,
   Loading,
@@ -55,6 +57,41 @@ function route(path: string): ReactNode {
     return <Page subpath={app.subpath} />
   }
   return <HomePage />
+}
+
+/** After a reload with a passphrase-kept key: the session is there, signing waits for the passphrase. */
+function UnlockBar() {
+  const app = useApp()
+  const { t } = app
+  const [passphrase, setPassphrase] = useState('')
+  const [error, setError] = useState<unknown>(undefined)
+  return (
+    <section className="failover" aria-label={t('unlock.passphrase')} data-testid="unlock-bar">
+      <span>{t('unlock.notice')}</span> <label htmlFor="unlock-passphrase">{t('unlock.passphrase')}</label>{' '}
+      <input
+        id="unlock-passphrase"
+        type="password"
+        autoComplete="current-password"
+        value={passphrase}
+        onChange={(e) => setPassphrase(e.target.value)}
+        data-testid="unlock-passphrase"
+      />{' '}
+      <ActionButton
+        kind="primary"
+        testId="unlock-submit"
+        disabled={passphrase === ''}
+        onError={setError}
+        onRun={async () => {
+          setError(undefined)
+          await app.unlockSession(passphrase)
+          setPassphrase('')
+        }}
+      >
+        {t('unlock.submit')}
+      </ActionButton>
+      {error !== undefined && <ErrorBox error={error} />}
+    </section>
+  )
 }
 
 function Shell() {
@@ -159,6 +196,7 @@ function Shell() {
           </button>
         </div>
       )}
+      {app.locked && <UnlockBar />}
       <Feedback />
       <main id="main" tabIndex={-1} key={app.reloadKey}>
         <Suspense fallback={<Loading />}>{route(path)}</Suspense>

@@ -33,7 +33,7 @@ after(async () => {
 
 /**
  * Moves within the page (history.pushState + popstate, as the app's links do): a keystore-form
- * key is opened for the page's lifetime, so a reload would need the passphrase again (ADR 0032).
+ * key is opened for the page's lifetime, so a reload needs the passphrase again (the unlock bar).
  */
 async function go(page: Page, path: string): Promise<void> {
   await page.evaluate((p) => {
@@ -141,6 +141,25 @@ test('gm: keys kept as SM4-GCM keystores in IndexedDB; enrol, sign in with the p
   assert.match(id ?? '', /^[0-9a-f]{64}$/)
   const r = await fetch(`${f.net.net.nodes[0]!.apiUrl}/v1/evidence/${id}`)
   assert.equal(r.status, 200, 'the evidence is on chain')
+
+  // ---- a reload keeps the session; signing waits until the passphrase is given again
+  await page.reload()
+  await page.getByTestId('unlock-bar').waitFor()
+  assert.match((await page.getByTestId('current-identity').textContent())!, new RegExp(`${org}-gm-clerk`))
+  await page.getByTestId('unlock-passphrase').fill('not the passphrase')
+  await page.getByTestId('unlock-submit').click()
+  await page.getByTestId('unlock-bar').getByRole('alert').waitFor()
+  assert.equal(await page.getByTestId('unlock-bar').count(), 1, 'a wrong passphrase unlocks nothing')
+  await page.getByTestId('unlock-passphrase').fill(OFFICER_PASSPHRASE)
+  await page.getByTestId('unlock-submit').click()
+  await page.getByTestId('unlock-bar').waitFor({ state: 'detached' })
+  await page
+    .getByTestId('evidence-record-file')
+    .setInputFiles({ name: 'record-2.txt', mimeType: 'text/plain', buffer: Buffer.from('复查记录 gm') })
+  await page.getByTestId('evidence-record').click()
+  await page.locator(`[data-testid="evidence-certificate"]:not([data-id="${id}"])`).waitFor()
+  const id2 = await page.getByTestId('evidence-certificate').getAttribute('data-id')
+  assert.equal((await fetch(`${f.net.net.nodes[0]!.apiUrl}/v1/evidence/${id2}`)).status, 200, 'signed after unlock')
   assert.deepEqual(
     f.pageErrors.filter((e) => !/401|403|Failed to load resource/.test(e)),
     [],
