@@ -213,11 +213,28 @@ export function personalDataHits(g: GovChain, values: Readonly<Record<string, st
   const hits: string[] = []
   for (let h = 1; h <= g.store.latestHeight(); h++) {
     const bytes = Buffer.from(g.store.getBlockBytes(h)!)
-    for (const x of needles) if (bytes.includes(x.bytes)) hits.push(`block ${h}: ${x.what}`)
+    for (const x of needles) if (holds(bytes, x.bytes)) hits.push(`block ${h}: ${x.what}`)
   }
   const all = serialize(g.store)
-  for (const x of needles) if (all.includes(x.bytes)) hits.push(`store: ${x.what}`)
+  for (const x of needles) if (holds(all, x.bytes)) hits.push(`store: ${x.what}`)
   return hits
+}
+
+const isAlnum = (b: number | undefined) =>
+  b !== undefined && ((b >= 0x30 && b <= 0x39) || (b >= 0x41 && b <= 0x5a) || (b >= 0x61 && b <= 0x7a))
+
+/**
+ * Whether `needle` occurs in `hay`. A needle of ASCII letters and digits (an amount, a code)
+ * counts only as a whole token, not inside a longer run of them: the store holds hex text (ids,
+ * keys), and an amount of 80070 fen is in some hex digest by chance once in a while. `"tax":80070`
+ * or a length-prefixed 80070 is still found.
+ */
+function holds(hay: Buffer, needle: Buffer): boolean {
+  if (!needle.every((b) => isAlnum(b))) return hay.includes(needle)
+  for (let i = hay.indexOf(needle); i !== -1; i = hay.indexOf(needle, i + 1)) {
+    if (!isAlnum(hay[i - 1]) && !isAlnum(hay[i + needle.length])) return true
+  }
+  return false
 }
 
 /** Whether `bytes` occur anywhere in the chain's store (the scan's own check that it can find things). */
