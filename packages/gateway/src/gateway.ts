@@ -57,7 +57,7 @@ import {
 } from '@govchain/license/client'
 import { loadTrustedCAs, type OwnTls, type TrustedCA, tlsKeyOptions, verifyCertificateChain } from '@govchain/p2p'
 import { type BatcherClock, ReceiptBatcher } from './batcher.ts'
-import { type GatewayView, NodeLink } from './chain.ts'
+import { type GatewayView, NodeLink, type RequestView } from './chain.ts'
 import { GATEWAY_DEFAULTS, type GatewayHome } from './config.ts'
 import type { DataConnector, Row } from './connector.ts'
 import { lookupHolder } from './holders.ts'
@@ -147,6 +147,11 @@ const RECORDED_REFUSALS: ReadonlySet<string> = new Set(REFUSAL_CODES)
 const PROTECTED_SENSITIVITIES: ReadonlySet<string> = new Set(['personal', 'sensitive'])
 /** Data subjects one fetch of personal fields may name. */
 export const SUBJECTS_PER_FETCH_MAX = 10
+
+/** The parts of a grant fixed when it is requested (RequestView): parties, resource, case link. */
+type GrantRoute = Pick<RequestView, 'resourceId' | 'ownerOrg' | 'consumerOrg' | 'case'>
+/** Grants whose fixed parts a consumer keeps (then it starts again). */
+const GRANT_ROUTES_MAX = 10_000
 
 /** What a connection's client certificate proves, verified against `trusted` (that very list). */
 interface ConnectionIdentity {
@@ -285,6 +290,8 @@ export class Gateway {
     { args: { body: Uint8Array; providerSignature: Uint8Array }; timer: NodeJS.Timeout; consumerKey: Uint8Array }
   >()
   private readonly localNonces = new Map<string, number>()
+  /** Grants' fixed parts by id (grantRoute). */
+  private readonly grantRoutes = new Map<string, GrantRoute>()
   /** Client identities of open TLS connections, verified once per connection (connectionIdentity). */
   private readonly connections = new WeakMap<TLSSocket, ConnectionIdentity>()
   private officerCache: { at: number; keys: Map<string, { officerId: string; roles: string[] }> } | undefined
@@ -957,9 +964,32 @@ export class Gateway {
 
   // ------------------------------------------------------------------ consumer
 
+  /**
+   * What never changes about a grant once it exists — its parties, resource and service-case link,
+   * all written when the request is made — read from the node once per grant (bounded). The
+   * consumer reads nothing else of a grant: whether it is still approved, revoked, expired or
+   * used up is the provider's check, made on every request against the chain (answer()).
+   */
+  private async grantRoute(grantIdHex: string): Promise<GrantRoute | undefined> {
+    const known = this.grantRoutes.get(grantIdHex)
+    if (known !== undefined) return known
+    const g = await this.node.request(grantIdHex)
+    // Not found is not kept: the request may be committed in a moment.
+    if (g === undefined) return undefined
+    const route: GrantRoute = {
+      resourceId: g.resourceId,
+      ownerOrg: g.ownerOrg,
+      consumerOrg: g.consumerOrg,
+      case: g.case ?? null,
+    }
+    if (this.grantRoutes.size >= GRANT_ROUTES_MAX) this.grantRoutes.clear()
+    this.grantRoutes.set(grantIdHex, route)
+    return route
+  }
+
   /** Fetches granted data from the provider's gateway; returns the rows and the countersigned receipt. */
   async fetch(input: FetchInput): Promise<FetchResult> {
-    const grant = await this.node.request(input.grantId)
+    const grant = await this.grantRoute(input.grantId)
     if (grant === undefined) throw new GovchainError('SHARING_REQUEST_NOT_FOUND')
     const provider = await this.node.gateway(grant.ownerOrg)
     if (provider === undefined) throw new GovchainError('CATALOG_GATEWAY_NOT_FOUND', `${grant.ownerOrg} has no gateway`)
@@ -1221,7 +1251,7 @@ export class Gateway {
    * is decrypted for that officer only, and only once the case was accepted.
    */
   private async checkCaseOfficer(grantIdHex: string, publicKeyHex: string): Promise<void> {
-    const grant = await this.node.request(grantIdHex)
+    const grant = await this.grantRoute(grantIdHex)
     if (grant?.case === undefined || grant.case === null) return
     const c = await this.node.get<{ case: { officerId: string | null } }>(`/v1/service/cases/${grant.case.caseId}`)
     const officerId = await this.ownOfficerId(publicKeyHex)

@@ -313,7 +313,29 @@ export async function startProvider(config: Partial<GatewayConfig> = {}): Promis
   return fx
 }
 
-function pseudonymOf(key: Uint8Array, idNumber: string): string {
+/** Housing's gateway as a consumer of the fixture's provider (same fake node); stopped by the caller. */
+export async function startConsumer(fx: ProviderFixture): Promise<Gateway> {
+  const gwDir = join(fx.dir, 'housing-gateway')
+  mkdirSync(gwDir, { recursive: true, mode: 0o700 })
+  const home: GatewayHome = {
+    dir: gwDir,
+    config: {
+      ...fx.home.config,
+      orgId: 'housing',
+      listen: { host: '127.0.0.1', port: 0 },
+      local: { host: '127.0.0.1', port: 0 },
+      resources: {},
+    },
+    suite: 'intl',
+    chainId: CHAIN_ID,
+    key: memorySigner(getSuite('intl'), fx.housing.key.privateKey),
+    tls: fx.housing.gatewayTls,
+    certFingerprint: certFingerprintOf(fx.housing.gatewayTls.certPem),
+  }
+  return Gateway.start({ home, connector: openSqliteConnector(join(gwDir, 'data.sqlite')) })
+}
+
+export function pseudonymOf(key: Uint8Array, idNumber: string): string {
   return toHex(subjectPseudonym(suite, key, 'person', idNumber))
 }
 

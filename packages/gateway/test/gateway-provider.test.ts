@@ -19,9 +19,11 @@ import {
   addGrant,
   PEOPLE,
   type ProviderFixture,
+  pseudonymOf,
   query,
   rawCall,
   signedQuery,
+  startConsumer,
   startProvider,
   suite,
 } from './gateway-fixtures.ts'
@@ -183,6 +185,30 @@ describe('grant volume: rows reserved per grant before answering (issue 13 item 
       )
     } finally {
       agent.destroy()
+    }
+  })
+
+  it('a consumer keeps only what never changes of a grant: the pull after a revocation or a closed case is refused at once', async () => {
+    const consumer = await startConsumer(fx)
+    try {
+      const pull = (grantId: string, i: number) =>
+        consumer.fetch({ grantId, fields: ['name'], filter: byId([PEOPLE[i]!.idNumber]) })
+      const grant = addGrant(fx, { fields: ['id_number', 'name'], rowsMax: 100 })
+      assert.equal((await pull(grant, 0)).rows.length, 1)
+      // Revoked on chain: the very next pull is refused, although the consumer read the grant before.
+      fx.node.requests.get(grant)!.status = 'revoked'
+      await assert.rejects(pull(grant, 1), (e: { code?: string }) => e.code === 'SHARING_GRANT_REVOKED')
+      // A service case's grant, revoked by the case's closing: SHARING_CASE_CLOSED on the next pull.
+      const caseGrant = addGrant(fx, { fields: ['id_number', 'name'], rowsMax: 100 })
+      const subject = pseudonymOf(fx.pseudonymKey, PEOPLE[2].idNumber)
+      fx.node.requests.get(caseGrant)!.case = { caseId: 'ca'.repeat(32), subject }
+      assert.equal((await pull(caseGrant, 2)).rows.length, 1)
+      fx.node.requests.get(caseGrant)!.status = 'revoked'
+      await assert.rejects(pull(caseGrant, 2), (e: { code?: string }) => e.code === 'SHARING_CASE_CLOSED')
+      // An unknown grant is still SHARING_REQUEST_NOT_FOUND, and is not remembered as unknown.
+      await assert.rejects(pull('ee'.repeat(32), 0), (e: { code?: string }) => e.code === 'SHARING_REQUEST_NOT_FOUND')
+    } finally {
+      await consumer.stop()
     }
   })
 })
