@@ -297,26 +297,44 @@ function refuseTaken(p: P11, session: Buffer, label: string): void {
 export function generatePkcs11Key(t: Pkcs11Target, description?: string): Pkcs11KeyRef {
   const { p, session } = sessionOf(t.module, t.token, t.pin)
   refuseTaken(p, session, t.label)
-  let publicKey: Uint8Array
+  const publicKey = generateEcPair(
+    p,
+    session,
+    t.label,
+    PKCS11.CKM_EC_EDWARDS_KEY_PAIR_GEN,
+    [
+      { type: PKCS11.CKA_TOKEN, value: true },
+      { type: PKCS11.CKA_VERIFY, value: true },
+      { type: PKCS11.CKA_EC_PARAMS, value: Buffer.from(ED25519_EC_PARAMS) },
+      { type: PKCS11.CKA_LABEL, value: t.label },
+    ],
+    privateTemplate(t.label),
+    ed25519Point,
+  )
+  return refOf(t, 'intl', publicKey, description)
+}
+
+/**
+ * Generates a key pair of the curve the templates name (CKA_EC_PARAMS) with `mechanism`, and
+ * reads its public point (CKA_EC_POINT) through `decode`; a token's failure is PKCS11_FAILED.
+ */
+function generateEcPair<T>(
+  p: P11,
+  session: Buffer,
+  label: string,
+  mechanism: number,
+  publicTemplate: Attr[],
+  privateKeyTemplate: Attr[],
+  decode: (point: Buffer) => T,
+): T {
   try {
-    const kp = p.C_GenerateKeyPair(
-      session,
-      { mechanism: PKCS11.CKM_EC_EDWARDS_KEY_PAIR_GEN },
-      [
-        { type: PKCS11.CKA_TOKEN, value: true },
-        { type: PKCS11.CKA_VERIFY, value: true },
-        { type: PKCS11.CKA_EC_PARAMS, value: Buffer.from(ED25519_EC_PARAMS) },
-        { type: PKCS11.CKA_LABEL, value: t.label },
-      ],
-      privateTemplate(t.label),
-    )
+    const kp = p.C_GenerateKeyPair(session, { mechanism }, publicTemplate, privateKeyTemplate)
     const point = p.C_GetAttributeValue(session, kp.publicKey, [{ type: PKCS11.CKA_EC_POINT }])[0]!.value as Buffer
-    publicKey = ed25519Point(point)
+    return decode(point)
   } catch (e) {
     if (e instanceof GovchainError) throw e
-    throw p11Error(e, `generating "${t.label}"`)
+    throw p11Error(e, `generating "${label}"`)
   }
-  return refOf(t, 'intl', publicKey, description)
 }
 
 /**
@@ -523,20 +541,15 @@ export function generatePkcs11TlsKey(t: Pkcs11Target): { ref: Pkcs11TlsKeyRef; p
   const { p, session } = sessionOf(t.module, t.token, t.pin)
   refuseTaken(p, session, t.label)
   refuseEdwardsKeys(p, session, t.token)
-  let publicKeyPem: string
-  try {
-    const kp = p.C_GenerateKeyPair(
-      session,
-      { mechanism: PKCS11.CKM_EC_KEY_PAIR_GEN },
-      tlsPublicTemplate(t.label),
-      tlsPrivateTemplate(t.label),
-    )
-    const point = p.C_GetAttributeValue(session, kp.publicKey, [{ type: PKCS11.CKA_EC_POINT }])[0]!.value as Buffer
-    publicKeyPem = p256PublicKeyPem(point)
-  } catch (e) {
-    if (e instanceof GovchainError) throw e
-    throw p11Error(e, `generating "${t.label}"`)
-  }
+  const publicKeyPem = generateEcPair(
+    p,
+    session,
+    t.label,
+    PKCS11.CKM_EC_KEY_PAIR_GEN,
+    tlsPublicTemplate(t.label),
+    tlsPrivateTemplate(t.label),
+    p256PublicKeyPem,
+  )
   return { ref: { source: 'pkcs11', module: t.module, token: t.token, label: t.label }, publicKeyPem }
 }
 
