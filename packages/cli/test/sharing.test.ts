@@ -60,6 +60,23 @@ async function commit(org: string, tx: { bytes: Uint8Array; hashHex: string }): 
   return (await net.clients[org]!.waitForTx(tx.hashHex, { timeoutMs: 30_000 })).code ?? 'PENDING'
 }
 
+/** Registers the DID of `key` (identity.createDid through market's node) and returns it. */
+async function didOf(key: { publicKey: Uint8Array; privateKey: Uint8Array }): Promise<string> {
+  const did = deriveDid(suite, key.publicKey)
+  const height = (await net.clients.market!.status()).height
+  const tx = buildTx({
+    suite,
+    chainId: net.net.chainId,
+    privateKey: key.privateKey,
+    module: 'identity',
+    method: 'createDid',
+    args: encode(CreateDidArgs, {}),
+    validUntilHeight: height + 100,
+  })
+  assert.equal(await commit('market', tx), 'OK')
+  return did
+}
+
 const homeOf = (org: string) => net.net.nodes.find((n) => n.orgId === org)!.home
 
 /** Batch roots recorded during the run: the privacy scan checks it read them. */
@@ -584,21 +601,6 @@ describe('data sharing across 4 departments (multi-process)', { timeout: 600_000
 
   it('the data subject sees each access with their DID; nobody else can', async () => {
     const police = loadGatewayHome(gatewayDir(homeOf('police')))
-    const didOf = async (key: { publicKey: Uint8Array; privateKey: Uint8Array }) => {
-      const did = deriveDid(suite, key.publicKey)
-      const height = (await net.clients.market!.status()).height
-      const tx = buildTx({
-        suite,
-        chainId: net.net.chainId,
-        privateKey: key.privateKey,
-        module: 'identity',
-        method: 'createDid',
-        args: encode(CreateDidArgs, {}),
-        validUntilHeight: height + 100,
-      })
-      assert.equal(await commit('market', tx), 'OK')
-      return did
-    }
     const myAccesses = async (
       did: string,
       key: { publicKey: Uint8Array; privateKey: Uint8Array },
@@ -994,18 +996,7 @@ describe('data sharing across 4 departments (multi-process)', { timeout: 600_000
     // The citizen's trail lists every access, each with an inclusion proof that verifies offline.
     const police = loadGatewayHome(gatewayDir(homeOf('police')))
     const key = suite.generateKeyPair()
-    const did = deriveDid(suite, key.publicKey)
-    const height = (await net.clients.market!.status()).height
-    const created = buildTx({
-      suite,
-      chainId: net.net.chainId,
-      privateKey: key.privateKey,
-      module: 'identity',
-      method: 'createDid',
-      args: encode(CreateDidArgs, {}),
-      validUntilHeight: height + 100,
-    })
-    assert.equal(await commit('market', created), 'OK')
+    const did = await didOf(key)
     const { challenge } = (await api<{ challenge: string }>('tax', '/v1/sharing/auth/challenge', {})).json
     const mine = await api<{ accesses: { receiptId: string; batch: ReceiptView['batch'] }[] }>(
       'tax',
