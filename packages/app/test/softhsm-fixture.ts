@@ -24,6 +24,9 @@ export interface SoftHsm {
 }
 
 /** A token folder with one initialised token per label (the first is `token`), all with the same user PIN. */
+/** The bindings of the fixtures' libraries, never collected (see makeSoftHsm). */
+const initialised: unknown[] = []
+
 export function makeSoftHsm(...labels: string[]): SoftHsm {
   const token = labels[0] ?? 'govchain'
   if (!existsSync(SOFTHSM_MODULE)) throw new Error(`${SOFTHSM_MODULE} is missing: apt-get install softhsm2`)
@@ -47,6 +50,9 @@ export function makeSoftHsm(...labels: string[]): SoftHsm {
   const library = new PKCS11()
   library.load(module)
   library.C_Initialize()
+  // Kept for the life of the process: a collected binding unloads its copy of the library, and
+  // the next load would initialise it again under whatever SOFTHSM2_CONF is set by then.
+  initialised.push(library)
   return {
     module,
     token,
