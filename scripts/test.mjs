@@ -104,14 +104,24 @@ function groupEntries(tierFiles, n) {
     g.files.push(f)
     g.bytes += statSync(f).size
   }
+  // node:test starts a file's tests as soon as they are declared, so without the gate the
+  // first files' tests ran while the later files were still being loaded and evaluated (and
+  // their root-level `before` hooks ran): seconds of synchronous work on the same event loop,
+  // which a loaded machine stretched past the 10 s timeouts of requests to in-process servers
+  // (client.test.ts, gateway-holders.test.ts). A root hook holds every test until all are loaded.
   return groups.map((g, i) => {
     const entry = join(dir, `group-${i}.test.mjs`)
     writeFileSync(
       entry,
-      `${g.files
-        .sort()
-        .map((f) => `await import(${JSON.stringify(pathToFileURL(f).href)})`)
-        .join('\n')}\n`,
+      [
+        "import { before } from 'node:test'",
+        'let loaded',
+        'const all = new Promise((ok) => { loaded = ok })',
+        'before(() => all)',
+        ...g.files.sort().map((f) => `await import(${JSON.stringify(pathToFileURL(f).href)})`),
+        'loaded()',
+        '',
+      ].join('\n'),
     )
     return entry
   })
