@@ -105,6 +105,33 @@ async function committedReceipt(receiptId: string, org = 'market'): Promise<Rece
   return found!
 }
 
+/** "Who used my data" for a citizen of police's register: a new DID, police's subject credential, a signed challenge. */
+async function citizenAccesses(idNumber: string) {
+  const police = loadGatewayHome(gatewayDir(homeOf('police')))
+  const key = suite.generateKeyPair()
+  const did = await didOf(key)
+  const { challenge } = (await api<{ challenge: string }>('tax', '/v1/sharing/auth/challenge', {})).json
+  const mine = await api<{ accesses: { receiptId: string; batch: ReceiptView['batch'] }[] }>(
+    'tax',
+    '/v1/sharing/my-accesses',
+    {
+      did,
+      publicKey: toHex(key.publicKey),
+      challenge,
+      signature: signSharingAuth({
+        suite,
+        chainId: net.net.chainId,
+        privateKey: key.privateKey,
+        purpose: 'my-accesses',
+        challenge,
+      }),
+      credential: issueSubjectCredential(police, did, 'person', idNumber),
+    },
+  )
+  assert.equal(mine.status, 200, JSON.stringify(mine.json))
+  return mine
+}
+
 /** A request built and signed exactly as housing's gateway would (or altered, for the forgeries). */
 function housingRequest(grantId: string, resourceId: string, fields: string[], filterValues?: string[]) {
   const h = loadGatewayHome(gatewayDir(homeOf('housing')))
@@ -995,27 +1022,7 @@ describe('data sharing across 4 departments (multi-process)', { timeout: 600_000
 
     // The citizen's trail lists every access, each with an inclusion proof that verifies offline.
     const police = loadGatewayHome(gatewayDir(homeOf('police')))
-    const key = suite.generateKeyPair()
-    const did = await didOf(key)
-    const { challenge } = (await api<{ challenge: string }>('tax', '/v1/sharing/auth/challenge', {})).json
-    const mine = await api<{ accesses: { receiptId: string; batch: ReceiptView['batch'] }[] }>(
-      'tax',
-      '/v1/sharing/my-accesses',
-      {
-        did,
-        publicKey: toHex(key.publicKey),
-        challenge,
-        signature: signSharingAuth({
-          suite,
-          chainId: net.net.chainId,
-          privateKey: key.privateKey,
-          purpose: 'my-accesses',
-          challenge,
-        }),
-        credential: issueSubjectCredential(police, did, 'person', person.idNumber),
-      },
-    )
-    assert.equal(mine.status, 200, JSON.stringify(mine.json))
+    const mine = await citizenAccesses(person.idNumber)
     const listed = mine.json.accesses.map((a) => a.receiptId)
     for (const id of ids) assert.ok(listed.includes(id), `access ${id} listed`)
     for (const a of mine.json.accesses.filter((x) => ids.includes(x.receiptId))) {
@@ -1034,6 +1041,39 @@ describe('data sharing across 4 departments (multi-process)', { timeout: 600_000
         (e: { code?: string }) => e.code === 'PROOF_INVALID',
       )
     }
+  })
+
+  it('ADR 0036: a provider gateway killed (SIGKILL) between serving and the countersignature loses no access', async () => {
+    const person = demo.people[12]!
+    const home = loadGatewayHome(gatewayDir(homeOf('housing')))
+    // Served to housing, never countersigned: this client acts as housing's gateway and sends no ack.
+    let served: Awaited<ReturnType<typeof callAs>> = { code: 'RATE_LIMITED' }
+    for (let attempt = 0; served.code === 'RATE_LIMITED' && attempt < 20; attempt++) {
+      if (attempt > 0) await new Promise((r) => setTimeout(r, 500))
+      served = await callAs(
+        home.tls,
+        'police',
+        housingRequest(grants.household, 'police.household', ['id_number', 'name'], [person.idNumber]).body,
+      )
+    }
+    assert.equal(served.code, 'OK')
+    const receiptId = served.answer!.receiptId!
+    // Killed at once, well within ackTimeoutMs: nothing but the journal holds the receipt now.
+    const police = gateways.police!
+    const exited = new Promise((r) => police.child.once('exit', r))
+    police.child.kill('SIGKILL')
+    await exited
+    gateways.police = await startGatewayProcess('police', homeOf('police'), net.dir)
+    // The restart records it, provider-only (not countersigned), and the citizen's trail lists it.
+    const r = await committedReceipt(receiptId)
+    assert.equal(r.receipt.consumerSignature, null, 'recorded without a countersignature')
+    assert.notEqual(r.receipt.batch, null)
+    assert.match(gateways.police.log(), /receipts from the journal queued again/)
+    const mine = await citizenAccesses(person.idNumber)
+    assert.ok(
+      mine.json.accesses.some((a) => a.receiptId === receiptId),
+      'the access served before the crash is in the citizen’s trail',
+    )
   })
 
   it('no personal data on chain: every block and state value, in clear or as an unkeyed hash', async () => {

@@ -132,7 +132,7 @@ test('a department requests data, another approves, the data arrives, the citize
 
 test("the auditor exports the data's lineage as CSV with a proof bundle that verifies offline", async () => {
   const { page, net } = f
-  const { getSuite, renderLineageRow, verifyProofBundle } = await import('@govchain/sdk')
+  const { getSuite, lineageEvidenceCheck, renderLineageRow, verifyProofBundle } = await import('@govchain/sdk')
   await login('officer:police')
   await page.goto(`${f.portal.url}/sharing/audit`)
   await page.getByTestId('audit-resource').fill('police.household')
@@ -143,7 +143,9 @@ test("the auditor exports the data's lineage as CSV with a proof bundle that ver
     return readFileSync((await download.path())!, 'utf8')
   }
   const csv = await save('audit-export-csv')
-  const bundle = JSON.parse(await save('audit-export-bundle')) as { rows: { cells: string[] }[] }
+  const bundle = JSON.parse(await save('audit-export-bundle')) as {
+    rows: { cells: string[]; evidence?: { inclusion: { root: string; leafIndex: number; treeSize: number } } }[]
+  }
   assert.ok(csv.startsWith('\uFEFF'), 'UTF-8 with a byte order mark, for Excel')
   assert.match(csv, /共享申请 request/)
   assert.match(csv, /调取回执 receipt/)
@@ -151,18 +153,35 @@ test("the auditor exports the data's lineage as CSV with a proof bundle that ver
   const status = await client.status()
   // Offline: the validator set is the one the verifier trusts; nothing else is asked of a node.
   const trusted = (await client.validators()).validatorSet
-  const check = (text: string) =>
+  const check = (text: string, b: unknown = bundle) =>
     verifyProofBundle({
-      bundle,
+      bundle: b,
       csv: text,
       suite: getSuite('gm'),
       chainId: status.chainId,
       trustedValidatorSet: trusted,
       render: renderLineageRow,
+      checkEvidence: lineageEvidenceCheck(getSuite('gm')),
     })
   const ok = check(csv)
   assert.deepEqual(ok.failures, [])
   assert.ok(ok.ok && ok.verified >= 3, JSON.stringify(ok))
+  // The gateways record receipts in batches (ADR 0036): each batched access carries its RFC 9162
+  // inclusion proof and the state proof of its committed batch root, checked offline above.
+  const batched = bundle.rows.filter((r) => r.evidence !== undefined)
+  assert.ok(batched.length >= 1, 'a batched access carries its inclusion proof')
+  assert.ok(batched.every((r) => r.cells[0] === '调取回执 receipt'))
+  assert.equal(ok.evidenced, batched.length)
+  // A wrong inclusion proof is refused with its code.
+  const forged = JSON.parse(JSON.stringify(bundle)) as typeof bundle
+  const e = forged.rows.find((r) => r.evidence !== undefined)!.evidence!
+  e.inclusion.leafIndex = e.inclusion.treeSize
+  const wrong = check(csv, forged)
+  assert.equal(wrong.ok, false)
+  assert.deepEqual(
+    wrong.failures.map((f) => f.code),
+    ['SHARING_INCLUSION_INVALID'],
+  )
   // One cell changed in the CSV: that row fails.
   const tampered = csv.replace(/(调取回执 receipt,\d+,[^,]+,)police,/, '$1tax,')
   assert.notEqual(tampered, csv)
