@@ -22,7 +22,7 @@ import assert from 'node:assert/strict'
 import { readFileSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { after, before, test } from 'node:test'
-import { encryptKeystore, fromHex, toHex } from '@govchain/core'
+import { demoCreditCode, encryptKeystore, fromHex, getSuite, toHex } from '@govchain/core'
 import {
   addHolderRecords,
   type Gateway,
@@ -32,7 +32,7 @@ import {
   openConnector,
   startGatewayFromHome,
 } from '@govchain/gateway'
-import { readHandedOverCredential } from '@govchain/license/client'
+import { credentialFields, readHandedOverCredential } from '@govchain/license/client'
 import { type Browser, type BrowserContext, chromium, type Page } from 'playwright-core'
 import { PNG } from 'pngjs'
 import { seedServiceDemo } from '../../cli/src/demo/service.ts'
@@ -327,6 +327,58 @@ test('the officer issues a licence with the browser key; the holder sees it, pre
   } finally {
     await phone.close()
   }
+})
+
+test('outside demo mode the officer renews a licence with its fields from the register; the new version is handed over', async () => {
+  await officer.goto(`${f.portal.url}/issuer`)
+  await officer.locator(`[data-testid="issued-row"][data-id="${issuedId}"]`).getByTestId('manage').click()
+  const panel = officer.getByTestId('manage-panel')
+  await panel.getByTestId('renew').click()
+  const dialog = officer.getByTestId('confirm-renew')
+  // The register id is asked for: without it nothing can be confirmed.
+  assert.equal(await dialog.getByTestId('confirm-renew-yes').isDisabled(), true)
+  // A valid credit code the register does not hold is refused with its code.
+  await dialog.getByTestId('reissue-holder-id').fill(demoCreditCode(977))
+  await dialog.getByTestId('reissue-lookup').click()
+  await dialog.getByTestId('reissue-lookup-error').waitFor()
+  assert.match((await dialog.getByTestId('reissue-lookup-error').textContent()) ?? '', /LICENSE_HOLDER_NOT_FOUND/)
+  // The holder's own: the register fills in what it holds; the officer completes the rest.
+  await dialog.getByTestId('reissue-holder-id').fill(enterprise.registerId)
+  await dialog.getByTestId('reissue-lookup').click()
+  await dialog.getByTestId('reissue-field-creditCode').waitFor()
+  assert.equal(await dialog.getByTestId('reissue-field-creditCode').inputValue(), enterprise.registerId)
+  for (const input of await dialog.locator('[data-testid^="reissue-field-"]').all()) {
+    if ((await input.inputValue()) !== '') continue
+    await input.fill(`延续-${((await input.getAttribute('data-testid')) ?? '').replace('reissue-field-', '')}`)
+  }
+  await dialog.getByTestId('confirm-renew-yes').click()
+  // Closed when done; a refusal stays in the dialog (its reason is the assertion's message).
+  await officer.waitForFunction(
+    () =>
+      document.querySelector('[data-testid="confirm-renew"]') === null ||
+      document.querySelector('[data-testid="confirm-renew"] [data-testid="error"]') !== null,
+  )
+  assert.equal(await dialog.count(), 0, (await dialog.textContent().catch(() => '')) ?? '')
+  const handover = panel.getByTestId('handover')
+  await handover.waitFor()
+  const credential = readHandedOverCredential(await handover.getByTestId('handover-qr-text').inputValue())
+  const renewedId = /1\.2\.156\.3005\.2\.[0-9A-Z.]+/.exec(
+    (await panel.getByRole('status').first().textContent()) ?? '',
+  )![0]
+  assert.notEqual(renewedId, issuedId)
+  // On chain: the new version for the same holder, the old one superseded by it.
+  const renewed = await chainGet<{ license: { holder: string; status: string; version: number } }>(
+    `/v1/licenses/${renewedId}`,
+  )
+  assert.deepEqual(
+    [renewed.license.holder, renewed.license.status, renewed.license.version],
+    [enterprise.did, 'active', 2],
+  )
+  const old = await chainGet<{ license: { effectiveStatus: string } }>(`/v1/licenses/${issuedId}`)
+  assert.notEqual(old.license.effectiveStatus, 'active')
+  // The new credential carries the register's fields for this holder.
+  const fields = credentialFields(getSuite('intl'), credential)
+  assert.equal(fields.creditCode, enterprise.registerId)
 })
 
 test('the citizen applies with the browser key; the officer pulls and approves; my cases, wallet, who used my data', async () => {

@@ -7,7 +7,7 @@
  */
 
 import { errorCode } from '@govchain/client'
-import { toHex } from '@govchain/core'
+import { GovchainError, toHex } from '@govchain/core'
 import {
   ActionButton,
   Badge,
@@ -126,6 +126,50 @@ function useRegisterRequest(): (
     const signature = await signHex(signer, holderRequestMessage(config.chainId, path, text))
     return { payload: text, publicKey: toHex(signer.publicKey), signature }
   }
+}
+
+/** The licence type's fields as inputs; `invalid` ones (required, left empty) are marked inline. */
+function FieldInputs({
+  fields,
+  values,
+  onChange,
+  invalid,
+  idPrefix,
+  testIdPrefix,
+}: {
+  fields: LicenseType['fields']
+  values: Record<string, string>
+  onChange: (update: (v: Record<string, string>) => Record<string, string>) => void
+  invalid: readonly LicenseType['fields'][number][]
+  idPrefix: string
+  testIdPrefix: string
+}) {
+  const { t, lang } = useApp()
+  return (
+    <div className="form-grid">
+      {fields.map((f) => (
+        <div key={f.name}>
+          <label htmlFor={`${idPrefix}-${f.name}`}>
+            {lang === 'zh' ? f.label : f.labelEn}
+            {f.required ? ' *' : ''}
+            {f.personal && <span className="muted small"> ({lang === 'zh' ? '个人信息' : 'personal'})</span>}
+          </label>
+          <input
+            id={`${idPrefix}-${f.name}`}
+            data-testid={`${testIdPrefix}-${f.name}`}
+            value={values[f.name] ?? ''}
+            aria-invalid={invalid.includes(f)}
+            onChange={(e) => onChange((v) => ({ ...v, [f.name]: e.target.value }))}
+          />
+          {invalid.includes(f) && (
+            <span className="field-error" role="alert" data-testid={`field-error-${f.name}`}>
+              {t('issuer.required', { field: lang === 'zh' ? f.label : f.labelEn })}
+            </span>
+          )}
+        </div>
+      ))}
+    </div>
+  )
 }
 
 function IssueForm({ org, types, onIssued }: { org: string; types: LicenseType[]; onIssued: () => void }) {
@@ -304,29 +348,14 @@ function IssueForm({ org, types, onIssued }: { org: string; types: LicenseType[]
         </div>
       </div>
       {type !== undefined && (
-        <div className="form-grid">
-          {type.fields.map((f) => (
-            <div key={f.name}>
-              <label htmlFor={`f-${f.name}`}>
-                {lang === 'zh' ? f.label : f.labelEn}
-                {f.required ? ' *' : ''}
-                {f.personal && <span className="muted small"> ({lang === 'zh' ? '个人信息' : 'personal'})</span>}
-              </label>
-              <input
-                id={`f-${f.name}`}
-                data-testid={`issue-field-${f.name}`}
-                value={values[f.name] ?? ''}
-                aria-invalid={tried && missing.includes(f)}
-                onChange={(e) => setValues((v) => ({ ...v, [f.name]: e.target.value }))}
-              />
-              {tried && missing.includes(f) && (
-                <span className="field-error" role="alert" data-testid={`field-error-${f.name}`}>
-                  {t('issuer.required', { field: lang === 'zh' ? f.label : f.labelEn })}
-                </span>
-              )}
-            </div>
-          ))}
-        </div>
+        <FieldInputs
+          fields={type.fields}
+          values={values}
+          onChange={setValues}
+          invalid={tried ? missing : []}
+          idPrefix="f"
+          testIdPrefix="issue-field"
+        />
       )}
       {mismatch !== undefined && (
         <Notice tone="bad" testId="holder-mismatch">
@@ -578,11 +607,21 @@ function Manage({
 }) {
   const { t, lang, client, submit, config, orgName, suite } = useApp()
   const officerAuth = useOfficerAuth()
+  const signed = useRegisterRequest()
+  const holderKind: HolderKind = type?.holderKind === 'person' ? 'person' : 'enterprise'
+  /** Outside demo mode: the holder's register id, and the new version's fields its record filled in. */
+  const [registerId, setRegisterId] = useState('')
+  const [registerValues, setRegisterValues] = useState<Record<string, string>>()
+  const [lookupError, setLookupError] = useState<unknown>()
+  const registerMissing = (type?.fields ?? []).filter(
+    (f) => f.required && (registerValues?.[f.name] ?? '').trim() === '',
+  )
   const [reason, setReason] = useState('')
   const [reasonCode, setReasonCode] = useState<(typeof REVOKE_REASONS)[number]>('issued_in_error')
   const [suspendCode, setSuspendCode] = useState<(typeof SUSPEND_REASONS)[number]>('rectification')
   const [dialog, setDialog] = useState<'suspend' | 'reinstate' | 'revoke' | 'renew' | 'amend'>()
-  const [until, setUntil] = useState(dateInput(Math.max(l.validUntilMs, Date.now()) + 365 * 5 * DAY_MS))
+  // A renewal starts today and runs the type's full term (the chain refuses a longer one).
+  const [until, setUntil] = useState(plusYears(dateInput(Date.now()), type?.maxValidityYears || 5))
   const [error, setError] = useState<unknown>()
   const [note, setNote] = useState<{ id: string; credential: string }>()
   const history = useLoad(() => licenseApi.history(client.url, l.id), [l.id, l.updatedHeight])
@@ -597,14 +636,13 @@ function Manage({
     run(async () => {
       const o = config.organisations.find((x) => x.id === l.issuerOrg)
       if (type === undefined || o === undefined) return
-      // The new version needs the field values: the issuing department keeps them (here: the demo mailbox).
-      const mail = await mailbox.issued(l.id, await officerAuth(mailboxPaths.issued(l.id), l.holder))
-      const cred = mail.items.find((m) => m.licenseId === l.id)?.credential
-      if (cred === undefined)
-        throw new Error(
-          lang === 'zh' ? '找不到原凭证的字段值' : 'the field values of the old credential are not available',
-        )
-      const fields = Object.fromEntries(Object.entries(credentialFields(suite, cred)).map(([k, v]) => [k, String(v)]))
+      const fields = config.demo
+        ? await demoFields()
+        : Object.fromEntries(
+            Object.entries(registerValues ?? {})
+              .map(([k, v]) => [k, v.trim()] as const)
+              .filter(([, v]) => v !== ''),
+          )
       let made: IssuedLicense | undefined
       await submit(async (s) => {
         made = await reissueLicenseWith(s.signer, {
@@ -623,12 +661,76 @@ function Manage({
         return made.tx
       })
       if (made === undefined) return
-      await mailbox.put(
-        { holder: l.holder, licenseId: made.id, credential: made.credential },
-        await officerAuth(mailboxPaths.put(l.holder, made.id), l.holder),
-      )
+      // Handed over through the demo mailbox in demo mode; otherwise from the panel below.
+      if (config.demo) {
+        await mailbox.put(
+          { holder: l.holder, licenseId: made.id, credential: made.credential },
+          await officerAuth(mailboxPaths.put(l.holder, made.id), l.holder),
+        )
+      }
+      setRegisterId('')
+      setRegisterValues(undefined)
       setNote({ id: made.id, credential: made.credential })
     })
+  /** Demo mode: the field values of the credential the demo mailbox handed over. */
+  const demoFields = async (): Promise<Record<string, string>> => {
+    const mail = await mailbox.issued(l.id, await officerAuth(mailboxPaths.issued(l.id), l.holder))
+    const cred = mail.items.find((m) => m.licenseId === l.id)?.credential
+    if (cred === undefined)
+      throw new Error(
+        lang === 'zh' ? '找不到原凭证的字段值' : 'the field values of the old credential are not available',
+      )
+    return Object.fromEntries(Object.entries(credentialFields(suite, cred)).map(([k, v]) => [k, String(v)]))
+  }
+  /**
+   * The department's register (its gateway, off chain) as it holds the holder now fills in the new
+   * version's fields, which the officer then completes or corrects; the record must be this
+   * licence's holder.
+   */
+  const lookupRegister = async (): Promise<void> => {
+    setLookupError(undefined)
+    setRegisterValues(undefined)
+    const gateway = config.gateways[l.issuerOrg]
+    if (gateway === undefined || type === undefined) throw new Error(t('issuer.noRegister'))
+    const id = parseHolderId(holderKind, registerId)
+    const r = (await holderRegisterApi.lookup(gateway, await signed(HOLDER_LOOKUP_PATH, { kind: holderKind, id })))
+      .record
+    if (r.did !== l.holder) {
+      throw new GovchainError('LICENSE_HOLDER_MISMATCH', t('issuer.reissueOtherHolder'), { differ: ['holder'] })
+    }
+    setRegisterValues(prefillFields(type.fields, r))
+  }
+  /** Outside demo mode the renew and amend dialogs take the new version's fields from the register. */
+  const registerInput =
+    config.demo || type === undefined ? null : (
+      <div data-testid="reissue-register">
+        <label>
+          {t(holderKind === 'person' ? 'issuer.idNumber' : 'issuer.creditCode')}{' '}
+          <input value={registerId} onChange={(e) => setRegisterId(e.target.value)} data-testid="reissue-holder-id" />
+        </label>{' '}
+        <ActionButton
+          testId="reissue-lookup"
+          disabled={registerId.trim() === ''}
+          onError={setLookupError}
+          onRun={lookupRegister}
+        >
+          {t('issuer.lookup')}
+        </ActionButton>
+        <p className="muted small">{t('issuer.reissueFromRegister')}</p>
+        {lookupError !== undefined && <ErrorBox error={lookupError} testId="reissue-lookup-error" />}
+        {registerValues !== undefined && (
+          <FieldInputs
+            fields={type.fields}
+            values={registerValues}
+            onChange={(update) => setRegisterValues((v) => update(v ?? {}))}
+            invalid={registerMissing}
+            idPrefix="r"
+            testIdPrefix="reissue-field"
+          />
+        )}
+      </div>
+    )
+  const registerReady = config.demo || (registerValues !== undefined && registerMissing.length === 0)
   const typeName = type === undefined ? l.typeCode : lang === 'zh' ? type.name : type.nameEn
   const what = `${typeName} ${l.id}`
   const closeDialog = () => {
@@ -719,10 +821,11 @@ function Manage({
           title={t('issuer.renew')}
           summary={t('issuer.confirm.renew', { what, until })}
           confirmLabel={t('issuer.renew')}
-          canConfirm={until !== ''}
+          canConfirm={until !== '' && registerReady}
           onClose={closeDialog}
           onConfirm={reissue('renew')}
         >
+          {registerInput}
           <label>
             {t('issuer.newUntil')}{' '}
             <input type="date" value={until} onChange={(e) => setUntil(e.target.value)} data-testid="renew-until" />
@@ -735,10 +838,11 @@ function Manage({
           title={t('issuer.amend')}
           summary={t('issuer.confirm.amend', { what })}
           confirmLabel={t('issuer.amend')}
-          canConfirm={reason.trim() !== ''}
+          canConfirm={reason.trim() !== '' && registerReady}
           onClose={closeDialog}
           onConfirm={reissue('amend')}
         >
+          {registerInput}
           <ReasonText value={reason} onChange={setReason} />
         </ConfirmDialog>
       )}

@@ -129,6 +129,14 @@ export const LICENSE_MESSAGES = {
     '持证主体与本部门登记信息不一致（{fields}），未签发。',
     "The licence does not match the department's record of the holder ({fields}); nothing was issued.",
   ],
+  'issuer.reissueFromRegister': [
+    '新版本的字段由本部门登记信息的当前记录带出，可补充或更正后确认。',
+    "The new version's fields are filled in from the department's register as it holds the holder now; complete or correct them, then confirm.",
+  ],
+  'issuer.reissueOtherHolder': [
+    '登记信息中该号码对应的不是本证照的持证主体，未办理。',
+    "In the register this number belongs to someone other than this licence's holder; nothing was done.",
+  ],
   'issuer.noRegister': [
     '本部门数据网关不可用，无法核对持证主体，暂不能签发。',
     "This department's data gateway is not available to check the holder; issuing is not possible.",
