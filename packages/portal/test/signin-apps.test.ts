@@ -329,7 +329,7 @@ test('the officer issues a licence with the browser key; the holder sees it, pre
   }
 })
 
-test('outside demo mode the officer renews a licence with its fields from the register; the new version is handed over', async () => {
+test('outside demo mode the officer renews a licence with its fields from the register; the new version is handed over and printed', async () => {
   await officer.goto(`${f.portal.url}/issuer`)
   await officer.locator(`[data-testid="issued-row"][data-id="${issuedId}"]`).getByTestId('manage').click()
   const panel = officer.getByTestId('manage-panel')
@@ -379,6 +379,10 @@ test('outside demo mode the officer renews a licence with its fields from the re
   // The new credential carries the register's fields for this holder.
   const fields = credentialFields(getSuite('intl'), credential)
   assert.equal(fields.creditCode, enterprise.registerId)
+  // With the credential in hand the console prints the licence too (下载 PDF), outside demo mode.
+  const [pdf] = await Promise.all([officer.waitForEvent('download'), handover.getByTestId('download-pdf').click()])
+  const bytes = readFileSync((await pdf.path())!)
+  assert.equal(bytes.subarray(0, 5).toString('latin1'), '%PDF-')
 })
 
 test('the citizen applies with the browser key; the officer pulls and approves; my cases, wallet, who used my data', async () => {

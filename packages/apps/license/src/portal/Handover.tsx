@@ -12,16 +12,29 @@ import { fromBase64 } from '@govchain/core'
 import { Card, deviceWallet, Loading, Notice, qrDataUrl } from '@govchain/portal-kit'
 import { useEffect, useMemo, useState } from 'react'
 import { checkHandedOverCredential, fetchLicenseProof, licenseQr, readHandedOverCredential } from '../client.ts'
+import type { LicenseType } from './api.ts'
 import { tMaybe, useApp } from './messages.ts'
 import { PasteFileScan } from './PasteFileScan.tsx'
+import { PrintButtons } from './Print.tsx'
 
 /** The credential as a file name: the licence id, which names nothing personal. */
 function credentialFileName(licenseId: string): string {
   return `licence-${licenseId}.txt`
 }
 
-/** 下载凭证 and the hand-over QR of a credential just issued (or renewed, amended). */
-export function HandoverPanel({ licenseId, credential }: { licenseId: string; credential: string }) {
+/**
+ * 下载凭证 and the hand-over QR of a credential just issued (or renewed, amended), and the printed
+ * licence (下载 PDF / 打印) while the console has the credential in hand.
+ */
+export function HandoverPanel({
+  licenseId,
+  credential,
+  type,
+}: {
+  licenseId: string
+  credential: string
+  type: LicenseType | undefined
+}) {
   const { t, config } = useApp()
   const [qr, setQr] = useState<{ img: string } | { tooLong: true }>()
   const payload = useMemo(() => {
@@ -74,7 +87,8 @@ export function HandoverPanel({ licenseId, credential }: { licenseId: string; cr
             data-testid="handover-download"
           >
             {t('handover.download')}
-          </a>
+          </a>{' '}
+          <PrintButtons licenseId={licenseId} credential={credential} type={type} />
           {qr !== undefined && 'img' in qr && payload !== undefined && (
             <textarea readOnly hidden value={payload} data-testid="handover-qr-text" />
           )}

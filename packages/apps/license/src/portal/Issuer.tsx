@@ -203,7 +203,13 @@ function IssueForm({ org, types, onIssued }: { org: string; types: LicenseType[]
   const missing = (type?.fields ?? []).filter((f) => f.required && (values[f.name] ?? '').trim() === '')
   const [error, setError] = useState<unknown>()
   const [mismatch, setMismatch] = useState<string[]>()
-  const [issued, setIssued] = useState<{ id: string; from: string; until: string; credential: string }>()
+  const [issued, setIssued] = useState<{
+    id: string
+    from: string
+    until: string
+    credential: string
+    type: LicenseType
+  }>()
   const fieldLabel = (name: string) => {
     if (name === 'holder') return t('issuer.holderDid')
     const f = type?.fields.find((x) => x.name === name)
@@ -371,7 +377,9 @@ function IssueForm({ org, types, onIssued }: { org: string; types: LicenseType[]
           {!config.demo && <textarea readOnly hidden value={issued.credential} data-testid="issued-credential" />}
         </Notice>
       )}
-      {issued !== undefined && <HandoverPanel licenseId={issued.id} credential={issued.credential} />}
+      {issued !== undefined && (
+        <HandoverPanel licenseId={issued.id} credential={issued.credential} type={issued.type} />
+      )}
       <ActionButton
         kind="primary"
         testId="issue-submit"
@@ -427,6 +435,7 @@ function IssueForm({ org, types, onIssued }: { org: string; types: LicenseType[]
             from,
             until: validUntilMs === 0 ? t('issuer.longTermShort') : until,
             credential: made.credential,
+            type,
           })
           setValues({})
           setRecord(undefined)
@@ -850,7 +859,7 @@ function Manage({
       {note !== undefined && (
         <>
           <Notice tone="ok">{t('issuer.issued', { id: note.id })}</Notice>
-          <HandoverPanel licenseId={note.id} credential={note.credential} />
+          <HandoverPanel licenseId={note.id} credential={note.credential} type={type} />
         </>
       )}
       <h4>{t('issuer.history')}</h4>
