@@ -4,17 +4,20 @@
  * CA certificates through the node's public API (committed state, at request time), and submits
  * the gateway's transactions (receipts, refusals) signed with the gateway's chain key. The
  * gateway knows nothing of the node's internals: any node of its department answering the API will do.
+ *
+ * What it reads of the node's state is kept until the node's next block, and only while it
+ * follows the node's block stream (heights.ts); with the stream down or silent, every lookup
+ * reads from the node.
  */
 import { randomInt } from 'node:crypto'
 import { signTx } from '@govchain/app'
 import { ApiError, HttpTransport, isSdkError } from '@govchain/client'
 import { type CryptoSuite, GovchainError, type KeySigner, toBase64, toHex } from '@govchain/core'
 import { listOrganisations } from '@govchain/identity/client'
+import { HeightCache } from './heights.ts'
 
 export const NODE_TIMEOUT_MS = 10_000
-/** Gateway records change rarely (key or certificate rotation): cached this long. */
-export const GATEWAY_CACHE_MS = 5_000
-/** How stale the latest block (height for validUntilHeight, time for expiry) may be. */
+/** With the block stream down: how stale the latest block (height for validUntilHeight, time for expiry) may be. */
 export const LATEST_CACHE_MS = 1_000
 /** The consortium's CA certificates (organisations joining, leaving, rotating their CA): re-read this often. */
 export const TRUST_CACHE_MS = 30_000
@@ -54,9 +57,9 @@ function unreachable(what: string, e: unknown): GovchainError {
 }
 
 export class NodeLink {
-  private readonly gatewayCache = new Map<string, { at: number; view: GatewayView | undefined }>()
-
   readonly transport: HttpTransport
+  /** Reads of committed state, kept until the next block (heights.ts). */
+  readonly heights: HeightCache
   private trust: { at: number; pems: string[] } | undefined
 
   constructor(
@@ -64,12 +67,23 @@ export class NodeLink {
     readonly suite: CryptoSuite,
     readonly chainId: string,
     private readonly key: KeySigner,
+    opts: { streamSilentMs?: number; onStreamState?: (live: boolean, why: string) => void } = {},
   ) {
+    this.heights = new HeightCache({
+      url: baseUrl,
+      ...(opts.streamSilentMs === undefined ? {} : { silentMs: opts.streamSilentMs }),
+      ...(opts.onStreamState === undefined ? {} : { onState: opts.onStreamState }),
+    })
     this.transport = new HttpTransport({
       url: baseUrl,
       timeoutMs: NODE_TIMEOUT_MS,
       responseBytesMax: NODE_ANSWER_BYTES_MAX,
     })
+  }
+
+  /** A GET answer of committed state, kept until the next block while the block stream is live. */
+  getAtHeight<T>(path: string): Promise<T | undefined> {
+    return this.heights.get(path, () => this.get<T>(path))
   }
 
   /** A GET answer, or undefined for a 404 (an absent record). */
@@ -99,7 +113,7 @@ export class NodeLink {
   }
 
   async request(requestIdHex: string): Promise<RequestView | undefined> {
-    return (await this.get<{ request: RequestView }>(`/v1/sharing/requests/${requestIdHex}`))?.request
+    return (await this.getAtHeight<{ request: RequestView }>(`/v1/sharing/requests/${requestIdHex}`))?.request
   }
 
   private readonly fieldCache = new Map<string, Map<string, string>>()
@@ -120,19 +134,19 @@ export class NodeLink {
   }
 
   async gateway(orgId: string): Promise<GatewayView | undefined> {
-    const c = this.gatewayCache.get(orgId)
-    if (c !== undefined && Date.now() - c.at < GATEWAY_CACHE_MS) return c.view
-    const view = (await this.get<{ gateway: GatewayView }>(`/v1/catalog/gateways/${encodeURIComponent(orgId)}`))
+    return (await this.getAtHeight<{ gateway: GatewayView }>(`/v1/catalog/gateways/${encodeURIComponent(orgId)}`))
       ?.gateway
-    this.gatewayCache.set(orgId, { at: Date.now(), view })
-    if (this.gatewayCache.size > 1024) this.gatewayCache.clear()
-    return view
   }
 
   private latestSeen: { at: number; value: { height: number; timeMs: number } } | undefined
 
-  /** The latest block, at most LATEST_CACHE_MS old (grant expiry also uses the wall clock, so staleness only errs towards refusing). */
+  /**
+   * The latest block: the block stream's while it is live, else read at most LATEST_CACHE_MS ago
+   * (grant expiry also uses the wall clock).
+   */
   async latestCached(): Promise<{ height: number; timeMs: number }> {
+    const streamed = this.heights.latest()
+    if (streamed !== undefined) return streamed
     if (this.latestSeen !== undefined && Date.now() - this.latestSeen.at < LATEST_CACHE_MS) return this.latestSeen.value
     const value = await this.latest()
     this.latestSeen = { at: Date.now(), value }
@@ -171,13 +185,13 @@ export class NodeLink {
 
   /** The transaction's result code once committed; null while it is pending or unknown to the node. */
   async txResult(hashHex: string): Promise<string | null> {
-    const t = await this.get<{ status: string; code: string | null }>(`/v1/txs/${hashHex}`)
+    const t = await this.getAtHeight<{ status: string; code: string | null }>(`/v1/txs/${hashHex}`)
     return t !== undefined && t.status !== 'pending' && t.code !== null ? t.code : null
   }
 
   /** Whether the chain holds this receipt (GET /v1/sharing/receipts/:id answers it). */
   async receiptRecorded(receiptIdHex: string): Promise<boolean> {
-    return (await this.get<unknown>(`/v1/sharing/receipts/${receiptIdHex}`)) !== undefined
+    return (await this.getAtHeight<unknown>(`/v1/sharing/receipts/${receiptIdHex}`)) !== undefined
   }
 
   /** Waits until the transaction is committed; resolves with its result code (OK or an error code). */

@@ -90,6 +90,12 @@ export interface GatewayConfig {
    * queries are refused with GATEWAY_BUSY until the chain catches up.
    */
   receiptQueueMax?: number
+  /**
+   * The gateway follows its node's blocks and keeps what it reads of committed state until the
+   * next block; with no block for this long (absent: GATEWAY_DEFAULTS) it takes the stream for
+   * stuck and reads every lookup from the node until blocks come again.
+   */
+  nodeStreamSilentMs?: number
   /** A development network's gateway: plain key files accepted. Absent: its keys must be encrypted. */
   dev?: true
   /**
@@ -109,6 +115,7 @@ export const GATEWAY_DEFAULTS = {
   receiptBatchMax: 1000,
   receiptBatchIntervalMs: 200,
   receiptQueueMax: 20_000,
+  nodeStreamSilentMs: 3_000,
 } as const
 
 /** Counted refusals wait at most this long for the chain. */
@@ -252,6 +259,7 @@ export function loadGatewayHome(
     'receiptBatchMax',
     'receiptBatchIntervalMs',
     'receiptQueueMax',
+    'nodeStreamSilentMs',
   ] as const) {
     const v = config[k]
     if (v !== undefined && !(typeof v === 'number' && Number.isFinite(v) && v > 0)) {

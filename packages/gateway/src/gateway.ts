@@ -294,7 +294,6 @@ export class Gateway {
   private readonly grantRoutes = new Map<string, GrantRoute>()
   /** Client identities of open TLS connections, verified once per connection (connectionIdentity). */
   private readonly connections = new WeakMap<TLSSocket, ConnectionIdentity>()
-  private officerCache: { at: number; keys: Map<string, { officerId: string; roles: string[] }> } | undefined
   private server: Server | undefined
   private localServer: Server | undefined
   private readonly background = new Set<Promise<unknown>>()
@@ -327,7 +326,13 @@ export class Gateway {
   ) {
     this.suite = getSuite(home.suite)
     tightenHome(home.dir)
-    this.node = new NodeLink(home.config.nodeApiUrl, this.suite, home.chainId, home.key)
+    this.node = new NodeLink(home.config.nodeApiUrl, this.suite, home.chainId, home.key, {
+      streamSilentMs: home.config.nodeStreamSilentMs ?? GATEWAY_DEFAULTS.nodeStreamSilentMs,
+      onStreamState: (live, why) =>
+        live
+          ? logger.info({ why }, 'following the node’s blocks: reads cached per height')
+          : logger.warn({ why }, 'node block stream down: reading every lookup from the node'),
+    })
     this.volume = new VolumeLedger(join(home.dir, 'volume.sqlite'), join(home.dir, 'volume.json'))
     this.journal = new ReceiptJournal(join(home.dir, RECEIPT_JOURNAL))
     const node = this.node
@@ -358,6 +363,7 @@ export class Gateway {
 
   static async start(opts: StartGatewayOptions): Promise<Gateway> {
     const g = new Gateway(opts.home, opts.connector, opts.logger ?? quietLogger, opts.clock)
+    g.node.heights.start()
     // Receipts acknowledged before a stop or crash and not seen committed go out again.
     g.track(
       g.batcher.resume().then((n) => {
@@ -423,6 +429,7 @@ export class Gateway {
     // Batches in flight are followed to their commit for a while; what is left stays in the journal.
     await this.batcher.stop(STOP_RECEIPTS_WAIT_MS)
     this.journal.close()
+    this.node.heights.stop()
     const close = (s: Server | undefined) =>
       new Promise<void>((ok) => {
         if (s === undefined) return ok()
@@ -1162,26 +1169,28 @@ export class Gateway {
     return (await this.ownOfficerId(publicKeyHex)) !== undefined
   }
 
-  /** The officer id of an active officer of this department with this key (cached for 5 s). */
+  /** The officer id of an active officer of this department with this key. */
   private async ownOfficerId(publicKeyHex: string): Promise<string | undefined> {
     return (await this.ownOfficer(publicKeyHex))?.officerId
   }
 
+  /**
+   * The department's active officers by key, as committed: kept until the node's next block
+   * (NodeLink.heights), so an officer removed is refused from the block that removes them on.
+   */
   private async ownOfficer(publicKeyHex: string): Promise<{ officerId: string; roles: string[] } | undefined> {
-    if (this.officerCache === undefined || Date.now() - this.officerCache.at > 5000) {
+    const path = `/v1/organisations/${encodeURIComponent(this.orgId)}/officers`
+    const keys = await this.node.heights.get(`officers:${path}`, async () => {
       const list = await this.node.get<{
         officers: { officerId: string; publicKey: string; status: string; roles?: string[] }[]
-      }>(`/v1/organisations/${encodeURIComponent(this.orgId)}/officers`)
-      this.officerCache = {
-        at: Date.now(),
-        keys: new Map(
-          (list?.officers ?? [])
-            .filter((o) => o.status === 'active')
-            .map((o) => [o.publicKey, { officerId: o.officerId, roles: o.roles ?? [] }]),
-        ),
-      }
-    }
-    return this.officerCache.keys.get(publicKeyHex)
+      }>(path)
+      return new Map(
+        (list?.officers ?? [])
+          .filter((o) => o.status === 'active')
+          .map((o) => [o.publicKey, { officerId: o.officerId, roles: o.roles ?? [] }]),
+      )
+    })
+    return keys.get(publicKeyHex)
   }
 
   /**
@@ -1253,7 +1262,9 @@ export class Gateway {
   private async checkCaseOfficer(grantIdHex: string, publicKeyHex: string): Promise<void> {
     const grant = await this.grantRoute(grantIdHex)
     if (grant?.case === undefined || grant.case === null) return
-    const c = await this.node.get<{ case: { officerId: string | null } }>(`/v1/service/cases/${grant.case.caseId}`)
+    const c = await this.node.getAtHeight<{ case: { officerId: string | null } }>(
+      `/v1/service/cases/${grant.case.caseId}`,
+    )
     const officerId = await this.ownOfficerId(publicKeyHex)
     if (c === undefined || c.case.officerId === null || c.case.officerId !== officerId) {
       throw new GovchainError(

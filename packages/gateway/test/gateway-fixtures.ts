@@ -25,6 +25,7 @@ import {
 } from '@govchain/core'
 import { type CertAndKey, createOrgCA, issueClientCert, issueNodeCert } from '@govchain/p2p'
 import { type DataRequest, subjectPseudonym } from '@govchain/sharing/schema'
+import { type WebSocket, WebSocketServer } from 'ws'
 import type { GatewayView, RequestView } from '../src/chain.ts'
 import { certFingerprintOf, type GatewayConfig, type GatewayHome } from '../src/config.ts'
 import type { DataConnector, QuerySpec, Row } from '../src/connector.ts'
@@ -59,6 +60,7 @@ interface RecordedTx {
   method: string
   args: Uint8Array
   bytes: Uint8Array
+  txHash: string
 }
 
 /** The node routes a gateway reads, from maps the test fills; POST /v1/txs records and accepts. */
@@ -71,14 +73,84 @@ class FakeNode {
   readonly officers = new Map<string, { officerId: string; publicKey: string; status: string; roles: string[] }[]>()
   private server: Server | undefined
   url = ''
+  /** The committed height: commit() adds one and announces the block on /v1/events. */
+  height = 10
+  /** GET requests answered, by path (what the gateway read from its node). */
+  readonly reads = new Map<string, number>()
+  /** Whether /v1/events takes WebSocket streams (startStream, stopStream). */
+  private streaming = false
+  private readonly wss = new WebSocketServer({ noServer: true })
+  private readonly streams = new Set<WebSocket>()
+  private held: { prefix: string; arrived: () => void; release: Promise<void> } | undefined
+
+  /** Serves /v1/events (blocks only) from now on. */
+  startStream(): void {
+    this.streaming = true
+  }
+
+  /** Drops every open stream and refuses new ones: the gateway's stream is down. */
+  stopStream(): void {
+    this.streaming = false
+    for (const ws of this.streams) ws.terminate()
+    this.streams.clear()
+  }
+
+  /**
+   * Commits a block: applies `change` to the state, then announces the block on every stream in
+   * the same turn, before any read can see the change (as the node does: store, then listeners).
+   */
+  commit(change: () => void = () => {}): void {
+    change()
+    this.height++
+    const text = JSON.stringify({
+      type: 'block',
+      height: this.height,
+      hash: this.height.toString(16).padStart(64, '0'),
+      txCount: 1,
+      timeMs: Date.now(),
+      proposer: 'police-node',
+    })
+    for (const ws of this.streams) ws.send(text)
+  }
+
+  /**
+   * The next GET whose path starts with `prefix` is answered with the state as it is when the
+   * request arrives, but only once `release()` is called: a read in flight across a block.
+   */
+  holdNextRead(prefix: string): { arrived: Promise<void>; release: () => void } {
+    let arrived = () => {}
+    let release = () => {}
+    const arrivedP = new Promise<void>((ok) => {
+      arrived = ok
+    })
+    this.held = {
+      prefix,
+      arrived: () => arrived(),
+      release: new Promise<void>((ok) => {
+        release = ok
+      }),
+    }
+    return { arrived: arrivedP, release: () => release() }
+  }
 
   async start(): Promise<void> {
     this.server = createServer((req, res) => {
-      const answer = (status: number, body: unknown) => {
-        res.writeHead(status, { 'content-type': 'application/json' })
-        res.end(JSON.stringify(body))
-      }
       const url = req.url ?? ''
+      const held = this.held !== undefined && req.method === 'GET' && url.startsWith(this.held.prefix)
+      const gate = held ? this.held : undefined
+      if (held) this.held = undefined
+      const answer = (status: number, body: unknown) => {
+        // The answer's text is the state at arrival, whenever it is sent.
+        const text = JSON.stringify(body)
+        const send = () => {
+          res.writeHead(status, { 'content-type': 'application/json' })
+          res.end(text)
+        }
+        if (gate === undefined) return send()
+        gate.arrived()
+        void gate.release.then(send)
+      }
+      if (req.method === 'GET') this.reads.set(url, (this.reads.get(url) ?? 0) + 1)
       if (req.method === 'POST' && url === '/v1/txs') {
         const chunks: Buffer[] = []
         req.on('data', (c: Buffer) => chunks.push(c))
@@ -86,15 +158,20 @@ class FakeNode {
           const bytes = fromBase64((JSON.parse(Buffer.concat(chunks).toString('utf8')) as { tx: string }).tx)
           const signed = codec.decode(SignedTx, bytes)
           const body = codec.decode(TxBody, signed.body)
-          this.txs.push({ module: body.module, method: body.method, args: body.args, bytes })
-          answer(200, { txHash: toHex(suite.hash(signed.body)) })
+          const txHash = toHex(suite.hash(signed.body))
+          this.txs.push({ module: body.module, method: body.method, args: body.args, bytes, txHash })
+          answer(200, { txHash })
         })
         return
       }
+      // What the gateway submitted is committed at once (a stopping gateway waits for its batches).
+      const tx = /^\/v1\/txs\/([0-9a-f]{64})$/.exec(url)
+      if (tx !== null && this.txs.some((t) => t.txHash === tx[1]))
+        return answer(200, { status: 'committed', code: 'OK', height: this.height })
       if (url === '/v1/organisations') return answer(200, { height: 10, organisations: this.organisations })
       const officers = /^\/v1\/organisations\/([^/?]+)\/officers$/.exec(url)
       if (officers !== null) return answer(200, { officers: this.officers.get(decodeURIComponent(officers[1]!)) ?? [] })
-      if (url === '/v1/blocks/latest') return answer(200, { header: { height: 10, timeMs: Date.now() } })
+      if (url === '/v1/blocks/latest') return answer(200, { header: { height: this.height, timeMs: Date.now() } })
       const gw = /^\/v1\/catalog\/gateways\/([^/?]+)$/.exec(url)
       if (gw !== null) {
         const view = this.gateways.get(decodeURIComponent(gw[1]!))
@@ -112,12 +189,21 @@ class FakeNode {
       }
       answer(404, { code: 'NOT_FOUND' })
     })
+    this.server.on('upgrade', (req, socket, head) => {
+      if (!this.streaming || !(req.url ?? '').startsWith('/v1/events')) return void socket.destroy()
+      this.wss.handleUpgrade(req, socket, head, (ws) => {
+        this.streams.add(ws)
+        ws.on('close', () => this.streams.delete(ws))
+      })
+    })
     await new Promise<void>((ok) => this.server!.listen(0, '127.0.0.1', ok))
     const a = this.server.address()
     this.url = `http://127.0.0.1:${typeof a === 'object' && a !== null ? a.port : 0}`
   }
 
   async stop(): Promise<void> {
+    this.stopStream()
+    this.wss.close()
     await new Promise<void>((ok) => {
       this.server?.close(() => ok())
       this.server?.closeAllConnections()
@@ -222,12 +308,17 @@ export interface ProviderFixture {
 }
 
 /** Police's provider gateway serving police.household (the PEOPLE), housing and tax registered consumers. */
-export async function startProvider(config: Partial<GatewayConfig> = {}): Promise<ProviderFixture> {
+export async function startProvider(
+  config: Partial<GatewayConfig> = {},
+  /** stream: the fake node serves its block stream from the start (else: never, until startStream). */
+  opts: { stream?: boolean } = {},
+): Promise<ProviderFixture> {
   const dir = mkdtempSync(join(tmpdir(), 'govchain-gateway-'))
   const gwDir = join(dir, 'gateway')
   mkdirSync(gwDir, { mode: 0o700 })
   const node = new FakeNode()
   await node.start()
+  if (opts.stream === true) node.startStream()
   const [police, housing, tax] = [makeOrg('police'), makeOrg('housing'), makeOrg('tax')]
   const pseudonymKey = new Uint8Array(randomBytes(32))
   const data = openSqliteConnector(join(gwDir, 'data.sqlite'))
