@@ -728,11 +728,12 @@ export class Gateway {
       where,
       limit: Math.min(SHARING_LIMITS.rowsPerFetch, left),
     })
-    // Reserve what is answered before answering, in one synchronous, fsynced step (volume.ts):
-    // whatever ran concurrently meanwhile has reserved already, so parallel requests, restarts
-    // and late receipts cannot take the grant past its rows; reserving only rows found leaves
-    // the others theirs. Rows beyond the reservation are not answered.
-    const reserved = this.volume.reserve(
+    // Reserve what is answered before answering, in one fsynced transaction (volume.ts, shared
+    // with the reservations asked for in the same turn and made in order): parallel requests,
+    // restarts and late receipts cannot take the grant past its rows; reserving only rows found
+    // leaves the others theirs. Rows beyond the reservation are not answered, and nothing is
+    // answered before its reservation is committed.
+    const reserved = await this.volume.reserve(
       grantHex,
       grant.grant.rowsMax,
       grant.rowsUsed,

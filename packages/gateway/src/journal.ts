@@ -20,6 +20,7 @@ import { chmodSync, closeSync, openSync } from 'node:fs'
 import { codec, GovchainError } from '@govchain/core'
 import { SharingReceiptArgs } from '@govchain/sharing/schema'
 import Database from 'better-sqlite3'
+import { GroupCommit } from './group.ts'
 
 export interface JournalEntry {
   /** The receipt id (hash of its body), hex. */
@@ -35,8 +36,8 @@ export class ReceiptJournal {
   private readonly selectPending: Database.Statement<[], { id: string; args: Buffer }>
   private readonly selectAwaiting: Database.Statement<[], { id: string }>
   private readonly releaseMany: Database.Transaction<(ids: readonly string[]) => void>
-  private waiting: { entry: JournalEntry; awaiting: boolean; done: (e?: unknown) => void }[] = []
-  private scheduled = false
+  /** Appends of one turn: one transaction, one fsync (group.ts). */
+  private readonly group: GroupCommit<{ entry: JournalEntry; awaiting: boolean }, void>
 
   /** Opens (creating, 0600) the journal at `path`. */
   constructor(path: string) {
@@ -73,6 +74,14 @@ export class ReceiptJournal {
           Buffer.from(codec.encode(SharingReceiptArgs, r.entry.args)),
         )
     })
+    this.group = new GroupCommit<{ entry: JournalEntry; awaiting: boolean }, void>((rows) => {
+      try {
+        this.insertMany(rows)
+      } catch (e) {
+        throw new GovchainError('GATEWAY_CONNECTOR_ERROR', `receipt journal: ${String(e)}`)
+      }
+      return rows.map(() => undefined)
+    })
     const release = this.db.prepare('UPDATE receipts SET awaiting = 0 WHERE id = ?')
     this.releaseMany = this.db.transaction((ids: readonly string[]) => {
       for (const id of ids) release.run(id)
@@ -95,26 +104,7 @@ export class ReceiptJournal {
    * `awaiting`: served, not yet countersigned (kept out of `pending()` until completed or released).
    */
   append(entry: JournalEntry, awaiting = false): Promise<void> {
-    return new Promise((ok, fail) => {
-      this.waiting.push({ entry, awaiting, done: (e) => (e === undefined ? ok() : fail(e)) })
-      if (!this.scheduled) {
-        this.scheduled = true
-        setImmediate(() => this.commit())
-      }
-    })
-  }
-
-  private commit(): void {
-    this.scheduled = false
-    const group = this.waiting
-    this.waiting = []
-    try {
-      this.insertMany(group)
-      for (const g of group) g.done()
-    } catch (e) {
-      const err = new GovchainError('GATEWAY_CONNECTOR_ERROR', `receipt journal: ${String(e)}`)
-      for (const g of group) g.done(err)
-    }
+    return this.group.add({ entry, awaiting })
   }
 
   /** Receipts not yet seen committed nor refused, oldest first (what a restart resubmits). */
@@ -153,7 +143,7 @@ export class ReceiptJournal {
   }
 
   close(): void {
-    if (this.waiting.length > 0) this.commit()
+    this.group.flush()
     this.db.close()
   }
 }
