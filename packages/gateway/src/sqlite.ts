@@ -14,6 +14,9 @@ import {
   type Row,
 } from './connector.ts'
 
+/** Prepared query statements a connector keeps (then it starts again). */
+const SQLITE_STATEMENTS_MAX = 256
+
 export function openSqliteConnector(path: string): DataConnector {
   let db: Database.Database
   try {
@@ -29,6 +32,18 @@ export function openSqliteConnector(path: string): DataConnector {
     for (const side of [`${path}-wal`, `${path}-shm`]) if (existsSync(side)) chmodSync(side, 0o600)
   } catch (e) {
     throw new GovchainError('GATEWAY_CONNECTOR_ERROR', `cannot open SQLite database ${path}: ${String(e)}`)
+  }
+  // Prepared once per statement text (issue 19: preparing was about 40 % of a provider's query);
+  // the texts are few (one per shape of columns and filter sizes), bounded anyway.
+  const statements = new Map<string, Database.Statement>()
+  const prepared = (sql: string): Database.Statement => {
+    let stmt = statements.get(sql)
+    if (stmt === undefined) {
+      stmt = db.prepare(sql)
+      if (statements.size >= SQLITE_STATEMENTS_MAX) statements.clear()
+      statements.set(sql, stmt)
+    }
+    return stmt
   }
   const wrap = <T>(f: () => T): Promise<T> => {
     try {
@@ -54,7 +69,7 @@ export function openSqliteConnector(path: string): DataConnector {
     query: (q: QuerySpec) =>
       wrap(() => {
         const { sql, params } = buildSelect(q, () => '?')
-        return db.prepare(sql).all(...params) as Row[]
+        return prepared(sql).all(...params) as Row[]
       }),
     count: (table: string) =>
       wrap(() => (db.prepare(`SELECT COUNT(*) AS n FROM ${ident(table)}`).get() as { n: number }).n),
