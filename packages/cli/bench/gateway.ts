@@ -110,6 +110,12 @@ try {
       failures.set(code, (failures.get(code) ?? 0) + 1)
     }
   }
+  /** What the provider's log says of its block stream (ADR 0041): followed, and how often it went down. */
+  const streamState = (log: string): string => {
+    const up = log.split('\n').filter((l) => l.includes('following the node')).length
+    const down = log.split('\n').filter((l) => l.includes('node block stream down')).length
+    return `followed ${up} time(s), down ${down} time(s)`
+  }
   const procs = [
     { name: 'police gateway (provider)', pid: p.child.pid },
     ...net.net.nodes.map((x) => ({ name: `validator ${x.orgId}`, pid: net.procs.get(x.name)?.pid })),
@@ -172,6 +178,8 @@ try {
       `latency p50               ${pct(latencies, 50).toFixed(1)} ms`,
       `latency p99               ${pct(latencies, 99).toFixed(1)} ms`,
       `receipts on chain         ${await grantUse()} (grant counter) in ${batches.size} batch transactions`,
+      // Whether the gateways followed their nodes' block streams (reads kept per height, ADR 0041).
+      `node reads per height     consumer: ${consumer.node.heights.stats.hits} cached, ${consumer.node.heights.stats.reads} read, ${consumer.node.heights.stats.bypassed} bypassed (stream down); provider: stream ${streamState(p.log())}`,
       `CPU until all committed   s      ms/fetch (load average ${loadBefore.toFixed(1)} before, ${loadAfter.toFixed(1)} after)`,
       ...cpu.map(
         ([name, x]) => `  ${name.padEnd(30)}${x.toFixed(2).padStart(7)}${((1000 * x) / served).toFixed(2).padStart(9)}`,
