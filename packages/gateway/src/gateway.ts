@@ -370,7 +370,13 @@ export class Gateway {
         if (n > 0) g.logger.info({ receipts: n }, 'receipts from the journal queued again')
       }),
     )
-    await g.listen()
+    try {
+      await g.listen()
+    } catch (e) {
+      // Not started: nothing of it may keep reconnecting (the stream's timers hold the process).
+      g.node.heights.stop()
+      throw e
+    }
     return g
   }
 

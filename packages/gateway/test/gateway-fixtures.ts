@@ -83,6 +83,11 @@ class FakeNode {
   private readonly streams = new Set<WebSocket>()
   private held: { prefix: string; arrived: () => void; release: Promise<void> } | undefined
 
+  /** Block streams open now. */
+  get streamCount(): number {
+    return this.streams.size
+  }
+
   /** Serves /v1/events (blocks only) from now on. */
   startStream(): void {
     this.streaming = true

@@ -6,10 +6,13 @@
  * the stream down, silent or racing a read the gateway reads from the node instead.
  */
 import assert from 'node:assert/strict'
+import { createServer } from 'node:net'
+import { join } from 'node:path'
 import { after, before, describe, it } from 'node:test'
 import { toHex } from '@govchain/core'
 import { gatewayLocalMessage } from '@govchain/sharing/schema'
-import { localNonce } from '../src/gateway.ts'
+import { Gateway, localNonce } from '../src/gateway.ts'
+import { openSqliteConnector } from '../src/sqlite.ts'
 import { addGrant, PEOPLE, type ProviderFixture, query, signedQuery, startProvider, suite } from './gateway-fixtures.ts'
 
 const codeOf = (a: { status: number; json: Record<string, unknown> }) => ({ status: a.status, code: a.json.code })
@@ -137,6 +140,26 @@ describe('node reads kept per committed height, following the block stream (issu
     assert.equal((await first).status, 200)
     // ... which is not kept for the next one.
     assert.deepEqual(codeOf(await pull(fx, grant, 1)), { status: 403, code: 'SHARING_GRANT_REVOKED' })
+  })
+
+  it('a gateway that cannot listen does not keep following the stream', async () => {
+    const blocker = createServer()
+    await new Promise<void>((ok) => blocker.listen(0, '127.0.0.1', ok))
+    const port = (blocker.address() as { port: number }).port
+    const streams = fx.node.streamCount
+    try {
+      await assert.rejects(
+        Gateway.start({
+          home: { ...fx.home, config: { ...fx.home.config, listen: { host: '127.0.0.1', port } } },
+          connector: openSqliteConnector(join(fx.dir, 'unused.sqlite')),
+        }),
+        /EADDRINUSE/,
+      )
+      await sleep(300)
+      assert.equal(fx.node.streamCount, streams)
+    } finally {
+      blocker.close()
+    }
   })
 
   it('the stream down: every lookup reads from the node, and a change is refused at once', async () => {
