@@ -142,7 +142,10 @@ export const CORE_ERROR_LABELS: Readonly<Record<keyof typeof ERROR_CATALOGUE, re
     'No such sign-in challenge: it was never issued or was already used',
   ],
   SIGNIN_SIGNATURE_INVALID: ['登录签名无效', 'The sign-in signature does not verify for that public key'],
-  SIGNIN_KEY_UNKNOWN: ['此密钥尚未在链上登记', 'The key is not registered on chain to an active officer or a DID'],
+  SIGNIN_KEY_UNKNOWN: [
+    '此密钥尚未在链上登记（请部门管理员登记）',
+    'The key is not registered on chain to an active officer or a DID (ask your department administrator to enrol it)',
+  ],
   SIGNIN_BUSY: ['登录请求过多，请稍后再试', 'Too many sign-in challenges or sessions are open, retry later'],
   MAILBOX_AUTH_INVALID: [
     '须由持证主体或签发人员签名',

@@ -13,7 +13,15 @@ import { errorCodes, errorInfo } from '@govchain/core'
 import { EVIDENCE_KINDS } from '@govchain/evidence/schema'
 import { HISTORY_ACTIONS, REVOKE_REASONS } from '@govchain/license/schema'
 import { EFFECTIVE_STATUSES } from '@govchain/license/views'
-import { checkPages, type DemoIdentity, KIT_MESSAGES, matchPage, navPages, type PortalPage } from '@govchain/portal-kit'
+import {
+  checkPages,
+  type DemoIdentity,
+  errorText,
+  KIT_MESSAGES,
+  matchPage,
+  navPages,
+  type PortalPage,
+} from '@govchain/portal-kit'
 import { CASE_ACTIONS, CASE_STATUSES } from '@govchain/service/schema'
 import { REQUEST_STATUSES } from '@govchain/sharing/schema'
 import { BUILTIN_MODULES } from '../src/index.ts'
@@ -117,10 +125,26 @@ describe('portal contract: application pages', () => {
       return area === undefined || areas.has(area)
     })
     assert.ok(codes.length >= 300, `${codes.length} codes`)
-    for (const code of codes)
+    for (const code of codes) {
       if (!named(errorLabel('zh', code), code, true) || !named(errorLabel('en', code), code, false))
         missing.push(`error ${code}`)
+      // The portal's error boxes say these same names (the shell's errorText over the labels the
+      // portal loads, packages/portal/src/main.tsx), in both languages: no second table of texts.
+      for (const lang of ['zh', 'en'] as const)
+        if (errorText(lang, code, 'msg', errorLabel) !== `${errorLabel(lang, code)}：msg (${code})`)
+          missing.push(`error box text of ${code} (${lang})`)
+    }
     assert.deepEqual(missing, [])
+    // The kit keeps no texts of its own for codes: without the labels a box says message and code.
+    assert.equal(errorText('zh', 'SDK_NETWORK_ERROR', 'fetch failed'), 'fetch failed (SDK_NETWORK_ERROR)')
+    assert.equal(
+      errorText('zh', 'SDK_NETWORK_ERROR', 'fetch failed', errorLabel),
+      '无法连接节点：fetch failed (SDK_NETWORK_ERROR)',
+    )
+    assert.equal(errorText('en', 'NO_SUCH_CODE', 'm', errorLabel), 'm (NO_SUCH_CODE)')
+    assert.equal(errorText('en', undefined, 'm', errorLabel), 'm')
+    const main = readFileSync(join(dirname(fileURLToPath(import.meta.url)), '../../portal/src/main.tsx'), 'utf8')
+    assert.match(main, /import\('@govchain\/distribution\/labels'\)\.then\(\(m\) => m\.errorLabel\)/)
     // The names people read, in both languages.
     assert.equal(eventLabel('zh', 'license', 'issued'), '签发证照')
     assert.equal(eventLabel('en', 'anchor', 'put'), 'Document hash anchored')

@@ -26,7 +26,15 @@ import { type AsyncSigner, type CryptoSuite, fromBase64, getSuite } from '@govch
 import { createContext, type ReactNode, useCallback, useContext, useEffect, useMemo, useState } from 'react'
 import { routeNodesThrough } from './api.ts'
 import type { DemoIdentity, PortalConfig } from './config.ts'
-import { errorText, type Lang, type MessageKey, type Messages, t as translate, translator } from './i18n.ts'
+import {
+  type ErrorLabel,
+  errorText,
+  type Lang,
+  type MessageKey,
+  type Messages,
+  t as translate,
+  translator,
+} from './i18n.ts'
 import type { BrowserSigner, StoredKey } from './key-store.ts'
 import { type PortalSession, signInWith, signOut } from './session.ts'
 import { demoSigner, identityOfSession, useRestoredSession } from './session-state.ts'
@@ -159,7 +167,32 @@ function initialLang(): Lang {
   return 'zh'
 }
 
-export function AppProvider({ config, children }: { config: PortalConfig; children: ReactNode }) {
+/**
+ * `errorLabels` loads the error codes' plain-language names (ADR 0042) for the error boxes; the
+ * shell calls it once, after its first render, so the tables (a chunk of their own) never weigh
+ * on the home page. Until they arrive an error shows its message and code.
+ */
+export function AppProvider({
+  config,
+  errorLabels,
+  children,
+}: {
+  config: PortalConfig
+  errorLabels?: () => Promise<ErrorLabel>
+  children: ReactNode
+}) {
+  const [errorLabel, setErrorLabel] = useState<{ get: ErrorLabel } | undefined>(undefined)
+  useEffect(() => {
+    if (errorLabels === undefined) return
+    let live = true
+    errorLabels().then(
+      (get) => live && setErrorLabel({ get }),
+      () => {}, // not loaded (offline): errors keep their message and code
+    )
+    return () => {
+      live = false
+    }
+  }, [errorLabels])
   const [lang, setLangState] = useState<Lang>(initialLang)
   const [identityId, setIdentityId] = useState<string | undefined>(
     () => globalThis.sessionStorage?.getItem('govchain.identity') ?? undefined,
@@ -247,9 +280,10 @@ export function AppProvider({ config, children }: { config: PortalConfig; childr
     const identity = demoIdentity ?? (session === undefined ? undefined : identityOfSession(session, config))
     const t = (key: MessageKey, vars?: Record<string, string | number>) => translate(lang, key, vars)
     const errText = (e: unknown): string => {
-      if (e instanceof TxFailed) return errorText(lang, e.code, translate(lang, 'tx.status.failed'))
+      const label = errorLabel?.get
+      if (e instanceof TxFailed) return errorText(lang, e.code, translate(lang, 'tx.status.failed'), label)
       const message = e instanceof Error ? e.message : String(e)
-      return errorText(lang, errorCode(e) ?? (e as { code?: string })?.code, message)
+      return errorText(lang, errorCode(e) ?? (e as { code?: string })?.code, message, label)
     }
     const signer: AsyncSigner | undefined = demoKeySigner ?? browserSigner
     const submit = async (build: (s: Signer) => BuiltTx | Promise<BuiltTx>): Promise<TxResult> => {
@@ -352,6 +386,7 @@ export function AppProvider({ config, children }: { config: PortalConfig; childr
     path,
     client,
     clients,
+    errorLabel,
     failover,
     retry,
     reloadKey,

@@ -121,43 +121,21 @@ export function translator<M extends Messages>(messages: M): Translator<keyof M 
   }
 }
 
-/** Readable text for error codes the portal meets often; others show the node's message. */
-const ERRORS: Record<string, readonly [string, string]> = {
-  SDK_NETWORK_ERROR: ['无法连接节点', 'Cannot reach the node'],
-  SDK_TIMEOUT: ['节点响应超时', 'The node did not answer in time'],
-  SDK_BAD_RESPONSE: ['节点返回了无法识别的数据', 'The node answered something unexpected'],
-  NOT_FOUND: ['未找到', 'Not found'],
-  BLOCK_NOT_FOUND: ['区块不存在', 'No such block'],
-  TX_NOT_FOUND: ['交易不存在', 'No such transaction'],
-  TX_BAD_SIGNATURE: ['交易签名无效', 'Bad transaction signature'],
-  TX_DUPLICATE: ['重复交易', 'Duplicate transaction'],
-  RATE_LIMITED: ['请求过于频繁，请稍后再试', 'Too many requests; try again shortly'],
-  CERTIFICATE_INVALID: ['区块提交证书无效', 'Invalid commit certificate'],
-  PROOF_INVALID: ['状态证明无效', 'Invalid state proof'],
-  INVALID_ARGUMENT: ['输入不正确', 'Invalid input'],
-  INVALID_DATE_RANGE: ['起始日期晚于截止日期', 'The start date is after the end date'],
-  IDENTITY_NOT_OFFICER: ['签名者不是在职工作人员', 'The signer is not an active officer'],
-  IDENTITY_ROLE_MISSING: ['工作人员缺少所需角色', 'The officer lacks the required role'],
-  IDENTITY_WRONG_ORGANISATION: ['工作人员不属于该机构', 'The officer belongs to another organisation'],
-  IDENTITY_NOT_DID_CONTROLLER: ['签名者不是该 DID 的控制者', 'The signer does not control this DID'],
-  // sign-in (ADR 0032)
-  SESSION_REQUIRED: ['请先登录（会话不存在或已过期）', 'Sign in first (no session, or it has expired)'],
-  CSRF_MISMATCH: ['请求缺少有效的防跨站令牌', 'The request lacks a valid anti-CSRF token'],
-  CHALLENGE_EXPIRED: ['登录挑战已过期，请重试', 'The sign-in challenge has expired; try again'],
-  CHALLENGE_UNKNOWN: ['登录挑战无效或已使用，请重试', 'The sign-in challenge is unknown or used; try again'],
-  SIGNIN_SIGNATURE_INVALID: ['登录签名无效', 'The sign-in signature does not verify'],
-  SIGNIN_KEY_UNKNOWN: [
-    '此密钥尚未在链上登记（请部门管理员登记）',
-    'This key is not registered on chain (ask your department administrator to enrol it)',
-  ],
-  SIGNIN_BUSY: ['登录请求过多，请稍后再试', 'Too many sign-ins in progress; try again shortly'],
-  KEYSTORE_WRONG_PASSPHRASE: ['口令错误', 'Wrong passphrase'],
-  KEYSTORE_INVALID: ['密钥文件格式不正确', 'The keystore file is malformed'],
-}
+/**
+ * The plain-language name of an error code (ADR 0042), or undefined for a code no label names.
+ * The tables are the modules' own (`@govchain/<name>/labels`, core's `@govchain/core/error-labels`);
+ * the portal hands the shell a loader for them (AppProvider's `errorLabels`), so they load after
+ * the home page, never with it.
+ */
+export type ErrorLabel = (lang: Lang, code: string) => string | undefined
 
-export function errorText(lang: Lang, code: string | undefined, message: string): string {
-  const e = code === undefined ? undefined : ERRORS[code]
-  const head = e === undefined ? undefined : e[lang === 'zh' ? 0 : 1]
+/**
+ * What an error box says: the code's label, the message and the code, e.g.
+ * `无法连接节点：fetch failed (SDK_NETWORK_ERROR)`; without a label (none for the code, or the
+ * tables not loaded yet) the message and the code.
+ */
+export function errorText(lang: Lang, code: string | undefined, message: string, label?: ErrorLabel): string {
+  const head = code === undefined ? undefined : label?.(lang, code)
   if (head === undefined) return code === undefined ? message : `${message} (${code})`
   return `${head}：${message} (${code})`
 }

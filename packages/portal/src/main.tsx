@@ -38,6 +38,8 @@ const BlockPage = lazy(() => import('./pages/Block.tsx').then((m) => ({ default:
 const TxPage = lazy(() => import('./pages/Block.tsx').then((m) => ({ default: m.TxPage })))
 const LoginPage = lazy(() => import('./pages/Login.tsx').then((m) => ({ default: m.LoginPage })))
 const OpsPage = lazy(() => import('./pages/Ops.tsx').then((m) => ({ default: m.OpsPage })))
+// The error codes' names (ADR 0042) for every error box: loaded once after the first render.
+const errorLabels = () => import('@govchain/distribution/labels').then((m) => m.errorLabel)
 
 function route(path: string): ReactNode {
   const p = path.replace(/\/+$/, '') || '/'
@@ -217,7 +219,7 @@ async function start(): Promise<void> {
     const config = await loadConfig()
     root.render(
       <StrictMode>
-        <AppProvider config={config}>
+        <AppProvider config={config} errorLabels={errorLabels}>
           <Shell />
         </AppProvider>
       </StrictMode>,
