@@ -305,8 +305,13 @@ async function main(): Promise<void> {
         }
         // Back-pressure, or a gateway or node that did not answer in time on a loaded machine: pull
         // again (a new pull, consent-checked and receipted like the first; counted below).
+        // GATEWAY_ACK_LATE: served and recorded provider-only, but not countersigned in time (a
+        // loaded machine); the officer's pull failed and is made again, as an officer would.
         const again =
-          body.code === 'RATE_LIMITED' || body.code === 'GATEWAY_UNREACHABLE' || body.code === 'NODE_UNREACHABLE'
+          body.code === 'RATE_LIMITED' ||
+          body.code === 'GATEWAY_UNREACHABLE' ||
+          body.code === 'NODE_UNREACHABLE' ||
+          body.code === 'GATEWAY_ACK_LATE'
         if (!again || attempt > 100) throw new Error(`pull: ${body.code}: ${body.message}`)
         if (body.code === 'RATE_LIMITED') pullsRateLimited++
         else pullRetries++
@@ -411,7 +416,7 @@ async function main(): Promise<void> {
       `apply→decision      p50 ${percentile(latencies, 50).toFixed(0)} ms, p99 ${percentile(latencies, 99).toFixed(0)} ms`,
     )
     console.log(
-      `pulls               ${pulls} served (receipts recorded by the providers' gateways); ${pullRetries} pulled again after GATEWAY_UNREACHABLE / NODE_UNREACHABLE, ${pullsRateLimited} after RATE_LIMITED`,
+      `pulls               ${pulls} served (receipts recorded by the providers' gateways); ${pullRetries} pulled again after GATEWAY_UNREACHABLE / NODE_UNREACHABLE / GATEWAY_ACK_LATE, ${pullsRateLimited} after RATE_LIMITED`,
     )
     if (WAIT === 'events') console.log(`commits seen by the fallback GET instead of the stream: ${fallbacks}`)
     const loadAfter = loadavg()[0]!

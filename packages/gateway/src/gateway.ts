@@ -79,6 +79,8 @@ export const GATEWAY_BODY_BYTES_MAX = 1024 * 1024
 export const REPLAY_CACHE_MAX = 200_000
 /** Receipts served and waiting for the consumer's countersignature. */
 export const PENDING_RECEIPTS_MAX = 10_000
+/** Receipts recorded provider-only for want of a countersignature in time, remembered to tell a late one from an unknown one. */
+export const EXPIRED_RECEIPTS_REMEMBERED = 10_000
 
 export interface GatewayLogger {
   info(obj: Record<string, unknown>, msg: string): void
@@ -285,6 +287,8 @@ export class Gateway {
   /** Receipts acknowledged and not yet seen committed (journal.ts), and their batches (batcher.ts). */
   private readonly journal: ReceiptJournal
   readonly batcher: ReceiptBatcher
+  /** Receipt ids recorded provider-only after ackTimeoutMs (bounded, oldest forgotten first). */
+  private readonly expired = new Set<string>()
   private readonly pending = new Map<
     string,
     { args: { body: Uint8Array; providerSignature: Uint8Array }; timer: NodeJS.Timeout; consumerKey: Uint8Array }
@@ -828,6 +832,8 @@ export class Gateway {
     if (p === undefined) return
     clearTimeout(p.timer)
     this.pending.delete(receiptId)
+    this.expired.add(receiptId)
+    if (this.expired.size > EXPIRED_RECEIPTS_REMEMBERED) this.expired.delete(this.expired.values().next().value!)
     this.logger.warn({ receiptId }, 'no countersignature in time: recording the receipt provider-only')
     this.track(this.batcher.add({ id: receiptId, args: p.args }))
   }
@@ -840,6 +846,13 @@ export class Gateway {
         consumerSignature?: string
       }
       const p = typeof body.receiptId === 'string' ? this.pending.get(body.receiptId) : undefined
+      // Late, not unknown: the consumer learns the access is recorded already, without its countersignature.
+      if (p === undefined && typeof body.receiptId === 'string' && this.expired.has(body.receiptId)) {
+        throw new Refused(
+          'GATEWAY_ACK_LATE',
+          `no countersignature within ${this.home.config.ackTimeoutMs} ms: the receipt was recorded by the provider alone`,
+        )
+      }
       if (
         p === undefined ||
         typeof body.consumerSignature !== 'string' ||

@@ -15,6 +15,7 @@ import { codec, fromBase64, getSuite, toHex, utf8 } from '@govchain/core'
 import { ReceiptBody, SharingRefusalArgs } from '@govchain/sharing/schema'
 import { GATEWAY_DEFAULTS } from '../src/config.ts'
 import { postToGateway } from '../src/gateway.ts'
+import { signReceipt } from '../src/protocol.ts'
 import {
   addGrant,
   PEOPLE,
@@ -448,5 +449,30 @@ describe('refusal spam: registered gateways only, rate limits, one counted recor
     assert.ok(statSync(log).size <= 4096, `${statSync(log).size} bytes`)
     assert.ok(statSync(`${log}.1`).size <= 4096, `${statSync(`${log}.1`).size} bytes`)
     assert.equal(statSync(`${log}.1`).mode & 0o777, 0o600)
+  })
+})
+
+describe('provider gateway: a countersignature after ackTimeoutMs', () => {
+  let fx: ProviderFixture
+  before(async () => {
+    fx = await startProvider({ ackTimeoutMs: 100 })
+  })
+  after(() => fx.close())
+
+  it('is told GATEWAY_ACK_LATE (the receipt is recorded provider-only); an unknown receipt stays a bad request', async () => {
+    const grant = addGrant(fx, { fields: ['id_number', 'name'], rowsMax: 10 })
+    const a = await query(fx, fx.housing, signedQuery(fx.housing, grant, ['name'], byId(ids(0, 1))).body)
+    assert.equal(a.status, 200)
+    const receiptBytes = fromBase64(a.json.receipt as string)
+    const consumerSignature = toHex(signReceipt(suite, fx.housing.key.privateKey, receiptBytes))
+    const ack = (receiptId: string) =>
+      rawCall(fx.gateway.url, fx.housing.gatewayTls, {
+        path: '/v1/gateway/ack',
+        body: { receiptId, consumerSignature },
+      })
+    // The provider runs in this process: its 100 ms timer fires before this later, longer one.
+    await new Promise((r) => setTimeout(r, 300))
+    assert.deepEqual(codeOf(await ack(a.json.receiptId as string)), { status: 409, code: 'GATEWAY_ACK_LATE' })
+    assert.deepEqual(codeOf(await ack('ab'.repeat(32))), { status: 400, code: 'GATEWAY_BAD_REQUEST' })
   })
 })

@@ -77,6 +77,10 @@ const errors: Record<keyof typeof SHARING_ERRORS | keyof typeof GATEWAY_ERRORS, 
     '网关待上链回执过多，请稍后重试',
     'The gateway holds as many receipts waiting for the chain as it may: retry shortly',
   ],
+  GATEWAY_ACK_LATE: [
+    '回执确认超时，提供方已单独记录本次调用',
+    'The countersignature came too late: the provider recorded the receipt alone',
+  ],
 }
 
 export const SHARING_LABELS: ModuleLabels = { events, errors }

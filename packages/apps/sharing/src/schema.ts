@@ -102,6 +102,10 @@ export const GATEWAY_ERRORS = {
     http: 503,
     message: 'the gateway holds as many receipts waiting for the chain as it may: retry shortly',
   },
+  GATEWAY_ACK_LATE: {
+    http: 409,
+    message: 'the countersignature came too late: the provider recorded the receipt alone',
+  },
 } as const satisfies Record<string, ErrorInfo>
 
 registerErrors('gateway', GATEWAY_ERRORS)
