@@ -26,6 +26,10 @@ export interface QueryStateInput {
   prove?: boolean
   /** Committed height to read at; the latest when omitted. */
   height?: number
+  /** That height's header when the caller has already read it (saves a decode). */
+  header?: BlockHeader
+  /** Set false when the caller does not need the certificate (saves a read and a decode). */
+  certificate?: boolean
 }
 
 export interface StateAnswer {
@@ -61,12 +65,12 @@ export function queryState(input: QueryStateInput): StateAnswer {
   if (!Number.isSafeInteger(height) || height < 1 || height > latest) {
     throw new GovchainError('QUERY_UNKNOWN_HEIGHT', `no committed block at height ${height}`, { height, latest })
   }
-  const header = store.getHeader(height)
+  const header = input.header ?? store.getHeader(height)
   if (header === undefined) throw new GovchainError('QUERY_UNKNOWN_HEIGHT', `block ${height} is not stored`)
   const tree = new SparseMerkleTree({ hash: (d) => suite.hash(d), store })
   const treeKey = stateKey(module, key)
   const value = tree.get(header.stateRoot, treeKey)
-  const certificate = store.getCertificate(height)
+  const certificate = input.certificate === false ? undefined : store.getCertificate(height)
   const answer: StateAnswer = { height, stateRoot: header.stateRoot, treeKey, header }
   if (value !== undefined) answer.value = value
   if (input.prove === true) answer.proof = tree.prove(header.stateRoot, treeKey)

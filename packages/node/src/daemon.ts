@@ -129,11 +129,19 @@ function clockOf(opts: NodeOptions): Clock {
 const TREE_ANSWERS_CACHED = 4096
 /** Height halves kept: recent heights, each a header, a certificate and a validator set. */
 const PROVEN_HEIGHTS_CACHED = 64
+/** State root and time of recent committed heights (a header decode each otherwise). */
+const HEIGHT_FACTS_CACHED = 256
 
 interface TreeAnswer {
   value: Uint8Array | undefined
   /** The encoded sparse-Merkle proof, when a proof was asked for. */
   proof?: Uint8Array
+}
+
+/** What the API asks of a committed height on every call; immutable once committed. */
+interface HeightFacts {
+  stateRoot: Uint8Array
+  timeMs: number
 }
 
 interface ProvenHeight {
@@ -179,6 +187,8 @@ export class GovchainNode implements NodeApiBackend {
   private readonly treeAnswers = new LRUCache<string, TreeAnswer>({ max: TREE_ANSWERS_CACHED })
   /** The height half of proven state answers, by height (see state()). */
   private readonly provenHeights = new LRUCache<number, ProvenHeight>({ max: PROVEN_HEIGHTS_CACHED })
+  /** State root and time by committed height (see heightFacts()). */
+  private readonly heightFactsCache = new LRUCache<number, HeightFacts>({ max: HEIGHT_FACTS_CACHED })
 
   constructor(private readonly opts: NodeOptions) {
     const { home } = opts
@@ -564,7 +574,7 @@ export class GovchainNode implements NodeApiBackend {
       suite: this.suite,
       chainId: this.chainId,
       latestHeight: () => this.store.latestHeight(),
-      latestTimeMs: () => this.store.getHeader(this.store.latestHeight())?.timeMs ?? this.genesis.genesisTimeMs,
+      latestTimeMs: () => this.heightFacts(this.store.latestHeight())?.timeMs ?? this.genesis.genesisTimeMs,
       state: (module, key, opts = {}) =>
         this.state(module, key, {
           prove: opts.prove ?? false,
@@ -711,10 +721,14 @@ export class GovchainNode implements NodeApiBackend {
   state(module: string, key: Uint8Array, opts: { prove: boolean; height?: number }): StateView {
     if (opts.height !== undefined) this.checkNotPruned(opts.height)
     const height = opts.height ?? this.store.latestHeight()
-    const root = this.store.getHeader(height)?.stateRoot
+    // The header is decoded at most once per call, and only when a cache misses.
+    const facts = this.heightFacts(height)
+    let header = facts?.header
+    const root = facts?.stateRoot
     const treeKey = (r: Uint8Array) => `${toHex(r)}/${opts.prove ? 'p' : 'v'}/${module}/${toHex(key)}`
     let part = root === undefined ? undefined : this.treeAnswers.get(treeKey(root))
     if (part === undefined) {
+      header ??= root === undefined ? undefined : this.store.getHeader(height)
       // Checks the module, key and height (coded errors) and reads the tree.
       const answer = queryState({
         suite: this.suite,
@@ -724,7 +738,10 @@ export class GovchainNode implements NodeApiBackend {
         key,
         prove: opts.prove,
         height,
+        ...(header === undefined ? {} : { header }),
+        certificate: false,
       })
+      header = answer.header
       part =
         answer.proof === undefined
           ? { value: answer.value }
@@ -733,7 +750,7 @@ export class GovchainNode implements NodeApiBackend {
     }
     const view: StateView = { module, key, value: part.value, height }
     if (opts.prove) {
-      const at = this.provenHeight(height)
+      const at = this.provenHeight(height, header)
       if (part.proof !== undefined) view.proof = part.proof
       view.headerBytes = at.headerBytes
       if (at.certificate !== undefined) view.certificate = at.certificate
@@ -742,11 +759,25 @@ export class GovchainNode implements NodeApiBackend {
     return view
   }
 
-  /** What a light client needs to trust a height's state root; kept once its certificate is stored. */
-  private provenHeight(height: number): ProvenHeight {
-    const cached = this.provenHeights.get(height)
+  /**
+   * State root and block time of a stored height, kept by height: a committed header never
+   * changes (BFT finality; provenHeights relies on the same). `header` is set when this call
+   * had to decode it, so the caller need not decode it again.
+   */
+  private heightFacts(height: number): (HeightFacts & { header?: BlockHeader }) | undefined {
+    const cached = this.heightFactsCache.get(height)
     if (cached !== undefined) return cached
     const header = this.store.getHeader(height)
+    if (header === undefined) return undefined
+    this.heightFactsCache.set(height, { stateRoot: header.stateRoot, timeMs: header.timeMs })
+    return { stateRoot: header.stateRoot, timeMs: header.timeMs, header }
+  }
+
+  /** What a light client needs to trust a height's state root; kept once its certificate is stored. */
+  private provenHeight(height: number, decoded?: BlockHeader): ProvenHeight {
+    const cached = this.provenHeights.get(height)
+    if (cached !== undefined) return cached
+    const header = decoded ?? this.store.getHeader(height)
     if (header === undefined) throw new GovchainError('QUERY_UNKNOWN_HEIGHT', `block ${height} is not stored`)
     const certificate = this.store.getCertificate(height)
     const at: ProvenHeight = {
