@@ -23,6 +23,7 @@ import { readFileSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { after, before, test } from 'node:test'
 import { demoCreditCode, encryptKeystore, fromHex, getSuite, toHex } from '@govchain/core'
+import { errorLabel } from '@govchain/distribution/labels'
 import {
   addHolderRecords,
   type Gateway,
@@ -333,6 +334,12 @@ test('outside demo mode the officer renews a licence with its fields from the re
   await officer.goto(`${f.portal.url}/issuer`)
   await officer.locator(`[data-testid="issued-row"][data-id="${issuedId}"]`).getByTestId('manage').click()
   const panel = officer.getByTestId('manage-panel')
+  // An older licence in the list (not the one just issued on this page): the console has no
+  // credential for it and cannot sign the same one again (ADR 0045); it says what to do instead.
+  const reprint = panel.getByTestId('reprint-unavailable')
+  await reprint.waitFor()
+  assert.match((await reprint.textContent()) ?? '', /加盐哈希.*我的证照.*变更/)
+  assert.equal(await panel.getByTestId('download-pdf').count(), 0)
   await panel.getByTestId('renew').click()
   const dialog = officer.getByTestId('confirm-renew')
   // The register id is asked for: without it nothing can be confirmed.
@@ -341,7 +348,13 @@ test('outside demo mode the officer renews a licence with its fields from the re
   await dialog.getByTestId('reissue-holder-id').fill(demoCreditCode(977))
   await dialog.getByTestId('reissue-lookup').click()
   await dialog.getByTestId('reissue-lookup-error').waitFor()
-  assert.match((await dialog.getByTestId('reissue-lookup-error').textContent()) ?? '', /LICENSE_HOLDER_NOT_FOUND/)
+  // The error box names it by the license module's own label (ADR 0042), loaded after the home page.
+  const notFound = errorLabel('zh', 'LICENSE_HOLDER_NOT_FOUND')!
+  await dialog.getByTestId('reissue-lookup-error').filter({ hasText: notFound }).waitFor()
+  assert.match(
+    (await dialog.getByTestId('reissue-lookup-error').textContent()) ?? '',
+    new RegExp(`${notFound}：.*\\(LICENSE_HOLDER_NOT_FOUND\\)`),
+  )
   // The holder's own: the register fills in what it holds; the officer completes the rest.
   await dialog.getByTestId('reissue-holder-id').fill(enterprise.registerId)
   await dialog.getByTestId('reissue-lookup').click()

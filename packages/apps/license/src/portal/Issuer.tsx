@@ -586,7 +586,15 @@ function ReasonText({ value, onChange }: { value: string; onChange: (v: string) 
   )
 }
 
-/** 下载 PDF / 打印 of an issued licence: the credential the department handed over (demo mailbox). */
+/**
+ * 下载 PDF / 打印 of an issued licence. In demo mode the console has the credential the demo
+ * mailbox handed over. Outside it the console has none, and cannot make it again: the chain
+ * records only the hash of the issuer-signed credential, whose fields are salted with random
+ * salts that are kept nowhere but in the credential (so the hash reveals nothing, ADR 0045). A
+ * credential signed anew would hash to another value and fail verification, so the console
+ * says what to do instead: the holder prints from their wallet, or, if they lost the
+ * credential, the officer amends the licence (a new version from the register, handed over).
+ */
 function IssuedPrint({ license: l, type }: { license: License; type: LicenseType | undefined }) {
   const officerAuth = useOfficerAuth()
   const { config } = useApp()
@@ -748,6 +756,11 @@ function Manage({
   }
   return (
     <div className="panel manage" data-testid="manage-panel">
+      {own && l.effectiveStatus === 'active' && !config.demo && (
+        <Notice tone="info" testId="reprint-unavailable">
+          {t('issuer.reprintUnavailable')}
+        </Notice>
+      )}
       <div className="btn-row">
         {own && l.effectiveStatus === 'active' && <IssuedPrint license={l} type={type} />}
         {active && (

@@ -137,6 +137,10 @@ export const LICENSE_MESSAGES = {
     '登记信息中该号码对应的不是本证照的持证主体，未办理。',
     "In the register this number belongs to someone other than this licence's holder; nothing was done.",
   ],
+  'issuer.reprintUnavailable': [
+    '此处不能重新打印：链上只记录证照凭证的加盐哈希，本部门不保留凭证，重新签名的凭证无法通过核验。请持证主体在“我的证照”中下载 PDF 或打印；如凭证已遗失，请用“变更”按登记信息签发新版本并交付。',
+    'This licence cannot be reprinted here: the chain records only a salted hash of its credential, the department keeps no copy, and a credential signed anew would not verify. The holder can download the PDF or print it from their wallet (My licences); if they have lost the credential, amend the licence to issue a new version from the register and hand it over.',
+  ],
   'issuer.noRegister': [
     '本部门数据网关不可用，无法核对持证主体，暂不能签发。',
     "This department's data gateway is not available to check the holder; issuing is not possible.",
