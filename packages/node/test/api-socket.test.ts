@@ -260,3 +260,54 @@ test('an over-long path parameter answers 414 URI_TOO_LONG without echoing the U
     await server.close()
   }
 })
+
+test('close(): a stream request that arrives while the API closes is answered 503 and its socket ended at once', async () => {
+  // The fail-over test's occasional hang: a node's clients reconnected their block streams while it
+  // shut down; each upgrade was answered 503 on a socket nobody then closed, and app.close() waited
+  // for it until the grace periods ran out ("forcing", then "did not close").
+  const log = memoryLogger()
+  const backend = new FakeBackend()
+  backend.addBlock()
+  const server = createApiServer({
+    backend,
+    metrics: new NodeMetrics({ processMetrics: false }),
+    logger: log.logger,
+    host: '127.0.0.1',
+    port: 0,
+  })
+  const port = Number(new URL((await server.listen()).url).port)
+  const socket = netConnect(port, '127.0.0.1')
+  socket.on('error', () => {})
+  let text = ''
+  socket.on('data', (d) => {
+    text += String(d)
+  })
+  const socketClosed = once(socket, 'close')
+  await once(socket, 'connect')
+  // The request begins before the close (so it is not an idle connection) and ends after it.
+  socket.write('GET /v1/events HTTP/1.1\r\nHost: 127.0.0.1\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n')
+  const closed = server.close()
+  const refused = () =>
+    new Promise<boolean>((resolve) => {
+      const probe = netConnect(port, '127.0.0.1')
+      probe.on('connect', () => {
+        probe.destroy()
+        resolve(false)
+      })
+      probe.on('error', () => resolve(true))
+    })
+  while (!(await refused())) await new Promise((r) => setTimeout(r, 5))
+  socket.write('Sec-WebSocket-Version: 13\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n\r\n')
+  try {
+    await closed
+    // Closed without forcing anything: no connection outlived the close.
+    assert.deepEqual(
+      log.lines().filter((l) => /API close: (forcing|the server did not close)/.test(l)),
+      [],
+    )
+    await socketClosed
+    assert.match(text, /^HTTP\/1\.1 503 /)
+  } finally {
+    socket.destroy()
+  }
+})

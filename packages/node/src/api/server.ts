@@ -554,9 +554,20 @@ export function createApiServer(opts: ApiServerOptions): ApiServer {
   })
 
   let closing: Promise<void> | undefined
+  // A stream request (an HTTP upgrade) that arrives while the API closes is answered 503 by
+  // fastify (return503OnClosing), but on a socket Node's HTTP server has already handed over:
+  // nothing ends it after the answer, closeAllConnections() does not see it, and app.close()
+  // waited for it until the grace periods below ran out ("forcing", then "did not close"; the
+  // likely cause of the fail-over test's occasional hang, where a resumed node's clients
+  // reconnect their block streams as it shuts down). This listener, after the websocket
+  // plugin's, ends such a socket once the answer is written; the grace periods stay as a net.
+  const endUpgradeWhileClosing = (_request: unknown, socket: Duplex) => {
+    if (closing !== undefined) socket.end(() => socket.destroy())
+  }
   return {
     async listen() {
       const address = await app.listen({ host: opts.host, port: opts.port })
+      app.server.on('upgrade', endUpgradeWhileClosing)
       log.info({ url: address }, 'API listening')
       return { url: address }
     },
