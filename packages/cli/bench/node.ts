@@ -5,7 +5,9 @@
  * pre-builds and signs every transaction before any timing (anchor `put`, spread over many
  * sender keys so the mempool's per-sender quota of 1,000 pending never binds: the operators'
  * keys and officers the operators register before the run, since only registered keys may
- * write), then runs two phases and prints one figure per line:
+ * write; or, with --tx did, a citizen's identity.createDid from a key made for each transaction,
+ * so every signature is from a key seen for the first time and the senders are as many as the
+ * transactions), then runs two phases and prints one figure per line:
  *
  *   max     --txs transactions submitted as fast as the nodes take them: bounded concurrency
  *           over keep-alive HTTP, round-robin over the nodes, --batch transactions per request
@@ -67,7 +69,12 @@ Options:
   --concurrency <n>       requests in flight in the max-rate phase (default 64, or 16 with --batch > 1)
   --rate <tx/s>           fixed-phase rate (default: half the measured max committed TPS)
   --fixed-seconds <s>     fixed-phase duration (default 20)
-  --senders <n>           sender keys (default: enough that no sender has over 500 pending)
+  --tx <anchor|did>       what is sent (default anchor): anchor, an anchor put from registered
+                          officers' keys; did, a citizen's identity.createDid from a key made
+                          for it, so every transaction is from a key the validators never saw
+                          (as citizens registering: any number of distinct senders)
+  --senders <n>           sender keys with --tx anchor (default: enough that no sender has over
+                          500 pending; at most 1,024 officers per organisation)
   --client-ips <n>        loopback source addresses to spread connections over (default 16)
   --block-interval-ms <n> override the genesis blockIntervalMs (default: genesis default)
   --block-max-txs <n>     override the genesis blockMaxTxs (default: genesis default)
@@ -88,6 +95,7 @@ const { values: args } = parseArgs({
     rate: { type: 'string' },
     'fixed-seconds': { type: 'string', default: '20' },
     senders: { type: 'string' },
+    tx: { type: 'string', default: 'anchor' },
     'client-ips': { type: 'string', default: '16' },
     'block-interval-ms': { type: 'string' },
     'block-max-txs': { type: 'string' },
@@ -132,6 +140,11 @@ const TIMEOUT_S = intArg('timeout-s', args['timeout-s'], 10, 7200)
 /** Per-sender pending at most 500 (the quota is 1,000): the round-robin never reaches it. */
 const SENDERS =
   args.senders === undefined ? Math.max(NODES, Math.ceil(TXS / 500)) : intArg('senders', args.senders, 1, 10_000)
+if (args.tx !== 'anchor' && args.tx !== 'did') {
+  console.error('error: --tx must be anchor or did')
+  process.exit(2)
+}
+const TX_KIND: 'anchor' | 'did' = args.tx
 const FIXED_RATE = args.rate === undefined ? undefined : intArg('rate', args.rate, 1, 1_000_000)
 const PARAMS: Partial<ChainParams> = {
   // The bench measures the default chain: undo the test harness's shortened timeouts.
@@ -558,12 +571,17 @@ async function main(): Promise<void> {
 
     // Senders: the operators' keys, then fresh keys the operators register as officers (only a
     // registered key may write: an unknown one is refused at admission).
+    // With --tx did every transaction is a new citizen's createDid from a key made for it.
     const senders = Object.values(net.keys).map((k) => k.privateKey)
-    const fresh: Uint8Array[] = []
-    while (senders.length + fresh.length < SENDERS) fresh.push(suite.generateKeyPair().privateKey)
-    await registerOfficers(first, suite, chainId, net.keys, fresh)
-    senders.push(...fresh)
-    figure('senders', senders.length)
+    if (TX_KIND === 'anchor') {
+      const fresh: Uint8Array[] = []
+      while (senders.length + fresh.length < SENDERS) fresh.push(suite.generateKeyPair().privateKey)
+      await registerOfficers(first, suite, chainId, net.keys, fresh)
+      senders.push(...fresh)
+      figure('senders', senders.length)
+    } else {
+      figure('senders', 'one new key per transaction (identity.createDid)')
+    }
 
     let targets = targetsOf(net)
     watcher = new CommitWatcher(net.net.nodes[0]!.apiUrl, status.height)
@@ -578,15 +596,17 @@ async function main(): Promise<void> {
       const bodies: Buffer[] = []
       const b64: string[] = []
       for (let i = 0; i < count; i++) {
-        const docHash = suite.hash(new TextEncoder().encode(`bench ${process.pid} ${serial++}`))
-        const tx = anchorPut({
-          suite,
-          chainId,
-          privateKey: senders[i % senders.length]!,
-          hash: docHash,
-          kind: 'bench',
-          validUntilHeight,
-        })
+        const tx =
+          TX_KIND === 'did'
+            ? identity.createDid({ suite, chainId, privateKey: suite.generateKeyPair().privateKey, validUntilHeight })
+            : anchorPut({
+                suite,
+                chainId,
+                privateKey: senders[i % senders.length]!,
+                hash: suite.hash(new TextEncoder().encode(`bench ${process.pid} ${serial++}`)),
+                kind: 'bench',
+                validUntilHeight,
+              })
         hashes.push(tx.hashHex)
         b64.push(toBase64(tx.bytes))
         if (BATCH === 1) bodies.push(Buffer.from(JSON.stringify({ tx: b64[i] })))
