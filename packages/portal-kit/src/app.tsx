@@ -168,9 +168,11 @@ function initialLang(): Lang {
 }
 
 /**
- * `errorLabels` loads the error codes' plain-language names (ADR 0042) for the error boxes; the
- * shell calls it once, after its first render, so the tables (a chunk of their own) never weigh
- * on the home page. Until they arrive an error shows its message and code.
+ * `errorLabels` loads the error codes' plain-language names (ADR 0042) for the error boxes, once:
+ * when a page other than the home page is shown, or the first time an error with a code is
+ * written, so the tables (a chunk of their own) never load with the home page. Until they
+ * arrive an error shows its message and code; a box drawn from `errText` shows the label as
+ * soon as they do.
  */
 export function AppProvider({
   config,
@@ -182,17 +184,8 @@ export function AppProvider({
   children: ReactNode
 }) {
   const [errorLabel, setErrorLabel] = useState<{ get: ErrorLabel } | undefined>(undefined)
-  useEffect(() => {
-    if (errorLabels === undefined) return
-    let live = true
-    errorLabels().then(
-      (get) => live && setErrorLabel({ get }),
-      () => {}, // not loaded (offline): errors keep their message and code
-    )
-    return () => {
-      live = false
-    }
-  }, [errorLabels])
+  /** Set the first time an error with a code is written (errText), to load the labels then. */
+  const [labelsWanted, setLabelsWanted] = useState(false)
   const [lang, setLangState] = useState<Lang>(initialLang)
   const [identityId, setIdentityId] = useState<string | undefined>(
     () => globalThis.sessionStorage?.getItem('govchain.identity') ?? undefined,
@@ -206,6 +199,19 @@ export function AppProvider({
     setBrowserSigner(signer)
     setLockedKey(locked)
   })
+
+  const onHome = path.replace(/\/+$/, '') === ''
+  useEffect(() => {
+    if (errorLabels === undefined || errorLabel !== undefined || (onHome && !labelsWanted)) return
+    let live = true
+    errorLabels().then(
+      (get) => live && setErrorLabel({ get }),
+      () => {}, // not loaded (offline): errors keep their message and code
+    )
+    return () => {
+      live = false
+    }
+  }, [errorLabels, errorLabel, onHome, labelsWanted])
 
   useEffect(() => {
     const onPop = () => setPath(location.pathname)
@@ -281,6 +287,8 @@ export function AppProvider({
     const t = (key: MessageKey, vars?: Record<string, string | number>) => translate(lang, key, vars)
     const errText = (e: unknown): string => {
       const label = errorLabel?.get
+      // Called while rendering: ask for the labels after this render, not during it.
+      if (label === undefined && !labelsWanted) queueMicrotask(() => setLabelsWanted(true))
       if (e instanceof TxFailed) return errorText(lang, e.code, translate(lang, 'tx.status.failed'), label)
       const message = e instanceof Error ? e.message : String(e)
       return errorText(lang, errorCode(e) ?? (e as { code?: string })?.code, message, label)
@@ -387,6 +395,7 @@ export function AppProvider({
     client,
     clients,
     errorLabel,
+    labelsWanted,
     failover,
     retry,
     reloadKey,

@@ -174,6 +174,8 @@ test('phone: the navigation folds behind a menu button; the page shown is aria-c
   // Choosing a page goes there and folds the menu again.
   await page.getByTestId('nav-verify').click()
   await page.waitForURL(/\/verify$/)
+  // The URL changes before React renders the new page; the menu folds in that render's effect.
+  await page.locator('[data-testid="nav-toggle"][aria-expanded="false"]').waitFor({ timeout: 10_000 })
   assert.equal(await toggle.getAttribute('aria-expanded'), 'false')
   assert.equal(await list.isVisible(), false)
   assert.equal(await page.getByTestId('nav-verify').getAttribute('aria-current'), 'page')
