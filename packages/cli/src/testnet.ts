@@ -329,20 +329,31 @@ export async function waitForCommits(
   const wanted = [...txHashes]
   const counts = new Map<string, number>()
   let scanned = 0
-  const height = await waitUntil(
-    'every transaction committed',
-    async () => {
-      const latest = (await client.status()).height
-      for (let h = scanned + 1; h <= latest; h++) {
-        for (const t of (await client.block(h)).txHashes) counts.set(t, (counts.get(t) ?? 0) + 1)
-        scanned = h
-      }
-      for (const h of wanted) if (!counts.has(h)) return false
-      return scanned
-    },
-    timeoutMs,
-  )
-  return { height, counts }
+  try {
+    const height = await waitUntil(
+      'every transaction committed',
+      async () => {
+        const latest = (await client.status()).height
+        for (let h = scanned + 1; h <= latest; h++) {
+          for (const t of (await client.block(h)).txHashes) counts.set(t, (counts.get(t) ?? 0) + 1)
+          scanned = h
+        }
+        for (const h of wanted) if (!counts.has(h)) return false
+        return scanned
+      },
+      timeoutMs,
+    )
+    return { height, counts }
+  } catch (e) {
+    // Say what is missing: a bare timeout leaves a flaky failure undiagnosable.
+    const missing = wanted.filter((h) => !counts.has(h))
+    throw new GovchainError(
+      'TESTNET_TIMEOUT',
+      `${missing.length} of ${wanted.length} transactions not committed by height ${scanned} ` +
+        `(first: ${missing.slice(0, 3).join(', ')}): ${e instanceof Error ? e.message : String(e)}`,
+      { missing },
+    )
+  }
 }
 
 export async function waitUntil<T>(

@@ -45,6 +45,8 @@ describe('a 4-validator network under crashes (intl)', { timeout: 480_000 }, () 
     })
 
     const accepted = new Set<string>()
+    /** Which node answered 202 for each transaction, and when (for a timeout's diagnosis). */
+    const acceptedBy = new Map<string, string>()
     const down = new Set<string>()
     let rejected = 0
     let cursor = 0
@@ -57,6 +59,7 @@ describe('a 4-validator network under crashes (intl)', { timeout: 480_000 }, () 
           const { hash } = await net.clients[target]!.submitTx(txs[i]!.bytes)
           assert.equal(hash, txs[i]!.hashHex)
           accepted.add(hash)
+          acceptedBy.set(hash, `${target}@${i}`)
         } catch (e) {
           // A node going down mid-request is the only acceptable failure; retry elsewhere once.
           rejected++
@@ -64,6 +67,7 @@ describe('a 4-validator network under crashes (intl)', { timeout: 480_000 }, () 
           try {
             const { hash } = await net.clients[other]!.submitTx(txs[i]!.bytes)
             accepted.add(hash)
+            acceptedBy.set(hash, `${other}@${i} (retry)`)
           } catch (e2) {
             const code = errorCode(e2)
             // The first node took it before it went down: the retry finds it pending elsewhere
@@ -72,6 +76,7 @@ describe('a 4-validator network under crashes (intl)', { timeout: 480_000 }, () 
               throw new Error(`submit failed twice: ${errorCode(e)} then ${code}`)
             }
             accepted.add(txs[i]!.hashHex)
+            acceptedBy.set(txs[i]!.hashHex, `${target}@${i} (then ${code} at ${other})`)
           }
         }
         if (i === 600) {
@@ -95,7 +100,39 @@ describe('a 4-validator network under crashes (intl)', { timeout: 480_000 }, () 
     // Every accepted transaction gets committed (the victim, restarted, must catch up too).
     // Blocks are scanned as they come, each once; a transaction that waited in a crashed node's
     // journal is committed after that node's restart, so the wait is for all of them, not the last.
-    const { height: lastHeight, counts: seen } = await waitForCommits(net.clients[a]!, accepted, 180_000)
+    const { height: lastHeight, counts: seen } = await waitForCommits(net.clients[a]!, accepted, 180_000).catch(
+      async (e: unknown) => {
+        // Where are the missing ones? Which node took each, and what each live node says of it.
+        const missing = ((e as { details?: { missing?: string[] } }).details?.missing ?? []).slice(0, 5)
+        const where = await Promise.all(
+          missing.map(async (h) => {
+            const views = await Promise.all(
+              live.map(async (n) => {
+                const st = await net.clients[n]!.tx(h).then(
+                  (r) => r.status,
+                  (err: unknown) => errorCode(err),
+                )
+                const height = await net.clients[n]!.status().then(
+                  (s) => s.height,
+                  () => -1,
+                )
+                return `${n}(h${height}):${st}`
+              }),
+            )
+            return `${h.slice(0, 12)} accepted by ${acceptedBy.get(h)}; ${views.join(' ')}`
+          }),
+        )
+        // And the last warnings of each live node (consensus stuck, sync, p2p).
+        const warnings = live.map((n) => {
+          const lines = net
+            .logOf(n)
+            .split('\n')
+            .filter((l) => /"level":"(warn|error|fatal)"/.test(l))
+          return `${n}:\n${lines.slice(-8).join('\n').slice(-2500)}`
+        })
+        throw new Error(`${(e as Error).message}\n${where.join('\n')}\n${warnings.join('\n')}`)
+      },
+    )
 
     // Each accepted tx exactly once, and nothing appears twice.
     for (const h of accepted) assert.equal(seen.get(h), 1, `tx ${h} committed ${seen.get(h) ?? 0} times`)
