@@ -56,7 +56,7 @@ import {
   tlsKeyOptions,
   verifyCertificateChain,
 } from './pki.ts'
-import { SendQueue } from './send-queue.ts'
+import { type QueuedMessage, SendQueue } from './send-queue.ts'
 
 // ------------------------------------------------------------------------------ public types
 
@@ -1075,6 +1075,12 @@ export function createP2P(opts: P2POptions, components: P2PComponents): P2P {
       active.delete(conn.nodeId!)
       emitDisconnected(conn.nodeId!, reason)
     }
+    // Our own close hands the peer what is already queued for it, past backpressure (end() flushes
+    // it within closeGraceMs): a node stopping for good must not take the transactions it admitted
+    // and was still gossiping with it. A refusal or a misbehaving peer gets nothing more.
+    if (was === 'open' && reason === 'LOCAL_CLOSE' && !conn.socket.destroyed) {
+      for (let m = conn.queue.dequeue(); m !== undefined; m = conn.queue.dequeue()) writeQueued(conn, m)
+    }
     if ((was === 'hello' || was === 'open') && reason !== 'REMOTE_CLOSED' && !conn.socket.destroyed) {
       writeControl(conn, CTRL_GOODBYE, Buffer.from(reason.slice(0, GOODBYE_REASON_BYTES_MAX), 'latin1'), true)
     }
@@ -1140,22 +1146,28 @@ export function createP2P(opts: P2POptions, components: P2PComponents): P2P {
     return true
   }
 
+  /** Writes one dequeued message as a frame; false when the socket asks us to wait for 'drain'. */
+  function writeQueued(conn: Conn, m: QueuedMessage): boolean {
+    const socket = conn.socket
+    socket.cork()
+    socket.write(frameHeader(m.channel, m.payload.length))
+    const more = m.payload.length === 0 ? !socket.writableNeedDrain : socket.write(m.payload)
+    socket.uncork()
+    conn.lastSendMs = now()
+    stats.framesOut++
+    stats.bytesOut += m.payload.length + 5
+    count('p2p_frames_out_total', 1, channelLabel(m.channel))
+    count('p2p_bytes_out_total', m.payload.length + 5)
+    return more
+  }
+
   /** Writes queued frames while the socket accepts them; resumes on 'drain'. */
   function pump(conn: Conn): void {
     const socket = conn.socket
     while (!conn.blocked && conn.state === 'open') {
       const m = conn.queue.dequeue()
       if (m === undefined) return
-      socket.cork()
-      socket.write(frameHeader(m.channel, m.payload.length))
-      const more = m.payload.length === 0 ? !socket.writableNeedDrain : socket.write(m.payload)
-      socket.uncork()
-      conn.lastSendMs = now()
-      stats.framesOut++
-      stats.bytesOut += m.payload.length + 5
-      count('p2p_frames_out_total', 1, channelLabel(m.channel))
-      count('p2p_bytes_out_total', m.payload.length + 5)
-      if (!more) {
+      if (!writeQueued(conn, m)) {
         conn.blocked = true
         socket.once('drain', () => {
           conn.blocked = false

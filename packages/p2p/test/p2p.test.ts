@@ -316,6 +316,29 @@ describe('p2p transport', () => {
     }
   })
 
+  test('close() hands the peer what is still queued for it, past backpressure', async () => {
+    const a = await startNode({ nodeId: 'fa', org: orgA, trusted: consortium })
+    const b = await startNode({ nodeId: 'fb', org: orgA, trusted: consortium })
+    try {
+      a.p2p.addPeer(addr(b))
+      await until(() => peerIds(a).join() === 'fb' && peerIds(b).join() === 'fa', 'connected')
+      // In one tick: the first message fills the socket past its high-water mark, so the others
+      // wait in the send queue for 'drain', which never comes before close() ends the connection.
+      const sent = Array.from({ length: 4 }, (_, i) => new Uint8Array(256 * 1024).fill(i + 1))
+      for (const m of sent) assert.equal(a.p2p.send('fb', 2, m), true)
+      const closed = a.p2p.close()
+      await until(() => b.received.filter((r) => r.channel === 2).length === sent.length, 'all four delivered')
+      const got = b.received.filter((r) => r.channel === 2)
+      assert.deepEqual(
+        got.map((r) => [r.from, r.payload.length, r.payload[0]]),
+        sent.map((m) => ['fa', m.length, m[0]]),
+      )
+      await closed
+    } finally {
+      await closeAll([a, b])
+    }
+  })
+
   test('send queue: normal messages are dropped oldest-first, a priority overflow disconnects the slow peer', async () => {
     const MiB = 1024 * 1024
     const opts = { sendQueueBytesMax: 4 * MiB, priorityChannels: [1] }
