@@ -189,6 +189,29 @@ describe('grant volume: rows reserved per grant before answering (issue 13 item 
     }
   })
 
+  it('a consumer keeps its connections between bursts of pulls: the second burst opens next to none (issue 19)', async () => {
+    const consumer = await startConsumer(fx)
+    try {
+      const grant = addGrant(fx, { fields: ['id_number', 'name'], rowsMax: 1000 })
+      const burst = () =>
+        Promise.all(
+          Array.from({ length: 20 }, (_, i) =>
+            consumer.fetch({ grantId: grant, fields: ['name'], filter: byId([PEOPLE[i % PEOPLE.length]!.idNumber]) }),
+          ),
+        )
+      const before = fx.gateway.tlsConnections
+      for (const r of await burst()) assert.equal(r.rows.length, 1)
+      const first = fx.gateway.tlsConnections - before
+      assert.ok(first > 8, `the first burst opened ${first} connections`)
+      for (const r of await burst()) assert.equal(r.rows.length, 1)
+      const second = fx.gateway.tlsConnections - before - first
+      // With 8 kept free, the second burst opened first − 8 again, each with a TLS handshake.
+      assert.ok(second < first / 2, `second burst opened ${second} new connections after ${first}`)
+    } finally {
+      await consumer.stop()
+    }
+  })
+
   it('a consumer keeps only what never changes of a grant: the pull after a revocation or a closed case is refused at once', async () => {
     const consumer = await startConsumer(fx)
     try {
