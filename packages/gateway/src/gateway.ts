@@ -1344,6 +1344,9 @@ export function postToGateway(
       path,
       method: 'POST',
       secureContext: clientContext(tls),
+      // Not read by tls.connect when a secureContext is given, but part of the agent's pool key:
+      // an agent given another certificate keeps its connections apart.
+      cert: tls.certPem,
       // The provider's certificate is pinned to the fingerprint its organisation registered on
       // chain (checked below before anything is sent), which is stronger than a CA check.
       rejectUnauthorized: false,
