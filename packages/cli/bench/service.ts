@@ -118,6 +118,20 @@ function announce(key: string, code: string): void {
   waiters.delete(key)
   w.done(code)
 }
+/** `METHOD route` → requests answered, summed over the nodes' govchain_api_requests_total. */
+async function apiRequests(apiUrls: readonly string[]): Promise<Map<string, number>> {
+  const out = new Map<string, number>()
+  for (const url of apiUrls) {
+    const text = await (await fetch(`${url}/metrics`)).text()
+    for (const m of text.matchAll(/^govchain_api_requests_total\{([^}]*)\} (\d+)/gm)) {
+      const labels = Object.fromEntries([...m[1]!.matchAll(/(\w+)="([^"]*)"/g)].map((l) => [l[1], l[2]]))
+      const key = `${labels.method} ${labels.route}`
+      out.set(key, (out.get(key) ?? 0) + Number(m[2]))
+    }
+  }
+  return out
+}
+
 function followResults(apiUrls: string[]): () => void {
   let stopped = false
   const sockets: WebSocket[] = []
@@ -396,6 +410,8 @@ async function main(): Promise<void> {
     await sleep(IDLE_MS)
     const idleWall = (performance.now() - idleT0) / 1000
     const idleCpuPerS = procs.reduce((a, p, i) => a + cpuSeconds(p.pid) - idleStart[i]!, 0) / idleWall
+    const apiUrls = n.net.nodes.map((x) => x.apiUrl)
+    const requestsBefore = await apiRequests(apiUrls)
     const cpuBefore = procs.map((p) => cpuSeconds(p.pid))
     const selfBefore = process.cpuUsage()
     const loadBefore = loadavg()[0]!
@@ -442,6 +458,17 @@ async function main(): Promise<void> {
       )
     }
     const self = process.cpuUsage(selfBefore)
+    // Which node API routes the run used, summed over the 4 nodes (each node's /metrics), per case:
+    // the gateways' reads, the clients' submissions and queries.
+    const requestsAfter = await apiRequests(apiUrls)
+    const perRoute = [...requestsAfter]
+      .map(([route, count]) => [route, count - (requestsBefore.get(route) ?? 0)] as const)
+      .filter(([, count]) => count > 0)
+      .sort((a, b) => b[1] - a[1])
+    const allRequests = perRoute.reduce((a, [, c]) => a + c, 0)
+    console.log(`\nnode API requests    ${allRequests} (${(allRequests / N).toFixed(1)} per case), by route, per case:`)
+    for (const [route, count] of perRoute.slice(0, 12))
+      console.log(`  ${route.padEnd(44)}${(count / N).toFixed(2).padStart(7)}`)
     const rows: [string, number][] = procs.map((p, i) => [p.name, cpuSeconds(p.pid) - cpuBefore[i]!])
     rows.push(['this benchmark (client side)', (self.user + self.system) / 1e6])
     const total = rows.reduce((a, [, x]) => a + x, 0)
