@@ -317,14 +317,15 @@ describe('p2p transport', () => {
   })
 
   test('close() hands the peer what is still queued for it, past backpressure', async () => {
-    const a = await startNode({ nodeId: 'fa', org: orgA, trusted: consortium })
+    // A grace long enough for a loaded machine: the test is about what is written, not how fast.
+    const a = await startNode({ nodeId: 'fa', org: orgA, trusted: consortium, opts: { closeGraceMs: 10_000 } })
     const b = await startNode({ nodeId: 'fb', org: orgA, trusted: consortium })
     try {
       a.p2p.addPeer(addr(b))
       await until(() => peerIds(a).join() === 'fb' && peerIds(b).join() === 'fa', 'connected')
-      // In one tick: the first message fills the socket past its high-water mark, so the others
+      // In one tick: the first message (64 KiB) fills the socket past its 16 KiB high-water mark, so the others
       // wait in the send queue for 'drain', which never comes before close() ends the connection.
-      const sent = Array.from({ length: 4 }, (_, i) => new Uint8Array(256 * 1024).fill(i + 1))
+      const sent = Array.from({ length: 4 }, (_, i) => new Uint8Array(64 * 1024).fill(i + 1))
       for (const m of sent) assert.equal(a.p2p.send('fb', 2, m), true)
       const closed = a.p2p.close()
       await until(() => b.received.filter((r) => r.channel === 2).length === sent.length, 'all four delivered')
