@@ -98,6 +98,12 @@ export interface BlockExecution {
   txRoot: Uint8Array
   /** Node-local module index writes (not consensus state), in execution order. */
   indexes: IndexWrite[]
+  /**
+   * The module of each result's transaction, as validation decoded it; undefined for one that
+   * failed validation (the explorer's index decodes that one itself). Saves a second decode of
+   * every transaction at commit.
+   */
+  txModules: (string | undefined)[]
 }
 
 export interface ExecuteOptions {
@@ -340,6 +346,7 @@ export function executeBlockWith(input: ExecuteBlockInput, opts: ExecuteOptions 
   const included: Uint8Array[] = []
   const dropped: { txHash: Uint8Array; code: string }[] = []
   const indexes: IndexWrite[] = []
+  const txModules: (string | undefined)[] = []
   /** Tx hashes (bytesKey) of this block's transactions that passed validation (the in-block guard). */
   const inBlock = new Set<string>()
   // Senders are checked against the block's state as it stands before each transaction.
@@ -372,9 +379,11 @@ export function executeBlockWith(input: ExecuteBlockInput, opts: ExecuteOptions 
       }
       included.push(txBytes)
       results.push({ txHash, code, events: [] })
+      txModules.push(undefined)
       continue
     }
     included.push(txBytes)
+    txModules.push(v.body.module)
     try {
       const out = runHandler(v, input, params, block, fns)
       block.merge(out.tx.entries())
@@ -400,6 +409,7 @@ export function executeBlockWith(input: ExecuteBlockInput, opts: ExecuteOptions 
     resultsRoot: merkleRoot(fns.hash, resultBytes),
     txRoot: merkleRoot(fns.hash, included),
     indexes,
+    txModules,
     included,
     dropped,
   }

@@ -292,6 +292,14 @@ export class NodeChain {
   }
 
   /**
+   * The block this node built and encoded to `value` (its own proposal): blockOf then answers
+   * with it instead of decoding the bytes just made from it.
+   */
+  rememberBlock(value: Uint8Array, block: Block): void {
+    this.decodedBlocks.set(value, block)
+  }
+
+  /**
    * Whether `value` is a valid block at `height`. A proposal's time may not be ahead of our
    * clock by more than the drift the chain allows (`checkClock`); a synced block was decided
    * already, so its time is not held against our clock.
@@ -346,7 +354,10 @@ export class NodeChain {
       stateRootVersion: execution.stateRootVersion,
       txResults: execution.results,
       txResultBytes: execution.resultBytes,
-      indexes: [...execution.indexes, ...explorerIndexWrites(this.store, block, execution.results)],
+      indexes: [
+        ...execution.indexes,
+        ...explorerIndexWrites(this.store, block, execution.results, execution.txModules),
+      ],
       // The block's own transactions leave the mempool journal in the block's write transaction.
       pendingDeletes: txHashes,
     })

@@ -105,12 +105,14 @@ function readStats(store: Pick<ChainStore, 'getIndex'>): StatsRecord | undefined
 
 /**
  * The explorer's index writes for a block about to be committed: deterministic in the block, its
- * results and the entries committed before it.
+ * results and the entries committed before it. `txModules`: each transaction's module as execution
+ * decoded it (BlockExecution.txModules), when known; a transaction without one is decoded here.
  */
 export function explorerIndexWrites(
   store: Pick<ChainStore, 'getIndex'>,
   block: Block,
   results: readonly TxResult[],
+  txModules?: readonly (string | undefined)[],
 ): IndexWrite[] {
   const height = block.header.height
   if (block.txs.length === 0) return []
@@ -118,7 +120,7 @@ export function explorerIndexWrites(
   const modules = { ...before.modules }
   let failed = before.failed
   block.txs.forEach((bytes, i) => {
-    const m = decodeBody(bytes).module
+    const m = txModules?.[i] ?? decodeBody(bytes).module
     modules[m] = (modules[m] ?? 0) + 1
     if (results[i]?.code !== 'OK') failed++
   })

@@ -246,6 +246,8 @@ describe('executeBlock', () => {
         OK,
       ],
     )
+    // Each result's module as validation decoded it; none for the one that never validated.
+    assert.deepEqual(out.txModules, [...Array(6).fill('testmod'), undefined, 'testmod'])
     assert.deepEqual(out.results[0]!.events, [], 'events of a failed tx are dropped')
     assert.deepEqual(out.results[7]!.events, [
       { type: 'testmod.e', attributes: [{ key: 'i', value: '0' }] },

@@ -9,7 +9,7 @@ import { join } from 'node:path'
 import { before, describe, it } from 'node:test'
 import { txHashOf } from '@govchain/app'
 import { fromHex, toHex, utf8 } from '@govchain/core'
-import { ExplorerIndex } from '../src/explorer.ts'
+import { ExplorerIndex, explorerIndexWrites } from '../src/explorer.ts'
 import { FakeBackend } from '../src/testing/fake-backend.ts'
 import { inProcessApiServer } from './in-process-api.ts'
 import { ChainRunner, genesisOf, type Recording, readRecording } from './recorded-chain-fixtures.ts'
@@ -160,6 +160,25 @@ describe('explorer: transactions by cursor, per block, statistics, block by hash
     assert.equal(byHash.height, 5)
     assert.equal(byHash.hash, b.hash)
     assert.equal((await get(`/v1/blocks/by-hash/${'ab'.repeat(32)}`, 404)).code, 'BLOCK_NOT_FOUND')
+  })
+
+  it("counts each block's modules the same from execution's txModules as from decoding every transaction", () => {
+    const runner = new ChainRunner(genesisOf(r))
+    const noStats = { getIndex: () => undefined }
+    for (const b of r.blocks) {
+      const built = runner.build(
+        b.timeMs,
+        b.proposer,
+        b.txs.map((t) => fromHex(t.bytes)),
+      )
+      const { block, execution } = built
+      assert.equal(execution.txModules.length, block.txs.length)
+      assert.deepEqual(
+        explorerIndexWrites(noStats, block, execution.results, execution.txModules),
+        explorerIndexWrites(noStats, block, execution.results),
+      )
+      runner.commit(built)
+    }
   })
 
   it('writes the same index entries on every replay, only with blocks', () => {

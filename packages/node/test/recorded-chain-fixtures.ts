@@ -269,7 +269,10 @@ export class ChainRunner {
       txResults: built.execution.results,
       txResultBytes: built.execution.resultBytes,
       // The node's own index writes too, as NodeChain.commit adds them.
-      indexes: [...built.execution.indexes, ...explorerIndexWrites(this.store, built.block, built.execution.results)],
+      indexes: [
+        ...built.execution.indexes,
+        ...explorerIndexWrites(this.store, built.block, built.execution.results, built.execution.txModules),
+      ],
     })
     this.parent = { header: built.block.header, hash: built.blockHash }
     this.lastCommit = certificate

@@ -172,7 +172,9 @@ export class ConsensusReactor implements Reactor, ConsensusProgress {
       },
       valueId: (value) => {
         try {
-          return blockHash(chain.suite, codec.decode(Block, value).header)
+          // blockOf: the block is decoded once per value (isValid and the decision share it);
+          // decoding its thousands of transactions for the header's hash alone was waste.
+          return blockHash(chain.suite, chain.blockOf(value).header)
         } catch {
           return null
         }
@@ -303,7 +305,9 @@ export class ConsensusReactor implements Reactor, ConsensusProgress {
         maxBlockBytes: p.blockMaxBytes,
       })
       if (built.dropped.length > 0) mempool.removeCommitted(built.dropped.map((d) => d.txHash))
-      return codec.encode(Block, built.block)
+      const value = codec.encode(Block, built.block)
+      chain.rememberBlock(value, built.block)
+      return value
     } catch (e) {
       this.parts.logger.error({ err: e, height }, 'could not build a block')
       return undefined
@@ -377,8 +381,13 @@ export class ConsensusReactor implements Reactor, ConsensusProgress {
     }
     const proposals = known.proposals.map((p) => {
       const head = codec.decode(Proposal, p.proposal.proposal)
+      let message: Uint8Array | undefined
       return {
-        message: codec.encode(ProposalMessage, { proposal: p.proposal, value: p.value }),
+        // Encoded on first need: at regossip every peer usually holds it, and it carries the whole block.
+        message: () => {
+          message ??= codec.encode(ProposalMessage, { proposal: p.proposal, value: p.value })
+          return message
+        },
         heldBy: (peer: string) =>
           skipHeld &&
           (chain.vset.validators[head.proposerIndex]?.id === peer ||
@@ -388,7 +397,7 @@ export class ConsensusReactor implements Reactor, ConsensusProgress {
     const votes = known.votes.map((v) => codec.encode(VoteMessage, v))
     const status = codec.encode(StatusMessage, { height: chain.store.latestHeight() })
     for (const peer of peers) {
-      for (const p of proposals) if (!p.heldBy(peer)) p2p.send(peer, CHANNEL.proposal, p.message)
+      for (const p of proposals) if (!p.heldBy(peer)) p2p.send(peer, CHANNEL.proposal, p.message())
       for (const v of votes) p2p.send(peer, CHANNEL.vote, v)
       p2p.send(peer, CHANNEL.status, status)
     }
