@@ -69,6 +69,9 @@ Options:
   --concurrency <n>       requests in flight in the max-rate phase (default 64, or 16 with --batch > 1)
   --rate <tx/s>           fixed-phase rate (default: half the measured max committed TPS)
   --fixed-seconds <s>     fixed-phase duration (default 20)
+  --warmup <n>            first submit n transactions the same way, untimed, and wait for them
+                          (default 0): the max phase then runs on warm nodes (JIT-compiled code,
+                          grown pools), which tells warm-up apart from the steady cost
   --tx <anchor|did>       what is sent (default anchor): anchor, an anchor put from registered
                           officers' keys; did, a citizen's identity.createDid from a key made
                           for it, so every transaction is from a key the validators never saw
@@ -94,6 +97,7 @@ const { values: args } = parseArgs({
     concurrency: { type: 'string' },
     rate: { type: 'string' },
     'fixed-seconds': { type: 'string', default: '20' },
+    warmup: { type: 'string', default: '0' },
     senders: { type: 'string' },
     tx: { type: 'string', default: 'anchor' },
     'client-ips': { type: 'string', default: '16' },
@@ -128,6 +132,7 @@ if (args.suite !== 'gm' && args.suite !== 'intl') {
 }
 const SUITE_NAME: SuiteName = args.suite
 const TXS = intArg('txs', args.txs, 1, 200_000)
+const WARMUP = intArg('warmup', args.warmup, 0, 200_000)
 const BATCH = intArg('batch', args.batch, 1, 1000)
 const CONCURRENCY =
   args.concurrency === undefined ? (BATCH === 1 ? 64 : 16) : intArg('concurrency', args.concurrency, 1, 1024)
@@ -693,6 +698,41 @@ async function main(): Promise<void> {
       for (const [code, n] of [...codes].sort()) figure(`${phase}.answers.${code}`, n)
     }
 
+    /** Submits every transaction of `tx` as fast as the nodes take them, CONCURRENCY at a time. */
+    let requests = 0
+    const submitAll = async (
+      tx: { hashes: string[]; bodies: Buffer[]; b64: string[] },
+      codes: Map<string, number>,
+      accepted: Set<string>,
+    ) => {
+      let cursor = 0
+      await Promise.all(
+        Array.from({ length: CONCURRENCY }, async () => {
+          while (cursor < tx.hashes.length) {
+            if (BATCH === 1) {
+              const i = cursor++
+              await submitOne(i, tx.hashes[i]!, tx.bodies[i]!, codes, accepted)
+              continue
+            }
+            const from = cursor
+            cursor = Math.min(tx.hashes.length, cursor + BATCH)
+            const idx = Array.from({ length: cursor - from }, (_, j) => from + j)
+            await submitBatch(requests++, idx, tx, codes, accepted)
+          }
+        }),
+      )
+    }
+
+    // 3a. Warm-up (--warmup): the same load, untimed, so the max phase meets warm nodes.
+    if (WARMUP > 0) {
+      const warm = await build(WARMUP)
+      const warmAccepted = new Set<string>()
+      note(`warm-up: ${WARMUP} transactions, untimed`)
+      await submitAll(warm, new Map(), warmAccepted)
+      await drain('warm-up', warmAccepted)
+      figure('warmup.accepted', warmAccepted.size)
+    }
+
     // 3. Max-rate phase.
     const max = await build(TXS)
     const maxCodes = new Map<string, number>()
@@ -700,23 +740,7 @@ async function main(): Promise<void> {
     note(`max phase: ${TXS} transactions, ${CONCURRENCY} in flight`)
     const cpu0 = cpuSeconds(net)
     const t0 = performance.now()
-    let cursor = 0
-    let requests = 0
-    await Promise.all(
-      Array.from({ length: CONCURRENCY }, async () => {
-        while (cursor < max.hashes.length) {
-          if (BATCH === 1) {
-            const i = cursor++
-            await submitOne(i, max.hashes[i]!, max.bodies[i]!, maxCodes, maxAccepted)
-            continue
-          }
-          const from = cursor
-          cursor = Math.min(max.hashes.length, cursor + BATCH)
-          const idx = Array.from({ length: cursor - from }, (_, j) => from + j)
-          await submitBatch(requests++, idx, max, maxCodes, maxAccepted)
-        }
-      }),
-    )
+    await submitAll(max, maxCodes, maxAccepted)
     figure('max.submitSeconds', ((performance.now() - t0) / 1000).toFixed(2))
     await drain('max', maxAccepted)
     const cpu1 = cpuSeconds(net)
