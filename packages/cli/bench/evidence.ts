@@ -15,8 +15,9 @@ import { loadavg } from 'node:os'
 import { parseArgs } from 'node:util'
 import { getSuite, type SuiteName, utf8 } from '@govchain/core'
 import { evidenceBatch, evidenceSubmit } from '@govchain/evidence/client'
-import { type BuiltTx, type Client, errorCode } from '@govchain/sdk'
+import type { Client } from '@govchain/sdk'
 import { startNetwork, type TestNetwork, waitUntil } from '../src/testnet.ts'
+import { submitAll } from './submit.ts'
 
 const { values } = parseArgs({
   options: {
@@ -35,36 +36,6 @@ if (suiteName !== 'gm' && suiteName !== 'intl') throw new Error('--suite gm|intl
 const B = Math.max(1, Math.min(200, Number(values.batches)))
 const N = Math.max(100, Math.min(50_000, Number(values.items)))
 const suite = getSuite(suiteName)
-
-async function submitAll(clients: Client[], txs: BuiltTx[]): Promise<void> {
-  const batches: BuiltTx[][] = []
-  for (let i = 0; i < txs.length; i += 200) batches.push(txs.slice(i, i + 200))
-  let next = 0
-  await Promise.all(
-    clients.map(async (c) => {
-      while (next < batches.length) {
-        let batch = batches[next++]!
-        while (batch.length > 0) {
-          let answer: Awaited<ReturnType<Client['submitTxs']>>
-          try {
-            answer = await c.submitTxs(batch.map((t) => t.bytes))
-          } catch (e) {
-            if (errorCode(e) !== 'RATE_LIMITED') throw e
-            await new Promise((r) => setTimeout(r, 200))
-            continue
-          }
-          batch = batch.filter((_, i) => {
-            const r = answer.results[i]!
-            if ('hash' in r) return false
-            if (r.code === 'MEMPOOL_FULL' || r.code === 'MEMPOOL_SENDER_QUOTA') return true
-            throw new Error(`refused at admission: ${r.code}`)
-          })
-          if (batch.length > 0) await new Promise((r) => setTimeout(r, 50))
-        }
-      }
-    }),
-  )
-}
 
 async function allCommitted(client: Client, hashes: string[], from: number): Promise<void> {
   const want = new Set(hashes)

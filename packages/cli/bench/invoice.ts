@@ -20,8 +20,9 @@ import { parseArgs } from 'node:util'
 import { demoCreditCode, encode, getSuite, type SuiteName } from '@govchain/core'
 import { CreateDidArgs, deriveDid } from '@govchain/identity/schema'
 import { invoiceClaim, invoiceIssue, invoiceRegisterIssuer, invoiceSetQuota } from '@govchain/invoice/client'
-import { type BuiltTx, buildTx, type Client, errorCode } from '@govchain/sdk'
+import { type BuiltTx, buildTx, type Client } from '@govchain/sdk'
 import { startNetwork, type TestNetwork, waitUntil } from '../src/testnet.ts'
+import { submitAll } from './submit.ts'
 
 const { values } = parseArgs({
   options: {
@@ -40,41 +41,6 @@ if (suiteName !== 'gm' && suiteName !== 'intl') throw new Error('--suite gm|intl
 const N = Math.max(100, Math.min(50_000, Number(values.invoices)))
 const S = Math.max(1, Math.min(100, Number(values.sellers)))
 const suite = getSuite(suiteName)
-const BATCH = 200
-
-/** Submits in batches round-robin over the nodes; resolves once every transaction was accepted. */
-async function submitAll(clients: Client[], txs: BuiltTx[]): Promise<void> {
-  const batches: BuiltTx[][] = []
-  for (let i = 0; i < txs.length; i += BATCH) batches.push(txs.slice(i, i + BATCH))
-  let next = 0
-  await Promise.all(
-    clients.map(async (c) => {
-      while (next < batches.length) {
-        let batch = batches[next++]!
-        for (let attempt = 0; batch.length > 0; attempt++) {
-          if (attempt > 200) throw new Error('a batch was pushed back 200 times')
-          let answer: Awaited<ReturnType<Client['submitTxs']>>
-          try {
-            answer = await c.submitTxs(batch.map((t) => t.bytes))
-          } catch (e) {
-            // The API's per-client rate limit refuses a whole batch (429): wait, send it again.
-            if (errorCode(e) !== 'RATE_LIMITED') throw e
-            await new Promise((r) => setTimeout(r, 200))
-            continue
-          }
-          const again = batch.filter((_, i) => {
-            const r = answer.results[i]!
-            if ('hash' in r) return false
-            if (r.code === 'MEMPOOL_FULL' || r.code === 'MEMPOOL_SENDER_QUOTA' || r.code === 'RATE_LIMITED') return true
-            throw new Error(`refused at admission: ${r.code} ${r.message}`)
-          })
-          batch = again
-          if (batch.length > 0) await new Promise((r) => setTimeout(r, 50))
-        }
-      }
-    }),
-  )
-}
 
 /** Scans new blocks of one node until every hash is in one; the time the last was seen, and failures by code. */
 async function committed(client: Client, hashes: string[], fromHeight: number): Promise<Map<string, number>> {

@@ -32,7 +32,6 @@ import {
   type BuiltTx,
   buildTx,
   type Client,
-  errorCode,
   fetchLicenseProof,
   issueLicense,
   licenseClient,
@@ -42,6 +41,7 @@ import {
 } from '@govchain/sdk'
 import { startNetwork, type TestNetwork, waitUntil } from '../src/testnet.ts'
 import { cpuSeconds } from './cpu.ts'
+import { submitAll } from './submit.ts'
 
 const { values } = parseArgs({
   options: {
@@ -78,29 +78,6 @@ const BATCH = Number(values.batch)
 if (!Number.isInteger(BATCH) || BATCH < 1 || BATCH > 1000) throw new Error('--batch: an integer from 1 to 1000')
 const suite = getSuite(suiteName)
 const YEAR = 365 * 24 * 3600 * 1000
-
-/** Sends one batch (POST /v1/txs/batch); the ones a node pushes back go again after a pause. */
-async function submitBatch(c: Client, txs: BuiltTx[]): Promise<void> {
-  let batch = txs
-  for (let attempt = 0; batch.length > 0; attempt++) {
-    if (attempt > 200) throw new Error('a batch was pushed back 200 times')
-    let answer: Awaited<ReturnType<Client['submitTxs']>>
-    try {
-      answer = await c.submitTxs(batch.map((t) => t.bytes))
-    } catch (e) {
-      if (errorCode(e) !== 'RATE_LIMITED') throw e
-      await new Promise((r) => setTimeout(r, 200))
-      continue
-    }
-    batch = batch.filter((_, i) => {
-      const r = answer.results[i]!
-      if ('hash' in r) return false
-      if (r.code === 'MEMPOOL_FULL' || r.code === 'MEMPOOL_SENDER_QUOTA' || r.code === 'RATE_LIMITED') return true
-      throw new Error(`refused at admission: ${r.code} ${r.message}`)
-    })
-    if (batch.length > 0) await new Promise((r) => setTimeout(r, 50))
-  }
-}
 
 /**
  * Reads the blocks from `fromHeight` on, a page of GET /v1/txs?height= at a time, until every
@@ -204,16 +181,14 @@ async function main(): Promise<void> {
     const issueCpu0 = validatorsCpu()
     const t0 = performance.now()
     const txs: BuiltTx[] = built.map((l) => l.tx)
-    const batches: BuiltTx[][] = []
-    for (let i = 0; i < txs.length; i += BATCH) batches.push(txs.slice(i, i + BATCH))
     let k = 0
     const [ended] = await Promise.all([
       committedCodes(client, txs, h + 1),
-      pool(batches, BATCH > 1 ? 8 : 32, async (b) => {
-        const c = clients[k++ % clients.length]!
-        if (BATCH === 1) await c.submitTx(b[0]!.bytes)
-        else await submitBatch(c, b)
-      }),
+      BATCH > 1
+        ? submitAll(clients, txs, BATCH)
+        : pool(txs, 32, async (t) => {
+            await clients[k++ % clients.length]!.submitTx(t.bytes)
+          }),
     ])
     const failed = [...ended].filter(([code]) => code !== 'OK')
     if (failed.length > 0) throw new Error(`issue failed: ${failed.map(([c, n]) => `${c} ×${n}`).join(', ')}`)
