@@ -37,6 +37,7 @@ import { encode, getSuite, type KeySigner, memorySigner, type SuiteName, toHex }
 import { gatewayDir, issueSubjectCredential, loadGatewayHome } from '@govchain/gateway'
 import { CreateDidArgs, deriveDid } from '@govchain/identity/schema'
 import { issueLicense } from '@govchain/license/client'
+import { parsePrometheus } from '@govchain/node/testing'
 import { type BuiltTx, buildTx, type Client, createClient, errorCode } from '@govchain/sdk'
 import type { CaseAnswer, ItemAnswer } from '@govchain/service'
 import { serviceApply, serviceDecide, serviceStep } from '@govchain/service/client'
@@ -122,11 +123,11 @@ function announce(key: string, code: string): void {
 async function apiRequests(apiUrls: readonly string[]): Promise<Map<string, number>> {
   const out = new Map<string, number>()
   for (const url of apiUrls) {
-    const text = await (await fetch(`${url}/metrics`)).text()
-    for (const m of text.matchAll(/^govchain_api_requests_total\{([^}]*)\} (\d+)/gm)) {
-      const labels = Object.fromEntries([...m[1]!.matchAll(/(\w+)="([^"]*)"/g)].map((l) => [l[1], l[2]]))
-      const key = `${labels.method} ${labels.route}`
-      out.set(key, (out.get(key) ?? 0) + Number(m[2]))
+    const { samples } = parsePrometheus(await (await fetch(`${url}/metrics`)).text())
+    for (const m of samples) {
+      if (m.name !== 'govchain_api_requests_total') continue
+      const key = `${m.labels.method} ${m.labels.route}`
+      out.set(key, (out.get(key) ?? 0) + m.value)
     }
   }
   return out

@@ -3,57 +3,9 @@ import { test } from 'node:test'
 import { createApiServer } from '../src/api/index.ts'
 import { NodeMetrics } from '../src/metrics.ts'
 import { FakeBackend, memoryLogger } from '../src/testing/fake-backend.ts'
+import { parsePrometheus, prometheusValue } from '../src/testing/prometheus.ts'
 
-interface Sample {
-  name: string
-  labels: Record<string, string>
-  value: number
-}
-
-/**
- * A strict parser of the Prometheus text format 0.0.4: every line is a HELP or TYPE comment,
- * or `name{label="value",...} number`. Throws on anything else.
- */
-function parsePrometheus(text: string): { samples: Sample[]; types: Map<string, string> } {
-  const samples: Sample[] = []
-  const types = new Map<string, string>()
-  const name = '[a-zA-Z_:][a-zA-Z0-9_:]*'
-  const sampleRe = new RegExp(`^(${name})(?:\\{(.*)\\})? (\\S+)(?: (-?\\d+))?$`)
-  const labelRe = /^([a-zA-Z_][a-zA-Z0-9_]*)="((?:[^"\\]|\\.)*)"(?:,|$)/
-  for (const line of text.split('\n')) {
-    if (line === '') continue
-    if (line.startsWith('# HELP ')) continue
-    const t = new RegExp(`^# TYPE (${name}) (counter|gauge|histogram|summary|untyped)$`).exec(line)
-    if (t !== null) {
-      types.set(t[1]!, t[2]!)
-      continue
-    }
-    const m = sampleRe.exec(line)
-    assert.ok(m, `not a Prometheus line: ${line}`)
-    const labels: Record<string, string> = {}
-    let rest = m[2] ?? ''
-    while (rest !== '') {
-      const l = labelRe.exec(rest)
-      assert.ok(l, `bad labels in: ${line}`)
-      labels[l[1]!] = l[2]!
-      rest = rest.slice(l[0].length)
-    }
-    // Values as Prometheus reads them (Go's ParseFloat): numbers, and NaN / ±Inf in any case (prom-client writes "Nan").
-    const raw = m[3]!
-    const value = /^nan$/i.test(raw)
-      ? Number.NaN
-      : /^[+-]?inf(inity)?$/i.test(raw)
-        ? (raw.startsWith('-') ? -1 : 1) * Number.POSITIVE_INFINITY
-        : Number(raw)
-    assert.ok(!Number.isNaN(value) || /^nan$/i.test(raw), `bad value in: ${line}`)
-    assert.ok(/^nan$/i.test(raw) || /^[+-]?inf(inity)?$/i.test(raw) || /^[+-]?[0-9.]+(e[+-]?[0-9]+)?$/i.test(raw), line)
-    samples.push({ name: m[1]!, labels, value })
-  }
-  return { samples, types }
-}
-
-const find = (samples: Sample[], name: string, labels: Record<string, string> = {}) =>
-  samples.find((s) => s.name === name && Object.entries(labels).every(([k, v]) => s.labels[k] === v))?.value
+const find = prometheusValue
 
 test('/metrics is Prometheus text with the node series', async () => {
   const metrics = new NodeMetrics({ labels: { node: 'market' } })
@@ -106,4 +58,24 @@ test('two nodes in one process keep separate registries', async () => {
   const ha = find(parsePrometheus(await a.text()).samples, 'govchain_height')
   const hb = find(parsePrometheus(await b.text()).samples, 'govchain_height')
   assert.deepEqual([ha, hb], [1, 2])
+})
+
+test('the Prometheus parser reads labels, NaN and ±Inf, and refuses what is not the format', () => {
+  const { samples, types } = parsePrometheus(
+    [
+      '# HELP x_total help text',
+      '# TYPE x_total counter',
+      'x_total{method="GET",route="/v1/a \\"b\\""} 3',
+      'y Nan',
+      'z -Inf 1700000000000',
+      '',
+    ].join('\n'),
+  )
+  assert.equal(types.get('x_total'), 'counter')
+  assert.deepEqual(samples[0], { name: 'x_total', labels: { method: 'GET', route: '/v1/a \\"b\\"' }, value: 3 })
+  assert.ok(Number.isNaN(prometheusValue(samples, 'y')))
+  assert.equal(prometheusValue(samples, 'z'), Number.NEGATIVE_INFINITY)
+  assert.throws(() => parsePrometheus('x_total{method=GET} 1'), /bad labels/)
+  assert.throws(() => parsePrometheus('x_total 1,5'), /bad value/)
+  assert.throws(() => parsePrometheus('not a metric line'), /not a Prometheus line/)
 })

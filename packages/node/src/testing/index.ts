@@ -1,1 +1,2 @@
 export * from './fake-backend.ts'
+export * from './prometheus.ts'
