@@ -464,6 +464,12 @@ function cpuSeconds(net: TestNetwork): { nodes: number; nodesSystem: number; ben
   return { nodes, nodesSystem, bench: (u.user + u.system) / 1e6 }
 }
 
+/** CPU seconds used since `from` (a cpuSeconds sample), by the nodes and by this process. */
+function cpuSince(net: TestNetwork, from: ReturnType<typeof cpuSeconds>): ReturnType<typeof cpuSeconds> {
+  const to = cpuSeconds(net)
+  return { nodes: to.nodes - from.nodes, nodesSystem: to.nodesSystem - from.nodesSystem, bench: to.bench - from.bench }
+}
+
 interface PhaseResult {
   committedTps: number
   wallTps: number
@@ -751,20 +757,7 @@ async function main(): Promise<void> {
     await submitAll(max, maxCodes, maxAccepted)
     figure('max.submitSeconds', ((performance.now() - t0) / 1000).toFixed(2))
     await drain('max', maxAccepted)
-    const cpu1 = cpuSeconds(net)
-    const maxResult = reportPhase(
-      'max',
-      watcher,
-      max.hashes,
-      maxAccepted,
-      t0,
-      {
-        nodes: cpu1.nodes - cpu0.nodes,
-        nodesSystem: cpu1.nodesSystem - cpu0.nodesSystem,
-        bench: cpu1.bench - cpu0.bench,
-      },
-      verifyPerSec,
-    )
+    const maxResult = reportPhase('max', watcher, max.hashes, maxAccepted, t0, cpuSince(net, cpu0), verifyPerSec)
     printCodes('max', maxCodes)
     figure('max.ratioToCryptoBound', (maxResult.committedTps / cryptoBound).toFixed(3))
 
@@ -821,20 +814,7 @@ async function main(): Promise<void> {
     await Promise.all(pending)
     figure('fixed.sendLateMsMax', Math.round(lateMsMax))
     await drain('fixed', fixedAccepted)
-    const cpu3 = cpuSeconds(net)
-    reportPhase(
-      'fixed',
-      watcher,
-      fixed.hashes,
-      fixedAccepted,
-      t1,
-      {
-        nodes: cpu3.nodes - cpu2.nodes,
-        nodesSystem: cpu3.nodesSystem - cpu2.nodesSystem,
-        bench: cpu3.bench - cpu2.bench,
-      },
-      verifyPerSec,
-    )
+    reportPhase('fixed', watcher, fixed.hashes, fixedAccepted, t1, cpuSince(net, cpu2), verifyPerSec)
     printCodes('fixed', fixedCodes)
     for (const t of targets) for (const a of t.agents) a.destroy()
   } finally {
