@@ -18,9 +18,12 @@
  * `rankByHealth()` orders the nodes by a /v1/health probe. Every node is one department's view
  * of the same chain; answers are verified with the light client where correctness matters.
  *
- * Browser-safe: `fetch` comes from globalThis unless injected.
+ * Browser-safe. Each exchange goes through `send.ts`: an injected `fetch`, else on Node `node:http`
+ * with kept-alive connections (send-node.ts), else the global `fetch`.
  */
+import { platformSend } from '#transport-platform'
 import { ApiError, SdkError } from './errors.ts'
+import { fetchSend, type HttpSend } from './send.ts'
 
 export interface TransportOptions {
   /** The node's API base URL, e.g. http://127.0.0.1:26657 (or give `urls`). */
@@ -82,39 +85,13 @@ export interface RequestOptions {
   signal?: AbortSignal
 }
 
-async function readLimited(res: Response, max: number, what: string): Promise<string> {
-  const declared = Number(res.headers.get('content-length') ?? Number.NaN)
-  if (declared > max) throw new SdkError('SDK_BAD_RESPONSE', `${what}: answer of ${declared} bytes exceeds ${max}`)
-  if (res.body === null) return ''
-  const reader = res.body.getReader()
-  const chunks: Uint8Array[] = []
-  let total = 0
-  for (;;) {
-    const { done, value } = await reader.read()
-    if (done) break
-    total += value.length
-    if (total > max) {
-      await reader.cancel().catch(() => {})
-      throw new SdkError('SDK_BAD_RESPONSE', `${what}: answer exceeds ${max} bytes`)
-    }
-    chunks.push(value)
-  }
-  const all = new Uint8Array(total)
-  let o = 0
-  for (const c of chunks) {
-    all.set(c, o)
-    o += c.length
-  }
-  return new TextDecoder().decode(all)
-}
-
 /** JSON requests to a node API, failing over between nodes. Share one per set of nodes. */
 export class HttpTransport {
   /** Every node, in the current order of preference. */
   readonly urls: readonly string[]
   readonly timeoutMs: number
   readonly responseBytesMax: number
-  private readonly fetchFn: typeof globalThis.fetch
+  private readonly send: HttpSend
   private readonly onFailover: ((event: FailoverEvent) => void) | undefined
   private order: string[]
 
@@ -126,10 +103,18 @@ export class HttpTransport {
     this.order = [...new Set(given.map(normaliseUrl))]
     this.urls = this.order
     this.onFailover = options.onFailover
-    // Bound: browsers throw "Illegal invocation" when fetch runs with a `this` other than the window.
-    const f = options.fetch ?? (typeof globalThis.fetch === 'function' ? globalThis.fetch.bind(globalThis) : undefined)
-    if (typeof f !== 'function') throw new SdkError('INVALID_ARGUMENT', 'no fetch available: pass options.fetch')
-    this.fetchFn = f
+    if (options.fetch !== undefined) {
+      if (typeof options.fetch !== 'function') throw new SdkError('INVALID_ARGUMENT', 'options.fetch is not a function')
+      this.send = fetchSend(options.fetch)
+    } else if (platformSend !== undefined) {
+      this.send = platformSend // Node: node:http (send-node.ts)
+    } else {
+      if (typeof globalThis.fetch !== 'function') {
+        throw new SdkError('INVALID_ARGUMENT', 'no fetch available: pass options.fetch')
+      }
+      // Bound: browsers throw "Illegal invocation" when fetch runs with a `this` other than the window.
+      this.send = fetchSend(globalThis.fetch.bind(globalThis))
+    }
     this.timeoutMs = options.timeoutMs ?? TRANSPORT_DEFAULTS.timeoutMs
     this.responseBytesMax = options.responseBytesMax ?? TRANSPORT_DEFAULTS.responseBytesMax
   }
@@ -208,43 +193,43 @@ export class HttpTransport {
     const timer = setTimeout(() => controller.abort(), timeoutMs)
     const onAbort = (): void => controller.abort()
     options.signal?.addEventListener('abort', onAbort, { once: true })
-    let res: Response
-    let text: string
+    let res: { status: number; text: string }
     try {
-      try {
-        const headers: Record<string, string> = { accept: 'application/json' }
-        const init: RequestInit = { method, signal: controller.signal, headers }
-        if (body !== undefined) {
-          init.body = JSON.stringify(body)
-          headers['content-type'] = 'application/json'
-        }
-        res = await this.fetchFn(`${node}${path}`, init)
-      } catch (e) {
-        if (controller.signal.aborted) throw new SdkError('SDK_TIMEOUT', `${what}: no answer within ${timeoutMs} ms`)
-        throw new SdkError('SDK_NETWORK_ERROR', `${what}: ${(e as Error)?.message ?? String(e)}`, {
-          details: { url: `${node}${path}` },
-        })
+      const headers: Record<string, string> = { accept: 'application/json' }
+      let sent: string | undefined
+      if (body !== undefined) {
+        sent = JSON.stringify(body)
+        headers['content-type'] = 'application/json'
       }
-      try {
-        text = await readLimited(res, this.responseBytesMax, what)
-      } catch (e) {
-        if (e instanceof SdkError) throw e
-        if (controller.signal.aborted) {
-          throw new SdkError('SDK_TIMEOUT', `${what}: answer not complete within ${timeoutMs} ms`)
-        }
-        throw new SdkError('SDK_NETWORK_ERROR', `${what}: ${(e as Error)?.message ?? String(e)}`)
+      res = await this.send({
+        method,
+        url: `${node}${path}`,
+        headers,
+        ...(sent === undefined ? {} : { body: sent }),
+        signal: controller.signal,
+        maxBytes: this.responseBytesMax,
+        what,
+      })
+    } catch (e) {
+      if (e instanceof SdkError) throw e
+      if (controller.signal.aborted) {
+        throw new SdkError('SDK_TIMEOUT', `${what}: no complete answer within ${timeoutMs} ms`)
       }
+      throw new SdkError('SDK_NETWORK_ERROR', `${what}: ${(e as Error)?.message ?? String(e)}`, {
+        details: { url: `${node}${path}` },
+      })
     } finally {
       clearTimeout(timer)
       options.signal?.removeEventListener('abort', onAbort)
     }
+    const text = res.text
     let parsed: unknown
     try {
       parsed = text === '' ? undefined : JSON.parse(text)
     } catch {
       parsed = undefined
     }
-    if (!res.ok) {
+    if (res.status < 200 || res.status > 299) {
       const o = typeof parsed === 'object' && parsed !== null ? (parsed as JsonObject) : undefined
       if (o !== undefined && typeof o.code === 'string') {
         const message = typeof o.message === 'string' ? o.message : o.code

@@ -31,6 +31,19 @@ before(async () => {
     if (req.url === '/uncoded') return send(502, '<html>bad gateway</html>')
     if (req.url === '/array') return send(200, '[1,2]')
     if (req.url === '/big') return send(200, JSON.stringify({ pad: 'x'.repeat(5000) }))
+    if (req.url === '/big-chunked') {
+      // No content-length: the limit must hold while reading.
+      res.writeHead(200, { 'content-type': 'application/json' })
+      res.write(`{"pad":"${'x'.repeat(600)}`)
+      return void setTimeout(() => res.end(`${'x'.repeat(600)}"}`), 20)
+    }
+    if (req.url === '/cut') {
+      // A declared length never reached: the connection closes mid-answer.
+      res.writeHead(200, { 'content-type': 'application/json', 'content-length': '100' })
+      res.write('{"a":')
+      return void setTimeout(() => res.destroy(), 20)
+    }
+    if (req.url === '/utf8') return send(200, JSON.stringify({ name: '住房和城乡建设局' }))
     if (req.url === '/slow') return void setTimeout(() => send(200, '{}'), 2_000)
     if (req.url === '/v1/health') return send(200, '{"ok":true}')
     send(500, '{}')
@@ -53,49 +66,65 @@ const code = async (p: Promise<unknown>) => {
   assert.fail('expected a rejection')
 }
 
-describe('HttpTransport', () => {
-  it('refuses a base that is not an http(s) URL', () => {
-    assert.throws(() => new HttpTransport({ url: 'ftp://x' }), { code: 'INVALID_ARGUMENT' })
-  })
+// Every behaviour below holds for both exchanges (send.ts): Node's default (node:http) and an
+// injected fetch (the browser's path).
+for (const [exchange, extra] of [
+  ['node:http, the default on Node', {}],
+  ['an injected fetch', { fetch: globalThis.fetch }],
+] as const) {
+  describe(`HttpTransport over ${exchange}`, () => {
+    it('refuses a base that is not an http(s) URL', () => {
+      assert.throws(() => new HttpTransport({ url: 'ftp://x', ...extra }), { code: 'INVALID_ARGUMENT' })
+    })
 
-  it('answers the JSON object; POST sends JSON', async () => {
-    const t = new HttpTransport({ url: `${url}/` })
-    assert.equal(t.url, url)
-    assert.deepEqual(await t.get('/ok'), { a: 1 })
-    assert.deepEqual(await t.post('/echo', { x: 'y' }), {
-      method: 'POST',
-      type: 'application/json',
-      body: '{"x":"y"}',
+    it('answers the JSON object; POST sends JSON', async () => {
+      const t = new HttpTransport({ url: `${url}/`, ...extra })
+      assert.equal(t.url, url)
+      assert.deepEqual(await t.get('/ok'), { a: 1 })
+      assert.deepEqual(await t.post('/echo', { x: 'y' }), {
+        method: 'POST',
+        type: 'application/json',
+        body: '{"x":"y"}',
+      })
+    })
+
+    it("carries the node's code and status; find() is undefined only for a 404", async () => {
+      const t = new HttpTransport({ url, ...extra })
+      assert.deepEqual(await code(t.get('/coded')), { code: 'LICENSE_EXISTS', status: 409 })
+      assert.deepEqual(await code(t.get('/missing')), { code: 'NOT_FOUND', status: 404 })
+      assert.equal(await t.find('/missing'), undefined)
+      assert.deepEqual(await t.find('/ok'), { a: 1 })
+      assert.deepEqual(await code(t.find('/coded')), { code: 'LICENSE_EXISTS', status: 409 })
+    })
+
+    it('an error without a code, a non-object and an oversize answer are SDK_BAD_RESPONSE', async () => {
+      const t = new HttpTransport({ url, responseBytesMax: 1000, ...extra })
+      assert.deepEqual(await code(t.get('/uncoded')), { code: 'SDK_BAD_RESPONSE', status: 502 })
+      assert.deepEqual(await code(t.get('/array')), { code: 'SDK_BAD_RESPONSE', status: undefined })
+      assert.deepEqual(await code(t.get('/big')), { code: 'SDK_BAD_RESPONSE', status: undefined })
+      assert.deepEqual(await code(t.get('/big-chunked')), { code: 'SDK_BAD_RESPONSE', status: undefined })
+      // The connection stays usable after a refused answer.
+      assert.deepEqual(await t.get('/ok'), { a: 1 })
+    })
+
+    it('decodes UTF-8; a connection closed mid-answer is SDK_NETWORK_ERROR', async () => {
+      const t = new HttpTransport({ url, ...extra })
+      assert.deepEqual(await t.get('/utf8'), { name: '住房和城乡建设局' })
+      assert.deepEqual(await code(t.get('/cut')), { code: 'SDK_NETWORK_ERROR', status: undefined })
+    })
+
+    it('no answer in time is SDK_TIMEOUT; no server is SDK_NETWORK_ERROR', async () => {
+      const t = new HttpTransport({ url, timeoutMs: 100, ...extra })
+      assert.deepEqual(await code(t.get('/slow')), { code: 'SDK_TIMEOUT', status: undefined })
+      const controller = new AbortController()
+      const pending = new HttpTransport({ url, ...extra }).get('/slow', { signal: controller.signal })
+      controller.abort()
+      assert.deepEqual(await code(pending), { code: 'SDK_TIMEOUT', status: undefined })
+      const closed = new HttpTransport({ url: 'http://127.0.0.1:9', ...extra })
+      assert.deepEqual(await code(closed.get('/ok')), { code: 'SDK_NETWORK_ERROR', status: undefined })
     })
   })
-
-  it("carries the node's code and status; find() is undefined only for a 404", async () => {
-    const t = new HttpTransport({ url })
-    assert.deepEqual(await code(t.get('/coded')), { code: 'LICENSE_EXISTS', status: 409 })
-    assert.deepEqual(await code(t.get('/missing')), { code: 'NOT_FOUND', status: 404 })
-    assert.equal(await t.find('/missing'), undefined)
-    assert.deepEqual(await t.find('/ok'), { a: 1 })
-    assert.deepEqual(await code(t.find('/coded')), { code: 'LICENSE_EXISTS', status: 409 })
-  })
-
-  it('an error without a code, a non-object and an oversize answer are SDK_BAD_RESPONSE', async () => {
-    const t = new HttpTransport({ url, responseBytesMax: 1000 })
-    assert.deepEqual(await code(t.get('/uncoded')), { code: 'SDK_BAD_RESPONSE', status: 502 })
-    assert.deepEqual(await code(t.get('/array')), { code: 'SDK_BAD_RESPONSE', status: undefined })
-    assert.deepEqual(await code(t.get('/big')), { code: 'SDK_BAD_RESPONSE', status: undefined })
-  })
-
-  it('no answer in time is SDK_TIMEOUT; no server is SDK_NETWORK_ERROR', async () => {
-    const t = new HttpTransport({ url, timeoutMs: 100 })
-    assert.deepEqual(await code(t.get('/slow')), { code: 'SDK_TIMEOUT', status: undefined })
-    const controller = new AbortController()
-    const pending = new HttpTransport({ url }).get('/slow', { signal: controller.signal })
-    controller.abort()
-    assert.deepEqual(await code(pending), { code: 'SDK_TIMEOUT', status: undefined })
-    const closed = new HttpTransport({ url: 'http://127.0.0.1:9' })
-    assert.deepEqual(await code(closed.get('/ok')), { code: 'SDK_NETWORK_ERROR', status: undefined })
-  })
-})
+}
 
 /** A node that answers every path with one fixed status and body, counting the requests it got. */
 async function fixedNode(status: number, body: string) {
@@ -115,6 +144,24 @@ async function fixedNode(status: number, body: string) {
     },
   }
 }
+
+describe('the default exchange on Node', () => {
+  it('is node:http, not the global fetch', async () => {
+    const realFetch = globalThis.fetch
+    globalThis.fetch = (() => {
+      throw new Error('the global fetch was used')
+    }) as typeof fetch
+    try {
+      assert.deepEqual(await new HttpTransport({ url }).get('/ok'), { a: 1 })
+      assert.deepEqual(await code(new HttpTransport({ url, fetch: globalThis.fetch }).get('/ok')), {
+        code: 'SDK_NETWORK_ERROR',
+        status: undefined,
+      })
+    } finally {
+      globalThis.fetch = realFetch
+    }
+  })
+})
 
 describe('HttpTransport over several nodes (issue 15: no single node)', () => {
   it('fails over from a node that is down, says so, and stays on the node that answered', async () => {

@@ -6,6 +6,8 @@
  */
 import assert from 'node:assert/strict'
 import { createPublicKey, verify as nodeVerify } from 'node:crypto'
+import http from 'node:http'
+import https from 'node:https'
 import { afterEach, beforeEach, describe, test } from 'node:test'
 import {
   type CryptoSuite,
@@ -188,14 +190,20 @@ function recordOf(
 
 for (const suite of [suites.intl, suites.gm]) {
   describe(`offline verification with no node reachable (${suite.name})`, () => {
-    const realFetch = globalThis.fetch
+    // Every way the SDK reaches a node: the global fetch, and node:http(s), its default on Node.
+    const real = { fetch: globalThis.fetch, http: http.request, https: https.request }
+    const refuse = (() => {
+      throw new Error('network access during an offline verification')
+    }) as never
     beforeEach(() => {
-      globalThis.fetch = (() => {
-        throw new Error('network access during an offline verification')
-      }) as typeof fetch
+      globalThis.fetch = refuse
+      http.request = refuse
+      https.request = refuse
     })
     afterEach(() => {
-      globalThis.fetch = realFetch
+      globalThis.fetch = real.fetch
+      http.request = real.http
+      https.request = real.https
     })
 
     test('a QR payload carrying the credential and its proof verifies against a cached validator set', () => {
