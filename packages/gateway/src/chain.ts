@@ -19,8 +19,6 @@ import { HeightCache } from './heights.ts'
 export const NODE_TIMEOUT_MS = 10_000
 /** With the block stream down: how stale the latest block (height for validUntilHeight, time for expiry) may be. */
 export const LATEST_CACHE_MS = 1_000
-/** The consortium's CA certificates (organisations joining, leaving, rotating their CA): re-read this often. */
-export const TRUST_CACHE_MS = 30_000
 /** Node answers a gateway reads are small; a larger one is refused unread. */
 export const NODE_ANSWER_BYTES_MAX = 4 * 1024 * 1024
 
@@ -60,7 +58,6 @@ export class NodeLink {
   readonly transport: HttpTransport
   /** Reads of committed state, kept until the next block (heights.ts). */
   readonly heights: HeightCache
-  private trust: { at: number; pems: string[] } | undefined
 
   constructor(
     readonly baseUrl: string,
@@ -97,19 +94,21 @@ export class NodeLink {
 
   /**
    * PEM certificates of the consortium's organisation CAs, as the chain records them (every
-   * organisation not removed): the trust anchors of the gateways' mutual TLS.
+   * organisation not removed): the trust anchors of the gateways' mutual TLS. Kept until the next
+   * block like every read of committed state, so an organisation's removal (which takes effect at
+   * a scheduled height, where the node's answer says `removed`) is followed from the first request
+   * after that block; with the block stream down, read on every request (ADR 0041).
    */
-  async trustedCaPems(): Promise<string[]> {
-    if (this.trust !== undefined && Date.now() - this.trust.at < TRUST_CACHE_MS) return this.trust.pems
-    let orgs: Awaited<ReturnType<typeof listOrganisations>>
-    try {
-      orgs = await listOrganisations({ getJson: (path) => this.transport.get(path) })
-    } catch (e) {
-      throw unreachable('GET /v1/organisations', e)
-    }
-    const pems = orgs.flatMap((o) => (o.status === 'removed' || o.caCertPem === undefined ? [] : [o.caCertPem]))
-    this.trust = { at: Date.now(), pems }
-    return pems
+  trustedCaPems(): Promise<string[]> {
+    return this.heights.get('organisations: CA certificates', async () => {
+      let orgs: Awaited<ReturnType<typeof listOrganisations>>
+      try {
+        orgs = await listOrganisations({ getJson: (path) => this.transport.get(path) })
+      } catch (e) {
+        throw unreachable('GET /v1/organisations', e)
+      }
+      return orgs.flatMap((o) => (o.status === 'removed' || o.caCertPem === undefined ? [] : [o.caCertPem]))
+    })
   }
 
   async request(requestIdHex: string): Promise<RequestView | undefined> {

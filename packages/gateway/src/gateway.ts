@@ -529,7 +529,7 @@ export class Gateway {
   private async trustedCAs(): Promise<TrustedCA[]> {
     const pems = await this.node.trustedCaPems()
     if (this.trusted?.pems === pems) return this.trusted.cas
-    // Re-read every TRUST_CACHE_MS; the same CAs keep their parsed list, and so the connections verified against it.
+    // Read again after each block; the same CAs keep their parsed list, and so the connections verified against it.
     const same = this.trusted !== undefined && this.trusted.pems.join('\n') === pems.join('\n')
     this.trusted = { pems, cas: same && this.trusted !== undefined ? this.trusted.cas : loadTrustedCAs(pems) }
     return this.trusted.cas

@@ -89,6 +89,28 @@ describe('node reads kept per committed height, following the block stream (issu
     assert.equal((await pull(fx, grant, 2)).status, 200)
   })
 
+  it('an organisation removed from the consortium: its gateway is refused from the next block on', async () => {
+    const grant = addGrant(fx, { fields: ['id_number', 'name'], rowsMax: 100 })
+    fx.node.commit()
+    const listed = reads(fx, '/v1/organisations')
+    assert.equal((await pull(fx, grant, 0)).status, 200)
+    assert.equal((await pull(fx, grant, 1)).status, 200)
+    assert.equal(reads(fx, '/v1/organisations') - listed, 1, 'the CA list is read once per height')
+    // Removal takes effect at a scheduled height: the node's list says `removed` from that block on.
+    const housing = fx.node.organisations.find((o) => o.id === 'housing')!
+    fx.node.commit(() => {
+      housing.status = 'removed'
+    })
+    try {
+      assert.deepEqual(codeOf(await pull(fx, grant, 2)), { status: 401, code: 'GATEWAY_CERT_NOT_CONSORTIUM' })
+    } finally {
+      fx.node.commit(() => {
+        housing.status = 'active'
+      })
+    }
+    assert.equal((await pull(fx, grant, 3)).status, 200)
+  })
+
   it('an officer removed: the very next request through the local API is refused', async () => {
     const officer = suite.generateKeyPair()
     const record = { officerId: 'officer-7', publicKey: toHex(officer.publicKey), status: 'active', roles: [] }
