@@ -13,9 +13,16 @@ import http from 'node:http'
 import https from 'node:https'
 import { type HttpAnswer, type HttpExchange, type HttpSend, oversize } from './send.ts'
 
+/**
+ * An idle kept-alive connection is closed after IDLE_MS, or 1 s before the server's announced
+ * `Keep-Alive: timeout=N` when that is sooner (Node's agent applies the hint only under a
+ * timeout of its own): a request is then never written to a connection the server is closing.
+ * Idle connections do not keep the process alive.
+ */
+const IDLE_MS = 30_000
 const agents = {
-  'http:': new http.Agent({ keepAlive: true }),
-  'https:': new https.Agent({ keepAlive: true }),
+  'http:': new http.Agent({ keepAlive: true, timeout: IDLE_MS }),
+  'https:': new https.Agent({ keepAlive: true, timeout: IDLE_MS }),
 }
 const decoder = new TextDecoder()
 
