@@ -15,9 +15,8 @@ import { loadavg } from 'node:os'
 import { parseArgs } from 'node:util'
 import { getSuite, type SuiteName, utf8 } from '@govchain/core'
 import { evidenceBatch, evidenceSubmit } from '@govchain/evidence/client'
-import type { Client } from '@govchain/sdk'
 import { startNetwork, type TestNetwork, waitUntil } from '../src/testnet.ts'
-import { submitAll } from './submit.ts'
+import { submitAll, waitAllOk } from './submit.ts'
 
 const { values } = parseArgs({
   options: {
@@ -36,18 +35,6 @@ if (suiteName !== 'gm' && suiteName !== 'intl') throw new Error('--suite gm|intl
 const B = Math.max(1, Math.min(200, Number(values.batches)))
 const N = Math.max(100, Math.min(50_000, Number(values.items)))
 const suite = getSuite(suiteName)
-
-async function allCommitted(client: Client, hashes: string[], from: number): Promise<void> {
-  const want = new Set(hashes)
-  const deadline = Date.now() + 600_000
-  let h = from
-  while (want.size > 0) {
-    if (Date.now() > deadline) throw new Error(`${want.size} not committed in 10 minutes`)
-    const latest = (await client.status()).height
-    for (; h <= latest; h++) for (const t of (await client.block(h)).txHashes) want.delete(t)
-    if (want.size > 0) await new Promise((r) => setTimeout(r, 50))
-  }
-}
 
 let net: TestNetwork | undefined
 try {
@@ -82,7 +69,7 @@ try {
   let from = (await client.status()).height + 1
   let t = performance.now()
   await submitAll(clients, batches)
-  await allCommitted(
+  await waitAllOk(
     client,
     batches.map((x) => x.hashHex),
     from,
@@ -98,7 +85,7 @@ try {
   from = (await client.status()).height + 1
   t = performance.now()
   await submitAll(clients, items)
-  await allCommitted(
+  await waitAllOk(
     client,
     items.map((x) => x.hashHex),
     from,
