@@ -56,7 +56,7 @@ import { type ChainParams, DEFAULT_PARAMS } from '@govchain/node'
 import { anchorPut, type Client, identity } from '@govchain/sdk'
 import WebSocket from 'ws'
 import { sleep, startNetwork, type TestNetwork, waitUntil } from '../src/testnet.ts'
-import { processCpu } from './cpu.ts'
+import { measureVerifyPerSec, processCpu } from './cpu.ts'
 
 const HELP = `Usage: npm run bench:node -- [options]
 
@@ -227,57 +227,6 @@ async function registerOfficers(
     }
   }
   note(`registered ${keys.length} sender keys as officers`)
-}
-
-/**
- * Verifications per second on one core. `repeatKey`: one key over and over, as a validator sees
- * the benchmark's senders (and a department's operators). Otherwise a new key each time (a key
- * seen for the first time: the key is parsed, and for gm its Z_A computed). Neither suite keeps
- * per-key tables any more (ADR 0035), so the two differ by that parsing only.
- */
-function measureVerifyPerSec(suite: CryptoSuite, ms: number, repeatKey: boolean): number {
-  // About the size of a signed anchor transaction's signing bytes.
-  const message = new Uint8Array(160).map((_, i) => i)
-  const pool = Array.from({ length: repeatKey ? 1 : 256 }, () => {
-    const kp = suite.generateKeyPair()
-    return { publicKey: kp.publicKey, signature: suite.sign(kp.privateKey, message) }
-  })
-  let turn = 0
-  const once = () => {
-    const k = pool[turn++ % pool.length]!
-    if (!suite.verify(k.publicKey, message, k.signature)) throw new Error('verify')
-  }
-  if (!repeatKey) {
-    // Keys the cache has not seen: fresh ones per round, made outside the timed loop.
-    const fresh = () => {
-      for (const k of pool) {
-        const kp = suite.generateKeyPair()
-        k.publicKey = kp.publicKey
-        k.signature = suite.sign(kp.privateKey, message)
-      }
-    }
-    let n = 0
-    let spent = 0
-    while (spent < ms) {
-      fresh()
-      const t0 = performance.now()
-      for (let i = 0; i < pool.length; i++) once()
-      spent += performance.now() - t0
-      n += pool.length
-    }
-    return (n * 1000) / spent
-  }
-  const warm = performance.now()
-  while (performance.now() - warm < Math.min(300, ms / 5)) once()
-  let n = 0
-  const t0 = performance.now()
-  let t = t0
-  while (t - t0 < ms) {
-    for (let i = 0; i < 16; i++) once()
-    n += 16
-    t = performance.now()
-  }
-  return (n * 1000) / (t - t0)
 }
 
 // ------------------------------------------------------------------ HTTP submission
