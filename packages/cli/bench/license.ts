@@ -12,9 +12,8 @@
  *                       block by block from GET /v1/txs?height=, so waiting costs the node a few
  *                       requests per block, not one per licence).
  *   API verify/s        POST /v1/licenses/verify of presented credentials, 16 concurrent clients,
- *                       for --seconds, with proof material (default) and without (prove: false);
- *                       through the SDK's licence client (default) or a bare node:http client
- *                       (--client http).
+ *                       for --seconds, with proof material (default) and without (prove: false),
+ *                       through the SDK's licence client, as a verifier's system calls it.
  *   offline verify/s    verifyLicenseOffline in this process (one core) from QR payloads carrying
  *                       the proof: certificate + SMT proof + credential signature + verdict.
  *
@@ -27,7 +26,6 @@
  * Bounded: every wait has a deadline; the network is stopped and removed on every exit path.
  */
 import { readFileSync } from 'node:fs'
-import http from 'node:http'
 import { join } from 'node:path'
 import { parseArgs } from 'node:util'
 import { encode, getSuite, type SuiteName } from '@govchain/core'
@@ -53,7 +51,6 @@ const { values } = parseArgs({
     licenses: { type: 'string', default: '600' },
     seconds: { type: 'string', default: '5' },
     batch: { type: 'string', default: '1' },
-    client: { type: 'string', default: 'sdk' },
     help: { type: 'boolean', short: 'h' },
   },
 })
@@ -70,10 +67,6 @@ Options:
   --batch <n>         licences per submit request, 1-1000 (default 1: POST /v1/txs, one per
                       request; above 1: POST /v1/txs/batch)
   --seconds <s>       duration of each API verification phase, 1-60 (default 5)
-  --client <sdk|http> how the 16 verifiers call the node: sdk (default) through the SDK's
-                      licence client, as a verifier's system would; http over node:http with
-                      kept-alive connections, reading each answer's verdict and proof: the
-                      least a client can spend, to tell the node's share from the client's
   -h, --help          this help
 
 Environment: GOVCHAIN_NODE_ARGS="--cpu-prof --cpu-prof-dir=DIR" profiles the node processes.`)
@@ -85,53 +78,8 @@ const N = Math.max(10, Math.min(5000, Number(values.licenses)))
 const SECONDS = Math.max(1, Math.min(60, Number(values.seconds)))
 const BATCH = Number(values.batch)
 if (!Number.isInteger(BATCH) || BATCH < 1 || BATCH > 1000) throw new Error('--batch: an integer from 1 to 1000')
-const CLIENT = values.client
-if (CLIENT !== 'http' && CLIENT !== 'sdk') throw new Error('--client http|sdk')
 const suite = getSuite(suiteName)
 const YEAR = 365 * 24 * 3600 * 1000
-
-/**
- * The verifiers' load client for `--client http`: POST /v1/licenses/verify over node:http with
- * kept-alive connections (16, one per verifier), the body serialised once per credential. Each
- * answer is read in full, parsed, and checked for HTTP 200 and, when asked, its proof material;
- * the verdict is returned. The least CPU a client can spend per verification, as a reference for
- * the SDK's (which shares the machine's two cores with the node it measures).
- */
-function leanVerifier(apiUrl: string): (credential: string, prove: boolean) => Promise<string> {
-  const agent = new http.Agent({ keepAlive: true, maxSockets: 16 })
-  const url = new URL('/v1/licenses/verify', apiUrl)
-  const bodies = new Map<string, Buffer>()
-  return (credential, prove) => {
-    const key = `${prove ? 1 : 0}${credential}`
-    let body = bodies.get(key)
-    if (body === undefined) {
-      body = Buffer.from(JSON.stringify({ credential, prove }))
-      bodies.set(key, body)
-    }
-    const sent = body
-    return new Promise((resolve, reject) => {
-      const req = http.request(
-        url,
-        { method: 'POST', agent, headers: { 'content-type': 'application/json', 'content-length': sent.length } },
-        (res) => {
-          const chunks: Buffer[] = []
-          res.on('data', (c: Buffer) => chunks.push(c))
-          res.on('error', reject)
-          res.on('end', () => {
-            const text = Buffer.concat(chunks).toString('utf8')
-            if (res.statusCode !== 200) return reject(new Error(`HTTP ${res.statusCode}: ${text.slice(0, 200)}`))
-            const answer = JSON.parse(text) as { verdict: string; proof: unknown }
-            if (prove && (answer.proof === null || typeof answer.proof !== 'object'))
-              return reject(new Error('an answer without the proof material asked for'))
-            resolve(answer.verdict)
-          })
-        },
-      )
-      req.on('error', reject)
-      req.end(sent)
-    })
-  }
-}
 
 async function pool<T>(items: T[], concurrency: number, fn: (t: T) => Promise<void>): Promise<void> {
   let i = 0
@@ -240,10 +188,6 @@ async function main(): Promise<void> {
       .map((l) => presentCredential(suite, l.credential, ['enterpriseName', 'operatorName', 'creditCode']))
     const node0 = net.procs.get(nodes[0]!.name)?.pid
     const othersCpu = () => nodes.slice(1).reduce((a, n) => a + cpuSeconds(net!.procs.get(n.name)?.pid), 0)
-    const verifyOnce =
-      CLIENT === 'sdk'
-        ? async (credential: string, prove: boolean) => (await api.verify({ credential }, { prove })).verdict
-        : leanVerifier(nodes[0]!.apiUrl)
     for (const prove of [true, false]) {
       const cpu0 = cpuSeconds(node0)
       const others0 = othersCpu()
@@ -254,8 +198,8 @@ async function main(): Promise<void> {
       await Promise.all(
         Array.from({ length: 16 }, async () => {
           while (performance.now() < deadline) {
-            const verdict = await verifyOnce(sample[j++ % sample.length]!, prove)
-            if (verdict !== 'valid') throw new Error(`unexpected verdict ${verdict}`)
+            const v = await api.verify({ credential: sample[j++ % sample.length]! }, { prove })
+            if (v.verdict !== 'valid') throw new Error(`unexpected verdict ${v.verdict}`)
             count++
           }
         }),
@@ -265,7 +209,7 @@ async function main(): Promise<void> {
       const clientMs = (selfCpu.user + selfCpu.system) / 1000 / count
       const othersMs = ((othersCpu() - others0) * 1000) / count
       console.log(
-        `API verify (${prove ? 'with proof material' : 'no proof'}): ${(count / SECONDS).toFixed(0)} verifications/s (16 clients, one node, ${CLIENT} client); ` +
+        `API verify (${prove ? 'with proof material' : 'no proof'}): ${(count / SECONDS).toFixed(0)} verifications/s (16 clients, one node); ` +
           `${cpuMs.toFixed(3)} node CPU ms each (${inVerifies(cpuMs)} of this machine's verifications) = ${(1000 / cpuMs).toFixed(0)}/s per core; ` +
           `the same machine also spent ${clientMs.toFixed(3)} ms in the clients and ${othersMs.toFixed(3)} ms in the other 3 validators`,
       )

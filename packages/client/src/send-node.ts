@@ -20,17 +20,14 @@ import { type HttpAnswer, type HttpExchange, type HttpSend, oversize } from './s
  * Idle connections do not keep the process alive.
  */
 const IDLE_MS = 30_000
-const agents = {
-  'http:': new http.Agent({ keepAlive: true, timeout: IDLE_MS }),
-  'https:': new https.Agent({ keepAlive: true, timeout: IDLE_MS }),
-}
+const plain = { lib: http, agent: new http.Agent({ keepAlive: true, timeout: IDLE_MS }) }
+const secure = { lib: https, agent: new https.Agent({ keepAlive: true, timeout: IDLE_MS }) }
 const decoder = new TextDecoder()
 
 function nodeHttpSend(x: HttpExchange): Promise<HttpAnswer> {
   return new Promise((resolve, reject) => {
     const url = new URL(x.url)
-    const agent = url.protocol === 'https:' ? agents['https:'] : agents['http:']
-    const lib = url.protocol === 'https:' ? https : http
+    const { lib, agent } = url.protocol === 'https:' ? secure : plain
     const headers: Record<string, string | number> = { ...x.headers }
     const body = x.body === undefined ? undefined : Buffer.from(x.body, 'utf8')
     if (body !== undefined) headers['content-length'] = body.length
