@@ -105,6 +105,12 @@ export interface GatewayConfig {
   tlsKey?: TlsKeySource
 }
 
+/** Where a gateway's log lines go (pino's shape; the CLI passes its logger). */
+export interface GatewayLogger {
+  info(obj: Record<string, unknown>, msg: string): void
+  warn(obj: Record<string, unknown>, msg: string): void
+}
+
 export const GATEWAY_DEFAULTS = {
   requestSkewMs: 60_000,
   ackTimeoutMs: 10_000,

@@ -14,7 +14,7 @@ import { connect as tlsConnect } from 'node:tls'
 import { codec, fromBase64, getSuite, toHex, utf8 } from '@govchain/core'
 import { ReceiptBody, SharingRefusalArgs } from '@govchain/sharing/schema'
 import { GATEWAY_DEFAULTS } from '../src/config.ts'
-import { postToGateway } from '../src/gateway.ts'
+import { postToGateway } from '../src/consumer.ts'
 import { signReceipt } from '../src/protocol.ts'
 import {
   addGrant,

@@ -14,7 +14,7 @@ import { GovchainError, toHex } from '@govchain/core'
 import { createOrgCA, tlsKeyOptions } from '@govchain/p2p'
 import { sharedTlsSoftHsm } from '../../app/test/softhsm-fixture.ts'
 import { importGatewayTlsKeyToPkcs11, initGatewayHome, loadGatewayHome } from '../src/config.ts'
-import { postToGateway } from '../src/gateway.ts'
+import { postToGateway } from '../src/consumer.ts'
 
 const hsm = sharedTlsSoftHsm()
 process.env.GOVCHAIN_PKCS11_PIN = hsm.pin

@@ -544,6 +544,21 @@ export function subjectCredentialMessage(did: string, subjectHex: string): Uint8
   return utf8(`govchain/subject-credential/v1\n${did}\n${subjectHex}`)
 }
 
+/**
+ * An officer's request to its own gateway (the gateway's local API, POST /v1/local/fetch): what
+ * to fetch under which grant, and the officer's signature over gatewayLocalMessage of it.
+ */
+export interface GatewayLocalFetch {
+  grantId: string
+  fields: string[]
+  filter: { field: string; values: string[] } | null
+  timeMs: number
+  /** 16 random bytes, hex. */
+  nonce: string
+  publicKey: string
+  signature: string
+}
+
 /** What an officer signs to ask its own gateway to fetch (the gateway's local API). */
 export function gatewayLocalMessage(
   grantIdHex: string,

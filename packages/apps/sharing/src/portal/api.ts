@@ -4,6 +4,7 @@
  */
 import type { ResourcePage, ResourceVersionView, VersionsAnswer } from '@govchain/catalog/views'
 import { callJson, qs, type SubjectCredential, type WithProofs } from '@govchain/portal-kit'
+import type { GatewayLocalFetch } from '../schema.ts'
 import type {
   AccessesAnswer,
   AccessView,
@@ -61,18 +62,7 @@ export const sharingApi = {
       after?: { grants?: string; receipts?: string; refusals?: string }
     },
   ) => callJson<WithProofs<LineageAnswer>>(base, 'POST', '/v1/sharing/lineage', body),
-  localFetch: (
-    gatewayUrl: string,
-    body: {
-      grantId: string
-      fields: string[]
-      filter: { field: string; values: string[] } | null
-      timeMs: number
-      nonce: string
-      publicKey: string
-      signature: string
-    },
-  ) =>
+  localFetch: (gatewayUrl: string, body: GatewayLocalFetch) =>
     callJson<{
       rows: Record<string, unknown>[]
       fields: string[]
