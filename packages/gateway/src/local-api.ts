@@ -27,6 +27,13 @@ import { lookupHolder } from './holders.ts'
 import { codeOf, readBody, send } from './http.ts'
 import { REPLAY_CACHE_MAX } from './provider.ts'
 
+const isStringList = (v: unknown): v is string[] => Array.isArray(v) && v.every((x) => typeof x === 'string')
+const isFilter = (v: unknown): v is { field: string; values: string[] } =>
+  typeof v === 'object' &&
+  v !== null &&
+  typeof (v as { field?: unknown }).field === 'string' &&
+  isStringList((v as { values?: unknown }).values)
+
 export class LocalApi {
   private readonly localNonces = new Map<string, number>()
   /** The port the local listener bound (its Host check), and the provider listener's URL (status). */
@@ -94,7 +101,8 @@ export class LocalApi {
       if (
         typeof b.grantId !== 'string' ||
         !/^[0-9a-f]{64}$/.test(b.grantId) ||
-        !Array.isArray(b.fields) ||
+        !isStringList(b.fields) ||
+        !(b.filter === undefined || b.filter === null || isFilter(b.filter)) ||
         typeof b.timeMs !== 'number' ||
         typeof b.nonce !== 'string' ||
         !/^[0-9a-f]{32}$/.test(b.nonce) ||

@@ -148,6 +148,49 @@ describe('node reads kept per committed height, following the block stream (issu
     assert.deepEqual(codeOf(await local()), { status: 403, code: 'IDENTITY_WRONG_ORGANISATION' })
   })
 
+  it('a local fetch whose fields or filter have the wrong types is refused before anything is read', async () => {
+    const officer = suite.generateKeyPair()
+    fx.node.commit(() =>
+      fx.node.officers.set('police', [
+        { officerId: 'officer-8', publicKey: toHex(officer.publicKey), status: 'active', roles: [] },
+      ]),
+    )
+    const officersPath = '/v1/organisations/police/officers'
+    const before = reads(fx, officersPath)
+    const send = async (fields: unknown, filter: unknown) => {
+      const timeMs = Date.now()
+      const nonce = localNonce()
+      const res = await fetch(`${fx.gateway.localUrl}/v1/local/fetch`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({
+          grantId: 'cd'.repeat(32),
+          fields,
+          filter,
+          timeMs,
+          nonce,
+          publicKey: toHex(officer.publicKey),
+          // Signed as the officer would sign it: only the types are wrong.
+          signature: toHex(
+            suite.sign(
+              officer.privateKey,
+              gatewayLocalMessage('cd'.repeat(32), fields as string[], filter as null, timeMs, nonce),
+            ),
+          ),
+        }),
+      })
+      return codeOf({ status: res.status, json: (await res.json()) as Record<string, unknown> })
+    }
+    const bad = { status: 400, code: 'GATEWAY_BAD_REQUEST' }
+    assert.deepEqual(await send(['name', 7], null), bad)
+    assert.deepEqual(await send(['name'], { field: 3, values: ['x'] }), bad)
+    assert.deepEqual(await send(['name'], { field: 'name', values: 'x' }), bad)
+    assert.deepEqual(await send(['name'], 'name'), bad)
+    assert.equal(reads(fx, officersPath), before, 'refused before the officer list is read')
+    // The same request with the right types gets past these checks (the grant is unknown).
+    assert.equal((await send(['name'], { field: 'name', values: ['x'] })).code, 'SHARING_REQUEST_NOT_FOUND')
+  })
+
   it('a read in flight when a block arrives is not kept: the request after the block reads again', async () => {
     const grant = addGrant(fx, { fields: ['id_number', 'name'], rowsMax: 100 })
     const held = fx.node.holdNextRead(`/v1/sharing/requests/${grant}`)
