@@ -39,6 +39,7 @@ import type { DataRequest } from '@govchain/sharing/schema'
 import fc from 'fast-check'
 import { evaluatePresentation } from '../../packages/apps/license/src/presentation.ts'
 import { sampleCredential, BUSINESS_TYPE as TYPE } from '../../packages/apps/license/test/credential-fixture.ts'
+import { parseAckBody, parseHolderRequest, parseLocalFetch, parseQueryBody } from '../../packages/gateway/src/bodies.ts'
 import { encodeFrame, FrameDecoder } from '../../packages/p2p/src/frame.ts'
 import { createHello, P2P_PROTOCOL_VERSION, verifyHello } from '../../packages/p2p/src/hello.ts'
 import { CORE_CODECS, corpus } from './corpus.ts'
@@ -526,6 +527,64 @@ const gatewayTarget: FuzzTarget = {
   },
 }
 
+/** The gateway listeners' JSON bodies (packages/gateway/src/bodies.ts), parsed before anything is checked. */
+const gatewayBodiesTarget: FuzzTarget = {
+  name: 'gateway-bodies',
+  description: 'data gateway: JSON bodies of the query, ack, local fetch and holder-register routes',
+  setup() {
+    const sig = 'ab'.repeat(64)
+    const payload: Json = {
+      kind: 'person',
+      id: '110101199003071234',
+      timeMs: 1_800_000_000_000,
+      nonce: 'cd'.repeat(16),
+    }
+    const checkPayload: Json = { ...payload, holder: 'did:govchain:abc', fields: { name: '张三', 'id-number': 'x' } }
+    const seeds: Record<BodyKind, Json[]> = {
+      query: [{ request: 'AAEC', signature: sig }],
+      ack: [{ receiptId: 'ef'.repeat(32), consumerSignature: sig }],
+      local: [
+        {
+          grantId: '12'.repeat(32),
+          fields: ['name'],
+          filter: { field: 'id_number', values: ['1', '2'] },
+          timeMs: 1_800_000_000_000,
+          nonce: 'cd'.repeat(16),
+          publicKey: '04'.repeat(33),
+          signature: sig,
+        },
+      ],
+      holder: [{ payload: JSON.stringify(payload), publicKey: '04'.repeat(33), signature: sig }],
+      'holder-check': [{ payload: JSON.stringify(checkPayload), publicKey: '04'.repeat(33), signature: sig }],
+    }
+    const kinds = Object.keys(seeds) as BodyKind[]
+    const asBytes = (j: Json) => utf8(JSON.stringify(j))
+    const parse = (kind: BodyKind, raw: Uint8Array): unknown => {
+      if (kind === 'query') return parseQueryBody(raw)
+      if (kind === 'ack') return parseAckBody(raw)
+      if (kind === 'local') return parseLocalFetch(raw)
+      return parseHolderRequest(raw, kind === 'holder-check')
+    }
+    return {
+      input: fc.oneof(
+        // Mutated JSON of each route's body, and the holder payloads inside a well-formed body.
+        fc.constantFrom(...kinds).chain((k) => fc.tuple(fc.constant(k), jsonInput(seeds[k]).map(asBytes))),
+        fc
+          .tuple(fc.constantFrom<BodyKind>('holder', 'holder-check'), jsonInput([payload, checkPayload]))
+          .map(([k, inner]) => [
+            k,
+            asBytes({ payload: JSON.stringify(inner), publicKey: '04'.repeat(33), signature: sig }),
+          ]),
+        // Bytes that may not be JSON, nor UTF-8.
+        fc.tuple(fc.constantFrom(...kinds), bytesInput(kinds.flatMap((k) => seeds[k]!.map(asBytes)))),
+      ),
+      run: ([kind, raw]: [BodyKind, Uint8Array]) => outcome(() => parse(kind, raw)),
+    }
+  },
+}
+
+type BodyKind = 'query' | 'ack' | 'local' | 'holder' | 'holder-check'
+
 export const TARGETS: readonly FuzzTarget[] = [
   codecTarget,
   txTarget,
@@ -538,4 +597,5 @@ export const TARGETS: readonly FuzzTarget[] = [
   invoiceQrTarget,
   presentationTarget,
   gatewayTarget,
+  gatewayBodiesTarget,
 ]

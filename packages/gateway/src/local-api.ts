@@ -11,14 +11,9 @@ import '@govchain/identity/schema'
 import '@govchain/service/schema'
 import { guardBrowserRequest, LOOPBACK_HOSTS } from '@govchain/app'
 import { type CryptoSuite, errorInfo, fromHex, GovchainError, isGovchainError } from '@govchain/core'
-import {
-  checkHolderMatch,
-  HOLDER_CHECK_PATH,
-  HOLDER_LOOKUP_PATH,
-  type HolderRequestPayload,
-  holderRequestMessage,
-} from '@govchain/license/client'
-import { type GatewayLocalFetch, gatewayLocalMessage } from '@govchain/sharing/schema'
+import { checkHolderMatch, HOLDER_CHECK_PATH, HOLDER_LOOKUP_PATH, holderRequestMessage } from '@govchain/license/client'
+import { gatewayLocalMessage } from '@govchain/sharing/schema'
+import { parseHolderRequest, parseLocalFetch } from './bodies.ts'
 import type { NodeLink } from './chain.ts'
 import type { GatewayHome } from './config.ts'
 import type { DataConnector } from './connector.ts'
@@ -26,13 +21,6 @@ import type { Consumer } from './consumer.ts'
 import { lookupHolder } from './holders.ts'
 import { codeOf, readBody, send } from './http.ts'
 import { REPLAY_CACHE_MAX } from './provider.ts'
-
-const isStringList = (v: unknown): v is string[] => Array.isArray(v) && v.every((x) => typeof x === 'string')
-const isFilter = (v: unknown): v is { field: string; values: string[] } =>
-  typeof v === 'object' &&
-  v !== null &&
-  typeof (v as { field?: unknown }).field === 'string' &&
-  isStringList((v as { values?: unknown }).values)
 
 export class LocalApi {
   private readonly localNonces = new Map<string, number>()
@@ -96,31 +84,17 @@ export class LocalApi {
     if (req.method !== 'POST' || req.url !== '/v1/local/fetch')
       return send(res, 404, { code: 'NOT_FOUND', message: 'no such route' }, cors)
     try {
-      // Unchecked until the test below: every field's type is checked before any is used.
-      const b = JSON.parse((await readBody(req)).toString('utf8')) as Partial<GatewayLocalFetch>
-      if (
-        typeof b.grantId !== 'string' ||
-        !/^[0-9a-f]{64}$/.test(b.grantId) ||
-        !isStringList(b.fields) ||
-        !(b.filter === undefined || b.filter === null || isFilter(b.filter)) ||
-        typeof b.timeMs !== 'number' ||
-        typeof b.nonce !== 'string' ||
-        !/^[0-9a-f]{32}$/.test(b.nonce) ||
-        typeof b.publicKey !== 'string' ||
-        typeof b.signature !== 'string'
-      ) {
-        throw new GovchainError('GATEWAY_BAD_REQUEST', 'grantId, fields, filter, timeMs, nonce, publicKey, signature')
-      }
+      const b = parseLocalFetch(await readBody(req))
       const now = Date.now()
       if (Math.abs(now - b.timeMs) > this.home.config.requestSkewMs) throw new GovchainError('GATEWAY_STALE_REQUEST')
-      const msg = gatewayLocalMessage(b.grantId, b.fields, b.filter ?? null, b.timeMs, b.nonce)
+      const msg = gatewayLocalMessage(b.grantId, b.fields, b.filter, b.timeMs, b.nonce)
       if (!this.suite.verify(fromHex(b.publicKey), msg, fromHex(b.signature)))
         throw new GovchainError('GATEWAY_BAD_SIGNATURE')
       if (!(await this.isOwnOfficer(b.publicKey)))
         throw new GovchainError('IDENTITY_WRONG_ORGANISATION', 'not an officer of this department')
       this.useLocalNonce(b.nonce, now)
       await this.checkCaseOfficer(b.grantId, b.publicKey)
-      const r = await this.consumer.fetch({ grantId: b.grantId, fields: b.fields, filter: b.filter ?? null })
+      const r = await this.consumer.fetch({ grantId: b.grantId, fields: b.fields, filter: b.filter })
       send(
         res,
         200,
@@ -169,40 +143,21 @@ export class LocalApi {
    * to that officer, never on chain.
    */
   private async serveHolder(path: string, raw: Buffer): Promise<unknown> {
-    const b = JSON.parse(raw.toString('utf8')) as { payload?: unknown; publicKey?: unknown; signature?: unknown }
-    if (
-      typeof b.payload !== 'string' ||
-      typeof b.publicKey !== 'string' ||
-      !/^[0-9a-f]{2,256}$/.test(b.publicKey) ||
-      typeof b.signature !== 'string' ||
-      !/^[0-9a-f]{2,512}$/.test(b.signature)
-    ) {
-      throw new GovchainError('GATEWAY_BAD_REQUEST', 'payload, publicKey, signature')
-    }
-    const p = JSON.parse(b.payload) as Partial<HolderRequestPayload>
-    if (
-      (p.kind !== 'enterprise' && p.kind !== 'person') ||
-      typeof p.id !== 'string' ||
-      typeof p.timeMs !== 'number' ||
-      typeof p.nonce !== 'string' ||
-      !/^[0-9a-f]{32}$/.test(p.nonce)
-    ) {
-      throw new GovchainError('GATEWAY_BAD_REQUEST', 'payload: kind, id, timeMs, nonce')
-    }
+    const { payload, publicKey, signature, request: p } = parseHolderRequest(raw, path === HOLDER_CHECK_PATH)
     const now = Date.now()
     if (Math.abs(now - p.timeMs) > this.home.config.requestSkewMs) throw new GovchainError('GATEWAY_STALE_REQUEST')
     let signed = false
     try {
       signed = this.suite.verify(
-        fromHex(b.publicKey),
-        holderRequestMessage(this.home.chainId, path, b.payload),
-        fromHex(b.signature),
+        fromHex(publicKey),
+        holderRequestMessage(this.home.chainId, path, payload),
+        fromHex(signature),
       )
     } catch {
       signed = false
     }
     if (!signed) throw new GovchainError('GATEWAY_BAD_SIGNATURE')
-    const officer = await this.ownOfficer(b.publicKey)
+    const officer = await this.ownOfficer(publicKey)
     if (officer === undefined)
       throw new GovchainError('IDENTITY_WRONG_ORGANISATION', 'not an active officer of this department')
     if (!officer.roles.includes('issuer'))
@@ -210,9 +165,8 @@ export class LocalApi {
     this.useLocalNonce(p.nonce, now)
     const record = await lookupHolder(this.connector, p.kind, p.id)
     if (path === HOLDER_LOOKUP_PATH) return { record }
-    if (typeof p.holder !== 'string' || typeof p.fields !== 'object' || p.fields === null || Array.isArray(p.fields))
-      throw new GovchainError('GATEWAY_BAD_REQUEST', 'payload: holder, fields')
-    checkHolderMatch(record, { holder: p.holder, fields: p.fields })
+    // parseHolderRequest checked both for a check.
+    checkHolderMatch(record, { holder: p.holder!, fields: p.fields! })
     return { ok: true, holder: record.did, name: record.name }
   }
 

@@ -19,7 +19,6 @@ import {
   type CryptoSuite,
   codec,
   errorInfo,
-  fromBase64,
   fromHex,
   GovchainError,
   isGovchainError,
@@ -29,6 +28,7 @@ import {
 import { loadTrustedCAs, type TrustedCA, verifyCertificateChain } from '@govchain/p2p'
 import { type DataRequest, ReceiptBody, SHARING_LIMITS } from '@govchain/sharing/schema'
 import type { ReceiptBatcher } from './batcher.ts'
+import { parseAckBody, parseQueryBody } from './bodies.ts'
 import type { NodeLink } from './chain.ts'
 import { GATEWAY_DEFAULTS, type GatewayHome, type GatewayLogger } from './config.ts'
 import type { DataConnector, Row } from './connector.ts'
@@ -263,25 +263,8 @@ export class Provider {
       // Per requesting organisation: junk cannot crowd out the others (RATE_LIMITED is logged, not recorded).
       if (!this.requesters.take(client.orgId))
         throw new Refused('RATE_LIMITED', 'too many requests from this organisation')
-      const raw = await readBody(req)
-      let body: { request?: unknown; signature?: unknown }
-      try {
-        body = JSON.parse(raw.toString('utf8')) as typeof body
-      } catch {
-        throw new Refused('GATEWAY_BAD_REQUEST', 'body is not JSON')
-      }
-      if (
-        typeof body.request !== 'string' ||
-        typeof body.signature !== 'string' ||
-        !/^[0-9a-f]{128}$/.test(body.signature)
-      ) {
-        throw new Refused('GATEWAY_BAD_REQUEST', 'request (base64) and signature (hex) are required')
-      }
-      if (!/^[A-Za-z0-9+/]*={0,2}$/.test(body.request) || body.request.length % 4 !== 0) {
-        throw new Refused('GATEWAY_BAD_REQUEST', 'request is not base64')
-      }
-      const requestBytes = fromBase64(body.request)
-      const answer = await this.answer(client, requestBytes, fromHex(body.signature), refusal)
+      const { requestBytes, signature } = parseQueryBody(await readBody(req))
+      const answer = await this.answer(client, requestBytes, signature, refusal)
       send(res, 200, answer)
     } catch (e) {
       const code = codeOf(e, 'INTERNAL')
@@ -520,28 +503,21 @@ export class Provider {
   private async serveAck(req: IncomingMessage, res: ServerResponse): Promise<void> {
     try {
       const client = await this.clientIdentity(req)
-      const body = JSON.parse((await readBody(req)).toString('utf8')) as {
-        receiptId?: string
-        consumerSignature?: string
-      }
-      const p = typeof body.receiptId === 'string' ? this.pending.get(body.receiptId) : undefined
+      const body = parseAckBody(await readBody(req))
+      const p = body.receiptId === undefined ? undefined : this.pending.get(body.receiptId)
       // Late, not unknown: the consumer learns the access is recorded already, without its countersignature.
-      if (p === undefined && typeof body.receiptId === 'string' && this.expired.has(body.receiptId)) {
+      if (p === undefined && body.receiptId !== undefined && this.expired.has(body.receiptId)) {
         throw new Refused(
           'GATEWAY_ACK_LATE',
           `no countersignature within ${this.home.config.ackTimeoutMs} ms: the receipt was recorded by the provider alone`,
         )
       }
-      if (
-        p === undefined ||
-        typeof body.consumerSignature !== 'string' ||
-        !/^[0-9a-f]{128}$/.test(body.consumerSignature)
-      ) {
+      if (p === undefined || body.consumerSignature === undefined) {
         throw new Refused('GATEWAY_BAD_REQUEST', 'unknown receipt (already recorded?) or malformed signature')
       }
       const decoded = codec.decode(ReceiptBody, p.args.body)
       if (decoded.consumerOrg !== client.orgId) throw new Refused('GATEWAY_CERT_MISMATCH', 'not the receipt’s consumer')
-      const sig = fromHex(body.consumerSignature)
+      const sig = body.consumerSignature
       if (!verifyReceipt(this.suite, p.consumerKey, p.args.body, sig))
         throw new Refused('GATEWAY_BAD_SIGNATURE', 'countersignature')
       clearTimeout(p.timer)

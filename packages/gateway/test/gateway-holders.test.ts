@@ -123,8 +123,14 @@ describe("the gateway's local API for issuers", () => {
     const nonce = randomBytes(16).toString('hex')
     assert.equal((await call(HOLDER_LOOKUP_PATH, q, issuer, { nonce })).status, 200)
     assert.equal((await call(HOLDER_LOOKUP_PATH, q, issuer, { nonce })).body.code, 'GATEWAY_REPLAY')
-    // A signature over the lookup path does not open the check path.
-    const text = JSON.stringify({ ...q, timeMs: Date.now(), nonce: randomBytes(16).toString('hex') })
+    // A signature over the lookup path does not open the check path, even on a well-formed check.
+    const text = JSON.stringify({
+      ...q,
+      timeMs: Date.now(),
+      nonce: randomBytes(16).toString('hex'),
+      holder: ENTERPRISE.did,
+      fields: {},
+    })
     const sig = suite.sign(issuer.privateKey, holderRequestMessage(fx.home.chainId, HOLDER_LOOKUP_PATH, text))
     const r = await fetch(`${fx.gateway.localUrl}${HOLDER_CHECK_PATH}`, {
       method: 'POST',

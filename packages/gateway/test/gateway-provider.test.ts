@@ -381,6 +381,19 @@ describe('coded answers and private files (issue 13, Low)', () => {
     )
   })
 
+  it('JSON that is not an object, or not JSON at all, is a coded 400 on both routes, never INTERNAL', async () => {
+    const bad = { status: 400, code: 'GATEWAY_BAD_REQUEST' }
+    for (const path of ['/v1/gateway/query', '/v1/gateway/ack']) {
+      for (const rawBody of ['null', '[]', '7', '"text"', '{"request": 1}', '{', '\xff\xfe']) {
+        const a = await rawCall(fx.gateway.url, fx.housing.gatewayTls, {
+          path,
+          rawBody: Buffer.from(rawBody, 'latin1'),
+        })
+        assert.deepEqual(codeOf(a), bad, `${path} ${rawBody}`)
+      }
+    }
+  })
+
   it('tightens a gateway folder and files made before to 0700 and 0600; new files are 0600', async () => {
     await fx.gateway.stop()
     const dir = fx.home.dir
