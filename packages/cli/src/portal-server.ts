@@ -461,6 +461,8 @@ export async function servePortal(options: ServePortalOptions): Promise<PortalSe
         return json(res, 400, { code: 'INVALID_ARGUMENT', message: 'body must be JSON within 256 KiB' })
       }
       if (
+        typeof body !== 'object' ||
+        body === null ||
         typeof body.holder !== 'string' ||
         !DID.test(body.holder) ||
         typeof body.licenseId !== 'string' ||

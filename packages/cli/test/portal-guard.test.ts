@@ -200,6 +200,18 @@ describe('portal: hosts, origins, dev keys, 413 and the signed mailbox', () => {
     assert.equal(chunked.status, 413)
   })
 
+  it('answers JSON that is not an object with a coded 400, not a 500', async () => {
+    const { cookie, csrf } = await signIn(officer)
+    for (const body of ['null', '[]', '7', '"text"']) {
+      const r = await raw(portal.port, '/demo/credentials', {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', cookie, 'x-csrf-token': csrf },
+        body,
+      })
+      assert.deepEqual([r.status, r.json().code], [400, 'INVALID_ARGUMENT'], body)
+    }
+  })
+
   it('the mailbox: only an officer deposits, only the holder reads, entries keyed by holder and licence', async () => {
     const { cookie, csrf } = await signIn(officer)
     const put = (
