@@ -36,6 +36,7 @@ import type { NodeMetrics } from '../metrics.ts'
 import type { NodeApiBackend, SubmitTxOutcome } from './backend.ts'
 import { DOCS_CSP, renderDocsHtml } from './docs-html.ts'
 import { EventHub, parseEventFilter } from './events.ts'
+import { lazyCompilersFactory, type ValidatorCompiler } from './lazy-compilers.ts'
 import { buildOpenApiDocument } from './openapi.ts'
 import { fastifySchema, type JsonSchema, routeSpec, STATE_KEY_HEX_CHARS_MAX, TX_BASE64_CHARS_MAX } from './schemas.ts'
 import { blockJson, stateJson, statsJson, statusJson, txJson, txListJson, validatorsJson } from './views.ts'
@@ -209,17 +210,23 @@ function decodeBase64Strict(s: string): Uint8Array | undefined {
   return new Uint8Array(buf.buffer, buf.byteOffset, buf.byteLength)
 }
 
+/**
+ * The compiler of request validators, with two Ajv instances: query strings and path params are
+ * text, so they coerce ("12" → 12, "true" → true); JSON bodies have types of their own and never
+ * coerce (a number is not a base64 string). strictNumbers: "1e400" coerces to Infinity, which must
+ * not pass as an integer.
+ */
+export function requestValidatorCompiler(): ValidatorCompiler {
+  const ajvOptions = { useDefaults: true, removeAdditional: false, allErrors: false, strictNumbers: true } as const
+  const ajvParams = new Ajv({ ...ajvOptions, coerceTypes: 'array' })
+  const ajvBody = new Ajv({ ...ajvOptions, coerceTypes: false })
+  return ({ schema, httpPart }) => (httpPart === 'body' ? ajvBody : ajvParams).compile(schema)
+}
+
 export function createApiServer(opts: ApiServerOptions): ApiServer {
   const limits: ApiLimits = { ...DEFAULT_API_LIMITS, ...opts.limits }
   const { backend, metrics } = opts
   const log = opts.logger.child({ component: 'api' })
-
-  // Two validators: query strings and path params are text, so they coerce ("12" → 12, "true" → true);
-  // JSON bodies have types of their own and never coerce (a number is not a base64 string).
-  // strictNumbers: "1e400" coerces to Infinity, which must not pass as an integer.
-  const ajvOptions = { useDefaults: true, removeAdditional: false, allErrors: false, strictNumbers: true } as const
-  const ajvParams = new Ajv({ ...ajvOptions, coerceTypes: 'array' })
-  const ajvBody = new Ajv({ ...ajvOptions, coerceTypes: false })
 
   const app = Fastify({
     loggerInstance: log,
@@ -243,8 +250,9 @@ export function createApiServer(opts: ApiServerOptions): ApiServer {
     },
     // Requests the HTTP parser refuses never reach a route: answer them coded JSON on the socket.
     clientErrorHandler: (error, socket) => writeClientError(error, socket),
+    // Each route's validators and serializers compile on their first use, not at start-up.
+    schemaController: { compilersFactory: lazyCompilersFactory(requestValidatorCompiler()) },
   })
-  app.setValidatorCompiler(({ schema, httpPart }) => (httpPart === 'body' ? ajvBody : ajvParams).compile(schema))
   // JSON only: a text/plain body is refused with 415 instead of reaching the schema as a string.
   app.removeContentTypeParser('text/plain')
 
