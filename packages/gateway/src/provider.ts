@@ -29,8 +29,8 @@ import { loadTrustedCAs, type TrustedCA, verifyCertificateChain } from '@govchai
 import { type DataRequest, ReceiptBody, SHARING_LIMITS } from '@govchain/sharing/schema'
 import type { ReceiptBatcher } from './batcher.ts'
 import { parseAckBody, parseQueryBody } from './bodies.ts'
-import type { NodeLink } from './chain.ts'
-import { GATEWAY_DEFAULTS, type GatewayHome, type GatewayLogger } from './config.ts'
+import type { NodeLink, RequestView } from './chain.ts'
+import { GATEWAY_DEFAULTS, type GatewayHome, type GatewayLogger, type ResourceBinding } from './config.ts'
 import type { DataConnector, Row } from './connector.ts'
 import { codeOf, Refused, readBody, send } from './http.ts'
 import { encodeReceipt, openRequest, sealPayload, signReceipt, verifyReceipt } from './protocol.ts'
@@ -56,6 +56,20 @@ interface ConnectionIdentity {
   fingerprint: Uint8Array
   validFromMs: number
   validToMs: number
+}
+
+/** A grant that authorizes a request: approved (its terms present), with the resource's binding here and the rows left. */
+interface Granted {
+  grant: RequestView & { grant: NonNullable<RequestView['grant']> }
+  caseLink: RequestView['case']
+  binding: ResourceBinding
+  left: number
+}
+
+/** The rows answered, and the data subjects they are about (sorted, for the receipt). */
+interface SelectedRows {
+  rows: Row[]
+  subjects: Uint8Array[]
 }
 
 /** What a provider uses of its gateway. */
@@ -276,16 +290,37 @@ export class Provider {
     }
   }
 
+  /**
+   * A query's answer, in the order its checks must run: who asks (authenticate), under which grant
+   * and for what (authorize), which rows (selectRows: reserved before answering), then the sealed
+   * answer and its receipt (seal). Each step refuses with a code; `refusal` gathers what the
+   * refusal record may name as each step proves it.
+   */
   private async answer(
     client: { orgId: string; fingerprint: Uint8Array },
     requestBytes: Uint8Array,
     signature: Uint8Array,
     refusal: Refusal,
   ): Promise<Record<string, string>> {
-    const { config } = this.home
     // Back-pressure (ADR 0036): no answer whose receipt could not be held until the chain takes it.
-    if (this.batcher.size() + this.pending.size >= (config.receiptQueueMax ?? GATEWAY_DEFAULTS.receiptQueueMax))
+    if (
+      this.batcher.size() + this.pending.size >=
+      (this.home.config.receiptQueueMax ?? GATEWAY_DEFAULTS.receiptQueueMax)
+    )
       throw new Refused('GATEWAY_BUSY', 'receipts are waiting for the chain: retry shortly')
+    const { r, requestHash, now } = await this.authenticate(client, requestBytes, signature, refusal)
+    const granted = await this.authorize(r, now, refusal)
+    const rows = await this.selectRows(r, granted)
+    return this.seal(r, requestHash, granted.grant, rows, now)
+  }
+
+  /** The request is the registered consumer gateway's own, fresh, for this chain and provider, and not a replay. */
+  private async authenticate(
+    client: { orgId: string; fingerprint: Uint8Array },
+    requestBytes: Uint8Array,
+    signature: Uint8Array,
+    refusal: Refusal,
+  ): Promise<{ r: DataRequest; requestHash: Uint8Array; now: number }> {
     let r: DataRequest
     try {
       r = openRequest(this.suite, requestBytes, signature)
@@ -309,14 +344,23 @@ export class Provider {
       throw new Refused('GATEWAY_CERT_MISMATCH', 'client certificate is not the one the consumer registered')
     }
     // Signed by the registered consumer: its local log line names the request.
-    refusal.requestHash = this.suite.hash(requestBytes)
+    const requestHash = this.suite.hash(requestBytes)
+    refusal.requestHash = requestHash
     if (r.chainId !== this.home.chainId || r.providerOrg !== this.orgId)
       throw new Refused('GATEWAY_BAD_REQUEST', 'wrong chain or provider')
     const now = Date.now()
-    if (Math.abs(now - r.timeMs) > config.requestSkewMs)
+    if (Math.abs(now - r.timeMs) > this.home.config.requestSkewMs)
       throw new Refused('GATEWAY_STALE_REQUEST', `request time ${r.timeMs}, now ${now}`)
     this.checkReplay(r, now)
+    return { r, requestHash, now }
+  }
 
+  /**
+   * The grant on chain, read now: this consumer's, on this resource, approved and not expired; the
+   * fields asked for granted; personal fields only for named subjects, a row scope or a case; the
+   * resource served here; rows left.
+   */
+  private async authorize(r: DataRequest, now: number, refusal: Refusal): Promise<Granted> {
     // The grant, read on chain now.
     const grant = await this.node.request(toHex(r.grantId))
     if (
@@ -364,13 +408,21 @@ export class Provider {
         r.filter.values.length <= SUBJECTS_PER_FETCH_MAX
       if (!named) throw new Refused('SHARING_SCOPE_REQUIRED', `name at most ${SUBJECTS_PER_FETCH_MAX} data subjects`)
     }
-    const binding = config.resources[r.resourceId]
+    const binding = this.home.config.resources[r.resourceId]
     if (binding === undefined) throw new Refused('CATALOG_NOT_FOUND', `${r.resourceId} is not served by this gateway`)
     const grantHex = toHex(r.grantId)
     const left = grant.grant.rowsMax - this.volume.used(grantHex, grant.rowsUsed)
     if (left <= 0) throw new Refused('SHARING_VOLUME_EXCEEDED', 'the grant’s rows are used up')
+    return { grant: { ...grant, grant: grant.grant }, caseLink, binding, left }
+  }
 
+  /**
+   * The rows answered: only granted fields, only rows within the filter, the grant's row scope and
+   * a case's applicant, at most the rows left; reserved durably before the answer leaves.
+   */
+  private async selectRows(r: DataRequest, { grant, caseLink, binding, left }: Granted): Promise<SelectedRows> {
     // Only granted fields, only rows within the filter and the grant's row scope.
+    const grantHex = toHex(r.grantId)
     const where = []
     if (r.filter !== undefined) where.push({ column: r.filter.field, values: r.filter.values })
     if (grant.rowScope !== null) where.push({ column: grant.rowScope.field, values: grant.rowScope.values })
@@ -421,7 +473,17 @@ export class Provider {
       for (const f of r.fields) out[f] = row[f] ?? null
       return out
     })
-    const requestHash = this.suite.hash(requestBytes)
+    return { rows, subjects: [...subjects.keys()].sort().map((k) => subjects.get(k)!) }
+  }
+
+  /** The answer sealed to the consumer's key, and its receipt: signed, journaled, awaiting the countersignature. */
+  private async seal(
+    r: DataRequest,
+    requestHash: Uint8Array,
+    grant: Granted['grant'],
+    { rows, subjects }: SelectedRows,
+    now: number,
+  ): Promise<Record<string, string>> {
     const envelope = sealPayload(this.suite, r.consumerKey, requestHash, { fields: r.fields, rows })
     const receipt: ReceiptBody = {
       chainId: this.home.chainId,
@@ -436,7 +498,7 @@ export class Provider {
       responseHash: this.suite.hash(envelope),
       fields: r.fields,
       rows: rows.length,
-      subjects: [...subjects.keys()].sort().map((k) => subjects.get(k)!),
+      subjects,
       servedAtMs: now,
     }
     const receiptBytes = encodeReceipt(receipt)
