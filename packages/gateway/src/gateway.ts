@@ -134,20 +134,35 @@ export class Gateway {
   static async start(opts: StartGatewayOptions): Promise<Gateway> {
     const g = new Gateway(opts.home, opts.connector, opts.logger ?? quietLogger, opts.clock)
     g.node.heights.start()
-    // Receipts acknowledged before a stop or crash and not seen committed go out again.
+    try {
+      await g.listen()
+    } catch (e) {
+      await g.abandon()
+      throw e
+    }
+    // Receipts acknowledged before a stop or crash and not seen committed go out again, once this
+    // gateway is the one serving (a start that failed, on a home another gateway serves, sends none).
     g.track(
       g.batcher.resume().then((n) => {
         if (n > 0) g.logger.info({ receipts: n }, 'receipts from the journal queued again')
       }),
     )
-    try {
-      await g.listen()
-    } catch (e) {
-      // Not started: nothing of it may keep reconnecting (the stream's timers hold the process).
-      g.node.heights.stop()
-      throw e
-    }
     return g
+  }
+
+  /**
+   * A start that failed: what it opened is closed (a listener that did bind, the receipt journal,
+   * the volume ledger) and nothing of it keeps running (the block stream's timers would hold the
+   * process). The connector stays the caller's.
+   */
+  private async abandon(): Promise<void> {
+    this.node.heights.stop()
+    const close = (s: Server | undefined) =>
+      new Promise<void>((ok) => (s?.listening === true ? s.close(() => ok()) : ok()))
+    await close(this.server)
+    await close(this.localServer)
+    this.journal.close()
+    this.provider.close()
   }
 
   get orgId(): string {

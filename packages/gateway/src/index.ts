@@ -40,11 +40,17 @@ export async function startGatewayFromHome(
   options: { logger?: GatewayLogger; upgrade?: { chainId: string; suite: SuiteName } } = {},
 ): Promise<Gateway> {
   const home = loadGatewayHome(dir, options.upgrade)
-  return Gateway.start({
-    home,
-    connector: openConnector(home),
-    ...(options.logger === undefined ? {} : { logger: options.logger }),
-  })
+  const connector = openConnector(home)
+  try {
+    return await Gateway.start({
+      home,
+      connector,
+      ...(options.logger === undefined ? {} : { logger: options.logger }),
+    })
+  } catch (e) {
+    await connector.close()
+    throw e
+  }
 }
 
 /**

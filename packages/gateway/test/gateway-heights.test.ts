@@ -6,7 +6,7 @@
  * the stream down, silent or racing a read the gateway reads from the node instead.
  */
 import assert from 'node:assert/strict'
-import { createServer } from 'node:net'
+import { connect, createServer } from 'node:net'
 import { join } from 'node:path'
 import { after, before, describe, it } from 'node:test'
 import { toHex } from '@govchain/core'
@@ -223,6 +223,44 @@ describe('node reads kept per committed height, following the block stream (issu
       )
       await sleep(300)
       assert.equal(fx.node.streamCount, streams)
+    } finally {
+      blocker.close()
+    }
+  })
+
+  it('a start that fails closes the listener that did bind', async () => {
+    const blocker = createServer()
+    await new Promise<void>((ok) => blocker.listen(0, '127.0.0.1', ok))
+    const busy = (blocker.address() as { port: number }).port
+    const free = createServer()
+    await new Promise<void>((ok) => free.listen(0, '127.0.0.1', ok))
+    const providerPort = (free.address() as { port: number }).port
+    await new Promise<void>((ok) => free.close(() => ok()))
+    try {
+      // The provider listener binds; the local one cannot.
+      await assert.rejects(
+        Gateway.start({
+          home: {
+            ...fx.home,
+            config: {
+              ...fx.home.config,
+              listen: { host: '127.0.0.1', port: providerPort },
+              local: { host: '127.0.0.1', port: busy },
+            },
+          },
+          connector: openSqliteConnector(join(fx.dir, 'unused.sqlite')),
+        }),
+        /EADDRINUSE/,
+      )
+      const refused = await new Promise<string>((ok) => {
+        const s = connect(providerPort, '127.0.0.1')
+        s.once('connect', () => {
+          s.destroy()
+          ok('connected')
+        })
+        s.once('error', (e: NodeJS.ErrnoException) => ok(e.code ?? String(e)))
+      })
+      assert.equal(refused, 'ECONNREFUSED', 'the provider listener was closed')
     } finally {
       blocker.close()
     }
