@@ -33,7 +33,7 @@ import { randomBytes } from 'node:crypto'
 import { availableParallelism, loadavg } from 'node:os'
 import { parseArgs } from 'node:util'
 import { DEFAULT_PARAMS } from '@govchain/app'
-import { encode, getSuite, type KeySigner, memorySigner, type SuiteName, toHex } from '@govchain/core'
+import { encode, getSuite, type KeySigner, memorySigner, type SuiteName } from '@govchain/core'
 import { gatewayDir, issueSubjectCredential, loadGatewayHome } from '@govchain/gateway'
 import { CreateDidArgs, deriveDid } from '@govchain/identity/schema'
 import { issueLicense } from '@govchain/license/client'
@@ -41,7 +41,7 @@ import { parsePrometheus } from '@govchain/node/testing'
 import { type BuiltTx, buildTx, type Client, createClient, errorCode } from '@govchain/sdk'
 import type { CaseAnswer, ItemAnswer } from '@govchain/service'
 import { serviceApply, serviceDecide, serviceStep } from '@govchain/service/client'
-import { gatewayLocalMessage } from '@govchain/sharing/schema'
+import { signGatewayLocalFetch } from '@govchain/sharing/schema'
 import WebSocket from 'ws'
 import { type GatewayProcess, startGatewayProcess } from '../src/demo/gateway-procs.ts'
 import { GZF_ITEM, seedServiceDemo } from '../src/demo/service.ts'
@@ -296,23 +296,16 @@ async function main(): Promise<void> {
     const pull = async (grantId: string, fields: string[], stage: string) => {
       const t0 = performance.now()
       for (let attempt = 0; ; attempt++) {
-        const timeMs = Date.now()
-        const nonce = randomBytes(16).toString('hex')
-        const signature = toHex(
-          suite.sign(officer.privateKey, gatewayLocalMessage(grantId, fields, null, timeMs, nonce)),
-        )
+        const request = signGatewayLocalFetch(suite, officer, {
+          grantId,
+          fields,
+          timeMs: Date.now(),
+          nonce: randomBytes(16).toString('hex'),
+        })
         const res = await fetch(`${housingGw.localUrl}/v1/local/fetch`, {
           method: 'POST',
           headers: { 'content-type': 'application/json' },
-          body: JSON.stringify({
-            grantId,
-            fields,
-            filter: null,
-            timeMs,
-            nonce,
-            publicKey: toHex(officer.publicKey),
-            signature,
-          }),
+          body: JSON.stringify(request),
         })
         const body = (await res.json()) as { rows?: unknown[]; code?: string; message?: string }
         if (res.status === 200) {

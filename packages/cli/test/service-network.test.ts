@@ -19,7 +19,7 @@ import { gatewayDir, issueSubjectCredential, loadGatewayHome } from '@govchain/g
 import { AddOfficerArgs, CreateDidArgs, deriveDid } from '@govchain/identity/schema'
 import { buildTx, signSharingAuth } from '@govchain/sdk'
 import type { CaseAnswer } from '@govchain/service'
-import { gatewayLocalMessage } from '@govchain/sharing/schema'
+import { signGatewayLocalFetch } from '@govchain/sharing/schema'
 import { type GatewayProcess, startGatewayProcess } from '../src/demo/gateway-procs.ts'
 import { GZF_ITEM, seedServiceDemo } from '../src/demo/service.ts'
 import { type SharingDemo, seedSharingDemo } from '../src/demo/sharing.ts'
@@ -62,13 +62,17 @@ async function pull(
   fields: string[],
   filter: { field: string; values: string[] } | null = null,
 ) {
-  const timeMs = Date.now()
-  const nonce = randomBytes(16).toString('hex')
-  const signature = toHex(suite.sign(officer.privateKey, gatewayLocalMessage(grantId, fields, filter, timeMs, nonce)))
+  const body = signGatewayLocalFetch(suite, officer, {
+    grantId,
+    fields,
+    filter,
+    timeMs: Date.now(),
+    nonce: randomBytes(16).toString('hex'),
+  })
   const res = await fetch(`${gateways.housing!.localUrl}/v1/local/fetch`, {
     method: 'POST',
     headers: { 'content-type': 'application/json' },
-    body: JSON.stringify({ grantId, fields, filter, timeMs, nonce, publicKey: toHex(officer.publicKey), signature }),
+    body: JSON.stringify(body),
   })
   return {
     status: res.status,

@@ -26,8 +26,8 @@ import { verifyReceiptInclusion } from '@govchain/sharing/client'
 import {
   type DataRequest,
   DOMAIN_SHARING,
-  gatewayLocalMessage,
   ReceiptBody,
+  signGatewayLocalFetch,
   subjectPseudonym,
 } from '@govchain/sharing/schema'
 import type { ReceiptView } from '@govchain/sharing/views'
@@ -295,23 +295,17 @@ describe('data sharing across 4 departments (multi-process)', { timeout: 600_000
     const officer = net.keys.housing!
     const fetchLocal = async (grantId: string, fields: string[]) => {
       const filter = { field: 'id_number', values: [applicant.idNumber] }
-      const timeMs = Date.now()
-      const nonce = toHex(new Uint8Array(createHash('sha256').update(`${Math.random()}`).digest().subarray(0, 16)))
-      const signature = toHex(
-        suite.sign(officer.privateKey, gatewayLocalMessage(grantId, fields, filter, timeMs, nonce)),
-      )
+      const body = signGatewayLocalFetch(suite, officer, {
+        grantId,
+        fields,
+        filter,
+        timeMs: Date.now(),
+        nonce: toHex(randomBytes(16)),
+      })
       const res = await fetch(`${gateways.housing!.localUrl}/v1/local/fetch`, {
         method: 'POST',
         headers: { 'content-type': 'application/json' },
-        body: JSON.stringify({
-          grantId,
-          fields,
-          filter,
-          timeMs,
-          nonce,
-          publicKey: toHex(officer.publicKey),
-          signature,
-        }),
+        body: JSON.stringify(body),
       })
       return {
         status: res.status,
@@ -341,22 +335,16 @@ describe('data sharing across 4 departments (multi-process)', { timeout: 600_000
     }
     // Someone who is not a housing officer cannot use housing's gateway.
     const stranger = suite.generateKeyPair()
-    const timeMs = Date.now()
-    const nonce = '00'.repeat(16)
+    const strangerBody = signGatewayLocalFetch(suite, stranger, {
+      grantId: grants.tax,
+      fields: ['tax_year'],
+      timeMs: Date.now(),
+      nonce: '00'.repeat(16),
+    })
     const res = await fetch(`${gateways.housing!.localUrl}/v1/local/fetch`, {
       method: 'POST',
       headers: { 'content-type': 'application/json' },
-      body: JSON.stringify({
-        grantId: grants.tax,
-        fields: ['tax_year'],
-        filter: null,
-        timeMs,
-        nonce,
-        publicKey: toHex(stranger.publicKey),
-        signature: toHex(
-          suite.sign(stranger.privateKey, gatewayLocalMessage(grants.tax, ['tax_year'], null, timeMs, nonce)),
-        ),
-      }),
+      body: JSON.stringify(strangerBody),
     })
     assert.equal(res.status, 403)
   })
@@ -970,22 +958,17 @@ describe('data sharing across 4 departments (multi-process)', { timeout: 600_000
     const fetchLocal = async (attempt = 0): Promise<string> => {
       const filter = { field: 'id_number', values: [person.idNumber] }
       const fields = ['id_number', 'name']
-      const timeMs = Date.now()
-      const nonce = toHex(randomBytes(16))
+      const body = signGatewayLocalFetch(suite, officer, {
+        grantId: grants.household,
+        fields,
+        filter,
+        timeMs: Date.now(),
+        nonce: toHex(randomBytes(16)),
+      })
       const res = await fetch(`${gateways.housing!.localUrl}/v1/local/fetch`, {
         method: 'POST',
         headers: { 'content-type': 'application/json' },
-        body: JSON.stringify({
-          grantId: grants.household,
-          fields,
-          filter,
-          timeMs,
-          nonce,
-          publicKey: toHex(officer.publicKey),
-          signature: toHex(
-            suite.sign(officer.privateKey, gatewayLocalMessage(grants.household, fields, filter, timeMs, nonce)),
-          ),
-        }),
+        body: JSON.stringify(body),
       })
       const json = (await res.json()) as { receiptId: string; txHash: string | null; code?: string }
       // The previous test drained housing's per-requester bucket at police (RATE_LIMITED, 429):

@@ -10,7 +10,7 @@ import { connect, createServer } from 'node:net'
 import { join } from 'node:path'
 import { after, before, describe, it } from 'node:test'
 import { toHex } from '@govchain/core'
-import { gatewayLocalMessage } from '@govchain/sharing/schema'
+import { gatewayLocalMessage, signGatewayLocalFetch } from '@govchain/sharing/schema'
 import { Gateway } from '../src/gateway.ts'
 import { localNonce } from '../src/local-api.ts'
 import { openSqliteConnector } from '../src/sqlite.ts'
@@ -119,22 +119,16 @@ describe('node reads kept per committed height, following the block stream (issu
     const officersPath = '/v1/organisations/police/officers'
     const before = reads(fx, officersPath)
     const local = async () => {
-      const grantId = 'ab'.repeat(32)
-      const timeMs = Date.now()
-      const nonce = localNonce()
-      const msg = gatewayLocalMessage(grantId, ['name'], null, timeMs, nonce)
+      const body = signGatewayLocalFetch(suite, officer, {
+        grantId: 'ab'.repeat(32),
+        fields: ['name'],
+        timeMs: Date.now(),
+        nonce: localNonce(),
+      })
       const res = await fetch(`${fx.gateway.localUrl}/v1/local/fetch`, {
         method: 'POST',
         headers: { 'content-type': 'application/json' },
-        body: JSON.stringify({
-          grantId,
-          fields: ['name'],
-          filter: null,
-          timeMs,
-          nonce,
-          publicKey: toHex(officer.publicKey),
-          signature: toHex(suite.sign(officer.privateKey, msg)),
-        }),
+        body: JSON.stringify(body),
       })
       return { status: res.status, json: (await res.json()) as Record<string, unknown> }
     }

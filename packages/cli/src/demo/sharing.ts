@@ -34,7 +34,7 @@ import {
   sharingDecide,
   sharingRequest,
 } from '@govchain/sdk'
-import { gatewayLocalMessage, subjectPseudonym } from '@govchain/sharing/schema'
+import { signGatewayLocalFetch, subjectPseudonym } from '@govchain/sharing/schema'
 import { initNodeGateway, loadGatewayPackage } from '../gateway-home.ts'
 
 // ---------------------------------------------------------------- fake people
@@ -577,24 +577,23 @@ export async function recordDemoDataUse(opts: {
   const officer = loadKeyFile(opts.net.operatorKeys.housing!)
   const fields = ['id_number', 'name', 'household_address', 'household_type']
   const filter = { field: 'id_number', values: [opts.idNumber] }
-  const timeMs = Date.now()
-  const nonce = randomBytes(16).toString('hex')
-  const signature = suite.sign(officer.privateKey, gatewayLocalMessage(opts.grantId, fields, filter, timeMs, nonce))
+  const body = signGatewayLocalFetch(suite, officer, {
+    grantId: opts.grantId,
+    fields,
+    filter,
+    timeMs: Date.now(),
+    nonce: randomBytes(16).toString('hex'),
+  })
   const res = await fetch(`${opts.housingLocalUrl}/v1/local/fetch`, {
     method: 'POST',
     headers: { 'content-type': 'application/json' },
-    body: JSON.stringify({
-      grantId: opts.grantId,
-      fields,
-      filter,
-      timeMs,
-      nonce,
-      publicKey: toHex(officer.publicKey),
-      signature: toHex(signature),
-    }),
+    body: JSON.stringify(body),
   })
-  const body = (await res.json()) as { receiptId?: string; code?: string; message?: string }
-  if (!res.ok || body.receiptId === undefined)
-    throw new GovchainError('GATEWAY_BAD_RESPONSE', `housing fetch: ${body.code ?? res.status} ${body.message ?? ''}`)
-  return body.receiptId
+  const answer = (await res.json()) as { receiptId?: string; code?: string; message?: string }
+  if (!res.ok || answer.receiptId === undefined)
+    throw new GovchainError(
+      'GATEWAY_BAD_RESPONSE',
+      `housing fetch: ${answer.code ?? res.status} ${answer.message ?? ''}`,
+    )
+  return answer.receiptId
 }
