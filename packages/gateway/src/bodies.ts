@@ -21,9 +21,19 @@ const bad = (message: string) => new GovchainError('GATEWAY_BAD_REQUEST', messag
 
 /** The body as a JSON object (not null, not an array), or GATEWAY_BAD_REQUEST. */
 function jsonObject(raw: Uint8Array, what: string): Record<string, unknown> {
+  let text: string
+  try {
+    text = new TextDecoder('utf-8', { fatal: true }).decode(raw)
+  } catch {
+    throw bad(`${what} is not JSON`)
+  }
+  return jsonObjectText(text, what)
+}
+
+function jsonObjectText(text: string, what: string): Record<string, unknown> {
   let v: unknown
   try {
-    v = JSON.parse(new TextDecoder('utf-8', { fatal: true }).decode(raw))
+    v = JSON.parse(text)
   } catch {
     throw bad(`${what} is not JSON`)
   }
@@ -116,7 +126,7 @@ export function parseHolderRequest(raw: Uint8Array, check: boolean): HolderReque
   ) {
     throw bad('payload, publicKey, signature')
   }
-  const p = jsonObject(new TextEncoder().encode(b.payload), 'payload')
+  const p = jsonObjectText(b.payload, 'payload')
   if (
     (p.kind !== 'enterprise' && p.kind !== 'person') ||
     typeof p.id !== 'string' ||

@@ -58,9 +58,16 @@ interface ConnectionIdentity {
   validToMs: number
 }
 
+/** A request whose grant has its terms (it was approved at some point). */
+type WithTerms = RequestView & { grant: NonNullable<RequestView['grant']> }
+
+function hasTerms(v: RequestView): v is WithTerms {
+  return v.grant !== null
+}
+
 /** A grant that authorizes a request: approved (its terms present), with the resource's binding here and the rows left. */
 interface Granted {
-  grant: RequestView & { grant: NonNullable<RequestView['grant']> }
+  grant: WithTerms
   caseLink: RequestView['case']
   binding: ResourceBinding
   left: number
@@ -381,7 +388,7 @@ export class Provider {
         ? new Refused('SHARING_GRANT_REVOKED', 'the grant was revoked')
         : new Refused('SHARING_CASE_CLOSED', `service case ${caseLink.caseId} is closed`)
     }
-    if (grant.status !== 'approved' || grant.grant === null)
+    if (grant.status !== 'approved' || !hasTerms(grant))
       throw new Refused('SHARING_GRANT_NOT_ACTIVE', `the grant is ${grant.status}`)
     const chainNow = Math.max(now, (await this.node.latestCached()).timeMs)
     if (chainNow >= grant.grant.expiresMs)
@@ -413,7 +420,7 @@ export class Provider {
     const grantHex = toHex(r.grantId)
     const left = grant.grant.rowsMax - this.volume.used(grantHex, grant.rowsUsed)
     if (left <= 0) throw new Refused('SHARING_VOLUME_EXCEEDED', 'the grant’s rows are used up')
-    return { grant: { ...grant, grant: grant.grant }, caseLink, binding, left }
+    return { grant, caseLink, binding, left }
   }
 
   /**
