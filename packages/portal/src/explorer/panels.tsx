@@ -13,7 +13,8 @@ import { MODULE_NAMES, pick, type Senders, TxTable } from './who.tsx'
 const STATS_POLL_MS = 5000
 const TX_PAGE_SIZE = 10
 
-export function StatsCard({ validators }: { validators: number }) {
+/** `validators` is undefined until a node has said how many there are (shown as —, never 0). */
+export function StatsCard({ validators }: { validators: number | undefined }) {
   const { t, lang, client } = useApp()
   const [tick, setTick] = useState(0)
   useEffect(() => {
@@ -29,7 +30,7 @@ export function StatsCard({ validators }: { validators: number }) {
       <div className="stats">
         <Stat label={t('explorer.stats.blocks')} value={data.height} testId="stat-blocks" />
         <Stat label={t('explorer.stats.txs')} value={data.txs} testId="stat-txs" />
-        <Stat label={t('explorer.stats.validators')} value={validators} testId="stat-validators" />
+        <Stat label={t('explorer.stats.validators')} value={validators ?? '—'} testId="stat-validators" />
         <Stat
           label={t('explorer.stats.tps')}
           value={r.txPerSecond === null ? '—' : r.txPerSecond.toFixed(2)}

@@ -143,7 +143,9 @@ export function ExplorerPage({ query: asked }: { query?: string }) {
     if (q !== '') navigate(`/explorer/search/${encodeURIComponent(q)}`)
   }
 
-  const validators = health.find((h) => h.status !== undefined)?.status?.validators ?? []
+  // Unknown (not 0) until a node has answered its status.
+  const known = health.find((h) => h.status !== undefined)?.status?.validators
+  const validators = known ?? []
 
   return (
     <div className="page">
@@ -164,7 +166,7 @@ export function ExplorerPage({ query: asked }: { query?: string }) {
       </div>
       {asked !== undefined && <SearchAnswer query={asked} />}
 
-      <StatsCard validators={validators.length} />
+      <StatsCard validators={known?.length} />
 
       <Card title={t('explorer.nodes')} testId="node-health">
         <div className="table-wrap">
