@@ -16,9 +16,9 @@ export {
   verifyHello,
 } from './hello.ts'
 export { SendQueue } from './send-queue.ts'
+export { createP2P } from './transport.ts'
 export {
   type CloseReason,
-  createP2P,
   type Logger,
   type MessageHandler,
   type P2P,
@@ -32,4 +32,4 @@ export {
   type PeerConnectedHandler,
   type PeerDisconnectedHandler,
   type PeerInfo,
-} from './transport.ts'
+} from './types.ts'

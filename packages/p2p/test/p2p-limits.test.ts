@@ -8,7 +8,7 @@
 import assert from 'node:assert/strict'
 import { connect, type Socket } from 'node:net'
 import { after, describe, test } from 'node:test'
-import { addressGroup } from '../src/transport.ts'
+import { addressGroup } from '../src/inbound.ts'
 import { addr, closeAll, makeOrg, peerIds, startNode, type TestNode, until } from './p2p-fixtures.ts'
 
 const orgA = makeOrg('samr')
