@@ -41,7 +41,7 @@ import { parsePrometheus } from '@govchain/node/testing'
 import { type BuiltTx, buildTx, type Client, createClient, errorCode } from '@govchain/sdk'
 import type { CaseAnswer, ItemAnswer } from '@govchain/service'
 import { serviceApply, serviceDecide, serviceStep } from '@govchain/service/client'
-import { signGatewayLocalFetch } from '@govchain/sharing/schema'
+import { signGatewayLocalFetch } from '@govchain/sharing/client'
 import WebSocket from 'ws'
 import { type GatewayProcess, startGatewayProcess } from '../src/demo/gateway-procs.ts'
 import { GZF_ITEM, seedServiceDemo } from '../src/demo/service.ts'
@@ -296,7 +296,7 @@ async function main(): Promise<void> {
     const pull = async (grantId: string, fields: string[], stage: string) => {
       const t0 = performance.now()
       for (let attempt = 0; ; attempt++) {
-        const request = signGatewayLocalFetch(suite, officer, {
+        const request = signGatewayLocalFetch(suite, officerSigner, {
           grantId,
           fields,
           timeMs: Date.now(),

@@ -19,7 +19,7 @@ import { gatewayDir, issueSubjectCredential, loadGatewayHome } from '@govchain/g
 import { AddOfficerArgs, CreateDidArgs, deriveDid } from '@govchain/identity/schema'
 import { buildTx, signSharingAuth } from '@govchain/sdk'
 import type { CaseAnswer } from '@govchain/service'
-import { signGatewayLocalFetch } from '@govchain/sharing/schema'
+import { signGatewayLocalFetch } from '@govchain/sharing/client'
 import { type GatewayProcess, startGatewayProcess } from '../src/demo/gateway-procs.ts'
 import { GZF_ITEM, seedServiceDemo } from '../src/demo/service.ts'
 import { type SharingDemo, seedSharingDemo } from '../src/demo/sharing.ts'
@@ -62,7 +62,7 @@ async function pull(
   fields: string[],
   filter: { field: string; values: string[] } | null = null,
 ) {
-  const body = signGatewayLocalFetch(suite, officer, {
+  const body = signGatewayLocalFetch(suite, officer.privateKey, {
     grantId,
     fields,
     filter,

@@ -22,14 +22,8 @@ import {
 import { CreateDidArgs, deriveDid } from '@govchain/identity/schema'
 import { createOrgCA, issueClientCert, LmdbChainStore, type OwnTls } from '@govchain/node'
 import { buildTx, sharingDecide, sharingRequest, sharingRevoke, signSharingAuth } from '@govchain/sdk'
-import { verifyReceiptInclusion } from '@govchain/sharing/client'
-import {
-  type DataRequest,
-  DOMAIN_SHARING,
-  ReceiptBody,
-  signGatewayLocalFetch,
-  subjectPseudonym,
-} from '@govchain/sharing/schema'
+import { signGatewayLocalFetch, verifyReceiptInclusion } from '@govchain/sharing/client'
+import { type DataRequest, DOMAIN_SHARING, ReceiptBody, subjectPseudonym } from '@govchain/sharing/schema'
 import type { ReceiptView } from '@govchain/sharing/views'
 import { type GatewayProcess, startGatewayProcess } from '../src/demo/gateway-procs.ts'
 import { demoPeople, requestHousingGrants, type SharingDemo, seedSharingDemo } from '../src/demo/sharing.ts'
@@ -295,7 +289,7 @@ describe('data sharing across 4 departments (multi-process)', { timeout: 600_000
     const officer = net.keys.housing!
     const fetchLocal = async (grantId: string, fields: string[]) => {
       const filter = { field: 'id_number', values: [applicant.idNumber] }
-      const body = signGatewayLocalFetch(suite, officer, {
+      const body = signGatewayLocalFetch(suite, officer.privateKey, {
         grantId,
         fields,
         filter,
@@ -335,7 +329,7 @@ describe('data sharing across 4 departments (multi-process)', { timeout: 600_000
     }
     // Someone who is not a housing officer cannot use housing's gateway.
     const stranger = suite.generateKeyPair()
-    const strangerBody = signGatewayLocalFetch(suite, stranger, {
+    const strangerBody = signGatewayLocalFetch(suite, stranger.privateKey, {
       grantId: grants.tax,
       fields: ['tax_year'],
       timeMs: Date.now(),
@@ -958,7 +952,7 @@ describe('data sharing across 4 departments (multi-process)', { timeout: 600_000
     const fetchLocal = async (attempt = 0): Promise<string> => {
       const filter = { field: 'id_number', values: [person.idNumber] }
       const fields = ['id_number', 'name']
-      const body = signGatewayLocalFetch(suite, officer, {
+      const body = signGatewayLocalFetch(suite, officer.privateKey, {
         grantId: grants.household,
         fields,
         filter,

@@ -10,7 +10,8 @@ import { connect, createServer } from 'node:net'
 import { join } from 'node:path'
 import { after, before, describe, it } from 'node:test'
 import { toHex } from '@govchain/core'
-import { gatewayLocalMessage, signGatewayLocalFetch } from '@govchain/sharing/schema'
+import { signGatewayLocalFetch } from '@govchain/sharing/client'
+import { gatewayLocalMessage } from '@govchain/sharing/schema'
 import { Gateway } from '../src/gateway.ts'
 import { localNonce } from '../src/local-api.ts'
 import { openSqliteConnector } from '../src/sqlite.ts'
@@ -119,7 +120,7 @@ describe('node reads kept per committed height, following the block stream (issu
     const officersPath = '/v1/organisations/police/officers'
     const before = reads(fx, officersPath)
     const local = async () => {
-      const body = signGatewayLocalFetch(suite, officer, {
+      const body = signGatewayLocalFetch(suite, officer.privateKey, {
         grantId: 'ab'.repeat(32),
         fields: ['name'],
         timeMs: Date.now(),

@@ -41,6 +41,8 @@ import {
 } from '@govchain/core'
 import {
   BatchRecord,
+  type GatewayLocalFetch,
+  gatewayLocalMessage,
   ReceiptBody,
   ReceiptRecord,
   RequestRecord,
@@ -214,6 +216,44 @@ export interface SharingAuthInput {
 
 function sharingAuthToSign(o: SharingAuthInput): ToSign<string> {
   return { message: sharingAuthMessage(o.chainId, o.purpose, o.challenge), finish: toHex }
+}
+
+/**
+ * An officer's fetch through its own gateway: what it names. The caller picks `timeMs` (now) and
+ * `nonce` (16 random bytes, hex), so a test can sign a stale or replayed request on purpose.
+ */
+export interface LocalFetchInput {
+  grantId: string
+  fields: string[]
+  filter?: { field: string; values: string[] } | null
+  timeMs: number
+  nonce: string
+}
+
+/** The body of POST /v1/local/fetch, signed with the officer's key (SDK, CLI, tests). */
+export function signGatewayLocalFetch(suite: CryptoSuite, key: SigningKey, o: LocalFetchInput): GatewayLocalFetch {
+  return signNow(suite, key, (publicKey) => localFetchToSign(o, publicKey))
+}
+
+/** signGatewayLocalFetch with an AsyncSigner (a key held in the browser). */
+export function signGatewayLocalFetchWith(signer: AsyncSigner, o: LocalFetchInput): Promise<GatewayLocalFetch> {
+  return signWith(signer, (publicKey) => localFetchToSign(o, publicKey))
+}
+
+function localFetchToSign(o: LocalFetchInput, publicKey: Uint8Array): ToSign<GatewayLocalFetch> {
+  const filter = o.filter ?? null
+  return {
+    message: gatewayLocalMessage(o.grantId, o.fields, filter, o.timeMs, o.nonce),
+    finish: (signature) => ({
+      grantId: o.grantId,
+      fields: o.fields,
+      filter,
+      timeMs: o.timeMs,
+      nonce: o.nonce,
+      publicKey: toHex(publicKey),
+      signature: toHex(signature),
+    }),
+  }
 }
 
 // ---------------------------------------------------------------- the auditor's export (issue 15)

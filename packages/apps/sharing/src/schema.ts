@@ -28,7 +28,6 @@ import {
   publicKey,
   registerErrors,
   signature64,
-  toHex,
   utf8,
 } from '@govchain/core'
 import type { SharingKeeper } from './module.ts'
@@ -569,35 +568,6 @@ export function gatewayLocalMessage(
   nonceHex: string,
 ): Uint8Array {
   return utf8(`govchain/gateway-local/v1\n${JSON.stringify([grantIdHex, fields, filter, timeMs, nonceHex])}`)
-}
-
-/**
- * An officer's fetch through its own gateway, signed with the officer's key: the body of
- * POST /v1/local/fetch. The caller picks `timeMs` (now) and `nonce` (16 random bytes, hex), so
- * this stays a pure function and a test can sign a stale or replayed request on purpose.
- */
-export function signGatewayLocalFetch(
-  suite: CryptoSuite,
-  officer: { readonly publicKey: Uint8Array; readonly privateKey: Uint8Array },
-  req: {
-    grantId: string
-    fields: string[]
-    filter?: { field: string; values: string[] } | null
-    timeMs: number
-    nonce: string
-  },
-): GatewayLocalFetch {
-  const filter = req.filter ?? null
-  const message = gatewayLocalMessage(req.grantId, req.fields, filter, req.timeMs, req.nonce)
-  return {
-    grantId: req.grantId,
-    fields: req.fields,
-    filter,
-    timeMs: req.timeMs,
-    nonce: req.nonce,
-    publicKey: toHex(officer.publicKey),
-    signature: toHex(suite.sign(officer.privateKey, message)),
-  }
 }
 
 /** Refusal codes a gateway may record (anything else is rejected as SHARING_BAD_REQUEST). */

@@ -34,7 +34,8 @@ import {
   sharingDecide,
   sharingRequest,
 } from '@govchain/sdk'
-import { signGatewayLocalFetch, subjectPseudonym } from '@govchain/sharing/schema'
+import { signGatewayLocalFetch } from '@govchain/sharing/client'
+import { subjectPseudonym } from '@govchain/sharing/schema'
 import { initNodeGateway, loadGatewayPackage } from '../gateway-home.ts'
 
 // ---------------------------------------------------------------- fake people
@@ -577,7 +578,7 @@ export async function recordDemoDataUse(opts: {
   const officer = loadKeyFile(opts.net.operatorKeys.housing!)
   const fields = ['id_number', 'name', 'household_address', 'household_type']
   const filter = { field: 'id_number', values: [opts.idNumber] }
-  const body = signGatewayLocalFetch(suite, officer, {
+  const body = signGatewayLocalFetch(suite, officer.privateKey, {
     grantId: opts.grantId,
     fields,
     filter,

@@ -29,12 +29,11 @@ import {
   Notice,
   qs,
   randomHex,
-  signHex,
   type Tone,
   useLoad,
   withMessages,
 } from '@govchain/portal-kit'
-import { gatewayLocalMessage } from '@govchain/sharing/schema'
+import { signGatewayLocalFetchWith } from '@govchain/sharing/client'
 import { useEffect, useState } from 'react'
 import { type CaseReason, serviceApply, serviceDecide, serviceStep, signMyCasesWith } from '../client.ts'
 import type { CASE_STATUSES } from '../schema.ts'
@@ -538,18 +537,13 @@ function Pull({ grantId, onRows }: { grantId: string; onRows: (rows: Record<stri
             `/v1/sharing/grants/${grantId}`,
           )
           const fields = grant.grant.fields
-          const timeMs = Date.now()
-          const nonce = randomHex(16)
-          const signature = await signHex(signer!, gatewayLocalMessage(grantId, fields, null, timeMs, nonce))
-          const res = await callJson<{ rows: Record<string, unknown>[] }>(gateway!, 'POST', '/v1/local/fetch', {
+          const body = await signGatewayLocalFetchWith(signer!, {
             grantId,
             fields,
-            filter: null,
-            timeMs,
-            nonce,
-            publicKey: identity!.publicKey,
-            signature,
+            timeMs: Date.now(),
+            nonce: randomHex(16),
           })
+          const res = await callJson<{ rows: Record<string, unknown>[] }>(gateway!, 'POST', '/v1/local/fetch', body)
           setRows(res.rows)
           onRows(res.rows)
         }}

@@ -26,15 +26,13 @@ import {
   Notice,
   type ProofMaterial,
   randomHex,
-  signHex,
   type Tone,
   useLoad,
   usePagedList,
   type WithProofs,
 } from '@govchain/portal-kit'
 import { type FormEvent, useState } from 'react'
-import { lineageBundle, signSharingAuthWith } from '../client.ts'
-import { gatewayLocalMessage } from '../schema.ts'
+import { lineageBundle, signGatewayLocalFetchWith, signSharingAuthWith } from '../client.ts'
 import type { LineageAnswer } from '../views.ts'
 import { type Access, type ResourceVersion, type SharingRequest, sharingApi } from './api.ts'
 import { tMaybe, useApp } from './messages.ts'
@@ -548,18 +546,14 @@ function FetchPanel({ r, onClose, onDone }: { r: SharingRequest; onClose: () => 
             onRun={async () => {
               setError(undefined)
               const filter = filterValue.trim() === '' ? null : { field: filterField, values: [filterValue.trim()] }
-              const timeMs = Date.now()
-              const nonce = randomHex(16)
-              const signature = await signHex(signer!, gatewayLocalMessage(r.requestId, granted, filter, timeMs, nonce))
-              const res = await sharingApi.localFetch(gateway!, {
+              const body = await signGatewayLocalFetchWith(signer!, {
                 grantId: r.requestId,
                 fields: granted,
                 filter,
-                timeMs,
-                nonce,
-                publicKey: identity!.publicKey,
-                signature,
+                timeMs: Date.now(),
+                nonce: randomHex(16),
               })
+              const res = await sharingApi.localFetch(gateway!, body)
               setResult(res)
               onDone()
             }}
