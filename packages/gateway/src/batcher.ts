@@ -6,6 +6,11 @@
  *   - a batch goes out when `batchMax` receipts are queued (≤ 1,000), when the next receipt would
  *     take the transaction past its size bound or the handler's index budget, or `intervalMs`
  *     after the oldest queued receipt, whichever comes first;
+ *   - but a batch that is not full goes no sooner than `spacingMs` after the previous one went
+ *     out. With little traffic the previous batch is long gone and a receipt goes out after
+ *     `intervalMs`; under load the batches come every `spacingMs` and grow with the load, so the
+ *     chain executes fewer of them (each costs every validator a transaction, its signature and
+ *     usually a height of its own);
  *   - each batch in flight is followed until its transaction is committed: OK → its receipts
  *     leave the journal; refused → it is split in halves and each resubmitted, so one bad receipt
  *     cannot hold the others back, and a receipt refused on its own is marked in the journal (or
@@ -69,6 +74,8 @@ export interface BatcherOptions {
   logger?: BatcherLogger
   batchMax: number
   intervalMs: number
+  /** A batch that is not full goes no sooner than this after the previous one (absent: intervalMs). */
+  spacingMs?: number
   queueMax: number
   /** How often batches in flight are looked up. */
   pollMs?: number
@@ -106,6 +113,9 @@ export class ReceiptBatcher {
   private readonly clock: BatcherClock
   private readonly pollMs: number
   private readonly commitTimeoutMs: number
+  private readonly spacingMs: number
+  /** When the last batch went out (the batcher's clock); none yet: -Infinity. */
+  private lastSentAtMs = Number.NEGATIVE_INFINITY
   private flushTimer: unknown
   private pollTimer: unknown
   private retryDelayMs = 0
@@ -124,6 +134,7 @@ export class ReceiptBatcher {
     this.clock = o.clock ?? SYSTEM_CLOCK
     this.pollMs = o.pollMs ?? 250
     this.commitTimeoutMs = o.commitTimeoutMs ?? 120_000
+    this.spacingMs = o.spacingMs ?? o.intervalMs
   }
 
   /** Receipts acknowledged and not yet seen committed (queued or in flight). */
@@ -200,12 +211,13 @@ export class ReceiptBatcher {
       return
     }
     if (this.flushTimer === undefined && this.queue.length > 0) {
+      const spacing = this.lastSentAtMs + this.spacingMs - this.clock.nowMs()
       this.flushTimer = this.clock.setTimeout(
         () => {
           this.flushTimer = undefined
           this.flush()
         },
-        Math.max(this.o.intervalMs, this.retryDelayMs),
+        Math.max(this.o.intervalMs, this.retryDelayMs, spacing),
       )
     }
   }
@@ -231,6 +243,7 @@ export class ReceiptBatcher {
       this.clock.clearTimeout(this.flushTimer)
       this.flushTimer = undefined
     }
+    if (this.queue.length > 0) this.lastSentAtMs = this.clock.nowMs()
     while (this.queue.length > 0) {
       const items = this.queue.splice(0, this.nextBatchSize())
       this.track(this.submit(items, true))

@@ -86,6 +86,11 @@ export interface GatewayConfig {
   /** ... or this long after the oldest queued receipt (absent: GATEWAY_DEFAULTS). */
   receiptBatchIntervalMs?: number
   /**
+   * A batch that is not full goes no sooner than this after the previous one (absent:
+   * GATEWAY_DEFAULTS): under load the batches grow instead of multiplying.
+   */
+  receiptBatchSpacingMs?: number
+  /**
    * Receipts acknowledged but not yet seen committed, at most (back-pressure): beyond, new
    * queries are refused with GATEWAY_BUSY until the chain catches up.
    */
@@ -120,6 +125,7 @@ export const GATEWAY_DEFAULTS = {
   requesterBurst: 100,
   receiptBatchMax: 1000,
   receiptBatchIntervalMs: 200,
+  receiptBatchSpacingMs: 1_000,
   receiptQueueMax: 20_000,
   nodeStreamSilentMs: 3_000,
 } as const
@@ -264,6 +270,7 @@ export function loadGatewayHome(
     'requesterBurst',
     'receiptBatchMax',
     'receiptBatchIntervalMs',
+    'receiptBatchSpacingMs',
     'receiptQueueMax',
     'nodeStreamSilentMs',
   ] as const) {

@@ -105,6 +105,7 @@ export class Gateway {
       logger,
       batchMax: config.receiptBatchMax ?? GATEWAY_DEFAULTS.receiptBatchMax,
       intervalMs: config.receiptBatchIntervalMs ?? GATEWAY_DEFAULTS.receiptBatchIntervalMs,
+      spacingMs: config.receiptBatchSpacingMs ?? GATEWAY_DEFAULTS.receiptBatchSpacingMs,
       queueMax: config.receiptQueueMax ?? GATEWAY_DEFAULTS.receiptQueueMax,
     })
     const track = (p: Promise<unknown>) => this.track(p)

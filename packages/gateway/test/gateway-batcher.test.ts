@@ -1,7 +1,8 @@
 /**
  * The provider gateway's receipt journal and batcher (ADR 0036), with a hand-driven clock and a
  * chain stand-in (the multi-process sharing test runs them against real nodes): a batch goes
- * out at batchMax or after the interval, with the RFC 9162 root of its receipts; committed
+ * out at batchMax or after the interval (and the spacing since the previous one), with the RFC
+ * 9162 root of its receipts; committed
  * receipts leave the journal; a refused batch is split until the bad receipt stands alone and
  * is marked; a submission the node refuses is retried; back-pressure; a batch never committed
  * is queued again; and after a crash the journal's receipts are resubmitted, except those the
@@ -122,7 +123,9 @@ describe('receipt journal and batcher', () => {
   afterEach(() => {
     for (const d of dirs.splice(0)) rmSync(d, { recursive: true, force: true })
   })
-  function make(opts: Partial<{ batchMax: number; intervalMs: number; queueMax: number; dir: string }> = {}) {
+  function make(
+    opts: Partial<{ batchMax: number; intervalMs: number; spacingMs: number; queueMax: number; dir: string }> = {},
+  ) {
     const dir = opts.dir ?? mkdtempSync(join(tmpdir(), 'govchain-batcher-'))
     if (opts.dir === undefined) dirs.push(dir)
     const journal = new ReceiptJournal(join(dir, 'receipts.sqlite'))
@@ -136,6 +139,7 @@ describe('receipt journal and batcher', () => {
       clock,
       batchMax: opts.batchMax ?? 3,
       intervalMs: opts.intervalMs ?? 1000,
+      ...(opts.spacingMs === undefined ? {} : { spacingMs: opts.spacingMs }),
       queueMax: opts.queueMax ?? 100,
       pollMs: 100,
       commitTimeoutMs: 5000,
@@ -170,6 +174,46 @@ describe('receipt journal and batcher', () => {
     assert.deepEqual(
       chain.batches.map((b) => b.receipts.length),
       [2],
+    )
+    await clock.advance(100)
+    assert.equal(journal.count(), 0)
+    journal.close()
+  })
+
+  it('a batch that is not full goes no sooner than spacingMs after the previous one; a full one does not wait', async () => {
+    const { journal, chain, clock, batcher } = make({ batchMax: 4, intervalMs: 200, spacingMs: 1000 })
+    await batcher.add(entry(1))
+    await clock.advance(200)
+    assert.deepEqual(
+      chain.batches.map((b) => b.receipts.length),
+      [1],
+      'the first goes after the interval',
+    )
+    await batcher.add(entry(2))
+    await clock.advance(300)
+    await batcher.add(entry(3))
+    await clock.advance(699)
+    assert.equal(chain.batches.length, 1, 'past its interval, but within the spacing')
+    await clock.advance(1)
+    assert.deepEqual(
+      chain.batches.map((b) => b.receipts.length),
+      [1, 2],
+      'together, spacingMs after the first',
+    )
+    // Four queued are a full batch: it goes at once, spacing or not.
+    await Promise.all([4, 5, 6, 7].map((n) => batcher.add(entry(n))))
+    await settle()
+    assert.deepEqual(
+      chain.batches.map((b) => b.receipts.length),
+      [1, 2, 4],
+    )
+    // With the previous batch long gone, a receipt waits only its interval again.
+    await clock.advance(5000)
+    await batcher.add(entry(8))
+    await clock.advance(200)
+    assert.deepEqual(
+      chain.batches.map((b) => b.receipts.length),
+      [1, 2, 4, 1],
     )
     await clock.advance(100)
     assert.equal(journal.count(), 0)
