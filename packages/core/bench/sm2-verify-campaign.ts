@@ -2,9 +2,10 @@
  * Long differential campaign for SM2 verification (ADR 0035):
  * `npm run campaign:sm2-verify -- --cases 1000000 --seed 35`.
  *
- * Every case runs the addon's specialised verification (`verify`, sm2_curve.c) and OpenSSL's EVP
- * SM2 verification (`verifyEvp`, the reference) on the same key, message and signature, and
- * requires the same answer, and the expected one: valid signatures accept, every changed one is
+ * Every case runs the addon's specialised verification (`verify`, sm2_curve.c) without and with
+ * the key's fixed-base table (`tabulate`) and OpenSSL's EVP SM2 verification (`verifyEvp`, the
+ * reference) on the same key, message and signature, and requires the same answer, and the
+ * expected one: valid signatures accept, every changed one is
  * refused. One case in 16 also runs the OpenSSL EC path (`verifyEc`), one in 1,000 also
  * sm-crypto-v2, and every key also goes through `checkPublicKey` (OpenSSL's point check against
  * the specialised one) along with a mutated copy of it. Cases: valid; another key; r + 1; s + 1;
@@ -53,6 +54,7 @@ const below = (n: number): number => bytes(4).reduce((x, b) => x * 256 + b, 0) %
 let done = 0
 let accepted = 0
 let ecChecked = 0
+let tableChecked = 0
 let smChecked = 0
 let keysChecked = 0
 const kinds = new Map<string, number>()
@@ -64,11 +66,20 @@ function fail(what: string, details: Record<string, string | boolean | number>):
   process.exit(1)
 }
 
-function check(kind: string, pub: Uint8Array, h: object, msg: Uint8Array, sig: Uint8Array, expected: boolean): void {
+/** A key's handle, and another of the same key with its fixed-base table. */
+interface Handles {
+  h: object
+  t: object
+}
+
+function check(kind: string, pub: Uint8Array, k: Handles, msg: Uint8Array, sig: Uint8Array, expected: boolean): void {
+  const { h } = k
   const ours = a!.verify(h, msg, sig)
   const evp = a!.verifyEvp(h, msg, sig)
   const details = { kind, pub: toHex(pub), msg: toHex(msg), sig: toHex(sig), ours, evp, expected }
   if (ours !== evp || ours !== expected) fail('verify/verifyEvp', details)
+  tableChecked++
+  if (a!.verify(k.t, msg, sig) !== evp) fail('verify with the key table/verifyEvp', details)
   if (done % 16 === 0) {
     ecChecked++
     if (a!.verifyEc(h, msg, sig) !== evp) fail('verifyEc', details)
@@ -105,14 +116,16 @@ function mutate(b: Uint8Array, from = 0): Uint8Array {
 
 const SMALL_KEYS = [1n, 2n, 3n, 4n, 5n, 7n, 8n, 1n << 128n, (N - 1n) / 2n, N - 2n]
 const start = performance.now()
-let previous: { pub: Uint8Array; h: object } | undefined
+let previous: { pub: Uint8Array; k: Handles } | undefined
 let nextReport = 100_000
 for (let key = 0; done < total; key++) {
   const d = key % 50 === 0 ? SMALL_KEYS[(key / 50) % SMALL_KEYS.length]! : (big(bytes(32)) % (N - 2n)) + 1n
   const priv = a.parsePrivateKey(be32(d))
   const pub = a.publicKeyFromPrivate(be32(d))
   const h = pub && a.parsePublicKey(pub)
-  if (priv === null || pub === null || !h) throw new Error(`key ${d} refused`)
+  const t = pub && a.parsePublicKey(pub)
+  if (priv === null || pub === null || !h || !t || !a.tabulate(t)) throw new Error(`key ${d} refused`)
+  const k: Handles = { h, t }
   checkKey(pub)
   for (let m = 0; m < 5 && done < total; m++) {
     const msg = bytes(below(200))
@@ -122,19 +135,19 @@ for (let key = 0; done < total; key++) {
     const s = big(sig.subarray(32))
     const edges = [0n, 1n, N - 1n, N, N + 1n, TOP, N + r <= TOP ? N + r : N + 2n, big(bytes(32)) | (1n << 255n)]
     const edge = edges[below(edges.length)]!
-    check('valid', pub, h, msg, sig, true)
-    if (previous) check('another key', previous.pub, previous.h, msg, sig, false)
-    check('r + 1', pub, h, msg, rs((r + 1n) % N, s), false)
-    check('s + 1', pub, h, msg, rs(r, (s + 1n) % N), false)
-    check('swapped', pub, h, msg, rs(s, r), false)
-    check('flipped signature bit', pub, h, msg, mutate(sig), false)
-    if (msg.length > 0) check('flipped message bit', pub, h, mutate(msg), sig, false)
-    check('edge r', pub, h, msg, rs(edge, s), edge === r)
-    check('edge s', pub, h, msg, rs(r, edge), edge === s)
-    check('t = r + s = n', pub, h, msg, rs(r, N - r), false)
-    check('random r||s', pub, h, msg, bytes(64), false)
+    check('valid', pub, k, msg, sig, true)
+    if (previous) check('another key', previous.pub, previous.k, msg, sig, false)
+    check('r + 1', pub, k, msg, rs((r + 1n) % N, s), false)
+    check('s + 1', pub, k, msg, rs(r, (s + 1n) % N), false)
+    check('swapped', pub, k, msg, rs(s, r), false)
+    check('flipped signature bit', pub, k, msg, mutate(sig), false)
+    if (msg.length > 0) check('flipped message bit', pub, k, mutate(msg), sig, false)
+    check('edge r', pub, k, msg, rs(edge, s), edge === r)
+    check('edge s', pub, k, msg, rs(r, edge), edge === s)
+    check('t = r + s = n', pub, k, msg, rs(r, N - r), false)
+    check('random r||s', pub, k, msg, bytes(64), false)
   }
-  previous = { pub, h }
+  previous = { pub, k }
   if (done >= nextReport) {
     nextReport += 100_000
     const secs = (performance.now() - start) / 1000
@@ -145,5 +158,5 @@ const secs = (performance.now() - start) / 1000
 console.log(
   `sm2-verify campaign seed=${seed}: ${done} cases (${[...kinds].map(([k, n]) => `${k} ${n}`).join(', ')}), ` +
     `${accepted} accepted, ${keysChecked} keys and ${keysChecked} mutated keys point-checked, ` +
-    `${ecChecked} also on verifyEc, ${smChecked} also on sm-crypto-v2, 0 disagreements, ${secs.toFixed(1)} s`,
+    `${tableChecked} also with the key's table, ${ecChecked} also on verifyEc, ${smChecked} also on sm-crypto-v2, 0 disagreements, ${secs.toFixed(1)} s`,
 )

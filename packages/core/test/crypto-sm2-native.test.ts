@@ -47,7 +47,10 @@ describe('SM2 verification: specialised arithmetic (ADR 0035), OpenSSL EC with t
   }
   const a = addon
 
-  /** Every native path: EVP, specialised, OpenSSL EC without, with, and after dropping the key's table. */
+  /**
+   * Every native path: EVP, specialised, OpenSSL EC without, with, and after dropping the key's
+   * table, specialised with the key's fixed-base table and after dropping it.
+   */
   function allPaths(pub: Uint8Array, msg: Uint8Array, sig: Uint8Array): boolean[] {
     const h = a.parsePublicKey(pub)
     assert.ok(h, 'valid public key')
@@ -56,6 +59,10 @@ describe('SM2 verification: specialised arithmetic (ADR 0035), OpenSSL EC with t
     out.push(a.verifyEc(h, msg, sig))
     a.dropPrecompute(h)
     out.push(a.verifyEc(h, msg, sig))
+    assert.equal(a.tabulate(h), true)
+    out.push(a.verify(h, msg, sig))
+    a.untabulate(h)
+    out.push(a.verify(h, msg, sig))
     return out
   }
   /** The answer of every path, asserted to be the same on all of them. */
@@ -68,15 +75,27 @@ describe('SM2 verification: specialised arithmetic (ADR 0035), OpenSSL EC with t
     )
     return out[0]!
   }
-  /** EVP (the reference) and the specialised path only: the cheap check for thousands of cases. */
+  /** For a handle, another handle of the same key with its fixed-base table (tabulate). */
+  const tabulated = new WeakMap<object, object>()
+  const parsed = (pub: Uint8Array): object => {
+    const h = a.parsePublicKey(pub)!
+    const t = a.parsePublicKey(pub)!
+    assert.equal(a.tabulate(t), true)
+    tabulated.set(h, t)
+    return h
+  }
+  /** EVP (the reference) and the specialised path without and with the key's table: the cheap check for thousands of cases. */
   function evpAndFast(h: object, msg: Uint8Array, sig: Uint8Array, expected: boolean, what: string): void {
+    const t = tabulated.get(h)
+    assert.ok(t, 'every handle here has a tabulated twin')
     assert.equal(a.verifyEvp(h, msg, sig), expected, `EVP, ${what}`)
     assert.equal(a.verify(h, msg, sig), expected, `specialised, ${what}`)
+    assert.equal(a.verify(t, msg, sig), expected, `specialised with the key's table, ${what}`)
   }
   const keyOf = (d: bigint) => {
     const priv = a.parsePrivateKey(be32(d))!
     const pub = a.publicKeyFromPrivate(be32(d))!
-    return { priv, pub, h: a.parsePublicKey(pub)! }
+    return { priv, pub, h: parsed(pub) }
   }
 
   it('GB/T 32918.5 signature example: valid on every path; every single-bit change to r||s, M or the key is refused by all', () => {
@@ -86,8 +105,8 @@ describe('SM2 verification: specialised arithmetic (ADR 0035), OpenSSL EC with t
     const pub = fromHex(v.publicKey)
     const msg = fromHex(v.msgHex)
     const sig = fromHex(v.r + v.s)
-    assert.deepEqual(allPaths(pub, msg, sig), [true, true, true, true, true])
-    const h = a.parsePublicKey(pub)!
+    assert.deepEqual(allPaths(pub, msg, sig), [true, true, true, true, true, true, true])
+    const h = parsed(pub)
     for (let bit = 0; bit < 512; bit++) {
       const bad = sig.slice()
       bad[bit >> 3]! ^= 0x80 >> (bit & 7)

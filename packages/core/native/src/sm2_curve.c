@@ -17,12 +17,16 @@
  * - [s]G + [t]P evaluated in one pass (Straus/Shamir interleaving): one chain of ~256 doublings,
  *   with s in width-8 wNAF over a table of 64 affine odd multiples of G built once per addon
  *   instance, and t in width-5 wNAF over 8 odd multiples of P computed per verification.
+ * - A key verified again and again may have a fixed-base table (sm2c_fixed, ADR 0035 amendment):
+ *   then s and t are in signed 5-bit digits and [s]G + [t]P is a sum of table points from G's and
+ *   the key's tables, about 106 mixed additions and no doubling (sm2c_verify_fixed).
  * - No inversion: B7 holds iff x1 is r - e mod n or that plus n (when below p, since p < 2n), and
  *   x1 = X/Z^2, so each candidate c is checked as X = c Z^2.
  * The inputs are public (key, digest, signature): nothing here is constant time, by design.
  */
 #include "sm2_curve.h"
 
+#include <stdlib.h>
 #include <string.h>
 
 typedef uint64_t u64;
@@ -299,7 +303,7 @@ static void fe_sqr(u64 r[4], const u64 a[4]) {
 
 static void fe_to_mont(u64 r[4], const u64 a[4]) { fe_mul(r, a, R2); }
 
-/* a^(p-2) = a^-1 (a != 0). Only used to build the generator's table. */
+/* a^(p-2) = a^-1 (a != 0). Only used to build tables. */
 static void fe_inv(u64 r[4], const u64 a[4]) {
   u64 e[4], acc[4];
   const u64 two[4] = {2, 0, 0, 0};
@@ -461,7 +465,59 @@ int sm2c_init(sm2c_ctx *ctx) {
     jac_to_affine(&ctx->g[i], &acc);
     if (!on_curve(ctx->g[i].x, ctx->g[i].y)) return 0;
   }
-  return 1;
+  return sm2c_fixed_build(&ctx->gfix, &g);
+}
+
+/*
+ * Q's fixed-base table: per window the multiples B, 2B, ..., 16B of B = 2^(5i) Q in Jacobian
+ * coordinates, then all of them to affine with one inversion (Montgomery's simultaneous
+ * inversion). No multiple is the point at infinity (j 2^(5i) is never a multiple of the prime n),
+ * and each is checked on the curve.
+ */
+int sm2c_fixed_build(sm2c_fixed *t, const sm2c_affine *q) {
+  enum { COUNT = SM2C_FW_WINDOWS * SM2C_FW_ENTRIES };
+  jac *all = (jac *)malloc(sizeof(jac) * COUNT);
+  u64(*prefix)[4] = (u64(*)[4])malloc(sizeof(u64[4]) * COUNT);
+  int ok = all != NULL && prefix != NULL;
+  if (ok) {
+    jac base;
+    memcpy(base.X, q->x, 32);
+    memcpy(base.Y, q->y, 32);
+    memcpy(base.Z, ONE, 32);
+    for (int i = 0; i < SM2C_FW_WINDOWS; i++) {
+      jac *w = &all[i * SM2C_FW_ENTRIES];
+      w[0] = base;
+      jac_dbl(&w[1], &base);
+      for (int j = 2; j < SM2C_FW_ENTRIES; j++) jac_add(&w[j], &w[j - 1], base.X, base.Y, base.Z);
+      jac_dbl(&base, &w[SM2C_FW_ENTRIES - 1]); /* 32 B: the next window's base */
+    }
+    for (int k = 0; k < COUNT && ok; k++) {
+      if (jac_is_inf(&all[k])) ok = 0;
+      else if (k == 0) memcpy(prefix[0], all[0].Z, 32);
+      else fe_mul(prefix[k], prefix[k - 1], all[k].Z);
+    }
+    if (ok) {
+      u64 inv[4], zi[4], zi2[4];
+      fe_inv(inv, prefix[COUNT - 1]); /* 1 / (Z_0 ... Z_last) */
+      for (int k = COUNT - 1; k >= 0; k--) {
+        if (k > 0) {
+          fe_mul(zi, inv, prefix[k - 1]); /* 1 / Z_k */
+          fe_mul(inv, inv, all[k].Z);     /* 1 / (Z_0 ... Z_(k-1)) */
+        } else {
+          memcpy(zi, inv, 32);
+        }
+        sm2c_affine *out = &t->pts[k / SM2C_FW_ENTRIES][k % SM2C_FW_ENTRIES];
+        fe_sqr(zi2, zi);
+        fe_mul(out->x, all[k].X, zi2);
+        fe_mul(zi2, zi2, zi);
+        fe_mul(out->y, all[k].Y, zi2);
+        if (!on_curve(out->x, out->y)) ok = 0;
+      }
+    }
+  }
+  free(all);
+  free(prefix);
+  return ok;
 }
 
 /* ------------------------------------------------------------------ scalars */
@@ -500,16 +556,42 @@ static int wnaf(signed char out[258], const u64 k[4], int w) {
 #define P_WINDOW 5
 #define P_TABLE (1 << (P_WINDOW - 2))
 
-int sm2c_verify(const sm2c_ctx *ctx, const sm2c_affine *pub, const unsigned char e_bytes[32],
-                const unsigned char sig[64]) {
-  u64 r[4], s[4], t[4], e[4];
+/* B1, B2 and B5: r, s in [1, n-1] and t = (r + s) mod n != 0. 1 if they hold. */
+static int b125(const unsigned char sig[64], u64 r[4], u64 s[4], u64 t[4]) {
   from_be(r, sig);
   from_be(s, sig + 32);
-  /* B1, B2 */
   if (is_zero4(r) || geq4(r, N) || is_zero4(s) || geq4(s, N)) return 0;
-  /* B5 */
   if (add4(t, r, s) || geq4(t, N)) sub4(t, t, N);
-  if (is_zero4(t)) return 0;
+  return !is_zero4(t);
+}
+
+/*
+ * B6's infinity check and B7 without inverting Z: x1 = X / Z^2 must be c = (r - e) mod n or
+ * c + n (if below p).
+ */
+static int b7(const jac *acc, const u64 r[4], const unsigned char e_bytes[32]) {
+  if (jac_is_inf(acc)) return 0;
+  u64 e[4];
+  from_be(e, e_bytes);
+  if (geq4(e, N)) sub4(e, e, N); /* e < 2^256 < 2n */
+  u64 c[4], zz[4], cand[4];
+  if (sub4(c, r, e)) add4(c, c, N);
+  fe_sqr(zz, acc->Z);
+  fe_to_mont(cand, c);
+  fe_mul(cand, cand, zz);
+  if (eq4(cand, acc->X)) return 1;
+  if (add4(c, c, N) == 0 && !geq4(c, P)) {
+    fe_to_mont(cand, c);
+    fe_mul(cand, cand, zz);
+    if (eq4(cand, acc->X)) return 1;
+  }
+  return 0;
+}
+
+int sm2c_verify(const sm2c_ctx *ctx, const sm2c_affine *pub, const unsigned char e_bytes[32],
+                const unsigned char sig[64]) {
+  u64 r[4], s[4], t[4];
+  if (!b125(sig, r, s, t)) return 0;
 
   /* B6: [s]G + [t]P, interleaved. */
   jac ptab[P_TABLE], p2;
@@ -544,21 +626,48 @@ int sm2c_verify(const sm2c_ctx *ctx, const sm2c_affine *pub, const unsigned char
       jac_add(&acc, &acc, q->x, negy, NULL);
     }
   }
-  if (jac_is_inf(&acc)) return 0;
+  return b7(&acc, r, e_bytes);
+}
 
-  /* B7 without inverting Z: x1 = X / Z^2 must be c = (r - e) mod n or c + n (if below p). */
-  from_be(e, e_bytes);
-  if (geq4(e, N)) sub4(e, e, N); /* e < 2^256 < 2n */
-  u64 c[4], zz[4], cand[4];
-  if (sub4(c, r, e)) add4(c, c, N);
-  fe_sqr(zz, acc.Z);
-  fe_to_mont(cand, c);
-  fe_mul(cand, cand, zz);
-  if (eq4(cand, acc.X)) return 1;
-  if (add4(c, c, N) == 0 && !geq4(c, P)) {
-    fe_to_mont(cand, c);
-    fe_mul(cand, cand, zz);
-    if (eq4(cand, acc.X)) return 1;
+/* k's signed 5-bit digits, least significant first: k = sum d_i 2^(5i), d_i in [-15, 16]. */
+static void fixed_digits(signed char out[SM2C_FW_WINDOWS], const u64 k[4]) {
+  int carry = 0;
+  for (int i = 0; i < SM2C_FW_WINDOWS; i++) {
+    int bit = SM2C_FW_BITS * i, word = bit / 64, off = bit % 64;
+    u64 v = word < 4 ? k[word] >> off : 0;
+    if (off > 64 - SM2C_FW_BITS && word < 3) v |= k[word + 1] << (64 - off);
+    int c = (int)(v & ((1u << SM2C_FW_BITS) - 1)) + carry;
+    carry = c > (1 << (SM2C_FW_BITS - 1));
+    out[i] = (signed char)(carry ? c - (1 << SM2C_FW_BITS) : c);
   }
-  return 0;
+}
+
+/* acc += d (2^(5i)) Q from Q's table. */
+static void fixed_add(jac *acc, const sm2c_fixed *t, int i, int d) {
+  if (d > 0) {
+    const sm2c_affine *q = &t->pts[i][d - 1];
+    jac_add(acc, acc, q->x, q->y, NULL);
+  } else if (d < 0) {
+    const sm2c_affine *q = &t->pts[i][-d - 1];
+    u64 negy[4];
+    fe_neg(negy, q->y);
+    jac_add(acc, acc, q->x, negy, NULL);
+  }
+}
+
+int sm2c_verify_fixed(const sm2c_ctx *ctx, const sm2c_fixed *pub, const unsigned char e_bytes[32],
+                      const unsigned char sig[64]) {
+  u64 r[4], s[4], t[4];
+  if (!b125(sig, r, s, t)) return 0;
+  /* B6: [s]G + [t]P as sums of table points. */
+  signed char ds[SM2C_FW_WINDOWS], dt[SM2C_FW_WINDOWS];
+  fixed_digits(ds, s);
+  fixed_digits(dt, t);
+  jac acc;
+  memset(&acc, 0, sizeof acc);
+  for (int i = 0; i < SM2C_FW_WINDOWS; i++) {
+    fixed_add(&acc, &ctx->gfix, i, ds[i]);
+    fixed_add(&acc, pub, i, dt[i]);
+  }
+  return b7(&acc, r, e_bytes);
 }

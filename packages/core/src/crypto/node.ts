@@ -43,6 +43,13 @@ const nodeDigest: (algorithm: 'sha256' | 'sm3', data: Uint8Array) => Uint8Array 
 const PUBLIC_KEY_CACHE_ENTRIES_MAX = 4096
 /** A process signs with a handful of keys; keep few private keys parsed. */
 const PRIVATE_KEY_CACHE_ENTRIES_MAX = 64
+/**
+ * An SM2 key gets its fixed-base table (54 KB, about five verifications' work) at its 8th
+ * verification: validators, gateways and busy officers do, a citizen signing once does not.
+ */
+const SM2_TABULATE_AT_USE = 8
+/** Keys with a table at most (7 MB); the least recently used loses its table first. */
+const SM2_TABULATED_KEYS_MAX = 128
 
 const hex = (b: Uint8Array): string => Buffer.from(b.buffer, b.byteOffset, b.byteLength).toString('hex')
 
@@ -70,6 +77,13 @@ export interface Sm2Native {
   precompute(handle: object): boolean
   /** Frees the key's table; the handle stays valid (verification without the table). */
   dropPrecompute(handle: object): void
+  /**
+   * Builds the key's fixed-base table for `verify` (54 KB): from then on its verifications add
+   * table points instead of doubling, about 3.5 times faster (ADR 0035, amendment). False on failure.
+   */
+  tabulate(handle: object): boolean
+  /** Frees the key's fixed-base table; the handle stays valid (verification without it). */
+  untabulate(handle: object): void
   /** SHA-256 (0) or SM3 (1) of data[0, length) into out[0, 32), OpenSSL EVP with a reused context. */
   digest?(which: 0 | 1, data: Uint8Array, length: number, out: Uint8Array): void
   /** SM2 encryption (GB/T 32918.4, SM3) to C1||C3||C2 of a non-empty message; null on failure. */
@@ -111,7 +125,12 @@ const sm2Load = loadOptional(
     const msg = Buffer.from('message digest')
     const bad = Buffer.from(sig)
     bad[63]! ^= 1
-    return addon.verify(handle, msg, sig) && addon.verifyEc(handle, msg, sig) && !addon.verify(handle, msg, bad)
+    const plainOk =
+      addon.verify(handle, msg, sig) && addon.verifyEc(handle, msg, sig) && !addon.verify(handle, msg, bad)
+    // ... and with the key's fixed-base table
+    const tableOk = addon.tabulate(handle) && addon.verify(handle, msg, sig) && !addon.verify(handle, msg, bad)
+    addon.untabulate(handle)
+    return plainOk && tableOk
   },
 )
 const nativeError = sm2Load.error
@@ -173,6 +192,9 @@ export function nativeLoadError(): string | undefined {
 /** A parsed SM2 public key (null: not a valid point, which stays invalid). */
 interface Sm2PublicEntry {
   handle: object | null
+  /** Verifications since it was parsed or lost its table. */
+  uses: number
+  tabulated: boolean
 }
 
 function nativeGmSignVerify(
@@ -192,16 +214,23 @@ function nativeGmSignVerify(
     }
     return h
   }
-  const publicEntry = (publicKey: Uint8Array): Sm2PublicEntry => {
-    const k = hex(publicKey)
+  const publicEntryOf = (k: string, publicKey: Uint8Array): Sm2PublicEntry => {
     let e = pubCache.get(k)
     if (e === undefined) {
       // null (invalid point) is cached too: invalid stays invalid
-      e = { handle: addon.parsePublicKey(publicKey) }
+      e = { handle: addon.parsePublicKey(publicKey), uses: 0, tabulated: false }
       pubCache.set(k, e)
     }
     return e
   }
+  const publicEntry = (publicKey: Uint8Array): Sm2PublicEntry => publicEntryOf(hex(publicKey), publicKey)
+  // Keys with a fixed-base table, most recently verified last; one that leaves loses its table and
+  // may earn it again.
+  const tabulated = new Lru<string, Sm2PublicEntry>(SM2_TABULATED_KEYS_MAX, (_k, e) => {
+    if (e.handle !== null) addon.untabulate(e.handle)
+    e.tabulated = false
+    e.uses = 0
+  })
   const { encrypt, decrypt } = addon
   return {
     // Encryption through OpenSSL (issue 19: the pure-JS path cost ~9.5 ms per gateway response);
@@ -238,11 +267,18 @@ function nativeGmSignVerify(
       if (sig === null) throw new GovchainError('CRYPTO_INVALID_KEY', 'SM2 signing failed')
       return plain(sig)
     },
-    // Every key on the specialised arithmetic (ADR 0035): it is as fast as ADR 0010's per-key
-    // OpenSSL tables were for a key used again and again, without their 80 KB per key.
+    // Every key on the specialised arithmetic (ADR 0035); a key verified again and again with its
+    // fixed-base table (the amendment): no doublings, about 3.5 times faster.
     verify(publicKey, message, signature) {
-      const e = publicEntry(publicKey)
-      return e.handle !== null && addon.verify(e.handle, message, signature)
+      const k = hex(publicKey)
+      const e = publicEntryOf(k, publicKey)
+      if (e.handle === null) return false
+      if (e.tabulated) tabulated.get(k)
+      else if (++e.uses === SM2_TABULATE_AT_USE && addon.tabulate(e.handle)) {
+        e.tabulated = true
+        tabulated.set(k, e)
+      }
+      return addon.verify(e.handle, message, signature)
     },
   }
 }
