@@ -97,8 +97,8 @@ export class Connection {
   readonly decoder = new FrameDecoder(HELLO_FRAME_BYTES_MAX)
   readonly queue: SendQueue
   blocked = false
-  openTimer: NodeJS.Timeout | undefined
-  destroyTimer: NodeJS.Timeout | undefined
+  private openTimer: NodeJS.Timeout | undefined
+  private destroyTimer: NodeJS.Timeout | undefined
   lastReceiveMs: number
   lastSendMs: number
   closeReason: CloseReason | undefined
@@ -407,6 +407,19 @@ export class Connection {
     }
     this.socket.end()
     this.destroyTimer = setTimeout(() => this.socket.destroy(), this.cfg.closeGraceMs)
+  }
+
+  /**
+   * The socket has closed (idempotent): no timer of this connection fires any more. Returns what
+   * the transport needs to settle it: whether it had opened, and why it closed.
+   */
+  ended(): { wasOpen: boolean; reason: CloseReason } {
+    if (this.openTimer) clearTimeout(this.openTimer)
+    if (this.destroyTimer) clearTimeout(this.destroyTimer)
+    this.openTimer = undefined
+    this.destroyTimer = undefined
+    this.state = 'closing'
+    return { wasOpen: this.hello !== undefined, reason: this.closeReason ?? 'REMOTE_CLOSED' }
   }
 
   /** Periodic, while open: closes an idle connection, or sends a PING after pingIntervalMs of silence. */

@@ -28,6 +28,12 @@ const tlsOf = (own: OwnTls) => ({
   maxVersion: 'TLSv1.3' as const,
 })
 
+/** A context's options: our certificate and key, and the CAs we trust. */
+const optionsOf = (base: ReturnType<typeof tlsOf>, cas: readonly TrustedCA[]) => ({
+  ...base,
+  ca: cas.map((c) => c.pem),
+})
+
 function secureContext(options: tls.SecureContextOptions): tls.SecureContext {
   try {
     // Fails when the key is not the certificate's (OpenSSL checks the pair).
@@ -71,7 +77,7 @@ export class Credentials {
 
   /** Our certificate and key with the trusted CAs: the TLS server's options. */
   contextOptions() {
-    return { ...this.tlsBase, ca: this.trustedCAs.map((c) => c.pem) }
+    return optionsOf(this.tlsBase, this.trustedCAs)
   }
 
   /** setOwnCertificate: checks the new certificate and key, then presents them on new connections. */
@@ -86,7 +92,7 @@ export class Credentials {
     }
     verifyCertificateChain(certPem, this.trustedCAs)
     const nextBase = tlsOf(typeof key === 'string' ? { certPem, keyPem: key } : { certPem, engineKey: key })
-    const opt = { ...nextBase, ca: this.trustedCAs.map((c) => c.pem) }
+    const opt = optionsOf(nextBase, this.trustedCAs)
     const nextClient = secureContext(opt)
     tlsServer?.setSecureContext(opt)
     this.client = nextClient
@@ -97,7 +103,7 @@ export class Credentials {
   /** setTrustedCAs: new connections are checked against `pems` from here on. */
   replaceTrusted(pems: readonly string[], tlsServer: tls.Server | undefined): void {
     const next = loadTrustedCAs(pems)
-    const opt = { ...this.tlsBase, ca: next.map((c) => c.pem) }
+    const opt = optionsOf(this.tlsBase, next)
     const nextClient = tls.createSecureContext(opt)
     tlsServer?.setSecureContext(opt)
     this.client = nextClient

@@ -216,13 +216,7 @@ class P2PNode implements P2P {
 
   private onSocketClosed(conn: Connection): void {
     if (!this.conns.delete(conn)) return
-    if (conn.openTimer) clearTimeout(conn.openTimer)
-    if (conn.destroyTimer) clearTimeout(conn.destroyTimer)
-    conn.openTimer = undefined
-    conn.destroyTimer = undefined
-    const wasOpen = conn.hello !== undefined
-    const reason: CloseReason = conn.closeReason ?? 'REMOTE_CLOSED'
-    conn.state = 'closing'
+    const { wasOpen, reason } = conn.ended()
     const stats = this.counters.totals
     stats.closes[reason] = (stats.closes[reason] ?? 0) + 1
     this.counters.count('p2p_connections_closed_total', 1, { reason })

@@ -193,3 +193,17 @@ export const LineageAnswer = Type.Object({
   next: Type.Object({ grants: NextCursor, receipts: NextCursor, refusals: NextCursor }),
 })
 export type LineageAnswer = Static<typeof LineageAnswer>
+
+/**
+ * What an officer's department gateway answers to `POST /v1/local/fetch` (docs/sharing.md): the
+ * gateway's API, not the node's, so not among the routes' schemas; typed once here for the pages
+ * that call it.
+ */
+export interface LocalFetchAnswer {
+  rows: Record<string, unknown>[]
+  fields: string[]
+  receiptId: string
+  /** Null: queued for the provider's next receipt batch (ADR 0036). */
+  txHash: string | null
+  responseHash: string
+}

@@ -34,6 +34,7 @@ import {
   withMessages,
 } from '@govchain/portal-kit'
 import { signGatewayLocalFetchWith } from '@govchain/sharing/client'
+import type { GrantAnswer, LocalFetchAnswer } from '@govchain/sharing/views'
 import { useEffect, useState } from 'react'
 import { type CaseReason, serviceApply, serviceDecide, serviceStep, signMyCasesWith } from '../client.ts'
 import type { CASE_STATUSES } from '../schema.ts'
@@ -531,19 +532,19 @@ function Pull({ grantId, onRows }: { grantId: string; onRows: (rows: Record<stri
         onError={setError}
         onRun={async () => {
           setError(undefined)
-          const grant = await callJson<{ grant: { fields: string[]; resourceId: string } }>(
+          // Another application's API: its answer types, not its page code (package boundaries).
+          const { grant } = await callJson<GrantAnswer>(
             client.url,
             'GET',
-            `/v1/sharing/grants/${grantId}`,
+            `/v1/sharing/grants/${encodeURIComponent(grantId)}`,
           )
-          const fields = grant.grant.fields
           const body = await signGatewayLocalFetchWith(signer!, {
             grantId,
-            fields,
+            fields: grant.fields,
             timeMs: Date.now(),
             nonce: randomHex(16),
           })
-          const res = await callJson<{ rows: Record<string, unknown>[] }>(gateway!, 'POST', '/v1/local/fetch', body)
+          const res = await callJson<LocalFetchAnswer>(gateway!, 'POST', '/v1/local/fetch', body)
           setRows(res.rows)
           onRows(res.rows)
         }}

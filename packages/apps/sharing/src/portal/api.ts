@@ -11,6 +11,7 @@ import type {
   BatchAnswer,
   ChallengeAnswer,
   LineageAnswer,
+  LocalFetchAnswer,
   ReceiptPage,
   RefusalPage,
   RequestPage,
@@ -63,12 +64,5 @@ export const sharingApi = {
     },
   ) => callJson<WithProofs<LineageAnswer>>(base, 'POST', '/v1/sharing/lineage', body),
   localFetch: (gatewayUrl: string, body: GatewayLocalFetch) =>
-    callJson<{
-      rows: Record<string, unknown>[]
-      fields: string[]
-      receiptId: string
-      /** Null: queued for the provider's next receipt batch (ADR 0036). */
-      txHash: string | null
-      responseHash: string
-    }>(gatewayUrl, 'POST', '/v1/local/fetch', body),
+    callJson<LocalFetchAnswer>(gatewayUrl, 'POST', '/v1/local/fetch', body),
 }
