@@ -35,6 +35,7 @@ import { parseArgs } from 'node:util'
 import { DEFAULT_PARAMS } from '@govchain/app'
 import { getSuite, type SuiteName } from '@govchain/core'
 import { Gateway, gatewayDir, loadGatewayHome, openConnector, saveGatewayConfig } from '@govchain/gateway'
+import type { GrantAnswer, ReceiptPage } from '@govchain/sharing/views'
 import { startGatewayProcess } from '../src/demo/gateway-procs.ts'
 import { requestHousingGrants, seedSharingDemo } from '../src/demo/sharing.ts'
 import { reserveGatewayPorts, startNetwork, waitUntil } from '../src/testnet.ts'
@@ -138,7 +139,9 @@ try {
   const cpuBefore = procs.map((x) => cpuSeconds(x.pid))
   const selfBefore = process.cpuUsage()
   const loadBefore = loadavg()[0]!
-  const heightOf = async () => (await net.clients[housing.name]!.status()).height
+  // One client for the node's API: heights, the grant's counter, the receipt pages.
+  const api = net.clients[housing.name]!
+  const heightOf = async () => (await api.status()).height
   const heightBefore = await heightOf()
   const t0 = performance.now()
   if (rate === undefined) {
@@ -161,11 +164,7 @@ try {
   const elapsedS = (performance.now() - t0) / 1000
   const served = latencies.length
   const grantUse = async () =>
-    (
-      await fetch(`${housing.apiUrl}/v1/sharing/grants/${grants.household}`).then(
-        (r) => r.json() as Promise<{ grant: { fetches: number } }>,
-      )
-    ).grant.fetches
+    ((await api.getJson(`/v1/sharing/grants/${grants.household}`)) as unknown as GrantAnswer).grant.fetches
   await waitUntil('every receipt committed', async () => (await grantUse()) >= served, 300_000)
   const committedS = (performance.now() - t0) / 1000
   const heights = (await heightOf()) - heightBefore
@@ -176,9 +175,9 @@ try {
   const batches = new Set<string>()
   let after: string | null = null
   do {
-    const page: { receipts: { txHash: string; receiptId: string }[]; next: string | null } = await fetch(
-      `${housing.apiUrl}/v1/sharing/receipts?grant=${grants.household}&limit=100${after === null ? '' : `&after=${after}`}`,
-    ).then((r) => r.json() as never)
+    const page = (await api.getJson(
+      `/v1/sharing/receipts?grant=${grants.household}&limit=100${after === null ? '' : `&after=${after}`}`,
+    )) as unknown as ReceiptPage
     for (const r of page.receipts) batches.add(r.txHash)
     after = page.next
   } while (after !== null)

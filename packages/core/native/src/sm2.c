@@ -70,7 +70,7 @@ typedef struct {
   EVP_MD *sm3;
   EVP_MD *sha256;
   EVP_MD_CTX *digest_ctx; /* reused by Digest and Verify: one JS thread per addon instance */
-  sm2c_ctx curve;         /* the generator's table for sm2_curve.c */
+  sm2c_ctx curve;         /* the generator's tables for sm2_curve.c */
 } addon_state;
 
 /*
@@ -104,6 +104,7 @@ static void state_free(napi_env env, void *data, void *hint) {
   BN_free(st->order);
   BN_free(st->order_m1);
   EVP_MD_free(st->sm3);
+  sm2c_free(&st->curve);
   free(st);
 }
 
@@ -594,7 +595,7 @@ static napi_value Verify(napi_env env, napi_callback_info info) {
            EVP_DigestUpdate(st->digest_ctx, a.key->za, 32) == 1 &&
            EVP_DigestUpdate(st->digest_ctx, a.msg, a.msg_len) == 1 &&
            EVP_DigestFinal_ex(st->digest_ctx, e, &e_len) == 1 && e_len == 32 &&
-           (a.key->fix != NULL ? sm2c_verify_fixed(&st->curve, a.key->fix, e, a.sig)
+           (a.key->fix != NULL && st->curve.gfix != NULL ? sm2c_verify_fixed(&st->curve, a.key->fix, e, a.sig)
                                : sm2c_verify(&st->curve, &a.key->aff, e, a.sig));
   ERR_clear_error();
   return js_bool(env, ok);
@@ -602,12 +603,14 @@ static napi_value Verify(napi_env env, napi_callback_info info) {
 
 /*
  * Builds the key's fixed-base table for `verify` (54 KB, about five verifications' work): from
- * then on its verifications add table points instead of doubling (sm2_curve.c). False on failure.
+ * then on its verifications add table points instead of doubling (sm2_curve.c). The first key
+ * tabulated in a thread builds the generator's table too. False on failure.
  */
 static napi_value Tabulate(napi_env env, napi_callback_info info) {
   sm2_pub *k = pub_arg(env, info);
   if (k == NULL) return js_bool(env, 0);
   if (k->fix != NULL) return js_bool(env, 1);
+  if (!sm2c_fixed_base(&get_state(env)->curve)) return js_bool(env, 0);
   sm2c_fixed *t = (sm2c_fixed *)malloc(sizeof *t);
   if (t == NULL || !sm2c_fixed_build(t, &k->aff)) {
     free(t);

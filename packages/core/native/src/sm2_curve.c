@@ -451,6 +451,7 @@ static void jac_to_affine(sm2c_affine *out, const jac *p) {
 }
 
 int sm2c_init(sm2c_ctx *ctx) {
+  ctx->gfix = NULL;
   sm2c_affine g;
   if (!sm2c_load_public(&g, G_BYTES)) return 0;
   jac acc, g2;
@@ -465,7 +466,23 @@ int sm2c_init(sm2c_ctx *ctx) {
     jac_to_affine(&ctx->g[i], &acc);
     if (!on_curve(ctx->g[i].x, ctx->g[i].y)) return 0;
   }
-  return sm2c_fixed_build(&ctx->gfix, &g);
+  return 1;
+}
+
+int sm2c_fixed_base(sm2c_ctx *ctx) {
+  if (ctx->gfix != NULL) return 1;
+  sm2c_fixed *t = (sm2c_fixed *)malloc(sizeof *t);
+  if (t == NULL || !sm2c_fixed_build(t, &ctx->g[0])) {
+    free(t);
+    return 0;
+  }
+  ctx->gfix = t;
+  return 1;
+}
+
+void sm2c_free(sm2c_ctx *ctx) {
+  free(ctx->gfix);
+  ctx->gfix = NULL;
 }
 
 /*
@@ -553,6 +570,17 @@ static int wnaf(signed char out[258], const u64 k[4], int w) {
   return len;
 }
 
+/* acc += q, or acc -= q when `negative` (q affine). */
+static void madd_signed(jac *acc, const sm2c_affine *q, int negative) {
+  if (negative) {
+    u64 negy[4];
+    fe_neg(negy, q->y);
+    jac_add(acc, acc, q->x, negy, NULL);
+  } else {
+    jac_add(acc, acc, q->x, q->y, NULL);
+  }
+}
+
 #define P_WINDOW 5
 #define P_TABLE (1 << (P_WINDOW - 2))
 
@@ -617,14 +645,7 @@ int sm2c_verify(const sm2c_ctx *ctx, const sm2c_affine *pub, const unsigned char
       jac_add(&acc, &acc, q->X, negy, q->Z);
     }
     d = i < ls ? ns[i] : 0;
-    if (d > 0) {
-      const sm2c_affine *q = &ctx->g[d >> 1];
-      jac_add(&acc, &acc, q->x, q->y, NULL);
-    } else if (d < 0) {
-      const sm2c_affine *q = &ctx->g[(-d) >> 1];
-      fe_neg(negy, q->y);
-      jac_add(&acc, &acc, q->x, negy, NULL);
-    }
+    if (d != 0) madd_signed(&acc, &ctx->g[(d > 0 ? d : -d) >> 1], d < 0);
   }
   return b7(&acc, r, e_bytes);
 }
@@ -644,15 +665,7 @@ static void fixed_digits(signed char out[SM2C_FW_WINDOWS], const u64 k[4]) {
 
 /* acc += d (2^(5i)) Q from Q's table. */
 static void fixed_add(jac *acc, const sm2c_fixed *t, int i, int d) {
-  if (d > 0) {
-    const sm2c_affine *q = &t->pts[i][d - 1];
-    jac_add(acc, acc, q->x, q->y, NULL);
-  } else if (d < 0) {
-    const sm2c_affine *q = &t->pts[i][-d - 1];
-    u64 negy[4];
-    fe_neg(negy, q->y);
-    jac_add(acc, acc, q->x, negy, NULL);
-  }
+  if (d != 0) madd_signed(acc, &t->pts[i][(d > 0 ? d : -d) - 1], d < 0);
 }
 
 int sm2c_verify_fixed(const sm2c_ctx *ctx, const sm2c_fixed *pub, const unsigned char e_bytes[32],
@@ -666,7 +679,7 @@ int sm2c_verify_fixed(const sm2c_ctx *ctx, const sm2c_fixed *pub, const unsigned
   jac acc;
   memset(&acc, 0, sizeof acc);
   for (int i = 0; i < SM2C_FW_WINDOWS; i++) {
-    fixed_add(&acc, &ctx->gfix, i, ds[i]);
+    fixed_add(&acc, ctx->gfix, i, ds[i]);
     fixed_add(&acc, pub, i, dt[i]);
   }
   return b7(&acc, r, e_bytes);
