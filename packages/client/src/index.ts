@@ -9,21 +9,13 @@
 export { stateKey } from '@govchain/core'
 export {
   type BlockInfo,
-  type ChainEvent,
   type ChainStats,
-  CLIENT_DEFAULTS,
-  type Client,
-  type ClientOptions,
-  createClient,
-  type EventFilter,
-  type EventType,
   type PeerInfo,
   type StateAnswer,
   type Status,
   SUBMIT_TXS_MAX,
   type SubmitTxsAnswer,
   type SubmitTxsItem,
-  type SubscribeOptions,
   type TxEvent,
   type TxListItem,
   type TxListPage,
@@ -31,11 +23,17 @@ export {
   type TxStatus,
   type ValidatorInfo,
   type ValidatorsAnswer,
-  type WaitOptions,
-  type WebSocketConstructor,
-  type WebSocketLike,
-} from './client.ts'
+} from './answers.ts'
+export { CLIENT_DEFAULTS, type Client, type ClientOptions, createClient, type WaitOptions } from './client.ts'
 export { ApiError, errorCode, isSdkError, SdkError } from './errors.ts'
+export type {
+  ChainEvent,
+  EventFilter,
+  EventType,
+  SubscribeOptions,
+  WebSocketConstructor,
+  WebSocketLike,
+} from './events.ts'
 export {
   LightClient,
   type LightClientOptions,
