@@ -6,6 +6,7 @@
  */
 import { BlockHeader, decode, fromBase64, type SuiteName } from '@govchain/core'
 import { SdkError } from './errors.ts'
+import type { JsonObject as Json } from './transport.ts'
 
 /** Transactions in one submitTxs call at most (the node's limit for POST /v1/txs/batch). */
 export const SUBMIT_TXS_MAX = 1000
@@ -138,9 +139,23 @@ export interface ValidatorsAnswer {
   validators: ValidatorInfo[]
 }
 
-// ---------------------------------------------------------------- shape checks
+/** One message of /v1/events; fields beyond `type` depend on the type (see the node's docs). */
+export type ChainEvent =
+  | { type: 'block'; height: number; hash: string; txCount: number; timeMs: number; proposer: string }
+  | { type: 'tx'; height: number; index: number; hash: string; code: string | null }
+  | {
+      type: 'event'
+      height: number
+      txHash: string
+      module: string
+      name: string
+      attributes: Record<string, string>
+    }
 
-export type Json = Record<string, unknown>
+/** An event message's size limit (the stream's `eventBytesMax`). */
+export const EVENT_BYTES_MAX = 1024 * 1024
+
+// ---------------------------------------------------------------- shape checks
 
 export function bad(what: string, details?: Record<string, unknown>): never {
   throw new SdkError('SDK_BAD_RESPONSE', `unexpected response: ${what}`, details === undefined ? {} : { details })
@@ -189,17 +204,19 @@ function peerInfos(v: unknown): PeerInfo[] {
     return typeof o.address === 'string' ? { id: str(o, 'id'), address: o.address } : { id: str(o, 'id') }
   })
 }
+function stringAttributes(a: unknown): Record<string, string> {
+  const attributes: Record<string, string> = {}
+  if (typeof a === 'object' && a !== null) {
+    for (const [k, val] of Object.entries(a)) if (typeof val === 'string') attributes[k] = val
+  }
+  return attributes
+}
 function txEvents(v: unknown): TxEvent[] {
   if (v === undefined || v === null) return []
   if (!Array.isArray(v)) bad('events is not an array')
   return v.map((x) => {
     const o = obj(x, 'event')
-    const attributes: Record<string, string> = {}
-    const a = o.attributes
-    if (typeof a === 'object' && a !== null) {
-      for (const [k, val] of Object.entries(a)) if (typeof val === 'string') attributes[k] = val
-    }
-    return { module: str(o, 'module'), type: str(o, 'type'), attributes }
+    return { module: str(o, 'module'), type: str(o, 'type'), attributes: stringAttributes(o.attributes) }
   })
 }
 
@@ -375,4 +392,52 @@ export function parseStateAnswer(
 /** GET /v1/validators. */
 export function parseValidators(o: Json): ValidatorsAnswer {
   return { validatorSet: b64(o, 'encoded'), validators: validatorInfos(o.validators) }
+}
+
+/**
+ * One message of the event stream (/v1/events): a JSON text within EVENT_BYTES_MAX whose `type`
+ * is known and whose fields have that type's kinds. Attributes that are not strings are dropped,
+ * as in a transaction's events.
+ */
+export function parseEvent(data: unknown): ChainEvent {
+  if (typeof data !== 'string' || data.length > EVENT_BYTES_MAX) {
+    bad('event is not a JSON text message within the size limit')
+  }
+  let msg: unknown
+  try {
+    msg = JSON.parse(data)
+  } catch {
+    bad('event is not JSON')
+  }
+  const o = obj(msg, 'event')
+  switch (o.type) {
+    case 'block':
+      return {
+        type: 'block',
+        height: int(o, 'height'),
+        hash: str(o, 'hash'),
+        txCount: int(o, 'txCount'),
+        timeMs: int(o, 'timeMs'),
+        proposer: str(o, 'proposer'),
+      }
+    case 'tx':
+      return {
+        type: 'tx',
+        height: int(o, 'height'),
+        index: int(o, 'index'),
+        hash: str(o, 'hash'),
+        code: o.code === null || o.code === undefined ? null : str(o, 'code'),
+      }
+    case 'event':
+      return {
+        type: 'event',
+        height: int(o, 'height'),
+        txHash: str(o, 'txHash'),
+        module: str(o, 'module'),
+        name: str(o, 'name'),
+        attributes: stringAttributes(o.attributes),
+      }
+    default:
+      return bad('event without a known type')
+  }
 }

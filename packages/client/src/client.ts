@@ -12,8 +12,8 @@ import { fromHex, MODULE_NAME_PATTERN, toBase64 } from '@govchain/core'
 import {
   type BlockInfo,
   bad,
+  type ChainEvent,
   type ChainStats,
-  type Json,
   parseBlock,
   parseStateAnswer,
   parseStats,
@@ -33,14 +33,13 @@ import {
 } from './answers.ts'
 import { ApiError, SdkError } from './errors.ts'
 import {
-  type ChainEvent,
   EVENT_STREAM_DEFAULTS,
   type EventFilter,
   EventStream,
   type SubscribeOptions,
   type WebSocketConstructor,
 } from './events.ts'
-import { type FailoverEvent, HttpTransport } from './transport.ts'
+import { type FailoverEvent, HttpTransport, type JsonObject } from './transport.ts'
 
 export interface ClientOptions {
   /** The node's API base URL, e.g. http://127.0.0.1:26657 (or give `urls`). */
@@ -108,7 +107,7 @@ export interface Client {
    * GET of any API path (module routes such as /v1/organisations) with the same limits and error
    * model: a JSON object, or ApiError with the node's code. Typed readers build on it.
    */
-  getJson(path: string): Promise<Record<string, unknown>>
+  getJson(path: string): Promise<JsonObject>
 }
 
 // ---------------------------------------------------------------- argument checks
@@ -159,8 +158,9 @@ export function createClient(options: ClientOptions): Client {
     timeoutMs: options?.timeoutMs ?? CLIENT_DEFAULTS.timeoutMs,
     responseBytesMax: options?.responseBytesMax ?? CLIENT_DEFAULTS.responseBytesMax,
   })
-  const get = async (path: string): Promise<Json> => (await transport.request('GET', path)).json
-  const post = async (path: string, body: unknown): Promise<Json> => (await transport.request('POST', path, body)).json
+  const get = async (path: string): Promise<JsonObject> => (await transport.request('GET', path)).json
+  const post = async (path: string, body: unknown): Promise<JsonObject> =>
+    (await transport.request('POST', path, body)).json
 
   const tx = async (hashHex: string): Promise<TxResult> => {
     checkHex(hashHex, 'hash')
@@ -263,7 +263,7 @@ export function createClient(options: ClientOptions): Client {
       )
       return () => stream.stop()
     },
-    async getJson(path: string): Promise<Json> {
+    async getJson(path: string): Promise<JsonObject> {
       checkPath(path)
       return get(path)
     },

@@ -4,7 +4,8 @@
  * quiet, with doubling delays between attempts. Each message is checked for size and shape
  * before the subscriber sees it; everything that goes wrong reaches `onError` as an SdkError.
  */
-import { SdkError } from './errors.ts'
+import { type ChainEvent, EVENT_BYTES_MAX, parseEvent } from './answers.ts'
+import { isSdkError, SdkError } from './errors.ts'
 import type { HttpTransport } from './transport.ts'
 
 /** The stream's part of CLIENT_DEFAULTS. */
@@ -12,7 +13,7 @@ export const EVENT_STREAM_DEFAULTS = {
   reconnectAttemptsMax: 10,
   reconnectDelayMs: 500,
   reconnectDelayMaxMs: 30_000,
-  eventBytesMax: 1024 * 1024,
+  eventBytesMax: EVENT_BYTES_MAX,
 } as const
 
 /** The subset of the WHATWG WebSocket the client uses; `ws` and browsers both provide it. */
@@ -31,19 +32,6 @@ export interface EventFilter {
   /** Module events of this module only. */
   module?: string
 }
-/** One message of /v1/events; fields beyond `type` depend on the type (see the node's docs). */
-export type ChainEvent =
-  | { type: 'block'; height: number; hash: string; txCount: number; timeMs: number; proposer: string }
-  | { type: 'tx'; height: number; index: number; hash: string; code: string | null }
-  | {
-      type: 'event'
-      height: number
-      txHash: string
-      module: string
-      name: string
-      attributes: Record<string, string>
-    }
-
 export interface SubscribeOptions {
   onError?: (error: SdkError) => void
   onOpen?: () => void
@@ -173,23 +161,12 @@ export class EventStream {
 
   /** A message as an event, or undefined (reported) when it is not one. */
   private parse(data: unknown): ChainEvent | undefined {
-    if (typeof data !== 'string' || data.length > EVENT_STREAM_DEFAULTS.eventBytesMax) {
-      this.report(new SdkError('SDK_BAD_RESPONSE', 'event is not a JSON text message within the size limit'))
-      return undefined
-    }
-    let msg: unknown
     try {
-      msg = JSON.parse(data)
-    } catch {
-      this.report(new SdkError('SDK_BAD_RESPONSE', 'event is not JSON'))
+      return parseEvent(data)
+    } catch (e) {
+      this.report(isSdkError(e) ? e : new SdkError('SDK_BAD_RESPONSE', `unexpected event: ${String(e)}`))
       return undefined
     }
-    const t = (msg as Record<string, unknown> | null)?.type
-    if (typeof msg !== 'object' || msg === null || (t !== 'block' && t !== 'tx' && t !== 'event')) {
-      this.report(new SdkError('SDK_BAD_RESPONSE', 'event without a known type'))
-      return undefined
-    }
-    return msg as ChainEvent
   }
 
   private scheduleReconnect(): void {

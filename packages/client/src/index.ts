@@ -9,6 +9,7 @@
 export { stateKey } from '@govchain/core'
 export {
   type BlockInfo,
+  type ChainEvent,
   type ChainStats,
   type PeerInfo,
   type StateAnswer,
@@ -27,7 +28,6 @@ export {
 export { CLIENT_DEFAULTS, type Client, type ClientOptions, createClient, type WaitOptions } from './client.ts'
 export { ApiError, errorCode, isSdkError, SdkError } from './errors.ts'
 export type {
-  ChainEvent,
   EventFilter,
   EventType,
   SubscribeOptions,

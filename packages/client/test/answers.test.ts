@@ -8,7 +8,7 @@ import assert from 'node:assert/strict'
 import { describe, test } from 'node:test'
 import fc from 'fast-check'
 import {
-  type Json,
+  parseEvent,
   parseStateAnswer,
   parseStats,
   parseStatus,
@@ -18,6 +18,7 @@ import {
   parseValidators,
 } from '../src/answers.ts'
 import { SdkError } from '../src/errors.ts'
+import type { JsonObject as Json } from '../src/transport.ts'
 
 const HASH = 'ab'.repeat(32)
 const KEY = 'cd'.repeat(4)
@@ -103,6 +104,22 @@ const CASES: { name: string; parse: (o: Json) => unknown; valid: Json }[] = [
     parse: parseValidators,
     valid: { encoded: 'AQI=', validators: [{ id: 'police', votingPower: 1, publicKey: HASH }] },
   },
+  // The event stream's messages arrive as text; the stream parses each with parseEvent.
+  {
+    name: 'block event',
+    parse: (o) => parseEvent(JSON.stringify(o)),
+    valid: { type: 'block', height: 5, hash: HASH, txCount: 2, timeMs: 1_700_000_000_000, proposer: 'police' },
+  },
+  {
+    name: 'tx event',
+    parse: (o) => parseEvent(JSON.stringify(o)),
+    valid: { type: 'tx', height: 5, index: 1, hash: HASH, code: 'OK' },
+  },
+  {
+    name: 'module event',
+    parse: (o) => parseEvent(JSON.stringify(o)),
+    valid: { type: 'event', height: 5, txHash: HASH, module: 'anchor', name: 'put', attributes: { key: KEY } },
+  },
 ]
 
 const WRONG: unknown[] = [null, undefined, true, -1, 1.5, 2 ** 60, '', 'not base64 %', {}, [], [null], [{}]]
@@ -154,6 +171,28 @@ describe('answer parsers: a coded refusal for every malformed body', () => {
         },
       ),
       { numRuns: 3000, seed: 19 },
+    )
+  })
+
+  test('event messages that are not a JSON object text within the size limit are refused', () => {
+    const valid = JSON.stringify({ type: 'tx', height: 5, index: 1, hash: HASH, code: null })
+    assert.deepEqual(parseEvent(valid), { type: 'tx', height: 5, index: 1, hash: HASH, code: null })
+    const attrs = parseEvent(
+      JSON.stringify({ type: 'event', height: 1, txHash: HASH, module: 'm', name: 'n', attributes: { a: 'x', b: 1 } }),
+    )
+    assert.deepEqual(attrs.type === 'event' ? attrs.attributes : undefined, { a: 'x' })
+    const huge = JSON.stringify({ type: 'block', pad: 'x'.repeat(1024 * 1024) })
+    for (const data of [undefined, 7, new Uint8Array([123, 125]), '', '{', 'null', '[]', '"block"', huge]) {
+      assert.equal(
+        parsesOrRefuses(() => parseEvent(data), {}, `data ${String(data).slice(0, 20)}`),
+        'refused',
+      )
+    }
+    fc.assert(
+      fc.property(fc.string({ maxLength: 64 }), (text) => {
+        parsesOrRefuses(() => parseEvent(text), {}, `text ${JSON.stringify(text)}`)
+      }),
+      { numRuns: 2000, seed: 16 },
     )
   })
 })

@@ -340,22 +340,25 @@ describe('subscribe', () => {
     const first = FakeSocket.all[0]!
     assert.equal(first.url, 'wss://node.example:8443/v1/events?types=block%2Cevent&module=anchor')
     first.onopen?.({})
-    first.onmessage?.({ data: JSON.stringify({ type: 'block', height: 8 }) })
+    const block = { type: 'block', height: 8, hash: 'cd'.repeat(32), txCount: 1, timeMs: 1_000, proposer: 'police' }
+    first.onmessage?.({ data: JSON.stringify(block) })
     first.onmessage?.({ data: 'not json' })
     first.onmessage?.({ data: JSON.stringify({ type: 'weird' }) })
+    // A known type with a field of the wrong kind is not passed on either.
+    first.onmessage?.({ data: JSON.stringify({ ...block, height: '8' }) })
     const put = { type: 'event', height: 8, txHash: 'ab'.repeat(32), module: 'anchor', name: 'put', attributes: {} }
     first.onmessage?.({ data: JSON.stringify(put) })
-    assert.deepEqual(events, [{ type: 'block', height: 8 }, put])
-    assert.deepEqual(errors, ['SDK_BAD_RESPONSE', 'SDK_BAD_RESPONSE'])
+    assert.deepEqual(events, [block, put])
+    assert.deepEqual(errors, ['SDK_BAD_RESPONSE', 'SDK_BAD_RESPONSE', 'SDK_BAD_RESPONSE'])
     // The connection drops: the client reports it and reconnects.
     first.onclose?.({ code: 1006 })
     await new Promise((r) => setTimeout(r, 20))
     assert.equal(FakeSocket.all.length, 2)
-    assert.deepEqual(errors.slice(2), ['SDK_NETWORK_ERROR'])
+    assert.deepEqual(errors.slice(3), ['SDK_NETWORK_ERROR'])
     stop()
     assert.ok(FakeSocket.all[1]!.closed)
     // After stop, nothing more is delivered and no reconnection happens.
-    FakeSocket.all[1]!.onmessage?.({ data: JSON.stringify({ type: 'block', height: 9 }) })
+    FakeSocket.all[1]!.onmessage?.({ data: JSON.stringify({ ...block, height: 9 }) })
     FakeSocket.all[1]!.onclose?.({ code: 1000 })
     await new Promise((r) => setTimeout(r, 20))
     assert.equal(events.length, 2)
