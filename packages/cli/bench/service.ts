@@ -56,12 +56,13 @@ const { values } = parseArgs({
     concurrency: { type: 'string', default: '40' },
     wait: { type: 'string', default: 'events' },
     'empty-block-ms': { type: 'string', default: String(DEFAULT_PARAMS.emptyBlockIntervalMs) },
+    'block-interval-ms': { type: 'string', default: String(DEFAULT_PARAMS.blockIntervalMs) },
     help: { type: 'boolean', short: 'h' },
   },
 })
 if (values.help) {
   console.log(
-    'npm run bench:service -- [--suite gm|intl] [--cases N (10-5000)] [--concurrency C (1-500)] [--wait events|poll] [--empty-block-ms MS (default: the chain default)]',
+    'npm run bench:service -- [--suite gm|intl] [--cases N (10-5000)] [--concurrency C (1-500)] [--wait events|poll] [--empty-block-ms MS] [--block-interval-ms MS] (both default to the chain default)',
   )
   process.exit(0)
 }
@@ -88,6 +89,10 @@ const WAIT = values.wait
 const EMPTY_BLOCK_MS = Number(values['empty-block-ms'])
 if (!Number.isInteger(EMPTY_BLOCK_MS) || EMPTY_BLOCK_MS < 20 || EMPTY_BLOCK_MS > 60_000)
   throw new Error('--empty-block-ms: 20-60000')
+/** The pause after a block with transactions before the next height (the chain's blockIntervalMs). */
+const BLOCK_INTERVAL_MS = Number(values['block-interval-ms'])
+if (!Number.isInteger(BLOCK_INTERVAL_MS) || BLOCK_INTERVAL_MS < 0 || BLOCK_INTERVAL_MS > 10_000)
+  throw new Error('--block-interval-ms: 0-10000')
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms))
 /** How long the idle network's CPU is measured before the timed run. */
 const IDLE_MS = 5000
@@ -248,7 +253,7 @@ async function main(): Promise<void> {
     net = await startNetwork({
       orgs: 4,
       suite: suiteName,
-      params: { maxTxValidityBlocks: 5000, emptyBlockIntervalMs: EMPTY_BLOCK_MS },
+      params: { maxTxValidityBlocks: 5000, emptyBlockIntervalMs: EMPTY_BLOCK_MS, blockIntervalMs: BLOCK_INTERVAL_MS },
     })
     const n = net
     // The benchmark's own clients: a loaded machine answers slower than the test harness's 5 s.
@@ -409,6 +414,7 @@ async function main(): Promise<void> {
     const cpuBefore = procs.map((p) => cpuSeconds(p.pid))
     const selfBefore = process.cpuUsage()
     const loadBefore = loadavg()[0]!
+    const heightBefore = (await client.status()).height
     const started = performance.now()
     let done = 0
     await Promise.all(
@@ -421,8 +427,14 @@ async function main(): Promise<void> {
       }),
     )
     const wall = (performance.now() - started) / 1000
-    console.log(`suite ${suiteName}, 4 validators + 4 gateways, ${N} cases, concurrency ${C}, commit waits: ${WAIT}`)
+    const heights = (await client.status()).height - heightBefore
+    console.log(
+      `suite ${suiteName}, 4 validators + 4 gateways, ${N} cases, concurrency ${C}, commit waits: ${WAIT}, block interval ${BLOCK_INTERVAL_MS} ms`,
+    )
     console.log(`completed cases/s   ${(N / wall).toFixed(1)}  (${wall.toFixed(1)} s)`)
+    console.log(
+      `blocks              ${heights} (${(heights / wall).toFixed(1)}/s, ${(N / Math.max(1, heights)).toFixed(2)} cases per block)`,
+    )
     console.log(
       `apply→decision      p50 ${percentile(latencies, 50).toFixed(0)} ms, p99 ${percentile(latencies, 99).toFixed(0)} ms`,
     )
