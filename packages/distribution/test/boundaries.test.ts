@@ -5,7 +5,8 @@
  *    `requires` (its keeper is then reachable as `ctx.keeper(ref)`, and nothing else is);
  *  - applications sit below the node, the distribution, the SDK and the CLI, never above;
  *  - an application's schema, views (its answers' schemas) and client are browser-safe: they
- *    import only core, the client base, module references, the route kit and other
+ *    import only core, the client base, module references, the route kit, its checked
+ *    answers (the client side of the route kit) and other
  *    applications' schemas, views and clients;
  *  - the node names no application (the distribution passes the modules in);
  *  - an application's commands are reached only through its `./cli` subpath, listed in the
@@ -128,6 +129,7 @@ describe('package boundaries', () => {
       spec === '@govchain/client' ||
       spec === '@govchain/app/ref' ||
       spec === '@govchain/app/route-kit' ||
+      spec === '@govchain/app/answer' ||
       (appPackages.has(packageOf(spec)) && /\/(schema|views|client)$/.test(spec))
     const offences: string[] = []
     for (const d of appDirs) {

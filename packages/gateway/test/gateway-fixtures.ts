@@ -23,6 +23,7 @@ import {
   toHex,
   utf8,
 } from '@govchain/core'
+import type { OrganisationInfo } from '@govchain/identity/views'
 import { type CertAndKey, createOrgCA, issueClientCert, issueNodeCert } from '@govchain/p2p'
 import { type DataRequest, subjectPseudonym } from '@govchain/sharing/schema'
 import { type WebSocket, WebSocketServer } from 'ws'
@@ -68,7 +69,8 @@ class FakeNode {
   readonly gateways = new Map<string, GatewayView>()
   readonly requests = new Map<string, RequestView>()
   readonly txs: RecordedTx[] = []
-  readonly organisations: { id: string; status: string; caCertPem: string }[] = []
+  /** As GET /v1/organisations lists them (the SDK checks each field of the answer). */
+  readonly organisations: OrganisationInfo[] = []
   /** Officers by organisation, as GET /v1/organisations/<id>/officers lists them. */
   readonly officers = new Map<string, { officerId: string; publicKey: string; status: string; roles: string[] }[]>()
   private server: Server | undefined
@@ -342,7 +344,22 @@ export async function startProvider(
   )
   // The consortium's CAs, as the chain lists its organisations (the gateway's trust anchors).
   node.organisations.push(
-    ...[police, housing, tax].map((o) => ({ id: o.orgId, status: 'active', caCertPem: o.ca.certPem })),
+    ...[police, housing, tax].map(
+      (o, i): OrganisationInfo => ({
+        id: o.orgId,
+        name: o.orgId,
+        nameEn: o.orgId,
+        code: `91110000MA0000000${i}`,
+        level: 'city',
+        regionCode: '110000',
+        region: '北京市',
+        status: 'active',
+        identityAuthority: false,
+        activeFromHeight: 0,
+        operatorPublicKey: '',
+        caCertPem: o.ca.certPem,
+      }),
+    ),
   )
   const homeWith = (over: Partial<GatewayConfig>): GatewayHome => ({
     dir: gwDir,

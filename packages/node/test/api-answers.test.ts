@@ -10,9 +10,12 @@ import assert from 'node:assert/strict'
 import { join } from 'node:path'
 import { before, describe, it } from 'node:test'
 import { type ApiExtension, type RouteSpec, txHashOf } from '@govchain/app'
+import { checkAnswer } from '@govchain/app/answer'
 import { fromHex, toBase64, toHex } from '@govchain/core'
 import { defaultModules } from '@govchain/distribution'
-import { Ajv } from 'ajv'
+import { Kind, type TSchema } from '@sinclair/typebox'
+import { Check } from '@sinclair/typebox/value'
+import { Ajv, type ValidateFunction } from 'ajv'
 import type { FastifyInstance } from 'fastify'
 import { ROUTES } from '../src/api/index.ts'
 import { ExplorerIndex } from '../src/explorer.ts'
@@ -80,6 +83,8 @@ function harness() {
   const routes = [...ROUTES, ...extensions.flatMap((e) => e.routes)]
   const ajv = new Ajv({ allErrors: true, strict: false })
   const checked = new Set<string>()
+  /** Each 200 answer with its TypeBox schema and Ajv's validator of it, for the differential test. */
+  const samples: { operationId: string; schema: TSchema; validate: ValidateFunction; served: unknown }[] = []
 
   /** One request; asserts it was answered `status`, validates the answer and compares it with the handler's. */
   async function call(operationId: string, url: string, body?: unknown, status = 200): Promise<Served> {
@@ -96,6 +101,11 @@ function harness() {
     const served = res.json() as unknown
     const validate = ajv.compile(JSON.parse(JSON.stringify(schema)))
     assert.ok(validate(served), `${operationId}: ${ajv.errorsText(validate.errors)}\n${res.body.slice(0, 2000)}`)
+    // What a client's checked reader (@govchain/app/answer) makes of the same answer: accepted.
+    if (status === 200 && Kind in schema) {
+      await checkAnswer(schema as TSchema, served, operationId)
+      samples.push({ operationId, schema: schema as TSchema, validate, served })
+    }
     const handed = [...raw.values()].at(-1)
     raw.clear()
     assert.ok(handed !== undefined, `${operationId}: the handler's answer was captured`)
@@ -103,7 +113,7 @@ function harness() {
     checked.add(operationId)
     return { status, body: served, raw: handed, route }
   }
-  return { call, checked, recording, extensions, txHash, chainId: ctx.chainId }
+  return { call, checked, samples, recording, extensions, txHash, chainId: ctx.chainId }
 }
 
 describe('answers validate against their schemas (recorded chain)', () => {
@@ -450,6 +460,46 @@ describe('answers validate against their schemas (recorded chain)', () => {
       mine.cases.map((c: Json) => c.caseId),
       [queue.cases[0].caseId],
     )
+  })
+
+  it("the client's checked reader agrees with Ajv on every answer with one field made wrong", () => {
+    // Ajv is the independent JSON Schema implementation; checkAnswer is TypeBox's checker plus
+    // our rule for route-kit's plain-JSON-Schema forms. Each served answer, with one value in
+    // it replaced by a value of another kind (every value, up to 300 per answer, by each of
+    // WRONG), gets the same verdict from both.
+    const WRONG: unknown[] = [null, true, -1, 1.5, 'x', {}, [], 2 ** 60]
+    /** Every path to a value inside `v` (objects' properties and arrays' items). */
+    const paths = (v: unknown, at: (string | number)[] = []): (string | number)[][] => {
+      if (typeof v !== 'object' || v === null) return [at]
+      const entries = Array.isArray(v) ? v.map((x, i) => [i, x] as const) : Object.entries(v)
+      return [at, ...entries.flatMap(([k, x]) => paths(x, [...at, k]))]
+    }
+    const replaced = (v: unknown, path: (string | number)[], w: unknown): unknown => {
+      if (path.length === 0) return w
+      const [k, ...rest] = path as [string | number, ...(string | number)[]]
+      if (Array.isArray(v)) return v.map((x, i) => (i === k ? replaced(x, rest, w) : x))
+      return { ...(v as object), [k]: replaced((v as Record<string, unknown>)[k], rest, w) }
+    }
+    assert.ok(h.samples.length >= 40, `${h.samples.length} answers`)
+    let compared = 0
+    let refusedByBoth = 0
+    for (const { operationId, schema, validate, served } of h.samples) {
+      for (const path of paths(served).slice(0, 300)) {
+        for (const w of WRONG) {
+          const mutated = replaced(served, path, w)
+          const ajvSays = validate(mutated)
+          assert.equal(
+            Check(schema, mutated),
+            ajvSays,
+            `${operationId}: /${path.join('/')} = ${JSON.stringify(w)}: Ajv ${ajvSays ? 'accepts' : 'refuses'}`,
+          )
+          compared++
+          if (!ajvSays) refusedByBoth++
+        }
+      }
+    }
+    // Most replacements are refused; a checker that refused nothing or everything fails above.
+    assert.ok(refusedByBoth > compared / 2, `${refusedByBoth} of ${compared} refused`)
   })
 
   it('every JSON route was checked but those listed here, each with its reason', () => {

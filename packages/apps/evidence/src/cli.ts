@@ -7,6 +7,7 @@
 import { randomBytes } from 'node:crypto'
 import { readFileSync, writeFileSync } from 'node:fs'
 import { basename } from 'node:path'
+import { getAnswer } from '@govchain/app/answer'
 import type { CliContext } from '@govchain/app/cli'
 import { fromHex, GovchainError, getSuite, toHex } from '@govchain/core'
 import type { Command } from 'commander'
@@ -15,7 +16,7 @@ import { type BatchProof, evidenceAttest, evidenceBatch, evidenceSubmit, evidenc
 import { printEvidenceCertificate } from './pdf.ts'
 import { ATTESTATION_STATEMENTS, type AttestationStatement, EVIDENCE_KINDS, STATEMENT_ROLE } from './schema.ts'
 import { type ImprintHash, readTimestampToken, timestampRequest, tokenOf } from './tsp.ts'
-import type { EvidenceHistoryAnswer, EvidenceVerifyAnswer, EvidenceView } from './views.ts'
+import { EvidenceAnswer, EvidenceHistoryAnswer, type EvidenceVerifyAnswer, type EvidenceView } from './views.ts'
 
 const NODE = 'node API URL(s), comma-separated to fail over (default $GOVCHAIN_NODES, $GOVCHAIN_NODE or local)'
 
@@ -210,7 +211,7 @@ export function registerCommands(program: Command, ctx: CliContext): void {
         throw new GovchainError('INVALID_ARGUMENT', 'give one of --tsa <url> or --token <file>')
       }
       const { client, common } = await ctx.signer(o)
-      const rec = (await client.getJson(`/v1/evidence/${encodeURIComponent(id)}`)) as { evidence: EvidenceView }
+      const rec = await getAnswer(client, `/v1/evidence/${encodeURIComponent(id)}`, EvidenceAnswer)
       const digest = fromHex(rec.evidence.digest)
       const token =
         o.token !== undefined
@@ -344,7 +345,7 @@ export function registerCommands(program: Command, ctx: CliContext): void {
     .argument('<id>', 'an item id')
     .option('--node <urls>', NODE)
     .action(async (id: string, o: { node?: string }) => {
-      const h = (await ctx.client(o).getJson(`/v1/evidence/${encodeURIComponent(id)}/history`)) as EvidenceHistoryAnswer
+      const h = await getAnswer(ctx.client(o), `/v1/evidence/${encodeURIComponent(id)}/history`, EvidenceHistoryAnswer)
       for (const e of h.items) print(out, e)
     })
 
@@ -354,7 +355,7 @@ export function registerCommands(program: Command, ctx: CliContext): void {
     .argument('<id>', 'the id')
     .option('--node <urls>', NODE)
     .action(async (id: string, o: { node?: string }) => {
-      const j = (await ctx.client(o).getJson(`/v1/evidence/${encodeURIComponent(id)}`)) as { evidence: EvidenceView }
+      const j = await getAnswer(ctx.client(o), `/v1/evidence/${encodeURIComponent(id)}`, EvidenceAnswer)
       print(out, j.evidence)
     })
 }

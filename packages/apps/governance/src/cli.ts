@@ -11,6 +11,7 @@
  */
 import { createHash, X509Certificate } from 'node:crypto'
 import { readFileSync } from 'node:fs'
+import { getAnswer } from '@govchain/app/answer'
 import type { CliContext } from '@govchain/app/cli'
 import { ADMIN_LEVELS, type AdminLevel } from '@govchain/identity/schema'
 import { type Command, InvalidArgumentError, Option } from 'commander'
@@ -23,7 +24,7 @@ import {
   type RevocationReason,
 } from './schema.ts'
 import { inspectTsaCertificate } from './tsa.ts'
-import type { TimestampAuthoritiesAnswer } from './views.ts'
+import { TimestampAuthoritiesAnswer } from './views.ts'
 
 /** A certificate file, PEM or DER, as DER bytes. */
 function certificateFile(path: string): Uint8Array {
@@ -324,7 +325,7 @@ export function registerCommands(program: Command, ctx: CliContext): void {
     .option('--node <urls>', 'node API URL(s), comma-separated to fail over')
     .option('--json', 'print JSON')
     .action(async (o: { node?: string; json?: boolean }) => {
-      const a = (await ctx.client(o).getJson('/v1/governance/timestamp-authorities')) as TimestampAuthoritiesAnswer
+      const a = await getAnswer(ctx.client(o), '/v1/governance/timestamp-authorities', TimestampAuthoritiesAnswer)
       if (o.json) return out(JSON.stringify(a, null, 2))
       if (a.authorities.length === 0) return out('no time-stamping authority registered')
       for (const t of a.authorities) {

@@ -3,6 +3,7 @@
  * A proposal is a list of actions applied together; see docs/governance.md for the rules.
  */
 
+import { getAnswer } from '@govchain/app/answer'
 import type { Client } from '@govchain/client'
 import { type BuiltTx, buildTx } from '@govchain/client'
 import { codec, type DuplicateProposalEvidence, type DuplicateVoteEvidence } from '@govchain/core'
@@ -21,13 +22,17 @@ import {
   VoteArgs,
 } from './schema.ts'
 
-import type {
-  ObserverInfo,
+import {
+  GovernanceValidatorsAnswer,
+  type ObserverInfo,
+  ObserversAnswer,
   ProposalAnswer,
-  ProposalInfo,
-  RevokedCertificateInfo,
-  ValidatorRecordInfo,
-  VoteInfo,
+  type ProposalInfo,
+  ProposalsAnswer,
+  type RevokedCertificateInfo,
+  RevokedCertificatesAnswer,
+  type ValidatorRecordInfo,
+  type VoteInfo,
 } from './views.ts'
 
 // The answers' types come from the routes' schemas (views.ts).
@@ -139,16 +144,16 @@ export async function listProposals(
   status?: ProposalInfo['status'],
 ): Promise<ProposalInfo[]> {
   const q = status === undefined ? '' : `?status=${status}`
-  return (await client.getJson(`/v1/proposals${q}`)).proposals as ProposalInfo[]
+  return (await getAnswer(client, `/v1/proposals${q}`, ProposalsAnswer)).proposals
 }
 
 export async function getProposal(client: Pick<Client, 'getJson'>, id: number): Promise<ProposalAnswer> {
-  const o = await client.getJson(`/v1/proposals/${id}`)
-  return { proposal: o.proposal as ProposalInfo, votes: o.votes as VoteInfo[] }
+  const o = await getAnswer(client, `/v1/proposals/${id}`, ProposalAnswer)
+  return { proposal: o.proposal, votes: o.votes }
 }
 
 export async function governanceValidators(client: Pick<Client, 'getJson'>): Promise<ValidatorRecordInfo[]> {
-  return (await client.getJson('/v1/governance/validators')).validators as ValidatorRecordInfo[]
+  return (await getAnswer(client, '/v1/governance/validators', GovernanceValidatorsAnswer)).validators
 }
 
 /** One page of the consortium's revoked node certificates (`next`: the cursor of the next page, or null). */
@@ -160,10 +165,14 @@ export async function governanceRevokedCertificates(
   if (page.limit !== undefined) q.set('limit', String(page.limit))
   if (page.after !== undefined) q.set('after', page.after)
   const qs = q.toString()
-  const a = await client.getJson(`/v1/governance/revoked-certificates${qs === '' ? '' : `?${qs}`}`)
-  return { certificates: a.certificates as RevokedCertificateInfo[], next: a.next as string | null }
+  const a = await getAnswer(
+    client,
+    `/v1/governance/revoked-certificates${qs === '' ? '' : `?${qs}`}`,
+    RevokedCertificatesAnswer,
+  )
+  return { certificates: a.certificates, next: a.next }
 }
 
 export async function governanceObservers(client: Pick<Client, 'getJson'>): Promise<ObserverInfo[]> {
-  return (await client.getJson('/v1/governance/observers')).observers as ObserverInfo[]
+  return (await getAnswer(client, '/v1/governance/observers', ObserversAnswer)).observers
 }

@@ -3,6 +3,7 @@
  * Argument codecs come from @govchain/core, so these build exactly the bytes the node executes.
  */
 
+import { getAnswer } from '@govchain/app/answer'
 import type { Client, LightClient } from '@govchain/client'
 import { addSignature, type BuiltTx, buildTx } from '@govchain/client'
 import {
@@ -31,7 +32,16 @@ import {
   SetOfficerRolesArgs,
   SetPseudonymArgs,
 } from './schema.ts'
-import type { DidResolution, OfficerDetail, OfficerInfo, OrganisationInfo } from './views.ts'
+import {
+  DidAnswer,
+  type DidResolution,
+  OfficerDetail,
+  type OfficerInfo,
+  OfficersAnswer,
+  OrganisationAnswer,
+  type OrganisationInfo,
+  OrganisationsAnswer,
+} from './views.ts'
 
 // The answers' types come from the routes' schemas (views.ts).
 export type { DidResolution, OfficerDetail, OfficerInfo, OrganisationInfo }
@@ -145,28 +155,25 @@ export function computePseudonym(
 // ---------------------------------------------------------------- reads
 
 export async function listOrganisations(client: Pick<Client, 'getJson'>): Promise<OrganisationInfo[]> {
-  return (await client.getJson('/v1/organisations')).organisations as OrganisationInfo[]
+  return (await getAnswer(client, '/v1/organisations', OrganisationsAnswer)).organisations
 }
 
 export async function getOrganisation(client: Pick<Client, 'getJson'>, orgId: string): Promise<OrganisationInfo> {
-  return (await client.getJson(`/v1/organisations/${encodeURIComponent(orgId)}`)).organisation as OrganisationInfo
+  return (await getAnswer(client, `/v1/organisations/${encodeURIComponent(orgId)}`, OrganisationAnswer)).organisation
 }
 
 export async function listOfficers(client: Pick<Client, 'getJson'>, orgId: string): Promise<OfficerInfo[]> {
-  return (await client.getJson(`/v1/organisations/${encodeURIComponent(orgId)}/officers`)).officers as OfficerInfo[]
+  return (await getAnswer(client, `/v1/organisations/${encodeURIComponent(orgId)}/officers`, OfficersAnswer)).officers
 }
 
 export async function getOfficer(client: Pick<Client, 'getJson'>, officerId: string): Promise<OfficerDetail> {
-  return (await client.getJson(`/v1/officers/${encodeURIComponent(officerId)}`)) as unknown as OfficerDetail
+  return getAnswer(client, `/v1/officers/${encodeURIComponent(officerId)}`, OfficerDetail)
 }
 
 /** GET /v1/dids/:did (unverified: the node's word). */
 export async function resolveDid(client: Pick<Client, 'getJson'>, did: string): Promise<DidResolution> {
-  const o = await client.getJson(`/v1/dids/${encodeURIComponent(did)}`)
-  return {
-    didDocument: o.didDocument as DidResolution['didDocument'],
-    didDocumentMetadata: o.didDocumentMetadata as DidResolution['didDocumentMetadata'],
-  }
+  const o = await getAnswer(client, `/v1/dids/${encodeURIComponent(did)}`, DidAnswer)
+  return { didDocument: o.didDocument, didDocumentMetadata: o.didDocumentMetadata }
 }
 
 /**

@@ -12,6 +12,7 @@
  *   show      an invoice's record; list: a seller's or buyer's invoices, page by page
  */
 import { readFileSync, writeFileSync } from 'node:fs'
+import { getAnswer } from '@govchain/app/answer'
 import type { CliContext } from '@govchain/app/cli'
 import { GovchainError } from '@govchain/core'
 import type { Command } from 'commander'
@@ -27,7 +28,7 @@ import {
 } from './client.ts'
 import { printInvoicePdf } from './pdf.ts'
 import { type InvoiceLine, ISSUER_KINDS, REVERSE_REASONS } from './schema.ts'
-import type { InvoiceCheckAnswer, InvoicePage, InvoiceView } from './views.ts'
+import { InvoiceAnswer, type InvoiceCheckAnswer, InvoicePage, type InvoiceView } from './views.ts'
 
 const NODE = 'node API URL(s), comma-separated to fail over (default $GOVCHAIN_NODES, $GOVCHAIN_NODE or local)'
 
@@ -210,11 +211,11 @@ export function registerCommands(program: Command, ctx: CliContext): void {
     .option('--json', 'print JSON')
     .option('--node <urls>', NODE)
     .action(async (o: { code: string; number: string; json?: boolean; node?: string }) => {
-      const j = (await ctx
-        .client(o)
-        .getJson(`/v1/invoice/invoices/${encodeURIComponent(o.code)}/${encodeURIComponent(o.number)}`)) as {
-        invoice: InvoiceView
-      }
+      const j = await getAnswer(
+        ctx.client(o),
+        `/v1/invoice/invoices/${encodeURIComponent(o.code)}/${encodeURIComponent(o.number)}`,
+        InvoiceAnswer,
+      )
       if (o.json) out(JSON.stringify(j.invoice, null, 2))
       else printInvoice(out, j.invoice)
     })
@@ -237,7 +238,7 @@ export function registerCommands(program: Command, ctx: CliContext): void {
       do {
         const q = new URLSearchParams(o.seller !== undefined ? { seller: o.seller } : { buyer: o.buyer! })
         if (after) q.set('after', after)
-        const page = (await client.getJson(`/v1/invoice/invoices?${q}`)) as InvoicePage
+        const page = await getAnswer(client, `/v1/invoice/invoices?${q}`, InvoicePage)
         for (const v of page.items) {
           if (shown++ >= max) return
           out(

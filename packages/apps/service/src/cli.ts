@@ -12,6 +12,7 @@
  *   case       a case with its steps and sub-cases; queue: a department's cases
  */
 import { readFileSync, writeFileSync } from 'node:fs'
+import { getAnswer } from '@govchain/app/answer'
 import type { CliContext } from '@govchain/app/cli'
 import { GovchainError } from '@govchain/core'
 import { issueLicense } from '@govchain/license/client'
@@ -25,7 +26,7 @@ import {
   serviceStep,
 } from './client.ts'
 import { CASE_REASONS, CASE_STATUSES, type ServicePublishArgs } from './schema.ts'
-import type { CaseAnswer, CasePage, CaseView, ItemAnswer, ItemPage, ItemView } from './views.ts'
+import { CaseAnswer, CasePage, type CaseView, ItemAnswer, ItemPage, type ItemView } from './views.ts'
 
 const NODE = 'node API URL(s), comma-separated to fail over (default $GOVCHAIN_NODES, $GOVCHAIN_NODE or local)'
 
@@ -86,7 +87,7 @@ export function registerCommands(program: Command, ctx: CliContext): void {
     .description('一网通办: service items, cases with consent-scoped data pulls, one-thing bundles')
 
   const getItem = async (o: { node?: string }, code: string) =>
-    (await ctx.client(o).getJson(`/v1/service/items/${encodeURIComponent(code)}`)) as ItemAnswer
+    getAnswer(ctx.client(o), `/v1/service/items/${encodeURIComponent(code)}`, ItemAnswer)
 
   cmd
     .command('items')
@@ -106,7 +107,7 @@ export function registerCommands(program: Command, ctx: CliContext): void {
         if (o.q !== undefined) q.set('q', o.q)
         if (o.org !== undefined) q.set('org', o.org)
         if (after) q.set('after', after)
-        const page = (await client.getJson(`/v1/service/items?${q}`)) as ItemPage
+        const page = await getAnswer(client, `/v1/service/items?${q}`, ItemPage)
         for (const v of page.items) {
           if (shown++ >= max) return
           out(
@@ -241,7 +242,7 @@ export function registerCommands(program: Command, ctx: CliContext): void {
         if (o.licenseFields !== undefined) {
           if (!o.approve) throw new GovchainError('INVALID_ARGUMENT', 'a license is issued with an approval only')
           if (o.issuerCode === undefined) throw new GovchainError('INVALID_ARGUMENT', '--issuer-code is required')
-          const c = ((await client.getJson(`/v1/service/cases/${caseId(o.case)}`)) as CaseAnswer).case
+          const c = (await getAnswer(client, `/v1/service/cases/${caseId(o.case)}`, CaseAnswer)).case
           const item = (await getItem(o, c.itemCode)).item
           if (item.resultType === null) {
             throw new GovchainError('INVALID_ARGUMENT', `${item.code} issues no license`)
@@ -290,7 +291,7 @@ export function registerCommands(program: Command, ctx: CliContext): void {
     .option('--json', 'print JSON')
     .option('--node <urls>', NODE)
     .action(async (id: string, o: { json?: boolean; node?: string }) => {
-      const a = (await ctx.client(o).getJson(`/v1/service/cases/${caseId(id)}`)) as CaseAnswer
+      const a = await getAnswer(ctx.client(o), `/v1/service/cases/${caseId(id)}`, CaseAnswer)
       if (o.json) {
         out(JSON.stringify({ case: a.case, steps: a.steps, parts: a.parts }, null, 2))
         return
@@ -322,7 +323,7 @@ export function registerCommands(program: Command, ctx: CliContext): void {
         if (o.status !== undefined) q.set('status', o.status)
         if (o.overdue) q.set('overdue', 'true')
         if (after) q.set('after', after)
-        const page = (await client.getJson(`/v1/service/cases?${q}`)) as CasePage
+        const page = await getAnswer(client, `/v1/service/cases?${q}`, CasePage)
         for (const c of page.cases) {
           if (shown++ >= max) return
           out(`${c.caseId}  ${c.itemCode}  ${c.status}${c.overdue ? '  ⚠ overdue' : ''}  deadline ${day(c.deadlineMs)}`)

@@ -1,0 +1,73 @@
+/**
+ * A module's answers checked against the TypeBox schemas its routes serialise with (ADR 0019):
+ * the client side of route-kit. A reader that cast `getJson`'s object to its view type passed a
+ * node's malformed answer on as a value of the wrong type, to fail later as a TypeError far from
+ * the request; `getAnswer` refuses it at once with SdkError SDK_BAD_RESPONSE naming the route and
+ * the first field that does not match. Properties a schema does not list are allowed (a newer
+ * node may add fields). Browser-safe: TypeBox's value checker is about 4 KB gzipped; the error
+ * walker that names the field loads only when an answer is refused.
+ */
+import { type Client, SdkError } from '@govchain/client'
+import { Kind, type Static, type TSchema, TypeRegistry } from '@sinclair/typebox'
+import { Check } from '@sinclair/typebox/value'
+
+/** JSON Schema `type` names and the TypeBox kind that checks a value of each. */
+const KIND_OF_TYPE: Record<string, string> = {
+  string: 'String',
+  integer: 'Integer',
+  number: 'Number',
+  boolean: 'Boolean',
+  object: 'Object',
+  array: 'Array',
+  null: 'Null',
+}
+
+/**
+ * route-kit writes a few schemas as plain JSON Schema (`Type.Unsafe`): `Nullable(T)` as
+ * `type: [T's type, 'null']` or `anyOf: [T, null]`, `StringEnum` as `type: 'string', enum`.
+ * TypeBox's checker has no rule for the Unsafe kind, so this is one, for exactly those forms; a
+ * schema of another form is refused (false), never passed unchecked.
+ */
+function checkUnsafe(schema: Record<PropertyKey, unknown>, value: unknown): boolean {
+  if (Array.isArray(schema.anyOf)) return schema.anyOf.some((s) => Check(s as TSchema, value))
+  if (Array.isArray(schema.enum) && !schema.enum.includes(value)) return false
+  const types = Array.isArray(schema.type) ? (schema.type as unknown[]) : [schema.type]
+  if (value === null) return types.includes('null')
+  const type = types.find((t) => t !== 'null')
+  const kind = typeof type === 'string' ? KIND_OF_TYPE[type] : undefined
+  if (kind === undefined) return false
+  return Check({ ...schema, type, [Kind]: kind } as unknown as TSchema, value)
+}
+if (!TypeRegistry.Has('Unsafe')) TypeRegistry.Set('Unsafe', checkUnsafe)
+
+/**
+ * `value` as the schema's type, or SdkError SDK_BAD_RESPONSE (`details.path`: the first field
+ * that does not match, as a JSON pointer, when it can be told).
+ */
+export async function checkAnswer<T extends TSchema>(schema: T, value: unknown, what: string): Promise<Static<T>> {
+  if (Check(schema, value)) return value as Static<T>
+  let path: string | undefined
+  let message: string | undefined
+  try {
+    const { Errors } = await import('@sinclair/typebox/errors')
+    const first = Errors(schema, value).First()
+    path = first?.path
+    message = first?.message
+  } catch {
+    // The walker could not name the field; the refusal stands without it.
+  }
+  throw new SdkError(
+    'SDK_BAD_RESPONSE',
+    `unexpected response: ${what}${path === undefined ? '' : ` at ${path === '' ? '/' : path}`}${message === undefined ? '' : ` (${message})`}`,
+    { details: { what, ...(path === undefined ? {} : { path }) } },
+  )
+}
+
+/** GET `path` through the client's transport, checked against `schema` (see checkAnswer). */
+export async function getAnswer<T extends TSchema>(
+  client: Pick<Client, 'getJson'>,
+  path: string,
+  schema: T,
+): Promise<Static<T>> {
+  return checkAnswer(schema, await client.getJson(path), `GET ${path.split('?')[0]}`)
+}
