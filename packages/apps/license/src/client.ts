@@ -6,6 +6,7 @@
  * Contract: docs/license-api.md; design: docs/license.md, docs/adr/0007-licence-credentials.md.
  */
 
+import { checkAnswer } from '@govchain/app/answer'
 import type { Client, ProvenStateJson } from '@govchain/client'
 import { type BuiltTx, buildTx, buildTxWith, HttpTransport, LightClient } from '@govchain/client'
 import {
@@ -25,6 +26,7 @@ import {
   type ValidatorSet,
 } from '@govchain/core'
 import { DidRecord, IDENTITY_MODULE, identityKeys } from '@govchain/identity/schema'
+import type { TSchema } from '@sinclair/typebox'
 import {
   credentialFromQr,
   credentialLicenseId,
@@ -75,7 +77,7 @@ import {
   StatusChangeArgs,
   WithdrawGrantArgs,
 } from './schema.ts'
-import type {
+import {
   LicenseAnswer,
   LicenseGrantPage,
   LicenseHistoryAnswer,
@@ -882,8 +884,9 @@ export function licenseClient(options: {
       ...(options.fetch === undefined ? {} : { fetch: options.fetch }),
       timeoutMs: options.timeoutMs ?? 10_000,
     })
-  const call = async <T>(method: 'GET' | 'POST', path: string, body?: unknown): Promise<T> =>
-    (await transport.request(method, path, body)).json as T
+  /** One request; the answer checked against the route's schema (SDK_BAD_RESPONSE otherwise). */
+  const call = async <S extends TSchema>(schema: S, method: 'GET' | 'POST', path: string, body?: unknown) =>
+    checkAnswer(schema, (await transport.request(method, path, body)).json, `${method} ${path.split('?')[0]}`)
   const qs = (o: Record<string, string | number | boolean | undefined>): string => {
     const q = new URLSearchParams()
     for (const [k, v] of Object.entries(o)) if (v !== undefined) q.set(k, String(v))
@@ -892,17 +895,24 @@ export function licenseClient(options: {
   }
   const enc = encodeURIComponent
   return {
-    types: () => call('GET', '/v1/license-types'),
-    type: (c) => call('GET', `/v1/license-types/${enc(c)}`),
+    types: () => call(LicenseTypesAnswer, 'GET', '/v1/license-types'),
+    type: (c) => call(LicenseTypeView, 'GET', `/v1/license-types/${enc(c)}`),
     get: (id, o = {}) =>
-      call('GET', `/v1/licenses/${enc(id)}${qs({ prove: o.prove ? 'true' : undefined, height: o.height })}`),
-    list: (f) => call('GET', `/v1/licenses${qs({ ...f })}`),
-    history: (id) => call('GET', `/v1/licenses/${enc(id)}/history`),
+      call(
+        LicenseAnswer,
+        'GET',
+        `/v1/licenses/${enc(id)}${qs({ prove: o.prove ? 'true' : undefined, height: o.height })}`,
+      ),
+    list: (f) => call(LicensePage, 'GET', `/v1/licenses${qs({ ...f })}`),
+    history: (id) => call(LicenseHistoryAnswer, 'GET', `/v1/licenses/${enc(id)}/history`),
     verify: (input, o = {}) =>
-      call('POST', '/v1/licenses/verify', { ...input, ...(o.prove === undefined ? {} : { prove: o.prove }) }),
-    verifyPresentation: (input) => call('POST', '/v1/licenses/presentations/verify', input),
-    uses: (id, auth) => call('GET', `/v1/licenses/${enc(id)}/uses${qs({ ...auth })}`),
-    grants: (auth, page = {}) => call('GET', `/v1/license-grants${qs({ ...auth, ...page })}`),
+      call(LicenseVerdictView, 'POST', '/v1/licenses/verify', {
+        ...input,
+        ...(o.prove === undefined ? {} : { prove: o.prove }),
+      }),
+    verifyPresentation: (input) => call(PresentationVerdictView, 'POST', '/v1/licenses/presentations/verify', input),
+    uses: (id, auth) => call(LicenseUsesAnswer, 'GET', `/v1/licenses/${enc(id)}/uses${qs({ ...auth })}`),
+    grants: (auth, page = {}) => call(LicenseGrantPage, 'GET', `/v1/license-grants${qs({ ...auth, ...page })}`),
   }
 }
 
