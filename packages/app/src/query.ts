@@ -9,11 +9,11 @@ import {
   type CryptoSuite,
   GovchainError,
   type SmtProof,
-  SparseMerkleTree,
 } from '@govchain/core'
 import type { ChainStore } from '@govchain/store'
 import { MODULE_NAME_PATTERN, type ModuleRegistry } from './module.ts'
 import { stateKey } from './state.ts'
+import { stateTree } from './tree.ts'
 
 export interface QueryStateInput {
   suite: CryptoSuite
@@ -67,7 +67,9 @@ export function queryState(input: QueryStateInput): StateAnswer {
   }
   const header = input.header ?? store.getHeader(height)
   if (header === undefined) throw new GovchainError('QUERY_UNKNOWN_HEIGHT', `block ${height} is not stored`)
-  const tree = new SparseMerkleTree({ hash: (d) => suite.hash(d), store })
+  // The node's long-lived tree: its decoded nodes are shared with block execution, so a read at a
+  // recent root walks nodes already in memory instead of one store read and decode per level.
+  const tree = stateTree(suite, store)
   const treeKey = stateKey(module, key)
   const value = tree.get(header.stateRoot, treeKey)
   const certificate = input.certificate === false ? undefined : store.getCertificate(height)

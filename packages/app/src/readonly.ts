@@ -4,10 +4,11 @@
  * API routes of a module (and of other modules) read through them too, never through raw keys.
  */
 
-import { type CryptoSuite, GovchainError, type SmtNodeStore, SparseMerkleTree } from '@govchain/core'
+import { type CryptoSuite, GovchainError, type SmtNodeStore } from '@govchain/core'
 import type { ModuleRegistry, ModuleState } from './module.ts'
 import { type ModuleRef, moduleRefName } from './ref.ts'
 import { stateKey } from './state.ts'
+import { stateTree } from './tree.ts'
 
 export function readonlyModuleState(
   suite: CryptoSuite,
@@ -15,7 +16,8 @@ export function readonlyModuleState(
   root: Uint8Array,
   module: string,
 ): ModuleState {
-  const tree = new SparseMerkleTree({ hash: (d) => suite.hash(d), store })
+  // The store's long-lived tree (app/tree.ts), whose decoded nodes block execution keeps warm.
+  const tree = stateTree(suite, store)
   const refuse = (): never => {
     throw new GovchainError('INVALID_ARGUMENT', 'state is read-only here')
   }

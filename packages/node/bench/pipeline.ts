@@ -6,6 +6,9 @@
  *   → build (the proposer's buildBlock: reap, execute, roots)
  *   → validate (another validator's validateBlock of the same block: decode, execute, compare)
  *   → commit (ChainStore.commitBlock on LMDB: write + fsync)
+ *   then, once every block is committed, the API's read of each anchor at the latest height
+ *   (queryState, with and without its proof), beside a state tree made for each read (what the
+ *   API did before 2026-12-06: no decoded nodes kept between reads) as the baseline.
  *
  * `npm run bench:pipeline -- [--suite intl|gm] [--txs 10000] [--block 500] [--build-only]`
  * --build-only skips the validate step. A node executes each block once, as its proposer or as
@@ -20,9 +23,18 @@ import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { parseArgs } from 'node:util'
-import { ANCHOR_MODULE, AnchorPutArgs } from '@govchain/anchor/schema'
-import { buildBlock, ExecutionCache, parseGenesis, signTx, validateBlock } from '@govchain/app'
-import { Block, type BlockHeader, codec, demoCreditCode, getSuite, type SuiteName, toHex } from '@govchain/core'
+import { ANCHOR_MODULE, AnchorPutArgs, anchorKey } from '@govchain/anchor/schema'
+import { buildBlock, ExecutionCache, parseGenesis, queryState, signTx, stateKey, validateBlock } from '@govchain/app'
+import {
+  Block,
+  type BlockHeader,
+  codec,
+  demoCreditCode,
+  getSuite,
+  SparseMerkleTree,
+  type SuiteName,
+  toHex,
+} from '@govchain/core'
 import { defaultModuleRegistry } from '@govchain/distribution'
 import { ROLES } from '@govchain/identity/schema'
 import { LmdbChainStore } from '@govchain/store'
@@ -108,9 +120,11 @@ const genesis = parseGenesis({
   params: {},
 })
 const txs: Uint8Array[] = []
+const anchored: Uint8Array[] = []
 for (let i = 0; i < TXS; i++) {
   const s = senders[i % senders.length]!
   const hash = suite.hash(new TextEncoder().encode(`pipeline ${i}`))
+  anchored.push(hash)
   txs.push(
     signTx(
       suite,
@@ -211,6 +225,27 @@ for (let off = 0; off < TXS; off += BLOCK) {
   parent = { header: built.block.header, hash: built.blockHash }
   lastCommit = certificate
 }
+/** The API's reads at the latest height: each anchor once, in an order unrelated to the writes'. */
+const order = anchored.map((_, i) => anchored[(i * 7919) % anchored.length]!)
+function readsUs(read: (hash: Uint8Array) => unknown): number {
+  const t = cpuUs()
+  for (const hash of order) if (read(hash) === undefined) throw new Error('anchor not found')
+  return cpuUs() - t
+}
+const stateRoot = parent!.header.stateRoot
+const reads = {
+  fresh: readsUs((h) =>
+    new SparseMerkleTree({ hash: (d) => suite.hash(d), store }).get(stateRoot, stateKey(ANCHOR_MODULE, anchorKey(h))),
+  ),
+  value: readsUs(
+    (h) => queryState({ suite, store, modules, module: ANCHOR_MODULE, key: anchorKey(h), certificate: false }).value,
+  ),
+  proof: readsUs(
+    (h) =>
+      queryState({ suite, store, modules, module: ANCHOR_MODULE, key: anchorKey(h), prove: true, certificate: false })
+        .proof,
+  ),
+}
 const per = (us: number) => (us / TXS).toFixed(1)
 console.log(`suite=${suite.name} txs=${TXS} block=${BLOCK}${args['build-only'] ? ' build-only' : ''}`)
 console.log(`admissionUsPerTx=${per(totals.admission)}`)
@@ -219,5 +254,8 @@ if (!args['build-only']) console.log(`validateUsPerTx=${per(totals.validate)}`)
 console.log(`commitUsPerTx=${per(totals.commit)}`)
 console.log(`totalUsPerTx=${per(totals.admission + totals.build + totals.validate + totals.commit)}`)
 console.log(`commitWallMsPerBlock=${(totals.commitWallMs / height).toFixed(1)}`)
+console.log(
+  `apiReadUsPerKey=${per(reads.value)} (with proof ${per(reads.proof)}; a tree per read, as before: ${per(reads.fresh)})`,
+)
 await store.close()
 rmSync(dir, { recursive: true, force: true })
