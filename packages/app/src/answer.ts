@@ -7,7 +7,7 @@
  * node may add fields). Browser-safe: TypeBox's value checker is about 4 KB gzipped; the error
  * walker that names the field loads only when an answer is refused.
  */
-import { type Client, SdkError } from '@govchain/client'
+import { type Client, type HttpTransport, SdkError } from '@govchain/client'
 import { Kind, type Static, type TSchema, TypeRegistry } from '@sinclair/typebox'
 import { Check } from '@sinclair/typebox/value'
 
@@ -63,11 +63,27 @@ export async function checkAnswer<T extends TSchema>(schema: T, value: unknown, 
   )
 }
 
+/** How a refusal names the request: the method and the path without its query. */
+function requestLabel(method: 'GET' | 'POST', path: string): string {
+  return `${method} ${path.split('?')[0]}`
+}
+
 /** GET `path` through the client's transport, checked against `schema` (see checkAnswer). */
 export async function getAnswer<T extends TSchema>(
   client: Pick<Client, 'getJson'>,
   path: string,
   schema: T,
 ): Promise<Static<T>> {
-  return checkAnswer(schema, await client.getJson(path), `GET ${path.split('?')[0]}`)
+  return checkAnswer(schema, await client.getJson(path), requestLabel('GET', path))
+}
+
+/** A request through an SDK transport whose JSON answer is checked against `schema` (see checkAnswer). */
+export async function requestAnswer<T extends TSchema>(
+  transport: Pick<HttpTransport, 'request'>,
+  method: 'GET' | 'POST',
+  path: string,
+  schema: T,
+  body?: unknown,
+): Promise<Static<T>> {
+  return checkAnswer(schema, (await transport.request(method, path, body)).json, requestLabel(method, path))
 }

@@ -6,7 +6,7 @@
  * Contract: docs/license-api.md; design: docs/license.md, docs/adr/0007-licence-credentials.md.
  */
 
-import { checkAnswer } from '@govchain/app/answer'
+import { requestAnswer } from '@govchain/app/answer'
 import type { Client, ProvenStateJson } from '@govchain/client'
 import { type BuiltTx, buildTx, buildTxWith, HttpTransport, LightClient } from '@govchain/client'
 import {
@@ -885,8 +885,8 @@ export function licenseClient(options: {
       timeoutMs: options.timeoutMs ?? 10_000,
     })
   /** One request; the answer checked against the route's schema (SDK_BAD_RESPONSE otherwise). */
-  const call = async <S extends TSchema>(schema: S, method: 'GET' | 'POST', path: string, body?: unknown) =>
-    checkAnswer(schema, (await transport.request(method, path, body)).json, `${method} ${path.split('?')[0]}`)
+  const call = <S extends TSchema>(schema: S, method: 'GET' | 'POST', path: string, body?: unknown) =>
+    requestAnswer(transport, method, path, schema, body)
   const qs = (o: Record<string, string | number | boolean | undefined>): string => {
     const q = new URLSearchParams()
     for (const [k, v] of Object.entries(o)) if (v !== undefined) q.set(k, String(v))
