@@ -584,16 +584,18 @@ export class GovchainNode implements NodeApiBackend {
       getIndex: (key) => this.store.getIndex(key),
       keeper: <K>(ref: ModuleRef<string, K> | string): K => {
         const module = moduleRefName(ref)
-        const meta = this.store.meta()
-        const header = meta === undefined ? undefined : this.store.getHeader(meta.height)
+        // The latest height's root and time, kept per height: routes ask for keepers several times
+        // per request, and the stored meta and header were read and decoded for each.
+        const height = this.store.latestHeight()
+        const facts = height === 0 ? undefined : this.heightFacts(height)
         return readonlyKeeper<K>({
           suite: this.suite,
           store: this.store,
           modules: this.modules,
           module,
-          root: meta?.stateRoot ?? genesisStateRoot(),
-          height: meta?.height ?? 0,
-          timeMs: header?.timeMs ?? this.genesis.genesisTimeMs,
+          root: facts?.stateRoot ?? genesisStateRoot(),
+          height,
+          timeMs: facts?.timeMs ?? this.genesis.genesisTimeMs,
         })
       },
       submitTx: (bytes) => this.submitTx(bytes),
