@@ -324,77 +324,104 @@ interface AuthQuery {
   sig: string
 }
 
-export function licenseApi(ctx: ModuleApiContext, clock: () => number = Date.now): ApiExtension {
-  const keeper = (): LicenseKeeper => ctx.keeper<LicenseKeeper>(LICENSE_MODULE)
-  const identity = (): IdentityKeeper => ctx.keeper(identityRef)
-  const dec = new TextDecoder()
+/** The route plugin's `register` arguments. */
+type RouteApp = Parameters<ApiExtension['register']>[0]
+type RouteSpecOf = Parameters<ApiExtension['register']>[1]
+
+/** The index prefix of a licence listing, as the store keys it (`license/` + facet). */
+function indexPrefix(facet: Uint8Array): Uint8Array {
+  return new Uint8Array([...utf8(`${LICENSE_MODULE}/`), ...facet])
+}
+
+/**
+ * Licence types and issuer views read at the latest height, kept until the next block: a
+ * verification reads both, and a verifier checks many licences of few types and issuers.
+ */
+class LatestReads {
+  private height = -1
+  private readonly types = new Map<string, LicenseTypeRecord | undefined>()
+  private readonly issuers = new Map<string, LicenseVerdictView['issuer']>()
+
+  constructor(private readonly ctx: ModuleApiContext) {}
+
+  type(code: string): LicenseTypeRecord | undefined {
+    this.refresh()
+    if (!this.types.has(code)) this.types.set(code, this.ctx.keeper<LicenseKeeper>(LICENSE_MODULE).type(code))
+    return this.types.get(code)
+  }
+
+  issuer(orgId: string): LicenseVerdictView['issuer'] {
+    this.refresh()
+    if (!this.issuers.has(orgId)) {
+      const o = this.ctx.keeper(identityRef).organisation(orgId)
+      this.issuers.set(orgId, o === undefined ? null : { orgId, name: o.name, nameEn: o.nameEn, code: o.code })
+    }
+    return this.issuers.get(orgId)!
+  }
+
+  private refresh(): void {
+    const h = this.ctx.latestHeight()
+    // Bounded: unknown codes asked for within one block cannot grow the maps without limit.
+    if (h === this.height && this.types.size + this.issuers.size < 512) return
+    this.height = h
+    this.types.clear()
+    this.issuers.clear()
+  }
+}
+
+/** The licence routes' work: verification, printing, presentations and the holder's signed queries. */
+class LicenseApi {
+  private readonly reads: LatestReads
+  private readonly dec = new TextDecoder()
+
+  constructor(
+    private readonly ctx: ModuleApiContext,
+    private readonly clock: () => number,
+  ) {
+    this.reads = new LatestReads(ctx)
+  }
+
+  private keeper(): LicenseKeeper {
+    return this.ctx.keeper<LicenseKeeper>(LICENSE_MODULE)
+  }
+
+  private identity(): IdentityKeeper {
+    return this.ctx.keeper(identityRef)
+  }
+
+  private at(): { height: number; timeMs: number } {
+    return { height: this.ctx.latestHeight(), timeMs: this.ctx.latestTimeMs() }
+  }
 
   /** The holder's signed query: a current key of `did`, a fresh timestamp, a signature over the path. */
-  function authenticate(path: string, q: AuthQuery): void {
+  private authenticate(path: string, q: AuthQuery): void {
     const ts = Number(q.ts)
     // The API edge may read the wall clock (never a state transition): it bounds replays of a read.
-    if (Math.abs(clock() - ts) > HOLDER_QUERY_SKEW_MS) {
+    if (Math.abs(this.clock() - ts) > HOLDER_QUERY_SKEW_MS) {
       throw new GovchainError('LICENSE_AUTH_INVALID', 'ts is outside the accepted window', {
         skewMs: HOLDER_QUERY_SKEW_MS,
       })
     }
     const key = fromHex(q.key)
-    const message = holderQueryMessage({ chainId: ctx.chainId, path, did: q.did, timeMs: ts })
-    if (!ctx.suite.verify(key, message, fromHex(q.sig)))
+    const message = holderQueryMessage({ chainId: this.ctx.chainId, path, did: q.did, timeMs: ts })
+    if (!this.ctx.suite.verify(key, message, fromHex(q.sig)))
       throw new GovchainError('LICENSE_AUTH_INVALID', 'signature does not verify')
-    if (!identity().isDidKey(q.did, key))
+    if (!this.identity().isDidKey(q.did, key))
       throw new GovchainError('LICENSE_AUTH_INVALID', 'key is not a current key of the DID')
   }
 
-  /** Types and issuer views read at the latest height, kept until the next block (verify reads both each time). */
-  let readsHeight = -1
-  const typeReads = new Map<string, LicenseTypeRecord | undefined>()
-  const orgReads = new Map<string, LicenseVerdictView['issuer']>()
-  function latestReads(): void {
-    const h = ctx.latestHeight()
-    // Bounded: unknown codes asked for within one block cannot grow the maps without limit.
-    if (h === readsHeight && typeReads.size + orgReads.size < 512) return
-    readsHeight = h
-    typeReads.clear()
-    orgReads.clear()
-  }
-
-  function typeOf(code: string): LicenseTypeRecord | undefined {
-    latestReads()
-    if (!typeReads.has(code)) typeReads.set(code, keeper().type(code))
-    return typeReads.get(code)
-  }
-
-  function at(): { height: number; timeMs: number } {
-    return { height: ctx.latestHeight(), timeMs: ctx.latestTimeMs() }
-  }
-
-  function orgView(orgId: string): LicenseVerdictView['issuer'] {
-    latestReads()
-    if (!orgReads.has(orgId)) {
-      const o = identity().organisation(orgId)
-      orgReads.set(orgId, o === undefined ? null : { orgId, name: o.name, nameEn: o.nameEn, code: o.code })
-    }
-    return orgReads.get(orgId)!
-  }
-
-  /** The index prefix of a licence listing, as the store keys it (`license/` + facet). */
-  function indexPrefix(facet: Uint8Array): Uint8Array {
-    return new Uint8Array([...utf8(`${LICENSE_MODULE}/`), ...facet])
-  }
-
-  function verify(body: { credential?: string; qr?: string; prove?: boolean }): LicenseVerdictView {
+  verify(body: { credential?: string; qr?: string; prove?: boolean }): LicenseVerdictView {
     if ((body.credential === undefined) === (body.qr === undefined)) {
       throw new GovchainError('INVALID_ARGUMENT', 'give exactly one of credential or qr')
     }
-    const suite = ctx.suite
+    const suite = this.ctx.suite
     let credential: string | undefined = body.credential
     let qr: LicenseQr | undefined
     if (body.qr !== undefined) {
       try {
         qr = decodeLicenseQr(body.qr.trim())
       } catch (e) {
-        return malformedVerdict(e as GovchainError)
+        return this.malformedVerdict(e as GovchainError)
       }
       if (qr.type === 'full') credential = credentialFromQr(qr.value.credential)
     }
@@ -402,16 +429,16 @@ export function licenseApi(ctx: ModuleApiContext, clock: () => number = Date.now
     const licenseId = parsed !== undefined ? licenseIdOf(parsed) : qr?.type === 'ref' ? qr.value.licenseId : undefined
     const prove = body.prove ?? true
     const key = licenseId === undefined ? undefined : LICENSE_KEYS.license(licenseId)
-    const view = key === undefined ? undefined : ctx.state(LICENSE_MODULE, key, { prove })
-    let timeMs = ctx.latestTimeMs()
-    const height = view?.height ?? ctx.latestHeight()
+    const view = key === undefined ? undefined : this.ctx.state(LICENSE_MODULE, key, { prove })
+    let timeMs = this.ctx.latestTimeMs()
+    const height = view?.height ?? this.ctx.latestHeight()
     if (view?.headerBytes !== undefined) timeMs = codec.decode(BlockHeader, view.headerBytes).timeMs
     const record = view?.value === undefined ? undefined : codec.decode(LicenseRecord, view.value)
-    const type = record === undefined ? undefined : typeOf(record.typeCode)
+    const type = record === undefined ? undefined : this.reads.type(record.typeCode)
     const extra = {
       license: record === undefined ? null : renderLicense(record, { height, timeMs }),
       type: type === undefined ? null : renderLicenseType(type),
-      issuer: record === undefined ? null : orgView(record.issuerOrg),
+      issuer: record === undefined ? null : this.reads.issuer(record.issuerOrg),
       proof: prove && view !== undefined ? stateJson(view) : null,
     }
     if (credential === undefined && qr?.type === 'ref') {
@@ -455,12 +482,12 @@ export function licenseApi(ctx: ModuleApiContext, clock: () => number = Date.now
         ...extra,
       }
     }
-    if (qr?.type === 'full' && qr.value.chainId !== ctx.chainId) {
-      return malformedVerdict(new GovchainError('LICENSE_WRONG_CHAIN', `QR is for chain ${qr.value.chainId}`))
+    if (qr?.type === 'full' && qr.value.chainId !== this.ctx.chainId) {
+      return this.malformedVerdict(new GovchainError('LICENSE_WRONG_CHAIN', `QR is for chain ${qr.value.chainId}`))
     }
     const verdict = evaluateLicense({
       suite,
-      chainId: ctx.chainId,
+      chainId: this.ctx.chainId,
       credential: credential ?? '',
       ...(parsed === undefined ? {} : { parsed }),
       record,
@@ -472,17 +499,17 @@ export function licenseApi(ctx: ModuleApiContext, clock: () => number = Date.now
   }
 
   /** The printed licence of a credential that verifies as valid now (see licensePrint). */
-  async function print(body: { credential: string; verifyUrl?: string }): Promise<{ id: string; bytes: Buffer }> {
-    const v = verify({ credential: body.credential, prove: false })
+  async print(body: { credential: string; verifyUrl?: string }): Promise<{ id: string; bytes: Buffer }> {
+    const v = this.verify({ credential: body.credential, prove: false })
     if (!v.valid || v.licenseId === null || v.license === null) {
       const code = (v.reasons[0] ?? 'LICENSE_CREDENTIAL_MALFORMED') as ErrorCode
       throw new GovchainError(code, `only a valid licence is printed (verdict: ${v.verdict})`)
     }
-    const record = keeper().license(v.licenseId)
-    const type = record === undefined ? undefined : typeOf(record.typeCode)
+    const record = this.keeper().license(v.licenseId)
+    const type = record === undefined ? undefined : this.reads.type(record.typeCode)
     if (record === undefined || type === undefined) throw new GovchainError('LICENSE_NOT_FOUND')
-    const org = identity().organisation(record.issuerOrg)
-    const view = ctx.state(LICENSE_MODULE, LICENSE_KEYS.license(v.licenseId), { prove: true })
+    const org = this.identity().organisation(record.issuerOrg)
+    const view = this.ctx.state(LICENSE_MODULE, LICENSE_KEYS.license(v.licenseId), { prove: true })
     const proof =
       view.value !== undefined &&
       view.proof !== undefined &&
@@ -497,8 +524,8 @@ export function licenseApi(ctx: ModuleApiContext, clock: () => number = Date.now
           }
         : undefined
     const printed = await printLicensePdf({
-      suite: ctx.suite,
-      chainId: ctx.chainId,
+      suite: this.ctx.suite,
+      chainId: this.ctx.chainId,
       credential: body.credential,
       typeName: type.name,
       typeNameEn: type.nameEn,
@@ -513,7 +540,7 @@ export function licenseApi(ctx: ModuleApiContext, clock: () => number = Date.now
     return { id: v.licenseId, bytes: printed.pdf }
   }
 
-  function verifyPresentation(body: { url: string; audience: string; prove?: boolean }): PresentationVerdictView {
+  verifyPresentation(body: { url: string; audience: string; prove?: boolean }): PresentationVerdictView {
     const prove = body.prove ?? true
     const none = { license: null, type: null, issuer: null, proof: null, holderProof: null }
     let presentation: LicensePresentation
@@ -529,40 +556,40 @@ export function licenseApi(ctx: ModuleApiContext, clock: () => number = Date.now
         licenseId: null,
         holder: null,
         expiresAtMs: null,
-        atHeight: ctx.latestHeight(),
-        atTimeMs: ctx.latestTimeMs(),
+        atHeight: this.ctx.latestHeight(),
+        atTimeMs: this.ctx.latestTimeMs(),
         ...none,
       }
     }
     const licenseView =
       parseLicenseId(presentation.c) === undefined
         ? undefined
-        : ctx.state(LICENSE_MODULE, LICENSE_KEYS.license(presentation.c), { prove })
+        : this.ctx.state(LICENSE_MODULE, LICENSE_KEYS.license(presentation.c), { prove })
     let didView: StateView | undefined
     try {
-      didView = ctx.state(IDENTITY_MODULE, identityKeys.did(presentation.iss), { prove })
+      didView = this.ctx.state(IDENTITY_MODULE, identityKeys.did(presentation.iss), { prove })
     } catch {
       didView = undefined // not a DID: the format check says so
     }
-    const height = licenseView?.height ?? ctx.latestHeight()
+    const height = licenseView?.height ?? this.ctx.latestHeight()
     const timeMs =
       licenseView?.headerBytes !== undefined
         ? codec.decode(BlockHeader, licenseView.headerBytes).timeMs
-        : ctx.latestTimeMs()
+        : this.ctx.latestTimeMs()
     const record = licenseView?.value === undefined ? undefined : codec.decode(LicenseRecord, licenseView.value)
     const did = didView?.value === undefined ? undefined : codec.decode(DidRecord, didView.value)
     const v = evaluatePresentation({
-      suite: ctx.suite,
+      suite: this.ctx.suite,
       audience: body.audience,
       presentation,
       record,
       holderKeys: did?.status === 'active' ? did.keys.map((k) => k.publicKey) : [],
       // The API edge may read the wall clock (never a state transition): it bounds the token's life.
-      nowMs: clock(),
+      nowMs: this.clock(),
       atHeight: height,
       atTimeMs: timeMs,
     })
-    const type = record === undefined ? undefined : typeOf(record.typeCode)
+    const type = record === undefined ? undefined : this.reads.type(record.typeCode)
     const { status: _status, ...answer } = v
     return {
       ...answer,
@@ -571,13 +598,13 @@ export function licenseApi(ctx: ModuleApiContext, clock: () => number = Date.now
       expiresAtMs: v.expiresAtMs ?? null,
       license: record === undefined ? null : renderLicense(record, { height, timeMs }),
       type: type === undefined ? null : renderLicenseType(type),
-      issuer: record === undefined ? null : orgView(record.issuerOrg),
+      issuer: record === undefined ? null : this.reads.issuer(record.issuerOrg),
       proof: prove && licenseView !== undefined ? stateJson(licenseView) : null,
       holderProof: prove && didView !== undefined ? stateJson(didView) : null,
     }
   }
 
-  function malformedVerdict(e: GovchainError): LicenseVerdictView {
+  private malformedVerdict(e: GovchainError): LicenseVerdictView {
     const code = e.code
     return {
       valid: false,
@@ -589,158 +616,158 @@ export function licenseApi(ctx: ModuleApiContext, clock: () => number = Date.now
       type: null,
       issuer: null,
       disclosed: [],
-      atHeight: ctx.latestHeight(),
-      atTimeMs: ctx.latestTimeMs(),
+      atHeight: this.ctx.latestHeight(),
+      atTimeMs: this.ctx.latestTimeMs(),
       proof: null,
     }
   }
 
-  return {
-    name: LICENSE_MODULE,
-    routes: LICENSE_ROUTES,
-    register(app, spec) {
-      app.route({
-        ...spec('licenseListTypes'),
-        handler: async () => ({ items: keeper().types().map(renderLicenseType) }),
-      })
-      app.route<{ Params: { code: string } }>({
-        ...spec('licenseGetType'),
-        handler: async (request) => {
-          const t = typeOf(request.params.code)
-          if (t === undefined) throw new GovchainError('LICENSE_TYPE_NOT_FOUND')
-          return renderLicenseType(t)
-        },
-      })
-      app.route<{
-        Querystring: {
-          holder?: string
-          issuer?: string
-          type?: string
-          status?: string
-          fromMs?: string
-          toMs?: string
-          limit?: string
-          after?: string
+  register(app: RouteApp, spec: RouteSpecOf): void {
+    app.route({
+      ...spec('licenseListTypes'),
+      handler: async () => ({ items: this.keeper().types().map(renderLicenseType) }),
+    })
+    app.route<{ Params: { code: string } }>({
+      ...spec('licenseGetType'),
+      handler: async (request) => {
+        const t = this.reads.type(request.params.code)
+        if (t === undefined) throw new GovchainError('LICENSE_TYPE_NOT_FOUND')
+        return renderLicenseType(t)
+      },
+    })
+    app.route<{
+      Querystring: {
+        holder?: string
+        issuer?: string
+        type?: string
+        status?: string
+        fromMs?: string
+        toMs?: string
+        limit?: string
+        after?: string
+      }
+    }>({
+      ...spec('licenseList'),
+      handler: async (request) => {
+        const q = request.query
+        const range = timeRange(q.fromMs, q.toMs)
+        // A department filter naming no organisation is a mistake to report, not an empty list.
+        if (q.issuer !== undefined && this.identity().organisation(q.issuer) === undefined)
+          throw new GovchainError('IDENTITY_ORG_NOT_FOUND', undefined, { issuer: q.issuer })
+        const limit = Number(q.limit ?? 50)
+        let prefix: Uint8Array
+        if (q.holder !== undefined) prefix = LICENSE_INDEX.byHolder(q.holder)
+        else if (q.issuer !== undefined) prefix = LICENSE_INDEX.byIssuer(q.issuer)
+        else if (q.type !== undefined) prefix = LICENSE_INDEX.byType(q.type)
+        else throw new GovchainError('INVALID_ARGUMENT', 'give at least one of holder, issuer, type')
+        const now = this.at()
+        const k = this.keeper()
+        const page = seekPage({
+          scan: this.ctx.scanIndex,
+          prefix: indexPrefix(prefix),
+          after: q.after === undefined ? undefined : utf8(q.after),
+          limit,
+          take: ({ suffix }) => {
+            const r = k.license(this.dec.decode(suffix))
+            if (r === undefined) return undefined
+            if (q.holder !== undefined && r.holder !== q.holder) return undefined
+            if (q.issuer !== undefined && r.issuerOrg !== q.issuer) return undefined
+            if (q.type !== undefined && r.typeCode !== q.type) return undefined
+            if (!inTimeRange(range, r.issuedTimeMs)) return undefined
+            const view = renderLicense(r, now)
+            return q.status !== undefined && view.effectiveStatus !== q.status ? undefined : view
+          },
+        })
+        return { items: page.items, next: page.next === null ? null : this.dec.decode(page.next) }
+      },
+    })
+    app.route<{ Params: { id: string }; Querystring: { prove?: string; height?: string } }>({
+      ...spec('licenseGet'),
+      handler: async (request) => {
+        const prove = request.query.prove === 'true'
+        const view = this.ctx.state(LICENSE_MODULE, LICENSE_KEYS.license(request.params.id), {
+          prove,
+          ...(request.query.height === undefined ? {} : { height: Number(request.query.height) }),
+        })
+        if (view.value === undefined) throw new GovchainError('LICENSE_NOT_FOUND', undefined, { id: request.params.id })
+        const r = codec.decode(LicenseRecord, view.value)
+        const timeMs =
+          view.headerBytes !== undefined ? codec.decode(BlockHeader, view.headerBytes).timeMs : this.ctx.latestTimeMs()
+        const t = this.reads.type(r.typeCode)
+        return {
+          license: renderLicense(r, { height: view.height, timeMs }),
+          type: t === undefined ? null : renderLicenseType(t),
+          proof: prove ? stateJson(view) : null,
         }
-      }>({
-        ...spec('licenseList'),
-        handler: async (request) => {
-          const q = request.query
-          const range = timeRange(q.fromMs, q.toMs)
-          // A department filter naming no organisation is a mistake to report, not an empty list.
-          if (q.issuer !== undefined && identity().organisation(q.issuer) === undefined)
-            throw new GovchainError('IDENTITY_ORG_NOT_FOUND', undefined, { issuer: q.issuer })
-          const limit = Number(q.limit ?? 50)
-          let prefix: Uint8Array
-          if (q.holder !== undefined) prefix = LICENSE_INDEX.byHolder(q.holder)
-          else if (q.issuer !== undefined) prefix = LICENSE_INDEX.byIssuer(q.issuer)
-          else if (q.type !== undefined) prefix = LICENSE_INDEX.byType(q.type)
-          else throw new GovchainError('INVALID_ARGUMENT', 'give at least one of holder, issuer, type')
-          const now = at()
-          const k = keeper()
-          const page = seekPage({
-            scan: ctx.scanIndex,
-            prefix: indexPrefix(prefix),
-            after: q.after === undefined ? undefined : utf8(q.after),
-            limit,
-            take: ({ suffix }) => {
-              const r = k.license(dec.decode(suffix))
-              if (r === undefined) return undefined
-              if (q.holder !== undefined && r.holder !== q.holder) return undefined
-              if (q.issuer !== undefined && r.issuerOrg !== q.issuer) return undefined
-              if (q.type !== undefined && r.typeCode !== q.type) return undefined
-              if (!inTimeRange(range, r.issuedTimeMs)) return undefined
-              const view = renderLicense(r, now)
-              return q.status !== undefined && view.effectiveStatus !== q.status ? undefined : view
-            },
-          })
-          return { items: page.items, next: page.next === null ? null : dec.decode(page.next) }
-        },
-      })
-      app.route<{ Params: { id: string }; Querystring: { prove?: string; height?: string } }>({
-        ...spec('licenseGet'),
-        handler: async (request) => {
-          const prove = request.query.prove === 'true'
-          const view = ctx.state(LICENSE_MODULE, LICENSE_KEYS.license(request.params.id), {
-            prove,
-            ...(request.query.height === undefined ? {} : { height: Number(request.query.height) }),
-          })
-          if (view.value === undefined)
-            throw new GovchainError('LICENSE_NOT_FOUND', undefined, { id: request.params.id })
-          const r = codec.decode(LicenseRecord, view.value)
-          const timeMs =
-            view.headerBytes !== undefined ? codec.decode(BlockHeader, view.headerBytes).timeMs : ctx.latestTimeMs()
-          const t = typeOf(r.typeCode)
-          return {
-            license: renderLicense(r, { height: view.height, timeMs }),
-            type: t === undefined ? null : renderLicenseType(t),
-            proof: prove ? stateJson(view) : null,
-          }
-        },
-      })
-      app.route<{ Params: { id: string } }>({
-        ...spec('licenseHistory'),
-        handler: async (request) => {
-          const k = keeper()
-          if (k.license(request.params.id) === undefined) throw new GovchainError('LICENSE_NOT_FOUND')
-          return { id: request.params.id, items: k.history(request.params.id).map((h, i) => renderHistory(h, i)) }
-        },
-      })
-      app.route<{ Body: { credential?: string; qr?: string; prove?: boolean } }>({
-        ...spec('licenseVerify'),
-        handler: async (request) => verify(request.body ?? {}),
-      })
-      app.route<{ Body: { credential: string; verifyUrl?: string } }>({
-        ...spec('licensePrint'),
-        handler: async (request, reply) => {
-          const pdf = await print(request.body)
-          return reply
-            .type('application/pdf')
-            .header('content-disposition', `attachment; filename="licence-${pdf.id}.pdf"`)
-            .send(pdf.bytes)
-        },
-      })
-      app.route<{ Body: { url: string; audience: string; prove?: boolean } }>({
-        ...spec('licenseVerifyPresentation'),
-        handler: async (request) => verifyPresentation(request.body),
-      })
-      app.route<{ Params: { id: string }; Querystring: AuthQuery }>({
-        ...spec('licenseUses'),
-        handler: async (request) => {
-          const id = request.params.id
-          authenticate(`/v1/licenses/${id}/uses`, request.query)
-          const k = keeper()
-          const r = k.license(id)
-          if (r === undefined) throw new GovchainError('LICENSE_NOT_FOUND')
-          if (r.holder !== request.query.did) throw new GovchainError('LICENSE_NOT_HOLDER')
-          const now = at()
-          return {
-            licenseId: id,
-            grants: k.grantsOf(id).map((g) => renderGrant(g, r, now.timeMs)),
-            uses: k.usesOf(id).map((u, i) => renderUse(u, i)),
-          }
-        },
-      })
-      app.route<{ Querystring: AuthQuery & { limit?: string; after?: string } }>({
-        ...spec('licenseHolderGrants'),
-        handler: async (request) => {
-          authenticate('/v1/license-grants', request.query)
-          const k = keeper()
-          const now = at()
-          const { after, limit } = request.query
-          const page = seekPage({
-            scan: ctx.scanIndex,
-            prefix: indexPrefix(LICENSE_INDEX.grantsByHolder(request.query.did)),
-            after: after === undefined ? undefined : utf8(after),
-            limit: Number(limit ?? GRANTS_PAGE_DEFAULT),
-            take: ({ suffix }) => {
-              const g = k.grant(fromHex(dec.decode(suffix)))
-              return g === undefined ? undefined : renderGrant(g, k.license(g.licenseId), now.timeMs)
-            },
-          })
-          return { items: page.items, next: page.next === null ? null : dec.decode(page.next) }
-        },
-      })
-    },
+      },
+    })
+    app.route<{ Params: { id: string } }>({
+      ...spec('licenseHistory'),
+      handler: async (request) => {
+        const k = this.keeper()
+        if (k.license(request.params.id) === undefined) throw new GovchainError('LICENSE_NOT_FOUND')
+        return { id: request.params.id, items: k.history(request.params.id).map((h, i) => renderHistory(h, i)) }
+      },
+    })
+    app.route<{ Body: { credential?: string; qr?: string; prove?: boolean } }>({
+      ...spec('licenseVerify'),
+      handler: async (request) => this.verify(request.body ?? {}),
+    })
+    app.route<{ Body: { credential: string; verifyUrl?: string } }>({
+      ...spec('licensePrint'),
+      handler: async (request, reply) => {
+        const pdf = await this.print(request.body)
+        return reply
+          .type('application/pdf')
+          .header('content-disposition', `attachment; filename="licence-${pdf.id}.pdf"`)
+          .send(pdf.bytes)
+      },
+    })
+    app.route<{ Body: { url: string; audience: string; prove?: boolean } }>({
+      ...spec('licenseVerifyPresentation'),
+      handler: async (request) => this.verifyPresentation(request.body),
+    })
+    app.route<{ Params: { id: string }; Querystring: AuthQuery }>({
+      ...spec('licenseUses'),
+      handler: async (request) => {
+        const id = request.params.id
+        this.authenticate(`/v1/licenses/${id}/uses`, request.query)
+        const k = this.keeper()
+        const r = k.license(id)
+        if (r === undefined) throw new GovchainError('LICENSE_NOT_FOUND')
+        if (r.holder !== request.query.did) throw new GovchainError('LICENSE_NOT_HOLDER')
+        const now = this.at()
+        return {
+          licenseId: id,
+          grants: k.grantsOf(id).map((g) => renderGrant(g, r, now.timeMs)),
+          uses: k.usesOf(id).map((u, i) => renderUse(u, i)),
+        }
+      },
+    })
+    app.route<{ Querystring: AuthQuery & { limit?: string; after?: string } }>({
+      ...spec('licenseHolderGrants'),
+      handler: async (request) => {
+        this.authenticate('/v1/license-grants', request.query)
+        const k = this.keeper()
+        const now = this.at()
+        const { after, limit } = request.query
+        const page = seekPage({
+          scan: this.ctx.scanIndex,
+          prefix: indexPrefix(LICENSE_INDEX.grantsByHolder(request.query.did)),
+          after: after === undefined ? undefined : utf8(after),
+          limit: Number(limit ?? GRANTS_PAGE_DEFAULT),
+          take: ({ suffix }) => {
+            const g = k.grant(fromHex(this.dec.decode(suffix)))
+            return g === undefined ? undefined : renderGrant(g, k.license(g.licenseId), now.timeMs)
+          },
+        })
+        return { items: page.items, next: page.next === null ? null : this.dec.decode(page.next) }
+      },
+    })
   }
+}
+
+export function licenseApi(ctx: ModuleApiContext, clock: () => number = Date.now): ApiExtension {
+  const api = new LicenseApi(ctx, clock)
+  return { name: LICENSE_MODULE, routes: LICENSE_ROUTES, register: (app, spec) => api.register(app, spec) }
 }
