@@ -11,11 +11,13 @@
  * The session cookie is HttpOnly, SameSite=Strict, Path=/, with Max-Age the idle time (renewed on
  * each use); over https it is Secure and named with the __Host- prefix (RFC 6265bis). The CSRF
  * token travels in the X-CSRF-Token header (OWASP's synchronizer token pattern): `requireChange`
- * is what every state-changing route of the server calls first.
+ * is what every state-changing route of the server calls first. The answers' schemas are in
+ * portal-views.ts, which the pages check them against.
  */
 import type { IncomingHttpHeaders } from 'node:http'
 import { type CryptoSuite, fromHex, GovchainError, portalSignInMessage } from '@govchain/core'
 import { parseCookie, stringifySetCookie } from 'cookie'
+import type { OkAnswer, SessionAnswer, SessionStateAnswer, SignInChallengeAnswer } from './portal-views.ts'
 import type { Session, SignInSessions, SignInSubject } from './signin-sessions.ts'
 
 export const CSRF_HEADER = 'x-csrf-token'
@@ -88,7 +90,7 @@ export function signInRoutes(o: SignInRoutesOptions): SignInRoutes {
     const v = headers[CSRF_HEADER]
     return typeof v === 'string' ? v : undefined
   }
-  const view = (s: Session) => ({ signedIn: true, subject: s.subject, csrf: s.csrf, idleMs: o.idleMs })
+  const view = (s: Session): SessionAnswer => ({ signedIn: true, subject: s.subject, csrf: s.csrf, idleMs: o.idleMs })
 
   const signIn = async (headers: IncomingHttpHeaders, body: string | undefined): Promise<SignInAnswer> => {
     const a = parseSignIn(body)
@@ -113,7 +115,8 @@ export function signInRoutes(o: SignInRoutesOptions): SignInRoutes {
   return {
     handle: async (method, path, headers, body) => {
       if (path === '/session/challenge' && method === 'POST') {
-        return { status: 200, body: o.sessions.issueChallenge() }
+        const challenge: SignInChallengeAnswer = o.sessions.issueChallenge()
+        return { status: 200, body: challenge }
       }
       if (path === '/session' && method === 'POST') return signIn(headers, body)
       if (path === '/session' && method === 'GET') {
@@ -124,14 +127,16 @@ export function signInRoutes(o: SignInRoutesOptions): SignInRoutes {
         try {
           s = o.sessions.use(id)
         } catch {
-          return { status: 200, body: { signedIn: false } }
+          const none: SessionStateAnswer = { signedIn: false }
+          return { status: 200, body: none }
         }
         return { status: 200, body: view(s), headers: { 'set-cookie': setCookie(s.id, maxAge) } }
       }
       if (path === '/session/logout' && method === 'POST') {
         const s = o.sessions.useForChange(sessionId(headers), csrfOf(headers))
         o.sessions.close(s.id)
-        return { status: 200, body: { ok: true }, headers: { 'set-cookie': setCookie('', 0) } }
+        const ok: OkAnswer = { ok: true }
+        return { status: 200, body: ok, headers: { 'set-cookie': setCookie('', 0) } }
       }
       if (path === '/session' || path.startsWith('/session/')) {
         return { status: 405, body: { code: 'METHOD_NOT_ALLOWED', message: `${method} ${path}` } }

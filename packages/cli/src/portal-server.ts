@@ -46,6 +46,7 @@ import { fileURLToPath } from 'node:url'
 import { promisify } from 'node:util'
 import { brotliCompress, gzip, constants as zlibConstants } from 'node:zlib'
 import { guardBrowserRequest, LOOPBACK_HOSTS } from '@govchain/app'
+import type { MailboxAnswer, MailboxEntry, OkAnswer } from '@govchain/app/portal-views'
 import {
   codec,
   encode,
@@ -364,7 +365,8 @@ export async function servePortal(options: ServePortalOptions): Promise<PortalSe
 
   // ------------------------------------------------------------ demo credential mailbox
   const mailboxPath = join(dir, 'demo', 'credentials.json')
-  type Mail = { holder: string; licenseId: string; credential: string; timeMs: number }
+  // The answers' schemas are shared with the pages that check them (@govchain/app/portal-views).
+  type Mail = MailboxEntry
   let mailbox: Mail[] = demo ? (readJsonFile<Mail[]>(mailboxPath, 64 * 1024 * 1024) ?? []) : []
   const saveMailbox = () => {
     mkdirSync(join(dir, 'demo'), { recursive: true, mode: 0o700 })
@@ -431,7 +433,8 @@ export async function servePortal(options: ServePortalOptions): Promise<PortalSe
           'only an officer of the issuing organisation reads an issued credential',
         )
       }
-      return json(res, 200, { items: mailbox.filter((m) => m.holder === holder && m.licenseId === licenseId) })
+      const answer: MailboxAnswer = { items: mailbox.filter((m) => m.holder === holder && m.licenseId === licenseId) }
+      return json(res, 200, answer)
     }
     if (url.pathname !== '/demo/credentials') return json(res, 404, { code: 'NOT_FOUND', message: url.pathname })
     if (req.method === 'GET') {
@@ -449,7 +452,8 @@ export async function servePortal(options: ServePortalOptions): Promise<PortalSe
           }
         }
       }
-      return json(res, 200, { items })
+      const answer: MailboxAnswer = { items }
+      return json(res, 200, answer)
     }
     if (req.method === 'POST') {
       signIn.requireChange(req.headers)
@@ -489,7 +493,8 @@ export async function servePortal(options: ServePortalOptions): Promise<PortalSe
       mailbox.push({ holder, licenseId, credential, timeMs: Date.now() })
       if (mailbox.length > MAILBOX_ENTRIES_MAX) mailbox = mailbox.slice(-MAILBOX_ENTRIES_MAX)
       saveMailbox()
-      return json(res, 201, { ok: true })
+      const ok: OkAnswer = { ok: true }
+      return json(res, 201, ok)
     }
     return json(res, 405, { code: 'METHOD_NOT_ALLOWED', message: 'GET or POST' })
   }

@@ -12,7 +12,10 @@ import '@govchain/service/schema'
 import { guardBrowserRequest, LOOPBACK_HOSTS } from '@govchain/app'
 import { type CryptoSuite, errorInfo, fromHex, GovchainError, isGovchainError } from '@govchain/core'
 import { checkHolderMatch, HOLDER_CHECK_PATH, HOLDER_LOOKUP_PATH, holderRequestMessage } from '@govchain/license/client'
+import type { HolderCheckAnswer, HolderLookupAnswer } from '@govchain/license/views'
 import { gatewayLocalMessage } from '@govchain/sharing/schema'
+// The answers' schemas are shared with the pages that check them (sharing's and licence's views).
+import type { LocalFetchAnswer } from '@govchain/sharing/views'
 import { parseHolderRequest, parseLocalFetch } from './bodies.ts'
 import type { NodeLink } from './chain.ts'
 import type { GatewayHome } from './config.ts'
@@ -95,12 +98,14 @@ export class LocalApi {
       this.useLocalNonce(b.nonce, now)
       await this.checkCaseOfficer(b.grantId, b.publicKey)
       const r = await this.consumer.fetch({ grantId: b.grantId, fields: b.fields, filter: b.filter })
-      send(
-        res,
-        200,
-        { rows: r.rows, fields: r.fields, receiptId: r.receiptId, txHash: r.txHash, responseHash: r.responseHash },
-        cors,
-      )
+      const answer: LocalFetchAnswer = {
+        rows: r.rows,
+        fields: r.fields,
+        receiptId: r.receiptId,
+        txHash: r.txHash,
+        responseHash: r.responseHash,
+      }
+      send(res, 200, answer, cors)
     } catch (e) {
       const code = codeOf(e, 'GATEWAY_BAD_REQUEST')
       send(res, errorInfo(code)?.http ?? 500, { code, message: e instanceof Error ? e.message : String(e) }, cors)
@@ -142,7 +147,7 @@ export class LocalApi {
    * (holderRequestMessage), within requestSkewMs and with a fresh nonce; the answer goes only
    * to that officer, never on chain.
    */
-  private async serveHolder(path: string, raw: Buffer): Promise<unknown> {
+  private async serveHolder(path: string, raw: Buffer): Promise<HolderLookupAnswer | HolderCheckAnswer> {
     const { payload, publicKey, signature, request: p } = parseHolderRequest(raw, path === HOLDER_CHECK_PATH)
     const now = Date.now()
     if (Math.abs(now - p.timeMs) > this.home.config.requestSkewMs) throw new GovchainError('GATEWAY_STALE_REQUEST')

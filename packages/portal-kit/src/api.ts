@@ -1,12 +1,15 @@
 /**
  * JSON calls to the module routes of the node API (licences: docs/license-api.md, catalogue and
- * sharing: docs/sharing-api.md) and to the department's data gateway. Errors are the SDK's
- * ApiError / SdkError with the node's code, so the pages show them like every other error.
- * Answers are read as data to display; anything that decides a verdict is re-checked in the
- * browser with the light client.
+ * sharing: docs/sharing-api.md), to the department's data gateway and to this page's own portal
+ * server. Errors are the SDK's ApiError / SdkError with the node's code, so the pages show them
+ * like every other error. Every answer is checked against the schema its route answers with
+ * (callAnswer; ADR 0019): a malformed one is SdkError SDK_BAD_RESPONSE naming the field, not a
+ * value of the wrong type. Answers are read as data to display; anything that decides a verdict
+ * is re-checked in the browser with the light client.
  */
 import type { StateJson } from '@govchain/app/route-kit'
 import { ApiError, HttpTransport } from '@govchain/client'
+import type { Static, TSchema } from '@sinclair/typebox'
 import { sameOriginFetch } from './csrf.ts'
 
 const REQUEST_TIMEOUT_MS = 15_000
@@ -47,9 +50,36 @@ function transportFor(base: string): HttpTransport {
   return t
 }
 
-export async function callJson<T>(base: string, method: 'GET' | 'POST', path: string, body?: unknown): Promise<T> {
-  return (await transportFor(base).request(method, path, body)).json as T
+/**
+ * One JSON call, its answer checked against `schema`, the one its route answers with (a view of
+ * the application's views.ts, the gateway's or the portal server's), by checkAnswer of
+ * `@govchain/app/answer`: SdkError SDK_BAD_RESPONSE (`details.path`: the first field that does
+ * not match) for an answer of another shape, labelled `METHOD path` without the query, as
+ * getAnswer labels it. The checker is loaded with the first call, while the request is under
+ * way, and so may the schema be (a promise of it): neither is in the home page's first load.
+ */
+export async function callAnswer<S extends TSchema>(
+  base: string,
+  method: 'GET' | 'POST',
+  path: string,
+  schema: S | Promise<S>,
+  body?: unknown,
+): Promise<Static<S>> {
+  const [answer, { checkAnswer }, s] = await Promise.all([
+    transportFor(base).request(method, path, body),
+    import('@govchain/app/answer'),
+    schema,
+  ])
+  return checkAnswer(s, answer.json, `${method} ${path.split('?')[0]}`)
 }
+
+type PortalViews = typeof import('@govchain/app/portal-views')
+/**
+ * A schema of the portal server's own answers (sign-in, demo mailbox), loaded with the first call
+ * that reads one: TypeBox's type builder stays out of the home page's first load too.
+ */
+export const portalView = <K extends keyof PortalViews>(name: K): Promise<PortalViews[K]> =>
+  import('@govchain/app/portal-views').then((v) => v[name])
 
 export function qs(params: Record<string, string | number | undefined>): string {
   const q = new URLSearchParams()
@@ -99,12 +129,7 @@ export interface SubjectCredential {
 
 // ---------------------------------------------------------------- demo credential mailbox (servePortal)
 
-export interface MailboxEntry {
-  holder: string
-  licenseId: string
-  credential: string
-  timeMs: number
-}
+export type { MailboxEntry } from '@govchain/app/portal-views'
 
 /**
  * Every mailbox request is signed (holderAuth over the path, ±5 minutes): the holder reads its
@@ -119,9 +144,9 @@ export const mailboxPaths = {
 
 export const mailbox = {
   list: (auth: Record<string, string>) =>
-    callJson<{ items: MailboxEntry[] }>('', 'GET', `${mailboxPaths.list}${qs(auth)}`),
+    callAnswer('', 'GET', `${mailboxPaths.list}${qs(auth)}`, portalView('MailboxAnswer')),
   issued: (licenseId: string, auth: Record<string, string>) =>
-    callJson<{ items: MailboxEntry[] }>('', 'GET', `${mailboxPaths.issued(licenseId)}${qs(auth)}`),
-  put: (entry: Omit<MailboxEntry, 'timeMs'>, auth: Record<string, string>) =>
-    callJson<{ ok: true }>('', 'POST', mailboxPaths.list, { ...entry, auth }),
+    callAnswer('', 'GET', `${mailboxPaths.issued(licenseId)}${qs(auth)}`, portalView('MailboxAnswer')),
+  put: (entry: { holder: string; licenseId: string; credential: string }, auth: Record<string, string>) =>
+    callAnswer('', 'POST', mailboxPaths.list, portalView('OkAnswer'), { ...entry, auth }),
 }

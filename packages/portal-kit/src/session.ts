@@ -4,26 +4,17 @@
  * HttpOnly cookie carries the session and every state-changing call to the server carries the
  * session's CSRF token in X-CSRF-Token (sameOriginFetch adds it).
  */
+import type { SessionAnswer, SessionSubjectView } from '@govchain/app/portal-views'
 import { ApiError } from '@govchain/client'
 import { type AsyncSigner, portalSignInMessage, toHex } from '@govchain/core'
-import { callJson } from './api.ts'
+import { callAnswer, portalView } from './api.ts'
 import { setCsrfToken } from './csrf.ts'
 
 /** Who the server says the session is: an active officer or a DID, as the chain has it. */
-export interface SessionSubject {
-  kind: 'officer' | 'did'
-  id: string
-  publicKey: string
-  orgId?: string
-  roles?: string[]
-}
+export type SessionSubject = SessionSubjectView
 
-export interface PortalSession {
-  signedIn: true
-  subject: SessionSubject
-  csrf: string
-  idleMs: number
-}
+/** A signed-in session as the server answers it (its schema: `@govchain/app/portal-views`). */
+export type PortalSession = SessionAnswer
 
 function remember(s: PortalSession): PortalSession {
   setCsrfToken(s.csrf)
@@ -32,10 +23,10 @@ function remember(s: PortalSession): PortalSession {
 
 /** Signs in with `signer`: the server's challenge, signed for this chain and this portal's host. */
 export async function signInWith(signer: AsyncSigner, chainId: string): Promise<PortalSession> {
-  const { challenge } = await callJson<{ challenge: string }>('', 'POST', '/session/challenge', {})
+  const { challenge } = await callAnswer('', 'POST', '/session/challenge', portalView('SignInChallengeAnswer'), {})
   const signature = await signer.sign(portalSignInMessage({ chainId, host: location.host, challenge }))
   return remember(
-    await callJson<PortalSession>('', 'POST', '/session', {
+    await callAnswer('', 'POST', '/session', portalView('SessionAnswer'), {
       challenge,
       publicKey: toHex(signer.publicKey),
       signature: toHex(signature),
@@ -45,13 +36,13 @@ export async function signInWith(signer: AsyncSigner, chainId: string): Promise<
 
 /** The current session (after a reload the cookie may still hold one); undefined when there is none. */
 export async function currentSession(): Promise<PortalSession | undefined> {
-  const s = await callJson<PortalSession | { signedIn: false }>('', 'GET', '/session')
+  const s = await callAnswer('', 'GET', '/session', portalView('SessionStateAnswer'))
   return s.signedIn ? remember(s) : undefined
 }
 
 export async function signOut(): Promise<void> {
   try {
-    await callJson('', 'POST', '/session/logout', {})
+    await callAnswer('', 'POST', '/session/logout', portalView('OkAnswer'), {})
   } catch (e) {
     if (!(e instanceof ApiError && e.code === 'SESSION_REQUIRED')) throw e
   } finally {

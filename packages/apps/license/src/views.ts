@@ -222,3 +222,27 @@ export const PresentationVerdictView = Type.Object({
   holderProof: ProofOrNull,
 })
 export type PresentationVerdictView = Static<typeof PresentationVerdictView>
+
+// ---------------------------------------------------------------- the department's holder register
+
+/**
+ * What a department's data gateway answers from its holder register (its local API, not the
+ * node's, so not among the routes' schemas; holder-record.ts, docs/adr/0028): the gateway types
+ * its answers with these and the issuer's pages check what they read against them.
+ */
+export const HolderRecordView = Type.Object({
+  kind: StringEnum(HOLDER_KINDS),
+  /** The credit code or identity number (upper case). */
+  id: Type.String(),
+  did: Type.String(),
+  name: Type.String(),
+  /** Field values the department holds, by licence field name. */
+  fields: Type.Record(Type.String(), Type.String()),
+})
+export type HolderRecordView = Static<typeof HolderRecordView>
+/** POST HOLDER_LOOKUP_PATH: the holder's record. */
+export const HolderLookupAnswer = Type.Object({ record: HolderRecordView })
+export type HolderLookupAnswer = Static<typeof HolderLookupAnswer>
+/** POST HOLDER_CHECK_PATH: the licence matches the record (a mismatch is LICENSE_HOLDER_MISMATCH). */
+export const HolderCheckAnswer = Type.Object({ ok: Type.Literal(true), holder: Type.String(), name: Type.String() })
+export type HolderCheckAnswer = Static<typeof HolderCheckAnswer>

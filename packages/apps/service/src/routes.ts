@@ -18,7 +18,6 @@ import {
 import { codec, concatBytes, fromHex, GovchainError, toHex, utf8 } from '@govchain/core'
 import { identityRef } from '@govchain/identity/schema'
 import { ChallengeStore } from '@govchain/sharing'
-import { Type } from '@sinclair/typebox'
 import { renderCase, renderItem, renderStep, type ServiceKeeper } from './module.ts'
 import {
   CASE_STATUSES,
@@ -32,7 +31,15 @@ import {
   ServiceItemRecord,
   serviceRef,
 } from './schema.ts'
-import { CaseAnswer, CasePage, type CaseView, ItemAnswer, ItemPage, type ItemView } from './views.ts'
+import {
+  CaseAnswer,
+  CasePage,
+  type CaseView,
+  ItemAnswer,
+  ItemPage,
+  type ItemView,
+  ServiceChallengeAnswer,
+} from './views.ts'
 
 const LIST_LIMIT_MAX = 200
 const HEX32 = { type: 'string', pattern: '^[0-9a-f]{64}$' }
@@ -137,7 +144,7 @@ export const SERVICE_ROUTES: RouteSpec[] = [
     responses: {
       200: {
         description: 'the challenge',
-        schema: Type.Object({ challenge: Type.String(), expiresMs: Type.Integer() }),
+        schema: ServiceChallengeAnswer,
       },
       429: err('too many outstanding challenges from this client address (CLIENT_CHALLENGE_LIMIT)'),
       503: err('too many outstanding challenges (TOO_MANY_CONNECTIONS)'),

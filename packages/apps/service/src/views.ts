@@ -88,3 +88,6 @@ export const CaseAnswer = Type.Object({
 export type CaseAnswer = Static<typeof CaseAnswer>
 export const CasePage = Type.Object({ cases: Type.Array(CaseView), next: NextCursor })
 export type CasePage = Static<typeof CasePage>
+/** POST /v1/service/auth/challenge: a single-use challenge for "my cases". */
+export const ServiceChallengeAnswer = Type.Object({ challenge: Type.String(), expiresMs: Type.Integer() })
+export type ServiceChallengeAnswer = Static<typeof ServiceChallengeAnswer>

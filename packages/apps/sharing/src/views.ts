@@ -196,14 +196,15 @@ export type LineageAnswer = Static<typeof LineageAnswer>
 
 /**
  * What an officer's department gateway answers to `POST /v1/local/fetch` (docs/sharing.md): the
- * gateway's API, not the node's, so not among the routes' schemas; typed once here for the pages
- * that call it.
+ * gateway's local API, not the node's, so not among the routes' schemas; the gateway types its
+ * answer with it and the pages check what they read against it.
  */
-export interface LocalFetchAnswer {
-  rows: Record<string, unknown>[]
-  fields: string[]
-  receiptId: string
+export const LocalFetchAnswer = Type.Object({
+  rows: Type.Array(Type.Record(Type.String(), Type.Union([Type.String(), Type.Number(), Type.Null()]))),
+  fields: Type.Array(Type.String()),
+  receiptId: Hex32,
   /** Null: queued for the provider's next receipt batch (ADR 0036). */
-  txHash: string | null
-  responseHash: string
-}
+  txHash: Nullable(Hex32),
+  responseHash: Hex32,
+})
+export type LocalFetchAnswer = Static<typeof LocalFetchAnswer>

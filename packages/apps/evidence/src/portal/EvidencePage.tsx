@@ -9,7 +9,7 @@
  */
 
 import { fromBase64, toHex } from '@govchain/core'
-import { ActionButton, Badge, Card, callJson, ErrorBox, KV, qrDataUrl } from '@govchain/portal-kit'
+import { ActionButton, Badge, Card, callAnswer, ErrorBox, KV, qrDataUrl } from '@govchain/portal-kit'
 import { useState } from 'react'
 import {
   type EvidenceCertificate,
@@ -19,7 +19,7 @@ import {
 } from '../certificate.ts'
 import { evidenceSubmit } from '../client.ts'
 import { EVIDENCE_KINDS } from '../schema.ts'
-import type { EvidenceVerifyAnswer } from '../views.ts'
+import { EvidenceCertificateAnswer, EvidenceVerifyAnswer } from '../views.ts'
 import { tMaybe, useApp } from './messages.ts'
 
 type Kind = (typeof EVIDENCE_KINDS)[number]
@@ -51,7 +51,7 @@ function RecordCard({ onCertificate }: { onCertificate: (c: EvidenceCertificate)
       id = built.hashHex
       return built
     })
-    const c = await callJson<EvidenceCertificate>(client.url, 'GET', `/v1/evidence/${id}/certificate`)
+    const c = await callAnswer(client.url, 'GET', `/v1/evidence/${id}/certificate`, EvidenceCertificateAnswer)
     const text = `${JSON.stringify(c, null, 2)}\n`
     setCert({
       c,
@@ -135,7 +135,7 @@ function CheckFileCard() {
     setAnswer(undefined)
     if (file === undefined) return
     const hex = toHex(await fileHash(suite, file))
-    setAnswer(await callJson<EvidenceVerifyAnswer>(client.url, 'POST', '/v1/evidence/verify', { contentHash: hex }))
+    setAnswer(await callAnswer(client.url, 'POST', '/v1/evidence/verify', EvidenceVerifyAnswer, { contentHash: hex }))
   }
   const when = (ms: number) => new Date(ms).toLocaleString(lang === 'zh' ? 'zh-CN' : 'en-GB')
   return (
@@ -226,7 +226,7 @@ function VerifyCertificateCard({ issued }: { issued: EvidenceCertificate | undef
             certificate: cert,
             ...(contentHash === undefined ? {} : { contentHash }),
           })
-    const node = await callJson<EvidenceVerifyAnswer>(client.url, 'POST', '/v1/evidence/verify', {
+    const node = await callAnswer(client.url, 'POST', '/v1/evidence/verify', EvidenceVerifyAnswer, {
       certificate: cert,
       ...(contentHash === undefined ? {} : { contentHash: toHex(contentHash) }),
     })

@@ -10,11 +10,11 @@
  *   发票列表   the invoices of a seller or a buyer (defaulting to the logged-in enterprise), page by page
  */
 
-import { ActionButton, Badge, Card, callJson, decodeQrImage, ErrorBox, qs } from '@govchain/portal-kit'
+import { ActionButton, Badge, Card, callAnswer, decodeQrImage, ErrorBox, qs } from '@govchain/portal-kit'
 import { type FormEvent, useEffect, useState } from 'react'
 import { checkInvoiceFile, decodeInvoiceQr, type InvoiceFile, invoiceClaim, invoiceIssue } from '../client.ts'
 import type { InvoiceLine } from '../schema.ts'
-import type { InvoiceCheckAnswer, InvoicePage, InvoiceView, IssuersAnswer } from '../views.ts'
+import { InvoiceCheckAnswer, InvoicePage, type InvoiceView, IssuersAnswer } from '../views.ts'
 import { useApp } from './messages.ts'
 
 const REASONS: Record<string, [string, string]> = {
@@ -37,7 +37,7 @@ function useMyIssuers(): IssuersAnswer['items'] {
   useEffect(() => {
     setItems([])
     if (did === undefined) return
-    void callJson<IssuersAnswer>(client.url, 'GET', `/v1/invoice/issuers${qs({ did })}`)
+    void callAnswer(client.url, 'GET', `/v1/invoice/issuers${qs({ did })}`, IssuersAnswer)
       .then((a) => setItems(a.items))
       .catch(() => setItems([]))
   }, [did, client, reloadKey])
@@ -313,7 +313,7 @@ function VerifyPanel({ issuers }: { issuers: IssuersAnswer['items'] }) {
     } catch {
       throw new Error(t('invoice.verify.badFile'))
     }
-    const answer = await callJson<InvoiceCheckAnswer>(client.url, 'POST', '/v1/invoice/verify', { file })
+    const answer = await callAnswer(client.url, 'POST', '/v1/invoice/verify', InvoiceCheckAnswer, { file })
     // The node's answer is data; the verdict is recomputed here from the record it returned.
     const again = checkInvoiceFile(suite, file, answer.invoice ?? undefined)
     setResult({ answer, browser: again.verdict, file })
@@ -398,10 +398,11 @@ function ListPanel({ issuers }: { issuers: IssuersAnswer['items'] }) {
   const [error, setError] = useState<unknown>()
   const load = async (after?: string) => {
     setError(undefined)
-    const page = await callJson<InvoicePage>(
+    const page = await callAnswer(
       client.url,
       'GET',
       `/v1/invoice/invoices${qs({ [by]: who.trim(), after, limit: 50 })}`,
+      InvoicePage,
     )
     setItems((old) => (after === undefined ? page.items : [...old, ...page.items]))
     setNext(page.next)

@@ -1,20 +1,22 @@
 /**
- * The licence module's API as the pages call it (docs/license-api.md). Answer types are the
- * routes' own schemas (views.ts).
+ * The licence module's API as the pages call it (docs/license-api.md). Every answer is checked
+ * against its route's own schema (views.ts), the one the node serialises with (callAnswer).
  */
-import { callJson, qs, type WithProofs } from '@govchain/portal-kit'
-import { HOLDER_CHECK_PATH, HOLDER_LOOKUP_PATH, type HolderRecord } from '../holder-record.ts'
-import type {
+import { callAnswer, qs, type WithProofs } from '@govchain/portal-kit'
+import { HOLDER_CHECK_PATH, HOLDER_LOOKUP_PATH } from '../holder-record.ts'
+import {
+  HolderCheckAnswer,
+  HolderLookupAnswer,
   LicenseAnswer,
-  LicenseGrantView,
+  type LicenseGrantView,
   LicenseHistoryAnswer,
   LicensePage,
   LicenseTypesAnswer,
-  LicenseTypeView,
+  type LicenseTypeView,
   LicenseUsesAnswer,
-  LicenseUseView,
+  type LicenseUseView,
   LicenseVerdictView,
-  LicenseView,
+  type LicenseView,
   PresentationVerdictView,
 } from '../views.ts'
 
@@ -26,13 +28,18 @@ export type LicenseUse = LicenseUseView
 export type Verdict = WithProofs<Omit<LicenseVerdictView, 'licenseId'>> & { licenseId?: string | null }
 
 export const licenseApi = {
-  types: (base: string) => callJson<LicenseTypesAnswer>(base, 'GET', '/v1/license-types'),
-  get: (base: string, id: string, prove = false) =>
-    callJson<WithProofs<LicenseAnswer>>(
+  types: (base: string) => callAnswer(base, 'GET', '/v1/license-types', LicenseTypesAnswer),
+  /**
+   * With prove=true the node sends every part of the proof; the schema allows an answer without
+   * (the same route answers without a proof), and the light client refuses material that lacks one.
+   */
+  get: async (base: string, id: string, prove = false): Promise<WithProofs<LicenseAnswer>> =>
+    (await callAnswer(
       base,
       'GET',
       `/v1/licenses/${encodeURIComponent(id)}${prove ? '?prove=true' : ''}`,
-    ),
+      LicenseAnswer,
+    )) as WithProofs<LicenseAnswer>,
   list: (
     base: string,
     filter: {
@@ -45,17 +52,18 @@ export const licenseApi = {
       limit?: number
       after?: string
     },
-  ) => callJson<LicensePage>(base, 'GET', `/v1/licenses${qs(filter)}`),
+  ) => callAnswer(base, 'GET', `/v1/licenses${qs(filter)}`, LicensePage),
   history: (base: string, id: string) =>
-    callJson<LicenseHistoryAnswer>(base, 'GET', `/v1/licenses/${encodeURIComponent(id)}/history`),
-  verify: (base: string, input: { credential: string } | { qr: string }) =>
-    callJson<Verdict>(base, 'POST', '/v1/licenses/verify', input),
+    callAnswer(base, 'GET', `/v1/licenses/${encodeURIComponent(id)}/history`, LicenseHistoryAnswer),
+  /** The node's verdict; its proof as the light client reads it (see get). */
+  verify: async (base: string, input: { credential: string } | { qr: string }): Promise<Verdict> =>
+    (await callAnswer(base, 'POST', '/v1/licenses/verify', LicenseVerdictView, input)) as Verdict,
   /** A short-QR presentation (`url` as scanned) for this page's `audience` (docs/adr/0025). */
   verifyPresentation: (base: string, input: { url: string; audience: string }) =>
-    callJson<PresentationVerdictView>(base, 'POST', '/v1/licenses/presentations/verify', input),
+    callAnswer(base, 'POST', '/v1/licenses/presentations/verify', PresentationVerdictView, input),
   /** Holder-authenticated: `auth` from holderAuth() over the path `/v1/licenses/<id>/uses`. */
   uses: (base: string, id: string, auth: Record<string, string>) =>
-    callJson<LicenseUsesAnswer>(base, 'GET', `/v1/licenses/${encodeURIComponent(id)}/uses${qs(auth)}`),
+    callAnswer(base, 'GET', `/v1/licenses/${encodeURIComponent(id)}/uses${qs(auth)}`, LicenseUsesAnswer),
 }
 
 // ---------------------------------------------------------------- the department's holder register
@@ -63,11 +71,12 @@ export const licenseApi = {
 /**
  * The issuing department's holder register, through its own data gateway's local API (proxied by
  * the portal server at /gateway/<org>): never the chain. Each request is the payload text the
- * officer signed (holderRequestMessage); docs/adr/0028-holder-lookup-off-chain.md.
+ * officer signed (holderRequestMessage); docs/adr/0028-holder-lookup-off-chain.md. The answers
+ * are checked against the schemas the gateway answers with (views.ts).
  */
 export const holderRegisterApi = {
   lookup: (gatewayUrl: string, body: { payload: string; publicKey: string; signature: string }) =>
-    callJson<{ record: HolderRecord }>(gatewayUrl, 'POST', HOLDER_LOOKUP_PATH, body),
+    callAnswer(gatewayUrl, 'POST', HOLDER_LOOKUP_PATH, HolderLookupAnswer, body),
   check: (gatewayUrl: string, body: { payload: string; publicKey: string; signature: string }) =>
-    callJson<{ ok: true; holder: string; name: string }>(gatewayUrl, 'POST', HOLDER_CHECK_PATH, body),
+    callAnswer(gatewayUrl, 'POST', HOLDER_CHECK_PATH, HolderCheckAnswer, body),
 }

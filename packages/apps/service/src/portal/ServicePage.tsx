@@ -14,12 +14,13 @@
  */
 
 import type { issueLicenseCredentialWith } from '@govchain/license/client'
+import { LicenseTypeView } from '@govchain/license/views'
 import {
   ActionButton,
   Badge,
   Card,
   ConfirmDialog,
-  callJson,
+  callAnswer,
   deviceWallet,
   ErrorBox,
   formatTime,
@@ -34,11 +35,19 @@ import {
   withMessages,
 } from '@govchain/portal-kit'
 import { signGatewayLocalFetchWith } from '@govchain/sharing/client'
-import type { GrantAnswer, LocalFetchAnswer } from '@govchain/sharing/views'
+import { GrantAnswer, LocalFetchAnswer } from '@govchain/sharing/views'
 import { useEffect, useState } from 'react'
 import { type CaseReason, serviceApply, serviceDecide, serviceStep, signMyCasesWith } from '../client.ts'
 import type { CASE_STATUSES } from '../schema.ts'
-import type { CaseAnswer, CasePage, CaseView, ItemAnswer, ItemPage, ItemView } from '../views.ts'
+import {
+  CaseAnswer,
+  CasePage,
+  type CaseView,
+  ItemAnswer,
+  ItemPage,
+  type ItemView,
+  ServiceChallengeAnswer,
+} from '../views.ts'
 import { useApp } from './messages.ts'
 import { PublishItem } from './publish.tsx'
 import { PUBLISH_MESSAGES } from './publish-messages.ts'
@@ -72,7 +81,7 @@ function Hall({ onCase }: { onCase: (id: string) => void }) {
   const [q, setQ] = useState('')
   const [open, setOpen] = useState<string>()
   const items = useLoad(
-    () => callJson<ItemPage>(client.url, 'GET', `/v1/service/items${qs({ q: q.trim() || undefined, limit: 100 })}`),
+    () => callAnswer(client.url, 'GET', `/v1/service/items${qs({ q: q.trim() || undefined, limit: 100 })}`, ItemPage),
     [q],
   )
   return (
@@ -121,7 +130,7 @@ function Guide({
   const { t, client, identity, orgName, signer } = useApp()
   const [consenting, setConsenting] = useState(false)
   const a = useLoad(
-    () => callJson<ItemAnswer>(client.url, 'GET', `/v1/service/items/${encodeURIComponent(code)}`),
+    () => callAnswer(client.url, 'GET', `/v1/service/items/${encodeURIComponent(code)}`, ItemAnswer),
     [code],
   )
   if (a.data === undefined) return <ErrorBox error={a.error} />
@@ -291,7 +300,7 @@ function Timeline({ answer }: { answer: CaseAnswer }) {
 function CaseCard({ id, officer }: { id: string; officer: boolean }) {
   const { client } = useApp()
   const [tick, setTick] = useState(0)
-  const a = useLoad(() => callJson<CaseAnswer>(client.url, 'GET', `/v1/service/cases/${id}`), [id, tick])
+  const a = useLoad(() => callAnswer(client.url, 'GET', `/v1/service/cases/${id}`, CaseAnswer), [id, tick])
   if (a.data === undefined) return <ErrorBox error={a.error} />
   const results = [a.data.case, ...a.data.parts].filter((c) => c.result !== null)
   return (
@@ -380,10 +389,11 @@ function Mine({ focus }: { focus: string | undefined }) {
           onError={setError}
           onRun={async () => {
             setError(undefined)
-            const { challenge } = await callJson<{ challenge: string }>(
+            const { challenge } = await callAnswer(
               client.url,
               'POST',
               '/v1/service/auth/challenge',
+              ServiceChallengeAnswer,
               {},
             )
             if (signer === undefined) throw new Error(t('common.loginRequired'))
@@ -393,7 +403,7 @@ function Mine({ focus }: { focus: string | undefined }) {
               did: identity.did!,
               challenge,
             })
-            setCases((await callJson<CasePage>(client.url, 'POST', '/v1/service/my-cases', body)).cases)
+            setCases((await callAnswer(client.url, 'POST', '/v1/service/my-cases', CasePage, body)).cases)
           }}
         >
           {t('service.load')}
@@ -419,7 +429,7 @@ function Queue({ focus }: { focus: string | undefined }) {
     () =>
       orgId === undefined
         ? Promise.resolve(undefined)
-        : callJson<CasePage>(client.url, 'GET', `/v1/service/cases${qs({ org: orgId, limit: 100 })}`),
+        : callAnswer(client.url, 'GET', `/v1/service/cases${qs({ org: orgId, limit: 100 })}`, CasePage),
     [orgId, open],
   )
   if (orgId === undefined) return <Notice tone="info">{t('service.notOfficer')}</Notice>
@@ -532,11 +542,12 @@ function Pull({ grantId, onRows }: { grantId: string; onRows: (rows: Record<stri
         onError={setError}
         onRun={async () => {
           setError(undefined)
-          // Another application's API: its answer types, not its page code (package boundaries).
-          const { grant } = await callJson<GrantAnswer>(
+          // Another application's API: its answer schemas, not its page code (package boundaries).
+          const { grant } = await callAnswer(
             client.url,
             'GET',
             `/v1/sharing/grants/${encodeURIComponent(grantId)}`,
+            GrantAnswer,
           )
           const body = await signGatewayLocalFetchWith(signer!, {
             grantId,
@@ -544,7 +555,7 @@ function Pull({ grantId, onRows }: { grantId: string; onRows: (rows: Record<stri
             timeMs: Date.now(),
             nonce: randomHex(16),
           })
-          const res = await callJson<LocalFetchAnswer>(gateway!, 'POST', '/v1/local/fetch', body)
+          const res = await callAnswer(gateway!, 'POST', '/v1/local/fetch', LocalFetchAnswer, body)
           setRows(res.rows)
           onRows(res.rows)
         }}
@@ -575,12 +586,7 @@ function Pull({ grantId, onRows }: { grantId: string; onRows: (rows: Record<stri
   )
 }
 
-interface TypeInfo {
-  code: string
-  name: string
-  nameEn: string
-  fields: { name: string; label: string; labelEn: string; personal: boolean; required: boolean }[]
-}
+type TypeInfo = LicenseTypeView
 
 function Decide({
   c,
@@ -597,13 +603,16 @@ function Decide({
   const [values, setValues] = useState<Record<string, string>>({})
   const [issued, setIssued] = useState<string>()
   const type = useLoad(async (): Promise<TypeInfo | null> => {
-    const item = await callJson<ItemAnswer>(
+    const item = await callAnswer(
       client.url,
       'GET',
       `/v1/service/items/${c.itemCode}?version=${c.itemVersion}`,
+      ItemAnswer,
     )
     const code = item.item.resultType
-    return code === null ? null : callJson<TypeInfo>(client.url, 'GET', `/v1/license-types/${encodeURIComponent(code)}`)
+    return code === null
+      ? null
+      : callAnswer(client.url, 'GET', `/v1/license-types/${encodeURIComponent(code)}`, LicenseTypeView)
   }, [c.itemCode, c.itemVersion])
   const info = type.data ?? null
   const fieldValue = (f: string) => values[f] ?? pulled[PREFILL[f] ?? f] ?? ''

@@ -11,11 +11,14 @@
  * or title and lists them in order; the bundle has no pulls, licences or result of its own (its
  * parts have them), as the chain requires.
  */
+import { ResourcePage, type ResourceVersionView } from '@govchain/catalog/views'
+import { OfficersAnswer } from '@govchain/identity/views'
+import { LicenseTypesAnswer, type LicenseTypeView } from '@govchain/license/views'
 import {
   ActionButton,
   Card,
   ConfirmDialog,
-  callJson,
+  callAnswer,
   ErrorBox,
   Notice,
   qs,
@@ -25,24 +28,14 @@ import {
 import { type ReactNode, useState } from 'react'
 import { servicePublish } from '../client.ts'
 import { SERVICE_ITEM_CODE, SERVICE_LIMITS, SERVICE_TEXT_FORBIDDEN, type ServicePublishArgs } from '../schema.ts'
-import type { ItemAnswer, ItemPage, ItemView } from '../views.ts'
+import { ItemAnswer, ItemPage, type ItemView } from '../views.ts'
 import { PUBLISH_MESSAGES } from './publish-messages.ts'
 
 const { useApp } = withMessages(PUBLISH_MESSAGES)
 
-interface ResourceInfo {
-  resourceId: string
-  title: string
-  ownerOrg: string
-  shareType: string
-  status?: string
-  fields: { name: string; label: string }[]
-}
-interface TypeInfo {
-  code: string
-  name: string
-  nameEn: string
-}
+// Other applications' answers: their views (the schemas their routes answer with), not their pages.
+type ResourceInfo = ResourceVersionView
+type TypeInfo = LicenseTypeView
 interface PullRow {
   resourceId: string
   fields: string[]
@@ -180,17 +173,18 @@ export function PublishItem() {
   const orgId = identity?.kind === 'officer' ? identity.orgId : undefined
   const me = useLoad(async () => {
     if (orgId === undefined || identity?.publicKey === undefined) return undefined
-    const list = await callJson<{ officers: { publicKey: string; roles: string[]; status: string }[] }>(
+    const list = await callAnswer(
       client.url,
       'GET',
       `/v1/organisations/${encodeURIComponent(orgId)}/officers`,
+      OfficersAnswer,
     )
     return list.officers.find((o) => o.publicKey === identity.publicKey && o.status === 'active')
   }, [orgId, identity?.publicKey])
   const lists = useLoad(async () => {
     const [res, types] = await Promise.all([
-      callJson<{ resources: ResourceInfo[] }>(client.url, 'GET', `/v1/catalog/resources${qs({ limit: 100 })}`),
-      callJson<{ items: TypeInfo[] }>(client.url, 'GET', '/v1/license-types'),
+      callAnswer(client.url, 'GET', `/v1/catalog/resources${qs({ limit: 100 })}`, ResourcePage),
+      callAnswer(client.url, 'GET', '/v1/license-types', LicenseTypesAnswer),
     ])
     return {
       resources: res.resources.filter(
@@ -207,7 +201,7 @@ export function PublishItem() {
   const existing = useLoad(async () => {
     if (!SERVICE_ITEM_CODE.test(f.code)) return null
     try {
-      return await callJson<ItemAnswer>(client.url, 'GET', `/v1/service/items/${encodeURIComponent(f.code)}`)
+      return await callAnswer(client.url, 'GET', `/v1/service/items/${encodeURIComponent(f.code)}`, ItemAnswer)
     } catch (e) {
       if ((e as { status?: number }).status === 404 || (e as { code?: string }).code === 'SERVICE_ITEM_NOT_FOUND')
         return null
@@ -257,7 +251,7 @@ export function PublishItem() {
     setState({ phase: 'working' })
     try {
       const r = await submit((s) => servicePublish({ ...s, item: toArgs(f, resources) }))
-      const now = await callJson<ItemAnswer>(client.url, 'GET', `/v1/service/items/${encodeURIComponent(f.code)}`)
+      const now = await callAnswer(client.url, 'GET', `/v1/service/items/${encodeURIComponent(f.code)}`, ItemAnswer)
       setState({ phase: 'done', v: now.item.version, height: r.height ?? now.item.height })
     } catch (e) {
       setState(undefined)
@@ -594,7 +588,7 @@ function PartsPicker({
   const [q, setQ] = useState('')
   const found = useLoad(async () => {
     if (q.trim() === '') return []
-    const page = await callJson<ItemPage>(client.url, 'GET', `/v1/service/items${qs({ q: q.trim(), limit: 20 })}`)
+    const page = await callAnswer(client.url, 'GET', `/v1/service/items${qs({ q: q.trim(), limit: 20 })}`, ItemPage)
     return page.items
   }, [q])
   const title = (x: PartRow) => (lang === 'zh' ? x.title : x.titleEn)

@@ -1,13 +1,14 @@
 /**
- * The catalogue's and the sharing module's API as the pages call it (docs/sharing-api.md).
- * Answer types are the routes' own schemas (views.ts).
+ * The catalogue's and the sharing module's API as the pages call it (docs/sharing-api.md). Every
+ * answer is checked against its route's own schema (views.ts), the one the node serialises with
+ * (callAnswer); the gateway's local fetch against the one the gateway answers with.
  */
-import type { ResourcePage, ResourceVersionView, VersionsAnswer } from '@govchain/catalog/views'
-import { callJson, qs, type SubjectCredential, type WithProofs } from '@govchain/portal-kit'
+import { ResourcePage, type ResourceVersionView, VersionsAnswer } from '@govchain/catalog/views'
+import { callAnswer, qs, type SubjectCredential, type WithProofs } from '@govchain/portal-kit'
 import type { GatewayLocalFetch } from '../schema.ts'
-import type {
+import {
   AccessesAnswer,
-  AccessView,
+  type AccessView,
   BatchAnswer,
   ChallengeAnswer,
   LineageAnswer,
@@ -15,7 +16,7 @@ import type {
   ReceiptPage,
   RefusalPage,
   RequestPage,
-  RequestView,
+  type RequestView,
 } from '../views.ts'
 
 // ---------------------------------------------------------------- catalogue and sharing (docs/sharing-api.md)
@@ -26,19 +27,27 @@ export type Access = AccessView
 
 export const sharingApi = {
   resources: (base: string, filter: { q?: string; owner?: string; shareType?: string; limit?: number }) =>
-    callJson<ResourcePage>(base, 'GET', `/v1/catalog/resources${qs(filter)}`),
+    callAnswer(base, 'GET', `/v1/catalog/resources${qs(filter)}`, ResourcePage),
   versions: (base: string, id: string) =>
-    callJson<VersionsAnswer>(base, 'GET', `/v1/catalog/resources/${encodeURIComponent(id)}/versions`),
+    callAnswer(base, 'GET', `/v1/catalog/resources/${encodeURIComponent(id)}/versions`, VersionsAnswer),
   requests: (base: string, filter: { consumer?: string; owner?: string; resource?: string; status?: string }) =>
-    callJson<RequestPage>(base, 'GET', `/v1/sharing/requests${qs(filter)}`),
+    callAnswer(base, 'GET', `/v1/sharing/requests${qs(filter)}`, RequestPage),
   receipts: (base: string, filter: { grant?: string; resource?: string; consumer?: string; provider?: string }) =>
-    callJson<ReceiptPage>(base, 'GET', `/v1/sharing/receipts${qs(filter)}`),
+    callAnswer(base, 'GET', `/v1/sharing/receipts${qs(filter)}`, ReceiptPage),
   refusals: (base: string, filter: { provider?: string; consumer?: string; resource?: string }) =>
-    callJson<RefusalPage>(base, 'GET', `/v1/sharing/refusals${qs(filter)}`),
-  /** A receipt batch with the state proof that its root was committed (ADR 0036). */
-  batch: (base: string, root: string) =>
-    callJson<WithProofs<BatchAnswer>>(base, 'GET', `/v1/sharing/batches/${encodeURIComponent(root)}?prove=true`),
-  challenge: (base: string) => callJson<ChallengeAnswer>(base, 'POST', '/v1/sharing/auth/challenge', {}),
+    callAnswer(base, 'GET', `/v1/sharing/refusals${qs(filter)}`, RefusalPage),
+  /**
+   * A receipt batch with the state proof that its root was committed (ADR 0036): with prove=true
+   * the node sends every part of it, and the light client refuses material that lacks one.
+   */
+  batch: async (base: string, root: string) =>
+    (await callAnswer(
+      base,
+      'GET',
+      `/v1/sharing/batches/${encodeURIComponent(root)}?prove=true`,
+      BatchAnswer,
+    )) as WithProofs<BatchAnswer>,
+  challenge: (base: string) => callAnswer(base, 'POST', '/v1/sharing/auth/challenge', ChallengeAnswer, {}),
   myAccesses: (
     base: string,
     body: {
@@ -50,8 +59,9 @@ export const sharingApi = {
       limit?: number
       after?: string
     },
-  ) => callJson<AccessesAnswer>(base, 'POST', '/v1/sharing/my-accesses', body),
-  lineage: (
+  ) => callAnswer(base, 'POST', '/v1/sharing/my-accesses', AccessesAnswer, body),
+  /** Each record's proof as the light client reads it (the node proves every one; see batch). */
+  lineage: async (
     base: string,
     body: {
       resourceId: string
@@ -62,7 +72,7 @@ export const sharingApi = {
       limit?: number
       after?: { grants?: string; receipts?: string; refusals?: string }
     },
-  ) => callJson<WithProofs<LineageAnswer>>(base, 'POST', '/v1/sharing/lineage', body),
+  ) => (await callAnswer(base, 'POST', '/v1/sharing/lineage', LineageAnswer, body)) as WithProofs<LineageAnswer>,
   localFetch: (gatewayUrl: string, body: GatewayLocalFetch) =>
-    callJson<LocalFetchAnswer>(gatewayUrl, 'POST', '/v1/local/fetch', body),
+    callAnswer(gatewayUrl, 'POST', '/v1/local/fetch', LocalFetchAnswer, body),
 }

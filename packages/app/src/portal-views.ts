@@ -1,0 +1,59 @@
+/**
+ * The portal server's own answers as TypeBox schemas (docs/adr/0019-typebox-response-schemas.md):
+ * its sign-in routes (signin-http.ts, ADR 0032) and the demo credential mailbox (the CLI's
+ * portal-server.ts). The server types what it sends with their Static<>, and the pages check
+ * what they read against the same objects (portal-kit's callAnswer), as they do a node's answers
+ * against its routes' views. Browser-safe, like the route kit it is built from (`@govchain/app/portal-views`); the pages
+ * load it lazily, with the first answer they check, so it is not in the home page's first load.
+ */
+import { type Static, Type } from '@sinclair/typebox'
+import { Int } from './route-kit.ts'
+
+/** POST /session/challenge: a single-use challenge to sign (portalSignInMessage). */
+export const SignInChallengeAnswer = Type.Object({ challenge: Type.String(), expiresMs: Int })
+export type SignInChallengeAnswer = Static<typeof SignInChallengeAnswer>
+
+/** Who the server says the session is: an active officer or a DID, as the chain has it. */
+export const SessionSubjectView = Type.Object({
+  kind: Type.Union([Type.Literal('officer'), Type.Literal('did')]),
+  /** The officer id or the DID. */
+  id: Type.String(),
+  publicKey: Type.String(),
+  orgId: Type.Optional(Type.String()),
+  roles: Type.Optional(Type.Array(Type.String())),
+})
+export type SessionSubjectView = Static<typeof SessionSubjectView>
+
+/** POST /session (signed in), and GET /session while the cookie holds a session. */
+export const SessionAnswer = Type.Object({
+  signedIn: Type.Literal(true),
+  subject: SessionSubjectView,
+  /** The token every state-changing request carries in X-CSRF-Token. */
+  csrf: Type.String(),
+  idleMs: Int,
+})
+export type SessionAnswer = Static<typeof SessionAnswer>
+
+/** GET /session: the session, or `signedIn: false` (asking is not an error). */
+export const SessionStateAnswer = Type.Union([SessionAnswer, Type.Object({ signedIn: Type.Literal(false) })])
+export type SessionStateAnswer = Static<typeof SessionStateAnswer>
+
+/** POST /session/logout, and a credential handed over to the demo mailbox. */
+export const OkAnswer = Type.Object({ ok: Type.Literal(true) })
+export type OkAnswer = Static<typeof OkAnswer>
+
+/** One credential in the demo mailbox, for its holder. */
+export const MailboxEntry = Type.Object({
+  /** The holder's DID. */
+  holder: Type.String(),
+  licenseId: Type.String(),
+  /** The credential, as its issuer signed it. */
+  credential: Type.String(),
+  /** When it was handed over; 0 for one the demo seeded. */
+  timeMs: Int,
+})
+export type MailboxEntry = Static<typeof MailboxEntry>
+
+/** GET /demo/credentials (the holder's), GET /demo/credentials/issued/<licenceId> (its issuer's). */
+export const MailboxAnswer = Type.Object({ items: Type.Array(MailboxEntry) })
+export type MailboxAnswer = Static<typeof MailboxAnswer>
