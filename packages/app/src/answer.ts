@@ -64,7 +64,7 @@ export async function checkAnswer<T extends TSchema>(schema: T, value: unknown, 
 }
 
 /** How a refusal names the request: the method and the path without its query. */
-function requestLabel(method: 'GET' | 'POST', path: string): string {
+export function requestLabel(method: 'GET' | 'POST', path: string): string {
   return `${method} ${path.split('?')[0]}`
 }
 

@@ -65,12 +65,12 @@ export async function callAnswer<S extends TSchema>(
   schema: S | Promise<S>,
   body?: unknown,
 ): Promise<Static<S>> {
-  const [answer, { checkAnswer }, s] = await Promise.all([
+  const [answer, { checkAnswer, requestLabel }, s] = await Promise.all([
     transportFor(base).request(method, path, body),
     import('@govchain/app/answer'),
     schema,
   ])
-  return checkAnswer(s, answer.json, `${method} ${path.split('?')[0]}`)
+  return checkAnswer(s, answer.json, requestLabel(method, path))
 }
 
 type PortalViews = typeof import('@govchain/app/portal-views')
