@@ -12,7 +12,7 @@ import { performance } from 'node:perf_hooks'
 import type { Duplex } from 'node:stream'
 import fastifyCors from '@fastify/cors'
 import fastifyWebsocket from '@fastify/websocket'
-import type { ApiExtension } from '@govchain/app'
+import type { ApiExtension, RouteOptionsFor } from '@govchain/app'
 import { clientAddressKey, RateLimiter } from '@govchain/app'
 import {
   ERROR_CATALOGUE,
@@ -25,11 +25,16 @@ import {
 } from '@govchain/core'
 import { Ajv } from 'ajv'
 import Fastify, {
+  type FastifyBaseLogger,
   type FastifyError,
   type FastifyInstance,
   type FastifyReply,
   type FastifyRequest,
+  type FastifyTypeProvider,
   LogController,
+  type RawReplyDefaultExpression,
+  type RawRequestDefaultExpression,
+  type RawServerDefault,
 } from 'fastify'
 import type { Logger } from '../log.ts'
 import type { NodeMetrics } from '../metrics.ts'
@@ -223,6 +228,256 @@ export function requestValidatorCompiler(): ValidatorCompiler {
   return ({ schema, httpPart }) => (httpPart === 'body' ? ajvBody : ajvParams).compile(schema)
 }
 
+/** A route's method, url and schemas by its operationId (what extensions' `register` gets too). */
+type SpecOf = (operationId: string) => RouteOptionsFor
+/** The API's fastify instance as a plugin of createApiServer's sees it. */
+type ApiApp = FastifyInstance<
+  RawServerDefault,
+  RawRequestDefaultExpression,
+  RawReplyDefaultExpression,
+  FastifyBaseLogger,
+  FastifyTypeProvider
+>
+
+/** The chain's reads: status, blocks, transactions, a module's state with its proof, validators. */
+function chainReadRoutes(r: ApiApp, spec: SpecOf, backend: NodeApiBackend): void {
+  r.route({ ...spec('getStatus'), handler: async () => statusJson(backend.status()) })
+
+  r.route({
+    ...spec('getLatestBlock'),
+    handler: async () => {
+      const height = backend.status().height
+      const block = height > 0 ? backend.block(height) : undefined
+      if (block === undefined) throw new GovchainError('BLOCK_NOT_FOUND', 'no block committed yet')
+      return blockJson(block)
+    },
+  })
+
+  r.route<{ Params: { height: string } }>({
+    ...spec('getBlock'),
+    handler: async (request) => {
+      const height = Number(request.params.height)
+      const block = backend.block(height)
+      if (block === undefined) throw new GovchainError('BLOCK_NOT_FOUND', `no block at height ${height}`)
+      return blockJson(block)
+    },
+  })
+
+  r.route<{ Params: { hash: string } }>({
+    ...spec('getBlockByHash'),
+    handler: async (request) => {
+      const height = backend.heightByHash(fromHex(request.params.hash.toLowerCase()))
+      const block = height === undefined ? undefined : backend.block(height)
+      if (block === undefined) throw new GovchainError('BLOCK_NOT_FOUND', 'no committed block has that hash')
+      return blockJson(block)
+    },
+  })
+
+  r.route<{ Querystring: { limit: number; cursor?: string; height?: string } }>({
+    ...spec('listTxs'),
+    handler: async (request) => {
+      const { limit, cursor, height } = request.query
+      return txListJson(
+        backend.txList({
+          limit,
+          ...(cursor === undefined ? {} : { cursor }),
+          ...(height === undefined ? {} : { height: Number(height) }),
+        }),
+      )
+    },
+  })
+
+  r.route({ ...spec('getStats'), handler: async () => statsJson(backend.chainStats()) })
+
+  r.route<{ Params: { hash: string } }>({
+    ...spec('getTx'),
+    handler: async (request) => {
+      const tx = backend.tx(fromHex(request.params.hash))
+      if (tx === undefined) throw new GovchainError('TX_NOT_FOUND')
+      return txJson(tx)
+    },
+  })
+
+  r.route<{ Params: { module: string; key: string }; Querystring: { prove: boolean; height?: string } }>({
+    ...spec('getState'),
+    handler: async (request) => {
+      const { module, key } = request.params
+      const { prove, height } = request.query
+      const opts = height === undefined ? { prove } : { prove, height: Number(height) }
+      const view = backend.state(module, fromHex(key), opts)
+      return stateJson(view)
+    },
+  })
+
+  r.route({ ...spec('getValidators'), handler: async () => validatorsJson(backend.validatorSet()) })
+}
+
+/** Submitting transactions, one or a batch, each within the per-client rate limit. */
+function submitRoutes(
+  r: ApiApp,
+  spec: SpecOf,
+  backend: NodeApiBackend,
+  metrics: NodeMetrics,
+  limiter: RateLimiter | undefined,
+): void {
+  r.route<{ Body: { tx: string } }>({
+    ...spec('submitTx'),
+    onRequest: async (request, reply) => {
+      if (limiter === undefined || limiter.take(request.ip)) return
+      reply.header('retry-after', String(limiter.retryAfterSeconds(request.ip)))
+      metrics.incTxRejected('RATE_LIMITED')
+      throw new GovchainError('RATE_LIMITED')
+    },
+    handler: async (request, reply) => {
+      const text = request.body.tx
+      if (text.length > TX_BASE64_CHARS_MAX) throw new GovchainError('TX_TOO_LARGE')
+      const bytes = decodeBase64Strict(text)
+      if (bytes === undefined)
+        throw new GovchainError('INVALID_ARGUMENT', 'body/tx must be standard base64 with padding')
+      try {
+        const { hash } = await backend.submitTx(bytes)
+        reply.code(202)
+        return { hash: toHex(hash) }
+      } catch (e) {
+        if (isGovchainError(e)) metrics.incTxRejected(e.code)
+        throw e
+      }
+    },
+  })
+
+  r.route<{ Body: { txs: string[] } }>({
+    ...spec('submitTxs'),
+    // After validation (the item count is known): every item takes a token.
+    preHandler: async (request, reply) => {
+      const count = request.body.txs.length
+      if (limiter === undefined || limiter.take(request.ip, count)) return
+      reply.header('retry-after', String(limiter.retryAfterSeconds(request.ip, count)))
+      metrics.incTxRejected('RATE_LIMITED')
+      throw new GovchainError('RATE_LIMITED')
+    },
+    handler: async (request, reply) => {
+      const texts = request.body.txs
+      const results: Record<string, unknown>[] = new Array(texts.length)
+      const refuse = (i: number, e: unknown) => {
+        const a = errorAnswer(e)
+        if (isGovchainError(e)) metrics.incTxRejected(e.code)
+        results[i] = a.body
+      }
+      const decoded: Uint8Array[] = []
+      const at: number[] = []
+      for (const [i, text] of texts.entries()) {
+        const bytes = text.length > TX_BASE64_CHARS_MAX ? undefined : decodeBase64Strict(text)
+        if (bytes !== undefined) {
+          decoded.push(bytes)
+          at.push(i)
+        } else if (text.length > TX_BASE64_CHARS_MAX) refuse(i, new GovchainError('TX_TOO_LARGE'))
+        else refuse(i, new GovchainError('INVALID_ARGUMENT', `body/txs/${i} must be standard base64 with padding`))
+      }
+      let outcomes: SubmitTxOutcome[] = []
+      if (decoded.length > 0) {
+        outcomes =
+          backend.submitTxs !== undefined
+            ? await backend.submitTxs(decoded)
+            : await Promise.all(
+                decoded.map((b) =>
+                  Promise.resolve()
+                    .then(() => backend.submitTx(b))
+                    .then(
+                      ({ hash }) => ({ hash }),
+                      (error: unknown) => ({ error }),
+                    ),
+                ),
+              )
+      }
+      let accepted = 0
+      outcomes.forEach((o, k) => {
+        const i = at[k]!
+        if ('hash' in o) {
+          results[i] = { hash: toHex(o.hash) }
+          accepted++
+        } else refuse(i, o.error)
+      })
+      reply.code(accepted === texts.length ? 200 : 207)
+      return { accepted, results }
+    },
+  })
+}
+
+/** The event stream over WebSocket, admitted within the hub's connection limits before the upgrade. */
+function eventStreamRoute(r: ApiApp, spec: SpecOf, hub: EventHub, metrics: NodeMetrics): void {
+  r.route<{ Querystring: { types?: string; module?: string } }>({
+    ...spec('streamEvents'),
+    // Refuse over the limit before upgrading, so the client gets a coded HTTP answer.
+    preHandler: async (request) => {
+      if (!request.ws) throw new GovchainError('UPGRADE_REQUIRED')
+      const slot = hub.admits(clientAddressKey(request.ip))
+      if (slot === 'client_limit') {
+        metrics.wsDropped.inc({ reason: 'client_max' })
+        throw new GovchainError('CLIENT_STREAM_LIMIT')
+      }
+      if (slot === 'total_limit') {
+        metrics.wsDropped.inc({ reason: 'connections_max' })
+        throw new GovchainError('TOO_MANY_CONNECTIONS')
+      }
+    },
+    handler: async () => {
+      throw new GovchainError('UPGRADE_REQUIRED')
+    },
+    wsHandler: (socket, request) => {
+      hub.add(
+        socket,
+        parseEventFilter(request.query as { types?: string; module?: string }),
+        clientAddressKey(request.ip),
+      )
+    },
+  })
+}
+
+/** What operators and integrators read: health, metrics, the OpenAPI document and its page. */
+function operatorRoutes(
+  r: ApiApp,
+  spec: SpecOf,
+  backend: NodeApiBackend,
+  metrics: NodeMetrics,
+  openApi: () => string,
+): void {
+  let docsHtml: string | undefined
+  r.route({
+    ...spec('getHealth'),
+    handler: async (_request, reply) => {
+      const h = backend.healthy()
+      reply.code(h.ok ? 200 : 503)
+      return h.reason === undefined ? { ok: h.ok } : { ok: h.ok, reason: h.reason }
+    },
+  })
+
+  r.route({
+    ...spec('getMetrics'),
+    handler: async (_request, reply) => {
+      const text = await metrics.text()
+      reply.type(metrics.contentType)
+      return text
+    },
+  })
+
+  r.route({
+    ...spec('getOpenApi'),
+    handler: async (_request, reply) => {
+      reply.type('application/json; charset=utf-8')
+      return openApi()
+    },
+  })
+
+  r.route({
+    ...spec('getDocs'),
+    handler: async (_request, reply) => {
+      docsHtml ??= renderDocsHtml(JSON.parse(openApi()))
+      reply.type('text/html; charset=utf-8').header('content-security-policy', DOCS_CSP)
+      return docsHtml
+    },
+  })
+}
+
 export function createApiServer(opts: ApiServerOptions): ApiServer {
   const limits: ApiLimits = { ...DEFAULT_API_LIMITS, ...opts.limits }
   const { backend, metrics } = opts
@@ -278,7 +533,6 @@ export function createApiServer(opts: ApiServerOptions): ApiServer {
   const extensions = opts.extensions ?? []
   const extraRoutes = extensions.flatMap((e) => e.routes)
   let openApiText: string | undefined
-  let docsHtml: string | undefined
   const openApi = (): string => {
     openApiText ??= JSON.stringify(buildOpenApiDocument({ extraRoutes }))
     return openApiText
@@ -345,220 +599,10 @@ export function createApiServer(opts: ApiServerOptions): ApiServer {
     }
 
     for (const ext of extensions) ext.register(r, spec)
-
-    r.route({ ...spec('getStatus'), handler: async () => statusJson(backend.status()) })
-
-    r.route({
-      ...spec('getLatestBlock'),
-      handler: async () => {
-        const height = backend.status().height
-        const block = height > 0 ? backend.block(height) : undefined
-        if (block === undefined) throw new GovchainError('BLOCK_NOT_FOUND', 'no block committed yet')
-        return blockJson(block)
-      },
-    })
-
-    r.route<{ Params: { height: string } }>({
-      ...spec('getBlock'),
-      handler: async (request) => {
-        const height = Number(request.params.height)
-        const block = backend.block(height)
-        if (block === undefined) throw new GovchainError('BLOCK_NOT_FOUND', `no block at height ${height}`)
-        return blockJson(block)
-      },
-    })
-
-    r.route<{ Params: { hash: string } }>({
-      ...spec('getBlockByHash'),
-      handler: async (request) => {
-        const height = backend.heightByHash(fromHex(request.params.hash.toLowerCase()))
-        const block = height === undefined ? undefined : backend.block(height)
-        if (block === undefined) throw new GovchainError('BLOCK_NOT_FOUND', 'no committed block has that hash')
-        return blockJson(block)
-      },
-    })
-
-    r.route<{ Querystring: { limit: number; cursor?: string; height?: string } }>({
-      ...spec('listTxs'),
-      handler: async (request) => {
-        const { limit, cursor, height } = request.query
-        return txListJson(
-          backend.txList({
-            limit,
-            ...(cursor === undefined ? {} : { cursor }),
-            ...(height === undefined ? {} : { height: Number(height) }),
-          }),
-        )
-      },
-    })
-
-    r.route({ ...spec('getStats'), handler: async () => statsJson(backend.chainStats()) })
-
-    r.route<{ Body: { tx: string } }>({
-      ...spec('submitTx'),
-      onRequest: async (request, reply) => {
-        if (limiter === undefined || limiter.take(request.ip)) return
-        reply.header('retry-after', String(limiter.retryAfterSeconds(request.ip)))
-        metrics.incTxRejected('RATE_LIMITED')
-        throw new GovchainError('RATE_LIMITED')
-      },
-      handler: async (request, reply) => {
-        const text = request.body.tx
-        if (text.length > TX_BASE64_CHARS_MAX) throw new GovchainError('TX_TOO_LARGE')
-        const bytes = decodeBase64Strict(text)
-        if (bytes === undefined)
-          throw new GovchainError('INVALID_ARGUMENT', 'body/tx must be standard base64 with padding')
-        try {
-          const { hash } = await backend.submitTx(bytes)
-          reply.code(202)
-          return { hash: toHex(hash) }
-        } catch (e) {
-          if (isGovchainError(e)) metrics.incTxRejected(e.code)
-          throw e
-        }
-      },
-    })
-
-    r.route<{ Body: { txs: string[] } }>({
-      ...spec('submitTxs'),
-      // After validation (the item count is known): every item takes a token.
-      preHandler: async (request, reply) => {
-        const count = request.body.txs.length
-        if (limiter === undefined || limiter.take(request.ip, count)) return
-        reply.header('retry-after', String(limiter.retryAfterSeconds(request.ip, count)))
-        metrics.incTxRejected('RATE_LIMITED')
-        throw new GovchainError('RATE_LIMITED')
-      },
-      handler: async (request, reply) => {
-        const texts = request.body.txs
-        const results: Record<string, unknown>[] = new Array(texts.length)
-        const refuse = (i: number, e: unknown) => {
-          const a = errorAnswer(e)
-          if (isGovchainError(e)) metrics.incTxRejected(e.code)
-          results[i] = a.body
-        }
-        const decoded: Uint8Array[] = []
-        const at: number[] = []
-        for (const [i, text] of texts.entries()) {
-          const bytes = text.length > TX_BASE64_CHARS_MAX ? undefined : decodeBase64Strict(text)
-          if (bytes !== undefined) {
-            decoded.push(bytes)
-            at.push(i)
-          } else if (text.length > TX_BASE64_CHARS_MAX) refuse(i, new GovchainError('TX_TOO_LARGE'))
-          else refuse(i, new GovchainError('INVALID_ARGUMENT', `body/txs/${i} must be standard base64 with padding`))
-        }
-        let outcomes: SubmitTxOutcome[] = []
-        if (decoded.length > 0) {
-          outcomes =
-            backend.submitTxs !== undefined
-              ? await backend.submitTxs(decoded)
-              : await Promise.all(
-                  decoded.map((b) =>
-                    Promise.resolve()
-                      .then(() => backend.submitTx(b))
-                      .then(
-                        ({ hash }) => ({ hash }),
-                        (error: unknown) => ({ error }),
-                      ),
-                  ),
-                )
-        }
-        let accepted = 0
-        outcomes.forEach((o, k) => {
-          const i = at[k]!
-          if ('hash' in o) {
-            results[i] = { hash: toHex(o.hash) }
-            accepted++
-          } else refuse(i, o.error)
-        })
-        reply.code(accepted === texts.length ? 200 : 207)
-        return { accepted, results }
-      },
-    })
-
-    r.route<{ Params: { hash: string } }>({
-      ...spec('getTx'),
-      handler: async (request) => {
-        const tx = backend.tx(fromHex(request.params.hash))
-        if (tx === undefined) throw new GovchainError('TX_NOT_FOUND')
-        return txJson(tx)
-      },
-    })
-
-    r.route<{ Params: { module: string; key: string }; Querystring: { prove: boolean; height?: string } }>({
-      ...spec('getState'),
-      handler: async (request) => {
-        const { module, key } = request.params
-        const { prove, height } = request.query
-        const opts = height === undefined ? { prove } : { prove, height: Number(height) }
-        const view = backend.state(module, fromHex(key), opts)
-        return stateJson(view)
-      },
-    })
-
-    r.route({ ...spec('getValidators'), handler: async () => validatorsJson(backend.validatorSet()) })
-
-    r.route<{ Querystring: { types?: string; module?: string } }>({
-      ...spec('streamEvents'),
-      // Refuse over the limit before upgrading, so the client gets a coded HTTP answer.
-      preHandler: async (request) => {
-        if (!request.ws) throw new GovchainError('UPGRADE_REQUIRED')
-        const slot = hub.admits(clientAddressKey(request.ip))
-        if (slot === 'client_limit') {
-          metrics.wsDropped.inc({ reason: 'client_max' })
-          throw new GovchainError('CLIENT_STREAM_LIMIT')
-        }
-        if (slot === 'total_limit') {
-          metrics.wsDropped.inc({ reason: 'connections_max' })
-          throw new GovchainError('TOO_MANY_CONNECTIONS')
-        }
-      },
-      handler: async () => {
-        throw new GovchainError('UPGRADE_REQUIRED')
-      },
-      wsHandler: (socket, request) => {
-        hub.add(
-          socket,
-          parseEventFilter(request.query as { types?: string; module?: string }),
-          clientAddressKey(request.ip),
-        )
-      },
-    })
-
-    r.route({
-      ...spec('getHealth'),
-      handler: async (_request, reply) => {
-        const h = backend.healthy()
-        reply.code(h.ok ? 200 : 503)
-        return h.reason === undefined ? { ok: h.ok } : { ok: h.ok, reason: h.reason }
-      },
-    })
-
-    r.route({
-      ...spec('getMetrics'),
-      handler: async (_request, reply) => {
-        const text = await metrics.text()
-        reply.type(metrics.contentType)
-        return text
-      },
-    })
-
-    r.route({
-      ...spec('getOpenApi'),
-      handler: async (_request, reply) => {
-        reply.type('application/json; charset=utf-8')
-        return openApi()
-      },
-    })
-
-    r.route({
-      ...spec('getDocs'),
-      handler: async (_request, reply) => {
-        docsHtml ??= renderDocsHtml(JSON.parse(openApi()))
-        reply.type('text/html; charset=utf-8').header('content-security-policy', DOCS_CSP)
-        return docsHtml
-      },
-    })
+    chainReadRoutes(r, spec, backend)
+    submitRoutes(r, spec, backend, metrics, limiter)
+    eventStreamRoute(r, spec, hub, metrics)
+    operatorRoutes(r, spec, backend, metrics, openApi)
   })
 
   let closing: Promise<void> | undefined
