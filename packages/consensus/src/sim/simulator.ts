@@ -236,191 +236,237 @@ function parseValue(value: Uint8Array): { height: number; ok: boolean } | null {
 }
 
 export function runSimulation(opts: SimOptions): SimResult {
-  const n = opts.validators
-  if (!Number.isInteger(n) || n < 1 || n > 64) throw new RangeError('validators must be 1..64')
-  const b = opts.byzantine ?? maxFaulty(n)
-  if (!Number.isInteger(b) || b < 0 || b > n) throw new RangeError('byzantine must be 0..validators')
-  const heights = opts.heights
-  const rng = new Prng(opts.seed)
-  const suite = cachingSuite(opts.suite)
-  const log = opts.log
-  const digest = new Digest()
-  const beyondBound = b > maxFaulty(n)
-  const modeOpt = opts.byzantineMode ?? (beyondBound ? 'equivocate' : 'mixed')
+  return new Simulation(opts).run()
+}
+
+/**
+ * One seeded run. The constructor draws the scenario from the seed (powers, Byzantine nodes and
+ * their modes, keys, GST, drop/duplicate/slow rates, partitions, crashes); `run` boots the nodes
+ * and steps the event queue until every honest node has decided or the post-GST deadline passes.
+ * The network, the adversary, the honest nodes' outputs and the checks are methods over the run's
+ * state. Every draw from `rng` happens in a fixed order, so a seed replays the same run.
+ */
+class Simulation {
+  private readonly n: number
+  private readonly b: number
+  private readonly heights: number
+  private readonly rng: Prng
+  private readonly suite: CryptoSuite
+  private readonly log: ((line: string) => void) | undefined
+  private readonly digest = new Digest()
 
   // ---------------------------------------------------------------- scenario
-  const byzIdx = new Set(rng.shuffle([...Array(n).keys()]).slice(0, b))
-  let powers = new Array<number>(n).fill(1)
-  if (!beyondBound && rng.chance(0.5)) {
-    const w = powers.map(() => rng.int(1, 4))
-    const total = w.reduce((a, x) => a + x, 0)
-    const byzPower = [...byzIdx].reduce((a, i) => a + w[i]!, 0)
-    // Within the bound means Byzantine power strictly below 1/3 of the total; keep equal powers otherwise.
-    if (byzPower * 3 < total) powers = w
-  }
-  const keys: { privateKey: Uint8Array; publicKey: Uint8Array }[] = []
-  for (let i = 0; i < n; i++) {
-    for (;;) {
-      const privateKey = rng.bytes(32)
-      try {
-        keys.push({ privateKey, publicKey: suite.publicKeyFromPrivate(privateKey) })
-        break
-      } catch {
-        // a scalar out of range for SM2: draw again
+  private readonly byzIdx: Set<number>
+  private readonly set: ValidatorSet
+  private readonly nodes: SimNode[]
+  private readonly honest: SimNode[]
+  private readonly gstMs: number
+  private readonly dropP: number
+  private readonly dupP: number
+  private readonly slowP: number
+  private readonly partitions: Partition[] = []
+  private readonly queue = new EventQueue<Ev>()
+  private readonly nCrashes: number
+  private stableMs: number
+  private readonly scenario: string
+
+  // ---------------------------------------------------------------- checks and counters
+  private readonly safetyViolations: string[] = []
+  private readonly doubleSigns: string[] = []
+  /** Value id -> creator. */
+  private readonly created = new Map<string, number>()
+  private readonly canonical = new Map<number, { id: string; node: number }>()
+  /** `${node}/${step}/${h}/${r}` -> bytes hex. */
+  private readonly emitted = new Map<string, string>()
+  private evidence = 0
+  private proposalEvidence = 0
+  private syncs = 0
+  private messagesSent = 0
+  private maxRound = 0
+  private crashes = 0
+  private events = 0
+  private now = 0
+  private deadlineMs = Number.POSITIVE_INFINITY
+  private readonly idCache = new WeakMap<Uint8Array, Uint8Array | null>()
+  /** The equivocating adversary's split of a height/round: which honest nodes saw which value. */
+  private readonly splits = new Map<string, { groupA: boolean[]; idA: Uint8Array; idB: Uint8Array }>()
+
+  constructor(private readonly opts: SimOptions) {
+    const n = opts.validators
+    if (!Number.isInteger(n) || n < 1 || n > 64) throw new RangeError('validators must be 1..64')
+    const b = opts.byzantine ?? maxFaulty(n)
+    if (!Number.isInteger(b) || b < 0 || b > n) throw new RangeError('byzantine must be 0..validators')
+    this.n = n
+    this.b = b
+    this.heights = opts.heights
+    const rng = new Prng(opts.seed)
+    this.rng = rng
+    this.suite = cachingSuite(opts.suite)
+    this.log = opts.log
+    const beyondBound = b > maxFaulty(n)
+    const modeOpt = opts.byzantineMode ?? (beyondBound ? 'equivocate' : 'mixed')
+
+    const byzIdx = new Set(rng.shuffle([...Array(n).keys()]).slice(0, b))
+    this.byzIdx = byzIdx
+    let powers = new Array<number>(n).fill(1)
+    if (!beyondBound && rng.chance(0.5)) {
+      const w = powers.map(() => rng.int(1, 4))
+      const total = w.reduce((a, x) => a + x, 0)
+      const byzPower = [...byzIdx].reduce((a, i) => a + w[i]!, 0)
+      // Within the bound means Byzantine power strictly below 1/3 of the total; keep equal powers otherwise.
+      if (byzPower * 3 < total) powers = w
+    }
+    const keys: { privateKey: Uint8Array; publicKey: Uint8Array }[] = []
+    for (let i = 0; i < n; i++) {
+      for (;;) {
+        const privateKey = rng.bytes(32)
+        try {
+          keys.push({ privateKey, publicKey: this.suite.publicKeyFromPrivate(privateKey) })
+          break
+        } catch {
+          // a scalar out of range for SM2: draw again
+        }
       }
     }
-  }
-  const set: ValidatorSet = {
-    validators: keys.map((k, i) => ({ id: `v${i}`, publicKey: k.publicKey, votingPower: powers[i]! })),
-  }
-  const modes: ByzantineMode[] = ['silent', 'equivocate', 'random']
-  const nodes: SimNode[] = keys.map((k, i) => ({
-    index: i,
-    byz: byzIdx.has(i) ? (modeOpt === 'mixed' ? rng.pick(modes) : modeOpt) : undefined,
-    privateKey: k.privateKey,
-    store: new MemorySignerStore(),
-    machine: undefined,
-    inc: 0,
-    up: true,
-    decided: new Map(),
-    gossipHeight: 0,
-    lastSyncSentMs: new Array(n).fill(Number.NEGATIVE_INFINITY),
-    valueCounter: 0,
-  }))
-  const honest = nodes.filter((x) => x.byz === undefined)
+    this.set = {
+      validators: keys.map((k, i) => ({ id: `v${i}`, publicKey: k.publicKey, votingPower: powers[i]! })),
+    }
+    const modes: ByzantineMode[] = ['silent', 'equivocate', 'random']
+    this.nodes = keys.map((k, i) => ({
+      index: i,
+      byz: byzIdx.has(i) ? (modeOpt === 'mixed' ? rng.pick(modes) : modeOpt) : undefined,
+      privateKey: k.privateKey,
+      store: new MemorySignerStore(),
+      machine: undefined,
+      inc: 0,
+      up: true,
+      decided: new Map(),
+      gossipHeight: 0,
+      lastSyncSentMs: new Array(n).fill(Number.NEGATIVE_INFINITY),
+      valueCounter: 0,
+    }))
+    this.honest = this.nodes.filter((x) => x.byz === undefined)
 
-  const gstMs = rng.int(0, Math.min(heights, 20) * 300)
-  const dropP = rng.chance(0.3) ? 0 : rng.float() * 0.3
-  const dupP = rng.float() * 0.1
-  const slowP = rng.float() * 0.2
-  const partitions: Partition[] = []
-  const nPartitions = gstMs === 0 ? 0 : rng.int(0, 3)
-  for (let k = 0; k < nPartitions; k++) {
-    const fromMs = rng.int(0, gstMs)
-    const toMs = Math.min(gstMs, fromMs + rng.int(200, 3000))
-    const side = nodes.map(() => rng.chance(0.5))
-    partitions.push({ fromMs, toMs, side })
+    const gstMs = rng.int(0, Math.min(this.heights, 20) * 300)
+    this.gstMs = gstMs
+    this.dropP = rng.chance(0.3) ? 0 : rng.float() * 0.3
+    this.dupP = rng.float() * 0.1
+    this.slowP = rng.float() * 0.2
+    const nPartitions = gstMs === 0 ? 0 : rng.int(0, 3)
+    for (let k = 0; k < nPartitions; k++) {
+      const fromMs = rng.int(0, gstMs)
+      const toMs = Math.min(gstMs, fromMs + rng.int(200, 3000))
+      const side = this.nodes.map(() => rng.chance(0.5))
+      this.partitions.push({ fromMs, toMs, side })
+    }
+    this.stableMs = gstMs
+    this.nCrashes = gstMs === 0 || this.honest.length === 0 ? 0 : rng.int(0, 1 + Math.floor(n / 4))
+    for (let k = 0; k < this.nCrashes; k++) {
+      const node = rng.pick(this.honest).index
+      const at = rng.int(0, gstMs)
+      const back = Math.min(gstMs, at + rng.int(50, 3000))
+      this.queue.push(at, { kind: 'crash', node })
+      this.queue.push(back, { kind: 'restart', node })
+      this.stableMs = Math.max(this.stableMs, back)
+    }
+    this.queue.push(this.stableMs, { kind: 'stable' })
+    this.scenario =
+      `powers=[${powers.join(',')}] byzantine=[${[...byzIdx].map((i) => `${i}:${this.nodes[i]!.byz}`).join(',')}] ` +
+      `gstMs=${gstMs} drop=${this.dropP.toFixed(3)} dup=${this.dupP.toFixed(3)} slow=${this.slowP.toFixed(3)} ` +
+      `partitions=${this.partitions.length} crashes=${this.nCrashes}`
+    this.log?.(`seed ${opts.seed}: n=${n} b=${b} ${this.scenario}`)
   }
-  const queue = new EventQueue<Ev>()
-  let crashes = 0
-  let stableMs = gstMs
-  const nCrashes = gstMs === 0 || honest.length === 0 ? 0 : rng.int(0, 1 + Math.floor(n / 4))
-  for (let k = 0; k < nCrashes; k++) {
-    const node = rng.pick(honest).index
-    const at = rng.int(0, gstMs)
-    const back = Math.min(gstMs, at + rng.int(50, 3000))
-    queue.push(at, { kind: 'crash', node })
-    queue.push(back, { kind: 'restart', node })
-    stableMs = Math.max(stableMs, back)
-  }
-  queue.push(stableMs, { kind: 'stable' })
-  const scenario =
-    `powers=[${powers.join(',')}] byzantine=[${[...byzIdx].map((i) => `${i}:${nodes[i]!.byz}`).join(',')}] ` +
-    `gstMs=${gstMs} drop=${dropP.toFixed(3)} dup=${dupP.toFixed(3)} slow=${slowP.toFixed(3)} ` +
-    `partitions=${partitions.length} crashes=${nCrashes}`
-  log?.(`seed ${opts.seed}: n=${n} b=${b} ${scenario}`)
 
-  // ---------------------------------------------------------------- checks
-  const safetyViolations: string[] = []
-  const doubleSigns: string[] = []
-  const created = new Map<string, number>() // value id -> creator
-  const canonical = new Map<number, { id: string; node: number }>()
-  const emitted = new Map<string, string>() // `${node}/${step}/${h}/${r}` -> bytes hex
-  let evidence = 0
-  let proposalEvidence = 0
-  let syncs = 0
-  let messagesSent = 0
-  let maxRound = 0
+  // ---------------------------------------------------------------- values and checks
 
-  const idCache = new WeakMap<Uint8Array, Uint8Array | null>()
-  const valueId = (value: Uint8Array): Uint8Array | null => {
-    let id = idCache.get(value)
+  // Arrow properties: the consensus machines call them as plain functions.
+  private readonly valueId = (value: Uint8Array): Uint8Array | null => {
+    let id = this.idCache.get(value)
     if (id === undefined) {
-      id = parseValue(value) === null ? null : suite.hash(value)
-      idCache.set(value, id)
+      id = parseValue(value) === null ? null : this.suite.hash(value)
+      this.idCache.set(value, id)
     }
     return id
   }
-  const isValid = (height: number, value: Uint8Array): boolean => {
+
+  private readonly isValid = (height: number, value: Uint8Array): boolean => {
     const p = parseValue(value)
     return p?.ok === true && p.height === height
   }
-  const newValue = (node: SimNode, height: number, ok: boolean, heightField = height): Uint8Array => {
-    const pad = 'x'.repeat(rng.int(0, 64))
+
+  private newValue(node: SimNode, height: number, ok: boolean, heightField = height): Uint8Array {
+    const pad = 'x'.repeat(this.rng.int(0, 64))
     const value = utf8(`${VALUE_PREFIX}${heightField}|${ok ? 'ok' : 'bad'}|${node.index}|${node.valueCounter++}|${pad}`)
-    created.set(toHex(valueId(value)!), node.index)
+    this.created.set(toHex(this.valueId(value)!), node.index)
     return value
   }
 
-  const recordDecision = (node: SimNode, d: Decision, via: string, now: number): void => {
+  private recordDecision(node: SimNode, d: Decision, via: string): void {
     node.decided.set(d.height, d)
     if (node.byz !== undefined) return
     const id = toHex(d.certificate.blockHash)
-    digest.add(`D${node.index}:${d.height}:${d.round}:${id}`)
-    log?.(`${now}ms node ${node.index} decides h=${d.height} r=${d.round} ${id.slice(0, 8)} (${via})`)
-    if (!created.has(id))
-      safetyViolations.push(`validity: node ${node.index} decided a value nobody proposed at height ${d.height}`)
-    if (!isValid(d.height, d.value))
-      safetyViolations.push(`validity: node ${node.index} decided an invalid value at height ${d.height}`)
-    const c = canonical.get(d.height)
-    if (c === undefined) canonical.set(d.height, { id, node: node.index })
+    this.digest.add(`D${node.index}:${d.height}:${d.round}:${id}`)
+    this.log?.(`${this.now}ms node ${node.index} decides h=${d.height} r=${d.round} ${id.slice(0, 8)} (${via})`)
+    if (!this.created.has(id))
+      this.safetyViolations.push(`validity: node ${node.index} decided a value nobody proposed at height ${d.height}`)
+    if (!this.isValid(d.height, d.value))
+      this.safetyViolations.push(`validity: node ${node.index} decided an invalid value at height ${d.height}`)
+    const c = this.canonical.get(d.height)
+    if (c === undefined) this.canonical.set(d.height, { id, node: node.index })
     else if (c.id !== id) {
-      safetyViolations.push(
+      this.safetyViolations.push(
         `agreement: height ${d.height}: node ${c.node} decided ${c.id.slice(0, 16)}, node ${node.index} decided ${id.slice(0, 16)}`,
       )
     }
   }
 
-  const checkEmitted = (
+  private checkEmitted(
     node: SimNode,
     step: string,
     body: Uint8Array,
     signature: Uint8Array,
     height: number,
     round: number,
-  ): void => {
+  ): void {
     const k = `${node.index}/${step}/${height}/${round}`
     const hex = toHex(body)
-    const prev = emitted.get(k)
-    if (prev === undefined) emitted.set(k, hex)
+    const prev = this.emitted.get(k)
+    if (prev === undefined) this.emitted.set(k, hex)
     else if (prev !== hex)
-      doubleSigns.push(`node ${node.index} signed two different ${step}s at height ${height} round ${round}`)
+      this.doubleSigns.push(`node ${node.index} signed two different ${step}s at height ${height} round ${round}`)
     const domain = step === 'proposal' ? DOMAIN.proposal : DOMAIN.vote
-    if (!suite.verify(set.validators[node.index]!.publicKey, signingBytes(domain, body), signature)) {
-      doubleSigns.push(`node ${node.index} emitted a bad signature on a ${step} at ${height}/${round}`)
+    if (!this.suite.verify(this.set.validators[node.index]!.publicKey, signingBytes(domain, body), signature)) {
+      this.doubleSigns.push(`node ${node.index} emitted a bad signature on a ${step} at ${height}/${round}`)
     }
   }
 
   // ---------------------------------------------------------------- network
-  let now = 0
-  const partitioned = (a: number, c: number): boolean => {
-    for (const p of partitions) if (now >= p.fromMs && now < p.toMs && p.side[a] !== p.side[c]) return true
+
+  private partitioned(a: number, c: number): boolean {
+    for (const p of this.partitions)
+      if (this.now >= p.fromMs && this.now < p.toMs && p.side[a] !== p.side[c]) return true
     return false
   }
-  const send = (from: number, to: number, msg: Msg): void => {
+
+  private send(from: number, to: number, msg: Msg): void {
     if (from === to) return
-    messagesSent++
-    if (now < gstMs) {
-      if (partitioned(from, to) || rng.chance(dropP)) return
-      const copies = rng.chance(dupP) ? 2 : 1
+    this.messagesSent++
+    const rng = this.rng
+    if (this.now < this.gstMs) {
+      if (this.partitioned(from, to) || rng.chance(this.dropP)) return
+      const copies = rng.chance(this.dupP) ? 2 : 1
       for (let c = 0; c < copies; c++) {
-        const delay = rng.chance(slowP) ? rng.int(SIM_DELTA_MS, 2000) : rng.int(1, SIM_DELTA_MS)
-        queue.push(now + delay, { kind: 'deliver', to, from, msg })
+        const delay = rng.chance(this.slowP) ? rng.int(SIM_DELTA_MS, 2000) : rng.int(1, SIM_DELTA_MS)
+        this.queue.push(this.now + delay, { kind: 'deliver', to, from, msg })
       }
     } else {
-      queue.push(now + rng.int(1, SIM_DELTA_MS), { kind: 'deliver', to, from, msg })
+      this.queue.push(this.now + rng.int(1, SIM_DELTA_MS), { kind: 'deliver', to, from, msg })
     }
   }
-  const broadcast = (from: number, msg: Msg, only?: (to: number) => boolean): void => {
-    for (let to = 0; to < n; to++) if (to !== from && (only === undefined || only(to))) send(from, to, msg)
+
+  private broadcast(from: number, msg: Msg, only?: (to: number) => boolean): void {
+    for (let to = 0; to < this.n; to++) if (to !== from && (only === undefined || only(to))) this.send(from, to, msg)
   }
-  const voteMsg = (vote: SignedVote): Msg => ({ kind: 'vote', height: decode(Vote, vote.vote).height, vote })
-  const proposalMsg = (proposal: SignedProposal, value: Uint8Array): Msg => ({
-    kind: 'proposal',
-    height: decode(Proposal, proposal.proposal).height,
-    proposal,
-    value,
-  })
 
   // ---------------------------------------------------------------- Byzantine adversary
   // One coordinated adversary controls every Byzantine key. 'equivocate': when a Byzantine
@@ -428,208 +474,220 @@ export function runSimulation(opts: SimOptions): SimResult {
   // the other half, and every Byzantine node then votes each half's value to that half (and
   // sometimes splits honest proposals into value-vs-nil). 'random': votes for random values,
   // invalid proposals. 'silent': sends nothing.
-  const splits = new Map<string, { groupA: boolean[]; idA: Uint8Array; idB: Uint8Array }>()
-  const byzSign = (node: SimNode, vote: Vote): SignedVote => ({
-    vote: encode(Vote, vote),
-    signature: suite.sign(node.privateKey, signingBytes(DOMAIN.vote, encode(Vote, vote))),
-  })
-  const splitFor = (): boolean[] => {
-    const g = nodes.map((x) => x.byz !== undefined || rng.chance(0.5))
-    return g
+
+  private byzSign(node: SimNode, vote: Vote): SignedVote {
+    return {
+      vote: encode(Vote, vote),
+      signature: this.suite.sign(node.privateKey, signingBytes(DOMAIN.vote, encode(Vote, vote))),
+    }
   }
-  const byzantineOutputs = (node: SimNode, outs: ConsensusOutput[]): void => {
+
+  private byzSignProposal(node: SimNode, proposal: Proposal): SignedProposal {
+    return {
+      proposal: encode(Proposal, proposal),
+      signature: this.suite.sign(node.privateKey, signingBytes(DOMAIN.proposal, encode(Proposal, proposal))),
+    }
+  }
+
+  private splitFor(): boolean[] {
+    return this.nodes.map((x) => x.byz !== undefined || this.rng.chance(0.5))
+  }
+
+  private byzantineProposal(node: SimNode, o: Extract<ConsensusOutput, { type: 'broadcastProposal' }>): void {
+    const p = decode(Proposal, o.proposal.proposal)
+    if (node.byz === 'equivocate') {
+      const v2 = this.newValue(node, p.height, true)
+      const p2: Proposal = { ...p, blockHash: this.valueId(v2)! }
+      const sp2 = this.byzSignProposal(node, p2)
+      const groupA = this.splitFor()
+      this.splits.set(`${p.height}/${p.round}`, { groupA, idA: p.blockHash, idB: p2.blockHash })
+      this.broadcast(node.index, proposalMsg(o.proposal, o.value), (to) => groupA[to]!)
+      this.broadcast(node.index, proposalMsg(sp2, v2), (to) => !groupA[to]!)
+    } else if (node.byz === 'random' && this.rng.chance(0.5)) {
+      // an invalid value (marked bad, or for another height), properly signed
+      const bad = this.rng.chance(0.5)
+        ? this.newValue(node, p.height, false)
+        : this.newValue(node, p.height, true, p.height + 1)
+      const pb: Proposal = { ...p, blockHash: this.valueId(bad)! }
+      this.broadcast(node.index, proposalMsg(this.byzSignProposal(node, pb), bad))
+    } else this.broadcast(node.index, proposalMsg(o.proposal, o.value))
+  }
+
+  private byzantineVote(node: SimNode, o: Extract<ConsensusOutput, { type: 'broadcastVote' }>): void {
+    const v = decode(Vote, o.vote.vote)
+    const rng = this.rng
+    if (node.byz === 'equivocate') {
+      const s = this.splits.get(`${v.height}/${v.round}`)
+      if (s !== undefined) {
+        const a = this.byzSign(node, { ...v, blockHash: s.idA })
+        const bb = this.byzSign(node, { ...v, blockHash: s.idB })
+        this.broadcast(node.index, voteMsg(a), (to) => s.groupA[to]!)
+        this.broadcast(node.index, voteMsg(bb), (to) => !s.groupA[to]!)
+      } else if (v.blockHash !== undefined && rng.chance(0.3)) {
+        const { blockHash: _, ...nil } = v
+        const g = this.splitFor()
+        this.broadcast(node.index, voteMsg(o.vote), (to) => g[to]!)
+        this.broadcast(node.index, voteMsg(this.byzSign(node, nil)), (to) => !g[to]!)
+      } else this.broadcast(node.index, voteMsg(o.vote))
+    } else if (node.byz === 'random') {
+      const r = rng.float()
+      if (r < 0.3) this.broadcast(node.index, voteMsg(this.byzSign(node, { ...v, blockHash: rng.bytes(32) })))
+      else if (r < 0.4)
+        this.broadcast(node.index, voteMsg(this.byzSign(node, { ...v, round: v.round + rng.int(1, 3) })))
+      else if (r < 0.5) {
+        // conflicting votes to everyone: honest nodes keep the first and report evidence
+        this.broadcast(node.index, voteMsg(o.vote))
+        this.broadcast(node.index, voteMsg(this.byzSign(node, { ...v, blockHash: rng.bytes(32) })))
+      } else this.broadcast(node.index, voteMsg(o.vote))
+    }
+  }
+
+  // ---------------------------------------------------------------- every node's outputs
+
+  /** A timeout or a value request of `node`'s machine, as a future event of this incarnation. */
+  private schedule(node: SimNode, o: Extract<ConsensusOutput, { type: 'scheduleTimeout' | 'requestValue' }>): void {
+    if (o.type === 'scheduleTimeout') {
+      this.queue.push(this.now + o.durationMs, {
+        kind: 'timeout',
+        node: node.index,
+        inc: node.inc,
+        tk: o.kind,
+        height: o.height,
+        round: o.round,
+      })
+    } else {
+      this.queue.push(this.now + this.rng.int(0, 10), {
+        kind: 'value',
+        node: node.index,
+        inc: node.inc,
+        height: o.height,
+        round: o.round,
+      })
+    }
+  }
+
+  private byzantineOutputs(node: SimNode, outs: ConsensusOutput[]): void {
     for (const o of outs) {
-      if (o.type === 'broadcastProposal') {
-        const p = decode(Proposal, o.proposal.proposal)
-        if (node.byz === 'equivocate') {
-          const v2 = newValue(node, p.height, true)
-          const p2: Proposal = { ...p, blockHash: valueId(v2)! }
-          const sp2: SignedProposal = {
-            proposal: encode(Proposal, p2),
-            signature: suite.sign(node.privateKey, signingBytes(DOMAIN.proposal, encode(Proposal, p2))),
-          }
-          const groupA = splitFor()
-          splits.set(`${p.height}/${p.round}`, { groupA, idA: p.blockHash, idB: p2.blockHash })
-          broadcast(node.index, proposalMsg(o.proposal, o.value), (to) => groupA[to]!)
-          broadcast(node.index, proposalMsg(sp2, v2), (to) => !groupA[to]!)
-        } else if (node.byz === 'random' && rng.chance(0.5)) {
-          // an invalid value (marked bad, or for another height), properly signed
-          const bad = rng.chance(0.5) ? newValue(node, p.height, false) : newValue(node, p.height, true, p.height + 1)
-          const pb: Proposal = { ...p, blockHash: valueId(bad)! }
-          const sp: SignedProposal = {
-            proposal: encode(Proposal, pb),
-            signature: suite.sign(node.privateKey, signingBytes(DOMAIN.proposal, encode(Proposal, pb))),
-          }
-          broadcast(node.index, proposalMsg(sp, bad))
-        } else broadcast(node.index, proposalMsg(o.proposal, o.value))
-      } else if (o.type === 'broadcastVote') {
-        const v = decode(Vote, o.vote.vote)
-        if (node.byz === 'equivocate') {
-          const s = splits.get(`${v.height}/${v.round}`)
-          if (s !== undefined) {
-            const a = byzSign(node, { ...v, blockHash: s.idA })
-            const bb = byzSign(node, { ...v, blockHash: s.idB })
-            broadcast(node.index, voteMsg(a), (to) => s.groupA[to]!)
-            broadcast(node.index, voteMsg(bb), (to) => !s.groupA[to]!)
-          } else if (v.blockHash !== undefined && rng.chance(0.3)) {
-            const { blockHash: _, ...nil } = v
-            const g = splitFor()
-            broadcast(node.index, voteMsg(o.vote), (to) => g[to]!)
-            broadcast(node.index, voteMsg(byzSign(node, nil)), (to) => !g[to]!)
-          } else broadcast(node.index, voteMsg(o.vote))
-        } else if (node.byz === 'random') {
-          const r = rng.float()
-          if (r < 0.3) broadcast(node.index, voteMsg(byzSign(node, { ...v, blockHash: rng.bytes(32) })))
-          else if (r < 0.4) broadcast(node.index, voteMsg(byzSign(node, { ...v, round: v.round + rng.int(1, 3) })))
-          else if (r < 0.5) {
-            // conflicting votes to everyone: honest nodes keep the first and report evidence
-            broadcast(node.index, voteMsg(o.vote))
-            broadcast(node.index, voteMsg(byzSign(node, { ...v, blockHash: rng.bytes(32) })))
-          } else broadcast(node.index, voteMsg(o.vote))
-        }
-      } else if (o.type === 'scheduleTimeout') {
-        queue.push(now + o.durationMs, {
-          kind: 'timeout',
-          node: node.index,
-          inc: node.inc,
-          tk: o.kind,
-          height: o.height,
-          round: o.round,
-        })
-      } else if (o.type === 'requestValue') {
-        queue.push(now + rng.int(0, 10), {
-          kind: 'value',
-          node: node.index,
-          inc: node.inc,
-          height: o.height,
-          round: o.round,
-        })
-      } else if (o.type === 'decide') {
-        recordDecision(node, o, 'byzantine', now)
-        run(node, node.machine!.start(o.height + 1, set))
+      if (o.type === 'broadcastProposal') this.byzantineProposal(node, o)
+      else if (o.type === 'broadcastVote') this.byzantineVote(node, o)
+      else if (o.type === 'scheduleTimeout' || o.type === 'requestValue') this.schedule(node, o)
+      else if (o.type === 'decide') {
+        this.recordDecision(node, o, 'byzantine')
+        this.outputs(node, node.machine!.start(o.height + 1, this.set))
       }
     }
   }
 
-  // ---------------------------------------------------------------- honest nodes
-  const run = (node: SimNode, outs: ConsensusOutput[]): void => {
+  /** What a node's machine asked for: sent, scheduled, checked and recorded (honest), or turned by the adversary. */
+  private outputs(node: SimNode, outs: ConsensusOutput[]): void {
     if (node.byz !== undefined) {
-      byzantineOutputs(node, outs)
+      this.byzantineOutputs(node, outs)
       return
     }
     for (const o of outs) {
       switch (o.type) {
         case 'broadcastProposal': {
           const p = decode(Proposal, o.proposal.proposal)
-          checkEmitted(node, 'proposal', o.proposal.proposal, o.proposal.signature, p.height, p.round)
-          broadcast(node.index, { kind: 'proposal', height: p.height, proposal: o.proposal, value: o.value })
+          this.checkEmitted(node, 'proposal', o.proposal.proposal, o.proposal.signature, p.height, p.round)
+          this.broadcast(node.index, { kind: 'proposal', height: p.height, proposal: o.proposal, value: o.value })
           break
         }
         case 'broadcastVote': {
           const v = decode(Vote, o.vote.vote)
-          checkEmitted(node, v.type, o.vote.vote, o.vote.signature, v.height, v.round)
-          if (v.round > maxRound) maxRound = v.round
-          broadcast(node.index, { kind: 'vote', height: v.height, vote: o.vote })
+          this.checkEmitted(node, v.type, o.vote.vote, o.vote.signature, v.height, v.round)
+          if (v.round > this.maxRound) this.maxRound = v.round
+          this.broadcast(node.index, { kind: 'vote', height: v.height, vote: o.vote })
           break
         }
         case 'scheduleTimeout':
-          queue.push(now + o.durationMs, {
-            kind: 'timeout',
-            node: node.index,
-            inc: node.inc,
-            tk: o.kind,
-            height: o.height,
-            round: o.round,
-          })
-          break
         case 'requestValue':
-          queue.push(now + rng.int(0, 10), {
-            kind: 'value',
-            node: node.index,
-            inc: node.inc,
-            height: o.height,
-            round: o.round,
-          })
+          this.schedule(node, o)
           break
-        case 'evidence': {
-          evidence++
-          const e = o.evidence
-          let offender: number
-          try {
-            if (e.kind === 'proposal') {
-              proposalEvidence++
-              offender = verifyDuplicateProposalEvidence(suite, SIM_CHAIN_ID, set, e.evidence).proposerIndex
-            } else offender = verifyDuplicateVoteEvidence(suite, SIM_CHAIN_ID, set, e.evidence).validatorIndex
-          } catch (err) {
-            doubleSigns.push(`node ${node.index} reported ${e.kind} evidence that does not verify: ${String(err)}`)
-            break
-          }
-          if (!byzIdx.has(offender))
-            doubleSigns.push(`node ${node.index} reported ${e.kind} evidence against honest validator ${offender}`)
+        case 'evidence':
+          this.checkEvidence(node, o.evidence)
           break
-        }
         case 'decide':
-          recordDecision(node, o, 'consensus', now)
-          run(node, node.machine!.start(o.height + 1, set))
+          this.recordDecision(node, o, 'consensus')
+          this.outputs(node, node.machine!.start(o.height + 1, this.set))
           break
       }
     }
   }
 
-  const newMachine = (node: SimNode): Consensus => {
+  /** Evidence an honest node reported must verify and name a Byzantine validator. */
+  private checkEvidence(node: SimNode, e: Extract<ConsensusOutput, { type: 'evidence' }>['evidence']): void {
+    this.evidence++
+    let offender: number
+    try {
+      if (e.kind === 'proposal') {
+        this.proposalEvidence++
+        offender = verifyDuplicateProposalEvidence(this.suite, SIM_CHAIN_ID, this.set, e.evidence).proposerIndex
+      } else offender = verifyDuplicateVoteEvidence(this.suite, SIM_CHAIN_ID, this.set, e.evidence).validatorIndex
+    } catch (err) {
+      this.doubleSigns.push(`node ${node.index} reported ${e.kind} evidence that does not verify: ${String(err)}`)
+      return
+    }
+    if (!this.byzIdx.has(offender))
+      this.doubleSigns.push(`node ${node.index} reported ${e.kind} evidence against honest validator ${offender}`)
+  }
+
+  // ---------------------------------------------------------------- nodes' lives
+
+  private newMachine(node: SimNode): Consensus {
     const signer =
       node.byz === undefined
-        ? new MemorySigner(opts.suite, node.privateKey, node.store)
-        : new RawSigner(opts.suite, node.privateKey)
+        ? new MemorySigner(this.opts.suite, node.privateKey, node.store)
+        : new RawSigner(this.opts.suite, node.privateKey)
     return new Consensus({
       chainId: SIM_CHAIN_ID,
-      suite,
-      validatorSet: set,
+      suite: this.suite,
+      validatorSet: this.set,
       myIndex: node.index,
       signer,
       timeouts: SIM_TIMEOUTS,
-      valueId,
-      isValid,
+      valueId: this.valueId,
+      isValid: this.isValid,
     })
   }
 
-  const boot = (node: SimNode): void => {
+  private boot(node: SimNode): void {
     node.inc++
     node.up = true
-    node.machine = newMachine(node)
+    node.machine = this.newMachine(node)
     node.gossipHeight = 0
-    if (node.byz === undefined) queue.push(now + SIM_GOSSIP_MS, { kind: 'gossip', node: node.index, inc: node.inc })
+    if (node.byz === undefined)
+      this.queue.push(this.now + SIM_GOSSIP_MS, { kind: 'gossip', node: node.index, inc: node.inc })
     let h = 1
     while (node.decided.has(h)) h++
-    run(node, node.machine.start(h, set))
+    this.outputs(node, node.machine.start(h, this.set))
   }
 
-  const applySync = (node: SimNode, decisions: Decision[]): void => {
+  private applySync(node: SimNode, decisions: Decision[]): void {
     for (const d of decisions) {
       const m = node.machine!
       if (d.height !== m.height || node.decided.has(d.height)) continue
-      const id = valueId(d.value)
-      if (id === null || !isValid(d.height, d.value)) return
+      const id = this.valueId(d.value)
+      if (id === null || !this.isValid(d.height, d.value)) return
       try {
-        verifyCommitFor(suite, SIM_CHAIN_ID, set, d.certificate, d.height, id)
+        verifyCommitFor(this.suite, SIM_CHAIN_ID, this.set, d.certificate, d.height, id)
       } catch {
         return
       }
-      syncs++
-      recordDecision(node, d, 'sync', now)
-      run(node, m.start(d.height + 1, set))
+      this.syncs++
+      this.recordDecision(node, d, 'sync')
+      this.outputs(node, m.start(d.height + 1, this.set))
     }
   }
 
-  const deliver = (to: SimNode, from: number, msg: Msg): void => {
+  private deliver(to: SimNode, from: number, msg: Msg): void {
     if (!to.up || to.byz === 'silent') return
     const m = to.machine!
     if (msg.kind === 'sync') {
-      applySync(to, msg.decisions)
+      this.applySync(to, msg.decisions)
       return
     }
     // A peer behind us: send it what we decided from its height on (honest nodes only, as block sync).
-    if (msg.height < m.height && to.byz === undefined && now - to.lastSyncSentMs[from]! >= SIM_GOSSIP_MS / 2) {
+    if (msg.height < m.height && to.byz === undefined && this.now - to.lastSyncSentMs[from]! >= SIM_GOSSIP_MS / 2) {
       const decisions: Decision[] = []
       for (let h = msg.height; h < msg.height + SYNC_BATCH; h++) {
         const d = to.decided.get(h)
@@ -637,114 +695,164 @@ export function runSimulation(opts: SimOptions): SimResult {
         decisions.push(d)
       }
       if (decisions.length > 0) {
-        to.lastSyncSentMs[from] = now
-        send(to.index, from, { kind: 'sync', decisions })
+        to.lastSyncSentMs[from] = this.now
+        this.send(to.index, from, { kind: 'sync', decisions })
       }
     }
-    run(to, msg.kind === 'vote' ? m.onVote(msg.vote) : m.onProposal(msg.proposal, msg.value))
+    this.outputs(to, msg.kind === 'vote' ? m.onVote(msg.vote) : m.onProposal(msg.proposal, msg.value))
   }
 
   // ---------------------------------------------------------------- main loop
-  for (const node of nodes) if (node.byz !== 'silent') boot(node)
-  for (const node of nodes) if (node.byz === 'silent') node.up = false
 
-  const heightBoundMs = (fromRound: number): number => {
+  /** Virtual time one height may take from round `fromRound` on, after GST (the liveness bound). */
+  private heightBoundMs(fromRound: number): number {
     let ms = 0
     const t = SIM_TIMEOUTS
-    for (let r = fromRound; r <= fromRound + n + 1; r++) {
+    for (let r = fromRound; r <= fromRound + this.n + 1; r++) {
       ms += t.proposeMs + t.prevoteMs + t.precommitMs + 3 * r * t.deltaMs + 4 * SIM_DELTA_MS
     }
     return ms
   }
-  let deadlineMs = Number.POSITIVE_INFINITY
-  const allDone = (): boolean => honest.every((x) => x.decided.has(heights))
-  let events = 0
-  let livenessFailure: string | undefined
 
-  while (!allDone()) {
-    const next = queue.pop()
-    if (next === undefined) {
-      livenessFailure = 'event queue ran empty'
-      break
-    }
-    if (next.time > deadlineMs) {
-      now = deadlineMs
-      break
-    }
-    now = next.time
-    events++
-    if (events > EVENTS_MAX) {
-      livenessFailure = `more than ${EVENTS_MAX} events`
-      break
-    }
-    const ev = next.item
+  private allDone(): boolean {
+    return this.honest.every((x) => x.decided.has(this.heights))
+  }
+
+  /** One event; the caller has set `now` to its time. */
+  private step(ev: Ev): void {
+    const now = this.now
     switch (ev.kind) {
       case 'deliver':
-        digest.add(`${now}d${ev.from}>${ev.to}${ev.msg.kind}`)
-        deliver(nodes[ev.to]!, ev.from, ev.msg)
+        this.digest.add(`${now}d${ev.from}>${ev.to}${ev.msg.kind}`)
+        this.deliver(this.nodes[ev.to]!, ev.from, ev.msg)
         break
       case 'timeout': {
-        const node = nodes[ev.node]!
+        const node = this.nodes[ev.node]!
         if (!node.up || node.inc !== ev.inc) break
-        digest.add(`${now}t${ev.node}${ev.tk}${ev.height}/${ev.round}`)
-        run(node, node.machine!.onTimeout(ev.tk, ev.height, ev.round))
+        this.digest.add(`${now}t${ev.node}${ev.tk}${ev.height}/${ev.round}`)
+        this.outputs(node, node.machine!.onTimeout(ev.tk, ev.height, ev.round))
         break
       }
       case 'value': {
-        const node = nodes[ev.node]!
+        const node = this.nodes[ev.node]!
         if (!node.up || node.inc !== ev.inc) break
-        digest.add(`${now}v${ev.node}`)
-        run(node, node.machine!.onProposalValue(ev.height, ev.round, newValue(node, ev.height, true)))
+        this.digest.add(`${now}v${ev.node}`)
+        this.outputs(node, node.machine!.onProposalValue(ev.height, ev.round, this.newValue(node, ev.height, true)))
         break
       }
       case 'gossip': {
-        const node = nodes[ev.node]!
+        const node = this.nodes[ev.node]!
         if (!node.up || node.inc !== ev.inc) break
         const m = node.machine!
         if (m.height === node.gossipHeight) {
-          digest.add(`${now}g${ev.node}`)
+          this.digest.add(`${now}g${ev.node}`)
           const known = m.gossipMessages()
-          for (const p of known.proposals) broadcast(node.index, proposalMsg(p.proposal, p.value))
-          for (const v of known.votes) broadcast(node.index, voteMsg(v))
+          for (const p of known.proposals) this.broadcast(node.index, proposalMsg(p.proposal, p.value))
+          for (const v of known.votes) this.broadcast(node.index, voteMsg(v))
         }
         node.gossipHeight = m.height
-        queue.push(now + SIM_GOSSIP_MS, { kind: 'gossip', node: node.index, inc: node.inc })
+        this.queue.push(now + SIM_GOSSIP_MS, { kind: 'gossip', node: node.index, inc: node.inc })
         break
       }
       case 'crash': {
-        const node = nodes[ev.node]!
+        const node = this.nodes[ev.node]!
         if (!node.up) break
-        digest.add(`${now}c${ev.node}`)
-        log?.(`${now}ms node ${ev.node} crashes at height ${node.machine!.height} round ${node.machine!.round}`)
-        crashes++
+        this.digest.add(`${now}c${ev.node}`)
+        this.log?.(`${now}ms node ${ev.node} crashes at height ${node.machine!.height} round ${node.machine!.round}`)
+        this.crashes++
         node.up = false
         node.machine = undefined
         node.inc++
         break
       }
       case 'restart': {
-        const node = nodes[ev.node]!
+        const node = this.nodes[ev.node]!
         if (node.up) break
-        digest.add(`${now}r${ev.node}`)
-        boot(node)
-        log?.(`${now}ms node ${ev.node} restarts at height ${node.machine!.height} round ${node.machine!.round}`)
+        this.digest.add(`${now}r${ev.node}`)
+        this.boot(node)
+        this.log?.(`${now}ms node ${ev.node} restarts at height ${node.machine!.height} round ${node.machine!.round}`)
         break
       }
       case 'stable': {
         let r0 = 0
-        let h0 = heights
-        for (const x of honest) {
+        let h0 = this.heights
+        for (const x of this.honest) {
           r0 = Math.max(r0, x.machine?.round ?? 0)
           h0 = Math.min(h0, x.machine?.height ?? 1)
         }
-        deadlineMs = now + 4 * SIM_GOSSIP_MS + heightBoundMs(r0) + Math.max(0, heights - h0) * heightBoundMs(0)
-        log?.(`${now}ms stable (GST ${gstMs}ms, all honest up): deadline ${deadlineMs}ms`)
+        this.deadlineMs =
+          now + 4 * SIM_GOSSIP_MS + this.heightBoundMs(r0) + Math.max(0, this.heights - h0) * this.heightBoundMs(0)
+        this.log?.(`${now}ms stable (GST ${this.gstMs}ms, all honest up): deadline ${this.deadlineMs}ms`)
         break
       }
     }
   }
-  if (!allDone() && log !== undefined) {
-    for (const x of nodes) {
+
+  run(): SimResult {
+    for (const node of this.nodes) if (node.byz !== 'silent') this.boot(node)
+    for (const node of this.nodes) if (node.byz === 'silent') node.up = false
+
+    let livenessFailure: string | undefined
+    while (!this.allDone()) {
+      const next = this.queue.pop()
+      if (next === undefined) {
+        livenessFailure = 'event queue ran empty'
+        break
+      }
+      if (next.time > this.deadlineMs) {
+        this.now = this.deadlineMs
+        break
+      }
+      this.now = next.time
+      this.events++
+      if (this.events > EVENTS_MAX) {
+        livenessFailure = `more than ${EVENTS_MAX} events`
+        break
+      }
+      this.step(next.item)
+    }
+    if (!this.allDone() && this.log !== undefined) this.logNodes(this.log)
+    if (!this.allDone() && livenessFailure === undefined) {
+      const behind = this.honest
+        .filter((x) => !x.decided.has(this.heights))
+        .map((x) => `${x.index}@h${x.machine?.height}r${x.machine?.round}`)
+      livenessFailure = `not all honest nodes decided ${this.heights} heights by ${this.now}ms (stable at ${this.stableMs}ms): ${behind.join(' ')}`
+    }
+    let decidedHeights = this.heights
+    for (const x of this.honest) {
+      let h = 0
+      while (x.decided.has(h + 1)) h++
+      decidedHeights = Math.min(decidedHeights, h)
+    }
+    this.digest.add(
+      `end${this.now}|${this.safetyViolations.length}|${this.doubleSigns.length}|${livenessFailure ?? ''}`,
+    )
+    return {
+      seed: this.opts.seed,
+      validators: this.n,
+      byzantine: this.b,
+      heights: this.heights,
+      decidedHeights,
+      safetyViolations: this.safetyViolations,
+      doubleSigns: this.doubleSigns,
+      livenessFailure,
+      digest: this.digest.hex(),
+      virtualTimeMs: this.now,
+      gstMs: this.gstMs,
+      events: this.events,
+      messagesSent: this.messagesSent,
+      evidence: this.evidence,
+      proposalEvidence: this.proposalEvidence,
+      crashes: this.crashes,
+      syncs: this.syncs,
+      maxRound: this.maxRound,
+      scenario: this.scenario,
+    }
+  }
+
+  /** Where each node stands and what it last signed: printed when a run does not finish. */
+  private logNodes(log: (line: string) => void): void {
+    for (const x of this.nodes) {
       const rec = x.store.record
       const signed =
         rec === undefined
@@ -755,38 +863,12 @@ export function runSimulation(opts: SimOptions): SimResult {
       )
     }
   }
-  if (!allDone() && livenessFailure === undefined) {
-    const behind = honest
-      .filter((x) => !x.decided.has(heights))
-      .map((x) => `${x.index}@h${x.machine?.height}r${x.machine?.round}`)
-    livenessFailure = `not all honest nodes decided ${heights} heights by ${now}ms (stable at ${stableMs}ms): ${behind.join(' ')}`
-  }
-  let decidedHeights = heights
-  for (const x of honest) {
-    let h = 0
-    while (x.decided.has(h + 1)) h++
-    decidedHeights = Math.min(decidedHeights, h)
-  }
-  digest.add(`end${now}|${safetyViolations.length}|${doubleSigns.length}|${livenessFailure ?? ''}`)
-  return {
-    seed: opts.seed,
-    validators: n,
-    byzantine: b,
-    heights,
-    decidedHeights,
-    safetyViolations,
-    doubleSigns,
-    livenessFailure,
-    digest: digest.hex(),
-    virtualTimeMs: now,
-    gstMs,
-    events,
-    messagesSent,
-    evidence,
-    proposalEvidence,
-    crashes,
-    syncs,
-    maxRound,
-    scenario,
-  }
+}
+
+function voteMsg(vote: SignedVote): Msg {
+  return { kind: 'vote', height: decode(Vote, vote.vote).height, vote }
+}
+
+function proposalMsg(proposal: SignedProposal, value: Uint8Array): Msg {
+  return { kind: 'proposal', height: decode(Proposal, proposal.proposal).height, proposal, value }
 }
