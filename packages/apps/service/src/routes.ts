@@ -179,147 +179,204 @@ export const SERVICE_ROUTES: RouteSpec[] = [
   },
 ]
 
-export function serviceApi(ctx: ModuleApiContext): ApiExtension {
-  const challenges = new ChallengeStore()
-  const keeper = () => ctx.keeper<ServiceKeeper>(serviceRef)
-  const items = (): string[] => {
-    const s = ctx.state(SERVICE_MODULE, SERVICE_KEYS.itemList(), { prove: false })
+/** The route plugin's `register` arguments. */
+type RouteApp = Parameters<ApiExtension['register']>[0]
+type RouteSpecOf = Parameters<ApiExtension['register']>[1]
+
+interface ItemsQuery {
+  q?: string
+  org?: string
+  after?: string
+  limit?: number
+}
+
+interface CasesQuery {
+  org?: string
+  item?: string
+  status?: string
+  overdue?: string
+  after?: string
+  limit?: number
+}
+
+interface MyCasesBody {
+  did: string
+  publicKey: string
+  challenge: string
+  signature: string
+  after?: string
+  limit?: number
+}
+
+/** The service routes' work: the hall's items, cases and work queues, and an applicant's own cases. */
+class ServiceApi {
+  private readonly challenges = new ChallengeStore()
+
+  constructor(private readonly ctx: ModuleApiContext) {}
+
+  private keeper(): ServiceKeeper {
+    return this.ctx.keeper<ServiceKeeper>(serviceRef)
+  }
+
+  register(app: RouteApp, spec: RouteSpecOf): void {
+    this.registerItems(app, spec)
+    this.registerCases(app, spec)
+  }
+
+  /** The service hall: the item list and one item with its guide's parts. */
+  private registerItems(app: RouteApp, spec: RouteSpecOf): void {
+    app.route<{ Querystring: ItemsQuery }>({
+      ...spec('serviceItems'),
+      handler: async (request) => this.itemPage(request.query),
+    })
+    app.route<{ Params: { code: string }; Querystring: { version?: number; prove?: string } }>({
+      ...spec('serviceItem'),
+      handler: async (request) => this.item(request.params.code, request.query.version, request.query.prove === 'true'),
+    })
+  }
+
+  /** Cases: one case, a department's queue, and an applicant's own cases behind a signed challenge. */
+  private registerCases(app: RouteApp, spec: RouteSpecOf): void {
+    app.route<{ Params: { caseId: string }; Querystring: { prove?: string } }>({
+      ...spec('serviceCase'),
+      handler: async (request) => this.caseAnswer(fromHex(request.params.caseId), request.query.prove === 'true'),
+    })
+    app.route<{ Querystring: CasesQuery }>({
+      ...spec('serviceCases'),
+      handler: async (request) => this.cases(request.query),
+    })
+    app.route({
+      ...spec('serviceChallenge'),
+      handler: async (request) => this.challenges.issue(clientAddressKey(request.ip)),
+    })
+    app.route<{ Body: MyCasesBody }>({
+      ...spec('serviceMyCases'),
+      handler: async (request) => {
+        const b = request.body
+        this.authenticate(b)
+        return this.casePage(SERVICE_INDEX.byApplicant(b.did), b.after, b.limit ?? 50, () => true)
+      },
+    })
+  }
+
+  private itemCodes(): string[] {
+    const s = this.ctx.state(SERVICE_MODULE, SERVICE_KEYS.itemList(), { prove: false })
     return s.value === undefined ? [] : codec.decode(ItemList, s.value)
   }
-  const caseAt = (id: Uint8Array, now: number): CaseView | undefined => {
-    const c = keeper().case(id)
+
+  /** One page of items in code order, filtered by department and a case-insensitive search. */
+  private itemPage(query: ItemsQuery): { items: ItemView[]; next: string | null } {
+    const { q, org, after } = query
+    const limit = query.limit ?? 50
+    const needle = q?.trim().toLowerCase()
+    const codes = this.itemCodes().sort()
+    const out: ItemView[] = []
+    let next: string | null = null
+    for (const code of codes) {
+      if (after !== undefined && code <= after) continue
+      const item = this.keeper().item(code)
+      if (item === undefined) continue
+      if (org !== undefined && item.ownerOrg !== org) continue
+      if (
+        needle !== undefined &&
+        needle !== '' &&
+        !`${item.code}\n${item.title}\n${item.titleEn}`.toLowerCase().includes(needle)
+      ) {
+        continue
+      }
+      if (out.length === limit) {
+        next = out[out.length - 1]!.code
+        break
+      }
+      out.push(renderItem(item))
+    }
+    return { items: out, next }
+  }
+
+  private item(code: string, wanted: number | undefined, prove: boolean) {
+    const k = this.keeper()
+    const head = k.item(code)
+    const version = wanted ?? head?.version
+    if (head === undefined || version === undefined) throw new GovchainError('SERVICE_ITEM_NOT_FOUND')
+    const s = this.ctx.state(SERVICE_MODULE, SERVICE_KEYS.item(code, version), { prove })
+    if (s.value === undefined) throw new GovchainError('SERVICE_ITEM_NOT_FOUND')
+    const item = codec.decode(ServiceItemRecord, s.value)
+    const parts = item.parts.flatMap((part) => {
+      const p = k.item(part)
+      return p === undefined ? [] : [renderItem(p)]
+    })
+    return { item: renderItem(item), parts, state: stateJson(s) }
+  }
+
+  private caseAnswer(id: Uint8Array, prove: boolean) {
+    const s = this.ctx.state(SERVICE_MODULE, SERVICE_KEYS.case(id), { prove })
+    if (s.value === undefined) throw new GovchainError('SERVICE_CASE_NOT_FOUND')
+    const c = codec.decode(CaseRecord, s.value)
+    const now = this.ctx.latestTimeMs()
+    const k = this.keeper()
+    return {
+      case: renderCase(c, now),
+      steps: k.steps(id).map((st, i) => renderStep(st, i)),
+      parts: c.parts.flatMap((p) => {
+        const part = k.case(p)
+        return part === undefined ? [] : [renderCase(part, now)]
+      }),
+      state: stateJson(s),
+    }
+  }
+
+  /** A department's work queue, by organisation or by item. */
+  private cases(q: CasesQuery): { cases: CaseView[]; next: string | null } {
+    if ((q.org === undefined) === (q.item === undefined)) {
+      throw new GovchainError('INVALID_ARGUMENT', 'give org or item (one of them)')
+    }
+    const prefix = q.org !== undefined ? SERVICE_INDEX.byOrg(q.org) : SERVICE_INDEX.byItem(q.item!)
+    return this.casePage(
+      prefix,
+      q.after,
+      q.limit ?? 50,
+      (c) => (q.status === undefined || c.status === q.status) && (q.overdue !== 'true' || c.overdue),
+    )
+  }
+
+  /** 我的办件's caller: the challenge is spent and signed by a current key of the DID. */
+  private authenticate(b: MyCasesBody): void {
+    const publicKey = fromHex(b.publicKey)
+    const ok =
+      this.challenges.consume(b.challenge) &&
+      this.ctx.suite.verify(publicKey, myCasesMessage(this.ctx.chainId, b.did, b.challenge), fromHex(b.signature)) &&
+      this.ctx.keeper(identityRef).isDidKey(b.did, publicKey)
+    if (!ok) throw new GovchainError('SERVICE_AUTH_FAILED')
+  }
+
+  private caseAt(id: Uint8Array, now: number): CaseView | undefined {
+    const c = this.keeper().case(id)
     return c === undefined ? undefined : renderCase(c, now)
   }
+
   /** One page of a case index, newest first (the cursor is the hex of the last key suffix examined). */
-  const casePage = (
+  private casePage(
     prefix: Uint8Array,
     after: string | undefined,
     limit: number,
     keep: (c: CaseView) => boolean,
-  ): { cases: CaseView[]; next: string | null } => {
-    const now = ctx.latestTimeMs()
+  ): { cases: CaseView[]; next: string | null } {
+    const now = this.ctx.latestTimeMs()
     const page = seekPage({
-      scan: (pre, n, from) => ctx.scanIndex(pre, n, from),
+      scan: (pre, n, from) => this.ctx.scanIndex(pre, n, from),
       prefix: concatBytes(utf8(`${SERVICE_MODULE}/`), prefix),
       after: after === undefined ? undefined : fromHex(after),
       limit,
       take: ({ suffix }) => {
-        const c = caseAt(suffix.subarray(suffix.length - 32), now)
+        const c = this.caseAt(suffix.subarray(suffix.length - 32), now)
         return c !== undefined && keep(c) ? c : undefined
       },
     })
     return { cases: page.items, next: page.next === null ? null : toHex(page.next) }
   }
-  return {
-    name: SERVICE_MODULE,
-    routes: SERVICE_ROUTES,
-    register(app, spec) {
-      app.route<{ Querystring: { q?: string; org?: string; after?: string; limit?: number } }>({
-        ...spec('serviceItems'),
-        handler: async (request) => {
-          const { q, org, after } = request.query
-          const limit = request.query.limit ?? 50
-          const needle = q?.trim().toLowerCase()
-          const codes = items().sort()
-          const out: ItemView[] = []
-          let next: string | null = null
-          for (const code of codes) {
-            if (after !== undefined && code <= after) continue
-            const item = keeper().item(code)
-            if (item === undefined) continue
-            if (org !== undefined && item.ownerOrg !== org) continue
-            if (
-              needle !== undefined &&
-              needle !== '' &&
-              !`${item.code}\n${item.title}\n${item.titleEn}`.toLowerCase().includes(needle)
-            ) {
-              continue
-            }
-            if (out.length === limit) {
-              next = out[out.length - 1]!.code
-              break
-            }
-            out.push(renderItem(item))
-          }
-          return { items: out, next }
-        },
-      })
-      app.route<{ Params: { code: string }; Querystring: { version?: number; prove?: string } }>({
-        ...spec('serviceItem'),
-        handler: async (request) => {
-          const k = keeper()
-          const head = k.item(request.params.code)
-          const version = request.query.version ?? head?.version
-          if (head === undefined || version === undefined) throw new GovchainError('SERVICE_ITEM_NOT_FOUND')
-          const s = ctx.state(SERVICE_MODULE, SERVICE_KEYS.item(request.params.code, version), {
-            prove: request.query.prove === 'true',
-          })
-          if (s.value === undefined) throw new GovchainError('SERVICE_ITEM_NOT_FOUND')
-          const item = codec.decode(ServiceItemRecord, s.value)
-          const parts = item.parts.flatMap((code) => {
-            const p = k.item(code)
-            return p === undefined ? [] : [renderItem(p)]
-          })
-          return { item: renderItem(item), parts, state: stateJson(s) }
-        },
-      })
-      app.route<{ Params: { caseId: string }; Querystring: { prove?: string } }>({
-        ...spec('serviceCase'),
-        handler: async (request) => {
-          const id = fromHex(request.params.caseId)
-          const s = ctx.state(SERVICE_MODULE, SERVICE_KEYS.case(id), { prove: request.query.prove === 'true' })
-          if (s.value === undefined) throw new GovchainError('SERVICE_CASE_NOT_FOUND')
-          const c = codec.decode(CaseRecord, s.value)
-          const now = ctx.latestTimeMs()
-          const k = keeper()
-          return {
-            case: renderCase(c, now),
-            steps: k.steps(id).map((st, i) => renderStep(st, i)),
-            parts: c.parts.flatMap((p) => {
-              const part = k.case(p)
-              return part === undefined ? [] : [renderCase(part, now)]
-            }),
-            state: stateJson(s),
-          }
-        },
-      })
-      app.route<{
-        Querystring: { org?: string; item?: string; status?: string; overdue?: string; after?: string; limit?: number }
-      }>({
-        ...spec('serviceCases'),
-        handler: async (request) => {
-          const q = request.query
-          if ((q.org === undefined) === (q.item === undefined)) {
-            throw new GovchainError('INVALID_ARGUMENT', 'give org or item (one of them)')
-          }
-          const prefix = q.org !== undefined ? SERVICE_INDEX.byOrg(q.org) : SERVICE_INDEX.byItem(q.item!)
-          return casePage(
-            prefix,
-            q.after,
-            q.limit ?? 50,
-            (c) => (q.status === undefined || c.status === q.status) && (q.overdue !== 'true' || c.overdue),
-          )
-        },
-      })
-      app.route({
-        ...spec('serviceChallenge'),
-        handler: async (request) => challenges.issue(clientAddressKey(request.ip)),
-      })
-      app.route<{
-        Body: { did: string; publicKey: string; challenge: string; signature: string; after?: string; limit?: number }
-      }>({
-        ...spec('serviceMyCases'),
-        handler: async (request) => {
-          const b = request.body
-          const publicKey = fromHex(b.publicKey)
-          const ok =
-            challenges.consume(b.challenge) &&
-            ctx.suite.verify(publicKey, myCasesMessage(ctx.chainId, b.did, b.challenge), fromHex(b.signature)) &&
-            ctx.keeper(identityRef).isDidKey(b.did, publicKey)
-          if (!ok) throw new GovchainError('SERVICE_AUTH_FAILED')
-          return casePage(SERVICE_INDEX.byApplicant(b.did), b.after, b.limit ?? 50, () => true)
-        },
-      })
-    },
-  }
+}
+
+export function serviceApi(ctx: ModuleApiContext): ApiExtension {
+  const api = new ServiceApi(ctx)
+  return { name: SERVICE_MODULE, routes: SERVICE_ROUTES, register: (app, spec) => api.register(app, spec) }
 }

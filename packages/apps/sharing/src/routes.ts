@@ -18,6 +18,7 @@ import {
   inTimeRange,
   type JsonSchema,
   type RouteSpec,
+  type StateView,
   seekPage,
   stateJson,
   timeRange,
@@ -25,7 +26,7 @@ import {
 import type { CatalogKeeper } from '@govchain/catalog'
 import { renderResourceVersion } from '@govchain/catalog'
 import { CATALOG_MODULE, catalogVersionKey, ResourceVersion as ResourceVersionCodec } from '@govchain/catalog/schema'
-import { codec, concatBytes, fromHex, GovchainError, toHex, utf8 } from '@govchain/core'
+import { codec, concatBytes, type ErrorCode, fromHex, GovchainError, toHex, utf8 } from '@govchain/core'
 import type { DidView, IdentityKeeper } from '@govchain/identity'
 import { identityRef } from '@govchain/identity/schema'
 import {
@@ -443,349 +444,379 @@ export function listPage<T>(
   return { items: p.items, next: p.next === null ? null : toHex(p.next.subarray(p.next.length - 32)) }
 }
 
-export function sharingApi(ctx: ModuleApiContext): ApiExtension {
-  const challenges = new ChallengeStore()
-  const sharing = (): SharingKeeper => ctx.keeper<SharingKeeper>(SHARING_MODULE)
-  const catalog = (): CatalogKeeper => ctx.keeper<CatalogKeeper>(CATALOG_MODULE)
-  const identity = (): IdentityKeeper => ctx.keeper(identityRef)
+/** The route plugin's `register` arguments. */
+type RouteApp = Parameters<ApiExtension['register']>[0]
+type RouteSpecOf = Parameters<ApiExtension['register']>[1]
+/** A listing's query string (the schema has checked its fields). */
+type ListQuery = Record<string, string | undefined>
+/** A state read with its proof, all at one height. */
+type ProvenRead = (module: string, key: Uint8Array) => StateView
 
-  const facetOf = (q: Record<string, string | undefined>, map: Record<string, string>): [string, string] => {
-    const given = Object.keys(map).filter((k) => q[k] !== undefined)
-    if (given.length > 1) throw new GovchainError('INVALID_ARGUMENT', `filter by one of ${Object.keys(map).join(', ')}`)
-    const k = given[0]
-    return k === undefined ? ['a', ''] : [map[k]!, q[k]!]
+/** A subject credential: an identity authority's gateway links a DID to its keyed pseudonym. */
+interface SubjectCredential {
+  did: string
+  subject: string
+  issuerOrg: string
+  issuerKey: string
+  signature: string
+}
+
+/** The challenge a caller signed, and the key it signed with. */
+interface ChallengeAuth {
+  publicKey: string
+  challenge: string
+  signature: string
+}
+
+interface AccessesBody extends ChallengeAuth {
+  did: string
+  credential?: SubjectCredential
+  consumer?: string
+  fromMs?: number
+  toMs?: number
+  limit?: number
+  after?: string
+}
+
+interface LineageBody extends ChallengeAuth {
+  resourceId: string
+  subject?: string
+  limit?: number
+  after?: { grants?: string; receipts?: string; refusals?: string }
+}
+
+/** The one facet a listing filters by (`map`: query field → index facet); `a` (all) when none is given. */
+function facetOf(q: ListQuery, map: Record<string, string>): [string, string] {
+  const given = Object.keys(map).filter((k) => q[k] !== undefined)
+  if (given.length > 1) throw new GovchainError('INVALID_ARGUMENT', `filter by one of ${Object.keys(map).join(', ')}`)
+  const k = given[0]
+  return k === undefined ? ['a', ''] : [map[k]!, q[k]!]
+}
+
+/**
+ * The sharing routes' work: the public listings of requests, grants, receipts and refusals, and
+ * the two challenge-authenticated views ("who used my data", an auditor's lineage).
+ */
+class SharingApi {
+  private readonly challenges = new ChallengeStore()
+
+  constructor(private readonly ctx: ModuleApiContext) {}
+
+  private sharing(): SharingKeeper {
+    return this.ctx.keeper<SharingKeeper>(SHARING_MODULE)
   }
 
-  const checkAuth = (
-    purpose: 'my-accesses' | 'lineage',
-    b: { publicKey: string; challenge: string; signature: string },
-  ): Uint8Array => {
+  private catalog(): CatalogKeeper {
+    return this.ctx.keeper<CatalogKeeper>(CATALOG_MODULE)
+  }
+
+  private identity(): IdentityKeeper {
+    return this.ctx.keeper(identityRef)
+  }
+
+  register(app: RouteApp, spec: RouteSpecOf): void {
+    this.registerRequests(app, spec)
+    this.registerRecords(app, spec)
+    this.registerAuthenticated(app, spec)
+  }
+
+  /** Requests and grants: the listings and one request or grant. */
+  private registerRequests(app: RouteApp, spec: RouteSpecOf): void {
+    app.route<{ Querystring: ListQuery }>({
+      ...spec('sharingListRequests'),
+      handler: async (request) => {
+        const p = this.listRequests(request.query, false)
+        return { requests: p.items, next: p.next }
+      },
+    })
+    app.route<{ Querystring: ListQuery }>({
+      ...spec('sharingListGrants'),
+      handler: async (request) => {
+        const p = this.listRequests(request.query, true)
+        return { grants: p.items, next: p.next }
+      },
+    })
+    app.route<{ Params: { requestId: string }; Querystring: { prove?: string } }>({
+      ...spec('sharingGetRequest'),
+      handler: async (request) => {
+        const id = fromHex(request.params.requestId)
+        const { value, proof } = this.stored(sharingRequestKey(id), request.query, 'SHARING_REQUEST_NOT_FOUND')
+        const record = codec.decode(RequestRecord, value)
+        return { request: renderRequest(record, this.ctx.latestTimeMs(), this.sharing().caseLink(id)), proof }
+      },
+    })
+    app.route<{ Params: { grantId: string } }>({
+      ...spec('sharingGetGrant'),
+      handler: async (request) => {
+        const r = this.sharing().request(fromHex(request.params.grantId))
+        if (r === undefined || r.decision?.approve !== true) throw new GovchainError('SHARING_REQUEST_NOT_FOUND')
+        return { grant: renderRequest(r, this.ctx.latestTimeMs(), this.sharing().caseLink(r.requestId)) }
+      },
+    })
+  }
+
+  /** The exchange trail: receipts, their batches and the gateways' refusals. */
+  private registerRecords(app: RouteApp, spec: RouteSpecOf): void {
+    app.route<{ Querystring: ListQuery }>({
+      ...spec('sharingListReceipts'),
+      handler: async (request) => this.receiptPage(request.query),
+    })
+    app.route<{ Params: { receiptId: string }; Querystring: { prove?: string } }>({
+      ...spec('sharingGetReceipt'),
+      handler: async (request) => {
+        const id = fromHex(request.params.receiptId)
+        const { value, proof } = this.stored(sharingReceiptKey(id), request.query, 'SHARING_RECEIPT_NOT_FOUND')
+        return { receipt: renderReceipt(codec.decode(ReceiptRecord, value), this.sharing().inclusion(id)), proof }
+      },
+    })
+    app.route<{ Params: { root: string }; Querystring: { prove?: string } }>({
+      ...spec('sharingGetBatch'),
+      handler: async (request) => {
+        const key = sharingBatchKey(fromHex(request.params.root))
+        const { value, proof } = this.stored(key, request.query, 'SHARING_BATCH_NOT_FOUND')
+        return { batch: renderBatch(codec.decode(BatchRecord, value)), proof }
+      },
+    })
+    app.route<{ Querystring: ListQuery }>({
+      ...spec('sharingListRefusals'),
+      handler: async (request) => this.refusalPage(request.query),
+    })
+  }
+
+  /** The challenge, and the two views a signed challenge opens: "my accesses" and lineage. */
+  private registerAuthenticated(app: RouteApp, spec: RouteSpecOf): void {
+    app.route({
+      ...spec('sharingChallenge'),
+      handler: async (request) => this.challenges.issue(clientAddressKey(request.ip)),
+    })
+    app.route<{ Body: AccessesBody }>({
+      ...spec('sharingMyAccesses'),
+      handler: async (request) => this.myAccesses(request.body),
+    })
+    app.route<{ Body: LineageBody }>({
+      ...spec('sharingLineage'),
+      handler: async (request) => this.lineage(request.body),
+    })
+  }
+
+  /** A sharing record's stored bytes at the latest height, with its proof when asked; `missing` when there is none. */
+  private stored(
+    key: Uint8Array,
+    query: { prove?: string },
+    missing: ErrorCode,
+  ): { value: Uint8Array; proof: ReturnType<typeof stateJson> | null } {
+    const prove = query.prove === 'true'
+    const view = this.ctx.state(SHARING_MODULE, key, { prove })
+    if (view.value === undefined) throw new GovchainError(missing)
+    return { value: view.value, proof: prove ? stateJson(view) : null }
+  }
+
+  /** A listed record's height by id: the index keys a listing by height, and a cursor is an id. */
+  private heightOf(family: IndexFamily): (id: Uint8Array) => number | undefined {
+    const k = this.sharing()
+    if (family === 'rq') return (id) => k.request(id)?.height
+    if (family === 'rc') return (id) => k.receipt(id)?.height
+    return (id) => k.refusal(id)?.height
+  }
+
+  /** One page of a public listing, filtered by the one facet of `facets` that `q` names. */
+  private listing<T>(
+    q: ListQuery,
+    family: IndexFamily,
+    facets: Record<string, string>,
+    load: (id: Uint8Array) => T | undefined,
+  ): { items: T[]; next: string | null } {
+    const [facet, value] = facetOf(q, facets)
+    return listPage(this.ctx, { family, facet, value }, q.after, Number(q.limit ?? 50), this.heightOf(family), load)
+  }
+
+  private listRequests(q: ListQuery, onlyGrants: boolean) {
+    const now = this.ctx.latestTimeMs()
+    const want = onlyGrants ? q.state : q.status
+    const k = this.sharing()
+    return this.listing(q, 'rq', { consumer: 'c', owner: 'o', resource: 'r' }, (id) => {
+      const r = k.request(id)
+      if (r === undefined) return undefined
+      if (onlyGrants && r.decision?.approve !== true) return undefined
+      const view = renderRequest(r, now, k.caseLink(id))
+      if (want !== undefined && view.state !== want && view.status !== want) return undefined
+      return view
+    })
+  }
+
+  private receiptPage(q: ListQuery) {
+    const k = this.sharing()
+    const p = this.listing(q, 'rc', { grant: 'g', resource: 'r', consumer: 'c', provider: 'p' }, (id) => {
+      const r = k.receipt(id)
+      return r === undefined ? undefined : renderReceipt(r, k.inclusion(id))
+    })
+    return { receipts: p.items, next: p.next }
+  }
+
+  private refusalPage(q: ListQuery) {
+    const k = this.sharing()
+    const p = this.listing(q, 'rf', { provider: 'p', consumer: 'c', resource: 'r' }, (id) => refusalView(k, id))
+    return { refusals: p.items, next: p.next }
+  }
+
+  /** The signer's key, once the challenge is spent and the signature over it verifies. */
+  private checkAuth(purpose: 'my-accesses' | 'lineage', b: ChallengeAuth): Uint8Array {
     const publicKey = fromHex(b.publicKey)
     const ok =
-      challenges.consume(b.challenge) &&
-      ctx.suite.verify(publicKey, sharingAuthMessage(ctx.chainId, purpose, b.challenge), fromHex(b.signature))
+      this.challenges.consume(b.challenge) &&
+      this.ctx.suite.verify(publicKey, sharingAuthMessage(this.ctx.chainId, purpose, b.challenge), fromHex(b.signature))
     if (!ok) throw new GovchainError('SHARING_AUTH_FAILED', 'unknown, expired or used challenge, or bad signature')
     return publicKey
   }
 
-  return {
-    name: SHARING_MODULE,
-    routes: SHARING_ROUTES,
-    register(app, spec) {
-      const listRequests = (q: Record<string, string | undefined>, onlyGrants: boolean) => {
-        const [facet, value] = facetOf(q, { consumer: 'c', owner: 'o', resource: 'r' })
-        const now = ctx.latestTimeMs()
-        const want = onlyGrants ? q.state : q.status
-        const k = sharing()
-        const list = { family: 'rq' as const, facet, value }
-        return listPage(
-          ctx,
-          list,
-          q.after,
-          Number(q.limit ?? 50),
-          (id) => k.request(id)?.height,
-          (id) => {
-            const r = k.request(id)
-            if (r === undefined) return undefined
-            if (onlyGrants && r.decision?.approve !== true) return undefined
-            const view = renderRequest(r, now, k.caseLink(id))
-            if (want !== undefined && view.state !== want && view.status !== want) return undefined
-            return view
-          },
-        )
-      }
-      app.route<{ Querystring: Record<string, string | undefined> }>({
-        ...spec('sharingListRequests'),
-        handler: async (request) => {
-          const p = listRequests(request.query, false)
-          return { requests: p.items, next: p.next }
-        },
-      })
-      app.route<{ Querystring: Record<string, string | undefined> }>({
-        ...spec('sharingListGrants'),
-        handler: async (request) => {
-          const p = listRequests(request.query, true)
-          return { grants: p.items, next: p.next }
-        },
-      })
-      app.route<{ Params: { requestId: string }; Querystring: { prove?: string } }>({
-        ...spec('sharingGetRequest'),
-        handler: async (request) => {
-          const prove = request.query.prove === 'true'
-          const view = ctx.state(SHARING_MODULE, sharingRequestKey(fromHex(request.params.requestId)), { prove })
-          if (view.value === undefined) throw new GovchainError('SHARING_REQUEST_NOT_FOUND')
-          return {
-            request: renderRequest(
-              codec.decode(RequestRecord, view.value),
-              ctx.latestTimeMs(),
-              sharing().caseLink(fromHex(request.params.requestId)),
-            ),
-            proof: prove ? stateJson(view) : null,
-          }
-        },
-      })
-      app.route<{ Params: { grantId: string } }>({
-        ...spec('sharingGetGrant'),
-        handler: async (request) => {
-          const r = sharing().request(fromHex(request.params.grantId))
-          if (r === undefined || r.decision?.approve !== true) throw new GovchainError('SHARING_REQUEST_NOT_FOUND')
-          return { grant: renderRequest(r, ctx.latestTimeMs(), sharing().caseLink(r.requestId)) }
-        },
-      })
-      app.route<{ Querystring: Record<string, string | undefined> }>({
-        ...spec('sharingListReceipts'),
-        handler: async (request) => {
-          const q = request.query
-          const [facet, value] = facetOf(q, { grant: 'g', resource: 'r', consumer: 'c', provider: 'p' })
-          const k = sharing()
-          const list = { family: 'rc' as const, facet, value }
-          const p = listPage(
-            ctx,
-            list,
-            q.after,
-            Number(q.limit ?? 50),
-            (id) => k.receipt(id)?.height,
-            (id) => {
-              const r = k.receipt(id)
-              return r === undefined ? undefined : renderReceipt(r, k.inclusion(id))
-            },
-          )
-          return { receipts: p.items, next: p.next }
-        },
-      })
-      app.route<{ Params: { receiptId: string }; Querystring: { prove?: string } }>({
-        ...spec('sharingGetReceipt'),
-        handler: async (request) => {
-          const prove = request.query.prove === 'true'
-          const view = ctx.state(SHARING_MODULE, sharingReceiptKey(fromHex(request.params.receiptId)), { prove })
-          if (view.value === undefined) throw new GovchainError('SHARING_RECEIPT_NOT_FOUND')
-          return {
-            receipt: renderReceipt(
-              codec.decode(ReceiptRecord, view.value),
-              sharing().inclusion(fromHex(request.params.receiptId)),
-            ),
-            proof: prove ? stateJson(view) : null,
-          }
-        },
-      })
-      app.route<{ Params: { root: string }; Querystring: { prove?: string } }>({
-        ...spec('sharingGetBatch'),
-        handler: async (request) => {
-          const prove = request.query.prove === 'true'
-          const view = ctx.state(SHARING_MODULE, sharingBatchKey(fromHex(request.params.root)), { prove })
-          if (view.value === undefined) throw new GovchainError('SHARING_BATCH_NOT_FOUND')
-          return { batch: renderBatch(codec.decode(BatchRecord, view.value)), proof: prove ? stateJson(view) : null }
-        },
-      })
-      app.route<{ Querystring: Record<string, string | undefined> }>({
-        ...spec('sharingListRefusals'),
-        handler: async (request) => {
-          const q = request.query
-          const [facet, value] = facetOf(q, { provider: 'p', consumer: 'c', resource: 'r' })
-          const k = sharing()
-          const list = { family: 'rf' as const, facet, value }
-          const p = listPage(
-            ctx,
-            list,
-            q.after,
-            Number(q.limit ?? 50),
-            (id) => k.refusal(id)?.height,
-            (id) => {
-              const r = k.refusal(id)
-              return r === undefined ? undefined : renderRefusal(r)
-            },
-          )
-          return { refusals: p.items, next: p.next }
-        },
-      })
-      app.route({
-        ...spec('sharingChallenge'),
-        handler: async (request) => challenges.issue(clientAddressKey(request.ip)),
-      })
-
-      app.route<{
-        Body: {
-          did: string
-          publicKey: string
-          challenge: string
-          signature: string
-          credential?: { did: string; subject: string; issuerOrg: string; issuerKey: string; signature: string }
-          consumer?: string
-          fromMs?: number
-          toMs?: number
-          limit?: number
-          after?: string
-        }
-      }>({
-        ...spec('sharingMyAccesses'),
-        handler: async (request) => {
-          const b = request.body
-          // Before the challenge is spent: a bad range costs the caller nothing.
-          const range = timeRange(b.fromMs, b.toMs)
-          const publicKey = checkAuth('my-accesses', b)
-          const id = identity()
-          if (!id.isDidKey(b.did, publicKey))
-            throw new GovchainError('SHARING_AUTH_FAILED', 'the key is not a current key of the DID')
-          const subject = subjectOf(id, b.did, b.credential)
-          const k = sharing()
-          const cat = catalog()
-          const page = listPage(
-            ctx,
-            { family: 'rc', facet: 's', value: toHex(subject) },
-            b.after,
-            b.limit ?? 100,
-            (rid) => k.receipt(rid)?.height,
-            (rid) => {
-              const rec = k.receipt(rid)
-              if (rec === undefined || !inTimeRange(range, rec.timeMs)) return undefined
-              const body = codec.decode(ReceiptBody, rec.body)
-              if (b.consumer !== undefined && body.consumerOrg !== b.consumer) return undefined
-              const grant = k.request(body.grantId)
-              const consumer = id.organisation(body.consumerOrg)
-              const res = cat.version(body.resourceId, body.resourceVersion)
-              return {
-                receiptId: toHex(rec.receiptId),
-                timeMs: rec.timeMs,
-                height: rec.height,
-                consumerOrg: body.consumerOrg,
-                consumerOrgName: consumer?.name ?? body.consumerOrg,
-                providerOrg: body.providerOrg,
-                resourceId: body.resourceId,
-                resourceTitle: res?.title ?? body.resourceId,
-                purpose: grant?.purpose ?? '',
-                legalBasis: grant?.legalBasis ?? '',
-                grantId: toHex(body.grantId),
-                fields: body.fields,
-                fieldLabels: body.fields.map((f) => res?.fields.find((x) => x.name === f)?.label || f),
-                caseId: ((l) => (l === undefined ? null : toHex(l.caseId)))(k.caseLink(body.grantId)),
-                batch: renderInclusion(rec, k.inclusion(rid)),
-              }
-            },
-            // Block time never decreases with height: past the range's start, every older receipt is too.
-            (rid) => (k.receipt(rid)?.timeMs ?? Number.MAX_SAFE_INTEGER) < range.fromMs,
-          )
-          return { subject: toHex(subject), accesses: page.items, next: page.next }
-        },
-      })
-
-      const subjectOf = (
-        id: IdentityKeeper,
-        did: string,
-        credential:
-          | { did: string; subject: string; issuerOrg: string; issuerKey: string; signature: string }
-          | undefined,
-      ): Uint8Array => {
-        // The identity authority's link (identity.setPseudonym) when the identity keeper exposes it.
-        const view = id.did(did) as (DidView & { pseudonym?: Uint8Array }) | undefined
-        if (view?.pseudonym !== undefined) return view.pseudonym
-        if (credential === undefined || credential.did !== did) {
-          throw new GovchainError('SHARING_AUTH_FAILED', 'no pseudonym is linked to this DID')
-        }
-        const gw = catalog().gateway(credential.issuerOrg)
-        const issuerKey = fromHex(credential.issuerKey)
-        const ok =
-          gw?.pseudonymAuthority === true &&
-          toHex(gw.publicKey) === credential.issuerKey &&
-          ctx.suite.verify(issuerKey, subjectCredentialMessage(did, credential.subject), fromHex(credential.signature))
-        if (!ok)
-          throw new GovchainError(
-            'SHARING_AUTH_FAILED',
-            'the subject credential is not signed by an identity authority',
-          )
-        return fromHex(credential.subject)
-      }
-
-      app.route<{
-        Body: {
-          resourceId: string
-          subject?: string
-          publicKey: string
-          challenge: string
-          signature: string
-          limit?: number
-          after?: { grants?: string; receipts?: string; refusals?: string }
-        }
-      }>({
-        ...spec('sharingLineage'),
-        handler: async (request) => {
-          const b = request.body
-          const publicKey = checkAuth('lineage', b)
-          identity().requireOfficer(publicKey, 'auditor')
-          const cat = catalog()
-          const head = cat.head(b.resourceId)
-          if (head === undefined) throw new GovchainError('CATALOG_NOT_FOUND')
-          const height = ctx.latestHeight()
-          const proven = (module: string, key: Uint8Array) => ctx.state(module, key, { prove: true, height })
-          const versions = []
-          for (let n = 1; n <= head.latest; n++) {
-            const v = proven(CATALOG_MODULE, catalogVersionKey(b.resourceId, n))
-            if (v.value === undefined) continue
-            versions.push({
-              version: renderResourceVersion(codec.decode(ResourceVersionCodec, v.value)),
-              proof: stateJson(v),
-            })
-          }
-          const now = ctx.latestTimeMs()
-          // One page per kind, by seek cursor: a resource's 12,000th receipt is a few pages away.
-          const k = sharing()
-          const limit = b.limit ?? LINEAGE_ITEMS_MAX
-          const after = b.after ?? {}
-          const byResource = (family: 'rq' | 'rc' | 'rf') => ({ family, facet: 'r', value: b.resourceId })
-          const grants = listPage(
-            ctx,
-            byResource('rq'),
-            after.grants,
-            limit,
-            (id) => k.request(id)?.height,
-            (id) => {
-              const v = proven(SHARING_MODULE, sharingRequestKey(id))
-              if (v.value === undefined) return undefined
-              return {
-                request: renderRequest(codec.decode(RequestRecord, v.value), now, k.caseLink(id)),
-                proof: stateJson(v),
-              }
-            },
-          )
-          const receipts = listPage(
-            ctx,
-            byResource('rc'),
-            after.receipts,
-            limit,
-            (id) => k.receipt(id)?.height,
-            (id) => {
-              const v = proven(SHARING_MODULE, sharingReceiptKey(id))
-              if (v.value === undefined) return undefined
-              const rec = codec.decode(ReceiptRecord, v.value)
-              if (b.subject !== undefined) {
-                const body = codec.decode(ReceiptBody, rec.body)
-                if (!body.subjects.some((s) => toHex(s) === b.subject)) return undefined
-              }
-              return { receipt: renderReceipt(rec, k.inclusion(id)), proof: stateJson(v) }
-            },
-          )
-          const refusals = listPage(
-            ctx,
-            byResource('rf'),
-            after.refusals,
-            limit,
-            (id) => k.refusal(id)?.height,
-            (id) => {
-              const r = k.refusal(id)
-              return r === undefined ? undefined : renderRefusal(r)
-            },
-          )
-          const latest = cat.version(b.resourceId, head.latest)
-          return {
-            resource: latest === undefined ? null : renderResourceVersion(latest, cat.gateway(latest.ownerOrg)),
-            height,
-            versions,
-            grants: grants.items,
-            receipts: receipts.items,
-            refusals: refusals.items,
-            next: { grants: grants.next, receipts: receipts.next, refusals: refusals.next },
-          }
-        },
-      })
-    },
+  /** "Who used my data": the receipts touching the caller's pseudonym, newest first. */
+  private myAccesses(b: AccessesBody) {
+    // Before the challenge is spent: a bad range costs the caller nothing.
+    const range = timeRange(b.fromMs, b.toMs)
+    const publicKey = this.checkAuth('my-accesses', b)
+    const id = this.identity()
+    if (!id.isDidKey(b.did, publicKey))
+      throw new GovchainError('SHARING_AUTH_FAILED', 'the key is not a current key of the DID')
+    const subject = this.subjectOf(id, b.did, b.credential)
+    const k = this.sharing()
+    const cat = this.catalog()
+    const page = listPage(
+      this.ctx,
+      { family: 'rc', facet: 's', value: toHex(subject) },
+      b.after,
+      b.limit ?? 100,
+      this.heightOf('rc'),
+      (rid) => {
+        const rec = k.receipt(rid)
+        if (rec === undefined || !inTimeRange(range, rec.timeMs)) return undefined
+        const body = codec.decode(ReceiptBody, rec.body)
+        if (b.consumer !== undefined && body.consumerOrg !== b.consumer) return undefined
+        return accessView(rid, rec, body, { sharing: k, identity: id, catalog: cat })
+      },
+      // Block time never decreases with height: past the range's start, every older receipt is too.
+      (rid) => (k.receipt(rid)?.timeMs ?? Number.MAX_SAFE_INTEGER) < range.fromMs,
+    )
+    return { subject: toHex(subject), accesses: page.items, next: page.next }
   }
+
+  /** The DID's keyed pseudonym: the identity authority's link, else a subject credential it signed. */
+  private subjectOf(id: IdentityKeeper, did: string, credential: SubjectCredential | undefined): Uint8Array {
+    // The identity authority's link (identity.setPseudonym) when the identity keeper exposes it.
+    const view = id.did(did) as (DidView & { pseudonym?: Uint8Array }) | undefined
+    if (view?.pseudonym !== undefined) return view.pseudonym
+    if (credential === undefined || credential.did !== did) {
+      throw new GovchainError('SHARING_AUTH_FAILED', 'no pseudonym is linked to this DID')
+    }
+    const gw = this.catalog().gateway(credential.issuerOrg)
+    const issuerKey = fromHex(credential.issuerKey)
+    const ok =
+      gw?.pseudonymAuthority === true &&
+      toHex(gw.publicKey) === credential.issuerKey &&
+      this.ctx.suite.verify(issuerKey, subjectCredentialMessage(did, credential.subject), fromHex(credential.signature))
+    if (!ok)
+      throw new GovchainError('SHARING_AUTH_FAILED', 'the subject credential is not signed by an identity authority')
+    return fromHex(credential.subject)
+  }
+
+  /** An auditor's lineage of a resource: its versions, grants, uses and refusals, all proven at one height. */
+  private lineage(b: LineageBody) {
+    const publicKey = this.checkAuth('lineage', b)
+    this.identity().requireOfficer(publicKey, 'auditor')
+    const cat = this.catalog()
+    const head = cat.head(b.resourceId)
+    if (head === undefined) throw new GovchainError('CATALOG_NOT_FOUND')
+    const height = this.ctx.latestHeight()
+    const proven: ProvenRead = (module, key) => this.ctx.state(module, key, { prove: true, height })
+    const versions = []
+    for (let n = 1; n <= head.latest; n++) {
+      const v = proven(CATALOG_MODULE, catalogVersionKey(b.resourceId, n))
+      if (v.value === undefined) continue
+      versions.push({
+        version: renderResourceVersion(codec.decode(ResourceVersionCodec, v.value)),
+        proof: stateJson(v),
+      })
+    }
+    const { grants, receipts, refusals } = this.lineagePages(b, proven)
+    const latest = cat.version(b.resourceId, head.latest)
+    return {
+      resource: latest === undefined ? null : renderResourceVersion(latest, cat.gateway(latest.ownerOrg)),
+      height,
+      versions,
+      grants: grants.items,
+      receipts: receipts.items,
+      refusals: refusals.items,
+      next: { grants: grants.next, receipts: receipts.next, refusals: refusals.next },
+    }
+  }
+
+  /** One lineage page per kind, by seek cursor: a resource's 12,000th receipt is a few pages away. */
+  private lineagePages(b: LineageBody, proven: ProvenRead) {
+    const now = this.ctx.latestTimeMs()
+    const k = this.sharing()
+    const limit = b.limit ?? LINEAGE_ITEMS_MAX
+    const after = b.after ?? {}
+    const page = <T>(family: IndexFamily, from: string | undefined, load: (id: Uint8Array) => T | undefined) =>
+      listPage(this.ctx, { family, facet: 'r', value: b.resourceId }, from, limit, this.heightOf(family), load)
+    const grants = page('rq', after.grants, (id) => {
+      const v = proven(SHARING_MODULE, sharingRequestKey(id))
+      if (v.value === undefined) return undefined
+      return {
+        request: renderRequest(codec.decode(RequestRecord, v.value), now, k.caseLink(id)),
+        proof: stateJson(v),
+      }
+    })
+    const receipts = page('rc', after.receipts, (id) => {
+      const v = proven(SHARING_MODULE, sharingReceiptKey(id))
+      if (v.value === undefined) return undefined
+      const rec = codec.decode(ReceiptRecord, v.value)
+      if (b.subject !== undefined) {
+        const body = codec.decode(ReceiptBody, rec.body)
+        if (!body.subjects.some((s) => toHex(s) === b.subject)) return undefined
+      }
+      return { receipt: renderReceipt(rec, k.inclusion(id)), proof: stateJson(v) }
+    })
+    const refusals = page('rf', after.refusals, (id) => refusalView(k, id))
+    return { grants, receipts, refusals }
+  }
+}
+
+/** A refusal as listed, or undefined when there is none. */
+function refusalView(k: SharingKeeper, id: Uint8Array): ReturnType<typeof renderRefusal> | undefined {
+  const r = k.refusal(id)
+  return r === undefined ? undefined : renderRefusal(r)
+}
+
+/** One "who used my data" entry: a receipt with the names a citizen reads (department, resource, fields). */
+function accessView(
+  rid: Uint8Array,
+  rec: ReceiptRecord,
+  body: ReceiptBody,
+  keepers: { sharing: SharingKeeper; identity: IdentityKeeper; catalog: CatalogKeeper },
+) {
+  const k = keepers.sharing
+  const grant = k.request(body.grantId)
+  const consumer = keepers.identity.organisation(body.consumerOrg)
+  const res = keepers.catalog.version(body.resourceId, body.resourceVersion)
+  return {
+    receiptId: toHex(rec.receiptId),
+    timeMs: rec.timeMs,
+    height: rec.height,
+    consumerOrg: body.consumerOrg,
+    consumerOrgName: consumer?.name ?? body.consumerOrg,
+    providerOrg: body.providerOrg,
+    resourceId: body.resourceId,
+    resourceTitle: res?.title ?? body.resourceId,
+    purpose: grant?.purpose ?? '',
+    legalBasis: grant?.legalBasis ?? '',
+    grantId: toHex(body.grantId),
+    fields: body.fields,
+    fieldLabels: body.fields.map((f) => res?.fields.find((x) => x.name === f)?.label || f),
+    caseId: ((l) => (l === undefined ? null : toHex(l.caseId)))(k.caseLink(body.grantId)),
+    batch: renderInclusion(rec, k.inclusion(rid)),
+  }
+}
+
+export function sharingApi(ctx: ModuleApiContext): ApiExtension {
+  const api = new SharingApi(ctx)
+  return { name: SHARING_MODULE, routes: SHARING_ROUTES, register: (app, spec) => api.register(app, spec) }
 }
