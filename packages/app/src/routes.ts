@@ -36,10 +36,15 @@ export interface RouteOptionsFor {
   schema: Record<string, JsonSchema>
 }
 
+/** The fastify instance an extension registers its routes on. */
+export type ApiRouteApp = FastifyInstance
+/** A route's method, url and schemas by its operationId, from the extension's `routes`. */
+export type ApiRouteSpec = (operationId: string) => RouteOptionsFor
+
 export interface ApiExtension {
   /** Module name; also the OpenAPI tag of its routes. */
   readonly name: string
   readonly routes: readonly RouteSpec[]
   /** Registers handlers; `spec(operationId)` gives method, url and schema from `routes`. */
-  register(app: FastifyInstance, spec: (operationId: string) => RouteOptionsFor): void
+  register(app: ApiRouteApp, spec: ApiRouteSpec): void
 }

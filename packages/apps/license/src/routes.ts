@@ -4,7 +4,7 @@
  * the proof material for an offline re-check), and the holder-authenticated uses and grants.
  */
 
-import type { ApiExtension, ModuleApiContext } from '@govchain/app'
+import type { ApiExtension, ApiRouteApp, ApiRouteSpec, ModuleApiContext } from '@govchain/app'
 import {
   err,
   INTERNAL,
@@ -324,10 +324,6 @@ interface AuthQuery {
   sig: string
 }
 
-/** The route plugin's `register` arguments. */
-type RouteApp = Parameters<ApiExtension['register']>[0]
-type RouteSpecOf = Parameters<ApiExtension['register']>[1]
-
 /** The index prefix of a licence listing, as the store keys it (`license/` + facet). */
 function indexPrefix(facet: Uint8Array): Uint8Array {
   return new Uint8Array([...utf8(`${LICENSE_MODULE}/`), ...facet])
@@ -622,7 +618,7 @@ class LicenseApi {
     }
   }
 
-  register(app: RouteApp, spec: RouteSpecOf): void {
+  register(app: ApiRouteApp, spec: ApiRouteSpec): void {
     app.route({
       ...spec('licenseListTypes'),
       handler: async () => ({ items: this.keeper().types().map(renderLicenseType) }),

@@ -6,6 +6,8 @@
  */
 import {
   type ApiExtension,
+  type ApiRouteApp,
+  type ApiRouteSpec,
   clientAddressKey,
   err,
   INTERNAL,
@@ -179,10 +181,6 @@ export const SERVICE_ROUTES: RouteSpec[] = [
   },
 ]
 
-/** The route plugin's `register` arguments. */
-type RouteApp = Parameters<ApiExtension['register']>[0]
-type RouteSpecOf = Parameters<ApiExtension['register']>[1]
-
 interface ItemsQuery {
   q?: string
   org?: string
@@ -218,13 +216,13 @@ class ServiceApi {
     return this.ctx.keeper<ServiceKeeper>(serviceRef)
   }
 
-  register(app: RouteApp, spec: RouteSpecOf): void {
+  register(app: ApiRouteApp, spec: ApiRouteSpec): void {
     this.registerItems(app, spec)
     this.registerCases(app, spec)
   }
 
   /** The service hall: the item list and one item with its guide's parts. */
-  private registerItems(app: RouteApp, spec: RouteSpecOf): void {
+  private registerItems(app: ApiRouteApp, spec: ApiRouteSpec): void {
     app.route<{ Querystring: ItemsQuery }>({
       ...spec('serviceItems'),
       handler: async (request) => this.itemPage(request.query),
@@ -236,7 +234,7 @@ class ServiceApi {
   }
 
   /** Cases: one case, a department's queue, and an applicant's own cases behind a signed challenge. */
-  private registerCases(app: RouteApp, spec: RouteSpecOf): void {
+  private registerCases(app: ApiRouteApp, spec: ApiRouteSpec): void {
     app.route<{ Params: { caseId: string }; Querystring: { prove?: string } }>({
       ...spec('serviceCase'),
       handler: async (request) => this.caseAnswer(fromHex(request.params.caseId), request.query.prove === 'true'),

@@ -8,7 +8,7 @@
  */
 
 import { randomBytes } from 'node:crypto'
-import type { ApiExtension, ModuleApiContext } from '@govchain/app'
+import type { ApiExtension, ApiRouteApp, ApiRouteSpec, ModuleApiContext } from '@govchain/app'
 import {
   ClientSlots,
   clientAddressKey,
@@ -444,9 +444,6 @@ export function listPage<T>(
   return { items: p.items, next: p.next === null ? null : toHex(p.next.subarray(p.next.length - 32)) }
 }
 
-/** The route plugin's `register` arguments. */
-type RouteApp = Parameters<ApiExtension['register']>[0]
-type RouteSpecOf = Parameters<ApiExtension['register']>[1]
 /** A listing's query string (the schema has checked its fields). */
 type ListQuery = Record<string, string | undefined>
 /** A state read with its proof, all at one height. */
@@ -514,14 +511,14 @@ class SharingApi {
     return this.ctx.keeper(identityRef)
   }
 
-  register(app: RouteApp, spec: RouteSpecOf): void {
+  register(app: ApiRouteApp, spec: ApiRouteSpec): void {
     this.registerRequests(app, spec)
     this.registerRecords(app, spec)
     this.registerAuthenticated(app, spec)
   }
 
   /** Requests and grants: the listings and one request or grant. */
-  private registerRequests(app: RouteApp, spec: RouteSpecOf): void {
+  private registerRequests(app: ApiRouteApp, spec: ApiRouteSpec): void {
     app.route<{ Querystring: ListQuery }>({
       ...spec('sharingListRequests'),
       handler: async (request) => {
@@ -556,7 +553,7 @@ class SharingApi {
   }
 
   /** The exchange trail: receipts, their batches and the gateways' refusals. */
-  private registerRecords(app: RouteApp, spec: RouteSpecOf): void {
+  private registerRecords(app: ApiRouteApp, spec: ApiRouteSpec): void {
     app.route<{ Querystring: ListQuery }>({
       ...spec('sharingListReceipts'),
       handler: async (request) => this.receiptPage(request.query),
@@ -584,7 +581,7 @@ class SharingApi {
   }
 
   /** The challenge, and the two views a signed challenge opens: "my accesses" and lineage. */
-  private registerAuthenticated(app: RouteApp, spec: RouteSpecOf): void {
+  private registerAuthenticated(app: ApiRouteApp, spec: ApiRouteSpec): void {
     app.route({
       ...spec('sharingChallenge'),
       handler: async (request) => this.challenges.issue(clientAddressKey(request.ip)),

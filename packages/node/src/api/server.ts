@@ -12,7 +12,7 @@ import { performance } from 'node:perf_hooks'
 import type { Duplex } from 'node:stream'
 import fastifyCors from '@fastify/cors'
 import fastifyWebsocket from '@fastify/websocket'
-import type { ApiExtension, RouteOptionsFor } from '@govchain/app'
+import type { ApiExtension, ApiRouteSpec } from '@govchain/app'
 import { clientAddressKey, RateLimiter } from '@govchain/app'
 import {
   ERROR_CATALOGUE,
@@ -228,8 +228,6 @@ export function requestValidatorCompiler(): ValidatorCompiler {
   return ({ schema, httpPart }) => (httpPart === 'body' ? ajvBody : ajvParams).compile(schema)
 }
 
-/** A route's method, url and schemas by its operationId (what extensions' `register` gets too). */
-type SpecOf = (operationId: string) => RouteOptionsFor
 /** The API's fastify instance as a plugin of createApiServer's sees it. */
 type ApiApp = FastifyInstance<
   RawServerDefault,
@@ -240,7 +238,7 @@ type ApiApp = FastifyInstance<
 >
 
 /** The chain's reads: status, blocks, transactions, a module's state with its proof, validators. */
-function chainReadRoutes(r: ApiApp, spec: SpecOf, backend: NodeApiBackend): void {
+function chainReadRoutes(r: ApiApp, spec: ApiRouteSpec, backend: NodeApiBackend): void {
   r.route({ ...spec('getStatus'), handler: async () => statusJson(backend.status()) })
 
   r.route({
@@ -315,7 +313,7 @@ function chainReadRoutes(r: ApiApp, spec: SpecOf, backend: NodeApiBackend): void
 /** Submitting transactions, one or a batch, each within the per-client rate limit. */
 function submitRoutes(
   r: ApiApp,
-  spec: SpecOf,
+  spec: ApiRouteSpec,
   backend: NodeApiBackend,
   metrics: NodeMetrics,
   limiter: RateLimiter | undefined,
@@ -404,7 +402,7 @@ function submitRoutes(
 }
 
 /** The event stream over WebSocket, admitted within the hub's connection limits before the upgrade. */
-function eventStreamRoute(r: ApiApp, spec: SpecOf, hub: EventHub, metrics: NodeMetrics): void {
+function eventStreamRoute(r: ApiApp, spec: ApiRouteSpec, hub: EventHub, metrics: NodeMetrics): void {
   r.route<{ Querystring: { types?: string; module?: string } }>({
     ...spec('streamEvents'),
     // Refuse over the limit before upgrading, so the client gets a coded HTTP answer.
@@ -436,7 +434,7 @@ function eventStreamRoute(r: ApiApp, spec: SpecOf, hub: EventHub, metrics: NodeM
 /** What operators and integrators read: health, metrics, the OpenAPI document and its page. */
 function operatorRoutes(
   r: ApiApp,
-  spec: SpecOf,
+  spec: ApiRouteSpec,
   backend: NodeApiBackend,
   metrics: NodeMetrics,
   openApi: () => string,
