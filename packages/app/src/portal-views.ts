@@ -1,12 +1,13 @@
 /**
  * The portal server's own answers as TypeBox schemas (docs/adr/0019-typebox-response-schemas.md):
- * its sign-in routes (signin-http.ts, ADR 0032) and the demo credential mailbox (the CLI's
- * portal-server.ts). The server types what it sends with their Static<>, and the pages check
+ * its sign-in routes (signin-http.ts, ADR 0032), `/config.json` and the demo credential mailbox
+ * (the CLI's portal-server.ts). The server types what it sends with their Static<>, and the pages check
  * what they read against the same objects (portal-kit's callAnswer), as they do a node's answers
  * against its routes' views. Browser-safe, like the route kit it is built from (`@govchain/app/portal-views`); the pages
  * load it lazily, with the first answer they check, so it is not in the home page's first load.
  */
 import { type Static, Type } from '@sinclair/typebox'
+import { Check } from '@sinclair/typebox/value'
 import { Int } from './route-kit.ts'
 
 /** POST /session/challenge: a single-use challenge to sign (portalSignInMessage). */
@@ -57,3 +58,71 @@ export type MailboxEntry = Static<typeof MailboxEntry>
 /** GET /demo/credentials (the holder's), GET /demo/credentials/issued/<licenceId> (its issuer's). */
 export const MailboxAnswer = Type.Object({ items: Type.Array(MailboxEntry) })
 export type MailboxAnswer = Static<typeof MailboxAnswer>
+
+/** The identity authority's binding of a DID to its holder's keyed pseudonym (data sharing). */
+export const SubjectCredentialView = Type.Object({
+  did: Type.String(),
+  /** hex: the holder's pseudonym under the authority's key. */
+  subject: Type.String(),
+  issuerOrg: Type.String(),
+  /** hex */
+  issuerKey: Type.String(),
+  /** hex */
+  signature: Type.String(),
+})
+export type SubjectCredentialView = Static<typeof SubjectCredentialView>
+
+/**
+ * A demo identity. The private key reaches the page only because this is a local demo (the
+ * login screen says so); the nodes still check every signature and permission.
+ */
+export const DemoIdentityView = Type.Object({
+  id: Type.String(),
+  kind: Type.Union([Type.Literal('citizen'), Type.Literal('enterprise'), Type.Literal('officer')]),
+  name: Type.String(),
+  nameEn: Type.String(),
+  /** Officers: their organisation. */
+  orgId: Type.Optional(Type.String()),
+  roles: Type.Optional(Type.Array(Type.String())),
+  /** Citizens and enterprises: their DID (did:govchain:...). */
+  did: Type.Optional(Type.String()),
+  /** Citizens and enterprises: the identity authority's binding of the DID to their pseudonym. */
+  subjectCredential: Type.Optional(SubjectCredentialView),
+  /** hex */
+  publicKey: Type.String(),
+  /** hex; absent when the server runs without --demo */
+  privateKey: Type.Optional(Type.String()),
+})
+export type DemoIdentityView = Static<typeof DemoIdentityView>
+
+/**
+ * Whether `x` is a demo identity as the page reads it: the portal server keeps only those of
+ * DIR/demo/identities.json, so one malformed entry cannot make the page refuse /config.json.
+ */
+export const isDemoIdentity = (x: unknown): x is DemoIdentityView => Check(DemoIdentityView, x)
+
+/** GET /config.json: what the page needs to start (the nodes, the chain it trusts, who may sign in). */
+export const PortalConfigAnswer = Type.Object({
+  chainId: Type.String(),
+  suite: Type.Union([Type.Literal('gm'), Type.Literal('intl')]),
+  /** The node APIs the page talks to, failing over in order: at least one. */
+  nodes: Type.Array(Type.Object({ name: Type.String(), orgId: Type.String(), apiUrl: Type.String() }), {
+    minItems: 1,
+  }),
+  organisations: Type.Array(
+    Type.Object({
+      id: Type.String(),
+      name: Type.String(),
+      nameEn: Type.String(),
+      /** Unified social credit code (licence identifiers carry the issuer's). */
+      code: Type.String(),
+    }),
+  ),
+  /** base64 of the encoded ValidatorSet the light client trusts (from genesis). */
+  trustedValidatorSet: Type.Optional(Type.String()),
+  demo: Type.Boolean(),
+  identities: Type.Array(DemoIdentityView),
+  /** Each department's data gateway local API, proxied by the portal server: orgId → URL. */
+  gateways: Type.Record(Type.String(), Type.String()),
+})
+export type PortalConfigAnswer = Static<typeof PortalConfigAnswer>

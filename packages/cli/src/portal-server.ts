@@ -46,7 +46,14 @@ import { fileURLToPath } from 'node:url'
 import { promisify } from 'node:util'
 import { brotliCompress, gzip, constants as zlibConstants } from 'node:zlib'
 import { guardBrowserRequest, LOOPBACK_HOSTS } from '@govchain/app'
-import type { MailboxAnswer, MailboxEntry, OkAnswer } from '@govchain/app/portal-views'
+import {
+  type DemoIdentityView,
+  isDemoIdentity,
+  type MailboxAnswer,
+  type MailboxEntry,
+  type OkAnswer,
+  type PortalConfigAnswer,
+} from '@govchain/app/portal-views'
 import {
   codec,
   encode,
@@ -54,7 +61,6 @@ import {
   fromHex,
   GovchainError,
   isGovchainError,
-  type SuiteName,
   toBase64,
   toHex,
   ValidatorSet,
@@ -74,32 +80,12 @@ import { activeOfficerOf, didOfKey, portalSignIn } from './portal-signin.ts'
 const PORTAL_DIR = fileURLToPath(new URL('../../portal/', import.meta.url))
 export const PORTAL_DIST = join(PORTAL_DIR, 'dist')
 
-/** Same shape as packages/portal/src/config.ts (the page's copy). */
-export interface DemoIdentity {
-  id: string
-  kind: 'citizen' | 'enterprise' | 'officer'
-  name: string
-  nameEn: string
-  orgId?: string
-  roles?: string[]
-  did?: string
-  /** The identity authority's binding of the DID to the holder's pseudonym (data sharing). */
-  subjectCredential?: Record<string, string>
-  publicKey: string
-  privateKey?: string
-}
-
-export interface PortalConfig {
-  chainId: string
-  suite: SuiteName
-  nodes: { name: string; orgId: string; apiUrl: string }[]
-  organisations: { id: string; name: string; nameEn: string; code: string }[]
-  trustedValidatorSet?: string
-  demo: boolean
-  identities: DemoIdentity[]
-  /** orgId → base URL of that department's gateway local API, proxied by this server (same origin). */
-  gateways: Record<string, string>
-}
+/**
+ * A demo identity, and what /config.json answers: the schemas the page checks them against
+ * (`@govchain/app/portal-views`), so the two cannot drift apart.
+ */
+export type DemoIdentity = DemoIdentityView
+export type PortalConfig = PortalConfigAnswer
 
 export interface ServePortalOptions {
   /** The network folder (`govchain init --dir`): network.json, genesis.json, keys/, demo/. */
@@ -283,18 +269,6 @@ function seededWallets(dir: string): SeededWallet[] {
   return out
 }
 
-function isIdentity(x: unknown): x is DemoIdentity {
-  const o = x as DemoIdentity
-  return (
-    typeof o === 'object' &&
-    o !== null &&
-    typeof o.id === 'string' &&
-    (o.kind === 'citizen' || o.kind === 'enterprise' || o.kind === 'officer') &&
-    typeof o.name === 'string' &&
-    typeof o.publicKey === 'string'
-  )
-}
-
 export async function servePortal(options: ServePortalOptions): Promise<PortalServer> {
   const dir = resolve(options.dir)
   const log = options.log ?? (() => {})
@@ -341,7 +315,7 @@ export async function servePortal(options: ServePortalOptions): Promise<PortalSe
     const seeded = readJsonFile<unknown[]>(join(dir, 'demo', 'identities.json'), IDENTITIES_FILE_BYTES_MAX) ?? []
     const all = [
       ...operators,
-      ...(Array.isArray(seeded) ? seeded.filter(isIdentity) : []),
+      ...(Array.isArray(seeded) ? seeded.filter(isDemoIdentity) : []),
       ...(options.identities ?? []),
     ]
     const byId = new Map<string, DemoIdentity>()

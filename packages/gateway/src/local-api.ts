@@ -15,7 +15,7 @@ import { checkHolderMatch, HOLDER_CHECK_PATH, HOLDER_LOOKUP_PATH, holderRequestM
 import type { HolderCheckAnswer, HolderLookupAnswer } from '@govchain/license/views'
 import { gatewayLocalMessage } from '@govchain/sharing/schema'
 // The answers' schemas are shared with the pages that check them (sharing's and licence's views).
-import type { LocalFetchAnswer } from '@govchain/sharing/views'
+import type { LocalFetchAnswer, LocalStatusAnswer } from '@govchain/sharing/views'
 import { parseHolderRequest, parseLocalFetch } from './bodies.ts'
 import type { NodeLink } from './chain.ts'
 import type { GatewayHome } from './config.ts'
@@ -62,12 +62,12 @@ export class LocalApi {
       return void res.end()
     }
     if (req.method === 'GET' && req.url === '/v1/local/status') {
-      return send(
-        res,
-        200,
-        { orgId: this.orgId, url: this.providerUrl, resources: Object.keys(this.home.config.resources) },
-        cors,
-      )
+      const status: LocalStatusAnswer = {
+        orgId: this.orgId,
+        url: this.providerUrl,
+        resources: Object.keys(this.home.config.resources),
+      }
+      return send(res, 200, status, cors)
     }
     if (req.method === 'POST' && (req.url === HOLDER_LOOKUP_PATH || req.url === HOLDER_CHECK_PATH)) {
       const path = req.url

@@ -7,6 +7,7 @@
  * value of the wrong type. Answers are read as data to display; anything that decides a verdict
  * is re-checked in the browser with the light client.
  */
+import type { SubjectCredentialView } from '@govchain/app/portal-views'
 import type { StateJson } from '@govchain/app/route-kit'
 import { ApiError, HttpTransport } from '@govchain/client'
 import type { Static, TSchema } from '@sinclair/typebox'
@@ -118,14 +119,8 @@ export type WithProofs<T> = T extends readonly (infer U)[]
       }
     : T
 
-/** The identity authority's binding of a DID to its holder's keyed pseudonym (data sharing). */
-export interface SubjectCredential {
-  did: string
-  subject: string
-  issuerOrg: string
-  issuerKey: string
-  signature: string
-}
+/** The identity authority's binding of a DID to its holder's keyed pseudonym (data sharing; in /config.json). */
+export type SubjectCredential = SubjectCredentialView
 
 // ---------------------------------------------------------------- demo credential mailbox (servePortal)
 

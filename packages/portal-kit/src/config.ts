@@ -1,74 +1,37 @@
 /**
  * What the portal server tells the page at /config.json (written by servePortal in
- * packages/cli/src/portal-server.ts; the two definitions must match).
+ * packages/cli/src/portal-server.ts). Both take its shape from PortalConfigAnswer
+ * (`@govchain/app/portal-views`): the server types what it writes with it, and the page checks
+ * what it reads against it (ADR 0019) before it starts.
  */
-import type { SuiteName } from '@govchain/core'
-import type { SubjectCredential } from './api.ts'
+import type { DemoIdentityView, PortalConfigAnswer } from '@govchain/app/portal-views'
+import { portalView } from './api.ts'
 
-export interface PortalNode {
-  name: string
-  orgId: string
-  apiUrl: string
-}
-
-export interface PortalOrganisation {
-  id: string
-  name: string
-  nameEn: string
-  /** Unified social credit code (licence identifiers carry the issuer's). */
-  code: string
-}
-
-export type IdentityKind = 'citizen' | 'enterprise' | 'officer'
-
+export type PortalConfig = PortalConfigAnswer
+export type PortalNode = PortalConfig['nodes'][number]
+export type PortalOrganisation = PortalConfig['organisations'][number]
 /**
  * A demo identity. The private key reaches the page only because this is a local demo (the
  * login screen says so); the nodes still check every signature and permission.
  */
-export interface DemoIdentity {
-  id: string
-  kind: IdentityKind
-  name: string
-  nameEn: string
-  /** Officers: their organisation. */
-  orgId?: string
-  roles?: string[]
-  /** Citizens and enterprises: their DID (did:govchain:...). */
-  did?: string
-  /** Citizens and enterprises: the identity authority's binding of the DID to their pseudonym (data sharing). */
-  subjectCredential?: SubjectCredential
-  /** hex */
-  publicKey: string
-  /** hex; absent when the server runs without --demo */
-  privateKey?: string
-}
-
-export interface PortalConfig {
-  chainId: string
-  suite: SuiteName
-  nodes: PortalNode[]
-  organisations: PortalOrganisation[]
-  /** base64 of the encoded ValidatorSet the light client trusts (from genesis). */
-  trustedValidatorSet?: string
-  demo: boolean
-  identities: DemoIdentity[]
-  /** Each department's data gateway, local API (officer console → own gateway): orgId → URL. */
-  gateways: Record<string, string>
-}
+export type DemoIdentity = DemoIdentityView
+export type IdentityKind = DemoIdentity['kind']
 
 const CONFIG_BYTES_MAX = 1024 * 1024
 
+/**
+ * /config.json, checked against PortalConfigAnswer: a configuration of another shape (no node, a
+ * malformed identity) is SdkError SDK_BAD_RESPONSE naming the field, shown instead of the page.
+ * The checker and the schema load while the request is under way (not in the first load).
+ */
 export async function loadConfig(): Promise<PortalConfig> {
-  const res = await fetch('/config.json', { headers: { accept: 'application/json' } })
+  const [res, { checkAnswer }, schema] = await Promise.all([
+    fetch('/config.json', { headers: { accept: 'application/json' } }),
+    import('@govchain/app/answer'),
+    portalView('PortalConfigAnswer'),
+  ])
   if (!res.ok) throw new Error(`/config.json: HTTP ${res.status}`)
   const text = await res.text()
   if (text.length > CONFIG_BYTES_MAX) throw new Error('/config.json is too large')
-  const c = JSON.parse(text) as PortalConfig
-  if (typeof c.chainId !== 'string' || !Array.isArray(c.nodes) || c.nodes.length === 0) {
-    throw new Error('/config.json lacks chainId or nodes')
-  }
-  c.identities ??= []
-  c.organisations ??= []
-  c.gateways ??= {}
-  return c
+  return checkAnswer(schema, JSON.parse(text), 'GET /config.json')
 }

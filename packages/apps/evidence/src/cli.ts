@@ -7,7 +7,7 @@
 import { randomBytes } from 'node:crypto'
 import { readFileSync, writeFileSync } from 'node:fs'
 import { basename } from 'node:path'
-import { getAnswer } from '@govchain/app/answer'
+import { getAnswer, requestAnswer } from '@govchain/app/answer'
 import type { CliContext } from '@govchain/app/cli'
 import { fromHex, GovchainError, getSuite, toHex } from '@govchain/core'
 import type { Command } from 'commander'
@@ -16,7 +16,13 @@ import { type BatchProof, evidenceAttest, evidenceBatch, evidenceSubmit, evidenc
 import { printEvidenceCertificate } from './pdf.ts'
 import { ATTESTATION_STATEMENTS, type AttestationStatement, EVIDENCE_KINDS, STATEMENT_ROLE } from './schema.ts'
 import { type ImprintHash, readTimestampToken, timestampRequest, tokenOf } from './tsp.ts'
-import { EvidenceAnswer, EvidenceHistoryAnswer, type EvidenceVerifyAnswer, type EvidenceView } from './views.ts'
+import {
+  EvidenceAnswer,
+  EvidenceCertificateAnswer,
+  EvidenceHistoryAnswer,
+  EvidenceVerifyAnswer,
+  type EvidenceView,
+} from './views.ts'
 
 const NODE = 'node API URL(s), comma-separated to fail over (default $GOVCHAIN_NODES, $GOVCHAIN_NODE or local)'
 
@@ -130,13 +136,11 @@ async function verifyCertificate(ctx: CliContext, o: VerifyOptions): Promise<voi
   }
   const client = ctx.client(o)
   const suite = getSuite((await client.status()).suite)
-  const answer = (
-    await client.transport.request('POST', '/v1/evidence/verify', {
-      ...(cert === undefined ? {} : { certificate: cert }),
-      ...(qr === undefined ? {} : { qr }),
-      ...(o.file === undefined ? {} : { contentHash: toHex(suite.hash(readFileSync(o.file))) }),
-    })
-  ).json as EvidenceVerifyAnswer
+  const answer = await requestAnswer(client.transport, 'POST', '/v1/evidence/verify', EvidenceVerifyAnswer, {
+    ...(cert === undefined ? {} : { certificate: cert }),
+    ...(qr === undefined ? {} : { qr }),
+    ...(o.file === undefined ? {} : { contentHash: toHex(suite.hash(readFileSync(o.file))) }),
+  })
   if (o.json) out(JSON.stringify(answer, null, 2))
   else {
     out(
@@ -278,12 +282,10 @@ export function registerCommands(program: Command, ctx: CliContext): void {
         const proof = (mine ?? byName)?.proof
         if (proof !== undefined) batch = { id: p.batch, ...proof }
       }
-      const answer = (
-        await client.transport.request('POST', '/v1/evidence/verify', {
-          contentHash,
-          ...(batch === undefined ? {} : { batch }),
-        })
-      ).json as EvidenceVerifyAnswer
+      const answer = await requestAnswer(client.transport, 'POST', '/v1/evidence/verify', EvidenceVerifyAnswer, {
+        contentHash,
+        ...(batch === undefined ? {} : { batch }),
+      })
       if (o.json) out(JSON.stringify(answer, null, 2))
       else {
         out(
@@ -328,7 +330,11 @@ export function registerCommands(program: Command, ctx: CliContext): void {
     .option('--verify-url <url>', 'printed under the QR, e.g. https://portal.example/evidence')
     .option('--node <urls>', NODE)
     .action(async (id: string, o: { out: string; json?: string; verifyUrl?: string; node?: string }) => {
-      const answer = await ctx.client(o).getJson(`/v1/evidence/${encodeURIComponent(id)}/certificate`)
+      const answer = await getAnswer(
+        ctx.client(o),
+        `/v1/evidence/${encodeURIComponent(id)}/certificate`,
+        EvidenceCertificateAnswer,
+      )
       const cert = parseEvidenceCertificate(JSON.stringify(answer))
       const printed = await printEvidenceCertificate(cert, o.verifyUrl === undefined ? {} : { verifyUrl: o.verifyUrl })
       writeFileSync(o.out, printed.pdf)

@@ -12,7 +12,7 @@
  *   show      an invoice's record; list: a seller's or buyer's invoices, page by page
  */
 import { readFileSync, writeFileSync } from 'node:fs'
-import { getAnswer } from '@govchain/app/answer'
+import { getAnswer, requestAnswer } from '@govchain/app/answer'
 import type { CliContext } from '@govchain/app/cli'
 import { GovchainError } from '@govchain/core'
 import type { Command } from 'commander'
@@ -28,7 +28,7 @@ import {
 } from './client.ts'
 import { printInvoicePdf } from './pdf.ts'
 import { type InvoiceLine, ISSUER_KINDS, REVERSE_REASONS } from './schema.ts'
-import { InvoiceAnswer, type InvoiceCheckAnswer, InvoicePage, type InvoiceView } from './views.ts'
+import { InvoiceAnswer, InvoiceCheckAnswer, InvoicePage, type InvoiceView } from './views.ts'
 
 const NODE = 'node API URL(s), comma-separated to fail over (default $GOVCHAIN_NODES, $GOVCHAIN_NODE or local)'
 
@@ -190,8 +190,9 @@ export function registerCommands(program: Command, ctx: CliContext): void {
         o.file !== undefined
           ? readJson<InvoiceFile>(o.file, 'invoice file')
           : decodeInvoiceQr(o.qr!.startsWith('GCI1:') ? o.qr! : readFileSync(o.qr!, 'utf8').trim())
-      const answer = (await ctx.client(o).transport.request('POST', '/v1/invoice/verify', { file }))
-        .json as InvoiceCheckAnswer
+      const answer = await requestAnswer(ctx.client(o).transport, 'POST', '/v1/invoice/verify', InvoiceCheckAnswer, {
+        file,
+      })
       if (o.json) out(JSON.stringify(answer, null, 2))
       else {
         const mark = answer.verdict === 'valid' ? '✔' : '✘'

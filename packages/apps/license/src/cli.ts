@@ -9,9 +9,11 @@
  * Credentials are files holding the compact SD-JWT (what the holder keeps, off chain).
  */
 import { readFileSync, writeFileSync } from 'node:fs'
+import { getAnswer } from '@govchain/app/answer'
 import type { CliContext } from '@govchain/app/cli'
 import type { BuiltTx, Client } from '@govchain/client'
 import { GovchainError, getSuite, type SuiteName } from '@govchain/core'
+import { OrganisationAnswer } from '@govchain/identity/views'
 import { type Command, InvalidArgumentError, Option } from 'commander'
 import {
   credentialFields,
@@ -99,16 +101,14 @@ function keyFor(c: Ctx, path: string) {
 }
 
 async function orgOf(client: Client, orgId: string): Promise<{ code: string; name: string; nameEn?: string }> {
-  let j: Record<string, unknown>
   try {
-    j = await client.getJson(`/v1/organisations/${encodeURIComponent(orgId)}`)
+    return (await getAnswer(client, `/v1/organisations/${encodeURIComponent(orgId)}`, OrganisationAnswer)).organisation
   } catch (e) {
     if ((e as { status?: number }).status === 404) {
       throw new GovchainError('IDENTITY_ORG_NOT_FOUND', `organisation ${orgId} not found`)
     }
     throw e
   }
-  return (j as { organisation: { code: string; name: string; nameEn?: string } }).organisation
 }
 
 /** `license verify`'s exit code when offline verification cannot decide (no proof, untrusted signers). */
@@ -320,13 +320,7 @@ export function registerCommands(program: Command, ctx: CliContext): void {
       const suite = getSuite(c.suiteName)
       const key = keyFor(c, o.key)
       const cur = await c.api.get(id)
-      const l = cur.license as {
-        typeCode: string
-        holder: string
-        version: number
-        validFromMs: number
-        validUntilMs: number
-      }
+      const l = cur.license
       const type = (await c.api.type(l.typeCode)) as unknown as LicenseTypeRecord
       const org = await orgOf(ctx.client(o), o.org)
       const fields = {
@@ -379,7 +373,7 @@ export function registerCommands(program: Command, ctx: CliContext): void {
           type.fields.filter((f) => !f.personal || templateFor(type).holderFields.includes(f.name)).map((f) => f.name)
       const shown = presentCredential(suite, credential, names)
       const rec = await c.api.get(payload.jti)
-      const issuer = await orgOf(ctx.client(o), String((rec.license as { issuerOrg: string }).issuerOrg))
+      const issuer = await orgOf(ctx.client(o), rec.license.issuerOrg)
       const proof = o.proof ? await fetchLicenseProof(c.client, payload.jti) : undefined
       const printed = await printLicensePdf({
         suite,

@@ -14,23 +14,17 @@
  * the gateway and the page run the same functions.
  */
 import { GovchainError, isCreditCode, utf8 } from '@govchain/core'
+import type { HolderRecordView } from './views.ts'
 
 /** How a holder is named: 统一社会信用代码 for an enterprise, 公民身份号码 for a person. */
 export type HolderIdKind = 'credit_code' | 'id_number'
 export type HolderKind = 'enterprise' | 'person'
 
-/** One holder in a department's local register. */
-export interface HolderRecord {
-  kind: HolderKind
-  /** The credit code or identity number (upper case). */
-  id: string
-  /** The holder's DID (identity.createDid). */
-  did: string
-  /** Name of the enterprise or the person. */
-  name: string
-  /** Field values the department holds, by licence field name (enterpriseName, creditCode, …). */
-  fields: Record<string, string>
-}
+/**
+ * One holder in a department's local register: the gateway's answer's HolderRecordView
+ * (views.ts), the one definition of its shape.
+ */
+export type HolderRecord = HolderRecordView
 
 export const HOLDER_RECORD_LIMITS = {
   /** Fields of one record, and bytes of one value (a licence field is at most this long). */

@@ -234,9 +234,11 @@ export const HolderRecordView = Type.Object({
   kind: StringEnum(HOLDER_KINDS),
   /** The credit code or identity number (upper case). */
   id: Type.String(),
+  /** The holder's DID (identity.createDid). */
   did: Type.String(),
+  /** Name of the enterprise or the person. */
   name: Type.String(),
-  /** Field values the department holds, by licence field name. */
+  /** Field values the department holds, by licence field name (enterpriseName, creditCode, …). */
   fields: Type.Record(Type.String(), Type.String()),
 })
 export type HolderRecordView = Static<typeof HolderRecordView>

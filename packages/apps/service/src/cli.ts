@@ -16,6 +16,7 @@ import { getAnswer } from '@govchain/app/answer'
 import type { CliContext } from '@govchain/app/cli'
 import { GovchainError } from '@govchain/core'
 import { issueLicense } from '@govchain/license/client'
+import { LicenseTypeView } from '@govchain/license/views'
 import type { Command } from 'commander'
 import {
   type CaseReason,
@@ -247,9 +248,11 @@ export function registerCommands(program: Command, ctx: CliContext): void {
           if (item.resultType === null) {
             throw new GovchainError('INVALID_ARGUMENT', `${item.code} issues no license`)
           }
-          const type = (await client.getJson(`/v1/license-types/${encodeURIComponent(item.resultType)}`)) as Parameters<
-            typeof issueLicense
-          >[0]['type']
+          const type = await getAnswer(
+            client,
+            `/v1/license-types/${encodeURIComponent(item.resultType)}`,
+            LicenseTypeView,
+          )
           const validUntilMs = o.validUntil === undefined ? 0 : Date.parse(`${o.validUntil}T23:59:59+08:00`)
           const issued = issueLicense({
             ...common,

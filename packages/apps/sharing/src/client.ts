@@ -1,7 +1,9 @@
 /**
  * Helpers for the `catalog` and `sharing` modules (docs/sharing-api.md): build and sign their
- * transactions, and sign the challenge of the authenticated views ("my accesses", lineage).
+ * transactions, sign the challenge of the authenticated views ("my accesses", lineage), and read
+ * the catalogue and a department gateway's status, checked against their schemas (ADR 0019).
  */
+import { getAnswer, requestAnswer } from '@govchain/app/answer'
 
 import {
   CATALOG_METHODS,
@@ -14,12 +16,15 @@ import {
   type ShareType,
   type UpdateFrequency,
 } from '@govchain/catalog/schema'
+import { ResourceAnswer, ResourcePage } from '@govchain/catalog/views'
 import {
   type BuiltTx,
   type BundleProof,
   buildTx,
   bundleProof,
+  type Client,
   type EvidenceCheck,
+  type HttpTransport,
   PROOF_BUNDLE_FORMAT,
   type ProofBundle,
   type ProvenStateJson,
@@ -55,7 +60,35 @@ import {
   sharingAuthMessage,
   sharingBatchKey,
 } from './schema.ts'
-import type { InclusionView } from './views.ts'
+import { type InclusionView, LocalStatusAnswer } from './views.ts'
+
+// ---------------------------------------------------------------- reads
+
+/** A catalogue resource's latest version (GET /v1/catalog/resources/{id}). */
+export function catalogResource(client: Pick<Client, 'getJson'>, resourceId: string): Promise<ResourceAnswer> {
+  return getAnswer(client, `/v1/catalog/resources/${encodeURIComponent(resourceId)}`, ResourceAnswer)
+}
+
+/** One page of the catalogue, searched by `q` (title and description) when given (GET /v1/catalog/resources). */
+export function catalogResources(
+  client: Pick<Client, 'getJson'>,
+  filter: { q?: string; limit?: number; after?: string } = {},
+): Promise<ResourcePage> {
+  const q = new URLSearchParams()
+  for (const [k, v] of Object.entries(filter)) if (v !== undefined) q.set(k, String(v))
+  const qs = q.toString()
+  return getAnswer(client, `/v1/catalog/resources${qs === '' ? '' : `?${qs}`}`, ResourcePage)
+}
+
+/**
+ * A department gateway's status (GET /v1/local/status of its local API, through `transport`):
+ * its organisation, provider URL and the resources it serves.
+ */
+export function gatewayLocalStatus(transport: Pick<HttpTransport, 'request'>): Promise<LocalStatusAnswer> {
+  return requestAnswer(transport, 'GET', '/v1/local/status', LocalStatusAnswer)
+}
+
+// ---------------------------------------------------------------- transactions
 
 export interface SignerOptions {
   suite: CryptoSuite

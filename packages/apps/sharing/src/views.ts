@@ -208,3 +208,16 @@ export const LocalFetchAnswer = Type.Object({
   responseHash: Hex32,
 })
 export type LocalFetchAnswer = Static<typeof LocalFetchAnswer>
+
+/**
+ * What a department gateway answers to `GET /v1/local/status` (its local API, like
+ * LocalFetchAnswer): the gateway's organisation, the URL of its provider listener and the ids of
+ * the resources it serves. The operations console checks what it reads against it.
+ */
+export const LocalStatusAnswer = Type.Object({
+  orgId: Type.String(),
+  /** The provider listener's URL (empty before it has bound). */
+  url: Type.String(),
+  resources: Type.Array(Type.String()),
+})
+export type LocalStatusAnswer = Static<typeof LocalStatusAnswer>

@@ -15,6 +15,7 @@
  */
 import { randomBytes } from 'node:crypto'
 import { join } from 'node:path'
+import { requestAnswer } from '@govchain/app/answer'
 import type { CatalogField, ShareType } from '@govchain/catalog/schema'
 import { GovchainError, getSuite, toHex, utf8 } from '@govchain/core'
 import {
@@ -31,11 +32,14 @@ import {
   catalogPublish,
   catalogSetGateway,
   createClient,
+  errorCode,
+  HttpTransport,
   sharingDecide,
   sharingRequest,
 } from '@govchain/sdk'
 import { signGatewayLocalFetch } from '@govchain/sharing/client'
 import { subjectPseudonym } from '@govchain/sharing/schema'
+import { LocalFetchAnswer } from '@govchain/sharing/views'
 import { initNodeGateway, loadGatewayPackage } from '../gateway-home.ts'
 
 // ---------------------------------------------------------------- fake people
@@ -568,6 +572,9 @@ export async function requestHousingGrants(opts: {
  * local API, as its officer would from the console: the provider records the receipt on chain,
  * so that person's "who used my data" shows a real use (the demo citizen is bound to them).
  */
+/** The local fetch waits for the provider's rows (and a receipt's signature): generous. */
+const LOCAL_FETCH_TIMEOUT_MS = 60_000
+
 export async function recordDemoDataUse(opts: {
   net: NetworkFile
   housingLocalUrl: string
@@ -585,16 +592,14 @@ export async function recordDemoDataUse(opts: {
     timeMs: Date.now(),
     nonce: randomBytes(16).toString('hex'),
   })
-  const res = await fetch(`${opts.housingLocalUrl}/v1/local/fetch`, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json' },
-    body: JSON.stringify(body),
-  })
-  const answer = (await res.json()) as { receiptId?: string; code?: string; message?: string }
-  if (!res.ok || answer.receiptId === undefined)
+  // The gateway's answer is checked against the schema it types it with (ADR 0019).
+  const gateway = new HttpTransport({ url: opts.housingLocalUrl, timeoutMs: LOCAL_FETCH_TIMEOUT_MS })
+  try {
+    return (await requestAnswer(gateway, 'POST', '/v1/local/fetch', LocalFetchAnswer, body)).receiptId
+  } catch (e) {
     throw new GovchainError(
       'GATEWAY_BAD_RESPONSE',
-      `housing fetch: ${answer.code ?? res.status} ${answer.message ?? ''}`,
+      `housing fetch: ${errorCode(e) ?? ''} ${e instanceof Error ? e.message : String(e)}`,
     )
-  return answer.receiptId
+  }
 }

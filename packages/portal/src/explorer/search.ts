@@ -4,7 +4,7 @@
  * or title). Each kind is asked of the node's own routes; nothing found is `undefined`, which the
  * page shows as 未找到 / Not found.
  */
-import { type Client, identity, isSdkError, licenseClient } from '@govchain/sdk'
+import { type Client, catalogResource, catalogResources, identity, isSdkError, licenseClient } from '@govchain/sdk'
 
 export type SearchHit =
   | { kind: 'block'; height: number }
@@ -35,14 +35,6 @@ async function orNone<T>(p: Promise<T>): Promise<T | undefined> {
     if (missing(e)) return undefined
     throw e
   }
-}
-
-interface ResourceView {
-  resourceId: string
-  title: string
-  ownerOrg: string
-  status: string
-  version: number
 }
 
 export async function searchChain(client: Client, raw: string): Promise<SearchHit | undefined> {
@@ -111,16 +103,11 @@ export async function searchChain(client: Client, raw: string): Promise<SearchHi
       status: org.status,
     }
   // A dataset by id, else by title through the catalogue's own search.
-  const one = /^[A-Za-z0-9._-]{1,64}$/.test(q)
-    ? await orNone(client.getJson(`/v1/catalog/resources/${encodeURIComponent(q)}`))
-    : undefined
-  const found = await orNone(client.getJson(`/v1/catalog/resources?q=${encodeURIComponent(q)}&limit=20`))
-  const hits = (found?.resources ?? []) as ResourceView[]
+  const one = /^[A-Za-z0-9._-]{1,64}$/.test(q) ? await orNone(catalogResource(client, q)) : undefined
+  const found = await orNone(catalogResources(client, { q, limit: 20 }))
+  const hits = found?.resources ?? []
   // Only a title that names the query counts: a word in a description is not the dataset asked for.
-  const r =
-    (one?.resource as ResourceView | undefined) ??
-    hits.find((x) => x.title === q) ??
-    hits.find((x) => x.title.includes(q))
+  const r = one?.resource ?? hits.find((x) => x.title === q) ?? hits.find((x) => x.title.includes(q))
   if (r !== undefined)
     return {
       kind: 'dataset',

@@ -7,7 +7,7 @@
  */
 import { errorLabel } from '@govchain/distribution/labels'
 import { Badge, Card, Notice } from '@govchain/portal-kit'
-import type { Status } from '@govchain/sdk'
+import { gatewayLocalStatus, governance, HttpTransport, type Status } from '@govchain/sdk'
 import { useEffect, useState } from 'react'
 import { tMaybe, useApp } from '../messages.ts'
 import { NodeState } from './Explorer.tsx'
@@ -55,24 +55,22 @@ function parseNodeMetrics(text: string): NodeMetrics {
 
 type NodeRow = { name: string; orgId: string; status?: Status; metrics?: NodeMetrics; error?: string }
 type GatewayRow = { orgId: string; url: string; resources?: number; error?: string }
-type Observer = { id: string; orgId: string; publicKey: string; active?: boolean }
-type Revoked = { orgId: string; serial: string | null; sha256: string | null; reason: string; fromHeight: number }
 /** Revoked certificates shown (the first page of the list; `govchain gov revoked-certs` lists all). */
 const REVOKED_SHOWN = 50
 
 function useOps(): {
   nodes: NodeRow[]
   gateways: GatewayRow[]
-  observers: Observer[] | undefined
-  revoked: Revoked[] | undefined
+  observers: governance.ObserverInfo[] | undefined
+  revoked: governance.RevokedCertificateInfo[] | undefined
 } {
   const { config, clients, client } = useApp()
   const [nodes, setNodes] = useState<NodeRow[]>(() => config.nodes.map((n) => ({ name: n.name, orgId: n.orgId })))
   const [gateways, setGateways] = useState<GatewayRow[]>(() =>
     Object.entries(config.gateways).map(([orgId, url]) => ({ orgId, url })),
   )
-  const [observers, setObservers] = useState<Observer[]>()
-  const [revoked, setRevoked] = useState<Revoked[]>()
+  const [observers, setObservers] = useState<governance.ObserverInfo[]>()
+  const [revoked, setRevoked] = useState<governance.RevokedCertificateInfo[]>()
   useEffect(() => {
     let live = true
     const poll = async () => {
@@ -92,28 +90,25 @@ function useOps(): {
       const gws = await Promise.all(
         Object.entries(config.gateways).map(async ([orgId, url]): Promise<GatewayRow> => {
           try {
-            const r = await fetch(`${url}/v1/local/status`, { signal: AbortSignal.timeout(POLL_MS) })
-            if (!r.ok) return { orgId, url, error: `HTTP ${r.status}` }
-            const body = (await r.json()) as { resources?: unknown[] }
-            return { orgId, url, resources: body.resources?.length ?? 0 }
+            // The gateway's own answer (its local API, through this page's server), checked as the
+            // node's are (ADR 0019), within one poll.
+            const transport = new HttpTransport({ url: new URL(url, location.href).href, timeoutMs: POLL_MS })
+            const status = await gatewayLocalStatus(transport)
+            return { orgId, url, resources: status.resources.length }
           } catch (e) {
             return { orgId, url, error: (e as Error).message }
           }
         }),
       )
-      let obs: Observer[] | undefined
+      let obs: governance.ObserverInfo[] | undefined
       try {
-        obs = ((await client.getJson('/v1/governance/observers')) as { observers: Observer[] }).observers
+        obs = await governance.governanceObservers(client)
       } catch {
         obs = undefined
       }
-      let rev: Revoked[] | undefined
+      let rev: governance.RevokedCertificateInfo[] | undefined
       try {
-        rev = (
-          (await client.getJson(`/v1/governance/revoked-certificates?limit=${REVOKED_SHOWN}`)) as {
-            certificates: Revoked[]
-          }
-        ).certificates
+        rev = (await governance.governanceRevokedCertificates(client, { limit: REVOKED_SHOWN })).certificates
       } catch {
         rev = undefined
       }

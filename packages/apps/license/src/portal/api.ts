@@ -7,7 +7,6 @@ import { HOLDER_CHECK_PATH, HOLDER_LOOKUP_PATH } from '../holder-record.ts'
 import {
   HolderCheckAnswer,
   HolderLookupAnswer,
-  LicenseAnswer,
   type LicenseGrantView,
   LicenseHistoryAnswer,
   LicensePage,
@@ -29,17 +28,6 @@ export type Verdict = WithProofs<Omit<LicenseVerdictView, 'licenseId'>> & { lice
 
 export const licenseApi = {
   types: (base: string) => callAnswer(base, 'GET', '/v1/license-types', LicenseTypesAnswer),
-  /**
-   * With prove=true the node sends every part of the proof; the schema allows an answer without
-   * (the same route answers without a proof), and the light client refuses material that lacks one.
-   */
-  get: async (base: string, id: string, prove = false): Promise<WithProofs<LicenseAnswer>> =>
-    (await callAnswer(
-      base,
-      'GET',
-      `/v1/licenses/${encodeURIComponent(id)}${prove ? '?prove=true' : ''}`,
-      LicenseAnswer,
-    )) as WithProofs<LicenseAnswer>,
   list: (
     base: string,
     filter: {
@@ -55,7 +43,10 @@ export const licenseApi = {
   ) => callAnswer(base, 'GET', `/v1/licenses${qs(filter)}`, LicensePage),
   history: (base: string, id: string) =>
     callAnswer(base, 'GET', `/v1/licenses/${encodeURIComponent(id)}/history`, LicenseHistoryAnswer),
-  /** The node's verdict; its proof as the light client reads it (see get). */
+  /**
+   * The node's verdict; its proof as the light client reads it (the schema's proof parts are
+   * nullable, the light client refuses material that lacks one).
+   */
   verify: async (base: string, input: { credential: string } | { qr: string }): Promise<Verdict> =>
     (await callAnswer(base, 'POST', '/v1/licenses/verify', LicenseVerdictView, input)) as Verdict,
   /** A short-QR presentation (`url` as scanned) for this page's `audience` (docs/adr/0025). */
