@@ -74,6 +74,17 @@ export async function callAnswer<S extends TSchema>(
   return checkAnswer(s, answer.json, requestLabel(method, path))
 }
 
+/** A call whose answer `check` checks: the shell's two startup reads (startup-answers.ts). */
+export async function callWith<T>(
+  base: string,
+  method: 'GET' | 'POST',
+  path: string,
+  check: (json: unknown) => T,
+  body?: unknown,
+): Promise<T> {
+  return check((await transportFor(base).request(method, path, body)).json)
+}
+
 type PortalViews = typeof import('@govchain/app/portal-views')
 /**
  * A schema of the portal server's own answers (sign-in, demo mailbox), loaded with the first call

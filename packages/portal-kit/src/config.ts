@@ -5,7 +5,7 @@
  * what it reads against it (ADR 0019) before it starts.
  */
 import type { DemoIdentityView, PortalConfigAnswer } from '@govchain/app/portal-views'
-import { portalView } from './api.ts'
+import { checkPortalConfig } from './startup-answers.ts'
 
 export type PortalConfig = PortalConfigAnswer
 export type PortalNode = PortalConfig['nodes'][number]
@@ -20,18 +20,14 @@ export type IdentityKind = DemoIdentity['kind']
 const CONFIG_BYTES_MAX = 1024 * 1024
 
 /**
- * /config.json, checked against PortalConfigAnswer: a configuration of another shape (no node, a
- * malformed identity) is SdkError SDK_BAD_RESPONSE naming the field, shown instead of the page.
- * The checker and the schema load while the request is under way (not in the first load).
+ * /config.json, checked against PortalConfigAnswer's shape: a configuration of another shape (no
+ * node, a malformed identity) is SdkError SDK_BAD_RESPONSE naming the field, shown instead of the
+ * page. Checked without TypeBox (startup-answers.ts): every first load reads it.
  */
 export async function loadConfig(): Promise<PortalConfig> {
-  const [res, { checkAnswer }, schema] = await Promise.all([
-    fetch('/config.json', { headers: { accept: 'application/json' } }),
-    import('@govchain/app/answer'),
-    portalView('PortalConfigAnswer'),
-  ])
+  const res = await fetch('/config.json', { headers: { accept: 'application/json' } })
   if (!res.ok) throw new Error(`/config.json: HTTP ${res.status}`)
   const text = await res.text()
   if (text.length > CONFIG_BYTES_MAX) throw new Error('/config.json is too large')
-  return checkAnswer(schema, JSON.parse(text), 'GET /config.json')
+  return checkPortalConfig(JSON.parse(text))
 }

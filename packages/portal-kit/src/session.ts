@@ -7,8 +7,9 @@
 import type { SessionAnswer, SessionSubjectView } from '@govchain/app/portal-views'
 import { ApiError } from '@govchain/client'
 import { type AsyncSigner, portalSignInMessage, toHex } from '@govchain/core'
-import { callAnswer, portalView } from './api.ts'
+import { callAnswer, callWith, portalView } from './api.ts'
 import { setCsrfToken } from './csrf.ts'
+import { checkSessionState } from './startup-answers.ts'
 
 /** Who the server says the session is: an active officer or a DID, as the chain has it. */
 export type SessionSubject = SessionSubjectView
@@ -36,7 +37,8 @@ export async function signInWith(signer: AsyncSigner, chainId: string): Promise<
 
 /** The current session (after a reload the cookie may still hold one); undefined when there is none. */
 export async function currentSession(): Promise<PortalSession | undefined> {
-  const s = await callAnswer('', 'GET', '/session', portalView('SessionStateAnswer'))
+  // Read on every first load: checked without TypeBox (startup-answers.ts), for the home page's budget.
+  const s = await callWith('', 'GET', '/session', checkSessionState)
   return s.signedIn ? remember(s) : undefined
 }
 
