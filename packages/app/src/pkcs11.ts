@@ -162,12 +162,23 @@ function sessionOf(module: string, token: string, pin: string | undefined): { p:
     throw new GovchainError('PKCS11_LOGIN_FAILED', `token "${token}" needs its PIN: set GOVCHAIN_PKCS11_PIN(_FILE)`)
   }
   let slot: Buffer | undefined
+  const seen: string[] = []
   try {
-    slot = p.C_GetSlotList(true).find((s) => p.C_GetTokenInfo(s).label.trim() === token)
+    for (const s of p.C_GetSlotList(true)) {
+      const label = p.C_GetTokenInfo(s).label.trim()
+      if (label !== '') seen.push(JSON.stringify(label))
+      if (label === token) {
+        slot = s
+        break
+      }
+    }
   } catch (e) {
     throw p11Error(e, 'listing tokens')
   }
-  if (slot === undefined) throw new GovchainError('PKCS11_TOKEN_NOT_FOUND', `no token labelled "${token}" in ${module}`)
+  if (slot === undefined) {
+    const present = seen.length === 0 ? 'it has no initialised token' : `its tokens: ${seen.sort().join(', ')}`
+    throw new GovchainError('PKCS11_TOKEN_NOT_FOUND', `no token labelled "${token}" in ${module} (${present})`)
+  }
   let session: Buffer
   try {
     session = p.C_OpenSession(slot, PKCS11.CKF_RW_SESSION | PKCS11.CKF_SERIAL_SESSION)

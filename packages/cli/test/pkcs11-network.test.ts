@@ -32,20 +32,26 @@ function cli(args: string[], env: Record<string, string | undefined>) {
 }
 
 describe('validator keys on a PKCS#11 token (SoftHSM2), 4 validators', { timeout: 600_000 }, () => {
-  let hsm: SoftHsm
+  /** Each node's own token store, as each department has its own HSM. */
+  const hsms = new Map<string, SoftHsm>()
+  const nodeEnv: Record<string, Record<string, string>> = {}
   let net: TestNetwork
   const secrets: Secret[] = []
   before(async () => {
-    // Validator keys on one token, TLS keys on another: libp11's engine cannot list a token
-    // that holds Ed25519 keys (ADR 0039). Both tokens have the same PIN.
-    hsm = makeSoftHsm('govchain-validators', TLS_TOKEN)
     net = await startNetwork({
       orgs: 4,
       suite: 'intl',
       passphrase: PASSPHRASE,
-      env: hsm.env,
+      nodeEnv,
       beforeStart: (network) => {
         for (const n of network.nodes) {
+          // Validator keys on one token, TLS keys on another: libp11's engine cannot list a token
+          // that holds Ed25519 keys (ADR 0039). Both tokens have the same PIN. One token store per
+          // node: SoftHSM2's file store is not safe for processes that start at once
+          // (softhsm/SoftHSMv2#757; docs/operations.md), and no two departments share an HSM.
+          const hsm = makeSoftHsm('govchain-validators', TLS_TOKEN)
+          hsms.set(n.name, hsm)
+          nodeEnv[n.name] = hsm.env
           const path = join(n.home, 'keys', 'validator.json')
           const key = loadKeyFile(path, { passphrase: PASSPHRASE })
           secrets.push({ name: `${n.name} validator`, key: Buffer.from(key.privateKey) })
@@ -83,7 +89,7 @@ describe('validator keys on a PKCS#11 token (SoftHSM2), 4 validators', { timeout
   })
   after(async () => {
     await net?.stopAll()
-    hsm?.remove()
+    for (const hsm of hsms.values()) hsm.remove()
   })
 
   test('1,000 transactions commit with every vote and TLS handshake signed on the token; no file holds a key', async () => {
@@ -94,7 +100,7 @@ describe('validator keys on a PKCS#11 token (SoftHSM2), 4 validators', { timeout
       const config = JSON.parse(readFileSync(join(n.home, 'config.json'), 'utf8'))
       assert.deepEqual(config.tlsKey, {
         source: 'pkcs11',
-        module: hsm.module,
+        module: hsms.get(n.name)?.module,
         token: TLS_TOKEN,
         label: `tls-${n.name}`,
       })
@@ -130,6 +136,7 @@ describe('validator keys on a PKCS#11 token (SoftHSM2), 4 validators', { timeout
 
   test('a node without its token PIN, or with a wrong one, does not start and says why', () => {
     const home = net.net.nodes[0]!.home
+    const hsm = hsms.get(net.net.nodes[0]!.name)!
     const start = (env: Record<string, string | undefined>) =>
       cli(['node', 'start', '--home', home], { GOVCHAIN_PASSPHRASE: PASSPHRASE, ...env })
     const none = start({ SOFTHSM2_CONF: hsm.env.SOFTHSM2_CONF, GOVCHAIN_PKCS11_PIN: undefined })
