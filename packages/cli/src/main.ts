@@ -3,37 +3,33 @@
  * non-zero exit code (2 for usage, 1 for everything else, 3 when a node is unreachable).
  */
 import { type ChildProcess, spawn } from 'node:child_process'
-import { existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
+import { existsSync, readFileSync } from 'node:fs'
 import { join, resolve } from 'node:path'
 import { fileURLToPath } from 'node:url'
-import { generatePkcs11Key, importPkcs11Key, type Pkcs11KeyRef } from '@govchain/app'
-import { encryptKeystore, GovchainError, isGovchainError, type SuiteName, toHex } from '@govchain/core'
+import { GovchainError, isGovchainError, type SuiteName, toHex } from '@govchain/core'
 import { defaultModules, demoSections } from '@govchain/distribution'
 import { BUILTIN_CLI } from '@govchain/distribution/cli'
 import {
-  certificateExpiries,
   describeGenesis,
-  importNodeTlsKeyToPkcs11,
   initNetwork,
   loadHome,
-  loadKeyFile,
   type NetworkFile,
   type NetworkNode,
-  newKeyFile,
   parseGenesis,
-  passphraseFromEnvironment,
   readHomeInfo,
-  renewNodeCertificate,
   startNode,
 } from '@govchain/node'
 import { createClient, errorCode, isSdkError } from '@govchain/sdk'
-import { Command, CommanderError, InvalidArgumentError, Option } from 'commander'
+import { Command, CommanderError } from 'commander'
 import { registerBackupCommands } from './commands/backup.ts'
+import { registerCertsCommands } from './commands/certs.ts'
 import { registerGatewayCommand } from './commands/gateway.ts'
+import { registerInitCommand } from './commands/init.ts'
 import { registerInitNodeCommand } from './commands/init-node.ts'
+import { registerKeysCommands } from './commands/keys.ts'
+import { parseIntArg, suiteOption } from './commands/options.ts'
 import { registerArchiveCommands, registerSnapshotCommands } from './commands/snapshot.ts'
 import { registerVersionCommand } from './commands/version.ts'
-import { loadConsortiumConfig } from './consortium-config.ts'
 import { cliClient, cliContext } from './context.ts'
 import type { DemoRuntime } from './demo/up.ts'
 import { loadGatewayPackage } from './gateway-home.ts'
@@ -44,19 +40,6 @@ const BIN = fileURLToPath(new URL('../bin/govchain.js', import.meta.url))
 function out(line: string): void {
   process.stdout.write(`${line}\n`)
 }
-
-function parseIntArg(name: string, min: number, max: number) {
-  return (v: string): number => {
-    const n = Number(v)
-    if (!Number.isInteger(n) || n < min || n > max) throw new InvalidArgumentError(`${name} must be ${min}..${max}`)
-    return n
-  }
-}
-
-const suiteOption = () =>
-  new Option('--suite <suite>', 'crypto suite: gm (SM2/SM3/SM4) or intl (Ed25519/SHA-256/AES-GCM)')
-    .choices(['gm', 'intl'])
-    .default('gm')
 
 async function waitForever(): Promise<void> {
   await new Promise(() => {})
@@ -70,77 +53,7 @@ function buildProgram(): Command {
     .showHelpAfterError()
     .exitOverride()
 
-  program
-    .command('init')
-    .description('create a local consortium: organisation CAs and keys, node homes, genesis, network.json')
-    .option('--orgs <n>', 'number of departments (validators)', parseIntArg('--orgs', 1, 11), 4)
-    .addOption(suiteOption())
-    .option('--dir <dir>', 'target folder', '.govchain')
-    .option('--chain-id <id>', 'chain id (default govchain-local-<suite>)')
-    .option('--host <host>', 'address nodes listen on and advertise', '127.0.0.1')
-    .option('--hosts <list>', 'comma-separated address of each node, for a network over several machines')
-    .option('--api-port <port>', 'first API port', parseIntArg('--api-port', 1, 65535), 7701)
-    .option('--p2p-port <port>', 'first p2p port', parseIntArg('--p2p-port', 1, 65535), 7801)
-    .option(
-      '--dev',
-      'a development network: plain key files, and its demo portal may serve demo keys (never for production); ' +
-        'without it every private key is written encrypted under GOVCHAIN_PASSPHRASE (or one typed at the prompt)',
-    )
-    .option(
-      '--config <file>',
-      'a consortium file (YAML: departments, regions, levels, suite, chain id, ports, licence types); ' +
-        'it replaces --orgs, --suite, --chain-id, --host(s) and the ports (docs/operations.md)',
-    )
-    .action(async (o) => {
-      const passphrase = o.dev === true ? undefined : await passphraseForNewKeys()
-      const custody = passphrase === undefined ? {} : { passphrase }
-      if (o.config !== undefined) {
-        const c = loadConsortiumConfig(o.config, demoSections)
-        out(`consortium from ${o.config}: ${c.departments.length} departments, suite ${c.suite}`)
-        const net = await initNetwork({
-          dev: o.dev === true,
-          ...custody,
-          modules: defaultModules(),
-          sections: c.sections,
-          dir: o.dir,
-          orgs: c.departments.length,
-          departments: c.departments,
-          suite: c.suite,
-          ...(c.chainId === undefined ? {} : { chainId: c.chainId }),
-          ...(c.host === undefined ? {} : { host: c.host }),
-          ...(c.hosts === undefined ? {} : { hosts: c.hosts }),
-          ...(c.apiPort === undefined ? {} : { apiBasePort: c.apiPort }),
-          ...(c.p2pPort === undefined ? {} : { p2pBasePort: c.p2pPort }),
-          ...(c.params === undefined ? {} : { params: c.params }),
-          onProgress: out,
-        })
-        printNetwork(net)
-        return
-      }
-      const net = await initNetwork({
-        dev: o.dev === true,
-        ...custody,
-        modules: defaultModules(),
-        sections: demoSections,
-        dir: o.dir,
-        orgs: o.orgs,
-        suite: o.suite as SuiteName,
-        host: o.host,
-        apiBasePort: o.apiPort,
-        p2pBasePort: o.p2pPort,
-        ...(o.chainId ? { chainId: o.chainId } : {}),
-        ...(o.hosts
-          ? {
-              hosts: String(o.hosts)
-                .split(',')
-                .map((h: string) => h.trim()),
-            }
-          : {}),
-        onProgress: out,
-      })
-      printNetwork(net)
-    })
-
+  registerInitCommand(program, out)
   registerGatewayCommand(program)
   registerVersionCommand(program, out)
   registerInitNodeCommand(program, out)
@@ -240,216 +153,14 @@ function buildProgram(): Command {
       out(`validators ${s.validators.map((v) => `${v.id}:${v.votingPower}`).join(' ')}`)
     })
 
-  const certs = program.command('certs').description("the node's certificates (TLS and trusted CAs)")
-  certs
-    .command('status')
-    .description(
-      'each certificate with its subject, expiry and days left; exit code 1 if one has expired or ' +
-        'expires within --warn-days (the metric govchain_cert_expiry_seconds carries the same)',
-    )
-    .requiredOption('--home <dir>', 'node home')
-    .option(
-      '--warn-days <n>',
-      'warn when a certificate expires within this many days',
-      parseIntArg('--warn-days', 0, 3650),
-      30,
-    )
-    .option('--json', 'print JSON')
-    .action((o: { home: string; warnDays: number; json?: boolean }) => {
-      const home = readHomeInfo(o.home)
-      const now = Date.now()
-      const rows = certificateExpiries(home.tls.certPem, home.trustedCaPems).map((c) => {
-        const daysLeft = Math.floor((c.notAfterMs - now) / 86_400_000)
-        const status = c.notAfterMs <= now ? 'expired' : daysLeft < o.warnDays ? 'expiring' : 'ok'
-        return { cert: c.cert, notAfter: new Date(c.notAfterMs).toISOString(), daysLeft, status }
-      })
-      if (o.json) out(JSON.stringify(rows, null, 2))
-      else
-        for (const r of rows) out(`${r.status.padEnd(9)} ${r.cert.padEnd(40)} ${r.notAfter}  ${r.daysLeft} days left`)
-      if (rows.some((r) => r.status !== 'ok')) process.exitCode = 1
-    })
-
-  certs
-    .command('renew')
-    .description(
-      "issue the node a new TLS certificate and key from its organisation's CA (same node id and host names); " +
-        'a running node loads them without a restart (it watches keys/tls.crt; SIGHUP also reloads)',
-    )
-    .requiredOption('--home <dir>', 'node home')
-    .option('--days <n>', 'validity of the new certificate in days', parseIntArg('--days', 1, 3650), 825)
-    .option(
-      '--ca-dir <dir>',
-      "folder with the organisation's ca.crt and ca.key (default: DIR/orgs/<org> of govchain init)",
-    )
-    .option(
-      '--pkcs11-token <label>',
-      'generate the new TLS key on this PKCS#11 token (P-256, non-extractable) and record it in config.json; ' +
-        'keys/tls.key is deleted. A node whose TLS key is on a token already has that key certified again. ' +
-        'PIN from GOVCHAIN_PKCS11_PIN or GOVCHAIN_PKCS11_PIN_FILE',
-    )
-    .option('--pkcs11-label <label>', "the new key's label on the token (default tls-<node id>)")
-    .option(
-      '--pkcs11-module <path>',
-      'the PKCS#11 library (default $GOVCHAIN_PKCS11_MODULE)',
-      process.env.GOVCHAIN_PKCS11_MODULE,
-    )
-    .option('--json', 'print JSON')
-    .action(
-      async (o: {
-        home: string
-        days: number
-        caDir?: string
-        pkcs11Token?: string
-        pkcs11Label?: string
-        pkcs11Module?: string
-        json?: boolean
-      }) => {
-        const info = readHomeInfo(o.home)
-        let toPkcs11: { module: string; token: string; label: string } | undefined
-        if (o.pkcs11Token !== undefined) {
-          if (o.pkcs11Module === undefined) {
-            throw new GovchainError(
-              'INVALID_ARGUMENT',
-              '--pkcs11-token needs --pkcs11-module (or GOVCHAIN_PKCS11_MODULE)',
-            )
-          }
-          const label = o.pkcs11Label ?? `tls-${info.config.nodeId}`
-          toPkcs11 = { module: o.pkcs11Module, token: o.pkcs11Token, label }
-        }
-        const passphrase = info.config.dev === true ? undefined : await passphraseToOpen('the CA and TLS keys')
-        const renewed = renewNodeCertificate(info, {
-          validityDays: o.days,
-          ...(o.caDir === undefined ? {} : { caDir: o.caDir }),
-          ...(passphrase === undefined ? {} : { passphrase }),
-          ...(toPkcs11 === undefined ? {} : { toPkcs11 }),
-        })
-        if (o.json) return out(JSON.stringify(renewed, null, 2))
-        out(`renewed ${renewed.path}: serial ${renewed.serial}, valid until ${renewed.notAfter}; ${renewed.key}`)
-        out('a running node loads it within a second (see its log: "TLS certificate reloaded")')
-      },
-    )
-
-  certs
-    .command('pkcs11-import')
-    .description(
-      "move the node's TLS key (keys/tls.key) onto a PKCS#11 token as a sensitive, non-extractable P-256 key; " +
-        'its certificate stays valid. config.json records the token, keys/tls.key is deleted; restart the node. ' +
-        'PIN from GOVCHAIN_PKCS11_PIN or GOVCHAIN_PKCS11_PIN_FILE',
-    )
-    .requiredOption('--home <dir>', 'node home')
-    .requiredOption(
-      '--module <path>',
-      'the PKCS#11 library (e.g. /usr/lib/softhsm/libsofthsm2.so; default $GOVCHAIN_PKCS11_MODULE)',
-      process.env.GOVCHAIN_PKCS11_MODULE,
-    )
-    .requiredOption('--token <label>', "the token's label")
-    .option('--label <label>', "the key's label on the token (default tls-<node id>)")
-    .action(async (o: { home: string; module: string; token: string; label?: string }) => {
-      const info = readHomeInfo(o.home)
-      const passphrase = info.config.dev === true ? undefined : await passphraseToOpen('the TLS key')
-      const moved = importNodeTlsKeyToPkcs11(
-        info,
-        { module: o.module, token: o.token, label: o.label ?? `tls-${info.config.nodeId}` },
-        passphrase === undefined ? {} : { passphrase },
-      )
-      out(`the TLS key of ${info.config.nodeId} is now ${moved.key}; keys/tls.key deleted`)
-    })
-
-  const keys = program.command('keys').description('key files')
-  keys
-    .command('new')
-    .description('generate a key pair in the chain suite')
-    .addOption(suiteOption())
-    .option('--out <file>', 'write the key file here (mode 0600) instead of printing it')
-    .action((o) => {
-      const k = newKeyFile(o.suite as SuiteName)
-      if (o.out) {
-        if (existsSync(o.out)) throw new GovchainError('HOME_NOT_EMPTY', `${o.out} exists; refusing to overwrite a key`)
-        writeFileSync(o.out, `${JSON.stringify(k, null, 2)}\n`, { mode: 0o600 })
-        out(`wrote ${o.out} (public key ${k.publicKey})`)
-      } else out(JSON.stringify(k, null, 2))
-    })
-
-  keys
-    .command('encrypt')
-    .description(
-      'encrypt a key file into a keystore (gm: SM4-GCM, PBKDF2-HMAC-SM3; intl: AES-256-GCM, scrypt); ' +
-        'the passphrase comes from GOVCHAIN_PASSPHRASE or GOVCHAIN_PASSPHRASE_FILE',
-    )
-    .requiredOption('--in <file>', 'the plain key file')
-    .requiredOption('--out <file>', 'the keystore to write (mode 0600; never overwritten)')
-    .option('--description <text>', 'a note kept in clear in the keystore, e.g. "officer key of housing"')
-    .action((o: { in: string; out: string; description?: string }) => {
-      if (existsSync(o.out)) throw new GovchainError('HOME_NOT_EMPTY', `${o.out} exists; refusing to overwrite a key`)
-      const passphrase = passphraseFromEnvironment()
-      if (passphrase === undefined) {
-        throw new GovchainError('KEY_PASSPHRASE_MISSING', 'set GOVCHAIN_PASSPHRASE (or GOVCHAIN_PASSPHRASE_FILE)')
-      }
-      const k = loadKeyFile(o.in, { passphrase })
-      out(`deriving the key from the passphrase (${k.suite === 'gm' ? 'PBKDF2-HMAC-SM3' : 'scrypt'})…`)
-      const file = encryptKeystore(k.suite, k.privateKey, passphrase, {
-        ...(o.description === undefined ? {} : { description: o.description }),
-      })
-      writeFileSync(o.out, `${JSON.stringify(file, null, 2)}\n`, { mode: 0o600 })
-      out(`wrote ${o.out} (public key ${toHex(k.publicKey)}); commands take it as --key with the passphrase set`)
-    })
-
-  const pkcs11Options = (c: Command) =>
-    c
-      .requiredOption(
-        '--module <path>',
-        'the PKCS#11 library (e.g. /usr/lib/softhsm/libsofthsm2.so; default $GOVCHAIN_PKCS11_MODULE)',
-        process.env.GOVCHAIN_PKCS11_MODULE,
-      )
-      .requiredOption('--token <label>', "the token's label")
-      .requiredOption('--label <label>', "the key's label on the token (CKA_LABEL), e.g. validator-market")
-      .requiredOption('--out <file>', 'write the key reference here (what --key and keys/validator.json take)')
-      .option('--description <text>', 'a note kept in the reference')
-  const writeRef = (o: { out: string }, ref: Pkcs11KeyRef) => {
-    writeFileSync(o.out, `${JSON.stringify(ref, null, 2)}\n`, { mode: 0o600, flag: 'wx' })
-    out(`wrote ${o.out}: key "${ref.label}" on token "${ref.token}" (public key ${ref.publicKey})`)
-  }
-  pkcs11Options(
-    keys
-      .command('pkcs11-generate')
-      .description(
-        'generate an Ed25519 (intl) key pair on a PKCS#11 token, non-extractable, and write a reference to it; ' +
-          'the PIN comes from GOVCHAIN_PKCS11_PIN or GOVCHAIN_PKCS11_PIN_FILE',
-      ),
-  ).action((o: { module: string; token: string; label: string; out: string; description?: string }) => {
-    if (existsSync(o.out)) throw new GovchainError('HOME_NOT_EMPTY', `${o.out} exists; refusing to overwrite a key`)
-    writeRef(o, generatePkcs11Key({ module: o.module, token: o.token, label: o.label }, o.description))
-  })
-  pkcs11Options(
-    keys
-      .command('pkcs11-import')
-      .description(
-        'move an existing intl key (plain file or keystore) onto a PKCS#11 token as a sensitive, non-extractable ' +
-          'key, and write a reference to it; then delete the file (shred). PIN as for pkcs11-generate',
-      )
-      .requiredOption('--in <file>', 'the key file or keystore (its passphrase from GOVCHAIN_PASSPHRASE)'),
-  ).action((o: { in: string; module: string; token: string; label: string; out: string; description?: string }) => {
-    if (existsSync(o.out) && o.out !== o.in) {
-      throw new GovchainError('HOME_NOT_EMPTY', `${o.out} exists; refusing to overwrite a key`)
-    }
-    const key = loadKeyFile(o.in)
-    const ref = importPkcs11Key({ module: o.module, token: o.token, label: o.label }, key, o.description)
-    if (o.out === o.in) rmSync(o.in)
-    writeRef(o, ref)
-  })
+  registerCertsCommands(program, out)
+  registerKeysCommands(program, out)
 
   // The applications' commands, from the distribution's list (ADR 0020).
   const ctx = cliContext(out)
   for (const app of BUILTIN_CLI) app.registerCommands(program, ctx)
 
   return program
-}
-
-function printNetwork(net: NetworkFile): void {
-  out(`chain ${net.chainId} (${net.suite})`)
-  for (const n of net.nodes) out(`  ${n.name.padEnd(10)} api ${n.apiUrl}  p2p ${n.p2pAddress}  home ${n.home}`)
-  if (net.dev === true) out('development network: plain key files (never for production)')
-  else out('every private key is encrypted; nodes and commands open them with GOVCHAIN_PASSPHRASE (or _FILE)')
 }
 
 interface UpOptions {

@@ -115,10 +115,15 @@ async function submitProposal(
 }
 
 export function registerCommands(program: Command, ctx: CliContext): void {
-  const out = (line: string) => ctx.out(line)
   const gov = program.command('gov').description('consortium governance: proposals and votes by organisations')
   const propose = gov.command('propose').description('propose a change (passes with > 2/3 of active organisations)')
+  registerMembershipProposals(propose, ctx)
+  registerTrustProposals(propose, ctx)
+  registerReads(gov, ctx)
+}
 
+/** Proposals on who takes part: organisations, validators and their power, observers, certificates. */
+function registerMembershipProposals(propose: Command, ctx: CliContext): void {
   proposalCommand(propose, 'add-org', 'admit an organisation (department) with its CA and operator key')
     .requiredOption('--id <orgId>', 'organisation id')
     .requiredOption('--name <name>', 'official name, e.g. 北京市人力资源和社会保障局')
@@ -252,6 +257,10 @@ export function registerCommands(program: Command, ctx: CliContext): void {
         `set power of ${o.id} to ${o.power}`,
       ),
     )
+}
+
+/** Proposals on what the consortium trusts and how the chain runs: TSAs, organisations' roles, parameters. */
+function registerTrustProposals(propose: Command, ctx: CliContext): void {
   proposalCommand(propose, 'add-tsa', 'trust an RFC 3161 time-stamping authority for evidence, by its certificate')
     .requiredOption('--id <tsaId>', 'a short id for the TSA (lowercase)')
     .requiredOption('--cert <file>', "the TSA's signing certificate (PEM or DER; critical timeStamping usage)")
@@ -259,7 +268,7 @@ export function registerCommands(program: Command, ctx: CliContext): void {
       const der = certificateFile(o.cert)
       // The same checks the proposal will get on chain, before anything is signed.
       const facts = inspectTsaCertificate(der)
-      out(
+      ctx.out(
         `TSA ${facts.subject} (issuer ${facts.issuer}, ${facts.key}, valid ${new Date(facts.notBeforeMs).toISOString()} – ${new Date(facts.notAfterMs).toISOString()})`,
       )
       await submitProposal(ctx, o, [governance.actions.addTimestampAuthority(o.id, der)], `trust TSA ${o.id}`)
@@ -319,22 +328,6 @@ export function registerCommands(program: Command, ctx: CliContext): void {
     .action(async (o) =>
       submitProposal(ctx, o, [governance.actions.removeTimestampAuthority(o.id)], `remove TSA ${o.id}`),
     )
-  gov
-    .command('tsas')
-    .description('the time-stamping authorities the consortium registered')
-    .option('--node <urls>', 'node API URL(s), comma-separated to fail over')
-    .option('--json', 'print JSON')
-    .action(async (o: { node?: string; json?: boolean }) => {
-      const a = await getAnswer(ctx.client(o), '/v1/governance/timestamp-authorities', TimestampAuthoritiesAnswer)
-      if (o.json) return out(JSON.stringify(a, null, 2))
-      if (a.authorities.length === 0) return out('no time-stamping authority registered')
-      for (const t of a.authorities) {
-        const c = t.certificateInfo
-        out(
-          `${t.active ? '✔' : '✘'} ${t.id}  ${c?.subject ?? '(unreadable certificate)'}  from height ${t.fromHeight}${t.removedFromHeight === null ? '' : `, removed from ${t.removedFromHeight}`}`,
-        )
-      }
-    })
   proposalCommand(propose, 'set-param', 'change chain parameters: --set name=value (repeatable)')
     .requiredOption(
       '--set <name=value>',
@@ -358,7 +351,27 @@ export function registerCommands(program: Command, ctx: CliContext): void {
           .join(' ')}`,
       ),
     )
+}
 
+/** Votes, and the proposals and registers the consortium keeps. */
+function registerReads(gov: Command, ctx: CliContext): void {
+  const out = (line: string) => ctx.out(line)
+  gov
+    .command('tsas')
+    .description('the time-stamping authorities the consortium registered')
+    .option('--node <urls>', 'node API URL(s), comma-separated to fail over')
+    .option('--json', 'print JSON')
+    .action(async (o: { node?: string; json?: boolean }) => {
+      const a = await getAnswer(ctx.client(o), '/v1/governance/timestamp-authorities', TimestampAuthoritiesAnswer)
+      if (o.json) return out(JSON.stringify(a, null, 2))
+      if (a.authorities.length === 0) return out('no time-stamping authority registered')
+      for (const t of a.authorities) {
+        const c = t.certificateInfo
+        out(
+          `${t.active ? '✔' : '✘'} ${t.id}  ${c?.subject ?? '(unreadable certificate)'}  from height ${t.fromHeight}${t.removedFromHeight === null ? '' : `, removed from ${t.removedFromHeight}`}`,
+        )
+      }
+    })
   gov
     .command('vote')
     .description("vote on a proposal for the signer's organisation")

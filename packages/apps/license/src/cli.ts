@@ -114,15 +114,30 @@ async function orgOf(client: Client, orgId: string): Promise<{ code: string; nam
 /** `license verify`'s exit code when offline verification cannot decide (no proof, untrusted signers). */
 const LICENSE_EXIT_UNDECIDED = 5
 
-export function registerCommands(program: Command, ctx: CliContext): void {
-  const out = (line: string) => ctx.out(line)
-  const lic = program.command('license').description('electronic licences (电子证照): issue, verify, print, lifecycle')
-  const common = (cmd: Command) =>
-    cmd.option(
-      '--node <urls>',
-      'node API URL(s), comma-separated to fail over (default $GOVCHAIN_NODES, $GOVCHAIN_NODE or http://127.0.0.1:7701)',
-    )
+/** The --node option every command that reads or writes the chain takes. */
+function common(cmd: Command): Command {
+  return cmd.option(
+    '--node <urls>',
+    'node API URL(s), comma-separated to fail over (default $GOVCHAIN_NODES, $GOVCHAIN_NODE or http://127.0.0.1:7701)',
+  )
+}
 
+export function registerCommands(program: Command, ctx: CliContext): void {
+  const lic = program.command('license').description('electronic licences (电子证照): issue, verify, print, lifecycle')
+  registerTypes(lic, ctx)
+  registerIssue(lic, ctx)
+  registerShow(lic, ctx)
+  registerVerify(lic, ctx)
+  registerSuspendReinstate(lic, ctx)
+  registerRevoke(lic, ctx)
+  registerRenew(lic, ctx)
+  registerPrint(lic, ctx)
+  registerSeedDemo(lic, ctx)
+}
+
+/** `license types`: the licence type catalogue. */
+function registerTypes(lic: Command, ctx: CliContext): void {
+  const out = (line: string) => ctx.out(line)
   common(lic.command('types').description('list the licence type catalogue'))
     .option('--json', 'print JSON')
     .action(async (o: { node?: string; json?: boolean }) => {
@@ -135,7 +150,11 @@ export function registerCommands(program: Command, ctx: CliContext): void {
         )
       }
     })
+}
 
+/** `license issue`: an issuer officer issues a licence and writes the holder's credential. */
+function registerIssue(lic: Command, ctx: CliContext): void {
+  const out = (line: string) => ctx.out(line)
   common(
     lic
       .command('issue')
@@ -175,7 +194,11 @@ export function registerCommands(program: Command, ctx: CliContext): void {
       out(`credential written to ${o.out}`)
       await submit(c, l.tx, o.wait)
     })
+}
 
+/** `license show`: the on-chain record and its history. */
+function registerShow(lic: Command, ctx: CliContext): void {
+  const out = (line: string) => ctx.out(line)
   common(lic.command('show').description('the on-chain record and its history'))
     .argument('<id>', 'licence identifier')
     .option('--json', 'print JSON')
@@ -203,7 +226,11 @@ export function registerCommands(program: Command, ctx: CliContext): void {
         )
       }
     })
+}
 
+/** `license verify`: a credential checked against the chain, or offline with its proof. */
+function registerVerify(lic: Command, ctx: CliContext): void {
+  const out = (line: string) => ctx.out(line)
   common(
     lic
       .command('verify')
@@ -260,7 +287,10 @@ export function registerCommands(program: Command, ctx: CliContext): void {
       if (verdict.verdict === 'undecided') ctx.setExitCode(LICENSE_EXIT_UNDECIDED)
       else if (!verdict.valid) ctx.setExitCode(1)
     })
+}
 
+/** `license suspend|reinstate`. */
+function registerSuspendReinstate(lic: Command, ctx: CliContext): void {
   for (const action of ['suspend', 'reinstate'] as const) {
     common(lic.command(action).description(`${action} a licence (an issuer officer of the issuing organisation)`))
       .argument('<id>', 'licence identifier')
@@ -281,7 +311,10 @@ export function registerCommands(program: Command, ctx: CliContext): void {
         await submit(c, tx, o.wait)
       })
   }
+}
 
+/** `license revoke` (final). */
+function registerRevoke(lic: Command, ctx: CliContext): void {
   common(lic.command('revoke').description('revoke a licence (final)'))
     .argument('<id>', 'licence identifier')
     .requiredOption('--key <file>', "officer's key file")
@@ -304,7 +337,11 @@ export function registerCommands(program: Command, ctx: CliContext): void {
       })
       await submit(c, tx, o.wait)
     })
+}
 
+/** `license renew`: a new version linked to the old one. */
+function registerRenew(lic: Command, ctx: CliContext): void {
+  const out = (line: string) => ctx.out(line)
   common(lic.command('renew').description('renew a licence: a new version with a new validity, linked to the old one'))
     .argument('<id>', 'licence identifier (current version)')
     .requiredOption('--key <file>', "issuing officer's key file")
@@ -349,7 +386,11 @@ export function registerCommands(program: Command, ctx: CliContext): void {
       out(`licence ${r.id} (replaces ${id})`)
       await submit(c, r.tx, o.wait)
     })
+}
 
+/** `license print`: a printable PDF with a QR code a phone can verify. */
+function registerPrint(lic: Command, ctx: CliContext): void {
+  const out = (line: string) => ctx.out(line)
   common(lic.command('print').description('a printable PDF with a QR code a phone can verify'))
     .requiredOption('--credential <file>', 'the credential (compact SD-JWT)')
     .option('--show <fields>', 'comma-separated fields to disclose (default: the non-personal ones)')
@@ -394,7 +435,11 @@ export function registerCommands(program: Command, ctx: CliContext): void {
         `${o.out}: ${printed.pdf.length} bytes, QR ${printed.qrKind} (${printed.qrPayload.length} chars)${printed.cjkFont ? '' : ', no CJK font found: English labels'}`,
       )
     })
+}
 
+/** `license seed-demo`: the demo licences on a running local network. */
+function registerSeedDemo(lic: Command, ctx: CliContext): void {
+  const out = (line: string) => ctx.out(line)
   lic
     .command('seed-demo')
     .description('issue the demo licences on a running local network (what `govchain up` does)')

@@ -81,15 +81,28 @@ function printCase(out: (l: string) => void, c: CaseView): void {
   for (const g of c.grants) out(`grant      ${g}`)
 }
 
+/** A service item as the node answers it, checked against the route's schema. */
+function getItem(ctx: CliContext, o: { node?: string }, code: string) {
+  return getAnswer(ctx.client(o), `/v1/service/items/${encodeURIComponent(code)}`, ItemAnswer)
+}
+
 export function registerCommands(program: Command, ctx: CliContext): void {
-  const out = (l: string) => ctx.out(l)
   const cmd = program
     .command('service')
     .description('一网通办: service items, cases with consent-scoped data pulls, one-thing bundles')
+  registerItems(cmd, ctx)
+  registerItem(cmd, ctx)
+  registerPublish(cmd, ctx)
+  registerApply(cmd, ctx)
+  registerCaseSteps(cmd, ctx)
+  registerDecide(cmd, ctx)
+  registerCase(cmd, ctx)
+  registerQueue(cmd, ctx)
+}
 
-  const getItem = async (o: { node?: string }, code: string) =>
-    getAnswer(ctx.client(o), `/v1/service/items/${encodeURIComponent(code)}`, ItemAnswer)
-
+/** `service items`: the service hall, every page unless --limit. */
+function registerItems(cmd: Command, ctx: CliContext): void {
+  const out = (line: string) => ctx.out(line)
   cmd
     .command('items')
     .description('the service hall: items (all pages unless --limit)')
@@ -120,7 +133,11 @@ export function registerCommands(program: Command, ctx: CliContext): void {
         after = page.next
       } while (after)
     })
+}
 
+/** `service item`: one item and its guide. */
+function registerItem(cmd: Command, ctx: CliContext): void {
+  const out = (line: string) => ctx.out(line)
   cmd
     .command('item')
     .description("one item's guide (办事指南): pulled data, licenses to present, time limit")
@@ -128,11 +145,14 @@ export function registerCommands(program: Command, ctx: CliContext): void {
     .option('--json', 'print JSON')
     .option('--node <urls>', NODE)
     .action(async (code: string, o: { json?: boolean; node?: string }) => {
-      const a = await getItem(o, code)
+      const a = await getItem(ctx, o, code)
       if (o.json) out(JSON.stringify({ item: a.item, parts: a.parts }, null, 2))
       else printItem(out, a.item, a.parts)
     })
+}
 
+/** `service publish`: a department publishes or versions an item. */
+function registerPublish(cmd: Command, ctx: CliContext): void {
   cmd
     .command('publish')
     .description("publish a service item, or its next version (an admin of the item's department)")
@@ -158,7 +178,11 @@ export function registerCommands(program: Command, ctx: CliContext): void {
       const { client, common } = await ctx.signer(o)
       await ctx.submitAndWait(client, servicePublish({ ...common, item }))
     })
+}
 
+/** `service apply`: the applicant applies, signing one consent. */
+function registerApply(cmd: Command, ctx: CliContext): void {
+  const out = (line: string) => ctx.out(line)
   cmd
     .command('apply')
     .description('apply once: sign the consent to the item’s pulls and licenses with your DID key')
@@ -180,7 +204,7 @@ export function registerCommands(program: Command, ctx: CliContext): void {
           if (!type || !id) throw new GovchainError('INVALID_ARGUMENT', '--license takes TYPE=ID')
           licenses[type] = id
         }
-        const a = await getItem(o, o.item)
+        const a = await getItem(ctx, o, o.item)
         if (!o.yes) {
           out('you consent to:')
           printItem(out, a.item, a.parts)
@@ -191,7 +215,10 @@ export function registerCommands(program: Command, ctx: CliContext): void {
         out(`case ${tx.hashHex}`)
       },
     )
+}
 
+/** `service accept|return|resubmit|complete`: a case's steps other than the decision. */
+function registerCaseSteps(cmd: Command, ctx: CliContext): void {
   for (const [name, step, what] of [
     ['accept', 'accept', '受理: accept the case (starts its time limit); you then decide it'],
     ['return', 'sendBack', '退回补正: send the case back for more'],
@@ -213,7 +240,11 @@ export function registerCommands(program: Command, ctx: CliContext): void {
         )
       })
   }
+}
 
+/** `service decide`: approve (with the licence a result issues) or reject. */
+function registerDecide(cmd: Command, ctx: CliContext): void {
+  const out = (line: string) => ctx.out(line)
   cmd
     .command('decide')
     .description('the accepting officer approves or rejects; --license-fields issues the item’s license with it')
@@ -244,7 +275,7 @@ export function registerCommands(program: Command, ctx: CliContext): void {
           if (!o.approve) throw new GovchainError('INVALID_ARGUMENT', 'a license is issued with an approval only')
           if (o.issuerCode === undefined) throw new GovchainError('INVALID_ARGUMENT', '--issuer-code is required')
           const c = (await getAnswer(client, `/v1/service/cases/${caseId(o.case)}`, CaseAnswer)).case
-          const item = (await getItem(o, c.itemCode)).item
+          const item = (await getItem(ctx, o, c.itemCode)).item
           if (item.resultType === null) {
             throw new GovchainError('INVALID_ARGUMENT', `${item.code} issues no license`)
           }
@@ -286,7 +317,11 @@ export function registerCommands(program: Command, ctx: CliContext): void {
         if (license !== undefined) out(`license ${license.id} issued with the decision`)
       },
     )
+}
 
+/** `service case`: one case with its history. */
+function registerCase(cmd: Command, ctx: CliContext): void {
+  const out = (line: string) => ctx.out(line)
   cmd
     .command('case')
     .description('a case: status, deadline, steps and sub-cases')
@@ -307,7 +342,11 @@ export function registerCommands(program: Command, ctx: CliContext): void {
       }
       for (const p of a.parts) out(`  part ${p.caseId}  ${p.itemCode}  ${p.handlingOrg}  ${p.status}`)
     })
+}
 
+/** `service queue`: an officer's work queue. */
+function registerQueue(cmd: Command, ctx: CliContext): void {
+  const out = (line: string) => ctx.out(line)
   cmd
     .command('queue')
     .description("a department's cases (受理 / 审批 work queue), newest first")
