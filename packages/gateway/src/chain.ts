@@ -1,9 +1,10 @@
 /**
  * The gateway's link to its department's node, through the SDK's HTTP transport (the one every
  * govchain client uses): reads grants, gateway records, catalogue fields and the consortium's
- * CA certificates through the node's public API (committed state, at request time), and submits
- * the gateway's transactions (receipts, refusals) signed with the gateway's chain key. The
- * gateway knows nothing of the node's internals: any node of its department answering the API will do.
+ * CA certificates through the node's public API (committed state, at request time), each answer
+ * checked against its route's schema (ADR 0019), and submits the gateway's transactions
+ * (receipts, refusals) signed with the gateway's chain key. The gateway knows nothing of the
+ * node's internals: any node of its department answering the API will do.
  *
  * What it reads of the node's state is kept until the node's next block, and only while it
  * follows the node's block stream (heights.ts); with the stream down or silent, every lookup
@@ -11,9 +12,13 @@
  */
 import { randomInt } from 'node:crypto'
 import { signTx } from '@govchain/app'
-import { ApiError, HttpTransport, isSdkError } from '@govchain/client'
+import { checkAnswer, requestLabel } from '@govchain/app/answer'
+import { BlockSchema, TxSchema } from '@govchain/app/node-views'
+import { GatewayAnswer, type GatewayView, VersionAnswer } from '@govchain/catalog/views'
+import { ApiError, HttpTransport, isSdkError, SdkError } from '@govchain/client'
 import { type CryptoSuite, GovchainError, type KeySigner, toBase64, toHex } from '@govchain/core'
 import { listOrganisations } from '@govchain/identity/client'
+import { ReceiptAnswer, RequestAnswer, type RequestView } from '@govchain/sharing/views'
 import { HeightCache } from './heights.ts'
 
 export const NODE_TIMEOUT_MS = 10_000
@@ -22,36 +27,32 @@ export const LATEST_CACHE_MS = 1_000
 /** Node answers a gateway reads are small; a larger one is refused unread. */
 export const NODE_ANSWER_BYTES_MAX = 4 * 1024 * 1024
 
-export interface GatewayView {
-  orgId: string
-  url: string
-  certFingerprint: string
-  publicKey: string
-  pseudonymAuthority: boolean
-}
+export type { GatewayView, RequestView }
 
-export interface RequestView {
-  requestId: string
-  resourceId: string
-  resourceVersion: number
-  consumerOrg: string
-  ownerOrg: string
-  fields: string[]
-  purpose: string
-  status: 'pending' | 'approved' | 'rejected' | 'revoked'
-  state: string
-  grant: { notBeforeMs: number; expiresMs: number; fields: string[]; rowsMax: number } | null
-  rowScope: { field: string; values: string[] } | null
-  rowsUsed: number
-  /** The service case whose consent opened the grant: rows of `subject` only, while the case is open. */
-  case: { caseId: string; subject: string } | null
-}
+/** A route's answer schema, as the checker takes it (TypeBox's TSchema). */
+type AnswerSchema = Parameters<typeof checkAnswer>[0]
+/** The answer a schema describes, as the checker returns it (TypeBox's Static). */
+type Answer<S extends AnswerSchema> = Awaited<ReturnType<typeof checkAnswer<S>>>
 
 /** Any failure to get an answer from the node becomes NODE_UNREACHABLE, with what was asked. */
 function unreachable(what: string, e: unknown): GovchainError {
   if (e instanceof ApiError) return new GovchainError('NODE_UNREACHABLE', `${what}: ${e.status} ${e.code} ${e.message}`)
   if (isSdkError(e)) return new GovchainError('NODE_UNREACHABLE', `${what}: ${e.code} ${e.message}`)
   return new GovchainError('NODE_UNREACHABLE', `${what}: ${String(e)}`)
+}
+
+/**
+ * An answer that does not match its route's schema is SDK_BAD_RESPONSE, as the SDK's checked
+ * readers refuse it (ADR 0019), but as a GovchainError: the gateway answers its callers with
+ * coded errors (502 for this one), and reads nothing from an answer it refused.
+ */
+async function checked<S extends AnswerSchema>(schema: S, json: unknown, what: string): Promise<Answer<S>> {
+  try {
+    return await checkAnswer(schema, json, what)
+  } catch (e) {
+    if (!(e instanceof SdkError)) throw e
+    throw new GovchainError('SDK_BAD_RESPONSE', e.message, { ...e.details })
+  }
 }
 
 export class NodeLink {
@@ -79,17 +80,23 @@ export class NodeLink {
   }
 
   /** A GET answer of committed state, kept until the next block while the block stream is live. */
-  getAtHeight<T>(path: string): Promise<T | undefined> {
-    return this.heights.get(path, () => this.get<T>(path))
+  getAtHeight<S extends AnswerSchema>(path: string, schema: S): Promise<Answer<S> | undefined> {
+    return this.heights.get(path, () => this.get(path, schema))
   }
 
-  /** A GET answer, or undefined for a 404 (an absent record). */
-  async get<T>(path: string): Promise<T | undefined> {
+  /**
+   * A GET answer checked against `schema`, its route's answer schema (the module's views, or
+   * `@govchain/app/node-views` for the node's own routes), or undefined for a 404 (an absent
+   * record). An answer of another shape is SDK_BAD_RESPONSE, never passed on (see checked).
+   */
+  async get<S extends AnswerSchema>(path: string, schema: S): Promise<Answer<S> | undefined> {
+    let json: unknown
     try {
-      return (await this.transport.find(path)) as T | undefined
+      json = await this.transport.find(path)
     } catch (e) {
       throw unreachable(`GET ${path}`, e)
     }
+    return json === undefined ? undefined : checked(schema, json, requestLabel('GET', path))
   }
 
   /**
@@ -112,7 +119,7 @@ export class NodeLink {
   }
 
   async request(requestIdHex: string): Promise<RequestView | undefined> {
-    return (await this.getAtHeight<{ request: RequestView }>(`/v1/sharing/requests/${requestIdHex}`))?.request
+    return (await this.getAtHeight(`/v1/sharing/requests/${requestIdHex}`, RequestAnswer))?.request
   }
 
   private readonly fieldCache = new Map<string, Map<string, string>>()
@@ -122,8 +129,9 @@ export class NodeLink {
     const key = `${resourceId}@${version}`
     const hit = this.fieldCache.get(key)
     if (hit !== undefined) return hit
-    const answer = await this.get<{ version: { fields: { name: string; sensitivity: string }[] } }>(
+    const answer = await this.get(
       `/v1/catalog/resources/${encodeURIComponent(resourceId)}/versions/${version}`,
+      VersionAnswer,
     )
     if (answer === undefined) throw new GovchainError('CATALOG_NOT_FOUND', `${resourceId} version ${version}`)
     const fields = new Map(answer.version.fields.map((f) => [f.name, f.sensitivity]))
@@ -133,8 +141,7 @@ export class NodeLink {
   }
 
   async gateway(orgId: string): Promise<GatewayView | undefined> {
-    return (await this.getAtHeight<{ gateway: GatewayView }>(`/v1/catalog/gateways/${encodeURIComponent(orgId)}`))
-      ?.gateway
+    return (await this.getAtHeight(`/v1/catalog/gateways/${encodeURIComponent(orgId)}`, GatewayAnswer))?.gateway
   }
 
   private latestSeen: { at: number; value: { height: number; timeMs: number } } | undefined
@@ -153,7 +160,7 @@ export class NodeLink {
   }
 
   async latest(): Promise<{ height: number; timeMs: number }> {
-    const b = await this.get<{ header: { height: number; timeMs: number } }>('/v1/blocks/latest')
+    const b = await this.get('/v1/blocks/latest', BlockSchema)
     if (b === undefined) return { height: 0, timeMs: 0 }
     return { height: b.header.height, timeMs: b.header.timeMs }
   }
@@ -184,20 +191,20 @@ export class NodeLink {
 
   /** The transaction's result code once committed; null while it is pending or unknown to the node. */
   async txResult(hashHex: string): Promise<string | null> {
-    const t = await this.getAtHeight<{ status: string; code: string | null }>(`/v1/txs/${hashHex}`)
+    const t = await this.getAtHeight(`/v1/txs/${hashHex}`, TxSchema)
     return t !== undefined && t.status !== 'pending' && t.code !== null ? t.code : null
   }
 
   /** Whether the chain holds this receipt (GET /v1/sharing/receipts/:id answers it). */
   async receiptRecorded(receiptIdHex: string): Promise<boolean> {
-    return (await this.getAtHeight<unknown>(`/v1/sharing/receipts/${receiptIdHex}`)) !== undefined
+    return (await this.getAtHeight(`/v1/sharing/receipts/${receiptIdHex}`, ReceiptAnswer)) !== undefined
   }
 
   /** Waits until the transaction is committed; resolves with its result code (OK or an error code). */
   async waitTx(hashHex: string, timeoutMs = 30_000): Promise<string> {
     const deadline = Date.now() + timeoutMs
     while (Date.now() < deadline) {
-      const t = await this.get<{ status: string; code: string | null }>(`/v1/txs/${hashHex}`)
+      const t = await this.get(`/v1/txs/${hashHex}`, TxSchema)
       if (t !== undefined && t.status !== 'pending' && t.code !== null) return t.code
       await new Promise((r) => setTimeout(r, 100))
     }

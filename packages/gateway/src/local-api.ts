@@ -11,8 +11,10 @@ import '@govchain/identity/schema'
 import '@govchain/service/schema'
 import { guardBrowserRequest, LOOPBACK_HOSTS } from '@govchain/app'
 import { type CryptoSuite, errorInfo, fromHex, GovchainError, isGovchainError } from '@govchain/core'
+import { OfficersAnswer } from '@govchain/identity/views'
 import { checkHolderMatch, HOLDER_CHECK_PATH, HOLDER_LOOKUP_PATH, holderRequestMessage } from '@govchain/license/client'
 import type { HolderCheckAnswer, HolderLookupAnswer } from '@govchain/license/views'
+import { CaseAnswer } from '@govchain/service/views'
 import { gatewayLocalMessage } from '@govchain/sharing/schema'
 // The answers' schemas are shared with the pages that check them (sharing's and licence's views).
 import type { LocalFetchAnswer, LocalStatusAnswer } from '@govchain/sharing/views'
@@ -128,13 +130,11 @@ export class LocalApi {
   private async ownOfficer(publicKeyHex: string): Promise<{ officerId: string; roles: string[] } | undefined> {
     const path = `/v1/organisations/${encodeURIComponent(this.orgId)}/officers`
     const keys = await this.node.heights.get(`officers:${path}`, async () => {
-      const list = await this.node.get<{
-        officers: { officerId: string; publicKey: string; status: string; roles?: string[] }[]
-      }>(path)
+      const list = await this.node.get(path, OfficersAnswer)
       return new Map(
         (list?.officers ?? [])
           .filter((o) => o.status === 'active')
-          .map((o) => [o.publicKey, { officerId: o.officerId, roles: o.roles ?? [] }]),
+          .map((o) => [o.publicKey, { officerId: o.officerId, roles: o.roles }]),
       )
     })
     return keys.get(publicKeyHex)
@@ -189,9 +189,7 @@ export class LocalApi {
   private async checkCaseOfficer(grantIdHex: string, publicKeyHex: string): Promise<void> {
     const grant = await this.consumer.grantRoute(grantIdHex)
     if (grant?.case === undefined || grant.case === null) return
-    const c = await this.node.getAtHeight<{ case: { officerId: string | null } }>(
-      `/v1/service/cases/${grant.case.caseId}`,
-    )
+    const c = await this.node.getAtHeight(`/v1/service/cases/${grant.case.caseId}`, CaseAnswer)
     const officerId = await this.ownOfficerId(publicKeyHex)
     if (c === undefined || c.case.officerId === null || c.case.officerId !== officerId) {
       throw new GovchainError(

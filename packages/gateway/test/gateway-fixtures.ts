@@ -2,6 +2,9 @@
  * An in-process provider gateway against a fake node: the few node routes a gateway reads
  * (grants, gateway records, resource fields, the latest block) answered from maps the test
  * fills, and POST /v1/txs recording what the gateway submits (receipts, refusals) decoded.
+ * Its answers are whole, as the node's route schemas describe them (the gateway checks every
+ * answer against its route's schema): a block is a real encoded header with a commit
+ * certificate its validator signed, a grant a complete request view.
  * Real TLS (consortium CAs issued here), real signed requests, a real SQLite connector, so the
  * provider's checks run exactly as in production without starting nodes.
  */
@@ -11,19 +14,26 @@ import { createServer, type Server } from 'node:http'
 import { request as httpsRequest } from 'node:https'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
+import type { TxJson } from '@govchain/app/node-views'
+import type { VersionAnswer } from '@govchain/catalog/views'
 import {
+  BlockHeader,
+  CommitCertificate,
   codec,
   fromBase64,
   fromHex,
   getSuite,
+  hashValidatorSet,
   memorySigner,
   SignedTx,
   TxBody,
   toBase64,
   toHex,
   utf8,
+  type ValidatorSet,
+  voteSignBytes,
 } from '@govchain/core'
-import type { OrganisationInfo } from '@govchain/identity/views'
+import type { OfficerInfo, OrganisationInfo } from '@govchain/identity/views'
 import { type CertAndKey, createOrgCA, issueClientCert, issueNodeCert } from '@govchain/p2p'
 import { type DataRequest, subjectPseudonym } from '@govchain/sharing/schema'
 import { type WebSocket, WebSocketServer } from 'ws'
@@ -56,6 +66,37 @@ const FIELDS = [
   { name: 'district', sensitivity: 'public' },
 ] as const
 
+/** Hashes and keys the fake chain's records name (who published, who asked): well-formed, otherwise opaque. */
+const hashOf = (text: string): string => toHex(suite.hash(utf8(text)))
+const POLICE_OFFICER_KEY = toHex(suite.generateKeyPair().publicKey)
+
+/** GET /v1/catalog/resources/police.household/versions/1, as the catalogue answers it. */
+const HOUSEHOLD_V1: VersionAnswer = {
+  version: {
+    resourceId: RESOURCE,
+    version: 1,
+    status: 'active',
+    title: '户籍信息',
+    description: '常住人口户籍登记信息',
+    ownerOrg: 'police',
+    rights: ['ownership', 'use'],
+    fields: FIELDS.map((f) => ({ ...f, label: f.name })),
+    shareType: 'conditional',
+    autoApprove: false,
+    autoApproveMaxDurationMs: 0,
+    updateFrequency: 'daily',
+    gateway: null,
+    dataHash: hashOf('police.household data'),
+    dataVersion: '2026-12-01',
+    note: '',
+    publishedBy: POLICE_OFFICER_KEY,
+    height: 3,
+    timeMs: Date.now() - 86_400_000,
+    txHash: hashOf('police.household version 1'),
+  },
+  proof: null,
+}
+
 interface RecordedTx {
   module: string
   method: string
@@ -71,8 +112,8 @@ class FakeNode {
   readonly txs: RecordedTx[] = []
   /** As GET /v1/organisations lists them (the SDK checks each field of the answer). */
   readonly organisations: OrganisationInfo[] = []
-  /** Officers by organisation, as GET /v1/organisations/<id>/officers lists them. */
-  readonly officers = new Map<string, { officerId: string; publicKey: string; status: string; roles: string[] }[]>()
+  /** Officers by organisation, as GET /v1/organisations/<id>/officers lists them (with the organisation's id). */
+  readonly officers = new Map<string, Omit<OfficerInfo, 'orgId'>[]>()
   private server: Server | undefined
   url = ''
   /** The committed height: commit() adds one and announces the block on /v1/events. */
@@ -84,6 +125,13 @@ class FakeNode {
   private readonly wss = new WebSocketServer({ noServer: true })
   private readonly streams = new Set<WebSocket>()
   private held: { prefix: string; arrived: () => void; release: Promise<void> } | undefined
+  /** The fake chain's one validator: it signs each block's commit certificate. */
+  private readonly validator = suite.generateKeyPair()
+  private readonly validators: ValidatorSet = {
+    validators: [{ id: 'police-node', publicKey: this.validator.publicKey, votingPower: 1 }],
+  }
+  /** When set, GET /v1/blocks/latest answers this body instead of the block (a node answering the wrong shape). */
+  latestAnswer: unknown
 
   /** Block streams open now. */
   get streamCount(): number {
@@ -140,6 +188,64 @@ class FakeNode {
     return { arrived: arrivedP, release: () => release() }
   }
 
+  /**
+   * The committed height's block as the node renders it (GET /v1/blocks/latest): a real encoded
+   * header, its hash, and a commit certificate the fake chain's validator signed.
+   */
+  latestBlock(): Record<string, unknown> {
+    const setHash = hashValidatorSet(suite, this.validators)
+    const header: BlockHeader = {
+      chainId: CHAIN_ID,
+      height: this.height,
+      timeMs: Date.now(),
+      previousHash: suite.hash(utf8(`block ${this.height - 1}`)),
+      txRoot: suite.hash(utf8(`txs ${this.height}`)),
+      stateRoot: suite.hash(utf8(`state ${this.height}`)),
+      resultsRoot: suite.hash(utf8(`results ${this.height}`)),
+      validatorSetHash: setHash,
+      nextValidatorSetHash: setHash,
+      lastCommitHash: suite.hash(utf8(`commit ${this.height - 1}`)),
+      proposer: 'police-node',
+    }
+    const headerBytes = codec.encode(BlockHeader, header)
+    const blockHash = suite.hash(headerBytes)
+    const vote = {
+      chainId: CHAIN_ID,
+      type: 'precommit',
+      height: header.height,
+      round: 0,
+      blockHash,
+      validatorIndex: 0,
+    } as const
+    const signature = suite.sign(this.validator.privateKey, voteSignBytes(vote))
+    const certificate = codec.encode(CommitCertificate, {
+      height: header.height,
+      round: 0,
+      blockHash,
+      signatures: [{ validatorIndex: 0, signature }],
+    })
+    return {
+      height: header.height,
+      hash: toHex(blockHash),
+      header: {
+        chainId: header.chainId,
+        height: header.height,
+        timeMs: header.timeMs,
+        previousHash: toHex(header.previousHash),
+        txRoot: toHex(header.txRoot),
+        stateRoot: toHex(header.stateRoot),
+        resultsRoot: toHex(header.resultsRoot),
+        validatorSetHash: toHex(header.validatorSetHash),
+        nextValidatorSetHash: toHex(header.nextValidatorSetHash),
+        lastCommitHash: toHex(header.lastCommitHash),
+        proposer: header.proposer,
+      },
+      headerBytes: toBase64(headerBytes),
+      txHashes: [],
+      certificate: toBase64(certificate),
+    }
+  }
+
   async start(): Promise<void> {
     this.server = createServer((req, res) => {
       const url = req.url ?? ''
@@ -173,12 +279,25 @@ class FakeNode {
       }
       // What the gateway submitted is committed at once (a stopping gateway waits for its batches).
       const tx = /^\/v1\/txs\/([0-9a-f]{64})$/.exec(url)
-      if (tx !== null && this.txs.some((t) => t.txHash === tx[1]))
-        return answer(200, { status: 'committed', code: 'OK', height: this.height })
+      const index = tx === null ? -1 : this.txs.findIndex((t) => t.txHash === tx[1])
+      if (tx !== null && index >= 0) {
+        const committed: TxJson = {
+          hash: tx[1]!,
+          status: 'committed',
+          height: this.height,
+          index,
+          code: 'OK',
+          events: [],
+        }
+        return answer(200, committed)
+      }
       if (url === '/v1/organisations') return answer(200, { height: 10, organisations: this.organisations })
       const officers = /^\/v1\/organisations\/([^/?]+)\/officers$/.exec(url)
-      if (officers !== null) return answer(200, { officers: this.officers.get(decodeURIComponent(officers[1]!)) ?? [] })
-      if (url === '/v1/blocks/latest') return answer(200, { header: { height: this.height, timeMs: Date.now() } })
+      if (officers !== null) {
+        const orgId = decodeURIComponent(officers[1]!)
+        return answer(200, { officers: (this.officers.get(orgId) ?? []).map((o) => ({ ...o, orgId })) })
+      }
+      if (url === '/v1/blocks/latest') return answer(200, this.latestAnswer ?? this.latestBlock())
       const gw = /^\/v1\/catalog\/gateways\/([^/?]+)$/.exec(url)
       if (gw !== null) {
         const view = this.gateways.get(decodeURIComponent(gw[1]!))
@@ -187,12 +306,14 @@ class FakeNode {
       const rq = /^\/v1\/sharing\/requests\/([0-9a-f]{64})$/.exec(url)
       if (rq !== null) {
         const r = this.requests.get(rq[1]!)
-        return r === undefined ? answer(404, { code: 'SHARING_REQUEST_NOT_FOUND' }) : answer(200, { request: r })
+        return r === undefined
+          ? answer(404, { code: 'SHARING_REQUEST_NOT_FOUND' })
+          : answer(200, { request: r, proof: null })
       }
       const rv = /^\/v1\/catalog\/resources\/([^/]+)\/versions\/1$/.exec(url)
       if (rv !== null) {
         if (decodeURIComponent(rv[1]!) !== RESOURCE) return answer(404, { code: 'CATALOG_NOT_FOUND' })
-        return answer(200, { version: { fields: FIELDS.map((f) => ({ ...f, label: f.name })) } })
+        return answer(200, HOUSEHOLD_V1)
       }
       answer(404, { code: 'NOT_FOUND' })
     })
@@ -296,6 +417,9 @@ function gatewayView(org: Org, url: string, pseudonymAuthority = false): Gateway
     certFingerprint: toHex(certFingerprintOf(org.gatewayTls.certPem)),
     publicKey: toHex(org.key.publicKey),
     pseudonymAuthority,
+    setBy: POLICE_OFFICER_KEY,
+    height: 2,
+    timeMs: Date.now() - 86_400_000,
   }
 }
 
@@ -463,12 +587,11 @@ export function addGrant(
     consumer?: string
     rowsUsed?: number
     status?: RequestView['status']
-    // biome-ignore lint/suspicious/noExplicitAny: the rendered scope of the node's JSON view
-    scope?: any
   },
 ): string {
   const id = toHex(suite.hash(utf8(`grant ${++grantCounter} ${Math.random()}`)))
   const now = Date.now()
+  const status = o.status ?? 'approved'
   fx.node.requests.set(id, {
     requestId: id,
     resourceId: RESOURCE,
@@ -477,12 +600,32 @@ export function addGrant(
     ownerOrg: 'police',
     fields: o.fields,
     purpose: '公租房资格审核',
-    status: o.status ?? 'approved',
-    state: 'active',
+    legalBasis: '《公共租赁住房管理办法》第七条',
+    durationMs: 3_601_000,
+    rowsMax: o.rowsMax,
+    rowScope: null,
+    requestedBy: toHex(fx.housing.key.publicKey),
+    height: fx.node.height,
+    timeMs: now - 2000,
+    status,
+    state: status === 'approved' ? 'active' : status,
+    decision:
+      status === 'pending'
+        ? null
+        : {
+            approve: status !== 'rejected',
+            by: POLICE_OFFICER_KEY,
+            auto: false,
+            reason: '',
+            height: fx.node.height,
+            timeMs: now - 1000,
+          },
     grant: { notBeforeMs: now - 1000, expiresMs: now + 3_600_000, fields: o.fields, rowsMax: o.rowsMax },
-    ...(o.scope === undefined ? { rowScope: null } : { rowScope: null, scope: o.scope }),
+    revocation: null,
     rowsUsed: o.rowsUsed ?? 0,
-  } as RequestView)
+    fetches: 0,
+    case: null,
+  })
   return id
 }
 

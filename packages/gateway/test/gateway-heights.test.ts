@@ -10,6 +10,7 @@ import { connect, createServer } from 'node:net'
 import { join } from 'node:path'
 import { after, before, describe, it } from 'node:test'
 import { toHex } from '@govchain/core'
+import type { OfficerInfo } from '@govchain/identity/views'
 import { signGatewayLocalFetch } from '@govchain/sharing/client'
 import { gatewayLocalMessage } from '@govchain/sharing/schema'
 import { Gateway } from '../src/gateway.ts'
@@ -113,9 +114,14 @@ describe('node reads kept per committed height, following the block stream (issu
     assert.equal((await pull(fx, grant, 3)).status, 200)
   })
 
-  it('an officer removed: the very next request through the local API is refused', async () => {
+  it('an officer suspended: the very next request through the local API is refused', async () => {
     const officer = suite.generateKeyPair()
-    const record = { officerId: 'officer-7', publicKey: toHex(officer.publicKey), status: 'active', roles: [] }
+    const record: Omit<OfficerInfo, 'orgId'> = {
+      officerId: 'officer-7',
+      publicKey: toHex(officer.publicKey),
+      status: 'active',
+      roles: [],
+    }
     fx.node.commit(() => fx.node.officers.set('police', [record]))
     const officersPath = '/v1/organisations/police/officers'
     const before = reads(fx, officersPath)
@@ -138,7 +144,7 @@ describe('node reads kept per committed height, following the block stream (issu
     assert.equal(codeOf(await local()).code, 'SHARING_REQUEST_NOT_FOUND')
     assert.equal(reads(fx, officersPath) - before, 1, 'the officer list is read once per height')
     fx.node.commit(() => {
-      record.status = 'removed'
+      record.status = 'suspended'
     })
     assert.deepEqual(codeOf(await local()), { status: 403, code: 'IDENTITY_WRONG_ORGANISATION' })
   })

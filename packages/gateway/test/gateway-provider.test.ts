@@ -11,7 +11,7 @@ import { Agent as HttpsAgent } from 'node:https'
 import { join } from 'node:path'
 import { after, before, describe, it } from 'node:test'
 import { connect as tlsConnect } from 'node:tls'
-import { codec, fromBase64, getSuite, toHex, utf8 } from '@govchain/core'
+import { codec, fromBase64, getSuite, isGovchainError, toHex, utf8 } from '@govchain/core'
 import { ReceiptBody, SharingRefusalArgs } from '@govchain/sharing/schema'
 import { GATEWAY_DEFAULTS } from '../src/config.ts'
 import { postToGateway } from '../src/consumer.ts'
@@ -234,6 +234,43 @@ describe('grant volume: rows reserved per grant before answering (issue 13 item 
     } finally {
       await consumer.stop()
     }
+  })
+})
+
+describe("the node's answers are checked against their routes' schemas (ADR 0019)", () => {
+  let fx: ProviderFixture
+  before(async () => {
+    fx = await startProvider()
+  })
+  after(() => fx.close())
+
+  const refusedAnswer = (path: string) => (e: unknown) => {
+    assert.ok(isGovchainError(e), String(e))
+    assert.equal(e.code, 'SDK_BAD_RESPONSE')
+    assert.equal(e.details?.what, 'GET /v1/blocks/latest')
+    assert.equal(e.details?.path, path)
+    return true
+  }
+
+  it('a latest block of the wrong shape fails the read with SDK_BAD_RESPONSE, and a query with it changes nothing', async () => {
+    const grant = addGrant(fx, { fields: ['id_number', 'name'], rowsMax: 1 })
+    // A real block but for its header's height, then the partial answer a broken node might send.
+    const block = fx.node.latestBlock()
+    fx.node.latestAnswer = { ...block, header: { ...(block.header as object), height: 'x' } }
+    await assert.rejects(fx.gateway.node.latest(), refusedAnswer('/header/height'))
+    fx.node.latestAnswer = { header: { height: 'x' } }
+    await assert.rejects(fx.gateway.node.latestCached(), refusedAnswer('/height'))
+    const submitted = fx.node.txs.length
+    const a = await query(fx, fx.housing, signedQuery(fx.housing, grant, ['name'], byId(ids(0, 1))).body)
+    assert.deepEqual(codeOf(a), { status: 502, code: 'SDK_BAD_RESPONSE' })
+    assert.match(String(a.json.message), /GET \/v1\/blocks\/latest/)
+    // No row, no receipt, and the refusal stays in the local log (not a code the chain records).
+    await fx.gateway.flushRefusals()
+    assert.equal(fx.node.txs.length, submitted)
+    // Nothing was reserved: with the node answering well again, the grant's one row is served.
+    fx.node.latestAnswer = undefined
+    const b = await query(fx, fx.housing, signedQuery(fx.housing, grant, ['name'], byId(ids(0, 1))).body)
+    assert.equal(rowsOf(b), 1)
   })
 })
 

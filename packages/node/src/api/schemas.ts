@@ -10,7 +10,6 @@
  * base64 for encoded blobs (headers, certificates, proofs, transactions).
  */
 import {
-  Base64,
   ErrorCodeSchema,
   ErrorSchema,
   err,
@@ -25,10 +24,18 @@ import {
   StateSchema,
   StringEnum,
 } from '@govchain/app'
+import {
+  BlockHeaderSchema,
+  BlockSchema,
+  TxAttributes,
+  TxEventSchema,
+  type TxJson,
+  TxSchema,
+} from '@govchain/app/node-views'
 import { GovchainError, LIMITS } from '@govchain/core'
 import { type Static, Type } from '@sinclair/typebox'
 
-export type { JsonSchema, RouteSpec }
+export type { JsonSchema, RouteSpec, TxJson }
 
 const base64 = { type: 'string', contentEncoding: 'base64', description: 'bytes, standard base64 with padding' }
 const height = Int
@@ -85,39 +92,8 @@ const StatusSchema = Type.Object({
 })
 export type StatusJson = Static<typeof StatusSchema>
 
-const BlockHeaderSchema = Type.Object(
-  {
-    chainId: Type.String(),
-    height,
-    timeMs: Type.Integer({ minimum: 0, description: 'milliseconds since the Unix epoch' }),
-    previousHash: Hex32,
-    txRoot: Hex32,
-    stateRoot: Hex32,
-    resultsRoot: Hex32,
-    validatorSetHash: Hex32,
-    nextValidatorSetHash: Hex32,
-    lastCommitHash: Hex32,
-    proposer: Type.String(),
-  },
-  { description: 'Decoded header; `headerBytes` of the block carries the exact encoded bytes that were signed.' },
-)
-
-const BlockSchema = Type.Object({
-  height,
-  hash: Hex32,
-  header: BlockHeaderSchema,
-  headerBytes: Base64,
-  txHashes: Type.Array(Hex32),
-  certificate: Type.String({ contentEncoding: 'base64', description: 'encoded CommitCertificate, base64' }),
-  nextValidatorSet: Type.Optional(
-    Type.String({
-      contentEncoding: 'base64',
-      description:
-        'encoded ValidatorSet of height + 1, base64; present only when it differs from this height’s set ' +
-        '(header.nextValidatorSetHash != header.validatorSetHash): a light client advances its trust with it',
-    }),
-  ),
-})
+// A block and a transaction's status (BlockSchema, TxSchema) are in @govchain/app/node-views, where
+// readers that do not load the node (the data gateway) check what they read against them.
 
 const SubmitTxRequestSchema: JsonSchema = {
   type: 'object',
@@ -175,23 +151,6 @@ const SubmitTxsResponseSchema = Type.Object({
   results: Type.Array(SubmitTxsItemSchema, { description: 'one per submitted item, in order' }),
 })
 export type SubmitTxsJson = Static<typeof SubmitTxsResponseSchema>
-
-const Attributes = Type.Record(Type.String(), Type.String())
-
-const TxEventSchema = Type.Object({ module: Type.String(), type: Type.String(), attributes: Attributes })
-
-const TxSchema = Type.Object(
-  {
-    hash: Hex32,
-    status: StringEnum(['pending', 'committed', 'failed'] as const),
-    height: Nullable(Type.Integer({ minimum: 0 })),
-    index: Nullable(Type.Integer({ minimum: 0 })),
-    code: Nullable(Type.String({ description: 'result code: OK, or the error code of a failed transaction' })),
-    events: Type.Array(TxEventSchema),
-  },
-  { description: '`height`, `index` and `code` are null while the transaction is pending.' },
-)
-export type TxJson = Static<typeof TxSchema>
 
 const TxListItemSchema = Type.Object({
   hash: Hex32,
@@ -268,7 +227,7 @@ const ModuleEventSchema = Type.Object({
   txHash: Hex32,
   module: Type.String(),
   name: Type.String(),
-  attributes: Attributes,
+  attributes: TxAttributes,
 })
 
 const ChainEventSchema = Type.Union([BlockEventSchema, TxResultEventSchema, ModuleEventSchema], {
