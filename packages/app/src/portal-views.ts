@@ -59,7 +59,11 @@ export type MailboxEntry = Static<typeof MailboxEntry>
 export const MailboxAnswer = Type.Object({ items: Type.Array(MailboxEntry) })
 export type MailboxAnswer = Static<typeof MailboxAnswer>
 
-/** The identity authority's binding of a DID to its holder's keyed pseudonym (data sharing). */
+/**
+ * The identity authority's binding of a DID to its holder's keyed pseudonym, as its gateway issues
+ * it (issueSubjectCredential): the one type for a demo identity here, a service application and
+ * POST /v1/sharing/my-accesses.
+ */
 export const SubjectCredentialView = Type.Object({
   did: Type.String(),
   /** hex: the holder's pseudonym under the authority's key. */

@@ -5,6 +5,7 @@
  * transport); validators that run no gateway do not install it, nor its database drivers.
  */
 import { join } from 'node:path'
+import type { SubjectCredentialView } from '@govchain/app/portal-views'
 import { GovchainError, getSuite, type SuiteName, toHex } from '@govchain/core'
 import { subjectCredentialMessage, subjectPseudonym } from '@govchain/sharing/schema'
 import { type GatewayHome, type GatewayLogger, loadGatewayHome } from './config.ts'
@@ -57,7 +58,12 @@ export async function startGatewayFromHome(
  * An identity authority's subject credential: binds a DID to its holder's keyed pseudonym,
  * signed with the authority gateway's key (the holder presents it to POST /v1/sharing/my-accesses).
  */
-export function issueSubjectCredential(home: GatewayHome, did: string, kind: 'person' | 'enterprise', id: string) {
+export function issueSubjectCredential(
+  home: GatewayHome,
+  did: string,
+  kind: 'person' | 'enterprise',
+  id: string,
+): SubjectCredentialView {
   if (home.pseudonymKey === undefined) {
     throw new GovchainError('GATEWAY_CONFIG_INVALID', 'not an identity authority gateway (no pseudonym.key)')
   }

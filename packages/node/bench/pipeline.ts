@@ -8,7 +8,8 @@
  *   → commit (ChainStore.commitBlock on LMDB: write + fsync)
  *   then, once every block is committed, the API's read of each anchor at the latest height
  *   (queryState, with and without its proof), beside a state tree made for each read (what the
- *   API did before 2026-12-06: no decoded nodes kept between reads) as the baseline.
+ *   API did before 2026-12-06: no decoded nodes kept between reads) as the baseline; the three
+ *   alternate over five rounds, and each figure is the median of its rounds.
  *
  * `npm run bench:pipeline -- [--suite intl|gm] [--txs 10000] [--block 500] [--build-only]`
  * --build-only skips the validate step. A node executes each block once, as its proposer or as
@@ -233,19 +234,28 @@ function readsUs(read: (hash: Uint8Array) => unknown): number {
   return cpuUs() - t
 }
 const stateRoot = parent!.header.stateRoot
-const reads = {
-  fresh: readsUs((h) =>
+const readers = {
+  fresh: (h: Uint8Array) =>
     new SparseMerkleTree({ hash: (d) => suite.hash(d), store }).get(stateRoot, stateKey(ANCHOR_MODULE, anchorKey(h))),
-  ),
-  value: readsUs(
-    (h) => queryState({ suite, store, modules, module: ANCHOR_MODULE, key: anchorKey(h), certificate: false }).value,
-  ),
-  proof: readsUs(
-    (h) =>
-      queryState({ suite, store, modules, module: ANCHOR_MODULE, key: anchorKey(h), prove: true, certificate: false })
-        .proof,
-  ),
+  value: (h: Uint8Array) =>
+    queryState({ suite, store, modules, module: ANCHOR_MODULE, key: anchorKey(h), certificate: false }).value,
+  proof: (h: Uint8Array) =>
+    queryState({ suite, store, modules, module: ANCHOR_MODULE, key: anchorKey(h), prove: true, certificate: false })
+      .proof,
 }
+/**
+ * Rounds of the three reads, each round in the reverse order of the one before (fresh, value,
+ * proof; proof, value, fresh; …), so that the warm-up the first leaves (JIT, LMDB pages) favours
+ * none of them; each figure is the median of its rounds.
+ */
+const READ_ROUNDS = 5
+const names = Object.keys(readers) as (keyof typeof readers)[]
+const runs = { fresh: [] as number[], value: [] as number[], proof: [] as number[] }
+for (let round = 0; round < READ_ROUNDS; round++) {
+  for (const name of round % 2 === 0 ? names : [...names].reverse()) runs[name].push(readsUs(readers[name]))
+}
+const median = (xs: readonly number[]) => [...xs].sort((a, b) => a - b)[xs.length >> 1]!
+const reads = { fresh: median(runs.fresh), value: median(runs.value), proof: median(runs.proof) }
 const per = (us: number) => (us / TXS).toFixed(1)
 console.log(`suite=${suite.name} txs=${TXS} block=${BLOCK}${args['build-only'] ? ' build-only' : ''}`)
 console.log(`admissionUsPerTx=${per(totals.admission)}`)

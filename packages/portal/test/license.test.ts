@@ -357,6 +357,23 @@ test('the login page lists officers with separate roles, in Chinese; the issuer 
   await page.getByTestId('login-officer:housing.administrator').click()
   await page.waitForURL(/\/ops$/)
   assert.equal(await page.getByTestId('ops-admin-only').count(), 0)
+  // Every department's gateway answers the console poll after poll, through the one transport
+  // the page keeps per gateway: two more status reads each, answered, and the rows stay healthy.
+  const orgs = net.net.nodes.map((n) => n.orgId)
+  const answered = (org: string) =>
+    page.waitForResponse((r) => r.url().endsWith(`/gateway/${org}/v1/local/status`) && r.ok())
+  for (const org of orgs) await page.getByTestId(`ops-gateway-${org}`).getByText('正常').waitFor()
+  await Promise.all(
+    orgs.map(async (org) => {
+      await answered(org)
+      await answered(org)
+    }),
+  )
+  for (const org of orgs) {
+    const row = page.getByTestId(`ops-gateway-${org}`)
+    await row.getByText('正常').waitFor()
+    assert.match((await row.textContent()) ?? '', /\d+ 个数据资源/)
+  }
 })
 
 /** A local calendar day as a date input takes it (the browser runs in this machine's time zone). */

@@ -338,18 +338,22 @@ class LatestReads {
   private readonly types = new Map<string, LicenseTypeRecord | undefined>()
   private readonly issuers = new Map<string, LicenseVerdictView['issuer']>()
 
-  constructor(private readonly ctx: ModuleApiContext) {}
+  /** `keepers`: the API's own keeper getters, the one way its routes reach the committed state. */
+  constructor(
+    private readonly ctx: ModuleApiContext,
+    private readonly keepers: { license(): LicenseKeeper; identity(): IdentityKeeper },
+  ) {}
 
   type(code: string): LicenseTypeRecord | undefined {
     this.refresh()
-    if (!this.types.has(code)) this.types.set(code, this.ctx.keeper<LicenseKeeper>(LICENSE_MODULE).type(code))
+    if (!this.types.has(code)) this.types.set(code, this.keepers.license().type(code))
     return this.types.get(code)
   }
 
   issuer(orgId: string): LicenseVerdictView['issuer'] {
     this.refresh()
     if (!this.issuers.has(orgId)) {
-      const o = this.ctx.keeper(identityRef).organisation(orgId)
+      const o = this.keepers.identity().organisation(orgId)
       this.issuers.set(orgId, o === undefined ? null : { orgId, name: o.name, nameEn: o.nameEn, code: o.code })
     }
     return this.issuers.get(orgId)!
@@ -374,7 +378,7 @@ class LicenseApi {
     private readonly ctx: ModuleApiContext,
     private readonly clock: () => number,
   ) {
-    this.reads = new LatestReads(ctx)
+    this.reads = new LatestReads(ctx, { license: () => this.keeper(), identity: () => this.identity() })
   }
 
   private keeper(): LicenseKeeper {
@@ -504,7 +508,7 @@ class LicenseApi {
     const record = this.keeper().license(v.licenseId)
     const type = record === undefined ? undefined : this.reads.type(record.typeCode)
     if (record === undefined || type === undefined) throw new GovchainError('LICENSE_NOT_FOUND')
-    const org = this.identity().organisation(record.issuerOrg)
+    const org = this.reads.issuer(record.issuerOrg)
     const view = this.ctx.state(LICENSE_MODULE, LICENSE_KEYS.license(v.licenseId), { prove: true })
     const proof =
       view.value !== undefined &&
@@ -528,7 +532,7 @@ class LicenseApi {
       typeAlias: type.alias,
       typeCode: type.code,
       issuerName: org?.name ?? record.issuerOrg,
-      ...(org === undefined ? {} : { issuerNameEn: org.nameEn }),
+      ...(org === null ? {} : { issuerNameEn: org.nameEn }),
       labels: Object.fromEntries(type.fields.map((f) => [f.name, { label: f.label, labelEn: f.labelEn }])),
       ...(proof === undefined ? {} : { proof }),
       ...(body.verifyUrl === undefined ? {} : { verifyUrl: body.verifyUrl }),

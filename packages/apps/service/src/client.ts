@@ -3,6 +3,7 @@
  * method, and the consent an applicant signs, built from the item as the chain publishes it so
  * that it lists exactly the item's pulls and licenses.
  */
+import type { SubjectCredentialView } from '@govchain/app/portal-views'
 import { type BuiltTx, moduleTx, type TxCommon } from '@govchain/client'
 import {
   type AsyncSigner,
@@ -45,13 +46,11 @@ export function serviceWithdraw(o: TxCommon & { code: string }): BuiltTx {
   return tx(o, SERVICE_METHODS.withdraw, ServiceWithdrawArgs, { code: o.code })
 }
 
-/** The identity authority's subject credential (what `govchain gateway subject-credential` prints). */
-export interface SubjectCredential {
-  did: string
-  subject: string
-  issuerOrg: string
-  signature: string
-}
+/**
+ * The identity authority's subject credential (issueSubjectCredential makes it); the service
+ * reads its did, subject, issuerOrg and signature.
+ */
+export type SubjectCredential = SubjectCredentialView
 
 /**
  * The consent for `item` (and, for a one-thing bundle, its `parts` as the chain serves them, in

@@ -23,6 +23,7 @@ import {
   stateJson,
   timeRange,
 } from '@govchain/app'
+import type { SubjectCredentialView } from '@govchain/app/portal-views'
 import type { CatalogKeeper } from '@govchain/catalog'
 import { renderResourceVersion } from '@govchain/catalog'
 import { CATALOG_MODULE, catalogVersionKey, ResourceVersion as ResourceVersionCodec } from '@govchain/catalog/schema'
@@ -449,15 +450,6 @@ type ListQuery = Record<string, string | undefined>
 /** A state read with its proof, all at one height. */
 type ProvenRead = (module: string, key: Uint8Array) => StateView
 
-/** A subject credential: an identity authority's gateway links a DID to its keyed pseudonym. */
-interface SubjectCredential {
-  did: string
-  subject: string
-  issuerOrg: string
-  issuerKey: string
-  signature: string
-}
-
 /** The challenge a caller signed, and the key it signed with. */
 interface ChallengeAuth {
   publicKey: string
@@ -467,7 +459,7 @@ interface ChallengeAuth {
 
 interface AccessesBody extends ChallengeAuth {
   did: string
-  credential?: SubjectCredential
+  credential?: SubjectCredentialView
   consumer?: string
   fromMs?: number
   toMs?: number
@@ -697,7 +689,7 @@ class SharingApi {
   }
 
   /** The DID's keyed pseudonym: the identity authority's link, else a subject credential it signed. */
-  private subjectOf(id: IdentityKeeper, did: string, credential: SubjectCredential | undefined): Uint8Array {
+  private subjectOf(id: IdentityKeeper, did: string, credential: SubjectCredentialView | undefined): Uint8Array {
     // The identity authority's link (identity.setPseudonym) when the identity keeper exposes it.
     const view = id.did(did) as (DidView & { pseudonym?: Uint8Array }) | undefined
     if (view?.pseudonym !== undefined) return view.pseudonym

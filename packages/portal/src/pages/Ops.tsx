@@ -73,6 +73,17 @@ function useOps(): {
   const [revoked, setRevoked] = useState<governance.RevokedCertificateInfo[]>()
   useEffect(() => {
     let live = true
+    // One transport per gateway for the page's life, made at its first poll (inside its row's
+    // try: a gateway URL it refuses is that row's error), and reused by every later poll.
+    const transports = new Map<string, HttpTransport>()
+    const gatewayTransport = (url: string): HttpTransport => {
+      let transport = transports.get(url)
+      if (transport === undefined) {
+        transport = new HttpTransport({ url: new URL(url, location.href).href, timeoutMs: POLL_MS })
+        transports.set(url, transport)
+      }
+      return transport
+    }
     const poll = async () => {
       const rows = await Promise.all(
         config.nodes.map(async (n): Promise<NodeRow> => {
@@ -92,8 +103,7 @@ function useOps(): {
           try {
             // The gateway's own answer (its local API, through this page's server), checked as the
             // node's are (ADR 0019), within one poll.
-            const transport = new HttpTransport({ url: new URL(url, location.href).href, timeoutMs: POLL_MS })
-            const status = await gatewayLocalStatus(transport)
+            const status = await gatewayLocalStatus(gatewayTransport(url))
             return { orgId, url, resources: status.resources.length }
           } catch (e) {
             return { orgId, url, error: (e as Error).message }
