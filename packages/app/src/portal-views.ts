@@ -1,10 +1,11 @@
 /**
  * The portal server's own answers as TypeBox schemas (docs/adr/0019-typebox-response-schemas.md):
  * its sign-in routes (signin-http.ts, ADR 0032), `/config.json` and the demo credential mailbox
- * (the CLI's portal-server.ts). The server types what it sends with their Static<>, and the pages check
- * what they read against the same objects (portal-kit's callAnswer), as they do a node's answers
- * against its routes' views. Browser-safe, like the route kit it is built from (`@govchain/app/portal-views`); the pages
- * load it lazily, with the first answer they check, so it is not in the home page's first load.
+ * (the CLI's portal-server.ts, portal-network.ts and portal-mailbox.ts). The server types what it
+ * sends with their Static<>, and the pages check what they read against the same objects
+ * (portal-kit's callAnswer), as they do a node's answers against its routes' views. Browser-safe,
+ * like the route kit it is built from (`@govchain/app/portal-views`); the pages load it lazily,
+ * with the first answer they check, so it is not in the home page's first load.
  */
 import { type Static, Type } from '@sinclair/typebox'
 import { Check } from '@sinclair/typebox/value'

@@ -1,8 +1,8 @@
 /**
- * What the portal server tells the page at /config.json (written by servePortal in
- * packages/cli/src/portal-server.ts). Both take its shape from PortalConfigAnswer
- * (`@govchain/app/portal-views`): the server types what it writes with it, and the page checks
- * what it reads against it (ADR 0019) before it starts.
+ * What the portal server tells the page at /config.json (served by servePortal in
+ * packages/cli/src/portal-server.ts, built by portalConfig in portal-network.ts). Both take its
+ * shape from PortalConfigAnswer (`@govchain/app/portal-views`): the server types what it writes
+ * with it, and the page checks what it reads against it (ADR 0019) before it starts.
  */
 import type { DemoIdentityView, PortalConfigAnswer } from '@govchain/app/portal-views'
 import { checkPortalConfig } from './startup-answers.ts'
