@@ -70,21 +70,9 @@ export interface StartNetworkOptions {
   beforeStart?: (net: NetworkFile, dir: string) => void | Promise<void>
 }
 
-/** Ports are drawn at random from a high range so parallel test files rarely collide. */
-function basePort(): number {
-  // Below Linux's ephemeral range (32768-60999): a client socket's local port there could take a node's port.
-  return 20_000 + Math.floor(Math.random() * 100) * 100
-}
-
-function nodeArgsFromEnv(): string[] {
-  return (process.env.GOVCHAIN_NODE_ARGS ?? '').split(' ').filter((a) => a.length > 0)
-}
-
-export async function startNetwork(opts: StartNetworkOptions): Promise<TestNetwork> {
-  const dir = mkdtempSync(join(tmpdir(), 'govchain-net-'))
-  const nodeArgs = [...(opts.nodeArgs ?? nodeArgsFromEnv())]
-  const base = basePort()
-  const net = await initNetwork({
+/** The network folder of a test network whose ports start at `base`. */
+function initTestNetwork(opts: StartNetworkOptions, dir: string, base: number): Promise<NetworkFile> {
+  return initNetwork({
     modules: defaultModules(),
     sections: demoSections,
     // Test networks are development networks (the portal tests sign in with demo keys) unless
@@ -104,6 +92,24 @@ export async function startNetwork(opts: StartNetworkOptions): Promise<TestNetwo
       ...opts.params,
     },
   })
+}
+
+function nodeArgsFromEnv(): string[] {
+  return (process.env.GOVCHAIN_NODE_ARGS ?? '').split(' ').filter((a) => a.length > 0)
+}
+
+export async function startNetwork(opts: StartNetworkOptions): Promise<TestNetwork> {
+  const nodeArgs = [...(opts.nodeArgs ?? nodeArgsFromEnv())]
+  const { base, release } = await reservePortSlot('node', 20_000, 100)
+  let dir: string
+  let net: NetworkFile
+  try {
+    dir = mkdtempSync(join(tmpdir(), 'govchain-net-'))
+    net = await initTestNetwork(opts, dir, base)
+  } catch (e) {
+    release()
+    throw e
+  }
   const procs = new Map<string, ChildProcess>()
   const logs = new Map<string, string[]>()
   /** Children this harness is stopping (their exit is expected). */
@@ -152,15 +158,24 @@ export async function startNetwork(opts: StartNetworkOptions): Promise<TestNetwo
       if (child.exitCode !== null) {
         throw new GovchainError('NODE_UNREACHABLE', `${name} exited: ${lines.join('').slice(-2000)}`)
       }
+      let answering: { chainId: string; node: string } | undefined
       try {
-        await clients[name]!.status()
-        return
+        answering = await clients[name]!.status()
       } catch {
         if (Date.now() > deadline) {
           throw new GovchainError('NODE_UNREACHABLE', `${name} did not start: ${lines.join('').slice(-2000)}`)
         }
         await sleep(100)
+        continue
       }
+      // Another network's node on this port would answer too (its process outlived its slot).
+      if (answering.chainId !== net.chainId || answering.node !== name) {
+        throw new GovchainError(
+          'NODE_UNREACHABLE',
+          `${node.apiUrl} is answered by node ${answering.node} of chain ${answering.chainId}, not ${name} of ${net.chainId}`,
+        )
+      }
+      return
     }
   }
 
@@ -199,6 +214,7 @@ export async function startNetwork(opts: StartNetworkOptions): Promise<TestNetwo
     )
     const keepDir = opts.keep || process.env.GOVCHAIN_KEEP_NET || unexpected.length > 0
     if (!keepDir) rmSync(dir, { recursive: true, force: true })
+    release()
   }
   try {
     await opts.beforeStart?.(net, dir)
@@ -392,11 +408,24 @@ function portFree(port: number): Promise<boolean> {
  * tests running side by side (the slow tier runs two) never pick the same one.
  */
 export async function reserveGatewayPorts(): Promise<number> {
-  const slots = Array.from({ length: 27 }, (_, i) => 30_000 + i * 100).sort(() => Math.random() - 0.5)
-  for (const base of slots) {
-    const lock = join(tmpdir(), `govchain-gateway-ports-${base}.lock`)
+  return (await reservePortSlot('gateway', 30_000, 27)).base
+}
+
+/**
+ * One of `slots` port slots of 100 from `first` (ports base+0..15 and base+50..65 checked free),
+ * held by an exclusive lock file in the temporary folder until `release` or the process's exit,
+ * so tests running side by side on one machine never take the same slot. A lock left by a
+ * process that died over an hour ago no longer holds its slot. Slots are tried in random order.
+ */
+export async function reservePortSlot(
+  kind: string,
+  first: number,
+  slots: number,
+): Promise<{ base: number; release: () => void }> {
+  const bases = Array.from({ length: slots }, (_, i) => first + i * 100).sort(() => Math.random() - 0.5)
+  for (const base of bases) {
+    const lock = join(tmpdir(), `govchain-${kind}-ports-${base}.lock`)
     try {
-      // A lock left by a process that died over an hour ago no longer holds its slot.
       if (Date.now() - statSync(lock).mtimeMs > 3_600_000) rmSync(lock, { force: true })
     } catch {
       // no lock
@@ -408,10 +437,14 @@ export async function reserveGatewayPorts(): Promise<number> {
     }
     const ports = Array.from({ length: 16 }, (_, i) => [base + i, base + 50 + i]).flat()
     if ((await Promise.all(ports.map(portFree))).every(Boolean)) {
-      process.once('exit', () => rmSync(lock, { force: true }))
-      return base
+      const release = () => rmSync(lock, { force: true })
+      process.once('exit', release)
+      return { base, release }
     }
     rmSync(lock, { force: true })
   }
-  throw new GovchainError('TESTNET_TIMEOUT', 'no free gateway port slot in 30000-32699')
+  throw new GovchainError(
+    'TESTNET_TIMEOUT',
+    `no free ${kind} port slot in ${first}-${first + slots * 100 - 1} (locks: ${join(tmpdir(), `govchain-${kind}-ports-*.lock`)})`,
+  )
 }
