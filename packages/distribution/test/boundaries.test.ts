@@ -6,7 +6,8 @@
  *  - applications sit below the node, the distribution, the SDK and the CLI, never above;
  *  - an application's schema, views (its answers' schemas) and client are browser-safe: they
  *    import only core, the client base, module references, the route kit, its checked
- *    answers (the client side of the route kit) and other
+ *    answers (the client side of the route kit), the portal server's views (TypeBox over the
+ *    route kit, as the portal reads them) and other
  *    applications' schemas, views and clients;
  *  - the node names no application (the distribution passes the modules in);
  *  - an application's commands are reached only through its `./cli` subpath, listed in the
@@ -130,6 +131,7 @@ describe('package boundaries', () => {
       spec === '@govchain/app/ref' ||
       spec === '@govchain/app/route-kit' ||
       spec === '@govchain/app/answer' ||
+      spec === '@govchain/app/portal-views' ||
       (appPackages.has(packageOf(spec)) && /\/(schema|views|client)$/.test(spec))
     const offences: string[] = []
     for (const d of appDirs) {
