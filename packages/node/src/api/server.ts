@@ -622,45 +622,57 @@ export function createApiServer(opts: ApiServerOptions): ApiServer {
       return { url: address }
     },
     close() {
-      closing ??= (async () => {
-        hub.closeAll()
-        // In-flight requests and streams get a grace period; then every socket is destroyed, so
-        // a client that never finishes (a stream opened while closing, a peer that stopped
-        // reading) cannot hold the node's shutdown open.
-        const force = setTimeout(() => {
-          const streams = app.websocketServer?.clients.size ?? 0
-          log.warn(
-            { graceMs: API_CLOSE_GRACE_MS, streams, inflight: [...inflight.values()].slice(0, 20) },
-            'API close: forcing the remaining connections',
-          )
-          for (const c of app.websocketServer?.clients ?? []) c.terminate()
-          app.server.closeAllConnections()
-        }, API_CLOSE_GRACE_MS)
-        // A socket the server no longer tracks (one taken over mid-upgrade, or accepted from the
-        // backlog of a node that was paused) can keep app.close() pending even after forcing.
-        // The API holds nothing the store needs, so after a second grace the node goes on with
-        // its shutdown (p2p, then the store) rather than hang; a supervisor's restart is clean.
-        let gaveUp: ReturnType<typeof setTimeout> | undefined
-        const outcome = await Promise.race([
-          app.close().then(() => 'closed' as const),
-          new Promise<'open'>((resolve) => {
-            gaveUp = setTimeout(() => resolve('open'), 2 * API_CLOSE_GRACE_MS)
-          }),
-        ]).finally(() => {
-          clearTimeout(force)
-          clearTimeout(gaveUp)
-        })
-        if (outcome === 'open') {
-          log.error(
-            { graceMs: 2 * API_CLOSE_GRACE_MS },
-            'API close: the server did not close after forcing its connections; shutting down without it',
-          )
-          return
-        }
-        log.info('API closed')
-      })()
+      closing ??= closeApi(app, hub, inflight, log)
       return closing
     },
     inject: app.inject.bind(app) as FastifyInstance['inject'],
   }
+}
+
+/**
+ * Closes the API: streams first, then in-flight requests get a grace period before every socket
+ * is destroyed, and a server that still does not close is left behind (logged) so the node's
+ * shutdown goes on.
+ */
+async function closeApi(
+  app: Pick<FastifyInstance, 'close' | 'server' | 'websocketServer'>,
+  hub: EventHub,
+  inflight: ReadonlyMap<string, string>,
+  log: ApiServerOptions['logger'],
+): Promise<void> {
+  hub.closeAll()
+  // In-flight requests and streams get a grace period; then every socket is destroyed, so
+  // a client that never finishes (a stream opened while closing, a peer that stopped
+  // reading) cannot hold the node's shutdown open.
+  const force = setTimeout(() => {
+    const streams = app.websocketServer?.clients.size ?? 0
+    log.warn(
+      { graceMs: API_CLOSE_GRACE_MS, streams, inflight: [...inflight.values()].slice(0, 20) },
+      'API close: forcing the remaining connections',
+    )
+    for (const c of app.websocketServer?.clients ?? []) c.terminate()
+    app.server.closeAllConnections()
+  }, API_CLOSE_GRACE_MS)
+  // A socket the server no longer tracks (one taken over mid-upgrade, or accepted from the
+  // backlog of a node that was paused) can keep app.close() pending even after forcing.
+  // The API holds nothing the store needs, so after a second grace the node goes on with
+  // its shutdown (p2p, then the store) rather than hang; a supervisor's restart is clean.
+  let gaveUp: ReturnType<typeof setTimeout> | undefined
+  const outcome = await Promise.race([
+    app.close().then(() => 'closed' as const),
+    new Promise<'open'>((resolve) => {
+      gaveUp = setTimeout(() => resolve('open'), 2 * API_CLOSE_GRACE_MS)
+    }),
+  ]).finally(() => {
+    clearTimeout(force)
+    clearTimeout(gaveUp)
+  })
+  if (outcome === 'open') {
+    log.error(
+      { graceMs: 2 * API_CLOSE_GRACE_MS },
+      'API close: the server did not close after forcing its connections; shutting down without it',
+    )
+    return
+  }
+  log.info('API closed')
 }
