@@ -130,7 +130,12 @@ describe('a 4-validator network under crashes (intl)', { timeout: 480_000 }, () 
             .filter((l) => /"level":"(warn|error|fatal)"/.test(l))
           return `${n}:\n${lines.slice(-8).join('\n').slice(-2500)}`
         })
-        throw new Error(`${(e as Error).message}\n${where.join('\n')}\n${warnings.join('\n')}`)
+        // The quitter's own last lines (its shutdown: the API's drain, p2p closes), since a
+        // transaction it answered 202 for exists elsewhere only if it handed it on before leaving.
+        const quitLog = net.logOf(quitter).trim().split('\n').slice(-12).join('\n').slice(-3000)
+        throw new Error(
+          `${(e as Error).message}\n${where.join('\n')}\n${warnings.join('\n')}\n${quitter} (stopped for good):\n${quitLog}`,
+        )
       },
     )
 
