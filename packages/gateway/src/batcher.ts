@@ -11,6 +11,9 @@
  *     `intervalMs`; under load the batches come every `spacingMs` and grow with the load, so the
  *     chain executes fewer of them (each costs every validator a transaction, its signature and
  *     usually a height of its own);
+ *   - unless the traffic paused: when no receipt has joined the queue for `idleMs`, the batch has
+ *     stopped growing and goes out (still no sooner than `intervalMs` after its oldest receipt),
+ *     so the last receipts of a burst reach the citizens' trails without waiting out the spacing;
  *   - each batch in flight is followed until its transaction is committed: OK → its receipts
  *     leave the journal; refused → it is split in halves and each resubmitted, so one bad receipt
  *     cannot hold the others back, and a receipt refused on its own is marked in the journal (or
@@ -76,6 +79,11 @@ export interface BatcherOptions {
   intervalMs: number
   /** A batch that is not full goes no sooner than this after the previous one (absent: intervalMs). */
   spacingMs?: number
+  /**
+   * ... unless no receipt has joined it for this long: the traffic paused, the batch goes (absent:
+   * no such rule, the spacing always holds).
+   */
+  idleMs?: number
   queueMax: number
   /** How often batches in flight are looked up. */
   pollMs?: number
@@ -116,6 +124,9 @@ export class ReceiptBatcher {
   private readonly spacingMs: number
   /** When the last batch went out (the batcher's clock); none yet: -Infinity. */
   private lastSentAtMs = Number.NEGATIVE_INFINITY
+  /** When the queue last went from empty to not empty, and when a receipt last joined it. */
+  private firstQueuedAtMs = 0
+  private lastQueuedAtMs = 0
   private flushTimer: unknown
   private pollTimer: unknown
   private retryDelayMs = 0
@@ -198,6 +209,8 @@ export class ReceiptBatcher {
     } catch {
       subjects = 0
     }
+    if (this.queue.length === 0) this.firstQueuedAtMs = this.clock.nowMs()
+    this.lastQueuedAtMs = this.clock.nowMs()
     this.queue.push({ entry, bytes, indexWrites: 5 + subjects })
     this.schedule()
   }
@@ -211,15 +224,34 @@ export class ReceiptBatcher {
       return
     }
     if (this.flushTimer === undefined && this.queue.length > 0) {
-      const spacing = this.lastSentAtMs + this.spacingMs - this.clock.nowMs()
-      this.flushTimer = this.clock.setTimeout(
-        () => {
-          this.flushTimer = undefined
-          this.flush()
-        },
-        Math.max(this.o.intervalMs, this.retryDelayMs, spacing),
-      )
+      if (this.retryDelayMs > 0) {
+        const spacing = this.lastSentAtMs + this.spacingMs - this.clock.nowMs()
+        this.armFlush(Math.max(this.o.intervalMs, this.retryDelayMs, spacing))
+      } else this.armFlush(this.dueAtMs() - this.clock.nowMs())
     }
+  }
+
+  /**
+   * When a batch that is not full is due: `intervalMs` after its oldest receipt, and `spacingMs`
+   * after the previous batch, or sooner when the queue has been idle for `idleMs`.
+   */
+  private dueAtMs(): number {
+    const spaced = this.lastSentAtMs + this.spacingMs
+    const idle = this.o.idleMs === undefined ? spaced : this.lastQueuedAtMs + this.o.idleMs
+    return Math.max(this.firstQueuedAtMs + this.o.intervalMs, Math.min(spaced, idle))
+  }
+
+  /** The flush timer; when it fires early (receipts joined since, so not idle), it waits again. */
+  private armFlush(ms: number): void {
+    this.flushTimer = this.clock.setTimeout(
+      () => {
+        this.flushTimer = undefined
+        const wait = this.retryDelayMs > 0 ? 0 : this.dueAtMs() - this.clock.nowMs()
+        if (wait > 0 && this.queue.length > 0) this.armFlush(wait)
+        else this.flush()
+      },
+      Math.max(0, ms),
+    )
   }
 
   /** How many queued receipts the next batch takes: within batchMax, the size bound and the index budget. */

@@ -91,6 +91,11 @@ export interface GatewayConfig {
    */
   receiptBatchSpacingMs?: number
   /**
+   * ... unless no receipt has joined the batch for this long (absent: GATEWAY_DEFAULTS): the
+   * traffic paused, so the batch goes without waiting out the spacing.
+   */
+  receiptBatchIdleMs?: number
+  /**
    * Receipts acknowledged but not yet seen committed, at most (back-pressure): beyond, new
    * queries are refused with GATEWAY_BUSY until the chain catches up.
    */
@@ -126,6 +131,7 @@ export const GATEWAY_DEFAULTS = {
   receiptBatchMax: 1000,
   receiptBatchIntervalMs: 200,
   receiptBatchSpacingMs: 1_000,
+  receiptBatchIdleMs: 250,
   receiptQueueMax: 20_000,
   nodeStreamSilentMs: 3_000,
 } as const
@@ -271,6 +277,7 @@ export function loadGatewayHome(
     'receiptBatchMax',
     'receiptBatchIntervalMs',
     'receiptBatchSpacingMs',
+    'receiptBatchIdleMs',
     'receiptQueueMax',
     'nodeStreamSilentMs',
   ] as const) {

@@ -106,6 +106,7 @@ export class Gateway {
       batchMax: config.receiptBatchMax ?? GATEWAY_DEFAULTS.receiptBatchMax,
       intervalMs: config.receiptBatchIntervalMs ?? GATEWAY_DEFAULTS.receiptBatchIntervalMs,
       spacingMs: config.receiptBatchSpacingMs ?? GATEWAY_DEFAULTS.receiptBatchSpacingMs,
+      idleMs: config.receiptBatchIdleMs ?? GATEWAY_DEFAULTS.receiptBatchIdleMs,
       queueMax: config.receiptQueueMax ?? GATEWAY_DEFAULTS.receiptQueueMax,
     })
     const track = (p: Promise<unknown>) => this.track(p)

@@ -124,7 +124,14 @@ describe('receipt journal and batcher', () => {
     for (const d of dirs.splice(0)) rmSync(d, { recursive: true, force: true })
   })
   function make(
-    opts: Partial<{ batchMax: number; intervalMs: number; spacingMs: number; queueMax: number; dir: string }> = {},
+    opts: Partial<{
+      batchMax: number
+      intervalMs: number
+      spacingMs: number
+      idleMs: number
+      queueMax: number
+      dir: string
+    }> = {},
   ) {
     const dir = opts.dir ?? mkdtempSync(join(tmpdir(), 'govchain-batcher-'))
     if (opts.dir === undefined) dirs.push(dir)
@@ -140,6 +147,7 @@ describe('receipt journal and batcher', () => {
       batchMax: opts.batchMax ?? 3,
       intervalMs: opts.intervalMs ?? 1000,
       ...(opts.spacingMs === undefined ? {} : { spacingMs: opts.spacingMs }),
+      ...(opts.idleMs === undefined ? {} : { idleMs: opts.idleMs }),
       queueMax: opts.queueMax ?? 100,
       pollMs: 100,
       commitTimeoutMs: 5000,
@@ -215,6 +223,56 @@ describe('receipt journal and batcher', () => {
       chain.batches.map((b) => b.receipts.length),
       [1, 2, 4, 1],
     )
+    await clock.advance(100)
+    assert.equal(journal.count(), 0)
+    journal.close()
+  })
+
+  it('when receipts stop joining for idleMs, a batch goes without waiting out the spacing', async () => {
+    const { journal, chain, clock, batcher } = make({ batchMax: 100, intervalMs: 200, spacingMs: 1000, idleMs: 250 })
+    await batcher.add(entry(1))
+    await clock.advance(200)
+    assert.deepEqual(
+      chain.batches.map((b) => b.receipts.length),
+      [1],
+    )
+    // A steady stream (one every 100 ms) keeps the batch growing: the spacing holds.
+    let n = 2
+    for (let t = 0; t < 900; t += 100) {
+      await batcher.add(entry(n++))
+      await clock.advance(100)
+    }
+    assert.equal(chain.batches.length, 1, 'receipts keep joining: no batch within the spacing')
+    await batcher.add(entry(n++))
+    await clock.advance(100)
+    assert.deepEqual(
+      chain.batches.map((b) => b.receipts.length),
+      [1, 10],
+      'spacingMs after the first, as without the rule',
+    )
+    // A burst, then silence: the batch goes idleMs after its last receipt, not spacingMs after
+    // the previous batch.
+    await clock.advance(50)
+    await batcher.add(entry(n++))
+    await clock.advance(50)
+    await batcher.add(entry(n++))
+    await clock.advance(249)
+    assert.equal(chain.batches.length, 2, 'not before idleMs of silence')
+    await clock.advance(1)
+    assert.deepEqual(
+      chain.batches.map((b) => b.receipts.length),
+      [1, 10, 2],
+    )
+    // Idle but younger than intervalMs: the interval still holds.
+    await clock.advance(5000)
+    const quick = make({ batchMax: 100, intervalMs: 400, spacingMs: 1000, idleMs: 100 })
+    await quick.batcher.add(entry(1))
+    await quick.clock.advance(399)
+    assert.equal(quick.chain.batches.length, 0, 'idle, but the interval has not passed')
+    await quick.clock.advance(1)
+    assert.equal(quick.chain.batches.length, 1)
+    await quick.clock.advance(100)
+    quick.journal.close()
     await clock.advance(100)
     assert.equal(journal.count(), 0)
     journal.close()
