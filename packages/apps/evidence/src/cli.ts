@@ -10,6 +10,8 @@ import { basename } from 'node:path'
 import { getAnswer, requestAnswer } from '@govchain/app/answer'
 import type { CliContext } from '@govchain/app/cli'
 import { fromHex, GovchainError, getSuite, toHex } from '@govchain/core'
+import { type Static, Type } from '@sinclair/typebox'
+import { Check } from '@sinclair/typebox/value'
 import type { Command } from 'commander'
 import { type CertificateVerdict, parseEvidenceCertificate, verifyEvidenceCertificate } from './certificate.ts'
 import { type BatchProof, evidenceAttest, evidenceBatch, evidenceSubmit, evidenceTimestamp } from './client.ts'
@@ -152,14 +154,53 @@ async function verifyCertificate(ctx: CliContext, o: VerifyOptions): Promise<voi
   if (answer.verdict !== 'recorded') ctx.setExitCode(1)
 }
 
+/** What `evidence batch --out` writes: the batch, its root and one inclusion proof per file. */
+const BatchProofsFile = Type.Object({
+  batch: Type.String({ pattern: '^[0-9a-f]{64}$' }),
+  proofs: Type.Array(
+    Type.Object({
+      file: Type.Optional(Type.String()),
+      contentHash: Type.String(),
+      proof: Type.Object({
+        leafIndex: Type.Integer({ minimum: 0 }),
+        treeSize: Type.Integer({ minimum: 1 }),
+        path: Type.Array(Type.String()),
+      }),
+    }),
+  ),
+})
+
+/** Reads a batch proofs file; one that is not JSON or not of that shape is INVALID_ARGUMENT. */
+export function readBatchProofs(path: string): Static<typeof BatchProofsFile> {
+  let j: unknown
+  try {
+    j = JSON.parse(readFileSync(path, 'utf8'))
+  } catch (e) {
+    throw new GovchainError('INVALID_ARGUMENT', `--proofs ${path}: not a JSON file (${(e as Error).message})`)
+  }
+  if (!Check(BatchProofsFile, j)) {
+    throw new GovchainError('INVALID_ARGUMENT', `--proofs ${path}: not a batch proofs file from \`evidence batch\``)
+  }
+  return j
+}
+
 function imprintHash(suite: string): ImprintHash {
   return suite === 'gm' ? 'sm3' : 'sha256'
 }
 
 export function registerCommands(program: Command, ctx: CliContext): void {
-  const out = (l: string) => ctx.out(l)
   const cmd = program.command('evidence').description('e-evidence: record, batch, trusted time, verify, history')
+  registerSubmit(cmd, ctx)
+  registerTimestamp(cmd, ctx)
+  registerBatch(cmd, ctx)
+  registerVerify(cmd, ctx)
+  registerAttest(cmd, ctx)
+  registerCertificate(cmd, ctx)
+  registerHistory(cmd, ctx)
+  registerShow(cmd, ctx)
+}
 
+function registerSubmit(cmd: Command, ctx: CliContext): void {
   cmd
     .command('submit')
     .description("record a file's hash (the file stays here); prints the item id")
@@ -193,15 +234,17 @@ export function registerCommands(program: Command, ctx: CliContext): void {
           ...(o.previous === undefined ? {} : { previous: fromHex(o.previous) }),
         })
         await ctx.submitAndWait(client, tx)
-        out(`item ${tx.hashHex}`)
+        ctx.out(`item ${tx.hashHex}`)
         if (token !== undefined) {
           const again = await ctx.signer(o)
           await ctx.submitAndWait(again.client, evidenceTimestamp({ ...again.common, id: fromHex(tx.hashHex), token }))
-          out(`timestamp ${new Date(readTimestampToken(token).genTimeMs).toISOString()} from ${o.tsa}`)
+          ctx.out(`timestamp ${new Date(readTimestampToken(token).genTimeMs).toISOString()} from ${o.tsa}`)
         }
       },
     )
+}
 
+function registerTimestamp(cmd: Command, ctx: CliContext): void {
   cmd
     .command('timestamp')
     .description('attach an RFC 3161 trusted timestamp to an item or batch of yours (from a TSA, or a token file)')
@@ -222,9 +265,11 @@ export function registerCommands(program: Command, ctx: CliContext): void {
           ? tokenOf(new Uint8Array(readFileSync(o.token)))
           : await fetchToken(o.tsa!, digest, imprintHash(common.suite.name))
       await ctx.submitAndWait(client, evidenceTimestamp({ ...common, id: fromHex(id), token }))
-      out(`timestamp ${new Date(readTimestampToken(token).genTimeMs).toISOString()} attached to ${id}`)
+      ctx.out(`timestamp ${new Date(readTimestampToken(token).genTimeMs).toISOString()} attached to ${id}`)
     })
+}
 
+function registerBatch(cmd: Command, ctx: CliContext): void {
   cmd
     .command('batch')
     .description('anchor the hashes of many files in one transaction; writes each file’s inclusion proof')
@@ -246,9 +291,11 @@ export function registerCommands(program: Command, ctx: CliContext): void {
       await ctx.submitAndWait(client, b.tx)
       const proofs = files.map((f, i) => ({ file: f, contentHash: toHex(hashes[i]!), proof: b.proofOf(i) }))
       writeFileSync(o.out, `${JSON.stringify({ batch: b.tx.hashHex, root: toHex(b.root), proofs }, null, 2)}\n`)
-      out(`batch ${b.tx.hashHex}: ${files.length} documents, proofs in ${o.out}`)
+      ctx.out(`batch ${b.tx.hashHex}: ${files.length} documents, proofs in ${o.out}`)
     })
+}
 
+function registerVerify(cmd: Command, ctx: CliContext): void {
   cmd
     .command('verify')
     .description(
@@ -271,14 +318,11 @@ export function registerCommands(program: Command, ctx: CliContext): void {
       const contentHash = toHex(suite.hash(readFileSync(file)))
       let batch: ({ id: string } & BatchProof) | undefined
       if (o.proofs !== undefined) {
-        const p = JSON.parse(readFileSync(o.proofs, 'utf8')) as {
-          batch: string
-          proofs: { contentHash: string; proof: BatchProof }[]
-        }
+        const p = readBatchProofs(o.proofs)
         const mine = p.proofs.find((x) => x.contentHash === contentHash)
         // A file changed since the batch has no proof of its own: check it with the proof listed
         // under its name, which then fails (proof-invalid), rather than not checking at all.
-        const byName = p.proofs.find((x) => basename((x as { file?: string }).file ?? '') === basename(file))
+        const byName = p.proofs.find((x) => basename(x.file ?? '') === basename(file))
         const proof = (mine ?? byName)?.proof
         if (proof !== undefined) batch = { id: p.batch, ...proof }
       }
@@ -286,16 +330,18 @@ export function registerCommands(program: Command, ctx: CliContext): void {
         contentHash,
         ...(batch === undefined ? {} : { batch }),
       })
-      if (o.json) out(JSON.stringify(answer, null, 2))
+      if (o.json) ctx.out(JSON.stringify(answer, null, 2))
       else {
-        out(
+        ctx.out(
           `${answer.verdict === 'recorded' ? '✔' : '✘'} ${answer.verdict} (sha/sm3 ${contentHash}, height ${answer.height})`,
         )
-        for (const r of answer.records) print(out, r)
+        for (const r of answer.records) print(ctx.out, r)
       }
       if (answer.verdict !== 'recorded') ctx.setExitCode(1)
     })
+}
 
+function registerAttest(cmd: Command, ctx: CliContext): void {
   cmd
     .command('attest')
     .description('attest an item as a notary, forensic or court organisation (its role registered by governance)')
@@ -318,9 +364,11 @@ export function registerCommands(program: Command, ctx: CliContext): void {
           ...(o.report === undefined ? {} : { report: common.suite.hash(readFileSync(o.report)) }),
         }),
       )
-      out(`${o.statement}: ${id}`)
+      ctx.out(`${o.statement}: ${id}`)
     })
+}
 
+function registerCertificate(cmd: Command, ctx: CliContext): void {
   cmd
     .command('certificate')
     .description('the evidence certificate (存证证书) of an item or batch: a PDF with a QR, and its JSON')
@@ -339,12 +387,14 @@ export function registerCommands(program: Command, ctx: CliContext): void {
       const printed = await printEvidenceCertificate(cert, o.verifyUrl === undefined ? {} : { verifyUrl: o.verifyUrl })
       writeFileSync(o.out, printed.pdf)
       if (o.json !== undefined) writeFileSync(o.json, `${JSON.stringify(cert, null, 2)}\n`)
-      out(
+      ctx.out(
         `${o.out}: ${printed.pdf.length} bytes, QR ${printed.qrPayload.length} chars, proven at height ${cert.record.height}` +
           `${o.json === undefined ? '' : `; ${o.json}`}${printed.cjkFont ? '' : ' (no CJK font found: English labels)'}`,
       )
     })
+}
 
+function registerHistory(cmd: Command, ctx: CliContext): void {
   cmd
     .command('history')
     .description("an item's version chain, first version first")
@@ -352,9 +402,11 @@ export function registerCommands(program: Command, ctx: CliContext): void {
     .option('--node <urls>', NODE)
     .action(async (id: string, o: { node?: string }) => {
       const h = await getAnswer(ctx.client(o), `/v1/evidence/${encodeURIComponent(id)}/history`, EvidenceHistoryAnswer)
-      for (const e of h.items) print(out, e)
+      for (const e of h.items) print(ctx.out, e)
     })
+}
 
+function registerShow(cmd: Command, ctx: CliContext): void {
   cmd
     .command('show')
     .description('an item or batch')
@@ -362,6 +414,6 @@ export function registerCommands(program: Command, ctx: CliContext): void {
     .option('--node <urls>', NODE)
     .action(async (id: string, o: { node?: string }) => {
       const j = await getAnswer(ctx.client(o), `/v1/evidence/${encodeURIComponent(id)}`, EvidenceAnswer)
-      print(out, j.evidence)
+      print(ctx.out, j.evidence)
     })
 }
