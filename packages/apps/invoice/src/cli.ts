@@ -15,11 +15,15 @@ import { readFileSync, writeFileSync } from 'node:fs'
 import { getAnswer, requestAnswer } from '@govchain/app/answer'
 import type { CliContext } from '@govchain/app/cli'
 import { GovchainError } from '@govchain/core'
+import { type Static, Type } from '@sinclair/typebox'
+import { Errors } from '@sinclair/typebox/errors'
+import { Check } from '@sinclair/typebox/value'
 import type { Command } from 'commander'
 import {
   decodeInvoiceQr,
   type InvoiceFile,
   invoiceClaim,
+  invoiceFileOf,
   invoiceIssue,
   invoiceRegisterIssuer,
   invoiceRelease,
@@ -27,17 +31,80 @@ import {
   invoiceSetQuota,
 } from './client.ts'
 import { printInvoicePdf } from './pdf.ts'
-import { type InvoiceLine, ISSUER_KINDS, REVERSE_REASONS } from './schema.ts'
+import { ISSUER_KINDS, REVERSE_REASONS } from './schema.ts'
 import { InvoiceAnswer, InvoiceCheckAnswer, InvoicePage, type InvoiceView } from './views.ts'
 
 const NODE = 'node API URL(s), comma-separated to fail over (default $GOVCHAIN_NODES, $GOVCHAIN_NODE or local)'
 
-function readJson<T>(path: string, what: string): T {
+function readText(path: string, what: string): string {
   try {
-    return JSON.parse(readFileSync(path, 'utf8')) as T
+    return readFileSync(path, 'utf8')
   } catch (e) {
     throw new GovchainError('INVALID_ARGUMENT', `${what} ${path}: ${(e as Error).message}`)
   }
+}
+
+/** An invoice file (what `invoice issue` wrote); INVALID_ARGUMENT naming the file if it is not one. */
+export function readInvoiceFile(path: string): InvoiceFile {
+  return invoiceFileOf(
+    readText(path, 'invoice file'),
+    (why) => new GovchainError('INVALID_ARGUMENT', `invoice file ${path}: ${why}`),
+  )
+}
+
+const Fen = Type.Integer({ minimum: 0, maximum: Number.MAX_SAFE_INTEGER })
+
+/** The draft `invoice issue --draft` takes: the invoice file less what issuing adds (amounts, salt, chain). */
+const InvoiceDraft = Type.Object({
+  kind: Type.Union([Type.Literal('invoice'), Type.Literal('receipt')]),
+  code: Type.String(),
+  number: Type.String(),
+  seller: Type.Object({ code: Type.String(), name: Type.String() }),
+  buyer: Type.Object({
+    kind: Type.Union([Type.Literal('enterprise'), Type.Literal('person')]),
+    code: Type.Optional(Type.String()),
+    did: Type.Optional(Type.String()),
+    name: Type.String(),
+  }),
+  date: Type.String(),
+  lines: Type.Array(
+    Type.Object({
+      item: Type.String(),
+      quantity: Type.String(),
+      unitPriceFen: Fen,
+      amountFen: Fen,
+      taxRate: Type.String(),
+      taxFen: Fen,
+    }),
+    { maxItems: 1000 },
+  ),
+})
+
+/** An issue draft; INVALID_ARGUMENT naming the file and the first field that does not fit. */
+export function readDraft(path: string): Static<typeof InvoiceDraft> {
+  let j: unknown
+  try {
+    j = JSON.parse(readText(path, 'draft'))
+  } catch (e) {
+    if (e instanceof GovchainError) throw e
+    throw new GovchainError('INVALID_ARGUMENT', `draft ${path}: not JSON`)
+  }
+  if (!Check(InvoiceDraft, j)) {
+    const first = Errors(InvoiceDraft, j).First()
+    throw new GovchainError(
+      'INVALID_ARGUMENT',
+      `draft ${path}: ${first === undefined ? 'not a draft' : `${first.path || '/'} ${first.message}`}`,
+    )
+  }
+  return j
+}
+
+/** `--limit`: a whole number ≥ 1, or absent (no limit). */
+function limitOf(v: string | undefined): number {
+  if (v === undefined) return Number.POSITIVE_INFINITY
+  const n = Number(v)
+  if (!Number.isSafeInteger(n) || n < 1) throw new GovchainError('INVALID_ARGUMENT', '--limit: a whole number ≥ 1')
+  return n
 }
 
 function oneOf<T extends string>(v: string, values: readonly T[], flag: string): T {
@@ -65,11 +132,22 @@ async function writePdf(file: InvoiceFile, path: string, out: (l: string) => voi
 }
 
 export function registerCommands(program: Command, ctx: CliContext): void {
-  const out = (l: string) => ctx.out(l)
   const cmd = program
     .command('invoice')
     .description('e-invoices and government receipts: quota, issue, 红冲, exclusive claims, 查验')
+  registerRegister(cmd, ctx)
+  registerQuota(cmd, ctx)
+  registerIssue(cmd, ctx)
+  registerPdf(cmd, ctx)
+  registerReverse(cmd, ctx)
+  registerClaim(cmd, ctx)
+  registerRelease(cmd, ctx)
+  registerVerify(cmd, ctx)
+  registerShow(cmd, ctx)
+  registerList(cmd, ctx)
+}
 
+function registerRegister(cmd: Command, ctx: CliContext): void {
   cmd
     .command('register')
     .description('register an enterprise (tax authority) or a receipt unit (finance authority)')
@@ -87,7 +165,9 @@ export function registerCommands(program: Command, ctx: CliContext): void {
         invoiceRegisterIssuer({ ...common, code: o.code, did: o.did, name: o.name, kind }),
       )
     })
+}
 
+function registerQuota(cmd: Command, ctx: CliContext): void {
   cmd
     .command('quota')
     .description("set how many invoices an issuer may have issued in all (the authority's approver)")
@@ -101,7 +181,9 @@ export function registerCommands(program: Command, ctx: CliContext): void {
       const { client, common } = await ctx.signer(o)
       await ctx.submitAndWait(client, invoiceSetQuota({ ...common, code: o.code, quota }))
     })
+}
 
+function registerIssue(cmd: Command, ctx: CliContext): void {
   cmd
     .command('issue')
     .description('issue from a JSON draft; writes the invoice file (with the amounts) for the buyer')
@@ -114,26 +196,30 @@ export function registerCommands(program: Command, ctx: CliContext): void {
     .option('--pdf <file>', 'also print it as a PDF whose QR carries the file')
     .option('--node <urls>', NODE)
     .action(async (o: { key: string; draft: string; out: string; pdf?: string; node?: string }) => {
-      const d = readJson<
-        Omit<InvoiceFile, 'format' | 'chainId' | 'amountFen' | 'taxFen' | 'salt'> & { lines: InvoiceLine[] }
-      >(o.draft, 'draft')
+      const d = readDraft(o.draft)
       const { client, common } = await ctx.signer(o)
       const { file, tx } = invoiceIssue({ ...common, ...d })
       await ctx.submitAndWait(client, tx)
       writeFileSync(o.out, `${JSON.stringify(file, null, 2)}\n`, { mode: 0o600 })
-      out(`invoice file ${o.out} (amount ${(file.amountFen / 100).toFixed(2)}, tax ${(file.taxFen / 100).toFixed(2)})`)
-      if (o.pdf !== undefined) await writePdf(file, o.pdf, out)
+      ctx.out(
+        `invoice file ${o.out} (amount ${(file.amountFen / 100).toFixed(2)}, tax ${(file.taxFen / 100).toFixed(2)})`,
+      )
+      if (o.pdf !== undefined) await writePdf(file, o.pdf, ctx.out)
     })
+}
 
+function registerPdf(cmd: Command, ctx: CliContext): void {
   cmd
     .command('pdf')
     .description('print an invoice file as a PDF (版式文件) whose QR carries the file')
     .requiredOption('--file <file>', 'the invoice file (JSON)')
     .requiredOption('--out <file>', 'the PDF to write')
     .action(async (o: { file: string; out: string }) => {
-      await writePdf(readJson<InvoiceFile>(o.file, 'invoice file'), o.out, out)
+      await writePdf(readInvoiceFile(o.file), o.out, ctx.out)
     })
+}
 
+function registerReverse(cmd: Command, ctx: CliContext): void {
   cmd
     .command('reverse')
     .description('红冲: the seller reverses an invoice (refused while it is claimed)')
@@ -147,7 +233,9 @@ export function registerCommands(program: Command, ctx: CliContext): void {
       const { client, common } = await ctx.signer(o)
       await ctx.submitAndWait(client, invoiceReverse({ ...common, code: o.code, number: o.number, reason }))
     })
+}
 
+function registerClaim(cmd: Command, ctx: CliContext): void {
   cmd
     .command('claim')
     .description('报销入账: claim an invoice exclusively (a second claim by anyone is refused)')
@@ -162,7 +250,9 @@ export function registerCommands(program: Command, ctx: CliContext): void {
       const tx = invoiceClaim({ ...common, code: o.code, number: o.number, claimantCode: o.claimant, claimRef: o.ref })
       await ctx.submitAndWait(client, tx)
     })
+}
 
+function registerRelease(cmd: Command, ctx: CliContext): void {
   cmd
     .command('release')
     .description('give a claim up (the claimant only)')
@@ -174,7 +264,9 @@ export function registerCommands(program: Command, ctx: CliContext): void {
       const { client, common } = await ctx.signer(o)
       await ctx.submitAndWait(client, invoiceRelease({ ...common, code: o.code, number: o.number }))
     })
+}
 
+function registerVerify(cmd: Command, ctx: CliContext): void {
   cmd
     .command('verify')
     .description('查验: check an invoice file against the chain (exit 1 unless valid)')
@@ -188,22 +280,24 @@ export function registerCommands(program: Command, ctx: CliContext): void {
       }
       const file =
         o.file !== undefined
-          ? readJson<InvoiceFile>(o.file, 'invoice file')
+          ? readInvoiceFile(o.file)
           : decodeInvoiceQr(o.qr!.startsWith('GCI1:') ? o.qr! : readFileSync(o.qr!, 'utf8').trim())
       const answer = await requestAnswer(ctx.client(o).transport, 'POST', '/v1/invoice/verify', InvoiceCheckAnswer, {
         file,
       })
-      if (o.json) out(JSON.stringify(answer, null, 2))
+      if (o.json) ctx.out(JSON.stringify(answer, null, 2))
       else {
         const mark = answer.verdict === 'valid' ? '✔' : '✘'
-        out(`${mark} ${answer.verdict} (checked at height ${answer.height})`)
-        for (const r of answer.reasons) out(`  ${r}`)
+        ctx.out(`${mark} ${answer.verdict} (checked at height ${answer.height})`)
+        for (const r of answer.reasons) ctx.out(`  ${r}`)
         if (answer.claimed !== null)
-          out(`  claimed by ${answer.claimed.claimantCode} at height ${answer.claimed.height}`)
+          ctx.out(`  claimed by ${answer.claimed.claimantCode} at height ${answer.claimed.height}`)
       }
       if (answer.verdict !== 'valid') ctx.setExitCode(1)
     })
+}
 
+function registerShow(cmd: Command, ctx: CliContext): void {
   cmd
     .command('show')
     .description("an invoice's record (status, claim; never the amounts)")
@@ -217,10 +311,12 @@ export function registerCommands(program: Command, ctx: CliContext): void {
         `/v1/invoice/invoices/${encodeURIComponent(o.code)}/${encodeURIComponent(o.number)}`,
         InvoiceAnswer,
       )
-      if (o.json) out(JSON.stringify(j.invoice, null, 2))
-      else printInvoice(out, j.invoice)
+      if (o.json) ctx.out(JSON.stringify(j.invoice, null, 2))
+      else printInvoice(ctx.out, j.invoice)
     })
+}
 
+function registerList(cmd: Command, ctx: CliContext): void {
   cmd
     .command('list')
     .description("a seller's or a buyer's invoices, newest first (all pages unless --limit)")
@@ -232,7 +328,7 @@ export function registerCommands(program: Command, ctx: CliContext): void {
       if ((o.seller === undefined) === (o.buyer === undefined)) {
         throw new GovchainError('INVALID_ARGUMENT', 'give --seller or --buyer')
       }
-      const max = o.limit === undefined ? Number.POSITIVE_INFINITY : Number(o.limit)
+      const max = limitOf(o.limit)
       const client = ctx.client(o)
       let after: string | null | undefined
       let shown = 0
@@ -242,7 +338,7 @@ export function registerCommands(program: Command, ctx: CliContext): void {
         const page = await getAnswer(client, `/v1/invoice/invoices?${q}`, InvoicePage)
         for (const v of page.items) {
           if (shown++ >= max) return
-          out(
+          ctx.out(
             `${v.code} ${v.number}  ${v.kind}  ${v.status}${v.claim === null ? '' : '  claimed'}  height ${v.issuedHeight}`,
           )
         }

@@ -163,6 +163,11 @@ export function decodeInvoiceQr(text: string): InvoiceFile {
   const json = strFromU8(
     unpackQrPayload(text, QR_PREFIX, { maxChars: QR_CHARS_MAX, maxInflatedBytes: QR_INFLATED_MAX }, bad),
   )
+  return invoiceFileOf(json, bad)
+}
+
+/** The invoice file in `json` (a QR's or a file's text); `bad(why)` is thrown if it is not one. */
+export function invoiceFileOf(json: string, bad: (why: string) => Error): InvoiceFile {
   let file: InvoiceFile
   try {
     file = JSON.parse(json) as InvoiceFile
