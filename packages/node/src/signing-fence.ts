@@ -54,6 +54,10 @@ export class SigningFence {
     } catch {
       throw new GovchainError('CONFIG_INVALID', `${path} is not JSON`)
     }
+    // JSON that is not an object (`null`, a number) is not a fence either, not a TypeError.
+    if (typeof file !== 'object' || file === null) {
+      throw new GovchainError('CONFIG_INVALID', `${path} is not a signing fence`)
+    }
     const okState =
       file.state === 'until-synced' || (file.state === 'resolved' && Number.isSafeInteger(file.fromHeight))
     if (!okState || !Number.isSafeInteger(file.signerHeight)) {

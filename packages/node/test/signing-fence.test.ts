@@ -78,5 +78,14 @@ test('an unreadable fence file stops the node from starting', () => {
   const home = mkdtempSync(join(tmpdir(), 'govchain-fence-'))
   writeFileSync(join(home, FENCE_FILE), '{"state":"resolved"}')
   assert.throws(() => SigningFence.load(home), /CONFIG_INVALID|not a signing fence/)
+  // JSON that is not an object: the same typed refusal, not a TypeError.
+  for (const text of ['null', '7', '"resolved"', '[]', 'not json']) {
+    writeFileSync(join(home, FENCE_FILE), text)
+    assert.throws(
+      () => SigningFence.load(home),
+      (e: unknown) => isGovchainError(e) && e.code === 'CONFIG_INVALID',
+      text,
+    )
+  }
   assert.equal(SigningFence.load(mkdtempSync(join(tmpdir(), 'govchain-fence-'))), undefined)
 })
