@@ -15,7 +15,7 @@ import { join } from 'node:path'
 import { type CryptoSuite, encode, fromHex, GovchainError, getSuite, toHex } from '@govchain/core'
 import { CreateDidArgs, deriveDid, IDENTITY_MODULE } from '@govchain/identity/schema'
 import type { HolderRecord } from '@govchain/license/client'
-import type { LicenseTypeRecord } from '@govchain/license/schema'
+import type { LicenseTypeView } from '@govchain/license/views'
 import { loadKeyFile, type NetworkFile } from '@govchain/node'
 import {
   type BuiltTx,
@@ -288,8 +288,8 @@ export async function seedLicenseDemo(opts: SeedLicenseDemoOptions): Promise<Lic
     orgCode.set(o.id, o.code)
     orgName.set(o.id, o.name)
   }
-  const types = new Map<string, LicenseTypeRecord>()
-  for (const t of (await lic.types()).items as unknown as LicenseTypeRecord[]) types.set(t.alias, t)
+  const types = new Map<string, LicenseTypeView>()
+  for (const t of (await lic.types()).items) types.set(t.alias, t)
   // Seeding nothing would leave a demo with empty wallets and no error to say why.
   if (types.size === 0) throw new GovchainError('CONFIG_INVALID', 'the chain lists no licence types to issue')
 
@@ -486,9 +486,7 @@ export async function seedCitizenLicense(opts: {
   const url = net.nodes[0]?.apiUrl
   if (url === undefined) return undefined
   const client = createClient({ urls: net.nodes.map((n) => n.apiUrl), timeoutMs: 10_000 })
-  const type = ((await licenseClient({ url }).types()).items as unknown as LicenseTypeRecord[]).find(
-    (t) => t.alias === 'zcjzs',
-  )
+  const type = (await licenseClient({ url }).types()).items.find((t) => t.alias === 'zcjzs')
   const org = type?.issuers[0]
   const keyPath = org === undefined ? undefined : net.operatorKeys[org]
   const grantee = net.nodes.some((n) => n.orgId === 'tax') ? 'tax' : undefined
