@@ -85,12 +85,62 @@ function SearchAnswer({ query }: { query: string }) {
 }
 
 export function ExplorerPage({ query: asked }: { query?: string }) {
-  const { t, lang, client, navigate, orgName } = useApp()
-  const [blocks, setBlocks] = useState<BlockRow[]>([])
-  const [live, setLive] = useState(false)
+  const { t, navigate } = useApp()
   const [query, setQuery] = useState(asked ?? '')
   const health = useNodeHealth()
   const senders = useSenders()
+  const { blocks, live } = useLatestBlocks()
+
+  const onSearch = (e: FormEvent) => {
+    e.preventDefault()
+    const q = query.trim()
+    if (q !== '') navigate(`/explorer/search/${encodeURIComponent(q)}`)
+  }
+
+  // Unknown (not 0) until a node has answered its status.
+  const known = health.find((h) => h.status !== undefined)?.status?.validators
+
+  return (
+    <div className="page">
+      <div className="page-head">
+        <h1>{t('explorer.title')}</h1>
+        <form className="search" onSubmit={onSearch}>
+          <input
+            aria-label={t('explorer.search.placeholder')}
+            placeholder={t('explorer.search.placeholder')}
+            value={query}
+            onChange={(e) => setQuery(e.target.value)}
+            data-testid="explorer-search"
+          />
+          <button type="submit" className="btn btn-primary">
+            {t('common.search')}
+          </button>
+        </form>
+      </div>
+      {asked !== undefined && <SearchAnswer query={asked} />}
+
+      <StatsCard validators={known?.length} />
+
+      <NodeHealthCard health={health} />
+
+      <div className="grid-2">
+        <LatestBlocksCard blocks={blocks} live={live} />
+        <ValidatorsCard validators={known ?? []} />
+      </div>
+
+      <TxListCard senders={senders} />
+    </div>
+  )
+}
+
+/**
+ * The latest BLOCKS_SHOWN blocks: the recent history once, then each new block from the event
+ * stream; `live` while the stream is open.
+ */
+function useLatestBlocks(): { blocks: BlockRow[]; live: boolean } {
+  const { client } = useApp()
+  const [blocks, setBlocks] = useState<BlockRow[]>([])
+  const [live, setLive] = useState(false)
   const seen = useRef(new Set<number>())
 
   useEffect(() => {
@@ -136,143 +186,123 @@ export function ExplorerPage({ query: asked }: { query?: string }) {
       stop()
     }
   }, [client])
+  return { blocks, live }
+}
 
-  const onSearch = (e: FormEvent) => {
-    e.preventDefault()
-    const q = query.trim()
-    if (q !== '') navigate(`/explorer/search/${encodeURIComponent(q)}`)
-  }
-
-  // Unknown (not 0) until a node has answered its status.
-  const known = health.find((h) => h.status !== undefined)?.status?.validators
-  const validators = known ?? []
-
+/** Each node's state, height, round, peers and pool, as its status answers. */
+function NodeHealthCard({ health }: { health: NodeHealth[] }) {
+  const { t, orgName } = useApp()
   return (
-    <div className="page">
-      <div className="page-head">
-        <h1>{t('explorer.title')}</h1>
-        <form className="search" onSubmit={onSearch}>
-          <input
-            aria-label={t('explorer.search.placeholder')}
-            placeholder={t('explorer.search.placeholder')}
-            value={query}
-            onChange={(e) => setQuery(e.target.value)}
-            data-testid="explorer-search"
-          />
-          <button type="submit" className="btn btn-primary">
-            {t('common.search')}
-          </button>
-        </form>
-      </div>
-      {asked !== undefined && <SearchAnswer query={asked} />}
-
-      <StatsCard validators={known?.length} />
-
-      <Card title={t('explorer.nodes')} testId="node-health">
-        <div className="table-wrap">
-          <table>
-            <thead>
-              <tr>
-                <th>{t('explorer.col.node')}</th>
-                <th>{t('explorer.col.state')}</th>
-                <th className="num">{t('explorer.col.height')}</th>
-                <th className="num">{t('explorer.col.round')}</th>
-                <th className="num">{t('explorer.col.peers')}</th>
-                <th className="num">{t('explorer.col.mempool')}</th>
+    <Card title={t('explorer.nodes')} testId="node-health">
+      <div className="table-wrap">
+        <table>
+          <thead>
+            <tr>
+              <th>{t('explorer.col.node')}</th>
+              <th>{t('explorer.col.state')}</th>
+              <th className="num">{t('explorer.col.height')}</th>
+              <th className="num">{t('explorer.col.round')}</th>
+              <th className="num">{t('explorer.col.peers')}</th>
+              <th className="num">{t('explorer.col.mempool')}</th>
+            </tr>
+          </thead>
+          <tbody>
+            {health.map((h) => (
+              <tr key={h.name} data-testid={`node-${h.name}`}>
+                <td>
+                  <strong>{orgName(h.name)}</strong> <span className="muted">{h.name}</span>
+                </td>
+                <td>
+                  <NodeState status={h.status} error={h.error} />
+                </td>
+                <td className="num" data-testid="node-height">
+                  {h.status?.height ?? '—'}
+                </td>
+                <td className="num">{h.status?.round ?? '—'}</td>
+                <td className="num" title={h.status?.peers.map((p) => p.id).join(', ')}>
+                  {h.status?.peers.length ?? '—'}
+                </td>
+                <td className="num">{h.status?.mempool?.size ?? '—'}</td>
               </tr>
-            </thead>
-            <tbody>
-              {health.map((h) => (
-                <tr key={h.name} data-testid={`node-${h.name}`}>
-                  <td>
-                    <strong>{orgName(h.name)}</strong> <span className="muted">{h.name}</span>
-                  </td>
-                  <td>
-                    <NodeState status={h.status} error={h.error} />
-                  </td>
-                  <td className="num" data-testid="node-height">
-                    {h.status?.height ?? '—'}
-                  </td>
-                  <td className="num">{h.status?.round ?? '—'}</td>
-                  <td className="num" title={h.status?.peers.map((p) => p.id).join(', ')}>
-                    {h.status?.peers.length ?? '—'}
-                  </td>
-                  <td className="num">{h.status?.mempool?.size ?? '—'}</td>
-                </tr>
-              ))}
-            </tbody>
-          </table>
-        </div>
-      </Card>
-
-      <div className="grid-2">
-        <Card
-          title={t('explorer.latestBlocks')}
-          actions={
-            <span className={`live ${live ? 'live-on' : 'live-off'}`} data-testid="live-indicator">
-              <span className="dot" aria-hidden="true" />
-              {live ? t('explorer.live') : t('explorer.offline')}
-            </span>
-          }
-          testId="latest-blocks"
-        >
-          <div className="table-wrap">
-            <table>
-              <thead>
-                <tr>
-                  <th>{t('explorer.col.height')}</th>
-                  <th>{t('explorer.col.hash')}</th>
-                  <th className="num">{t('explorer.col.txs')}</th>
-                  <th>{t('explorer.col.proposer')}</th>
-                  <th>{t('explorer.col.time')}</th>
-                </tr>
-              </thead>
-              <tbody>
-                {blocks.map((b) => (
-                  <tr key={b.height} data-testid="block-row" data-height={b.height}>
-                    <td>
-                      <Link to={`/explorer/block/${b.height}`}>#{b.height}</Link>
-                    </td>
-                    <td>
-                      <Hash value={b.hash} to={`/explorer/block/${b.height}`} />
-                    </td>
-                    <td className="num">{b.txCount}</td>
-                    <td>{orgName(b.proposer)}</td>
-                    <td className="nowrap">{formatTime(b.timeMs, lang)}</td>
-                  </tr>
-                ))}
-              </tbody>
-            </table>
-          </div>
-        </Card>
-
-        <Card title={t('explorer.validators')} testId="validators">
-          <div className="table-wrap">
-            <table>
-              <thead>
-                <tr>
-                  <th>{t('explorer.col.node')}</th>
-                  <th className="num">{t('explorer.col.power')}</th>
-                  <th>{t('explorer.col.key')}</th>
-                </tr>
-              </thead>
-              <tbody>
-                {validators.map((v) => (
-                  <tr key={v.id}>
-                    <td>{orgName(v.id)}</td>
-                    <td className="num">{v.votingPower}</td>
-                    <td>
-                      <Hash value={v.publicKey} />
-                    </td>
-                  </tr>
-                ))}
-              </tbody>
-            </table>
-          </div>
-        </Card>
+            ))}
+          </tbody>
+        </table>
       </div>
+    </Card>
+  )
+}
 
-      <TxListCard senders={senders} />
-    </div>
+function LatestBlocksCard({ blocks, live }: { blocks: BlockRow[]; live: boolean }) {
+  const { t, lang, orgName } = useApp()
+  return (
+    <Card
+      title={t('explorer.latestBlocks')}
+      actions={
+        <span className={`live ${live ? 'live-on' : 'live-off'}`} data-testid="live-indicator">
+          <span className="dot" aria-hidden="true" />
+          {live ? t('explorer.live') : t('explorer.offline')}
+        </span>
+      }
+      testId="latest-blocks"
+    >
+      <div className="table-wrap">
+        <table>
+          <thead>
+            <tr>
+              <th>{t('explorer.col.height')}</th>
+              <th>{t('explorer.col.hash')}</th>
+              <th className="num">{t('explorer.col.txs')}</th>
+              <th>{t('explorer.col.proposer')}</th>
+              <th>{t('explorer.col.time')}</th>
+            </tr>
+          </thead>
+          <tbody>
+            {blocks.map((b) => (
+              <tr key={b.height} data-testid="block-row" data-height={b.height}>
+                <td>
+                  <Link to={`/explorer/block/${b.height}`}>#{b.height}</Link>
+                </td>
+                <td>
+                  <Hash value={b.hash} to={`/explorer/block/${b.height}`} />
+                </td>
+                <td className="num">{b.txCount}</td>
+                <td>{orgName(b.proposer)}</td>
+                <td className="nowrap">{formatTime(b.timeMs, lang)}</td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
+      </div>
+    </Card>
+  )
+}
+
+function ValidatorsCard({ validators }: { validators: Status['validators'] }) {
+  const { t, orgName } = useApp()
+  return (
+    <Card title={t('explorer.validators')} testId="validators">
+      <div className="table-wrap">
+        <table>
+          <thead>
+            <tr>
+              <th>{t('explorer.col.node')}</th>
+              <th className="num">{t('explorer.col.power')}</th>
+              <th>{t('explorer.col.key')}</th>
+            </tr>
+          </thead>
+          <tbody>
+            {validators.map((v) => (
+              <tr key={v.id}>
+                <td>{orgName(v.id)}</td>
+                <td className="num">{v.votingPower}</td>
+                <td>
+                  <Hash value={v.publicKey} />
+                </td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
+      </div>
+    </Card>
   )
 }
