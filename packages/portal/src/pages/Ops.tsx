@@ -139,7 +139,7 @@ function useOps(): {
 }
 
 export function OpsPage() {
-  const { t, lang, identity, orgName } = useApp()
+  const { t, identity } = useApp()
   const { nodes, gateways, observers, revoked } = useOps()
   if (identity?.kind !== 'officer' || !(identity.roles ?? []).includes('admin')) {
     return (
@@ -165,163 +165,203 @@ export function OpsPage() {
       <div className="page-head">
         <h1>{t('ops.title')}</h1>
       </div>
-      <Card title={t('ops.nodes')} testId="ops-nodes">
+      <NodesCard nodes={nodes} />
+      <div className="grid-2">
+        <MembersCard validators={validators} observers={observers} />
+        <GatewaysCard gateways={gateways} />
+      </div>
+      <RevokedCard revoked={revoked} />
+      <RefusalsCard rejected={rejected} />
+    </div>
+  )
+}
+
+type Ops = ReturnType<typeof useOps>
+
+function NodesCard({ nodes }: { nodes: Ops['nodes'] }) {
+  const { t, orgName } = useApp()
+  return (
+    <Card title={t('ops.nodes')} testId="ops-nodes">
+      <div className="table-wrap">
+        <table>
+          <thead>
+            <tr>
+              <th>{t('explorer.col.node')}</th>
+              <th>{t('explorer.col.state')}</th>
+              <th className="num">{t('explorer.col.height')}</th>
+              <th className="num">{t('explorer.col.peers')}</th>
+              <th className="num">{t('explorer.col.mempool')}</th>
+              <th className="num">{t('ops.col.cert')}</th>
+            </tr>
+          </thead>
+          <tbody>
+            {nodes.map((n) => (
+              <tr key={n.name} data-testid={`ops-node-${n.name}`}>
+                <td>
+                  <strong>{orgName(n.orgId)}</strong> <span className="muted">{n.name}</span>
+                </td>
+                <td>
+                  <NodeState status={n.status} error={n.error} />
+                </td>
+                <td className="num">{n.status?.height ?? '—'}</td>
+                <td className="num" title={n.status?.peers.map((p) => p.id).join(', ')}>
+                  {n.status?.peers.length ?? '—'}
+                </td>
+                <td className="num">
+                  {n.metrics?.mempoolSize ?? '—'}
+                  {n.metrics?.mempoolBytes !== undefined && (
+                    <span className="muted"> ({Math.ceil(n.metrics.mempoolBytes / 1024)} KiB)</span>
+                  )}
+                </td>
+                <td className="num" data-testid="ops-cert-days">
+                  {n.metrics?.certDaysLeft === undefined ? (
+                    '—'
+                  ) : (
+                    <Badge tone={n.metrics.certDaysLeft < CERT_WARN_DAYS ? 'warn' : 'ok'}>
+                      {t('ops.daysLeft', { days: n.metrics.certDaysLeft })}
+                    </Badge>
+                  )}
+                </td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
+      </div>
+    </Card>
+  )
+}
+
+function MembersCard({ validators, observers }: { validators: Status['validators']; observers: Ops['observers'] }) {
+  const { t, orgName } = useApp()
+  return (
+    <Card title={t('ops.members')} testId="ops-members">
+      <ul className="plain">
+        {validators.map((v) => (
+          <li key={v.id}>
+            <Badge tone="ok">{t('ops.validator')}</Badge> <strong>{v.id}</strong>{' '}
+            <span className="muted">{t('ops.power', { power: v.votingPower })}</span>
+          </li>
+        ))}
+        {(observers ?? []).map((o) => (
+          <li key={o.id} data-testid={`ops-observer-${o.id}`}>
+            <Badge tone="info">{t('ops.observer')}</Badge> <strong>{o.id}</strong>{' '}
+            <span className="muted">{orgName(o.orgId)}</span>
+          </li>
+        ))}
+      </ul>
+      {observers !== undefined && observers.length === 0 && <p className="muted">{t('ops.noObservers')}</p>}
+    </Card>
+  )
+}
+
+function GatewaysCard({ gateways }: { gateways: Ops['gateways'] }) {
+  const { t, orgName } = useApp()
+  return (
+    <Card title={t('ops.gateways')} testId="ops-gateways">
+      {gateways.length === 0 ? (
+        <p className="muted">{t('ops.noGateways')}</p>
+      ) : (
+        <ul className="plain">
+          {gateways.map((g) => (
+            <li key={g.orgId} data-testid={`ops-gateway-${g.orgId}`}>
+              {g.error !== undefined ? (
+                <Badge tone="bad">{t('explorer.node.down')}</Badge>
+              ) : g.resources === undefined ? (
+                '…'
+              ) : (
+                <Badge tone="ok">{t('explorer.node.ok')}</Badge>
+              )}{' '}
+              <strong>{orgName(g.orgId)}</strong>{' '}
+              {g.resources !== undefined && <span className="muted">{t('ops.resources', { count: g.resources })}</span>}
+            </li>
+          ))}
+        </ul>
+      )}
+    </Card>
+  )
+}
+
+function RevokedCard({ revoked }: { revoked: Ops['revoked'] }) {
+  const { t, lang, orgName } = useApp()
+  return (
+    <Card title={t('ops.revoked')} testId="ops-revoked">
+      {revoked === undefined || revoked.length === 0 ? (
+        <p className="muted">{t('ops.noRevoked')}</p>
+      ) : (
         <div className="table-wrap">
           <table>
             <thead>
               <tr>
-                <th>{t('explorer.col.node')}</th>
-                <th>{t('explorer.col.state')}</th>
-                <th className="num">{t('explorer.col.height')}</th>
-                <th className="num">{t('explorer.col.peers')}</th>
-                <th className="num">{t('explorer.col.mempool')}</th>
-                <th className="num">{t('ops.col.cert')}</th>
+                <th>{t('ops.col.issuer')}</th>
+                <th>{t('ops.col.serial')}</th>
+                <th>{t('ops.col.reason')}</th>
+                <th className="num">{t('ops.col.fromHeight')}</th>
               </tr>
             </thead>
             <tbody>
-              {nodes.map((n) => (
-                <tr key={n.name} data-testid={`ops-node-${n.name}`}>
+              {revoked.map((r) => (
+                <tr key={`${r.orgId}/${r.serial}/${r.sha256}`} data-testid="ops-revoked-cert">
+                  <td>{orgName(r.orgId)}</td>
                   <td>
-                    <strong>{orgName(n.orgId)}</strong> <span className="muted">{n.name}</span>
+                    <code>{r.serial ?? '—'}</code>
+                    {r.sha256 !== null && <div className="muted">SHA-256 {r.sha256.slice(0, 16)}…</div>}
                   </td>
                   <td>
-                    <NodeState status={n.status} error={n.error} />
+                    {tMaybe(lang, `ops.revocation.${r.reason}`, r.reason)}{' '}
+                    <code className="muted small">{r.reason}</code>
                   </td>
-                  <td className="num">{n.status?.height ?? '—'}</td>
-                  <td className="num" title={n.status?.peers.map((p) => p.id).join(', ')}>
-                    {n.status?.peers.length ?? '—'}
-                  </td>
-                  <td className="num">
-                    {n.metrics?.mempoolSize ?? '—'}
-                    {n.metrics?.mempoolBytes !== undefined && (
-                      <span className="muted"> ({Math.ceil(n.metrics.mempoolBytes / 1024)} KiB)</span>
-                    )}
-                  </td>
-                  <td className="num" data-testid="ops-cert-days">
-                    {n.metrics?.certDaysLeft === undefined ? (
-                      '—'
-                    ) : (
-                      <Badge tone={n.metrics.certDaysLeft < CERT_WARN_DAYS ? 'warn' : 'ok'}>
-                        {t('ops.daysLeft', { days: n.metrics.certDaysLeft })}
-                      </Badge>
-                    )}
-                  </td>
+                  <td className="num">{r.fromHeight}</td>
                 </tr>
               ))}
             </tbody>
           </table>
         </div>
-      </Card>
-      <div className="grid-2">
-        <Card title={t('ops.members')} testId="ops-members">
-          <ul className="plain">
-            {validators.map((v) => (
-              <li key={v.id}>
-                <Badge tone="ok">{t('ops.validator')}</Badge> <strong>{v.id}</strong>{' '}
-                <span className="muted">{t('ops.power', { power: v.votingPower })}</span>
-              </li>
-            ))}
-            {(observers ?? []).map((o) => (
-              <li key={o.id} data-testid={`ops-observer-${o.id}`}>
-                <Badge tone="info">{t('ops.observer')}</Badge> <strong>{o.id}</strong>{' '}
-                <span className="muted">{orgName(o.orgId)}</span>
-              </li>
-            ))}
-          </ul>
-          {observers !== undefined && observers.length === 0 && <p className="muted">{t('ops.noObservers')}</p>}
-        </Card>
-        <Card title={t('ops.gateways')} testId="ops-gateways">
-          {gateways.length === 0 ? (
-            <p className="muted">{t('ops.noGateways')}</p>
-          ) : (
-            <ul className="plain">
-              {gateways.map((g) => (
-                <li key={g.orgId} data-testid={`ops-gateway-${g.orgId}`}>
-                  {g.error !== undefined ? (
-                    <Badge tone="bad">{t('explorer.node.down')}</Badge>
-                  ) : g.resources === undefined ? (
-                    '…'
-                  ) : (
-                    <Badge tone="ok">{t('explorer.node.ok')}</Badge>
-                  )}{' '}
-                  <strong>{orgName(g.orgId)}</strong>{' '}
-                  {g.resources !== undefined && (
-                    <span className="muted">{t('ops.resources', { count: g.resources })}</span>
-                  )}
-                </li>
+      )}
+    </Card>
+  )
+}
+
+/** What the nodes refused (transactions and peers), by reason, in plain language (ADR 0042). */
+function RefusalsCard({
+  rejected,
+}: {
+  rejected: { node: string; kind: 'tx' | 'peer'; reason: string; count: number }[]
+}) {
+  const { t, lang } = useApp()
+  return (
+    <Card title={t('ops.refusals')} testId="ops-refusals">
+      {rejected.length === 0 ? (
+        <p className="muted">{t('ops.noRefusals')}</p>
+      ) : (
+        <div className="table-wrap">
+          <table>
+            <thead>
+              <tr>
+                <th>{t('explorer.col.node')}</th>
+                <th>{t('ops.col.reason')}</th>
+                <th className="num">{t('ops.col.count')}</th>
+              </tr>
+            </thead>
+            <tbody>
+              {rejected.map((r) => (
+                <tr key={`${r.node}/${r.kind}/${r.reason}`} data-testid="ops-refusal" data-code={r.reason}>
+                  <td>{r.node}</td>
+                  <td>
+                    {/* Plain language (ADR 0042): the refusal's name; its code is technical detail, behind 详情. */}
+                    <span data-testid="ops-refusal-name">{errorLabel(lang, r.reason) ?? r.reason}</span>{' '}
+                    <span className="muted">{t(`ops.kind.${r.kind}`)}</span>
+                    <details className="muted small">
+                      <summary>{t('common.details')}</summary>
+                      <code>{r.reason}</code>
+                    </details>
+                  </td>
+                  <td className="num">{r.count}</td>
+                </tr>
               ))}
-            </ul>
-          )}
-        </Card>
-      </div>
-      <Card title={t('ops.revoked')} testId="ops-revoked">
-        {revoked === undefined || revoked.length === 0 ? (
-          <p className="muted">{t('ops.noRevoked')}</p>
-        ) : (
-          <div className="table-wrap">
-            <table>
-              <thead>
-                <tr>
-                  <th>{t('ops.col.issuer')}</th>
-                  <th>{t('ops.col.serial')}</th>
-                  <th>{t('ops.col.reason')}</th>
-                  <th className="num">{t('ops.col.fromHeight')}</th>
-                </tr>
-              </thead>
-              <tbody>
-                {revoked.map((r) => (
-                  <tr key={`${r.orgId}/${r.serial}/${r.sha256}`} data-testid="ops-revoked-cert">
-                    <td>{orgName(r.orgId)}</td>
-                    <td>
-                      <code>{r.serial ?? '—'}</code>
-                      {r.sha256 !== null && <div className="muted">SHA-256 {r.sha256.slice(0, 16)}…</div>}
-                    </td>
-                    <td>
-                      {tMaybe(lang, `ops.revocation.${r.reason}`, r.reason)}{' '}
-                      <code className="muted small">{r.reason}</code>
-                    </td>
-                    <td className="num">{r.fromHeight}</td>
-                  </tr>
-                ))}
-              </tbody>
-            </table>
-          </div>
-        )}
-      </Card>
-      <Card title={t('ops.refusals')} testId="ops-refusals">
-        {rejected.length === 0 ? (
-          <p className="muted">{t('ops.noRefusals')}</p>
-        ) : (
-          <div className="table-wrap">
-            <table>
-              <thead>
-                <tr>
-                  <th>{t('explorer.col.node')}</th>
-                  <th>{t('ops.col.reason')}</th>
-                  <th className="num">{t('ops.col.count')}</th>
-                </tr>
-              </thead>
-              <tbody>
-                {rejected.map((r) => (
-                  <tr key={`${r.node}/${r.kind}/${r.reason}`} data-testid="ops-refusal" data-code={r.reason}>
-                    <td>{r.node}</td>
-                    <td>
-                      {/* Plain language (ADR 0042): the refusal's name; its code is technical detail, behind 详情. */}
-                      <span data-testid="ops-refusal-name">{errorLabel(lang, r.reason) ?? r.reason}</span>{' '}
-                      <span className="muted">{t(`ops.kind.${r.kind}`)}</span>
-                      <details className="muted small">
-                        <summary>{t('common.details')}</summary>
-                        <code>{r.reason}</code>
-                      </details>
-                    </td>
-                    <td className="num">{r.count}</td>
-                  </tr>
-                ))}
-              </tbody>
-            </table>
-          </div>
-        )}
-      </Card>
-    </div>
+            </tbody>
+          </table>
+        </div>
+      )}
+    </Card>
   )
 }
