@@ -815,142 +815,162 @@ type TrailItem = { key: string; timeMs: number; height: number; kind: string; te
 /** Bound on the pages one lineage fetch walks (each kind pages by cursor on the node). */
 const LINEAGE_PAGES_MAX = 200
 
+type Lineage = WithProofs<LineageAnswer>
+type AppContext = ReturnType<typeof useApp>
+
+/**
+ * Every page of a resource's lineage: the node pages each kind by cursor, and a fresh challenge
+ * signed by the auditor authorises each page.
+ */
+async function fetchLineage(app: AppContext, resourceId: string): Promise<Lineage[]> {
+  const { client, signer, suite, config, identity } = app
+  const pages: Lineage[] = []
+  let after: { grants?: string; receipts?: string; refusals?: string } | undefined
+  for (let n = 0; n < LINEAGE_PAGES_MAX; n++) {
+    const { challenge } = await sharingApi.challenge(client.url)
+    const signature = await signSharingAuthWith(signer!, {
+      suite,
+      chainId: config.chainId,
+      purpose: 'lineage',
+      challenge,
+    })
+    const page = await sharingApi.lineage(client.url, {
+      resourceId,
+      publicKey: identity!.publicKey,
+      challenge,
+      signature,
+      ...(after === undefined ? {} : { after }),
+    })
+    // Versions come whole on every page, and a kind already complete starts again from its
+    // beginning when it is not in `after`: keep each item once.
+    pages.push(
+      after === undefined
+        ? page
+        : {
+            ...page,
+            versions: [],
+            grants: after.grants === undefined ? [] : page.grants,
+            receipts: after.receipts === undefined ? [] : page.receipts,
+            refusals: after.refusals === undefined ? [] : page.refusals,
+          },
+    )
+    const open = (k: 'grants' | 'receipts' | 'refusals') =>
+      (after === undefined || after[k] !== undefined) && page.next[k] !== null
+    const next: NonNullable<typeof after> = {}
+    for (const k of ['grants', 'receipts', 'refusals'] as const) if (open(k)) next[k] = page.next[k]!
+    if (Object.keys(next).length === 0) return pages
+    after = next
+  }
+  throw new Error(`more than ${LINEAGE_PAGES_MAX} pages`)
+}
+
+/** The lineage's versions, requests, receipts and refusals as one timeline, oldest first. */
+function trailOf(pages: Lineage[], lang: AppContext['lang'], orgName: AppContext['orgName']): TrailItem[] {
+  const items: TrailItem[] = []
+  for (const { version: v, proof } of pages.flatMap((p) => p.versions)) {
+    items.push({
+      key: `v${v.version}`,
+      timeMs: v.timeMs,
+      height: v.height,
+      kind: lang === 'zh' ? `发布版本 v${v.version}` : `published v${v.version}`,
+      text: `${orgName(v.ownerOrg)} · ${v.dataVersion} ${v.note}`,
+      proof,
+    })
+  }
+  for (const { request: r, proof } of pages.flatMap((p) => p.grants)) {
+    items.push({
+      key: `g${r.requestId}`,
+      timeMs: r.timeMs,
+      height: r.height,
+      kind: lang === 'zh' ? `共享申请（${stateText(r.state, lang)}）` : `request (${stateText(r.state, lang)})`,
+      text: `${orgName(r.consumerOrg)} · ${r.purpose} · ${r.fields.join(', ')}`,
+      proof,
+    })
+  }
+  for (const { receipt: x, proof } of pages.flatMap((p) => p.receipts)) {
+    items.push({
+      key: `r${x.receiptId}`,
+      timeMs: x.timeMs,
+      height: x.height,
+      kind: lang === 'zh' ? '数据调取回执' : 'fetch receipt',
+      text: `${orgName(x.providerOrg)} → ${orgName(x.consumerOrg)} · ${x.rows} ${lang === 'zh' ? '行' : 'rows'} · ${x.fields.join(', ')}`,
+      proof,
+    })
+  }
+  for (const x of pages.flatMap((p) => p.refusals)) {
+    items.push({
+      key: `x${x.refusalId}`,
+      timeMs: x.timeMs,
+      height: x.height,
+      kind: lang === 'zh' ? '拒绝调取' : 'refused',
+      text: `${x.code} · ${x.consumerOrg === null ? '' : orgName(x.consumerOrg)} · ${x.reason}`,
+    })
+  }
+  return items.sort((a, b) => a.height - b.height)
+}
+
+/** How many of the items carry a state proof, and how many of those verify in this browser. */
+function verifyTrail(items: TrailItem[], lightClient: AppContext['lightClient']): { verified: number; proofs: number } {
+  let verified = 0
+  let proofs = 0
+  for (const it of items) {
+    if (it.proof === undefined || it.proof === null || lightClient === undefined) continue
+    proofs++
+    try {
+      lightClient.verifyState({
+        module: it.proof.module,
+        key: it.proof.key,
+        value: it.proof.value === null ? undefined : fromBase64(it.proof.value),
+        height: it.proof.height,
+        proof: fromBase64(it.proof.proof),
+        headerBytes: fromBase64(it.proof.headerBytes),
+        certificate: fromBase64(it.proof.certificate),
+      })
+      verified++
+    } catch {
+      // Counted as unverified; the summary shows how many.
+    }
+  }
+  return { verified, proofs }
+}
+
+/**
+ * Each batched receipt's inclusion proof leads to its batch root: the proof that each root was
+ * committed, for the bundle (ADR 0036).
+ */
+async function batchProofs(url: string, pages: Lineage[]): Promise<Map<string, ProofMaterial>> {
+  const batches = new Map<string, ProofMaterial>()
+  const roots = new Set(
+    pages.flatMap((p) => p.receipts).flatMap(({ receipt }) => (receipt.batch === null ? [] : [receipt.batch.root])),
+  )
+  for (const root of roots) {
+    const { proof } = await sharingApi.batch(url, root)
+    if (proof !== null) batches.set(root, proof)
+  }
+  return batches
+}
+
 function Audit() {
   const app = useApp()
-  const { t, lang, client, identity, suite, config, orgName, lightClient, signer } = app
+  const { t, lang, client, identity, config, orgName, lightClient } = app
   const [resourceId, setResourceId] = useState('')
   const [error, setError] = useState<unknown>()
   const [trail, setTrail] = useState<{
     items: TrailItem[]
     verified: number
     proofs: number
-    pages: WithProofs<LineageAnswer>[]
+    pages: Lineage[]
     /** Each receipt batch's committed record, proven (the bundle's inclusion evidence). */
     batches: Map<string, ProofMaterial>
   }>()
   const auditor = identity?.kind === 'officer' && identity.roles?.includes('auditor') === true
   if (!auditor) return <Notice tone="info">{t('sharing.notDept')}</Notice>
-  /** Every page of the lineage: the node pages each kind by cursor; a challenge signs each page. */
-  const fetchAll = async (): Promise<WithProofs<LineageAnswer>[]> => {
-    const pages: WithProofs<LineageAnswer>[] = []
-    let after: { grants?: string; receipts?: string; refusals?: string } | undefined
-    for (let n = 0; n < LINEAGE_PAGES_MAX; n++) {
-      const { challenge } = await sharingApi.challenge(client.url)
-      const signature = await signSharingAuthWith(signer!, {
-        suite,
-        chainId: config.chainId,
-        purpose: 'lineage',
-        challenge,
-      })
-      const page = await sharingApi.lineage(client.url, {
-        resourceId: resourceId.trim(),
-        publicKey: identity!.publicKey,
-        challenge,
-        signature,
-        ...(after === undefined ? {} : { after }),
-      })
-      // Versions come whole on every page, and a kind already complete starts again from its
-      // beginning when it is not in `after`: keep each item once.
-      pages.push(
-        after === undefined
-          ? page
-          : {
-              ...page,
-              versions: [],
-              grants: after.grants === undefined ? [] : page.grants,
-              receipts: after.receipts === undefined ? [] : page.receipts,
-              refusals: after.refusals === undefined ? [] : page.refusals,
-            },
-      )
-      const open = (k: 'grants' | 'receipts' | 'refusals') =>
-        (after === undefined || after[k] !== undefined) && page.next[k] !== null
-      const next: NonNullable<typeof after> = {}
-      for (const k of ['grants', 'receipts', 'refusals'] as const) if (open(k)) next[k] = page.next[k]!
-      if (Object.keys(next).length === 0) return pages
-      after = next
-    }
-    throw new Error(`more than ${LINEAGE_PAGES_MAX} pages`)
-  }
   const run = async () => {
     setError(undefined)
-    const pages = await fetchAll()
-    const l = {
-      versions: pages.flatMap((p) => p.versions),
-      grants: pages.flatMap((p) => p.grants),
-      receipts: pages.flatMap((p) => p.receipts),
-      refusals: pages.flatMap((p) => p.refusals),
-    }
-    const items: TrailItem[] = []
-    for (const { version: v, proof } of l.versions) {
-      items.push({
-        key: `v${v.version}`,
-        timeMs: v.timeMs,
-        height: v.height,
-        kind: lang === 'zh' ? `发布版本 v${v.version}` : `published v${v.version}`,
-        text: `${orgName(v.ownerOrg)} · ${v.dataVersion} ${v.note}`,
-        proof,
-      })
-    }
-    for (const { request: r, proof } of l.grants) {
-      items.push({
-        key: `g${r.requestId}`,
-        timeMs: r.timeMs,
-        height: r.height,
-        kind: lang === 'zh' ? `共享申请（${stateText(r.state, lang)}）` : `request (${stateText(r.state, lang)})`,
-        text: `${orgName(r.consumerOrg)} · ${r.purpose} · ${r.fields.join(', ')}`,
-        proof,
-      })
-    }
-    for (const { receipt: x, proof } of l.receipts) {
-      items.push({
-        key: `r${x.receiptId}`,
-        timeMs: x.timeMs,
-        height: x.height,
-        kind: lang === 'zh' ? '数据调取回执' : 'fetch receipt',
-        text: `${orgName(x.providerOrg)} → ${orgName(x.consumerOrg)} · ${x.rows} ${lang === 'zh' ? '行' : 'rows'} · ${x.fields.join(', ')}`,
-        proof,
-      })
-    }
-    for (const x of l.refusals) {
-      items.push({
-        key: `x${x.refusalId}`,
-        timeMs: x.timeMs,
-        height: x.height,
-        kind: lang === 'zh' ? '拒绝调取' : 'refused',
-        text: `${x.code} · ${x.consumerOrg === null ? '' : orgName(x.consumerOrg)} · ${x.reason}`,
-      })
-    }
-    items.sort((a, b) => a.height - b.height)
-    let verified = 0
-    let proofs = 0
-    for (const it of items) {
-      if (it.proof === undefined || it.proof === null || lightClient === undefined) continue
-      proofs++
-      try {
-        lightClient.verifyState({
-          module: it.proof.module,
-          key: it.proof.key,
-          value: it.proof.value === null ? undefined : fromBase64(it.proof.value),
-          height: it.proof.height,
-          proof: fromBase64(it.proof.proof),
-          headerBytes: fromBase64(it.proof.headerBytes),
-          certificate: fromBase64(it.proof.certificate),
-        })
-        verified++
-      } catch {
-        // Counted as unverified; the summary shows how many.
-      }
-    }
-    // Each batched receipt's inclusion proof leads to its batch root: the bundle carries the
-    // proof that each root was committed (ADR 0036).
-    const batches = new Map<string, ProofMaterial>()
-    for (const root of new Set(
-      l.receipts.flatMap(({ receipt }) => (receipt.batch === null ? [] : [receipt.batch.root])),
-    )) {
-      const { proof } = await sharingApi.batch(client.url, root)
-      if (proof !== null) batches.set(root, proof)
-    }
-    setTrail({ items, verified, proofs, pages, batches })
+    const pages = await fetchLineage(app, resourceId.trim())
+    const items = trailOf(pages, lang, orgName)
+    const { verified, proofs } = verifyTrail(items, lightClient)
+    setTrail({ items, verified, proofs, pages, batches: await batchProofs(client.url, pages) })
   }
   /** The CSV and its proof bundle, each a download: verifyProofBundle checks them offline. */
   const download = downloadText
