@@ -167,39 +167,31 @@ function initialLang(): Lang {
   return 'zh'
 }
 
-/**
- * `errorLabels` loads the error codes' plain-language names (ADR 0042) for the error boxes, once:
- * when a page other than the home page is shown, or the first time an error with a code is
- * written, so the tables (a chunk of their own) never load with the home page. Until they
- * arrive an error shows its message and code; a box drawn from `errText` shows the label as
- * soon as they do.
- */
-export function AppProvider({
-  config,
-  errorLabels,
-  children,
-}: {
-  config: PortalConfig
-  errorLabels?: () => Promise<ErrorLabel>
-  children: ReactNode
-}) {
+/** The page's path, kept in step with the history; `navigate` pushes a new entry. */
+function usePath(): { path: string; navigate: (to: string) => void } {
+  const [path, setPath] = useState(() => location.pathname)
+  useEffect(() => {
+    const onPop = () => setPath(location.pathname)
+    addEventListener('popstate', onPop)
+    return () => removeEventListener('popstate', onPop)
+  }, [])
+  const navigate = useCallback((to: string) => {
+    if (to === location.pathname + location.search) return
+    history.pushState(null, '', to)
+    setPath(location.pathname)
+    scrollTo(0, 0)
+  }, [])
+  return { path, navigate }
+}
+
+/** The error labels (see AppProvider), loaded off the home page or once an error asks for them. */
+function useErrorLabels(
+  errorLabels: (() => Promise<ErrorLabel>) | undefined,
+  path: string,
+): { errorLabel: { get: ErrorLabel } | undefined; labelsWanted: boolean; wantLabels: () => void } {
   const [errorLabel, setErrorLabel] = useState<{ get: ErrorLabel } | undefined>(undefined)
   /** Set the first time an error with a code is written (errText), to load the labels then. */
   const [labelsWanted, setLabelsWanted] = useState(false)
-  const [lang, setLangState] = useState<Lang>(initialLang)
-  const [identityId, setIdentityId] = useState<string | undefined>(
-    () => globalThis.sessionStorage?.getItem('govchain.identity') ?? undefined,
-  )
-  const [path, setPath] = useState(() => location.pathname)
-  const [session, setSession] = useState<PortalSession | undefined>(undefined)
-  const [browserSigner, setBrowserSigner] = useState<BrowserSigner | undefined>(undefined)
-  const [lockedKey, setLockedKey] = useState<StoredKey | undefined>(undefined)
-  useRestoredSession(config, identityId, (s, signer, locked) => {
-    setSession(s)
-    setBrowserSigner(signer)
-    setLockedKey(locked)
-  })
-
   const onHome = path.replace(/\/+$/, '') === ''
   useEffect(() => {
     if (errorLabels === undefined || errorLabel !== undefined || (onHome && !labelsWanted)) return
@@ -212,24 +204,15 @@ export function AppProvider({
       live = false
     }
   }, [errorLabels, errorLabel, onHome, labelsWanted])
+  const wantLabels = useCallback(() => setLabelsWanted(true), [])
+  return { errorLabel, labelsWanted, wantLabels }
+}
 
-  useEffect(() => {
-    const onPop = () => setPath(location.pathname)
-    addEventListener('popstate', onPop)
-    return () => removeEventListener('popstate', onPop)
-  }, [])
-  useEffect(() => {
-    document.documentElement.lang = lang === 'zh' ? 'zh-CN' : 'en'
-    document.title = `${translate(lang, 'app.title')} · govchain`
-  }, [lang])
-
-  const navigate = useCallback((to: string) => {
-    if (to === location.pathname + location.search) return
-    history.pushState(null, '', to)
-    setPath(location.pathname)
-    scrollTo(0, 0)
-  }, [])
-
+/**
+ * One client per node, and one that fails over between them (its failover shown until `retry`
+ * ranks the nodes again and reloads the pages' data).
+ */
+function useNodeClients(config: PortalConfig) {
   const [failover, setFailover] = useState<{ from: string; to: string } | undefined>(undefined)
   const [reloadKey, setReloadKey] = useState(0)
   const { client, clients } = useMemo(() => {
@@ -246,8 +229,19 @@ export function AppProvider({
     routeNodesThrough(urls, client.transport)
     return { client, clients }
   }, [config])
-  const [pending, setPending] = useState(0)
-  const [committed, setCommitted] = useState(0)
+  const retry = useCallback(async () => {
+    try {
+      await client.transport.rankByHealth()
+    } finally {
+      setFailover(undefined)
+      setReloadKey((k) => k + 1)
+    }
+  }, [client])
+  return { client, clients, failover, retry, reloadKey }
+}
+
+/** The toasts shown (at most three), each dismissed after TOAST_MS. */
+function useToasts() {
   const [toasts, setToasts] = useState<Toast[]>([])
   const dismissToast = useCallback((id: number) => setToasts((ts) => ts.filter((x) => x.id !== id)), [])
   const addToast = useCallback(
@@ -258,20 +252,54 @@ export function AppProvider({
     },
     [dismissToast],
   )
+  return { toasts, addToast, dismissToast }
+}
+
+/**
+ * `errorLabels` loads the error codes' plain-language names (ADR 0042) for the error boxes, once:
+ * when a page other than the home page is shown, or the first time an error with a code is
+ * written, so the tables (a chunk of their own) never load with the home page. Until they
+ * arrive an error shows its message and code; a box drawn from `errText` shows the label as
+ * soon as they do.
+ */
+export function AppProvider({
+  config,
+  errorLabels,
+  children,
+}: {
+  config: PortalConfig
+  errorLabels?: () => Promise<ErrorLabel>
+  children: ReactNode
+}) {
+  const [lang, setLangState] = useState<Lang>(initialLang)
+  const [identityId, setIdentityId] = useState<string | undefined>(
+    () => globalThis.sessionStorage?.getItem('govchain.identity') ?? undefined,
+  )
+  const { path, navigate } = usePath()
+  const [session, setSession] = useState<PortalSession | undefined>(undefined)
+  const [browserSigner, setBrowserSigner] = useState<BrowserSigner | undefined>(undefined)
+  const [lockedKey, setLockedKey] = useState<StoredKey | undefined>(undefined)
+  useRestoredSession(config, identityId, (s, signer, locked) => {
+    setSession(s)
+    setBrowserSigner(signer)
+    setLockedKey(locked)
+  })
+
+  const { errorLabel, labelsWanted, wantLabels } = useErrorLabels(errorLabels, path)
+  useEffect(() => {
+    document.documentElement.lang = lang === 'zh' ? 'zh-CN' : 'en'
+    document.title = `${translate(lang, 'app.title')} · govchain`
+  }, [lang])
+
+  const { client, clients, failover, retry, reloadKey } = useNodeClients(config)
+  const [pending, setPending] = useState(0)
+  const [committed, setCommitted] = useState(0)
+  const { toasts, addToast, dismissToast } = useToasts()
   // One signer object per identity: pages key their loads on it.
   const demoKeySigner = useMemo(() => {
     const key = config.identities.find((i) => i.id === identityId)?.privateKey
     return key === undefined ? undefined : demoSigner(getSuite(config.suite), key)
   }, [config, identityId])
-  const retry = useCallback(async () => {
-    try {
-      await client.transport.rankByHealth()
-    } finally {
-      setFailover(undefined)
-      setReloadKey((k) => k + 1)
-    }
-  }, [client])
-
   const app = useMemo<App>(() => {
     const suite = getSuite(config.suite)
     let lightClient: LightClient | undefined
@@ -288,7 +316,7 @@ export function AppProvider({
     const errText = (e: unknown): string => {
       const label = errorLabel?.get
       // Called while rendering: ask for the labels after this render, not during it.
-      if (label === undefined && !labelsWanted) queueMicrotask(() => setLabelsWanted(true))
+      if (label === undefined && !labelsWanted) queueMicrotask(wantLabels)
       if (e instanceof TxFailed) return errorText(lang, e.code, translate(lang, 'tx.status.failed'), label)
       const message = e instanceof Error ? e.message : String(e)
       return errorText(lang, errorCode(e) ?? (e as { code?: string })?.code, message, label)
@@ -396,6 +424,7 @@ export function AppProvider({
     clients,
     errorLabel,
     labelsWanted,
+    wantLabels,
     failover,
     retry,
     reloadKey,
