@@ -48,8 +48,8 @@ function pickEncoding(accept: string | undefined): 'br' | 'gzip' | undefined {
   return undefined
 }
 
-/** Mailbox limits: the demo mailbox is bounded like everything else. */
-const MAILBOX_BODY_BYTES_MAX = 256 * 1024
+/** Every request body the portal server reads (sign-in, the mailbox, the gateway proxy), at most. */
+const PORTAL_BODY_BYTES_MAX = 256 * 1024
 
 export function send(res: ServerResponse, status: number, type: string, body: string | Buffer, extra = {}): void {
   res.writeHead(status, {
@@ -67,16 +67,16 @@ export function json(res: ServerResponse, status: number, value: unknown): void 
 }
 
 /**
- * The request body, at most MAILBOX_BODY_BYTES_MAX. Oversize is PAYLOAD_TOO_LARGE, answered as
+ * The request body, at most PORTAL_BODY_BYTES_MAX. Oversize is PAYLOAD_TOO_LARGE, answered as
  * coded JSON (413) before the connection closes: a declared length is refused before reading;
  * a chunked body stops being kept past the limit and is drained, so the client reads the answer.
  */
 export function readBody(req: IncomingMessage): Promise<string> {
   return new Promise((ok, fail) => {
     const declared = Number(req.headers['content-length'] ?? 0)
-    if (declared > MAILBOX_BODY_BYTES_MAX) {
+    if (declared > PORTAL_BODY_BYTES_MAX) {
       req.resume()
-      fail(new GovchainError('PAYLOAD_TOO_LARGE', undefined, { bytesMax: MAILBOX_BODY_BYTES_MAX }))
+      fail(new GovchainError('PAYLOAD_TOO_LARGE', undefined, { bytesMax: PORTAL_BODY_BYTES_MAX }))
       return
     }
     let size = 0
@@ -84,8 +84,8 @@ export function readBody(req: IncomingMessage): Promise<string> {
     const chunks: Buffer[] = []
     req.on('data', (c: Buffer) => {
       size += c.length
-      if (size > MAILBOX_BODY_BYTES_MAX) {
-        if (!over) fail(new GovchainError('PAYLOAD_TOO_LARGE', undefined, { bytesMax: MAILBOX_BODY_BYTES_MAX }))
+      if (size > PORTAL_BODY_BYTES_MAX) {
+        if (!over) fail(new GovchainError('PAYLOAD_TOO_LARGE', undefined, { bytesMax: PORTAL_BODY_BYTES_MAX }))
         over = true
         chunks.length = 0
         return
