@@ -25,7 +25,6 @@ function parseHash(hex: string): Uint8Array {
 }
 
 export function registerCommands(program: Command, ctx: CliContext): void {
-  const out = (line: string) => ctx.out(line)
   const anchor = program.command('anchor').description('document-hash anchoring (e-evidence seed)')
   anchor
     .command('put')
@@ -55,11 +54,11 @@ export function registerCommands(program: Command, ctx: CliContext): void {
         validUntilHeight: status.height + 100,
       })
       const { hash: txHash } = await client.submitTx(tx.bytes)
-      out(txHash)
+      ctx.out(txHash)
       if (o.wait) {
         const r = await client.waitForTx(txHash, { timeoutMs: o.timeout })
         if (r.status !== 'committed') throw new GovchainError('INVALID_ARGUMENT', `transaction failed: ${r.code}`)
-        out(`committed at height ${r.height}`)
+        ctx.out(`committed at height ${r.height}`)
       }
     })
   anchor
@@ -98,8 +97,8 @@ export function registerCommands(program: Command, ctx: CliContext): void {
         lc.verifyState(answer)
       }
       if (answer.value === undefined) {
-        if (o.json) out(JSON.stringify({ found: false, height: answer.height, verified: Boolean(o.verify) }))
-        else out(`not anchored (as of height ${answer.height}${o.verify ? ', absence proven' : ''})`)
+        if (o.json) ctx.out(JSON.stringify({ found: false, height: answer.height, verified: Boolean(o.verify) }))
+        else ctx.out(`not anchored (as of height ${answer.height}${o.verify ? ', absence proven' : ''})`)
         ctx.setExitCode(4)
         return
       }
@@ -114,8 +113,8 @@ export function registerCommands(program: Command, ctx: CliContext): void {
         txHash: toHex(r.txHash),
         verified: Boolean(o.verify),
       }
-      if (o.json) return out(JSON.stringify(view, null, 2))
-      for (const [k, v] of Object.entries(view)) out(`${k.padEnd(10)}${v}`)
-      if (o.verify) out(`proof and commit certificate verified offline ${verifiedNote}`)
+      if (o.json) return ctx.out(JSON.stringify(view, null, 2))
+      for (const [k, v] of Object.entries(view)) ctx.out(`${k.padEnd(10)}${v}`)
+      if (o.verify) ctx.out(`proof and commit certificate verified offline ${verifiedNote}`)
     })
 }

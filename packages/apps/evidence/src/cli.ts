@@ -108,7 +108,6 @@ interface VerifyOptions {
 }
 
 async function verifyCertificate(ctx: CliContext, o: VerifyOptions): Promise<void> {
-  const out = (l: string) => ctx.out(l)
   if (o.certificate !== undefined && o.qr !== undefined)
     throw new GovchainError('INVALID_ARGUMENT', 'give --certificate or --qr')
   const cert = o.certificate === undefined ? undefined : parseEvidenceCertificate(readFileSync(o.certificate, 'utf8'))
@@ -126,12 +125,13 @@ async function verifyCertificate(ctx: CliContext, o: VerifyOptions): Promise<voi
       ...(qr === undefined ? {} : { qr }),
       ...(o.file === undefined ? {} : { contentHash: suite.hash(readFileSync(o.file)) }),
     })
-    if (o.json) out(JSON.stringify({ ...v, record: v.record === undefined ? undefined : toHex(v.record.id) }, null, 2))
+    if (o.json)
+      ctx.out(JSON.stringify({ ...v, record: v.record === undefined ? undefined : toHex(v.record.id) }, null, 2))
     else {
-      out(
+      ctx.out(
         `${v.verdict === 'valid' ? '✔' : '✘'} certificate ${v.verdict}${v.provenHeight === undefined ? '' : `, proven at height ${v.provenHeight}`} (checked offline)`,
       )
-      printChecks(out, v.checks)
+      printChecks(ctx.out, v.checks)
     }
     if (v.verdict !== 'valid') ctx.setExitCode(1)
     return
@@ -143,13 +143,13 @@ async function verifyCertificate(ctx: CliContext, o: VerifyOptions): Promise<voi
     ...(qr === undefined ? {} : { qr }),
     ...(o.file === undefined ? {} : { contentHash: toHex(suite.hash(readFileSync(o.file))) }),
   })
-  if (o.json) out(JSON.stringify(answer, null, 2))
+  if (o.json) ctx.out(JSON.stringify(answer, null, 2))
   else {
-    out(
+    ctx.out(
       `${answer.verdict === 'recorded' ? '✔' : '✘'} ${answer.verdict} (checked by the node at height ${answer.height})`,
     )
-    printChecks(out, answer.checks ?? [])
-    for (const r of answer.records) print(out, r)
+    printChecks(ctx.out, answer.checks ?? [])
+    for (const r of answer.records) print(ctx.out, r)
   }
   if (answer.verdict !== 'recorded') ctx.setExitCode(1)
 }

@@ -355,7 +355,6 @@ function registerTrustProposals(propose: Command, ctx: CliContext): void {
 
 /** Votes, and the proposals and registers the consortium keeps. */
 function registerReads(gov: Command, ctx: CliContext): void {
-  const out = (line: string) => ctx.out(line)
   gov
     .command('tsas')
     .description('the time-stamping authorities the consortium registered')
@@ -363,11 +362,11 @@ function registerReads(gov: Command, ctx: CliContext): void {
     .option('--json', 'print JSON')
     .action(async (o: { node?: string; json?: boolean }) => {
       const a = await getAnswer(ctx.client(o), '/v1/governance/timestamp-authorities', TimestampAuthoritiesAnswer)
-      if (o.json) return out(JSON.stringify(a, null, 2))
-      if (a.authorities.length === 0) return out('no time-stamping authority registered')
+      if (o.json) return ctx.out(JSON.stringify(a, null, 2))
+      if (a.authorities.length === 0) return ctx.out('no time-stamping authority registered')
       for (const t of a.authorities) {
         const c = t.certificateInfo
-        out(
+        ctx.out(
           `${t.active ? '✔' : '✘'} ${t.id}  ${c?.subject ?? '(unreadable certificate)'}  from height ${t.fromHeight}${t.removedFromHeight === null ? '' : `, removed from ${t.removedFromHeight}`}`,
         )
       }
@@ -384,7 +383,7 @@ function registerReads(gov: Command, ctx: CliContext): void {
       const approve = !o.reject
       await ctx.submitAndWait(client, governance.vote({ ...common, proposalId, approve }))
       const { proposal } = await governance.getProposal(client, proposalId)
-      out(
+      ctx.out(
         `proposal ${proposal.id}: ${proposal.status} (yes ${proposal.yes.join(',')}; no ${proposal.no.join(',') || '-'})`,
       )
     })
@@ -405,11 +404,11 @@ function registerReads(gov: Command, ctx: CliContext): void {
     .option('--json', 'print JSON')
     .action(async (o) => {
       const list = await governance.listProposals(ctx.client(o), o.status)
-      if (o.json) return out(JSON.stringify(list, null, 2))
-      if (list.length === 0) out('no proposals')
+      if (o.json) return ctx.out(JSON.stringify(list, null, 2))
+      if (list.length === 0) ctx.out('no proposals')
       for (const p of list) {
         const effect = p.appliedFromHeight === null ? '' : ` from ${p.appliedFromHeight}`
-        out(
+        ctx.out(
           `#${String(p.id).padEnd(4)} ${p.status.padEnd(8)}${effect.padEnd(12)} yes ${p.yes.length} no ${p.no.length}  ${p.title}`,
         )
       }
@@ -421,7 +420,7 @@ function registerReads(gov: Command, ctx: CliContext): void {
     .argument('<proposalId>', 'proposal id', intArg('proposalId', 1, Number.MAX_SAFE_INTEGER))
     .option('--node <urls>', 'node API URL(s), comma-separated to fail over')
     .action(async (proposalId: number, o) => {
-      out(JSON.stringify(await governance.getProposal(ctx.client(o), proposalId), null, 2))
+      ctx.out(JSON.stringify(await governance.getProposal(ctx.client(o), proposalId), null, 2))
     })
 
   gov
@@ -440,10 +439,10 @@ function registerReads(gov: Command, ctx: CliContext): void {
         all.push(...page.certificates)
         after = page.next ?? undefined
       } while (after !== undefined)
-      if (o.json) return out(JSON.stringify(all, null, 2))
-      if (all.length === 0) return out('no certificate revoked')
+      if (o.json) return ctx.out(JSON.stringify(all, null, 2))
+      if (all.length === 0) return ctx.out('no certificate revoked')
       for (const c of all) {
-        out(
+        ctx.out(
           `${c.active ? '✘' : '…'} ${c.orgId.padEnd(12)} serial ${c.serial ?? '-'} sha256 ${c.sha256 ?? '-'} ${c.reason} (${c.reasonCode}) from height ${c.fromHeight}`,
         )
       }
@@ -455,10 +454,10 @@ function registerReads(gov: Command, ctx: CliContext): void {
     .option('--json', 'print JSON')
     .action(async (o: { node?: string; json?: boolean }) => {
       const list = await governance.governanceObservers(ctx.client(o))
-      if (o.json) return out(JSON.stringify(list, null, 2))
-      if (list.length === 0) return out('no observer registered')
+      if (o.json) return ctx.out(JSON.stringify(list, null, 2))
+      if (list.length === 0) return ctx.out('no observer registered')
       for (const v of list) {
-        out(
+        ctx.out(
           `${v.active ? '✔' : '✘'} ${v.id.padEnd(12)} ${v.orgId.padEnd(12)} from height ${v.fromHeight}${v.removedFromHeight === null ? '' : `, removed from ${v.removedFromHeight}`}`,
         )
       }
@@ -469,7 +468,7 @@ function registerReads(gov: Command, ctx: CliContext): void {
     .option('--node <urls>', 'node API URL(s), comma-separated to fail over')
     .action(async (o) => {
       for (const v of await governance.governanceValidators(ctx.client(o))) {
-        out(
+        ctx.out(
           `${v.id.padEnd(12)} ${v.orgId.padEnd(12)} power ${String(v.power).padEnd(6)}${v.jailedAtHeight === null ? '' : ` jailed at ${v.jailedAtHeight}`}`,
         )
       }

@@ -24,7 +24,6 @@ function rolesArg(v: string): Role[] {
 }
 
 export function registerCommands(program: Command, ctx: CliContext): void {
-  const out = (line: string) => ctx.out(line)
   const clientOf = (o: { node?: string }) => ctx.client(o)
   const org = program.command('org').description('organisations (departments) of the consortium')
   org
@@ -37,9 +36,9 @@ export function registerCommands(program: Command, ctx: CliContext): void {
     .option('--json', 'print JSON')
     .action(async (o) => {
       const list = await identity.listOrganisations(clientOf(o))
-      if (o.json) return out(JSON.stringify(list, null, 2))
+      if (o.json) return ctx.out(JSON.stringify(list, null, 2))
       for (const x of list) {
-        out(`${x.id.padEnd(12)} ${x.status.padEnd(8)} ${x.level.padEnd(9)} ${x.regionCode} ${x.code}  ${x.name}`)
+        ctx.out(`${x.id.padEnd(12)} ${x.status.padEnd(8)} ${x.level.padEnd(9)} ${x.regionCode} ${x.code}  ${x.name}`)
       }
     })
   org
@@ -52,12 +51,12 @@ export function registerCommands(program: Command, ctx: CliContext): void {
       const client = clientOf(o)
       const info = await identity.getOrganisation(client, orgId)
       const officers = await identity.listOfficers(client, orgId)
-      if (o.json) return out(JSON.stringify({ organisation: info, officers }, null, 2))
+      if (o.json) return ctx.out(JSON.stringify({ organisation: info, officers }, null, 2))
       const { caCertPem: _ca, ...rest } = info
-      for (const [k, v] of Object.entries(rest)) out(`${k.padEnd(18)}${v}`)
-      out('officers')
+      for (const [k, v] of Object.entries(rest)) ctx.out(`${k.padEnd(18)}${v}`)
+      ctx.out('officers')
       for (const f of officers)
-        out(`  ${f.officerId.padEnd(20)} ${f.status.padEnd(9)} ${f.roles.join(',')}  ${f.publicKey}`)
+        ctx.out(`  ${f.officerId.padEnd(20)} ${f.status.padEnd(9)} ${f.roles.join(',')}  ${f.publicKey}`)
     })
 
   const officer = program.command('officer').description("an organisation's officers (signed by one of its admins)")
@@ -118,7 +117,7 @@ export function registerCommands(program: Command, ctx: CliContext): void {
     .argument('<officerId>', 'officer id')
     .option('--node <urls>', 'node API URL(s), comma-separated to fail over')
     .action(async (officerId: string, o) => {
-      out(JSON.stringify(await identity.getOfficer(clientOf(o), officerId), null, 2))
+      ctx.out(JSON.stringify(await identity.getOfficer(clientOf(o), officerId), null, 2))
     })
 
   const did = program.command('did').description('DIDs for people and enterprises (did:govchain)')
@@ -137,7 +136,7 @@ export function registerCommands(program: Command, ctx: CliContext): void {
         ...(o.registrarKey ? { registrarPrivateKey: ctx.loadKey(o.registrarKey).signer } : {}),
       })
       await ctx.submitAndWait(client, tx)
-      out(tx.did)
+      ctx.out(tx.did)
     })
   did
     .command('resolve')
@@ -145,7 +144,7 @@ export function registerCommands(program: Command, ctx: CliContext): void {
     .argument('<did>', 'did:govchain:...')
     .option('--node <urls>', 'node API URL(s), comma-separated to fail over')
     .action(async (d: string, o) => {
-      out(JSON.stringify(await identity.resolveDid(clientOf(o), d), null, 2))
+      ctx.out(JSON.stringify(await identity.resolveDid(clientOf(o), d), null, 2))
     })
   did
     .command('rotate')
@@ -178,6 +177,6 @@ export function registerCommands(program: Command, ctx: CliContext): void {
     .requiredOption('--key <file>', 'key file')
     .action((o) => {
       const k = ctx.loadKey(o.key)
-      out(identity.deriveDid(getSuite(k.suite), k.publicKey))
+      ctx.out(identity.deriveDid(getSuite(k.suite), k.publicKey))
     })
 }

@@ -137,15 +137,14 @@ export function registerCommands(program: Command, ctx: CliContext): void {
 
 /** `license types`: the licence type catalogue. */
 function registerTypes(lic: Command, ctx: CliContext): void {
-  const out = (line: string) => ctx.out(line)
   common(lic.command('types').description('list the licence type catalogue'))
     .option('--json', 'print JSON')
     .action(async (o: { node?: string; json?: boolean }) => {
       const api = licenseClient({ transport: ctx.client(o).transport })
       const { items } = await api.types()
-      if (o.json) return out(JSON.stringify(items, null, 2))
+      if (o.json) return ctx.out(JSON.stringify(items, null, 2))
       for (const t of items as unknown as LicenseTypeRecord[]) {
-        out(
+        ctx.out(
           `${t.alias.padEnd(8)} ${t.code}  ${t.name} (${t.nameEn})  issuers: ${t.issuers.join(',')}  max ${t.maxValidityYears || '∞'} y`,
         )
       }
@@ -154,7 +153,6 @@ function registerTypes(lic: Command, ctx: CliContext): void {
 
 /** `license issue`: an issuer officer issues a licence and writes the holder's credential. */
 function registerIssue(lic: Command, ctx: CliContext): void {
-  const out = (line: string) => ctx.out(line)
   common(
     lic
       .command('issue')
@@ -190,38 +188,37 @@ function registerIssue(lic: Command, ctx: CliContext): void {
         validUntilHeight: c.height + 100,
       })
       writeFileSync(o.out, `${l.credential}\n`, { mode: 0o600 })
-      out(`licence ${l.id}`)
-      out(`credential written to ${o.out}`)
+      ctx.out(`licence ${l.id}`)
+      ctx.out(`credential written to ${o.out}`)
       await submit(c, l.tx, o.wait)
     })
 }
 
 /** `license show`: the on-chain record and its history. */
 function registerShow(lic: Command, ctx: CliContext): void {
-  const out = (line: string) => ctx.out(line)
   common(lic.command('show').description('the on-chain record and its history'))
     .argument('<id>', 'licence identifier')
     .option('--json', 'print JSON')
     .action(async (id: string, o: { node?: string; json?: boolean }) => {
       const api = licenseClient({ transport: ctx.client(o).transport })
       const [rec, hist] = await Promise.all([api.get(id), api.history(id)])
-      if (o.json) return out(JSON.stringify({ ...rec, history: hist.items }, null, 2))
+      if (o.json) return ctx.out(JSON.stringify({ ...rec, history: hist.items }, null, 2))
       const l = rec.license as Record<string, unknown>
-      out(`${id}`)
-      out(`  type      ${String(rec.type?.name ?? l.typeCode)} (${String(l.typeCode)})`)
-      out(`  issuer    ${String(l.issuerOrg)} (officer ${String(l.officerId)})`)
-      out(`  holder    ${String(l.holder)}`)
-      out(
+      ctx.out(`${id}`)
+      ctx.out(`  type      ${String(rec.type?.name ?? l.typeCode)} (${String(l.typeCode)})`)
+      ctx.out(`  issuer    ${String(l.issuerOrg)} (officer ${String(l.officerId)})`)
+      ctx.out(`  holder    ${String(l.holder)}`)
+      ctx.out(
         `  status    ${String(l.effectiveStatus)} (stored ${String(l.status)})${l.reason ? ` — ${String(l.reason)}` : ''}`,
       )
-      out(
+      ctx.out(
         `  validity  ${new Date(Number(l.validFromMs)).toISOString()} — ${Number(l.validUntilMs) === 0 ? 'no fixed term' : new Date(Number(l.validUntilMs)).toISOString()}`,
       )
-      out(
+      ctx.out(
         `  version   ${String(l.version)}${l.previous ? ` (previous ${String(l.previous)})` : ''}${l.next ? ` (next ${String(l.next)})` : ''}`,
       )
       for (const h of hist.items) {
-        out(
+        ctx.out(
           `  #${String(h.seq)} ${String(h.action).padEnd(10)} height ${String(h.height)} by ${String(h.officerId)}@${String(h.actorOrg)}${h.reason ? ` — ${String(h.reason)}` : ''}`,
         )
       }
@@ -230,7 +227,6 @@ function registerShow(lic: Command, ctx: CliContext): void {
 
 /** `license verify`: a credential checked against the chain, or offline with its proof. */
 function registerVerify(lic: Command, ctx: CliContext): void {
-  const out = (line: string) => ctx.out(line)
   common(
     lic
       .command('verify')
@@ -269,20 +265,22 @@ function registerVerify(lic: Command, ctx: CliContext): void {
       } else {
         verdict = await licenseClient({ transport: ctx.client(o).transport }).verify(input)
       }
-      if (o.json) return out(JSON.stringify(verdict, null, 2))
-      out(
+      if (o.json) return ctx.out(JSON.stringify(verdict, null, 2))
+      ctx.out(
         `${verdict.valid ? '✔' : verdict.verdict === 'undecided' ? '?' : '✘'} ${String(verdict.verdict)}  ${String(verdict.licenseId ?? '')}`,
       )
       for (const ch of verdict.checks as { check: string; ok: boolean; message: string; code?: string }[]) {
-        out(`  ${ch.ok ? '✔' : '✘'} ${ch.check.padEnd(18)} ${ch.message}${ch.code ? ` [${ch.code}]` : ''}`)
+        ctx.out(`  ${ch.ok ? '✔' : '✘'} ${ch.check.padEnd(18)} ${ch.message}${ch.code ? ` [${ch.code}]` : ''}`)
       }
       for (const d of verdict.disclosed as { label: string; value: unknown }[])
-        out(`    ${d.label}: ${String(d.value)}`)
+        ctx.out(`    ${d.label}: ${String(d.value)}`)
       if (o.offline && verdict.provenHeight !== undefined) {
         const when = new Date(Number(verdict.provenTimeMs)).toISOString()
-        out(`  ${String(verdict.verdict)} as of height ${String(verdict.provenHeight)}, time ${when}, checked offline`)
+        ctx.out(
+          `  ${String(verdict.verdict)} as of height ${String(verdict.provenHeight)}, time ${when}, checked offline`,
+        )
       }
-      if (verdict.caveat) out(`  note: ${String(verdict.caveat)}`)
+      if (verdict.caveat) ctx.out(`  note: ${String(verdict.caveat)}`)
       // Undecided offline is not "invalid" (issue 15): its own exit code.
       if (verdict.verdict === 'undecided') ctx.setExitCode(LICENSE_EXIT_UNDECIDED)
       else if (!verdict.valid) ctx.setExitCode(1)
@@ -341,7 +339,6 @@ function registerRevoke(lic: Command, ctx: CliContext): void {
 
 /** `license renew`: a new version linked to the old one. */
 function registerRenew(lic: Command, ctx: CliContext): void {
-  const out = (line: string) => ctx.out(line)
   common(lic.command('renew').description('renew a licence: a new version with a new validity, linked to the old one'))
     .argument('<id>', 'licence identifier (current version)')
     .requiredOption('--key <file>', "issuing officer's key file")
@@ -383,14 +380,13 @@ function registerRenew(lic: Command, ctx: CliContext): void {
         validUntilHeight: c.height + 100,
       })
       writeFileSync(o.out, `${r.credential}\n`, { mode: 0o600 })
-      out(`licence ${r.id} (replaces ${id})`)
+      ctx.out(`licence ${r.id} (replaces ${id})`)
       await submit(c, r.tx, o.wait)
     })
 }
 
 /** `license print`: a printable PDF with a QR code a phone can verify. */
 function registerPrint(lic: Command, ctx: CliContext): void {
-  const out = (line: string) => ctx.out(line)
   common(lic.command('print').description('a printable PDF with a QR code a phone can verify'))
     .requiredOption('--credential <file>', 'the credential (compact SD-JWT)')
     .option('--show <fields>', 'comma-separated fields to disclose (default: the non-personal ones)')
@@ -431,7 +427,7 @@ function registerPrint(lic: Command, ctx: CliContext): void {
         ...(o.verifyUrl === undefined ? {} : { verifyUrl: o.verifyUrl }),
       })
       writeFileSync(o.out, printed.pdf)
-      out(
+      ctx.out(
         `${o.out}: ${printed.pdf.length} bytes, QR ${printed.qrKind} (${printed.qrPayload.length} chars)${printed.cjkFont ? '' : ', no CJK font found: English labels'}`,
       )
     })
@@ -439,12 +435,11 @@ function registerPrint(lic: Command, ctx: CliContext): void {
 
 /** `license seed-demo`: the demo licences on a running local network. */
 function registerSeedDemo(lic: Command, ctx: CliContext): void {
-  const out = (line: string) => ctx.out(line)
   lic
     .command('seed-demo')
     .description('issue the demo licences on a running local network (what `govchain up` does)')
     .requiredOption('--dir <dir>', 'network folder (network.json)')
     .action(async (o: { dir: string }) => {
-      out(JSON.stringify(await ctx.seedDemo('license', o.dir)))
+      ctx.out(JSON.stringify(await ctx.seedDemo('license', o.dir)))
     })
 }

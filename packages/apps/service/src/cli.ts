@@ -102,7 +102,6 @@ export function registerCommands(program: Command, ctx: CliContext): void {
 
 /** `service items`: the service hall, every page unless --limit. */
 function registerItems(cmd: Command, ctx: CliContext): void {
-  const out = (line: string) => ctx.out(line)
   cmd
     .command('items')
     .description('the service hall: items (all pages unless --limit)')
@@ -124,7 +123,7 @@ function registerItems(cmd: Command, ctx: CliContext): void {
         const page = await getAnswer(client, `/v1/service/items?${q}`, ItemPage)
         for (const v of page.items) {
           if (shown++ >= max) return
-          out(
+          ctx.out(
             o.json
               ? JSON.stringify(v)
               : `${v.code}  ${v.title}  ${v.ownerOrg}  ${v.slaDays}d  ${v.parts.length > 0 ? `one thing (${v.parts.length})` : `${v.pulls.length} pulls`}`,
@@ -137,7 +136,6 @@ function registerItems(cmd: Command, ctx: CliContext): void {
 
 /** `service item`: one item and its guide. */
 function registerItem(cmd: Command, ctx: CliContext): void {
-  const out = (line: string) => ctx.out(line)
   cmd
     .command('item')
     .description("one item's guide (办事指南): pulled data, licenses to present, time limit")
@@ -146,8 +144,8 @@ function registerItem(cmd: Command, ctx: CliContext): void {
     .option('--node <urls>', NODE)
     .action(async (code: string, o: { json?: boolean; node?: string }) => {
       const a = await getItem(ctx, o, code)
-      if (o.json) out(JSON.stringify({ item: a.item, parts: a.parts }, null, 2))
-      else printItem(out, a.item, a.parts)
+      if (o.json) ctx.out(JSON.stringify({ item: a.item, parts: a.parts }, null, 2))
+      else printItem(ctx.out, a.item, a.parts)
     })
 }
 
@@ -182,7 +180,6 @@ function registerPublish(cmd: Command, ctx: CliContext): void {
 
 /** `service apply`: the applicant applies, signing one consent. */
 function registerApply(cmd: Command, ctx: CliContext): void {
-  const out = (line: string) => ctx.out(line)
   cmd
     .command('apply')
     .description('apply once: sign the consent to the item’s pulls and licenses with your DID key')
@@ -206,13 +203,13 @@ function registerApply(cmd: Command, ctx: CliContext): void {
         }
         const a = await getItem(ctx, o, o.item)
         if (!o.yes) {
-          out('you consent to:')
-          printItem(out, a.item, a.parts)
+          ctx.out('you consent to:')
+          printItem(ctx.out, a.item, a.parts)
         }
         const { client, common } = await ctx.signer(o)
         const tx = serviceApply({ ...common, item: a.item, parts: a.parts, credential, licenses })
         await ctx.submitAndWait(client, tx)
-        out(`case ${tx.hashHex}`)
+        ctx.out(`case ${tx.hashHex}`)
       },
     )
 }
@@ -244,7 +241,6 @@ function registerCaseSteps(cmd: Command, ctx: CliContext): void {
 
 /** `service decide`: approve (with the licence a result issues) or reject. */
 function registerDecide(cmd: Command, ctx: CliContext): void {
-  const out = (line: string) => ctx.out(line)
   cmd
     .command('decide')
     .description('the accepting officer approves or rejects; --license-fields issues the item’s license with it')
@@ -314,14 +310,13 @@ function registerDecide(cmd: Command, ctx: CliContext): void {
             ...(license === undefined ? {} : { license }),
           }),
         )
-        if (license !== undefined) out(`license ${license.id} issued with the decision`)
+        if (license !== undefined) ctx.out(`license ${license.id} issued with the decision`)
       },
     )
 }
 
 /** `service case`: one case with its history. */
 function registerCase(cmd: Command, ctx: CliContext): void {
-  const out = (line: string) => ctx.out(line)
   cmd
     .command('case')
     .description('a case: status, deadline, steps and sub-cases')
@@ -331,22 +326,21 @@ function registerCase(cmd: Command, ctx: CliContext): void {
     .action(async (id: string, o: { json?: boolean; node?: string }) => {
       const a = await getAnswer(ctx.client(o), `/v1/service/cases/${caseId(id)}`, CaseAnswer)
       if (o.json) {
-        out(JSON.stringify({ case: a.case, steps: a.steps, parts: a.parts }, null, 2))
+        ctx.out(JSON.stringify({ case: a.case, steps: a.steps, parts: a.parts }, null, 2))
         return
       }
-      printCase(out, a.case)
+      printCase(ctx.out, a.case)
       for (const s of a.steps) {
-        out(
+        ctx.out(
           `  ${day(s.timeMs)}  ${s.action}${s.reasonCode === null ? '' : ` (${s.reasonCode})`}  ${s.officerId ?? ''}${s.late ? '  late' : ''}`,
         )
       }
-      for (const p of a.parts) out(`  part ${p.caseId}  ${p.itemCode}  ${p.handlingOrg}  ${p.status}`)
+      for (const p of a.parts) ctx.out(`  part ${p.caseId}  ${p.itemCode}  ${p.handlingOrg}  ${p.status}`)
     })
 }
 
 /** `service queue`: an officer's work queue. */
 function registerQueue(cmd: Command, ctx: CliContext): void {
-  const out = (line: string) => ctx.out(line)
   cmd
     .command('queue')
     .description("a department's cases (受理 / 审批 work queue), newest first")
@@ -368,7 +362,9 @@ function registerQueue(cmd: Command, ctx: CliContext): void {
         const page = await getAnswer(client, `/v1/service/cases?${q}`, CasePage)
         for (const c of page.cases) {
           if (shown++ >= max) return
-          out(`${c.caseId}  ${c.itemCode}  ${c.status}${c.overdue ? '  ⚠ overdue' : ''}  deadline ${day(c.deadlineMs)}`)
+          ctx.out(
+            `${c.caseId}  ${c.itemCode}  ${c.status}${c.overdue ? '  ⚠ overdue' : ''}  deadline ${day(c.deadlineMs)}`,
+          )
         }
         after = page.next
       } while (after)
