@@ -117,6 +117,8 @@ export interface NodeOptions {
 
 /** A renewal writes the key, then the certificate: reload once the folder has been quiet this long. */
 const CERT_RELOAD_DEBOUNCE_MS = 500
+/** At a graceful stop, how long the pool handed to the peers may take to reach their sockets. */
+const STOP_HAND_OFF_MS = 2000
 
 /** The clock of the options: `clock`, else the system's with the legacy `now` as its wall clock. */
 function clockOf(opts: NodeOptions): Clock {
@@ -471,6 +473,8 @@ export class GovchainNode implements NodeApiBackend {
     for (const r of this.reactors) r.stop()
     this.clock.clearTimer(this.fenceTimer)
     await this.api?.close()
+    // No 202 can be sent any more: the whole pool to the peers, on the wire before p2p ends.
+    await this.mempoolReactor.handOff(STOP_HAND_OFF_MS)
     await this.p2p.close()
     await this.store.close()
     this.logger.info({}, 'node stopped')

@@ -119,6 +119,8 @@ export class MemoryNetwork {
       setOwnCertificate: () => {},
       setRevokedCertificates: () => {},
       recheckPeers: () => {},
+      sendQueueBytesMax: 64 * 1024 * 1024,
+      flush: async () => true,
       stats: () => ({ peers: me.links.size }) as P2PStats,
       close: async () => {
         for (const peer of [...me.links.keys()]) this.unlink(nodeId, peer)

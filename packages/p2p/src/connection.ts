@@ -441,6 +441,12 @@ export class Connection {
     this.stats.count('p2p_bytes_out_total', frame.length)
   }
 
+  /** Bytes not yet handed to the kernel: still in the send queue, or buffered by the socket. */
+  unwrittenBytes(): number {
+    if (this.socket.destroyed) return 0
+    return this.queue.queuedBytes + this.socket.writableLength
+  }
+
   /** Queues a message (the queue policy may drop it, or close a peer that cannot keep up). */
   enqueue(channel: number, payload: Uint8Array): boolean {
     const r = this.queue.enqueue({ channel, payload }, this.ctx.priorityChannels.has(channel))

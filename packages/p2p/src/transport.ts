@@ -53,6 +53,8 @@ import type {
 } from './types.ts'
 
 const silentLogger: Logger = { debug() {}, info() {}, warn() {}, error() {} }
+/** How often flush() looks again whether the send queues and sockets have written everything out. */
+const FLUSH_POLL_MS = 5
 
 export function createP2P(opts: P2POptions, components: P2PComponents): P2P {
   return new P2PNode(opts, components)
@@ -401,6 +403,23 @@ class P2PNode implements P2P {
       connections: this.conns.size + this.inbound.beforeTls,
       pendingInbound: this.inbound.pending,
     })
+  }
+
+  get sendQueueBytesMax(): number {
+    return this.cfg.sendQueueBytesMax
+  }
+
+  async flush(timeoutMs: number): Promise<boolean> {
+    let waited = 0
+    for (;;) {
+      let unwritten = 0
+      for (const conn of this.active.values()) unwritten += conn.unwrittenBytes()
+      if (unwritten === 0) return true
+      if (waited >= timeoutMs) return false
+      const step = Math.min(FLUSH_POLL_MS, timeoutMs - waited)
+      await new Promise((r) => setTimeout(r, step))
+      waited += step
+    }
   }
 
   close(): Promise<void> {

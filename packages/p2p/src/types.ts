@@ -207,6 +207,14 @@ export interface P2P {
   /** Re-runs isPeerAllowed on every open connection and closes the refused ones (after governance changes). */
   recheckPeers(): void
   stats(): P2PStats
+  /** The per-peer send queue bound in bytes (sendQueueBytesMax): what one peer can be handed at once. */
+  readonly sendQueueBytesMax: number
+  /**
+   * Resolves once every open connection's send queue is empty and its socket has written out
+   * what it was given, or after timeoutMs (bounded); true when everything was written. A graceful
+   * stop calls it before close(), so what it handed the peers is on the wire before the sockets end.
+   */
+  flush(timeoutMs: number): Promise<boolean>
   /** Stops listening and dialing, closes every connection; resolves when every socket and timer is gone. */
   close(): Promise<void>
 }

@@ -340,6 +340,46 @@ describe('p2p transport', () => {
     }
   })
 
+  test('flush() waits until what was queued is written out; a close right after loses nothing', async () => {
+    // A grace of 1 ms: close() destroys the socket almost at once, so only what flush() saw written
+    // reaches the peer. A stopping node flushes what it hands over before it closes.
+    const a = await startNode({ nodeId: 'fa', org: orgA, trusted: consortium, opts: { closeGraceMs: 1 } })
+    const b = await startNode({ nodeId: 'fb', org: orgA, trusted: consortium })
+    try {
+      a.p2p.addPeer(addr(b))
+      await until(() => peerIds(a).join() === 'fb' && peerIds(b).join() === 'fa', 'connected')
+      const sent = Array.from({ length: 16 }, (_, i) => new Uint8Array(64 * 1024).fill(i + 1))
+      for (const m of sent) assert.equal(a.p2p.send('fb', 2, m), true)
+      assert.ok(a.p2p.peers()[0]!.sendQueueBytes > 0, 'some of it waits for drain')
+      assert.equal(await a.p2p.flush(10_000), true)
+      assert.equal(a.p2p.peers()[0]!.sendQueueBytes, 0)
+      await a.p2p.close()
+      await until(() => b.received.filter((r) => r.channel === 2).length === sent.length, 'all sixteen delivered')
+      const got = b.received.filter((r) => r.channel === 2)
+      assert.deepEqual(
+        got.map((r) => [r.from, r.payload.length, r.payload[0]]),
+        sent.map((m) => ['fa', m.length, m[0]]),
+      )
+    } finally {
+      await closeAll([a, b])
+    }
+  })
+
+  test('flush() with nothing queued resolves at once; one that cannot finish gives up at its bound', async () => {
+    const a = await startNode({ nodeId: 'fa', org: orgA, trusted: consortium })
+    const b = await startNode({ nodeId: 'fb', org: orgA, trusted: consortium })
+    try {
+      assert.equal(await a.p2p.flush(0), true)
+      a.p2p.addPeer(addr(b))
+      await until(() => peerIds(a).join() === 'fb', 'connected')
+      assert.equal(await a.p2p.flush(1000), true)
+      a.p2p.send('fb', 2, new Uint8Array(1024 * 1024))
+      assert.equal(await a.p2p.flush(0), false, 'a zero bound does not wait for the socket')
+    } finally {
+      await closeAll([a, b])
+    }
+  })
+
   test('send queue: normal messages are dropped oldest-first, a priority overflow disconnects the slow peer', async () => {
     const MiB = 1024 * 1024
     const opts = { sendQueueBytesMax: 4 * MiB, priorityChannels: [1] }

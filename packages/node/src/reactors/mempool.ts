@@ -18,11 +18,13 @@ import type { Reactor } from './reactor.ts'
 
 const TX_GOSSIP_FLUSH_MS = 5
 const TX_GOSSIP_BATCH_MAX = 512
+/** What the send queue may count for a message beyond its payload (a margin: the frame header is 5 bytes). */
+const HAND_OFF_FRAME_OVERHEAD = 64
 
 export interface MempoolReactorParts {
   mempool: Mempool
   store: Pick<ChainStore, 'putPending' | 'scanPending' | 'deletePending'>
-  p2p: Pick<P2P, 'send' | 'broadcast'>
+  p2p: Pick<P2P, 'send' | 'broadcast' | 'peers' | 'flush' | 'sendQueueBytesMax'>
   clock: Clock
   logger: Logger
   metrics: NodeMetrics
@@ -78,6 +80,36 @@ export class MempoolReactor implements Reactor {
     // Hand what we admitted to the peers before leaving: a node that leaves for good must not
     // take accepted transactions with it.
     this.flushTxGossip(true)
+  }
+
+  /**
+   * The last step of a graceful stop, after the API has drained (no 202 can be sent any more) and
+   * before the transport closes: the WHOLE pool goes to every connected peer, not only what was
+   * still unsent, within the room left in its send queue, and the transport is given up to
+   * timeoutMs to write it out. A 202 means the transaction is in our journal; a node leaving for
+   * good takes its journal with it, so each must be in a peer's hands before the sockets end.
+   * A peer that had it already (or lost it in its own crash and restart) dedupes by hash.
+   */
+  async handOff(timeoutMs: number): Promise<void> {
+    const { mempool, p2p } = this.parts
+    const all = mempool.reap(Number.MAX_SAFE_INTEGER, Number.MAX_SAFE_INTEGER)
+    const batches: Uint8Array[] = []
+    for (let i = 0; i < all.length; i += TX_GOSSIP_BATCH_MAX) {
+      batches.push(codec.encode(TxsMessage, all.slice(i, i + TX_GOSSIP_BATCH_MAX)))
+    }
+    for (const peer of p2p.peers()) {
+      let room = p2p.sendQueueBytesMax - peer.sendQueueBytes
+      for (const payload of batches) {
+        // Within the bound only: past it the queue would drop its oldest messages, ours included.
+        if (payload.length + HAND_OFF_FRAME_OVERHEAD > room) break
+        if (!p2p.send(peer.nodeId, CHANNEL.txs, payload)) break
+        room -= payload.length + HAND_OFF_FRAME_OVERHEAD
+      }
+    }
+    const flushed = await p2p.flush(timeoutMs)
+    if (!flushed)
+      this.parts.logger.warn({ timeoutMs, txs: all.length }, 'mempool hand-off: not all written before stop')
+    else if (all.length > 0) this.parts.logger.info({ txs: all.length }, 'mempool handed to the peers before stop')
   }
 
   /**

@@ -1,0 +1,140 @@
+/**
+ * A node stopping for good hands its whole pool to its peers: every transaction it answered 202
+ * (it is in this node's journal, which leaves with it) must be in a peer's hands before the
+ * sockets end, even one whose earlier gossip the peer lost (a peer killed and restarted keeps
+ * gossiped transactions in memory only).
+ */
+
+import assert from 'node:assert/strict'
+import { describe, test } from 'node:test'
+import { codec, suites, toHex } from '@govchain/core'
+import { anchorTx, CHAIN_ID, fixtureSenderState, signer, testRegistry } from '@govchain/distribution/testkit'
+import type { P2P, PeerInfo } from '@govchain/p2p'
+import { ManualClock } from '../src/clock.ts'
+import { Mempool } from '../src/mempool/index.ts'
+import { NodeMetrics } from '../src/metrics.ts'
+import { MempoolReactor } from '../src/reactors/mempool.ts'
+import { memoryLogger } from '../src/testing/fake-backend.ts'
+import { CHANNEL, TxsMessage } from '../src/wire.ts'
+
+const suite = suites.intl
+const alice = signer(suite)
+const bob = signer(suite)
+
+type Step =
+  | { kind: 'send'; to: string; txs: Uint8Array[] }
+  | { kind: 'broadcast'; txs: Uint8Array[] }
+  | { kind: 'flush' }
+
+/** A transport that records what it is asked to send, in order; every peer has `queued` bytes waiting. */
+function fakeP2P(peerIds: string[], queued: Record<string, number> = {}, sendQueueBytesMax = 64 * 1024 * 1024) {
+  const steps: Step[] = []
+  const flushTimeouts: number[] = []
+  const peer = (nodeId: string): PeerInfo => ({
+    nodeId,
+    orgId: nodeId,
+    publicKey: new Uint8Array(32),
+    latestHeight: 0,
+    direction: 'outbound',
+    remoteAddress: 'memory',
+    remotePort: 0,
+    sendQueueBytes: queued[nodeId] ?? 0,
+  })
+  const p2p: Pick<P2P, 'send' | 'broadcast' | 'peers' | 'flush' | 'sendQueueBytesMax'> = {
+    send: (to, channel, payload) => {
+      assert.equal(channel, CHANNEL.txs)
+      steps.push({ kind: 'send', to, txs: codec.decode(TxsMessage, payload) })
+      return true
+    },
+    broadcast: (channel, payload) => {
+      assert.equal(channel, CHANNEL.txs)
+      steps.push({ kind: 'broadcast', txs: codec.decode(TxsMessage, payload) })
+      return peerIds.length
+    },
+    peers: () => peerIds.map(peer),
+    sendQueueBytesMax,
+    flush: async (timeoutMs) => {
+      flushTimeouts.push(timeoutMs)
+      steps.push({ kind: 'flush' })
+      return true
+    },
+  }
+  return { p2p, steps, flushTimeouts }
+}
+
+function reactor(p2p: Pick<P2P, 'send' | 'broadcast' | 'peers' | 'flush' | 'sendQueueBytesMax'>) {
+  const clock = new ManualClock(0)
+  const mempool = new Mempool({
+    suite,
+    chainId: CHAIN_ID,
+    modules: testRegistry(),
+    latestHeight: () => 0,
+    isCommitted: () => false,
+    senderState: fixtureSenderState,
+  })
+  const journal = new Map<string, Uint8Array>()
+  const r = new MempoolReactor({
+    mempool,
+    store: {
+      putPending: async (txs) => {
+        for (const t of txs) journal.set(toHex(t.txHash), t.bytes)
+      },
+      scanPending: () => [],
+      deletePending: () => {},
+    },
+    p2p,
+    clock,
+    logger: memoryLogger('error').logger,
+    metrics: new NodeMetrics({ processMetrics: false }),
+    onAdmitted: () => {},
+  })
+  return { r, clock, journal }
+}
+
+/** Transactions compared by their bytes (what the journal holds and the peers get). */
+const bytesOf = (txs: Iterable<Uint8Array>) => new Set([...txs].map((t) => toHex(t)))
+
+describe('mempool hand-off at a graceful stop', () => {
+  test('every peer gets the whole pool, gossiped before or not, then the transport is flushed', async () => {
+    const { p2p, steps, flushTimeouts } = fakeP2P(['housing', 'police'])
+    const { r, clock, journal } = reactor(p2p)
+    const early = [anchorTx(suite, alice, 1), anchorTx(suite, bob, 1)]
+    for (const t of early) await r.submitTx(t.bytes)
+    clock.advance(100) // gossiped: what a peer killed meanwhile no longer holds
+    assert.ok(steps.some((s) => s.kind === 'broadcast'))
+    const late = anchorTx(suite, alice, 2)
+    await r.submitTx(late.bytes) // answered 202 just before the stop; its gossip still waits for its timer
+    const acknowledged = bytesOf(journal.values())
+    assert.equal(acknowledged.size, 3)
+
+    r.stop()
+    const before = steps.length
+    await r.handOff(2000)
+    const after = steps.slice(before)
+    for (const peer of ['housing', 'police']) {
+      const handed = bytesOf(after.flatMap((s) => (s.kind === 'send' && s.to === peer ? s.txs : [])))
+      assert.deepEqual(handed, acknowledged, `${peer} gets every acknowledged transaction`)
+    }
+    // Flushed after everything was queued, bounded.
+    assert.equal(after.at(-1)?.kind, 'flush')
+    assert.deepEqual(flushTimeouts, [2000])
+  })
+
+  test('a peer gets no more than its send queue has room for (the queue would drop its oldest)', async () => {
+    const one = anchorTx(suite, alice, 1)
+    const payload = codec.encode(TxsMessage, [one.bytes])
+    const max = 1024 * 1024
+    // housing's queue is full but for less than one message; police's is empty.
+    const { p2p, steps } = fakeP2P(['housing', 'police'], { housing: max - payload.length }, max)
+    const { r } = reactor(p2p)
+    await r.submitTx(one.bytes)
+    r.stop()
+    const before = steps.length
+    await r.handOff(2000)
+    const sent = steps.slice(before).filter((s) => s.kind === 'send')
+    assert.deepEqual(
+      sent.map((s) => s.to),
+      ['police'],
+    )
+  })
+})
