@@ -11,7 +11,8 @@ import { Agent as HttpsAgent } from 'node:https'
 import { join } from 'node:path'
 import { after, before, describe, it } from 'node:test'
 import { connect as tlsConnect } from 'node:tls'
-import { codec, fromBase64, getSuite, isGovchainError, toHex, utf8 } from '@govchain/core'
+import { isSdkError } from '@govchain/client'
+import { codec, fromBase64, getSuite, toHex, utf8 } from '@govchain/core'
 import { ReceiptBody, SharingRefusalArgs } from '@govchain/sharing/schema'
 import { GATEWAY_DEFAULTS } from '../src/config.ts'
 import { postToGateway } from '../src/consumer.ts'
@@ -245,7 +246,7 @@ describe("the node's answers are checked against their routes' schemas (ADR 0019
   after(() => fx.close())
 
   const refusedAnswer = (path: string) => (e: unknown) => {
-    assert.ok(isGovchainError(e), String(e))
+    assert.ok(isSdkError(e), String(e))
     assert.equal(e.code, 'SDK_BAD_RESPONSE')
     assert.equal(e.details?.what, 'GET /v1/blocks/latest')
     assert.equal(e.details?.path, path)
