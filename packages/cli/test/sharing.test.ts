@@ -24,7 +24,7 @@ import { createOrgCA, issueClientCert, LmdbChainStore, type OwnTls } from '@govc
 import { buildTx, sharingDecide, sharingRequest, sharingRevoke, signSharingAuth } from '@govchain/sdk'
 import { signGatewayLocalFetch, verifyReceiptInclusion } from '@govchain/sharing/client'
 import { type DataRequest, DOMAIN_SHARING, ReceiptBody, subjectPseudonym } from '@govchain/sharing/schema'
-import type { ReceiptView } from '@govchain/sharing/views'
+import { GatewayAckAnswer, GatewayQueryAnswer, type ReceiptView } from '@govchain/sharing/views'
 import { type GatewayProcess, startGatewayProcess } from '../src/demo/gateway-procs.ts'
 import { demoPeople, requestHousingGrants, type SharingDemo, seedSharingDemo } from '../src/demo/sharing.ts'
 import { reserveGatewayPorts, startNetwork, type TestNetwork, waitUntil } from '../src/testnet.ts'
@@ -164,7 +164,10 @@ async function callAs(
   body: unknown,
 ): Promise<{ code: string; answer?: Record<string, string> }> {
   try {
-    return { code: 'OK', answer: await postToGateway(tls, await providerOf(owner), '/v1/gateway/query', body) }
+    return {
+      code: 'OK',
+      answer: await postToGateway(tls, await providerOf(owner), '/v1/gateway/query', body, GatewayQueryAnswer),
+    }
   } catch (e) {
     return { code: (e as { code?: string }).code ?? String(e) }
   }
@@ -270,10 +273,16 @@ describe('data sharing across 4 departments (multi-process)', { timeout: 600_000
       toHex(subjectPseudonym(suite, police.pseudonymKey!, 'person', applicant.idNumber)),
     ])
     // The consumer countersigns; the provider records the receipt on chain.
-    const ack = await postToGateway(home.tls, await providerOf('police'), '/v1/gateway/ack', {
-      receiptId: r.answer!.receiptId,
-      consumerSignature: toHex(signReceipt(suite, home.key, receiptBytes)),
-    })
+    const ack = await postToGateway(
+      home.tls,
+      await providerOf('police'),
+      '/v1/gateway/ack',
+      {
+        receiptId: r.answer!.receiptId,
+        consumerSignature: toHex(signReceipt(suite, home.key, receiptBytes)),
+      },
+      GatewayAckAnswer,
+    )
     assert.equal(ack.txHash, null, 'acknowledged once journaled, recorded with the next batch')
     assert.equal(ack.receiptId, r.answer!.receiptId)
     const onChain = await committedReceipt(r.answer!.receiptId!, 'tax')

@@ -174,8 +174,19 @@ function int(o: Json, k: string): number {
   if (typeof v !== 'number' || !Number.isSafeInteger(v) || v < 0) bad(`${k} is not a non-negative integer`)
   return v
 }
-function optInt(o: Json, k: string): number | undefined {
-  return o[k] === undefined || o[k] === null ? undefined : int(o, k)
+/** The node's Hex32: 32 bytes, lowercase hex. */
+function isHex32(v: unknown): v is string {
+  return typeof v === 'string' && /^[0-9a-f]{64}$/.test(v)
+}
+function hex32(o: Json, k: string): string {
+  const v = o[k]
+  if (!isHex32(v)) bad(`${k} is not 32 bytes of lowercase hex`)
+  return v
+}
+/** A field the answer must have, null or read by `read`; null is undefined. */
+function nullable<T>(o: Json, k: string, read: (o: Json, k: string) => T): T | undefined {
+  if (!(k in o)) bad(`${k} is missing`)
+  return o[k] === null ? undefined : read(o, k)
 }
 function b64(o: Json, k: string): Uint8Array {
   try {
@@ -252,6 +263,17 @@ export function parseStatus(o: Json): Status {
   }
 }
 
+/** The block header's 32-byte hash fields, as the node's BlockHeaderSchema lists them. */
+const HEADER_HEX32 = [
+  'previousHash',
+  'txRoot',
+  'stateRoot',
+  'resultsRoot',
+  'validatorSetHash',
+  'nextValidatorSetHash',
+  'lastCommitHash',
+] as const
+
 /** GET /v1/blocks/:height (or by hash: `height` 'latest' skips the height check). */
 export function parseBlock(o: Json, height: number | 'latest'): BlockInfo {
   const headerBytes = b64(o, 'headerBytes')
@@ -262,14 +284,23 @@ export function parseBlock(o: Json, height: number | 'latest'): BlockInfo {
     return bad('headerBytes is not an encoded BlockHeader')
   }
   if (height !== 'latest' && header.height !== height) bad(`asked for block ${height}, got ${header.height}`)
-  const txHashes = o.txHashes ?? []
-  if (!Array.isArray(txHashes) || !txHashes.every((h) => typeof h === 'string')) bad('txHashes')
-  const next = optB64(o, 'nextValidatorSet')
+  // What the node's BlockSchema requires (@govchain/app/node-views), although the client reads
+  // the header from headerBytes: an answer the node could not have served is refused.
+  int(o, 'height')
+  const json = obj(o.header, 'header')
+  for (const k of HEADER_HEX32) hex32(json, k)
+  str(json, 'chainId')
+  int(json, 'height')
+  int(json, 'timeMs')
+  str(json, 'proposer')
+  const txHashes = o.txHashes
+  if (!Array.isArray(txHashes) || !txHashes.every(isHex32)) bad('txHashes')
+  const next = o.nextValidatorSet === undefined ? undefined : b64(o, 'nextValidatorSet')
   return {
     height: header.height,
     header,
     headerBytes,
-    hash: str(o, 'hash'),
+    hash: hex32(o, 'hash'),
     txHashes: txHashes as string[],
     certificate: b64(o, 'certificate'),
     ...(next === undefined ? {} : { nextValidatorSet: next }),
@@ -344,15 +375,21 @@ export function parseSubmitTxs(o: Json, count: number): SubmitTxsAnswer {
 }
 
 /** GET /v1/txs/:hash. */
-export function parseTx(hashHex: string, o: Json): TxResult {
+export function parseTx(o: Json): TxResult {
   const s = o.status
   if (s !== 'pending' && s !== 'committed' && s !== 'failed') bad(`tx status ${String(s)}`)
-  const height = optInt(o, 'height')
-  const index = optInt(o, 'index')
-  const code = typeof o.code === 'string' ? o.code : undefined
+  // As the node's TxSchema (@govchain/app/node-views): height, index and code present, null while pending.
+  const height = nullable(o, 'height', int)
+  const index = nullable(o, 'index', int)
+  const code = nullable(o, 'code', str)
+  if (!Array.isArray(o.events)) bad('events is not an array')
+  for (const e of o.events) {
+    const attributes = obj(obj(e, 'event').attributes, 'event attributes')
+    if (!Object.values(attributes).every((v) => typeof v === 'string')) bad('event attributes are not all strings')
+  }
   const events = txEvents(o.events)
   return {
-    hash: typeof o.hash === 'string' ? o.hash : hashHex,
+    hash: hex32(o, 'hash'),
     status: s,
     ...(height === undefined ? {} : { height }),
     ...(index === undefined ? {} : { index }),

@@ -164,7 +164,7 @@ export function createClient(options: ClientOptions): Client {
 
   const tx = async (hashHex: string): Promise<TxResult> => {
     checkHex(hashHex, 'hash')
-    return parseTx(hashHex, await get(`/v1/txs/${hashHex.toLowerCase()}`))
+    return parseTx(await get(`/v1/txs/${hashHex.toLowerCase()}`))
   }
 
   return {

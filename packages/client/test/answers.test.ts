@@ -82,7 +82,7 @@ const CASES: { name: string; parse: (o: Json) => unknown; valid: Json }[] = [
   },
   {
     name: 'tx',
-    parse: (o) => parseTx(HASH, o),
+    parse: parseTx,
     valid: { hash: HASH, status: 'committed', height: 3, index: 0, code: 'OK', events: [] },
   },
   {

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict'
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http'
 import type { AddressInfo } from 'node:net'
 import { after, before, describe, test } from 'node:test'
-import { decode, encode, suites, toBase64, toHex, ValidatorSet } from '@govchain/core'
+import { BlockHeader, decode, encode, suites, toBase64, toHex, ValidatorSet } from '@govchain/core'
 import { makeChain } from '@govchain/distribution/testkit'
 import {
   ApiError,
@@ -53,6 +53,12 @@ function rejectsWith(expected: {
 const suite = suites.intl
 const chain = makeChain(suite)
 
+/** A block header as the node's answers carry it beside its bytes: hashes in hex. */
+function headerJson(headerBytes: Uint8Array): Record<string, unknown> {
+  const header = Object.entries(decode(BlockHeader, headerBytes))
+  return Object.fromEntries(header.map(([k, v]) => [k, v instanceof Uint8Array ? toHex(v) : v]))
+}
+
 describe('client against a small HTTP server', () => {
   let server: Server
   let url: string
@@ -85,7 +91,8 @@ describe('client against a small HTTP server', () => {
       }
       if (p === '/v1/blocks/7') {
         return sendJson(res, 200, {
-          header: { height: 7 },
+          height: 7,
+          header: headerJson(chain.headerBytes),
           headerBytes: toBase64(chain.headerBytes),
           hash: toHex(suite.hash(chain.headerBytes)),
           txHashes: [],
@@ -104,6 +111,8 @@ describe('client against a small HTTP server', () => {
       }
       if (p === '/v1/blocks/latest') {
         return sendJson(res, 200, {
+          height: 7,
+          header: headerJson(chain.headerBytes),
           headerBytes: toBase64(chain.headerBytes),
           hash: toHex(suite.hash(chain.headerBytes)),
           txHashes: [],
@@ -141,7 +150,15 @@ describe('client against a small HTTP server', () => {
           events: [{ module: 'anchor', type: 'put', attributes: { kind: 'contract' } }],
         })
       }
-      if (p === `/v1/txs/${'cd'.repeat(32)}`) return sendJson(res, 200, { status: 'pending', events: [] })
+      if (p === `/v1/txs/${'cd'.repeat(32)}`)
+        return sendJson(res, 200, {
+          hash: 'cd'.repeat(32),
+          status: 'pending',
+          height: null,
+          index: null,
+          code: null,
+          events: [],
+        })
       if (p.startsWith('/v1/state/anchor/')) {
         const keyHex = p.slice('/v1/state/anchor/'.length)
         if (keyHex === 'ff') return sendJson(res, 200, { module: 'anchor', key: 'ee', value: null, height: 7 })

@@ -27,7 +27,8 @@
  * All timing goes through the injected clock and timers (tests drive them by hand); nothing here
  * runs inside a state transition.
  */
-import { type CryptoSuite, codec, isGovchainError, LIMITS } from '@govchain/core'
+import { errorCode } from '@govchain/client'
+import { type CryptoSuite, codec, LIMITS } from '@govchain/core'
 import {
   ReceiptBody,
   receiptBatchRoot,
@@ -302,7 +303,7 @@ export class ReceiptBatcher {
     } catch (e) {
       // Not admitted (node unreachable, mempool full, ...): back to the front, retried later.
       this.submitting--
-      const code = isGovchainError(e) ? e.code : 'INTERNAL'
+      const code = errorCode(e) ?? 'INTERNAL'
       this.o.logger?.warn({ err: String(e), code, receipts: items.length }, 'receipt batch not admitted: retrying')
       if (requeueOnFailure) this.queue.unshift(...items)
       else this.queue.push(...items)

@@ -15,7 +15,7 @@ import { signTx } from '@govchain/app'
 import { checkAnswer, requestLabel } from '@govchain/app/answer'
 import { BlockSchema, TxSchema } from '@govchain/app/node-views'
 import { GatewayAnswer, type GatewayView, VersionAnswer } from '@govchain/catalog/views'
-import { ApiError, HttpTransport, isSdkError, SdkError } from '@govchain/client'
+import { ApiError, HttpTransport, isSdkError } from '@govchain/client'
 import { type CryptoSuite, GovchainError, type KeySigner, toBase64, toHex } from '@govchain/core'
 import { listOrganisations } from '@govchain/identity/client'
 import { ReceiptAnswer, RequestAnswer, type RequestView } from '@govchain/sharing/views'
@@ -31,28 +31,14 @@ export type { GatewayView, RequestView }
 
 /** A route's answer schema, as the checker takes it (TypeBox's TSchema). */
 type AnswerSchema = Parameters<typeof checkAnswer>[0]
-/** The answer a schema describes, as the checker returns it (TypeBox's Static). */
-type Answer<S extends AnswerSchema> = Awaited<ReturnType<typeof checkAnswer<S>>>
+/** The answer a schema describes, as the checker returns it (TypeBox's Static, without parameters). */
+type Answer<S extends AnswerSchema> = S['static']
 
 /** Any failure to get an answer from the node becomes NODE_UNREACHABLE, with what was asked. */
 function unreachable(what: string, e: unknown): GovchainError {
   if (e instanceof ApiError) return new GovchainError('NODE_UNREACHABLE', `${what}: ${e.status} ${e.code} ${e.message}`)
   if (isSdkError(e)) return new GovchainError('NODE_UNREACHABLE', `${what}: ${e.code} ${e.message}`)
   return new GovchainError('NODE_UNREACHABLE', `${what}: ${String(e)}`)
-}
-
-/**
- * An answer that does not match its route's schema is SDK_BAD_RESPONSE, as the SDK's checked
- * readers refuse it (ADR 0019), but as a GovchainError: the gateway answers its callers with
- * coded errors (502 for this one), and reads nothing from an answer it refused.
- */
-async function checked<S extends AnswerSchema>(schema: S, json: unknown, what: string): Promise<Answer<S>> {
-  try {
-    return await checkAnswer(schema, json, what)
-  } catch (e) {
-    if (!(e instanceof SdkError)) throw e
-    throw new GovchainError('SDK_BAD_RESPONSE', e.message, { ...e.details })
-  }
 }
 
 export class NodeLink {
@@ -87,7 +73,8 @@ export class NodeLink {
   /**
    * A GET answer checked against `schema`, its route's answer schema (the module's views, or
    * `@govchain/app/node-views` for the node's own routes), or undefined for a 404 (an absent
-   * record). An answer of another shape is SDK_BAD_RESPONSE, never passed on (see checked).
+   * record). An answer of another shape is SdkError SDK_BAD_RESPONSE, never passed on: the
+   * gateway reads nothing from it and answers its callers 502 (http.ts, codeOf).
    */
   async get<S extends AnswerSchema>(path: string, schema: S): Promise<Answer<S> | undefined> {
     let json: unknown
@@ -96,7 +83,7 @@ export class NodeLink {
     } catch (e) {
       throw unreachable(`GET ${path}`, e)
     }
-    return json === undefined ? undefined : checked(schema, json, requestLabel('GET', path))
+    return json === undefined ? undefined : checkAnswer(schema, json, requestLabel('GET', path))
   }
 
   /**

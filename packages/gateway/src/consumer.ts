@@ -9,10 +9,12 @@ import { Agent as HttpsAgent, type RequestOptions as HttpsRequestOptions, reques
 import { type ConnectionOptions, createSecureContext, type SecureContext, type TLSSocket } from 'node:tls'
 // Registers (and types) catalog's codes: a provider without a gateway is CATALOG_GATEWAY_NOT_FOUND.
 import '@govchain/catalog/schema'
+import { checkAnswer, requestLabel } from '@govchain/app/answer'
+import { ErrorSchema } from '@govchain/app/route-kit'
+import { isSdkError } from '@govchain/client'
 import {
   type CryptoSuite,
   codec,
-  type ErrorCode,
   fromBase64,
   fromHex,
   GovchainError,
@@ -23,6 +25,7 @@ import {
 } from '@govchain/core'
 import { type OwnTls, tlsKeyOptions } from '@govchain/p2p'
 import { type DataRequest, ReceiptBody, SHARING_LIMITS } from '@govchain/sharing/schema'
+import { GatewayAckAnswer, GatewayQueryAnswer } from '@govchain/sharing/views'
 import type { GatewayView, NodeLink, RequestView } from './chain.ts'
 import type { GatewayHome } from './config.ts'
 import type { Row } from './connector.ts'
@@ -124,32 +127,32 @@ export class Consumer {
       consumerKey: this.home.key.publicKey,
     }
     const signed = signRequest(this.suite, this.home.key, request)
-    const answer = await this.callProvider(provider, '/v1/gateway/query', {
-      request: toBase64(signed.bytes),
-      signature: toHex(signed.signature),
-    })
+    const answer = await this.callProvider(
+      provider,
+      '/v1/gateway/query',
+      { request: toBase64(signed.bytes), signature: toHex(signed.signature) },
+      GatewayQueryAnswer,
+    )
     return this.acceptAnswer(provider, request, signed.bytes, answer)
   }
 
-  /** Sends raw JSON to a provider gateway over mutual TLS, as this gateway. */
-  callProvider(provider: GatewayView, path: string, body: unknown): Promise<Record<string, string>> {
-    return postToGateway(this.home.tls, provider, path, body, this.agent)
+  /** Sends JSON to a provider gateway over mutual TLS, as this gateway; its answer checked against `answer`. */
+  callProvider<S extends AnswerSchema>(
+    provider: GatewayView,
+    path: string,
+    body: unknown,
+    answer: S,
+  ): Promise<Answer<S>> {
+    return postToGateway(this.home.tls, provider, path, body, answer, this.agent)
   }
 
   private async acceptAnswer(
     provider: GatewayView,
     request: DataRequest,
     requestBytes: Uint8Array,
-    answer: Record<string, string>,
+    answer: GatewayQueryAnswer,
   ): Promise<FetchResult> {
     const bad = (m: string) => new GovchainError('GATEWAY_BAD_RESPONSE', m)
-    if (
-      typeof answer.envelope !== 'string' ||
-      typeof answer.receipt !== 'string' ||
-      typeof answer.providerSignature !== 'string'
-    ) {
-      throw bad('answer lacks envelope, receipt or signature')
-    }
     const envelope = fromBase64(answer.envelope)
     const receiptBytes = fromBase64(answer.receipt)
     const body = codec.decode(ReceiptBody, receiptBytes)
@@ -172,15 +175,17 @@ export class Consumer {
       throw bad('answer differs from its receipt')
     }
     const consumerSignature = signReceipt(this.suite, this.home.key, receiptBytes)
-    const ack = await this.callProvider(provider, '/v1/gateway/ack', {
-      receiptId: answer.receiptId,
-      consumerSignature: toHex(consumerSignature),
-    })
+    const ack = await this.callProvider(
+      provider,
+      '/v1/gateway/ack',
+      { receiptId: answer.receiptId, consumerSignature: toHex(consumerSignature) },
+      GatewayAckAnswer,
+    )
     return {
       fields: payload.fields,
       rows: payload.rows,
       receiptId: toHex(this.suite.hash(receiptBytes)),
-      txHash: typeof ack.txHash === 'string' ? ack.txHash : null,
+      txHash: ack.txHash,
       responseHash: toHex(responseHash),
       envelope,
       requestHash: toHex(requestHash),
@@ -214,16 +219,19 @@ function clientContext(own: OwnTls): SecureContext {
 /**
  * POSTs JSON to a gateway over mutual TLS with the given client certificate, after checking that
  * the server's certificate is the one its organisation registered on chain (pinning).
- * Resolves with the JSON answer; a non-200 answer rejects with its GovchainError code.
+ * Resolves with the JSON answer, checked against `answer` (sharing's views declare the provider's);
+ * a non-200 answer rejects with its GovchainError code. An answer of another shape, refusals
+ * included, is GATEWAY_BAD_RESPONSE, naming the first field that does not match.
  */
-export function postToGateway(
+export function postToGateway<S extends AnswerSchema>(
   tls: OwnTls,
   provider: Pick<GatewayView, 'url' | 'orgId' | 'certFingerprint'>,
   path: string,
   body: unknown,
+  answer: S,
   /** A keep-alive agent to reuse connections (already pinned when they were opened); default: a fresh connection. */
   agent?: HttpsAgent,
-): Promise<Record<string, string>> {
+): Promise<Answer<S>> {
   const text = JSON.stringify(body)
   return new Promise((ok, fail) => {
     const u = new URL(provider.url)
@@ -290,18 +298,36 @@ export function postToGateway(
         else chunks.push(c)
       })
       res.on('end', () => {
-        let parsed: Record<string, string>
+        let parsed: unknown
         try {
-          parsed = JSON.parse(Buffer.concat(chunks).toString('utf8')) as Record<string, string>
+          parsed = JSON.parse(Buffer.concat(chunks).toString('utf8'))
         } catch {
           return fail(new GovchainError('GATEWAY_BAD_RESPONSE', 'answer is not JSON'))
         }
+        const what = `${requestLabel('POST', path)} to ${provider.orgId}'s gateway`
         if (res.statusCode !== 200) {
-          const code = (parsed.code ?? 'GATEWAY_BAD_RESPONSE') as ErrorCode
-          return fail(new GovchainError(isErrorCode(code) ? code : 'GATEWAY_BAD_RESPONSE', parsed.message, parsed))
+          return checkedAnswer(ErrorSchema, parsed, `${what} (${res.statusCode})`).then(
+            (e) => fail(new GovchainError(isErrorCode(e.code) ? e.code : 'GATEWAY_BAD_RESPONSE', e.message, e)),
+            fail,
+          )
         }
-        ok(parsed)
+        checkedAnswer(answer, parsed, what).then(ok, fail)
       })
     })
   })
+}
+
+/** A schema of another gateway's answer, as the checker takes it (TypeBox's TSchema). */
+export type AnswerSchema = Parameters<typeof checkAnswer>[0]
+/** The answer a schema describes (TypeBox's Static, without parameters). */
+export type Answer<S extends AnswerSchema> = S['static']
+
+/** `json` as `schema` says, or GATEWAY_BAD_RESPONSE naming the first field that does not match (checkAnswer). */
+async function checkedAnswer<S extends AnswerSchema>(schema: S, json: unknown, what: string): Promise<Answer<S>> {
+  try {
+    return await checkAnswer(schema, json, what)
+  } catch (e) {
+    if (!isSdkError(e)) throw e
+    throw new GovchainError('GATEWAY_BAD_RESPONSE', e.message, { ...e.details })
+  }
 }

@@ -21,7 +21,7 @@ import { type BatcherClock, ReceiptBatcher } from './batcher.ts'
 import { type GatewayView, NodeLink } from './chain.ts'
 import { GATEWAY_DEFAULTS, type GatewayHome, type GatewayLogger } from './config.ts'
 import type { DataConnector } from './connector.ts'
-import { Consumer, type FetchInput, type FetchResult } from './consumer.ts'
+import { type Answer, type AnswerSchema, Consumer, type FetchInput, type FetchResult } from './consumer.ts'
 import { send } from './http.ts'
 import { ReceiptJournal } from './journal.ts'
 import { LocalApi } from './local-api.ts'
@@ -176,9 +176,14 @@ export class Gateway {
     return this.consumer.fetch(input)
   }
 
-  /** Sends raw JSON to a provider gateway over mutual TLS, as this gateway. */
-  callProvider(provider: GatewayView, path: string, body: unknown): Promise<Record<string, string>> {
-    return this.consumer.callProvider(provider, path, body)
+  /** Sends JSON to a provider gateway over mutual TLS, as this gateway; its answer checked against `answer`. */
+  callProvider<S extends AnswerSchema>(
+    provider: GatewayView,
+    path: string,
+    body: unknown,
+    answer: S,
+  ): Promise<Answer<S>> {
+    return this.consumer.callProvider(provider, path, body, answer)
   }
 
   /** Records the interval's counted refusals on chain now (RefusalLog.flush). */

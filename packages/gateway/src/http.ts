@@ -4,7 +4,8 @@
  * refusal a handler throws.
  */
 import type { IncomingMessage, ServerResponse } from 'node:http'
-import { type ErrorCode, GovchainError, isGovchainError } from '@govchain/core'
+import { isSdkError } from '@govchain/client'
+import { type ErrorCode, GovchainError, isErrorCode, isGovchainError } from '@govchain/core'
 
 /** The largest request body either listener reads. */
 export const GATEWAY_BODY_BYTES_MAX = 1024 * 1024
@@ -19,9 +20,13 @@ export class Refused extends Error {
   }
 }
 
-/** The code to answer for `e`: a refusal's or a GovchainError's own, else `fallback`. */
+/**
+ * The code to answer for `e`: a refusal's or a GovchainError's own, an SdkError's when core
+ * catalogues it (SDK_BAD_RESPONSE, 502: a node answer its route's schema refused), else `fallback`.
+ */
 export function codeOf(e: unknown, fallback: ErrorCode): ErrorCode {
-  return e instanceof Refused ? e.code : isGovchainError(e) ? e.code : fallback
+  if (e instanceof Refused || isGovchainError(e)) return e.code
+  return isSdkError(e) && isErrorCode(e.code) ? e.code : fallback
 }
 
 /**

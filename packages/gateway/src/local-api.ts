@@ -10,6 +10,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http'
 import '@govchain/identity/schema'
 import '@govchain/service/schema'
 import { guardBrowserRequest, LOOPBACK_HOSTS } from '@govchain/app'
+import { isSdkError } from '@govchain/client'
 import { type CryptoSuite, errorInfo, fromHex, GovchainError, isGovchainError } from '@govchain/core'
 import { OfficersAnswer } from '@govchain/identity/views'
 import { checkHolderMatch, HOLDER_CHECK_PATH, HOLDER_LOOKUP_PATH, holderRequestMessage } from '@govchain/license/client'
@@ -77,7 +78,7 @@ export class LocalApi {
         return send(res, 200, await this.serveHolder(path, await readBody(req)), cors)
       } catch (e) {
         const code = codeOf(e, 'GATEWAY_BAD_REQUEST')
-        const details = isGovchainError(e) && e.details !== undefined ? { details: e.details } : {}
+        const details = (isGovchainError(e) || isSdkError(e)) && e.details !== undefined ? { details: e.details } : {}
         return send(
           res,
           errorInfo(code)?.http ?? 500,

@@ -27,6 +27,7 @@ import {
 } from '@govchain/core'
 import { loadTrustedCAs, type TrustedCA, verifyCertificateChain } from '@govchain/p2p'
 import { type DataRequest, ReceiptBody, SHARING_LIMITS } from '@govchain/sharing/schema'
+import type { GatewayAckAnswer, GatewayHealthAnswer, GatewayQueryAnswer } from '@govchain/sharing/views'
 import type { ReceiptBatcher } from './batcher.ts'
 import { parseAckBody, parseQueryBody } from './bodies.ts'
 import type { NodeLink, RequestView } from './chain.ts'
@@ -165,7 +166,8 @@ export class Provider {
     const refused = this.guardProvider(req)
     if (refused !== undefined) return send(res, errorInfo(refused.code)?.http ?? 403, refused.toJSON())
     const url = req.url ?? ''
-    if (req.method === 'GET' && url === '/v1/gateway/health') return send(res, 200, { ok: true, orgId: this.orgId })
+    if (req.method === 'GET' && url === '/v1/gateway/health')
+      return send(res, 200, { ok: true, orgId: this.orgId } satisfies GatewayHealthAnswer)
     if (req.method === 'POST' && url === '/v1/gateway/query') return this.serveQuery(req, res)
     if (req.method === 'POST' && url === '/v1/gateway/ack') return this.serveAck(req, res)
     send(res, 404, { code: 'NOT_FOUND', message: 'no such route' })
@@ -308,7 +310,7 @@ export class Provider {
     requestBytes: Uint8Array,
     signature: Uint8Array,
     refusal: Refusal,
-  ): Promise<Record<string, string>> {
+  ): Promise<GatewayQueryAnswer> {
     // Back-pressure (ADR 0036): no answer whose receipt could not be held until the chain takes it.
     if (
       this.batcher.size() + this.pending.size >=
@@ -490,7 +492,7 @@ export class Provider {
     grant: Granted['grant'],
     { rows, subjects }: SelectedRows,
     now: number,
-  ): Promise<Record<string, string>> {
+  ): Promise<GatewayQueryAnswer> {
     const envelope = sealPayload(this.suite, r.consumerKey, requestHash, { fields: r.fields, rows })
     const receipt: ReceiptBody = {
       chainId: this.home.chainId,
@@ -600,7 +602,7 @@ export class Provider {
         this.awaitAck(receiptId, p.args, p.consumerKey)
         throw e
       }
-      send(res, 200, { receiptId, txHash: null, queued: true })
+      send(res, 200, { receiptId, txHash: null, queued: true } satisfies GatewayAckAnswer)
     } catch (e) {
       const code = codeOf(e, 'GATEWAY_BAD_REQUEST')
       send(res, errorInfo(code)?.http ?? 500, { code, message: e instanceof Error ? e.message : String(e) })

@@ -7,12 +7,14 @@
  */
 import assert from 'node:assert/strict'
 import { chmodSync, readFileSync, statSync, writeFileSync } from 'node:fs'
-import { Agent as HttpsAgent } from 'node:https'
+import { createServer as createHttpsServer, Agent as HttpsAgent } from 'node:https'
 import { join } from 'node:path'
 import { after, before, describe, it } from 'node:test'
 import { connect as tlsConnect } from 'node:tls'
+import { isSdkError } from '@govchain/client'
 import { codec, fromBase64, getSuite, isGovchainError, toHex, utf8 } from '@govchain/core'
 import { ReceiptBody, SharingRefusalArgs } from '@govchain/sharing/schema'
+import { GatewayHealthAnswer, GatewayQueryAnswer } from '@govchain/sharing/views'
 import { GATEWAY_DEFAULTS } from '../src/config.ts'
 import { postToGateway } from '../src/consumer.ts'
 import { signReceipt } from '../src/protocol.ts'
@@ -146,9 +148,10 @@ describe('grant volume: rows reserved per grant before answering (issue 13 item 
           provider,
           '/v1/gateway/query',
           signedQuery(fx.housing, grant, ['name'], byId([PEOPLE[i % PEOPLE.length]!.idNumber])).body,
+          GatewayQueryAnswer,
           agent,
         )
-        assert.equal(codec.decode(ReceiptBody, fromBase64(a.receipt!)).rows, 1)
+        assert.equal(codec.decode(ReceiptBody, fromBase64(a.receipt)).rows, 1)
       }
       assert.equal(fx.gateway.tlsConnections - before, 1, 'one TLS handshake for ten exchanges')
       // The identity is the connection's; what the request says is still checked on each one.
@@ -158,6 +161,7 @@ describe('grant volume: rows reserved per grant before answering (issue 13 item 
           provider,
           '/v1/gateway/query',
           signedQuery(fx.tax, grant, ['name']).body,
+          GatewayQueryAnswer,
           agent,
         ),
         (e: { code?: string }) => e.code === 'GATEWAY_CERT_MISMATCH',
@@ -168,6 +172,7 @@ describe('grant volume: rows reserved per grant before answering (issue 13 item 
           provider,
           '/v1/gateway/query',
           signedQuery(fx.housing, grant, ['phone'], byId([PEOPLE[0].idNumber])).body,
+          GatewayQueryAnswer,
           agent,
         ),
         (e: { code?: string }) => e.code === 'SHARING_FIELD_NOT_GRANTED',
@@ -180,6 +185,7 @@ describe('grant volume: rows reserved per grant before answering (issue 13 item 
           { ...provider, certFingerprint: '00'.repeat(32) },
           '/v1/gateway/health',
           {},
+          GatewayHealthAnswer,
           agent,
         ),
         (e: { code?: string }) => e.code === 'GATEWAY_CERT_MISMATCH',
@@ -245,7 +251,7 @@ describe("the node's answers are checked against their routes' schemas (ADR 0019
   after(() => fx.close())
 
   const refusedAnswer = (path: string) => (e: unknown) => {
-    assert.ok(isGovchainError(e), String(e))
+    assert.ok(isSdkError(e), String(e))
     assert.equal(e.code, 'SDK_BAD_RESPONSE')
     assert.equal(e.details?.what, 'GET /v1/blocks/latest')
     assert.equal(e.details?.path, path)
@@ -547,5 +553,78 @@ describe('provider gateway: a countersignature after ackTimeoutMs', () => {
     await new Promise((r) => setTimeout(r, 300))
     assert.deepEqual(codeOf(await ack(a.json.receiptId as string)), { status: 409, code: 'GATEWAY_ACK_LATE' })
     assert.deepEqual(codeOf(await ack('ab'.repeat(32))), { status: 400, code: 'GATEWAY_BAD_REQUEST' })
+  })
+})
+
+describe("a provider gateway's answers are checked against sharing's views", () => {
+  let fx: ProviderFixture
+  before(async () => {
+    fx = await startProvider()
+  })
+  after(() => fx.close())
+
+  it('a malformed answer or refusal is GATEWAY_BAD_RESPONSE, and the consumer acknowledges nothing', async () => {
+    // A server with police's registered gateway certificate (so pinning passes), answering `next`.
+    let next: { status: number; body: string } = { status: 200, body: '{}' }
+    const paths: string[] = []
+    const fake = createHttpsServer(
+      {
+        cert: fx.police.gatewayTls.certPem,
+        key: fx.police.gatewayTls.keyPem,
+        requestCert: true,
+        rejectUnauthorized: false,
+      },
+      (req, res) => {
+        paths.push(req.url ?? '')
+        req.resume()
+        res.writeHead(next.status, { 'content-type': 'application/json' }).end(next.body)
+      },
+    )
+    await new Promise<void>((ok) => fake.listen(0, '127.0.0.1', ok))
+    const police = fx.node.gateways.get('police')!
+    const provider = { ...police, url: `https://127.0.0.1:${(fake.address() as { port: number }).port}` }
+    const badAnswer = (path: string | undefined) => (e: unknown) => {
+      assert.ok(isGovchainError(e), String(e))
+      assert.equal(e.code, 'GATEWAY_BAD_RESPONSE', e.message)
+      assert.equal(e.details?.path, path)
+      return true
+    }
+    const call = () => postToGateway(fx.housing.gatewayTls, provider, '/v1/gateway/query', {}, GatewayQueryAnswer)
+    try {
+      next = { status: 200, body: JSON.stringify({ envelope: 'AA==', receipt: 'AA==', providerSignature: 'ab' }) }
+      await assert.rejects(call(), badAnswer('/receiptId'))
+      next = {
+        status: 200,
+        body: JSON.stringify({ envelope: 'AA==', receipt: 7, receiptId: 'ab'.repeat(32), providerSignature: 'ab' }),
+      }
+      await assert.rejects(call(), badAnswer('/receipt'))
+      next = { status: 200, body: '[]' }
+      await assert.rejects(call(), badAnswer(''))
+      // A refusal of another shape (it was a TypeError for `null`); a coded one keeps its code.
+      next = { status: 500, body: 'null' }
+      await assert.rejects(call(), badAnswer(''))
+      next = { status: 403, body: JSON.stringify({ code: 'SHARING_GRANT_REVOKED' }) }
+      await assert.rejects(call(), badAnswer('/message'))
+      next = { status: 403, body: JSON.stringify({ code: 'SHARING_GRANT_REVOKED', message: 'revoked' }) }
+      await assert.rejects(call(), (e: { code?: string }) => e.code === 'SHARING_GRANT_REVOKED')
+
+      // Through the consumer: refused before anything is opened, countersigned or submitted.
+      fx.node.gateways.set('police', provider)
+      const consumer = await startConsumer(fx)
+      try {
+        const grant = addGrant(fx, { fields: ['id_number', 'name'], rowsMax: 10 })
+        const submitted = fx.node.txs.length
+        paths.length = 0
+        next = { status: 200, body: JSON.stringify({ envelope: 'AA==', receipt: 'AA==' }) }
+        await assert.rejects(consumer.fetch({ grantId: grant, fields: ['name'] }), badAnswer('/receiptId'))
+        assert.deepEqual(paths, ['/v1/gateway/query'], 'no acknowledgement sent')
+        assert.equal(fx.node.txs.length, submitted)
+      } finally {
+        await consumer.stop()
+      }
+    } finally {
+      fx.node.gateways.set('police', police)
+      fake.close()
+    }
   })
 })

@@ -12,6 +12,7 @@ import { join } from 'node:path'
 import { after, describe, test } from 'node:test'
 import { GovchainError, toHex } from '@govchain/core'
 import { createOrgCA, tlsKeyOptions } from '@govchain/p2p'
+import { GatewayHealthAnswer } from '@govchain/sharing/views'
 import { sharedTlsSoftHsm } from '../../app/test/softhsm-fixture.ts'
 import { importGatewayTlsKeyToPkcs11, initGatewayHome, loadGatewayHome } from '../src/config.ts'
 import { postToGateway } from '../src/consumer.ts'
@@ -67,7 +68,7 @@ describe("a gateway's TLS key on a PKCS#11 token", () => {
       (req, res) => {
         clientCertCN = String((req.socket as import('node:tls').TLSSocket).getPeerCertificate().subject.CN)
         res.setHeader('content-type', 'application/json')
-        res.end(JSON.stringify({ ok: 'yes' }))
+        res.end(JSON.stringify({ ok: true, orgId: 'market' }))
       },
     )
     await new Promise<void>((ok) => server.listen(0, '127.0.0.1', ok))
@@ -76,10 +77,11 @@ describe("a gateway's TLS key on a PKCS#11 token", () => {
       const answer = await postToGateway(
         calling.tls,
         { url, orgId: 'housing', certFingerprint: toHex(served.certFingerprint) },
-        '/v1/gateway/query',
+        '/v1/gateway/health',
         {},
+        GatewayHealthAnswer,
       )
-      assert.deepEqual(answer, { ok: 'yes' })
+      assert.deepEqual(answer, { ok: true, orgId: 'market' })
       assert.equal(clientCertCN, 'market-gateway')
     } finally {
       server.close()

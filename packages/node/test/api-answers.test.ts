@@ -11,6 +11,8 @@ import { join } from 'node:path'
 import { before, describe, it } from 'node:test'
 import { type ApiExtension, type RouteSpec, txHashOf } from '@govchain/app'
 import { checkAnswer } from '@govchain/app/answer'
+import { BlockSchema, TxSchema } from '@govchain/app/node-views'
+import { createClient, errorCode } from '@govchain/client'
 import { fromHex, toBase64, toHex } from '@govchain/core'
 import { defaultModules } from '@govchain/distribution'
 import { Kind, type TSchema } from '@sinclair/typebox'
@@ -145,6 +147,55 @@ describe('answers validate against their schemas (recorded chain)', () => {
     const batch = (await h.call('submitTxs', '/v1/txs/batch', { txs: [signed, 'AAAA'] }, 207)).body as Json
     assert.equal(batch.results[0].code, 'TX_DUPLICATE')
     assert.equal(batch.results[1].code, 'TX_MALFORMED')
+  })
+
+  it("node: the client's block and tx readers refuse whatever the node's schemas refuse", async () => {
+    const block = (await h.call('getBlock', '/v1/blocks/1')).body as Json
+    const tx = (await h.call('getTx', `/v1/txs/${toHex(h.txHash)}`)).body as Json
+    /** The client's reader of `answer`, served as a node would: 'ok' or the code it refused with. */
+    const read = async (answer: unknown, ask: (c: ReturnType<typeof createClient>) => Promise<unknown>) => {
+      const fetch = async () =>
+        new Response(JSON.stringify(answer), { headers: { 'content-type': 'application/json' } })
+      try {
+        await ask(createClient({ url: 'http://node.invalid', fetch }))
+        return 'ok'
+      } catch (e) {
+        return errorCode(e) ?? String(e)
+      }
+    }
+    const schemaAccepts = (schema: TSchema, v: unknown) => Check(schema, v)
+    const WRONG: unknown[] = [undefined, null, true, -1, 1.5, '', 'AB'.repeat(32), 'x', {}, [], [1]]
+    const readers = [
+      { name: 'block', schema: BlockSchema, answer: block, ask: (c: ReturnType<typeof createClient>) => c.block(1) },
+      { name: 'tx', schema: TxSchema, answer: tx, ask: (c: ReturnType<typeof createClient>) => c.tx(toHex(h.txHash)) },
+    ]
+    for (const r of readers) {
+      assert.ok(schemaAccepts(r.schema, r.answer), `${r.name}: the node's answer`)
+      assert.equal(await read(r.answer, r.ask), 'ok', `${r.name}: the node's answer`)
+      // Every field, and every field of a nested object (the header, an event), replaced by a wrong value.
+      const variants: { what: string; answer: Json }[] = []
+      for (const [k, v] of Object.entries(r.answer)) {
+        for (const w of WRONG) variants.push({ what: `${k} = ${JSON.stringify(w)}`, answer: { ...r.answer, [k]: w } })
+        const nested = Array.isArray(v) ? v[0] : v
+        if (typeof nested !== 'object' || nested === null) continue
+        for (const n of Object.keys(nested))
+          for (const w of WRONG) {
+            const changed = { ...nested, [n]: w }
+            variants.push({
+              what: `${k}.${n} = ${JSON.stringify(w)}`,
+              answer: { ...r.answer, [k]: Array.isArray(v) ? [changed, ...v.slice(1)] : changed },
+            })
+          }
+      }
+      for (const { what, answer } of variants) {
+        const clientReads = await read(answer, r.ask)
+        if (!schemaAccepts(r.schema, JSON.parse(JSON.stringify(answer))))
+          assert.equal(clientReads, 'SDK_BAD_RESPONSE', `${r.name}: ${what}`)
+        // What the client refuses beyond the schema: bytes it decodes (base64, the encoded header).
+        else if (clientReads !== 'ok')
+          assert.ok(/^(headerBytes|certificate|nextValidatorSet) /.test(what), `${r.name}: ${what}: ${clientReads}`)
+      }
+    }
   })
 
   it('identity: organisations, officers, DIDs (with proofs)', async () => {

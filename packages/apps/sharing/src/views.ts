@@ -221,3 +221,32 @@ export const LocalStatusAnswer = Type.Object({
   resources: Type.Array(Type.String()),
 })
 export type LocalStatusAnswer = Static<typeof LocalStatusAnswer>
+
+/**
+ * What a provider gateway answers to another gateway's `POST /v1/gateway/query` (mutual TLS,
+ * docs/sharing.md): the sealed answer and the receipt it signed. Gateway to gateway, not among the
+ * node's routes; the provider types its answer with it and the consumer checks what it reads
+ * against it.
+ */
+export const GatewayQueryAnswer = Type.Object({
+  /** The sealed answer, for the consumer's key only. */
+  envelope: Base64,
+  /** The encoded ReceiptBody. */
+  receipt: Base64,
+  receiptId: Hex32,
+  providerSignature: HexBytes,
+})
+export type GatewayQueryAnswer = Static<typeof GatewayQueryAnswer>
+
+/** A provider gateway's answer to `POST /v1/gateway/ack` (the consumer's countersignature), like GatewayQueryAnswer. */
+export const GatewayAckAnswer = Type.Object({
+  receiptId: Hex32,
+  /** Null: journaled, recorded with the provider's next receipt batch (ADR 0036). */
+  txHash: Nullable(Hex32),
+  queued: Type.Boolean(),
+})
+export type GatewayAckAnswer = Static<typeof GatewayAckAnswer>
+
+/** A gateway's answer to `GET /v1/gateway/health` on its provider listener, like GatewayQueryAnswer. */
+export const GatewayHealthAnswer = Type.Object({ ok: Type.Boolean(), orgId: Type.String() })
+export type GatewayHealthAnswer = Static<typeof GatewayHealthAnswer>
