@@ -172,10 +172,211 @@ function FieldInputs({
   )
 }
 
-function IssueForm({ org, types, onIssued }: { org: string; types: LicenseType[]; onIssued: () => void }) {
-  const { t, lang, config, submit, orgName } = useApp()
+/** The holder's identity number (or credit code), looked up in the department's holder register. */
+function HolderIdField({
+  label,
+  idText,
+  onIdText,
+  idProblem,
+  tried,
+  record,
+  disabled,
+  onError,
+  onLookup,
+}: {
+  label: string
+  idText: string
+  onIdText: (x: string) => void
+  idProblem: 'invalid' | 'notFound' | undefined
+  tried: boolean
+  record: HolderRecord | undefined
+  disabled: boolean
+  onError: (e: unknown) => void
+  onLookup: () => Promise<void>
+}) {
+  const { t } = useApp()
+  return (
+    <div>
+      <label htmlFor="i-holder-id">{label} *</label>
+      <div className="btn-row">
+        <input
+          id="i-holder-id"
+          value={idText}
+          aria-invalid={idProblem !== undefined || (tried && record === undefined)}
+          onChange={(e) => onIdText(e.target.value)}
+          data-testid="issue-holder-id"
+        />
+        <ActionButton testId="holder-lookup" disabled={disabled} onError={onError} onRun={onLookup}>
+          {t('issuer.lookup')}
+        </ActionButton>
+      </div>
+      {idProblem !== undefined ? (
+        <span className="field-error" role="alert" data-testid="field-error-holder-id">
+          {idProblem === 'invalid' ? t('issuer.holderIdInvalid', { field: label }) : t('issuer.holderNotFound')}
+        </span>
+      ) : tried && record === undefined ? (
+        <span className="field-error" role="alert" data-testid="field-error-holder-id">
+          {t('issuer.holderFirst')}
+        </span>
+      ) : (
+        <span className="muted small">{t('issuer.lookupHint')}</span>
+      )}
+      {record !== undefined && (
+        <div className="muted small" data-testid="holder-found">
+          {t('issuer.holderFound', { name: record.name })}
+        </div>
+      )}
+    </div>
+  )
+}
+
+/** The validity dates: from, and until (or 长期 where the type has no term limit). */
+function ValidityFields({
+  type,
+  from,
+  onFrom,
+  until,
+  onUntil,
+  longTerm,
+  onLongTerm,
+}: {
+  type: LicenseType | undefined
+  from: string
+  onFrom: (x: string) => void
+  until: string
+  onUntil: (x: string) => void
+  longTerm: boolean
+  onLongTerm: (f: (x: boolean) => boolean) => void
+}) {
+  const { t } = useApp()
+  return (
+    <>
+      <div>
+        <label htmlFor="i-from">{t('lic.validFrom')}</label>
+        <input id="i-from" type="date" value={from} onChange={(e) => onFrom(e.target.value)} data-testid="issue-from" />
+      </div>
+      <div>
+        <label htmlFor="i-until">{t('lic.validUntil')}</label>
+        <input
+          id="i-until"
+          type="date"
+          value={longTerm ? '' : until}
+          disabled={longTerm}
+          onChange={(e) => onUntil(e.target.value)}
+          data-testid="issue-until"
+        />
+        {type?.maxValidityYears === 0 && (
+          <label className="check">
+            <input
+              type="checkbox"
+              checked={longTerm}
+              onChange={() => onLongTerm((x) => !x)}
+              data-testid="issue-long-term"
+            />{' '}
+            {t('issuer.longTerm')}
+          </label>
+        )}
+      </div>
+    </>
+  )
+}
+
+interface Issued {
+  id: string
+  from: string
+  until: string
+  credential: string
+  type: LicenseType
+}
+
+/** The issued licence: its id and validity, and the hand-over to the holder. */
+function IssuedNotice({ issued }: { issued: Issued }) {
+  const { t, config } = useApp()
+  return (
+    <>
+      <Notice tone="ok" testId="issued">
+        {t('issuer.issued', { id: issued.id })}{' '}
+        <span data-testid="issued-validity">{t('issuer.validity', { from: issued.from, until: issued.until })}</span>
+        {!config.demo && <textarea readOnly hidden value={issued.credential} data-testid="issued-credential" />}
+      </Notice>
+      <HandoverPanel licenseId={issued.id} credential={issued.credential} type={issued.type} />
+    </>
+  )
+}
+
+/** The licence type, every one offered; those the department may not issue are marked. */
+function TypeSelect({
+  types,
+  org,
+  code,
+  onChange,
+}: {
+  types: LicenseType[]
+  org: string
+  code: string
+  onChange: (code: string, next: LicenseType | undefined) => void
+}) {
+  const { lang } = useApp()
+  return (
+    <select
+      id="i-type"
+      value={code}
+      onChange={(e) =>
+        onChange(
+          e.target.value,
+          types.find((x) => x.code === e.target.value),
+        )
+      }
+      data-testid="issue-type"
+    >
+      {types.map((x) => (
+        <option key={x.code} value={x.code}>
+          {lang === 'zh' ? x.name : x.nameEn}
+          {x.issuers.includes(org) ? '' : lang === 'zh' ? '（本机构未获授权）' : ' (not authorised)'}
+        </option>
+      ))}
+    </select>
+  )
+}
+
+/**
+ * Issues a licence on chain as the signed-in officer of `org`; in demo mode the credential is
+ * then handed over through the demo mailbox. Undefined when the transaction was not sent.
+ */
+function useIssueLicense(org: string) {
+  const { config, submit, orgName } = useApp()
   const officerAuth = useOfficerAuth()
+  return async (
+    type: LicenseType,
+    orgCode: string,
+    input: { holder: string; validFromMs: number; validUntilMs: number; fields: Record<string, string> },
+  ): Promise<IssuedLicense | undefined> => {
+    let made: IssuedLicense | undefined
+    await submit(async (s) => {
+      made = await issueLicenseWith(s.signer, {
+        ...s,
+        type: { code: type.code, name: type.name, nameEn: type.nameEn, fields: type.fields },
+        issuer: { orgId: org, name: orgName(org), code: orgCode },
+        ...input,
+      })
+      return made.tx
+    })
+    if (made === undefined) return undefined
+    // Handed over through the demo mailbox in demo mode; otherwise shown here to hand over.
+    if (config.demo) {
+      await mailbox.put(
+        { holder: input.holder, licenseId: made.id, credential: made.credential },
+        await officerAuth(mailboxPaths.put(input.holder, made.id), input.holder),
+      )
+    }
+    return made
+  }
+}
+
+function IssueForm({ org, types, onIssued }: { org: string; types: LicenseType[]; onIssued: () => void }) {
+  const { t, lang, config } = useApp()
   const signed = useRegisterRequest()
+  const issue = useIssueLicense(org)
   // The department's own gateway (local API, proxied by the portal server): its holder register.
   const gateway = config.gateways[org]
   const mine = types.filter((x) => x.issuers.includes(org))
@@ -203,13 +404,7 @@ function IssueForm({ org, types, onIssued }: { org: string; types: LicenseType[]
   const missing = (type?.fields ?? []).filter((f) => f.required && (values[f.name] ?? '').trim() === '')
   const [error, setError] = useState<unknown>()
   const [mismatch, setMismatch] = useState<string[]>()
-  const [issued, setIssued] = useState<{
-    id: string
-    from: string
-    until: string
-    credential: string
-    type: LicenseType
-  }>()
+  const [issued, setIssued] = useState<Issued>()
   const fieldLabel = (name: string) => {
     if (name === 'holder') return t('issuer.holderDid')
     const f = type?.fields.find((x) => x.name === name)
@@ -253,12 +448,12 @@ function IssueForm({ org, types, onIssued }: { org: string; types: LicenseType[]
       <div className="form-grid">
         <div>
           <label htmlFor="i-type">{t('lic.type')}</label>
-          <select
-            id="i-type"
-            value={code}
-            onChange={(e) => {
-              const next = types.find((x) => x.code === e.target.value)
-              setCode(e.target.value)
+          <TypeSelect
+            types={types}
+            org={org}
+            code={code}
+            onChange={(value, next) => {
+              setCode(value)
               setTried(false)
               setMismatch(undefined)
               setUntil(defaultUntil(next, from))
@@ -272,86 +467,35 @@ function IssueForm({ org, types, onIssued }: { org: string; types: LicenseType[]
                 setValues({})
               }
             }}
-            data-testid="issue-type"
-          >
-            {types.map((x) => (
-              <option key={x.code} value={x.code}>
-                {lang === 'zh' ? x.name : x.nameEn}
-                {x.issuers.includes(org) ? '' : lang === 'zh' ? '（本机构未获授权）' : ' (not authorised)'}
-              </option>
-            ))}
-          </select>
+          />
         </div>
-        <div>
-          <label htmlFor="i-holder-id">{idLabel} *</label>
-          <div className="btn-row">
-            <input
-              id="i-holder-id"
-              value={idText}
-              aria-invalid={idProblem !== undefined || (tried && record === undefined)}
-              onChange={(e) => setIdText(e.target.value)}
-              data-testid="issue-holder-id"
-            />
-            <ActionButton testId="holder-lookup" disabled={gateway === undefined} onError={setError} onRun={lookup}>
-              {t('issuer.lookup')}
-            </ActionButton>
-          </div>
-          {idProblem !== undefined ? (
-            <span className="field-error" role="alert" data-testid="field-error-holder-id">
-              {idProblem === 'invalid' ? t('issuer.holderIdInvalid', { field: idLabel }) : t('issuer.holderNotFound')}
-            </span>
-          ) : tried && record === undefined ? (
-            <span className="field-error" role="alert" data-testid="field-error-holder-id">
-              {t('issuer.holderFirst')}
-            </span>
-          ) : (
-            <span className="muted small">{t('issuer.lookupHint')}</span>
-          )}
-          {record !== undefined && (
-            <div className="muted small" data-testid="holder-found">
-              {t('issuer.holderFound', { name: record.name })}
-            </div>
-          )}
-        </div>
+        <HolderIdField
+          label={idLabel}
+          idText={idText}
+          onIdText={setIdText}
+          idProblem={idProblem}
+          tried={tried}
+          record={record}
+          disabled={gateway === undefined}
+          onError={setError}
+          onLookup={lookup}
+        />
         <div>
           <label htmlFor="i-holder">{t('issuer.holderDidFromRecord')}</label>
           <input id="i-holder" value={holder} onChange={(e) => setHolder(e.target.value)} data-testid="issue-holder" />
         </div>
-        <div>
-          <label htmlFor="i-from">{t('lic.validFrom')}</label>
-          <input
-            id="i-from"
-            type="date"
-            value={from}
-            onChange={(e) => {
-              setFrom(e.target.value)
-              setUntil(defaultUntil(type, e.target.value))
-            }}
-            data-testid="issue-from"
-          />
-        </div>
-        <div>
-          <label htmlFor="i-until">{t('lic.validUntil')}</label>
-          <input
-            id="i-until"
-            type="date"
-            value={longTerm ? '' : until}
-            disabled={longTerm}
-            onChange={(e) => setUntil(e.target.value)}
-            data-testid="issue-until"
-          />
-          {type?.maxValidityYears === 0 && (
-            <label className="check">
-              <input
-                type="checkbox"
-                checked={longTerm}
-                onChange={() => setLongTerm((x) => !x)}
-                data-testid="issue-long-term"
-              />{' '}
-              {t('issuer.longTerm')}
-            </label>
-          )}
-        </div>
+        <ValidityFields
+          type={type}
+          from={from}
+          onFrom={(x) => {
+            setFrom(x)
+            setUntil(defaultUntil(type, x))
+          }}
+          until={until}
+          onUntil={setUntil}
+          longTerm={longTerm}
+          onLongTerm={setLongTerm}
+        />
       </div>
       {type !== undefined && (
         <FieldInputs
@@ -370,16 +514,7 @@ function IssueForm({ org, types, onIssued }: { org: string; types: LicenseType[]
         </Notice>
       )}
       <ErrorBox error={error} />
-      {issued !== undefined && (
-        <Notice tone="ok" testId="issued">
-          {t('issuer.issued', { id: issued.id })}{' '}
-          <span data-testid="issued-validity">{t('issuer.validity', { from: issued.from, until: issued.until })}</span>
-          {!config.demo && <textarea readOnly hidden value={issued.credential} data-testid="issued-credential" />}
-        </Notice>
-      )}
-      {issued !== undefined && (
-        <HandoverPanel licenseId={issued.id} credential={issued.credential} type={issued.type} />
-      )}
+      {issued !== undefined && <IssuedNotice issued={issued} />}
       <ActionButton
         kind="primary"
         testId="issue-submit"
@@ -409,27 +544,13 @@ function IssueForm({ org, types, onIssued }: { org: string; types: LicenseType[]
           }
           const holderDid = holder.trim()
           const validUntilMs = longTerm ? 0 : fromDateInput(until)
-          let made: IssuedLicense | undefined
-          await submit(async (s) => {
-            made = await issueLicenseWith(s.signer, {
-              ...s,
-              type: { code: type.code, name: type.name, nameEn: type.nameEn, fields: type.fields },
-              issuer: { orgId: org, name: orgName(org), code: o.code },
-              holder: holderDid,
-              validFromMs: fromDateInput(from),
-              validUntilMs,
-              fields,
-            })
-            return made.tx
+          const made = await issue(type, o.code, {
+            holder: holderDid,
+            validFromMs: fromDateInput(from),
+            validUntilMs,
+            fields,
           })
           if (made === undefined) return
-          // Handed over through the demo mailbox in demo mode; otherwise shown here to hand over.
-          if (config.demo) {
-            await mailbox.put(
-              { holder: holderDid, licenseId: made.id, credential: made.credential },
-              await officerAuth(mailboxPaths.put(holderDid, made.id), holderDid),
-            )
-          }
           setIssued({
             id: made.id,
             from,
