@@ -731,20 +731,12 @@ function IssuedPrint({ license: l, type }: { license: License; type: LicenseType
   return credential === undefined ? null : <PrintButtons licenseId={l.id} credential={credential} type={type} />
 }
 
-function Manage({
-  license: l,
-  type,
-  own,
-  onChange,
-}: {
-  license: License
-  /** Issued by the officer's department: the chain refuses another department's actions, so none are offered. */
-  own: boolean
-  type: LicenseType | undefined
-  onChange: () => void
-}) {
-  const { t, lang, client, submit, config, orgName, suite } = useApp()
-  const officerAuth = useOfficerAuth()
+/**
+ * Outside demo mode the renew and amend dialogs take the new version's fields from the register:
+ * the holder's register id, the fields its record filled in, and the input that looks them up.
+ */
+function useRegisterFields(l: License, type: LicenseType | undefined) {
+  const { t, config } = useApp()
   const signed = useRegisterRequest()
   const holderKind: HolderKind = type?.holderKind === 'person' ? 'person' : 'enterprise'
   /** Outside demo mode: the holder's register id, and the new version's fields its record filled in. */
@@ -754,72 +746,6 @@ function Manage({
   const registerMissing = (type?.fields ?? []).filter(
     (f) => f.required && (registerValues?.[f.name] ?? '').trim() === '',
   )
-  const [reason, setReason] = useState('')
-  const [reasonCode, setReasonCode] = useState<(typeof REVOKE_REASONS)[number]>('issued_in_error')
-  const [suspendCode, setSuspendCode] = useState<(typeof SUSPEND_REASONS)[number]>('rectification')
-  const [dialog, setDialog] = useState<'suspend' | 'reinstate' | 'revoke' | 'renew' | 'amend'>()
-  // A renewal starts today and runs the type's full term (the chain refuses a longer one).
-  const [until, setUntil] = useState(plusYears(dateInput(Date.now()), type?.maxValidityYears || 5))
-  const [error, setError] = useState<unknown>()
-  const [note, setNote] = useState<{ id: string; credential: string }>()
-  const history = useLoad(() => licenseApi.history(client.url, l.id), [l.id, l.updatedHeight])
-  const active = own && l.status === 'active'
-  const run = (f: () => Promise<void>) => async () => {
-    setError(undefined)
-    setNote(undefined)
-    await f()
-    onChange()
-  }
-  const reissue = (mode: 'renew' | 'amend') =>
-    run(async () => {
-      const o = config.organisations.find((x) => x.id === l.issuerOrg)
-      if (type === undefined || o === undefined) return
-      const fields = config.demo
-        ? await demoFields()
-        : Object.fromEntries(
-            Object.entries(registerValues ?? {})
-              .map(([k, v]) => [k, v.trim()] as const)
-              .filter(([, v]) => v !== ''),
-          )
-      let made: IssuedLicense | undefined
-      await submit(async (s) => {
-        made = await reissueLicenseWith(s.signer, {
-          ...s,
-          type: { code: type.code, name: type.name, nameEn: type.nameEn, fields: type.fields },
-          issuer: { orgId: l.issuerOrg, name: orgName(l.issuerOrg), code: o.code },
-          holder: l.holder,
-          validFromMs: mode === 'renew' ? Date.now() - (Date.now() % DAY_MS) : l.validFromMs,
-          validUntilMs: mode === 'renew' ? fromDateInput(until) : l.validUntilMs,
-          fields,
-          previousId: l.id,
-          version: l.version + 1,
-          mode,
-          ...(mode === 'amend' ? { reason: reason.trim() } : {}),
-        })
-        return made.tx
-      })
-      if (made === undefined) return
-      // Handed over through the demo mailbox in demo mode; otherwise from the panel below.
-      if (config.demo) {
-        await mailbox.put(
-          { holder: l.holder, licenseId: made.id, credential: made.credential },
-          await officerAuth(mailboxPaths.put(l.holder, made.id), l.holder),
-        )
-      }
-      setRegisterId('')
-      setRegisterValues(undefined)
-      setNote({ id: made.id, credential: made.credential })
-    })
-  /** Demo mode: the field values of the credential the demo mailbox handed over. */
-  const demoFields = async (): Promise<Record<string, string>> => {
-    const mail = await mailbox.issued(l.id, await officerAuth(mailboxPaths.issued(l.id), l.holder))
-    const cred = mail.items.find((m) => m.licenseId === l.id)?.credential
-    if (cred === undefined)
-      throw new Error(
-        lang === 'zh' ? '找不到原凭证的字段值' : 'the field values of the old credential are not available',
-      )
-    return Object.fromEntries(Object.entries(credentialFields(suite, cred)).map(([k, v]) => [k, String(v)]))
-  }
   /**
    * The department's register (its gateway, off chain) as it holds the holder now fills in the new
    * version's fields, which the officer then completes or corrects; the record must be this
@@ -869,6 +795,93 @@ function Manage({
       </div>
     )
   const registerReady = config.demo || (registerValues !== undefined && registerMissing.length === 0)
+  const reset = () => {
+    setRegisterId('')
+    setRegisterValues(undefined)
+  }
+  return { values: registerValues, input: registerInput, ready: registerReady, reset }
+}
+
+function Manage({
+  license: l,
+  type,
+  own,
+  onChange,
+}: {
+  license: License
+  /** Issued by the officer's department: the chain refuses another department's actions, so none are offered. */
+  own: boolean
+  type: LicenseType | undefined
+  onChange: () => void
+}) {
+  const { t, lang, client, submit, config, orgName, suite } = useApp()
+  const officerAuth = useOfficerAuth()
+  const register = useRegisterFields(l, type)
+  const [reason, setReason] = useState('')
+  const [reasonCode, setReasonCode] = useState<(typeof REVOKE_REASONS)[number]>('issued_in_error')
+  const [suspendCode, setSuspendCode] = useState<(typeof SUSPEND_REASONS)[number]>('rectification')
+  const [dialog, setDialog] = useState<'suspend' | 'reinstate' | 'revoke' | 'renew' | 'amend'>()
+  // A renewal starts today and runs the type's full term (the chain refuses a longer one).
+  const [until, setUntil] = useState(plusYears(dateInput(Date.now()), type?.maxValidityYears || 5))
+  const [error, setError] = useState<unknown>()
+  const [note, setNote] = useState<{ id: string; credential: string }>()
+  const history = useLoad(() => licenseApi.history(client.url, l.id), [l.id, l.updatedHeight])
+  const active = own && l.status === 'active'
+  const run = (f: () => Promise<void>) => async () => {
+    setError(undefined)
+    setNote(undefined)
+    await f()
+    onChange()
+  }
+  const reissue = (mode: 'renew' | 'amend') =>
+    run(async () => {
+      const o = config.organisations.find((x) => x.id === l.issuerOrg)
+      if (type === undefined || o === undefined) return
+      const fields = config.demo
+        ? await demoFields()
+        : Object.fromEntries(
+            Object.entries(register.values ?? {})
+              .map(([k, v]) => [k, v.trim()] as const)
+              .filter(([, v]) => v !== ''),
+          )
+      let made: IssuedLicense | undefined
+      await submit(async (s) => {
+        made = await reissueLicenseWith(s.signer, {
+          ...s,
+          type: { code: type.code, name: type.name, nameEn: type.nameEn, fields: type.fields },
+          issuer: { orgId: l.issuerOrg, name: orgName(l.issuerOrg), code: o.code },
+          holder: l.holder,
+          validFromMs: mode === 'renew' ? Date.now() - (Date.now() % DAY_MS) : l.validFromMs,
+          validUntilMs: mode === 'renew' ? fromDateInput(until) : l.validUntilMs,
+          fields,
+          previousId: l.id,
+          version: l.version + 1,
+          mode,
+          ...(mode === 'amend' ? { reason: reason.trim() } : {}),
+        })
+        return made.tx
+      })
+      if (made === undefined) return
+      // Handed over through the demo mailbox in demo mode; otherwise from the panel below.
+      if (config.demo) {
+        await mailbox.put(
+          { holder: l.holder, licenseId: made.id, credential: made.credential },
+          await officerAuth(mailboxPaths.put(l.holder, made.id), l.holder),
+        )
+      }
+      register.reset()
+      setNote({ id: made.id, credential: made.credential })
+    })
+  /** Demo mode: the field values of the credential the demo mailbox handed over. */
+  const demoFields = async (): Promise<Record<string, string>> => {
+    const mail = await mailbox.issued(l.id, await officerAuth(mailboxPaths.issued(l.id), l.holder))
+    const cred = mail.items.find((m) => m.licenseId === l.id)?.credential
+    if (cred === undefined)
+      throw new Error(
+        lang === 'zh' ? '找不到原凭证的字段值' : 'the field values of the old credential are not available',
+      )
+    return Object.fromEntries(Object.entries(credentialFields(suite, cred)).map(([k, v]) => [k, String(v)]))
+  }
   const typeName = type === undefined ? l.typeCode : lang === 'zh' ? type.name : type.nameEn
   const what = `${typeName} ${l.id}`
   const closeDialog = () => {
@@ -964,11 +977,11 @@ function Manage({
           title={t('issuer.renew')}
           summary={t('issuer.confirm.renew', { what, until })}
           confirmLabel={t('issuer.renew')}
-          canConfirm={until !== '' && registerReady}
+          canConfirm={until !== '' && register.ready}
           onClose={closeDialog}
           onConfirm={reissue('renew')}
         >
-          {registerInput}
+          {register.input}
           <label>
             {t('issuer.newUntil')}{' '}
             <input type="date" value={until} onChange={(e) => setUntil(e.target.value)} data-testid="renew-until" />
@@ -981,11 +994,11 @@ function Manage({
           title={t('issuer.amend')}
           summary={t('issuer.confirm.amend', { what })}
           confirmLabel={t('issuer.amend')}
-          canConfirm={reason.trim() !== '' && registerReady}
+          canConfirm={reason.trim() !== '' && register.ready}
           onClose={closeDialog}
           onConfirm={reissue('amend')}
         >
-          {registerInput}
+          {register.input}
           <ReasonText value={reason} onChange={setReason} />
         </ConfirmDialog>
       )}
