@@ -123,8 +123,19 @@ after(async () => {
   await f?.close()
 })
 
-/** Imports a keystore file on the sign-in page (opened there: a non-extractable WebCrypto key) and signs in. */
-async function signInWithKeystore(page: Page, name: string, keystore: string, publicKeyHex: string): Promise<void> {
+/**
+ * Imports a keystore file on the sign-in page (opened there: a non-extractable WebCrypto key) and
+ * signs in, then waits until the page shows the identity signed in as (`shownAs`: any of these
+ * texts): the page may still show the identity of a session before this one, and navigating on
+ * before the new session is open would act as that one.
+ */
+async function signInWithKeystore(
+  page: Page,
+  name: string,
+  keystore: string,
+  publicKeyHex: string,
+  shownAs: string[],
+): Promise<void> {
   await page.goto(`${f.portal.url}/login`)
   const tag = publicKeyHex.slice(0, 8)
   if ((await page.getByTestId(`key-signin-${tag}`).count()) === 0) {
@@ -138,7 +149,10 @@ async function signInWithKeystore(page: Page, name: string, keystore: string, pu
   }
   assert.match((await page.getByTestId(`key-form-${tag}`).textContent()) ?? '', /WebCrypto/)
   await page.getByTestId(`key-signin-${tag}`).click()
-  await page.getByTestId('current-identity').waitFor()
+  await page.waitForFunction((texts) => {
+    const shown = document.querySelector('[data-testid="current-identity"]')?.textContent ?? ''
+    return texts.some((t) => shown.includes(t))
+  }, shownAs)
 }
 
 /** A holder's key as the keystore file they were given (ADR 0023), never as bytes to the page. */
@@ -147,7 +161,7 @@ function holderKeystore(h: SeededHolder): string {
 }
 
 async function asHolder(h: SeededHolder): Promise<void> {
-  await signInWithKeystore(f.page, `${h.id}.json`, holderKeystore(h), h.publicKey)
+  await signInWithKeystore(f.page, `${h.id}.json`, holderKeystore(h), h.publicKey, [h.name, h.nameEn, h.did])
 }
 
 /** The text of the QR code in a PNG data URL (jsQR, as a phone's camera would read it). */
@@ -170,7 +184,7 @@ test('no key reaches the page from the server; the officer signs in with the imp
   assert.doesNotMatch(config, /privateKey/)
   const housingKey = toHex(f.net.keys.housing!.publicKey)
   const keystore = readFileSync(join(f.net.dir, 'keys', 'housing.operator.json'), 'utf8')
-  await signInWithKeystore(officer, 'housing.operator.json', keystore, housingKey)
+  await signInWithKeystore(officer, 'housing.operator.json', keystore, housingKey, ['housing'])
   assert.match((await officer.getByTestId('current-identity').textContent()) ?? '', /housing/)
 })
 
@@ -319,7 +333,11 @@ test('the officer issues a licence with the browser key; the holder sees it, pre
   try {
     const p = await phone.newPage({ locale: 'zh-CN' })
     p.setDefaultTimeout(40_000)
-    await signInWithKeystore(p, `${enterprise.id}.json`, holderKeystore(enterprise), enterprise.publicKey)
+    await signInWithKeystore(p, `${enterprise.id}.json`, holderKeystore(enterprise), enterprise.publicKey, [
+      enterprise.name,
+      enterprise.nameEn,
+      enterprise.did,
+    ])
     await p.goto(`${f.portal.url}/wallet`)
     await p.getByTestId('import-scan').click()
     await p.getByTestId('import-done').waitFor()
