@@ -9,6 +9,7 @@
  * (an index ordered by time, walked with a date filter, stops at the first entry past the range).
  */
 import { GovchainError } from '@govchain/core'
+import { SEQUENCE_PAGE_DEFAULT } from './route-kit.ts'
 
 export type IndexScan = (
   prefix: Uint8Array,
@@ -59,6 +60,29 @@ export function seekPage<T>(input: {
     }
     if (chunk.length < want) return { items, next: null } // the prefix is exhausted
   }
+}
+
+/**
+ * One page of a numbered sequence kept under one record (entries 0 … count-1: a case's steps, a
+ * licence's history and uses): the entries after `after`, at most `limit`, each read by its
+ * number. `next` (the number of the page's last entry, as a string) is null only when the page
+ * reaches the end, so a long sequence is walked whole and never cut at a fixed size.
+ */
+export function sequencePage<T>(input: {
+  count: number
+  after?: string | undefined
+  limit?: number | undefined
+  read: (seq: number) => T
+}): { items: T[]; next: string | null } {
+  const from = input.after === undefined ? 0 : Number(input.after) + 1
+  const limit = input.limit ?? SEQUENCE_PAGE_DEFAULT
+  if (!Number.isSafeInteger(from) || from < 0 || !Number.isSafeInteger(limit) || limit < 1) {
+    throw new GovchainError('INVALID_ARGUMENT', 'after: a number from the previous page; limit: 1 or more')
+  }
+  const to = Math.min(input.count, from + limit)
+  const items: T[] = []
+  for (let seq = from; seq < to; seq++) items.push(input.read(seq))
+  return { items, next: to < input.count ? String(to - 1) : null }
 }
 
 function join(a: Uint8Array, b: Uint8Array): Uint8Array {

@@ -49,6 +49,19 @@ export const NextCursor = Type.Unsafe<string | null>({
   description: "the next page's `after`; null at the end",
 })
 
+/** Entries of a numbered sequence one page holds by default, and at most (`limit`). */
+export const SEQUENCE_PAGE_DEFAULT = 100
+export const SEQUENCE_PAGE_MAX = 1000
+
+/**
+ * The query of a route that pages a numbered sequence: `after` is the number of the last entry
+ * the client has (the previous page's `next`), `limit` the entries wanted.
+ */
+export const SEQUENCE_QUERY_PROPERTIES = {
+  after: { type: 'string', pattern: '^(0|[1-9][0-9]{0,9})$', description: "the previous page's `next`" },
+  limit: { type: 'integer', minimum: 1, maximum: SEQUENCE_PAGE_MAX, default: SEQUENCE_PAGE_DEFAULT },
+} as const
+
 export const ErrorCodeSchema = Object.defineProperty(
   Type.String({ description: 'Stable error code from the catalogue; see the list in the API description.' }),
   'enum',

@@ -440,6 +440,13 @@ describe('answers validate against their schemas (recorded chain)', () => {
       history.items.map((x: Json) => x.version),
       [1, 2],
     )
+    assert.equal(history.next, null)
+    // One version a page: the first page names its version as the cursor, the second ends the chain.
+    const first = (await h.call('evidenceHistory', `/v1/evidence/${id}/history?limit=1`)).body as Json
+    assert.deepEqual([first.items.map((x: Json) => x.version), first.next], [[1], history.items[0].id])
+    const second = (await h.call('evidenceHistory', `/v1/evidence/${id}/history?limit=1&after=${first.next}`))
+      .body as Json
+    assert.deepEqual([second.items.map((x: Json) => x.version), second.next], [[2], null])
     const none = (await h.call('evidenceVerify', '/v1/evidence/verify', { contentHash: '00'.repeat(32) })).body as Json
     assert.equal(none.verdict, 'not-recorded')
     // The timestamps extension (scripts/recorded-chain/timestamps.ts): a TSA registered by vote
@@ -502,6 +509,20 @@ describe('answers validate against their schemas (recorded chain)', () => {
       one.steps.map((s: Json) => s.action),
       ['apply', 'accept', 'send-back', 'resubmit', 'approve', 'complete'],
     )
+    assert.equal(one.stepsNext, null, 'six steps fit the first page')
+    // The same steps two at a time: every page links to the next, the last one to nothing.
+    const pages: number[][] = []
+    for (let after: string | null = ''; after !== null; ) {
+      const url = `/v1/service/cases/${queue.cases[0].caseId}/steps?limit=2${after === '' ? '' : `&after=${after}`}`
+      const page = (await h.call('serviceCaseSteps', url)).body as Json
+      pages.push(page.steps.map((s: Json) => s.seq))
+      after = page.next
+    }
+    assert.deepEqual(pages, [
+      [0, 1],
+      [2, 3],
+      [4, 5],
+    ])
     const applicant = keyOf(suite, 'service-applicant')
     const did = deriveDid(suite, applicant.publicKey)
     const { challenge } = (await h.call('serviceChallenge', '/v1/service/auth/challenge', {})).body as Json

@@ -103,6 +103,50 @@ export function usePagedList<T>(
   }
 }
 
+/**
+ * The rest of a list whose first page came inside another answer (a case's steps, a licence's
+ * uses): `items` is that page and the pages `load()` appended after it, `next` the cursor still to
+ * follow (null once the list is whole). A new first page starts over.
+ */
+export function useMorePages<T>(
+  first: ListPage<T>,
+  page: (after: string) => Promise<ListPage<T>>,
+): { items: T[]; next: string | null; load: () => Promise<void> } {
+  const [more, setMore] = useState<ListPage<T>>({ items: [], next: first.next })
+  // biome-ignore lint/correctness/useExhaustiveDependencies: a new first page (new items) starts over
+  useEffect(() => setMore({ items: [], next: first.next }), [first.items, first.next])
+  return {
+    items: more.items.length === 0 ? first.items : [...first.items, ...more.items],
+    next: more.next,
+    load: async () => {
+      if (more.next === null) return
+      const p = await page(more.next)
+      setMore((m) => ({ items: [...m.items, ...p.items], next: p.next }))
+    },
+  }
+}
+
+/** The "more" button of a useMorePages list, with its error; nothing once the list is whole. */
+export function MoreButton({
+  list,
+  testId,
+}: {
+  list: { next: string | null; load: () => Promise<void> }
+  testId: string
+}) {
+  const { t } = useApp()
+  const [error, setError] = useState<unknown>()
+  if (list.next === null) return null
+  return (
+    <>
+      <ActionButton testId={testId} onError={setError} onRun={list.load}>
+        {t('common.more')}
+      </ActionButton>
+      <ErrorBox error={error} />
+    </>
+  )
+}
+
 /** "From … to …" date inputs (the visitor's days; the node filters on block time). */
 export function DateRange({
   from,

@@ -9,6 +9,7 @@ import { readFileSync, writeFileSync } from 'node:fs'
 import { basename } from 'node:path'
 import { getAnswer, requestAnswer } from '@govchain/app/answer'
 import type { CliContext } from '@govchain/app/cli'
+import { SEQUENCE_PAGE_MAX } from '@govchain/app/route-kit'
 import { fromHex, GovchainError, getSuite, toHex } from '@govchain/core'
 import { type Static, Type } from '@sinclair/typebox'
 import { Check } from '@sinclair/typebox/value'
@@ -401,8 +402,14 @@ function registerHistory(cmd: Command, ctx: CliContext): void {
     .argument('<id>', 'an item id')
     .option('--node <urls>', NODE)
     .action(async (id: string, o: { node?: string }) => {
-      const h = await getAnswer(ctx.client(o), `/v1/evidence/${encodeURIComponent(id)}/history`, EvidenceHistoryAnswer)
-      for (const e of h.items) print(ctx.out, e)
+      const client = ctx.client(o)
+      for (let after: string | null | undefined; after !== null; ) {
+        const q = new URLSearchParams({ limit: String(SEQUENCE_PAGE_MAX), ...(after === undefined ? {} : { after }) })
+        const path = `/v1/evidence/${encodeURIComponent(id)}/history?${q}`
+        const h = await getAnswer(client, path, EvidenceHistoryAnswer)
+        for (const e of h.items) print(ctx.out, e)
+        after = h.next
+      }
     })
 }
 

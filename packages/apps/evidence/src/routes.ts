@@ -10,10 +10,12 @@ import {
   INVALID,
   type ModuleApiContext,
   type RouteSpec,
+  SEQUENCE_PAGE_DEFAULT,
+  SEQUENCE_QUERY_PROPERTIES,
   seekPage,
   stateJson,
 } from '@govchain/app'
-import { codec, concatBytes, fromHex, GovchainError, utf8 } from '@govchain/core'
+import { codec, concatBytes, equalBytes, fromHex, GovchainError, utf8 } from '@govchain/core'
 import { governanceRef } from '@govchain/governance/schema'
 import {
   decodeEvidenceQr,
@@ -35,8 +37,6 @@ import {
 import { EvidenceAnswer, EvidenceCertificateAnswer, EvidenceHistoryAnswer, EvidenceVerifyAnswer } from './views.ts'
 
 const HEX32 = { type: 'string', pattern: '^[0-9a-f]{64}$' }
-/** Versions one history answer walks at most (a chain longer than this is shown from its start). */
-const HISTORY_MAX = 1000
 
 export const EVIDENCE_ROUTES: RouteSpec[] = [
   {
@@ -63,10 +63,17 @@ export const EVIDENCE_ROUTES: RouteSpec[] = [
     method: 'GET',
     url: '/v1/evidence/:id/history',
     operationId: 'evidenceHistory',
-    summary: "An item's version chain, first version first",
-    description: 'Every version of the chain the item belongs to, in order.',
+    summary: "An item's version chain, first version first, one page",
+    description:
+      'The versions of the chain the item belongs to, in order. Pass the answer’s `next` (the id of ' +
+      'the page’s last version) as `after` for the next page; null at the chain’s latest version.',
     tag: EVIDENCE_MODULE,
     params: { type: 'object', required: ['id'], properties: { id: HEX32 } },
+    querystring: {
+      type: 'object',
+      additionalProperties: false,
+      properties: { after: HEX32, limit: SEQUENCE_QUERY_PROPERTIES.limit },
+    },
     responses: {
       200: { description: 'the versions', schema: EvidenceHistoryAnswer },
       400: INVALID,
@@ -189,18 +196,29 @@ export function evidenceApi(ctx: ModuleApiContext): ApiExtension {
           })
         },
       })
-      app.route<{ Params: { id: string } }>({
+      app.route<{ Params: { id: string }; Querystring: { after?: string; limit?: number } }>({
         ...spec('evidenceHistory'),
         handler: async (request) => {
           const r = recordAt(fromHex(request.params.id))
           if (r === undefined) throw new GovchainError('EVIDENCE_NOT_FOUND')
-          const items = []
+          const { after, limit = SEQUENCE_PAGE_DEFAULT } = request.query
           let at: EvidenceEntry | undefined = recordAt(r.chain)
-          while (at !== undefined && items.length < HISTORY_MAX) {
-            items.push(view(at))
-            at = at.next === undefined ? undefined : recordAt(at.next)
+          if (after !== undefined) {
+            const last = recordAt(fromHex(after))
+            if (last === undefined || !equalBytes(last.chain, r.chain)) {
+              throw new GovchainError(
+                'INVALID_ARGUMENT',
+                'after: a version of this item’s chain (the previous page’s next)',
+              )
+            }
+            at = last.next === undefined ? undefined : recordAt(last.next)
           }
-          return { items }
+          const items = []
+          for (; at !== undefined && items.length < limit; at = at.next === undefined ? undefined : recordAt(at.next)) {
+            items.push(view(at))
+          }
+          const last = items.at(-1)
+          return { items, next: at === undefined || last === undefined ? null : last.id }
         },
       })
       app.route<{

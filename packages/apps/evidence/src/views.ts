@@ -2,7 +2,7 @@
  * The evidence API's answers as TypeBox schemas (docs/adr/0019-typebox-response-schemas.md): the
  * routes serialise with them and clients take their types from them. Browser-safe.
  */
-import { Hex32, HexBytes, Int, Nullable, StateSchema } from '@govchain/app/route-kit'
+import { Hex32, HexBytes, Int, NextCursor, Nullable, StateSchema } from '@govchain/app/route-kit'
 import { type Static, Type } from '@sinclair/typebox'
 
 /** A verified RFC 3161 token attached to an item (docs/adr/0024-trusted-timestamps.md). */
@@ -74,7 +74,7 @@ export const EvidenceCertificateAnswer = Type.Object({
   timestamp: Nullable(ProvenStateView),
   attestations: Nullable(ProvenStateView),
 })
-export const EvidenceHistoryAnswer = Type.Object({ items: Type.Array(EvidenceView) })
+export const EvidenceHistoryAnswer = Type.Object({ items: Type.Array(EvidenceView), next: NextCursor })
 export type EvidenceHistoryAnswer = Static<typeof EvidenceHistoryAnswer>
 export const CertificateCheckView = Type.Object({
   check: Type.String({ description: 'format | chain | commit | record | printed | content | timestamp' }),

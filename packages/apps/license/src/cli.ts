@@ -201,8 +201,8 @@ function registerShow(lic: Command, ctx: CliContext): void {
     .option('--json', 'print JSON')
     .action(async (id: string, o: { node?: string; json?: boolean }) => {
       const api = licenseClient({ transport: ctx.client(o).transport })
-      const [rec, hist] = await Promise.all([api.get(id), api.history(id)])
-      if (o.json) return ctx.out(JSON.stringify({ ...rec, history: hist.items }, null, 2))
+      const [rec, hist] = await Promise.all([api.get(id), api.historyAll(id)])
+      if (o.json) return ctx.out(JSON.stringify({ ...rec, history: hist }, null, 2))
       const l = rec.license as Record<string, unknown>
       ctx.out(`${id}`)
       ctx.out(`  type      ${String(rec.type?.name ?? l.typeCode)} (${String(l.typeCode)})`)
@@ -217,7 +217,7 @@ function registerShow(lic: Command, ctx: CliContext): void {
       ctx.out(
         `  version   ${String(l.version)}${l.previous ? ` (previous ${String(l.previous)})` : ''}${l.next ? ` (next ${String(l.next)})` : ''}`,
       )
-      for (const h of hist.items) {
+      for (const h of hist) {
         ctx.out(
           `  #${String(h.seq)} ${String(h.action).padEnd(10)} height ${String(h.height)} by ${String(h.officerId)}@${String(h.actorOrg)}${h.reason ? ` — ${String(h.reason)}` : ''}`,
         )

@@ -7,6 +7,7 @@
  */
 
 import { requestAnswer } from '@govchain/app/answer'
+import { SEQUENCE_PAGE_MAX } from '@govchain/app/route-kit'
 import type { Client, ProvenStateJson } from '@govchain/client'
 import { type BuiltTx, buildTx, buildTxWith, HttpTransport, LightClient } from '@govchain/client'
 import {
@@ -855,11 +856,15 @@ export interface LicenseApiClient {
   type(codeOrAlias: string): Promise<LicenseTypeView>
   get(id: string, options?: { prove?: boolean; height?: number }): Promise<LicenseAnswer>
   list(filter: LicenseListFilter): Promise<LicensePage>
-  history(id: string): Promise<LicenseHistoryAnswer>
+  /** One page of a licence's history, oldest first; pass the answer's `next` as `page.after`. */
+  history(id: string, page?: { after?: string; limit?: number }): Promise<LicenseHistoryAnswer>
+  /** Every history entry, page after page until `next` is null. */
+  historyAll(id: string): Promise<LicenseHistoryAnswer['items']>
   verify(input: { credential: string } | { qr: string }, options?: { prove?: boolean }): Promise<LicenseVerdictView>
   /** A short-QR presentation (`url` as scanned) for this verifier's `audience`. */
   verifyPresentation(input: { url: string; audience: string; prove?: boolean }): Promise<PresentationVerdictView>
-  uses(id: string, auth: HolderAuth): Promise<LicenseUsesAnswer>
+  /** Every grant, and one page of the uses; pass `usesNext` as `page.after` for the next. */
+  uses(id: string, auth: HolderAuth, page?: { after?: string; limit?: number }): Promise<LicenseUsesAnswer>
   /** One page of the holder's grants; pass the answer's `next` as `page.after` for the next page. */
   grants(auth: HolderAuth, page?: { after?: string; limit?: number }): Promise<LicenseGrantPage>
 }
@@ -894,6 +899,8 @@ export function licenseClient(options: {
     return s === '' ? '' : `?${s}`
   }
   const enc = encodeURIComponent
+  const history = (id: string, page: { after?: string; limit?: number } = {}) =>
+    call(LicenseHistoryAnswer, 'GET', `/v1/licenses/${enc(id)}/history${qs(page)}`)
   return {
     types: () => call(LicenseTypesAnswer, 'GET', '/v1/license-types'),
     type: (c) => call(LicenseTypeView, 'GET', `/v1/license-types/${enc(c)}`),
@@ -904,14 +911,24 @@ export function licenseClient(options: {
         `/v1/licenses/${enc(id)}${qs({ prove: o.prove ? 'true' : undefined, height: o.height })}`,
       ),
     list: (f) => call(LicensePage, 'GET', `/v1/licenses${qs({ ...f })}`),
-    history: (id) => call(LicenseHistoryAnswer, 'GET', `/v1/licenses/${enc(id)}/history`),
+    history,
+    historyAll: async (id) => {
+      const all: LicenseHistoryAnswer['items'] = []
+      for (let after: string | null | undefined; after !== null; ) {
+        const page = await history(id, { ...(after === undefined ? {} : { after }), limit: SEQUENCE_PAGE_MAX })
+        all.push(...page.items)
+        after = page.next
+      }
+      return all
+    },
     verify: (input, o = {}) =>
       call(LicenseVerdictView, 'POST', '/v1/licenses/verify', {
         ...input,
         ...(o.prove === undefined ? {} : { prove: o.prove }),
       }),
     verifyPresentation: (input) => call(PresentationVerdictView, 'POST', '/v1/licenses/presentations/verify', input),
-    uses: (id, auth) => call(LicenseUsesAnswer, 'GET', `/v1/licenses/${enc(id)}/uses${qs({ ...auth })}`),
+    uses: (id, auth, page = {}) =>
+      call(LicenseUsesAnswer, 'GET', `/v1/licenses/${enc(id)}/uses${qs({ ...auth, ...page })}`),
     grants: (auth, page = {}) => call(LicenseGrantPage, 'GET', `/v1/license-grants${qs({ ...auth, ...page })}`),
   }
 }

@@ -108,19 +108,26 @@ function readTypeList(state: ReadonlyModuleState): string[] {
   return v === undefined ? [] : decode(TypeList, v)
 }
 
+function validId(id: string): boolean {
+  return typeof id === 'string' && id.length > 0 && utf8(id).length <= LICENSE_LIMITS.idBytes
+}
+
 function readLicense(state: ReadonlyModuleState, id: string): LicenseRecord | undefined {
-  if (typeof id !== 'string' || id.length === 0 || utf8(id).length > LICENSE_LIMITS.idBytes) return undefined
+  if (!validId(id)) return undefined
   const v = state.get(LICENSE_KEYS.license(id))
   return v === undefined ? undefined : decode(LicenseRecord, v)
 }
 
-function readHistory(state: ReadonlyModuleState, id: string, count: number): HistoryEntry[] {
-  const out: HistoryEntry[] = []
-  for (let i = 0; i < Math.min(count, LICENSE_LIMITS.historyRead); i++) {
-    const v = state.get(LICENSE_KEYS.history(id, i))
-    if (v !== undefined) out.push(decode(HistoryEntry, v))
-  }
-  return out
+/** Entry `seq` of a numbered sequence under a licence (its history, its uses). */
+function readSeq<T>(
+  state: ReadonlyModuleState,
+  key: Uint8Array | undefined,
+  seq: number,
+  of: codec.Codec<T>,
+): T | undefined {
+  if (key === undefined || !Number.isSafeInteger(seq) || seq < 0) return undefined
+  const v = state.get(key)
+  return v === undefined ? undefined : decode(of, v)
 }
 
 function readGrantIndex(state: ReadonlyModuleState, licenseId: string): LicenseGrantIndex {
@@ -132,15 +139,6 @@ function readGrant(state: ReadonlyModuleState, grantId: Uint8Array): GrantRecord
   if (!(grantId instanceof Uint8Array) || grantId.length !== 32) return undefined
   const v = state.get(LICENSE_KEYS.grant(grantId))
   return v === undefined ? undefined : decode(GrantRecord, v)
-}
-
-function readUses(state: ReadonlyModuleState, licenseId: string, count: number): UseRecord[] {
-  const out: UseRecord[] = []
-  for (let i = 0; i < Math.min(count, LICENSE_LIMITS.historyRead); i++) {
-    const v = state.get(LICENSE_KEYS.use(licenseId, i))
-    if (v !== undefined) out.push(decode(UseRecord, v))
-  }
-  return out
 }
 
 // ---------------------------------------------------------------- checks
@@ -361,10 +359,13 @@ export interface LicenseKeeper {
   license(id: string): LicenseRecord | undefined
   /** Status at this keeper's block time (block time, never the wall clock). */
   status(id: string): EffectiveStatus | undefined
-  history(id: string): HistoryEntry[]
+  /** History entry `seq` (0 … historyCount-1, oldest first). */
+  historyEntry(id: string, seq: number): HistoryEntry | undefined
   grant(grantId: Uint8Array): GrantRecord | undefined
   grantsOf(licenseId: string): GrantRecord[]
-  usesOf(licenseId: string): UseRecord[]
+  /** How many uses are recorded, and use `seq` (0 … recordedUseCount-1, oldest first). */
+  recordedUseCount(licenseId: string): number
+  recordedUse(licenseId: string, seq: number): UseRecord | undefined
   /**
    * Issues a licence within the calling transaction, exactly as license.issue would for its
    * sender (an issuer officer of an authorised organisation): the caller's module decides, this
@@ -401,13 +402,12 @@ function makeKeeper(ctx: KeeperContext): LicenseKeeper {
       const r = readLicense(state, id)
       return r === undefined ? undefined : effectiveStatus(r, timeMs)
     },
-    history: (id) => {
-      const r = readLicense(state, id)
-      return r === undefined ? [] : readHistory(state, id, r.historyCount)
-    },
+    historyEntry: (id, seq) =>
+      readSeq(state, validId(id) ? LICENSE_KEYS.history(id, seq) : undefined, seq, HistoryEntry),
     grant: (g) => readGrant(state, g),
     grantsOf: (id) => readGrantIndex(state, id).grants.flatMap((g) => readGrant(state, g) ?? []),
-    usesOf: (id) => readUses(state, id, readGrantIndex(state, id).uses),
+    recordedUseCount: (id) => (validId(id) ? readGrantIndex(state, id).uses : 0),
+    recordedUse: (id, seq) => readSeq(state, validId(id) ? LICENSE_KEYS.use(id, seq) : undefined, seq, UseRecord),
   }
 }
 

@@ -11,8 +11,10 @@ import {
   INVALID,
   inTimeRange,
   type RouteSpec,
+  SEQUENCE_QUERY_PROPERTIES,
   type StateView,
   seekPage,
+  sequencePage,
   stateJson,
   timeRange,
 } from '@govchain/app'
@@ -75,6 +77,17 @@ const authProps = {
   ts: { type: 'string', pattern: '^[1-9][0-9]{0,14}$' },
   sig: { type: 'string', pattern: '^[0-9a-fA-F]{128}$' },
 }
+interface SequenceQuery {
+  after?: string
+  limit?: number
+}
+
+/** An entry below its sequence's count is always stored; a gap is a broken store, not a bad request. */
+function present<T>(entry: T | undefined, what: string, seq: number): T {
+  if (entry === undefined) throw new GovchainError('EXEC_INTERNAL', `licence ${what} entry ${seq} is missing`)
+  return entry
+}
+
 /** Listing limits: a page and the scan behind a filtered page. */
 export const LICENSE_LIST_MAX = 200
 /** Holder grants per page unless `limit` says otherwise (at most 500). */
@@ -172,10 +185,11 @@ export const LICENSE_ROUTES: RouteSpec[] = [
     method: 'GET',
     url: '/v1/licenses/:id/history',
     operationId: 'licenseHistory',
-    summary: 'Every transition of a licence: who, when, why',
-    description: 'Oldest first, at most 1,000 entries.',
+    summary: 'Every transition of a licence: who, when, why; one page',
+    description: 'Oldest first. Pass the answer’s `next` as `after` for the next page; null at the last entry.',
     tag: LICENSE_MODULE,
     params: { type: 'object', required: ['id'], properties: { id: licenseIdParam } },
+    querystring: { type: 'object', additionalProperties: false, properties: SEQUENCE_QUERY_PROPERTIES },
     responses: {
       200: {
         description: 'history',
@@ -266,15 +280,18 @@ export const LICENSE_ROUTES: RouteSpec[] = [
     method: 'GET',
     url: '/v1/licenses/:id/uses',
     operationId: 'licenseUses',
-    summary: 'Grants and recorded uses of a licence (holder only)',
-    description: 'Holder-authenticated by a signature of a current key of the holder DID (docs/license-api.md).',
+    summary: 'Grants and recorded uses of a licence (holder only); the uses one page',
+    description:
+      'Holder-authenticated by a signature of a current key of the holder DID (docs/license-api.md). ' +
+      'Every grant; the uses oldest first, a page at a time: pass `usesNext` as `after` (with a fresh ' +
+      'or the same signature) for the next page.',
     tag: LICENSE_MODULE,
     params: { type: 'object', required: ['id'], properties: { id: licenseIdParam } },
     querystring: {
       type: 'object',
       additionalProperties: false,
       required: ['did', 'key', 'ts', 'sig'],
-      properties: authProps,
+      properties: { ...authProps, ...SEQUENCE_QUERY_PROPERTIES },
     },
     responses: {
       200: {
@@ -701,12 +718,20 @@ class LicenseApi {
         }
       },
     })
-    app.route<{ Params: { id: string } }>({
+    app.route<{ Params: { id: string }; Querystring: SequenceQuery }>({
       ...spec('licenseHistory'),
       handler: async (request) => {
+        const id = request.params.id
         const k = this.keeper()
-        if (k.license(request.params.id) === undefined) throw new GovchainError('LICENSE_NOT_FOUND')
-        return { id: request.params.id, items: k.history(request.params.id).map((h, i) => renderHistory(h, i)) }
+        const r = k.license(id)
+        if (r === undefined) throw new GovchainError('LICENSE_NOT_FOUND')
+        const page = sequencePage({
+          count: r.historyCount,
+          after: request.query.after,
+          limit: request.query.limit,
+          read: (seq) => renderHistory(present(k.historyEntry(id, seq), 'history', seq), seq),
+        })
+        return { id, items: page.items, next: page.next }
       },
     })
     app.route<{ Body: { credential?: string; qr?: string; prove?: boolean } }>({
@@ -727,7 +752,7 @@ class LicenseApi {
       ...spec('licenseVerifyPresentation'),
       handler: async (request) => this.verifyPresentation(request.body),
     })
-    app.route<{ Params: { id: string }; Querystring: AuthQuery }>({
+    app.route<{ Params: { id: string }; Querystring: AuthQuery & SequenceQuery }>({
       ...spec('licenseUses'),
       handler: async (request) => {
         const id = request.params.id
@@ -737,10 +762,17 @@ class LicenseApi {
         if (r === undefined) throw new GovchainError('LICENSE_NOT_FOUND')
         if (r.holder !== request.query.did) throw new GovchainError('LICENSE_NOT_HOLDER')
         const now = this.at()
+        const uses = sequencePage({
+          count: k.recordedUseCount(id),
+          after: request.query.after,
+          limit: request.query.limit,
+          read: (seq) => renderUse(present(k.recordedUse(id, seq), 'use', seq), seq),
+        })
         return {
           licenseId: id,
           grants: k.grantsOf(id).map((g) => renderGrant(g, r, now.timeMs)),
-          uses: k.usesOf(id).map((u, i) => renderUse(u, i)),
+          uses: uses.items,
+          usesNext: uses.next,
         }
       },
     })

@@ -145,8 +145,6 @@ export const LICENSE_LIMITS = {
   reasonBytes: 256,
   serviceBytes: 64,
   purposeBytes: 128,
-  /** History entries read back by the API for one licence. */
-  historyRead: 1000,
   maxValidityYears: 100,
 } as const
 

@@ -170,12 +170,18 @@ export const LicensePage = Type.Object({ items: Type.Array(LicenseView), next: N
 export type LicensePage = Static<typeof LicensePage>
 export const LicenseAnswer = Type.Object({ license: LicenseView, type: Nullable(LicenseTypeView), proof: ProofOrNull })
 export type LicenseAnswer = Static<typeof LicenseAnswer>
-export const LicenseHistoryAnswer = Type.Object({ id: Type.String(), items: Type.Array(LicenseHistoryView) })
+export const LicenseHistoryAnswer = Type.Object({
+  id: Type.String(),
+  items: Type.Array(LicenseHistoryView),
+  next: NextCursor,
+})
 export type LicenseHistoryAnswer = Static<typeof LicenseHistoryAnswer>
 export const LicenseUsesAnswer = Type.Object({
   licenseId: Type.String(),
   grants: Type.Array(LicenseGrantView),
+  /** One page of the uses, oldest first; `usesNext` is the next page's `after`. */
   uses: Type.Array(LicenseUseView),
+  usesNext: NextCursor,
 })
 export type LicenseUsesAnswer = Static<typeof LicenseUsesAnswer>
 export const LicenseGrantPage = Type.Object({ items: Type.Array(LicenseGrantView), next: NextCursor })

@@ -10,7 +10,8 @@ import { fromHex, isErrorCode, toHex } from '@govchain/core'
 import { tx } from '@govchain/distribution/testkit'
 import { CreateDidArgs, deriveDid, IDENTITY_MODULE } from '@govchain/identity/schema'
 import fc from 'fast-check'
-import { HOLDER_QUERY_SKEW_MS } from '../src/schema.ts'
+import type { LicenseKeeper } from '../src/module.ts'
+import { HOLDER_QUERY_SKEW_MS, LICENSE_MODULE, RecordUseArgs, StatusChangeArgs } from '../src/schema.ts'
 
 import { auth, type Env, NOW, setup, suite } from './routes-fixtures.ts'
 
@@ -152,5 +153,67 @@ describe('licence API routes', () => {
       }),
       { numRuns: 100 },
     )
+  })
+})
+
+describe('licence history and uses page without a fixed cut', () => {
+  let env: Env
+  before(() => {
+    env = setup()
+    const k = env.g.keeper<LicenseKeeper>(LICENSE_MODULE)
+    const grantId = k.grantsOf(env.id)[0]!.grantId
+    const housing = env.operators.housing!
+    const steps = [
+      tx(suite, housing, LICENSE_MODULE, 'suspend', StatusChangeArgs, { id: env.id, reason: '整改' }),
+      tx(suite, housing, LICENSE_MODULE, 'reinstate', StatusChangeArgs, { id: env.id, reason: '整改完成' }),
+      tx(suite, env.operators.tax!, LICENSE_MODULE, 'recordUse', RecordUseArgs, { licenseId: env.id, grantId }),
+      tx(suite, env.operators.tax!, LICENSE_MODULE, 'recordUse', RecordUseArgs, { licenseId: env.id, grantId }),
+    ]
+    for (const t of steps) assert.equal(env.g.step([t])[0]!.code, 'OK')
+  })
+  after(() => env.server.close())
+
+  /** Every page of a list at `limit`, following the cursor named `cursor` until it is null. */
+  async function walk(url: (after: string | undefined) => string, list: string, cursor: string) {
+    const pages: number[][] = []
+    for (let after: string | undefined, n = 0; n < 10; n++) {
+      const r = await env.server.inject({ method: 'GET', url: url(after) })
+      assert.equal(r.statusCode, 200, r.body)
+      const body = r.json() as Record<string, unknown>
+      pages.push((body[list] as { seq: number }[]).map((x) => x.seq))
+      if (body[cursor] === null) return pages
+      after = body[cursor] as string
+    }
+    throw new Error('the cursor never ended')
+  }
+
+  test('history: three entries one at a time, then all on one page', async () => {
+    const at = (limit: number) => (after: string | undefined) =>
+      `/v1/licenses/${env.id}/history?limit=${limit}${after === undefined ? '' : `&after=${after}`}`
+    assert.deepEqual(await walk(at(1), 'items', 'next'), [[0], [1], [2]])
+    assert.deepEqual(await walk(at(2), 'items', 'next'), [[0, 1], [2]])
+    assert.deepEqual(await walk(at(100), 'items', 'next'), [[0, 1, 2]])
+  })
+
+  test('uses: three recorded uses a page at a time under the same signature; grants whole on each page', async () => {
+    const path = `/v1/licenses/${env.id}/uses`
+    const signed = auth(env, path)
+    const at = (after: string | undefined) => `${path}?${signed}&limit=2${after === undefined ? '' : `&after=${after}`}`
+    assert.deepEqual(await walk(at, 'uses', 'usesNext'), [[0, 1], [2]])
+    const r = await env.server.inject({ method: 'GET', url: at('0') })
+    assert.equal((r.json() as { grants: unknown[] }).grants.length, 1)
+  })
+
+  test('a cursor that is not a number, or a limit out of range, is a coded 400', async () => {
+    for (const q of ['after=x', 'after=-1', 'after=01', 'limit=0', 'limit=1001']) {
+      const r = await env.server.inject({ method: 'GET', url: `/v1/licenses/${env.id}/history?${q}` })
+      assert.equal(r.statusCode, 400, q)
+      assert.ok(isErrorCode((r.json() as { code: string }).code), q)
+    }
+  })
+
+  test('past the end: an empty page and no cursor', async () => {
+    const r = await env.server.inject({ method: 'GET', url: `/v1/licenses/${env.id}/history?after=2` })
+    assert.deepEqual(r.json(), { id: env.id, items: [], next: null })
   })
 })

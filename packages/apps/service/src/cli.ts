@@ -14,6 +14,7 @@
 import { readFileSync, writeFileSync } from 'node:fs'
 import { getAnswer } from '@govchain/app/answer'
 import type { CliContext } from '@govchain/app/cli'
+import { SEQUENCE_PAGE_MAX } from '@govchain/app/route-kit'
 import { GovchainError } from '@govchain/core'
 import { issueLicense } from '@govchain/license/client'
 import { LicenseTypeView } from '@govchain/license/views'
@@ -27,7 +28,7 @@ import {
   serviceStep,
 } from './client.ts'
 import { CASE_REASONS, CASE_STATUSES, type ServicePublishArgs } from './schema.ts'
-import { CaseAnswer, CasePage, type CaseView, ItemAnswer, ItemPage, type ItemView } from './views.ts'
+import { CaseAnswer, CasePage, type CaseView, ItemAnswer, ItemPage, type ItemView, StepPage } from './views.ts'
 
 const NODE = 'node API URL(s), comma-separated to fail over (default $GOVCHAIN_NODES, $GOVCHAIN_NODE or local)'
 
@@ -324,13 +325,22 @@ function registerCase(cmd: Command, ctx: CliContext): void {
     .option('--json', 'print JSON')
     .option('--node <urls>', NODE)
     .action(async (id: string, o: { json?: boolean; node?: string }) => {
-      const a = await getAnswer(ctx.client(o), `/v1/service/cases/${caseId(id)}`, CaseAnswer)
+      const client = ctx.client(o)
+      const a = await getAnswer(client, `/v1/service/cases/${caseId(id)}`, CaseAnswer)
+      // Every step: the answer holds the first page, /steps the rest.
+      const steps = [...a.steps]
+      for (let after = a.stepsNext; after !== null; ) {
+        const q = new URLSearchParams({ after, limit: String(SEQUENCE_PAGE_MAX) })
+        const page = await getAnswer(client, `/v1/service/cases/${a.case.caseId}/steps?${q}`, StepPage)
+        steps.push(...page.steps)
+        after = page.next
+      }
       if (o.json) {
-        ctx.out(JSON.stringify({ case: a.case, steps: a.steps, parts: a.parts }, null, 2))
+        ctx.out(JSON.stringify({ case: a.case, steps, parts: a.parts }, null, 2))
         return
       }
       printCase(ctx.out, a.case)
-      for (const s of a.steps) {
+      for (const s of steps) {
         ctx.out(
           `  ${day(s.timeMs)}  ${s.action}${s.reasonCode === null ? '' : ` (${s.reasonCode})`}  ${s.officerId ?? ''}${s.late ? '  late' : ''}`,
         )

@@ -62,8 +62,8 @@ export interface ServiceKeeper {
   /** The item's latest version, or the version asked for. */
   item(code: string, version?: number): ServiceItemRecord | undefined
   case(caseId: Uint8Array): CaseRecord | undefined
-  /** A case's steps, oldest first. */
-  steps(caseId: Uint8Array): CaseStep[]
+  /** A case's step by its number (0 … historyCount-1, oldest first). */
+  step(caseId: Uint8Array, seq: number): CaseStep | undefined
 }
 
 /** Grants of a case stay usable this many working days past the item's limit before acceptance counts. */
@@ -87,13 +87,10 @@ function readCase(state: ReadonlyModuleState, caseId: Uint8Array): CaseRecord | 
   return v === undefined ? undefined : codec.decode(CaseRecord, v)
 }
 
-function readSteps(state: ReadonlyModuleState, c: CaseRecord): CaseStep[] {
-  const out: CaseStep[] = []
-  for (let i = 0; i < Math.min(c.historyCount, SERVICE_LIMITS.historyRead); i++) {
-    const v = state.get(SERVICE_KEYS.step(c.caseId, i))
-    if (v !== undefined) out.push(codec.decode(CaseStep, v))
-  }
-  return out
+function readStep(state: ReadonlyModuleState, caseId: Uint8Array, seq: number): CaseStep | undefined {
+  if (!(caseId instanceof Uint8Array) || caseId.length !== 32 || !Number.isSafeInteger(seq) || seq < 0) return undefined
+  const v = state.get(SERVICE_KEYS.step(caseId, seq))
+  return v === undefined ? undefined : codec.decode(CaseStep, v)
 }
 
 function checkText(ctx: TxContext, what: string, s: string, maxBytes: number): void {
@@ -561,10 +558,7 @@ export const serviceModule = {
   keeper: (ctx: KeeperContext): ServiceKeeper => ({
     item: (code, version) => readItem(ctx.state, code, version),
     case: (id) => readCase(ctx.state, id),
-    steps: (id) => {
-      const c = readCase(ctx.state, id)
-      return c === undefined ? [] : readSteps(ctx.state, c)
-    },
+    step: (id, seq) => readStep(ctx.state, id, seq),
   }),
   renderState: (key, value) => {
     const k = new TextDecoder().decode(key.subarray(0, Math.min(key.length, 6)))

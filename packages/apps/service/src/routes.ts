@@ -14,7 +14,9 @@ import {
   INVALID,
   type ModuleApiContext,
   type RouteSpec,
+  SEQUENCE_QUERY_PROPERTIES,
   seekPage,
+  sequencePage,
   stateJson,
 } from '@govchain/app'
 import { codec, concatBytes, fromHex, GovchainError, toHex, utf8 } from '@govchain/core'
@@ -41,6 +43,7 @@ import {
   ItemPage,
   type ItemView,
   ServiceChallengeAnswer,
+  StepPage,
 } from './views.ts'
 
 const LIST_LIMIT_MAX = 200
@@ -97,8 +100,10 @@ export const SERVICE_ROUTES: RouteSpec[] = [
     method: 'GET',
     url: '/v1/service/cases/:caseId',
     operationId: 'serviceCase',
-    summary: 'A case (办件): its status, deadline, steps and sub-cases',
-    description: 'With prove=true the answer carries the state proof of the case record.',
+    summary: 'A case (办件): its status, deadline, first steps and sub-cases',
+    description:
+      'With prove=true the answer carries the state proof of the case record. `steps` is the first page of ' +
+      'the steps; when `stepsNext` is not null, /v1/service/cases/{caseId}/steps?after=<stepsNext> continues.',
     tag: SERVICE_MODULE,
     params: { type: 'object', required: ['caseId'], properties: { caseId: HEX32 } },
     querystring: {
@@ -108,6 +113,22 @@ export const SERVICE_ROUTES: RouteSpec[] = [
     },
     responses: {
       200: { description: 'the case', schema: CaseAnswer },
+      400: INVALID,
+      404: err('no such case (SERVICE_CASE_NOT_FOUND)'),
+      500: INTERNAL,
+    },
+  },
+  {
+    method: 'GET',
+    url: '/v1/service/cases/:caseId/steps',
+    operationId: 'serviceCaseSteps',
+    summary: 'A case’s steps, oldest first, one page',
+    description: 'Pass the answer’s `next` as `after` for the next page; null at the last step.',
+    tag: SERVICE_MODULE,
+    params: { type: 'object', required: ['caseId'], properties: { caseId: HEX32 } },
+    querystring: { type: 'object', additionalProperties: false, properties: SEQUENCE_QUERY_PROPERTIES },
+    responses: {
+      200: { description: 'the steps', schema: StepPage },
       400: INVALID,
       404: err('no such case (SERVICE_CASE_NOT_FOUND)'),
       500: INTERNAL,
@@ -239,6 +260,16 @@ class ServiceApi {
       ...spec('serviceCase'),
       handler: async (request) => this.caseAnswer(fromHex(request.params.caseId), request.query.prove === 'true'),
     })
+    app.route<{ Params: { caseId: string }; Querystring: { after?: string; limit?: number } }>({
+      ...spec('serviceCaseSteps'),
+      handler: async (request) => {
+        const id = fromHex(request.params.caseId)
+        const c = this.keeper().case(id)
+        if (c === undefined) throw new GovchainError('SERVICE_CASE_NOT_FOUND')
+        const page = this.stepPage(c, request.query.after, request.query.limit)
+        return { caseId: request.params.caseId, steps: page.items, next: page.next }
+      },
+    })
     app.route<{ Querystring: CasesQuery }>({
       ...spec('serviceCases'),
       handler: async (request) => this.cases(request.query),
@@ -312,15 +343,32 @@ class ServiceApi {
     const c = codec.decode(CaseRecord, s.value)
     const now = this.ctx.latestTimeMs()
     const k = this.keeper()
+    const steps = this.stepPage(c, undefined, undefined)
     return {
       case: renderCase(c, now),
-      steps: k.steps(id).map((st, i) => renderStep(st, i)),
+      steps: steps.items,
+      stepsNext: steps.next,
       parts: c.parts.flatMap((p) => {
         const part = k.case(p)
         return part === undefined ? [] : [renderCase(part, now)]
       }),
       state: stateJson(s),
     }
+  }
+
+  /** One page of a case's steps (every number below historyCount has its step). */
+  private stepPage(c: CaseRecord, after: string | undefined, limit: number | undefined) {
+    const k = this.keeper()
+    return sequencePage({
+      count: c.historyCount,
+      after,
+      limit,
+      read: (seq) => {
+        const step = k.step(c.caseId, seq)
+        if (step === undefined) throw new GovchainError('EXEC_INTERNAL', `case step ${seq} is missing`)
+        return renderStep(step, seq)
+      },
+    })
   }
 
   /** A department's work queue, by organisation or by item. */

@@ -51,8 +51,6 @@ export const SERVICE_LIMITS = {
   slaDaysMax: 365,
   /** Rows one pull of a case may return in all (the applicant's own records). */
   rowsPerPull: 50,
-  /** Consent window after submission when the item's limit is not yet running (before acceptance). */
-  historyRead: 256,
 } as const
 
 /**

@@ -80,12 +80,17 @@ const StepView = Type.Object({
 
 export const CaseAnswer = Type.Object({
   case: CaseView,
+  /** The first page of the case's steps, oldest first; `stepsNext` continues at /steps. */
   steps: Type.Array(StepView),
+  stepsNext: NextCursor,
   /** A bundle's sub-cases, one per department. */
   parts: Type.Array(CaseView),
   state: StateSchema,
 })
 export type CaseAnswer = Static<typeof CaseAnswer>
+/** GET /v1/service/cases/{caseId}/steps: one page of a case's steps, oldest first. */
+export const StepPage = Type.Object({ caseId: Hex32, steps: Type.Array(StepView), next: NextCursor })
+export type StepPage = Static<typeof StepPage>
 export const CasePage = Type.Object({ cases: Type.Array(CaseView), next: NextCursor })
 export type CasePage = Static<typeof CasePage>
 /** POST /v1/service/auth/challenge: a single-use challenge for "my cases". */

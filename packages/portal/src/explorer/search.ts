@@ -68,7 +68,7 @@ export async function searchChain(client: Client, raw: string): Promise<SearchHi
     const licenses = licenseClient({ transport: client.transport })
     const a = await orNone(licenses.get(q))
     if (a === undefined) return undefined
-    const h = await orNone(licenses.history(q))
+    const h = await orNone(licenses.historyAll(q))
     const l = a.license
     return {
       kind: 'license',
@@ -78,7 +78,7 @@ export async function searchChain(client: Client, raw: string): Promise<SearchHi
       status: l.effectiveStatus,
       validFromMs: l.validFromMs,
       validUntilMs: l.validUntilMs,
-      history: (h?.items ?? []).map((x) => ({
+      history: (h ?? []).map((x) => ({
         action: x.action,
         actorOrg: x.actorOrg,
         officerId: x.officerId,

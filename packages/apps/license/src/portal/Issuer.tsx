@@ -1014,7 +1014,7 @@ function Manage({
         <Loading />
       ) : (
         <ol className="timeline small" data-testid="history">
-          {history.data.items.map((h) => (
+          {history.data.map((h) => (
             <li key={h.seq}>
               <strong>{tMaybe(lang, `lic.action.${h.action}`, h.action)}</strong> · {orgName(h.actorOrg)} {h.officerId}{' '}
               · #{h.height} · {formatTime(h.timeMs, lang)}

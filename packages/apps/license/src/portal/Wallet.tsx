@@ -15,12 +15,14 @@ import {
   formatDate,
   formatTime,
   Loading,
+  MoreButton,
   mailbox,
   mailboxPaths,
   Notice,
   qrDataUrl,
   type Tone,
   useLoad,
+  useMorePages,
 } from '@govchain/portal-kit'
 import { useCallback, useEffect, useMemo, useRef, useState } from 'react'
 import { fetchLicenseProof, licenseTx, type ProofMaterial, presentationUrl, signPresentationWith } from '../client.ts'
@@ -526,15 +528,17 @@ function GrantPanel({ license, onDone }: { license: License; onDone: () => void 
 }
 
 function UsesPanel({ license }: { license: License }) {
-  const { t, lang, client, identity, suite, config, orgName, submit, signer } = useApp()
+  const { t, client, identity, suite, config, submit, signer } = useApp()
   const [tick, setTick] = useState(0)
   const [error, setError] = useState<unknown>()
-  const { data, error: loadError } = useLoad(async () => {
-    const path = `/v1/licenses/${license.id}/uses`
+  const auth = async () => {
     if (signer === undefined) throw new Error(t('common.loginRequired'))
-    const auth = await holderAuth(signer, suite, config.chainId, path, identity!.did!)
-    return licenseApi.uses(client.url, license.id, auth)
-  }, [license.id, tick])
+    return holderAuth(signer, suite, config.chainId, `/v1/licenses/${license.id}/uses`, identity!.did!)
+  }
+  const { data, error: loadError } = useLoad(
+    async () => licenseApi.uses(client.url, license.id, await auth()),
+    [license.id, tick],
+  )
   return (
     <div className="panel" data-testid="uses-panel">
       <ErrorBox error={loadError ?? error} />
@@ -557,33 +561,57 @@ function UsesPanel({ license }: { license: License }) {
             />
           )}
           <h4>{t('wallet.uses')}</h4>
-          {data.uses.length === 0 ? (
-            <p className="muted small">{t('wallet.noUses')}</p>
-          ) : (
-            <table data-testid="uses-table">
-              <thead>
-                <tr>
-                  <th>{t('common.time')}</th>
-                  <th>{t('wallet.grant.dept')}</th>
-                  <th>{t('wallet.grant.purpose')}</th>
-                  <th>{t('common.height')}</th>
-                </tr>
-              </thead>
-              <tbody>
-                {data.uses.map((u: LicenseUse) => (
-                  <tr key={u.seq}>
-                    <td>{formatTime(u.timeMs, lang)}</td>
-                    <td>{orgName(u.org)}</td>
-                    <td>{data.grants.find((g) => g.grantId === u.grantId)?.purpose ?? u.service}</td>
-                    <td>#{u.height}</td>
-                  </tr>
-                ))}
-              </tbody>
-            </table>
-          )}
+          <UsesTable
+            first={data}
+            more={async (after) => licenseApi.uses(client.url, license.id, await auth(), after)}
+          />
         </>
       )}
     </div>
+  )
+}
+
+/** The recorded uses, oldest first, a page per "more" (each page under a fresh holder signature). */
+function UsesTable({
+  first,
+  more,
+}: {
+  first: { grants: LicenseGrant[]; uses: LicenseUse[]; usesNext: string | null }
+  more: (after: string) => Promise<{ uses: LicenseUse[]; usesNext: string | null }>
+}) {
+  const { t, lang, orgName } = useApp()
+  const uses = useMorePages({ items: first.uses, next: first.usesNext }, async (after) => {
+    const page = await more(after)
+    return { items: page.uses, next: page.usesNext }
+  })
+  return (
+    <>
+      {uses.items.length === 0 ? (
+        <p className="muted small">{t('wallet.noUses')}</p>
+      ) : (
+        <table data-testid="uses-table">
+          <thead>
+            <tr>
+              <th>{t('common.time')}</th>
+              <th>{t('wallet.grant.dept')}</th>
+              <th>{t('wallet.grant.purpose')}</th>
+              <th>{t('common.height')}</th>
+            </tr>
+          </thead>
+          <tbody>
+            {uses.items.map((u: LicenseUse) => (
+              <tr key={u.seq}>
+                <td>{formatTime(u.timeMs, lang)}</td>
+                <td>{orgName(u.org)}</td>
+                <td>{first.grants.find((g) => g.grantId === u.grantId)?.purpose ?? u.service}</td>
+                <td>#{u.height}</td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
+      )}
+      <MoreButton list={uses} testId="uses-more" />
+    </>
   )
 }
 

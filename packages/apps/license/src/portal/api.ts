@@ -2,7 +2,8 @@
  * The licence module's API as the pages call it (docs/license-api.md). Every answer is checked
  * against its route's own schema (views.ts), the one the node serialises with (callAnswer).
  */
-import { callAnswer, qs, type WithProofs } from '@govchain/portal-kit'
+import { SEQUENCE_PAGE_MAX } from '@govchain/app/route-kit'
+import { callAnswer, qs, type WithProofs, walkPages } from '@govchain/portal-kit'
 import { HOLDER_CHECK_PATH, HOLDER_LOOKUP_PATH } from '../holder-record.ts'
 import {
   HolderCheckAnswer,
@@ -41,8 +42,18 @@ export const licenseApi = {
       after?: string
     },
   ) => callAnswer(base, 'GET', `/v1/licenses${qs(filter)}`, LicensePage),
+  /** Every history entry, page after page. */
   history: (base: string, id: string) =>
-    callAnswer(base, 'GET', `/v1/licenses/${encodeURIComponent(id)}/history`, LicenseHistoryAnswer),
+    walkPages(
+      (after) =>
+        callAnswer(
+          base,
+          'GET',
+          `/v1/licenses/${encodeURIComponent(id)}/history${qs({ after, limit: SEQUENCE_PAGE_MAX })}`,
+          LicenseHistoryAnswer,
+        ),
+      () => {},
+    ),
   /**
    * The node's verdict; its proof as the light client reads it (the schema's proof parts are
    * nullable, the light client refuses material that lacks one).
@@ -52,9 +63,12 @@ export const licenseApi = {
   /** A short-QR presentation (`url` as scanned) for this page's `audience` (docs/adr/0025). */
   verifyPresentation: (base: string, input: { url: string; audience: string }) =>
     callAnswer(base, 'POST', '/v1/licenses/presentations/verify', PresentationVerdictView, input),
-  /** Holder-authenticated: `auth` from holderAuth() over the path `/v1/licenses/<id>/uses`. */
-  uses: (base: string, id: string, auth: Record<string, string>) =>
-    callAnswer(base, 'GET', `/v1/licenses/${encodeURIComponent(id)}/uses${qs(auth)}`, LicenseUsesAnswer),
+  /**
+   * Holder-authenticated: `auth` from holderAuth() over the path `/v1/licenses/<id>/uses`. Every
+   * grant and a page of the uses; `after` (the answer's `usesNext`) for the next page.
+   */
+  uses: (base: string, id: string, auth: Record<string, string>, after?: string) =>
+    callAnswer(base, 'GET', `/v1/licenses/${encodeURIComponent(id)}/uses${qs({ ...auth, after })}`, LicenseUsesAnswer),
 }
 
 // ---------------------------------------------------------------- the department's holder register

@@ -25,6 +25,7 @@ import {
   ErrorBox,
   formatTime,
   Link,
+  MoreButton,
   mailbox,
   mailboxPaths,
   Notice,
@@ -32,6 +33,7 @@ import {
   randomHex,
   type Tone,
   useLoad,
+  useMorePages,
   withMessages,
 } from '@govchain/portal-kit'
 import { signGatewayLocalFetchWith } from '@govchain/sharing/client'
@@ -47,6 +49,7 @@ import {
   ItemPage,
   type ItemView,
   ServiceChallengeAnswer,
+  StepPage,
 } from '../views.ts'
 import { useApp } from './messages.ts'
 import { PublishItem } from './publish.tsx'
@@ -257,8 +260,13 @@ function Consent({ item, parts, onCase }: { item: ItemView; parts: ItemView[]; o
 // ---------------------------------------------------------------- a case and its timeline
 
 function Timeline({ answer }: { answer: CaseAnswer }) {
-  const { t, lang, orgName } = useApp()
+  const { t, lang, orgName, client } = useApp()
   const c = answer.case
+  const steps = useMorePages({ items: answer.steps, next: answer.stepsNext }, async (after) => {
+    const q = new URLSearchParams({ after })
+    const page = await callAnswer(client.url, 'GET', `/v1/service/cases/${c.caseId}/steps?${q}`, StepPage)
+    return { items: page.steps, next: page.next }
+  })
   const all = [c, ...answer.parts]
   const depts = [...new Set(all.map((x) => x.handlingOrg))].map(orgName)
   const end = c.closedMs ?? Date.now()
@@ -275,7 +283,7 @@ function Timeline({ answer }: { answer: CaseAnswer }) {
         )}
       </p>
       <ol>
-        {answer.steps.map((s) => (
+        {steps.items.map((s) => (
           <li key={s.seq} data-testid="case-step">
             {formatTime(s.timeMs, lang)} {t(`service.step.${s.action}`)}
             {s.orgId !== null && ` · ${orgName(s.orgId)}`}
@@ -283,6 +291,7 @@ function Timeline({ answer }: { answer: CaseAnswer }) {
           </li>
         ))}
       </ol>
+      <MoreButton list={steps} testId="case-steps-more" />
       {answer.parts.length > 0 && (
         <ul>
           {answer.parts.map((p) => (
