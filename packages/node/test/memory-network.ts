@@ -7,6 +7,7 @@
 
 import type { Genesis } from '@govchain/app'
 import { type CryptoSuite, memorySigner } from '@govchain/core'
+import { defaultModules } from '@govchain/distribution'
 import type {
   MessageHandler,
   P2P,
@@ -15,8 +16,11 @@ import type {
   PeerDisconnectedHandler,
   PeerInfo,
 } from '@govchain/p2p'
+import { type ChainStore, MemoryChainStore } from '@govchain/store'
 import type { ManualClock, RandomSource } from '../src/clock.ts'
+import { type GovchainNode, startNode } from '../src/daemon.ts'
 import type { NodeConfig, NodeHome } from '../src/home.ts'
+import { memoryLogger } from '../src/testing/fake-backend.ts'
 
 /** A validator's home for an in-process network: its key in memory, loopback ports, no files unless `dir` is given. */
 export function memoryHome(opts: {
@@ -45,6 +49,29 @@ export function memoryHome(opts: {
     tls: { certPem: '', keyPem: '' },
     trustedCaPems: [],
   }
+}
+
+/**
+ * A node of an in-process network: every default module, no API, errors only in its log, the
+ * network's clock and random source, its transport, and a store in memory unless given one.
+ */
+export function startMemoryNode(opts: {
+  home: NodeHome
+  clock: ManualClock
+  random: RandomSource
+  p2p: P2P
+  store?: ChainStore
+}): Promise<GovchainNode> {
+  return startNode({
+    home: opts.home,
+    modules: defaultModules(),
+    api: false,
+    logger: memoryLogger('error').logger,
+    clock: opts.clock,
+    random: opts.random,
+    store: opts.store ?? new MemoryChainStore(),
+    p2p: opts.p2p,
+  })
 }
 
 export interface SentMessage {

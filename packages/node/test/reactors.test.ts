@@ -28,14 +28,14 @@ import type { P2P } from '@govchain/p2p'
 import { MemoryChainStore } from '@govchain/store'
 import { NodeChain } from '../src/chain.ts'
 import { ManualClock, SeededRandom, systemRandom } from '../src/clock.ts'
-import { type GovchainNode, startNode } from '../src/daemon.ts'
+import type { GovchainNode } from '../src/daemon.ts'
 import type { NodeHome } from '../src/home.ts'
 import { VerifiedCache } from '../src/mempool/index.ts'
 import { BlockSyncReactor, SYNC_REQUEST_TIMEOUT_MS } from '../src/reactors/block-sync.ts'
 import { SyncPeers } from '../src/sync-peers.ts'
 import { memoryLogger } from '../src/testing/fake-backend.ts'
 import { CHANNEL, ProposalMessage, StatusMessage, SyncPruned, SyncRequest, VoteMessage } from '../src/wire.ts'
-import { MemoryNetwork } from './memory-network.ts'
+import { MemoryNetwork, startMemoryNode } from './memory-network.ts'
 
 const suite = getSuite('intl')
 const SRC = join(dirname(fileURLToPath(import.meta.url)), '..', 'src')
@@ -177,14 +177,10 @@ async function network(
   const nodes: GovchainNode[] = []
   for (const [i, key] of c.keys.entries()) {
     nodes.push(
-      await startNode({
+      await startMemoryNode({
         home: home(c, i),
-        modules: defaultModules(),
-        api: false,
-        logger: memoryLogger('error').logger,
         clock,
         random,
-        store: new MemoryChainStore(),
         p2p: opts.wrap?.(i, net.transport(c.ids[i]!, key.publicKey)) ?? net.transport(c.ids[i]!, key.publicKey),
       }),
     )

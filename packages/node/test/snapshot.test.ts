@@ -17,7 +17,7 @@ import { defaultModules } from '@govchain/distribution'
 import { anchorArgs, docHash, GOV_CHAIN_ID, makeConsortium, makeTx, ORG_IDS } from '@govchain/distribution/testkit'
 import { baseHeight, type ChainStore, LmdbChainStore, MemoryChainStore } from '@govchain/store'
 import { ManualClock, SeededRandom } from '../src/clock.ts'
-import { type GovchainNode, startNode } from '../src/daemon.ts'
+import type { GovchainNode } from '../src/daemon.ts'
 import type { NodeHome } from '../src/home.ts'
 import {
   applySnapshot,
@@ -28,8 +28,7 @@ import {
   SnapshotLight,
   verifySnapshot,
 } from '../src/snapshot.ts'
-import { memoryLogger } from '../src/testing/fake-backend.ts'
-import { MemoryNetwork, memoryHome } from './memory-network.ts'
+import { MemoryNetwork, memoryHome, startMemoryNode } from './memory-network.ts'
 
 const suite = getSuite('intl')
 const START_MS = 1_700_000_000_000 + 60_000
@@ -64,14 +63,10 @@ describe('state snapshots: export, verify, import, sync on', () => {
   before(async () => {
     for (const id of ids) {
       nodes.push(
-        await startNode({
+        await startMemoryNode({
           home: home(id, validators[id]!.privateKey),
-          modules: defaultModules(),
-          api: false,
-          logger: memoryLogger('error').logger,
           clock,
           random,
-          store: new MemoryChainStore(),
           p2p: net.transport(id, validators[id]!.publicKey),
         }),
       )
@@ -132,11 +127,8 @@ describe('state snapshots: export, verify, import, sync on', () => {
       for (const r of store.getResults(h)!) assert.deepEqual(store.getTxCommit(r.txHash), { height: h, code: r.code })
     }
     const key = suite.generateKeyPair()
-    const fresh = await startNode({
+    const fresh = await startMemoryNode({
       home: home('observer', key.privateKey),
-      modules: defaultModules(),
-      api: false,
-      logger: memoryLogger('error').logger,
       clock,
       random,
       store,

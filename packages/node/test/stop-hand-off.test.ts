@@ -8,15 +8,12 @@
 import assert from 'node:assert/strict'
 import { after, describe, test } from 'node:test'
 import { codec, getSuite, toHex } from '@govchain/core'
-import { defaultModules } from '@govchain/distribution'
 import { anchorArgs, docHash, GOV_CHAIN_ID, makeConsortium, makeTx, ORG_IDS } from '@govchain/distribution/testkit'
 import type { P2P } from '@govchain/p2p'
-import { MemoryChainStore } from '@govchain/store'
 import { ManualClock, SeededRandom } from '../src/clock.ts'
-import { type GovchainNode, startNode } from '../src/daemon.ts'
-import { memoryLogger } from '../src/testing/fake-backend.ts'
+import type { GovchainNode } from '../src/daemon.ts'
 import { CHANNEL, TxsMessage } from '../src/wire.ts'
-import { MemoryNetwork, memoryHome } from './memory-network.ts'
+import { MemoryNetwork, memoryHome, startMemoryNode } from './memory-network.ts'
 
 const suite = getSuite('intl')
 const START_MS = 1_700_000_000_000 + 60_000
@@ -46,14 +43,10 @@ describe('a graceful stop hands the pending pool to the peers', () => {
             }
           : inner
       nodes.push(
-        await startNode({
+        await startMemoryNode({
           home: memoryHome({ suite, genesis, nodeId: id, privateKey: validators[id]!.privateKey }),
-          modules: defaultModules(),
-          api: false,
-          logger: memoryLogger('error').logger,
           clock,
           random,
-          store: new MemoryChainStore(),
           p2p,
         }),
       )
