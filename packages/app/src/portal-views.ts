@@ -9,7 +9,7 @@
  */
 import { type Static, Type } from '@sinclair/typebox'
 import { Check } from '@sinclair/typebox/value'
-import { Int } from './route-kit.ts'
+import { Hex32, Int } from './route-kit.ts'
 
 /** POST /session/challenge: a single-use challenge to sign (portalSignInMessage). */
 export const SignInChallengeAnswer = Type.Object({ challenge: Type.String(), expiresMs: Int })
@@ -62,18 +62,20 @@ export type MailboxAnswer = Static<typeof MailboxAnswer>
 
 /**
  * The identity authority's binding of a DID to its holder's keyed pseudonym, as its gateway issues
- * it (issueSubjectCredential): the one type for a demo identity here, a service application and
- * POST /v1/sharing/my-accesses.
+ * it (issueSubjectCredential): the one schema for a demo identity here, a service application and
+ * the body of POST /v1/sharing/my-accesses (which takes it closed to other properties).
  */
 export const SubjectCredentialView = Type.Object({
-  did: Type.String(),
-  /** hex: the holder's pseudonym under the authority's key. */
-  subject: Type.String(),
-  issuerOrg: Type.String(),
-  /** hex */
-  issuerKey: Type.String(),
-  /** hex */
-  signature: Type.String(),
+  /** The DID it binds; the route refuses a credential for a DID other than the caller's. */
+  did: Type.String({ maxLength: 64 }),
+  /** The holder's pseudonym under the authority's key. */
+  subject: Hex32,
+  /** The identity authority (organisation id) whose gateway signed it. */
+  issuerOrg: Type.String({ pattern: '^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$' }),
+  /** The gateway's chain-suite public key: 32 bytes (intl) or 65 (gm), lowercase hex. */
+  issuerKey: Type.String({ pattern: '^([0-9a-f]{2}){32,65}$' }),
+  /** 64 bytes, lowercase hex. */
+  signature: Type.String({ pattern: '^[0-9a-f]{128}$' }),
 })
 export type SubjectCredentialView = Static<typeof SubjectCredentialView>
 

@@ -28,7 +28,8 @@ const citizen = {
     subject: HEX64,
     issuerOrg: 'police',
     issuerKey: HEX64,
-    signature: HEX64,
+    // 64 bytes, as every suite signs.
+    signature: 'ef'.repeat(64),
   },
 }
 

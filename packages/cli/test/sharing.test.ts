@@ -645,6 +645,7 @@ describe('data sharing across 4 departments (multi-process)', { timeout: 600_000
         }[]
         next: string | null
         code?: string
+        message?: string
       }>('tax', '/v1/sharing/my-accesses', {
         did,
         publicKey: toHex(key.publicKey),
@@ -707,6 +708,40 @@ describe('data sharing across 4 departments (multi-process)', { timeout: 600_000
     // A credential not signed by an identity authority's gateway.
     const forged = { ...bobCred, subject: aliceCred.subject }
     assert.equal((await myAccesses(bobDid, bobKey, forged)).status, 401)
+    // A malformed credential is refused by the body's schema (SubjectCredentialView, closed to
+    // other properties) before any signature is checked, each defect with its own message.
+    const { signature: _, ...unsigned } = aliceCred
+    const malformed: [unknown, string][] = [
+      [{ ...aliceCred, subject: 'AB'.repeat(32) }, 'body/credential/subject must match pattern "^[0-9a-f]{64}$"'],
+      [
+        { ...aliceCred, issuerKey: `${aliceCred.issuerKey}0` },
+        'body/credential/issuerKey must match pattern "^([0-9a-f]{2}){32,65}$"',
+      ],
+      [
+        { ...aliceCred, signature: aliceCred.signature.slice(2) },
+        'body/credential/signature must match pattern "^[0-9a-f]{128}$"',
+      ],
+      [
+        { ...aliceCred, issuerOrg: 'police/x' },
+        'body/credential/issuerOrg must match pattern "^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$"',
+      ],
+      [
+        { ...aliceCred, did: `did:govchain:${'1'.repeat(52)}` },
+        'body/credential/did must NOT have more than 64 characters',
+      ],
+      [{ ...aliceCred, note: 'x' }, 'body/credential must NOT have additional properties'],
+      [unsigned, "body/credential must have required property 'signature'"],
+    ]
+    for (const [credential, message] of malformed) {
+      const r = await myAccesses(aliceDid, aliceKey, credential)
+      assert.deepEqual(
+        { status: r.status, code: r.json.code, message: r.json.message },
+        { status: 400, code: 'INVALID_ARGUMENT', message },
+      )
+    }
+    // A short DID is within the schema: refused as another DID's credential.
+    const short = await myAccesses(aliceDid, aliceKey, { ...aliceCred, did: 'did:govchain:1' })
+    assert.deepEqual([short.status, short.json.code], [401, 'SHARING_AUTH_FAILED'])
   })
 
   it('an auditor follows the lineage of a data item with proofs; others cannot', async () => {

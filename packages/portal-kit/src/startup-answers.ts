@@ -6,16 +6,22 @@
  * over its 150 KB budget. So they are checked here against small shape descriptions of
  * PortalConfigAnswer and SessionStateAnswer (`@govchain/app/portal-views`, which the server types
  * its answers with); `test/startup-answers.test.ts` shows both checks give TypeBox's verdict on
- * valid answers and on every field of them replaced by values of the wrong kind.
+ * valid answers and on every field of them replaced by values of the wrong kind or by strings
+ * near its own (the subject credential's patterns and length).
  */
 import type { PortalConfigAnswer, SessionStateAnswer } from '@govchain/app/portal-views'
 import { SdkError } from '@govchain/client'
 
-/** A value's expected shape: a kind, a set of allowed strings, an array, an object or a record. */
+/**
+ * A value's expected shape: a kind, a string of a pattern or of at most a length, a set of allowed
+ * strings, an array, an object or a record.
+ */
 type Shape =
   | 'string'
   | 'boolean'
   | 'uint'
+  | { pattern: RegExp }
+  | { maxLength: number }
   | { oneOf: readonly (string | boolean)[] }
   | { array: Shape; minItems?: number }
   | { object: Record<string, Shape>; optional?: readonly string[] }
@@ -28,6 +34,8 @@ function mismatch(shape: Shape, value: unknown, path: string): string | undefine
   if (shape === 'uint') {
     return Number.isSafeInteger(value) && (value as number) >= 0 ? undefined : path
   }
+  if ('pattern' in shape) return typeof value === 'string' && shape.pattern.test(value) ? undefined : path
+  if ('maxLength' in shape) return typeof value === 'string' && value.length <= shape.maxLength ? undefined : path
   if ('oneOf' in shape) return shape.oneOf.includes(value as string | boolean) ? undefined : path
   if ('array' in shape) {
     if (!Array.isArray(value) || value.length < (shape.minItems ?? 0)) return path
@@ -55,8 +63,15 @@ function mismatch(shape: Shape, value: unknown, path: string): string | undefine
   return undefined
 }
 
+/** SubjectCredentialView's shape, its patterns and length included. */
 const SUBJECT_CREDENTIAL: Shape = {
-  object: { did: 'string', subject: 'string', issuerOrg: 'string', issuerKey: 'string', signature: 'string' },
+  object: {
+    did: { maxLength: 64 },
+    subject: { pattern: /^[0-9a-f]{64}$/ },
+    issuerOrg: { pattern: /^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/ },
+    issuerKey: { pattern: /^([0-9a-f]{2}){32,65}$/ },
+    signature: { pattern: /^[0-9a-f]{128}$/ },
+  },
 }
 
 /** PortalConfigAnswer's shape. */

@@ -23,13 +23,14 @@ import {
   stateJson,
   timeRange,
 } from '@govchain/app'
-import type { SubjectCredentialView } from '@govchain/app/portal-views'
+import { SubjectCredentialView } from '@govchain/app/portal-views'
 import type { CatalogKeeper } from '@govchain/catalog'
 import { renderResourceVersion } from '@govchain/catalog'
 import { CATALOG_MODULE, catalogVersionKey, ResourceVersion as ResourceVersionCodec } from '@govchain/catalog/schema'
 import { codec, concatBytes, type ErrorCode, fromHex, GovchainError, toHex, utf8 } from '@govchain/core'
 import type { DidView, IdentityKeeper } from '@govchain/identity'
 import { identityRef } from '@govchain/identity/schema'
+import { Type } from '@sinclair/typebox'
 import {
   type IndexFamily,
   indexPrefix,
@@ -275,18 +276,7 @@ export const SHARING_ROUTES: RouteSpec[] = [
         publicKey: hexKey,
         challenge: hex32,
         signature: hexSig,
-        credential: {
-          type: 'object',
-          required: ['did', 'subject', 'issuerOrg', 'issuerKey', 'signature'],
-          additionalProperties: false,
-          properties: {
-            did: { type: 'string', maxLength: 64 },
-            subject: hex32,
-            issuerOrg: orgId,
-            issuerKey: hexKey,
-            signature: hexSig,
-          },
-        },
+        credential: Type.Object(SubjectCredentialView.properties, { additionalProperties: false }),
         consumer: { ...orgId, description: 'only uses by this department (organisation id)' },
         fromMs: {
           type: 'integer',
