@@ -209,6 +209,18 @@ describe('answers validate against their schemas (recorded chain)', () => {
     assert.ok(officers.officers.length > 1)
     const officer = (await h.call('identityGetOfficer', '/v1/officers/market-clerk')).body as Json
     assert.ok(officer.history.length > 0, 'the clerk has a history')
+    assert.equal(officer.historyNext, null)
+    // The same history one change a page: as many pages as changes, in order, the last without a cursor.
+    const seen: Json[] = []
+    for (let after: string | null = ''; after !== null; ) {
+      const url = `/v1/officers/market-clerk/history?limit=1${after === '' ? '' : `&after=${after}`}`
+      const page = (await h.call('identityOfficerHistory', url)).body as Json
+      assert.equal(page.items.length, 1)
+      seen.push(...page.items)
+      after = page.next
+    }
+    assert.deepEqual(seen, officer.history)
+    assert.ok(seen.length > 1, `paged over ${seen.length} changes`)
   })
 
   it('governance: proposals with votes, validator records', async () => {

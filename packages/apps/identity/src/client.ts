@@ -4,6 +4,7 @@
  */
 
 import { getAnswer } from '@govchain/app/answer'
+import { SEQUENCE_PAGE_MAX } from '@govchain/app/route-kit'
 import type { Client, LightClient } from '@govchain/client'
 import { addSignature, type BuiltTx, buildTx } from '@govchain/client'
 import {
@@ -36,6 +37,7 @@ import {
   DidAnswer,
   type DidResolution,
   OfficerDetail,
+  OfficerHistoryPage,
   type OfficerInfo,
   OfficersAnswer,
   OrganisationAnswer,
@@ -166,8 +168,18 @@ export async function listOfficers(client: Pick<Client, 'getJson'>, orgId: strin
   return (await getAnswer(client, `/v1/organisations/${encodeURIComponent(orgId)}/officers`, OfficersAnswer)).officers
 }
 
+/** An officer with its whole change history (the pages after the first followed until `next` is null). */
 export async function getOfficer(client: Pick<Client, 'getJson'>, officerId: string): Promise<OfficerDetail> {
-  return getAnswer(client, `/v1/officers/${encodeURIComponent(officerId)}`, OfficerDetail)
+  const path = `/v1/officers/${encodeURIComponent(officerId)}`
+  const o = await getAnswer(client, path, OfficerDetail)
+  const history = [...o.history]
+  for (let after = o.historyNext; after !== null; ) {
+    const q = new URLSearchParams({ after, limit: String(SEQUENCE_PAGE_MAX) })
+    const page = await getAnswer(client, `${path}/history?${q}`, OfficerHistoryPage)
+    history.push(...page.items)
+    after = page.next
+  }
+  return { ...o, history, historyNext: null }
 }
 
 /** GET /v1/dids/:did (unverified: the node's word). */

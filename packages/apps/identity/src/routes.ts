@@ -4,7 +4,16 @@
  */
 
 import type { ApiExtension, ModuleApiContext } from '@govchain/app'
-import { err, INTERNAL, INVALID, type JsonSchema, type RouteSpec, stateJson } from '@govchain/app'
+import {
+  err,
+  INTERNAL,
+  INVALID,
+  type JsonSchema,
+  type RouteSpec,
+  SEQUENCE_QUERY_PROPERTIES,
+  sequencePage,
+  stateJson,
+} from '@govchain/app'
 import { codec, GovchainError } from '@govchain/core'
 import { identityReaders, renderOfficer, renderOfficerHistory, renderOrganisation } from './module.ts'
 import {
@@ -20,7 +29,7 @@ import {
 import {
   DidAnswer,
   OfficerDetail,
-  type OfficerHistoryView,
+  OfficerHistoryPage,
   OfficersAnswer,
   OrganisationAnswer,
   OrganisationsAnswer,
@@ -33,6 +42,13 @@ const proveQuery: JsonSchema = {
   properties: {
     prove: { type: 'boolean', default: false, description: 'include the generic state proof fields (`proof`)' },
   },
+}
+
+const OFFICER_PARAMS = {
+  type: 'object',
+  required: ['officerId'],
+  additionalProperties: false,
+  properties: { officerId: idParam },
 }
 
 export const IDENTITY_ROUTES: RouteSpec[] = [
@@ -92,17 +108,30 @@ export const IDENTITY_ROUTES: RouteSpec[] = [
     method: 'GET',
     url: '/v1/officers/:officerId',
     operationId: 'identityGetOfficer',
-    summary: 'An officer with its change history',
-    description: 'Who added, suspended, reinstated or rotated the officer, and when.',
+    summary: 'An officer with the first page of its change history',
+    description:
+      'Who added, suspended, reinstated or rotated the officer, and when. When `historyNext` is not null, ' +
+      '/v1/officers/{officerId}/history?after=<historyNext> continues.',
     tag: IDENTITY_MODULE,
-    params: {
-      type: 'object',
-      required: ['officerId'],
-      additionalProperties: false,
-      properties: { officerId: idParam },
-    },
+    params: OFFICER_PARAMS,
     responses: {
       200: { description: 'the officer', schema: OfficerDetail },
+      400: INVALID,
+      404: err('no such officer (IDENTITY_OFFICER_NOT_FOUND)'),
+      500: INTERNAL,
+    },
+  },
+  {
+    method: 'GET',
+    url: '/v1/officers/:officerId/history',
+    operationId: 'identityOfficerHistory',
+    summary: 'An officer’s change history, oldest first, one page',
+    description: 'Pass the answer’s `next` as `after` for the next page; null at the last change.',
+    tag: IDENTITY_MODULE,
+    params: OFFICER_PARAMS,
+    querystring: { type: 'object', additionalProperties: false, properties: SEQUENCE_QUERY_PROPERTIES },
+    responses: {
+      200: { description: 'the changes', schema: OfficerHistoryPage },
       400: INVALID,
       404: err('no such officer (IDENTITY_OFFICER_NOT_FOUND)'),
       500: INTERNAL,
@@ -187,19 +216,44 @@ export function identityApi(ctx: ModuleApiContext): ApiExtension {
           return { officers }
         },
       })
+      /** The officer's record, or IDENTITY_OFFICER_NOT_FOUND. */
+      const officer = (id: string): OfficerRecord => {
+        const v = height() === 0 ? undefined : read(identityKeys.officer(id)).value
+        if (v === undefined) throw new GovchainError('IDENTITY_OFFICER_NOT_FOUND')
+        return decode(OfficerRecord, v)
+      }
+      /** One page of its history (every number below historyLength has its entry). */
+      const historyPage = (r: OfficerRecord, after?: string, limit?: number) =>
+        sequencePage({
+          count: r.historyLength,
+          after,
+          limit,
+          read: (seq) => {
+            const e = read(identityKeys.officerHistory(r.officerId, seq)).value
+            if (e === undefined) throw new GovchainError('EXEC_INTERNAL', `officer history entry ${seq} is missing`)
+            return renderOfficerHistory(decode(OfficerHistoryEntry, e))
+          },
+        })
       app.route<{ Params: { officerId: string } }>({
         ...spec('identityGetOfficer'),
         handler: async (request) => {
-          const id = request.params.officerId
-          const v = height() === 0 ? undefined : read(identityKeys.officer(id)).value
-          if (v === undefined) throw new GovchainError('IDENTITY_OFFICER_NOT_FOUND')
-          const r = decode(OfficerRecord, v)
-          const history: OfficerHistoryView[] = []
-          for (let i = 0; i < r.historyLength; i++) {
-            const e = read(identityKeys.officerHistory(id, i)).value
-            if (e !== undefined) history.push(renderOfficerHistory(decode(OfficerHistoryEntry, e)))
+          const r = officer(request.params.officerId)
+          const page = historyPage(r)
+          return {
+            ...renderOfficer(r),
+            createdHeight: r.createdHeight,
+            updatedHeight: r.updatedHeight,
+            history: page.items,
+            historyNext: page.next,
           }
-          return { ...renderOfficer(r), createdHeight: r.createdHeight, updatedHeight: r.updatedHeight, history }
+        },
+      })
+      app.route<{ Params: { officerId: string }; Querystring: { after?: string; limit?: number } }>({
+        ...spec('identityOfficerHistory'),
+        handler: async (request) => {
+          const r = officer(request.params.officerId)
+          const page = historyPage(r, request.query.after, request.query.limit)
+          return { officerId: r.officerId, items: page.items, next: page.next }
         },
       })
       app.route<{ Params: { did: string }; Querystring: { prove: boolean } }>({

@@ -3,7 +3,7 @@
  * the routes serialise with them, the OpenAPI document shows them, and the readers of client.ts
  * take their types from them (Static<>). Browser-safe.
  */
-import { Hex32, HexBytes, Int, ProofOrNull, StringEnum } from '@govchain/app/route-kit'
+import { Hex32, HexBytes, Int, NextCursor, ProofOrNull, StringEnum } from '@govchain/app/route-kit'
 import { ADMIN_LEVELS, ROLES } from '@govchain/core'
 import { type Static, Type } from '@sinclair/typebox'
 
@@ -51,9 +51,19 @@ export const OfficerDetail = Type.Object({
   ...officerProperties,
   createdHeight: Int,
   updatedHeight: Int,
-  history: Type.Array(OfficerHistoryView, { description: 'every change: who, when, which transaction' }),
+  history: Type.Array(OfficerHistoryView, {
+    description: 'the first page of its changes, oldest first: who, when, which transaction',
+  }),
+  historyNext: NextCursor,
 })
 export type OfficerDetail = Static<typeof OfficerDetail>
+/** GET /v1/officers/{officerId}/history: one page of an officer's changes, oldest first. */
+export const OfficerHistoryPage = Type.Object({
+  officerId: Type.String(),
+  items: Type.Array(OfficerHistoryView),
+  next: NextCursor,
+})
+export type OfficerHistoryPage = Static<typeof OfficerHistoryPage>
 
 const VerificationMethod = Type.Union([
   Type.Object({
