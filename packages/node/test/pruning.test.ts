@@ -13,14 +13,12 @@ import { join } from 'node:path'
 import { after, describe, test } from 'node:test'
 import { blockHash } from '@govchain/app'
 import { getSuite, SparseMerkleTree, toHex } from '@govchain/core'
-import { defaultModules } from '@govchain/distribution'
 import { anchorArgs, docHash, GOV_CHAIN_ID, makeConsortium, makeTx, ORG_IDS } from '@govchain/distribution/testkit'
 import { baseHeight, type ChainStore, LmdbChainStore, MemoryChainStore } from '@govchain/store'
 import { ManualClock, SeededRandom } from '../src/clock.ts'
-import { type GovchainNode, startNode } from '../src/daemon.ts'
+import type { GovchainNode } from '../src/daemon.ts'
 import { checkPruningConfig, prunePlan, readArchive } from '../src/pruning.ts'
-import { memoryLogger } from '../src/testing/fake-backend.ts'
-import { MemoryNetwork, memoryHome } from './memory-network.ts'
+import { MemoryNetwork, memoryHome, startMemoryNode } from './memory-network.ts'
 
 const suite = getSuite('intl')
 const { genesis, validators, operators } = makeConsortium(suite, 4, { timeoutProposeMs: 3000, maxTxValidityBlocks: 5 })
@@ -63,16 +61,7 @@ describe('a pruning validator among others', () => {
         dir,
         config: { orgId, ...(store instanceof LmdbChainStore ? { pruning: { keepHeights: 7 } } : {}) },
       })
-      return startNode({
-        home,
-        modules: defaultModules(),
-        api: false,
-        logger: memoryLogger('error').logger,
-        clock,
-        random,
-        store,
-        p2p: net.transport(id, publicKey),
-      })
+      return startMemoryNode({ home, clock, random, store, p2p: net.transport(id, publicKey) })
     }
     for (const [i, id] of ids.entries()) {
       const store: ChainStore =

@@ -10,13 +10,10 @@ import { describe, test } from 'node:test'
 import { anchorKeyHex } from '@govchain/anchor/client'
 import { LightClient } from '@govchain/client'
 import { fromHex, getSuite, toHex } from '@govchain/core'
-import { defaultModules } from '@govchain/distribution'
 import { anchorArgs, docHash, GOV_CHAIN_ID, makeConsortium, makeTx, ORG_IDS } from '@govchain/distribution/testkit'
-import { MemoryChainStore } from '@govchain/store'
 import { ManualClock, SeededRandom } from '../src/clock.ts'
-import { type GovchainNode, startNode } from '../src/daemon.ts'
-import { memoryLogger } from '../src/testing/fake-backend.ts'
-import { MemoryNetwork, memoryHome } from './memory-network.ts'
+import type { GovchainNode } from '../src/daemon.ts'
+import { MemoryNetwork, memoryHome, startMemoryNode } from './memory-network.ts'
 
 const suite = getSuite('intl')
 const { genesis, validators, operators } = makeConsortium(suite, 4, { timeoutProposeMs: 3000 })
@@ -29,14 +26,10 @@ describe('cached state answers', () => {
     for (const id of ORG_IDS.slice(0, 4)) {
       const home = memoryHome({ suite, genesis, nodeId: id, privateKey: validators[id]!.privateKey })
       nodes.push(
-        await startNode({
+        await startMemoryNode({
           home,
-          modules: defaultModules(),
-          api: false,
-          logger: memoryLogger('error').logger,
           clock,
           random: new SeededRandom(7),
-          store: new MemoryChainStore(),
           p2p: net.transport(id, validators[id]!.publicKey),
         }),
       )
