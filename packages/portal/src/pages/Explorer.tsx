@@ -5,9 +5,10 @@
  * DID, organisation or dataset (/explorer/search/<query>).
  */
 
-import { Badge, Card, ErrorBox, formatTime, Hash, Link, Loading, Notice, useLoad } from '@govchain/portal-kit'
+import { Card, ErrorBox, formatTime, Hash, Link, Loading, Notice, useLoad } from '@govchain/portal-kit'
 import type { ChainEvent, Status } from '@govchain/sdk'
 import { type FormEvent, useEffect, useRef, useState } from 'react'
+import { HEIGHT_COLUMN, type NodeColumn, NodeTable, PEERS_COLUMN, ROUND_COLUMN } from '../components/NodeTable.tsx'
 import { SearchResult, StatsCard, TxListCard } from '../explorer/panels.tsx'
 import { searchChain } from '../explorer/search.ts'
 import { useSenders } from '../explorer/who.tsx'
@@ -52,17 +53,6 @@ function useNodeHealth(): NodeHealth[] {
     }
   }, [config, clients])
   return health
-}
-
-/** A node's state as a badge: healthy, catching up, unreachable, or not known yet. */
-export function NodeState({ status, error }: { status: Status | undefined; error: string | undefined }) {
-  const { t } = useApp()
-  if (status === undefined) return error === undefined ? '…' : <Badge tone="bad">{t('explorer.node.down')}</Badge>
-  return status.catchingUp ? (
-    <Badge tone="warn">{t('explorer.node.syncing')}</Badge>
-  ) : (
-    <Badge tone="ok">{t('explorer.node.ok')}</Badge>
-  )
 }
 
 /** What a search asked for: a block or transaction opens its own page, anything else shows here. */
@@ -121,7 +111,9 @@ export function ExplorerPage({ query: asked }: { query?: string }) {
 
       <StatsCard validators={known?.length} />
 
-      <NodeHealthCard health={health} />
+      <Card title={t('explorer.nodes')} testId="node-health">
+        <NodeTable rows={health} rowTestIdPrefix="node-" columns={NODE_HEALTH_COLUMNS} />
+      </Card>
 
       <div className="grid-2">
         <LatestBlocksCard blocks={blocks} live={live} />
@@ -190,47 +182,12 @@ function useLatestBlocks(): { blocks: BlockRow[]; live: boolean } {
 }
 
 /** Each node's state, height, round, peers and pool, as its status answers. */
-function NodeHealthCard({ health }: { health: NodeHealth[] }) {
-  const { t, orgName } = useApp()
-  return (
-    <Card title={t('explorer.nodes')} testId="node-health">
-      <div className="table-wrap">
-        <table>
-          <thead>
-            <tr>
-              <th>{t('explorer.col.node')}</th>
-              <th>{t('explorer.col.state')}</th>
-              <th className="num">{t('explorer.col.height')}</th>
-              <th className="num">{t('explorer.col.round')}</th>
-              <th className="num">{t('explorer.col.peers')}</th>
-              <th className="num">{t('explorer.col.mempool')}</th>
-            </tr>
-          </thead>
-          <tbody>
-            {health.map((h) => (
-              <tr key={h.name} data-testid={`node-${h.name}`}>
-                <td>
-                  <strong>{orgName(h.name)}</strong> <span className="muted">{h.name}</span>
-                </td>
-                <td>
-                  <NodeState status={h.status} error={h.error} />
-                </td>
-                <td className="num" data-testid="node-height">
-                  {h.status?.height ?? '—'}
-                </td>
-                <td className="num">{h.status?.round ?? '—'}</td>
-                <td className="num" title={h.status?.peers.map((p) => p.id).join(', ')}>
-                  {h.status?.peers.length ?? '—'}
-                </td>
-                <td className="num">{h.status?.mempool?.size ?? '—'}</td>
-              </tr>
-            ))}
-          </tbody>
-        </table>
-      </div>
-    </Card>
-  )
-}
+const NODE_HEALTH_COLUMNS: readonly NodeColumn<NodeHealth>[] = [
+  { ...HEIGHT_COLUMN, testId: 'node-height' },
+  ROUND_COLUMN,
+  PEERS_COLUMN,
+  { header: 'explorer.col.mempool', cell: (h) => h.status?.mempool?.size ?? '—' },
+]
 
 function LatestBlocksCard({ blocks, live }: { blocks: BlockRow[]; live: boolean }) {
   const { t, lang, orgName } = useApp()

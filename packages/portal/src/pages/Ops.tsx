@@ -9,8 +9,8 @@ import { errorLabel } from '@govchain/distribution/labels'
 import { Badge, Card, Notice } from '@govchain/portal-kit'
 import { gatewayLocalStatus, governance, HttpTransport, type Status } from '@govchain/sdk'
 import { useEffect, useState } from 'react'
+import { HEIGHT_COLUMN, type NodeColumn, NodeTable, PEERS_COLUMN } from '../components/NodeTable.tsx'
 import { tMaybe, useApp } from '../messages.ts'
-import { NodeState } from './Explorer.tsx'
 
 const POLL_MS = 3000
 const DAY_S = 86_400
@@ -165,7 +165,9 @@ export function OpsPage() {
       <div className="page-head">
         <h1>{t('ops.title')}</h1>
       </div>
-      <NodesCard nodes={nodes} />
+      <Card title={t('ops.nodes')} testId="ops-nodes">
+        <NodeTable rows={nodes} rowTestIdPrefix="ops-node-" columns={NODES_COLUMNS} />
+      </Card>
       <div className="grid-2">
         <MembersCard validators={validators} observers={observers} />
         <GatewaysCard gateways={gateways} />
@@ -178,57 +180,29 @@ export function OpsPage() {
 
 type Ops = ReturnType<typeof useOps>
 
-function NodesCard({ nodes }: { nodes: Ops['nodes'] }) {
-  const { t, orgName } = useApp()
-  return (
-    <Card title={t('ops.nodes')} testId="ops-nodes">
-      <div className="table-wrap">
-        <table>
-          <thead>
-            <tr>
-              <th>{t('explorer.col.node')}</th>
-              <th>{t('explorer.col.state')}</th>
-              <th className="num">{t('explorer.col.height')}</th>
-              <th className="num">{t('explorer.col.peers')}</th>
-              <th className="num">{t('explorer.col.mempool')}</th>
-              <th className="num">{t('ops.col.cert')}</th>
-            </tr>
-          </thead>
-          <tbody>
-            {nodes.map((n) => (
-              <tr key={n.name} data-testid={`ops-node-${n.name}`}>
-                <td>
-                  <strong>{orgName(n.orgId)}</strong> <span className="muted">{n.name}</span>
-                </td>
-                <td>
-                  <NodeState status={n.status} error={n.error} />
-                </td>
-                <td className="num">{n.status?.height ?? '—'}</td>
-                <td className="num" title={n.status?.peers.map((p) => p.id).join(', ')}>
-                  {n.status?.peers.length ?? '—'}
-                </td>
-                <td className="num">
-                  {n.metrics?.mempoolSize ?? '—'}
-                  {n.metrics?.mempoolBytes !== undefined && (
-                    <span className="muted"> ({Math.ceil(n.metrics.mempoolBytes / 1024)} KiB)</span>
-                  )}
-                </td>
-                <td className="num" data-testid="ops-cert-days">
-                  {n.metrics?.certDaysLeft === undefined ? (
-                    '—'
-                  ) : (
-                    <Badge tone={n.metrics.certDaysLeft < CERT_WARN_DAYS ? 'warn' : 'ok'}>
-                      {t('ops.daysLeft', { days: n.metrics.certDaysLeft })}
-                    </Badge>
-                  )}
-                </td>
-              </tr>
-            ))}
-          </tbody>
-        </table>
-      </div>
-    </Card>
-  )
+/** Each node's state, height and peers as its status answers, its pool and TLS certificate as its metrics do. */
+const NODES_COLUMNS: readonly NodeColumn<NodeRow>[] = [
+  HEIGHT_COLUMN,
+  PEERS_COLUMN,
+  {
+    header: 'explorer.col.mempool',
+    cell: (n) => (
+      <>
+        {n.metrics?.mempoolSize ?? '—'}
+        {n.metrics?.mempoolBytes !== undefined && (
+          <span className="muted"> ({Math.ceil(n.metrics.mempoolBytes / 1024)} KiB)</span>
+        )}
+      </>
+    ),
+  },
+  { header: 'ops.col.cert', cell: (n) => <CertDaysLeft days={n.metrics?.certDaysLeft} />, testId: 'ops-cert-days' },
+]
+
+/** The days the node's TLS certificate has left, flagged when fewer than CERT_WARN_DAYS. */
+function CertDaysLeft({ days }: { days: number | undefined }) {
+  const { t } = useApp()
+  if (days === undefined) return '—'
+  return <Badge tone={days < CERT_WARN_DAYS ? 'warn' : 'ok'}>{t('ops.daysLeft', { days })}</Badge>
 }
 
 function MembersCard({ validators, observers }: { validators: Status['validators']; observers: Ops['observers'] }) {
