@@ -158,7 +158,14 @@ function toArgs(f: Form, resources: ResourceInfo[]): ServicePublishArgs {
   }
 }
 
-function Problem({ at, problems, shown }: { at: string; problems: Problems; shown: boolean }) {
+/** The form's problems by field key, and whether they show yet (once the form was submitted). */
+interface Checked {
+  problems: Problems
+  shown: boolean
+}
+
+/** A field's inline problem, once the form was submitted. */
+function Problem({ at, problems, shown }: { at: string } & Checked) {
   const m = problems[at]
   if (!shown || m === undefined) return null
   return (
@@ -168,10 +175,12 @@ function Problem({ at, problems, shown }: { at: string; problems: Problems; show
   )
 }
 
-export function PublishItem() {
-  const { t, lang, client, identity, submit, orgName } = useApp()
-  const orgId = identity?.kind === 'officer' ? identity.orgId : undefined
-  const me = useLoad(async () => {
+type PublishState = { phase: 'working' } | { phase: 'done'; v: number; height: number }
+
+/** The signed-in officer's active record in their department (its roles); undefined for anyone else. */
+function useMyOfficer(orgId: string | undefined) {
+  const { client, identity } = useApp()
+  return useLoad(async () => {
     if (orgId === undefined || identity?.publicKey === undefined) return undefined
     const list = await callAnswer(
       client.url,
@@ -181,7 +190,12 @@ export function PublishItem() {
     )
     return list.officers.find((o) => o.publicKey === identity.publicKey && o.status === 'active')
   }, [orgId, identity?.publicKey])
-  const lists = useLoad(async () => {
+}
+
+/** What the form offers: other departments' shared, not withdrawn resources, and the licence types. */
+function usePublishLists(orgId: string | undefined) {
+  const { client } = useApp()
+  return useLoad(async () => {
     const [res, types] = await Promise.all([
       callAnswer(client.url, 'GET', `/v1/catalog/resources${qs({ limit: 100 })}`, ResourcePage),
       callAnswer(client.url, 'GET', '/v1/license-types', LicenseTypesAnswer),
@@ -193,21 +207,467 @@ export function PublishItem() {
       types: types.items,
     }
   }, [orgId])
-  const [f, setF] = useState<Form>(EMPTY)
-  const [touched, setTouched] = useState(false)
-  const [confirming, setConfirming] = useState(false)
-  const [state, setState] = useState<{ phase: 'working' } | { phase: 'done'; v: number; height: number }>()
-  const [error, setError] = useState<unknown>()
-  const existing = useLoad(async () => {
-    if (!SERVICE_ITEM_CODE.test(f.code)) return null
+}
+
+/** The item on chain under `code`: null for a new code (or one not well formed yet). */
+function useExistingItem(code: string) {
+  const { client } = useApp()
+  return useLoad(async () => {
+    if (!SERVICE_ITEM_CODE.test(code)) return null
     try {
-      return await callAnswer(client.url, 'GET', `/v1/service/items/${encodeURIComponent(f.code)}`, ItemAnswer)
+      return await callAnswer(client.url, 'GET', `/v1/service/items/${encodeURIComponent(code)}`, ItemAnswer)
     } catch (e) {
       if ((e as { status?: number }).status === 404 || (e as { code?: string }).code === 'SERVICE_ITEM_NOT_FOUND')
         return null
       throw e
     }
-  }, [f.code])
+  }, [code])
+}
+
+/** The form, its edits (each clears the last publish's status), and its publishing on chain. */
+function usePublishForm() {
+  const { client, submit } = useApp()
+  const [f, setF] = useState<Form>(EMPTY)
+  const [state, setState] = useState<PublishState>()
+  const [error, setError] = useState<unknown>()
+  const set = (patch: Partial<Form>) => {
+    setF((x) => ({ ...x, ...patch }))
+    setState(undefined)
+  }
+  const publish = async (resources: ResourceInfo[]) => {
+    setError(undefined)
+    setState({ phase: 'working' })
+    try {
+      const r = await submit((s) => servicePublish({ ...s, item: toArgs(f, resources) }))
+      const now = await callAnswer(client.url, 'GET', `/v1/service/items/${encodeURIComponent(f.code)}`, ItemAnswer)
+      setState({ phase: 'done', v: now.item.version, height: r.height ?? now.item.height })
+    } catch (e) {
+      setState(undefined)
+      setError(e)
+    }
+  }
+  return { f, set, state, error, publish }
+}
+
+/** The form filled from the item's current version, to publish the next. */
+const fromItem = (prior: ItemAnswer): Partial<Form> => ({
+  bundle: prior.item.parts.length > 0,
+  parts: prior.parts.map(partRow),
+  title: prior.item.title,
+  titleEn: prior.item.titleEn,
+  legalBasis: prior.item.legalBasis,
+  slaDays: String(prior.item.slaDays),
+  resultType: prior.item.resultType ?? '',
+  pulls: prior.item.pulls.map((p) => ({
+    resourceId: p.resourceId,
+    fields: p.fields,
+    purpose: p.purpose,
+  })),
+  licenses: prior.item.licenses.map((l) => ({ ...l })),
+})
+
+/** The rows the add buttons append: an empty pull and an empty licence. */
+const blankPull = (): PullRow => ({ resourceId: '', fields: [], purpose: '' })
+const blankLicense = (): LicenseRow => ({ typeCode: '', purpose: '' })
+
+type TextKey = 'code' | 'title' | 'titleEn' | 'legalBasis' | 'slaDays'
+
+/** One of the item's text fields (the code in capitals), with its inline problem. */
+function TextField({
+  at,
+  label,
+  value,
+  check,
+  onChange,
+}: {
+  at: TextKey
+  label: string
+  value: string
+  check: Checked
+  onChange: (patch: Partial<Form>) => void
+}) {
+  return (
+    <label className="field">
+      {label}
+      <input
+        value={value}
+        data-testid={`pub-${at}`}
+        aria-invalid={check.shown && check.problems[at] !== undefined}
+        inputMode={at === 'slaDays' ? 'numeric' : undefined}
+        onChange={(e) => onChange({ [at]: at === 'code' ? e.target.value.toUpperCase() : e.target.value })}
+      />
+      <Problem at={at} {...check} />
+    </label>
+  )
+}
+
+/** New item or next version of one, and (for the department's own item) the button to load it. */
+function VersionLine({
+  prior,
+  nextVersion,
+  orgId,
+  onLoad,
+}: {
+  prior: ItemAnswer | null
+  nextVersion: number
+  orgId: string
+  onLoad: (prior: ItemAnswer) => void
+}) {
+  const { t } = useApp()
+  return (
+    <p className="small" data-testid="pub-version">
+      {prior === null
+        ? t('service.pub.newItem')
+        : t('service.pub.nextVersion', { v: prior.item.version, next: nextVersion })}{' '}
+      {prior !== null && prior.item.ownerOrg === orgId && (
+        <button type="button" className="btn btn-small" data-testid="pub-load" onClick={() => onLoad(prior)}>
+          {t('service.pub.load')}
+        </button>
+      )}
+    </p>
+  )
+}
+
+/** Single item or one-thing bundle. */
+function KindChoice({ bundle, onChange }: { bundle: boolean; onChange: (bundle: boolean) => void }) {
+  const { t } = useApp()
+  return (
+    <fieldset data-testid="pub-kind">
+      <legend>{t('service.pub.kind')}</legend>
+      <label className="check">
+        <input
+          type="radio"
+          name="pub-kind"
+          data-testid="pub-kind-single"
+          checked={!bundle}
+          onChange={() => onChange(false)}
+        />{' '}
+        {t('service.pub.kindSingle')}
+      </label>
+      <label className="check">
+        <input
+          type="radio"
+          name="pub-kind"
+          data-testid="pub-kind-bundle"
+          checked={bundle}
+          onChange={() => onChange(true)}
+        />{' '}
+        {t('service.pub.kindBundle')}
+      </label>
+    </fieldset>
+  )
+}
+
+/** The two lists of rows the form edits: their test ids, legend, add button and limit. */
+const ROW_LISTS = {
+  pull: {
+    testIds: { list: 'pub-pulls', row: 'pub-pull', add: 'pub-add-pull' },
+    legend: 'service.pub.pulls',
+    add: 'service.pub.addPull',
+    max: SERVICE_LIMITS.pullsPerItem,
+  },
+  license: {
+    testIds: { list: 'pub-licences', row: 'pub-licence', add: 'pub-add-licence' },
+    legend: 'service.pub.licences',
+    add: 'service.pub.addLicence',
+    max: SERVICE_LIMITS.licensesPerItem,
+  },
+} as const
+
+/** Rows edited in place (pulls or licences), each removable, and an add button up to the limit. */
+function RowsFieldset<T>({
+  name,
+  rows,
+  blank,
+  onChange,
+  children,
+}: {
+  name: keyof typeof ROW_LISTS
+  rows: T[]
+  blank: () => T
+  onChange: (rows: T[]) => void
+  children: (row: T, i: number, patch: (p: Partial<T>) => void) => ReactNode
+}) {
+  const { t } = useApp()
+  const list = ROW_LISTS[name]
+  return (
+    <fieldset data-testid={list.testIds.list}>
+      <legend>{t(list.legend)}</legend>
+      {rows.map((row, i) => (
+        // biome-ignore lint/suspicious/noArrayIndexKey: rows are edited in place and have no id
+        <div key={i} className="sub-form" data-testid={list.testIds.row}>
+          {children(row, i, (p) => onChange(rows.map((r, j) => (j === i ? { ...r, ...p } : r))))}
+          <button type="button" className="btn btn-small" onClick={() => onChange(rows.filter((_, j) => j !== i))}>
+            {t('service.pub.remove')}
+          </button>
+        </div>
+      ))}
+      {rows.length < list.max && (
+        <button
+          type="button"
+          className="btn btn-small"
+          data-testid={list.testIds.add}
+          onClick={() => onChange([...rows, blank()])}
+        >
+          {t(list.add)}
+        </button>
+      )}
+    </fieldset>
+  )
+}
+
+/** A row's purpose, with its inline problem. */
+function PurposeField({
+  at,
+  testId,
+  value,
+  check,
+  onChange,
+}: {
+  at: string
+  testId: string
+  value: string
+  check: Checked
+  onChange: (purpose: string) => void
+}) {
+  const { t } = useApp()
+  return (
+    <label className="field">
+      {t('service.pub.purpose')}
+      <input
+        value={value}
+        data-testid={testId}
+        aria-invalid={check.shown && check.problems[at] !== undefined}
+        onChange={(e) => onChange(e.target.value)}
+      />
+      <Problem at={at} {...check} />
+    </label>
+  )
+}
+
+/** One pull: the resource, the fields taken from it (in the resource's order) and the purpose. */
+function PullFields({
+  i,
+  row,
+  resources,
+  check,
+  onChange,
+}: {
+  i: number
+  row: PullRow
+  resources: ResourceInfo[]
+  check: Checked
+  onChange: (patch: Partial<PullRow>) => void
+}) {
+  const { t, orgName } = useApp()
+  const r = resources.find((x) => x.resourceId === row.resourceId)
+  return (
+    <>
+      <label className="field">
+        {t('service.pub.resource')}
+        <select
+          value={row.resourceId}
+          data-testid="pub-pull-resource"
+          aria-invalid={check.shown && check.problems[`pulls.${i}.resource`] !== undefined}
+          onChange={(e) => onChange({ resourceId: e.target.value, fields: [] })}
+        >
+          <option value="">—</option>
+          {resources.map((x) => (
+            <option key={x.resourceId} value={x.resourceId}>
+              {orgName(x.ownerOrg)} · {x.title} ({x.resourceId})
+            </option>
+          ))}
+        </select>
+        <Problem at={`pulls.${i}.resource`} {...check} />
+      </label>
+      {r !== undefined && (
+        <div className="field">
+          {t('service.pub.fields')}
+          <div className="check-row">
+            {r.fields.map((x) => (
+              <label key={x.name} className="check">
+                <input
+                  type="checkbox"
+                  data-testid={`pub-pull-field-${x.name}`}
+                  checked={row.fields.includes(x.name)}
+                  onChange={(e) =>
+                    onChange({
+                      fields: e.target.checked
+                        ? r.fields.map((y) => y.name).filter((n) => n === x.name || row.fields.includes(n))
+                        : row.fields.filter((n) => n !== x.name),
+                    })
+                  }
+                />{' '}
+                {x.label} <code>{x.name}</code>
+              </label>
+            ))}
+          </div>
+          <Problem at={`pulls.${i}.fields`} {...check} />
+        </div>
+      )}
+      <PurposeField
+        at={`pulls.${i}.purpose`}
+        testId="pub-pull-purpose"
+        value={row.purpose}
+        check={check}
+        onChange={(purpose) => onChange({ purpose })}
+      />
+    </>
+  )
+}
+
+/** The licence types as options: name in the page's language, and code. */
+function TypeOptions({ types }: { types: TypeInfo[] }) {
+  const { lang } = useApp()
+  return types.map((x) => (
+    <option key={x.code} value={x.code}>
+      {lang === 'zh' ? x.name : x.nameEn} ({x.code})
+    </option>
+  ))
+}
+
+/** One licence the applicant presents: its type and the purpose. */
+function LicenseFields({
+  i,
+  row,
+  types,
+  check,
+  onChange,
+}: {
+  i: number
+  row: LicenseRow
+  types: TypeInfo[]
+  check: Checked
+  onChange: (patch: Partial<LicenseRow>) => void
+}) {
+  const { t } = useApp()
+  return (
+    <>
+      <label className="field">
+        {t('service.pub.type')}
+        <select
+          value={row.typeCode}
+          data-testid="pub-licence-type"
+          aria-invalid={check.shown && check.problems[`licenses.${i}.type`] !== undefined}
+          onChange={(e) => onChange({ typeCode: e.target.value })}
+        >
+          <option value="">—</option>
+          <TypeOptions types={types} />
+        </select>
+        <Problem at={`licenses.${i}.type`} {...check} />
+      </label>
+      <PurposeField
+        at={`licenses.${i}.purpose`}
+        testId="pub-licence-purpose"
+        value={row.purpose}
+        check={check}
+        onChange={(purpose) => onChange({ purpose })}
+      />
+    </>
+  )
+}
+
+/** How many problems the form has (once submitted), and the publish's progress or outcome. */
+function PublishNotices({
+  count,
+  shown,
+  code,
+  state,
+}: {
+  count: number
+  shown: boolean
+  code: string
+  state: PublishState | undefined
+}) {
+  const { t } = useApp()
+  return (
+    <>
+      {shown && count > 0 && (
+        <Notice tone="warn" testId="pub-problems">
+          {t('service.pub.fix', { n: count })}
+        </Notice>
+      )}
+      {state?.phase === 'working' && (
+        <Notice tone="info" testId="pub-status">
+          {t('service.pub.working')}
+        </Notice>
+      )}
+      {state?.phase === 'done' && (
+        <Notice tone="ok" testId="pub-status">
+          {t('service.pub.done', { code, v: state.v, height: state.height })}
+        </Notice>
+      )}
+    </>
+  )
+}
+
+/** What will be published, to confirm: basis, time limit, then the pulls, licences and result, or the parts. */
+function PublishConfirm({
+  f,
+  nextVersion,
+  onClose,
+  onConfirm,
+}: {
+  f: Form
+  nextVersion: number
+  onClose: () => void
+  onConfirm: () => Promise<void>
+}) {
+  const { t, lang, orgName } = useApp()
+  return (
+    <ConfirmDialog
+      testId="pub-confirm"
+      title={t('service.tab.publish')}
+      summary={t('service.pub.confirm', { code: f.code, title: f.title, v: nextVersion })}
+      confirmLabel={t('service.pub.confirmYes')}
+      onClose={onClose}
+      onConfirm={onConfirm}
+    >
+      <ul className="small" data-testid="pub-confirm-list">
+        <li>
+          {t('service.pub.basis')}：{f.legalBasis}
+        </li>
+        <li>
+          {t('service.pub.sla')}：{f.slaDays}
+        </li>
+        {!f.bundle &&
+          f.pulls.map((p) => (
+            <li key={p.resourceId}>
+              {t('service.pub.pulls')}：{p.resourceId} [{p.fields.join(', ')}] — {p.purpose}
+            </li>
+          ))}
+        {!f.bundle &&
+          f.licenses.map((l) => (
+            <li key={l.typeCode}>
+              {t('service.pub.licences')}：{l.typeCode} — {l.purpose}
+            </li>
+          ))}
+        {f.bundle &&
+          f.parts.map((x) => (
+            <li key={x.code}>
+              {t('service.pub.parts')}：{x.code}《{lang === 'zh' ? x.title : x.titleEn}》（{orgName(x.ownerOrg)}）
+            </li>
+          ))}
+        {!f.bundle && f.resultType !== '' && (
+          <li>
+            {t('service.pub.result')}：{f.resultType}
+          </li>
+        )}
+      </ul>
+    </ConfirmDialog>
+  )
+}
+
+/** 发布事项: the form, checked inline, then its confirmation and the transaction's status. */
+export function PublishItem() {
+  const { t, identity, orgName } = useApp()
+  const orgId = identity?.kind === 'officer' ? identity.orgId : undefined
+  const me = useMyOfficer(orgId)
+  const lists = usePublishLists(orgId)
+  const { f, set, state, error, publish } = usePublishForm()
+  const [touched, setTouched] = useState(false)
+  const [confirming, setConfirming] = useState(false)
+  const existing = useExistingItem(f.code)
 
   if (orgId === undefined) return null
   if (me.data === undefined) return <ErrorBox error={me.error} />
@@ -220,263 +680,54 @@ export function PublishItem() {
   }
   const resources = lists.data?.resources ?? []
   const types = lists.data?.types ?? []
-  const typeName = (x: TypeInfo) => (lang === 'zh' ? x.name : x.nameEn)
   const prior = existing.data ?? null
   const problems = validate(f, { orgId, existing: prior, resources, orgName }, t)
+  const check: Checked = { problems, shown: touched }
   const count = Object.keys(problems).length
   const nextVersion = (prior?.item.version ?? 0) + 1
-  const set = (patch: Partial<Form>) => {
-    setF((x) => ({ ...x, ...patch }))
-    setState(undefined)
-  }
-  const setPull = (i: number, patch: Partial<PullRow>) =>
-    set({ pulls: f.pulls.map((r, j) => (j === i ? { ...r, ...patch } : r)) })
-  const setLicense = (i: number, patch: Partial<LicenseRow>) =>
-    set({ licenses: f.licenses.map((r, j) => (j === i ? { ...r, ...patch } : r)) })
-  const input = (key: 'code' | 'title' | 'titleEn' | 'legalBasis' | 'slaDays', label: string) => (
-    <label className="field">
-      {label}
-      <input
-        value={f[key]}
-        data-testid={`pub-${key}`}
-        aria-invalid={touched && problems[key] !== undefined}
-        inputMode={key === 'slaDays' ? 'numeric' : undefined}
-        onChange={(e) => set({ [key]: key === 'code' ? e.target.value.toUpperCase() : e.target.value })}
-      />
-      <Problem at={key} problems={problems} shown={touched} />
-    </label>
+  const field = (at: TextKey, label: string) => (
+    <TextField at={at} label={label} value={f[at]} check={check} onChange={set} />
   )
-  const publish = async () => {
-    setError(undefined)
-    setState({ phase: 'working' })
-    try {
-      const r = await submit((s) => servicePublish({ ...s, item: toArgs(f, resources) }))
-      const now = await callAnswer(client.url, 'GET', `/v1/service/items/${encodeURIComponent(f.code)}`, ItemAnswer)
-      setState({ phase: 'done', v: now.item.version, height: r.height ?? now.item.height })
-    } catch (e) {
-      setState(undefined)
-      setError(e)
-    }
-  }
   return (
     <Card title={t('service.tab.publish')} testId="service-publish">
       <p className="muted small">{t('service.pub.lead')}</p>
       <ErrorBox error={lists.error ?? existing.error} />
-      {input('code', t('service.pub.code'))}
+      {field('code', t('service.pub.code'))}
       {SERVICE_ITEM_CODE.test(f.code) && existing.data !== undefined && (
-        <p className="small" data-testid="pub-version">
-          {prior === null
-            ? t('service.pub.newItem')
-            : t('service.pub.nextVersion', { v: prior.item.version, next: nextVersion })}{' '}
-          {prior !== null && prior.item.ownerOrg === orgId && (
-            <button
-              type="button"
-              className="btn btn-small"
-              data-testid="pub-load"
-              onClick={() =>
-                set({
-                  bundle: prior.item.parts.length > 0,
-                  parts: prior.parts.map(partRow),
-                  title: prior.item.title,
-                  titleEn: prior.item.titleEn,
-                  legalBasis: prior.item.legalBasis,
-                  slaDays: String(prior.item.slaDays),
-                  resultType: prior.item.resultType ?? '',
-                  pulls: prior.item.pulls.map((p) => ({
-                    resourceId: p.resourceId,
-                    fields: p.fields,
-                    purpose: p.purpose,
-                  })),
-                  licenses: prior.item.licenses.map((l) => ({ ...l })),
-                })
-              }
-            >
-              {t('service.pub.load')}
-            </button>
-          )}
-        </p>
+        <VersionLine prior={prior} nextVersion={nextVersion} orgId={orgId} onLoad={(x) => set(fromItem(x))} />
       )}
-      {input('title', t('service.pub.title'))}
-      {input('titleEn', t('service.pub.titleEn'))}
-      {input('legalBasis', t('service.pub.basis'))}
-      {input('slaDays', t('service.pub.sla'))}
+      {field('title', t('service.pub.title'))}
+      {field('titleEn', t('service.pub.titleEn'))}
+      {field('legalBasis', t('service.pub.basis'))}
+      {field('slaDays', t('service.pub.sla'))}
 
-      <fieldset data-testid="pub-kind">
-        <legend>{t('service.pub.kind')}</legend>
-        <label className="check">
-          <input
-            type="radio"
-            name="pub-kind"
-            data-testid="pub-kind-single"
-            checked={!f.bundle}
-            onChange={() => set({ bundle: false })}
-          />{' '}
-          {t('service.pub.kindSingle')}
-        </label>
-        <label className="check">
-          <input
-            type="radio"
-            name="pub-kind"
-            data-testid="pub-kind-bundle"
-            checked={f.bundle}
-            onChange={() => set({ bundle: true })}
-          />{' '}
-          {t('service.pub.kindBundle')}
-        </label>
-      </fieldset>
+      <KindChoice bundle={f.bundle} onChange={(bundle) => set({ bundle })} />
 
       {f.bundle ? (
         <PartsPicker
           code={f.code}
           parts={f.parts}
           onChange={(parts) => set({ parts })}
-          problem={<Problem at="parts" problems={problems} shown={touched} />}
+          problem={<Problem at="parts" {...check} />}
         />
       ) : (
         <>
-          <fieldset data-testid="pub-pulls">
-            <legend>{t('service.pub.pulls')}</legend>
-            {f.pulls.map((row, i) => {
-              const r = resources.find((x) => x.resourceId === row.resourceId)
-              return (
-                // biome-ignore lint/suspicious/noArrayIndexKey: rows are edited in place and have no id
-                <div key={i} className="sub-form" data-testid="pub-pull">
-                  <label className="field">
-                    {t('service.pub.resource')}
-                    <select
-                      value={row.resourceId}
-                      data-testid="pub-pull-resource"
-                      aria-invalid={touched && problems[`pulls.${i}.resource`] !== undefined}
-                      onChange={(e) => setPull(i, { resourceId: e.target.value, fields: [] })}
-                    >
-                      <option value="">—</option>
-                      {resources.map((x) => (
-                        <option key={x.resourceId} value={x.resourceId}>
-                          {orgName(x.ownerOrg)} · {x.title} ({x.resourceId})
-                        </option>
-                      ))}
-                    </select>
-                    <Problem at={`pulls.${i}.resource`} problems={problems} shown={touched} />
-                  </label>
-                  {r !== undefined && (
-                    <div className="field">
-                      {t('service.pub.fields')}
-                      <div className="check-row">
-                        {r.fields.map((x) => (
-                          <label key={x.name} className="check">
-                            <input
-                              type="checkbox"
-                              data-testid={`pub-pull-field-${x.name}`}
-                              checked={row.fields.includes(x.name)}
-                              onChange={(e) =>
-                                setPull(i, {
-                                  fields: e.target.checked
-                                    ? r.fields.map((y) => y.name).filter((n) => n === x.name || row.fields.includes(n))
-                                    : row.fields.filter((n) => n !== x.name),
-                                })
-                              }
-                            />{' '}
-                            {x.label} <code>{x.name}</code>
-                          </label>
-                        ))}
-                      </div>
-                      <Problem at={`pulls.${i}.fields`} problems={problems} shown={touched} />
-                    </div>
-                  )}
-                  <label className="field">
-                    {t('service.pub.purpose')}
-                    <input
-                      value={row.purpose}
-                      data-testid="pub-pull-purpose"
-                      aria-invalid={touched && problems[`pulls.${i}.purpose`] !== undefined}
-                      onChange={(e) => setPull(i, { purpose: e.target.value })}
-                    />
-                    <Problem at={`pulls.${i}.purpose`} problems={problems} shown={touched} />
-                  </label>
-                  <button
-                    type="button"
-                    className="btn btn-small"
-                    onClick={() => set({ pulls: f.pulls.filter((_, j) => j !== i) })}
-                  >
-                    {t('service.pub.remove')}
-                  </button>
-                </div>
-              )
-            })}
-            {f.pulls.length < SERVICE_LIMITS.pullsPerItem && (
-              <button
-                type="button"
-                className="btn btn-small"
-                data-testid="pub-add-pull"
-                onClick={() => set({ pulls: [...f.pulls, { resourceId: '', fields: [], purpose: '' }] })}
-              >
-                {t('service.pub.addPull')}
-              </button>
-            )}
-          </fieldset>
-
-          <fieldset data-testid="pub-licences">
-            <legend>{t('service.pub.licences')}</legend>
-            {f.licenses.map((row, i) => (
-              // biome-ignore lint/suspicious/noArrayIndexKey: rows are edited in place and have no id
-              <div key={i} className="sub-form" data-testid="pub-licence">
-                <label className="field">
-                  {t('service.pub.type')}
-                  <select
-                    value={row.typeCode}
-                    data-testid="pub-licence-type"
-                    aria-invalid={touched && problems[`licenses.${i}.type`] !== undefined}
-                    onChange={(e) => setLicense(i, { typeCode: e.target.value })}
-                  >
-                    <option value="">—</option>
-                    {types.map((x) => (
-                      <option key={x.code} value={x.code}>
-                        {typeName(x)} ({x.code})
-                      </option>
-                    ))}
-                  </select>
-                  <Problem at={`licenses.${i}.type`} problems={problems} shown={touched} />
-                </label>
-                <label className="field">
-                  {t('service.pub.purpose')}
-                  <input
-                    value={row.purpose}
-                    data-testid="pub-licence-purpose"
-                    aria-invalid={touched && problems[`licenses.${i}.purpose`] !== undefined}
-                    onChange={(e) => setLicense(i, { purpose: e.target.value })}
-                  />
-                  <Problem at={`licenses.${i}.purpose`} problems={problems} shown={touched} />
-                </label>
-                <button
-                  type="button"
-                  className="btn btn-small"
-                  onClick={() => set({ licenses: f.licenses.filter((_, j) => j !== i) })}
-                >
-                  {t('service.pub.remove')}
-                </button>
-              </div>
-            ))}
-            {f.licenses.length < SERVICE_LIMITS.licensesPerItem && (
-              <button
-                type="button"
-                className="btn btn-small"
-                data-testid="pub-add-licence"
-                onClick={() => set({ licenses: [...f.licenses, { typeCode: '', purpose: '' }] })}
-              >
-                {t('service.pub.addLicence')}
-              </button>
-            )}
-          </fieldset>
-
+          <RowsFieldset name="pull" rows={f.pulls} blank={blankPull} onChange={(pulls) => set({ pulls })}>
+            {(row, i, patch) => <PullFields i={i} row={row} resources={resources} check={check} onChange={patch} />}
+          </RowsFieldset>
+          <RowsFieldset
+            name="license"
+            rows={f.licenses}
+            blank={blankLicense}
+            onChange={(licenses) => set({ licenses })}
+          >
+            {(row, i, patch) => <LicenseFields i={i} row={row} types={types} check={check} onChange={patch} />}
+          </RowsFieldset>
           <label className="field">
             {t('service.pub.result')}
             <select value={f.resultType} data-testid="pub-result" onChange={(e) => set({ resultType: e.target.value })}>
               <option value="">{t('service.pub.none')}</option>
-              {types.map((x) => (
-                <option key={x.code} value={x.code}>
-                  {typeName(x)} ({x.code})
-                </option>
-              ))}
+              <TypeOptions types={types} />
             </select>
           </label>
         </>
@@ -489,21 +740,7 @@ export function PublishItem() {
         </p>
       </div>
 
-      {touched && count > 0 && (
-        <Notice tone="warn" testId="pub-problems">
-          {t('service.pub.fix', { n: count })}
-        </Notice>
-      )}
-      {state?.phase === 'working' && (
-        <Notice tone="info" testId="pub-status">
-          {t('service.pub.working')}
-        </Notice>
-      )}
-      {state?.phase === 'done' && (
-        <Notice tone="ok" testId="pub-status">
-          {t('service.pub.done', { code: f.code, v: state.v, height: state.height })}
-        </Notice>
-      )}
+      <PublishNotices count={count} shown={touched} code={f.code} state={state} />
       <ErrorBox error={error} testId="pub-error" />
       <div className="btn-row">
         <ActionButton
@@ -519,49 +756,15 @@ export function PublishItem() {
         </ActionButton>
       </div>
       {confirming && (
-        <ConfirmDialog
-          testId="pub-confirm"
-          title={t('service.tab.publish')}
-          summary={t('service.pub.confirm', { code: f.code, title: f.title, v: nextVersion })}
-          confirmLabel={t('service.pub.confirmYes')}
+        <PublishConfirm
+          f={f}
+          nextVersion={nextVersion}
           onClose={() => setConfirming(false)}
           onConfirm={async () => {
             setConfirming(false)
-            void publish()
+            void publish(resources)
           }}
-        >
-          <ul className="small" data-testid="pub-confirm-list">
-            <li>
-              {t('service.pub.basis')}：{f.legalBasis}
-            </li>
-            <li>
-              {t('service.pub.sla')}：{f.slaDays}
-            </li>
-            {!f.bundle &&
-              f.pulls.map((p) => (
-                <li key={p.resourceId}>
-                  {t('service.pub.pulls')}：{p.resourceId} [{p.fields.join(', ')}] — {p.purpose}
-                </li>
-              ))}
-            {!f.bundle &&
-              f.licenses.map((l) => (
-                <li key={l.typeCode}>
-                  {t('service.pub.licences')}：{l.typeCode} — {l.purpose}
-                </li>
-              ))}
-            {f.bundle &&
-              f.parts.map((x) => (
-                <li key={x.code}>
-                  {t('service.pub.parts')}：{x.code}《{lang === 'zh' ? x.title : x.titleEn}》（{orgName(x.ownerOrg)}）
-                </li>
-              ))}
-            {!f.bundle && f.resultType !== '' && (
-              <li>
-                {t('service.pub.result')}：{f.resultType}
-              </li>
-            )}
-          </ul>
-        </ConfirmDialog>
+        />
       )}
     </Card>
   )
