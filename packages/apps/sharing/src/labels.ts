@@ -54,6 +54,7 @@ const errors: Record<keyof typeof SHARING_ERRORS | keyof typeof GATEWAY_ERRORS, 
     '回执的包含证明与其已提交批次的根不符',
     'The receipt’s inclusion proof does not lead to the root of its committed batch',
   ],
+  SHARING_LINEAGE_TOO_LONG: ['数据沿革过长，无法一次取回', 'The lineage is too long to fetch at once'],
   // the data gateways' codes (registered as the `gateway` area)
   GATEWAY_BAD_REQUEST: ['网关请求格式不正确', 'Gateway request is malformed'],
   GATEWAY_BAD_SIGNATURE: ['网关请求签名无效', 'Gateway request signature does not verify'],

@@ -74,6 +74,11 @@ export const SHARING_ERRORS = {
     http: 400,
     message: 'a receipt’s inclusion proof does not lead to the root of the committed batch that recorded it',
   },
+  // raised by the portal's lineage walk (portal/lineage.ts), never answered by a node
+  SHARING_LINEAGE_TOO_LONG: {
+    http: 413,
+    message: 'the lineage runs to more pages than one fetch walks: page it through POST /v1/sharing/lineage',
+  },
 } as const satisfies Record<string, ErrorInfo>
 registerErrors(SHARING_MODULE, SHARING_ERRORS)
 

@@ -29,12 +29,11 @@ import {
   type Tone,
   useLoad,
   usePagedList,
-  type WithProofs,
 } from '@govchain/portal-kit'
 import { type FormEvent, useState } from 'react'
 import { lineageBundle, signGatewayLocalFetchWith, signSharingAuthWith } from '../client.ts'
-import type { LineageAnswer } from '../views.ts'
 import { type Access, type ResourceVersion, type SharingRequest, sharingApi } from './api.ts'
+import { LINEAGE_PAGES_MAX, type Lineage, walkLineage } from './lineage.ts'
 import { tMaybe, useApp } from './messages.ts'
 import { decideTx, requestTx, revokeGrantTx } from './txs.ts'
 
@@ -812,56 +811,33 @@ const ACCESSES_EXPORT_PAGE = 500
 
 type TrailItem = { key: string; timeMs: number; height: number; kind: string; text: string; proof?: ProofMaterial }
 
-/** Bound on the pages one lineage fetch walks (each kind pages by cursor on the node). */
-const LINEAGE_PAGES_MAX = 200
-
-type Lineage = WithProofs<LineageAnswer>
 type AppContext = ReturnType<typeof useApp>
 
 /**
  * Every page of a resource's lineage: the node pages each kind by cursor, and a fresh challenge
  * signed by the auditor authorises each page.
  */
-async function fetchLineage(app: AppContext, resourceId: string): Promise<Lineage[]> {
-  const { client, signer, suite, config, identity } = app
-  const pages: Lineage[] = []
-  let after: { grants?: string; receipts?: string; refusals?: string } | undefined
-  for (let n = 0; n < LINEAGE_PAGES_MAX; n++) {
-    const { challenge } = await sharingApi.challenge(client.url)
-    const signature = await signSharingAuthWith(signer!, {
-      suite,
-      chainId: config.chainId,
-      purpose: 'lineage',
-      challenge,
-    })
-    const page = await sharingApi.lineage(client.url, {
-      resourceId,
-      publicKey: identity!.publicKey,
-      challenge,
-      signature,
-      ...(after === undefined ? {} : { after }),
-    })
-    // Versions come whole on every page, and a kind already complete starts again from its
-    // beginning when it is not in `after`: keep each item once.
-    pages.push(
-      after === undefined
-        ? page
-        : {
-            ...page,
-            versions: [],
-            grants: after.grants === undefined ? [] : page.grants,
-            receipts: after.receipts === undefined ? [] : page.receipts,
-            refusals: after.refusals === undefined ? [] : page.refusals,
-          },
-    )
-    const open = (k: 'grants' | 'receipts' | 'refusals') =>
-      (after === undefined || after[k] !== undefined) && page.next[k] !== null
-    const next: NonNullable<typeof after> = {}
-    for (const k of ['grants', 'receipts', 'refusals'] as const) if (open(k)) next[k] = page.next[k]!
-    if (Object.keys(next).length === 0) return pages
-    after = next
-  }
-  throw new Error(`more than ${LINEAGE_PAGES_MAX} pages`)
+function fetchLineage(app: AppContext, resourceId: string): Promise<Lineage[]> {
+  const { t, client, signer, suite, config, identity } = app
+  return walkLineage(
+    async (after) => {
+      const { challenge } = await sharingApi.challenge(client.url)
+      const signature = await signSharingAuthWith(signer!, {
+        suite,
+        chainId: config.chainId,
+        purpose: 'lineage',
+        challenge,
+      })
+      return sharingApi.lineage(client.url, {
+        resourceId,
+        publicKey: identity!.publicKey,
+        challenge,
+        signature,
+        ...(after === undefined ? {} : { after }),
+      })
+    },
+    t('sharing.lineageTooLong', { max: LINEAGE_PAGES_MAX }),
+  )
 }
 
 /** The lineage's versions, requests, receipts and refusals as one timeline, oldest first. */

@@ -70,6 +70,10 @@ export const SHARING_MESSAGES = {
   'sharing.fieldNames': ['字段代码', 'Field codes'],
   'sharing.receiptId': ['回执编号', 'Receipt id'],
   'sharing.lineage': ['数据沿革', 'Lineage'],
+  'sharing.lineageTooLong': [
+    '该资源的数据沿革超过 {max} 页，请通过接口分页查询',
+    'This resource’s lineage runs to more than {max} pages: page it through the API',
+  ],
   'sharing.exportCsv': ['导出 CSV', 'Export CSV'],
   'sharing.exportBundle': ['导出证明包（离线核验）', 'Export proof bundle (verifies offline)'],
   'sharing.auditPlaceholder': ['输入数据资源标识', 'Resource id'],
