@@ -2,7 +2,6 @@
  * The licence module's API as the pages call it (docs/license-api.md). Every answer is checked
  * against its route's own schema (views.ts), the one the node serialises with (callAnswer).
  */
-import { SEQUENCE_PAGE_MAX } from '@govchain/app/route-kit'
 import { callAnswer, qs, type WithProofs, walkPages } from '@govchain/portal-kit'
 import { HOLDER_CHECK_PATH, HOLDER_LOOKUP_PATH } from '../holder-record.ts'
 import {
@@ -46,12 +45,7 @@ export const licenseApi = {
   history: (base: string, id: string) =>
     walkPages(
       (after) =>
-        callAnswer(
-          base,
-          'GET',
-          `/v1/licenses/${encodeURIComponent(id)}/history${qs({ after, limit: SEQUENCE_PAGE_MAX })}`,
-          LicenseHistoryAnswer,
-        ),
+        callAnswer(base, 'GET', `/v1/licenses/${encodeURIComponent(id)}/history${qs({ after })}`, LicenseHistoryAnswer),
       () => {},
     ),
   /**
