@@ -10,10 +10,10 @@ import { useApp } from '../messages.ts'
 
 type MessageKey = Parameters<ReturnType<typeof useApp>['t']>[0]
 
-/** What every row has: the node, its organisation (the node's name where not given), its status or why none. */
+/** What every row has: the node, its organisation, its status or why none. */
 interface NodeRowBase {
   name: string
-  orgId?: string
+  orgId: string
   status?: Status
   error?: string
 }
@@ -85,7 +85,7 @@ export function NodeTable<R extends NodeRowBase>({
           {rows.map((n) => (
             <tr key={n.name} data-testid={`${rowTestIdPrefix}${n.name}`}>
               <td>
-                <strong>{orgName(n.orgId ?? n.name)}</strong> <span className="muted">{n.name}</span>
+                <strong>{orgName(n.orgId)}</strong> <span className="muted">{n.name}</span>
               </td>
               <td>
                 <NodeState status={n.status} error={n.error} />

@@ -26,20 +26,20 @@ export interface BlockRow {
   proposer: string
 }
 
-type NodeHealth = { name: string; status?: Status; error?: string }
+type NodeHealth = { name: string; orgId: string; status?: Status; error?: string }
 
 function useNodeHealth(): NodeHealth[] {
   const { config, clients } = useApp()
-  const [health, setHealth] = useState<NodeHealth[]>(() => config.nodes.map((n) => ({ name: n.name })))
+  const [health, setHealth] = useState<NodeHealth[]>(() => config.nodes.map((n) => ({ name: n.name, orgId: n.orgId })))
   useEffect(() => {
     let live = true
     const poll = async () => {
       const rows = await Promise.all(
         config.nodes.map(async (n): Promise<NodeHealth> => {
           try {
-            return { name: n.name, status: await clients[n.name]!.status() }
+            return { name: n.name, orgId: n.orgId, status: await clients[n.name]!.status() }
           } catch (e) {
-            return { name: n.name, error: (e as Error).message }
+            return { name: n.name, orgId: n.orgId, error: (e as Error).message }
           }
         }),
       )
