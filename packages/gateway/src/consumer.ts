@@ -137,7 +137,7 @@ export class Consumer {
   }
 
   /** Sends JSON to a provider gateway over mutual TLS, as this gateway; its answer checked against `answer`. */
-  callProvider<S extends AnswerSchema>(
+  private callProvider<S extends AnswerSchema>(
     provider: GatewayView,
     path: string,
     body: unknown,

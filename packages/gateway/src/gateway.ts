@@ -18,10 +18,10 @@ import { join } from 'node:path'
 import { type CryptoSuite, getSuite } from '@govchain/core'
 import { tlsKeyOptions } from '@govchain/p2p'
 import { type BatcherClock, ReceiptBatcher } from './batcher.ts'
-import { type GatewayView, NodeLink } from './chain.ts'
+import { NodeLink } from './chain.ts'
 import { GATEWAY_DEFAULTS, type GatewayHome, type GatewayLogger } from './config.ts'
 import type { DataConnector } from './connector.ts'
-import { type Answer, type AnswerSchema, Consumer, type FetchInput, type FetchResult } from './consumer.ts'
+import { Consumer, type FetchInput, type FetchResult } from './consumer.ts'
 import { send } from './http.ts'
 import { ReceiptJournal } from './journal.ts'
 import { LocalApi } from './local-api.ts'
@@ -174,16 +174,6 @@ export class Gateway {
   /** Fetches granted data from the provider's gateway; returns the rows and the countersigned receipt. */
   fetch(input: FetchInput): Promise<FetchResult> {
     return this.consumer.fetch(input)
-  }
-
-  /** Sends JSON to a provider gateway over mutual TLS, as this gateway; its answer checked against `answer`. */
-  callProvider<S extends AnswerSchema>(
-    provider: GatewayView,
-    path: string,
-    body: unknown,
-    answer: S,
-  ): Promise<Answer<S>> {
-    return this.consumer.callProvider(provider, path, body, answer)
   }
 
   /** Records the interval's counted refusals on chain now (RefusalLog.flush). */
