@@ -87,3 +87,35 @@ export async function requestAnswer<T extends TSchema>(
 ): Promise<Static<T>> {
   return checkAnswer(schema, (await transport.request(method, path, body)).json, requestLabel(method, path))
 }
+
+/** One page of a list as a node answers it: the items, and the cursor of the next page (null at the end). */
+export interface AnswerPage<T> {
+  items: readonly T[]
+  next: string | null
+}
+
+/**
+ * Every item of a paged list: `first` when the caller already holds the first page (an answer
+ * that carries it, as a case carries its first steps), else `page(undefined)`; then `page(next)`
+ * until `next` is null. A node that hands back a cursor it gave before would keep the client
+ * walking for ever: that answer is refused with SdkError SDK_BAD_RESPONSE.
+ */
+export async function followPages<T>(
+  page: (after: string | undefined) => Promise<AnswerPage<T>>,
+  first?: AnswerPage<T>,
+): Promise<T[]> {
+  let p = first ?? (await page(undefined))
+  const all: T[] = [...p.items]
+  const seen = new Set<string>()
+  while (p.next !== null) {
+    if (seen.has(p.next)) {
+      throw new SdkError('SDK_BAD_RESPONSE', `unexpected response: the page cursor ${p.next} came back twice`, {
+        details: { what: 'page cursor' },
+      })
+    }
+    seen.add(p.next)
+    p = await page(p.next)
+    all.push(...p.items)
+  }
+  return all
+}

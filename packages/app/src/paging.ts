@@ -66,13 +66,17 @@ export function seekPage<T>(input: {
  * One page of a numbered sequence kept under one record (entries 0 … count-1: a case's steps, a
  * licence's history and uses): the entries after `after`, at most `limit`, each read by its
  * number. `next` (the number of the page's last entry, as a string) is null only when the page
- * reaches the end, so a long sequence is walked whole and never cut at a fixed size.
+ * reaches the end, so a long sequence is walked whole and never cut at a fixed size. Every number
+ * below `count` has its entry; one that `read` cannot find is a broken store, not a bad request:
+ * EXEC_INTERNAL naming `what` and the number.
  */
 export function sequencePage<T>(input: {
   count: number
   after?: string | undefined
   limit?: number | undefined
-  read: (seq: number) => T
+  /** What an entry is, for the error of a missing one ("case step"). */
+  what: string
+  read: (seq: number) => T | undefined
 }): { items: T[]; next: string | null } {
   const from = input.after === undefined ? 0 : Number(input.after) + 1
   const limit = input.limit ?? SEQUENCE_PAGE_DEFAULT
@@ -81,7 +85,11 @@ export function sequencePage<T>(input: {
   }
   const to = Math.min(input.count, from + limit)
   const items: T[] = []
-  for (let seq = from; seq < to; seq++) items.push(input.read(seq))
+  for (let seq = from; seq < to; seq++) {
+    const item = input.read(seq)
+    if (item === undefined) throw new GovchainError('EXEC_INTERNAL', `${input.what} ${seq} is missing`)
+    items.push(item)
+  }
   return { items, next: to < input.count ? String(to - 1) : null }
 }
 

@@ -62,6 +62,12 @@ export const SEQUENCE_QUERY_PROPERTIES = {
   limit: { type: 'integer', minimum: 1, maximum: SEQUENCE_PAGE_MAX, default: SEQUENCE_PAGE_DEFAULT },
 } as const
 
+/** The parsed query of such a route (and the page a client asks for). */
+export type SequenceQuery = {
+  after?: string
+  limit?: number
+}
+
 export const ErrorCodeSchema = Object.defineProperty(
   Type.String({ description: 'Stable error code from the catalogue; see the list in the API description.' }),
   'enum',

@@ -7,7 +7,7 @@ import assert from 'node:assert/strict'
 import { describe, it } from 'node:test'
 import { SdkError } from '@govchain/client'
 import { Type } from '@sinclair/typebox'
-import { checkAnswer, getAnswer } from '../src/answer.ts'
+import { type AnswerPage, checkAnswer, followPages, getAnswer } from '../src/answer.ts'
 import { Hex32, Int, NextCursor, Nullable, ProofOrNull, StringEnum } from '../src/route-kit.ts'
 
 const View = Type.Object({
@@ -75,5 +75,50 @@ describe('checked answers', () => {
       assert.match(e.message, /^unexpected response: GET \/v1\/x at \/level/)
       return true
     })
+  })
+})
+
+describe('followPages', () => {
+  /** A node serving `count` numbered entries, `size` per page; the requests it saw. */
+  function node(count: number, size: number) {
+    const asked: (string | undefined)[] = []
+    const page = async (after: string | undefined): Promise<AnswerPage<number>> => {
+      asked.push(after)
+      const from = after === undefined ? 0 : Number(after) + 1
+      const to = Math.min(count, from + size)
+      const items = Array.from({ length: to - from }, (_, i) => from + i)
+      return { items, next: to < count ? String(to - 1) : null }
+    }
+    return { page, asked }
+  }
+
+  it('walks every page from the first, and from a first page the caller already holds', async () => {
+    const n = node(250, 70)
+    assert.deepEqual(
+      await followPages(n.page),
+      Array.from({ length: 250 }, (_, i) => i),
+    )
+    assert.deepEqual(n.asked, [undefined, '69', '139', '209'])
+    const m = node(250, 70)
+    const first = await m.page(undefined)
+    m.asked.length = 0
+    assert.equal((await followPages(m.page, first)).length, 250)
+    assert.deepEqual(m.asked, ['69', '139', '209'], 'the held first page is not fetched again')
+    const one = node(3, 70)
+    assert.deepEqual(await followPages(one.page), [0, 1, 2])
+    assert.deepEqual(one.asked, [undefined])
+  })
+
+  it('a node that hands back a cursor it gave before is SDK_BAD_RESPONSE, not an endless walk', async () => {
+    let calls = 0
+    const cycling = async (after: string | undefined): Promise<AnswerPage<number>> => {
+      calls++
+      return { items: [calls], next: after === 'a' ? 'b' : 'a' }
+    }
+    await assert.rejects(
+      followPages(cycling),
+      (e: unknown) => e instanceof SdkError && e.code === 'SDK_BAD_RESPONSE' && e.message.includes('cursor a'),
+    )
+    assert.equal(calls, 3)
   })
 })

@@ -7,7 +7,7 @@
 import { randomBytes } from 'node:crypto'
 import { readFileSync, writeFileSync } from 'node:fs'
 import { basename } from 'node:path'
-import { getAnswer, requestAnswer } from '@govchain/app/answer'
+import { followPages, getAnswer, requestAnswer } from '@govchain/app/answer'
 import type { CliContext } from '@govchain/app/cli'
 import { SEQUENCE_PAGE_MAX } from '@govchain/app/route-kit'
 import { fromHex, GovchainError, getSuite, toHex } from '@govchain/core'
@@ -403,13 +403,11 @@ function registerHistory(cmd: Command, ctx: CliContext): void {
     .option('--node <urls>', NODE)
     .action(async (id: string, o: { node?: string }) => {
       const client = ctx.client(o)
-      for (let after: string | null | undefined; after !== null; ) {
+      const chain = await followPages((after) => {
         const q = new URLSearchParams({ limit: String(SEQUENCE_PAGE_MAX), ...(after === undefined ? {} : { after }) })
-        const path = `/v1/evidence/${encodeURIComponent(id)}/history?${q}`
-        const h = await getAnswer(client, path, EvidenceHistoryAnswer)
-        for (const e of h.items) print(ctx.out, e)
-        after = h.next
-      }
+        return getAnswer(client, `/v1/evidence/${encodeURIComponent(id)}/history?${q}`, EvidenceHistoryAnswer)
+      })
+      for (const e of chain) print(ctx.out, e)
     })
 }
 

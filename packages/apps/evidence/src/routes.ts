@@ -12,6 +12,7 @@ import {
   type RouteSpec,
   SEQUENCE_PAGE_DEFAULT,
   SEQUENCE_QUERY_PROPERTIES,
+  type SequenceQuery,
   seekPage,
   stateJson,
 } from '@govchain/app'
@@ -196,7 +197,7 @@ export function evidenceApi(ctx: ModuleApiContext): ApiExtension {
           })
         },
       })
-      app.route<{ Params: { id: string }; Querystring: { after?: string; limit?: number } }>({
+      app.route<{ Params: { id: string }; Querystring: SequenceQuery }>({
         ...spec('evidenceHistory'),
         handler: async (request) => {
           const r = recordAt(fromHex(request.params.id))

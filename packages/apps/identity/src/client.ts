@@ -3,7 +3,7 @@
  * Argument codecs come from @govchain/core, so these build exactly the bytes the node executes.
  */
 
-import { getAnswer } from '@govchain/app/answer'
+import { followPages, getAnswer } from '@govchain/app/answer'
 import { SEQUENCE_PAGE_MAX } from '@govchain/app/route-kit'
 import type { Client, LightClient } from '@govchain/client'
 import { addSignature, type BuiltTx, buildTx } from '@govchain/client'
@@ -172,13 +172,13 @@ export async function listOfficers(client: Pick<Client, 'getJson'>, orgId: strin
 export async function getOfficer(client: Pick<Client, 'getJson'>, officerId: string): Promise<OfficerDetail> {
   const path = `/v1/officers/${encodeURIComponent(officerId)}`
   const o = await getAnswer(client, path, OfficerDetail)
-  const history = [...o.history]
-  for (let after = o.historyNext; after !== null; ) {
-    const q = new URLSearchParams({ after, limit: String(SEQUENCE_PAGE_MAX) })
-    const page = await getAnswer(client, `${path}/history?${q}`, OfficerHistoryPage)
-    history.push(...page.items)
-    after = page.next
-  }
+  const history = await followPages(
+    (after) => {
+      const q = new URLSearchParams({ ...(after === undefined ? {} : { after }), limit: String(SEQUENCE_PAGE_MAX) })
+      return getAnswer(client, `${path}/history?${q}`, OfficerHistoryPage)
+    },
+    { items: o.history, next: o.historyNext },
+  )
   return { ...o, history, historyNext: null }
 }
 

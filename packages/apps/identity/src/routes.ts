@@ -11,6 +11,7 @@ import {
   type JsonSchema,
   type RouteSpec,
   SEQUENCE_QUERY_PROPERTIES,
+  type SequenceQuery,
   sequencePage,
   stateJson,
 } from '@govchain/app'
@@ -228,10 +229,10 @@ export function identityApi(ctx: ModuleApiContext): ApiExtension {
           count: r.historyLength,
           after,
           limit,
+          what: 'officer history entry',
           read: (seq) => {
             const e = read(identityKeys.officerHistory(r.officerId, seq)).value
-            if (e === undefined) throw new GovchainError('EXEC_INTERNAL', `officer history entry ${seq} is missing`)
-            return renderOfficerHistory(decode(OfficerHistoryEntry, e))
+            return e === undefined ? undefined : renderOfficerHistory(decode(OfficerHistoryEntry, e))
           },
         })
       app.route<{ Params: { officerId: string } }>({
@@ -248,7 +249,7 @@ export function identityApi(ctx: ModuleApiContext): ApiExtension {
           }
         },
       })
-      app.route<{ Params: { officerId: string }; Querystring: { after?: string; limit?: number } }>({
+      app.route<{ Params: { officerId: string }; Querystring: SequenceQuery }>({
         ...spec('identityOfficerHistory'),
         handler: async (request) => {
           const r = officer(request.params.officerId)

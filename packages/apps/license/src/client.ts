@@ -6,8 +6,8 @@
  * Contract: docs/license-api.md; design: docs/license.md, docs/adr/0007-licence-credentials.md.
  */
 
-import { requestAnswer } from '@govchain/app/answer'
-import { SEQUENCE_PAGE_MAX } from '@govchain/app/route-kit'
+import { followPages, requestAnswer } from '@govchain/app/answer'
+import { SEQUENCE_PAGE_MAX, type SequenceQuery } from '@govchain/app/route-kit'
 import type { Client, ProvenStateJson } from '@govchain/client'
 import { type BuiltTx, buildTx, buildTxWith, HttpTransport, LightClient } from '@govchain/client'
 import {
@@ -857,14 +857,14 @@ export interface LicenseApiClient {
   get(id: string, options?: { prove?: boolean; height?: number }): Promise<LicenseAnswer>
   list(filter: LicenseListFilter): Promise<LicensePage>
   /** One page of a licence's history, oldest first; pass the answer's `next` as `page.after`. */
-  history(id: string, page?: { after?: string; limit?: number }): Promise<LicenseHistoryAnswer>
+  history(id: string, page?: SequenceQuery): Promise<LicenseHistoryAnswer>
   /** Every history entry, page after page until `next` is null. */
   historyAll(id: string): Promise<LicenseHistoryAnswer['items']>
   verify(input: { credential: string } | { qr: string }, options?: { prove?: boolean }): Promise<LicenseVerdictView>
   /** A short-QR presentation (`url` as scanned) for this verifier's `audience`. */
   verifyPresentation(input: { url: string; audience: string; prove?: boolean }): Promise<PresentationVerdictView>
   /** Every grant, and one page of the uses; pass `usesNext` as `page.after` for the next. */
-  uses(id: string, auth: HolderAuth, page?: { after?: string; limit?: number }): Promise<LicenseUsesAnswer>
+  uses(id: string, auth: HolderAuth, page?: SequenceQuery): Promise<LicenseUsesAnswer>
   /** One page of the holder's grants; pass the answer's `next` as `page.after` for the next page. */
   grants(auth: HolderAuth, page?: { after?: string; limit?: number }): Promise<LicenseGrantPage>
 }
@@ -899,7 +899,7 @@ export function licenseClient(options: {
     return s === '' ? '' : `?${s}`
   }
   const enc = encodeURIComponent
-  const history = (id: string, page: { after?: string; limit?: number } = {}) =>
+  const history = (id: string, page: SequenceQuery = {}) =>
     call(LicenseHistoryAnswer, 'GET', `/v1/licenses/${enc(id)}/history${qs(page)}`)
   return {
     types: () => call(LicenseTypesAnswer, 'GET', '/v1/license-types'),
@@ -912,15 +912,8 @@ export function licenseClient(options: {
       ),
     list: (f) => call(LicensePage, 'GET', `/v1/licenses${qs({ ...f })}`),
     history,
-    historyAll: async (id) => {
-      const all: LicenseHistoryAnswer['items'] = []
-      for (let after: string | null | undefined; after !== null; ) {
-        const page = await history(id, { ...(after === undefined ? {} : { after }), limit: SEQUENCE_PAGE_MAX })
-        all.push(...page.items)
-        after = page.next
-      }
-      return all
-    },
+    historyAll: (id) =>
+      followPages((after) => history(id, { ...(after === undefined ? {} : { after }), limit: SEQUENCE_PAGE_MAX })),
     verify: (input, o = {}) =>
       call(LicenseVerdictView, 'POST', '/v1/licenses/verify', {
         ...input,

@@ -12,6 +12,7 @@ import {
   inTimeRange,
   type RouteSpec,
   SEQUENCE_QUERY_PROPERTIES,
+  type SequenceQuery,
   type StateView,
   seekPage,
   sequencePage,
@@ -76,16 +77,6 @@ const authProps = {
   key: { type: 'string', pattern: '^[0-9a-fA-F]{64,130}$' },
   ts: { type: 'string', pattern: '^[1-9][0-9]{0,14}$' },
   sig: { type: 'string', pattern: '^[0-9a-fA-F]{128}$' },
-}
-interface SequenceQuery {
-  after?: string
-  limit?: number
-}
-
-/** An entry below its sequence's count is always stored; a gap is a broken store, not a bad request. */
-function present<T>(entry: T | undefined, what: string, seq: number): T {
-  if (entry === undefined) throw new GovchainError('EXEC_INTERNAL', `licence ${what} entry ${seq} is missing`)
-  return entry
 }
 
 /** Listing limits: a page and the scan behind a filtered page. */
@@ -729,7 +720,11 @@ class LicenseApi {
           count: r.historyCount,
           after: request.query.after,
           limit: request.query.limit,
-          read: (seq) => renderHistory(present(k.historyEntry(id, seq), 'history', seq), seq),
+          what: 'licence history entry',
+          read: (seq) => {
+            const e = k.historyEntry(id, seq)
+            return e === undefined ? undefined : renderHistory(e, seq)
+          },
         })
         return { id, items: page.items, next: page.next }
       },
@@ -766,7 +761,11 @@ class LicenseApi {
           count: k.recordedUseCount(id),
           after: request.query.after,
           limit: request.query.limit,
-          read: (seq) => renderUse(present(k.recordedUse(id, seq), 'use', seq), seq),
+          what: 'licence use entry',
+          read: (seq) => {
+            const u = k.recordedUse(id, seq)
+            return u === undefined ? undefined : renderUse(u, seq)
+          },
         })
         return {
           licenseId: id,

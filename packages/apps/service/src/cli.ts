@@ -12,7 +12,7 @@
  *   case       a case with its steps and sub-cases; queue: a department's cases
  */
 import { readFileSync, writeFileSync } from 'node:fs'
-import { getAnswer } from '@govchain/app/answer'
+import { followPages, getAnswer } from '@govchain/app/answer'
 import type { CliContext } from '@govchain/app/cli'
 import { SEQUENCE_PAGE_MAX } from '@govchain/app/route-kit'
 import { GovchainError } from '@govchain/core'
@@ -328,13 +328,14 @@ function registerCase(cmd: Command, ctx: CliContext): void {
       const client = ctx.client(o)
       const a = await getAnswer(client, `/v1/service/cases/${caseId(id)}`, CaseAnswer)
       // Every step: the answer holds the first page, /steps the rest.
-      const steps = [...a.steps]
-      for (let after = a.stepsNext; after !== null; ) {
-        const q = new URLSearchParams({ after, limit: String(SEQUENCE_PAGE_MAX) })
-        const page = await getAnswer(client, `/v1/service/cases/${a.case.caseId}/steps?${q}`, StepPage)
-        steps.push(...page.steps)
-        after = page.next
-      }
+      const steps = await followPages(
+        async (after) => {
+          const q = new URLSearchParams({ ...(after === undefined ? {} : { after }), limit: String(SEQUENCE_PAGE_MAX) })
+          const page = await getAnswer(client, `/v1/service/cases/${a.case.caseId}/steps?${q}`, StepPage)
+          return { items: page.steps, next: page.next }
+        },
+        { items: a.steps, next: a.stepsNext },
+      )
       if (o.json) {
         ctx.out(JSON.stringify({ case: a.case, steps, parts: a.parts }, null, 2))
         return

@@ -15,6 +15,7 @@ import {
   type ModuleApiContext,
   type RouteSpec,
   SEQUENCE_QUERY_PROPERTIES,
+  type SequenceQuery,
   seekPage,
   sequencePage,
   stateJson,
@@ -260,7 +261,7 @@ class ServiceApi {
       ...spec('serviceCase'),
       handler: async (request) => this.caseAnswer(fromHex(request.params.caseId), request.query.prove === 'true'),
     })
-    app.route<{ Params: { caseId: string }; Querystring: { after?: string; limit?: number } }>({
+    app.route<{ Params: { caseId: string }; Querystring: SequenceQuery }>({
       ...spec('serviceCaseSteps'),
       handler: async (request) => {
         const id = fromHex(request.params.caseId)
@@ -363,10 +364,10 @@ class ServiceApi {
       count: c.historyCount,
       after,
       limit,
+      what: 'case step',
       read: (seq) => {
         const step = k.step(c.caseId, seq)
-        if (step === undefined) throw new GovchainError('EXEC_INTERNAL', `case step ${seq} is missing`)
-        return renderStep(step, seq)
+        return step === undefined ? undefined : renderStep(step, seq)
       },
     })
   }
