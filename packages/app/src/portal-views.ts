@@ -7,6 +7,7 @@
  * like the route kit it is built from (`@govchain/app/portal-views`); the pages load it lazily,
  * with the first answer they check, so it is not in the home page's first load.
  */
+import { ID_PATTERN } from '@govchain/core'
 import { type Static, Type } from '@sinclair/typebox'
 import { Check } from '@sinclair/typebox/value'
 import { Hex32, Int } from './route-kit.ts'
@@ -71,7 +72,7 @@ export const SubjectCredentialView = Type.Object({
   /** The holder's pseudonym under the authority's key. */
   subject: Hex32,
   /** The identity authority (organisation id) whose gateway signed it. */
-  issuerOrg: Type.String({ pattern: '^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$' }),
+  issuerOrg: Type.String({ pattern: ID_PATTERN.source }),
   /** The gateway's chain-suite public key: 32 bytes (intl) or 65 (gm), lowercase hex. */
   issuerKey: Type.String({ pattern: '^([0-9a-f]{2}){32,65}$' }),
   /** 64 bytes, lowercase hex. */

@@ -9,7 +9,7 @@
  * Browser-safe (exported as `@govchain/app/route-kit`): applications' views.ts build their answer
  * schemas from the pieces below.
  */
-import { errorCodes, toBase64, toHex } from '@govchain/core'
+import { errorCodes, ID_PATTERN, toBase64, toHex } from '@govchain/core'
 import { Kind, type Static, type TSchema, type TUnsafe, Type } from '@sinclair/typebox'
 
 export type JsonSchema = { [key: string]: unknown }
@@ -39,6 +39,19 @@ export const StringEnum = <T extends readonly string[]>(values: T, options: { de
   Type.Unsafe<T[number]>({ type: 'string', enum: [...values], ...options })
 
 export const Hex32 = Type.String({ pattern: '^[0-9a-f]{64}$', description: '32 bytes, lowercase hex' })
+
+/**
+ * Parameter schemas the modules' routes share, each the rule the chain itself applies, so that one
+ * id is refused or accepted alike on every route (an organisation id that cannot exist is a 400
+ * everywhere, not a 400 on one route and a 404 on another).
+ */
+export const ID_PARAM = {
+  type: 'string',
+  pattern: ID_PATTERN.source,
+  description: 'an organisation or officer id: 1-64 of [a-z0-9._-]',
+} as const
+/** 32 bytes in lowercase hex (a case, request or batch id, a digest). */
+export const HEX32_PARAM = { type: 'string', pattern: '^[0-9a-f]{64}$' } as const
 export const HexBytes = Type.String({ pattern: '^([0-9a-f]{2})*$', description: 'bytes, lowercase hex' })
 export const Base64 = Type.String({ contentEncoding: 'base64', description: 'bytes, standard base64 with padding' })
 export const Base64OrNull = Nullable(Type.String({ contentEncoding: 'base64' }))

@@ -722,8 +722,12 @@ describe('data sharing across 4 departments (multi-process)', { timeout: 600_000
         'body/credential/signature must match pattern "^[0-9a-f]{128}$"',
       ],
       [
+        { ...aliceCred, issuerOrg: 'Police' },
+        'body/credential/issuerOrg must match pattern "^[a-z0-9][a-z0-9._-]{0,63}$"',
+      ],
+      [
         { ...aliceCred, issuerOrg: 'police/x' },
-        'body/credential/issuerOrg must match pattern "^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$"',
+        'body/credential/issuerOrg must match pattern "^[a-z0-9][a-z0-9._-]{0,63}$"',
       ],
       [
         { ...aliceCred, did: `did:govchain:${'1'.repeat(52)}` },

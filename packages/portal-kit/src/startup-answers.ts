@@ -11,6 +11,7 @@
  */
 import type { PortalConfigAnswer, SessionStateAnswer } from '@govchain/app/portal-views'
 import { SdkError } from '@govchain/client'
+import { ID_PATTERN } from '@govchain/core'
 
 /**
  * A value's expected shape: a kind, a string of a pattern or of at most a length, a set of allowed
@@ -68,7 +69,7 @@ const SUBJECT_CREDENTIAL: Shape = {
   object: {
     did: { maxLength: 64 },
     subject: { pattern: /^[0-9a-f]{64}$/ },
-    issuerOrg: { pattern: /^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/ },
+    issuerOrg: { pattern: ID_PATTERN },
     issuerKey: { pattern: /^([0-9a-f]{2}){32,65}$/ },
     signature: { pattern: /^[0-9a-f]{128}$/ },
   },

@@ -4,7 +4,7 @@
  */
 
 import type { ApiExtension, ModuleApiContext } from '@govchain/app'
-import { err, INTERNAL, INVALID, type RouteSpec, seekPage, stateJson } from '@govchain/app'
+import { err, ID_PARAM, INTERNAL, INVALID, type RouteSpec, seekPage, stateJson } from '@govchain/app'
 import { codec, GovchainError, utf8 } from '@govchain/core'
 import { CATALOG_INDEX_ALL, type CatalogKeeper, renderGateway, renderResourceVersion } from './module.ts'
 import { CATALOG_MODULE, catalogVersionKey, type GatewayRecord, ResourceVersion, SHARE_TYPES } from './schema.ts'
@@ -19,7 +19,6 @@ import {
 } from './views.ts'
 
 const resourceIdParam = { type: 'string', pattern: '^[a-z][a-z0-9_.-]{2,63}$' }
-const orgIdParam = { type: 'string', pattern: '^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$' }
 const limitText = { type: 'string', pattern: '^([1-9]|[1-9][0-9]|100)$', description: '1..100, default 50' }
 const proveText = { type: 'string', enum: ['true', 'false'] }
 
@@ -36,7 +35,7 @@ export const CATALOG_ROUTES: RouteSpec[] = [
       additionalProperties: false,
       properties: {
         q: { type: 'string', maxLength: 128 },
-        owner: orgIdParam,
+        owner: ID_PARAM,
         shareType: { type: 'string', enum: [...SHARE_TYPES] },
         limit: limitText,
         after: resourceIdParam,
@@ -132,7 +131,7 @@ export const CATALOG_ROUTES: RouteSpec[] = [
     summary: 'An organisation’s data gateway',
     description: 'URL, TLS certificate fingerprint and chain key.',
     tag: CATALOG_MODULE,
-    params: { type: 'object', required: ['orgId'], properties: { orgId: orgIdParam } },
+    params: { type: 'object', required: ['orgId'], properties: { orgId: ID_PARAM } },
     responses: {
       200: {
         description: 'the gateway',

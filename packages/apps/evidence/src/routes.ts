@@ -6,6 +6,7 @@
 import {
   type ApiExtension,
   err,
+  HEX32_PARAM,
   INTERNAL,
   INVALID,
   type ModuleApiContext,
@@ -37,8 +38,6 @@ import {
 } from './schema.ts'
 import { EvidenceAnswer, EvidenceCertificateAnswer, EvidenceHistoryAnswer, EvidenceVerifyAnswer } from './views.ts'
 
-const HEX32 = { type: 'string', pattern: '^[0-9a-f]{64}$' }
-
 export const EVIDENCE_ROUTES: RouteSpec[] = [
   {
     method: 'GET',
@@ -47,7 +46,7 @@ export const EVIDENCE_ROUTES: RouteSpec[] = [
     summary: 'An evidence item or batch: submitter, time, version, attestations',
     description: 'With prove=true the answer carries the state proof (checkable offline with the light client).',
     tag: EVIDENCE_MODULE,
-    params: { type: 'object', required: ['id'], properties: { id: HEX32 } },
+    params: { type: 'object', required: ['id'], properties: { id: HEX32_PARAM } },
     querystring: {
       type: 'object',
       additionalProperties: false,
@@ -69,11 +68,11 @@ export const EVIDENCE_ROUTES: RouteSpec[] = [
       'The versions of the chain the item belongs to, in order. Pass the answer’s `next` (the id of ' +
       'the page’s last version) as `after` for the next page; null at the chain’s latest version.',
     tag: EVIDENCE_MODULE,
-    params: { type: 'object', required: ['id'], properties: { id: HEX32 } },
+    params: { type: 'object', required: ['id'], properties: { id: HEX32_PARAM } },
     querystring: {
       type: 'object',
       additionalProperties: false,
-      properties: { after: HEX32, limit: SEQUENCE_QUERY_PROPERTIES.limit },
+      properties: { after: HEX32_PARAM, limit: SEQUENCE_QUERY_PROPERTIES.limit },
     },
     responses: {
       200: { description: 'the versions', schema: EvidenceHistoryAnswer },
@@ -93,7 +92,7 @@ export const EVIDENCE_ROUTES: RouteSpec[] = [
       '`govchain evidence verify --certificate --offline`), or posts it to /v1/evidence/verify. ' +
       '`govchain evidence certificate` prints it as a PDF with a QR.',
     tag: EVIDENCE_MODULE,
-    params: { type: 'object', required: ['id'], properties: { id: HEX32 } },
+    params: { type: 'object', required: ['id'], properties: { id: HEX32_PARAM } },
     responses: {
       200: { description: 'the certificate', schema: EvidenceCertificateAnswer },
       400: INVALID,
@@ -117,7 +116,7 @@ export const EVIDENCE_ROUTES: RouteSpec[] = [
       type: 'object',
       additionalProperties: false,
       properties: {
-        contentHash: HEX32,
+        contentHash: HEX32_PARAM,
         certificate: { type: 'object' },
         qr: { type: 'string', maxLength: 4296 },
         batch: {
@@ -125,10 +124,10 @@ export const EVIDENCE_ROUTES: RouteSpec[] = [
           required: ['id', 'leafIndex', 'treeSize', 'path'],
           additionalProperties: false,
           properties: {
-            id: HEX32,
+            id: HEX32_PARAM,
             leafIndex: { type: 'integer', minimum: 0, maximum: 10_000 },
             treeSize: { type: 'integer', minimum: 1, maximum: 10_000 },
-            path: { type: 'array', maxItems: 64, items: HEX32 },
+            path: { type: 'array', maxItems: 64, items: HEX32_PARAM },
           },
         },
       },

@@ -6,6 +6,7 @@
 import type { ApiExtension, ModuleApiContext } from '@govchain/app'
 import {
   err,
+  ID_PARAM,
   INTERNAL,
   INVALID,
   type JsonSchema,
@@ -36,7 +37,6 @@ import {
   OrganisationsAnswer,
 } from './views.ts'
 
-const idParam = { type: 'string', pattern: '^[a-z0-9][a-z0-9._-]{0,63}$' }
 const proveQuery: JsonSchema = {
   type: 'object',
   additionalProperties: false,
@@ -49,7 +49,7 @@ const OFFICER_PARAMS = {
   type: 'object',
   required: ['officerId'],
   additionalProperties: false,
-  properties: { officerId: idParam },
+  properties: { officerId: ID_PARAM },
 }
 
 export const IDENTITY_ROUTES: RouteSpec[] = [
@@ -75,7 +75,7 @@ export const IDENTITY_ROUTES: RouteSpec[] = [
     summary: 'An organisation',
     description: 'With its CA certificate and operator key; `prove=true` adds the state proof of its record.',
     tag: IDENTITY_MODULE,
-    params: { type: 'object', required: ['orgId'], additionalProperties: false, properties: { orgId: idParam } },
+    params: { type: 'object', required: ['orgId'], additionalProperties: false, properties: { orgId: ID_PARAM } },
     querystring: proveQuery,
     responses: {
       200: {
@@ -94,7 +94,7 @@ export const IDENTITY_ROUTES: RouteSpec[] = [
     summary: 'Officers of an organisation',
     description: 'In creation order, with roles and status.',
     tag: IDENTITY_MODULE,
-    params: { type: 'object', required: ['orgId'], additionalProperties: false, properties: { orgId: idParam } },
+    params: { type: 'object', required: ['orgId'], additionalProperties: false, properties: { orgId: ID_PARAM } },
     responses: {
       200: {
         description: 'officers',

@@ -7,6 +7,7 @@
 import type { ApiExtension, ApiRouteApp, ApiRouteSpec, ModuleApiContext } from '@govchain/app'
 import {
   err,
+  ID_PARAM,
   INTERNAL,
   INVALID,
   inTimeRange,
@@ -21,7 +22,7 @@ import {
 } from '@govchain/app'
 import { BlockHeader, codec, type ErrorCode, fromHex, GovchainError, toHex, utf8 } from '@govchain/core'
 import type { IdentityKeeper } from '@govchain/identity'
-import { DidRecord, IDENTITY_MODULE, identityKeys, identityRef } from '@govchain/identity/schema'
+import { DID_PATTERN, DidRecord, IDENTITY_MODULE, identityKeys, identityRef } from '@govchain/identity/schema'
 import {
   credentialFromQr,
   decodeLicenseQr,
@@ -67,8 +68,7 @@ import {
 
 const licenseIdParam = { type: 'string', minLength: 1, maxLength: 128, pattern: '^[0-9A-Z.]+$' }
 const typeParam = { type: 'string', pattern: '^([0-9A-Z]{1,32}|[a-z][a-z0-9-]{0,31})$' }
-const didParam = { type: 'string', pattern: '^did:govchain:[1-9A-HJ-NP-Za-km-z]{1,32}$' }
-const orgParam = { type: 'string', pattern: '^[a-z0-9][a-z0-9._-]{0,63}$' }
+const didParam = { type: 'string', pattern: DID_PATTERN.source }
 const proveText = { type: 'string', enum: ['true', 'false'] }
 const heightText = { type: 'string', pattern: '^[1-9][0-9]{0,14}$' }
 const timeMsText = { type: 'string', pattern: '^(0|[1-9][0-9]{0,14})$' }
@@ -134,7 +134,7 @@ export const LICENSE_ROUTES: RouteSpec[] = [
       additionalProperties: false,
       properties: {
         holder: didParam,
-        issuer: orgParam,
+        issuer: ID_PARAM,
         type: { type: 'string', pattern: '^[0-9A-Z]{1,32}$' },
         status: { type: 'string', enum: [...EFFECTIVE_STATUSES] },
         fromMs: { ...timeMsText, description: 'issued at or after this block time (ms)' },

@@ -10,6 +10,7 @@ import {
   type ApiRouteSpec,
   clientAddressKey,
   err,
+  HEX32_PARAM,
   INTERNAL,
   INVALID,
   type ModuleApiContext,
@@ -48,7 +49,6 @@ import {
 } from './views.ts'
 
 const LIST_LIMIT_MAX = 200
-const HEX32 = { type: 'string', pattern: '^[0-9a-f]{64}$' }
 const CODE = { type: 'string', pattern: SERVICE_ITEM_CODE.source }
 const CURSOR = { type: 'string', pattern: '^([0-9a-f]{2}){1,64}$' }
 
@@ -106,7 +106,7 @@ export const SERVICE_ROUTES: RouteSpec[] = [
       'With prove=true the answer carries the state proof of the case record. `steps` is the first page of ' +
       'the steps; when `stepsNext` is not null, /v1/service/cases/{caseId}/steps?after=<stepsNext> continues.',
     tag: SERVICE_MODULE,
-    params: { type: 'object', required: ['caseId'], properties: { caseId: HEX32 } },
+    params: { type: 'object', required: ['caseId'], properties: { caseId: HEX32_PARAM } },
     querystring: {
       type: 'object',
       additionalProperties: false,
@@ -126,7 +126,7 @@ export const SERVICE_ROUTES: RouteSpec[] = [
     summary: 'A case’s steps, oldest first, one page',
     description: 'Pass the answer’s `next` as `after` for the next page; null at the last step.',
     tag: SERVICE_MODULE,
-    params: { type: 'object', required: ['caseId'], properties: { caseId: HEX32 } },
+    params: { type: 'object', required: ['caseId'], properties: { caseId: HEX32_PARAM } },
     querystring: { type: 'object', additionalProperties: false, properties: SEQUENCE_QUERY_PROPERTIES },
     responses: {
       200: { description: 'the steps', schema: StepPage },
@@ -188,7 +188,7 @@ export const SERVICE_ROUTES: RouteSpec[] = [
       properties: {
         did: { type: 'string', maxLength: 64 },
         publicKey: { type: 'string', pattern: '^([0-9a-f]{2}){32,65}$' },
-        challenge: HEX32,
+        challenge: HEX32_PARAM,
         signature: { type: 'string', pattern: '^[0-9a-f]{128}$' },
         after: CURSOR,
         limit: { type: 'integer', minimum: 1, maximum: LIST_LIMIT_MAX },

@@ -13,6 +13,8 @@ import {
   ClientSlots,
   clientAddressKey,
   err,
+  HEX32_PARAM,
+  ID_PARAM,
   INTERNAL,
   INVALID,
   inTimeRange,
@@ -29,7 +31,7 @@ import { renderResourceVersion } from '@govchain/catalog'
 import { CATALOG_MODULE, catalogVersionKey, ResourceVersion as ResourceVersionCodec } from '@govchain/catalog/schema'
 import { codec, concatBytes, type ErrorCode, fromHex, GovchainError, toHex, utf8 } from '@govchain/core'
 import type { DidView, IdentityKeeper } from '@govchain/identity'
-import { identityRef } from '@govchain/identity/schema'
+import { DID_PATTERN, identityRef } from '@govchain/identity/schema'
 import { Type } from '@sinclair/typebox'
 import {
   type IndexFamily,
@@ -77,10 +79,8 @@ export const LINEAGE_ITEMS_MAX = 500
 /** Accesses one "who used my data" page carries at most; `next` pages on. */
 export const ACCESSES_PAGE_MAX = 500
 
-const hex32 = { type: 'string', pattern: '^[0-9a-f]{64}$' }
 const hexKey = { type: 'string', pattern: '^([0-9a-f]{2}){32,65}$' }
 const hexSig = { type: 'string', pattern: '^[0-9a-f]{128}$' }
-const orgId = { type: 'string', pattern: '^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$' }
 const resourceId = { type: 'string', pattern: '^[a-z][a-z0-9_.-]{2,63}$' }
 const limitText = { type: 'string', pattern: '^([1-9]|[1-9][0-9]|100)$', description: '1..100, default 50' }
 const proveQuery: JsonSchema = {
@@ -102,15 +102,15 @@ export const SHARING_ROUTES: RouteSpec[] = [
       type: 'object',
       additionalProperties: false,
       properties: {
-        consumer: orgId,
-        owner: orgId,
+        consumer: ID_PARAM,
+        owner: ID_PARAM,
         resource: resourceId,
         status: {
           type: 'string',
           enum: ['pending', 'active', 'expired', 'exhausted', 'rejected', 'revoked', 'approved'],
         },
         limit: limitText,
-        after: hex32,
+        after: HEX32_PARAM,
       },
     },
     responses: { 200: { description: 'requests', schema: RequestPage }, 400: INVALID, 500: INTERNAL },
@@ -122,7 +122,7 @@ export const SHARING_ROUTES: RouteSpec[] = [
     summary: 'A data request (and its grant), optionally with a state proof',
     description: 'Every step with who, when and why: request, decision, grant, revocation, use counters.',
     tag: SHARING_MODULE,
-    params: { type: 'object', required: ['requestId'], properties: { requestId: hex32 } },
+    params: { type: 'object', required: ['requestId'], properties: { requestId: HEX32_PARAM } },
     querystring: proveQuery,
     responses: {
       200: { description: 'the request', schema: RequestAnswer },
@@ -142,12 +142,12 @@ export const SHARING_ROUTES: RouteSpec[] = [
       type: 'object',
       additionalProperties: false,
       properties: {
-        consumer: orgId,
-        owner: orgId,
+        consumer: ID_PARAM,
+        owner: ID_PARAM,
         resource: resourceId,
         state: { type: 'string', enum: ['active', 'expired', 'exhausted', 'revoked'] },
         limit: limitText,
-        after: hex32,
+        after: HEX32_PARAM,
       },
     },
     responses: { 200: { description: 'grants', schema: GrantPage }, 400: INVALID, 500: INTERNAL },
@@ -159,7 +159,7 @@ export const SHARING_ROUTES: RouteSpec[] = [
     summary: 'A grant',
     description: 'The approved request; 404 if the request was never approved.',
     tag: SHARING_MODULE,
-    params: { type: 'object', required: ['grantId'], properties: { grantId: hex32 } },
+    params: { type: 'object', required: ['grantId'], properties: { grantId: HEX32_PARAM } },
     responses: {
       200: { description: 'the grant', schema: GrantAnswer },
       400: INVALID,
@@ -178,12 +178,12 @@ export const SHARING_ROUTES: RouteSpec[] = [
       type: 'object',
       additionalProperties: false,
       properties: {
-        grant: hex32,
+        grant: HEX32_PARAM,
         resource: resourceId,
-        consumer: orgId,
-        provider: orgId,
+        consumer: ID_PARAM,
+        provider: ID_PARAM,
         limit: limitText,
-        after: hex32,
+        after: HEX32_PARAM,
       },
     },
     responses: { 200: { description: 'receipts', schema: ReceiptPage }, 400: INVALID, 500: INTERNAL },
@@ -195,7 +195,7 @@ export const SHARING_ROUTES: RouteSpec[] = [
     summary: 'A receipt, optionally with a state proof',
     description: 'Signed by both gateways; `responseHash` is the hash of the exact encrypted bytes delivered.',
     tag: SHARING_MODULE,
-    params: { type: 'object', required: ['receiptId'], properties: { receiptId: hex32 } },
+    params: { type: 'object', required: ['receiptId'], properties: { receiptId: HEX32_PARAM } },
     querystring: proveQuery,
     responses: {
       200: { description: 'the receipt', schema: ReceiptAnswer },
@@ -213,7 +213,7 @@ export const SHARING_ROUTES: RouteSpec[] = [
       'A batch transaction recorded up to 1,000 receipts under this RFC 9162 Merkle root (ADR 0036); each ' +
       'receipt carries its inclusion proof to it. The state proof shows the root was committed.',
     tag: SHARING_MODULE,
-    params: { type: 'object', required: ['root'], properties: { root: hex32 } },
+    params: { type: 'object', required: ['root'], properties: { root: HEX32_PARAM } },
     querystring: proveQuery,
     responses: {
       200: { description: 'the batch', schema: BatchAnswer },
@@ -232,7 +232,13 @@ export const SHARING_ROUTES: RouteSpec[] = [
     querystring: {
       type: 'object',
       additionalProperties: false,
-      properties: { provider: orgId, consumer: orgId, resource: resourceId, limit: limitText, after: hex32 },
+      properties: {
+        provider: ID_PARAM,
+        consumer: ID_PARAM,
+        resource: resourceId,
+        limit: limitText,
+        after: HEX32_PARAM,
+      },
     },
     responses: { 200: { description: 'refusals', schema: RefusalPage }, 400: INVALID, 500: INTERNAL },
   },
@@ -272,12 +278,12 @@ export const SHARING_ROUTES: RouteSpec[] = [
       required: ['did', 'publicKey', 'challenge', 'signature'],
       additionalProperties: false,
       properties: {
-        did: { type: 'string', pattern: '^did:govchain:[1-9A-HJ-NP-Za-km-z]{1,44}$' },
+        did: { type: 'string', pattern: DID_PATTERN.source },
         publicKey: hexKey,
-        challenge: hex32,
+        challenge: HEX32_PARAM,
         signature: hexSig,
         credential: Type.Object(SubjectCredentialView.properties, { additionalProperties: false }),
-        consumer: { ...orgId, description: 'only uses by this department (organisation id)' },
+        consumer: { ...ID_PARAM, description: 'only uses by this department (organisation id)' },
         fromMs: {
           type: 'integer',
           minimum: 0,
@@ -291,7 +297,7 @@ export const SHARING_ROUTES: RouteSpec[] = [
           description: 'used at or before (block time, ms)',
         },
         limit: { type: 'integer', minimum: 1, maximum: ACCESSES_PAGE_MAX },
-        after: { ...hex32, description: 'the `next` of the previous page (a receipt id)' },
+        after: { ...HEX32_PARAM, description: 'the `next` of the previous page (a receipt id)' },
       },
     },
     responses: {
@@ -319,16 +325,16 @@ export const SHARING_ROUTES: RouteSpec[] = [
       additionalProperties: false,
       properties: {
         resourceId,
-        subject: hex32,
+        subject: HEX32_PARAM,
         publicKey: hexKey,
-        challenge: hex32,
+        challenge: HEX32_PARAM,
         signature: hexSig,
         limit: { type: 'integer', minimum: 1, maximum: LINEAGE_ITEMS_MAX },
         after: {
           type: 'object',
           additionalProperties: false,
           description: 'the `next` of the previous page: where each kind goes on (absent: that kind from its start)',
-          properties: { grants: hex32, receipts: hex32, refusals: hex32 },
+          properties: { grants: HEX32_PARAM, receipts: HEX32_PARAM, refusals: HEX32_PARAM },
         },
       },
     },
