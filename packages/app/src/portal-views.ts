@@ -10,7 +10,7 @@
 import { ID_PATTERN } from '@govchain/core'
 import { type Static, Type } from '@sinclair/typebox'
 import { Check } from '@sinclair/typebox/value'
-import { Hex32, Int } from './route-kit.ts'
+import { Hex32, Int, PUBLIC_KEY_PARAM, SIGNATURE_PARAM } from './route-kit.ts'
 
 /** POST /session/challenge: a single-use challenge to sign (portalSignInMessage). */
 export const SignInChallengeAnswer = Type.Object({ challenge: Type.String(), expiresMs: Int })
@@ -74,9 +74,9 @@ export const SubjectCredentialView = Type.Object({
   /** The identity authority (organisation id) whose gateway signed it. */
   issuerOrg: Type.String({ pattern: ID_PATTERN.source }),
   /** The gateway's chain-suite public key: 32 bytes (intl) or 65 (gm), lowercase hex. */
-  issuerKey: Type.String({ pattern: '^([0-9a-f]{2}){32,65}$' }),
+  issuerKey: Type.String({ pattern: PUBLIC_KEY_PARAM.pattern }),
   /** 64 bytes, lowercase hex. */
-  signature: Type.String({ pattern: '^[0-9a-f]{128}$' }),
+  signature: Type.String({ pattern: SIGNATURE_PARAM.pattern }),
 })
 export type SubjectCredentialView = Static<typeof SubjectCredentialView>
 

@@ -52,6 +52,10 @@ export const ID_PARAM = {
 } as const
 /** 32 bytes in lowercase hex (a case, request or batch id, a digest). */
 export const HEX32_PARAM = { type: 'string', pattern: '^[0-9a-f]{64}$' } as const
+/** A public key in lowercase hex: 32 bytes (Ed25519) to 65 (an uncompressed SM2 point). */
+export const PUBLIC_KEY_PARAM = { type: 'string', pattern: '^([0-9a-f]{2}){32,65}$' } as const
+/** A signature in lowercase hex: 64 bytes (Ed25519, or SM2's r‖s). */
+export const SIGNATURE_PARAM = { type: 'string', pattern: '^[0-9a-f]{128}$' } as const
 export const HexBytes = Type.String({ pattern: '^([0-9a-f]{2})*$', description: 'bytes, lowercase hex' })
 export const Base64 = Type.String({ contentEncoding: 'base64', description: 'bytes, standard base64 with padding' })
 export const Base64OrNull = Nullable(Type.String({ contentEncoding: 'base64' }))

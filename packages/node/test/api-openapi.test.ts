@@ -1,9 +1,10 @@
 import assert from 'node:assert/strict'
 import { test } from 'node:test'
-import type { ModuleApiContext } from '@govchain/app'
-import { errorCodes, errorInfo, isErrorCode } from '@govchain/core'
+import { type ModuleApiContext, PUBLIC_KEY_PARAM, SIGNATURE_PARAM } from '@govchain/app'
+import { errorCodes, errorInfo, ID_PATTERN, isErrorCode } from '@govchain/core'
 // The applications register their error codes when loaded, as in a node that runs them.
 import { defaultModules } from '@govchain/distribution'
+import { DID_PATTERN } from '@govchain/identity/schema'
 import { compileErrors, validate } from '@readme/openapi-parser'
 import { buildOpenApiDocument, createApiServer, ROUTES } from '../src/api/index.ts'
 import { NodeMetrics } from '../src/metrics.ts'
@@ -108,6 +109,39 @@ function moduleRoutes() {
 }
 
 type Schema = { [key: string]: unknown }
+
+/**
+ * The rule each kind of identifier follows on every route: the chain's own (an organisation or
+ * officer id, core's ID_PATTERN; a DID, identity's DID_PATTERN) and the route kit's hex forms.
+ * Checked over the path, query and top-level body properties; documents carried inside a body (a
+ * credential, an invoice file) are checked by their own verifiers.
+ */
+const IDENTIFIER_RULES: [RegExp, string][] = [
+  [/^(orgId|officerId|owner|consumer|provider|issuer|issuerOrg)$/, ID_PATTERN.source],
+  [/^(did|holder)$/, DID_PATTERN.source],
+  [/^(publicKey|key)$/, PUBLIC_KEY_PARAM.pattern],
+  [/^(signature|sig)$/, SIGNATURE_PARAM.pattern],
+]
+
+test('an identifier follows one rule on every route (organisation ids, DIDs, keys, signatures)', () => {
+  const seen = new Map<string, number>()
+  const wrong: string[] = []
+  for (const route of moduleRoutes()) {
+    for (const part of ['params', 'querystring', 'body'] as const) {
+      const properties = (route[part]?.properties ?? {}) as Record<string, { pattern?: string }>
+      for (const [name, schema] of Object.entries(properties)) {
+        const rule = IDENTIFIER_RULES.find(([names]) => names.test(name))
+        if (rule === undefined) continue
+        seen.set(rule[1], (seen.get(rule[1]) ?? 0) + 1)
+        if (schema.pattern !== rule[1])
+          wrong.push(`${route.operationId} ${part}.${name}: ${schema.pattern ?? 'no pattern'}`)
+      }
+    }
+  }
+  assert.deepEqual(wrong, [])
+  // The walk reaches each kind (a renamed property would otherwise drop out unseen).
+  for (const [, pattern] of IDENTIFIER_RULES) assert.ok((seen.get(pattern) ?? 0) >= 2, pattern)
+})
 
 /**
  * Where a schema lets any object through: an object with no properties that is not a map

@@ -14,6 +14,7 @@ import {
   stateJson,
 } from '@govchain/app'
 import { codec, concatBytes, GovchainError, utf8 } from '@govchain/core'
+import { DID_PATTERN } from '@govchain/identity/schema'
 import { checkInvoiceFile, type InvoiceFile } from './client.ts'
 import { renderInvoice, renderIssuer } from './module.ts'
 import {
@@ -92,7 +93,7 @@ export const INVOICE_ROUTES: RouteSpec[] = [
       required: ['did'],
       additionalProperties: false,
       properties: {
-        did: { type: 'string', maxLength: 128 },
+        did: { type: 'string', pattern: DID_PATTERN.source },
         after: { type: 'string', maxLength: 64 },
         limit: { type: 'integer', minimum: 1, maximum: 100 },
       },

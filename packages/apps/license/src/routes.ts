@@ -11,9 +11,11 @@ import {
   INTERNAL,
   INVALID,
   inTimeRange,
+  PUBLIC_KEY_PARAM,
   type RouteSpec,
   SEQUENCE_QUERY_PROPERTIES,
   type SequenceQuery,
+  SIGNATURE_PARAM,
   type StateView,
   seekPage,
   sequencePage,
@@ -74,9 +76,9 @@ const heightText = { type: 'string', pattern: '^[1-9][0-9]{0,14}$' }
 const timeMsText = { type: 'string', pattern: '^(0|[1-9][0-9]{0,14})$' }
 const authProps = {
   did: didParam,
-  key: { type: 'string', pattern: '^[0-9a-fA-F]{64,130}$' },
+  key: PUBLIC_KEY_PARAM,
   ts: { type: 'string', pattern: '^[1-9][0-9]{0,14}$' },
-  sig: { type: 'string', pattern: '^[0-9a-fA-F]{128}$' },
+  sig: SIGNATURE_PARAM,
 }
 
 /** Listing limits: a page and the scan behind a filtered page. */

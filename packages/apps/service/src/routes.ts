@@ -14,15 +14,17 @@ import {
   INTERNAL,
   INVALID,
   type ModuleApiContext,
+  PUBLIC_KEY_PARAM,
   type RouteSpec,
   SEQUENCE_QUERY_PROPERTIES,
   type SequenceQuery,
+  SIGNATURE_PARAM,
   seekPage,
   sequencePage,
   stateJson,
 } from '@govchain/app'
 import { codec, concatBytes, fromHex, GovchainError, toHex, utf8 } from '@govchain/core'
-import { identityRef } from '@govchain/identity/schema'
+import { DID_PATTERN, identityRef } from '@govchain/identity/schema'
 import { ChallengeStore } from '@govchain/sharing'
 import { renderCase, renderItem, renderStep, type ServiceKeeper } from './module.ts'
 import {
@@ -186,10 +188,10 @@ export const SERVICE_ROUTES: RouteSpec[] = [
       required: ['did', 'publicKey', 'challenge', 'signature'],
       additionalProperties: false,
       properties: {
-        did: { type: 'string', maxLength: 64 },
-        publicKey: { type: 'string', pattern: '^([0-9a-f]{2}){32,65}$' },
+        did: { type: 'string', pattern: DID_PATTERN.source },
+        publicKey: PUBLIC_KEY_PARAM,
         challenge: HEX32_PARAM,
-        signature: { type: 'string', pattern: '^[0-9a-f]{128}$' },
+        signature: SIGNATURE_PARAM,
         after: CURSOR,
         limit: { type: 'integer', minimum: 1, maximum: LIST_LIMIT_MAX },
       },

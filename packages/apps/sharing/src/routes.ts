@@ -19,7 +19,9 @@ import {
   INVALID,
   inTimeRange,
   type JsonSchema,
+  PUBLIC_KEY_PARAM,
   type RouteSpec,
+  SIGNATURE_PARAM,
   type StateView,
   seekPage,
   stateJson,
@@ -79,8 +81,6 @@ export const LINEAGE_ITEMS_MAX = 500
 /** Accesses one "who used my data" page carries at most; `next` pages on. */
 export const ACCESSES_PAGE_MAX = 500
 
-const hexKey = { type: 'string', pattern: '^([0-9a-f]{2}){32,65}$' }
-const hexSig = { type: 'string', pattern: '^[0-9a-f]{128}$' }
 const resourceId = { type: 'string', pattern: '^[a-z][a-z0-9_.-]{2,63}$' }
 const limitText = { type: 'string', pattern: '^([1-9]|[1-9][0-9]|100)$', description: '1..100, default 50' }
 const proveQuery: JsonSchema = {
@@ -279,9 +279,9 @@ export const SHARING_ROUTES: RouteSpec[] = [
       additionalProperties: false,
       properties: {
         did: { type: 'string', pattern: DID_PATTERN.source },
-        publicKey: hexKey,
+        publicKey: PUBLIC_KEY_PARAM,
         challenge: HEX32_PARAM,
-        signature: hexSig,
+        signature: SIGNATURE_PARAM,
         credential: Type.Object(SubjectCredentialView.properties, { additionalProperties: false }),
         consumer: { ...ID_PARAM, description: 'only uses by this department (organisation id)' },
         fromMs: {
@@ -326,9 +326,9 @@ export const SHARING_ROUTES: RouteSpec[] = [
       properties: {
         resourceId,
         subject: HEX32_PARAM,
-        publicKey: hexKey,
+        publicKey: PUBLIC_KEY_PARAM,
         challenge: HEX32_PARAM,
-        signature: hexSig,
+        signature: SIGNATURE_PARAM,
         limit: { type: 'integer', minimum: 1, maximum: LINEAGE_ITEMS_MAX },
         after: {
           type: 'object',
