@@ -283,7 +283,11 @@ async function main(): Promise<void> {
 
     // Untimed: each citizen's wallet (a DID on chain) and subject credential (off chain).
     console.log(`preparing ${N} citizens…`)
-    const citizens = demo.people.slice(0, N).map((p) => ({ person: p, key: suite.generateKeyPair() }))
+    const citizens = demo.people.slice(0, N).map((p) => {
+      const key = suite.generateKeyPair()
+      const did = deriveDid(suite, key.publicKey)
+      return { person: p, key, did, credential: issueSubjectCredential(police, did, 'person', p.idNumber) }
+    })
     for (let i = 0; i < citizens.length; i += 50) {
       const txs = citizens.slice(i, i + 50).map((c) =>
         buildTx({
@@ -341,8 +345,7 @@ async function main(): Promise<void> {
     const runCase = async (i: number) => {
       const c = citizens[i]!
       const at = clients[i % clients.length]!
-      const did = deriveDid(suite, c.key.publicKey)
-      const credential = issueSubjectCredential(police, did, 'person', c.person.idNumber)
+      const { did, credential } = c
       const t0 = performance.now()
       const apply = serviceApply({ ...common(memorySigner(suite, c.key.privateKey)), item: item.item, credential })
       await commit(at, apply, 'apply', 'apply')
