@@ -60,6 +60,7 @@ export const CORE_ERROR_LABELS: Readonly<Record<keyof typeof ERROR_CATALOGUE, re
   ],
   MEMPOOL_FULL: ['交易池已满，请稍后重试', 'Mempool is full, retry later'],
   MEMPOOL_SENDER_QUOTA: ['该发送方待处理的交易过多', 'Too many pending transactions from this sender'],
+  NODE_STOPPING: ['节点正在停止，请改用其他节点', 'The node is shutting down: send the request to another node'],
   EXEC_STATE_LIMIT: ['交易超出状态写入上限', 'Transaction exceeds a state key, value or write limit'],
   EXEC_EVENT_LIMIT: ['交易超出事件上限', 'Transaction exceeds the event limits'],
   EXEC_INTERNAL: ['业务处理发生内部错误', 'Module handler failed with an untyped error'],

@@ -62,6 +62,7 @@ export const ERROR_CATALOGUE = {
   },
   MEMPOOL_FULL: { http: 503, message: 'mempool is full, retry later' },
   MEMPOOL_SENDER_QUOTA: { http: 429, message: 'too many pending transactions from this sender' },
+  NODE_STOPPING: { http: 503, message: 'the node is shutting down: send the request to another node' },
   // execution (node/execution)
   EXEC_STATE_LIMIT: { http: 400, message: 'transaction exceeds a state key, value or write limit' },
   EXEC_EVENT_LIMIT: { http: 400, message: 'transaction exceeds the event limits' },

@@ -307,6 +307,45 @@ test('close(): a stream request that arrives while the API closes is answered 50
     )
     await socketClosed
     assert.match(text, /^HTTP\/1\.1 503 /)
+    assert.match(text, /"code":"NODE_STOPPING"/)
+  } finally {
+    socket.destroy()
+  }
+})
+
+test('close(): a request that reaches a route while the API closes is 503 NODE_STOPPING, coded, its connection closed', async () => {
+  // Found by the chaos suite (docs/reliability.md, 2026-12-06): fastify's own answer during a close
+  // had no code, so a client read it as a malformed answer (SDK_BAD_RESPONSE).
+  const backend = new FakeBackend()
+  backend.addBlock()
+  const server = createApiServer({
+    backend,
+    metrics: new NodeMetrics({ processMetrics: false }),
+    logger: memoryLogger().logger,
+    host: '127.0.0.1',
+    port: 0,
+  })
+  const port = Number(new URL((await server.listen()).url).port)
+  const socket = netConnect(port, '127.0.0.1')
+  socket.on('error', () => {})
+  let text = ''
+  socket.on('data', (d) => {
+    text += String(d)
+  })
+  const socketClosed = once(socket, 'close')
+  await once(socket, 'connect')
+  socket.write('GET /v1/status HTTP/1.1\r\nHost: 127.0.0.1\r\n')
+  const closed = server.close()
+  await new Promise((r) => setTimeout(r, 20))
+  socket.write('\r\n')
+  try {
+    await closed
+    await socketClosed
+    assert.match(text, /^HTTP\/1\.1 503 /)
+    assert.match(text, /\r\nconnection: close\r\n/i)
+    const body = JSON.parse(text.slice(text.indexOf('\r\n\r\n') + 4)) as { code: string; message: string }
+    assert.equal(body.code, 'NODE_STOPPING')
+    assert.match(body.message, /another node/)
   } finally {
     socket.destroy()
   }

@@ -7,7 +7,7 @@
 
 import assert from 'node:assert/strict'
 import { describe, test } from 'node:test'
-import { codec, suites, toHex } from '@govchain/core'
+import { codec, GovchainError, suites, toHex } from '@govchain/core'
 import { anchorTx, CHAIN_ID, fixtureSenderState, signer, testRegistry } from '@govchain/distribution/testkit'
 import type { P2P, PeerInfo } from '@govchain/p2p'
 import { ManualClock } from '../src/clock.ts'
@@ -136,5 +136,33 @@ describe('mempool hand-off at a graceful stop', () => {
       sent.map((s) => s.to),
       ['police'],
     )
+  })
+
+  test('an admission in the turn of the stop is written and answered; one after it is NODE_STOPPING and changes nothing', async () => {
+    // Found by the chaos suite (docs/reliability.md, 2026-12-06): a submission whose journal batch
+    // was still waiting when the node stopped got 500 INTERNAL "could not persist the transaction".
+    const { p2p, steps } = fakeP2P(['housing'])
+    const { r, journal } = reactor(p2p)
+    const inFlight = anchorTx(suite, alice, 1)
+    const answered = r.submitTx(inFlight.bytes) // its batch waits for the end of this turn
+    r.stop()
+    assert.equal(toHex((await answered).hash), toHex(inFlight.txHash), 'answered 202 with its hash')
+    assert.deepEqual(bytesOf(journal.values()), bytesOf([inFlight.bytes]), 'in the journal')
+
+    const stopping = (e: unknown) => e instanceof GovchainError && e.code === 'NODE_STOPPING'
+    const late = anchorTx(suite, bob, 1)
+    await assert.rejects(r.submitTx(late.bytes), stopping)
+    const batch = await r.submitTxs([anchorTx(suite, bob, 2).bytes, anchorTx(suite, alice, 2).bytes])
+    assert.ok(
+      batch.every((o) => 'error' in o && stopping(o.error)),
+      JSON.stringify(batch),
+    )
+    assert.equal(journal.size, 1, 'nothing else journaled')
+
+    // The hand-off carries the acknowledged one and nothing refused.
+    const before = steps.length
+    await r.handOff(2000)
+    const handed = bytesOf(steps.slice(before).flatMap((x) => (x.kind === 'send' ? x.txs : [])))
+    assert.deepEqual(handed, bytesOf([inFlight.bytes]))
   })
 })

@@ -489,7 +489,9 @@ export function createApiServer(opts: ApiServerOptions): ApiServer {
     requestTimeout: limits.requestTimeoutMs,
     // Path params are at most a state key in hex; fastify's default (100) would cut them short.
     routerOptions: { maxParamLength: STATE_KEY_HEX_CHARS_MAX * 2 },
-    return503OnClosing: true,
+    // A request that reaches a route while the API closes is refused by our own hook below with
+    // the coded NODE_STOPPING (503); fastify's built-in answer has no code (our error model's).
+    return503OnClosing: false,
     forceCloseConnections: 'idle',
     // The router's own refusals (an over-long or badly percent-encoded path parameter) answer
     // coded JSON like every other error; fastify's default echoed the whole URL back.
@@ -567,6 +569,15 @@ export function createApiServer(opts: ApiServerOptions): ApiServer {
     const a = answer('NOT_FOUND')
     reply.code(a.status).send(a.body)
   })
+  let closing: Promise<void> | undefined
+  // First of the hooks: while the API closes, a request on a connection still open (kept alive,
+  // pipelined, or begun before the close) is answered 503 NODE_STOPPING, and its connection is
+  // closed, so the SDK's transport fails over to the next node (transport.ts, isUnavailable).
+  app.addHook('onRequest', async (_request, reply) => {
+    if (closing === undefined) return
+    reply.header('connection', 'close')
+    throw new GovchainError('NODE_STOPPING')
+  })
   app.addHook('onSend', async (_request, reply, payload) => {
     reply.header('x-content-type-options', 'nosniff')
     return payload
@@ -603,16 +614,17 @@ export function createApiServer(opts: ApiServerOptions): ApiServer {
     operatorRoutes(r, spec, backend, metrics, openApi)
   })
 
-  let closing: Promise<void> | undefined
-  // A stream request (an HTTP upgrade) that arrives while the API closes is answered 503 by
-  // fastify (return503OnClosing), but on a socket Node's HTTP server has already handed over:
+  // A stream request (an HTTP upgrade) that arrives while the API closes is answered 503 (the
+  // NODE_STOPPING hook above), but on a socket Node's HTTP server has already handed over:
   // nothing ends it after the answer, closeAllConnections() does not see it, and app.close()
   // waited for it until the grace periods below ran out ("forcing", then "did not close"; the
   // likely cause of the fail-over test's occasional hang, where a resumed node's clients
   // reconnect their block streams as it shuts down). This listener, after the websocket
   // plugin's, ends such a socket once the answer is written; the grace periods stay as a net.
   const endUpgradeWhileClosing = (_request: unknown, socket: Duplex) => {
-    if (closing !== undefined) socket.end(() => socket.destroy())
+    // After the hook's coded answer, which is written within this turn's promise jobs (no I/O on
+    // its way): the next turn of the loop.
+    if (closing !== undefined) setImmediate(() => socket.end(() => socket.destroy()))
   }
   return {
     async listen() {

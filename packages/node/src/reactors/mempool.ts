@@ -74,9 +74,12 @@ export class MempoolReactor implements Reactor {
 
   stop(): void {
     if (this.stopped) return
-    this.stopped = true
+    // This turn's admissions are written (the store closes last) and answered 202 while the API
+    // drains; an admission after this point is refused with NODE_STOPPING (503: the client sends
+    // it to another node), never taken into a pool that is about to leave.
     if (this.journalTimer) clearImmediate(this.journalTimer)
     this.flushJournal()
+    this.stopped = true
     // Hand what we admitted to the peers before leaving: a node that leaves for good must not
     // take accepted transactions with it.
     this.flushTxGossip(true)
@@ -119,11 +122,13 @@ export class MempoolReactor implements Reactor {
    */
   async submitTx(txBytes: Uint8Array): Promise<{ hash: Uint8Array }> {
     // A refusal is counted once, by the API route that answers it (govchain_txs_rejected_total).
+    if (this.stopped) throw new GovchainError('NODE_STOPPING')
     const txHash = this.parts.mempool.add(txBytes).txHash
     try {
       await this.journal([{ txHash, bytes: txBytes }])
     } catch (e) {
       this.parts.mempool.removeCommitted([txHash])
+      if (isGovchainError(e) && e.code === 'NODE_STOPPING') throw e
       this.parts.logger.error({ err: String(e) }, 'mempool journal write failed')
       throw new GovchainError('INTERNAL', 'could not persist the transaction')
     }
@@ -141,6 +146,7 @@ export class MempoolReactor implements Reactor {
   async submitTxs(txs: readonly Uint8Array[]): Promise<SubmitTxOutcome[]> {
     const outcomes: SubmitTxOutcome[] = []
     const admitted: PendingTx[] = []
+    if (this.stopped) return txs.map(() => ({ error: new GovchainError('NODE_STOPPING') }))
     for (const bytes of txs) {
       try {
         const { txHash } = this.parts.mempool.add(bytes)
@@ -155,8 +161,9 @@ export class MempoolReactor implements Reactor {
       await this.journal(admitted)
     } catch (e) {
       this.parts.mempool.removeCommitted(admitted.map((t) => t.txHash))
-      this.parts.logger.error({ err: String(e) }, 'mempool journal write failed')
-      const error = new GovchainError('INTERNAL', 'could not persist the transaction')
+      const stopping = isGovchainError(e) && e.code === 'NODE_STOPPING'
+      if (!stopping) this.parts.logger.error({ err: String(e) }, 'mempool journal write failed')
+      const error = stopping ? e : new GovchainError('INTERNAL', 'could not persist the transaction')
       return outcomes.map((o) => ('hash' in o ? { error } : o))
     }
     for (const t of admitted) this.gossipTx(t.bytes)
@@ -215,7 +222,7 @@ export class MempoolReactor implements Reactor {
     if (waiters.length === 0) return
     let written: Promise<void>
     try {
-      if (this.stopped) throw new GovchainError('STORE_CLOSED')
+      if (this.stopped) throw new GovchainError('NODE_STOPPING')
       written = this.parts.store.putPending(batch)
     } catch (e) {
       written = Promise.reject(e)
