@@ -9,6 +9,7 @@
  *   progress       after each heal, a new block within the allowed time
  *   no double-sign no node saw equivocation (its log) and no validator lost its power to evidence
  *   no crash       no node exited on its own, except a node whose disk was full at the time
+ *   catch-up       after the run, every node reached the height of the most advanced one
  */
 
 /** One block as a node reports it. */
@@ -20,7 +21,7 @@ export interface BlockView {
 }
 
 export interface Finding {
-  check: 'exactly-once' | 'no-fork' | 'progress' | 'no-double-sign' | 'no-crash'
+  check: 'exactly-once' | 'no-fork' | 'progress' | 'no-double-sign' | 'no-crash' | 'catch-up'
   detail: string
 }
 
@@ -152,4 +153,31 @@ export function checkNoCrash(exits: readonly Exit[]): Finding[] {
       check: 'no-crash' as const,
       detail: `${e.node} exited (code ${e.code}, signal ${e.signal}); log tail:\n${e.logTail}`,
     }))
+}
+
+/**
+ * Every node at the height of the most advanced one once the run has settled. A node left behind
+ * is named with its height, and with the free space of its home when the run knows it (a node
+ * whose disk the run's own data filled cannot catch up, whatever the protocol does: a 25-minute
+ * run once outgrew the disk-full node's tmpfs, and its 760 missing heights read as acknowledged
+ * transactions "never committed").
+ */
+export function checkCatchUp(
+  heights: Readonly<Record<string, number | undefined>>,
+  freeBytes: Readonly<Record<string, number | undefined>> = {},
+): Finding[] {
+  const known = Object.values(heights).filter((h): h is number => h !== undefined)
+  const top = known.length === 0 ? 0 : Math.max(...known)
+  const findings: Finding[] = []
+  for (const [node, h] of Object.entries(heights)) {
+    if (h !== undefined && h >= top) continue
+    const free = freeBytes[node]
+    findings.push({
+      check: 'catch-up',
+      detail:
+        `${node} ${h === undefined ? 'did not answer' : `is at height ${h}`}, the cluster at ${top}` +
+        (free === undefined ? '' : ` (its home has ${Math.floor(free / 1024)} KB free)`),
+    })
+  }
+  return findings
 }

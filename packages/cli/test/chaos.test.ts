@@ -9,6 +9,7 @@ import { join } from 'node:path'
 import { describe, it } from 'node:test'
 import {
   type BlockView,
+  checkCatchUp,
   checkExactlyOnce,
   checkNoCrash,
   checkNoDoubleSign,
@@ -73,6 +74,17 @@ describe('chaos checks', () => {
     const exit = { node: 'n1', atMs: 1, code: 1, signal: null, logTail: 'boom', diskFull: false }
     assert.equal(checkNoCrash([exit]).length, 1)
     assert.equal(checkNoCrash([{ ...exit, diskFull: true }]).length, 0)
+  })
+
+  it('catch-up: a node left below the most advanced one, or silent, is named with its disk space', () => {
+    assert.deepEqual(checkCatchUp({ n1: 6308, n2: 6308 }), [])
+    assert.deepEqual(
+      checkCatchUp({ n1: 6308, n2: 6308, hrss: 5548, n4: undefined }, { hrss: 12 * 1024 }).map((f) => f.detail),
+      [
+        'hrss is at height 5548, the cluster at 6308 (its home has 12 KB free)',
+        'n4 did not answer, the cluster at 6308',
+      ],
+    )
   })
 })
 
