@@ -557,7 +557,6 @@ async function apply(c: Cluster, step: Step, on: boolean): Promise<void> {
   }
 }
 
-/** Waits until every node answers at the same height and every acknowledged transaction is committed; that height. */
 /**
  * Waits (at most SETTLE_MS) until the most advanced node has decided every acknowledged
  * transaction and every node has reached its height; returns each node's height (undefined: it
