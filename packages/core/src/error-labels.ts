@@ -71,6 +71,10 @@ export const CORE_ERROR_LABELS: Readonly<Record<keyof typeof ERROR_CATALOGUE, re
   STORE_CONFLICT: ['提交与已存储的链不衔接', 'Commit does not extend the stored chain'],
   STORE_CLOSED: ['存储已关闭', 'Store is closed'],
   STORE_CORRUPT: ['存储数据已损坏', 'Stored data is malformed'],
+  STORE_UNWRITABLE: [
+    '节点存储无法写入（磁盘已满或故障），请改用其他节点',
+    "The node's storage refused a write (disk full or failing): send the request to another node",
+  ],
   PKI_INVALID_CERTIFICATE: ['证书格式不正确', 'Certificate is malformed or lacks the govchain identity fields'],
   PKI_INVALID_KEY: ['私钥格式不正确或与证书不匹配', 'Private key is malformed or does not match the certificate'],
   PKI_UNTRUSTED_ISSUER: ['证书不是受信任的机构 CA 签发的', 'Certificate is not issued by a trusted organisation CA'],

@@ -75,6 +75,10 @@ export const ERROR_CATALOGUE = {
   STORE_CONFLICT: { http: 500, message: 'commit does not extend the stored chain' },
   STORE_CLOSED: { http: 500, message: 'store is closed' },
   STORE_CORRUPT: { http: 500, message: 'stored data is malformed' },
+  STORE_UNWRITABLE: {
+    http: 503,
+    message: "the node's storage refused a write (disk full or failing): send the request to another node",
+  },
   // consortium PKI (node/pki)
   PKI_INVALID_CERTIFICATE: { http: 400, message: 'certificate is malformed or lacks the govchain identity fields' },
   PKI_INVALID_KEY: { http: 400, message: 'private key is malformed or does not match the certificate' },

@@ -76,6 +76,82 @@ export interface LmdbChainStoreOptions {
 const WRITE_ATTEMPTS = 3
 const MDB_BAD_TXN = -30782
 
+/**
+ * Write failures that are the machine's, not the data's: errno values lmdb-js passes on as the
+ * error's numeric `code` (Linux numbering), and LMDB's full map. The commit was aborted as a
+ * whole (LMDB writes the meta page last), so nothing of it is on disk and the same write can
+ * succeed once there is room again.
+ */
+const UNWRITABLE_CODES: ReadonlyMap<number, string> = new Map([
+  [5, 'EIO'],
+  [27, 'EFBIG'],
+  [28, 'ENOSPC'],
+  [30, 'EROFS'],
+  [122, 'EDQUOT'],
+  [-30792, 'MDB_MAP_FULL'],
+])
+
+/**
+ * The typed form of a write the machine refused (STORE_UNWRITABLE, with the OS's reason), or
+ * undefined for any other failure. lmdb-js fails an asynchronous batch with an error whose
+ * `commitError` is a second, rejected promise holding the cause; that promise is handled here,
+ * or Node would end the process on it as an unhandled rejection (seen on a full tmpfs).
+ */
+async function unwritableError(e: unknown): Promise<GovchainError | undefined> {
+  const commitError = (e as { commitError?: unknown } | null)?.commitError
+  const cause =
+    commitError instanceof Promise
+      ? await commitError.then(
+          () => e,
+          (c: unknown) => c,
+        )
+      : e
+  return unwritableErrorOf(cause)
+}
+
+/** unwritableError for a synchronous write (no `commitError` there). */
+function unwritableErrorOf(e: unknown): GovchainError | undefined {
+  if (typeof e !== 'object' || e === null) return undefined
+  const { code, message } = e as { code?: unknown; message?: unknown }
+  const text = typeof message === 'string' ? message : ''
+  const name =
+    typeof code === 'number'
+      ? UNWRITABLE_CODES.get(code)
+      : typeof code === 'string' && [...UNWRITABLE_CODES.values()].includes(code)
+        ? code
+        : text.startsWith('MDB_MAP_FULL')
+          ? 'MDB_MAP_FULL'
+          : undefined
+  if (name === undefined) return undefined
+  const reason = text.split(':')[0]
+  return new GovchainError('STORE_UNWRITABLE', reason === '' || reason === name ? name : `${reason} (${name})`)
+}
+
+const ORPHAN_COMMIT_MESSAGE = 'Commit failed (see commitError for details)'
+let orphanGuardInstalled = false
+
+/**
+ * lmdb-js 3.5.6 rejects, for one failed asynchronous commit, a promise of its own that it never
+ * returns to anyone, besides the put promise the caller holds and awaits (kriszyp/lmdb-js#368;
+ * found here on a full tmpfs: full-disk.test.ts). Under Node's default
+ * `--unhandled-rejections=throw` that orphan ends the process, although putPending has caught
+ * the same failure and answered it as STORE_UNWRITABLE. This listener absorbs exactly that
+ * error (lmdb-js's message with its `commitError` promise, which it also handles); any other
+ * unhandled rejection is thrown on, as an uncaught exception, which is Node's default.
+ */
+function absorbOrphanCommitRejections(): void {
+  if (orphanGuardInstalled) return
+  orphanGuardInstalled = true
+  process.on('unhandledRejection', (reason) => {
+    const commitError = (reason as { commitError?: unknown } | null)?.commitError
+    if (reason instanceof Error && reason.message === ORPHAN_COMMIT_MESSAGE && commitError instanceof Promise) {
+      commitError.catch(() => {})
+      return
+    }
+    throw reason
+  })
+}
+
 /** lmdb-js's MDB_BAD_TXN: the transaction was aborted as a whole, nothing of it was written. */
 function isAbortedTxn(e: unknown): boolean {
   if (typeof e !== 'object' || e === null) return false
@@ -183,6 +259,7 @@ export class LmdbChainStore implements ChainStore {
     this.nodeCache = nodeCacheSize > 0 ? new LRUCache<string, Uint8Array>({ max: nodeCacheSize }) : undefined
     this.onTransientAbort = opts.onTransientAbort
     mkdirSync(opts.path, { recursive: true })
+    absorbOrphanCommitRejections()
     this.env = open({
       path: opts.path,
       // A directory holding data.mdb and lock.mdb (the name ends in .lmdb, which lmdb-js
@@ -237,7 +314,8 @@ export class LmdbChainStore implements ChainStore {
         this.env.transactionSync(fn)
         return
       } catch (e) {
-        if (!this.retryAfter(e, attempt)) throw e
+        if (this.retryAfter(e, attempt)) continue
+        throw unwritableErrorOf(e) ?? e
       }
     }
   }
@@ -428,7 +506,8 @@ export class LmdbChainStore implements ChainStore {
         await this.env.flushed
         return
       } catch (e) {
-        if (!this.retryAfter(e, attempt)) throw e
+        if (this.retryAfter(e, attempt)) continue
+        throw (await unwritableError(e)) ?? e
       }
     }
   }
