@@ -70,10 +70,13 @@ describe('chaos checks', () => {
     assert.match(found[1]!.detail, /n1 saw equivocation 1 time/)
   })
 
-  it('crash: any exit the run did not ask for, except on a full disk', () => {
+  it("crash: any exit the run did not ask for, except a full disk's coded stop", () => {
     const exit = { node: 'n1', atMs: 1, code: 1, signal: null, logTail: 'boom', diskFull: false }
+    const coded = '{"level":"error","code":"STORE_UNWRITABLE","msg":"fatal: stopping"}\n'
     assert.equal(checkNoCrash([exit]).length, 1)
-    assert.equal(checkNoCrash([{ ...exit, diskFull: true }]).length, 0)
+    assert.equal(checkNoCrash([{ ...exit, logTail: coded }]).length, 1)
+    assert.equal(checkNoCrash([{ ...exit, diskFull: true }]).length, 1, 'an uncoded exit on a full disk')
+    assert.equal(checkNoCrash([{ ...exit, diskFull: true, logTail: coded }]).length, 0)
   })
 
   it('catch-up: a node left below the most advanced one, or silent, is named with its disk space', () => {

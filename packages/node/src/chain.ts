@@ -34,10 +34,11 @@ import {
   type ValidatorSet,
   verifyCommitFor,
 } from '@govchain/core'
-import type { ChainStore } from '@govchain/store'
+import type { ChainStore, CommitBlockInput } from '@govchain/store'
 import type { Clock } from './clock.ts'
 import { explorerIndexWrites } from './explorer.ts'
 import type { Logger } from './log.ts'
+import type { StorageHealth } from './storage-health.ts'
 
 /** What a commit hands to the reactors. */
 export interface CommittedBlock {
@@ -69,6 +70,8 @@ export interface NodeChainParts {
   logger: Logger
   /** Envelopes the mempool verified: block validation does not verify them again. */
   preverified: Preverified
+  /** Told of each commit the store refused or took (the node's storage state); none in tools. */
+  storage?: StorageHealth
 }
 
 export class NodeChain {
@@ -345,7 +348,7 @@ export class NodeChain {
       }).execution
     }
     const txHashes = execution.results.map((r) => r.txHash)
-    this.store.commitBlock({
+    const input: CommitBlockInput = {
       block,
       ...(blockBytes !== undefined ? { blockBytes } : {}),
       blockHash: hash,
@@ -360,7 +363,10 @@ export class NodeChain {
       ],
       // The block's own transactions leave the mempool journal in the block's write transaction.
       pendingDeletes: txHashes,
-    })
+    }
+    // A refusal (STORE_UNWRITABLE) is thrown on with nothing changed; the storage state says it once.
+    if (this.parts.storage === undefined) this.store.commitBlock(input)
+    else this.parts.storage.write(() => this.store.commitBlock(input))
     // Governance: the sets of the next heights come from the state just committed; the p2p layer
     // follows (trusted CAs when organisations changed, connections of nodes no longer in the set
     // closed).

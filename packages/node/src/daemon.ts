@@ -74,6 +74,7 @@ import { ConsensusReactor } from './reactors/consensus.ts'
 import { MempoolReactor } from './reactors/mempool.ts'
 import type { Reactor } from './reactors/reactor.ts'
 import { SigningFence } from './signing-fence.ts'
+import { isUnwritable, StorageHealth } from './storage-health.ts'
 import { CHANNEL, PRIORITY_CHANNELS } from './wire.ts'
 
 const SUBSCRIBERS_MAX = 1024
@@ -174,6 +175,8 @@ export class GovchainNode implements NodeApiBackend {
   private readonly modules: ModuleRegistry
   private readonly params: ExecutionParams
   private readonly chain: NodeChain
+  /** Whether the storage takes writes: one coded state instead of an error per message. */
+  private readonly storage: StorageHealth
   private readonly reactors: readonly Reactor[]
   /** Which reactor receives each channel. */
   private readonly byChannel = new Map<number, Reactor>()
@@ -231,7 +234,9 @@ export class GovchainNode implements NodeApiBackend {
         genesis: home.genesis,
       }),
     })
+    this.storage = new StorageHealth({ logger: this.logger, metrics: this.metrics, clock: this.clock })
     const chain = new NodeChain({
+      storage: this.storage,
       suite: this.suite,
       genesis: home.genesis,
       modules: this.modules,
@@ -251,6 +256,7 @@ export class GovchainNode implements NodeApiBackend {
       mempool: this.mempool,
       store: this.store,
       metrics: this.metrics,
+      storage: this.storage,
       onAdmitted: () => this.consensusReactor.onTxAdmitted(),
     })
     this.consensusReactor = new ConsensusReactor({
@@ -271,6 +277,7 @@ export class GovchainNode implements NodeApiBackend {
       chain,
       random: this.random,
       consensus: this.consensusReactor,
+      storage: this.storage,
     })
     // Peers hear of us in this order on connect: consensus state, pending transactions, then sync.
     this.reactors = [this.consensusReactor, this.mempoolReactor, this.blockSyncReactor]
@@ -498,7 +505,10 @@ export class GovchainNode implements NodeApiBackend {
   private fatal(e: unknown): void {
     if (this.stopped) return
     this.logger.error(
-      { err: e instanceof Error ? { message: e.message, stack: e.stack } : String(e) },
+      {
+        code: isGovchainError(e) ? e.code : 'INTERNAL',
+        err: e instanceof Error ? { message: e.message, stack: e.stack } : String(e),
+      },
       'fatal: stopping',
     )
     const onFatal = this.opts.onFatal
@@ -550,6 +560,9 @@ export class GovchainNode implements NodeApiBackend {
       if (isGovchainError(e) && e.code.startsWith('DECODE_')) {
         this.logger.warn({ peer, channel, code: e.code, err: String(e) }, 'bad message')
         this.p2p.disconnect(peer, e.code)
+      } else if (isUnwritable(e)) {
+        // Said once by the storage state (storage-health.ts), not once per message.
+        this.logger.debug({ peer, channel, code: e.code }, 'peer message not handled: storage refuses writes')
       } else {
         this.logger.error(
           { peer, channel, code: isGovchainError(e) ? e.code : 'INTERNAL', err: String(e) },
@@ -809,6 +822,11 @@ export class GovchainNode implements NodeApiBackend {
 
   healthy(): { ok: boolean; reason?: string } {
     if (this.stopped) return { ok: false, reason: 'stopped' }
+    const refused = this.storage.failure
+    if (refused !== undefined) {
+      const seconds = Math.round((this.clock.monotonicMs() - refused.sinceMs) / 1000)
+      return { ok: false, reason: `storage refuses writes for ${seconds} s: ${refused.reason}` }
+    }
     const stalledMs = this.clock.monotonicMs() - this.chain.lastProgressMs
     const limit = 10 * (this.genesis.params.emptyBlockIntervalMs + this.genesis.params.timeoutProposeMs)
     if (stalledMs > limit) return { ok: false, reason: `no block for ${Math.round(stalledMs / 1000)} s` }

@@ -41,6 +41,8 @@ export class NodeMetrics {
   readonly mempoolSize: Gauge
   readonly mempoolBytes: Gauge
   readonly peers: Gauge
+  readonly storageUnwritable: Gauge
+  readonly storageRefusals: Counter
   readonly consensusStepDuration: Histogram<'step'>
   readonly blockCommitDuration: Histogram
   readonly txsRejected: Counter<'code'>
@@ -73,6 +75,16 @@ export class NodeMetrics {
       registers,
     })
     this.peers = new Gauge({ name: 'govchain_peers', help: 'Connected and authenticated peers', registers })
+    this.storageUnwritable = new Gauge({
+      name: 'govchain_storage_unwritable',
+      help: '1 while the node storage refuses writes (disk full or failing), else 0',
+      registers,
+    })
+    this.storageRefusals = new Counter({
+      name: 'govchain_storage_refused_writes_total',
+      help: 'Writes the node storage refused (STORE_UNWRITABLE)',
+      registers,
+    })
     this.consensusStepDuration = new Histogram({
       name: 'govchain_consensus_step_duration_seconds',
       help: 'Time spent in each consensus step',
@@ -165,6 +177,11 @@ export class NodeMetrics {
   }
   setPeers(count: number): void {
     this.peers.set(count)
+  }
+  /** One refused write; `unwritable` is the state after it (or after a write that succeeded). */
+  setStorage(unwritable: boolean, refused: boolean): void {
+    this.storageUnwritable.set(unwritable ? 1 : 0)
+    if (refused) this.storageRefusals.inc()
   }
   observeConsensusStep(step: ConsensusStep, seconds: number): void {
     this.consensusStepDuration.observe({ step }, seconds)

@@ -1,6 +1,6 @@
 /**
  * The LMDB store on a really full disk: a 1 MB tmpfs, filled to its last byte by a file beside
- * the store (fixtures/full-disk-writer.ts, in its own process so that Node's default handling
+ * the store (full-disk-child.ts, in its own process so that Node's default handling
  * of unhandled rejections applies). Every kind of write is refused with the typed
  * STORE_UNWRITABLE and changes nothing; the process survives lmdb-js's orphan rejection of a
  * failed asynchronous batch (kriszyp/lmdb-js#368); once the filler is gone the same writes
@@ -13,7 +13,7 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { after, before, test } from 'node:test'
 
-const WRITER = join(import.meta.dirname, 'fixtures', 'full-disk-writer.ts')
+const WRITER = join(import.meta.dirname, 'full-disk-child.ts')
 const mountPoint = mkdtempSync(join(tmpdir(), 'govchain-full-'))
 
 before(() => {

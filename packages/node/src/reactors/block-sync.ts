@@ -13,6 +13,7 @@ import { baseHeight } from '@govchain/store'
 import type { CommittedBlock, NodeChain } from '../chain.ts'
 import type { Clock, RandomSource, TimerHandle } from '../clock.ts'
 import type { Logger } from '../log.ts'
+import { isUnwritable, type StorageHealth } from '../storage-health.ts'
 import { type SyncOutcome, SyncPeers, type SyncPeersOptions } from '../sync-peers.ts'
 import {
   CHANNEL,
@@ -26,6 +27,8 @@ import {
 import type { Reactor } from './reactor.ts'
 
 export const SYNC_REQUEST_TIMEOUT_MS = 5000
+/** While the storage refuses writes, how often block sync fetches blocks to try a commit again. */
+export const STORAGE_PROBE_MS = 2000
 
 /** What block sync needs of consensus: where it is, and to hold its next height while a synced block commits. */
 export interface ConsensusProgress {
@@ -42,6 +45,8 @@ export interface BlockSyncReactorParts {
   logger: Logger
   consensus: ConsensusProgress
   syncPeers?: Partial<SyncPeersOptions>
+  /** The node's storage state: while it refuses writes, a sync is a probe, at most one per STORAGE_PROBE_MS. */
+  storage?: Pick<StorageHealth, 'failure'>
 }
 
 type SyncItem = { block: Uint8Array; certificate: CommitCertificate }
@@ -66,6 +71,8 @@ export class BlockSyncReactor implements Reactor {
   private syncRetryTimer: TimerHandle | undefined
   private stopped = false
   private blockedBy: SyncBlocked | undefined
+  /** Monotonic time before which no sync is asked for while the storage refuses writes. */
+  private storageProbeAtMs = 0
 
   constructor(private readonly parts: BlockSyncReactorParts) {
     this.syncPeers = new SyncPeers(parts.syncPeers, parts.random)
@@ -137,16 +144,21 @@ export class BlockSyncReactor implements Reactor {
     // A peer that committed the height we are working on (or beyond) can give it to us.
     const atLeast = Math.max(this.parts.consensus.height, fromHeight)
     const now = clock.monotonicMs()
+    if (this.parts.storage?.failure !== undefined) {
+      // Each sync would be refused at its commit: one try per STORAGE_PROBE_MS, not one per
+      // status message, and the first that commits ends the storage state.
+      if (now < this.storageProbeAtMs) {
+        this.retryAt(this.storageProbeAtMs, now)
+        return
+      }
+      this.storageProbeAtMs = now + STORAGE_PROBE_MS
+    }
     const choice = this.syncPeers.pick(atLeast - 1, now)
     this.noteBlocked(fromHeight, choice === undefined ? this.syncPeers.prunedAbove(atLeast - 1) : undefined)
     if (choice === undefined) return
     if (!('peer' in choice)) {
       // Every candidate is backing off: look again when the first may be asked.
-      clock.clearTimer(this.syncRetryTimer)
-      this.syncRetryTimer = clock.setTimer(Math.max(1, Math.ceil(choice.retryAtMs - now)), () => {
-        this.syncRetryTimer = undefined
-        this.maybeSync()
-      })
+      this.retryAt(choice.retryAtMs, now)
       return
     }
     const peer = choice.peer
@@ -162,6 +174,16 @@ export class BlockSyncReactor implements Reactor {
     )
     // Not connected any more (or the queue dropped it): count it and try the next peer.
     if (!sent) this.syncFailed('timeout', 'request not sent')
+  }
+
+  /** Looks for a sync again at monotonic time `atMs` (replacing an earlier plan). */
+  private retryAt(atMs: number, now: number): void {
+    const { clock } = this.parts
+    clock.clearTimer(this.syncRetryTimer)
+    this.syncRetryTimer = clock.setTimer(Math.max(1, Math.ceil(atMs - now)), () => {
+      this.syncRetryTimer = undefined
+      this.maybeSync()
+    })
   }
 
   /** Records (and says once) that only a snapshot gets this node past `height`; clears it otherwise. */
@@ -283,7 +305,13 @@ export class BlockSyncReactor implements Reactor {
         return
       }
       this.parts.consensus.holdNextHeight()
-      chain.commit(block, item.certificate, true, item.block)
+      try {
+        chain.commit(block, item.certificate, true, item.block)
+      } catch (e) {
+        // The storage refused it (its state said so once): the next probe tries again.
+        if (!isUnwritable(e)) throw e
+        break
+      }
       applied++
     }
     const height = chain.store.latestHeight()

@@ -39,6 +39,7 @@ import type { Mempool } from '../mempool/index.ts'
 import type { NodeMetrics } from '../metrics.ts'
 import { chainSignerStore } from '../signer-store.ts'
 import { FencedSigner, type SigningFence } from '../signing-fence.ts'
+import { isUnwritable } from '../storage-health.ts'
 import { CHANNEL, ProposalMessage, StatusMessage, VoteMessage } from '../wire.ts'
 import type { ConsensusProgress } from './block-sync.ts'
 import type { Reactor } from './reactor.ts'
@@ -317,7 +318,14 @@ export class ConsensusReactor implements Reactor, ConsensusProgress {
   private onDecide(height: number, value: Uint8Array, certificate: CommitCertificate): void {
     const { chain } = this.parts
     if (height !== chain.store.latestHeight() + 1) return
-    chain.commit(chain.blockOf(value), certificate, false, value)
+    try {
+      chain.commit(chain.blockOf(value), certificate, false, value)
+    } catch (e) {
+      // The storage refused the block (its state said so once): this node stays at its last
+      // stored height, signs nothing past it, and block sync commits the block once a write
+      // succeeds. Anything else is a fault of ours and goes up as before.
+      if (!isUnwritable(e)) throw e
+    }
   }
 
   /** Equivocation seen by consensus goes on chain: the consensus source's evidence transaction, signed with our key. */

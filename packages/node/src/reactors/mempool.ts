@@ -13,6 +13,7 @@ import type { Clock, TimerHandle } from '../clock.ts'
 import type { Logger } from '../log.ts'
 import type { Mempool } from '../mempool/index.ts'
 import type { NodeMetrics } from '../metrics.ts'
+import type { StorageHealth } from '../storage-health.ts'
 import { CHANNEL, TxsMessage } from '../wire.ts'
 import type { Reactor } from './reactor.ts'
 
@@ -30,6 +31,13 @@ export interface MempoolReactorParts {
   metrics: NodeMetrics
   /** A transaction entered the pool (consensus may start the next height sooner). */
   onAdmitted: () => void
+  /** The node's storage state: admission waits for a disk that takes writes. */
+  storage?: StorageHealth
+}
+
+/** Refusals answered as they are: the node stopping, or its storage refusing writes (both 503, coded). */
+function passedOn(e: unknown): e is GovchainError {
+  return isGovchainError(e) && (e.code === 'NODE_STOPPING' || e.code === 'STORE_UNWRITABLE')
 }
 
 export class MempoolReactor implements Reactor {
@@ -123,12 +131,13 @@ export class MempoolReactor implements Reactor {
   async submitTx(txBytes: Uint8Array): Promise<{ hash: Uint8Array }> {
     // A refusal is counted once, by the API route that answers it (govchain_txs_rejected_total).
     if (this.stopped) throw new GovchainError('NODE_STOPPING')
+    this.parts.storage?.check()
     const txHash = this.parts.mempool.add(txBytes).txHash
     try {
       await this.journal([{ txHash, bytes: txBytes }])
     } catch (e) {
       this.parts.mempool.removeCommitted([txHash])
-      if (isGovchainError(e) && e.code === 'NODE_STOPPING') throw e
+      if (passedOn(e)) throw e
       this.parts.logger.error({ err: String(e) }, 'mempool journal write failed')
       throw new GovchainError('INTERNAL', 'could not persist the transaction')
     }
@@ -147,6 +156,11 @@ export class MempoolReactor implements Reactor {
     const outcomes: SubmitTxOutcome[] = []
     const admitted: PendingTx[] = []
     if (this.stopped) return txs.map(() => ({ error: new GovchainError('NODE_STOPPING') }))
+    try {
+      this.parts.storage?.check()
+    } catch (e) {
+      return txs.map(() => ({ error: e as GovchainError }))
+    }
     for (const bytes of txs) {
       try {
         const { txHash } = this.parts.mempool.add(bytes)
@@ -161,9 +175,9 @@ export class MempoolReactor implements Reactor {
       await this.journal(admitted)
     } catch (e) {
       this.parts.mempool.removeCommitted(admitted.map((t) => t.txHash))
-      const stopping = isGovchainError(e) && e.code === 'NODE_STOPPING'
-      if (!stopping) this.parts.logger.error({ err: String(e) }, 'mempool journal write failed')
-      const error = stopping ? e : new GovchainError('INTERNAL', 'could not persist the transaction')
+      const coded = passedOn(e)
+      if (!coded) this.parts.logger.error({ err: String(e) }, 'mempool journal write failed')
+      const error = coded ? e : new GovchainError('INTERNAL', 'could not persist the transaction')
       return outcomes.map((o) => ('hash' in o ? { error } : o))
     }
     for (const t of admitted) this.gossipTx(t.bytes)
@@ -223,7 +237,8 @@ export class MempoolReactor implements Reactor {
     let written: Promise<void>
     try {
       if (this.stopped) throw new GovchainError('NODE_STOPPING')
-      written = this.parts.store.putPending(batch)
+      const put = this.parts.store.putPending(batch)
+      written = this.parts.storage === undefined ? put : this.parts.storage.writeAsync(put)
     } catch (e) {
       written = Promise.reject(e)
     }
