@@ -261,6 +261,19 @@ test('an over-long path parameter answers 414 URI_TOO_LONG without echoing the U
   }
 })
 
+/** A raw TCP connection to the API: what it has read so far, and its close. */
+async function rawConnection(port: number) {
+  const socket = netConnect(port, '127.0.0.1')
+  socket.on('error', () => {})
+  let text = ''
+  socket.on('data', (d) => {
+    text += String(d)
+  })
+  const socketClosed = once(socket, 'close')
+  await once(socket, 'connect')
+  return { socket, text: () => text, socketClosed }
+}
+
 test('close(): a stream request that arrives while the API closes is answered 503 and its socket ended at once', async () => {
   // The fail-over test's occasional hang: a node's clients reconnected their block streams while it
   // shut down; each upgrade was answered 503 on a socket nobody then closed, and app.close() waited
@@ -276,14 +289,7 @@ test('close(): a stream request that arrives while the API closes is answered 50
     port: 0,
   })
   const port = Number(new URL((await server.listen()).url).port)
-  const socket = netConnect(port, '127.0.0.1')
-  socket.on('error', () => {})
-  let text = ''
-  socket.on('data', (d) => {
-    text += String(d)
-  })
-  const socketClosed = once(socket, 'close')
-  await once(socket, 'connect')
+  const { socket, text, socketClosed } = await rawConnection(port)
   // The request begins before the close (so it is not an idle connection) and ends after it.
   socket.write('GET /v1/events HTTP/1.1\r\nHost: 127.0.0.1\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n')
   const closed = server.close()
@@ -306,8 +312,8 @@ test('close(): a stream request that arrives while the API closes is answered 50
       [],
     )
     await socketClosed
-    assert.match(text, /^HTTP\/1\.1 503 /)
-    assert.match(text, /"code":"NODE_STOPPING"/)
+    assert.match(text(), /^HTTP\/1\.1 503 /)
+    assert.match(text(), /"code":"NODE_STOPPING"/)
   } finally {
     socket.destroy()
   }
@@ -326,14 +332,7 @@ test('close(): a request that reaches a route while the API closes is 503 NODE_S
     port: 0,
   })
   const port = Number(new URL((await server.listen()).url).port)
-  const socket = netConnect(port, '127.0.0.1')
-  socket.on('error', () => {})
-  let text = ''
-  socket.on('data', (d) => {
-    text += String(d)
-  })
-  const socketClosed = once(socket, 'close')
-  await once(socket, 'connect')
+  const { socket, text, socketClosed } = await rawConnection(port)
   socket.write('GET /v1/status HTTP/1.1\r\nHost: 127.0.0.1\r\n')
   const closed = server.close()
   await new Promise((r) => setTimeout(r, 20))
@@ -341,9 +340,9 @@ test('close(): a request that reaches a route while the API closes is 503 NODE_S
   try {
     await closed
     await socketClosed
-    assert.match(text, /^HTTP\/1\.1 503 /)
-    assert.match(text, /\r\nconnection: close\r\n/i)
-    const body = JSON.parse(text.slice(text.indexOf('\r\n\r\n') + 4)) as { code: string; message: string }
+    assert.match(text(), /^HTTP\/1\.1 503 /)
+    assert.match(text(), /\r\nconnection: close\r\n/i)
+    const body = JSON.parse(text().slice(text().indexOf('\r\n\r\n') + 4)) as { code: string; message: string }
     assert.equal(body.code, 'NODE_STOPPING')
     assert.match(body.message, /another node/)
   } finally {
