@@ -6,8 +6,9 @@
  * - entered at the first refused write: one `error` line, `govchain_storage_unwritable` 1,
  *   `/healthz` 503 with the reason;
  * - while it lasts: admission refuses at once with STORE_UNWRITABLE (503, so clients fail over)
- *   and changes nothing; commits are still tried, by consensus and block sync, and each refusal
- *   is counted (`govchain_storage_refused_writes_total`), logged at `debug` only;
+ *   and changes nothing; commits are still tried every STORAGE_PROBE_MS, by block sync (a peer's
+ *   block) and by consensus (its own decision, for when no peer holds it), and each refusal is
+ *   counted (`govchain_storage_refused_writes_total`), logged at `debug` only;
  * - left at the next write that succeeds (the operator freed space, the device came back): one
  *   `info` line, the gauge back to 0, and block sync catches the node up.
  *
@@ -19,6 +20,9 @@ import { GovchainError, isGovchainError } from '@govchain/core'
 import type { Clock } from './clock.ts'
 import type { Logger } from './log.ts'
 import type { NodeMetrics } from './metrics.ts'
+
+/** While the storage refuses writes, how often a commit is tried again (block sync, consensus). */
+export const STORAGE_PROBE_MS = 2000
 
 export interface StorageFailure {
   /** The store's reason, e.g. "No space left on device (ENOSPC)". */

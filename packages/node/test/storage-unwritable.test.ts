@@ -14,7 +14,7 @@ import { anchorArgs, docHash, GOV_CHAIN_ID, makeConsortium, makeTx, ORG_IDS } fr
 import { type ChainStore, type CommitBlockInput, MemoryChainStore, type PendingTx } from '@govchain/store'
 import { ManualClock, SeededRandom } from '../src/clock.ts'
 import { type GovchainNode, type NodeOptions, startNode } from '../src/daemon.ts'
-import { STORAGE_PROBE_MS } from '../src/reactors/block-sync.ts'
+import { STORAGE_PROBE_MS } from '../src/storage-health.ts'
 import { memoryLogger } from '../src/testing/fake-backend.ts'
 import { parsePrometheus, prometheusValue } from '../src/testing/prometheus.ts'
 import { CHANNEL } from '../src/wire.ts'
@@ -58,21 +58,25 @@ class FillingStore extends MemoryChainStore {
 
 const isUnwritable = (e: unknown) => e instanceof GovchainError && e.code === 'STORE_UNWRITABLE'
 
-/** Four validators on `net`; the fourth on `store`, logging to `logger`; until all are at height 2. */
+/**
+ * Four validators on `net`, each on a memory store unless `own(i)` gives it options of its own
+ * (a store, a logger); until all are at height 2.
+ */
 async function startNetwork(
   net: MemoryNetwork,
   clock: ManualClock,
   random: SeededRandom,
-  fourth: Pick<NodeOptions, 'store' | 'logger' | 'onFatal'>,
+  own: (i: number) => Pick<NodeOptions, 'store' | 'logger' | 'onFatal'> | undefined,
 ): Promise<GovchainNode[]> {
   const nodes: GovchainNode[] = []
   for (const [i, id] of ids.entries()) {
     const home = memoryHome({ suite, genesis, nodeId: id, privateKey: validators[id]!.privateKey })
     const p2p = net.transport(id, validators[id]!.publicKey)
+    const opts = own(i)
     nodes.push(
-      i < 3
+      opts === undefined
         ? await startMemoryNode({ home, clock, random, p2p })
-        : await startNode({ home, modules: defaultModules(), api: false, clock, random, p2p, ...fourth }),
+        : await startNode({ home, modules: defaultModules(), api: false, clock, random, p2p, ...opts }),
     )
   }
   net.connectAll()
@@ -107,7 +111,9 @@ describe('a validator whose disk is full', () => {
   const top = () => Math.max(...nodes.slice(0, 3).map((n) => n.store.latestHeight()))
 
   test('is one coded state: reported once, admission refused, no block stored, then heals', async () => {
-    nodes.push(...(await startNetwork(net, clock, random, { store, logger: log.logger })))
+    nodes.push(
+      ...(await startNetwork(net, clock, random, (i) => (i === 3 ? { store, logger: log.logger } : undefined))),
+    )
     const full = nodes[3]!
     assert.deepEqual(full.healthy(), { ok: true })
     assert.equal(await metric(full, 'govchain_storage_unwritable'), 0)
@@ -145,9 +151,10 @@ describe('a validator whose disk is full', () => {
       [true, true],
     )
     assert.equal(full.mempool.stats().count, 0)
-    // Commits are still tried, as probes, at most one per STORAGE_PROBE_MS.
+    // Commits are still tried, as probes: block sync and consensus, each at most once per
+    // STORAGE_PROBE_MS.
     const probes = store.commitsTried - triedBefore
-    assert.ok(probes >= 5 && probes <= spanMs / STORAGE_PROBE_MS + 1, `probes in ${spanMs} ms: ${probes}`)
+    assert.ok(probes >= 5 && probes <= 2 * (spanMs / STORAGE_PROBE_MS) + 2, `probes in ${spanMs} ms: ${probes}`)
     assert.equal(await metric(full, 'govchain_storage_refused_writes_total'), store.refused)
     // Said once, not once per message or per probe.
     assert.equal(lines('storage refuses writes').length, 1)
@@ -175,7 +182,9 @@ describe('a validator whose signer cannot persist', () => {
   test('stops, and its last word is STORE_UNWRITABLE: it never signs what it could not record', async () => {
     const fatal: unknown[] = []
     nodes.push(
-      ...(await startNetwork(net, clock, random, { store, logger: log.logger, onFatal: (e) => fatal.push(e) })),
+      ...(await startNetwork(net, clock, random, (i) =>
+        i === 3 ? { store, logger: log.logger, onFatal: (e) => fatal.push(e) } : undefined,
+      )),
     )
     const full = nodes[3]!
     // Only the signer's record: with the block commits refused too, the node would wait at its
@@ -201,5 +210,35 @@ describe('a validator whose signer cannot persist', () => {
     assert.deepEqual(full.healthy(), { ok: false, reason: 'stopped' })
     assert.ok(signedBefore > 0, 'it voted before')
     assert.equal(signed(), signedBefore, 'nothing signed once its record could not be stored')
+  })
+})
+
+describe('every validator whose disk is full at once', () => {
+  const { clock, random, net, nodes } = lab(59)
+
+  test('waits with nothing stored, and goes on by itself once there is room: no peer had the block', async () => {
+    const stores = ids.map(() => new FillingStore())
+    nodes.push(
+      ...(await startNetwork(net, clock, random, (i) => ({ store: stores[i]!, logger: memoryLogger('error').logger }))),
+    )
+    for (const s of stores) s.full = true
+    const heights = () => nodes.map((n) => n.store.latestHeight())
+    const frozen = heights()
+    const until = clock.monotonicMs() + 10 * STORAGE_PROBE_MS
+    while (clock.monotonicMs() < until) clock.advance(50)
+    assert.deepEqual(heights(), frozen, 'nothing is stored while every disk is full')
+    assert.ok(nodes.every((n) => n.healthy().ok === false))
+
+    for (const s of stores) s.full = false
+    const freedAt = clock.monotonicMs()
+    const goal = Math.max(...frozen) + 3
+    while (Math.min(...heights()) < goal && clock.monotonicMs() < freedAt + 60_000) clock.advance(50)
+    assert.ok(
+      Math.min(...heights()) >= goal,
+      `every node past ${goal} a minute after the space returned: ${heights().join(', ')}`,
+    )
+    // The decision each node holds is stored at its next try, within one probe interval.
+    assert.ok(clock.monotonicMs() - freedAt <= STORAGE_PROBE_MS + 10_000)
+    assert.ok(nodes.every((n) => n.healthy().ok))
   })
 })

@@ -13,7 +13,7 @@ import { baseHeight } from '@govchain/store'
 import type { CommittedBlock, NodeChain } from '../chain.ts'
 import type { Clock, RandomSource, TimerHandle } from '../clock.ts'
 import type { Logger } from '../log.ts'
-import { isUnwritable, type StorageHealth } from '../storage-health.ts'
+import { isUnwritable, STORAGE_PROBE_MS, type StorageHealth } from '../storage-health.ts'
 import { type SyncOutcome, SyncPeers, type SyncPeersOptions } from '../sync-peers.ts'
 import {
   CHANNEL,
@@ -27,8 +27,6 @@ import {
 import type { Reactor } from './reactor.ts'
 
 export const SYNC_REQUEST_TIMEOUT_MS = 5000
-/** While the storage refuses writes, how often block sync fetches blocks to try a commit again. */
-export const STORAGE_PROBE_MS = 2000
 
 /** What block sync needs of consensus: where it is, and to hold its next height while a synced block commits. */
 export interface ConsensusProgress {

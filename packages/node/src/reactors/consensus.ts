@@ -39,7 +39,7 @@ import type { Mempool } from '../mempool/index.ts'
 import type { NodeMetrics } from '../metrics.ts'
 import { chainSignerStore } from '../signer-store.ts'
 import { FencedSigner, type SigningFence } from '../signing-fence.ts'
-import { isUnwritable } from '../storage-health.ts'
+import { isUnwritable, STORAGE_PROBE_MS } from '../storage-health.ts'
 import { CHANNEL, ProposalMessage, StatusMessage, VoteMessage } from '../wire.ts'
 import type { ConsensusProgress } from './block-sync.ts'
 import type { Reactor } from './reactor.ts'
@@ -322,9 +322,16 @@ export class ConsensusReactor implements Reactor, ConsensusProgress {
       chain.commit(chain.blockOf(value), certificate, false, value)
     } catch (e) {
       // The storage refused the block (its state said so once): this node stays at its last
-      // stored height, signs nothing past it, and block sync commits the block once a write
-      // succeeds. Anything else is a fault of ours and goes up as before.
+      // stored height and signs nothing past it. Block sync brings the block from a peer once a
+      // write succeeds; this node tries its own decision again as well, every STORAGE_PROBE_MS,
+      // for when every validator's disk filled at once and no peer holds it. Anything else is a
+      // fault of ours and goes up as before.
       if (!isUnwritable(e)) throw e
+      const t = this.parts.clock.setTimer(STORAGE_PROBE_MS, () => {
+        this.timers.delete(t)
+        if (!this.stopped) this.onDecide(height, value, certificate)
+      })
+      this.timers.add(t)
     }
   }
 
