@@ -143,18 +143,36 @@ export interface Exit {
   signal: string | null
   /** Its disk was full (the disk-full fault was on it) when it exited. */
   diskFull: boolean
+  /** The code of its `fatal: stopping` log line, if it wrote one (fatalCodeOf). */
+  fatalCode?: string
   logTail: string
+}
+
+/**
+ * The code of a node's `fatal: stopping` log line, or undefined when `line` is not one. The
+ * line may follow text another writer left on the same pipe without a newline (lmdb-js's
+ * `Write error: ...` on stderr), so the JSON is read from its first `{`.
+ */
+export function fatalCodeOf(line: string): string | undefined {
+  if (!line.includes('"msg":"fatal: stopping"')) return undefined
+  try {
+    const code = (JSON.parse(line.slice(line.indexOf('{'))) as { code?: unknown }).code
+    return typeof code === 'string' ? code : undefined
+  } catch {
+    return undefined
+  }
 }
 
 /**
  * An exit the run did not ask for is a crash, except the coded stop of a node whose disk was
  * full: a validator that cannot store its signer's record stops (consensus reactor) and says
- * STORE_UNWRITABLE. Anything else on a full disk (an unhandled rejection from the store, as
+ * STORE_UNWRITABLE in its `fatal: stopping` line (read from the whole of that process's output:
+ * the stop's own lines push it out of the tail). Anything else on a full disk (an unhandled rejection from the store, as
  * lmdb-js's orphan promise once was) is a crash as well.
  */
 export function checkNoCrash(exits: readonly Exit[]): Finding[] {
   return exits
-    .filter((e) => !(e.diskFull && e.logTail.includes('"code":"STORE_UNWRITABLE"')))
+    .filter((e) => !(e.diskFull && e.fatalCode === 'STORE_UNWRITABLE'))
     .map((e) => ({
       check: 'no-crash' as const,
       detail: `${e.node} exited (code ${e.code}, signal ${e.signal}); log tail:\n${e.logTail}`,

@@ -46,6 +46,7 @@ import {
   checkProgress,
   type Exit,
   type Finding,
+  fatalCodeOf,
   type Recovery,
 } from './checks.ts'
 import { labUnavailable, NetLab } from './netns.ts'
@@ -182,8 +183,16 @@ class Cluster {
     )
     const lines = this.logs.get(i) ?? []
     this.logs.set(i, lines)
+    // This process's `fatal: stopping` code, read line by line as its output arrives.
+    let partial = ''
+    let fatalCode: string | undefined
     const keep = (chunk: Buffer) => {
-      lines.push(chunk.toString('utf8'))
+      const text = chunk.toString('utf8')
+      const whole = (partial + text).split('\n')
+      // A line is a few KB at most (a fatal one with its stack); this bounds a writer that never ends one.
+      partial = (whole.pop() ?? '').slice(-65_536)
+      for (const l of whole) fatalCode = fatalCodeOf(l) ?? fatalCode
+      lines.push(text)
       if (lines.length > 4000) lines.splice(0, lines.length - 4000)
       appendFileSync(join(this.dir, `${node.name}.log`), chunk)
     }
@@ -192,12 +201,14 @@ class Cluster {
     child.once('exit', (code, signal) => {
       if (this.procs.get(i) === child) this.procs.delete(i)
       if (this.stopping.has(child)) return
+      const stopCode = fatalCodeOf(partial) ?? fatalCode
       this.exits.push({
         node: node.name,
         atMs: Date.now() - this.t0,
         code,
         signal,
         diskFull: this.diskFull.has(i),
+        ...(stopCode !== undefined ? { fatalCode: stopCode } : {}),
         logTail: lines.join('').slice(-2000),
       })
     })

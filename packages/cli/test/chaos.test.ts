@@ -15,6 +15,7 @@ import {
   checkNoDoubleSign,
   checkNoFork,
   checkProgress,
+  fatalCodeOf,
 } from '../chaos/checks.ts'
 import { FAULTS, schedule } from '../chaos/schedule.ts'
 
@@ -72,11 +73,24 @@ describe('chaos checks', () => {
 
   it("crash: any exit the run did not ask for, except a full disk's coded stop", () => {
     const exit = { node: 'n1', atMs: 1, code: 1, signal: null, logTail: 'boom', diskFull: false }
-    const coded = '{"level":"error","code":"STORE_UNWRITABLE","msg":"fatal: stopping"}\n'
     assert.equal(checkNoCrash([exit]).length, 1)
-    assert.equal(checkNoCrash([{ ...exit, logTail: coded }]).length, 1)
+    assert.equal(checkNoCrash([{ ...exit, fatalCode: 'STORE_UNWRITABLE' }]).length, 1)
     assert.equal(checkNoCrash([{ ...exit, diskFull: true }]).length, 1, 'an uncoded exit on a full disk')
-    assert.equal(checkNoCrash([{ ...exit, diskFull: true, logTail: coded }]).length, 0)
+    assert.equal(checkNoCrash([{ ...exit, diskFull: true, fatalCode: 'INTERNAL' }]).length, 1)
+    assert.equal(checkNoCrash([{ ...exit, diskFull: true, fatalCode: 'STORE_UNWRITABLE' }]).length, 0)
+  })
+
+  it('the code of a fatal stop is read from its log line, also after a foreign prefix', () => {
+    // The 20-minute run of 2026-12-07: the stop's own lines pushed this one out of the log tail.
+    const fatal =
+      '{"level":"error","code":"STORE_UNWRITABLE","err":{"message":"Input/output error (EIO)"},"msg":"fatal: stopping"}'
+    assert.equal(fatalCodeOf(fatal), 'STORE_UNWRITABLE')
+    assert.equal(
+      fatalCodeOf(`Write error: No space left on device position 84811776, size 20480${fatal}`),
+      'STORE_UNWRITABLE',
+    )
+    assert.equal(fatalCodeOf('{"level":"info","msg":"node stopped"}'), undefined)
+    assert.equal(fatalCodeOf('{"level":"error","msg":"fatal: stopping"'), undefined, 'a cut line')
   })
 
   it('catch-up: a node left below the most advanced one, or silent, is named with its disk space', () => {
