@@ -38,7 +38,7 @@ import type { ChainStore, CommitBlockInput } from '@govchain/store'
 import type { Clock } from './clock.ts'
 import { explorerIndexWrites } from './explorer.ts'
 import type { Logger } from './log.ts'
-import type { StorageHealth } from './storage-health.ts'
+import { type StorageWrites, UNWATCHED_STORAGE } from './storage-health.ts'
 
 /** What a commit hands to the reactors. */
 export interface CommittedBlock {
@@ -71,7 +71,7 @@ export interface NodeChainParts {
   /** Envelopes the mempool verified: block validation does not verify them again. */
   preverified: Preverified
   /** Told of each commit the store refused or took (the node's storage state); none in tools. */
-  storage?: StorageHealth
+  storage?: StorageWrites
 }
 
 export class NodeChain {
@@ -365,8 +365,8 @@ export class NodeChain {
       pendingDeletes: txHashes,
     }
     // A refusal (STORE_UNWRITABLE) is thrown on with nothing changed; the storage state says it once.
-    if (this.parts.storage === undefined) this.store.commitBlock(input)
-    else this.parts.storage.write(() => this.store.commitBlock(input))
+    const storage = this.parts.storage ?? UNWATCHED_STORAGE
+    storage.write(() => this.store.commitBlock(input))
     // Governance: the sets of the next heights come from the state just committed; the p2p layer
     // follows (trusted CAs when organisations changed, connections of nodes no longer in the set
     // closed).

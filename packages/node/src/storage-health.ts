@@ -38,7 +38,24 @@ export function isUnwritable(e: unknown): e is GovchainError {
   return isGovchainError(e) && e.code === 'STORE_UNWRITABLE'
 }
 
-export class StorageHealth {
+/** What a writer needs of the storage state: run its writes through it, and ask before taking work in. */
+export interface StorageWrites {
+  /** Runs a write: a refusal enters (or extends) the state and is rethrown; success leaves it. */
+  write<T>(fn: () => T): T
+  /** `write` for an asynchronous write. */
+  writeAsync<T>(p: Promise<T>): Promise<T>
+  /** STORE_UNWRITABLE while writes are refused (nothing is to be taken in), else undefined. */
+  refusal(): GovchainError | undefined
+}
+
+/** For parts made without a node (tools, tests): writes run as they are, nothing is watched. */
+export const UNWATCHED_STORAGE: StorageWrites = Object.freeze({
+  write: <T>(fn: () => T): T => fn(),
+  writeAsync: <T>(p: Promise<T>): Promise<T> => p,
+  refusal: () => undefined,
+})
+
+export class StorageHealth implements StorageWrites {
   private spell: StorageFailure | undefined
 
   constructor(private readonly parts: { logger: Logger; metrics: NodeMetrics; clock: Clock }) {
@@ -50,12 +67,10 @@ export class StorageHealth {
     return this.spell
   }
 
-  /** Admission's check: STORE_UNWRITABLE while writes are refused, so nothing is taken in. */
-  check(): void {
-    if (this.spell !== undefined) throw new GovchainError('STORE_UNWRITABLE', this.spell.reason)
+  refusal(): GovchainError | undefined {
+    return this.spell === undefined ? undefined : new GovchainError('STORE_UNWRITABLE', this.spell.reason)
   }
 
-  /** Runs a write: a refusal enters (or extends) the state and is rethrown; success leaves it. */
   write<T>(fn: () => T): T {
     let result: T
     try {
@@ -68,7 +83,6 @@ export class StorageHealth {
     return result
   }
 
-  /** `write` for an asynchronous write. */
   async writeAsync<T>(p: Promise<T>): Promise<T> {
     let result: T
     try {

@@ -13,16 +13,17 @@ async function start(limits: Partial<ApiLimits> = {}) {
   const backend = new FakeBackend()
   backend.addBlock()
   const metrics = new NodeMetrics({ processMetrics: false })
+  const log = memoryLogger()
   const server = createApiServer({
     backend,
     metrics,
-    logger: memoryLogger().logger,
+    logger: log.logger,
     host: '127.0.0.1',
     port: 0,
     limits,
   })
   const { url } = await server.listen()
-  return { backend, metrics, server, url, wsUrl: url.replace(/^http/, 'ws') }
+  return { backend, metrics, log, server, url, port: Number(new URL(url).port), wsUrl: url.replace(/^http/, 'ws') }
 }
 
 /** Opens a client and collects its messages and its close code. */
@@ -278,17 +279,7 @@ test('close(): a stream request that arrives while the API closes is answered 50
   // The fail-over test's occasional hang: a node's clients reconnected their block streams while it
   // shut down; each upgrade was answered 503 on a socket nobody then closed, and app.close() waited
   // for it until the grace periods ran out ("forcing", then "did not close").
-  const log = memoryLogger()
-  const backend = new FakeBackend()
-  backend.addBlock()
-  const server = createApiServer({
-    backend,
-    metrics: new NodeMetrics({ processMetrics: false }),
-    logger: log.logger,
-    host: '127.0.0.1',
-    port: 0,
-  })
-  const port = Number(new URL((await server.listen()).url).port)
+  const { log, server, port } = await start()
   const { socket, text, socketClosed } = await rawConnection(port)
   // The request begins before the close (so it is not an idle connection) and ends after it.
   socket.write('GET /v1/events HTTP/1.1\r\nHost: 127.0.0.1\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n')
@@ -322,16 +313,7 @@ test('close(): a stream request that arrives while the API closes is answered 50
 test('close(): a request that reaches a route while the API closes is 503 NODE_STOPPING, coded, its connection closed', async () => {
   // Found by the chaos suite (docs/reliability.md, 2026-12-06): fastify's own answer during a close
   // had no code, so a client read it as a malformed answer (SDK_BAD_RESPONSE).
-  const backend = new FakeBackend()
-  backend.addBlock()
-  const server = createApiServer({
-    backend,
-    metrics: new NodeMetrics({ processMetrics: false }),
-    logger: memoryLogger().logger,
-    host: '127.0.0.1',
-    port: 0,
-  })
-  const port = Number(new URL((await server.listen()).url).port)
+  const { server, port } = await start()
   const { socket, text, socketClosed } = await rawConnection(port)
   socket.write('GET /v1/status HTTP/1.1\r\nHost: 127.0.0.1\r\n')
   const closed = server.close()

@@ -13,7 +13,7 @@ import type { Clock, TimerHandle } from '../clock.ts'
 import type { Logger } from '../log.ts'
 import type { Mempool } from '../mempool/index.ts'
 import type { NodeMetrics } from '../metrics.ts'
-import type { StorageHealth } from '../storage-health.ts'
+import { type StorageWrites, UNWATCHED_STORAGE } from '../storage-health.ts'
 import { CHANNEL, TxsMessage } from '../wire.ts'
 import type { Reactor } from './reactor.ts'
 
@@ -32,7 +32,7 @@ export interface MempoolReactorParts {
   /** A transaction entered the pool (consensus may start the next height sooner). */
   onAdmitted: () => void
   /** The node's storage state: admission waits for a disk that takes writes. */
-  storage?: StorageHealth
+  storage?: StorageWrites
 }
 
 /** Refusals answered as they are: the node stopping, or its storage refusing writes (both 503, coded). */
@@ -53,8 +53,11 @@ export class MempoolReactor implements Reactor {
   private txGossip: Uint8Array[] = []
   private txGossipTimer: TimerHandle | undefined
   private stopped = false
+  private readonly storage: StorageWrites
 
-  constructor(private readonly parts: MempoolReactorParts) {}
+  constructor(private readonly parts: MempoolReactorParts) {
+    this.storage = parts.storage ?? UNWATCHED_STORAGE
+  }
 
   addPeer(peer: PeerInfo): void {
     this.sendMempoolTo(peer.nodeId)
@@ -131,7 +134,8 @@ export class MempoolReactor implements Reactor {
   async submitTx(txBytes: Uint8Array): Promise<{ hash: Uint8Array }> {
     // A refusal is counted once, by the API route that answers it (govchain_txs_rejected_total).
     if (this.stopped) throw new GovchainError('NODE_STOPPING')
-    this.parts.storage?.check()
+    const refused = this.storage.refusal()
+    if (refused !== undefined) throw refused
     const txHash = this.parts.mempool.add(txBytes).txHash
     try {
       await this.journal([{ txHash, bytes: txBytes }])
@@ -156,11 +160,8 @@ export class MempoolReactor implements Reactor {
     const outcomes: SubmitTxOutcome[] = []
     const admitted: PendingTx[] = []
     if (this.stopped) return txs.map(() => ({ error: new GovchainError('NODE_STOPPING') }))
-    try {
-      this.parts.storage?.check()
-    } catch (e) {
-      return txs.map(() => ({ error: e as GovchainError }))
-    }
+    const refused = this.storage.refusal()
+    if (refused !== undefined) return txs.map(() => ({ error: refused }))
     for (const bytes of txs) {
       try {
         const { txHash } = this.parts.mempool.add(bytes)
@@ -237,8 +238,7 @@ export class MempoolReactor implements Reactor {
     let written: Promise<void>
     try {
       if (this.stopped) throw new GovchainError('NODE_STOPPING')
-      const put = this.parts.store.putPending(batch)
-      written = this.parts.storage === undefined ? put : this.parts.storage.writeAsync(put)
+      written = this.storage.writeAsync(this.parts.store.putPending(batch))
     } catch (e) {
       written = Promise.reject(e)
     }
