@@ -94,18 +94,22 @@ export interface AnswerPage<T> {
   next: string | null
 }
 
+/** The most items `followPages` collects into memory: a longer list is refused, never cut short. */
+export const FOLLOW_PAGES_MAX_ITEMS = 100_000
+
 /**
- * Every item of a paged list: `first` when the caller already holds the first page (an answer
- * that carries it, as a case carries its first steps), else `page(undefined)`; then `page(next)`
- * until `next` is null. A node that hands back a cursor it gave before would keep the client
- * walking for ever: that answer is refused with SdkError SDK_BAD_RESPONSE.
+ * The pages of a paged list, one at a time, for a caller that handles each as it comes (printing
+ * a long history without holding it): `first` when the caller already holds the first page (an
+ * answer that carries it, as a case carries its first steps), else `page(undefined)`; then
+ * `page(next)` until `next` is null. A node that hands back a cursor it gave before would keep
+ * the client walking for ever: that answer is refused with SdkError SDK_BAD_RESPONSE.
  */
-export async function followPages<T>(
+export async function* eachPage<T>(
   page: (after: string | undefined) => Promise<AnswerPage<T>>,
   first?: AnswerPage<T>,
-): Promise<T[]> {
+): AsyncGenerator<readonly T[], void, undefined> {
   let p = first ?? (await page(undefined))
-  const all: T[] = [...p.items]
+  yield p.items
   const seen = new Set<string>()
   while (p.next !== null) {
     if (seen.has(p.next)) {
@@ -115,7 +119,29 @@ export async function followPages<T>(
     }
     seen.add(p.next)
     p = await page(p.next)
-    all.push(...p.items)
+    yield p.items
+  }
+}
+
+/**
+ * Every item of a paged list (see `eachPage`), in one array. A list longer than `maxItems`
+ * (default FOLLOW_PAGES_MAX_ITEMS) is refused with SdkError SDK_LIST_TOO_LONG once the page
+ * that crosses it arrives, so neither a very long list nor a node that makes up cursors without
+ * end can fill the client's memory; walk such a list with `eachPage`.
+ */
+export async function followPages<T>(
+  page: (after: string | undefined) => Promise<AnswerPage<T>>,
+  first?: AnswerPage<T>,
+  maxItems = FOLLOW_PAGES_MAX_ITEMS,
+): Promise<T[]> {
+  const all: T[] = []
+  for await (const items of eachPage(page, first)) {
+    if (all.length + items.length > maxItems) {
+      throw new SdkError('SDK_LIST_TOO_LONG', `the list has more than ${maxItems} items: read it page by page`, {
+        details: { maxItems },
+      })
+    }
+    all.push(...items)
   }
   return all
 }

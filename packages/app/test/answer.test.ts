@@ -7,7 +7,14 @@ import assert from 'node:assert/strict'
 import { describe, it } from 'node:test'
 import { SdkError } from '@govchain/client'
 import { Type } from '@sinclair/typebox'
-import { type AnswerPage, checkAnswer, followPages, getAnswer } from '../src/answer.ts'
+import {
+  type AnswerPage,
+  checkAnswer,
+  eachPage,
+  FOLLOW_PAGES_MAX_ITEMS,
+  followPages,
+  getAnswer,
+} from '../src/answer.ts'
 import { Hex32, Int, NextCursor, Nullable, ProofOrNull, StringEnum } from '../src/route-kit.ts'
 
 const View = Type.Object({
@@ -107,6 +114,40 @@ describe('followPages', () => {
     const one = node(3, 70)
     assert.deepEqual(await followPages(one.page), [0, 1, 2])
     assert.deepEqual(one.asked, [undefined])
+  })
+
+  it('eachPage hands over each page before asking for the next', async () => {
+    const n = node(250, 100)
+    const seen: number[] = []
+    for await (const items of eachPage(n.page)) {
+      // The node has been asked exactly for the pages handed over so far.
+      assert.equal(n.asked.length, seen.length + 1)
+      seen.push(items.length)
+    }
+    assert.deepEqual(seen, [100, 100, 50])
+    assert.deepEqual(n.asked, [undefined, '99', '199'])
+  })
+
+  it('a list longer than the bound is SDK_LIST_TOO_LONG, refused at the page that crosses it', async () => {
+    const n = node(1000, 70)
+    await assert.rejects(
+      followPages(n.page, undefined, 200),
+      (e: unknown) =>
+        e instanceof SdkError &&
+        e.code === 'SDK_LIST_TOO_LONG' &&
+        e.details?.maxItems === 200 &&
+        /page by page/.test(e.message),
+    )
+    assert.equal(n.asked.length, 3, 'pages of 70: the third crosses 200, nothing is asked after it')
+    assert.equal((await followPages(node(200, 70).page, undefined, 200)).length, 200, 'exactly the bound is taken')
+    // A node that makes up a new cursor for every page stops at the default bound, not at memory's end.
+    let calls = 0
+    const endless = async (): Promise<AnswerPage<number>> => {
+      calls++
+      return { items: Array.from({ length: 1000 }, (_, i) => i), next: `c${calls}` }
+    }
+    await assert.rejects(followPages(endless), (e: unknown) => e instanceof SdkError && e.code === 'SDK_LIST_TOO_LONG')
+    assert.equal(calls, FOLLOW_PAGES_MAX_ITEMS / 1000 + 1)
   })
 
   it('a node that hands back a cursor it gave before is SDK_BAD_RESPONSE, not an endless walk', async () => {

@@ -7,7 +7,7 @@
 import { randomBytes } from 'node:crypto'
 import { readFileSync, writeFileSync } from 'node:fs'
 import { basename } from 'node:path'
-import { followPages, getAnswer, requestAnswer } from '@govchain/app/answer'
+import { eachPage, getAnswer, requestAnswer } from '@govchain/app/answer'
 import type { CliContext } from '@govchain/app/cli'
 import { SEQUENCE_PAGE_MAX } from '@govchain/app/route-kit'
 import { fromHex, GovchainError, getSuite, toHex } from '@govchain/core'
@@ -403,11 +403,12 @@ function registerHistory(cmd: Command, ctx: CliContext): void {
     .option('--node <urls>', NODE)
     .action(async (id: string, o: { node?: string }) => {
       const client = ctx.client(o)
-      const chain = await followPages((after) => {
+      // Printed a page at a time: a long chain is never held whole.
+      const pages = eachPage((after) => {
         const q = new URLSearchParams({ limit: String(SEQUENCE_PAGE_MAX), ...(after === undefined ? {} : { after }) })
         return getAnswer(client, `/v1/evidence/${encodeURIComponent(id)}/history?${q}`, EvidenceHistoryAnswer)
       })
-      for (const e of chain) print(ctx.out, e)
+      for await (const page of pages) for (const e of page) print(ctx.out, e)
     })
 }
 
