@@ -72,6 +72,8 @@ Options:
   --concurrency <n>       requests in flight in the max-rate phase (default 64, or 16 with --batch > 1)
   --rate <tx/s>           fixed-phase rate (default: half the measured max committed TPS)
   --fixed-seconds <s>     fixed-phase duration (default 20)
+  --fixed-tick-ms <ms>    with --batch > 1, how often the fixed phase sends what has fallen due
+                          (default 20): larger ticks send fewer, larger requests at the same rate
   --warmup <n>            first submit n transactions the same way, untimed, and wait for them
                           (default 0): the max phase then runs on warm nodes (JIT-compiled code,
                           grown pools), which tells warm-up apart from the steady cost
@@ -100,6 +102,7 @@ const { values: args } = parseArgs({
     concurrency: { type: 'string' },
     rate: { type: 'string' },
     'fixed-seconds': { type: 'string', default: '20' },
+    'fixed-tick-ms': { type: 'string', default: '20' },
     warmup: { type: 'string', default: '0' },
     senders: { type: 'string' },
     tx: { type: 'string', default: 'anchor' },
@@ -139,8 +142,8 @@ const WARMUP = intArg('warmup', args.warmup, 0, 200_000)
 const BATCH = intArg('batch', args.batch, 1, 1000)
 const CONCURRENCY =
   args.concurrency === undefined ? (BATCH === 1 ? 64 : 16) : intArg('concurrency', args.concurrency, 1, 1024)
-/** Fixed phase with batches: what fell due in the last tick goes out as one request. */
-const FIXED_TICK_MS = 20
+/** Fixed phase with batches: what fell due in the last tick goes out as one request (of at most --batch). */
+const FIXED_TICK_MS = intArg('fixed-tick-ms', args['fixed-tick-ms'], 1, 10_000)
 const FIXED_SECONDS = intArg('fixed-seconds', args['fixed-seconds'], 1, 600)
 const CLIENT_IPS = intArg('client-ips', args['client-ips'], 1, 200)
 const VERIFY_MS = intArg('verify-ms', args['verify-ms'], 100, 60_000)
