@@ -2,7 +2,7 @@
  * The node's stop, end to end on a memory network: a transaction whose gossip was lost (a
  * message a full send queue dropped, a peer reconnecting when it went) still reaches every peer
  * when the node that acknowledged it stops for good, because the stop hands the whole pending pool
- * on (MempoolReactor.handOff; its own test is mempool-hand-off.test.ts). Four validators, one
+ * on (MempoolReactor.handOff; its own test is mempool-reactor.test.ts). Four validators, one
  * manual clock; the first node's transaction broadcasts are lost until it stops.
  */
 import assert from 'node:assert/strict'

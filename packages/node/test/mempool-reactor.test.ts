@@ -1,8 +1,13 @@
 /**
+ * The mempool reactor's journal, with a fake transport and store.
+ *
  * A node stopping for good hands its whole pool to its peers: every transaction it answered 202
  * (it is in this node's journal, which leaves with it) must be in a peer's hands before the
  * sockets end, even one whose earlier gossip the peer lost (a peer killed and restarted keeps
  * gossiped transactions in memory only).
+ *
+ * After a commit, the journal's stale entries are deleted; a disk that refuses that small write
+ * must not fail the commit's other listeners.
  */
 
 import assert from 'node:assert/strict'
@@ -14,6 +19,7 @@ import { ManualClock } from '../src/clock.ts'
 import { Mempool } from '../src/mempool/index.ts'
 import { NodeMetrics } from '../src/metrics.ts'
 import { MempoolReactor } from '../src/reactors/mempool.ts'
+import { StorageHealth, type StorageWrites } from '../src/storage-health.ts'
 import { memoryLogger } from '../src/testing/fake-backend.ts'
 import { CHANNEL, TxsMessage } from '../src/wire.ts'
 
@@ -62,14 +68,21 @@ function fakeP2P(peerIds: string[], queued: Record<string, number> = {}, sendQue
   return { p2p, steps, flushTimeouts }
 }
 
-function reactor(p2p: Pick<P2P, 'send' | 'broadcast' | 'peers' | 'flush' | 'sendQueueBytesMax'>) {
+function reactor(
+  p2p: Pick<P2P, 'send' | 'broadcast' | 'peers' | 'flush' | 'sendQueueBytesMax'>,
+  more: {
+    isCommitted?: (txHash: Uint8Array) => boolean
+    deletePending?: (txHashes: readonly Uint8Array[]) => void
+    storage?: StorageWrites
+  } = {},
+) {
   const clock = new ManualClock(0)
   const mempool = new Mempool({
     suite,
     chainId: CHAIN_ID,
     modules: testRegistry(),
     latestHeight: () => 0,
-    isCommitted: () => false,
+    isCommitted: more.isCommitted ?? (() => false),
     senderState: fixtureSenderState,
   })
   const journal = new Map<string, Uint8Array>()
@@ -80,15 +93,16 @@ function reactor(p2p: Pick<P2P, 'send' | 'broadcast' | 'peers' | 'flush' | 'send
         for (const t of txs) journal.set(toHex(t.txHash), t.bytes)
       },
       scanPending: () => [],
-      deletePending: () => {},
+      deletePending: more.deletePending ?? (() => {}),
     },
     p2p,
     clock,
     logger: memoryLogger('error').logger,
     metrics: new NodeMetrics({ processMetrics: false }),
     onAdmitted: () => {},
+    ...(more.storage === undefined ? {} : { storage: more.storage }),
   })
-  return { r, clock, journal }
+  return { r, clock, journal, mempool }
 }
 
 /** Transactions compared by their bytes (what the journal holds and the peers get). */
@@ -164,5 +178,61 @@ describe('mempool hand-off at a graceful stop', () => {
     await r.handOff(2000)
     const handed = bytesOf(steps.slice(before).flatMap((x) => (x.kind === 'send' ? x.txs : [])))
     assert.deepEqual(handed, bytesOf([inFlight.bytes]))
+  })
+})
+
+describe('the journal after a commit', () => {
+  /** A block that committed none of the pool's transactions (they were made stale by another's). */
+  const block = { txHashes: [] } as unknown as Parameters<MempoolReactor['committed']>[0]
+
+  test('a refused cleanup enters the storage state and does not fail the commit; stale entries stay', async () => {
+    const committedElsewhere = new Set<string>()
+    let full = true
+    const deleted: string[] = []
+    const log = memoryLogger('info')
+    const metrics = new NodeMetrics({ processMetrics: false })
+    const storage = new StorageHealth({ logger: log.logger, metrics, clock: new ManualClock(0) })
+    const { r, mempool } = reactor(fakeP2P([]).p2p, {
+      isCommitted: (h) => committedElsewhere.has(toHex(h)),
+      deletePending: (hashes) => {
+        if (full) throw new GovchainError('STORE_UNWRITABLE', 'No space left on device (ENOSPC)')
+        deleted.push(...hashes.map(toHex))
+      },
+      storage,
+    })
+    const tx = anchorTx(suite, alice, 1)
+    await r.submitTx(tx.bytes)
+    // The same transaction committed through another node's block: stale here.
+    committedElsewhere.add(toHex(tx.txHash))
+    assert.doesNotThrow(() => r.committed(block), 'the block is stored: its listeners go on')
+    assert.equal(mempool.stats().count, 0, 'the stale transaction left the pool')
+    assert.equal(storage.failure?.reason, 'No space left on device (ENOSPC)')
+    assert.equal(log.lines().filter((l) => JSON.parse(l).msg.startsWith('storage refuses writes')).length, 1)
+    // Any other failure is still an error.
+    let stale = false
+    const other = reactor(fakeP2P([]).p2p, {
+      isCommitted: () => stale,
+      deletePending: () => {
+        throw new Error('a bug')
+      },
+    })
+    await other.r.submitTx(anchorTx(suite, bob, 1).bytes)
+    stale = true
+    assert.throws(() => other.r.committed(block), /a bug/)
+    // Room again: the next cleanup succeeds and ends the state.
+    full = false
+    const next = anchorTx(suite, alice, 2)
+    await assert.rejects(
+      r.submitTx(next.bytes),
+      (e: unknown) => e instanceof GovchainError && e.code === 'STORE_UNWRITABLE',
+    )
+    assert.equal(mempool.stats().count, 0, 'admission is refused while the state lasts')
+    // The next block's commit, which goes through the same storage state in the node, succeeds.
+    storage.write(() => {})
+    await r.submitTx(next.bytes)
+    committedElsewhere.add(toHex(next.txHash))
+    r.committed(block)
+    assert.deepEqual(deleted, [toHex(next.txHash)])
+    assert.equal(storage.failure, undefined)
   })
 })
