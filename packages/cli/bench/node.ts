@@ -27,6 +27,9 @@
  * WebSocket /v1/events stream (type `block`) of the first node, stamps each block event on
  * arrival, and fetches that block's transaction hashes with GET /v1/blocks/:height.
  *
+ * Per phase also the p2p messages the four nodes sent per committed transaction, by channel and
+ * in all (`<phase>.p2pMessagesPerTx.<channel>`, from each node's govchain_p2p_messages_total).
+ *
  * Also measured in the same run, before the nodes start: the suite's signature verifications
  * per second on one core (in-process, @govchain/core), and from it the crypto-bound limit
  * cores × verify/s ÷ validators (every validator verifies every transaction's signature once);
@@ -52,7 +55,8 @@ import { Agent, request } from 'node:http'
 import { availableParallelism } from 'node:os'
 import { parseArgs } from 'node:util'
 import { type CryptoSuite, getSuite, type SuiteName, toBase64 } from '@govchain/core'
-import { type ChainParams, DEFAULT_PARAMS } from '@govchain/node'
+import { CHANNEL, type ChainParams, DEFAULT_PARAMS } from '@govchain/node'
+import { parsePrometheus } from '@govchain/node/testing'
 import { anchorPut, type Client, identity } from '@govchain/sdk'
 import WebSocket from 'ws'
 import { sleep, startNetwork, type TestNetwork, waitUntil } from '../src/testnet.ts'
@@ -422,6 +426,36 @@ function cpuSince(net: TestNetwork, from: ReturnType<typeof cpuSeconds>): Return
   return { nodes: to.nodes - from.nodes, nodesSystem: to.nodesSystem - from.nodesSystem, bench: to.bench - from.bench }
 }
 
+/** A channel's name by the number the metric carries (wire.ts), e.g. "2" → "vote". */
+const CHANNEL_NAMES = new Map(Object.entries(CHANNEL).map(([name, n]) => [String(n), name]))
+
+/** P2P messages the nodes sent, by channel, summed over the nodes' govchain_p2p_messages_total. */
+async function p2pMessagesSent(net: TestNetwork): Promise<Map<string, number>> {
+  const out = new Map<string, number>()
+  for (const n of net.net.nodes) {
+    const { samples } = parsePrometheus(await (await fetch(`${n.apiUrl}/metrics`)).text())
+    for (const m of samples) {
+      if (m.name !== 'govchain_p2p_messages_total' || m.labels.direction !== 'out') continue
+      const channel = CHANNEL_NAMES.get(m.labels.channel ?? '') ?? `channel${m.labels.channel}`
+      out.set(channel, (out.get(channel) ?? 0) + m.value)
+    }
+  }
+  return out
+}
+
+/** Per channel and in all, the messages sent since `before` per committed transaction (four nodes together). */
+async function reportMessages(phase: string, net: TestNetwork, before: Map<string, number>, committed: number) {
+  if (committed === 0) return
+  const after = await p2pMessagesSent(net)
+  let all = 0
+  for (const [channel, n] of [...after].sort(([a], [b]) => (a < b ? -1 : 1))) {
+    const d = n - (before.get(channel) ?? 0)
+    all += d
+    figure(`${phase}.p2pMessagesPerTx.${channel}`, (d / committed).toFixed(3))
+  }
+  figure(`${phase}.p2pMessagesPerTx`, (all / committed).toFixed(3))
+}
+
 interface PhaseResult {
   committedTps: number
   wallTps: number
@@ -704,12 +738,14 @@ async function main(): Promise<void> {
     const maxCodes = new Map<string, number>()
     const maxAccepted = new Set<string>()
     note(`max phase: ${TXS} transactions, ${CONCURRENCY} in flight`)
+    const messages0 = await p2pMessagesSent(net)
     const cpu0 = cpuSeconds(net)
     const t0 = performance.now()
     await submitAll(max, maxCodes, maxAccepted)
     figure('max.submitSeconds', ((performance.now() - t0) / 1000).toFixed(2))
     await drain('max', maxAccepted)
     const maxResult = reportPhase('max', watcher, max.hashes, maxAccepted, t0, cpuSince(net, cpu0), verifyPerSec)
+    await reportMessages('max', net, messages0, maxResult.committed)
     printCodes('max', maxCodes)
     figure('max.ratioToCryptoBound', (maxResult.committedTps / cryptoBound).toFixed(3))
 
@@ -723,6 +759,7 @@ async function main(): Promise<void> {
     const fixedAccepted = new Set<string>()
     figure('fixed.rateTps', rate)
     note(`fixed phase: ${count} transactions at ${rate}/s`)
+    const messages2 = await p2pMessagesSent(net)
     const cpu2 = cpuSeconds(net)
     const t1 = performance.now()
     let inflight = 0
@@ -766,7 +803,16 @@ async function main(): Promise<void> {
     await Promise.all(pending)
     figure('fixed.sendLateMsMax', Math.round(lateMsMax))
     await drain('fixed', fixedAccepted)
-    reportPhase('fixed', watcher, fixed.hashes, fixedAccepted, t1, cpuSince(net, cpu2), verifyPerSec)
+    const fixedResult = reportPhase(
+      'fixed',
+      watcher,
+      fixed.hashes,
+      fixedAccepted,
+      t1,
+      cpuSince(net, cpu2),
+      verifyPerSec,
+    )
+    await reportMessages('fixed', net, messages2, fixedResult.committed)
     printCodes('fixed', fixedCodes)
     for (const t of targets) for (const a of t.agents) a.destroy()
   } finally {
