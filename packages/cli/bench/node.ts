@@ -56,11 +56,11 @@ import { availableParallelism } from 'node:os'
 import { parseArgs } from 'node:util'
 import { type CryptoSuite, getSuite, type SuiteName, toBase64 } from '@govchain/core'
 import { CHANNEL, type ChainParams, DEFAULT_PARAMS } from '@govchain/node'
-import { parsePrometheus } from '@govchain/node/testing'
 import { anchorPut, type Client, identity } from '@govchain/sdk'
 import WebSocket from 'ws'
 import { sleep, startNetwork, type TestNetwork, waitUntil } from '../src/testnet.ts'
 import { measureVerifyPerSec, processCpu } from './cpu.ts'
+import { sumCounter } from './metrics.ts'
 
 const HELP = `Usage: npm run bench:node -- [options]
 
@@ -430,17 +430,12 @@ function cpuSince(net: TestNetwork, from: ReturnType<typeof cpuSeconds>): Return
 const CHANNEL_NAMES = new Map(Object.entries(CHANNEL).map(([name, n]) => [String(n), name]))
 
 /** P2P messages the nodes sent, by channel, summed over the nodes' govchain_p2p_messages_total. */
-async function p2pMessagesSent(net: TestNetwork): Promise<Map<string, number>> {
-  const out = new Map<string, number>()
-  for (const n of net.net.nodes) {
-    const { samples } = parsePrometheus(await (await fetch(`${n.apiUrl}/metrics`)).text())
-    for (const m of samples) {
-      if (m.name !== 'govchain_p2p_messages_total' || m.labels.direction !== 'out') continue
-      const channel = CHANNEL_NAMES.get(m.labels.channel ?? '') ?? `channel${m.labels.channel}`
-      out.set(channel, (out.get(channel) ?? 0) + m.value)
-    }
-  }
-  return out
+function p2pMessagesSent(net: TestNetwork): Promise<Map<string, number>> {
+  return sumCounter(
+    net.net.nodes.map((n) => n.apiUrl),
+    'govchain_p2p_messages_total',
+    (l) => (l.direction !== 'out' ? undefined : (CHANNEL_NAMES.get(l.channel ?? '') ?? `channel${l.channel}`)),
+  )
 }
 
 /** Per channel and in all, the messages sent since `before` per committed transaction (four nodes together). */

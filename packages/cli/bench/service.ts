@@ -37,7 +37,6 @@ import { encode, getSuite, type KeySigner, memorySigner, type SuiteName } from '
 import { gatewayDir, issueSubjectCredential, loadGatewayHome } from '@govchain/gateway'
 import { CreateDidArgs, deriveDid } from '@govchain/identity/schema'
 import { issueLicense } from '@govchain/license/client'
-import { parsePrometheus } from '@govchain/node/testing'
 import { type BuiltTx, buildTx, type Client, createClient, errorCode } from '@govchain/sdk'
 import type { CaseAnswer, ItemAnswer } from '@govchain/service'
 import { serviceApply, serviceDecide, serviceStep } from '@govchain/service/client'
@@ -48,6 +47,7 @@ import { GZF_ITEM, seedServiceDemo } from '../src/demo/service.ts'
 import { seedSharingDemo } from '../src/demo/sharing.ts'
 import { reserveGatewayPorts, startNetwork, type TestNetwork, waitUntil } from '../src/testnet.ts'
 import { cpuSeconds } from './cpu.ts'
+import { sumCounter } from './metrics.ts'
 
 const { values } = parseArgs({
   options: {
@@ -125,17 +125,8 @@ function announce(key: string, code: string): void {
   w.done(code)
 }
 /** `METHOD route` → requests answered, summed over the nodes' govchain_api_requests_total. */
-async function apiRequests(apiUrls: readonly string[]): Promise<Map<string, number>> {
-  const out = new Map<string, number>()
-  for (const url of apiUrls) {
-    const { samples } = parsePrometheus(await (await fetch(`${url}/metrics`)).text())
-    for (const m of samples) {
-      if (m.name !== 'govchain_api_requests_total') continue
-      const key = `${m.labels.method} ${m.labels.route}`
-      out.set(key, (out.get(key) ?? 0) + m.value)
-    }
-  }
-  return out
+function apiRequests(apiUrls: readonly string[]): Promise<Map<string, number>> {
+  return sumCounter(apiUrls, 'govchain_api_requests_total', (l) => `${l.method} ${l.route}`)
 }
 
 function followResults(apiUrls: string[]): () => void {
