@@ -12,7 +12,10 @@ import { GovchainError } from '@govchain/core'
 import { reservePortSlot } from '../src/testnet.ts'
 
 const kind = `test-${process.pid}`
-const FIRST = 36_000
+// Below Linux's ephemeral range (32768-60999 by default) and the node (20000-29999) and gateway
+// (30000-32699) slots: a slot in the ephemeral range is refused whenever another test's client
+// connection happens to hold one of its ports (a slow-tier run failed that way).
+const FIRST = 12_000
 const lock = (base: number) => join(tmpdir(), `govchain-${kind}-ports-${base}.lock`)
 
 test('slots are exclusive until released; a lock over an hour old is taken over', async () => {
