@@ -38,7 +38,7 @@ import type { ChainStore, CommitBlockInput } from '@govchain/store'
 import type { Clock } from './clock.ts'
 import { explorerIndexWrites } from './explorer.ts'
 import type { Logger } from './log.ts'
-import { type StorageWrites, UNWATCHED_STORAGE } from './storage-health.ts'
+import { isUnwritable, type StorageWrites, UNWATCHED_STORAGE } from './storage-health.ts'
 
 /** What a commit hands to the reactors. */
 export interface CommittedBlock {
@@ -72,6 +72,13 @@ export interface NodeChainParts {
   preverified: Preverified
   /** Told of each commit the store refused or took (the node's storage state); none in tools. */
   storage?: StorageWrites
+  /**
+   * Told when a step after a stored commit failed (a listener threw; every other listener still
+   * ran): the daemon stops the node, whose restart resumes from the stored block. Without it,
+   * commit() throws that failure once every listener has run. A listener's refused write
+   * (STORE_UNWRITABLE) is neither: the storage state has said it, and it waits for a probe.
+   */
+  onListenerFault?: (error: unknown) => void
 }
 
 export class NodeChain {
@@ -114,6 +121,7 @@ export class NodeChain {
   private readonly decodedBlocks = new WeakMap<Uint8Array, Block>()
   private readonly listeners: ((c: CommittedBlock) => void)[] = []
   private peerTrust: PeerTrustTarget | undefined
+  private readonly storage: StorageWrites
 
   constructor(private readonly parts: NodeChainParts) {
     const { genesis, suite } = parts
@@ -123,6 +131,7 @@ export class NodeChain {
     this.modules = parts.modules
     this.params = parts.params
     this.store = parts.store
+    this.storage = parts.storage ?? UNWATCHED_STORAGE
     this.trustEventPrefixes = (['consensus', 'peerTrust'] as const).flatMap((c) => {
       const m = this.modules.provider(c)
       return m === undefined ? [] : [`${m.name}.`]
@@ -142,7 +151,11 @@ export class NodeChain {
     this.peerTrust = target
   }
 
-  /** Called after every commit, in registration order. */
+  /**
+   * Called after every commit, in registration order. Each listener runs even when an earlier
+   * one threw: the block is stored by then, so no failure of theirs may look like a refused
+   * commit to the caller, nor leave the later ones (the next height) undone.
+   */
   onCommitted(listener: (c: CommittedBlock) => void): void {
     this.listeners.push(listener)
   }
@@ -365,8 +378,7 @@ export class NodeChain {
       pendingDeletes: txHashes,
     }
     // A refusal (STORE_UNWRITABLE) is thrown on with nothing changed; the storage state says it once.
-    const storage = this.parts.storage ?? UNWATCHED_STORAGE
-    storage.write(() => this.store.commitBlock(input))
+    this.storage.write(() => this.store.commitBlock(input))
     // Governance: the sets of the next heights come from the state just committed; the p2p layer
     // follows (trusted CAs when organisations changed, connections of nodes no longer in the set
     // closed).
@@ -380,6 +392,31 @@ export class NodeChain {
     if (governed || setsBefore !== sets()) this.refreshTrust()
     this.markProgress()
     const committed: CommittedBlock = { block, hash, execution, txHashes, synced, startedMs: started }
-    for (const l of this.listeners) l(committed)
+    this.notify(committed)
+  }
+
+  /** Runs every listener of a stored commit; see onCommitted and NodeChainParts.onListenerFault. */
+  private notify(committed: CommittedBlock): void {
+    let fault: { error: unknown } | undefined
+    for (const listener of this.listeners) {
+      try {
+        listener(committed)
+      } catch (e) {
+        const height = committed.block.header.height
+        if (isUnwritable(e)) {
+          // Said once by the storage state, not once per commit.
+          this.parts.logger.debug({ height, code: e.code }, 'a step after the commit waits for the storage')
+          continue
+        }
+        this.parts.logger.error(
+          { height, code: isGovchainError(e) ? e.code : 'INTERNAL', err: String(e) },
+          'a step after the commit failed (the block is stored)',
+        )
+        fault ??= { error: e }
+      }
+    }
+    if (fault === undefined) return
+    if (this.parts.onListenerFault === undefined) throw fault.error
+    this.parts.onListenerFault(fault.error)
   }
 }

@@ -245,6 +245,9 @@ export class GovchainNode implements NodeApiBackend {
       clock: this.clock,
       logger: this.logger,
       preverified: this.mempool.verified,
+      // The block is stored: a restart resumes from it (crash-only), where a node carrying on with
+      // a step undone would sit at this height for good.
+      onListenerFault: (e) => this.fatal(e),
     })
     this.chain = chain
     this.p2p = opts.p2p ?? this.createTransport()
