@@ -73,10 +73,11 @@ export interface NodeChainParts {
   /** Told of each commit the store refused or took (the node's storage state); none in tools. */
   storage?: StorageWrites
   /**
-   * Told when a step after a stored commit failed (a listener threw; every other listener still
-   * ran): the daemon stops the node, whose restart resumes from the stored block. Without it,
-   * commit() throws that failure once every listener has run. A listener's refused write
-   * (STORE_UNWRITABLE) is neither: the storage state has said it, and it waits for a probe.
+   * Told when a step after a stored commit failed: a listener threw (every other listener still
+   * ran), or the next heights' validator sets could not be read (then no listener runs). The
+   * daemon stops the node, whose restart resumes from the stored block. Without it, commit()
+   * throws the failure. A listener's refused write (STORE_UNWRITABLE) is neither: the storage
+   * state has said it, and it waits for a probe.
    */
   onListenerFault?: (error: unknown) => void
 }
@@ -379,9 +380,26 @@ export class NodeChain {
     }
     // A refusal (STORE_UNWRITABLE) is thrown on with nothing changed; the storage state says it once.
     this.storage.write(() => this.store.commitBlock(input))
-    // Governance: the sets of the next heights come from the state just committed; the p2p layer
-    // follows (trusted CAs when organisations changed, connections of nodes no longer in the set
-    // closed).
+    const committed: CommittedBlock = { block, hash, execution, txHashes, synced, startedMs: started }
+    try {
+      this.followGovernance(execution)
+    } catch (e) {
+      // The next heights' validator sets are unknown: nothing may act on this commit, not even
+      // the listeners (the next height would start with the old sets).
+      this.logFault(committed, e)
+      this.raiseFault(e)
+      return
+    }
+    this.markProgress()
+    this.notify(committed)
+  }
+
+  /**
+   * Governance after a commit: the sets of the next heights come from the state just committed;
+   * the p2p layer follows (trusted CAs when organisations changed, connections of nodes no longer
+   * in the set closed).
+   */
+  private followGovernance(execution: BlockExecution): void {
     const sets = () =>
       toHex(this.validatorSetHash) + toHex(this.nextValidatorSetHash) + this.observersKey + this.revokedKey
     const setsBefore = sets()
@@ -390,9 +408,19 @@ export class NodeChain {
       r.events.some((e) => this.trustEventPrefixes.some((p) => e.type.startsWith(p))),
     )
     if (governed || setsBefore !== sets()) this.refreshTrust()
-    this.markProgress()
-    const committed: CommittedBlock = { block, hash, execution, txHashes, synced, startedMs: started }
-    this.notify(committed)
+  }
+
+  private logFault(committed: CommittedBlock, e: unknown): void {
+    this.parts.logger.error(
+      { height: committed.block.header.height, code: isGovchainError(e) ? e.code : 'INTERNAL', err: String(e) },
+      'a step after the commit failed (the block is stored)',
+    )
+  }
+
+  /** A step after a stored commit failed: NodeChainParts.onListenerFault, or thrown without one. */
+  private raiseFault(e: unknown): void {
+    if (this.parts.onListenerFault === undefined) throw e
+    this.parts.onListenerFault(e)
   }
 
   /** Runs every listener of a stored commit; see onCommitted and NodeChainParts.onListenerFault. */
@@ -408,15 +436,11 @@ export class NodeChain {
           this.parts.logger.debug({ height, code: e.code }, 'a step after the commit waits for the storage')
           continue
         }
-        this.parts.logger.error(
-          { height, code: isGovchainError(e) ? e.code : 'INTERNAL', err: String(e) },
-          'a step after the commit failed (the block is stored)',
-        )
+        // Every failure is logged; the first is raised once all listeners have run.
+        this.logFault(committed, e)
         fault ??= { error: e }
       }
     }
-    if (fault === undefined) return
-    if (this.parts.onListenerFault === undefined) throw fault.error
-    this.parts.onListenerFault(fault.error)
+    if (fault !== undefined) this.raiseFault(fault.error)
   }
 }

@@ -4,7 +4,8 @@
  * runs, so a listener that throws must not look like a refused commit to the caller (consensus
  * would wait for a block it already has), nor leave the later listeners undone (the node would
  * sit at that height for good). Every listener runs; a fault is reported once they have, and the
- * daemon stops the node on it, whose restart resumes from the stored block.
+ * daemon stops the node on it, whose restart resumes from the stored block. Reading the next
+ * heights' validator sets comes first: when it fails, no listener runs.
  */
 import assert from 'node:assert/strict'
 import { describe, test } from 'node:test'
@@ -31,15 +32,35 @@ class KeptStore extends MemoryChainStore {
   override async close(): Promise<void> {}
 }
 
+/** A memory store whose first read of the chain's head after a stored block fails, once, while armed. */
+class FailingReadStore extends MemoryChainStore {
+  armed = false
+  private stored = false
+
+  override commitBlock(input: Parameters<MemoryChainStore['commitBlock']>[0]): void {
+    super.commitBlock(input)
+    this.stored = this.armed
+  }
+
+  override meta(): ReturnType<MemoryChainStore['meta']> {
+    if (this.stored) {
+      this.stored = false
+      this.armed = false
+      throw new Error('state read failed')
+    }
+    return super.meta()
+  }
+}
+
 /** A NodeChain on a memory store, and a way to commit its next (empty) block. */
-function chainOf(onListenerFault?: (e: unknown) => void) {
+function chainOf(onListenerFault?: (e: unknown) => void, store: MemoryChainStore = new MemoryChainStore()) {
   const log = memoryLogger('debug')
   const chain = new NodeChain({
     suite,
     genesis,
     modules: new ModuleRegistry(chainModules(genesis, defaultModules())),
     params: DEFAULT_EXECUTION_PARAMS,
-    store: new MemoryChainStore(),
+    store,
     clock: new ManualClock(START_MS),
     logger: log.logger,
     preverified: new VerifiedCache(16),
@@ -117,6 +138,24 @@ describe('the listeners of a stored commit', () => {
     assert.deepEqual(
       lines('a step after the commit waits for the storage').map((l) => [l.height, l.code]),
       [[1, 'STORE_UNWRITABLE']],
+    )
+  })
+
+  test('when the next validator sets cannot be read after the commit, no listener runs and the fault is raised', () => {
+    const faults: unknown[] = []
+    const store = new FailingReadStore()
+    store.armed = true
+    const { chain, commitNext, lines } = chainOf((e) => faults.push(e), store)
+    const ran: string[] = []
+    chain.onCommitted(() => ran.push('listener'))
+    commitNext()
+    assert.equal(chain.store.latestHeight(), 1, 'the block is stored')
+    assert.deepEqual(ran, [], 'nothing acts on a commit whose next sets are unknown')
+    assert.equal(faults.length, 1)
+    assert.match(String(faults[0]), /state read failed/)
+    assert.deepEqual(
+      lines('a step after the commit failed (the block is stored)').map((l) => l.height),
+      [1],
     )
   })
 
