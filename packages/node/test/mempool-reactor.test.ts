@@ -8,6 +8,9 @@
  *
  * After a commit, the journal's stale entries are deleted; a disk that refuses that small write
  * must not fail the commit's other listeners.
+ *
+ * Once a transaction is in the journal it is admitted: no later step of the admission may turn
+ * the 202 into an error.
  */
 
 import assert from 'node:assert/strict'
@@ -74,6 +77,8 @@ function reactor(
     isCommitted?: (txHash: Uint8Array) => boolean
     deletePending?: (txHashes: readonly Uint8Array[]) => void
     storage?: StorageWrites
+    onAdmitted?: () => void
+    logger?: ReturnType<typeof memoryLogger>['logger']
   } = {},
 ) {
   const clock = new ManualClock(0)
@@ -97,9 +102,9 @@ function reactor(
     },
     p2p,
     clock,
-    logger: memoryLogger('error').logger,
+    logger: more.logger ?? memoryLogger('error').logger,
     metrics: new NodeMetrics({ processMetrics: false }),
-    onAdmitted: () => {},
+    onAdmitted: more.onAdmitted ?? (() => {}),
     ...(more.storage === undefined ? {} : { storage: more.storage }),
   })
   return { r, clock, journal, mempool }
@@ -178,6 +183,44 @@ describe('mempool hand-off at a graceful stop', () => {
     await r.handOff(2000)
     const handed = bytesOf(steps.slice(before).flatMap((x) => (x.kind === 'send' ? x.txs : [])))
     assert.deepEqual(handed, bytesOf([inFlight.bytes]))
+  })
+})
+
+describe('after a durable admission', () => {
+  test('a failing step (the consensus hint, gossip) leaves the answer 202: the transaction is admitted', async () => {
+    const log = memoryLogger('error')
+    const { p2p } = fakeP2P(['housing'])
+    let failing = true
+    const { r, journal, mempool } = reactor(p2p, {
+      logger: log.logger,
+      onAdmitted: () => {
+        if (failing) throw new Error('consensus hint failed')
+      },
+    })
+    const one = anchorTx(suite, alice, 1)
+    assert.equal(toHex((await r.submitTx(one.bytes)).hash), toHex(one.txHash))
+    const two = [anchorTx(suite, bob, 1), anchorTx(suite, bob, 2)]
+    const outcomes = await r.submitTxs(two.map((t) => t.bytes))
+    assert.deepEqual(
+      outcomes.map((o) => ('hash' in o ? toHex(o.hash) : String(o.error))),
+      two.map((t) => toHex(t.txHash)),
+    )
+    assert.equal(mempool.stats().count, 3, 'all three pending')
+    assert.equal(journal.size, 3, 'all three journaled')
+    const failed = log
+      .lines()
+      .map((l) => JSON.parse(l) as { msg: string; code?: string; txs?: number })
+      .filter((l) => l.msg === 'a step after a durable admission failed (the transactions are admitted)')
+    assert.deepEqual(
+      failed.map((l) => [l.code, l.txs]),
+      [
+        ['INTERNAL', 1],
+        ['INTERNAL', 2],
+      ],
+    )
+    // A resubmission of an admitted one is a duplicate, as for any pending transaction.
+    failing = false
+    await assert.rejects(r.submitTx(one.bytes), (e: unknown) => e instanceof GovchainError && e.code === 'TX_DUPLICATE')
   })
 })
 

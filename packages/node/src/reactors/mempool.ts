@@ -156,9 +156,7 @@ export class MempoolReactor implements Reactor {
       this.parts.logger.error({ err: String(e) }, 'mempool journal write failed')
       throw new GovchainError('INTERNAL', 'could not persist the transaction')
     }
-    this.gossipTx(txBytes)
-    this.parts.onAdmitted()
-    this.updateMetrics()
+    this.afterDurable([txBytes])
     return { hash: txHash }
   }
 
@@ -192,10 +190,28 @@ export class MempoolReactor implements Reactor {
       const error = coded ? e : new GovchainError('INTERNAL', 'could not persist the transaction')
       return outcomes.map((o) => ('hash' in o ? { error } : o))
     }
-    for (const t of admitted) this.gossipTx(t.bytes)
-    this.parts.onAdmitted()
-    this.updateMetrics()
+    this.afterDurable(admitted.map((t) => t.bytes))
     return outcomes
+  }
+
+  /**
+   * What follows a durable admission: gossip, the consensus hint, metrics. The answer stays 202
+   * whatever happens here: the transaction is in the pool and the journal, so a failure is this
+   * node's own, logged with its code, and never turns an accepted transaction into an error the
+   * client would retry (and then be told TX_DUPLICATE). This node still proposes it, and peers
+   * get it with the whole pool when they next connect.
+   */
+  private afterDurable(txs: readonly Uint8Array[]): void {
+    try {
+      for (const t of txs) this.gossipTx(t)
+      this.parts.onAdmitted()
+      this.updateMetrics()
+    } catch (e) {
+      this.parts.logger.error(
+        { code: isGovchainError(e) ? e.code : 'INTERNAL', err: String(e), txs: txs.length },
+        'a step after a durable admission failed (the transactions are admitted)',
+      )
+    }
   }
 
   /** After a restart: re-admit what the journal holds; drop what is committed or no longer valid. */
