@@ -11,14 +11,17 @@
  *   API did before 2026-12-06: no decoded nodes kept between reads) as the baseline; the three
  *   alternate over five rounds, and each figure is the median of its rounds.
  *
- * `npm run bench:pipeline -- [--suite intl|gm] [--txs 10000] [--block 500] [--build-only]`
+ * `npm run bench:pipeline -- [--suite intl|gm] [--tx anchor|did] [--txs 10000] [--block 500] [--build-only]`
  * --build-only skips the validate step. A node executes each block once, as its proposer or as
  * a validator; by default this process runs both on one store, so the second execution finds
  * what the first left in the state tree's caches, and a change to those caches shows twice.
  * Prints µs per transaction per step (process.cpuUsage: user + system CPU of this process, so
  * the figures hold on a shared machine better than wall time) and the wall time per block
  * commit. Anchor `put` transactions from 20 senders, as the node benchmark sends: officers the
- * genesis registers (two organisations of ten), since only registered senders may write.
+ * genesis registers (two organisations of ten), since only registered senders may write. With
+ * `--tx did`, as `bench:node --tx did` (issue 19's workload): each transaction a citizen's
+ * identity.createDid from a key made for it, so every signature is from a key seen for the first
+ * time; the API reads are then of the DIDs' records instead of the anchors.
  */
 import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
@@ -37,7 +40,14 @@ import {
   toHex,
 } from '@govchain/core'
 import { defaultModuleRegistry } from '@govchain/distribution'
-import { ROLES } from '@govchain/identity/schema'
+import {
+  CreateDidArgs,
+  deriveDid,
+  IDENTITY_METHODS,
+  IDENTITY_MODULE,
+  identityKeys,
+  ROLES,
+} from '@govchain/identity/schema'
 import { LmdbChainStore } from '@govchain/store'
 import { committedSenderState } from '../src/index.ts'
 import { Mempool } from '../src/mempool/index.ts'
@@ -49,6 +59,8 @@ in one process on a temporary LMDB store: no network, no other nodes. Prints µs
 
 Options:
   --suite <intl|gm>   crypto suite (default intl)
+  --tx <anchor|did>   what is sent (default anchor): anchor puts from 20 registered officers, or
+                      a citizen's identity.createDid from a new key per transaction
   --txs <n>           transactions (default 10000)
   --block <n>         transactions per block (default 500)
   --build-only        skip the validate step (a node executes each block once)
@@ -57,6 +69,7 @@ Options:
 const { values: args } = parseArgs({
   options: {
     suite: { type: 'string', default: 'intl' },
+    tx: { type: 'string', default: 'anchor' },
     txs: { type: 'string', default: '10000' },
     block: { type: 'string', default: '500' },
     'build-only': { type: 'boolean', default: false },
@@ -81,6 +94,11 @@ if (args.suite !== 'intl' && args.suite !== 'gm') {
   console.error('error: --suite must be intl or gm')
   process.exit(2)
 }
+if (args.tx !== 'anchor' && args.tx !== 'did') {
+  console.error('error: --tx must be anchor or did')
+  process.exit(2)
+}
+const TX_KIND: 'anchor' | 'did' = args.tx
 const suite = getSuite(args.suite as SuiteName)
 const TXS = Number(args.txs)
 const BLOCK = Number(args.block)
@@ -121,11 +139,32 @@ const genesis = parseGenesis({
   params: {},
 })
 const txs: Uint8Array[] = []
-const anchored: Uint8Array[] = []
+/** What the API reads afterwards: each transaction's record (its module and state key). */
+const written: { module: string; key: Uint8Array }[] = []
 for (let i = 0; i < TXS; i++) {
+  if (TX_KIND === 'did') {
+    const citizen = suite.generateKeyPair()
+    written.push({ module: IDENTITY_MODULE, key: identityKeys.did(deriveDid(suite, citizen.publicKey)) })
+    txs.push(
+      signTx(
+        suite,
+        {
+          chainId: CHAIN_ID,
+          sender: citizen.publicKey,
+          nonce: 0,
+          validUntilHeight: 1000,
+          module: IDENTITY_MODULE,
+          method: IDENTITY_METHODS.createDid,
+          args: codec.encode(CreateDidArgs, {}),
+        },
+        [citizen.privateKey],
+      ).bytes,
+    )
+    continue
+  }
   const s = senders[i % senders.length]!
   const hash = suite.hash(new TextEncoder().encode(`pipeline ${i}`))
-  anchored.push(hash)
+  written.push({ module: ANCHOR_MODULE, key: anchorKey(hash) })
   txs.push(
     signTx(
       suite,
@@ -226,22 +265,21 @@ for (let off = 0; off < TXS; off += BLOCK) {
   parent = { header: built.block.header, hash: built.blockHash }
   lastCommit = certificate
 }
-/** The API's reads at the latest height: each anchor once, in an order unrelated to the writes'. */
-const order = anchored.map((_, i) => anchored[(i * 7919) % anchored.length]!)
-function readsUs(read: (hash: Uint8Array) => unknown): number {
+/** The API's reads at the latest height: each record once, in an order unrelated to the writes'. */
+const order = written.map((_, i) => written[(i * 7919) % written.length]!)
+type Written = (typeof written)[number]
+function readsUs(read: (w: Written) => unknown): number {
   const t = cpuUs()
-  for (const hash of order) if (read(hash) === undefined) throw new Error('anchor not found')
+  for (const w of order) if (read(w) === undefined) throw new Error(`${w.module} record not found`)
   return cpuUs() - t
 }
 const stateRoot = parent!.header.stateRoot
 const readers = {
-  fresh: (h: Uint8Array) =>
-    new SparseMerkleTree({ hash: (d) => suite.hash(d), store }).get(stateRoot, stateKey(ANCHOR_MODULE, anchorKey(h))),
-  value: (h: Uint8Array) =>
-    queryState({ suite, store, modules, module: ANCHOR_MODULE, key: anchorKey(h), certificate: false }).value,
-  proof: (h: Uint8Array) =>
-    queryState({ suite, store, modules, module: ANCHOR_MODULE, key: anchorKey(h), prove: true, certificate: false })
-      .proof,
+  fresh: (w: Written) =>
+    new SparseMerkleTree({ hash: (d) => suite.hash(d), store }).get(stateRoot, stateKey(w.module, w.key)),
+  value: (w: Written) => queryState({ suite, store, modules, module: w.module, key: w.key, certificate: false }).value,
+  proof: (w: Written) =>
+    queryState({ suite, store, modules, module: w.module, key: w.key, prove: true, certificate: false }).proof,
 }
 /**
  * Rounds of the three reads, each round in the reverse order of the one before (fresh, value,
@@ -257,7 +295,7 @@ for (let round = 0; round < READ_ROUNDS; round++) {
 const median = (xs: readonly number[]) => [...xs].sort((a, b) => a - b)[xs.length >> 1]!
 const reads = { fresh: median(runs.fresh), value: median(runs.value), proof: median(runs.proof) }
 const per = (us: number) => (us / TXS).toFixed(1)
-console.log(`suite=${suite.name} txs=${TXS} block=${BLOCK}${args['build-only'] ? ' build-only' : ''}`)
+console.log(`suite=${suite.name} tx=${TX_KIND} txs=${TXS} block=${BLOCK}${args['build-only'] ? ' build-only' : ''}`)
 console.log(`admissionUsPerTx=${per(totals.admission)}`)
 console.log(`buildUsPerTx=${per(totals.build)}`)
 if (!args['build-only']) console.log(`validateUsPerTx=${per(totals.validate)}`)
