@@ -1,0 +1,59 @@
+/**
+ * `npm run bench:pipeline` as a command (packages/node/bench/pipeline.ts): a short run of each
+ * workload prints every figure as a number, and bad arguments exit 2 with the reason. Nothing
+ * here looks at the figures' values: benchmarks print, tests do not time.
+ */
+import assert from 'node:assert/strict'
+import { spawnSync } from 'node:child_process'
+import { join } from 'node:path'
+import { describe, test } from 'node:test'
+
+const SCRIPT = join(import.meta.dirname, '..', 'bench', 'pipeline.ts')
+
+function run(...args: string[]) {
+  const r = spawnSync(process.execPath, ['-C', 'development', '--import', 'tsx', SCRIPT, ...args], {
+    encoding: 'utf8',
+    timeout: 120_000,
+  })
+  return { code: r.status, stdout: r.stdout, stderr: r.stderr }
+}
+
+/** The `name=value` figures a run printed. */
+function figures(stdout: string): Map<string, string> {
+  return new Map(
+    stdout
+      .split('\n')
+      .filter((l) => /^[a-zA-Z]+=/.test(l))
+      .map((l) => [l.slice(0, l.indexOf('=')), l.slice(l.indexOf('=') + 1)]),
+  )
+}
+
+describe('bench:pipeline', () => {
+  for (const tx of ['anchor', 'did']) {
+    test(`--tx ${tx}: a short run prints every step's CPU per transaction`, () => {
+      const r = run('--tx', tx, '--txs', '120', '--block', '50')
+      assert.equal(r.code, 0, r.stderr)
+      const f = figures(r.stdout)
+      assert.equal(f.get('suite'), `intl tx=${tx} txs=120 block=50`)
+      for (const name of ['admissionUsPerTx', 'buildUsPerTx', 'validateUsPerTx', 'commitUsPerTx', 'totalUsPerTx']) {
+        assert.match(f.get(name) ?? '', /^\d+\.\d$/, `${name} in ${r.stdout}`)
+      }
+      assert.match(
+        f.get('apiReadUsPerKey') ?? '',
+        /^\d+\.\d \(with proof \d+\.\d; a tree per read, as before: \d+\.\d\)$/,
+      )
+    })
+  }
+
+  test('bad arguments exit 2 with the reason; --help exits 0', () => {
+    const bad = run('--tx', 'transfer')
+    assert.equal(bad.code, 2)
+    assert.match(bad.stderr, /--tx must be anchor or did/)
+    const badCount = run('--txs', '0')
+    assert.equal(badCount.code, 2)
+    assert.match(badCount.stderr, /--txs must be an integer/)
+    const help = run('--help')
+    assert.equal(help.code, 0)
+    assert.match(help.stdout, /--tx <anchor\|did>/)
+  })
+})
