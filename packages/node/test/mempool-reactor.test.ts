@@ -228,7 +228,7 @@ describe('the journal after a commit', () => {
   /** A block that committed none of the pool's transactions (they were made stale by another's). */
   const block = { txHashes: [] } as unknown as Parameters<MempoolReactor['committed']>[0]
 
-  test('a refused cleanup enters the storage state and does not fail the commit; stale entries stay', async () => {
+  test('a refused cleanup enters the storage state and throws its code (no fault to NodeChain); stale entries stay', async () => {
     const committedElsewhere = new Set<string>()
     let full = true
     const deleted: string[] = []
@@ -247,7 +247,12 @@ describe('the journal after a commit', () => {
     await r.submitTx(tx.bytes)
     // The same transaction committed through another node's block: stale here.
     committedElsewhere.add(toHex(tx.txHash))
-    assert.doesNotThrow(() => r.committed(block), 'the block is stored: its listeners go on')
+    // STORE_UNWRITABLE: NodeChain's listener runner takes it as no fault and runs the other
+    // listeners (commit-listeners.test.ts, "a refused write is no fault").
+    assert.throws(
+      () => r.committed(block),
+      (e: unknown) => e instanceof GovchainError && e.code === 'STORE_UNWRITABLE',
+    )
     assert.equal(mempool.stats().count, 0, 'the stale transaction left the pool')
     assert.equal(storage.failure?.reason, 'No space left on device (ENOSPC)')
     assert.equal(log.lines().filter((l) => JSON.parse(l).msg.startsWith('storage refuses writes')).length, 1)

@@ -13,7 +13,7 @@ import type { Clock, TimerHandle } from '../clock.ts'
 import type { Logger } from '../log.ts'
 import type { Mempool } from '../mempool/index.ts'
 import type { NodeMetrics } from '../metrics.ts'
-import { isUnwritable, type StorageWrites, UNWATCHED_STORAGE } from '../storage-health.ts'
+import { type StorageWrites, UNWATCHED_STORAGE } from '../storage-health.ts'
 import { CHANNEL, TxsMessage } from '../wire.ts'
 import type { Reactor } from './reactor.ts'
 
@@ -78,20 +78,17 @@ export class MempoolReactor implements Reactor {
 
   /**
    * The block's transactions leave the pool; what the new state made invalid leaves the journal
-   * too. The block is stored by now, so a journal the disk refuses to clean must not fail the
-   * commit's other listeners (the next height): the storage state reports the refusal, and the
-   * stale entries stay in the journal, where the next reload drops them (they no longer validate).
+   * too. The block is stored by now: a journal the disk refuses to clean throws STORE_UNWRITABLE
+   * after entering the storage state, and NodeChain's listener runner takes that as no fault
+   * (the other listeners, the next height among them, still run). The stale entries stay in the
+   * journal, where the next reload drops them (they no longer validate).
    */
   committed(c: CommittedBlock): void {
     const { mempool, store } = this.parts
     mempool.removeCommitted(c.txHashes)
     const stale = mempool.recheck()
     if (stale.length === 0) return
-    try {
-      this.storage.write(() => store.deletePending(stale))
-    } catch (e) {
-      if (!isUnwritable(e)) throw e
-    }
+    this.storage.write(() => store.deletePending(stale))
   }
 
   stop(): void {
