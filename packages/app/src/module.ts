@@ -207,7 +207,16 @@ export interface ModuleProvides {
   readonly consensus?: (keeper: any) => ConsensusSource
   // biome-ignore lint/suspicious/noExplicitAny: the module's own keeper type
   readonly peerTrust?: (keeper: any) => PeerTrustSource
+  /**
+   * With `peerTrust`: the provider's own events (names without the module prefix) after which the
+   * node reads the trusted CAs again. Absent: every event of the module. The consensus provider's
+   * events always count, as does any change of the validator sets, observers or revocations.
+   */
+  readonly peerTrustEvents?: readonly string[]
 }
+
+/** The capabilities a module may provide (ModuleRegistry.provider). */
+export type Capability = 'consensus' | 'peerTrust'
 
 export interface Module {
   readonly name: string
@@ -266,6 +275,22 @@ export function query<A, R>(
 }
 
 /** The set of modules a chain runs; fixed at genesis (the same on every node). */
+/** `peerTrustEvents` goes with `peerTrust` and names events the module declares. */
+function checkPeerTrustEvents(m: Module): void {
+  const named = m.provides?.peerTrustEvents
+  if (named === undefined) return
+  if (m.provides?.peerTrust === undefined) {
+    throw new GovchainError('INVALID_ARGUMENT', `module ${m.name} names peerTrustEvents but provides no peerTrust`)
+  }
+  const unknown = named.filter((e) => m.events === undefined || !Object.hasOwn(m.events, e))
+  if (unknown.length > 0) {
+    throw new GovchainError(
+      'INVALID_ARGUMENT',
+      `module ${m.name} names peerTrustEvents it does not declare: ${unknown.join(', ')}`,
+    )
+  }
+}
+
 export class ModuleRegistry {
   private readonly byName = new Map<string, Module>()
 
@@ -293,10 +318,11 @@ export class ModuleRegistry {
         throw new GovchainError('INVALID_ARGUMENT', `modules ${providers.join(', ')} all provide ${cap}`)
       }
     }
+    for (const m of modules) checkPeerTrustEvents(m)
   }
 
   /** The module providing a capability (consensus, peerTrust), if any. */
-  provider(cap: keyof ModuleProvides): Module | undefined {
+  provider(cap: Capability): Module | undefined {
     for (const m of this.byName.values()) if (m.provides?.[cap] !== undefined) return m
     return undefined
   }

@@ -226,6 +226,36 @@ describe('module contract', () => {
     assert.equal(new ModuleRegistry([counter]).provider('consensus'), undefined)
     assert.throws(() => new ModuleRegistry([gov, gov2]), /all provide consensus/)
   })
+
+  it('peerTrustEvents go with peerTrust and name events the module declares', () => {
+    const events = { orgChanged: { description: 'an organisation changed', attributes: [] } }
+    const peerTrust = () => ({ trustedCaPems: () => [] })
+    const refused = (m: Parameters<typeof defineModule>[0], message: RegExp) =>
+      assert.throws(
+        () => new ModuleRegistry([defineModule(m)]),
+        (e: unknown) => e instanceof GovchainError && e.code === 'INVALID_ARGUMENT' && message.test(e.message),
+      )
+    refused(
+      { name: 'pki1', version: '1.0.0', handlers: {}, events, provides: { peerTrustEvents: ['orgChanged'] } },
+      /provides no peerTrust/,
+    )
+    refused(
+      { name: 'pki2', version: '1.0.0', handlers: {}, events, provides: { peerTrust, peerTrustEvents: ['orgGone'] } },
+      /does not declare: orgGone/,
+    )
+    refused(
+      { name: 'pki3', version: '1.0.0', handlers: {}, provides: { peerTrust, peerTrustEvents: ['orgChanged'] } },
+      /does not declare: orgChanged/,
+    )
+    const pki = defineModule({
+      name: 'pki4',
+      version: '1.0.0',
+      handlers: {},
+      events,
+      provides: { peerTrust, peerTrustEvents: ['orgChanged'] },
+    })
+    assert.equal(new ModuleRegistry([pki]).provider('peerTrust')?.name, 'pki4')
+  })
 })
 
 describe('RFC 8785 canonical JSON', () => {

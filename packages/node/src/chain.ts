@@ -115,8 +115,12 @@ export class NodeChain {
   lastProgressMs = 0
   readonly cache = new ExecutionCache(32)
   private readonly genesisHash: Uint8Array
-  /** Events of the modules providing consensus or peer trust: after one, trust is refreshed. */
-  private readonly trustEventPrefixes: string[]
+  /**
+   * Whether an event may change whom the p2p layer trusts: any of the consensus provider's
+   * (governance adds and removes organisations) and those the peerTrust provider names
+   * (ModuleProvides.peerTrustEvents; all of its events when it names none).
+   */
+  private readonly changesTrust: (eventType: string) => boolean
   /** Organisation CA certificates the p2p layer trusts (from the identity module's state). */
   private trustedCaKey = ''
   private readonly decodedBlocks = new WeakMap<Uint8Array, Block>()
@@ -133,10 +137,7 @@ export class NodeChain {
     this.params = parts.params
     this.store = parts.store
     this.storage = parts.storage ?? UNWATCHED_STORAGE
-    this.trustEventPrefixes = (['consensus', 'peerTrust'] as const).flatMap((c) => {
-      const m = this.modules.provider(c)
-      return m === undefined ? [] : [`${m.name}.`]
-    })
+    this.changesTrust = trustEventsOf(this.modules)
     this.vset = genesisValidatorSet(genesis)
     this.prevVset = this.vset
     this.nextVset = this.vset
@@ -404,9 +405,7 @@ export class NodeChain {
       toHex(this.validatorSetHash) + toHex(this.nextValidatorSetHash) + this.observersKey + this.revokedKey
     const setsBefore = sets()
     this.refreshValidatorSets()
-    const governed = execution.results.some((r) =>
-      r.events.some((e) => this.trustEventPrefixes.some((p) => e.type.startsWith(p))),
-    )
+    const governed = execution.results.some((r) => r.events.some((e) => this.changesTrust(e.type)))
     if (governed || setsBefore !== sets()) this.refreshTrust()
   }
 
@@ -443,4 +442,17 @@ export class NodeChain {
     }
     if (fault !== undefined) this.raiseFault(fault.error)
   }
+}
+
+/** NodeChain.changesTrust for a module set. */
+function trustEventsOf(modules: ModuleRegistry): (eventType: string) => boolean {
+  const prefixes: string[] = []
+  const named = new Set<string>()
+  const consensus = modules.provider('consensus')
+  if (consensus !== undefined) prefixes.push(`${consensus.name}.`)
+  const trust = modules.provider('peerTrust')
+  const events = trust?.provides?.peerTrustEvents
+  if (trust !== undefined && events === undefined) prefixes.push(`${trust.name}.`)
+  if (trust !== undefined) for (const e of events ?? []) named.add(`${trust.name}.${e}`)
+  return (type) => named.has(type) || prefixes.some((p) => type.startsWith(p))
 }

@@ -12,7 +12,9 @@ import { describe, test } from 'node:test'
 import { buildBlock, chainModules, DEFAULT_EXECUTION_PARAMS, ModuleRegistry } from '@govchain/app'
 import { GovchainError, getSuite } from '@govchain/core'
 import { defaultModules } from '@govchain/distribution'
-import { fakeCertificate, makeConsortium, ORG_IDS } from '@govchain/distribution/testkit'
+import { fakeCertificate, makeConsortium, ORG_IDS, tx } from '@govchain/distribution/testkit'
+import { ProposeArgs } from '@govchain/governance/schema'
+import { CreateDidArgs } from '@govchain/identity/schema'
 import { MemoryChainStore } from '@govchain/store'
 import { NodeChain } from '../src/chain.ts'
 import { ManualClock, SeededRandom } from '../src/clock.ts'
@@ -24,7 +26,7 @@ import { MemoryNetwork, memoryHome, startMemoryNode } from './memory-network.ts'
 
 const suite = getSuite('intl')
 const START_MS = 1_700_000_000_000 + 60_000
-const { genesis, validators } = makeConsortium(suite, 4, { timeoutProposeMs: 3000 })
+const { genesis, validators, operators } = makeConsortium(suite, 4, { timeoutProposeMs: 3000 })
 const ids = ORG_IDS.slice(0, 4)
 
 /** A memory store the node's stop does not close, so that the test can read it afterwards. */
@@ -66,7 +68,7 @@ function chainOf(onListenerFault?: (e: unknown) => void, store: MemoryChainStore
     preverified: new VerifiedCache(16),
     ...(onListenerFault === undefined ? {} : { onListenerFault }),
   })
-  const commitNext = () => {
+  const commitNext = (txs: Uint8Array[] = []) => {
     const height = chain.store.latestHeight() + 1
     const parent = chain.parentHeader(height)
     const built = buildBlock({
@@ -78,9 +80,10 @@ function chainOf(onListenerFault?: (e: unknown) => void, store: MemoryChainStore
       validatorSetHash: chain.validatorSetHash,
       nextValidatorSetHash: chain.nextValidatorSetHash,
       proposer: ids[0]!,
-      txs: [],
+      txs,
     })
     chain.commit(built.block, fakeCertificate(height, built.blockHash), false)
+    return built.execution.results
   }
   const lines = (msg: string) =>
     log
@@ -242,5 +245,52 @@ describe('a node whose step after a commit fails', () => {
     } finally {
       await Promise.all(nodes.map((n) => n.stop()))
     }
+  })
+})
+
+describe('the peer trust after a commit', () => {
+  /** A NodeChain whose p2p layer is a recorder of what the chain asks of it. */
+  function watched() {
+    const { chain, commitNext } = chainOf()
+    const asked: string[] = []
+    chain.setPeerTrust({
+      setTrustedCAs: (pems) => asked.push(`cas ${pems.length}`),
+      setRevokedCertificates: () => asked.push('revoked'),
+      recheckPeers: () => asked.push('recheck'),
+    })
+    return { chain, commitNext, asked }
+  }
+
+  test("a citizen's DID leaves it alone; a governance proposal has it read again", () => {
+    const { chain, commitNext, asked } = watched()
+    commitNext()
+    // As the daemon does at start: the CAs of genesis's four organisations.
+    chain.refreshTrust()
+    assert.deepEqual(asked, ['cas 4', 'revoked', 'recheck'])
+    asked.length = 0
+    const citizens = [suite.generateKeyPair(), suite.generateKeyPair()]
+    const dids = commitNext(citizens.map((c) => tx(suite, c, 'identity', 'createDid', CreateDidArgs, {})))
+    assert.deepEqual(
+      dids.map((r) => [r.code, r.events.map((e) => e.type)]),
+      [
+        ['OK', ['identity.did']],
+        ['OK', ['identity.did']],
+      ],
+    )
+    assert.deepEqual(asked, [], 'identity names none of its events as changing trust')
+    const proposal = commitNext([
+      tx(suite, operators[ids[1]!]!, 'governance', 'propose', ProposeArgs, {
+        title: 'block size',
+        actions: [{ type: 'setParams', value: { blockMaxTxs: 77 } }],
+        effectiveHeight: 0,
+        expiresHeight: 50,
+      }),
+    ])
+    assert.deepEqual(
+      proposal.map((r) => [r.code, r.events.map((e) => e.type)]),
+      [['OK', ['governance.proposal']]],
+    )
+    // The CAs are unchanged (not set again); the connected peers are checked again.
+    assert.deepEqual(asked, ['recheck'])
   })
 })

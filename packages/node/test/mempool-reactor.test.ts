@@ -248,7 +248,8 @@ describe('the journal after a commit', () => {
     // The same transaction committed through another node's block: stale here.
     committedElsewhere.add(toHex(tx.txHash))
     // STORE_UNWRITABLE: NodeChain's listener runner takes it as no fault and runs the other
-    // listeners (commit-listeners.test.ts, "a refused write is no fault").
+    // listeners (commit-listeners.test.ts, "a listener whose write the storage refuses is no
+    // fault: the rest run, nothing is thrown").
     assert.throws(
       () => r.committed(block),
       (e: unknown) => e instanceof GovchainError && e.code === 'STORE_UNWRITABLE',

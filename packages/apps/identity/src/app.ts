@@ -14,5 +14,12 @@ export const identityApp = defineModule<'identity', IdentityKeeper>({
   errors: IDENTITY_ERRORS,
   version: '1.0.0',
   routes: identityApi,
-  provides: { peerTrust: (k: IdentityKeeper) => ({ trustedCaPems: () => k.trustedCaPems() }) },
+  provides: {
+    peerTrust: (k: IdentityKeeper) => ({ trustedCaPems: () => k.trustedCaPems() }),
+    // None of this module's events changes an organisation's CA: organisations are added and
+    // removed only by governance's proposals (keeper.addOrganisation / removeOrganisation), whose
+    // events the node follows as the consensus provider's. A citizen's DID is not a reason to
+    // read every organisation again after each block.
+    peerTrustEvents: [],
+  },
 })
