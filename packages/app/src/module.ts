@@ -274,7 +274,6 @@ export function query<A, R>(
   return { args, key, render }
 }
 
-/** The set of modules a chain runs; fixed at genesis (the same on every node). */
 /** `peerTrustEvents` goes with `peerTrust` and names events the module declares. */
 function checkPeerTrustEvents(m: Module): void {
   const named = m.provides?.peerTrustEvents
@@ -291,6 +290,7 @@ function checkPeerTrustEvents(m: Module): void {
   }
 }
 
+/** The set of modules a chain runs; fixed at genesis (the same on every node). */
 export class ModuleRegistry {
   private readonly byName = new Map<string, Module>()
 
