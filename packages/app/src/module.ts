@@ -215,8 +215,9 @@ export interface ModuleProvides {
   readonly peerTrustEvents?: readonly string[]
 }
 
-/** The capabilities a module may provide (ModuleRegistry.provider). */
-export type Capability = 'consensus' | 'peerTrust'
+/** The capabilities a module may provide (ModuleRegistry.provider); at most one module provides each. */
+const CAPABILITIES = ['consensus', 'peerTrust'] as const
+export type Capability = (typeof CAPABILITIES)[number]
 
 export interface Module {
   readonly name: string
@@ -312,7 +313,7 @@ export class ModuleRegistry {
         }
       }
     }
-    for (const cap of ['consensus', 'peerTrust'] as const) {
+    for (const cap of CAPABILITIES) {
       const providers = modules.filter((m) => m.provides?.[cap] !== undefined).map((m) => m.name)
       if (providers.length > 1) {
         throw new GovchainError('INVALID_ARGUMENT', `modules ${providers.join(', ')} all provide ${cap}`)

@@ -451,8 +451,10 @@ function trustEventsOf(modules: ModuleRegistry): (eventType: string) => boolean 
   const consensus = modules.provider('consensus')
   if (consensus !== undefined) prefixes.push(`${consensus.name}.`)
   const trust = modules.provider('peerTrust')
-  const events = trust?.provides?.peerTrustEvents
-  if (trust !== undefined && events === undefined) prefixes.push(`${trust.name}.`)
-  if (trust !== undefined) for (const e of events ?? []) named.add(`${trust.name}.${e}`)
+  if (trust !== undefined) {
+    const events = trust.provides?.peerTrustEvents
+    if (events === undefined) prefixes.push(`${trust.name}.`)
+    else for (const e of events) named.add(`${trust.name}.${e}`)
+  }
   return (type) => named.has(type) || prefixes.some((p) => type.startsWith(p))
 }
