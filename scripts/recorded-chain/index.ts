@@ -4,6 +4,7 @@
  * `npm run record:chain -- --extend`; the blocks already recorded stay byte-identical.
  */
 
+import { approveAndCompleteExtension } from './approve-and-complete.ts'
 import { attestationsExtension } from './attestations.ts'
 import { evidenceExtension } from './evidence.ts'
 import type { Extension } from './extension.ts'
@@ -25,4 +26,5 @@ export const EXTENSIONS: readonly Extension[] = [
   observersExtension,
   revokedCertificatesExtension,
   receiptBatchesExtension,
+  approveAndCompleteExtension,
 ]

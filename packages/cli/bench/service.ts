@@ -8,12 +8,16 @@
  *
  *   apply (the citizen's consent) → accept → two pulls through housing's gateway (police
  *   household data, tax income data; each answer encrypted, each receipt recorded on chain) →
- *   approve, issuing the 公租房资格确认书 in the same transaction → complete
+ *   approve, issuing the 公租房资格确认书 in the same transaction, and complete (批准并办结,
+ *   service.approveAndComplete: the licence on chain is the result delivered, as the portal's
+ *   approval does by default); `--complete separate` approves, then completes in a second
+ *   transaction, as an officer does when the result is delivered some other way
  *
  * and prints one figure per line:
  *
  *   completed cases/s   --cases ÷ wall time from the first apply to the last completion
  *   apply→decision      p50 / p99 of the time from submitting the apply to the decision's commit
+ *                       (with --complete separate, the approval's; the completion follows)
  *   pulls               how many pulls were served (2 per case)
  *
  * then a per-stage breakdown (each transaction's submit and its commit wait apart, each pull
@@ -40,7 +44,7 @@ import { CreateDidArgs, deriveDid } from '@govchain/identity/schema'
 import { issueLicense } from '@govchain/license/client'
 import { type BuiltTx, buildTx, type Client, createClient, errorCode, HttpTransport } from '@govchain/sdk'
 import type { CaseAnswer, ItemAnswer } from '@govchain/service'
-import { serviceApply, serviceDecide, serviceStep } from '@govchain/service/client'
+import { serviceApply, serviceApproveAndComplete, serviceDecide, serviceStep } from '@govchain/service/client'
 import { signGatewayLocalFetch } from '@govchain/sharing/client'
 import { LocalFetchAnswer } from '@govchain/sharing/views'
 import WebSocket from 'ws'
@@ -59,12 +63,13 @@ const { values } = parseArgs({
     wait: { type: 'string', default: 'events' },
     'empty-block-ms': { type: 'string', default: String(DEFAULT_PARAMS.emptyBlockIntervalMs) },
     'block-interval-ms': { type: 'string', default: String(DEFAULT_PARAMS.blockIntervalMs) },
+    complete: { type: 'string', default: 'with-decision' },
     help: { type: 'boolean', short: 'h' },
   },
 })
 if (values.help) {
   console.log(
-    'npm run bench:service -- [--suite gm|intl] [--cases N (10-5000)] [--concurrency C (1-500)] [--wait events|poll] [--empty-block-ms MS] [--block-interval-ms MS] (both default to the chain default)',
+    'npm run bench:service -- [--suite gm|intl] [--cases N (10-5000)] [--concurrency C (1-500)] [--wait events|poll] [--empty-block-ms MS] [--block-interval-ms MS] (both default to the chain default) [--complete with-decision|separate] (default with-decision: 批准并办结 in one transaction)',
   )
   process.exit(0)
 }
@@ -74,6 +79,11 @@ const N = Math.max(10, Math.min(5000, Number(values.cases)))
 const C = Math.max(1, Math.min(500, Number(values.concurrency)))
 const suite = getSuite(suiteName)
 if (values.wait !== 'events' && values.wait !== 'poll') throw new Error('--wait events|poll')
+if (values.complete !== 'with-decision' && values.complete !== 'separate') {
+  throw new Error('--complete with-decision|separate')
+}
+/** Whether the case completes with the approval (one transaction) or in a transaction of its own. */
+const COMPLETE_WITH_DECISION = values.complete === 'with-decision'
 /**
  * How a submitted transaction's commit is awaited: `poll` asks GET /v1/txs/:hash every 250 ms
  * per waiting transaction (the SDK's waitForTx: with 200 cases in flight, ~800 requests/s on
@@ -377,19 +387,29 @@ async function main(): Promise<void> {
         validFromMs: now,
         validUntilMs: 0,
       }
-      await commit(
-        at,
-        serviceDecide({ ...common(officerSigner), caseId, approve: true, reasonCode: 'eligible', license }),
-        'decide',
-        'decide',
-      )
-      latencies.push(performance.now() - t0)
-      await commit(
-        at,
-        serviceStep({ ...common(officerSigner), step: 'complete', caseId, reasonCode: 'result-delivered' }),
-        'complete',
-        'complete',
-      )
+      if (COMPLETE_WITH_DECISION) {
+        await commit(
+          at,
+          serviceApproveAndComplete({ ...common(officerSigner), caseId, reasonCode: 'eligible', license }),
+          'decide',
+          'decide and complete',
+        )
+        latencies.push(performance.now() - t0)
+      } else {
+        await commit(
+          at,
+          serviceDecide({ ...common(officerSigner), caseId, approve: true, reasonCode: 'eligible', license }),
+          'decide',
+          'decide',
+        )
+        latencies.push(performance.now() - t0)
+        await commit(
+          at,
+          serviceStep({ ...common(officerSigner), step: 'complete', caseId, reasonCode: 'result-delivered' }),
+          'complete',
+          'complete',
+        )
+      }
       record('whole case', t0)
     }
 
@@ -426,7 +446,7 @@ async function main(): Promise<void> {
     const wall = (performance.now() - started) / 1000
     const heights = (await client.status()).height - heightBefore
     console.log(
-      `suite ${suiteName}, 4 validators + 4 gateways, ${N} cases, concurrency ${C}, commit waits: ${WAIT}, block interval ${BLOCK_INTERVAL_MS} ms`,
+      `suite ${suiteName}, 4 validators + 4 gateways, ${N} cases, concurrency ${C}, commit waits: ${WAIT}, block interval ${BLOCK_INTERVAL_MS} ms, complete ${values.complete}`,
     )
     console.log(`completed cases/s   ${(N / wall).toFixed(1)}  (${wall.toFixed(1)} s)`)
     console.log(

@@ -6,7 +6,8 @@
  * the consented fields); a pull for another person under the same case is refused and recorded
  * on chain; the officer approves, which issues the 公租房资格确认书 in the same block, and completes;
  * a pull after the case closed is refused; the citizen's "who used my data" shows the case
- * beside each access; and another officer of housing cannot pull the case's data.
+ * beside each access; and another officer of housing cannot pull the case's data. A second case
+ * is approved and completed in one transaction (`service decide --complete`, 批准并办结).
  */
 import assert from 'node:assert/strict'
 import { randomBytes } from 'node:crypto'
@@ -53,6 +54,31 @@ function keyFile(name: string, k: { publicKey: Uint8Array; privateKey: Uint8Arra
 async function commit(org: string, tx: { bytes: Uint8Array; hashHex: string }): Promise<string> {
   await net.clients[org]!.submitTx(tx.bytes)
   return (await net.clients[org]!.waitForTx(tx.hashHex, { timeoutMs: 30_000 })).code ?? 'PENDING'
+}
+
+/**
+ * A citizen's wallet: a DID committed on chain, and the identity authority's (police's gateway)
+ * binding of it to the person's pseudonym, written to `file` in the test's directory.
+ */
+async function newCitizen(idNumber: string, file: string) {
+  const wallet = suite.generateKeyPair()
+  const status = await net.clients.housing!.status()
+  const createDid = buildTx({
+    suite,
+    chainId: net.net.chainId,
+    privateKey: wallet.privateKey,
+    module: 'identity',
+    method: 'createDid',
+    args: encode(CreateDidArgs, {}),
+    validUntilHeight: status.height + 100,
+  })
+  assert.equal(await commit('housing', createDid), 'OK')
+  const did = deriveDid(suite, wallet.publicKey)
+  const police = net.net.nodes.find((n) => n.orgId === 'police')!
+  const credential = issueSubjectCredential(loadGatewayHome(gatewayDir(police.home)), did, 'person', idNumber)
+  const credentialFile = join(tmp, file)
+  writeFileSync(credentialFile, JSON.stringify(credential))
+  return { wallet, did, credential, credentialFile }
 }
 
 /** Housing's officer asks housing's own gateway to pull (the local API), as the portal console does. */
@@ -113,24 +139,7 @@ describe('一网通办: the 公租房 case across 4 departments (multi-process)'
   it('apply once with no paper, pull only the applicant’s consented data, decide with a licence, close', async () => {
     const person = demo.people[4]!
     const other = demo.people[7]!
-    // The citizen's wallet: a DID, and the identity authority's binding to their pseudonym.
-    const wallet = suite.generateKeyPair()
-    const status = await net.clients.housing!.status()
-    const createDid = buildTx({
-      suite,
-      chainId: net.net.chainId,
-      privateKey: wallet.privateKey,
-      module: 'identity',
-      method: 'createDid',
-      args: encode(CreateDidArgs, {}),
-      validUntilHeight: status.height + 100,
-    })
-    assert.equal(await commit('housing', createDid), 'OK')
-    const did = deriveDid(suite, wallet.publicKey)
-    const police = net.net.nodes.find((n) => n.orgId === 'police')!
-    const credential = issueSubjectCredential(loadGatewayHome(gatewayDir(police.home)), did, 'person', person.idNumber)
-    const credentialFile = join(tmp, 'subject.json')
-    writeFileSync(credentialFile, JSON.stringify(credential))
+    const { wallet, did, credential, credentialFile } = await newCitizen(person.idNumber, 'subject.json')
 
     // The hall and the guide: both materials are pulled, none is uploaded.
     const items = await cli(['service', 'items', '--q', '公共租赁'])
@@ -300,6 +309,69 @@ describe('一网通办: the 公租房 case across 4 departments (multi-process)'
       assert.equal(a.caseId, caseId)
       assert.equal(a.consumerOrg, 'housing')
     }
+  })
+
+  it('批准并办结 from the CLI: decide --complete closes the case with the licence, one transaction', async () => {
+    const person = demo.people[5]!
+    const { wallet, did, credentialFile } = await newCitizen(person.idNumber, 'subject-2.json')
+    const applied = await cli([
+      'service',
+      'apply',
+      '--key',
+      keyFile('wallet-2', wallet),
+      '--item',
+      GZF_ITEM.code,
+      '--credential',
+      credentialFile,
+    ])
+    assert.equal(applied.code, 0, applied.stderr)
+    const caseId = /case ([0-9a-f]{64})/.exec(applied.stdout)![1]!
+    const officerFile = keyFile('housing-officer-2', net.keys.housing!)
+    const accepted = await cli([
+      'service',
+      'accept',
+      '--key',
+      officerFile,
+      '--case',
+      caseId,
+      '--reason',
+      'materials-complete',
+    ])
+    assert.equal(accepted.code, 0, accepted.stderr)
+    const fields = join(tmp, 'fields-2.json')
+    writeFileSync(fields, JSON.stringify({ holderName: person.name, address: person.address }))
+    const decide = ['service', 'decide', '--key', officerFile, '--case', caseId, '--reason', 'eligible']
+    // --complete without a licence is refused before anything is signed: the case stays accepted.
+    const refused = await cli([...decide, '--approve', '--complete'])
+    assert.notEqual(refused.code, 0)
+    assert.match(refused.stderr, /INVALID_ARGUMENT/)
+    assert.equal((await api<CaseAnswer>(`/v1/service/cases/${caseId}`)).json.case.status, 'accepted')
+    const issuerCode = (await api<{ organisation: { code: string } }>('/v1/organisations/housing')).json.organisation
+      .code
+    const done = await cli([
+      ...decide,
+      '--approve',
+      '--license-fields',
+      fields,
+      '--issuer-code',
+      issuerCode,
+      '--complete',
+    ])
+    assert.equal(done.code, 0, done.stderr)
+    assert.match(done.stdout, /case completed/)
+    const a = (await api<CaseAnswer>(`/v1/service/cases/${caseId}`)).json
+    assert.equal(a.case.status, 'completed')
+    const steps = a.steps.slice(-2)
+    assert.deepEqual(
+      steps.map((x) => x.action),
+      ['approve', 'complete'],
+    )
+    assert.equal(steps[0]!.txHash, steps[1]!.txHash)
+    const license = (await api<{ license: { holder: string } }>(`/v1/licenses/${a.case.result}`)).json.license
+    assert.equal(license.holder, did)
+    // The consent ended with it.
+    const [household] = a.case.grants as [string]
+    assert.equal((await pull(net.keys.housing!, household, ['name'])).json.code, 'SHARING_CASE_CLOSED')
   })
 })
 

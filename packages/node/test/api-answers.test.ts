@@ -513,9 +513,23 @@ describe('answers validate against their schemas (recorded chain)', () => {
     const item = (await h.call('serviceItem', '/v1/service/items/BJ-ZJW-GZF-001?prove=true')).body as Json
     assert.equal(item.item.version, 2)
     assert.ok(item.state.proof)
+    // Newest first: the approve-and-complete extension's case, then the service extension's.
     const queue = (await h.call('serviceCases', '/v1/service/cases?org=housing')).body as Json
-    assert.equal(queue.cases.length, 1)
-    const one = (await h.call('serviceCase', `/v1/service/cases/${queue.cases[0].caseId}?prove=true`)).body as Json
+    assert.equal(queue.cases.length, 2)
+    const [second, first] = queue.cases.map((c: Json) => c.caseId as string)
+    const quick = (await h.call('serviceCase', `/v1/service/cases/${second}`)).body as Json
+    assert.equal(quick.case.status, 'completed')
+    assert.deepEqual(
+      quick.steps.map((s: Json) => [s.action, s.reasonCode]),
+      [
+        ['apply', null],
+        ['accept', 'materials-complete'],
+        ['approve', 'eligible'],
+        ['complete', 'result-delivered'],
+      ],
+    )
+    assert.equal(quick.steps[2].txHash, quick.steps[3].txHash, '批准并办结: one transaction')
+    const one = (await h.call('serviceCase', `/v1/service/cases/${first}?prove=true`)).body as Json
     assert.equal(one.case.status, 'completed')
     assert.deepEqual(
       one.steps.map((s: Json) => s.action),
@@ -525,7 +539,7 @@ describe('answers validate against their schemas (recorded chain)', () => {
     // The same steps two at a time: every page links to the next, the last one to nothing.
     const pages: number[][] = []
     for (let after: string | null = ''; after !== null; ) {
-      const url = `/v1/service/cases/${queue.cases[0].caseId}/steps?limit=2${after === '' ? '' : `&after=${after}`}`
+      const url = `/v1/service/cases/${first}/steps?limit=2${after === '' ? '' : `&after=${after}`}`
       const page = (await h.call('serviceCaseSteps', url)).body as Json
       pages.push(page.steps.map((s: Json) => s.seq))
       after = page.next
@@ -542,7 +556,7 @@ describe('answers validate against their schemas (recorded chain)', () => {
     const mine = (await h.call('serviceMyCases', '/v1/service/my-cases', body)).body as Json
     assert.deepEqual(
       mine.cases.map((c: Json) => c.caseId),
-      [queue.cases[0].caseId],
+      [second, first],
     )
   })
 

@@ -140,16 +140,18 @@ test('apply → officer accepts, pulls and approves → the citizen sees complet
   await pulls.nth(1).click()
   await card.getByTestId('case-pull-rows').nth(1).waitFor({ timeout: 40_000 })
   assert.match((await card.getByTestId('case-pull-rows').first().textContent()) ?? '', new RegExp(person.name))
-  // The licence is pre-filled from the pulled data; approving asks for a confirmation first.
+  // The licence is pre-filled from the pulled data; approving asks for a confirmation first. The
+  // licence issued with the approval is the result delivered: by default the case completes with it
+  // (批准并办结), one transaction, no separate 办结.
   assert.equal(await card.getByTestId('licence-holderName').inputValue(), person.name)
+  assert.equal(await card.getByTestId('case-approve-complete').isChecked(), true)
   await card.getByTestId('case-approve').click()
   await page.getByTestId('case-confirm').waitFor()
+  assert.match((await page.getByTestId('case-confirm').textContent()) ?? '', /批准并办结/)
   await f.shot('service-confirm')
   await page.getByTestId('case-confirm-yes').click()
-  await card.locator('[data-testid="case-status"]', { hasText: '已批准' }).waitFor({ timeout: 40_000 })
-  await card.getByTestId('case-complete').click()
-  await page.getByTestId('case-confirm-yes').click()
   await card.locator('[data-testid="case-status"]', { hasText: '已办结' }).waitFor({ timeout: 40_000 })
+  assert.equal(await card.getByTestId('case-complete').count(), 0)
 
   await login(citizen.id)
   await page.goto(`${f.portal.url}/service`)

@@ -7,7 +7,8 @@
  *   publish    an admin publishes an item (or its next version) from a JSON file
  *   apply      the applicant applies once, signing the consent (pulls and licenses)
  *   accept     受理; return: 退回补正; resubmit: the applicant after a return
- *   decide     the accepting officer approves (optionally issuing the item's license) or rejects
+ *   decide     the accepting officer approves (optionally issuing the item's license) or rejects;
+ *              --complete with a license: 批准并办结, the case completes in the same transaction
  *   complete   办结
  *   case       a case with its steps and sub-cases; queue: a department's cases
  */
@@ -23,6 +24,7 @@ import {
   type CaseReason,
   type SubjectCredential,
   serviceApply,
+  serviceApproveAndComplete,
   serviceDecide,
   servicePublish,
   serviceStep,
@@ -253,12 +255,17 @@ function registerDecide(cmd: Command, ctx: CliContext): void {
     .option('--issuer-code <uscc>', "your department's unified social credit code (for the license id)")
     .option('--valid-until <date>', 'license end date (YYYY-MM-DD); default: none (长期)')
     .option('--credential-out <file>', 'where to write the issued credential for the holder')
+    .option(
+      '--complete',
+      '批准并办结: with --approve and --license-fields, complete the case in the same transaction (the licence is the result delivered)',
+    )
     .option('--node <urls>', NODE)
     .action(
       async (o: {
         key: string
         case: string
         approve?: boolean
+        complete?: boolean
         reason: string
         licenseFields?: string
         issuerCode?: string
@@ -266,6 +273,12 @@ function registerDecide(cmd: Command, ctx: CliContext): void {
         credentialOut?: string
         node?: string
       }) => {
+        if (o.complete === true && (o.approve !== true || o.licenseFields === undefined)) {
+          throw new GovchainError(
+            'INVALID_ARGUMENT',
+            '--complete needs --approve and --license-fields: the licence on chain is the result delivered',
+          )
+        }
         const { client, common } = await ctx.signer(o)
         let license: Parameters<typeof serviceDecide>[0]['license']
         if (o.licenseFields !== undefined) {
@@ -303,15 +316,18 @@ function registerDecide(cmd: Command, ctx: CliContext): void {
         }
         await ctx.submitAndWait(
           client,
-          serviceDecide({
-            ...common,
-            caseId: caseId(o.case),
-            approve: o.approve === true,
-            reasonCode: reason(o.reason),
-            ...(license === undefined ? {} : { license }),
-          }),
+          o.complete === true && license !== undefined
+            ? serviceApproveAndComplete({ ...common, caseId: caseId(o.case), reasonCode: reason(o.reason), license })
+            : serviceDecide({
+                ...common,
+                caseId: caseId(o.case),
+                approve: o.approve === true,
+                reasonCode: reason(o.reason),
+                ...(license === undefined ? {} : { license }),
+              }),
         )
         if (license !== undefined) ctx.out(`license ${license.id} issued with the decision`)
+        if (o.complete === true) ctx.out('case completed (办结) with the decision')
       },
     )
 }

@@ -24,6 +24,7 @@ import {
   SERVICE_METHODS,
   SERVICE_MODULE,
   ServiceApplyArgs,
+  ServiceApproveArgs,
   ServiceDecideArgs,
   ServicePublishArgs,
   type ServiceResultLicense,
@@ -123,6 +124,20 @@ export function serviceDecide(
     approve: o.approve,
     reasonCode: o.reasonCode,
     ...(o.license === undefined ? {} : { license: o.license }),
+  })
+}
+
+/**
+ * 批准并办结: the accepting officer approves with the item's licence and completes the case in the
+ * same transaction (the licence on chain is the result delivered).
+ */
+export function serviceApproveAndComplete(
+  o: TxCommon & { caseId: string; reasonCode: CaseReason; license: ServiceResultLicense },
+): BuiltTx {
+  return tx(o, SERVICE_METHODS.approveAndComplete, ServiceApproveArgs, {
+    caseId: fromHex(o.caseId),
+    reasonCode: o.reasonCode,
+    license: o.license,
   })
 }
 

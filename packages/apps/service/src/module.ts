@@ -15,6 +15,9 @@
  *                        through the license keeper, in the same transaction) or reject
  *   complete             办结; rejected and completed cases revoke their grants at once, and the
  *                        last part of a bundle to close closes the bundle
+ *   approveAndComplete   批准并办结: the accepting officer approves with the item's licence and,
+ *                        since the licence on chain is the result delivered (电子送达), completes the
+ *                        case in the same transaction: the steps approve and complete, one block
  *
  * Events: service.published {code, version, org}, service.withdrawn {code}, service.applied
  * {caseId, item, org, parent}, service.step {caseId, action, status, late}. Keeper: { item, case }.
@@ -49,6 +52,7 @@ import {
   SERVICE_MODULE,
   SERVICE_TEXT_FORBIDDEN,
   ServiceApplyArgs,
+  ServiceApproveArgs,
   ServiceDecideArgs,
   ServiceItemRecord,
   ServicePublishArgs,
@@ -176,6 +180,43 @@ function close(ctx: TxContext, c: CaseRecord): CaseRecord {
     }
   }
   return closed
+}
+
+/**
+ * 决定: the officer who accepted the case approves (issuing the item's licence through the licence
+ * keeper, when the decision carries one) or rejects. Returns the decided case, not yet written,
+ * and the deciding officer.
+ */
+function decide(
+  ctx: TxContext,
+  a: ServiceDecideArgs,
+): { next: CaseRecord; officer: { officerId: string; orgId: string } } {
+  const c = requireCase(ctx, a.caseId)
+  const officer = requireHandler(ctx, c)
+  transition(ctx, c, ['accepted'], 'decide')
+  if (c.officerKey === undefined || !c.officerKey.every((b, i) => b === ctx.sender[i])) {
+    ctx.fail('SERVICE_NOT_CASE_OFFICER', undefined, { officerId: c.officerId })
+  }
+  const item = readItem(ctx.state, c.itemCode, c.itemVersion)!
+  let result: string | undefined
+  if (a.license !== undefined) {
+    if (!a.approve || item.resultType !== a.license.typeCode || a.license.holder !== c.applicant) {
+      ctx.fail('SERVICE_RESULT_MISMATCH')
+    }
+    // The license module's own rules (issuer role, authorised department, id, validity).
+    result = ctx.keeper(licenseRef).issue(a.license).id
+  }
+  const late = c.deadlineMs !== undefined && ctx.timeMs > c.deadlineMs
+  const next: CaseRecord = {
+    ...c,
+    status: a.approve ? 'approved' : 'rejected',
+    late,
+    ...(result === undefined ? {} : { result }),
+  }
+  return {
+    next: appendStep(ctx, next, a.approve ? 'approve' : 'reject', { reasonCode: a.reasonCode, ...officer, late }),
+    officer,
+  }
 }
 
 function indexCase(ctx: TxContext, c: CaseRecord): void {
@@ -513,31 +554,19 @@ export const serviceModule = {
       writeCase(ctx, next)
     }),
     decide: handler(ServiceDecideArgs, (ctx, a) => {
-      const c = requireCase(ctx, a.caseId)
-      const officer = requireHandler(ctx, c)
-      transition(ctx, c, ['accepted'], 'decide')
-      if (c.officerKey === undefined || !c.officerKey.every((b, i) => b === ctx.sender[i])) {
-        ctx.fail('SERVICE_NOT_CASE_OFFICER', undefined, { officerId: c.officerId })
-      }
-      const item = readItem(ctx.state, c.itemCode, c.itemVersion)!
-      let result: string | undefined
-      if (a.license !== undefined) {
-        if (!a.approve || item.resultType !== a.license.typeCode || a.license.holder !== c.applicant) {
-          ctx.fail('SERVICE_RESULT_MISMATCH')
-        }
-        // The license module's own rules (issuer role, authorised department, id, validity).
-        result = ctx.keeper(licenseRef).issue(a.license).id
-      }
-      const late = c.deadlineMs !== undefined && ctx.timeMs > c.deadlineMs
-      let next: CaseRecord = {
-        ...c,
-        status: a.approve ? 'approved' : 'rejected',
-        late,
-        ...(result === undefined ? {} : { result }),
-      }
-      next = appendStep(ctx, next, a.approve ? 'approve' : 'reject', { reasonCode: a.reasonCode, ...officer, late })
+      const { next } = decide(ctx, a)
       if (next.status === 'rejected') close(ctx, next)
       else writeCase(ctx, next)
+    }),
+    approveAndComplete: handler(ServiceApproveArgs, (ctx, a) => {
+      // The licence on chain is the result delivered: 批准 and 办结 in one transaction.
+      const { next: approved, officer } = decide(ctx, { ...a, approve: true })
+      const next = appendStep(ctx, { ...approved, status: 'completed' }, 'complete', {
+        reasonCode: 'result-delivered',
+        ...officer,
+        late: approved.late,
+      })
+      close(ctx, next)
     }),
     complete: handler(ServiceStepArgs, (ctx, a) => {
       const c = requireCase(ctx, a.caseId)

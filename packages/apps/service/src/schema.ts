@@ -26,6 +26,7 @@ export const SERVICE_METHODS = {
   resubmit: 'resubmit',
   decide: 'decide',
   complete: 'complete',
+  approveAndComplete: 'approveAndComplete',
 } as const
 
 /** This application's typed reference: other applications put it in `requires` and call `ctx.keeper(serviceRef)`. */
@@ -251,6 +252,17 @@ export const ServiceDecideArgs = struct({
   license: option(ServiceResultLicense),
 })
 export type ServiceDecideArgs = codec.Infer<typeof ServiceDecideArgs>
+
+/**
+ * 批准并办结: an approval whose result is the item's licence, issued on chain in the same
+ * transaction and so delivered (电子送达): the case is approved and completed at once.
+ */
+export const ServiceApproveArgs = struct({
+  caseId: hash32,
+  reasonCode: literals(CASE_REASONS),
+  license: ServiceResultLicense,
+})
+export type ServiceApproveArgs = codec.Infer<typeof ServiceApproveArgs>
 
 export const CaseRecord = struct({
   caseId: hash32,

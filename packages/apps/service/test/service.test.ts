@@ -28,6 +28,7 @@ import {
   ServicePublishArgs as PublishCodec,
   SERVICE_MODULE,
   ServiceApplyArgs,
+  ServiceApproveArgs,
   ServiceDecideArgs,
   type ServicePublishArgs,
   type ServiceResultLicense,
@@ -195,8 +196,30 @@ for (const suite of [suites.intl, suites.gm]) {
           reasonCode: approve ? 'eligible' : 'not-eligible',
           ...(license === undefined ? {} : { license }),
         })
+      const approveAndComplete = (from: Key, caseId: Uint8Array, license: ServiceResultLicense) =>
+        tx(suite, from, SERVICE_MODULE, 'approveAndComplete', ServiceApproveArgs, {
+          caseId,
+          reasonCode: 'eligible',
+          license,
+        })
       const caseOf = (applyBytes: Uint8Array): CaseRecord => k().case(txHashOf(suite, applyBytes))!
-      return { c, g, op, gw, applicant, subject, credential, k, now, publishItem, applyTx, step, decide, caseOf }
+      return {
+        c,
+        g,
+        op,
+        gw,
+        applicant,
+        subject,
+        credential,
+        k,
+        now,
+        publishItem,
+        applyTx,
+        step,
+        decide,
+        approveAndComplete,
+        caseOf,
+      }
     }
 
     const license = (
@@ -263,6 +286,58 @@ for (const suite of [suites.intl, suites.gm]) {
       assert.deepEqual(actions(t.k(), c.caseId), ['apply', 'accept', 'approve', 'complete'])
       // Closed: nothing more happens to it.
       assert.equal(t.g.step([t.step(housing, 'complete', c.caseId, 'other')])[0]!.code, 'SERVICE_BAD_TRANSITION')
+    })
+
+    it('批准并办结: the licence issued with the approval completes the case in the same transaction', () => {
+      const t = setup()
+      assert.equal(t.g.step([t.publishItem('housing', GZF)])[0]!.code, 'OK')
+      const apply = t.applyTx(GZF.code)
+      assert.equal(t.g.step([apply])[0]!.code, 'OK')
+      const id = t.caseOf(apply).caseId
+      const housing = t.op('housing')
+      const lic = license(t, 'GZFZG', 'housing', '0000000003')
+      // Only an accepted case, only by the officer who accepted it, only with the item's licence.
+      assert.equal(t.g.step([t.approveAndComplete(housing, id, lic)])[0]!.code, 'SERVICE_BAD_TRANSITION')
+      assert.equal(t.g.step([t.step(housing, 'accept', id, 'materials-complete')])[0]!.code, 'OK')
+      const refused = t.g.step([
+        t.approveAndComplete(t.op('police'), id, lic),
+        t.approveAndComplete(housing, id, { ...lic, typeCode: 'OTHER' }),
+        t.approveAndComplete(housing, id, { ...lic, holder: 'did:gov:0000000000000000000000000000000000000000' }),
+      ])
+      assert.deepEqual(
+        refused.map((r) => r.code),
+        ['SERVICE_NOT_HANDLING_ORG', 'SERVICE_RESULT_MISMATCH', 'SERVICE_RESULT_MISMATCH'],
+      )
+      assert.equal(t.k().case(id)!.status, 'accepted')
+      assert.equal(t.g.keeper<LicenseKeeper>('license').license(lic.id), undefined)
+      const [done] = t.g.step([t.approveAndComplete(housing, id, lic)])
+      assert.equal(done!.code, 'OK')
+      const c = t.k().case(id)!
+      assert.equal(c.status, 'completed')
+      assert.equal(c.result, lic.id)
+      assert.equal(c.closedMs, t.now())
+      assert.equal(t.g.keeper<LicenseKeeper>('license').license(lic.id)!.issuedHeight, t.g.height)
+      for (const g of c.grants) assert.equal(t.g.keeper<SharingKeeper>('sharing').request(g)!.status, 'revoked')
+      // Both steps are on record, in order, from the one transaction.
+      assert.deepEqual(actions(t.k(), id), ['apply', 'accept', 'approve', 'complete'])
+      const steps = [2, 3].map((n) => t.k().step(id, n)!)
+      assert.deepEqual(
+        steps.map((s) => [s.reasonCode, s.officerId, toHex(s.txHash)]),
+        [
+          ['eligible', 'housing-admin', toHex(steps[0]!.txHash)],
+          ['result-delivered', 'housing-admin', toHex(steps[0]!.txHash)],
+        ],
+      )
+      assert.deepEqual(
+        done!.events
+          .filter((e) => e.type === 'service.step')
+          .map((e) => ['action', 'status'].map((k) => e.attributes.find((a) => a.key === k)?.value)),
+        [
+          ['approve', 'approved'],
+          ['complete', 'completed'],
+        ],
+      )
+      assert.equal(t.g.step([t.step(housing, 'complete', id, 'other')])[0]!.code, 'SERVICE_BAD_TRANSITION')
     })
 
     it('a consent that is not exactly the item’s, a forged subject, or another’s key is refused', () => {

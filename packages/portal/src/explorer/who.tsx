@@ -59,6 +59,7 @@ const ACTIONS: Record<string, Text> = {
   'service.resubmit': ['补正后重新提交', 'resubmitted an application'],
   'service.decide': ['作出审批决定', 'decided an application'],
   'service.complete': ['办结办事申请', 'completed a case'],
+  'service.approveAndComplete': ['批准并办结（电子证照送达）', 'approved and completed a case'],
   'sharing.request': ['申请使用数据', 'requested data'],
   'sharing.decide': ['审批数据申请', 'decided a data request'],
   'sharing.revoke': ['撤销数据授权', 'revoked a data grant'],

@@ -39,7 +39,14 @@ import {
 import { signGatewayLocalFetchWith } from '@govchain/sharing/client'
 import { GrantAnswer, LocalFetchAnswer } from '@govchain/sharing/views'
 import { useEffect, useState } from 'react'
-import { type CaseReason, serviceApply, serviceDecide, serviceStep, signMyCasesWith } from '../client.ts'
+import {
+  type CaseReason,
+  serviceApply,
+  serviceApproveAndComplete,
+  serviceDecide,
+  serviceStep,
+  signMyCasesWith,
+} from '../client.ts'
 import type { CASE_STATUSES } from '../schema.ts'
 import {
   CaseAnswer,
@@ -611,6 +618,8 @@ function Decide({
   const { t, lang, client, submit, config, orgName, suite, signer } = useApp()
   const [values, setValues] = useState<Record<string, string>>({})
   const [issued, setIssued] = useState<string>()
+  /** 批准并办结: the licence on chain is the result delivered, so the case can close with the approval. */
+  const [complete, setComplete] = useState(true)
   const type = useLoad(async (): Promise<TypeInfo | null> => {
     const item = await callAnswer(
       client.url,
@@ -656,7 +665,9 @@ function Decide({
           validFromMs: now,
           validUntilMs: 0,
         }
-        return serviceDecide({ ...s, caseId: c.caseId, approve: true, reasonCode: 'eligible', license })
+        return complete
+          ? serviceApproveAndComplete({ ...s, caseId: c.caseId, reasonCode: 'eligible', license })
+          : serviceDecide({ ...s, caseId: c.caseId, approve: true, reasonCode: 'eligible', license })
       })
       // The licence is on chain with the decision; hand the credential to the applicant, as the
       // issuer console does (the mailbox keeps it for the holder's signed read).
@@ -705,6 +716,15 @@ function Decide({
               {t('service.required', { list: missing.map((f) => (lang === 'zh' ? f.label : f.labelEn)).join('、') })}
             </Notice>
           )}
+          <label>
+            <input
+              type="checkbox"
+              checked={complete}
+              data-testid="case-approve-complete"
+              onChange={(e) => setComplete(e.target.checked)}
+            />{' '}
+            {t('service.approveComplete')}
+          </label>
         </fieldset>
       )}
       <button
@@ -712,7 +732,9 @@ function Decide({
         className="btn btn-primary"
         data-testid="case-approve"
         disabled={type.loading || missing.length > 0}
-        onClick={() => onConfirm(t('service.do.approve'), approve)}
+        onClick={() =>
+          onConfirm(t(info !== null && complete ? 'service.do.approveComplete' : 'service.do.approve'), approve)
+        }
       >
         {t('service.do.approve')}
       </button>

@@ -60,6 +60,11 @@ export const SERVICE_MESSAGES = {
   'service.do.approve': ['批准', 'Approve'],
   'service.do.reject': ['不予批准', 'Reject'],
   'service.do.complete': ['办结', 'Complete'],
+  'service.do.approveComplete': ['批准并办结', 'Approve and complete'],
+  'service.approveComplete': [
+    '批准并办结：电子证照随批准签发即为送达，办件同时办结，数据调取授权随即终止',
+    'Approve and complete: the licence issued with the approval is the result delivered, so the case closes and its data grants end',
+  ],
   'service.confirm': [
     '确认：{what}（办件 {id}）？此操作上链后不可撤回。',
     'Confirm: {what} (case {id})? Once on chain it cannot be undone.',
