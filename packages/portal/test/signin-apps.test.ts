@@ -441,9 +441,12 @@ test('the citizen applies with the browser key; the officer pulls and approves; 
   await pulls.nth(1).click()
   await card.getByTestId('case-pull-rows').nth(1).waitFor()
   assert.match((await card.getByTestId('case-pull-rows').first().textContent()) ?? '', new RegExp(person.name))
+  // The officer clears 批准并办结 (the result to be delivered some other way): approved, not completed.
+  await card.getByTestId('case-approve-complete').uncheck()
   await card.getByTestId('case-approve').click()
   await officer.getByTestId('case-confirm-yes').click()
   await card.locator('[data-testid="case-status"]', { hasText: '已批准' }).waitFor()
+  await card.getByTestId('case-complete').waitFor()
 
   // The citizen's cases (a signed query): approved, with the licence the decision issued.
   await page.goto(`${f.portal.url}/service`)
