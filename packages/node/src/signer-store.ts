@@ -39,7 +39,7 @@ const SignerRecordV1 = codec.struct({
   votes: codec.vec(SignerVote, SIGNER_RECENT_VOTES_MAX),
 })
 
-type RecordStore = Pick<ChainStore, 'getRecord' | 'putRecordSync'>
+type RecordStore = Pick<ChainStore, 'getRecord' | 'putRecordSync' | 'putRecordsSync'>
 
 /** A signer's whole state: what a restore carries from one store to another. */
 export interface SignerState {
@@ -119,5 +119,11 @@ export function chainSignerStore(store: RecordStore, suite: CryptoSuite): Signer
       return b === undefined ? undefined : decodeSignerLock(b)
     },
     saveLock: (slot: SignerLockSlot, lock: SignerLock) => store.putRecordSync(LOCK_SLOTS[slot], encodeSignerLock(lock)),
+    // A locking precommit: the payload and the record in one LMDB transaction, one sync.
+    saveWithLock: (slot, lock, record) =>
+      store.putRecordsSync([
+        { name: LOCK_SLOTS[slot], value: encodeSignerLock(lock) },
+        { name: SIGNER_RECORD, value: encodeSignerRecord(record) },
+      ]),
   }
 }

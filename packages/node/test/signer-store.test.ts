@@ -67,6 +67,37 @@ describe('signer store', () => {
     assert.deepEqual(restarted.lockedValue()?.value, b.bytes)
   })
 
+  test('a locking precommit is one durable write of the payload and its record; a prevote one of the record', () => {
+    const store = new MemoryChainStore()
+    const writes: string[][] = []
+    const counted = {
+      getRecord: (name: string) => store.getRecord(name),
+      putRecordSync: (name: string, value: Uint8Array) => {
+        writes.push([name])
+        store.putRecordSync(name, value)
+      },
+      putRecordsSync: (records: readonly { name: string; value: Uint8Array }[]) => {
+        writes.push(records.map((r) => r.name))
+        store.putRecordsSync(records)
+      },
+    }
+    const signer = new LocalSigner(key, chainSignerStore(counted, suite))
+    const b = block(5, 3, 4096)
+    signer.signVote({ ...precommit(5, 0, b.hash), type: 'prevote' })
+    signer.signVote(precommit(5, 0, b.hash), { value: b.bytes, proof: [] })
+    // One sync each: the payload in slot 0 and the record naming it in the same transaction.
+    assert.deepEqual(writes, [[SIGNER_RECORD], ['consensus-signer-lock-0', SIGNER_RECORD]])
+    const restarted = new LocalSigner(key, chainSignerStore(store, suite))
+    assert.equal(restarted.lastSigned()?.lock?.slot, 0)
+    assert.deepEqual(restarted.lockedValue()?.value, b.bytes)
+    // A store refusing the write refuses the signature: nothing leaves unrecorded.
+    const refusing = { ...counted, putRecordsSync: () => assert.fail('disk full') }
+    const stuck = new LocalSigner(key, chainSignerStore(refusing, suite))
+    const b6 = block(6, 4)
+    assert.throws(() => stuck.signVote(precommit(6, 0, b6.hash), { value: b6.bytes, proof: [] }), /disk full/)
+    assert.equal(new LocalSigner(key, chainSignerStore(store, suite)).lastSigned()?.height, 5)
+  })
+
   test('a version 1 record is upgraded on load, lock included, and the split form wins after', () => {
     const store = new MemoryChainStore()
     const b = block(9, 2, 4096)

@@ -277,6 +277,30 @@ export function runChainStoreCompliance(factory: ChainStoreFactory): void {
       await s.close()
     })
 
+    it('stores several records in one durable write; a bad one refuses them all', async () => {
+      const s = await factory.create()
+      s.putRecordsSync([
+        { name: 'signer.lock-0', value: utf8('lock') },
+        { name: 'signer.record', value: utf8('record') },
+      ])
+      assert.deepEqual(
+        ['signer.lock-0', 'signer.record'].map((n) => s.getRecord(n)),
+        [utf8('lock'), utf8('record')],
+      )
+      // Checked before anything is written: the good record beside a bad one is not stored.
+      for (const bad of [
+        { name: 'bad name!', value: utf8('x') },
+        { name: 'big', value: new Uint8Array(RECORD_BYTES_MAX + 1) },
+      ]) {
+        assert.equal(
+          codeOf(() => s.putRecordsSync([{ name: 'signer.record', value: utf8('newer') }, bad])),
+          'INVALID_ARGUMENT',
+        )
+      }
+      assert.deepEqual(s.getRecord('signer.record'), utf8('record'))
+      await s.close()
+    })
+
     it('returns copies (state-tree nodes aside): mutating an answer does not change the store', async () => {
       const s = await factory.create()
       const c1 = syntheticCommit(1, new Uint8Array(32))

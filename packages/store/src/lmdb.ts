@@ -482,6 +482,18 @@ export class LmdbChainStore implements ChainStore {
     })
   }
 
+  putRecordsSync(records: readonly { name: string; value: Uint8Array }[]): void {
+    this.check()
+    for (const r of records) {
+      checkRecordName(r.name)
+      checkRecordValue(r.value)
+    }
+    const entries = records.map((r) => [buf(utf8(r.name)), buf(r.value.slice())] as const)
+    this.writeSync(() => {
+      for (const [k, v] of entries) this.records.put(k, v)
+    })
+  }
+
   putPendingSync(txs: readonly PendingTx[]): void {
     this.check()
     if (txs.length === 0) return

@@ -174,6 +174,15 @@ export class MemoryChainStore implements ChainStore {
     this.records.set(name, value.slice())
   }
 
+  putRecordsSync(records: readonly { name: string; value: Uint8Array }[]): void {
+    this.open()
+    for (const r of records) {
+      checkRecordName(r.name)
+      checkRecordValue(r.value)
+    }
+    for (const r of records) this.records.set(r.name, r.value.slice())
+  }
+
   commitBlock(input: CommitBlockInput): void {
     this.open()
     const plan = planCommit(input, this.meta())

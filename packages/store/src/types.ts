@@ -143,6 +143,12 @@ export interface ChainStore extends NodeStore {
   /** Durable on return. */
   putRecordSync(name: string, value: Uint8Array): void
   /**
+   * Several records in one write transaction, durable on return: after a crash either all of
+   * them are stored or none (one sync instead of one per record). Every name and value is
+   * checked before anything is written.
+   */
+  putRecordsSync(records: readonly { name: string; value: Uint8Array }[]): void
+  /**
    * The mempool journal: transactions admitted but not yet committed, so that a transaction the
    * API accepted survives a crash of the node that accepted it. Durable on return (one
    * transaction for the whole batch: callers group admissions).

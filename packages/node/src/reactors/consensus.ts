@@ -51,7 +51,7 @@ const EVIDENCE_VALIDITY_BLOCKS_MAX = 100
 export interface ConsensusReactorParts {
   chain: NodeChain
   /** The signer's record (double-sign protection) lives beside the chain. */
-  store: Pick<ChainStore, 'getRecord' | 'putRecordSync' | 'latestHeight' | 'getCertificate'>
+  store: Pick<ChainStore, 'getRecord' | 'putRecordSync' | 'putRecordsSync' | 'latestHeight' | 'getCertificate'>
   p2p: Pick<P2P, 'send' | 'broadcast' | 'peers'>
   mempool: Pick<Mempool, 'reap' | 'removeCommitted' | 'stats'>
   clock: Clock
