@@ -16,7 +16,8 @@
  * The locked value itself (the block, up to LIMITS.blockBytes) and its proof-of-lock are liveness
  * data: written once when the lock is taken, into one of two slots, never the slot the current
  * record points at, so a crash between the two writes leaves the record and the payload it names
- * intact (the record is written second and names its slot).
+ * intact (the record is written second and names its slot). A store with transactions writes
+ * both at once instead (`saveWithLock`: one sync, both or neither after a crash; the node's LMDB).
  */
 import {
   type CryptoSuite,
