@@ -247,9 +247,10 @@ export class LocalSigner implements Signer {
     let keptLock = last?.lock !== undefined && last.lock.height === height ? last.lock : undefined
     // The payload goes to the slot the current record does not name, durably, before the record
     // (or with it, in one atomic write, where the store offers one).
-    const lockSlot: SignerLockSlot | undefined = lock === undefined ? undefined : last?.lock?.slot === 0 ? 1 : 0
-    if (lock !== undefined && lockSlot !== undefined) {
-      if (this.store.saveWithLock === undefined) this.store.saveLock(lockSlot, lock.payload)
+    const lockSlot: SignerLockSlot = last?.lock?.slot === 0 ? 1 : 0
+    const together = lock !== undefined && this.store.saveWithLock !== undefined
+    if (lock !== undefined) {
+      if (!together) this.store.saveLock(lockSlot, lock.payload)
       keptLock = { height, round, blockHash: lock.blockHash, slot: lockSlot }
     }
     const votes = last !== undefined && last.height === height ? last.votes.slice() : []
@@ -260,11 +261,8 @@ export class LocalSigner implements Signer {
     const record: SignerRecord = { height, round, step, signBytes: body, signature, votes }
     if (keptLock !== undefined) record.lock = keptLock
     // Durable before the signature leaves this function: that is the whole point.
-    if (lock !== undefined && lockSlot !== undefined && this.store.saveWithLock !== undefined) {
-      this.store.saveWithLock(lockSlot, lock.payload, record)
-    } else {
-      this.store.save(record)
-    }
+    if (together) this.store.saveWithLock!(lockSlot, lock!.payload, record)
+    else this.store.save(record)
     this.record = record
     return signature.slice()
   }

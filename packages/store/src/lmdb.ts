@@ -473,13 +473,7 @@ export class LmdbChainStore implements ChainStore {
   }
 
   putRecordSync(name: string, value: Uint8Array): void {
-    this.check()
-    checkRecordName(name)
-    checkRecordValue(value)
-    const v = buf(value.slice())
-    this.writeSync(() => {
-      this.records.put(buf(utf8(name)), v)
-    })
+    this.putRecordsSync([{ name, value }])
   }
 
   putRecordsSync(records: readonly { name: string; value: Uint8Array }[]): void {

@@ -168,10 +168,7 @@ export class MemoryChainStore implements ChainStore {
   }
 
   putRecordSync(name: string, value: Uint8Array): void {
-    this.open()
-    checkRecordName(name)
-    checkRecordValue(value)
-    this.records.set(name, value.slice())
+    this.putRecordsSync([{ name, value }])
   }
 
   putRecordsSync(records: readonly { name: string; value: Uint8Array }[]): void {
