@@ -14,8 +14,11 @@ import {
   readonlyKeeper,
   signTx,
 } from '@govchain/app'
+import type { CatalogPublishArgs } from '@govchain/catalog/schema'
 import { type CryptoSuite, codec, demoCreditCode, suites, type TxResult, toHex, utf8 } from '@govchain/core'
 import { ROLES } from '@govchain/identity/schema'
+import type { DefineTypeArgs } from '@govchain/license/schema'
+import type { ServicePublishArgs } from '@govchain/service/schema'
 import type { ChainStore } from '@govchain/store'
 import { MemoryChainStore } from '@govchain/store'
 import { fakeCertificate, type Signer } from './chain-driver.ts'
@@ -24,6 +27,66 @@ import { defaultModuleRegistry } from './index.ts'
 export const GOV_CHAIN_ID = 'govchain-gov-test'
 export const FAKE_CA_PEM = '-----BEGIN CERTIFICATE-----\nTUlJQg==\n-----END CERTIFICATE-----\n'
 export const ORG_IDS = ['market', 'housing', 'police', 'tax', 'hrss', 'natres']
+
+/** An active catalogue resource of `ownerOrg` shared on conditions, with these fields (name, sensitivity). */
+export function testResource(
+  ownerOrg: string,
+  resourceId: string,
+  fields: [string, 'personal' | 'internal'][],
+): CatalogPublishArgs {
+  return {
+    resourceId,
+    title: `${ownerOrg} ${resourceId}`,
+    description: 'demo resource',
+    ownerOrg,
+    rights: ['ownership'],
+    fields: fields.map(([name, sensitivity]) => ({ name, label: name, sensitivity })),
+    shareType: 'conditional',
+    autoApprove: false,
+    autoApproveMaxDurationMs: 0,
+    updateFrequency: 'daily',
+    dataHash: new Uint8Array(32).fill(1),
+    dataVersion: 'v1',
+    status: 'active',
+    note: 'first version',
+  }
+}
+
+/** A licence type for persons, issued by `issuer`, with one personal field (holderName). */
+export function testLicenseType(code: string, alias: string, name: string, issuer: string): DefineTypeArgs {
+  return {
+    code,
+    alias,
+    name,
+    nameEn: alias,
+    holderKind: 'person',
+    fields: [{ name: 'holderName', label: '姓名', labelEn: 'Name', personal: true, required: true }],
+    issuers: [issuer],
+    maxValidityYears: 0,
+    renewable: false,
+    regionCode: '110000',
+    region: '北京市',
+  }
+}
+
+/**
+ * 公共租赁住房资格申请 as the service tests and the pipeline benchmark publish it (housing): police's
+ * household data and tax's income pulled, no licence presented, the GZFZG licence as the result.
+ */
+export const GZF_TEST_ITEM: ServicePublishArgs = {
+  code: 'BJ-ZJW-GZF-001',
+  title: '公共租赁住房资格申请',
+  titleEn: 'Public rental housing eligibility',
+  legalBasis: '《公共租赁住房管理办法》（住房和城乡建设部令第11号）第七条',
+  licenses: [],
+  pulls: [
+    { providerOrg: 'police', resourceId: 'police.household', fields: ['name', 'household_type'], purpose: '核验户籍' },
+    { providerOrg: 'tax', resourceId: 'tax.income', fields: ['annual_income'], purpose: '核验收入' },
+  ],
+  slaDays: 20,
+  resultType: 'GZFZG',
+  parts: [],
+}
 
 export interface TestConsortium {
   genesis: Genesis

@@ -51,6 +51,7 @@ import {
 import { LmdbChainStore } from '@govchain/store'
 import { committedSenderState } from '../src/index.ts'
 import { Mempool } from '../src/mempool/index.ts'
+import { SERVICE_STAGES, type ServiceStage, serviceWorkload } from './service-workload.ts'
 
 const HELP = `Usage: npm run bench:pipeline -- [options]
 
@@ -59,10 +60,13 @@ in one process on a temporary LMDB store: no network, no other nodes. Prints µs
 
 Options:
   --suite <intl|gm>   crypto suite (default intl)
-  --tx <anchor|did>   what is sent (default anchor): anchor puts from 20 registered officers, or
-                      a citizen's identity.createDid from a new key per transaction
-  --txs <n>           transactions (default 10000)
-  --block <n>         transactions per block (default 500)
+  --tx <anchor|did|service>
+                      what is sent (default anchor): anchor puts from 20 registered officers;
+                      did, a citizen's identity.createDid from a new key per transaction;
+                      service, issue 16's 公租房 cases (apply, accept, the providers' receipt
+                      batches, 批准并办结), a block per stage and wave, figures per case
+  --txs <n>           transactions, or cases with --tx service (default 10000)
+  --block <n>         transactions per block, or cases per wave with --tx service (default 500)
   --build-only        skip the validate step (a node executes each block once)
   -h, --help          this help`
 
@@ -94,11 +98,11 @@ if (args.suite !== 'intl' && args.suite !== 'gm') {
   console.error('error: --suite must be intl or gm')
   process.exit(2)
 }
-if (args.tx !== 'anchor' && args.tx !== 'did') {
-  console.error('error: --tx must be anchor or did')
+if (args.tx !== 'anchor' && args.tx !== 'did' && args.tx !== 'service') {
+  console.error('error: --tx must be anchor, did or service')
   process.exit(2)
 }
-const TX_KIND: 'anchor' | 'did' = args.tx
+const TX_KIND: 'anchor' | 'did' | 'service' = args.tx
 const suite = getSuite(args.suite as SuiteName)
 const TXS = Number(args.txs)
 const BLOCK = Number(args.block)
@@ -115,33 +119,36 @@ function cpuUs(): number {
 
 const senders = Array.from({ length: 20 }, () => suite.generateKeyPair())
 /** Two organisations whose officers are the senders (GENESIS_OFFICERS_MAX is 16 per organisation). */
-const genesis = parseGenesis({
-  chainId: CHAIN_ID,
-  suite: suite.name,
-  genesisTimeMs: 1_700_000_000_000,
-  organisations: ['bench-a', 'bench-b'].map((id, i) => ({
-    id,
-    name: id,
-    nameEn: id,
-    code: demoCreditCode(i, '110000'),
-    level: 'city',
-    regionCode: '110000',
-    region: '北京市',
-    caCertPem: '-----BEGIN CERTIFICATE-----\nTUlJQg==\n-----END CERTIFICATE-----\n',
-    operatorPublicKey: toHex(senders[i * 10]!.publicKey),
-    officers: senders.slice(i * 10, i * 10 + 10).map((s, j) => ({
-      officerId: `${id}-${j}`,
-      publicKey: toHex(s.publicKey),
-      roles: [...ROLES],
+const service = TX_KIND === 'service' ? serviceWorkload(suite, TXS) : undefined
+const genesis =
+  service?.genesis ??
+  parseGenesis({
+    chainId: CHAIN_ID,
+    suite: suite.name,
+    genesisTimeMs: 1_700_000_000_000,
+    organisations: ['bench-a', 'bench-b'].map((id, i) => ({
+      id,
+      name: id,
+      nameEn: id,
+      code: demoCreditCode(i, '110000'),
+      level: 'city',
+      regionCode: '110000',
+      region: '北京市',
+      caCertPem: '-----BEGIN CERTIFICATE-----\nTUlJQg==\n-----END CERTIFICATE-----\n',
+      operatorPublicKey: toHex(senders[i * 10]!.publicKey),
+      officers: senders.slice(i * 10, i * 10 + 10).map((s, j) => ({
+        officerId: `${id}-${j}`,
+        publicKey: toHex(s.publicKey),
+        roles: [...ROLES],
+      })),
     })),
-  })),
-  validators: [{ id: 'v0', orgId: 'bench-a', publicKey: toHex(suite.generateKeyPair().publicKey), votingPower: 10 }],
-  params: {},
-})
+    validators: [{ id: 'v0', orgId: 'bench-a', publicKey: toHex(suite.generateKeyPair().publicKey), votingPower: 10 }],
+    params: {},
+  })
 const txs: Uint8Array[] = []
 /** What the API reads afterwards: each transaction's record (its module and state key). */
 const written: { module: string; key: Uint8Array }[] = []
-for (let i = 0; i < TXS; i++) {
+for (let i = 0; i < (service === undefined ? TXS : 0); i++) {
   if (TX_KIND === 'did') {
     const citizen = suite.generateKeyPair()
     written.push({ module: IDENTITY_MODULE, key: identityKeys.did(deriveDid(suite, citizen.publicKey)) })
@@ -184,12 +191,12 @@ for (let i = 0; i < TXS; i++) {
 
 const mempool = new Mempool({
   suite,
-  chainId: CHAIN_ID,
+  chainId: genesis.chainId,
   modules,
   latestHeight: () => store.latestHeight(),
   isCommitted: (h) => store.getTxCommit(h) !== undefined,
-  senderState: committedSenderState({ suite, chainId: CHAIN_ID, modules, store, genesis }),
-  maxTxs: TXS + 1,
+  senderState: committedSenderState({ suite, chainId: genesis.chainId, modules, store, genesis }),
+  maxTxs: TXS + 100,
   maxPerSender: TXS,
   maxBytes: 1 << 30,
 })
@@ -198,20 +205,47 @@ const committed = (height: number) => (h: Uint8Array) => {
   return r !== undefined && r.height < height
 }
 
-const totals = { admission: 0, build: 0, validate: 0, commit: 0, commitWallMs: 0 }
+type Steps = {
+  admission: number
+  build: number
+  validate: number
+  commit: number
+  commitWallMs: number
+  /** New state-tree nodes the blocks stored, and the node-local index writes. */
+  treeNodes: number
+  indexWrites: number
+}
+const zero = (): Steps => ({
+  admission: 0,
+  build: 0,
+  validate: 0,
+  commit: 0,
+  commitWallMs: 0,
+  treeNodes: 0,
+  indexWrites: 0,
+})
+const totals = zero()
 let parent: { header: BlockHeader; hash: Uint8Array } | undefined
 let lastCommit: ReturnType<typeof store.getCertificate>
 let timeMs = 1_700_000_000_000
 let height = 0
-for (let off = 0; off < TXS; off += BLOCK) {
+/** Blocks timed (the service workload's setup blocks are not). */
+let timedBlocks = 0
+
+/**
+ * One block of `txs` as a node takes it: admission, the proposer's build, another validator's
+ * validation of the same bytes, the commit; the CPU of each step is added to `into`. Every
+ * transaction must make it into the block with result OK.
+ */
+function runBlock(txs: readonly Uint8Array[], into: Steps): void {
   let t = cpuUs()
-  for (const tx of txs.slice(off, off + BLOCK)) mempool.add(tx)
-  totals.admission += cpuUs() - t
+  for (const tx of txs) mempool.add(tx)
+  into.admission += cpuUs() - t
   height++
   timeMs += 1000
   const ctx = {
     suite,
-    chainId: CHAIN_ID,
+    chainId: genesis.chainId,
     modules,
     store,
     preverified: mempool.verified,
@@ -229,10 +263,10 @@ for (let off = 0; off < TXS; off += BLOCK) {
     ...(parent === undefined ? {} : { parent }),
     ...(lastCommit === undefined ? {} : { lastCommit }),
     proposer: 'node-0',
-    txs: mempool.reap(1 << 30, BLOCK),
+    txs: mempool.reap(1 << 30, txs.length),
   })
   const value = codec.encode(Block, built.block)
-  totals.build += cpuUs() - t
+  into.build += cpuUs() - t
   t = cpuUs()
   const block = codec.decode(Block, value)
   const { execution } = args['build-only']
@@ -243,7 +277,7 @@ for (let off = 0; off < TXS; off += BLOCK) {
         block,
         ...(parent === undefined ? {} : { parent }),
       })
-  totals.validate += cpuUs() - t
+  into.validate += cpuUs() - t
   t = cpuUs()
   const w = performance.now()
   const certificate = { height, round: 0, blockHash: built.blockHash, signatures: [] }
@@ -259,12 +293,43 @@ for (let off = 0; off < TXS; off += BLOCK) {
   })
   mempool.removeCommitted(execution.results.map((r) => r.txHash))
   mempool.recheck()
-  totals.commit += cpuUs() - t
-  totals.commitWallMs += performance.now() - w
-  if (built.block.txs.length !== Math.min(BLOCK, TXS - off)) throw new Error(`block ${height} short`)
+  into.commit += cpuUs() - t
+  into.commitWallMs += performance.now() - w
+  into.treeNodes += execution.smtNodes.size
+  into.indexWrites += execution.indexes.length
+  if (built.block.txs.length !== txs.length)
+    throw new Error(`block ${height}: ${built.block.txs.length} of ${txs.length}`)
+  const failed = execution.results.find((r) => r.code !== 'OK')
+  if (failed !== undefined) throw new Error(`block ${height}: ${failed.code} ${JSON.stringify(failed)}`)
   parent = { header: built.block.header, hash: built.blockHash }
   lastCommit = certificate
 }
+
+/** Per stage of a service case: the steps' CPU and the transactions it took. */
+const stageSteps = new Map<ServiceStage, Steps & { txs: number }>()
+if (service === undefined) {
+  for (let off = 0; off < TXS; off += BLOCK) {
+    runBlock(txs.slice(off, off + BLOCK), totals)
+    timedBlocks++
+  }
+} else {
+  for (const b of service.setupBlocks) runBlock(b, zero())
+  const read = { store, modules }
+  for (let off = 0; off < TXS; off += BLOCK) {
+    for (const stage of SERVICE_STAGES) {
+      const s = stageSteps.get(stage) ?? { ...zero(), txs: 0 }
+      const stx = service.stage(stage, off, Math.min(TXS, off + BLOCK), read, timeMs)
+      runBlock(stx, s)
+      s.txs += stx.length
+      stageSteps.set(stage, s)
+      timedBlocks++
+    }
+  }
+  for (const s of stageSteps.values()) {
+    for (const k of Object.keys(totals) as (keyof Steps)[]) totals[k] += s[k]
+  }
+}
+if (service !== undefined) written.push(...service.records())
 /** The API's reads at the latest height: each record once, in an order unrelated to the writes'. */
 const order = written.map((_, i) => written[(i * 7919) % written.length]!)
 type Written = (typeof written)[number]
@@ -295,15 +360,25 @@ for (let round = 0; round < READ_ROUNDS; round++) {
 const median = (xs: readonly number[]) => [...xs].sort((a, b) => a - b)[xs.length >> 1]!
 const reads = { fresh: median(runs.fresh), value: median(runs.value), proof: median(runs.proof) }
 const per = (us: number) => (us / TXS).toFixed(1)
+/** Per transaction, or per case with --tx service (a case is several transactions). */
+const unit = service === undefined ? 'Tx' : 'Case'
 console.log(`suite=${suite.name} tx=${TX_KIND} txs=${TXS} block=${BLOCK}${args['build-only'] ? ' build-only' : ''}`)
-console.log(`admissionUsPerTx=${per(totals.admission)}`)
-console.log(`buildUsPerTx=${per(totals.build)}`)
-if (!args['build-only']) console.log(`validateUsPerTx=${per(totals.validate)}`)
-console.log(`commitUsPerTx=${per(totals.commit)}`)
-console.log(`totalUsPerTx=${per(totals.admission + totals.build + totals.validate + totals.commit)}`)
-console.log(`commitWallMsPerBlock=${(totals.commitWallMs / height).toFixed(1)}`)
+console.log(`admissionUsPer${unit}=${per(totals.admission)}`)
+console.log(`buildUsPer${unit}=${per(totals.build)}`)
+if (!args['build-only']) console.log(`validateUsPer${unit}=${per(totals.validate)}`)
+console.log(`commitUsPer${unit}=${per(totals.commit)}`)
+console.log(`totalUsPer${unit}=${per(totals.admission + totals.build + totals.validate + totals.commit)}`)
+for (const [stage, s] of stageSteps) {
+  // A node runs admission, then build or validate, then commit: both are printed, as above.
+  console.log(
+    `stage.${stage}: txsPerCase=${(s.txs / TXS).toFixed(3)} admission=${per(s.admission)} build=${per(s.build)}` +
+      `${args['build-only'] ? '' : ` validate=${per(s.validate)}`} commit=${per(s.commit)} (µs per case);` +
+      ` treeNodesPerCase=${(s.treeNodes / TXS).toFixed(1)} indexWritesPerCase=${(s.indexWrites / TXS).toFixed(1)}`,
+  )
+}
+console.log(`commitWallMsPerBlock=${(totals.commitWallMs / timedBlocks).toFixed(1)}`)
 console.log(
-  `apiReadUsPerKey=${per(reads.value)} (with proof ${per(reads.proof)}; a tree per read, as before: ${per(reads.fresh)})`,
+  `apiReadUsPerKey=${(reads.value / order.length).toFixed(1)} (with proof ${(reads.proof / order.length).toFixed(1)}; a tree per read, as before: ${(reads.fresh / order.length).toFixed(1)})`,
 )
 await store.close()
 rmSync(dir, { recursive: true, force: true })

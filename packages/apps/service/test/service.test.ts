@@ -13,7 +13,16 @@ import { ModuleRegistry, txHashOf } from '@govchain/app'
 import { CatalogPublishArgs, CatalogSetGatewayArgs } from '@govchain/catalog/schema'
 import { suites, toHex, utf8 } from '@govchain/core'
 import { BUILTIN_MODULES } from '@govchain/distribution'
-import { GovChain, makeConsortium, personalDataHits, storeHolds, tx } from '@govchain/distribution/testkit'
+import {
+  GovChain,
+  GZF_TEST_ITEM,
+  makeConsortium,
+  personalDataHits,
+  storeHolds,
+  testLicenseType,
+  testResource,
+  tx,
+} from '@govchain/distribution/testkit'
 import type { GovernanceKeeper } from '@govchain/governance'
 import { ProposeArgs, VoteArgs } from '@govchain/governance/schema'
 import { AddOfficerArgs, CreateDidArgs, deriveDid } from '@govchain/identity/schema'
@@ -50,59 +59,7 @@ const APPLICANT_NAME = '王小明（测试申请人）'
 const APPLICANT_ID = '11010519491231002X'
 const OTHER_ID = '110101199003077777'
 
-function resource(
-  ownerOrg: string,
-  resourceId: string,
-  fields: [string, 'personal' | 'internal'][],
-): CatalogPublishArgs {
-  return {
-    resourceId,
-    title: `${ownerOrg} ${resourceId}`,
-    description: 'demo resource',
-    ownerOrg,
-    rights: ['ownership'],
-    fields: fields.map(([name, sensitivity]) => ({ name, label: name, sensitivity })),
-    shareType: 'conditional',
-    autoApprove: false,
-    autoApproveMaxDurationMs: 0,
-    updateFrequency: 'daily',
-    dataHash: new Uint8Array(32).fill(1),
-    dataVersion: 'v1',
-    status: 'active',
-    note: 'first version',
-  }
-}
-
-function licenseType(code: string, alias: string, name: string, issuer: string): DefineTypeArgs {
-  return {
-    code,
-    alias,
-    name,
-    nameEn: alias,
-    holderKind: 'person',
-    fields: [{ name: 'holderName', label: '姓名', labelEn: 'Name', personal: true, required: true }],
-    issuers: [issuer],
-    maxValidityYears: 0,
-    renewable: false,
-    regionCode: '110000',
-    region: '北京市',
-  }
-}
-
-const GZF: ServicePublishArgs = {
-  code: 'BJ-ZJW-GZF-001',
-  title: '公共租赁住房资格申请',
-  titleEn: 'Public rental housing eligibility',
-  legalBasis: '《公共租赁住房管理办法》（住房和城乡建设部令第11号）第七条',
-  licenses: [],
-  pulls: [
-    { providerOrg: 'police', resourceId: 'police.household', fields: ['name', 'household_type'], purpose: '核验户籍' },
-    { providerOrg: 'tax', resourceId: 'tax.income', fields: ['annual_income'], purpose: '核验收入' },
-  ],
-  slaDays: 20,
-  resultType: 'GZFZG',
-  parts: [],
-}
+const GZF = GZF_TEST_ITEM
 
 for (const suite of [suites.intl, suites.gm]) {
   describe(`service (${suite.name})`, () => {
@@ -135,7 +92,7 @@ for (const suite of [suites.intl, suites.gm]) {
       setup.push(
         publish(
           'police',
-          resource('police', 'police.household', [
+          testResource('police', 'police.household', [
             ['name', 'personal'],
             ['id_number', 'personal'],
             ['household_type', 'internal'],
@@ -143,7 +100,7 @@ for (const suite of [suites.intl, suites.gm]) {
         ),
       )
       if (orgs.includes('tax'))
-        setup.push(publish('tax', resource('tax', 'tax.income', [['annual_income', 'personal']])))
+        setup.push(publish('tax', testResource('tax', 'tax.income', [['annual_income', 'personal']])))
       if (orgs.includes('housing')) {
         setup.push(
           tx(
@@ -152,7 +109,7 @@ for (const suite of [suites.intl, suites.gm]) {
             'license',
             'defineType',
             DefineTypeArgs,
-            licenseType('GZFZG', 'gzf', '公租房资格确认书', 'housing'),
+            testLicenseType('GZFZG', 'gzf', '公租房资格确认书', 'housing'),
           ),
         )
       }
@@ -542,7 +499,7 @@ for (const suite of [suites.intl, suites.gm]) {
       const orgs = ['health', 'police', 'hrss', 'medins']
       const t = setup(orgs)
       const publishResource = (org: string, id: string, fields: [string, 'personal' | 'internal'][]) =>
-        tx(suite, t.op(org), 'catalog', 'publish', CatalogPublishArgs, resource(org, id, fields))
+        tx(suite, t.op(org), 'catalog', 'publish', CatalogPublishArgs, testResource(org, id, fields))
       const part = (
         org: string,
         code: string,
@@ -570,7 +527,7 @@ for (const suite of [suites.intl, suites.gm]) {
           'license',
           'defineType',
           DefineTypeArgs,
-          licenseType('CSYXZM', 'birth-cert', '出生医学证明', 'health'),
+          testLicenseType('CSYXZM', 'birth-cert', '出生医学证明', 'health'),
         ),
       ])
       assert.deepEqual(
