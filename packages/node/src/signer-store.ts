@@ -94,13 +94,19 @@ export function readSignerState(store: Pick<ChainStore, 'getRecord'>, suite: Cry
   return { record, lock }
 }
 
-/** Writes a signer state in the split form: the payload first, then the record naming it. */
+/**
+ * Writes a signer state in the split form: the payload and the record naming it in one store
+ * transaction, one sync (as a locking precommit is saved), so no crash leaves a record naming a
+ * slot whose payload is not there.
+ */
 export function writeSignerState(store: RecordStore, state: SignerState): void {
   const slot = state.record.lock?.slot
-  if (state.lock !== undefined && (slot === 0 || slot === 1)) {
-    store.putRecordSync(LOCK_SLOTS[slot], encodeSignerLock(state.lock))
-  }
-  store.putRecordSync(SIGNER_RECORD, encodeSignerRecord(state.record))
+  const record = { name: SIGNER_RECORD, value: encodeSignerRecord(state.record) }
+  store.putRecordsSync(
+    state.lock !== undefined && (slot === 0 || slot === 1)
+      ? [{ name: LOCK_SLOTS[slot], value: encodeSignerLock(state.lock) }, record]
+      : [record],
+  )
 }
 
 /** The SignerStore of a node: the chain store's records, a version 1 record upgraded on load. */

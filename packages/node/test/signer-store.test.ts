@@ -151,7 +151,20 @@ describe('signer store', () => {
     assert.equal(state.record.lock?.slot, 1, 'the relock went to the other slot')
     assert.deepEqual(state.lock?.value, b2.bytes)
     const to = new MemoryChainStore()
-    writeSignerState(to, state)
+    // One transaction, one sync: no crash between leaves a record naming an empty slot.
+    const writes: string[][] = []
+    writeSignerState(
+      {
+        getRecord: (name) => to.getRecord(name),
+        putRecordSync: () => assert.fail('written record by record'),
+        putRecordsSync: (records) => {
+          writes.push(records.map((r) => r.name))
+          to.putRecordsSync(records)
+        },
+      },
+      state,
+    )
+    assert.deepEqual(writes, [['consensus-signer-lock-1', SIGNER_RECORD]])
     const copy = new LocalSigner(key, chainSignerStore(to, suite))
     assert.deepEqual(codec.encode(SignerRecord, copy.lastSigned()!), codec.encode(SignerRecord, signer.lastSigned()!))
     assert.deepEqual(copy.lockedValue()?.value, b2.bytes)
