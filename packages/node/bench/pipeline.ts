@@ -328,8 +328,8 @@ if (service === undefined) {
   for (const s of stageSteps.values()) {
     for (const k of Object.keys(totals) as (keyof Steps)[]) totals[k] += s[k]
   }
+  written.push(...service.records())
 }
-if (service !== undefined) written.push(...service.records())
 /** The API's reads at the latest height: each record once, in an order unrelated to the writes'. */
 const order = written.map((_, i) => written[(i * 7919) % written.length]!)
 type Written = (typeof written)[number]

@@ -61,13 +61,13 @@ export interface ServiceWorkload {
    * committed (accept needs the case, the receipts its grants); `timeMs` is the block time of
    * the last committed block.
    */
-  stage(stage: ServiceStage, from: number, to: number, read: StateReader, timeMs: number): Uint8Array[]
+  stage(stage: ServiceStage, from: number, to: number, read: CommittedState, timeMs: number): Uint8Array[]
   /** The cases' records (module and key) once applied: what the API reads afterwards. */
   records(): { module: string; key: Uint8Array }[]
 }
 
 /** Reads committed state (the pipeline's store at its latest height). */
-export interface StateReader {
+export interface CommittedState {
   store: ChainStore
   modules: ModuleRegistry
 }
@@ -126,13 +126,14 @@ export function serviceWorkload(suite: CryptoSuite, cases: number): ServiceWorkl
     const did = deriveDid(suite, key.publicKey)
     const subject = subjectPseudonym(suite, pseudonymKey, 'person', `11010519900101${String(i).padStart(4, '0')}`)
     const signature = suite.sign(gw.police!.privateKey, subjectCredentialMessage(did, toHex(subject)))
-    return { key, did, subject, signature, apply: new Uint8Array(0) as Uint8Array }
+    // The case id is the apply transaction's hash, known once the apply is signed.
+    return { key, did, subject, signature, caseId: undefined as Uint8Array | undefined }
   })
   const dids = citizens.map((x) => tx(suite, x.key, 'identity', 'createDid', CreateDidArgs, {}))
   const housingCode = c.genesis.organisations.find((o) => o.id === 'housing')!.code
 
-  const caseOf = (read: StateReader, i: number): CaseRecord => {
-    const caseId = txHashOf(suite, citizens[i]!.apply)
+  const caseOf = (read: CommittedState, i: number): CaseRecord => {
+    const caseId = citizens[i]!.caseId!
     const { value } = queryState({
       suite,
       store: read.store,
@@ -174,15 +175,15 @@ export function serviceWorkload(suite: CryptoSuite, cases: number): ServiceWorkl
     genesis: c.genesis,
     setupBlocks: [[...setup, ...dids], [tx(suite, op('housing'), SERVICE_MODULE, 'publish', ServicePublishArgs, ITEM)]],
     records: () =>
-      citizens
-        .filter((x) => x.apply.length > 0)
-        .map((x) => ({ module: SERVICE_MODULE, key: SERVICE_KEYS.case(txHashOf(suite, x.apply)) })),
+      citizens.flatMap((x) =>
+        x.caseId === undefined ? [] : [{ module: SERVICE_MODULE, key: SERVICE_KEYS.case(x.caseId) }],
+      ),
     stage(stage, from, to, read, timeMs) {
       const range = citizens.slice(from, to)
       switch (stage) {
         case 'apply':
-          for (const x of range) {
-            x.apply = tx(suite, x.key, SERVICE_MODULE, 'apply', ServiceApplyArgs, {
+          return range.map((x) => {
+            const apply = tx(suite, x.key, SERVICE_MODULE, 'apply', ServiceApplyArgs, {
               itemCode: ITEM.code,
               itemVersion: 1,
               applicant: x.did,
@@ -192,12 +193,13 @@ export function serviceWorkload(suite: CryptoSuite, cases: number): ServiceWorkl
               pulls: ITEM.pulls.map((p) => ({ itemCode: ITEM.code, ...p })),
               licenses: [],
             })
-          }
-          return range.map((x) => x.apply)
+            x.caseId = txHashOf(suite, apply)
+            return apply
+          })
         case 'accept':
           return range.map((x) =>
             tx(suite, op('housing'), SERVICE_MODULE, 'accept', ServiceStepArgs, {
-              caseId: txHashOf(suite, x.apply),
+              caseId: x.caseId!,
               reasonCode: 'materials-complete',
             }),
           )
@@ -223,7 +225,7 @@ export function serviceWorkload(suite: CryptoSuite, cases: number): ServiceWorkl
         case 'decide':
           return range.map((x, j) =>
             tx(suite, op('housing'), SERVICE_MODULE, 'approveAndComplete', ServiceApproveArgs, {
-              caseId: txHashOf(suite, x.apply),
+              caseId: x.caseId!,
               reasonCode: 'eligible',
               license: {
                 id: licenseId({
@@ -234,7 +236,7 @@ export function serviceWorkload(suite: CryptoSuite, cases: number): ServiceWorkl
                 }),
                 typeCode: 'GZFZG',
                 holder: x.did,
-                credentialHash: suite.hash(x.apply),
+                credentialHash: suite.hash(x.caseId!),
                 validFromMs: timeMs,
                 validUntilMs: 0,
               },
