@@ -14,8 +14,17 @@ import {
   readonlyKeeper,
   signTx,
 } from '@govchain/app'
-import type { CatalogPublishArgs } from '@govchain/catalog/schema'
-import { type CryptoSuite, codec, demoCreditCode, suites, type TxResult, toHex, utf8 } from '@govchain/core'
+import { type CatalogPublishArgs, CatalogSetGatewayArgs } from '@govchain/catalog/schema'
+import {
+  type CryptoSuite,
+  codec,
+  demoCreditCode,
+  type KeyPair,
+  suites,
+  type TxResult,
+  toHex,
+  utf8,
+} from '@govchain/core'
 import { ROLES } from '@govchain/identity/schema'
 import type { DefineTypeArgs } from '@govchain/license/schema'
 import type { ServicePublishArgs } from '@govchain/service/schema'
@@ -50,6 +59,30 @@ export function testResource(
     status: 'active',
     note: 'first version',
   }
+}
+
+/**
+ * A gateway for each of `orgs`, registered by its operator (catalog.setGateway, a made-up URL and
+ * certificate), with a fresh chain key each; police's is the pseudonym authority, as in the demo.
+ * Returns the keys by organisation and the transactions that register them.
+ */
+export function testGateways(
+  suite: CryptoSuite,
+  operators: Record<string, Signer>,
+  orgs: readonly string[],
+): { keys: Record<string, KeyPair>; txs: Uint8Array[] } {
+  const keys: Record<string, KeyPair> = {}
+  const txs = orgs.map((org) => {
+    keys[org] = suite.generateKeyPair()
+    return tx(suite, operators[org]!, 'catalog', 'setGateway', CatalogSetGatewayArgs, {
+      orgId: org,
+      url: `https://gw.${org}.example`,
+      certFingerprint: new Uint8Array(32),
+      publicKey: keys[org]!.publicKey,
+      pseudonymAuthority: org === 'police',
+    })
+  })
+  return { keys, txs }
 }
 
 /** A licence type for persons, issued by `issuer`, with one personal field (holderName). */

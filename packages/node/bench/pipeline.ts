@@ -11,7 +11,7 @@
  *   API did before 2026-12-06: no decoded nodes kept between reads) as the baseline; the three
  *   alternate over five rounds, and each figure is the median of its rounds.
  *
- * `npm run bench:pipeline -- [--suite intl|gm] [--tx anchor|did] [--txs 10000] [--block 500] [--build-only]`
+ * `npm run bench:pipeline -- [--suite intl|gm] [--tx anchor|did|service] [--txs 10000] [--block 500] [--build-only]`
  * --build-only skips the validate step. A node executes each block once, as its proposer or as
  * a validator; by default this process runs both on one store, so the second execution finds
  * what the first left in the state tree's caches, and a change to those caches shows twice.
@@ -21,7 +21,9 @@
  * genesis registers (two organisations of ten), since only registered senders may write. With
  * `--tx did`, as `bench:node --tx did` (issue 19's workload): each transaction a citizen's
  * identity.createDid from a key made for it, so every signature is from a key seen for the first
- * time; the API reads are then of the DIDs' records instead of the anchors.
+ * time; the API reads are then of the DIDs' records instead of the anchors. With `--tx service`,
+ * issue 16's 公租房 case as `bench:service` sends it, four blocks per wave of cases, one per stage
+ * (service-workload.ts); the figures are then per case, also by stage.
  */
 import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'

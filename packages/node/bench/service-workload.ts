@@ -18,9 +18,16 @@
 import { randomBytes } from 'node:crypto'
 import type { Genesis, ModuleRegistry } from '@govchain/app'
 import { queryState, txHashOf } from '@govchain/app'
-import { CatalogPublishArgs, CatalogSetGatewayArgs } from '@govchain/catalog/schema'
+import { CatalogPublishArgs } from '@govchain/catalog/schema'
 import { type CryptoSuite, codec, concatBytes, toHex } from '@govchain/core'
-import { GZF_TEST_ITEM, makeConsortium, testLicenseType, testResource, tx } from '@govchain/distribution/testkit'
+import {
+  GZF_TEST_ITEM,
+  makeConsortium,
+  testGateways,
+  testLicenseType,
+  testResource,
+  tx,
+} from '@govchain/distribution/testkit'
 import { CreateDidArgs, deriveDid } from '@govchain/identity/schema'
 import { DefineTypeArgs, licenseId } from '@govchain/license/schema'
 import {
@@ -43,8 +50,6 @@ import {
   subjectPseudonym,
 } from '@govchain/sharing/schema'
 import type { ChainStore } from '@govchain/store'
-
-type Key = { publicKey: Uint8Array; privateKey: Uint8Array }
 
 const ORGS = ['market', 'housing', 'police', 'tax'] as const
 const ITEM = GZF_TEST_ITEM
@@ -75,20 +80,7 @@ export interface CommittedState {
 export function serviceWorkload(suite: CryptoSuite, cases: number): ServiceWorkload {
   const c = makeConsortium(suite, ORGS)
   const op = (org: string) => c.operators[org]!
-  const gw: Record<string, Key> = {}
-  const setup: Uint8Array[] = []
-  for (const org of ORGS) {
-    gw[org] = suite.generateKeyPair()
-    setup.push(
-      tx(suite, op(org), 'catalog', 'setGateway', CatalogSetGatewayArgs, {
-        orgId: org,
-        url: `https://gw.${org}.example`,
-        certFingerprint: new Uint8Array(32),
-        publicKey: gw[org]!.publicKey,
-        pseudonymAuthority: org === 'police',
-      }),
-    )
-  }
+  const { keys: gw, txs: setup } = testGateways(suite, c.operators, ORGS)
   setup.push(
     tx(
       suite,

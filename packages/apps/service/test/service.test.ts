@@ -10,7 +10,7 @@
 import assert from 'node:assert/strict'
 import { describe, it } from 'node:test'
 import { ModuleRegistry, txHashOf } from '@govchain/app'
-import { CatalogPublishArgs, CatalogSetGatewayArgs } from '@govchain/catalog/schema'
+import { CatalogPublishArgs } from '@govchain/catalog/schema'
 import { suites, toHex, utf8 } from '@govchain/core'
 import { BUILTIN_MODULES } from '@govchain/distribution'
 import {
@@ -19,6 +19,7 @@ import {
   makeConsortium,
   personalDataHits,
   storeHolds,
+  testGateways,
   testLicenseType,
   testResource,
   tx,
@@ -72,21 +73,8 @@ for (const suite of [suites.intl, suites.gm]) {
       const g = new GovChain(suite, c.genesis, modules)
       g.step()
       const op = (org: string) => c.operators[org]!
-      const gw: Record<string, Key> = {}
       const pseudonymKey = new Uint8Array(32).fill(9)
-      const setup: Uint8Array[] = []
-      for (const org of orgs) {
-        gw[org] = suite.generateKeyPair()
-        setup.push(
-          tx(suite, op(org), 'catalog', 'setGateway', CatalogSetGatewayArgs, {
-            orgId: org,
-            url: `https://gw.${org}.example`,
-            certFingerprint: new Uint8Array(32),
-            publicKey: gw[org]!.publicKey,
-            pseudonymAuthority: org === 'police',
-          }),
-        )
-      }
+      const { keys: gw, txs: setup } = testGateways(suite, c.operators, orgs)
       const publish = (org: string, args: CatalogPublishArgs) =>
         tx(suite, op(org), 'catalog', 'publish', CatalogPublishArgs, args)
       setup.push(
