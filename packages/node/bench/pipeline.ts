@@ -379,6 +379,8 @@ for (const [stage, s] of stageSteps) {
   )
 }
 console.log(`commitWallMsPerBlock=${(totals.commitWallMs / timedBlocks).toFixed(1)}`)
+// What a commit stores: fewer transactions per block rewrite the tree's upper levels more often.
+console.log(`treeNodesPer${unit}=${per(totals.treeNodes)} indexWritesPer${unit}=${per(totals.indexWrites)}`)
 console.log(
   `apiReadUsPerKey=${(reads.value / order.length).toFixed(1)} (with proof ${(reads.proof / order.length).toFixed(1)}; a tree per read, as before: ${(reads.fresh / order.length).toFixed(1)})`,
 )

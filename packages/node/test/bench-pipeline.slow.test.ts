@@ -39,6 +39,9 @@ describe('bench:pipeline', () => {
       for (const name of ['admissionUsPerTx', 'buildUsPerTx', 'validateUsPerTx', 'commitUsPerTx', 'totalUsPerTx']) {
         assert.match(f.get(name) ?? '', /^\d+\.\d$/, `${name} in ${r.stdout}`)
       }
+      // Every transaction writes at least one key, so at least its leaf is a new tree node.
+      const stored = /^(\d+\.\d) indexWritesPerTx=\d+\.\d$/.exec(f.get('treeNodesPerTx') ?? '')
+      assert.ok(stored !== null && Number(stored[1]) >= 1, r.stdout)
       assert.match(
         f.get('apiReadUsPerKey') ?? '',
         /^\d+\.\d \(with proof \d+\.\d; a tree per read, as before: \d+\.\d\)$/,
@@ -72,6 +75,9 @@ describe('bench:pipeline', () => {
       ['1.000', '1.000', '0.500', '1.000'],
       r.stdout,
     )
+    // Each of a case's four stages writes keys, so a case stores at least four new tree nodes.
+    const stored = /^(\d+\.\d) indexWritesPerCase=(\d+\.\d)$/.exec(f.get('treeNodesPerCase') ?? '')
+    assert.ok(stored !== null && Number(stored[1]) >= 4, r.stdout)
     assert.match(
       f.get('apiReadUsPerKey') ?? '',
       /^\d+\.\d \(with proof \d+\.\d; a tree per read, as before: \d+\.\d\)$/,
