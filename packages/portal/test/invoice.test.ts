@@ -2,7 +2,7 @@
  * Issue 17 (e-invoices) in real Chromium against a real 4-node network: the tax department has
  * registered two demo enterprises (seedInvoiceDemo). The seller logs in with its DID and issues
  * an invoice on the page (the amounts stay in the file); the buyer's finance officer sees it in
- * the buyer's list, checks the file, and claims it (报销入账); a second claim is refused and the
+ * the buyer's list (shown without a click once the page knows the buyer's code), checks the file, and claims it (报销入账); a second claim is refused and the
  * page says why (一票多报 stopped by the chain); a picture of the invoice QR fills in the file; a
  * changed amount fails the check.
  */
@@ -66,7 +66,11 @@ test('issue → the buyer sees it → claim → a second claim is refused with t
   assert.equal(file.buyer.code, buyer.code)
 
   // The buyer's finance officer: the invoice is in its list, the file checks, it claims once.
+  // Its list shows on its own once the page knows the buyer's code; a search finds it again.
   await login(buyer.id)
+  await page.locator(`[data-testid="invoice-row"][data-status="issued"]`).first().waitFor()
+  assert.equal(await page.getByTestId('invoice-who').inputValue(), buyer.code)
+  assert.match((await page.getByTestId('invoice-list').textContent()) ?? '', new RegExp(number))
   await page.getByTestId('invoice-search').click()
   await page.locator(`[data-testid="invoice-row"][data-status="issued"]`).first().waitFor()
   assert.match((await page.getByTestId('invoice-list').textContent()) ?? '', new RegExp(number))

@@ -390,23 +390,29 @@ function ListPanel({ issuers }: { issuers: IssuersAnswer['items'] }) {
   const [who, setWho] = useState('')
   // An enterprise's credit code, or a person's wallet DID (invoices bought as a person).
   const mine = issuers[0]?.code ?? (identity?.kind === 'citizen' ? identity.did : undefined)
-  useEffect(() => {
-    if (mine !== undefined) setWho((w) => (w === '' ? mine : w))
-  }, [mine])
   const [items, setItems] = useState<InvoiceView[]>([])
   const [next, setNext] = useState<string | null>(null)
   const [error, setError] = useState<unknown>()
-  const load = async (after?: string) => {
+  const load = async (after?: string, party: string = who) => {
     setError(undefined)
     const page = await callAnswer(
       client.url,
       'GET',
-      `/v1/invoice/invoices${qs({ [by]: who.trim(), after, limit: 50 })}`,
+      `/v1/invoice/invoices${qs({ [by]: party.trim(), after, limit: 50 })}`,
       InvoicePage,
     )
     setItems((old) => (after === undefined ? page.items : [...old, ...page.items]))
     setNext(page.next)
   }
+  // Once the visitor's own code (or wallet DID) is known, the field holds it and the list of its
+  // invoices shows without a click: the issuers arrive after the page does, and a search clicked
+  // before them would find the field empty.
+  // biome-ignore lint/correctness/useExhaustiveDependencies: only the visitor's own code starts a load
+  useEffect(() => {
+    if (mine === undefined || who !== '') return
+    setWho(mine)
+    void load(undefined, mine).catch(setError)
+  }, [mine])
   const onSubmit = (e: FormEvent) => {
     e.preventDefault()
     void load().catch(setError)
