@@ -8,11 +8,22 @@ import assert from 'node:assert/strict'
 import { randomBytes } from 'node:crypto'
 import { after, before, describe, test } from 'node:test'
 import { getSuite, toHex } from '@govchain/core'
-import { anchorPut, errorCode } from '@govchain/sdk'
+import { anchorPut, createClient, errorCode } from '@govchain/sdk'
 import { sleep, startNetwork, type TestNetwork, waitForCommits, waitUntil } from '../src/testnet.ts'
 
 const TXS = 2000
 const suite = getSuite('intl')
+
+/** An anchor of a random hash, valid for the next 100 heights after the status given. */
+const freshAnchor = (st: { chainId: string; height: number }, privateKey: Uint8Array) =>
+  anchorPut({
+    suite,
+    chainId: st.chainId,
+    privateKey,
+    hash: new Uint8Array(randomBytes(32)),
+    kind: 'e2e',
+    validUntilHeight: st.height + 100,
+  })
 
 describe('a 4-validator network under crashes (intl)', { timeout: 480_000 }, () => {
   let net: TestNetwork
@@ -181,14 +192,7 @@ describe('a 4-validator network under crashes (intl)', { timeout: 480_000 }, () 
       })
       return { status: r.status, body: (await r.json()) as { code: string } }
     }
-    const good = anchorPut({
-      suite,
-      chainId: st.chainId,
-      privateKey: key.privateKey,
-      hash: new Uint8Array(randomBytes(32)),
-      kind: 'e2e',
-      validUntilHeight: st.height + 100,
-    })
+    const good = freshAnchor(st, key.privateKey)
     const rootBefore = st.stateRoot
 
     assert.equal((await post({ tx: 'not base64!' })).body.code, 'INVALID_ARGUMENT')
@@ -273,5 +277,51 @@ describe('a 4-validator network under crashes (intl)', { timeout: 480_000 }, () 
     // The node is unharmed.
     const h1 = (await net.clients[node.name]!.status()).height
     await waitUntil('still committing', async () => (await net.clients[node.name]!.status()).height > h1)
+  })
+
+  test('a client that fails over reads its own write from a node that was behind', async () => {
+    const names = net.net.nodes.map((n) => n.name)
+    const [a, b, , quitter] = names as [string, string, string, string]
+    const urlOf = (name: string) => net.net.nodes.find((n) => n.name === name)!.apiUrl
+    // Four live again (the first test stopped one for good), so one can pause and three commit.
+    await net.start(quitter)
+    const target = (await net.clients[a]!.status()).height
+    await waitUntil('the restarted node caught up', async () => (await net.clients[quitter]!.status()).height >= target)
+    // b falls behind: it hangs while the others commit our transaction.
+    const bHeight = (await net.clients[b]!.status()).height
+    net.procs.get(b)!.kill('SIGSTOP')
+    const switched: string[] = []
+    const client = createClient({
+      urls: [urlOf(a), urlOf(b)],
+      timeoutMs: 5_000,
+      catchUpMs: 30_000,
+      onFailover: (e) => switched.push(`${e.from} ${e.error.code}`),
+    })
+    try {
+      const st = await client.status()
+      const key = net.keys[Object.keys(net.keys)[0]!]!
+      const tx = freshAnchor(st, key.privateKey)
+      await client.submitTx(tx.bytes)
+      const done = await client.waitForTx(tx.hashHex, { timeoutMs: 60_000 })
+      assert.equal(done.status, 'committed')
+      assert.ok(done.height! > bHeight, 'b is behind the write by construction')
+      assert.equal(client.transport.heightFloor, done.height)
+      // A few more heights without b, so that it resumes blocks behind and must sync them.
+      await waitUntil(
+        'three heights past the write',
+        async () => (await net.clients[a]!.status()).height >= done.height! + 3,
+      )
+      // a is gone; b resumes, and the read fails over to it at once: b answers only when it has
+      // the block (without the floor it would answer 404 TX_NOT_FOUND).
+      await net.kill(a)
+      net.procs.get(b)!.kill('SIGCONT')
+      const read = await client.tx(tx.hashHex)
+      assert.equal(read.status, 'committed')
+      assert.equal(read.height, done.height)
+      assert.equal(client.url, urlOf(b))
+      assert.deepEqual(switched, [`${urlOf(a)} SDK_NETWORK_ERROR`])
+    } finally {
+      net.procs.get(b)?.kill('SIGCONT')
+    }
   })
 })

@@ -57,6 +57,12 @@ export interface ClientOptions {
   timeoutMs?: number
   /** Larger answers are refused (SDK_BAD_RESPONSE) before they are read in full. */
   responseBytesMax?: number
+  /**
+   * With several nodes: how long a node that takes over may take to reach the highest height
+   * this client has seen (a status, a committed transaction) before it is passed over
+   * (SDK_NODE_BEHIND); default 5 s. Reads after a fail-over never go back before a write.
+   */
+  catchUpMs?: number
 }
 
 export const CLIENT_DEFAULTS = {
@@ -157,6 +163,7 @@ export function createClient(options: ClientOptions): Client {
     ...(options?.fetch === undefined ? {} : { fetch: options.fetch }),
     timeoutMs: options?.timeoutMs ?? CLIENT_DEFAULTS.timeoutMs,
     responseBytesMax: options?.responseBytesMax ?? CLIENT_DEFAULTS.responseBytesMax,
+    ...(options?.catchUpMs === undefined ? {} : { catchUpMs: options.catchUpMs }),
   })
   const get = async (path: string): Promise<JsonObject> => (await transport.request('GET', path)).json
   const post = async (path: string, body: unknown): Promise<JsonObject> =>
@@ -164,7 +171,9 @@ export function createClient(options: ClientOptions): Client {
 
   const tx = async (hashHex: string): Promise<TxResult> => {
     checkHex(hashHex, 'hash')
-    return parseTx(await get(`/v1/txs/${hashHex.toLowerCase()}`))
+    const r = parseTx(await get(`/v1/txs/${hashHex.toLowerCase()}`))
+    if (r.height !== undefined) transport.noteHeight(r.height)
+    return r
   }
 
   return {
@@ -172,7 +181,11 @@ export function createClient(options: ClientOptions): Client {
       return transport.url
     },
     transport,
-    status: async () => parseStatus(await get('/v1/status')),
+    async status(): Promise<Status> {
+      const s = parseStatus(await get('/v1/status'))
+      transport.noteHeight(s.height)
+      return s
+    },
     async block(height: number | 'latest'): Promise<BlockInfo> {
       if (height !== 'latest') checkHeight(height)
       return parseBlock(await get(`/v1/blocks/${height}`), height)

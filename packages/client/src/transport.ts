@@ -18,6 +18,13 @@
  * `rankByHealth()` orders the nodes by a /v1/health probe. Every node is one department's view
  * of the same chain; answers are verified with the light client where correctness matters.
  *
+ * Read your writes across a fail-over: the transport keeps the highest committed height its
+ * caller has seen (`noteHeight`; the client notes every status and committed transaction). A
+ * node that takes over is asked for its /v1/status first and gets the request only once it has
+ * reached that height, polled for up to `catchUpMs`; one still behind then is passed over like a
+ * silent one (SdkError SDK_NODE_BEHIND). So a page that saw its transaction commit on one node
+ * never reads the state before it from the next.
+ *
  * Browser-safe. Each exchange goes through `send.ts`: an injected `fetch`, else on Node `node:http`
  * with kept-alive connections (send-node.ts), else the global `fetch`.
  */
@@ -37,13 +44,22 @@ export interface TransportOptions {
   timeoutMs?: number
   /** Larger answers are refused (SDK_BAD_RESPONSE) before they are read in full. */
   responseBytesMax?: number
+  /**
+   * How long a node that takes over may take to reach the highest height the caller has seen
+   * before it is passed over (SDK_NODE_BEHIND); 0 passes a node that is behind over at once.
+   */
+  catchUpMs?: number
 }
 
 export const TRANSPORT_DEFAULTS = {
   timeoutMs: 10_000,
   responseBytesMax: 32 * 1024 * 1024,
-  /** rankByHealth's probe deadline per node. */
+  /** rankByHealth's probe deadline per node; also each height probe of a node taking over. */
   probeTimeoutMs: 2_000,
+  /** A node taking over has this long to reach the height the caller has seen. */
+  catchUpMs: 5_000,
+  /** How often a node taking over is asked for its height meanwhile. */
+  catchUpPollMs: 100,
 } as const
 
 /** Nodes one transport knows at most (a consortium's validators and observers). */
@@ -61,7 +77,10 @@ export interface FailoverEvent {
 /** An error that says "this node cannot answer now", not "the answer is no". */
 export function isUnavailable(e: unknown): boolean {
   if (e instanceof ApiError) return e.status === 502 || e.status === 503 || e.status === 504
-  return e instanceof SdkError && (e.code === 'SDK_NETWORK_ERROR' || e.code === 'SDK_TIMEOUT')
+  return (
+    e instanceof SdkError &&
+    (e.code === 'SDK_NETWORK_ERROR' || e.code === 'SDK_TIMEOUT' || e.code === 'SDK_NODE_BEHIND')
+  )
 }
 
 const normaliseUrl = (u: unknown): string => {
@@ -91,9 +110,11 @@ export class HttpTransport {
   readonly urls: readonly string[]
   readonly timeoutMs: number
   readonly responseBytesMax: number
+  readonly catchUpMs: number
   private readonly send: HttpSend
   private readonly onFailover: ((event: FailoverEvent) => void) | undefined
   private order: string[]
+  private floor = 0
 
   constructor(options: TransportOptions) {
     const given = options?.urls ?? (options?.url === undefined ? [] : [options.url])
@@ -117,6 +138,24 @@ export class HttpTransport {
     }
     this.timeoutMs = options.timeoutMs ?? TRANSPORT_DEFAULTS.timeoutMs
     this.responseBytesMax = options.responseBytesMax ?? TRANSPORT_DEFAULTS.responseBytesMax
+    const catchUpMs = options.catchUpMs ?? TRANSPORT_DEFAULTS.catchUpMs
+    if (!Number.isSafeInteger(catchUpMs) || catchUpMs < 0) {
+      throw new SdkError('INVALID_ARGUMENT', 'catchUpMs must be a whole number of milliseconds ≥ 0')
+    }
+    this.catchUpMs = catchUpMs
+  }
+
+  /**
+   * The highest committed height the caller has seen (0: none yet). A node that takes over
+   * answers only once it has reached it (see the module comment).
+   */
+  get heightFloor(): number {
+    return this.floor
+  }
+
+  /** Records a committed height the caller has seen; lower or malformed heights change nothing. */
+  noteHeight(height: number): void {
+    if (Number.isSafeInteger(height) && height > this.floor) this.floor = height
   }
 
   /** The node requests go to now. */
@@ -138,6 +177,7 @@ export class HttpTransport {
     for (let i = 0; ; i++) {
       const node = tried[i] as string
       try {
+        if (i > 0 && this.floor > 0) await this.caughtUp(node, options)
         const answer = await this.requestAt(node, method, path, body, options)
         if (i > 0) this.prefer(node)
         return answer
@@ -169,6 +209,31 @@ export class HttpTransport {
     results.sort((a, b) => Number(b.ok) - Number(a.ok) || a.ms - b.ms || a.index - b.index)
     this.order.splice(0, this.order.length, ...results.map((r) => r.node))
     return this.urls
+  }
+
+  /**
+   * Resolves once `node` reports (GET /v1/status) a height at or above the floor; polls for up to
+   * catchUpMs, then throws SDK_NODE_BEHIND. A probe that gets no answer throws its own error.
+   */
+  private async caughtUp(node: string, options: RequestOptions): Promise<void> {
+    const floor = this.floor
+    const deadline = Date.now() + this.catchUpMs
+    const probeMs = Math.min(options.timeoutMs ?? this.timeoutMs, TRANSPORT_DEFAULTS.probeTimeoutMs)
+    for (;;) {
+      const status = await this.requestAt(node, 'GET', '/v1/status', undefined, {
+        timeoutMs: probeMs,
+        ...(options.signal === undefined ? {} : { signal: options.signal }),
+      })
+      const height = status.json.height
+      if (typeof height === 'number' && height >= floor) return
+      const left = deadline - Date.now()
+      if (left <= 0 || options.signal?.aborted === true) {
+        throw new SdkError('SDK_NODE_BEHIND', `${node} is at height ${String(height)}, below ${floor} already seen`, {
+          details: { node, height, floor },
+        })
+      }
+      await new Promise((r) => setTimeout(r, Math.min(left, TRANSPORT_DEFAULTS.catchUpPollMs)))
+    }
   }
 
   /** Makes `node` the current one, the others keeping their order. */

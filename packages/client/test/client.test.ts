@@ -202,7 +202,10 @@ describe('client against a small HTTP server', () => {
 
   test('status and block are parsed and typed', async () => {
     const c = createClient({ url: `${url}/` })
+    assert.equal(c.transport.heightFloor, 0)
     const s = await c.status()
+    // The height seen is the floor a node taking over must reach (transport.test.ts).
+    assert.equal(c.transport.heightFloor, 7)
     assert.equal(s.chainId, chain.chainId)
     assert.equal(s.suite, 'intl')
     assert.equal(s.validators.length, 4)
@@ -302,6 +305,7 @@ describe('client against a small HTTP server', () => {
     const r = await c.waitForTx('ab'.repeat(32), { pollMs: 10, timeoutMs: 5_000 })
     assert.equal(r.status, 'committed')
     assert.equal(r.height, 8)
+    assert.equal(c.transport.heightFloor, 8, 'a committed transaction raises the floor')
     assert.equal(r.code, 'OK')
     assert.deepEqual(r.events, [{ module: 'anchor', type: 'put', attributes: { kind: 'contract' } }])
     assert.ok(txPolls >= 3)

@@ -221,3 +221,96 @@ describe('HttpTransport over several nodes (issue 15: no single node)', () => {
     assert.equal(client.transport.urls.length, 2)
   })
 })
+
+/** A node whose /v1/status answers the given heights in turn (the last one from then on); it logs every path asked. */
+async function nodeAt(heights: readonly number[], name: string) {
+  const asked: string[] = []
+  let probes = 0
+  const srv = createServer((req, res) => {
+    asked.push(req.url ?? '')
+    res.writeHead(200, { 'content-type': 'application/json' })
+    if (req.url === '/v1/status') {
+      const height = heights[Math.min(probes++, heights.length - 1)]
+      return res.end(JSON.stringify({ height }))
+    }
+    res.end(JSON.stringify({ node: name }))
+  })
+  await new Promise<void>((r) => srv.listen(0, '127.0.0.1', r))
+  return {
+    url: `http://127.0.0.1:${(srv.address() as AddressInfo).port}`,
+    asked,
+    close: () => {
+      srv.closeAllConnections()
+      srv.close()
+    },
+  }
+}
+
+describe('HttpTransport: reads after a fail-over never go back before a height already seen', () => {
+  it('a node that takes over answers only once it has reached the height the caller saw', async () => {
+    const b = await nodeAt([6, 6, 7, 8], 'b')
+    try {
+      const events: string[] = []
+      const t = new HttpTransport({ urls: ['http://127.0.0.1:9', b.url], onFailover: (e) => events.push(e.error.code) })
+      t.noteHeight(7)
+      t.noteHeight(5) // lower: changes nothing
+      t.noteHeight(Number.NaN)
+      assert.equal(t.heightFloor, 7)
+      assert.deepEqual(await t.get('/data'), { node: 'b' })
+      // Asked twice while at 6, then at 7: only then the read.
+      assert.deepEqual(b.asked, ['/v1/status', '/v1/status', '/v1/status', '/data'])
+      assert.deepEqual(events, ['SDK_NETWORK_ERROR'])
+      // The node that answered is the current one: no further probe before its reads.
+      assert.deepEqual(await t.get('/data'), { node: 'b' })
+      assert.equal(b.asked.length, 5)
+    } finally {
+      b.close()
+    }
+  })
+
+  it('one still behind after catchUpMs is passed over (SDK_NODE_BEHIND); all behind is that error', async () => {
+    const behind = await nodeAt([3], 'behind')
+    const ahead = await nodeAt([9], 'ahead')
+    try {
+      const events: { to: string; code: string }[] = []
+      const t = new HttpTransport({
+        urls: ['http://127.0.0.1:9', behind.url, ahead.url],
+        catchUpMs: 150,
+        onFailover: (e) => events.push({ to: e.to, code: e.error.code }),
+      })
+      t.noteHeight(9)
+      assert.deepEqual(await t.get('/data'), { node: 'ahead' })
+      assert.deepEqual(events, [
+        { to: behind.url, code: 'SDK_NETWORK_ERROR' },
+        { to: ahead.url, code: 'SDK_NODE_BEHIND' },
+      ])
+      assert.ok(!behind.asked.includes('/data'), 'the node behind never got the read')
+      assert.equal(t.url, ahead.url)
+
+      const u = new HttpTransport({ urls: ['http://127.0.0.1:9', behind.url], catchUpMs: 0 })
+      u.noteHeight(4)
+      const e = await u.get('/data').then(
+        () => assert.fail('expected SDK_NODE_BEHIND'),
+        (x: unknown) => x,
+      )
+      assert.ok(e instanceof SdkError)
+      assert.equal(e.code, 'SDK_NODE_BEHIND')
+      assert.deepEqual(e.details, { node: behind.url, height: 3, floor: 4 })
+      assert.throws(() => new HttpTransport({ url, catchUpMs: -1 }), { code: 'INVALID_ARGUMENT' })
+    } finally {
+      behind.close()
+      ahead.close()
+    }
+  })
+
+  it('with no height seen yet, a node that takes over is not probed', async () => {
+    const b = await nodeAt([0], 'b')
+    try {
+      const t = new HttpTransport({ urls: ['http://127.0.0.1:9', b.url] })
+      assert.deepEqual(await t.get('/data'), { node: 'b' })
+      assert.deepEqual(b.asked, ['/data'])
+    } finally {
+      b.close()
+    }
+  })
+})

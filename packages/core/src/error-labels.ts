@@ -159,6 +159,10 @@ export const CORE_ERROR_LABELS: Readonly<Record<keyof typeof ERROR_CATALOGUE, re
   SDK_NETWORK_ERROR: ['无法连接节点', 'The node could not be reached'],
   SDK_TIMEOUT: ['节点响应超时', 'Timed out waiting for the node'],
   SDK_BAD_RESPONSE: ['节点返回了无法识别的数据', 'The node answered with an unexpected response'],
+  SDK_NODE_BEHIND: [
+    '节点数据尚未同步到最新，请稍后重试',
+    'The node has not caught up with the latest data yet: retry shortly',
+  ],
   SDK_LIST_TOO_LONG: ['列表过长，请分页查看', 'The list is too long to fetch at once: read it page by page'],
   GENESIS_INVALID: ['创世文件无效', 'Genesis document is invalid'],
   GENESIS_MODULE_MISSING: ['创世文件包含本节点没有的模块', 'The genesis names a module this node does not have'],

@@ -160,6 +160,7 @@ export const ERROR_CATALOGUE = {
   SDK_NETWORK_ERROR: { http: 503, message: 'the node could not be reached' },
   SDK_TIMEOUT: { http: 504, message: 'timed out waiting for the node' },
   SDK_BAD_RESPONSE: { http: 502, message: 'the node answered with an unexpected response' },
+  SDK_NODE_BEHIND: { http: 503, message: 'the node is behind the height this client has already seen' },
   SDK_LIST_TOO_LONG: { http: 413, message: 'the list is longer than the client collects at once' },
   // daemon, configuration and CLI (node, cli)
   GENESIS_INVALID: { http: 400, message: 'genesis document is invalid' },

@@ -45,6 +45,8 @@ export type { Signer }
 /** A transaction may wait this many blocks in the mempool before it expires. */
 const TX_VALIDITY_BLOCKS = 100
 const TX_WAIT_MS = 30_000
+/** sessionStorage: the highest committed height this tab has seen (its transactions' heights). */
+const HEIGHT_SEEN_KEY = 'govchain.heightSeen'
 /** A node that has not answered a request within this time is passed over for the next. */
 const NODE_TIMEOUT_MS = 5_000
 
@@ -226,6 +228,9 @@ function useNodeClients(config: PortalConfig) {
       timeoutMs: NODE_TIMEOUT_MS,
       onFailover: (e: FailoverEvent) => setFailover({ from: nameOf(e.from), to: nameOf(e.to) }),
     })
+    // The height this tab has seen, kept across page loads: a node that takes over after a
+    // fail-over answers only once it has reached it (read your writes, HttpTransport).
+    client.transport.noteHeight(Number(globalThis.sessionStorage?.getItem(HEIGHT_SEEN_KEY) ?? 0))
     routeNodesThrough(urls, client.transport)
     return { client, clients }
   }, [config])
@@ -335,6 +340,7 @@ export function AppProvider({
         const result = await client.waitForTx(tx.hashHex, { timeoutMs: TX_WAIT_MS, pollMs: 250 })
         if (result.status === 'failed') throw new TxFailed(result.code ?? 'FAILED', result)
         addToast(t('common.txCommitted', { height: result.height ?? '—' }))
+        globalThis.sessionStorage?.setItem(HEIGHT_SEEN_KEY, String(client.transport.heightFloor))
         setCommitted((n) => n + 1)
         return result
       } finally {
