@@ -47,6 +47,29 @@ const TX_VALIDITY_BLOCKS = 100
 const TX_WAIT_MS = 30_000
 /** sessionStorage: the highest committed height this tab has seen (its transactions' heights). */
 const HEIGHT_SEEN_KEY = 'govchain.heightSeen'
+
+/**
+ * The chain a stored height belongs to: its id and its validator set, so that a development
+ * network made anew under the same id (new keys, heights from 1 again) does not inherit a floor
+ * no node of it will reach for a while. A change of the set only forgets the floor.
+ */
+const chainOf = (config: PortalConfig): string => `${config.chainId}/${config.trustedValidatorSet ?? ''}`
+
+function heightSeen(config: PortalConfig): number {
+  try {
+    const kept = JSON.parse(globalThis.sessionStorage?.getItem(HEIGHT_SEEN_KEY) ?? 'null') as {
+      chain?: unknown
+      height?: unknown
+    } | null
+    return kept?.chain === chainOf(config) && typeof kept.height === 'number' ? kept.height : 0
+  } catch {
+    return 0 // not JSON: written by something else; no floor
+  }
+}
+
+function keepHeightSeen(config: PortalConfig, height: number): void {
+  globalThis.sessionStorage?.setItem(HEIGHT_SEEN_KEY, JSON.stringify({ chain: chainOf(config), height }))
+}
 /** A node that has not answered a request within this time is passed over for the next. */
 const NODE_TIMEOUT_MS = 5_000
 
@@ -230,7 +253,7 @@ function useNodeClients(config: PortalConfig) {
     })
     // The height this tab has seen, kept across page loads: a node that takes over after a
     // fail-over answers only once it has reached it (read your writes, HttpTransport).
-    client.transport.noteHeight(Number(globalThis.sessionStorage?.getItem(HEIGHT_SEEN_KEY) ?? 0))
+    client.transport.noteHeight(heightSeen(config))
     routeNodesThrough(urls, client.transport)
     return { client, clients }
   }, [config])
@@ -340,7 +363,7 @@ export function AppProvider({
         const result = await client.waitForTx(tx.hashHex, { timeoutMs: TX_WAIT_MS, pollMs: 250 })
         if (result.status === 'failed') throw new TxFailed(result.code ?? 'FAILED', result)
         addToast(t('common.txCommitted', { height: result.height ?? '—' }))
-        globalThis.sessionStorage?.setItem(HEIGHT_SEEN_KEY, String(client.transport.heightFloor))
+        keepHeightSeen(config, client.transport.heightFloor)
         setCommitted((n) => n + 1)
         return result
       } finally {

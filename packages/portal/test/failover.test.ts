@@ -72,6 +72,11 @@ test('an officer issues, the holder sees it and it verifies, all without the hun
   const issued = page.getByTestId('issued')
   await issued.waitFor({ timeout: 90_000 })
   const licenseId = /1\.2\.156\.3005\.2\.[0-9A-Z.]+/.exec((await issued.textContent()) ?? '')![0]
+  // The tab keeps the height its write committed at, for this chain: after a page load, a node
+  // that takes over answers only once it has reached it (read your writes, docs/api.md).
+  const kept = JSON.parse((await page.evaluate(() => sessionStorage.getItem('govchain.heightSeen'))) ?? 'null')
+  assert.ok(kept !== null && kept.height >= 1, `height kept: ${JSON.stringify(kept)}`)
+  assert.ok(String(kept.chain).startsWith(`${f.net.net.chainId}/`), kept.chain)
 
   await login(enterprise.id)
   await page.goto(`${f.portal.url}/wallet`)
