@@ -23,7 +23,9 @@
  * node that takes over is asked for its /v1/status first and gets the request only once it has
  * reached that height, polled for up to `catchUpMs`; one still behind then is passed over like a
  * silent one (SdkError SDK_NODE_BEHIND). So a page that saw its transaction commit on one node
- * never reads the state before it from the next.
+ * never reads the state before it from the next. A height restored from an earlier session
+ * (`noteHeight(h, { restored: true })`, the portal's tab after a page load) has the first node
+ * probed as well.
  *
  * Browser-safe. Each exchange goes through `send.ts`: an injected `fetch`, else on Node `node:http`
  * with kept-alive connections (send-node.ts), else the global `fetch`.
@@ -115,6 +117,8 @@ export class HttpTransport {
   private readonly onFailover: ((event: FailoverEvent) => void) | undefined
   private order: string[]
   private floor = 0
+  /** A floor restored from an earlier session: the current node has not been seen to reach it either. */
+  private probeCurrent = false
 
   constructor(options: TransportOptions) {
     const given = options?.urls ?? (options?.url === undefined ? [] : [options.url])
@@ -153,9 +157,15 @@ export class HttpTransport {
     return this.floor
   }
 
-  /** Records a committed height the caller has seen; lower or malformed heights change nothing. */
-  noteHeight(height: number): void {
-    if (Number.isSafeInteger(height) && height > this.floor) this.floor = height
+  /**
+   * Records a committed height the caller has seen; lower or malformed heights change nothing.
+   * `restored`: a height kept from an earlier session (a page's storage), which the current node
+   * has not been seen to reach either: the next request probes it too, not only a node taking over.
+   */
+  noteHeight(height: number, options: { restored?: boolean } = {}): void {
+    if (!Number.isSafeInteger(height) || height <= this.floor) return
+    this.floor = height
+    if (options.restored === true) this.probeCurrent = true
   }
 
   /** The node requests go to now. */
@@ -177,8 +187,9 @@ export class HttpTransport {
     for (let i = 0; ; i++) {
       const node = tried[i] as string
       try {
-        if (i > 0 && this.floor > 0) await this.caughtUp(node, options)
+        if ((i > 0 || this.probeCurrent) && this.floor > 0) await this.caughtUp(node, options)
         const answer = await this.requestAt(node, method, path, body, options)
+        this.probeCurrent = false
         if (i > 0) this.prefer(node)
         return answer
       } catch (e) {

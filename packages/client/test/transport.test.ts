@@ -303,6 +303,29 @@ describe('HttpTransport: reads after a fail-over never go back before a height a
     }
   })
 
+  it('a height restored from an earlier session has the first node probed too, once', async () => {
+    const behind = await nodeAt([3], 'behind')
+    const ahead = await nodeAt([9], 'ahead')
+    try {
+      // Seen in this session: the current node served it, so it is not probed.
+      const seen = new HttpTransport({ urls: [behind.url, ahead.url], catchUpMs: 150 })
+      seen.noteHeight(9)
+      assert.deepEqual(await seen.get('/data'), { node: 'behind' })
+      assert.deepEqual(behind.asked, ['/data'])
+
+      // Restored (a page load): the first node is behind, so it is passed over; then no more probes.
+      const restored = new HttpTransport({ urls: [behind.url, ahead.url], catchUpMs: 150 })
+      restored.noteHeight(9, { restored: true })
+      assert.deepEqual(await restored.get('/data'), { node: 'ahead' })
+      assert.equal(behind.asked.filter((p) => p === '/data').length, 1, 'the node behind got no read')
+      assert.deepEqual(await restored.get('/data'), { node: 'ahead' })
+      assert.deepEqual(ahead.asked, ['/v1/status', '/data', '/data'])
+    } finally {
+      behind.close()
+      ahead.close()
+    }
+  })
+
   it('with no height seen yet, a node that takes over is not probed', async () => {
     const b = await nodeAt([0], 'b')
     try {

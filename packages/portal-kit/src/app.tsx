@@ -251,9 +251,10 @@ function useNodeClients(config: PortalConfig) {
       timeoutMs: NODE_TIMEOUT_MS,
       onFailover: (e: FailoverEvent) => setFailover({ from: nameOf(e.from), to: nameOf(e.to) }),
     })
-    // The height this tab has seen, kept across page loads: a node that takes over after a
-    // fail-over answers only once it has reached it (read your writes, HttpTransport).
-    client.transport.noteHeight(heightSeen(config))
+    // The height this tab has seen, kept across page loads: the first node asked, and a node
+    // that takes over after a fail-over, answer only once they have reached it (read your
+    // writes, HttpTransport).
+    client.transport.noteHeight(heightSeen(config), { restored: true })
     routeNodesThrough(urls, client.transport)
     return { client, clients }
   }, [config])
