@@ -45,6 +45,13 @@ export type { Signer }
 /** A transaction may wait this many blocks in the mempool before it expires. */
 const TX_VALIDITY_BLOCKS = 100
 const TX_WAIT_MS = 30_000
+export interface FailoverNotice {
+  from: string
+  to: string
+  /** `from` answered but was behind the height this tab has seen (SDK_NODE_BEHIND). */
+  behind: boolean
+}
+
 /** sessionStorage: the highest committed height this tab has seen (its transactions' heights). */
 const HEIGHT_SEEN_KEY = 'govchain.heightSeen'
 
@@ -108,7 +115,8 @@ export interface App {
   /** One client per node (the explorer's per-node view). */
   clients: Record<string, Client>
   /** The last fail-over (a node that stopped answering and the one that answered instead), until retried. */
-  failover: { from: string; to: string } | undefined
+  /** The last fail-over: from which node to which, and whether `from` was behind rather than silent. */
+  failover: FailoverNotice | undefined
   /** Ranks the nodes by health, clears the fail-over notice and reloads the page's data. */
   retry(): Promise<void>
   /** Changes on retry(): the shell keys the page with it, so the page loads afresh. */
@@ -238,7 +246,7 @@ function useErrorLabels(
  * ranks the nodes again and reloads the pages' data).
  */
 function useNodeClients(config: PortalConfig) {
-  const [failover, setFailover] = useState<{ from: string; to: string } | undefined>(undefined)
+  const [failover, setFailover] = useState<FailoverNotice | undefined>(undefined)
   const [reloadKey, setReloadKey] = useState(0)
   const { client, clients } = useMemo(() => {
     const clients: Record<string, Client> = {}
@@ -249,7 +257,8 @@ function useNodeClients(config: PortalConfig) {
     const client = createClient({
       urls,
       timeoutMs: NODE_TIMEOUT_MS,
-      onFailover: (e: FailoverEvent) => setFailover({ from: nameOf(e.from), to: nameOf(e.to) }),
+      onFailover: (e: FailoverEvent) =>
+        setFailover({ from: nameOf(e.from), to: nameOf(e.to), behind: e.error.code === 'SDK_NODE_BEHIND' }),
     })
     // The height this tab has seen, kept across page loads: the first node asked, and a node
     // that takes over after a fail-over, answer only once they have reached it (read your

@@ -61,6 +61,10 @@ const D = {
     '节点 {from} 无响应，已自动切换到节点 {to}。数据仍由各部门节点共同验证。',
     'Node {from} is not answering; switched to node {to}. The record is still checked against every department.',
   ],
+  'failover.behind': [
+    '节点 {from} 数据尚未同步到最新，已自动切换到节点 {to}。数据仍由各部门节点共同验证。',
+    'Node {from} is behind the latest data; switched to node {to}. The record is still checked against every department.',
+  ],
   'failover.retry': ['重试', 'Retry'],
   'unlock.notice': [
     '您已登录，但密钥由口令保护：页面刷新后，签名前请再次输入口令。',

@@ -192,7 +192,12 @@ function Shell() {
       )}
       {app.failover !== undefined && (
         <div className="failover" role="status" data-testid="failover-banner">
-          <span>{t('failover.notice', app.failover)}</span>{' '}
+          <span>
+            {t(app.failover.behind ? 'failover.behind' : 'failover.notice', {
+              from: app.failover.from,
+              to: app.failover.to,
+            })}
+          </span>{' '}
           <button type="button" className="linklike" data-testid="failover-retry" onClick={() => void app.retry()}>
             {t('failover.retry')}
           </button>
